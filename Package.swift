@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+//
+// PosternProxy: a reverse-proxy manager whose backends are plugins loaded through one C ABI.
+// See ARCHITECTURE.md for how these targets fit together.
+
+import PackageDescription
+
+let package = Package(
+    name: "PosternProxy",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "posternproxy", targets: ["PosternProxyCLI"]),
+        .library(name: "Host", targets: ["Host"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+        // First-party plugins: each is a shared object the hosts load with dlopen.
+        .library(name: "PosternProxyCaddyL4", type: .dynamic, targets: ["CaddyL4"]),
+        .library(name: "PosternProxyIptables", type: .dynamic, targets: ["Iptables"]),
+        .library(name: "PosternProxySSHProvisioner", type: .dynamic, targets: ["SSHProvisioner"]),
+        .library(name: "PosternProxyUFWHardening", type: .dynamic, targets: ["UFWHardening"]),
+        // The plain-C example plugin of PLUGINS.md.
+        .library(name: "PosternProxyExampleMotd", type: .dynamic, targets: ["ExampleMotd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The ABI: one C header, nothing else.
+        .target(name: "PluginAPI", path: "Sources/PluginAPI"),
+
+        // What every plugin host (controller, agent, CLI) shares: loader, pipeline runner, targets.
+        .target(name: "Host", dependencies: ["PluginAPI"], path: "Sources/Host"),
+
+        // Swift-side helpers for writing a plugin against the C ABI.
+        .target(name: "PluginKit", dependencies: ["PluginAPI"], path: "Sources/PluginKit"),
+
+        // The `posternproxy` command.
+        .executableTarget(
+            name: "PosternProxyCLI",
+            dependencies: ["Host", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/posternproxy"
+        ),
+
+        // First-party plugins. Pure logic lives in a library the tests and benchmarks link
+        // directly; the plugin target only adapts it to the ABI.
+        .target(name: "CaddyL4Rendering", path: "Plugins/CaddyL4/Rendering"),
+        .target(name: "CaddyL4", dependencies: ["PluginKit", "CaddyL4Rendering"], path: "Plugins/CaddyL4/Plugin"),
+        .target(name: "Iptables", dependencies: ["PluginKit"], path: "Plugins/Iptables"),
+        .target(name: "SSHProvisioner", dependencies: ["PluginKit"], path: "Plugins/SSHProvisioner"),
+        .target(name: "UFWHardening", dependencies: ["PluginKit"], path: "Plugins/UFWHardening"),
+
+        .target(name: "ExampleMotd", dependencies: ["PluginAPI"], path: "Examples/MotdPlugin", publicHeadersPath: "."),
+
+        // Measures the cost of crossing the ABI (see Benchmarks/README.md).
+        .executableTarget(
+            name: "ABIBenchmark",
+            dependencies: ["Host", "CaddyL4Rendering"],
+            path: "Benchmarks/ABIBenchmark"
+        ),
+
+        .testTarget(
+            name: "HostTests",
+            dependencies: ["Host", "CaddyL4Rendering"],
+            path: "Tests/HostTests"
+        ),
+    ]
+)

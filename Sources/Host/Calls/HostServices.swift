@@ -1,0 +1,163 @@
+import Foundation
+import PluginAPI
+
+/// The host's side of `pp_host` for one plugin call: what the call may do (``Grants``), the
+/// target its effects go to, and where its log and progress lines are sent. Every request that
+/// the grants refuse is remembered in ``deniedRequests``, so the caller can fail a plugin that
+/// tried to write while planning even if the plugin ignored the `PP_DENIED` answer.
+final class HostServices {
+    let grants: Grants
+    let target: (any Target)?
+    let cancellation: CancellationFlag
+    let onLog: (PluginLogRecord) -> Void
+    let onProgress: @Sendable (String) -> Void
+    private(set) var deniedRequests: [String] = []
+
+    init(grants: Grants, target: (any Target)?, cancellation: CancellationFlag,
+         onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void)
+    {
+        self.grants = target == nil ? [] : grants
+        self.target = target
+        self.cancellation = cancellation
+        self.onLog = onLog
+        self.onProgress = onProgress
+    }
+
+    /// Calls `body` with a `pp_host` that reaches this object. Valid only inside `body`.
+    func withCHost<Result>(_ body: (UnsafePointer<pp_host>) -> Result) -> Result {
+        var host = pp_host(
+            struct_size: UInt32(MemoryLayout<pp_host>.size),
+            context: Unmanaged.passUnretained(self).toOpaque(),
+            granted: grants.rawValue,
+            log: { host, level, message, size in
+                guard let services = HostServices.from(host) else { return }
+                services.onLog(PluginLogRecord(level: .init(abi: level), message: HostServices.text(message, size)))
+            },
+            progress: { host, line, size in
+                HostServices.from(host)?.onProgress(HostServices.text(line, size))
+            },
+            is_cancelled: { host in
+                (HostServices.from(host)?.cancellation.isCancelled ?? true) ? 1 : 0
+            },
+            run: { host, command, output, errors, exitStatus in
+                guard let services = HostServices.from(host), let command else { return PP_INVALID }
+                return services.run(command.pointee, output: output, errors: errors, exitStatus: exitStatus)
+            },
+            read_file: { host, path, size, content in
+                guard let services = HostServices.from(host) else { return PP_INVALID }
+                return services.readFile(HostServices.text(path, size), into: content)
+            },
+            write_file: { host, path, size, content, mode in
+                guard let services = HostServices.from(host) else { return PP_INVALID }
+                let data = content.data.map { Data(bytes: $0, count: Int(content.size)) } ?? Data()
+                return services.writeFile(HostServices.text(path, size), contents: data, mode: mode)
+            },
+            remove_file: { host, path, size in
+                guard let services = HostServices.from(host) else { return PP_INVALID }
+                return services.removeFile(HostServices.text(path, size))
+            }
+        )
+        return withUnsafePointer(to: &host) { body($0) }
+    }
+
+    // MARK: - Services
+
+    private func run(_ command: pp_command, output: UnsafePointer<pp_sink>?, errors: UnsafePointer<pp_sink>?,
+                     exitStatus: UnsafeMutablePointer<Int32>?) -> Int32
+    {
+        guard command.argc >= 1, let argvPointer = command.argv else { return PP_INVALID }
+        var argv: [String] = []
+        for index in 0..<Int(command.argc) {
+            guard let argument = argvPointer[index] else { return PP_INVALID }
+            argv.append(String(cString: argument))
+        }
+        let probe = command.flags & UInt32(PP_RUN_PROBE) != 0
+        guard let target, grants.contains(probe ? .target : .run) else {
+            return deny("run `\(argv.joined(separator: " "))`\(probe ? " (probe)" : "")")
+        }
+        let quiet = command.flags & UInt32(PP_RUN_QUIET) != 0
+        var request = TargetCommand(argv: argv)
+        if let data = command.standard_input.data {
+            request.standardInput = Data(bytes: data, count: Int(command.standard_input.size))
+        }
+        if command.timeout_ms > 0 { request.timeout = .milliseconds(command.timeout_ms) }
+        let progress = onProgress
+        let cancellation = cancellation
+        do {
+            let result = try target.run(
+                request, onLine: { line in if !quiet { progress(line.text) } },
+                isCancelled: { cancellation.isCancelled })
+            exitStatus?.pointee = result.exitStatus
+            let written = [Self.write(result.standardOutput, to: output), Self.write(result.standardError, to: errors)]
+            if result.truncated || written.contains(PP_TOO_LARGE) { return PP_TOO_LARGE }
+            return PP_OK
+        } catch {
+            return status(for: error, doing: "run `\(argv.first ?? "")`")
+        }
+    }
+
+    private func readFile(_ path: String, into content: UnsafePointer<pp_sink>?) -> Int32 {
+        guard let target, grants.contains(.target) else { return deny("read \(path)") }
+        do {
+            guard let data = try target.readFile(path) else { return PP_NOT_FOUND }
+            return Self.write(data, to: content)
+        } catch {
+            return status(for: error, doing: "read \(path)")
+        }
+    }
+
+    private func writeFile(_ path: String, contents: Data, mode: UInt32) -> Int32 {
+        guard let target, grants.contains(.write) else { return deny("write \(path)") }
+        do {
+            try target.writeFile(path, contents: contents, mode: mode)
+            return PP_OK
+        } catch {
+            return status(for: error, doing: "write \(path)")
+        }
+    }
+
+    private func removeFile(_ path: String) -> Int32 {
+        guard let target, grants.contains(.write) else { return deny("remove \(path)") }
+        do {
+            return try target.removeFile(path) ? PP_OK : PP_NOT_FOUND
+        } catch {
+            return status(for: error, doing: "remove \(path)")
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func deny(_ request: String) -> Int32 {
+        deniedRequests.append(request)
+        onLog(PluginLogRecord(level: .error, message: "denied: \(request) is not granted in this phase"))
+        return PP_DENIED
+    }
+
+    private func status(for error: TargetError, doing request: String) -> Int32 {
+        onLog(PluginLogRecord(level: .error, message: "\(request): \(error)"))
+        switch error {
+        case .invalid: return PP_INVALID
+        case .cancelled: return PP_CANCELLED
+        case .failed, .timedOut: return PP_FAILED
+        }
+    }
+
+    private static func write(_ data: Data, to sink: UnsafePointer<pp_sink>?) -> Int32 {
+        guard let sink, let write = sink.pointee.write, !data.isEmpty else { return PP_OK }
+        return data.withUnsafeBytes { buffer in
+            write(sink, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(buffer.count))
+        }
+    }
+
+    private static func from(_ host: UnsafePointer<pp_host>?) -> HostServices? {
+        guard let context = host?.pointee.context else { return nil }
+        return Unmanaged<HostServices>.fromOpaque(context).takeUnretainedValue()
+    }
+
+    private static func text(_ pointer: UnsafePointer<CChar>?, _ size: UInt64) -> String {
+        guard let pointer, size > 0 else { return "" }
+        return pointer.withMemoryRebound(to: UInt8.self, capacity: Int(size)) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: Int(size)), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// An ordered list of plugin steps with their configuration, as named in configuration:
+///
+///     { "provision": ["posternproxy.provision.install-caddy",
+///                     {"plugin": "com.example.motd", "config": {"text": "hello"}}] }
+///
+/// A step is a plugin id, or an object with `plugin` and an optional `config` (any JSON value,
+/// handed to the plugin as it is). The same plugin may appear several times.
+public struct PipelineDefinition: Sendable, Equatable {
+    public struct Step: Sendable, Equatable {
+        /// The plugin's id.
+        public var plugin: String
+        /// JSON given to the plugin in `pp_call.config`.
+        public var config: Data
+
+        public init(plugin: String, config: Data = Data("{}".utf8)) {
+            self.plugin = plugin
+            self.config = config
+        }
+    }
+
+    public var name: String
+    public var steps: [Step]
+
+    public init(name: String, steps: [Step]) {
+        self.name = name
+        self.steps = steps
+    }
+
+    /// Reads every pipeline of a configuration document: a JSON object of name → step list.
+    public static func parseAll(_ document: Data) throws(PipelineConfigurationError) -> [String: PipelineDefinition] {
+        guard let object = try? JSONSerialization.jsonObject(with: document), let pipelines = object as? [String: Any] else {
+            throw PipelineConfigurationError(path: "", message: "must be a JSON object of pipeline name → list of steps")
+        }
+        var result: [String: PipelineDefinition] = [:]
+        for (name, value) in pipelines {
+            result[name] = try parse(name: name, steps: value)
+        }
+        return result
+    }
+
+    private static func parse(name: String, steps value: Any) throws(PipelineConfigurationError) -> PipelineDefinition {
+        guard let list = value as? [Any] else {
+            throw PipelineConfigurationError(path: name, message: "must be a list of steps")
+        }
+        var steps: [Step] = []
+        for (index, item) in list.enumerated() {
+            let path = "\(name)[\(index)]"
+            if let id = item as? String {
+                steps.append(Step(plugin: id))
+                continue
+            }
+            guard let object = item as? [String: Any] else {
+                throw PipelineConfigurationError(path: path, message: "must be a plugin id or {\"plugin\", \"config\"}")
+            }
+            guard let id = object["plugin"] as? String, !id.isEmpty else {
+                throw PipelineConfigurationError(path: "\(path).plugin", message: "must be a plugin id")
+            }
+            if let unknown = object.keys.first(where: { $0 != "plugin" && $0 != "config" }) {
+                throw PipelineConfigurationError(path: "\(path).\(unknown)", message: "is not a step field (plugin, config)")
+            }
+            let config = (try? JSONSerialization.data(withJSONObject: object["config"] ?? [String: Any](), options: [.fragmentsAllowed, .sortedKeys]))
+                ?? Data("{}".utf8)
+            steps.append(Step(plugin: id, config: config))
+        }
+        return PipelineDefinition(name: name, steps: steps)
+    }
+}
+
+/// A pipeline configuration document that cannot be used, with the path of the bad value.
+public struct PipelineConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public var description: String { path.isEmpty ? "pipeline configuration \(message)" : "pipeline configuration: \(path) \(message)" }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import PluginAPI
+
+/// Runs pipelines of step plugins from a ``PluginCatalog`` against a ``Target``.
+///
+/// For each step in order: plan (no effects granted), then apply, then verify. The first failure
+/// stops the run and rolls back, in reverse order, every step whose apply was called. Cancellation
+/// is honoured between phases and by plugins that poll `is_cancelled`. A dry run only plans.
+public struct PipelineRunner: Sendable {
+    public var catalog: PluginCatalog
+
+    public init(catalog: PluginCatalog) {
+        self.catalog = catalog
+    }
+
+    /// Resolves every step, then starts the run on a thread of its own (plugin calls block).
+    /// Throws before anything runs when a step names an unknown plugin or one that is not a step.
+    public func start(_ pipeline: PipelineDefinition, input: Data, target: any Target, dryRun: Bool = false)
+        throws(PipelineError) -> PipelineRun
+    {
+        let steps = try resolve(pipeline)
+        return PipelineRun(name: pipeline.name) { cancellation, emit in
+            PipelineExecution(pipeline: pipeline.name, steps: steps, input: input, target: target,
+                              dryRun: dryRun, cancellation: cancellation, emit: emit).run()
+        }
+    }
+
+    private func resolve(_ pipeline: PipelineDefinition) throws(PipelineError) -> [ResolvedStep] {
+        var resolved: [ResolvedStep] = []
+        for (index, step) in pipeline.steps.enumerated() {
+            let reference = StepReference(index: index, plugin: step.plugin)
+            func refuse(_ message: String) -> PipelineError {
+                PipelineError(pipeline: pipeline.name, step: reference, message: message)
+            }
+            guard let plugin = catalog.plugin(id: step.plugin) else {
+                throw refuse("no loaded plugin has this id")
+            }
+            guard let table = plugin.interface(PP_INTERFACE_STEP, as: pp_step_v1.self),
+                let plan = table.pointee.plan, let apply = table.pointee.apply
+            else {
+                throw refuse("\(plugin.file) does not provide \(PP_INTERFACE_STEP) with plan and apply")
+            }
+            resolved.append(ResolvedStep(
+                reference: reference, config: step.config, plan: plan, apply: apply,
+                verify: table.pointee.verify, rollback: table.pointee.rollback))
+        }
+        return resolved
+    }
+}
+
+/// A step with its plugin functions looked up.
+struct ResolvedStep: @unchecked Sendable {  // function pointers into a never-unloaded library
+    var reference: StepReference
+    var config: Data
+    var plan: PluginFunction
+    var apply: PluginFunction
+    var verify: PluginFunction?
+    var rollback: PluginFunction?
+}

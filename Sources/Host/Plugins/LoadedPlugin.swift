@@ -1,0 +1,55 @@
+import PluginAPI
+
+/// A plugin the host has loaded and accepted. Its shared object stays mapped until the process
+/// exits (hosts never `dlclose`), so the descriptor and its tables stay valid.
+public final class LoadedPlugin: @unchecked Sendable {
+    /// The shared object it came from.
+    public let file: String
+    /// Stable reverse-DNS id that pipelines name it by.
+    public let id: String
+    /// The plugin's own version.
+    public let version: String
+    /// Human-readable name.
+    public let name: String
+    /// One sentence about what it does.
+    public let summary: String
+    /// The kinds it declares.
+    public let kinds: PluginKinds
+    /// The ABI it was built against.
+    public let abi: ABIVersion
+
+    // Immutable after init and pointing at static plugin data: safe to share across threads.
+    private let descriptor: UnsafePointer<pp_plugin_descriptor>
+
+    init(file: String, descriptor: UnsafePointer<pp_plugin_descriptor>, id: String, version: String,
+         name: String, summary: String)
+    {
+        self.file = file
+        self.descriptor = descriptor
+        self.id = id
+        self.version = version
+        self.name = name
+        self.summary = summary
+        self.kinds = PluginKinds(rawValue: descriptor.pointee.kinds)
+        self.abi = ABIVersion(major: descriptor.pointee.abi_major, minor: descriptor.pointee.abi_minor)
+    }
+
+    /// The plugin's table for `interfaceID`, or nil when it does not provide it or the table is
+    /// smaller than this host's definition of `Table` (its `struct_size` is too small).
+    func interface<Table>(_ interfaceID: String, as _: Table.Type) -> UnsafePointer<Table>? {
+        guard let lookup = descriptor.pointee.get_interface,
+            let raw = interfaceID.withCString({ lookup($0) })
+        else { return nil }
+        let declaredSize = raw.load(as: UInt32.self)
+        guard declaredSize >= MemoryLayout<Table>.size else { return nil }
+        return raw.assumingMemoryBound(to: Table.self)
+    }
+
+    /// The interface ids of the known kinds that this plugin actually provides.
+    public var providedInterfaces: [String] {
+        PluginKinds.known.compactMap { known in
+            guard let lookup = descriptor.pointee.get_interface else { return nil }
+            return known.interface.withCString { lookup($0) } == nil ? nil : known.interface
+        }
+    }
+}

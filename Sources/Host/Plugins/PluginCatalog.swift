@@ -1,0 +1,43 @@
+import Foundation
+
+/// The plugins one host has loaded, by id, and the files it refused with their reasons.
+public struct PluginCatalog: Sendable {
+    /// Accepted plugins, in the order they were loaded.
+    public private(set) var plugins: [LoadedPlugin] = []
+    /// Refused files, with the reason for each.
+    public private(set) var refusals: [PluginLoadError] = []
+
+    public init() {}
+
+    /// Loads every `*.so` file of `folder` (sorted by name, so the first of two files with the
+    /// same plugin id wins and the second is refused, on every run alike).
+    public static func load(folder: String, loader: PluginLoader) throws -> PluginCatalog {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasSuffix(".so") }
+            .sorted()
+        var catalog = PluginCatalog()
+        for name in names {
+            catalog.add(file: (folder as NSString).appendingPathComponent(name), loader: loader)
+        }
+        return catalog
+    }
+
+    /// Loads one file into the catalog, recording a refusal instead when it cannot be accepted.
+    public mutating func add(file: String, loader: PluginLoader) {
+        do {
+            let plugin = try loader.load(file)
+            if let first = self.plugin(id: plugin.id) {
+                refusals.append(PluginLoadError(file: file, reason: .duplicateID(id: plugin.id, firstFile: first.file)))
+            } else {
+                plugins.append(plugin)
+            }
+        } catch {
+            refusals.append(error)
+        }
+    }
+
+    /// The plugin with this id, if one was accepted.
+    public func plugin(id: String) -> LoadedPlugin? {
+        plugins.first { $0.id == id }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import PluginAPI
+
+/// Loads plugin shared objects: checks the file, `dlopen`s it with `RTLD_NOW | RTLD_LOCAL`,
+/// calls its entry function and negotiates the ABI version. A refused file is reported with a
+/// ``PluginLoadError`` that names it and says what to do. Nothing is ever unloaded: unloading a
+/// library that shares the host's Swift runtime can crash the host later.
+public struct PluginLoader: Sendable {
+    /// Told to every plugin's entry function.
+    public var host: HostIdentity
+    /// This host's ABI version (a parameter so tests can play an older host).
+    public var hostABI: ABIVersion
+
+    public init(host: HostIdentity, hostABI: ABIVersion = .host) {
+        self.host = host
+        self.hostABI = hostABI
+    }
+
+    /// Loads one shared object.
+    public func load(_ file: String) throws(PluginLoadError) -> LoadedPlugin {
+        try checkPermissions(file)
+        try SharedObjectInspector.check(file)
+
+        guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
+            let message = dlerror().map { String(cString: $0) } ?? "unknown error"
+            throw PluginLoadError(file: file, reason: .openFailed(message))
+        }
+        guard let symbol = dlsym(handle, PP_ENTRY_SYMBOL) else {
+            if let major = otherEntryMajor(in: handle) {
+                throw PluginLoadError(
+                    file: file,
+                    reason: .abiMajorMismatch(plugin: ABIVersion(major: major, minor: 0), host: hostABI))
+            }
+            throw PluginLoadError(file: file, reason: .missingEntrySymbol)
+        }
+        let entry = unsafeBitCast(symbol, to: pp_plugin_entry_fn.self)
+        let descriptor = callEntry(entry)
+        guard let descriptor else { throw PluginLoadError(file: file, reason: .declined) }
+        return try accept(descriptor, from: file)
+    }
+
+    private func callEntry(_ entry: pp_plugin_entry_fn) -> UnsafePointer<pp_plugin_descriptor>? {
+        host.name.withCString { name in
+            host.version.withCString { version in
+                var info = pp_host_info(
+                    struct_size: UInt32(MemoryLayout<pp_host_info>.size),
+                    abi_major: hostABI.major, abi_minor: hostABI.minor,
+                    host_name: name, host_version: version)
+                return entry(&info)
+            }
+        }
+    }
+
+    /// Validates a descriptor and negotiates the version.
+    private func accept(_ descriptor: UnsafePointer<pp_plugin_descriptor>, from file: String)
+        throws(PluginLoadError) -> LoadedPlugin
+    {
+        func malformed(_ detail: String) -> PluginLoadError {
+            PluginLoadError(file: file, reason: .malformedDescriptor(detail))
+        }
+        // Major and minor are read before anything else: they say how to read the rest.
+        let abi = ABIVersion(major: descriptor.pointee.abi_major, minor: descriptor.pointee.abi_minor)
+        guard abi.major == hostABI.major else {
+            throw PluginLoadError(file: file, reason: .abiMajorMismatch(plugin: abi, host: hostABI))
+        }
+        guard abi.minor <= hostABI.minor else {
+            throw PluginLoadError(file: file, reason: .abiMinorTooNew(plugin: abi, host: hostABI))
+        }
+        let d = descriptor.pointee
+        guard d.struct_size >= UInt32(MemoryLayout<pp_plugin_descriptor>.size) else {
+            throw malformed("struct_size is \(d.struct_size), ABI \(abi) needs at least \(MemoryLayout<pp_plugin_descriptor>.size)")
+        }
+        guard let idPointer = d.id else { throw malformed("id is NULL") }
+        let id = String(cString: idPointer)
+        guard PluginIdentifier.isValid(id) else {
+            throw malformed("id `\(id)` is not reverse-DNS (lower-case letters, digits, '.', '-', at least one '.')")
+        }
+        guard let version = d.version.map({ String(cString: $0) }), !version.isEmpty else {
+            throw malformed("version is empty")
+        }
+        guard let name = d.name.map({ String(cString: $0) }), !name.isEmpty else {
+            throw malformed("name is empty")
+        }
+        let summary = d.description.map { String(cString: $0) } ?? ""
+        let kinds = PluginKinds(rawValue: d.kinds)
+        guard !kinds.isEmpty else { throw malformed("kinds is 0; declare at least one PP_KIND_*") }
+        guard kinds.unknownBits == 0 else {
+            throw malformed("kinds has bits this host does not know (0x\(String(kinds.unknownBits, radix: 16)))")
+        }
+        guard d.get_interface != nil else { throw malformed("get_interface is NULL") }
+        return LoadedPlugin(file: file, descriptor: descriptor, id: id, version: version, name: name, summary: summary)
+    }
+
+    /// Refuses files that someone other than their owner could have replaced.
+    private func checkPermissions(_ file: String) throws(PluginLoadError) {
+        var info = stat()
+        guard stat(file, &info) == 0 else {
+            throw PluginLoadError(file: file, reason: .unreadable(String(cString: strerror(errno))))
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw PluginLoadError(file: file, reason: .unreadable("not a regular file"))
+        }
+        guard info.st_mode & S_IWOTH == 0 else {
+            throw PluginLoadError(file: file, reason: .worldWritable(path: file))
+        }
+        let folder = (file as NSString).deletingLastPathComponent
+        var folderInfo = stat()
+        if stat(folder.isEmpty ? "." : folder, &folderInfo) == 0,
+            folderInfo.st_mode & S_IWOTH != 0, folderInfo.st_mode & S_ISVTX == 0
+        {
+            throw PluginLoadError(file: file, reason: .worldWritable(path: folder))
+        }
+    }
+
+    /// When the v1 entry is missing, looks for another major's entry so the error can say
+    /// "built for ABI 2" rather than "no entry symbol".
+    private func otherEntryMajor(in handle: UnsafeMutableRawPointer) -> UInt32? {
+        (2...16).first { major in dlsym(handle, "posternproxy_plugin_entry_v\(major)") != nil }.map(UInt32.init)
+    }
+}

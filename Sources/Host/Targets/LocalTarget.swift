@@ -1,0 +1,93 @@
+import Foundation
+
+/// The machine the host runs on. Files are resolved under `root` (`/` in production; a sandbox
+/// folder in tests, so a pipeline can run for real without touching the machine's own `/etc`).
+public struct LocalTarget: Target {
+    /// Prefix for every file path.
+    public var root: String
+    /// Search path for commands.
+    public var searchPath: [String]
+
+    public init(root: String = "/",
+                searchPath: [String] = (ProcessInfo.processInfo.environment["PATH"]
+                    ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+                    .split(separator: ":").map(String.init))
+    {
+        self.root = root
+        self.searchPath = searchPath
+    }
+
+    public var name: String { root == "/" ? "local" : "local:\(root)" }
+
+    public func run(_ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
+                    isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult
+    {
+        guard let program = command.argv.first, !program.isEmpty else { throw .invalid("empty argv") }
+        guard !command.argv.contains(where: { $0.utf8.contains(0) }) else {
+            throw .invalid("an argument contains a NUL byte")
+        }
+        guard let executable = resolve(program) else {
+            let message = "\(program): command not found"
+            onLine(OutputLine(stream: .standardError, text: message))
+            return CommandResult(exitStatus: 127, standardOutput: Data(), standardError: Data(message.utf8), truncated: false)
+        }
+        return try LocalProcess(executable: executable, command: command, onLine: onLine).run(isCancelled: isCancelled)
+    }
+
+    public func readFile(_ path: String) throws(TargetError) -> Data? {
+        let full = try hostPath(path)
+        guard FileManager.default.fileExists(atPath: full) else { return nil }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: full))
+        } catch {
+            throw .failed("cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+
+    public func writeFile(_ path: String, contents: Data, mode: UInt32) throws(TargetError) {
+        let full = try hostPath(path)
+        let folder = (full as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .failed("cannot create \(folder): \(error.localizedDescription)")
+        }
+        let temporary = "\(folder)/.\((full as NSString).lastPathComponent).posternproxy-\(UUID().uuidString)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode & 0o7777))
+        guard fd >= 0 else { throw .failed("cannot write \(path): \(String(cString: strerror(errno)))") }
+        let written = contents.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+        let synced = written && fchmod(fd, mode_t(mode & 0o7777)) == 0 && fsync(fd) == 0
+        close(fd)
+        guard synced, rename(temporary, full) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .failed("cannot write \(path): \(reason)")
+        }
+    }
+
+    public func removeFile(_ path: String) throws(TargetError) -> Bool {
+        let full = try hostPath(path)
+        if unlink(full) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw .failed("cannot remove \(path): \(String(cString: strerror(errno)))")
+    }
+
+    /// `path` on the target, mapped under `root`.
+    private func hostPath(_ path: String) throws(TargetError) -> String {
+        let valid = try TargetPath.validate(path)
+        return root == "/" ? valid : (root.hasSuffix("/") ? String(root.dropLast()) : root) + valid
+    }
+
+    private func resolve(_ program: String) -> String? {
+        if program.contains("/") { return program }
+        return searchPath.lazy.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}

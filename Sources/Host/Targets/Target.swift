@@ -1,0 +1,79 @@
+import Foundation
+
+/// A machine that pipeline steps act on: the local host, or a remote one reached by a transport
+/// plugin. Steps never see a target directly; they use the host services of the ABI, which
+/// forward here after checking what the current phase grants.
+public protocol Target: Sendable {
+    /// For logs and errors: `local`, `ssh://admin@10.0.0.2:22`.
+    var name: String { get }
+
+    /// Runs an argument vector (never a shell string) and waits for it. Each line of output is
+    /// passed to `onLine` as it arrives; `isCancelled` is polled while the command runs.
+    func run(_ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
+             isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult
+
+    /// The whole file, or nil when it does not exist.
+    func readFile(_ path: String) throws(TargetError) -> Data?
+
+    /// Replaces the file atomically with `contents` and permission bits `mode`.
+    func writeFile(_ path: String, contents: Data, mode: UInt32) throws(TargetError)
+
+    /// Removes the file; false when it did not exist.
+    func removeFile(_ path: String) throws(TargetError) -> Bool
+}
+
+/// A command for ``Target/run(_:onLine:isCancelled:)``.
+public struct TargetCommand: Sendable {
+    /// Program and arguments; `argv[0]` is looked up on the target's PATH unless it has a `/`.
+    public var argv: [String]
+    public var standardInput: Data
+    /// The command is killed after this long.
+    public var timeout: Duration
+    /// Bytes kept per output stream; the rest is dropped and ``CommandResult/truncated`` set.
+    public var outputLimit: Int
+
+    public init(argv: [String], standardInput: Data = Data(), timeout: Duration = .seconds(600),
+                outputLimit: Int = 16 << 20)
+    {
+        self.argv = argv
+        self.standardInput = standardInput
+        self.timeout = timeout
+        self.outputLimit = outputLimit
+    }
+}
+
+/// One line a running command printed.
+public struct OutputLine: Sendable, Equatable {
+    public enum Stream: Sendable { case standardOutput, standardError }
+    public var stream: Stream
+    public var text: String
+}
+
+/// How a command ended and what it printed.
+public struct CommandResult: Sendable {
+    /// The exit code, or 128 + signal number when a signal ended it.
+    public var exitStatus: Int32
+    public var standardOutput: Data
+    public var standardError: Data
+    /// Output beyond ``TargetCommand/outputLimit`` was dropped.
+    public var truncated: Bool
+}
+
+/// Why a target could not do what it was asked.
+public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The request itself is wrong (relative path, `..`, empty argv).
+    case invalid(String)
+    /// The target could not do it (I/O error, could not start the program).
+    case failed(String)
+    case timedOut(String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .invalid(let m): "invalid request: \(m)"
+        case .failed(let m): m
+        case .timedOut(let m): "timed out: \(m)"
+        case .cancelled: "cancelled"
+        }
+    }
+}

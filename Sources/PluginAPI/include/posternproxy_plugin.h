@@ -1,0 +1,378 @@
+/*
+ * posternproxy_plugin.h — the PosternProxy plugin ABI, version 1.0.
+ *
+ * This header is the whole contract between a PosternProxy host (the controller, the agent and
+ * the `posternproxy` command) and a plugin (a shared object loaded with dlopen). A plugin author
+ * needs nothing else: no Swift type crosses this boundary, only the C types declared here.
+ *
+ * Shape of the contract
+ * ---------------------
+ * - A plugin exports exactly one function, `posternproxy_plugin_entry_v1` (the ABI major is part
+ *   of its name, forever). The host calls it once and receives a static descriptor: ABI version,
+ *   a stable reverse-DNS id, the plugin's own version, a human name, its kinds and a function that
+ *   looks up interfaces by string id ("posternproxy.step/1").
+ * - Structures frame the call, JSON carries the content, callbacks perform the effects. Desired
+ *   state, plans, results and undo journals are UTF-8 JSON passed as (pointer, size). Every side
+ *   effect — a log line, a progress line, running a command, reading or writing a file — goes
+ *   through a host callback; a plugin never touches the system on its own behalf.
+ * - Versioning: major.minor. A host refuses a plugin whose major differs, or whose minor is newer
+ *   than the host's. Minor versions only append fields at the end of structures; every structure
+ *   the other side reads begins with `struct_size`, so a reader knows which fields exist.
+ * - Only fixed-width integers; no C enums (their size is the compiler's choice).
+ *
+ * Ownership
+ * ---------
+ * Nothing allocated on one side is freed on the other. Inputs are borrowed for the duration of the
+ * call that receives them. Outputs are written into host-owned sinks (pp_sink), which copy the
+ * bytes before returning. Descriptors and interface tables are static data of the plugin and must
+ * stay valid until the process exits: hosts never unload a plugin (dlclose is never called). The
+ * only plugin-owned object a host ever holds is a transport session, which the host gives back to
+ * the plugin's `close` function.
+ *
+ * Threading
+ * ---------
+ * Each function states who calls it and from which thread:
+ *   [any-thread]   may be called from any thread, including several at once;
+ *   [call-thread]  host callbacks: only from the thread that is executing the plugin call that
+ *                  received them, and only until that call returns;
+ *   [once]         called once per process, before any other function of the plugin.
+ * Plugin functions must not throw C++ exceptions, longjmp, or unwind across this boundary.
+ */
+
+#ifndef POSTERNPROXY_PLUGIN_H
+#define POSTERNPROXY_PLUGIN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Versions and names
+ * ------------------------------------------------------------------------------------------- */
+
+/** ABI major: a change here breaks every plugin; the entry symbol's name changes with it. */
+#define PP_ABI_MAJOR 1
+/** ABI minor: appends only. A plugin built against minor N needs a host with minor >= N. */
+#define PP_ABI_MINOR 0
+
+/** The one symbol a plugin exports. */
+#define PP_ENTRY_SYMBOL "posternproxy_plugin_entry_v1"
+
+/** Marks the entry function as exported, whatever the compiler's default visibility. */
+#define PP_EXPORT __attribute__((visibility("default")))
+
+/* ---------------------------------------------------------------------------------------------
+ * Status codes, returned by plugin functions and host callbacks
+ * ------------------------------------------------------------------------------------------- */
+
+#define PP_OK 0          /**< Done. */
+#define PP_SKIPPED 1     /**< plan: this step does not apply here; the host records "skipped". */
+#define PP_FAILED 2      /**< Failed; a plugin writes the reason into the call's error sink. */
+#define PP_CANCELLED 3   /**< Stopped because is_cancelled() said so. */
+#define PP_DENIED 4      /**< Host callback: the service is not granted in this phase. */
+#define PP_NOT_FOUND 5   /**< Host callback: no such file, or no such interface. */
+#define PP_TOO_LARGE 6   /**< Host callback: a size cap was reached (sink, file, command output). */
+#define PP_INVALID 7     /**< Host callback: malformed argument (bad path, empty argv, ...). */
+
+/* ---------------------------------------------------------------------------------------------
+ * Kinds: what a plugin is for. A bit set in pp_plugin_descriptor.kinds.
+ * Each kind is served by one interface, looked up with get_interface().
+ * ------------------------------------------------------------------------------------------- */
+
+/** Pure function: desired state JSON -> artifact (Caddy JSON, an iptables ruleset, ...). */
+#define PP_KIND_RENDERER (1u << 0)
+/** A pipeline step: plan -> apply -> verify, rollback on failure. */
+#define PP_KIND_STEP (1u << 1)
+/** A declarative list of actions that the host itself executes, diffs and reverts. */
+#define PP_KIND_PROFILE (1u << 2)
+/** Runs commands and moves files on a target (for example over SSH). */
+#define PP_KIND_TRANSPORT (1u << 3)
+
+#define PP_INTERFACE_RENDERER "posternproxy.renderer/1"
+#define PP_INTERFACE_STEP "posternproxy.step/1"
+#define PP_INTERFACE_PROFILE "posternproxy.profile/1"
+#define PP_INTERFACE_TRANSPORT "posternproxy.transport/1"
+
+/* Log levels for pp_host.log. */
+#define PP_LOG_DEBUG 0
+#define PP_LOG_INFO 1
+#define PP_LOG_WARNING 2
+#define PP_LOG_ERROR 3
+
+/* ---------------------------------------------------------------------------------------------
+ * Byte buffers
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * A borrowed, read-only run of bytes (usually UTF-8 JSON, not NUL-terminated).
+ * Ownership: the side that passes it keeps it; the receiver may read it only during the call
+ * and must copy what it wants to keep. `data` may be NULL when `size` is 0.
+ */
+typedef struct pp_bytes {
+    const uint8_t *data;
+    uint64_t size;
+} pp_bytes;
+
+/**
+ * A host-owned output buffer. The plugin appends bytes with write(); the host copies them before
+ * write() returns, so the plugin may free or reuse its buffer at once. Several writes append.
+ * Ownership: host. Threading: [call-thread].
+ */
+typedef struct pp_sink {
+    uint32_t struct_size;
+    /** Host data; plugins leave it alone. */
+    void *context;
+    /** Appends `size` bytes. Returns PP_OK, or PP_TOO_LARGE when the host's cap is reached
+     *  (nothing of this write is kept then). */
+    int32_t (*write)(const struct pp_sink *sink, const uint8_t *data, uint64_t size);
+} pp_sink;
+
+/* ---------------------------------------------------------------------------------------------
+ * What the host tells the plugin about itself
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Passed to the entry function. Ownership: host; valid only during the entry call.
+ * A plugin that cannot work with this host returns NULL from its entry function; the host then
+ * refuses it with a message that says so.
+ */
+typedef struct pp_host_info {
+    uint32_t struct_size;
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    /** "posternproxy", "posternproxy-agent", ... NUL-terminated UTF-8. */
+    const char *host_name;
+    /** The host's own version, NUL-terminated. */
+    const char *host_version;
+} pp_host_info;
+
+/* ---------------------------------------------------------------------------------------------
+ * Host services: the only way a plugin acts on the world
+ * ------------------------------------------------------------------------------------------- */
+
+/** A command may run during plan: it only observes (for example `id caddy`, `iptables-save`).
+ *  Without this flag, run() is an effect and is denied while planning. */
+#define PP_RUN_PROBE (1u << 0)
+/** Do not stream the command's output as progress lines (it may contain secrets). */
+#define PP_RUN_QUIET (1u << 1)
+
+/**
+ * A command to run on the call's target, as an argument vector — never a shell string.
+ * Ownership: the plugin; borrowed by the host for the duration of run().
+ */
+typedef struct pp_command {
+    uint32_t struct_size;
+    /** Number of entries in argv; at least 1. */
+    uint32_t argc;
+    /** NUL-terminated UTF-8 strings; argv[0] is the program (looked up on the target's PATH). */
+    const char *const *argv;
+    /** Bytes written to the command's standard input, then closed. */
+    pp_bytes standard_input;
+    /** PP_RUN_* bits. */
+    uint32_t flags;
+    /** 0 = the host's default timeout. */
+    uint32_t timeout_ms;
+} pp_command;
+
+/** Bits of pp_host.granted: the effects this call may perform. */
+#define PP_GRANT_RUN (1u << 0)   /**< run() without PP_RUN_PROBE. */
+#define PP_GRANT_WRITE (1u << 1) /**< write_file() and remove_file(). */
+#define PP_GRANT_TARGET (1u << 2) /**< The call has a target at all (run probes, read files). */
+
+/**
+ * The host's services for one plugin call. Ownership: host; valid only during that call.
+ * Threading: every callback is [call-thread].
+ *
+ * Effects depend on the phase. While planning (and always for renderers and profiles) the write
+ * services return PP_DENIED and the host records that the plugin tried; `granted` tells the
+ * plugin in advance what will work. Every callback is always present (never NULL).
+ */
+typedef struct pp_host {
+    uint32_t struct_size;
+    /** Host data; plugins pass the pp_host pointer back unchanged and leave this alone. */
+    void *context;
+    /** PP_GRANT_* bits for this call. */
+    uint32_t granted;
+
+    /** Writes one log record (PP_LOG_* level). The message is UTF-8, `size` bytes. */
+    void (*log)(const struct pp_host *host, int32_t level, const char *message, uint64_t size);
+
+    /** Reports one line of progress, streamed to whoever watches the pipeline (the browser's
+     *  terminal panel). No trailing newline needed. */
+    void (*progress)(const struct pp_host *host, const char *line, uint64_t size);
+
+    /** Returns 1 when the run has been cancelled; a long plugin polls it and returns
+     *  PP_CANCELLED at its next safe point. Returns 0 otherwise. */
+    int32_t (*is_cancelled)(const struct pp_host *host);
+
+    /** Runs a command on the target and waits for it. Standard output is appended to `output`
+     *  and standard error to `errors` (either may be NULL to discard); both are also streamed as
+     *  progress lines unless PP_RUN_QUIET is set. On PP_OK, *exit_status holds the exit code
+     *  (128 + signal when killed). Returns PP_DENIED for a non-probe command without
+     *  PP_GRANT_RUN, PP_INVALID for an empty argv, PP_CANCELLED, or PP_FAILED (could not start
+     *  it, or timed out; the reason is logged). */
+    int32_t (*run)(const struct pp_host *host, const pp_command *command, const pp_sink *output,
+                   const pp_sink *errors, int32_t *exit_status);
+
+    /** Reads a whole file of the target into `content`. Returns PP_NOT_FOUND when it does not
+     *  exist. `path` is absolute, UTF-8, `path_size` bytes. */
+    int32_t (*read_file)(const struct pp_host *host, const char *path, uint64_t path_size,
+                         const pp_sink *content);
+
+    /** Replaces a file on the target atomically (write beside it, then rename) with `mode`
+     *  permission bits (e.g. 0600). Needs PP_GRANT_WRITE. */
+    int32_t (*write_file)(const struct pp_host *host, const char *path, uint64_t path_size,
+                          pp_bytes content, uint32_t mode);
+
+    /** Removes a file on the target; PP_NOT_FOUND when it was absent. Needs PP_GRANT_WRITE. */
+    int32_t (*remove_file)(const struct pp_host *host, const char *path, uint64_t path_size);
+} pp_host;
+
+/* ---------------------------------------------------------------------------------------------
+ * One call into a plugin
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Everything a plugin function receives. Ownership: host; every pointer is valid only during the
+ * call. `config` is this plugin's configuration from the pipeline definition (a JSON value,
+ * `{}` when none was given). What `input` and `output` hold depends on the function (see each
+ * interface). On PP_FAILED, the plugin writes a one-line, human-readable reason into `error`.
+ */
+typedef struct pp_call {
+    uint32_t struct_size;
+    const pp_host *host;
+    pp_bytes config;
+    pp_bytes input;
+    const pp_sink *output;
+    const pp_sink *error;
+} pp_call;
+
+/* ---------------------------------------------------------------------------------------------
+ * Interfaces
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * "posternproxy.renderer/1": a pure transformation. Threading: [any-thread]. The host grants no
+ * effects; a renderer must give the same output for the same input.
+ */
+typedef struct pp_renderer_v1 {
+    uint32_t struct_size;
+    /** Media type of the artifact: "application/json", "text/plain", ... Static string. */
+    const char *media_type;
+    /** input: desired state JSON. output: the artifact. */
+    int32_t (*render)(const pp_call *call);
+} pp_renderer_v1;
+
+/**
+ * "posternproxy.step/1": one step of a pipeline. Threading: [any-thread]; the host never calls
+ * two functions of one step of one pipeline run at once, and keeps no state in the plugin: all
+ * state travels as JSON through the host.
+ *
+ * For each step, in pipeline order, the host calls:
+ *   plan     — no effects granted (probes and reads only). input: the pipeline's input JSON
+ *              (for apply pipelines, the desired state). output: a plan JSON object
+ *              {"changes": [ ... ]}; an empty list means the step has nothing to do, and the host
+ *              then calls neither apply nor verify. Return PP_SKIPPED when the step does not apply
+ *              to this target at all (the host reports it as skipped, never as succeeded).
+ *   apply    — effects granted. input: the plan. output: a journal JSON, whatever rollback needs
+ *              to undo what apply did (write it as you go: it is kept even if apply fails).
+ *   verify   — probes and reads only. input: the plan. Returns PP_FAILED when the change did not
+ *              take effect. May be NULL when there is nothing to check.
+ *   rollback — effects granted. input: the journal apply wrote. Called in reverse pipeline order
+ *              for every step whose apply was called, when a later phase fails or the run is
+ *              cancelled. May be NULL for a step that changes nothing worth undoing.
+ * Applying twice converges: after a successful apply, plan reports no changes.
+ */
+typedef struct pp_step_v1 {
+    uint32_t struct_size;
+    int32_t (*plan)(const pp_call *call);
+    int32_t (*apply)(const pp_call *call);
+    int32_t (*verify)(const pp_call *call);
+    int32_t (*rollback)(const pp_call *call);
+} pp_step_v1;
+
+/**
+ * "posternproxy.profile/1": a hardening profile as data. Threading: [any-thread]. No effects are
+ * granted: the plugin only describes; the host executes each action, diffs it against the target
+ * and can revert it. input: the profile's parameters (JSON). output: {"actions": [ ... ]}, where
+ * each action is one of
+ *   {"type": "file", "path": "/etc/...", "content": "...", "mode": 420}
+ *   {"type": "command", "argv": ["ufw", "allow", "80/tcp"], "check": ["ufw", "status"],
+ *    "check_contains": "80/tcp"}
+ * (PLUGINS.md documents the vocabulary; the host refuses an action type it does not know.)
+ */
+typedef struct pp_profile_v1 {
+    uint32_t struct_size;
+    int32_t (*actions)(const pp_call *call);
+} pp_profile_v1;
+
+/**
+ * "posternproxy.transport/1": a way to reach a target. Only the transport sees credentials;
+ * steps reach the target through pp_host.run/read_file/write_file, which the host forwards here.
+ * Threading: open/close [any-thread]; the other functions are called for one session from one
+ * thread at a time.
+ *
+ * open: input is {"host", "port", "user", "password"?, "private_key"?, "passphrase"?,
+ * "known_host_key"?, "timeout_ms"?}; on PP_OK it stores a plugin-owned session in *session and
+ * writes {"host_key": "..."} to output. The host releases the session with close(), exactly once.
+ */
+typedef struct pp_transport_v1 {
+    uint32_t struct_size;
+    int32_t (*open)(const pp_call *call, void **session);
+    int32_t (*run)(void *session, const pp_host *host, const pp_command *command,
+                   const pp_sink *output, const pp_sink *errors, int32_t *exit_status);
+    int32_t (*read_file)(void *session, const pp_host *host, const char *path, uint64_t path_size,
+                         const pp_sink *content);
+    int32_t (*write_file)(void *session, const pp_host *host, const char *path,
+                          uint64_t path_size, pp_bytes content, uint32_t mode);
+    int32_t (*remove_file)(void *session, const pp_host *host, const char *path,
+                           uint64_t path_size);
+    void (*close)(void *session);
+} pp_transport_v1;
+
+/* ---------------------------------------------------------------------------------------------
+ * The descriptor and the entry point
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * What a plugin says about itself. Ownership: the plugin; static, valid until the process exits.
+ * Threading: fields are read-only; get_interface is [any-thread].
+ */
+typedef struct pp_plugin_descriptor {
+    uint32_t struct_size;
+    /** The ABI this plugin was built against: PP_ABI_MAJOR and PP_ABI_MINOR. */
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    /** Stable, globally unique, reverse-DNS: lower-case letters, digits, '.', '-'
+     *  ("posternproxy.caddy", "com.example.motd"). Pipelines name plugins by this id. */
+    const char *id;
+    /** The plugin's own version, "MAJOR.MINOR.PATCH". */
+    const char *version;
+    /** Human-readable name. */
+    const char *name;
+    /** One sentence: what it does. */
+    const char *description;
+    /** PP_KIND_* bits. */
+    uint32_t kinds;
+    /** Returns the static table for an interface id (PP_INTERFACE_*), or NULL when the plugin
+     *  does not provide it. */
+    const void *(*get_interface)(const char *interface_id);
+} pp_plugin_descriptor;
+
+/**
+ * The type of the entry function every plugin exports under PP_ENTRY_SYMBOL:
+ *
+ *     PP_EXPORT const pp_plugin_descriptor *posternproxy_plugin_entry_v1(const pp_host_info *host);
+ *
+ * Threading: [once]. Returns the plugin's static descriptor, or NULL to decline this host.
+ * It must not perform effects (it also runs for `posternproxy plugins list`).
+ */
+typedef const pp_plugin_descriptor *(*pp_plugin_entry_fn)(const pp_host_info *host);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POSTERNPROXY_PLUGIN_H */

@@ -1,0 +1,13 @@
+import ArgumentParser
+import Host
+
+/// The `posternproxy` command.
+@main
+struct PosternProxyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "posternproxy",
+        abstract: "PosternProxy: reverse-proxy manager for many servers.",
+        version: HostIdentity.productVersion,
+        subcommands: [PluginsCommand.self]
+    )
+}

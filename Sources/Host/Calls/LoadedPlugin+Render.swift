@@ -2,9 +2,14 @@ import Foundation
 import PluginAPI
 
 /// A renderer call that did not produce an artifact.
-public struct RenderError: Error, Sendable, CustomStringConvertible {
+public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
     public var plugin: String
     public var message: String
+
+    public init(plugin: String, message: String) {
+        self.plugin = plugin
+        self.message = message
+    }
 
     public var description: String { "\(plugin): \(message)" }
 }

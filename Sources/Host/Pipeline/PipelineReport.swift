@@ -6,6 +6,11 @@ public struct StepReference: Sendable, Hashable, CustomStringConvertible {
     public var index: Int
     public var plugin: String
 
+    public init(index: Int, plugin: String) {
+        self.index = index
+        self.plugin = plugin
+    }
+
     public var description: String { "step \(index + 1) (\(plugin))" }
 }
 

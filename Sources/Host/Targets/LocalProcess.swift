@@ -8,6 +8,9 @@ struct LocalProcess {
     let command: TargetCommand
     let onLine: @Sendable (OutputLine) -> Void
 
+    /// How long a stopped command gets between SIGTERM and SIGKILL.
+    static let terminationGrace: Duration = .seconds(2)
+
     func run(isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -35,13 +38,20 @@ struct LocalProcess {
 
         let deadline = ContinuousClock.now + command.timeout
         var stopReason: TargetError?
+        var stopRequested = ContinuousClock.now
         while process.isRunning {
-            if stopReason == nil, isCancelled() {
-                stopReason = .cancelled
-                process.terminate()
-            } else if stopReason == nil, ContinuousClock.now >= deadline {
-                stopReason = .timedOut(command.argv.joined(separator: " "))
-                process.terminate()
+            if stopReason == nil {
+                if isCancelled() {
+                    stopReason = .cancelled
+                } else if ContinuousClock.now >= deadline {
+                    stopReason = .timedOut(command.argv.joined(separator: " "))
+                }
+                if stopReason != nil { stopRequested = .now }
+            }
+            if stopReason != nil {
+                // SIGTERM first; SIGKILL when the program has not ended within the grace period.
+                let grace = ContinuousClock.now - stopRequested > Self.terminationGrace
+                kill(process.processIdentifier, grace ? SIGKILL : SIGTERM)
             }
             usleep(10_000)
         }

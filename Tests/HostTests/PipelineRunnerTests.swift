@@ -1,0 +1,134 @@
+import Foundation
+import Host
+import Testing
+
+/// The pipeline runner against a real C step plugin and a sandboxed local target.
+@Suite struct PipelineRunnerTests {
+    typealias Step = RecorderPipeline
+
+    @Test func runsEveryPhaseInOrderAndStreamsProgress() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let (report, lines) = try await pipeline.run([
+            Step.step(#"{"name":"s1"}"#), Step.step(#"{"name":"s2","unchanged":true}"#),
+        ])
+        #expect(report.status == .succeeded)
+        #expect(lines == ["s1 plan", "s1 apply", "s1 verify", "s2 plan"])
+        #expect(report.steps.map(\.outcome) == [.applied(changes: 1), .unchanged])
+        #expect(report.rollbackOrder.isEmpty)
+    }
+
+    @Test func planCannotWriteFilesOrRunCommands() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let (report, lines) = try await pipeline.run([Step.step(#"{"name":"w","write_in_plan":true}"#)])
+        #expect(lines.contains("w write denied"))
+        #expect(report.status == .failed(
+            step: StepReference(index: 0, plugin: "com.example.recorder"), phase: .plan,
+            message: "tried to write /planned-write while planning; plan must have no side effects"))
+        #expect(!FileManager.default.fileExists(atPath: "\(pipeline.sandbox)/planned-write"))
+
+        let (runReport, runLines) = try await pipeline.run([Step.step(#"{"name":"r","run_in_plan":true}"#)])
+        #expect(runLines.contains("r run denied"))
+        guard case .failed(_, .plan, let message) = runReport.status else {
+            Issue.record("expected a plan failure, got \(runReport.status)")
+            return
+        }
+        #expect(message.hasPrefix("tried to run `touch /tmp/posternproxy-must-not-exist`"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/posternproxy-must-not-exist"))
+    }
+
+    @Test func aFailureInStepThreeOfFourRollsBackInReverseOrder() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let (report, lines) = try await pipeline.run([
+            Step.step(#"{"name":"s1"}"#), Step.step(#"{"name":"s2"}"#),
+            Step.step(#"{"name":"s3","fail":"verify"}"#), Step.step(#"{"name":"s4"}"#),
+        ])
+        #expect(report.status == .failed(
+            step: StepReference(index: 2, plugin: "com.example.recorder"), phase: .verify, message: "s3 failed in verify"))
+        #expect(Array(lines.suffix(3)) == ["rollback s3", "rollback s2", "rollback s1"])
+        #expect(!lines.contains("s4 plan"), "the pipeline stops at the first failure")
+        #expect(report.steps.map(\.outcome) == [
+            .applied(changes: 1), .applied(changes: 1), .failed(phase: .verify, message: "s3 failed in verify"), .notRun,
+        ])
+        #expect(report.steps.map(\.rollback) == [.rolledBack, .rolledBack, .rolledBack, nil])
+    }
+
+    @Test func aStepThatFailsToPlanIsNotRolledBack() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let (report, lines) = try await pipeline.run([
+            Step.step(#"{"name":"s1"}"#), Step.step(#"{"name":"s2"}"#),
+            Step.step(#"{"name":"s3","fail":"plan"}"#), Step.step(#"{"name":"s4"}"#),
+        ])
+        #expect(Array(lines.suffix(2)) == ["rollback s2", "rollback s1"])
+        #expect(report.steps[2].rollback == nil)
+    }
+
+    @Test func aSkippedStepIsReportedAsSkippedNotSucceeded() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let (report, lines) = try await pipeline.run([
+            Step.step(#"{"name":"s1"}"#), Step.step(#"{"name":"s2","skip":true}"#), Step.step(#"{"name":"s3"}"#),
+        ])
+        #expect(report.status == .succeeded)
+        #expect(report.steps[1].outcome == .skipped(reason: "not for this target"))
+        #expect(report.succeededSteps.map(\.step.index) == [0, 2])
+        #expect(report.skippedSteps.map(\.step.index) == [1])
+        #expect(!lines.contains("s2 apply"))
+    }
+
+    @Test func cancellationStopsAtTheNextSafePointAndRollsBack() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let run = try pipeline.start([
+            Step.step(#"{"name":"s1"}"#), Step.step(#"{"name":"s2","wait_for_cancel":true}"#), Step.step(#"{"name":"s3"}"#),
+        ])
+        var lines: [String] = []
+        for await event in run.events {
+            guard case .progress(_, let line) = event else { continue }
+            lines.append(line)
+            if line == "s2 waiting" { run.cancel() }
+        }
+        let report = await run.report()
+        #expect(report.status == .cancelled)
+        #expect(report.steps.map(\.outcome) == [.applied(changes: 1), .cancelled(phase: .apply), .notRun])
+        #expect(Array(lines.suffix(2)) == ["rollback s2", "rollback s1"])
+        #expect(!lines.contains("s3 plan"))
+    }
+
+    @Test func aDryRunOnlyPlans() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let (report, lines) = try await pipeline.run(
+            [Step.step(#"{"name":"s1","touch":"/applied"}"#), Step.step(#"{"name":"s2"}"#)], dryRun: true)
+        #expect(lines == ["s1 plan", "s2 plan"])
+        #expect(report.steps.map(\.outcome) == [.planned(changes: 1), .planned(changes: 1)])
+        #expect(!FileManager.default.fileExists(atPath: "\(pipeline.sandbox)/applied"))
+    }
+
+    @Test func applyWritesIntoTheTargetRoot() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let (report, _) = try await pipeline.run([Step.step(#"{"name":"s1","touch":"/etc/app/marker"}"#)])
+        #expect(report.status == .succeeded)
+        let written = try String(contentsOfFile: "\(pipeline.sandbox)/etc/app/marker", encoding: .utf8)
+        #expect(written == "applied by s1")
+        let mode = try FileManager.default.attributesOfItem(atPath: "\(pipeline.sandbox)/etc/app/marker")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func refusesToStartWithAnUnknownPluginOrANonStep() throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        #expect(throws: PipelineError.self) {
+            try pipeline.start([Step.step(#"{"name":"s1"}"#), PipelineDefinition.Step(plugin: "com.example.absent")])
+        }
+        do {
+            _ = try pipeline.start([PipelineDefinition.Step(plugin: "com.example.absent")])
+        } catch let error as PipelineError {
+            #expect(error.description == "pipeline test, step 1 (com.example.absent): no loaded plugin has this id")
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Host
+import Testing
+
+/// Every refusal of the loader, each triggered by a real shared object built with `cc`.
+@Suite struct PluginLoaderTests {
+    let loader = PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0"))
+
+    private func refusal(_ file: String) throws -> PluginLoadError {
+        do {
+            let plugin = try loader.load(file)
+            throw TestSetupError("expected a refusal, loaded \(plugin.id)")
+        } catch let error as PluginLoadError {
+            #expect(error.description.hasPrefix("\(file): "), "the message names the file")
+            return error
+        }
+    }
+
+    @Test func acceptsAWellFormedCPlugin() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(PluginSources.plugin(id: "com.example.good"), named: "good.so", in: folder)
+        let plugin = try loader.load(file)
+        #expect(plugin.id == "com.example.good")
+        #expect(plugin.version == "1.0.0")
+        #expect(plugin.kinds == .renderer)
+        #expect(plugin.abi == ABIVersion.host)
+    }
+
+    @Test func refusesAMissingEntrySymbolAndNamesTheLikelyCause() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(
+            PluginSources.plugin(entrySymbol: "posternproxy_plugin_entry"), named: "noentry.so", in: folder)
+        let error = try refusal(file)
+        #expect(error.reason == .missingEntrySymbol)
+        #expect(error.description.contains("no exported entry symbol `posternproxy_plugin_entry_v1`"))
+        #expect(error.description.contains("*public* function"))
+        #expect(error.description.contains("nm -D"))
+    }
+
+    @Test func refusesAnEntrySymbolThatIsNotExported() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // The function exists but is local to the library, as a non-public Swift function is in a
+        // release build: a version script hides every symbol.
+        let script = try folder.write("hide.map", "{ local: *; };")
+        let file = try CCompiler.sharedObject(
+            PluginSources.plugin(), named: "hidden.so", in: folder, extraArguments: ["-Wl,--version-script=\(script)"])
+        #expect(try refusal(file).reason == .missingEntrySymbol)
+    }
+
+    @Test func refusesAnotherABIMajorExportedUnderItsOwnSymbol() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(
+            PluginSources.plugin(abiMajor: "2", entrySymbol: "posternproxy_plugin_entry_v2"), named: "v2.so", in: folder)
+        let error = try refusal(file)
+        #expect(error.description.contains("built for plugin ABI 2.0; this host speaks ABI 1.0 and majors must match"))
+    }
+
+    @Test func refusesADescriptorOfAnotherMajor() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(PluginSources.plugin(abiMajor: "2"), named: "major.so", in: folder)
+        let error = try refusal(file)
+        #expect(error.reason == .abiMajorMismatch(plugin: ABIVersion(major: 2, minor: 0), host: .host))
+        #expect(error.description.contains("Rebuild the plugin against this host's posternproxy_plugin.h"))
+    }
+
+    @Test func refusesARequiredMinorNewerThanTheHost() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(PluginSources.plugin(abiMinor: "PP_ABI_MINOR + 3"), named: "minor.so", in: folder)
+        let error = try refusal(file)
+        let needed = ABIVersion(major: ABIVersion.host.major, minor: ABIVersion.host.minor + 3)
+        #expect(error.reason == .abiMinorTooNew(plugin: needed, host: .host))
+        #expect(error.description.contains("needs plugin ABI \(needed), newer than this host's ABI \(ABIVersion.host). Upgrade PosternProxy"))
+    }
+
+    @Test func acceptsAnOlderMinorOnANewerHost() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(PluginSources.plugin(), named: "old.so", in: folder)
+        let newerHost = PluginLoader(host: loader.host, hostABI: ABIVersion(major: ABIVersion.host.major, minor: ABIVersion.host.minor + 1))
+        #expect(try newerHost.load(file).abi == .host)
+    }
+
+    @Test func refusesADuplicatePluginID() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let first = try CCompiler.sharedObject(PluginSources.plugin(id: "com.example.same"), named: "a.so", in: folder)
+        let second = try CCompiler.sharedObject(PluginSources.plugin(id: "com.example.same"), named: "b.so", in: folder)
+        let catalog = try PluginCatalog.load(folder: folder.path, loader: loader)
+        #expect(catalog.plugins.map(\.file) == [first])
+        let refusal = try #require(catalog.refusals.first)
+        #expect(refusal.file == second)
+        #expect(refusal.description == "\(second): plugin id `com.example.same` is already provided by \(first). Remove one of the two files from the plugins folder.")
+    }
+
+    @Test func refusesATextFile() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try folder.write("notes.so", "not a library\n")
+        let error = try refusal(file)
+        #expect(error.reason == .notSharedObject("it is not an ELF file"))
+        #expect(error.description.contains("not a shared object for this machine"))
+    }
+
+    @Test func refusesAnExecutable() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let source = try folder.write("main.c", "int main(void) { return 0; }\n")
+        try CCompiler.compile(["-no-pie", "-o", folder.file("program.so"), source])
+        #expect(try refusal(folder.file("program.so")).reason == .notSharedObject("it is an executable, not a shared library"))
+    }
+
+    @Test func refusesASharedObjectOfAnotherMachine() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(PluginSources.plugin(), named: "foreign.so", in: folder)
+        // Re-label the real shared object as RISC-V (e_machine 243), as a cross-build would be.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        bytes[18] = 243
+        bytes[19] = 0
+        try bytes.write(to: URL(fileURLWithPath: file))
+        let error = try refusal(file)
+        #expect(error.description.contains("it was built for ELF machine 243 (riscv)"))
+    }
+
+    @Test func refusesAWorldWritableFileAndFolder() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(PluginSources.plugin(), named: "open.so", in: folder)
+        chmod(file, 0o666)
+        let error = try refusal(file)
+        #expect(error.reason == .worldWritable(path: file))
+        #expect(error.description.contains("the file is world-writable"))
+        #expect(error.description.contains("chmod o-w"))
+
+        chmod(file, 0o644)
+        chmod(folder.path, 0o777)
+        #expect(try refusal(file).reason == .worldWritable(path: folder.path))
+    }
+
+    @Test func refusesAFileThatCannotBeOpened() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // A real plugin that links a library which is then removed: dlopen itself fails.
+        let dependency = try CCompiler.sharedObject("int helper(void) { return 1; }\n", named: "libhelper.so", in: folder)
+        let file = try CCompiler.sharedObject(
+            PluginSources.plugin(entryBody: "return helper() ? &descriptor : NULL;").replacingOccurrences(
+                of: "#include <stddef.h>", with: "#include <stddef.h>\nint helper(void);"),
+            named: "needs.so", in: folder, extraArguments: ["-L", folder.path, "-lhelper"])
+        try FileManager.default.removeItem(atPath: dependency)
+        let error = try refusal(file)
+        #expect(error.description.contains("dlopen failed: libhelper.so: cannot open shared object file"))
+        #expect(error.description.contains("ldd"))
+    }
+
+    @Test func refusesAPluginThatDeclinesTheHost() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(PluginSources.plugin(entryBody: "return NULL;"), named: "declines.so", in: folder)
+        #expect(try refusal(file).reason == .declined)
+    }
+
+    @Test func refusesMalformedDescriptors() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let badID = try CCompiler.sharedObject(PluginSources.plugin(id: "Not_Reverse_DNS"), named: "badid.so", in: folder)
+        #expect(try refusal(badID).description.contains("id `Not_Reverse_DNS` is not reverse-DNS"))
+        let noKinds = try CCompiler.sharedObject(PluginSources.plugin(kinds: "0"), named: "nokinds.so", in: folder)
+        #expect(try refusal(noKinds).description.contains("kinds is 0"))
+        let unknownKind = try CCompiler.sharedObject(PluginSources.plugin(kinds: "(1u << 20)"), named: "unknown.so", in: folder)
+        #expect(try refusal(unknownKind).description.contains("kinds has bits this host does not know (0x100000)"))
+    }
+}

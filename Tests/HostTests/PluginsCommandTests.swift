@@ -1,4 +1,5 @@
 import Foundation
+import Host
 import Testing
 
 /// `posternproxy plugins list` and `check`, run as the built command.
@@ -72,5 +73,21 @@ import Testing
         let result = try posternproxy(["plugins", "check", file])
         #expect(result.status == 1)
         #expect(result.errors.contains("built for plugin ABI 7.0; this host speaks ABI 1.0"))
+    }
+}
+
+/// PLUGINS.md's build command produces a plugin the host accepts.
+@Suite struct PluginsGuideTests {
+    @Test func theCExampleBuildsWithTheDocumentedCommand() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let output = folder.file("libmotd.so")
+        try CCompiler.compile([
+            "-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", output,
+            "\(TestEnvironment.packageRoot)/Examples/MotdPlugin/motd_plugin.c",
+        ])
+        let plugin = try PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0")).load(output)
+        #expect(plugin.id == "com.example.motd")
+        #expect(plugin.providedInterfaces == ["posternproxy.step/1"])
     }
 }

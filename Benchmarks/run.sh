@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the benchmarks in release mode and prints ratios measured within one run.
+# Usage: Benchmarks/run.sh [ITERATIONS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product ABIBenchmark
+swift build -c release --product PosternProxyCaddyL4
+bin=$(swift build -c release --show-bin-path)
+echo "== ABI crossing: CaddyL4 render, ~1 MB desired state, through dlopen + C ABI vs direct Swift call"
+"$bin/ABIBenchmark" "$bin/libPosternProxyCaddyL4.so" "${1:-200}"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds every product and gathers the plugins into a `plugins` folder beside the executables,
+# where `posternproxy` looks for them by default.
+# Usage: scripts/build.sh [debug|release]   (prints the folder of the built executables)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+configuration="${1:-debug}"
+swift build -c "$configuration" >&2
+bin=$(swift build -c "$configuration" --show-bin-path)
+mkdir -p "$bin/plugins"
+chmod 0755 "$bin/plugins"
+for product in PosternProxyCaddyL4 PosternProxyIptables PosternProxySSHProvisioner PosternProxyUFWHardening PosternProxyExampleMotd; do
+    install -m 0755 "$bin/lib$product.so" "$bin/plugins/lib$product.so"
+done
+echo "$bin"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what PosternProxy needs to build and test on a Debian machine that has the Swift
+# toolchain. Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+if ! command -v swift >/dev/null 2>&1; then
+    if [ -x /opt/swift/usr/bin/swift ]; then
+        export PATH="/opt/swift/usr/bin:$PATH"
+    else
+        echo "setup: the Swift toolchain (6.0 or newer) is needed: install it from swift.org and put it on PATH" >&2
+        exit 1
+    fi
+fi
+
+# Debian packages: the C compiler (plugins in C, test fixtures), SQLite and libssh2 headers.
+packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi

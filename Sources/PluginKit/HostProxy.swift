@@ -1,3 +1,4 @@
+import Glibc
 import PluginAPI
 
 /// Swift access to the `pp_host` services of one call. Valid only during that call, on its thread.
@@ -30,4 +31,78 @@ public struct HostProxy {
         guard let raw, let isCancelled = raw.pointee.is_cancelled else { return true }
         return isCancelled(raw) != 0
     }
+}
+
+extension HostProxy {
+    /// What a command printed and how it ended.
+    public struct CommandOutput {
+        /// PP_OK, PP_DENIED, PP_FAILED, ...
+        public var status: Int32
+        public var exitStatus: Int32
+        public var standardOutput: [UInt8]
+        public var standardError: [UInt8]
+    }
+
+    /// Runs an argument vector on the target (`probe`: it only observes, so it may run while
+    /// planning).
+    public func run(_ argv: [String], probe: Bool = false, quiet: Bool = false) -> CommandOutput {
+        guard let raw, let run = raw.pointee.run else {
+            return CommandOutput(status: PP_INVALID, exitStatus: -1, standardOutput: [], standardError: [])
+        }
+        let output = SinkBuffer(), errors = SinkBuffer()
+        var exitStatus: Int32 = -1
+        let flags = (probe ? UInt32(PP_RUN_PROBE) : 0) | (quiet ? UInt32(PP_RUN_QUIET) : 0)
+        let arguments = argv.map { strdup($0) }
+        defer { arguments.forEach { free($0) } }
+        let status = arguments.map { UnsafePointer($0) }.withUnsafeBufferPointer { argvBuffer in
+            output.withSink { outputSink in
+                errors.withSink { errorSink in
+                    var command = pp_command(
+                        struct_size: UInt32(MemoryLayout<pp_command>.size), argc: UInt32(argv.count),
+                        argv: argvBuffer.baseAddress, standard_input: pp_bytes(data: nil, size: 0),
+                        flags: flags, timeout_ms: 0)
+                    return run(raw, &command, outputSink, errorSink, &exitStatus)
+                }
+            }
+        }
+        return CommandOutput(status: status, exitStatus: exitStatus, standardOutput: output.bytes, standardError: errors.bytes)
+    }
+
+    /// An HTTP response from a service on a unix socket of the target.
+    public struct HTTPAnswer {
+        /// PP_OK, PP_DENIED, PP_FAILED, ...
+        public var status: Int32
+        public var httpStatus: Int32
+        public var body: [UInt8]
+    }
+
+    /// Sends an HTTP request to a unix socket of the target (GET and HEAD work while planning).
+    public func http(socket: String, method: String, path: String, contentType: String? = nil, body: [UInt8] = []) -> HTTPAnswer {
+        guard let raw, let http = raw.pointee.http else { return HTTPAnswer(status: PP_INVALID, httpStatus: 0, body: []) }
+        let response = SinkBuffer()
+        var httpStatus: Int32 = 0
+        let status = socket.withCString { socket in
+            method.withCString { method in
+                path.withCString { path in
+                    withOptionalCString(contentType) { contentType in
+                        body.withUnsafeBufferPointer { bodyBuffer in
+                            response.withSink { sink in
+                                var request = pp_http_request(
+                                    struct_size: UInt32(MemoryLayout<pp_http_request>.size), socket_path: socket,
+                                    method: method, path: path, content_type: contentType,
+                                    body: pp_bytes(data: bodyBuffer.baseAddress, size: UInt64(bodyBuffer.count)), timeout_ms: 0)
+                                return http(raw, &request, sink, &httpStatus)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return HTTPAnswer(status: status, httpStatus: httpStatus, body: response.bytes)
+    }
+}
+
+private func withOptionalCString<Result>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> Result) -> Result {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
 }

@@ -2,47 +2,120 @@ import CaddyL4Rendering
 import Foundation
 import Testing
 
-/// The pure renderer: output shape and refusals (the real Caddy tests come with the data plane).
+/// The pure renderer: shapes, refusals and capability checks (the behaviour is tested against a
+/// real Caddy in the Caddy*Tests suites).
 @Suite struct CaddyRendererTests {
-    private func routes(_ state: String) throws -> [[String: Any]] {
-        let config = try JSONSerialization.jsonObject(with: try CaddyRenderer.render(input: Data(state.utf8), settings: Data())) as? [String: Any]
-        let server = (((config?["apps"] as? [String: Any])?["http"] as? [String: Any])?["servers"] as? [String: Any])?["posternproxy"] as? [String: Any]
-        #expect(server?["listen"] as? [String] == [":80"])
-        return server?["routes"] as? [[String: Any]] ?? []
+    private func render(_ state: [String: Any], modules: Set<String>? = nil) throws -> RenderResult {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let desired = try decoder.decode(DesiredState.self, from: JSONSerialization.data(withJSONObject: state))
+        var settings = RenderSettings()
+        settings.modules = modules
+        return CaddyRenderer.render(desired, settings: settings)
     }
 
-    @Test func rendersAProxyHostAsAHostMatchedReverseProxyRoute() throws {
-        let routes = try routes(#"{"proxy_hosts": [{"id": 3, "domain_names": ["a.test"], "forward_scheme": "https", "forward_host": "::1", "forward_port": 8443, "enabled": true}]}"#)
-        let route = try #require(routes.first)
-        #expect(route["@id"] as? String == "proxy_host_3")
-        #expect((route["match"] as? [[String: Any]])?.first?["host"] as? [String] == ["a.test"])
-        let handler = try #require((route["handle"] as? [[String: Any]])?.first)
-        #expect(handler["handler"] as? String == "reverse_proxy")
-        #expect((handler["upstreams"] as? [[String: Any]])?.first?["dial"] as? String == "[::1]:8443")
-        #expect((handler["transport"] as? [String: Any])?["tls"] != nil)
+    private func object(_ json: JSON?) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data((json ?? .null).serialized()), options: .fragmentsAllowed)
     }
+
+    private func golden(_ name: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: TestEnvironment.fixture("golden/\(name)"))))
+    }
+
+    private func same(_ a: Any, _ b: Any) throws -> Bool {
+        try JSONSerialization.data(withJSONObject: a, options: .sortedKeys) == JSONSerialization.data(withJSONObject: b, options: .sortedKeys)
+    }
+
+    private let allModules: Set<String> = ["layer4", "caddy.listeners.layer4", "http.handlers.rate_limit"]
 
     @Test func isDeterministic() throws {
-        let state = Data(#"{"proxy_hosts": [{"id": 1, "domain_names": ["b.test", "a.test"], "forward_scheme": "http", "forward_host": "h", "forward_port": 1, "enabled": true}]}"#.utf8)
-        #expect(try CaddyRenderer.render(input: state, settings: Data()) == CaddyRenderer.render(input: state, settings: Data()))
+        let state: [String: Any] = ["proxy_hosts": [["id": 1, "domain_names": ["b.test", "a.test"], "forward_host": "h", "forward_port": 1]]]
+        #expect(try render(state).serialized() == render(state).serialized())
+    }
+
+    @Test func streamHostsMatchTheLayer4AppsDocumentedShape() throws {
+        let result = try render(["stream_hosts": [
+            ["id": 5, "incoming_port": 2222, "forwarding_host": "10.0.0.7", "forwarding_port": 22, "tcp_forwarding": true],
+            ["id": 6, "incoming_port": 5353, "forwarding_host": "10.0.0.8", "forwarding_port": 53, "tcp_forwarding": false, "udp_forwarding": true],
+        ]], modules: allModules)
+        #expect(result.rejected.isEmpty)
+        #expect(try same(object(result.config["apps"]?["layer4"]), golden("layer4-streams.json")))
+    }
+
+    @Test func passthroughAndSNIStreamsShareTheHTTPSListener() throws {
+        let result = try render([
+            "proxy_hosts": [["id": 9, "domain_names": ["git.example.test"], "forward_host": "10.0.0.9", "forward_port": 443, "tls_passthrough": true]],
+            "stream_hosts": [["id": 7, "incoming_port": 443, "forwarding_host": "10.0.0.10", "forwarding_port": 8883, "sni_names": ["mqtt.example.test"]]],
+        ], modules: allModules)
+        #expect(result.rejected.isEmpty)
+        let https = result.config["apps"]?["http"]?["servers"]?["https"]
+        #expect(try same(object(https?["listener_wrappers"]), golden("https-listener-wrappers.json")))
+    }
+
+    @Test func rateLimitMatchesCaddyRatelimitsDocumentedShape() throws {
+        let result = try render(["proxy_hosts": [["id": 4, "domain_names": ["r.test"], "forward_host": "h", "forward_port": 80,
+                                                  "rate_limit": ["requests": 100, "window_seconds": 60]]]], modules: allModules)
+        let routes = try object(result.config["apps"]?["http"]?["servers"]?["http"]?["routes"]) as? [[String: Any]]
+        let subroutes = ((routes?.first?["handle"] as? [[String: Any]])?.first?["routes"]) as? [[String: Any]]
+        let handler = (subroutes?.first?["handle"] as? [Any])?.first
+        #expect(try same(try #require(handler), golden("rate-limit-handler.json")))
+    }
+
+    @Test func resourcesNeedingMissingModulesAreLeftOutWithAClearError() throws {
+        let standard: Set<String> = ["http", "tls", "http.handlers.reverse_proxy"]
+        let result = try render([
+            "proxy_hosts": [
+                ["id": 1, "domain_names": ["ok.test"], "forward_host": "h", "forward_port": 80],
+                ["id": 2, "domain_names": ["limited.test"], "forward_host": "h", "forward_port": 80, "rate_limit": ["requests": 5, "window_seconds": 1]],
+                ["id": 3, "domain_names": ["pass.test"], "forward_host": "h", "forward_port": 443, "tls_passthrough": true],
+            ],
+            "stream_hosts": [["id": 4, "incoming_port": 2222, "forwarding_host": "h", "forwarding_port": 22]],
+        ], modules: standard)
+        #expect(result.rendered == [ResourceKey(kind: "proxy_host", id: 1)])
+        #expect(result.rejected[ResourceKey(kind: "proxy_host", id: 2)] == "rate_limit needs the Caddy module `http.handlers.rate_limit`, which this server's Caddy does not have")
+        #expect(result.rejected[ResourceKey(kind: "proxy_host", id: 3)] == "tls_passthrough needs the Caddy module `caddy.listeners.layer4`, which this server's Caddy does not have")
+        #expect(result.rejected[ResourceKey(kind: "stream_host", id: 4)] == "incoming_port needs the Caddy module `layer4`, which this server's Caddy does not have")
+        #expect(result.config["apps"]?["layer4"] == nil)
     }
 
     @Test(arguments: [
-        (#""domain_names": ["{env.HOME}"], "forward_host": "h", "forward_port": 80, "forward_scheme": "http""#, "domain_names"),
-        (#""domain_names": ["a.test"], "forward_host": "{file./etc/passwd}", "forward_port": 80, "forward_scheme": "http""#, "forward_host"),
-        (#""domain_names": ["a.test"], "forward_host": "h", "forward_port": 70000, "forward_scheme": "http""#, "forward_port"),
-        (#""domain_names": ["a.test"], "forward_host": "h", "forward_port": 80, "forward_scheme": "gopher""#, "forward_scheme"),
+        (#"{"domain_names": ["{env.HOME}"]}"#, "domain_names"),
+        (#"{"domain_names": ["a.test; rm -rf /"]}"#, "domain_names"),
+        (#"{"forward_host": "{file./etc/passwd}"}"#, "forward_host"),
+        (#"{"forward_host": "h\r\nX: y"}"#, "forward_host"),
+        (#"{"forward_port": 70000}"#, "forward_port"),
+        (#"{"forward_scheme": "gopher"}"#, "forward_scheme"),
+        (#"{"upstreams": [{"host": "{http.request.header.X-Target}", "port": 80}]}"#, "upstreams[0].host"),
+        (#"{"locations": [{"path": "/{env.HOME}", "forward_scheme": "http", "forward_host": "h", "forward_port": 80}]}"#, "locations.path"),
+        (#"{"headers": [{"direction": "request", "action": "set", "name": "X-A\r\nB", "value": "v"}]}"#, "headers[0].name"),
+        (#"{"headers": [{"direction": "request", "action": "set", "name": "X-A", "value": "v\r\nInjected: 1"}]}"#, "headers[0].value"),
+        (#"{"load_balancing": "weighted_evil", "upstreams": [{"host": "h", "port": 81}]}"#, "load_balancing"),
     ])
-    func refusesHostileFieldsNamingThem(fields: String, field: String) {
-        let state = Data(#"{"proxy_hosts": [{"id": 9, "enabled": true, \#(fields)}]}"#.utf8)
-        do {
-            _ = try CaddyRenderer.render(input: state, settings: Data())
-            Issue.record("rendered a hostile \(field)")
-        } catch let error as RenderingError {
-            #expect(error.resource == "proxy_host 9")
-            #expect(error.field == field)
-        } catch {
-            Issue.record("unexpected \(error)")
-        }
+    func refusesHostileFieldsNamingThemAndRendersTheRest(fieldsJSON: String, field: String) throws {
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(fieldsJSON.utf8)) as? [String: Any])
+        let base: [String: Any] = ["id": 9, "domain_names": ["bad.test"], "forward_host": "h", "forward_port": 80]
+        let result = try render(["proxy_hosts": [base.merging(fields) { $1 },
+                                                 ["id": 10, "domain_names": ["good.test"], "forward_host": "h", "forward_port": 80]]])
+        let message = try #require(result.rejected[ResourceKey(kind: "proxy_host", id: 9)])
+        #expect(message.hasPrefix(field + " "), "\(message)")
+        #expect(result.rendered == [ResourceKey(kind: "proxy_host", id: 10)])
+        let text = String(decoding: result.serialized(), as: UTF8.self)
+        #expect(!text.contains("bad.test"))
+    }
+
+    @Test func userTextIsEscapedAndOnlyAllowedPlaceholdersTranslate() throws {
+        let result = try render(["proxy_hosts": [["id": 1, "domain_names": ["a.test"], "forward_host": "h", "forward_port": 80,
+                                                  "error_pages": ["404": "<p>{env.HOME}</p>"],
+                                                  "headers": [["direction": "request", "action": "set", "name": "X-A", "value": "{remote_host}/{env.HOME}/{host"]]]]])
+        let text = String(decoding: result.serialized(), as: UTF8.self)
+        #expect(text.contains(#"<p>\\{env.HOME\\}</p>"#))
+        #expect(text.contains(#"{http.request.remote.host}/\\{env.HOME\\}/\\{host"#))
+    }
+
+    @Test func anEmptyAccessListDeniesEveryone() throws {
+        let result = try render(["proxy_hosts": [["id": 1, "domain_names": ["a.test"], "forward_host": "h", "forward_port": 80, "access_list_id": 3]],
+                                 "access_lists": [["id": 3, "clients": [], "items": []]]])
+        let text = String(decoding: result.serialized(), as: UTF8.self)
+        #expect(text.contains(#"{"handle":[{"handler":"static_response","status_code":403"#))
     }
 }

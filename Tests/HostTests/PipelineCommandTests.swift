@@ -30,12 +30,12 @@ import Testing
     @Test func refusesAPipelineNamingAPluginThatIsNotAStep() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let config = try folder.write("pipelines.json", #"{"apply": ["posternproxy.caddy"]}"#)
+        let config = try folder.write("pipelines.json", #"{"apply": ["posternproxy.iptables"]}"#)
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libcaddy.so"))
+        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyIptables"), toPath: folder.file("plugins/libiptables.so"))
         let result = try Posternproxy.run(["pipeline", "run", "apply", "--config", config, "--dir", folder.file("plugins"), "--root", folder.path])
         #expect(result.status != 0)
-        #expect(result.errors.contains("step 1 (posternproxy.caddy)"))
+        #expect(result.errors.contains("step 1 (posternproxy.iptables)"))
         #expect(result.errors.contains("does not provide posternproxy.step/1"))
     }
 }

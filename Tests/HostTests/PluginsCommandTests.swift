@@ -15,7 +15,7 @@ import Testing
         let lines = result.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(lines.first == ["ID", "VERSION", "KINDS", "ABI", "INTERFACES", "FILE"])
         let rows = Dictionary(uniqueKeysWithValues: lines.dropFirst().map { ($0[0], $0) })
-        #expect(rows["posternproxy.caddy"]?[1...4] == ["0.1.0", "renderer", "1.0", "posternproxy.renderer/1"])
+        #expect(rows["posternproxy.caddy"]?[1...4] == ["0.2.0", "renderer,step", "1.0", "posternproxy.renderer/1,posternproxy.step/1"])
         #expect(rows["posternproxy.iptables"]?[2] == "step")
         #expect(rows["posternproxy.ssh"]?[2] == "step,transport")
         #expect(rows["posternproxy.hardening"]?[2] == "profile")

@@ -3,25 +3,34 @@ import Foundation
 import PluginAPI
 import PluginKit
 
-// The CaddyL4 plugin: renders a server's desired state into Caddy JSON (`posternproxy.renderer/1`).
-// Applying it through Caddy's admin API, and the layer4 app, come with the data-plane work.
+// The CaddyL4 plugin, `posternproxy.caddy`: renders a server's desired state into Caddy JSON
+// (`posternproxy.renderer/1`) and loads it into Caddy through its admin API
+// (`posternproxy.step/1`, see CaddyApplier).
 
 nonisolated(unsafe) private let renderer = StaticPluginData.table(pp_renderer_v1(
     struct_size: UInt32(MemoryLayout<pp_renderer_v1>.size),
     media_type: StaticPluginData.permanent("application/json"),
     render: { raw in
         PluginCall.handle(raw) { call in
-            let rendered = try CaddyRenderer.render(input: Data(call.input), settings: Data(call.config))
-            return call.write(rendered)
+            call.write(try CaddyRenderer.render(input: Data(call.input), settings: Data(call.config)))
         }
     }))
 
+nonisolated(unsafe) private let step = StaticPluginData.table(pp_step_v1(
+    struct_size: UInt32(MemoryLayout<pp_step_v1>.size),
+    plan: { raw in PluginCall.handle(raw, CaddyApplier.plan) },
+    apply: { raw in PluginCall.handle(raw, CaddyApplier.apply) },
+    verify: { raw in PluginCall.handle(raw, CaddyApplier.verify) },
+    rollback: { raw in PluginCall.handle(raw, CaddyApplier.rollback) }))
+
 nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
-    id: "posternproxy.caddy", version: "0.1.0", name: "Caddy (HTTP and layer4)",
-    summary: "Renders desired state into Caddy JSON configuration.",
-    kinds: UInt32(PP_KIND_RENDERER),
+    id: "posternproxy.caddy", version: "0.2.0", name: "Caddy (HTTP and layer4)",
+    summary: "Renders desired state into Caddy JSON and loads it through Caddy's admin API.",
+    kinds: UInt32(PP_KIND_RENDERER | PP_KIND_STEP),
     getInterface: { id in
-        StaticPluginData.matches(id, PP_INTERFACE_RENDERER) ? renderer : nil
+        if StaticPluginData.matches(id, PP_INTERFACE_RENDERER) { return renderer }
+        if StaticPluginData.matches(id, PP_INTERFACE_STEP) { return step }
+        return nil
     })
 
 /// The plugin's entry point (see posternproxy_plugin.h).

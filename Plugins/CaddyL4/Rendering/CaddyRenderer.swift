@@ -1,59 +1,252 @@
 import Foundation
 
-/// Renders one server's desired state into one Caddy JSON configuration. Pure: the same input
-/// gives the same bytes (keys sorted), so a hash of the output tells whether a reload is needed.
+/// Renders one server's desired state into one Caddy JSON configuration (SPEC §3): proxy,
+/// redirection and dead hosts on an HTTP and an HTTPS server, a catch-all, certificates
+/// (automatic over ACME, or uploaded), and stream hosts and TLS passthrough in the layer4 app.
+/// Pure: the same input gives the same bytes. A resource that cannot be rendered is left out and
+/// reported; the others still render.
 public enum CaddyRenderer {
-    /// The name of the HTTP server in the rendered config.
-    public static let serverName = "posternproxy"
-
-    /// Decodes `input` (desired state JSON) and `settings` (renderer config JSON) and returns
-    /// Caddy's JSON.
+    /// The renderer interface: desired state JSON and renderer settings JSON in, Caddy JSON out.
     public static func render(input: Data, settings: Data) throws -> Data {
         let decoder = JSONDecoder()
-        let state = try decoder.decode(RenderInput.self, from: input)
-        let options = settings.isEmpty ? RenderSettings() : try decoder.decode(RenderSettings.self, from: settings)
-        return try render(state, settings: options)
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let state = try DecodingFailure.describing("desired state") { try decoder.decode(DesiredState.self, from: input) }
+        let options = try DecodingFailure.describing("renderer settings") {
+            settings.isEmpty ? RenderSettings() : try decoder.decode(RenderSettings.self, from: settings)
+        }
+        return Data(render(state, settings: options).serialized())
     }
 
-    /// Renders decoded desired state.
-    public static func render(_ state: RenderInput, settings: RenderSettings) throws -> Data {
-        guard (1...65535).contains(settings.httpPort) else {
-            throw RenderingError(resource: "settings", field: "http_port", message: "must be 1-65535")
-        }
-        let routes = try state.proxyHosts.filter(\.enabled).map(route)
-        let server = CaddyConfig.Server(
-            listen: [":\(settings.httpPort)"], routes: routes,
-            automaticHTTPS: CaddyConfig.AutomaticHTTPS(disable: true))
-        let config = CaddyConfig(apps: .init(http: .init(servers: [serverName: server])))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(config)
+    public static func render(_ state: DesiredState, settings: RenderSettings) -> RenderResult {
+        var builder = ConfigBuilder(state: state, settings: settings)
+        builder.addResources()
+        return builder.result()
+    }
+}
+
+/// Collects the pieces of a configuration resource by resource.
+private struct ConfigBuilder {
+    let state: DesiredState
+    let settings: RenderSettings
+
+    private var httpRoutes: [(route: JSON, wildcard: Bool)] = []
+    private var httpsRoutes: [(route: JSON, wildcard: Bool)] = []
+    private var errorRoutes: [JSON] = []
+    private var passthroughRoutes: [JSON] = []
+    private var layer4Servers: [(String, JSON)] = []
+    private var automaticDomains: [String] = []
+    private var customDomains: [String] = []
+    private var loadedCertificates: [Int: JSON] = [:]
+    private var rejected: [ResourceKey: String] = [:]
+    private var rendered: [ResourceKey] = []
+
+    init(state: DesiredState, settings: RenderSettings) {
+        self.state = state
+        self.settings = settings
     }
 
-    /// The route of one proxy host. Its `@id` lets the applier address and blame it.
-    static func route(_ host: RenderInput.ProxyHost) throws -> CaddyConfig.Route {
-        let resource = "proxy_host \(host.id)"
-        for domain in host.domainNames {
-            try RenderingError.refusePlaceholders(domain, resource: resource, field: "domain_names")
+    mutating func addResources() {
+        for host in state.proxyHosts where host.enabled {
+            add(ResourceKey(kind: "proxy_host", id: host.id)) { builder, key throws(RenderingError) in try builder.addProxyHost(host, key: key) }
         }
-        try RenderingError.refusePlaceholders(host.forwardHost, resource: resource, field: "forward_host")
-        guard (1...65535).contains(host.forwardPort) else {
-            throw RenderingError(resource: resource, field: "forward_port", message: "must be 1-65535")
+        for host in state.redirectionHosts where host.enabled {
+            add(ResourceKey(kind: "redirection_host", id: host.id)) { builder, key throws(RenderingError) in
+                try builder.addHTTPResource(domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
+                                            route: try HostRoutes.redirection(host, key: key))
+            }
         }
-        let transport: CaddyConfig.Transport?
-        switch host.forwardScheme {
-        case "http": transport = nil
-        case "https": transport = CaddyConfig.Transport(protocol: "http", tls: CaddyConfig.TLS())
-        default: throw RenderingError(resource: resource, field: "forward_scheme", message: "must be http or https")
+        for host in state.deadHosts where host.enabled {
+            add(ResourceKey(kind: "dead_host", id: host.id)) { builder, key throws(RenderingError) in
+                let list = try builder.accessList(host.accessListId, key: key)
+                try builder.addHTTPResource(domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
+                                            route: try HostRoutes.dead(host, key: key, accessList: list))
+            }
         }
-        let dialHost = host.forwardHost.contains(":") ? "[\(host.forwardHost)]" : host.forwardHost
-        return CaddyConfig.Route(
-            id: "proxy_host_\(host.id)",
-            match: [CaddyConfig.Match(host: host.domainNames)],
-            handle: [CaddyConfig.Handler(
-                handler: "reverse_proxy",
-                upstreams: [CaddyConfig.Upstream(dial: "\(dialHost):\(host.forwardPort)")],
-                transport: transport)],
-            terminal: true)
+        for stream in state.streamHosts where stream.enabled {
+            add(ResourceKey(kind: "stream_host", id: stream.id)) { builder, key throws(RenderingError) in try builder.addStream(stream, key: key) }
+        }
+    }
+
+    /// Adds one resource, or records why it was left out; a failure leaves nothing of it behind.
+    private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) {
+        var attempt = self
+        do {
+            try body(&attempt, key)
+            self = attempt
+            rendered.append(key)
+        } catch {
+            rejected[key] = "\(error.field) \(error.message)"
+        }
+    }
+
+    // MARK: - Resources
+
+    private mutating func addProxyHost(_ host: ProxyHost, key: ResourceKey) throws(RenderingError) {
+        try requireDomains(host.domainNames, key: key)
+        if host.tlsPassthrough {
+            try requireModule(CaddyModules.layer4Listener, for: "tls_passthrough", key: key)
+            try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
+            try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
+            passthroughRoutes.append(["@id": .string(key.tag + "/passthrough"), "match": [["tls": ["sni": .strings(host.domainNames)]]],
+                                      "handle": [["handler": "proxy", "upstreams": [["dial": .strings([UserText.dial(host.forwardHost, host.forwardPort)])]]]]])
+            httpRoutes.append((HostRoutes.httpsRedirect(domains: host.domainNames, key: key, httpsPort: settings.httpsPort), isWildcard(host.domainNames)))
+            return
+        }
+        if host.rateLimit != nil { try requireModule(CaddyModules.rateLimit, for: "rate_limit", key: key) }
+        let list = try accessList(host.accessListId, key: key)
+        let usesTLS = try tlsMode(certificateID: host.certificateId, forced: host.sslForced, key: key) != nil
+        let routes = ProxyHostRoutes(host: host, key: key, accessList: list, servedOverTLS: usesTLS)
+        try addHTTPResource(domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key, route: try routes.route())
+        if let errors = routes.errorRoute() { errorRoutes.append(errors) }
+    }
+
+    /// Places a host's route on the HTTP server, the HTTPS server, or both, and arranges its
+    /// certificate.
+    private mutating func addHTTPResource(domains: [String], certificateID: Int?, forced: Bool, key: ResourceKey, route: JSON) throws(RenderingError) {
+        try requireDomains(domains, key: key)
+        let wildcard = isWildcard(domains)
+        switch try tlsMode(certificateID: certificateID, forced: forced, key: key) {
+        case nil:
+            httpRoutes.append((route, wildcard))
+            return
+        case .automatic:
+            guard !wildcard else {
+                throw RenderingError(resource: key, field: "domain_names", message: "wildcard domains cannot get an automatic (HTTP-01) certificate; upload one")
+            }
+            automaticDomains += domains
+        case .custom(let certificate):
+            customDomains += domains
+            loadedCertificates[certificate.id] = ["@id": .string("certificate_\(certificate.id)"),
+                                                  "certificate": .string(certificate.certificatePem ?? ""),
+                                                  "key": .string(certificate.keyPem ?? ""),
+                                                  "tags": .strings(["certificate_\(certificate.id)"])]
+        }
+        httpsRoutes.append((route, wildcard))
+        httpRoutes.append((forced ? HostRoutes.httpsRedirect(domains: domains, key: key, httpsPort: settings.httpsPort) : route, wildcard))
+    }
+
+    private mutating func addStream(_ stream: StreamHost, key: ResourceKey) throws(RenderingError) {
+        try UserText.requirePort(stream.incomingPort, field: "incoming_port", resource: key)
+        try UserText.requireHostName(stream.forwardingHost, field: "forwarding_host", resource: key)
+        try UserText.requirePort(stream.forwardingPort, field: "forwarding_port", resource: key)
+        for name in stream.sniNames { try UserText.requireHostName(name, field: "sni_names", resource: key) }
+        guard stream.tcpForwarding || stream.udpForwarding else {
+            throw RenderingError(resource: key, field: "tcp_forwarding", message: "at least one of tcp_forwarding and udp_forwarding must be on")
+        }
+        let reserved = [settings.httpPort, 81] + (stream.sniNames.isEmpty ? [settings.httpsPort] : [])
+        guard !reserved.contains(stream.incomingPort) else {
+            throw RenderingError(resource: key, field: "incoming_port", message: "is reserved (HTTP, the controller, or HTTPS without an SNI match)")
+        }
+        let match: JSON? = stream.sniNames.isEmpty ? nil : [["tls": ["sni": .strings(stream.sniNames)]]]
+        func route(_ network: String) -> JSON {
+            var members: [(String, JSON)] = []
+            if let match { members.append(("match", match)) }
+            members.append(("handle", [["handler": "proxy", "upstreams": [["dial": .strings(["\(network)/\(UserText.dial(stream.forwardingHost, stream.forwardingPort))"])]]]]))
+            return .object(members)
+        }
+        if stream.incomingPort == settings.httpsPort {
+            // Shares the HTTPS port with the proxy hosts: matched by SNI before TLS is terminated.
+            try requireModule(CaddyModules.layer4Listener, for: "incoming_port", key: key)
+            guard stream.tcpForwarding, !stream.udpForwarding else {
+                throw RenderingError(resource: key, field: "udp_forwarding", message: "a stream sharing the HTTPS port is TCP only")
+            }
+            if case .object(var members) = route("tcp") {
+                members.insert(("@id", .string(key.tag + "/passthrough")), at: 0)
+                passthroughRoutes.append(.object(members))
+            }
+            return
+        }
+        try requireModule(CaddyModules.layer4App, for: "incoming_port", key: key)
+        for network in ["tcp", "udp"] where network == "tcp" ? stream.tcpForwarding : stream.udpForwarding {
+            layer4Servers.append(("\(key.tag)_\(network)", ["@id": .string("\(key.tag)/\(network)"),
+                                                            "listen": .strings(["\(network)/:\(stream.incomingPort)"]),
+                                                            "routes": [route(network)]]))
+        }
+    }
+
+    // MARK: - Helpers
+
+    private enum TLSMode {
+        case automatic
+        case custom(Certificate)
+    }
+
+    private func tlsMode(certificateID: Int?, forced: Bool, key: ResourceKey) throws(RenderingError) -> TLSMode? {
+        guard let certificateID else { return forced ? .automatic : nil }
+        guard let certificate = state.certificates.first(where: { $0.id == certificateID }) else {
+            throw RenderingError(resource: key, field: "certificate_id", message: "refers to no certificate")
+        }
+        if certificate.provider == "letsencrypt" { return .automatic }
+        guard certificate.certificatePem?.isEmpty == false, certificate.keyPem?.isEmpty == false else {
+            throw RenderingError(resource: key, field: "certificate_id", message: "refers to a certificate without its PEM and key")
+        }
+        return .custom(certificate)
+    }
+
+    private func accessList(_ id: Int?, key: ResourceKey) throws(RenderingError) -> AccessList? {
+        guard let id else { return nil }
+        guard let list = state.accessLists.first(where: { $0.id == id }) else {
+            throw RenderingError(resource: key, field: "access_list_id", message: "refers to no access list")
+        }
+        return list
+    }
+
+    private func requireModule(_ module: String, for field: String, key: ResourceKey) throws(RenderingError) {
+        guard let modules = settings.modules, !modules.contains(module) else { return }
+        throw RenderingError(resource: key, field: field, message: "needs the Caddy module `\(module)`, which this server's Caddy does not have")
+    }
+
+    private func requireDomains(_ domains: [String], key: ResourceKey) throws(RenderingError) {
+        guard !domains.isEmpty else { throw RenderingError(resource: key, field: "domain_names", message: "must not be empty") }
+        for domain in domains { try UserText.requireHostName(domain, field: "domain_names", resource: key) }
+    }
+
+    private func isWildcard(_ domains: [String]) -> Bool { domains.contains { $0.hasPrefix("*") } }
+
+    // MARK: - Assembly
+
+    func result() -> RenderResult {
+        // Exact names before wildcards, so `a.example.com` wins over `*.example.com`.
+        func ordered(_ routes: [(route: JSON, wildcard: Bool)]) -> [JSON] {
+            routes.filter { !$0.wildcard }.map(\.route) + routes.filter(\.wildcard).map(\.route)
+        }
+        let catchAll = HostRoutes.catchAll(state.settings)
+        var servers: [(String, JSON)] = [
+            ("http", ["listen": .strings([":\(settings.httpPort)"]), "routes": .array(ordered(httpRoutes) + [catchAll]),
+                      "errors": ["routes": .array(errorRoutes)], "automatic_https": ["disable": true]]),
+        ]
+        if !httpsRoutes.isEmpty || !passthroughRoutes.isEmpty {
+            var https: [(String, JSON)] = [("listen", .strings([":\(settings.httpsPort)"]))]
+            if !passthroughRoutes.isEmpty {
+                https.append(("listener_wrappers", [["wrapper": "layer4", "routes": .array(passthroughRoutes)], ["wrapper": "tls"]]))
+            }
+            https += [("routes", .array(ordered(httpsRoutes) + [catchAll])), ("errors", ["routes": .array(errorRoutes)]),
+                      ("automatic_https", ["disable_redirects": true, "skip_certificates": .strings(customDomains)])]
+            servers.append(("https", .object(https)))
+        }
+        var apps: [(String, JSON)] = [("http", ["http_port": .int(settings.httpPort), "https_port": .int(settings.httpsPort),
+                                                "grace_period": .string("\(settings.gracePeriodSeconds)s"), "servers": .object(servers)])]
+        if let tls = tlsApp() { apps.append(("tls", tls)) }
+        if !layer4Servers.isEmpty { apps.append(("layer4", ["servers": .object(layer4Servers)])) }
+
+        var config: [(String, JSON)] = []
+        if let socket = settings.adminSocket { config.append(("admin", ["listen": .string("unix/\(socket)")])) }
+        if let root = settings.storageRoot { config.append(("storage", ["module": "file_system", "root": .string(root)])) }
+        config.append(("apps", .object(apps)))
+        return RenderResult(config: .object(config), rejected: rejected, rendered: rendered)
+    }
+
+    private func tlsApp() -> JSON? {
+        var tls: [(String, JSON)] = []
+        if !loadedCertificates.isEmpty {
+            tls.append(("certificates", ["load_pem": .array(loadedCertificates.keys.sorted().map { loadedCertificates[$0]! })]))
+        }
+        if !automaticDomains.isEmpty {
+            var issuer: [(String, JSON)] = [("module", "acme"), ("ca", .string(state.settings.acmeDirectory))]
+            if let email = state.settings.acmeEmail, !email.isEmpty { issuer.append(("email", .string(email))) }
+            if !settings.acmeTrustedRoots.isEmpty { issuer.append(("trusted_roots_pem_files", .strings(settings.acmeTrustedRoots))) }
+            tls.append(("automation", ["policies": [["subjects": .strings(automaticDomains), "issuers": [.object(issuer)]]]]))
+        }
+        return tls.isEmpty ? nil : .object(tls)
     }
 }

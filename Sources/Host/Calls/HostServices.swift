@@ -55,6 +55,10 @@ final class HostServices {
             remove_file: { host, path, size in
                 guard let services = HostServices.from(host) else { return PP_INVALID }
                 return services.removeFile(HostServices.text(path, size))
+            },
+            http: { host, request, body, status in
+                guard let services = HostServices.from(host), let request else { return PP_INVALID }
+                return services.http(request.pointee, body: body, status: status)
             }
         )
         return withUnsafePointer(to: &host) { body($0) }
@@ -122,6 +126,23 @@ final class HostServices {
             return try target.removeFile(path) ? PP_OK : PP_NOT_FOUND
         } catch {
             return status(for: error, doing: "remove \(path)")
+        }
+    }
+
+    private func http(_ raw: pp_http_request, body: UnsafePointer<pp_sink>?, status httpStatus: UnsafeMutablePointer<Int32>?) -> Int32 {
+        guard let socket = raw.socket_path, let method = raw.method, let path = raw.path else { return PP_INVALID }
+        var request = HTTPRequest(socketPath: String(cString: socket), method: String(cString: method), path: String(cString: path))
+        request.contentType = raw.content_type.map { String(cString: $0) }
+        if let data = raw.body.data { request.body = Data(bytes: data, count: Int(raw.body.size)) }
+        if raw.timeout_ms > 0 { request.timeout = .milliseconds(raw.timeout_ms) }
+        let description = "HTTP \(request.method) \(request.path) on \(request.socketPath)"
+        guard let target, grants.contains(request.isObserving ? .target : .run) else { return deny(description) }
+        do {
+            let response = try target.http(request)
+            httpStatus?.pointee = Int32(response.status)
+            return Self.write(response.body, to: body)
+        } catch {
+            return status(for: error, doing: description)
         }
     }
 

@@ -24,7 +24,10 @@ struct PipelineExecution {
 
         for (index, step) in steps.enumerated() {
             do {
-                let (outcome, plan) = try execute(step) { journal in journals.append((index, journal)) }
+                let (outcome, plan) = try execute(step) { journal in
+                    journals.append((index, journal))
+                    reports[index].result = journal
+                }
                 reports[index].outcome = outcome
                 reports[index].plan = plan
                 emit(.stepFinished(step.reference, outcome))

@@ -20,6 +20,8 @@ public struct StepReport: Sendable, Equatable {
     public var outcome: StepOutcome
     /// The plan JSON, when plan ran and succeeded.
     public var plan: Data?
+    /// What apply wrote (its journal, which may carry per-resource results), when apply ran.
+    public var result: Data?
     /// Set when this step was applied and later rolled back (or the rollback failed).
     public var rollback: RollbackOutcome?
 }

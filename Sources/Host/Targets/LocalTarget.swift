@@ -80,6 +80,10 @@ public struct LocalTarget: Target {
         throw .failed("cannot remove \(path): \(String(cString: strerror(errno)))")
     }
 
+    public func http(_ request: HTTPRequest) throws(TargetError) -> HTTPResponse {
+        try UnixSocketHTTPClient.send(request, socketPath: try hostPath(request.socketPath))
+    }
+
     /// `path` on the target, mapped under `root`.
     private func hostPath(_ path: String) throws(TargetError) -> String {
         let valid = try TargetPath.validate(path)

@@ -20,6 +20,9 @@ public protocol Target: Sendable {
 
     /// Removes the file; false when it did not exist.
     func removeFile(_ path: String) throws(TargetError) -> Bool
+
+    /// Sends an HTTP request to a service listening on a unix socket of the target.
+    func http(_ request: HTTPRequest) throws(TargetError) -> HTTPResponse
 }
 
 /// A command for ``Target/run(_:onLine:isCancelled:)``.

@@ -176,6 +176,25 @@ typedef struct pp_command {
     uint32_t timeout_ms;
 } pp_command;
 
+/**
+ * An HTTP/1.1 request to a service of the target that listens on a unix socket, such as Caddy's
+ * admin API. Ownership: the plugin; borrowed by the host for the duration of http().
+ */
+typedef struct pp_http_request {
+    uint32_t struct_size;
+    /** Absolute path of the unix socket, NUL-terminated. */
+    const char *socket_path;
+    /** "GET", "POST", "DELETE", ... NUL-terminated. */
+    const char *method;
+    /** Request target, "/load" or "/config/", NUL-terminated; no spaces or control characters. */
+    const char *path;
+    /** Content-Type of the body, NUL-terminated, or NULL for none. */
+    const char *content_type;
+    pp_bytes body;
+    /** 0 = the host's default timeout. */
+    uint32_t timeout_ms;
+} pp_http_request;
+
 /** Bits of pp_host.granted: the effects this call may perform. */
 #define PP_GRANT_RUN (1u << 0)   /**< run() without PP_RUN_PROBE. */
 #define PP_GRANT_WRITE (1u << 1) /**< write_file() and remove_file(). */
@@ -229,6 +248,14 @@ typedef struct pp_host {
 
     /** Removes a file on the target; PP_NOT_FOUND when it was absent. Needs PP_GRANT_WRITE. */
     int32_t (*remove_file)(const struct pp_host *host, const char *path, uint64_t path_size);
+
+    /** Sends an HTTP request over a unix socket of the target and waits for the answer. The
+     *  response body is appended to `response_body` (may be NULL) and its status code stored in
+     *  *http_status. GET and HEAD only observe and work while planning; other methods need
+     *  PP_GRANT_RUN. Returns PP_OK whatever the HTTP status, PP_FAILED when the service cannot be
+     *  reached or answers something that is not HTTP (the reason is logged). */
+    int32_t (*http)(const struct pp_host *host, const pp_http_request *request,
+                    const pp_sink *response_body, int32_t *http_status);
 } pp_host;
 
 /* ---------------------------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+import Foundation
+import PluginAPI
+import PluginKit
+
+/// Caddy's admin API, reached through the host's `http` service on the admin socket.
+struct CaddyAdmin {
+    let host: HostProxy
+    let socket: String
+
+    /// True when the running config carries the `@id` `tag`.
+    func hasObject(_ tag: String) throws -> Bool {
+        let answer = try request("GET", "/id/\(tag)")
+        return answer.httpStatus != 404
+    }
+
+    /// The running config's JSON text (`null` when Caddy runs none).
+    func currentConfig() throws -> String {
+        let answer = try request("GET", "/config/")
+        guard answer.httpStatus == 200 else { throw StepFailure("Caddy answered \(answer.httpStatus) to GET /config/") }
+        return String(decoding: answer.body, as: UTF8.self)
+    }
+
+    /// Loads a whole config. Returns nil on success, Caddy's error message otherwise.
+    func load(_ config: [UInt8]) throws -> String? {
+        let answer = try request("POST", "/load", contentType: "application/json", body: config)
+        guard answer.httpStatus != 200 else { return nil }
+        let message = (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["error"] as? String
+        return message ?? "Caddy answered \(answer.httpStatus): \(String(decoding: answer.body.prefix(2000), as: UTF8.self))"
+    }
+
+    private func request(_ method: String, _ path: String, contentType: String? = nil, body: [UInt8] = []) throws -> HostProxy.HTTPAnswer {
+        let answer = host.http(socket: socket, method: method, path: path, contentType: contentType, body: body)
+        guard answer.status == PP_OK else {
+            throw StepFailure("cannot reach Caddy's admin API at \(socket) (\(method) \(path), status \(answer.status))")
+        }
+        return answer
+    }
+}

@@ -1,0 +1,65 @@
+/// Rules for user text on its way into Caddy's config (SPEC §8): user text is a JSON value, never
+/// config syntax, and never a placeholder Caddy would expand.
+enum UserText {
+    /// `{`/`}` escaped as `\{`/`\}`, so Caddy's replacer emits them literally.
+    static func literal(_ text: String) -> String {
+        guard text.contains(where: { $0 == "{" || $0 == "}" }) else { return text }
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count + 8)
+        for character in text {
+            if character == "{" || character == "}" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
+    /// The placeholders header values may use, and Caddy's names for them.
+    static let headerPlaceholders: [String: String] = [
+        "{remote_host}": "{http.request.remote.host}",
+        "{scheme}": "{http.request.scheme}",
+        "{host}": "{http.request.host}",
+        "{method}": "{http.request.method}",
+        "{uri}": "{http.request.uri}",
+    ]
+
+    /// A header value: the allowed placeholders become Caddy's; every other brace is literal.
+    static func headerValue(_ text: String) -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            output += literal(String(rest[..<open]))
+            if let close = rest[open...].firstIndex(of: "}"), let caddy = headerPlaceholders[String(rest[open...close])] {
+                output += caddy
+                rest = rest[rest.index(after: close)...]
+            } else {
+                output += "\\{"
+                rest = rest[rest.index(after: open)...]
+            }
+        }
+        return output + literal(String(rest))
+    }
+
+    /// A host name, IP address or domain: letters, digits, `.`, `-`, `:` (IPv6) and a leading
+    /// `*.` wildcard label only. Anything else is refused, not escaped.
+    static func requireHostName(_ value: String, field: String, resource: ResourceKey) throws(RenderingError) {
+        let allowed = !value.isEmpty && value.utf8.count <= 253 && value.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2E || byte == 0x2D || byte == 0x3A || byte == 0x2A
+        }
+        let wildcardOK = !value.dropFirst().contains("*") && (!value.hasPrefix("*") || value.hasPrefix("*."))
+        guard allowed, wildcardOK else {
+            throw RenderingError(resource: resource, field: field, message: "is not a valid host name or address")
+        }
+    }
+
+    static func requirePort(_ value: Int, field: String, resource: ResourceKey) throws(RenderingError) {
+        guard (1...65535).contains(value) else {
+            throw RenderingError(resource: resource, field: field, message: "must be 1-65535")
+        }
+    }
+
+    /// `host:port` for Caddy's `dial`, with IPv6 addresses bracketed.
+    static func dial(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

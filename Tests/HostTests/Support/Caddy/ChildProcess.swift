@@ -1,0 +1,39 @@
+import Foundation
+
+/// A program the test starts and kills when done (Caddy, an upstream).
+final class ChildProcess {
+    let process = Process()
+    let log: String
+
+    init(_ argv: [String], in folder: String, environment: [String: String] = [:], logName: String) throws {
+        log = "\(folder)/\(logName).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let handle = FileHandle(forWritingAtPath: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    /// Waits until `ready` holds (polling), or throws with the program's log.
+    func wait(until ready: () -> Bool, what: String) throws {
+        for _ in 0..<300 {
+            if ready() { return }
+            guard process.isRunning else { break }
+            usleep(20_000)
+        }
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        throw TestSetupError("\(what) did not become ready: \(output.suffix(2000))")
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}

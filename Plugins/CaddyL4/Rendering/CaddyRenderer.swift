@@ -220,7 +220,9 @@ private struct ConfigBuilder {
             if !passthroughRoutes.isEmpty {
                 https.append(("listener_wrappers", [["wrapper": "layer4", "routes": .array(passthroughRoutes)], ["wrapper": "tls"]]))
             }
-            https += [("routes", .array(ordered(httpsRoutes) + [catchAll])), ("errors", ["routes": .array(errorRoutes)]),
+            // `@id`s are unique across a config: the HTTPS server's copies get a suffix.
+            let routes = (ordered(httpsRoutes) + [catchAll]).map { $0.suffixingID("/https") }
+            https += [("routes", .array(routes)), ("errors", ["routes": .array(errorRoutes.map { $0.suffixingID("/https") })]),
                       ("automatic_https", ["disable_redirects": true, "skip_certificates": .strings(customDomains)])]
             servers.append(("https", .object(https)))
         }

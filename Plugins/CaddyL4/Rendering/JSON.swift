@@ -91,6 +91,15 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
 }
 
 extension JSON {
+    /// This object with `suffix` appended to its `@id`.
+    func suffixingID(_ suffix: String) -> JSON {
+        guard case .object(let members) = self else { return self }
+        return .object(members.map { key, value in
+            if key == "@id", case .string(let id) = value { return (key, .string(id + suffix)) }
+            return (key, value)
+        })
+    }
+
     /// An array of strings.
     static func strings(_ values: [String]) -> JSON { .array(values.map(JSON.string)) }
 }

@@ -1,0 +1,64 @@
+import Foundation
+import Host
+import Testing
+
+/// Certificates, Force HTTPS and HSTS with a real Caddy: an uploaded certificate, and an
+/// automatic one issued over ACME HTTP-01 by the Pebble test CA.
+@Suite(.serialized) struct CaddyTLSTests {
+    typealias State = DesiredStateJSON
+
+    @Test func aCustomCertificateIsServedWithForceHTTPSAndHSTS() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        let pair = try TestCertificates.selfSigned("secure", for: ["secure.test"], in: caddy.folder.path)
+        let report = try await caddy.apply(State.document([
+            "proxy_hosts": [State.proxyHost(1, ["secure.test"], to: a, ["certificate_id": 7, "ssl_forced": true,
+                                                                         "hsts_enabled": true, "hsts_subdomains": true])],
+            "certificates": [["id": 7, "provider": "other", "certificate_pem": try String(contentsOfFile: pair.certificate, encoding: .utf8),
+                              "key_pem": try String(contentsOfFile: pair.key, encoding: .utf8)]],
+        ]))
+        #expect(report.status == .succeeded)
+        let redirect = try caddy.get("/path?q=1", host: "secure.test")
+        #expect(redirect.status == 301)
+        #expect(redirect.headers["location"] == "https://secure.test:\(caddy.httpsPort)/path?q=1")
+        let secure = try HTTPProbe.request("/", host: "secure.test", port: caddy.httpsPort, https: true, caCertificate: pair.certificate)
+        #expect(secure.status == 200)
+        #expect(secure.upstream == "a")
+        #expect(secure.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains")
+    }
+
+    @Test func withoutACertificateAHostIsPlainHTTPAndNothingIsRequested() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["plain.test"], to: a, ["hsts_enabled": true])]]))
+        let answer = try caddy.get("/", host: "plain.test")
+        #expect(answer.upstream == "a")
+        #expect(answer.headers["strict-transport-security"] == nil)
+        #expect(!HTTPProbe.canConnect(port: caddy.httpsPort), "no HTTPS listener without a TLS host")
+    }
+
+    @Test func anAutomaticCertificateIsIssuedByTheACMECAAndServed() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        let pebble = try PebbleCA(in: caddy.folder.path, httpPort: caddy.httpPort, tlsPort: caddy.httpsPort)
+        defer { pebble.stop() }
+        try await caddy.apply(State.document([
+            "proxy_hosts": [State.proxyHost(1, ["auto.test"], to: a, ["ssl_forced": true])],
+            "settings": ["acme_directory": pebble.directory, "acme_email": "admin@auto.test"],
+        ]), settings: ["acme_trusted_roots": [pebble.serverCertificate]])
+        let root = try pebble.rootCertificate()
+        var answer = HTTPProbe.Answer(status: 0, headers: [:], body: "")
+        for _ in 0..<60 where answer.status != 200 {
+            answer = try HTTPProbe.request("/", host: "auto.test", port: caddy.httpsPort, https: true, caCertificate: root)
+            if answer.status != 200 { try await Task.sleep(for: .seconds(1)) }
+        }
+        #expect(answer.status == 200, "the certificate was not issued and served in time")
+        #expect(answer.upstream == "a")
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Host
+
+/// Debian's Pebble ACME test CA with its challenge test server as DNS (every name resolves to
+/// 127.0.0.1), validating HTTP-01 and TLS-ALPN-01 on the given Caddy's ports.
+final class PebbleCA {
+    let directory: String
+    /// Trusted by Caddy to reach Pebble's ACME endpoint.
+    let serverCertificate: String
+    private let managementPort: Int
+    private let folder: String
+    private let dns: ChildProcess
+    private let pebble: ChildProcess
+
+    init(in folder: String, httpPort: Int, tlsPort: Int) throws {
+        self.folder = folder
+        let acmePort = try FreePort.next(), dnsPort = try FreePort.next()
+        managementPort = try FreePort.next()
+        let challengeManagement = try FreePort.next()
+        let tls = try TestCertificates.selfSigned("pebble", for: ["localhost", "127.0.0.1"], in: folder)
+        serverCertificate = tls.certificate
+        directory = "https://127.0.0.1:\(acmePort)/dir"
+        dns = try ChildProcess(["pebble-challtestsrv", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
+                                "-dns01", "127.0.0.1:\(dnsPort)", "-http01", "", "-https01", "", "-tlsalpn01", "",
+                                "-management", "127.0.0.1:\(challengeManagement)"], in: folder, logName: "challtestsrv")
+        let config: [String: Any] = ["pebble": [
+            "listenAddress": "127.0.0.1:\(acmePort)", "managementListenAddress": "127.0.0.1:\(managementPort)",
+            "certificate": tls.certificate, "privateKey": tls.key, "httpPort": httpPort, "tlsPort": tlsPort,
+            "ocspResponderURL": "", "externalAccountBindingRequired": false,
+        ]]
+        let configFile = "\(folder)/pebble.json"
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configFile))
+        pebble = try ChildProcess(["pebble", "-config", configFile, "-dnsserver", "127.0.0.1:\(dnsPort)"], in: folder,
+                                  environment: ["PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"], logName: "pebble")
+        try pebble.wait(until: { HTTPProbe.canConnect(port: acmePort) }, what: "pebble")
+    }
+
+    /// Pebble's root certificate (it makes a new one each start), written to a file.
+    func rootCertificate() throws -> String {
+        let file = "\(folder)/pebble-root.pem"
+        let result = try LocalTarget().run(TargetCommand(argv: ["curl", "-sk", "-o", file, "https://127.0.0.1:\(managementPort)/roots/0"]),
+                                           onLine: { _ in }, isCancelled: { false })
+        guard result.exitStatus == 0 else { throw TestSetupError("cannot fetch Pebble's root") }
+        return file
+    }
+
+    func stop() {
+        pebble.stop()
+        dns.stop()
+    }
+}

@@ -11,7 +11,7 @@ final class CaddyServer {
     private let child: ChildProcess
     private let runner: PipelineRunner
 
-    init() throws {
+    init(extraPlugins: [String] = []) throws {
         folder = try TemporaryFolder()
         adminSocket = folder.file("admin.sock")
         httpPort = try FreePort.next()
@@ -24,7 +24,9 @@ final class CaddyServer {
         let socket = adminSocket
         try child.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "caddy")
         var catalog = PluginCatalog()
-        catalog.add(file: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), loader: PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0")))
+        for file in try [TestEnvironment.builtPlugin("PosternProxyCaddyL4")] + extraPlugins {
+            catalog.add(file: file, loader: PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0")))
+        }
         runner = PipelineRunner(catalog: catalog)
     }
 
@@ -35,11 +37,12 @@ final class CaddyServer {
         return try JSONSerialization.data(withJSONObject: base.merging(extra) { $1 })
     }
 
-    /// Runs the apply pipeline `[posternproxy.caddy]` with `state` (desired state JSON).
+    /// Runs the apply pipeline `[posternproxy.caddy]` (and `after`, steps of `extraPlugins`)
+    /// with `state` (desired state JSON).
     @discardableResult
-    func apply(_ state: String, settings extra: [String: Any] = [:]) async throws -> PipelineReport {
-        let pipeline = PipelineDefinition(name: "apply", steps: [PipelineDefinition.Step(plugin: "posternproxy.caddy", config: try stepConfig(extra))])
-        return try await runner.start(pipeline, input: Data(state.utf8), target: LocalTarget()).report()
+    func apply(_ state: String, settings extra: [String: Any] = [:], after: [PipelineDefinition.Step] = []) async throws -> PipelineReport {
+        let steps = [PipelineDefinition.Step(plugin: "posternproxy.caddy", config: try stepConfig(extra))] + after
+        return try await runner.start(PipelineDefinition(name: "apply", steps: steps), input: Data(state.utf8), target: LocalTarget()).report()
     }
 
     /// The per-resource results the caddy step reported in its last apply.

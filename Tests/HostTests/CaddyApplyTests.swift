@@ -1,0 +1,79 @@
+import Foundation
+import Host
+import Testing
+
+/// How the caddy step applies: per-resource failures, the capability check against the real
+/// Caddy's modules, rollback, and an unreachable Caddy.
+@Suite(.serialized) struct CaddyApplyTests {
+    typealias State = DesiredStateJSON
+
+    @Test func aResourceCaddyRejectsIsFailedWithItsMessageAndTheOthersServe() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        let report = try await caddy.apply(State.document([
+            "proxy_hosts": [State.proxyHost(1, ["one.test"], to: a), State.proxyHost(2, ["broken.test"], to: a, ["access_list_id": 5]),
+                            State.proxyHost(3, ["three.test"], to: a)],
+            "access_lists": [["id": 5, "items": [["username": "u", "password_hash": "not-a-hash!"]]]],
+        ]))
+        #expect(report.status == .succeeded)
+        let results = CaddyServer.resourceResults(report)
+        #expect(results["proxy_host_1"] == ["status": "applied"])
+        #expect(results["proxy_host_3"] == ["status": "applied"])
+        #expect(results["proxy_host_2"]?["status"] == "failed")
+        #expect(results["proxy_host_2"]?["message"]?.contains("base64-decoding password") == true)
+        #expect(try caddy.get("/", host: "one.test").upstream == "a")
+        #expect(try caddy.get("/", host: "three.test").upstream == "a")
+        #expect(try caddy.get("/", host: "broken.test").status == 404)
+    }
+
+    @Test func resourcesNeedingModulesThisCaddyLacksAreRefusedBeforeAnyReload() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        // No module list is given: the step asks this Caddy (`caddy list-modules`), which has
+        // neither layer4 nor the rate limiter.
+        let report = try await caddy.apply(State.document([
+            "proxy_hosts": [State.proxyHost(1, ["plain.test"], to: a),
+                            State.proxyHost(2, ["limited.test"], to: a, ["rate_limit": ["requests": 5, "window_seconds": 60]]),
+                            State.proxyHost(3, ["pass.test"], to: a, ["tls_passthrough": true])],
+            "stream_hosts": [["id": 4, "incoming_port": try FreePort.next(), "forwarding_host": "127.0.0.1", "forwarding_port": a.port]],
+        ]))
+        #expect(report.status == .succeeded)
+        let results = CaddyServer.resourceResults(report)
+        #expect(results["proxy_host_1"] == ["status": "applied"])
+        #expect(results["proxy_host_2"]?["message"] == "rate_limit needs the Caddy module `http.handlers.rate_limit`, which this server's Caddy does not have")
+        #expect(results["proxy_host_3"]?["message"] == "tls_passthrough needs the Caddy module `caddy.listeners.layer4`, which this server's Caddy does not have")
+        #expect(results["stream_host_4"]?["message"] == "incoming_port needs the Caddy module `layer4`, which this server's Caddy does not have")
+        #expect(try caddy.get("/", host: "plain.test").upstream == "a")
+    }
+
+    @Test func aFailureLaterInThePipelineRestoresThePreviousConfig() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let recorder = try CCompiler.fixture("recorder_step.c", named: "librecorder.so", in: folder)
+        let caddy = try CaddyServer(extraPlugins: [recorder])
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
+        defer { a.stop(); b.stop() }
+        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]))
+        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
+        let report = try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: b)]]), after: [failing])
+        #expect(report.rollbackOrder == ["com.example.recorder", "posternproxy.caddy"])
+        #expect(report.steps.first?.rollback == .rolledBack)
+        #expect(try caddy.get("/", host: "site.test").upstream == "a")
+    }
+
+    @Test func anUnreachableCaddyFailsThePlanWithAClearError() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let report = try await caddy.apply(State.document([:]), settings: ["admin_socket": caddy.folder.file("missing.sock"), "modules": []])
+        guard case .failed(_, .plan, let message) = report.status else {
+            Issue.record("expected a plan failure, got \(report.status)")
+            return
+        }
+        #expect(message.hasPrefix("cannot reach Caddy's admin API at \(caddy.folder.file("missing.sock"))"))
+    }
+}

@@ -45,7 +45,7 @@ extension HostProxy {
 
     /// Runs an argument vector on the target (`probe`: it only observes, so it may run while
     /// planning).
-    public func run(_ argv: [String], probe: Bool = false, quiet: Bool = false) -> CommandOutput {
+    public func run(_ argv: [String], input: [UInt8] = [], probe: Bool = false, quiet: Bool = false) -> CommandOutput {
         guard let raw, let run = raw.pointee.run else {
             return CommandOutput(status: PP_INVALID, exitStatus: -1, standardOutput: [], standardError: [])
         }
@@ -55,13 +55,16 @@ extension HostProxy {
         let arguments = argv.map { strdup($0) }
         defer { arguments.forEach { free($0) } }
         let status = arguments.map { UnsafePointer($0) }.withUnsafeBufferPointer { argvBuffer in
-            output.withSink { outputSink in
-                errors.withSink { errorSink in
-                    var command = pp_command(
-                        struct_size: UInt32(MemoryLayout<pp_command>.size), argc: UInt32(argv.count),
-                        argv: argvBuffer.baseAddress, standard_input: pp_bytes(data: nil, size: 0),
-                        flags: flags, timeout_ms: 0)
-                    return run(raw, &command, outputSink, errorSink, &exitStatus)
+            input.withUnsafeBufferPointer { inputBuffer in
+                output.withSink { outputSink in
+                    errors.withSink { errorSink in
+                        var command = pp_command(
+                            struct_size: UInt32(MemoryLayout<pp_command>.size), argc: UInt32(argv.count),
+                            argv: argvBuffer.baseAddress,
+                            standard_input: pp_bytes(data: inputBuffer.baseAddress, size: UInt64(inputBuffer.count)),
+                            flags: flags, timeout_ms: 0)
+                        return run(raw, &command, outputSink, errorSink, &exitStatus)
+                    }
                 }
             }
         }

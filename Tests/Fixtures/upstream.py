@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A test upstream: answers every request with JSON naming itself and echoing the request.
 
-Usage: upstream.py NAME PORT
+Usage: upstream.py NAME PORT [ADDRESS]   (ADDRESS defaults to 127.0.0.1)
   GET /status/NNN  answers with status NNN
   GET /health      answers 200, or 503 while the file PORT.unhealthy exists in the cwd
 """
@@ -42,4 +42,4 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+ThreadingHTTPServer((sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1", PORT), Handler).serve_forever()

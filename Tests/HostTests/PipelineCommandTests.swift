@@ -30,12 +30,12 @@ import Testing
     @Test func refusesAPipelineNamingAPluginThatIsNotAStep() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let config = try folder.write("pipelines.json", #"{"apply": ["posternproxy.iptables"]}"#)
+        let config = try folder.write("pipelines.json", #"{"harden": ["posternproxy.hardening"]}"#)
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyIptables"), toPath: folder.file("plugins/libiptables.so"))
-        let result = try Posternproxy.run(["pipeline", "run", "apply", "--config", config, "--dir", folder.file("plugins"), "--root", folder.path])
+        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyUFWHardening"), toPath: folder.file("plugins/libhardening.so"))
+        let result = try Posternproxy.run(["pipeline", "run", "harden", "--config", config, "--dir", folder.file("plugins"), "--root", folder.path])
         #expect(result.status != 0)
-        #expect(result.errors.contains("step 1 (posternproxy.iptables)"))
+        #expect(result.errors.contains("step 1 (posternproxy.hardening)"))
         #expect(result.errors.contains("does not provide posternproxy.step/1"))
     }
 }

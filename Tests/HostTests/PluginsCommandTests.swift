@@ -16,7 +16,7 @@ import Testing
         #expect(lines.first == ["ID", "VERSION", "KINDS", "ABI", "INTERFACES", "FILE"])
         let rows = Dictionary(uniqueKeysWithValues: lines.dropFirst().map { ($0[0], $0) })
         #expect(rows["posternproxy.caddy"]?[1...4] == ["0.2.0", "renderer,step", "1.0", "posternproxy.renderer/1,posternproxy.step/1"])
-        #expect(rows["posternproxy.iptables"]?[2] == "step")
+        #expect(rows["posternproxy.iptables"]?[1...4] == ["0.2.0", "step", "1.0", "posternproxy.step/1"])
         #expect(rows["posternproxy.ssh"]?[2] == "step,transport")
         #expect(rows["posternproxy.hardening"]?[2] == "profile")
         #expect(rows["com.example.motd"]?[1...4] == ["1.0.0", "step", "1.0", "posternproxy.step/1"])

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A port forward of the desired state (SPEC §3.5), as the controller sends it.
+struct PortForward: Decodable {
+    var id: Int
+    var enabled: Bool
+    /// tcp, udp or tcp+udp.
+    var `protocol`: String
+    var incomingPort: Int
+    var forwardHost: String
+    var forwardPort: Int
+    /// Incoming interface; empty for all.
+    var interface: String
+    /// iptables (this plugin) or socat.
+    var method: String
+
+    enum CodingKeys: String, CodingKey { case id, enabled, `protocol`, incomingPort, forwardHost, forwardPort, interface, method }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int.self, forKey: .id)
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+        `protocol` = try c.decodeIfPresent(String.self, forKey: .protocol) ?? "tcp"
+        incomingPort = try c.decode(Int.self, forKey: .incomingPort)
+        forwardHost = try c.decode(String.self, forKey: .forwardHost)
+        forwardPort = try c.decode(Int.self, forKey: .forwardPort)
+        interface = try c.decodeIfPresent(String.self, forKey: .interface) ?? ""
+        method = try c.decodeIfPresent(String.self, forKey: .method) ?? "iptables"
+    }
+
+    /// The part of a server's desired state this plugin reads.
+    struct State: Decodable {
+        var portForwards: [PortForward]
+
+        enum CodingKeys: String, CodingKey { case portForwards }
+
+        init(from decoder: any Decoder) throws {
+            portForwards = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([PortForward].self, forKey: .portForwards) ?? []
+        }
+    }
+
+    /// The `@id`-like tag used in results and rule comments.
+    var tag: String { "port_forward_\(id)" }
+
+    /// Why this forward cannot be rendered, naming the field; nil when it is valid.
+    var problem: String? {
+        guard ["tcp", "udp", "tcp+udp"].contains(`protocol`) else { return "protocol must be tcp, udp or tcp+udp" }
+        guard (1...65535).contains(incomingPort) else { return "incoming_port must be 1-65535" }
+        guard (1...65535).contains(forwardPort) else { return "forward_port must be 1-65535" }
+        guard Self.isIPv4(forwardHost) else { return "forward_host must be an IPv4 address" }
+        guard interface.isEmpty || Self.isInterfaceName(interface) else {
+            return "interface must be 1-15 letters, digits, '.', '_' or '-'"
+        }
+        guard method == "iptables" else { return "method \(method) is not handled by the iptables plugin" }
+        return nil
+    }
+
+    static func isIPv4(_ text: String) -> Bool {
+        let octets = text.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }
+    }
+
+    static func isInterfaceName(_ text: String) -> Bool {
+        (1...15).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+    }
+}

@@ -15,7 +15,10 @@ enum IptablesStep {
         var iptablesSave = "iptables-save"
         var iptablesRestore = "iptables-restore"
 
-        enum CodingKeys: String, CodingKey { case iptablesSave, iptablesRestore }
+        enum CodingKeys: String, CodingKey {
+            case iptablesSave = "iptables_save"
+            case iptablesRestore = "iptables_restore"
+        }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -24,17 +27,13 @@ enum IptablesStep {
         }
 
         static func decode(_ bytes: [UInt8]) throws -> Config {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            return try decoder.decode(Config.self, from: Data(bytes.isEmpty ? Array("{}".utf8) : bytes))
+            return try JSONDecoder().decode(Config.self, from: Data(bytes.isEmpty ? Array("{}".utf8) : bytes))
         }
     }
 
     static func plan(_ call: PluginCall) throws -> Int32 {
         let config = try Config.decode(call.config)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let state = try decoder.decode(PortForward.State.self, from: Data(call.input))
+        let state = try JSONDecoder().decode(PortForward.State.self, from: Data(call.input))
         var results: [String: Any] = [:]
         var valid: [PortForward] = []
         for forward in state.portForwards where forward.enabled {

@@ -14,7 +14,16 @@ struct PortForward: Decodable {
     /// iptables (this plugin) or socat.
     var method: String
 
-    enum CodingKeys: String, CodingKey { case id, enabled, `protocol`, incomingPort, forwardHost, forwardPort, interface, method }
+    enum CodingKeys: String, CodingKey {
+        case id
+        case enabled
+        case `protocol`
+        case incomingPort = "incoming_port"
+        case forwardHost = "forward_host"
+        case forwardPort = "forward_port"
+        case interface
+        case method
+    }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -32,7 +41,9 @@ struct PortForward: Decodable {
     struct State: Decodable {
         var portForwards: [PortForward]
 
-        enum CodingKeys: String, CodingKey { case portForwards }
+        enum CodingKeys: String, CodingKey {
+            case portForwards = "port_forwards"
+        }
 
         init(from decoder: any Decoder) throws {
             portForwards = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([PortForward].self, forKey: .portForwards) ?? []

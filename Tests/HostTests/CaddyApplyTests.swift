@@ -77,3 +77,36 @@ import Testing
         #expect(message.hasPrefix("cannot reach Caddy's admin API at \(caddy.folder.file("missing.sock"))"))
     }
 }
+
+/// Advanced configuration: raw Caddy routes of a host.
+@Suite(.serialized) struct CaddyAdvancedConfigTests {
+    typealias State = DesiredStateJSON
+
+    @Test func advancedRoutesApplyAndOneCaddyRejectsFailsOnlyItsHost() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        let report = try await caddy.apply(State.document(["proxy_hosts": [
+            State.proxyHost(1, ["adv.test"], to: a, ["advanced_config": [
+                ["match": [["path": ["/teapot"]]], "handle": [["handler": "static_response", "status_code": 418, "body": "short and stout"]]],
+            ]]),
+            State.proxyHost(2, ["bad.test"], to: a, ["advanced_config": [["handle": [["handler": "no_such_handler"]]]]]),
+            State.proxyHost(3, ["fine.test"], to: a),
+            State.proxyHost(4, ["shape.test"], to: a, ["advanced_config": ["not": "a list"]]),
+        ]]))
+        #expect(report.status == .succeeded)
+        let results = CaddyServer.resourceResults(report)
+        #expect(results["proxy_host_1"] == ["status": "applied"])
+        #expect(results["proxy_host_3"] == ["status": "applied"])
+        #expect(results["proxy_host_2"]?["status"] == "failed")
+        #expect(results["proxy_host_2"]?["message"]?.contains("no_such_handler") == true)
+        #expect(results["proxy_host_4"]?["message"] == "advanced_config must be a JSON array of Caddy route objects")
+        let teapot = try caddy.get("/teapot", host: "adv.test")
+        #expect(teapot.status == 418)
+        #expect(teapot.body == "short and stout")
+        #expect(try caddy.get("/", host: "adv.test").upstream == "a")
+        #expect(try caddy.get("/", host: "fine.test").upstream == "a")
+        #expect(try caddy.get("/", host: "bad.test").status == 404)
+    }
+}

@@ -7,7 +7,6 @@ import Testing
 @Suite struct CaddyRendererTests {
     private func render(_ state: [String: Any], modules: Set<String>? = nil) throws -> RenderResult {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         let desired = try decoder.decode(DesiredState.self, from: JSONSerialization.data(withJSONObject: state))
         var settings = RenderSettings()
         settings.modules = modules

@@ -18,7 +18,7 @@ enum CaddyApplier {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try modules(call.host, binary: config.caddyBinary) }
-        let state = try DecodingFailure.describing("desired state") { try JSONDecoder.snakeCase.decode(DesiredState.self, from: Data(call.input)) }
+        let state = try DecodingFailure.describing("desired state") { try JSONDecoder().decode(DesiredState.self, from: Data(call.input)) }
         let result = CaddyRenderer.render(state, settings: settings)
         let bytes = result.serialized()
         let tag = tagPrefix + fnv1a(bytes)

@@ -10,7 +10,10 @@ struct CaddyStepConfig: Decodable {
     var caddyBinary: String
     var render: RenderSettings
 
-    enum CodingKeys: String, CodingKey { case adminSocket, caddyBinary }
+    enum CodingKeys: String, CodingKey {
+        case adminSocket = "admin_socket"
+        case caddyBinary = "caddy_binary"
+    }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -22,7 +25,7 @@ struct CaddyStepConfig: Decodable {
 
     static func decode(_ bytes: [UInt8]) throws -> CaddyStepConfig {
         do {
-            return try JSONDecoder.snakeCase.decode(CaddyStepConfig.self, from: Data(bytes))
+            return try JSONDecoder().decode(CaddyStepConfig.self, from: Data(bytes))
         } catch {
             throw StepFailure("config needs \"admin_socket\" (Caddy's admin API unix socket): \(error)")
         }
@@ -33,12 +36,4 @@ struct CaddyStepConfig: Decodable {
 struct StepFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-extension JSONDecoder {
-    static var snakeCase: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }
 }

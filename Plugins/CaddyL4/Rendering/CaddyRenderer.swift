@@ -9,7 +9,6 @@ public enum CaddyRenderer {
     /// The renderer interface: desired state JSON and renderer settings JSON in, Caddy JSON out.
     public static func render(input: Data, settings: Data) throws -> Data {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         let state = try DecodingFailure.describing("desired state") { try decoder.decode(DesiredState.self, from: input) }
         let options = try DecodingFailure.describing("renderer settings") {
             settings.isEmpty ? RenderSettings() : try decoder.decode(RenderSettings.self, from: settings)

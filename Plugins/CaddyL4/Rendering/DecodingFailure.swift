@@ -26,13 +26,7 @@ public struct DecodingFailure: Error, CustomStringConvertible {
         guard !keys.isEmpty else { return "document" }
         return keys.reduce("") { path, key in
             if let index = key.intValue { return path + "[\(index)]" }
-            return (path.isEmpty ? "" : path + ".") + snakeCase(key.stringValue)
-        }
-    }
-
-    private static func snakeCase(_ name: String) -> String {
-        name.reduce("") { result, character in
-            character.isUppercase ? result + "_" + character.lowercased() : result + String(character)
+            return (path.isEmpty ? "" : path + ".") + key.stringValue
         }
     }
 

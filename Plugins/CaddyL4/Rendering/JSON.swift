@@ -103,3 +103,44 @@ extension JSON {
     /// An array of strings.
     static func strings(_ values: [String]) -> JSON { .array(values.map(JSON.string)) }
 }
+
+extension JSON: Decodable {
+    /// Decodes any JSON value; object members are sorted by key, so equal documents render alike.
+    public init(from decoder: any Decoder) throws {
+        if let object = try? decoder.container(keyedBy: AnyKey.self) {
+            self = .object(try object.allKeys.sorted { $0.stringValue < $1.stringValue }.map { key in
+                (key.stringValue, try object.decode(JSON.self, forKey: key))
+            })
+            return
+        }
+        if var array = try? decoder.unkeyedContainer() {
+            var items: [JSON] = []
+            while !array.isAtEnd { items.append(try array.decode(JSON.self)) }
+            self = .array(items)
+            return
+        }
+        let value = try decoder.singleValueContainer()
+        if value.decodeNil() {
+            self = .null
+        } else if let bool = try? value.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let int = try? value.decode(Int.self) {
+            self = .int(int)
+        } else if let double = try? value.decode(Double.self) {
+            // Caddy's config has no fractional numbers that PosternProxy writes; keep whole ones.
+            guard double.rounded() == double, abs(double) < 1e15 else {
+                throw DecodingError.dataCorruptedError(in: value, debugDescription: "fractional numbers are not supported")
+            }
+            self = .int(Int(double))
+        } else {
+            self = .string(try value.decode(String.self))
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

@@ -20,7 +20,13 @@ public struct RenderSettings: Decodable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case httpPort, httpsPort, adminSocket, storageRoot, acmeTrustedRoots, modules, gracePeriodSeconds
+        case httpPort = "http_port"
+        case httpsPort = "https_port"
+        case adminSocket = "admin_socket"
+        case storageRoot = "storage_root"
+        case acmeTrustedRoots = "acme_trusted_roots"
+        case modules
+        case gracePeriodSeconds = "grace_period_seconds"
     }
 
     public init(from decoder: any Decoder) throws {

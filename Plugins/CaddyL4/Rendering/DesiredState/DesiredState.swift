@@ -11,7 +11,14 @@ public struct DesiredState: Decodable, Sendable {
     public var certificates: [Certificate]
 
     enum CodingKeys: String, CodingKey {
-        case revision, settings, proxyHosts, redirectionHosts, deadHosts, streamHosts, accessLists, certificates
+        case revision
+        case settings
+        case proxyHosts = "proxy_hosts"
+        case redirectionHosts = "redirection_hosts"
+        case deadHosts = "dead_hosts"
+        case streamHosts = "stream_hosts"
+        case accessLists = "access_lists"
+        case certificates
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,7 +46,10 @@ public struct DesiredState: Decodable, Sendable {
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case acmeDirectory, acmeEmail, defaultSite, defaultSiteRedirect
+            case acmeDirectory = "acme_directory"
+            case acmeEmail = "acme_email"
+            case defaultSite = "default_site"
+            case defaultSiteRedirect = "default_site_redirect"
         }
 
         public init(from decoder: any Decoder) throws {

@@ -12,7 +12,15 @@ public struct RedirectionHost: Decodable, Sendable {
     public var sslForced: Bool
 
     enum CodingKeys: String, CodingKey {
-        case id, enabled, domainNames, forwardScheme, forwardDomainName, forwardHttpCode, preservePath, certificateId, sslForced
+        case id
+        case enabled
+        case domainNames = "domain_names"
+        case forwardScheme = "forward_scheme"
+        case forwardDomainName = "forward_domain_name"
+        case forwardHttpCode = "forward_http_code"
+        case preservePath = "preserve_path"
+        case certificateId = "certificate_id"
+        case sslForced = "ssl_forced"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,7 +46,14 @@ public struct DeadHost: Decodable, Sendable {
     public var sslForced: Bool
     public var accessListId: Int?
 
-    enum CodingKeys: String, CodingKey { case id, enabled, domainNames, certificateId, sslForced, accessListId }
+    enum CodingKeys: String, CodingKey {
+        case id
+        case enabled
+        case domainNames = "domain_names"
+        case certificateId = "certificate_id"
+        case sslForced = "ssl_forced"
+        case accessListId = "access_list_id"
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -64,7 +79,14 @@ public struct StreamHost: Decodable, Sendable {
     public var sniNames: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, enabled, incomingPort, forwardingHost, forwardingPort, tcpForwarding, udpForwarding, sniNames
+        case id
+        case enabled
+        case incomingPort = "incoming_port"
+        case forwardingHost = "forwarding_host"
+        case forwardingPort = "forwarding_port"
+        case tcpForwarding = "tcp_forwarding"
+        case udpForwarding = "udp_forwarding"
+        case sniNames = "sni_names"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,9 +122,20 @@ public struct AccessList: Decodable, Sendable {
     public struct User: Decodable, Sendable {
         public var username: String
         public var passwordHash: String
+
+        enum CodingKeys: String, CodingKey {
+            case username
+            case passwordHash = "password_hash"
+        }
     }
 
-    enum CodingKeys: String, CodingKey { case id, satisfyAny, passAuth, clients, items }
+    enum CodingKeys: String, CodingKey {
+        case id
+        case satisfyAny = "satisfy_any"
+        case passAuth = "pass_auth"
+        case clients
+        case items
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -122,4 +155,10 @@ public struct Certificate: Decodable, Sendable {
     /// For custom certificates: the PEM chain and key.
     public var certificatePem: String?
     public var keyPem: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, provider
+        case certificatePem = "certificate_pem"
+        case keyPem = "key_pem"
+    }
 }

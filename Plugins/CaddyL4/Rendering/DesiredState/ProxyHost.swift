@@ -25,6 +25,9 @@ public struct ProxyHost: Decodable, Sendable {
     /// Custom HTML per status: "404", "502", "503".
     public var errorPages: [String: String]
     public var headers: [HeaderRule]
+    /// Raw Caddy routes (a JSON array), set by admins only: placed in the host's subroute after
+    /// its access control and before it proxies. Caddy validates them when the config loads.
+    public var advancedConfig: JSON?
 
     public struct Upstream: Decodable, Sendable {
         public var host: String
@@ -36,6 +39,13 @@ public struct ProxyHost: Decodable, Sendable {
         public var forwardScheme: String
         public var forwardHost: String
         public var forwardPort: Int
+
+        enum CodingKeys: String, CodingKey {
+            case path
+            case forwardScheme = "forward_scheme"
+            case forwardHost = "forward_host"
+            case forwardPort = "forward_port"
+        }
     }
 
     public struct HealthCheck: Decodable, Sendable {
@@ -53,8 +63,15 @@ public struct ProxyHost: Decodable, Sendable {
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case activeEnabled, path, intervalSeconds, timeoutSeconds, expectStatus
-            case passiveEnabled, failDurationSeconds, maxFails, unhealthyLatencyMs
+            case activeEnabled = "active_enabled"
+            case path
+            case intervalSeconds = "interval_seconds"
+            case timeoutSeconds = "timeout_seconds"
+            case expectStatus = "expect_status"
+            case passiveEnabled = "passive_enabled"
+            case failDurationSeconds = "fail_duration_seconds"
+            case maxFails = "max_fails"
+            case unhealthyLatencyMs = "unhealthy_latency_ms"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -74,6 +91,11 @@ public struct ProxyHost: Decodable, Sendable {
     public struct RateLimit: Decodable, Sendable {
         public var requests: Int
         public var windowSeconds: Int
+
+        enum CodingKeys: String, CodingKey {
+            case requests
+            case windowSeconds = "window_seconds"
+        }
     }
 
     public struct HeaderRule: Decodable, Sendable {
@@ -84,7 +106,12 @@ public struct ProxyHost: Decodable, Sendable {
         public var name: String
         public var value: String
 
-        enum CodingKeys: String, CodingKey { case direction, action, name, value }
+        enum CodingKeys: String, CodingKey {
+            case direction
+            case action
+            case name
+            case value
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -96,9 +123,29 @@ public struct ProxyHost: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, enabled, domainNames, forwardScheme, forwardHost, forwardPort, upstreams, loadBalancing
-        case allowWebsocketUpgrade, blockExploits, cachingEnabled, tlsPassthrough, certificateId, sslForced
-        case hstsEnabled, hstsSubdomains, locations, healthCheck, accessListId, rateLimit, errorPages, headers
+        case id
+        case enabled
+        case domainNames = "domain_names"
+        case forwardScheme = "forward_scheme"
+        case forwardHost = "forward_host"
+        case forwardPort = "forward_port"
+        case upstreams
+        case loadBalancing = "load_balancing"
+        case allowWebsocketUpgrade = "allow_websocket_upgrade"
+        case blockExploits = "block_exploits"
+        case cachingEnabled = "caching_enabled"
+        case tlsPassthrough = "tls_passthrough"
+        case certificateId = "certificate_id"
+        case sslForced = "ssl_forced"
+        case hstsEnabled = "hsts_enabled"
+        case hstsSubdomains = "hsts_subdomains"
+        case locations
+        case healthCheck = "health_check"
+        case accessListId = "access_list_id"
+        case rateLimit = "rate_limit"
+        case errorPages = "error_pages"
+        case headers
+        case advancedConfig = "advanced_config"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -125,5 +172,6 @@ public struct ProxyHost: Decodable, Sendable {
         rateLimit = try c.decodeIfPresent(RateLimit.self, forKey: .rateLimit)
         errorPages = try c.value(.errorPages, default: [:])
         headers = try c.value(.headers, default: [])
+        advancedConfig = try c.decodeIfPresent(JSON.self, forKey: .advancedConfig)
     }
 }

@@ -18,6 +18,7 @@ struct ProxyHostRoutes {
                            "handle": [["handler": "static_response", "status_code": 400, "body": "WebSocket is not enabled for this host"]]])
         }
         routes += try headerRules()
+        routes += try advancedRoutes()
         if host.cachingEnabled {
             routes.append(["match": [["path_regexp": ["pattern": #"(?i)\.(css|js|mjs|jpe?g|gif|png|webp|avif|woff2?|eot|ttf|otf|svg|ico|map)$"#]]],
                            "handle": [["handler": "headers", "response": ["set": ["Cache-Control": ["public, max-age=2592000"]], "deferred": true]]]])
@@ -53,6 +54,14 @@ struct ProxyHostRoutes {
         }
         return ["@id": .string(key.tag + "/errors"), "match": [["host": .strings(host.domainNames)]],
                 "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true]
+    }
+
+    private func advancedRoutes() throws(RenderingError) -> [JSON] {
+        switch host.advancedConfig {
+        case nil, .null: return []
+        case .array(let routes) where routes.allSatisfy({ if case .object = $0 { true } else { false } }): return routes
+        default: throw RenderingError(resource: key, field: "advanced_config", message: "must be a JSON array of Caddy route objects")
+        }
     }
 
     private func upstreams() throws(RenderingError) -> [String] {

@@ -57,6 +57,12 @@ let package = Package(
             path: "Benchmarks/ABIBenchmark"
         ),
 
+        .executableTarget(
+            name: "DataPlaneBenchmark",
+            dependencies: ["Host", "CaddyL4Rendering"],
+            path: "Benchmarks/DataPlaneBenchmark"
+        ),
+
         .testTarget(
             name: "HostTests",
             dependencies: ["Host", "CaddyL4Rendering"],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks in release mode and prints ratios measured within one run.
-# Usage: Benchmarks/run.sh [ITERATIONS]
+# Usage: Benchmarks/run.sh [ABI_ITERATIONS] [DATA_PLANE_ITERATIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product ABIBenchmark
@@ -8,3 +8,7 @@ swift build -c release --product PosternProxyCaddyL4
 bin=$(swift build -c release --show-bin-path)
 echo "== ABI crossing: CaddyL4 render, ~1 MB desired state, through dlopen + C ABI vs direct Swift call"
 "$bin/ABIBenchmark" "$bin/libPosternProxyCaddyL4.so" "${1:-200}"
+swift build -c release --product DataPlaneBenchmark
+echo
+echo "== data plane: render times, and apply-to-answer against Caddy's own /load (needs caddy on PATH)"
+"$bin/DataPlaneBenchmark" "$bin/libPosternProxyCaddyL4.so" "${2:-20}"

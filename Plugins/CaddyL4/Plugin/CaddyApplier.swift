@@ -7,7 +7,7 @@ import PluginKit
 /// admin API, skipping the load when Caddy already runs this exact rendering, and leaving out —
 /// and reporting — each resource Caddy rejects while the others still apply.
 ///
-/// plan → `{"changes", "tag", "config", "rejected"}`; apply → the journal
+/// plan → `{"changes", "tag", "config", "rendered", "rejected"}`; apply → the journal
 /// `{"previous", "tag", "resource_results"}`; verify checks the tag is loaded; rollback loads the
 /// previous config.
 enum CaddyApplier {
@@ -32,7 +32,7 @@ enum CaddyApplier {
             "rendered": result.rendered.map(\.tag),
             "rejected": Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }),
         ]
-        return call.write(try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys]))
+        return call.write(try JSONSerialization.data(withJSONObject: plan))
     }
 
     static func apply(_ call: PluginCall) throws -> Int32 {
@@ -42,24 +42,21 @@ enum CaddyApplier {
         let previous = try admin.currentConfig()
         var results: [String: Any] = [:]
         for (tag, message) in plan.rejected { results[tag] = ["status": "failed", "message": message] }
-        var journal: [String: Any] = ["previous": previous, "tag": plan.tag]
-        defer {
-            journal["resource_results"] = results
-            if let data = try? JSONSerialization.data(withJSONObject: journal, options: [.sortedKeys]) { call.write(data) }
-        }
+        defer { call.write(journal(previous: previous, tag: plan.tag, results: results)) }
 
-        var document = try JSONSerialization.jsonObject(with: Data(plan.config.utf8))
+        // The rendering as planned, tagged, goes to Caddy as it is; only a rejection makes the
+        // step read it as JSON, to blame a resource and cut it out.
+        var bytes = tagged(Array(plan.config.utf8), tag: plan.tag)
         var remaining = Set(plan.rendered)
-        while true {
-            let bytes = tagged(document, tag: plan.tag)
-            guard let error = try admin.load(bytes) else { break }
+        while let error = try admin.load(bytes) {
+            let document = try JSONSerialization.jsonObject(with: Data(bytes))
             guard let blamed = ConfigBlame.resource(in: error, config: document), remaining.contains(blamed.tag) else {
                 throw StepFailure("Caddy rejected the configuration: \(error)")
             }
             call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
             results[blamed.tag] = ["status": "failed", "message": error]
             remaining.remove(blamed.tag)
-            document = ConfigBlame.removing(blamed, from: document)
+            bytes = Array(try JSONSerialization.data(withJSONObject: ConfigBlame.removing(blamed, from: document), options: [.withoutEscapingSlashes]))
         }
         for tag in remaining { results[tag] = ["status": "applied"] }
         call.host.progress("Caddy loaded \(plan.tag): \(remaining.count) applied, \(results.count - remaining.count) failed")
@@ -78,9 +75,10 @@ enum CaddyApplier {
     static func rollback(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
         guard let journal = try JSONSerialization.jsonObject(with: Data(call.input)) as? [String: Any],
-            let previous = journal["previous"] as? String, previous != "null", !previous.isEmpty
+            let previous = journal["previous"], !(previous is NSNull)
         else { return PP_OK }
-        if let error = try CaddyAdmin(host: call.host, socket: config.adminSocket).load(Array(previous.utf8)) {
+        let bytes = try JSONSerialization.data(withJSONObject: previous, options: [.withoutEscapingSlashes])
+        if let error = try CaddyAdmin(host: call.host, socket: config.adminSocket).load(Array(bytes)) {
             return call.fail("Caddy refused the previous configuration: \(error)")
         }
         return PP_OK
@@ -106,11 +104,20 @@ enum CaddyApplier {
         }
     }
 
-    /// The config's bytes with its `@id` tag at the root.
-    private static func tagged(_ document: Any, tag: String) -> [UInt8] {
-        var object = document as? [String: Any] ?? [:]
-        object["@id"] = tag
-        return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    /// The config with its `@id` tag spliced in as the root object's first member.
+    static func tagged(_ config: [UInt8], tag: String) -> [UInt8] {
+        guard config.first == UInt8(ascii: "{") else { return config }
+        let member = Array("\"@id\":\"\(tag)\"".utf8) + (config.count > 2 ? [UInt8(ascii: ",")] : [])
+        return [UInt8(ascii: "{")] + member + config.dropFirst()
+    }
+
+    /// The journal: the previous config (JSON as Caddy gave it, embedded as it is), the tag, and
+    /// what became of each resource.
+    private static func journal(previous: String, tag: String, results: [String: Any]) -> [UInt8] {
+        let resultsJSON = (try? JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let previousJSON = previous.trimmingCharacters(in: .whitespacesAndNewlines)
+        return Array(#"{"previous":\#(previousJSON.isEmpty ? "null" : previousJSON),"tag":"\#(tag)","resource_results":"#.utf8)
+            + Array(resultsJSON) + [UInt8(ascii: "}")]
     }
 
     /// The modules of this server's Caddy, from `caddy list-modules` (a probe).

@@ -66,14 +66,23 @@ private struct ConfigBuilder {
         }
     }
 
-    /// Adds one resource, or records why it was left out; a failure leaves nothing of it behind.
+    /// Adds one resource, or records why it was left out; a failure leaves nothing of it behind
+    /// (what it added is cut off again, which costs nothing when it added nothing).
     private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) {
-        var attempt = self
+        let mark = (httpRoutes.count, httpsRoutes.count, errorRoutes.count, passthroughRoutes.count, layer4Servers.count,
+                    automaticDomains.count, customDomains.count, Set(loadedCertificates.keys))
         do {
-            try body(&attempt, key)
-            self = attempt
+            try body(&self, key)
             rendered.append(key)
         } catch {
+            httpRoutes.removeSubrange(mark.0...)
+            httpsRoutes.removeSubrange(mark.1...)
+            errorRoutes.removeSubrange(mark.2...)
+            passthroughRoutes.removeSubrange(mark.3...)
+            layer4Servers.removeSubrange(mark.4...)
+            automaticDomains.removeSubrange(mark.5...)
+            customDomains.removeSubrange(mark.6...)
+            for added in Set(loadedCertificates.keys).subtracting(mark.7) { loadedCertificates[added] = nil }
             rejected[key] = "\(error.field) \(error.message)"
         }
     }

@@ -1,0 +1,146 @@
+// Data-plane benchmark, in one run:
+//  1. render time of 1, 1,000 and 10,000 proxy hosts (target under 50 ms at 10,000);
+//  2. time from "apply" (the caddy step's plan + apply + verify through the plugin ABI) to the
+//     new route answering, against Caddy's own POST /load of the same JSON to the route
+//     answering (target: at most 1.2x).
+//
+// Usage: DataPlaneBenchmark CADDY_PLUGIN_SO [ITERATIONS]   (needs `caddy` on PATH)
+
+import CaddyL4Rendering
+import Foundation
+import Host
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: DataPlaneBenchmark CADDY_PLUGIN_SO [ITERATIONS]\n".utf8))
+    exit(2)
+}
+let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 20 : 20
+let clock = ContinuousClock()
+
+func state(hosts: Int, upstreamPort: Int, extra: Int? = nil) -> Data {
+    var items = (1...max(hosts, 1)).map { id in
+        #"{"id": \#(id), "domain_names": ["app\#(id).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#
+    }
+    if let extra { items.append(#"{"id": \#(1_000_000 + extra), "domain_names": ["new\#(extra).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#) }
+    return Data(#"{"revision": 1, "proxy_hosts": [\#(items.joined(separator: ","))]}"#.utf8)
+}
+
+func median(_ samples: [Duration]) -> Duration { samples.sorted()[samples.count / 2] }
+func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15 }
+
+// 1. Render time.
+print("== render time (decode desired state, render, serialize)")
+for hosts in [1, 1_000, 10_000] {
+    let input = state(hosts: hosts, upstreamPort: 8080)
+    let rounds = max(3, iterations / (hosts >= 10_000 ? 4 : 1))
+    let total = try (0..<rounds).map { _ in
+        try clock.measure { _ = try CaddyRenderer.render(input: input, settings: Data("{}".utf8)) }
+    }
+    var decoded: DesiredState?
+    let decode = try (0..<rounds).map { _ in try clock.measure { decoded = try JSONDecoder().decode(DesiredState.self, from: input) } }
+    var result: RenderResult?
+    let render = (0..<rounds).map { _ in clock.measure { result = CaddyRenderer.render(decoded!, settings: RenderSettings()) } }
+    let serialize = (0..<rounds).map { _ in clock.measure { _ = result!.serialized() } }
+    print(String(format: "%6d hosts: median %8.2f ms (decode %.2f, render %.2f, serialize %.2f)", hosts, ms(median(total)),
+                 ms(median(decode)), ms(median(render)), ms(median(serialize))))
+}
+
+// 2. Apply-to-answer against Caddy's own /load.
+let folder = NSTemporaryDirectory() + "posternproxy-bench-" + UUID().uuidString
+try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: folder) }
+let socket = "\(folder)/admin.sock"
+let httpPort = 18_000 + Int.random(in: 0..<1000)
+try Data(#"{"admin": {"listen": "unix/\#(socket)"}}"#.utf8).write(to: URL(fileURLWithPath: "\(folder)/initial.json"))
+let caddy = Process()
+caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+caddy.arguments = ["caddy", "run", "--config", "\(folder)/initial.json"]
+caddy.environment = ["HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
+caddy.standardOutput = FileHandle.nullDevice
+caddy.standardError = FileHandle.nullDevice
+try caddy.run()
+defer { caddy.terminate() }
+while !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+
+/// The HTTP status a GET for `host` gets from 127.0.0.1:`httpPort`, or nil.
+func status(host: String) -> Int? {
+    let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(httpPort).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return nil }
+    let request = "GET / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
+    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    var buffer = [UInt8](repeating: 0, count: 64)
+    let n = recv(fd, &buffer, buffer.count, 0)
+    guard n > 12 else { return nil }
+    return Int(String(decoding: buffer[9..<12], as: UTF8.self))
+}
+
+func waitUntilAnswers(_ host: String) {
+    while status(host: host) != 200 { usleep(200) }
+}
+
+let settings = try JSONSerialization.data(withJSONObject: ["admin_socket": socket, "http_port": httpPort, "grace_period_seconds": 1,
+                                                             "modules": ["http"]])
+var catalog = PluginCatalog()
+catalog.add(file: arguments[1], loader: PluginLoader(host: HostIdentity(name: "posternproxy-benchmark", version: HostIdentity.productVersion)))
+let runner = PipelineRunner(catalog: catalog)
+let pipeline = PipelineDefinition(name: "apply", steps: [PipelineDefinition.Step(plugin: "posternproxy.caddy", config: settings)])
+let target = LocalTarget()
+
+// Every route proxies to one static upstream (`caddy respond`), so a new route answers 200
+// exactly when it is live (unknown hosts get the catch-all's 404).
+let upstreamPort = httpPort + 1
+let staticUpstream = Process()
+staticUpstream.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+staticUpstream.arguments = ["caddy", "respond", "--listen", "127.0.0.1:\(upstreamPort)", "ok"]
+staticUpstream.standardOutput = FileHandle.nullDevice
+staticUpstream.standardError = FileHandle.nullDevice
+try staticUpstream.run()
+defer { staticUpstream.terminate() }
+usleep(500_000)
+
+let hosts = 100
+var applySamples: [Duration] = [], loadSamples: [Duration] = []
+for iteration in 0..<iterations {
+    // Through PosternProxy: plan (render, hash check), apply (POST /load), verify.
+    let viaPlugin = state(hosts: hosts, upstreamPort: upstreamPort, extra: 2 * iteration)
+    var phases: [(String, ContinuousClock.Instant)] = []
+    applySamples.append(try await clock.measure {
+        let run = try runner.start(pipeline, input: viaPlugin, target: target)
+        for await event in run.events {
+            if case .phaseStarted(_, let phase) = event { phases.append((phase.rawValue, clock.now)) }
+        }
+        phases.append(("end", clock.now))
+        let report = await run.report()
+        guard report.status == .succeeded else { fatalError("apply failed: \(report.status)") }
+        waitUntilAnswers("new\(2 * iteration).bench.test")
+    })
+    if iteration == iterations - 1 {
+        let spans = zip(phases, phases.dropFirst()).map { String(format: "%@ %.2f ms", $0.0.0, ms($0.1.1 - $0.0.1)) }
+        print("last apply by phase: " + spans.joined(separator: ", "))
+    }
+    // Caddy alone: POST /load of the same rendering.
+    let direct = state(hosts: hosts, upstreamPort: upstreamPort, extra: 2 * iteration + 1)
+    var renderSettings = RenderSettings()
+    renderSettings.adminSocket = socket
+    renderSettings.httpPort = httpPort
+    renderSettings.gracePeriodSeconds = 1
+    let config = Data(CaddyRenderer.render(try JSONDecoder().decode(DesiredState.self, from: direct), settings: renderSettings).serialized())
+    loadSamples.append(try clock.measure {
+        let response = try target.http(HTTPRequest(socketPath: socket, method: "POST", path: "/load", contentType: "application/json", body: config))
+        guard response.status == 200 else { fatalError("load failed: \(String(decoding: response.body, as: UTF8.self))") }
+        waitUntilAnswers("new\(2 * iteration + 1).bench.test")
+    })
+}
+print("== apply to answer, \(hosts) proxy hosts, \(iterations) changes each")
+print(String(format: "Caddy's own /load: median %.2f ms", ms(median(loadSamples))))
+print(String(format: "PosternProxy apply: median %.2f ms", ms(median(applySamples))))
+print(String(format: "ratio apply/load: %.3f (target <= 1.2)", ms(median(applySamples)) / ms(median(loadSamples))))

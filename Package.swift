@@ -22,6 +22,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // The ABI: one C header, nothing else.
@@ -33,10 +37,23 @@ let package = Package(
         // Swift-side helpers for writing a plugin against the C ABI.
         .target(name: "PluginKit", dependencies: ["PluginAPI"], path: "Sources/PluginKit"),
 
-        // The `posternproxy` command.
+        // The controller: REST API, store, authentication, audit log (no plugin code of its own).
+        .target(
+            name: "Controller",
+            dependencies: [
+                "Host",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Controller"
+        ),
+
+        // The `posternproxy` command: the controller, and the plugin tools.
         .executableTarget(
             name: "PosternProxyCLI",
-            dependencies: ["Host", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Host", "Controller", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/posternproxy"
         ),
 
@@ -61,6 +78,12 @@ let package = Package(
             name: "DataPlaneBenchmark",
             dependencies: ["Host", "CaddyL4Rendering"],
             path: "Benchmarks/DataPlaneBenchmark"
+        ),
+
+        .testTarget(
+            name: "ControllerTests",
+            dependencies: ["Controller"],
+            path: "Tests/ControllerTests"
         ),
 
         .testTarget(

@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+
+/// An error answered as `{"error": {"code", "message", "field"?}}` with its HTTP status.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var field: String?
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    static func invalid(_ failure: ValidationFailure) -> APIError {
+        APIError(.badRequest, code: "invalid", message: failure.message, field: failure.field)
+    }
+    /// A ``ValidationFailure`` as a 400; any other error unchanged.
+    static func invalid(_ error: any Error) -> any Error {
+        (error as? ValidationFailure).map(invalid) ?? error
+    }
+    static func invalid(field: String?, _ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid", message: message, field: field)
+    }
+    static func unauthorized(_ message: String = "authentication required") -> APIError {
+        APIError(.unauthorized, code: "unauthorized", message: message)
+    }
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message: message) }
+    static func notFound(_ what: String) -> APIError { APIError(.notFound, code: "not_found", message: "\(what) not found") }
+    static func conflict(field: String?, _ message: String) -> APIError {
+        APIError(.conflict, code: "conflict", message: message, field: field)
+    }
+    static func rateLimited(retryAfter: Int) -> APIError {
+        var error = APIError(.tooManyRequests, code: "rate_limited", message: "too many requests; retry in \(retryAfter) s")
+        error.headers[.retryAfter] = String(retryAfter)
+        return error
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var error: [String: Any] = ["code": code, "message": message]
+        if let field { error["field"] = field }
+        var response = JSONBody.response(["error": error], status: status)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}

@@ -1,0 +1,43 @@
+import Hummingbird
+
+/// Assembles the REST API: public routes (login, refresh, the OpenAPI document) and the
+/// authenticated, rate-limited rest, behind the error and security-header middleware.
+struct APIRouter: Sendable {
+    let store: Store
+    let configuration: ControllerConfiguration
+    var onChange: @Sendable () -> Void = {}
+
+    func build() -> Router<AppContext> {
+        let router = Router(context: AppContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        let sessions = Sessions(store: store)
+        let inspector = CertificateInspector()
+        let controllerPort = configuration.listenPort
+        let validation: @Sendable (Identity) -> ValidationContext = { identity in
+            ValidationContext(isAdmin: identity.isAdmin, controllerPort: controllerPort, certificates: inspector)
+        }
+
+        let api = router.group("api")
+        let auth = AuthRoutes(store: store, sessions: sessions, loginLimiter: RateLimiter(limit: 5))
+        auth.registerPublic(on: api)
+
+        let authenticated = api.group()
+            .add(middleware: RateLimitMiddleware(limiter: RateLimiter(limit: 120)))
+            .add(middleware: AuthenticationMiddleware(sessions: sessions))
+        auth.register(on: authenticated)
+        UserRoutes(store: store).register(on: authenticated)
+        TokenRoutes(store: store).register(on: authenticated)
+        ServerRoutes(store: store, onChange: onChange).register(on: authenticated)
+        SettingsRoutes(store: store, onChange: onChange).register(on: authenticated)
+        AuditRoutes(store: store).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<RedirectionHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<DeadHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<StreamHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<PortForwardKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<AccessListKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<CertificateKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        return router
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// JSON request bodies and responses. Bodies are read as JSON objects first so unknown fields and
+/// wrong types can be refused naming the field, before anything is decoded or stored.
+enum JSONBody {
+    static func response(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func response<T: Encodable>(encoding value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// The request body as a JSON object (413 above the context's cap, 400 when not an object).
+    static func object(_ request: Request, context: AppContext) async throws -> [String: Any] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw APIError(.contentTooLarge, code: "too_large", message: "the request body is larger than \(context.maxUploadSize) bytes")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw APIError.invalid(field: nil, "the request body must be a JSON object")
+        }
+        return object
+    }
+
+    /// Decodes `object` as `T`, refusing members `T` does not know (and `extra` allows) and
+    /// naming the field of a wrong type.
+    static func decode<T: Decodable>(_ type: T.Type, from object: [String: Any], allowed: Set<String>, extra: Set<String> = []) throws -> T {
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) && !extra.contains($0) }) {
+            throw APIError.invalid(field: unknown, "is not a field of this resource")
+        }
+        let data = try JSONSerialization.data(withJSONObject: object.filter { allowed.contains($0.key) })
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError.invalid(field: fieldPath(error), describe(error))
+        }
+    }
+
+    static func fieldPath(_ error: DecodingError) -> String? {
+        let path: [any CodingKey]
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        @unknown default: return nil
+        }
+        guard !path.isEmpty else { return nil }
+        return path.reduce("") { result, key in
+            if let index = key.intValue { return result + "[\(index)]" }
+            return result.isEmpty ? key.stringValue : result + "." + key.stringValue
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(let type, _): "must be \(typeName(type))"
+        case .valueNotFound(let type, _): "must be \(typeName(type)), not null"
+        case .keyNotFound: "is required"
+        case .dataCorrupted(let context): context.debugDescription
+        @unknown default: "is invalid"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is Int64.Type: "a whole number"
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Double.Type: "a number"
+        default: String(describing: type).hasPrefix("Array") ? "a list" : "an object"
+        }
+    }
+}

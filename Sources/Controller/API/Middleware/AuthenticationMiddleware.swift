@@ -1,0 +1,48 @@
+import HTTPTypes
+import Hummingbird
+
+/// Establishes who is calling, from `Authorization: Bearer` (a session access token or an API
+/// token) or the session cookie, and refuses the request with 401 otherwise. Requests
+/// authenticated by cookie that change state must repeat the CSRF cookie in `X-CSRF-Token`
+/// (double submit), so another site cannot ride the browser's cookies.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let sessions: Sessions
+
+    static let accessCookie = "pp_access"
+    static let refreshCookie = "pp_refresh"
+    static let csrfCookie = "pp_csrf"
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.identity = try await identify(request)
+        guard let identity = context.identity else { throw APIError.unauthorized() }
+        if case .sessionCookie = identity.credential, ![.get, .head].contains(request.method) {
+            let cookie = request.cookies[Self.csrfCookie]?.value
+            guard let cookie, !cookie.isEmpty, let header = request.headers[Self.csrfHeader],
+                Secrets.tokenHash(cookie) == Secrets.tokenHash(header)
+            else { throw APIError.forbidden("missing or wrong CSRF token: send the pp_csrf cookie's value in X-CSRF-Token") }
+        }
+        return try await next(request, context)
+    }
+
+    private func identify(_ request: Request) async throws -> Identity? {
+        if let authorization = request.headers[.authorization] {
+            guard authorization.hasPrefix("Bearer ") else { throw APIError.unauthorized("Authorization must be `Bearer <token>`") }
+            let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+            let identity = token.hasPrefix("ppt_")
+                ? try await sessions.identity(apiToken: token)
+                : try await sessions.identity(accessToken: token, viaCookie: false)
+            guard let identity else { throw APIError.unauthorized("the token is invalid, expired or revoked") }
+            return identity
+        }
+        if let cookie = request.cookies[Self.accessCookie]?.value {
+            guard let identity = try await sessions.identity(accessToken: cookie, viaCookie: true) else {
+                throw APIError.unauthorized("the session has expired; log in again")
+            }
+            return identity
+        }
+        return nil
+    }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into the API's JSON error shape: ``APIError`` as it is, Hummingbird's own
+/// HTTP errors (unknown route, oversized body) with their status, anything else as a 500 that
+/// reveals nothing.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPResponseError {
+            let code: String
+            switch error.status {
+            case .notFound: code = "not_found"
+            case .contentTooLarge: code = "too_large"
+            case .methodNotAllowed: code = "method_not_allowed"
+            default: code = error.status.code < 500 ? "invalid" : "internal"
+            }
+            let message = error.status == .notFound ? "no such route" : error.status.reasonPhrase
+            return try APIError(error.status, code: code, message: message).response(from: request, context: context)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return try APIError(.internalServerError, code: "internal", message: "internal error").response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Hummingbird
+
+/// Query parameters read with their rules; a bad one is a 400 naming it.
+struct QueryParameters {
+    let request: Request
+
+    func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters[name[...]] else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.invalid(field: name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func id(_ name: String) throws -> Int64? {
+        guard let text = request.uri.queryParameters[name[...]], !text.isEmpty else { return nil }
+        guard let value = Int64(text), value > 0 else { throw APIError.invalid(field: name, "must be an id") }
+        return value
+    }
+
+    func string(_ name: String, maxLength: Int = 200) throws -> String? {
+        guard let text = request.uri.queryParameters[name[...]], !text.isEmpty else { return nil }
+        guard text.utf8.count <= maxLength, !text.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw APIError.invalid(field: name, "must be at most \(maxLength) bytes without control characters")
+        }
+        return String(text)
+    }
+
+    /// `page` (from 1) and `limit` (1-1000, default `defaultLimit`).
+    func paging(defaultLimit: Int) throws -> (page: Int, limit: Int) {
+        (try int("page", default: 1, range: 1...1_000_000), try int("limit", default: defaultLimit, range: 1...1000))
+    }
+}
+
+extension RequestContext {
+    /// The `id` path parameter, or 404.
+    func pathID() throws -> Int64 {
+        guard let text = parameters.get("id"), let id = Int64(text), id > 0 else { throw APIError.notFound("resource") }
+        return id
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import Hummingbird
+
+/// `/api/users` (SPEC §3.8): admins manage accounts; everyone changes their own password.
+/// Deactivating a user ends their sessions at once (and their API tokens stop working, since every
+/// check reads `active`); deleting one deletes their sessions and tokens; nobody deletes,
+/// deactivates or demotes themselves.
+struct UserRoutes: Sendable {
+    let store: Store
+
+    struct NewUser: Decodable {
+        var email: String
+        var name: String
+        var password: String
+        var role: String
+        var active: Bool?
+    }
+
+    struct UserChange: Decodable {
+        var email: String?
+        var name: String?
+        var password: String?
+        var role: String?
+        var active: Bool?
+    }
+
+    struct PasswordChange: Decodable {
+        var current_password: String
+        var new_password: String
+    }
+
+    static func password(_ value: String, field: String) throws(ValidationFailure) -> String {
+        guard value.utf8.count >= 8 else { throw ValidationFailure(field, "must be at least 8 characters") }
+        guard value.utf8.count <= 72 else { throw ValidationFailure(field, "must be at most 72 bytes (bcrypt's limit)") }
+        return value
+    }
+
+    func register(on api: RouterGroup<AppContext>) {
+        api.get("users") { request, context in
+            _ = try context.requireAdmin()
+            let (page, limit) = try QueryParameters(request: request).paging(defaultLimit: 100)
+            let (users, total) = try await store.database.read { db in
+                (try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY id LIMIT ? OFFSET ?", arguments: [limit, (page - 1) * limit]).map(UserRecord.init),
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0)
+            }
+            return JSONBody.response(["items": users.map(\.json), "total": total, "page": page, "limit": limit])
+        }
+        api.post("users") { request, context in
+            let identity = try context.requireAdmin()
+            let input = try JSONBody.decode(NewUser.self, from: try await JSONBody.object(request, context: context),
+                                            allowed: ["email", "name", "password", "role", "active"])
+            let email: String, name: String, role: Identity.Role
+            do {
+                email = try FieldRules.email(input.email, field: "email")
+                name = try FieldRules.text(input.name, field: "name")
+                _ = try Self.password(input.password, field: "password")
+                guard let parsed = Identity.Role(rawValue: input.role) else { throw ValidationFailure("role", "must be admin or viewer") }
+                role = parsed
+            } catch { throw APIError.invalid(error) }
+            let hash = Secrets.hashPassword(input.password)
+            let user = try await store.database.write { db -> UserRecord in
+                guard try UserRecord.fetch(db, email: email) == nil else { throw APIError.conflict(field: "email", "a user with this email exists") }
+                let now = Date()
+                try db.execute(sql: "INSERT INTO users (email, name, password_hash, role, active, created_on, modified_on) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [email, name, hash, role.rawValue, input.active ?? true, now, now])
+                let id = db.lastInsertedRowID
+                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "create", resourceType: "user", resourceID: id,
+                                    details: ["email": email, "role": role.rawValue])
+                return try UserRecord.fetch(db, id: id)!
+            }
+            return JSONBody.response(user.json, status: .created)
+        }
+        api.get("users/:id") { _, context in
+            let identity = try context.requireIdentity()
+            let id = try context.pathID()
+            guard identity.isAdmin || identity.userID == id else { throw APIError.forbidden("viewers see only their own account") }
+            guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: id) }) else { throw APIError.notFound("user") }
+            return JSONBody.response(user.json)
+        }
+        api.put("users/:id") { request, context in
+            let identity = try context.requireAdmin()
+            let id = try context.pathID()
+            let input = try JSONBody.decode(UserChange.self, from: try await JSONBody.object(request, context: context),
+                                            allowed: ["email", "name", "password", "role", "active"])
+            let email: String?, name: String?, role: Identity.Role?
+            do {
+                email = try input.email.map { try FieldRules.email($0, field: "email") }
+                name = try input.name.map { try FieldRules.text($0, field: "name") }
+                _ = try input.password.map { try Self.password($0, field: "password") }
+                role = try input.role.map { value throws(ValidationFailure) in
+                    guard let role = Identity.Role(rawValue: value) else { throw ValidationFailure("role", "must be admin or viewer") }
+                    return role
+                }
+            } catch { throw APIError.invalid(error) }
+            if id == identity.userID, role == .viewer || input.active == false {
+                throw APIError.forbidden("you cannot demote or deactivate your own account")
+            }
+            let hash = input.password.map(Secrets.hashPassword)
+            let user = try await store.database.write { db -> UserRecord in
+                guard var user = try UserRecord.fetch(db, id: id) else { throw APIError.notFound("user") }
+                if let email, email != user.email {
+                    guard try UserRecord.fetch(db, email: email) == nil else { throw APIError.conflict(field: "email", "a user with this email exists") }
+                    user.email = email
+                }
+                user.name = name ?? user.name
+                user.role = role ?? user.role
+                user.active = input.active ?? user.active
+                try db.execute(sql: "UPDATE users SET email = ?, name = ?, role = ?, active = ?, password_hash = COALESCE(?, password_hash), modified_on = ? WHERE id = ?",
+                               arguments: [user.email, user.name, user.role.rawValue, user.active, hash, Date(), id])
+                if !user.active || hash != nil {
+                    // Deactivation, or a password reset, ends every session of the user at once.
+                    try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [id])
+                }
+                var details: [String: Any] = ["fields": [input.email.map { _ in "email" }, input.name.map { _ in "name" }, input.role.map { _ in "role" },
+                                                         input.active.map { _ in "active" }, input.password.map { _ in "password" }].compactMap { $0 }]
+                if let active = input.active { details["active"] = active }
+                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "update", resourceType: "user", resourceID: id, details: details)
+                return try UserRecord.fetch(db, id: id)!
+            }
+            return JSONBody.response(user.json)
+        }
+        api.delete("users/:id") { _, context in
+            let identity = try context.requireAdmin()
+            let id = try context.pathID()
+            guard id != identity.userID else { throw APIError.forbidden("nobody deletes their own account") }
+            try await store.database.write { db in
+                guard let user = try UserRecord.fetch(db, id: id) else { throw APIError.notFound("user") }
+                try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
+                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "delete", resourceType: "user", resourceID: id,
+                                    details: ["email": user.email])
+            }
+            return Response(status: .noContent)
+        }
+        api.put("users/me/password") { request, context in
+            let identity = try context.requireIdentity()
+            let input = try JSONBody.decode(PasswordChange.self, from: try await JSONBody.object(request, context: context),
+                                            allowed: ["current_password", "new_password"])
+            do { _ = try Self.password(input.new_password, field: "new_password") } catch { throw APIError.invalid(error) }
+            guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: identity.userID) }),
+                Secrets.verifyPassword(input.current_password, hash: user.passwordHash)
+            else { throw APIError.invalid(field: "current_password", "is wrong") }
+            let hash = Secrets.hashPassword(input.new_password)
+            try await store.database.write { db in
+                try db.execute(sql: "UPDATE users SET password_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), identity.userID])
+                // Other sessions end; this one stays.
+                let keep: Int64? = switch identity.credential {
+                case .sessionCookie(let id), .accessToken(let id): id
+                case .apiToken: nil
+                }
+                try db.execute(sql: "DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", arguments: [identity.userID, keep])
+                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "change_password", resourceType: "user", resourceID: identity.userID)
+            }
+            return JSONBody.response(["changed": true])
+        }
+    }
+}

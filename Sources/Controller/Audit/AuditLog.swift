@@ -1,0 +1,33 @@
+import Foundation
+import GRDB
+
+/// Writes audit entries, always inside the transaction of the change they describe (SPEC §3.9).
+enum AuditLog {
+    /// Who did it and from where.
+    struct Actor: Sendable {
+        var userID: Int64?
+        var email: String?
+        var clientIP: String
+
+        init(_ identity: Identity?, clientIP: String) {
+            userID = identity?.userID
+            email = identity?.email
+            self.clientIP = clientIP
+        }
+
+        init(userID: Int64?, email: String?, clientIP: String) {
+            self.userID = userID
+            self.email = email
+            self.clientIP = clientIP
+        }
+    }
+
+    static func record(_ db: Database, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil,
+                       details: [String: Any] = [:], serverID: Int64? = nil) throws {
+        let json = (try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        try db.execute(sql: """
+            INSERT INTO audit_log (created_on, user_id, user_email, action, resource_type, resource_id, details, client_ip, server_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Date(), actor.userID, actor.email, action, resourceType, resourceID, json, actor.clientIP, serverID])
+    }
+}

@@ -1,0 +1,21 @@
+/// Who is making a request, once authenticated.
+public struct Identity: Sendable {
+    public enum Role: String, Sendable, Codable { case admin, viewer }
+
+    /// How the request proved who it is.
+    public enum Credential: Sendable, Equatable {
+        /// The session cookie (state-changing requests also need the CSRF header).
+        case sessionCookie(sessionID: Int64)
+        /// A session's access token sent as `Authorization: Bearer`.
+        case accessToken(sessionID: Int64)
+        /// An API token sent as `Authorization: Bearer`.
+        case apiToken(tokenID: Int64)
+    }
+
+    public var userID: Int64
+    public var email: String
+    public var role: Role
+    public var credential: Credential
+
+    public var isAdmin: Bool { role == .admin }
+}

@@ -1,0 +1,38 @@
+import Crypto
+import Foundation
+import HummingbirdBcrypt
+
+/// Passwords, tokens and their hashes.
+enum Secrets {
+    /// bcrypt cost for passwords (SPEC §3.8).
+    static let passwordCost: UInt8 = 12
+
+    static func hashPassword(_ password: String) -> String {
+        Bcrypt.hash(password, cost: passwordCost)
+    }
+
+    /// Checks `password` against a bcrypt hash; takes the same time whatever the mismatch.
+    static func verifyPassword(_ password: String, hash: String) -> Bool {
+        Bcrypt.verify(password, hash: hash)
+    }
+
+    /// A new random secret, `prefix` + 43 base64url characters (256 bits).
+    static func token(prefix: String) -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return prefix + bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// SHA-256 hex of a random token. Tokens carry 256 random bits, so a fast hash is enough to
+    /// keep a stolen database from yielding usable tokens, and lookups stay cheap per request.
+    static func tokenHash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A random password of `length` letters and digits, for the first admin.
+    static func password(length: Int) -> String {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+
+/// A user account (SPEC §3.8).
+struct UserRecord: Sendable {
+    var id: Int64
+    var email: String
+    var name: String
+    var passwordHash: String
+    var role: Identity.Role
+    var active: Bool
+    var createdOn: Date
+    var modifiedOn: Date
+
+    /// A valid bcrypt hash of nothing anyone types, verified when the email is unknown.
+    static let placeholderHash = Secrets.hashPassword(Secrets.token(prefix: ""))
+
+    init(row: Row) {
+        id = row["id"]
+        email = row["email"]
+        name = row["name"]
+        passwordHash = row["password_hash"]
+        role = Identity.Role(rawValue: row["role"]) ?? .viewer
+        active = row["active"]
+        createdOn = row["created_on"]
+        modifiedOn = row["modified_on"]
+    }
+
+    static func fetch(_ db: Database, id: Int64) throws -> UserRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(UserRecord.init)
+    }
+
+    static func fetch(_ db: Database, email: String) throws -> UserRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(UserRecord.init)
+    }
+
+    /// The API's view: never the password hash.
+    var json: [String: Any] {
+        let dates = ISO8601DateFormatter()
+        return ["id": id, "email": email, "name": name, "role": role.rawValue, "active": active,
+                "created_on": dates.string(from: createdOn), "modified_on": dates.string(from: modifiedOn)]
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Certificates (SPEC §3.7): automatic (Caddy obtains it over ACME) or custom (uploaded PEM
+/// chain and key, checked; the key is never shown).
+enum CertificateKind: ResourceKind {
+    static let type = "certificate"
+    static let path = "certificates"
+    static let stateKey = "certificates"
+    static let fields: Set<String> = ["provider", "nice_name", "domain_names", "certificate", "certificate_key"]
+
+    struct Payload: Codable, Sendable {
+        /// `letsencrypt` (automatic) or `other` (custom).
+        var provider: String
+        var nice_name: String
+        var domain_names: [String]
+        var certificate_pem: String?
+        var key_pem: String?
+        var expires_on: Date?
+        var issuer: String?
+
+        enum InputKeys: String, CodingKey { case provider, nice_name, domain_names, certificate, certificate_key }
+        enum CodingKeys: String, CodingKey { case provider, nice_name, domain_names, certificate_pem, key_pem, expires_on, issuer }
+
+        init(from decoder: any Decoder) throws {
+            // Stored rows use CodingKeys; API input uses InputKeys (certificate, certificate_key).
+            let stored = try decoder.container(keyedBy: CodingKeys.self)
+            let input = try decoder.container(keyedBy: InputKeys.self)
+            provider = try stored.value(.provider, default: "other")
+            nice_name = try stored.value(.nice_name, default: "")
+            domain_names = try stored.value(.domain_names, default: [])
+            certificate_pem = try stored.decodeIfPresent(String.self, forKey: .certificate_pem) ?? input.decodeIfPresent(String.self, forKey: .certificate)
+            key_pem = try stored.decodeIfPresent(String.self, forKey: .key_pem) ?? input.decodeIfPresent(String.self, forKey: .certificate_key)
+            expires_on = try stored.decodeIfPresent(Date.self, forKey: .expires_on)
+            issuer = try stored.decodeIfPresent(String.self, forKey: .issuer)
+        }
+    }
+
+    static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload {
+        var p = input
+        p.provider = try FieldRules.oneOf(p.provider, ["letsencrypt", "other"], field: "provider")
+        switch p.provider {
+        case "letsencrypt":
+            p.domain_names = try FieldRules.domainNames(p.domain_names, field: "domain_names")
+            guard !p.domain_names.contains(where: { $0.hasPrefix("*") }) else {
+                throw ValidationFailure("domain_names", "automatic certificates use HTTP-01, which cannot issue wildcards; upload one")
+            }
+            p.certificate_pem = nil
+            p.key_pem = nil
+            p.expires_on = nil
+        default:
+            let certificate = p.certificate_pem ?? previous?.certificate_pem
+            let key = p.key_pem ?? previous?.key_pem
+            guard let certificate, !certificate.isEmpty else { throw ValidationFailure("certificate", "is required for a custom certificate") }
+            guard let key, !key.isEmpty else { throw ValidationFailure("certificate_key", "is required for a custom certificate") }
+            guard certificate.utf8.count <= 64 << 10 else { throw ValidationFailure("certificate", "is larger than 64 KiB") }
+            guard key.utf8.count <= 16 << 10 else { throw ValidationFailure("certificate_key", "is larger than 16 KiB") }
+            let facts = try context.certificates.inspect(certificate: certificate, key: key)
+            p.certificate_pem = certificate
+            p.key_pem = key
+            p.domain_names = facts.domainNames
+            p.expires_on = facts.expiresOn
+            p.issuer = facts.issuer
+        }
+        p.nice_name = try FieldRules.text(p.nice_name.isEmpty ? (p.domain_names.first ?? "certificate") : p.nice_name, field: "nice_name")
+        return p
+    }
+
+    static func claims(_ payload: Payload) -> [String] { [] }
+    static func searchText(_ payload: Payload) -> String { ([payload.nice_name] + payload.domain_names).joined(separator: " ").lowercased() }
+
+    static func publicJSON(_ payload: Payload) -> [String: Any] {
+        var object: [String: Any] = ["provider": payload.provider, "nice_name": payload.nice_name, "domain_names": payload.domain_names]
+        if let expires = payload.expires_on {
+            object["expires_on"] = ISO8601DateFormatter().string(from: expires)
+            object["days_left"] = Int(expires.timeIntervalSinceNow / 86400)
+        }
+        if let issuer = payload.issuer { object["issuer"] = issuer }
+        if let pem = payload.certificate_pem { object["certificate"] = pem }
+        return object
+    }
+}

@@ -1,0 +1,88 @@
+/// Redirection hosts (SPEC §3.2).
+enum RedirectionHostKind: ResourceKind {
+    static let type = "redirection_host"
+    static let path = "redirection-hosts"
+    static let stateKey = "redirection_hosts"
+    static let fields: Set<String> = Set(Payload.CodingKeys.allCases.map(\.rawValue))
+
+    struct Payload: Codable, Sendable {
+        var domain_names: [String]
+        var forward_scheme: String
+        var forward_domain_name: String
+        var forward_http_code: Int
+        var preserve_path: Bool
+        var certificate_id: Int64?
+        var ssl_forced: Bool
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case domain_names, forward_scheme, forward_domain_name, forward_http_code, preserve_path, certificate_id, ssl_forced
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            domain_names = try c.decode([String].self, forKey: .domain_names)
+            forward_scheme = try c.value(.forward_scheme, default: "auto")
+            forward_domain_name = try c.decode(String.self, forKey: .forward_domain_name)
+            forward_http_code = try c.value(.forward_http_code, default: 301)
+            preserve_path = try c.value(.preserve_path, default: true)
+            certificate_id = try c.decodeIfPresent(Int64.self, forKey: .certificate_id)
+            ssl_forced = try c.value(.ssl_forced, default: false)
+        }
+    }
+
+    static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload {
+        var p = input
+        p.domain_names = try FieldRules.domainNames(p.domain_names, field: "domain_names")
+        p.forward_scheme = try FieldRules.oneOf(p.forward_scheme, ["auto", "http", "https"], field: "forward_scheme")
+        p.forward_domain_name = try FieldRules.domainName(p.forward_domain_name, field: "forward_domain_name")
+        guard !p.forward_domain_name.hasPrefix("*") else { throw ValidationFailure("forward_domain_name", "must not be a wildcard") }
+        guard [301, 302, 307, 308].contains(p.forward_http_code) else {
+            throw ValidationFailure("forward_http_code", "must be 301, 302, 307 or 308")
+        }
+        return p
+    }
+
+    static func claims(_ payload: Payload) -> [String] { payload.domain_names.map { "domain:\($0)" } }
+    static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] {
+        payload.certificate_id.map { [("certificate", $0, "certificate_id")] } ?? []
+    }
+    static func searchText(_ payload: Payload) -> String { (payload.domain_names + [payload.forward_domain_name]).joined(separator: " ") }
+}
+
+/// Dead (404) hosts (SPEC §3.4).
+enum DeadHostKind: ResourceKind {
+    static let type = "dead_host"
+    static let path = "dead-hosts"
+    static let stateKey = "dead_hosts"
+    static let fields: Set<String> = Set(Payload.CodingKeys.allCases.map(\.rawValue))
+
+    struct Payload: Codable, Sendable {
+        var domain_names: [String]
+        var certificate_id: Int64?
+        var ssl_forced: Bool
+        var access_list_id: Int64?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case domain_names, certificate_id, ssl_forced, access_list_id }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            domain_names = try c.decode([String].self, forKey: .domain_names)
+            certificate_id = try c.decodeIfPresent(Int64.self, forKey: .certificate_id)
+            ssl_forced = try c.value(.ssl_forced, default: false)
+            access_list_id = try c.decodeIfPresent(Int64.self, forKey: .access_list_id)
+        }
+    }
+
+    static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload {
+        var p = input
+        p.domain_names = try FieldRules.domainNames(p.domain_names, field: "domain_names")
+        return p
+    }
+
+    static func claims(_ payload: Payload) -> [String] { payload.domain_names.map { "domain:\($0)" } }
+    static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] {
+        [payload.certificate_id.map { ("certificate", $0, "certificate_id") }, payload.access_list_id.map { ("access_list", $0, "access_list_id") }]
+            .compactMap { $0 }
+    }
+    static func searchText(_ payload: Payload) -> String { payload.domain_names.joined(separator: " ") }
+}

@@ -1,0 +1,206 @@
+import Foundation
+
+/// Proxy hosts (SPEC §3.1).
+enum ProxyHostKind: ResourceKind {
+    static let type = "proxy_host"
+    static let path = "proxy-hosts"
+    static let stateKey = "proxy_hosts"
+    static let fields: Set<String> = Set(Payload.CodingKeys.allCases.map(\.rawValue))
+
+    struct Upstream: Codable, Sendable, Equatable {
+        var host: String
+        var port: Int
+    }
+
+    struct Location: Codable, Sendable {
+        var path: String
+        var forward_scheme: String
+        var forward_host: String
+        var forward_port: Int
+    }
+
+    struct HealthCheck: Codable, Sendable {
+        var active_enabled: Bool = false
+        var path: String = "/"
+        var interval_seconds: Int = 30
+        var timeout_seconds: Int = 5
+        var expect_status: Int = 200
+        var passive_enabled: Bool = false
+        var fail_duration_seconds: Int = 30
+        var max_fails: Int = 3
+        var unhealthy_latency_ms: Int = 0
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = HealthCheck()
+            active_enabled = try c.decodeIfPresent(Bool.self, forKey: .active_enabled) ?? d.active_enabled
+            path = try c.decodeIfPresent(String.self, forKey: .path) ?? d.path
+            interval_seconds = try c.decodeIfPresent(Int.self, forKey: .interval_seconds) ?? d.interval_seconds
+            timeout_seconds = try c.decodeIfPresent(Int.self, forKey: .timeout_seconds) ?? d.timeout_seconds
+            expect_status = try c.decodeIfPresent(Int.self, forKey: .expect_status) ?? d.expect_status
+            passive_enabled = try c.decodeIfPresent(Bool.self, forKey: .passive_enabled) ?? d.passive_enabled
+            fail_duration_seconds = try c.decodeIfPresent(Int.self, forKey: .fail_duration_seconds) ?? d.fail_duration_seconds
+            max_fails = try c.decodeIfPresent(Int.self, forKey: .max_fails) ?? d.max_fails
+            unhealthy_latency_ms = try c.decodeIfPresent(Int.self, forKey: .unhealthy_latency_ms) ?? d.unhealthy_latency_ms
+        }
+    }
+
+    struct RateLimit: Codable, Sendable {
+        var requests: Int
+        var window_seconds: Int
+    }
+
+    struct HeaderRule: Codable, Sendable {
+        var direction: String
+        var action: String
+        var name: String
+        var value: String = ""
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            direction = try c.decode(String.self, forKey: .direction)
+            action = try c.decode(String.self, forKey: .action)
+            name = try c.decode(String.self, forKey: .name)
+            value = try c.decodeIfPresent(String.self, forKey: .value) ?? ""
+        }
+    }
+
+    struct Payload: Codable, Sendable {
+        var domain_names: [String]
+        var forward_scheme: String = "http"
+        var forward_host: String
+        var forward_port: Int
+        var upstreams: [Upstream] = []
+        var load_balancing: String = "round_robin"
+        var allow_websocket_upgrade: Bool = true
+        var block_exploits: Bool = false
+        var caching_enabled: Bool = false
+        var tls_passthrough: Bool = false
+        var certificate_id: Int64?
+        var ssl_forced: Bool = false
+        var hsts_enabled: Bool = false
+        var hsts_subdomains: Bool = false
+        var locations: [Location] = []
+        var health_check = HealthCheck()
+        var access_list_id: Int64?
+        var rate_limit: RateLimit?
+        var error_pages: [String: String] = [:]
+        var headers: [HeaderRule] = []
+        var advanced_config: [JSONValue]?
+        var allow_reserved_upstream: Bool = false
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case domain_names, forward_scheme, forward_host, forward_port, upstreams, load_balancing, allow_websocket_upgrade
+            case block_exploits, caching_enabled, tls_passthrough, certificate_id, ssl_forced, hsts_enabled, hsts_subdomains
+            case locations, health_check, access_list_id, rate_limit, error_pages, headers, advanced_config, allow_reserved_upstream
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            domain_names = try c.decode([String].self, forKey: .domain_names)
+            forward_scheme = try c.decodeIfPresent(String.self, forKey: .forward_scheme) ?? "http"
+            forward_host = try c.decode(String.self, forKey: .forward_host)
+            forward_port = try c.decode(Int.self, forKey: .forward_port)
+            upstreams = try c.decodeIfPresent([Upstream].self, forKey: .upstreams) ?? []
+            load_balancing = try c.decodeIfPresent(String.self, forKey: .load_balancing) ?? "round_robin"
+            allow_websocket_upgrade = try c.decodeIfPresent(Bool.self, forKey: .allow_websocket_upgrade) ?? true
+            block_exploits = try c.decodeIfPresent(Bool.self, forKey: .block_exploits) ?? false
+            caching_enabled = try c.decodeIfPresent(Bool.self, forKey: .caching_enabled) ?? false
+            tls_passthrough = try c.decodeIfPresent(Bool.self, forKey: .tls_passthrough) ?? false
+            certificate_id = try c.decodeIfPresent(Int64.self, forKey: .certificate_id)
+            ssl_forced = try c.decodeIfPresent(Bool.self, forKey: .ssl_forced) ?? false
+            hsts_enabled = try c.decodeIfPresent(Bool.self, forKey: .hsts_enabled) ?? false
+            hsts_subdomains = try c.decodeIfPresent(Bool.self, forKey: .hsts_subdomains) ?? false
+            locations = try c.decodeIfPresent([Location].self, forKey: .locations) ?? []
+            health_check = try c.decodeIfPresent(HealthCheck.self, forKey: .health_check) ?? HealthCheck()
+            access_list_id = try c.decodeIfPresent(Int64.self, forKey: .access_list_id)
+            rate_limit = try c.decodeIfPresent(RateLimit.self, forKey: .rate_limit)
+            error_pages = try c.decodeIfPresent([String: String].self, forKey: .error_pages) ?? [:]
+            headers = try c.decodeIfPresent([HeaderRule].self, forKey: .headers) ?? []
+            advanced_config = try c.decodeIfPresent([JSONValue].self, forKey: .advanced_config)
+            allow_reserved_upstream = try c.decodeIfPresent(Bool.self, forKey: .allow_reserved_upstream) ?? false
+        }
+    }
+
+    static let policies = ["round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"]
+
+    static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload {
+        var p = input
+        p.domain_names = try FieldRules.domainNames(p.domain_names, field: "domain_names")
+        p.forward_scheme = try FieldRules.oneOf(p.forward_scheme, ["http", "https"], field: "forward_scheme")
+        p.forward_host = try FieldRules.host(p.forward_host, field: "forward_host")
+        p.forward_port = try FieldRules.port(p.forward_port, field: "forward_port")
+        try UpstreamPolicy.check(host: p.forward_host, port: p.forward_port, field: "forward_host", allowReserved: p.allow_reserved_upstream, context: context)
+        guard p.upstreams.count <= 100 else { throw ValidationFailure("upstreams", "lists more than 100 upstreams") }
+        for index in p.upstreams.indices {
+            p.upstreams[index].host = try FieldRules.host(p.upstreams[index].host, field: "upstreams[\(index)].host")
+            p.upstreams[index].port = try FieldRules.port(p.upstreams[index].port, field: "upstreams[\(index)].port")
+            try UpstreamPolicy.check(host: p.upstreams[index].host, port: p.upstreams[index].port, field: "upstreams[\(index)].host",
+                                     allowReserved: p.allow_reserved_upstream, context: context)
+        }
+        p.load_balancing = try FieldRules.oneOf(p.load_balancing, policies, field: "load_balancing")
+        guard p.locations.count <= 100 else { throw ValidationFailure("locations", "lists more than 100 locations") }
+        var paths = Set<String>()
+        for index in p.locations.indices {
+            let field = "locations[\(index)]"
+            p.locations[index].path = try FieldRules.pathPrefix(p.locations[index].path, field: "\(field).path")
+            guard paths.insert(p.locations[index].path).inserted else { throw ValidationFailure("\(field).path", "is listed twice") }
+            p.locations[index].forward_scheme = try FieldRules.oneOf(p.locations[index].forward_scheme, ["http", "https"], field: "\(field).forward_scheme")
+            p.locations[index].forward_host = try FieldRules.host(p.locations[index].forward_host, field: "\(field).forward_host")
+            p.locations[index].forward_port = try FieldRules.port(p.locations[index].forward_port, field: "\(field).forward_port")
+            try UpstreamPolicy.check(host: p.locations[index].forward_host, port: p.locations[index].forward_port, field: "\(field).forward_host",
+                                     allowReserved: p.allow_reserved_upstream, context: context)
+        }
+        let check = p.health_check
+        p.health_check.path = try FieldRules.pathPrefix(check.path, field: "health_check.path")
+        guard (1...3600).contains(check.interval_seconds) else { throw ValidationFailure("health_check.interval_seconds", "must be 1-3600") }
+        guard (1...600).contains(check.timeout_seconds) else { throw ValidationFailure("health_check.timeout_seconds", "must be 1-600") }
+        guard (100...599).contains(check.expect_status) else { throw ValidationFailure("health_check.expect_status", "must be an HTTP status, 100-599") }
+        guard (1...86400).contains(check.fail_duration_seconds) else { throw ValidationFailure("health_check.fail_duration_seconds", "must be 1-86400") }
+        guard (1...1000).contains(check.max_fails) else { throw ValidationFailure("health_check.max_fails", "must be 1-1000") }
+        guard (0...600_000).contains(check.unhealthy_latency_ms) else { throw ValidationFailure("health_check.unhealthy_latency_ms", "must be 0 (off) to 600000") }
+        if let limit = p.rate_limit {
+            guard (1...1_000_000).contains(limit.requests) else { throw ValidationFailure("rate_limit.requests", "must be 1-1000000") }
+            guard (1...86400).contains(limit.window_seconds) else { throw ValidationFailure("rate_limit.window_seconds", "must be 1-86400") }
+        }
+        for (code, html) in p.error_pages {
+            guard ["404", "502", "503"].contains(code) else { throw ValidationFailure("error_pages.\(FieldRules.printable(code))", "only 404, 502 and 503 have custom pages") }
+            guard html.utf8.count <= 256 << 10 else { throw ValidationFailure("error_pages.\(code)", "is larger than 256 KiB") }
+            guard !html.unicodeScalars.contains("\0") else { throw ValidationFailure("error_pages.\(code)", "must not contain NUL") }
+        }
+        guard p.headers.count <= 100 else { throw ValidationFailure("headers", "lists more than 100 rules") }
+        for index in p.headers.indices {
+            let field = "headers[\(index)]"
+            p.headers[index].direction = try FieldRules.oneOf(p.headers[index].direction, ["request", "response"], field: "\(field).direction")
+            p.headers[index].action = try FieldRules.oneOf(p.headers[index].action, ["set", "add", "delete"], field: "\(field).action")
+            p.headers[index].name = try FieldRules.headerName(p.headers[index].name, field: "\(field).name")
+            p.headers[index].value = try FieldRules.headerValue(p.headers[index].value, field: "\(field).value")
+        }
+        if let advanced = p.advanced_config, !advanced.isEmpty {
+            guard context.isAdmin else { throw ValidationFailure("advanced_config", "only admins may set advanced configuration") }
+            guard advanced.allSatisfy({ if case .object = $0 { true } else { false } }) else {
+                throw ValidationFailure("advanced_config", "must be a list of Caddy route objects")
+            }
+        }
+        if p.tls_passthrough && (p.certificate_id != nil || p.ssl_forced || p.access_list_id != nil || p.rate_limit != nil) {
+            throw ValidationFailure("tls_passthrough", "passes TLS through untouched: certificates, Force HTTPS, access lists and rate limits do not apply")
+        }
+        if p.tls_passthrough, p.domain_names.contains(where: { $0.hasPrefix("*") }) {
+            throw ValidationFailure("domain_names", "TLS passthrough matches exact server names")
+        }
+        return p
+    }
+
+    static func claims(_ payload: Payload) -> [String] { payload.domain_names.map { "domain:\($0)" } }
+
+    static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] {
+        [payload.certificate_id.map { ("certificate", $0, "certificate_id") }, payload.access_list_id.map { ("access_list", $0, "access_list_id") }]
+            .compactMap { $0 }
+    }
+
+    static func searchText(_ payload: Payload) -> String {
+        (payload.domain_names + [payload.forward_host]).joined(separator: " ").lowercased()
+    }
+}

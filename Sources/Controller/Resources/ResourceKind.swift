@@ -1,0 +1,60 @@
+import Foundation
+
+/// One kind of resource of SPEC §3 (proxy host, stream host, ...): how its API input is
+/// validated and stored, what it holds exclusively on its server, and how it is shown.
+protocol ResourceKind: Sendable {
+    /// The stored, validated fields (snake_case JSON, Nginx Proxy Manager's names).
+    associatedtype Payload: Codable & Sendable
+
+    /// `proxy_host`: the type column, the audit log's resource type, and the `@id` prefix.
+    static var type: String { get }
+    /// `proxy-hosts`: the API path.
+    static var path: String { get }
+    /// `proxy_hosts`: the member of a server's desired state.
+    static var stateKey: String { get }
+    /// The JSON members a client may send.
+    static var fields: Set<String> { get }
+
+    /// Normalizes and validates new input. `previous` is the stored payload on update (to keep
+    /// secrets the client did not resend).
+    static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload
+    /// What an enabled resource holds exclusively on its server (`domain:a.example`, `port:tcp:2222`).
+    static func claims(_ payload: Payload) -> [String]
+    /// Resources it refers to, which must exist: (type, id, field).
+    static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)]
+    /// Lower-cased text that `q` searches.
+    static func searchText(_ payload: Payload) -> String
+    /// The payload as the API shows it: secrets removed.
+    static func publicJSON(_ payload: Payload) -> [String: Any]
+}
+
+extension ResourceKind {
+    static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] { [] }
+    static func publicJSON(_ payload: Payload) -> [String: Any] { ResourceJSON.object(payload) }
+}
+
+/// What validation may depend on besides the input itself.
+struct ValidationContext: Sendable {
+    /// The caller may set admin-only fields (`advanced_config`, reserved upstreams).
+    var isAdmin: Bool
+    /// The controller's own port, refused as an upstream on this host.
+    var controllerPort: Int
+    /// Checks uploaded certificates.
+    var certificates: CertificateInspector
+}
+
+/// JSON helpers for payloads.
+enum ResourceJSON {
+    static func object<T: Encodable>(_ value: T) -> [String: Any] {
+        guard let data = try? JSONEncoder().encode(value),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return [:] }
+        return object
+    }
+
+    static func string<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

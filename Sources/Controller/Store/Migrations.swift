@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+
+/// The database schema, as ordered migrations run at start. A migration that fails stops the
+/// controller (see ``Store/init(path:)``).
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "servers") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique(onConflict: .abort)
+                t.column("hostname", .text).notNull()
+                t.column("ssh_port", .integer).notNull().defaults(to: 22)
+                t.column("ssh_user", .text).notNull().defaults(to: "root")
+                t.column("is_local", .boolean).notNull().defaults(to: false)
+                t.column("status", .text).notNull()
+                t.column("desired_revision", .integer).notNull().defaults(to: 1)
+                t.column("applied_revision", .integer).notNull().defaults(to: 0)
+                t.column("caddy_version", .text)
+                t.column("caddy_modules", .text)
+                t.column("last_seen", .datetime)
+                t.column("last_error", .text)
+                t.column("agent_token_hash", .text)
+                t.column("created_on", .datetime).notNull()
+                t.column("modified_on", .datetime).notNull()
+            }
+            try db.create(table: "users") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("email", .text).notNull().unique(onConflict: .abort).collate(.nocase)
+                t.column("name", .text).notNull()
+                t.column("password_hash", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("active", .boolean).notNull().defaults(to: true)
+                t.column("created_on", .datetime).notNull()
+                t.column("modified_on", .datetime).notNull()
+            }
+            try db.create(table: "sessions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("user_id", .integer).notNull().indexed().references("users", onDelete: .cascade)
+                t.column("access_hash", .text).notNull().unique()
+                t.column("access_expires", .datetime).notNull()
+                t.column("refresh_hash", .text).notNull().unique()
+                t.column("refresh_expires", .datetime).notNull()
+                t.column("created_on", .datetime).notNull()
+            }
+            try db.create(table: "api_tokens") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("user_id", .integer).notNull().indexed().references("users", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("token_hash", .text).notNull().unique()
+                t.column("created_on", .datetime).notNull()
+                t.column("last_used_on", .datetime)
+            }
+            try db.create(table: "resources") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("type", .text).notNull()
+                t.column("server_id", .integer).notNull().references("servers")
+                t.column("owner_user_id", .integer)
+                t.column("enabled", .boolean).notNull()
+                t.column("data", .text).notNull()
+                t.column("search", .text).notNull()
+                t.column("apply_status", .text).notNull().defaults(to: "pending")
+                t.column("apply_message", .text)
+                t.column("created_on", .datetime).notNull()
+                t.column("modified_on", .datetime).notNull()
+            }
+            try db.create(index: "resources_by_type_server", on: "resources", columns: ["type", "server_id", "id"])
+            // What an enabled resource holds exclusively on its server: a domain, a port.
+            try db.create(table: "resource_claims") { t in
+                t.column("resource_id", .integer).notNull().indexed().references("resources", onDelete: .cascade)
+                t.column("server_id", .integer).notNull()
+                t.column("claim", .text).notNull()
+                t.uniqueKey(["server_id", "claim"])
+            }
+            try db.create(table: "audit_log") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("created_on", .datetime).notNull().indexed()
+                t.column("user_id", .integer)
+                t.column("user_email", .text)
+                t.column("action", .text).notNull()
+                t.column("resource_type", .text).notNull()
+                t.column("resource_id", .integer)
+                t.column("details", .text).notNull()
+                t.column("client_ip", .text)
+                t.column("server_id", .integer)
+            }
+            try db.create(table: "settings") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+            let now = Date()
+            try db.execute(sql: """
+                INSERT INTO servers (name, hostname, is_local, status, created_on, modified_on)
+                VALUES ('local', 'localhost', 1, 'online', ?, ?)
+                """, arguments: [now, now])
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// An IPv4 or IPv6 address literal, parsed with inet_pton.
+struct IPAddress: Equatable, CustomStringConvertible {
+    let bytes: [UInt8]
+
+    var isV4: Bool { bytes.count == 4 }
+
+    init?(_ text: String) {
+        guard !text.isEmpty, text.utf8.count <= 45 else { return nil }
+        var v4 = in_addr()
+        if text.contains("."), !text.contains(":"), inet_pton(AF_INET, text, &v4) == 1 {
+            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            return
+        }
+        var v6 = in6_addr()
+        if text.contains(":"), inet_pton(AF_INET6, text, &v6) == 1 {
+            bytes = withUnsafeBytes(of: &v6) { Array($0) }
+            return
+        }
+        return nil
+    }
+
+    var description: String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        var copy = bytes
+        return copy.withUnsafeMutableBytes { raw in
+            inet_ntop(isV4 ? AF_INET : AF_INET6, raw.baseAddress, &buffer, socklen_t(buffer.count))
+            return String(cString: buffer)
+        }
+    }
+
+    /// Loopback (127.0.0.0/8, ::1).
+    var isLoopback: Bool { isV4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1] }
+    /// Link-local (169.254.0.0/16, fe80::/10): where cloud metadata services live.
+    var isLinkLocal: Bool { isV4 ? bytes[0] == 169 && bytes[1] == 254 : bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 }
+    /// The unspecified address (0.0.0.0, ::), which reaches this host.
+    var isUnspecified: Bool { bytes.allSatisfy { $0 == 0 } }
+}

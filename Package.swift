@@ -80,15 +80,18 @@ let package = Package(
             path: "Benchmarks/DataPlaneBenchmark"
         ),
 
+        // What both test targets use: paths of the build, temporary folders, child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller"],
+            dependencies: ["Controller", "TestSupport"],
             path: "Tests/ControllerTests"
         ),
 
         .testTarget(
             name: "HostTests",
-            dependencies: ["Host", "CaddyL4Rendering"],
+            dependencies: ["Host", "CaddyL4Rendering", "TestSupport"],
             path: "Tests/HostTests"
         ),
     ]

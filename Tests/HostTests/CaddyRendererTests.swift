@@ -1,5 +1,6 @@
 import CaddyL4Rendering
 import Foundation
+import TestSupport
 import Testing
 
 /// The pure renderer: shapes, refusals and capability checks (the behaviour is tested against a

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `posternproxy pipeline run` with the C example step, against a sandbox folder.

@@ -1,5 +1,6 @@
 import CaddyL4Rendering
 import Foundation
+import TestSupport
 import Host
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Builds real shared objects and programs with the system C compiler, against the real header.
 enum CCompiler {

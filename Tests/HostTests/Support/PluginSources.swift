@@ -1,3 +1,4 @@
+import TestSupport
 /// C sources of small plugins, each written to exercise one rule of the loader.
 enum PluginSources {
     /// A plugin whose descriptor has the given fields; `entrySymbol` and `entryBody` can be changed

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `posternproxy` command.
 enum Posternproxy {

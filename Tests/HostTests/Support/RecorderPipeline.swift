@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Host
 
 /// Builds the recorder fixture step plugin and runs pipelines of it against a sandbox folder.

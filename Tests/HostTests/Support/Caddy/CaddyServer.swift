@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Host
 
 /// A real Caddy started by the test, its admin API on a unix socket, its state in a folder of

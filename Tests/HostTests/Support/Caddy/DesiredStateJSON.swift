@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Builds desired-state JSON documents for the tests, as the controller would send them.
 enum DesiredStateJSON {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Real HTTP(S) requests from the test, sent with curl.
 enum HTTPProbe {

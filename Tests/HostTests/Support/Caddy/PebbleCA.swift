@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Host
 
 /// Debian's Pebble ACME test CA with its challenge test server as DNS (every name resolves to

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Host
 
 /// Self-signed certificates made with openssl for the tests.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// An HTTP upstream run by the test (Tests/Fixtures/upstream.py): answers with its name and an
 /// echo of the request.

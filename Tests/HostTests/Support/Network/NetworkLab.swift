@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Host
 
 /// Three network namespaces the test creates — client ↔ forwarder ↔ backend, joined by veth

@@ -1,17 +1,17 @@
 import Foundation
 
 /// Where the tests find the package, the build products and the C header.
-enum TestEnvironment {
-    /// The package root (this file is Tests/HostTests/Support/TestEnvironment.swift).
-    static let packageRoot: String = {
+public enum TestEnvironment {
+    /// The package root (this file is Tests/TestSupport/TestEnvironment.swift).
+    public static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
     /// The folder holding the built products: the test runner's own folder (SwiftPM puts the
     /// plugins' shared objects and `posternproxy` beside it), unless POSTERNPROXY_BUILD_DIR says.
-    static let buildFolder: String = {
+    public static let buildFolder: String = {
         if let configured = ProcessInfo.processInfo.environment["POSTERNPROXY_BUILD_DIR"] { return configured }
         let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var folder = URL(fileURLWithPath: runner).deletingLastPathComponent()
@@ -22,7 +22,7 @@ enum TestEnvironment {
     }()
 
     /// A first-party or example plugin built by `swift build`, e.g. `PosternProxyCaddyL4`.
-    static func builtPlugin(_ product: String) throws -> String {
+    public static func builtPlugin(_ product: String) throws -> String {
         let path = "\(buildFolder)/lib\(product).so"
         guard FileManager.default.fileExists(atPath: path) else {
             throw TestSetupError("\(path) is missing: run `swift build` before `swift test` (scripts/test.sh does)")
@@ -31,16 +31,16 @@ enum TestEnvironment {
     }
 
     /// The `posternproxy` command built by `swift build`.
-    static var commandPath: String { "\(buildFolder)/posternproxy" }
+    public static var commandPath: String { "\(buildFolder)/posternproxy" }
 
     /// The folder of posternproxy_plugin.h.
-    static var headerFolder: String { "\(packageRoot)/Sources/PluginAPI/include" }
+    public static var headerFolder: String { "\(packageRoot)/Sources/PluginAPI/include" }
 
     /// A C source of Tests/Fixtures.
-    static func fixture(_ name: String) -> String { "\(packageRoot)/Tests/Fixtures/\(name)" }
+    public static func fixture(_ name: String) -> String { "\(packageRoot)/Tests/Fixtures/\(name)" }
 }
 
-struct TestSetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestSetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,11 +1,11 @@
 import Foundation
 
 /// A program the test starts and kills when done (Caddy, an upstream).
-final class ChildProcess {
-    let process = Process()
-    let log: String
+public final class ChildProcess {
+    public let process = Process()
+    public let log: String
 
-    init(_ argv: [String], in folder: String, environment: [String: String] = [:], logName: String) throws {
+    public init(_ argv: [String], in folder: String, environment: [String: String] = [:], logName: String) throws {
         log = "\(folder)/\(logName).log"
         FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -19,7 +19,7 @@ final class ChildProcess {
     }
 
     /// Waits until `ready` holds (polling), or throws with the program's log.
-    func wait(until ready: () -> Bool, what: String) throws {
+    public func wait(until ready: () -> Bool, what: String) throws {
         for _ in 0..<300 {
             if ready() { return }
             guard process.isRunning else { break }
@@ -29,7 +29,7 @@ final class ChildProcess {
         throw TestSetupError("\(what) did not become ready: \(output.suffix(2000))")
     }
 
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

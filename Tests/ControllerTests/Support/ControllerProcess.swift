@@ -1,0 +1,59 @@
+import Foundation
+import TestSupport
+
+/// The real `posternproxy` controller, started by the test on a loopback port with a data folder
+/// of its own.
+final class ControllerProcess {
+    static let adminEmail = "admin@example.test"
+    static let adminPassword = "correct horse battery"
+
+    let folder: TemporaryFolder
+    let port: Int
+    private var child: ChildProcess?
+    private let environment: [String: String]
+
+    /// Starts a controller; `adminPassword` nil lets it generate one (printed under INITIAL SETUP).
+    init(adminPassword: String? = ControllerProcess.adminPassword, folder: TemporaryFolder? = nil) throws {
+        self.folder = try folder ?? TemporaryFolder()
+        port = try FreePort.next()
+        var environment = ["POSTERNPROXY_LISTEN": "127.0.0.1:\(port)", "POSTERNPROXY_DATA_DIR": self.folder.file("data"),
+                           "POSTERNPROXY_ADMIN_EMAIL": Self.adminEmail]
+        if let adminPassword { environment["POSTERNPROXY_ADMIN_PASSWORD"] = adminPassword }
+        self.environment = environment
+        try start()
+    }
+
+    func start() throws {
+        let child = try ChildProcess([TestEnvironment.commandPath, "serve"], in: folder.path, environment: environment, logName: "controller")
+        let port = port
+        try child.wait(until: { Self.accepts(port) }, what: "the controller")
+        self.child = child
+    }
+
+    func stop() { child?.stop() }
+
+    func restart() throws {
+        stop()
+        try start()
+    }
+
+    /// What the controller printed.
+    var output: String { (try? String(contentsOfFile: folder.file("controller.log"), encoding: .utf8)) ?? "" }
+
+    func remove() {
+        stop()
+        folder.remove()
+    }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}

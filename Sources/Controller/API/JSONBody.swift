@@ -43,8 +43,25 @@ enum JSONBody {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw APIError.invalid(field: fieldPath(error), describe(error))
+            throw APIError.invalid(field: fieldPath(error) ?? culprit(T.self, in: object.filter { allowed.contains($0.key) }), describe(error))
         }
+    }
+
+    /// When the decoder cannot say where it failed — Foundation reports a fractional number where
+    /// a whole one belongs without a path — the first member holding a fractional number.
+    private static func culprit<T>(_ type: T.Type, in value: Any, path: String = "") -> String? {
+        if let object = value as? [String: Any] {
+            for key in object.keys.sorted() {
+                if let found = culprit(type, in: object[key]!, path: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (index, item) in array.enumerated() {
+                if let found = culprit(type, in: item, path: "\(path)[\(index)]") { return found }
+            }
+        } else if let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() != number.doubleValue {
+            return path
+        }
+        return nil
     }
 
     static func fieldPath(_ error: DecodingError) -> String? {
@@ -66,7 +83,7 @@ enum JSONBody {
         case .typeMismatch(let type, _): "must be \(typeName(type))"
         case .valueNotFound(let type, _): "must be \(typeName(type)), not null"
         case .keyNotFound: "is required"
-        case .dataCorrupted(let context): context.debugDescription
+        case .dataCorrupted(let context): context.codingPath.isEmpty ? "has a value of the wrong type" : context.debugDescription
         @unknown default: "is invalid"
         }
     }

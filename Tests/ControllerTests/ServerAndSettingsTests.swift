@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// Servers, assignment and settings (SPEC §3.10, §5.1, §5.5, §7).
+@Suite(.serialized) struct ServerAndSettingsTests {
+    @Test func theLocalServerAlwaysExistsAndCannotBeDeleted() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await APIClient.loggedIn(port: controller.port)
+        let servers = try await client.get("/api/servers").items
+        #expect(servers.count == 1)
+        #expect(servers.first?["is_local"] as? Bool == true)
+        #expect(try await client.delete("/api/servers/1").status == 403)
+        #expect(try await client.post("/api/servers/1/token").status == 400)
+    }
+
+    @Test func deletingAServerMovesItsResourcesToTheLocalServer() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await APIClient.loggedIn(port: controller.port)
+        let edge = try await client.post("/api/servers", ["name": "edge", "hostname": "edge.example.test", "ssh_port": 2222, "ssh_user": "deploy"])
+        #expect(edge.status == 201)
+        #expect(edge.object["status"] as? String == "offline")
+        let edgeID = try #require(edge.id)
+        let moved = try await client.post("/api/proxy-hosts", ["domain_names": ["remote.test"], "forward_host": "10.0.0.1", "forward_port": 80, "server_id": edgeID])
+        let clashing = try await client.post("/api/proxy-hosts", ["domain_names": ["both.test"], "forward_host": "10.0.0.1", "forward_port": 80, "server_id": edgeID])
+        let local = try await client.post("/api/proxy-hosts", ["domain_names": ["both.test"], "forward_host": "10.0.0.2", "forward_port": 80])
+        #expect(moved.status == 201 && clashing.status == 201 && local.status == 201)
+        #expect(try await client.get("/api/proxy-hosts?server_id=\(edgeID)").object["total"] as? Int == 2)
+        #expect(try await client.get("/api/servers/\(edgeID)").object["active_routes"] as? Int == 2)
+        let token = try await client.post("/api/servers/\(edgeID)/token")
+        #expect((token.object["token"] as? String)?.hasPrefix("ppg_") == true)
+
+        let deleted = try await client.delete("/api/servers/\(edgeID)")
+        #expect(deleted.status == 200)
+        #expect((deleted.object["uninstall_commands"] as? [String])?.first == "systemctl disable --now posternproxy-agent")
+        #expect(try await client.get("/api/proxy-hosts/\(moved.id!)").object["server_id"] as? Int == 1)
+        let kept = try await client.get("/api/proxy-hosts/\(clashing.id!)").object
+        #expect(kept["server_id"] as? Int == 1 && kept["enabled"] as? Bool == false)
+        #expect(try await client.get("/api/proxy-hosts?server_id=1").object["total"] as? Int == 3)
+        #expect(try await client.get("/api/audit-log?resource_type=server&action=delete").items.count == 1)
+    }
+
+    @Test func settingsAreValidatedAuditedAndBumpEveryRevision() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await APIClient.loggedIn(port: controller.port)
+        let defaults = try await client.get("/api/settings").items
+        #expect(defaults.contains { $0["key"] as? String == "acme_directory" && ($0["value"] as? String)?.contains("letsencrypt") == true })
+        #expect(try await client.put("/api/settings/acme_directory", ["value": "https://acme.test/dir"]).status == 200)
+        #expect(try await client.put("/api/settings/acme_directory", ["value": "file:///etc/passwd"]).errorField == "value")
+        #expect(try await client.put("/api/settings/default_site", ["value": "{env.HOME}"]).errorField == "value")
+        #expect(try await client.put("/api/settings/no_such_key", ["value": "x"]).status == 404)
+        #expect(try await client.get("/api/servers").items.first?["desired_revision"] as? Int == 2)
+        let audit = try await client.get("/api/audit-log?resource_type=setting").items
+        #expect(audit.count == 1 && (audit.first?["details"] as? [String: Any])?["key"] as? String == "acme_directory")
+    }
+
+    @Test func theAuditLogFiltersAndPagesNewestFirst() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await APIClient.loggedIn(port: controller.port)
+        for index in 0..<55 {
+            #expect(try await client.post("/api/dead-hosts", ["domain_names": ["d\(index).test"]]).status == 201)
+        }
+        let first = try await client.get("/api/audit-log?resource_type=dead_host")
+        #expect(first.items.count == 50 && first.object["total"] as? Int == 55)
+        let ids = first.items.compactMap { ($0["id"] as? NSNumber)?.intValue }
+        #expect(ids == ids.sorted(by: >))
+        #expect(try await client.get("/api/audit-log?resource_type=dead_host&page=2").items.count == 5)
+        #expect(try await client.get("/api/audit-log?action=login&user_id=1").items.count == 1)
+        #expect(try await client.get("/api/audit-log?from=2999-01-01T00:00:00Z").items.isEmpty)
+        #expect(try await client.get("/api/audit-log?from=yesterday").errorField == "from")
+        let entry = try #require(first.items.first)
+        for field in ["created_on", "user_email", "action", "resource_type", "resource_id", "details", "client_ip", "server_id"] {
+            #expect(entry[field] != nil, "\(field)")
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Host
 import Hummingbird
 import Logging
 
@@ -30,10 +31,34 @@ public struct Controller: Sendable {
 
                 """.utf8))
         }
+        let applier = try startLocalApplier(logger: logger)
+        if applier != nil { try await CaddyFacts.record(binary: configuration.caddyBinary, store: store) }
+        applier?.schedule()  // re-apply what the database holds, at every start
         let app = Application(
-            router: APIRouter(store: store, configuration: configuration).build(),
+            router: APIRouter(store: store, configuration: configuration, onChange: { applier?.schedule() }).build(),
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil),
             logger: logger)
         try await app.runService()
+    }
+
+    /// The local server's applier, with its plugins and (unless one was given) its own Caddy;
+    /// nil when the apply pipeline is empty.
+    private func startLocalApplier(logger: Logger) throws -> LocalApplier? {
+        guard !configuration.applyPipeline.isEmpty else { return nil }
+        let catalog = try PluginCatalog.load(folder: configuration.pluginsDirectory,
+                                             loader: PluginLoader(host: HostIdentity(name: "posternproxy", version: HostIdentity.productVersion)))
+        for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
+        var adminSocket = configuration.caddyAdminSocket
+        if adminSocket == nil {
+            let caddy = CaddySupervisor(binary: configuration.caddyBinary, dataDirectory: configuration.dataDirectory, logger: logger)
+            try caddy.start()
+            adminSocket = caddy.adminSocket
+        }
+        let caddyConfig: [String: Any] = ["admin_socket": adminSocket!, "caddy_binary": configuration.caddyBinary,
+                                          "http_port": configuration.httpPort, "https_port": configuration.httpsPort]
+        let steps = try configuration.applyPipeline.map { id in
+            PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? try JSONSerialization.data(withJSONObject: caddyConfig) : Data("{}".utf8))
+        }
+        return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: PipelineDefinition(name: "apply", steps: steps), logger: logger)
     }
 }

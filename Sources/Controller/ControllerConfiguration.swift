@@ -1,4 +1,5 @@
 import Foundation
+import Host
 
 /// The controller's settings, from the environment (SPEC §7).
 public struct ControllerConfiguration: Sendable {
@@ -11,6 +12,18 @@ public struct ControllerConfiguration: Sendable {
     /// [random, printed once]: the first admin.
     public var adminEmail: String
     public var adminPassword: String?
+    /// `POSTERNPROXY_PLUGINS_DIR` [plugins beside the executable, or the installed folder].
+    public var pluginsDirectory: String = PluginFolder.configured()
+    /// `POSTERNPROXY_CADDY_ADMIN`: the admin socket of a running Caddy; nil = start one.
+    public var caddyAdminSocket: String?
+    /// `POSTERNPROXY_CADDY` [caddy].
+    public var caddyBinary = "caddy"
+    /// `POSTERNPROXY_HTTP_PORT` [80] and `POSTERNPROXY_HTTPS_PORT` [443].
+    public var httpPort = 80
+    public var httpsPort = 443
+    /// `POSTERNPROXY_APPLY_PIPELINE` [posternproxy.caddy,posternproxy.iptables]: the local
+    /// server's apply pipeline; empty for a controller that serves no traffic itself.
+    public var applyPipeline = ["posternproxy.caddy", "posternproxy.iptables"]
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("posternproxy.sqlite") }
 
@@ -42,6 +55,17 @@ public struct ControllerConfiguration: Sendable {
         }
         if let password = environment["POSTERNPROXY_ADMIN_PASSWORD"], !password.isEmpty {
             configuration.adminPassword = try UserRoutes.password(password, field: "POSTERNPROXY_ADMIN_PASSWORD")
+        }
+        configuration.pluginsDirectory = PluginFolder.configured(environment)
+        if let socket = environment["POSTERNPROXY_CADDY_ADMIN"], !socket.isEmpty { configuration.caddyAdminSocket = socket }
+        if let binary = environment["POSTERNPROXY_CADDY"], !binary.isEmpty { configuration.caddyBinary = binary }
+        for (name, keyPath) in [("POSTERNPROXY_HTTP_PORT", \ControllerConfiguration.httpPort), ("POSTERNPROXY_HTTPS_PORT", \ControllerConfiguration.httpsPort)] {
+            guard let text = environment[name] else { continue }
+            guard let port = Int(text), (1...65535).contains(port) else { throw ValidationFailure(name, "must be a port number") }
+            configuration[keyPath: keyPath] = port
+        }
+        if let pipeline = environment["POSTERNPROXY_APPLY_PIPELINE"] {
+            configuration.applyPipeline = pipeline.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         return configuration
     }

@@ -39,7 +39,7 @@ struct PipelineCommand: ParsableCommand {
             guard let pipeline = try PipelineDefinition.parseAll(document)[name] else {
                 throw ValidationError("\(config) has no pipeline named `\(name)`")
             }
-            let catalog = try PluginCatalog.load(folder: dir ?? PluginFolder.configured, loader: PluginFolder.loader)
+            let catalog = try PluginCatalog.load(folder: dir ?? PluginLoading.folder, loader: PluginLoading.loader)
             for refusal in catalog.refusals {
                 FileHandle.standardError.write(Data("refused: \(refusal)\n".utf8))
             }

@@ -23,7 +23,7 @@ struct PluginsCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let folder = dir ?? PluginFolder.configured
+            let folder = dir ?? PluginLoading.folder
             let files: [String]
             do {
                 files = try FileManager.default.contentsOfDirectory(atPath: folder)
@@ -76,7 +76,7 @@ struct PluginsCommand: ParsableCommand {
         func run() throws {
             let inspection: PluginInspection
             do {
-                inspection = .accepted(PluginSummary(try PluginFolder.loader.load(file)))
+                inspection = .accepted(PluginSummary(try PluginLoading.loader.load(file)))
             } catch {
                 inspection = .refused(error.description)
             }

@@ -195,6 +195,11 @@ enum ProxyHostKind: ResourceKind {
 
     static func claims(_ payload: Payload) -> [String] { payload.domain_names.map { "domain:\($0)" } }
 
+    static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] {
+        (payload.rate_limit == nil ? [] : [("http.handlers.rate_limit", "rate_limit")])
+            + (payload.tls_passthrough ? [("caddy.listeners.layer4", "tls_passthrough")] : [])
+    }
+
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] {
         [payload.certificate_id.map { ("certificate", $0, "certificate_id") }, payload.access_list_id.map { ("access_list", $0, "access_list_id") }]
             .compactMap { $0 }

@@ -53,6 +53,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         let result = try await store.database.write { db -> ResourceRow in
             let serverID = try server(requestedServer, db)
             try checkReferences(payload, db)
+            try checkModules(payload, enabled: enabled, serverID: serverID, db)
             let now = Date()
             try db.execute(sql: """
                 INSERT INTO resources (type, server_id, owner_user_id, enabled, data, search, apply_status, created_on, modified_on)
@@ -89,6 +90,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             guard try ResourceRow.fetch(db, id: id, type: Kind.type) != nil else { throw APIError.notFound(Kind.type) }
             let serverID = try requestedServer.map { try server($0, db) } ?? existing.serverID
             try checkReferences(payload, db)
+            try checkModules(payload, enabled: enabled, serverID: serverID, db)
             try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [id])
             if enabled { try claim(payload, resourceID: id, serverID: serverID, db) }
             try db.execute(sql: """
@@ -123,7 +125,9 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         let result = try await store.database.write { db -> ResourceRow in
             guard let row = try ResourceRow.fetch(db, id: id, type: Kind.type) else { throw APIError.notFound(Kind.type) }
             try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [id])
-            if enabled { try claim(try decodeStored(row.data), resourceID: id, serverID: row.serverID, db) }
+            let payload = try decodeStored(row.data)
+            try checkModules(payload, enabled: enabled, serverID: row.serverID, db)
+            if enabled { try claim(payload, resourceID: id, serverID: row.serverID, db) }
             try db.execute(sql: "UPDATE resources SET enabled = ?, apply_status = 'pending', apply_message = NULL, modified_on = ? WHERE id = ?",
                            arguments: [enabled, Date(), id])
             try Revisions.bump(db, serverID: row.serverID)
@@ -161,6 +165,17 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             return requested
         }
         return try Int64.fetchOne(db, sql: "SELECT id FROM servers WHERE is_local = 1")!
+    }
+
+    /// Refuses, at save time, what the server's Caddy could not run (its modules are known once
+    /// its Caddy or agent has reported them).
+    private func checkModules(_ payload: Kind.Payload, enabled: Bool, serverID: Int64, _ db: Database) throws {
+        guard enabled, let row = try Row.fetchOne(db, sql: "SELECT name, caddy_modules FROM servers WHERE id = ?", arguments: [serverID]),
+            let text = row["caddy_modules"] as String?, let modules = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
+        else { return }
+        for need in Kind.requiredModules(payload) where !modules.contains(need.module) {
+            throw APIError.invalid(field: need.field, "needs the Caddy module `\(need.module)`, which the Caddy of server \(row["name"] as String) does not have")
+        }
     }
 
     private func checkReferences(_ payload: Kind.Payload, _ db: Database) throws {

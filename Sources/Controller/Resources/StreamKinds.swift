@@ -49,6 +49,10 @@ enum StreamHostKind: ResourceKind {
         return (payload.tcp_forwarding ? ["port:tcp:\(payload.incoming_port)"] : []) + (payload.udp_forwarding ? ["port:udp:\(payload.incoming_port)"] : [])
     }
     static func searchText(_ payload: Payload) -> String { "\(payload.incoming_port) \(payload.forwarding_host) \(payload.sni_names.joined(separator: " "))" }
+
+    static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] {
+        [(payload.incoming_port == 443 ? "caddy.listeners.layer4" : "layer4", "incoming_port")]
+    }
 }
 
 /// Port forwards (SPEC §3.5): iptables DNAT, or a managed socat process.

@@ -13,11 +13,14 @@ final class ControllerProcess {
     private let environment: [String: String]
 
     /// Starts a controller; `adminPassword` nil lets it generate one (printed under INITIAL SETUP).
-    init(adminPassword: String? = ControllerProcess.adminPassword, folder: TemporaryFolder? = nil) throws {
+    /// `extraEnvironment` adds or overrides variables; by default the controller runs no local
+    /// apply pipeline (the API tests need no Caddy).
+    init(adminPassword: String? = ControllerProcess.adminPassword, folder: TemporaryFolder? = nil, extraEnvironment: [String: String] = [:]) throws {
         self.folder = try folder ?? TemporaryFolder()
         port = try FreePort.next()
         var environment = ["POSTERNPROXY_LISTEN": "127.0.0.1:\(port)", "POSTERNPROXY_DATA_DIR": self.folder.file("data"),
-                           "POSTERNPROXY_ADMIN_EMAIL": Self.adminEmail]
+                           "POSTERNPROXY_ADMIN_EMAIL": Self.adminEmail, "POSTERNPROXY_APPLY_PIPELINE": ""]
+        environment.merge(extraEnvironment) { $1 }
         if let adminPassword { environment["POSTERNPROXY_ADMIN_PASSWORD"] = adminPassword }
         self.environment = environment
         try start()
@@ -30,7 +33,15 @@ final class ControllerProcess {
         self.child = child
     }
 
-    func stop() { child?.stop() }
+    /// Stops the controller and the Caddy it started (which a killed controller leaves behind).
+    func stop() {
+        child?.stop()
+        let pidFile = folder.file("data/caddy/caddy.pid")
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            kill(pid, SIGKILL)
+            try? FileManager.default.removeItem(atPath: pidFile)
+        }
+    }
 
     func restart() throws {
         stop()

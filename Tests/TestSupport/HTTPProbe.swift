@@ -1,26 +1,31 @@
 import Foundation
-import TestSupport
 
 /// Real HTTP(S) requests from the test, sent with curl.
-enum HTTPProbe {
-    struct Answer {
+public enum HTTPProbe {
+    public struct Answer {
         /// 0 when no HTTP answer came (connection refused or reset).
-        var status: Int
+        public var status: Int
         /// Lower-cased names; the last value of a repeated header.
-        var headers: [String: String]
-        var body: String
+        public var headers: [String: String]
+        public var body: String
 
-        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
+        public init(status: Int, headers: [String: String], body: String) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
+        public var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
         /// The `upstream` an upstream fixture put in its answer.
-        var upstream: String? { json?["upstream"] as? String }
+        public var upstream: String? { json?["upstream"] as? String }
         /// A request header as the upstream received it.
-        func upstreamHeader(_ name: String) -> String? {
+        public func upstreamHeader(_ name: String) -> String? {
             (json?["headers"] as? [String: String])?.first { $0.key.lowercased() == name.lowercased() }?.value
         }
     }
 
     /// Sends one request to 127.0.0.1:`port` for `host`; HTTPS uses SNI `host`, trusting `caCertificate`.
-    static func request(_ path: String, host: String, port: Int, https: Bool = false, method: String = "GET",
+    public static func request(_ path: String, host: String, port: Int, https: Bool = false, method: String = "GET",
                         headers: [String: String] = [:], user: String? = nil, caCertificate: String? = nil) throws -> Answer
     {
         let folder = NSTemporaryDirectory() + "probe-" + UUID().uuidString
@@ -56,7 +61,7 @@ enum HTTPProbe {
     }
 
     /// True when something accepts TCP connections on 127.0.0.1:`port`.
-    static func canConnect(port: Int) -> Bool {
+    public static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

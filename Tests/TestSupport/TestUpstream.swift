@@ -1,15 +1,14 @@
 import Foundation
-import TestSupport
 
 /// An HTTP upstream run by the test (Tests/Fixtures/upstream.py): answers with its name and an
 /// echo of the request.
-final class TestUpstream {
-    let name: String
-    let port: Int
-    let folder: String
+public final class TestUpstream {
+    public let name: String
+    public let port: Int
+    public let folder: String
     private let child: ChildProcess
 
-    init(_ name: String, in folder: String) throws {
+    public init(_ name: String, in folder: String) throws {
         self.name = name
         self.folder = folder
         port = try FreePort.next()
@@ -19,10 +18,10 @@ final class TestUpstream {
     }
 
     /// Makes `/health` answer 503 (or 200 again).
-    func setHealthy(_ healthy: Bool) {
+    public func setHealthy(_ healthy: Bool) {
         let marker = "\(folder)/\(port).unhealthy"
         if healthy { try? FileManager.default.removeItem(atPath: marker) } else { FileManager.default.createFile(atPath: marker, contents: nil) }
     }
 
-    func stop() { child.stop() }
+    public func stop() { child.stop() }
 }

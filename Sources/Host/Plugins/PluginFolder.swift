@@ -1,20 +1,17 @@
 import Foundation
-import Host
 
-/// Where the command looks for plugins, and how it loads them.
-enum PluginFolder {
+/// Where hosts look for plugins by default.
+public enum PluginFolder {
     /// The folder an installation puts plugins in.
-    static let installed = "/usr/local/lib/posternproxy/plugins"
+    public static let installed = "/usr/local/lib/posternproxy/plugins"
 
-    /// `$POSTERNPROXY_PLUGINS_DIR`; else a `plugins` folder beside the executable (where
+    /// `$POSTERNPROXY_PLUGINS_DIR`; else a `plugins` folder beside the running executable (where
     /// scripts/build.sh gathers them); else ``installed``.
-    static var configured: String {
-        if let configured = ProcessInfo.processInfo.environment["POSTERNPROXY_PLUGINS_DIR"] { return configured }
+    public static func configured(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let configured = environment["POSTERNPROXY_PLUGINS_DIR"], !configured.isEmpty { return configured }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let beside = ((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent("plugins")
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: beside, isDirectory: &isFolder) && isFolder.boolValue ? beside : installed
     }
-
-    static let loader = PluginLoader(host: HostIdentity(name: "posternproxy", version: HostIdentity.productVersion))
 }

@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs Caddy for the local server when no running Caddy was given (SPEC §7): `caddy run
+/// --resume`, its admin API on a unix socket in the data folder, restarted when it exits.
+final class CaddySupervisor: Sendable {
+    let binary: String
+    let adminSocket: String
+    let folder: String
+    private let logger: Logger
+    private let process = Mutex<Process?>(nil)
+    private let stopped = Atomic<Bool>(false)
+
+    init(binary: String, dataDirectory: String, logger: Logger) {
+        self.binary = binary
+        folder = (dataDirectory as NSString).appendingPathComponent("caddy")
+        adminSocket = (folder as NSString).appendingPathComponent("admin.sock")
+        self.logger = logger
+    }
+
+    /// The pid file of the Caddy this supervisor started.
+    var pidFile: String { (folder as NSString).appendingPathComponent("caddy.pid") }
+
+    /// Starts Caddy and waits (up to 10 s) for its admin socket. A Caddy left running by an
+    /// earlier controller on this data folder is stopped first.
+    func start() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        Self.stopLeftover(pidFile: pidFile)
+        let initial = (folder as NSString).appendingPathComponent("initial.json")
+        try Data(#"{"admin": {"listen": "unix/\#(adminSocket)"}}"#.utf8).write(to: URL(fileURLWithPath: initial))
+        try launch(initial: initial)
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: adminSocket) { usleep(20_000) }
+    }
+
+    private func launch(initial: String) throws {
+        try? FileManager.default.removeItem(atPath: adminSocket)
+        let caddy = Process()
+        caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        caddy.arguments = [binary, "run", "--resume", "--config", initial]
+        caddy.environment = ProcessInfo.processInfo.environment.merging(["HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder]) { $1 }
+        let log = FileHandle(forWritingAtPath: (folder as NSString).appendingPathComponent("caddy.log"))
+            ?? { FileManager.default.createFile(atPath: (self.folder as NSString).appendingPathComponent("caddy.log"), contents: nil)
+                 return FileHandle(forWritingAtPath: (self.folder as NSString).appendingPathComponent("caddy.log"))! }()
+        log.seekToEndOfFile()
+        caddy.standardOutput = log
+        caddy.standardError = log
+        caddy.terminationHandler = { [weak self] ended in
+            guard let self, !self.stopped.load(ordering: .acquiring) else { return }
+            self.logger.warning("caddy exited; restarting", metadata: ["status": "\(ended.terminationStatus)"])
+            sleep(1)
+            try? self.launch(initial: initial)
+        }
+        try caddy.run()
+        try? Data("\(caddy.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: pidFile))
+        process.withLock { $0 = caddy }
+    }
+
+    /// Stops the Caddy recorded in `pidFile`, if that process is still a Caddy.
+    static func stopLeftover(pidFile: String) {
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let commandLine = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), commandLine.contains("caddy")
+        else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
+        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        process.withLock { $0?.terminate() }
+    }
+}

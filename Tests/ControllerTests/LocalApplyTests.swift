@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The controller driving the local server's data plane: it starts its own Caddy, applies every
+/// change through the real `posternproxy.caddy` plugin, and reports each resource's status.
+@Suite(.serialized) struct LocalApplyTests {
+    struct Setup {
+        let controller: ControllerProcess
+        let client: APIClient
+        let httpPort: Int
+        let upstream: TestUpstream
+
+        func get(_ host: String, path: String = "/") throws -> HTTPProbe.Answer {
+            try HTTPProbe.request(path, host: host, port: httpPort)
+        }
+
+        func remove() {
+            upstream.stop()
+            controller.remove()
+        }
+    }
+
+    private func setUp() async throws -> Setup {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
+        let httpPort = try FreePort.next()
+        let controller = try ControllerProcess(folder: folder, extraEnvironment: [
+            "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
+            "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
+        ])
+        let client = try await APIClient.loggedIn(port: controller.port)
+        return Setup(controller: controller, client: client, httpPort: httpPort, upstream: try TestUpstream("app", in: folder.path))
+    }
+
+    /// Polls `condition` for up to 15 seconds.
+    private func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+        for _ in 0..<75 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("never happened: \(what)")
+    }
+
+    @Test func aSavedHostServesAndItsStatusAndTheServersRevisionFollow() async throws {
+        let setup = try await setUp()
+        defer { setup.remove() }
+        let host = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["app.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port])
+        #expect(host.status == 201)
+        try await eventually("the host answers through Caddy") { try setup.get("app.test").upstream == "app" }
+        try await eventually("the host is marked applied") {
+            (try await setup.client.get("/api/proxy-hosts/\(host.id!)").object["apply_status"] as? [String: Any])?["status"] as? String == "applied"
+        }
+        let server = try await setup.client.get("/api/servers/1").object
+        #expect(server["applied_revision"] as? Int == server["desired_revision"] as? Int)
+        #expect((server["caddy_version"] as? String)?.hasPrefix("v2.") == true)
+
+        #expect(try await setup.client.post("/api/proxy-hosts/\(host.id!)/disable").status == 200)
+        try await eventually("the disabled host answers 404") { try setup.get("app.test").status == 404 }
+
+        #expect(try await setup.client.post("/api/proxy-hosts/\(host.id!)/enable").status == 200)
+        let list = try await setup.client.post("/api/access-lists", ["name": "nobody", "clients": [["address": "10.0.0.0/8", "directive": "allow"]]])
+        #expect(try await setup.client.put("/api/proxy-hosts/\(host.id!)", ["access_list_id": list.id!]).status == 200)
+        try await eventually("the access list answers 403") { try setup.get("app.test").status == 403 }
+    }
+
+    @Test func theAPIRefusesWhatThisCaddyCannotRun() async throws {
+        let setup = try await setUp()
+        defer { setup.remove() }
+        let limited = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["limited.test"], "forward_host": "127.0.0.1",
+                                                                       "forward_port": setup.upstream.port, "rate_limit": ["requests": 5, "window_seconds": 60]])
+        #expect(limited.status == 400)
+        #expect(limited.errorField == "rate_limit")
+        let stream = try await setup.client.post("/api/stream-hosts", ["incoming_port": 2222, "forwarding_host": "10.0.0.1", "forwarding_port": 22])
+        #expect(stream.errorField == "incoming_port")
+        #expect(try await setup.client.get("/api/proxy-hosts").object["total"] as? Int == 0)
+    }
+
+    @Test func aBurstOfChangesConvergesAndARestartReappliesEverything() async throws {
+        let setup = try await setUp()
+        defer { setup.remove() }
+        for index in 0..<10 {
+            #expect(try await setup.client.post("/api/proxy-hosts", ["domain_names": ["burst\(index).test"], "forward_host": "127.0.0.1",
+                                                                     "forward_port": setup.upstream.port]).status == 201)
+        }
+        try await eventually("every host of the burst answers") {
+            try (0..<10).allSatisfy { try setup.get("burst\($0).test").upstream == "app" }
+        }
+        try await eventually("every host is applied") {
+            try await setup.client.get("/api/proxy-hosts").items.allSatisfy { ($0["apply_status"] as? [String: Any])?["status"] as? String == "applied" }
+        }
+        try setup.controller.restart()
+        let client = try await APIClient.loggedIn(port: setup.controller.port)
+        try await eventually("the restarted controller serves the hosts again") { try setup.get("burst7.test").upstream == "app" }
+        #expect(try await client.get("/api/servers/1").object["status"] as? String == "online")
+    }
+}

@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 scripts/build.sh debug >/dev/null
 swift test
+scripts/fuzz-api.sh

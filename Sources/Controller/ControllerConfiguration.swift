@@ -24,6 +24,8 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_APPLY_PIPELINE` [posternproxy.caddy,posternproxy.iptables]: the local
     /// server's apply pipeline; empty for a controller that serves no traffic itself.
     public var applyPipeline = ["posternproxy.caddy", "posternproxy.iptables"]
+    /// `POSTERNPROXY_RATE_LIMIT` [120]: requests per minute per client IP on authenticated routes.
+    public var requestsPerMinute = 120
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("posternproxy.sqlite") }
 
@@ -63,6 +65,10 @@ public struct ControllerConfiguration: Sendable {
             guard let text = environment[name] else { continue }
             guard let port = Int(text), (1...65535).contains(port) else { throw ValidationFailure(name, "must be a port number") }
             configuration[keyPath: keyPath] = port
+        }
+        if let text = environment["POSTERNPROXY_RATE_LIMIT"] {
+            guard let limit = Int(text), limit > 0 else { throw ValidationFailure("POSTERNPROXY_RATE_LIMIT", "must be a positive number of requests per minute") }
+            configuration.requestsPerMinute = limit
         }
         if let pipeline = environment["POSTERNPROXY_APPLY_PIPELINE"] {
             configuration.applyPipeline = pipeline.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -76,7 +76,6 @@ import Testing
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 70000}"#, "forward_port"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "enabled": "yes"}"#, "enabled"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "server_id": "1"}"#, "server_id"),
-        (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "server_id": 999}"#, "server_id"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "owner_user_id": 5}"#, "owner_user_id"),
         (#"{"domain_names": ["a.test"], "forward_port": 80}"#, "forward_host"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "headers": [{"direction": "request", "action": "set", "name": "X-A", "value": "{env.HOME}"}]}"#, "headers[0].value"),
@@ -92,6 +91,18 @@ import Testing
         let answer = try await client.send("POST", "/api/proxy-hosts", raw: Data(json.utf8))
         #expect(answer.status == 400, "\(String(decoding: answer.body, as: UTF8.self))")
         #expect(answer.errorField == field, "\(String(decoding: answer.body, as: UTF8.self))")
+        #expect(try await client.get("/api/proxy-hosts").object["total"] as? Int == 0)
+    }
+
+    @Test func referencesToMissingResourcesAre404NamingTheField() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await APIClient.loggedIn(port: controller.port)
+        let base: [String: Any] = ["domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80]
+        for (field, value) in [("server_id", 999), ("certificate_id", 5), ("access_list_id", 7)] {
+            let answer = try await client.post("/api/proxy-hosts", base.merging([field: value]) { $1 })
+            #expect(answer.status == 404 && answer.errorField == field, "\(field)")
+        }
         #expect(try await client.get("/api/proxy-hosts").object["total"] as? Int == 0)
     }
 

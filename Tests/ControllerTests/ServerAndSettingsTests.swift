@@ -11,7 +11,7 @@ import Testing
         #expect(servers.count == 1)
         #expect(servers.first?["is_local"] as? Bool == true)
         #expect(try await client.delete("/api/servers/1").status == 403)
-        #expect(try await client.post("/api/servers/1/token").status == 400)
+        #expect(try await client.post("/api/servers/1/token").status == 409)
     }
 
     @Test func deletingAServerMovesItsResourcesToTheLocalServer() async throws {

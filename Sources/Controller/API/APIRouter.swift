@@ -1,3 +1,4 @@
+import Host
 import Hummingbird
 
 /// Assembles the REST API: public routes (login, refresh, the OpenAPI document) and the
@@ -9,8 +10,9 @@ struct APIRouter: Sendable {
 
     func build() -> Router<AppContext> {
         let router = Router(context: AppContext.self)
+        let openAPI = OpenAPIDocument.build(version: HostIdentity.productVersion)
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(routes: RouteTable(document: openAPI)))
         let sessions = Sessions(store: store)
         let inspector = CertificateInspector()
         let controllerPort = configuration.listenPort
@@ -21,9 +23,11 @@ struct APIRouter: Sendable {
         let api = router.group("api")
         let auth = AuthRoutes(store: store, sessions: sessions, loginLimiter: RateLimiter(limit: 5))
         auth.registerPublic(on: api)
+        let document = JSONBody.response(openAPI)
+        api.get("openapi.json") { _, _ in document }
 
         let authenticated = api.group()
-            .add(middleware: RateLimitMiddleware(limiter: RateLimiter(limit: 120)))
+            .add(middleware: RateLimitMiddleware(limiter: RateLimiter(limit: configuration.requestsPerMinute)))
             .add(middleware: AuthenticationMiddleware(sessions: sessions))
         auth.register(on: authenticated)
         UserRoutes(store: store).register(on: authenticated)

@@ -41,7 +41,13 @@ enum JSONBody {
         }
         let data = try JSONSerialization.data(withJSONObject: object.filter { allowed.contains($0.key) })
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            let decoded = try JSONDecoder().decode(T.self, from: data)
+            if let encodable = decoded as? any Encodable, let echoed = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(encodable)),
+                let unknown = unknownNestedMember(sent: object.filter { allowed.contains($0.key) }, understood: echoed)
+            {
+                throw APIError.invalid(field: unknown, "is not a field here")
+            }
+            return decoded
         } catch let error as DecodingError {
             throw APIError.invalid(field: fieldPath(error) ?? culprit(T.self, in: object.filter { allowed.contains($0.key) }), describe(error))
         }
@@ -60,6 +66,23 @@ enum JSONBody {
             }
         } else if let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() != number.doubleValue {
             return path
+        }
+        return nil
+    }
+
+    /// The first member of an object nested in `sent` that the decoded value does not have
+    /// (Decodable ignores unknown members; the API refuses them). Null members count as not sent.
+    private static func unknownNestedMember(sent: Any, understood: Any, path: String = "", depth: Int = 0) -> String? {
+        if let object = sent as? [String: Any], let known = understood as? [String: Any] {
+            for key in object.keys.sorted() where !(object[key] is NSNull) {
+                let childPath = path.isEmpty ? key : "\(path).\(key)"
+                guard let value = known[key] else { return depth > 0 ? childPath : nil }
+                if let found = unknownNestedMember(sent: object[key]!, understood: value, path: childPath, depth: depth + 1) { return found }
+            }
+        } else if let array = sent as? [Any], let known = understood as? [Any], array.count == known.count {
+            for (index, item) in array.enumerated() {
+                if let found = unknownNestedMember(sent: item, understood: known[index], path: "\(path)[\(index)]", depth: depth + 1) { return found }
+            }
         }
         return nil
     }

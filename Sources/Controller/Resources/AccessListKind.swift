@@ -65,6 +65,12 @@ enum AccessListKind: ResourceKind {
         return p
     }
 
+    static func checkInputOnly(_ body: [String: Any]) throws(ValidationFailure) {
+        for (index, item) in (body["items"] as? [Any] ?? []).enumerated() where (item as? [String: Any])?["password_hash"] != nil {
+            throw ValidationFailure("items[\(index)].password_hash", "is not a field here: send the password, it is hashed for you")
+        }
+    }
+
     static func claims(_ payload: Payload) -> [String] { [] }
     static func searchText(_ payload: Payload) -> String { payload.name.lowercased() }
 

@@ -117,7 +117,7 @@ enum ProxyHostKind: ResourceKind {
             health_check = try c.decodeIfPresent(HealthCheck.self, forKey: .health_check) ?? HealthCheck()
             access_list_id = try c.decodeIfPresent(Int64.self, forKey: .access_list_id)
             rate_limit = try c.decodeIfPresent(RateLimit.self, forKey: .rate_limit)
-            error_pages = try c.decodeIfPresent([String: String].self, forKey: .error_pages) ?? [:]
+            error_pages = (try c.decodeIfPresent([String: String?].self, forKey: .error_pages) ?? [:]).compactMapValues { $0 }
             headers = try c.decodeIfPresent([HeaderRule].self, forKey: .headers) ?? []
             advanced_config = try c.decodeIfPresent([JSONValue].self, forKey: .advanced_config)
             allow_reserved_upstream = try c.decodeIfPresent(Bool.self, forKey: .allow_reserved_upstream) ?? false
@@ -142,11 +142,9 @@ enum ProxyHostKind: ResourceKind {
         }
         p.load_balancing = try FieldRules.oneOf(p.load_balancing, policies, field: "load_balancing")
         guard p.locations.count <= 100 else { throw ValidationFailure("locations", "lists more than 100 locations") }
-        var paths = Set<String>()
         for index in p.locations.indices {
             let field = "locations[\(index)]"
             p.locations[index].path = try FieldRules.pathPrefix(p.locations[index].path, field: "\(field).path")
-            guard paths.insert(p.locations[index].path).inserted else { throw ValidationFailure("\(field).path", "is listed twice") }
             p.locations[index].forward_scheme = try FieldRules.oneOf(p.locations[index].forward_scheme, ["http", "https"], field: "\(field).forward_scheme")
             p.locations[index].forward_host = try FieldRules.host(p.locations[index].forward_host, field: "\(field).forward_host")
             p.locations[index].forward_port = try FieldRules.port(p.locations[index].forward_port, field: "\(field).forward_port")

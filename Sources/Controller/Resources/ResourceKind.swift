@@ -22,6 +22,8 @@ protocol ResourceKind: Sendable {
     static func claims(_ payload: Payload) -> [String]
     /// Resources it refers to, which must exist: (type, id, field).
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)]
+    /// Refuses members of the request body that only the stored form may have (hashes).
+    static func checkInputOnly(_ body: [String: Any]) throws(ValidationFailure)
     /// Caddy modules an enabled resource needs on its server, with the field that needs each.
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)]
     /// Lower-cased text that `q` searches.
@@ -31,6 +33,7 @@ protocol ResourceKind: Sendable {
 }
 
 extension ResourceKind {
+    static func checkInputOnly(_ body: [String: Any]) throws(ValidationFailure) {}
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] { [] }
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] { [] }
     static func publicJSON(_ payload: Payload) -> [String: Any] { ResourceJSON.object(payload) }

@@ -45,6 +45,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     // MARK: - Changing
 
     func create(_ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> [String: Any] {
+        do { try Kind.checkInputOnly(body) } catch { throw APIError.invalid(error) }
         let input = try JSONBody.decode(Kind.Payload.self, from: body, allowed: Kind.fields, extra: Self.commonFields)
         let payload = try prepared(input, previous: nil, validation: validation)
         let common = try common(body)
@@ -75,6 +76,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             throw APIError.notFound(Kind.type)
         }
         let previous = try decodeStored(existing.data)
+        do { try Kind.checkInputOnly(body) } catch { throw APIError.invalid(error) }
         // Fields not sent keep their stored values.
         let unknown = body.keys.sorted().first { !Kind.fields.contains($0) && !Self.commonFields.contains($0) }
         if let unknown { throw APIError.invalid(field: unknown, "is not a field of this resource") }
@@ -160,7 +162,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     private func server(_ requested: Int64?, _ db: Database) throws -> Int64 {
         if let requested {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE id = ?", arguments: [requested]) == true else {
-                throw APIError.invalid(field: "server_id", "no server has id \(requested)")
+                throw APIError(.notFound, code: "not_found", message: "no server has id \(requested)", field: "server_id")
             }
             return requested
         }
@@ -181,7 +183,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     private func checkReferences(_ payload: Kind.Payload, _ db: Database) throws {
         for reference in Kind.references(payload) {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE id = ? AND type = ?", arguments: [reference.id, reference.type]) == true else {
-                throw APIError.invalid(field: reference.field, "no \(reference.type) has id \(reference.id)")
+                throw APIError(.notFound, code: "not_found", message: "no \(reference.type) has id \(reference.id)", field: reference.field)
             }
         }
     }

@@ -5,7 +5,7 @@ import Foundation
 enum FieldRules {
     /// A domain name: RFC 1123 labels, lower-cased, IDNs to punycode, a wildcard only as the
     /// whole leftmost label, at most 253 bytes.
-    static func domainName(_ value: String, field: String) throws(ValidationFailure) -> String {
+    static func domainName(_ value: String, field: String, singleLabel: Bool = false) throws(ValidationFailure) -> String {
         let trimmed = value.lowercased()
         guard !trimmed.isEmpty else { throw ValidationFailure(field, "must not be empty") }
         guard !trimmed.unicodeScalars.contains(where: { $0.value < 0x21 || $0 == "{" || $0 == "}" || $0 == "/" || $0 == "\\" }) else {
@@ -25,8 +25,8 @@ enum FieldRules {
             }
             labels.append(ascii)
         }
-        guard labels.count >= 2 || (labels.count == 1 && labels[0] != "*") else {
-            throw ValidationFailure(field, "`\(printable(value))` is not a domain name")
+        guard labels.count >= 2 || (singleLabel && labels.count == 1 && labels[0] != "*") else {
+            throw ValidationFailure(field, "`\(printable(value))` is not a domain name (it needs at least two labels, as in example.com)")
         }
         let name = labels.joined(separator: ".")
         guard name.utf8.count <= 253 else { throw ValidationFailure(field, "is longer than 253 bytes") }
@@ -57,9 +57,11 @@ enum FieldRules {
         if IPAddress(value) != nil { return value.lowercased() }
         let bare = value.hasPrefix("[") && value.hasSuffix("]") ? String(value.dropFirst().dropLast()) : value
         if let address = IPAddress(bare) { return address.description }
-        guard !value.contains("*") else { throw ValidationFailure(field, "must be a host name or an IP address") }
+        guard !value.contains("*"), value.unicodeScalars.allSatisfy(\.isASCII) else {
+            throw ValidationFailure(field, "must be a host name (ASCII) or an IP address")
+        }
         do {
-            return try domainName(value, field: field)
+            return try domainName(value, field: field, singleLabel: true)
         } catch {
             throw ValidationFailure(field, "must be a host name or an IP address")
         }

@@ -6,12 +6,20 @@ import Logging
 /// reveals nothing.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppContext
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let error as HTTPResponseError where error.status == .notFound {
+            if let methods = routes.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {
+                var refusal = APIError(.methodNotAllowed, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed here; use \(methods.joined(separator: ", "))")
+                refusal.headers[.allow] = methods.joined(separator: ", ")
+                return try refusal.response(from: request, context: context)
+            }
+            return try APIError(.notFound, code: "not_found", message: "no such route").response(from: request, context: context)
         } catch let error as HTTPResponseError {
             let code: String
             switch error.status {

@@ -28,7 +28,7 @@ struct AuditRoutes: Sendable {
                 }
             }
             for (name, comparison) in [("from", ">="), ("to", "<=")] {
-                if let text = try query.string(name, maxLength: 40) {
+                if let text = request.uri.queryParameters[name[...]].map(String.init) {
                     guard let date = ISO8601DateFormatter().date(from: text) else { throw APIError.invalid(field: name, "must be an ISO 8601 date-time (2026-01-31T00:00:00Z)") }
                     conditions.append("created_on \(comparison) ?")
                     arguments += [date]

@@ -86,7 +86,7 @@ struct ServerRoutes: Sendable {
             let server = try await store.database.write { db -> ServerRecord in
                 guard let server = try ServerRecord.fetchAll(db).first(where: { $0.id == id }) else { throw APIError.notFound("server") }
                 if server.isLocal, hostname != nil || port != nil || user != nil {
-                    throw APIError.invalid(field: "hostname", "the local server has no SSH settings")
+                    throw APIError.conflict(field: "hostname", "the local server has no SSH settings")
                 }
                 if let name, try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE name = ? AND id != ?", arguments: [name, id]) == true {
                     throw APIError.conflict(field: "name", "a server with this name exists")
@@ -143,7 +143,7 @@ struct ServerRoutes: Sendable {
             let hash = Secrets.hashPassword(token)
             try await store.database.write { db in
                 guard let server = try ServerRecord.fetchAll(db).first(where: { $0.id == id }) else { throw APIError.notFound("server") }
-                guard !server.isLocal else { throw APIError.invalid(field: nil, "the local server is driven by the controller and has no agent") }
+                guard !server.isLocal else { throw APIError.conflict(field: nil, "the local server is driven by the controller and has no agent") }
                 try db.execute(sql: "UPDATE servers SET agent_token_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), id])
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "issue_token", resourceType: "server", resourceID: id, serverID: id)
             }

@@ -1,0 +1,157 @@
+/// `GET /api/openapi.json`: an OpenAPI 3.1 document of every route and schema of the API.
+enum OpenAPIDocument {
+    static let errorCodes = [400, 401, 403, 404, 409, 413, 429]
+
+    static func build(version: String) -> [String: Any] {
+        var paths: [String: [String: Any]] = [:]
+        func add(_ path: String, _ method: String, _ operation: [String: Any]) {
+            paths[path, default: [:]][method] = operation
+        }
+
+        // Authentication.
+        add("/api/auth/login", "post", operation("Log in: sets the session cookies and returns an access token", tag: "Authentication", public: true,
+                                                 body: Schema.reference("LoginRequest"), success: (200, Schema.reference("Session")), errors: [400, 401, 413, 429]))
+        add("/api/auth/refresh", "post", operation("Exchange a refresh token (body or cookie) for new tokens", tag: "Authentication", public: true,
+                                                   body: Schema.object(["refresh_token": Schema.string()]), bodyRequired: false, success: (200, Schema.reference("Session")),
+                                                   errors: [400, 401, 403, 413]))
+        add("/api/auth/logout", "post", operation("End the current session", tag: "Authentication", success: (200, ["type": "object"])))
+        add("/api/auth/me", "get", operation("The current user", tag: "Authentication", success: (200, Schema.reference("User"))))
+        add("/api/openapi.json", "get", operation("This document", tag: "Documentation", public: true, success: (200, ["type": "object"]), errors: []))
+
+        // Users and tokens.
+        add("/api/users", "get", operation("List users (admin)", tag: "Users", query: paging, success: (200, list("User"))))
+        add("/api/users", "post", operation("Create a user (admin)", tag: "Users", body: Schema.reference("NewUser"), success: (201, Schema.reference("User"))))
+        add("/api/users/{id}", "get", operation("Read a user (admin, or yourself)", tag: "Users", pathID: true, success: (200, Schema.reference("User"))))
+        add("/api/users/{id}", "put", operation("Change a user (admin); deactivating ends their sessions and tokens", tag: "Users", pathID: true,
+                                                body: Schema.reference("UserChange"), success: (200, Schema.reference("User"))))
+        add("/api/users/{id}", "delete", operation("Delete a user and their tokens (admin; not yourself)", tag: "Users", pathID: true, success: (204, nil)))
+        add("/api/users/me/password", "put", operation("Change your own password", tag: "Users", body: Schema.object(
+            ["current_password": Schema.string(), "new_password": Schema.string(maxLength: 72, minLength: 8)], required: ["current_password", "new_password"]), success: (200, ["type": "object"])))
+        add("/api/tokens", "get", operation("Your API tokens (never their secrets)", tag: "Tokens", success: (200, list("Token"))))
+        add("/api/tokens", "post", operation("Create an API token; the secret is shown once (admin)", tag: "Tokens",
+                                             body: Schema.object(["name": Schema.text(maxLength: 100)], required: ["name"]), success: (201, Schema.reference("NewToken"))))
+        add("/api/tokens/{id}", "delete", operation("Revoke an API token (admin)", tag: "Tokens", pathID: true, success: (204, nil)))
+
+        // Servers, settings, audit log.
+        add("/api/servers", "get", operation("List servers with status, revisions and active routes", tag: "Servers", success: (200, list("Server"))))
+        var newServer = schemas["ServerInput"] as! [String: Any]
+        newServer["required"] = ["name", "hostname"]
+        var properties = newServer["properties"] as! [String: Any]
+        properties["name"] = Schema.text(maxLength: 100)
+        properties["hostname"] = Schema.host
+        newServer["properties"] = properties
+        add("/api/servers", "post", operation("Add a remote server (admin)", tag: "Servers", body: newServer, success: (201, Schema.reference("Server"))))
+        add("/api/servers/{id}", "get", operation("Read a server", tag: "Servers", pathID: true, success: (200, Schema.reference("Server"))))
+        add("/api/servers/{id}", "put", operation("Change a server (admin)", tag: "Servers", pathID: true, body: Schema.reference("ServerInput"), success: (200, Schema.reference("Server"))))
+        add("/api/servers/{id}", "delete", operation("Delete a remote server; its resources move to the local server (admin)", tag: "Servers", pathID: true,
+                                                     success: (200, ["type": "object"])))
+        add("/api/servers/{id}/token", "post", operation("Issue a fresh agent token, shown once (admin)", tag: "Servers", pathID: true, success: (201, ["type": "object"])))
+        add("/api/settings", "get", operation("All settings", tag: "Settings", success: (200, list("Setting"))))
+        let url = Schema.string(format: "uri", pattern: "^https?://[^\\s{}]+$")
+        let settingValues: [String: [String: Any]] = [
+            "acme_directory": url, "acme_email": ["anyOf": [Schema.string(values: [""]), Schema.reference("Email")]],
+            "default_site": Schema.string(values: ["404", "444", "redirect", "congratulations"]), "default_site_redirect": ["anyOf": [Schema.string(values: [""]), url]],
+        ]
+        for (key, value) in settingValues {
+            add("/api/settings/\(key)", "put", operation("Change the setting \(key) (admin)", tag: "Settings",
+                                                        body: Schema.object(["value": value], required: ["value"]), success: (200, Schema.reference("Setting"))))
+        }
+        add("/api/audit-log", "get", operation("The audit log, newest first, 50 per page", tag: "Audit log", query: [
+            parameter("page", Schema.integer(minimum: 1, maximum: 1_000_000)), parameter("resource_type", Schema.string(maxLength: 64)),
+            parameter("action", Schema.string(maxLength: 64)), parameter("user_id", Schema.id), parameter("server_id", Schema.id),
+            parameter("from", Schema.string(format: "date-time", pattern: dateTime)), parameter("to", Schema.string(format: "date-time", pattern: dateTime)),
+        ], success: (200, list("AuditEntry"))))
+
+        // Resources.
+        for resource in ResourceSchemas.all {
+            let base = "/api/\(resource.path)"
+            add(base, "get", operation("List \(resource.tag.lowercased())", tag: resource.tag, query: paging + [parameter("server_id", Schema.id), parameter("q", Schema.string(maxLength: 200))],
+                                       success: (200, list("Resource"))))
+            add(base, "post", operation("Create (admin)", tag: resource.tag, body: resource.input, success: (201, Schema.reference("Resource"))))
+            add("\(base)/{id}", "get", operation("Read", tag: resource.tag, pathID: true, success: (200, Schema.reference("Resource"))))
+            var update = resource.path == AccessListKind.path ? ResourceSchemas.accessListUpdate : resource.input
+            update["required"] = nil
+            add("\(base)/{id}", "put", operation("Update the fields sent (admin)", tag: resource.tag, pathID: true, body: update, success: (200, Schema.reference("Resource"))))
+            add("\(base)/{id}", "delete", operation("Delete (admin)", tag: resource.tag, pathID: true, success: (204, nil)))
+            add("\(base)/{id}/enable", "post", operation("Enable (admin)", tag: resource.tag, pathID: true, success: (200, Schema.reference("Resource"))))
+            add("\(base)/{id}/disable", "post", operation("Disable (admin)", tag: resource.tag, pathID: true, success: (200, Schema.reference("Resource"))))
+        }
+
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "PosternProxy API", "version": version,
+                     "description": "Manage proxy hosts, streams, port forwards, access lists, certificates and servers. Send `Authorization: Bearer <token>` (an API token or a session's access token), or the session cookies with `X-CSRF-Token` on changes."],
+            "paths": paths,
+            "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"], "session": ["type": "apiKey", "in": "cookie", "name": "pp_access"]],
+                           "schemas": schemas],
+            "security": [["bearer": [String]()], ["session": [String]()]],
+        ]
+    }
+
+    // MARK: - Pieces
+
+    /// The ISO 8601 form the audit log's date filters take.
+    private static let dateTime = #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"#
+
+    nonisolated(unsafe) private static let paging = [parameter("page", Schema.integer(minimum: 1, maximum: 1_000_000)), parameter("limit", Schema.integer(minimum: 1, maximum: 1000))]
+
+    private static func parameter(_ name: String, _ schema: [String: Any]) -> [String: Any] {
+        ["name": name, "in": "query", "required": false, "schema": schema]
+    }
+
+    private static func list(_ item: String) -> [String: Any] {
+        Schema.object(["items": Schema.array(Schema.reference(item)), "total": Schema.integer(minimum: 0), "page": Schema.integer(), "limit": Schema.integer()],
+                      required: ["items", "total"], closed: false)
+    }
+
+    private static func operation(_ summary: String, tag: String, public isPublic: Bool = false, pathID: Bool = false,
+                                  parameters extra: [[String: Any]] = [], query: [[String: Any]] = [],
+                                  body: [String: Any]? = nil, bodyRequired: Bool = true,
+                                  success: (Int, [String: Any]?), errors: [Int] = errorCodes) -> [String: Any] {
+        var operation: [String: Any] = ["summary": summary, "tags": [tag]]
+        var parameters = extra + query
+        if pathID { parameters.append(["name": "id", "in": "path", "required": true, "schema": Schema.id]) }
+        if !parameters.isEmpty { operation["parameters"] = parameters }
+        if let body { operation["requestBody"] = ["required": bodyRequired, "content": ["application/json": ["schema": body]]] }
+        if isPublic { operation["security"] = [[String: Any]]() }
+        var responses: [String: Any] = [:]
+        let (code, schema) = success
+        responses[String(code)] = schema.map { ["description": "Success", "content": ["application/json": ["schema": $0]]] } ?? ["description": "Success, no content"]
+        for error in errors {
+            responses[String(error)] = ["description": "Error", "content": ["application/json": ["schema": Schema.reference("Error")]]]
+        }
+        operation["responses"] = responses
+        return operation
+    }
+
+    nonisolated(unsafe) private static let schemas: [String: Any] = [
+        "Error": Schema.object(["error": Schema.object(["code": Schema.string(), "message": Schema.string(), "field": Schema.string()], required: ["code", "message"])],
+                               required: ["error"]),
+        "LoginRequest": Schema.object(["email": Schema.string(maxLength: 254), "password": Schema.string(maxLength: 1024)], required: ["email", "password"]),
+        "Email": Schema.string(maxLength: 254, pattern: #"^[^@\s\x00-\x1F\x7F{}<>"\\,;]+@[^@\s\x00-\x1F\x7F{}<>"\\,;]+\.[^@\s\x00-\x1F\x7F{}<>"\\,;]+$"#),
+        "Session": Schema.object(["access_token": Schema.string(), "refresh_token": Schema.string(), "expires_in": Schema.integer(), "user": Schema.reference("User")],
+                                 required: ["access_token", "expires_in", "user"]),
+        "User": Schema.object(["id": Schema.id, "email": Schema.string(), "name": Schema.string(), "role": Schema.string(values: ["admin", "viewer"]),
+                               "active": Schema.boolean, "created_on": Schema.string(format: "date-time"), "modified_on": Schema.string(format: "date-time")],
+                              required: ["id", "email", "role", "active"]),
+        "NewUser": Schema.object(["email": Schema.reference("Email"), "name": Schema.text(), "password": Schema.string(maxLength: 72, minLength: 8),
+                                  "role": Schema.string(values: ["admin", "viewer"]), "active": Schema.boolean], required: ["email", "name", "password", "role"]),
+        "UserChange": Schema.object(["email": Schema.reference("Email"), "name": Schema.text(), "password": Schema.string(maxLength: 72, minLength: 8),
+                                     "role": Schema.string(values: ["admin", "viewer"]), "active": Schema.boolean]),
+        "Token": Schema.object(["id": Schema.id, "name": Schema.string(), "created_on": Schema.string(format: "date-time"),
+                                "last_used_on": ["type": ["string", "null"], "format": "date-time"]], required: ["id", "name"]),
+        "NewToken": Schema.object(["id": Schema.id, "name": Schema.string(), "token": Schema.string("Shown only in this answer")], required: ["id", "name", "token"]),
+        "ServerInput": Schema.object(["name": Schema.text(maxLength: 100), "hostname": Schema.host, "ssh_port": Schema.port,
+                                      "ssh_user": Schema.string(maxLength: 32, pattern: "^[a-z_][a-z0-9_-]{0,31}$")]),
+        "Server": Schema.object(["id": Schema.id, "name": Schema.string(), "hostname": Schema.string(), "status": Schema.string(values: ["provisioning", "online", "offline", "error"]),
+                                 "is_local": Schema.boolean, "desired_revision": Schema.integer(), "applied_revision": Schema.integer(),
+                                 "active_routes": Schema.integer()], required: ["id", "name", "status"], closed: false),
+        "Setting": Schema.object(["key": Schema.string(), "value": Schema.string()], required: ["key", "value"]),
+        "AuditEntry": Schema.object(["id": Schema.id, "created_on": Schema.string(format: "date-time"), "action": Schema.string(), "resource_type": Schema.string()],
+                                    required: ["id", "created_on", "action", "resource_type"], closed: false),
+        "Resource": Schema.object(["id": Schema.id, "enabled": Schema.boolean, "server_id": Schema.id, "created_on": Schema.string(format: "date-time"),
+                                   "modified_on": Schema.string(format: "date-time"),
+                                   "apply_status": Schema.object(["status": Schema.string(values: ["pending", "applied", "failed"]), "message": Schema.string()], required: ["status"])],
+                                  required: ["id", "enabled", "server_id", "apply_status"], closed: false),
+    ]
+}

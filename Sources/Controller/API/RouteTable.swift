@@ -1,0 +1,25 @@
+/// The API's paths and their methods (read from the OpenAPI document), so a request with a
+/// method a path does not have gets 405 and `Allow` rather than 404.
+struct RouteTable: Sendable {
+    private let routes: [(segments: [Substring], methods: [String])]
+
+    init(document: [String: Any]) {
+        let paths = document["paths"] as? [String: [String: Any]] ?? [:]
+        routes = paths.map { path, operations in
+            (path.split(separator: "/"), operations.keys.map { $0.uppercased() }.sorted())
+        }
+    }
+
+    /// The methods of the path `path` matches, or nil when no path matches.
+    func methods(for path: String) -> [String]? {
+        let segments = path.split(separator: "/")
+        let matching = routes.filter { route in
+            route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { template, segment in
+                template.hasPrefix("{") || template == segment
+            }
+        }
+        // A literal route (`/api/users/me/password`) wins over a templated one (`/api/users/{id}`).
+        guard !matching.isEmpty else { return nil }
+        return Array(Set(matching.flatMap(\.methods))).sorted()
+    }
+}

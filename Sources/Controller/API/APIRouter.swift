@@ -35,6 +35,8 @@ struct APIRouter: Sendable {
         ServerRoutes(store: store, onChange: onChange).register(on: authenticated)
         SettingsRoutes(store: store, onChange: onChange).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
+        let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector)
+        BackupRoutes(backup: Backup(store: store, validation: restoreValidation), onChange: onChange).register(on: authenticated)
         ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
         ResourceRoutes(service: ResourceService<RedirectionHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
         ResourceRoutes(service: ResourceService<DeadHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)

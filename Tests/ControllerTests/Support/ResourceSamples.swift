@@ -45,6 +45,8 @@ struct ResourceSample: Sendable, CustomStringConvertible {
 func describeValue(_ value: Any?) -> String {
     switch value {
     case let list as [Any]: return list.map { describeValue($0) }.joined(separator: ",")
+    case let object as [String: Any]:
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? ""
     case let number as NSNumber: return number.stringValue
     case let text as String: return text
     default: return String(describing: value ?? "nil")

@@ -62,6 +62,19 @@ enum OpenAPIDocument {
             parameter("from", Schema.string(format: "date-time", pattern: dateTime)), parameter("to", Schema.string(format: "date-time", pattern: dateTime)),
         ], success: (200, list("AuditEntry"))))
 
+        // Backup and restore.
+        var archive: [String: Any] = ["description": "A tar archive of the database", "content": ["application/x-tar": ["schema": ["type": "string", "format": "binary"]]]]
+        var backup = operation("Download a backup: the database (resources, users, certificates) as a tar archive (admin)", tag: "Backup", success: (200, nil))
+        var backupResponses = backup["responses"] as! [String: Any]
+        backupResponses["200"] = archive
+        backup["responses"] = backupResponses
+        add("/api/backup", "get", backup)
+        archive["required"] = true
+        var restore = operation("Restore a backup: validated, then every server is re-rendered and re-synced (admin)", tag: "Backup",
+                                success: (200, ["type": "object"]))
+        restore["requestBody"] = archive
+        add("/api/restore", "post", restore)
+
         // Resources.
         for resource in ResourceSchemas.all {
             let base = "/api/\(resource.path)"

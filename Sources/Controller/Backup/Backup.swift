@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+
+/// Backup and restore (SPEC §3.10). A backup is a tar archive of a manifest and a consistent
+/// snapshot of the database, which holds every resource, user and uploaded certificate. A restore
+/// checks the archive, validates every resource as the API would, then replaces the data in one
+/// transaction, ends every session, and bumps every server's revision so all are re-rendered and
+/// re-synced.
+struct Backup: Sendable {
+    let store: Store
+    let validation: ValidationContext
+
+    static let manifestName = "manifest.json"
+    static let databaseName = "posternproxy.sqlite"
+    static let format = 1
+    /// Tables a backup carries, in an order that satisfies foreign keys.
+    static let tables = ["servers", "users", "api_tokens", "resources", "resource_claims", "settings", "audit_log"]
+
+    func create() async throws -> Data {
+        let folder = NSTemporaryDirectory() + "posternproxy-backup-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let snapshot = folder + "/" + Self.databaseName
+        try await store.database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [snapshot]) }
+        let manifest = try JSONSerialization.data(withJSONObject: [
+            "format": Self.format, "created_on": ISO8601DateFormatter().string(from: Date()), "contents": [Self.databaseName],
+        ], options: [.sortedKeys])
+        return TarArchive.write([TarArchive.Entry(name: Self.manifestName, data: manifest),
+                                 TarArchive.Entry(name: Self.databaseName, data: try Data(contentsOf: URL(fileURLWithPath: snapshot)))])
+    }
+
+    /// What a restore brought back.
+    struct Restored: Sendable {
+        var resources: Int
+        var users: Int
+    }
+
+    func restore(_ archive: Data, actor: AuditLog.Actor) async throws -> Restored {
+        let entries: [TarArchive.Entry]
+        do {
+            entries = try TarArchive.read(archive, allowedNames: [Self.manifestName, Self.databaseName], maxEntrySize: 512 << 20)
+        } catch { throw APIError.invalid(field: "archive", error.description) }
+        guard let manifestData = entries.first(where: { $0.name == Self.manifestName })?.data,
+            let manifest = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any], manifest["format"] as? Int == Self.format
+        else { throw APIError.invalid(field: "archive", "no PosternProxy backup manifest (format \(Self.format))") }
+        guard let database = entries.first(where: { $0.name == Self.databaseName })?.data, database.starts(with: Data("SQLite format 3\0".utf8)) else {
+            throw APIError.invalid(field: "archive", "the backup holds no SQLite database")
+        }
+        let backupDate = manifest["created_on"] as? String ?? ""
+        let folder = NSTemporaryDirectory() + "posternproxy-restore-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/" + Self.databaseName
+        try database.write(to: URL(fileURLWithPath: path))
+        try validate(path)
+
+        let restored = try await store.database.writeWithoutTransaction { db -> Restored in
+            try db.execute(sql: "ATTACH DATABASE ? AS restored", arguments: [path])
+            defer { try? db.execute(sql: "DETACH DATABASE restored") }
+            var counts = Restored(resources: 0, users: 0)
+            try db.inTransaction {
+                try db.execute(sql: "DELETE FROM sessions")
+                for table in Self.tables.reversed() { try db.execute(sql: "DELETE FROM main.\(table)") }
+                for table in Self.tables { try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM restored.\(table)") }
+                try db.execute(sql: "UPDATE resources SET apply_status = 'pending', apply_message = NULL")
+                try Revisions.bumpAll(db)
+                try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": backupDate])
+                counts = Restored(resources: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources") ?? 0,
+                                  users: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0)
+                return .commit
+            }
+            return counts
+        }
+        return restored
+    }
+
+    /// The restored database must have this controller's schema, a local server, an admin, and
+    /// resources that pass the API's validation; otherwise nothing is changed.
+    private func validate(_ path: String) throws {
+        let candidate: DatabaseQueue
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            candidate = try DatabaseQueue(path: path, configuration: configuration)
+        } catch { throw APIError.invalid(field: "archive", "the database does not open: \(error)") }
+        try candidate.read { db in
+            guard try db.tableExists("grdb_migrations") else { throw APIError.invalid(field: "archive", "the database has no migrations table") }
+            let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+            let known = Set(Migrations.migrator.migrations)
+            guard applied == known else {
+                throw APIError.invalid(field: "archive", "the backup's schema (\(applied.sorted().joined(separator: ", "))) is not this controller's (\(known.sorted().joined(separator: ", ")))")
+            }
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM servers WHERE is_local = 1") == 1 else {
+                throw APIError.invalid(field: "archive", "the backup has no local server")
+            }
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1") ?? 0 >= 1 else {
+                throw APIError.invalid(field: "archive", "the backup has no active admin")
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT id, type, data FROM resources") {
+                let id: Int64 = row["id"], type: String = row["type"], data: String = row["data"]
+                do {
+                    try ResourceValidation.revalidate(type: type, data: data, context: validation)
+                } catch let failure as ValidationFailure {
+                    throw APIError.invalid(field: "archive", "\(type) \(id): \(failure.field) \(failure.message)")
+                } catch {
+                    throw APIError.invalid(field: "archive", "\(type) \(id) cannot be read: \(error)")
+                }
+            }
+        }
+    }
+}
+
+/// Runs a stored resource through the same validation as the API (restore uses it).
+enum ResourceValidation {
+    static func revalidate(type: String, data: String, context: ValidationContext) throws {
+        switch type {
+        case ProxyHostKind.type: try check(ProxyHostKind.self, data, context)
+        case RedirectionHostKind.type: try check(RedirectionHostKind.self, data, context)
+        case DeadHostKind.type: try check(DeadHostKind.self, data, context)
+        case StreamHostKind.type: try check(StreamHostKind.self, data, context)
+        case PortForwardKind.type: try check(PortForwardKind.self, data, context)
+        case AccessListKind.type: try check(AccessListKind.self, data, context)
+        case CertificateKind.type: try check(CertificateKind.self, data, context)
+        default: throw ValidationFailure("type", "`\(type)` is not a resource type")
+        }
+    }
+
+    private static func check<Kind: ResourceKind>(_ kind: Kind.Type, _ data: String, _ context: ValidationContext) throws {
+        let payload = try JSONDecoder().decode(Kind.Payload.self, from: Data(data.utf8))
+        _ = try Kind.prepare(payload, previous: payload, context: context)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Host
+import Testing
+import TestSupport
+
+/// Backup and restore (SPEC §3.10): a backup restored into a fresh data folder gives the same
+/// resources; hostile or damaged archives change nothing.
+@Suite(.serialized) struct BackupTests {
+    private func listings(_ client: APIClient) async throws -> [String: [[String: String]]] {
+        var result: [String: [[String: String]]] = [:]
+        for path in ResourceSample.all.map(\.path) + ["servers", "users", "settings"] {
+            result[path] = try await client.get("/api/\(path)").items.map { item in
+                item.filter { !["apply_status", "desired_revision", "applied_revision", "status", "last_seen", "modified_on"].contains($0.key) }
+                    .mapValues { describeValue($0) }
+            }
+        }
+        return result
+    }
+
+    private func python(_ script: String, _ arguments: [String]) throws {
+        let result = try LocalTarget().run(TargetCommand(argv: ["python3", "-c", script] + arguments), onLine: { _ in }, isCancelled: { false })
+        #expect(result.exitStatus == 0, "\(String(decoding: result.standardError, as: UTF8.self))")
+    }
+
+    @Test func aBackupRestoredIntoAFreshControllerGivesTheSameResources() async throws {
+        let source = try ControllerProcess()
+        defer { source.remove() }
+        let client = try await APIClient.loggedIn(port: source.port)
+        for sample in ResourceSample.all {
+            #expect(try await client.post("/api/\(sample.path)", ResourceSample.json(sample.create)).status == 201)
+        }
+        #expect(try await client.post("/api/servers", ["name": "edge", "hostname": "10.1.1.1"]).status == 201)
+        #expect(try await client.post("/api/users", ["email": "ops@example.test", "name": "Ops", "password": "operations", "role": "viewer"]).status == 201)
+        #expect(try await client.put("/api/settings/default_site", ["value": "444"]).status == 200)
+        let expected = try await listings(client)
+        let backup = try await client.get("/api/backup")
+        #expect(backup.status == 200)
+        #expect(backup.headers["content-type"] == "application/x-tar")
+
+        let target = try ControllerProcess(adminPassword: "another admin password")
+        defer { target.remove() }
+        let fresh = try await APIClient.loggedIn(port: target.port, password: "another admin password")
+        #expect(try await fresh.send("POST", "/api/restore", raw: backup.body).status == 200)
+        // The restored users replace the fresh ones: the source's admin logs in.
+        #expect(try await fresh.get("/api/auth/me").status == 401)
+        let restored = try await APIClient.loggedIn(port: target.port)
+        let after = try await listings(restored)
+        for key in expected.keys.sorted() where after[key] != expected[key] {
+            Issue.record("\(key) differs: \(after[key] ?? []) vs \(expected[key] ?? [])")
+        }
+        let revision = try await restored.get("/api/servers/1").object["desired_revision"] as? Int
+        #expect(revision == (expected["servers"]?.first?["desired_revision"]).flatMap(Int.init) ?? revision)
+        #expect(try await restored.get("/api/audit-log?action=restore").items.count == 1)
+    }
+
+    @Test func hostileAndDamagedArchivesAreRefusedAndChangeNothing() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await APIClient.loggedIn(port: controller.port)
+        #expect(try await client.post("/api/dead-hosts", ["domain_names": ["keep.test"]]).status == 201)
+        let backup = try await client.get("/api/backup").body
+        let before = try await listings(client)
+        let folder = controller.folder
+        try backup.write(to: URL(fileURLWithPath: folder.file("good.tar")))
+
+        // An entry that climbs out of the folder, next to the real ones.
+        try python("""
+            import sys, tarfile, io
+            src = tarfile.open(sys.argv[1]); out = tarfile.open(sys.argv[2], "w")
+            for m in src.getmembers(): out.addfile(m, src.extractfile(m))
+            evil = tarfile.TarInfo("../../etc/cron.d/evil"); data = b"* * * * * root id"; evil.size = len(data)
+            out.addfile(evil, io.BytesIO(data)); out.close()
+            """, [folder.file("good.tar"), folder.file("traversal.tar")])
+        // A symbolic link.
+        try python("""
+            import sys, tarfile
+            out = tarfile.open(sys.argv[1], "w"); link = tarfile.TarInfo("posternproxy.sqlite"); link.type = tarfile.SYMTYPE
+            link.linkname = "/etc/shadow"; out.addfile(link); out.close()
+            """, [folder.file("link.tar")])
+        // A database whose resource breaks the validation rules.
+        try python("""
+            import sys, tarfile, io, sqlite3, tempfile, os
+            src = tarfile.open(sys.argv[1]); d = tempfile.mkdtemp(); db = os.path.join(d, "db")
+            open(db, "wb").write(src.extractfile("posternproxy.sqlite").read())
+            c = sqlite3.connect(db); c.execute("UPDATE resources SET data = '{\\"domain_names\\": [\\"{env.HOME}.test\\"]}'"); c.commit(); c.close()
+            out = tarfile.open(sys.argv[2], "w")
+            for name in ["manifest.json", "posternproxy.sqlite"]:
+                data = src.extractfile("manifest.json").read() if name == "manifest.json" else open(db, "rb").read()
+                info = tarfile.TarInfo(name); info.size = len(data); out.addfile(info, io.BytesIO(data))
+            out.close()
+            """, [folder.file("good.tar"), folder.file("invalid.tar")])
+
+        for (name, message) in [("traversal.tar", "unexpected entry"), ("link.tar", "not a regular file"), ("invalid.tar", "dead_host 1: domain_names[0]")] {
+            let answer = try await client.send("POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: folder.file(name))))
+            #expect(answer.status == 400, "\(name)")
+            let text = String(decoding: answer.body, as: UTF8.self)
+            #expect(text.contains(message), "\(name): \(text)")
+        }
+        #expect(try await client.send("POST", "/api/restore", raw: Data("not a tar archive at all".utf8)).status == 400)
+        #expect(try await client.send("POST", "/api/restore", raw: backup.prefix(1000)).status == 400)
+        #expect(try await listings(client) == before)
+        #expect(!FileManager.default.fileExists(atPath: "/etc/cron.d/evil"))
+    }
+}

@@ -12,3 +12,7 @@ swift build -c release --product DataPlaneBenchmark
 echo
 echo "== data plane: render times, and apply-to-answer against Caddy's own /load (needs caddy on PATH)"
 "$bin/DataPlaneBenchmark" "$bin/libPosternProxyCaddyL4.so" "${2:-20}"
+swift build -c release --product posternproxy
+echo
+echo "== controller API with 10,000 proxy hosts: list and create against a trivial route"
+python3 Benchmarks/api-benchmark.py "$bin/posternproxy" "${3:-10000}" "${4:-300}"

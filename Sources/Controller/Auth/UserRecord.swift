@@ -36,8 +36,7 @@ struct UserRecord: Sendable {
 
     /// The API's view: never the password hash.
     var json: [String: Any] {
-        let dates = ISO8601DateFormatter()
         return ["id": id, "email": email, "name": name, "role": role.rawValue, "active": active,
-                "created_on": dates.string(from: createdOn), "modified_on": dates.string(from: modifiedOn)]
+                "created_on": createdOn.formatted(.iso8601), "modified_on": modifiedOn.formatted(.iso8601)]
     }
 }

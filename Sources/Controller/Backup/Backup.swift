@@ -23,7 +23,7 @@ struct Backup: Sendable {
         let snapshot = folder + "/" + Self.databaseName
         try await store.database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [snapshot]) }
         let manifest = try JSONSerialization.data(withJSONObject: [
-            "format": Self.format, "created_on": ISO8601DateFormatter().string(from: Date()), "contents": [Self.databaseName],
+            "format": Self.format, "created_on": Date().formatted(.iso8601), "contents": [Self.databaseName],
         ], options: [.sortedKeys])
         return TarArchive.write([TarArchive.Entry(name: Self.manifestName, data: manifest),
                                  TarArchive.Entry(name: Self.databaseName, data: try Data(contentsOf: URL(fileURLWithPath: snapshot)))])

@@ -74,6 +74,8 @@ enum AccessListKind: ResourceKind {
     static func claims(_ payload: Payload) -> [String] { [] }
     static func searchText(_ payload: Payload) -> String { payload.name.lowercased() }
 
+    static var storesSecrets: Bool { true }
+
     static func publicJSON(_ payload: Payload) -> [String: Any] {
         var object = ResourceJSON.object(payload)
         object["items"] = payload.items.map { ["username": $0.username] }

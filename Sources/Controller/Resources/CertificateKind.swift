@@ -68,10 +68,12 @@ enum CertificateKind: ResourceKind {
     static func claims(_ payload: Payload) -> [String] { [] }
     static func searchText(_ payload: Payload) -> String { ([payload.nice_name] + payload.domain_names).joined(separator: " ").lowercased() }
 
+    static var storesSecrets: Bool { true }
+
     static func publicJSON(_ payload: Payload) -> [String: Any] {
         var object: [String: Any] = ["provider": payload.provider, "nice_name": payload.nice_name, "domain_names": payload.domain_names]
         if let expires = payload.expires_on {
-            object["expires_on"] = ISO8601DateFormatter().string(from: expires)
+            object["expires_on"] = expires.formatted(.iso8601)
             object["days_left"] = Int(expires.timeIntervalSinceNow / 86400)
         }
         if let issuer = payload.issuer { object["issuer"] = issuer }

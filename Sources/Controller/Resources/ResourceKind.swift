@@ -28,11 +28,15 @@ protocol ResourceKind: Sendable {
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)]
     /// Lower-cased text that `q` searches.
     static func searchText(_ payload: Payload) -> String
+    /// True when the stored payload holds secrets that ``publicJSON(_:)`` removes; otherwise
+    /// the stored JSON is shown as it is, without decoding it.
+    static var storesSecrets: Bool { get }
     /// The payload as the API shows it: secrets removed.
     static func publicJSON(_ payload: Payload) -> [String: Any]
 }
 
 extension ResourceKind {
+    static var storesSecrets: Bool { false }
     static func checkInputOnly(_ body: [String: Any]) throws(ValidationFailure) {}
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] { [] }
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] { [] }

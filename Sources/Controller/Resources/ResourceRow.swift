@@ -31,19 +31,22 @@ struct ResourceRow: Sendable {
         try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE id = ? AND type = ?", arguments: [id, type]).map(ResourceRow.init)
     }
 
-    /// The API's view: the payload's public fields and the common ones.
-    func json(payload: [String: Any]) -> [String: Any] {
-        let dates = ISO8601DateFormatter()
-        var object = payload
-        object["id"] = id
-        object["server_id"] = serverID
-        object["owner_user_id"] = ownerUserID ?? NSNull()
-        object["enabled"] = enabled
-        object["created_on"] = dates.string(from: createdOn)
-        object["modified_on"] = dates.string(from: modifiedOn)
-        var status: [String: Any] = ["status": applyStatus]
-        if let applyMessage { status["message"] = applyMessage }
-        object["apply_status"] = status
-        return object
+    /// The API's view as JSON text: the common members spliced into the payload's JSON object
+    /// text, which is never parsed (listing thousands of resources stays cheap).
+    func jsonText(payload: String) -> String {
+        var status = #"{"status":\#(Self.quoted(applyStatus))"#
+        if let applyMessage { status += #","message":\#(Self.quoted(applyMessage))"# }
+        status += "}"
+        let common = #""id":\#(id),"server_id":\#(serverID),"owner_user_id":\#(ownerUserID.map(String.init) ?? "null"),"enabled":\#(enabled),"#
+            + #""created_on":"\#(createdOn.formatted(.iso8601))","modified_on":"\#(modifiedOn.formatted(.iso8601))","apply_status":\#(status)"#
+        let body = payload.trimmingCharacters(in: .whitespaces)
+        guard body.hasPrefix("{") else { return "{\(common)}" }
+        let rest = body.dropFirst().trimmingCharacters(in: .whitespaces)
+        return rest == "}" ? "{\(common)}" : "{\(common),\(rest)"
+    }
+
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data(#""""#.utf8), as: UTF8.self)
     }
 }

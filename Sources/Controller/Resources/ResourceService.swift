@@ -13,7 +13,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     // MARK: - Reading
 
-    func list(serverID: Int64?, query: String?, page: Int, limit: Int) async throws -> (items: [[String: Any]], total: Int) {
+    func list(serverID: Int64?, query: String?, page: Int, limit: Int) async throws -> (items: [String], total: Int) {
         let (rows, total) = try await store.database.read { db -> ([ResourceRow], Int) in
             var conditions = ["type = ?"]
             var arguments: StatementArguments = [Kind.type]
@@ -36,7 +36,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         return (try rows.map(view), total)
     }
 
-    func get(_ id: Int64) async throws -> [String: Any] {
+    func get(_ id: Int64) async throws -> String {
         let row = try await store.database.read { db in try ResourceRow.fetch(db, id: id, type: Kind.type) }
         guard let row else { throw APIError.notFound(Kind.type) }
         return try view(row)
@@ -44,7 +44,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     // MARK: - Changing
 
-    func create(_ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> [String: Any] {
+    func create(_ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> String {
         do { try Kind.checkInputOnly(body) } catch { throw APIError.invalid(error) }
         let input = try JSONBody.decode(Kind.Payload.self, from: body, allowed: Kind.fields, extra: Self.commonFields)
         let payload = try prepared(input, previous: nil, validation: validation)
@@ -71,7 +71,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         return try view(result)
     }
 
-    func update(_ id: Int64, _ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> [String: Any] {
+    func update(_ id: Int64, _ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> String {
         guard let existing = try await store.database.read({ db in try ResourceRow.fetch(db, id: id, type: Kind.type) }) else {
             throw APIError.notFound(Kind.type)
         }
@@ -123,7 +123,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         onChange()
     }
 
-    func setEnabled(_ id: Int64, _ enabled: Bool, actor: AuditLog.Actor) async throws -> [String: Any] {
+    func setEnabled(_ id: Int64, _ enabled: Bool, actor: AuditLog.Actor) async throws -> String {
         let result = try await store.database.write { db -> ResourceRow in
             guard let row = try ResourceRow.fetch(db, id: id, type: Kind.type) else { throw APIError.notFound(Kind.type) }
             try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [id])
@@ -146,8 +146,11 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         try JSONDecoder().decode(Kind.Payload.self, from: Data(data.utf8))
     }
 
-    private func view(_ row: ResourceRow) throws -> [String: Any] {
-        row.json(payload: Kind.publicJSON(try decodeStored(row.data)))
+    /// The API's view of a row, as JSON text.
+    private func view(_ row: ResourceRow) throws -> String {
+        guard Kind.storesSecrets else { return row.jsonText(payload: row.data) }
+        let redacted = try JSONSerialization.data(withJSONObject: Kind.publicJSON(try decodeStored(row.data)), options: [.withoutEscapingSlashes])
+        return row.jsonText(payload: String(decoding: redacted, as: UTF8.self))
     }
 
     private func prepared(_ input: Kind.Payload, previous: Kind.Payload?, validation: ValidationContext) throws -> Kind.Payload {

@@ -95,6 +95,9 @@ enum Migrations {
                 VALUES ('local', 'localhost', 1, 'online', ?, ?)
                 """, arguments: [now, now])
         }
+        migrator.registerMigration("v2: list resources by type in id order") { db in
+            try db.create(index: "resources_by_type", on: "resources", columns: ["type", "id"])
+        }
         return migrator
     }
 }

@@ -21,9 +21,8 @@ struct ServerRecord: Sendable {
     }
 
     var json: [String: Any] {
-        let dates = ISO8601DateFormatter()
         return ["id": id, "name": name, "hostname": hostname, "ssh_port": sshPort, "ssh_user": sshUser, "is_local": isLocal, "status": status,
                 "desired_revision": desiredRevision, "applied_revision": appliedRevision, "caddy_version": caddyVersion ?? NSNull(),
-                "last_seen": lastSeen.map { dates.string(from: $0) } ?? NSNull(), "last_error": lastError ?? NSNull(), "active_routes": activeRoutes]
+                "last_seen": lastSeen.map { $0.formatted(.iso8601) } ?? NSNull(), "last_error": lastError ?? NSNull(), "active_routes": activeRoutes]
     }
 }

@@ -58,7 +58,7 @@ struct AuditEntry: Sendable {
     }
 
     var json: [String: Any] {
-        ["id": id, "created_on": ISO8601DateFormatter().string(from: createdOn), "user_id": userID ?? NSNull(), "user_email": userEmail ?? NSNull(),
+        ["id": id, "created_on": createdOn.formatted(.iso8601), "user_id": userID ?? NSNull(), "user_email": userEmail ?? NSNull(),
          "action": action, "resource_type": resourceType, "resource_id": resourceID ?? NSNull(),
          "details": (try? JSONSerialization.jsonObject(with: Data(details.utf8))) ?? [:], "client_ip": clientIP ?? NSNull(), "server_id": serverID ?? NSNull()]
     }

@@ -17,7 +17,7 @@ struct BackupRoutes: Sendable {
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "backup", resourceType: "backup",
                                     details: ["bytes": archive.count])
             }
-            let name = "posternproxy-backup-\(ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")).tar"
+            let name = "posternproxy-backup-\(Date().formatted(.iso8601).replacingOccurrences(of: ":", with: "")).tar"
             return Response(status: .ok, headers: [.contentType: "application/x-tar", .contentDisposition: "attachment; filename=\"\(name)\""],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive)))
         }

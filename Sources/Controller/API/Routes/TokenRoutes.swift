@@ -15,9 +15,8 @@ struct TokenRoutes: Sendable {
             let rows = try await store.database.read { db in
                 try Row.fetchAll(db, sql: "SELECT id, name, created_on, last_used_on FROM api_tokens WHERE user_id = ? ORDER BY id", arguments: [identity.userID])
                     .map { row -> [String: String] in
-                        let dates = ISO8601DateFormatter()
-                        var item = ["id": String(row["id"] as Int64), "name": row["name"] as String, "created_on": dates.string(from: row["created_on"] as Date)]
-                        if let used = row["last_used_on"] as Date? { item["last_used_on"] = dates.string(from: used) }
+                        var item = ["id": String(row["id"] as Int64), "name": row["name"] as String, "created_on": (row["created_on"] as Date).formatted(.iso8601)]
+                        if let used = row["last_used_on"] as Date? { item["last_used_on"] = used.formatted(.iso8601) }
                         return item
                     }
             }

@@ -49,6 +49,19 @@ import FoundationNetworking
         #expect(limited.headers["retry-after"] != nil)
     }
 
+    @Test func authenticatedRoutesAreRateLimitedPerClient() async throws {
+        // The limit is 120 a minute by default; a small one shows the mechanism quickly.
+        let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_RATE_LIMIT": "5"])
+        defer { controller.remove() }
+        let client = try await APIClient.loggedIn(port: controller.port)
+        var statuses: [Int] = []
+        for _ in 0..<7 { statuses.append(try await client.get("/api/proxy-hosts").status) }
+        #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
+        let limited = try await client.get("/api/proxy-hosts")
+        #expect(limited.errorCode == "rate_limited")
+        #expect(Int(limited.headers["retry-after"] ?? "") ?? 0 > 0)
+    }
+
     @Test func cookieSessionsNeedTheCSRFHeaderToChangeAnything() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }

@@ -35,7 +35,7 @@ import TestSupport
         let expected = try await listings(client)
         let backup = try await client.get("/api/backup")
         #expect(backup.status == 200)
-        #expect(backup.headers["content-type"] == "application/x-tar")
+        #expect(backup.headers["content-type"] == "application/octet-stream")
 
         let target = try ControllerProcess(adminPassword: "another admin password")
         defer { target.remove() }

@@ -65,6 +65,21 @@ import TestSupport
         try await eventually("the access list answers 403") { try setup.get("app.test").status == 403 }
     }
 
+    @Test func aCaddyThatDiesIsRestartedAndServesItsLastConfig() async throws {
+        let setup = try await setUp()
+        defer { setup.remove() }
+        #expect(try await setup.client.post("/api/proxy-hosts", ["domain_names": ["survivor.test"], "forward_host": "127.0.0.1",
+                                                                 "forward_port": setup.upstream.port]).status == 201)
+        try await eventually("the host answers") { try setup.get("survivor.test").upstream == "app" }
+        let pidFile = setup.controller.folder.file("data/caddy/caddy.pid")
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGKILL)
+        try await eventually("a new Caddy serves the host again") {
+            let current = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+            return current != nil && current != pid && (try? setup.get("survivor.test").upstream) == "app"
+        }
+    }
+
     @Test func theAPIRefusesWhatThisCaddyCannotRun() async throws {
         let setup = try await setUp()
         defer { setup.remove() }

@@ -17,14 +17,6 @@ enum JSONBody {
                  body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func response<T: Encodable>(encoding value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
-    }
-
     /// The request body as a JSON object (413 above the context's cap, 400 when not an object).
     static func object(_ request: Request, context: AppContext) async throws -> [String: Any] {
         let buffer: ByteBuffer

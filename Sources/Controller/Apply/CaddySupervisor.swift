@@ -1,16 +1,15 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// Runs Caddy for the local server when no running Caddy was given (SPEC §7): `caddy run
-/// --resume`, its admin API on a unix socket in the data folder, restarted when it exits.
+/// --resume`, its admin API on a unix socket in the data folder, restarted when it exits. It
+/// outlives a stopped controller on purpose (it keeps serving its last config); the next start
+/// replaces it.
 final class CaddySupervisor: Sendable {
     let binary: String
     let adminSocket: String
     let folder: String
     private let logger: Logger
-    private let process = Mutex<Process?>(nil)
-    private let stopped = Atomic<Bool>(false)
 
     init(binary: String, dataDirectory: String, logger: Logger) {
         self.binary = binary
@@ -45,15 +44,14 @@ final class CaddySupervisor: Sendable {
         log.seekToEndOfFile()
         caddy.standardOutput = log
         caddy.standardError = log
-        caddy.terminationHandler = { [weak self] ended in
-            guard let self, !self.stopped.load(ordering: .acquiring) else { return }
+        // The handler keeps the supervisor alive as long as the Caddy it watches.
+        caddy.terminationHandler = { ended in
             self.logger.warning("caddy exited; restarting", metadata: ["status": "\(ended.terminationStatus)"])
             sleep(1)
             try? self.launch(initial: initial)
         }
         try caddy.run()
         try? Data("\(caddy.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: pidFile))
-        process.withLock { $0 = caddy }
     }
 
     /// Stops the Caddy recorded in `pidFile`, if that process is still a Caddy.
@@ -64,10 +62,5 @@ final class CaddySupervisor: Sendable {
         kill(pid, SIGTERM)
         for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
         if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
-    }
-
-    func stop() {
-        stopped.store(true, ordering: .releasing)
-        process.withLock { $0?.terminate() }
     }
 }

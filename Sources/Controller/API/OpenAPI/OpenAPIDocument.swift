@@ -63,7 +63,7 @@ enum OpenAPIDocument {
         ], success: (200, list("AuditEntry"))))
 
         // Backup and restore.
-        var archive: [String: Any] = ["description": "A tar archive of the database", "content": ["application/x-tar": ["schema": ["type": "string", "format": "binary"]]]]
+        var archive: [String: Any] = ["description": "A tar archive of the database", "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
         var backup = operation("Download a backup: the database (resources, users, certificates) as a tar archive (admin)", tag: "Backup", success: (200, nil))
         var backupResponses = backup["responses"] as! [String: Any]
         backupResponses["200"] = archive

@@ -18,7 +18,7 @@ struct BackupRoutes: Sendable {
                                     details: ["bytes": archive.count])
             }
             let name = "posternproxy-backup-\(Date().formatted(.iso8601).replacingOccurrences(of: ":", with: "")).tar"
-            return Response(status: .ok, headers: [.contentType: "application/x-tar", .contentDisposition: "attachment; filename=\"\(name)\""],
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(name)\""],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive)))
         }
         api.post("restore") { request, context in

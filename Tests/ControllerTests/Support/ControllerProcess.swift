@@ -29,7 +29,7 @@ final class ControllerProcess {
     func start() throws {
         let child = try ChildProcess([TestEnvironment.commandPath, "serve"], in: folder.path, environment: environment, logName: "controller")
         let port = port
-        try child.wait(until: { Self.accepts(port) }, what: "the controller")
+        try child.wait(until: { HTTPProbe.canConnect(port: port) }, what: "the controller")
         self.child = child
     }
 
@@ -54,17 +54,5 @@ final class ControllerProcess {
     func remove() {
         stop()
         folder.remove()
-    }
-
-    static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
     }
 }

@@ -38,9 +38,9 @@ final class CaddySupervisor: Sendable {
         caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         caddy.arguments = [binary, "run", "--resume", "--config", initial]
         caddy.environment = ProcessInfo.processInfo.environment.merging(["HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder]) { $1 }
-        let log = FileHandle(forWritingAtPath: (folder as NSString).appendingPathComponent("caddy.log"))
-            ?? { FileManager.default.createFile(atPath: (self.folder as NSString).appendingPathComponent("caddy.log"), contents: nil)
-                 return FileHandle(forWritingAtPath: (self.folder as NSString).appendingPathComponent("caddy.log"))! }()
+        let logPath = (folder as NSString).appendingPathComponent("caddy.log")
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw CocoaError(.fileWriteNoPermission) }
         log.seekToEndOfFile()
         caddy.standardOutput = log
         caddy.standardError = log

@@ -30,6 +30,7 @@ import TestSupport
         #expect(uploaded.object["nice_name"] as? String == "shop.example.test")
         let daysLeft = try #require(uploaded.object["days_left"] as? Int)
         #expect((18...20).contains(daysLeft))
+        #expect(uploaded.object["status"] as? String == "expiring")
         for answer in [uploaded, try await client.get("/api/certificates"), try await client.get("/api/certificates/\(uploaded.id!)")] {
             let text = String(decoding: answer.body, as: UTF8.self)
             #expect(!text.contains("PRIVATE KEY") && !text.contains("key_pem") && !text.contains("certificate_key"))
@@ -43,6 +44,8 @@ import TestSupport
         #expect(try await client.post("/api/certificates", ["provider": "other", "certificate": site.certificate]).errorField == "certificate_key")
         #expect(try await client.post("/api/certificates", ["provider": "letsencrypt", "domain_names": ["*.example.test"]]).errorField == "domain_names")
         #expect(try await client.get("/api/certificates").object["total"] as? Int == 1)
+        let automatic = try await client.post("/api/certificates", ["provider": "letsencrypt", "domain_names": ["auto.example.test"]])
+        #expect(automatic.object["status"] as? String == "automatic")
     }
 
     @Test func aProxyHostUsesAnUploadedCertificateAndDeletingItInUseIsRefused() async throws {

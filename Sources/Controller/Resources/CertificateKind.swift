@@ -73,8 +73,13 @@ enum CertificateKind: ResourceKind {
     static func publicJSON(_ payload: Payload) -> [String: Any] {
         var object: [String: Any] = ["provider": payload.provider, "nice_name": payload.nice_name, "domain_names": payload.domain_names]
         if let expires = payload.expires_on {
+            let daysLeft = Int(expires.timeIntervalSinceNow / 86400)
             object["expires_on"] = expires.formatted(.iso8601)
-            object["days_left"] = Int(expires.timeIntervalSinceNow / 86400)
+            object["days_left"] = daysLeft
+            // The list highlights certificates that expire within 30 days.
+            object["status"] = expires < Date() ? "expired" : daysLeft <= 30 ? "expiring" : "valid"
+        } else {
+            object["status"] = "automatic"
         }
         if let issuer = payload.issuer { object["issuer"] = issuer }
         if let pem = payload.certificate_pem { object["certificate"] = pem }

@@ -55,22 +55,27 @@ struct Sessions: Sendable {
         }
     }
 
-    /// The identity behind an API token; records when it was last used (at most once a minute).
+    /// The identity behind an API token; records when it was last used (at most once a minute,
+    /// so most requests only read).
     func identity(apiToken: String) async throws -> Identity? {
-        try await store.database.write { db in
+        let hash = Secrets.tokenHash(apiToken)
+        let found = try await store.database.read { db -> (Identity, Date?)? in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT t.id AS token_id, t.last_used_on, u.id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
                 WHERE t.token_hash = ? AND u.active = 1
-                """, arguments: [Secrets.tokenHash(apiToken)])
+                """, arguments: [hash])
             else { return nil }
-            let tokenID: Int64 = row["token_id"]
-            let lastUsed: Date? = row["last_used_on"]
-            if lastUsed.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
+            let identity = Identity(userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer,
+                                    credential: .apiToken(tokenID: row["token_id"]))
+            return (identity, row["last_used_on"])
+        }
+        guard let (identity, lastUsed) = found else { return nil }
+        if lastUsed.map({ Date().timeIntervalSince($0) > 60 }) ?? true, case .apiToken(let tokenID) = identity.credential {
+            try await store.database.write { db in
                 try db.execute(sql: "UPDATE api_tokens SET last_used_on = ? WHERE id = ?", arguments: [Date(), tokenID])
             }
-            return Identity(userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer,
-                            credential: .apiToken(tokenID: tokenID))
         }
+        return identity
     }
 
     func end(sessionID: Int64) async throws {

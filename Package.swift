@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "posternproxy", targets: ["PosternProxyCLI"]),
+        .executable(name: "posternproxy-agent", targets: ["PosternProxyAgent"]),
         .library(name: "Host", targets: ["Host"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         // First-party plugins: each is a shared object the hosts load with dlopen.
@@ -24,6 +25,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
@@ -44,6 +51,8 @@ let package = Package(
                 "Host",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -55,6 +64,21 @@ let package = Package(
             name: "PosternProxyCLI",
             dependencies: ["Host", "Controller", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/posternproxy"
+        ),
+
+        // The agent on every remote server: the plugin host and a WebSocket client, nothing of
+        // the controller's web or database stack.
+        .executableTarget(
+            name: "PosternProxyAgent",
+            dependencies: [
+                "Host",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/posternproxy-agent"
         ),
 
         // First-party plugins. Pure logic lives in a library the tests and benchmarks link
@@ -85,7 +109,7 @@ let package = Package(
 
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "TestSupport"],
+            dependencies: ["Controller", "Host", "TestSupport"],
             path: "Tests/ControllerTests"
         ),
 

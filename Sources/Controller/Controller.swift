@@ -1,6 +1,7 @@
 import Foundation
 import Host
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 
 /// The controller: opens the store, makes sure an admin exists, and serves the REST API.
@@ -34,10 +35,18 @@ public struct Controller: Sendable {
         let applier = try startLocalApplier(logger: logger)
         if applier != nil { try await CaddyFacts.record(binary: configuration.caddyBinary, store: store) }
         applier?.schedule()  // re-apply what the database holds, at every start
+        let hub = AgentHub(store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
+                           offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), logger: logger)
+        let agents = AgentEndpoint(admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute),
+                                   hub: hub, logger: logger)
         let app = Application(
-            router: APIRouter(store: store, configuration: configuration, onChange: { applier?.schedule() }).build(),
+            router: APIRouter(store: store, configuration: configuration, onChange: { applier?.schedule(); hub.changed() }).build(),
+            server: .http1WebSocketUpgrade(webSocketRouter: agents.router(), configuration: .init(
+                ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))),
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil),
             logger: logger)
+        let heartbeats = Task { await hub.watchHeartbeats() }
+        defer { heartbeats.cancel() }
         try await app.runService()
     }
 
@@ -54,11 +63,8 @@ public struct Controller: Sendable {
             try caddy.start()
             adminSocket = caddy.adminSocket
         }
-        let caddyConfig: [String: Any] = ["admin_socket": adminSocket!, "caddy_binary": configuration.caddyBinary,
-                                          "http_port": configuration.httpPort, "https_port": configuration.httpsPort]
-        let steps = try configuration.applyPipeline.map { id in
-            PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? try JSONSerialization.data(withJSONObject: caddyConfig) : Data("{}".utf8))
-        }
-        return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: PipelineDefinition(name: "apply", steps: steps), logger: logger)
+        let pipeline = try ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: .init(
+            adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort))
+        return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, logger: logger)
     }
 }

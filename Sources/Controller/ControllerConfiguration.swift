@@ -26,6 +26,13 @@ public struct ControllerConfiguration: Sendable {
     public var applyPipeline = ["posternproxy.caddy", "posternproxy.iptables"]
     /// `POSTERNPROXY_RATE_LIMIT` [120]: requests per minute per client IP on authenticated routes.
     public var requestsPerMinute = 120
+    /// `POSTERNPROXY_AGENT_HEARTBEAT` [5]: seconds between an agent's heartbeats.
+    public var agentHeartbeatSeconds = 5
+    /// `POSTERNPROXY_AGENT_OFFLINE_AFTER` [20]: seconds without a word from an agent before its
+    /// server is Offline.
+    public var agentOfflineAfterSeconds = 20
+    /// `POSTERNPROXY_AGENT_CONNECT_LIMIT` [30]: agent connection attempts per minute per address.
+    public var agentConnectionsPerMinute = 30
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("posternproxy.sqlite") }
 
@@ -69,6 +76,13 @@ public struct ControllerConfiguration: Sendable {
         if let text = environment["POSTERNPROXY_RATE_LIMIT"] {
             guard let limit = Int(text), limit > 0 else { throw ValidationFailure("POSTERNPROXY_RATE_LIMIT", "must be a positive number of requests per minute") }
             configuration.requestsPerMinute = limit
+        }
+        for (name, keyPath) in [("POSTERNPROXY_AGENT_HEARTBEAT", \ControllerConfiguration.agentHeartbeatSeconds),
+                                ("POSTERNPROXY_AGENT_OFFLINE_AFTER", \ControllerConfiguration.agentOfflineAfterSeconds),
+                                ("POSTERNPROXY_AGENT_CONNECT_LIMIT", \ControllerConfiguration.agentConnectionsPerMinute)] {
+            guard let text = environment[name] else { continue }
+            guard let value = Int(text), (1...100_000).contains(value) else { throw ValidationFailure(name, "must be a positive whole number") }
+            configuration[keyPath: keyPath] = value
         }
         if let pipeline = environment["POSTERNPROXY_APPLY_PIPELINE"] {
             configuration.applyPipeline = pipeline.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -25,6 +25,10 @@ struct APIRouter: Sendable {
         auth.registerPublic(on: api)
         let document = JSONBody.response(openAPI)
         api.get("openapi.json") { _, _ in document }
+        // Reached only when the WebSocket upgrade was refused (see AgentEndpoint).
+        api.get("agent/ws") { _, _ -> Response in
+            throw APIError.unauthorized("agent connections need a WebSocket upgrade with a valid agent token; the controller's log says why one was refused")
+        }
 
         let authenticated = api.group()
             .add(middleware: RateLimitMiddleware(limiter: RateLimiter(limit: configuration.requestsPerMinute)))

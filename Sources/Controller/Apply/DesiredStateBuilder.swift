@@ -1,9 +1,11 @@
+import Crypto
 import Foundation
 import GRDB
 
 /// Builds one server's desired state, the JSON document its apply pipeline receives: the enabled
 /// resources assigned to it, the access lists and certificates they use (with the secrets the
-/// data plane needs), the settings, and the revision.
+/// data plane needs) and the settings. The revision travels beside the document, so equal content
+/// has an equal hash whatever the revision.
 enum DesiredStateBuilder {
     /// The kinds a server serves, by desired-state member.
     static let servedTypes: [(type: String, key: String)] = [
@@ -15,13 +17,15 @@ enum DesiredStateBuilder {
     struct Built: Sendable {
         var document: Data
         var revision: Int64
+        /// SHA-256 (hex) of `document`.
+        var hash: String
         /// The resources in it (served and referenced), with when each was last changed.
         var resources: [(id: Int64, modifiedOn: Date)]
     }
 
     static func build(_ db: Database, serverID: Int64) throws -> Built {
         let revision = try Int64.fetchOne(db, sql: "SELECT desired_revision FROM servers WHERE id = ?", arguments: [serverID]) ?? 0
-        var document: [String: Any] = ["revision": revision, "server_id": serverID, "settings": try SettingsRoutes.all(db)]
+        var document: [String: Any] = ["server_id": serverID, "settings": try SettingsRoutes.all(db)]
         var included: [(Int64, Date)] = []
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
         for (type, key) in servedTypes {
@@ -49,6 +53,7 @@ enum DesiredStateBuilder {
             }
         }
         let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Built(document: data, revision: revision, resources: included)
+        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return Built(document: data, revision: revision, hash: hash, resources: included)
     }
 }

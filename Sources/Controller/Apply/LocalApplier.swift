@@ -59,36 +59,12 @@ actor LocalApplier {
 
     /// Writes what the run did: per resource, and for the server.
     private func record(_ report: PipelineReport, built: DesiredStateBuilder.Built, serverID: Int64) async throws {
-        var collected: [String: [String: String]] = [:]
-        for step in report.steps {
-            guard let data = step.result, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let stepResults = object["resource_results"] as? [String: [String: String]]
-            else { continue }
-            collected.merge(stepResults) { first, second in first["status"] == "failed" ? first : second }
-        }
-        let failure: String? = switch report.status {
-        case .succeeded: nil
-        case .failed(let step, let phase, let message): "\(step) failed in \(phase.rawValue): \(message)"
-        case .cancelled: "the apply was cancelled"
-        }
+        let outcomes = report.resourceOutcomes
+        let failure = report.failureMessage
         if let failure { logger.error("local apply failed", metadata: ["error": "\(failure)"]) }
-        let results = collected
         try await store.database.write { db in
-            for (id, modifiedOn) in built.resources {
-                guard let type = try String.fetchOne(db, sql: "SELECT type FROM resources WHERE id = ?", arguments: [id]) else { continue }
-                let result = results["\(type)_\(id)"]
-                let status = failure == nil ? (result?["status"] ?? "applied") : "failed"
-                let message = failure.map { "the server could not apply: \($0)" } ?? result?["message"]
-                // A resource changed since this run read it stays pending for the next run.
-                try db.execute(sql: "UPDATE resources SET apply_status = ?, apply_message = ? WHERE id = ? AND modified_on <= ?",
-                               arguments: [status, message, id, modifiedOn])
-            }
-            if failure == nil {
-                try db.execute(sql: "UPDATE servers SET applied_revision = MAX(applied_revision, ?), status = 'online', last_error = NULL, last_seen = ? WHERE id = ?",
-                               arguments: [built.revision, Date(), serverID])
-            } else {
-                try db.execute(sql: "UPDATE servers SET status = 'error', last_error = ?, last_seen = ? WHERE id = ?", arguments: [failure, Date(), serverID])
-            }
+            try ApplyRecorder.record(db, serverID: serverID, revision: built.revision, hash: built.hash, resources: built.resources,
+                                     outcomes: outcomes.mapValues { ($0.status, $0.message) }, failure: failure)
         }
     }
 }

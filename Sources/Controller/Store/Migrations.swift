@@ -98,6 +98,13 @@ enum Migrations {
         migrator.registerMigration("v2: list resources by type in id order") { db in
             try db.create(index: "resources_by_type", on: "resources", columns: ["type", "id"])
         }
+        migrator.registerMigration("v3: agents report their version, applied hash and upstream health") { db in
+            try db.alter(table: "servers") { t in
+                t.add(column: "applied_hash", .text)
+                t.add(column: "agent_version", .text)
+                t.add(column: "upstream_health", .text)
+            }
+        }
         return migrator
     }
 }

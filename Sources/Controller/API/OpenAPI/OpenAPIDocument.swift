@@ -45,6 +45,8 @@ enum OpenAPIDocument {
         add("/api/servers/{id}", "put", operation("Change a server (admin)", tag: "Servers", pathID: true, body: Schema.reference("ServerInput"), success: (200, Schema.reference("Server"))))
         add("/api/servers/{id}", "delete", operation("Delete a remote server; its resources move to the local server (admin)", tag: "Servers", pathID: true,
                                                      success: (200, ["type": "object"])))
+        add("/api/agent/ws", "get", operation("An agent's WebSocket (protocol in ARCHITECTURE.md), authenticated with `Authorization: Bearer ppg_...`; without a valid upgrade: 401",
+                                              tag: "Servers", public: true, success: (101, nil)))
         add("/api/servers/{id}/token", "post", operation("Issue a fresh agent token, shown once (admin)", tag: "Servers", pathID: true, success: (201, ["type": "object"])))
         add("/api/settings", "get", operation("All settings", tag: "Settings", success: (200, list("Setting"))))
         let url = Schema.string(format: "uri", pattern: "^https?://[^\\s{}]+$")
@@ -158,7 +160,8 @@ enum OpenAPIDocument {
                                       "ssh_user": Schema.string(maxLength: 32, pattern: "^[a-z_][a-z0-9_-]{0,31}$")]),
         "Server": Schema.object(["id": Schema.id, "name": Schema.string(), "hostname": Schema.string(), "status": Schema.string(values: ["provisioning", "online", "offline", "error"]),
                                  "is_local": Schema.boolean, "desired_revision": Schema.integer(), "applied_revision": Schema.integer(),
-                                 "active_routes": Schema.integer()], required: ["id", "name", "status"], closed: false),
+                                 "active_routes": Schema.integer(), "agent_version": ["type": ["string", "null"]], "applied_hash": ["type": ["string", "null"]],
+                                 "upstream_health": ["type": ["object", "null"]]], required: ["id", "name", "status"], closed: false),
         "Setting": Schema.object(["key": Schema.string(), "value": Schema.string()], required: ["key", "value"]),
         "AuditEntry": Schema.object(["id": Schema.id, "created_on": Schema.string(format: "date-time"), "action": Schema.string(), "resource_type": Schema.string()],
                                     required: ["id", "created_on", "action", "resource_type"], closed: false),

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Host
 import Hummingbird
 
 /// `/api/servers` (SPEC §5.1, §5.5, §7): the local server (always present, never deleted) and
@@ -139,7 +140,7 @@ struct ServerRoutes: Sendable {
         api.post("servers/:id/token") { _, context in
             let identity = try context.requireAdmin()
             let id = try context.pathID()
-            let token = Secrets.token(prefix: "ppg_")
+            let token = Secrets.token(prefix: "\(AgentProtocol.tokenPrefix)\(id)_")
             let hash = Secrets.hashPassword(token)
             try await store.database.write { db in
                 guard let server = try ServerRecord.fetchAll(db).first(where: { $0.id == id }) else { throw APIError.notFound("server") }

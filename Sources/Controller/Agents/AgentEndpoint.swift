@@ -1,0 +1,108 @@
+import Foundation
+import Host
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import NIOCore
+import Synchronization
+
+/// `GET /api/agent/ws`: where agents connect (SPEC §5.3). The upgrade is refused — and the
+/// request falls through to the REST router, which answers 401 — unless ``AgentAdmission`` lets
+/// the token in; the first message must then be hello, and every message is checked against the
+/// protocol. A violation closes the connection with its reason; nothing an agent sends can stop
+/// the controller.
+struct AgentEndpoint: Sendable {
+    let admission: AgentAdmission
+    let hub: AgentHub
+    let logger: Logger
+    /// How long a new connection may take to say hello.
+    var helloTimeout: Duration = .seconds(10)
+
+    /// The router the WebSocket upgrade consults.
+    func router() -> Router<AgentSocketContext> {
+        let router = Router(context: AgentSocketContext.self)
+        router.ws(RouterPath(stringLiteral: AgentProtocol.path)) { request, context in
+            do {
+                let admitted = try await admission.admit(authorization: request.headers[.authorization], clientIP: context.clientIP)
+                context.admitted.set(admitted)
+                return .upgrade([:])
+            } catch {
+                logger.warning("agent connection refused", metadata: ["client": "\(context.clientIP)", "reason": "\(error)"])
+                return .dontUpgrade
+            }
+        } onUpgrade: { inbound, outbound, context in
+            guard let admitted = context.requestContext.admitted.admitted else { return }
+            try await serve(admitted, inbound: inbound, outbound: outbound)
+        }
+        return router
+    }
+
+    private func serve(_ admitted: AgentAdmission.Admitted, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let session = AgentSession(serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, outbound: outbound, logger: logger)
+        var messages = inbound.messages(maxSize: AgentProtocol.maxAgentMessageBytes).makeAsyncIterator()
+        let timeout = helloTimeout
+        let helloTimer = Task {
+            try await Task.sleep(for: timeout)
+            await session.close(code: .policyViolation, reason: "no hello within \(timeout)")
+        }
+        defer { helloTimer.cancel() }
+        guard let first = try await messages.next() else { return }
+        helloTimer.cancel()
+        guard case .hello(let hello) = try await decode(first, session: session) else {
+            await session.close(code: .policyViolation, reason: "the first message must be hello")
+            return
+        }
+        await hub.attach(session)
+        await session.start(with: hello, heartbeatSeconds: hub.heartbeatSeconds)
+        do {
+            while let message = try await messages.next() {
+                guard let decoded = try await decode(message, session: session) else { break }
+                await session.receive(decoded)
+            }
+        } catch {
+            await hub.detach(session)
+            throw error
+        }
+        await hub.detach(session)
+    }
+
+    /// The message, or nil after closing the connection with the violation's reason.
+    private func decode(_ message: WebSocketMessage, session: AgentSession) async throws -> AgentMessage? {
+        guard case .text(let text) = message else {
+            await session.close(code: .unacceptableData, reason: "binary messages are not part of the agent protocol")
+            return nil
+        }
+        do {
+            return try AgentMessage.decode(Array(text.utf8))
+        } catch {
+            logger.warning("agent broke the protocol", metadata: ["server": "\(session.serverID)", "reason": "\(error.reason)"])
+            await session.close(code: .policyViolation, reason: error.reason)
+            return nil
+        }
+    }
+}
+
+/// Request context of the agent upgrade: the peer's address and who was admitted.
+struct AgentSocketContext: RequestContext, WebSocketRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket: WebSocketHandlerReference<AgentSocketContext>
+    let clientIP: String
+    /// Set by the upgrade decision, read by the connection handler.
+    let admitted: AdmittedBox
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        clientIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        admitted = AdmittedBox()
+    }
+}
+
+/// Carries the admission from the upgrade decision to the connection handler.
+final class AdmittedBox: Sendable {
+    private let value = Mutex<AgentAdmission.Admitted?>(nil)
+
+    func set(_ admitted: AgentAdmission.Admitted) { value.withLock { $0 = admitted } }
+    var admitted: AgentAdmission.Admitted? { value.withLock { $0 } }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import Host
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+
+/// The controller's side of every agent connection (SPEC §5.3): one live session per server,
+/// changes pushed to the sessions whose server's desired revision moved, and servers whose agent
+/// went quiet marked Offline.
+///
+/// A second connection for a server **replaces** the first, which is closed with code 4000: an
+/// agent that restarts, or whose old connection died without a close, must get back in at once
+/// rather than wait for the old one to time out. Only a holder of the server's token can do this.
+actor AgentHub {
+    let store: Store
+    let heartbeatSeconds: Int
+    /// A session heard from less recently than this is closed and its server marked Offline.
+    let offlineAfter: Duration
+    let logger: Logger
+    private var sessions: [Int64: AgentSession] = [:]
+
+    init(store: Store, heartbeatSeconds: Int, offlineAfter: Duration, logger: Logger) {
+        self.store = store
+        self.heartbeatSeconds = heartbeatSeconds
+        self.offlineAfter = offlineAfter
+        self.logger = logger
+    }
+
+    var connectedServers: [Int64] { Array(sessions.keys) }
+
+    /// Makes `session` its server's live session, closing the one it replaces.
+    func attach(_ session: AgentSession) async {
+        if let previous = sessions[session.serverID] {
+            await previous.close(code: .unknown(AgentProtocol.CloseCode.replaced), reason: "replaced by a newer connection of this server")
+        }
+        sessions[session.serverID] = session
+        logger.info("agent connected", metadata: ["server": "\(session.serverID)"])
+    }
+
+    /// Forgets `session` when it is still its server's live one, and marks the server Offline.
+    func detach(_ session: AgentSession) async {
+        guard sessions[session.serverID] === session else { return }
+        sessions[session.serverID] = nil
+        logger.info("agent disconnected", metadata: ["server": "\(session.serverID)"])
+        try? await store.database.write { db in
+            try db.execute(sql: "UPDATE servers SET status = 'offline' WHERE id = ? AND status IN ('online', 'error')", arguments: [session.serverID])
+        }
+    }
+
+    /// Called after every change: pushes new desired states; closes sessions whose server was
+    /// deleted or whose token was reissued. Returns at once.
+    nonisolated func changed() {
+        Task { await self.propagate() }
+    }
+
+    private func propagate() async {
+        guard !sessions.isEmpty else { return }
+        let rows: [Int64: (revision: Int64, tokenHash: String?)]
+        do {
+            rows = try await store.database.read { db in
+                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0")
+                    .map { ($0["id"] as Int64, ($0["desired_revision"] as Int64, $0["agent_token_hash"] as String?)) })
+            }
+        } catch {
+            logger.error("could not read desired revisions", metadata: ["error": "\(error)"])
+            return
+        }
+        for (serverID, session) in sessions {
+            guard let row = rows[serverID], row.tokenHash == session.tokenHash else {
+                sessions[serverID] = nil
+                await session.close(code: .unknown(AgentProtocol.CloseCode.revoked), reason: "this server was deleted or its agent token replaced")
+                continue
+            }
+            if await session.sentRevision != row.revision { Task { await session.sync() } }
+        }
+    }
+
+    /// Marks every remote server Offline (at start: no agent is connected yet), then closes
+    /// sessions that stay silent longer than ``offlineAfter``; runs until cancelled.
+    func watchHeartbeats() async {
+        try? await store.database.write { db in
+            try db.execute(sql: "UPDATE servers SET status = 'offline' WHERE is_local = 0 AND status IN ('online', 'error')")
+        }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(heartbeatSeconds))
+            for session in sessions.values where ContinuousClock.now - (await session.lastHeard) > offlineAfter {
+                logger.warning("agent silent; closing its connection", metadata: ["server": "\(session.serverID)"])
+                await session.close(code: .goingAway, reason: "no heartbeat")
+                await detach(session)
+            }
+        }
+    }
+}

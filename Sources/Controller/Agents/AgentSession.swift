@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import Host
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+
+/// One connected agent: keeps it at its server's current desired state and records what it
+/// reports. A full sync is sent when the revision or hash the agent runs differs from the desired
+/// one; later changes send the whole state again (bursts coalesce into one message).
+actor AgentSession {
+    let serverID: Int64
+    /// The stored token hash the agent was admitted with; a different one revokes the session.
+    let tokenHash: String
+    private let store: Store
+    private let outbound: WebSocketOutboundWriter
+    private let logger: Logger
+
+    /// What the agent runs, as it last said.
+    private var agentRevision: Int64 = 0
+    private var agentHash: String?
+    /// The last state sent, and what each recent one held (for recording its apply result).
+    private(set) var sentRevision: Int64 = -1
+    private var sentHash: String?
+    private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: Date)])] = [:]
+    private var syncing = false
+    private var syncAgain = false
+    private(set) var lastHeard = ContinuousClock.now
+    private var lastSeenWritten = ContinuousClock.now - .seconds(3600)
+    private var closed = false
+
+    init(serverID: Int64, tokenHash: String, store: Store, outbound: WebSocketOutboundWriter, logger: Logger) {
+        self.serverID = serverID
+        self.tokenHash = tokenHash
+        self.store = store
+        self.outbound = outbound
+        self.logger = logger
+    }
+
+    /// Handles one message from the agent after hello.
+    func receive(_ message: AgentMessage) async {
+        lastHeard = .now
+        switch message {
+        case .hello:
+            await close(code: .policyViolation, reason: "hello may only be the first message")
+        case .heartbeat(let revision):
+            agentRevision = max(agentRevision, revision)
+            await touch()
+        case .applyResult(let result):
+            await record(result)
+        case .status(let report):
+            let upstreams = report.upstreams.map { ["address": $0.address, "requests": $0.requests, "fails": $0.fails] as [String: Any] }
+            let json = String(decoding: (try? JSONSerialization.data(withJSONObject: ["caddy_running": report.caddyRunning, "upstreams": upstreams])) ?? Data(), as: UTF8.self)
+            try? await store.database.write { [serverID] db in
+                try db.execute(sql: "UPDATE servers SET upstream_health = ?, last_seen = ? WHERE id = ?", arguments: [json, Date(), serverID])
+            }
+        }
+    }
+
+    /// Records hello, welcomes the agent and sends a full sync if it runs something else.
+    func start(with hello: AgentMessage.Hello, heartbeatSeconds: Int) async {
+        agentRevision = hello.appliedRevision
+        agentHash = hello.appliedHash
+        let modules = String(decoding: (try? JSONEncoder().encode(hello.caddyModules)) ?? Data("[]".utf8), as: UTF8.self)
+        do {
+            try await store.database.write { [serverID] db in
+                try db.execute(sql: """
+                    UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,
+                    caddy_version = ?, caddy_modules = ?, last_seen = ? WHERE id = ?
+                    """, arguments: [hello.agentVersion, hello.caddyVersion, hello.caddyVersion == nil ? nil : modules, Date(), serverID])
+                // An agent ahead of the database (one restored from an older backup) must not be
+                // sent back: the desired revision moves past what it runs.
+                try db.execute(sql: "UPDATE servers SET desired_revision = ? WHERE id = ? AND desired_revision <= ?",
+                               arguments: [hello.appliedRevision + 1, serverID, hello.appliedRevision])
+            }
+        } catch {
+            logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
+        }
+        await send(.welcome(serverID: serverID, heartbeatSeconds: heartbeatSeconds))
+        await sync()
+    }
+
+    /// Sends the server's desired state if it differs from what was last sent or what the agent
+    /// runs. Calls made while a sync runs are folded into one more pass.
+    func sync() async {
+        guard !closed else { return }
+        if syncing { syncAgain = true; return }
+        syncing = true
+        defer { syncing = false }
+        repeat {
+            syncAgain = false
+            let built: DesiredStateBuilder.Built
+            do {
+                built = try await store.database.read { [serverID] db in try DesiredStateBuilder.build(db, serverID: serverID) }
+            } catch {
+                logger.error("could not build a desired state", metadata: ["server": "\(serverID)", "error": "\(error)"])
+                return
+            }
+            if built.revision == sentRevision && built.hash == sentHash { continue }
+            if built.revision == agentRevision && built.hash == agentHash {
+                sentRevision = built.revision
+                sentHash = built.hash
+                continue
+            }
+            sentRevision = built.revision
+            sentHash = built.hash
+            sentStates[built.revision] = (built.hash, built.resources)
+            if sentStates.count > 8, let oldest = sentStates.keys.min() { sentStates[oldest] = nil }
+            await send(.desiredState(.init(revision: built.revision, hash: built.hash, state: built.document)))
+        } while syncAgain && !closed
+    }
+
+    func close(code: WebSocketErrorCode, reason: String) async {
+        guard !closed else { return }
+        closed = true
+        try? await outbound.close(code, reason: String(reason.utf8.prefix(120)) ?? "closed")
+    }
+
+    private func send(_ message: ControllerMessage) async {
+        guard !closed else { return }
+        do {
+            try await outbound.writeTextMessage(String(decoding: message.encoded(), as: UTF8.self))
+        } catch {
+            closed = true
+        }
+    }
+
+    /// Heartbeats refresh `last_seen` at most every 10 seconds per server.
+    private func touch() async {
+        guard ContinuousClock.now - lastSeenWritten >= .seconds(10) else { return }
+        lastSeenWritten = .now
+        try? await store.database.write { [serverID] db in
+            try db.execute(sql: "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id = ?",
+                           arguments: [Date(), serverID])
+        }
+    }
+
+    private func record(_ result: AgentMessage.ApplyResult) async {
+        // Per-resource results count only for a state this session sent with that exact hash;
+        // an older revision replayed changes nothing newer (see ``ApplyRecorder``).
+        let sent = sentStates[result.revision]
+        let resources = sent?.hash == result.hash ? sent?.resources ?? [] : []
+        if result.succeeded {
+            agentRevision = max(agentRevision, result.revision)
+            if result.revision == agentRevision { agentHash = result.hash }
+        }
+        let outcomes = result.resources.mapValues { ($0.status, $0.message) }
+        let failure = result.succeeded ? nil : (result.message ?? "the agent could not apply the desired state")
+        do {
+            try await store.database.write { [serverID] db in
+                try ApplyRecorder.record(db, serverID: serverID, revision: result.revision, hash: result.succeeded ? result.hash : nil,
+                                         resources: resources, outcomes: outcomes, failure: failure)
+            }
+        } catch {
+            logger.error("could not record an apply result", metadata: ["server": "\(serverID)", "error": "\(error)"])
+        }
+    }
+}

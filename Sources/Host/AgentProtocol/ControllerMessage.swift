@@ -1,0 +1,61 @@
+import Foundation
+
+/// What the controller sends to an agent. No message runs a command on the agent's host: the
+/// agent only ever applies a desired state through its own plugin pipeline.
+public enum ControllerMessage: Sendable, Equatable {
+    /// The answer to hello: the connection is accepted for this server.
+    case welcome(serverID: Int64, heartbeatSeconds: Int)
+    /// The server's whole desired state (a full sync every time).
+    case desiredState(DesiredStateMessage)
+
+    public struct DesiredStateMessage: Sendable, Equatable {
+        public var revision: Int64
+        /// SHA-256 (hex) of `state`: equal hashes mean equal content, whatever the revision.
+        public var hash: String
+        /// The desired-state document, a JSON object (see ARCHITECTURE.md).
+        public var state: Data
+
+        public init(revision: Int64, hash: String, state: Data) {
+            self.revision = revision
+            self.hash = hash
+            self.state = state
+        }
+    }
+}
+
+extension ControllerMessage {
+    /// The message as one JSON text frame. The state document is spliced in as it is.
+    public func encoded() -> Data {
+        switch self {
+        case .welcome(let serverID, let heartbeatSeconds):
+            return Data(#"{"type":"welcome","v":\#(AgentProtocol.version),"server_id":\#(serverID),"heartbeat_seconds":\#(heartbeatSeconds)}"#.utf8)
+        case .desiredState(let message):
+            var data = Data(#"{"type":"desired_state","v":\#(AgentProtocol.version),"revision":\#(message.revision),"hash":"\#(message.hash)","state":"#.utf8)
+            data.append(message.state)
+            data.append(UInt8(ascii: "}"))
+            return data
+        }
+    }
+
+    public static func decode(_ data: some Collection<UInt8>) throws(ProtocolViolation) -> ControllerMessage {
+        let fields = try MessageFields(data, limit: AgentProtocol.maxControllerMessageBytes)
+        switch fields.type {
+        case "welcome":
+            let seconds = try fields.integer("heartbeat_seconds")
+            guard (1...3600).contains(seconds) else { throw ProtocolViolation("welcome.heartbeat_seconds must be 1...3600") }
+            return .welcome(serverID: try fields.integer("server_id"), heartbeatSeconds: Int(seconds))
+        case "desired_state":
+            let state = try fields.dictionary("state")
+            let hash = try fields.string("hash", maxLength: 128)
+            guard hash.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+                throw ProtocolViolation("desired_state.hash must be lower-case hex")
+            }
+            guard let document = try? JSONSerialization.data(withJSONObject: state, options: [.withoutEscapingSlashes]) else {
+                throw ProtocolViolation("desired_state.state cannot be read")
+            }
+            return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: document))
+        default:
+            throw ProtocolViolation("unknown message type \(fields.type.prefix(64))")
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// The pipeline that applies a server's desired state (SPEC §1), the same for the controller's
+/// local server and for every agent: `[caddy, iptables]` unless configured otherwise.
+public enum ApplyPipeline {
+    public static let defaultSteps = ["posternproxy.caddy", "posternproxy.iptables"]
+
+    /// Where the data plane's Caddy is and which ports it serves.
+    public struct Caddy: Sendable {
+        public var adminSocket: String
+        public var binary: String
+        public var httpPort: Int
+        public var httpsPort: Int
+
+        public init(adminSocket: String, binary: String, httpPort: Int, httpsPort: Int) {
+            self.adminSocket = adminSocket
+            self.binary = binary
+            self.httpPort = httpPort
+            self.httpsPort = httpsPort
+        }
+    }
+
+    /// The pipeline of `steps`, the Caddy step configured for `caddy`.
+    public static func definition(steps: [String], caddy: Caddy) throws -> PipelineDefinition {
+        let caddyConfig = try JSONSerialization.data(withJSONObject: [
+            "admin_socket": caddy.adminSocket, "caddy_binary": caddy.binary, "http_port": caddy.httpPort, "https_port": caddy.httpsPort,
+        ] as [String: Any])
+        return PipelineDefinition(name: "apply", steps: steps.map { id in
+            PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))
+        })
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Host
+import Logging
+
+/// `posternproxy-agent [--config PATH]`: runs the agent until stopped. `--version` prints the
+/// version. The configuration path may also come from `POSTERNPROXY_AGENT_CONFIG`.
+@main
+struct AgentCommand {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
+            print("posternproxy-agent \(HostIdentity.productVersion) (protocol \(AgentProtocol.version))")
+            return
+        }
+        var path = ProcessInfo.processInfo.environment["POSTERNPROXY_AGENT_CONFIG"] ?? AgentConfiguration.defaultPath
+        if arguments.count == 2, arguments[0] == "--config" { path = arguments[1] } else if !arguments.isEmpty {
+            fail("usage: posternproxy-agent [--config PATH] | --version")
+        }
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        var logger = Logger(label: "posternproxy-agent")
+        logger.logLevel = .info
+        do {
+            let configuration = try AgentConfiguration.load(path: path)
+            let dataPlane = try DataPlane(configuration: configuration, logger: logger)
+            // What ran before a restart runs again at once, before the controller is reached.
+            await dataPlane.reconcile()
+            let reconciler = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(configuration.reconcileSeconds))
+                    await dataPlane.reconcile()
+                }
+            }
+            defer { reconciler.cancel() }
+            let binary = configuration.caddy.binary
+            await ControllerLink(configuration: configuration, dataPlane: dataPlane, caddyProbe: { CaddyProbe.run(binary: binary) }, logger: logger).run()
+        } catch {
+            fail("posternproxy-agent: \(error)")
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(2)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Host
+
+/// The agent's settings, from `/etc/posternproxy-agent/config.env` (SPEC §5.3): `KEY=VALUE`
+/// lines, `#` comments, values optionally in double quotes.
+struct AgentConfiguration: Sendable {
+    static let defaultPath = "/etc/posternproxy-agent/config.env"
+
+    /// `POSTERNPROXY_CONTROLLER_URL`: the controller's base URL (`http(s)://` or `ws(s)://`).
+    var controllerURL: String
+    /// `POSTERNPROXY_AGENT_TOKEN`: `ppg_<server id>_<secret>`.
+    var token: String
+    /// `POSTERNPROXY_PLUGINS_DIR` [plugins beside the executable, or the installed folder].
+    var pluginsDirectory: String
+    /// `POSTERNPROXY_STATE_DIR` [/var/lib/posternproxy-agent]: what the data plane runs.
+    var stateDirectory = "/var/lib/posternproxy-agent"
+    /// `POSTERNPROXY_CADDY_ADMIN` [/run/caddy/admin.sock] and `POSTERNPROXY_CADDY` [caddy].
+    var caddy = ApplyPipeline.Caddy(adminSocket: "/run/caddy/admin.sock", binary: "caddy", httpPort: 80, httpsPort: 443)
+    /// `POSTERNPROXY_APPLY_PIPELINE` [posternproxy.caddy,posternproxy.iptables].
+    var applySteps = ApplyPipeline.defaultSteps
+    /// `POSTERNPROXY_RECONCILE_SECONDS` [60]: how often the last state is re-applied, so a Caddy
+    /// restarted empty or a flushed ruleset comes back without the controller.
+    var reconcileSeconds = 60
+    /// `POSTERNPROXY_STATUS_SECONDS` [30]: how often Caddy's health is reported.
+    var statusSeconds = 30
+    /// `POSTERNPROXY_BACKOFF_MAX_SECONDS` [30]: the longest wait between reconnection attempts.
+    var backoffMaximumSeconds = 30
+    /// `POSTERNPROXY_CA_FILE`: PEM roots to trust for a `wss://` controller (a private CA).
+    var trustedRootsFile: String?
+
+    /// The WebSocket URL of the controller's agent endpoint.
+    var endpointURL: String {
+        var base = controllerURL
+        for (from, to) in [("https://", "wss://"), ("http://", "ws://")] where base.hasPrefix(from) { base = to + base.dropFirst(from.count) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + AgentProtocol.path
+    }
+
+    static func load(path: String) throws(AgentConfigurationError) -> AgentConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else { throw AgentConfigurationError(path, "cannot be read") }
+        let values = try parse(String(decoding: data, as: UTF8.self), path: path)
+        guard let url = values["POSTERNPROXY_CONTROLLER_URL"], ["http://", "https://", "ws://", "wss://"].contains(where: url.hasPrefix) else {
+            throw AgentConfigurationError(path, "POSTERNPROXY_CONTROLLER_URL must be an http(s):// or ws(s):// URL")
+        }
+        guard let token = values["POSTERNPROXY_AGENT_TOKEN"], AgentProtocol.serverID(inToken: token) != nil else {
+            throw AgentConfigurationError(path, "POSTERNPROXY_AGENT_TOKEN must be the token the controller issued (ppg_...)")
+        }
+        var configuration = AgentConfiguration(controllerURL: url, token: token, pluginsDirectory: PluginFolder.configured(values))
+        if let folder = values["POSTERNPROXY_STATE_DIR"] { configuration.stateDirectory = folder }
+        if let socket = values["POSTERNPROXY_CADDY_ADMIN"] { configuration.caddy.adminSocket = socket }
+        if let binary = values["POSTERNPROXY_CADDY"] { configuration.caddy.binary = binary }
+        if let roots = values["POSTERNPROXY_CA_FILE"] { configuration.trustedRootsFile = roots }
+        if let steps = values["POSTERNPROXY_APPLY_PIPELINE"] {
+            configuration.applySteps = steps.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let numbers: [(String, WritableKeyPath<AgentConfiguration, Int>, ClosedRange<Int>)] = [
+            ("POSTERNPROXY_HTTP_PORT", \.caddy.httpPort, 1...65535), ("POSTERNPROXY_HTTPS_PORT", \.caddy.httpsPort, 1...65535),
+            ("POSTERNPROXY_RECONCILE_SECONDS", \.reconcileSeconds, 1...86400), ("POSTERNPROXY_STATUS_SECONDS", \.statusSeconds, 1...86400),
+            ("POSTERNPROXY_BACKOFF_MAX_SECONDS", \.backoffMaximumSeconds, 1...3600),
+        ]
+        for (name, keyPath, range) in numbers {
+            guard let text = values[name] else { continue }
+            guard let value = Int(text), range.contains(value) else { throw AgentConfigurationError(path, "\(name) must be a number in \(range)") }
+            configuration[keyPath: keyPath] = value
+        }
+        return configuration
+    }
+
+    static func parse(_ text: String, path: String) throws(AgentConfigurationError) -> [String: String] {
+        var values: [String: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "="), line[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw AgentConfigurationError(path, "line \(number + 1) is not KEY=VALUE")
+            }
+            var value = String(line[line.index(after: equals)...])
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            values[String(line[..<equals])] = value
+        }
+        return values
+    }
+}
+
+struct AgentConfigurationError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ path: String, _ problem: String) { description = "\(path): \(problem)" }
+}

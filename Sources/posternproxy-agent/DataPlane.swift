@@ -1,0 +1,96 @@
+import Foundation
+import Host
+import Logging
+
+/// The agent's side of applying: runs each desired state through the apply pipeline, remembers
+/// what runs (``AppliedState``), and reports on Caddy. One apply at a time (an actor).
+actor DataPlane {
+    private let configuration: AgentConfiguration
+    private let runner: PipelineRunner
+    private let pipeline: PipelineDefinition
+    private let logger: Logger
+    private(set) var applied: AppliedState
+
+    init(configuration: AgentConfiguration, logger: Logger) throws {
+        let catalog = try PluginCatalog.load(folder: configuration.pluginsDirectory,
+                                             loader: PluginLoader(host: HostIdentity(name: "posternproxy-agent", version: HostIdentity.productVersion)))
+        for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
+        for step in configuration.applySteps where catalog.plugin(id: step) == nil {
+            throw AgentConfigurationError(configuration.pluginsDirectory, "no plugin \(step) for the apply pipeline")
+        }
+        self.configuration = configuration
+        runner = PipelineRunner(catalog: catalog)
+        pipeline = try ApplyPipeline.definition(steps: configuration.applySteps, caddy: configuration.caddy)
+        self.logger = logger
+        applied = AppliedState.load(folder: configuration.stateDirectory)
+    }
+
+    /// Applies a desired state from the controller. Returns nil for an older revision than the one
+    /// running (never go back); skips the pipeline when the content hash is what runs.
+    func apply(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
+        guard applied.accepts(revision: message.revision) else {
+            logger.warning("refused an older desired state", metadata: ["revision": "\(message.revision)", "running": "\(applied.revision)"])
+            return nil
+        }
+        if message.hash == applied.hash {
+            applied.revision = message.revision
+            persist()
+            return result(succeeded: true, message: nil)
+        }
+        let report: PipelineReport
+        do { report = try await runner.start(pipeline, input: message.state, target: LocalTarget()).report() } catch {
+            return .init(revision: message.revision, hash: message.hash, succeeded: false, message: "the apply pipeline cannot run: \(error)", resources: [:])
+        }
+        let outcomes = report.resourceOutcomes.mapValues { AppliedState.Outcome(status: $0.status, message: $0.message) }
+        if let failure = report.failureMessage {
+            logger.error("apply failed", metadata: ["revision": "\(message.revision)", "error": "\(failure)"])
+            var failed = result(succeeded: false, message: failure)
+            failed.revision = message.revision
+            failed.hash = message.hash
+            failed.resources = outcomes.mapValues { .init(status: $0.status, message: $0.message) }
+            return failed
+        }
+        applied = AppliedState(revision: message.revision, hash: message.hash, document: message.state, outcomes: outcomes)
+        persist()
+        logger.info("applied", metadata: ["revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == "failed" }.count)"])
+        return result(succeeded: true, message: nil)
+    }
+
+    /// Re-applies what should run (at start, and periodically): a Caddy restarted without its
+    /// config or a flushed ruleset comes back. The steps skip what is already right.
+    func reconcile() async {
+        guard let document = applied.document else { return }
+        guard let report = try? await runner.start(pipeline, input: document, target: LocalTarget()).report() else { return }
+        if let failure = report.failureMessage { logger.warning("re-applying the running state failed", metadata: ["error": "\(failure)"]) }
+    }
+
+    /// Whether Caddy answers on its admin socket, and its upstreams' counters.
+    func status() -> AgentMessage.StatusReport {
+        let target = LocalTarget()
+        guard let response = try? target.http(HTTPRequest(socketPath: configuration.caddy.adminSocket, method: "GET", path: "/reverse_proxy/upstreams",
+                                                          timeout: .seconds(5), responseLimit: 8 << 20)),
+            response.status == 200
+        else {
+            let running = (try? target.http(HTTPRequest(socketPath: configuration.caddy.adminSocket, method: "GET", path: "/config/", timeout: .seconds(5))))?.status == 200
+            return .init(caddyRunning: running, upstreams: [])
+        }
+        let list = (try? JSONSerialization.jsonObject(with: response.body)) as? [[String: Any]] ?? []
+        let upstreams = list.prefix(10_000).compactMap { entry -> AgentMessage.UpstreamHealth? in
+            guard let address = entry["address"] as? String else { return nil }
+            return .init(address: String(address.prefix(300)), requests: (entry["num_requests"] as? NSNumber)?.int64Value ?? 0,
+                         fails: (entry["fails"] as? NSNumber)?.int64Value ?? 0)
+        }
+        return .init(caddyRunning: true, upstreams: upstreams)
+    }
+
+    private func result(succeeded: Bool, message: String?) -> AgentMessage.ApplyResult {
+        .init(revision: applied.revision, hash: applied.hash ?? "", succeeded: succeeded, message: message,
+              resources: applied.outcomes.mapValues { .init(status: $0.status, message: $0.message) })
+    }
+
+    private func persist() {
+        do { try applied.save(folder: configuration.stateDirectory) } catch {
+            logger.error("could not save the applied state", metadata: ["folder": "\(configuration.stateDirectory)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Host
+import Testing
+import TestSupport
+
+/// What a hostile agent can do to the controller: wrong tokens, another server's state, huge,
+/// binary, malformed and unknown messages, replays and a storm of reconnects. Each is refused or
+/// survived, and the controller keeps serving its API.
+@Suite(.serialized) struct AgentProtocolHostileTests {
+    final class Setup {
+        let controller: ControllerProcess
+        let client: APIClient
+        var tokens: [String: String] = [:]
+        var ids: [String: Int64] = [:]
+
+        init() async throws {
+            controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_AGENT_CONNECT_LIMIT": "30"])
+            client = try await APIClient.loggedIn(port: controller.port)
+            for name in ["a", "b"] {
+                let id = try await client.post("/api/servers", ["name": name, "hostname": "192.0.2.1"]).id!
+                ids[name] = id
+                tokens[name] = try await client.post("/api/servers/\(id)/token").object["token"] as? String
+                _ = try await client.post("/api/proxy-hosts", ["domain_names": ["only-\(name).test"], "forward_host": "127.0.0.1",
+                                                                "forward_port": 8001, "server_id": id])
+            }
+        }
+
+        /// Runs Tests/Fixtures/agent_probe.py and returns what it printed, line by line.
+        func probe(_ token: String, _ scenario: String, _ argument: String? = nil) throws -> [String] {
+            let argv = ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(controller.port), token, scenario] + (argument.map { [$0] } ?? [])
+            let result = try LocalTarget().run(TargetCommand(argv: argv, timeout: .seconds(120)), onLine: { _ in }, isCancelled: { false })
+            return String(decoding: result.standardOutput, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+
+        func messages(_ lines: [String]) -> [[String: Any]] {
+            lines.filter { $0.hasPrefix("MESSAGE ") }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.dropFirst(8).utf8)) as? [String: Any] }
+        }
+
+        func closeCode(_ lines: [String]) -> Int? {
+            lines.first { $0.hasPrefix("CLOSED ") }.flatMap { Int($0.split(separator: " ")[1]) }
+        }
+
+        func stillServes() async throws -> Bool { try await client.get("/api/auth/me").status == 200 }
+    }
+
+    @Test func wrongMissingAndForeignTokensAreRefused() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let a = setup.ids["a"]!
+        for token in ["ppg_\(a)_wrong", "ppg_999_\(setup.tokens["a"]!.split(separator: "_").last!)", "ppa_something", "", String(repeating: "x", count: 300)] {
+            let lines = try setup.probe(token, "listen", "1")
+            #expect(lines.first != "STATUS 101", "token \(token.prefix(20)) was let in")
+            #expect(setup.messages(lines).isEmpty)
+        }
+        #expect(try await setup.stillServes())
+        // A plain request to the endpoint says what it needs.
+        #expect(try await setup.client.get("/api/agent/ws").status == 401)
+    }
+
+    @Test func aTokenOnlyEverReceivesItsOwnServersState() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let lines = try setup.probe(setup.tokens["a"]!, "listen", "2")
+        #expect(lines.first == "STATUS 101")
+        let messages = setup.messages(lines)
+        #expect(messages.first?["type"] as? String == "welcome")
+        #expect((messages.first?["server_id"] as? NSNumber)?.int64Value == setup.ids["a"])
+        let state = try #require(messages.first { $0["type"] as? String == "desired_state" })
+        let document = try #require(state["state"] as? [String: Any])
+        #expect((document["server_id"] as? NSNumber)?.int64Value == setup.ids["a"])
+        let domains = (document["proxy_hosts"] as? [[String: Any]] ?? []).flatMap { $0["domain_names"] as? [String] ?? [] }
+        #expect(domains == ["only-a.test"])
+        #expect(!lines.joined().contains("only-b.test"))
+    }
+
+    @Test func oversizedBinaryMalformedUnknownAndHellolessMessagesCloseTheConnection() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let token = setup.tokens["a"]!
+        let oversized = try setup.probe(token, "oversized", String(10 << 20))
+        #expect(oversized.contains("SENT oversized"))
+        #expect(setup.closeCode(oversized).map { [1009, 1002, 0].contains($0) } ?? oversized.contains { $0.hasPrefix("SENDFAILED") })
+        #expect(setup.closeCode(try setup.probe(token, "binary")) == 1003)
+        let garbage = try setup.probe(token, "garbage")
+        #expect(setup.closeCode(garbage) == 1008)
+        #expect(garbage.contains { $0.contains("not JSON") })
+        let unknown = try setup.probe(token, "unknown")
+        #expect(setup.closeCode(unknown) == 1008)
+        #expect(unknown.contains { $0.contains("unknown message type run_command") })
+        #expect(setup.closeCode(try setup.probe(token, "no-hello")) == 1008)
+        #expect(try await setup.stillServes())
+        // And a well-behaved agent still gets its state afterwards.
+        #expect(setup.messages(try setup.probe(token, "listen", "1")).contains { $0["type"] as? String == "desired_state" })
+    }
+
+    @Test func aReplayedOlderRevisionChangesNothing() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let a = setup.ids["a"]!
+        let lines = try setup.probe(setup.tokens["a"]!, "replay", "1")
+        #expect(lines.contains("SENT replay"))
+        let state = try #require(setup.messages(lines).first { $0["type"] as? String == "desired_state" })
+        let server = try await setup.client.get("/api/servers/\(a)").object
+        #expect(server["applied_revision"] as? NSNumber == state["revision"] as? NSNumber)
+        #expect(server["applied_hash"] as? String == state["hash"] as? String)
+        #expect(server["last_error"] is NSNull)
+    }
+
+    @Test func aStormOfReconnectsIsLimitedAndTheControllerKeepsServing() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let lines = try setup.probe(setup.tokens["a"]!, "reconnect", "100")
+        let words = try #require(lines.first { $0.hasPrefix("UPGRADED") }).split(separator: " ")
+        let upgraded = Int(words[1])!, refused = Int(words[3])!
+        #expect(upgraded + refused == 100)
+        #expect(upgraded <= 30)
+        #expect(refused >= 70)
+        #expect(try await setup.stillServes())
+    }
+}

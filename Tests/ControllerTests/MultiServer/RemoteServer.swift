@@ -1,0 +1,126 @@
+import Foundation
+import Host
+import TestSupport
+
+/// A remote server as the multi-server tests need one: a network namespace the test creates,
+/// joined to the machine by a veth pair, running its own Caddy, a test upstream and the real
+/// `posternproxy-agent`, which reaches the controller over the veth link.
+final class RemoteServer {
+    let name: String
+    let namespace: String
+    let folder: TemporaryFolder
+    /// The machine's end of the link (where the controller answers) and the namespace's end.
+    let hostAddress: String, address: String
+    private let hostLink: String
+    private var caddy: ChildProcess?
+    private var agent: ChildProcess?
+    private var upstream: ChildProcess?
+    /// Where the namespace's upstream answers, inside the namespace.
+    let upstreamPort = 8001
+
+    var caddySocket: String { folder.file("caddy/admin.sock") }
+
+    init(name: String) throws {
+        self.name = name
+        folder = try TemporaryFolder()
+        let suffix = String(UUID().uuidString.prefix(6)).lowercased()
+        namespace = "ppr-\(suffix)"
+        hostLink = "h\(suffix)"
+        let subnet = Int.random(in: 1...250)
+        hostAddress = "10.99.\(subnet).1"
+        address = "10.99.\(subnet).2"
+        try Self.run(["ip", "netns", "add", namespace])
+        try Self.run(["ip", "-n", namespace, "link", "set", "lo", "up"])
+        try Self.run(["ip", "link", "add", hostLink, "type", "veth", "peer", "name", "n\(suffix)"])
+        try Self.run(["ip", "link", "set", "n\(suffix)", "netns", namespace])
+        try Self.run(["ip", "addr", "add", "\(hostAddress)/30", "dev", hostLink])
+        try Self.run(["ip", "-n", namespace, "addr", "add", "\(address)/30", "dev", "n\(suffix)"])
+        try Self.run(["ip", "link", "set", hostLink, "up"])
+        try Self.run(["ip", "-n", namespace, "link", "set", "n\(suffix)", "up"])
+        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
+        for plugin in ["PosternProxyCaddyL4", "PosternProxyIptables"] {
+            try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin(plugin), toPath: folder.file("plugins/lib\(plugin).so"))
+        }
+        upstream = try ChildProcess(inNamespace(["python3", TestEnvironment.fixture("upstream.py"), name, String(upstreamPort)]), in: folder.path,
+                                    logName: "upstream")
+        try startCaddy()
+    }
+
+    /// Starts Caddy in the namespace with an empty config (as a fresh or restarted Caddy has).
+    func startCaddy() throws {
+        try FileManager.default.createDirectory(atPath: folder.file("caddy"), withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: caddySocket)
+        _ = try folder.write("caddy/initial.json", #"{"admin": {"listen": "unix/\#(caddySocket)"}}"#)
+        let home = folder.file("caddy")
+        caddy = try ChildProcess(inNamespace(["env", "HOME=\(home)", "XDG_DATA_HOME=\(home)", "XDG_CONFIG_HOME=\(home)",
+                                              "caddy", "run", "--config", folder.file("caddy/initial.json")]),
+                                 in: folder.path, logName: "caddy")
+        let socket = caddySocket
+        try caddy!.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "Caddy in \(namespace)")
+    }
+
+    func killCaddy() { caddy?.stop() }
+
+    /// Writes the agent's config.env for `token` and starts the agent.
+    func startAgent(controllerPort: Int, token: String) throws {
+        _ = try folder.write("agent.env", """
+            # written by the test
+            POSTERNPROXY_CONTROLLER_URL=http://\(hostAddress):\(controllerPort)
+            POSTERNPROXY_AGENT_TOKEN="\(token)"
+            POSTERNPROXY_PLUGINS_DIR=\(folder.file("plugins"))
+            POSTERNPROXY_STATE_DIR=\(folder.file("agent-state"))
+            POSTERNPROXY_CADDY_ADMIN=\(caddySocket)
+            POSTERNPROXY_RECONCILE_SECONDS=2
+            POSTERNPROXY_STATUS_SECONDS=2
+            POSTERNPROXY_BACKOFF_MAX_SECONDS=2
+
+            """)
+        try restartAgent()
+    }
+
+    func restartAgent() throws {
+        agent = try ChildProcess(inNamespace(["\(TestEnvironment.buildFolder)/posternproxy-agent", "--config", folder.file("agent.env")]),
+                                 in: folder.path, logName: "agent-\(UUID().uuidString.prefix(4))")
+    }
+
+    /// Kills the agent with SIGKILL, as a crash would.
+    func killAgent() { agent?.stop() }
+
+    func setLink(up: Bool) throws { try Self.run(["ip", "link", "set", hostLink, up ? "up" : "down"]) }
+
+    /// A request from inside the namespace to its own Caddy on port 80, for `host`.
+    func get(_ host: String, path: String = "/") -> (status: Int, upstream: String?) {
+        let result = try? LocalTarget().run(TargetCommand(argv: inNamespace(["curl", "-s", "--max-time", "5", "-H", "Host: \(host)", "-w", "\n%{http_code}",
+                                                                             "http://127.0.0.1:80\(path)"]), timeout: .seconds(10)),
+                                            onLine: { _ in }, isCancelled: { false })
+        let text = String(decoding: result?.standardOutput ?? Data(), as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.last ?? "") ?? 0
+        let body = lines.dropLast().joined(separator: "\n")
+        let upstream = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["upstream"] as? String
+        return (status, upstream)
+    }
+
+    /// What the agent printed so far.
+    var agentLog: String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return files.filter { $0.hasPrefix("agent-") && $0.hasSuffix(".log") }.sorted()
+            .compactMap { try? String(contentsOfFile: folder.file($0), encoding: .utf8) }.joined(separator: "\n")
+    }
+
+    func remove() {
+        agent?.stop()
+        caddy?.stop()
+        upstream?.stop()
+        try? Self.run(["ip", "link", "del", hostLink])
+        try? Self.run(["ip", "netns", "del", namespace])
+        folder.remove()
+    }
+
+    private func inNamespace(_ argv: [String]) -> [String] { ["ip", "netns", "exec", namespace] + argv }
+
+    private static func run(_ argv: [String]) throws {
+        let result = try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false })
+        guard result.exitStatus == 0 else { throw TestSetupError("\(argv.joined(separator: " ")): \(String(decoding: result.standardError, as: UTF8.self))") }
+    }
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""A hostile or simulated agent for the tests: speaks RFC 6455 with the standard library only.
+
+  agent_probe.py HOST PORT TOKEN SCENARIO [ARG]
+
+Prints one line per event: `STATUS <http status>`, `MESSAGE <json>`, `CLOSED <code> <reason>`,
+`SENT <what>`; exits 0 unless the connection could not be made at all.
+
+Scenarios:
+  listen SECONDS       hello (revision 0), then print what the controller sends for SECONDS
+  oversized BYTES      hello, then one text message of BYTES bytes
+  binary               hello, then binary garbage frames
+  garbage              hello, then text that is not JSON
+  unknown              hello, then a message of an unknown type
+  no-hello             a heartbeat as the first message
+  replay REVISION      hello, wait for the desired state, report it applied, then report
+                       REVISION (older) applied with another hash
+  reconnect COUNT      COUNT connections in a row, each closed at once; prints `UPGRADED n REFUSED m`
+"""
+import base64
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+
+def connect(host, port, token):
+    sock = socket.create_connection((host, port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET /api/agent/ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n")
+    sock.sendall(request.encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)
+        if not chunk:
+            break
+        head += chunk
+    status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+    return sock, status
+
+
+def send_frame(sock, payload, opcode=1):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    mask = os.urandom(4)
+    header = bytes([0x80 | opcode])
+    length = len(payload)
+    if length < 126:
+        header += bytes([0x80 | length])
+    elif length < 65536:
+        header += bytes([0x80 | 126]) + struct.pack(">H", length)
+    else:
+        header += bytes([0x80 | 127]) + struct.pack(">Q", length)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if length < 1_000_000 else mask_fast(payload, mask)
+    try:
+        sock.sendall(header + mask + masked)
+    except OSError as error:
+        print(f"SENDFAILED {error}", flush=True)
+
+
+def mask_fast(payload, mask):
+    whole = (mask * (len(payload) // 4 + 1))[: len(payload)]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(whole, "big")).to_bytes(len(payload), "big")
+
+
+def read_exact(sock, count):
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def read_frame(sock):
+    head = read_exact(sock, 2)
+    opcode, length = head[0] & 0x0F, head[1] & 0x7F
+    if length == 126:
+        length = struct.unpack(">H", read_exact(sock, 2))[0]
+    elif length == 127:
+        length = struct.unpack(">Q", read_exact(sock, 8))[0]
+    return opcode, read_exact(sock, length)
+
+
+def hello(sock, revision=0, digest=None):
+    send_frame(sock, json.dumps({"type": "hello", "v": 1, "agent_version": "probe", "caddy_version": None, "caddy_modules": [],
+                                 "applied_revision": revision, "applied_hash": digest}))
+
+
+def pump(sock, seconds, until=None):
+    """Prints frames until `seconds` pass, the connection closes, or `until(message)` holds."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        sock.settimeout(max(0.05, deadline - time.time()))
+        try:
+            opcode, data = read_frame(sock)
+        except socket.timeout:
+            return None
+        except (EOFError, OSError):
+            print("CLOSED 0 connection dropped", flush=True)
+            return "closed"
+        if opcode == 8:
+            code = struct.unpack(">H", data[:2])[0] if len(data) >= 2 else 0
+            print(f"CLOSED {code} {data[2:].decode(errors='replace')}", flush=True)
+            return "closed"
+        if opcode == 9:
+            send_frame(sock, data, opcode=10)
+            continue
+        if opcode == 1:
+            message = json.loads(data)
+            print("MESSAGE " + json.dumps(message), flush=True)
+            if until and until(message):
+                return message
+    return None
+
+
+def main():
+    host, port, token, scenario = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    argument = sys.argv[5] if len(sys.argv) > 5 else None
+    if scenario == "reconnect":
+        upgraded = refused = 0
+        for _ in range(int(argument)):
+            try:
+                sock, status = connect(host, port, token)
+                upgraded += status == 101
+                refused += status != 101
+                sock.close()
+            except OSError:
+                refused += 1
+        print(f"UPGRADED {upgraded} REFUSED {refused}", flush=True)
+        return
+    sock, status = connect(host, port, token)
+    print(f"STATUS {status}", flush=True)
+    if status != 101:
+        return
+    if scenario == "no-hello":
+        send_frame(sock, json.dumps({"type": "heartbeat", "v": 1, "applied_revision": 0}))
+        pump(sock, 5)
+        return
+    hello(sock)
+    if scenario == "listen":
+        pump(sock, float(argument))
+    elif scenario == "oversized":
+        pump(sock, 1, until=lambda m: m["type"] == "desired_state")
+        send_frame(sock, b"x" * int(argument))
+        print("SENT oversized", flush=True)
+        pump(sock, 10)
+    elif scenario == "binary":
+        pump(sock, 1, until=lambda m: m["type"] == "desired_state")
+        send_frame(sock, os.urandom(4096), opcode=2)
+        print("SENT binary", flush=True)
+        pump(sock, 10)
+    elif scenario == "garbage":
+        send_frame(sock, "{not json")
+        pump(sock, 10)
+    elif scenario == "unknown":
+        send_frame(sock, json.dumps({"type": "run_command", "v": 1, "argv": ["id"]}))
+        pump(sock, 10)
+    elif scenario == "replay":
+        state = pump(sock, 10, until=lambda m: m["type"] == "desired_state")
+        send_frame(sock, json.dumps({"type": "apply_result", "v": 1, "revision": state["revision"], "hash": state["hash"],
+                                     "succeeded": True, "message": None, "resources": {}}))
+        time.sleep(0.5)
+        send_frame(sock, json.dumps({"type": "apply_result", "v": 1, "revision": int(argument), "hash": "0" * 64,
+                                     "succeeded": False, "message": "replayed", "resources": {}}))
+        print("SENT replay", flush=True)
+        pump(sock, 2)
+
+
+main()

@@ -114,6 +114,12 @@ let package = Package(
         ),
 
         .testTarget(
+            name: "AgentTests",
+            dependencies: ["PosternProxyAgent"],
+            path: "Tests/AgentTests"
+        ),
+
+        .testTarget(
             name: "HostTests",
             dependencies: ["Host", "CaddyL4Rendering", "TestSupport"],
             path: "Tests/HostTests"

@@ -27,7 +27,11 @@ import TestSupport
 
         /// Runs Tests/Fixtures/agent_probe.py and returns what it printed, line by line.
         func probe(_ token: String, _ scenario: String, _ argument: String? = nil) throws -> [String] {
-            let argv = ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(controller.port), token, scenario] + (argument.map { [$0] } ?? [])
+            try Self.probe(port: controller.port, token, scenario, argument)
+        }
+
+        static func probe(port: Int, _ token: String, _ scenario: String, _ argument: String? = nil) throws -> [String] {
+            let argv = ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(port), token, scenario] + (argument.map { [$0] } ?? [])
             let result = try LocalTarget().run(TargetCommand(argv: argv, timeout: .seconds(120)), onLine: { _ in }, isCancelled: { false })
             return String(decoding: result.standardOutput, as: UTF8.self).split(separator: "\n").map(String.init)
         }
@@ -116,5 +120,19 @@ import TestSupport
         #expect(upgraded <= 30)
         #expect(refused >= 70)
         #expect(try await setup.stillServes())
+    }
+
+    @Test func aSecondConnectionOfTheSameServerReplacesTheFirst() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let token = setup.tokens["a"]!
+        let port = setup.controller.port
+        async let firstLines = Task.detached { try Setup.probe(port: port, token, "listen", "4") }.value
+        try await Task.sleep(for: .seconds(1.5))
+        let second = try setup.probe(token, "listen", "1")
+        let first = try await firstLines
+        #expect(setup.messages(second).contains { $0["type"] as? String == "desired_state" })
+        #expect(setup.closeCode(first) == Int(AgentProtocol.CloseCode.replaced))
+        #expect(first.contains { $0.contains("replaced by a newer connection") })
     }
 }

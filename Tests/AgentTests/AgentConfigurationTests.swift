@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import PosternProxyAgent
+
+/// The agent's configuration file, its memory of what runs, and its reconnection backoff.
+struct AgentConfigurationTests {
+    private func write(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "agent-\(UUID().uuidString).env"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aConfigFileIsRead() throws {
+        let path = try write("""
+            # PosternProxy agent
+            POSTERNPROXY_CONTROLLER_URL=https://controller.example:81/
+            POSTERNPROXY_AGENT_TOKEN="ppg_4_secret"
+
+            POSTERNPROXY_CADDY_ADMIN=/run/caddy/admin.sock
+            POSTERNPROXY_HTTP_PORT=8080
+            """)
+        let configuration = try AgentConfiguration.load(path: path)
+        #expect(configuration.endpointURL == "wss://controller.example:81/api/agent/ws")
+        #expect(configuration.token == "ppg_4_secret")
+        #expect(configuration.caddy.httpPort == 8080)
+        #expect(configuration.caddy.httpsPort == 443)
+        #expect(configuration.applySteps == ["posternproxy.caddy", "posternproxy.iptables"])
+    }
+
+    @Test(arguments: [
+        ("POSTERNPROXY_AGENT_TOKEN=ppg_1_x", "POSTERNPROXY_CONTROLLER_URL"),
+        ("POSTERNPROXY_CONTROLLER_URL=ftp://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x", "POSTERNPROXY_CONTROLLER_URL"),
+        ("POSTERNPROXY_CONTROLLER_URL=http://x", "POSTERNPROXY_AGENT_TOKEN"),
+        ("POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=secret", "POSTERNPROXY_AGENT_TOKEN"),
+        ("POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x\nPOSTERNPROXY_HTTP_PORT=80; id", "POSTERNPROXY_HTTP_PORT"),
+        ("POSTERNPROXY_CONTROLLER_URL=http://x\nnot a setting", "line 2"),
+    ])
+    func aBadConfigFileNamesWhatIsWrong(text: String, named: String) throws {
+        let path = try write(text)
+        #expect {
+            try AgentConfiguration.load(path: path)
+        } throws: { error in
+            "\(error)".contains(named) && "\(error)".contains(path)
+        }
+    }
+
+    @Test func theAgentNeverGoesBackToAnOlderRevision() throws {
+        let folder = NSTemporaryDirectory() + "agent-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(AppliedState.load(folder: folder) == AppliedState())
+        let state = AppliedState(revision: 5, hash: "ab", document: Data("{}".utf8), outcomes: ["proxy_host_1": .init(status: "failed", message: "x")])
+        try state.save(folder: folder)
+        let loaded = AppliedState.load(folder: folder)
+        #expect(loaded == state)
+        #expect(!loaded.accepts(revision: 4))
+        #expect(loaded.accepts(revision: 5))
+        #expect(loaded.accepts(revision: 6))
+        let mode = try FileManager.default.attributesOfItem(atPath: folder + "/applied.json")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func backoffGrowsWithJitterUpToItsMaximumAndResets() {
+        var backoff = Backoff(initial: .seconds(1), maximum: .seconds(8))
+        let delays = (0..<8).map { _ in backoff.nextDelay() }
+        #expect(delays[0] >= .milliseconds(750) && delays[0] <= .milliseconds(1250))
+        #expect(delays[3] >= .seconds(6) && delays[3] <= .seconds(10))
+        #expect(delays[7] <= .seconds(10))
+        backoff.reset()
+        #expect(backoff.nextDelay() <= .milliseconds(1250))
+    }
+}

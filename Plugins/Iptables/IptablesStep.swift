@@ -5,25 +5,29 @@ import PluginKit
 /// The `posternproxy.iptables` step: makes the target's PosternProxy chains hold exactly the
 /// rules of the desired port forwards, atomically with iptables-restore (checked with `--test`
 /// first), and puts the previous rules back on rollback. An invalid forward is reported failed
-/// and left out; the others apply.
+/// and left out; the others apply. Forwards of the socat method become `processes` in the plan,
+/// which the host keeps running (``ManagedProcess`` in the host).
 ///
-/// plan → `{"changes", "restore", "current", "results"}`; apply → the journal
+/// plan → `{"changes", "restore", "expected", "results", "processes"}`; apply → the journal
 /// `{"previous", "resource_results"}`; verify compares iptables-save with the plan.
 enum IptablesStep {
     /// Commands, overridable in the step's config (`iptables-legacy-save`, say).
     struct Config: Decodable {
         var iptablesSave = "iptables-save"
         var iptablesRestore = "iptables-restore"
+        var socat = "socat"
 
         enum CodingKeys: String, CodingKey {
             case iptablesSave = "iptables_save"
             case iptablesRestore = "iptables_restore"
+            case socat
         }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             iptablesSave = try c.decodeIfPresent(String.self, forKey: .iptablesSave) ?? iptablesSave
             iptablesRestore = try c.decodeIfPresent(String.self, forKey: .iptablesRestore) ?? iptablesRestore
+            socat = try c.decodeIfPresent(String.self, forKey: .socat) ?? socat
         }
 
         static func decode(_ bytes: [UInt8]) throws -> Config {
@@ -36,10 +40,20 @@ enum IptablesStep {
         let state = try JSONDecoder().decode(PortForward.State.self, from: Data(call.input))
         var results: [String: Any] = [:]
         var valid: [PortForward] = []
+        var processes: [[String: Any]] = []
+        var socatInstalled: Bool?
         for forward in state.portForwards where forward.enabled {
-            if let problem = forward.problem {
+            var problem = forward.problem
+            if problem == nil, forward.method == "socat" {
+                if socatInstalled == nil { socatInstalled = call.host.run([config.socat, "-V"], probe: true, quiet: true).exitStatus == 0 }
+                if socatInstalled == false { problem = "the socat method needs socat, which this server does not have" }
+            }
+            if let problem {
                 results[forward.tag] = ["status": "failed", "message": problem]
                 call.host.log(PP_LOG_WARNING, "\(forward.tag) left out: \(problem)")
+            } else if forward.method == "socat" {
+                processes += forward.socatProcesses.map { ["id": $0.id, "argv": [config.socat] + $0.argv.dropFirst()] }
+                results[forward.tag] = ["status": "applied"]
             } else {
                 valid.append(forward)
                 results[forward.tag] = ["status": "applied"]
@@ -49,7 +63,7 @@ enum IptablesStep {
         let desired = Ruleset(forwards: valid)
         let plan: [String: Any] = [
             "changes": desired.differences(from: current), "restore": desired.restoreInput(from: current),
-            "expected": desired.rules, "results": results,
+            "expected": desired.rules, "results": results, "processes": processes,
         ]
         return call.write(try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys]))
     }

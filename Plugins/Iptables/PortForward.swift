@@ -62,8 +62,21 @@ struct PortForward: Decodable {
         guard interface.isEmpty || Self.isInterfaceName(interface) else {
             return "interface must be 1-15 letters, digits, '.', '_' or '-'"
         }
-        guard method == "iptables" else { return "method \(method) is not handled by the iptables plugin" }
+        guard ["iptables", "socat"].contains(method) else { return "method must be iptables or socat" }
         return nil
+    }
+
+    /// For the socat method: one socat per protocol, listening on the incoming port (bound to the
+    /// interface when one is set) and relaying to the forward host. Every value was checked by
+    /// ``problem`` (digits, an IPv4 address, an interface name), so none can add a socat option.
+    var socatProcesses: [(id: String, argv: [String])] {
+        let protocols = `protocol` == "tcp+udp" ? ["tcp", "udp"] : [`protocol`]
+        let device = interface.isEmpty ? "" : ",so-bindtodevice=\(interface)"
+        return protocols.map { name in
+            let listen = name == "tcp" ? "TCP4-LISTEN:\(incomingPort),fork,reuseaddr\(device)" : "UDP4-RECVFROM:\(incomingPort),fork,reuseaddr\(device)"
+            let relay = name == "tcp" ? "TCP4:\(forwardHost):\(forwardPort)" : "UDP4-SENDTO:\(forwardHost):\(forwardPort)"
+            return ("\(tag)/\(name)", ["socat", listen, relay])
+        }
     }
 
     static func isIPv4(_ text: String) -> Bool {

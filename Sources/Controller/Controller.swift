@@ -65,6 +65,7 @@ public struct Controller: Sendable {
         }
         let pipeline = try ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: .init(
             adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort))
-        return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, logger: logger)
+        let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
+        return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, logger: logger)
     }
 }

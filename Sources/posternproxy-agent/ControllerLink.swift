@@ -64,7 +64,10 @@ struct ControllerLink: Sendable {
             case .welcome(let serverID, let heartbeatSeconds):
                 logger.info("connected to the controller", metadata: ["server": "\(serverID)"])
                 timers.forEach { $0.cancel() }
-                timers = [repeating(every: .seconds(heartbeatSeconds), outbound: outbound) { .heartbeat(appliedRevision: await dataPlane.applied.revision) },
+                timers = [repeating(every: .seconds(heartbeatSeconds), outbound: outbound) {
+                              if let retried = await dataPlane.takeUnreported() { return .applyResult(retried) }
+                              return .heartbeat(appliedRevision: await dataPlane.applied.revision)
+                          },
                           repeating(every: .seconds(configuration.statusSeconds), outbound: outbound) { .status(await dataPlane.status()) }]
             case .desiredState(let state):
                 if let result = await dataPlane.apply(state) { try await send(.applyResult(result), on: outbound) }

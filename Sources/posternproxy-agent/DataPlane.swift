@@ -9,7 +9,17 @@ actor DataPlane {
     private let runner: PipelineRunner
     private let pipeline: PipelineDefinition
     private let logger: Logger
+    /// Keeps the processes the steps ask for (socat port forwards) running.
+    private let processes: ProcessSupervisor
     private(set) var applied: AppliedState
+    /// A desired state whose apply failed, retried by ``reconcile()`` until it applies or a newer
+    /// one arrives: the controller sends a state once, so the agent must not drop it.
+    private var failed: ControllerMessage.DesiredStateMessage?
+    /// The outcome of a retry, waiting for the connection to report it.
+    private var unreported: AgentMessage.ApplyResult?
+    /// Pipeline runs suspend the actor; these keep them one at a time, in arrival order.
+    private var running = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(configuration: AgentConfiguration, logger: Logger) throws {
         let catalog = try PluginCatalog.load(folder: configuration.pluginsDirectory,
@@ -22,16 +32,24 @@ actor DataPlane {
         runner = PipelineRunner(catalog: catalog)
         pipeline = try ApplyPipeline.definition(steps: configuration.applySteps, caddy: configuration.caddy)
         self.logger = logger
+        processes = ProcessSupervisor(folder: (configuration.stateDirectory as NSString).appendingPathComponent("processes"))
         applied = AppliedState.load(folder: configuration.stateDirectory)
     }
 
     /// Applies a desired state from the controller. Returns nil for an older revision than the one
     /// running (never go back); skips the pipeline when the content hash is what runs.
     func apply(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
+        await acquire()
+        defer { release() }
+        return await applyNow(message)
+    }
+
+    private func applyNow(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
         guard applied.accepts(revision: message.revision) else {
             logger.warning("refused an older desired state", metadata: ["revision": "\(message.revision)", "running": "\(applied.revision)"])
             return nil
         }
+        failed = nil
         if message.hash == applied.hash {
             applied.revision = message.revision
             persist()
@@ -41,14 +59,13 @@ actor DataPlane {
         do { report = try await runner.start(pipeline, input: message.state, target: LocalTarget()).report() } catch {
             return .init(revision: message.revision, hash: message.hash, succeeded: false, message: "the apply pipeline cannot run: \(error)", resources: [:])
         }
+        if let wanted = report.managedProcesses { processes.reconcile(wanted) }
         let outcomes = report.resourceOutcomes.mapValues { AppliedState.Outcome(status: $0.status, message: $0.message) }
         if let failure = report.failureMessage {
             logger.error("apply failed", metadata: ["revision": "\(message.revision)", "error": "\(failure)"])
-            var failed = result(succeeded: false, message: failure)
-            failed.revision = message.revision
-            failed.hash = message.hash
-            failed.resources = outcomes.mapValues { .init(status: $0.status, message: $0.message) }
-            return failed
+            failed = message
+            return .init(revision: message.revision, hash: message.hash, succeeded: false, message: failure,
+                         resources: outcomes.mapValues { .init(status: $0.status, message: $0.message) })
         }
         applied = AppliedState(revision: message.revision, hash: message.hash, document: message.state, outcomes: outcomes)
         persist()
@@ -56,12 +73,39 @@ actor DataPlane {
         return result(succeeded: true, message: nil)
     }
 
-    /// Re-applies what should run (at start, and periodically): a Caddy restarted without its
-    /// config or a flushed ruleset comes back. The steps skip what is already right.
+    /// Re-applies what should run (at start, and periodically): a state that failed is tried
+    /// again (its result kept for ``takeUnreported()``); otherwise the running state is applied
+    /// once more, so a Caddy restarted without its config or a flushed ruleset comes back. The
+    /// steps skip what is already right.
     func reconcile() async {
+        await acquire()
+        defer { release() }
+        if let retry = failed {
+            unreported = await applyNow(retry)
+            return
+        }
         guard let document = applied.document else { return }
         guard let report = try? await runner.start(pipeline, input: document, target: LocalTarget()).report() else { return }
+        if let wanted = report.managedProcesses { processes.reconcile(wanted) }
         if let failure = report.failureMessage { logger.warning("re-applying the running state failed", metadata: ["error": "\(failure)"]) }
+    }
+
+    private func acquire() async {
+        guard running else {
+            running = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { running = false } else { waiting.removeFirst().resume() }
+    }
+
+    /// The result of a retried apply not yet sent to the controller, once.
+    func takeUnreported() -> AgentMessage.ApplyResult? {
+        defer { unreported = nil }
+        return unreported
     }
 
     /// Whether Caddy answers on its admin socket, and its upstreams' counters.

@@ -53,6 +53,72 @@ import Testing
         #expect(String(decoding: datagram.standardOutput, as: UTF8.self) == "echo: ping\n")
     }
 
+    @Test func theSocatMethodRunsManagedProcessesThatCarryRealTrafficAndComeBackWhenKilled() async throws {
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let http = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("upstream.py"), "backend", "8080", "0.0.0.0"],
+                                    in: folder.path, logName: "backend-http")
+        let udp = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("udp_echo.py"), "serve", "5353"],
+                                   in: folder.path, logName: "backend-udp")
+        defer { http.stop(); udp.stop() }
+        try http.wait(until: { (try? lab.run(in: lab.backend, ["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:8080/"]).exitStatus) == 0 }, what: "backend")
+        let supervisor = ProcessSupervisor(folder: folder.file("processes"), argvPrefix: ["ip", "netns", "exec", lab.forwarder])
+        defer { supervisor.stopAll() }
+
+        let runner = try runner()
+        let report = try await apply([
+            ["id": 3, "protocol": "tcp+udp", "incoming_port": 9191, "forward_host": lab.backendAddress, "forward_port": 8080, "method": "socat"],
+            ["id": 4, "protocol": "udp", "incoming_port": 9153, "forward_host": lab.backendAddress, "forward_port": 5353, "method": "socat"],
+        ], on: lab, runner: runner)
+        #expect(report.status == .succeeded, "\(report.status)")
+        #expect(results(report) == ["port_forward_3": ["status": "applied"], "port_forward_4": ["status": "applied"]])
+        #expect(!(try lab.savedRules(in: lab.forwarder)).contains("-A POSTERNPROXY"), "the socat method adds no iptables rules")
+        let processes = try #require(report.managedProcesses)
+        #expect(Set(processes.map(\.id)) == ["posternproxy.iptables/port_forward_3/tcp", "posternproxy.iptables/port_forward_3/udp",
+                                              "posternproxy.iptables/port_forward_4/udp"])
+        #expect(processes.first { $0.id.hasSuffix("port_forward_3/tcp") }?.argv == ["socat", "TCP4-LISTEN:9191,fork,reuseaddr", "TCP4:\(lab.backendAddress):8080"])
+        supervisor.reconcile(processes)
+
+        func fetch() -> String? {
+            guard let result = try? lab.run(in: lab.client, ["curl", "-s", "--max-time", "3", "http://\(lab.forwarderAddress):9191/through-socat"]) else { return nil }
+            return (try? JSONSerialization.jsonObject(with: result.standardOutput) as? [String: Any])?["path"] as? String
+        }
+        func eventually(_ condition: () -> Bool) async throws -> Bool {
+            for _ in 0..<50 {
+                if condition() { return true }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+        #expect(try await eventually { fetch() == "/through-socat" })
+        let datagram = try lab.run(in: lab.client, ["python3", TestEnvironment.fixture("udp_echo.py"), "send", lab.forwarderAddress, "9153", "ping"])
+        #expect(String(decoding: datagram.standardOutput, as: UTF8.self) == "echo: ping\n")
+
+        // Killed, it comes back; removed from the desired state, it stops.
+        let pid = try #require(supervisor.running["posternproxy.iptables/port_forward_3/tcp"])
+        kill(pid, SIGKILL)
+        #expect(try await eventually { (supervisor.running["posternproxy.iptables/port_forward_3/tcp"] ?? pid) != pid && fetch() == "/through-socat" })
+        let emptied = try await apply([], on: lab, runner: runner)
+        supervisor.reconcile(try #require(emptied.managedProcesses))
+        #expect(supervisor.running.isEmpty)
+        #expect(try await eventually { fetch() == nil })
+    }
+
+    @Test func hostileSocatForwardsAreRefusedAndStartNothing() async throws {
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        let report = try await apply([
+            ["id": 5, "protocol": "tcp", "incoming_port": 9191, "forward_host": "10.0.0.1,fork", "forward_port": 80, "method": "socat"],
+            ["id": 6, "protocol": "tcp", "incoming_port": 9192, "forward_host": "10.0.0.1", "forward_port": 80, "interface": "eth0,reuseport", "method": "socat"],
+            ["id": 7, "protocol": "tcp", "incoming_port": 9193, "forward_host": "10.0.0.1", "forward_port": 80, "method": "exec"],
+        ], on: lab, runner: try runner())
+        #expect(report.status == .succeeded)
+        #expect(results(report).values.allSatisfy { $0["status"] == "failed" })
+        #expect(report.managedProcesses == [])
+    }
+
     @Test func applyingTwiceLeavesTheRulesetByteIdentical() async throws {
         let lab = try NetworkLab()
         defer { lab.remove() }

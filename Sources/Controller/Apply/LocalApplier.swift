@@ -12,14 +12,18 @@ actor LocalApplier {
     let runner: PipelineRunner
     let pipeline: PipelineDefinition
     let logger: Logger
+    /// Keeps the processes the steps ask for (socat port forwards) running.
+    let processes: ProcessSupervisor
     /// How long to wait for more changes before applying.
     let debounce: Duration
 
     private var running = false
     private var pending = false
 
-    init(store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, logger: Logger, debounce: Duration = .milliseconds(150)) {
+    init(store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, logger: Logger,
+         debounce: Duration = .milliseconds(150)) {
         self.store = store
+        self.processes = processes
         self.runner = runner
         self.pipeline = pipeline
         self.logger = logger
@@ -48,6 +52,7 @@ actor LocalApplier {
             let localID = try await store.localServerID()
             let built = try await store.database.read { db in try DesiredStateBuilder.build(db, serverID: localID) }
             let report = try await runner.start(pipeline, input: built.document, target: LocalTarget()).report()
+            if let wanted = report.managedProcesses { processes.reconcile(wanted) }
             try await record(report, built: built, serverID: localID)
         } catch {
             logger.error("local apply could not run", metadata: ["error": "\(error)"])

@@ -94,7 +94,7 @@ enum PortForwardKind: ResourceKind {
         guard interfaceBytes.isEmpty || ((1...15).contains(interfaceBytes.count) && interfaceBytes.allSatisfy({ byte in
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F || byte == 0x2D
         })) else { throw ValidationFailure("interface", "must be empty (all) or 1-15 letters, digits, '.', '_' or '-'") }
-        p.method = try FieldRules.oneOf(p.method, ["iptables"], field: "method")
+        p.method = try FieldRules.oneOf(p.method, ["iptables", "socat"], field: "method")
         guard p.incoming_port != context.controllerPort else { throw ValidationFailure("incoming_port", "is the controller's port") }
         return p
     }

@@ -33,3 +33,20 @@ extension PipelineReport {
         }
     }
 }
+
+extension PipelineReport {
+    /// The processes the steps' plans ask the host to keep running (`"processes"`), or nil when
+    /// the pipeline did not succeed (what runs then stays as it is).
+    public var managedProcesses: [ManagedProcess]? {
+        guard case .succeeded = status else { return nil }
+        return steps.flatMap { step -> [ManagedProcess] in
+            guard let data = step.plan, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let entries = object["processes"] as? [[String: Any]]
+            else { return [] }
+            return entries.compactMap { entry in
+                guard let id = entry["id"] as? String, let argv = entry["argv"] as? [String], !argv.isEmpty else { return nil }
+                return ManagedProcess(id: "\(step.step.plugin)/\(id)", argv: argv)
+            }
+        }
+    }
+}

@@ -95,5 +95,18 @@ import TestSupport
         try a.startCaddy()
         try await setup.eventually("Caddy serves again after its restart") { a.get("h4.test").upstream == "a" }
         #expect(a.get("h1.test").upstream == "a")
+
+        // Caddy down while a change arrives: the server is in Error with the message, and the
+        // change applies once Caddy is back (the agent retries it; nothing is resent).
+        a.killCaddy()
+        _ = try await setup.addHost("h5.test", serverID: aID)
+        try await setup.eventually("server in error while Caddy is down") {
+            let server = try await setup.server(aID)
+            return server["status"] as? String == "error" && (server["last_error"] as? String)?.contains("posternproxy.caddy") == true
+        }
+        try a.startCaddy()
+        try await setup.converged(aID)
+        #expect(a.get("h5.test").upstream == "a")
+        #expect(a.get("h4.test").upstream == "a")
     }
 }

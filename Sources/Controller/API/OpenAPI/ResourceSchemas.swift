@@ -70,7 +70,7 @@ enum ResourceSchemas {
 
     nonisolated(unsafe) static let portForward = Schema.object(common.merging([
         "protocol": Schema.string(values: ["tcp", "udp", "tcp+udp"]), "incoming_port": Schema.port, "forward_host": Schema.string("An IPv4 address", format: "ipv4"),
-        "forward_port": Schema.port, "interface": Schema.string("Empty for all interfaces", maxLength: 15, pattern: "^[A-Za-z0-9._-]{0,15}$"), "method": Schema.string(values: ["iptables"]),
+        "forward_port": Schema.port, "interface": Schema.string("Empty for all interfaces", maxLength: 15, pattern: "^[A-Za-z0-9._-]{0,15}$"), "method": Schema.string(values: ["iptables", "socat"]),
     ]) { $1 }, required: ["incoming_port", "forward_host", "forward_port"])
 
     nonisolated(unsafe) static let accessList = Schema.object(common.merging([

@@ -86,7 +86,8 @@ let package = Package(
         .target(name: "CaddyL4Rendering", path: "Plugins/CaddyL4/Rendering"),
         .target(name: "CaddyL4", dependencies: ["PluginKit", "CaddyL4Rendering"], path: "Plugins/CaddyL4/Plugin"),
         .target(name: "Iptables", dependencies: ["PluginKit"], path: "Plugins/Iptables"),
-        .target(name: "SSHProvisioner", dependencies: ["PluginKit"], path: "Plugins/SSHProvisioner"),
+        .systemLibrary(name: "CLibSSH2", path: "Plugins/SSHProvisioner/CLibSSH2", providers: [.apt(["libssh2-1-dev"])]),
+        .target(name: "SSHProvisioner", dependencies: ["PluginKit", "CLibSSH2"], path: "Plugins/SSHProvisioner", exclude: ["CLibSSH2"]),
         .target(name: "UFWHardening", dependencies: ["PluginKit"], path: "Plugins/UFWHardening"),
 
         .target(name: "ExampleMotd", dependencies: ["PluginAPI"], path: "Examples/MotdPlugin", publicHeadersPath: "."),

@@ -222,10 +222,10 @@ try:
         admin.request("GET", "/config/")
         config = json.loads(admin.getresponse().read())
         routes = config["apps"]["http"]["servers"]
-        server_name = next(name for name, body in routes.items() if any(r.get("@id", "").startswith("proxy_host_") for r in body.get("routes", [])))
-        template = next(r for r in routes[server_name]["routes"] if r.get("@id", "").startswith("proxy_host_"))
-        extra = json.loads(json.dumps(template).replace(f"e2e{index}.bench.test", f"own{index}.bench.test"))
-        extra["@id"] = f"benchmark_{index}"
+        host = f"e2e{index}.bench.test"
+        server_name, template = next((name, route) for name, body in routes.items() for route in body.get("routes", [])
+                                     if host in json.dumps(route))
+        extra = json.loads(json.dumps(template).replace(host, f"own{index}.bench.test").replace('"proxy_host_', f'"benchmark_{index}_'))
         routes[server_name]["routes"].insert(0, extra)
         body = json.dumps(config)
         began = time.perf_counter()

@@ -1,15 +1,24 @@
 import PluginAPI
 import PluginKit
 
-// The SSHProvisioner plugin: the SSH transport (libssh2) and the provisioning steps. This release
-// describes the plugin; `posternproxy.transport/1` and its steps arrive with provisioning, and
-// until then a pipeline naming it is refused at start.
+// The SSHProvisioner plugin, `posternproxy.ssh`: the SSH transport (libssh2) through which the
+// host reaches a server being provisioned. Steps never see credentials: they act through the
+// host's run/read/write services, which the host forwards to this transport.
+
+nonisolated(unsafe) private let transport = StaticPluginData.table(pp_transport_v1(
+    struct_size: UInt32(MemoryLayout<pp_transport_v1>.size),
+    open: { call, session in SSHTransport.open(call, session) },
+    run: { session, host, command, output, errors, exitStatus in SSHTransport.run(session, host, command, output, errors, exitStatus) },
+    read_file: { session, host, path, size, content in SSHTransport.readFile(session, host, path, size, content) },
+    write_file: { session, host, path, size, content, mode in SSHTransport.writeFile(session, host, path, size, content, mode) },
+    remove_file: { session, host, path, size in SSHTransport.removeFile(session, host, path, size) },
+    close: { session in SSHTransport.close(session) }))
 
 nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
-    id: "posternproxy.ssh", version: "0.1.0", name: "SSH provisioner",
-    summary: "Reaches remote servers over SSH and installs Caddy and the agent on them.",
-    kinds: UInt32(PP_KIND_TRANSPORT | PP_KIND_STEP),
-    getInterface: { _ in nil })
+    id: "posternproxy.ssh", version: "0.2.0", name: "SSH transport",
+    summary: "Reaches remote servers over SSH (libssh2): password or key, sudo, pinned host keys, timeouts, capped output.",
+    kinds: UInt32(PP_KIND_TRANSPORT),
+    getInterface: { id in StaticPluginData.matches(id, PP_INTERFACE_TRANSPORT) ? transport : nil })
 
 /// The plugin's entry point (see posternproxy_plugin.h).
 @_cdecl("posternproxy_plugin_entry_v1")

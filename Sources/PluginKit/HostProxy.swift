@@ -5,7 +5,7 @@ import PluginAPI
 public struct HostProxy {
     private let raw: UnsafePointer<pp_host>?
 
-    init(_ raw: UnsafePointer<pp_host>?) {
+    public init(_ raw: UnsafePointer<pp_host>?) {
         self.raw = raw
     }
 

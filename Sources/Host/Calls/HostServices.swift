@@ -8,17 +8,24 @@ import PluginAPI
 final class HostServices {
     let grants: Grants
     let target: (any Target)?
-    let cancellation: CancellationFlag
+    /// Whether the run was cancelled (the pipeline's flag, or the caller's question).
+    let isCancelled: @Sendable () -> Bool
     let onLog: (PluginLogRecord) -> Void
     let onProgress: @Sendable (String) -> Void
     private(set) var deniedRequests: [String] = []
 
-    init(grants: Grants, target: (any Target)?, cancellation: CancellationFlag,
+    convenience init(grants: Grants, target: (any Target)?, cancellation: CancellationFlag,
+                     onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void)
+    {
+        self.init(grants: grants, target: target, isCancelled: { cancellation.isCancelled }, onLog: onLog, onProgress: onProgress)
+    }
+
+    init(grants: Grants, target: (any Target)?, isCancelled: @escaping @Sendable () -> Bool,
          onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void)
     {
         self.grants = target == nil ? [] : grants
         self.target = target
-        self.cancellation = cancellation
+        self.isCancelled = isCancelled
         self.onLog = onLog
         self.onProgress = onProgress
     }
@@ -37,7 +44,7 @@ final class HostServices {
                 HostServices.from(host)?.onProgress(HostServices.text(line, size))
             },
             is_cancelled: { host in
-                (HostServices.from(host)?.cancellation.isCancelled ?? true) ? 1 : 0
+                (HostServices.from(host)?.isCancelled() ?? true) ? 1 : 0
             },
             run: { host, command, output, errors, exitStatus in
                 guard let services = HostServices.from(host), let command else { return PP_INVALID }
@@ -86,11 +93,11 @@ final class HostServices {
         }
         if command.timeout_ms > 0 { request.timeout = .milliseconds(command.timeout_ms) }
         let progress = onProgress
-        let cancellation = cancellation
+        let isCancelled = isCancelled
         do {
             let result = try target.run(
                 request, onLine: { line in if !quiet { progress(line.text) } },
-                isCancelled: { cancellation.isCancelled })
+                isCancelled: isCancelled)
             exitStatus?.pointee = result.exitStatus
             let written = [Self.write(result.standardOutput, to: output), Self.write(result.standardError, to: errors)]
             if result.truncated || written.contains(PP_TOO_LARGE) { return PP_TOO_LARGE }

@@ -1,0 +1,99 @@
+import Foundation
+import Host
+import TestSupport
+
+/// A real OpenSSH server for the tests (Tests/Fixtures/sandbox_sshd.sh): in a network namespace
+/// the test creates, reached over a veth pair, with copy-on-write overlays over the system
+/// folders, so what the tests and provisioning do there never touches this machine. Users:
+/// `pp-pass` (password), `pp-key` (key), `pp-sudo` (key, passwordless sudo).
+final class SSHServer {
+    static let password = "correct horse battery staple"
+    let folder: TemporaryFolder
+    let namespace: String
+    /// The machine's end of the link, and the server's address.
+    let hostAddress: String, address: String
+    let port = 2222
+    private let hostLink: String
+
+    /// The client's private key (OpenSSH format), authorized for `pp-key` and `pp-sudo`.
+    var clientKey: String { (try? String(contentsOfFile: folder.file("client_key"), encoding: .utf8)) ?? "" }
+
+    /// The host key's fingerprint as OpenSSH prints it (`SHA256:...`).
+    var hostKeyFingerprint: String {
+        let result = try? LocalTarget().run(TargetCommand(argv: ["ssh-keygen", "-l", "-f", folder.file("host_key.pub")]), onLine: { _ in }, isCancelled: { false })
+        return String(decoding: result?.standardOutput ?? Data(), as: UTF8.self).split(separator: " ").dropFirst().first.map(String.init) ?? ""
+    }
+
+    init() throws {
+        folder = try TemporaryFolder()
+        let suffix = String(UUID().uuidString.prefix(6)).lowercased()
+        namespace = "pps-\(suffix)"
+        hostLink = "s\(suffix)"
+        let subnet = Int.random(in: 1...250)
+        hostAddress = "10.98.\(subnet).1"
+        address = "10.98.\(subnet).2"
+        try Self.run(["ip", "netns", "add", namespace])
+        try Self.run(["ip", "-n", namespace, "link", "set", "lo", "up"])
+        try Self.run(["ip", "link", "add", hostLink, "type", "veth", "peer", "name", "t\(suffix)"])
+        try Self.run(["ip", "link", "set", "t\(suffix)", "netns", namespace])
+        try Self.run(["ip", "addr", "add", "\(hostAddress)/30", "dev", hostLink])
+        try Self.run(["ip", "-n", namespace, "addr", "add", "\(address)/30", "dev", "t\(suffix)"])
+        try Self.run(["ip", "link", "set", hostLink, "up"])
+        try Self.run(["ip", "-n", namespace, "link", "set", "t\(suffix)", "up"])
+        try Self.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", folder.file("host_key")])
+        try Self.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", folder.file("client_key")])
+        try start()
+    }
+
+    func start() throws {
+        try Self.run([TestEnvironment.fixture("sandbox_sshd.sh"), namespace, address, String(port), folder.path, Self.password])
+        for _ in 0..<100 {
+            if Self.canConnect(address, port) { return }
+            usleep(100_000)
+        }
+        throw TestSetupError("sshd in \(namespace) did not start: \((try? String(contentsOfFile: folder.file("sshd.log"), encoding: .utf8)) ?? "")")
+    }
+
+    func stop() {
+        guard let text = try? String(contentsOfFile: folder.file("sshd.pid"), encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        kill(pid, SIGKILL)
+        for _ in 0..<50 where kill(pid, 0) == 0 { usleep(20_000) }
+    }
+
+    /// Replaces the host key (a reinstalled server) and restarts sshd.
+    func changeHostKey() throws {
+        stop()
+        try FileManager.default.removeItem(atPath: folder.file("host_key"))
+        try FileManager.default.removeItem(atPath: folder.file("host_key.pub"))
+        try Self.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", folder.file("host_key")])
+        try start()
+    }
+
+    /// The transport's open request for `user`.
+    func openRequest(user: String, password: String? = nil, key: Bool = false, pinned: String? = nil, port: Int? = nil) -> Data {
+        var request: [String: Any] = ["host": address, "port": port ?? self.port, "user": user, "timeout_ms": 5000]
+        if let password { request["password"] = password }
+        if key { request["private_key"] = clientKey }
+        if let pinned { request["known_host_key"] = pinned }
+        return try! JSONSerialization.data(withJSONObject: request)
+    }
+
+    func remove() {
+        stop()
+        try? Self.run(["ip", "link", "del", hostLink])
+        try? Self.run(["ip", "netns", "del", namespace])
+        folder.remove()
+    }
+
+    private static func canConnect(_ address: String, _ port: Int) -> Bool {
+        let script = "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.5).close()"
+        let result = try? LocalTarget().run(TargetCommand(argv: ["python3", "-c", script, address, String(port)], timeout: .seconds(3)),
+                                            onLine: { _ in }, isCancelled: { false })
+        return result?.exitStatus == 0
+    }
+
+    private static func run(_ argv: [String]) throws {
+        let result = try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false })
+        guard result.exitStatus == 0 else { throw TestSetupError("\(argv.joined(separator: " ")): \(String(decoding: result.standardError, as: UTF8.self))") }
+    }
+}

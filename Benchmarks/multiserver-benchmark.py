@@ -139,12 +139,25 @@ class SimulatedAgent:
         self.revision, self.received = 0, asyncio.Event()
 
     async def run(self, connected):
+        """Stays connected like a real agent: reconnects after a second when the connection drops."""
+        while True:
+            try:
+                await self.session(connected)
+            except (ConnectionError, asyncio.IncompleteReadError, OSError, AssertionError):
+                await asyncio.sleep(1)
+
+    async def session(self, connected):
         reader, writer = await ws_connect(self.port, self.token)
         writer.write(ws_frame(json.dumps({"type": "hello", "v": 1, "agent_version": "simulated", "caddy_version": "v2.11.1",
                                           "caddy_modules": ["http"], "applied_revision": 0, "applied_hash": None})))
         heartbeat = None
         while True:
-            message = await ws_read(reader, writer)
+            try:
+                message = await ws_read(reader, writer)
+            except BaseException:
+                if heartbeat:
+                    heartbeat.cancel()
+                raise
             if message["type"] == "welcome":
                 heartbeat = asyncio.create_task(self.beat(writer, message["heartbeat_seconds"]))
             elif message["type"] == "desired_state":

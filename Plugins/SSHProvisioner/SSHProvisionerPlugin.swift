@@ -2,8 +2,9 @@ import PluginAPI
 import PluginKit
 
 // The SSHProvisioner plugin, `posternproxy.ssh`: the SSH transport (libssh2) through which the
-// host reaches a server being provisioned. Steps never see credentials: they act through the
-// host's run/read/write services, which the host forwards to this transport.
+// host reaches a server being provisioned, and the provisioning profiles (Caddy, the agent).
+// Steps never see credentials: they act through the host's run/read/write services, which the
+// host forwards to this transport.
 
 nonisolated(unsafe) private let transport = StaticPluginData.table(pp_transport_v1(
     struct_size: UInt32(MemoryLayout<pp_transport_v1>.size),
@@ -14,11 +15,18 @@ nonisolated(unsafe) private let transport = StaticPluginData.table(pp_transport_
     remove_file: { session, host, path, size in SSHTransport.removeFile(session, host, path, size) },
     close: { session in SSHTransport.close(session) }))
 
+nonisolated(unsafe) private let profile = StaticPluginData.table(pp_profile_v1(
+    struct_size: UInt32(MemoryLayout<pp_profile_v1>.size),
+    actions: { raw in PluginCall.handle(raw, ProvisioningProfile.actions) }))
+
 nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
-    id: "posternproxy.ssh", version: "0.2.0", name: "SSH transport",
-    summary: "Reaches remote servers over SSH (libssh2): password or key, sudo, pinned host keys, timeouts, capped output.",
-    kinds: UInt32(PP_KIND_TRANSPORT),
-    getInterface: { id in StaticPluginData.matches(id, PP_INTERFACE_TRANSPORT) ? transport : nil })
+    id: "posternproxy.ssh", version: "0.2.0", name: "SSH provisioner",
+    summary: "Reaches servers over SSH (libssh2) and installs Caddy and the agent on them.",
+    kinds: UInt32(PP_KIND_TRANSPORT | PP_KIND_PROFILE),
+    getInterface: { id in
+        if StaticPluginData.matches(id, PP_INTERFACE_TRANSPORT) { return transport }
+        return StaticPluginData.matches(id, PP_INTERFACE_PROFILE) ? profile : nil
+    })
 
 /// The plugin's entry point (see posternproxy_plugin.h).
 @_cdecl("posternproxy_plugin_entry_v1")

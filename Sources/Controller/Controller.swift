@@ -64,7 +64,8 @@ public struct Controller: Sendable {
             adminSocket = caddy.adminSocket
         }
         let pipeline = try ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: .init(
-            adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort))
+            adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort,
+            modules: CaddyProbe.run(binary: configuration.caddyBinary)?.modules))
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
         return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, logger: logger)
     }

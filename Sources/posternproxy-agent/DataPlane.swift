@@ -30,7 +30,9 @@ actor DataPlane {
         }
         self.configuration = configuration
         runner = PipelineRunner(catalog: catalog)
-        pipeline = try ApplyPipeline.definition(steps: configuration.applySteps, caddy: configuration.caddy)
+        var caddy = configuration.caddy
+        caddy.modules = CaddyProbe.run(binary: caddy.binary)?.modules
+        pipeline = try ApplyPipeline.definition(steps: configuration.applySteps, caddy: caddy)
         self.logger = logger
         processes = ProcessSupervisor(folder: (configuration.stateDirectory as NSString).appendingPathComponent("processes"))
         applied = AppliedState.load(folder: configuration.stateDirectory)

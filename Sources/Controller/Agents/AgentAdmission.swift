@@ -8,9 +8,11 @@ import Synchronization
 /// Decides whether an agent may connect (SPEC §5.3): at most ``limiter``'s attempts a minute per
 /// address, then the token `ppg_<server id>_<secret>` checked against that server's bcrypt hash.
 ///
-/// bcrypt is slow on purpose (about 0.25 s at cost 12), so it runs off the server's threads, and a
-/// token that verified is remembered by its SHA-256 — compared in constant time — for as long as
-/// the server's stored hash stays the same. A reissued token or a deleted server forgets it.
+/// bcrypt is slow on purpose (about 0.25 s at cost 12), so it runs off the server's threads, one
+/// check at a time (a crowd of agents arriving together must not starve the API and the
+/// connected agents' heartbeats), and a token that verified is remembered by its SHA-256 —
+/// compared in constant time — for as long as the server's stored hash stays the same. A
+/// reissued token or a deleted server forgets it.
 final class AgentAdmission: Sendable {
     enum Refusal: Error, CustomStringConvertible {
         case rateLimited(retryAfter: Int)
@@ -60,9 +62,12 @@ final class AgentAdmission: Sendable {
         return Admitted(serverID: serverID, tokenHash: storedHash)
     }
 
+    /// One bcrypt check at a time, on a queue of its own.
+    private static let bcryptQueue = DispatchQueue(label: "posternproxy.agent-admission")
+
     private static func bcryptVerify(_ token: String, hash: String) async -> Bool {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: Secrets.verifyPassword(token, hash: hash)) }
+            bcryptQueue.async { continuation.resume(returning: Secrets.verifyPassword(token, hash: hash)) }
         }
     }
 }

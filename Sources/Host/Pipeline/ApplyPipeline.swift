@@ -11,20 +11,26 @@ public enum ApplyPipeline {
         public var binary: String
         public var httpPort: Int
         public var httpsPort: Int
+        /// Caddy's modules when already known (``CaddyProbe``), so the step need not run
+        /// `caddy list-modules` at every apply.
+        public var modules: [String]?
 
-        public init(adminSocket: String, binary: String, httpPort: Int, httpsPort: Int) {
+        public init(adminSocket: String, binary: String, httpPort: Int, httpsPort: Int, modules: [String]? = nil) {
             self.adminSocket = adminSocket
             self.binary = binary
             self.httpPort = httpPort
             self.httpsPort = httpsPort
+            self.modules = modules
         }
     }
 
     /// The pipeline of `steps`, the Caddy step configured for `caddy`.
     public static func definition(steps: [String], caddy: Caddy) throws -> PipelineDefinition {
-        let caddyConfig = try JSONSerialization.data(withJSONObject: [
+        var settings: [String: Any] = [
             "admin_socket": caddy.adminSocket, "caddy_binary": caddy.binary, "http_port": caddy.httpPort, "https_port": caddy.httpsPort,
-        ] as [String: Any])
+        ]
+        if let modules = caddy.modules { settings["modules"] = modules }
+        let caddyConfig = try JSONSerialization.data(withJSONObject: settings)
         return PipelineDefinition(name: "apply", steps: steps.map { id in
             PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))
         })

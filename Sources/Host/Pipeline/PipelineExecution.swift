@@ -100,7 +100,7 @@ struct PipelineExecution {
         var denied: [String]
     }
 
-    private func call(_ step: ResolvedStep, _ phase: StepPhase, _ function: PluginFunction, input: Data,
+    private func call(_ step: ResolvedStep, _ phase: StepPhase, _ function: StepFunction, input: Data,
                       grants: Grants, cancellation: CancellationFlag? = nil) -> PhaseCall
     {
         emit(.phaseStarted(step.reference, phase))
@@ -110,7 +110,10 @@ struct PipelineExecution {
             grants: grants, target: target, cancellation: cancellation ?? self.cancellation,
             onLog: { emit(.log(reference, $0)) },
             onProgress: { emit(.progress(reference, $0)) })
-        let result = PluginInvocation.call(function, config: step.config, input: input, services: services)
+        let result = switch function {
+        case .plugin(let function): PluginInvocation.call(function, config: step.config, input: input, services: services)
+        case .native(let function): function(step.config, input, services)
+        }
         return PhaseCall(result: result, denied: services.deniedRequests)
     }
 

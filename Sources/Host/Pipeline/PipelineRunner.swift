@@ -35,25 +35,36 @@ public struct PipelineRunner: Sendable {
             guard let plugin = catalog.plugin(id: step.plugin) else {
                 throw refuse("no loaded plugin has this id")
             }
-            guard let table = plugin.interface(PP_INTERFACE_STEP, as: pp_step_v1.self),
-                let plan = table.pointee.plan, let apply = table.pointee.apply
-            else {
-                throw refuse("\(plugin.file) does not provide \(PP_INTERFACE_STEP) with plan and apply")
+            if let table = plugin.interface(PP_INTERFACE_STEP, as: pp_step_v1.self), let plan = table.pointee.plan, let apply = table.pointee.apply {
+                resolved.append(ResolvedStep(
+                    reference: reference, config: step.config, plan: .plugin(plan), apply: .plugin(apply),
+                    verify: table.pointee.verify.map(StepFunction.plugin), rollback: table.pointee.rollback.map(StepFunction.plugin)))
+            } else if let table = plugin.interface(PP_INTERFACE_PROFILE, as: pp_profile_v1.self), let actions = table.pointee.actions {
+                // A profile runs as a step the host executes: see ProfileStep.
+                let profile = ProfileStep(actions: actions)
+                resolved.append(ResolvedStep(
+                    reference: reference, config: step.config, plan: .native(profile.plan), apply: .native(profile.apply),
+                    verify: nil, rollback: .native(profile.rollback)))
+            } else {
+                throw refuse("\(plugin.file) provides neither \(PP_INTERFACE_STEP) with plan and apply nor \(PP_INTERFACE_PROFILE)")
             }
-            resolved.append(ResolvedStep(
-                reference: reference, config: step.config, plan: plan, apply: apply,
-                verify: table.pointee.verify, rollback: table.pointee.rollback))
         }
         return resolved
     }
 }
 
-/// A step with its plugin functions looked up.
+/// A step with its functions looked up.
 struct ResolvedStep: @unchecked Sendable {  // function pointers into a never-unloaded library
     var reference: StepReference
     var config: Data
-    var plan: PluginFunction
-    var apply: PluginFunction
-    var verify: PluginFunction?
-    var rollback: PluginFunction?
+    var plan: StepFunction
+    var apply: StepFunction
+    var verify: StepFunction?
+    var rollback: StepFunction?
+}
+
+/// One phase of a step: a plugin's C function, or the host's own code (profiles).
+enum StepFunction {
+    case plugin(PluginFunction)
+    case native((_ config: Data, _ input: Data, _ services: HostServices) -> PluginCallResult)
 }

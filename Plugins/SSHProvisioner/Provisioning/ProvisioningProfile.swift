@@ -1,0 +1,129 @@
+import Foundation
+import PluginKit
+
+/// The provisioning profiles of `posternproxy.ssh` (SPEC §5.4), chosen by the step's config
+/// `{"part": "caddy" | "agent"}`. Each only describes actions; the host checks and performs
+/// them, so a second run on a provisioned server changes nothing.
+///
+/// - `caddy`: the Caddy binary (uploaded from the controller, or built with xcaddy with the
+///   layer4 and rate-limit modules), its system user, its first config (admin API on a unix
+///   socket) and its hardened unit, started.
+/// - `agent`: the agent's system user, the bundle (agent, plugins, runtime libraries), its
+///   `config.env` (0600), its hardened unit, started — and restarted when any of it changed.
+///
+/// Where systemd is not running (a container), services are started with start-stop-daemon.
+enum ProvisioningProfile {
+    static let agentConfig = "/etc/posternproxy-agent/config.env"
+    static let caddyConfig = "/etc/caddy/posternproxy.json"
+    static let agentUnit = "/etc/systemd/system/posternproxy-agent.service"
+    static let caddyUnit = "/etc/systemd/system/caddy.service"
+    static let withSystemd = ["test", "-d", "/run/systemd/system"]
+    static let withoutSystemd = ["sh", "-c", "! test -d /run/systemd/system"]
+
+    static func actions(_ call: PluginCall) throws -> Int32 {
+        let part = (try? JSONSerialization.jsonObject(with: Data(call.config)) as? [String: Any])?["part"] as? String
+        let input = try ProvisioningInput.decode(call.input)
+        let actions: [[String: Any]]
+        switch part {
+        case "caddy": actions = caddy(input)
+        case "agent": actions = agent(input)
+        default: throw ProvisioningFailure("config.part must be \"caddy\" or \"agent\"")
+        }
+        return call.write(try JSONSerialization.data(withJSONObject: ["actions": actions]))
+    }
+
+    static func caddy(_ input: ProvisioningInput) -> [[String: Any]] {
+        var actions = [systemUser("caddy", home: "/var/lib/caddy")]
+        if let binary = input.caddy_binary {
+            actions.append(file("/usr/local/bin/caddy", source: binary, mode: 0o755))
+        } else {
+            actions += [
+                command(["apt-get", "install", "-y", "golang-go"], check: ["sh", "-c", "command -v go"], summary: "install Go for xcaddy"),
+                command(["env", "GOBIN=/usr/local/bin", "go", "install", "github.com/caddyserver/xcaddy/cmd/xcaddy@latest"],
+                        check: ["test", "-x", "/usr/local/bin/xcaddy"], summary: "install xcaddy"),
+                command(["/usr/local/bin/xcaddy", "build", "--output", "/usr/local/bin/caddy", "--with", "github.com/mholt/caddy-l4",
+                         "--with", "github.com/mholt/caddy-ratelimit"],
+                        check: ["sh", "-c", "/usr/local/bin/caddy list-modules | grep -q '^layer4$' && /usr/local/bin/caddy list-modules | grep -q '^http.handlers.rate_limit$'"],
+                        summary: "build Caddy with layer4 and rate-limit"),
+            ]
+        }
+        actions += [
+            file(caddyConfig, content: #"{"admin": {"listen": "unix//run/caddy/admin.sock|0770"}}"# + "\n", mode: 0o644),
+            file(caddyUnit, content: unit("caddy.service"), mode: 0o644),
+            command(["systemctl", "daemon-reload"], afterChangeOf: [caddyUnit], onlyIf: withSystemd),
+            command(["systemctl", "enable", "--now", "caddy"], check: ["systemctl", "is-active", "caddy"], onlyIf: withSystemd),
+            command(["systemctl", "restart", "caddy"], afterChangeOf: ["/usr/local/bin/caddy", caddyUnit], onlyIf: withSystemd),
+            command(["install", "-d", "-o", "caddy", "-g", "caddy", "-m", "0750", "/run/caddy"], check: ["test", "-d", "/run/caddy"], onlyIf: withoutSystemd),
+            command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/caddy.pid"],
+                    afterChangeOf: ["/usr/local/bin/caddy"], onlyIf: withoutSystemd),
+            command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/caddy.pid", "--chuid", "caddy:caddy",
+                     "--startas", "/usr/bin/env", "--", "HOME=/var/lib/caddy", "XDG_DATA_HOME=/var/lib/caddy", "XDG_CONFIG_HOME=/var/lib/caddy",
+                     "/usr/local/bin/caddy", "run", "--resume", "--config", caddyConfig],
+                    check: ["start-stop-daemon", "--status", "--pidfile", "/run/caddy.pid"], onlyIf: withoutSystemd, summary: "start Caddy"),
+        ]
+        return actions
+    }
+
+    static func agent(_ input: ProvisioningInput) -> [[String: Any]] {
+        let config = """
+            # Written by PosternProxy provisioning.
+            POSTERNPROXY_CONTROLLER_URL=\(input.controller_url)
+            POSTERNPROXY_AGENT_TOKEN=\(input.agent_token)
+            POSTERNPROXY_CADDY_ADMIN=/run/caddy/admin.sock
+            POSTERNPROXY_CADDY=/usr/local/bin/caddy
+            POSTERNPROXY_PLUGINS_DIR=/usr/local/lib/posternproxy-agent/plugins
+            POSTERNPROXY_STATE_DIR=/var/lib/posternproxy-agent
+
+            """
+        let installed = input.agent_files.map(\.path) + [agentConfig, agentUnit]
+        var actions = [systemUser("posternproxy-agent", home: "/var/lib/posternproxy-agent")]
+        actions += input.agent_files.map { file($0.path, source: $0.source, mode: $0.mode) }
+        actions += [
+            command(["install", "-d", "-o", "posternproxy-agent", "-g", "posternproxy-agent", "-m", "0700", "/var/lib/posternproxy-agent"],
+                    check: ["sh", "-c", "test \"$(stat -c %U:%a /var/lib/posternproxy-agent)\" = posternproxy-agent:700"]),
+            file(agentConfig, content: config, mode: 0o600),
+            command(["chown", "posternproxy-agent:posternproxy-agent", agentConfig],
+                    check: ["stat", "-c", "%U", agentConfig], checkContains: "posternproxy-agent\n"),
+            command(["usermod", "-a", "-G", "caddy", "posternproxy-agent"], check: ["id", "-nG", "posternproxy-agent"], checkContains: "caddy"),
+            file(agentUnit, content: unit("posternproxy-agent.service"), mode: 0o644),
+            command(["systemctl", "daemon-reload"], afterChangeOf: [agentUnit], onlyIf: withSystemd),
+            command(["systemctl", "enable", "--now", "posternproxy-agent"], check: ["systemctl", "is-active", "posternproxy-agent"], onlyIf: withSystemd),
+            command(["systemctl", "restart", "posternproxy-agent"], afterChangeOf: installed, onlyIf: withSystemd),
+            command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/posternproxy-agent.pid"],
+                    afterChangeOf: installed, onlyIf: withoutSystemd, summary: "stop the agent to restart it"),
+            command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/posternproxy-agent.pid",
+                     "--exec", "/usr/local/bin/posternproxy-agent", "--", "--config", agentConfig],
+                    check: ["start-stop-daemon", "--status", "--pidfile", "/run/posternproxy-agent.pid"], onlyIf: withoutSystemd,
+                    summary: "start the agent"),
+        ]
+        return actions
+    }
+
+    // MARK: - Vocabulary
+
+    static func systemUser(_ name: String, home: String) -> [String: Any] {
+        command(["useradd", "--system", "--home-dir", home, "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                check: ["id", "-u", name], summary: "create the system user \(name)")
+    }
+
+    static func file(_ path: String, content: String? = nil, source: String? = nil, mode: UInt32) -> [String: Any] {
+        var action: [String: Any] = ["type": "file", "path": path, "mode": mode]
+        if let content { action["content"] = content }
+        if let source { action["source"] = source }
+        return action
+    }
+
+    static func command(_ argv: [String], check: [String]? = nil, checkContains: String? = nil, afterChangeOf: [String]? = nil,
+                        onlyIf: [String]? = nil, summary: String? = nil) -> [String: Any] {
+        var action: [String: Any] = ["type": "command", "argv": argv]
+        if let check { action["check"] = check }
+        if let checkContains { action["check_contains"] = checkContains }
+        if let afterChangeOf { action["after_change_of"] = afterChangeOf }
+        if let onlyIf { action["only_if"] = onlyIf }
+        if let summary { action["summary"] = summary }
+        return action
+    }
+
+    /// A unit file shipped with the plugin (hardened: see the files beside this one).
+    static func unit(_ name: String) -> String { Units.text[name] ?? "" }
+}

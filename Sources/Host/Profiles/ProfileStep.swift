@@ -1,0 +1,153 @@
+import Foundation
+import PluginAPI
+
+/// Runs a profile plugin as a pipeline step: the plugin only describes actions; the host checks
+/// each against the target (plan, with probes and reads only), performs the ones that are not
+/// already right (apply), and puts files back as they were (rollback). A second run finds
+/// nothing to do.
+///
+/// plan → `{"changes", "profile", "needed"}` (the profile's output and the indices to apply);
+/// apply → the journal `{"files": [{"path", "existed", "previous"}]}`.
+struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-unloaded library
+    let actions: PluginFunction
+
+    /// Files up to this size are kept in the journal, so rollback can restore them.
+    static let journalledFileLimit = 1 << 20
+
+    func plan(config: Data, input: Data, services: HostServices) -> PluginCallResult {
+        let described = PluginInvocation.call(actions, config: config, input: input, services: services)
+        guard described.status == PP_OK else { return described }
+        guard let target = services.target else { return Self.failure("a profile needs a target") }
+        do {
+            let actions = try ProfileAction.parse(described.output)
+            var changes: [String] = []
+            var needed: [Int] = []
+            var changedFiles: Set<String> = []
+            for (index, action) in actions.enumerated() {
+                if services.isCancelled() { return PluginCallResult(status: PP_CANCELLED, output: Data(), error: "", outputOverflowed: false) }
+                guard let change = try Self.change(action, on: target, changedFiles: changedFiles) else { continue }
+                if case .file(let path, _, _, _) = action { changedFiles.insert(path) }
+                changes.append(change)
+                needed.append(index)
+            }
+            let plan: [String: Any] = ["changes": changes, "needed": needed, "profile": String(decoding: described.output, as: UTF8.self)]
+            return PluginCallResult(status: PP_OK, output: try JSONSerialization.data(withJSONObject: plan), error: "", outputOverflowed: false)
+        } catch {
+            return Self.failure("\(error)")
+        }
+    }
+
+    func apply(config: Data, input: Data, services: HostServices) -> PluginCallResult {
+        guard let target = services.target else { return Self.failure("a profile needs a target") }
+        var journal: [[String: Any]] = []
+        func result(_ status: Int32, _ error: String = "") -> PluginCallResult {
+            let output = (try? JSONSerialization.data(withJSONObject: ["files": journal])) ?? Data("{}".utf8)
+            return PluginCallResult(status: status, output: output, error: error, outputOverflowed: false)
+        }
+        do {
+            guard let plan = try JSONSerialization.jsonObject(with: input) as? [String: Any], let profile = plan["profile"] as? String,
+                let needed = plan["needed"] as? [Int]
+            else { return Self.failure("the plan is not one the host wrote") }
+            let actions = try ProfileAction.parse(Data(profile.utf8))
+            var written: Set<String> = []
+            for index in needed where actions.indices.contains(index) {
+                if services.isCancelled() { return result(PP_CANCELLED) }
+                switch actions[index] {
+                case .file(let path, let content, let source, let mode):
+                    let previous = try target.readFile(path)
+                    var entry: [String: Any] = ["path": path, "existed": previous != nil]
+                    if let previous, previous.count <= Self.journalledFileLimit { entry["previous"] = previous.base64EncodedString() }
+                    journal.append(entry)
+                    services.onProgress("write \(path)")
+                    try target.writeFile(path, contents: try Self.bytes(content: content, source: source), mode: mode)
+                    written.insert(path)
+                case .command(let command):
+                    if let paths = command.afterChangeOf, written.isDisjoint(with: paths) { continue }
+                    services.onProgress("run \(command.summary ?? command.argv.joined(separator: " "))")
+                    let progress = services.onProgress
+                    let outcome = try target.run(TargetCommand(argv: command.argv), onLine: { progress($0.text) }, isCancelled: services.isCancelled)
+                    guard outcome.exitStatus == 0 else {
+                        let tail = String(String(decoding: outcome.standardError + outcome.standardOutput, as: UTF8.self).suffix(500))
+                        return result(PP_FAILED, "`\(command.argv.joined(separator: " "))` exited with \(outcome.exitStatus): \(tail)")
+                    }
+                }
+            }
+            return result(PP_OK)
+        } catch TargetError.cancelled {
+            return result(PP_CANCELLED)
+        } catch {
+            return result(PP_FAILED, "\(error)")
+        }
+    }
+
+    /// Puts back every file apply wrote: its previous bytes, or no file when there was none.
+    /// (Commands are not undone; a profile's commands are written to be safe to repeat.)
+    func rollback(config: Data, input: Data, services: HostServices) -> PluginCallResult {
+        guard let target = services.target else { return Self.failure("a profile needs a target") }
+        guard let journal = try? JSONSerialization.jsonObject(with: input) as? [String: Any], let files = journal["files"] as? [[String: Any]] else {
+            return PluginCallResult(status: PP_OK, output: Data(), error: "", outputOverflowed: false)
+        }
+        do {
+            for entry in files.reversed() {
+                guard let path = entry["path"] as? String else { continue }
+                if entry["existed"] as? Bool == true {
+                    guard let previous = (entry["previous"] as? String).flatMap({ Data(base64Encoded: $0) }) else { continue }
+                    try target.writeFile(path, contents: previous, mode: 0o644)
+                } else {
+                    _ = try target.removeFile(path)
+                }
+            }
+            return PluginCallResult(status: PP_OK, output: Data(), error: "", outputOverflowed: false)
+        } catch {
+            return Self.failure("\(error)")
+        }
+    }
+
+    // MARK: - Checks
+
+    /// What applying `action` would change, or nil when it is already right.
+    private static func change(_ action: ProfileAction, on target: any Target, changedFiles: Set<String>) throws -> String? {
+        switch action {
+        case .file(let path, let content, let source, let mode):
+            let exists = try probe(target, ["test", "-e", path]).exitStatus == 0
+            guard exists else { return "create \(path)" }
+            let stat = String(decoding: try probe(target, ["stat", "-c", "%a", path]).standardOutput, as: UTF8.self)
+            let modeDiffers = Int(stat.trimmingCharacters(in: .whitespacesAndNewlines), radix: 8) != Int(mode)
+            let desired = try digest(of: bytes(content: content, source: source))
+            let current = String(decoding: try probe(target, ["sha256sum", "--", path]).standardOutput, as: UTF8.self).prefix(64)
+            if current != desired { return "update \(path)" }
+            return modeDiffers ? "set the mode of \(path) to \(String(mode, radix: 8))" : nil
+        case .command(let command):
+            if let onlyIf = command.onlyIf, try probe(target, onlyIf).exitStatus != 0 { return nil }
+            let summary = command.summary ?? command.argv.joined(separator: " ")
+            if let paths = command.afterChangeOf { return changedFiles.isDisjoint(with: paths) ? nil : "run \(summary)" }
+            guard let check = command.check else { return "run \(summary)" }
+            let outcome = try probe(target, check)
+            let satisfied = outcome.exitStatus == 0
+                && (command.checkContains.map { String(decoding: outcome.standardOutput, as: UTF8.self).contains($0) } ?? true)
+            return satisfied ? nil : "run \(summary)"
+        }
+    }
+
+    private static func probe(_ target: any Target, _ argv: [String]) throws -> CommandResult {
+        try target.run(TargetCommand(argv: argv, timeout: .seconds(60)), onLine: { _ in }, isCancelled: { false })
+    }
+
+    private static func bytes(content: Data?, source: String?) throws -> Data {
+        if let content { return content }
+        guard let source, let data = FileManager.default.contents(atPath: source) else {
+            throw ProfileError("the host has no file \(source ?? "")")
+        }
+        return data
+    }
+
+    /// SHA-256 hex of `data`, computed with `sha256sum` on this machine.
+    private static func digest(of data: Data) throws -> String {
+        let result = try LocalTarget().run(TargetCommand(argv: ["sha256sum"], standardInput: data), onLine: { _ in }, isCancelled: { false })
+        return String(String(decoding: result.standardOutput, as: UTF8.self).prefix(64))
+    }
+
+    private static func failure(_ message: String) -> PluginCallResult {
+        PluginCallResult(status: PP_FAILED, output: Data(), error: message, outputOverflowed: false)
+    }
+}

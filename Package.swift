@@ -78,7 +78,10 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/posternproxy-agent"
+            path: "Sources/posternproxy-agent",
+            // The agent bundle installs the Swift runtime beside the agent (scripts/bundle-agent.sh):
+            // a remote server has no toolchain.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath=$ORIGIN/../lib/posternproxy-agent/lib"])]
         ),
 
         // First-party plugins. Pure logic lives in a library the tests and benchmarks link
@@ -106,7 +109,7 @@ let package = Package(
         ),
 
         // What both test targets use: paths of the build, temporary folders, child processes.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Host"], path: "Tests/TestSupport"),
 
         .testTarget(
             name: "ControllerTests",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every test: `swift build` first (the tests load the plugins'
-# shared objects and run the `posternproxy` command it produces), then `swift test`.
+# shared objects, run the `posternproxy` command it produces and provision servers with the
+# agent bundle), then `swift test`, then the API fuzz run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-scripts/build.sh debug >/dev/null
+scripts/bundle-agent.sh debug >/dev/null
 swift test
 scripts/fuzz-api.sh

@@ -32,15 +32,21 @@ public struct Controller: Sendable {
 
                 """.utf8))
         }
-        let applier = try startLocalApplier(logger: logger)
+        let catalog = try loadPlugins(logger: logger)
+        for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
+        let applier = try startLocalApplier(catalog: catalog, logger: logger)
         if applier != nil { try await CaddyFacts.record(binary: configuration.caddyBinary, store: store) }
         applier?.schedule()  // re-apply what the database holds, at every start
         let hub = AgentHub(store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
                            offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), logger: logger)
         let agents = AgentEndpoint(admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute),
                                    hub: hub, logger: logger)
+        let provisioner = catalog.plugin(id: "posternproxy.ssh") == nil ? nil : try Provisioner(
+            store: store, configuration: configuration, vault: try CredentialVault(dataDirectory: configuration.dataDirectory),
+            runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
         let app = Application(
-            router: APIRouter(store: store, configuration: configuration, onChange: { applier?.schedule(); hub.changed() }).build(),
+            router: APIRouter(store: store, configuration: configuration, onChange: { applier?.schedule(); hub.changed() },
+                              provisioner: provisioner).build(),
             server: .http1WebSocketUpgrade(webSocketRouter: agents.router(), configuration: .init(
                 ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))),
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil),
@@ -52,11 +58,20 @@ public struct Controller: Sendable {
 
     /// The local server's applier, with its plugins and (unless one was given) its own Caddy;
     /// nil when the apply pipeline is empty.
-    private func startLocalApplier(logger: Logger) throws -> LocalApplier? {
+    /// The plugins folder's plugins. A controller that applies nothing locally may run without
+    /// one (it then cannot provision either).
+    private func loadPlugins(logger: Logger) throws -> PluginCatalog {
+        let loader = PluginLoader(host: HostIdentity(name: "posternproxy", version: HostIdentity.productVersion))
+        guard configuration.applyPipeline.isEmpty, !FileManager.default.fileExists(atPath: configuration.pluginsDirectory) else {
+            return try PluginCatalog.load(folder: configuration.pluginsDirectory, loader: loader)
+        }
+        logger.warning("no plugins folder; nothing is applied locally and servers cannot be provisioned",
+                       metadata: ["folder": "\(configuration.pluginsDirectory)"])
+        return PluginCatalog()
+    }
+
+    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> LocalApplier? {
         guard !configuration.applyPipeline.isEmpty else { return nil }
-        let catalog = try PluginCatalog.load(folder: configuration.pluginsDirectory,
-                                             loader: PluginLoader(host: HostIdentity(name: "posternproxy", version: HostIdentity.productVersion)))
-        for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
         var adminSocket = configuration.caddyAdminSocket
         if adminSocket == nil {
             let caddy = CaddySupervisor(binary: configuration.caddyBinary, dataDirectory: configuration.dataDirectory, logger: logger)

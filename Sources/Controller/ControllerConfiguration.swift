@@ -34,6 +34,19 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_AGENT_CONNECT_LIMIT` [30]: agent connection attempts per minute per address.
     public var agentConnectionsPerMinute = 30
 
+    /// `POSTERNPROXY_PUBLIC_URL`: where agents reach this controller (`https://proxy.example:81`);
+    /// needed to provision servers.
+    public var publicURL: String?
+    /// `POSTERNPROXY_AGENT_BUNDLE` [agent-bundle beside the executable]: what provisioning
+    /// installs as the agent (scripts/bundle-agent.sh).
+    public var agentBundleDirectory = PluginFolder.besideExecutable("agent-bundle")
+    /// `POSTERNPROXY_PROVISION_CADDY`: a Caddy binary (with layer4 and rate-limit) that
+    /// provisioning uploads; unset builds one on the server with xcaddy.
+    public var provisionCaddyBinary: String?
+    /// `POSTERNPROXY_PROVISION_PIPELINES`: a JSON file of pipelines replacing or adding
+    /// provisioning pipelines (`provision`, `update-agent`).
+    public var provisionPipelinesFile: String?
+
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("posternproxy.sqlite") }
 
     public init(listenHost: String = "0.0.0.0", listenPort: Int = 81, dataDirectory: String = "/var/lib/posternproxy",
@@ -84,6 +97,15 @@ public struct ControllerConfiguration: Sendable {
             guard let value = Int(text), (1...100_000).contains(value) else { throw ValidationFailure(name, "must be a positive whole number") }
             configuration[keyPath: keyPath] = value
         }
+        if let url = environment["POSTERNPROXY_PUBLIC_URL"], !url.isEmpty {
+            guard ["http://", "https://"].contains(where: url.hasPrefix), url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }) else {
+                throw ValidationFailure("POSTERNPROXY_PUBLIC_URL", "must be an http(s):// URL without spaces or quotes")
+            }
+            configuration.publicURL = url
+        }
+        if let folder = environment["POSTERNPROXY_AGENT_BUNDLE"], !folder.isEmpty { configuration.agentBundleDirectory = folder }
+        if let caddy = environment["POSTERNPROXY_PROVISION_CADDY"], !caddy.isEmpty { configuration.provisionCaddyBinary = caddy }
+        if let file = environment["POSTERNPROXY_PROVISION_PIPELINES"], !file.isEmpty { configuration.provisionPipelinesFile = file }
         if let pipeline = environment["POSTERNPROXY_APPLY_PIPELINE"] {
             configuration.applyPipeline = pipeline.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

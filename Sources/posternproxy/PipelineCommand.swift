@@ -47,7 +47,7 @@ struct PipelineCommand: ParsableCommand {
                 pipeline, input: try input.map { try readFile($0, what: "input") } ?? Data("{}".utf8),
                 target: LocalTarget(root: root), dryRun: dryRun)
             for await event in run.events {
-                if let line = EventPrinter.line(for: event) { print(line) }
+                if let line = PipelineEventText.line(for: event) { print(line) }
             }
             if case .failed = await run.report().status { throw ExitCode(1) }
             if case .cancelled = await run.report().status { throw ExitCode(1) }

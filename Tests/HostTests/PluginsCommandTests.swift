@@ -18,8 +18,8 @@ import Testing
         let rows = Dictionary(uniqueKeysWithValues: lines.dropFirst().map { ($0[0], $0) })
         #expect(rows["posternproxy.caddy"]?[1...4] == ["0.2.0", "renderer,step", "1.0", "posternproxy.renderer/1,posternproxy.step/1"])
         #expect(rows["posternproxy.iptables"]?[1...4] == ["0.2.0", "step", "1.0", "posternproxy.step/1"])
-        #expect(rows["posternproxy.ssh"]?[2] == "step,transport")
-        #expect(rows["posternproxy.hardening"]?[2] == "profile")
+        #expect(rows["posternproxy.ssh"]?[1...4] == ["0.2.0", "profile,transport", "1.0", "posternproxy.profile/1,posternproxy.transport/1"])
+        #expect(rows["posternproxy.hardening"]?[1...4] == ["0.2.0", "profile", "1.0", "posternproxy.profile/1"])
         #expect(rows["com.example.motd"]?[1...4] == ["1.0.0", "step", "1.0", "posternproxy.step/1"])
         #expect(rows["com.example.motd"]?[5] == folder.file("libPosternProxyExampleMotd.so"))
     }

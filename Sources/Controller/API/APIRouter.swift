@@ -7,6 +7,8 @@ struct APIRouter: Sendable {
     let store: Store
     let configuration: ControllerConfiguration
     var onChange: @Sendable () -> Void = {}
+    /// Provisioning over SSH; nil when the SSH plugin is not loaded.
+    var provisioner: Provisioner?
 
     func build() -> Router<AppContext> {
         let router = Router(context: AppContext.self)
@@ -39,6 +41,7 @@ struct APIRouter: Sendable {
         ServerRoutes(store: store, onChange: onChange).register(on: authenticated)
         SettingsRoutes(store: store, onChange: onChange).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
+        if let provisioner { ProvisioningRoutes(store: store, provisioner: provisioner).register(on: authenticated) }
         let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector)
         BackupRoutes(backup: Backup(store: store, validation: restoreValidation), onChange: onChange).register(on: authenticated)
         ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)

@@ -105,6 +105,21 @@ enum Migrations {
                 t.add(column: "upstream_health", .text)
             }
         }
+        migrator.registerMigration("v4: provisioning runs, pinned host keys and kept SSH credentials") { db in
+            try db.alter(table: "servers") { t in
+                t.add(column: "ssh_host_key", .text)
+                t.add(column: "ssh_credentials", .text)
+            }
+            try db.create(table: "provisioning_runs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("server_id", .integer).notNull().indexed().references("servers", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("started_on", .datetime).notNull()
+                t.column("finished_on", .datetime)
+                t.column("log", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -9,9 +9,14 @@ public enum PluginFolder {
     /// scripts/build.sh gathers them); else ``installed``.
     public static func configured(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let configured = environment["POSTERNPROXY_PLUGINS_DIR"], !configured.isEmpty { return configured }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let beside = ((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent("plugins")
+        let beside = besideExecutable("plugins")
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: beside, isDirectory: &isFolder) && isFolder.boolValue ? beside : installed
+    }
+
+    /// `name` in the folder of the running executable.
+    public static func besideExecutable(_ name: String) -> String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return ((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
     }
 }

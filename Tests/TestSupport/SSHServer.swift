@@ -6,25 +6,25 @@ import TestSupport
 /// the test creates, reached over a veth pair, with copy-on-write overlays over the system
 /// folders, so what the tests and provisioning do there never touches this machine. Users:
 /// `pp-pass` (password), `pp-key` (key), `pp-sudo` (key, passwordless sudo).
-final class SSHServer {
-    static let password = "correct horse battery staple"
-    let folder: TemporaryFolder
-    let namespace: String
+public final class SSHServer {
+    public static let password = "correct horse battery staple"
+    public let folder: TemporaryFolder
+    public let namespace: String
     /// The machine's end of the link, and the server's address.
-    let hostAddress: String, address: String
-    let port = 2222
+    public let hostAddress: String, address: String
+    public let port = 2222
     private let hostLink: String
 
     /// The client's private key (OpenSSH format), authorized for `pp-key` and `pp-sudo`.
-    var clientKey: String { (try? String(contentsOfFile: folder.file("client_key"), encoding: .utf8)) ?? "" }
+    public var clientKey: String { (try? String(contentsOfFile: folder.file("client_key"), encoding: .utf8)) ?? "" }
 
     /// The host key's fingerprint as OpenSSH prints it (`SHA256:...`).
-    var hostKeyFingerprint: String {
+    public var hostKeyFingerprint: String {
         let result = try? LocalTarget().run(TargetCommand(argv: ["ssh-keygen", "-l", "-f", folder.file("host_key.pub")]), onLine: { _ in }, isCancelled: { false })
         return String(decoding: result?.standardOutput ?? Data(), as: UTF8.self).split(separator: " ").dropFirst().first.map(String.init) ?? ""
     }
 
-    init() throws {
+    public init() throws {
         folder = try TemporaryFolder()
         let suffix = String(UUID().uuidString.prefix(6)).lowercased()
         namespace = "pps-\(suffix)"
@@ -45,7 +45,7 @@ final class SSHServer {
         try start()
     }
 
-    func start() throws {
+    public func start() throws {
         try Self.run([TestEnvironment.fixture("sandbox_sshd.sh"), namespace, address, String(port), folder.path, Self.password])
         for _ in 0..<100 {
             if Self.canConnect(address, port) { return }
@@ -54,14 +54,25 @@ final class SSHServer {
         throw TestSetupError("sshd in \(namespace) did not start: \((try? String(contentsOfFile: folder.file("sshd.log"), encoding: .utf8)) ?? "")")
     }
 
-    func stop() {
+    /// sshd's pid: its mount and network namespaces are the sandbox (`nsenter -t pid -m -n`).
+    public var pid: Int32? {
+        (try? String(contentsOfFile: folder.file("sshd.pid"), encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Runs `argv` inside the sandbox (its files and its network), as root.
+    public func inSandbox(_ argv: [String]) throws -> CommandResult {
+        guard let pid else { throw TestSetupError("sshd is not running") }
+        return try LocalTarget().run(TargetCommand(argv: ["nsenter", "-t", String(pid), "-m", "-n"] + argv), onLine: { _ in }, isCancelled: { false })
+    }
+
+    public func stop() {
         guard let text = try? String(contentsOfFile: folder.file("sshd.pid"), encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
         kill(pid, SIGKILL)
         for _ in 0..<50 where kill(pid, 0) == 0 { usleep(20_000) }
     }
 
     /// Replaces the host key (a reinstalled server) and restarts sshd.
-    func changeHostKey() throws {
+    public func changeHostKey() throws {
         stop()
         try FileManager.default.removeItem(atPath: folder.file("host_key"))
         try FileManager.default.removeItem(atPath: folder.file("host_key.pub"))
@@ -70,7 +81,7 @@ final class SSHServer {
     }
 
     /// The transport's open request for `user`.
-    func openRequest(user: String, password: String? = nil, key: Bool = false, pinned: String? = nil, port: Int? = nil) -> Data {
+    public func openRequest(user: String, password: String? = nil, key: Bool = false, pinned: String? = nil, port: Int? = nil) -> Data {
         var request: [String: Any] = ["host": address, "port": port ?? self.port, "user": user, "timeout_ms": 5000]
         if let password { request["password"] = password }
         if key { request["private_key"] = clientKey }
@@ -78,7 +89,7 @@ final class SSHServer {
         return try! JSONSerialization.data(withJSONObject: request)
     }
 
-    func remove() {
+    public func remove() {
         stop()
         try? Self.run(["ip", "link", "del", hostLink])
         try? Self.run(["ip", "netns", "del", namespace])

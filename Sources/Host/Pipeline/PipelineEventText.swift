@@ -1,9 +1,9 @@
 import Foundation
-import Host
 
-/// Formats pipeline events as terminal lines.
-enum EventPrinter {
-    static func line(for event: PipelineEvent) -> String? {
+/// Pipeline events as terminal lines: what `posternproxy pipeline run` prints and what the
+/// provisioning terminal of the web UI shows.
+public enum PipelineEventText {
+    public static func line(for event: PipelineEvent) -> String? {
         switch event {
         case .phaseStarted(let step, let phase):
             return "==> \(step) \(phase.rawValue)"

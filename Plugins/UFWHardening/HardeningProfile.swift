@@ -1,0 +1,125 @@
+import Foundation
+import PluginKit
+
+/// The hardening profiles of `posternproxy.hardening` (SPEC §5.4), chosen by the step's config
+/// `{"part": "ufw" | "fail2ban" | "unattended-upgrades" | "sysctl"}`; the input carries the
+/// server's `ssh_port`. Each is a list of actions the host checks and performs (idempotent):
+///
+/// - `ufw`: UFW installed; 80, 443 and the SSH port allowed; everything else denied; enabled.
+/// - `fail2ban`: installed, with an sshd jail on the SSH port.
+/// - `unattended-upgrades`: installed, with daily security updates switched on.
+/// - `sysctl`: rp_filter=1, tcp_syncookies=1, no ICMP redirects, ip_forward=1 (port forwards).
+enum HardeningProfile {
+    static let withSystemd = ["test", "-d", "/run/systemd/system"]
+
+    static func actions(_ call: PluginCall) throws -> Int32 {
+        let part = (try? JSONSerialization.jsonObject(with: Data(call.config)) as? [String: Any])?["part"] as? String
+        let input = try JSONSerialization.jsonObject(with: Data(call.input)) as? [String: Any] ?? [:]
+        guard let sshPort = (input["ssh_port"] as? NSNumber)?.intValue, (1...65535).contains(sshPort) else {
+            throw HardeningFailure("input.ssh_port must be 1-65535")
+        }
+        let actions: [[String: Any]]
+        switch part {
+        case "ufw": actions = ufw(sshPort: sshPort)
+        case "fail2ban": actions = fail2ban(sshPort: sshPort)
+        case "unattended-upgrades": actions = unattendedUpgrades()
+        case "sysctl": actions = sysctl()
+        default: throw HardeningFailure("config.part must be ufw, fail2ban, unattended-upgrades or sysctl")
+        }
+        return call.write(try JSONSerialization.data(withJSONObject: ["actions": actions]))
+    }
+
+    static func ufw(sshPort: Int) -> [[String: Any]] {
+        var actions = [install("ufw")]
+        // The SSH port first, so enabling can never lock the provisioning session out.
+        for port in [sshPort, 80, 443] {
+            actions.append(command(["ufw", "allow", "\(port)/tcp"], check: ["ufw", "show", "added"], contains: "ufw allow \(port)/tcp"))
+        }
+        actions += [
+            command(["ufw", "default", "deny", "incoming"], check: ["grep", "-q", "^DEFAULT_INPUT_POLICY=\"DROP\"", "/etc/default/ufw"]),
+            command(["ufw", "default", "allow", "outgoing"], check: ["grep", "-q", "^DEFAULT_OUTPUT_POLICY=\"ACCEPT\"", "/etc/default/ufw"]),
+            command(["ufw", "--force", "enable"], check: ["ufw", "status"], contains: "Status: active"),
+        ]
+        return actions
+    }
+
+    static func fail2ban(sshPort: Int) -> [[String: Any]] {
+        let jail = "/etc/fail2ban/jail.d/posternproxy.local"
+        return [
+            install("fail2ban"),
+            file(jail, content: """
+                # Written by PosternProxy provisioning.
+                [sshd]
+                enabled = true
+                port = \(sshPort)
+                maxretry = 5
+                findtime = 10m
+                bantime = 1h
+                backend = systemd
+
+                """),
+            command(["systemctl", "enable", "fail2ban"], check: ["systemctl", "is-enabled", "fail2ban"], onlyIf: withSystemd),
+            command(["systemctl", "restart", "fail2ban"], afterChangeOf: [jail], onlyIf: withSystemd),
+        ]
+    }
+
+    static func unattendedUpgrades() -> [[String: Any]] {
+        [
+            install("unattended-upgrades"),
+            file("/etc/apt/apt.conf.d/20auto-upgrades", content: """
+                APT::Periodic::Update-Package-Lists "1";
+                APT::Periodic::Unattended-Upgrade "1";
+
+                """),
+        ]
+    }
+
+    static func sysctl() -> [[String: Any]] {
+        let path = "/etc/sysctl.d/90-posternproxy.conf"
+        return [
+            file(path, content: """
+                # Written by PosternProxy provisioning.
+                net.ipv4.conf.all.rp_filter = 1
+                net.ipv4.conf.default.rp_filter = 1
+                net.ipv4.tcp_syncookies = 1
+                net.ipv4.conf.all.accept_redirects = 0
+                net.ipv4.conf.default.accept_redirects = 0
+                net.ipv4.conf.all.send_redirects = 0
+                net.ipv4.conf.default.send_redirects = 0
+                net.ipv6.conf.all.accept_redirects = 0
+                net.ipv6.conf.default.accept_redirects = 0
+                net.ipv4.ip_forward = 1
+
+                """),
+            command(["sysctl", "-q", "-p", path], check: ["sh", "-c", "test \"$(sysctl -n net.ipv4.ip_forward net.ipv4.tcp_syncookies net.ipv4.conf.all.rp_filter net.ipv4.conf.all.accept_redirects | tr '\\n' ' ')\" = '1 1 1 0 '"],
+                    summary: "apply the kernel settings"),
+        ]
+    }
+
+    // MARK: - Vocabulary
+
+    static func install(_ package: String) -> [String: Any] {
+        command(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", package],
+                check: ["dpkg-query", "-W", "-f", "${Status}", package], contains: "install ok installed", summary: "install \(package)")
+    }
+
+    static func file(_ path: String, content: String) -> [String: Any] {
+        ["type": "file", "path": path, "content": content, "mode": 0o644]
+    }
+
+    static func command(_ argv: [String], check: [String]? = nil, contains: String? = nil, afterChangeOf: [String]? = nil,
+                        onlyIf: [String]? = nil, summary: String? = nil) -> [String: Any] {
+        var action: [String: Any] = ["type": "command", "argv": argv]
+        if let check { action["check"] = check }
+        if let contains { action["check_contains"] = contains }
+        if let afterChangeOf { action["after_change_of"] = afterChangeOf }
+        if let onlyIf { action["only_if"] = onlyIf }
+        if let summary { action["summary"] = summary }
+        return action
+    }
+}
+
+struct HardeningFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

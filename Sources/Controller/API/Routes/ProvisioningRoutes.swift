@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import Hummingbird
+import NIOCore
+
+/// Provisioning over SSH (SPEC §5.4), admin only: `POST /api/servers/{id}/provision` and
+/// `/update-agent` start a run (202) with a password or a private key (kept, sealed, only when
+/// `keep_credentials` is true); `GET /api/provisioning/{run}` is its log; `/events` streams the
+/// log as server-sent events, from the first line, live; `DELETE /api/servers/{id}/host-key`
+/// forgets a pinned host key after a server was reinstalled.
+struct ProvisioningRoutes: Sendable {
+    let store: Store
+    let provisioner: Provisioner
+
+    struct Input: Decodable {
+        var password: String?
+        var private_key: String?
+        var passphrase: String?
+        var keep_credentials: Bool?
+    }
+
+    static let fields: Set<String> = ["password", "private_key", "passphrase", "keep_credentials"]
+
+    func register(on api: RouterGroup<AppContext>) {
+        for (path, kind) in [("servers/:id/provision", Provisioner.Kind.provision), ("servers/:id/update-agent", .updateAgent)] {
+            api.post(RouterPath(stringLiteral: path)) { request, context in
+                let identity = try context.requireAdmin()
+                let id = try context.pathID()
+                let body = try await JSONBody.object(request, context: context)
+                let input = try JSONBody.decode(Input.self, from: body, allowed: Self.fields)
+                let credentials = try Self.credentials(input)
+                let run = try await provisioner.start(serverID: id, kind: kind, credentials: credentials, keep: input.keep_credentials ?? false)
+                try await store.database.write { db in
+                    try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: kind.rawValue, resourceType: "server",
+                                        resourceID: id, details: ["run": run.id, "kept_credentials": input.keep_credentials ?? false], serverID: id)
+                }
+                return JSONBody.response(["run_id": run.id, "server_id": id, "events": "/api/provisioning/\(run.id)/events"], status: .accepted)
+            }
+        }
+        api.get("servers/:id/provisioning") { _, context in
+            _ = try context.requireAdmin()
+            let id = try context.pathID()
+            let runs = try await store.database.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, kind, status, started_on, finished_on FROM provisioning_runs WHERE server_id = ? ORDER BY id DESC LIMIT 50",
+                                 arguments: [id])
+            }
+            let items = runs.map { row -> [String: Any] in
+                ["id": row["id"] as Int64, "kind": row["kind"] as String, "status": row["status"] as String,
+                 "started_on": (row["started_on"] as Date).formatted(.iso8601), "finished_on": (row["finished_on"] as Date?)?.formatted(.iso8601) ?? NSNull()]
+            }
+            return JSONBody.response(["items": items, "total": items.count])
+        }
+        api.get("provisioning/:id") { _, context in
+            _ = try context.requireAdmin()
+            let id = try context.pathID()
+            let (lines, status, serverID) = try await log(id)
+            return JSONBody.response(["id": id, "server_id": serverID, "status": status, "lines": lines])
+        }
+        api.get("provisioning/:id/events") { _, context -> Response in
+            _ = try context.requireAdmin()
+            let id = try context.pathID()
+            let stream: AsyncStream<String>
+            if let run = await provisioner.run(id) {
+                stream = run.watch()
+            } else {
+                let (lines, _, _) = try await log(id)
+                stream = AsyncStream { continuation in
+                    for line in lines { continuation.yield(line) }
+                    continuation.finish()
+                }
+            }
+            let body = ResponseBody { writer in
+                for await line in stream {
+                    // One event per line; a line never holds a newline, so `data:` needs no splitting.
+                    try await writer.write(ByteBuffer(string: "data: \(line.replacingOccurrences(of: "\r", with: ""))\n\n"))
+                }
+                try await writer.write(ByteBuffer(string: "event: end\ndata: finished\n\n"))
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        }
+        api.delete("servers/:id/host-key") { _, context -> Response in
+            let identity = try context.requireAdmin()
+            let id = try context.pathID()
+            try await store.database.write { db in
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE id = ? AND is_local = 0", arguments: [id]) == true else {
+                    throw APIError.notFound("server")
+                }
+                try db.execute(sql: "UPDATE servers SET ssh_host_key = NULL WHERE id = ?", arguments: [id])
+                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "forget_host_key", resourceType: "server",
+                                    resourceID: id, serverID: id)
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    /// A run's lines, status and server: live when it runs in this controller, else from the database.
+    private func log(_ id: Int64) async throws -> ([String], String, Int64) {
+        if let run = await provisioner.run(id) {
+            let snapshot = run.snapshot
+            return (snapshot.lines, snapshot.finished ?? "running", run.serverID)
+        }
+        guard let row = try await store.database.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM provisioning_runs WHERE id = ?", arguments: [id]) }) else {
+            throw APIError.notFound("provisioning run")
+        }
+        let text: String = row["log"]
+        return (text.isEmpty ? [] : text.components(separatedBy: "\n"), row["status"], row["server_id"])
+    }
+
+    /// Credentials from the body: nil when none were sent (the kept ones are used); each
+    /// checked for size and, for a key, its PEM shape.
+    static func credentials(_ input: Input) throws -> Provisioner.Credentials? {
+        guard input.password != nil || input.private_key != nil else { return nil }
+        if let password = input.password, password.isEmpty || password.utf8.count > 1024 || password.contains("\0") {
+            throw APIError.invalid(field: "password", "must be 1-1024 bytes")
+        }
+        if let key = input.private_key {
+            guard key.utf8.count <= 16384, key.hasPrefix("-----BEGIN "), key.contains("PRIVATE KEY-----") else {
+                throw APIError.invalid(field: "private_key", "must be a PEM or OpenSSH private key")
+            }
+        }
+        if let passphrase = input.passphrase, passphrase.utf8.count > 1024 { throw APIError.invalid(field: "passphrase", "is too long") }
+        return Provisioner.Credentials(password: input.password, private_key: input.private_key, passphrase: input.passphrase)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+import Host
+import Logging
+
+/// Runs provisioning (SPEC §5.4) for one server at a time each: connects over the SSH transport
+/// (the host key pinned on first use; a changed one fails closed), makes sure the server has an
+/// agent token (the one on the server when it still matches, a fresh one otherwise), runs the
+/// pipeline with every line kept and streamed (``ProvisioningRun``), and records the outcome.
+/// Credentials are dropped afterwards unless the admin asked to keep them (sealed, see
+/// ``CredentialVault``). Status: Provisioning during the run, then Online when the agent
+/// connects, or Error naming the failed step.
+actor Provisioner {
+    struct Credentials: Codable, Sendable {
+        var password: String?
+        var private_key: String?
+        var passphrase: String?
+    }
+
+    enum Kind: String, Sendable { case provision, updateAgent = "update-agent" }
+
+    let store: Store
+    let configuration: ControllerConfiguration
+    let vault: CredentialVault
+    let runner: PipelineRunner
+    let pipelines: [String: PipelineDefinition]
+    let logger: Logger
+    /// Whether the server's agent is connected now (a re-run that changed nothing leaves it so).
+    let agentConnected: @Sendable (Int64) async -> Bool
+    private var runs: [Int64: ProvisioningRun] = [:]
+    private var busyServers: Set<Int64> = []
+
+    init(store: Store, configuration: ControllerConfiguration, vault: CredentialVault, runner: PipelineRunner, logger: Logger,
+         agentConnected: @escaping @Sendable (Int64) async -> Bool) throws {
+        self.agentConnected = agentConnected
+        self.store = store
+        self.configuration = configuration
+        self.vault = vault
+        self.runner = runner
+        pipelines = try ProvisioningPipelines.load(file: configuration.provisionPipelinesFile)
+        self.logger = logger
+    }
+
+    /// Starts a run and returns at once; `credentials` nil uses the kept ones.
+    func start(serverID: Int64, kind: Kind, credentials: Credentials?, keep: Bool) async throws -> ProvisioningRun {
+        guard let publicURL = configuration.publicURL else {
+            throw APIError.conflict(field: nil, "set POSTERNPROXY_PUBLIC_URL (where agents reach this controller) before provisioning")
+        }
+        guard !busyServers.contains(serverID) else { throw APIError.conflict(field: nil, "this server is already being provisioned") }
+        let server = try await store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ?", arguments: [serverID]) }
+        guard let server else { throw APIError.notFound("server") }
+        guard !(server["is_local"] as Bool) else { throw APIError.conflict(field: nil, "the local server is not provisioned over SSH") }
+        var secrets = credentials
+        if secrets == nil, let sealed = server["ssh_credentials"] as String? {
+            secrets = try? JSONDecoder().decode(Credentials.self, from: vault.open(sealed))
+        }
+        guard let secrets, secrets.password?.isEmpty == false || secrets.private_key?.isEmpty == false else {
+            throw APIError.invalid(field: "password", "give a password or a private_key (no credentials are kept for this server)")
+        }
+        let runID = try await store.database.write { db -> Int64 in
+            try db.execute(sql: "INSERT INTO provisioning_runs (server_id, kind, status, started_on, log) VALUES (?, ?, 'running', ?, '')",
+                           arguments: [serverID, kind.rawValue, Date()])
+            let id = db.lastInsertedRowID
+            if kind == .provision {
+                try db.execute(sql: "UPDATE servers SET status = 'provisioning', last_error = NULL WHERE id = ?", arguments: [serverID])
+            }
+            if keep {
+                try db.execute(sql: "UPDATE servers SET ssh_credentials = ? WHERE id = ?", arguments: [try vault.seal(JSONEncoder().encode(secrets)), serverID])
+            } else {
+                try db.execute(sql: "UPDATE servers SET ssh_credentials = NULL WHERE id = ?", arguments: [serverID])
+            }
+            return id
+        }
+        let run = ProvisioningRun(id: runID, serverID: serverID)
+        runs[runID] = run
+        busyServers.insert(serverID)
+        let target = Destination(host: server["hostname"], port: server["ssh_port"], user: server["ssh_user"], pinnedKey: server["ssh_host_key"])
+        Task.detached { [self] in
+            let outcome = await self.execute(run, kind: kind, target: target, credentials: secrets, publicURL: publicURL)
+            await self.finish(run, outcome: outcome, kind: kind)
+        }
+        return run
+    }
+
+    /// A run of this controller's lifetime, or nil (older runs are read from the database).
+    func run(_ id: Int64) -> ProvisioningRun? { runs[id] }
+
+    // MARK: - The run
+
+    struct Destination: Sendable {
+        var host: String, port: Int, user: String, pinnedKey: String?
+    }
+
+    /// nil on success, else why it failed.
+    private func execute(_ run: ProvisioningRun, kind: Kind, target destination: Destination, credentials: Credentials, publicURL: String) async -> String? {
+        guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else { return "the posternproxy.ssh plugin is not loaded" }
+        run.append("connecting to \(destination.user)@\(destination.host) port \(destination.port)")
+        var request: [String: Any] = ["host": destination.host, "port": destination.port, "user": destination.user, "timeout_ms": 15_000]
+        if let password = credentials.password, !password.isEmpty { request["password"] = password }
+        if let key = credentials.private_key, !key.isEmpty { request["private_key"] = key }
+        if let passphrase = credentials.passphrase { request["passphrase"] = passphrase }
+        if let pinned = destination.pinnedKey { request["known_host_key"] = pinned }
+        let target: TransportTarget
+        do {
+            target = try TransportTarget.open(plugin: plugin, name: destination.host, request: try JSONSerialization.data(withJSONObject: request),
+                                              onLog: { record in run.append("    [\(record.level)] \(record.message)") })
+        } catch {
+            return "cannot connect: \(error)"
+        }
+        defer { target.close() }
+        let hostKey = target.openAnswer["host_key"] as? String ?? ""
+        if destination.pinnedKey == nil {
+            run.append("host key \(hostKey) pinned (first connection)")
+            try? await store.database.write { db in
+                try db.execute(sql: "UPDATE servers SET ssh_host_key = ? WHERE id = ?", arguments: [hostKey, run.serverID])
+            }
+        } else {
+            run.append("host key \(hostKey) matches the pinned one")
+        }
+        do {
+            let token = try await agentToken(on: target, serverID: run.serverID, run: run)
+            let input = try provisioningInput(token: token, port: destination.port, publicURL: publicURL)
+            guard let pipeline = pipelines[kind == .provision ? ProvisioningPipelines.provision : ProvisioningPipelines.updateAgent] else {
+                return "no \(kind.rawValue) pipeline is configured"
+            }
+            let started = try runner.start(pipeline, input: input, target: target)
+            for await event in started.events {
+                if let line = PipelineEventText.line(for: event) { run.append(line) }
+            }
+            return await started.report().failureMessage
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// The token in the server's config.env when it still matches the stored hash; otherwise a
+    /// fresh one, whose hash replaces the stored one.
+    private func agentToken(on target: TransportTarget, serverID: Int64, run: ProvisioningRun) async throws -> String {
+        let stored = try await store.database.read { db in
+            try String.fetchOne(db, sql: "SELECT agent_token_hash FROM servers WHERE id = ?", arguments: [serverID])
+        }
+        if let stored, let file = try? target.readFile(ProvisioningPaths.agentConfig) {
+            let existing = String(decoding: file, as: UTF8.self).split(separator: "\n")
+                .first { $0.hasPrefix("POSTERNPROXY_AGENT_TOKEN=") }.map { String($0.dropFirst("POSTERNPROXY_AGENT_TOKEN=".count)) }
+            if let existing, AgentProtocol.serverID(inToken: existing) == serverID, Secrets.verifyPassword(existing, hash: stored) {
+                run.append("the server's agent token is still valid; keeping it")
+                return existing
+            }
+        }
+        let token = Secrets.token(prefix: "\(AgentProtocol.tokenPrefix)\(serverID)_")
+        let hash = Secrets.hashPassword(token)
+        try await store.database.write { db in
+            try db.execute(sql: "UPDATE servers SET agent_token_hash = ? WHERE id = ?", arguments: [hash, serverID])
+        }
+        run.append("issued a fresh agent token")
+        return token
+    }
+
+    private func provisioningInput(token: String, port: Int, publicURL: String) throws -> Data {
+        let bundle = configuration.agentBundleDirectory
+        guard let enumerator = FileManager.default.enumerator(atPath: bundle) else {
+            throw ValidationFailure("POSTERNPROXY_AGENT_BUNDLE", "no agent bundle at \(bundle) (scripts/bundle-agent.sh makes one)")
+        }
+        var files: [[String: Any]] = []
+        while let relative = enumerator.nextObject() as? String {
+            let source = (bundle as NSString).appendingPathComponent(relative)
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+            files.append(["source": source, "path": "/usr/local/" + relative, "mode": 0o755])
+        }
+        guard files.contains(where: { ($0["path"] as? String) == "/usr/local/bin/posternproxy-agent" }) else {
+            throw ValidationFailure("POSTERNPROXY_AGENT_BUNDLE", "\(bundle) has no bin/posternproxy-agent")
+        }
+        var input: [String: Any] = ["controller_url": publicURL, "agent_token": token, "ssh_port": port, "agent_files": files]
+        if let caddy = configuration.provisionCaddyBinary { input["caddy_binary"] = caddy }
+        return try JSONSerialization.data(withJSONObject: input)
+    }
+
+    private func finish(_ run: ProvisioningRun, outcome: String?, kind: Kind) async {
+        busyServers.remove(run.serverID)
+        let status = outcome == nil ? "succeeded" : "failed"
+        run.append(outcome.map { "provisioning failed: \($0)" } ?? "\(kind.rawValue) finished; waiting for the agent to connect")
+        run.finish(status)
+        let log = run.snapshot.lines.joined(separator: "\n")
+        let connected = await agentConnected(run.serverID)
+        do {
+            try await store.database.write { db in
+                try db.execute(sql: "UPDATE provisioning_runs SET status = ?, finished_on = ?, log = ? WHERE id = ?",
+                               arguments: [status, Date(), log, run.id])
+                if let outcome {
+                    try db.execute(sql: "UPDATE servers SET status = 'error', last_error = ? WHERE id = ?",
+                                   arguments: ["\(kind.rawValue) failed: \(outcome)", run.serverID])
+                } else if connected {
+                    try db.execute(sql: "UPDATE servers SET status = 'online' WHERE id = ? AND status = 'provisioning'", arguments: [run.serverID])
+                }
+            }
+        } catch {
+            logger.error("could not record a provisioning run", metadata: ["run": "\(run.id)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Paths on a provisioned server that the controller reads.
+enum ProvisioningPaths {
+    static let agentConfig = "/etc/posternproxy-agent/config.env"
+}

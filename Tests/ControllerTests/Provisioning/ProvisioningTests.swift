@@ -1,0 +1,183 @@
+import Foundation
+import Host
+import Testing
+import TestSupport
+
+/// Provisioning for real (SPEC §5.4): the controller reaches a sandboxed OpenSSH server in a
+/// network namespace, installs Caddy and the agent bundle (which then runs there with the Swift
+/// toolchain hidden), hardens the host, and the server comes Online. A second run changes
+/// nothing; failures are clear, and leave the server in Error.
+@Suite(.serialized) struct ProvisioningTests {
+    final class Setup {
+        let ssh: SSHServer
+        let controller: ControllerProcess
+        let client: APIClient
+
+        init() async throws {
+            ssh = try SSHServer()
+            let port = try FreePort.next()
+            let caddy = try LocalTarget().run(TargetCommand(argv: ["sh", "-c", "command -v caddy"]), onLine: { _ in }, isCancelled: { false })
+            controller = try ControllerProcess(extraEnvironment: [
+                "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)",
+                "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)",
+                "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",
+                "POSTERNPROXY_PROVISION_CADDY": String(decoding: caddy.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+                "POSTERNPROXY_AGENT_HEARTBEAT": "1",
+            ], port: port)
+            client = try await APIClient.loggedIn(port: controller.port)
+        }
+
+        func addServer(user: String = "pp-sudo", port: Int? = nil) async throws -> Int64 {
+            let answer = try await client.post("/api/servers", ["name": "sandbox-\(UUID().uuidString.prefix(4))", "hostname": ssh.address,
+                                                                 "ssh_port": port ?? ssh.port, "ssh_user": user])
+            guard let id = answer.id else { throw TestSetupError("server not created: \(answer.object)") }
+            return id
+        }
+
+        /// Starts a run and reads its events until the end, as a browser would.
+        func provision(_ id: Int64, _ body: [String: Any], path: String = "provision") async throws -> (status: Int, lines: [String]) {
+            let started = try await client.post("/api/servers/\(id)/\(path)", body)
+            guard started.status == 202, let run = (started.object["run_id"] as? NSNumber)?.int64Value else { return (started.status, []) }
+            let events = try LocalTarget().run(TargetCommand(argv: ["curl", "-s", "-N", "--max-time", "600", "-H", "Authorization: Bearer \(client.bearer ?? "")",
+                                                                    "http://127.0.0.1:\(controller.port)/api/provisioning/\(run)/events"],
+                                                             timeout: .seconds(620)), onLine: { _ in }, isCancelled: { false })
+            let lines = String(decoding: events.standardOutput, as: UTF8.self).split(separator: "\n")
+                .filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+            return (202, lines)
+        }
+
+        func server(_ id: Int64) async throws -> [String: Any] { try await client.get("/api/servers/\(id)").object }
+
+        func eventually(_ what: String, seconds: Int = 30, _ condition: () async throws -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            while ContinuousClock.now < deadline {
+                if try await condition() { return }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            throw TestSetupError("never happened: \(what)\n\(controller.output.suffix(3000))")
+        }
+
+        func remove() {
+            controller.remove()
+            ssh.remove()
+        }
+    }
+
+    @Test func aServerIsProvisionedHardenedAndComesOnlineAndASecondRunChangesNothing() async throws {
+        let setup = try await Setup()
+        defer { setup.remove() }
+        let id = try await setup.addServer()
+        let first = try await setup.provision(id, ["private_key": setup.ssh.clientKey, "keep_credentials": true])
+        #expect(first.status == 202)
+        #expect(first.lines.contains { $0.contains("host key \(setup.ssh.hostKeyFingerprint) pinned") })
+        #expect(first.lines.contains("provision finished; waiting for the agent to connect"), "\(first.lines.suffix(30).joined(separator: "\n"))")
+        try await setup.eventually("the server comes online") { try await setup.server(id)["status"] as? String == "online" }
+        let server = try await setup.server(id)
+        #expect((server["caddy_version"] as? String)?.hasPrefix("v2.") == true)
+
+        // What is on the server: users without a shell, a private config, hardened units, UFW on.
+        let passwd = String(decoding: try setup.ssh.inSandbox(["getent", "passwd", "caddy", "posternproxy-agent"]).standardOutput, as: UTF8.self)
+        #expect(passwd.split(separator: "\n").count == 2 && passwd.split(separator: "\n").allSatisfy { $0.hasSuffix(":/usr/sbin/nologin") })
+        #expect(String(decoding: try setup.ssh.inSandbox(["stat", "-c", "%a %U", "/etc/posternproxy-agent/config.env"]).standardOutput, as: UTF8.self)
+                == "600 posternproxy-agent\n")
+        let ufw = String(decoding: try setup.ssh.inSandbox(["ufw", "status"]).standardOutput, as: UTF8.self)
+        #expect(ufw.contains("Status: active") && ufw.contains("2222/tcp") && ufw.contains("80/tcp") && ufw.contains("443/tcp"))
+        #expect(String(decoding: try setup.ssh.inSandbox(["sysctl", "-n", "net.ipv4.ip_forward", "net.ipv4.tcp_syncookies"]).standardOutput, as: UTF8.self) == "1\n1\n")
+        let units = try TemporaryFolder()
+        defer { units.remove() }
+        for unit in ["caddy.service", "posternproxy-agent.service"] {
+            let text = try setup.ssh.inSandbox(["cat", "/etc/systemd/system/\(unit)"]).standardOutput
+            try text.write(to: URL(fileURLWithPath: units.file(unit)))
+            let security = try LocalTarget().run(TargetCommand(argv: ["systemd-analyze", "security", "--offline=true", units.file(unit)]),
+                                                 onLine: { _ in }, isCancelled: { false })
+            let score = Self.exposure(String(decoding: security.standardOutput, as: UTF8.self))
+            #expect(score <= 2.5, "\(unit) scores \(score)")
+        }
+        #expect(try Self.verifyUnits(in: units), "systemd-analyze verify accepts the units")
+
+        // A second run, with the kept credentials, finds everything already right.
+        let second = try await setup.provision(id, [:])
+        let finished = second.lines.filter { $0.hasPrefix("<== ") }
+        #expect(finished.count == 6)
+        #expect(finished.allSatisfy { $0.hasSuffix("already right") }, "\(finished.joined(separator: "\n"))")
+        #expect(second.lines.contains { $0.contains("still valid; keeping it") })
+        try await setup.eventually("still online") { try await setup.server(id)["status"] as? String == "online" }
+    }
+
+    @Test func failuresAreClearLeaveTheServerInErrorAndAChangedHostKeyFailsClosed() async throws {
+        let setup = try await Setup()
+        defer { setup.remove() }
+        let wrongPassword = try await setup.addServer(user: "pp-pass")
+        let refused = try await setup.provision(wrongPassword, ["password": "not the password"])
+        #expect(refused.lines.contains { $0.contains("refused the password for user pp-pass") })
+        let server = try await setup.server(wrongPassword)
+        #expect(server["status"] as? String == "error")
+        #expect((server["last_error"] as? String)?.contains("refused the password") == true)
+
+        let unknownUser = try await setup.addServer(user: "nobody")
+        #expect(try await setup.provision(unknownUser, ["password": "x"]).lines.contains { $0.contains("refused the password for user nobody") })
+        let closedPort = try await setup.addServer(port: 2299)
+        #expect(try await setup.provision(closedPort, ["password": "x"]).lines.contains { $0.contains("cannot connect to \(setup.ssh.address) port 2299") })
+
+        // Pinned on first use (here a connection that only fails at sudo), then refused once the key changes.
+        let pinned = try await setup.addServer(user: "pp-key")
+        let noSudo = try await setup.provision(pinned, ["private_key": setup.ssh.clientKey])
+        #expect(noSudo.lines.contains { $0.contains("pinned") })
+        #expect(try await setup.server(pinned)["status"] as? String == "error")
+        try setup.ssh.changeHostKey()
+        let changed = try await setup.provision(pinned, ["private_key": setup.ssh.clientKey])
+        #expect(changed.lines.contains { $0.contains("changed") && $0.contains("refusing to connect") })
+        #expect(try await setup.client.delete("/api/servers/\(pinned)/host-key").status == 204)
+
+        // Without credentials, nothing starts.
+        #expect(try await setup.client.post("/api/servers/\(unknownUser)/provision", [:]).errorField == "password")
+        #expect(try await setup.client.post("/api/servers/\(unknownUser)/provision", ["private_key": "not a key"]).errorField == "private_key")
+    }
+
+    @Test(arguments: [
+        (["hostname": "-oProxyCommand=touch /tmp/x"], "hostname"),
+        (["hostname": "1.2.3.4; id"], "hostname"),
+        (["hostname": "1.2.3.4`id`"], "hostname"),
+        (["hostname": "1.2.3.4", "ssh_user": "root$(id)"], "ssh_user"),
+        (["hostname": "1.2.3.4", "ssh_port": "22; x"], "ssh_port"),
+        (["hostname": "1.2.3.4", "name": "a\r\nb"], "name"),
+        (["hostname": "a.test\r\nb"], "hostname"),
+    ] as [([String: String], String)])
+    func hostileServerFieldsAreRefused(fields: [String: String], named: String) async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await APIClient.loggedIn(port: controller.port)
+        var body: [String: Any] = ["name": "hostile"]
+        for (key, value) in fields { body[key] = value }
+        let answer = try await client.post("/api/servers", body)
+        #expect(answer.status == 400 || answer.status == 422)
+        #expect(answer.errorField == named)
+        #expect(try await client.get("/api/servers").items.count == 1, "nothing was stored")
+    }
+
+    /// The "Overall exposure level" of `systemd-analyze security` (10 when it cannot be read).
+    private static func exposure(_ output: String) -> Double {
+        guard let line = output.split(separator: "\n").last(where: { $0.contains("Overall exposure level") }),
+            let value = line.split(separator: ":").last?.split(separator: " ").first
+        else { return 10 }
+        return Double(value) ?? 10
+    }
+
+    /// `systemd-analyze verify` on the units, with a root folder holding systemd's own units and
+    /// stand-ins for the binaries they start.
+    private static func verifyUnits(in folder: TemporaryFolder) throws -> Bool {
+        let root = folder.file("root")
+        try FileManager.default.createDirectory(atPath: root + "/etc/systemd/system", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/usr/local/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/usr/lib/systemd", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "/usr/lib/systemd/system", toPath: root + "/usr/lib/systemd/system")
+        for binary in ["caddy", "posternproxy-agent"] { try FileManager.default.copyItem(atPath: "/bin/true", toPath: root + "/usr/local/bin/\(binary)") }
+        for unit in ["caddy.service", "posternproxy-agent.service"] {
+            try FileManager.default.copyItem(atPath: folder.file(unit), toPath: root + "/etc/systemd/system/\(unit)")
+        }
+        let result = try LocalTarget().run(TargetCommand(argv: ["systemd-analyze", "verify", "--root=\(root)",
+                                                                 "/etc/systemd/system/caddy.service", "/etc/systemd/system/posternproxy-agent.service"]),
+                                           onLine: { _ in }, isCancelled: { false })
+        return result.exitStatus == 0 && result.standardError.isEmpty
+    }
+}

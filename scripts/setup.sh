@@ -13,7 +13,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 # Debian packages: the C compiler (plugins in C, test fixtures), SQLite and libssh2 headers.
-packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3 pebble iptables iproute2 socat openssh-server openssh-client sudo ufw fail2ban unattended-upgrades)
+packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3 pebble iptables iproute2 socat openssh-server openssh-client sudo ufw fail2ban unattended-upgrades libcap2-bin)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

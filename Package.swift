@@ -56,7 +56,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            path: "Sources/Controller"
+            path: "Sources/Controller",
+            // The web UI: plain HTML, CSS and JavaScript modules, served as they are.
+            resources: [.copy("WebUI")]
         ),
 
         // The `posternproxy` command: the controller, and the plugin tools.

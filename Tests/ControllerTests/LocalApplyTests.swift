@@ -34,9 +34,9 @@ import TestSupport
         return Setup(controller: controller, client: client, httpPort: httpPort, upstream: try TestUpstream("app", in: folder.path))
     }
 
-    /// Polls `condition` for up to 15 seconds.
+    /// Polls `condition` for up to 40 seconds (a loaded CI machine is slow; a quick one returns early).
     private func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        for _ in 0..<75 {
+        for _ in 0..<200 {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(200))
         }

@@ -28,8 +28,16 @@ struct CaddyAdmin {
         return message ?? "Caddy answered \(answer.httpStatus): \(String(decoding: answer.body.prefix(2000), as: UTF8.self))"
     }
 
+    /// One request. An observing request that cannot connect is tried again for up to a second:
+    /// Caddy swaps its admin listener while a new config takes over.
     private func request(_ method: String, _ path: String, contentType: String? = nil, body: [UInt8] = []) throws -> HostProxy.HTTPAnswer {
-        let answer = host.http(socket: socket, method: method, path: path, contentType: contentType, body: body)
+        var answer = host.http(socket: socket, method: method, path: path, contentType: contentType, body: body)
+        var attempts = 1
+        while answer.status == PP_FAILED, method == "GET", attempts < 20, !host.isCancelled {
+            usleep(50_000)
+            answer = host.http(socket: socket, method: method, path: path, contentType: contentType, body: body)
+            attempts += 1
+        }
         guard answer.status == PP_OK else {
             throw StepFailure("cannot reach Caddy's admin API at \(socket) (\(method) \(path), status \(answer.status))")
         }

@@ -2,7 +2,8 @@ import Host
 import Hummingbird
 
 /// Assembles the REST API: public routes (login, refresh, the OpenAPI document) and the
-/// authenticated, rate-limited rest, behind the error and security-header middleware.
+/// authenticated, rate-limited rest, behind the error and security-header middleware; and the
+/// web UI's static files (which hold no data: every page asks the API as the logged-in user).
 struct APIRouter: Sendable {
     let store: Store
     let configuration: ControllerConfiguration
@@ -15,6 +16,7 @@ struct APIRouter: Sendable {
         let openAPI = OpenAPIDocument.build(version: HostIdentity.productVersion)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware(routes: RouteTable(document: openAPI)))
+        router.add(middleware: FileMiddleware(configuration.webDirectory, searchForIndexHtml: true))
         let sessions = Sessions(store: store)
         let inspector = CertificateInspector()
         let controllerPort = configuration.listenPort

@@ -1,0 +1,42 @@
+// The REST API from the browser: session cookies plus the CSRF double-submit header on every
+// change; an expired access cookie is refreshed once, transparently.
+
+export class APIError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.field = body?.error?.field ?? null;
+    this.code = body?.error?.code ?? null;
+  }
+}
+
+function csrfToken() {
+  const match = document.cookie.split("; ").find((part) => part.startsWith("pp_csrf="));
+  return match ? decodeURIComponent(match.slice("pp_csrf=".length)) : "";
+}
+
+async function send(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
+  return fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+export async function request(method, path, body) {
+  let response = await send(method, path, body);
+  if (response.status === 401 && !path.startsWith("/api/auth/")) {
+    const refreshed = await send("POST", "/api/auth/refresh", {});
+    if (refreshed.ok) response = await send(method, path, body);
+  }
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new APIError(response.status, data);
+  return data;
+}
+
+export const api = {
+  get: (path) => request("GET", path),
+  post: (path, body = {}) => request("POST", path, body),
+  put: (path, body) => request("PUT", path, body),
+  delete: (path) => request("DELETE", path),
+};

@@ -1,0 +1,94 @@
+// The PosternProxy web UI: a login, then the sidebar of SPEC §6, a header with the server
+// selector and user menu, and one view per page (hash routes, so the controller serves one
+// index.html). Plain JavaScript modules; no inline script or style (CSP default-src 'self').
+import { api } from "./api.js";
+import { h, mount } from "./dom.js";
+import { resourceList } from "./views/resourceList.js";
+import { dashboard } from "./views/dashboard.js";
+import { servers } from "./views/servers.js";
+import { auditLog, settings, tokens, users } from "./views/admin.js";
+
+// [route, title, render(container, route, app)]
+const resource = (container, path, state) => resourceList(container, path, state);
+const view = (render) => (container, _path, state) => render(container, state);
+const pages = [
+  ["dashboard", "Dashboard", view(dashboard)],
+  ["proxy-hosts", "Proxy Hosts", resource],
+  ["redirection-hosts", "Redirection Hosts", resource],
+  ["stream-hosts", "Stream Hosts", resource],
+  ["dead-hosts", "Dead Hosts", resource],
+  ["port-forwards", "Port Forwarding", resource],
+  ["access-lists", "Access Lists", resource],
+  ["certificates", "Certificates", resource],
+  ["users", "Users", view(users)],
+  ["tokens", "Access Tokens", view(tokens)],
+  ["audit-log", "Audit Log", view(auditLog)],
+  ["servers", "Servers", view(servers)],
+  ["settings", "Settings", view(settings)],
+];
+
+const root = document.getElementById("app");
+const app = { me: null, isAdmin: false, servers: [], serverFilter: null };
+
+function login(message = "") {
+  const error = h("div", { class: "form-error", role: "alert" }, message);
+  const email = h("input", { id: "login-email", type: "email", autocomplete: "username", required: true });
+  const password = h("input", { id: "login-password", type: "password", autocomplete: "current-password", required: true });
+  mount(root, h("form", { class: "login", onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api.post("/api/auth/login", { email: email.value, password: password.value });
+      await start();
+    } catch (failure) {
+      error.textContent = failure.status === 401 ? "Wrong email or password" : failure.message;
+    }
+  } },
+    h("h1", {}, "PosternProxy"),
+    h("div", { class: "field" }, h("label", { for: email.id }, "Email"), email),
+    h("div", { class: "field" }, h("label", { for: password.id }, "Password"), password),
+    error,
+    h("button", { type: "submit", class: "primary" }, "Log in")));
+  email.focus();
+}
+
+async function start() {
+  try {
+    app.me = await api.get("/api/auth/me");
+  } catch {
+    return login();
+  }
+  app.isAdmin = app.me.role === "admin";
+  app.servers = (await api.get("/api/servers")).items;
+  const stored = Number(localStorage.getItem("pp-server-filter"));
+  app.serverFilter = app.servers.some((server) => server.id === stored) ? stored : null;
+  window.onhashchange = route;
+  await route();
+}
+
+async function route() {
+  const name = location.hash.replace(/^#\/?/, "") || "dashboard";
+  const page = pages.find(([path]) => path === name) ?? pages[0];
+  const main = h("main", { id: "main", tabindex: "-1" });
+  const selector = h("select", { id: "server-selector", onchange: (event) => {
+    app.serverFilter = event.target.value ? Number(event.target.value) : null;
+    if (app.serverFilter) localStorage.setItem("pp-server-filter", app.serverFilter); else localStorage.removeItem("pp-server-filter");
+    route();
+  } }, h("option", { value: "" }, "All servers"), app.servers.map((server) => h("option", { value: String(server.id), selected: server.id === app.serverFilter }, server.name)));
+  mount(root, h("div", { class: "layout" },
+    h("nav", { class: "sidebar", "aria-label": "Sections" }, h("h1", {}, "PosternProxy"),
+      pages.map(([path, title]) => h("a", { href: `#/${path}`, "aria-current": path === page[0] ? "page" : null }, title))),
+    h("div", {},
+      h("header", { class: "top" },
+        h("label", { for: "server-selector" }, "Server"), selector,
+        h("span", { class: "muted" }, `${app.me.email} (${app.me.role})`),
+        h("button", { type: "button", onclick: async () => { await api.post("/api/auth/logout").catch(() => {}); login(); } }, "Log out")),
+      main)));
+  try {
+    await page[2](main, page[0], app);
+  } catch (failure) {
+    if (failure.status === 401) return login("Your session ended; log in again.");
+    mount(main, h("div", { class: "toolbar" }, h("h2", {}, page[1])), h("p", { class: "form-error", role: "alert" }, failure.message));
+  }
+}
+
+start();

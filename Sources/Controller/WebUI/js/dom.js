@@ -1,0 +1,32 @@
+// Small DOM helpers: elements are built with h(), never from HTML strings, so no value from the
+// API is ever parsed as markup.
+
+/** h("button", {class: "primary", onclick: f}, "Save") */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else if (name in element && typeof value !== "string") element[name] = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+export function badge(text, kind = text) {
+  return h("span", { class: `badge ${kind}` }, text);
+}
+
+/** Replaces the children of `element`. */
+export function mount(element, ...children) {
+  element.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
+}
+
+export function formatDate(value) {
+  return value ? new Date(value).toLocaleString() : "—";
+}

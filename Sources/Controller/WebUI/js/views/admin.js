@@ -1,0 +1,115 @@
+// Users, Access Tokens, Audit Log and Settings (SPEC §3.8–3.10, §6).
+import { api } from "../api.js";
+import { badge, formatDate, h, mount } from "../dom.js";
+
+function dialogForm(title, fields, submit) {
+  const inputs = {};
+  const formError = h("div", { class: "form-error", role: "alert" });
+  const dialog = h("dialog", { "aria-label": title }, h("form", { onsubmit: async (event) => {
+    event.preventDefault();
+    formError.textContent = "";
+    try {
+      const values = Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, input.type === "checkbox" ? input.checked : input.value]));
+      if (await submit(values, dialog) !== false) dialog.close();
+    } catch (error) {
+      const input = inputs[error.field];
+      if (input) { input.setAttribute("aria-invalid", "true"); document.getElementById(`${input.id}-error`).textContent = `${error.field} ${error.message}`; input.focus(); }
+      else formError.textContent = error.message;
+    }
+  } },
+    h("h3", {}, title),
+    fields.map(([name, label, input]) => { input.id = `dialog-${name}`; inputs[name] = input;
+      return h("div", { class: "field" }, h("label", { for: input.id }, label), input, h("div", { class: "error", id: `${input.id}-error` })); }),
+    formError,
+    h("div", { class: "actions" }, h("button", { type: "button", onclick: () => dialog.close() }, "Cancel"), h("button", { type: "submit", class: "primary" }, "Save"))));
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}
+
+export async function users(container, app) {
+  async function render() {
+    const list = (await api.get("/api/users")).items;
+    mount(container,
+      h("div", { class: "toolbar" }, h("h2", {}, "Users"),
+        app.isAdmin ? h("button", { type: "button", class: "primary", onclick: add }, "Add user") : null),
+      h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Active", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, list.map((user) => h("tr", {}, h("td", {}, user.name), h("td", {}, user.email), h("td", {}, user.role),
+          h("td", {}, user.active ? badge("active", "ok") : badge("inactive", "disabled")),
+          h("td", {}, app.isAdmin && user.id !== app.me.id ? [
+            h("button", { type: "button", onclick: async () => { await api.put(`/api/users/${user.id}`, { active: !user.active }); render(); } }, user.active ? "Deactivate" : "Activate"), " ",
+            h("button", { type: "button", class: "danger", onclick: async () => { if (confirm(`Delete ${user.email}?`)) { await api.delete(`/api/users/${user.id}`); render(); } } }, "Delete"),
+          ] : null))))));
+  }
+  function add() {
+    dialogForm("Add user", [
+      ["name", "Name", h("input", { type: "text", required: true })],
+      ["email", "Email", h("input", { type: "email", required: true })],
+      ["password", "Password", h("input", { type: "password", required: true })],
+      ["role", "Role", h("select", {}, h("option", { value: "viewer" }, "viewer"), h("option", { value: "admin" }, "admin"))],
+    ], async (values) => { await api.post("/api/users", values); render(); });
+  }
+  await render();
+}
+
+export async function tokens(container, app) {
+  async function render(created) {
+    const list = (await api.get("/api/tokens")).items;
+    mount(container,
+      h("div", { class: "toolbar" }, h("h2", {}, "Access Tokens"),
+        app.isAdmin ? h("button", { type: "button", class: "primary", onclick: add }, "Create token") : null),
+      created ? h("div", { class: "card", role: "status" }, h("p", {}, "Copy this token now; it is not shown again:"),
+        h("div", { class: "secret", id: "new-token" }, created.token), " ",
+        h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(created.token) }, "Copy")) : null,
+      h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Created", "Last used", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, list.map((token) => h("tr", {}, h("td", {}, token.name), h("td", {}, formatDate(token.created_on)), h("td", {}, formatDate(token.last_used_on)),
+          h("td", {}, app.isAdmin ? h("button", { type: "button", class: "danger", onclick: async () => { await api.delete(`/api/tokens/${token.id}`); render(); } }, "Revoke") : null))))));
+  }
+  function add() {
+    dialogForm("Create token", [["name", "Name", h("input", { type: "text", required: true })]],
+      async (values) => { const created = await api.post("/api/tokens", values); render(created); });
+  }
+  await render();
+}
+
+export async function auditLog(container) {
+  const state = { page: 1, action: "", resource_type: "" };
+  async function render() {
+    const params = new URLSearchParams({ page: state.page, limit: 50 });
+    if (state.action) params.set("action", state.action);
+    if (state.resource_type) params.set("resource_type", state.resource_type);
+    const result = await api.get(`/api/audit-log?${params}`);
+    const pages = Math.max(1, Math.ceil(result.total / 50));
+    const filter = (name, label) => [h("label", { for: `filter-${name}`, class: "visually-hidden" }, label),
+      h("input", { id: `filter-${name}`, type: "search", placeholder: label, value: state[name], onchange: (event) => { state[name] = event.target.value; state.page = 1; render(); } })];
+    mount(container,
+      h("div", { class: "toolbar" }, h("h2", {}, "Audit Log"), filter("action", "Action"), filter("resource_type", "Resource type")),
+      h("table", {}, h("thead", {}, h("tr", {}, ["When", "User", "Action", "Resource", "Details", "From"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, result.items.map((entry) => h("tr", {}, h("td", {}, formatDate(entry.created_on)), h("td", {}, entry.user_email ?? "—"), h("td", {}, entry.action),
+          h("td", {}, `${entry.resource_type}${entry.resource_id ? " #" + entry.resource_id : ""}`), h("td", {}, h("code", {}, JSON.stringify(entry.details ?? {}))),
+          h("td", {}, entry.client_ip ?? ""))))),
+      h("div", { class: "pager" },
+        h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; render(); } }, "Previous"),
+        h("span", {}, `Page ${state.page} of ${pages}`),
+        h("button", { type: "button", disabled: state.page >= pages, onclick: () => { state.page += 1; render(); } }, "Next")));
+  }
+  await render();
+}
+
+export async function settings(container, app) {
+  const items = (await api.get("/api/settings")).items;
+  const labels = { acme_directory: "ACME directory", acme_email: "ACME email", default_site: "Default site (404, 444, redirect, congratulations)", default_site_redirect: "Default site redirect URL" };
+  mount(container, h("div", { class: "toolbar" }, h("h2", {}, "Settings")),
+    h("div", { class: "card" }, items.map((item) => {
+      const input = h("input", { id: `setting-${item.key}`, type: "text", value: item.value, disabled: !app.isAdmin });
+      const error = h("div", { class: "error", id: `setting-${item.key}-error` });
+      return h("form", { class: "field", onsubmit: async (event) => {
+        event.preventDefault();
+        error.textContent = "";
+        try { await api.put(`/api/settings/${item.key}`, { value: input.value }); error.textContent = "Saved"; }
+        catch (failure) { error.textContent = `${item.key} ${failure.message}`; input.setAttribute("aria-invalid", "true"); }
+      } }, h("label", { for: input.id }, labels[item.key] ?? item.key), input, error,
+        app.isAdmin ? h("button", { type: "submit" }, "Save") : null);
+    })));
+}

@@ -1,0 +1,32 @@
+// Dashboard (SPEC §6): counts per host type, upstream health per server, certificates expiring
+// within 30 days, servers online or not. Refreshes every 30 seconds while shown.
+import { api } from "../api.js";
+import { badge, h, mount } from "../dom.js";
+
+export async function dashboard(container, app) {
+  async function render() {
+    const suffix = app.serverFilter ? `&server_id=${app.serverFilter}` : "";
+    const kinds = [["proxy-hosts", "Proxy Hosts"], ["redirection-hosts", "Redirection Hosts"], ["stream-hosts", "Stream Hosts"], ["dead-hosts", "Dead Hosts"], ["port-forwards", "Port Forwards"]];
+    const counts = await Promise.all(kinds.map(([path]) => api.get(`/api/${path}?limit=1${suffix}`).then((r) => r.total)));
+    const servers = (await api.get("/api/servers")).items;
+    const certificates = (await api.get("/api/certificates?limit=500")).items.filter((c) => c.days_left !== undefined && c.days_left <= 30);
+    const upstreams = servers.flatMap((server) => (server.upstream_health?.upstreams ?? []).map((u) => ({ ...u, server: server.name })));
+    mount(container,
+      h("div", { class: "toolbar" }, h("h2", {}, "Dashboard")),
+      h("div", { class: "cards" }, kinds.map(([path, title], index) => h("a", { class: "card", href: `#/${path}` }, h("div", { class: "count" }, counts[index]), title))),
+      h("h3", {}, "Servers"),
+      h("table", {}, h("thead", {}, h("tr", {}, ["Server", "Status", "Caddy", "Routes"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, servers.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status)), h("td", {}, s.caddy_version ?? "—"), h("td", {}, s.active_routes))))),
+      h("h3", {}, "Upstream health"),
+      upstreams.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Server", "Upstream", "Status", "Requests", "Failures"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, upstreams.map((u) => h("tr", {}, h("td", {}, u.server), h("td", {}, u.address), h("td", {}, u.fails > 0 ? badge("failing", "failed") : badge("healthy", "ok")),
+          h("td", {}, u.requests), h("td", {}, u.fails)))))
+        : h("p", { class: "muted" }, "No upstream reports yet."),
+      h("h3", {}, "Certificates expiring within 30 days"),
+      certificates.length ? h("ul", {}, certificates.map((c) => h("li", {}, `${c.nice_name || c.domain_names.join(", ")}: `,
+        badge(c.days_left < 0 ? "expired" : `${c.days_left} days`, c.days_left <= 7 ? "red" : c.days_left <= 14 ? "amber" : "yellow"))))
+        : h("p", { class: "muted" }, "None."));
+  }
+  await render();
+  const timer = setInterval(() => { if (container.isConnected) render(); else clearInterval(timer); }, 30000);
+}

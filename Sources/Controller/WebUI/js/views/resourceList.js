@@ -1,0 +1,100 @@
+// One resource page: the list (enabled, apply status per server, TLS status, search, paging)
+// and the create/edit dialog. A viewer sees the same list without any control that changes it.
+import { api, APIError } from "../api.js";
+import { badge, h, mount } from "../dom.js";
+import { buildForm } from "../form.js";
+import { resources } from "../resources.js";
+
+export async function resourceList(container, path, app) {
+  const definition = resources[path];
+  const state = { query: "", page: 1 };
+  const [certificates, accessLists] = await Promise.all([
+    api.get("/api/certificates?limit=500").then((r) => r.items),
+    api.get("/api/access-lists?limit=500").then((r) => r.items),
+  ]);
+  const serverName = (id) => app.servers.find((server) => server.id === id)?.name ?? `#${id}`;
+  const certificateStatus = (record) => {
+    if (definition.tls) return badge(record.status);
+    if (!("certificate_id" in record) && !("ssl_forced" in record)) return null;
+    const certificate = certificates.find((item) => item.id === record.certificate_id);
+    return certificate ? badge(certificate.status) : badge("no TLS", "disabled");
+  };
+
+  async function render() {
+    const params = new URLSearchParams({ page: state.page, limit: 25 });
+    if (state.query) params.set("q", state.query);
+    if (app.serverFilter) params.set("server_id", app.serverFilter);
+    const result = await api.get(`/api/${path}?${params}`);
+    const header = [...definition.columns.map(([title]) => title), "Server", "Status", "Apply", definition.tls || definition.tabs.SSL || definition.tabs.Details.some((f) => f.type === "certificate") ? "TLS" : null, ""].filter((x) => x !== null);
+    const rows = result.items.map((record) => h("tr", {},
+      definition.columns.map(([, value]) => h("td", {}, value(record))),
+      h("td", {}, serverName(record.server_id)),
+      h("td", {}, record.enabled ? badge("enabled", "ok") : badge("disabled")),
+      h("td", {}, badge(record.apply_status.status), record.apply_status.message ? h("div", { class: "muted" }, record.apply_status.message) : null),
+      header.includes("TLS") ? h("td", {}, certificateStatus(record)) : null,
+      h("td", {}, app.isAdmin ? [
+        h("button", { type: "button", onclick: () => edit(record) }, "Edit"), " ",
+        h("button", { type: "button", onclick: () => toggle(record) }, record.enabled ? "Disable" : "Enable"), " ",
+        h("button", { type: "button", class: "danger", onclick: () => remove(record) }, "Delete"),
+      ] : h("button", { type: "button", onclick: () => edit(record) }, "View")),
+    ));
+    const pages = Math.max(1, Math.ceil(result.total / result.limit));
+    mount(container,
+      h("div", { class: "toolbar" },
+        h("h2", {}, definition.title),
+        h("label", { class: "visually-hidden", for: "search" }, "Search"),
+        h("input", { id: "search", type: "search", placeholder: "Search", value: state.query, class: "search",
+          onchange: (event) => { state.query = event.target.value; state.page = 1; render(); } }),
+        app.isAdmin ? h("button", { type: "button", class: "primary", onclick: () => edit(null) }, `Add ${definition.singular}`) : null),
+      h("table", {}, h("thead", {}, h("tr", {}, header.map((title) => h("th", { scope: "col" }, title)))),
+        h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: header.length, class: "muted" }, "Nothing here yet")))),
+      h("div", { class: "pager" },
+        h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; render(); } }, "Previous"),
+        h("span", {}, `Page ${state.page} of ${pages} (${result.total})`),
+        h("button", { type: "button", disabled: state.page >= pages, onclick: () => { state.page += 1; render(); } }, "Next")));
+  }
+
+  function edit(record) {
+    const form = buildForm(definition, record, {
+      readOnly: !app.isAdmin, servers: app.servers, defaultServer: app.serverFilter ?? app.servers[0]?.id, certificates, accessLists,
+    });
+    const formError = h("div", { class: "form-error", role: "alert" });
+    const dialog = h("dialog", { "aria-label": `${record ? "Edit" : "Add"} ${definition.singular}` },
+      h("form", { method: "dialog", onsubmit: async (event) => {
+        event.preventDefault();
+        if (!app.isAdmin) return dialog.close();
+        formError.textContent = "";
+        try {
+          const body = form.read();
+          if (record) await api.put(`/api/${path}/${record.id}`, body);
+          else await api.post(`/api/${path}`, body);
+          dialog.close();
+          render();
+        } catch (error) {
+          const field = error.field ?? null;
+          if (!form.showError(field, error.message)) formError.textContent = error.message;
+        }
+      } },
+        h("h3", {}, `${record ? (app.isAdmin ? "Edit" : "View") : "Add"} ${definition.singular}`),
+        form.element, formError,
+        h("div", { class: "actions" },
+          h("button", { type: "button", onclick: () => dialog.close() }, app.isAdmin ? "Cancel" : "Close"),
+          app.isAdmin ? h("button", { type: "submit", class: "primary" }, "Save") : null)));
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  async function toggle(record) {
+    await api.post(`/api/${path}/${record.id}/${record.enabled ? "disable" : "enable"}`);
+    render();
+  }
+
+  async function remove(record) {
+    if (!confirm(`Delete this ${definition.singular}?`)) return;
+    try { await api.delete(`/api/${path}/${record.id}`); } catch (error) { if (error instanceof APIError) alert(error.message); }
+    render();
+  }
+
+  await render();
+}

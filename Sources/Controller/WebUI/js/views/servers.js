@@ -1,0 +1,104 @@
+// Servers (SPEC §5, §6): status, Caddy version, last seen, routes; the Add Server wizard with
+// a live provisioning terminal; Re-Provision, Update Agent, and Delete showing the uninstall
+// commands. Admins only.
+import { api } from "../api.js";
+import { badge, formatDate, h, mount } from "../dom.js";
+
+export async function servers(container, app) {
+  async function render() {
+    const list = (await api.get("/api/servers")).items;
+    app.servers = list;
+    mount(container,
+      h("div", { class: "toolbar" }, h("h2", {}, "Servers"),
+        app.isAdmin ? h("button", { type: "button", class: "primary", onclick: () => wizard(null) }, "Add server") : null),
+      h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Hostname", "Status", "Caddy", "Last seen", "Routes", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, list.map((server) => h("tr", {},
+          h("td", {}, server.name), h("td", {}, server.hostname),
+          h("td", {}, badge(server.status), server.last_error ? h("div", { class: "muted" }, server.last_error) : null),
+          h("td", {}, server.caddy_version ?? "—"), h("td", {}, formatDate(server.last_seen)), h("td", {}, server.active_routes),
+          h("td", {}, app.isAdmin && !server.is_local ? [
+            h("button", { type: "button", onclick: () => wizard(server, "provision") }, "Re-Provision"), " ",
+            h("button", { type: "button", onclick: () => wizard(server, "update-agent") }, "Update Agent"), " ",
+            h("button", { type: "button", class: "danger", onclick: () => remove(server) }, "Delete"),
+          ] : null))))));
+  }
+
+  /** Add Server (server null), or credentials for a run on an existing server. */
+  function wizard(server, action = "provision") {
+    const fields = {};
+    const field = (name, label, input) => { fields[name] = input; input.id = `server-${name}`; return h("div", { class: input.type === "checkbox" ? "field check" : "field" },
+      input.type === "checkbox" ? [input, h("label", { for: input.id }, label)] : [h("label", { for: input.id }, label), input], h("div", { class: "error", id: `${input.id}-error` })); };
+    const terminal = h("div", { class: "terminal", role: "log", "aria-label": "Provisioning output", tabindex: "0" });
+    const formError = h("div", { class: "form-error", role: "alert" });
+    const dialog = h("dialog", { "aria-label": server ? `${action} ${server.name}` : "Add server" },
+      h("form", { onsubmit: async (event) => {
+        event.preventDefault();
+        formError.textContent = "";
+        for (const element of dialog.querySelectorAll(".field")) element.classList.remove("invalid");
+        try {
+          let target = server;
+          if (!target) {
+            target = await api.post("/api/servers", { name: fields.name.value, hostname: fields.hostname.value,
+              ssh_port: Number(fields.ssh_port.value || 22), ssh_user: fields.ssh_user.value || "root" });
+            server = target;
+          }
+          const credentials = { keep_credentials: fields.keep.checked };
+          if (fields.secret_kind.value === "key") { credentials.private_key = fields.secret.value; if (fields.passphrase.value) credentials.passphrase = fields.passphrase.value; }
+          else if (fields.secret.value) credentials.password = fields.secret.value;
+          const run = await api.post(`/api/servers/${target.id}/${action}`, credentials);
+          watch(run.events);
+        } catch (error) {
+          const input = fields[error.field === "private_key" ? "secret" : error.field];
+          if (input) {
+            input.closest(".field").classList.add("invalid");
+            document.getElementById(`${input.id}-error`).textContent = `${error.field} ${error.message}`;
+            input.focus();
+          } else formError.textContent = error.message;
+        }
+      } },
+        h("h3", {}, server ? `${action === "provision" ? "Re-Provision" : "Update Agent"}: ${server.name}` : "Add server"),
+        server ? null : [
+          field("name", "Name", h("input", { type: "text", required: true })),
+          field("hostname", "Hostname or IP", h("input", { type: "text", required: true })),
+          field("ssh_port", "SSH port", h("input", { type: "number", value: "22" })),
+          field("ssh_user", "SSH user (root or passwordless sudo)", h("input", { type: "text", value: "root" })),
+        ],
+        field("secret_kind", "Authentication", h("select", {}, h("option", { value: "password" }, "Password"), h("option", { value: "key" }, "Private key"))),
+        field("secret", "Password or private key (empty: use kept credentials)", h("textarea", { rows: 3 })),
+        field("passphrase", "Key passphrase", h("input", { type: "password" })),
+        field("keep", "Keep the credentials (encrypted) for later runs", h("input", { type: "checkbox" })),
+        formError,
+        h("h4", {}, "Output"), terminal,
+        h("div", { class: "actions" },
+          h("button", { type: "button", onclick: () => dialog.close() }, "Close"),
+          h("button", { type: "submit", class: "primary" }, server ? "Run" : "Provision"))));
+
+    function watch(path) {
+      terminal.textContent = "";
+      const source = new EventSource(path);
+      source.onmessage = (event) => { terminal.append(event.data + "\n"); terminal.scrollTop = terminal.scrollHeight; };
+      source.addEventListener("end", () => { source.close(); render(); });
+      source.onerror = () => source.close();
+      dialog.addEventListener("close", () => source.close());
+    }
+    dialog.addEventListener("close", () => { dialog.remove(); render(); });
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  async function remove(server) {
+    if (!confirm(`Delete ${server.name}? Its resources move to the local server; the remote host is left as it is.`)) return;
+    const answer = await api.delete(`/api/servers/${server.id}`);
+    const dialog = h("dialog", { "aria-label": "Uninstall commands" }, h("form", { method: "dialog" },
+      h("h3", {}, `${server.name} was deleted`),
+      h("p", {}, "To remove the agent from the host, run there:"),
+      h("pre", { class: "secret" }, answer.uninstall_commands.join("\n")),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Done"))));
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+    render();
+  }
+
+  await render();
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""The web UI in a real browser (Debian's Chromium driven by Playwright), against a real
+controller whose local Caddy serves what the UI saves. Run by WebUITests.swift:
+
+  ui_walkthrough.py SETTINGS_JSON
+
+SETTINGS_JSON: {"url", "email", "password", "caddy_port", "upstream_port", "screenshots",
+"ssh": {"host", "port", "user", "key"}}. Prints one `ok <what>` line per passed check and exits
+non-zero at the first failure, naming it.
+"""
+import json, sys, time, urllib.request, urllib.error
+from playwright.sync_api import sync_playwright, expect
+
+settings = json.loads(sys.argv[1])
+url, shots = settings["url"], settings["screenshots"]
+
+
+def ok(what):
+    print(f"ok {what}", flush=True)
+
+
+def through_caddy(host):
+    request = urllib.request.Request(f"http://127.0.0.1:{settings['caddy_port']}/", headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except OSError:
+        return 0, ""
+
+
+def eventually(check, what, seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if check():
+            return ok(what)
+        time.sleep(0.3)
+    raise SystemExit(f"FAILED {what}")
+
+
+def login(page, email, password):
+    page.goto(url + "/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def open_page(page, title):
+    page.get_by_role("navigation").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+
+
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    # Script errors, and console errors other than the network log of expected refusals (the
+    # 401 before logging in, 400s of the refused forms, the viewer's 403s).
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+
+    login(page, settings["email"], settings["password"])
+    ok("logged in with the first-start password")
+
+    # A proxy host through the nine-tab form; a request through Caddy reaches its upstream.
+    open_page(page, "Proxy Hosts")
+    page.get_by_role("button", name="Add proxy host").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("tab")).to_have_count(9)
+    dialog.get_by_label("Domain names").fill("ui.test")
+    dialog.get_by_label("Forward host").fill("127.0.0.1")
+    dialog.get_by_label("Forward port").fill(str(settings["upstream_port"]))
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
+    eventually(lambda: through_caddy("ui.test")[0] == 200, "a host saved in the UI answers through Caddy from its upstream")
+
+    # Field errors next to the field; nothing saved.
+    for field, value, label in [("Domain names", "not a domain!", "bad domain"), ("Forward port", "70000", "bad port")]:
+        page.get_by_role("button", name="Add proxy host").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("Domain names").fill("second.test")
+        dialog.get_by_label("Forward host").fill("127.0.0.1")
+        dialog.get_by_label("Forward port").fill("8080")
+        dialog.get_by_label(field).fill(value)
+        dialog.get_by_role("button", name="Save").click()
+        message = dialog.locator(".field.invalid .error")
+        expect(message).to_be_visible()
+        expect(message).to_contain_text("domain_names" if field == "Domain names" else "forward_port")
+        expect(dialog.locator(".field.invalid").get_by_label(field)).to_be_visible()
+        dialog.get_by_role("button", name="Cancel").click()
+        ok(f"the {label} error is shown next to its field")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    ok("nothing was saved by the refused forms")
+
+    # Disable → 404; enable and attach a deny-all access list → 403.
+    page.get_by_role("button", name="Disable").click()
+    eventually(lambda: through_caddy("ui.test")[0] == 404, "a disabled host answers 404")
+    open_page(page, "Access Lists")
+    page.get_by_role("button", name="Add access list").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name", exact=True).fill("nobody")
+    dialog.get_by_label("Address rules").fill('[{"address": "0.0.0.0/0", "directive": "deny"}]')
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("cell", name="nobody", exact=True)).to_be_visible()
+    open_page(page, "Proxy Hosts")
+    page.get_by_role("button", name="Enable").click()
+    page.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("tab", name="Security").click()
+    dialog.get_by_label("Access list").select_option(label="nobody")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    eventually(lambda: through_caddy("ui.test")[0] == 403, "an attached access list answers 403")
+
+    # A server added in the wizard: provisioning lines arrive in the terminal panel.
+    ssh = settings["ssh"]
+    open_page(page, "Servers")
+    page.get_by_role("button", name="Add server").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name", exact=True).fill("sandbox")
+    dialog.get_by_label("Hostname or IP").fill(ssh["host"])
+    dialog.get_by_label("SSH port").fill(str(ssh["port"]))
+    dialog.get_by_label("SSH user (root or passwordless sudo)").fill(ssh["user"])
+    dialog.get_by_label("Authentication").select_option("key")
+    dialog.get_by_label("Password or private key (empty: use kept credentials)").fill(ssh["key"])
+    dialog.get_by_role("button", name="Provision").click()
+    terminal = dialog.get_by_role("log", name="Provisioning output")
+    expect(terminal).to_contain_text(f"connecting to {ssh['user']}@{ssh['host']}", timeout=20000)
+    expect(terminal).to_contain_text("pinned", timeout=20000)
+    ok("provisioning lines arrive in the terminal panel")
+    page.screenshot(path=f"{shots}/servers-provisioning.png")
+    dialog.get_by_role("button", name="Close").click()
+
+    # The server selector filters the lists.
+    open_page(page, "Proxy Hosts")
+    page.get_by_label("Server", exact=True).select_option(label="sandbox")
+    expect(page.get_by_text("Nothing here yet")).to_be_visible()
+    page.get_by_label("Server", exact=True).select_option(label="All servers")
+    expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
+    ok("the server selector filters the lists")
+
+    # A viewer, and a screenshot of every page as the admin.
+    open_page(page, "Users")
+    page.get_by_role("button", name="Add user").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("Vera Viewer")
+    dialog.get_by_label("Email").fill("viewer@example.test")
+    dialog.get_by_label("Password").fill("viewer password 1")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("cell", name="viewer@example.test")).to_be_visible()
+    titles = ["Dashboard", "Proxy Hosts", "Redirection Hosts", "Stream Hosts", "Dead Hosts", "Port Forwarding", "Access Lists",
+              "Certificates", "Users", "Access Tokens", "Audit Log", "Servers", "Settings"]
+    for title in titles:
+        open_page(page, title)
+        page.screenshot(path=f"{shots}/{title.lower().replace(' ', '-')}.png", full_page=True)
+    open_page(page, "Proxy Hosts")
+    page.get_by_role("button", name="Edit").click()
+    page.screenshot(path=f"{shots}/proxy-host-form.png")
+    expect(page.get_by_role("dialog")).not_to_contain_text("null")
+    expect(page.get_by_role("dialog")).not_to_contain_text("undefined")
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    ok("a screenshot of every page")
+
+    page.get_by_role("button", name="Log out").click()
+    login(page, "viewer@example.test", "viewer password 1")
+    mutating = ["Add", "Edit", "Delete", "Disable", "Enable", "Save", "Create", "Revoke", "Provision", "Re-Provision", "Update Agent", "Deactivate"]
+    for title in titles:
+        open_page(page, title)
+        page.wait_for_timeout(300)
+        for button in page.get_by_role("button").all():
+            text = button.inner_text().strip()
+            if any(text == word or text.startswith(word + " ") for word in mutating) and button.is_enabled():
+                raise SystemExit(f"FAILED the viewer sees an enabled '{text}' on {title}")
+        for field in page.locator("main input:not([type=search]), main select, main textarea").all():
+            if field.is_enabled() and field.get_attribute("id") not in ("server-selector",):
+                raise SystemExit(f"FAILED the viewer can edit {field.get_attribute('id')} on {title}")
+    ok("a viewer finds no enabled control that changes anything")
+    if errors:
+        raise SystemExit(f"FAILED the browser console reported errors: {errors[:5]}")
+    ok("no script errors")
+    browser.close()

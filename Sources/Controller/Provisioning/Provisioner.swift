@@ -102,7 +102,9 @@ actor Provisioner {
         if let pinned = destination.pinnedKey { request["known_host_key"] = pinned }
         let target: TransportTarget
         do {
+            let cancellation = run.cancellation
             target = try TransportTarget.open(plugin: plugin, name: destination.host, request: try JSONSerialization.data(withJSONObject: request),
+                                              isCancelled: { cancellation.isCancelled },
                                               onLog: { record in run.append("    [\(record.level)] \(record.message)") })
         } catch {
             return "cannot connect: \(error)"
@@ -124,6 +126,13 @@ actor Provisioner {
                 return "no \(kind.rawValue) pipeline is configured"
             }
             let started = try runner.start(pipeline, input: input, target: target)
+            let watcher = Task {
+                while !Task.isCancelled {
+                    if run.cancellation.isCancelled { started.cancel(); return }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            defer { watcher.cancel() }
             for await event in started.events {
                 if let line = PipelineEventText.line(for: event) { run.append(line) }
             }

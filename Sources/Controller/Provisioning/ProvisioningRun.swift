@@ -1,4 +1,5 @@
 import Foundation
+import Host
 import Synchronization
 
 /// One provisioning run's output as it happens: every line is kept (the log can be read later)
@@ -6,6 +7,8 @@ import Synchronization
 final class ProvisioningRun: Sendable {
     let id: Int64
     let serverID: Int64
+    /// Set by ``cancel()``: the SSH transport and the pipeline stop at their next safe point.
+    let cancellation = CancellationFlag()
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -17,6 +20,12 @@ final class ProvisioningRun: Sendable {
     init(id: Int64, serverID: Int64) {
         self.id = id
         self.serverID = serverID
+    }
+
+    /// Asks the run to stop (a connection being made, a command running, the steps to come).
+    func cancel() {
+        cancellation.cancel()
+        append("cancellation requested")
     }
 
     /// Lines so far, and the final status once finished.

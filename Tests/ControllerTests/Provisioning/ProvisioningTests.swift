@@ -155,6 +155,21 @@ import TestSupport
         #expect(changed.lines.contains { $0.contains("changed") && $0.contains("refusing to connect") })
         #expect(try await setup.client.delete("/api/servers/\(pinned)/host-key").status == 204)
 
+        // A run can be cancelled while it works; it ends failed, and says so.
+        let cancelled = try await setup.addServer()
+        let started = try await setup.client.post("/api/servers/\(cancelled)/provision", ["private_key": setup.ssh.clientKey])
+        let runID = try #require((started.object["run_id"] as? NSNumber)?.int64Value)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await setup.client.post("/api/provisioning/\(runID)/cancel").status == 202)
+        try await setup.eventually("the cancelled run ends") {
+            try await setup.client.get("/api/provisioning/\(runID)").object["status"] as? String == "failed"
+        }
+        let log = try await setup.client.get("/api/provisioning/\(runID)").object["lines"] as? [String] ?? []
+        #expect(log.contains("cancellation requested"))
+        #expect(log.last?.contains("cancel") == true, "\(log.suffix(5))")
+        #expect(try await setup.server(cancelled)["status"] as? String == "error")
+        #expect(try await setup.client.post("/api/provisioning/\(runID)/cancel").status == 409)
+
         // Without credentials, nothing starts.
         #expect(try await setup.client.post("/api/servers/\(unknownUser)/provision", [:]).errorField == "password")
         #expect(try await setup.client.post("/api/servers/\(unknownUser)/provision", ["private_key": "not a key"]).errorField == "private_key")

@@ -48,6 +48,25 @@ enum OpenAPIDocument {
         add("/api/agent/ws", "get", operation("An agent's WebSocket (protocol in ARCHITECTURE.md), authenticated with `Authorization: Bearer ppg_...`; without a valid upgrade: 401",
                                               tag: "Servers", public: true, success: (101, nil)))
         add("/api/servers/{id}/token", "post", operation("Issue a fresh agent token, shown once (admin)", tag: "Servers", pathID: true, success: (201, ["type": "object"])))
+        let credentials = Schema.object(["password": Schema.string(maxLength: 1024, minLength: 1),
+                                         "private_key": Schema.string("PEM or OpenSSH private key", maxLength: 16384, pattern: "^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),
+                                         "passphrase": Schema.string(maxLength: 1024), "keep_credentials": Schema.boolean])
+        let started = Schema.object(["run_id": Schema.id, "server_id": Schema.id, "events": Schema.string()], required: ["run_id", "server_id", "events"])
+        add("/api/servers/{id}/provision", "post", operation("Provision or re-provision over SSH (admin); empty credentials use the kept ones", tag: "Provisioning",
+                                                             pathID: true, body: credentials, bodyRequired: false, success: (202, started), errors: errorCodes + [422]))
+        add("/api/servers/{id}/update-agent", "post", operation("Copy the agent bundle and restart the agent (admin)", tag: "Provisioning",
+                                                                pathID: true, body: credentials, bodyRequired: false, success: (202, started), errors: errorCodes + [422]))
+        add("/api/servers/{id}/provisioning", "get", operation("A server's provisioning runs, newest first (admin)", tag: "Provisioning", pathID: true,
+                                                               success: (200, ["type": "object"])))
+        add("/api/servers/{id}/host-key", "delete", operation("Forget the pinned SSH host key, after a reinstall (admin)", tag: "Provisioning", pathID: true,
+                                                             success: (204, nil)))
+        add("/api/provisioning/{id}", "get", operation("A provisioning run and its log (admin)", tag: "Provisioning", pathID: true,
+                                                      success: (200, Schema.object(["id": Schema.id, "server_id": Schema.id, "status": Schema.string(), "lines": Schema.array(Schema.string())], required: ["id", "status", "lines"]))))
+        var events = operation("The run's log as server-sent events: every line from the first, live, then `event: end` (admin)", tag: "Provisioning", pathID: true, success: (200, nil))
+        events["responses"] = (events["responses"] as? [String: Any] ?? [:]).merging(["200": ["description": "Server-sent events", "content": ["text/event-stream": ["schema": ["type": "string"]]]]]) { $1 }
+        add("/api/provisioning/{id}/events", "get", events)
+        add("/api/provisioning/{id}/cancel", "post", operation("Stop a running provisioning run at its next safe point (admin)", tag: "Provisioning", pathID: true,
+                                                              success: (202, nil)))
         add("/api/settings", "get", operation("All settings", tag: "Settings", success: (200, list("Setting"))))
         let url = Schema.string(format: "uri", pattern: "^https?://[^\\s{}]+$")
         let settingValues: [String: [String: Any]] = [

@@ -6,7 +6,8 @@ import NIOCore
 /// Provisioning over SSH (SPEC §5.4), admin only: `POST /api/servers/{id}/provision` and
 /// `/update-agent` start a run (202) with a password or a private key (kept, sealed, only when
 /// `keep_credentials` is true); `GET /api/provisioning/{run}` is its log; `/events` streams the
-/// log as server-sent events, from the first line, live; `DELETE /api/servers/{id}/host-key`
+/// log as server-sent events, from the first line, live; `POST /api/provisioning/{run}/cancel`
+/// stops a run at its next safe point; `DELETE /api/servers/{id}/host-key`
 /// forgets a pinned host key after a server was reinstalled.
 struct ProvisioningRoutes: Sendable {
     let store: Store
@@ -78,6 +79,19 @@ struct ProvisioningRoutes: Sendable {
                 try await writer.finish(nil)
             }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        }
+        api.post("provisioning/:id/cancel") { _, context -> Response in
+            let identity = try context.requireAdmin()
+            let id = try context.pathID()
+            guard let run = await provisioner.run(id), run.snapshot.finished == nil else {
+                throw APIError.conflict(field: nil, "this provisioning run is not running")
+            }
+            run.cancel()
+            try await store.database.write { db in
+                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "cancel_provisioning", resourceType: "server",
+                                    resourceID: run.serverID, details: ["run": id], serverID: run.serverID)
+            }
+            return Response(status: .accepted)
         }
         api.delete("servers/:id/host-key") { _, context -> Response in
             let identity = try context.requireAdmin()

@@ -75,7 +75,7 @@ try:
     for key in ("host_key", "client_key"):
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{work}/{key}")
     run(f"{root}/Tests/Fixtures/sandbox_sshd.sh", namespace, address, "2222", work, "unused password")
-    wait(lambda: subprocess.run(["python3", "-c", f"import socket; socket.create_connection(('{address}', 2222), 0.5)"]).returncode == 0, "sshd")
+    wait(lambda: subprocess.run(["python3", "-c", f"import socket; socket.create_connection(('{address}', 2222), 0.5)"], stderr=subprocess.DEVNULL).returncode == 0, "sshd")
 
     # The controller, with the ticker profile as its update-agent pipeline.
     plugins = f"{work}/plugins"
@@ -91,7 +91,7 @@ try:
         POSTERNPROXY_PUBLIC_URL=f"http://{host_address}:{port}", POSTERNPROXY_AGENT_BUNDLE=f"{bin_folder}/agent-bundle",
         POSTERNPROXY_PROVISION_CADDY=caddy, POSTERNPROXY_PROVISION_PIPELINES=f"{work}/pipelines.json", POSTERNPROXY_RATE_LIMIT="100000"))
     children.append(controller)
-    wait(lambda: subprocess.run(["python3", "-c", f"import socket; socket.create_connection(('127.0.0.1', {port}), 0.5)"]).returncode == 0, "controller")
+    wait(lambda: subprocess.run(["python3", "-c", f"import socket; socket.create_connection(('127.0.0.1', {port}), 0.5)"], stderr=subprocess.DEVNULL).returncode == 0, "controller")
     api = API(port)
     api.token = api.call("POST", "/api/auth/login", {"email": "admin@example.test", "password": "benchmark!"})["access_token"]
     server = api.call("POST", "/api/servers", {"name": "bench", "hostname": address, "ssh_port": 2222, "ssh_user": "pp-sudo"})

@@ -64,9 +64,10 @@ actor Provisioner {
             if kind == .provision {
                 try db.execute(sql: "UPDATE servers SET status = 'provisioning', last_error = NULL WHERE id = ?", arguments: [serverID])
             }
+            // New credentials replace the kept ones (or drop them); a run on kept ones keeps them.
             if keep {
                 try db.execute(sql: "UPDATE servers SET ssh_credentials = ? WHERE id = ?", arguments: [try vault.seal(JSONEncoder().encode(secrets)), serverID])
-            } else {
+            } else if credentials != nil {
                 try db.execute(sql: "UPDATE servers SET ssh_credentials = NULL WHERE id = ?", arguments: [serverID])
             }
             return id

@@ -128,6 +128,10 @@ import TestSupport
         #expect(finished.allSatisfy { $0.hasSuffix("already right") }, "\(finished.joined(separator: "\n"))")
         #expect(second.lines.contains { $0.contains("still valid; keeping it") })
         try await setup.eventually("still online") { try await setup.server(id)["status"] as? String == "online" }
+        // The kept credentials stay kept after a run that used them; new ones without keeping drop them.
+        #expect(try await setup.provision(id, [:], path: "update-agent").lines.contains("update-agent finished; waiting for the agent to connect"))
+        _ = try await setup.provision(id, ["private_key": setup.ssh.clientKey], path: "update-agent")
+        #expect(try await setup.client.post("/api/servers/\(id)/update-agent", [:]).errorField == "password")
     }
 
     @Test func failuresAreClearLeaveTheServerInErrorAndAChangedHostKeyFailsClosed() async throws {

@@ -173,6 +173,10 @@ import TestSupport
         #expect(log.last?.contains("cancel") == true, "\(log.suffix(5))")
         #expect(try await setup.server(cancelled)["status"] as? String == "error")
         #expect(try await setup.client.post("/api/provisioning/\(runID)/cancel").status == 409)
+        // Whatever the cancelled run left half done, a new run repairs: the server comes online.
+        let repaired = try await setup.provision(cancelled, ["private_key": setup.ssh.clientKey])
+        #expect(repaired.lines.contains("provision finished; waiting for the agent to connect"), "\(repaired.lines.suffix(10))")
+        try await setup.eventually("the repaired server comes online", seconds: 90) { try await setup.server(cancelled)["status"] as? String == "online" }
 
         // Without credentials, nothing starts.
         #expect(try await setup.client.post("/api/servers/\(unknownUser)/provision", [:]).errorField == "password")

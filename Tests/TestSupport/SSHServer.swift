@@ -9,11 +9,12 @@ import TestSupport
 public final class SSHServer {
     public static let password = "correct horse battery staple"
     public let folder: TemporaryFolder
-    public let namespace: String
-    /// The machine's end of the link, and the server's address.
-    public let hostAddress: String, address: String
+    /// Where sshd runs: its namespace, and the two ends of the link.
+    public let network: LinkedNamespace
+    public var namespace: String { network.name }
+    public var hostAddress: String { network.hostAddress }
+    public var address: String { network.address }
     public let port = 2222
-    private let hostLink: String
 
     /// The client's private key (OpenSSH format), authorized for `pp-key` and `pp-sudo`.
     public var clientKey: String { (try? String(contentsOfFile: folder.file("client_key"), encoding: .utf8)) ?? "" }
@@ -26,20 +27,7 @@ public final class SSHServer {
 
     public init() throws {
         folder = try TemporaryFolder()
-        let suffix = String(UUID().uuidString.prefix(6)).lowercased()
-        namespace = "pps-\(suffix)"
-        hostLink = "s\(suffix)"
-        let subnet = Int.random(in: 1...250)
-        hostAddress = "10.98.\(subnet).1"
-        address = "10.98.\(subnet).2"
-        try Self.run(["ip", "netns", "add", namespace])
-        try Self.run(["ip", "-n", namespace, "link", "set", "lo", "up"])
-        try Self.run(["ip", "link", "add", hostLink, "type", "veth", "peer", "name", "t\(suffix)"])
-        try Self.run(["ip", "link", "set", "t\(suffix)", "netns", namespace])
-        try Self.run(["ip", "addr", "add", "\(hostAddress)/30", "dev", hostLink])
-        try Self.run(["ip", "-n", namespace, "addr", "add", "\(address)/30", "dev", "t\(suffix)"])
-        try Self.run(["ip", "link", "set", hostLink, "up"])
-        try Self.run(["ip", "-n", namespace, "link", "set", "t\(suffix)", "up"])
+        network = try LinkedNamespace(prefix: "pps", network: "10.98")
         try Self.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", folder.file("host_key")])
         try Self.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", folder.file("client_key")])
         try start()
@@ -91,8 +79,7 @@ public final class SSHServer {
 
     public func remove() {
         stop()
-        try? Self.run(["ip", "link", "del", hostLink])
-        try? Self.run(["ip", "netns", "del", namespace])
+        network.remove()
         folder.remove()
     }
 

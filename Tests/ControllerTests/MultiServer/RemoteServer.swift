@@ -7,11 +7,11 @@ import TestSupport
 /// `posternproxy-agent`, which reaches the controller over the veth link.
 final class RemoteServer {
     let name: String
-    let namespace: String
     let folder: TemporaryFolder
-    /// The machine's end of the link (where the controller answers) and the namespace's end.
-    let hostAddress: String, address: String
-    private let hostLink: String
+    /// The namespace, and the link whose machine end is where the controller answers.
+    let network: LinkedNamespace
+    var namespace: String { network.name }
+    var hostAddress: String { network.hostAddress }
     private var caddy: ChildProcess?
     private var agent: ChildProcess?
     private var upstream: ChildProcess?
@@ -23,20 +23,7 @@ final class RemoteServer {
     init(name: String) throws {
         self.name = name
         folder = try TemporaryFolder()
-        let suffix = String(UUID().uuidString.prefix(6)).lowercased()
-        namespace = "ppr-\(suffix)"
-        hostLink = "h\(suffix)"
-        let subnet = Int.random(in: 1...250)
-        hostAddress = "10.99.\(subnet).1"
-        address = "10.99.\(subnet).2"
-        try Self.run(["ip", "netns", "add", namespace])
-        try Self.run(["ip", "-n", namespace, "link", "set", "lo", "up"])
-        try Self.run(["ip", "link", "add", hostLink, "type", "veth", "peer", "name", "n\(suffix)"])
-        try Self.run(["ip", "link", "set", "n\(suffix)", "netns", namespace])
-        try Self.run(["ip", "addr", "add", "\(hostAddress)/30", "dev", hostLink])
-        try Self.run(["ip", "-n", namespace, "addr", "add", "\(address)/30", "dev", "n\(suffix)"])
-        try Self.run(["ip", "link", "set", hostLink, "up"])
-        try Self.run(["ip", "-n", namespace, "link", "set", "n\(suffix)", "up"])
+        network = try LinkedNamespace(prefix: "ppr", network: "10.99")
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
         for plugin in ["PosternProxyCaddyL4", "PosternProxyIptables"] {
             try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin(plugin), toPath: folder.file("plugins/lib\(plugin).so"))
@@ -86,7 +73,7 @@ final class RemoteServer {
     /// Kills the agent with SIGKILL, as a crash would.
     func killAgent() { agent?.stop() }
 
-    func setLink(up: Bool) throws { try Self.run(["ip", "link", "set", hostLink, up ? "up" : "down"]) }
+    func setLink(up: Bool) throws { try network.setLink(up: up) }
 
     /// A request from inside the namespace to its own Caddy on port 80, for `host`.
     func get(_ host: String, path: String = "/") -> (status: Int, upstream: String?) {
@@ -112,15 +99,9 @@ final class RemoteServer {
         agent?.stop()
         caddy?.stop()
         upstream?.stop()
-        try? Self.run(["ip", "link", "del", hostLink])
-        try? Self.run(["ip", "netns", "del", namespace])
+        network.remove()
         folder.remove()
     }
 
     private func inNamespace(_ argv: [String]) -> [String] { ["ip", "netns", "exec", namespace] + argv }
-
-    private static func run(_ argv: [String]) throws {
-        let result = try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false })
-        guard result.exitStatus == 0 else { throw TestSetupError("\(argv.joined(separator: " ")): \(String(decoding: result.standardError, as: UTF8.self))") }
-    }
 }

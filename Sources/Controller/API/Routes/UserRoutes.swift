@@ -31,7 +31,8 @@ struct UserRoutes: Sendable {
     }
 
     static func password(_ value: String, field: String) throws(ValidationFailure) -> String {
-        guard value.utf8.count >= 8 else { throw ValidationFailure(field, "must be at least 8 characters") }
+        // Characters as JSON Schema counts them (code points), so the OpenAPI minLength holds.
+        guard value.unicodeScalars.count >= 8 else { throw ValidationFailure(field, "must be at least 8 characters") }
         guard value.utf8.count <= 72 else { throw ValidationFailure(field, "must be at most 72 bytes (bcrypt's limit)") }
         return value
     }

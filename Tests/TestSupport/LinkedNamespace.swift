@@ -1,0 +1,42 @@
+import Foundation
+import Host
+
+/// A network namespace the test creates, joined to this machine by a veth pair with a /30 on
+/// each end: the machine is `hostAddress`, the namespace `address`. Removing it deletes both.
+public struct LinkedNamespace: Sendable {
+    public let name: String
+    public let hostAddress: String, address: String
+    /// The machine's end of the link (set it down to cut the namespace off).
+    public let hostLink: String
+
+    /// `prefix` names the namespace (`<prefix>-<random>`); `network` is the first two octets.
+    public init(prefix: String, network: String) throws {
+        let suffix = String(UUID().uuidString.prefix(6)).lowercased()
+        name = "\(prefix)-\(suffix)"
+        hostLink = "h\(prefix.suffix(1))\(suffix)"
+        let peer = "n\(prefix.suffix(1))\(suffix)"
+        let subnet = Int.random(in: 1...250)
+        hostAddress = "\(network).\(subnet).1"
+        address = "\(network).\(subnet).2"
+        try Self.run(["ip", "netns", "add", name])
+        try Self.run(["ip", "-n", name, "link", "set", "lo", "up"])
+        try Self.run(["ip", "link", "add", hostLink, "type", "veth", "peer", "name", peer])
+        try Self.run(["ip", "link", "set", peer, "netns", name])
+        try Self.run(["ip", "addr", "add", "\(hostAddress)/30", "dev", hostLink])
+        try Self.run(["ip", "-n", name, "addr", "add", "\(address)/30", "dev", peer])
+        try Self.run(["ip", "link", "set", hostLink, "up"])
+        try Self.run(["ip", "-n", name, "link", "set", peer, "up"])
+    }
+
+    public func setLink(up: Bool) throws { try Self.run(["ip", "link", "set", hostLink, up ? "up" : "down"]) }
+
+    public func remove() {
+        try? Self.run(["ip", "link", "del", hostLink])
+        try? Self.run(["ip", "netns", "del", name])
+    }
+
+    static func run(_ argv: [String]) throws {
+        let result = try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false })
+        guard result.exitStatus == 0 else { throw TestSetupError("\(argv.joined(separator: " ")): \(String(decoding: result.standardError, as: UTF8.self))") }
+    }
+}

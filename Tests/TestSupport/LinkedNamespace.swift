@@ -30,7 +30,12 @@ public struct LinkedNamespace: Sendable {
 
     public func setLink(up: Bool) throws { try Self.run(["ip", "link", "set", hostLink, up ? "up" : "down"]) }
 
+    /// Kills every process still in the namespace (daemons a test started there, such as the
+    /// services a provisioning run launched), then deletes the link and the namespace.
     public func remove() {
+        if let pids = try? LocalTarget().run(TargetCommand(argv: ["ip", "netns", "pids", name]), onLine: { _ in }, isCancelled: { false }) {
+            for pid in String(decoding: pids.standardOutput, as: UTF8.self).split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+        }
         try? Self.run(["ip", "link", "del", hostLink])
         try? Self.run(["ip", "netns", "del", name])
     }

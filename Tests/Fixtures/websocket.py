@@ -16,17 +16,28 @@ import sys
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
+def read_exact(sock, count):
+    """Reads exactly `count` bytes (TCP may deliver a frame in pieces); None when the peer closes."""
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
 def read_frame(sock):
-    head = sock.recv(2)
-    if len(head) < 2:
+    head = read_exact(sock, 2)
+    if head is None:
         return None
     length = head[1] & 0x7F
     if length == 126:
-        length = struct.unpack(">H", sock.recv(2))[0]
-    mask = sock.recv(4) if head[1] & 0x80 else None
-    data = b""
-    while len(data) < length:
-        data += sock.recv(length - len(data))
+        length = struct.unpack(">H", read_exact(sock, 2))[0]
+    mask = read_exact(sock, 4) if head[1] & 0x80 else None
+    data = read_exact(sock, length) if length else b""
+    if data is None:
+        return None
     if mask:
         data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
     return data.decode()

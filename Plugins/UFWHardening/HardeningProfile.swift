@@ -33,12 +33,12 @@ enum HardeningProfile {
         var actions = [install("ufw")]
         // The SSH port first, so enabling can never lock the provisioning session out.
         for port in [sshPort, 80, 443] {
-            actions.append(command(["ufw", "allow", "\(port)/tcp"], check: ["ufw", "show", "added"], contains: "ufw allow \(port)/tcp"))
+            actions.append(ProfileActions.command(["ufw", "allow", "\(port)/tcp"], check: ["ufw", "show", "added"], checkContains: "ufw allow \(port)/tcp"))
         }
         actions += [
-            command(["ufw", "default", "deny", "incoming"], check: ["grep", "-q", "^DEFAULT_INPUT_POLICY=\"DROP\"", "/etc/default/ufw"]),
-            command(["ufw", "default", "allow", "outgoing"], check: ["grep", "-q", "^DEFAULT_OUTPUT_POLICY=\"ACCEPT\"", "/etc/default/ufw"]),
-            command(["ufw", "--force", "enable"], check: ["ufw", "status"], contains: "Status: active"),
+            ProfileActions.command(["ufw", "default", "deny", "incoming"], check: ["grep", "-q", "^DEFAULT_INPUT_POLICY=\"DROP\"", "/etc/default/ufw"]),
+            ProfileActions.command(["ufw", "default", "allow", "outgoing"], check: ["grep", "-q", "^DEFAULT_OUTPUT_POLICY=\"ACCEPT\"", "/etc/default/ufw"]),
+            ProfileActions.command(["ufw", "--force", "enable"], check: ["ufw", "status"], checkContains: "Status: active"),
         ]
         return actions
     }
@@ -58,8 +58,8 @@ enum HardeningProfile {
                 backend = systemd
 
                 """),
-            command(["systemctl", "enable", "fail2ban"], check: ["systemctl", "is-enabled", "fail2ban"], onlyIf: withSystemd),
-            command(["systemctl", "restart", "fail2ban"], afterChangeOf: [jail], onlyIf: withSystemd),
+            ProfileActions.command(["systemctl", "enable", "fail2ban"], check: ["systemctl", "is-enabled", "fail2ban"], onlyIf: withSystemd),
+            ProfileActions.command(["systemctl", "restart", "fail2ban"], afterChangeOf: [jail], onlyIf: withSystemd),
         ]
     }
 
@@ -91,7 +91,7 @@ enum HardeningProfile {
                 net.ipv4.ip_forward = 1
 
                 """),
-            command(["sysctl", "-q", "-p", path], check: ["sh", "-c", "test \"$(sysctl -n net.ipv4.ip_forward net.ipv4.tcp_syncookies net.ipv4.conf.all.rp_filter net.ipv4.conf.all.accept_redirects | tr '\\n' ' ')\" = '1 1 1 0 '"],
+            ProfileActions.command(["sysctl", "-q", "-p", path], check: ["sh", "-c", "test \"$(sysctl -n net.ipv4.ip_forward net.ipv4.tcp_syncookies net.ipv4.conf.all.rp_filter net.ipv4.conf.all.accept_redirects | tr '\\n' ' ')\" = '1 1 1 0 '"],
                     summary: "apply the kernel settings"),
         ]
     }
@@ -99,24 +99,11 @@ enum HardeningProfile {
     // MARK: - Vocabulary
 
     static func install(_ package: String) -> [String: Any] {
-        command(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", package],
-                check: ["dpkg-query", "-W", "-f", "${Status}", package], contains: "install ok installed", summary: "install \(package)")
+        ProfileActions.command(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", package],
+                check: ["dpkg-query", "-W", "-f", "${Status}", package], checkContains: "install ok installed", summary: "install \(package)")
     }
 
-    static func file(_ path: String, content: String) -> [String: Any] {
-        ["type": "file", "path": path, "content": content, "mode": 0o644]
-    }
-
-    static func command(_ argv: [String], check: [String]? = nil, contains: String? = nil, afterChangeOf: [String]? = nil,
-                        onlyIf: [String]? = nil, summary: String? = nil) -> [String: Any] {
-        var action: [String: Any] = ["type": "command", "argv": argv]
-        if let check { action["check"] = check }
-        if let contains { action["check_contains"] = contains }
-        if let afterChangeOf { action["after_change_of"] = afterChangeOf }
-        if let onlyIf { action["only_if"] = onlyIf }
-        if let summary { action["summary"] = summary }
-        return action
-    }
+    static func file(_ path: String, content: String) -> [String: Any] { ProfileActions.file(path, content: content) }
 }
 
 struct HardeningFailure: Error, CustomStringConvertible {

@@ -31,8 +31,7 @@ struct AgentCommand {
                 }
             }
             defer { reconciler.cancel() }
-            let binary = configuration.caddy.binary
-            await ControllerLink(configuration: configuration, dataPlane: dataPlane, caddyProbe: { CaddyProbe.run(binary: binary) }, logger: logger).run()
+            await ControllerLink(configuration: configuration, dataPlane: dataPlane, logger: logger).run()
         } catch {
             fail("posternproxy-agent: \(error)")
         }

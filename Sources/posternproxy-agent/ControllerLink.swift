@@ -13,7 +13,6 @@ import WSClient
 struct ControllerLink: Sendable {
     let configuration: AgentConfiguration
     let dataPlane: DataPlane
-    let caddyProbe: @Sendable () -> CaddyProbe?
     let logger: Logger
 
     /// Connects, and reconnects, until the task is cancelled.
@@ -47,7 +46,7 @@ struct ControllerLink: Sendable {
 
     private func converse(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let running = await dataPlane.applied
-        let probe = caddyProbe()
+        let probe = dataPlane.caddy
         try await send(.hello(.init(agentVersion: HostIdentity.productVersion, caddyVersion: probe?.version, caddyModules: probe?.modules ?? [],
                                     appliedRevision: running.revision, appliedHash: running.hash)), on: outbound)
         var timers: [Task<Void, Never>] = []

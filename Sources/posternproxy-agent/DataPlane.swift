@@ -12,6 +12,9 @@ actor DataPlane {
     /// Keeps the processes the steps ask for (socat port forwards) running.
     private let processes: ProcessSupervisor
     private(set) var applied: AppliedState
+    /// The Caddy this agent drives, as probed at start: its modules shape the pipeline, and hello
+    /// reports them.
+    let caddy: CaddyProbe?
     /// A desired state whose apply failed, retried by ``reconcile()`` until it applies or a newer
     /// one arrives: the controller sends a state once, so the agent must not drop it.
     private var failed: ControllerMessage.DesiredStateMessage?
@@ -30,9 +33,11 @@ actor DataPlane {
         }
         self.configuration = configuration
         runner = PipelineRunner(catalog: catalog)
-        var caddy = configuration.caddy
-        caddy.modules = CaddyProbe.run(binary: caddy.binary)?.modules
-        pipeline = try ApplyPipeline.definition(steps: configuration.applySteps, caddy: caddy)
+        let probe = CaddyProbe.run(binary: configuration.caddy.binary)
+        var settings = configuration.caddy
+        settings.modules = probe?.modules
+        caddy = probe
+        pipeline = try ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings)
         self.logger = logger
         processes = ProcessSupervisor(folder: (configuration.stateDirectory as NSString).appendingPathComponent("processes"))
         applied = AppliedState.load(folder: configuration.stateDirectory)

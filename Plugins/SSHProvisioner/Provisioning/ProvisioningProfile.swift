@@ -38,10 +38,10 @@ enum ProvisioningProfile {
             actions.append(file("/usr/local/bin/caddy", source: binary, mode: 0o755))
         } else {
             actions += [
-                command(["apt-get", "install", "-y", "golang-go"], check: ["sh", "-c", "command -v go"], summary: "install Go for xcaddy"),
-                command(["env", "GOBIN=/usr/local/bin", "go", "install", "github.com/caddyserver/xcaddy/cmd/xcaddy@latest"],
+                ProfileActions.command(["apt-get", "install", "-y", "golang-go"], check: ["sh", "-c", "command -v go"], summary: "install Go for xcaddy"),
+                ProfileActions.command(["env", "GOBIN=/usr/local/bin", "go", "install", "github.com/caddyserver/xcaddy/cmd/xcaddy@latest"],
                         check: ["test", "-x", "/usr/local/bin/xcaddy"], summary: "install xcaddy"),
-                command(["/usr/local/bin/xcaddy", "build", "--output", "/usr/local/bin/caddy", "--with", "github.com/mholt/caddy-l4",
+                ProfileActions.command(["/usr/local/bin/xcaddy", "build", "--output", "/usr/local/bin/caddy", "--with", "github.com/mholt/caddy-l4",
                          "--with", "github.com/mholt/caddy-ratelimit"],
                         check: ["sh", "-c", "/usr/local/bin/caddy list-modules | grep -q '^layer4$' && /usr/local/bin/caddy list-modules | grep -q '^http.handlers.rate_limit$'"],
                         summary: "build Caddy with layer4 and rate-limit"),
@@ -50,16 +50,16 @@ enum ProvisioningProfile {
         actions += [
             file(caddyConfig, content: #"{"admin": {"listen": "unix//run/caddy/admin.sock|0770"}}"# + "\n", mode: 0o644),
             file(caddyUnit, content: unit("caddy.service"), mode: 0o644),
-            command(["systemctl", "daemon-reload"], afterChangeOf: [caddyUnit], onlyIf: withSystemd),
-            command(["systemctl", "enable", "--now", "caddy"], check: ["systemctl", "is-active", "caddy"], onlyIf: withSystemd),
-            command(["systemctl", "restart", "caddy"], afterChangeOf: ["/usr/local/bin/caddy", caddyUnit], onlyIf: withSystemd),
-            command(["install", "-d", "-o", "caddy", "-g", "caddy", "-m", "0750", "/run/caddy"], check: ["test", "-d", "/run/caddy"], onlyIf: withoutSystemd),
+            ProfileActions.command(["systemctl", "daemon-reload"], afterChangeOf: [caddyUnit], onlyIf: withSystemd),
+            ProfileActions.command(["systemctl", "enable", "--now", "caddy"], check: ["systemctl", "is-active", "caddy"], onlyIf: withSystemd),
+            ProfileActions.command(["systemctl", "restart", "caddy"], afterChangeOf: ["/usr/local/bin/caddy", caddyUnit], onlyIf: withSystemd),
+            ProfileActions.command(["install", "-d", "-o", "caddy", "-g", "caddy", "-m", "0750", "/run/caddy"], check: ["test", "-d", "/run/caddy"], onlyIf: withoutSystemd),
             // Without systemd to grant it, the binary itself carries the right to bind ports 80 and 443.
-            command(["setcap", "cap_net_bind_service=+ep", "/usr/local/bin/caddy"], check: ["getcap", "/usr/local/bin/caddy"],
+            ProfileActions.command(["setcap", "cap_net_bind_service=+ep", "/usr/local/bin/caddy"], check: ["getcap", "/usr/local/bin/caddy"],
                     checkContains: "cap_net_bind_service", onlyIf: withoutSystemd),
-            command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/caddy.pid"],
+            ProfileActions.command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/caddy.pid"],
                     afterChangeOf: ["/usr/local/bin/caddy"], onlyIf: withoutSystemd),
-            command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/caddy.pid", "--chuid", "caddy:caddy",
+            ProfileActions.command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/caddy.pid", "--chuid", "caddy:caddy",
                      "--output", "/var/log/caddy-posternproxy.log",
                      "--startas", "/usr/bin/env", "--", "HOME=/var/lib/caddy", "XDG_DATA_HOME=/var/lib/caddy", "XDG_CONFIG_HOME=/var/lib/caddy",
                      "/usr/local/bin/caddy", "run", "--resume", "--config", caddyConfig],
@@ -83,19 +83,19 @@ enum ProvisioningProfile {
         var actions = [systemUser("posternproxy-agent", home: "/var/lib/posternproxy-agent")]
         actions += input.agent_files.map { file($0.path, source: $0.source, mode: $0.mode) }
         actions += [
-            command(["install", "-d", "-o", "posternproxy-agent", "-g", "posternproxy-agent", "-m", "0700", "/var/lib/posternproxy-agent"],
+            ProfileActions.command(["install", "-d", "-o", "posternproxy-agent", "-g", "posternproxy-agent", "-m", "0700", "/var/lib/posternproxy-agent"],
                     check: ["sh", "-c", "test \"$(stat -c %U:%a /var/lib/posternproxy-agent)\" = posternproxy-agent:700"]),
             file(agentConfig, content: config, mode: 0o600),
-            command(["chown", "posternproxy-agent:posternproxy-agent", agentConfig],
+            ProfileActions.command(["chown", "posternproxy-agent:posternproxy-agent", agentConfig],
                     check: ["stat", "-c", "%U", agentConfig], checkContains: "posternproxy-agent\n"),
-            command(["usermod", "-a", "-G", "caddy", "posternproxy-agent"], check: ["id", "-nG", "posternproxy-agent"], checkContains: "caddy"),
+            ProfileActions.command(["usermod", "-a", "-G", "caddy", "posternproxy-agent"], check: ["id", "-nG", "posternproxy-agent"], checkContains: "caddy"),
             file(agentUnit, content: unit("posternproxy-agent.service"), mode: 0o644),
-            command(["systemctl", "daemon-reload"], afterChangeOf: [agentUnit], onlyIf: withSystemd),
-            command(["systemctl", "enable", "--now", "posternproxy-agent"], check: ["systemctl", "is-active", "posternproxy-agent"], onlyIf: withSystemd),
-            command(["systemctl", "restart", "posternproxy-agent"], afterChangeOf: installed, onlyIf: withSystemd),
-            command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/posternproxy-agent.pid"],
+            ProfileActions.command(["systemctl", "daemon-reload"], afterChangeOf: [agentUnit], onlyIf: withSystemd),
+            ProfileActions.command(["systemctl", "enable", "--now", "posternproxy-agent"], check: ["systemctl", "is-active", "posternproxy-agent"], onlyIf: withSystemd),
+            ProfileActions.command(["systemctl", "restart", "posternproxy-agent"], afterChangeOf: installed, onlyIf: withSystemd),
+            ProfileActions.command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/posternproxy-agent.pid"],
                     afterChangeOf: installed, onlyIf: withoutSystemd, summary: "stop the agent to restart it"),
-            command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/posternproxy-agent.pid",
+            ProfileActions.command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/posternproxy-agent.pid",
                      "--output", "/var/log/posternproxy-agent.log", "--exec", "/usr/local/bin/posternproxy-agent", "--", "--config", agentConfig],
                     check: ["start-stop-daemon", "--status", "--pidfile", "/run/posternproxy-agent.pid"], onlyIf: withoutSystemd,
                     summary: "start the agent"),
@@ -106,26 +106,12 @@ enum ProvisioningProfile {
     // MARK: - Vocabulary
 
     static func systemUser(_ name: String, home: String) -> [String: Any] {
-        command(["useradd", "--system", "--home-dir", home, "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+        ProfileActions.command(["useradd", "--system", "--home-dir", home, "--no-create-home", "--shell", "/usr/sbin/nologin", name],
                 check: ["id", "-u", name], summary: "create the system user \(name)")
     }
 
     static func file(_ path: String, content: String? = nil, source: String? = nil, mode: UInt32) -> [String: Any] {
-        var action: [String: Any] = ["type": "file", "path": path, "mode": mode]
-        if let content { action["content"] = content }
-        if let source { action["source"] = source }
-        return action
-    }
-
-    static func command(_ argv: [String], check: [String]? = nil, checkContains: String? = nil, afterChangeOf: [String]? = nil,
-                        onlyIf: [String]? = nil, summary: String? = nil) -> [String: Any] {
-        var action: [String: Any] = ["type": "command", "argv": argv]
-        if let check { action["check"] = check }
-        if let checkContains { action["check_contains"] = checkContains }
-        if let afterChangeOf { action["after_change_of"] = afterChangeOf }
-        if let onlyIf { action["only_if"] = onlyIf }
-        if let summary { action["summary"] = summary }
-        return action
+        ProfileActions.file(path, content: content, source: source, mode: mode)
     }
 
     /// A unit file shipped with the plugin (hardened: see the files beside this one).

@@ -127,8 +127,9 @@ import TestSupport
         defer { setup.controller.remove() }
         let token = setup.tokens["a"]!
         let port = setup.controller.port
-        async let firstLines = Task.detached { try Setup.probe(port: port, token, "listen", "4") }.value
-        try await Task.sleep(for: .seconds(1.5))
+        async let firstLines = Task.detached { try Setup.probe(port: port, token, "listen", "10") }.value
+        // Long enough for the first to be in (its token check waits its turn on a loaded machine).
+        try await Task.sleep(for: .seconds(3))
         let second = try setup.probe(token, "listen", "1")
         let first = try await firstLines
         #expect(setup.messages(second).contains { $0["type"] as? String == "desired_state" })

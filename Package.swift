@@ -39,7 +39,11 @@ let package = Package(
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
 
         // What every plugin host (controller, agent, CLI) shares: loader, pipeline runner, targets.
-        .target(name: "Host", dependencies: ["PluginAPI"], path: "Sources/Host"),
+        // JSON values, a fast strict parser and typed reading: for documents on hot paths (desired
+        // states, plans, journals), where Foundation's JSON is too slow.
+        .target(name: "JSONCore", path: "Sources/JSONCore"),
+
+        .target(name: "Host", dependencies: ["PluginAPI", "JSONCore"], path: "Sources/Host"),
 
         // Swift-side helpers for writing a plugin against the C ABI.
         .target(name: "PluginKit", dependencies: ["PluginAPI"], path: "Sources/PluginKit"),
@@ -88,8 +92,8 @@ let package = Package(
 
         // First-party plugins. Pure logic lives in a library the tests and benchmarks link
         // directly; the plugin target only adapts it to the ABI.
-        .target(name: "CaddyL4Rendering", path: "Plugins/CaddyL4/Rendering"),
-        .target(name: "CaddyL4", dependencies: ["PluginKit", "CaddyL4Rendering"], path: "Plugins/CaddyL4/Plugin"),
+        .target(name: "CaddyL4Rendering", dependencies: ["JSONCore"], path: "Plugins/CaddyL4/Rendering"),
+        .target(name: "CaddyL4", dependencies: ["PluginKit", "CaddyL4Rendering", "JSONCore"], path: "Plugins/CaddyL4/Plugin"),
         .target(name: "Iptables", dependencies: ["PluginKit"], path: "Plugins/Iptables"),
         .systemLibrary(name: "CLibSSH2", path: "Plugins/SSHProvisioner/CLibSSH2", providers: [.apt(["libssh2-1-dev"])]),
         .target(name: "SSHProvisioner", dependencies: ["PluginKit", "CLibSSH2"], path: "Plugins/SSHProvisioner", exclude: ["CLibSSH2"]),
@@ -106,7 +110,7 @@ let package = Package(
 
         .executableTarget(
             name: "DataPlaneBenchmark",
-            dependencies: ["Host", "CaddyL4Rendering"],
+            dependencies: ["Host", "CaddyL4Rendering", "JSONCore"],
             path: "Benchmarks/DataPlaneBenchmark"
         ),
 
@@ -127,7 +131,7 @@ let package = Package(
 
         .testTarget(
             name: "HostTests",
-            dependencies: ["Host", "CaddyL4Rendering", "TestSupport"],
+            dependencies: ["Host", "CaddyL4Rendering", "JSONCore", "TestSupport"],
             path: "Tests/HostTests"
         ),
     ]

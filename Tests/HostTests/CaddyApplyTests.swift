@@ -67,6 +67,29 @@ import Testing
         #expect(try caddy.get("/", host: "site.test").upstream == "a")
     }
 
+    /// The step remembers the configs it loads and rolls back to those without asking Caddy;
+    /// a config someone else loaded is read from Caddy instead, and restored as well.
+    @Test func aFailureLaterInThePipelineRestoresAConfigLoadedFromElsewhere() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let recorder = try CCompiler.fixture("recorder_step.c", named: "librecorder.so", in: folder)
+        let caddy = try CaddyServer(extraPlugins: [recorder])
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]))
+        let foreign = #"{"admin":{"listen":"unix/\#(caddy.adminSocket)"},"apps":{"http":{"servers":{"s":{"listen":[":\#(caddy.httpPort)"],"#
+            + #""automatic_https":{"disable":true},"routes":[{"match":[{"host":["site.test"]}],"handle":[{"handler":"static_response","body":"foreign"}]}]}}}}}"#
+        let loaded = try LocalTarget().http(HTTPRequest(socketPath: caddy.adminSocket, method: "POST", path: "/load",
+                                                        contentType: "application/json", body: Data(foreign.utf8)))
+        #expect(loaded.status == 200)
+        #expect(try caddy.get("/", host: "site.test").body == "foreign")
+        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
+        let report = try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]), after: [failing])
+        #expect(report.steps.first?.rollback == .rolledBack)
+        #expect(try caddy.get("/", host: "site.test").body == "foreign")
+    }
+
     @Test func anUnreachableCaddyFailsThePlanWithAClearError() async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }

@@ -1,4 +1,5 @@
 import CaddyL4Rendering
+import JSONCore
 import Foundation
 import TestSupport
 import Testing
@@ -7,8 +8,7 @@ import Testing
 /// real Caddy in the Caddy*Tests suites).
 @Suite struct CaddyRendererTests {
     private func render(_ state: [String: Any], modules: Set<String>? = nil) throws -> RenderResult {
-        let decoder = JSONDecoder()
-        let desired = try decoder.decode(DesiredState.self, from: JSONSerialization.data(withJSONObject: state))
+        let desired = try DesiredState.reading(JSONSerialization.data(withJSONObject: state))
         var settings = RenderSettings()
         settings.modules = modules
         return CaddyRenderer.render(desired, settings: settings)

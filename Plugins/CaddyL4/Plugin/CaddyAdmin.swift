@@ -1,4 +1,6 @@
+import CaddyL4Rendering
 import Foundation
+import JSONCore
 import PluginAPI
 import PluginKit
 
@@ -7,17 +9,20 @@ struct CaddyAdmin {
     let host: HostProxy
     let socket: String
 
-    /// True when the running config carries the `@id` `tag`.
-    func hasObject(_ tag: String) throws -> Bool {
-        let answer = try request("GET", "/id/\(tag)")
-        return answer.httpStatus != 404
+    /// The `@id` of the running config's root (the tag PosternProxy gives each config it loads),
+    /// or nil when Caddy runs none or one without it.
+    func runningTag() throws -> String? {
+        let answer = try request("GET", "/config/@id")
+        guard answer.httpStatus == 200 else { throw StepFailure("Caddy answered \(answer.httpStatus) to GET /config/@id") }
+        guard case .string(let tag) = try? JSONParser.parse(answer.body) else { return nil }
+        return tag
     }
 
     /// The running config's JSON text (`null` when Caddy runs none).
-    func currentConfig() throws -> String {
+    func currentConfig() throws -> [UInt8] {
         let answer = try request("GET", "/config/")
         guard answer.httpStatus == 200 else { throw StepFailure("Caddy answered \(answer.httpStatus) to GET /config/") }
-        return String(decoding: answer.body, as: UTF8.self)
+        return answer.body
     }
 
     /// Loads a whole config. Returns nil on success, Caddy's error message otherwise.

@@ -1,5 +1,6 @@
 import CaddyL4Rendering
 import Foundation
+import JSONCore
 import PluginAPI
 import PluginKit
 
@@ -7,9 +8,9 @@ import PluginKit
 /// admin API, skipping the load when Caddy already runs this exact rendering, and leaving out —
 /// and reporting — each resource Caddy rejects while the others still apply.
 ///
-/// plan → `{"changes", "tag", "config", "rendered", "rejected"}`; apply → the journal
-/// `{"previous", "tag", "resource_results"}`; verify checks the tag is loaded; rollback loads the
-/// previous config.
+/// plan → ``CaddyPlan``; apply → ``CaddyJournal``; verify checks Caddy runs the planned tag;
+/// rollback loads the journal's previous config. Each phase makes one admin request when all
+/// goes well: plan asks for the running tag, apply loads, verify asks for the tag again.
 enum CaddyApplier {
     /// Prefix of the `@id` that marks a loaded config with the hash of its rendering.
     static let tagPrefix = "posternproxy_config_"
@@ -18,35 +19,31 @@ enum CaddyApplier {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try modules(call.host, binary: config.caddyBinary) }
-        let state = try DecodingFailure.describing("desired state") { try JSONDecoder().decode(DesiredState.self, from: Data(call.input)) }
-        let result = CaddyRenderer.render(state, settings: settings)
+        let result = CaddyRenderer.render(try DesiredState.reading(call.input), settings: settings)
         let bytes = result.serialized()
         let tag = tagPrefix + fnv1a(bytes)
-        let loaded = try CaddyAdmin(host: call.host, socket: config.adminSocket).hasObject(tag)
-        let changes: [String] = loaded ? [] : ["load config \(tag): \(result.rendered.count) resources, \(result.rejected.count) left out"]
+        let running = try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag()
         for (key, message) in result.rejected.sorted(by: { $0.key < $1.key }) {
             call.host.log(PP_LOG_WARNING, "\(key) left out: \(message)")
         }
-        let plan: [String: Any] = [
-            "changes": changes, "tag": tag, "config": String(decoding: bytes, as: UTF8.self),
-            "rendered": result.rendered.map(\.tag),
-            "rejected": Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }),
-        ]
-        return call.write(try JSONSerialization.data(withJSONObject: plan))
+        let plan = CaddyPlan(
+            changes: running == tag ? [] : ["load config \(tag): \(result.rendered.count) resources, \(result.rejected.count) left out"],
+            tag: tag, runningTag: running, rendered: result.rendered.map(\.tag),
+            rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: bytes)
+        return call.write(plan.serialized())
     }
 
     static func apply(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
-        let plan = try Plan(call.input)
+        let plan = try read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
         let admin = CaddyAdmin(host: call.host, socket: config.adminSocket)
-        let previous = try admin.currentConfig()
-        var results: [String: Any] = [:]
-        for (tag, message) in plan.rejected { results[tag] = ["status": "failed", "message": message] }
-        defer { call.write(journal(previous: previous, tag: plan.tag, results: results)) }
+        var journal = CaddyJournal(previous: try previousConfig(plan, admin: admin), tag: plan.tag)
+        for (tag, message) in plan.rejected { journal.results[tag] = .failed(message) }
+        defer { call.write(journal.serialized()) }
 
         // The rendering as planned, tagged, goes to Caddy as it is; only a rejection makes the
         // step read it as JSON, to blame a resource and cut it out.
-        var bytes = tagged(Array(plan.config.utf8), tag: plan.tag)
+        var bytes = tagged(plan.config, tag: plan.tag)
         var remaining = Set(plan.rendered)
         while let error = try admin.load(bytes) {
             let document = try JSONSerialization.jsonObject(with: Data(bytes))
@@ -54,19 +51,20 @@ enum CaddyApplier {
                 throw StepFailure("Caddy rejected the configuration: \(error)")
             }
             call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
-            results[blamed.tag] = ["status": "failed", "message": error]
+            journal.results[blamed.tag] = .failed(error)
             remaining.remove(blamed.tag)
             bytes = Array(try JSONSerialization.data(withJSONObject: ConfigBlame.removing(blamed, from: document), options: [.withoutEscapingSlashes]))
         }
-        for tag in remaining { results[tag] = ["status": "applied"] }
-        call.host.progress("Caddy loaded \(plan.tag): \(remaining.count) applied, \(results.count - remaining.count) failed")
+        LoadedConfigs.remember(socket: config.adminSocket, tag: plan.tag, config: bytes)
+        for tag in remaining { journal.results[tag] = .applied }
+        call.host.progress("Caddy loaded \(plan.tag): \(remaining.count) applied, \(journal.results.count - remaining.count) failed")
         return PP_OK
     }
 
     static func verify(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
-        let plan = try Plan(call.input)
-        guard try CaddyAdmin(host: call.host, socket: config.adminSocket).hasObject(plan.tag) else {
+        let plan = try read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
+        guard try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag() == plan.tag else {
             return call.fail("Caddy does not run the configuration \(plan.tag) after loading it")
         }
         return PP_OK
@@ -74,11 +72,8 @@ enum CaddyApplier {
 
     static func rollback(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
-        guard let journal = try JSONSerialization.jsonObject(with: Data(call.input)) as? [String: Any],
-            let previous = journal["previous"], !(previous is NSNull)
-        else { return PP_OK }
-        let bytes = try JSONSerialization.data(withJSONObject: previous, options: [.withoutEscapingSlashes])
-        if let error = try CaddyAdmin(host: call.host, socket: config.adminSocket).load(Array(bytes)) {
+        guard let previous = try read("journal", { () throws(JSONReadError) in try CaddyJournal(reading: call.input) }).previous else { return PP_OK }
+        if let error = try CaddyAdmin(host: call.host, socket: config.adminSocket).load(previous) {
             return call.fail("Caddy refused the previous configuration: \(error)")
         }
         return PP_OK
@@ -86,21 +81,21 @@ enum CaddyApplier {
 
     // MARK: - Helpers
 
-    /// What apply needs of the plan.
-    private struct Plan {
-        var tag: String
-        var config: String
-        var rendered: [String]
-        var rejected: [String: String]
+    /// The config to roll back to: the one this process loaded when Caddy still runs it, or else
+    /// what Caddy says it runs; nil when it runs none.
+    private static func previousConfig(_ plan: CaddyPlan, admin: CaddyAdmin) throws -> [UInt8]? {
+        if let running = plan.runningTag, let loaded = LoadedConfigs.config(socket: admin.socket, tag: running) { return loaded }
+        let current = try admin.currentConfig()
+        let text = current.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }
+        return text.isEmpty || text.starts(with: "null".utf8) ? nil : current
+    }
 
-        init(_ bytes: [UInt8]) throws {
-            guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-                let tag = object["tag"] as? String, let config = object["config"] as? String
-            else { throw StepFailure("the plan is not one this plugin wrote") }
-            self.tag = tag
-            self.config = config
-            rendered = object["rendered"] as? [String] ?? []
-            rejected = object["rejected"] as? [String: String] ?? [:]
+    /// A document this plugin wrote (a plan or a journal), read back.
+    private static func read<Document>(_ name: String, _ body: () throws(JSONReadError) -> Document) throws -> Document {
+        do {
+            return try body()
+        } catch {
+            throw StepFailure("the \(name) is not one this plugin wrote: \(error)")
         }
     }
 
@@ -109,15 +104,6 @@ enum CaddyApplier {
         guard config.first == UInt8(ascii: "{") else { return config }
         let member = Array("\"@id\":\"\(tag)\"".utf8) + (config.count > 2 ? [UInt8(ascii: ",")] : [])
         return [UInt8(ascii: "{")] + member + config.dropFirst()
-    }
-
-    /// The journal: the previous config (JSON as Caddy gave it, embedded as it is), the tag, and
-    /// what became of each resource.
-    private static func journal(previous: String, tag: String, results: [String: Any]) -> [UInt8] {
-        let resultsJSON = (try? JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])) ?? Data("{}".utf8)
-        let previousJSON = previous.trimmingCharacters(in: .whitespacesAndNewlines)
-        return Array(#"{"previous":\#(previousJSON.isEmpty ? "null" : previousJSON),"tag":"\#(tag)","resource_results":"#.utf8)
-            + Array(resultsJSON) + [UInt8(ascii: "}")]
     }
 
     /// The modules of this server's Caddy, from `caddy list-modules` (a probe).

@@ -1,5 +1,6 @@
 import CaddyL4Rendering
 import Foundation
+import JSONCore
 import PluginAPI
 import PluginKit
 

@@ -1,31 +1,24 @@
 import CaddyL4Rendering
 import Foundation
+import JSONCore
 
 /// The Caddy step's configuration, from the pipeline: the renderer's settings plus how to reach
 /// and inspect this server's Caddy.
-struct CaddyStepConfig: Decodable {
+struct CaddyStepConfig {
     /// Caddy's admin API socket (required: the rendered config keeps the admin API there).
     var adminSocket: String
     /// The caddy binary, for `caddy list-modules` [caddy on PATH].
     var caddyBinary: String
     var render: RenderSettings
 
-    enum CodingKeys: String, CodingKey {
-        case adminSocket = "admin_socket"
-        case caddyBinary = "caddy_binary"
-    }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        adminSocket = try c.decode(String.self, forKey: .adminSocket)
-        caddyBinary = try c.decodeIfPresent(String.self, forKey: .caddyBinary) ?? "caddy"
-        render = try RenderSettings(from: decoder)
-        render.adminSocket = adminSocket
-    }
-
     static func decode(_ bytes: [UInt8]) throws -> CaddyStepConfig {
-        do {
-            return try JSONDecoder().decode(CaddyStepConfig.self, from: Data(bytes))
+        do throws(JSONReadError) {
+            let json = try JSONParser.parse(bytes)
+            let object = try JSONObject(json)
+            var render = try RenderSettings(json: json)
+            let socket: String = try object.required("admin_socket")
+            render.adminSocket = socket
+            return CaddyStepConfig(adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), render: render)
         } catch {
             throw StepFailure("config needs \"admin_socket\" (Caddy's admin API unix socket): \(error)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// Renders one server's desired state into one Caddy JSON configuration (SPEC §3): proxy,
 /// redirection and dead hosts on an HTTP and an HTTPS server, a catch-all, certificates
@@ -8,11 +9,8 @@ import Foundation
 public enum CaddyRenderer {
     /// The renderer interface: desired state JSON and renderer settings JSON in, Caddy JSON out.
     public static func render(input: Data, settings: Data) throws -> Data {
-        let decoder = JSONDecoder()
-        let state = try DecodingFailure.describing("desired state") { try decoder.decode(DesiredState.self, from: input) }
-        let options = try DecodingFailure.describing("renderer settings") {
-            settings.isEmpty ? RenderSettings() : try decoder.decode(RenderSettings.self, from: settings)
-        }
+        let state = try DesiredState.reading(input)
+        let options = settings.isEmpty ? RenderSettings() : try DecodingFailure.reading("renderer settings", as: RenderSettings.self, from: settings)
         return Data(render(state, settings: options).serialized())
     }
 
@@ -36,6 +34,8 @@ private struct ConfigBuilder {
     private var automaticDomains: [String] = []
     private var customDomains: [String] = []
     private var loadedCertificates: [Int: JSON] = [:]
+    /// The keys of `loadedCertificates` in the order they were added.
+    private var certificatesInOrder: [Int] = []
     private var rejected: [ResourceKey: String] = [:]
     private var rendered: [ResourceKey] = []
 
@@ -70,7 +70,7 @@ private struct ConfigBuilder {
     /// (what it added is cut off again, which costs nothing when it added nothing).
     private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) {
         let mark = (httpRoutes.count, httpsRoutes.count, errorRoutes.count, passthroughRoutes.count, layer4Servers.count,
-                    automaticDomains.count, customDomains.count, Set(loadedCertificates.keys))
+                    automaticDomains.count, customDomains.count, certificatesInOrder.count)
         do {
             try body(&self, key)
             rendered.append(key)
@@ -82,7 +82,8 @@ private struct ConfigBuilder {
             layer4Servers.removeSubrange(mark.4...)
             automaticDomains.removeSubrange(mark.5...)
             customDomains.removeSubrange(mark.6...)
-            for added in Set(loadedCertificates.keys).subtracting(mark.7) { loadedCertificates[added] = nil }
+            for id in certificatesInOrder[mark.7...] { loadedCertificates[id] = nil }
+            certificatesInOrder.removeSubrange(mark.7...)
             rejected[key] = "\(error.field) \(error.message)"
         }
     }
@@ -124,6 +125,7 @@ private struct ConfigBuilder {
             automaticDomains += domains
         case .custom(let certificate):
             customDomains += domains
+            if loadedCertificates[certificate.id] == nil { certificatesInOrder.append(certificate.id) }
             loadedCertificates[certificate.id] = ["@id": .string("certificate_\(certificate.id)"),
                                                   "certificate": .string(certificate.certificatePem ?? ""),
                                                   "key": .string(certificate.keyPem ?? ""),

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// A rendered configuration and the resources that had to be left out of it, with the reason.
 public struct RenderResult: Sendable {
     /// Caddy's JSON configuration.

@@ -1,6 +1,8 @@
+import JSONCore
+
 /// The renderer's own settings: facts about the Caddy it renders for, from the pipeline config of
 /// the host that runs it (not from users).
-public struct RenderSettings: Decodable, Sendable {
+public struct RenderSettings: JSONReadable, Sendable {
     /// Port of the plain-HTTP listener [80].
     public var httpPort = 80
     /// Port of the HTTPS listener [443].
@@ -19,24 +21,14 @@ public struct RenderSettings: Decodable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case httpPort = "http_port"
-        case httpsPort = "https_port"
-        case adminSocket = "admin_socket"
-        case storageRoot = "storage_root"
-        case acmeTrustedRoots = "acme_trusted_roots"
-        case modules
-        case gracePeriodSeconds = "grace_period_seconds"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        httpPort = try c.value(.httpPort, default: httpPort)
-        httpsPort = try c.value(.httpsPort, default: httpsPort)
-        adminSocket = try c.decodeIfPresent(String.self, forKey: .adminSocket)
-        storageRoot = try c.decodeIfPresent(String.self, forKey: .storageRoot)
-        acmeTrustedRoots = try c.value(.acmeTrustedRoots, default: [])
-        modules = try c.decodeIfPresent(Set<String>.self, forKey: .modules)
-        gracePeriodSeconds = try c.value(.gracePeriodSeconds, default: gracePeriodSeconds)
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        httpPort = try object.value("http_port", default: httpPort)
+        httpsPort = try object.value("https_port", default: httpsPort)
+        adminSocket = try object.optional("admin_socket")
+        storageRoot = try object.optional("storage_root")
+        acmeTrustedRoots = try object.value("acme_trusted_roots", default: [])
+        modules = try object.optional("modules").map { (names: [String]) in Set(names) }
+        gracePeriodSeconds = try object.value("grace_period_seconds", default: gracePeriodSeconds)
     }
 }

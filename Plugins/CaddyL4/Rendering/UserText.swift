@@ -42,12 +42,23 @@ enum UserText {
     /// A host name, IP address or domain: letters, digits, `.`, `-`, `:` (IPv6) and a leading
     /// `*.` wildcard label only. Anything else is refused, not escaped.
     static func requireHostName(_ value: String, field: String, resource: ResourceKey) throws(RenderingError) {
-        let allowed = !value.isEmpty && value.utf8.count <= 253 && value.utf8.allSatisfy { byte in
-            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
-                || byte == 0x2E || byte == 0x2D || byte == 0x3A || byte == 0x2A
+        var text = value
+        let valid = text.withUTF8 { bytes in
+            guard !bytes.isEmpty, bytes.count <= 253 else { return false }
+            for (index, byte) in bytes.enumerated() {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                     UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: ":"):
+                    continue
+                case UInt8(ascii: "*") where index == 0 && bytes.count > 1 && bytes[1] == UInt8(ascii: "."):
+                    continue
+                default:
+                    return false
+                }
+            }
+            return true
         }
-        let wildcardOK = !value.dropFirst().contains("*") && (!value.hasPrefix("*") || value.hasPrefix("*."))
-        guard allowed, wildcardOK else {
+        guard valid else {
             throw RenderingError(resource: resource, field: field, message: "is not a valid host name or address")
         }
     }
@@ -60,6 +71,6 @@ enum UserText {
 
     /// `host:port` for Caddy's `dial`, with IPv6 addresses bracketed.
     static func dial(_ host: String, _ port: Int) -> String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 import PluginAPI
 
 /// One run of a resolved pipeline, executed synchronously on the run's own thread.
@@ -143,8 +144,8 @@ struct PipelineExecution {
 
     /// The number of entries of the plan's `changes` list, or nil when the plan is malformed.
     static func changeCount(_ plan: Data) -> Int? {
-        guard let object = try? JSONSerialization.jsonObject(with: plan) as? [String: Any],
-            let changes = object["changes"] as? [Any]
+        guard let (object, _) = try? JSONParser.parseObject(plan, parsing: ["changes"]),
+            case .array(let changes) = object["changes"]
         else { return nil }
         return changes.count
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 extension PipelineReport {
     /// One resource's outcome as the steps reported it in their journals' `resource_results`.
@@ -12,13 +13,12 @@ extension PipelineReport {
     public var resourceOutcomes: [String: ResourceOutcome] {
         var collected: [String: ResourceOutcome] = [:]
         for step in steps {
-            guard let data = step.result, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let results = object["resource_results"] as? [String: [String: Any]]
+            guard let data = step.result, let (journal, _) = try? JSONParser.parseObject(data, parsing: ["resource_results"]),
+                let results = try? JSONObject(journal).optional("resource_results") as [String: JSON]?
             else { continue }
-            for (key, entry) in results {
-                guard let status = entry["status"] as? String else { continue }
-                let outcome = ResourceOutcome(status: status == "failed" ? "failed" : "applied", message: entry["message"] as? String)
-                if collected[key]?.status != "failed" { collected[key] = outcome }
+            for (key, entry) in results where collected[key]?.status != "failed" {
+                guard let outcome = try? ResourceOutcome(json: entry) else { continue }
+                collected[key] = outcome
             }
         }
         return collected
@@ -40,13 +40,24 @@ extension PipelineReport {
     public var managedProcesses: [ManagedProcess]? {
         guard case .succeeded = status else { return nil }
         return steps.flatMap { step -> [ManagedProcess] in
-            guard let data = step.plan, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let entries = object["processes"] as? [[String: Any]]
+            guard let data = step.plan, let (plan, _) = try? JSONParser.parseObject(data, parsing: ["processes"]),
+                let entries = try? JSONObject(plan).optional("processes") as [JSON]?
             else { return [] }
             return entries.compactMap { entry in
-                guard let id = entry["id"] as? String, let argv = entry["argv"] as? [String], !argv.isEmpty else { return nil }
+                guard let fields = try? JSONObject(entry), let id: String = try? fields.required("id"),
+                    let argv: [String] = try? fields.required("argv"), !argv.isEmpty
+                else { return nil }
                 return ManagedProcess(id: "\(step.step.plugin)/\(id)", argv: argv)
             }
         }
+    }
+}
+
+extension PipelineReport.ResourceOutcome: JSONReadable {
+    /// A `resource_results` entry: any status but `failed` counts as applied.
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        let status: String = try object.required("status")
+        self.init(status: status == "failed" ? "failed" : "applied", message: try object.optional("message"))
     }
 }

@@ -89,7 +89,7 @@ enum UnixSocketHTTPClient {
 
     static func parse(_ raw: Data, limit: Int) throws(TargetError) -> HTTPResponse {
         guard let end = raw.firstRange(of: Data("\r\n\r\n".utf8)) else { throw .failed("the service did not answer HTTP") }
-        let head = String(decoding: raw[raw.startIndex..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        let head = String(decoding: raw[raw.startIndex..<end.lowerBound], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusParts = head.first?.split(separator: " ") ?? []
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
             throw .failed("the service did not answer HTTP")
@@ -97,7 +97,9 @@ enum UnixSocketHTTPClient {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+            while value.last == " " || value.last == "\t" { value = value.dropLast() }
+            headers[line[..<colon].lowercased()] = String(value)
         }
         var body = Data(raw[end.upperBound...])
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {

@@ -1,6 +1,8 @@
+import JSONCore
+
 /// One server's desired state, as the controller sends it (JSON, snake_case keys): the resources
 /// assigned to the server and what they refer to. The renderer reads it; it never changes it.
-public struct DesiredState: Decodable, Sendable {
+public struct DesiredState: JSONReadable, Sendable {
     public var revision: Int
     public var settings: Settings
     public var proxyHosts: [ProxyHost]
@@ -10,31 +12,25 @@ public struct DesiredState: Decodable, Sendable {
     public var accessLists: [AccessList]
     public var certificates: [Certificate]
 
-    enum CodingKeys: String, CodingKey {
-        case revision
-        case settings
-        case proxyHosts = "proxy_hosts"
-        case redirectionHosts = "redirection_hosts"
-        case deadHosts = "dead_hosts"
-        case streamHosts = "stream_hosts"
-        case accessLists = "access_lists"
-        case certificates
+    /// The desired state in `text`, a JSON document; a failure names the bad value's path.
+    public static func reading(_ text: some Collection<UInt8>) throws(DecodingFailure) -> DesiredState {
+        try DecodingFailure.reading("desired state", from: text)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        revision = try c.value(.revision, default: 0)
-        settings = try c.value(.settings, default: Settings())
-        proxyHosts = try c.value(.proxyHosts, default: [])
-        redirectionHosts = try c.value(.redirectionHosts, default: [])
-        deadHosts = try c.value(.deadHosts, default: [])
-        streamHosts = try c.value(.streamHosts, default: [])
-        accessLists = try c.value(.accessLists, default: [])
-        certificates = try c.value(.certificates, default: [])
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        revision = try object.value("revision", default: 0)
+        settings = try object.value("settings", default: Settings())
+        proxyHosts = try object.value("proxy_hosts", default: [])
+        redirectionHosts = try object.value("redirection_hosts", default: [])
+        deadHosts = try object.value("dead_hosts", default: [])
+        streamHosts = try object.value("stream_hosts", default: [])
+        accessLists = try object.value("access_lists", default: [])
+        certificates = try object.value("certificates", default: [])
     }
 
     /// Settings of the controller that shape the rendered config.
-    public struct Settings: Decodable, Sendable {
+    public struct Settings: JSONReadable, Sendable {
         /// ACME directory URL [Let's Encrypt production].
         public var acmeDirectory = "https://acme-v02.api.letsencrypt.org/directory"
         public var acmeEmail: String?
@@ -45,19 +41,12 @@ public struct DesiredState: Decodable, Sendable {
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey {
-            case acmeDirectory = "acme_directory"
-            case acmeEmail = "acme_email"
-            case defaultSite = "default_site"
-            case defaultSiteRedirect = "default_site_redirect"
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            acmeDirectory = try c.value(.acmeDirectory, default: acmeDirectory)
-            acmeEmail = try c.decodeIfPresent(String.self, forKey: .acmeEmail)
-            defaultSite = try c.value(.defaultSite, default: defaultSite)
-            defaultSiteRedirect = try c.decodeIfPresent(String.self, forKey: .defaultSiteRedirect)
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            acmeDirectory = try object.value("acme_directory", default: acmeDirectory)
+            acmeEmail = try object.optional("acme_email")
+            defaultSite = try object.value("default_site", default: defaultSite)
+            defaultSiteRedirect = try object.optional("default_site_redirect")
         }
     }
 }

@@ -1,5 +1,7 @@
+import JSONCore
+
 /// A redirection host (SPEC §3.2).
-public struct RedirectionHost: Decodable, Sendable {
+public struct RedirectionHost: JSONReadable, Sendable {
     public var id: Int
     public var enabled: Bool
     public var domainNames: [String]
@@ -11,34 +13,22 @@ public struct RedirectionHost: Decodable, Sendable {
     public var certificateId: Int?
     public var sslForced: Bool
 
-    enum CodingKeys: String, CodingKey {
-        case id
-        case enabled
-        case domainNames = "domain_names"
-        case forwardScheme = "forward_scheme"
-        case forwardDomainName = "forward_domain_name"
-        case forwardHttpCode = "forward_http_code"
-        case preservePath = "preserve_path"
-        case certificateId = "certificate_id"
-        case sslForced = "ssl_forced"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int.self, forKey: .id)
-        enabled = try c.value(.enabled, default: true)
-        domainNames = try c.decode([String].self, forKey: .domainNames)
-        forwardScheme = try c.value(.forwardScheme, default: "auto")
-        forwardDomainName = try c.decode(String.self, forKey: .forwardDomainName)
-        forwardHttpCode = try c.value(.forwardHttpCode, default: 301)
-        preservePath = try c.value(.preservePath, default: true)
-        certificateId = try c.decodeIfPresent(Int.self, forKey: .certificateId)
-        sslForced = try c.value(.sslForced, default: false)
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        id = try object.required("id")
+        enabled = try object.value("enabled", default: true)
+        domainNames = try object.required("domain_names")
+        forwardScheme = try object.value("forward_scheme", default: "auto")
+        forwardDomainName = try object.required("forward_domain_name")
+        forwardHttpCode = try object.value("forward_http_code", default: 301)
+        preservePath = try object.value("preserve_path", default: true)
+        certificateId = try object.optional("certificate_id")
+        sslForced = try object.value("ssl_forced", default: false)
     }
 }
 
 /// A dead host (SPEC §3.4): answers 404 for everything.
-public struct DeadHost: Decodable, Sendable {
+public struct DeadHost: JSONReadable, Sendable {
     public var id: Int
     public var enabled: Bool
     public var domainNames: [String]
@@ -46,28 +36,19 @@ public struct DeadHost: Decodable, Sendable {
     public var sslForced: Bool
     public var accessListId: Int?
 
-    enum CodingKeys: String, CodingKey {
-        case id
-        case enabled
-        case domainNames = "domain_names"
-        case certificateId = "certificate_id"
-        case sslForced = "ssl_forced"
-        case accessListId = "access_list_id"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int.self, forKey: .id)
-        enabled = try c.value(.enabled, default: true)
-        domainNames = try c.decode([String].self, forKey: .domainNames)
-        certificateId = try c.decodeIfPresent(Int.self, forKey: .certificateId)
-        sslForced = try c.value(.sslForced, default: false)
-        accessListId = try c.decodeIfPresent(Int.self, forKey: .accessListId)
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        id = try object.required("id")
+        enabled = try object.value("enabled", default: true)
+        domainNames = try object.required("domain_names")
+        certificateId = try object.optional("certificate_id")
+        sslForced = try object.value("ssl_forced", default: false)
+        accessListId = try object.optional("access_list_id")
     }
 }
 
 /// A stream host (SPEC §3.3): a TCP/UDP port forwarded by Caddy's layer4 app.
-public struct StreamHost: Decodable, Sendable {
+public struct StreamHost: JSONReadable, Sendable {
     public var id: Int
     public var enabled: Bool
     public var incomingPort: Int
@@ -78,32 +59,21 @@ public struct StreamHost: Decodable, Sendable {
     /// Match only TLS ClientHellos for these server names.
     public var sniNames: [String]
 
-    enum CodingKeys: String, CodingKey {
-        case id
-        case enabled
-        case incomingPort = "incoming_port"
-        case forwardingHost = "forwarding_host"
-        case forwardingPort = "forwarding_port"
-        case tcpForwarding = "tcp_forwarding"
-        case udpForwarding = "udp_forwarding"
-        case sniNames = "sni_names"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int.self, forKey: .id)
-        enabled = try c.value(.enabled, default: true)
-        incomingPort = try c.decode(Int.self, forKey: .incomingPort)
-        forwardingHost = try c.decode(String.self, forKey: .forwardingHost)
-        forwardingPort = try c.decode(Int.self, forKey: .forwardingPort)
-        tcpForwarding = try c.value(.tcpForwarding, default: true)
-        udpForwarding = try c.value(.udpForwarding, default: false)
-        sniNames = try c.value(.sniNames, default: [])
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        id = try object.required("id")
+        enabled = try object.value("enabled", default: true)
+        incomingPort = try object.required("incoming_port")
+        forwardingHost = try object.required("forwarding_host")
+        forwardingPort = try object.required("forwarding_port")
+        tcpForwarding = try object.value("tcp_forwarding", default: true)
+        udpForwarding = try object.value("udp_forwarding", default: false)
+        sniNames = try object.value("sni_names", default: [])
     }
 }
 
 /// An access list (SPEC §3.6).
-public struct AccessList: Decodable, Sendable {
+public struct AccessList: JSONReadable, Sendable {
     public var id: Int
     public var satisfyAny: Bool
     public var passAuth: Bool
@@ -112,43 +82,42 @@ public struct AccessList: Decodable, Sendable {
     /// Basic-auth users with bcrypt password hashes.
     public var items: [User]
 
-    public struct Client: Decodable, Sendable {
+    public struct Client: JSONReadable, Sendable {
         /// An address or CIDR.
         public var address: String
         /// allow | deny
         public var directive: String
-    }
 
-    public struct User: Decodable, Sendable {
-        public var username: String
-        public var passwordHash: String
-
-        enum CodingKeys: String, CodingKey {
-            case username
-            case passwordHash = "password_hash"
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            address = try object.required("address")
+            directive = try object.required("directive")
         }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id
-        case satisfyAny = "satisfy_any"
-        case passAuth = "pass_auth"
-        case clients
-        case items
+    public struct User: JSONReadable, Sendable {
+        public var username: String
+        public var passwordHash: String
+
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            username = try object.required("username")
+            passwordHash = try object.required("password_hash")
+        }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int.self, forKey: .id)
-        satisfyAny = try c.value(.satisfyAny, default: false)
-        passAuth = try c.value(.passAuth, default: false)
-        clients = try c.value(.clients, default: [])
-        items = try c.value(.items, default: [])
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        id = try object.required("id")
+        satisfyAny = try object.value("satisfy_any", default: false)
+        passAuth = try object.value("pass_auth", default: false)
+        clients = try object.value("clients", default: [])
+        items = try object.value("items", default: [])
     }
 }
 
 /// A certificate a host can use (SPEC §3.7).
-public struct Certificate: Decodable, Sendable {
+public struct Certificate: JSONReadable, Sendable {
     public var id: Int
     /// letsencrypt (automatic, ACME) or other (custom upload).
     public var provider: String
@@ -156,9 +125,11 @@ public struct Certificate: Decodable, Sendable {
     public var certificatePem: String?
     public var keyPem: String?
 
-    enum CodingKeys: String, CodingKey {
-        case id, provider
-        case certificatePem = "certificate_pem"
-        case keyPem = "key_pem"
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        id = try object.required("id")
+        provider = try object.required("provider")
+        certificatePem = try object.optional("certificate_pem")
+        keyPem = try object.optional("key_pem")
     }
 }

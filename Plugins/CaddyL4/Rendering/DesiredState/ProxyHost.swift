@@ -1,5 +1,7 @@
+import JSONCore
+
 /// A proxy host (SPEC §3.1): domain names forwarded to one or more upstreams.
-public struct ProxyHost: Decodable, Sendable {
+public struct ProxyHost: JSONReadable, Sendable {
     public var id: Int
     public var enabled: Bool
     public var domainNames: [String]
@@ -29,26 +31,33 @@ public struct ProxyHost: Decodable, Sendable {
     /// its access control and before it proxies. Caddy validates them when the config loads.
     public var advancedConfig: JSON?
 
-    public struct Upstream: Decodable, Sendable {
+    public struct Upstream: JSONReadable, Sendable {
         public var host: String
         public var port: Int
+
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            host = try object.required("host")
+            port = try object.required("port")
+        }
     }
 
-    public struct Location: Decodable, Sendable {
+    public struct Location: JSONReadable, Sendable {
         public var path: String
         public var forwardScheme: String
         public var forwardHost: String
         public var forwardPort: Int
 
-        enum CodingKeys: String, CodingKey {
-            case path
-            case forwardScheme = "forward_scheme"
-            case forwardHost = "forward_host"
-            case forwardPort = "forward_port"
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            path = try object.required("path")
+            forwardScheme = try object.required("forward_scheme")
+            forwardHost = try object.required("forward_host")
+            forwardPort = try object.required("forward_port")
         }
     }
 
-    public struct HealthCheck: Decodable, Sendable {
+    public struct HealthCheck: JSONReadable, Sendable {
         public var activeEnabled = false
         public var path = "/"
         public var intervalSeconds = 30
@@ -62,43 +71,32 @@ public struct ProxyHost: Decodable, Sendable {
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey {
-            case activeEnabled = "active_enabled"
-            case path
-            case intervalSeconds = "interval_seconds"
-            case timeoutSeconds = "timeout_seconds"
-            case expectStatus = "expect_status"
-            case passiveEnabled = "passive_enabled"
-            case failDurationSeconds = "fail_duration_seconds"
-            case maxFails = "max_fails"
-            case unhealthyLatencyMs = "unhealthy_latency_ms"
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            activeEnabled = try c.value(.activeEnabled, default: activeEnabled)
-            path = try c.value(.path, default: path)
-            intervalSeconds = try c.value(.intervalSeconds, default: intervalSeconds)
-            timeoutSeconds = try c.value(.timeoutSeconds, default: timeoutSeconds)
-            expectStatus = try c.value(.expectStatus, default: expectStatus)
-            passiveEnabled = try c.value(.passiveEnabled, default: passiveEnabled)
-            failDurationSeconds = try c.value(.failDurationSeconds, default: failDurationSeconds)
-            maxFails = try c.value(.maxFails, default: maxFails)
-            unhealthyLatencyMs = try c.value(.unhealthyLatencyMs, default: unhealthyLatencyMs)
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            activeEnabled = try object.value("active_enabled", default: activeEnabled)
+            path = try object.value("path", default: path)
+            intervalSeconds = try object.value("interval_seconds", default: intervalSeconds)
+            timeoutSeconds = try object.value("timeout_seconds", default: timeoutSeconds)
+            expectStatus = try object.value("expect_status", default: expectStatus)
+            passiveEnabled = try object.value("passive_enabled", default: passiveEnabled)
+            failDurationSeconds = try object.value("fail_duration_seconds", default: failDurationSeconds)
+            maxFails = try object.value("max_fails", default: maxFails)
+            unhealthyLatencyMs = try object.value("unhealthy_latency_ms", default: unhealthyLatencyMs)
         }
     }
 
-    public struct RateLimit: Decodable, Sendable {
+    public struct RateLimit: JSONReadable, Sendable {
         public var requests: Int
         public var windowSeconds: Int
 
-        enum CodingKeys: String, CodingKey {
-            case requests
-            case windowSeconds = "window_seconds"
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            requests = try object.required("requests")
+            windowSeconds = try object.required("window_seconds")
         }
     }
 
-    public struct HeaderRule: Decodable, Sendable {
+    public struct HeaderRule: JSONReadable, Sendable {
         /// request | response
         public var direction: String
         /// set | add | delete
@@ -106,72 +104,39 @@ public struct ProxyHost: Decodable, Sendable {
         public var name: String
         public var value: String
 
-        enum CodingKeys: String, CodingKey {
-            case direction
-            case action
-            case name
-            case value
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            direction = try c.decode(String.self, forKey: .direction)
-            action = try c.decode(String.self, forKey: .action)
-            name = try c.decode(String.self, forKey: .name)
-            value = try c.value(.value, default: "")
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            direction = try object.required("direction")
+            action = try object.required("action")
+            name = try object.required("name")
+            value = try object.value("value", default: "")
         }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id
-        case enabled
-        case domainNames = "domain_names"
-        case forwardScheme = "forward_scheme"
-        case forwardHost = "forward_host"
-        case forwardPort = "forward_port"
-        case upstreams
-        case loadBalancing = "load_balancing"
-        case allowWebsocketUpgrade = "allow_websocket_upgrade"
-        case blockExploits = "block_exploits"
-        case cachingEnabled = "caching_enabled"
-        case tlsPassthrough = "tls_passthrough"
-        case certificateId = "certificate_id"
-        case sslForced = "ssl_forced"
-        case hstsEnabled = "hsts_enabled"
-        case hstsSubdomains = "hsts_subdomains"
-        case locations
-        case healthCheck = "health_check"
-        case accessListId = "access_list_id"
-        case rateLimit = "rate_limit"
-        case errorPages = "error_pages"
-        case headers
-        case advancedConfig = "advanced_config"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int.self, forKey: .id)
-        enabled = try c.value(.enabled, default: true)
-        domainNames = try c.decode([String].self, forKey: .domainNames)
-        forwardScheme = try c.value(.forwardScheme, default: "http")
-        forwardHost = try c.decode(String.self, forKey: .forwardHost)
-        forwardPort = try c.decode(Int.self, forKey: .forwardPort)
-        upstreams = try c.value(.upstreams, default: [])
-        loadBalancing = try c.value(.loadBalancing, default: "round_robin")
-        allowWebsocketUpgrade = try c.value(.allowWebsocketUpgrade, default: true)
-        blockExploits = try c.value(.blockExploits, default: false)
-        cachingEnabled = try c.value(.cachingEnabled, default: false)
-        tlsPassthrough = try c.value(.tlsPassthrough, default: false)
-        certificateId = try c.decodeIfPresent(Int.self, forKey: .certificateId)
-        sslForced = try c.value(.sslForced, default: false)
-        hstsEnabled = try c.value(.hstsEnabled, default: false)
-        hstsSubdomains = try c.value(.hstsSubdomains, default: false)
-        locations = try c.value(.locations, default: [])
-        healthCheck = try c.value(.healthCheck, default: HealthCheck())
-        accessListId = try c.decodeIfPresent(Int.self, forKey: .accessListId)
-        rateLimit = try c.decodeIfPresent(RateLimit.self, forKey: .rateLimit)
-        errorPages = try c.value(.errorPages, default: [:])
-        headers = try c.value(.headers, default: [])
-        advancedConfig = try c.decodeIfPresent(JSON.self, forKey: .advancedConfig)
+    public init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        id = try object.required("id")
+        enabled = try object.value("enabled", default: true)
+        domainNames = try object.required("domain_names")
+        forwardScheme = try object.value("forward_scheme", default: "http")
+        forwardHost = try object.required("forward_host")
+        forwardPort = try object.required("forward_port")
+        upstreams = try object.value("upstreams", default: [])
+        loadBalancing = try object.value("load_balancing", default: "round_robin")
+        allowWebsocketUpgrade = try object.value("allow_websocket_upgrade", default: true)
+        blockExploits = try object.value("block_exploits", default: false)
+        cachingEnabled = try object.value("caching_enabled", default: false)
+        tlsPassthrough = try object.value("tls_passthrough", default: false)
+        certificateId = try object.optional("certificate_id")
+        sslForced = try object.value("ssl_forced", default: false)
+        hstsEnabled = try object.value("hsts_enabled", default: false)
+        hstsSubdomains = try object.value("hsts_subdomains", default: false)
+        locations = try object.value("locations", default: [])
+        healthCheck = try object.value("health_check", default: HealthCheck())
+        accessListId = try object.optional("access_list_id")
+        rateLimit = try object.optional("rate_limit")
+        errorPages = try object.value("error_pages", default: [:])
+        headers = try object.value("headers", default: [])
+        advancedConfig = try object.optional("advanced_config").map { (config: JSON) in config.canonical() }
     }
 }

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// Custom error pages: the user's HTML served literally, with the original status.
 enum ErrorPages {
     /// A `static_response` with `html` as its body (braces escaped, so nothing in the page is

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// Routes of the simpler resources, and of the HTTP → HTTPS redirect.
 enum HostRoutes {
     static let redirectCodes: Set<Int> = [301, 302, 307, 308]

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// Renders one proxy host (SPEC §3.1) into its Caddy routes.
 struct ProxyHostRoutes {
     let host: ProxyHost
@@ -172,10 +174,11 @@ struct ProxyHostRoutes {
         }
     }
 
+    private static let pathCharacters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()+,;=:@%/".utf8)
+
     /// A path prefix: starts with `/`; RFC 3986 path characters only (no `*`, braces or spaces).
     static func requireLocationPath(_ path: String, resource: ResourceKey, field: String = "locations.path") throws(RenderingError) {
-        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()+,;=:@%/".utf8)
-        guard path.hasPrefix("/"), path.utf8.count <= 1024, path.utf8.allSatisfy(allowed.contains) else {
+        guard path.hasPrefix("/"), path.utf8.count <= 1024, path.utf8.allSatisfy(pathCharacters.contains) else {
             throw RenderingError(resource: resource, field: field, message: "must start with / and use URL path characters only")
         }
     }
@@ -183,8 +186,9 @@ struct ProxyHostRoutes {
 
 /// HTTP header field names (RFC 9110 tokens).
 enum HeaderName {
+    private static let token = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
     static func isValid(_ name: String) -> Bool {
-        let token = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-        return !name.isEmpty && name.utf8.count <= 256 && name.utf8.allSatisfy(token.contains)
+        !name.isEmpty && name.utf8.count <= 256 && name.utf8.allSatisfy(token.contains)
     }
 }

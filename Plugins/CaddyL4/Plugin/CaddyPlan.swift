@@ -1,0 +1,102 @@
+import CaddyL4Rendering
+import JSONCore
+
+/// What the Caddy step's plan hands to apply and verify: the rendering, its tag, and which
+/// config Caddy ran when the plan was made. JSON, with the config embedded as it is (not as a
+/// string), so passing it on costs no escaping.
+struct CaddyPlan {
+    var changes: [String]
+    /// `@id` of the new config's root: ``CaddyApplier/tagPrefix`` and a hash of ``config``.
+    var tag: String
+    /// The tag of the config Caddy ran at plan time, if it was one of ours.
+    var runningTag: String?
+    /// Tags of the resources rendered into ``config``.
+    var rendered: [String]
+    /// Tags of the resources left out, with the reason.
+    var rejected: [String: String]
+    /// The rendered config, untagged.
+    var config: [UInt8]
+
+    func serialized() -> [UInt8] {
+        var members: [(String, JSON)] = [("changes", .array(changes.map(JSON.string))), ("tag", .string(tag))]
+        if let runningTag { members.append(("running_tag", .string(runningTag))) }
+        members += [("rendered", .array(rendered.map(JSON.string))),
+                    ("rejected", .object(rejected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))]
+        return JSON.serializedObject(members, raw: [("config", config)])
+    }
+
+    init(changes: [String], tag: String, runningTag: String?, rendered: [String], rejected: [String: String], config: [UInt8]) {
+        self.changes = changes
+        self.tag = tag
+        self.runningTag = runningTag
+        self.rendered = rendered
+        self.rejected = rejected
+        self.config = config
+    }
+
+    init(reading bytes: [UInt8]) throws(JSONReadError) {
+        let (json, raw) = try JSONParser.parseObject(bytes, keepingRaw: ["config"])
+        let object = try JSONObject(json)
+        changes = try object.value("changes", default: [])
+        tag = try object.required("tag")
+        runningTag = try object.optional("running_tag")
+        rendered = try object.value("rendered", default: [])
+        rejected = try object.value("rejected", default: [:])
+        guard let config = raw["config"] else { throw JSONReadError(problem: "missing").within(.key("config")) }
+        self.config = Array(config)
+    }
+}
+
+/// The Caddy step's journal: the config to go back to, the tag loaded, and what became of each
+/// resource (`resource_results`, which the host reads for every pipeline step). The previous
+/// config is embedded as it is, like the plan's.
+struct CaddyJournal {
+    /// The config Caddy ran before, as JSON text; nil when it ran none.
+    var previous: [UInt8]?
+    var tag: String
+    var results: [String: Outcome] = [:]
+
+    struct Outcome: JSONReadable {
+        /// applied | failed
+        var status: String
+        var message: String?
+
+        static let applied = Outcome(status: "applied")
+        static func failed(_ message: String) -> Outcome { Outcome(status: "failed", message: message) }
+
+        init(status: String, message: String? = nil) {
+            self.status = status
+            self.message = message
+        }
+
+        init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            status = try object.required("status")
+            message = try object.optional("message")
+        }
+
+        var json: JSON {
+            var members: [(String, JSON)] = [("status", .string(status))]
+            if let message { members.append(("message", .string(message))) }
+            return .object(members)
+        }
+    }
+
+    func serialized() -> [UInt8] {
+        JSON.serializedObject([("tag", .string(tag)), ("resource_results", .object(results.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }))],
+                              raw: [("previous", previous ?? Array("null".utf8))])
+    }
+
+    init(previous: [UInt8]?, tag: String) {
+        self.previous = previous
+        self.tag = tag
+    }
+
+    init(reading bytes: [UInt8]) throws(JSONReadError) {
+        let (json, raw) = try JSONParser.parseObject(bytes, keepingRaw: ["previous"])
+        let object = try JSONObject(json)
+        tag = try object.required("tag")
+        results = try object.value("resource_results", default: [:])
+        previous = raw["previous"].flatMap { $0.elementsEqual("null".utf8) ? nil : Array($0) }
+    }
+}

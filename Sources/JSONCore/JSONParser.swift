@@ -1,0 +1,338 @@
+/// Parses JSON text (RFC 8259) into ``JSON``, fast enough for a desired state of 10,000 hosts.
+///
+/// Strict: one value with nothing after it, UTF-8 only, no comments or trailing commas, nesting
+/// at most ``maximumDepth`` deep. Object members keep their order. Numbers must be whole (Caddy's
+/// config needs no others): `5`, `-3`, `1e3` and `2.0` parse; `0.5` is refused.
+public struct JSONParser {
+    /// How deep arrays and objects may nest.
+    public static let maximumDepth = 256
+
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+    private var depth = 0
+    /// Which members of the root object to parse (all when nil) and which to keep as text.
+    private var selection: (parsing: Set<String>?, raw: Set<String>) = (nil, [])
+    /// Where the members kept as text are.
+    private var rawRanges: [String: Range<Int>] = [:]
+
+    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// The value `text` holds.
+    public static func parse(_ text: some Collection<UInt8>) throws(JSONReadError) -> JSON {
+        let parsed = text.withContiguousStorageIfAvailable { parse(UnsafeRawBufferPointer($0)) }
+        return try (parsed ?? Array(text).withUnsafeBytes(parse)).get()
+    }
+
+    /// The object `text` holds, reading only part of it: members not in `parsing` (when given)
+    /// are stepped over, and members in `raw` are kept as their JSON text. For documents that
+    /// carry a large JSON value only to pass it on (a rendered config), or of which a reader
+    /// needs one member.
+    public static func parseObject(_ text: some Collection<UInt8>, parsing: Set<String>? = nil,
+                                   keepingRaw raw: Set<String> = []) throws(JSONReadError) -> (JSON, raw: [String: [UInt8]]) {
+        let parsed = text.withContiguousStorageIfAvailable { parseObject(UnsafeRawBufferPointer($0), parsing: parsing, raw: raw) }
+        return try (parsed ?? Array(text).withUnsafeBytes { parseObject($0, parsing: parsing, raw: raw) }).get()
+    }
+
+    private static func parseObject(_ buffer: UnsafeRawBufferPointer, parsing: Set<String>?, raw: Set<String>) -> Result<(JSON, raw: [String: [UInt8]]), JSONReadError> {
+        Result { () throws(JSONReadError) in
+            var parser = JSONParser(buffer)
+            parser.selection = (parsing, raw)
+            parser.skipWhitespace()
+            guard parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "{") else { throw parser.failure("expected an object") }
+            let value = try parser.object()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+            return (value, parser.rawRanges.mapValues { Array(UnsafeRawBufferPointer(rebasing: buffer[$0])) })
+        }
+    }
+
+    private static func parse(_ buffer: UnsafeRawBufferPointer) -> Result<JSON, JSONReadError> {
+        Result { () throws(JSONReadError) in try parseDocument(buffer) }
+    }
+
+    private static func parseDocument(_ buffer: UnsafeRawBufferPointer) throws(JSONReadError) -> JSON {
+        var parser = JSONParser(buffer)
+        parser.skipWhitespace()
+        let value = try parser.value()
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+        return value
+    }
+
+    // MARK: - Values
+
+    private mutating func value() throws(JSONReadError) -> JSON {
+        guard index < bytes.count else { throw failure("unexpected end of the document") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .int(try number())
+        default: throw failure("unexpected character")
+        }
+    }
+
+    private mutating func object() throws(JSONReadError) -> JSON {
+        try enterContainer()
+        var members: [(String, JSON)] = []
+        skipWhitespace()
+        if consume(UInt8(ascii: "}")) {
+            depth -= 1
+            return .object(members)
+        }
+        repeat {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+            let key = try string()
+            skipWhitespace()
+            guard consume(UInt8(ascii: ":")) else { throw failure("expected `:` after a member name") }
+            skipWhitespace()
+            if depth == 1, selection.raw.contains(key) || selection.parsing?.contains(key) == false {
+                let start = index
+                try skipValue()
+                if selection.raw.contains(key) { rawRanges[key] = start..<index }
+                skipWhitespace()
+                continue
+            }
+            members.append((key, try value()))
+            skipWhitespace()
+        } while consume(UInt8(ascii: ","))
+        guard consume(UInt8(ascii: "}")) else { throw failure("expected `,` or `}` in an object") }
+        depth -= 1
+        return .object(members)
+    }
+
+    private mutating func array() throws(JSONReadError) -> JSON {
+        try enterContainer()
+        var items: [JSON] = []
+        skipWhitespace()
+        if consume(UInt8(ascii: "]")) {
+            depth -= 1
+            return .array(items)
+        }
+        repeat {
+            skipWhitespace()
+            items.append(try value())
+            skipWhitespace()
+        } while consume(UInt8(ascii: ","))
+        guard consume(UInt8(ascii: "]")) else { throw failure("expected `,` or `]` in an array") }
+        depth -= 1
+        return .array(items)
+    }
+
+    /// Steps over one value, checking only that its brackets and strings are closed.
+    private mutating func skipValue() throws(JSONReadError) {
+        var open = 0
+        repeat {
+            guard index < bytes.count else { throw failure("unexpected end of the document") }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard index < bytes.count else { throw failure("unterminated string") }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                open += 1
+                guard open <= Self.maximumDepth else { throw failure("nested deeper than \(Self.maximumDepth) levels") }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                open -= 1
+                guard open >= 0 else { throw failure("unexpected `\(Character(Unicode.Scalar(bytes[index])))`") }
+            case UInt8(ascii: ","), UInt8(ascii: ":"):
+                guard open > 0 else { throw failure("unexpected character") }
+            default:
+                break
+            }
+            index += 1
+        } while open > 0 || (index < bytes.count && !isDelimiter(bytes[index]))
+    }
+
+    private func isDelimiter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): true
+        default: false
+        }
+    }
+
+    private mutating func enterContainer() throws(JSONReadError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw failure("nested deeper than \(Self.maximumDepth) levels") }
+        index += 1
+    }
+
+    private mutating func literal(_ word: StaticString) throws(JSONReadError) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count,
+            UnsafeRawBufferPointer(rebasing: bytes[index..<(index + count)]).elementsEqual(UnsafeRawBufferPointer(start: word.utf8Start, count: count))
+        else { throw failure("unexpected character") }
+        index += count
+    }
+
+    // MARK: - Numbers
+
+    private mutating func number() throws(JSONReadError) -> Int {
+        let start = index
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw failure("expected a digit") }
+        if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count, isDigit(bytes[index + 1]) {
+            throw failure("numbers must not have leading zeros")
+        }
+        var value = 0
+        var overflow = false
+        while index < bytes.count, isDigit(bytes[index]) {
+            let digit = Int(bytes[index] &- UInt8(ascii: "0"))
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (next, o2) = negative ? times10.subtractingReportingOverflow(digit) : times10.addingReportingOverflow(digit)
+            overflow = overflow || o1 || o2
+            value = next
+            index += 1
+        }
+        let isPlainInteger = index == bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e"))
+        if isPlainInteger {
+            guard !overflow else { throw failure("number out of range") }
+            return value
+        }
+        return try wholeNumber(from: start)
+    }
+
+    /// A number with a fraction or an exponent, which must still be whole.
+    private mutating func wholeNumber(from start: Int) throws(JSONReadError) -> Int {
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else { throw failure("expected a digit after `.`") }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw failure("expected a digit in the exponent") }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let double = Double(text), double.rounded() == double, abs(double) < 1e15 else {
+            throw failure("fractional numbers are not supported")
+        }
+        return Int(double)
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    // MARK: - Strings
+
+    private mutating func string() throws(JSONReadError) -> String {
+        index += 1
+        let start = index
+        // Most strings are ASCII without escapes: copy those in one go.
+        var seen: UInt8 = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                let content = UnsafeRawBufferPointer(rebasing: bytes[start..<(index - 1)])
+                return seen < 0x80 ? String(decoding: content, as: UTF8.self) : try validated(content)
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { throw failure("control character in a string") }
+            seen |= byte
+            index += 1
+        }
+        // Escapes: copy the runs between them in one go.
+        var decoded: [UInt8] = []
+        var run = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                decoded.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
+                index += 1
+                guard let string = String(validating: decoded, as: UTF8.self) else { throw failure("a string is not valid UTF-8") }
+                return string
+            case UInt8(ascii: "\\"):
+                decoded.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
+                index += 1
+                try unescape(into: &decoded)
+                run = index
+            case 0..<0x20: throw failure("control character in a string")
+            default: index += 1
+            }
+        }
+        throw failure("unterminated string")
+    }
+
+    private func validated(_ content: UnsafeRawBufferPointer) throws(JSONReadError) -> String {
+        guard let string = String(validating: content, as: UTF8.self) else {
+            throw failure("a string is not valid UTF-8")
+        }
+        return string
+    }
+
+    private mutating func unescape(into decoded: inout [UInt8]) throws(JSONReadError) {
+        guard index < bytes.count else { throw failure("unterminated string") }
+        let byte = bytes[index]
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(byte)
+        case UInt8(ascii: "b"): decoded.append(0x08)
+        case UInt8(ascii: "f"): decoded.append(0x0C)
+        case UInt8(ascii: "n"): decoded.append(0x0A)
+        case UInt8(ascii: "r"): decoded.append(0x0D)
+        case UInt8(ascii: "t"): decoded.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = UInt32(try hexQuad())
+            if (0xD800..<0xDC00).contains(scalar) {
+                // A high surrogate must be followed by an escaped low one.
+                guard consume(UInt8(ascii: "\\")), consume(UInt8(ascii: "u")) else { throw failure("unpaired surrogate in a string") }
+                let low = UInt32(try hexQuad())
+                guard (0xDC00..<0xE000).contains(low) else { throw failure("unpaired surrogate in a string") }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let unicode = Unicode.Scalar(scalar) else { throw failure("unpaired surrogate in a string") }
+            decoded.append(contentsOf: UTF8.encode(unicode)!)
+        default: throw failure("unknown escape in a string")
+        }
+    }
+
+    private mutating func hexQuad() throws(JSONReadError) -> UInt16 {
+        guard index + 4 <= bytes.count else { throw failure("unterminated string") }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw failure("expected four hex digits after \\u")
+            }
+            value = value << 4 | UInt16(digit)
+            index += 1
+        }
+        return value
+    }
+
+    // MARK: - Helpers
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): index += 1
+            default: return
+            }
+        }
+    }
+
+    /// Steps over `byte` when it comes next.
+    private mutating func consume(_ byte: UInt8) -> Bool {
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    private func failure(_ problem: String) -> JSONReadError {
+        JSONReadError(problem: "\(problem) at byte \(index)")
+    }
+}

@@ -1,0 +1,33 @@
+/// Why a JSON document could not be read: the problem and where it is, as a snake_case path
+/// (`proxy_hosts[2].forward_port: expected a number`).
+public struct JSONReadError: Error, Sendable, CustomStringConvertible {
+    /// One step of the path to the bad value.
+    public enum PathComponent: Sendable, Equatable {
+        case key(String)
+        case index(Int)
+    }
+
+    /// From the document's root to the bad value; empty for the document itself.
+    public var path: [PathComponent] = []
+    public var problem: String
+
+    public init(problem: String) { self.problem = problem }
+
+    /// This error, seen from one level further out.
+    public func within(_ component: PathComponent) -> JSONReadError {
+        var error = self
+        error.path.insert(component, at: 0)
+        return error
+    }
+
+    public var description: String {
+        guard !path.isEmpty else { return "document: \(problem)" }
+        let location = path.enumerated().reduce(into: "") { text, step in
+            switch step.element {
+            case .index(let index): text += "[\(index)]"
+            case .key(let key): text += (step.offset == 0 ? "" : ".") + key
+            }
+        }
+        return "\(location): \(problem)"
+    }
+}

@@ -1,0 +1,103 @@
+import JSONCore
+import Testing
+
+/// The strict JSON parser that reads desired states, plans and journals: what it accepts, what
+/// it refuses (hostile documents among them), and partial reading.
+@Suite struct JSONParserTests {
+    private func parse(_ text: String) throws(JSONReadError) -> JSON { try JSONParser.parse(Array(text.utf8)) }
+
+    private func refusal(_ text: String) -> String? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return error.problem
+        }
+    }
+
+    @Test func valuesParseWithMembersInOrder() throws {
+        let value = try parse(#" {"b": [1, -2, true, false, null], "a": {"x": "y"}, "c": 1e3, "d": 2.0} "#)
+        #expect(value == .object([("b", [1, -2, true, false, .null]), ("a", ["x": "y"]), ("c", 1000), ("d", 2)]))
+        #expect(try parse("[]") == .array([]))
+        #expect(try parse("{}") == .object([]))
+        #expect(try parse(String(Int.min)) == .int(Int.min))
+    }
+
+    @Test func stringEscapesAndUnicodeDecode() throws {
+        #expect(try parse(#""a\"b\\c\/d\b\f\n\r\t""#) == .string("a\"b\\c/d\u{8}\u{c}\n\r\t"))
+        #expect(try parse(#""\u00e9\u20ac\ud83d\ude00 é""#) == .string("é€😀 é"))
+    }
+
+    @Test func serializedTextParsesBackToTheSameValue() throws {
+        let value: JSON = ["text": "quote \" backslash \\ newline \n control \u{1} del \u{7f} {braces}", "list": [1, "two", ["three": .null]]]
+        #expect(try JSONParser.parse(value.serialized()) == value)
+    }
+
+    @Test func malformedDocumentsAreRefusedWithWhereTheProblemIs() {
+        #expect(refusal("") == "unexpected end of the document at byte 0")
+        #expect(refusal(#"{"a": 1,}"#) == "expected a member name at byte 8")
+        #expect(refusal("[1 2]") == "expected `,` or `]` in an array at byte 3")
+        #expect(refusal(#"{"a" 1}"#) == "expected `:` after a member name at byte 5")
+        #expect(refusal("[1] x") == "unexpected text after the JSON value at byte 4")
+        #expect(refusal("tru") == "unexpected character at byte 0")
+        #expect(refusal("01") == "numbers must not have leading zeros at byte 0")
+        #expect(refusal("0.5") == "fractional numbers are not supported at byte 3")
+        #expect(refusal("99999999999999999999") == "number out of range at byte 20")
+        #expect(refusal("-") == "expected a digit at byte 1")
+        #expect(refusal(#""abc"#) == "unterminated string at byte 4")
+        #expect(refusal("\"a\u{1}b\"") == "control character in a string at byte 2")
+        #expect(refusal(#""\x""#) == "unknown escape in a string at byte 3")
+        #expect(refusal(#""\ud800""#) == "unpaired surrogate in a string at byte 7")
+        #expect(refusal(#""\u12G4""#) == "expected four hex digits after \\u at byte 5")
+        #expect(refusal("// comment\n1") == "unexpected character at byte 0")
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22]] {
+            #expect(throws: JSONReadError.self) { try JSONParser.parse(bytes) }
+        }
+    }
+
+    @Test func nestingDeeperThanTheLimitIsRefusedWithoutExhaustingTheStack() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(refusal(deep) == "nested deeper than \(JSONParser.maximumDepth) levels at byte \(JSONParser.maximumDepth)")
+        let limit = String(repeating: "[", count: JSONParser.maximumDepth) + String(repeating: "]", count: JSONParser.maximumDepth)
+        #expect(refusal(limit) == nil)
+    }
+
+    @Test func partialReadingSkipsOrKeepsMembersAsText() throws {
+        let text = Array(#"{"changes": ["a", "b"], "config": {"apps": {"x": ["]", "}\"", [1, {"y": null}]]}}, "tag": "t", "big": [[[]]]}"#.utf8)
+        let (object, raw) = try JSONParser.parseObject(text, parsing: ["changes", "tag"], keepingRaw: ["config"])
+        #expect(object == .object([("changes", ["a", "b"]), ("tag", "t")]))
+        #expect(raw["config"].map { String(decoding: $0, as: UTF8.self) } == #"{"apps": {"x": ["]", "}\"", [1, {"y": null}]]}}"#)
+        #expect(try JSONParser.parse(raw["config"]!)["apps"] != nil)
+        let serialized = JSON.serializedObject([("tag", "t")], raw: [("config", raw["config"]!)])
+        #expect(String(decoding: serialized, as: UTF8.self) == #"{"tag":"t","config":{"apps": {"x": ["]", "}\"", [1, {"y": null}]]}}}"#)
+        for broken in [#"{"config": {"a": [1}"#, #"{"config": "open}"#, #"{"config": ]}"#, #"{"config": {"a": "\"#] {
+            #expect(throws: JSONReadError.self) { try JSONParser.parseObject(Array(broken.utf8), keepingRaw: ["config"]) }
+        }
+    }
+
+    private struct Site: JSONReadable {
+        var ports: [Int]
+        init(json: JSON) throws(JSONReadError) { ports = try JSONObject(json).required("ports") }
+    }
+
+    /// Why `text` does not read as a list of sites, or nil when it does.
+    private func sitesProblem(_ text: String) -> String? {
+        do {
+            _ = try [Site](json: try parse(text))
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func typedReadingNamesThePathOfTheBadValue() {
+        #expect(sitesProblem(#"[{"ports": [1]}, {"ports": [2, "3"]}]"#) == "[1].ports[1]: expected a number")
+        #expect(sitesProblem(#"[{}]"#) == "[0].ports: missing")
+        #expect(sitesProblem(#"[{"ports": null}]"#) == "[0].ports: expected a list, found null")
+        #expect(sitesProblem(#"{"ports": []}"#) == "document: expected a list")
+        #expect(sitesProblem(#"[{"ports": [1], "ports": [2]}]"#) == nil)
+    }
+}

@@ -78,6 +78,7 @@ let package = Package(
             name: "PosternProxyAgent",
             dependencies: [
                 "Host",
+                "JSONCore",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -94,7 +95,7 @@ let package = Package(
         // directly; the plugin target only adapts it to the ABI.
         .target(name: "CaddyL4Rendering", dependencies: ["JSONCore"], path: "Plugins/CaddyL4/Rendering"),
         .target(name: "CaddyL4", dependencies: ["PluginKit", "CaddyL4Rendering", "JSONCore"], path: "Plugins/CaddyL4/Plugin"),
-        .target(name: "Iptables", dependencies: ["PluginKit"], path: "Plugins/Iptables"),
+        .target(name: "Iptables", dependencies: ["PluginKit", "JSONCore"], path: "Plugins/Iptables"),
         .systemLibrary(name: "CLibSSH2", path: "Plugins/SSHProvisioner/CLibSSH2", providers: [.apt(["libssh2-1-dev"])]),
         .target(name: "SSHProvisioner", dependencies: ["PluginKit", "CLibSSH2"], path: "Plugins/SSHProvisioner", exclude: ["CLibSSH2"]),
         .target(name: "UFWHardening", dependencies: ["PluginKit"], path: "Plugins/UFWHardening"),

@@ -1,4 +1,4 @@
-import Foundation
+import JSONCore
 import PluginAPI
 import PluginKit
 
@@ -12,79 +12,74 @@ import PluginKit
 /// `{"previous", "resource_results"}`; verify compares iptables-save with the plan.
 enum IptablesStep {
     /// Commands, overridable in the step's config (`iptables-legacy-save`, say).
-    struct Config: Decodable {
+    struct Config {
         var iptablesSave = "iptables-save"
         var iptablesRestore = "iptables-restore"
         var socat = "socat"
 
-        enum CodingKeys: String, CodingKey {
-            case iptablesSave = "iptables_save"
-            case iptablesRestore = "iptables_restore"
-            case socat
-        }
-
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            iptablesSave = try c.decodeIfPresent(String.self, forKey: .iptablesSave) ?? iptablesSave
-            iptablesRestore = try c.decodeIfPresent(String.self, forKey: .iptablesRestore) ?? iptablesRestore
-            socat = try c.decodeIfPresent(String.self, forKey: .socat) ?? socat
-        }
-
         static func decode(_ bytes: [UInt8]) throws -> Config {
-            return try JSONDecoder().decode(Config.self, from: Data(bytes.isEmpty ? Array("{}".utf8) : bytes))
+            guard !bytes.isEmpty else { return Config() }
+            do {
+                let object = try JSONObject(try JSONParser.parse(bytes))
+                var config = Config()
+                config.iptablesSave = try object.value("iptables_save", default: config.iptablesSave)
+                config.iptablesRestore = try object.value("iptables_restore", default: config.iptablesRestore)
+                config.socat = try object.value("socat", default: config.socat)
+                return config
+            } catch {
+                throw StepError("config: \(error)")
+            }
         }
     }
 
     static func plan(_ call: PluginCall) throws -> Int32 {
         let config = try Config.decode(call.config)
-        let state = try JSONDecoder().decode(PortForward.State.self, from: Data(call.input))
-        var results: [String: Any] = [:]
+        var results: [(String, JSON)] = []
         var valid: [PortForward] = []
-        var processes: [[String: Any]] = []
+        var processes: [JSON] = []
         var socatInstalled: Bool?
-        for forward in state.portForwards where forward.enabled {
+        for forward in try PortForward.all(in: call.input) where forward.enabled {
             var problem = forward.problem
             if problem == nil, forward.method == "socat" {
                 if socatInstalled == nil { socatInstalled = call.host.run([config.socat, "-V"], probe: true, quiet: true).exitStatus == 0 }
                 if socatInstalled == false { problem = "the socat method needs socat, which this server does not have" }
             }
             if let problem {
-                results[forward.tag] = ["status": "failed", "message": problem]
+                results.append((forward.tag, ["status": "failed", "message": .string(problem)]))
                 call.host.log(PP_LOG_WARNING, "\(forward.tag) left out: \(problem)")
             } else if forward.method == "socat" {
-                processes += forward.socatProcesses.map { ["id": $0.id, "argv": [config.socat] + $0.argv.dropFirst()] }
-                results[forward.tag] = ["status": "applied"]
+                processes += forward.socatProcesses.map { ["id": .string($0.id), "argv": .array(([config.socat] + $0.argv.dropFirst()).map(JSON.string))] }
+                results.append((forward.tag, ["status": "applied"]))
             } else {
                 valid.append(forward)
-                results[forward.tag] = ["status": "applied"]
+                results.append((forward.tag, ["status": "applied"]))
             }
         }
         let current = try saved(call.host, config)
         let desired = Ruleset(forwards: valid)
-        let plan: [String: Any] = [
-            "changes": desired.differences(from: current), "restore": desired.restoreInput(from: current),
-            "expected": desired.rules, "results": results, "processes": processes,
+        let plan: JSON = [
+            "changes": .array(desired.differences(from: current).map(JSON.string)), "restore": .string(desired.restoreInput(from: current)),
+            "expected": rulesJSON(desired.rules), "results": .object(results), "processes": .array(processes),
         ]
-        return call.write(try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys]))
+        return call.write(plan.serialized())
     }
 
     static func apply(_ call: PluginCall) throws -> Int32 {
         let config = try Config.decode(call.config)
-        let plan = try object(call.input)
-        guard let restore = plan["restore"] as? String else { throw StepError("the plan is not one this plugin wrote") }
+        let plan = try document(call.input)
+        guard case .string(let restore)? = plan["restore"] else { throw StepError("the plan is not one this plugin wrote") }
         let previous = try saved(call.host, config)
         // The journal: the rules to go back to, and what each forward became.
-        let journal: [String: Any] = ["previous_rules": previous.rules, "previous_jumps": previous.jumps.sorted(),
-                                      "resource_results": plan["results"] ?? [:]]
-        call.write(try JSONSerialization.data(withJSONObject: journal, options: [.sortedKeys]))
+        let journal: JSON = ["previous_rules": rulesJSON(previous.rules), "previous_jumps": .array(previous.jumps.sorted().map(JSON.string)),
+                             "resource_results": plan["results"] ?? .object([])]
+        call.write(journal.serialized())
         try restoreAtomically(restore, call.host, config)
         return PP_OK
     }
 
     static func verify(_ call: PluginCall) throws -> Int32 {
         let config = try Config.decode(call.config)
-        let plan = try object(call.input)
-        let expected = plan["expected"] as? [String: [String]] ?? [:]
+        let expected = (try? [String: [String]](json: try document(call.input)["expected"] ?? .null)) ?? [:]
         let current = try saved(call.host, config)
         for entry in Ruleset.chains where (current.rules[entry.chain] ?? []) != (expected[entry.chain] ?? []) {
             return call.fail("\(entry.chain) does not hold the applied rules")
@@ -94,8 +89,10 @@ enum IptablesStep {
 
     static func rollback(_ call: PluginCall) throws -> Int32 {
         let config = try Config.decode(call.config)
-        let journal = try object(call.input)
-        guard let rules = journal["previous_rules"] as? [String: [String]], let jumps = journal["previous_jumps"] as? [String] else {
+        let journal = try document(call.input)
+        guard let rules = try? [String: [String]](json: journal["previous_rules"] ?? .null),
+            let jumps = try? [String](json: journal["previous_jumps"] ?? .null)
+        else {
             return PP_OK  // apply stopped before it changed anything
         }
         var previous = Ruleset(forwards: [])
@@ -129,11 +126,15 @@ enum IptablesStep {
         return Ruleset(saved: text)
     }
 
-    private static func object(_ bytes: [UInt8]) throws -> [String: Any] {
-        guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw StepError("expected a JSON object")
-        }
-        return object
+    /// A plan or journal this plugin wrote, read back.
+    private static func document(_ bytes: [UInt8]) throws -> JSON {
+        guard let document = try? JSONParser.parse(bytes), case .object = document else { throw StepError("expected a JSON object") }
+        return document
+    }
+
+    /// Rules by chain, with the chains in order.
+    private static func rulesJSON(_ rules: [String: [String]]) -> JSON {
+        .object(rules.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(JSON.string))) })
     }
 }
 

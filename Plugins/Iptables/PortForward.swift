@@ -1,7 +1,7 @@
-import Foundation
+import JSONCore
 
 /// A port forward of the desired state (SPEC §3.5), as the controller sends it.
-struct PortForward: Decodable {
+struct PortForward: JSONReadable {
     var id: Int
     var enabled: Bool
     /// tcp, udp or tcp+udp.
@@ -14,39 +14,25 @@ struct PortForward: Decodable {
     /// iptables (this plugin) or socat.
     var method: String
 
-    enum CodingKeys: String, CodingKey {
-        case id
-        case enabled
-        case `protocol`
-        case incomingPort = "incoming_port"
-        case forwardHost = "forward_host"
-        case forwardPort = "forward_port"
-        case interface
-        case method
+    init(json: JSON) throws(JSONReadError) {
+        let object = try JSONObject(json)
+        id = try object.required("id")
+        enabled = try object.value("enabled", default: true)
+        `protocol` = try object.value("protocol", default: "tcp")
+        incomingPort = try object.required("incoming_port")
+        forwardHost = try object.required("forward_host")
+        forwardPort = try object.required("forward_port")
+        interface = try object.value("interface", default: "")
+        method = try object.value("method", default: "iptables")
     }
 
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int.self, forKey: .id)
-        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
-        `protocol` = try c.decodeIfPresent(String.self, forKey: .protocol) ?? "tcp"
-        incomingPort = try c.decode(Int.self, forKey: .incomingPort)
-        forwardHost = try c.decode(String.self, forKey: .forwardHost)
-        forwardPort = try c.decode(Int.self, forKey: .forwardPort)
-        interface = try c.decodeIfPresent(String.self, forKey: .interface) ?? ""
-        method = try c.decodeIfPresent(String.self, forKey: .method) ?? "iptables"
-    }
-
-    /// The part of a server's desired state this plugin reads.
-    struct State: Decodable {
-        var portForwards: [PortForward]
-
-        enum CodingKeys: String, CodingKey {
-            case portForwards = "port_forwards"
-        }
-
-        init(from decoder: any Decoder) throws {
-            portForwards = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([PortForward].self, forKey: .portForwards) ?? []
+    /// The port forwards of a server's desired state (the part this plugin reads).
+    static func all(in state: [UInt8]) throws -> [PortForward] {
+        do {
+            let (document, _) = try JSONParser.parseObject(state, parsing: ["port_forwards"])
+            return try JSONObject(document).value("port_forwards", default: [])
+        } catch {
+            throw StepError("desired state: \(error)")
         }
     }
 

@@ -78,7 +78,7 @@ public struct Controller: Sendable {
             try caddy.start()
             adminSocket = caddy.adminSocket
         }
-        let pipeline = try ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: .init(
+        let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: .init(
             adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort,
             modules: CaddyProbe.run(binary: configuration.caddyBinary)?.modules))
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))

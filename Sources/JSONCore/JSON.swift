@@ -116,3 +116,18 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
     public init(arrayLiteral elements: JSON...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSON)...) { self = .object(elements) }
 }
+
+extension JSON {
+    /// This value with every object's members sorted by name, a repeated name keeping its last
+    /// value (as Caddy's own decoder would), so documents that differ only in member order
+    /// render alike.
+    public func canonical() -> JSON {
+        switch self {
+        case .object(let members):
+            let latest = Dictionary(members, uniquingKeysWith: { _, last in last })
+            return .object(latest.keys.sorted().map { ($0, latest[$0]!.canonical()) })
+        case .array(let items): return .array(items.map { $0.canonical() })
+        default: return self
+        }
+    }
+}

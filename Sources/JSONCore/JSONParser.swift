@@ -38,7 +38,8 @@ public struct JSONParser {
             var parser = JSONParser(buffer)
             parser.selection = (parsing, raw)
             parser.skipWhitespace()
-            guard parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "{") else { throw parser.failure("expected an object") }
+            guard parser.index < buffer.count else { throw parser.failure("unexpected end of the document") }
+            guard buffer[parser.index] == UInt8(ascii: "{") else { throw parser.failure("expected an object") }
             let value = try parser.object()
             parser.skipWhitespace()
             guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Host
 
 /// The agent's settings, from `/etc/posternproxy-agent/config.env` (SPEC §5.3): `KEY=VALUE`
@@ -51,7 +51,7 @@ struct AgentConfiguration: Sendable {
         if let binary = values["POSTERNPROXY_CADDY"] { configuration.caddy.binary = binary }
         if let roots = values["POSTERNPROXY_CA_FILE"] { configuration.trustedRootsFile = roots }
         if let steps = values["POSTERNPROXY_APPLY_PIPELINE"] {
-            configuration.applySteps = steps.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            configuration.applySteps = steps.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
         }
         let numbers: [(String, WritableKeyPath<AgentConfiguration, Int>, ClosedRange<Int>)] = [
             ("POSTERNPROXY_HTTP_PORT", \.caddy.httpPort, 1...65535), ("POSTERNPROXY_HTTPS_PORT", \.caddy.httpsPort, 1...65535),
@@ -69,7 +69,7 @@ struct AgentConfiguration: Sendable {
     static func parse(_ text: String, path: String) throws(AgentConfigurationError) -> [String: String] {
         var values: [String: String] = [:]
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = rawLine.trimmingSpaces
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "="), line[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
                 throw AgentConfigurationError(path, "line \(number + 1) is not KEY=VALUE")
@@ -86,4 +86,14 @@ struct AgentConfigurationError: Error, CustomStringConvertible {
     var description: String
 
     init(_ path: String, _ problem: String) { description = "\(path): \(problem)" }
+}
+
+extension StringProtocol {
+    /// This text without leading and trailing spaces and tabs.
+    fileprivate var trimmingSpaces: SubSequence {
+        var text = self[...]
+        while text.first == " " || text.first == "\t" { text = text.dropFirst() }
+        while text.last == " " || text.last == "\t" { text = text.dropLast() }
+        return text
+    }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Host
 
 /// What the data plane runs: the last desired state applied, its revision and hash, and each
@@ -35,5 +36,5 @@ struct AppliedState: Codable, Sendable, Equatable {
         guard rename(temporary, Self.path(folder)) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
-    private static func path(_ folder: String) -> String { (folder as NSString).appendingPathComponent("applied.json") }
+    private static func path(_ folder: String) -> String { folder + "/applied.json" }
 }

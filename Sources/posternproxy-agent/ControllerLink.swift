@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Host
 import HTTPTypes
 import Logging

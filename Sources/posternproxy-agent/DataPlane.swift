@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import JSONCore
 import Host
 import Logging
 
@@ -37,9 +38,9 @@ actor DataPlane {
         var settings = configuration.caddy
         settings.modules = probe?.modules
         caddy = probe
-        pipeline = try ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings)
+        pipeline = ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings)
         self.logger = logger
-        processes = ProcessSupervisor(folder: (configuration.stateDirectory as NSString).appendingPathComponent("processes"))
+        processes = ProcessSupervisor(folder: configuration.stateDirectory + "/processes")
         applied = AppliedState.load(folder: configuration.stateDirectory)
     }
 
@@ -125,11 +126,11 @@ actor DataPlane {
             let running = (try? target.http(HTTPRequest(socketPath: configuration.caddy.adminSocket, method: "GET", path: "/config/", timeout: .seconds(5))))?.status == 200
             return .init(caddyRunning: running, upstreams: [])
         }
-        let list = (try? JSONSerialization.jsonObject(with: response.body)) as? [[String: Any]] ?? []
+        guard case .array(let list)? = try? JSONParser.parse(response.body) else { return .init(caddyRunning: true, upstreams: []) }
         let upstreams = list.prefix(10_000).compactMap { entry -> AgentMessage.UpstreamHealth? in
-            guard let address = entry["address"] as? String else { return nil }
-            return .init(address: String(address.prefix(300)), requests: (entry["num_requests"] as? NSNumber)?.int64Value ?? 0,
-                         fails: (entry["fails"] as? NSNumber)?.int64Value ?? 0)
+            guard case .string(let address)? = entry["address"] else { return nil }
+            func count(_ key: String) -> Int64 { if case .int(let value)? = entry[key] { Int64(value) } else { 0 } }
+            return .init(address: String(address.prefix(300)), requests: count("num_requests"), fails: count("fails"))
         }
         return .init(caddyRunning: true, upstreams: upstreams)
     }

@@ -38,7 +38,7 @@ struct AgentProtocolTests {
         (#"{"type":"heartbeat","v":2,"applied_revision":1}"#, "protocol version"),
         (#"{"type":"heartbeat","v":true,"applied_revision":1}"#, "protocol version"),
         (#"{"type":"heartbeat","v":1,"applied_revision":-1}"#, "heartbeat.applied_revision"),
-        (#"{"type":"heartbeat","v":1,"applied_revision":1.5}"#, "heartbeat.applied_revision"),
+        (#"{"type":"heartbeat","v":1,"applied_revision":1.5}"#, "fractional numbers are not supported"),
         (#"{"type":"heartbeat","v":1,"applied_revision":"1"}"#, "heartbeat.applied_revision"),
         (#"{"type":"heartbeat","v":1,"applied_revision":true}"#, "heartbeat.applied_revision"),
         (#"{"type":"hello","v":1,"applied_revision":0}"#, "hello.agent_version is missing"),

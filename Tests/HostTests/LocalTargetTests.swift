@@ -32,6 +32,23 @@ import Testing
         #expect(capped.truncated)
     }
 
+    /// A command that exits without reading its input must not take the host down with SIGPIPE;
+    /// one that leaves a daemon holding its output still returns once it has ended.
+    @Test func survivesAnUnreadInputAndADaemonHoldingTheOutput() throws {
+        let unread = try LocalTarget().run(TargetCommand(argv: ["true"], standardInput: Data(count: 4 << 20)), onLine: { _ in }, isCancelled: { false })
+        #expect(unread.exitStatus == 0)
+        let started = ContinuousClock.now
+        let daemon = try LocalTarget().run(TargetCommand(argv: ["sh", "-c", "sleep 5 & echo started"]), onLine: { _ in }, isCancelled: { false })
+        #expect(daemon.exitStatus == 0)
+        #expect(daemon.standardOutput == Data("started\n".utf8))
+        #expect(ContinuousClock.now - started < .seconds(4))
+    }
+
+    @Test func reportsTheSignalThatEndedACommand() throws {
+        let killed = try LocalTarget().run(TargetCommand(argv: ["sh", "-c", "kill -9 $$"]), onLine: { _ in }, isCancelled: { false })
+        #expect(killed.exitStatus == 128 + 9)
+    }
+
     @Test func stopsACommandOnTimeoutAndOnCancellation() throws {
         #expect(throws: TargetError.timedOut("sleep 30")) {
             try LocalTarget().run(TargetCommand(argv: ["sleep", "30"], timeout: .milliseconds(200)), onLine: { _ in }, isCancelled: { false })

@@ -11,7 +11,7 @@ import Testing
             """.utf8))
         #expect(pipelines["apply"]?.steps.map(\.plugin) == ["posternproxy.caddy", "posternproxy.iptables"])
         #expect(pipelines["apply"]?.steps.first?.config == Data("{}".utf8))
-        #expect(pipelines["provision"]?.steps.first?.config == Data(#"{"path":"\/etc\/motd","text":"hi"}"#.utf8))
+        #expect(pipelines["provision"]?.steps.first?.config == Data(#"{"path":"/etc/motd","text":"hi"}"#.utf8))
     }
 
     @Test(arguments: [

@@ -1,5 +1,5 @@
 import CaddyL4Rendering
-import Foundation
+import Glibc
 import JSONCore
 import PluginAPI
 import PluginKit
@@ -29,8 +29,8 @@ struct CaddyAdmin {
     func load(_ config: [UInt8]) throws -> String? {
         let answer = try request("POST", "/load", contentType: "application/json", body: config)
         guard answer.httpStatus != 200 else { return nil }
-        let message = (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["error"] as? String
-        return message ?? "Caddy answered \(answer.httpStatus): \(String(decoding: answer.body.prefix(2000), as: UTF8.self))"
+        if case .string(let message)? = (try? JSONParser.parse(answer.body))?["error"] { return message }
+        return "Caddy answered \(answer.httpStatus): \(String(decoding: answer.body.prefix(2000), as: UTF8.self))"
     }
 
     /// One request. An observing request that cannot connect is tried again for up to a second:

@@ -1,5 +1,4 @@
 import CaddyL4Rendering
-import Foundation
 import JSONCore
 import PluginAPI
 import PluginKit
@@ -46,14 +45,14 @@ enum CaddyApplier {
         var bytes = tagged(plan.config, tag: plan.tag)
         var remaining = Set(plan.rendered)
         while let error = try admin.load(bytes) {
-            let document = try JSONSerialization.jsonObject(with: Data(bytes))
+            let document = try JSONParser.parse(bytes)
             guard let blamed = ConfigBlame.resource(in: error, config: document), remaining.contains(blamed.tag) else {
                 throw StepFailure("Caddy rejected the configuration: \(error)")
             }
             call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
             journal.results[blamed.tag] = .failed(error)
             remaining.remove(blamed.tag)
-            bytes = Array(try JSONSerialization.data(withJSONObject: ConfigBlame.removing(blamed, from: document), options: [.withoutEscapingSlashes]))
+            bytes = ConfigBlame.removing(blamed, from: document).serialized()
         }
         LoadedConfigs.remember(socket: config.adminSocket, tag: plan.tag, config: bytes)
         for tag in remaining { journal.results[tag] = .applied }

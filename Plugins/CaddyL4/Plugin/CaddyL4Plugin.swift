@@ -1,5 +1,5 @@
 import CaddyL4Rendering
-import Foundation
+import FoundationEssentials
 import JSONCore
 import PluginAPI
 import PluginKit

@@ -1,5 +1,4 @@
 import CaddyL4Rendering
-import Foundation
 import JSONCore
 
 /// The Caddy step's configuration, from the pipeline: the renderer's settings plus how to reach

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import JSONCore
 
 /// Renders one server's desired state into one Caddy JSON configuration (SPEC §3): proxy,

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Host
+import JSONCore
 import Logging
 
 /// Runs provisioning (SPEC §5.4) for one server at a time each: connects over the SSH transport
@@ -111,7 +112,7 @@ actor Provisioner {
             return "cannot connect: \(error)"
         }
         defer { target.close() }
-        let hostKey = target.openAnswer["host_key"] as? String ?? ""
+        let hostKey = if case .string(let key)? = target.openAnswer["host_key"] { key } else { "" }
         if destination.pinnedKey == nil {
             run.append("host key \(hostKey) pinned (first connection)")
             try? await store.database.write { db in

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PluginAPI
 
 /// A host-owned output buffer handed to a plugin as a `pp_sink`: the plugin appends, the sink

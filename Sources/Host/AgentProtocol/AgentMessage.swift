@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import JSONCore
 
 /// What an agent sends to the controller.
 public enum AgentMessage: Sendable, Equatable {
@@ -85,31 +86,28 @@ public enum AgentMessage: Sendable, Equatable {
 extension AgentMessage {
     /// The message as one JSON text frame.
     public func encoded() -> Data {
-        var object: [String: Any] = ["v": AgentProtocol.version]
+        func optional(_ text: String?) -> JSON { text.map(JSON.string) ?? .null }
+        var members: [(String, JSON)]
         switch self {
         case .hello(let hello):
-            object["type"] = "hello"
-            object["agent_version"] = hello.agentVersion
-            object["caddy_version"] = hello.caddyVersion ?? NSNull()
-            object["caddy_modules"] = hello.caddyModules
-            object["applied_revision"] = hello.appliedRevision
-            object["applied_hash"] = hello.appliedHash ?? NSNull()
+            members = [("type", "hello"), ("agent_version", .string(hello.agentVersion)), ("caddy_version", optional(hello.caddyVersion)),
+                       ("caddy_modules", .array(hello.caddyModules.map(JSON.string))), ("applied_revision", .int(Int(hello.appliedRevision))),
+                       ("applied_hash", optional(hello.appliedHash))]
         case .heartbeat(let revision):
-            object["type"] = "heartbeat"
-            object["applied_revision"] = revision
+            members = [("type", "heartbeat"), ("applied_revision", .int(Int(revision)))]
         case .applyResult(let result):
-            object["type"] = "apply_result"
-            object["revision"] = result.revision
-            object["hash"] = result.hash
-            object["succeeded"] = result.succeeded
-            object["message"] = result.message ?? NSNull()
-            object["resources"] = result.resources.mapValues { ["status": $0.status, "message": $0.message ?? NSNull()] as [String: Any] }
+            let resources = result.resources.sorted { $0.key < $1.key }.map { key, entry -> (String, JSON) in
+                (key, ["status": .string(entry.status), "message": optional(entry.message)])
+            }
+            members = [("type", "apply_result"), ("revision", .int(Int(result.revision))), ("hash", .string(result.hash)),
+                       ("succeeded", .bool(result.succeeded)), ("message", optional(result.message)), ("resources", .object(resources))]
         case .status(let report):
-            object["type"] = "status"
-            object["caddy_running"] = report.caddyRunning
-            object["upstreams"] = report.upstreams.map { ["address": $0.address, "requests": $0.requests, "fails": $0.fails] as [String: Any] }
+            let upstreams = report.upstreams.map { upstream -> JSON in
+                ["address": .string(upstream.address), "requests": .int(Int(upstream.requests)), "fails": .int(Int(upstream.fails))]
+            }
+            members = [("type", "status"), ("caddy_running", .bool(report.caddyRunning)), ("upstreams", .array(upstreams))]
         }
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])) ?? Data()
+        return Data(JSON.object([("v", .int(AgentProtocol.version))] + members).serialized())
     }
 
     /// Reads one message from an agent; anything malformed, unknown or too large is a violation.
@@ -126,22 +124,24 @@ extension AgentMessage {
             return .heartbeat(appliedRevision: try fields.integer("applied_revision"))
         case "apply_result":
             var resources: [String: ResourceResult] = [:]
-            for (key, value) in try fields.dictionary("resources") {
-                guard key.utf8.count <= 64, let entry = value as? [String: Any], let status = entry["status"] as? String, ["applied", "failed"].contains(status) else {
+            for (key, value) in try fields.object("resources") {
+                guard key.utf8.count <= 64, let entry = try? JSONObject(value), let status = try? entry.required("status") as String,
+                    ["applied", "failed"].contains(status)
+                else {
                     throw ProtocolViolation("apply_result.resources.\(key.prefix(64)) must be {\"status\": \"applied\"|\"failed\", \"message\"}")
                 }
-                let message = entry["message"] as? String
+                let message = try? entry.optional("message") as String?
                 resources[key] = ResourceResult(status: status, message: message.map { String($0.prefix(4096)) })
             }
             return .applyResult(ApplyResult(revision: try fields.integer("revision"), hash: try fields.string("hash", maxLength: 128),
                                             succeeded: try fields.bool("succeeded"), message: try fields.optionalString("message", maxLength: 65536),
                                             resources: resources))
         case "status":
-            guard let list = fields.object["upstreams"] as? [[String: Any]], list.count <= 10_000 else {
-                throw ProtocolViolation("status.upstreams must be a list of objects")
-            }
+            let list = try fields.list("upstreams")
+            guard list.count <= 10_000 else { throw ProtocolViolation("status.upstreams must be a list of at most 10000 objects") }
             let upstreams = try list.map { entry throws(ProtocolViolation) -> UpstreamHealth in
-                let upstream = MessageFields(object: entry, type: "status.upstreams")
+                guard let object = try? JSONObject(entry) else { throw ProtocolViolation("status.upstreams must be a list of objects") }
+                let upstream = MessageFields(object: object, type: "status.upstreams")
                 return UpstreamHealth(address: try upstream.string("address", maxLength: 300), requests: try upstream.integer("requests"),
                                       fails: try upstream.integer("fails"))
             }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What the controller sends to an agent. No message runs a command on the agent's host: the
 /// agent only ever applies a desired state through its own plugin pipeline.
@@ -38,22 +38,22 @@ extension ControllerMessage {
     }
 
     public static func decode(_ data: some Collection<UInt8>) throws(ProtocolViolation) -> ControllerMessage {
-        let fields = try MessageFields(data, limit: AgentProtocol.maxControllerMessageBytes)
+        let fields = try MessageFields(data, limit: AgentProtocol.maxControllerMessageBytes, keepingRaw: ["state"])
         switch fields.type {
         case "welcome":
             let seconds = try fields.integer("heartbeat_seconds")
             guard (1...3600).contains(seconds) else { throw ProtocolViolation("welcome.heartbeat_seconds must be 1...3600") }
             return .welcome(serverID: try fields.integer("server_id"), heartbeatSeconds: Int(seconds))
         case "desired_state":
-            let state = try fields.dictionary("state")
+            guard let state = fields.raw["state"], state.first == UInt8(ascii: "{") else {
+                throw ProtocolViolation("desired_state.state must be an object")
+            }
             let hash = try fields.string("hash", maxLength: 128)
             guard hash.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
                 throw ProtocolViolation("desired_state.hash must be lower-case hex")
             }
-            guard let document = try? JSONSerialization.data(withJSONObject: state, options: [.withoutEscapingSlashes]) else {
-                throw ProtocolViolation("desired_state.state cannot be read")
-            }
-            return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: document))
+            // Passed on as it came: the renderer reads it strictly.
+            return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: Data(state)))
         default:
             throw ProtocolViolation("unknown message type \(fields.type.prefix(64))")
         }

@@ -1,27 +1,36 @@
-import Foundation
+import JSONCore
 
 /// Typed reading of a decoded JSON object, each failure a ``ProtocolViolation`` naming the field.
 struct MessageFields {
-    let object: [String: Any]
+    let members: JSONObject
     let type: String
+    /// Members kept as their JSON text (see ``init(_:limit:keepingRaw:)``).
+    let raw: [String: [UInt8]]
 
-    init(object: [String: Any], type: String) {
-        self.object = object
+    init(object: JSONObject, type: String) {
+        members = object
         self.type = type
+        raw = [:]
     }
 
-    /// Parses one message: a JSON object whose `v` is ``AgentProtocol/version``.
-    init(_ data: some Collection<UInt8>, limit: Int) throws(ProtocolViolation) {
+    /// Parses one message: a JSON object whose `v` is ``AgentProtocol/version``. Members named
+    /// in `keepingRaw` are not parsed but kept as text (a desired state passed on as it came).
+    init(_ data: some Collection<UInt8>, limit: Int, keepingRaw: Set<String> = []) throws(ProtocolViolation) {
         guard data.count <= limit else { throw ProtocolViolation("message of \(data.count) bytes is over the limit of \(limit)") }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: Data(data)) } catch { throw ProtocolViolation("message is not JSON") }
-        guard let object = parsed as? [String: Any] else { throw ProtocolViolation("message is not a JSON object") }
-        guard let type = object["type"] as? String else { throw ProtocolViolation("message has no type") }
-        guard let version = object["v"] as? NSNumber, !Self.isBoolean(version), version.doubleValue == Double(AgentProtocol.version) else {
+        let parsed: (JSON, raw: [String: [UInt8]])
+        do {
+            parsed = try JSONParser.parseObject(data, keepingRaw: keepingRaw)
+        } catch {
+            throw ProtocolViolation(error.problem.hasPrefix("expected an object") ? "message is not a JSON object" : "message is not JSON (\(error.problem))")
+        }
+        let object = try! JSONObject(parsed.0)  // parseObject only returns objects
+        guard let type = try? object.required("type") as String else { throw ProtocolViolation("message has no type") }
+        guard case .int(let version)? = try? object.required("v") as JSON, version == AgentProtocol.version else {
             throw ProtocolViolation("message \(type) is not protocol version \(AgentProtocol.version)")
         }
-        self.object = object
+        members = object
         self.type = type
+        raw = parsed.raw
     }
 
     func string(_ key: String, maxLength: Int = 4096) throws(ProtocolViolation) -> String {
@@ -30,38 +39,44 @@ struct MessageFields {
     }
 
     func optionalString(_ key: String, maxLength: Int = 4096) throws(ProtocolViolation) -> String? {
-        guard let raw = object[key], !(raw is NSNull) else { return nil }
-        guard let value = raw as? String, value.utf8.count <= maxLength else { throw ProtocolViolation("\(type).\(key) must be a string of at most \(maxLength) bytes") }
-        return value
+        guard let value = value(key), value != .null else { return nil }
+        guard case .string(let text) = value, text.utf8.count <= maxLength else {
+            throw ProtocolViolation("\(type).\(key) must be a string of at most \(maxLength) bytes")
+        }
+        return text
     }
 
     func integer(_ key: String) throws(ProtocolViolation) -> Int64 {
-        guard let number = object[key] as? NSNumber, !Self.isBoolean(number), number.doubleValue == number.doubleValue.rounded(),
-            number.doubleValue >= 0, number.doubleValue < 9.0e15
-        else { throw ProtocolViolation("\(type).\(key) must be a non-negative integer") }
-        return number.int64Value
+        guard case .int(let number)? = value(key), number >= 0, number < 9_000_000_000_000_000 else {
+            throw ProtocolViolation("\(type).\(key) must be a non-negative integer")
+        }
+        return Int64(number)
     }
 
     func bool(_ key: String) throws(ProtocolViolation) -> Bool {
-        guard let number = object[key] as? NSNumber, Self.isBoolean(number) else { throw ProtocolViolation("\(type).\(key) must be true or false") }
-        return number.boolValue
+        guard case .bool(let flag)? = value(key) else { throw ProtocolViolation("\(type).\(key) must be true or false") }
+        return flag
     }
 
     func strings(_ key: String, maxCount: Int = 2048) throws(ProtocolViolation) -> [String] {
-        guard let raw = object[key] else { return [] }
-        guard let values = raw as? [String], values.count <= maxCount, values.allSatisfy({ $0.utf8.count <= 256 }) else {
+        guard let value = value(key) else { return [] }
+        guard let values = try? [String](json: value), values.count <= maxCount, values.allSatisfy({ $0.utf8.count <= 256 }) else {
             throw ProtocolViolation("\(type).\(key) must be a list of at most \(maxCount) short strings")
         }
         return values
     }
 
-    func dictionary(_ key: String) throws(ProtocolViolation) -> [String: Any] {
-        guard let value = object[key] as? [String: Any] else { throw ProtocolViolation("\(type).\(key) must be an object") }
-        return value
+    func object(_ key: String) throws(ProtocolViolation) -> [(String, JSON)] {
+        guard case .object(let members)? = value(key) else { throw ProtocolViolation("\(type).\(key) must be an object") }
+        return members
     }
 
-    static func isBoolean(_ number: NSNumber) -> Bool {
-        // JSONSerialization makes true/false NSNumbers of C type `char`, numbers never.
-        String(cString: number.objCType) == "c"
+    func list(_ key: String) throws(ProtocolViolation) -> [JSON] {
+        guard case .array(let items)? = value(key) else { throw ProtocolViolation("\(type).\(key) must be a list") }
+        return items
+    }
+
+    private func value(_ key: String) -> JSON? {
+        try? members.optional(key) as JSON?
     }
 }

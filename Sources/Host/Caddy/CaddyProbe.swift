@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a Caddy binary is: its version and modules, as `caddy version` and `caddy list-modules`
 /// print them. The controller records them for its local server; an agent reports them in hello,
@@ -19,6 +20,6 @@ public struct CaddyProbe: Sendable, Equatable {
             let name = line.split(separator: " ").first.map(String.init) ?? ""
             return name.isEmpty || name.hasSuffix(":") ? nil : name
         }
-        return CaddyProbe(version: versionText.trimmingCharacters(in: .whitespacesAndNewlines), modules: names)
+        return CaddyProbe(version: versionText.trimmed, modules: names)
     }
 }

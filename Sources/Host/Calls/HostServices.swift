@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PluginAPI
 
 /// The host's side of `pp_host` for one plugin call: what the call may do (``Grants``), the

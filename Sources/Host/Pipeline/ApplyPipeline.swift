@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import JSONCore
 
 /// The pipeline that applies a server's desired state (SPEC §1), the same for the controller's
 /// local server and for every agent: `[caddy, iptables]` unless configured otherwise.
@@ -25,12 +27,13 @@ public enum ApplyPipeline {
     }
 
     /// The pipeline of `steps`, the Caddy step configured for `caddy`.
-    public static func definition(steps: [String], caddy: Caddy) throws -> PipelineDefinition {
-        var settings: [String: Any] = [
-            "admin_socket": caddy.adminSocket, "caddy_binary": caddy.binary, "http_port": caddy.httpPort, "https_port": caddy.httpsPort,
+    public static func definition(steps: [String], caddy: Caddy) -> PipelineDefinition {
+        var settings: [(String, JSON)] = [
+            ("admin_socket", .string(caddy.adminSocket)), ("caddy_binary", .string(caddy.binary)), ("http_port", .int(caddy.httpPort)),
+            ("https_port", .int(caddy.httpsPort)),
         ]
-        if let modules = caddy.modules { settings["modules"] = modules }
-        let caddyConfig = try JSONSerialization.data(withJSONObject: settings)
+        if let modules = caddy.modules { settings.append(("modules", .array(modules.map(JSON.string)))) }
+        let caddyConfig = Data(JSON.object(settings).serialized())
         return PipelineDefinition(name: "apply", steps: steps.map { id in
             PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))
         })

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import JSONCore
 
 /// An ordered list of plugin steps with their configuration, as named in configuration:
 ///
@@ -30,7 +32,7 @@ public struct PipelineDefinition: Sendable, Equatable {
 
     /// Reads every pipeline of a configuration document: a JSON object of name → step list.
     public static func parseAll(_ document: Data) throws(PipelineConfigurationError) -> [String: PipelineDefinition] {
-        guard let object = try? JSONSerialization.jsonObject(with: document), let pipelines = object as? [String: Any] else {
+        guard case .object(let pipelines)? = try? JSONParser.parse(document) else {
             throw PipelineConfigurationError(path: "", message: "must be a JSON object of pipeline name → list of steps")
         }
         var result: [String: PipelineDefinition] = [:]
@@ -40,29 +42,27 @@ public struct PipelineDefinition: Sendable, Equatable {
         return result
     }
 
-    private static func parse(name: String, steps value: Any) throws(PipelineConfigurationError) -> PipelineDefinition {
-        guard let list = value as? [Any] else {
+    private static func parse(name: String, steps value: JSON) throws(PipelineConfigurationError) -> PipelineDefinition {
+        guard case .array(let list) = value else {
             throw PipelineConfigurationError(path: name, message: "must be a list of steps")
         }
         var steps: [Step] = []
         for (index, item) in list.enumerated() {
             let path = "\(name)[\(index)]"
-            if let id = item as? String {
+            if case .string(let id) = item {
                 steps.append(Step(plugin: id))
                 continue
             }
-            guard let object = item as? [String: Any] else {
+            guard case .object(let members) = item else {
                 throw PipelineConfigurationError(path: path, message: "must be a plugin id or {\"plugin\", \"config\"}")
             }
-            guard let id = object["plugin"] as? String, !id.isEmpty else {
+            guard case .string(let id)? = item["plugin"], !id.isEmpty else {
                 throw PipelineConfigurationError(path: "\(path).plugin", message: "must be a plugin id")
             }
-            if let unknown = object.keys.first(where: { $0 != "plugin" && $0 != "config" }) {
-                throw PipelineConfigurationError(path: "\(path).\(unknown)", message: "is not a step field (plugin, config)")
+            if let unknown = members.first(where: { $0.0 != "plugin" && $0.0 != "config" }) {
+                throw PipelineConfigurationError(path: "\(path).\(unknown.0)", message: "is not a step field (plugin, config)")
             }
-            let config = (try? JSONSerialization.data(withJSONObject: object["config"] ?? [String: Any](), options: [.fragmentsAllowed, .sortedKeys]))
-                ?? Data("{}".utf8)
-            steps.append(Step(plugin: id, config: config))
+            steps.append(Step(plugin: id, config: Data((item["config"] ?? .object([])).canonical().serialized())))
         }
         return PipelineDefinition(name: name, steps: steps)
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Pipeline events as terminal lines: what `posternproxy pipeline run` prints and what the
 /// provisioning terminal of the web UI shows.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Identifies a step within a run: its position and plugin id.
 public struct StepReference: Sendable, Hashable, CustomStringConvertible {

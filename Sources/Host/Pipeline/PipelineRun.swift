@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A pipeline that is running: its events as they happen, its final report, and a way to stop it.
 public final class PipelineRun: Sendable {
@@ -9,20 +10,18 @@ public final class PipelineRun: Sendable {
     private let cancellation = CancellationFlag()
     private let completion: Task<PipelineReport, Never>
 
-    init(name: String, body: @escaping @Sendable (CancellationFlag, @escaping @Sendable (PipelineEvent) -> Void) -> PipelineReport) {
+    init(body: @escaping @Sendable (CancellationFlag, @escaping @Sendable (PipelineEvent) -> Void) -> PipelineReport) {
         let (events, continuation) = AsyncStream.makeStream(of: PipelineEvent.self, bufferingPolicy: .unbounded)
         self.events = events
         let cancellation = cancellation
         completion = Task {
             await withCheckedContinuation { (done: CheckedContinuation<PipelineReport, Never>) in
-                let thread = Thread {
+                DetachedThread.start {
                     let report = body(cancellation) { continuation.yield($0) }
                     continuation.yield(.finished(report))
                     continuation.finish()
                     done.resume(returning: report)
                 }
-                thread.name = "posternproxy.pipeline.\(name)"
-                thread.start()
             }
         }
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PluginAPI
 
 /// Runs pipelines of step plugins from a ``PluginCatalog`` against a ``Target``.
@@ -19,7 +20,7 @@ public struct PipelineRunner: Sendable {
         throws(PipelineError) -> PipelineRun
     {
         let steps = try resolve(pipeline)
-        return PipelineRun(name: pipeline.name) { cancellation, emit in
+        return PipelineRun { cancellation, emit in
             PipelineExecution(pipeline: pipeline.name, steps: steps, input: input, target: target,
                               dryRun: dryRun, cancellation: cancellation, emit: emit).run()
         }

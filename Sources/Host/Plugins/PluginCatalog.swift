@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The plugins one host has loaded, by id, and the files it refused with their reasons.
 public struct PluginCatalog: Sendable {
@@ -17,7 +18,7 @@ public struct PluginCatalog: Sendable {
             .sorted()
         var catalog = PluginCatalog()
         for name in names {
-            catalog.add(file: (folder as NSString).appendingPathComponent(name), loader: loader)
+            catalog.add(file: Path.join(folder, name), loader: loader)
         }
         return catalog
     }

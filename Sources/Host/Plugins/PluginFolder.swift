@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where hosts look for plugins by default.
 public enum PluginFolder {
@@ -10,13 +11,13 @@ public enum PluginFolder {
     public static func configured(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let configured = environment["POSTERNPROXY_PLUGINS_DIR"], !configured.isEmpty { return configured }
         let beside = besideExecutable("plugins")
-        var isFolder: ObjCBool = false
-        return FileManager.default.fileExists(atPath: beside, isDirectory: &isFolder) && isFolder.boolValue ? beside : installed
+        var isFolder = false
+        return FileManager.default.fileExists(atPath: beside, isDirectory: &isFolder) && isFolder ? beside : installed
     }
 
     /// `name` in the folder of the running executable.
     public static func besideExecutable(_ name: String) -> String {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return ((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+        return Path.join(Path.folder(of: executable), name)
     }
 }

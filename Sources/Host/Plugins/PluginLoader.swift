@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PluginAPI
 
 /// Loads plugin shared objects: checks the file, `dlopen`s it with `RTLD_NOW | RTLD_LOCAL`,
@@ -103,7 +104,7 @@ public struct PluginLoader: Sendable {
         guard info.st_mode & S_IWOTH == 0 else {
             throw PluginLoadError(file: file, reason: .worldWritable(path: file))
         }
-        let folder = (file as NSString).deletingLastPathComponent
+        let folder = Path.folder(of: file)
         var folderInfo = stat()
         if stat(folder.isEmpty ? "." : folder, &folderInfo) == 0,
             folderInfo.st_mode & S_IWOTH != 0, folderInfo.st_mode & S_ISVTX == 0

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Checks, before `dlopen` runs any of its code, that a file is a shared object this process
 /// could load: an ELF file of this machine's class, byte order and architecture, of type ET_DYN.
@@ -37,11 +38,12 @@ enum SharedObjectInspector {
 
     /// Reads the first bytes of `file` and checks them; throws the reason it is not loadable.
     static func check(_ file: String) throws(PluginLoadError) {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw PluginLoadError(file: file, reason: .unreadable("cannot open it for reading"))
-        }
-        defer { try? handle.close() }
-        let header = [UInt8]((try? handle.read(upToCount: 64)) ?? Data())
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PluginLoadError(file: file, reason: .unreadable("cannot open it for reading")) }
+        defer { close(fd) }
+        var header = [UInt8](repeating: 0, count: 64)
+        let count = read(fd, &header, header.count)
+        header = Array(header.prefix(max(count, 0)))
         if let problem = problem(with: header) {
             throw PluginLoadError(file: file, reason: .notSharedObject(problem))
         }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import JSONCore
 import Synchronization
 
 /// Keeps the ``ManagedProcess``es of the last successful apply running: starts what is missing,
@@ -12,10 +14,14 @@ public final class ProcessSupervisor: Sendable {
     public let argvPrefix: [String]
     private let table = Mutex<[String: Running]>([:])
 
-    private struct Running: @unchecked Sendable {
+    /// A started process; `generation` tells a restarted one from its predecessor.
+    private struct Running {
         var spec: ManagedProcess
-        var process: Process
+        var pid: pid_t
+        var generation: Int
     }
+
+    private let generations = Atomic<Int>(0)
 
     public init(folder: String, argvPrefix: [String] = []) {
         self.folder = folder
@@ -38,49 +44,52 @@ public final class ProcessSupervisor: Sendable {
 
     /// The pid of each running process, by id.
     public var running: [String: Int32] {
-        table.withLock { $0.mapValues { $0.process.isRunning ? $0.process.processIdentifier : 0 }.filter { $0.value > 0 } }
+        table.withLock { $0.mapValues(\.pid) }
     }
 
     public func stopAll() { reconcile([]) }
 
     private func launch(_ spec: ManagedProcess) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argvPrefix + spec.argv
-        let log = logPath(spec.id)
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
-        if let handle = FileHandle(forWritingAtPath: log) {
-            handle.seekToEndOfFile()
-            process.standardOutput = handle
-            process.standardError = handle
+        let log = path(spec.id, ".log")
+        let output = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(output); close(input) }
+        let pid: pid_t
+        do {
+            pid = try Spawn.start(["/usr/bin/env"] + argvPrefix + spec.argv, standardInput: input, standardOutput: output, standardError: output)
+        } catch {
+            _ = "could not start \(spec.argv.first ?? ""): \(error)\n".withCString { write(output, $0, strlen($0)) }
+            return
         }
-        process.terminationHandler = { [weak self] ended in
-            guard let self else { return }
+        let generation = generations.add(1, ordering: .relaxed).newValue
+        table.withLock { $0[spec.id] = Running(spec: spec, pid: pid, generation: generation) }
+        let record = JSON.object([("pid", .int(Int(pid))), ("argv", .array(spec.argv.map(JSON.string)))])
+        try? Data(record.serialized()).write(to: URL(fileURLWithPath: path(spec.id, ".pid")))
+        DetachedThread.start { [weak self] in
+            _ = Spawn.wait(pid, blocking: true)
             // Restart only if this very process is still the wanted one.
-            let stillWanted = self.table.withLock { $0[spec.id]?.process === ended }
-            guard stillWanted else { return }
+            guard let self, self.table.withLock({ $0[spec.id]?.generation == generation }) else { return }
             self.table.withLock { _ = $0.removeValue(forKey: spec.id) }
             sleep(1)
             if self.table.withLock({ $0[spec.id] == nil }) { self.launch(spec) }
         }
-        table.withLock { $0[spec.id] = Running(spec: spec, process: process) }
-        do {
-            try process.run()
-            let record: [String: Any] = ["pid": Int(process.processIdentifier), "argv": spec.argv]
-            try? JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: pidPath(spec.id)))
-        } catch {
-            table.withLock { _ = $0.removeValue(forKey: spec.id) }
-            try? Data("could not start \(spec.argv.first ?? ""): \(error)\n".utf8).write(to: URL(fileURLWithPath: log))
-        }
     }
 
     private func stop(_ entry: Running) {
-        if entry.process.isRunning {
-            entry.process.terminate()
-            for _ in 0..<50 where entry.process.isRunning { usleep(20_000) }
-            if entry.process.isRunning { kill(entry.process.processIdentifier, SIGKILL) }
+        // The supervising thread reaps it; until then, signal 0 finds it still there.
+        if kill(entry.pid, SIGTERM) == 0 {
+            for _ in 0..<50 where isAlive(entry.pid) { usleep(20_000) }
+            if isAlive(entry.pid) { kill(entry.pid, SIGKILL) }
         }
-        try? FileManager.default.removeItem(atPath: pidPath(entry.spec.id))
+        try? FileManager.default.removeItem(atPath: path(entry.spec.id, ".pid"))
+    }
+
+    /// True while `pid` runs (a zombie waiting to be reaped counts as ended).
+    private func isAlive(_ pid: pid_t) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = status.lastIndex(of: ")")
+        else { return false }
+        return status[status.index(after: close)...].dropFirst().first != "Z"
     }
 
     /// Stops processes a previous host left, found by their pid files — only a pid that still
@@ -88,22 +97,20 @@ public final class ProcessSupervisor: Sendable {
     private func stopLeftovers() {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for file in files where file.hasSuffix(".pid") {
-            let path = (folder as NSString).appendingPathComponent(file)
+            let path = folder + "/" + file
             defer { try? FileManager.default.removeItem(atPath: path) }
             guard let data = FileManager.default.contents(atPath: path),
-                let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let pid = (record["pid"] as? NSNumber)?.int32Value, pid > 1, let argv = record["argv"] as? [String],
+                let record = try? JSONObject(JSONParser.parse(data)),
+                let pid = try? record.required("pid") as Int, pid > 1, let argv = try? record.required("argv") as [String],
                 let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
                 commandLine == Data((argv.joined(separator: "\0") + "\0").utf8)
             else { continue }
-            kill(pid, SIGTERM)
+            kill(pid_t(pid), SIGTERM)
         }
     }
 
-    private func fileStem(_ id: String) -> String {
-        String(id.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "." })
+    /// The file for process `id` with `suffix`, its name made of safe characters.
+    private func path(_ id: String, _ suffix: String) -> String {
+        folder + "/" + String(id.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "." }) + suffix
     }
-
-    private func pidPath(_ id: String) -> String { (folder as NSString).appendingPathComponent(fileStem(id) + ".pid") }
-    private func logPath(_ id: String) -> String { (folder as NSString).appendingPathComponent(fileStem(id) + ".log") }
 }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import JSONCore
 
 /// One action of a profile (`posternproxy.profile/1`), as the plugin describes it and the host
 /// executes it. The vocabulary (PLUGINS.md):
@@ -27,34 +29,40 @@ enum ProfileAction: Sendable {
 
     /// Reads the profile's `{"actions": [...]}`; an unknown type or a malformed action is refused.
     static func parse(_ output: Data) throws(ProfileError) -> [ProfileAction] {
-        guard let object = try? JSONSerialization.jsonObject(with: output) as? [String: Any], let list = object["actions"] as? [[String: Any]] else {
+        guard let document = try? JSONParser.parse(output), case .array(let list)? = document["actions"] else {
             throw ProfileError("the profile's output is not {\"actions\": [...]}")
         }
         return try list.enumerated().map { index, entry throws(ProfileError) in try parse(entry, index: index) }
     }
 
-    private static func parse(_ entry: [String: Any], index: Int) throws(ProfileError) -> ProfileAction {
+    private static func parse(_ entry: JSON, index: Int) throws(ProfileError) -> ProfileAction {
+        func string(_ key: String) -> String? {
+            if case .string(let text)? = entry[key] { text } else { nil }
+        }
         func argv(_ key: String) throws(ProfileError) -> [String]? {
             guard let value = entry[key] else { return nil }
-            guard let list = value as? [String], !list.isEmpty else { throw ProfileError("action \(index): \(key) must be a non-empty list of strings") }
+            guard let list = try? [String](json: value), !list.isEmpty else { throw ProfileError("action \(index): \(key) must be a non-empty list of strings") }
             return list
         }
-        switch entry["type"] as? String {
+        switch string("type") {
         case "file":
-            guard let path = entry["path"] as? String, path.hasPrefix("/"), !path.contains("/../"), !path.hasSuffix("/..") else {
+            guard let path = string("path"), path.hasPrefix("/"), !path.contains("/../"), !path.hasSuffix("/..") else {
                 throw ProfileError("action \(index): a file needs an absolute path")
             }
-            let content = (entry["content"] as? String).map { Data($0.utf8) }
-            let source = entry["source"] as? String
+            let content = string("content").map { Data($0.utf8) }
+            let source = string("source")
             guard (content == nil) != (source == nil) else { throw ProfileError("action \(index): a file needs either content or source") }
-            let mode = (entry["mode"] as? NSNumber)?.uint32Value ?? 0o644
-            guard mode <= 0o7777 else { throw ProfileError("action \(index): mode must be permission bits") }
-            return .file(path: path, content: content, source: source, mode: mode)
+            var mode = 0o644
+            if let value = entry["mode"] {
+                guard case .int(let bits) = value, (0...0o7777).contains(bits) else { throw ProfileError("action \(index): mode must be permission bits") }
+                mode = bits
+            }
+            return .file(path: path, content: content, source: source, mode: UInt32(mode))
         case "command":
             guard let command = try argv("argv") else { throw ProfileError("action \(index): a command needs argv") }
-            return .command(Command(argv: command, check: try argv("check"), checkContains: entry["check_contains"] as? String,
-                                    onlyIf: try argv("only_if"), afterChangeOf: entry["after_change_of"] as? [String],
-                                    summary: entry["summary"] as? String))
+            return .command(Command(argv: command, check: try argv("check"), checkContains: string("check_contains"),
+                                    onlyIf: try argv("only_if"), afterChangeOf: entry["after_change_of"].flatMap { try? [String](json: $0) },
+                                    summary: string("summary")))
         case let other:
             throw ProfileError("action \(index): unknown type \(other ?? "(none)")")
         }

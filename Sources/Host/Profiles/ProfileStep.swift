@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import JSONCore
 import PluginAPI
 
 /// Runs a profile plugin as a pipeline step: the plugin only describes actions; the host checks
@@ -30,8 +32,9 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                 changes.append(change)
                 needed.append(index)
             }
-            let plan: [String: Any] = ["changes": changes, "needed": needed, "profile": String(decoding: described.output, as: UTF8.self)]
-            return PluginCallResult(status: PP_OK, output: try JSONSerialization.data(withJSONObject: plan), error: "", outputOverflowed: false)
+            let plan: JSON = ["changes": .array(changes.map(JSON.string)), "needed": .array(needed.map(JSON.int)),
+                              "profile": .string(String(decoding: described.output, as: UTF8.self))]
+            return PluginCallResult(status: PP_OK, output: Data(plan.serialized()), error: "", outputOverflowed: false)
         } catch {
             return Self.failure("\(error)")
         }
@@ -39,14 +42,13 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
 
     func apply(config: Data, input: Data, services: HostServices) -> PluginCallResult {
         guard let target = services.target else { return Self.failure("a profile needs a target") }
-        var journal: [[String: Any]] = []
+        var journal: [JSON] = []
         func result(_ status: Int32, _ error: String = "") -> PluginCallResult {
-            let output = (try? JSONSerialization.data(withJSONObject: ["files": journal])) ?? Data("{}".utf8)
-            return PluginCallResult(status: status, output: output, error: error, outputOverflowed: false)
+            PluginCallResult(status: status, output: Data(JSON.object([("files", .array(journal))]).serialized()), error: error, outputOverflowed: false)
         }
         do {
-            guard let plan = try JSONSerialization.jsonObject(with: input) as? [String: Any], let profile = plan["profile"] as? String,
-                let needed = plan["needed"] as? [Int]
+            guard let plan = try? JSONParser.parse(input), case .string(let profile)? = plan["profile"],
+                let needed = plan["needed"].flatMap({ try? [Int](json: $0) })
             else { return Self.failure("the plan is not one the host wrote") }
             let actions = try ProfileAction.parse(Data(profile.utf8))
             var written: Set<String> = []
@@ -55,9 +57,9 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                 switch actions[index] {
                 case .file(let path, let content, let source, let mode):
                     let previous = try target.readFile(path)
-                    var entry: [String: Any] = ["path": path, "existed": previous != nil]
-                    if let previous, previous.count <= Self.journalledFileLimit { entry["previous"] = previous.base64EncodedString() }
-                    journal.append(entry)
+                    var entry: [(String, JSON)] = [("path", .string(path)), ("existed", .bool(previous != nil))]
+                    if let previous, previous.count <= Self.journalledFileLimit { entry.append(("previous", .string(previous.base64EncodedString()))) }
+                    journal.append(.object(entry))
                     services.onProgress("write \(path)")
                     try target.writeFile(path, contents: try Self.bytes(content: content, source: source), mode: mode)
                     written.insert(path)
@@ -84,14 +86,14 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
     /// (Commands are not undone; a profile's commands are written to be safe to repeat.)
     func rollback(config: Data, input: Data, services: HostServices) -> PluginCallResult {
         guard let target = services.target else { return Self.failure("a profile needs a target") }
-        guard let journal = try? JSONSerialization.jsonObject(with: input) as? [String: Any], let files = journal["files"] as? [[String: Any]] else {
+        guard let journal = try? JSONParser.parse(input), case .array(let files)? = journal["files"] else {
             return PluginCallResult(status: PP_OK, output: Data(), error: "", outputOverflowed: false)
         }
         do {
             for entry in files.reversed() {
-                guard let path = entry["path"] as? String else { continue }
-                if entry["existed"] as? Bool == true {
-                    guard let previous = (entry["previous"] as? String).flatMap({ Data(base64Encoded: $0) }) else { continue }
+                guard case .string(let path)? = entry["path"] else { continue }
+                if entry["existed"] == .bool(true) {
+                    guard case .string(let encoded)? = entry["previous"], let previous = Data(base64Encoded: encoded) else { continue }
                     try target.writeFile(path, contents: previous, mode: 0o644)
                 } else {
                     _ = try target.removeFile(path)
@@ -112,7 +114,7 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
             let exists = try probe(target, ["test", "-e", path]).exitStatus == 0
             guard exists else { return "create \(path)" }
             let stat = String(decoding: try probe(target, ["stat", "-c", "%a", path]).standardOutput, as: UTF8.self)
-            let modeDiffers = Int(stat.trimmingCharacters(in: .whitespacesAndNewlines), radix: 8) != Int(mode)
+            let modeDiffers = Int(stat.trimmed, radix: 8) != Int(mode)
             let desired = try digest(of: bytes(content: content, source: source))
             let current = String(decoding: try probe(target, ["sha256sum", "--", path]).standardOutput, as: UTF8.self).prefix(64)
             if current != desired { return "update \(path)" }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An HTTP/1.1 request to a service on a unix socket of a target (Caddy's admin API).
 public struct HTTPRequest: Sendable {

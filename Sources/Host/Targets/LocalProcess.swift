@@ -1,8 +1,8 @@
-import Foundation
-import Synchronization
+import FoundationEssentials
+import Glibc
 
 /// One child process of ``LocalTarget``: feeds standard input, streams both outputs line by line,
-/// and enforces the timeout and cancellation.
+/// and enforces the timeout and cancellation — all from the calling thread, with `poll`.
 struct LocalProcess {
     let executable: String
     let command: TargetCommand
@@ -10,120 +10,156 @@ struct LocalProcess {
 
     /// How long a stopped command gets between SIGTERM and SIGKILL.
     static let terminationGrace: Duration = .seconds(2)
+    /// How long output is still read after the command ended, when something it started (a
+    /// daemon) keeps its output open.
+    static let outputGrace: Duration = .milliseconds(200)
 
     func run(isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(command.argv.dropFirst())
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw .failed("cannot start \(executable): \(error.localizedDescription)")
-        }
-
-        let group = DispatchGroup()
-        let stdout = StreamCollector(stream: .standardOutput, limit: command.outputLimit, onLine: onLine)
-        let stderr = StreamCollector(stream: .standardError, limit: command.outputLimit, onLine: onLine)
-        stdout.drain(output.fileHandleForReading, group: group)
-        stderr.drain(errors.fileHandleForReading, group: group)
-        let stdin = command.standardInput
-        DispatchQueue.global().async {
-            try? input.fileHandleForWriting.write(contentsOf: stdin)
-            try? input.fileHandleForWriting.close()
-        }
+        let (pid, input, outputs) = try start()
+        var feeder = InputFeeder(fd: input, bytes: command.standardInput)
+        var collectors = [outputs.0: OutputCollector(stream: .standardOutput, limit: command.outputLimit),
+                          outputs.1: OutputCollector(stream: .standardError, limit: command.outputLimit)]
+        var finished: [OutputCollector] = []
 
         let deadline = ContinuousClock.now + command.timeout
-        var stopReason: TargetError?
-        var stopRequested = ContinuousClock.now
-        while process.isRunning {
-            if stopReason == nil {
-                if isCancelled() {
-                    stopReason = .cancelled
-                } else if ContinuousClock.now >= deadline {
-                    stopReason = .timedOut(command.argv.joined(separator: " "))
+        var stop: (reason: TargetError, at: ContinuousClock.Instant, killed: Bool)?
+        var ended: (status: Int32, at: ContinuousClock.Instant)?
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            if ended == nil, let status = Spawn.wait(pid, blocking: false) { ended = (status, .now) }
+            if let ended, collectors.isEmpty || ContinuousClock.now - ended.at > Self.outputGrace { break }
+            if ended == nil {
+                if stop == nil, isCancelled() { stop = (.cancelled, .now, false); kill(pid, SIGTERM) }
+                if stop == nil, ContinuousClock.now >= deadline { stop = (.timedOut(command.argv.joined(separator: " ")), .now, false); kill(pid, SIGTERM) }
+                // SIGKILL when the program has not ended within the grace period.
+                if let current = stop, !current.killed, ContinuousClock.now - current.at > Self.terminationGrace {
+                    kill(pid, SIGKILL)
+                    stop?.killed = true
                 }
-                if stopReason != nil { stopRequested = .now }
             }
-            if stopReason != nil {
-                // SIGTERM first; SIGKILL when the program has not ended within the grace period.
-                let grace = ContinuousClock.now - stopRequested > Self.terminationGrace
-                kill(process.processIdentifier, grace ? SIGKILL : SIGTERM)
+            var fds = collectors.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if feeder.fd >= 0 { fds.append(pollfd(fd: feeder.fd, events: Int16(POLLOUT), revents: 0)) }
+            guard poll(&fds, nfds_t(fds.count), 10) > 0 else { continue }
+            for entry in fds where entry.revents != 0 {
+                if entry.fd == feeder.fd {
+                    feeder.feed()
+                    continue
+                }
+                let n = read(entry.fd, &buffer, buffer.count)
+                if n > 0 {
+                    collectors[entry.fd]!.consume(buffer[0..<n], onLine: onLine)
+                } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                    close(entry.fd)
+                    finished.append(collectors.removeValue(forKey: entry.fd)!)
+                }
             }
-            usleep(10_000)
         }
-        group.wait()
-        if let stopReason { throw stopReason }
+        feeder.close()
+        for (fd, collector) in collectors {
+            close(fd)
+            finished.append(collector)
+        }
+        for index in finished.indices { finished[index].finish(onLine: onLine) }
+        if let stop { throw stop.reason }
+        let output = finished.first { $0.stream == .standardOutput }!, errors = finished.first { $0.stream == .standardError }!
+        return CommandResult(exitStatus: ended!.status, standardOutput: Data(output.kept), standardError: Data(errors.kept),
+                             truncated: output.truncated || errors.truncated)
+    }
 
-        let status = process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
-        return CommandResult(
-            exitStatus: status, standardOutput: stdout.bytes, standardError: stderr.bytes,
-            truncated: stdout.truncated || stderr.truncated)
+    /// Starts the command with three pipes: its pid, the write end of its standard input, and the
+    /// read ends of its standard output and error (all non-blocking).
+    private func start() throws(TargetError) -> (pid_t, Int32, (Int32, Int32)) {
+        var opened: [Int32] = []
+        do {
+            let input = try Spawn.pipe(), output = try Spawn.pipe(), errors = try Spawn.pipe()
+            opened = [input.read, input.write, output.read, output.write, errors.read, errors.write]
+            let pid = try Spawn.start([executable] + command.argv.dropFirst(), standardInput: input.read,
+                                      standardOutput: output.write, standardError: errors.write)
+            for fd in [input.read, output.write, errors.write] { close(fd) }
+            for fd in [input.write, output.read, errors.read] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+            return (pid, input.write, (output.read, errors.read))
+        } catch {
+            opened.forEach { close($0) }
+            throw .failed(error.description)
+        }
     }
 }
 
-/// Reads one output stream to its end: keeps up to `limit` bytes and reports each line.
-private final class StreamCollector: Sendable {
-    private struct State {
-        var kept = Data()
-        var pending = Data()
-        var truncated = false
+/// Writes a command's standard input as the pipe takes it, then closes it.
+private struct InputFeeder {
+    private(set) var fd: Int32
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(fd: Int32, bytes: Data) {
+        self.fd = fd
+        self.bytes = Array(bytes)
+        if bytes.isEmpty { close() }
     }
 
+    mutating func feed() {
+        let n = bytes.withUnsafeBytes { buffer in Self.writeWithoutSIGPIPE(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+        if n > 0 { offset += n }
+        if offset == bytes.count || (n < 0 && errno != EAGAIN && errno != EINTR) { close() }
+    }
+
+    mutating func close() {
+        guard fd >= 0 else { return }
+        _ = Glibc.close(fd)
+        fd = -1
+    }
+
+    /// `write`, with the SIGPIPE of a reader that went away blocked and discarded: a command
+    /// that does not read its input must not end the host.
+    private static func writeWithoutSIGPIPE(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+        var pipeSignal = sigset_t(), previous = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        let n = write(fd, pointer, count)
+        let error = errno
+        if n < 0, error == EPIPE {
+            var now = timespec()
+            _ = sigtimedwait(&pipeSignal, nil, &now)
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        errno = error
+        return n
+    }
+}
+
+/// One output stream of a command: keeps up to `limit` bytes and reports each line.
+private struct OutputCollector {
     let stream: OutputLine.Stream
     let limit: Int
-    let onLine: @Sendable (OutputLine) -> Void
-    private let state = Mutex(State())
+    private(set) var kept: [UInt8] = []
+    private(set) var truncated = false
+    private var pending: [UInt8] = []
 
-    init(stream: OutputLine.Stream, limit: Int, onLine: @escaping @Sendable (OutputLine) -> Void) {
+    init(stream: OutputLine.Stream, limit: Int) {
         self.stream = stream
         self.limit = limit
-        self.onLine = onLine
     }
 
-    var bytes: Data { state.withLock { $0.kept } }
-    var truncated: Bool { state.withLock { $0.truncated } }
-
-    func drain(_ handle: FileHandle, group: DispatchGroup) {
-        DispatchQueue.global().async(group: group) {
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                self.consume(chunk)
-            }
-            self.finish()
+    mutating func consume(_ chunk: ArraySlice<UInt8>, onLine: (OutputLine) -> Void) {
+        let room = max(0, limit - kept.count)
+        kept += chunk.prefix(room)
+        if chunk.count > room { truncated = true }
+        pending += chunk
+        var start = pending.startIndex
+        while let newline = pending[start...].firstIndex(of: 0x0A) {
+            onLine(OutputLine(stream: stream, text: String(decoding: pending[start..<newline], as: UTF8.self)))
+            start = newline + 1
+        }
+        pending.removeSubrange(..<start)
+        if pending.count > 64 << 10 {  // a very long line is still reported, in parts
+            onLine(OutputLine(stream: stream, text: String(decoding: pending, as: UTF8.self)))
+            pending.removeAll()
         }
     }
 
-    private func consume(_ chunk: Data) {
-        let lines = state.withLock { state -> [String] in
-            let room = max(0, limit - state.kept.count)
-            state.kept.append(chunk.prefix(room))
-            if chunk.count > room { state.truncated = true }
-            state.pending.append(chunk)
-            var lines: [String] = []
-            while let newline = state.pending.firstIndex(of: 0x0A) {
-                lines.append(String(decoding: state.pending[state.pending.startIndex..<newline], as: UTF8.self))
-                state.pending.removeSubrange(state.pending.startIndex...newline)
-            }
-            if state.pending.count > 64 << 10 {  // a very long line is still reported, in parts
-                lines.append(String(decoding: state.pending, as: UTF8.self))
-                state.pending.removeAll()
-            }
-            return lines
-        }
-        lines.forEach { onLine(OutputLine(stream: stream, text: $0)) }
-    }
-
-    private func finish() {
-        let rest = state.withLock { state -> String? in
-            defer { state.pending.removeAll() }
-            return state.pending.isEmpty ? nil : String(decoding: state.pending, as: UTF8.self)
-        }
-        if let rest { onLine(OutputLine(stream: stream, text: rest)) }
+    mutating func finish(onLine: (OutputLine) -> Void) {
+        if !pending.isEmpty { onLine(OutputLine(stream: stream, text: String(decoding: pending, as: UTF8.self))) }
+        pending.removeAll()
     }
 }

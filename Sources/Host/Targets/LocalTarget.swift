@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The machine the host runs on. Files are resolved under `root` (`/` in production; a sandbox
 /// folder in tests, so a pipeline can run for real without touching the machine's own `/etc`).
@@ -40,19 +41,19 @@ public struct LocalTarget: Target {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: full))
         } catch {
-            throw .failed("cannot read \(path): \(error.localizedDescription)")
+            throw .failed("cannot read \(path): \(error)")
         }
     }
 
     public func writeFile(_ path: String, contents: Data, mode: UInt32) throws(TargetError) {
         let full = try hostPath(path)
-        let folder = (full as NSString).deletingLastPathComponent
+        let folder = Path.folder(of: full)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw .failed("cannot create \(folder): \(error.localizedDescription)")
+            throw .failed("cannot create \(folder): \(error)")
         }
-        let temporary = "\(folder)/.\((full as NSString).lastPathComponent).posternproxy-\(UUID().uuidString)"
+        let temporary = "\(folder)/.\(Path.name(of: full)).posternproxy-\(UUID().uuidString)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode & 0o7777))
         guard fd >= 0 else { throw .failed("cannot write \(path): \(String(cString: strerror(errno)))") }
         let written = contents.withUnsafeBytes { buffer -> Bool in

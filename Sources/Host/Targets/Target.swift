@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A machine that pipeline steps act on: the local host, or a remote one reached by a transport
 /// plugin. Steps never see a target directly; they use the host services of the ABI, which

@@ -1,5 +1,8 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import JSONCore
 import PluginAPI
+import Synchronization
 
 /// A remote machine reached through a transport plugin (`posternproxy.transport/1`, the SSH
 /// transport): the plugin's session holds the connection and the credentials; this target
@@ -8,12 +11,16 @@ import PluginAPI
 public final class TransportTarget: Target, @unchecked Sendable {
     public let name: String
     /// What the transport said when it opened (`{"host_key": "SHA256:..."}` for SSH).
-    public let openAnswer: [String: Any]
+    public let openAnswer: JSON
     private let table: pp_transport_v1
-    /// The plugin's session; nil once closed. Guarded by `lock`, which also keeps calls one at
-    /// a time as the ABI requires.
-    private var session: UnsafeMutableRawPointer?
-    private let lock = NSLock()
+    /// The plugin's session; nil once closed. The lock also keeps calls one at a time, as the
+    /// ABI requires.
+    private let session: Mutex<Session>
+
+    /// The plugin's session pointer; only used with the lock held.
+    private struct Session: @unchecked Sendable {
+        var pointer: UnsafeMutableRawPointer?
+    }
     private let onLog: @Sendable (PluginLogRecord) -> Void
 
     /// Opens a session with `plugin`'s transport. `request` is the transport's open JSON
@@ -43,15 +50,15 @@ public final class TransportTarget: Target, @unchecked Sendable {
             if status == PP_CANCELLED { throw .cancelled }
             throw .failed(error.text.isEmpty ? "\(plugin.id) could not open a session (status \(status))" : error.text)
         }
-        let answer = (try? JSONSerialization.jsonObject(with: output.bytes)) as? [String: Any] ?? [:]
+        let answer = (try? JSONParser.parse(output.bytes)) ?? .object([])
         return TransportTarget(name: name, table: table, session: session, answer: answer, onLog: onLog)
     }
 
-    private init(name: String, table: pp_transport_v1, session: UnsafeMutableRawPointer, answer: [String: Any],
+    private init(name: String, table: pp_transport_v1, session: UnsafeMutableRawPointer, answer: JSON,
                  onLog: @escaping @Sendable (PluginLogRecord) -> Void) {
         self.name = name
         self.table = table
-        self.session = session
+        self.session = Mutex(Session(pointer: session))
         openAnswer = answer
         self.onLog = onLog
     }
@@ -60,10 +67,10 @@ public final class TransportTarget: Target, @unchecked Sendable {
 
     /// Closes the session; later calls fail.
     public func close() {
-        lock.lock()
-        defer { lock.unlock() }
-        if let session { table.close?(session) }
-        session = nil
+        session.withLock { session in
+            if let pointer = session.pointer { table.close?(pointer) }
+            session.pointer = nil
+        }
     }
 
     public func run(_ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
@@ -135,10 +142,10 @@ public final class TransportTarget: Target, @unchecked Sendable {
     private func withSession(isCancelled: @escaping @Sendable () -> Bool,
                              _ body: (UnsafeMutableRawPointer, UnsafePointer<pp_host>) -> Int32) throws(TargetError) -> Int32 {
         let services = HostServices(grants: [], target: nil, isCancelled: isCancelled, onLog: onLog, onProgress: { _ in })
-        lock.lock()
-        defer { lock.unlock() }
-        guard let session else { throw .failed("the session to \(name) is closed") }
-        return services.withCHost { body(session, $0) }
+        return try session.withLock { session throws(TargetError) -> Int32 in
+            guard let pointer = session.pointer else { throw .failed("the session to \(name) is closed") }
+            return services.withCHost { body(pointer, $0) }
+        }
     }
 
     private static func error(_ status: Int32, _ what: String) -> TargetError {

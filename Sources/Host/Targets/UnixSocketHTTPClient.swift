@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A minimal HTTP/1.1 client for services on unix sockets: one request per connection
 /// (`Connection: close`), bodies by Content-Length, chunked encoding or end of stream.
@@ -117,7 +118,7 @@ enum UnixSocketHTTPClient {
         while true {
             guard let lineEnd = data[index...].firstRange(of: Data("\r\n".utf8)) else { throw .failed("truncated chunked body") }
             let sizeText = String(decoding: data[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { throw .failed("malformed chunk size") }
+            guard let size = Int(sizeText.trimmed, radix: 16) else { throw .failed("malformed chunk size") }
             index = lineEnd.upperBound
             if size == 0 { return output }
             guard data.distance(from: index, to: data.endIndex) >= size + 2 else { throw .failed("truncated chunked body") }

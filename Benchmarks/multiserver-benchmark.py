@@ -10,7 +10,8 @@
  3. the real agent's resident memory when idle.
 
 Usage: multiserver-benchmark.py BIN_FOLDER [SAMPLES] [AGENTS]
-BIN_FOLDER holds `posternproxy`, `posternproxy-agent` and `plugins/` (scripts/build.sh prints it).
+BIN_FOLDER holds `posternproxy` and the release agent bundle `agent-bundle/`
+(`scripts/bundle-agent.sh release` makes both and prints the bundle's folder).
 """
 import asyncio, base64, http.client, json, os, socket, statistics, struct, subprocess, sys, tempfile, time
 
@@ -218,9 +219,10 @@ try:
     token = api.call("POST", f"/api/servers/{server['id']}/token")["token"]
     open(f"{work}/agent.env", "w").write(
         f"POSTERNPROXY_CONTROLLER_URL=http://127.0.0.1:{controller_port}\nPOSTERNPROXY_AGENT_TOKEN={token}\n"
-        f"POSTERNPROXY_PLUGINS_DIR={bin_folder}/plugins\nPOSTERNPROXY_STATE_DIR={work}/agent\nPOSTERNPROXY_CADDY_ADMIN={socket_path}\n"
+        f"POSTERNPROXY_PLUGINS_DIR={bin_folder}/agent-bundle/lib/posternproxy-agent/plugins\nPOSTERNPROXY_STATE_DIR={work}/agent\nPOSTERNPROXY_CADDY_ADMIN={socket_path}\n"
         f"POSTERNPROXY_HTTP_PORT={http_port}\nPOSTERNPROXY_HTTPS_PORT={free_port()}\nPOSTERNPROXY_APPLY_PIPELINE=posternproxy.caddy\n")
-    agent = start([f"{bin_folder}/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent")
+    # The agent as provisioning installs it: the bundle (scripts/bundle-agent.sh release).
+    agent = start([f"{bin_folder}/agent-bundle/bin/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent")
     wait_for(lambda: api.call("GET", f"/api/servers/{server['id']}")["status"] == "online", "agent online")
 
     end_to_end, caddy_load = [], []

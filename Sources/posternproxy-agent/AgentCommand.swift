@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 import Glibc
 import Host
@@ -7,7 +8,20 @@ import Logging
 /// version. The configuration path may also come from `POSTERNPROXY_AGENT_CONFIG`.
 @main
 struct AgentCommand {
-    static func main() async {
+    /// A synchronous entry point that parks the main thread while the agent runs on Swift
+    /// concurrency's threads. (An `async` main ends the main thread with `pthread_exit`, whose
+    /// forced unwind maps the unwind tables of every frame: half a MiB of resident memory.)
+    static func main() {
+        let finished = DispatchSemaphore(value: 0)
+        // Detached: `main` runs on the main actor, whose queue the parked main thread never drains.
+        Task.detached {
+            await run()
+            finished.signal()
+        }
+        finished.wait()
+    }
+
+    private static func run() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments == ["--version"] {
             print("posternproxy-agent \(HostIdentity.productVersion) (protocol \(AgentProtocol.version))")

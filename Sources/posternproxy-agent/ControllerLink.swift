@@ -1,10 +1,7 @@
 import FoundationEssentials
 import Host
-import HTTPTypes
 import Logging
 import NIOSSL
-import NIOWebSocket
-import WSClient
 
 /// The agent's connection to the controller (SPEC §5.3): dials the WebSocket with its token,
 /// says hello, sends heartbeats and status reports, applies every desired state it receives and
@@ -22,7 +19,7 @@ struct ControllerLink: Sendable {
             let started = ContinuousClock.now
             do {
                 let close = try await connectOnce()
-                logger.info("controller closed the connection", metadata: ["code": "\(close.map { "\($0.closeCode)" } ?? "none")",
+                logger.info("controller closed the connection", metadata: ["code": "\(close?.code.map { "\($0)" } ?? "none")",
                                                                            "reason": "\(close?.reason ?? "")"])
             } catch {
                 logger.warning("controller connection failed", metadata: ["url": "\(configuration.endpointURL)", "error": "\(error)"])
@@ -32,63 +29,55 @@ struct ControllerLink: Sendable {
         }
     }
 
-    private func connectOnce() async throws -> WebSocketCloseFrame? {
-        var headers = HTTPFields()
-        headers[.authorization] = "Bearer \(configuration.token)"
-        let clientConfiguration = WebSocketClientConfiguration(
-            maxFrameSize: AgentProtocol.maxControllerMessageBytes, additionalHeaders: headers,
-            autoPing: .enabled(timePeriod: .seconds(15)))
-        return try await WebSocketClient.connect(url: configuration.endpointURL, configuration: clientConfiguration,
-                                                 tlsConfiguration: try tlsConfiguration(), logger: logger) { inbound, outbound, _ in
-            try await converse(inbound: inbound, outbound: outbound)
-        }
+    private func connectOnce() async throws -> ControllerSocket.Closed? {
+        let socket = try await ControllerSocket.connect(to: configuration.endpointURL, token: configuration.token, tls: try tlsConfiguration())
+        return try await socket.converse { messages, writer in try await converse(messages: messages, writer: writer) }
     }
 
-    private func converse(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    private func converse(messages: AsyncStream<String>, writer: ControllerSocket.Writer) async throws {
         let running = await dataPlane.applied
         let probe = dataPlane.caddy
         try await send(.hello(.init(agentVersion: HostIdentity.productVersion, caddyVersion: probe?.version, caddyModules: probe?.modules ?? [],
-                                    appliedRevision: running.revision, appliedHash: running.hash)), on: outbound)
+                                    appliedRevision: running.revision, appliedHash: running.hash)), on: writer)
         var timers: [Task<Void, Never>] = []
         defer { timers.forEach { $0.cancel() } }
-        for try await message in inbound.messages(maxSize: AgentProtocol.maxControllerMessageBytes) {
-            guard case .text(let text) = message else { continue }
+        for await text in messages {
             let decoded: ControllerMessage
             do { decoded = try ControllerMessage.decode(Array(text.utf8)) } catch {
                 logger.error("controller broke the protocol", metadata: ["reason": "\(error.reason)"])
-                try await outbound.close(.policyViolation, reason: String(error.reason.utf8.prefix(120)))
+                try await writer.close(.policyViolation, reason: error.reason)
                 return
             }
             switch decoded {
             case .welcome(let serverID, let heartbeatSeconds):
                 logger.info("connected to the controller", metadata: ["server": "\(serverID)"])
                 timers.forEach { $0.cancel() }
-                timers = [repeating(every: .seconds(heartbeatSeconds), outbound: outbound) {
+                timers = [repeating(every: .seconds(heartbeatSeconds), on: writer) {
                               if let retried = await dataPlane.takeUnreported() { return .applyResult(retried) }
                               return .heartbeat(appliedRevision: await dataPlane.applied.revision)
                           },
-                          repeating(every: .seconds(configuration.statusSeconds), outbound: outbound) { .status(await dataPlane.status()) }]
+                          repeating(every: .seconds(configuration.statusSeconds), on: writer) { .status(await dataPlane.status()) }]
             case .desiredState(let state):
-                if let result = await dataPlane.apply(state) { try await send(.applyResult(result), on: outbound) }
+                if let result = await dataPlane.apply(state) { try await send(.applyResult(result), on: writer) }
             }
         }
     }
 
     /// Sends what `make` builds every `interval` until cancelled (or the connection fails).
-    private func repeating(every interval: Duration, outbound: WebSocketOutboundWriter,
+    private func repeating(every interval: Duration, on writer: ControllerSocket.Writer,
                            _ make: @escaping @Sendable () async -> AgentMessage) -> Task<Void, Never> {
         Task {
             while !Task.isCancelled {
                 do {
-                    try await send(await make(), on: outbound)
+                    try await send(await make(), on: writer)
                     try await Task.sleep(for: interval)
                 } catch { return }
             }
         }
     }
 
-    private func send(_ message: AgentMessage, on outbound: WebSocketOutboundWriter) async throws {
-        try await outbound.writeTextMessage(String(decoding: message.encoded(), as: UTF8.self))
+    private func send(_ message: AgentMessage, on writer: ControllerSocket.Writer) async throws {
+        try await writer.send(text: String(decoding: message.encoded(), as: UTF8.self))
     }
 
     /// TLS for a `wss://` controller: the system's roots, or those of `POSTERNPROXY_CA_FILE`.

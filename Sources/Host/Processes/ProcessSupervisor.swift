@@ -97,7 +97,7 @@ public final class ProcessSupervisor: Sendable {
     private func stopLeftovers() {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for file in files where file.hasSuffix(".pid") {
-            let path = folder + "/" + file
+            let path = Path.join(folder, file)
             defer { try? FileManager.default.removeItem(atPath: path) }
             guard let data = FileManager.default.contents(atPath: path),
                 let record = try? JSONObject(JSONParser.parse(data)),
@@ -111,6 +111,6 @@ public final class ProcessSupervisor: Sendable {
 
     /// The file for process `id` with `suffix`, its name made of safe characters.
     private func path(_ id: String, _ suffix: String) -> String {
-        folder + "/" + String(id.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "." }) + suffix
+        Path.join(folder, String(id.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "." }) + suffix)
     }
 }

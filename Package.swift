@@ -42,7 +42,10 @@ let package = Package(
         // states, plans, journals), where Foundation's JSON is too slow.
         .target(name: "JSONCore", path: "Sources/JSONCore"),
 
-        .target(name: "Host", dependencies: ["PluginAPI", "JSONCore"], path: "Sources/Host"),
+        // glibc calls Swift's Glibc module does not declare (pipe2, thread names, malloc_trim).
+        .target(name: "CHostSystem", path: "Sources/CHostSystem"),
+
+        .target(name: "Host", dependencies: ["PluginAPI", "JSONCore", "CHostSystem"], path: "Sources/Host"),
 
         // Swift-side helpers for writing a plugin against the C ABI.
         .target(name: "PluginKit", dependencies: ["PluginAPI"], path: "Sources/PluginKit"),

@@ -107,7 +107,10 @@ actor DataPlane {
     }
 
     private func release() {
-        if waiting.isEmpty { running = false } else { waiting.removeFirst().resume() }
+        guard waiting.isEmpty else { return waiting.removeFirst().resume() }
+        running = false
+        // Idle again: what the apply allocated goes back to the system, not just to malloc.
+        ProcessMemory.releaseUnused()
     }
 
     /// The result of a retried apply not yet sent to the controller, once.

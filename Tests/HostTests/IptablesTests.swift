@@ -139,7 +139,7 @@ import Testing
         defer { folder.remove() }
         let recorder = try CCompiler.fixture("recorder_step.c", named: "librecorder.so", in: folder)
         let runner = try runner(extra: [recorder])
-        try await apply([["id": 1, "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080]], on: lab, runner: runner)
+        _ = try await apply([["id": 1, "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080]], on: lab, runner: runner)
         let before = try lab.savedRules(in: lab.forwarder)
         let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
         let report = try await apply([["id": 1, "incoming_port": 9191, "forward_host": lab.backendAddress, "forward_port": 8181],

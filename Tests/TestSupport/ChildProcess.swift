@@ -7,7 +7,7 @@ public final class ChildProcess {
 
     public init(_ argv: [String], in folder: String, environment: [String: String] = [:], logName: String) throws {
         log = "\(folder)/\(logName).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = argv
         process.currentDirectoryURL = URL(fileURLWithPath: folder)

@@ -1,6 +1,5 @@
 import Foundation
 import Host
-import TestSupport
 
 /// A real OpenSSH server for the tests (Tests/Fixtures/sandbox_sshd.sh): in a network namespace
 /// the test creates, reached over a veth pair, with copy-on-write overlays over the system

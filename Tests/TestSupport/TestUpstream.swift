@@ -20,7 +20,7 @@ public final class TestUpstream {
     /// Makes `/health` answer 503 (or 200 again).
     public func setHealthy(_ healthy: Bool) {
         let marker = "\(folder)/\(port).unhealthy"
-        if healthy { try? FileManager.default.removeItem(atPath: marker) } else { FileManager.default.createFile(atPath: marker, contents: nil) }
+        if healthy { try? FileManager.default.removeItem(atPath: marker) } else { _ = FileManager.default.createFile(atPath: marker, contents: nil) }
     }
 
     public func stop() { child.stop() }

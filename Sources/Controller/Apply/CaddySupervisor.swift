@@ -39,7 +39,7 @@ final class CaddySupervisor: Sendable {
         caddy.arguments = [binary, "run", "--resume", "--config", initial]
         caddy.environment = ProcessInfo.processInfo.environment.merging(["HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder]) { $1 }
         let logPath = (folder as NSString).appendingPathComponent("caddy.log")
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw CocoaError(.fileWriteNoPermission) }
         log.seekToEndOfFile()
         caddy.standardOutput = log

@@ -48,7 +48,7 @@ actor Provisioner {
             throw APIError.conflict(field: nil, "set POSTERNPROXY_PUBLIC_URL (where agents reach this controller) before provisioning")
         }
         guard !busyServers.contains(serverID) else { throw APIError.conflict(field: nil, "this server is already being provisioned") }
-        let server = try await store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ?", arguments: [serverID]) }
+        let server = try store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ?", arguments: [serverID]) }
         guard let server else { throw APIError.notFound("server") }
         guard !(server["is_local"] as Bool) else { throw APIError.conflict(field: nil, "the local server is not provisioned over SSH") }
         var secrets = credentials

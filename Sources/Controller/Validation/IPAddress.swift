@@ -26,7 +26,7 @@ struct IPAddress: Equatable, CustomStringConvertible {
         var copy = bytes
         return copy.withUnsafeMutableBytes { raw in
             inet_ntop(isV4 ? AF_INET : AF_INET6, raw.baseAddress, &buffer, socklen_t(buffer.count))
-            return String(cString: buffer)
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
     }
 

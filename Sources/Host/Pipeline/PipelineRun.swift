@@ -16,7 +16,7 @@ public final class PipelineRun: Sendable {
         let cancellation = cancellation
         completion = Task {
             await withCheckedContinuation { (done: CheckedContinuation<PipelineReport, Never>) in
-                DetachedThread.start {
+                DetachedThread.start(name: "pp-pipeline") {
                     let report = body(cancellation) { continuation.yield($0) }
                     continuation.yield(.finished(report))
                     continuation.finish()

@@ -1,3 +1,4 @@
+import CHostSystem
 import Glibc
 
 /// A POSIX thread of its own for work that blocks (plugin calls, waiting for a child process),
@@ -8,9 +9,12 @@ enum DetachedThread {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
-    /// Runs `body` on a new thread.
-    static func start(_ body: @escaping @Sendable () -> Void) {
-        let work = Unmanaged.passRetained(Work(body)).toOpaque()
+    /// Runs `body` on a new thread named `name`.
+    static func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        let work = Unmanaged.passRetained(Work {
+            posternproxy_name_thread(name)
+            body()
+        }).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { raw in
             Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()

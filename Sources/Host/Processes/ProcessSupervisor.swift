@@ -65,7 +65,7 @@ public final class ProcessSupervisor: Sendable {
         table.withLock { $0[spec.id] = Running(spec: spec, pid: pid, generation: generation) }
         let record = JSON.object([("pid", .int(Int(pid))), ("argv", .array(spec.argv.map(JSON.string)))])
         try? Data(record.serialized()).write(to: URL(fileURLWithPath: path(spec.id, ".pid")))
-        DetachedThread.start { [weak self] in
+        DetachedThread.start(name: "pp-supervise") { [weak self] in
             _ = Spawn.wait(pid, blocking: true)
             // Restart only if this very process is still the wanted one.
             guard let self, self.table.withLock({ $0[spec.id]?.generation == generation }) else { return }

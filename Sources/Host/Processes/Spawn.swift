@@ -1,3 +1,4 @@
+import CHostSystem
 import Glibc
 
 /// Starting and reaping child processes with `posix_spawn`, so the host needs no Foundation
@@ -44,13 +45,10 @@ enum Spawn {
         }
     }
 
-    /// A pipe whose both ends are close-on-exec: (read, write). (Glibc's module lacks `pipe2`:
-    /// a child spawned by another thread in between may inherit an end, which is why readers
-    /// give up on output soon after the command they ran has ended.)
+    /// A pipe whose both ends are close-on-exec from the start: (read, write).
     static func pipe() throws(SpawnError) -> (read: Int32, write: Int32) {
         var ends: [Int32] = [0, 0]
-        guard Glibc.pipe(&ends) == 0 else { throw SpawnError(program: "pipe", errno: errno) }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        guard posternproxy_pipe_cloexec(&ends) == 0 else { throw SpawnError(program: "pipe", errno: errno) }
         return (ends[0], ends[1])
     }
 }

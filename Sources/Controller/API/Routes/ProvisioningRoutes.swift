@@ -41,7 +41,7 @@ struct ProvisioningRoutes: Sendable {
         api.get("servers/:id/provisioning") { _, context in
             _ = try context.requireAdmin()
             let id = try context.pathID()
-            let runs = try await store.database.read { db in
+            let runs = try store.database.read { db in
                 try Row.fetchAll(db, sql: "SELECT id, kind, status, started_on, finished_on FROM provisioning_runs WHERE server_id = ? ORDER BY id DESC LIMIT 50",
                                  arguments: [id])
             }
@@ -114,7 +114,7 @@ struct ProvisioningRoutes: Sendable {
             let snapshot = run.snapshot
             return (snapshot.lines, snapshot.finished ?? "running", run.serverID)
         }
-        guard let row = try await store.database.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM provisioning_runs WHERE id = ?", arguments: [id]) }) else {
+        guard let row = try store.database.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM provisioning_runs WHERE id = ?", arguments: [id]) }) else {
             throw APIError.notFound("provisioning run")
         }
         let text: String = row["log"]

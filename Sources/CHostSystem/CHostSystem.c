@@ -1,0 +1,21 @@
+#define _GNU_SOURCE
+#include "CHostSystem.h"
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <unistd.h>
+
+int posternproxy_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
+
+void posternproxy_name_thread(const char *name) {
+    char shortened[16] = {0};
+    for (int i = 0; i < 15 && name[i] != '\0'; i++) shortened[i] = name[i];
+    pthread_setname_np(pthread_self(), shortened);
+}
+
+void posternproxy_release_free_memory(void) {
+    malloc_trim(0);
+}

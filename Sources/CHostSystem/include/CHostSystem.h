@@ -1,0 +1,20 @@
+#ifndef POSTERNPROXY_CHOSTSYSTEM_H
+#define POSTERNPROXY_CHOSTSYSTEM_H
+
+/*
+ * glibc interfaces the host needs that Swift's Glibc module leaves out (they are declared only
+ * with _GNU_SOURCE, or in <malloc.h>). Thread-safe: each is a plain system call or glibc call.
+ */
+
+/* A pipe whose both ends are close-on-exec from the start, so no child spawned meanwhile by
+ * another thread inherits an end: pipe2(fds, O_CLOEXEC). Returns 0, or -1 with errno set. */
+int posternproxy_pipe_cloexec(int fds[2]);
+
+/* Gives the calling thread a name (at most 15 bytes are kept), as ps and debuggers show it. */
+void posternproxy_name_thread(const char *name);
+
+/* Returns memory malloc holds but no longer uses to the system (malloc_trim(0)): for a
+ * long-lived, mostly idle process after a burst of work. */
+void posternproxy_release_free_memory(void);
+
+#endif

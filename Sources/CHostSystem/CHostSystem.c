@@ -19,3 +19,7 @@ void posternproxy_name_thread(const char *name) {
 void posternproxy_release_free_memory(void) {
     malloc_trim(0);
 }
+
+void posternproxy_limit_malloc_arenas(int count) {
+    mallopt(M_ARENA_MAX, count);
+}

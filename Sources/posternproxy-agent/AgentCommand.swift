@@ -12,6 +12,7 @@ struct AgentCommand {
     /// concurrency's threads. (An `async` main ends the main thread with `pthread_exit`, whose
     /// forced unwind maps the unwind tables of every frame: half a MiB of resident memory.)
     static func main() {
+        ProcessMemory.useOneArena()
         let finished = DispatchSemaphore(value: 0)
         // Detached: `main` runs on the main actor, whose queue the parked main thread never drains.
         Task.detached {

@@ -17,4 +17,8 @@ void posternproxy_name_thread(const char *name);
  * long-lived, mostly idle process after a burst of work. */
 void posternproxy_release_free_memory(void);
 
+/* Caps the number of malloc arenas (mallopt M_ARENA_MAX): a process with a few mostly idle
+ * threads does not need one arena per thread. Call before starting threads. */
+void posternproxy_limit_malloc_arenas(int count);
+
 #endif

@@ -7,4 +7,10 @@ public enum ProcessMemory {
     public static func releaseUnused() {
         posternproxy_release_free_memory()
     }
+
+    /// Makes every thread allocate from one malloc arena: for a process whose few threads are
+    /// mostly idle (the agent), where an arena per thread only holds memory. Call at start.
+    public static func useOneArena() {
+        posternproxy_limit_malloc_arenas(1)
+    }
 }

@@ -30,14 +30,20 @@ final class MultiServerSetup {
     /// Adds a server through the API, issues its token and starts its namespace and agent.
     @discardableResult
     func addRemote(_ name: String) async throws -> (server: RemoteServer, id: Int64) {
+        let (server, id, token) = try await addRemoteWithoutAgent(name)
+        try server.startAgent(controllerPort: controller.port, token: token)
+        return (server, id)
+    }
+
+    /// Adds a server through the API and starts its namespace; its agent is the caller's to start.
+    func addRemoteWithoutAgent(_ name: String) async throws -> (server: RemoteServer, id: Int64, token: String) {
         let created = try await client.post("/api/servers", ["name": name, "hostname": "192.0.2.10"])
         guard let id = created.id else { throw TestSetupError("server not created: \(created.object)") }
         let token = try await client.post("/api/servers/\(id)/token")
         guard let secret = token.object["token"] as? String else { throw TestSetupError("no token: \(token.object)") }
         let server = try RemoteServer(name: name)
-        try server.startAgent(controllerPort: controller.port, token: secret)
         remotes[name] = (server, id)
-        return (server, id)
+        return (server, id, secret)
     }
 
     /// A proxy host for `domain` on `serverID`, forwarding to the namespace's upstream port (or

@@ -50,9 +50,15 @@ final class RemoteServer {
 
     /// Writes the agent's config.env for `token` and starts the agent.
     func startAgent(controllerPort: Int, token: String) throws {
+        try startAgent(controllerURL: "http://\(hostAddress):\(controllerPort)", token: token)
+    }
+
+    /// Writes the agent's config.env for the controller at `controllerURL`, with `extra` lines,
+    /// and starts the agent.
+    func startAgent(controllerURL: String, token: String, extra: [String] = []) throws {
         _ = try folder.write("agent.env", """
             # written by the test
-            POSTERNPROXY_CONTROLLER_URL=http://\(hostAddress):\(controllerPort)
+            POSTERNPROXY_CONTROLLER_URL=\(controllerURL)
             POSTERNPROXY_AGENT_TOKEN="\(token)"
             POSTERNPROXY_PLUGINS_DIR=\(folder.file("plugins"))
             POSTERNPROXY_STATE_DIR=\(folder.file("agent-state"))
@@ -60,6 +66,7 @@ final class RemoteServer {
             POSTERNPROXY_RECONCILE_SECONDS=2
             POSTERNPROXY_STATUS_SECONDS=2
             POSTERNPROXY_BACKOFF_MAX_SECONDS=2
+            \(extra.joined(separator: "\n"))
 
             """)
         try restartAgent()

@@ -1,11 +1,10 @@
 import Foundation
-import TestSupport
 import Host
 
 /// Self-signed certificates made with openssl for the tests.
-enum TestCertificates {
+public enum TestCertificates {
     /// Writes `NAME.pem` and `NAME.key` for `names` (SANs; IPs allowed) in `folder`.
-    static func selfSigned(_ name: String, for names: [String], in folder: String) throws -> (certificate: String, key: String) {
+    public static func selfSigned(_ name: String, for names: [String], in folder: String) throws -> (certificate: String, key: String) {
         let certificate = "\(folder)/\(name).pem", key = "\(folder)/\(name).key"
         let sans = names.map { $0.allSatisfy({ $0.isNumber || $0 == "." }) ? "IP:\($0)" : "DNS:\($0)" }.joined(separator: ",")
         let result = try LocalTarget().run(TargetCommand(argv: [

@@ -27,7 +27,7 @@ enum IptablesStep {
                 config.socat = try object.value("socat", default: config.socat)
                 return config
             } catch {
-                throw StepError("config: \(error)")
+                throw PluginFailure("config: \(error)")
             }
         }
     }
@@ -67,7 +67,7 @@ enum IptablesStep {
     static func apply(_ call: PluginCall) throws -> Int32 {
         let config = try Config.decode(call.config)
         let plan = try document(call.input)
-        guard case .string(let restore)? = plan["restore"] else { throw StepError("the plan is not one this plugin wrote") }
+        guard case .string(let restore)? = plan["restore"] else { throw PluginFailure("the plan is not one this plugin wrote") }
         let previous = try saved(call.host, config)
         // The journal: the rules to go back to, and what each forward became.
         let journal: JSON = ["previous_rules": rulesJSON(previous.rules), "previous_jumps": .array(previous.jumps.sorted().map(JSON.string)),
@@ -109,7 +109,7 @@ enum IptablesStep {
         for arguments in [["--noflush", "--test"], ["--noflush"]] {
             let result = host.run([config.iptablesRestore] + arguments, input: Array(input.utf8))
             guard result.status == PP_OK, result.exitStatus == 0 else {
-                throw StepError("\(config.iptablesRestore) \(arguments.joined(separator: " ")) failed (exit \(result.exitStatus)): \(String(decoding: result.standardError.prefix(1000), as: UTF8.self))")
+                throw PluginFailure("\(config.iptablesRestore) \(arguments.joined(separator: " ")) failed (exit \(result.exitStatus)): \(String(decoding: result.standardError.prefix(1000), as: UTF8.self))")
             }
         }
     }
@@ -119,7 +119,7 @@ enum IptablesStep {
         for table in Ruleset.tables {
             let result = host.run([config.iptablesSave, "-t", table], probe: true, quiet: true)
             guard result.status == PP_OK, result.exitStatus == 0 else {
-                throw StepError("\(config.iptablesSave) -t \(table) failed (exit \(result.exitStatus)): \(String(decoding: result.standardError.prefix(500), as: UTF8.self))")
+                throw PluginFailure("\(config.iptablesSave) -t \(table) failed (exit \(result.exitStatus)): \(String(decoding: result.standardError.prefix(500), as: UTF8.self))")
             }
             text += String(decoding: result.standardOutput, as: UTF8.self)
         }
@@ -128,7 +128,7 @@ enum IptablesStep {
 
     /// A plan or journal this plugin wrote, read back.
     private static func document(_ bytes: [UInt8]) throws -> JSON {
-        guard let document = try? JSONParser.parse(bytes), case .object = document else { throw StepError("expected a JSON object") }
+        guard let document = try? JSONParser.parse(bytes), case .object = document else { throw PluginFailure("expected a JSON object") }
         return document
     }
 
@@ -136,10 +136,4 @@ enum IptablesStep {
     private static func rulesJSON(_ rules: [String: [String]]) -> JSON {
         .object(rules.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(JSON.string))) })
     }
-}
-
-/// A failure reported as the step's one-line error.
-struct StepError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

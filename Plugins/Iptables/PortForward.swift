@@ -1,4 +1,5 @@
 import JSONCore
+import PluginKit
 
 /// A port forward of the desired state (SPEC §3.5), as the controller sends it.
 struct PortForward: JSONReadable {
@@ -32,7 +33,7 @@ struct PortForward: JSONReadable {
             let (document, _) = try JSONParser.parseObject(state, parsing: ["port_forwards"])
             return try JSONObject(document).value("port_forwards", default: [])
         } catch {
-            throw StepError("desired state: \(error)")
+            throw PluginFailure("desired state: \(error)")
         }
     }
 

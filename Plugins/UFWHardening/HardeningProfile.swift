@@ -16,7 +16,7 @@ enum HardeningProfile {
         let part = (try? JSONSerialization.jsonObject(with: Data(call.config)) as? [String: Any])?["part"] as? String
         let input = try JSONSerialization.jsonObject(with: Data(call.input)) as? [String: Any] ?? [:]
         guard let sshPort = (input["ssh_port"] as? NSNumber)?.intValue, (1...65535).contains(sshPort) else {
-            throw HardeningFailure("input.ssh_port must be 1-65535")
+            throw PluginFailure("input.ssh_port must be 1-65535")
         }
         let actions: [[String: Any]]
         switch part {
@@ -24,7 +24,7 @@ enum HardeningProfile {
         case "fail2ban": actions = fail2ban(sshPort: sshPort)
         case "unattended-upgrades": actions = unattendedUpgrades()
         case "sysctl": actions = sysctl()
-        default: throw HardeningFailure("config.part must be ufw, fail2ban, unattended-upgrades or sysctl")
+        default: throw PluginFailure("config.part must be ufw, fail2ban, unattended-upgrades or sysctl")
         }
         return call.write(try JSONSerialization.data(withJSONObject: ["actions": actions]))
     }
@@ -104,9 +104,4 @@ enum HardeningProfile {
     }
 
     static func file(_ path: String, content: String) -> [String: Any] { ProfileActions.file(path, content: content) }
-}
-
-struct HardeningFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

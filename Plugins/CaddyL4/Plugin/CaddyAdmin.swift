@@ -13,7 +13,7 @@ struct CaddyAdmin {
     /// or nil when Caddy runs none or one without it.
     func runningTag() throws -> String? {
         let answer = try request("GET", "/config/@id")
-        guard answer.httpStatus == 200 else { throw StepFailure("Caddy answered \(answer.httpStatus) to GET /config/@id") }
+        guard answer.httpStatus == 200 else { throw PluginFailure("Caddy answered \(answer.httpStatus) to GET /config/@id") }
         guard case .string(let tag) = try? JSONParser.parse(answer.body) else { return nil }
         return tag
     }
@@ -21,7 +21,7 @@ struct CaddyAdmin {
     /// The running config's JSON text (`null` when Caddy runs none).
     func currentConfig() throws -> [UInt8] {
         let answer = try request("GET", "/config/")
-        guard answer.httpStatus == 200 else { throw StepFailure("Caddy answered \(answer.httpStatus) to GET /config/") }
+        guard answer.httpStatus == 200 else { throw PluginFailure("Caddy answered \(answer.httpStatus) to GET /config/") }
         return answer.body
     }
 
@@ -44,7 +44,7 @@ struct CaddyAdmin {
             attempts += 1
         }
         guard answer.status == PP_OK else {
-            throw StepFailure("cannot reach Caddy's admin API at \(socket) (\(method) \(path), status \(answer.status))")
+            throw PluginFailure("cannot reach Caddy's admin API at \(socket) (\(method) \(path), status \(answer.status))")
         }
         return answer
     }

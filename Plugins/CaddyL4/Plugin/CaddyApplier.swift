@@ -47,7 +47,7 @@ enum CaddyApplier {
         while let error = try admin.load(bytes) {
             let document = try JSONParser.parse(bytes)
             guard let blamed = ConfigBlame.resource(in: error, config: document), remaining.contains(blamed.tag) else {
-                throw StepFailure("Caddy rejected the configuration: \(error)")
+                throw PluginFailure("Caddy rejected the configuration: \(error)")
             }
             call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
             journal.results[blamed.tag] = .failed(error)
@@ -94,7 +94,7 @@ enum CaddyApplier {
         do {
             return try body()
         } catch {
-            throw StepFailure("the \(name) is not one this plugin wrote: \(error)")
+            throw PluginFailure("the \(name) is not one this plugin wrote: \(error)")
         }
     }
 
@@ -109,7 +109,7 @@ enum CaddyApplier {
     private static func modules(_ host: HostProxy, binary: String) throws -> Set<String> {
         let output = host.run([binary, "list-modules"], probe: true, quiet: true)
         guard output.status == PP_OK, output.exitStatus == 0 else {
-            throw StepFailure("cannot list Caddy's modules with `\(binary) list-modules` (exit \(output.exitStatus)): \(String(decoding: output.standardError.prefix(500), as: UTF8.self))")
+            throw PluginFailure("cannot list Caddy's modules with `\(binary) list-modules` (exit \(output.exitStatus)): \(String(decoding: output.standardError.prefix(500), as: UTF8.self))")
         }
         return Set(String(decoding: output.standardOutput, as: UTF8.self).split(separator: "\n").compactMap { line in
             let name = line.split(separator: " ").first.map(String.init) ?? ""

@@ -1,5 +1,6 @@
 import CaddyL4Rendering
 import JSONCore
+import PluginKit
 
 /// The Caddy step's configuration, from the pipeline: the renderer's settings plus how to reach
 /// and inspect this server's Caddy.
@@ -19,13 +20,7 @@ struct CaddyStepConfig {
             render.adminSocket = socket
             return CaddyStepConfig(adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), render: render)
         } catch {
-            throw StepFailure("config needs \"admin_socket\" (Caddy's admin API unix socket): \(error)")
+            throw PluginFailure("config needs \"admin_socket\" (Caddy's admin API unix socket): \(error)")
         }
     }
-}
-
-/// A failure a step reports as its one-line error.
-struct StepFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

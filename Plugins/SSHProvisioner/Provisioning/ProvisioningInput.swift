@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// What the controller gives the provisioning profiles: where the agent reaches it, the agent's
 /// token, and the files on the controller's disk to install (SPEC §5.4).
@@ -23,18 +24,13 @@ struct ProvisioningInput: Decodable {
         let input = try JSONDecoder().decode(ProvisioningInput.self, from: Data(bytes))
         for (name, value) in [("controller_url", input.controller_url), ("agent_token", input.agent_token)] {
             guard !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0 != "\"" && $0 != "\\" }) else {
-                throw ProvisioningFailure("\(name) must be one printable word")
+                throw PluginFailure("\(name) must be one printable word")
             }
         }
-        guard (1...65535).contains(input.ssh_port) else { throw ProvisioningFailure("ssh_port must be 1-65535") }
+        guard (1...65535).contains(input.ssh_port) else { throw PluginFailure("ssh_port must be 1-65535") }
         for file in input.agent_files where !file.path.hasPrefix("/usr/local/") || file.path.contains("/../") {
-            throw ProvisioningFailure("agent files go under /usr/local: \(file.path)")
+            throw PluginFailure("agent files go under /usr/local: \(file.path)")
         }
         return input
     }
-}
-
-struct ProvisioningFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

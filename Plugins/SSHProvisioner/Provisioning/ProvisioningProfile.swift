@@ -27,7 +27,7 @@ enum ProvisioningProfile {
         switch part {
         case "caddy": actions = caddy(input)
         case "agent": actions = agent(input)
-        default: throw ProvisioningFailure("config.part must be \"caddy\" or \"agent\"")
+        default: throw PluginFailure("config.part must be \"caddy\" or \"agent\"")
         }
         return call.write(try JSONSerialization.data(withJSONObject: ["actions": actions]))
     }

@@ -111,13 +111,14 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
     private static func change(_ action: ProfileAction, on target: any Target, changedFiles: Set<String>) throws -> String? {
         switch action {
         case .file(let path, let content, let source, let mode):
-            let exists = try probe(target, ["test", "-e", path]).exitStatus == 0
-            guard exists else { return "create \(path)" }
-            let stat = String(decoding: try probe(target, ["stat", "-c", "%a", path]).standardOutput, as: UTF8.self)
-            let modeDiffers = Int(stat.trimmed, radix: 8) != Int(mode)
+            // One probe for both facts: the mode on the first line, the SHA-256 on the second
+            // (find runs sha256sum itself; no shell). A missing file makes find fail.
+            let probed = try probe(target, ["find", path, "-maxdepth", "0", "-printf", "%m\\n", "-exec", "sha256sum", "--", "{}", ";"])
+            let lines = String(decoding: probed.standardOutput, as: UTF8.self).split(separator: "\n")
+            guard probed.exitStatus == 0, lines.count == 2 else { return "create \(path)" }
+            let modeDiffers = Int(lines[0].trimmed, radix: 8) != Int(mode)
             let desired = try digest(of: bytes(content: content, source: source))
-            let current = String(decoding: try probe(target, ["sha256sum", "--", path]).standardOutput, as: UTF8.self).prefix(64)
-            if current != desired { return "update \(path)" }
+            if lines[1].prefix(64) != desired { return "update \(path)" }
             return modeDiffers ? "set the mode of \(path) to \(String(mode, radix: 8))" : nil
         case .command(let command):
             if let onlyIf = command.onlyIf, try probe(target, onlyIf).exitStatus != 0 { return nil }

@@ -58,14 +58,21 @@ async function start() {
     return login();
   }
   app.isAdmin = app.me.role === "admin";
-  app.servers = (await api.get("/api/servers")).items;
   const stored = Number(localStorage.getItem("pp-server-filter"));
-  app.serverFilter = app.servers.some((server) => server.id === stored) ? stored : null;
+  app.serverFilter = stored || null;
   window.onhashchange = route;
   await route();
 }
 
 async function route() {
+  // The selector lists the servers as they are now (one may have been added or deleted since).
+  try {
+    app.servers = (await api.get("/api/servers")).items;
+  } catch (failure) {
+    if (failure.status === 401) return login("Your session ended; log in again.");
+    app.servers = app.servers ?? [];
+  }
+  if (!app.servers.some((server) => server.id === app.serverFilter)) app.serverFilter = null;
   const name = location.hash.replace(/^#\/?/, "") || "dashboard";
   const page = pages.find(([path]) => path === name) ?? pages[0];
   const main = h("main", { id: "main", tabindex: "-1" });

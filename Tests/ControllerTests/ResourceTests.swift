@@ -36,6 +36,10 @@ import Testing
         let listed = try await client.get("\(base)?server_id=1&limit=10&page=1")
         #expect(listed.object["total"] as? Int == 1 && listed.items.count == 1)
         #expect(try await client.get("\(base)?server_id=424242").object["total"] as? Int == 0)
+        for bad in ["", "x", "0", "-1", "1.5"] {
+            let refused = try await client.get("\(base)?server_id=\(bad)")
+            #expect(refused.status == 400 && refused.errorField == "server_id", "server_id=\(bad)")
+        }
         #expect(try await client.get("\(base)?page=2&limit=1").items.isEmpty)
 
         revision = try await desiredRevision(client)

@@ -12,8 +12,9 @@ struct QueryParameters {
         return value
     }
 
+    /// An id, or nil when the parameter is absent; present, it must be one (empty is refused too).
     func id(_ name: String) throws -> Int64? {
-        guard let text = request.uri.queryParameters[name[...]], !text.isEmpty else { return nil }
+        guard let text = request.uri.queryParameters[name[...]] else { return nil }
         guard let value = Int64(text), value > 0 else { throw APIError.invalid(field: name, "must be an id") }
         return value
     }

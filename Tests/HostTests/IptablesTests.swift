@@ -29,14 +29,8 @@ import Testing
     @Test func forwardsRealTCPAndUDPTrafficThroughTheForwarder() async throws {
         let lab = try NetworkLab()
         defer { lab.remove() }
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let http = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("upstream.py"), "backend", "8080", "0.0.0.0"],
-                                    in: folder.path, logName: "backend-http")
-        let udp = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("udp_echo.py"), "serve", "5353"],
-                                   in: folder.path, logName: "backend-udp")
-        defer { http.stop(); udp.stop() }
-        try http.wait(until: { (try? lab.run(in: lab.backend, ["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:8080/"]).exitStatus) == 0 }, what: "backend")
+        let backend = try Backend(in: lab)
+        defer { backend.stop() }
 
         let report = try await apply([
             ["id": 1, "protocol": "tcp", "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080],
@@ -56,15 +50,9 @@ import Testing
     @Test func theSocatMethodRunsManagedProcessesThatCarryRealTrafficAndComeBackWhenKilled() async throws {
         let lab = try NetworkLab()
         defer { lab.remove() }
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let http = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("upstream.py"), "backend", "8080", "0.0.0.0"],
-                                    in: folder.path, logName: "backend-http")
-        let udp = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("udp_echo.py"), "serve", "5353"],
-                                   in: folder.path, logName: "backend-udp")
-        defer { http.stop(); udp.stop() }
-        try http.wait(until: { (try? lab.run(in: lab.backend, ["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:8080/"]).exitStatus) == 0 }, what: "backend")
-        let supervisor = ProcessSupervisor(folder: folder.file("processes"), argvPrefix: ["ip", "netns", "exec", lab.forwarder])
+        let backend = try Backend(in: lab)
+        defer { backend.stop() }
+        let supervisor = ProcessSupervisor(folder: backend.folder.file("processes"), argvPrefix: ["ip", "netns", "exec", lab.forwarder])
         defer { supervisor.stopAll() }
 
         let runner = try runner()
@@ -183,5 +171,33 @@ import Testing
             return
         }
         #expect(try lab.savedRules(in: lab.forwarder) == rules)
+    }
+
+    /// The lab's backend: an HTTP upstream on 8080 and a UDP echo on 5353, in its namespace.
+    private struct Backend {
+        let folder: TemporaryFolder
+        private let http: ChildProcess
+        private let udp: ChildProcess
+
+        init(in lab: NetworkLab) throws {
+            folder = try TemporaryFolder()
+            http = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("upstream.py"), "backend", "8080", "0.0.0.0"],
+                                    in: folder.path, logName: "backend-http")
+            udp = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("udp_echo.py"), "serve", "5353"],
+                                   in: folder.path, logName: "backend-udp")
+            do {
+                try http.wait(until: { (try? lab.run(in: lab.backend, ["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:8080/"]).exitStatus) == 0 },
+                              what: "backend")
+            } catch {
+                stop()
+                throw error
+            }
+        }
+
+        func stop() {
+            http.stop()
+            udp.stop()
+            folder.remove()
+        }
     }
 }

@@ -48,7 +48,7 @@ enum IptablesStep {
                 results.append((forward.tag, ["status": "failed", "message": .string(problem)]))
                 call.host.log(PP_LOG_WARNING, "\(forward.tag) left out: \(problem)")
             } else if forward.method == "socat" {
-                processes += forward.socatProcesses.map { ["id": .string($0.id), "argv": .array(([config.socat] + $0.argv.dropFirst()).map(JSON.string))] }
+                processes += forward.socatProcesses.map { ["id": .string($0.id), "argv": .strings([config.socat] + $0.argv.dropFirst())] }
                 results.append((forward.tag, ["status": "applied"]))
             } else {
                 valid.append(forward)
@@ -58,7 +58,7 @@ enum IptablesStep {
         let current = try saved(call.host, config)
         let desired = Ruleset(forwards: valid)
         let plan: JSON = [
-            "changes": .array(desired.differences(from: current).map(JSON.string)), "restore": .string(desired.restoreInput(from: current)),
+            "changes": .strings(desired.differences(from: current)), "restore": .string(desired.restoreInput(from: current)),
             "expected": rulesJSON(desired.rules), "results": .object(results), "processes": .array(processes),
         ]
         return call.write(plan.serialized())
@@ -70,7 +70,7 @@ enum IptablesStep {
         guard case .string(let restore)? = plan["restore"] else { throw PluginFailure("the plan is not one this plugin wrote") }
         let previous = try saved(call.host, config)
         // The journal: the rules to go back to, and what each forward became.
-        let journal: JSON = ["previous_rules": rulesJSON(previous.rules), "previous_jumps": .array(previous.jumps.sorted().map(JSON.string)),
+        let journal: JSON = ["previous_rules": rulesJSON(previous.rules), "previous_jumps": .strings(previous.jumps.sorted()),
                              "resource_results": plan["results"] ?? .object([])]
         call.write(journal.serialized())
         try restoreAtomically(restore, call.host, config)
@@ -134,6 +134,6 @@ enum IptablesStep {
 
     /// Rules by chain, with the chains in order.
     private static func rulesJSON(_ rules: [String: [String]]) -> JSON {
-        .object(rules.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(JSON.string))) })
+        .object(rules.sorted { $0.key < $1.key }.map { ($0.key, .strings($0.value)) })
     }
 }

@@ -118,6 +118,11 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
 }
 
 extension JSON {
+    /// An array of strings.
+    public static func strings(_ values: some Sequence<String>) -> JSON { .array(values.map(JSON.string)) }
+}
+
+extension JSON {
     /// This value with every object's members sorted by name, a repeated name keeping its last
     /// value (as Caddy's own decoder would), so documents that differ only in member order
     /// render alike.

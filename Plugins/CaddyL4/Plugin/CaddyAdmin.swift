@@ -1,4 +1,3 @@
-import CaddyL4Rendering
 import Glibc
 import JSONCore
 import PluginAPI

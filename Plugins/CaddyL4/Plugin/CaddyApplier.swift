@@ -62,9 +62,9 @@ enum CaddyApplier {
 
     static func verify(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
-        let plan = try read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
-        guard try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag() == plan.tag else {
-            return call.fail("Caddy does not run the configuration \(plan.tag) after loading it")
+        let tag = try read("plan") { () throws(JSONReadError) in try CaddyPlan.tag(in: call.input) }
+        guard try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag() == tag else {
+            return call.fail("Caddy does not run the configuration \(tag) after loading it")
         }
         return PP_OK
     }

@@ -18,9 +18,9 @@ struct CaddyPlan {
     var config: [UInt8]
 
     func serialized() -> [UInt8] {
-        var members: [(String, JSON)] = [("changes", .array(changes.map(JSON.string))), ("tag", .string(tag))]
+        var members: [(String, JSON)] = [("changes", .strings(changes)), ("tag", .string(tag))]
         if let runningTag { members.append(("running_tag", .string(runningTag))) }
-        members += [("rendered", .array(rendered.map(JSON.string))),
+        members += [("rendered", .strings(rendered)),
                     ("rejected", .object(rejected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))]
         return JSON.serializedObject(members, raw: [("config", config)])
     }
@@ -32,6 +32,11 @@ struct CaddyPlan {
         self.rendered = rendered
         self.rejected = rejected
         self.config = config
+    }
+
+    /// Only the plan's tag, read without copying its config.
+    static func tag(in bytes: [UInt8]) throws(JSONReadError) -> String {
+        try JSONObject(try JSONParser.parseObject(bytes, parsing: ["tag"]).0).required("tag")
     }
 
     init(reading bytes: [UInt8]) throws(JSONReadError) {

@@ -9,7 +9,4 @@ extension JSON {
             return (key, value)
         })
     }
-
-    /// An array of strings.
-    static func strings(_ values: [String]) -> JSON { .array(values.map(JSON.string)) }
 }

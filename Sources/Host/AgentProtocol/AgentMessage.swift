@@ -91,7 +91,7 @@ extension AgentMessage {
         switch self {
         case .hello(let hello):
             members = [("type", "hello"), ("agent_version", .string(hello.agentVersion)), ("caddy_version", optional(hello.caddyVersion)),
-                       ("caddy_modules", .array(hello.caddyModules.map(JSON.string))), ("applied_revision", .int(Int(hello.appliedRevision))),
+                       ("caddy_modules", .strings(hello.caddyModules)), ("applied_revision", .int(Int(hello.appliedRevision))),
                        ("applied_hash", optional(hello.appliedHash))]
         case .heartbeat(let revision):
             members = [("type", "heartbeat"), ("applied_revision", .int(Int(revision)))]

@@ -32,7 +32,7 @@ public enum ApplyPipeline {
             ("admin_socket", .string(caddy.adminSocket)), ("caddy_binary", .string(caddy.binary)), ("http_port", .int(caddy.httpPort)),
             ("https_port", .int(caddy.httpsPort)),
         ]
-        if let modules = caddy.modules { settings.append(("modules", .array(modules.map(JSON.string)))) }
+        if let modules = caddy.modules { settings.append(("modules", .strings(modules))) }
         let caddyConfig = Data(JSON.object(settings).serialized())
         return PipelineDefinition(name: "apply", steps: steps.map { id in
             PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))

@@ -63,7 +63,7 @@ public final class ProcessSupervisor: Sendable {
         }
         let generation = generations.add(1, ordering: .relaxed).newValue
         table.withLock { $0[spec.id] = Running(spec: spec, pid: pid, generation: generation) }
-        let record = JSON.object([("pid", .int(Int(pid))), ("argv", .array(spec.argv.map(JSON.string)))])
+        let record = JSON.object([("pid", .int(Int(pid))), ("argv", .strings(spec.argv))])
         try? Data(record.serialized()).write(to: URL(fileURLWithPath: path(spec.id, ".pid")))
         DetachedThread.start(name: "pp-supervise") { [weak self] in
             _ = Spawn.wait(pid, blocking: true)

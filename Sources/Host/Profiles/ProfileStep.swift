@@ -32,7 +32,7 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                 changes.append(change)
                 needed.append(index)
             }
-            let plan: JSON = ["changes": .array(changes.map(JSON.string)), "needed": .array(needed.map(JSON.int)),
+            let plan: JSON = ["changes": .strings(changes), "needed": .array(needed.map(JSON.int)),
                               "profile": .string(String(decoding: described.output, as: UTF8.self))]
             return PluginCallResult(status: PP_OK, output: Data(plan.serialized()), error: "", outputOverflowed: false)
         } catch {

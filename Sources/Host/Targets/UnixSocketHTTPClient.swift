@@ -98,9 +98,7 @@ enum UnixSocketHTTPClient {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            var value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            while value.last == " " || value.last == "\t" { value = value.dropLast() }
-            headers[line[..<colon].lowercased()] = String(value)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmed
         }
         var body = Data(raw[end.upperBound...])
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {

@@ -72,8 +72,8 @@ enum UnixSocketHTTPClient {
         if let failure { throw .failed("sending the request: \(String(cString: strerror(failure)))") }
     }
 
-    private static func readAll(_ fd: Int32, limit: Int) throws(TargetError) -> Data {
-        var data = Data()
+    private static func readAll(_ fd: Int32, limit: Int) throws(TargetError) -> [UInt8] {
+        var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
@@ -88,40 +88,83 @@ enum UnixSocketHTTPClient {
         }
     }
 
-    static func parse(_ raw: Data, limit: Int) throws(TargetError) -> HTTPResponse {
-        guard let end = raw.firstRange(of: Data("\r\n\r\n".utf8)) else { throw .failed("the service did not answer HTTP") }
-        let head = String(decoding: raw[raw.startIndex..<end.lowerBound], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
-        let statusParts = head.first?.split(separator: " ") ?? []
-        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
-            throw .failed("the service did not answer HTTP")
+    /// The status and body of a whole HTTP/1.x response, read byte by byte: the head is ASCII,
+    /// and only `Content-Length` and `Transfer-Encoding` matter to a client that reads to the
+    /// end of the stream.
+    static func parse(_ raw: [UInt8], limit: Int) throws(TargetError) -> HTTPResponse {
+        guard let headEnd = range(of: [0x0D, 0x0A, 0x0D, 0x0A], in: raw[...]) else { throw .failed("the service did not answer HTTP") }
+        var lines = raw[..<headEnd.lowerBound].split(separator: 0x0A, omittingEmptySubsequences: false).map {
+            $0.last == 0x0D ? $0.dropLast() : $0
+        }[...]
+        guard let statusLine = lines.popFirst(), let status = statusCode(statusLine) else { throw .failed("the service did not answer HTTP") }
+        var contentLength: Int?
+        var chunked = false
+        for line in lines {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = line[..<colon]
+            let value = trimmingSpaces(line[(colon + 1)...])
+            if equalsIgnoringCase(name, "content-length") {
+                contentLength = Int(String(decoding: value, as: UTF8.self))
+            } else if equalsIgnoringCase(name, "transfer-encoding") {
+                chunked = String(decoding: value, as: UTF8.self).lowercased().contains("chunked")
+            }
         }
-        var headers: [String: String] = [:]
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmed
-        }
-        var body = Data(raw[end.upperBound...])
-        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
-            body = try dechunk(body)
-        } else if let length = headers["content-length"].flatMap(Int.init), length <= body.count {
-            body = body.prefix(length)
+        var body = raw[headEnd.upperBound...]
+        if chunked {
+            body = try dechunk(body)[...]
+        } else if let contentLength, contentLength <= body.count {
+            body = body.prefix(contentLength)
         }
         guard body.count <= limit else { throw .failed("HTTP response larger than \(limit) bytes") }
-        return HTTPResponse(status: status, body: body)
+        return HTTPResponse(status: status, body: Data(body))
     }
 
-    private static func dechunk(_ data: Data) throws(TargetError) -> Data {
-        var output = Data()
+    /// The code of a status line such as `HTTP/1.1 200 OK`.
+    private static func statusCode(_ line: ArraySlice<UInt8>) -> Int? {
+        let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
+        guard parts.count >= 2, parts[0].starts(with: "HTTP/1.".utf8) else { return nil }
+        return Int(String(decoding: parts[1], as: UTF8.self))
+    }
+
+    private static func trimmingSpaces(_ text: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return [] }
+        return text[first...last]
+    }
+
+    /// Where `pattern` first occurs in `bytes`.
+    private static func range(of pattern: [UInt8], in bytes: ArraySlice<UInt8>) -> Range<Int>? {
+        guard bytes.count >= pattern.count else { return nil }
+        var start = bytes.startIndex
+        while let candidate = bytes[start...].firstIndex(of: pattern[0]), candidate + pattern.count <= bytes.endIndex {
+            if bytes[candidate..<candidate + pattern.count].elementsEqual(pattern) { return candidate..<candidate + pattern.count }
+            start = candidate + 1
+        }
+        return nil
+    }
+
+    /// Whether the header name `name` is `lowercase`, ignoring ASCII case.
+    private static func equalsIgnoringCase(_ name: ArraySlice<UInt8>, _ lowercase: StaticString) -> Bool {
+        guard name.count == lowercase.utf8CodeUnitCount else { return false }
+        return zip(name, UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)).allSatisfy { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
+    }
+
+    private static func dechunk(_ data: ArraySlice<UInt8>) throws(TargetError) -> [UInt8] {
+        var output: [UInt8] = []
         var index = data.startIndex
         while true {
-            guard let lineEnd = data[index...].firstRange(of: Data("\r\n".utf8)) else { throw .failed("truncated chunked body") }
-            let sizeText = String(decoding: data[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmed, radix: 16) else { throw .failed("malformed chunk size") }
+            guard let lineEnd = range(of: [0x0D, 0x0A], in: data[index...]) else { throw .failed("truncated chunked body") }
+            let sizeText = data[index..<lineEnd.lowerBound].split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).first ?? []
+            guard let size = Int(String(decoding: trimmingSpaces(sizeText), as: UTF8.self), radix: 16), size >= 0 else {
+                throw .failed("malformed chunk size")
+            }
             index = lineEnd.upperBound
             if size == 0 { return output }
-            guard data.distance(from: index, to: data.endIndex) >= size + 2 else { throw .failed("truncated chunked body") }
-            output.append(data[index..<data.index(index, offsetBy: size)])
-            index = data.index(index, offsetBy: size + 2)
+            guard data.endIndex - index >= size + 2 else { throw .failed("truncated chunked body") }
+            output.append(contentsOf: data[index..<index + size])
+            index += size + 2
         }
     }
 }

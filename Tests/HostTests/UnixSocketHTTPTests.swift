@@ -1,0 +1,72 @@
+import Foundation
+import Glibc
+import Host
+import Testing
+
+/// The host's HTTP client for unix sockets (Caddy's admin API), against a socket that answers
+/// each connection with one written-out response.
+@Suite struct UnixSocketHTTPTests {
+    @Test func readsTheStatusAndABodyByContentLengthInAnyHeaderCase() throws {
+        let response = try answer("HTTP/1.1 404 Not Found\r\nCONTENT-length:  5 \r\nX-Other: a: b\r\n\r\nhello-and-more")
+        #expect(response.status == 404)
+        #expect(String(decoding: response.body, as: UTF8.self) == "hello")
+    }
+
+    @Test func readsAChunkedBodyWithExtensions() throws {
+        let response = try answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n4;name=x\r\nWiki\r\n6\r\npedia \r\n0\r\n\r\n")
+        #expect(response.status == 200)
+        #expect(String(decoding: response.body, as: UTF8.self) == "Wikipedia ")
+    }
+
+    @Test func readsABodyToTheEndOfTheStream() throws {
+        let response = try answer("HTTP/1.0 200 OK\r\n\r\n{\"a\": 1}\r\n\r\nstill body")
+        #expect(String(decoding: response.body, as: UTF8.self) == "{\"a\": 1}\r\n\r\nstill body")
+    }
+
+    @Test(arguments: ["SSH-2.0-OpenSSH\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n",
+                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n",
+                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort\r\n"])
+    func refusesWhatIsNotAWholeHTTPResponse(_ text: String) {
+        #expect(throws: TargetError.self) { try answer(text) }
+    }
+
+    @Test func refusesABodyOverTheLimit() {
+        #expect(throws: TargetError.self) {
+            try answer("HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n" + String(repeating: "x", count: 20), limit: 10)
+        }
+    }
+
+    /// Sends a GET to a socket that writes `text` back, then closes.
+    private func answer(_ text: String, limit: Int = 1 << 20) throws -> HTTPResponse {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pp-http-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/s.sock"
+        let listener = try listen(at: path)
+        let server = Thread {
+            let connection = accept(listener, nil, nil)
+            var request = [UInt8](repeating: 0, count: 4096)
+            _ = recv(connection, &request, request.count, 0)
+            _ = text.withCString { send(connection, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            close(connection)
+            close(listener)
+        }
+        server.start()
+        return try LocalTarget().http(HTTPRequest(socketPath: path, method: "GET", path: "/config/", timeout: .seconds(5), responseLimit: limit))
+    }
+
+    private func listen(at path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: path.utf8)
+            buffer[path.utf8.count] = 0
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, 1) == 0 else { throw POSIXError(.EADDRINUSE) }
+        return fd
+    }
+}

@@ -134,7 +134,7 @@ let package = Package(
 
         .testTarget(
             name: "HostTests",
-            dependencies: ["Host", "CaddyL4Rendering", "JSONCore", "TestSupport"],
+            dependencies: ["Host", "CaddyL4Rendering", "JSONCore", "PluginKit", "TestSupport"],
             path: "Tests/HostTests"
         ),
     ]

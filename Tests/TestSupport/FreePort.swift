@@ -1,8 +1,25 @@
 import Foundation
+import Synchronization
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now.
+/// A TCP port on 127.0.0.1 that nothing listens on right now, and that no other caller in this
+/// process has been given.
+///
+/// The second condition matters because Caddy listens with `SO_REUSEPORT`: two Caddys of tests
+/// running in parallel that were given the same port would both listen, and the kernel would
+/// share the connections between them without an error anywhere.
 public enum FreePort {
+    private static let handedOut = Mutex<Set<Int>>([])
+
     public static func next() throws -> Int {
+        for _ in 0..<100 {
+            let port = try unusedPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw TestSetupError("cannot find a port not handed out before")
+    }
+
+    /// A port the kernel picks for a socket bound to port 0 (free at this moment).
+    private static func unusedPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

@@ -104,7 +104,8 @@ enum UnixSocketHTTPClient {
             let name = line[..<colon]
             let value = trimmingSpaces(line[(colon + 1)...])
             if equalsIgnoringCase(name, "content-length") {
-                contentLength = Int(String(decoding: value, as: UTF8.self))
+                guard let length = Int(String(decoding: value, as: UTF8.self)), length >= 0 else { throw .failed("malformed Content-Length") }
+                contentLength = length
             } else if equalsIgnoringCase(name, "transfer-encoding") {
                 chunked = String(decoding: value, as: UTF8.self).lowercased().contains("chunked")
             }
@@ -162,7 +163,7 @@ enum UnixSocketHTTPClient {
             }
             index = lineEnd.upperBound
             if size == 0 { return output }
-            guard data.endIndex - index >= size + 2 else { throw .failed("truncated chunked body") }
+            guard data.endIndex - index - 2 >= size else { throw .failed("truncated chunked body") }
             output.append(contentsOf: data[index..<index + size])
             index += size + 2
         }

@@ -28,47 +28,51 @@ public enum JSON: Equatable, Sendable {
 
     /// Serializes without insignificant whitespace.
     public func serialized() -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(4096)
+        var output = JSONOutput()
         write(into: &output)
-        return output
+        return output.bytes()
     }
 
     /// Serializes an object of `members` followed by `raw` members, whose values are JSON text
     /// written as it is (the counterpart of ``JSONParser/parseObject(_:keepingRaw:)``).
     public static func serializedObject(_ members: [(String, JSON)], raw: [(String, [UInt8])]) -> [UInt8] {
-        var output = JSON.object(members).serialized()
+        var output = JSONOutput()
+        JSON.object(members).write(into: &output)
         output.removeLast()
         for (index, (key, value)) in raw.enumerated() {
             if index > 0 || !members.isEmpty { output.append(UInt8(ascii: ",")) }
             writeString(key, into: &output)
             output.append(UInt8(ascii: ":"))
-            output.append(contentsOf: value)
+            value.withUnsafeBufferPointer { output.append($0) }
         }
         output.append(UInt8(ascii: "}"))
-        return output
+        return output.bytes()
     }
 
-    private func write(into output: inout [UInt8]) {
+    private func write(into output: inout JSONOutput) {
         switch self {
         case .string(let text): JSON.writeString(text, into: &output)
-        case .int(let value): output.append(contentsOf: String(value).utf8)
-        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
-        case .null: output.append(contentsOf: "null".utf8)
+        case .int(let value): output.append(value)
+        case .bool(let value): output.append(value ? "true" : "false")
+        case .null: output.append("null")
         case .array(let items):
             output.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                item.write(into: &output)
+            items.withUnsafeBufferPointer { items in
+                for index in items.indices {
+                    if index > 0 { output.append(UInt8(ascii: ",")) }
+                    items[index].write(into: &output)
+                }
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            for (index, (key, value)) in members.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                JSON.writeString(key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                value.write(into: &output)
+            members.withUnsafeBufferPointer { members in
+                for index in members.indices {
+                    if index > 0 { output.append(UInt8(ascii: ",")) }
+                    JSON.writeString(members[index].0, into: &output)
+                    output.append(UInt8(ascii: ":"))
+                    members[index].1.write(into: &output)
+                }
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -76,34 +80,98 @@ public enum JSON: Equatable, Sendable {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ text: String, into output: inout [UInt8]) {
+    private static func writeString(_ text: String, into output: inout JSONOutput) {
         var text = text
         text.withUTF8 { bytes in
             output.append(UInt8(ascii: "\""))
             // Copy the runs between bytes that need escaping in one go.
             var run = 0
             for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F {
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                output.append(UnsafeBufferPointer(rebasing: bytes[run..<index]))
                 escape(byte, into: &output)
                 run = index + 1
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+            output.append(UnsafeBufferPointer(rebasing: bytes[run...]))
             output.append(UInt8(ascii: "\""))
         }
     }
 
-    private static func escape(_ byte: UInt8, into output: inout [UInt8]) {
+    private static func escape(_ byte: UInt8, into output: inout JSONOutput) {
+        output.append(UInt8(ascii: "\\"))
         switch byte {
-        case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-        case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-        case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-        case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-        case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-        case 0..<0x20, 0x7F:
-            output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                       hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-        default: output.append(byte)
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
+        case 0x0A: output.append(UInt8(ascii: "n"))
+        case 0x0D: output.append(UInt8(ascii: "r"))
+        case 0x09: output.append(UInt8(ascii: "t"))
+        default: output.append("u00"); output.append(hex[Int(byte >> 4)]); output.append(hex[Int(byte & 0xF)])
         }
+    }
+}
+
+/// The bytes of a document being serialized. Small writes go to a chunk of memory this writer
+/// owns, which is moved into the array a chunk at a time: a byte appended costs a bounds check,
+/// not an array's uniqueness and capacity checks.
+private struct JSONOutput: ~Copyable {
+    private static let chunkSize = 8192
+    private var written: [UInt8] = []
+    private let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: JSONOutput.chunkSize)
+    private var chunkCount = 0
+
+    init() {}
+
+    deinit { chunk.deallocate() }
+
+    /// The bytes written.
+    consuming func bytes() -> [UInt8] {
+        flush()
+        return written
+    }
+
+    mutating func append(_ byte: UInt8) {
+        if chunkCount == Self.chunkSize { flush() }
+        chunk[chunkCount] = byte
+        chunkCount += 1
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        if chunkCount + bytes.count > Self.chunkSize {
+            flush()
+            if bytes.count >= Self.chunkSize {
+                written.append(contentsOf: bytes)
+                return
+            }
+        }
+        (chunk + chunkCount).update(from: base, count: bytes.count)
+        chunkCount += bytes.count
+    }
+
+    mutating func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// A whole number in decimal.
+    mutating func append(_ value: Int) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in  // written backwards
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            append(UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
+    mutating func removeLast() {
+        if chunkCount > 0 { chunkCount -= 1 } else { written.removeLast() }
+    }
+
+    private mutating func flush() {
+        written.append(contentsOf: UnsafeBufferPointer(start: chunk, count: chunkCount))
+        chunkCount = 0
     }
 }
 

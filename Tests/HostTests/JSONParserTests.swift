@@ -33,6 +33,24 @@ import Testing
         #expect(try JSONParser.parse(value.serialized()) == value)
     }
 
+    @Test func serializesCompactTextWithEscapesAndWholeNumbers() {
+        let value: JSON = ["s": "a\"b\\c\n\r\t\u{1}\u{7f}é", "n": [0, 7, -12, .int(Int.max), .int(Int.min)], "b": [true, false, .null]]
+        #expect(String(decoding: value.serialized(), as: UTF8.self)
+            == #"{"s":"a\"b\\c\n\r\t\u0001\u007fé","n":[0,7,-12,9223372036854775807,-9223372036854775808],"b":[true,false,null]}"#)
+        #expect(JSON.serializedObject([("a", 1)], raw: [("raw", Array("[1, 2]".utf8))]) == Array(#"{"a":1,"raw":[1, 2]}"#.utf8))
+        #expect(JSON.serializedObject([], raw: [("raw", Array("{}".utf8))]) == Array(#"{"raw":{}}"#.utf8))
+    }
+
+    @Test func serializesDocumentsLargerThanTheWritersChunk() throws {
+        let long = String(repeating: "x", count: 20_000)
+        let items: [JSON] = (0..<5_000).map { .object([("i", .int($0)), ("s", .string("v\($0)"))]) }
+        let value = JSON.array(items + [.string(long)])
+        let text = value.serialized()
+        #expect(try JSONParser.parse(text) == value)
+        let itemBytes = (0..<5_000).map { (index: Int) -> Int in #"{"i":\#(index),"s":"v\#(index)"},"#.utf8.count }
+        #expect(text.count == 1 + itemBytes.reduce(0, +) + long.count + 2 + 1)
+    }
+
     @Test func malformedDocumentsAreRefusedWithWhereTheProblemIs() {
         #expect(refusal("") == "unexpected end of the document at byte 0")
         #expect(refusal(#"{"a": 1,}"#) == "expected a member name at byte 8")

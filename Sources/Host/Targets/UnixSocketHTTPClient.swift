@@ -6,7 +6,7 @@ import Glibc
 enum UnixSocketHTTPClient {
     static func send(_ request: HTTPRequest, socketPath: String) throws(TargetError) -> HTTPResponse {
         try validate(request)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .failed("socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         setTimeout(fd, request.timeout)

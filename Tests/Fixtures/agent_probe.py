@@ -25,6 +25,8 @@ import struct
 import sys
 import time
 
+from ws_frames import frame, read_frame
+
 
 def connect(host, port, token):
     sock = socket.create_connection((host, port), timeout=10)
@@ -43,47 +45,10 @@ def connect(host, port, token):
 
 
 def send_frame(sock, payload, opcode=1):
-    if isinstance(payload, str):
-        payload = payload.encode()
-    mask = os.urandom(4)
-    header = bytes([0x80 | opcode])
-    length = len(payload)
-    if length < 126:
-        header += bytes([0x80 | length])
-    elif length < 65536:
-        header += bytes([0x80 | 126]) + struct.pack(">H", length)
-    else:
-        header += bytes([0x80 | 127]) + struct.pack(">Q", length)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if length < 1_000_000 else mask_fast(payload, mask)
     try:
-        sock.sendall(header + mask + masked)
+        sock.sendall(frame(payload, opcode))
     except OSError as error:
         print(f"SENDFAILED {error}", flush=True)
-
-
-def mask_fast(payload, mask):
-    whole = (mask * (len(payload) // 4 + 1))[: len(payload)]
-    return (int.from_bytes(payload, "big") ^ int.from_bytes(whole, "big")).to_bytes(len(payload), "big")
-
-
-def read_exact(sock, count):
-    data = b""
-    while len(data) < count:
-        chunk = sock.recv(count - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-
-def read_frame(sock):
-    head = read_exact(sock, 2)
-    opcode, length = head[0] & 0x0F, head[1] & 0x7F
-    if length == 126:
-        length = struct.unpack(">H", read_exact(sock, 2))[0]
-    elif length == 127:
-        length = struct.unpack(">Q", read_exact(sock, 8))[0]
-    return opcode, read_exact(sock, length)
 
 
 def hello(sock, revision=0, digest=None):

@@ -10,46 +10,11 @@ import hashlib
 import os
 import socket
 import socketserver
-import struct
 import sys
 
+from ws_frames import frame, read_frame
+
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-def read_exact(sock, count):
-    """Reads exactly `count` bytes (TCP may deliver a frame in pieces); None when the peer closes."""
-    data = b""
-    while len(data) < count:
-        chunk = sock.recv(count - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
-def read_frame(sock):
-    head = read_exact(sock, 2)
-    if head is None:
-        return None
-    length = head[1] & 0x7F
-    if length == 126:
-        length = struct.unpack(">H", read_exact(sock, 2))[0]
-    mask = read_exact(sock, 4) if head[1] & 0x80 else None
-    data = read_exact(sock, length) if length else b""
-    if data is None:
-        return None
-    if mask:
-        data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-    return data.decode()
-
-
-def frame(text, masked):
-    payload = text.encode()
-    header = bytes([0x81, (0x80 if masked else 0) | len(payload)])
-    if not masked:
-        return header + payload
-    mask = os.urandom(4)
-    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 class Echo(socketserver.BaseRequestHandler):
@@ -66,10 +31,11 @@ class Echo(socketserver.BaseRequestHandler):
         self.request.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                               f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
         while True:
-            text = read_frame(self.request)
-            if text is None:
+            try:
+                _, text = read_frame(self.request)
+            except EOFError:
                 return
-            self.request.sendall(frame("echo: " + text, masked=False))
+            self.request.sendall(frame(b"echo: " + text, masked=False))
 
 
 def send(port, host, message):
@@ -87,8 +53,11 @@ def send(port, host, message):
     if " 101 " not in status:
         print(status)
         sys.exit(1)
-    sock.sendall(frame(message, masked=True))
-    print(read_frame(sock))
+    sock.sendall(frame(message))
+    try:
+        print(read_frame(sock)[1].decode())
+    except EOFError:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import JSONCore
 
 /// Builds one server's desired state, the JSON document its apply pipeline receives: the enabled
 /// resources assigned to it, the access lists and certificates they use (with the secrets the
@@ -25,35 +26,44 @@ enum DesiredStateBuilder {
 
     static func build(_ db: Database, serverID: Int64) throws -> Built {
         let revision = try Int64.fetchOne(db, sql: "SELECT desired_revision FROM servers WHERE id = ?", arguments: [serverID]) ?? 0
-        var document: [String: Any] = ["server_id": serverID, "settings": try SettingsRoutes.all(db)]
+        let settings = try SettingsRoutes.all(db).map { ($0.key, JSON.string($0.value)) }
+        var document: [(String, JSON)] = [("server_id", .int(Int(serverID))), ("settings", .object(settings))]
         var included: [(Int64, Date)] = []
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
         for (type, key) in servedTypes {
             let rows = try Row.fetchAll(db, sql: "SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id",
                                         arguments: [serverID, type])
-            document[key] = try rows.map { row -> [String: Any] in
-                var object = try JSONSerialization.jsonObject(with: Data((row["data"] as String).utf8)) as? [String: Any] ?? [:]
-                object["id"] = row["id"] as Int64
-                object["enabled"] = true
-                if let list = (object["access_list_id"] as? NSNumber)?.int64Value { referenced["access_list"]!.insert(list) }
-                if let certificate = (object["certificate_id"] as? NSNumber)?.int64Value { referenced["certificate"]!.insert(certificate) }
+            document.append((key, .array(try rows.map { row in
+                let object = try resource(row, setting: [("enabled", true)])
+                if case .int(let list)? = object["access_list_id"] { referenced["access_list"]!.insert(Int64(list)) }
+                if case .int(let certificate)? = object["certificate_id"] { referenced["certificate"]!.insert(Int64(certificate)) }
                 included.append((row["id"], row["modified_on"]))
                 return object
-            }
+            })))
         }
         for (type, key) in [(AccessListKind.type, AccessListKind.stateKey), (CertificateKind.type, CertificateKind.stateKey)] {
-            let ids = Array(referenced[type]!)
-            let rows = ids.isEmpty ? [] : try Row.fetchAll(db, sql: "SELECT id, data, modified_on FROM resources WHERE type = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+            let ids = referenced[type]!.sorted()
+            let rows = ids.isEmpty ? [] : try Row.fetchAll(db, sql: "SELECT id, data, modified_on FROM resources WHERE type = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
                                                            arguments: StatementArguments([type] + ids.map { $0 as (any DatabaseValueConvertible) }))
-            document[key] = try rows.map { row -> [String: Any] in
-                var object = try JSONSerialization.jsonObject(with: Data((row["data"] as String).utf8)) as? [String: Any] ?? [:]
-                object["id"] = row["id"] as Int64
+            document.append((key, .array(try rows.map { row in
                 included.append((row["id"], row["modified_on"]))
-                return object
-            }
+                return try resource(row)
+            })))
         }
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        // Members sorted by name at every level, so equal content serializes (and hashes) alike.
+        let data = Data(JSON.object(document).canonical().serialized())
         let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         return Built(document: data, revision: revision, hash: hash, resources: included)
+    }
+
+    /// A stored resource's JSON with its id, and `members` set over what it holds.
+    private static func resource(_ row: Row, setting members: [(String, JSON)] = []) throws -> JSON {
+        guard case .object(var object) = try JSONParser.parse(Array((row["data"] as String).utf8)) else {
+            throw JSONReadError(problem: "stored resource \(row["id"] as Int64) is not a JSON object")
+        }
+        // canonical() keeps a repeated name's last value: these override what the data holds.
+        object.append(("id", .int(Int(row["id"] as Int64))))
+        object += members
+        return .object(object)
     }
 }

@@ -30,8 +30,7 @@ struct PortForward: JSONReadable {
     /// The port forwards of a server's desired state (the part this plugin reads).
     static func all(in state: [UInt8]) throws -> [PortForward] {
         do {
-            let (document, _) = try JSONParser.parseObject(state, parsing: ["port_forwards"])
-            return try JSONObject(document).value("port_forwards", default: [])
+            return try JSONObject.member("port_forwards", of: state) ?? []
         } catch {
             throw PluginFailure("desired state: \(error)")
         }

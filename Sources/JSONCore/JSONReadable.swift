@@ -33,6 +33,18 @@ public struct JSONObject {
         try optional(key) ?? fallback()
     }
 
+    /// The member `key` of the object `text` holds, read as `T`, or nil when it is absent or
+    /// null. Only that member is parsed; the others are stepped over (still checked as JSON).
+    public static func member<T: JSONReadable>(_ key: String, of text: some Collection<UInt8>) throws(JSONReadError) -> T? {
+        try JSONObject(try JSONParser.parseObject(text, parsing: [key]).0).optional(key)
+    }
+
+    /// The member `key` of the object `text` holds, which must be present and not null; read
+    /// like ``member(_:of:)``.
+    public static func requiredMember<T: JSONReadable>(_ key: String, of text: some Collection<UInt8>) throws(JSONReadError) -> T {
+        try JSONObject(try JSONParser.parseObject(text, parsing: [key]).0).required(key)
+    }
+
     private func member(_ key: String) -> JSON? {
         // Comparing lengths first keeps most misses out of String's full comparison.
         let length = key.utf8.count

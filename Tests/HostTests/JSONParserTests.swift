@@ -51,6 +51,16 @@ import Testing
         #expect(text.count == 1 + itemBytes.reduce(0, +) + long.count + 2 + 1)
     }
 
+    @Test func oneMemberIsReadAndTheRestOnlyChecked() throws {
+        let text = Array(#"{"config": {"big": [1, 2, {"x": "}"}]}, "tag": "t1", "gone": null}"#.utf8)
+        #expect(try JSONObject.requiredMember("tag", of: text) as String == "t1")
+        #expect(try JSONObject.member("gone", of: text) as String? == nil)
+        #expect(try JSONObject.member("absent", of: text) as [JSON]? == nil)
+        #expect(throws: JSONReadError.self) { try JSONObject.requiredMember("absent", of: text) as String }
+        #expect(throws: JSONReadError.self) { try JSONObject.member("tag", of: text) as Int? }
+        #expect(throws: JSONReadError.self) { try JSONObject.member("tag", of: Array(#"{"tag": "t1", "config": [1,}"#.utf8)) as String? }
+    }
+
     @Test func malformedDocumentsAreRefusedWithWhereTheProblemIs() {
         #expect(refusal("") == "unexpected end of the document at byte 0")
         #expect(refusal(#"{"a": 1,}"#) == "expected a member name at byte 8")

@@ -36,7 +36,7 @@ struct CaddyPlan {
 
     /// Only the plan's tag, read without copying its config.
     static func tag(in bytes: [UInt8]) throws(JSONReadError) -> String {
-        try JSONObject(try JSONParser.parseObject(bytes, parsing: ["tag"]).0).required("tag")
+        try JSONObject.requiredMember("tag", of: bytes)
     }
 
     init(reading bytes: [UInt8]) throws(JSONReadError) {

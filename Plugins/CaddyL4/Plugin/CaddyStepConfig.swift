@@ -28,7 +28,7 @@ struct CaddyStepConfig {
     /// the config (a list of every module) is stepped over.
     static func adminSocket(in bytes: [UInt8]) throws -> String {
         do throws(JSONReadError) {
-            return try JSONObject(try JSONParser.parseObject(bytes, parsing: ["admin_socket"]).0).required("admin_socket")
+            return try JSONObject.requiredMember("admin_socket", of: bytes)
         } catch {
             throw failure(error)
         }

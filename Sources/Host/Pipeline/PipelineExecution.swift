@@ -145,9 +145,7 @@ struct PipelineExecution {
 
     /// The number of entries of the plan's `changes` list, or nil when the plan is malformed.
     static func changeCount(_ plan: Data) -> Int? {
-        guard let (object, _) = try? JSONParser.parseObject(plan, parsing: ["changes"]),
-            case .array(let changes) = object["changes"]
-        else { return nil }
+        guard let changes: [JSON] = try? JSONObject.member("changes", of: plan) else { return nil }
         return changes.count
     }
 }

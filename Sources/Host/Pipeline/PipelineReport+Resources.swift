@@ -14,9 +14,7 @@ extension PipelineReport {
     public var resourceOutcomes: [String: ResourceOutcome] {
         var collected: [String: ResourceOutcome] = [:]
         for step in steps {
-            guard let data = step.result, let (journal, _) = try? JSONParser.parseObject(data, parsing: ["resource_results"]),
-                let results = try? JSONObject(journal).optional("resource_results") as [String: JSON]?
-            else { continue }
+            guard let data = step.result, let results: [String: JSON] = try? JSONObject.member("resource_results", of: data) else { continue }
             for (key, entry) in results where collected[key]?.status != "failed" {
                 guard let outcome = try? ResourceOutcome(json: entry) else { continue }
                 collected[key] = outcome
@@ -41,9 +39,7 @@ extension PipelineReport {
     public var managedProcesses: [ManagedProcess]? {
         guard case .succeeded = status else { return nil }
         return steps.flatMap { step -> [ManagedProcess] in
-            guard let data = step.plan, let (plan, _) = try? JSONParser.parseObject(data, parsing: ["processes"]),
-                let entries = try? JSONObject(plan).optional("processes") as [JSON]?
-            else { return [] }
+            guard let data = step.plan, let entries: [JSON] = try? JSONObject.member("processes", of: data) else { return [] }
             return entries.compactMap { entry in
                 guard let fields = try? JSONObject(entry), let id: String = try? fields.required("id"),
                     let argv: [String] = try? fields.required("argv"), !argv.isEmpty

@@ -133,7 +133,8 @@ enum UnixSocketHTTPClient {
         return text[first...last]
     }
 
-    /// Where `pattern` first occurs in `bytes`.
+    /// Where `pattern` first occurs in `bytes`. (The standard library's generic `firstRange(of:)`
+    /// takes some 20 µs to find the end of a 150-byte response head.)
     private static func range(of pattern: [UInt8], in bytes: ArraySlice<UInt8>) -> Range<Int>? {
         guard bytes.count >= pattern.count else { return nil }
         var start = bytes.startIndex

@@ -1,8 +1,11 @@
 import Foundation
 import Host
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
+import ServiceLifecycle
 
 /// The controller: opens the store, makes sure an admin exists, and serves the REST API.
 public struct Controller: Sendable {
@@ -21,16 +24,15 @@ public struct Controller: Sendable {
     public func run() async throws {
         var logger = Logger(label: "posternproxy")
         logger.logLevel = .info
-        if let password = try await FirstStart.ensureAdmin(store, email: configuration.adminEmail, password: configuration.adminPassword) {
-            FileHandle.standardOutput.write(Data("""
-                ==================== INITIAL SETUP ====================
-                Log in at http://<this host>:\(configuration.listenPort)/ as
-                  email:    \(configuration.adminEmail)
-                  password: \(password)
-                This password is shown once. Change it after logging in.
-                =======================================================
-
-                """.utf8))
+        let tls = try configuration.tlsListen.map { _ in try AdminTLS(configuration: configuration) }
+        let password = try await FirstStart.ensureAdmin(store, email: configuration.adminEmail, password: configuration.adminPassword)
+        if let banner = FirstStart.banner(configuration: configuration, password: password, tls: tls) {
+            FileHandle.standardOutput.write(Data(banner.utf8))
+        }
+        if let tls {
+            let certificate = tls.current.certificate
+            logger.info("admin HTTPS certificate", metadata: ["sha256": "\(certificate.fingerprintSHA256)", "public_key_pin": "sha256//\(certificate.publicKeyPin)",
+                                                              "not_after": "\(certificate.notAfter.formatted(.iso8601))", "made_now": "\(tls.madeCertificate)"])
         }
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
@@ -44,16 +46,24 @@ public struct Controller: Sendable {
         let provisioner = catalog.plugin(id: "posternproxy.ssh") == nil ? nil : try Provisioner(
             store: store, configuration: configuration, vault: try CredentialVault(dataDirectory: configuration.dataDirectory),
             runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
-        let app = Application(
-            router: APIRouter(store: store, configuration: configuration, onChange: { applier?.schedule(); hub.changed() },
-                              provisioner: provisioner).build(),
-            server: .http1WebSocketUpgrade(webSocketRouter: agents.router(), configuration: .init(
-                ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))),
+        let api = APIRouter(store: store, configuration: configuration, onChange: { applier?.schedule(); hub.changed() },
+                            provisioner: provisioner, adminTLS: tls)
+        let webSockets = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: agents.router(), configuration: .init(
+            ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)))))
+        var services: [any Service] = [Application(
+            router: api.build(), server: webSockets,
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil),
-            logger: logger)
+            logger: logger)]
+        if let tls, let listen = configuration.tlsListen {
+            services.append(Application(
+                router: api.build(tls: true), server: try .tls(webSockets, tlsConfiguration: try tls.serverConfiguration()),
+                configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+                logger: logger))
+            services.append(AdminTLSWatch(tls: tls, interval: .seconds(configuration.tlsReloadSeconds), logger: logger))
+        }
         let heartbeats = Task { await hub.watchHeartbeats() }
         defer { heartbeats.cancel() }
-        try await app.runService()
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }
 
     /// The local server's applier, with its plugins and (unless one was given) its own Caddy;

@@ -6,6 +6,15 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_LISTEN` [0.0.0.0:81].
     public var listenHost: String
     public var listenPort: Int
+    /// `POSTERNPROXY_TLS_LISTEN` [unset]: HOST:PORT where the admin UI, API and agent endpoint
+    /// are also served over HTTPS.
+    public var tlsListen: (host: String, port: Int)?
+    /// `POSTERNPROXY_TLS_CERT` and `POSTERNPROXY_TLS_KEY` [unset: a self-signed certificate made
+    /// at first start]: the admin's PEM certificate chain and key, read again when they change.
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+    /// `POSTERNPROXY_TLS_RELOAD_SECONDS` [10]: how often the certificate files are checked.
+    public var tlsReloadSeconds = 10
     /// `POSTERNPROXY_DATA_DIR` [/var/lib/posternproxy].
     public var dataDirectory: String
     /// `POSTERNPROXY_ADMIN_EMAIL` [admin@posternproxy.local] and `POSTERNPROXY_ADMIN_PASSWORD`
@@ -24,8 +33,12 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_APPLY_PIPELINE` [posternproxy.caddy,posternproxy.iptables]: the local
     /// server's apply pipeline; empty for a controller that serves no traffic itself.
     public var applyPipeline = ["posternproxy.caddy", "posternproxy.iptables"]
-    /// `POSTERNPROXY_RATE_LIMIT` [120]: requests per minute per client IP on authenticated routes.
-    public var requestsPerMinute = 120
+    /// `POSTERNPROXY_RATE_LIMIT` [3000]: authenticated requests per minute per credential (a
+    /// user's sessions together, or one API token), allowed in bursts of as many.
+    public var requestsPerMinute = 3000
+    /// `POSTERNPROXY_TRUSTED_PROXIES` [none]: addresses and CIDR ranges whose
+    /// `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    public var trustedProxies = TrustedProxies.none
     /// `POSTERNPROXY_AGENT_HEARTBEAT` [5]: seconds between an agent's heartbeats.
     public var agentHeartbeatSeconds = 5
     /// `POSTERNPROXY_AGENT_OFFLINE_AFTER` [20]: seconds without a word from an agent before its
@@ -62,17 +75,41 @@ public struct ControllerConfiguration: Sendable {
         self.adminPassword = adminPassword
     }
 
+    /// `HOST:PORT` (or `[v6]:PORT`; an empty host is every address).
+    private static func listenAddress(_ text: String, variable: String, example: String) throws(ValidationFailure) -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            throw ValidationFailure(variable, "must be HOST:PORT, for example \(example)")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
     /// Reads the `POSTERNPROXY_*` variables; throws naming the variable when one is malformed.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ControllerConfiguration {
         var configuration = ControllerConfiguration()
         if let listen = environment["POSTERNPROXY_LISTEN"] {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port) else {
-                throw ValidationFailure("POSTERNPROXY_LISTEN", "must be HOST:PORT, for example 0.0.0.0:81")
+            (configuration.listenHost, configuration.listenPort) = try listenAddress(listen, variable: "POSTERNPROXY_LISTEN", example: "0.0.0.0:81")
+        }
+        if let listen = environment["POSTERNPROXY_TLS_LISTEN"], !listen.isEmpty {
+            configuration.tlsListen = try listenAddress(listen, variable: "POSTERNPROXY_TLS_LISTEN", example: "0.0.0.0:8443")
+            guard configuration.tlsListen!.port != configuration.listenPort else {
+                throw ValidationFailure("POSTERNPROXY_TLS_LISTEN", "must use another port than POSTERNPROXY_LISTEN")
             }
-            var host = String(listen[..<colon])
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            configuration.listenHost = host.isEmpty ? "0.0.0.0" : host
-            configuration.listenPort = port
+        }
+        let certificate = environment["POSTERNPROXY_TLS_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+        let key = environment["POSTERNPROXY_TLS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        guard (certificate == nil) == (key == nil) else {
+            throw ValidationFailure(certificate == nil ? "POSTERNPROXY_TLS_CERT" : "POSTERNPROXY_TLS_KEY", "must be set together with \(certificate == nil ? "POSTERNPROXY_TLS_KEY" : "POSTERNPROXY_TLS_CERT")")
+        }
+        if certificate != nil, configuration.tlsListen == nil {
+            throw ValidationFailure("POSTERNPROXY_TLS_LISTEN", "must be set when POSTERNPROXY_TLS_CERT is: it is where the certificate is served")
+        }
+        configuration.tlsCertificateFile = certificate
+        configuration.tlsKeyFile = key
+        if let text = environment["POSTERNPROXY_TLS_RELOAD_SECONDS"] {
+            guard let seconds = Int(text), (1...86_400).contains(seconds) else { throw ValidationFailure("POSTERNPROXY_TLS_RELOAD_SECONDS", "must be a whole number of seconds from 1 to 86400") }
+            configuration.tlsReloadSeconds = seconds
         }
         if let directory = environment["POSTERNPROXY_DATA_DIR"], !directory.isEmpty { configuration.dataDirectory = directory }
         if let email = environment["POSTERNPROXY_ADMIN_EMAIL"], !email.isEmpty {
@@ -92,6 +129,9 @@ public struct ControllerConfiguration: Sendable {
         if let text = environment["POSTERNPROXY_RATE_LIMIT"] {
             guard let limit = Int(text), limit > 0 else { throw ValidationFailure("POSTERNPROXY_RATE_LIMIT", "must be a positive number of requests per minute") }
             configuration.requestsPerMinute = limit
+        }
+        if let text = environment["POSTERNPROXY_TRUSTED_PROXIES"] {
+            configuration.trustedProxies = try TrustedProxies(parsing: text, field: "POSTERNPROXY_TRUSTED_PROXIES")
         }
         for (name, keyPath) in [("POSTERNPROXY_AGENT_HEARTBEAT", \ControllerConfiguration.agentHeartbeatSeconds),
                                 ("POSTERNPROXY_AGENT_OFFLINE_AFTER", \ControllerConfiguration.agentOfflineAfterSeconds),

@@ -10,6 +10,7 @@ non-zero at the first failure, naming it.
 """
 import json, sys, time, urllib.request, urllib.error
 from playwright.sync_api import sync_playwright, expect
+import chromium
 
 settings = json.loads(sys.argv[1])
 url, shots = settings["url"], settings["screenshots"]
@@ -53,15 +54,9 @@ def open_page(page, title):
 
 
 with sync_playwright() as playwright:
-    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = []
     # Script errors, and console errors other than the network log of expected refusals (the
     # 401 before logging in, 400s of the refused forms, the viewer's 403s).
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    browser, context, page, errors = chromium.launch(playwright)
 
     login(page, settings["email"], settings["password"])
     ok("logged in with the first-start password")

@@ -21,7 +21,7 @@ import FoundationNetworking
         #expect(!controller.output.split(separator: "\n").dropFirst(lines.count).contains { $0.contains("INITIAL SETUP") })
     }
 
-    @Test func loginSetsSecureCookiesAndReturnsAnAccessToken() async throws {
+    @Test func loginSetsSessionCookiesAndReturnsAnAccessToken() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
         let answer = try await APIClient(port: controller.port).post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
@@ -30,7 +30,10 @@ import FoundationNetworking
         #expect((answer.object["user"] as? [String: Any])?["role"] as? String == "admin")
         #expect((answer.object["user"] as? [String: Any])?["password_hash"] == nil)
         let raw = answer.headers["set-cookie"] ?? ""
-        #expect(raw.contains("pp_access=") && raw.contains("HttpOnly") && raw.contains("Secure") && raw.contains("SameSite=Strict"))
+        #expect(raw.contains("pp_access=") && raw.contains("HttpOnly") && raw.contains("SameSite=Strict"))
+        // Plain HTTP: a Secure cookie would be dropped by a browser anywhere but on localhost
+        // (AdminAccessTests and AdminTLSTests show when cookies are Secure).
+        #expect(!raw.contains("Secure"))
         #expect(answer.setCookies["pp_csrf"] != nil)
     }
 

@@ -40,6 +40,13 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         return error
     }
 
+    /// 429 for an account that ``LoginThrottle`` holds back after wrong passwords.
+    static func accountLocked(retryAfter: Int) -> APIError {
+        var error = rateLimited(retryAfter: retryAfter)
+        error.message = "too many wrong passwords for this account; retry in \(retryAfter) s"
+        return error
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var error: [String: Any] = ["code": code, "message": message]
         if let field { error["field"] = field }

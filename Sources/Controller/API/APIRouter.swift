@@ -2,18 +2,38 @@ import Host
 import Hummingbird
 
 /// Assembles the REST API: public routes (login, refresh, the OpenAPI document) and the
-/// authenticated, rate-limited rest, behind the error and security-header middleware; and the
-/// web UI's static files (which hold no data: every page asks the API as the logged-in user).
+/// authenticated, rate-limited rest, behind the client-address, error and security-header
+/// middleware; and the web UI's static files (which hold no data: every page asks the API as
+/// the logged-in user).
 struct APIRouter: Sendable {
     let store: Store
     let configuration: ControllerConfiguration
     var onChange: @Sendable () -> Void = {}
     /// Provisioning over SSH; nil when the SSH plugin is not loaded.
     var provisioner: Provisioner?
+    /// The admin's HTTPS certificate; nil when there is no HTTPS listener.
+    var adminTLS: AdminTLS?
+    /// Limits shared by every listener the router serves.
+    private let loginLimiter = RateLimiter(limit: 5)
+    private let loginThrottle = LoginThrottle()
+    private let failedAuthentication = RateLimiter(limit: 120)
+    private let credentialLimiter: RateLimiter
 
-    func build() -> Router<AppContext> {
+    init(store: Store, configuration: ControllerConfiguration, onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil,
+         adminTLS: AdminTLS? = nil) {
+        self.adminTLS = adminTLS
+        self.store = store
+        self.configuration = configuration
+        self.onChange = onChange
+        self.provisioner = provisioner
+        credentialLimiter = RateLimiter(limit: configuration.requestsPerMinute)
+    }
+
+    /// The router of one listener; `tls` says whether that listener speaks TLS.
+    func build(tls: Bool = false) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         let openAPI = OpenAPIDocument.build(version: HostIdentity.productVersion)
+        router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies, listenerIsTLS: tls))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware(routes: RouteTable(document: openAPI)))
         router.add(middleware: FileMiddleware(configuration.webDirectory, searchForIndexHtml: true))
@@ -25,7 +45,7 @@ struct APIRouter: Sendable {
         }
 
         let api = router.group("api")
-        let auth = AuthRoutes(store: store, sessions: sessions, loginLimiter: RateLimiter(limit: 5))
+        let auth = AuthRoutes(store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle)
         auth.registerPublic(on: api)
         let document = JSONBody.response(openAPI)
         api.get("openapi.json") { _, _ in document }
@@ -35,13 +55,14 @@ struct APIRouter: Sendable {
         }
 
         let authenticated = api.group()
-            .add(middleware: RateLimitMiddleware(limiter: RateLimiter(limit: configuration.requestsPerMinute)))
-            .add(middleware: AuthenticationMiddleware(sessions: sessions))
+            .add(middleware: AuthenticationMiddleware(sessions: sessions, failures: failedAuthentication))
+            .add(middleware: RateLimitMiddleware(limiter: credentialLimiter))
         auth.register(on: authenticated)
-        UserRoutes(store: store).register(on: authenticated)
+        UserRoutes(store: store, sessions: sessions, throttle: loginThrottle).register(on: authenticated)
         TokenRoutes(store: store).register(on: authenticated)
         ServerRoutes(store: store, onChange: onChange).register(on: authenticated)
         SettingsRoutes(store: store, onChange: onChange).register(on: authenticated)
+        AdminAccessRoutes(configuration: configuration, tls: adminTLS).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(store: store, provisioner: provisioner).register(on: authenticated) }
         let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector)

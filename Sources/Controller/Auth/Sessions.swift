@@ -16,29 +16,68 @@ struct Sessions: Sendable {
         var refreshToken: String
     }
 
-    func create(userID: Int64, in db: Database) throws -> Issued {
+    /// Where a session was started or last refreshed from, shown in the user's session list.
+    struct Client: Sendable {
+        var ip: String
+        var userAgent: String
+
+        init(ip: String, userAgent: String?) {
+            self.ip = ip
+            self.userAgent = String(FieldRules.printable(userAgent ?? "").prefix(200))
+        }
+    }
+
+    /// One session as its user (or an admin) sees it: never its tokens.
+    struct Listing: Sendable {
+        var id: Int64
+        var createdOn: Date
+        var refreshedOn: Date
+        var client: Client
+    }
+
+    func create(userID: Int64, client: Client, in db: Database, startedOn: Date? = nil) throws -> Issued {
         let access = Secrets.token(prefix: "ppa_"), refresh = Secrets.token(prefix: "ppr_")
         let now = Date()
         try db.execute(sql: """
-            INSERT INTO sessions (user_id, access_hash, access_expires, refresh_hash, refresh_expires, created_on)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO sessions (user_id, access_hash, access_expires, refresh_hash, refresh_expires, created_on, refreshed_on, client_ip, user_agent)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [userID, Secrets.tokenHash(access), now + Self.accessLifetime,
-                             Secrets.tokenHash(refresh), now + Self.refreshLifetime, now])
+                             Secrets.tokenHash(refresh), now + Self.refreshLifetime, startedOn ?? now, now, client.ip, client.userAgent])
         return Issued(sessionID: db.lastInsertedRowID, accessToken: access, refreshToken: refresh)
     }
 
-    /// Exchanges a valid refresh token for new tokens (the old ones stop working).
-    func refresh(_ refreshToken: String) async throws -> (Issued, Int64)? {
+    /// Exchanges a valid refresh token for new tokens (the old ones stop working); the session
+    /// keeps the time it started.
+    func refresh(_ refreshToken: String, client: Client) async throws -> (Issued, Int64)? {
         try await store.database.write { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.id, s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
+                SELECT s.id, s.user_id, s.created_on FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.refresh_hash = ? AND s.refresh_expires > ? AND u.active = 1
                 """, arguments: [Secrets.tokenHash(refreshToken), Date()])
             else { return nil }
             let userID: Int64 = row["user_id"]
             try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [row["id"] as Int64])
-            return (try create(userID: userID, in: db), userID)
+            return (try create(userID: userID, client: client, in: db, startedOn: row["created_on"]), userID)
         }
+    }
+
+    /// A user's sessions that can still be refreshed, newest first.
+    func list(userID: Int64) async throws -> [Listing] {
+        try await store.database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, created_on, refreshed_on, client_ip, user_agent FROM sessions
+                WHERE user_id = ? AND refresh_expires > ? ORDER BY refreshed_on DESC, id DESC
+                """, arguments: [userID, Date()]).map { row in
+                Listing(id: row["id"], createdOn: row["created_on"], refreshedOn: row["refreshed_on"] ?? row["created_on"],
+                        client: Client(ip: row["client_ip"] ?? "", userAgent: row["user_agent"]))
+            }
+        }
+    }
+
+    /// Ends every session of a user (signed out everywhere); returns how many there were.
+    func endAll(userID: Int64, in db: Database) throws -> Int {
+        try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [userID])
+        return db.changesCount
     }
 
     /// The identity behind an access token (bearer or cookie), if it is valid now.

@@ -120,6 +120,13 @@ enum Migrations {
                 t.column("log", .text).notNull()
             }
         }
+        migrator.registerMigration("v5: sessions say where they were started and last refreshed from") { db in
+            try db.alter(table: "sessions") { t in
+                t.add(column: "refreshed_on", .datetime)
+                t.add(column: "client_ip", .text)
+                t.add(column: "user_agent", .text)
+            }
+        }
         return migrator
     }
 }

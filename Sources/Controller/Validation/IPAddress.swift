@@ -30,6 +30,19 @@ struct IPAddress: Equatable, CustomStringConvertible {
         }
     }
 
+    /// The IPv4 address an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) stands for; any other
+    /// address as it is.
+    var unmapped: IPAddress {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return self }
+        return IPAddress(bytes: Array(bytes[12...]))!
+    }
+
+    /// An address from its 4 or 16 bytes in network order.
+    init?(bytes: [UInt8]) {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        self.bytes = bytes
+    }
+
     /// Loopback (127.0.0.0/8, ::1).
     var isLoopback: Bool { isV4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1] }
     /// Link-local (169.254.0.0/16, fe80::/10): where cloud metadata services live.

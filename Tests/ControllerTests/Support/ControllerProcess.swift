@@ -44,6 +44,16 @@ final class ControllerProcess {
         }
     }
 
+    /// Asks the controller to stop as systemd does (SIGTERM); true when it exited within
+    /// `seconds`.
+    func terminate(within seconds: Double) -> Bool {
+        guard let process = child?.process, process.isRunning else { return true }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date() + seconds
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        return !process.isRunning
+    }
+
     func restart() throws {
         stop()
         try start()

@@ -4,22 +4,28 @@ import Hummingbird
 /// Establishes who is calling, from `Authorization: Bearer` (a session access token or an API
 /// token) or the session cookie, and refuses the request with 401 otherwise. Requests
 /// authenticated by cookie that change state must repeat the CSRF cookie in `X-CSRF-Token`
-/// (double submit), so another site cannot ride the browser's cookies.
+/// (double submit), so another site cannot ride the browser's cookies. Requests that fail to
+/// authenticate count against their client address (`failures`), so guessing tokens from one
+/// address soon meets 429.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let sessions: Sessions
+    let failures: RateLimiter
 
-    static let accessCookie = "pp_access"
-    static let refreshCookie = "pp_refresh"
-    static let csrfCookie = "pp_csrf"
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.identity = try await identify(request)
-        guard let identity = context.identity else { throw APIError.unauthorized() }
+        do {
+            context.identity = try await identify(request)
+            guard context.identity != nil else { throw APIError.unauthorized() }
+        } catch let error as APIError where error.status == .unauthorized {
+            if let retryAfter = failures.acquire(context.clientIP) { throw APIError.rateLimited(retryAfter: retryAfter) }
+            throw error
+        }
+        let identity = context.identity!
         if case .sessionCookie = identity.credential, ![.get, .head].contains(request.method) {
-            let cookie = request.cookies[Self.csrfCookie]?.value
+            let cookie = request.cookies[SessionCookies.csrf]?.value
             guard let cookie, !cookie.isEmpty, let header = request.headers[Self.csrfHeader],
                 Secrets.tokenHash(cookie) == Secrets.tokenHash(header)
             else { throw APIError.forbidden("missing or wrong CSRF token: send the pp_csrf cookie's value in X-CSRF-Token") }
@@ -37,7 +43,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             guard let identity else { throw APIError.unauthorized("the token is invalid, expired or revoked") }
             return identity
         }
-        if let cookie = request.cookies[Self.accessCookie]?.value {
+        if let cookie = request.cookies[SessionCookies.access]?.value {
             guard let identity = try await sessions.identity(accessToken: cookie, viaCookie: true) else {
                 throw APIError.unauthorized("the session has expired; log in again")
             }

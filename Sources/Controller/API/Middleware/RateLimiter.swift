@@ -1,28 +1,38 @@
 import Foundation
 import Synchronization
 
-/// A sliding-window limit: at most `limit` events per `window` per key (a client IP).
+/// A token bucket per key (a client address, a user, an API token): up to `limit` events at
+/// once, refilled at `limit` per `window`. Each key costs a few bytes whatever the limit, so a
+/// generous limit for automation is as cheap as a strict one for logins.
 final class RateLimiter: Sendable {
     let limit: Int
     let window: TimeInterval
-    private let events = Mutex<[String: [Date]]>([:])
+    private struct Bucket { var tokens: Double; var updated: Date }
+    private let buckets = Mutex<[String: Bucket]>([:])
+    /// Keys kept before full buckets (keys idle long enough to have refilled) are dropped.
+    private static let maximumKeys = 100_000
 
     init(limit: Int, window: TimeInterval = 60) {
         self.limit = limit
         self.window = window
     }
 
-    /// Records an event for `key`; returns nil when allowed, otherwise seconds until the next
-    /// event would be.
+    /// Records an event for `key`; returns nil when allowed, otherwise whole seconds until the
+    /// next event would be (at least 1), for `Retry-After`.
     func acquire(_ key: String, now: Date = Date()) -> Int? {
-        events.withLock { table in
-            var recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            defer { table[key] = recent }
-            if recent.count >= limit {
-                return max(1, Int((window - now.timeIntervalSince(recent[0])).rounded(.up)))
+        let rate = Double(limit) / window
+        return buckets.withLock { table in
+            var bucket = table[key] ?? Bucket(tokens: Double(limit), updated: now)
+            bucket.tokens = min(Double(limit), bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rate)
+            bucket.updated = now
+            defer {
+                table[key] = bucket
+                if table.count > Self.maximumKeys {
+                    table = table.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * rate < Double(limit) }
+                }
             }
-            recent.append(now)
-            if table.count > 100_000 { table = table.filter { !$0.value.isEmpty } }
+            guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))) }
+            bucket.tokens -= 1
             return nil
         }
     }

@@ -27,6 +27,12 @@ enum OpenAPIDocument {
         add("/api/users/{id}", "delete", operation("Delete a user and their tokens (admin; not yourself)", tag: "Users", pathID: true, success: (204, nil)))
         add("/api/users/me/password", "put", operation("Change your own password", tag: "Users", body: Schema.object(
             ["current_password": Schema.string(), "new_password": Schema.string(maxLength: 72, minLength: 8)], required: ["current_password", "new_password"]), success: (200, ["type": "object"])))
+        let sessionListing = Schema.object(["id": Schema.id, "created_on": Schema.string(format: "date-time"), "refreshed_on": Schema.string(format: "date-time"),
+                                            "client_ip": Schema.string(), "user_agent": Schema.string(), "current": Schema.boolean], required: ["id", "created_on", "current"])
+        add("/api/users/{id}/sessions", "get", operation("A user's sessions, newest first (admin, or yourself)", tag: "Users", pathID: true,
+                                                         success: (200, Schema.object(["items": Schema.array(sessionListing), "total": Schema.integer(minimum: 0)], required: ["items", "total"]))))
+        add("/api/users/{id}/sessions", "delete", operation("Sign a user out everywhere: end every session (admin, or yourself); API tokens stay", tag: "Users", pathID: true,
+                                                            success: (200, Schema.object(["ended": Schema.integer(minimum: 0)], required: ["ended"]))))
         add("/api/tokens", "get", operation("Your API tokens (never their secrets)", tag: "Tokens", success: (200, list("Token"))))
         add("/api/tokens", "post", operation("Create an API token; the secret is shown once (admin)", tag: "Tokens",
                                              body: Schema.object(["name": Schema.text(maxLength: 100)], required: ["name"]), success: (201, Schema.reference("NewToken"))))
@@ -67,6 +73,14 @@ enum OpenAPIDocument {
         add("/api/provisioning/{id}/events", "get", events)
         add("/api/provisioning/{id}/cancel", "post", operation("Stop a running provisioning run at its next safe point (admin)", tag: "Provisioning", pathID: true,
                                                               success: (202, nil)))
+        let https = Schema.object(["port": Schema.port, "source": Schema.string(values: ["self-signed", "files"]), "sha256_fingerprint": Schema.string(),
+                                   "public_key_pin": Schema.string(), "not_after": Schema.string(format: "date-time"), "names": Schema.array(Schema.string()),
+                                   "reload_error": ["type": ["object", "null"]]], required: ["port", "source", "sha256_fingerprint", "public_key_pin"])
+        add("/api/admin-access", "get", operation("How this admin is reached: your connection, the HTTPS certificate's fingerprints, trusted proxies, the request limit",
+                                                  tag: "Settings", success: (200, Schema.object([
+                                                      "connection": Schema.object(["secure": Schema.boolean, "client_ip": Schema.string()], required: ["secure", "client_ip"]),
+                                                      "https": ["anyOf": [https, ["type": "null"]]], "trusted_proxies": Schema.array(Schema.string()),
+                                                      "requests_per_minute": Schema.integer(minimum: 1)], required: ["connection", "https", "trusted_proxies"]))))
         add("/api/settings", "get", operation("All settings", tag: "Settings", success: (200, list("Setting"))))
         let url = Schema.string(format: "uri", pattern: "^https?://[^\\s{}]+$")
         let settingValues: [String: [String: Any]] = [
@@ -163,10 +177,12 @@ enum OpenAPIDocument {
                                required: ["error"]),
         "LoginRequest": Schema.object(["email": Schema.string(maxLength: 254), "password": Schema.string(maxLength: 1024)], required: ["email", "password"]),
         "Email": Schema.string(maxLength: 254, pattern: #"^[^@\s\x00-\x1F\x7F{}<>"\\,;]+@[^@\s\x00-\x1F\x7F{}<>"\\,;]+\.[^@\s\x00-\x1F\x7F{}<>"\\,;]+$"#),
-        "Session": Schema.object(["access_token": Schema.string(), "refresh_token": Schema.string(), "expires_in": Schema.integer(), "user": Schema.reference("User")],
+        "Session": Schema.object(["access_token": Schema.string(), "refresh_token": Schema.string(), "expires_in": Schema.integer(), "user": Schema.reference("User"),
+                                  "secure_cookies": ["type": "boolean", "description": "Whether the session cookies are Secure: the request arrived over TLS or through a trusted proxy that says so"]],
                                  required: ["access_token", "expires_in", "user"]),
         "User": Schema.object(["id": Schema.id, "email": Schema.string(), "name": Schema.string(), "role": Schema.string(values: ["admin", "viewer"]),
-                               "active": Schema.boolean, "created_on": Schema.string(format: "date-time"), "modified_on": Schema.string(format: "date-time")],
+                               "active": Schema.boolean, "created_on": Schema.string(format: "date-time"), "modified_on": Schema.string(format: "date-time"),
+                               "connection": Schema.object(["secure": Schema.boolean, "client_ip": Schema.string()], required: ["secure", "client_ip"])],
                               required: ["id", "email", "role", "active"]),
         "NewUser": Schema.object(["email": Schema.reference("Email"), "name": Schema.text(), "password": Schema.string(maxLength: 72, minLength: 8),
                                   "role": Schema.string(values: ["admin", "viewer"]), "active": Schema.boolean], required: ["email", "name", "password", "role"]),

@@ -2,13 +2,15 @@ import Foundation
 import GRDB
 import Hummingbird
 
-/// `/api/auth`: login, refresh, logout, me (SPEC §3.8). Sessions live in cookies (HttpOnly,
-/// Secure, SameSite=Strict) with a CSRF double-submit cookie; the access token also works as a
-/// bearer token.
+/// `/api/auth`: login, refresh, logout, me (SPEC §3.8). Sessions live in cookies
+/// (``SessionCookies``) with a CSRF double-submit cookie; the access token also works as a
+/// bearer token. Logins are limited per client address (`addressLimiter`) and per account
+/// (`throttle`, a growing delay), both checked before the password hash is computed.
 struct AuthRoutes: Sendable {
     let store: Store
     let sessions: Sessions
-    let loginLimiter: RateLimiter
+    let addressLimiter: RateLimiter
+    let throttle: LoginThrottle
 
     struct Credentials: Decodable {
         var email: String
@@ -18,26 +20,26 @@ struct AuthRoutes: Sendable {
     /// Registers the routes that need no session (login, refresh).
     func registerPublic(on api: RouterGroup<AppContext>) {
         api.post("auth/login") { request, context in
-            if let retryAfter = loginLimiter.acquire(context.clientIP) { throw APIError.rateLimited(retryAfter: retryAfter) }
+            if let retryAfter = addressLimiter.acquire(context.clientIP) { throw APIError.rateLimited(retryAfter: retryAfter) }
             let body = try await JSONBody.object(request, context: context)
             let credentials = try JSONBody.decode(Credentials.self, from: body, allowed: ["email", "password"])
-            return try await login(credentials, clientIP: context.clientIP)
+            return try await login(credentials, client: client(request, context), secure: context.isSecure)
         }
         api.post("auth/refresh") { request, context in
             let body = try? await JSONBody.object(request, context: context)
-            let fromCookie = request.cookies[AuthenticationMiddleware.refreshCookie]?.value
+            let fromCookie = request.cookies[SessionCookies.refresh]?.value
             guard let token = (body?["refresh_token"] as? String) ?? fromCookie else { throw APIError.unauthorized("no refresh token") }
             if body?["refresh_token"] == nil {
                 // A cookie-borne refresh changes state: it needs the CSRF header like any other.
-                guard let csrf = request.cookies[AuthenticationMiddleware.csrfCookie]?.value,
+                guard let csrf = request.cookies[SessionCookies.csrf]?.value,
                     request.headers[AuthenticationMiddleware.csrfHeader] == csrf
                 else { throw APIError.forbidden("missing or wrong CSRF token") }
             }
-            guard let (issued, userID) = try await sessions.refresh(token) else {
+            guard let (issued, userID) = try await sessions.refresh(token, client: client(request, context)) else {
                 throw APIError.unauthorized("the refresh token is invalid or expired")
             }
             let user = try await store.database.read { db in try UserRecord.fetch(db, id: userID) }
-            return try sessionResponse(issued, user: user!)
+            return try sessionResponse(issued, user: user!, secure: context.isSecure)
         }
     }
 
@@ -48,7 +50,9 @@ struct AuthRoutes: Sendable {
             guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: identity.userID) }) else {
                 throw APIError.unauthorized()
             }
-            return JSONBody.response(user.json)
+            var json = user.json
+            json["connection"] = ["secure": context.isSecure, "client_ip": context.clientIP]
+            return JSONBody.response(json)
         }
         api.post("auth/logout") { _, context in
             let identity = try context.requireIdentity()
@@ -60,45 +64,48 @@ struct AuthRoutes: Sendable {
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "logout", resourceType: "session")
             }
             var response = JSONBody.response(["logged_out": true])
-            for (name, path) in [(AuthenticationMiddleware.accessCookie, "/"), (AuthenticationMiddleware.refreshCookie, "/api/auth"),
-                                 (AuthenticationMiddleware.csrfCookie, "/")] {
-                response.setCookie(Cookie(name: name, value: "", maxAge: 0, path: path, secure: true, httpOnly: true, sameSite: .strict))
-            }
+            SessionCookies.clear(secure: context.isSecure, on: &response)
             return response
         }
     }
 
-    private func login(_ credentials: Credentials, clientIP: String) async throws -> Response {
+    private func client(_ request: Request, _ context: AppContext) -> Sessions.Client {
+        Sessions.Client(ip: context.clientIP, userAgent: request.headers[.userAgent])
+    }
+
+    private func login(_ credentials: Credentials, client: Sessions.Client, secure: Bool) async throws -> Response {
         let email = credentials.email.lowercased()
+        if let retryAfter = throttle.wait(for: email) {
+            throw APIError.accountLocked(retryAfter: retryAfter)
+        }
         let user = try await store.database.read { db in try UserRecord.fetch(db, email: email) }
         // Verify against a fixed hash when the user is unknown, so timing does not tell.
         let valid = Secrets.verifyPassword(credentials.password, hash: user?.passwordHash ?? UserRecord.placeholderHash)
         guard let user, valid, user.active else {
+            if !valid { throttle.failed(email) }
             try await store.database.write { db in
-                try AuditLog.record(db, AuditLog.Actor(userID: user?.id, email: FieldRules.printable(email), clientIP: clientIP),
+                try AuditLog.record(db, AuditLog.Actor(userID: user?.id, email: FieldRules.printable(email), clientIP: client.ip),
                                     action: "login_failed", resourceType: "session")
             }
             throw APIError.unauthorized("wrong email or password, or the account is deactivated")
         }
+        throttle.succeeded(email)
         let issued = try await store.database.write { db -> Sessions.Issued in
-            let issued = try sessions.create(userID: user.id, in: db)
-            try AuditLog.record(db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: clientIP), action: "login", resourceType: "session")
+            let issued = try sessions.create(userID: user.id, client: client, in: db)
+            try AuditLog.record(db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip), action: "login", resourceType: "session",
+                                details: ["secure": secure])
             return issued
         }
-        return try sessionResponse(issued, user: user)
+        return try sessionResponse(issued, user: user, secure: secure)
     }
 
-    private func sessionResponse(_ issued: Sessions.Issued, user: UserRecord) throws -> Response {
+    private func sessionResponse(_ issued: Sessions.Issued, user: UserRecord, secure: Bool) throws -> Response {
         var response = JSONBody.response([
             "access_token": issued.accessToken, "refresh_token": issued.refreshToken,
             "expires_in": Int(Sessions.accessLifetime), "user": user.json,
+            "secure_cookies": secure,
         ])
-        response.setCookie(Cookie(name: AuthenticationMiddleware.accessCookie, value: issued.accessToken, maxAge: Int(Sessions.accessLifetime),
-                                  path: "/", secure: true, httpOnly: true, sameSite: .strict))
-        response.setCookie(Cookie(name: AuthenticationMiddleware.refreshCookie, value: issued.refreshToken, maxAge: Int(Sessions.refreshLifetime),
-                                  path: "/api/auth", secure: true, httpOnly: true, sameSite: .strict))
-        response.setCookie(Cookie(name: AuthenticationMiddleware.csrfCookie, value: Secrets.token(prefix: "csrf_"), maxAge: Int(Sessions.refreshLifetime),
-                                  path: "/", secure: true, httpOnly: false, sameSite: .strict))
+        SessionCookies.set(issued, secure: secure, on: &response)
         return response
     }
 }

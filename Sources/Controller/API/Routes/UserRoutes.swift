@@ -5,9 +5,13 @@ import Hummingbird
 /// `/api/users` (SPEC §3.8): admins manage accounts; everyone changes their own password.
 /// Deactivating a user ends their sessions at once (and their API tokens stop working, since every
 /// check reads `active`); deleting one deletes their sessions and tokens; nobody deletes,
-/// deactivates or demotes themselves.
+/// deactivates or demotes themselves. A user's sessions can be listed and ended everywhere, by
+/// the user or an admin.
 struct UserRoutes: Sendable {
     let store: Store
+    let sessions: Sessions
+    /// Wrong current passwords count against the account like wrong logins.
+    let throttle: LoginThrottle
 
     struct NewUser: Decodable {
         var email: String
@@ -138,9 +142,14 @@ struct UserRoutes: Sendable {
             let input = try JSONBody.decode(PasswordChange.self, from: try await JSONBody.object(request, context: context),
                                             allowed: ["current_password", "new_password"])
             do { _ = try Self.password(input.new_password, field: "new_password") } catch { throw APIError.invalid(error) }
-            guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: identity.userID) }),
-                Secrets.verifyPassword(input.current_password, hash: user.passwordHash)
-            else { throw APIError.invalid(field: "current_password", "is wrong") }
+            guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: identity.userID) }) else { throw APIError.unauthorized() }
+            if let retryAfter = throttle.wait(for: user.email.lowercased()) {
+                throw APIError.accountLocked(retryAfter: retryAfter)
+            }
+            guard Secrets.verifyPassword(input.current_password, hash: user.passwordHash) else {
+                throttle.failed(user.email.lowercased())
+                throw APIError.invalid(field: "current_password", "is wrong")
+            }
             let hash = Secrets.hashPassword(input.new_password)
             try await store.database.write { db in
                 try db.execute(sql: "UPDATE users SET password_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), identity.userID])
@@ -153,6 +162,37 @@ struct UserRoutes: Sendable {
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "change_password", resourceType: "user", resourceID: identity.userID)
             }
             return JSONBody.response(["changed": true])
+        }
+        api.get("users/:id/sessions") { _, context in
+            let identity = try context.requireIdentity()
+            let id = try context.pathID()
+            guard identity.isAdmin || identity.userID == id else { throw APIError.forbidden("viewers see only their own sessions") }
+            guard try await store.database.read({ db in try UserRecord.fetch(db, id: id) }) != nil else { throw APIError.notFound("user") }
+            let current: Int64? = switch identity.credential {
+            case .sessionCookie(let session), .accessToken(let session): session
+            case .apiToken: nil
+            }
+            let items = try await sessions.list(userID: id).map { session -> [String: Any] in
+                ["id": session.id, "created_on": session.createdOn.formatted(.iso8601), "refreshed_on": session.refreshedOn.formatted(.iso8601),
+                 "client_ip": session.client.ip, "user_agent": session.client.userAgent, "current": session.id == current]
+            }
+            return JSONBody.response(["items": items, "total": items.count])
+        }
+        api.delete("users/:id/sessions") { _, context in
+            let identity = try context.requireIdentity()
+            let id = try context.pathID()
+            guard identity.isAdmin || identity.userID == id else { throw APIError.forbidden("only an admin signs out another user") }
+            let ended = try await store.database.write { db -> Int in
+                guard try UserRecord.fetch(db, id: id) != nil else { throw APIError.notFound("user") }
+                let ended = try sessions.endAll(userID: id, in: db)
+                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "end_sessions", resourceType: "user", resourceID: id,
+                                    details: ["sessions": ended])
+                return ended
+            }
+            var response = JSONBody.response(["ended": ended])
+            // Signing oneself out everywhere includes this browser.
+            if id == identity.userID, case .sessionCookie = identity.credential { SessionCookies.clear(secure: context.isSecure, on: &response) }
+            return response
         }
     }
 }

@@ -7,6 +7,8 @@ import { resourceList } from "./views/resourceList.js";
 import { dashboard } from "./views/dashboard.js";
 import { servers } from "./views/servers.js";
 import { auditLog, settings, tokens, users } from "./views/admin.js";
+import { account } from "./views/account.js";
+import { insecureBanner } from "./banner.js";
 
 // [route, title, render(container, route, app)]
 const resource = (container, path, state) => resourceList(container, path, state);
@@ -26,6 +28,10 @@ const pages = [
   ["servers", "Servers", view(servers)],
   ["settings", "Settings", view(settings)],
 ];
+// Pages reached from the header rather than the sidebar.
+const headerPages = [
+  ["account", "Account", (container, _path, state) => account(container, state, { onSignedOut: () => login("You signed out of every session.") })],
+];
 
 const root = document.getElementById("app");
 const app = { me: null, isAdmin: false, servers: [], serverFilter: null };
@@ -36,13 +42,17 @@ function login(message = "") {
   const password = h("input", { id: "login-password", type: "password", autocomplete: "current-password", required: true });
   mount(root, h("form", { class: "login", onsubmit: async (event) => {
     event.preventDefault();
+    let session;
     try {
-      await api.post("/api/auth/login", { email: email.value, password: password.value });
-      await start();
+      session = await api.post("/api/auth/login", { email: email.value, password: password.value });
     } catch (failure) {
       error.textContent = failure.status === 401 ? "Wrong email or password" : failure.message;
+      return;
     }
+    // The password was right; the session lives in cookies, so the browser must have kept them.
+    if (!(await start())) error.textContent = sessionLostReason(session);
   } },
+    insecureBanner(),
     h("h1", {}, "PosternProxy"),
     h("div", { class: "field" }, h("label", { for: email.id }, "Email"), email),
     h("div", { class: "field" }, h("label", { for: password.id }, "Password"), password),
@@ -51,17 +61,31 @@ function login(message = "") {
   email.focus();
 }
 
+/** Why a login that succeeded left no session behind, and what to do about it. */
+function sessionLostReason(session) {
+  const where = `${location.protocol}//${location.host}`;
+  if (session?.secure_cookies && location.protocol === "http:") {
+    return `Your password was right, but the controller sent Secure cookies, which a browser keeps only over HTTPS, and this page is ${where}. ` +
+      "A proxy in front of the controller may claim HTTPS (X-Forwarded-Proto) while the browser uses HTTP: open the admin over https://, or fix the proxy.";
+  }
+  return `Your password was right, but this browser did not keep the session cookie for ${where}. ` +
+    "Allow cookies for this site (private windows and strict cookie settings block them) and log in again.";
+}
+
+/** Shows the app when a session exists; false when there is none (the login form then shows). */
 async function start() {
   try {
     app.me = await api.get("/api/auth/me");
   } catch {
-    return login();
+    login();
+    return false;
   }
   app.isAdmin = app.me.role === "admin";
   const stored = Number(localStorage.getItem("pp-server-filter"));
   app.serverFilter = stored || null;
   window.onhashchange = route;
   await route();
+  return true;
 }
 
 async function route() {
@@ -74,20 +98,20 @@ async function route() {
   }
   if (!app.servers.some((server) => server.id === app.serverFilter)) app.serverFilter = null;
   const name = location.hash.replace(/^#\/?/, "") || "dashboard";
-  const page = pages.find(([path]) => path === name) ?? pages[0];
+  const page = pages.find(([path]) => path === name) ?? headerPages.find(([path]) => path === name) ?? pages[0];
   const main = h("main", { id: "main", tabindex: "-1" });
   const selector = h("select", { id: "server-selector", onchange: (event) => {
     app.serverFilter = event.target.value ? Number(event.target.value) : null;
     if (app.serverFilter) localStorage.setItem("pp-server-filter", app.serverFilter); else localStorage.removeItem("pp-server-filter");
     route();
   } }, h("option", { value: "" }, "All servers"), app.servers.map((server) => h("option", { value: String(server.id), selected: server.id === app.serverFilter }, server.name)));
-  mount(root, h("div", { class: "layout" },
+  mount(root, insecureBanner(), h("div", { class: "layout" },
     h("nav", { class: "sidebar", "aria-label": "Sections" }, h("h1", {}, "PosternProxy"),
       pages.map(([path, title]) => h("a", { href: `#/${path}`, "aria-current": path === page[0] ? "page" : null }, title))),
     h("div", {},
       h("header", { class: "top" },
         h("label", { for: "server-selector" }, "Server"), selector,
-        h("span", { class: "muted" }, `${app.me.email} (${app.me.role})`),
+        h("a", { href: "#/account", "aria-current": page[0] === "account" ? "page" : null }, `${app.me.email} (${app.me.role})`),
         h("button", { type: "button", onclick: async () => { await api.post("/api/auth/logout").catch(() => {}); login(); } }, "Log out")),
       main)));
   try {

@@ -29,16 +29,22 @@ function dialogForm(title, fields, submit) {
 }
 
 export async function users(container, app) {
+  const status = h("p", { role: "status" });
   async function render() {
     const list = (await api.get("/api/users")).items;
     mount(container,
       h("div", { class: "toolbar" }, h("h2", {}, "Users"),
         app.isAdmin ? h("button", { type: "button", class: "primary", onclick: add }, "Add user") : null),
+      status,
       h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Active", ""].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, list.map((user) => h("tr", {}, h("td", {}, user.name), h("td", {}, user.email), h("td", {}, user.role),
           h("td", {}, user.active ? badge("active", "ok") : badge("inactive", "disabled")),
           h("td", {}, app.isAdmin && user.id !== app.me.id ? [
             h("button", { type: "button", onclick: async () => { await api.put(`/api/users/${user.id}`, { active: !user.active }); render(); } }, user.active ? "Deactivate" : "Activate"), " ",
+            h("button", { type: "button", "aria-label": `Sign out ${user.email} everywhere`, onclick: async () => {
+              const { ended } = await api.delete(`/api/users/${user.id}/sessions`);
+              status.textContent = `${user.email}: ${ended} session${ended === 1 ? "" : "s"} ended.`;
+            } }, "Sign out"), " ",
             h("button", { type: "button", class: "danger", onclick: async () => { if (confirm(`Delete ${user.email}?`)) { await api.delete(`/api/users/${user.id}`); render(); } } }, "Delete"),
           ] : null))))));
   }
@@ -97,10 +103,32 @@ export async function auditLog(container) {
   await render();
 }
 
+/** The Settings page's "Admin access" card: this connection, the HTTPS certificate, trusted proxies. */
+function adminAccessCard(access) {
+  const row = (label, ...value) => h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, ...value));
+  const https = access.https;
+  return h("section", { class: "card", "aria-labelledby": "admin-access-heading" },
+    h("h3", { id: "admin-access-heading" }, "Admin access"),
+    h("table", { class: "facts" }, h("tbody", {},
+      row("This connection", access.connection.secure ? badge("encrypted", "ok") : badge("not encrypted", "amber"), ` from ${access.connection.client_ip}`),
+      https
+        ? [row("HTTPS", `port ${https.port}, ${https.source === "self-signed" ? "self-signed certificate made by the controller" : "your certificate files"}`),
+           row("SHA-256 fingerprint", h("code", { id: "tls-fingerprint" }, https.sha256_fingerprint)),
+           row("Public key pin", h("code", {}, https.public_key_pin)),
+           row("Valid until", formatDate(https.not_after)),
+           row("Names", https.names.join(", ")),
+           https.reload_error ? row("Certificate files", h("span", { class: "form-error", role: "alert" },
+             `${https.reload_error.field} ${https.reload_error.message}; the previous certificate is still served`)) : null]
+        : row("HTTPS", "off: set POSTERNPROXY_TLS_LISTEN (for example 0.0.0.0:8443) to serve the admin over HTTPS"),
+      row("Trusted proxies", access.trusted_proxies.length ? access.trusted_proxies.join(", ") : "none (POSTERNPROXY_TRUSTED_PROXIES)"),
+      row("Request limit", `${access.requests_per_minute} per minute per user or API token`))));
+}
+
 export async function settings(container, app) {
-  const items = (await api.get("/api/settings")).items;
+  const [items, access] = await Promise.all([api.get("/api/settings").then((answer) => answer.items), api.get("/api/admin-access")]);
   const labels = { acme_directory: "ACME directory", acme_email: "ACME email", default_site: "Default site (404, 444, redirect, congratulations)", default_site_redirect: "Default site redirect URL" };
   mount(container, h("div", { class: "toolbar" }, h("h2", {}, "Settings")),
+    adminAccessCard(access),
     h("div", { class: "card" }, items.map((item) => {
       const input = h("input", { id: `setting-${item.key}`, type: "text", value: item.value, disabled: !app.isAdmin });
       const error = h("div", { class: "error", id: `setting-${item.key}-error` });

@@ -1,0 +1,18 @@
+// The warning that the admin is used over plain HTTP from another machine: passwords and session
+// cookies then cross the network readable by anyone on the path. Dismissed per browser and host.
+import { h } from "./dom.js";
+
+const loopback = /^(localhost|127(\.\d+){3}|\[::1\])$/;
+const dismissedKey = () => `pp-insecure-dismissed:${location.host}`;
+
+/** The banner element, or null when the connection is encrypted, local, or it was dismissed. */
+export function insecureBanner() {
+  if (location.protocol !== "http:" || loopback.test(location.hostname) || localStorage.getItem(dismissedKey())) return null;
+  const banner = h("div", { class: "insecure-banner", role: "alert", id: "insecure-banner" },
+    h("strong", {}, "This connection is not encrypted. "),
+    "Your password and session cross the network in clear text. Serve the admin over HTTPS: start the controller with ",
+    h("code", {}, "POSTERNPROXY_TLS_LISTEN"), " (a certificate is made for you) or put it behind a TLS proxy named in ",
+    h("code", {}, "POSTERNPROXY_TRUSTED_PROXIES"), ". ",
+    h("button", { type: "button", onclick: () => { localStorage.setItem(dismissedKey(), "1"); banner.remove(); } }, "Dismiss"));
+  return banner;
+}

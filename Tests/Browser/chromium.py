@@ -1,0 +1,15 @@
+"""Debian's Chromium through Playwright, as the browser tests start it: no sandbox (tests run as
+root), a desktop-sized window, and every script error and console error collected (other than
+the network log of refusals a test provokes)."""
+
+
+def launch(playwright, extra_args=()):
+    """Returns (browser, context, page, errors); `errors` fills while the page runs."""
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", *extra_args])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    return browser, context, page, errors

@@ -16,9 +16,10 @@ fi
 # plane runs (iptables, socat).
 packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3 iptables iproute2 socat libcap2-bin)
 # The tests also run an ACME CA, an SSH server to provision (with what its hardening installs, so
-# the sandboxed server needs no download) and a browser.
+# the sandboxed server needs no download), a browser, and a QR code reader (zbarimg reads the
+# two-factor enrolment code back as a phone would).
 if [ "${POSTERNPROXY_SETUP:-}" = test ]; then
-    packages+=(pebble openssh-server openssh-client sudo ufw fail2ban unattended-upgrades chromium)
+    packages+=(pebble openssh-server openssh-client sudo ufw fail2ban unattended-upgrades chromium zbar-tools)
 fi
 missing=()
 for package in "${packages[@]}"; do

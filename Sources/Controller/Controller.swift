@@ -43,10 +43,11 @@ public struct Controller: Sendable {
                            offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), logger: logger)
         let agents = AgentEndpoint(admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute),
                                    hub: hub, logger: logger)
+        let vault = try CredentialVault(dataDirectory: configuration.dataDirectory)
         let provisioner = catalog.plugin(id: "posternproxy.ssh") == nil ? nil : try Provisioner(
-            store: store, configuration: configuration, vault: try CredentialVault(dataDirectory: configuration.dataDirectory),
+            store: store, configuration: configuration, vault: vault,
             runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
-        let api = APIRouter(store: store, configuration: configuration, onChange: { applier?.schedule(); hub.changed() },
+        let api = APIRouter(store: store, configuration: configuration, vault: vault, onChange: { applier?.schedule(); hub.changed() },
                             provisioner: provisioner, adminTLS: tls)
         let webSockets = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: agents.router(), configuration: .init(
             ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)))))

@@ -10,10 +10,12 @@ SETTINGS_JSON: {"url", "email", "password", "new_password", "screenshots", "http
 browser trusts only by its public-key pin (no CA), as an admin who checked the fingerprint does.
 Prints one `ok <what>` line per passed check and exits non-zero at the first failure, naming it.
 """
-import json, sys
+import json, os, subprocess, sys, tempfile
 from urllib.parse import urlparse
 from playwright.sync_api import sync_playwright, expect
 import chromium
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Fixtures"))
+import totp  # an authenticator app, written apart from the controller's TOTP
 
 settings = json.loads(sys.argv[1])
 url, shots = settings["url"], settings["screenshots"]
@@ -90,6 +92,42 @@ with sync_playwright() as playwright:
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     ok("the new password logs in and the old one does not")
 
+    # Two-factor login: the QR code on the page is read back as a phone's camera would.
+    page.get_by_role("link", name=f"{settings['email']} (admin)").click()
+    page.get_by_label("Your password").fill(settings["new_password"])
+    page.get_by_role("button", name="Set up two-factor login").click()
+    qr = page.locator("#two-factor-qr")
+    expect(qr).to_be_visible()
+    page.wait_for_function("document.getElementById('two-factor-qr').naturalWidth > 0")
+    with tempfile.TemporaryDirectory() as folder:
+        picture = os.path.join(folder, "qr.png")
+        qr.screenshot(path=picture)
+        decoded = subprocess.run(["zbarimg", "--raw", "-q", picture], capture_output=True, text=True)
+    uri = decoded.stdout.strip()
+    key = page.locator("#two-factor-secret").inner_text().replace(" ", "")
+    if not uri.startswith("otpauth://totp/") or totp.secret_of(uri) != key:
+        raise SystemExit(f"FAILED the QR code reads {uri!r}, the key shown is {key!r}")
+    ok("the enrolment QR code reads back as the key shown beside it")
+    page.screenshot(path=f"{shots}/two-factor-enrolment.png", full_page=True)
+    page.get_by_label("Code from the app").fill("000000")
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.locator("#enrol-code-error")).to_contain_text("code")
+    page.get_by_label("Code from the app").fill(totp.code(key))
+    page.get_by_role("button", name="Turn on").click()
+    codes = page.locator("#backup-codes li")
+    expect(codes).to_have_count(10)
+    backup_codes = codes.all_inner_texts()
+    page.get_by_role("button", name="I saved my backup codes").click()
+    expect(page.get_by_text("backup codes left")).to_be_visible()
+    ok("two-factor login turned on in the UI with ten backup codes")
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, settings["new_password"])
+    expect(page.get_by_label("Authentication code")).to_be_visible()
+    page.get_by_label("Authentication code").fill(totp.code(key, 1))
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Account")).to_be_visible()  # back where the admin logged out
+    ok("logged in with the password and the authenticator's code")
+
     if errors:
         raise SystemExit(f"FAILED the browser console reported errors: {errors[:5]}")
     ok("no script errors")
@@ -103,7 +141,11 @@ with sync_playwright() as playwright:
         expect(page.get_by_role("button", name="Log in")).to_be_visible()
         expect(page.locator("#insecure-banner")).to_have_count(0)
         log_in(page, settings["new_password"])
+        page.get_by_role("button", name="Use a backup code instead").click()
+        page.get_by_label("Backup code").fill(backup_codes[0])
+        page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        ok("logged in over HTTPS with a backup code")
         cookies = {cookie["name"]: cookie for cookie in context.cookies()}
         if not cookies.get("pp_access", {}).get("secure"):
             raise SystemExit(f"FAILED the session cookie over HTTPS is not Secure: {cookies.get('pp_access')}")

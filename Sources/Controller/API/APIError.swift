@@ -47,6 +47,22 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         return error
     }
 
+    /// A refused two-factor step, with a code the UI acts on.
+    static func twoFactor(_ refusal: TwoFactorService.Refusal) -> APIError {
+        switch refusal {
+        case .codeRequired:
+            APIError(.unauthorized, code: "two_factor_required", message: "this account has two-factor login: send the authenticator code as totp_code (or a backup_code)")
+        case .invalidCode:
+            APIError(.unauthorized, code: "two_factor_invalid", message: "the code is wrong, expired or already used")
+        case .alreadyEnabled:
+            APIError(.conflict, code: "conflict", message: "two-factor login is already on; turn it off first to enrol again")
+        case .noEnrolment:
+            APIError(.conflict, code: "conflict", message: "no two-factor enrolment is waiting: start one first")
+        case .secretUnreadable:
+            APIError(.conflict, code: "two_factor_unreadable", message: "the two-factor secret cannot be read on this controller (restored from another one): log in with a backup code, or ask an admin to reset two-factor login")
+        }
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var error: [String: Any] = ["code": code, "message": message]
         if let field { error["field"] = field }

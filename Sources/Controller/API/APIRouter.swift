@@ -13,15 +13,18 @@ struct APIRouter: Sendable {
     var provisioner: Provisioner?
     /// The admin's HTTPS certificate; nil when there is no HTTPS listener.
     var adminTLS: AdminTLS?
+    /// Seals two-factor secrets.
+    let vault: CredentialVault
     /// Limits shared by every listener the router serves.
     private let loginLimiter = RateLimiter(limit: 5)
     private let loginThrottle = LoginThrottle()
     private let failedAuthentication = RateLimiter(limit: 120)
     private let credentialLimiter: RateLimiter
 
-    init(store: Store, configuration: ControllerConfiguration, onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil,
-         adminTLS: AdminTLS? = nil) {
+    init(store: Store, configuration: ControllerConfiguration, vault: CredentialVault, onChange: @escaping @Sendable () -> Void = {},
+         provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil) {
         self.adminTLS = adminTLS
+        self.vault = vault
         self.store = store
         self.configuration = configuration
         self.onChange = onChange
@@ -45,7 +48,9 @@ struct APIRouter: Sendable {
         }
 
         let api = router.group("api")
-        let auth = AuthRoutes(store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle)
+        let twoFactor = TwoFactorService(store: store, vault: vault)
+        let passwords = PasswordConfirmation(store: store, throttle: loginThrottle)
+        let auth = AuthRoutes(store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle, twoFactor: twoFactor)
         auth.registerPublic(on: api)
         let document = JSONBody.response(openAPI)
         api.get("openapi.json") { _, _ in document }
@@ -58,7 +63,8 @@ struct APIRouter: Sendable {
             .add(middleware: AuthenticationMiddleware(sessions: sessions, failures: failedAuthentication))
             .add(middleware: RateLimitMiddleware(limiter: credentialLimiter))
         auth.register(on: authenticated)
-        UserRoutes(store: store, sessions: sessions, throttle: loginThrottle).register(on: authenticated)
+        UserRoutes(store: store, sessions: sessions, passwords: passwords).register(on: authenticated)
+        TwoFactorRoutes(store: store, service: twoFactor, passwords: passwords, sessions: sessions).register(on: authenticated)
         TokenRoutes(store: store).register(on: authenticated)
         ServerRoutes(store: store, onChange: onChange).register(on: authenticated)
         SettingsRoutes(store: store, onChange: onChange).register(on: authenticated)

@@ -26,7 +26,7 @@ enum DesiredStateBuilder {
 
     static func build(_ db: Database, serverID: Int64) throws -> Built {
         let revision = try Int64.fetchOne(db, sql: "SELECT desired_revision FROM servers WHERE id = ?", arguments: [serverID]) ?? 0
-        let settings = try SettingsRoutes.all(db).map { ($0.key, JSON.string($0.value)) }
+        let settings = try SettingsRoutes.dataPlane(db).map { ($0.key, JSON.string($0.value)) }
         var document: [(String, JSON)] = [("server_id", .int(Int(serverID))), ("settings", .object(settings))]
         var included: [(Int64, Date)] = []
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]

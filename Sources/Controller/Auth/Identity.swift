@@ -16,6 +16,10 @@ public struct Identity: Sendable {
     public var email: String
     public var role: Role
     public var credential: Credential
+    /// A session of a user without two-factor login while an admin requires it for everyone:
+    /// only enrolment (and the routes to log out or see oneself) is open to it. API tokens are
+    /// never held back.
+    public var mustEnrolTwoFactor = false
 
     public var isAdmin: Bool { role == .admin }
 }

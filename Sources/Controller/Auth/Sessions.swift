@@ -84,13 +84,17 @@ struct Sessions: Sendable {
     func identity(accessToken: String, viaCookie: Bool) async throws -> Identity? {
         try await store.database.read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.id AS session_id, u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+                SELECT s.id AS session_id, u.id, u.email, u.role, u.totp_enabled,
+                       (SELECT value FROM settings WHERE key = 'require_two_factor') AS require_two_factor
+                FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.access_hash = ? AND s.access_expires > ? AND u.active = 1
                 """, arguments: [Secrets.tokenHash(accessToken), Date()])
             else { return nil }
             let sessionID: Int64 = row["session_id"]
-            return Identity(userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer,
-                            credential: viaCookie ? .sessionCookie(sessionID: sessionID) : .accessToken(sessionID: sessionID))
+            var identity = Identity(userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer,
+                                    credential: viaCookie ? .sessionCookie(sessionID: sessionID) : .accessToken(sessionID: sessionID))
+            identity.mustEnrolTwoFactor = (row["require_two_factor"] as String?) == "true" && !(row["totp_enabled"] as Bool)
+            return identity
         }
     }
 

@@ -9,6 +9,7 @@ struct UserRecord: Sendable {
     var passwordHash: String
     var role: Identity.Role
     var active: Bool
+    var twoFactorEnabled: Bool
     var createdOn: Date
     var modifiedOn: Date
 
@@ -22,6 +23,7 @@ struct UserRecord: Sendable {
         passwordHash = row["password_hash"]
         role = Identity.Role(rawValue: row["role"]) ?? .viewer
         active = row["active"]
+        twoFactorEnabled = row["totp_enabled"] ?? false
         createdOn = row["created_on"]
         modifiedOn = row["modified_on"]
     }
@@ -36,7 +38,7 @@ struct UserRecord: Sendable {
 
     /// The API's view: never the password hash.
     var json: [String: Any] {
-        return ["id": id, "email": email, "name": name, "role": role.rawValue, "active": active,
+        return ["id": id, "email": email, "name": name, "role": role.rawValue, "active": active, "two_factor_enabled": twoFactorEnabled,
                 "created_on": createdOn.formatted(.iso8601), "modified_on": modifiedOn.formatted(.iso8601)]
     }
 }

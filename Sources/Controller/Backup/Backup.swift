@@ -14,7 +14,7 @@ struct Backup: Sendable {
     static let databaseName = "posternproxy.sqlite"
     static let format = 1
     /// Tables a backup carries, in an order that satisfies foreign keys.
-    static let tables = ["servers", "users", "api_tokens", "resources", "resource_claims", "settings", "audit_log"]
+    static let tables = ["servers", "users", "backup_codes", "api_tokens", "resources", "resource_claims", "settings", "audit_log"]
 
     func create() async throws -> Data {
         let folder = NSTemporaryDirectory() + "posternproxy-backup-" + UUID().uuidString

@@ -127,6 +127,19 @@ enum Migrations {
                 t.add(column: "user_agent", .text)
             }
         }
+        migrator.registerMigration("v6: two-factor login with TOTP and one-time backup codes") { db in
+            try db.alter(table: "users") { t in
+                t.add(column: "totp_secret", .text)
+                t.add(column: "totp_enabled", .boolean).notNull().defaults(to: false)
+                t.add(column: "totp_last_step", .integer)
+            }
+            try db.create(table: "backup_codes") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("user_id", .integer).notNull().indexed().references("users", onDelete: .cascade)
+                t.column("code_hash", .text).notNull()
+                t.column("used_on", .datetime)
+            }
+        }
         return migrator
     }
 }

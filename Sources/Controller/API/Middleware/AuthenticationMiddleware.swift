@@ -24,6 +24,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw error
         }
         let identity = context.identity!
+        if identity.mustEnrolTwoFactor, !Self.openBeforeEnrolment(request) {
+            throw APIError(.forbidden, code: "two_factor_enrolment_required",
+                           message: "an admin requires two-factor login: set it up on your account page (/api/users/me/two-factor) first")
+        }
         if case .sessionCookie = identity.credential, ![.get, .head].contains(request.method) {
             let cookie = request.cookies[SessionCookies.csrf]?.value
             guard let cookie, !cookie.isEmpty, let header = request.headers[Self.csrfHeader],
@@ -31,6 +35,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
             else { throw APIError.forbidden("missing or wrong CSRF token: send the pp_csrf cookie's value in X-CSRF-Token") }
         }
         return try await next(request, context)
+    }
+
+    /// What a session that must still enrol in two-factor login may do: see and log itself out,
+    /// change its password, and enrol.
+    private static func openBeforeEnrolment(_ request: Request) -> Bool {
+        let path = request.uri.path
+        return path == "/api/auth/me" || path == "/api/auth/logout" || path.hasPrefix("/api/users/me/")
     }
 
     private func identify(_ request: Request) async throws -> Identity? {

@@ -20,6 +20,16 @@ final class RateLimiter: Sendable {
     /// Records an event for `key`; returns nil when allowed, otherwise whole seconds until the
     /// next event would be (at least 1), for `Retry-After`.
     func acquire(_ key: String, now: Date = Date()) -> Int? {
+        take(key, now: now, consume: true)
+    }
+
+    /// Whether `key` could have an event now, without recording one: nil when it could,
+    /// otherwise the seconds to wait. For limits that count only failures.
+    func wait(_ key: String, now: Date = Date()) -> Int? {
+        take(key, now: now, consume: false)
+    }
+
+    private func take(_ key: String, now: Date, consume: Bool) -> Int? {
         let rate = Double(limit) / window
         return buckets.withLock { table in
             var bucket = table[key] ?? Bucket(tokens: Double(limit), updated: now)
@@ -32,7 +42,7 @@ final class RateLimiter: Sendable {
                 }
             }
             guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))) }
-            bucket.tokens -= 1
+            if consume { bucket.tokens -= 1 }
             return nil
         }
     }

@@ -33,6 +33,27 @@ enum OpenAPIDocument {
                                                          success: (200, Schema.object(["items": Schema.array(sessionListing), "total": Schema.integer(minimum: 0)], required: ["items", "total"]))))
         add("/api/users/{id}/sessions", "delete", operation("Sign a user out everywhere: end every session (admin, or yourself); API tokens stay", tag: "Users", pathID: true,
                                                             success: (200, Schema.object(["ended": Schema.integer(minimum: 0)], required: ["ended"]))))
+        let password = Schema.object(["password": Schema.string(maxLength: 1024)], required: ["password"])
+        let backupCodes = Schema.array(Schema.string())
+        add("/api/users/me/two-factor", "get", operation("Your two-factor login: on, waiting for its first code, backup codes left, required by an admin", tag: "Two-factor login",
+                                                         success: (200, Schema.object(["enabled": Schema.boolean, "pending": Schema.boolean, "backup_codes_left": Schema.integer(minimum: 0),
+                                                                                       "required": Schema.boolean], required: ["enabled", "pending", "backup_codes_left", "required"]))))
+        add("/api/users/me/two-factor", "post", operation("Start enrolment (your password): the key, the otpauth URI and where its QR code is", tag: "Two-factor login",
+                                                          body: password, success: (201, Schema.object(["secret": Schema.string(), "otpauth_uri": Schema.string(), "qr_code": Schema.string()],
+                                                                                                       required: ["secret", "otpauth_uri", "qr_code"])), errors: errorCodes + [409]))
+        var qr = operation("The waiting enrolment's QR code (SVG)", tag: "Two-factor login", success: (200, nil), errors: [401, 403, 409, 429])
+        qr["responses"] = (qr["responses"] as? [String: Any] ?? [:]).merging(["200": ["description": "SVG", "content": ["image/svg+xml": ["schema": ["type": "string"]]]]]) { $1 }
+        add("/api/users/me/two-factor/qr.svg", "get", qr)
+        add("/api/users/me/two-factor/confirm", "post", operation("The authenticator's first code switches two-factor login on; the backup codes are shown once", tag: "Two-factor login",
+                                                                  body: Schema.object(["code": Schema.string(maxLength: 16)], required: ["code"]),
+                                                                  success: (200, Schema.object(["enabled": Schema.boolean, "backup_codes": backupCodes], required: ["enabled", "backup_codes"])),
+                                                                  errors: errorCodes + [409]))
+        add("/api/users/me/two-factor/backup-codes", "post", operation("Replace your backup codes (your password); shown once", tag: "Two-factor login", body: password,
+                                                                       success: (200, Schema.object(["backup_codes": backupCodes], required: ["backup_codes"])), errors: errorCodes + [409]))
+        add("/api/users/me/two-factor/disable", "post", operation("Turn your two-factor login off (your password)", tag: "Two-factor login", body: password,
+                                                                  success: (200, Schema.object(["enabled": Schema.boolean], required: ["enabled"])), errors: errorCodes + [409]))
+        add("/api/users/{id}/two-factor", "delete", operation("Reset another user's two-factor login and end their sessions (admin recovery)", tag: "Two-factor login",
+                                                              pathID: true, success: (204, nil)))
         add("/api/tokens", "get", operation("Your API tokens (never their secrets)", tag: "Tokens", success: (200, list("Token"))))
         add("/api/tokens", "post", operation("Create an API token; the secret is shown once (admin)", tag: "Tokens",
                                              body: Schema.object(["name": Schema.text(maxLength: 100)], required: ["name"]), success: (201, Schema.reference("NewToken"))))
@@ -86,6 +107,7 @@ enum OpenAPIDocument {
         let settingValues: [String: [String: Any]] = [
             "acme_directory": url, "acme_email": ["anyOf": [Schema.string(values: [""]), Schema.reference("Email")]],
             "default_site": Schema.string(values: ["404", "444", "redirect", "congratulations"]), "default_site_redirect": ["anyOf": [Schema.string(values: [""]), url]],
+            "require_two_factor": Schema.string(values: ["true", "false"]),
         ]
         for (key, value) in settingValues {
             add("/api/settings/\(key)", "put", operation("Change the setting \(key) (admin)", tag: "Settings",
@@ -175,13 +197,17 @@ enum OpenAPIDocument {
     nonisolated(unsafe) private static let schemas: [String: Any] = [
         "Error": Schema.object(["error": Schema.object(["code": Schema.string(), "message": Schema.string(), "field": Schema.string()], required: ["code", "message"])],
                                required: ["error"]),
-        "LoginRequest": Schema.object(["email": Schema.string(maxLength: 254), "password": Schema.string(maxLength: 1024)], required: ["email", "password"]),
+        "LoginRequest": Schema.object(["email": Schema.string(maxLength: 254), "password": Schema.string(maxLength: 1024),
+                                       "totp_code": Schema.string("The authenticator app's code, when two-factor login is on", maxLength: 16),
+                                       "backup_code": Schema.string("One of the one-time backup codes, instead of totp_code", maxLength: 32)],
+                                      required: ["email", "password"]),
         "Email": Schema.string(maxLength: 254, pattern: #"^[^@\s\x00-\x1F\x7F{}<>"\\,;]+@[^@\s\x00-\x1F\x7F{}<>"\\,;]+\.[^@\s\x00-\x1F\x7F{}<>"\\,;]+$"#),
         "Session": Schema.object(["access_token": Schema.string(), "refresh_token": Schema.string(), "expires_in": Schema.integer(), "user": Schema.reference("User"),
                                   "secure_cookies": ["type": "boolean", "description": "Whether the session cookies are Secure: the request arrived over TLS or through a trusted proxy that says so"]],
                                  required: ["access_token", "expires_in", "user"]),
         "User": Schema.object(["id": Schema.id, "email": Schema.string(), "name": Schema.string(), "role": Schema.string(values: ["admin", "viewer"]),
                                "active": Schema.boolean, "created_on": Schema.string(format: "date-time"), "modified_on": Schema.string(format: "date-time"),
+                               "two_factor_enabled": Schema.boolean,
                                "connection": Schema.object(["secure": Schema.boolean, "client_ip": Schema.string()], required: ["secure", "client_ip"])],
                               required: ["id", "email", "role", "active"]),
         "NewUser": Schema.object(["email": Schema.reference("Email"), "name": Schema.text(), "password": Schema.string(maxLength: 72, minLength: 8),

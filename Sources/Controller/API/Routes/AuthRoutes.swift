@@ -4,25 +4,29 @@ import Hummingbird
 
 /// `/api/auth`: login, refresh, logout, me (SPEC §3.8). Sessions live in cookies
 /// (``SessionCookies``) with a CSRF double-submit cookie; the access token also works as a
-/// bearer token. Logins are limited per client address (`addressLimiter`) and per account
-/// (`throttle`, a growing delay), both checked before the password hash is computed.
+/// bearer token. Failed logins are limited per client address (`addressLimiter`, 5 a minute) and
+/// per account (`throttle`, a growing delay), both checked before the password hash is
+/// computed; a login that succeeds, or stops only to ask for the second factor, costs nothing.
 struct AuthRoutes: Sendable {
     let store: Store
     let sessions: Sessions
     let addressLimiter: RateLimiter
     let throttle: LoginThrottle
+    let twoFactor: TwoFactorService
 
     struct Credentials: Decodable {
         var email: String
         var password: String
+        var totp_code: String?
+        var backup_code: String?
     }
 
     /// Registers the routes that need no session (login, refresh).
     func registerPublic(on api: RouterGroup<AppContext>) {
         api.post("auth/login") { request, context in
-            if let retryAfter = addressLimiter.acquire(context.clientIP) { throw APIError.rateLimited(retryAfter: retryAfter) }
+            if let retryAfter = addressLimiter.wait(context.clientIP) { throw APIError.rateLimited(retryAfter: retryAfter) }
             let body = try await JSONBody.object(request, context: context)
-            let credentials = try JSONBody.decode(Credentials.self, from: body, allowed: ["email", "password"])
+            let credentials = try JSONBody.decode(Credentials.self, from: body, allowed: ["email", "password", "totp_code", "backup_code"])
             return try await login(credentials, client: client(request, context), secure: context.isSecure)
         }
         api.post("auth/refresh") { request, context in
@@ -82,6 +86,7 @@ struct AuthRoutes: Sendable {
         // Verify against a fixed hash when the user is unknown, so timing does not tell.
         let valid = Secrets.verifyPassword(credentials.password, hash: user?.passwordHash ?? UserRecord.placeholderHash)
         guard let user, valid, user.active else {
+            _ = addressLimiter.acquire(client.ip)
             if !valid { throttle.failed(email) }
             try await store.database.write { db in
                 try AuditLog.record(db, AuditLog.Actor(userID: user?.id, email: FieldRules.printable(email), clientIP: client.ip),
@@ -89,11 +94,25 @@ struct AuthRoutes: Sendable {
             }
             throw APIError.unauthorized("wrong email or password, or the account is deactivated")
         }
+        do {
+            try await twoFactor.verify(userID: user.id, code: credentials.totp_code, backupCode: credentials.backup_code)
+        } catch let refusal as TwoFactorService.Refusal {
+            // The password was right; a wrong second factor still counts against the account.
+            if refusal != .codeRequired {
+                _ = addressLimiter.acquire(client.ip)
+                throttle.failed(email)
+            }
+            try await store.database.write { db in
+                try AuditLog.record(db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip), action: "login_failed", resourceType: "session",
+                                    details: ["reason": refusal == .codeRequired ? "two_factor_code_missing" : "two_factor_code_wrong"])
+            }
+            throw APIError.twoFactor(refusal)
+        }
         throttle.succeeded(email)
         let issued = try await store.database.write { db -> Sessions.Issued in
             let issued = try sessions.create(userID: user.id, client: client, in: db)
             try AuditLog.record(db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip), action: "login", resourceType: "session",
-                                details: ["secure": secure])
+                                details: ["secure": secure, "second_factor": credentials.backup_code != nil ? "backup_code" : credentials.totp_code != nil ? "totp" : "none"])
             return issued
         }
         return try sessionResponse(issued, user: user, secure: secure)

@@ -10,8 +10,8 @@ import Hummingbird
 struct UserRoutes: Sendable {
     let store: Store
     let sessions: Sessions
-    /// Wrong current passwords count against the account like wrong logins.
-    let throttle: LoginThrottle
+    /// The current password before a change of one's own (counted like wrong logins).
+    let passwords: PasswordConfirmation
 
     struct NewUser: Decodable {
         var email: String
@@ -142,14 +142,7 @@ struct UserRoutes: Sendable {
             let input = try JSONBody.decode(PasswordChange.self, from: try await JSONBody.object(request, context: context),
                                             allowed: ["current_password", "new_password"])
             do { _ = try Self.password(input.new_password, field: "new_password") } catch { throw APIError.invalid(error) }
-            guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: identity.userID) }) else { throw APIError.unauthorized() }
-            if let retryAfter = throttle.wait(for: user.email.lowercased()) {
-                throw APIError.accountLocked(retryAfter: retryAfter)
-            }
-            guard Secrets.verifyPassword(input.current_password, hash: user.passwordHash) else {
-                throttle.failed(user.email.lowercased())
-                throw APIError.invalid(field: "current_password", "is wrong")
-            }
+            _ = try await passwords.confirm(userID: identity.userID, password: input.current_password, field: "current_password")
             let hash = Secrets.hashPassword(input.new_password)
             try await store.database.write { db in
                 try db.execute(sql: "UPDATE users SET password_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), identity.userID])

@@ -40,13 +40,37 @@ function login(message = "") {
   const error = h("div", { class: "form-error", role: "alert" }, message);
   const email = h("input", { id: "login-email", type: "email", autocomplete: "username", required: true });
   const password = h("input", { id: "login-password", type: "password", autocomplete: "current-password", required: true });
+  // The second factor, shown once the password was right for an account that has it.
+  const code = h("input", { id: "login-code", type: "text", autocomplete: "one-time-code", inputmode: "numeric", spellcheck: false });
+  const codeLabel = h("label", { for: code.id }, "Authentication code");
+  let useBackupCode = false;
+  const switchCode = h("button", { type: "button", class: "link", onclick: () => {
+    useBackupCode = !useBackupCode;
+    codeLabel.textContent = useBackupCode ? "Backup code" : "Authentication code";
+    code.inputMode = useBackupCode ? "text" : "numeric";
+    switchCode.textContent = useBackupCode ? "Use the authenticator app instead" : "Use a backup code instead";
+    code.focus();
+  } }, "Use a backup code instead");
+  const second = h("div", { class: "field", hidden: true }, codeLabel, code,
+    h("div", { class: "hint" }, "From your authenticator app. "), switchCode);
   mount(root, h("form", { class: "login", onsubmit: async (event) => {
     event.preventDefault();
+    const body = { email: email.value, password: password.value };
+    if (!second.hidden && code.value) body[useBackupCode ? "backup_code" : "totp_code"] = code.value;
     let session;
     try {
-      session = await api.post("/api/auth/login", { email: email.value, password: password.value });
+      session = await api.post("/api/auth/login", body);
     } catch (failure) {
-      error.textContent = failure.status === 401 ? "Wrong email or password" : failure.message;
+      if (failure.code === "two_factor_required" || failure.code === "two_factor_invalid") {
+        const first = second.hidden;
+        second.hidden = false;
+        code.required = true;
+        error.textContent = first ? "Enter the code from your authenticator app." : "That code is wrong, expired or already used.";
+        code.value = "";
+        code.focus();
+      } else {
+        error.textContent = failure.status === 401 ? "Wrong email or password" : failure.message;
+      }
       return;
     }
     // The password was right; the session lives in cookies, so the browser must have kept them.
@@ -56,6 +80,7 @@ function login(message = "") {
     h("h1", {}, "PosternProxy"),
     h("div", { class: "field" }, h("label", { for: email.id }, "Email"), email),
     h("div", { class: "field" }, h("label", { for: password.id }, "Password"), password),
+    second,
     error,
     h("button", { type: "submit", class: "primary" }, "Log in")));
   email.focus();
@@ -94,6 +119,11 @@ async function route() {
     app.servers = (await api.get("/api/servers")).items;
   } catch (failure) {
     if (failure.status === 401) return login("Your session ended; log in again.");
+    if (failure.code === "two_factor_enrolment_required" && location.hash !== "#/account") {
+      sessionStorage.setItem("pp-notice", "An admin requires two-factor login for everyone: set it up below to continue.");
+      location.hash = "#/account";
+      return;
+    }
     app.servers = app.servers ?? [];
   }
   if (!app.servers.some((server) => server.id === app.serverFilter)) app.serverFilter = null;

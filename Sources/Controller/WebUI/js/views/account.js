@@ -1,11 +1,72 @@
-// The signed-in user's own account: change the password, see every session and sign out of all
-// of them (SPEC §3.8).
+// The signed-in user's own account: change the password, two-factor login (enrol with a QR code,
+// backup codes, turn off), and every session with "sign out everywhere" (SPEC §3.8, §9).
 import { api } from "../api.js";
-import { formatDate, h, mount } from "../dom.js";
+import { badge, formatDate, h, mount } from "../dom.js";
+
+/** A password field and a button that runs `action(password)`; errors shown next to the field. */
+function passwordStep(id, buttonText, action) {
+  const input = h("input", { id, type: "password", autocomplete: "current-password", required: true });
+  const error = h("div", { class: "error", id: `${id}-error` });
+  return h("form", { class: "inline", onsubmit: async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try { await action(input.value); } catch (failure) { error.textContent = `${failure.field ?? ""} ${failure.message}`.trim(); input.focus(); }
+  } }, h("div", { class: "field" }, h("label", { for: id }, "Your password"), input, error), h("button", { type: "submit" }, buttonText));
+}
+
+function backupCodeList(codes) {
+  return h("div", { class: "card", role: "status", id: "backup-codes" },
+    h("p", {}, "Your backup codes. Each logs in once without the app; keep them somewhere safe. They are not shown again:"),
+    h("ul", { class: "codes" }, codes.map((code) => h("li", {}, h("code", {}, code)))),
+    h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(codes.join("\n")) }, "Copy"));
+}
+
+/** The two-factor card: its state, and the step the user is in. */
+async function twoFactorCard(rerender) {
+  const status = await api.get("/api/users/me/two-factor");
+  const card = h("section", { class: "card", "aria-labelledby": "two-factor-heading" }, h("h3", { id: "two-factor-heading" }, "Two-factor login"));
+  const body = h("div", {});
+  card.append(body);
+  const show = (...children) => mount(body, ...children);
+  if (status.enabled) {
+    show(h("p", {}, badge("on", "ok"), ` ${status.backup_codes_left} backup code${status.backup_codes_left === 1 ? "" : "s"} left.`),
+      passwordStep("backup-codes-password", "New backup codes", async (password) => {
+        const { backup_codes: codes } = await api.post("/api/users/me/two-factor/backup-codes", { password });
+        show(backupCodeList(codes), h("button", { type: "button", onclick: rerender }, "Done"));
+      }),
+      status.required ? h("p", { class: "muted" }, "An admin requires two-factor login for everyone.") :
+        passwordStep("disable-two-factor-password", "Turn off two-factor login", async (password) => {
+          await api.post("/api/users/me/two-factor/disable", { password });
+          rerender("Two-factor login is off.");
+        }));
+    return card;
+  }
+  show(h("p", {}, badge("off", "amber"), " Logging in needs only your password."),
+    passwordStep("enrol-password", "Set up two-factor login", async (password) => {
+      const enrolment = await api.post("/api/users/me/two-factor", { password });
+      const code = h("input", { id: "enrol-code", type: "text", inputmode: "numeric", autocomplete: "one-time-code", required: true });
+      const error = h("div", { class: "error", id: "enrol-code-error" });
+      show(h("p", {}, "Scan this code with an authenticator app (any TOTP app), or type the key by hand:"),
+        h("img", { src: `${enrolment.qr_code}?${Date.now()}`, alt: "QR code to scan with an authenticator app", id: "two-factor-qr", width: 342, height: 342 }),
+        h("p", {}, "Key: ", h("code", { id: "two-factor-secret" }, enrolment.secret.replace(/(.{4})/g, "$1 ").trim())),
+        h("form", { class: "inline", onsubmit: async (event) => {
+          event.preventDefault();
+          error.textContent = "";
+          try {
+            const { backup_codes: codes } = await api.post("/api/users/me/two-factor/confirm", { code: code.value });
+            show(h("p", {}, badge("on", "ok"), " Two-factor login is on."), backupCodeList(codes),
+              h("button", { type: "button", onclick: () => rerender() }, "I saved my backup codes"));
+          } catch (failure) { error.textContent = `${failure.field ?? ""} ${failure.message}`.trim(); code.focus(); }
+        } }, h("div", { class: "field" }, h("label", { for: code.id }, "Code from the app"), code, error), h("button", { type: "submit", class: "primary" }, "Turn on")));
+      code.focus();
+    }));
+  return card;
+}
 
 export async function account(container, app, { onSignedOut }) {
-  async function render(notice = "") {
-    const sessions = (await api.get(`/api/users/${app.me.id}/sessions`)).items;
+  async function render(notice = sessionStorage.getItem("pp-notice") ?? "") {
+    sessionStorage.removeItem("pp-notice");
+    const sessions = (await api.get(`/api/users/${app.me.id}/sessions`).catch(() => ({ items: [] }))).items;
     const current = h("input", { id: "current-password", type: "password", autocomplete: "current-password", required: true });
     const fresh = h("input", { id: "new-password", type: "password", autocomplete: "new-password", required: true, minlength: 8 });
     const errors = { current_password: h("div", { class: "error", id: "current-password-error" }), new_password: h("div", { class: "error", id: "new-password-error" }) };
@@ -31,6 +92,7 @@ export async function account(container, app, { onSignedOut }) {
           h("div", { class: "hint" }, "At least 8 characters."), errors.new_password),
         h("button", { type: "submit", class: "primary" }, "Change password")),
       status,
+      await twoFactorCard((message = "") => render(message)),
       h("div", { class: "toolbar" }, h("h3", {}, "Sessions"),
         h("button", { type: "button", class: "danger", onclick: async () => {
           if (!confirm("Sign out of every session, this one included?")) return;

@@ -36,15 +36,22 @@ export async function users(container, app) {
       h("div", { class: "toolbar" }, h("h2", {}, "Users"),
         app.isAdmin ? h("button", { type: "button", class: "primary", onclick: add }, "Add user") : null),
       status,
-      h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Active", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Active", "Two-factor", ""].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, list.map((user) => h("tr", {}, h("td", {}, user.name), h("td", {}, user.email), h("td", {}, user.role),
           h("td", {}, user.active ? badge("active", "ok") : badge("inactive", "disabled")),
+          h("td", {}, user.two_factor_enabled ? badge("on", "ok") : badge("off", "disabled")),
           h("td", {}, app.isAdmin && user.id !== app.me.id ? [
             h("button", { type: "button", onclick: async () => { await api.put(`/api/users/${user.id}`, { active: !user.active }); render(); } }, user.active ? "Deactivate" : "Activate"), " ",
             h("button", { type: "button", "aria-label": `Sign out ${user.email} everywhere`, onclick: async () => {
               const { ended } = await api.delete(`/api/users/${user.id}/sessions`);
               status.textContent = `${user.email}: ${ended} session${ended === 1 ? "" : "s"} ended.`;
             } }, "Sign out"), " ",
+            user.two_factor_enabled ? [h("button", { type: "button", "aria-label": `Reset two-factor login of ${user.email}`, onclick: async () => {
+              if (!confirm(`Turn off two-factor login for ${user.email} and end their sessions? They log in with their password alone until they set it up again.`)) return;
+              await api.delete(`/api/users/${user.id}/two-factor`);
+              status.textContent = `${user.email}: two-factor login reset.`;
+              render();
+            } }, "Reset two-factor"), " "] : null,
             h("button", { type: "button", class: "danger", onclick: async () => { if (confirm(`Delete ${user.email}?`)) { await api.delete(`/api/users/${user.id}`); render(); } } }, "Delete"),
           ] : null))))));
   }
@@ -126,7 +133,8 @@ function adminAccessCard(access) {
 
 export async function settings(container, app) {
   const [items, access] = await Promise.all([api.get("/api/settings").then((answer) => answer.items), api.get("/api/admin-access")]);
-  const labels = { acme_directory: "ACME directory", acme_email: "ACME email", default_site: "Default site (404, 444, redirect, congratulations)", default_site_redirect: "Default site redirect URL" };
+  const labels = { acme_directory: "ACME directory", acme_email: "ACME email", default_site: "Default site (404, 444, redirect, congratulations)", default_site_redirect: "Default site redirect URL",
+    require_two_factor: "Require two-factor login for everyone (true, false)" };
   mount(container, h("div", { class: "toolbar" }, h("h2", {}, "Settings")),
     adminAccessCard(access),
     h("div", { class: "card" }, items.map((item) => {

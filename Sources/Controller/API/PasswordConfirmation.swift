@@ -1,0 +1,22 @@
+import GRDB
+
+/// Asks for the signed-in user's current password before a change to the account's security
+/// (a new password, two-factor enrolment or removal, new backup codes). Wrong answers count
+/// against the account like wrong logins (``LoginThrottle``), and a held-back account is
+/// refused before the password is hashed.
+struct PasswordConfirmation: Sendable {
+    let store: Store
+    let throttle: LoginThrottle
+
+    /// The user, when `password` is theirs; 400 naming `field` otherwise, 429 while held back.
+    func confirm(userID: Int64, password: String, field: String) async throws -> UserRecord {
+        guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: userID) }) else { throw APIError.unauthorized() }
+        let account = user.email.lowercased()
+        if let retryAfter = throttle.wait(for: account) { throw APIError.accountLocked(retryAfter: retryAfter) }
+        guard Secrets.verifyPassword(password, hash: user.passwordHash) else {
+            throttle.failed(account)
+            throw APIError.invalid(field: field, "is wrong")
+        }
+        return user
+    }
+}

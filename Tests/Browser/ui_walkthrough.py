@@ -147,7 +147,7 @@ with sync_playwright() as playwright:
     dialog.get_by_label("Email").fill("viewer@example.test")
     dialog.get_by_label("Password").fill("viewer password 1")
     dialog.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("cell", name="viewer@example.test")).to_be_visible()
+    expect(page.get_by_role("cell", name="viewer@example.test", exact=True)).to_be_visible()
     titles = ["Dashboard", "Proxy Hosts", "Redirection Hosts", "Stream Hosts", "Dead Hosts", "Port Forwarding", "Access Lists",
               "Certificates", "Users", "Access Tokens", "Audit Log", "Servers", "Settings"]
     for title in titles:
@@ -163,7 +163,8 @@ with sync_playwright() as playwright:
 
     page.get_by_role("button", name="Log out").click()
     login(page, "viewer@example.test", "viewer password 1")
-    mutating = ["Add", "Edit", "Delete", "Disable", "Enable", "Save", "Create", "Revoke", "Provision", "Re-Provision", "Update Agent", "Deactivate"]
+    mutating = ["Add", "Edit", "Delete", "Disable", "Enable", "Save", "Create", "Revoke", "Provision", "Re-Provision", "Update Agent", "Deactivate",
+                "Sign out", "Reset two-factor"]
     for title in titles:
         open_page(page, title)
         page.wait_for_timeout(300)

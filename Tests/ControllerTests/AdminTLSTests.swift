@@ -144,6 +144,8 @@ import Testing
             (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(folder.file("garbage.pem"))", "POSTERNPROXY_TLS_KEY=\(good.key)"], "POSTERNPROXY_TLS_CERT"),
             (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(good.certificate)", "POSTERNPROXY_TLS_KEY=\(other.key)"], "POSTERNPROXY_TLS_KEY"),
             (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(good.certificate)"], "POSTERNPROXY_TLS_KEY"),
+            (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(folder.file("missing.pem"))", "POSTERNPROXY_TLS_KEY=\(good.key)"], "POSTERNPROXY_TLS_CERT"),
+            (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(good.certificate)", "POSTERNPROXY_TLS_KEY=\(folder.file("missing.key"))"], "POSTERNPROXY_TLS_KEY"),
             (["POSTERNPROXY_TLS_CERT=\(good.certificate)", "POSTERNPROXY_TLS_KEY=\(good.key)"], "POSTERNPROXY_TLS_LISTEN"),
             (["POSTERNPROXY_TLS_LISTEN=nonsense"], "POSTERNPROXY_TLS_LISTEN"),
             (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(port)"], "POSTERNPROXY_TLS_LISTEN"),

@@ -176,6 +176,9 @@ enum QRDecoder {
 
         // API tokens are unaffected.
         #expect(try await APIClient(port: controller.port, bearer: token).get("/api/proxy-hosts").status == 200)
+        let factors = try await APIClient(port: controller.port, bearer: token).get("/api/audit-log?action=login").items
+            .compactMap { ($0["details"] as? [String: Any])?["second_factor"] as? String }
+        #expect(Set(factors) == ["none", "totp", "backup_code"])
         for hostile in ["{env.HOME}", "' OR 1=1 --", String(repeating: "9", count: 5000), "12345\u{0}6"] {
             #expect(try await Self.login(controller.port, extra: ["totp_code": hostile]).status != 200)
         }

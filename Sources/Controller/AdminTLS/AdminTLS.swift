@@ -43,7 +43,10 @@ final class AdminTLS: Sendable {
     init(configuration: ControllerConfiguration, now: Date = Date()) throws {
         if let certificateFile = configuration.tlsCertificateFile, let keyFile = configuration.tlsKeyFile {
             source = .files(certificateFile: certificateFile, keyFile: keyFile)
-            let (certificate, key) = try Self.read(certificateFile, keyFile)
+            guard let (certificate, key) = try? Self.read(certificateFile, keyFile) else {
+                let unreadable = FileManager.default.isReadableFile(atPath: certificateFile) ? ("POSTERNPROXY_TLS_KEY", keyFile) : ("POSTERNPROXY_TLS_CERT", certificateFile)
+                throw ValidationFailure(unreadable.0, "\(unreadable.1) cannot be read")
+            }
             state = Mutex(State(certificate: try Self.check(certificate, key), readCertificate: certificate, readKey: key))
             madeCertificate = false
             return

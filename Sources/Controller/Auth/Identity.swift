@@ -22,4 +22,12 @@ public struct Identity: Sendable {
     public var mustEnrolTwoFactor = false
 
     public var isAdmin: Bool { role == .admin }
+
+    /// The session the request belongs to; nil for an API token.
+    public var sessionID: Int64? {
+        switch credential {
+        case .sessionCookie(let id), .accessToken(let id): id
+        case .apiToken: nil
+        }
+    }
 }

@@ -78,19 +78,25 @@ struct TwoFactorService: Sendable {
         return codes
     }
 
+    /// What proved a login beside the password.
+    enum SecondFactor: String, Sendable {
+        case none, totp = "totp", backupCode = "backup_code"
+    }
+
     /// The second factor of a login. Passes when two-factor login is off; otherwise needs a code
     /// newer than the last one accepted, or an unused backup code (then used up).
-    func verify(userID: Int64, code: String?, backupCode: String?, now: Date = Date()) async throws {
+    func verify(userID: Int64, code: String?, backupCode: String?, now: Date = Date()) async throws -> SecondFactor {
         try await store.database.write { db in
-            guard let row = try TwoFactorStore.fetch(db, userID: userID), row.enabled, let sealed = row.sealedSecret else { return }
+            guard let row = try TwoFactorStore.fetch(db, userID: userID), row.enabled, let sealed = row.sealedSecret else { return .none }
             if let backupCode {
                 guard try TwoFactorStore.useBackupCode(db, userID: userID, hash: Self.hash(backupCode, userID: userID)) else { throw Refusal.invalidCode }
-                return
+                return .backupCode
             }
             guard let code else { throw Refusal.codeRequired }
             guard let step = TOTP.accept(code, secret: try secret(sealed), now: now, lastAccepted: row.lastStep),
                 try TwoFactorStore.accept(db, userID: userID, step: step)
             else { throw Refusal.invalidCode }
+            return .totp
         }
     }
 

@@ -60,10 +60,7 @@ struct AuthRoutes: Sendable {
         }
         api.post("auth/logout") { _, context in
             let identity = try context.requireIdentity()
-            switch identity.credential {
-            case .sessionCookie(let id), .accessToken(let id): try await sessions.end(sessionID: id)
-            case .apiToken: break
-            }
+            if let session = identity.sessionID { try await sessions.end(sessionID: session) }
             try await store.database.write { db in
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "logout", resourceType: "session")
             }
@@ -94,8 +91,9 @@ struct AuthRoutes: Sendable {
             }
             throw APIError.unauthorized("wrong email or password, or the account is deactivated")
         }
+        let secondFactor: TwoFactorService.SecondFactor
         do {
-            try await twoFactor.verify(userID: user.id, code: credentials.totp_code, backupCode: credentials.backup_code)
+            secondFactor = try await twoFactor.verify(userID: user.id, code: credentials.totp_code, backupCode: credentials.backup_code)
         } catch let refusal as TwoFactorService.Refusal {
             // The password was right; a wrong second factor still counts against the account.
             if refusal != .codeRequired {
@@ -112,7 +110,7 @@ struct AuthRoutes: Sendable {
         let issued = try await store.database.write { db -> Sessions.Issued in
             let issued = try sessions.create(userID: user.id, client: client, in: db)
             try AuditLog.record(db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip), action: "login", resourceType: "session",
-                                details: ["secure": secure, "second_factor": credentials.backup_code != nil ? "backup_code" : credentials.totp_code != nil ? "totp" : "none"])
+                                details: ["secure": secure, "second_factor": secondFactor.rawValue])
             return issued
         }
         return try sessionResponse(issued, user: user, secure: secure)

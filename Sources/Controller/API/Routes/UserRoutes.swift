@@ -147,11 +147,7 @@ struct UserRoutes: Sendable {
             try await store.database.write { db in
                 try db.execute(sql: "UPDATE users SET password_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), identity.userID])
                 // Other sessions end; this one stays.
-                let keep: Int64? = switch identity.credential {
-                case .sessionCookie(let id), .accessToken(let id): id
-                case .apiToken: nil
-                }
-                try db.execute(sql: "DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", arguments: [identity.userID, keep])
+                try db.execute(sql: "DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", arguments: [identity.userID, identity.sessionID])
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "change_password", resourceType: "user", resourceID: identity.userID)
             }
             return JSONBody.response(["changed": true])
@@ -161,13 +157,9 @@ struct UserRoutes: Sendable {
             let id = try context.pathID()
             guard identity.isAdmin || identity.userID == id else { throw APIError.forbidden("viewers see only their own sessions") }
             guard try await store.database.read({ db in try UserRecord.fetch(db, id: id) }) != nil else { throw APIError.notFound("user") }
-            let current: Int64? = switch identity.credential {
-            case .sessionCookie(let session), .accessToken(let session): session
-            case .apiToken: nil
-            }
             let items = try await sessions.list(userID: id).map { session -> [String: Any] in
                 ["id": session.id, "created_on": session.createdOn.formatted(.iso8601), "refreshed_on": session.refreshedOn.formatted(.iso8601),
-                 "client_ip": session.client.ip, "user_agent": session.client.userAgent, "current": session.id == current]
+                 "client_ip": session.client.ip, "user_agent": session.client.userAgent, "current": session.id == identity.sessionID]
             }
             return JSONBody.response(["items": items, "total": items.count])
         }

@@ -253,6 +253,17 @@ enum QRDecoder {
         #expect(servers.first?["desired_revision"] as? Int == 1)
     }
 
+    @Test func aMethodALiteralPathLacksGets405WithThatPathsMethods() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let admin = try await APIClient.loggedIn(port: controller.port)
+        // `/api/users/me/two-factor` is not `/api/users/{id}/two-factor`, which has DELETE.
+        let answer = try await admin.delete("/api/users/me/two-factor")
+        #expect(answer.status == 405)
+        #expect(answer.headers["allow"] == "GET, POST")
+        #expect(try await admin.delete("/api/users/2/two-factor").status == 404)
+    }
+
     /// Rasterizes the controller's SVG (its path is a list of `Mx,yh1v1h-1z` squares) and reads it.
     static func readSVG(_ body: Data) throws -> String {
         let text = String(decoding: body, as: UTF8.self)

@@ -18,8 +18,10 @@ struct RouteTable: Sendable {
                 template.hasPrefix("{") || template == segment
             }
         }
-        // A literal route (`/api/users/me/password`) wins over a templated one (`/api/users/{id}`).
-        guard !matching.isEmpty else { return nil }
-        return Array(Set(matching.flatMap(\.methods))).sorted()
+        // A literal route (`/api/users/me/two-factor`) wins over a templated one
+        // (`/api/users/{id}/two-factor`), as it does in the router: its methods are the path's.
+        func templates(_ route: (segments: [Substring], methods: [String])) -> Int { route.segments.filter { $0.hasPrefix("{") }.count }
+        guard let fewest = matching.map(templates).min() else { return nil }
+        return Array(Set(matching.filter { templates($0) == fewest }.flatMap(\.methods))).sorted()
     }
 }

@@ -36,7 +36,9 @@ public struct Controller: Sendable {
         }
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
-        let applier = try startLocalApplier(catalog: catalog, logger: logger)
+        let adminDomain = AdminDomain(configuration: configuration)
+        try await adminDomain.refresh(store)
+        let applier = try startLocalApplier(catalog: catalog, adminUpstream: adminDomain.upstream, logger: logger)
         if applier != nil { try await CaddyFacts.record(binary: configuration.caddyBinary, store: store) }
         applier?.schedule()  // re-apply what the database holds, at every start
         let hub = AgentHub(store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
@@ -47,7 +49,13 @@ public struct Controller: Sendable {
         let provisioner = catalog.plugin(id: "posternproxy.ssh") == nil ? nil : try Provisioner(
             store: store, configuration: configuration, vault: vault,
             runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
-        let api = APIRouter(store: store, configuration: configuration, vault: vault, onChange: { applier?.schedule(); hub.changed() },
+        let api = APIRouter(store: store, configuration: configuration, vault: vault, adminDomain: adminDomain,
+                            onChange: { [store] in
+                                applier?.schedule()
+                                hub.changed()
+                                // A restore may have brought other admin-domain settings.
+                                Task { try? await adminDomain.refresh(store) }
+                            },
                             provisioner: provisioner, adminTLS: tls)
         let webSockets = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: agents.router(), configuration: .init(
             ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)))))
@@ -81,7 +89,7 @@ public struct Controller: Sendable {
         return PluginCatalog()
     }
 
-    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> LocalApplier? {
+    private func startLocalApplier(catalog: PluginCatalog, adminUpstream: (host: String, port: Int)?, logger: Logger) throws -> LocalApplier? {
         guard !configuration.applyPipeline.isEmpty else { return nil }
         var adminSocket = configuration.caddyAdminSocket
         if adminSocket == nil {
@@ -91,8 +99,9 @@ public struct Controller: Sendable {
         }
         let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: .init(
             adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort,
-            modules: CaddyProbe.run(binary: configuration.caddyBinary)?.modules))
+            modules: CaddyProbe.run(binary: configuration.caddyBinary)?.modules, acmeTrustedRoots: configuration.acmeTrustedRoots))
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
-        return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, logger: logger)
+        return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, logger: logger,
+                            adminUpstream: adminUpstream)
     }
 }

@@ -13,6 +13,9 @@ public struct ControllerConfiguration: Sendable {
     /// at first start]: the admin's PEM certificate chain and key, read again when they change.
     public var tlsCertificateFile: String?
     public var tlsKeyFile: String?
+    /// `POSTERNPROXY_ACME_CA_ROOTS` [none]: PEM files of the roots the local Caddy trusts when
+    /// it talks to the ACME CA (a private CA such as step-ca).
+    public var acmeTrustedRoots: [String] = []
     /// `POSTERNPROXY_TLS_RELOAD_SECONDS` [10]: how often the certificate files are checked.
     public var tlsReloadSeconds = 10
     /// `POSTERNPROXY_DATA_DIR` [/var/lib/posternproxy].
@@ -107,6 +110,12 @@ public struct ControllerConfiguration: Sendable {
         }
         configuration.tlsCertificateFile = certificate
         configuration.tlsKeyFile = key
+        if let text = environment["POSTERNPROXY_ACME_CA_ROOTS"] {
+            configuration.acmeTrustedRoots = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for file in configuration.acmeTrustedRoots where !FileManager.default.isReadableFile(atPath: file) {
+                throw ValidationFailure("POSTERNPROXY_ACME_CA_ROOTS", "\(file) cannot be read")
+            }
+        }
         if let text = environment["POSTERNPROXY_TLS_RELOAD_SECONDS"] {
             guard let seconds = Int(text), (1...86_400).contains(seconds) else { throw ValidationFailure("POSTERNPROXY_TLS_RELOAD_SECONDS", "must be a whole number of seconds from 1 to 86400") }
             configuration.tlsReloadSeconds = seconds

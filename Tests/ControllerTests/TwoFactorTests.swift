@@ -104,7 +104,8 @@ enum QRDecoder {
     static func enrol(_ client: APIClient, password: String = ControllerProcess.adminPassword) async throws -> (secret: String, backupCodes: [String]) {
         let started = try await client.post("/api/users/me/two-factor", ["password": password])
         let secret = try #require(started.object["secret"] as? String)
-        let confirmed = try await client.post("/api/users/me/two-factor/confirm", ["code": try code(secret, offset: -1)])
+        // The current step's code: accepted even if a step boundary passes before it arrives.
+        let confirmed = try await client.post("/api/users/me/two-factor/confirm", ["code": try code(secret)])
         return (secret, try #require(confirmed.object["backup_codes"] as? [String]))
     }
 
@@ -156,7 +157,8 @@ enum QRDecoder {
         let bare = try await Self.login(controller.port)
         #expect(bare.status == 401 && bare.errorCode == "two_factor_required")
         #expect(bare.headers["set-cookie"] == nil)
-        let current = try Self.code(secret)
+        // The next step's code: newer than the one enrolment used, and inside the ±1 step window.
+        let current = try Self.code(secret, offset: 1)
         let good = try await Self.login(controller.port, extra: ["totp_code": current])
         #expect(good.status == 200 && good.object["access_token"] != nil)
         let replayed = try await Self.login(controller.port, extra: ["totp_code": current])

@@ -33,6 +33,23 @@ import Testing
         #expect(try render(state).serialized() == render(state).serialized())
     }
 
+    @Test func theAdminSiteProxiesToTheControllerAheadOfHostsAndRefusesHostileValues() throws {
+        let site: [String: Any] = ["domain_names": ["admin.test"], "upstream_host": "127.0.0.1", "upstream_port": 81]
+        let result = try render(["admin_site": site, "proxy_hosts": [["id": 1, "domain_names": ["admin.test"], "forward_host": "h", "forward_port": 1, "ssl_forced": true]]])
+        #expect(result.rendered.first == ResourceKey(kind: "admin_site", id: 0))
+        let text = String(decoding: result.serialized(), as: UTF8.self)
+        let admin = try #require(text.range(of: #""dial":"127.0.0.1:81""#)), host = try #require(text.range(of: #""dial":"h:1""#))
+        #expect(admin.lowerBound < host.lowerBound)
+        #expect(text.contains(#""subjects":["admin.test"#))
+        for (field, value) in [("upstream_host", "{env.HOME}" as Any), ("upstream_host", "127.0.0.1/x"), ("upstream_port", 0), ("domain_names", ["{file./etc/passwd}"])] {
+            var hostile = site
+            hostile[field] = value
+            let refused = try render(["admin_site": hostile])
+            #expect(refused.rejected[ResourceKey(kind: "admin_site", id: 0)]?.hasPrefix(field) == true, "\(field)=\(value)")
+            #expect(!String(decoding: refused.serialized(), as: UTF8.self).contains("env.HOME") && !String(decoding: refused.serialized(), as: UTF8.self).contains("passwd"))
+        }
+    }
+
     @Test func streamHostsMatchTheLayer4AppsDocumentedShape() throws {
         let result = try render(["stream_hosts": [
             ["id": 5, "incoming_port": 2222, "forwarding_host": "10.0.0.7", "forwarding_port": 22, "tcp_forwarding": true],

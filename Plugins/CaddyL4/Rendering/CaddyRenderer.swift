@@ -45,6 +45,12 @@ private struct ConfigBuilder {
     }
 
     mutating func addResources() {
+        // First, so its route wins over any host that names the same domain.
+        if let site = state.adminSite {
+            add(ResourceKey(kind: "admin_site", id: 0)) { builder, key throws(RenderingError) in
+                try builder.addHTTPResource(domains: site.domainNames, certificateID: nil, forced: true, key: key, route: try HostRoutes.adminSite(site, key: key))
+            }
+        }
         for host in state.proxyHosts where host.enabled {
             add(ResourceKey(kind: "proxy_host", id: host.id)) { builder, key throws(RenderingError) in try builder.addProxyHost(host, key: key) }
         }

@@ -15,15 +15,18 @@ struct APIRouter: Sendable {
     var adminTLS: AdminTLS?
     /// Seals two-factor secrets.
     let vault: CredentialVault
+    /// The admin's own domain through the local Caddy, which decides who else is trusted.
+    let adminDomain: AdminDomain
     /// Limits shared by every listener the router serves.
     private let loginLimiter = RateLimiter(limit: 5)
     private let loginThrottle = LoginThrottle()
     private let failedAuthentication = RateLimiter(limit: 120)
     private let credentialLimiter: RateLimiter
 
-    init(store: Store, configuration: ControllerConfiguration, vault: CredentialVault, onChange: @escaping @Sendable () -> Void = {},
-         provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil) {
+    init(store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
+         onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil) {
         self.adminTLS = adminTLS
+        self.adminDomain = adminDomain
         self.vault = vault
         self.store = store
         self.configuration = configuration
@@ -36,8 +39,10 @@ struct APIRouter: Sendable {
     func build(tls: Bool = false) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         let openAPI = OpenAPIDocument.build(version: HostIdentity.productVersion)
-        router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies, listenerIsTLS: tls))
+        let adminDomain = adminDomain
+        router.add(middleware: ClientAddressMiddleware(trustedProxies: { adminDomain.current.trusted }, listenerIsTLS: tls))
         router.add(middleware: SecurityHeadersMiddleware())
+        if !tls { router.add(middleware: AdminRedirectMiddleware(adminDomain: adminDomain)) }
         router.add(middleware: ErrorMiddleware(routes: RouteTable(document: openAPI)))
         router.add(middleware: FileMiddleware(configuration.webDirectory, searchForIndexHtml: true))
         let sessions = Sessions(store: store)
@@ -67,8 +72,8 @@ struct APIRouter: Sendable {
         TwoFactorRoutes(store: store, service: twoFactor, passwords: passwords, sessions: sessions).register(on: authenticated)
         TokenRoutes(store: store).register(on: authenticated)
         ServerRoutes(store: store, onChange: onChange).register(on: authenticated)
-        SettingsRoutes(store: store, onChange: onChange).register(on: authenticated)
-        AdminAccessRoutes(configuration: configuration, tls: adminTLS).register(on: authenticated)
+        SettingsRoutes(store: store, onChange: onChange, adminDomain: adminDomain).register(on: authenticated)
+        AdminAccessRoutes(configuration: configuration, tls: adminTLS, adminDomain: adminDomain).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(store: store, provisioner: provisioner).register(on: authenticated) }
         let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector)

@@ -24,10 +24,17 @@ enum DesiredStateBuilder {
         var resources: [(id: Int64, modifiedOn: Date)]
     }
 
-    static func build(_ db: Database, serverID: Int64) throws -> Built {
+    /// `adminUpstream`: where the local server's Caddy reaches the controller, given only when
+    /// building the local server's state; with the `admin_domain` setting it adds `admin_site`.
+    static func build(_ db: Database, serverID: Int64, adminUpstream: (host: String, port: Int)? = nil) throws -> Built {
         let revision = try Int64.fetchOne(db, sql: "SELECT desired_revision FROM servers WHERE id = ?", arguments: [serverID]) ?? 0
-        let settings = try SettingsRoutes.dataPlane(db).map { ($0.key, JSON.string($0.value)) }
+        let allSettings = try SettingsRoutes.all(db)
+        let settings = allSettings.filter { !SettingsRoutes.controllerOnly.contains($0.key) }.map { ($0.key, JSON.string($0.value)) }
         var document: [(String, JSON)] = [("server_id", .int(Int(serverID))), ("settings", .object(settings))]
+        if let adminUpstream, let domain = allSettings["admin_domain"], !domain.isEmpty {
+            document.append(("admin_site", ["domain_names": .strings([domain]), "upstream_host": .string(adminUpstream.host),
+                                            "upstream_port": .int(adminUpstream.port)]))
+        }
         var included: [(Int64, Date)] = []
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
         for (type, key) in servedTypes {

@@ -16,12 +16,15 @@ actor LocalApplier {
     let processes: ProcessSupervisor
     /// How long to wait for more changes before applying.
     let debounce: Duration
+    /// Where this server's Caddy reaches the controller, for the `admin_domain` site.
+    let adminUpstream: (host: String, port: Int)?
 
     private var running = false
     private var pending = false
 
     init(store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, logger: Logger,
-         debounce: Duration = .milliseconds(150)) {
+         debounce: Duration = .milliseconds(150), adminUpstream: (host: String, port: Int)? = nil) {
+        self.adminUpstream = adminUpstream
         self.store = store
         self.processes = processes
         self.runner = runner
@@ -50,7 +53,8 @@ actor LocalApplier {
     private func applyOnce() async {
         do {
             let localID = try await store.localServerID()
-            let built = try await store.database.read { db in try DesiredStateBuilder.build(db, serverID: localID) }
+            let adminUpstream = adminUpstream
+            let built = try await store.database.read { db in try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream) }
             let report = try await runner.start(pipeline, input: built.document, target: LocalTarget()).report()
             if let wanted = report.managedProcesses { processes.reconcile(wanted) }
             try await record(report, built: built, serverID: localID)

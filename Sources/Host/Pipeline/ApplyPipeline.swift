@@ -16,13 +16,17 @@ public enum ApplyPipeline {
         /// Caddy's modules when already known (``CaddyProbe``), so the step need not run
         /// `caddy list-modules` at every apply.
         public var modules: [String]?
+        /// PEM files of roots Caddy trusts when it talks to the ACME CA (a private CA such as
+        /// step-ca, or a test CA); empty trusts the system's.
+        public var acmeTrustedRoots: [String]
 
-        public init(adminSocket: String, binary: String, httpPort: Int, httpsPort: Int, modules: [String]? = nil) {
+        public init(adminSocket: String, binary: String, httpPort: Int, httpsPort: Int, modules: [String]? = nil, acmeTrustedRoots: [String] = []) {
             self.adminSocket = adminSocket
             self.binary = binary
             self.httpPort = httpPort
             self.httpsPort = httpsPort
             self.modules = modules
+            self.acmeTrustedRoots = acmeTrustedRoots
         }
     }
 
@@ -33,6 +37,7 @@ public enum ApplyPipeline {
             ("https_port", .int(caddy.httpsPort)),
         ]
         if let modules = caddy.modules { settings.append(("modules", .strings(modules))) }
+        if !caddy.acmeTrustedRoots.isEmpty { settings.append(("acme_trusted_roots", .strings(caddy.acmeTrustedRoots))) }
         let caddyConfig = Data(JSON.object(settings).serialized())
         return PipelineDefinition(name: "apply", steps: steps.map { id in
             PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))

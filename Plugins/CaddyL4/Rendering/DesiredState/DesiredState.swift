@@ -11,6 +11,9 @@ public struct DesiredState: JSONReadable, Sendable {
     public var streamHosts: [StreamHost]
     public var accessLists: [AccessList]
     public var certificates: [Certificate]
+    /// The controller's own admin, served at a domain of its own with an automatic certificate
+    /// (only in the controller's local server's state).
+    public var adminSite: AdminSite?
 
     /// The desired state in `text`, a JSON document; a failure names the bad value's path.
     public static func reading(_ text: some Collection<UInt8>) throws(DecodingFailure) -> DesiredState {
@@ -27,6 +30,23 @@ public struct DesiredState: JSONReadable, Sendable {
         streamHosts = try object.value("stream_hosts", default: [])
         accessLists = try object.value("access_lists", default: [])
         certificates = try object.value("certificates", default: [])
+        adminSite = try object.optional("admin_site")
+    }
+
+    /// Where the controller's admin is served: the names (HTTPS with an ACME certificate, HTTP
+    /// redirected) and the controller's own listener to proxy to.
+    public struct AdminSite: JSONReadable, Sendable {
+        public var domainNames: [String]
+        /// The controller's HTTP listener, as Caddy dials it.
+        public var upstreamHost: String
+        public var upstreamPort: Int
+
+        public init(json: JSON) throws(JSONReadError) {
+            let object = try JSONObject(json)
+            domainNames = try object.required("domain_names")
+            upstreamHost = try object.required("upstream_host")
+            upstreamPort = try object.required("upstream_port")
+        }
     }
 
     /// Settings of the controller that shape the rendered config.

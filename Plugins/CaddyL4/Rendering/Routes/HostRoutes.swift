@@ -32,6 +32,16 @@ enum HostRoutes {
     }
 
     /// On the HTTP server, for hosts with Force HTTPS: 301 to the same URL over HTTPS.
+    /// The controller's admin at its own domain: everything proxied to the controller's HTTP
+    /// listener, which trusts this Caddy's `X-Forwarded-For` and `X-Forwarded-Proto`.
+    static func adminSite(_ site: DesiredState.AdminSite, key: ResourceKey) throws(RenderingError) -> JSON {
+        try UserText.requireHostName(site.upstreamHost, field: "upstream_host", resource: key)
+        try UserText.requirePort(site.upstreamPort, field: "upstream_port", resource: key)
+        return ["@id": .string(key.tag), "match": [["host": .strings(site.domainNames)]],
+                "handle": [["handler": "reverse_proxy", "upstreams": [["dial": .string(UserText.dial(site.upstreamHost, site.upstreamPort))]]]],
+                "terminal": true]
+    }
+
     static func httpsRedirect(domains: [String], key: ResourceKey, httpsPort: Int) -> JSON {
         let port = httpsPort == 443 ? "" : ":\(httpsPort)"
         return ["@id": .string(key.tag + "/https-redirect"), "match": [["host": .strings(domains)]],

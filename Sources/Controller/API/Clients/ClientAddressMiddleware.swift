@@ -12,7 +12,8 @@ import Hummingbird
 /// says whether the client used https.
 struct ClientAddressMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    let trusted: TrustedProxies
+    /// The trusted proxies now (they follow the `admin_domain` setting).
+    let trustedProxies: @Sendable () -> TrustedProxies
     /// Whether this listener speaks TLS.
     let listenerIsTLS: Bool
 
@@ -22,6 +23,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.isSecure = listenerIsTLS
+        let trusted = trustedProxies()
         if !trusted.isEmpty, trusted.contains(context.peerIP) {
             if let client = Self.client(forwardedFor: request.headers[values: Self.forwardedFor], trusted: trusted) {
                 context.clientIP = client

@@ -101,13 +101,16 @@ enum OpenAPIDocument {
                                                   tag: "Settings", success: (200, Schema.object([
                                                       "connection": Schema.object(["secure": Schema.boolean, "client_ip": Schema.string()], required: ["secure", "client_ip"]),
                                                       "https": ["anyOf": [https, ["type": "null"]]], "trusted_proxies": Schema.array(Schema.string()),
+                                                      "domain": ["anyOf": [Schema.object(["name": Schema.string(), "url": Schema.string(), "http_redirect": Schema.boolean],
+                                                                                         required: ["name", "url", "http_redirect"]), ["type": "null"]]],
                                                       "requests_per_minute": Schema.integer(minimum: 1)], required: ["connection", "https", "trusted_proxies"]))))
         add("/api/settings", "get", operation("All settings", tag: "Settings", success: (200, list("Setting"))))
         let url = Schema.string(format: "uri", pattern: "^https?://[^\\s{}]+$")
         let settingValues: [String: [String: Any]] = [
             "acme_directory": url, "acme_email": ["anyOf": [Schema.string(values: [""]), Schema.reference("Email")]],
             "default_site": Schema.string(values: ["404", "444", "redirect", "congratulations"]), "default_site_redirect": ["anyOf": [Schema.string(values: [""]), url]],
-            "require_two_factor": Schema.string(values: ["true", "false"]),
+            "require_two_factor": Schema.string(values: ["true", "false"]), "admin_http_redirect": Schema.string(values: ["true", "false"]),
+            "admin_domain": ["anyOf": [Schema.string(values: [""]), Schema.string(maxLength: 253, pattern: "^[A-Za-z0-9.-]+$")]],
         ]
         for (key, value) in settingValues {
             add("/api/settings/\(key)", "put", operation("Change the setting \(key) (admin)", tag: "Settings",

@@ -8,13 +8,16 @@ import Hummingbird
 struct AdminAccessRoutes: Sendable {
     let configuration: ControllerConfiguration
     let tls: AdminTLS?
+    let adminDomain: AdminDomain
 
     func register(on api: RouterGroup<AppContext>) {
         api.get("admin-access") { _, context in
             _ = try context.requireIdentity()
             var answer: [String: Any] = [
                 "connection": ["secure": context.isSecure, "client_ip": context.clientIP],
-                "trusted_proxies": configuration.trustedProxies.entries,
+                "trusted_proxies": adminDomain.current.trusted.entries,
+                "domain": adminDomain.current.domain.map { ["name": $0, "url": "https://\($0)\(configuration.httpsPort == 443 ? "" : ":\(configuration.httpsPort)")/",
+                                                              "http_redirect": adminDomain.current.redirect] as [String: Any] } ?? NSNull(),
                 "requests_per_minute": configuration.requestsPerMinute,
                 "https": NSNull(),
             ]

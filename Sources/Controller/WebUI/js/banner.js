@@ -10,8 +10,9 @@ export function insecureBanner() {
   if (location.protocol !== "http:" || loopback.test(location.hostname) || localStorage.getItem(dismissedKey())) return null;
   const banner = h("div", { class: "insecure-banner", role: "alert", id: "insecure-banner" },
     h("strong", {}, "This connection is not encrypted. "),
-    "Your password and session cross the network in clear text. Serve the admin over HTTPS: start the controller with ",
-    h("code", {}, "POSTERNPROXY_TLS_LISTEN"), " (a certificate is made for you) or put it behind a TLS proxy named in ",
+    "Your password and session cross the network in clear text. Serve the admin over HTTPS: set ",
+    h("code", {}, "admin_domain"), " in Settings (a Let's Encrypt certificate through this server's Caddy), start the controller with ",
+    h("code", {}, "POSTERNPROXY_TLS_LISTEN"), " (a certificate is made for you), or put it behind a TLS proxy named in ",
     h("code", {}, "POSTERNPROXY_TRUSTED_PROXIES"), ". ",
     h("button", { type: "button", onclick: () => { localStorage.setItem(dismissedKey(), "1"); banner.remove(); } }, "Dismiss"));
   return banner;

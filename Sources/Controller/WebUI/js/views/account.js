@@ -47,7 +47,9 @@ async function twoFactorCard(rerender) {
       const code = h("input", { id: "enrol-code", type: "text", inputmode: "numeric", autocomplete: "one-time-code", required: true });
       const error = h("div", { class: "error", id: "enrol-code-error" });
       show(h("p", {}, "Scan this code with an authenticator app (any TOTP app), or type the key by hand:"),
-        h("img", { src: `${enrolment.qr_code}?${Date.now()}`, alt: "QR code to scan with an authenticator app", id: "two-factor-qr", width: 342, height: 342 }),
+        h("img", { src: `${enrolment.qr_code}?${Date.now()}`, alt: "QR code to scan with an authenticator app", id: "two-factor-qr", width: 342, height: 342,
+          onerror: (event) => event.target.replaceWith(h("p", { class: "form-error", role: "alert", id: "two-factor-qr-error" },
+            "The QR code could not be loaded; type the key below into the app instead.")) }),
         h("p", {}, "Key: ", h("code", { id: "two-factor-secret" }, enrolment.secret.replace(/(.{4})/g, "$1 ").trim())),
         h("form", { class: "inline", onsubmit: async (event) => {
           event.preventDefault();

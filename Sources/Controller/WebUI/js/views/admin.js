@@ -127,6 +127,9 @@ function adminAccessCard(access) {
            https.reload_error ? row("Certificate files", h("span", { class: "form-error", role: "alert" },
              `${https.reload_error.field} ${https.reload_error.message}; the previous certificate is still served`)) : null]
         : row("HTTPS", "off: set POSTERNPROXY_TLS_LISTEN (for example 0.0.0.0:8443) to serve the admin over HTTPS"),
+      row("Admin domain", access.domain
+        ? [h("a", { href: access.domain.url, id: "admin-domain-link" }, access.domain.url), access.domain.http_redirect ? " (plain HTTP redirects here)" : ""]
+        : "none: set admin_domain below to serve the admin at a domain with a Let's Encrypt certificate"),
       row("Trusted proxies", access.trusted_proxies.length ? access.trusted_proxies.join(", ") : "none (POSTERNPROXY_TRUSTED_PROXIES)"),
       row("Request limit", `${access.requests_per_minute} per minute per user or API token`))));
 }
@@ -134,7 +137,9 @@ function adminAccessCard(access) {
 export async function settings(container, app) {
   const [items, access] = await Promise.all([api.get("/api/settings").then((answer) => answer.items), api.get("/api/admin-access")]);
   const labels = { acme_directory: "ACME directory", acme_email: "ACME email", default_site: "Default site (404, 444, redirect, congratulations)", default_site_redirect: "Default site redirect URL",
-    require_two_factor: "Require two-factor login for everyone (true, false)" };
+    require_two_factor: "Require two-factor login for everyone (true, false)",
+    admin_domain: "Serve this admin at https://DOMAIN through this server's Caddy (empty: off)",
+    admin_http_redirect: "Send plain-HTTP visitors of the admin port to that domain (true, false)" };
   mount(container, h("div", { class: "toolbar" }, h("h2", {}, "Settings")),
     adminAccessCard(access),
     h("div", { class: "card" }, items.map((item) => {

@@ -1,19 +1,18 @@
 import Foundation
-import TestSupport
 import Host
 
 /// Debian's Pebble ACME test CA with its challenge test server as DNS (every name resolves to
 /// 127.0.0.1), validating HTTP-01 and TLS-ALPN-01 on the given Caddy's ports.
-final class PebbleCA {
-    let directory: String
+public final class PebbleCA {
+    public let directory: String
     /// Trusted by Caddy to reach Pebble's ACME endpoint.
-    let serverCertificate: String
+    public let serverCertificate: String
     private let managementPort: Int
     private let folder: String
     private let dns: ChildProcess
     private let pebble: ChildProcess
 
-    init(in folder: String, httpPort: Int, tlsPort: Int) throws {
+    public init(in folder: String, httpPort: Int, tlsPort: Int) throws {
         self.folder = folder
         let acmePort = try FreePort.next(), dnsPort = try FreePort.next()
         managementPort = try FreePort.next()
@@ -37,7 +36,7 @@ final class PebbleCA {
     }
 
     /// Pebble's root certificate (it makes a new one each start), written to a file.
-    func rootCertificate() throws -> String {
+    public func rootCertificate() throws -> String {
         let file = "\(folder)/pebble-root.pem"
         let result = try LocalTarget().run(TargetCommand(argv: ["curl", "-sk", "-o", file, "https://127.0.0.1:\(managementPort)/roots/0"]),
                                            onLine: { _ in }, isCancelled: { false })
@@ -45,7 +44,7 @@ final class PebbleCA {
         return file
     }
 
-    func stop() {
+    public func stop() {
         pebble.stop()
         dns.stop()
     }

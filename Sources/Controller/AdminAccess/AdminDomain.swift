@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// "Serve this admin at https://DOMAIN": the `admin_domain` setting makes the controller's own
+/// Caddy serve the admin UI and API at that domain with an ACME certificate, proxying to the
+/// controller's HTTP listener; `admin_http_redirect` then sends plain-HTTP visitors of the admin
+/// port there. While a domain is set, the listener's own address (where that Caddy connects
+/// from) is a trusted proxy, so the sessions, limits and audit log see the browser's address and
+/// the cookies are `Secure`. Kept in memory, read again whenever settings change.
+final class AdminDomain: Sendable {
+    /// Where the local Caddy reaches the controller; nil when the controller runs no local data
+    /// plane (then no domain can be served).
+    let upstream: (host: String, port: Int)?
+    /// The ranges `POSTERNPROXY_TRUSTED_PROXIES` names.
+    let configuredProxies: TrustedProxies
+    /// The local Caddy's HTTPS port, for redirects.
+    let httpsPort: Int
+
+    struct State: Sendable {
+        var domain: String?
+        var redirect = false
+        var trusted: TrustedProxies
+    }
+
+    private let state: Mutex<State>
+
+    init(configuration: ControllerConfiguration) {
+        configuredProxies = configuration.trustedProxies
+        httpsPort = configuration.httpsPort
+        if configuration.applyPipeline.contains("posternproxy.caddy") {
+            let host = switch configuration.listenHost {
+            case "0.0.0.0", "": "127.0.0.1"
+            case "::": "::1"
+            default: configuration.listenHost
+            }
+            upstream = (host, configuration.listenPort)
+        } else {
+            upstream = nil
+        }
+        state = Mutex(State(trusted: configuration.trustedProxies))
+    }
+
+    var current: State { state.withLock { $0 } }
+
+    /// Reads the settings again (at start, and after every settings change or restore).
+    func refresh(_ store: Store) async throws {
+        let values = try await store.database.read { db in try SettingsRoutes.all(db) }
+        let domain = values["admin_domain"].flatMap { $0.isEmpty ? nil : $0 }
+        var trusted = configuredProxies
+        if domain != nil, let upstream {
+            // The local Caddy connects from loopback, or from the address the listener is bound to.
+            let own = ["127.0.0.1", "::1", upstream.host].filter { IPAddress($0) != nil }.joined(separator: ",")
+            trusted = trusted.adding((try? TrustedProxies(parsing: own, field: "upstream")) ?? .none)
+        }
+        state.withLock { $0 = State(domain: domain, redirect: values["admin_http_redirect"] == "true", trusted: trusted) }
+    }
+}

@@ -65,7 +65,7 @@ import TestSupport
         #expect(!audit.contains { $0["client_ip"] as? String == "198.51.100.66" })
         let access = try await setup.admin.get("/api/admin-access").object
         #expect((access["domain"] as? [String: Any])?["url"] as? String == "https://admin.test:\(setup.httpsPort)/")
-        #expect((access["trusted_proxies"] as? [String])?.contains("127.0.0.1") == true)
+        #expect((access["trusted_proxies"] as? [String]) == ["127.0.0.1", "::1"])
         // The local server's resources are untouched, and nobody else may claim the domain.
         #expect(try await setup.admin.get("/api/proxy-hosts").object["total"] as? Int == 0)
 

@@ -50,8 +50,9 @@ final class AdminDomain: Sendable {
         var trusted = configuredProxies
         if domain != nil, let upstream {
             // The local Caddy connects from loopback, or from the address the listener is bound to.
-            let own = ["127.0.0.1", "::1", upstream.host].filter { IPAddress($0) != nil }.joined(separator: ",")
-            trusted = trusted.adding((try? TrustedProxies(parsing: own, field: "upstream")) ?? .none)
+            var own = ["127.0.0.1", "::1"]
+            if IPAddress(upstream.host) != nil, !own.contains(upstream.host) { own.append(upstream.host) }
+            trusted = trusted.adding((try? TrustedProxies(parsing: own.joined(separator: ","), field: "upstream")) ?? .none)
         }
         state.withLock { $0 = State(domain: domain, redirect: values["admin_http_redirect"] == "true", trusted: trusted) }
     }

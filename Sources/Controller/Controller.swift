@@ -44,7 +44,7 @@ public struct Controller: Sendable {
         let hub = AgentHub(store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
                            offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), logger: logger)
         let agents = AgentEndpoint(admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute),
-                                   hub: hub, logger: logger)
+                                   hub: hub, logger: logger, trustedProxies: { adminDomain.current.trusted })
         let vault = try CredentialVault(dataDirectory: configuration.dataDirectory)
         let provisioner = catalog.plugin(id: "posternproxy.ssh") == nil ? nil : try Provisioner(
             store: store, configuration: configuration, vault: vault,

@@ -16,6 +16,10 @@ Scenarios:
   replay REVISION      hello, wait for the desired state, report it applied, then report
                        REVISION (older) applied with another hash
   reconnect COUNT      COUNT connections in a row, each closed at once; prints `UPGRADED n REFUSED m`
+
+With PROBE_FORWARDED_FOR set (a prefix such as `198.51.100.`), every connection says it was
+forwarded for an address of its own (the prefix and its number), as a proxy in front of many
+agents would.
 """
 import base64
 import json
@@ -28,11 +32,18 @@ import time
 from ws_frames import frame, read_frame
 
 
+connections = 0
+
+
 def connect(host, port, token):
+    global connections
+    connections += 1
     sock = socket.create_connection((host, port), timeout=10)
     key = base64.b64encode(os.urandom(16)).decode()
+    forwarded = os.environ.get("PROBE_FORWARDED_FOR")
+    extra = f"X-Forwarded-For: {forwarded}{connections % 250 + 1}\r\n" if forwarded else ""
     request = (f"GET /api/agent/ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n")
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n{extra}\r\n")
     sock.sendall(request.encode())
     head = b""
     while b"\r\n\r\n" not in head:

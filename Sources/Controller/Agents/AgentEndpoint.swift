@@ -16,19 +16,28 @@ struct AgentEndpoint: Sendable {
     let admission: AgentAdmission
     let hub: AgentHub
     let logger: Logger
+    /// The trusted proxies now: agents that connect through one (the admin domain's Caddy, a
+    /// load balancer) are told apart by the address it forwards, so they do not share one
+    /// per-address limit.
+    var trustedProxies: @Sendable () -> TrustedProxies = { .none }
     /// How long a new connection may take to say hello.
     var helloTimeout: Duration = .seconds(10)
 
     /// The router the WebSocket upgrade consults.
     func router() -> Router<AgentSocketContext> {
         let router = Router(context: AgentSocketContext.self)
+        let trustedProxies = trustedProxies
         router.ws(RouterPath(stringLiteral: AgentProtocol.path)) { request, context in
+            let trusted = trustedProxies()
+            let client = trusted.contains(context.clientIP)
+                ? ClientAddressMiddleware.client(forwardedFor: request.headers[values: ClientAddressMiddleware.forwardedFor], trusted: trusted) ?? context.clientIP
+                : context.clientIP
             do {
-                let admitted = try await admission.admit(authorization: request.headers[.authorization], clientIP: context.clientIP)
+                let admitted = try await admission.admit(authorization: request.headers[.authorization], clientIP: client)
                 context.admitted.set(admitted)
                 return .upgrade([:])
             } catch {
-                logger.warning("agent connection refused", metadata: ["client": "\(context.clientIP)", "reason": "\(error)"])
+                logger.warning("agent connection refused", metadata: ["client": "\(client)", "reason": "\(error)"])
                 return .dontUpgrade
             }
         } onUpgrade: { inbound, outbound, context in

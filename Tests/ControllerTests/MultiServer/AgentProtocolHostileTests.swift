@@ -122,6 +122,24 @@ import TestSupport
         #expect(try await setup.stillServes())
     }
 
+    @Test func agentsBehindATrustedProxyAreLimitedByTheirOwnAddresses() async throws {
+        // The same storm, each connection forwarded for another address by a trusted proxy: no
+        // address reaches its limit. From an untrusted peer the header changes nothing.
+        for (trusted, expectAllIn) in [("127.0.0.1", true), ("10.9.9.9", false)] {
+            let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_AGENT_CONNECT_LIMIT": "30", "POSTERNPROXY_TRUSTED_PROXIES": trusted])
+            defer { controller.remove() }
+            let admin = try await APIClient.loggedIn(port: controller.port)
+            let id = try #require(try await admin.post("/api/servers", ["name": "edge", "hostname": "192.0.2.50"]).id)
+            let token = try #require(try await admin.post("/api/servers/\(id)/token").object["token"] as? String)
+            let argv = ["env", "PROBE_FORWARDED_FOR=198.51.100.", "python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(controller.port),
+                        token, "reconnect", "60"]
+            let result = try LocalTarget().run(TargetCommand(argv: argv, timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
+            let line = try #require(String(decoding: result.standardOutput, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("UPGRADED") })
+            let upgraded = Int(line.split(separator: " ")[1])!
+            if expectAllIn { #expect(upgraded == 60, "\(line)") } else { #expect(upgraded <= 30, "\(line)") }
+        }
+    }
+
     @Test func aSecondConnectionOfTheSameServerReplacesTheFirst() async throws {
         let setup = try await Setup()
         defer { setup.controller.remove() }

@@ -66,8 +66,10 @@ import TestSupport
         let access = try await setup.admin.get("/api/admin-access").object
         #expect((access["domain"] as? [String: Any])?["url"] as? String == "https://admin.test:\(setup.httpsPort)/")
         #expect((access["trusted_proxies"] as? [String]) == ["127.0.0.1", "::1"])
-        // The local server's resources are untouched, and nobody else may claim the domain.
+        // The local server's resources are untouched, and no host may take the domain.
         #expect(try await setup.admin.get("/api/proxy-hosts").object["total"] as? Int == 0)
+        let clash = try await setup.admin.post("/api/proxy-hosts", ["domain_names": ["admin.test"], "forward_host": "192.0.2.1", "forward_port": 80])
+        #expect(clash.status == 409 && clash.errorField == "domain_names")
 
         // Plain HTTP on the admin port now sends browsers there; the API (agents, scripts) stays.
         #expect(try await setup.admin.put("/api/settings/admin_http_redirect", ["value": "true"]).status == 200)

@@ -191,9 +191,17 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         }
     }
 
-    /// Records what an enabled resource holds exclusively; 409 naming the holder on a clash.
+    /// Records what an enabled resource holds exclusively; 409 naming the holder on a clash (the
+    /// local server's `admin_domain`, where the admin itself is served, included).
     private func claim(_ payload: Kind.Payload, resourceID: Int64, serverID: Int64, _ db: Database) throws {
         for claim in Kind.claims(payload) {
+            if claim.hasPrefix("domain:"), try Bool.fetchOne(db, sql: """
+                SELECT 1 FROM settings st JOIN servers s ON s.id = ? AND s.is_local = 1
+                WHERE st.key = 'admin_domain' AND st.value != '' AND 'domain:' || st.value = ?
+                """, arguments: [serverID, claim]) == true
+            {
+                throw APIError.conflict(field: "domain_names", "\(claim.dropFirst("domain:".count)) is where this admin is served (the admin_domain setting)")
+            }
             if let holder = try Row.fetchOne(db, sql: """
                 SELECT r.id, r.type FROM resource_claims c JOIN resources r ON r.id = c.resource_id
                 WHERE c.server_id = ? AND c.claim = ? AND c.resource_id != ?

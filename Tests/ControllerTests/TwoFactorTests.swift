@@ -57,10 +57,17 @@ import Testing
 /// Reads a QR code as a phone does: the modules drawn into a greyscale picture, decoded by zbarimg.
 enum QRDecoder {
     static func read(_ code: QRCode, in folder: TemporaryFolder, scale: Int = 4) throws -> String {
-        let side = (code.size + 8) * scale
+        try read(rows: code.rows, in: folder, scale: scale)
+    }
+
+    /// The same from rows of `0` and `1`, as the enrolment answer carries them.
+    static func read(rows: [String], in folder: TemporaryFolder, scale: Int = 4) throws -> String {
+        let size = rows.count
+        let dark = rows.map { $0.map { $0 == "1" } }
+        let side = (size + 8) * scale
         var pixels = [UInt8](repeating: 255, count: side * side)
-        for y in 0..<code.size {
-            for x in 0..<code.size where code.isDark(x: x, y: y) {
+        for y in 0..<size {
+            for x in 0..<size where dark[y][x] {
                 for dy in 0..<scale {
                     for dx in 0..<scale { pixels[((y + 4) * scale + dy) * side + (x + 4) * scale + dx] = 0 }
                 }
@@ -128,6 +135,12 @@ enum QRDecoder {
         #expect(svg.headers["content-type"] == "image/svg+xml")
         #expect(svg.headers["cache-control"] == "no-store")
         #expect(try Self.readSVG(svg.body) == uri)
+        // The same code as rows of modules, which the web UI draws itself.
+        let rows = try #require(started.object["qr_modules"] as? [String])
+        #expect(rows.count >= 21 && rows.allSatisfy { $0.count == rows.count && $0.allSatisfy { $0 == "0" || $0 == "1" } })
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        #expect(try QRDecoder.read(rows: rows, in: folder) == uri)
         #expect(try await admin.get("/api/users/me/two-factor").object["pending"] as? Bool == true)
         // Until the first code, logging in needs no code.
         #expect(try await Self.login(controller.port).status == 200)

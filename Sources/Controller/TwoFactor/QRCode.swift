@@ -32,6 +32,11 @@ struct QRCode: Sendable {
 
     func isDark(x: Int, y: Int) -> Bool { modules[y * size + x] }
 
+    /// The modules row by row, `1` for dark and `0` for light: what a page draws itself.
+    var rows: [String] {
+        (0..<size).map { y in String((0..<size).map { isDark(x: $0, y: y) ? "1" : "0" }) }
+    }
+
     /// An SVG picture with a quiet zone of four modules, `scale` pixels per module.
     func svg(scale: Int = 6) -> String {
         let side = size + 8

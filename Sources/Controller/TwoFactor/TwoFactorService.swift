@@ -30,10 +30,11 @@ struct TwoFactorService: Sendable {
         var backupCodesLeft: Int
     }
 
-    /// A started enrolment: what the authenticator app needs.
+    /// A started enrolment: what the authenticator app needs, and the URI as a QR code.
     struct Enrolment: Sendable {
         var secret: String
         var uri: String
+        var qrCode: QRCode
     }
 
     static let backupCodeCount = 10
@@ -54,7 +55,8 @@ struct TwoFactorService: Sendable {
             guard try TwoFactorStore.fetch(db, userID: userID)?.enabled != true else { throw Refusal.alreadyEnabled }
             try TwoFactorStore.setPending(db, userID: userID, sealedSecret: sealed)
         }
-        return Enrolment(secret: Base32.encode(secret), uri: TOTP.provisioningURI(secret: secret, account: account))
+        let uri = TOTP.provisioningURI(secret: secret, account: account)
+        return Enrolment(secret: Base32.encode(secret), uri: uri, qrCode: QRCode(uri)!)
     }
 
     /// The pending enrolment's QR code (an active secret is never shown again).

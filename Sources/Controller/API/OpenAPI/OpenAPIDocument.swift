@@ -39,7 +39,8 @@ enum OpenAPIDocument {
                                                          success: (200, Schema.object(["enabled": Schema.boolean, "pending": Schema.boolean, "backup_codes_left": Schema.integer(minimum: 0),
                                                                                        "required": Schema.boolean], required: ["enabled", "pending", "backup_codes_left", "required"]))))
         add("/api/users/me/two-factor", "post", operation("Start enrolment (your password): the key, the otpauth URI and where its QR code is", tag: "Two-factor login",
-                                                          body: password, success: (201, Schema.object(["secret": Schema.string(), "otpauth_uri": Schema.string(), "qr_code": Schema.string()],
+                                                          body: password, success: (201, Schema.object(["secret": Schema.string(), "otpauth_uri": Schema.string(), "qr_code": Schema.string(),
+                                                                                                        "qr_modules": Schema.array(Schema.string(maxLength: 97))],
                                                                                                        required: ["secret", "otpauth_uri", "qr_code"])), errors: errorCodes + [409]))
         var qr = operation("The waiting enrolment's QR code (SVG)", tag: "Two-factor login", success: (200, nil), errors: [401, 403, 409, 429])
         qr["responses"] = (qr["responses"] as? [String: Any] ?? [:]).merging(["200": ["description": "SVG", "content": ["image/svg+xml": ["schema": ["type": "string"]]]]]) { $1 }

@@ -3,7 +3,8 @@ import Hummingbird
 import NIOCore
 
 /// Two-factor login (TOTP) for one's own account under `/api/users/me/two-factor`: status,
-/// enrolment (password first; a QR code and the key; the first right code switches it on and
+/// enrolment (password first; a QR code — as SVG, and as rows of modules for a page to draw —
+/// and the key; the first right code switches it on and
 /// returns ten one-time backup codes), new backup codes, and switching it off; and an admin's
 /// recovery of another user's account (`DELETE /api/users/{id}/two-factor`, which also ends their
 /// sessions). API tokens are unaffected by all of it.
@@ -28,7 +29,8 @@ struct TwoFactorRoutes: Sendable {
             let input = try JSONBody.decode(Password.self, from: try await JSONBody.object(request, context: context), allowed: ["password"])
             let user = try await passwords.confirm(userID: identity.userID, password: input.password, field: "password")
             let enrolment = try await refusing { try await service.begin(userID: user.id, account: user.email) }
-            return JSONBody.response(["secret": enrolment.secret, "otpauth_uri": enrolment.uri, "qr_code": "/api/users/me/two-factor/qr.svg"], status: .created)
+            return JSONBody.response(["secret": enrolment.secret, "otpauth_uri": enrolment.uri, "qr_code": "/api/users/me/two-factor/qr.svg",
+                                      "qr_modules": enrolment.qrCode.rows], status: .created)
         }
         api.get("users/me/two-factor/qr.svg") { _, context in
             let identity = try context.requireIdentity()

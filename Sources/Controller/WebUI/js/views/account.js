@@ -14,6 +14,28 @@ function passwordStep(id, buttonText, action) {
   } }, h("div", { class: "field" }, h("label", { for: id }, "Your password"), input, error), h("button", { type: "submit" }, buttonText));
 }
 
+/** The QR code the controller computed (rows of "0"/"1"), drawn as SVG with a quiet zone. */
+function qrPicture(rows) {
+  const svg = "http://www.w3.org/2000/svg";
+  const side = rows.length + 8;
+  const picture = document.createElementNS(svg, "svg");
+  for (const [name, value] of [["viewBox", `0 0 ${side} ${side}`], ["width", String(side * 6)], ["height", String(side * 6)],
+    ["role", "img"], ["aria-label", "QR code to scan with an authenticator app"], ["id", "two-factor-qr"], ["shape-rendering", "crispEdges"]]) {
+    picture.setAttribute(name, value);
+  }
+  const background = document.createElementNS(svg, "rect");
+  background.setAttribute("width", String(side));
+  background.setAttribute("height", String(side));
+  background.setAttribute("fill", "#fff");
+  let d = "";
+  rows.forEach((row, y) => [...row].forEach((cell, x) => { if (cell === "1") d += `M${x + 4},${y + 4}h1v1h-1z`; }));
+  const modules = document.createElementNS(svg, "path");
+  modules.setAttribute("d", d);
+  modules.setAttribute("fill", "#000");
+  picture.append(background, modules);
+  return picture;
+}
+
 function backupCodeList(codes) {
   return h("div", { class: "card", role: "status", id: "backup-codes" },
     h("p", {}, "Your backup codes. Each logs in once without the app; keep them somewhere safe. They are not shown again:"),
@@ -47,9 +69,7 @@ async function twoFactorCard(rerender) {
       const code = h("input", { id: "enrol-code", type: "text", inputmode: "numeric", autocomplete: "one-time-code", required: true });
       const error = h("div", { class: "error", id: "enrol-code-error" });
       show(h("p", {}, "Scan this code with an authenticator app (any TOTP app), or type the key by hand:"),
-        h("img", { src: `${enrolment.qr_code}?${Date.now()}`, alt: "QR code to scan with an authenticator app", id: "two-factor-qr", width: 342, height: 342,
-          onerror: (event) => event.target.replaceWith(h("p", { class: "form-error", role: "alert", id: "two-factor-qr-error" },
-            "The QR code could not be loaded; type the key below into the app instead.")) }),
+        qrPicture(enrolment.qr_modules),
         h("p", {}, "Key: ", h("code", { id: "two-factor-secret" }, enrolment.secret.replace(/(.{4})/g, "$1 ").trim())),
         h("form", { class: "inline", onsubmit: async (event) => {
           event.preventDefault();

@@ -8,4 +8,7 @@ source scripts/setup.sh
 bundle=$(scripts/bundle-agent.sh release)
 bin=$(dirname "$bundle")
 export POSTERNPROXY_PLUGINS_DIR="${POSTERNPROXY_PLUGINS_DIR:-$bin/plugins}"
+# The admin over HTTPS too, with a certificate made at first start (its fingerprint is printed
+# under INITIAL SETUP); set POSTERNPROXY_TLS_LISTEN= (empty) to serve plain HTTP only.
+export POSTERNPROXY_TLS_LISTEN="${POSTERNPROXY_TLS_LISTEN-0.0.0.0:8443}"
 exec "$bin/posternproxy" "$@"

@@ -65,7 +65,7 @@ public struct Controller: Sendable {
             logger: logger)]
         if let tls, let listen = configuration.tlsListen {
             services.append(Application(
-                router: api.build(tls: true), server: try .tls(webSockets, tlsConfiguration: try tls.serverConfiguration()),
+                router: api.build(tls: true), server: try .tls(webSockets, tlsConfiguration: tls.serverConfiguration()),
                 configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
                 logger: logger))
             services.append(AdminTLSWatch(tls: tls, interval: .seconds(configuration.tlsReloadSeconds), logger: logger))

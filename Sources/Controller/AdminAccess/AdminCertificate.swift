@@ -12,6 +12,10 @@ struct AdminCertificate: Sendable {
     let chain: [Certificate]
     let certificatePEM: String
     let keyPEM: String
+    /// The chain and key as the TLS library loads them, parsed once when the files are read,
+    /// not at every handshake.
+    let tlsChain: [NIOSSLCertificateSource]
+    let tlsKey: NIOSSLPrivateKeySource
     /// SHA-256 of the leaf certificate, as browsers show it (`AB:CD:...`).
     let fingerprintSHA256: String
     /// SHA-256 of the leaf's SubjectPublicKeyInfo, base64: what `curl --pinnedpubkey sha256//…`
@@ -61,9 +65,9 @@ struct AdminCertificate: Sendable {
             throw ValidationFailure(certificateField, "is valid only from \(leaf.notValidBefore.formatted(.iso8601))")
         }
         do {
-            // What the TLS library will load must load.
-            _ = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8))
-            _ = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)
+            // What the TLS library loads must load.
+            tlsChain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) }
+            tlsKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
         } catch {
             throw ValidationFailure(keyField, "cannot be used for TLS: \(error)")
         }
@@ -79,10 +83,10 @@ struct AdminCertificate: Sendable {
     }
 
     /// What the next TLS handshake presents.
-    func handshakeOverride() throws -> NIOSSLContextConfigurationOverride {
+    var handshakeOverride: NIOSSLContextConfigurationOverride {
         var override = NIOSSLContextConfigurationOverride()
-        override.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) }
-        override.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
+        override.certificateChain = tlsChain
+        override.privateKey = tlsKey
         return override
     }
 

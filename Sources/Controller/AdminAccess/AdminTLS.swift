@@ -76,14 +76,12 @@ final class AdminTLS: Sendable {
     var current: State { state.withLock { $0 } }
 
     /// A TLS configuration whose every handshake presents the current certificate.
-    func serverConfiguration() throws -> TLSConfiguration {
+    func serverConfiguration() -> TLSConfiguration {
         let certificate = current.certificate
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificate.certificatePEM.utf8)).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificate.keyPEM.utf8), format: .pem)))
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificate.tlsChain, privateKey: certificate.tlsKey)
         configuration.minimumTLSVersion = .tlsv12
         configuration.sslContextCallback = { [self] _, promise in
-            promise.completeWith(Result { try self.current.certificate.handshakeOverride() })
+            promise.succeed(self.current.certificate.handshakeOverride)
         }
         return configuration
     }

@@ -28,10 +28,7 @@ struct AgentEndpoint: Sendable {
         let router = Router(context: AgentSocketContext.self)
         let trustedProxies = trustedProxies
         router.ws(RouterPath(stringLiteral: AgentProtocol.path)) { request, context in
-            let trusted = trustedProxies()
-            let client = trusted.contains(context.clientIP)
-                ? ClientAddressMiddleware.client(forwardedFor: request.headers[values: ClientAddressMiddleware.forwardedFor], trusted: trusted) ?? context.clientIP
-                : context.clientIP
+            let client = ClientAddressMiddleware.client(of: request, peer: context.clientIP, trusted: trustedProxies())
             do {
                 let admitted = try await admission.admit(authorization: request.headers[.authorization], clientIP: client)
                 context.admitted.set(admitted)

@@ -24,15 +24,20 @@ struct ClientAddressMiddleware: RouterMiddleware {
         var context = context
         context.isSecure = listenerIsTLS
         let trusted = trustedProxies()
-        if !trusted.isEmpty, trusted.contains(context.peerIP) {
-            if let client = Self.client(forwardedFor: request.headers[values: Self.forwardedFor], trusted: trusted) {
-                context.clientIP = client
-            }
+        context.clientIP = Self.client(of: request, peer: context.peerIP, trusted: trusted)
+        if trusted.contains(context.peerIP) {
             if let proto = request.headers[values: Self.forwardedProto].last?.split(separator: ",").last {
                 context.isSecure = proto.trimmingCharacters(in: .whitespaces).lowercased() == "https"
             }
         }
         return try await next(request, context)
+    }
+
+    /// The client of `request` from `peer`: the peer itself, unless it is a trusted proxy that
+    /// names one in `X-Forwarded-For`. (The agent endpoint decides the same way.)
+    static func client(of request: Request, peer: String, trusted: TrustedProxies) -> String {
+        guard trusted.contains(peer) else { return peer }
+        return client(forwardedFor: request.headers[values: forwardedFor], trusted: trusted) ?? peer
     }
 
     /// The rightmost address of the `X-Forwarded-For` chain that is not a trusted proxy, or the

@@ -5,7 +5,7 @@
 # Usage: scripts/fuzz-api.sh [MAX_EXAMPLES]   (after `swift build`; installs schemathesis if needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip show schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis
+python3 -m pip install -q -r scripts/test-requirements.txt
 bin=$(swift build --show-bin-path)
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -21,10 +21,11 @@ token=$(curl -fs -X POST -H "Authorization: Bearer $session" "http://127.0.0.1:$
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 # Logout, password changes, token deletion and restores would end the fuzzer's own session;
 # certificates need real PEM pairs (they, and restore, have their own tests). The fixed seed makes
-# a failure reproducible. (One regular expression: schemathesis keeps only the last of repeated
+# a failure reproducible. One worker: Hypothesis's caches are not thread-safe, and two workers
+# once failed a run with Hypothesis's own FlakyFailure while generating a body. (One regular expression: schemathesis keeps only the last of repeated
 # --exclude-path-regex options.)
 python3 -m schemathesis.cli run "http://127.0.0.1:$port/api/openapi.json" --url "http://127.0.0.1:$port" \
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,unsupported_method \
     --exclude-path-regex '^/api/(tokens/|certificates|restore$|auth/logout$|users/me/password$)' \
-    --max-examples "${1:-25}" --seed 20261129 --workers 2 --suppress-health-check all
+    --max-examples "${1:-25}" --seed 20261129 --workers 1 --suppress-health-check all

@@ -41,6 +41,5 @@ if ! command -v caddy >/dev/null 2>&1; then
 fi
 # The API fuzzer and the browser driver the test command runs.
 if [ "${POSTERNPROXY_SETUP:-}" = test ]; then
-    python3 -m pip show schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis
-    python3 -m pip show playwright >/dev/null 2>&1 || python3 -m pip install -q playwright
+    python3 -m pip install -q -r "$(dirname "$0")/test-requirements.txt"
 fi

@@ -16,6 +16,12 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_ACME_CA_ROOTS` [none]: PEM files of the roots the local Caddy trusts when
     /// it talks to the ACME CA (a private CA such as step-ca).
     public var acmeTrustedRoots: [String] = []
+    /// `POSTERNPROXY_OIDC_CA_ROOTS` [none]: PEM files of roots trusted, besides the system's,
+    /// for the single sign-on provider (one with a private CA).
+    public var oidcTrustedRoots: [String] = []
+    /// `POSTERNPROXY_PASSWORD_LOGIN` [unset]: `on` lets email and password sign in even when an
+    /// admin turned password login off (for when the identity provider is down).
+    public var passwordLoginForced = false
     /// `POSTERNPROXY_TLS_RELOAD_SECONDS` [10]: how often the certificate files are checked.
     public var tlsReloadSeconds = 10
     /// `POSTERNPROXY_DATA_DIR` [/var/lib/posternproxy].
@@ -88,6 +94,15 @@ public struct ControllerConfiguration: Sendable {
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
+    /// A comma-separated list of files that must all be readable.
+    private static func readableFiles(_ environment: [String: String], _ variable: String) throws(ValidationFailure) -> [String] {
+        let files = (environment[variable] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for file in files where !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationFailure(variable, "\(file) cannot be read")
+        }
+        return files
+    }
+
     /// Reads the `POSTERNPROXY_*` variables; throws naming the variable when one is malformed.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ControllerConfiguration {
         var configuration = ControllerConfiguration()
@@ -110,11 +125,11 @@ public struct ControllerConfiguration: Sendable {
         }
         configuration.tlsCertificateFile = certificate
         configuration.tlsKeyFile = key
-        if let text = environment["POSTERNPROXY_ACME_CA_ROOTS"] {
-            configuration.acmeTrustedRoots = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            for file in configuration.acmeTrustedRoots where !FileManager.default.isReadableFile(atPath: file) {
-                throw ValidationFailure("POSTERNPROXY_ACME_CA_ROOTS", "\(file) cannot be read")
-            }
+        configuration.acmeTrustedRoots = try readableFiles(environment, "POSTERNPROXY_ACME_CA_ROOTS")
+        configuration.oidcTrustedRoots = try readableFiles(environment, "POSTERNPROXY_OIDC_CA_ROOTS")
+        if let text = environment["POSTERNPROXY_PASSWORD_LOGIN"], !text.isEmpty {
+            guard ["on", "off"].contains(text) else { throw ValidationFailure("POSTERNPROXY_PASSWORD_LOGIN", "must be on or off") }
+            configuration.passwordLoginForced = text == "on"
         }
         if let text = environment["POSTERNPROXY_TLS_RELOAD_SECONDS"] {
             guard let seconds = Int(text), (1...86_400).contains(seconds) else { throw ValidationFailure("POSTERNPROXY_TLS_RELOAD_SECONDS", "must be a whole number of seconds from 1 to 86400") }

@@ -22,6 +22,9 @@ struct APIRouter: Sendable {
     private let loginThrottle = LoginThrottle()
     private let failedAuthentication = RateLimiter(limit: 120)
     private let credentialLimiter: RateLimiter
+    private let singleSignOnStarts = RateLimiter(limit: 30)
+    /// Shared by every listener: a sign-in may start on one and come back on the other.
+    private let singleSignOn: SingleSignOnService
 
     init(store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
          onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil) {
@@ -33,6 +36,8 @@ struct APIRouter: Sendable {
         self.onChange = onChange
         self.provisioner = provisioner
         credentialLimiter = RateLimiter(limit: configuration.requestsPerMinute)
+        singleSignOn = SingleSignOnService(store: store, vault: vault, client: ProviderClient(trustedRootFiles: configuration.oidcTrustedRoots),
+                                           sessions: Sessions(store: store), passwordLoginForced: configuration.passwordLoginForced)
     }
 
     /// The router of one listener; `tls` says whether that listener speaks TLS.
@@ -55,8 +60,11 @@ struct APIRouter: Sendable {
         let api = router.group("api")
         let twoFactor = TwoFactorService(store: store, vault: vault)
         let passwords = PasswordConfirmation(store: store, throttle: loginThrottle)
-        let auth = AuthRoutes(store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle, twoFactor: twoFactor)
+        let auth = AuthRoutes(store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle, twoFactor: twoFactor,
+                              singleSignOn: singleSignOn)
         auth.registerPublic(on: api)
+        let singleSignOnRoutes = SingleSignOnRoutes(service: singleSignOn, starts: singleSignOnStarts)
+        singleSignOnRoutes.registerPublic(on: api)
         let document = JSONBody.response(openAPI)
         api.get("openapi.json") { _, _ in document }
         // Reached only when the WebSocket upgrade was refused (see AgentEndpoint).
@@ -70,6 +78,7 @@ struct APIRouter: Sendable {
         auth.register(on: authenticated)
         UserRoutes(store: store, sessions: sessions, passwords: passwords).register(on: authenticated)
         TwoFactorRoutes(store: store, service: twoFactor, passwords: passwords, sessions: sessions).register(on: authenticated)
+        singleSignOnRoutes.register(on: authenticated)
         TokenRoutes(store: store).register(on: authenticated)
         ServerRoutes(store: store, onChange: onChange).register(on: authenticated)
         SettingsRoutes(store: store, onChange: onChange, adminDomain: adminDomain).register(on: authenticated)

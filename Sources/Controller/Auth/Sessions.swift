@@ -35,14 +35,21 @@ struct Sessions: Sendable {
         var client: Client
     }
 
-    func create(userID: Int64, client: Client, in db: Database, startedOn: Date? = nil) throws -> Issued {
+    /// How a session's user proved who they are when it started.
+    enum Method: String, Sendable {
+        case password
+        /// Through the identity provider, which is then in charge of any second factor.
+        case singleSignOn = "single_sign_on"
+    }
+
+    func create(userID: Int64, client: Client, method: Method = .password, in db: Database, startedOn: Date? = nil) throws -> Issued {
         let access = Secrets.token(prefix: "ppa_"), refresh = Secrets.token(prefix: "ppr_")
         let now = Date()
         try db.execute(sql: """
-            INSERT INTO sessions (user_id, access_hash, access_expires, refresh_hash, refresh_expires, created_on, refreshed_on, client_ip, user_agent)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO sessions (user_id, access_hash, access_expires, refresh_hash, refresh_expires, created_on, refreshed_on, client_ip, user_agent, method)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [userID, Secrets.tokenHash(access), now + Self.accessLifetime,
-                             Secrets.tokenHash(refresh), now + Self.refreshLifetime, startedOn ?? now, now, client.ip, client.userAgent])
+                             Secrets.tokenHash(refresh), now + Self.refreshLifetime, startedOn ?? now, now, client.ip, client.userAgent, method.rawValue])
         return Issued(sessionID: db.lastInsertedRowID, accessToken: access, refreshToken: refresh)
     }
 
@@ -51,13 +58,14 @@ struct Sessions: Sendable {
     func refresh(_ refreshToken: String, client: Client) async throws -> (Issued, Int64)? {
         try await store.database.write { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.id, s.user_id, s.created_on FROM sessions s JOIN users u ON u.id = s.user_id
+                SELECT s.id, s.user_id, s.created_on, s.method FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.refresh_hash = ? AND s.refresh_expires > ? AND u.active = 1
                 """, arguments: [Secrets.tokenHash(refreshToken), Date()])
             else { return nil }
             let userID: Int64 = row["user_id"]
             try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [row["id"] as Int64])
-            return (try create(userID: userID, client: client, in: db, startedOn: row["created_on"]), userID)
+            let method = Method(rawValue: row["method"]) ?? .password
+            return (try create(userID: userID, client: client, method: method, in: db, startedOn: row["created_on"]), userID)
         }
     }
 
@@ -84,7 +92,7 @@ struct Sessions: Sendable {
     func identity(accessToken: String, viaCookie: Bool) async throws -> Identity? {
         try await store.database.read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.id AS session_id, u.id, u.email, u.role, u.totp_enabled,
+                SELECT s.id AS session_id, s.method, u.id, u.email, u.role, u.totp_enabled,
                        (SELECT value FROM settings WHERE key = 'require_two_factor') AS require_two_factor
                 FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.access_hash = ? AND s.access_expires > ? AND u.active = 1
@@ -94,6 +102,7 @@ struct Sessions: Sendable {
             var identity = Identity(userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer,
                                     credential: viaCookie ? .sessionCookie(sessionID: sessionID) : .accessToken(sessionID: sessionID))
             identity.mustEnrolTwoFactor = (row["require_two_factor"] as String?) == "true" && !(row["totp_enabled"] as Bool)
+                && (row["method"] as String?) != Method.singleSignOn.rawValue
             return identity
         }
     }

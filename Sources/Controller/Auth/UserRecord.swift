@@ -10,6 +10,8 @@ struct UserRecord: Sendable {
     var role: Identity.Role
     var active: Bool
     var twoFactorEnabled: Bool
+    /// Tied to an account at the identity provider (signs in through it).
+    var singleSignOn: Bool
     var createdOn: Date
     var modifiedOn: Date
 
@@ -24,6 +26,7 @@ struct UserRecord: Sendable {
         role = Identity.Role(rawValue: row["role"]) ?? .viewer
         active = row["active"]
         twoFactorEnabled = row["totp_enabled"] ?? false
+        singleSignOn = (row["sso_subject"] as String?) != nil
         createdOn = row["created_on"]
         modifiedOn = row["modified_on"]
     }
@@ -38,7 +41,7 @@ struct UserRecord: Sendable {
 
     /// The API's view: never the password hash.
     var json: [String: Any] {
-        return ["id": id, "email": email, "name": name, "role": role.rawValue, "active": active, "two_factor_enabled": twoFactorEnabled,
+        return ["id": id, "email": email, "name": name, "role": role.rawValue, "active": active, "two_factor_enabled": twoFactorEnabled, "single_sign_on": singleSignOn,
                 "created_on": createdOn.formatted(.iso8601), "modified_on": modifiedOn.formatted(.iso8601)]
     }
 }

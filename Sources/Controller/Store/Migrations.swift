@@ -140,6 +140,27 @@ enum Migrations {
                 t.column("used_on", .datetime)
             }
         }
+        migrator.registerMigration("v7: single sign-on through an OpenID Connect provider") { db in
+            try db.create(table: "single_sign_on") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("enabled", .boolean).notNull()
+                t.column("issuer", .text).notNull()
+                t.column("client_id", .text).notNull()
+                t.column("client_secret", .text)
+                t.column("scopes", .text).notNull()
+                t.column("role_claim", .text).notNull()
+                t.column("admin_values", .text).notNull()
+                t.column("viewer_values", .text).notNull()
+                t.column("default_role", .text)
+                t.column("button_label", .text).notNull()
+                t.column("password_login", .boolean).notNull()
+                t.column("redirect_uri", .text).notNull()
+                t.column("modified_on", .datetime).notNull()
+            }
+            try db.alter(table: "users") { t in t.add(column: "sso_subject", .text) }
+            try db.create(index: "users_by_sso_subject", on: "users", columns: ["sso_subject"], unique: true)
+            try db.alter(table: "sessions") { t in t.add(column: "method", .text).notNull().defaults(to: "password") }
+        }
         return migrator
     }
 }

@@ -16,6 +16,19 @@ enum OpenAPIDocument {
                                                    errors: [400, 401, 403, 413]))
         add("/api/auth/logout", "post", operation("End the current session", tag: "Authentication", success: (200, ["type": "object"])))
         add("/api/auth/me", "get", operation("The current user", tag: "Authentication", success: (200, Schema.reference("User"))))
+        add("/api/auth/methods", "get", operation("What the login page offers: password login, single sign-on, or both", tag: "Authentication", public: true,
+                                                  success: (200, Schema.object(["password": Schema.boolean,
+                                                                                "single_sign_on": Schema.object(["label": Schema.string(), "start": Schema.string()], required: ["label", "start"])],
+                                                                               required: ["password"])), errors: []))
+        add("/api/auth/oidc/start", "get", redirect("Single sign-on, for a browser: redirects to the identity provider (authorization code flow with PKCE) and sets the cookie that binds the sign-in to this browser",
+                                                    codes: [302, 303], errors: [429]))
+        add("/api/auth/oidc/callback", "get", redirect("Where the identity provider sends the browser back: checks the sign-in, starts a session (cookies) and redirects to the UI, or to the login page with ?sso_error=CODE",
+                                                       codes: [303], errors: [],
+                                                       query: ["state", "code", "error", "error_description", "iss"].map { ["name": $0, "in": "query", "required": false, "schema": Schema.string()] }))
+        add("/api/single-sign-on", "get", operation("The single sign-on settings (admin; never the client secret)", tag: "Authentication",
+                                                    success: (200, Schema.reference("SingleSignOn"))))
+        add("/api/single-sign-on", "put", operation("Change the single sign-on settings (admin): turning it on fetches the provider's discovery document and keys first",
+                                                    tag: "Authentication", body: Schema.reference("SingleSignOnChange"), success: (200, Schema.reference("SingleSignOn"))))
         add("/api/openapi.json", "get", operation("This document", tag: "Documentation", public: true, success: (200, ["type": "object"]), errors: []))
 
         // Users and tokens.
@@ -178,6 +191,15 @@ enum OpenAPIDocument {
                       required: ["items", "total"], closed: false)
     }
 
+    /// An operation a browser navigates to, answered with a redirect.
+    private static func redirect(_ summary: String, codes: [Int], errors: [Int], query: [[String: Any]] = []) -> [String: Any] {
+        var operation = operation(summary, tag: "Authentication", public: true, query: query, success: (codes[0], nil), errors: errors)
+        var responses = operation["responses"] as? [String: Any] ?? [:]
+        for code in codes { responses[String(code)] = ["description": "Redirect", "headers": ["Location": ["schema": Schema.string()]]] }
+        operation["responses"] = responses
+        return operation
+    }
+
     private static func operation(_ summary: String, tag: String, public isPublic: Bool = false, pathID: Bool = false,
                                   parameters extra: [[String: Any]] = [], query: [[String: Any]] = [],
                                   body: [String: Any]? = nil, bodyRequired: Bool = true,
@@ -211,9 +233,30 @@ enum OpenAPIDocument {
                                  required: ["access_token", "expires_in", "user"]),
         "User": Schema.object(["id": Schema.id, "email": Schema.string(), "name": Schema.string(), "role": Schema.string(values: ["admin", "viewer"]),
                                "active": Schema.boolean, "created_on": Schema.string(format: "date-time"), "modified_on": Schema.string(format: "date-time"),
-                               "two_factor_enabled": Schema.boolean,
+                               "two_factor_enabled": Schema.boolean, "single_sign_on": Schema.boolean,
                                "connection": Schema.object(["secure": Schema.boolean, "client_ip": Schema.string()], required: ["secure", "client_ip"])],
                               required: ["id", "email", "role", "active"]),
+        "SingleSignOn": Schema.object(["enabled": Schema.boolean, "issuer": Schema.string(), "client_id": Schema.string(), "has_client_secret": Schema.boolean,
+                                       "scopes": Schema.array(Schema.string()), "role_claim": Schema.string(), "admin_values": Schema.array(Schema.string()),
+                                       "viewer_values": Schema.array(Schema.string()), "default_role": Schema.string(values: ["none", "viewer"]),
+                                       "button_label": Schema.string(), "password_login": Schema.boolean, "redirect_uri": Schema.string(),
+                                       "callback_path": Schema.string(), "password_login_forced": Schema.boolean],
+                                      required: ["enabled", "issuer", "client_id", "has_client_secret", "scopes", "role_claim", "admin_values", "viewer_values",
+                                                 "default_role", "button_label", "password_login", "redirect_uri"]),
+        "SingleSignOnChange": Schema.object([
+            "enabled": Schema.boolean,
+            "issuer": Schema.string("The provider's https:// issuer URL, exactly as its discovery document names it", maxLength: 2048),
+            "client_id": Schema.string(maxLength: 255),
+            "client_secret": Schema.string("Stored sealed and never shown again; empty removes it", maxLength: 1024),
+            "scopes": Schema.array(Schema.string(maxLength: 100), maxItems: 20),
+            "role_claim": Schema.string("A claim name or dotted path (groups, realm_access.roles) whose values give the role", maxLength: 100),
+            "admin_values": Schema.array(Schema.string(maxLength: 200), maxItems: 100),
+            "viewer_values": Schema.array(Schema.string(maxLength: 200), maxItems: 100),
+            "default_role": Schema.string("The role of someone matching neither list; none refuses them", values: ["none", "viewer"]),
+            "button_label": Schema.string(maxLength: 60),
+            "password_login": Schema.boolean,
+            "redirect_uri": Schema.string("Empty: derived from the address the admin is opened at", maxLength: 2048),
+        ]),
         "NewUser": Schema.object(["email": Schema.reference("Email"), "name": Schema.text(), "password": Schema.string(maxLength: 72, minLength: 8),
                                   "role": Schema.string(values: ["admin", "viewer"]), "active": Schema.boolean], required: ["email", "name", "password", "role"]),
         "UserChange": Schema.object(["email": Schema.reference("Email"), "name": Schema.text(), "password": Schema.string(maxLength: 72, minLength: 8),

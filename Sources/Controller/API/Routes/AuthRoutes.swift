@@ -13,6 +13,8 @@ struct AuthRoutes: Sendable {
     let addressLimiter: RateLimiter
     let throttle: LoginThrottle
     let twoFactor: TwoFactorService
+    /// Says whether email and password may sign in (an admin can leave only single sign-on).
+    let singleSignOn: SingleSignOnService
 
     struct Credentials: Decodable {
         var email: String
@@ -25,6 +27,9 @@ struct AuthRoutes: Sendable {
     func registerPublic(on api: RouterGroup<AppContext>) {
         api.post("auth/login") { request, context in
             if let retryAfter = addressLimiter.wait(context.clientIP) { throw APIError.rateLimited(retryAfter: retryAfter) }
+            guard try await singleSignOn.passwordLoginAllowed() else {
+                throw APIError(.forbidden, code: "password_login_disabled", message: "an admin turned password login off: sign in through single sign-on")
+            }
             let body = try await JSONBody.object(request, context: context)
             let credentials = try JSONBody.decode(Credentials.self, from: body, allowed: ["email", "password", "totp_code", "backup_code"])
             return try await login(credentials, client: client(request, context), secure: context.isSecure)

@@ -53,6 +53,13 @@ function login(message = "") {
   } }, "Use a backup code instead");
   const second = h("div", { class: "field", hidden: true }, codeLabel, code,
     h("div", { class: "hint" }, "From your authenticator app. "), switchCode);
+  const passwordFields = h("div", {},
+    h("div", { class: "field" }, h("label", { for: email.id }, "Email"), email),
+    h("div", { class: "field" }, h("label", { for: password.id }, "Password"), password),
+    second,
+    h("button", { type: "submit", class: "primary" }, "Log in"));
+  // Single sign-on, when an admin set it up: a link the browser follows to the provider.
+  const singleSignOn = h("div", { class: "single-sign-on", hidden: true });
   mount(root, h("form", { class: "login", onsubmit: async (event) => {
     event.preventDefault();
     const body = { email: email.value, password: password.value };
@@ -78,12 +85,44 @@ function login(message = "") {
   } },
     insecureBanner(),
     h("h1", {}, "PosternProxy"),
-    h("div", { class: "field" }, h("label", { for: email.id }, "Email"), email),
-    h("div", { class: "field" }, h("label", { for: password.id }, "Password"), password),
-    second,
     error,
-    h("button", { type: "submit", class: "primary" }, "Log in")));
+    passwordFields,
+    singleSignOn));
   email.focus();
+  api.get("/api/auth/methods").then((methods) => {
+    if (methods.single_sign_on) {
+      mount(singleSignOn, h("a", { id: "sso-start", class: "button primary", href: methods.single_sign_on.start }, methods.single_sign_on.label));
+      singleSignOn.hidden = false;
+    }
+    if (!methods.password) {
+      passwordFields.remove();
+      email.required = password.required = false;
+    }
+  }).catch(() => {});
+}
+
+/** What the login page says when the provider's sign-in came back refused (`?sso_error=CODE`). */
+const singleSignOnErrors = {
+  unknown_state: "That sign-in expired or was already used. Start again.",
+  browser_mismatch: "That sign-in was started in another browser, or this browser did not keep its cookie. Start again.",
+  provider_refused: "The identity provider did not sign you in.",
+  not_permitted: "Your account at the identity provider has no role here: ask an admin to add you to the right group.",
+  no_email: "The identity provider did not share your email address with this admin.",
+  email_taken: "An account with your email already exists here and could not be linked to your identity provider account: ask an admin.",
+  account_deactivated: "Your account here is deactivated.",
+  invalid_id_token: "The identity provider's answer failed its security checks, so nobody was signed in. An admin finds the reason in the audit log.",
+  issuer_mismatch: "The answer did not come from the identity provider this sign-in went to, so nobody was signed in.",
+  provider_error: "The identity provider could not be reached or answered unexpectedly. Try again later; an admin finds the reason in the audit log.",
+  not_enabled: "Single sign-on is not turned on.",
+  bad_host: "Single sign-on cannot start from this address.",
+};
+
+/** The refusal the URL carries, once: the address bar is cleaned so a reload does not repeat it. */
+function takeSingleSignOnError() {
+  const code = new URLSearchParams(location.search).get("sso_error");
+  if (code === null) return null;
+  history.replaceState(null, "", location.pathname + location.hash);
+  return singleSignOnErrors[code] ?? `Single sign-on failed (${code}).`;
 }
 
 /** Why a login that succeeded left no session behind, and what to do about it. */
@@ -99,6 +138,11 @@ function sessionLostReason(session) {
 
 /** Shows the app when a session exists; false when there is none (the login form then shows). */
 async function start() {
+  const refused = takeSingleSignOnError();
+  if (refused) {
+    login(refused);
+    return false;
+  }
   try {
     app.me = await api.get("/api/auth/me");
   } catch {

@@ -27,6 +27,9 @@ function inputFor(field, value, context) {
       return h("textarea", { ...common, rows: 3 }, (value ?? []).join("\n"));
     case "textarea":
       return h("textarea", common, value ?? "");
+    case "secret":
+      // Never shown again: the field starts empty, and stays unchanged unless something is typed.
+      return h("input", { ...common, type: "password", autocomplete: "new-password", value: "", placeholder: context.secretIsSet?.(field.name) ? "(set; type to replace)" : "" });
     case "json":
       return h("textarea", { ...common, rows: 6, placeholder: field.hint ?? "" }, value == null ? "" : JSON.stringify(value, null, 2));
     case "server":
@@ -48,6 +51,7 @@ function readField(field, element) {
     case "checkbox": return element.checked;
     case "number": return element.value === "" ? undefined : Number(element.value);
     case "list": return element.value.split(/\n|,/).map((line) => line.trim()).filter(Boolean);
+    case "secret": return element.value === "" ? undefined : element.value;
     case "json":
       if (element.value.trim() === "") return undefined;
       try { return JSON.parse(element.value); } catch { throw { field: field.name, message: "is not valid JSON" }; }

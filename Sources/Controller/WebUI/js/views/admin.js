@@ -1,6 +1,7 @@
 // Users, Access Tokens, Audit Log and Settings (SPEC §3.8–3.10, §6).
 import { api } from "../api.js";
 import { badge, formatDate, h, mount } from "../dom.js";
+import { singleSignOnCard } from "./singleSignOn.js";
 
 function dialogForm(title, fields, submit) {
   const inputs = {};
@@ -142,6 +143,7 @@ export async function settings(container, app) {
     admin_http_redirect: "Send plain-HTTP visitors of the admin port to that domain (true, false)" };
   mount(container, h("div", { class: "toolbar" }, h("h2", {}, "Settings")),
     adminAccessCard(access),
+    app.isAdmin ? await singleSignOnCard() : null,
     h("div", { class: "card" }, items.map((item) => {
       const input = h("input", { id: `setting-${item.key}`, type: "text", value: item.value, disabled: !app.isAdmin });
       const error = h("div", { class: "error", id: `setting-${item.key}-error` });

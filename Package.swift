@@ -135,7 +135,9 @@ let package = Package(
 
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "Host", "TestSupport"],
+            dependencies: ["Controller", "Host", "TestSupport",
+                           // Signing test ID tokens the way a provider does.
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
             path: "Tests/ControllerTests"
         ),
 

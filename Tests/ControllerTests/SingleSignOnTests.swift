@@ -172,4 +172,36 @@ import TestSupport
             #expect(String(decoding: result.standardOutput, as: UTF8.self) == "303 \(setup.url)/?sso_error=\(error)")
         }
     }
+
+    @Test func aBrowserOnAnotherMachineSetsItUpAndSignsInThroughTheProvider() async throws {
+        let desk = try LinkedNamespace(prefix: "ppsso", network: "10.63")
+        defer { desk.remove() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let port = try FreePort.next()
+        let url = "http://\(desk.hostAddress):\(port)"
+        let provider = try OIDCProvider(in: folder.path, host: desk.hostAddress, redirectURIs: ["\(url)/api/auth/oidc/callback"])
+        defer { provider.stop() }
+        let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_OIDC_CA_ROOTS": provider.rootCertificate],
+                                               port: port)
+        defer { controller.remove() }
+        let screenshots = "\(TestEnvironment.packageRoot)/.build/ui-screenshots"
+        try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
+        let settings: [String: Any] = [
+            "url": url, "email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword, "issuer": provider.issuer,
+            "client_id": OIDCProvider.clientID, "client_secret": OIDCProvider.clientSecret, "provider_password": OIDCProvider.password,
+            "provider_certificate": "\(folder.path)/server.pem", "screenshots": screenshots,
+        ]
+        let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
+        let result = try LocalTarget().run(TargetCommand(argv: ["ip", "netns", "exec", desk.name, "python3",
+                                                                TestEnvironment.packageRoot + "/Tests/Browser/single_sign_on.py", argument],
+                                                         timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
+        let output = String(decoding: result.standardOutput, as: UTF8.self)
+        #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
+        for check in ["an http:// issuer is refused next to its field", "single sign-on set up in Settings; the provider answered",
+                      "the login page offers the provider's button", "signed in through the provider as an admin", "the session survives a reload",
+                      "someone with no group is refused with the reason", "no script errors"] {
+            #expect(output.contains("ok \(check)"), "missing: \(check)")
+        }
+    }
 }

@@ -38,7 +38,7 @@ export async function users(container, app) {
         app.isAdmin ? h("button", { type: "button", class: "primary", onclick: add }, "Add user") : null),
       status,
       h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Active", "Two-factor", ""].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, list.map((user) => h("tr", {}, h("td", {}, user.name), h("td", {}, user.email), h("td", {}, user.role),
+        h("tbody", {}, list.map((user) => h("tr", {}, h("td", {}, user.name), h("td", {}, user.email, user.single_sign_on ? [" ", badge("single sign-on", "ok")] : null), h("td", {}, user.role),
           h("td", {}, user.active ? badge("active", "ok") : badge("inactive", "disabled")),
           h("td", {}, user.two_factor_enabled ? badge("on", "ok") : badge("off", "disabled")),
           h("td", {}, app.isAdmin && user.id !== app.me.id ? [

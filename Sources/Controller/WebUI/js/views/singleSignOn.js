@@ -42,8 +42,10 @@ export async function singleSignOnCard() {
       const saved = await api.put("/api/single-sign-on", body);
       callback.textContent = saved.redirect_uri || `${location.origin}${saved.callback_path}`;
       form.showError(null, "");
+      status.className = "hint";
       status.textContent = saved.enabled ? "Saved: the provider answered and single sign-on is on." : "Saved.";
     } catch (failure) {
+      status.className = "form-error";
       if (!form.showError(failure.field, failure.message)) status.textContent = failure.message;
     }
   } },

@@ -11,12 +11,17 @@ import ServiceLifecycle
 public struct Controller: Sendable {
     public let configuration: ControllerConfiguration
     public let store: Store
+    /// Files and folders of the data folder that anyone but the controller's user could read,
+    /// made private at this start.
+    let madePrivate: [String]
 
-    /// Opens the data folder and database (running migrations).
+    /// Opens the data folder (made private: ``DataFolderPermissions``) and the database
+    /// (running migrations).
     public init(configuration: ControllerConfiguration) throws {
         self.configuration = configuration
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        madePrivate = DataFolderPermissions.secure(configuration.dataDirectory)
         store = try Store(path: configuration.databasePath)
     }
 
@@ -24,6 +29,10 @@ public struct Controller: Sendable {
     public func run() async throws {
         var logger = Logger(label: "posternproxy")
         logger.logLevel = .info
+        if !madePrivate.isEmpty {
+            logger.warning("the data folder was readable by other users; made private (folders 0700, files 0600)",
+                           metadata: ["paths": "\(madePrivate.prefix(20).joined(separator: ", "))\(madePrivate.count > 20 ? ", …" : "")"])
+        }
         let tls = try configuration.tlsListen.map { _ in try AdminTLS(configuration: configuration) }
         let password = try await FirstStart.ensureAdmin(store, email: configuration.adminEmail, password: configuration.adminPassword)
         if let banner = FirstStart.banner(configuration: configuration, password: password, tls: tls) {

@@ -53,8 +53,12 @@ struct APIRouter: Sendable {
         let sessions = Sessions(store: store)
         let inspector = CertificateInspector()
         let controllerPort = configuration.listenPort
-        let validation: @Sendable (Identity) -> ValidationContext = { identity in
-            ValidationContext(isAdmin: identity.isAdmin, controllerPort: controllerPort, certificates: inspector)
+        let addresses = AddressPolicy(protectedPorts: Set([controllerPort, AddressPolicy.caddyAdminPort] + (configuration.tlsListen.map { [$0.port] } ?? [])))
+        let store = store
+        let validation: @Sendable (Identity) async throws -> ValidationContext = { identity in
+            var context = ValidationContext(isAdmin: identity.isAdmin, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
+            context.unrestrictedAdvancedConfig = try await store.database.read { db in try SettingsRoutes.all(db)["unrestricted_advanced_config"] == "true" }
+            return context
         }
 
         let api = router.group("api")
@@ -80,12 +84,12 @@ struct APIRouter: Sendable {
         TwoFactorRoutes(store: store, service: twoFactor, passwords: passwords, sessions: sessions).register(on: authenticated)
         singleSignOnRoutes.register(on: authenticated)
         TokenRoutes(store: store).register(on: authenticated)
-        ServerRoutes(store: store, onChange: onChange).register(on: authenticated)
-        SettingsRoutes(store: store, onChange: onChange, adminDomain: adminDomain).register(on: authenticated)
+        ServerRoutes(store: store, onChange: onChange, addresses: addresses).register(on: authenticated)
+        SettingsRoutes(store: store, onChange: onChange, adminDomain: adminDomain, addresses: addresses).register(on: authenticated)
         AdminAccessRoutes(configuration: configuration, tls: adminTLS, adminDomain: adminDomain).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(store: store, provisioner: provisioner).register(on: authenticated) }
-        let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector)
+        let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
         BackupRoutes(backup: Backup(store: store, validation: restoreValidation), onChange: onChange).register(on: authenticated)
         ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
         ResourceRoutes(service: ResourceService<RedirectionHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)

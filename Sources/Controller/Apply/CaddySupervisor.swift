@@ -37,7 +37,7 @@ final class CaddySupervisor: Sendable {
         let caddy = Process()
         caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         caddy.arguments = [binary, "run", "--resume", "--config", initial]
-        caddy.environment = ProcessInfo.processInfo.environment.merging(["HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder]) { $1 }
+        caddy.environment = Self.environment(folder: folder)
         let logPath = (folder as NSString).appendingPathComponent("caddy.log")
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw CocoaError(.fileWriteNoPermission) }
@@ -52,6 +52,16 @@ final class CaddySupervisor: Sendable {
         }
         try caddy.run()
         try? Data("\(caddy.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: pidFile))
+    }
+
+    /// Caddy's whole environment: where it keeps its state, the program search path and the
+    /// system's trust and time settings, never the controller's own variables (its admin
+    /// password, listeners, secrets).
+    static func environment(folder: String, from parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        var environment = ["HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder,
+                           "PATH": parent["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        for name in ["SSL_CERT_FILE", "SSL_CERT_DIR", "TZ", "LANG"] { environment[name] = parent[name] }
+        return environment
     }
 
     /// Stops the Caddy recorded in `pidFile`, if that process is still a Caddy.

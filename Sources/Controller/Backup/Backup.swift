@@ -52,7 +52,9 @@ struct Backup: Sendable {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/" + Self.databaseName
         try database.write(to: URL(fileURLWithPath: path))
-        try validate(path)
+        var rules = validation
+        rules.unrestrictedAdvancedConfig = try await store.database.read { db in try SettingsRoutes.all(db)["unrestricted_advanced_config"] == "true" }
+        try validate(path, rules: rules)
 
         let restored = try await store.database.writeWithoutTransaction { db -> Restored in
             try db.execute(sql: "ATTACH DATABASE ? AS restored", arguments: [path])
@@ -76,7 +78,7 @@ struct Backup: Sendable {
 
     /// The restored database must have this controller's schema, a local server, an admin, and
     /// resources that pass the API's validation; otherwise nothing is changed.
-    private func validate(_ path: String) throws {
+    private func validate(_ path: String, rules validation: ValidationContext) throws {
         let candidate: DatabaseQueue
         do {
             var configuration = Configuration()
@@ -90,6 +92,7 @@ struct Backup: Sendable {
             guard applied == known else {
                 throw APIError.invalid(field: "archive", "the backup's schema (\(applied.sorted().joined(separator: ", "))) is not this controller's (\(known.sorted().joined(separator: ", ")))")
             }
+            try Self.validateAccountsAndSettings(db, addresses: validation.addresses)
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM servers WHERE is_local = 1") == 1 else {
                 throw APIError.invalid(field: "archive", "the backup has no local server")
             }
@@ -106,6 +109,60 @@ struct Backup: Sendable {
                     throw APIError.invalid(field: "archive", "\(type) \(id) cannot be read: \(error)")
                 }
             }
+        }
+    }
+}
+
+extension Backup {
+    /// Every row a restore brings back that the API would have checked, checked by the same
+    /// rules: users, servers, settings, API tokens and backup codes. The first that fails refuses
+    /// the whole archive, naming the table, the row and the field.
+    static func validateAccountsAndSettings(_ db: Database, addresses: AddressPolicy) throws {
+        /// Runs `rules` on one row; a failure refuses the archive naming the row.
+        func check(_ table: String, _ id: String, _ rules: () throws(ValidationFailure) -> Void) throws(APIError) {
+            do throws(ValidationFailure) {
+                try rules()
+            } catch {
+                throw APIError.invalid(field: "archive", "\(table) \(id): \(error.field) \(error.message)")
+            }
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM users") {
+            let email: String = row["email"], name: String = row["name"], role: String = row["role"], hash: String = row["password_hash"]
+            try check("user", "\(row["id"] as Int64)") { () throws(ValidationFailure) in
+                guard try FieldRules.email(email, field: "email") == email else { throw ValidationFailure("email", "is not in lower case") }
+                _ = try FieldRules.text(name, field: "name", maxLength: 255)
+                _ = try FieldRules.oneOf(role, ["admin", "viewer"], field: "role")
+                guard Secrets.isPasswordHash(hash) else { throw ValidationFailure("password_hash", "is not a bcrypt hash") }
+            }
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM servers WHERE is_local = 0") {
+            let name: String = row["name"], hostname: String = row["hostname"], port: Int = row["ssh_port"] ?? 22, user: String = row["ssh_user"] ?? "root"
+            try check("server", "\(row["id"] as Int64)") { () throws(ValidationFailure) in
+                _ = try FieldRules.text(name, field: "name", maxLength: 100)
+                guard try FieldRules.host(hostname, field: "hostname") == hostname else { throw ValidationFailure("hostname", "is not in its canonical form") }
+                try addresses.check(host: hostname, port: nil, field: "hostname")
+                _ = try FieldRules.port(port, field: "ssh_port")
+                _ = try ServerRoutes.validSSHUser(user)
+            }
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
+            let key: String = row["key"], value: String = row["value"]
+            try check("setting", FieldRules.printable(key)) { () throws(ValidationFailure) in
+                _ = try SettingsRoutes.validate(key, value, addresses: addresses)
+            }
+        }
+        let hex = Set("0123456789abcdef".utf8)
+        for (table, column) in [("api_tokens", "token_hash"), ("backup_codes", "code_hash")] {
+            for row in try Row.fetchAll(db, sql: "SELECT id, \(column) AS hash FROM \(table)") {
+                let hash: String = row["hash"] ?? ""
+                try check(table, "\(row["id"] as Int64)") { () throws(ValidationFailure) in
+                    guard hash.utf8.count == 64, hash.utf8.allSatisfy(hex.contains) else { throw ValidationFailure(column, "is not a SHA-256 hash") }
+                }
+            }
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM api_tokens") {
+            let name: String = row["name"]
+            try check("api_token", "\(row["id"] as Int64)") { () throws(ValidationFailure) in _ = try FieldRules.text(name, field: "name", maxLength: 100) }
         }
     }
 }

@@ -66,9 +66,12 @@ enum TarArchive {
         throw Refusal(description: "the archive is truncated")
     }
 
-    private static func octalValue(_ field: ArraySlice<UInt8>) -> Int? {
-        let text = String(decoding: field.prefix { $0 != 0 && $0 != 32 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        return text.isEmpty ? 0 : Int(text, radix: 8)
+    /// A header number: octal digits, optionally padded with spaces before and ended by a space
+    /// or NUL. Anything else (a sign, base-256, garbage) is refused, so a size is never negative.
+    static func octalValue(_ field: ArraySlice<UInt8>) -> Int? {
+        let digits = field.drop { $0 == 32 }.prefix { $0 != 0 && $0 != 32 }
+        guard digits.count <= 11, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) }) else { return nil }
+        return digits.reduce(0) { $0 * 8 + Int($1 - UInt8(ascii: "0")) }
     }
 }
 

@@ -181,6 +181,7 @@ enum ProxyHostKind: ResourceKind {
             guard advanced.allSatisfy({ if case .object = $0 { true } else { false } }) else {
                 throw ValidationFailure("advanced_config", "must be a list of Caddy route objects")
             }
+            if !context.unrestrictedAdvancedConfig { try AdvancedConfigRules.check(advanced, field: "advanced_config") }
         }
         if p.tls_passthrough && (p.certificate_id != nil || p.ssl_forced || p.access_list_id != nil || p.rate_limit != nil) {
             throw ValidationFailure("tls_passthrough", "passes TLS through untouched: certificates, Force HTTPS, access lists and rate limits do not apply")

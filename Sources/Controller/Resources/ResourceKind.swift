@@ -51,6 +51,17 @@ struct ValidationContext: Sendable {
     var controllerPort: Int
     /// Checks uploaded certificates.
     var certificates: CertificateInspector
+    /// Where a host a user names may lead.
+    var addresses: AddressPolicy
+    /// The `unrestricted_advanced_config` setting: raw Caddy routes may read the host.
+    var unrestrictedAdvancedConfig = false
+
+    init(isAdmin: Bool, controllerPort: Int, certificates: CertificateInspector, addresses: AddressPolicy? = nil) {
+        self.isAdmin = isAdmin
+        self.controllerPort = controllerPort
+        self.certificates = certificates
+        self.addresses = addresses ?? AddressPolicy(protectedPorts: [controllerPort, AddressPolicy.caddyAdminPort])
+    }
 }
 
 /// JSON helpers for payloads.

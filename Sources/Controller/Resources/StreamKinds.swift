@@ -35,6 +35,7 @@ enum StreamHostKind: ResourceKind {
         p.incoming_port = try FieldRules.port(p.incoming_port, field: "incoming_port")
         p.forwarding_host = try FieldRules.host(p.forwarding_host, field: "forwarding_host")
         p.forwarding_port = try FieldRules.port(p.forwarding_port, field: "forwarding_port")
+        try context.addresses.check(host: p.forwarding_host, port: p.forwarding_port, field: "forwarding_host")
         guard p.tcp_forwarding || p.udp_forwarding else { throw ValidationFailure("tcp_forwarding", "turn on TCP, UDP or both") }
         p.sni_names = try p.sni_names.isEmpty ? [] : FieldRules.domainNames(p.sni_names, field: "sni_names")
         if reservedPorts.contains(p.incoming_port) || (p.incoming_port == 443 && p.sni_names.isEmpty) || p.incoming_port == context.controllerPort {
@@ -90,6 +91,7 @@ enum PortForwardKind: ResourceKind {
         guard let address = IPAddress(p.forward_host), address.isV4 else { throw ValidationFailure("forward_host", "must be an IPv4 address") }
         p.forward_host = address.description
         p.forward_port = try FieldRules.port(p.forward_port, field: "forward_port")
+        try context.addresses.check(host: p.forward_host, port: p.forward_port, field: "forward_host")
         let interfaceBytes = Array(p.interface.utf8)
         guard interfaceBytes.isEmpty || ((1...15).contains(interfaceBytes.count) && interfaceBytes.allSatisfy({ byte in
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F || byte == 0x2D

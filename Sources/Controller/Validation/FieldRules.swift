@@ -52,11 +52,11 @@ enum FieldRules {
         return value
     }
 
-    /// An upstream host: a domain name or an IPv4/IPv6 address literal.
+    /// An upstream host: a domain name or an IP address literal, which is stored in its
+    /// canonical form whatever its spelling (`[::FFFF:7f00:1]` → `::ffff:127.0.0.1`,
+    /// `0x7f.1` → `127.0.0.1`), so what is checked is what Caddy and the resolver will use.
     static func host(_ value: String, field: String) throws(ValidationFailure) -> String {
-        if IPAddress(value) != nil { return value.lowercased() }
-        let bare = value.hasPrefix("[") && value.hasSuffix("]") ? String(value.dropFirst().dropLast()) : value
-        if let address = IPAddress(bare) { return address.description }
+        if let address = AddressPolicy.literal(value) { return address.description }
         guard !value.contains("*"), value.unicodeScalars.allSatisfy(\.isASCII) else {
             throw ValidationFailure(field, "must be a host name (ASCII) or an IP address")
         }

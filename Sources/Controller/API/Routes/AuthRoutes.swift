@@ -37,8 +37,9 @@ struct AuthRoutes: Sendable {
         api.post("auth/refresh") { request, context in
             let body = try? await JSONBody.object(request, context: context)
             let fromCookie = request.cookies[SessionCookies.refresh]?.value
-            guard let token = (body?["refresh_token"] as? String) ?? fromCookie else { throw APIError.unauthorized("no refresh token") }
-            if body?["refresh_token"] == nil {
+            let fromBody = body?["refresh_token"] as? String
+            guard let token = fromBody ?? fromCookie else { throw APIError.unauthorized("no refresh token") }
+            if fromBody == nil {
                 // A cookie-borne refresh changes state: it needs the CSRF header like any other.
                 guard let csrf = request.cookies[SessionCookies.csrf]?.value,
                     request.headers[AuthenticationMiddleware.csrfHeader] == csrf

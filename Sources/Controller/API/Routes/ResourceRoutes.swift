@@ -4,7 +4,7 @@ import Hummingbird
 /// authenticated user; changing needs an admin.
 struct ResourceRoutes<Kind: ResourceKind>: Sendable {
     let service: ResourceService<Kind>
-    let validation: @Sendable (Identity) -> ValidationContext
+    let validation: @Sendable (Identity) async throws -> ValidationContext
 
     func register(on api: RouterGroup<AppContext>) {
         let group = api.group(RouterPath(Kind.path))
@@ -18,7 +18,7 @@ struct ResourceRoutes<Kind: ResourceKind>: Sendable {
         group.post { request, context in
             let identity = try context.requireAdmin()
             let body = try await JSONBody.object(request, context: context)
-            let created = try await service.create(body, validation: validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+            let created = try await service.create(body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
             return JSONBody.response(text: created, status: .created)
         }
         group.get(":id") { _, context in
@@ -29,7 +29,7 @@ struct ResourceRoutes<Kind: ResourceKind>: Sendable {
             let identity = try context.requireAdmin()
             let id = try context.pathID()
             let body = try await JSONBody.object(request, context: context)
-            return JSONBody.response(text: try await service.update(id, body, validation: validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP)))
+            return JSONBody.response(text: try await service.update(id, body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP)))
         }
         group.delete(":id") { _, context in
             let identity = try context.requireAdmin()

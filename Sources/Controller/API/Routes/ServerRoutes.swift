@@ -9,6 +9,8 @@ import Hummingbird
 struct ServerRoutes: Sendable {
     let store: Store
     let onChange: @Sendable () -> Void
+    /// A remote server is another machine: its host may not lead back to this one or to cloud metadata.
+    let addresses: AddressPolicy
 
     struct ServerInput: Decodable {
         var name: String?
@@ -25,6 +27,13 @@ struct ServerRoutes: Sendable {
         "rm -rf /etc/posternproxy-agent /usr/local/lib/posternproxy-agent",
         "systemctl daemon-reload",
     ]
+
+    /// A remote server's host name or address, as provisioning will dial it.
+    func serverHost(_ value: String) throws(ValidationFailure) -> String {
+        let host = try FieldRules.host(value, field: "hostname")
+        try addresses.check(host: host, port: nil, field: "hostname")
+        return host
+    }
 
     static func validSSHUser(_ value: String) throws(ValidationFailure) -> String {
         let bytes = Array(value.utf8)
@@ -54,7 +63,7 @@ struct ServerRoutes: Sendable {
             let name: String, hostname: String, port: Int, user: String
             do {
                 name = try FieldRules.text(rawName, field: "name", maxLength: 100)
-                hostname = try FieldRules.host(rawHost, field: "hostname")
+                hostname = try serverHost(rawHost)
                 port = try FieldRules.port(input.ssh_port ?? 22, field: "ssh_port")
                 user = try Self.validSSHUser(input.ssh_user ?? "root")
             } catch { throw APIError.invalid(error) }
@@ -80,7 +89,7 @@ struct ServerRoutes: Sendable {
             let name: String?, hostname: String?, port: Int?, user: String?
             do {
                 name = try input.name.map { try FieldRules.text($0, field: "name", maxLength: 100) }
-                hostname = try input.hostname.map { try FieldRules.host($0, field: "hostname") }
+                hostname = try input.hostname.map { try serverHost($0) }
                 port = try input.ssh_port.map { try FieldRules.port($0, field: "ssh_port") }
                 user = try input.ssh_user.map { try Self.validSSHUser($0) }
             } catch { throw APIError.invalid(error) }
@@ -148,6 +157,8 @@ struct ServerRoutes: Sendable {
                 try db.execute(sql: "UPDATE servers SET agent_token_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), id])
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "issue_token", resourceType: "server", resourceID: id, serverID: id)
             }
+            // The agent hub closes any session still holding the replaced token.
+            onChange()
             return JSONBody.response(["server_id": id, "token": token], status: .created)
         }
     }

@@ -9,9 +9,12 @@ struct SettingsRoutes: Sendable {
     let onChange: @Sendable () -> Void
     /// Follows `admin_domain` and `admin_http_redirect`.
     let adminDomain: AdminDomain
+    /// Where the ACME directory may lead.
+    let addresses: AddressPolicy
 
     /// The settings, their defaults and rules.
     static let known: [String: (default: String, validate: @Sendable (String) throws(ValidationFailure) -> String)] = [
+        "unrestricted_advanced_config": ("false", { value throws(ValidationFailure) in try FieldRules.oneOf(value, ["true", "false"], field: "value") }),
         "require_two_factor": ("false", { value throws(ValidationFailure) in try FieldRules.oneOf(value, ["true", "false"], field: "value") }),
         "admin_domain": ("", { value throws(ValidationFailure) in
             guard !value.isEmpty else { return "" }
@@ -27,9 +30,20 @@ struct SettingsRoutes: Sendable {
 
     /// Settings only the controller reads: they are not part of any server's desired state
     /// (`admin_domain` reaches only the local server's, as its `admin_site`).
-    static let controllerOnly: Set<String> = ["require_two_factor", "admin_domain", "admin_http_redirect"]
+    static let controllerOnly: Set<String> = ["unrestricted_advanced_config", "require_two_factor", "admin_domain", "admin_http_redirect"]
 
     struct Change: Decodable { var value: String }
+
+    /// `value` checked by the rule of `key` (the API and a restore both use it); the ACME
+    /// directory, which Caddy fetches, also by the address policy.
+    static func validate(_ key: String, _ value: String, addresses: AddressPolicy) throws(ValidationFailure) -> String {
+        guard let rule = known[key] else { throw ValidationFailure("key", "\(FieldRules.printable(key)) is not a setting") }
+        let valid = try rule.validate(value)
+        if key == "acme_directory", let url = URL(string: valid), let host = url.host {
+            try addresses.check(host: try FieldRules.host(host, field: "value"), port: url.port ?? (url.scheme == "http" ? 80 : 443), field: "value")
+        }
+        return valid
+    }
 
     /// Every setting with its value (or default).
     static func all(_ db: Database) throws -> [String: String] {
@@ -48,10 +62,10 @@ struct SettingsRoutes: Sendable {
         }
         api.put("settings/:key") { request, context in
             let identity = try context.requireAdmin()
-            guard let key = context.parameters.get("key"), let rule = Self.known[key] else { throw APIError.notFound("setting") }
+            guard let key = context.parameters.get("key"), Self.known[key] != nil else { throw APIError.notFound("setting") }
             let input = try JSONBody.decode(Change.self, from: try await JSONBody.object(request, context: context), allowed: ["value"])
             let value: String
-            do { value = try rule.validate(input.value) } catch { throw APIError.invalid(error) }
+            do { value = try Self.validate(key, input.value, addresses: addresses) } catch { throw APIError.invalid(error) }
             if key == "admin_domain", !value.isEmpty, adminDomain.upstream == nil {
                 throw APIError.conflict(field: "value", "this controller runs no local Caddy (POSTERNPROXY_APPLY_PIPELINE has no posternproxy.caddy) to serve the admin at a domain")
             }

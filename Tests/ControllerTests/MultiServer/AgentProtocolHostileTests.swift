@@ -77,6 +77,22 @@ import TestSupport
         #expect(!lines.joined().contains("only-b.test"))
     }
 
+    @Test func issuingANewTokenClosesTheAgentStillHoldingTheOldOne() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let port = setup.controller.port, old = setup.tokens["a"]!
+        let listening = Task.detached { try Setup.probe(port: port, old, "listen", "15") }
+        try await eventually("the old agent is connected") {
+            try await setup.client.get("/api/servers/\(setup.ids["a"]!)").object["status"] as? String == "online"
+        }
+        let started = Date()
+        #expect(try await setup.client.post("/api/servers/\(setup.ids["a"]!)/token").status == 201)
+        let lines = try await listening.value
+        #expect(setup.closeCode(lines) == Int(AgentProtocol.CloseCode.revoked), "\(lines.suffix(3))")
+        #expect(Date().timeIntervalSince(started) < 10, "closed when the token was replaced, not when the probe gave up")
+        #expect(try setup.probe(old, "listen", "1").first != "STATUS 101")
+    }
+
     @Test func oversizedBinaryMalformedUnknownAndHellolessMessagesCloseTheConnection() async throws {
         let setup = try await Setup()
         defer { setup.controller.remove() }

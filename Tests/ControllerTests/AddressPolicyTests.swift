@@ -53,3 +53,29 @@ import Testing
         #expect(Date().timeIntervalSince(start) < AddressPolicy.Resolver.deadline + 1)
     }
 }
+
+/// Domain names as UTS #46 reads them, and Punycode's cost bounded whatever is sent.
+@Suite struct DomainNameTests {
+    @Test func lookalikeSpellingsAreOneNameAndInvisibleCharactersAreRefused() throws {
+        for (input, stored) in [("ｅｘａｍｐｌｅ．ｃｏｍ", "example.com"), ("Bücher.Example", "xn--bcher-kva.example"), ("münchen。de", "xn--mnchen-3ya.de"),
+                                ("ﬁle.example", "file.example"), ("例え.テスト", "xn--r8jz45g.xn--zckzah"), ("bücher.example", "xn--bcher-kva.example")] {
+            #expect(try FieldRules.domainName(input, field: "d") == stored, "\(input)")
+        }
+        for hostile in ["pay\u{200D}pal.com", "pay\u{200B}pal.com", "pay\u{00AD}pal.com", "a\u{FEFF}.com", "a\u{E000}.com", "a\u{0378}.com", "a\u{2028}b.com"] {
+            #expect(throws: ValidationFailure.self, "\(hostile.unicodeScalars.map { String($0.value, radix: 16) })") {
+                try FieldRules.domainName(hostile, field: "d")
+            }
+        }
+    }
+
+    @Test func punycodeWorkIsBoundedByTheLabelLimit() throws {
+        for (label, encoded) in [("bücher", "xn--bcher-kva"), ("ü", "xn--tda"), ("日本語", "xn--wgv71a119e")] {
+            #expect(Punycode.asciiLabel(label) == encoded)
+        }
+        let huge = String((0..<20_000).map { Character(Unicode.Scalar(0x4E00 + $0 % 20_000)!) })
+        let start = Date()
+        #expect(throws: ValidationFailure.self) { try FieldRules.domainName(huge + ".com", field: "d") }
+        #expect(Punycode.asciiLabel(String(huge.prefix(5_000))) == nil)
+        #expect(Date().timeIntervalSince(start) < 0.5, "a 20,000-character label is refused at once")
+    }
+}

@@ -4,9 +4,21 @@ import Foundation
 /// value or throws a ``ValidationFailure`` naming the field.
 enum FieldRules {
     /// A domain name: RFC 1123 labels, lower-cased, IDNs to punycode, a wildcard only as the
-    /// whole leftmost label, at most 253 bytes.
+    /// whole leftmost label, at most 253 bytes. Unicode input is mapped as UTS #46 maps it
+    /// (compatibility forms such as fullwidth letters to their plain form, ideographic full stops
+    /// to dots, then lower case), so two spellings of one name are one name; invisible
+    /// characters (zero-width joiners, format and control characters, spaces, unassigned and
+    /// private-use code points) are refused, since they make names that look alike but differ.
     static func domainName(_ value: String, field: String, singleLabel: Bool = false) throws(ValidationFailure) -> String {
-        let trimmed = value.lowercased()
+        guard value.utf8.count <= 1024 else { throw ValidationFailure(field, "is longer than 253 bytes") }
+        if let hidden = value.unicodeScalars.first(where: { scalar in
+            scalar.properties.isDefaultIgnorableCodePoint
+                || [.format, .control, .spaceSeparator, .lineSeparator, .paragraphSeparator, .unassigned, .privateUse, .surrogate].contains(scalar.properties.generalCategory)
+        }) {
+            throw ValidationFailure(field, "`\(printable(value))` contains an invisible or unassigned character (U+\(String(hidden.value, radix: 16, uppercase: true)))")
+        }
+        let trimmed = String(value.unicodeScalars.map { ["\u{3002}", "\u{FF0E}", "\u{FF61}"].contains($0) ? "." : $0 }.map(Character.init))
+            .precomposedStringWithCompatibilityMapping.lowercased()
         guard !trimmed.isEmpty else { throw ValidationFailure(field, "must not be empty") }
         guard !trimmed.unicodeScalars.contains(where: { $0.value < 0x21 || $0 == "{" || $0 == "}" || $0 == "/" || $0 == "\\" }) else {
             throw ValidationFailure(field, "`\(printable(value))` is not a domain name")

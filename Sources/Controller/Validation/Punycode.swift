@@ -3,10 +3,13 @@ enum Punycode {
     private static let base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700, initialBias = 72, initialN = 128
 
     /// The ASCII form of one label: unchanged when it is ASCII, `xn--` + Punycode otherwise.
+    /// A label longer than 63 scalars is refused before encoding: every scalar costs at least
+    /// one character of the ASCII form, which DNS caps at 63, and the cap keeps the encoder's
+    /// work per label bounded whatever is sent.
     static func asciiLabel(_ label: String) -> String? {
         let scalars = Array(label.unicodeScalars)
         if scalars.allSatisfy(\.isASCII) { return label }
-        guard let encoded = encode(scalars) else { return nil }
+        guard scalars.count <= 63, let encoded = encode(scalars) else { return nil }
         return "xn--" + encoded
     }
 
@@ -16,8 +19,10 @@ enum Punycode {
         var handled = basicCount
         if basicCount > 0 { output.append("-") }
         var n = initialN, delta = 0, bias = initialBias
+        // The code points still to encode, in the order the encoder visits them.
+        var pending = Set(input.map { Int($0.value) }.filter { $0 >= initialN }).sorted()[...]
         while handled < input.count {
-            guard let m = input.map({ Int($0.value) }).filter({ $0 >= n }).min() else { return nil }
+            guard let m = pending.popFirst() else { return nil }
             let (product, overflow) = (m - n).multipliedReportingOverflow(by: handled + 1)
             guard !overflow else { return nil }
             delta += product

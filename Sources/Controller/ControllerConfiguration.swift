@@ -56,8 +56,9 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_AGENT_CONNECT_LIMIT` [30]: agent connection attempts per minute per address.
     public var agentConnectionsPerMinute = 30
 
-    /// `POSTERNPROXY_PUBLIC_URL`: where agents reach this controller (`https://proxy.example:81`);
-    /// needed to provision servers.
+    /// `POSTERNPROXY_PUBLIC_URL`: where agents reach this controller (`https://proxy.example:8443`);
+    /// needed to provision servers. `http://` to another machine needs
+    /// `POSTERNPROXY_PUBLIC_URL_INSECURE=yes`.
     public var publicURL: String?
     /// `POSTERNPROXY_AGENT_BUNDLE` [agent-bundle beside the executable]: what provisioning
     /// installs as the agent (scripts/bundle-agent.sh).
@@ -165,8 +166,16 @@ public struct ControllerConfiguration: Sendable {
             configuration[keyPath: keyPath] = value
         }
         if let url = environment["POSTERNPROXY_PUBLIC_URL"], !url.isEmpty {
-            guard ["http://", "https://"].contains(where: url.hasPrefix), url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }) else {
+            guard ["http://", "https://"].contains(where: url.hasPrefix), url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }),
+                let host = URL(string: url)?.host
+            else {
                 throw ValidationFailure("POSTERNPROXY_PUBLIC_URL", "must be an http(s):// URL without spaces or quotes")
+            }
+            // Agent tokens and the TLS-less agent link would cross the network in clear.
+            let loopback = host == "localhost" || AddressPolicy.literal(host).map { AddressPolicy.embedded($0).isLoopback } == true
+            if url.hasPrefix("http://"), !loopback, environment["POSTERNPROXY_PUBLIC_URL_INSECURE"] != "yes" {
+                throw ValidationFailure("POSTERNPROXY_PUBLIC_URL", "is http:// to another machine, so agent tokens would cross the network unencrypted: "
+                                        + "use https:// (POSTERNPROXY_TLS_LISTEN serves it), or set POSTERNPROXY_PUBLIC_URL_INSECURE=yes on a network you trust")
             }
             configuration.publicURL = url
         }

@@ -209,6 +209,24 @@ import TestSupport
     }
 }
 
+extension SecurityReviewTests {
+    @Test func anUnencryptedPublicURLToAnotherMachineNeedsAnAcknowledgement() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let refused = try LocalTarget().run(TargetCommand(argv: ["env", "POSTERNPROXY_PUBLIC_URL=http://192.0.2.1:81", "POSTERNPROXY_DATA_DIR=\(folder.file("data"))",
+                                                                 "POSTERNPROXY_APPLY_PIPELINE=", "POSTERNPROXY_LISTEN=127.0.0.1:\(try FreePort.next())",
+                                                                 TestEnvironment.commandPath, "serve"], timeout: .seconds(30)), onLine: { _ in }, isCancelled: { false })
+        let errors = String(decoding: refused.standardError, as: UTF8.self)
+        #expect(refused.exitStatus != 0 && errors.contains("POSTERNPROXY_PUBLIC_URL_INSECURE"), "\(errors)")
+        // Acknowledged, or https, or this machine: the controller starts.
+        for accepted in [["POSTERNPROXY_PUBLIC_URL": "http://192.0.2.1:81", "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes"],
+                         ["POSTERNPROXY_PUBLIC_URL": "https://192.0.2.1:8443"], ["POSTERNPROXY_PUBLIC_URL": "http://127.0.0.1:81"]] {
+            let controller = try ControllerProcess(extraEnvironment: accepted)
+            controller.remove()
+        }
+    }
+}
+
 private extension String {
     func leftPadding(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -18,7 +18,7 @@ import TestSupport
         let port = try FreePort.next()
         let httpPort = try FreePort.next()
         let controller = try ControllerProcess(adminPassword: nil, folder: folder, extraEnvironment: [
-            "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)",
+            "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)", "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes",
             "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
             "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
             "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",

@@ -22,7 +22,7 @@ import TestSupport
                                               onLine: { _ in }, isCancelled: { false })
             controller = try ControllerProcess(extraEnvironment: [
                 "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)",
-                "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)",
+                "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)", "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes",
                 "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",
                 "POSTERNPROXY_PROVISION_CADDY": String(decoding: caddy.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
                 "POSTERNPROXY_AGENT_HEARTBEAT": "1",

@@ -144,6 +144,46 @@ import Testing
         #expect(try refusal(file).reason == .worldWritable(path: folder.path))
     }
 
+    @Test func refusesWhatAnotherUserCouldReplaceAnywhereUpToTheRoot() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // The review's case: another user's 0775 file in a world-writable sticky folder.
+        let shared = folder.file("shared")
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        chmod(shared, 0o1777)
+        let foreign = try CCompiler.sharedObject(PluginSources.plugin(), named: "foreign.so", in: folder)
+        try FileManager.default.moveItem(atPath: foreign, toPath: "\(shared)/foreign.so")
+        chown("\(shared)/foreign.so", 65534, 65534)
+        chmod("\(shared)/foreign.so", 0o775)
+        let refused = try refusal("\(shared)/foreign.so")
+        #expect(refused.reason == .replaceableByOthers(path: "\(shared)/foreign.so", why: "it belongs to user 65534, who could change it"))
+        #expect(refused.description.contains("chown root:root"))
+
+        // A group other than root's may write to the file, or to a folder above it.
+        let file = try CCompiler.sharedObject(PluginSources.plugin(), named: "plain.so", in: folder)
+        chown(file, 0, 100)
+        chmod(file, 0o664)
+        #expect(try refusal(file).reason == .replaceableByOthers(path: file, why: "group 100 may write to it"))
+        chmod(file, 0o644)
+        let nested = folder.file("a/b")
+        try FileManager.default.createDirectory(atPath: nested, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: file, toPath: "\(nested)/plain.so")
+        chmod(folder.file("a"), 0o777)
+        #expect(try refusal("\(nested)/plain.so").reason == .worldWritable(path: folder.file("a")), "a folder two levels up counts")
+        chmod(folder.file("a"), 0o755)
+        chown(folder.file("a"), 65534, 0)
+        #expect(try refusal("\(nested)/plain.so").reason == .replaceableByOthers(path: folder.file("a"), why: "it belongs to user 65534, who could change it"))
+        chown(folder.file("a"), 0, 0)
+
+        // A link is judged where it leads: a link in a good folder to a file in a bad one is refused.
+        let link = folder.file("link.so")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "\(shared)/foreign.so")
+        #expect(try refusal(link).reason == .replaceableByOthers(path: link, why: "it belongs to user 65534, who could change it"))
+        let goodLink = folder.file("good-link.so")
+        try FileManager.default.createSymbolicLink(atPath: goodLink, withDestinationPath: "\(nested)/plain.so")
+        #expect(throws: Never.self) { try loader.load(goodLink) }
+    }
+
     @Test func refusesAFileThatCannotBeOpened() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

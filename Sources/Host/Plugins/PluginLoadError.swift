@@ -6,6 +6,8 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
         case unreadable(String)
         case worldWritable(path: String)
+        /// Someone other than root or the host's user owns, or may write to, the file or a folder above it.
+        case replaceableByOthers(path: String, why: String)
         case notSharedObject(String)
         case openFailed(String)
         case missingEntrySymbol
@@ -37,6 +39,10 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
             return "the file is world-writable, so any local user could replace the code the host runs."
         case .worldWritable(let path):
             return "its folder \(path) is world-writable, so any local user could replace the plugin."
+        case .replaceableByOthers(let path, let why) where path == file:
+            return "\(why), and could replace the code the host runs."
+        case .replaceableByOthers(let path, let why):
+            return "its folder \(path): \(why), and could replace the plugin."
         case .notSharedObject(let detail):
             return "not a shared object for this machine: \(detail)."
         case .openFailed(let message):
@@ -62,6 +68,8 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
             return "Check the path and its permissions."
         case .worldWritable:
             return "Run `chmod o-w` on it (plugins folders should be writable by root only)."
+        case .replaceableByOthers:
+            return "Give it to root (or this host's user) and make it writable by its owner only: `chown root:root` and `chmod go-w`."
         case .notSharedObject:
             return "Build it as a shared object for this machine (`cc -shared -fPIC`, or a SwiftPM `.dynamic` library)."
         case .openFailed:

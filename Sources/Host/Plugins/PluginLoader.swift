@@ -17,14 +17,26 @@ public struct PluginLoader: Sendable {
         self.hostABI = hostABI
     }
 
-    /// Loads one shared object.
+    /// Loads one shared object. The file is opened once and every check is made on what was
+    /// opened: its owner and mode, then every folder from its real location up to `/`; only
+    /// then is it loaded, by that real path, and the loaded file must still be the one checked.
     public func load(_ file: String) throws(PluginLoadError) -> LoadedPlugin {
-        try checkPermissions(file)
-        try SharedObjectInspector.check(file)
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PluginLoadError(file: file, reason: .unreadable(String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var opened = stat()
+        guard fstat(fd, &opened) == 0 else { throw PluginLoadError(file: file, reason: .unreadable(String(cString: strerror(errno)))) }
+        let realPath = try Self.realPath(of: fd, file: file)
+        try checkPermissions(opened, realPath: realPath, file: file)
+        try SharedObjectInspector.check(realPath, reportingAs: file)
 
-        guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
+        guard let handle = dlopen(realPath, RTLD_NOW | RTLD_LOCAL) else {
             let message = dlerror().map { String(cString: $0) } ?? "unknown error"
             throw PluginLoadError(file: file, reason: .openFailed(message))
+        }
+        var loaded = stat()
+        guard stat(realPath, &loaded) == 0, loaded.st_dev == opened.st_dev, loaded.st_ino == opened.st_ino else {
+            throw PluginLoadError(file: file, reason: .unreadable("it was replaced while it was being loaded"))
         }
         guard let symbol = dlsym(handle, PP_ENTRY_SYMBOL) else {
             if let major = otherEntryMajor(in: handle) {
@@ -92,25 +104,52 @@ public struct PluginLoader: Sendable {
         return LoadedPlugin(file: file, descriptor: descriptor, id: id, version: version, name: name, summary: summary)
     }
 
-    /// Refuses files that someone other than their owner could have replaced.
-    private func checkPermissions(_ file: String) throws(PluginLoadError) {
-        var info = stat()
-        guard stat(file, &info) == 0 else {
-            throw PluginLoadError(file: file, reason: .unreadable(String(cString: strerror(errno))))
-        }
+    /// Where the opened file really is: symbolic links resolved by the kernel.
+    private static func realPath(of fd: Int32, file: String) throws(PluginLoadError) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+        guard count > 0 else { throw PluginLoadError(file: file, reason: .unreadable("its real location cannot be read from /proc")) }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Refuses a file that anyone but root or this process's user could replace: the file must
+    /// be a regular file owned by one of them and writable by no one else, and so must every
+    /// folder from it up to `/` (a folder others may write to is accepted only with the sticky
+    /// bit, which keeps them from replacing entries they do not own).
+    private func checkPermissions(_ info: stat, realPath: String, file: String) throws(PluginLoadError) {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw PluginLoadError(file: file, reason: .unreadable("not a regular file"))
         }
         guard info.st_mode & S_IWOTH == 0 else {
             throw PluginLoadError(file: file, reason: .worldWritable(path: file))
         }
-        let folder = Path.folder(of: file)
-        var folderInfo = stat()
-        if stat(folder.isEmpty ? "." : folder, &folderInfo) == 0,
-            folderInfo.st_mode & S_IWOTH != 0, folderInfo.st_mode & S_ISVTX == 0
-        {
-            throw PluginLoadError(file: file, reason: .worldWritable(path: folder))
+        if let why = Self.othersCanWrite(info, isFolder: false) {
+            throw PluginLoadError(file: file, reason: .replaceableByOthers(path: file, why: why))
         }
+        var folder = Path.folder(of: realPath)
+        while true {
+            var folderInfo = stat()
+            guard stat(folder.isEmpty ? "/" : folder, &folderInfo) == 0 else {
+                throw PluginLoadError(file: file, reason: .unreadable("its folder \(folder) cannot be read"))
+            }
+            if folderInfo.st_mode & S_IWOTH != 0, folderInfo.st_mode & S_ISVTX == 0 {
+                throw PluginLoadError(file: file, reason: .worldWritable(path: folder))
+            }
+            if let why = Self.othersCanWrite(folderInfo, isFolder: true) {
+                throw PluginLoadError(file: file, reason: .replaceableByOthers(path: folder, why: why))
+            }
+            if folder.isEmpty || folder == "/" { break }
+            folder = Path.folder(of: folder)
+        }
+    }
+
+    /// Why someone other than root or this user could change a file or folder, if they could.
+    private static func othersCanWrite(_ info: stat, isFolder: Bool) -> String? {
+        if info.st_uid != 0 && info.st_uid != geteuid() { return "it belongs to user \(info.st_uid), who could change it" }
+        if info.st_mode & S_IWGRP != 0 && info.st_gid != 0 && !(isFolder && info.st_mode & S_ISVTX != 0) {
+            return "group \(info.st_gid) may write to it"
+        }
+        return nil
     }
 
     /// When the v1 entry is missing, looks for another major's entry so the error can say

@@ -37,8 +37,8 @@ enum SharedObjectInspector {
     }
 
     /// Reads the first bytes of `file` and checks them; throws the reason it is not loadable.
-    static func check(_ file: String) throws(PluginLoadError) {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
+    static func check(_ path: String, reportingAs file: String) throws(PluginLoadError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw PluginLoadError(file: file, reason: .unreadable("cannot open it for reading")) }
         defer { close(fd) }
         var header = [UInt8](repeating: 0, count: 64)

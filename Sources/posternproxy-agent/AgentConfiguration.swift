@@ -38,7 +38,7 @@ struct AgentConfiguration: Sendable {
 
     static func load(path: String) throws(AgentConfigurationError) -> AgentConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else { throw AgentConfigurationError(path, "cannot be read") }
-        let values = try parse(String(decoding: data, as: UTF8.self), path: path)
+        let values = try ConfigEnvFile.parse(String(decoding: data, as: UTF8.self), path: path)
         guard let url = values["POSTERNPROXY_CONTROLLER_URL"], ["http://", "https://", "ws://", "wss://"].contains(where: url.hasPrefix) else {
             throw AgentConfigurationError(path, "POSTERNPROXY_CONTROLLER_URL must be an http(s):// or ws(s):// URL")
         }
@@ -64,36 +64,5 @@ struct AgentConfiguration: Sendable {
             configuration[keyPath: keyPath] = value
         }
         return configuration
-    }
-
-    static func parse(_ text: String, path: String) throws(AgentConfigurationError) -> [String: String] {
-        var values: [String: String] = [:]
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingSpaces
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let equals = line.firstIndex(of: "="), line[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                throw AgentConfigurationError(path, "line \(number + 1) is not KEY=VALUE")
-            }
-            var value = String(line[line.index(after: equals)...])
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            values[String(line[..<equals])] = value
-        }
-        return values
-    }
-}
-
-struct AgentConfigurationError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ path: String, _ problem: String) { description = "\(path): \(problem)" }
-}
-
-extension StringProtocol {
-    /// This text without leading and trailing spaces and tabs.
-    fileprivate var trimmingSpaces: SubSequence {
-        var text = self[...]
-        while text.first == " " || text.first == "\t" { text = text.dropFirst() }
-        while text.last == " " || text.last == "\t" { text = text.dropLast() }
-        return text
     }
 }

@@ -23,7 +23,9 @@ import Testing
         #expect(String(decoding: response.body, as: UTF8.self) == "{\"a\": 1}\r\n\r\nstill body")
     }
 
-    @Test(arguments: ["SSH-2.0-OpenSSH\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n",
+    // "HTTP/1.1 020 ..." was found by Tests/Fuzz (HTTPResponse): a status must be three digits, 100-999.
+    @Test(arguments: ["SSH-2.0-OpenSSH\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n", "HTTP/1.1 020 acd\r\n0\r\n\r\n", "HTTP/1.1 -200 OK\r\n\r\n",
+                      "HTTP/1.1 20000 OK\r\n\r\n", "HTTP/1.1 +20 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n",
                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n",
                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort\r\n",
                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab\r\n0\r\n\r\n",

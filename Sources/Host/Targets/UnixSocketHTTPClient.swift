@@ -120,10 +120,12 @@ enum UnixSocketHTTPClient {
         return HTTPResponse(status: status, body: Data(body))
     }
 
-    /// The code of a status line such as `HTTP/1.1 200 OK`.
+    /// The code of a status line such as `HTTP/1.1 200 OK`: exactly three digits, 100-999.
     private static func statusCode(_ line: ArraySlice<UInt8>) -> Int? {
         let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
-        guard parts.count >= 2, parts[0].starts(with: "HTTP/1.".utf8) else { return nil }
+        guard parts.count >= 2, parts[0].starts(with: "HTTP/1.".utf8), parts[1].count == 3,
+            parts[1].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), parts[1].first != UInt8(ascii: "0")
+        else { return nil }
         return Int(String(decoding: parts[1], as: UTF8.self))
     }
 

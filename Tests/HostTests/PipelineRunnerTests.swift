@@ -56,6 +56,32 @@ import Testing
         #expect(report.steps.map(\.rollback) == [.rolledBack, .rolledBack, .rolledBack, nil])
     }
 
+    @Test func aRolledBackProfilePutsAFileBackWithItsModeAndOwner() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let plugins = folder.file("plugins"), sandbox = folder.file("target")
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        for (fixture, name) in [("recorder_step.c", "librecorder.so"), ("profile_file.c", "libprofile.so")] {
+            try FileManager.default.moveItem(atPath: try CCompiler.fixture(fixture, named: name, in: folder), toPath: "\(plugins)/\(name)")
+        }
+        // The file as an admin left it: private, and owned by someone else.
+        let file = "\(sandbox)/etc/posternproxy-test/app.conf"
+        try FileManager.default.createDirectory(atPath: "\(sandbox)/etc/posternproxy-test", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: file, contents: Data("old token=secret\n".utf8), attributes: [.posixPermissions: 0o600])
+        chown(file, 65534, 65534)
+        let runner = PipelineRunner(catalog: try PluginCatalog.load(folder: plugins, loader: PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0"))))
+        let run = try runner.start(PipelineDefinition(name: "test", steps: [
+            PipelineDefinition.Step(plugin: "com.example.profile", config: Data("{}".utf8)), Step.step(#"{"name":"s2","fail":"apply"}"#),
+        ]), input: Data("{}".utf8), target: LocalTarget(root: sandbox), dryRun: false)
+        for await _ in run.events {}
+        let report = await run.report()
+        #expect(report.steps.first?.rollback == .rolledBack, "\(report)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "old token=secret\n")
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        #expect(attributes[.posixPermissions] as? Int == 0o600, "the rollback keeps the file as private as it was")
+        #expect((attributes[.ownerAccountID] as? NSNumber)?.intValue == 65534 && (attributes[.groupOwnerAccountID] as? NSNumber)?.intValue == 65534)
+    }
+
     @Test func aStepThatFailsToPlanIsNotRolledBack() async throws {
         let pipeline = try RecorderPipeline()
         defer { pipeline.remove() }

@@ -9,7 +9,7 @@ import PluginAPI
 /// nothing to do.
 ///
 /// plan → `{"changes", "profile", "needed"}` (the profile's output and the indices to apply);
-/// apply → the journal `{"files": [{"path", "existed", "previous"}]}`.
+/// apply → the journal `{"files": [{"path", "existed", "previous", "mode", "user", "group"}]}`.
 struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-unloaded library
     let actions: PluginFunction
 
@@ -59,6 +59,9 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                     let previous = try target.readFile(path)
                     var entry: [(String, JSON)] = [("path", .string(path)), ("existed", .bool(previous != nil))]
                     if let previous, previous.count <= Self.journalledFileLimit { entry.append(("previous", .string(previous.base64EncodedString()))) }
+                    if previous != nil, let owner = try target.ownership(of: path) {
+                        entry += [("mode", .int(Int(owner.mode))), ("user", .int(Int(owner.user))), ("group", .int(Int(owner.group)))]
+                    }
                     journal.append(.object(entry))
                     services.onProgress("write \(path)")
                     try target.writeFile(path, contents: try Self.bytes(content: content, source: source), mode: mode)
@@ -82,7 +85,8 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
         }
     }
 
-    /// Puts back every file apply wrote: its previous bytes, or no file when there was none.
+    /// Puts back every file apply wrote: its previous bytes with its previous mode and owner, or
+    /// no file when there was none.
     /// (Commands are not undone; a profile's commands are written to be safe to repeat.)
     func rollback(config: Data, input: Data, services: HostServices) -> PluginCallResult {
         guard let target = services.target else { return Self.failure("a profile needs a target") }
@@ -94,7 +98,16 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                 guard case .string(let path)? = entry["path"] else { continue }
                 if entry["existed"] == .bool(true) {
                     guard case .string(let encoded)? = entry["previous"], let previous = Data(base64Encoded: encoded) else { continue }
-                    try target.writeFile(path, contents: previous, mode: 0o644)
+                    guard case .int(let mode)? = entry["mode"], case .int(let user)? = entry["user"], case .int(let group)? = entry["group"],
+                        let owner = UInt32(exactly: user), let ownerGroup = UInt32(exactly: group), (0...0o7777).contains(mode)
+                    else {
+                        // A journal written before owners were recorded: the bytes, private.
+                        try target.writeFile(path, contents: previous, mode: 0o600)
+                        continue
+                    }
+                    // Written private first, then given its owner and mode: never readable by more than it was.
+                    try target.writeFile(path, contents: previous, mode: 0o600)
+                    try target.setOwnership(FileOwnership(mode: UInt32(mode), user: owner, group: ownerGroup), of: path)
                 } else {
                     _ = try target.removeFile(path)
                 }

@@ -45,6 +45,22 @@ public struct LocalTarget: Target {
         }
     }
 
+    public func ownership(of path: String) throws(TargetError) -> FileOwnership? {
+        var info = stat()
+        guard lstat(try hostPath(path), &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw .failed("cannot read the owner of \(path): \(String(cString: strerror(errno)))")
+        }
+        return FileOwnership(mode: UInt32(info.st_mode & 0o7777), user: info.st_uid, group: info.st_gid)
+    }
+
+    public func setOwnership(_ ownership: FileOwnership, of path: String) throws(TargetError) {
+        let full = try hostPath(path)
+        guard lchown(full, ownership.user, ownership.group) == 0, chmod(full, mode_t(ownership.mode & 0o7777)) == 0 else {
+            throw .failed("cannot set the owner of \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     public func writeFile(_ path: String, contents: Data, mode: UInt32) throws(TargetError) {
         let full = try hostPath(path)
         let folder = Path.folder(of: full)

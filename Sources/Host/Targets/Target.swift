@@ -24,6 +24,46 @@ public protocol Target: Sendable {
 
     /// Sends an HTTP request to a service listening on a unix socket of the target.
     func http(_ request: HTTPRequest) throws(TargetError) -> HTTPResponse
+
+    /// A file's permission bits and owner, or nil when it does not exist.
+    func ownership(of path: String) throws(TargetError) -> FileOwnership?
+
+    /// Gives a file these permission bits and this owner.
+    func setOwnership(_ ownership: FileOwnership, of path: String) throws(TargetError)
+}
+
+/// A file's permission bits, user and group, as numbers.
+public struct FileOwnership: Sendable, Equatable {
+    public var mode: UInt32
+    public var user: UInt32
+    public var group: UInt32
+
+    public init(mode: UInt32, user: UInt32, group: UInt32) {
+        self.mode = mode
+        self.user = user
+        self.group = group
+    }
+}
+
+extension Target {
+    /// Through commands (GNU `stat`), for targets reached by a transport.
+    public func ownership(of path: String) throws(TargetError) -> FileOwnership? {
+        let result = try run(TargetCommand(argv: ["stat", "-c", "%a %u %g", "--", path], timeout: .seconds(60)), onLine: { _ in }, isCancelled: { false })
+        guard result.exitStatus == 0 else { return nil }
+        let parts = String(decoding: result.standardOutput, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard parts.count == 3, let mode = UInt32(parts[0], radix: 8), let user = UInt32(parts[1]), let group = UInt32(parts[2]) else {
+            throw .failed("cannot read the owner of \(path)")
+        }
+        return FileOwnership(mode: mode, user: user, group: group)
+    }
+
+    /// Through `chown` then `chmod` (in that order: chown clears set-id bits).
+    public func setOwnership(_ ownership: FileOwnership, of path: String) throws(TargetError) {
+        for argv in [["chown", "\(ownership.user):\(ownership.group)", "--", path], ["chmod", String(ownership.mode & 0o7777, radix: 8), "--", path]] {
+            let result = try run(TargetCommand(argv: argv, timeout: .seconds(60)), onLine: { _ in }, isCancelled: { false })
+            guard result.exitStatus == 0 else { throw .failed("`\(argv.joined(separator: " "))` failed: \(String(decoding: result.standardError, as: UTF8.self))") }
+        }
+    }
 }
 
 /// A command for ``Target/run(_:onLine:isCancelled:)``.

@@ -106,9 +106,11 @@ public struct Controller: Sendable {
             try caddy.start()
             adminSocket = caddy.adminSocket
         }
-        let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: .init(
+        var caddy = ApplyPipeline.Caddy(
             adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort,
-            modules: CaddyProbe.run(binary: configuration.caddyBinary)?.modules, acmeTrustedRoots: configuration.acmeTrustedRoots))
+            modules: CaddyProbe.run(binary: configuration.caddyBinary)?.modules, acmeTrustedRoots: configuration.acmeTrustedRoots)
+        caddy.protectedPorts = [AddressPolicy.caddyAdminPort, configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
+        let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy)
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
         return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, logger: logger,
                             adminUpstream: adminUpstream)

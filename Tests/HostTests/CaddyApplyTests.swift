@@ -1,3 +1,4 @@
+import CaddyL4Rendering
 import Foundation
 import TestSupport
 import Host
@@ -27,6 +28,50 @@ import Testing
         #expect(try caddy.get("/", host: "one.test").upstream == "a")
         #expect(try caddy.get("/", host: "three.test").upstream == "a")
         #expect(try caddy.get("/", host: "broken.test").status == 404)
+    }
+
+    @Test func upstreamsThatLeadToMetadataOrAProtectedPortAreLeftOutWhereTheyAreResolved() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        // What a controller would have refused at save time, reaching this server anyway (an
+        // older controller, a name that resolves differently here): the step checks again.
+        let report = try await caddy.apply(State.document([
+            "proxy_hosts": [State.proxyHost(1, ["fine.test"], to: a),
+                            State.proxyHost(2, ["meta.test"], to: a, ["forward_host": "169.254.169.254", "forward_port": 80]),
+                            State.proxyHost(3, ["admin.test"], to: a, ["forward_host": "localhost", "forward_port": 2019]),
+                            State.proxyHost(4, ["mapped.test"], to: a, ["upstreams": [["host": "::ffff:169.254.169.254", "port": 80]]]),
+                            State.proxyHost(5, ["allowed.test"], to: a, ["forward_host": "localhost", "forward_port": 2019, "allow_reserved_upstream": true])],
+            "stream_hosts": [["id": 6, "enabled": true, "incoming_port": try FreePort.next(), "forwarding_host": "0x7f.1", "forwarding_port": 2019,
+                              "tcp_forwarding": true, "udp_forwarding": false]],
+        ]))
+        #expect(report.status == .succeeded)
+        let results = CaddyServer.resourceResults(report)
+        #expect(results["proxy_host_1"] == ["status": "applied"])
+        #expect(results["proxy_host_5"] == ["status": "applied"], "an admin allowed it")
+        for tag in ["proxy_host_2", "proxy_host_3", "proxy_host_4", "stream_host_6"] {
+            #expect(results[tag]?["status"] == "failed" && results[tag]?["message"]?.contains("resolves on this server") == true, "\(tag): \(String(describing: results[tag]))")
+        }
+        #expect(try caddy.get("/", host: "fine.test").upstream == "a")
+        #expect(try caddy.get("/", host: "meta.test").status == 404)
+    }
+
+    @Test func theUpstreamCheckJudgesWhatANameResolvesTo() throws {
+        let state = try DesiredState.reading(Data(State.document([
+            "proxy_hosts": [["id": 1, "domain_names": ["a.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 81, "enabled": true],
+                            ["id": 2, "domain_names": ["b.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 3000, "enabled": true],
+                            ["id": 3, "domain_names": ["c.test"], "forward_scheme": "http", "forward_host": "cloud.example", "forward_port": 80, "enabled": true],
+                            ["id": 4, "domain_names": ["d.test"], "forward_scheme": "http", "forward_host": "nowhere.example", "forward_port": 81, "enabled": true]],
+        ]).utf8))
+        let rejected = UpstreamCheck.rejections(state, protectedPorts: [81, 2019]) { name in
+            switch name {
+            case "sneaky.example": [[127, 0, 0, 1]]
+            case "cloud.example": [[10, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 169, 254, 169, 254]]
+            default: []
+            }
+        }
+        #expect(Set(rejected.keys.map(\.id)) == [1, 3])
     }
 
     @Test func resourcesNeedingModulesThisCaddyLacksAreRefusedBeforeAnyReload() async throws {

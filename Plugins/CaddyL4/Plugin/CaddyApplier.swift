@@ -18,7 +18,14 @@ enum CaddyApplier {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try modules(call.host, binary: config.caddyBinary) }
-        let result = CaddyRenderer.render(try DesiredState.reading(call.input), settings: settings)
+        var state = try DesiredState.reading(call.input)
+        let refused = UpstreamCheck.rejections(state, protectedPorts: config.protectedPorts, resolve: SystemResolver.resolve)
+        if !refused.isEmpty {
+            for index in state.proxyHosts.indices where refused[ResourceKey(kind: "proxy_host", id: state.proxyHosts[index].id)] != nil { state.proxyHosts[index].enabled = false }
+            for index in state.streamHosts.indices where refused[ResourceKey(kind: "stream_host", id: state.streamHosts[index].id)] != nil { state.streamHosts[index].enabled = false }
+        }
+        var result = CaddyRenderer.render(state, settings: settings)
+        result.rejected.merge(refused) { first, _ in first }
         let bytes = result.serialized()
         let tag = tagPrefix + configHash(bytes)
         let runningTag = try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag()

@@ -9,6 +9,8 @@ struct CaddyStepConfig {
     var adminSocket: String
     /// The caddy binary, for `caddy list-modules` [caddy on PATH].
     var caddyBinary: String
+    /// Ports of this machine no upstream may lead to [Caddy's default admin port, 2019].
+    var protectedPorts: Set<Int> = [2019]
     var render: RenderSettings
 
     static func decode(_ bytes: [UInt8]) throws -> CaddyStepConfig {
@@ -18,7 +20,8 @@ struct CaddyStepConfig {
             var render = try RenderSettings(json: json)
             let socket: String = try object.required("admin_socket")
             render.adminSocket = socket
-            return CaddyStepConfig(adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), render: render)
+            let ports: [Int] = try object.value("protected_ports", default: [2019])
+            return CaddyStepConfig(adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), protectedPorts: Set(ports), render: render)
         } catch {
             throw failure(error)
         }

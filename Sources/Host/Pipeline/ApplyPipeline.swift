@@ -19,6 +19,9 @@ public enum ApplyPipeline {
         /// PEM files of roots Caddy trusts when it talks to the ACME CA (a private CA such as
         /// step-ca, or a test CA); empty trusts the system's.
         public var acmeTrustedRoots: [String]
+        /// Ports of this machine no upstream may lead to (the step resolves every upstream
+        /// before it loads a config): Caddy's default admin port, and the controller's own.
+        public var protectedPorts: [Int] = [2019]
 
         public init(adminSocket: String, binary: String, httpPort: Int, httpsPort: Int, modules: [String]? = nil, acmeTrustedRoots: [String] = []) {
             self.adminSocket = adminSocket
@@ -38,6 +41,7 @@ public enum ApplyPipeline {
         ]
         if let modules = caddy.modules { settings.append(("modules", .strings(modules))) }
         if !caddy.acmeTrustedRoots.isEmpty { settings.append(("acme_trusted_roots", .strings(caddy.acmeTrustedRoots))) }
+        settings.append(("protected_ports", .array(caddy.protectedPorts.map(JSON.int))))
         let caddyConfig = Data(JSON.object(settings).serialized())
         return PipelineDefinition(name: "apply", steps: steps.map { id in
             PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))

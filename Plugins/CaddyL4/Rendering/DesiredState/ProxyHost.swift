@@ -30,6 +30,8 @@ public struct ProxyHost: JSONReadable, Sendable {
     /// Raw Caddy routes (a JSON array), set by admins only: placed in the host's subroute after
     /// its access control and before it proxies. Caddy validates them when the config loads.
     public var advancedConfig: JSON?
+    /// An admin allowed upstreams on this machine's protected ports or cloud metadata.
+    public var allowReservedUpstream = false
 
     public struct Upstream: JSONReadable, Sendable {
         public var host: String
@@ -138,5 +140,6 @@ public struct ProxyHost: JSONReadable, Sendable {
         errorPages = try object.value("error_pages", default: [:])
         headers = try object.value("headers", default: [])
         advancedConfig = try object.optional("advanced_config").map { (config: JSON) in config.canonical() }
+        allowReservedUpstream = try object.value("allow_reserved_upstream", default: false)
     }
 }

@@ -131,6 +131,16 @@ with sync_playwright() as playwright:
     page.screenshot(path=f"{shots}/servers-provisioning.png")
     dialog.get_by_role("button", name="Close").click()
 
+    # Its host key: a scan (no credentials sent) shows what the server offers beside what is pinned.
+    page.get_by_role("button", name="Host key of sandbox").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Scan").click()
+    expect(dialog.locator("#host-key-scanned")).to_have_text(ssh["fingerprint"])
+    expect(dialog.locator("#host-key-pinned")).to_have_text(ssh["fingerprint"])
+    expect(dialog.get_by_role("alert")).to_contain_text("offers the pinned key")
+    ok("a host key scan shows the server's fingerprint beside the pinned one")
+    dialog.get_by_role("button", name="Close").click()
+
     # The server selector filters the lists.
     open_page(page, "Proxy Hosts")
     page.get_by_label("Server", exact=True).select_option(label="sandbox")

@@ -35,7 +35,7 @@ import TestSupport
         let settings: [String: Any] = [
             "url": "http://localhost:\(port)", "email": ControllerProcess.adminEmail, "password": password,
             "caddy_port": httpPort, "upstream_port": upstream.port, "screenshots": screenshots,
-            "ssh": ["host": ssh.address, "port": ssh.port, "user": "pp-key", "key": ssh.clientKey],
+            "ssh": ["host": ssh.address, "port": ssh.port, "user": "pp-key", "key": ssh.clientKey, "fingerprint": ssh.hostKeyFingerprint],
         ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
         let result = try LocalTarget().run(TargetCommand(argv: ["python3", TestEnvironment.packageRoot + "/Tests/Browser/ui_walkthrough.py", argument],
@@ -45,7 +45,8 @@ import TestSupport
         for check in ["logged in with the first-start password", "a host saved in the UI answers through Caddy from its upstream",
                       "the bad domain error is shown next to its field", "the bad port error is shown next to its field",
                       "nothing was saved by the refused forms", "a disabled host answers 404", "an attached access list answers 403",
-                      "provisioning lines arrive in the terminal panel", "the server selector filters the lists", "a screenshot of every page",
+                      "provisioning lines arrive in the terminal panel", "a host key scan shows the server's fingerprint beside the pinned one",
+                      "the server selector filters the lists", "a screenshot of every page",
                       "a viewer finds no enabled control that changes anything", "no script errors"] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }

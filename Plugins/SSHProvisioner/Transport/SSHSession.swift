@@ -16,6 +16,10 @@ final class SSHSession {
         var passphrase: String?
         /// The pinned host key (`SHA256:<base64>`); nil on first use.
         var knownHostKey: String?
+        /// Stop after the key exchange: the host key is known, nothing was authenticated.
+        var scanOnly = false
+        /// Without a pinned key, refuse before any credential is sent.
+        var requireKnownHostKey = false
         var connectTimeout: Duration = .seconds(15)
     }
 
@@ -48,6 +52,10 @@ final class SSHSession {
                 throw SSHError("the host key of \(options.host) changed: pinned \(pinned), offered \(key); refusing to connect (if the server was reinstalled, clear its pinned key)")
             }
             opened.hostKey = key
+            if options.scanOnly { return opened }
+            if options.requireKnownHostKey, options.knownHostKey?.isEmpty ?? true {
+                throw SSHError("the host key of \(options.host) (\(key)) is not confirmed; refusing to send credentials until an admin confirms it")
+            }
             try opened.authenticate(options, deadline: deadline, isCancelled: isCancelled)
             opened.usesSudo = options.user != "root"
             return opened

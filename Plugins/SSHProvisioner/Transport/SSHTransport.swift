@@ -16,6 +16,10 @@ enum SSHTransport {
         var private_key: String?
         var passphrase: String?
         var known_host_key: String?
+        /// Connect, read the host key and stop: no credential is sent.
+        var scan_only: Bool?
+        /// Refuse to authenticate when no host key is pinned (the admin confirms keys first).
+        var require_known_host_key: Bool?
         var timeout_ms: Int?
     }
 
@@ -34,7 +38,8 @@ enum SSHTransport {
             let host = call.host
             let session = try SSHSession.open(.init(host: request.host, port: request.port ?? 22, user: request.user, password: request.password,
                                                     privateKey: request.private_key, passphrase: request.passphrase,
-                                                    knownHostKey: request.known_host_key,
+                                                    knownHostKey: request.known_host_key, scanOnly: request.scan_only ?? false,
+                                                    requireKnownHostKey: request.require_known_host_key ?? false,
                                                     connectTimeout: .milliseconds(request.timeout_ms ?? 15_000)),
                                               isCancelled: { host.isCancelled })
             sessionOut.pointee = Unmanaged.passRetained(session).toOpaque()

@@ -51,6 +51,10 @@ actor Provisioner {
         let server = try store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ?", arguments: [serverID]) }
         guard let server else { throw APIError.notFound("server") }
         guard !(server["is_local"] as Bool) else { throw APIError.conflict(field: nil, "the local server is not provisioned over SSH") }
+        let mustConfirm = try await Self.hostKeysNeedConfirmation(store)
+        if mustConfirm, (server["ssh_host_key"] as String?) == nil {
+            throw APIError.conflict(field: "host_key", "an admin must confirm this server's SSH host key before credentials are sent: scan it, compare the fingerprint with the server's own, then confirm it")
+        }
         var secrets = credentials
         if secrets == nil, let sealed = server["ssh_credentials"] as String? {
             secrets = try? JSONDecoder().decode(Credentials.self, from: vault.open(sealed))
@@ -76,7 +80,8 @@ actor Provisioner {
         let run = ProvisioningRun(id: runID, serverID: serverID)
         runs[runID] = run
         busyServers.insert(serverID)
-        let target = Destination(host: server["hostname"], port: server["ssh_port"], user: server["ssh_user"], pinnedKey: server["ssh_host_key"])
+        let target = Destination(host: server["hostname"], port: server["ssh_port"], user: server["ssh_user"], pinnedKey: server["ssh_host_key"],
+                                 requirePinnedKey: mustConfirm)
         Task.detached { [self] in
             let outcome = await self.execute(run, kind: kind, target: target, credentials: secrets, publicURL: publicURL)
             await self.finish(run, outcome: outcome, kind: kind)
@@ -91,6 +96,52 @@ actor Provisioner {
 
     struct Destination: Sendable {
         var host: String, port: Int, user: String, pinnedKey: String?
+        var requirePinnedKey = false
+    }
+
+    /// The setting `confirm_host_keys`: no credential goes to a server whose host key an admin has not confirmed.
+    static func hostKeysNeedConfirmation(_ store: Store) async throws -> Bool {
+        try await store.database.read { db in try SettingsRoutes.all(db)["confirm_host_keys"] == "true" }
+    }
+
+    /// Connects to the server without credentials and returns its host key (`SHA256:…`), for an
+    /// admin to compare with the server's own (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)
+    /// before confirming it. Pins nothing.
+    func scanHostKey(serverID: Int64) async throws -> String {
+        guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else { throw APIError.conflict(field: nil, "the posternproxy.ssh plugin is not loaded") }
+        let server = try await store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID]) }
+        guard let server else { throw APIError.notFound("server") }
+        let request: [String: Any] = ["host": server["hostname"] as String, "port": server["ssh_port"] as Int, "user": server["ssh_user"] as String,
+                                      "scan_only": true, "timeout_ms": 15_000]
+        let target: TransportTarget
+        do {
+            target = try TransportTarget.open(plugin: plugin, name: server["hostname"], request: try JSONSerialization.data(withJSONObject: request),
+                                              isCancelled: { false }, onLog: { _ in })
+        } catch {
+            throw APIError(.badGateway, code: "unreachable", message: "cannot reach the server's SSH port: \(error)")
+        }
+        defer { target.close() }
+        guard case .string(let key)? = target.openAnswer["host_key"], !key.isEmpty else {
+            throw APIError(.badGateway, code: "unreachable", message: "the server offered no host key")
+        }
+        return key
+    }
+
+    /// Pins `key` as the server's host key: provisioning then talks only to a server that proves it.
+    func confirmHostKey(serverID: Int64, key: String, actor: AuditLog.Actor) async throws {
+        guard Self.isFingerprint(key) else {
+            throw APIError.invalid(field: "host_key", "must be an SSH host key fingerprint as OpenSSH prints it: SHA256: and 43 base64 characters")
+        }
+        try await store.database.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID]) == true else { throw APIError.notFound("server") }
+            try db.execute(sql: "UPDATE servers SET ssh_host_key = ? WHERE id = ?", arguments: [key, serverID])
+            try AuditLog.record(db, actor, action: "confirm_host_key", resourceType: "server", resourceID: serverID, details: ["host_key": key], serverID: serverID)
+        }
+    }
+
+    static func isFingerprint(_ key: String) -> Bool {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        return key.hasPrefix("SHA256:") && key.utf8.count == 50 && key.utf8.dropFirst(7).allSatisfy(alphabet.contains)
     }
 
     /// nil on success, else why it failed.
@@ -102,6 +153,7 @@ actor Provisioner {
         if let key = credentials.private_key, !key.isEmpty { request["private_key"] = key }
         if let passphrase = credentials.passphrase { request["passphrase"] = passphrase }
         if let pinned = destination.pinnedKey { request["known_host_key"] = pinned }
+        if destination.requirePinnedKey { request["require_known_host_key"] = true }
         let target: TransportTarget
         do {
             let cancellation = run.cancellation

@@ -9,6 +9,8 @@ struct ServerRecord: Sendable {
     var agentVersion: String?, appliedHash: String?
     /// What the agent last reported: `{"caddy_running", "upstreams": [{address, requests, fails}]}`.
     var upstreamHealth: String?
+    /// The pinned SSH host key (`SHA256:…`), confirmed by an admin or pinned at the first provisioning.
+    var sshHostKey: String?
 
     static func fetchAll(_ db: Database) throws -> [ServerRecord] {
         let counts = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
@@ -20,7 +22,8 @@ struct ServerRecord: Sendable {
                          isLocal: row["is_local"], status: row["status"], desiredRevision: row["desired_revision"],
                          appliedRevision: row["applied_revision"], caddyVersion: row["caddy_version"], lastSeen: row["last_seen"],
                          lastError: row["last_error"], activeRoutes: counts[row["id"]] ?? 0,
-                         agentVersion: row["agent_version"], appliedHash: row["applied_hash"], upstreamHealth: row["upstream_health"])
+                         agentVersion: row["agent_version"], appliedHash: row["applied_hash"], upstreamHealth: row["upstream_health"],
+                         sshHostKey: row["ssh_host_key"])
         }
     }
 
@@ -28,7 +31,7 @@ struct ServerRecord: Sendable {
         return ["id": id, "name": name, "hostname": hostname, "ssh_port": sshPort, "ssh_user": sshUser, "is_local": isLocal, "status": status,
                 "desired_revision": desiredRevision, "applied_revision": appliedRevision, "caddy_version": caddyVersion ?? NSNull(),
                 "last_seen": lastSeen.map { $0.formatted(.iso8601) } ?? NSNull(), "last_error": lastError ?? NSNull(), "active_routes": activeRoutes,
-                "agent_version": agentVersion ?? NSNull(), "applied_hash": appliedHash ?? NSNull(),
+                "agent_version": agentVersion ?? NSNull(), "applied_hash": appliedHash ?? NSNull(), "ssh_host_key": sshHostKey ?? NSNull(),
                 "upstream_health": upstreamHealth.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull()]
     }
 }

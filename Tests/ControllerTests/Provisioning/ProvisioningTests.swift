@@ -183,6 +183,44 @@ import TestSupport
         #expect(try await setup.client.post("/api/servers/\(unknownUser)/provision", ["private_key": "not a key"]).errorField == "private_key")
     }
 
+    @Test func anAdminConfirmsTheHostKeyBeforeAnyCredentialIsSent() async throws {
+        let setup = try await Setup()
+        defer { setup.remove() }
+        #expect(try await setup.client.put("/api/settings/confirm_host_keys", ["value": "true"]).status == 200)
+        let id = try await setup.addServer()
+        let refused = try await setup.client.post("/api/servers/\(id)/provision", ["private_key": setup.ssh.clientKey])
+        #expect(refused.status == 409 && refused.errorField == "host_key", "\(refused.object)")
+
+        let scanned = try await setup.client.post("/api/servers/\(id)/host-key/scan")
+        #expect(scanned.status == 200 && scanned.object["host_key"] as? String == setup.ssh.hostKeyFingerprint, "\(scanned.object)")
+        #expect(try await setup.server(id)["ssh_host_key"] is NSNull, "a scan pins nothing")
+        for bad in ["SHA256:short", "MD5:aa:bb", "SHA256:" + String(repeating: "{", count: 43), ""] {
+            #expect(try await setup.client.put("/api/servers/\(id)/host-key", ["host_key": bad]).errorField == "host_key", "\(bad)")
+        }
+
+        // A key that is not the server's: the run stops at the key exchange, before authenticating.
+        #expect(try await setup.client.put("/api/servers/\(id)/host-key", ["host_key": "SHA256:" + String(repeating: "A", count: 43)]).status == 200)
+        let impostor = try await setup.provision(id, ["private_key": setup.ssh.clientKey])
+        #expect(impostor.lines.contains { $0.contains("host key") && $0.contains("changed") }, "\(impostor.lines.suffix(5))")
+        #expect(try await setup.server(id)["status"] as? String == "error")
+
+        // The server's own key, confirmed: the run gets past the key check.
+        let confirmed = try await setup.client.put("/api/servers/\(id)/host-key", ["host_key": setup.ssh.hostKeyFingerprint])
+        #expect(confirmed.status == 200)
+        #expect(try await setup.server(id)["ssh_host_key"] as? String == setup.ssh.hostKeyFingerprint)
+        let started = try await setup.client.post("/api/servers/\(id)/provision", ["private_key": setup.ssh.clientKey])
+        let runID = try #require((started.object["run_id"] as? NSNumber)?.int64Value)
+        try await setup.eventually("the run checks the confirmed key") {
+            (try await setup.client.get("/api/provisioning/\(runID)").object["lines"] as? [String] ?? []).contains { $0.contains("matches the pinned one") }
+        }
+        _ = try await setup.client.post("/api/provisioning/\(runID)/cancel")
+        try await setup.eventually("the cancelled run ends") {
+            try await setup.client.get("/api/provisioning/\(runID)").object["status"] as? String != "running"
+        }
+        let actions = try await setup.client.get("/api/audit-log?resource_type=server").items.compactMap { $0["action"] as? String }
+        #expect(actions.contains("scan_host_key") && actions.contains("confirm_host_key"))
+    }
+
     @Test(arguments: [
         (["hostname": "-oProxyCommand=touch /tmp/x"], "hostname"),
         (["hostname": "1.2.3.4; id"], "hostname"),

@@ -99,6 +99,14 @@ enum OpenAPIDocument {
                                                                 pathID: true, body: credentials, bodyRequired: false, success: (202, started), errors: errorCodes + [422]))
         add("/api/servers/{id}/provisioning", "get", operation("A server's provisioning runs, newest first (admin)", tag: "Provisioning", pathID: true,
                                                                success: (200, ["type": "object"])))
+        let hostKey = Schema.object(["server_id": Schema.id, "host_key": Schema.string()], required: ["server_id", "host_key"])
+        add("/api/servers/{id}/host-key/scan", "post", operation("Read the server's SSH host key without sending credentials, to compare before confirming it (admin)",
+                                                                 tag: "Provisioning", pathID: true, success: (200, hostKey), errors: errorCodes + [502]))
+        add("/api/servers/{id}/host-key", "put", operation("Confirm (pin) the server's SSH host key: provisioning then talks only to a server that proves it (admin)",
+                                                           tag: "Provisioning", pathID: true,
+                                                           body: Schema.object(["host_key": Schema.string("SHA256: and 43 base64 characters, as OpenSSH prints it", maxLength: 50,
+                                                                                                          pattern: "^SHA256:[A-Za-z0-9+/]{43}$")], required: ["host_key"]),
+                                                           success: (200, hostKey)))
         add("/api/servers/{id}/host-key", "delete", operation("Forget the pinned SSH host key, after a reinstall (admin)", tag: "Provisioning", pathID: true,
                                                              success: (204, nil)))
         add("/api/provisioning/{id}", "get", operation("A provisioning run and its log (admin)", tag: "Provisioning", pathID: true,
@@ -269,7 +277,7 @@ enum OpenAPIDocument {
         "Server": Schema.object(["id": Schema.id, "name": Schema.string(), "hostname": Schema.string(), "status": Schema.string(values: ["provisioning", "online", "offline", "error"]),
                                  "is_local": Schema.boolean, "desired_revision": Schema.integer(), "applied_revision": Schema.integer(),
                                  "active_routes": Schema.integer(), "agent_version": ["type": ["string", "null"]], "applied_hash": ["type": ["string", "null"]],
-                                 "upstream_health": ["type": ["object", "null"]]], required: ["id", "name", "status"], closed: false),
+                                 "ssh_host_key": ["type": ["string", "null"]], "upstream_health": ["type": ["object", "null"]]], required: ["id", "name", "status"], closed: false),
         "Setting": Schema.object(["key": Schema.string(), "value": Schema.string()], required: ["key", "value"]),
         "AuditEntry": Schema.object(["id": Schema.id, "created_on": Schema.string(format: "date-time"), "action": Schema.string(), "resource_type": Schema.string()],
                                     required: ["id", "created_on", "action", "resource_type"], closed: false),

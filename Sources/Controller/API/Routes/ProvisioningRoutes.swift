@@ -7,8 +7,10 @@ import NIOCore
 /// `/update-agent` start a run (202) with a password or a private key (kept, sealed, only when
 /// `keep_credentials` is true); `GET /api/provisioning/{run}` is its log; `/events` streams the
 /// log as server-sent events, from the first line, live; `POST /api/provisioning/{run}/cancel`
-/// stops a run at its next safe point; `DELETE /api/servers/{id}/host-key`
-/// forgets a pinned host key after a server was reinstalled.
+/// stops a run at its next safe point; `POST /api/servers/{id}/host-key/scan` reads the server's
+/// host key without sending credentials, `PUT /api/servers/{id}/host-key` confirms (pins) one, and
+/// `DELETE` forgets it after a server was reinstalled. With the setting `confirm_host_keys` on, no
+/// run starts until a key is confirmed.
 struct ProvisioningRoutes: Sendable {
     let store: Store
     let provisioner: Provisioner
@@ -92,6 +94,24 @@ struct ProvisioningRoutes: Sendable {
                                     resourceID: run.serverID, details: ["run": id], serverID: run.serverID)
             }
             return Response(status: .accepted)
+        }
+        api.post("servers/:id/host-key/scan") { _, context in
+            let identity = try context.requireAdmin()
+            let id = try context.pathID()
+            let key = try await provisioner.scanHostKey(serverID: id)
+            try await store.database.write { db in
+                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "scan_host_key", resourceType: "server",
+                                    resourceID: id, details: ["host_key": key], serverID: id)
+            }
+            return JSONBody.response(["server_id": id, "host_key": key])
+        }
+        api.put("servers/:id/host-key") { request, context in
+            let identity = try context.requireAdmin()
+            let id = try context.pathID()
+            struct Confirmation: Decodable { var host_key: String }
+            let input = try JSONBody.decode(Confirmation.self, from: try await JSONBody.object(request, context: context), allowed: ["host_key"])
+            try await provisioner.confirmHostKey(serverID: id, key: input.host_key, actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+            return JSONBody.response(["server_id": id, "host_key": input.host_key])
         }
         api.delete("servers/:id/host-key") { _, context -> Response in
             let identity = try context.requireAdmin()

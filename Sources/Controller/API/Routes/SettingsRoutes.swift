@@ -14,6 +14,7 @@ struct SettingsRoutes: Sendable {
 
     /// The settings, their defaults and rules.
     static let known: [String: (default: String, validate: @Sendable (String) throws(ValidationFailure) -> String)] = [
+        "confirm_host_keys": ("false", { value throws(ValidationFailure) in try FieldRules.oneOf(value, ["true", "false"], field: "value") }),
         "unrestricted_advanced_config": ("false", { value throws(ValidationFailure) in try FieldRules.oneOf(value, ["true", "false"], field: "value") }),
         "require_two_factor": ("false", { value throws(ValidationFailure) in try FieldRules.oneOf(value, ["true", "false"], field: "value") }),
         "admin_domain": ("", { value throws(ValidationFailure) in
@@ -30,7 +31,7 @@ struct SettingsRoutes: Sendable {
 
     /// Settings only the controller reads: they are not part of any server's desired state
     /// (`admin_domain` reaches only the local server's, as its `admin_site`).
-    static let controllerOnly: Set<String> = ["unrestricted_advanced_config", "require_two_factor", "admin_domain", "admin_http_redirect"]
+    static let controllerOnly: Set<String> = ["confirm_host_keys", "unrestricted_advanced_config", "require_two_factor", "admin_domain", "admin_http_redirect"]
 
     struct Change: Decodable { var value: String }
 

@@ -19,6 +19,7 @@ export async function servers(container, app) {
           h("td", {}, app.isAdmin && !server.is_local ? [
             h("button", { type: "button", onclick: () => wizard(server, "provision") }, "Re-Provision"), " ",
             h("button", { type: "button", onclick: () => wizard(server, "update-agent") }, "Update Agent"), " ",
+            h("button", { type: "button", "aria-label": `Host key of ${server.name}`, onclick: () => hostKey(server) }, "Host key"), " ",
             h("button", { type: "button", class: "danger", onclick: () => remove(server) }, "Delete"),
           ] : null))))));
   }
@@ -81,6 +82,48 @@ export async function servers(container, app) {
       source.onerror = () => source.close();
       dialog.addEventListener("close", () => source.close());
     }
+    dialog.addEventListener("close", () => { dialog.remove(); render(); });
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  /** The server's SSH host key: what is pinned, a scan that sends no credentials, trust or forget. */
+  function hostKey(server) {
+    const pinned = h("code", { id: "host-key-pinned" }, server.ssh_host_key ?? "none: the first provisioning pins what the server offers, unless confirm_host_keys requires a confirmed key");
+    const scanned = h("code", { id: "host-key-scanned" });
+    const status = h("div", { class: "form-error", role: "alert" });
+    const trust = h("button", { type: "button", class: "primary", hidden: true, onclick: async () => {
+      try {
+        const saved = await api.put(`/api/servers/${server.id}/host-key`, { host_key: scanned.textContent });
+        server.ssh_host_key = saved.host_key;
+        pinned.textContent = saved.host_key;
+        trust.hidden = true;
+        status.textContent = "Trusted: provisioning now talks only to a server that proves this key.";
+      } catch (error) { status.textContent = error.message; }
+    } }, "Trust this key");
+    const dialog = h("dialog", { "aria-label": `Host key of ${server.name}` },
+      h("h3", {}, `SSH host key: ${server.name}`),
+      h("p", {}, "Pinned: ", pinned),
+      h("p", { class: "hint" }, "Scan reads the key the server offers without sending any credential. Compare it with the server's own, run there: ",
+        h("code", {}, "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub")),
+      h("p", {}, "Offered: ", scanned), status,
+      h("div", { class: "actions" },
+        h("button", { type: "button", onclick: () => dialog.close() }, "Close"),
+        h("button", { type: "button", class: "danger", onclick: async () => {
+          if (!confirm(`Forget the pinned key of ${server.name}? Do this only after the server was reinstalled.`)) return;
+          await api.delete(`/api/servers/${server.id}/host-key`);
+          server.ssh_host_key = null;
+          pinned.textContent = "none";
+        } }, "Forget"),
+        h("button", { type: "button", onclick: async () => {
+          status.textContent = "";
+          try {
+            scanned.textContent = (await api.post(`/api/servers/${server.id}/host-key/scan`)).host_key;
+            trust.hidden = scanned.textContent === server.ssh_host_key;
+            if (trust.hidden) status.textContent = "The server offers the pinned key.";
+          } catch (error) { status.textContent = error.message; }
+        } }, "Scan"),
+        trust));
     dialog.addEventListener("close", () => { dialog.remove(); render(); });
     document.body.append(dialog);
     dialog.showModal();

@@ -102,7 +102,8 @@ public struct Controller: Sendable {
         guard !configuration.applyPipeline.isEmpty else { return nil }
         var adminSocket = configuration.caddyAdminSocket
         if adminSocket == nil {
-            let caddy = CaddySupervisor(binary: configuration.caddyBinary, dataDirectory: configuration.dataDirectory, logger: logger)
+            let caddy = CaddySupervisor(binary: configuration.caddyBinary, dataDirectory: configuration.dataDirectory, user: configuration.caddyUser,
+                                        stateDirectory: configuration.caddyStateDirectory, logger: logger)
             try caddy.start()
             adminSocket = caddy.adminSocket
         }

@@ -36,6 +36,11 @@ public struct ControllerConfiguration: Sendable {
     public var caddyAdminSocket: String?
     /// `POSTERNPROXY_CADDY` [caddy].
     public var caddyBinary = "caddy"
+    /// `POSTERNPROXY_CADDY_USER` [`caddy` when that user exists; empty: the controller's own
+    /// user]: who the Caddy the controller starts runs as. Its state then lives outside the
+    /// data folder, in `POSTERNPROXY_CADDY_DIR` [DATA_DIR-caddy], owned by that user.
+    public var caddyUser: String?
+    public var caddyStateDirectory: String?
     /// `POSTERNPROXY_HTTP_PORT` [80] and `POSTERNPROXY_HTTPS_PORT` [443].
     public var httpPort = 80
     public var httpsPort = 443
@@ -146,6 +151,13 @@ public struct ControllerConfiguration: Sendable {
         configuration.pluginsDirectory = PluginFolder.configured(environment)
         if let socket = environment["POSTERNPROXY_CADDY_ADMIN"], !socket.isEmpty { configuration.caddyAdminSocket = socket }
         if let binary = environment["POSTERNPROXY_CADDY"], !binary.isEmpty { configuration.caddyBinary = binary }
+        if let user = environment["POSTERNPROXY_CADDY_USER"] {
+            guard user.isEmpty || getpwnam(user) != nil else { throw ValidationFailure("POSTERNPROXY_CADDY_USER", "names no user of this machine: \(user)") }
+            configuration.caddyUser = user.isEmpty ? nil : user
+        } else if getpwnam("caddy") != nil {
+            configuration.caddyUser = "caddy"
+        }
+        if let folder = environment["POSTERNPROXY_CADDY_DIR"], !folder.isEmpty { configuration.caddyStateDirectory = folder }
         for (name, keyPath) in [("POSTERNPROXY_HTTP_PORT", \ControllerConfiguration.httpPort), ("POSTERNPROXY_HTTPS_PORT", \ControllerConfiguration.httpsPort)] {
             guard let text = environment[name] else { continue }
             guard let port = Int(text), (1...65535).contains(port) else { throw ValidationFailure(name, "must be a port number") }

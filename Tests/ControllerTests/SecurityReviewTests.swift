@@ -144,10 +144,15 @@ import TestSupport
         FileManager.default.createFile(atPath: folder.file("data/notes.txt"), contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
+        // The Caddy binary where another user can run it (pip's lives under /root).
+        let caddyPath = try LocalTarget().run(TargetCommand(argv: ["python3", "-c", "import os, sys; print(os.path.join(sys.prefix, 'bin', 'caddy'))"]),
+                                              onLine: { _ in }, isCancelled: { false })
+        try FileManager.default.copyItem(atPath: String(decoding: caddyPath.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+                                         toPath: folder.file("caddy"))
         let controller = try ControllerProcess(folder: folder, extraEnvironment: [
-            "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
+            "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"), "POSTERNPROXY_CADDY": folder.file("caddy"),
             "POSTERNPROXY_HTTP_PORT": String(try FreePort.next()), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
-            "POSTERNPROXY_SECRET_PROBE": "must-not-reach-caddy",
+            "POSTERNPROXY_SECRET_PROBE": "must-not-reach-caddy", "POSTERNPROXY_CADDY_USER": "nobody",
         ])
         defer { controller.remove() }
         try await eventually("Caddy started") { FileManager.default.fileExists(atPath: folder.file("data/caddy/caddy.pid")) }
@@ -155,6 +160,19 @@ import TestSupport
         let environ = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), as: UTF8.self).split(separator: "\0")
         #expect(!environ.contains { $0.hasPrefix("POSTERNPROXY_") }, "\(environ)")
         #expect(environ.contains { $0.hasPrefix("HOME=") })
+        // Caddy runs as the user it was given, with only the right to bind low ports, and its state outside the data folder.
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8).split(separator: "\n")
+        #expect(status.first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst().allSatisfy { $0 == "65534" } == true, "\(status.prefix(10))")
+        #expect(status.contains("CapEff:\t0000000000000400"), "\(status.filter { $0.hasPrefix("Cap") })")
+        #expect(FileManager.default.fileExists(atPath: folder.file("data-caddy/admin.sock")))
+        #expect((try FileManager.default.attributesOfItem(atPath: folder.file("data-caddy"))[.ownerAccountID] as? NSNumber)?.intValue == 65534)
+        // And it still applies what the controller sends.
+        let client = try await APIClient.loggedIn(port: controller.port)
+        #expect(try await client.post("/api/dead-hosts", ["domain_names": ["gone.test"]]).status == 201)
+        try await eventually("the local server applied the change") {
+            let server = try await client.get("/api/servers/1").object
+            return (server["applied_revision"] as? Int) == (server["desired_revision"] as? Int) && (server["applied_revision"] as? Int ?? 0) > 0
+        }
 
         func mode(_ path: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
         #expect(try mode(folder.file("data")) == 0o700)

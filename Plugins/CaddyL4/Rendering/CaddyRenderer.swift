@@ -248,7 +248,9 @@ private struct ConfigBuilder {
         if !layer4Servers.isEmpty { apps.append(("layer4", ["servers": .object(layer4Servers)])) }
 
         var config: [(String, JSON)] = []
-        if let socket = settings.adminSocket { config.append(("admin", ["listen": .string("unix/\(socket)")])) }
+        // Readable and writable by Caddy's group too: the agent reaches the socket as a member of
+        // it (Caddy's own default, 0200, would leave only Caddy's user able to connect).
+        if let socket = settings.adminSocket { config.append(("admin", ["listen": .string("unix/\(socket)|0660")])) }
         if let root = settings.storageRoot { config.append(("storage", ["module": "file_system", "root": .string(root)])) }
         config.append(("apps", .object(apps)))
         return RenderResult(config: .object(config), rejected: rejected, rendered: rendered)

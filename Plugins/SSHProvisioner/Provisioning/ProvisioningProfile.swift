@@ -48,7 +48,7 @@ enum ProvisioningProfile {
             ]
         }
         actions += [
-            file(caddyConfig, content: #"{"admin": {"listen": "unix//run/caddy/admin.sock|0770"}}"# + "\n", mode: 0o644),
+            file(caddyConfig, content: #"{"admin": {"listen": "unix//run/caddy/admin.sock|0660"}}"# + "\n", mode: 0o644),
             file(caddyUnit, content: unit("caddy.service"), mode: 0o644),
             ProfileActions.command(["systemctl", "daemon-reload"], afterChangeOf: [caddyUnit], onlyIf: withSystemd),
             ProfileActions.command(["systemctl", "enable", "--now", "caddy"], check: ["systemctl", "is-active", "caddy"], onlyIf: withSystemd),
@@ -95,10 +95,17 @@ enum ProvisioningProfile {
             ProfileActions.command(["systemctl", "restart", "posternproxy-agent"], afterChangeOf: installed, onlyIf: withSystemd),
             ProfileActions.command(["start-stop-daemon", "--stop", "--quiet", "--oknodo", "--retry", "5", "--pidfile", "/run/posternproxy-agent.pid"],
                     afterChangeOf: installed, onlyIf: withoutSystemd, summary: "stop the agent to restart it"),
+            // Without systemd, the agent still runs as its own user with only the unit's
+            // capabilities (setpriv grants them, as AmbientCapabilities does) and its lock folder.
+            ProfileActions.command(["install", "-d", "-o", "posternproxy-agent", "-g", "posternproxy-agent", "-m", "0700", "/run/posternproxy-agent"],
+                    check: ["test", "-d", "/run/posternproxy-agent"], onlyIf: withoutSystemd),
             ProfileActions.command(["start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile", "/run/posternproxy-agent.pid",
-                     "--output", "/var/log/posternproxy-agent.log", "--exec", "/usr/local/bin/posternproxy-agent", "--", "--config", agentConfig],
+                     "--output", "/var/log/posternproxy-agent.log", "--startas", "/usr/bin/setpriv", "--",
+                     "--reuid=posternproxy-agent", "--regid=posternproxy-agent", "--init-groups",
+                     "--inh-caps=-all,+net_admin,+net_raw", "--ambient-caps=-all,+net_admin,+net_raw", "--bounding-set=-all,+net_admin,+net_raw,+net_bind_service",
+                     "/usr/bin/env", "XTABLES_LOCKFILE=/run/posternproxy-agent/xtables.lock", "/usr/local/bin/posternproxy-agent", "--config", agentConfig],
                     check: ["start-stop-daemon", "--status", "--pidfile", "/run/posternproxy-agent.pid"], onlyIf: withoutSystemd,
-                    summary: "start the agent"),
+                    summary: "start the agent as posternproxy-agent"),
         ]
         return actions
     }

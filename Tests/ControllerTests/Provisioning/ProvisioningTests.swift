@@ -84,9 +84,15 @@ import TestSupport
         let server = try await setup.server(id)
         #expect((server["caddy_version"] as? String)?.hasPrefix("v2.") == true)
         // The agent applies its (empty) desired state through the Caddy the run installed.
-        try await setup.eventually("the agent applied its state") {
-            let now = try await setup.server(id)
-            return now["status"] as? String == "online" && now["applied_hash"] is String
+        do {
+            try await setup.eventually("the agent applied its state") {
+                let now = try await setup.server(id)
+                return now["status"] as? String == "online" && now["applied_hash"] is String
+            }
+        } catch {
+            let agentLog = String(decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+            Issue.record("\(error)\n--- agent\n\(agentLog)")
+            return
         }
 
         // A host saved for the server is served by the Caddy the run installed (its upstream is
@@ -106,6 +112,15 @@ import TestSupport
         #expect(passwd.split(separator: "\n").count == 2 && passwd.split(separator: "\n").allSatisfy { $0.hasSuffix(":/usr/sbin/nologin") })
         #expect(String(decoding: try setup.ssh.inSandbox(["stat", "-c", "%a %U", "/etc/posternproxy-agent/config.env"]).standardOutput, as: UTF8.self)
                 == "600 posternproxy-agent\n")
+        // Without systemd too, the agent runs as its own user, with only its two capabilities.
+        let agentPID = String(decoding: try setup.ssh.inSandbox(["cat", "/run/posternproxy-agent.pid"]).standardOutput, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let agentStatus = String(decoding: try setup.ssh.inSandbox(["cat", "/proc/\(agentPID)/status"]).standardOutput, as: UTF8.self)
+        let agentUID = String(decoding: try setup.ssh.inSandbox(["id", "-u", "posternproxy-agent"]).standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(agentStatus.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst().allSatisfy { $0 == agentUID } == true,
+                "\(agentStatus.split(separator: "\n").filter { $0.hasPrefix("Uid:") || $0.hasPrefix("Cap") })")
+        // CAP_NET_ADMIN (12) and CAP_NET_RAW (13), nothing else, effective.
+        #expect(agentStatus.contains("CapEff:\t0000000000003000"), "\(agentStatus.split(separator: "\n").filter { $0.hasPrefix("Cap") })")
         let ufw = String(decoding: try setup.ssh.inSandbox(["ufw", "status"]).standardOutput, as: UTF8.self)
         #expect(ufw.contains("Status: active") && ufw.contains("2222/tcp") && ufw.contains("80/tcp") && ufw.contains("443/tcp"))
         #expect(String(decoding: try setup.ssh.inSandbox(["sysctl", "-n", "net.ipv4.ip_forward", "net.ipv4.tcp_syncookies"]).standardOutput, as: UTF8.self) == "1\n1\n")
@@ -176,7 +191,12 @@ import TestSupport
         // Whatever the cancelled run left half done, a new run repairs: the server comes online.
         let repaired = try await setup.provision(cancelled, ["private_key": setup.ssh.clientKey])
         #expect(repaired.lines.contains("provision finished; waiting for the agent to connect"), "\(repaired.lines.suffix(10))")
-        try await setup.eventually("the repaired server comes online", seconds: 90) { try await setup.server(cancelled)["status"] as? String == "online" }
+        do {
+            try await setup.eventually("the repaired server comes online", seconds: 90) { try await setup.server(cancelled)["status"] as? String == "online" }
+        } catch {
+            let agentLog = String(decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+            Issue.record("\(error)\n--- repair\n\(repaired.lines.suffix(30).joined(separator: "\n"))\n--- agent\n\(agentLog)")
+        }
 
         // Without credentials, nothing starts.
         #expect(try await setup.client.post("/api/servers/\(unknownUser)/provision", [:]).errorField == "password")

@@ -173,6 +173,20 @@ import TestSupport
             let server = try await client.get("/api/servers/1").object
             return (server["applied_revision"] as? Int) == (server["desired_revision"] as? Int) && (server["applied_revision"] as? Int ?? 0) > 0
         }
+        // What reaches Caddy, read back from its admin socket: hostile values were refused on the way.
+        for (host, port) in [("[::ffff:127.0.0.1]", controller.port), ("metadata", 80), ("0x7f.1", 2019)] {
+            #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["h\(port).test"], "forward_host": host, "forward_port": port]).status == 400)
+        }
+        #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["adv.test"], "forward_host": "10.0.0.5", "forward_port": 80,
+                                                            "advanced_config": [["handle": [["handler": "static_response", "body": "{env.HOME}"]]]]]).status == 400)
+        #expect(try await client.put("/api/settings/acme_email", ["value": "{env.HOME}@example.test"]).status == 400)
+        let config = try LocalTarget().run(TargetCommand(argv: ["curl", "-s", "--unix-socket", folder.file("data-caddy/admin.sock"), "http://caddy/config/"]),
+                                           onLine: { _ in }, isCancelled: { false })
+        let text = String(decoding: config.standardOutput, as: UTF8.self)
+        #expect(text.contains("gone.test"), "the config was read: \(text.prefix(200))")
+        for forbidden in ["{env.", "{file.", "169.254.", ":\(controller.port)\"", ":2019\""] {
+            #expect(!text.contains(forbidden), "\(forbidden) in Caddy's config")
+        }
 
         func mode(_ path: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
         #expect(try mode(folder.file("data")) == 0o700)

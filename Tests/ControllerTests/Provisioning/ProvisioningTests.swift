@@ -188,6 +188,9 @@ import TestSupport
         #expect(log.last?.contains("cancel") == true, "\(log.suffix(5))")
         #expect(try await setup.server(cancelled)["status"] as? String == "error")
         #expect(try await setup.client.post("/api/provisioning/\(runID)/cancel").status == 409)
+        // Whatever the cancelled run left behind is readable by no one else.
+        let exposed = try setup.ssh.inSandbox(["find", "/etc/posternproxy-agent", "/var/lib/posternproxy-agent", "-perm", "/o=r"])
+        #expect(String(decoding: exposed.standardOutput, as: UTF8.self).isEmpty, "\(String(decoding: exposed.standardOutput, as: UTF8.self))")
         // Whatever the cancelled run left half done, a new run repairs: the server comes online.
         let repaired = try await setup.provision(cancelled, ["private_key": setup.ssh.clientKey])
         #expect(repaired.lines.contains("provision finished; waiting for the agent to connect"), "\(repaired.lines.suffix(10))")

@@ -1,4 +1,5 @@
 import PluginAPI
+import Synchronization
 
 /// A plugin the host has loaded and accepted. Its shared object stays mapped until the process
 /// exits (hosts never `dlclose`), so the descriptor and its tables stay valid.
@@ -20,6 +21,8 @@ public final class LoadedPlugin: @unchecked Sendable {
 
     // Immutable after init and pointing at static plugin data: safe to share across threads.
     private let descriptor: UnsafePointer<pp_plugin_descriptor>
+    /// Tables shorter than this host's definition, copied once and padded (``ABILayout``).
+    private let tables = Mutex<[String: UInt]>([:])
 
     init(file: String, descriptor: UnsafePointer<pp_plugin_descriptor>, id: String, version: String,
          name: String, summary: String)
@@ -34,15 +37,25 @@ public final class LoadedPlugin: @unchecked Sendable {
         self.abi = ABIVersion(major: descriptor.pointee.abi_major, minor: descriptor.pointee.abi_minor)
     }
 
-    /// The plugin's table for `interfaceID`, or nil when it does not provide it or the table is
-    /// smaller than this host's definition of `Table` (its `struct_size` is too small).
-    func interface<Table>(_ interfaceID: String, as _: Table.Type) -> UnsafePointer<Table>? {
+    /// The plugin's table for `interfaceID`, read as ``ABILayout`` says: by the size the plugin
+    /// declares, fields it lacks absent. Nil when it does not provide the interface, or declares
+    /// less than the table's ABI 1.0 size (`minimumSize`, for a table type ``ABILayout`` does not list).
+    func interface<Table>(_ interfaceID: String, as _: Table.Type, minimumSize: Int? = nil) -> UnsafePointer<Table>? {
         guard let lookup = descriptor.pointee.get_interface,
             let raw = interfaceID.withCString({ lookup($0) })
         else { return nil }
-        let declaredSize = raw.load(as: UInt32.self)
-        guard declaredSize >= MemoryLayout<Table>.size else { return nil }
-        return raw.assumingMemoryBound(to: Table.self)
+        let declaredSize = Int(raw.load(as: UInt32.self))
+        guard declaredSize >= minimumSize ?? ABILayout.minimumSize(of: Table.self) else { return nil }
+        if declaredSize >= MemoryLayout<Table>.size { return raw.assumingMemoryBound(to: Table.self) }
+        // Addresses kept as numbers: the copies are never freed or written, like the plugin's own tables.
+        let address = tables.withLock { cache in
+            let key = "\(interfaceID) \(Table.self)"
+            if let known = cache[key] { return known }
+            let made = UInt(bitPattern: ABILayout.copy(raw, declaredSize: declaredSize, as: Table.self))
+            cache[key] = made
+            return made
+        }
+        return UnsafePointer(bitPattern: address)
     }
 
     /// The interface ids of the known kinds that this plugin actually provides.

@@ -79,10 +79,16 @@ public struct PluginLoader: Sendable {
         guard abi.minor <= hostABI.minor else {
             throw PluginLoadError(file: file, reason: .abiMinorTooNew(plugin: abi, host: hostABI))
         }
-        let d = descriptor.pointee
-        guard d.struct_size >= UInt32(MemoryLayout<pp_plugin_descriptor>.size) else {
-            throw malformed("struct_size is \(d.struct_size), ABI \(abi) needs at least \(MemoryLayout<pp_plugin_descriptor>.size)")
+        // Read by the plugin's declared size (ABILayout): a 1.0 plugin's descriptor is complete for
+        // this host whatever this host's minor appended; what it lacks is read as absent.
+        let declaredSize = Int(UnsafeRawPointer(descriptor).load(as: UInt32.self))
+        let minimum = ABILayout.minimumSize(of: pp_plugin_descriptor.self)
+        guard declaredSize >= minimum else {
+            throw malformed("struct_size is \(declaredSize), ABI \(abi) needs at least \(minimum)")
         }
+        let descriptor = declaredSize >= MemoryLayout<pp_plugin_descriptor>.size ? descriptor
+            : ABILayout.copy(UnsafeRawPointer(descriptor), declaredSize: declaredSize, as: pp_plugin_descriptor.self)
+        let d = descriptor.pointee
         guard let idPointer = d.id else { throw malformed("id is NULL") }
         let id = String(cString: idPointer)
         guard PluginIdentifier.isValid(id) else {

@@ -17,7 +17,10 @@
  *   through a host callback; a plugin never touches the system on its own behalf.
  * - Versioning: major.minor. A host refuses a plugin whose major differs, or whose minor is newer
  *   than the host's. Minor versions only append fields at the end of structures; every structure
- *   the other side reads begins with `struct_size`, so a reader knows which fields exist.
+ *   the other side reads begins with `struct_size`, so a reader knows which fields exist: a host
+ *   reads a plugin's descriptor and tables by the plugin's `struct_size` (at least their 1.0
+ *   size), fields beyond it are absent (NULL, 0), and fields the host does not know are ignored.
+ *   So a plugin built against an older minor loads on a newer host.
  * - Only fixed-width integers; no C enums (their size is the compiler's choice).
  *
  * Ownership

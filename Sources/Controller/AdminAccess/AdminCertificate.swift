@@ -40,24 +40,8 @@ struct AdminCertificate: Sendable {
     /// Reads a PEM chain and key; throws naming `certificateField` or `keyField` with what is
     /// wrong, so an admin's bad file never replaces a working certificate.
     init(certificatePEM: String, keyPEM: String, certificateField: String, keyField: String, now: Date = Date()) throws(ValidationFailure) {
-        let documents: [PEMDocument]
-        do { documents = try PEMDocument.parseMultiple(pemString: certificatePEM) } catch {
-            throw ValidationFailure(certificateField, "is not a PEM certificate (no -----BEGIN CERTIFICATE----- block that parses)")
-        }
-        var chain: [Certificate] = []
-        for document in documents where document.discriminator == "CERTIFICATE" {
-            do { chain.append(try Certificate(pemDocument: document)) } catch {
-                throw ValidationFailure(certificateField, "holds a CERTIFICATE block that is not an X.509 certificate")
-            }
-        }
-        guard let leaf = chain.first else { throw ValidationFailure(certificateField, "holds no CERTIFICATE block") }
-        let key: Certificate.PrivateKey
-        do { key = try Certificate.PrivateKey(pemEncoded: keyPEM) } catch {
-            throw ValidationFailure(keyField, "is not a PEM private key (ECDSA P-256/P-384/P-521, Ed25519 or RSA)")
-        }
-        guard key.publicKey == leaf.publicKey else {
-            throw ValidationFailure(keyField, "does not belong to the certificate (its public key differs)")
-        }
+        let pair = try PEMCertificatePair(certificatePEM: certificatePEM, keyPEM: keyPEM, certificateField: certificateField, keyField: keyField)
+        let chain = pair.chain, leaf = pair.leaf
         guard leaf.notValidAfter > now else {
             throw ValidationFailure(certificateField, "expired on \(leaf.notValidAfter.formatted(.iso8601))")
         }

@@ -8,7 +8,7 @@ enum FirstStart {
         let hasUsers = try await store.database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM users LIMIT 1") == true }
         guard !hasUsers else { return nil }
         let chosen = password ?? Secrets.password(length: 20)
-        let hash = Secrets.hashPassword(chosen)
+        let hash = Secrets.hashPasswordBlocking(chosen)
         try await store.database.write { db in
             let now = Date()
             try db.execute(sql: "INSERT INTO users (email, name, password_hash, role, active, created_on, modified_on) VALUES (?, 'Administrator', ?, 'admin', 1, ?, ?)",

@@ -13,7 +13,7 @@ struct PasswordConfirmation: Sendable {
         guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: userID) }) else { throw APIError.unauthorized() }
         let account = user.email.lowercased()
         if let retryAfter = throttle.wait(for: account) { throw APIError.accountLocked(retryAfter: retryAfter) }
-        guard Secrets.verifyPassword(password, hash: user.passwordHash) else {
+        guard try await Secrets.verifyPassword(password, hash: user.passwordHash) else {
             throttle.failed(account)
             throw APIError.invalid(field: field, "is wrong")
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 import Foundation
+import NIOPosix
 import GRDB
 import Host
 import Synchronization
@@ -62,12 +63,15 @@ final class AgentAdmission: Sendable {
         return Admitted(serverID: serverID, tokenHash: storedHash)
     }
 
-    /// One bcrypt check at a time, on a queue of its own.
-    private static let bcryptQueue = DispatchQueue(label: "posternproxy.agent-admission")
+    /// One check at a time, on a thread of its own: a storm of reconnecting agents costs one
+    /// core at most, and logins keep NIO's shared pool.
+    private static let admissionPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 
     private static func bcryptVerify(_ token: String, hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            bcryptQueue.async { continuation.resume(returning: Secrets.verifyPassword(token, hash: hash)) }
-        }
+        (try? await Secrets.verifyPassword(token, hash: hash, on: admissionPool)) ?? false
     }
 }

@@ -1,19 +1,29 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
+import NIOPosix
 
 /// Passwords, tokens and their hashes.
 enum Secrets {
     /// bcrypt cost for passwords (SPEC §3.8).
     static let passwordCost: UInt8 = 12
 
-    static func hashPassword(_ password: String) -> String {
-        Bcrypt.hash(password, cost: passwordCost)
+    /// bcrypt takes a quarter of a second of CPU at cost 12: request handlers hash and verify on
+    /// NIO's thread pool, never on the cooperative pool that serves every other request.
+    static func hashPassword(_ password: String) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: passwordCost) }
     }
 
-    /// Checks `password` against a bcrypt hash; takes the same time whatever the mismatch.
-    static func verifyPassword(_ password: String, hash: String) -> Bool {
-        Bcrypt.verify(password, hash: hash)
+    /// Checks `password` against a bcrypt hash, on NIO's thread pool; takes the same time
+    /// whatever the mismatch.
+    static func verifyPassword(_ password: String, hash: String, on pool: NIOThreadPool = .singleton) async throws -> Bool {
+        try await pool.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// The same, blocking: for work that is not a request (the first start) and for validation
+    /// that runs synchronously (access-list users).
+    static func hashPasswordBlocking(_ password: String) -> String {
+        Bcrypt.hash(password, cost: passwordCost)
     }
 
     /// Whether `hash` has the shape of a bcrypt hash (`$2a$`/`$2b$`/`$2y$`, cost 04-31, 53

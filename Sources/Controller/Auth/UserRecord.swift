@@ -16,7 +16,7 @@ struct UserRecord: Sendable {
     var modifiedOn: Date
 
     /// A valid bcrypt hash of nothing anyone types, verified when the email is unknown.
-    static let placeholderHash = Secrets.hashPassword(Secrets.token(prefix: ""))
+    static let placeholderHash = Secrets.hashPasswordBlocking(Secrets.token(prefix: ""))
 
     init(row: Row) {
         id = row["id"]

@@ -205,13 +205,13 @@ actor Provisioner {
         if let stored, let file = try? target.readFile(ProvisioningPaths.agentConfig) {
             let existing = String(decoding: file, as: UTF8.self).split(separator: "\n")
                 .first { $0.hasPrefix("POSTERNPROXY_AGENT_TOKEN=") }.map { String($0.dropFirst("POSTERNPROXY_AGENT_TOKEN=".count)) }
-            if let existing, AgentProtocol.serverID(inToken: existing) == serverID, Secrets.verifyPassword(existing, hash: stored) {
+            if let existing, AgentProtocol.serverID(inToken: existing) == serverID, try await Secrets.verifyPassword(existing, hash: stored) {
                 run.append("the server's agent token is still valid; keeping it")
                 return existing
             }
         }
         let token = Secrets.token(prefix: "\(AgentProtocol.tokenPrefix)\(serverID)_")
-        let hash = Secrets.hashPassword(token)
+        let hash = try await Secrets.hashPassword(token)
         try await store.database.write { db in
             try db.execute(sql: "UPDATE servers SET agent_token_hash = ? WHERE id = ?", arguments: [hash, serverID])
         }

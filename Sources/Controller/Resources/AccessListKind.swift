@@ -54,7 +54,7 @@ enum AccessListKind: ResourceKind {
             p.items[index].username = username
             if let password = p.items[index].password, !password.isEmpty {
                 guard (1...72).contains(password.utf8.count) else { throw ValidationFailure("\(field).password", "must be 1-72 bytes") }
-                p.items[index].password_hash = Secrets.hashPassword(password)
+                p.items[index].password_hash = Secrets.hashPasswordBlocking(password)
             } else if let kept = previous?.items.first(where: { $0.username == username })?.password_hash {
                 guard Secrets.isPasswordHash(kept) else { throw ValidationFailure("\(field).password_hash", "is not a bcrypt hash") }
                 p.items[index].password_hash = kept

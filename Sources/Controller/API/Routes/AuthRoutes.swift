@@ -87,7 +87,7 @@ struct AuthRoutes: Sendable {
         }
         let user = try await store.database.read { db in try UserRecord.fetch(db, email: email) }
         // Verify against a fixed hash when the user is unknown, so timing does not tell.
-        let valid = Secrets.verifyPassword(credentials.password, hash: user?.passwordHash ?? UserRecord.placeholderHash)
+        let valid = try await Secrets.verifyPassword(credentials.password, hash: user?.passwordHash ?? UserRecord.placeholderHash)
         guard let user, valid, user.active else {
             _ = addressLimiter.acquire(client.ip)
             if !valid { throttle.failed(email) }

@@ -150,7 +150,7 @@ struct ServerRoutes: Sendable {
             let identity = try context.requireAdmin()
             let id = try context.pathID()
             let token = Secrets.token(prefix: "\(AgentProtocol.tokenPrefix)\(id)_")
-            let hash = Secrets.hashPassword(token)
+            let hash = try await Secrets.hashPassword(token)
             try await store.database.write { db in
                 guard let server = try ServerRecord.fetchAll(db).first(where: { $0.id == id }) else { throw APIError.notFound("server") }
                 guard !server.isLocal else { throw APIError.conflict(field: nil, "the local server is driven by the controller and has no agent") }

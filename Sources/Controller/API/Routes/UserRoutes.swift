@@ -63,7 +63,7 @@ struct UserRoutes: Sendable {
                 guard let parsed = Identity.Role(rawValue: input.role) else { throw ValidationFailure("role", "must be admin or viewer") }
                 role = parsed
             } catch { throw APIError.invalid(error) }
-            let hash = Secrets.hashPassword(input.password)
+            let hash = try await Secrets.hashPassword(input.password)
             let user = try await store.database.write { db -> UserRecord in
                 guard try UserRecord.fetch(db, email: email) == nil else { throw APIError.conflict(field: "email", "a user with this email exists") }
                 let now = Date()
@@ -101,7 +101,7 @@ struct UserRoutes: Sendable {
             if id == identity.userID, role == .viewer || input.active == false {
                 throw APIError.forbidden("you cannot demote or deactivate your own account")
             }
-            let hash = input.password.map(Secrets.hashPassword)
+            let hash: String? = if let password = input.password { try await Secrets.hashPassword(password) } else { nil }
             let user = try await store.database.write { db -> UserRecord in
                 guard var user = try UserRecord.fetch(db, id: id) else { throw APIError.notFound("user") }
                 if let email, email != user.email {
@@ -143,7 +143,7 @@ struct UserRoutes: Sendable {
                                             allowed: ["current_password", "new_password"])
             do { _ = try Self.password(input.new_password, field: "new_password") } catch { throw APIError.invalid(error) }
             _ = try await passwords.confirm(userID: identity.userID, password: input.current_password, field: "current_password")
-            let hash = Secrets.hashPassword(input.new_password)
+            let hash = try await Secrets.hashPassword(input.new_password)
             try await store.database.write { db in
                 try db.execute(sql: "UPDATE users SET password_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), identity.userID])
                 // Other sessions end; this one stays.

@@ -3,6 +3,8 @@
 public enum JSON: Equatable, Sendable {
     case string(String)
     case int(Int)
+    /// A number with a fraction (or a whole one too large for `int`); whole numbers are `int`.
+    case double(Double)
     case bool(Bool)
     case array([JSON])
     case object([(String, JSON)])
@@ -12,6 +14,7 @@ public enum JSON: Equatable, Sendable {
         switch (lhs, rhs) {
         case (.string(let a), .string(let b)): a == b
         case (.int(let a), .int(let b)): a == b
+        case (.double(let a), .double(let b)): a == b
         case (.bool(let a), .bool(let b)): a == b
         case (.array(let a), .array(let b)): a == b
         case (.object(let a), .object(let b)): a.map(\.0) == b.map(\.0) && a.map(\.1) == b.map(\.1)
@@ -53,6 +56,14 @@ public enum JSON: Equatable, Sendable {
         switch self {
         case .string(let text): JSON.writeString(text, into: &output)
         case .int(let value): output.append(value)
+        // Swift's shortest form that reads back as the same Double (`0.5`, `1e-07`, `1e+20`) is valid JSON.
+        case .double(let value):
+            if value.isFinite {
+                var text = "\(value)"
+                text.withUTF8 { output.append($0) }
+            } else {
+                output.append("null")
+            }
         case .bool(let value): output.append(value ? "true" : "false")
         case .null: output.append("null")
         case .array(let items):

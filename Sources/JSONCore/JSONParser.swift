@@ -1,8 +1,9 @@
 /// Parses JSON text (RFC 8259) into ``JSON``, fast enough for a desired state of 10,000 hosts.
 ///
 /// Strict: one value with nothing after it, UTF-8 only, no comments or trailing commas, nesting
-/// at most ``maximumDepth`` deep. Object members keep their order. Numbers must be whole (Caddy's
-/// config needs no others): `5`, `-3`, `1e3` and `2.0` parse; `0.5` is refused.
+/// at most ``maximumDepth`` deep. Object members keep their order. Whole numbers are `int`
+/// (`5`, `-3`, `1e3`, `2.0`); others are `double` (`0.5`, `1e300`); numbers beyond a Double's
+/// range are refused.
 public struct JSONParser {
     /// How deep arrays and objects may nest.
     public static let maximumDepth = 256
@@ -71,7 +72,7 @@ public struct JSONParser {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .int(try number())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw failure("unexpected character")
         }
     }
@@ -174,7 +175,7 @@ public struct JSONParser {
 
     // MARK: - Numbers
 
-    private mutating func number() throws(JSONReadError) -> Int {
+    private mutating func number() throws(JSONReadError) -> JSON {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
@@ -195,13 +196,14 @@ public struct JSONParser {
         let isPlainInteger = index == bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e"))
         if isPlainInteger {
             guard !overflow else { throw failure("number out of range") }
-            return value
+            return .int(value)
         }
-        return try wholeNumber(from: start)
+        return try fractionalNumber(from: start)
     }
 
-    /// A number with a fraction or an exponent, which must still be whole.
-    private mutating func wholeNumber(from start: Int) throws(JSONReadError) -> Int {
+    /// A number with a fraction or an exponent: `int` when it is whole and in range (`2.0`,
+    /// `1e3`), otherwise `double`. Numbers beyond Double's range are refused.
+    private mutating func fractionalNumber(from start: Int) throws(JSONReadError) -> JSON {
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard index < bytes.count, isDigit(bytes[index]) else { throw failure("expected a digit after `.`") }
@@ -214,10 +216,8 @@ public struct JSONParser {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let double = Double(text), double.rounded() == double, abs(double) < 1e15 else {
-            throw failure("fractional numbers are not supported")
-        }
-        return Int(double)
+        guard let double = Double(text), double.isFinite else { throw failure("number out of range") }
+        return double.rounded() == double && abs(double) < 1e15 ? .int(Int(double)) : .double(double)
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

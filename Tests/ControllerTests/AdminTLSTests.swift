@@ -36,7 +36,12 @@ import Testing
         let printed = try #require(output.split(separator: "\n").first { $0.contains("SHA-256:") }?.split(separator: " ").last.map(String.init))
         let pin = try #require(output.split(separator: "\n").first { $0.contains("key pin:") }?.split(separator: " ").last.map(String.init))
         #expect(output.contains("https://<this host>:\(tlsPort)/"))
-        try await eventually("the HTTPS listener accepts connections") { HTTPProbe.canConnect(port: tlsPort) }
+        do {
+            try await eventually("the HTTPS listener accepts connections", seconds: 60) { HTTPProbe.canConnect(port: tlsPort) }
+        } catch {
+            Issue.record("\(error)\n--- controller\n\(controller.output.suffix(3000))")
+            return
+        }
         #expect(try Self.servedFingerprint(port: tlsPort) == printed)
 
         let password = try #require(output.split(separator: "\n").first { $0.contains("password:") }?.split(separator: " ").last.map(String.init))
@@ -56,7 +61,12 @@ import Testing
 
         // A restart keeps the certificate and prints no new INITIAL SETUP.
         try controller.restart()
-        try await eventually("the HTTPS listener accepts connections") { HTTPProbe.canConnect(port: tlsPort) }
+        do {
+            try await eventually("the HTTPS listener accepts connections", seconds: 60) { HTTPProbe.canConnect(port: tlsPort) }
+        } catch {
+            Issue.record("\(error)\n--- controller\n\(controller.output.suffix(3000))")
+            return
+        }
         #expect(try Self.servedFingerprint(port: tlsPort) == printed)
         #expect(!controller.output.contains("INITIAL SETUP"))
         let mode = try FileManager.default.attributesOfItem(atPath: controller.folder.file("data/tls/admin-key.pem"))[.posixPermissions] as? Int

@@ -65,6 +65,21 @@ import TestSupport
         try await eventually("the access list answers 403") { try setup.get("app.test").status == 403 }
     }
 
+    @Test func aFractionalNumberInAdvancedConfigReachesCaddyAndBlocksNothing() async throws {
+        let setup = try await setUp()
+        defer { setup.remove() }
+        // Once saved, a 0.5 in raw routes made the server's whole desired state unbuildable.
+        let fractional = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["ratio.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port,
+                                                                          "advanced_config": [["handle": [["handler": "vars", "ratio": 0.5],
+                                                                                                          ["handler": "static_response", "body": "ratio {http.vars.ratio}"]]]]])
+        #expect(fractional.status == 201, "\(fractional.object)")
+        let plain = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["plain.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port])
+        #expect(plain.status == 201)
+        try await eventually("both hosts answer") {
+            try setup.get("plain.test").upstream == "app" && setup.get("ratio.test").body == "ratio 0.5"
+        }
+    }
+
     @Test func aCaddyThatDiesIsRestartedAndServesItsLastConfig() async throws {
         let setup = try await setUp()
         defer { setup.remove() }

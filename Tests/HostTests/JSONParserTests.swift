@@ -61,6 +61,19 @@ import Testing
         #expect(throws: JSONReadError.self) { try JSONObject.member("tag", of: Array(#"{"tag": "t1", "config": [1,}"#.utf8)) as String? }
     }
 
+    @Test func fractionalNumbersAreKeptAndWholeOnesStayIntegers() throws {
+        #expect(try JSONParser.parse(Array("0.5".utf8)) == .double(0.5))
+        #expect(try JSONParser.parse(Array("-1.25e-3".utf8)) == .double(-0.00125))
+        #expect(try JSONParser.parse(Array("2.0".utf8)) == .int(2))
+        #expect(try JSONParser.parse(Array("1e3".utf8)) == .int(1000))
+        #expect(try JSONParser.parse(Array("1e20".utf8)) == .double(1e20))
+        for text in ["0.5", "-1.25e-3", "0.1", "1e+300", "123456.789"] {
+            let value = try JSONParser.parse(Array(text.utf8))
+            #expect(try JSONParser.parse(value.serialized()) == value, "\(text) → \(String(decoding: value.serialized(), as: UTF8.self))")
+        }
+        #expect(String(decoding: JSON.array([.double(0.5), .int(3)]).serialized(), as: UTF8.self) == "[0.5,3]")
+    }
+
     @Test func malformedDocumentsAreRefusedWithWhereTheProblemIs() {
         #expect(refusal("") == "unexpected end of the document at byte 0")
         #expect(refusal(#"{"a": 1,}"#) == "expected a member name at byte 8")
@@ -69,7 +82,8 @@ import Testing
         #expect(refusal("[1] x") == "unexpected text after the JSON value at byte 4")
         #expect(refusal("tru") == "unexpected character at byte 0")
         #expect(refusal("01") == "numbers must not have leading zeros at byte 0")
-        #expect(refusal("0.5") == "fractional numbers are not supported at byte 3")
+        #expect(refusal("1e999") == "number out of range at byte 5")
+        #expect(refusal("1.") == "expected a digit after `.` at byte 2")
         #expect(refusal("99999999999999999999") == "number out of range at byte 20")
         #expect(refusal("-") == "expected a digit at byte 1")
         #expect(refusal(#""abc"#) == "unterminated string at byte 4")

@@ -81,7 +81,8 @@ import TestSupport
         let setup = try await Setup()
         defer { setup.controller.remove() }
         let port = setup.controller.port, old = setup.tokens["a"]!
-        let listening = Task.detached { try Setup.probe(port: port, old, "listen", "15") }
+        // The probe listens far longer than a loaded machine needs to get here; it ends when closed.
+        let listening = Task.detached { try Setup.probe(port: port, old, "listen", "110") }
         try await eventually("the old agent is connected") {
             try await setup.client.get("/api/servers/\(setup.ids["a"]!)").object["status"] as? String == "online"
         }
@@ -89,7 +90,7 @@ import TestSupport
         #expect(try await setup.client.post("/api/servers/\(setup.ids["a"]!)/token").status == 201)
         let lines = try await listening.value
         #expect(setup.closeCode(lines) == Int(AgentProtocol.CloseCode.revoked), "\(lines.suffix(3))")
-        #expect(Date().timeIntervalSince(started) < 10, "closed when the token was replaced, not when the probe gave up")
+        #expect(Date().timeIntervalSince(started) < 60, "closed when the token was replaced, not when the probe gave up")
         #expect(try setup.probe(old, "listen", "1").first != "STATUS 101")
     }
 

@@ -1,7 +1,7 @@
 import JSONCore
 import PluginKit
 
-/// A port forward of the desired state (SPEC §3.5), as the controller sends it.
+/// A port forward of the desired state, as the controller sends it.
 struct PortForward: JSONReadable {
     var id: Int
     var enabled: Bool

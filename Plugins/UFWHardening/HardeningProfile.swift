@@ -1,7 +1,7 @@
 import Foundation
 import PluginKit
 
-/// The hardening profiles of `posternproxy.hardening` (SPEC §5.4), chosen by the step's config
+/// The hardening profiles of `posternproxy.hardening`, chosen by the step's config
 /// `{"part": "ufw" | "fail2ban" | "unattended-upgrades" | "sysctl"}`; the input carries the
 /// server's `ssh_port`. Each is a list of actions the host checks and performs (idempotent):
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import Host
 
-/// The controller's settings, from the environment (SPEC §7).
+/// The controller's settings, from the environment.
 public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_LISTEN` [0.0.0.0:81].
     public var listenHost: String

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// Creates the first admin when there is no user yet (SPEC §3.8).
+/// Creates the first admin when there is no user yet.
 enum FirstStart {
     /// Returns the generated password when one was made (to print once), nil otherwise.
     static func ensureAdmin(_ store: Store, email: String, password: String?) async throws -> String? {

@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Host
 
-/// The agent's settings, from `/etc/posternproxy-agent/config.env` (SPEC §5.3): `KEY=VALUE`
+/// The agent's settings, from `/etc/posternproxy-agent/config.env`: `KEY=VALUE`
 /// lines, `#` comments, values optionally in double quotes.
 struct AgentConfiguration: Sendable {
     static let defaultPath = "/etc/posternproxy-agent/config.env"

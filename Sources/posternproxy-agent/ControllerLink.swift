@@ -3,7 +3,7 @@ import Host
 import Logging
 import NIOSSL
 
-/// The agent's connection to the controller (SPEC §5.3): dials the WebSocket with its token,
+/// The agent's connection to the controller: dials the WebSocket with its token,
 /// says hello, sends heartbeats and status reports, applies every desired state it receives and
 /// answers with the result. When the connection fails or closes it dials again after a backoff;
 /// the data plane keeps serving meanwhile.

@@ -3,7 +3,7 @@ import Host
 import Testing
 import TestSupport
 
-/// Backup and restore (SPEC §3.10): a backup restored into a fresh data folder gives the same
+/// Backup and restore: a backup restored into a fresh data folder gives the same
 /// resources; hostile or damaged archives change nothing.
 @Suite(.serialized) struct BackupTests {
     private func listings(_ client: APIClient) async throws -> [String: [[String: String]]] {

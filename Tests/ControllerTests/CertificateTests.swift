@@ -3,7 +3,7 @@ import Host
 import Testing
 import TestSupport
 
-/// Custom certificate uploads (SPEC §3.7): the pair is checked, names and expiry are read, the
+/// Custom certificate uploads: the pair is checked, names and expiry are read, the
 /// private key never comes back.
 @Suite(.serialized) struct CertificateTests {
     private func pem(_ names: [String], in folder: TemporaryFolder, name: String) throws -> (certificate: String, key: String) {

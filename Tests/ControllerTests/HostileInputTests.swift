@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Hostile values in every kind of text field, on create and on update: each answered with a 4xx
-/// naming the field, and nothing stored (SPEC §8).
+/// naming the field, and nothing stored.
 @Suite(.serialized) struct HostileInputTests {
     /// (resource path, field as sent, the field the error names, hostile values).
     static let cases: [(path: String, field: String, named: String, values: [String])] = [

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Roles, deactivation and tokens (SPEC §3.8).
+/// Roles, deactivation and tokens.
 @Suite(.serialized) struct RoleTests {
     /// An admin client and a viewer's session and API token.
     private func setUp(_ controller: ControllerProcess) async throws -> (admin: APIClient, viewer: APIClient, viewerID: Int64) {

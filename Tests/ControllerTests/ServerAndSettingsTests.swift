@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Servers, assignment and settings (SPEC §3.10, §5.1, §5.5, §7).
+/// Servers, assignment and settings.
 @Suite(.serialized) struct ServerAndSettingsTests {
     @Test func theLocalServerAlwaysExistsAndCannotBeDeleted() async throws {
         let controller = try ControllerProcess()

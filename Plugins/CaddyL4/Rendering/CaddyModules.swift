@@ -1,4 +1,4 @@
-/// Caddy modules that some resources need and a standard Caddy lacks (SPEC §3.3).
+/// Caddy modules that some resources need and a standard Caddy lacks.
 public enum CaddyModules {
     /// The layer4 app: stream hosts.
     public static let layer4App = "layer4"

@@ -1,7 +1,7 @@
 import FoundationEssentials
 import JSONCore
 
-/// Renders one server's desired state into one Caddy JSON configuration (SPEC §3): proxy,
+/// Renders one server's desired state into one Caddy JSON configuration: proxy,
 /// redirection and dead hosts on an HTTP and an HTTPS server, a catch-all, certificates
 /// (automatic over ACME, or uploaded), and stream hosts and TLS passthrough in the layer4 app.
 /// Pure: the same input gives the same bytes. A resource that cannot be rendered is left out and

@@ -1,4 +1,4 @@
-/// Rules for user text on its way into Caddy's config (SPEC §8): user text is a JSON value, never
+/// Rules for user text on its way into Caddy's config: user text is a JSON value, never
 /// config syntax, and never a placeholder Caddy would expand.
 enum UserText {
     /// `{`/`}` escaped as `\{`/`\}`, so Caddy's replacer emits them literally.

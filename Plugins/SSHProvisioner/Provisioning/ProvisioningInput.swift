@@ -2,7 +2,7 @@ import Foundation
 import PluginKit
 
 /// What the controller gives the provisioning profiles: where the agent reaches it, the agent's
-/// token, and the files on the controller's disk to install (SPEC §5.4).
+/// token, and the files on the controller's disk to install.
 struct ProvisioningInput: Decodable {
     struct BundleFile: Decodable {
         /// Path on the controller.

@@ -1,7 +1,7 @@
 import Foundation
 import PluginKit
 
-/// The provisioning profiles of `posternproxy.ssh` (SPEC §5.4), chosen by the step's config
+/// The provisioning profiles of `posternproxy.ssh`, chosen by the step's config
 /// `{"part": "caddy" | "agent"}`. Each only describes actions; the host checks and performs
 /// them, so a second run on a provisioned server changes nothing.
 ///

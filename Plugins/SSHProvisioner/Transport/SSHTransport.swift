@@ -23,7 +23,7 @@ enum SSHTransport {
         var timeout_ms: Int?
     }
 
-    /// Every command's output is capped (SPEC §8: cap every size).
+    /// Every command's output is capped: nothing read from a server is unbounded.
     static let outputLimit = 64 << 20
     static let defaultTimeout: Duration = .seconds(600)
 

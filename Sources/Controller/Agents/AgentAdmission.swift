@@ -6,7 +6,7 @@ import GRDB
 import Host
 import Synchronization
 
-/// Decides whether an agent may connect (SPEC §5.3): at most ``limiter``'s attempts a minute per
+/// Decides whether an agent may connect: at most ``limiter``'s attempts a minute per
 /// address, then the token `ppg_<server id>_<secret>` checked against that server's bcrypt hash.
 ///
 /// bcrypt is slow on purpose (about 0.25 s at cost 12), so it runs off the server's threads, one

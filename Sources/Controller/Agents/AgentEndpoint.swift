@@ -7,7 +7,7 @@ import NIOWebSocket
 import NIOCore
 import Synchronization
 
-/// `GET /api/agent/ws`: where agents connect (SPEC §5.3). The upgrade is refused — and the
+/// `GET /api/agent/ws`: where agents connect. The upgrade is refused — and the
 /// request falls through to the REST router, which answers 401 — unless ``AgentAdmission`` lets
 /// the token in; the first message must then be hello, and every message is checked against the
 /// protocol. A violation closes the connection with its reason; nothing an agent sends can stop

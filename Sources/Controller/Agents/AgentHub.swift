@@ -5,7 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
 
-/// The controller's side of every agent connection (SPEC §5.3): one live session per server,
+/// The controller's side of every agent connection: one live session per server,
 /// changes pushed to the sessions whose server's desired revision moved, and servers whose agent
 /// went quiet marked Offline.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Runs Caddy for the local server when no running Caddy was given (SPEC §7): `caddy run
+/// Runs Caddy for the local server when no running Caddy was given: `caddy run
 /// --resume`, its admin API on a unix socket, restarted when it exits. It outlives a stopped
 /// controller on purpose (it keeps serving its last config); the next start replaces it.
 ///

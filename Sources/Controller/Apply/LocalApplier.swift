@@ -3,7 +3,7 @@ import GRDB
 import Host
 import Logging
 
-/// Applies the local server's desired state through the apply pipeline (SPEC §1: `[caddy,
+/// Applies the local server's desired state through the apply pipeline (`[caddy,
 /// iptables]` by default) after every change: bursts are coalesced, one run at a time, and a
 /// change made during a run starts another. Each resource's apply status is recorded from the
 /// steps' `resource_results`; the server's applied revision and status follow the run.

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// Writes audit entries, always inside the transaction of the change they describe (SPEC §3.9).
+/// Writes audit entries, always inside the transaction of the change they describe.
 enum AuditLog {
     /// Who did it and from where.
     struct Actor: Sendable {

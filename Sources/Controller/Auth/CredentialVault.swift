@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// Seals with AES-256-GCM the secrets the controller must read back: SSH credentials an admin
-/// asked to keep (SPEC §5.4) and users' two-factor secrets. The key lives in the data folder
+/// asked to keep and users' two-factor secrets. The key lives in the data folder
 /// (`credentials.key`, mode 0600), apart from the database, so a copied database (or backup)
 /// alone does not reveal them.
 struct CredentialVault: Sendable {

@@ -5,7 +5,7 @@ import NIOPosix
 
 /// Passwords, tokens and their hashes.
 enum Secrets {
-    /// bcrypt cost for passwords (SPEC §3.8).
+    /// bcrypt cost for passwords.
     static let passwordCost: UInt8 = 12
 
     /// bcrypt takes a quarter of a second of CPU at cost 12: request handlers hash and verify on

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// A user account (SPEC §3.8).
+/// A user account.
 struct UserRecord: Sendable {
     var id: Int64
     var email: String

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// Backup and restore (SPEC §3.10). A backup is a tar archive of a manifest and a consistent
+/// Backup and restore. A backup is a tar archive of a manifest and a consistent
 /// snapshot of the database, which holds every resource, user and uploaded certificate. A restore
 /// checks the archive, validates every resource as the API would, then replaces the data in one
 /// transaction, ends every session, and bumps every server's revision so all are re-rendered and

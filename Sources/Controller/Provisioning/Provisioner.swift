@@ -4,7 +4,7 @@ import Host
 import JSONCore
 import Logging
 
-/// Runs provisioning (SPEC §5.4) for one server at a time each: connects over the SSH transport
+/// Runs provisioning for one server at a time each: connects over the SSH transport
 /// (the host key pinned on first use; a changed one fails closed), makes sure the server has an
 /// agent token (the one on the server when it still matches, a fresh one otherwise), runs the
 /// pipeline with every line kept and streamed (``ProvisioningRun``), and records the outcome.

@@ -1,7 +1,7 @@
 import Foundation
 import Host
 
-/// The provisioning pipelines (SPEC §5.4): `provision` installs and hardens a server;
+/// The provisioning pipelines: `provision` installs and hardens a server;
 /// `update-agent` copies the agent bundle and restarts the agent. Each step is a plugin with its
 /// config; `POSTERNPROXY_PROVISION_PIPELINES` may name a JSON file of pipelines (the format of
 /// `posternproxy pipeline run`) to add or replace steps, a third party's among them.

@@ -1,4 +1,4 @@
-/// Access lists (SPEC §3.6): ordered client rules and basic-auth users (bcrypt).
+/// Access lists: ordered client rules and basic-auth users (bcrypt).
 enum AccessListKind: ResourceKind {
     static let type = "access_list"
     static let path = "access-lists"

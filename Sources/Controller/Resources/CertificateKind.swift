@@ -1,6 +1,6 @@
 import Foundation
 
-/// Certificates (SPEC §3.7): automatic (Caddy obtains it over ACME) or custom (uploaded PEM
+/// Certificates: automatic (Caddy obtains it over ACME) or custom (uploaded PEM
 /// chain and key, checked; the key is never shown).
 enum CertificateKind: ResourceKind {
     static let type = "certificate"

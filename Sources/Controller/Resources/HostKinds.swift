@@ -1,4 +1,4 @@
-/// Redirection hosts (SPEC §3.2).
+/// Redirection hosts.
 enum RedirectionHostKind: ResourceKind {
     static let type = "redirection_host"
     static let path = "redirection-hosts"
@@ -49,7 +49,7 @@ enum RedirectionHostKind: ResourceKind {
     static func searchText(_ payload: Payload) -> String { (payload.domain_names + [payload.forward_domain_name]).joined(separator: " ") }
 }
 
-/// Dead (404) hosts (SPEC §3.4).
+/// Dead (404) hosts.
 enum DeadHostKind: ResourceKind {
     static let type = "dead_host"
     static let path = "dead-hosts"

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Proxy hosts (SPEC §3.1).
+/// Proxy hosts.
 enum ProxyHostKind: ResourceKind {
     static let type = "proxy_host"
     static let path = "proxy-hosts"

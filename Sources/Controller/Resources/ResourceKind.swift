@@ -1,6 +1,6 @@
 import Foundation
 
-/// One kind of resource of SPEC §3 (proxy host, stream host, ...): how its API input is
+/// One kind of resource (proxy host, redirection, dead and stream host, port forward, access list, certificate): how its API input is
 /// validated and stored, what it holds exclusively on its server, and how it is shown.
 protocol ResourceKind: Sendable {
     /// The stored, validated fields (snake_case JSON, Nginx Proxy Manager's names).

@@ -1,4 +1,4 @@
-/// Stream hosts (SPEC §3.3): Caddy's layer4 app.
+/// Stream hosts: Caddy's layer4 app.
 enum StreamHostKind: ResourceKind {
     static let type = "stream_host"
     static let path = "stream-hosts"
@@ -56,7 +56,7 @@ enum StreamHostKind: ResourceKind {
     }
 }
 
-/// Port forwards (SPEC §3.5): iptables DNAT, or a managed socat process.
+/// Port forwards: iptables DNAT, or a managed socat process.
 enum PortForwardKind: ResourceKind {
     static let type = "port_forward"
     static let path = "port-forwards"

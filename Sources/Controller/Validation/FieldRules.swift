@@ -1,6 +1,6 @@
 import Foundation
 
-/// The validation rules shared by every resource (SPEC §3 and §8). Each returns the normalized
+/// The validation rules shared by every resource. Each returns the normalized
 /// value or throws a ``ValidationFailure`` naming the field.
 enum FieldRules {
     /// A domain name: RFC 1123 labels, lower-cased, IDNs to punycode, a wildcard only as the
@@ -105,7 +105,7 @@ enum FieldRules {
         return value
     }
 
-    /// The placeholders header values may use (SPEC §3.1).
+    /// The placeholders header values may use.
     static let headerPlaceholders: Set<String> = ["{remote_host}", "{scheme}", "{host}", "{method}", "{uri}"]
 
     /// An HTTP header value: no control characters; braces only as an allowed placeholder.

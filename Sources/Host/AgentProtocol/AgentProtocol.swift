@@ -1,4 +1,4 @@
-/// Constants of the agent protocol (SPEC §5.3): one WebSocket per server, JSON text messages,
+/// Constants of the agent protocol: one WebSocket per server, JSON text messages,
 /// each an object with a `type` and the protocol version `v`.
 public enum AgentProtocol {
     /// The version both sides speak; a message with another `v` closes the connection.

@@ -2,7 +2,7 @@ import FoundationEssentials
 import Glibc
 import JSONCore
 
-/// The pipeline that applies a server's desired state (SPEC §1), the same for the controller's
+/// The pipeline that applies a server's desired state, the same for the controller's
 /// local server and for every agent: `[caddy, iptables]` unless configured otherwise.
 public enum ApplyPipeline {
     public static let defaultSteps = ["posternproxy.caddy", "posternproxy.iptables"]

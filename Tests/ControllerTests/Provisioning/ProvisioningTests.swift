@@ -3,7 +3,7 @@ import Host
 import Testing
 import TestSupport
 
-/// Provisioning for real (SPEC §5.4): the controller reaches a sandboxed OpenSSH server in a
+/// Provisioning for real: the controller reaches a sandboxed OpenSSH server in a
 /// network namespace, installs Caddy and the agent bundle (which then runs there with the Swift
 /// toolchain hidden), hardens the host, and the server comes Online. A second run changes
 /// nothing; failures are clear, and leave the server in Error.

@@ -1,6 +1,6 @@
 import JSONCore
 
-/// A redirection host (SPEC §3.2).
+/// A redirection host.
 public struct RedirectionHost: JSONReadable, Sendable {
     public var id: Int
     public var enabled: Bool
@@ -27,7 +27,7 @@ public struct RedirectionHost: JSONReadable, Sendable {
     }
 }
 
-/// A dead host (SPEC §3.4): answers 404 for everything.
+/// A dead host: answers 404 for everything.
 public struct DeadHost: JSONReadable, Sendable {
     public var id: Int
     public var enabled: Bool
@@ -47,7 +47,7 @@ public struct DeadHost: JSONReadable, Sendable {
     }
 }
 
-/// A stream host (SPEC §3.3): a TCP/UDP port forwarded by Caddy's layer4 app.
+/// A stream host: a TCP/UDP port forwarded by Caddy's layer4 app.
 public struct StreamHost: JSONReadable, Sendable {
     public var id: Int
     public var enabled: Bool
@@ -72,7 +72,7 @@ public struct StreamHost: JSONReadable, Sendable {
     }
 }
 
-/// An access list (SPEC §3.6).
+/// An access list.
 public struct AccessList: JSONReadable, Sendable {
     public var id: Int
     public var satisfyAny: Bool
@@ -116,7 +116,7 @@ public struct AccessList: JSONReadable, Sendable {
     }
 }
 
-/// A certificate a host can use (SPEC §3.7).
+/// A certificate a host can use.
 public struct Certificate: JSONReadable, Sendable {
     public var id: Int
     /// letsencrypt (automatic, ACME) or other (custom upload).

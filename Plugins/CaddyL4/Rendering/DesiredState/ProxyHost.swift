@@ -1,6 +1,6 @@
 import JSONCore
 
-/// A proxy host (SPEC §3.1): domain names forwarded to one or more upstreams.
+/// A proxy host: domain names forwarded to one or more upstreams.
 public struct ProxyHost: JSONReadable, Sendable {
     public var id: Int
     public var enabled: Bool

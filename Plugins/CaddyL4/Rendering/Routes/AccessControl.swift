@@ -1,6 +1,6 @@
 import JSONCore
 
-/// Renders an access list (SPEC §3.6) into routes placed first in a host's subroute:
+/// Renders an access list into routes placed first in a host's subroute:
 /// ordered client rules (first match wins, no match or an empty list denies, 403), HTTP basic
 /// auth (401), and satisfy any (either passes) or all (both needed).
 enum AccessControl {

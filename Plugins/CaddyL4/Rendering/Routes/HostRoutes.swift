@@ -4,7 +4,7 @@ import JSONCore
 enum HostRoutes {
     static let redirectCodes: Set<Int> = [301, 302, 307, 308]
 
-    /// A redirection host (SPEC §3.2).
+    /// A redirection host.
     static func redirection(_ host: RedirectionHost, key: ResourceKey) throws(RenderingError) -> JSON {
         try UserText.requireHostName(host.forwardDomainName, field: "forward_domain_name", resource: key)
         guard redirectCodes.contains(host.forwardHttpCode) else {
@@ -23,7 +23,7 @@ enum HostRoutes {
                 "terminal": true]
     }
 
-    /// A dead host (SPEC §3.4): its access list, then 404 for everything.
+    /// A dead host: its access list, then 404 for everything.
     static func dead(_ host: DeadHost, key: ResourceKey, accessList: AccessList?) throws(RenderingError) -> JSON {
         var routes = try accessList.map { list throws(RenderingError) in try AccessControl.routes(list, resource: key) } ?? []
         routes.append(["handle": [notFound]])

@@ -1,6 +1,6 @@
 import JSONCore
 
-/// Renders one proxy host (SPEC §3.1) into its Caddy routes.
+/// Renders one proxy host into its Caddy routes.
 struct ProxyHostRoutes {
     let host: ProxyHost
     let key: ResourceKey

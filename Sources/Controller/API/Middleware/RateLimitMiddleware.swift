@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Limits authenticated requests per credential (SPEC §9): a person's sessions share one budget,
+/// Limits authenticated requests per credential: a person's sessions share one budget,
 /// each API token has its own, so a script creating a thousand hosts is not slowed by the
 /// browser next to it, nor by other clients behind the same address. Every 429 carries
 /// `Retry-After`. Runs after ``AuthenticationMiddleware``.

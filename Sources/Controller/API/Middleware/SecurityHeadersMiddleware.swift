@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// The headers every response carries (SPEC §4).
+/// The headers every response carries.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppContext
 

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 
-/// `GET /api/audit-log` (SPEC §3.9): filters by resource type, action, user, date range and
+/// `GET /api/audit-log`: filters by resource type, action, user, date range and
 /// server; 50 per page, newest first.
 struct AuditRoutes: Sendable {
     let store: Store

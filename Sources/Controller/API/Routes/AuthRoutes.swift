@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 
-/// `/api/auth`: login, refresh, logout, me (SPEC §3.8). Sessions live in cookies
+/// `/api/auth`: login, refresh, logout, me. Sessions live in cookies
 /// (``SessionCookies``) with a CSRF double-submit cookie; the access token also works as a
 /// bearer token. Failed logins are limited per client address (`addressLimiter`, 5 a minute) and
 /// per account (`throttle`, a growing delay), both checked before the password hash is

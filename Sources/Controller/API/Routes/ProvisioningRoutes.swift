@@ -3,7 +3,7 @@ import GRDB
 import Hummingbird
 import NIOCore
 
-/// Provisioning over SSH (SPEC §5.4), admin only: `POST /api/servers/{id}/provision` and
+/// Provisioning over SSH, admin only: `POST /api/servers/{id}/provision` and
 /// `/update-agent` start a run (202) with a password or a private key (kept, sealed, only when
 /// `keep_credentials` is true); `GET /api/provisioning/{run}` is its log; `/events` streams the
 /// log as server-sent events, from the first line, live; `POST /api/provisioning/{run}/cancel`

@@ -3,7 +3,7 @@ import GRDB
 import Host
 import Hummingbird
 
-/// `/api/servers` (SPEC §5.1, §5.5, §7): the local server (always present, never deleted) and
+/// `/api/servers`: the local server (always present, never deleted) and
 /// remote servers. Deleting a server leaves the remote host untouched, moves its resources to the
 /// local server and answers with the commands that uninstall the agent by hand.
 struct ServerRoutes: Sendable {

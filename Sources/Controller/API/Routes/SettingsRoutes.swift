@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 
-/// `/api/settings` (SPEC §3.10): known keys only, each validated; changing one is audited, and
+/// `/api/settings`: known keys only, each validated; changing one is audited, and
 /// changing one the data plane reads re-renders every server.
 struct SettingsRoutes: Sendable {
     let store: Store

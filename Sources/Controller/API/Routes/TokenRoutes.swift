@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 
-/// `/api/tokens` (SPEC §3.8): API tokens, shown once, stored hashed, with the rights of their user.
+/// `/api/tokens`: API tokens, shown once, stored hashed, with the rights of their user.
 /// Admins create and revoke their own; they may also revoke anyone's.
 struct TokenRoutes: Sendable {
     let store: Store

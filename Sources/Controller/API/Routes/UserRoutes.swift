@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 
-/// `/api/users` (SPEC §3.8): admins manage accounts; everyone changes their own password.
+/// `/api/users`: admins manage accounts; everyone changes their own password.
 /// Deactivating a user ends their sessions at once (and their API tokens stop working, since every
 /// check reads `active`); deleting one deletes their sessions and tokens; nobody deletes,
 /// deactivates or demotes themselves. A user's sessions can be listed and ended everywhere, by

@@ -1,4 +1,4 @@
-// The PosternProxy web UI: a login, then the sidebar of SPEC §6, a header with the server
+// The PosternProxy web UI: a login, then the sidebar of sections (hosts, streams, access lists, certificates, users, tokens, audit log, servers, settings), a header with the server
 // selector and user menu, and one view per page (hash routes, so the controller serves one
 // index.html). Plain JavaScript modules; no inline script or style (CSP default-src 'self').
 import { api } from "./api.js";

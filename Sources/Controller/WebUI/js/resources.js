@@ -1,4 +1,4 @@
-// What each resource page shows and edits: its API path, list columns and form tabs (SPEC §3).
+// What each resource page shows and edits: its API path, list columns and form tabs.
 // Field types: text, number, checkbox, select, list (one per line), textarea, json, and the
 // references server, certificate and accessList. `name` may be nested ("error_pages.404").
 

@@ -1,5 +1,5 @@
 // The signed-in user's own account: change the password, two-factor login (enrol with a QR code,
-// backup codes, turn off), and every session with "sign out everywhere" (SPEC §3.8, §9).
+// backup codes, turn off), and every session with "sign out everywhere".
 import { api } from "../api.js";
 import { badge, formatDate, h, mount } from "../dom.js";
 

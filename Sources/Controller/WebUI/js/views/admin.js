@@ -1,4 +1,4 @@
-// Users, Access Tokens, Audit Log and Settings (SPEC §3.8–3.10, §6).
+// Users, Access Tokens, Audit Log and Settings.
 import { api } from "../api.js";
 import { badge, formatDate, h, mount } from "../dom.js";
 import { singleSignOnCard } from "./singleSignOn.js";

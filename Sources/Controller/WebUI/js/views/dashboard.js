@@ -1,4 +1,4 @@
-// Dashboard (SPEC §6): counts per host type, upstream health per server, certificates expiring
+// Dashboard: counts per host type, upstream health per server, certificates expiring
 // within 30 days, servers online or not. Refreshes every 30 seconds while shown.
 import { api } from "../api.js";
 import { badge, h, mount } from "../dom.js";

@@ -1,4 +1,4 @@
-// Servers (SPEC §5, §6): status, Caddy version, last seen, routes; the Add Server wizard with
+// Servers: status, Caddy version, last seen, routes; the Add Server wizard with
 // a live provisioning terminal; Re-Provision, Update Agent, and Delete showing the uninstall
 // commands. Admins only.
 import { api } from "../api.js";

@@ -49,13 +49,16 @@ for iteration in 0..<iterations {
     let measureDirect = { directSamples.append(try clock.measure { _ = try CaddyRenderer.render(input: input, settings: settings) }) }
     let measureABI = { abiSamples.append(try clock.measure { _ = try plugin.render(input, config: settings) }) }
     if iteration.isMultiple(of: 2) {
-        try measureDirect(); try measureABI()
+        try measureDirect()
+        try measureABI()
     } else {
-        try measureABI(); try measureDirect()
+        try measureABI()
+        try measureDirect()
     }
 }
 
-let ratio = (Double(median(abiSamples).components.attoseconds) + Double(median(abiSamples).components.seconds) * 1e18)
+let ratio =
+    (Double(median(abiSamples).components.attoseconds) + Double(median(abiSamples).components.seconds) * 1e18)
     / (Double(median(directSamples).components.attoseconds) + Double(median(directSamples).components.seconds) * 1e18)
 print("input \(input.count) bytes, output \(direct.count) bytes, \(iterations) iterations each")
 print("direct Swift call: median \(milliseconds(median(directSamples)))")

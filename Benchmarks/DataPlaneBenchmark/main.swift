@@ -24,7 +24,11 @@ func state(hosts: Int, upstreamPort: Int, extra: Int? = nil) -> Data {
     var items = (1...max(hosts, 1)).map { id in
         #"{"id": \#(id), "domain_names": ["app\#(id).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#
     }
-    if let extra { items.append(#"{"id": \#(1_000_000 + extra), "domain_names": ["new\#(extra).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#) }
+    if let extra {
+        items.append(
+            #"{"id": \#(1_000_000 + extra), "domain_names": ["new\#(extra).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#
+        )
+    }
     return Data(#"{"revision": 1, "proxy_hosts": [\#(items.joined(separator: ","))]}"#.utf8)
 }
 
@@ -44,8 +48,10 @@ for hosts in [1, 1_000, 10_000] {
     var result: RenderResult?
     let render = (0..<rounds).map { _ in clock.measure { result = CaddyRenderer.render(decoded!, settings: RenderSettings()) } }
     let serialize = (0..<rounds).map { _ in clock.measure { _ = result!.serialized() } }
-    print(String(format: "%6d hosts: median %8.2f ms (decode %.2f, render %.2f, serialize %.2f)", hosts, ms(median(total)),
-                 ms(median(decode)), ms(median(render)), ms(median(serialize))))
+    print(
+        String(
+            format: "%6d hosts: median %8.2f ms (decode %.2f, render %.2f, serialize %.2f)", hosts, ms(median(total)),
+            ms(median(decode)), ms(median(render)), ms(median(serialize))))
 }
 
 // 2. Apply-to-answer against Caddy's own /load.
@@ -58,7 +64,9 @@ try Data(#"{"admin": {"listen": "unix/\#(socket)"}}"#.utf8).write(to: URL(fileUR
 let caddy = Process()
 caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
 caddy.arguments = ["caddy", "run", "--config", "\(folder)/initial.json"]
-caddy.environment = ["HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
+caddy.environment = [
+    "HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin",
+]
 caddy.standardOutput = FileHandle.nullDevice
 caddy.standardError = FileHandle.nullDevice
 try caddy.run()
@@ -89,8 +97,10 @@ func waitUntilAnswers(_ host: String) {
     while status(host: host) != 200 { usleep(200) }
 }
 
-let settings = try JSONSerialization.data(withJSONObject: ["admin_socket": socket, "http_port": httpPort, "grace_period_seconds": 1,
-                                                             "modules": ["http"]])
+let settings = try JSONSerialization.data(withJSONObject: [
+    "admin_socket": socket, "http_port": httpPort, "grace_period_seconds": 1,
+    "modules": ["http"],
+])
 var catalog = PluginCatalog()
 catalog.add(file: arguments[1], loader: PluginLoader(host: HostIdentity(name: "posternproxy-benchmark", version: HostIdentity.productVersion)))
 let runner = PipelineRunner(catalog: catalog)
@@ -170,8 +180,11 @@ final class Posting: @unchecked Sendable {
 @MainActor func loadDirectly() throws -> Timing {
     change += 1
     let host = "new\(change).bench.test"
-    let config = Data(CaddyRenderer.render(try DesiredState.reading(state(hosts: hosts, upstreamPort: upstreamPort, extra: change)),
-                                           settings: renderSettings).serialized())
+    let config = Data(
+        CaddyRenderer.render(
+            try DesiredState.reading(state(hosts: hosts, upstreamPort: upstreamPort, extra: change)),
+            settings: renderSettings
+        ).serialized())
     let posting = Posting()
     Thread {
         // Timed from here, not from the thread's start, so Caddy's time holds no thread start-up.
@@ -185,7 +198,9 @@ final class Posting: @unchecked Sendable {
     waitUntilAnswers(host)
     let answered = clock.now
     posting.done.wait()
-    guard case .success(let response)? = posting.response, response.status == 200 else { fatalError("load failed: \(String(describing: posting.response))") }
+    guard case .success(let response)? = posting.response, response.status == 200 else {
+        fatalError("load failed: \(String(describing: posting.response))")
+    }
     return Timing(answer: answered - posting.start, finished: posting.end - posting.start)
 }
 

@@ -70,8 +70,10 @@ enum IptablesStep {
         guard case .string(let restore)? = plan["restore"] else { throw PluginFailure("the plan is not one this plugin wrote") }
         let previous = try saved(call.host, config)
         // The journal: the rules to go back to, and what each forward became.
-        let journal: JSON = ["previous_rules": rulesJSON(previous.rules), "previous_jumps": .strings(previous.jumps.sorted()),
-                             "resource_results": plan["results"] ?? .object([])]
+        let journal: JSON = [
+            "previous_rules": rulesJSON(previous.rules), "previous_jumps": .strings(previous.jumps.sorted()),
+            "resource_results": plan["results"] ?? .object([]),
+        ]
         call.write(journal.serialized())
         try restoreAtomically(restore, call.host, config)
         return PP_OK
@@ -109,7 +111,9 @@ enum IptablesStep {
         for arguments in [["--noflush", "--test"], ["--noflush"]] {
             let result = host.run([config.iptablesRestore] + arguments, input: Array(input.utf8))
             guard result.status == PP_OK, result.exitStatus == 0 else {
-                throw PluginFailure("\(config.iptablesRestore) \(arguments.joined(separator: " ")) failed (exit \(result.exitStatus)): \(String(decoding: result.standardError.prefix(1000), as: UTF8.self))")
+                throw PluginFailure(
+                    "\(config.iptablesRestore) \(arguments.joined(separator: " ")) failed (exit \(result.exitStatus)): \(String(decoding: result.standardError.prefix(1000), as: UTF8.self))"
+                )
             }
         }
     }
@@ -119,7 +123,9 @@ enum IptablesStep {
         for table in Ruleset.tables {
             let result = host.run([config.iptablesSave, "-t", table], probe: true, quiet: true)
             guard result.status == PP_OK, result.exitStatus == 0 else {
-                throw PluginFailure("\(config.iptablesSave) -t \(table) failed (exit \(result.exitStatus)): \(String(decoding: result.standardError.prefix(500), as: UTF8.self))")
+                throw PluginFailure(
+                    "\(config.iptablesSave) -t \(table) failed (exit \(result.exitStatus)): \(String(decoding: result.standardError.prefix(500), as: UTF8.self))"
+                )
             }
             text += String(decoding: result.standardOutput, as: UTF8.self)
         }

@@ -59,7 +59,8 @@ struct PortForward: JSONReadable {
         let protocols = `protocol` == "tcp+udp" ? ["tcp", "udp"] : [`protocol`]
         let device = interface.isEmpty ? "" : ",so-bindtodevice=\(interface)"
         return protocols.map { name in
-            let listen = name == "tcp" ? "TCP4-LISTEN:\(incomingPort),fork,reuseaddr\(device)" : "UDP4-RECVFROM:\(incomingPort),fork,reuseaddr\(device)"
+            let listen =
+                name == "tcp" ? "TCP4-LISTEN:\(incomingPort),fork,reuseaddr\(device)" : "UDP4-RECVFROM:\(incomingPort),fork,reuseaddr\(device)"
             let relay = name == "tcp" ? "TCP4:\(forwardHost):\(forwardPort)" : "UDP4-SENDTO:\(forwardHost):\(forwardPort)"
             return ("\(tag)/\(name)", ["socat", listen, relay])
         }
@@ -67,12 +68,15 @@ struct PortForward: JSONReadable {
 
     static func isIPv4(_ text: String) -> Bool {
         let octets = text.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }
+        return octets.count == 4
+            && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }
     }
 
     static func isInterfaceName(_ text: String) -> Bool {
-        (1...15).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
-            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F || byte == 0x2D
-        }
+        (1...15).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F
+                    || byte == 0x2D
+            }
     }
 }

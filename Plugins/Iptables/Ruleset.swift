@@ -25,10 +25,15 @@ struct Ruleset: Equatable {
             let destination = "\(forward.forwardHost)/32"
             for proto in protocols {
                 let incoming = forward.interface.isEmpty ? "" : "-i \(forward.interface) "
-                prerouting.append("-A POSTERNPROXY-PREROUTING \(incoming)-p \(proto) -m \(proto) --dport \(forward.incomingPort) \(comment) -j DNAT --to-destination \(forward.forwardHost):\(forward.forwardPort)")
-                postrouting.append("-A POSTERNPROXY-POSTROUTING -d \(destination) -p \(proto) -m \(proto) --dport \(forward.forwardPort) \(comment) -j MASQUERADE")
-                accepting.append("-A POSTERNPROXY-FORWARD -d \(destination) -p \(proto) -m \(proto) --dport \(forward.forwardPort) \(comment) -j ACCEPT")
-                accepting.append("-A POSTERNPROXY-FORWARD -s \(destination) -p \(proto) -m \(proto) --sport \(forward.forwardPort) \(comment) -j ACCEPT")
+                prerouting.append(
+                    "-A POSTERNPROXY-PREROUTING \(incoming)-p \(proto) -m \(proto) --dport \(forward.incomingPort) \(comment) -j DNAT --to-destination \(forward.forwardHost):\(forward.forwardPort)"
+                )
+                postrouting.append(
+                    "-A POSTERNPROXY-POSTROUTING -d \(destination) -p \(proto) -m \(proto) --dport \(forward.forwardPort) \(comment) -j MASQUERADE")
+                accepting.append(
+                    "-A POSTERNPROXY-FORWARD -d \(destination) -p \(proto) -m \(proto) --dport \(forward.forwardPort) \(comment) -j ACCEPT")
+                accepting.append(
+                    "-A POSTERNPROXY-FORWARD -s \(destination) -p \(proto) -m \(proto) --sport \(forward.forwardPort) \(comment) -j ACCEPT")
             }
         }
         rules = ["POSTERNPROXY-PREROUTING": prerouting, "POSTERNPROXY-POSTROUTING": postrouting, "POSTERNPROXY-FORWARD": accepting]

@@ -6,18 +6,20 @@ import PluginKit
 // Steps never see credentials: they act through the host's run/read/write services, which the
 // host forwards to this transport.
 
-nonisolated(unsafe) private let transport = StaticPluginData.table(pp_transport_v1(
-    struct_size: UInt32(MemoryLayout<pp_transport_v1>.size),
-    open: { call, session in SSHTransport.open(call, session) },
-    run: { session, host, command, output, errors, exitStatus in SSHTransport.run(session, host, command, output, errors, exitStatus) },
-    read_file: { session, host, path, size, content in SSHTransport.readFile(session, host, path, size, content) },
-    write_file: { session, host, path, size, content, mode in SSHTransport.writeFile(session, host, path, size, content, mode) },
-    remove_file: { session, host, path, size in SSHTransport.removeFile(session, host, path, size) },
-    close: { session in SSHTransport.close(session) }))
+nonisolated(unsafe) private let transport = StaticPluginData.table(
+    pp_transport_v1(
+        struct_size: UInt32(MemoryLayout<pp_transport_v1>.size),
+        open: { call, session in SSHTransport.open(call, session) },
+        run: { session, host, command, output, errors, exitStatus in SSHTransport.run(session, host, command, output, errors, exitStatus) },
+        read_file: { session, host, path, size, content in SSHTransport.readFile(session, host, path, size, content) },
+        write_file: { session, host, path, size, content, mode in SSHTransport.writeFile(session, host, path, size, content, mode) },
+        remove_file: { session, host, path, size in SSHTransport.removeFile(session, host, path, size) },
+        close: { session in SSHTransport.close(session) }))
 
-nonisolated(unsafe) private let profile = StaticPluginData.table(pp_profile_v1(
-    struct_size: UInt32(MemoryLayout<pp_profile_v1>.size),
-    actions: { raw in PluginCall.handle(raw, ProvisioningProfile.actions) }))
+nonisolated(unsafe) private let profile = StaticPluginData.table(
+    pp_profile_v1(
+        struct_size: UInt32(MemoryLayout<pp_profile_v1>.size),
+        actions: { raw in PluginCall.handle(raw, ProvisioningProfile.actions) }))
 
 nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
     id: "posternproxy.ssh", version: "0.2.0", name: "SSH provisioner",

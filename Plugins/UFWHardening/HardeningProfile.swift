@@ -33,11 +33,14 @@ enum HardeningProfile {
         var actions = [install("ufw")]
         // The SSH port first, so enabling can never lock the provisioning session out.
         for port in [sshPort, 80, 443] {
-            actions.append(ProfileActions.command(["ufw", "allow", "\(port)/tcp"], check: ["ufw", "show", "added"], checkContains: "ufw allow \(port)/tcp"))
+            actions.append(
+                ProfileActions.command(["ufw", "allow", "\(port)/tcp"], check: ["ufw", "show", "added"], checkContains: "ufw allow \(port)/tcp"))
         }
         actions += [
-            ProfileActions.command(["ufw", "default", "deny", "incoming"], check: ["grep", "-q", "^DEFAULT_INPUT_POLICY=\"DROP\"", "/etc/default/ufw"]),
-            ProfileActions.command(["ufw", "default", "allow", "outgoing"], check: ["grep", "-q", "^DEFAULT_OUTPUT_POLICY=\"ACCEPT\"", "/etc/default/ufw"]),
+            ProfileActions.command(
+                ["ufw", "default", "deny", "incoming"], check: ["grep", "-q", "^DEFAULT_INPUT_POLICY=\"DROP\"", "/etc/default/ufw"]),
+            ProfileActions.command(
+                ["ufw", "default", "allow", "outgoing"], check: ["grep", "-q", "^DEFAULT_OUTPUT_POLICY=\"ACCEPT\"", "/etc/default/ufw"]),
             ProfileActions.command(["ufw", "--force", "enable"], check: ["ufw", "status"], checkContains: "Status: active"),
         ]
         return actions
@@ -47,17 +50,19 @@ enum HardeningProfile {
         let jail = "/etc/fail2ban/jail.d/posternproxy.local"
         return [
             install("fail2ban"),
-            file(jail, content: """
-                # Written by PosternProxy provisioning.
-                [sshd]
-                enabled = true
-                port = \(sshPort)
-                maxretry = 5
-                findtime = 10m
-                bantime = 1h
-                backend = systemd
+            file(
+                jail,
+                content: """
+                    # Written by PosternProxy provisioning.
+                    [sshd]
+                    enabled = true
+                    port = \(sshPort)
+                    maxretry = 5
+                    findtime = 10m
+                    bantime = 1h
+                    backend = systemd
 
-                """),
+                    """),
             ProfileActions.command(["systemctl", "enable", "fail2ban"], check: ["systemctl", "is-enabled", "fail2ban"], onlyIf: withSystemd),
             ProfileActions.command(["systemctl", "restart", "fail2ban"], afterChangeOf: [jail], onlyIf: withSystemd),
         ]
@@ -66,41 +71,51 @@ enum HardeningProfile {
     static func unattendedUpgrades() -> [[String: Any]] {
         [
             install("unattended-upgrades"),
-            file("/etc/apt/apt.conf.d/20auto-upgrades", content: """
-                APT::Periodic::Update-Package-Lists "1";
-                APT::Periodic::Unattended-Upgrade "1";
+            file(
+                "/etc/apt/apt.conf.d/20auto-upgrades",
+                content: """
+                    APT::Periodic::Update-Package-Lists "1";
+                    APT::Periodic::Unattended-Upgrade "1";
 
-                """),
+                    """),
         ]
     }
 
     static func sysctl() -> [[String: Any]] {
         let path = "/etc/sysctl.d/90-posternproxy.conf"
         return [
-            file(path, content: """
-                # Written by PosternProxy provisioning.
-                net.ipv4.conf.all.rp_filter = 1
-                net.ipv4.conf.default.rp_filter = 1
-                net.ipv4.tcp_syncookies = 1
-                net.ipv4.conf.all.accept_redirects = 0
-                net.ipv4.conf.default.accept_redirects = 0
-                net.ipv4.conf.all.send_redirects = 0
-                net.ipv4.conf.default.send_redirects = 0
-                net.ipv6.conf.all.accept_redirects = 0
-                net.ipv6.conf.default.accept_redirects = 0
-                net.ipv4.ip_forward = 1
+            file(
+                path,
+                content: """
+                    # Written by PosternProxy provisioning.
+                    net.ipv4.conf.all.rp_filter = 1
+                    net.ipv4.conf.default.rp_filter = 1
+                    net.ipv4.tcp_syncookies = 1
+                    net.ipv4.conf.all.accept_redirects = 0
+                    net.ipv4.conf.default.accept_redirects = 0
+                    net.ipv4.conf.all.send_redirects = 0
+                    net.ipv4.conf.default.send_redirects = 0
+                    net.ipv6.conf.all.accept_redirects = 0
+                    net.ipv6.conf.default.accept_redirects = 0
+                    net.ipv4.ip_forward = 1
 
-                """),
-            ProfileActions.command(["sysctl", "-q", "-p", path], check: ["sh", "-c", "test \"$(sysctl -n net.ipv4.ip_forward net.ipv4.tcp_syncookies net.ipv4.conf.all.rp_filter net.ipv4.conf.all.accept_redirects | tr '\\n' ' ')\" = '1 1 1 0 '"],
-                    summary: "apply the kernel settings"),
+                    """),
+            ProfileActions.command(
+                ["sysctl", "-q", "-p", path],
+                check: [
+                    "sh", "-c",
+                    "test \"$(sysctl -n net.ipv4.ip_forward net.ipv4.tcp_syncookies net.ipv4.conf.all.rp_filter net.ipv4.conf.all.accept_redirects | tr '\\n' ' ')\" = '1 1 1 0 '",
+                ],
+                summary: "apply the kernel settings"),
         ]
     }
 
     // MARK: - Vocabulary
 
     static func install(_ package: String) -> [String: Any] {
-        ProfileActions.command(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", package],
-                check: ["dpkg-query", "-W", "-f", "${Status}", package], checkContains: "install ok installed", summary: "install \(package)")
+        ProfileActions.command(
+            ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", package],
+            check: ["dpkg-query", "-W", "-f", "${Status}", package], checkContains: "install ok installed", summary: "install \(package)")
     }
 
     static func file(_ path: String, content: String) -> [String: Any] { ProfileActions.file(path, content: content) }

@@ -5,9 +5,10 @@ import PluginKit
 // unattended-upgrades, sysctl) as declarative actions the host checks, applies and reverts
 // (HardeningProfile).
 
-nonisolated(unsafe) private let profile = StaticPluginData.table(pp_profile_v1(
-    struct_size: UInt32(MemoryLayout<pp_profile_v1>.size),
-    actions: { raw in PluginCall.handle(raw, HardeningProfile.actions) }))
+nonisolated(unsafe) private let profile = StaticPluginData.table(
+    pp_profile_v1(
+        struct_size: UInt32(MemoryLayout<pp_profile_v1>.size),
+        actions: { raw in PluginCall.handle(raw, HardeningProfile.actions) }))
 
 nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
     id: "posternproxy.hardening", version: "0.2.0", name: "UFW hardening",

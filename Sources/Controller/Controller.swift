@@ -19,8 +19,9 @@ public struct Controller: Sendable {
     /// (running migrations).
     public init(configuration: ControllerConfiguration) throws {
         self.configuration = configuration
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         madePrivate = DataFolderPermissions.secure(configuration.dataDirectory)
         store = try Store(path: configuration.databasePath)
     }
@@ -30,8 +31,9 @@ public struct Controller: Sendable {
         var logger = Logger(label: "posternproxy")
         logger.logLevel = .info
         if !madePrivate.isEmpty {
-            logger.warning("the data folder was readable by other users; made private (folders 0700, files 0600)",
-                           metadata: ["paths": "\(madePrivate.prefix(20).joined(separator: ", "))\(madePrivate.count > 20 ? ", …" : "")"])
+            logger.warning(
+                "the data folder was readable by other users; made private (folders 0700, files 0600)",
+                metadata: ["paths": "\(madePrivate.prefix(20).joined(separator: ", "))\(madePrivate.count > 20 ? ", …" : "")"])
         }
         let tls = try configuration.tlsListen.map { _ in try AdminTLS(configuration: configuration) }
         let password = try await FirstStart.ensureAdmin(store, email: configuration.adminEmail, password: configuration.adminPassword)
@@ -40,8 +42,12 @@ public struct Controller: Sendable {
         }
         if let tls {
             let certificate = tls.current.certificate
-            logger.info("admin HTTPS certificate", metadata: ["sha256": "\(certificate.fingerprintSHA256)", "public_key_pin": "sha256//\(certificate.publicKeyPin)",
-                                                              "not_after": "\(certificate.notAfter.formatted(.iso8601))", "made_now": "\(tls.madeCertificate)"])
+            logger.info(
+                "admin HTTPS certificate",
+                metadata: [
+                    "sha256": "\(certificate.fingerprintSHA256)", "public_key_pin": "sha256//\(certificate.publicKeyPin)",
+                    "not_after": "\(certificate.notAfter.formatted(.iso8601))", "made_now": "\(tls.madeCertificate)",
+                ])
         }
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
@@ -50,33 +56,44 @@ public struct Controller: Sendable {
         let applier = try startLocalApplier(catalog: catalog, adminUpstream: adminDomain.upstream, logger: logger)
         if applier != nil { try await CaddyFacts.record(binary: configuration.caddyBinary, store: store) }
         applier?.schedule()  // re-apply what the database holds, at every start
-        let hub = AgentHub(store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
-                           offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), logger: logger)
-        let agents = AgentEndpoint(admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute),
-                                   hub: hub, logger: logger, trustedProxies: { adminDomain.current.trusted })
+        let hub = AgentHub(
+            store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
+            offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), logger: logger)
+        let agents = AgentEndpoint(
+            admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute),
+            hub: hub, logger: logger, trustedProxies: { adminDomain.current.trusted })
         let vault = try CredentialVault(dataDirectory: configuration.dataDirectory)
-        let provisioner = catalog.plugin(id: "posternproxy.ssh") == nil ? nil : try Provisioner(
-            store: store, configuration: configuration, vault: vault,
-            runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
-        let api = APIRouter(store: store, configuration: configuration, vault: vault, adminDomain: adminDomain,
-                            onChange: { [store] in
-                                applier?.schedule()
-                                hub.changed()
-                                // A restore may have brought other admin-domain settings.
-                                Task { try? await adminDomain.refresh(store) }
-                            },
-                            provisioner: provisioner, adminTLS: tls)
-        let webSockets = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: agents.router(), configuration: .init(
-            ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)))))
-        var services: [any Service] = [Application(
-            router: api.build(), server: webSockets,
-            configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil),
-            logger: logger)]
+        let provisioner =
+            catalog.plugin(id: "posternproxy.ssh") == nil
+            ? nil
+            : try Provisioner(
+                store: store, configuration: configuration, vault: vault,
+                runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
+        let api = APIRouter(
+            store: store, configuration: configuration, vault: vault, adminDomain: adminDomain,
+            onChange: { [store] in
+                applier?.schedule()
+                hub.changed()
+                // A restore may have brought other admin-domain settings.
+                Task { try? await adminDomain.refresh(store) }
+            },
+            provisioner: provisioner, adminTLS: tls)
+        let webSockets = HTTPServerBuilder.http1WebSocketUpgrade(
+            webSocketRouter: agents.router(),
+            configuration: .init(
+                ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)))))
+        var services: [any Service] = [
+            Application(
+                router: api.build(), server: webSockets,
+                configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil),
+                logger: logger)
+        ]
         if let tls, let listen = configuration.tlsListen {
-            services.append(Application(
-                router: api.build(tls: true), server: try .tls(webSockets, tlsConfiguration: tls.serverConfiguration()),
-                configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
-                logger: logger))
+            services.append(
+                Application(
+                    router: api.build(tls: true), server: try .tls(webSockets, tlsConfiguration: tls.serverConfiguration()),
+                    configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+                    logger: logger))
             services.append(AdminTLSWatch(tls: tls, interval: .seconds(configuration.tlsReloadSeconds), logger: logger))
         }
         let heartbeats = Task { await hub.watchHeartbeats() }
@@ -93,8 +110,9 @@ public struct Controller: Sendable {
         guard configuration.applyPipeline.isEmpty, !FileManager.default.fileExists(atPath: configuration.pluginsDirectory) else {
             return try PluginCatalog.load(folder: configuration.pluginsDirectory, loader: loader)
         }
-        logger.warning("no plugins folder; nothing is applied locally and servers cannot be provisioned",
-                       metadata: ["folder": "\(configuration.pluginsDirectory)"])
+        logger.warning(
+            "no plugins folder; nothing is applied locally and servers cannot be provisioned",
+            metadata: ["folder": "\(configuration.pluginsDirectory)"])
         return PluginCatalog()
     }
 
@@ -102,8 +120,9 @@ public struct Controller: Sendable {
         guard !configuration.applyPipeline.isEmpty else { return nil }
         var adminSocket = configuration.caddyAdminSocket
         if adminSocket == nil {
-            let caddy = CaddySupervisor(binary: configuration.caddyBinary, dataDirectory: configuration.dataDirectory, user: configuration.caddyUser,
-                                        stateDirectory: configuration.caddyStateDirectory, logger: logger)
+            let caddy = CaddySupervisor(
+                binary: configuration.caddyBinary, dataDirectory: configuration.dataDirectory, user: configuration.caddyUser,
+                stateDirectory: configuration.caddyStateDirectory, logger: logger)
             try caddy.start()
             adminSocket = caddy.adminSocket
         }
@@ -113,7 +132,8 @@ public struct Controller: Sendable {
         caddy.protectedPorts = [AddressPolicy.caddyAdminPort, configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
         let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy)
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
-        return LocalApplier(store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, logger: logger,
-                            adminUpstream: adminUpstream)
+        return LocalApplier(
+            store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, logger: logger,
+            adminUpstream: adminUpstream)
     }
 }

@@ -80,9 +80,10 @@ public struct ControllerConfiguration: Sendable {
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("posternproxy.sqlite") }
 
-    public init(listenHost: String = "0.0.0.0", listenPort: Int = 81, dataDirectory: String = "/var/lib/posternproxy",
-                adminEmail: String = "admin@posternproxy.local", adminPassword: String? = nil)
-    {
+    public init(
+        listenHost: String = "0.0.0.0", listenPort: Int = 81, dataDirectory: String = "/var/lib/posternproxy",
+        adminEmail: String = "admin@posternproxy.local", adminPassword: String? = nil
+    ) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.dataDirectory = dataDirectory
@@ -124,7 +125,9 @@ public struct ControllerConfiguration: Sendable {
         let certificate = environment["POSTERNPROXY_TLS_CERT"].flatMap { $0.isEmpty ? nil : $0 }
         let key = environment["POSTERNPROXY_TLS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         guard (certificate == nil) == (key == nil) else {
-            throw ValidationFailure(certificate == nil ? "POSTERNPROXY_TLS_CERT" : "POSTERNPROXY_TLS_KEY", "must be set together with \(certificate == nil ? "POSTERNPROXY_TLS_KEY" : "POSTERNPROXY_TLS_CERT")")
+            throw ValidationFailure(
+                certificate == nil ? "POSTERNPROXY_TLS_CERT" : "POSTERNPROXY_TLS_KEY",
+                "must be set together with \(certificate == nil ? "POSTERNPROXY_TLS_KEY" : "POSTERNPROXY_TLS_CERT")")
         }
         if certificate != nil, configuration.tlsListen == nil {
             throw ValidationFailure("POSTERNPROXY_TLS_LISTEN", "must be set when POSTERNPROXY_TLS_CERT is: it is where the certificate is served")
@@ -138,7 +141,9 @@ public struct ControllerConfiguration: Sendable {
             configuration.passwordLoginForced = text == "on"
         }
         if let text = environment["POSTERNPROXY_TLS_RELOAD_SECONDS"] {
-            guard let seconds = Int(text), (1...86_400).contains(seconds) else { throw ValidationFailure("POSTERNPROXY_TLS_RELOAD_SECONDS", "must be a whole number of seconds from 1 to 86400") }
+            guard let seconds = Int(text), (1...86_400).contains(seconds) else {
+                throw ValidationFailure("POSTERNPROXY_TLS_RELOAD_SECONDS", "must be a whole number of seconds from 1 to 86400")
+            }
             configuration.tlsReloadSeconds = seconds
         }
         if let directory = environment["POSTERNPROXY_DATA_DIR"], !directory.isEmpty { configuration.dataDirectory = directory }
@@ -152,33 +157,42 @@ public struct ControllerConfiguration: Sendable {
         if let socket = environment["POSTERNPROXY_CADDY_ADMIN"], !socket.isEmpty { configuration.caddyAdminSocket = socket }
         if let binary = environment["POSTERNPROXY_CADDY"], !binary.isEmpty { configuration.caddyBinary = binary }
         if let user = environment["POSTERNPROXY_CADDY_USER"] {
-            guard user.isEmpty || getpwnam(user) != nil else { throw ValidationFailure("POSTERNPROXY_CADDY_USER", "names no user of this machine: \(user)") }
+            guard user.isEmpty || getpwnam(user) != nil else {
+                throw ValidationFailure("POSTERNPROXY_CADDY_USER", "names no user of this machine: \(user)")
+            }
             configuration.caddyUser = user.isEmpty ? nil : user
         } else if getpwnam("caddy") != nil {
             configuration.caddyUser = "caddy"
         }
         if let folder = environment["POSTERNPROXY_CADDY_DIR"], !folder.isEmpty { configuration.caddyStateDirectory = folder }
-        for (name, keyPath) in [("POSTERNPROXY_HTTP_PORT", \ControllerConfiguration.httpPort), ("POSTERNPROXY_HTTPS_PORT", \ControllerConfiguration.httpsPort)] {
+        for (name, keyPath) in [
+            ("POSTERNPROXY_HTTP_PORT", \ControllerConfiguration.httpPort), ("POSTERNPROXY_HTTPS_PORT", \ControllerConfiguration.httpsPort),
+        ] {
             guard let text = environment[name] else { continue }
             guard let port = Int(text), (1...65535).contains(port) else { throw ValidationFailure(name, "must be a port number") }
             configuration[keyPath: keyPath] = port
         }
         if let text = environment["POSTERNPROXY_RATE_LIMIT"] {
-            guard let limit = Int(text), limit > 0 else { throw ValidationFailure("POSTERNPROXY_RATE_LIMIT", "must be a positive number of requests per minute") }
+            guard let limit = Int(text), limit > 0 else {
+                throw ValidationFailure("POSTERNPROXY_RATE_LIMIT", "must be a positive number of requests per minute")
+            }
             configuration.requestsPerMinute = limit
         }
         if let text = environment["POSTERNPROXY_TRUSTED_PROXIES"] {
             configuration.trustedProxies = try TrustedProxies(parsing: text, field: "POSTERNPROXY_TRUSTED_PROXIES")
         }
-        for (name, keyPath) in [("POSTERNPROXY_AGENT_HEARTBEAT", \ControllerConfiguration.agentHeartbeatSeconds),
-                                ("POSTERNPROXY_AGENT_OFFLINE_AFTER", \ControllerConfiguration.agentOfflineAfterSeconds),
-                                ("POSTERNPROXY_AGENT_CONNECT_LIMIT", \ControllerConfiguration.agentConnectionsPerMinute)] {
+        for (name, keyPath) in [
+            ("POSTERNPROXY_AGENT_HEARTBEAT", \ControllerConfiguration.agentHeartbeatSeconds),
+            ("POSTERNPROXY_AGENT_OFFLINE_AFTER", \ControllerConfiguration.agentOfflineAfterSeconds),
+            ("POSTERNPROXY_AGENT_CONNECT_LIMIT", \ControllerConfiguration.agentConnectionsPerMinute),
+        ] {
             guard let text = environment[name] else { continue }
             guard let value = Int(text), (1...100_000).contains(value) else { throw ValidationFailure(name, "must be a positive whole number") }
             configuration[keyPath: keyPath] = value
         }
         if let url = environment["POSTERNPROXY_PUBLIC_URL"], !url.isEmpty {
-            guard ["http://", "https://"].contains(where: url.hasPrefix), url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }),
+            guard ["http://", "https://"].contains(where: url.hasPrefix),
+                url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }),
                 let host = URL(string: url)?.host
             else {
                 throw ValidationFailure("POSTERNPROXY_PUBLIC_URL", "must be an http(s):// URL without spaces or quotes")
@@ -186,8 +200,10 @@ public struct ControllerConfiguration: Sendable {
             // Agent tokens and the TLS-less agent link would cross the network in clear.
             let loopback = host == "localhost" || AddressPolicy.literal(host).map { AddressPolicy.embedded($0).isLoopback } == true
             if url.hasPrefix("http://"), !loopback, environment["POSTERNPROXY_PUBLIC_URL_INSECURE"] != "yes" {
-                throw ValidationFailure("POSTERNPROXY_PUBLIC_URL", "is http:// to another machine, so agent tokens would cross the network unencrypted: "
-                                        + "use https:// (POSTERNPROXY_TLS_LISTEN serves it), or set POSTERNPROXY_PUBLIC_URL_INSECURE=yes on a network you trust")
+                throw ValidationFailure(
+                    "POSTERNPROXY_PUBLIC_URL",
+                    "is http:// to another machine, so agent tokens would cross the network unencrypted: "
+                        + "use https:// (POSTERNPROXY_TLS_LISTEN serves it), or set POSTERNPROXY_PUBLIC_URL_INSECURE=yes on a network you trust")
             }
             configuration.publicURL = url
         }

@@ -11,10 +11,13 @@ enum FirstStart {
         let hash = Secrets.hashPasswordBlocking(chosen)
         try await store.database.write { db in
             let now = Date()
-            try db.execute(sql: "INSERT INTO users (email, name, password_hash, role, active, created_on, modified_on) VALUES (?, 'Administrator', ?, 'admin', 1, ?, ?)",
-                           arguments: [email, hash, now, now])
-            try AuditLog.record(db, AuditLog.Actor(userID: nil, email: nil, clientIP: "local"), action: "create", resourceType: "user",
-                                resourceID: db.lastInsertedRowID, details: ["email": email, "role": "admin", "first_start": true])
+            try db.execute(
+                sql:
+                    "INSERT INTO users (email, name, password_hash, role, active, created_on, modified_on) VALUES (?, 'Administrator', ?, 'admin', 1, ?, ?)",
+                arguments: [email, hash, now, now])
+            try AuditLog.record(
+                db, AuditLog.Actor(userID: nil, email: nil, clientIP: "local"), action: "create", resourceType: "user",
+                resourceID: db.lastInsertedRowID, details: ["email": email, "role": "admin", "first_start": true])
         }
         return password == nil ? chosen : nil
     }
@@ -28,8 +31,9 @@ extension FirstStart {
         let madeCertificate = tls?.madeCertificate == true
         guard password != nil || madeCertificate else { return nil }
         var lines = ["==================== INITIAL SETUP ===================="]
-        lines.append("Log in at http://<this host>:\(configuration.listenPort)/" +
-                     (configuration.tlsListen.map { " or https://<this host>:\($0.port)/" } ?? "") + (password == nil ? "" : " as"))
+        lines.append(
+            "Log in at http://<this host>:\(configuration.listenPort)/"
+                + (configuration.tlsListen.map { " or https://<this host>:\($0.port)/" } ?? "") + (password == nil ? "" : " as"))
         if let password {
             lines.append("  email:    \(configuration.adminEmail)")
             lines.append("  password: \(password)")

@@ -114,7 +114,10 @@ public enum JSON: Equatable, Sendable {
         case 0x0A: output.append(UInt8(ascii: "n"))
         case 0x0D: output.append(UInt8(ascii: "r"))
         case 0x09: output.append(UInt8(ascii: "t"))
-        default: output.append("u00"); output.append(hex[Int(byte >> 4)]); output.append(hex[Int(byte & 0xF)])
+        default:
+            output.append("u00")
+            output.append(hex[Int(byte >> 4)])
+            output.append(hex[Int(byte & 0xF)])
         }
     }
 }

@@ -28,13 +28,17 @@ public struct JSONParser {
     /// are stepped over, and members in `raw` are kept as their JSON text. For documents that
     /// carry a large JSON value only to pass it on (a rendered config), or of which a reader
     /// needs one member.
-    public static func parseObject(_ text: some Collection<UInt8>, parsing: Set<String>? = nil,
-                                   keepingRaw raw: Set<String> = []) throws(JSONReadError) -> (JSON, raw: [String: [UInt8]]) {
+    public static func parseObject(
+        _ text: some Collection<UInt8>, parsing: Set<String>? = nil,
+        keepingRaw raw: Set<String> = []
+    ) throws(JSONReadError) -> (JSON, raw: [String: [UInt8]]) {
         let parsed = text.withContiguousStorageIfAvailable { parseObject(UnsafeRawBufferPointer($0), parsing: parsing, raw: raw) }
         return try (parsed ?? Array(text).withUnsafeBytes { parseObject($0, parsing: parsing, raw: raw) }).get()
     }
 
-    private static func parseObject(_ buffer: UnsafeRawBufferPointer, parsing: Set<String>?, raw: Set<String>) -> Result<(JSON, raw: [String: [UInt8]]), JSONReadError> {
+    private static func parseObject(_ buffer: UnsafeRawBufferPointer, parsing: Set<String>?, raw: Set<String>) -> Result<
+        (JSON, raw: [String: [UInt8]]), JSONReadError
+    > {
         Result { () throws(JSONReadError) in
             var parser = JSONParser(buffer)
             parser.selection = (parsing, raw)
@@ -69,9 +73,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw failure("unexpected character")
         }
@@ -154,7 +164,8 @@ public struct JSONParser {
 
     private func isDelimiter(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): true
+        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+            true
         default: false
         }
     }
@@ -168,7 +179,8 @@ public struct JSONParser {
     private mutating func literal(_ word: StaticString) throws(JSONReadError) {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count,
-            UnsafeRawBufferPointer(rebasing: bytes[index..<(index + count)]).elementsEqual(UnsafeRawBufferPointer(start: word.utf8Start, count: count))
+            UnsafeRawBufferPointer(rebasing: bytes[index..<(index + count)]).elementsEqual(
+                UnsafeRawBufferPointer(start: word.utf8Start, count: count))
         else { throw failure("unexpected character") }
         index += count
     }

@@ -74,14 +74,18 @@ extension Int: JSONReadable {
 
 extension Bool: JSONReadable {
     public init(json: JSON) throws(JSONReadError) {
-        guard case .bool(let value) = json else { throw JSONReadError(problem: json == .null ? "expected true or false, found null" : "expected true or false") }
+        guard case .bool(let value) = json else {
+            throw JSONReadError(problem: json == .null ? "expected true or false, found null" : "expected true or false")
+        }
         self = value
     }
 }
 
 extension String: JSONReadable {
     public init(json: JSON) throws(JSONReadError) {
-        guard case .string(let value) = json else { throw JSONReadError(problem: json == .null ? "expected a string, found null" : "expected a string") }
+        guard case .string(let value) = json else {
+            throw JSONReadError(problem: json == .null ? "expected a string, found null" : "expected a string")
+        }
         self = value
     }
 }
@@ -103,7 +107,9 @@ extension Array: JSONReadable where Element: JSONReadable {
 
 extension Dictionary: JSONReadable where Key == String, Value: JSONReadable {
     public init(json: JSON) throws(JSONReadError) {
-        guard case .object(let members) = json else { throw JSONReadError(problem: json == .null ? "expected an object, found null" : "expected an object") }
+        guard case .object(let members) = json else {
+            throw JSONReadError(problem: json == .null ? "expected an object, found null" : "expected an object")
+        }
         self = [:]
         for (key, value) in members {
             do {

@@ -11,8 +11,10 @@ public enum ProfileActions {
 
     /// A command, run when `check` fails (or its output lacks `checkContains`), when one of
     /// `afterChangeOf` changed in the same run, and only where `onlyIf` succeeds.
-    public static func command(_ argv: [String], check: [String]? = nil, checkContains: String? = nil, afterChangeOf: [String]? = nil,
-                               onlyIf: [String]? = nil, summary: String? = nil) -> [String: Any] {
+    public static func command(
+        _ argv: [String], check: [String]? = nil, checkContains: String? = nil, afterChangeOf: [String]? = nil,
+        onlyIf: [String]? = nil, summary: String? = nil
+    ) -> [String: Any] {
         var action: [String: Any] = ["type": "command", "argv": argv]
         if let check { action["check"] = check }
         if let checkContains { action["check_contains"] = checkContains }

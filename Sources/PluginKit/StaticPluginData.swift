@@ -10,11 +10,12 @@ public enum StaticPluginData {
         getInterface: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer?
     ) -> UnsafePointer<pp_plugin_descriptor> {
         let descriptor = UnsafeMutablePointer<pp_plugin_descriptor>.allocate(capacity: 1)
-        descriptor.initialize(to: pp_plugin_descriptor(
-            struct_size: UInt32(MemoryLayout<pp_plugin_descriptor>.size),
-            abi_major: UInt32(PP_ABI_MAJOR), abi_minor: UInt32(PP_ABI_MINOR),
-            id: permanent(id), version: permanent(version), name: permanent(name),
-            description: permanent(summary), kinds: kinds, get_interface: getInterface))
+        descriptor.initialize(
+            to: pp_plugin_descriptor(
+                struct_size: UInt32(MemoryLayout<pp_plugin_descriptor>.size),
+                abi_major: UInt32(PP_ABI_MAJOR), abi_minor: UInt32(PP_ABI_MINOR),
+                id: permanent(id), version: permanent(version), name: permanent(name),
+                description: permanent(summary), kinds: kinds, get_interface: getInterface))
         return UnsafePointer(descriptor)
     }
 

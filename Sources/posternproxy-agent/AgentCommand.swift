@@ -29,7 +29,9 @@ struct AgentCommand {
             return
         }
         var path = ProcessInfo.processInfo.environment["POSTERNPROXY_AGENT_CONFIG"] ?? AgentConfiguration.defaultPath
-        if arguments.count == 2, arguments[0] == "--config" { path = arguments[1] } else if !arguments.isEmpty {
+        if arguments.count == 2, arguments[0] == "--config" {
+            path = arguments[1]
+        } else if !arguments.isEmpty {
             fail("usage: posternproxy-agent [--config PATH] | --version")
         }
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }

@@ -21,7 +21,8 @@ struct AppliedState: Codable, Sendable, Equatable {
 
     static func load(folder: String) -> AppliedState {
         guard let data = FileManager.default.contents(atPath: path(folder)),
-            let state = try? JSONDecoder().decode(AppliedState.self, from: data) else { return AppliedState() }
+            let state = try? JSONDecoder().decode(AppliedState.self, from: data)
+        else { return AppliedState() }
         return state
     }
 

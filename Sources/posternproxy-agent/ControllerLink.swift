@@ -19,8 +19,12 @@ struct ControllerLink: Sendable {
             let started = ContinuousClock.now
             do {
                 let close = try await connectOnce()
-                logger.info("controller closed the connection", metadata: ["code": "\(close?.code.map { "\($0)" } ?? "none")",
-                                                                           "reason": "\(close?.reason ?? "")"])
+                logger.info(
+                    "controller closed the connection",
+                    metadata: [
+                        "code": "\(close?.code.map { "\($0)" } ?? "none")",
+                        "reason": "\(close?.reason ?? "")",
+                    ])
             } catch {
                 logger.warning("controller connection failed", metadata: ["url": "\(configuration.endpointURL)", "error": "\(error)"])
             }
@@ -37,8 +41,11 @@ struct ControllerLink: Sendable {
     private func converse(messages: AsyncStream<String>, writer: ControllerSocket.Writer) async throws {
         let running = await dataPlane.applied
         let probe = dataPlane.caddy
-        try await send(.hello(.init(agentVersion: HostIdentity.productVersion, caddyVersion: probe?.version, caddyModules: probe?.modules ?? [],
-                                    appliedRevision: running.revision, appliedHash: running.hash)), on: writer)
+        try await send(
+            .hello(
+                .init(
+                    agentVersion: HostIdentity.productVersion, caddyVersion: probe?.version, caddyModules: probe?.modules ?? [],
+                    appliedRevision: running.revision, appliedHash: running.hash)), on: writer)
         var timers: [Task<Void, Never>] = []
         defer { timers.forEach { $0.cancel() } }
         for await text in messages {
@@ -52,11 +59,13 @@ struct ControllerLink: Sendable {
             case .welcome(let serverID, let heartbeatSeconds):
                 logger.info("connected to the controller", metadata: ["server": "\(serverID)"])
                 timers.forEach { $0.cancel() }
-                timers = [repeating(every: .seconds(heartbeatSeconds), on: writer) {
-                              if let retried = await dataPlane.takeUnreported() { return .applyResult(retried) }
-                              return .heartbeat(appliedRevision: await dataPlane.applied.revision)
-                          },
-                          repeating(every: .seconds(configuration.statusSeconds), on: writer) { .status(await dataPlane.status()) }]
+                timers = [
+                    repeating(every: .seconds(heartbeatSeconds), on: writer) {
+                        if let retried = await dataPlane.takeUnreported() { return .applyResult(retried) }
+                        return .heartbeat(appliedRevision: await dataPlane.applied.revision)
+                    },
+                    repeating(every: .seconds(configuration.statusSeconds), on: writer) { .status(await dataPlane.status()) },
+                ]
             case .desiredState(let state):
                 if let result = await dataPlane.apply(state) { try await send(.applyResult(result), on: writer) }
             }
@@ -64,8 +73,10 @@ struct ControllerLink: Sendable {
     }
 
     /// Sends what `make` builds every `interval` until cancelled (or the connection fails).
-    private func repeating(every interval: Duration, on writer: ControllerSocket.Writer,
-                           _ make: @escaping @Sendable () async -> AgentMessage) -> Task<Void, Never> {
+    private func repeating(
+        every interval: Duration, on writer: ControllerSocket.Writer,
+        _ make: @escaping @Sendable () async -> AgentMessage
+    ) -> Task<Void, Never> {
         Task {
             while !Task.isCancelled {
                 do {

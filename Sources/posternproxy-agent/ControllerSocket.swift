@@ -36,8 +36,10 @@ struct ControllerSocket {
         let port = endpoint.port ?? (tls == nil ? 80 : 443)
         let sslContext = try tls.map(NIOSSLContext.init)
         let path = endpoint.path.isEmpty ? "/" : endpoint.path
-        let headers = HTTPHeaders([("Host", endpoint.port == nil ? host : "\(host):\(port)"), ("Authorization", "Bearer \(token)"),
-                                   ("Content-Length", "0")])
+        let headers = HTTPHeaders([
+            ("Host", endpoint.port == nil ? host : "\(host):\(port)"), ("Authorization", "Bearer \(token)"),
+            ("Content-Length", "0"),
+        ])
         let maxSize = AgentProtocol.maxControllerMessageBytes
 
         let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: eventLoop)
@@ -51,8 +53,9 @@ struct ControllerSocket {
                     }
                     let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: maxSize) { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
-                                minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: maxSize))
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOWebSocketFrameAggregator(
+                                    minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: maxSize))
                             return .upgraded(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
                         }
                     }

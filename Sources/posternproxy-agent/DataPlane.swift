@@ -26,8 +26,9 @@ actor DataPlane {
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(configuration: AgentConfiguration, logger: Logger) throws {
-        let catalog = try PluginCatalog.load(folder: configuration.pluginsDirectory,
-                                             loader: PluginLoader(host: HostIdentity(name: "posternproxy-agent", version: HostIdentity.productVersion)))
+        let catalog = try PluginCatalog.load(
+            folder: configuration.pluginsDirectory,
+            loader: PluginLoader(host: HostIdentity(name: "posternproxy-agent", version: HostIdentity.productVersion)))
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
         for step in configuration.applySteps where catalog.plugin(id: step) == nil {
             throw AgentConfigurationError(configuration.pluginsDirectory, "no plugin \(step) for the apply pipeline")
@@ -65,19 +66,22 @@ actor DataPlane {
         }
         let report: PipelineReport
         do { report = try await runner.start(pipeline, input: message.state, target: LocalTarget()).report() } catch {
-            return .init(revision: message.revision, hash: message.hash, succeeded: false, message: "the apply pipeline cannot run: \(error)", resources: [:])
+            return .init(
+                revision: message.revision, hash: message.hash, succeeded: false, message: "the apply pipeline cannot run: \(error)", resources: [:])
         }
         if let wanted = report.managedProcesses { processes.reconcile(wanted) }
         let outcomes = report.resourceOutcomes.mapValues { AppliedState.Outcome(status: $0.status, message: $0.message) }
         if let failure = report.failureMessage {
             logger.error("apply failed", metadata: ["revision": "\(message.revision)", "error": "\(failure)"])
             failed = message
-            return .init(revision: message.revision, hash: message.hash, succeeded: false, message: failure,
-                         resources: outcomes.mapValues { .init(status: $0.status, message: $0.message) })
+            return .init(
+                revision: message.revision, hash: message.hash, succeeded: false, message: failure,
+                resources: outcomes.mapValues { .init(status: $0.status, message: $0.message) })
         }
         applied = AppliedState(revision: message.revision, hash: message.hash, document: message.state, outcomes: outcomes)
         persist()
-        logger.info("applied", metadata: ["revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == "failed" }.count)"])
+        logger.info(
+            "applied", metadata: ["revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == "failed" }.count)"])
         return result(succeeded: true, message: nil)
     }
 
@@ -122,11 +126,16 @@ actor DataPlane {
     /// Whether Caddy answers on its admin socket, and its upstreams' counters.
     func status() -> AgentMessage.StatusReport {
         let target = LocalTarget()
-        guard let response = try? target.http(HTTPRequest(socketPath: configuration.caddy.adminSocket, method: "GET", path: "/reverse_proxy/upstreams",
-                                                          timeout: .seconds(5), responseLimit: 8 << 20)),
+        guard
+            let response = try? target.http(
+                HTTPRequest(
+                    socketPath: configuration.caddy.adminSocket, method: "GET", path: "/reverse_proxy/upstreams",
+                    timeout: .seconds(5), responseLimit: 8 << 20)),
             response.status == 200
         else {
-            let running = (try? target.http(HTTPRequest(socketPath: configuration.caddy.adminSocket, method: "GET", path: "/config/", timeout: .seconds(5))))?.status == 200
+            let running =
+                (try? target.http(HTTPRequest(socketPath: configuration.caddy.adminSocket, method: "GET", path: "/config/", timeout: .seconds(5))))?
+                .status == 200
             return .init(caddyRunning: running, upstreams: [])
         }
         guard case .array(let list)? = try? JSONParser.parse(response.body) else { return .init(caddyRunning: true, upstreams: []) }
@@ -139,8 +148,9 @@ actor DataPlane {
     }
 
     private func result(succeeded: Bool, message: String?) -> AgentMessage.ApplyResult {
-        .init(revision: applied.revision, hash: applied.hash ?? "", succeeded: succeeded, message: message,
-              resources: applied.outcomes.mapValues { .init(status: $0.status, message: $0.message) })
+        .init(
+            revision: applied.revision, hash: applied.hash ?? "", succeeded: succeeded, message: message,
+            resources: applied.outcomes.mapValues { .init(status: $0.status, message: $0.message) })
     }
 
     private func persist() {

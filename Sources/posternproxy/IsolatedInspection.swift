@@ -32,16 +32,22 @@ enum IsolatedInspection {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             done.wait()
-            return .refused("\(file): loading it did not finish within \(Int(timeout)) seconds. Check what the plugin does when it is loaded and in its entry function.")
+            return .refused(
+                "\(file): loading it did not finish within \(Int(timeout)) seconds. Check what the plugin does when it is loaded and in its entry function."
+            )
         }
         done.wait()
         if process.terminationReason == .uncaughtSignal {
             let signal = process.terminationStatus
             let name = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
-            return .refused("\(file): the plugin crashed the checking process (\(name), signal \(signal)) while loading. Run it under a debugger; the host would crash the same way.")
+            return .refused(
+                "\(file): the plugin crashed the checking process (\(name), signal \(signal)) while loading. Run it under a debugger; the host would crash the same way."
+            )
         }
         guard let inspection = try? JSONDecoder().decode(PluginInspection.self, from: verdict.withLock({ $0 })) else {
-            return .refused("\(file): the checking process exited with status \(process.terminationStatus) without a verdict; the plugin may have called exit() while loading.")
+            return .refused(
+                "\(file): the checking process exited with status \(process.terminationStatus) without a verdict; the plugin may have called exit() while loading."
+            )
         }
         return inspection
     }

@@ -22,7 +22,8 @@ struct PipelineCommand: ParsableCommand {
         @Option(name: .long, help: "Pipeline configuration: a JSON object of pipeline name → list of steps.")
         var config: String
 
-        @Option(name: .long, help: "Plugins folder [$POSTERNPROXY_PLUGINS_DIR, else ./plugins beside the executable, else \(PluginFolder.installed)].")
+        @Option(
+            name: .long, help: "Plugins folder [$POSTERNPROXY_PLUGINS_DIR, else ./plugins beside the executable, else \(PluginFolder.installed)].")
         var dir: String?
 
         @Option(name: .long, help: "Resolve every file path under this folder (a sandbox) instead of /.")

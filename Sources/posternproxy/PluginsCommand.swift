@@ -16,7 +16,8 @@ struct PluginsCommand: ParsableCommand {
             abstract: "List the plugins of a folder: id, version, kinds, ABI, interfaces, file.",
             discussion: "Exits 1 when any file is refused; each refusal is printed with its reason.")
 
-        @Option(name: .long, help: "Plugins folder [$POSTERNPROXY_PLUGINS_DIR, else ./plugins beside the executable, else \(PluginFolder.installed)].")
+        @Option(
+            name: .long, help: "Plugins folder [$POSTERNPROXY_PLUGINS_DIR, else ./plugins beside the executable, else \(PluginFolder.installed)].")
         var dir: String?
 
         @Flag(name: .long, help: "Print JSON instead of a table.")

@@ -7,7 +7,9 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the controller: web UI and REST API (POSTERNPROXY_LISTEN, default 0.0.0.0:81).",
-        discussion: "Data lives in POSTERNPROXY_DATA_DIR (default /var/lib/posternproxy); the first start creates the admin and prints its password under INITIAL SETUP.")
+        discussion:
+            "Data lives in POSTERNPROXY_DATA_DIR (default /var/lib/posternproxy); the first start creates the admin and prints its password under INITIAL SETUP."
+    )
 
     func run() async throws {
         let controller: Controller

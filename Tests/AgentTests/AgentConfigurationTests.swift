@@ -11,7 +11,8 @@ struct AgentConfigurationTests {
     }
 
     @Test func aConfigFileIsRead() throws {
-        let path = try write("""
+        let path = try write(
+            """
             # PosternProxy agent
             POSTERNPROXY_CONTROLLER_URL=https://controller.example:81/
             POSTERNPROXY_AGENT_TOKEN="ppg_4_secret"
@@ -48,7 +49,8 @@ struct AgentConfigurationTests {
         let folder = NSTemporaryDirectory() + "agent-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(AppliedState.load(folder: folder) == AppliedState())
-        let state = AppliedState(revision: 5, hash: "ab", document: Data("{}".utf8), outcomes: ["proxy_host_1": .init(status: "failed", message: "x")])
+        let state = AppliedState(
+            revision: 5, hash: "ab", document: Data("{}".utf8), outcomes: ["proxy_host_1": .init(status: "failed", message: "x")])
         try state.save(folder: folder)
         let loaded = AppliedState.load(folder: folder)
         #expect(loaded == state)

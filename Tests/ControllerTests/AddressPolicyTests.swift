@@ -6,26 +6,32 @@ import Testing
 /// The address policy on its own: spellings, embedded IPv4 addresses, names that resolve to
 /// this machine or to metadata (a resolver the test controls, as /etc/hosts or DNS would answer).
 @Suite struct AddressPolicyTests {
-    let policy = AddressPolicy(protectedPorts: [81, 2019], resolve: { name in
-        switch name {
-        case "sneaky.example": [IPAddress("127.0.0.1")!]
-        case "cloud.example": [IPAddress("10.0.0.9")!, IPAddress("::ffff:169.254.169.254")!]
-        case "us.example": [IPAddress("192.0.2.80")!]
-        case "lan.example": [IPAddress("10.0.0.9")!]
-        default: []
-        }
-    }, ownAddresses: { [IPAddress("192.0.2.80")!] })
+    let policy = AddressPolicy(
+        protectedPorts: [81, 2019],
+        resolve: { name in
+            switch name {
+            case "sneaky.example": [IPAddress("127.0.0.1")!]
+            case "cloud.example": [IPAddress("10.0.0.9")!, IPAddress("::ffff:169.254.169.254")!]
+            case "us.example": [IPAddress("192.0.2.80")!]
+            case "lan.example": [IPAddress("10.0.0.9")!]
+            default: []
+            }
+        }, ownAddresses: { [IPAddress("192.0.2.80")!] })
 
     @Test func everySpellingOfAnAddressIsReadAsTheAddressItIs() {
-        for (spelling, address) in [("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1"), ("127.1", "127.0.0.1"),
-                                    ("0x7f.0.0.1", "127.0.0.1"), ("[::1]", "::1"), ("0:0:0:0:0:ffff:7f00:1", "::ffff:127.0.0.1"), ("10.0.0.5", "10.0.0.5")] {
+        for (spelling, address) in [
+            ("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1"), ("127.1", "127.0.0.1"),
+            ("0x7f.0.0.1", "127.0.0.1"), ("[::1]", "::1"), ("0:0:0:0:0:ffff:7f00:1", "::ffff:127.0.0.1"), ("10.0.0.5", "10.0.0.5"),
+        ] {
             #expect(AddressPolicy.literal(spelling)?.description == address, "\(spelling)")
         }
         for name in ["cafe", "example.com", "1e100", "08.0.0.1", "", "[]", "abc.def"] {
             #expect(AddressPolicy.literal(name) == nil, "\(name)")
         }
-        for (wrapped, inner) in [("::ffff:127.0.0.1", "127.0.0.1"), ("::127.0.0.1", "127.0.0.1"), ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
-                                 ("2002:a9fe:a9fe::1", "169.254.169.254"), ("::1", "::1"), ("2001:db8::1", "2001:db8::1")] {
+        for (wrapped, inner) in [
+            ("::ffff:127.0.0.1", "127.0.0.1"), ("::127.0.0.1", "127.0.0.1"), ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+            ("2002:a9fe:a9fe::1", "169.254.169.254"), ("::1", "::1"), ("2001:db8::1", "2001:db8::1"),
+        ] {
             #expect(AddressPolicy.embedded(IPAddress(wrapped)!).description == inner, "\(wrapped)")
         }
     }
@@ -57,11 +63,15 @@ import Testing
 /// Domain names as UTS #46 reads them, and Punycode's cost bounded whatever is sent.
 @Suite struct DomainNameTests {
     @Test func lookalikeSpellingsAreOneNameAndInvisibleCharactersAreRefused() throws {
-        for (input, stored) in [("ｅｘａｍｐｌｅ．ｃｏｍ", "example.com"), ("Bücher.Example", "xn--bcher-kva.example"), ("münchen。de", "xn--mnchen-3ya.de"),
-                                ("ﬁle.example", "file.example"), ("例え.テスト", "xn--r8jz45g.xn--zckzah"), ("bücher.example", "xn--bcher-kva.example")] {
+        for (input, stored) in [
+            ("ｅｘａｍｐｌｅ．ｃｏｍ", "example.com"), ("Bücher.Example", "xn--bcher-kva.example"), ("münchen。de", "xn--mnchen-3ya.de"),
+            ("ﬁle.example", "file.example"), ("例え.テスト", "xn--r8jz45g.xn--zckzah"), ("bücher.example", "xn--bcher-kva.example"),
+        ] {
             #expect(try FieldRules.domainName(input, field: "d") == stored, "\(input)")
         }
-        for hostile in ["pay\u{200D}pal.com", "pay\u{200B}pal.com", "pay\u{00AD}pal.com", "a\u{FEFF}.com", "a\u{E000}.com", "a\u{0378}.com", "a\u{2028}b.com"] {
+        for hostile in [
+            "pay\u{200D}pal.com", "pay\u{200B}pal.com", "pay\u{00AD}pal.com", "a\u{FEFF}.com", "a\u{E000}.com", "a\u{0378}.com", "a\u{2028}b.com",
+        ] {
             #expect(throws: ValidationFailure.self, "\(hostile.unicodeScalars.map { String($0.value, radix: 16) })") {
                 try FieldRules.domainName(hostile, field: "d")
             }

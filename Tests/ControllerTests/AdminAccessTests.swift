@@ -7,7 +7,9 @@ import Testing
 /// forwarding headers believed only from trusted proxies, limits per credential that fit
 /// automation, strict login limits per address and account, and signing a user out everywhere.
 @Suite(.serialized) struct AdminAccessTests {
-    nonisolated(unsafe) private static let login: [String: Any] = ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword]
+    nonisolated(unsafe) private static let login: [String: Any] = [
+        "email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword,
+    ]
 
     /// The `Set-Cookie` header of an answer, one cookie per line.
     private func cookieLines(_ answer: APIClient.Answer) -> [String] {
@@ -106,7 +108,9 @@ import Testing
     @Test func wrongPasswordsLockTheAccountWithAGrowingDelayFromAnyAddress() async throws {
         let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_TRUSTED_PROXIES": "127.0.0.1"])
         defer { controller.remove() }
-        func attempt(from address: String, email: String = ControllerProcess.adminEmail.uppercased(), password: String) async throws -> APIClient.Answer {
+        func attempt(from address: String, email: String = ControllerProcess.adminEmail.uppercased(), password: String) async throws
+            -> APIClient.Answer
+        {
             var client = APIClient(port: controller.port)
             client.headers = ["X-Forwarded-For": address]
             return try await client.post("/api/auth/login", ["email": email, "password": password])
@@ -172,7 +176,9 @@ import Testing
         #expect(ended.object["ended"] as? Int == 2)
         #expect(try await ops.get("/api/auth/me").status == 401)
         #expect(try await second.get("/api/auth/me").status == 401)
-        #expect(try await APIClient(port: controller.port).post("/api/auth/refresh", ["refresh_token": first.object["refresh_token"] as Any]).status == 401)
+        #expect(
+            try await APIClient(port: controller.port).post("/api/auth/refresh", ["refresh_token": first.object["refresh_token"] as Any]).status
+                == 401)
         #expect(try await APIClient(port: controller.port, bearer: token).get("/api/auth/me").status == 200)
         let audit = try await admin.get("/api/audit-log?action=end_sessions")
         #expect(audit.items.first?["resource_id"] as? Int == Int(userID))
@@ -184,19 +190,25 @@ import Testing
         let admin = try await APIClient.loggedIn(port: controller.port)
         var statuses: [Int] = []
         for _ in 0..<6 {
-            statuses.append(try await admin.put("/api/users/me/password", ["current_password": "wrong password", "new_password": "new password 1"]).status)
+            statuses.append(
+                try await admin.put("/api/users/me/password", ["current_password": "wrong password", "new_password": "new password 1"]).status)
         }
         #expect(statuses == [400, 400, 400, 400, 400, 429])
-        let refused = try await admin.put("/api/users/me/password", ["current_password": ControllerProcess.adminPassword, "new_password": "new password 1"])
+        let refused = try await admin.put(
+            "/api/users/me/password", ["current_password": ControllerProcess.adminPassword, "new_password": "new password 1"])
         #expect(refused.status == 429)
         #expect(refused.headers["retry-after"] != nil)
     }
 
     @Test func aMalformedTrustedProxyListStopsTheStartNamingTheVariable() throws {
         for hostile in ["10.0.0.0/8, garbage", "10.0.0.0/33", "{env.HOME}", "10.0.0.1/8/8"] {
-            let result = try LocalTarget().run(TargetCommand(argv: ["env", "POSTERNPROXY_TRUSTED_PROXIES=\(hostile)",
-                                                                    "POSTERNPROXY_LISTEN=127.0.0.1:\(try FreePort.next())", TestEnvironment.commandPath, "serve"],
-                                                             timeout: .seconds(30)), onLine: { _ in }, isCancelled: { false })
+            let result = try LocalTarget().run(
+                TargetCommand(
+                    argv: [
+                        "env", "POSTERNPROXY_TRUSTED_PROXIES=\(hostile)",
+                        "POSTERNPROXY_LISTEN=127.0.0.1:\(try FreePort.next())", TestEnvironment.commandPath, "serve",
+                    ],
+                    timeout: .seconds(30)), onLine: { _ in }, isCancelled: { false })
             #expect(result.exitStatus != 0)
             #expect(String(decoding: result.standardError, as: UTF8.self).contains("POSTERNPROXY_TRUSTED_PROXIES"), "\(hostile)")
         }

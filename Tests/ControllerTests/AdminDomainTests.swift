@@ -23,9 +23,13 @@ import TestSupport
 
         /// curl to `https://admin.test:<port><path>`, resolved to `address` and verified against Pebble's root.
         func viaDomain(_ path: String, address: String = "127.0.0.1", extra: [String] = []) throws -> (status: Int32, output: String) {
-            let result = try LocalTarget().run(TargetCommand(argv: ["curl", "-sS", "--resolve", "admin.test:\(httpsPort):\(address)", "--cacert", pebbleRoot,
-                                                                    "-D", "-", "-o", "/dev/null"] + extra + ["https://admin.test:\(httpsPort)\(path)"],
-                                                             timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false })
+            let result = try LocalTarget().run(
+                TargetCommand(
+                    argv: [
+                        "curl", "-sS", "--resolve", "admin.test:\(httpsPort):\(address)", "--cacert", pebbleRoot,
+                        "-D", "-", "-o", "/dev/null",
+                    ] + extra + ["https://admin.test:\(httpsPort)\(path)"],
+                    timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false })
             return (result.exitStatus, String(decoding: result.standardOutput, as: UTF8.self) + String(decoding: result.standardError, as: UTF8.self))
         }
     }
@@ -33,17 +37,22 @@ import TestSupport
     static func setUp(listen: String? = nil) async throws -> Setup {
         let folder = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
         let httpPort = try FreePort.next(), httpsPort = try FreePort.next(), port = try FreePort.next()
         let pebble = try PebbleCA(in: folder.path, httpPort: httpPort, tlsPort: httpsPort)
-        let controller = try ControllerProcess(extraEnvironment: [
-            "POSTERNPROXY_LISTEN": listen ?? "127.0.0.1:\(port)", "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
-            "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(httpsPort), "POSTERNPROXY_ACME_CA_ROOTS": pebble.serverCertificate,
-        ], port: port)
+        let controller = try ControllerProcess(
+            extraEnvironment: [
+                "POSTERNPROXY_LISTEN": listen ?? "127.0.0.1:\(port)", "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy",
+                "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
+                "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(httpsPort),
+                "POSTERNPROXY_ACME_CA_ROOTS": pebble.serverCertificate,
+            ], port: port)
         let admin = try await APIClient.loggedIn(port: port)
         #expect(try await admin.put("/api/settings/acme_directory", ["value": pebble.directory]).status == 200)
         #expect(try await admin.put("/api/settings/acme_email", ["value": "admin@example.test"]).status == 200)
-        return Setup(folder: folder, controller: controller, pebble: pebble, pebbleRoot: try pebble.rootCertificate(), admin: admin, httpsPort: httpsPort)
+        return Setup(
+            folder: folder, controller: controller, pebble: pebble, pebbleRoot: try pebble.rootCertificate(), admin: admin, httpsPort: httpsPort)
     }
 
     @Test func theAdminIsServedAtItsDomainWithAnACMECertificate() async throws {
@@ -53,10 +62,15 @@ import TestSupport
         let set = try await setup.admin.put("/api/settings/admin_domain", ["value": "Admin.Test"])
         #expect(set.status == 200 && set.object["value"] as? String == "admin.test")
         try await eventually("the admin answers at https://admin.test with Pebble's certificate", seconds: 60) {
-            try setup.viaDomain("/api/openapi.json").output.hasPrefix("HTTP/1.1 200") || setup.viaDomain("/api/openapi.json").output.hasPrefix("HTTP/2 200")
+            try setup.viaDomain("/api/openapi.json").output.hasPrefix("HTTP/1.1 200")
+                || setup.viaDomain("/api/openapi.json").output.hasPrefix("HTTP/2 200")
         }
-        let login = try setup.viaDomain("/api/auth/login", extra: ["-H", "Content-Type: application/json", "-H", "X-Forwarded-For: 198.51.100.66",
-                                                                     "--data", #"{"email": "\#(ControllerProcess.adminEmail)", "password": "\#(ControllerProcess.adminPassword)"}"#])
+        let login = try setup.viaDomain(
+            "/api/auth/login",
+            extra: [
+                "-H", "Content-Type: application/json", "-H", "X-Forwarded-For: 198.51.100.66",
+                "--data", #"{"email": "\#(ControllerProcess.adminEmail)", "password": "\#(ControllerProcess.adminPassword)"}"#,
+            ])
         #expect(login.status == 0)
         let cookies = login.output.split(separator: "\r\n").filter { $0.lowercased().hasPrefix("set-cookie:") }
         #expect(cookies.count == 3 && cookies.allSatisfy { $0.contains("Secure") }, "\(login.output)")
@@ -75,8 +89,11 @@ import TestSupport
         #expect(try await setup.admin.put("/api/settings/admin_http_redirect", ["value": "true"]).status == 200)
         func plain(_ method: String, _ path: String) throws -> String {
             // curl, which does not follow the redirect as URLSession would
-            let result = try LocalTarget().run(TargetCommand(argv: ["curl", "-sS", "-D", "-", "-o", "/dev/null", "-X", method,
-                                                                    "http://127.0.0.1:\(setup.controller.port)\(path)"]), onLine: { _ in }, isCancelled: { false })
+            let result = try LocalTarget().run(
+                TargetCommand(argv: [
+                    "curl", "-sS", "-D", "-", "-o", "/dev/null", "-X", method,
+                    "http://127.0.0.1:\(setup.controller.port)\(path)",
+                ]), onLine: { _ in }, isCancelled: { false })
             return String(decoding: result.standardOutput, as: UTF8.self).lowercased()
         }
         let page = try plain("GET", "/?next=%2Fsettings")
@@ -115,23 +132,32 @@ import TestSupport
             spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
             print(base64.b64encode(hashlib.sha256(spki).digest()).decode())
             """
-        let pinned = try LocalTarget().run(TargetCommand(argv: ["python3", "-c", script, desk.hostAddress, String(setup.httpsPort), setup.pebbleRoot]),
-                                           onLine: { _ in }, isCancelled: { false })
+        let pinned = try LocalTarget().run(
+            TargetCommand(argv: ["python3", "-c", script, desk.hostAddress, String(setup.httpsPort), setup.pebbleRoot]),
+            onLine: { _ in }, isCancelled: { false })
         let pin = String(decoding: pinned.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(pinned.exitStatus == 0 && !pin.isEmpty, "\(String(decoding: pinned.standardError, as: UTF8.self))")
         let screenshots = "\(TestEnvironment.packageRoot)/.build/ui-screenshots"
         try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
-        let settings: [String: Any] = ["url": "https://admin.test:\(setup.httpsPort)", "address": desk.hostAddress, "pin": pin,
-                                       "email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword,
-                                       "screenshots": screenshots, "browser_address": desk.address]
+        let settings: [String: Any] = [
+            "url": "https://admin.test:\(setup.httpsPort)", "address": desk.hostAddress, "pin": pin,
+            "email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword,
+            "screenshots": screenshots, "browser_address": desk.address,
+        ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try LocalTarget().run(TargetCommand(argv: ["ip", "netns", "exec", desk.name, "python3",
-                                                                TestEnvironment.packageRoot + "/Tests/Browser/admin_domain.py", argument],
-                                                         timeout: .seconds(120)), onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(
+                argv: [
+                    "ip", "netns", "exec", desk.name, "python3",
+                    TestEnvironment.packageRoot + "/Tests/Browser/admin_domain.py", argument,
+                ],
+                timeout: .seconds(120)), onLine: { _ in }, isCancelled: { false })
         let output = String(decoding: result.standardOutput, as: UTF8.self)
         #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
-        for check in ["logged in at the admin domain with Secure cookies", "Settings shows the domain, an encrypted connection and the browser's own address",
-                      "no script errors"] {
+        for check in [
+            "logged in at the admin domain with Secure cookies", "Settings shows the domain, an encrypted connection and the browser's own address",
+            "no script errors",
+        ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
         let logins = try await setup.admin.get("/api/audit-log?action=login").items
@@ -143,12 +169,16 @@ import TestSupport
         defer { setup.remove() }
         let local = try #require(try await setup.admin.get("/api/servers").items.first { $0["is_local"] as? Bool == true })
         let revision = local["desired_revision"] as? Int
-        for hostile in ["*.admin.test", "{env.HOME}", "admin test", "admin.test/path", "https://admin.test", String(repeating: "a", count: 300) + ".test"] {
+        for hostile in [
+            "*.admin.test", "{env.HOME}", "admin test", "admin.test/path", "https://admin.test", String(repeating: "a", count: 300) + ".test",
+        ] {
             let answer = try await setup.admin.put("/api/settings/admin_domain", ["value": hostile])
             #expect(answer.status == 400 && answer.errorField == "value", "\(hostile)")
         }
         #expect(try await setup.admin.put("/api/settings/admin_http_redirect", ["value": "yes"]).errorField == "value")
-        #expect(try await setup.admin.post("/api/proxy-hosts", ["domain_names": ["taken.test"], "forward_host": "192.0.2.1", "forward_port": 80]).status == 201)
+        #expect(
+            try await setup.admin.post("/api/proxy-hosts", ["domain_names": ["taken.test"], "forward_host": "192.0.2.1", "forward_port": 80]).status
+                == 201)
         let taken = try await setup.admin.put("/api/settings/admin_domain", ["value": "taken.test"])
         #expect(taken.status == 409 && taken.errorField == "value")
         let settings = try await setup.admin.get("/api/settings").items

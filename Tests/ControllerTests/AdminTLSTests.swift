@@ -14,17 +14,20 @@ import Testing
             der = ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate(("127.0.0.1", int(sys.argv[1]))))
             print(":".join(f"{b:02X}" for b in hashlib.sha256(der).digest()))
             """
-        let result = try LocalTarget().run(TargetCommand(argv: ["python3", "-c", script, String(port)], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(argv: ["python3", "-c", script, String(port)], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false })
         return String(decoding: result.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A login over TLS with curl, which refuses the connection unless the key matches `pin`.
     static func pinnedLogin(port: Int, pin: String) throws -> (exitStatus: Int32, headers: String) {
         let body = #"{"email": "\#(ControllerProcess.adminEmail)", "password": "\#(ControllerProcess.adminPassword)"}"#
-        let result = try LocalTarget().run(TargetCommand(argv: [
-            "curl", "-sS", "-k", "--pinnedpubkey", pin, "-D", "-", "-o", "/dev/null", "-H", "Content-Type: application/json",
-            "--data", body, "https://127.0.0.1:\(port)/api/auth/login",
-        ], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(
+                argv: [
+                    "curl", "-sS", "-k", "--pinnedpubkey", pin, "-D", "-", "-o", "/dev/null", "-H", "Content-Type: application/json",
+                    "--data", body, "https://127.0.0.1:\(port)/api/auth/login",
+                ], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false })
         return (result.exitStatus, String(decoding: result.standardOutput, as: UTF8.self))
     }
 
@@ -78,7 +81,9 @@ import Testing
         let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_TLS_LISTEN": "127.0.0.1:\(tlsPort)"])
         defer { controller.remove() }
         try await eventually("the HTTPS listener accepts connections") { HTTPProbe.canConnect(port: tlsPort) }
-        let pin = try #require(try await APIClient.loggedIn(port: controller.port).get("/api/admin-access").object["https"] as? [String: Any])["public_key_pin"] as? String
+        let pin =
+            try #require(try await APIClient.loggedIn(port: controller.port).get("/api/admin-access").object["https"] as? [String: Any])[
+                "public_key_pin"] as? String
         let login = try Self.pinnedLogin(port: tlsPort, pin: try #require(pin))
         #expect(login.exitStatus == 0)
         #expect(login.headers.hasPrefix("HTTP/1.1 200"))
@@ -86,7 +91,8 @@ import Testing
         #expect(cookies.count == 3)
         #expect(cookies.allSatisfy { $0.contains("Secure") })
         // Plain HTTP on the other listener still sets cookies a browser keeps there.
-        let plain = try await APIClient(port: controller.port).post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
+        let plain = try await APIClient(port: controller.port).post(
+            "/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
         #expect(!(plain.headers["set-cookie"] ?? "").contains("Secure"))
     }
 
@@ -120,9 +126,17 @@ import Testing
         #expect(try await https()["sha256_fingerprint"] as? String == renewed)
 
         // Bad files are refused naming the variable; the renewed certificate stays.
-        for (certificate, key, field) in [("not a certificate", try String(contentsOfFile: second.key, encoding: .utf8), "POSTERNPROXY_TLS_CERT"),
-                                          (try String(contentsOfFile: second.certificate, encoding: .utf8), try String(contentsOfFile: first.key, encoding: .utf8), "POSTERNPROXY_TLS_KEY"),
-                                          (try String(contentsOfFile: second.certificate, encoding: .utf8), "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n", "POSTERNPROXY_TLS_KEY")] {
+        for (certificate, key, field) in [
+            ("not a certificate", try String(contentsOfFile: second.key, encoding: .utf8), "POSTERNPROXY_TLS_CERT"),
+            (
+                try String(contentsOfFile: second.certificate, encoding: .utf8), try String(contentsOfFile: first.key, encoding: .utf8),
+                "POSTERNPROXY_TLS_KEY"
+            ),
+            (
+                try String(contentsOfFile: second.certificate, encoding: .utf8), "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n",
+                "POSTERNPROXY_TLS_KEY"
+            ),
+        ] {
             try certificate.write(toFile: live.certificate, atomically: true, encoding: .utf8)
             try key.write(toFile: live.key, atomically: true, encoding: .utf8)
             try await eventually("the refusal of \(field) is reported") {
@@ -151,21 +165,45 @@ import Testing
         _ = try folder.write("garbage.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
         let port = try FreePort.next(), tlsPort = try FreePort.next()
         let cases: [([String], String)] = [
-            (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(folder.file("garbage.pem"))", "POSTERNPROXY_TLS_KEY=\(good.key)"], "POSTERNPROXY_TLS_CERT"),
-            (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(good.certificate)", "POSTERNPROXY_TLS_KEY=\(other.key)"], "POSTERNPROXY_TLS_KEY"),
+            (
+                [
+                    "POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(folder.file("garbage.pem"))",
+                    "POSTERNPROXY_TLS_KEY=\(good.key)",
+                ], "POSTERNPROXY_TLS_CERT"
+            ),
+            (
+                ["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(good.certificate)", "POSTERNPROXY_TLS_KEY=\(other.key)"],
+                "POSTERNPROXY_TLS_KEY"
+            ),
             (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(good.certificate)"], "POSTERNPROXY_TLS_KEY"),
-            (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(folder.file("missing.pem"))", "POSTERNPROXY_TLS_KEY=\(good.key)"], "POSTERNPROXY_TLS_CERT"),
-            (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(good.certificate)", "POSTERNPROXY_TLS_KEY=\(folder.file("missing.key"))"], "POSTERNPROXY_TLS_KEY"),
+            (
+                [
+                    "POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(folder.file("missing.pem"))",
+                    "POSTERNPROXY_TLS_KEY=\(good.key)",
+                ], "POSTERNPROXY_TLS_CERT"
+            ),
+            (
+                [
+                    "POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(tlsPort)", "POSTERNPROXY_TLS_CERT=\(good.certificate)",
+                    "POSTERNPROXY_TLS_KEY=\(folder.file("missing.key"))",
+                ], "POSTERNPROXY_TLS_KEY"
+            ),
             (["POSTERNPROXY_TLS_CERT=\(good.certificate)", "POSTERNPROXY_TLS_KEY=\(good.key)"], "POSTERNPROXY_TLS_LISTEN"),
             (["POSTERNPROXY_TLS_LISTEN=nonsense"], "POSTERNPROXY_TLS_LISTEN"),
             (["POSTERNPROXY_TLS_LISTEN=127.0.0.1:\(port)"], "POSTERNPROXY_TLS_LISTEN"),
         ]
         for (environment, variable) in cases {
-            let result = try LocalTarget().run(TargetCommand(argv: ["env", "POSTERNPROXY_DATA_DIR=\(folder.file("data"))", "POSTERNPROXY_LISTEN=127.0.0.1:\(port)",
-                                                                    "POSTERNPROXY_APPLY_PIPELINE="] + environment + [TestEnvironment.commandPath, "serve"],
-                                                             timeout: .seconds(30)), onLine: { _ in }, isCancelled: { false })
+            let result = try LocalTarget().run(
+                TargetCommand(
+                    argv: [
+                        "env", "POSTERNPROXY_DATA_DIR=\(folder.file("data"))", "POSTERNPROXY_LISTEN=127.0.0.1:\(port)",
+                        "POSTERNPROXY_APPLY_PIPELINE=",
+                    ] + environment + [TestEnvironment.commandPath, "serve"],
+                    timeout: .seconds(30)), onLine: { _ in }, isCancelled: { false })
             #expect(result.exitStatus != 0, "\(environment)")
-            #expect(String(decoding: result.standardError, as: UTF8.self).contains(variable), "\(environment): \(String(decoding: result.standardError, as: UTF8.self))")
+            #expect(
+                String(decoding: result.standardError, as: UTF8.self).contains(variable),
+                "\(environment): \(String(decoding: result.standardError, as: UTF8.self))")
         }
     }
 

@@ -3,7 +3,7 @@ import Host
 import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Login, sessions, CSRF, refresh, logout and the first start, against the real controller.
@@ -24,7 +24,8 @@ import FoundationNetworking
     @Test func loginSetsSessionCookiesAndReturnsAnAccessToken() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let answer = try await APIClient(port: controller.port).post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
+        let answer = try await APIClient(port: controller.port).post(
+            "/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
         #expect(answer.status == 200)
         #expect(answer.object["expires_in"] as? Int == 900)
         #expect((answer.object["user"] as? [String: Any])?["role"] as? String == "admin")
@@ -43,11 +44,13 @@ import FoundationNetworking
         let anonymous = APIClient(port: controller.port)
         var statuses: [Int] = []
         for _ in 0..<6 {
-            statuses.append(try await anonymous.post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": "wrong password"]).status)
+            statuses.append(
+                try await anonymous.post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": "wrong password"]).status)
         }
         #expect(statuses == [401, 401, 401, 401, 401, 429])
         // Still limited, even with the right password, within the minute.
-        let limited = try await anonymous.post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
+        let limited = try await anonymous.post(
+            "/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
         #expect(limited.status == 429)
         #expect(limited.headers["retry-after"] != nil)
     }
@@ -68,7 +71,8 @@ import FoundationNetworking
     @Test func cookieSessionsNeedTheCSRFHeaderToChangeAnything() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let login = try await APIClient(port: controller.port).post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
+        let login = try await APIClient(port: controller.port).post(
+            "/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
         var browser = APIClient(port: controller.port)
         browser.cookies = login.setCookies.filter { $0.key != "pp_refresh" }
         #expect(try await browser.get("/api/auth/me").status == 200)
@@ -105,8 +109,10 @@ import FoundationNetworking
         let controller = try ControllerProcess()
         defer { controller.remove() }
         let anonymous = APIClient(port: controller.port)
-        for answer in [try await anonymous.get("/api/proxy-hosts"), try await anonymous.get("/api/no-such-route"),
-                       try await anonymous.post("/api/auth/login", ["email": "x"])] {
+        for answer in [
+            try await anonymous.get("/api/proxy-hosts"), try await anonymous.get("/api/no-such-route"),
+            try await anonymous.post("/api/auth/login", ["email": "x"]),
+        ] {
             #expect(answer.headers["x-content-type-options"] == "nosniff")
             #expect(answer.headers["x-frame-options"] == "DENY")
             #expect(answer.headers["strict-transport-security"]?.hasPrefix("max-age=") == true)
@@ -122,17 +128,22 @@ import FoundationNetworking
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         _ = try folder.write("data/posternproxy.sqlite", String(repeating: "this is not a database\n", count: 100))
-        let result = try LocalTarget().run(TargetCommand(argv: ["env", "POSTERNPROXY_DATA_DIR=\(folder.file("data"))",
-                                                                        "POSTERNPROXY_LISTEN=127.0.0.1:\(try FreePort.next())",
-                                                                        TestEnvironment.commandPath, "serve"], timeout: .seconds(30)),
-                                                onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(
+                argv: [
+                    "env", "POSTERNPROXY_DATA_DIR=\(folder.file("data"))",
+                    "POSTERNPROXY_LISTEN=127.0.0.1:\(try FreePort.next())",
+                    TestEnvironment.commandPath, "serve",
+                ], timeout: .seconds(30)),
+            onLine: { _ in }, isCancelled: { false })
         #expect(result.exitStatus != 0)
         #expect(String(decoding: result.standardError, as: UTF8.self).contains("cannot start"))
     }
 
     @Test func aMalformedSettingIsRefusedNamingTheVariable() throws {
-        let result = try LocalTarget().run(TargetCommand(argv: ["env", "POSTERNPROXY_LISTEN=nonsense", TestEnvironment.commandPath, "serve"]),
-                                                onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(argv: ["env", "POSTERNPROXY_LISTEN=nonsense", TestEnvironment.commandPath, "serve"]),
+            onLine: { _ in }, isCancelled: { false })
         #expect(result.exitStatus != 0)
         #expect(String(decoding: result.standardError, as: UTF8.self).contains("POSTERNPROXY_LISTEN"))
     }

@@ -30,7 +30,9 @@ import TestSupport
             #expect(try await client.post("/api/\(sample.path)", ResourceSample.json(sample.create)).status == 201)
         }
         #expect(try await client.post("/api/servers", ["name": "edge", "hostname": "10.1.1.1"]).status == 201)
-        #expect(try await client.post("/api/users", ["email": "ops@example.test", "name": "Ops", "password": "operations", "role": "viewer"]).status == 201)
+        #expect(
+            try await client.post("/api/users", ["email": "ops@example.test", "name": "Ops", "password": "operations", "role": "viewer"]).status
+                == 201)
         #expect(try await client.put("/api/settings/default_site", ["value": "444"]).status == 200)
         let expected = try await listings(client)
         let backup = try await client.get("/api/backup")
@@ -64,7 +66,8 @@ import TestSupport
         try backup.write(to: URL(fileURLWithPath: folder.file("good.tar")))
 
         // An entry that climbs out of the folder, next to the real ones.
-        try python("""
+        try python(
+            """
             import sys, tarfile, io
             src = tarfile.open(sys.argv[1]); out = tarfile.open(sys.argv[2], "w")
             for m in src.getmembers(): out.addfile(m, src.extractfile(m))
@@ -72,13 +75,15 @@ import TestSupport
             out.addfile(evil, io.BytesIO(data)); out.close()
             """, [folder.file("good.tar"), folder.file("traversal.tar")])
         // A symbolic link.
-        try python("""
+        try python(
+            """
             import sys, tarfile
             out = tarfile.open(sys.argv[1], "w"); link = tarfile.TarInfo("posternproxy.sqlite"); link.type = tarfile.SYMTYPE
             link.linkname = "/etc/shadow"; out.addfile(link); out.close()
             """, [folder.file("link.tar")])
         // A database whose resource breaks the validation rules.
-        try python("""
+        try python(
+            """
             import sys, tarfile, io, sqlite3, tempfile, os
             src = tarfile.open(sys.argv[1]); d = tempfile.mkdtemp(); db = os.path.join(d, "db")
             open(db, "wb").write(src.extractfile("posternproxy.sqlite").read())
@@ -90,7 +95,9 @@ import TestSupport
             out.close()
             """, [folder.file("good.tar"), folder.file("invalid.tar")])
 
-        for (name, message) in [("traversal.tar", "unexpected entry"), ("link.tar", "not a regular file"), ("invalid.tar", "dead_host 1: domain_names[0]")] {
+        for (name, message) in [
+            ("traversal.tar", "unexpected entry"), ("link.tar", "not a regular file"), ("invalid.tar", "dead_host 1: domain_names[0]"),
+        ] {
             let answer = try await client.send("POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: folder.file(name))))
             #expect(answer.status == 400, "\(name)")
             let text = String(decoding: answer.body, as: UTF8.self)

@@ -6,12 +6,18 @@ import Testing
 @Suite(.serialized) struct HostileInputTests {
     /// (resource path, field as sent, the field the error names, hostile values).
     static let cases: [(path: String, field: String, named: String, values: [String])] = [
-        ("proxy-hosts", "domain_names", "domain_names[0]", [
-            "a.test; rm -rf /", "a.test\r\nX-Injected: 1", "a.test\u{0}b", "{env.HOME}.test", "{file./etc/passwd}", "../../etc/passwd",
-            String(repeating: "a", count: 64) + ".test", String(repeating: "abcdefghij.", count: 26) + "test", "a..test", "-a.test",
-            "*.*.test", "a*.test", "' OR 1=1 --", "a.test/../x", "$(id).test", "`id`.test", "",
-        ]),
-        ("proxy-hosts", "forward_host", "forward_host", ["10.0.0.1; id", "host name", "h\r\nx", "{http.request.header.X}", "169.254.169.254", "[::1]:81", "x\u{0}"]),
+        (
+            "proxy-hosts", "domain_names", "domain_names[0]",
+            [
+                "a.test; rm -rf /", "a.test\r\nX-Injected: 1", "a.test\u{0}b", "{env.HOME}.test", "{file./etc/passwd}", "../../etc/passwd",
+                String(repeating: "a", count: 64) + ".test", String(repeating: "abcdefghij.", count: 26) + "test", "a..test", "-a.test",
+                "*.*.test", "a*.test", "' OR 1=1 --", "a.test/../x", "$(id).test", "`id`.test", "",
+            ]
+        ),
+        (
+            "proxy-hosts", "forward_host", "forward_host",
+            ["10.0.0.1; id", "host name", "h\r\nx", "{http.request.header.X}", "169.254.169.254", "[::1]:81", "x\u{0}"]
+        ),
         ("proxy-hosts", "forward_scheme", "forward_scheme", ["gopher", "http://"]),
         ("redirection-hosts", "forward_domain_name", "forward_domain_name", ["evil.test{uri}", "a.test\r\nSet-Cookie: x=y", "a b.test"]),
         ("access-lists", "name", "name", ["office\r\nX: y", "{env.SECRET}", String(repeating: "x", count: 300), "nul\u{0}"]),
@@ -57,7 +63,8 @@ import Testing
                 if testCase.path == "redirection-hosts" { creating["domain_names"] = ["other-redirect.test"] }
                 let created = try await client.post("/api/\(testCase.path)", creating)
                 #expect(created.status == 400, "create \(testCase.path) \(testCase.field)=\(value.debugDescription): \(created.status)")
-                #expect(created.errorField == testCase.named, "create \(testCase.field)=\(value.debugDescription) named \(created.errorField ?? "nil")")
+                #expect(
+                    created.errorField == testCase.named, "create \(testCase.field)=\(value.debugDescription) named \(created.errorField ?? "nil")")
                 let updateField: [String: Any] = [testCase.field: testCase.field == "domain_names" ? [value] : value]
                 let updated = try await client.put("/api/\(testCase.path)/\(existing[testCase.path]!)", updateField)
                 #expect(updated.status == 400, "update \(testCase.path) \(testCase.field)=\(value.debugDescription): \(updated.status)")
@@ -78,9 +85,18 @@ import Testing
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "server_id": "1"}"#, "server_id"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "owner_user_id": 5}"#, "owner_user_id"),
         (#"{"domain_names": ["a.test"], "forward_port": 80}"#, "forward_host"),
-        (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "headers": [{"direction": "request", "action": "set", "name": "X-A", "value": "{env.HOME}"}]}"#, "headers[0].value"),
-        (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "headers": [{"direction": "request", "action": "set", "name": "X A", "value": "v"}]}"#, "headers[0].name"),
-        (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "locations": [{"path": "../etc", "forward_scheme": "http", "forward_host": "h", "forward_port": 1}]}"#, "locations[0].path"),
+        (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "headers": [{"direction": "request", "action": "set", "name": "X-A", "value": "{env.HOME}"}]}"#,
+            "headers[0].value"
+        ),
+        (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "headers": [{"direction": "request", "action": "set", "name": "X A", "value": "v"}]}"#,
+            "headers[0].name"
+        ),
+        (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "locations": [{"path": "../etc", "forward_scheme": "http", "forward_host": "h", "forward_port": 1}]}"#,
+            "locations[0].path"
+        ),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "error_pages": {"500": "<p>x</p>"}}"#, "error_pages.500"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "load_balancing": "sticky"}"#, "load_balancing"),
     ])
@@ -129,8 +145,12 @@ import Testing
         let client = try await APIClient.loggedIn(port: controller.port)
         let toController = ["domain_names": ["loop.test"], "forward_host": "127.0.0.1", "forward_port": controller.port] as [String: Any]
         #expect(try await client.post("/api/proxy-hosts", toController).errorField == "forward_host")
-        #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["meta.test"], "forward_host": "169.254.169.254", "forward_port": 80]).errorField == "forward_host")
-        #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["admin.test"], "forward_host": "localhost", "forward_port": 2019]).errorField == "forward_host")
+        #expect(
+            try await client.post("/api/proxy-hosts", ["domain_names": ["meta.test"], "forward_host": "169.254.169.254", "forward_port": 80])
+                .errorField == "forward_host")
+        #expect(
+            try await client.post("/api/proxy-hosts", ["domain_names": ["admin.test"], "forward_host": "localhost", "forward_port": 2019]).errorField
+                == "forward_host")
         var allowed = toController
         allowed["allow_reserved_upstream"] = true
         #expect(try await client.post("/api/proxy-hosts", allowed).status == 201)

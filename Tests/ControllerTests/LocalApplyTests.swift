@@ -24,12 +24,15 @@ import TestSupport
     private func setUp() async throws -> Setup {
         let folder = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
         let httpPort = try FreePort.next()
-        let controller = try ControllerProcess(folder: folder, extraEnvironment: [
-            "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
-            "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
-        ])
+        let controller = try ControllerProcess(
+            folder: folder,
+            extraEnvironment: [
+                "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
+                "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
+            ])
         let client = try await APIClient.loggedIn(port: controller.port)
         return Setup(controller: controller, client: client, httpPort: httpPort, upstream: try TestUpstream("app", in: folder.path))
     }
@@ -46,7 +49,8 @@ import TestSupport
     @Test func aSavedHostServesAndItsStatusAndTheServersRevisionFollow() async throws {
         let setup = try await setUp()
         defer { setup.remove() }
-        let host = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["app.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port])
+        let host = try await setup.client.post(
+            "/api/proxy-hosts", ["domain_names": ["app.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port])
         #expect(host.status == 201)
         try await eventually("the host answers through Caddy") { try setup.get("app.test").upstream == "app" }
         try await eventually("the host is marked applied") {
@@ -60,7 +64,8 @@ import TestSupport
         try await eventually("the disabled host answers 404") { try setup.get("app.test").status == 404 }
 
         #expect(try await setup.client.post("/api/proxy-hosts/\(host.id!)/enable").status == 200)
-        let list = try await setup.client.post("/api/access-lists", ["name": "nobody", "clients": [["address": "10.0.0.0/8", "directive": "allow"]]])
+        let list = try await setup.client.post(
+            "/api/access-lists", ["name": "nobody", "clients": [["address": "10.0.0.0/8", "directive": "allow"]]])
         #expect(try await setup.client.put("/api/proxy-hosts/\(host.id!)", ["access_list_id": list.id!]).status == 200)
         try await eventually("the access list answers 403") { try setup.get("app.test").status == 403 }
     }
@@ -69,11 +74,22 @@ import TestSupport
         let setup = try await setUp()
         defer { setup.remove() }
         // Once saved, a 0.5 in raw routes made the server's whole desired state unbuildable.
-        let fractional = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["ratio.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port,
-                                                                          "advanced_config": [["handle": [["handler": "vars", "ratio": 0.5],
-                                                                                                          ["handler": "static_response", "body": "ratio {http.vars.ratio}"]]]]])
+        let fractional = try await setup.client.post(
+            "/api/proxy-hosts",
+            [
+                "domain_names": ["ratio.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port,
+                "advanced_config": [
+                    [
+                        "handle": [
+                            ["handler": "vars", "ratio": 0.5],
+                            ["handler": "static_response", "body": "ratio {http.vars.ratio}"],
+                        ]
+                    ]
+                ],
+            ])
         #expect(fractional.status == 201, "\(fractional.object)")
-        let plain = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["plain.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port])
+        let plain = try await setup.client.post(
+            "/api/proxy-hosts", ["domain_names": ["plain.test"], "forward_host": "127.0.0.1", "forward_port": setup.upstream.port])
         #expect(plain.status == 201)
         try await eventually("both hosts answer") {
             try setup.get("plain.test").upstream == "app" && setup.get("ratio.test").body == "ratio 0.5"
@@ -83,8 +99,14 @@ import TestSupport
     @Test func aCaddyThatDiesIsRestartedAndServesItsLastConfig() async throws {
         let setup = try await setUp()
         defer { setup.remove() }
-        #expect(try await setup.client.post("/api/proxy-hosts", ["domain_names": ["survivor.test"], "forward_host": "127.0.0.1",
-                                                                 "forward_port": setup.upstream.port]).status == 201)
+        #expect(
+            try await setup.client.post(
+                "/api/proxy-hosts",
+                [
+                    "domain_names": ["survivor.test"], "forward_host": "127.0.0.1",
+                    "forward_port": setup.upstream.port,
+                ]
+            ).status == 201)
         try await eventually("the host answers") { try setup.get("survivor.test").upstream == "app" }
         let pidFile = setup.controller.folder.file("data/caddy/caddy.pid")
         let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -98,8 +120,12 @@ import TestSupport
     @Test func theAPIRefusesWhatThisCaddyCannotRun() async throws {
         let setup = try await setUp()
         defer { setup.remove() }
-        let limited = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["limited.test"], "forward_host": "127.0.0.1",
-                                                                       "forward_port": setup.upstream.port, "rate_limit": ["requests": 5, "window_seconds": 60]])
+        let limited = try await setup.client.post(
+            "/api/proxy-hosts",
+            [
+                "domain_names": ["limited.test"], "forward_host": "127.0.0.1",
+                "forward_port": setup.upstream.port, "rate_limit": ["requests": 5, "window_seconds": 60],
+            ])
         #expect(limited.status == 400)
         #expect(limited.errorField == "rate_limit")
         let stream = try await setup.client.post("/api/stream-hosts", ["incoming_port": 2222, "forwarding_host": "10.0.0.1", "forwarding_port": 22])
@@ -111,14 +137,22 @@ import TestSupport
         let setup = try await setUp()
         defer { setup.remove() }
         for index in 0..<10 {
-            #expect(try await setup.client.post("/api/proxy-hosts", ["domain_names": ["burst\(index).test"], "forward_host": "127.0.0.1",
-                                                                     "forward_port": setup.upstream.port]).status == 201)
+            #expect(
+                try await setup.client.post(
+                    "/api/proxy-hosts",
+                    [
+                        "domain_names": ["burst\(index).test"], "forward_host": "127.0.0.1",
+                        "forward_port": setup.upstream.port,
+                    ]
+                ).status == 201)
         }
         try await eventually("every host of the burst answers") {
             try (0..<10).allSatisfy { try setup.get("burst\($0).test").upstream == "app" }
         }
         try await eventually("every host is applied") {
-            try await setup.client.get("/api/proxy-hosts").items.allSatisfy { ($0["apply_status"] as? [String: Any])?["status"] as? String == "applied" }
+            try await setup.client.get("/api/proxy-hosts").items.allSatisfy {
+                ($0["apply_status"] as? [String: Any])?["status"] as? String == "applied"
+            }
         }
         try setup.controller.restart()
         let client = try await APIClient.loggedIn(port: setup.controller.port)

@@ -12,8 +12,9 @@ import TestSupport
         let desk = try LinkedNamespace(prefix: "ppdesk", network: "10.61")
         defer { desk.remove() }
         let port = try FreePort.next(), tlsPort = try FreePort.next()
-        let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_TLS_LISTEN": "0.0.0.0:\(tlsPort)"],
-                                               port: port)
+        let controller = try ControllerProcess(
+            extraEnvironment: ["POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_TLS_LISTEN": "0.0.0.0:\(tlsPort)"],
+            port: port)
         defer { controller.remove() }
         // What INITIAL SETUP printed is what the admin compares and pins.
         let lines = controller.output.split(separator: "\n")
@@ -30,18 +31,24 @@ import TestSupport
             "https": ["url": "https://\(desk.hostAddress):\(tlsPort)", "fingerprint": fingerprint, "pin": pin],
         ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try LocalTarget().run(TargetCommand(argv: ["ip", "netns", "exec", desk.name, "python3",
-                                                                TestEnvironment.packageRoot + "/Tests/Browser/remote_admin.py", argument],
-                                                         timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(
+                argv: [
+                    "ip", "netns", "exec", desk.name, "python3",
+                    TestEnvironment.packageRoot + "/Tests/Browser/remote_admin.py", argument,
+                ],
+                timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
         let output = String(decoding: result.standardOutput, as: UTF8.self)
         #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
-        for check in ["the login page warns that the connection is not encrypted", "logged in over plain HTTP from another machine",
-                      "the session survives a reload", "the banner can be dismissed and stays dismissed",
-                      "a wrong current password is shown next to its field", "the password was changed in the UI",
-                      "signing out everywhere ends this session too", "the new password logs in and the old one does not", "no script errors",
-                      "the enrolment QR code reads back as the key shown beside it", "two-factor login turned on in the UI with ten backup codes",
-                      "logged in with the password and the authenticator's code", "logged in over HTTPS with a backup code",
-                      "logged in over HTTPS with the certificate pinned by its key", "Settings shows the certificate's fingerprint and an encrypted connection"] {
+        for check in [
+            "the login page warns that the connection is not encrypted", "logged in over plain HTTP from another machine",
+            "the session survives a reload", "the banner can be dismissed and stays dismissed",
+            "a wrong current password is shown next to its field", "the password was changed in the UI",
+            "signing out everywhere ends this session too", "the new password logs in and the old one does not", "no script errors",
+            "the enrolment QR code reads back as the key shown beside it", "two-factor login turned on in the UI with ten backup codes",
+            "logged in with the password and the authenticator's code", "logged in over HTTPS with a backup code",
+            "logged in over HTTPS with the certificate pinned by its key", "Settings shows the certificate's fingerprint and an encrypted connection",
+        ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
         // The audit log saw the browser's own address, not loopback.

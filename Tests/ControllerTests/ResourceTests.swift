@@ -29,7 +29,9 @@ import Testing
         #expect((created.object["apply_status"] as? [String: Any])?["status"] as? String == "pending")
         #expect(try await desiredRevision(client) == revision + 1)
         var audit = try await lastAudit(client)
-        #expect(audit["action"] as? String == "create" && audit["resource_type"] as? String == sample.type && (audit["resource_id"] as? NSNumber)?.int64Value == id)
+        #expect(
+            audit["action"] as? String == "create" && audit["resource_type"] as? String == sample.type
+                && (audit["resource_id"] as? NSNumber)?.int64Value == id)
 
         #expect(try await client.get("\(base)/\(id)").object["created_on"] != nil)
         #expect(try await client.get("\(base)/\(999_999)").status == 404)
@@ -71,7 +73,9 @@ import Testing
         defer { controller.remove() }
         let client = try await APIClient.loggedIn(port: controller.port)
         for (index, domain) in ["shop.example.test", "blog.example.test", "bücher.example.test"].enumerated() {
-            #expect(try await client.post("/api/proxy-hosts", ["domain_names": [domain], "forward_host": "10.0.0.\(index + 1)", "forward_port": 80]).status == 201)
+            #expect(
+                try await client.post("/api/proxy-hosts", ["domain_names": [domain], "forward_host": "10.0.0.\(index + 1)", "forward_port": 80])
+                    .status == 201)
         }
         #expect(try await client.get("/api/proxy-hosts?q=shop").items.count == 1)
         #expect(try await client.get("/api/proxy-hosts?q=xn--bcher").items.count == 1)
@@ -83,14 +87,16 @@ import Testing
         let controller = try ControllerProcess()
         defer { controller.remove() }
         let client = try await APIClient.loggedIn(port: controller.port)
-        let first = try await client.post("/api/proxy-hosts", ["domain_names": ["Same.Example.TEST"], "forward_host": "10.0.0.1", "forward_port": 80])
+        let first = try await client.post(
+            "/api/proxy-hosts", ["domain_names": ["Same.Example.TEST"], "forward_host": "10.0.0.1", "forward_port": 80])
         #expect(first.status == 201)
         let clash = try await client.post("/api/redirection-hosts", ["domain_names": ["same.example.test"], "forward_domain_name": "x.test"])
         #expect(clash.status == 409)
         #expect(clash.errorField == "domain_names")
         // Disabled, the domain is free; enabling the first again then conflicts.
         #expect(try await client.post("/api/proxy-hosts/\(first.id!)/disable").status == 200)
-        #expect(try await client.post("/api/redirection-hosts", ["domain_names": ["same.example.test"], "forward_domain_name": "x.test"]).status == 201)
+        #expect(
+            try await client.post("/api/redirection-hosts", ["domain_names": ["same.example.test"], "forward_domain_name": "x.test"]).status == 201)
         #expect(try await client.post("/api/proxy-hosts/\(first.id!)/enable").status == 409)
         // Another server may use it.
         let server = try await client.post("/api/servers", ["name": "edge", "hostname": "10.1.1.1"])
@@ -107,10 +113,14 @@ import Testing
         #expect(!text.contains("password") && !text.contains("$2"))
         #expect(try await client.put("/api/access-lists/\(list.id!)", ["items": [["username": "bob"]]]).status == 200)
         #expect(try await client.put("/api/access-lists/\(list.id!)", ["items": [["username": "carol"]]]).errorField == "items[0].password")
-        let host = try await client.post("/api/proxy-hosts", ["domain_names": ["team.test"], "forward_host": "10.0.0.1", "forward_port": 80, "access_list_id": list.id!])
+        let host = try await client.post(
+            "/api/proxy-hosts", ["domain_names": ["team.test"], "forward_host": "10.0.0.1", "forward_port": 80, "access_list_id": list.id!])
         #expect(host.status == 201)
         let inUse = try await client.delete("/api/access-lists/\(list.id!)")
         #expect(inUse.status == 409)
-        #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["x.test"], "forward_host": "h.test", "forward_port": 80, "access_list_id": 9999]).errorField == "access_list_id")
+        #expect(
+            try await client.post(
+                "/api/proxy-hosts", ["domain_names": ["x.test"], "forward_host": "h.test", "forward_port": 80, "access_list_id": 9999]
+            ).errorField == "access_list_id")
     }
 }

@@ -6,7 +6,8 @@ import Testing
     /// An admin client and a viewer's session and API token.
     private func setUp(_ controller: ControllerProcess) async throws -> (admin: APIClient, viewer: APIClient, viewerID: Int64) {
         let admin = try await APIClient.loggedIn(port: controller.port)
-        let created = try await admin.post("/api/users", ["email": "viewer@example.test", "name": "Vera", "password": "viewing only", "role": "viewer"])
+        let created = try await admin.post(
+            "/api/users", ["email": "viewer@example.test", "name": "Vera", "password": "viewing only", "role": "viewer"])
         #expect(created.status == 201)
         let viewer = try await APIClient.loggedIn(port: controller.port, email: "viewer@example.test", password: "viewing only")
         return (admin, viewer, created.id!)
@@ -24,9 +25,12 @@ import Testing
 
         var mutating: [(String, String, Any?)] = []
         for sample in ResourceSample.all {
-            mutating += [("POST", "/api/\(sample.path)", ResourceSample.json(sample.create)), ("PUT", "/api/\(sample.path)/\(host.id!)", ResourceSample.json(sample.update)),
-                         ("DELETE", "/api/\(sample.path)/\(host.id!)", nil), ("POST", "/api/\(sample.path)/\(host.id!)/enable", nil),
-                         ("POST", "/api/\(sample.path)/\(host.id!)/disable", nil)]
+            mutating += [
+                ("POST", "/api/\(sample.path)", ResourceSample.json(sample.create)),
+                ("PUT", "/api/\(sample.path)/\(host.id!)", ResourceSample.json(sample.update)),
+                ("DELETE", "/api/\(sample.path)/\(host.id!)", nil), ("POST", "/api/\(sample.path)/\(host.id!)/enable", nil),
+                ("POST", "/api/\(sample.path)/\(host.id!)/disable", nil),
+            ]
         }
         mutating += [
             ("POST", "/api/users", ["email": "x@example.test", "name": "X", "password": "12345678", "role": "admin"]),
@@ -71,7 +75,9 @@ import Testing
         #expect(created.status == 201)
         let secret = try #require(created.object["token"] as? String)
         let automation = APIClient(port: controller.port, bearer: secret)
-        #expect(try await automation.post("/api/proxy-hosts", ["domain_names": ["bot.test"], "forward_host": "10.0.0.1", "forward_port": 80]).status == 201)
+        #expect(
+            try await automation.post("/api/proxy-hosts", ["domain_names": ["bot.test"], "forward_host": "10.0.0.1", "forward_port": 80]).status
+                == 201)
         let list = try await admin.get("/api/tokens")
         #expect(list.items.first?["name"] as? String == "deploy")
         #expect(list.items.first?["last_used_on"] is String)
@@ -88,10 +94,16 @@ import Testing
         #expect(try await admin.delete("/api/users/1").status == 403)
         #expect(try await admin.put("/api/users/1", ["role": "viewer"]).status == 403)
         #expect(try await admin.put("/api/users/1", ["active": false]).status == 403)
-        #expect(try await admin.post("/api/users", ["email": "short@example.test", "name": "S", "password": "1234567", "role": "viewer"]).errorField == "password")
+        #expect(
+            try await admin.post("/api/users", ["email": "short@example.test", "name": "S", "password": "1234567", "role": "viewer"]).errorField
+                == "password")
         // Seven characters are too few however many bytes they take (the schema counts characters).
-        #expect(try await admin.post("/api/users", ["email": "short@example.test", "name": "S", "password": "ééé𝄞𝄞xy", "role": "viewer"]).errorField == "password")
-        #expect(try await admin.post("/api/users", ["email": "viewer@example.test", "name": "Dup", "password": "12345678", "role": "viewer"]).status == 409)
+        #expect(
+            try await admin.post("/api/users", ["email": "short@example.test", "name": "S", "password": "ééé𝄞𝄞xy", "role": "viewer"]).errorField
+                == "password")
+        #expect(
+            try await admin.post("/api/users", ["email": "viewer@example.test", "name": "Dup", "password": "12345678", "role": "viewer"]).status
+                == 409)
         #expect(try await admin.delete("/api/users/\(viewerID)").status == 204)
         let audit = try await admin.get("/api/audit-log?resource_type=user&action=delete")
         #expect(audit.items.count == 1)
@@ -101,7 +113,9 @@ import Testing
         let controller = try ControllerProcess()
         defer { controller.remove() }
         let (_, viewer, _) = try await setUp(controller)
-        #expect(try await viewer.put("/api/users/me/password", ["current_password": "wrong", "new_password": "a new secret"]).errorField == "current_password")
+        #expect(
+            try await viewer.put("/api/users/me/password", ["current_password": "wrong", "new_password": "a new secret"]).errorField
+                == "current_password")
         #expect(try await viewer.put("/api/users/me/password", ["current_password": "viewing only", "new_password": "a new secret"]).status == 200)
         #expect(try await viewer.get("/api/auth/me").status == 200)
         _ = try await APIClient.loggedIn(port: controller.port, email: "viewer@example.test", password: "a new secret")

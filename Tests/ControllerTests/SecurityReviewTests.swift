@@ -15,35 +15,58 @@ import TestSupport
         defer { controller.remove() }
         let client = try await APIClient.loggedIn(port: controller.port)
         let port = controller.port
-        let thisHost = ["127.0.0.1", "::ffff:127.0.0.1", "[::ffff:127.0.0.1]", "::ffff:7f00:1", "0:0:0:0:0:ffff:7f00:1", "[::1]", "::1",
-                        "2130706433", "0x7f.1", "0177.0.0.1", "127.1", "0.0.0.0", "0", "localhost", "LOCALHOST.", "app.localhost", "64:ff9b::7f00:1", "2002:7f00:1::"]
-        let metadata = ["169.254.169.254", "::ffff:169.254.169.254", "[::ffff:a9fe:a9fe]", "0xa9fea9fe", "fe80::1", "metadata", "metadata.google.internal",
-                        "instance-data.ec2.internal", "100.100.100.200", "fd00:ec2::254"]
+        let thisHost = [
+            "127.0.0.1", "::ffff:127.0.0.1", "[::ffff:127.0.0.1]", "::ffff:7f00:1", "0:0:0:0:0:ffff:7f00:1", "[::1]", "::1",
+            "2130706433", "0x7f.1", "0177.0.0.1", "127.1", "0.0.0.0", "0", "localhost", "LOCALHOST.", "app.localhost", "64:ff9b::7f00:1",
+            "2002:7f00:1::",
+        ]
+        let metadata = [
+            "169.254.169.254", "::ffff:169.254.169.254", "[::ffff:a9fe:a9fe]", "0xa9fea9fe", "fe80::1", "metadata", "metadata.google.internal",
+            "instance-data.ec2.internal", "100.100.100.200", "fd00:ec2::254",
+        ]
         let before = try await count(client, "proxy-hosts")
         func refused(_ path: String, _ body: [String: Any], field: String) async throws {
             let answer = try await client.post(path, body)
-            #expect(answer.status == 400 && answer.errorField == field, "\(path) \(body): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
+            #expect(
+                answer.status == 400 && answer.errorField == field,
+                "\(path) \(body): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
         }
         for (index, host) in thisHost.enumerated() {
-            try await refused("/api/proxy-hosts", ["domain_names": ["r\(index).test"], "forward_host": host, "forward_port": port], field: "forward_host")
-            try await refused("/api/proxy-hosts", ["domain_names": ["r\(index).test"], "forward_host": host, "forward_port": 2019], field: "forward_host")
-            try await refused("/api/proxy-hosts", ["domain_names": ["u\(index).test"], "forward_host": "10.0.0.5", "forward_port": 80,
-                                                   "upstreams": [["host": host, "port": port]]], field: "upstreams[0].host")
-            try await refused("/api/proxy-hosts", ["domain_names": ["l\(index).test"], "forward_host": "10.0.0.5", "forward_port": 80,
-                                                   "locations": [["path": "/api", "forward_scheme": "http", "forward_host": host, "forward_port": port]]], field: "locations[0].forward_host")
-            try await refused("/api/stream-hosts", ["incoming_port": 30000 + index, "forwarding_host": host, "forwarding_port": port], field: "forwarding_host")
+            try await refused(
+                "/api/proxy-hosts", ["domain_names": ["r\(index).test"], "forward_host": host, "forward_port": port], field: "forward_host")
+            try await refused(
+                "/api/proxy-hosts", ["domain_names": ["r\(index).test"], "forward_host": host, "forward_port": 2019], field: "forward_host")
+            try await refused(
+                "/api/proxy-hosts",
+                [
+                    "domain_names": ["u\(index).test"], "forward_host": "10.0.0.5", "forward_port": 80,
+                    "upstreams": [["host": host, "port": port]],
+                ], field: "upstreams[0].host")
+            try await refused(
+                "/api/proxy-hosts",
+                [
+                    "domain_names": ["l\(index).test"], "forward_host": "10.0.0.5", "forward_port": 80,
+                    "locations": [["path": "/api", "forward_scheme": "http", "forward_host": host, "forward_port": port]],
+                ], field: "locations[0].forward_host")
+            try await refused(
+                "/api/stream-hosts", ["incoming_port": 30000 + index, "forwarding_host": host, "forwarding_port": port], field: "forwarding_host")
             try await refused("/api/servers", ["name": "s\(index)", "hostname": host], field: "hostname")
         }
         for (index, host) in metadata.enumerated() {
-            try await refused("/api/proxy-hosts", ["domain_names": ["m\(index).test"], "forward_host": host, "forward_port": 80], field: "forward_host")
-            try await refused("/api/stream-hosts", ["incoming_port": 31000 + index, "forwarding_host": host, "forwarding_port": 80], field: "forwarding_host")
+            try await refused(
+                "/api/proxy-hosts", ["domain_names": ["m\(index).test"], "forward_host": host, "forward_port": 80], field: "forward_host")
+            try await refused(
+                "/api/stream-hosts", ["incoming_port": 31000 + index, "forwarding_host": host, "forwarding_port": 80], field: "forwarding_host")
             try await refused("/api/servers", ["name": "m\(index)", "hostname": host], field: "hostname")
         }
         for (host, target) in [("127.0.0.1", port), ("127.0.0.1", 2019), ("169.254.169.254", 80)] {
-            try await refused("/api/port-forwards", ["incoming_port": 32000 + target % 1000, "forward_host": host, "forward_port": target, "protocol": "tcp"],
-                              field: "forward_host")
+            try await refused(
+                "/api/port-forwards", ["incoming_port": 32000 + target % 1000, "forward_host": host, "forward_port": target, "protocol": "tcp"],
+                field: "forward_host")
         }
-        for directory in ["http://169.254.169.254/latest", "https://127.0.0.1:\(port)/dir", "https://[::ffff:127.0.0.1]:2019/dir", "https://metadata/x"] {
+        for directory in [
+            "http://169.254.169.254/latest", "https://127.0.0.1:\(port)/dir", "https://[::ffff:127.0.0.1]:2019/dir", "https://metadata/x",
+        ] {
             let answer = try await client.put("/api/settings/acme_directory", ["value": directory])
             #expect(answer.status == 400 && answer.errorField == "value", "\(directory)")
         }
@@ -55,11 +78,18 @@ import TestSupport
         // This machine at any other port is a normal upstream; an odd spelling is stored as the address it is.
         let local = try await client.post("/api/proxy-hosts", ["domain_names": ["app.test"], "forward_host": "0x7f.1", "forward_port": 3000])
         #expect(local.status == 201 && local.object["forward_host"] as? String == "127.0.0.1")
-        let mapped = try await client.post("/api/proxy-hosts", ["domain_names": ["lan.test"], "forward_host": "[::FFFF:10.0.0.5]", "forward_port": port])
+        let mapped = try await client.post(
+            "/api/proxy-hosts", ["domain_names": ["lan.test"], "forward_host": "[::FFFF:10.0.0.5]", "forward_port": port])
         #expect(mapped.status == 201 && mapped.object["forward_host"] as? String == "::ffff:10.0.0.5")
         // An admin may still allow a reserved upstream on purpose.
-        #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["self.test"], "forward_host": "127.0.0.1", "forward_port": port,
-                                                            "allow_reserved_upstream": true]).status == 201)
+        #expect(
+            try await client.post(
+                "/api/proxy-hosts",
+                [
+                    "domain_names": ["self.test"], "forward_host": "127.0.0.1", "forward_port": port,
+                    "allow_reserved_upstream": true,
+                ]
+            ).status == 201)
         #expect(try await client.put("/api/settings/acme_directory", ["value": "https://127.0.0.1:14000/dir"]).status == 200)
     }
 
@@ -75,7 +105,10 @@ import TestSupport
         try backup.write(to: URL(fileURLWithPath: folder.file("good.tar")))
         let cases: [(String, String)] = [
             ("INSERT OR REPLACE INTO settings (key, value) VALUES ('acme_email', '{env.HOME}@example.test')", "setting acme_email"),
-            ("INSERT OR REPLACE INTO settings (key, value) VALUES ('acme_directory', 'http://example.test/{env.HOME}/{file./etc/hostname}')", "setting acme_directory"),
+            (
+                "INSERT OR REPLACE INTO settings (key, value) VALUES ('acme_directory', 'http://example.test/{env.HOME}/{file./etc/hostname}')",
+                "setting acme_directory"
+            ),
             ("INSERT OR REPLACE INTO settings (key, value) VALUES ('acme_directory', 'http://169.254.169.254/')", "setting acme_directory"),
             ("INSERT OR REPLACE INTO settings (key, value) VALUES ('surprise', 'x')", "setting surprise"),
             ("UPDATE users SET role = 'superadmin'", "user 1: role"),
@@ -89,19 +122,24 @@ import TestSupport
             ("UPDATE api_tokens SET token_hash = 'x'", "api_tokens"),
         ]
         for (index, (statement, message)) in cases.enumerated() {
-            let result = try LocalTarget().run(TargetCommand(argv: ["python3", "-c", """
-                import sys, tarfile, io, sqlite3, tempfile, os
-                src = tarfile.open(sys.argv[1]); d = tempfile.mkdtemp(); db = os.path.join(d, "db")
-                open(db, "wb").write(src.extractfile("posternproxy.sqlite").read())
-                c = sqlite3.connect(db); c.execute(sys.argv[3]); c.commit(); c.close()
-                out = tarfile.open(sys.argv[2], "w")
-                for name in ["manifest.json", "posternproxy.sqlite"]:
-                    data = src.extractfile("manifest.json").read() if name == "manifest.json" else open(db, "rb").read()
-                    info = tarfile.TarInfo(name); info.size = len(data); out.addfile(info, io.BytesIO(data))
-                out.close()
-                """, folder.file("good.tar"), folder.file("case\(index).tar"), statement]), onLine: { _ in }, isCancelled: { false })
+            let result = try LocalTarget().run(
+                TargetCommand(argv: [
+                    "python3", "-c",
+                    """
+                    import sys, tarfile, io, sqlite3, tempfile, os
+                    src = tarfile.open(sys.argv[1]); d = tempfile.mkdtemp(); db = os.path.join(d, "db")
+                    open(db, "wb").write(src.extractfile("posternproxy.sqlite").read())
+                    c = sqlite3.connect(db); c.execute(sys.argv[3]); c.commit(); c.close()
+                    out = tarfile.open(sys.argv[2], "w")
+                    for name in ["manifest.json", "posternproxy.sqlite"]:
+                        data = src.extractfile("manifest.json").read() if name == "manifest.json" else open(db, "rb").read()
+                        info = tarfile.TarInfo(name); info.size = len(data); out.addfile(info, io.BytesIO(data))
+                    out.close()
+                    """, folder.file("good.tar"), folder.file("case\(index).tar"), statement,
+                ]), onLine: { _ in }, isCancelled: { false })
             #expect(result.exitStatus == 0, "\(String(decoding: result.standardError, as: UTF8.self))")
-            let answer = try await client.send("POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: folder.file("case\(index).tar"))))
+            let answer = try await client.send(
+                "POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: folder.file("case\(index).tar"))))
             let text = String(decoding: answer.body, as: UTF8.self)
             #expect(answer.status == 400 && answer.errorField == "archive" && text.contains(message), "\(statement): \(text)")
         }
@@ -116,23 +154,46 @@ import TestSupport
         let client = try await APIClient.loggedIn(port: controller.port)
         let readers: [([String: Any], String)] = [
             (["handle": [["handler": "static_response", "body": "{env.POSTERNPROXY_ADMIN_PASSWORD}"]]], "advanced_config[0].handle[0].body"),
-            (["handle": [["handler": "static_response", "body": "{file./var/lib/posternproxy/credentials.key}"]]], "advanced_config[0].handle[0].body"),
+            (
+                ["handle": [["handler": "static_response", "body": "{file./var/lib/posternproxy/credentials.key}"]]],
+                "advanced_config[0].handle[0].body"
+            ),
             (["handle": [["handler": "file_server", "root": "/var/lib/posternproxy"]]], "advanced_config[0].handle[0]"),
-            (["handle": [["handler": "subroute", "routes": [["handle": [["handler": "templates"]]]]]]], "advanced_config[0].handle[0].routes[0].handle[0]"),
-            (["handle": [["handler": "reverse_proxy", "transport": ["protocol": "fastcgi", "root": "/"]]]], "advanced_config[0].handle[0].transport"),
+            (
+                ["handle": [["handler": "subroute", "routes": [["handle": [["handler": "templates"]]]]]]],
+                "advanced_config[0].handle[0].routes[0].handle[0]"
+            ),
+            (
+                ["handle": [["handler": "reverse_proxy", "transport": ["protocol": "fastcgi", "root": "/"]]]],
+                "advanced_config[0].handle[0].transport"
+            ),
             (["match": [["header": ["X": ["{system.hostname}"]]]]], "advanced_config[0].match[0].header.X[0]"),
         ]
         for (index, (route, field)) in readers.enumerated() {
-            let answer = try await client.post("/api/proxy-hosts", ["domain_names": ["adv\(index).test"], "forward_host": "10.0.0.5", "forward_port": 80,
-                                                                    "advanced_config": [route]])
+            let answer = try await client.post(
+                "/api/proxy-hosts",
+                [
+                    "domain_names": ["adv\(index).test"], "forward_host": "10.0.0.5", "forward_port": 80,
+                    "advanced_config": [route],
+                ])
             #expect(answer.status == 400 && answer.errorField == field, "\(route): \(String(decoding: answer.body, as: UTF8.self))")
         }
-        let harmless = try await client.post("/api/proxy-hosts", ["domain_names": ["fine.test"], "forward_host": "10.0.0.5", "forward_port": 80,
-                                                                  "advanced_config": [["handle": [["handler": "static_response", "body": "{http.request.host}"]]]]])
+        let harmless = try await client.post(
+            "/api/proxy-hosts",
+            [
+                "domain_names": ["fine.test"], "forward_host": "10.0.0.5", "forward_port": 80,
+                "advanced_config": [["handle": [["handler": "static_response", "body": "{http.request.host}"]]]],
+            ])
         #expect(harmless.status == 201)
         #expect(try await client.put("/api/settings/unrestricted_advanced_config", ["value": "true"]).status == 200)
-        #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["files.test"], "forward_host": "10.0.0.5", "forward_port": 80,
-                                                            "advanced_config": [readers[2].0]]).status == 201)
+        #expect(
+            try await client.post(
+                "/api/proxy-hosts",
+                [
+                    "domain_names": ["files.test"], "forward_host": "10.0.0.5", "forward_port": 80,
+                    "advanced_config": [readers[2].0],
+                ]
+            ).status == 201)
         let audit = try await client.get("/api/audit-log?action=update").items.compactMap { $0["details"] as? [String: Any] }
         #expect(audit.contains { $0["key"] as? String == "unrestricted_advanced_config" && $0["value"] as? String == "true" })
     }
@@ -140,20 +201,27 @@ import TestSupport
     @Test func caddyRunsWithoutTheControllersEnvironmentAndTheDataFolderIsPrivate() async throws {
         let folder = try TemporaryFolder()
         // A data folder someone left readable, with a readable file in it.
-        try FileManager.default.createDirectory(atPath: folder.file("data"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: folder.file("data"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         FileManager.default.createFile(atPath: folder.file("data/notes.txt"), contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
         // The Caddy binary where another user can run it (pip's lives under /root).
-        let caddyPath = try LocalTarget().run(TargetCommand(argv: ["python3", "-c", "import os, sys; print(os.path.join(sys.prefix, 'bin', 'caddy'))"]),
-                                              onLine: { _ in }, isCancelled: { false })
-        try FileManager.default.copyItem(atPath: String(decoding: caddyPath.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                                         toPath: folder.file("caddy"))
-        let controller = try ControllerProcess(folder: folder, extraEnvironment: [
-            "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"), "POSTERNPROXY_CADDY": folder.file("caddy"),
-            "POSTERNPROXY_HTTP_PORT": String(try FreePort.next()), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
-            "POSTERNPROXY_SECRET_PROBE": "must-not-reach-caddy", "POSTERNPROXY_CADDY_USER": "nobody",
-        ])
+        let caddyPath = try LocalTarget().run(
+            TargetCommand(argv: ["python3", "-c", "import os, sys; print(os.path.join(sys.prefix, 'bin', 'caddy'))"]),
+            onLine: { _ in }, isCancelled: { false })
+        try FileManager.default.copyItem(
+            atPath: String(decoding: caddyPath.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+            toPath: folder.file("caddy"))
+        let controller = try ControllerProcess(
+            folder: folder,
+            extraEnvironment: [
+                "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
+                "POSTERNPROXY_CADDY": folder.file("caddy"),
+                "POSTERNPROXY_HTTP_PORT": String(try FreePort.next()), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
+                "POSTERNPROXY_SECRET_PROBE": "must-not-reach-caddy", "POSTERNPROXY_CADDY_USER": "nobody",
+            ])
         defer { controller.remove() }
         try await eventually("Caddy started") { FileManager.default.fileExists(atPath: folder.file("data/caddy/caddy.pid")) }
         let pid = try String(contentsOfFile: folder.file("data/caddy/caddy.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -162,7 +230,9 @@ import TestSupport
         #expect(environ.contains { $0.hasPrefix("HOME=") })
         // Caddy runs as the user it was given, with only the right to bind low ports, and its state outside the data folder.
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8).split(separator: "\n")
-        #expect(status.first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst().allSatisfy { $0 == "65534" } == true, "\(status.prefix(10))")
+        #expect(
+            status.first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst().allSatisfy { $0 == "65534" } == true,
+            "\(status.prefix(10))")
         #expect(status.contains("CapEff:\t0000000000000400"), "\(status.filter { $0.hasPrefix("Cap") })")
         #expect(FileManager.default.fileExists(atPath: folder.file("data-caddy/admin.sock")))
         #expect((try FileManager.default.attributesOfItem(atPath: folder.file("data-caddy"))[.ownerAccountID] as? NSNumber)?.intValue == 65534)
@@ -175,13 +245,22 @@ import TestSupport
         }
         // What reaches Caddy, read back from its admin socket: hostile values were refused on the way.
         for (host, port) in [("[::ffff:127.0.0.1]", controller.port), ("metadata", 80), ("0x7f.1", 2019)] {
-            #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["h\(port).test"], "forward_host": host, "forward_port": port]).status == 400)
+            #expect(
+                try await client.post("/api/proxy-hosts", ["domain_names": ["h\(port).test"], "forward_host": host, "forward_port": port]).status
+                    == 400)
         }
-        #expect(try await client.post("/api/proxy-hosts", ["domain_names": ["adv.test"], "forward_host": "10.0.0.5", "forward_port": 80,
-                                                            "advanced_config": [["handle": [["handler": "static_response", "body": "{env.HOME}"]]]]]).status == 400)
+        #expect(
+            try await client.post(
+                "/api/proxy-hosts",
+                [
+                    "domain_names": ["adv.test"], "forward_host": "10.0.0.5", "forward_port": 80,
+                    "advanced_config": [["handle": [["handler": "static_response", "body": "{env.HOME}"]]]],
+                ]
+            ).status == 400)
         #expect(try await client.put("/api/settings/acme_email", ["value": "{env.HOME}@example.test"]).status == 400)
-        let config = try LocalTarget().run(TargetCommand(argv: ["curl", "-s", "--unix-socket", folder.file("data-caddy/admin.sock"), "http://caddy/config/"]),
-                                           onLine: { _ in }, isCancelled: { false })
+        let config = try LocalTarget().run(
+            TargetCommand(argv: ["curl", "-s", "--unix-socket", folder.file("data-caddy/admin.sock"), "http://caddy/config/"]),
+            onLine: { _ in }, isCancelled: { false })
         let text = String(decoding: config.standardOutput, as: UTF8.self)
         #expect(text.contains("gone.test"), "the config was read: \(text.prefix(200))")
         for forbidden in ["{env.", "{file.", "169.254.", ":\(controller.port)\"", ":2019\""] {
@@ -190,7 +269,8 @@ import TestSupport
 
         func mode(_ path: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
         #expect(try mode(folder.file("data")) == 0o700)
-        for name in ["notes.txt", "posternproxy.sqlite", "credentials.key"] where FileManager.default.fileExists(atPath: folder.file("data/\(name)")) {
+        for name in ["notes.txt", "posternproxy.sqlite", "credentials.key"] where FileManager.default.fileExists(atPath: folder.file("data/\(name)"))
+        {
             #expect(try mode(folder.file("data/\(name)")) == 0o600, "\(name)")
         }
         #expect(try mode(folder.file("data/caddy")) == 0o700)
@@ -218,7 +298,8 @@ import TestSupport
         #expect(try await client.get("/api/auth/me").status == 200)
 
         // A refresh that names no token in its body is a cookie refresh: it needs the CSRF header.
-        let login = try await APIClient(port: controller.port).post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
+        let login = try await APIClient(port: controller.port).post(
+            "/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
         var cookieOnly = APIClient(port: controller.port)
         cookieOnly.cookies = ["pp_refresh": try #require(login.setCookies["pp_refresh"])]
         #expect(try await cookieOnly.post("/api/auth/refresh", ["refresh_token": NSNull()]).status == 403)
@@ -226,18 +307,27 @@ import TestSupport
 
         // A certificate renewed with a new PEM pair keeps the new pair.
         let first = try TestCertificates.selfSigned("first", for: ["renew.test"], in: controller.folder.path)
-        let created = try await client.post("/api/certificates", ["provider": "other", "nice_name": "renew", "domain_names": ["renew.test"],
-                                                                  "certificate": try String(contentsOfFile: first.certificate, encoding: .utf8),
-                                                                  "certificate_key": try String(contentsOfFile: first.key, encoding: .utf8)])
+        let created = try await client.post(
+            "/api/certificates",
+            [
+                "provider": "other", "nice_name": "renew", "domain_names": ["renew.test"],
+                "certificate": try String(contentsOfFile: first.certificate, encoding: .utf8),
+                "certificate_key": try String(contentsOfFile: first.key, encoding: .utf8),
+            ])
         #expect(created.status == 201)
         try await Task.sleep(for: .seconds(1.1))
         let second = try TestCertificates.selfSigned("second", for: ["renew.test"], in: controller.folder.path)
-        let renewed = try await client.put("/api/certificates/\(try #require(created.id))", [
-            "certificate": try String(contentsOfFile: second.certificate, encoding: .utf8),
-            "certificate_key": try String(contentsOfFile: second.key, encoding: .utf8)])
+        let renewed = try await client.put(
+            "/api/certificates/\(try #require(created.id))",
+            [
+                "certificate": try String(contentsOfFile: second.certificate, encoding: .utf8),
+                "certificate_key": try String(contentsOfFile: second.key, encoding: .utf8),
+            ])
         #expect(renewed.status == 200)
-        #expect(renewed.object["expires_on"] as? String != created.object["expires_on"] as? String || renewed.object["issuer"] as? String != created.object["issuer"] as? String,
-                "\(renewed.object) vs \(created.object)")
+        #expect(
+            renewed.object["expires_on"] as? String != created.object["expires_on"] as? String
+                || renewed.object["issuer"] as? String != created.object["issuer"] as? String,
+            "\(renewed.object) vs \(created.object)")
     }
 }
 
@@ -245,14 +335,20 @@ extension SecurityReviewTests {
     @Test func anUnencryptedPublicURLToAnotherMachineNeedsAnAcknowledgement() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let refused = try LocalTarget().run(TargetCommand(argv: ["env", "POSTERNPROXY_PUBLIC_URL=http://192.0.2.1:81", "POSTERNPROXY_DATA_DIR=\(folder.file("data"))",
-                                                                 "POSTERNPROXY_APPLY_PIPELINE=", "POSTERNPROXY_LISTEN=127.0.0.1:\(try FreePort.next())",
-                                                                 TestEnvironment.commandPath, "serve"], timeout: .seconds(30)), onLine: { _ in }, isCancelled: { false })
+        let refused = try LocalTarget().run(
+            TargetCommand(
+                argv: [
+                    "env", "POSTERNPROXY_PUBLIC_URL=http://192.0.2.1:81", "POSTERNPROXY_DATA_DIR=\(folder.file("data"))",
+                    "POSTERNPROXY_APPLY_PIPELINE=", "POSTERNPROXY_LISTEN=127.0.0.1:\(try FreePort.next())",
+                    TestEnvironment.commandPath, "serve",
+                ], timeout: .seconds(30)), onLine: { _ in }, isCancelled: { false })
         let errors = String(decoding: refused.standardError, as: UTF8.self)
         #expect(refused.exitStatus != 0 && errors.contains("POSTERNPROXY_PUBLIC_URL_INSECURE"), "\(errors)")
         // Acknowledged, or https, or this machine: the controller starts.
-        for accepted in [["POSTERNPROXY_PUBLIC_URL": "http://192.0.2.1:81", "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes"],
-                         ["POSTERNPROXY_PUBLIC_URL": "https://192.0.2.1:8443"], ["POSTERNPROXY_PUBLIC_URL": "http://127.0.0.1:81"]] {
+        for accepted in [
+            ["POSTERNPROXY_PUBLIC_URL": "http://192.0.2.1:81", "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes"],
+            ["POSTERNPROXY_PUBLIC_URL": "https://192.0.2.1:8443"], ["POSTERNPROXY_PUBLIC_URL": "http://127.0.0.1:81"],
+        ] {
             let controller = try ControllerProcess(extraEnvironment: accepted)
             controller.remove()
         }

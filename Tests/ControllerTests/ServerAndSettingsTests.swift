@@ -22,8 +22,10 @@ import Testing
         #expect(edge.status == 201)
         #expect(edge.object["status"] as? String == "offline")
         let edgeID = try #require(edge.id)
-        let moved = try await client.post("/api/proxy-hosts", ["domain_names": ["remote.test"], "forward_host": "10.0.0.1", "forward_port": 80, "server_id": edgeID])
-        let clashing = try await client.post("/api/proxy-hosts", ["domain_names": ["both.test"], "forward_host": "10.0.0.1", "forward_port": 80, "server_id": edgeID])
+        let moved = try await client.post(
+            "/api/proxy-hosts", ["domain_names": ["remote.test"], "forward_host": "10.0.0.1", "forward_port": 80, "server_id": edgeID])
+        let clashing = try await client.post(
+            "/api/proxy-hosts", ["domain_names": ["both.test"], "forward_host": "10.0.0.1", "forward_port": 80, "server_id": edgeID])
         let local = try await client.post("/api/proxy-hosts", ["domain_names": ["both.test"], "forward_host": "10.0.0.2", "forward_port": 80])
         #expect(moved.status == 201 && clashing.status == 201 && local.status == 201)
         #expect(try await client.get("/api/proxy-hosts?server_id=\(edgeID)").object["total"] as? Int == 2)

@@ -22,22 +22,26 @@ import _CryptoExtras
         }
 
         func token(_ claims: [String: Any], header: [String: Any] = ["alg": "RS256", "kid": "rsa-1"]) -> String {
-            let signingInput = Base64URL.encode(try! JSONSerialization.data(withJSONObject: header)) + "."
+            let signingInput =
+                Base64URL.encode(try! JSONSerialization.data(withJSONObject: header)) + "."
                 + Base64URL.encode(try! JSONSerialization.data(withJSONObject: claims))
             let data = Data(signingInput.utf8)
-            let signature: Data = switch header["alg"] as? String {
-            case "RS256": try! rsa.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
-            case "ES256": try! ec.signature(for: SHA256.hash(data: data)).rawRepresentation
-            case "HS256": Data(HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: Data("client-secret".utf8))))
-            default: Data()
-            }
+            let signature: Data =
+                switch header["alg"] as? String {
+                case "RS256": try! rsa.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+                case "ES256": try! ec.signature(for: SHA256.hash(data: data)).rawRepresentation
+                case "HS256": Data(HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: Data("client-secret".utf8))))
+                default: Data()
+                }
             return signingInput + "." + Base64URL.encode(signature)
         }
     }
 
     static func claims(_ changes: [String: Any?] = [:]) -> [String: Any] {
-        var claims: [String: Any] = ["iss": issuer, "aud": client, "sub": "user-1", "nonce": "the-nonce", "email": "a@example.test",
-                                     "exp": now.timeIntervalSince1970 + 300, "iat": now.timeIntervalSince1970]
+        var claims: [String: Any] = [
+            "iss": issuer, "aud": client, "sub": "user-1", "nonce": "the-nonce", "email": "a@example.test",
+            "exp": now.timeIntervalSince1970 + 300, "iat": now.timeIntervalSince1970,
+        ]
         for (name, value) in changes { claims[name] = value ?? nil }
         return claims
     }
@@ -50,13 +54,16 @@ import _CryptoExtras
         let provider = Provider()
         let rsa = try verify(provider.token(Self.claims(["groups": ["admins"]])), keys: provider.keySet)
         #expect(rsa.subject == "user-1" && rsa.strings(at: "groups") == ["admins"])
-        let ec = try verify(provider.token(Self.claims(["realm_access": ["roles": ["a", "b"]]]), header: ["alg": "ES256", "kid": "ec-1"]), keys: provider.keySet)
+        let ec = try verify(
+            provider.token(Self.claims(["realm_access": ["roles": ["a", "b"]]]), header: ["alg": "ES256", "kid": "ec-1"]), keys: provider.keySet)
         #expect(ec.strings(at: "realm_access.roles") == ["a", "b"] && ec.strings(at: "realm_access.nothing").isEmpty)
         // Several audiences are fine when azp names this client; a token without kid is tried against every key of its algorithm.
         _ = try verify(provider.token(Self.claims(["aud": ["other", Self.client], "azp": Self.client])), keys: provider.keySet)
         _ = try verify(provider.token(Self.claims(), header: ["alg": "RS256"]), keys: provider.keySet)
         // Within the clock leeway.
-        _ = try verify(provider.token(Self.claims(["exp": Self.now.timeIntervalSince1970 - 60, "iat": Self.now.timeIntervalSince1970 + 60])), keys: provider.keySet)
+        _ = try verify(
+            provider.token(Self.claims(["exp": Self.now.timeIntervalSince1970 - 60, "iat": Self.now.timeIntervalSince1970 + 60])),
+            keys: provider.keySet)
     }
 
     @Test func forgedOrMisdirectedTokensAreRefused() {
@@ -84,8 +91,10 @@ import _CryptoExtras
             (provider.token(Self.claims(), header: ["alg": "RS256", "kid": "ec-1"]), "unknown_signing_key", "ec-1"),
             (provider.token(Self.claims(), header: ["alg": "RS256", "kid": "rotated"]), "unknown_signing_key", "rotated"),
             // Claims changed after signing.
-            (good.split(separator: ".")[0] + "." + Base64URL.encode(try! JSONSerialization.data(withJSONObject: Self.claims(["sub": "admin"])))
-                + "." + good.split(separator: ".")[2], "invalid_id_token", "signature"),
+            (
+                good.split(separator: ".")[0] + "." + Base64URL.encode(try! JSONSerialization.data(withJSONObject: Self.claims(["sub": "admin"])))
+                    + "." + good.split(separator: ".")[2], "invalid_id_token", "signature"
+            ),
             ("a.b.c.d.e", "invalid_id_token", "encrypted"),
             ("only.two", "invalid_id_token", "three parts"),
             ("e30.e30.!!!", "invalid_id_token", "base64url"),
@@ -105,15 +114,26 @@ import _CryptoExtras
         let provider = Provider()
         let primitives = try provider.rsa.publicKey.getKeyPrimitives()
         let raw = provider.ec.publicKey.rawRepresentation
-        let document: [String: Any] = ["keys": [
-            ["kty": "RSA", "kid": "rsa", "use": "sig", "alg": "RS256", "n": Base64URL.encode(primitives.modulus), "e": Base64URL.encode(primitives.publicExponent)],
-            ["kty": "RSA", "kid": "ps", "alg": "PS256", "n": Base64URL.encode(primitives.modulus), "e": Base64URL.encode(primitives.publicExponent)],
-            ["kty": "EC", "crv": "P-256", "kid": "ec", "x": Base64URL.encode(raw.prefix(32)), "y": Base64URL.encode(raw.suffix(32))],
-            ["kty": "EC", "crv": "P-256", "kid": "enc", "use": "enc", "x": Base64URL.encode(raw.prefix(32)), "y": Base64URL.encode(raw.suffix(32))],
-            ["kty": "EC", "crv": "P-384", "kid": "p384", "x": "AA", "y": "AA"],
-            ["kty": "oct", "kid": "mac", "k": "c2VjcmV0"],
-            ["kty": "RSA", "kid": "short", "n": Base64URL.encode([UInt8](repeating: 0xFF, count: 128)), "e": "AQAB"],  // 1024 bits
-        ]]
+        let document: [String: Any] = [
+            "keys": [
+                [
+                    "kty": "RSA", "kid": "rsa", "use": "sig", "alg": "RS256", "n": Base64URL.encode(primitives.modulus),
+                    "e": Base64URL.encode(primitives.publicExponent),
+                ],
+                [
+                    "kty": "RSA", "kid": "ps", "alg": "PS256", "n": Base64URL.encode(primitives.modulus),
+                    "e": Base64URL.encode(primitives.publicExponent),
+                ],
+                ["kty": "EC", "crv": "P-256", "kid": "ec", "x": Base64URL.encode(raw.prefix(32)), "y": Base64URL.encode(raw.suffix(32))],
+                [
+                    "kty": "EC", "crv": "P-256", "kid": "enc", "use": "enc", "x": Base64URL.encode(raw.prefix(32)),
+                    "y": Base64URL.encode(raw.suffix(32)),
+                ],
+                ["kty": "EC", "crv": "P-384", "kid": "p384", "x": "AA", "y": "AA"],
+                ["kty": "oct", "kid": "mac", "k": "c2VjcmV0"],
+                ["kty": "RSA", "kid": "short", "n": Base64URL.encode([UInt8](repeating: 0xFF, count: 128)), "e": "AQAB"],  // 1024 bits
+            ]
+        ]
         let keys = try JSONWebKeySet(json: JSONSerialization.data(withJSONObject: document))
         #expect(keys.entries.map(\.keyID) == ["rsa", "ec"])
         _ = try IDTokenVerifier(issuer: Self.issuer, clientID: Self.client, keys: keys)
@@ -124,9 +144,11 @@ import _CryptoExtras
     }
 
     @Test func discoveryMustNameTheIssuerAndOfferWhatThisClientNeeds() throws {
-        let good: [String: Any] = ["issuer": Self.issuer, "authorization_endpoint": "https://id.example.test/auth", "token_endpoint": "https://id.example.test/token",
-                                   "jwks_uri": "https://id.example.test/keys", "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"],
-                                   "id_token_signing_alg_values_supported": ["RS256"], "token_endpoint_auth_methods_supported": ["client_secret_post"]]
+        let good: [String: Any] = [
+            "issuer": Self.issuer, "authorization_endpoint": "https://id.example.test/auth", "token_endpoint": "https://id.example.test/token",
+            "jwks_uri": "https://id.example.test/keys", "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"],
+            "id_token_signing_alg_values_supported": ["RS256"], "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        ]
         let metadata = try ProviderMetadata(json: JSONSerialization.data(withJSONObject: good), issuer: Self.issuer)
         #expect(metadata.clientAuthentication == .post)
         #expect(ProviderMetadata.discoveryURL(issuer: Self.issuer + "/") == Self.issuer + "/.well-known/openid-configuration")
@@ -149,7 +171,9 @@ import _CryptoExtras
 
     @Test func settingsRefuseHostileValuesNamingTheField() throws {
         let seal: (String) throws -> String = { "sealed:\($0.count)" }
-        func input(_ json: String) throws -> SingleSignOnSettings.Input { try JSONDecoder().decode(SingleSignOnSettings.Input.self, from: Data(json.utf8)) }
+        func input(_ json: String) throws -> SingleSignOnSettings.Input {
+            try JSONDecoder().decode(SingleSignOnSettings.Input.self, from: Data(json.utf8))
+        }
         for (json, field) in [
             (#"{"issuer": "http://id.example.test"}"#, "issuer"),
             (#"{"issuer": "https://id.example.test/{env.HOME}"}"#, "issuer"),
@@ -177,7 +201,10 @@ import _CryptoExtras
                 (error as? ValidationFailure)?.field == field
             }
         }
-        var on = try SingleSignOnSettings().applying(try input(#"{"enabled": true, "issuer": "https://id.example.test", "client_id": "c", "client_secret": "s", "default_role": "viewer", "scopes": ["email"], "password_login": false}"#), seal: seal)
+        var on = try SingleSignOnSettings().applying(
+            try input(
+                #"{"enabled": true, "issuer": "https://id.example.test", "client_id": "c", "client_secret": "s", "default_role": "viewer", "scopes": ["email"], "password_login": false}"#
+            ), seal: seal)
         #expect(on.scopes == ["openid", "email"] && on.sealedClientSecret == "sealed:1" && on.defaultRole == .viewer && !on.passwordLogin)
         // Turning single sign-on off brings password login back; an empty secret removes it.
         on = try on.applying(try input(#"{"enabled": false, "client_secret": ""}"#), seal: seal)
@@ -190,8 +217,10 @@ import _CryptoExtras
         settings.adminValues = ["admins"]
         settings.viewerValues = ["staff"]
         func claims(_ values: [String: Any]) -> IDTokenVerifier.Claims { IDTokenVerifier.Claims(subject: "s", values: values) }
-        #expect(try SingleSignOnService.account(claims(["groups": ["staff", "admins"], "email": "A@Example.test"]), settings: settings).role == .admin)
-        let viewer = try SingleSignOnService.account(claims(["groups": "staff", "email": "b@example.test", "email_verified": "true"]), settings: settings)
+        #expect(
+            try SingleSignOnService.account(claims(["groups": ["staff", "admins"], "email": "A@Example.test"]), settings: settings).role == .admin)
+        let viewer = try SingleSignOnService.account(
+            claims(["groups": "staff", "email": "b@example.test", "email_verified": "true"]), settings: settings)
         #expect(viewer.role == .viewer && viewer.emailVerified && viewer.subject == "\(Self.issuer) s" && viewer.name == "b@example.test")
         #expect(throws: SingleSignOnError("not_permitted", "the provider's account has no groups value that gives a role here")) {
             try SingleSignOnService.account(claims(["groups": ["others"], "email": "c@example.test"]), settings: settings)

@@ -17,15 +17,18 @@ import TestSupport
             let folder = try TemporaryFolder()
             let port = try FreePort.next()
             provider = try OIDCProvider(in: folder.path, redirectURIs: ["http://127.0.0.1:\(port)/api/auth/oidc/callback"])
-            controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_OIDC_CA_ROOTS": provider.rootCertificate].merging(extraEnvironment) { $1 }, port: port)
+            controller = try ControllerProcess(
+                extraEnvironment: ["POSTERNPROXY_OIDC_CA_ROOTS": provider.rootCertificate].merging(extraEnvironment) { $1 }, port: port)
             admin = try await APIClient.loggedIn(port: port)
         }
 
         /// Turns single sign-on on: proxy-admins are admins, proxy-viewers viewers.
         func configure(_ extra: [String: Any] = [:]) async throws -> APIClient.Answer {
-            var settings: [String: Any] = ["enabled": true, "issuer": provider.issuer, "client_id": OIDCProvider.clientID,
-                                           "client_secret": OIDCProvider.clientSecret, "admin_values": ["proxy-admins"],
-                                           "viewer_values": ["proxy-viewers"], "button_label": "Sign in with Test ID"]
+            var settings: [String: Any] = [
+                "enabled": true, "issuer": provider.issuer, "client_id": OIDCProvider.clientID,
+                "client_secret": OIDCProvider.clientSecret, "admin_values": ["proxy-admins"],
+                "viewer_values": ["proxy-viewers"], "button_label": "Sign in with Test ID",
+            ]
             settings.merge(extra) { $1 }
             return try await admin.put("/api/single-sign-on", settings)
         }
@@ -66,7 +69,8 @@ import TestSupport
         let methods = try await APIClient(port: setup.controller.port).get("/api/auth/methods").object
         #expect(methods["password"] as? Bool == true && methods["single_sign_on"] == nil)
         // A viewer may not read or change them.
-        _ = try await setup.admin.post("/api/users", ["email": "viewer@example.test", "name": "V", "password": "viewer-password-1", "role": "viewer"])
+        _ = try await setup.admin.post(
+            "/api/users", ["email": "viewer@example.test", "name": "V", "password": "viewer-password-1", "role": "viewer"])
         let viewer = try await APIClient.loggedIn(port: setup.controller.port, email: "viewer@example.test", password: "viewer-password-1")
         #expect(try await viewer.get("/api/single-sign-on").status == 403)
         #expect(try await viewer.put("/api/single-sign-on", base).status == 403)
@@ -84,11 +88,14 @@ import TestSupport
         #expect((methods["single_sign_on"] as? [String: Any])?["label"] as? String == "Sign in with Test ID")
 
         // An account that exists here with the email the provider verified is tied to it, not duplicated.
-        let local = try await setup.admin.post("/api/users", ["email": "bob@example.test", "name": "Bob here", "password": "bobs-password-1", "role": "admin"])
+        let local = try await setup.admin.post(
+            "/api/users", ["email": "bob@example.test", "name": "Bob here", "password": "bobs-password-1", "role": "admin"])
         let alice = try setup.provider.signIn(controller: setup.url, username: "alice")
         #expect(alice["sso_error"] is NSNull && alice["session"] as? Bool == true, "\(alice)")
         let aliceMe = try #require(alice["me"] as? [String: Any])
-        #expect(aliceMe["email"] as? String == "alice@example.test" && aliceMe["role"] as? String == "admin" && aliceMe["single_sign_on"] as? Bool == true)
+        #expect(
+            aliceMe["email"] as? String == "alice@example.test" && aliceMe["role"] as? String == "admin" && aliceMe["single_sign_on"] as? Bool == true
+        )
         let bob = try setup.provider.signIn(controller: setup.url, username: "bob")
         let bobMe = try #require(bob["me"] as? [String: Any], "\(bob)")
         #expect(bobMe["role"] as? String == "viewer", "the provider's group decides the role, also for a linked account")
@@ -112,13 +119,16 @@ import TestSupport
         #expect(try await automation.put("/api/settings/require_two_factor", ["value": "true"]).status == 200)
         let held = try setup.provider.signIn(controller: setup.url, username: "alice")
         #expect((held["me"] as? [String: Any])?["role"] as? String == "admin")
-        #expect(try await APIClient.loggedIn(port: setup.controller.port, email: "bob@example.test", password: "bobs-password-1").get("/api/servers").status == 403)
+        #expect(
+            try await APIClient.loggedIn(port: setup.controller.port, email: "bob@example.test", password: "bobs-password-1").get("/api/servers")
+                .status == 403)
         #expect(try await automation.put("/api/settings/require_two_factor", ["value": "false"]).status == 200)
 
         // Password login off: the login route refuses, API tokens still work, and
         // POSTERNPROXY_PASSWORD_LOGIN=on brings it back for a locked-out admin.
         #expect(try await setup.configure(["password_login": false]).status == 200)
-        let refusedLogin = try await APIClient(port: setup.controller.port).post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
+        let refusedLogin = try await APIClient(port: setup.controller.port).post(
+            "/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword])
         #expect(refusedLogin.status == 403 && refusedLogin.errorCode == "password_login_disabled")
         #expect(try await APIClient(port: setup.controller.port).get("/api/auth/methods").object["password"] as? Bool == false)
         #expect(try await automation.get("/api/servers").status == 200)
@@ -167,8 +177,11 @@ import TestSupport
         #expect(foreign["sso_error"] as? String == "browser_mismatch" && foreign["session"] as? Bool == false, "\(foreign)")
         // A callback with no sign-in behind it, and a provider error, land on the login page.
         for (query, error) in [("state=made-up&code=x", "unknown_state"), ("error=access_denied&state=made-up", "unknown_state")] {
-            let result = try LocalTarget().run(TargetCommand(argv: ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
-                                                                    "\(setup.url)/api/auth/oidc/callback?\(query)"]), onLine: { _ in }, isCancelled: { false })
+            let result = try LocalTarget().run(
+                TargetCommand(argv: [
+                    "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                    "\(setup.url)/api/auth/oidc/callback?\(query)",
+                ]), onLine: { _ in }, isCancelled: { false })
             #expect(String(decoding: result.standardOutput, as: UTF8.self) == "303 \(setup.url)/?sso_error=\(error)")
         }
     }
@@ -182,8 +195,9 @@ import TestSupport
         let url = "http://\(desk.hostAddress):\(port)"
         let provider = try OIDCProvider(in: folder.path, host: desk.hostAddress, redirectURIs: ["\(url)/api/auth/oidc/callback"])
         defer { provider.stop() }
-        let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_OIDC_CA_ROOTS": provider.rootCertificate],
-                                               port: port)
+        let controller = try ControllerProcess(
+            extraEnvironment: ["POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_OIDC_CA_ROOTS": provider.rootCertificate],
+            port: port)
         defer { controller.remove() }
         let screenshots = "\(TestEnvironment.packageRoot)/.build/ui-screenshots"
         try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
@@ -193,14 +207,20 @@ import TestSupport
             "provider_certificate": "\(folder.path)/server.pem", "screenshots": screenshots,
         ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try LocalTarget().run(TargetCommand(argv: ["ip", "netns", "exec", desk.name, "python3",
-                                                                TestEnvironment.packageRoot + "/Tests/Browser/single_sign_on.py", argument],
-                                                         timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(
+                argv: [
+                    "ip", "netns", "exec", desk.name, "python3",
+                    TestEnvironment.packageRoot + "/Tests/Browser/single_sign_on.py", argument,
+                ],
+                timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
         let output = String(decoding: result.standardOutput, as: UTF8.self)
         #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
-        for check in ["an http:// issuer is refused next to its field", "single sign-on set up in Settings; the provider answered",
-                      "the login page offers the provider's button", "signed in through the provider as an admin", "the session survives a reload",
-                      "someone with no group is refused with the reason", "no script errors"] {
+        for check in [
+            "an http:// issuer is refused next to its field", "single sign-on set up in Settings; the provider answered",
+            "the login page offers the provider's button", "signed in through the provider as an admin", "the session survives a reload",
+            "someone with no group is refused with the reason", "no script errors",
+        ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
     }

@@ -79,8 +79,11 @@ enum QRDecoder {
     static func read(pgm: Data, in folder: TemporaryFolder) throws -> String {
         let path = folder.file("qr-\(UUID().uuidString).pgm")
         try pgm.write(to: URL(fileURLWithPath: path))
-        let result = try LocalTarget().run(TargetCommand(argv: ["zbarimg", "--raw", "-q", "-Sbinary", path], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false })
-        guard result.exitStatus == 0 else { throw TestSetupError("zbarimg found no QR code: \(String(decoding: result.standardError, as: UTF8.self))") }
+        let result = try LocalTarget().run(
+            TargetCommand(argv: ["zbarimg", "--raw", "-q", "-Sbinary", path], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false })
+        guard result.exitStatus == 0 else {
+            throw TestSetupError("zbarimg found no QR code: \(String(decoding: result.standardError, as: UTF8.self))")
+        }
         var text = String(decoding: result.standardOutput, as: UTF8.self)
         if text.hasSuffix("\n") { text.removeLast() }
         return text
@@ -95,20 +98,24 @@ enum QRDecoder {
     static let environment = ["POSTERNPROXY_TRUSTED_PROXIES": "127.0.0.1"]
 
     static func code(_ secret: String, offset: Int = 0) throws -> String {
-        let result = try LocalTarget().run(TargetCommand(argv: ["python3", TestEnvironment.packageRoot + "/Tests/Fixtures/totp.py", secret, String(offset)]),
-                                           onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(argv: ["python3", TestEnvironment.packageRoot + "/Tests/Fixtures/totp.py", secret, String(offset)]),
+            onLine: { _ in }, isCancelled: { false })
         return String(decoding: result.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func login(_ port: Int, email: String = ControllerProcess.adminEmail, password: String = ControllerProcess.adminPassword,
-                      extra: [String: Any] = [:]) async throws -> APIClient.Answer {
+    static func login(
+        _ port: Int, email: String = ControllerProcess.adminEmail, password: String = ControllerProcess.adminPassword,
+        extra: [String: Any] = [:]
+    ) async throws -> APIClient.Answer {
         var client = APIClient(port: port)
         client.headers["X-Forwarded-For"] = "198.51.100.\(Int.random(in: 1...254))"
         return try await client.post("/api/auth/login", ["email": email, "password": password].merging(extra) { $1 })
     }
 
     /// Enrols the logged-in `client`'s account; returns the secret and the backup codes.
-    static func enrol(_ client: APIClient, password: String = ControllerProcess.adminPassword) async throws -> (secret: String, backupCodes: [String]) {
+    static func enrol(_ client: APIClient, password: String = ControllerProcess.adminPassword) async throws -> (secret: String, backupCodes: [String])
+    {
         let started = try await client.post("/api/users/me/two-factor", ["password": password])
         let secret = try #require(started.object["secret"] as? String)
         // The current step's code: accepted even if a step boundary passes before it arrives.
@@ -185,7 +192,9 @@ enum QRDecoder {
         #expect(backup.status == 200)
         #expect(try await Self.login(controller.port, extra: ["backup_code": backupCodes[0]]).errorCode == "two_factor_invalid")
         #expect(try await admin.get("/api/users/me/two-factor").object["backup_codes_left"] as? Int == 9)
-        let fresh = try #require(try await admin.post("/api/users/me/two-factor/backup-codes", ["password": ControllerProcess.adminPassword]).object["backup_codes"] as? [String])
+        let fresh = try #require(
+            try await admin.post("/api/users/me/two-factor/backup-codes", ["password": ControllerProcess.adminPassword]).object["backup_codes"]
+                as? [String])
         #expect(try await Self.login(controller.port, extra: ["backup_code": backupCodes[1]]).errorCode == "two_factor_invalid")
         #expect(try await Self.login(controller.port, extra: ["backup_code": fresh[1]]).status == 200)
 
@@ -208,21 +217,34 @@ enum QRDecoder {
         for index in 0..<6 {
             var client = APIClient(port: controller.port)
             client.headers = ["X-Forwarded-For": "198.51.100.\(index + 1)"]
-            statuses.append(try await client.post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword,
-                                                                      "totp_code": "000000"]).status)
+            statuses.append(
+                try await client.post(
+                    "/api/auth/login",
+                    [
+                        "email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword,
+                        "totp_code": "000000",
+                    ]
+                ).status)
         }
         #expect(statuses == [401, 401, 401, 401, 401, 429])
         var client = APIClient(port: controller.port)
         client.headers = ["X-Forwarded-For": "198.51.100.99"]
-        #expect(try await client.post("/api/auth/login", ["email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword,
-                                                          "totp_code": try Self.code(secret)]).status == 429)
+        #expect(
+            try await client.post(
+                "/api/auth/login",
+                [
+                    "email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword,
+                    "totp_code": try Self.code(secret),
+                ]
+            ).status == 429)
     }
 
     @Test func anAdminRecoversAnotherUsersAccount() async throws {
         let controller = try ControllerProcess(extraEnvironment: Self.environment)
         defer { controller.remove() }
         let admin = try await APIClient.loggedIn(port: controller.port)
-        let userID = try #require(try await admin.post("/api/users", ["email": "ops@example.test", "name": "Ops", "password": "ops password 1", "role": "admin"]).id)
+        let userID = try #require(
+            try await admin.post("/api/users", ["email": "ops@example.test", "name": "Ops", "password": "ops password 1", "role": "admin"]).id)
         _ = try await admin.post("/api/users", ["email": "viewer@example.test", "name": "V", "password": "viewer password", "role": "viewer"])
         let ops = try await APIClient.loggedIn(port: controller.port, email: "ops@example.test", password: "ops password 1")
         _ = try await Self.enrol(ops, password: "ops password 1")
@@ -240,7 +262,9 @@ enum QRDecoder {
         // Turning one's own off needs the password.
         let (_, _) = try await Self.enrol(admin)
         #expect(try await admin.post("/api/users/me/two-factor/disable", ["password": "wrong password"]).errorField == "password")
-        #expect(try await admin.post("/api/users/me/two-factor/disable", ["password": ControllerProcess.adminPassword]).object["enabled"] as? Bool == false)
+        #expect(
+            try await admin.post("/api/users/me/two-factor/disable", ["password": ControllerProcess.adminPassword]).object["enabled"] as? Bool
+                == false)
         #expect(try await Self.login(controller.port).status == 200)
     }
 

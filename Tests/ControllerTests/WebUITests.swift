@@ -17,17 +17,21 @@ import TestSupport
         }
         let port = try FreePort.next()
         let httpPort = try FreePort.next()
-        let controller = try ControllerProcess(adminPassword: nil, folder: folder, extraEnvironment: [
-            "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)", "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes",
-            "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
-            "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
-            "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",
-        ], port: port)
+        let controller = try ControllerProcess(
+            adminPassword: nil, folder: folder,
+            extraEnvironment: [
+                "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)",
+                "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes",
+                "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
+                "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
+                "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",
+            ], port: port)
         defer { controller.remove() }
         let upstream = try TestUpstream("browser", in: folder.path)
         defer { upstream.stop() }
-        let password = try #require(controller.output.split(separator: "\n").first { $0.contains("password:") }?
-            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
+        let password = try #require(
+            controller.output.split(separator: "\n").first { $0.contains("password:") }?
+                .split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
 
         let screenshots = "\(TestEnvironment.packageRoot)/.build/ui-screenshots"
         try? FileManager.default.removeItem(atPath: screenshots)
@@ -38,16 +42,20 @@ import TestSupport
             "ssh": ["host": ssh.address, "port": ssh.port, "user": "pp-key", "key": ssh.clientKey, "fingerprint": ssh.hostKeyFingerprint],
         ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try LocalTarget().run(TargetCommand(argv: ["python3", TestEnvironment.packageRoot + "/Tests/Browser/ui_walkthrough.py", argument],
-                                                         timeout: .seconds(300)), onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(
+                argv: ["python3", TestEnvironment.packageRoot + "/Tests/Browser/ui_walkthrough.py", argument],
+                timeout: .seconds(300)), onLine: { _ in }, isCancelled: { false })
         let output = String(decoding: result.standardOutput, as: UTF8.self)
         #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
-        for check in ["logged in with the first-start password", "a host saved in the UI answers through Caddy from its upstream",
-                      "the bad domain error is shown next to its field", "the bad port error is shown next to its field",
-                      "nothing was saved by the refused forms", "a disabled host answers 404", "an attached access list answers 403",
-                      "provisioning lines arrive in the terminal panel", "a host key scan shows the server's fingerprint beside the pinned one",
-                      "the server selector filters the lists", "a screenshot of every page",
-                      "a viewer finds no enabled control that changes anything", "no script errors"] {
+        for check in [
+            "logged in with the first-start password", "a host saved in the UI answers through Caddy from its upstream",
+            "the bad domain error is shown next to its field", "the bad port error is shown next to its field",
+            "nothing was saved by the refused forms", "a disabled host answers 404", "an attached access list answers 403",
+            "provisioning lines arrive in the terminal panel", "a host key scan shows the server's fingerprint beside the pinned one",
+            "the server selector filters the lists", "a screenshot of every page",
+            "a viewer finds no enabled control that changes anything", "no script errors",
+        ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
         let pictures = (try? FileManager.default.contentsOfDirectory(atPath: screenshots)) ?? []

@@ -43,15 +43,17 @@ import TestSupport
         #expect {
             _ = try loader.load(newer)
         } throws: { error in
-            (error as? PluginLoadError)?.description.contains("needs plugin ABI 1.\(ABIVersion.host.minor + 1), newer than this host's ABI \(ABIVersion.host)") == true
+            (error as? PluginLoadError)?.description.contains(
+                "needs plugin ABI 1.\(ABIVersion.host.minor + 1), newer than this host's ABI \(ABIVersion.host)") == true
         }
     }
 
     @Test func aDescriptorShorterThanABI1Point0IsRefused() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let source = PluginSources.plugin().replacingOccurrences(of: ".struct_size = sizeof(pp_plugin_descriptor)",
-                                                                  with: ".struct_size = offsetof(pp_plugin_descriptor, kinds)")
+        let source = PluginSources.plugin().replacingOccurrences(
+            of: ".struct_size = sizeof(pp_plugin_descriptor)",
+            with: ".struct_size = offsetof(pp_plugin_descriptor, kinds)")
         let file = try CCompiler.sharedObject(source, named: "short.so", in: folder)
         #expect {
             _ = try loader.load(file)

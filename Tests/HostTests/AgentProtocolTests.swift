@@ -10,8 +10,10 @@ struct AgentProtocolTests {
             .hello(.init(agentVersion: "0.1.0", caddyVersion: "v2.11.1", caddyModules: ["http", "layer4"], appliedRevision: 7, appliedHash: "ab12")),
             .hello(.init(agentVersion: "0.1.0", caddyVersion: nil, caddyModules: [], appliedRevision: 0, appliedHash: nil)),
             .heartbeat(appliedRevision: 3),
-            .applyResult(.init(revision: 4, hash: "ff", succeeded: false, message: "caddy down",
-                               resources: ["proxy_host_1": .init(status: "failed", message: "bad"), "proxy_host_2": .init(status: "applied", message: nil)])),
+            .applyResult(
+                .init(
+                    revision: 4, hash: "ff", succeeded: false, message: "caddy down",
+                    resources: ["proxy_host_1": .init(status: "failed", message: "bad"), "proxy_host_2": .init(status: "applied", message: nil)])),
             .status(.init(caddyRunning: true, upstreams: [.init(address: "127.0.0.1:8001", requests: 2, fails: 1)])),
         ]
         for message in messages { #expect(try AgentMessage.decode(message.encoded()) == message) }
@@ -21,7 +23,10 @@ struct AgentProtocolTests {
         let state = Data(#"{"proxy_hosts":[{"id":1,"domain_names":["a.test"]}],"server_id":2}"#.utf8)
         let welcome = ControllerMessage.welcome(serverID: 2, heartbeatSeconds: 5)
         #expect(try ControllerMessage.decode(welcome.encoded()) == welcome)
-        guard case .desiredState(let decoded) = try ControllerMessage.decode(ControllerMessage.desiredState(.init(revision: 9, hash: "0a", state: state)).encoded()) else {
+        guard
+            case .desiredState(let decoded) = try ControllerMessage.decode(
+                ControllerMessage.desiredState(.init(revision: 9, hash: "0a", state: state)).encoded())
+        else {
             Issue.record("not a desired state")
             return
         }
@@ -38,12 +43,15 @@ struct AgentProtocolTests {
         (#"{"type":"heartbeat","v":2,"applied_revision":1}"#, "protocol version"),
         (#"{"type":"heartbeat","v":true,"applied_revision":1}"#, "protocol version"),
         (#"{"type":"heartbeat","v":1,"applied_revision":-1}"#, "heartbeat.applied_revision"),
-        (#"{"type":"heartbeat","v":1,"applied_revision":1.5}"#, "fractional numbers are not supported"),
+        (#"{"type":"heartbeat","v":1,"applied_revision":1.5}"#, "heartbeat.applied_revision must be a non-negative integer"),
         (#"{"type":"heartbeat","v":1,"applied_revision":"1"}"#, "heartbeat.applied_revision"),
         (#"{"type":"heartbeat","v":1,"applied_revision":true}"#, "heartbeat.applied_revision"),
         (#"{"type":"hello","v":1,"applied_revision":0}"#, "hello.agent_version is missing"),
         (#"{"type":"hello","v":1,"agent_version":"x","applied_revision":0,"caddy_modules":"http"}"#, "hello.caddy_modules"),
-        (#"{"type":"apply_result","v":1,"revision":1,"hash":"a","succeeded":true,"resources":{"proxy_host_1":{"status":"rm -rf"}}}"#, "apply_result.resources"),
+        (
+            #"{"type":"apply_result","v":1,"revision":1,"hash":"a","succeeded":true,"resources":{"proxy_host_1":{"status":"rm -rf"}}}"#,
+            "apply_result.resources"
+        ),
         (#"{"type":"apply_result","v":1,"revision":1,"hash":"a","succeeded":1,"resources":{}}"#, "apply_result.succeeded"),
         (#"{"type":"status","v":1,"caddy_running":true,"upstreams":[{"address":"a"}]}"#, "status.upstreams.requests"),
         (#"{"type":"run_command","v":1,"argv":["id"]}"#, "unknown message type run_command"),
@@ -57,7 +65,9 @@ struct AgentProtocolTests {
     }
 
     @Test func anAgentMessageOverTheLimitIsRefusedBeforeParsing() {
-        let huge = Array(#"{"type":"heartbeat","v":1,"applied_revision":1,"pad":""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: AgentProtocol.maxAgentMessageBytes) + Array(#""}"#.utf8)
+        let huge =
+            Array(#"{"type":"heartbeat","v":1,"applied_revision":1,"pad":""#.utf8)
+            + Array(repeating: UInt8(ascii: "x"), count: AgentProtocol.maxAgentMessageBytes) + Array(#""}"#.utf8)
         #expect(throws: ProtocolViolation.self) { try AgentMessage.decode(huge) }
     }
 

@@ -9,7 +9,8 @@ import Testing
 
     /// A bcrypt hash of `password`, made by Caddy itself.
     private func bcrypt(_ password: String) throws -> String {
-        let result = try LocalTarget().run(TargetCommand(argv: ["caddy", "hash-password", "--plaintext", password]), onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(argv: ["caddy", "hash-password", "--plaintext", password]), onLine: { _ in }, isCancelled: { false })
         return String(decoding: result.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -18,17 +19,20 @@ import Testing
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path)
         defer { a.stop() }
-        try await caddy.apply(State.document([
-            "proxy_hosts": [State.proxyHost(1, ["allowed.test"], to: a, ["access_list_id": 1]),
-                            State.proxyHost(2, ["denied.test"], to: a, ["access_list_id": 2]),
-                            State.proxyHost(3, ["nobody.test"], to: a, ["access_list_id": 3])],
-            "access_lists": [
-                ["id": 1, "clients": [["address": "10.0.0.0/8", "directive": "deny"], ["address": "127.0.0.0/8", "directive": "allow"]]],
-                // First match wins: the deny of 127.0.0.1 comes before the allow of 127.0.0.0/8.
-                ["id": 2, "clients": [["address": "127.0.0.1", "directive": "deny"], ["address": "127.0.0.0/8", "directive": "allow"]]],
-                ["id": 3, "clients": [["address": "10.1.2.3", "directive": "allow"]]],
-            ],
-        ]))
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["allowed.test"], to: a, ["access_list_id": 1]),
+                    State.proxyHost(2, ["denied.test"], to: a, ["access_list_id": 2]),
+                    State.proxyHost(3, ["nobody.test"], to: a, ["access_list_id": 3]),
+                ],
+                "access_lists": [
+                    ["id": 1, "clients": [["address": "10.0.0.0/8", "directive": "deny"], ["address": "127.0.0.0/8", "directive": "allow"]]],
+                    // First match wins: the deny of 127.0.0.1 comes before the allow of 127.0.0.0/8.
+                    ["id": 2, "clients": [["address": "127.0.0.1", "directive": "deny"], ["address": "127.0.0.0/8", "directive": "allow"]]],
+                    ["id": 3, "clients": [["address": "10.1.2.3", "directive": "allow"]]],
+                ],
+            ]))
         #expect(try caddy.get("/", host: "allowed.test").upstream == "a")
         #expect(try caddy.get("/", host: "denied.test").status == 403)
         #expect(try caddy.get("/", host: "nobody.test").status == 403)
@@ -40,16 +44,19 @@ import Testing
         let a = try TestUpstream("a", in: caddy.folder.path)
         defer { a.stop() }
         let users: [[String: Any]] = [["username": "alice", "password_hash": try bcrypt("wonderland")]]
-        try await caddy.apply(State.document([
-            "proxy_hosts": [State.proxyHost(1, ["auth.test"], to: a, ["access_list_id": 1]),
-                            State.proxyHost(2, ["any.test"], to: a, ["access_list_id": 2]),
-                            State.proxyHost(3, ["all.test"], to: a, ["access_list_id": 3])],
-            "access_lists": [
-                ["id": 1, "items": users, "pass_auth": true],
-                ["id": 2, "items": users, "satisfy_any": true, "clients": [["address": "127.0.0.1", "directive": "allow"]]],
-                ["id": 3, "items": users, "satisfy_any": false, "clients": [["address": "127.0.0.1", "directive": "allow"]]],
-            ],
-        ]))
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["auth.test"], to: a, ["access_list_id": 1]),
+                    State.proxyHost(2, ["any.test"], to: a, ["access_list_id": 2]),
+                    State.proxyHost(3, ["all.test"], to: a, ["access_list_id": 3]),
+                ],
+                "access_lists": [
+                    ["id": 1, "items": users, "pass_auth": true],
+                    ["id": 2, "items": users, "satisfy_any": true, "clients": [["address": "127.0.0.1", "directive": "allow"]]],
+                    ["id": 3, "items": users, "satisfy_any": false, "clients": [["address": "127.0.0.1", "directive": "allow"]]],
+                ],
+            ]))
         #expect(try caddy.get("/", host: "auth.test").status == 401)
         #expect(try caddy.get("/", host: "auth.test", user: "alice:wrong").status == 401)
         let authenticated = try caddy.get("/", host: "auth.test", headers: ["X-Authenticated-User": "mallory"], user: "alice:wonderland")
@@ -77,12 +84,19 @@ import Testing
     func redirectionHostsUseTheirCodeWithAndWithoutThePath(code: Int) async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }
-        try await caddy.apply(State.document(["redirection_hosts": [
-            ["id": 1, "domain_names": ["old.test"], "forward_scheme": "https", "forward_domain_name": "new.test",
-             "forward_http_code": code, "preserve_path": true],
-            ["id": 2, "domain_names": ["flat.test"], "forward_scheme": "http", "forward_domain_name": "home.test",
-             "forward_http_code": code, "preserve_path": false],
-        ]]))
+        try await caddy.apply(
+            State.document([
+                "redirection_hosts": [
+                    [
+                        "id": 1, "domain_names": ["old.test"], "forward_scheme": "https", "forward_domain_name": "new.test",
+                        "forward_http_code": code, "preserve_path": true,
+                    ],
+                    [
+                        "id": 2, "domain_names": ["flat.test"], "forward_scheme": "http", "forward_domain_name": "home.test",
+                        "forward_http_code": code, "preserve_path": false,
+                    ],
+                ]
+            ]))
         let kept = try caddy.get("/a/b?c=d", host: "old.test")
         #expect(kept.status == code)
         #expect(kept.headers["location"] == "https://new.test/a/b?c=d")
@@ -93,11 +107,12 @@ import Testing
     @Test func deadHostsAnswer404AndDisabledOnesHaveNoRoute() async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }
-        try await caddy.apply(State.document([
-            "dead_hosts": [["id": 1, "domain_names": ["dead.test"]], ["id": 2, "domain_names": ["locked.test"], "access_list_id": 1]],
-            "access_lists": [["id": 1, "clients": [["address": "10.0.0.0/8", "directive": "allow"]]]],
-            "settings": ["default_site": "congratulations"],
-        ]))
+        try await caddy.apply(
+            State.document([
+                "dead_hosts": [["id": 1, "domain_names": ["dead.test"]], ["id": 2, "domain_names": ["locked.test"], "access_list_id": 1]],
+                "access_lists": [["id": 1, "clients": [["address": "10.0.0.0/8", "directive": "allow"]]]],
+                "settings": ["default_site": "congratulations"],
+            ]))
         #expect(try caddy.get("/anything", host: "dead.test").status == 404)
         #expect(try caddy.get("/", host: "locked.test").status == 403)
         let unknown = try caddy.get("/", host: "unknown.test")

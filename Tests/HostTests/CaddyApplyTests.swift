@@ -14,11 +14,14 @@ import Testing
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path)
         defer { a.stop() }
-        let report = try await caddy.apply(State.document([
-            "proxy_hosts": [State.proxyHost(1, ["one.test"], to: a), State.proxyHost(2, ["broken.test"], to: a, ["access_list_id": 5]),
-                            State.proxyHost(3, ["three.test"], to: a)],
-            "access_lists": [["id": 5, "items": [["username": "u", "password_hash": "not-a-hash!"]]]],
-        ]))
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["one.test"], to: a), State.proxyHost(2, ["broken.test"], to: a, ["access_list_id": 5]),
+                    State.proxyHost(3, ["three.test"], to: a),
+                ],
+                "access_lists": [["id": 5, "items": [["username": "u", "password_hash": "not-a-hash!"]]]],
+            ]))
         #expect(report.status == .succeeded)
         let results = CaddyServer.resourceResults(report)
         #expect(results["proxy_host_1"] == ["status": "applied"])
@@ -37,33 +40,59 @@ import Testing
         defer { a.stop() }
         // What a controller would have refused at save time, reaching this server anyway (an
         // older controller, a name that resolves differently here): the step checks again.
-        let report = try await caddy.apply(State.document([
-            "proxy_hosts": [State.proxyHost(1, ["fine.test"], to: a),
-                            State.proxyHost(2, ["meta.test"], to: a, ["forward_host": "169.254.169.254", "forward_port": 80]),
-                            State.proxyHost(3, ["admin.test"], to: a, ["forward_host": "localhost", "forward_port": 2019]),
-                            State.proxyHost(4, ["mapped.test"], to: a, ["upstreams": [["host": "::ffff:169.254.169.254", "port": 80]]]),
-                            State.proxyHost(5, ["allowed.test"], to: a, ["forward_host": "localhost", "forward_port": 2019, "allow_reserved_upstream": true])],
-            "stream_hosts": [["id": 6, "enabled": true, "incoming_port": try FreePort.next(), "forwarding_host": "0x7f.1", "forwarding_port": 2019,
-                              "tcp_forwarding": true, "udp_forwarding": false]],
-        ]))
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["fine.test"], to: a),
+                    State.proxyHost(2, ["meta.test"], to: a, ["forward_host": "169.254.169.254", "forward_port": 80]),
+                    State.proxyHost(3, ["admin.test"], to: a, ["forward_host": "localhost", "forward_port": 2019]),
+                    State.proxyHost(4, ["mapped.test"], to: a, ["upstreams": [["host": "::ffff:169.254.169.254", "port": 80]]]),
+                    State.proxyHost(
+                        5, ["allowed.test"], to: a, ["forward_host": "localhost", "forward_port": 2019, "allow_reserved_upstream": true]),
+                ],
+                "stream_hosts": [
+                    [
+                        "id": 6, "enabled": true, "incoming_port": try FreePort.next(), "forwarding_host": "0x7f.1", "forwarding_port": 2019,
+                        "tcp_forwarding": true, "udp_forwarding": false,
+                    ]
+                ],
+            ]))
         #expect(report.status == .succeeded)
         let results = CaddyServer.resourceResults(report)
         #expect(results["proxy_host_1"] == ["status": "applied"])
         #expect(results["proxy_host_5"] == ["status": "applied"], "an admin allowed it")
         for tag in ["proxy_host_2", "proxy_host_3", "proxy_host_4", "stream_host_6"] {
-            #expect(results[tag]?["status"] == "failed" && results[tag]?["message"]?.contains("resolves on this server") == true, "\(tag): \(String(describing: results[tag]))")
+            #expect(
+                results[tag]?["status"] == "failed" && results[tag]?["message"]?.contains("resolves on this server") == true,
+                "\(tag): \(String(describing: results[tag]))")
         }
         #expect(try caddy.get("/", host: "fine.test").upstream == "a")
         #expect(try caddy.get("/", host: "meta.test").status == 404)
     }
 
     @Test func theUpstreamCheckJudgesWhatANameResolvesTo() throws {
-        let state = try DesiredState.reading(Data(State.document([
-            "proxy_hosts": [["id": 1, "domain_names": ["a.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 81, "enabled": true],
-                            ["id": 2, "domain_names": ["b.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 3000, "enabled": true],
-                            ["id": 3, "domain_names": ["c.test"], "forward_scheme": "http", "forward_host": "cloud.example", "forward_port": 80, "enabled": true],
-                            ["id": 4, "domain_names": ["d.test"], "forward_scheme": "http", "forward_host": "nowhere.example", "forward_port": 81, "enabled": true]],
-        ]).utf8))
+        let state = try DesiredState.reading(
+            Data(
+                State.document([
+                    "proxy_hosts": [
+                        [
+                            "id": 1, "domain_names": ["a.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 81,
+                            "enabled": true,
+                        ],
+                        [
+                            "id": 2, "domain_names": ["b.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 3000,
+                            "enabled": true,
+                        ],
+                        [
+                            "id": 3, "domain_names": ["c.test"], "forward_scheme": "http", "forward_host": "cloud.example", "forward_port": 80,
+                            "enabled": true,
+                        ],
+                        [
+                            "id": 4, "domain_names": ["d.test"], "forward_scheme": "http", "forward_host": "nowhere.example", "forward_port": 81,
+                            "enabled": true,
+                        ],
+                    ]
+                ]).utf8))
         let rejected = UpstreamCheck.rejections(state, protectedPorts: [81, 2019]) { name in
             switch name {
             case "sneaky.example": [[127, 0, 0, 1]]
@@ -81,17 +110,24 @@ import Testing
         defer { a.stop() }
         // No module list is given: the step asks this Caddy (`caddy list-modules`), which has
         // neither layer4 nor the rate limiter.
-        let report = try await caddy.apply(State.document([
-            "proxy_hosts": [State.proxyHost(1, ["plain.test"], to: a),
-                            State.proxyHost(2, ["limited.test"], to: a, ["rate_limit": ["requests": 5, "window_seconds": 60]]),
-                            State.proxyHost(3, ["pass.test"], to: a, ["tls_passthrough": true])],
-            "stream_hosts": [["id": 4, "incoming_port": try FreePort.next(), "forwarding_host": "127.0.0.1", "forwarding_port": a.port]],
-        ]))
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["plain.test"], to: a),
+                    State.proxyHost(2, ["limited.test"], to: a, ["rate_limit": ["requests": 5, "window_seconds": 60]]),
+                    State.proxyHost(3, ["pass.test"], to: a, ["tls_passthrough": true]),
+                ],
+                "stream_hosts": [["id": 4, "incoming_port": try FreePort.next(), "forwarding_host": "127.0.0.1", "forwarding_port": a.port]],
+            ]))
         #expect(report.status == .succeeded)
         let results = CaddyServer.resourceResults(report)
         #expect(results["proxy_host_1"] == ["status": "applied"])
-        #expect(results["proxy_host_2"]?["message"] == "rate_limit needs the Caddy module `http.handlers.rate_limit`, which this server's Caddy does not have")
-        #expect(results["proxy_host_3"]?["message"] == "tls_passthrough needs the Caddy module `caddy.listeners.layer4`, which this server's Caddy does not have")
+        #expect(
+            results["proxy_host_2"]?["message"]
+                == "rate_limit needs the Caddy module `http.handlers.rate_limit`, which this server's Caddy does not have")
+        #expect(
+            results["proxy_host_3"]?["message"]
+                == "tls_passthrough needs the Caddy module `caddy.listeners.layer4`, which this server's Caddy does not have")
         #expect(results["stream_host_4"]?["message"] == "incoming_port needs the Caddy module `layer4`, which this server's Caddy does not have")
         #expect(try caddy.get("/", host: "plain.test").upstream == "a")
     }
@@ -103,7 +139,10 @@ import Testing
         let caddy = try CaddyServer(extraPlugins: [recorder])
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
-        defer { a.stop(); b.stop() }
+        defer {
+            a.stop()
+            b.stop()
+        }
         try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]))
         let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
         let report = try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: b)]]), after: [failing])
@@ -123,10 +162,13 @@ import Testing
         let a = try TestUpstream("a", in: caddy.folder.path)
         defer { a.stop() }
         try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]))
-        let foreign = #"{"admin":{"listen":"unix/\#(caddy.adminSocket)"},"apps":{"http":{"servers":{"s":{"listen":[":\#(caddy.httpPort)"],"#
+        let foreign =
+            #"{"admin":{"listen":"unix/\#(caddy.adminSocket)"},"apps":{"http":{"servers":{"s":{"listen":[":\#(caddy.httpPort)"],"#
             + #""automatic_https":{"disable":true},"routes":[{"match":[{"host":["site.test"]}],"handle":[{"handler":"static_response","body":"foreign"}]}]}}}}}"#
-        let loaded = try LocalTarget().http(HTTPRequest(socketPath: caddy.adminSocket, method: "POST", path: "/load",
-                                                        contentType: "application/json", body: Data(foreign.utf8)))
+        let loaded = try LocalTarget().http(
+            HTTPRequest(
+                socketPath: caddy.adminSocket, method: "POST", path: "/load",
+                contentType: "application/json", body: Data(foreign.utf8)))
         #expect(loaded.status == 200)
         #expect(try caddy.get("/", host: "site.test").body == "foreign")
         let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
@@ -156,14 +198,24 @@ import Testing
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path)
         defer { a.stop() }
-        let report = try await caddy.apply(State.document(["proxy_hosts": [
-            State.proxyHost(1, ["adv.test"], to: a, ["advanced_config": [
-                ["match": [["path": ["/teapot"]]], "handle": [["handler": "static_response", "status_code": 418, "body": "short and stout"]]],
-            ]]),
-            State.proxyHost(2, ["bad.test"], to: a, ["advanced_config": [["handle": [["handler": "no_such_handler"]]]]]),
-            State.proxyHost(3, ["fine.test"], to: a),
-            State.proxyHost(4, ["shape.test"], to: a, ["advanced_config": ["not": "a list"]]),
-        ]]))
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["adv.test"], to: a,
+                        [
+                            "advanced_config": [
+                                [
+                                    "match": [["path": ["/teapot"]]],
+                                    "handle": [["handler": "static_response", "status_code": 418, "body": "short and stout"]],
+                                ]
+                            ]
+                        ]),
+                    State.proxyHost(2, ["bad.test"], to: a, ["advanced_config": [["handle": [["handler": "no_such_handler"]]]]]),
+                    State.proxyHost(3, ["fine.test"], to: a),
+                    State.proxyHost(4, ["shape.test"], to: a, ["advanced_config": ["not": "a list"]]),
+                ]
+            ]))
         #expect(report.status == .succeeded)
         let results = CaddyServer.resourceResults(report)
         #expect(results["proxy_host_1"] == ["status": "applied"])

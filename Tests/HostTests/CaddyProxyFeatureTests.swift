@@ -8,8 +8,9 @@ import Testing
     typealias State = DesiredStateJSON
 
     private func websocket(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let result = try LocalTarget().run(TargetCommand(argv: ["python3", TestEnvironment.fixture("websocket.py")] + arguments, timeout: .seconds(20)),
-                                           onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(argv: ["python3", TestEnvironment.fixture("websocket.py")] + arguments, timeout: .seconds(20)),
+            onLine: { _ in }, isCancelled: { false })
         return (result.exitStatus, String(decoding: result.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -17,14 +18,18 @@ import Testing
         let caddy = try CaddyServer()
         defer { caddy.stop() }
         let port = try FreePort.next()
-        let server = try ChildProcess(["python3", TestEnvironment.fixture("websocket.py"), "serve", String(port)], in: caddy.folder.path, logName: "websocket")
+        let server = try ChildProcess(
+            ["python3", TestEnvironment.fixture("websocket.py"), "serve", String(port)], in: caddy.folder.path, logName: "websocket")
         defer { server.stop() }
         try server.wait(until: { HTTPProbe.canConnect(port: port) }, what: "websocket server")
         let upstream: [String: Any] = ["forward_host": "127.0.0.1", "forward_port": port]
-        try await caddy.apply(State.document(["proxy_hosts": [
-            ["id": 1, "domain_names": ["ws.test"]].merging(upstream) { $1 },
-            ["id": 2, "domain_names": ["nows.test"], "allow_websocket_upgrade": false].merging(upstream) { $1 },
-        ]]))
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    ["id": 1, "domain_names": ["ws.test"]].merging(upstream) { $1 },
+                    ["id": 2, "domain_names": ["nows.test"], "allow_websocket_upgrade": false].merging(upstream) { $1 },
+                ]
+            ]))
         let echoed = try websocket(["send", String(caddy.httpPort), "ws.test", "hello through caddy"])
         #expect(echoed.status == 0)
         #expect(echoed.output == "echo: hello through caddy")

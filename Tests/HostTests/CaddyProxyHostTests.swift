@@ -12,11 +12,17 @@ import Testing
         let caddy = try CaddyServer()
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
-        defer { a.stop(); b.stop() }
-        let report = try await caddy.apply(State.document(["proxy_hosts": [
-            State.proxyHost(1, ["a.test", "www.a.test"], to: a), State.proxyHost(2, ["b.test"], to: b),
-            State.proxyHost(3, ["off.test"], to: a, ["enabled": false]),
-        ]]))
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["a.test", "www.a.test"], to: a), State.proxyHost(2, ["b.test"], to: b),
+                    State.proxyHost(3, ["off.test"], to: a, ["enabled": false]),
+                ]
+            ]))
         #expect(report.status == .succeeded)
         #expect(CaddyServer.resourceResults(report) == ["proxy_host_1": ["status": "applied"], "proxy_host_2": ["status": "applied"]])
         #expect(try caddy.get("/", host: "a.test").upstream == "a")
@@ -44,10 +50,20 @@ import Testing
         let caddy = try CaddyServer()
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
-        defer { a.stop(); b.stop() }
-        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["lb.test"], to: a, [
-            "upstreams": [["host": "127.0.0.1", "port": b.port]], "load_balancing": policy,
-        ])]]))
+        defer {
+            a.stop()
+            b.stop()
+        }
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["lb.test"], to: a,
+                        [
+                            "upstreams": [["host": "127.0.0.1", "port": b.port]], "load_balancing": policy,
+                        ])
+                ]
+            ]))
         let seen = try (0..<6).map { _ in try caddy.get("/", host: "lb.test").upstream ?? "?" }
         switch policy {
         case "round_robin": #expect(Set(seen) == ["a", "b"])
@@ -60,9 +76,16 @@ import Testing
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
         defer { b.stop() }
-        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["lb.test"], to: a, [
-            "upstreams": [["host": "127.0.0.1", "port": b.port]], "load_balancing": "first",
-        ])]]))
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["lb.test"], to: a,
+                        [
+                            "upstreams": [["host": "127.0.0.1", "port": b.port]], "load_balancing": "first",
+                        ])
+                ]
+            ]))
         #expect(try caddy.get("/", host: "lb.test").upstream == "a")
         a.stop()
         let answers = try (0..<4).map { _ in try caddy.get("/", host: "lb.test") }
@@ -73,11 +96,21 @@ import Testing
         let caddy = try CaddyServer()
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
-        defer { a.stop(); b.stop() }
-        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["hc.test"], to: a, [
-            "upstreams": [["host": "127.0.0.1", "port": b.port]], "load_balancing": "first",
-            "health_check": ["active_enabled": true, "path": "/health", "interval_seconds": 1, "timeout_seconds": 1],
-        ])]]))
+        defer {
+            a.stop()
+            b.stop()
+        }
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["hc.test"], to: a,
+                        [
+                            "upstreams": [["host": "127.0.0.1", "port": b.port]], "load_balancing": "first",
+                            "health_check": ["active_enabled": true, "path": "/health", "interval_seconds": 1, "timeout_seconds": 1],
+                        ])
+                ]
+            ]))
         #expect(try caddy.get("/", host: "hc.test").upstream == "a")
         a.setHealthy(false)
         try await eventually { try caddy.get("/", host: "hc.test").upstream == "b" }
@@ -90,11 +123,24 @@ import Testing
         defer { caddy.stop() }
         let main = try TestUpstream("main", in: caddy.folder.path), api = try TestUpstream("api", in: caddy.folder.path)
         let v2 = try TestUpstream("v2", in: caddy.folder.path)
-        defer { main.stop(); api.stop(); v2.stop() }
-        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["loc.test"], to: main, ["locations": [
-            ["path": "/api", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": api.port],
-            ["path": "/api/v2", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": v2.port],
-        ]])]]))
+        defer {
+            main.stop()
+            api.stop()
+            v2.stop()
+        }
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["loc.test"], to: main,
+                        [
+                            "locations": [
+                                ["path": "/api", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": api.port],
+                                ["path": "/api/v2", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": v2.port],
+                            ]
+                        ])
+                ]
+            ]))
         #expect(try caddy.get("/", host: "loc.test").upstream == "main")
         #expect(try caddy.get("/api/users", host: "loc.test").upstream == "api")
         #expect(try caddy.get("/api/v2/users", host: "loc.test").upstream == "v2")
@@ -106,15 +152,27 @@ import Testing
         defer { caddy.stop() }
         let a = try TestUpstream("a", in: caddy.folder.path)
         defer { a.stop() }
-        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["h.test"], to: a, ["headers": [
-            ["direction": "request", "action": "set", "name": "X-Real-IP", "value": "{remote_host}"],
-            ["direction": "request", "action": "set", "name": "X-Trace", "value": "first"],
-            ["direction": "request", "action": "set", "name": "X-Trace", "value": "second {method} {env.HOME} {file./etc/hostname}"],
-            ["direction": "request", "action": "delete", "name": "X-Remove-Me", "value": ""],
-            ["direction": "response", "action": "delete", "name": "Server", "value": ""],
-            ["direction": "response", "action": "set", "name": "X-Frame-Options", "value": "SAMEORIGIN"],
-            ["direction": "response", "action": "add", "name": "X-Echo", "value": "{http.request.header.X-Evil}"],
-        ]])]]))
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["h.test"], to: a,
+                        [
+                            "headers": [
+                                ["direction": "request", "action": "set", "name": "X-Real-IP", "value": "{remote_host}"],
+                                ["direction": "request", "action": "set", "name": "X-Trace", "value": "first"],
+                                [
+                                    "direction": "request", "action": "set", "name": "X-Trace",
+                                    "value": "second {method} {env.HOME} {file./etc/hostname}",
+                                ],
+                                ["direction": "request", "action": "delete", "name": "X-Remove-Me", "value": ""],
+                                ["direction": "response", "action": "delete", "name": "Server", "value": ""],
+                                ["direction": "response", "action": "set", "name": "X-Frame-Options", "value": "SAMEORIGIN"],
+                                ["direction": "response", "action": "add", "name": "X-Echo", "value": "{http.request.header.X-Evil}"],
+                            ]
+                        ])
+                ]
+            ]))
         let answer = try caddy.get("/", host: "h.test", headers: ["X-Remove-Me": "1", "X-Evil": "pwned"])
         #expect(answer.upstreamHeader("X-Real-IP") == "127.0.0.1")
         #expect(answer.upstreamHeader("X-Trace") == "second GET {env.HOME} {file./etc/hostname}")
@@ -130,10 +188,13 @@ import Testing
         let a = try TestUpstream("a", in: caddy.folder.path)
         let downPort = try FreePort.next()
         let pages = ["404": "<h1>Nothing {env.HOME} here</h1>", "502": "<h1>Bad gateway {file./etc/hostname}</h1>"]
-        try await caddy.apply(State.document(["proxy_hosts": [
-            State.proxyHost(1, ["err.test"], to: a, ["error_pages": pages]),
-            ["id": 2, "domain_names": ["down.test"], "forward_host": "127.0.0.1", "forward_port": downPort, "error_pages": pages],
-        ]]))
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["err.test"], to: a, ["error_pages": pages]),
+                    ["id": 2, "domain_names": ["down.test"], "forward_host": "127.0.0.1", "forward_port": downPort, "error_pages": pages],
+                ]
+            ]))
         defer { a.stop() }
         let missing = try caddy.get("/status/404", host: "err.test")
         #expect(missing.status == 404)

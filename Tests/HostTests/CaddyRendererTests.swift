@@ -35,43 +35,68 @@ import Testing
 
     @Test func theAdminSiteProxiesToTheControllerAheadOfHostsAndRefusesHostileValues() throws {
         let site: [String: Any] = ["domain_names": ["admin.test"], "upstream_host": "127.0.0.1", "upstream_port": 81]
-        let result = try render(["admin_site": site, "proxy_hosts": [["id": 1, "domain_names": ["admin.test"], "forward_host": "h", "forward_port": 1, "ssl_forced": true]]])
+        let result = try render([
+            "admin_site": site,
+            "proxy_hosts": [["id": 1, "domain_names": ["admin.test"], "forward_host": "h", "forward_port": 1, "ssl_forced": true]],
+        ])
         #expect(result.rendered.first == ResourceKey(kind: "admin_site", id: 0))
         let text = String(decoding: result.serialized(), as: UTF8.self)
         let admin = try #require(text.range(of: #""dial":"127.0.0.1:81""#)), host = try #require(text.range(of: #""dial":"h:1""#))
         #expect(admin.lowerBound < host.lowerBound)
         #expect(text.contains(#""subjects":["admin.test"#))
-        for (field, value) in [("upstream_host", "{env.HOME}" as Any), ("upstream_host", "127.0.0.1/x"), ("upstream_port", 0), ("domain_names", ["{file./etc/passwd}"])] {
+        for (field, value) in [
+            ("upstream_host", "{env.HOME}" as Any), ("upstream_host", "127.0.0.1/x"), ("upstream_port", 0), ("domain_names", ["{file./etc/passwd}"]),
+        ] {
             var hostile = site
             hostile[field] = value
             let refused = try render(["admin_site": hostile])
             #expect(refused.rejected[ResourceKey(kind: "admin_site", id: 0)]?.hasPrefix(field) == true, "\(field)=\(value)")
-            #expect(!String(decoding: refused.serialized(), as: UTF8.self).contains("env.HOME") && !String(decoding: refused.serialized(), as: UTF8.self).contains("passwd"))
+            #expect(
+                !String(decoding: refused.serialized(), as: UTF8.self).contains("env.HOME")
+                    && !String(decoding: refused.serialized(), as: UTF8.self).contains("passwd"))
         }
     }
 
     @Test func streamHostsMatchTheLayer4AppsDocumentedShape() throws {
-        let result = try render(["stream_hosts": [
-            ["id": 5, "incoming_port": 2222, "forwarding_host": "10.0.0.7", "forwarding_port": 22, "tcp_forwarding": true],
-            ["id": 6, "incoming_port": 5353, "forwarding_host": "10.0.0.8", "forwarding_port": 53, "tcp_forwarding": false, "udp_forwarding": true],
-        ]], modules: allModules)
+        let result = try render(
+            [
+                "stream_hosts": [
+                    ["id": 5, "incoming_port": 2222, "forwarding_host": "10.0.0.7", "forwarding_port": 22, "tcp_forwarding": true],
+                    [
+                        "id": 6, "incoming_port": 5353, "forwarding_host": "10.0.0.8", "forwarding_port": 53, "tcp_forwarding": false,
+                        "udp_forwarding": true,
+                    ],
+                ]
+            ], modules: allModules)
         #expect(result.rejected.isEmpty)
         #expect(try same(object(result.config["apps"]?["layer4"]), golden("layer4-streams.json")))
     }
 
     @Test func passthroughAndSNIStreamsShareTheHTTPSListener() throws {
-        let result = try render([
-            "proxy_hosts": [["id": 9, "domain_names": ["git.example.test"], "forward_host": "10.0.0.9", "forward_port": 443, "tls_passthrough": true]],
-            "stream_hosts": [["id": 7, "incoming_port": 443, "forwarding_host": "10.0.0.10", "forwarding_port": 8883, "sni_names": ["mqtt.example.test"]]],
-        ], modules: allModules)
+        let result = try render(
+            [
+                "proxy_hosts": [
+                    ["id": 9, "domain_names": ["git.example.test"], "forward_host": "10.0.0.9", "forward_port": 443, "tls_passthrough": true]
+                ],
+                "stream_hosts": [
+                    ["id": 7, "incoming_port": 443, "forwarding_host": "10.0.0.10", "forwarding_port": 8883, "sni_names": ["mqtt.example.test"]]
+                ],
+            ], modules: allModules)
         #expect(result.rejected.isEmpty)
         let https = result.config["apps"]?["http"]?["servers"]?["https"]
         #expect(try same(object(https?["listener_wrappers"]), golden("https-listener-wrappers.json")))
     }
 
     @Test func rateLimitMatchesCaddyRatelimitsDocumentedShape() throws {
-        let result = try render(["proxy_hosts": [["id": 4, "domain_names": ["r.test"], "forward_host": "h", "forward_port": 80,
-                                                  "rate_limit": ["requests": 100, "window_seconds": 60]]]], modules: allModules)
+        let result = try render(
+            [
+                "proxy_hosts": [
+                    [
+                        "id": 4, "domain_names": ["r.test"], "forward_host": "h", "forward_port": 80,
+                        "rate_limit": ["requests": 100, "window_seconds": 60],
+                    ]
+                ]
+            ], modules: allModules)
         let routes = try object(result.config["apps"]?["http"]?["servers"]?["http"]?["routes"]) as? [[String: Any]]
         let subroutes = ((routes?.first?["handle"] as? [[String: Any]])?.first?["routes"]) as? [[String: Any]]
         let handler = (subroutes?.first?["handle"] as? [Any])?.first
@@ -80,18 +105,28 @@ import Testing
 
     @Test func resourcesNeedingMissingModulesAreLeftOutWithAClearError() throws {
         let standard: Set<String> = ["http", "tls", "http.handlers.reverse_proxy"]
-        let result = try render([
-            "proxy_hosts": [
-                ["id": 1, "domain_names": ["ok.test"], "forward_host": "h", "forward_port": 80],
-                ["id": 2, "domain_names": ["limited.test"], "forward_host": "h", "forward_port": 80, "rate_limit": ["requests": 5, "window_seconds": 1]],
-                ["id": 3, "domain_names": ["pass.test"], "forward_host": "h", "forward_port": 443, "tls_passthrough": true],
-            ],
-            "stream_hosts": [["id": 4, "incoming_port": 2222, "forwarding_host": "h", "forwarding_port": 22]],
-        ], modules: standard)
+        let result = try render(
+            [
+                "proxy_hosts": [
+                    ["id": 1, "domain_names": ["ok.test"], "forward_host": "h", "forward_port": 80],
+                    [
+                        "id": 2, "domain_names": ["limited.test"], "forward_host": "h", "forward_port": 80,
+                        "rate_limit": ["requests": 5, "window_seconds": 1],
+                    ],
+                    ["id": 3, "domain_names": ["pass.test"], "forward_host": "h", "forward_port": 443, "tls_passthrough": true],
+                ],
+                "stream_hosts": [["id": 4, "incoming_port": 2222, "forwarding_host": "h", "forwarding_port": 22]],
+            ], modules: standard)
         #expect(result.rendered == [ResourceKey(kind: "proxy_host", id: 1)])
-        #expect(result.rejected[ResourceKey(kind: "proxy_host", id: 2)] == "rate_limit needs the Caddy module `http.handlers.rate_limit`, which this server's Caddy does not have")
-        #expect(result.rejected[ResourceKey(kind: "proxy_host", id: 3)] == "tls_passthrough needs the Caddy module `caddy.listeners.layer4`, which this server's Caddy does not have")
-        #expect(result.rejected[ResourceKey(kind: "stream_host", id: 4)] == "incoming_port needs the Caddy module `layer4`, which this server's Caddy does not have")
+        #expect(
+            result.rejected[ResourceKey(kind: "proxy_host", id: 2)]
+                == "rate_limit needs the Caddy module `http.handlers.rate_limit`, which this server's Caddy does not have")
+        #expect(
+            result.rejected[ResourceKey(kind: "proxy_host", id: 3)]
+                == "tls_passthrough needs the Caddy module `caddy.listeners.layer4`, which this server's Caddy does not have")
+        #expect(
+            result.rejected[ResourceKey(kind: "stream_host", id: 4)]
+                == "incoming_port needs the Caddy module `layer4`, which this server's Caddy does not have")
         #expect(result.config["apps"]?["layer4"] == nil)
     }
 
@@ -111,8 +146,12 @@ import Testing
     func refusesHostileFieldsNamingThemAndRendersTheRest(fieldsJSON: String, field: String) throws {
         let fields = try #require(try JSONSerialization.jsonObject(with: Data(fieldsJSON.utf8)) as? [String: Any])
         let base: [String: Any] = ["id": 9, "domain_names": ["bad.test"], "forward_host": "h", "forward_port": 80]
-        let result = try render(["proxy_hosts": [base.merging(fields) { $1 },
-                                                 ["id": 10, "domain_names": ["good.test"], "forward_host": "h", "forward_port": 80]]])
+        let result = try render([
+            "proxy_hosts": [
+                base.merging(fields) { $1 },
+                ["id": 10, "domain_names": ["good.test"], "forward_host": "h", "forward_port": 80],
+            ]
+        ])
         let message = try #require(result.rejected[ResourceKey(kind: "proxy_host", id: 9)])
         #expect(message.hasPrefix(field + " "), "\(message)")
         #expect(result.rendered == [ResourceKey(kind: "proxy_host", id: 10)])
@@ -121,17 +160,25 @@ import Testing
     }
 
     @Test func userTextIsEscapedAndOnlyAllowedPlaceholdersTranslate() throws {
-        let result = try render(["proxy_hosts": [["id": 1, "domain_names": ["a.test"], "forward_host": "h", "forward_port": 80,
-                                                  "error_pages": ["404": "<p>{env.HOME}</p>"],
-                                                  "headers": [["direction": "request", "action": "set", "name": "X-A", "value": "{remote_host}/{env.HOME}/{host"]]]]])
+        let result = try render([
+            "proxy_hosts": [
+                [
+                    "id": 1, "domain_names": ["a.test"], "forward_host": "h", "forward_port": 80,
+                    "error_pages": ["404": "<p>{env.HOME}</p>"],
+                    "headers": [["direction": "request", "action": "set", "name": "X-A", "value": "{remote_host}/{env.HOME}/{host"]],
+                ]
+            ]
+        ])
         let text = String(decoding: result.serialized(), as: UTF8.self)
         #expect(text.contains(#"<p>\\{env.HOME\\}</p>"#))
         #expect(text.contains(#"{http.request.remote.host}/\\{env.HOME\\}/\\{host"#))
     }
 
     @Test func anEmptyAccessListDeniesEveryone() throws {
-        let result = try render(["proxy_hosts": [["id": 1, "domain_names": ["a.test"], "forward_host": "h", "forward_port": 80, "access_list_id": 3]],
-                                 "access_lists": [["id": 3, "clients": [], "items": []]]])
+        let result = try render([
+            "proxy_hosts": [["id": 1, "domain_names": ["a.test"], "forward_host": "h", "forward_port": 80, "access_list_id": 3]],
+            "access_lists": [["id": 3, "clients": [], "items": []]],
+        ])
         let text = String(decoding: result.serialized(), as: UTF8.self)
         #expect(text.contains(#"{"handle":[{"handler":"static_response","status_code":403"#))
     }

@@ -14,12 +14,23 @@ import Testing
         let a = try TestUpstream("a", in: caddy.folder.path)
         defer { a.stop() }
         let pair = try TestCertificates.selfSigned("secure", for: ["secure.test"], in: caddy.folder.path)
-        let report = try await caddy.apply(State.document([
-            "proxy_hosts": [State.proxyHost(1, ["secure.test"], to: a, ["certificate_id": 7, "ssl_forced": true,
-                                                                         "hsts_enabled": true, "hsts_subdomains": true])],
-            "certificates": [["id": 7, "provider": "other", "certificate_pem": try String(contentsOfFile: pair.certificate, encoding: .utf8),
-                              "key_pem": try String(contentsOfFile: pair.key, encoding: .utf8)]],
-        ]))
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["secure.test"], to: a,
+                        [
+                            "certificate_id": 7, "ssl_forced": true,
+                            "hsts_enabled": true, "hsts_subdomains": true,
+                        ])
+                ],
+                "certificates": [
+                    [
+                        "id": 7, "provider": "other", "certificate_pem": try String(contentsOfFile: pair.certificate, encoding: .utf8),
+                        "key_pem": try String(contentsOfFile: pair.key, encoding: .utf8),
+                    ]
+                ],
+            ]))
         #expect(report.status == .succeeded)
         let redirect = try caddy.get("/path?q=1", host: "secure.test")
         #expect(redirect.status == 301)
@@ -49,10 +60,11 @@ import Testing
         defer { a.stop() }
         let pebble = try PebbleCA(in: caddy.folder.path, httpPort: caddy.httpPort, tlsPort: caddy.httpsPort)
         defer { pebble.stop() }
-        try await caddy.apply(State.document([
-            "proxy_hosts": [State.proxyHost(1, ["auto.test"], to: a, ["ssl_forced": true])],
-            "settings": ["acme_directory": pebble.directory, "acme_email": "admin@auto.test"],
-        ]), settings: ["acme_trusted_roots": [pebble.serverCertificate]])
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [State.proxyHost(1, ["auto.test"], to: a, ["ssl_forced": true])],
+                "settings": ["acme_directory": pebble.directory, "acme_email": "admin@auto.test"],
+            ]), settings: ["acme_trusted_roots": [pebble.serverCertificate]])
         let root = try pebble.rootCertificate()
         var answer = HTTPProbe.Answer(status: 0, headers: [:], body: "")
         for _ in 0..<60 where answer.status != 200 {

@@ -14,8 +14,10 @@ import Testing
         return PipelineRunner(catalog: catalog)
     }
 
-    private func apply(_ forwards: [[String: Any]], on lab: NetworkLab, runner: PipelineRunner,
-                       after: [PipelineDefinition.Step] = []) async throws -> PipelineReport {
+    private func apply(
+        _ forwards: [[String: Any]], on lab: NetworkLab, runner: PipelineRunner,
+        after: [PipelineDefinition.Step] = []
+    ) async throws -> PipelineReport {
         let state = try JSONSerialization.data(withJSONObject: ["revision": 1, "port_forwards": forwards])
         let steps = [PipelineDefinition.Step(plugin: "posternproxy.iptables")] + after
         return try await runner.start(PipelineDefinition(name: "apply", steps: steps), input: state, target: lab.target(lab.forwarder)).report()
@@ -32,10 +34,11 @@ import Testing
         let backend = try Backend(in: lab)
         defer { backend.stop() }
 
-        let report = try await apply([
-            ["id": 1, "protocol": "tcp", "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080],
-            ["id": 2, "protocol": "tcp+udp", "incoming_port": 9053, "forward_host": lab.backendAddress, "forward_port": 5353],
-        ], on: lab, runner: try runner())
+        let report = try await apply(
+            [
+                ["id": 1, "protocol": "tcp", "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080],
+                ["id": 2, "protocol": "tcp+udp", "incoming_port": 9053, "forward_host": lab.backendAddress, "forward_port": 5353],
+            ], on: lab, runner: try runner())
         #expect(report.status == .succeeded, "\(report.status)")
         #expect(results(report) == ["port_forward_1": ["status": "applied"], "port_forward_2": ["status": "applied"]])
 
@@ -56,21 +59,29 @@ import Testing
         defer { supervisor.stopAll() }
 
         let runner = try runner()
-        let report = try await apply([
-            ["id": 3, "protocol": "tcp+udp", "incoming_port": 9191, "forward_host": lab.backendAddress, "forward_port": 8080, "method": "socat"],
-            ["id": 4, "protocol": "udp", "incoming_port": 9153, "forward_host": lab.backendAddress, "forward_port": 5353, "method": "socat"],
-        ], on: lab, runner: runner)
+        let report = try await apply(
+            [
+                ["id": 3, "protocol": "tcp+udp", "incoming_port": 9191, "forward_host": lab.backendAddress, "forward_port": 8080, "method": "socat"],
+                ["id": 4, "protocol": "udp", "incoming_port": 9153, "forward_host": lab.backendAddress, "forward_port": 5353, "method": "socat"],
+            ], on: lab, runner: runner)
         #expect(report.status == .succeeded, "\(report.status)")
         #expect(results(report) == ["port_forward_3": ["status": "applied"], "port_forward_4": ["status": "applied"]])
         #expect(!(try lab.savedRules(in: lab.forwarder)).contains("-A POSTERNPROXY"), "the socat method adds no iptables rules")
         let processes = try #require(report.managedProcesses)
-        #expect(Set(processes.map(\.id)) == ["posternproxy.iptables/port_forward_3/tcp", "posternproxy.iptables/port_forward_3/udp",
-                                              "posternproxy.iptables/port_forward_4/udp"])
-        #expect(processes.first { $0.id.hasSuffix("port_forward_3/tcp") }?.argv == ["socat", "TCP4-LISTEN:9191,fork,reuseaddr", "TCP4:\(lab.backendAddress):8080"])
+        #expect(
+            Set(processes.map(\.id)) == [
+                "posternproxy.iptables/port_forward_3/tcp", "posternproxy.iptables/port_forward_3/udp",
+                "posternproxy.iptables/port_forward_4/udp",
+            ])
+        #expect(
+            processes.first { $0.id.hasSuffix("port_forward_3/tcp") }?.argv == [
+                "socat", "TCP4-LISTEN:9191,fork,reuseaddr", "TCP4:\(lab.backendAddress):8080",
+            ])
         supervisor.reconcile(processes)
 
         func fetch() -> String? {
-            guard let result = try? lab.run(in: lab.client, ["curl", "-s", "--max-time", "3", "http://\(lab.forwarderAddress):9191/through-socat"]) else { return nil }
+            guard let result = try? lab.run(in: lab.client, ["curl", "-s", "--max-time", "3", "http://\(lab.forwarderAddress):9191/through-socat"])
+            else { return nil }
             return (try? JSONSerialization.jsonObject(with: result.standardOutput) as? [String: Any])?["path"] as? String
         }
         func eventually(_ condition: () -> Bool) async throws -> Bool {
@@ -87,7 +98,8 @@ import Testing
         // Killed, it comes back; removed from the desired state, it stops.
         let pid = try #require(supervisor.running["posternproxy.iptables/port_forward_3/tcp"])
         kill(pid, SIGKILL)
-        #expect(try await eventually { (supervisor.running["posternproxy.iptables/port_forward_3/tcp"] ?? pid) != pid && fetch() == "/through-socat" })
+        #expect(
+            try await eventually { (supervisor.running["posternproxy.iptables/port_forward_3/tcp"] ?? pid) != pid && fetch() == "/through-socat" })
         let emptied = try await apply([], on: lab, runner: runner)
         supervisor.reconcile(try #require(emptied.managedProcesses))
         #expect(supervisor.running.isEmpty)
@@ -97,11 +109,15 @@ import Testing
     @Test func hostileSocatForwardsAreRefusedAndStartNothing() async throws {
         let lab = try NetworkLab()
         defer { lab.remove() }
-        let report = try await apply([
-            ["id": 5, "protocol": "tcp", "incoming_port": 9191, "forward_host": "10.0.0.1,fork", "forward_port": 80, "method": "socat"],
-            ["id": 6, "protocol": "tcp", "incoming_port": 9192, "forward_host": "10.0.0.1", "forward_port": 80, "interface": "eth0,reuseport", "method": "socat"],
-            ["id": 7, "protocol": "tcp", "incoming_port": 9193, "forward_host": "10.0.0.1", "forward_port": 80, "method": "exec"],
-        ], on: lab, runner: try runner())
+        let report = try await apply(
+            [
+                ["id": 5, "protocol": "tcp", "incoming_port": 9191, "forward_host": "10.0.0.1,fork", "forward_port": 80, "method": "socat"],
+                [
+                    "id": 6, "protocol": "tcp", "incoming_port": 9192, "forward_host": "10.0.0.1", "forward_port": 80, "interface": "eth0,reuseport",
+                    "method": "socat",
+                ],
+                ["id": 7, "protocol": "tcp", "incoming_port": 9193, "forward_host": "10.0.0.1", "forward_port": 80, "method": "exec"],
+            ], on: lab, runner: try runner())
         #expect(report.status == .succeeded)
         #expect(results(report).values.allSatisfy { $0["status"] == "failed" })
         #expect(report.managedProcesses == [])
@@ -111,13 +127,20 @@ import Testing
         let lab = try NetworkLab()
         defer { lab.remove() }
         let runner = try runner()
-        let forwards: [[String: Any]] = [["id": 1, "protocol": "tcp", "incoming_port": 9090, "forward_host": lab.backendAddress,
-                                          "forward_port": 8080, "interface": "eth0"]]
+        let forwards: [[String: Any]] = [
+            [
+                "id": 1, "protocol": "tcp", "incoming_port": 9090, "forward_host": lab.backendAddress,
+                "forward_port": 8080, "interface": "eth0",
+            ]
+        ]
         #expect(try await apply(forwards, on: lab, runner: runner).steps.first?.outcome == .applied(changes: 6))
         let first = try lab.savedRules(in: lab.forwarder)
         #expect(try await apply(forwards, on: lab, runner: runner).steps.first?.outcome == .unchanged)
         #expect(try lab.savedRules(in: lab.forwarder) == first)
-        #expect(first.contains("-A POSTERNPROXY-PREROUTING -i eth0 -p tcp -m tcp --dport 9090 -m comment --comment port_forward_1 -j DNAT --to-destination 10.77.2.2:8080"))
+        #expect(
+            first.contains(
+                "-A POSTERNPROXY-PREROUTING -i eth0 -p tcp -m tcp --dport 9090 -m comment --comment port_forward_1 -j DNAT --to-destination 10.77.2.2:8080"
+            ))
     }
 
     @Test func aFailedApplyRestoresExactlyThePreviousRuleset() async throws {
@@ -130,9 +153,12 @@ import Testing
         _ = try await apply([["id": 1, "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080]], on: lab, runner: runner)
         let before = try lab.savedRules(in: lab.forwarder)
         let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
-        let report = try await apply([["id": 1, "incoming_port": 9191, "forward_host": lab.backendAddress, "forward_port": 8181],
-                                      ["id": 2, "protocol": "udp", "incoming_port": 9053, "forward_host": lab.backendAddress, "forward_port": 53]],
-                                     on: lab, runner: runner, after: [failing])
+        let report = try await apply(
+            [
+                ["id": 1, "incoming_port": 9191, "forward_host": lab.backendAddress, "forward_port": 8181],
+                ["id": 2, "protocol": "udp", "incoming_port": 9053, "forward_host": lab.backendAddress, "forward_port": 53],
+            ],
+            on: lab, runner: runner, after: [failing])
         #expect(report.rollbackOrder == ["com.example.recorder", "posternproxy.iptables"])
         #expect(report.steps.first?.rollback == .rolledBack)
         #expect(try lab.savedRules(in: lab.forwarder) == before)
@@ -141,15 +167,16 @@ import Testing
     @Test func hostileValuesAreRefusedAndNeverReachTheRuleset() async throws {
         let lab = try NetworkLab()
         defer { lab.remove() }
-        let report = try await apply([
-            ["id": 1, "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080, "interface": "eth0 -j ACCEPT"],
-            ["id": 2, "incoming_port": 9091, "forward_host": lab.backendAddress, "forward_port": 8080, "interface": "eth0;reboot"],
-            ["id": 3, "incoming_port": 9092, "forward_host": "10.0.0.1 -j ACCEPT", "forward_port": 8080],
-            ["id": 4, "incoming_port": 9093, "forward_host": "example.com", "forward_port": 8080],
-            ["id": 5, "protocol": "icmp", "incoming_port": 9094, "forward_host": lab.backendAddress, "forward_port": 8080],
-            ["id": 6, "incoming_port": 70000, "forward_host": lab.backendAddress, "forward_port": 8080],
-            ["id": 7, "incoming_port": 9095, "forward_host": lab.backendAddress, "forward_port": 8080],
-        ], on: lab, runner: try runner())
+        let report = try await apply(
+            [
+                ["id": 1, "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080, "interface": "eth0 -j ACCEPT"],
+                ["id": 2, "incoming_port": 9091, "forward_host": lab.backendAddress, "forward_port": 8080, "interface": "eth0;reboot"],
+                ["id": 3, "incoming_port": 9092, "forward_host": "10.0.0.1 -j ACCEPT", "forward_port": 8080],
+                ["id": 4, "incoming_port": 9093, "forward_host": "example.com", "forward_port": 8080],
+                ["id": 5, "protocol": "icmp", "incoming_port": 9094, "forward_host": lab.backendAddress, "forward_port": 8080],
+                ["id": 6, "incoming_port": 70000, "forward_host": lab.backendAddress, "forward_port": 8080],
+                ["id": 7, "incoming_port": 9095, "forward_host": lab.backendAddress, "forward_port": 8080],
+            ], on: lab, runner: try runner())
         #expect(report.status == .succeeded)
         let results = results(report)
         #expect(results["port_forward_1"]?["message"] == "interface must be 1-15 letters, digits, '.', '_' or '-'")
@@ -164,8 +191,9 @@ import Testing
         #expect(rules.contains("--dport 9095"))
 
         // A port that is not a number is refused when the desired state is read.
-        let malformed = try await apply([["id": 8, "incoming_port": "22 -j ACCEPT", "forward_host": lab.backendAddress, "forward_port": 22]],
-                                        on: lab, runner: try runner())
+        let malformed = try await apply(
+            [["id": 8, "incoming_port": "22 -j ACCEPT", "forward_host": lab.backendAddress, "forward_port": 22]],
+            on: lab, runner: try runner())
         guard case .failed(_, .plan, _) = malformed.status else {
             Issue.record("a non-numeric port was not refused: \(malformed.status)")
             return
@@ -181,13 +209,16 @@ import Testing
 
         init(in lab: NetworkLab) throws {
             folder = try TemporaryFolder()
-            http = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("upstream.py"), "backend", "8080", "0.0.0.0"],
-                                    in: folder.path, logName: "backend-http")
-            udp = try ChildProcess(["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("udp_echo.py"), "serve", "5353"],
-                                   in: folder.path, logName: "backend-udp")
+            http = try ChildProcess(
+                ["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("upstream.py"), "backend", "8080", "0.0.0.0"],
+                in: folder.path, logName: "backend-http")
+            udp = try ChildProcess(
+                ["ip", "netns", "exec", lab.backend, "python3", TestEnvironment.fixture("udp_echo.py"), "serve", "5353"],
+                in: folder.path, logName: "backend-udp")
             do {
-                try http.wait(until: { (try? lab.run(in: lab.backend, ["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:8080/"]).exitStatus) == 0 },
-                              what: "backend")
+                try http.wait(
+                    until: { (try? lab.run(in: lab.backend, ["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:8080/"]).exitStatus) == 0 },
+                    what: "backend")
             } catch {
                 stop()
                 throw error

@@ -35,8 +35,9 @@ import Testing
 
     @Test func serializesCompactTextWithEscapesAndWholeNumbers() {
         let value: JSON = ["s": "a\"b\\c\n\r\t\u{1}\u{7f}é", "n": [0, 7, -12, .int(Int.max), .int(Int.min)], "b": [true, false, .null]]
-        #expect(String(decoding: value.serialized(), as: UTF8.self)
-            == #"{"s":"a\"b\\c\n\r\t\u0001\u007fé","n":[0,7,-12,9223372036854775807,-9223372036854775808],"b":[true,false,null]}"#)
+        #expect(
+            String(decoding: value.serialized(), as: UTF8.self)
+                == #"{"s":"a\"b\\c\n\r\t\u0001\u007fé","n":[0,7,-12,9223372036854775807,-9223372036854775808],"b":[true,false,null]}"#)
         #expect(JSON.serializedObject([("a", 1)], raw: [("raw", Array("[1, 2]".utf8))]) == Array(#"{"a":1,"raw":[1, 2]}"#.utf8))
         #expect(JSON.serializedObject([], raw: [("raw", Array("{}".utf8))]) == Array(#"{"raw":{}}"#.utf8))
     }

@@ -35,7 +35,8 @@ import Testing
     /// A command that exits without reading its input must not take the host down with SIGPIPE;
     /// one that leaves a daemon holding its output still returns once it has ended.
     @Test func survivesAnUnreadInputAndADaemonHoldingTheOutput() throws {
-        let unread = try LocalTarget().run(TargetCommand(argv: ["true"], standardInput: Data(count: 4 << 20)), onLine: { _ in }, isCancelled: { false })
+        let unread = try LocalTarget().run(
+            TargetCommand(argv: ["true"], standardInput: Data(count: 4 << 20)), onLine: { _ in }, isCancelled: { false })
         #expect(unread.exitStatus == 0)
         let started = ContinuousClock.now
         let daemon = try LocalTarget().run(TargetCommand(argv: ["sh", "-c", "sleep 5 & echo started"]), onLine: { _ in }, isCancelled: { false })

@@ -8,7 +8,8 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyExampleMotd"), toPath: folder.file("plugins/libmotd.so"))
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyExampleMotd"), toPath: folder.file("plugins/libmotd.so"))
         let config = try folder.write("pipelines.json", #"{"provision": [{"plugin": "com.example.motd", "config": {"text": "hello\n"}}]}"#)
         let motd = try folder.write("root/etc/motd", "before\n")
         let arguments = ["pipeline", "run", "provision", "--config", config, "--dir", folder.file("plugins"), "--root", folder.file("root")]
@@ -46,8 +47,11 @@ import Testing
         let config = try folder.write("pipelines.json", #"{"harden": [{"plugin": "posternproxy.hardening", "config": {"part": "sysctl"}}]}"#)
         let input = try folder.write("input.json", #"{"ssh_port": 22}"#)
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyUFWHardening"), toPath: folder.file("plugins/libhardening.so"))
-        let result = try Posternproxy.run(["pipeline", "run", "harden", "--config", config, "--dir", folder.file("plugins"), "--input", input, "--dry-run"])
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyUFWHardening"), toPath: folder.file("plugins/libhardening.so"))
+        let result = try Posternproxy.run([
+            "pipeline", "run", "harden", "--config", config, "--dir", folder.file("plugins"), "--input", input, "--dry-run",
+        ])
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("<== step 1 (posternproxy.hardening): would change 2"))
         #expect(!FileManager.default.fileExists(atPath: "/etc/sysctl.d/90-posternproxy.conf"), "a dry run changes nothing")

@@ -5,10 +5,12 @@ import Testing
 
 @Suite struct PipelineDefinitionTests {
     @Test func readsIdsAndStepsWithConfig() throws {
-        let pipelines = try PipelineDefinition.parseAll(Data("""
-            {"apply": ["posternproxy.caddy", "posternproxy.iptables"],
-             "provision": [{"plugin": "com.example.motd", "config": {"text": "hi", "path": "/etc/motd"}}]}
-            """.utf8))
+        let pipelines = try PipelineDefinition.parseAll(
+            Data(
+                """
+                {"apply": ["posternproxy.caddy", "posternproxy.iptables"],
+                 "provision": [{"plugin": "com.example.motd", "config": {"text": "hi", "path": "/etc/motd"}}]}
+                """.utf8))
         #expect(pipelines["apply"]?.steps.map(\.plugin) == ["posternproxy.caddy", "posternproxy.iptables"])
         #expect(pipelines["apply"]?.steps.first?.config == Data("{}".utf8))
         #expect(pipelines["provision"]?.steps.first?.config == Data(#"{"path":"/etc/motd","text":"hi"}"#.utf8))

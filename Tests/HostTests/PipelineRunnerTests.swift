@@ -24,9 +24,11 @@ import Testing
         defer { pipeline.remove() }
         let (report, lines) = try await pipeline.run([Step.step(#"{"name":"w","write_in_plan":true}"#)])
         #expect(lines.contains("w write denied"))
-        #expect(report.status == .failed(
-            step: StepReference(index: 0, plugin: "com.example.recorder"), phase: .plan,
-            message: "tried to write /planned-write while planning; plan must have no side effects"))
+        #expect(
+            report.status
+                == .failed(
+                    step: StepReference(index: 0, plugin: "com.example.recorder"), phase: .plan,
+                    message: "tried to write /planned-write while planning; plan must have no side effects"))
         #expect(!FileManager.default.fileExists(atPath: "\(pipeline.sandbox)/planned-write"))
 
         let (runReport, runLines) = try await pipeline.run([Step.step(#"{"name":"r","run_in_plan":true}"#)])
@@ -46,13 +48,16 @@ import Testing
             Step.step(#"{"name":"s1"}"#), Step.step(#"{"name":"s2"}"#),
             Step.step(#"{"name":"s3","fail":"verify"}"#), Step.step(#"{"name":"s4"}"#),
         ])
-        #expect(report.status == .failed(
-            step: StepReference(index: 2, plugin: "com.example.recorder"), phase: .verify, message: "s3 failed in verify"))
+        #expect(
+            report.status
+                == .failed(
+                    step: StepReference(index: 2, plugin: "com.example.recorder"), phase: .verify, message: "s3 failed in verify"))
         #expect(Array(lines.suffix(3)) == ["rollback s3", "rollback s2", "rollback s1"])
         #expect(!lines.contains("s4 plan"), "the pipeline stops at the first failure")
-        #expect(report.steps.map(\.outcome) == [
-            .applied(changes: 1), .applied(changes: 1), .failed(phase: .verify, message: "s3 failed in verify"), .notRun,
-        ])
+        #expect(
+            report.steps.map(\.outcome) == [
+                .applied(changes: 1), .applied(changes: 1), .failed(phase: .verify, message: "s3 failed in verify"), .notRun,
+            ])
         #expect(report.steps.map(\.rollback) == [.rolledBack, .rolledBack, .rolledBack, nil])
     }
 
@@ -69,10 +74,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: "\(sandbox)/etc/posternproxy-test", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: file, contents: Data("old token=secret\n".utf8), attributes: [.posixPermissions: 0o600])
         chown(file, 65534, 65534)
-        let runner = PipelineRunner(catalog: try PluginCatalog.load(folder: plugins, loader: PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0"))))
-        let run = try runner.start(PipelineDefinition(name: "test", steps: [
-            PipelineDefinition.Step(plugin: "com.example.profile", config: Data("{}".utf8)), Step.step(#"{"name":"s2","fail":"apply"}"#),
-        ]), input: Data("{}".utf8), target: LocalTarget(root: sandbox), dryRun: false)
+        let runner = PipelineRunner(
+            catalog: try PluginCatalog.load(folder: plugins, loader: PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0"))))
+        let run = try runner.start(
+            PipelineDefinition(
+                name: "test",
+                steps: [
+                    PipelineDefinition.Step(plugin: "com.example.profile", config: Data("{}".utf8)), Step.step(#"{"name":"s2","fail":"apply"}"#),
+                ]), input: Data("{}".utf8), target: LocalTarget(root: sandbox), dryRun: false)
         for await _ in run.events {}
         let report = await run.report()
         #expect(report.steps.first?.rollback == .rolledBack, "\(report)")

@@ -96,7 +96,9 @@ import Testing
         #expect(catalog.plugins.map(\.file) == [first])
         let refusal = try #require(catalog.refusals.first)
         #expect(refusal.file == second)
-        #expect(refusal.description == "\(second): plugin id `com.example.same` is already provided by \(first). Remove one of the two files from the plugins folder.")
+        #expect(
+            refusal.description
+                == "\(second): plugin id `com.example.same` is already provided by \(first). Remove one of the two files from the plugins folder.")
     }
 
     @Test func refusesATextFile() throws {
@@ -172,7 +174,9 @@ import Testing
         #expect(try refusal("\(nested)/plain.so").reason == .worldWritable(path: folder.file("a")), "a folder two levels up counts")
         chmod(folder.file("a"), 0o755)
         chown(folder.file("a"), 65534, 0)
-        #expect(try refusal("\(nested)/plain.so").reason == .replaceableByOthers(path: folder.file("a"), why: "it belongs to user 65534, who could change it"))
+        #expect(
+            try refusal("\(nested)/plain.so").reason
+                == .replaceableByOthers(path: folder.file("a"), why: "it belongs to user 65534, who could change it"))
         chown(folder.file("a"), 0, 0)
 
         // A link is judged where it leads: a link in a good folder to a file in a bad one is refused.

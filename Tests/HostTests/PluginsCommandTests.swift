@@ -8,7 +8,9 @@ import Testing
     @Test func listShowsTheFirstPartyPluginsAndTheCExample() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        for product in ["PosternProxyCaddyL4", "PosternProxyIptables", "PosternProxySSHProvisioner", "PosternProxyUFWHardening", "PosternProxyExampleMotd"] {
+        for product in [
+            "PosternProxyCaddyL4", "PosternProxyIptables", "PosternProxySSHProvisioner", "PosternProxyUFWHardening", "PosternProxyExampleMotd",
+        ] {
             try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin(product), toPath: folder.file("lib\(product).so"))
         }
         let result = try Posternproxy.run(["plugins", "list", "--dir", folder.path])

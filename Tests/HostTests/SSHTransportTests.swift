@@ -11,7 +11,9 @@ import TestSupport
 @Suite(.serialized) struct SSHTransportTests {
     private let plugin: LoadedPlugin = {
         var catalog = PluginCatalog()
-        catalog.add(file: try! TestEnvironment.builtPlugin("PosternProxySSHProvisioner"), loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
+        catalog.add(
+            file: try! TestEnvironment.builtPlugin("PosternProxySSHProvisioner"),
+            loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
         return catalog.plugin(id: "posternproxy.ssh")!
     }()
 
@@ -19,10 +21,13 @@ import TestSupport
         try TransportTarget.open(plugin: plugin, name: "sandbox", request: request)
     }
 
-    private func run(_ target: TransportTarget, _ argv: [String], input: String = "", timeout: Duration = .seconds(30),
-                     limit: Int = 16 << 20) throws -> (status: Int32, output: String, errors: String) {
-        let result = try target.run(TargetCommand(argv: argv, standardInput: Data(input.utf8), timeout: timeout, outputLimit: limit),
-                                    onLine: { _ in }, isCancelled: { false })
+    private func run(
+        _ target: TransportTarget, _ argv: [String], input: String = "", timeout: Duration = .seconds(30),
+        limit: Int = 16 << 20
+    ) throws -> (status: Int32, output: String, errors: String) {
+        let result = try target.run(
+            TargetCommand(argv: argv, standardInput: Data(input.utf8), timeout: timeout, outputLimit: limit),
+            onLine: { _ in }, isCancelled: { false })
         return (result.exitStatus, String(decoding: result.standardOutput, as: UTF8.self), String(decoding: result.standardError, as: UTF8.self))
     }
 
@@ -70,9 +75,11 @@ import TestSupport
         let target = try open(server, server.openRequest(user: "pp-pass", password: SSHServer.password))
         let started = ContinuousClock.now
         let arrivals = Arrivals()
-        _ = try target.run(TargetCommand(argv: ["sh", "-c", "echo first; sleep 2; echo second"]), onLine: { line in
-            arrivals.add(line.text, at: ContinuousClock.now - started)
-        }, isCancelled: { false })
+        _ = try target.run(
+            TargetCommand(argv: ["sh", "-c", "echo first; sleep 2; echo second"]),
+            onLine: { line in
+                arrivals.add(line.text, at: ContinuousClock.now - started)
+            }, isCancelled: { false })
         let seen = arrivals.all
         #expect(seen.map(\.0) == ["first", "second"])
         if seen.count == 2 { #expect(seen[1].1 - seen[0].1 > .seconds(1), "the first line arrived before the command ended") }
@@ -99,7 +106,9 @@ import TestSupport
         }
         #expect(failure(server.openRequest(user: "pp-pass", password: "wrong")).contains("refused the password for user pp-pass"))
         #expect(failure(server.openRequest(user: "nobody-here", password: "x")).contains("refused the password for user nobody-here"))
-        #expect(failure(server.openRequest(user: "pp-pass", password: SSHServer.password, port: 2299)).contains("cannot connect to \(server.address) port 2299"))
+        #expect(
+            failure(server.openRequest(user: "pp-pass", password: SSHServer.password, port: 2299)).contains(
+                "cannot connect to \(server.address) port 2299"))
         #expect(failure(server.openRequest(user: "pp-pass")).contains("no password or private key"))
         let pinned = server.hostKeyFingerprint
         #expect(failure(server.openRequest(user: "pp-pass", password: SSHServer.password, pinned: pinned)) == "opened")

@@ -30,7 +30,8 @@ import Testing
 
     @Test func theSwiftRendererGivesTheSameBytesThroughTheABIAsCalledDirectly() throws {
         let caddy = try #require(try catalog().plugin(id: "posternproxy.caddy"))
-        let state = Data("""
+        let state = Data(
+            """
             {"revision": 4, "proxy_hosts": [
               {"id": 7, "domain_names": ["app.example.test", "www.example.test"], "forward_scheme": "http",
                "forward_host": "127.0.0.1", "forward_port": 8080, "enabled": true},

@@ -25,9 +25,10 @@ public enum HTTPProbe {
     }
 
     /// Sends one request to 127.0.0.1:`port` for `host`; HTTPS uses SNI `host`, trusting `caCertificate`.
-    public static func request(_ path: String, host: String, port: Int, https: Bool = false, method: String = "GET",
-                        headers: [String: String] = [:], user: String? = nil, caCertificate: String? = nil) throws -> Answer
-    {
+    public static func request(
+        _ path: String, host: String, port: Int, https: Bool = false, method: String = "GET",
+        headers: [String: String] = [:], user: String? = nil, caCertificate: String? = nil
+    ) throws -> Answer {
         let folder = NSTemporaryDirectory() + "probe-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }

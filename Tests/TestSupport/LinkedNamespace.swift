@@ -42,6 +42,8 @@ public struct LinkedNamespace: Sendable {
 
     static func run(_ argv: [String]) throws {
         let result = try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false })
-        guard result.exitStatus == 0 else { throw TestSetupError("\(argv.joined(separator: " ")): \(String(decoding: result.standardError, as: UTF8.self))") }
+        guard result.exitStatus == 0 else {
+            throw TestSetupError("\(argv.joined(separator: " ")): \(String(decoding: result.standardError, as: UTF8.self))")
+        }
     }
 }

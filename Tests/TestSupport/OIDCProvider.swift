@@ -19,7 +19,9 @@ public final class OIDCProvider {
     public init(in folder: String, host: String = "127.0.0.1", redirectURIs: [String]) throws {
         self.folder = folder
         let port = try FreePort.next()
-        var argv = ["python3", "\(TestEnvironment.packageRoot)/Tests/Fixtures/oidc/provider.py", "--dir", folder, "--host", host, "--port", String(port)]
+        var argv = [
+            "python3", "\(TestEnvironment.packageRoot)/Tests/Fixtures/oidc/provider.py", "--dir", folder, "--host", host, "--port", String(port),
+        ]
         for uri in redirectURIs { argv += ["--redirect-uri", uri] }
         process = try ChildProcess(argv, in: folder, logName: "oidc-provider")
         rootCertificate = "\(folder)/ca.pem"
@@ -55,7 +57,9 @@ public final class OIDCProvider {
     /// Signs in through the controller at `controller` as `username` the way a browser's
     /// redirects go (Tests/Fixtures/oidc/sign_in.py), and returns what it saw.
     public func signIn(controller: String, username: String, dropBinding: Bool = false, replay: Bool = false) throws -> [String: Any] {
-        let settings: [String: Any] = ["controller": controller, "ca": rootCertificate, "username": username, "drop_binding": dropBinding, "replay": replay]
+        let settings: [String: Any] = [
+            "controller": controller, "ca": rootCertificate, "username": username, "drop_binding": dropBinding, "replay": replay,
+        ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -20,26 +20,33 @@ public final class PebbleCA {
         let tls = try TestCertificates.selfSigned("pebble", for: ["localhost", "127.0.0.1"], in: folder)
         serverCertificate = tls.certificate
         directory = "https://127.0.0.1:\(acmePort)/dir"
-        dns = try ChildProcess(["pebble-challtestsrv", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
-                                "-dns01", "127.0.0.1:\(dnsPort)", "-http01", "", "-https01", "", "-tlsalpn01", "",
-                                "-management", "127.0.0.1:\(challengeManagement)"], in: folder, logName: "challtestsrv")
-        let config: [String: Any] = ["pebble": [
-            "listenAddress": "127.0.0.1:\(acmePort)", "managementListenAddress": "127.0.0.1:\(managementPort)",
-            "certificate": tls.certificate, "privateKey": tls.key, "httpPort": httpPort, "tlsPort": tlsPort,
-            "ocspResponderURL": "", "externalAccountBindingRequired": false,
-        ]]
+        dns = try ChildProcess(
+            [
+                "pebble-challtestsrv", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
+                "-dns01", "127.0.0.1:\(dnsPort)", "-http01", "", "-https01", "", "-tlsalpn01", "",
+                "-management", "127.0.0.1:\(challengeManagement)",
+            ], in: folder, logName: "challtestsrv")
+        let config: [String: Any] = [
+            "pebble": [
+                "listenAddress": "127.0.0.1:\(acmePort)", "managementListenAddress": "127.0.0.1:\(managementPort)",
+                "certificate": tls.certificate, "privateKey": tls.key, "httpPort": httpPort, "tlsPort": tlsPort,
+                "ocspResponderURL": "", "externalAccountBindingRequired": false,
+            ]
+        ]
         let configFile = "\(folder)/pebble.json"
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configFile))
-        pebble = try ChildProcess(["pebble", "-config", configFile, "-dnsserver", "127.0.0.1:\(dnsPort)"], in: folder,
-                                  environment: ["PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"], logName: "pebble")
+        pebble = try ChildProcess(
+            ["pebble", "-config", configFile, "-dnsserver", "127.0.0.1:\(dnsPort)"], in: folder,
+            environment: ["PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"], logName: "pebble")
         try pebble.wait(until: { HTTPProbe.canConnect(port: acmePort) }, what: "pebble")
     }
 
     /// Pebble's root certificate (it makes a new one each start), written to a file.
     public func rootCertificate() throws -> String {
         let file = "\(folder)/pebble-root.pem"
-        let result = try LocalTarget().run(TargetCommand(argv: ["curl", "-sk", "-o", file, "https://127.0.0.1:\(managementPort)/roots/0"]),
-                                           onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(argv: ["curl", "-sk", "-o", file, "https://127.0.0.1:\(managementPort)/roots/0"]),
+            onLine: { _ in }, isCancelled: { false })
         guard result.exitStatus == 0 else { throw TestSetupError("cannot fetch Pebble's root") }
         return file
     }

@@ -20,7 +20,8 @@ public final class SSHServer {
 
     /// The host key's fingerprint as OpenSSH prints it (`SHA256:...`).
     public var hostKeyFingerprint: String {
-        let result = try? LocalTarget().run(TargetCommand(argv: ["ssh-keygen", "-l", "-f", folder.file("host_key.pub")]), onLine: { _ in }, isCancelled: { false })
+        let result = try? LocalTarget().run(
+            TargetCommand(argv: ["ssh-keygen", "-l", "-f", folder.file("host_key.pub")]), onLine: { _ in }, isCancelled: { false })
         return String(decoding: result?.standardOutput ?? Data(), as: UTF8.self).split(separator: " ").dropFirst().first.map(String.init) ?? ""
     }
 
@@ -49,11 +50,14 @@ public final class SSHServer {
     /// Runs `argv` inside the sandbox (its files and its network), as root.
     public func inSandbox(_ argv: [String]) throws -> CommandResult {
         guard let pid else { throw TestSetupError("sshd is not running") }
-        return try LocalTarget().run(TargetCommand(argv: ["nsenter", "-t", String(pid), "-m", "-n"] + argv), onLine: { _ in }, isCancelled: { false })
+        return try LocalTarget().run(
+            TargetCommand(argv: ["nsenter", "-t", String(pid), "-m", "-n"] + argv), onLine: { _ in }, isCancelled: { false })
     }
 
     public func stop() {
-        guard let text = try? String(contentsOfFile: folder.file("sshd.pid"), encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        guard let text = try? String(contentsOfFile: folder.file("sshd.pid"), encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return }
         kill(pid, SIGKILL)
         for _ in 0..<50 where kill(pid, 0) == 0 { usleep(20_000) }
     }
@@ -84,13 +88,16 @@ public final class SSHServer {
 
     private static func canConnect(_ address: String, _ port: Int) -> Bool {
         let script = "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.5).close()"
-        let result = try? LocalTarget().run(TargetCommand(argv: ["python3", "-c", script, address, String(port)], timeout: .seconds(3)),
-                                            onLine: { _ in }, isCancelled: { false })
+        let result = try? LocalTarget().run(
+            TargetCommand(argv: ["python3", "-c", script, address, String(port)], timeout: .seconds(3)),
+            onLine: { _ in }, isCancelled: { false })
         return result?.exitStatus == 0
     }
 
     private static func run(_ argv: [String]) throws {
         let result = try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false })
-        guard result.exitStatus == 0 else { throw TestSetupError("\(argv.joined(separator: " ")): \(String(decoding: result.standardError, as: UTF8.self))") }
+        guard result.exitStatus == 0 else {
+            throw TestSetupError("\(argv.joined(separator: " ")): \(String(decoding: result.standardError, as: UTF8.self))")
+        }
     }
 }

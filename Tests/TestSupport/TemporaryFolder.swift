@@ -6,8 +6,9 @@ public struct TemporaryFolder {
 
     public init() throws {
         path = NSTemporaryDirectory() + "posternproxy-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755])
     }
 
     public func file(_ name: String) -> String { "\(path)/\(name)" }

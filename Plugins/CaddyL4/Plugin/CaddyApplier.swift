@@ -21,8 +21,12 @@ enum CaddyApplier {
         var state = try DesiredState.reading(call.input)
         let refused = UpstreamCheck.rejections(state, protectedPorts: config.protectedPorts, resolve: SystemResolver.resolve)
         if !refused.isEmpty {
-            for index in state.proxyHosts.indices where refused[ResourceKey(kind: "proxy_host", id: state.proxyHosts[index].id)] != nil { state.proxyHosts[index].enabled = false }
-            for index in state.streamHosts.indices where refused[ResourceKey(kind: "stream_host", id: state.streamHosts[index].id)] != nil { state.streamHosts[index].enabled = false }
+            for index in state.proxyHosts.indices where refused[ResourceKey(kind: "proxy_host", id: state.proxyHosts[index].id)] != nil {
+                state.proxyHosts[index].enabled = false
+            }
+            for index in state.streamHosts.indices where refused[ResourceKey(kind: "stream_host", id: state.streamHosts[index].id)] != nil {
+                state.streamHosts[index].enabled = false
+            }
         }
         var result = CaddyRenderer.render(state, settings: settings)
         result.rejected.merge(refused) { first, _ in first }
@@ -116,12 +120,15 @@ enum CaddyApplier {
     private static func modules(_ host: HostProxy, binary: String) throws -> Set<String> {
         let output = host.run([binary, "list-modules"], probe: true, quiet: true)
         guard output.status == PP_OK, output.exitStatus == 0 else {
-            throw PluginFailure("cannot list Caddy's modules with `\(binary) list-modules` (exit \(output.exitStatus)): \(String(decoding: output.standardError.prefix(500), as: UTF8.self))")
+            throw PluginFailure(
+                "cannot list Caddy's modules with `\(binary) list-modules` (exit \(output.exitStatus)): \(String(decoding: output.standardError.prefix(500), as: UTF8.self))"
+            )
         }
-        return Set(String(decoding: output.standardOutput, as: UTF8.self).split(separator: "\n").compactMap { line in
-            let name = line.split(separator: " ").first.map(String.init) ?? ""
-            return name.isEmpty || name.hasSuffix(":") ? nil : name
-        })
+        return Set(
+            String(decoding: output.standardOutput, as: UTF8.self).split(separator: "\n").compactMap { line in
+                let name = line.split(separator: " ").first.map(String.init) ?? ""
+                return name.isEmpty || name.hasSuffix(":") ? nil : name
+            })
     }
 
     /// A 64-bit hash of a rendering, as hex: tells one config from another (not a security

@@ -8,21 +8,23 @@ import PluginKit
 // (`posternproxy.renderer/1`) and loads it into Caddy through its admin API
 // (`posternproxy.step/1`, see CaddyApplier).
 
-nonisolated(unsafe) private let renderer = StaticPluginData.table(pp_renderer_v1(
-    struct_size: UInt32(MemoryLayout<pp_renderer_v1>.size),
-    media_type: StaticPluginData.permanent("application/json"),
-    render: { raw in
-        PluginCall.handle(raw) { call in
-            call.write(try CaddyRenderer.render(input: Data(call.input), settings: Data(call.config)))
-        }
-    }))
+nonisolated(unsafe) private let renderer = StaticPluginData.table(
+    pp_renderer_v1(
+        struct_size: UInt32(MemoryLayout<pp_renderer_v1>.size),
+        media_type: StaticPluginData.permanent("application/json"),
+        render: { raw in
+            PluginCall.handle(raw) { call in
+                call.write(try CaddyRenderer.render(input: Data(call.input), settings: Data(call.config)))
+            }
+        }))
 
-nonisolated(unsafe) private let step = StaticPluginData.table(pp_step_v1(
-    struct_size: UInt32(MemoryLayout<pp_step_v1>.size),
-    plan: { raw in PluginCall.handle(raw, CaddyApplier.plan) },
-    apply: { raw in PluginCall.handle(raw, CaddyApplier.apply) },
-    verify: { raw in PluginCall.handle(raw, CaddyApplier.verify) },
-    rollback: { raw in PluginCall.handle(raw, CaddyApplier.rollback) }))
+nonisolated(unsafe) private let step = StaticPluginData.table(
+    pp_step_v1(
+        struct_size: UInt32(MemoryLayout<pp_step_v1>.size),
+        plan: { raw in PluginCall.handle(raw, CaddyApplier.plan) },
+        apply: { raw in PluginCall.handle(raw, CaddyApplier.apply) },
+        verify: { raw in PluginCall.handle(raw, CaddyApplier.verify) },
+        rollback: { raw in PluginCall.handle(raw, CaddyApplier.rollback) }))
 
 nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
     id: "posternproxy.caddy", version: "0.2.0", name: "Caddy (HTTP and layer4)",

@@ -20,8 +20,10 @@ struct CaddyPlan {
     func serialized() -> [UInt8] {
         var members: [(String, JSON)] = [("changes", .strings(changes)), ("tag", .string(tag))]
         if let runningTag { members.append(("running_tag", .string(runningTag))) }
-        members += [("rendered", .strings(rendered)),
-                    ("rejected", .object(rejected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))]
+        members += [
+            ("rendered", .strings(rendered)),
+            ("rejected", .object(rejected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+        ]
         return JSON.serializedObject(members, raw: [("config", config)])
     }
 
@@ -88,8 +90,9 @@ struct CaddyJournal {
     }
 
     func serialized() -> [UInt8] {
-        JSON.serializedObject([("tag", .string(tag)), ("resource_results", .object(results.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }))],
-                              raw: [("previous", previous ?? Array("null".utf8))])
+        JSON.serializedObject(
+            [("tag", .string(tag)), ("resource_results", .object(results.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }))],
+            raw: [("previous", previous ?? Array("null".utf8))])
     }
 
     init(previous: [UInt8]?, tag: String) {

@@ -21,7 +21,8 @@ struct CaddyStepConfig {
             let socket: String = try object.required("admin_socket")
             render.adminSocket = socket
             let ports: [Int] = try object.value("protected_ports", default: [2019])
-            return CaddyStepConfig(adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), protectedPorts: Set(ports), render: render)
+            return CaddyStepConfig(
+                adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), protectedPorts: Set(ports), render: render)
         } catch {
             throw failure(error)
         }

@@ -10,12 +10,16 @@ enum SystemResolver {
         var thread = pthread_t()
         // The thread holds its own reference: a lookup that outlives the deadline finishes alone.
         let retained = Unmanaged.passRetained(lookup)
-        guard pthread_create(&thread, nil, { raw in
-            let lookup = Unmanaged<Lookup>.fromOpaque(raw!).takeRetainedValue()
-            let found = lookup.run()
-            lookup.answer.withLock { $0 = found }
-            return nil
-        }, retained.toOpaque()) == 0 else {
+        guard
+            pthread_create(
+                &thread, nil,
+                { raw in
+                    let lookup = Unmanaged<Lookup>.fromOpaque(raw!).takeRetainedValue()
+                    let found = lookup.run()
+                    lookup.answer.withLock { $0 = found }
+                    return nil
+                }, retained.toOpaque()) == 0
+        else {
             retained.release()
             return []
         }

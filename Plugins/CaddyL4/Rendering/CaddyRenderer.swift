@@ -48,7 +48,8 @@ private struct ConfigBuilder {
         // First, so its route wins over any host that names the same domain.
         if let site = state.adminSite {
             add(ResourceKey(kind: "admin_site", id: 0)) { builder, key throws(RenderingError) in
-                try builder.addHTTPResource(domains: site.domainNames, certificateID: nil, forced: true, key: key, route: try HostRoutes.adminSite(site, key: key))
+                try builder.addHTTPResource(
+                    domains: site.domainNames, certificateID: nil, forced: true, key: key, route: try HostRoutes.adminSite(site, key: key))
             }
         }
         for host in state.proxyHosts where host.enabled {
@@ -56,15 +57,17 @@ private struct ConfigBuilder {
         }
         for host in state.redirectionHosts where host.enabled {
             add(ResourceKey(kind: "redirection_host", id: host.id)) { builder, key throws(RenderingError) in
-                try builder.addHTTPResource(domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
-                                            route: try HostRoutes.redirection(host, key: key))
+                try builder.addHTTPResource(
+                    domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
+                    route: try HostRoutes.redirection(host, key: key))
             }
         }
         for host in state.deadHosts where host.enabled {
             add(ResourceKey(kind: "dead_host", id: host.id)) { builder, key throws(RenderingError) in
                 let list = try builder.accessList(host.accessListId, key: key)
-                try builder.addHTTPResource(domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
-                                            route: try HostRoutes.dead(host, key: key, accessList: list))
+                try builder.addHTTPResource(
+                    domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
+                    route: try HostRoutes.dead(host, key: key, accessList: list))
             }
         }
         for stream in state.streamHosts where stream.enabled {
@@ -75,8 +78,10 @@ private struct ConfigBuilder {
     /// Adds one resource, or records why it was left out; a failure leaves nothing of it behind
     /// (what it added is cut off again, which costs nothing when it added nothing).
     private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) {
-        let mark = (httpRoutes.count, httpsRoutes.count, errorRoutes.count, passthroughRoutes.count, layer4Servers.count,
-                    automaticDomains.count, customDomains.count, certificatesInOrder.count)
+        let mark = (
+            httpRoutes.count, httpsRoutes.count, errorRoutes.count, passthroughRoutes.count, layer4Servers.count,
+            automaticDomains.count, customDomains.count, certificatesInOrder.count
+        )
         do {
             try body(&self, key)
             rendered.append(key)
@@ -102,9 +107,12 @@ private struct ConfigBuilder {
             try requireModule(CaddyModules.layer4Listener, for: "tls_passthrough", key: key)
             try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
             try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
-            passthroughRoutes.append(["@id": .string(key.tag + "/passthrough"), "match": [["tls": ["sni": .strings(host.domainNames)]]],
-                                      "handle": [["handler": "proxy", "upstreams": [["dial": .strings([UserText.dial(host.forwardHost, host.forwardPort)])]]]]])
-            httpRoutes.append((HostRoutes.httpsRedirect(domains: host.domainNames, key: key, httpsPort: settings.httpsPort), isWildcard(host.domainNames)))
+            passthroughRoutes.append([
+                "@id": .string(key.tag + "/passthrough"), "match": [["tls": ["sni": .strings(host.domainNames)]]],
+                "handle": [["handler": "proxy", "upstreams": [["dial": .strings([UserText.dial(host.forwardHost, host.forwardPort)])]]]],
+            ])
+            httpRoutes.append(
+                (HostRoutes.httpsRedirect(domains: host.domainNames, key: key, httpsPort: settings.httpsPort), isWildcard(host.domainNames)))
             return
         }
         if host.rateLimit != nil { try requireModule(CaddyModules.rateLimit, for: "rate_limit", key: key) }
@@ -117,7 +125,8 @@ private struct ConfigBuilder {
 
     /// Places a host's route on the HTTP server, the HTTPS server, or both, and arranges its
     /// certificate.
-    private mutating func addHTTPResource(domains: [String], certificateID: Int?, forced: Bool, key: ResourceKey, route: JSON) throws(RenderingError) {
+    private mutating func addHTTPResource(domains: [String], certificateID: Int?, forced: Bool, key: ResourceKey, route: JSON) throws(RenderingError)
+    {
         try requireDomains(domains, key: key)
         let wildcard = isWildcard(domains)
         switch try tlsMode(certificateID: certificateID, forced: forced, key: key) {
@@ -126,16 +135,19 @@ private struct ConfigBuilder {
             return
         case .automatic:
             guard !wildcard else {
-                throw RenderingError(resource: key, field: "domain_names", message: "wildcard domains cannot get an automatic (HTTP-01) certificate; upload one")
+                throw RenderingError(
+                    resource: key, field: "domain_names", message: "wildcard domains cannot get an automatic (HTTP-01) certificate; upload one")
             }
             automaticDomains += domains
         case .custom(let certificate):
             customDomains += domains
             if loadedCertificates[certificate.id] == nil { certificatesInOrder.append(certificate.id) }
-            loadedCertificates[certificate.id] = ["@id": .string("certificate_\(certificate.id)"),
-                                                  "certificate": .string(certificate.certificatePem ?? ""),
-                                                  "key": .string(certificate.keyPem ?? ""),
-                                                  "tags": .strings(["certificate_\(certificate.id)"])]
+            loadedCertificates[certificate.id] = [
+                "@id": .string("certificate_\(certificate.id)"),
+                "certificate": .string(certificate.certificatePem ?? ""),
+                "key": .string(certificate.keyPem ?? ""),
+                "tags": .strings(["certificate_\(certificate.id)"]),
+            ]
         }
         httpsRoutes.append((route, wildcard))
         httpRoutes.append((forced ? HostRoutes.httpsRedirect(domains: domains, key: key, httpsPort: settings.httpsPort) : route, wildcard))
@@ -157,7 +169,16 @@ private struct ConfigBuilder {
         func route(_ network: String) -> JSON {
             var members: [(String, JSON)] = []
             if let match { members.append(("match", match)) }
-            members.append(("handle", [["handler": "proxy", "upstreams": [["dial": .strings(["\(network)/\(UserText.dial(stream.forwardingHost, stream.forwardingPort))"])]]]]))
+            members.append(
+                (
+                    "handle",
+                    [
+                        [
+                            "handler": "proxy",
+                            "upstreams": [["dial": .strings(["\(network)/\(UserText.dial(stream.forwardingHost, stream.forwardingPort))"])]],
+                        ]
+                    ]
+                ))
             return .object(members)
         }
         if stream.incomingPort == settings.httpsPort {
@@ -174,9 +195,15 @@ private struct ConfigBuilder {
         }
         try requireModule(CaddyModules.layer4App, for: "incoming_port", key: key)
         for network in ["tcp", "udp"] where network == "tcp" ? stream.tcpForwarding : stream.udpForwarding {
-            layer4Servers.append(("\(key.tag)_\(network)", ["@id": .string("\(key.tag)/\(network)"),
-                                                            "listen": .strings(["\(network)/:\(stream.incomingPort)"]),
-                                                            "routes": [route(network)]]))
+            layer4Servers.append(
+                (
+                    "\(key.tag)_\(network)",
+                    [
+                        "@id": .string("\(key.tag)/\(network)"),
+                        "listen": .strings(["\(network)/:\(stream.incomingPort)"]),
+                        "routes": [route(network)],
+                    ]
+                ))
         }
     }
 
@@ -228,8 +255,13 @@ private struct ConfigBuilder {
         }
         let catchAll = HostRoutes.catchAll(state.settings)
         var servers: [(String, JSON)] = [
-            ("http", ["listen": .strings([":\(settings.httpPort)"]), "routes": .array(ordered(httpRoutes) + [catchAll]),
-                      "errors": ["routes": .array(errorRoutes)], "automatic_https": ["disable": true]]),
+            (
+                "http",
+                [
+                    "listen": .strings([":\(settings.httpPort)"]), "routes": .array(ordered(httpRoutes) + [catchAll]),
+                    "errors": ["routes": .array(errorRoutes)], "automatic_https": ["disable": true],
+                ]
+            )
         ]
         if !httpsRoutes.isEmpty || !passthroughRoutes.isEmpty {
             var https: [(String, JSON)] = [("listen", .strings([":\(settings.httpsPort)"]))]
@@ -238,12 +270,21 @@ private struct ConfigBuilder {
             }
             // `@id`s are unique across a config: the HTTPS server's copies get a suffix.
             let routes = (ordered(httpsRoutes) + [catchAll]).map { $0.suffixingID("/https") }
-            https += [("routes", .array(routes)), ("errors", ["routes": .array(errorRoutes.map { $0.suffixingID("/https") })]),
-                      ("automatic_https", ["disable_redirects": true, "skip_certificates": .strings(customDomains)])]
+            https += [
+                ("routes", .array(routes)), ("errors", ["routes": .array(errorRoutes.map { $0.suffixingID("/https") })]),
+                ("automatic_https", ["disable_redirects": true, "skip_certificates": .strings(customDomains)]),
+            ]
             servers.append(("https", .object(https)))
         }
-        var apps: [(String, JSON)] = [("http", ["http_port": .int(settings.httpPort), "https_port": .int(settings.httpsPort),
-                                                "grace_period": .string("\(settings.gracePeriodSeconds)s"), "servers": .object(servers)])]
+        var apps: [(String, JSON)] = [
+            (
+                "http",
+                [
+                    "http_port": .int(settings.httpPort), "https_port": .int(settings.httpsPort),
+                    "grace_period": .string("\(settings.gracePeriodSeconds)s"), "servers": .object(servers),
+                ]
+            )
+        ]
         if let tls = tlsApp() { apps.append(("tls", tls)) }
         if !layer4Servers.isEmpty { apps.append(("layer4", ["servers": .object(layer4Servers)])) }
 

@@ -11,7 +11,9 @@ public struct DecodingFailure: Error, CustomStringConvertible {
     }
 
     /// Parses `text` and reads it as a `T`, or fails naming `document`.
-    public static func reading<T: JSONReadable>(_ document: String, as type: T.Type = T.self, from text: some Collection<UInt8>) throws(DecodingFailure) -> T {
+    public static func reading<T: JSONReadable>(_ document: String, as type: T.Type = T.self, from text: some Collection<UInt8>)
+        throws(DecodingFailure) -> T
+    {
         do {
             return try T(json: try JSONParser.parse(text))
         } catch {

@@ -1,4 +1,3 @@
-
 /// The controller refuses, when a host is saved, upstreams that lead to cloud metadata or to
 /// this machine's protected ports; but a name is resolved where it is used, and may resolve
 /// differently on this server, or have changed since. So before each config is rendered, every
@@ -18,13 +17,16 @@ public enum UpstreamCheck {
             cache[host] = addresses
             for bytes in addresses.map(embeddedIPv4) {
                 if isCloudMetadata(bytes) { return "\(field) \(host) resolves on this server to a cloud metadata address" }
-                if isThisMachine(bytes), protectedPorts.contains(port) { return "\(field) \(host) resolves on this server to this machine, port \(port), which is protected" }
+                if isThisMachine(bytes), protectedPorts.contains(port) {
+                    return "\(field) \(host) resolves on this server to this machine, port \(port), which is protected"
+                }
             }
             return nil
         }
         var rejected: [ResourceKey: String] = [:]
         for host in state.proxyHosts where host.enabled && !host.allowReservedUpstream {
-            let targets = [(host.forwardHost, host.forwardPort, "forward_host")] + host.upstreams.map { ($0.host, $0.port, "upstream") }
+            let targets =
+                [(host.forwardHost, host.forwardPort, "forward_host")] + host.upstreams.map { ($0.host, $0.port, "upstream") }
                 + host.locations.map { ($0.forwardHost, $0.forwardPort, "location \($0.path)") }
             if let message = targets.compactMap({ problem($0.0, $0.1, field: $0.2) }).first {
                 rejected[ResourceKey(kind: "proxy_host", id: host.id)] = message + ": left out"
@@ -41,7 +43,8 @@ public enum UpstreamCheck {
     /// The IPv4 address an IPv6 one carries (mapped, compatible, NAT64, 6to4); others as they are.
     static func embeddedIPv4(_ b: [UInt8]) -> [UInt8] {
         guard b.count == 16 else { return b }
-        if b[0..<10].allSatisfy({ $0 == 0 }) && ((b[10] == 0xFF && b[11] == 0xFF) || (b[10] == 0 && b[11] == 0 && !b[12..<15].allSatisfy { $0 == 0 })) {
+        if b[0..<10].allSatisfy({ $0 == 0 }) && ((b[10] == 0xFF && b[11] == 0xFF) || (b[10] == 0 && b[11] == 0 && !b[12..<15].allSatisfy { $0 == 0 }))
+        {
             return Array(b[12...])
         }
         if b[0..<12].elementsEqual([0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0]) { return Array(b[12...]) }
@@ -50,8 +53,9 @@ public enum UpstreamCheck {
     }
 
     static func isCloudMetadata(_ b: [UInt8]) -> Bool {
-        b.count == 4 ? (b[0] == 169 && b[1] == 254) || b == [100, 100, 100, 200]
-                     : (b[0] == 0xFE && b[1] & 0xC0 == 0x80) || b == [0xFD, 0x00, 0x0E, 0xC2] + [UInt8](repeating: 0, count: 10) + [0x02, 0x54]
+        b.count == 4
+            ? (b[0] == 169 && b[1] == 254) || b == [100, 100, 100, 200]
+            : (b[0] == 0xFE && b[1] & 0xC0 == 0x80) || b == [0xFD, 0x00, 0x0E, 0xC2] + [UInt8](repeating: 0, count: 10) + [0x02, 0x54]
     }
 
     static func isThisMachine(_ b: [UInt8]) -> Bool {

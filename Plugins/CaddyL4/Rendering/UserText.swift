@@ -48,7 +48,7 @@ enum UserText {
             for (index, byte) in bytes.enumerated() {
                 switch byte {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                     UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: ":"):
+                    UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: ":"):
                     continue
                 case UInt8(ascii: "*") where index == 0 && bytes.count > 1 && bytes[1] == UInt8(ascii: "."):
                     continue

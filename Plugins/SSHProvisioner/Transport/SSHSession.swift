@@ -49,7 +49,9 @@ final class SSHSession {
             }
             let key = try opened.fingerprint()
             if let pinned = options.knownHostKey, !pinned.isEmpty, pinned != key {
-                throw SSHError("the host key of \(options.host) changed: pinned \(pinned), offered \(key); refusing to connect (if the server was reinstalled, clear its pinned key)")
+                throw SSHError(
+                    "the host key of \(options.host) changed: pinned \(pinned), offered \(key); refusing to connect (if the server was reinstalled, clear its pinned key)"
+                )
             }
             opened.hostKey = key
             if options.scanOnly { return opened }
@@ -78,9 +80,10 @@ final class SSHSession {
     /// Runs `argv` (through sudo when needed) with `input` on its standard input. Output is
     /// handed over as it arrives; more than `limit` bytes in all, or `onOutput` answering false
     /// (its receiver is full), fails the command.
-    func run(_ argv: [String], input: Data, timeout: Duration, limit: Int, isCancelled: () -> Bool,
-             onOutput: (_ isError: Bool, _ bytes: UnsafeRawBufferPointer) -> Bool) throws(SSHError) -> Int32
-    {
+    func run(
+        _ argv: [String], input: Data, timeout: Duration, limit: Int, isCancelled: () -> Bool,
+        onOutput: (_ isError: Bool, _ bytes: UnsafeRawBufferPointer) -> Bool
+    ) throws(SSHError) -> Int32 {
         let deadline = ContinuousClock.now + timeout
         let what = argv.first ?? "command"
         let channel = try openChannel(deadline: deadline, isCancelled: isCancelled)
@@ -96,14 +99,21 @@ final class SSHSession {
             var progressed = false
             if written < input.count {
                 let count = input.withUnsafeBytes { raw in
-                    libssh2_channel_write_ex(channel, 0, raw.baseAddress!.advanced(by: written).assumingMemoryBound(to: CChar.self), input.count - written)
+                    libssh2_channel_write_ex(
+                        channel, 0, raw.baseAddress!.advanced(by: written).assumingMemoryBound(to: CChar.self), input.count - written)
                 }
-                if count > 0 { written += count; progressed = true } else if count != LIBSSH2_ERROR_EAGAIN {
+                if count > 0 {
+                    written += count
+                    progressed = true
+                } else if count != LIBSSH2_ERROR_EAGAIN {
                     throw SSHError("sending input to \(what) failed: \(lastError())")
                 }
             } else if !eofSent {
                 let result = libssh2_channel_send_eof(channel)
-                if result == 0 { eofSent = true; progressed = true } else if result != LIBSSH2_ERROR_EAGAIN {
+                if result == 0 {
+                    eofSent = true
+                    progressed = true
+                } else if result != LIBSSH2_ERROR_EAGAIN {
                     throw SSHError("closing the input of \(what) failed: \(lastError())")
                 }
             }

@@ -28,7 +28,8 @@ enum SSHTransport {
     static let defaultTimeout: Duration = .seconds(600)
 
     static let readScript = #"if [ -e "$1" ]; then exec cat -- "$1"; else exit 3; fi"#
-    static let writeScript = #"set -e; dir=$(dirname -- "$1"); (umask 022; mkdir -p -- "$dir"); tmp="$1.posternproxy.$$"; (umask 077; cat > "$tmp"); chmod "$2" "$tmp"; mv -f -- "$tmp" "$1""#
+    static let writeScript =
+        #"set -e; dir=$(dirname -- "$1"); (umask 022; mkdir -p -- "$dir"); tmp="$1.posternproxy.$$"; (umask 077; cat > "$tmp"); chmod "$2" "$tmp"; mv -f -- "$tmp" "$1""#
     static let removeScript = #"if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$1"; else exit 3; fi"#
 
     static func open(_ raw: UnsafePointer<pp_call>?, _ sessionOut: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32 {
@@ -36,20 +37,23 @@ enum SSHTransport {
             guard let sessionOut else { return call.fail("no place for the session") }
             let request = try JSONDecoder().decode(OpenRequest.self, from: Data(call.input))
             let host = call.host
-            let session = try SSHSession.open(.init(host: request.host, port: request.port ?? 22, user: request.user, password: request.password,
-                                                    privateKey: request.private_key, passphrase: request.passphrase,
-                                                    knownHostKey: request.known_host_key, scanOnly: request.scan_only ?? false,
-                                                    requireKnownHostKey: request.require_known_host_key ?? false,
-                                                    connectTimeout: .milliseconds(request.timeout_ms ?? 15_000)),
-                                              isCancelled: { host.isCancelled })
+            let session = try SSHSession.open(
+                .init(
+                    host: request.host, port: request.port ?? 22, user: request.user, password: request.password,
+                    privateKey: request.private_key, passphrase: request.passphrase,
+                    knownHostKey: request.known_host_key, scanOnly: request.scan_only ?? false,
+                    requireKnownHostKey: request.require_known_host_key ?? false,
+                    connectTimeout: .milliseconds(request.timeout_ms ?? 15_000)),
+                isCancelled: { host.isCancelled })
             sessionOut.pointee = Unmanaged.passRetained(session).toOpaque()
             return call.write(try JSONSerialization.data(withJSONObject: ["host_key": session.hostKey]))
         }
     }
 
-    static func run(_ raw: UnsafeMutableRawPointer?, _ host: UnsafePointer<pp_host>?, _ command: UnsafePointer<pp_command>?,
-                    _ output: UnsafePointer<pp_sink>?, _ errors: UnsafePointer<pp_sink>?, _ exitStatus: UnsafeMutablePointer<Int32>?) -> Int32
-    {
+    static func run(
+        _ raw: UnsafeMutableRawPointer?, _ host: UnsafePointer<pp_host>?, _ command: UnsafePointer<pp_command>?,
+        _ output: UnsafePointer<pp_sink>?, _ errors: UnsafePointer<pp_sink>?, _ exitStatus: UnsafeMutablePointer<Int32>?
+    ) -> Int32 {
         guard let raw, let command, command.pointee.argc >= 1, let argvPointer = command.pointee.argv else { return PP_INVALID }
         var argv: [String] = []
         for index in 0..<Int(command.pointee.argc) {
@@ -61,25 +65,29 @@ enum SSHTransport {
         return execute(raw, host, argv, input: input, timeout: timeout, output: output, errors: errors, exitStatus: exitStatus)
     }
 
-    static func readFile(_ raw: UnsafeMutableRawPointer?, _ host: UnsafePointer<pp_host>?, _ path: UnsafePointer<CChar>?, _ size: UInt64,
-                         _ content: UnsafePointer<pp_sink>?) -> Int32
-    {
+    static func readFile(
+        _ raw: UnsafeMutableRawPointer?, _ host: UnsafePointer<pp_host>?, _ path: UnsafePointer<CChar>?, _ size: UInt64,
+        _ content: UnsafePointer<pp_sink>?
+    ) -> Int32 {
         guard let raw, let path = text(path, size) else { return PP_INVALID }
         var status: Int32 = 0
-        let result = execute(raw, host, ["sh", "-c", readScript, "sh", path], input: Data(), timeout: defaultTimeout,
-                             output: content, errors: nil, exitStatus: &status)
+        let result = execute(
+            raw, host, ["sh", "-c", readScript, "sh", path], input: Data(), timeout: defaultTimeout,
+            output: content, errors: nil, exitStatus: &status)
         guard result == PP_OK else { return result }
         return status == 0 ? PP_OK : status == 3 ? PP_NOT_FOUND : failed(host, "reading \(path) failed (exit \(status))")
     }
 
-    static func writeFile(_ raw: UnsafeMutableRawPointer?, _ host: UnsafePointer<pp_host>?, _ path: UnsafePointer<CChar>?, _ size: UInt64,
-                          _ content: pp_bytes, _ mode: UInt32) -> Int32
-    {
+    static func writeFile(
+        _ raw: UnsafeMutableRawPointer?, _ host: UnsafePointer<pp_host>?, _ path: UnsafePointer<CChar>?, _ size: UInt64,
+        _ content: pp_bytes, _ mode: UInt32
+    ) -> Int32 {
         guard let raw, let path = text(path, size), path.hasPrefix("/") else { return PP_INVALID }
         let data = content.data.map { Data(bytes: $0, count: Int(content.size)) } ?? Data()
         var status: Int32 = 0
-        let result = execute(raw, host, ["sh", "-c", writeScript, "sh", path, String(mode & 0o7777, radix: 8)], input: data, timeout: defaultTimeout,
-                             output: nil, errors: nil, exitStatus: &status)
+        let result = execute(
+            raw, host, ["sh", "-c", writeScript, "sh", path, String(mode & 0o7777, radix: 8)], input: data, timeout: defaultTimeout,
+            output: nil, errors: nil, exitStatus: &status)
         guard result == PP_OK else { return result }
         return status == 0 ? PP_OK : failed(host, "writing \(path) failed (exit \(status))")
     }
@@ -87,8 +95,9 @@ enum SSHTransport {
     static func removeFile(_ raw: UnsafeMutableRawPointer?, _ host: UnsafePointer<pp_host>?, _ path: UnsafePointer<CChar>?, _ size: UInt64) -> Int32 {
         guard let raw, let path = text(path, size), path.hasPrefix("/") else { return PP_INVALID }
         var status: Int32 = 0
-        let result = execute(raw, host, ["sh", "-c", removeScript, "sh", path], input: Data(), timeout: defaultTimeout,
-                             output: nil, errors: nil, exitStatus: &status)
+        let result = execute(
+            raw, host, ["sh", "-c", removeScript, "sh", path], input: Data(), timeout: defaultTimeout,
+            output: nil, errors: nil, exitStatus: &status)
         guard result == PP_OK else { return result }
         return status == 0 ? PP_OK : status == 3 ? PP_NOT_FOUND : failed(host, "removing \(path) failed (exit \(status))")
     }
@@ -101,13 +110,15 @@ enum SSHTransport {
 
     // MARK: - Helpers
 
-    private static func execute(_ raw: UnsafeMutableRawPointer, _ host: UnsafePointer<pp_host>?, _ argv: [String], input: Data, timeout: Duration,
-                                output: UnsafePointer<pp_sink>?, errors: UnsafePointer<pp_sink>?, exitStatus: UnsafeMutablePointer<Int32>?) -> Int32
-    {
+    private static func execute(
+        _ raw: UnsafeMutableRawPointer, _ host: UnsafePointer<pp_host>?, _ argv: [String], input: Data, timeout: Duration,
+        output: UnsafePointer<pp_sink>?, errors: UnsafePointer<pp_sink>?, exitStatus: UnsafeMutablePointer<Int32>?
+    ) -> Int32 {
         let session = Unmanaged<SSHSession>.fromOpaque(raw).takeUnretainedValue()
         let proxy = HostProxy(host)
         do {
-            let status = try session.run(argv, input: input, timeout: timeout, limit: outputLimit, isCancelled: { proxy.isCancelled }) { isError, bytes in
+            let status = try session.run(argv, input: input, timeout: timeout, limit: outputLimit, isCancelled: { proxy.isCancelled }) {
+                isError, bytes in
                 guard let sink = isError ? errors : output, let write = sink.pointee.write else { return true }
                 return write(sink, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count)) == PP_OK
             }

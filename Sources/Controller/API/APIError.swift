@@ -51,7 +51,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     static func twoFactor(_ refusal: TwoFactorService.Refusal) -> APIError {
         switch refusal {
         case .codeRequired:
-            APIError(.unauthorized, code: "two_factor_required", message: "this account has two-factor login: send the authenticator code as totp_code (or a backup_code)")
+            APIError(
+                .unauthorized, code: "two_factor_required",
+                message: "this account has two-factor login: send the authenticator code as totp_code (or a backup_code)")
         case .invalidCode:
             APIError(.unauthorized, code: "two_factor_invalid", message: "the code is wrong, expired or already used")
         case .alreadyEnabled:
@@ -59,7 +61,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         case .noEnrolment:
             APIError(.conflict, code: "conflict", message: "no two-factor enrolment is waiting: start one first")
         case .secretUnreadable:
-            APIError(.conflict, code: "two_factor_unreadable", message: "the two-factor secret cannot be read on this controller (restored from another one): log in with a backup code, or ask an admin to reset two-factor login")
+            APIError(
+                .conflict, code: "two_factor_unreadable",
+                message:
+                    "the two-factor secret cannot be read on this controller (restored from another one): log in with a backup code, or ask an admin to reset two-factor login"
+            )
         }
     }
 

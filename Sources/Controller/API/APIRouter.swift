@@ -26,8 +26,10 @@ struct APIRouter: Sendable {
     /// Shared by every listener: a sign-in may start on one and come back on the other.
     private let singleSignOn: SingleSignOnService
 
-    init(store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
-         onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil) {
+    init(
+        store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
+        onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil
+    ) {
         self.adminTLS = adminTLS
         self.adminDomain = adminDomain
         self.vault = vault
@@ -36,8 +38,9 @@ struct APIRouter: Sendable {
         self.onChange = onChange
         self.provisioner = provisioner
         credentialLimiter = RateLimiter(limit: configuration.requestsPerMinute)
-        singleSignOn = SingleSignOnService(store: store, vault: vault, client: ProviderClient(trustedRootFiles: configuration.oidcTrustedRoots),
-                                           sessions: Sessions(store: store), passwordLoginForced: configuration.passwordLoginForced)
+        singleSignOn = SingleSignOnService(
+            store: store, vault: vault, client: ProviderClient(trustedRootFiles: configuration.oidcTrustedRoots),
+            sessions: Sessions(store: store), passwordLoginForced: configuration.passwordLoginForced)
     }
 
     /// The router of one listener; `tls` says whether that listener speaks TLS.
@@ -53,19 +56,23 @@ struct APIRouter: Sendable {
         let sessions = Sessions(store: store)
         let inspector = CertificateInspector()
         let controllerPort = configuration.listenPort
-        let addresses = AddressPolicy(protectedPorts: Set([controllerPort, AddressPolicy.caddyAdminPort] + (configuration.tlsListen.map { [$0.port] } ?? [])))
+        let addresses = AddressPolicy(
+            protectedPorts: Set([controllerPort, AddressPolicy.caddyAdminPort] + (configuration.tlsListen.map { [$0.port] } ?? [])))
         let store = store
         let validation: @Sendable (Identity) async throws -> ValidationContext = { identity in
             var context = ValidationContext(isAdmin: identity.isAdmin, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
-            context.unrestrictedAdvancedConfig = try await store.database.read { db in try SettingsRoutes.all(db)["unrestricted_advanced_config"] == "true" }
+            context.unrestrictedAdvancedConfig = try await store.database.read { db in
+                try SettingsRoutes.all(db)["unrestricted_advanced_config"] == "true"
+            }
             return context
         }
 
         let api = router.group("api")
         let twoFactor = TwoFactorService(store: store, vault: vault)
         let passwords = PasswordConfirmation(store: store, throttle: loginThrottle)
-        let auth = AuthRoutes(store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle, twoFactor: twoFactor,
-                              singleSignOn: singleSignOn)
+        let auth = AuthRoutes(
+            store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle, twoFactor: twoFactor,
+            singleSignOn: singleSignOn)
         auth.registerPublic(on: api)
         let singleSignOnRoutes = SingleSignOnRoutes(service: singleSignOn, starts: singleSignOnStarts)
         singleSignOnRoutes.registerPublic(on: api)
@@ -73,7 +80,8 @@ struct APIRouter: Sendable {
         api.get("openapi.json") { _, _ in document }
         // Reached only when the WebSocket upgrade was refused (see AgentEndpoint).
         api.get("agent/ws") { _, _ -> Response in
-            throw APIError.unauthorized("agent connections need a WebSocket upgrade with a valid agent token; the controller's log says why one was refused")
+            throw APIError.unauthorized(
+                "agent connections need a WebSocket upgrade with a valid agent token; the controller's log says why one was refused")
         }
 
         let authenticated = api.group()
@@ -92,12 +100,15 @@ struct APIRouter: Sendable {
         let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
         BackupRoutes(backup: Backup(store: store, validation: restoreValidation), onChange: onChange).register(on: authenticated)
         ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
-        ResourceRoutes(service: ResourceService<RedirectionHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<RedirectionHostKind>(store: store, onChange: onChange), validation: validation).register(
+            on: authenticated)
         ResourceRoutes(service: ResourceService<DeadHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
         ResourceRoutes(service: ResourceService<StreamHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
-        ResourceRoutes(service: ResourceService<PortForwardKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<PortForwardKind>(store: store, onChange: onChange), validation: validation).register(
+            on: authenticated)
         ResourceRoutes(service: ResourceService<AccessListKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
-        ResourceRoutes(service: ResourceService<CertificateKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        ResourceRoutes(service: ResourceService<CertificateKind>(store: store, onChange: onChange), validation: validation).register(
+            on: authenticated)
         return router
     }
 }

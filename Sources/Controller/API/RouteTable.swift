@@ -14,9 +14,10 @@ struct RouteTable: Sendable {
     func methods(for path: String) -> [String]? {
         let segments = path.split(separator: "/")
         let matching = routes.filter { route in
-            route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { template, segment in
-                template.hasPrefix("{") || template == segment
-            }
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { template, segment in
+                    template.hasPrefix("{") || template == segment
+                }
         }
         // A literal route (`/api/users/me/two-factor`) wins over a templated one
         // (`/api/users/{id}/two-factor`), as it does in the router: its methods are the path's.

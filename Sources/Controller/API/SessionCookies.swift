@@ -16,7 +16,8 @@ enum SessionCookies {
             (refresh, issued.refreshToken, Sessions.refreshLifetime, "/api/auth", true),
             (csrf, Secrets.token(prefix: "csrf_"), Sessions.refreshLifetime, "/", false),
         ] {
-            response.setCookie(Cookie(name: name, value: value, maxAge: Int(maxAge), path: path, secure: secure, httpOnly: httpOnly, sameSite: .strict))
+            response.setCookie(
+                Cookie(name: name, value: value, maxAge: Int(maxAge), path: path, secure: secure, httpOnly: httpOnly, sameSite: .strict))
         }
     }
 

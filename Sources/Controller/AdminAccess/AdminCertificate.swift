@@ -82,7 +82,8 @@ struct AdminCertificate: Sendable {
             CommonName(names.first ?? "posternproxy")
             OrganizationName("PosternProxy admin (self-signed)")
         }
-        let alternativeNames = names.map { GeneralName.dnsName($0) } + addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0.bytes))) }
+        let alternativeNames =
+            names.map { GeneralName.dnsName($0) } + addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0.bytes))) }
         let extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(digitalSignature: true))

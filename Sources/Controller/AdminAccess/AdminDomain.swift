@@ -29,11 +29,12 @@ final class AdminDomain: Sendable {
         configuredProxies = configuration.trustedProxies
         httpsPort = configuration.httpsPort
         if configuration.applyPipeline.contains("posternproxy.caddy") {
-            let host = switch configuration.listenHost {
-            case "0.0.0.0", "": "127.0.0.1"
-            case "::": "::1"
-            default: configuration.listenHost
-            }
+            let host =
+                switch configuration.listenHost {
+                case "0.0.0.0", "": "127.0.0.1"
+                case "::": "::1"
+                default: configuration.listenHost
+                }
             upstream = (host, configuration.listenPort)
         } else {
             upstream = nil

@@ -44,7 +44,9 @@ final class AdminTLS: Sendable {
         if let certificateFile = configuration.tlsCertificateFile, let keyFile = configuration.tlsKeyFile {
             source = .files(certificateFile: certificateFile, keyFile: keyFile)
             guard let (certificate, key) = try? Self.read(certificateFile, keyFile) else {
-                let unreadable = FileManager.default.isReadableFile(atPath: certificateFile) ? ("POSTERNPROXY_TLS_KEY", keyFile) : ("POSTERNPROXY_TLS_CERT", certificateFile)
+                let unreadable =
+                    FileManager.default.isReadableFile(atPath: certificateFile)
+                    ? ("POSTERNPROXY_TLS_KEY", keyFile) : ("POSTERNPROXY_TLS_CERT", certificateFile)
                 throw ValidationFailure(unreadable.0, "\(unreadable.1) cannot be read")
             }
             state = Mutex(State(certificate: try Self.check(certificate, key), readCertificate: certificate, readKey: key))
@@ -52,8 +54,10 @@ final class AdminTLS: Sendable {
             return
         }
         let folder = (configuration.dataDirectory as NSString).appendingPathComponent("tls")
-        let files = (certificate: (folder as NSString).appendingPathComponent("admin-certificate.pem"),
-                     key: (folder as NSString).appendingPathComponent("admin-key.pem"))
+        let files = (
+            certificate: (folder as NSString).appendingPathComponent("admin-certificate.pem"),
+            key: (folder as NSString).appendingPathComponent("admin-key.pem")
+        )
         source = .selfSigned(certificateFile: files.certificate, keyFile: files.key)
         if let (certificate, key) = try? Self.read(files.certificate, files.key),
             let existing = try? Self.check(certificate, key), existing.notAfter > now + 30 * 24 * 3600
@@ -103,7 +107,11 @@ final class AdminTLS: Sendable {
             state.withLock { $0 = State(certificate: checked, readCertificate: certificate, readKey: key) }
             return nil
         } catch {
-            state.withLock { $0.readCertificate = certificate; $0.readKey = key; $0.reloadError = error }
+            state.withLock {
+                $0.readCertificate = certificate
+                $0.readKey = key
+                $0.reloadError = error
+            }
             return error
         }
     }

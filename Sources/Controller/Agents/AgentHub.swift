@@ -59,8 +59,9 @@ actor AgentHub {
         let rows: [Int64: (revision: Int64, tokenHash: String?)]
         do {
             rows = try await store.database.read { db in
-                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0")
-                    .map { ($0["id"] as Int64, ($0["desired_revision"] as Int64, $0["agent_token_hash"] as String?)) })
+                Dictionary(
+                    uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0")
+                        .map { ($0["id"] as Int64, ($0["desired_revision"] as Int64, $0["agent_token_hash"] as String?)) })
             }
         } catch {
             logger.error("could not read desired revisions", metadata: ["error": "\(error)"])

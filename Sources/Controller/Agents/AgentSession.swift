@@ -50,7 +50,9 @@ actor AgentSession {
             await record(result)
         case .status(let report):
             let upstreams = report.upstreams.map { ["address": $0.address, "requests": $0.requests, "fails": $0.fails] as [String: Any] }
-            let json = String(decoding: (try? JSONSerialization.data(withJSONObject: ["caddy_running": report.caddyRunning, "upstreams": upstreams])) ?? Data(), as: UTF8.self)
+            let json = String(
+                decoding: (try? JSONSerialization.data(withJSONObject: ["caddy_running": report.caddyRunning, "upstreams": upstreams])) ?? Data(),
+                as: UTF8.self)
             try? await store.database.write { [serverID] db in
                 try db.execute(sql: "UPDATE servers SET upstream_health = ?, last_seen = ? WHERE id = ?", arguments: [json, Date(), serverID])
             }
@@ -64,14 +66,16 @@ actor AgentSession {
         let modules = String(decoding: (try? JSONEncoder().encode(hello.caddyModules)) ?? Data("[]".utf8), as: UTF8.self)
         do {
             try await store.database.write { [serverID] db in
-                try db.execute(sql: """
-                    UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,
-                    caddy_version = ?, caddy_modules = ?, last_seen = ? WHERE id = ?
-                    """, arguments: [hello.agentVersion, hello.caddyVersion, hello.caddyVersion == nil ? nil : modules, Date(), serverID])
+                try db.execute(
+                    sql: """
+                        UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,
+                        caddy_version = ?, caddy_modules = ?, last_seen = ? WHERE id = ?
+                        """, arguments: [hello.agentVersion, hello.caddyVersion, hello.caddyVersion == nil ? nil : modules, Date(), serverID])
                 // An agent ahead of the database (one restored from an older backup) must not be
                 // sent back: the desired revision moves past what it runs.
-                try db.execute(sql: "UPDATE servers SET desired_revision = ? WHERE id = ? AND desired_revision <= ?",
-                               arguments: [hello.appliedRevision + 1, serverID, hello.appliedRevision])
+                try db.execute(
+                    sql: "UPDATE servers SET desired_revision = ? WHERE id = ? AND desired_revision <= ?",
+                    arguments: [hello.appliedRevision + 1, serverID, hello.appliedRevision])
             }
         } catch {
             logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
@@ -84,7 +88,10 @@ actor AgentSession {
     /// runs. Calls made while a sync runs are folded into one more pass.
     func sync() async {
         guard !closed else { return }
-        if syncing { syncAgain = true; return }
+        if syncing {
+            syncAgain = true
+            return
+        }
         syncing = true
         defer { syncing = false }
         repeat {
@@ -130,8 +137,9 @@ actor AgentSession {
         guard ContinuousClock.now - lastSeenWritten >= .seconds(10) else { return }
         lastSeenWritten = .now
         try? await store.database.write { [serverID] db in
-            try db.execute(sql: "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id = ?",
-                           arguments: [Date(), serverID])
+            try db.execute(
+                sql: "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id = ?",
+                arguments: [Date(), serverID])
         }
     }
 
@@ -148,8 +156,9 @@ actor AgentSession {
         let failure = result.succeeded ? nil : (result.message ?? "the agent could not apply the desired state")
         do {
             try await store.database.write { [serverID] db in
-                try ApplyRecorder.record(db, serverID: serverID, revision: result.revision, hash: result.succeeded ? result.hash : nil,
-                                         resources: resources, outcomes: outcomes, failure: failure)
+                try ApplyRecorder.record(
+                    db, serverID: serverID, revision: result.revision, hash: result.succeeded ? result.hash : nil,
+                    resources: resources, outcomes: outcomes, failure: failure)
             }
         } catch {
             logger.error("could not record an apply result", metadata: ["server": "\(serverID)", "error": "\(error)"])

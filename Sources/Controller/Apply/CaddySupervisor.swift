@@ -62,8 +62,11 @@ final class CaddySupervisor: Sendable {
         caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let run = [binary, "run", "--resume", "--config", initial]
         if let account {
-            caddy.arguments = ["setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--clear-groups",
-                               "--inh-caps=-all,+net_bind_service", "--ambient-caps=-all,+net_bind_service", "--bounding-set=-all,+net_bind_service"] + run
+            caddy.arguments =
+                [
+                    "setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--clear-groups",
+                    "--inh-caps=-all,+net_bind_service", "--ambient-caps=-all,+net_bind_service", "--bounding-set=-all,+net_bind_service",
+                ] + run
         } else {
             caddy.arguments = run
         }
@@ -77,8 +80,9 @@ final class CaddySupervisor: Sendable {
         // The handler keeps the supervisor alive as long as the Caddy it watches.
         caddy.terminationHandler = { ended in
             if let account = self.account, [126, 127].contains(ended.terminationStatus) {
-                self.logger.error("caddy cannot be started as \(account.name): that user cannot run \(self.binary) (a binary under a private folder such as /root?); restarting",
-                                  metadata: ["status": "\(ended.terminationStatus)"])
+                self.logger.error(
+                    "caddy cannot be started as \(account.name): that user cannot run \(self.binary) (a binary under a private folder such as /root?); restarting",
+                    metadata: ["status": "\(ended.terminationStatus)"])
             } else {
                 self.logger.warning("caddy exited; restarting", metadata: ["status": "\(ended.terminationStatus)"])
             }
@@ -100,8 +104,10 @@ final class CaddySupervisor: Sendable {
     /// system's trust and time settings, never the controller's own variables (its admin
     /// password, listeners, secrets).
     static func environment(folder: String, from parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
-        var environment = ["HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder,
-                           "PATH": parent["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        var environment = [
+            "HOME": folder, "XDG_CONFIG_HOME": folder, "XDG_DATA_HOME": folder,
+            "PATH": parent["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ]
         for name in ["SSL_CERT_FILE", "SSL_CERT_DIR", "TZ", "LANG"] { environment[name] = parent[name] }
         return environment
     }

@@ -32,30 +32,53 @@ enum DesiredStateBuilder {
         let settings = allSettings.filter { !SettingsRoutes.controllerOnly.contains($0.key) }.map { ($0.key, JSON.string($0.value)) }
         var document: [(String, JSON)] = [("server_id", .int(Int(serverID))), ("settings", .object(settings))]
         if let adminUpstream, let domain = allSettings["admin_domain"], !domain.isEmpty {
-            document.append(("admin_site", ["domain_names": .strings([domain]), "upstream_host": .string(adminUpstream.host),
-                                            "upstream_port": .int(adminUpstream.port)]))
+            document.append(
+                (
+                    "admin_site",
+                    [
+                        "domain_names": .strings([domain]), "upstream_host": .string(adminUpstream.host),
+                        "upstream_port": .int(adminUpstream.port),
+                    ]
+                ))
         }
         var included: [(Int64, Date)] = []
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
         for (type, key) in servedTypes {
-            let rows = try Row.fetchAll(db, sql: "SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id",
-                                        arguments: [serverID, type])
-            document.append((key, .array(try rows.map { row in
-                let object = try resource(row, setting: [("enabled", true)])
-                if case .int(let list)? = object["access_list_id"] { referenced["access_list"]!.insert(Int64(list)) }
-                if case .int(let certificate)? = object["certificate_id"] { referenced["certificate"]!.insert(Int64(certificate)) }
-                included.append((row["id"], row["modified_on"]))
-                return object
-            })))
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id",
+                arguments: [serverID, type])
+            document.append(
+                (
+                    key,
+                    .array(
+                        try rows.map { row in
+                            let object = try resource(row, setting: [("enabled", true)])
+                            if case .int(let list)? = object["access_list_id"] { referenced["access_list"]!.insert(Int64(list)) }
+                            if case .int(let certificate)? = object["certificate_id"] { referenced["certificate"]!.insert(Int64(certificate)) }
+                            included.append((row["id"], row["modified_on"]))
+                            return object
+                        })
+                ))
         }
         for (type, key) in [(AccessListKind.type, AccessListKind.stateKey), (CertificateKind.type, CertificateKind.stateKey)] {
             let ids = referenced[type]!.sorted()
-            let rows = ids.isEmpty ? [] : try Row.fetchAll(db, sql: "SELECT id, data, modified_on FROM resources WHERE type = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
-                                                           arguments: StatementArguments([type] + ids.map { $0 as (any DatabaseValueConvertible) }))
-            document.append((key, .array(try rows.map { row in
-                included.append((row["id"], row["modified_on"]))
-                return try resource(row)
-            })))
+            let rows =
+                ids.isEmpty
+                ? []
+                : try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT id, data, modified_on FROM resources WHERE type = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+                    arguments: StatementArguments([type] + ids.map { $0 as (any DatabaseValueConvertible) }))
+            document.append(
+                (
+                    key,
+                    .array(
+                        try rows.map { row in
+                            included.append((row["id"], row["modified_on"]))
+                            return try resource(row)
+                        })
+                ))
         }
         // Members sorted by name at every level, so equal content serializes (and hashes) alike.
         let data = Data(JSON.object(document).canonical().serialized())

@@ -22,8 +22,10 @@ actor LocalApplier {
     private var running = false
     private var pending = false
 
-    init(store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, logger: Logger,
-         debounce: Duration = .milliseconds(150), adminUpstream: (host: String, port: Int)? = nil) {
+    init(
+        store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, logger: Logger,
+        debounce: Duration = .milliseconds(150), adminUpstream: (host: String, port: Int)? = nil
+    ) {
         self.adminUpstream = adminUpstream
         self.store = store
         self.processes = processes
@@ -72,8 +74,9 @@ actor LocalApplier {
         let failure = report.failureMessage
         if let failure { logger.error("local apply failed", metadata: ["error": "\(failure)"]) }
         try await store.database.write { db in
-            try ApplyRecorder.record(db, serverID: serverID, revision: built.revision, hash: built.hash, resources: built.resources,
-                                     outcomes: outcomes.mapValues { ($0.status, $0.message) }, failure: failure)
+            try ApplyRecorder.record(
+                db, serverID: serverID, revision: built.revision, hash: built.hash, resources: built.resources,
+                outcomes: outcomes.mapValues { ($0.status, $0.message) }, failure: failure)
         }
     }
 }

@@ -22,12 +22,15 @@ enum AuditLog {
         }
     }
 
-    static func record(_ db: Database, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil,
-                       details: [String: Any] = [:], serverID: Int64? = nil) throws {
+    static func record(
+        _ db: Database, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil,
+        details: [String: Any] = [:], serverID: Int64? = nil
+    ) throws {
         let json = (try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        try db.execute(sql: """
-            INSERT INTO audit_log (created_on, user_id, user_email, action, resource_type, resource_id, details, client_ip, server_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [Date(), actor.userID, actor.email, action, resourceType, resourceID, json, actor.clientIP, serverID])
+        try db.execute(
+            sql: """
+                INSERT INTO audit_log (created_on, user_id, user_email, action, resource_type, resource_id, details, client_ip, server_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [Date(), actor.userID, actor.email, action, resourceType, resourceID, json, actor.clientIP, serverID])
     }
 }

@@ -10,7 +10,10 @@ final class LoginThrottle: Sendable {
     let freeFailures: Int
     let firstDelay: TimeInterval
     let longestDelay: TimeInterval
-    private struct Record { var failures: Int; var lockedUntil: Date }
+    private struct Record {
+        var failures: Int
+        var lockedUntil: Date
+    }
     private let records = Mutex<[String: Record]>([:])
 
     init(freeFailures: Int = 5, firstDelay: TimeInterval = 30, longestDelay: TimeInterval = 15 * 60) {

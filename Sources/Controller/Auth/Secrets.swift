@@ -30,7 +30,8 @@ enum Secrets {
     /// characters of salt and digest): what a restored backup may carry for a password.
     static func isPasswordHash(_ hash: String) -> Bool {
         let bytes = Array(hash.utf8)
-        guard bytes.count == 60, hash.hasPrefix("$2"), [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "y")].contains(bytes[2]), bytes[3] == UInt8(ascii: "$"),
+        guard bytes.count == 60, hash.hasPrefix("$2"), [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "y")].contains(bytes[2]),
+            bytes[3] == UInt8(ascii: "$"),
             let cost = Int(String(decoding: bytes[4..<6], as: UTF8.self)), (4...31).contains(cost), bytes[6] == UInt8(ascii: "$")
         else { return false }
         let alphabet = Set("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
@@ -40,7 +41,8 @@ enum Secrets {
     /// A new random secret, `prefix` + 43 base64url characters (256 bits).
     static func token(prefix: String) -> String {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return prefix + bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        return prefix
+            + bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 

@@ -41,7 +41,10 @@ struct UserRecord: Sendable {
 
     /// The API's view: never the password hash.
     var json: [String: Any] {
-        return ["id": id, "email": email, "name": name, "role": role.rawValue, "active": active, "two_factor_enabled": twoFactorEnabled, "single_sign_on": singleSignOn,
-                "created_on": createdOn.formatted(.iso8601), "modified_on": modifiedOn.formatted(.iso8601)]
+        return [
+            "id": id, "email": email, "name": name, "role": role.rawValue, "active": active, "two_factor_enabled": twoFactorEnabled,
+            "single_sign_on": singleSignOn,
+            "created_on": createdOn.formatted(.iso8601), "modified_on": modifiedOn.formatted(.iso8601),
+        ]
     }
 }

@@ -22,11 +22,14 @@ struct Backup: Sendable {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let snapshot = folder + "/" + Self.databaseName
         try await store.database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [snapshot]) }
-        let manifest = try JSONSerialization.data(withJSONObject: [
-            "format": Self.format, "created_on": Date().formatted(.iso8601), "contents": [Self.databaseName],
-        ], options: [.sortedKeys])
-        return TarArchive.write([TarArchive.Entry(name: Self.manifestName, data: manifest),
-                                 TarArchive.Entry(name: Self.databaseName, data: try Data(contentsOf: URL(fileURLWithPath: snapshot)))])
+        let manifest = try JSONSerialization.data(
+            withJSONObject: [
+                "format": Self.format, "created_on": Date().formatted(.iso8601), "contents": [Self.databaseName],
+            ], options: [.sortedKeys])
+        return TarArchive.write([
+            TarArchive.Entry(name: Self.manifestName, data: manifest),
+            TarArchive.Entry(name: Self.databaseName, data: try Data(contentsOf: URL(fileURLWithPath: snapshot))),
+        ])
     }
 
     /// What a restore brought back.
@@ -43,7 +46,8 @@ struct Backup: Sendable {
         guard let manifestData = entries.first(where: { $0.name == Self.manifestName })?.data,
             let manifest = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any], manifest["format"] as? Int == Self.format
         else { throw APIError.invalid(field: "archive", "no PosternProxy backup manifest (format \(Self.format))") }
-        guard let database = entries.first(where: { $0.name == Self.databaseName })?.data, database.starts(with: Data("SQLite format 3\0".utf8)) else {
+        guard let database = entries.first(where: { $0.name == Self.databaseName })?.data, database.starts(with: Data("SQLite format 3\0".utf8))
+        else {
             throw APIError.invalid(field: "archive", "the backup holds no SQLite database")
         }
         let backupDate = manifest["created_on"] as? String ?? ""
@@ -53,7 +57,8 @@ struct Backup: Sendable {
         let path = folder + "/" + Self.databaseName
         try database.write(to: URL(fileURLWithPath: path))
         var rules = validation
-        rules.unrestrictedAdvancedConfig = try await store.database.read { db in try SettingsRoutes.all(db)["unrestricted_advanced_config"] == "true" }
+        rules.unrestrictedAdvancedConfig = try await store.database.read { db in try SettingsRoutes.all(db)["unrestricted_advanced_config"] == "true"
+        }
         try validate(path, rules: rules)
 
         let restored = try await store.database.writeWithoutTransaction { db -> Restored in
@@ -67,8 +72,9 @@ struct Backup: Sendable {
                 try db.execute(sql: "UPDATE resources SET apply_status = 'pending', apply_message = NULL")
                 try Revisions.bumpAll(db)
                 try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": backupDate])
-                counts = Restored(resources: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources") ?? 0,
-                                  users: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0)
+                counts = Restored(
+                    resources: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources") ?? 0,
+                    users: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0)
                 return .commit
             }
             return counts
@@ -90,7 +96,10 @@ struct Backup: Sendable {
             let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
             let known = Set(Migrations.migrator.migrations)
             guard applied == known else {
-                throw APIError.invalid(field: "archive", "the backup's schema (\(applied.sorted().joined(separator: ", "))) is not this controller's (\(known.sorted().joined(separator: ", ")))")
+                throw APIError.invalid(
+                    field: "archive",
+                    "the backup's schema (\(applied.sorted().joined(separator: ", "))) is not this controller's (\(known.sorted().joined(separator: ", ")))"
+                )
             }
             try Self.validateAccountsAndSettings(db, addresses: validation.addresses)
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM servers WHERE is_local = 1") == 1 else {
@@ -136,10 +145,13 @@ extension Backup {
             }
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM servers WHERE is_local = 0") {
-            let name: String = row["name"], hostname: String = row["hostname"], port: Int = row["ssh_port"] ?? 22, user: String = row["ssh_user"] ?? "root"
+            let name: String = row["name"], hostname: String = row["hostname"], port: Int = row["ssh_port"] ?? 22,
+                user: String = row["ssh_user"] ?? "root"
             try check("server", "\(row["id"] as Int64)") { () throws(ValidationFailure) in
                 _ = try FieldRules.text(name, field: "name", maxLength: 100)
-                guard try FieldRules.host(hostname, field: "hostname") == hostname else { throw ValidationFailure("hostname", "is not in its canonical form") }
+                guard try FieldRules.host(hostname, field: "hostname") == hostname else {
+                    throw ValidationFailure("hostname", "is not in its canonical form")
+                }
                 try addresses.check(host: hostname, port: nil, field: "hostname")
                 _ = try FieldRules.port(port, field: "ssh_port")
                 _ = try ServerRoutes.validSSHUser(user)
@@ -162,7 +174,9 @@ extension Backup {
         }
         for row in try Row.fetchAll(db, sql: "SELECT id, name FROM api_tokens") {
             let name: String = row["name"]
-            try check("api_token", "\(row["id"] as Int64)") { () throws(ValidationFailure) in _ = try FieldRules.text(name, field: "name", maxLength: 100) }
+            try check("api_token", "\(row["id"] as Int64)") { () throws(ValidationFailure) in
+                _ = try FieldRules.text(name, field: "name", maxLength: 100)
+            }
         }
     }
 }

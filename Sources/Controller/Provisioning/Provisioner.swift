@@ -31,8 +31,10 @@ actor Provisioner {
     private var runs: [Int64: ProvisioningRun] = [:]
     private var busyServers: Set<Int64> = []
 
-    init(store: Store, configuration: ControllerConfiguration, vault: CredentialVault, runner: PipelineRunner, logger: Logger,
-         agentConnected: @escaping @Sendable (Int64) async -> Bool) throws {
+    init(
+        store: Store, configuration: ControllerConfiguration, vault: CredentialVault, runner: PipelineRunner, logger: Logger,
+        agentConnected: @escaping @Sendable (Int64) async -> Bool
+    ) throws {
         self.agentConnected = agentConnected
         self.store = store
         self.configuration = configuration
@@ -53,7 +55,10 @@ actor Provisioner {
         guard !(server["is_local"] as Bool) else { throw APIError.conflict(field: nil, "the local server is not provisioned over SSH") }
         let mustConfirm = try await Self.hostKeysNeedConfirmation(store)
         if mustConfirm, (server["ssh_host_key"] as String?) == nil {
-            throw APIError.conflict(field: "host_key", "an admin must confirm this server's SSH host key before credentials are sent: scan it, compare the fingerprint with the server's own, then confirm it")
+            throw APIError.conflict(
+                field: "host_key",
+                "an admin must confirm this server's SSH host key before credentials are sent: scan it, compare the fingerprint with the server's own, then confirm it"
+            )
         }
         var secrets = credentials
         if secrets == nil, let sealed = server["ssh_credentials"] as String? {
@@ -63,15 +68,17 @@ actor Provisioner {
             throw APIError.invalid(field: "password", "give a password or a private_key (no credentials are kept for this server)")
         }
         let runID = try await store.database.write { db -> Int64 in
-            try db.execute(sql: "INSERT INTO provisioning_runs (server_id, kind, status, started_on, log) VALUES (?, ?, 'running', ?, '')",
-                           arguments: [serverID, kind.rawValue, Date()])
+            try db.execute(
+                sql: "INSERT INTO provisioning_runs (server_id, kind, status, started_on, log) VALUES (?, ?, 'running', ?, '')",
+                arguments: [serverID, kind.rawValue, Date()])
             let id = db.lastInsertedRowID
             if kind == .provision {
                 try db.execute(sql: "UPDATE servers SET status = 'provisioning', last_error = NULL WHERE id = ?", arguments: [serverID])
             }
             // New credentials replace the kept ones (or drop them); a run on kept ones keeps them.
             if keep {
-                try db.execute(sql: "UPDATE servers SET ssh_credentials = ? WHERE id = ?", arguments: [try vault.seal(JSONEncoder().encode(secrets)), serverID])
+                try db.execute(
+                    sql: "UPDATE servers SET ssh_credentials = ? WHERE id = ?", arguments: [try vault.seal(JSONEncoder().encode(secrets)), serverID])
             } else if credentials != nil {
                 try db.execute(sql: "UPDATE servers SET ssh_credentials = NULL WHERE id = ?", arguments: [serverID])
             }
@@ -80,8 +87,9 @@ actor Provisioner {
         let run = ProvisioningRun(id: runID, serverID: serverID)
         runs[runID] = run
         busyServers.insert(serverID)
-        let target = Destination(host: server["hostname"], port: server["ssh_port"], user: server["ssh_user"], pinnedKey: server["ssh_host_key"],
-                                 requirePinnedKey: mustConfirm)
+        let target = Destination(
+            host: server["hostname"], port: server["ssh_port"], user: server["ssh_user"], pinnedKey: server["ssh_host_key"],
+            requirePinnedKey: mustConfirm)
         Task.detached { [self] in
             let outcome = await self.execute(run, kind: kind, target: target, credentials: secrets, publicURL: publicURL)
             await self.finish(run, outcome: outcome, kind: kind)
@@ -108,15 +116,22 @@ actor Provisioner {
     /// admin to compare with the server's own (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)
     /// before confirming it. Pins nothing.
     func scanHostKey(serverID: Int64) async throws -> String {
-        guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else { throw APIError.conflict(field: nil, "the posternproxy.ssh plugin is not loaded") }
-        let server = try await store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID]) }
+        guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else {
+            throw APIError.conflict(field: nil, "the posternproxy.ssh plugin is not loaded")
+        }
+        let server = try await store.database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID])
+        }
         guard let server else { throw APIError.notFound("server") }
-        let request: [String: Any] = ["host": server["hostname"] as String, "port": server["ssh_port"] as Int, "user": server["ssh_user"] as String,
-                                      "scan_only": true, "timeout_ms": 15_000]
+        let request: [String: Any] = [
+            "host": server["hostname"] as String, "port": server["ssh_port"] as Int, "user": server["ssh_user"] as String,
+            "scan_only": true, "timeout_ms": 15_000,
+        ]
         let target: TransportTarget
         do {
-            target = try TransportTarget.open(plugin: plugin, name: server["hostname"], request: try JSONSerialization.data(withJSONObject: request),
-                                              isCancelled: { false }, onLog: { _ in })
+            target = try TransportTarget.open(
+                plugin: plugin, name: server["hostname"], request: try JSONSerialization.data(withJSONObject: request),
+                isCancelled: { false }, onLog: { _ in })
         } catch {
             throw APIError(.badGateway, code: "unreachable", message: "cannot reach the server's SSH port: \(error)")
         }
@@ -133,9 +148,12 @@ actor Provisioner {
             throw APIError.invalid(field: "host_key", "must be an SSH host key fingerprint as OpenSSH prints it: SHA256: and 43 base64 characters")
         }
         try await store.database.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID]) == true else { throw APIError.notFound("server") }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID]) == true else {
+                throw APIError.notFound("server")
+            }
             try db.execute(sql: "UPDATE servers SET ssh_host_key = ? WHERE id = ?", arguments: [key, serverID])
-            try AuditLog.record(db, actor, action: "confirm_host_key", resourceType: "server", resourceID: serverID, details: ["host_key": key], serverID: serverID)
+            try AuditLog.record(
+                db, actor, action: "confirm_host_key", resourceType: "server", resourceID: serverID, details: ["host_key": key], serverID: serverID)
         }
     }
 
@@ -145,7 +163,9 @@ actor Provisioner {
     }
 
     /// nil on success, else why it failed.
-    private func execute(_ run: ProvisioningRun, kind: Kind, target destination: Destination, credentials: Credentials, publicURL: String) async -> String? {
+    private func execute(_ run: ProvisioningRun, kind: Kind, target destination: Destination, credentials: Credentials, publicURL: String) async
+        -> String?
+    {
         guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else { return "the posternproxy.ssh plugin is not loaded" }
         run.append("connecting to \(destination.user)@\(destination.host) port \(destination.port)")
         var request: [String: Any] = ["host": destination.host, "port": destination.port, "user": destination.user, "timeout_ms": 15_000]
@@ -157,9 +177,10 @@ actor Provisioner {
         let target: TransportTarget
         do {
             let cancellation = run.cancellation
-            target = try TransportTarget.open(plugin: plugin, name: destination.host, request: try JSONSerialization.data(withJSONObject: request),
-                                              isCancelled: { cancellation.isCancelled },
-                                              onLog: { record in run.append("    [\(record.level)] \(record.message)") })
+            target = try TransportTarget.open(
+                plugin: plugin, name: destination.host, request: try JSONSerialization.data(withJSONObject: request),
+                isCancelled: { cancellation.isCancelled },
+                onLog: { record in run.append("    [\(record.level)] \(record.message)") })
         } catch {
             return "cannot connect: \(error)"
         }
@@ -182,7 +203,10 @@ actor Provisioner {
             let started = try runner.start(pipeline, input: input, target: target)
             let watcher = Task {
                 while !Task.isCancelled {
-                    if run.cancellation.isCancelled { started.cancel(); return }
+                    if run.cancellation.isCancelled {
+                        started.cancel()
+                        return
+                    }
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             }
@@ -248,11 +272,13 @@ actor Provisioner {
         let connected = await agentConnected(run.serverID)
         do {
             try await store.database.write { db in
-                try db.execute(sql: "UPDATE provisioning_runs SET status = ?, finished_on = ?, log = ? WHERE id = ?",
-                               arguments: [status, Date(), log, run.id])
+                try db.execute(
+                    sql: "UPDATE provisioning_runs SET status = ?, finished_on = ?, log = ? WHERE id = ?",
+                    arguments: [status, Date(), log, run.id])
                 if let outcome {
-                    try db.execute(sql: "UPDATE servers SET status = 'error', last_error = ? WHERE id = ?",
-                                   arguments: ["\(kind.rawValue) failed: \(outcome)", run.serverID])
+                    try db.execute(
+                        sql: "UPDATE servers SET status = 'error', last_error = ? WHERE id = ?",
+                        arguments: ["\(kind.rawValue) failed: \(outcome)", run.serverID])
                 } else if connected {
                     try db.execute(sql: "UPDATE servers SET status = 'online' WHERE id = ? AND status = 'provisioning'", arguments: [run.serverID])
                 }

@@ -10,21 +10,25 @@ enum ProvisioningPipelines {
     static let updateAgent = "update-agent"
 
     static let defaults: [String: PipelineDefinition] = [
-        provision: PipelineDefinition(name: provision, steps: [
-            step("posternproxy.ssh", part: "caddy"),
-            step("posternproxy.hardening", part: "ufw"),
-            step("posternproxy.hardening", part: "fail2ban"),
-            step("posternproxy.hardening", part: "unattended-upgrades"),
-            step("posternproxy.hardening", part: "sysctl"),
-            step("posternproxy.ssh", part: "agent"),
-        ]),
+        provision: PipelineDefinition(
+            name: provision,
+            steps: [
+                step("posternproxy.ssh", part: "caddy"),
+                step("posternproxy.hardening", part: "ufw"),
+                step("posternproxy.hardening", part: "fail2ban"),
+                step("posternproxy.hardening", part: "unattended-upgrades"),
+                step("posternproxy.hardening", part: "sysctl"),
+                step("posternproxy.ssh", part: "agent"),
+            ]),
         updateAgent: PipelineDefinition(name: updateAgent, steps: [step("posternproxy.ssh", part: "agent")]),
     ]
 
     /// The defaults, with those of `file` (when given) in their place.
     static func load(file: String?) throws -> [String: PipelineDefinition] {
         guard let file else { return defaults }
-        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationFailure("POSTERNPROXY_PROVISION_PIPELINES", "cannot read \(file)") }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationFailure("POSTERNPROXY_PROVISION_PIPELINES", "cannot read \(file)")
+        }
         do {
             return defaults.merging(try PipelineDefinition.parseAll(data)) { $1 }
         } catch {

@@ -18,7 +18,8 @@ enum AdvancedConfigRules {
         switch value {
         case .string(let text):
             if let family = hostReadingPlaceholders.first(where: { text.contains($0) }) {
-                throw ValidationFailure(path, "uses a \(family)…} placeholder, which reads the host; turn unrestricted_advanced_config on to allow it")
+                throw ValidationFailure(
+                    path, "uses a \(family)…} placeholder, which reads the host; turn unrestricted_advanced_config on to allow it")
             }
         case .array(let items):
             for (index, item) in items.enumerated() { try check(item, path: "\(path)[\(index)]") }

@@ -29,7 +29,8 @@ enum CertificateKind: ResourceKind {
             nice_name = try stored.value(.nice_name, default: "")
             domain_names = try stored.value(.domain_names, default: [])
             // A PEM pair sent now replaces the stored one (an update merges the sent fields into the stored row).
-            certificate_pem = try input.decodeIfPresent(String.self, forKey: .certificate) ?? stored.decodeIfPresent(String.self, forKey: .certificate_pem)
+            certificate_pem =
+                try input.decodeIfPresent(String.self, forKey: .certificate) ?? stored.decodeIfPresent(String.self, forKey: .certificate_pem)
             key_pem = try input.decodeIfPresent(String.self, forKey: .certificate_key) ?? stored.decodeIfPresent(String.self, forKey: .key_pem)
             expires_on = try stored.decodeIfPresent(Date.self, forKey: .expires_on)
             issuer = try stored.decodeIfPresent(String.self, forKey: .issuer)

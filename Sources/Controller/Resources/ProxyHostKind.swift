@@ -132,39 +132,51 @@ enum ProxyHostKind: ResourceKind {
         p.forward_scheme = try FieldRules.oneOf(p.forward_scheme, ["http", "https"], field: "forward_scheme")
         p.forward_host = try FieldRules.host(p.forward_host, field: "forward_host")
         p.forward_port = try FieldRules.port(p.forward_port, field: "forward_port")
-        try UpstreamPolicy.check(host: p.forward_host, port: p.forward_port, field: "forward_host", allowReserved: p.allow_reserved_upstream, context: context)
+        try UpstreamPolicy.check(
+            host: p.forward_host, port: p.forward_port, field: "forward_host", allowReserved: p.allow_reserved_upstream, context: context)
         guard p.upstreams.count <= 100 else { throw ValidationFailure("upstreams", "lists more than 100 upstreams") }
         for index in p.upstreams.indices {
             p.upstreams[index].host = try FieldRules.host(p.upstreams[index].host, field: "upstreams[\(index)].host")
             p.upstreams[index].port = try FieldRules.port(p.upstreams[index].port, field: "upstreams[\(index)].port")
-            try UpstreamPolicy.check(host: p.upstreams[index].host, port: p.upstreams[index].port, field: "upstreams[\(index)].host",
-                                     allowReserved: p.allow_reserved_upstream, context: context)
+            try UpstreamPolicy.check(
+                host: p.upstreams[index].host, port: p.upstreams[index].port, field: "upstreams[\(index)].host",
+                allowReserved: p.allow_reserved_upstream, context: context)
         }
         p.load_balancing = try FieldRules.oneOf(p.load_balancing, policies, field: "load_balancing")
         guard p.locations.count <= 100 else { throw ValidationFailure("locations", "lists more than 100 locations") }
         for index in p.locations.indices {
             let field = "locations[\(index)]"
             p.locations[index].path = try FieldRules.pathPrefix(p.locations[index].path, field: "\(field).path")
-            p.locations[index].forward_scheme = try FieldRules.oneOf(p.locations[index].forward_scheme, ["http", "https"], field: "\(field).forward_scheme")
+            p.locations[index].forward_scheme = try FieldRules.oneOf(
+                p.locations[index].forward_scheme, ["http", "https"], field: "\(field).forward_scheme")
             p.locations[index].forward_host = try FieldRules.host(p.locations[index].forward_host, field: "\(field).forward_host")
             p.locations[index].forward_port = try FieldRules.port(p.locations[index].forward_port, field: "\(field).forward_port")
-            try UpstreamPolicy.check(host: p.locations[index].forward_host, port: p.locations[index].forward_port, field: "\(field).forward_host",
-                                     allowReserved: p.allow_reserved_upstream, context: context)
+            try UpstreamPolicy.check(
+                host: p.locations[index].forward_host, port: p.locations[index].forward_port, field: "\(field).forward_host",
+                allowReserved: p.allow_reserved_upstream, context: context)
         }
         let check = p.health_check
         p.health_check.path = try FieldRules.pathPrefix(check.path, field: "health_check.path")
         guard (1...3600).contains(check.interval_seconds) else { throw ValidationFailure("health_check.interval_seconds", "must be 1-3600") }
         guard (1...600).contains(check.timeout_seconds) else { throw ValidationFailure("health_check.timeout_seconds", "must be 1-600") }
-        guard (100...599).contains(check.expect_status) else { throw ValidationFailure("health_check.expect_status", "must be an HTTP status, 100-599") }
-        guard (1...86400).contains(check.fail_duration_seconds) else { throw ValidationFailure("health_check.fail_duration_seconds", "must be 1-86400") }
+        guard (100...599).contains(check.expect_status) else {
+            throw ValidationFailure("health_check.expect_status", "must be an HTTP status, 100-599")
+        }
+        guard (1...86400).contains(check.fail_duration_seconds) else {
+            throw ValidationFailure("health_check.fail_duration_seconds", "must be 1-86400")
+        }
         guard (1...1000).contains(check.max_fails) else { throw ValidationFailure("health_check.max_fails", "must be 1-1000") }
-        guard (0...600_000).contains(check.unhealthy_latency_ms) else { throw ValidationFailure("health_check.unhealthy_latency_ms", "must be 0 (off) to 600000") }
+        guard (0...600_000).contains(check.unhealthy_latency_ms) else {
+            throw ValidationFailure("health_check.unhealthy_latency_ms", "must be 0 (off) to 600000")
+        }
         if let limit = p.rate_limit {
             guard (1...1_000_000).contains(limit.requests) else { throw ValidationFailure("rate_limit.requests", "must be 1-1000000") }
             guard (1...86400).contains(limit.window_seconds) else { throw ValidationFailure("rate_limit.window_seconds", "must be 1-86400") }
         }
         for (code, html) in p.error_pages {
-            guard ["404", "502", "503"].contains(code) else { throw ValidationFailure("error_pages.\(FieldRules.printable(code))", "only 404, 502 and 503 have custom pages") }
+            guard ["404", "502", "503"].contains(code) else {
+                throw ValidationFailure("error_pages.\(FieldRules.printable(code))", "only 404, 502 and 503 have custom pages")
+            }
             guard html.utf8.count <= 256 << 10 else { throw ValidationFailure("error_pages.\(code)", "is larger than 256 KiB") }
             guard !html.unicodeScalars.contains("\0") else { throw ValidationFailure("error_pages.\(code)", "must not contain NUL") }
         }
@@ -184,7 +196,8 @@ enum ProxyHostKind: ResourceKind {
             if !context.unrestrictedAdvancedConfig { try AdvancedConfigRules.check(advanced, field: "advanced_config") }
         }
         if p.tls_passthrough && (p.certificate_id != nil || p.ssl_forced || p.access_list_id != nil || p.rate_limit != nil) {
-            throw ValidationFailure("tls_passthrough", "passes TLS through untouched: certificates, Force HTTPS, access lists and rate limits do not apply")
+            throw ValidationFailure(
+                "tls_passthrough", "passes TLS through untouched: certificates, Force HTTPS, access lists and rate limits do not apply")
         }
         if p.tls_passthrough, p.domain_names.contains(where: { $0.hasPrefix("*") }) {
             throw ValidationFailure("domain_names", "TLS passthrough matches exact server names")

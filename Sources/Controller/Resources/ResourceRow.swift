@@ -37,7 +37,8 @@ struct ResourceRow: Sendable {
         var status = #"{"status":\#(Self.quoted(applyStatus))"#
         if let applyMessage { status += #","message":\#(Self.quoted(applyMessage))"# }
         status += "}"
-        let common = #""id":\#(id),"server_id":\#(serverID),"owner_user_id":\#(ownerUserID.map(String.init) ?? "null"),"enabled":\#(enabled),"#
+        let common =
+            #""id":\#(id),"server_id":\#(serverID),"owner_user_id":\#(ownerUserID.map(String.init) ?? "null"),"enabled":\#(enabled),"#
             + #""created_on":"\#(createdOn.formatted(.iso8601))","modified_on":"\#(modifiedOn.formatted(.iso8601))","apply_status":\#(status)"#
         let body = payload.trimmingCharacters(in: .whitespaces)
         guard body.hasPrefix("{") else { return "{\(common)}" }

@@ -29,8 +29,9 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             }
             let filter = conditions.joined(separator: " AND ")
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(filter)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM resources WHERE \(filter) ORDER BY id LIMIT ? OFFSET ?",
-                                        arguments: arguments + [limit, (page - 1) * limit])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM resources WHERE \(filter) ORDER BY id LIMIT ? OFFSET ?",
+                arguments: arguments + [limit, (page - 1) * limit])
             return (rows.map(ResourceRow.init), total)
         }
         return (try rows.map(view), total)
@@ -56,15 +57,20 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             try checkReferences(payload, db)
             try checkModules(payload, enabled: enabled, serverID: serverID, db)
             let now = Date()
-            try db.execute(sql: """
-                INSERT INTO resources (type, server_id, owner_user_id, enabled, data, search, apply_status, created_on, modified_on)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                """, arguments: [Kind.type, serverID, actor.userID, enabled, try ResourceJSON.string(payload), Kind.searchText(payload).lowercased(), now, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO resources (type, server_id, owner_user_id, enabled, data, search, apply_status, created_on, modified_on)
+                    VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                    """,
+                arguments: [
+                    Kind.type, serverID, actor.userID, enabled, try ResourceJSON.string(payload), Kind.searchText(payload).lowercased(), now, now,
+                ])
             let id = db.lastInsertedRowID
             if enabled { try claim(payload, resourceID: id, serverID: serverID, db) }
             try Revisions.bump(db, serverID: serverID)
-            try AuditLog.record(db, actor, action: "create", resourceType: Kind.type, resourceID: id,
-                                details: ["enabled": enabled], serverID: serverID)
+            try AuditLog.record(
+                db, actor, action: "create", resourceType: Kind.type, resourceID: id,
+                details: ["enabled": enabled], serverID: serverID)
             return try ResourceRow.fetch(db, id: id, type: Kind.type)!
         }
         onChange()
@@ -95,10 +101,11 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             try checkModules(payload, enabled: enabled, serverID: serverID, db)
             try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [id])
             if enabled { try claim(payload, resourceID: id, serverID: serverID, db) }
-            try db.execute(sql: """
-                UPDATE resources SET server_id = ?, enabled = ?, data = ?, search = ?, apply_status = 'pending', apply_message = NULL, modified_on = ?
-                WHERE id = ?
-                """, arguments: [serverID, enabled, try ResourceJSON.string(payload), Kind.searchText(payload).lowercased(), Date(), id])
+            try db.execute(
+                sql: """
+                    UPDATE resources SET server_id = ?, enabled = ?, data = ?, search = ?, apply_status = 'pending', apply_message = NULL, modified_on = ?
+                    WHERE id = ?
+                    """, arguments: [serverID, enabled, try ResourceJSON.string(payload), Kind.searchText(payload).lowercased(), Date(), id])
             try Revisions.bump(db, serverID: serverID)
             if serverID != existing.serverID { try Revisions.bump(db, serverID: existing.serverID) }
             var details: [String: Any] = ["fields": sentFields]
@@ -130,8 +137,9 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             let payload = try decodeStored(row.data)
             try checkModules(payload, enabled: enabled, serverID: row.serverID, db)
             if enabled { try claim(payload, resourceID: id, serverID: row.serverID, db) }
-            try db.execute(sql: "UPDATE resources SET enabled = ?, apply_status = 'pending', apply_message = NULL, modified_on = ? WHERE id = ?",
-                           arguments: [enabled, Date(), id])
+            try db.execute(
+                sql: "UPDATE resources SET enabled = ?, apply_status = 'pending', apply_message = NULL, modified_on = ? WHERE id = ?",
+                arguments: [enabled, Date(), id])
             try Revisions.bump(db, serverID: row.serverID)
             try AuditLog.record(db, actor, action: enabled ? "enable" : "disable", resourceType: Kind.type, resourceID: id, serverID: row.serverID)
             return try ResourceRow.fetch(db, id: id, type: Kind.type)!
@@ -179,13 +187,15 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             let text = row["caddy_modules"] as String?, let modules = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
         else { return }
         for need in Kind.requiredModules(payload) where !modules.contains(need.module) {
-            throw APIError.invalid(field: need.field, "needs the Caddy module `\(need.module)`, which the Caddy of server \(row["name"] as String) does not have")
+            throw APIError.invalid(
+                field: need.field, "needs the Caddy module `\(need.module)`, which the Caddy of server \(row["name"] as String) does not have")
         }
     }
 
     private func checkReferences(_ payload: Kind.Payload, _ db: Database) throws {
         for reference in Kind.references(payload) {
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE id = ? AND type = ?", arguments: [reference.id, reference.type]) == true else {
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE id = ? AND type = ?", arguments: [reference.id, reference.type]) == true
+            else {
                 throw APIError(.notFound, code: "not_found", message: "no \(reference.type) has id \(reference.id)", field: reference.field)
             }
         }
@@ -195,23 +205,32 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     /// local server's `admin_domain`, where the admin itself is served, included).
     private func claim(_ payload: Kind.Payload, resourceID: Int64, serverID: Int64, _ db: Database) throws {
         for claim in Kind.claims(payload) {
-            if claim.hasPrefix("domain:"), try Bool.fetchOne(db, sql: """
-                SELECT 1 FROM settings st JOIN servers s ON s.id = ? AND s.is_local = 1
-                WHERE st.key = 'admin_domain' AND st.value != '' AND 'domain:' || st.value = ?
-                """, arguments: [serverID, claim]) == true
+            if claim.hasPrefix("domain:"),
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT 1 FROM settings st JOIN servers s ON s.id = ? AND s.is_local = 1
+                        WHERE st.key = 'admin_domain' AND st.value != '' AND 'domain:' || st.value = ?
+                        """, arguments: [serverID, claim]) == true
             {
-                throw APIError.conflict(field: "domain_names", "\(claim.dropFirst("domain:".count)) is where this admin is served (the admin_domain setting)")
+                throw APIError.conflict(
+                    field: "domain_names", "\(claim.dropFirst("domain:".count)) is where this admin is served (the admin_domain setting)")
             }
-            if let holder = try Row.fetchOne(db, sql: """
-                SELECT r.id, r.type FROM resource_claims c JOIN resources r ON r.id = c.resource_id
-                WHERE c.server_id = ? AND c.claim = ? AND c.resource_id != ?
-                """, arguments: [serverID, claim, resourceID])
+            if let holder = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT r.id, r.type FROM resource_claims c JOIN resources r ON r.id = c.resource_id
+                    WHERE c.server_id = ? AND c.claim = ? AND c.resource_id != ?
+                    """, arguments: [serverID, claim, resourceID])
             {
                 let parts = claim.split(separator: ":", maxSplits: 1)
                 let field = parts.first == "domain" ? "domain_names" : "incoming_port"
-                throw APIError.conflict(field: field, "\(parts.last ?? "") is already used by enabled \(holder["type"] as String) \(holder["id"] as Int64) on this server")
+                throw APIError.conflict(
+                    field: field, "\(parts.last ?? "") is already used by enabled \(holder["type"] as String) \(holder["id"] as Int64) on this server"
+                )
             }
-            try db.execute(sql: "INSERT INTO resource_claims (resource_id, server_id, claim) VALUES (?, ?, ?)", arguments: [resourceID, serverID, claim])
+            try db.execute(
+                sql: "INSERT INTO resource_claims (resource_id, server_id, claim) VALUES (?, ?, ?)", arguments: [resourceID, serverID, claim])
         }
     }
 

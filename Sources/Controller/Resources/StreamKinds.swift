@@ -47,9 +47,12 @@ enum StreamHostKind: ResourceKind {
 
     static func claims(_ payload: Payload) -> [String] {
         if !payload.sni_names.isEmpty { return payload.sni_names.map { "sni:\(payload.incoming_port):\($0)" } }
-        return (payload.tcp_forwarding ? ["port:tcp:\(payload.incoming_port)"] : []) + (payload.udp_forwarding ? ["port:udp:\(payload.incoming_port)"] : [])
+        return (payload.tcp_forwarding ? ["port:tcp:\(payload.incoming_port)"] : [])
+            + (payload.udp_forwarding ? ["port:udp:\(payload.incoming_port)"] : [])
     }
-    static func searchText(_ payload: Payload) -> String { "\(payload.incoming_port) \(payload.forwarding_host) \(payload.sni_names.joined(separator: " "))" }
+    static func searchText(_ payload: Payload) -> String {
+        "\(payload.incoming_port) \(payload.forwarding_host) \(payload.sni_names.joined(separator: " "))"
+    }
 
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] {
         [(payload.incoming_port == 443 ? "caddy.listeners.layer4" : "layer4", "incoming_port")]
@@ -93,9 +96,14 @@ enum PortForwardKind: ResourceKind {
         p.forward_port = try FieldRules.port(p.forward_port, field: "forward_port")
         try context.addresses.check(host: p.forward_host, port: p.forward_port, field: "forward_host")
         let interfaceBytes = Array(p.interface.utf8)
-        guard interfaceBytes.isEmpty || ((1...15).contains(interfaceBytes.count) && interfaceBytes.allSatisfy({ byte in
-            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F || byte == 0x2D
-        })) else { throw ValidationFailure("interface", "must be empty (all) or 1-15 letters, digits, '.', '_' or '-'") }
+        guard
+            interfaceBytes.isEmpty
+                || ((1...15).contains(interfaceBytes.count)
+                    && interfaceBytes.allSatisfy({ byte in
+                        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E
+                            || byte == 0x5F || byte == 0x2D
+                    }))
+        else { throw ValidationFailure("interface", "must be empty (all) or 1-15 letters, digits, '.', '_' or '-'") }
         p.method = try FieldRules.oneOf(p.method, ["iptables", "socat"], field: "method")
         guard p.incoming_port != context.controllerPort else { throw ValidationFailure("incoming_port", "is the controller's port") }
         return p

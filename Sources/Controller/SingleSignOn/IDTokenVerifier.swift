@@ -40,8 +40,10 @@ struct IDTokenVerifier: Sendable {
     func verify(_ token: String, nonce: String, now: Date = Date()) throws(SingleSignOnError) -> Claims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else {
-            throw .token(parts.count == 5 ? "the ID token is encrypted (JWE), which this controller does not read: turn ID token encryption off for this client"
-                                          : "the ID token is not a compact JWS of three parts")
+            throw .token(
+                parts.count == 5
+                    ? "the ID token is encrypted (JWE), which this controller does not read: turn ID token encryption off for this client"
+                    : "the ID token is not a compact JWS of three parts")
         }
         guard let headerData = Base64URL.decode(parts[0]), let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any],
             let payloadData = Base64URL.decode(parts[1]), let payload = try? JSONSerialization.jsonObject(with: payloadData) as? [String: Any],
@@ -49,13 +51,17 @@ struct IDTokenVerifier: Sendable {
         else { throw .token("the ID token's header, claims or signature is not base64url JSON") }
         let algorithm = header["alg"] as? String ?? ""
         guard Self.algorithms.contains(algorithm) else {
-            throw .token("the ID token is signed with \"\(FieldRules.printable(String(algorithm.prefix(20))))\"; only RS256 and ES256 are accepted: set the client's signing algorithm to one of them")
+            throw .token(
+                "the ID token is signed with \"\(FieldRules.printable(String(algorithm.prefix(20))))\"; only RS256 and ES256 are accepted: set the client's signing algorithm to one of them"
+            )
         }
         guard header["crit"] == nil else { throw .token("the ID token's header has critical extensions this controller does not understand") }
         let keyID = header["kid"] as? String
         let candidates = keys.candidates(keyID: keyID, algorithm: algorithm)
         guard !candidates.isEmpty else {
-            throw SingleSignOnError("unknown_signing_key", "no \(algorithm) key\(keyID.map { " with kid \"\(FieldRules.printable(String($0.prefix(80))))\"" } ?? "") in the provider's key set")
+            throw SingleSignOnError(
+                "unknown_signing_key",
+                "no \(algorithm) key\(keyID.map { " with kid \"\(FieldRules.printable(String($0.prefix(80))))\"" } ?? "") in the provider's key set")
         }
         let signedPart = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
         guard candidates.contains(where: { Self.isValid(signature, of: signedPart, by: $0) }) else {
@@ -78,7 +84,9 @@ struct IDTokenVerifier: Sendable {
         let moment = now.timeIntervalSince1970
         guard expires + leeway > moment else { throw .token("the ID token has expired") }
         guard issued - leeway <= moment else { throw .token("the ID token was issued in the future: check both clocks") }
-        guard let sent = payload["nonce"] as? String, sent == nonce else { throw .token("the ID token's nonce is not the one this login sent (a replayed or injected token)") }
+        guard let sent = payload["nonce"] as? String, sent == nonce else {
+            throw .token("the ID token's nonce is not the one this login sent (a replayed or injected token)")
+        }
         guard let subject = payload["sub"] as? String, !subject.isEmpty, subject.utf8.count <= 255 else {
             throw .token("the ID token has no subject (sub)")
         }
@@ -88,7 +96,8 @@ struct IDTokenVerifier: Sendable {
     private static func isValid(_ signature: Data, of data: Data, by key: JSONWebKeySet.Key) -> Bool {
         switch key {
         case .rsa(let key):
-            return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
+            return key.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
         case .p256(let key):
             guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
             return key.isValidSignature(signature, for: SHA256.hash(data: data))

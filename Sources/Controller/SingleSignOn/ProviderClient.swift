@@ -31,7 +31,8 @@ struct ProviderClient: Sendable {
     }
 
     /// POSTs `form` as `application/x-www-form-urlencoded`, with HTTP Basic credentials when given.
-    func post(_ url: String, form: [(String, String)], basic: (user: String, password: String)?, what: String) async throws(SingleSignOnError) -> Data {
+    func post(_ url: String, form: [(String, String)], basic: (user: String, password: String)?, what: String) async throws(SingleSignOnError) -> Data
+    {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -57,15 +58,17 @@ struct ProviderClient: Sendable {
                 let reason = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap { object in
                     (object["error_description"] as? String) ?? (object["error"] as? String)
                 }
-                throw SingleSignOnError.provider("the \(what) answered \(response.status.code)\(reason.map { ": \(FieldRules.printable($0))" } ?? "")")
+                throw SingleSignOnError.provider(
+                    "the \(what) answered \(response.status.code)\(reason.map { ": \(FieldRules.printable($0))" } ?? "")")
             }
             return data
         } catch let error as SingleSignOnError {
             throw error
         } catch let error as NIOSSLError {
             guard case .handshakeFailed = error else { throw .provider("the \(what) (\(request.url)) failed over TLS: \(error)") }
-            throw .provider("the \(what) (\(request.url)) could not be reached: TLS handshake failed, so the provider's certificate is not trusted here "
-                            + "(a private CA needs its root in POSTERNPROXY_OIDC_CA_ROOTS) or does not name its host")
+            throw .provider(
+                "the \(what) (\(request.url)) could not be reached: TLS handshake failed, so the provider's certificate is not trusted here "
+                    + "(a private CA needs its root in POSTERNPROXY_OIDC_CA_ROOTS) or does not name its host")
         } catch {
             throw .provider("the \(what) (\(request.url)) could not be reached: \(error)")
         }

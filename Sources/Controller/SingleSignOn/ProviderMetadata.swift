@@ -44,7 +44,8 @@ struct ProviderMetadata: Sendable, Equatable {
             throw .provider("the provider does not offer PKCE with S256 (code_challenge_methods_supported)")
         }
         if let algorithms = document["id_token_signing_alg_values_supported"] as? [String],
-            IDTokenVerifier.algorithms.isDisjoint(with: algorithms) {
+            IDTokenVerifier.algorithms.isDisjoint(with: algorithms)
+        {
             throw .provider("the provider signs ID tokens with none of RS256 and ES256 (id_token_signing_alg_values_supported)")
         }
         // RFC 8414 §2: client_secret_basic when the provider lists no methods.

@@ -37,7 +37,10 @@ final class SingleSignOnService: Sendable {
     static let metadataLifetime: TimeInterval = 3600
     static let keyRefetchInterval: TimeInterval = 60
 
-    init(store: Store, vault: CredentialVault, client: ProviderClient, sessions: Sessions, passwordLoginForced: Bool, pending: PendingLogins = PendingLogins()) {
+    init(
+        store: Store, vault: CredentialVault, client: ProviderClient, sessions: Sessions, passwordLoginForced: Bool,
+        pending: PendingLogins = PendingLogins()
+    ) {
         self.store = store
         self.vault = vault
         self.client = client
@@ -104,23 +107,28 @@ final class SingleSignOnService: Sendable {
         do { settings = try await self.settings() } catch { throw .provider("the settings cannot be read: \(error)") }
         guard settings.enabled else { throw SingleSignOnError("not_enabled", "single sign-on is not turned on") }
         let provider = try await current(issuer: settings.issuer)
-        let state = Secrets.token(prefix: ""), nonce = Secrets.token(prefix: ""), verifier = Secrets.token(prefix: ""), binding = Secrets.token(prefix: "")
+        let state = Secrets.token(prefix: ""), nonce = Secrets.token(prefix: ""), verifier = Secrets.token(prefix: ""),
+            binding = Secrets.token(prefix: "")
         let redirectURI = settings.redirectURI.isEmpty ? origin + Self.callbackPath : settings.redirectURI
-        pending.add(state: state, PendingLogins.Login(bindingHash: Secrets.tokenHash(binding), nonce: nonce, codeVerifier: verifier,
-                                                      redirectURI: redirectURI, issuer: settings.issuer, started: Date()))
+        pending.add(
+            state: state,
+            PendingLogins.Login(
+                bindingHash: Secrets.tokenHash(binding), nonce: nonce, codeVerifier: verifier,
+                redirectURI: redirectURI, issuer: settings.issuer, started: Date()))
         guard var components = URLComponents(string: provider.metadata.authorizationEndpoint) else {
             throw .provider("the authorization endpoint is not a URL")
         }
-        components.queryItems = (components.queryItems ?? []) + [
-            URLQueryItem(name: "response_type", value: "code"),
-            URLQueryItem(name: "client_id", value: settings.clientID),
-            URLQueryItem(name: "redirect_uri", value: redirectURI),
-            URLQueryItem(name: "scope", value: settings.scopes.joined(separator: " ")),
-            URLQueryItem(name: "state", value: state),
-            URLQueryItem(name: "nonce", value: nonce),
-            URLQueryItem(name: "code_challenge", value: Base64URL.encode(SHA256.hash(data: Data(verifier.utf8)))),
-            URLQueryItem(name: "code_challenge_method", value: "S256"),
-        ]
+        components.queryItems =
+            (components.queryItems ?? []) + [
+                URLQueryItem(name: "response_type", value: "code"),
+                URLQueryItem(name: "client_id", value: settings.clientID),
+                URLQueryItem(name: "redirect_uri", value: redirectURI),
+                URLQueryItem(name: "scope", value: settings.scopes.joined(separator: " ")),
+                URLQueryItem(name: "state", value: state),
+                URLQueryItem(name: "nonce", value: nonce),
+                URLQueryItem(name: "code_challenge", value: Base64URL.encode(SHA256.hash(data: Data(verifier.utf8)))),
+                URLQueryItem(name: "code_challenge_method", value: "S256"),
+            ]
         // URLComponents leaves `+` alone in queries; a provider would read it as a space.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         guard let url = components.string else { throw .provider("the authorization endpoint is not a URL") }
@@ -153,8 +161,9 @@ final class SingleSignOnService: Sendable {
             return try await complete(callback, client: sessionClient)
         } catch {
             try? await store.database.write { db in
-                try AuditLog.record(db, AuditLog.Actor(userID: nil, email: nil, clientIP: sessionClient.ip), action: "login_failed", resourceType: "session",
-                                    details: ["method": Sessions.Method.singleSignOn.rawValue, "reason": error.code, "message": error.message])
+                try AuditLog.record(
+                    db, AuditLog.Actor(userID: nil, email: nil, clientIP: sessionClient.ip), action: "login_failed", resourceType: "session",
+                    details: ["method": Sessions.Method.singleSignOn.rawValue, "reason": error.code, "message": error.message])
             }
             throw error
         }
@@ -188,8 +197,9 @@ final class SingleSignOnService: Sendable {
             return try await store.database.write { db -> SignedIn in
                 let (user, match) = try SingleSignOnStore.signIn(db, account)
                 let issued = try sessions.create(userID: user.id, client: sessionClient, method: .singleSignOn, in: db)
-                try AuditLog.record(db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: sessionClient.ip), action: "login", resourceType: "session",
-                                    details: ["method": Sessions.Method.singleSignOn.rawValue, "account": match.rawValue, "role": user.role.rawValue])
+                try AuditLog.record(
+                    db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: sessionClient.ip), action: "login", resourceType: "session",
+                    details: ["method": Sessions.Method.singleSignOn.rawValue, "account": match.rawValue, "role": user.role.rawValue])
                 return SignedIn(issued: issued, user: user, match: match)
             }
         } catch let error as SingleSignOnError {
@@ -200,7 +210,9 @@ final class SingleSignOnService: Sendable {
     }
 
     /// The account the claims describe, with its role; refused when no rule gives it one.
-    static func account(_ claims: IDTokenVerifier.Claims, settings: SingleSignOnSettings) throws(SingleSignOnError) -> SingleSignOnStore.ProviderAccount {
+    static func account(_ claims: IDTokenVerifier.Claims, settings: SingleSignOnSettings) throws(SingleSignOnError)
+        -> SingleSignOnStore.ProviderAccount
+    {
         let values = Set(claims.strings(at: settings.roleClaim))
         let role: Identity.Role
         if !values.isDisjoint(with: settings.adminValues) {
@@ -213,14 +225,18 @@ final class SingleSignOnService: Sendable {
             throw SingleSignOnError("not_permitted", "the provider's account has no \(settings.roleClaim) value that gives a role here")
         }
         guard let email = claims.email.flatMap({ try? FieldRules.email($0, field: "email") }) else {
-            throw SingleSignOnError("no_email", "the ID token carries no usable email: add the email scope, or have the provider include the email claim")
+            throw SingleSignOnError(
+                "no_email", "the ID token carries no usable email: add the email scope, or have the provider include the email claim")
         }
         let name = (try? FieldRules.text(claims.name ?? "", field: "name", maxLength: 100)) ?? email
-        return SingleSignOnStore.ProviderAccount(subject: "\(settings.issuer) \(claims.subject)", email: email, emailVerified: claims.emailVerified,
-                                                 name: name, role: role)
+        return SingleSignOnStore.ProviderAccount(
+            subject: "\(settings.issuer) \(claims.subject)", email: email, emailVerified: claims.emailVerified,
+            name: name, role: role)
     }
 
-    private func exchange(code: String, login: PendingLogins.Login, settings: SingleSignOnSettings, provider: ProviderMetadata) async throws(SingleSignOnError) -> String {
+    private func exchange(code: String, login: PendingLogins.Login, settings: SingleSignOnSettings, provider: ProviderMetadata)
+        async throws(SingleSignOnError) -> String
+    {
         var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", login.redirectURI), ("code_verifier", login.codeVerifier)]
         var basic: (user: String, password: String)?
         if let sealed = settings.sealedClientSecret {
@@ -241,23 +257,29 @@ final class SingleSignOnService: Sendable {
         return idToken
     }
 
-    private func verify(_ idToken: String, nonce: String, settings: SingleSignOnSettings, provider: Provider) async throws(SingleSignOnError) -> IDTokenVerifier.Claims {
+    private func verify(_ idToken: String, nonce: String, settings: SingleSignOnSettings, provider: Provider) async throws(SingleSignOnError)
+        -> IDTokenVerifier.Claims
+    {
         do throws(SingleSignOnError) {
             return try IDTokenVerifier(issuer: settings.issuer, clientID: settings.clientID, keys: provider.keys).verify(idToken, nonce: nonce)
-        } catch where error.code == "unknown_signing_key" && Date().timeIntervalSince(provider.keysFetched) > Self.keyRefetchInterval {
+        } catch  where error.code == "unknown_signing_key" && Date().timeIntervalSince(provider.keysFetched) > Self.keyRefetchInterval {
             let keys = try JSONWebKeySet(json: try await client.get(provider.metadata.jwksURI, what: "key set (jwks_uri)"))
             self.provider.withLock { cached in
-                if cached?.metadata.issuer == settings.issuer { cached?.keys = keys; cached?.keysFetched = Date() }
+                if cached?.metadata.issuer == settings.issuer {
+                    cached?.keys = keys
+                    cached?.keysFetched = Date()
+                }
             }
             return try IDTokenVerifier(issuer: settings.issuer, clientID: settings.clientID, keys: keys).verify(idToken, nonce: nonce)
-        } catch where error.code == "unknown_signing_key" {
+        } catch  where error.code == "unknown_signing_key" {
             throw .token(error.message)
         }
     }
 
     /// The provider as last fetched, fetched again when it is another issuer's or over an hour old.
     private func current(issuer: String) async throws(SingleSignOnError) -> Provider {
-        if let cached = provider.withLock({ $0 }), cached.metadata.issuer == issuer, Date().timeIntervalSince(cached.fetched) < Self.metadataLifetime {
+        if let cached = provider.withLock({ $0 }), cached.metadata.issuer == issuer, Date().timeIntervalSince(cached.fetched) < Self.metadataLifetime
+        {
             return cached
         }
         let fetched = try await discover(issuer: issuer)
@@ -266,7 +288,8 @@ final class SingleSignOnService: Sendable {
     }
 
     private func discover(issuer: String) async throws(SingleSignOnError) -> Provider {
-        let metadata = try ProviderMetadata(json: try await client.get(ProviderMetadata.discoveryURL(issuer: issuer), what: "discovery document"), issuer: issuer)
+        let metadata = try ProviderMetadata(
+            json: try await client.get(ProviderMetadata.discoveryURL(issuer: issuer), what: "discovery document"), issuer: issuer)
         let keys = try JSONWebKeySet(json: try await client.get(metadata.jwksURI, what: "key set (jwks_uri)"))
         return Provider(metadata: metadata, keys: keys, fetched: Date(), keysFetched: Date())
     }

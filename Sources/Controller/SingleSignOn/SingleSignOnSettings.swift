@@ -45,8 +45,10 @@ struct SingleSignOnSettings: Sendable, Equatable {
         var password_login: Bool?
         var redirect_uri: String?
 
-        static let fields: Set<String> = ["enabled", "issuer", "client_id", "client_secret", "scopes", "role_claim", "admin_values",
-                                          "viewer_values", "default_role", "button_label", "password_login", "redirect_uri"]
+        static let fields: Set<String> = [
+            "enabled", "issuer", "client_id", "client_secret", "scopes", "role_claim", "admin_values",
+            "viewer_values", "default_role", "button_label", "password_login", "redirect_uri",
+        ]
     }
 
     /// These settings with `input` applied and every rule checked; the secret is sealed by `seal`.
@@ -92,7 +94,10 @@ struct SingleSignOnSettings: Sendable, Equatable {
         guard value.utf8.count <= 2048, let url = URL(string: value), url.scheme == "https", let host = url.host, !host.isEmpty,
             url.query == nil, url.fragment == nil, url.user == nil,
             !value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "{" || $0 == "}" })
-        else { throw ValidationFailure("issuer", "must be the provider's https:// issuer URL, without query or fragment (for example https://id.example.com/realms/main)") }
+        else {
+            throw ValidationFailure(
+                "issuer", "must be the provider's https:// issuer URL, without query or fragment (for example https://id.example.com/realms/main)")
+        }
         return value
     }
 
@@ -103,7 +108,10 @@ struct SingleSignOnSettings: Sendable, Equatable {
         for value in values where !scopes.contains(value) {
             guard !value.isEmpty, value.utf8.count <= 100,
                 value.utf8.allSatisfy({ $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) })
-            else { throw ValidationFailure("scopes", "`\(FieldRules.printable(value))` is not a scope (printable ASCII without spaces, quotes or backslashes)") }
+            else {
+                throw ValidationFailure(
+                    "scopes", "`\(FieldRules.printable(value))` is not a scope (printable ASCII without spaces, quotes or backslashes)")
+            }
             scopes.append(value)
         }
         return scopes
@@ -111,7 +119,8 @@ struct SingleSignOnSettings: Sendable, Equatable {
 
     static func claimPath(_ value: String) throws(ValidationFailure) -> String {
         let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:/.".utf8)
-        guard !value.isEmpty, value.utf8.count <= 100, value.utf8.allSatisfy(allowed.contains), !value.hasPrefix("."), !value.hasSuffix("."), !value.contains("..")
+        guard !value.isEmpty, value.utf8.count <= 100, value.utf8.allSatisfy(allowed.contains), !value.hasPrefix("."), !value.hasSuffix("."),
+            !value.contains("..")
         else { throw ValidationFailure("role_claim", "must be a claim name or a dotted path such as realm_access.roles") }
         return value
     }
@@ -132,8 +141,10 @@ struct SingleSignOnSettings: Sendable, Equatable {
 
     /// The admin's view: never the secret, only whether there is one.
     var json: [String: Any] {
-        ["enabled": enabled, "issuer": issuer, "client_id": clientID, "has_client_secret": sealedClientSecret != nil, "scopes": scopes,
-         "role_claim": roleClaim, "admin_values": adminValues, "viewer_values": viewerValues, "default_role": defaultRole?.rawValue ?? "none",
-         "button_label": buttonLabel, "password_login": passwordLogin, "redirect_uri": redirectURI]
+        [
+            "enabled": enabled, "issuer": issuer, "client_id": clientID, "has_client_secret": sealedClientSecret != nil, "scopes": scopes,
+            "role_claim": roleClaim, "admin_values": adminValues, "viewer_values": viewerValues, "default_role": defaultRole?.rawValue ?? "none",
+            "button_label": buttonLabel, "password_login": passwordLogin, "redirect_uri": redirectURI,
+        ]
     }
 }

@@ -17,8 +17,9 @@ enum DataFolderPermissions {
             if info.st_mode & 0o7777 != mode, chmod(path, mode) == 0 { fixed.append(path) }
         }
         enforce(folder, mode: 0o700)
-        let enumerator = FileManager.default.enumerator(at: URL(fileURLWithPath: folder), includingPropertiesForKeys: [.isSymbolicLinkKey, .isDirectoryKey],
-                                                        options: [], errorHandler: { _, _ in true })
+        let enumerator = FileManager.default.enumerator(
+            at: URL(fileURLWithPath: folder), includingPropertiesForKeys: [.isSymbolicLinkKey, .isDirectoryKey],
+            options: [], errorHandler: { _, _ in true })
         while let url = enumerator?.nextObject() as? URL {
             let values = try? url.resourceValues(forKeys: [.isSymbolicLinkKey, .isDirectoryKey])
             if values?.isSymbolicLink == true { continue }

@@ -90,10 +90,11 @@ enum Migrations {
                 t.column("value", .text).notNull()
             }
             let now = Date()
-            try db.execute(sql: """
-                INSERT INTO servers (name, hostname, is_local, status, created_on, modified_on)
-                VALUES ('local', 'localhost', 1, 'online', ?, ?)
-                """, arguments: [now, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO servers (name, hostname, is_local, status, created_on, modified_on)
+                    VALUES ('local', 'localhost', 1, 'online', ?, ?)
+                    """, arguments: [now, now])
         }
         migrator.registerMigration("v2: list resources by type in id order") { db in
             try db.create(index: "resources_by_type", on: "resources", columns: ["type", "id"])

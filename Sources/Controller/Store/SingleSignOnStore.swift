@@ -27,19 +27,25 @@ enum SingleSignOnStore {
     }
 
     static func save(_ db: Database, _ settings: SingleSignOnSettings) throws {
-        func json(_ list: [String]) -> String { String(decoding: (try? JSONSerialization.data(withJSONObject: list)) ?? Data("[]".utf8), as: UTF8.self) }
-        try db.execute(sql: """
-            INSERT INTO single_sign_on (id, enabled, issuer, client_id, client_secret, scopes, role_claim, admin_values, viewer_values,
-                                        default_role, button_label, password_login, redirect_uri, modified_on)
-            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled, issuer = excluded.issuer, client_id = excluded.client_id,
-                client_secret = excluded.client_secret, scopes = excluded.scopes, role_claim = excluded.role_claim,
-                admin_values = excluded.admin_values, viewer_values = excluded.viewer_values, default_role = excluded.default_role,
-                button_label = excluded.button_label, password_login = excluded.password_login, redirect_uri = excluded.redirect_uri,
-                modified_on = excluded.modified_on
-            """, arguments: [settings.enabled, settings.issuer, settings.clientID, settings.sealedClientSecret, json(settings.scopes),
-                             settings.roleClaim, json(settings.adminValues), json(settings.viewerValues), settings.defaultRole?.rawValue,
-                             settings.buttonLabel, settings.passwordLogin, settings.redirectURI, Date()])
+        func json(_ list: [String]) -> String {
+            String(decoding: (try? JSONSerialization.data(withJSONObject: list)) ?? Data("[]".utf8), as: UTF8.self)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO single_sign_on (id, enabled, issuer, client_id, client_secret, scopes, role_claim, admin_values, viewer_values,
+                                            default_role, button_label, password_login, redirect_uri, modified_on)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled, issuer = excluded.issuer, client_id = excluded.client_id,
+                    client_secret = excluded.client_secret, scopes = excluded.scopes, role_claim = excluded.role_claim,
+                    admin_values = excluded.admin_values, viewer_values = excluded.viewer_values, default_role = excluded.default_role,
+                    button_label = excluded.button_label, password_login = excluded.password_login, redirect_uri = excluded.redirect_uri,
+                    modified_on = excluded.modified_on
+                """,
+            arguments: [
+                settings.enabled, settings.issuer, settings.clientID, settings.sealedClientSecret, json(settings.scopes),
+                settings.roleClaim, json(settings.adminValues), json(settings.viewerValues), settings.defaultRole?.rawValue,
+                settings.buttonLabel, settings.passwordLogin, settings.redirectURI, Date(),
+            ])
     }
 
     /// Who signed in at the provider, as this controller will record them.
@@ -65,24 +71,29 @@ enum SingleSignOnStore {
         let now = Date()
         if let user = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE sso_subject = ?", arguments: [account.subject]).map(UserRecord.init) {
             guard user.active else { throw SingleSignOnError("account_deactivated", "the account \(user.email) is deactivated here") }
-            try db.execute(sql: "UPDATE users SET role = ?, modified_on = CASE WHEN role = ? THEN modified_on ELSE ? END WHERE id = ?",
-                           arguments: [account.role.rawValue, account.role.rawValue, now, user.id])
+            try db.execute(
+                sql: "UPDATE users SET role = ?, modified_on = CASE WHEN role = ? THEN modified_on ELSE ? END WHERE id = ?",
+                arguments: [account.role.rawValue, account.role.rawValue, now, user.id])
             return (try UserRecord.fetch(db, id: user.id)!, .subject)
         }
         if let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [account.email]) {
             let user = UserRecord(row: row)
             guard account.emailVerified, (row["sso_subject"] as String?) == nil else {
-                throw SingleSignOnError("email_taken", "an account with the email \(account.email) exists here, and the provider "
-                                        + (account.emailVerified ? "account is not the one it is tied to" : "has not verified that email, so it is not linked"))
+                throw SingleSignOnError(
+                    "email_taken",
+                    "an account with the email \(account.email) exists here, and the provider "
+                        + (account.emailVerified ? "account is not the one it is tied to" : "has not verified that email, so it is not linked"))
             }
             guard user.active else { throw SingleSignOnError("account_deactivated", "the account \(user.email) is deactivated here") }
-            try db.execute(sql: "UPDATE users SET sso_subject = ?, role = ?, modified_on = ? WHERE id = ?",
-                           arguments: [account.subject, account.role.rawValue, now, user.id])
+            try db.execute(
+                sql: "UPDATE users SET sso_subject = ?, role = ?, modified_on = ? WHERE id = ?",
+                arguments: [account.subject, account.role.rawValue, now, user.id])
             return (try UserRecord.fetch(db, id: user.id)!, .linkedByEmail)
         }
-        try db.execute(sql: """
-            INSERT INTO users (email, name, password_hash, role, active, sso_subject, created_on, modified_on) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
-            """, arguments: [account.email, account.name, UserRecord.placeholderHash, account.role.rawValue, account.subject, now, now])
+        try db.execute(
+            sql: """
+                INSERT INTO users (email, name, password_hash, role, active, sso_subject, created_on, modified_on) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+                """, arguments: [account.email, account.name, UserRecord.placeholderHash, account.role.rawValue, account.subject, now, now])
         return (try UserRecord.fetch(db, id: db.lastInsertedRowID)!, .created)
     }
 }

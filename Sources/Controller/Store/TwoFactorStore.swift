@@ -19,7 +19,8 @@ enum TwoFactorStore {
 
     /// A secret waiting for its first code; two-factor login stays off until then.
     static func setPending(_ db: Database, userID: Int64, sealedSecret: String) throws {
-        try db.execute(sql: "UPDATE users SET totp_secret = ?, totp_enabled = 0, totp_last_step = NULL WHERE id = ?", arguments: [sealedSecret, userID])
+        try db.execute(
+            sql: "UPDATE users SET totp_secret = ?, totp_enabled = 0, totp_last_step = NULL WHERE id = ?", arguments: [sealedSecret, userID])
     }
 
     static func enable(_ db: Database, userID: Int64, step: Int64) throws {
@@ -28,14 +29,17 @@ enum TwoFactorStore {
 
     /// Moves the last accepted step forward; false when another request took this step first.
     static func accept(_ db: Database, userID: Int64, step: Int64) throws -> Bool {
-        try db.execute(sql: "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
-                       arguments: [step, userID, step])
+        try db.execute(
+            sql: "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            arguments: [step, userID, step])
         return db.changesCount == 1
     }
 
     /// Turns two-factor login off and forgets the secret and codes.
     static func clear(_ db: Database, userID: Int64) throws {
-        try db.execute(sql: "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL, modified_on = ? WHERE id = ?", arguments: [Date(), userID])
+        try db.execute(
+            sql: "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL, modified_on = ? WHERE id = ?",
+            arguments: [Date(), userID])
         try db.execute(sql: "DELETE FROM backup_codes WHERE user_id = ?", arguments: [userID])
     }
 
@@ -48,8 +52,9 @@ enum TwoFactorStore {
 
     /// Marks the unused code with this hash used; false when there is none.
     static func useBackupCode(_ db: Database, userID: Int64, hash: String) throws -> Bool {
-        try db.execute(sql: "UPDATE backup_codes SET used_on = ? WHERE user_id = ? AND code_hash = ? AND used_on IS NULL",
-                       arguments: [Date(), userID, hash])
+        try db.execute(
+            sql: "UPDATE backup_codes SET used_on = ? WHERE user_id = ? AND code_hash = ? AND used_on IS NULL",
+            arguments: [Date(), userID, hash])
         return db.changesCount > 0
     }
 

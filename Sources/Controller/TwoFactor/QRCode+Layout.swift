@@ -121,16 +121,17 @@ extension QRCode {
         mutating func apply(mask: Int) {
             for y in 0..<size {
                 for x in 0..<size where !isFunction[y * size + x] {
-                    let flip = switch mask {
-                    case 0: (x + y) % 2 == 0
-                    case 1: y % 2 == 0
-                    case 2: x % 3 == 0
-                    case 3: (x + y) % 3 == 0
-                    case 4: (x / 3 + y / 2) % 2 == 0
-                    case 5: x * y % 2 + x * y % 3 == 0
-                    case 6: (x * y % 2 + x * y % 3) % 2 == 0
-                    default: ((x + y) % 2 + x * y % 3) % 2 == 0
-                    }
+                    let flip =
+                        switch mask {
+                        case 0: (x + y) % 2 == 0
+                        case 1: y % 2 == 0
+                        case 2: x % 3 == 0
+                        case 3: (x + y) % 3 == 0
+                        case 4: (x / 3 + y / 2) % 2 == 0
+                        case 5: x * y % 2 + x * y % 3 == 0
+                        case 6: (x * y % 2 + x * y % 3) % 2 == 0
+                        default: ((x + y) % 2 + x * y % 3) % 2 == 0
+                        }
                     if flip { modules[y * size + x].toggle() }
                 }
             }
@@ -142,8 +143,10 @@ extension QRCode {
         /// an unbalanced share of dark modules. Lower reads more reliably.
         func penalty() -> Int {
             var total = 0
-            let finderLike: [[Bool]] = [[true, false, true, true, true, false, true, false, false, false, false],
-                                        [false, false, false, false, true, false, true, true, true, false, true]]
+            let finderLike: [[Bool]] = [
+                [true, false, true, true, true, false, true, false, false, false, false],
+                [false, false, false, false, true, false, true, true, true, false, true],
+            ]
             for horizontal in [true, false] {
                 for line in 0..<size {
                     let cells = (0..<size).map { horizontal ? modules[line * size + $0] : modules[$0 * size + line] }
@@ -163,7 +166,9 @@ extension QRCode {
             for y in 0..<(size - 1) {
                 for x in 0..<(size - 1) {
                     let color = modules[y * size + x]
-                    if modules[y * size + x + 1] == color, modules[(y + 1) * size + x] == color, modules[(y + 1) * size + x + 1] == color { total += 3 }
+                    if modules[y * size + x + 1] == color, modules[(y + 1) * size + x] == color, modules[(y + 1) * size + x + 1] == color {
+                        total += 3
+                    }
                 }
             }
             let dark = modules.filter { $0 }.count

@@ -42,8 +42,9 @@ struct TwoFactorService: Sendable {
     func status(userID: Int64) async throws -> Status {
         try await store.database.read { db in
             let row = try TwoFactorStore.fetch(db, userID: userID)
-            return Status(enabled: row?.enabled ?? false, pending: row?.enabled == false && row?.sealedSecret != nil,
-                          backupCodesLeft: try TwoFactorStore.unusedBackupCodes(db, userID: userID))
+            return Status(
+                enabled: row?.enabled ?? false, pending: row?.enabled == false && row?.sealedSecret != nil,
+                backupCodesLeft: try TwoFactorStore.unusedBackupCodes(db, userID: userID))
         }
     }
 
@@ -91,7 +92,9 @@ struct TwoFactorService: Sendable {
         try await store.database.write { db in
             guard let row = try TwoFactorStore.fetch(db, userID: userID), row.enabled, let sealed = row.sealedSecret else { return .none }
             if let backupCode {
-                guard try TwoFactorStore.useBackupCode(db, userID: userID, hash: Self.hash(backupCode, userID: userID)) else { throw Refusal.invalidCode }
+                guard try TwoFactorStore.useBackupCode(db, userID: userID, hash: Self.hash(backupCode, userID: userID)) else {
+                    throw Refusal.invalidCode
+                }
                 return .backupCode
             }
             guard let code else { throw Refusal.codeRequired }

@@ -43,8 +43,11 @@ struct AddressPolicy: Sendable {
         case .cloudMetadata:
             throw ValidationFailure(field, "leads to a cloud metadata service (link-local address or metadata name)")
         case .thisHost where port.map(protectedPorts.contains) ?? true:
-            throw ValidationFailure(field, port == nil ? "leads to this machine (loopback or one of its own addresses)"
-                                                       : "leads to the controller or Caddy's admin API on this machine (port \(port!))")
+            throw ValidationFailure(
+                field,
+                port == nil
+                    ? "leads to this machine (loopback or one of its own addresses)"
+                    : "leads to the controller or Caddy's admin API on this machine (port \(port!))")
         default:
             return
         }
@@ -71,7 +74,8 @@ struct AddressPolicy: Sendable {
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         if bare.contains(":") { return IPAddress(bare) }
         var address = in_addr()
-        guard !bare.isEmpty, bare.utf8.count <= 64, bare.utf8.allSatisfy({ $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || isxdigit(Int32($0)) != 0 }),
+        guard !bare.isEmpty, bare.utf8.count <= 64,
+            bare.utf8.allSatisfy({ $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || isxdigit(Int32($0)) != 0 }),
             inet_aton(bare, &address) != 0
         else { return nil }
         return IPAddress(bytes: withUnsafeBytes(of: &address) { Array($0) })
@@ -82,7 +86,8 @@ struct AddressPolicy: Sendable {
     static func embedded(_ address: IPAddress) -> IPAddress {
         let b = address.bytes
         guard b.count == 16 else { return address }
-        if b[0..<10].allSatisfy({ $0 == 0 }) && ((b[10] == 0xFF && b[11] == 0xFF) || (b[10] == 0 && b[11] == 0 && !b[12..<15].allSatisfy { $0 == 0 })) {
+        if b[0..<10].allSatisfy({ $0 == 0 }) && ((b[10] == 0xFF && b[11] == 0xFF) || (b[10] == 0 && b[11] == 0 && !b[12..<15].allSatisfy { $0 == 0 }))
+        {
             return IPAddress(bytes: Array(b[12...]))!
         }
         if b[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] { return IPAddress(bytes: Array(b[12...]))! }

@@ -13,9 +13,11 @@ enum FieldRules {
         guard value.utf8.count <= 1024 else { throw ValidationFailure(field, "is longer than 253 bytes") }
         if let hidden = value.unicodeScalars.first(where: { scalar in
             scalar.properties.isDefaultIgnorableCodePoint
-                || [.format, .control, .spaceSeparator, .lineSeparator, .paragraphSeparator, .unassigned, .privateUse, .surrogate].contains(scalar.properties.generalCategory)
+                || [.format, .control, .spaceSeparator, .lineSeparator, .paragraphSeparator, .unassigned, .privateUse, .surrogate].contains(
+                    scalar.properties.generalCategory)
         }) {
-            throw ValidationFailure(field, "`\(printable(value))` contains an invisible or unassigned character (U+\(String(hidden.value, radix: 16, uppercase: true)))")
+            throw ValidationFailure(
+                field, "`\(printable(value))` contains an invisible or unassigned character (U+\(String(hidden.value, radix: 16, uppercase: true)))")
         }
         let trimmed = String(value.unicodeScalars.map { ["\u{3002}", "\u{FF0E}", "\u{FF61}"].contains($0) ? "." : $0 }.map(Character.init))
             .precomposedStringWithCompatibilityMapping.lowercased()
@@ -25,12 +27,16 @@ enum FieldRules {
         }
         var labels: [String] = []
         for (index, label) in trimmed.split(separator: ".", omittingEmptySubsequences: false).enumerated() {
-            if label == "*" && index == 0 { labels.append("*"); continue }
+            if label == "*" && index == 0 {
+                labels.append("*")
+                continue
+            }
             guard let ascii = Punycode.asciiLabel(String(label)) else {
                 throw ValidationFailure(field, "`\(printable(value))` is not a domain name")
             }
             let bytes = Array(ascii.utf8)
-            let valid = (1...63).contains(bytes.count) && bytes.first != 0x2D && bytes.last != 0x2D
+            let valid =
+                (1...63).contains(bytes.count) && bytes.first != 0x2D && bytes.last != 0x2D
                 && bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
             guard valid else {
                 throw ValidationFailure(field, "`\(printable(value))` is not a domain name (labels are 1-63 letters, digits or inner hyphens)")

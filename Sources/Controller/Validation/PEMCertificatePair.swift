@@ -38,9 +38,10 @@ struct PEMCertificatePair {
     /// The DNS names the leaf is for: its subject alternative names, or its common name when it
     /// has none, lower-cased.
     var domainNames: [String] {
-        let alternatives = ((try? leaf.extensions.subjectAlternativeNames) ?? nil).map { names in
-            names.compactMap { name -> String? in if case .dnsName(let dns) = name { dns.lowercased() } else { nil } }
-        } ?? []
+        let alternatives =
+            ((try? leaf.extensions.subjectAlternativeNames) ?? nil).map { names in
+                names.compactMap { name -> String? in if case .dnsName(let dns) = name { dns.lowercased() } else { nil } }
+            } ?? []
         if !alternatives.isEmpty { return alternatives }
         let commonName = leaf.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }
         return commonName.map { ["\($0.value)".lowercased()] } ?? []

@@ -90,17 +90,21 @@ extension AgentMessage {
         var members: [(String, JSON)]
         switch self {
         case .hello(let hello):
-            members = [("type", "hello"), ("agent_version", .string(hello.agentVersion)), ("caddy_version", optional(hello.caddyVersion)),
-                       ("caddy_modules", .strings(hello.caddyModules)), ("applied_revision", .int(Int(hello.appliedRevision))),
-                       ("applied_hash", optional(hello.appliedHash))]
+            members = [
+                ("type", "hello"), ("agent_version", .string(hello.agentVersion)), ("caddy_version", optional(hello.caddyVersion)),
+                ("caddy_modules", .strings(hello.caddyModules)), ("applied_revision", .int(Int(hello.appliedRevision))),
+                ("applied_hash", optional(hello.appliedHash)),
+            ]
         case .heartbeat(let revision):
             members = [("type", "heartbeat"), ("applied_revision", .int(Int(revision)))]
         case .applyResult(let result):
             let resources = result.resources.sorted { $0.key < $1.key }.map { key, entry -> (String, JSON) in
                 (key, ["status": .string(entry.status), "message": optional(entry.message)])
             }
-            members = [("type", "apply_result"), ("revision", .int(Int(result.revision))), ("hash", .string(result.hash)),
-                       ("succeeded", .bool(result.succeeded)), ("message", optional(result.message)), ("resources", .object(resources))]
+            members = [
+                ("type", "apply_result"), ("revision", .int(Int(result.revision))), ("hash", .string(result.hash)),
+                ("succeeded", .bool(result.succeeded)), ("message", optional(result.message)), ("resources", .object(resources)),
+            ]
         case .status(let report):
             let upstreams = report.upstreams.map { upstream -> JSON in
                 ["address": .string(upstream.address), "requests": .int(Int(upstream.requests)), "fails": .int(Int(upstream.fails))]
@@ -115,11 +119,13 @@ extension AgentMessage {
         let fields = try MessageFields(data, limit: AgentProtocol.maxAgentMessageBytes)
         switch fields.type {
         case "hello":
-            return .hello(Hello(agentVersion: try fields.string("agent_version", maxLength: 64),
-                                caddyVersion: try fields.optionalString("caddy_version", maxLength: 64),
-                                caddyModules: try fields.strings("caddy_modules"),
-                                appliedRevision: try fields.integer("applied_revision"),
-                                appliedHash: try fields.optionalString("applied_hash", maxLength: 128)))
+            return .hello(
+                Hello(
+                    agentVersion: try fields.string("agent_version", maxLength: 64),
+                    caddyVersion: try fields.optionalString("caddy_version", maxLength: 64),
+                    caddyModules: try fields.strings("caddy_modules"),
+                    appliedRevision: try fields.integer("applied_revision"),
+                    appliedHash: try fields.optionalString("applied_hash", maxLength: 128)))
         case "heartbeat":
             return .heartbeat(appliedRevision: try fields.integer("applied_revision"))
         case "apply_result":
@@ -133,17 +139,20 @@ extension AgentMessage {
                 let message = try? entry.optional("message") as String?
                 resources[key] = ResourceResult(status: status, message: message.map { String($0.prefix(4096)) })
             }
-            return .applyResult(ApplyResult(revision: try fields.integer("revision"), hash: try fields.string("hash", maxLength: 128),
-                                            succeeded: try fields.bool("succeeded"), message: try fields.optionalString("message", maxLength: 65536),
-                                            resources: resources))
+            return .applyResult(
+                ApplyResult(
+                    revision: try fields.integer("revision"), hash: try fields.string("hash", maxLength: 128),
+                    succeeded: try fields.bool("succeeded"), message: try fields.optionalString("message", maxLength: 65536),
+                    resources: resources))
         case "status":
             let list = try fields.list("upstreams")
             guard list.count <= 10_000 else { throw ProtocolViolation("status.upstreams must be a list of at most 10000 objects") }
             let upstreams = try list.map { entry throws(ProtocolViolation) -> UpstreamHealth in
                 guard let object = try? JSONObject(entry) else { throw ProtocolViolation("status.upstreams must be a list of objects") }
                 let upstream = MessageFields(object: object, type: "status.upstreams")
-                return UpstreamHealth(address: try upstream.string("address", maxLength: 300), requests: try upstream.integer("requests"),
-                                      fails: try upstream.integer("fails"))
+                return UpstreamHealth(
+                    address: try upstream.string("address", maxLength: 300), requests: try upstream.integer("requests"),
+                    fails: try upstream.integer("fails"))
             }
             return .status(StatusReport(caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams))
         default:

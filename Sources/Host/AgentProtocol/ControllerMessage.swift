@@ -30,7 +30,8 @@ extension ControllerMessage {
         case .welcome(let serverID, let heartbeatSeconds):
             return Data(#"{"type":"welcome","v":\#(AgentProtocol.version),"server_id":\#(serverID),"heartbeat_seconds":\#(heartbeatSeconds)}"#.utf8)
         case .desiredState(let message):
-            var data = Data(#"{"type":"desired_state","v":\#(AgentProtocol.version),"revision":\#(message.revision),"hash":"\#(message.hash)","state":"#.utf8)
+            var data = Data(
+                #"{"type":"desired_state","v":\#(AgentProtocol.version),"revision":\#(message.revision),"hash":"\#(message.hash)","state":"#.utf8)
             data.append(message.state)
             data.append(UInt8(ascii: "}"))
             return data

@@ -21,7 +21,8 @@ struct MessageFields {
         do {
             parsed = try JSONParser.parseObject(data, keepingRaw: keepingRaw)
         } catch {
-            throw ProtocolViolation(error.problem.hasPrefix("expected an object") ? "message is not a JSON object" : "message is not JSON (\(error.problem))")
+            throw ProtocolViolation(
+                error.problem.hasPrefix("expected an object") ? "message is not a JSON object" : "message is not JSON (\(error.problem))")
         }
         let object = try! JSONObject(parsed.0)  // parseObject only returns objects
         guard let type = try? object.required("type") as String else { throw ProtocolViolation("message has no type") }

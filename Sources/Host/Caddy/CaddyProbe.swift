@@ -11,8 +11,10 @@ public struct CaddyProbe: Sendable, Equatable {
 
     /// Asks `binary` on `target`; nil when either command fails.
     public static func run(binary: String, on target: some Target = LocalTarget()) -> CaddyProbe? {
-        guard let version = try? target.run(TargetCommand(argv: [binary, "version"], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false }),
-            let modules = try? target.run(TargetCommand(argv: [binary, "list-modules"], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false }),
+        guard
+            let version = try? target.run(TargetCommand(argv: [binary, "version"], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false }),
+            let modules = try? target.run(
+                TargetCommand(argv: [binary, "list-modules"], timeout: .seconds(20)), onLine: { _ in }, isCancelled: { false }),
             version.exitStatus == 0, modules.exitStatus == 0
         else { return nil }
         let versionText = String(decoding: version.standardOutput, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""

@@ -15,15 +15,17 @@ final class HostServices {
     let onProgress: @Sendable (String) -> Void
     private(set) var deniedRequests: [String] = []
 
-    convenience init(grants: Grants, target: (any Target)?, cancellation: CancellationFlag,
-                     onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void)
-    {
+    convenience init(
+        grants: Grants, target: (any Target)?, cancellation: CancellationFlag,
+        onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void
+    ) {
         self.init(grants: grants, target: target, isCancelled: { cancellation.isCancelled }, onLog: onLog, onProgress: onProgress)
     }
 
-    init(grants: Grants, target: (any Target)?, isCancelled: @escaping @Sendable () -> Bool,
-         onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void)
-    {
+    init(
+        grants: Grants, target: (any Target)?, isCancelled: @escaping @Sendable () -> Bool,
+        onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void
+    ) {
         self.grants = target == nil ? [] : grants
         self.target = target
         self.isCancelled = isCancelled
@@ -74,9 +76,10 @@ final class HostServices {
 
     // MARK: - Services
 
-    private func run(_ command: pp_command, output: UnsafePointer<pp_sink>?, errors: UnsafePointer<pp_sink>?,
-                     exitStatus: UnsafeMutablePointer<Int32>?) -> Int32
-    {
+    private func run(
+        _ command: pp_command, output: UnsafePointer<pp_sink>?, errors: UnsafePointer<pp_sink>?,
+        exitStatus: UnsafeMutablePointer<Int32>?
+    ) -> Int32 {
         guard command.argc >= 1, let argvPointer = command.argv else { return PP_INVALID }
         var argv: [String] = []
         for index in 0..<Int(command.argc) {

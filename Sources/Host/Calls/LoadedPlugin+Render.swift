@@ -18,16 +18,18 @@ public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
 extension LoadedPlugin {
     /// Calls the plugin's `posternproxy.renderer/1` with `input` (desired state JSON) and returns
     /// the artifact. Renderers are granted no effects. Log records go to `onLog`.
-    public func render(_ input: Data, config: Data = Data("{}".utf8),
-                       onLog: @escaping (PluginLogRecord) -> Void = { _ in }) throws(RenderError) -> Data
-    {
+    public func render(
+        _ input: Data, config: Data = Data("{}".utf8),
+        onLog: @escaping (PluginLogRecord) -> Void = { _ in }
+    ) throws(RenderError) -> Data {
         guard let renderer = interface(PP_INTERFACE_RENDERER, as: pp_renderer_v1.self),
             let render = renderer.pointee.render
         else {
             throw RenderError(plugin: id, message: "does not provide \(PP_INTERFACE_RENDERER)")
         }
-        let services = HostServices(grants: [], target: nil, cancellation: CancellationFlag(),
-                                    onLog: onLog, onProgress: { _ in })
+        let services = HostServices(
+            grants: [], target: nil, cancellation: CancellationFlag(),
+            onLog: onLog, onProgress: { _ in })
         let result = PluginInvocation.call(render, config: config, input: input, services: services)
         guard result.status == PP_OK else {
             throw RenderError(plugin: id, message: result.error.isEmpty ? "render returned status \(result.status)" : result.error)

@@ -43,8 +43,10 @@ public enum ApplyPipeline {
         if !caddy.acmeTrustedRoots.isEmpty { settings.append(("acme_trusted_roots", .strings(caddy.acmeTrustedRoots))) }
         settings.append(("protected_ports", .array(caddy.protectedPorts.map(JSON.int))))
         let caddyConfig = Data(JSON.object(settings).serialized())
-        return PipelineDefinition(name: "apply", steps: steps.map { id in
-            PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))
-        })
+        return PipelineDefinition(
+            name: "apply",
+            steps: steps.map { id in
+                PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))
+            })
     }
 }

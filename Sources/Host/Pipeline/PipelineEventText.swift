@@ -48,7 +48,9 @@ public enum PipelineEventText {
         case .failed(let step, let phase, let message): status = "FAILED at \(step) \(phase.rawValue): \(message)"
         case .cancelled: status = "cancelled"
         }
-        lines.append("pipeline \(report.pipeline) \(status): \(report.succeededSteps.count) succeeded, \(report.skippedSteps.count) skipped, \(report.steps.count) steps")
+        lines.append(
+            "pipeline \(report.pipeline) \(status): \(report.succeededSteps.count) succeeded, \(report.skippedSteps.count) skipped, \(report.steps.count) steps"
+        )
         return lines.joined(separator: "\n")
     }
 }

@@ -102,9 +102,10 @@ struct PipelineExecution {
         var denied: [String]
     }
 
-    private func call(_ step: ResolvedStep, _ phase: StepPhase, _ function: StepFunction, input: Data,
-                      grants: Grants, cancellation: CancellationFlag? = nil) -> PhaseCall
-    {
+    private func call(
+        _ step: ResolvedStep, _ phase: StepPhase, _ function: StepFunction, input: Data,
+        grants: Grants, cancellation: CancellationFlag? = nil
+    ) -> PhaseCall {
         emit(.phaseStarted(step.reference, phase))
         let reference = step.reference
         let emit = self.emit
@@ -112,10 +113,11 @@ struct PipelineExecution {
             grants: grants, target: target, cancellation: cancellation ?? self.cancellation,
             onLog: { emit(.log(reference, $0)) },
             onProgress: { emit(.progress(reference, $0)) })
-        let result = switch function {
-        case .plugin(let function): PluginInvocation.call(function, config: step.config, input: input, services: services)
-        case .native(let function): function(step.config, input, services)
-        }
+        let result =
+            switch function {
+            case .plugin(let function): PluginInvocation.call(function, config: step.config, input: input, services: services)
+            case .native(let function): function(step.config, input, services)
+            }
         return PhaseCall(result: result, denied: services.deniedRequests)
     }
 

@@ -21,8 +21,10 @@ public struct PipelineRunner: Sendable {
     {
         let steps = try resolve(pipeline)
         return PipelineRun { cancellation, emit in
-            PipelineExecution(pipeline: pipeline.name, steps: steps, input: input, target: target,
-                              dryRun: dryRun, cancellation: cancellation, emit: emit).run()
+            PipelineExecution(
+                pipeline: pipeline.name, steps: steps, input: input, target: target,
+                dryRun: dryRun, cancellation: cancellation, emit: emit
+            ).run()
         }
     }
 
@@ -37,15 +39,17 @@ public struct PipelineRunner: Sendable {
                 throw refuse("no loaded plugin has this id")
             }
             if let table = plugin.interface(PP_INTERFACE_STEP, as: pp_step_v1.self), let plan = table.pointee.plan, let apply = table.pointee.apply {
-                resolved.append(ResolvedStep(
-                    reference: reference, config: step.config, plan: .plugin(plan), apply: .plugin(apply),
-                    verify: table.pointee.verify.map(StepFunction.plugin), rollback: table.pointee.rollback.map(StepFunction.plugin)))
+                resolved.append(
+                    ResolvedStep(
+                        reference: reference, config: step.config, plan: .plugin(plan), apply: .plugin(apply),
+                        verify: table.pointee.verify.map(StepFunction.plugin), rollback: table.pointee.rollback.map(StepFunction.plugin)))
             } else if let table = plugin.interface(PP_INTERFACE_PROFILE, as: pp_profile_v1.self), let actions = table.pointee.actions {
                 // A profile runs as a step the host executes: see ProfileStep.
                 let profile = ProfileStep(actions: actions)
-                resolved.append(ResolvedStep(
-                    reference: reference, config: step.config, plan: .native(profile.plan), apply: .native(profile.apply),
-                    verify: nil, rollback: .native(profile.rollback)))
+                resolved.append(
+                    ResolvedStep(
+                        reference: reference, config: step.config, plan: .native(profile.plan), apply: .native(profile.apply),
+                        verify: nil, rollback: .native(profile.rollback)))
             } else {
                 throw refuse("\(plugin.file) provides neither \(PP_INTERFACE_STEP) with plan and apply nor \(PP_INTERFACE_PROFILE)")
             }

@@ -24,9 +24,10 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// Tables shorter than this host's definition, copied once and padded (``ABILayout``).
     private let tables = Mutex<[String: UInt]>([:])
 
-    init(file: String, descriptor: UnsafePointer<pp_plugin_descriptor>, id: String, version: String,
-         name: String, summary: String)
-    {
+    init(
+        file: String, descriptor: UnsafePointer<pp_plugin_descriptor>, id: String, version: String,
+        name: String, summary: String
+    ) {
         self.file = file
         self.descriptor = descriptor
         self.id = id

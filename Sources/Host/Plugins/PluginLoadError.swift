@@ -75,7 +75,8 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
         case .openFailed:
             return "Check the libraries it needs with `ldd` and that it was built for this machine."
         case .missingEntrySymbol:
-            return "Export it: in C, a non-static function marked PP_EXPORT; in Swift, `@_cdecl(\"\(PP_ENTRY_SYMBOL)\")` on a *public* function (an internal one is exported in debug builds only). `nm -D` lists what the file exports."
+            return
+                "Export it: in C, a non-static function marked PP_EXPORT; in Swift, `@_cdecl(\"\(PP_ENTRY_SYMBOL)\")` on a *public* function (an internal one is exported in debug builds only). `nm -D` lists what the file exports."
         case .abiMajorMismatch:
             return "Rebuild the plugin against this host's posternproxy_plugin.h, or use a host of the plugin's ABI major."
         case .abiMinorTooNew:

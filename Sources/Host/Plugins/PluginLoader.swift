@@ -86,7 +86,9 @@ public struct PluginLoader: Sendable {
         guard declaredSize >= minimum else {
             throw malformed("struct_size is \(declaredSize), ABI \(abi) needs at least \(minimum)")
         }
-        let descriptor = declaredSize >= MemoryLayout<pp_plugin_descriptor>.size ? descriptor
+        let descriptor =
+            declaredSize >= MemoryLayout<pp_plugin_descriptor>.size
+            ? descriptor
             : ABILayout.copy(UnsafeRawPointer(descriptor), declaredSize: declaredSize, as: pp_plugin_descriptor.self)
         let d = descriptor.pointee
         guard let idPointer = d.id else { throw malformed("id is NULL") }

@@ -11,11 +11,11 @@ enum SharedObjectInspector {
     /// This machine's ELF `e_machine`.
     static let hostMachine: UInt16 = {
         #if arch(x86_64)
-        return 62  // EM_X86_64
+            return 62  // EM_X86_64
         #elseif arch(arm64)
-        return 183  // EM_AARCH64
+            return 183  // EM_AARCH64
         #else
-        return 0
+            return 0
         #endif
     }()
 

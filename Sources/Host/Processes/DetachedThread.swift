@@ -11,15 +11,19 @@ enum DetachedThread {
 
     /// Runs `body` on a new thread named `name`.
     static func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        let work = Unmanaged.passRetained(Work {
-            posternproxy_name_thread(name)
-            body()
-        }).toOpaque()
+        let work = Unmanaged.passRetained(
+            Work {
+                posternproxy_name_thread(name)
+                body()
+            }
+        ).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { raw in
-            Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, work)
+        let result = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, work)
         precondition(result == 0, "pthread_create failed: \(result)")
         pthread_detach(thread)
     }

@@ -53,7 +53,10 @@ public final class ProcessSupervisor: Sendable {
         let log = path(spec.id, ".log")
         let output = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(output); close(input) }
+        defer {
+            close(output)
+            close(input)
+        }
         let pid: pid_t
         do {
             pid = try Spawn.start(["/usr/bin/env"] + argvPrefix + spec.argv, standardInput: input, standardOutput: output, standardError: output)

@@ -41,7 +41,9 @@ enum ProfileAction: Sendable {
         }
         func argv(_ key: String) throws(ProfileError) -> [String]? {
             guard let value = entry[key] else { return nil }
-            guard let list = try? [String](json: value), !list.isEmpty else { throw ProfileError("action \(index): \(key) must be a non-empty list of strings") }
+            guard let list = try? [String](json: value), !list.isEmpty else {
+                throw ProfileError("action \(index): \(key) must be a non-empty list of strings")
+            }
             return list
         }
         switch string("type") {
@@ -54,15 +56,19 @@ enum ProfileAction: Sendable {
             guard (content == nil) != (source == nil) else { throw ProfileError("action \(index): a file needs either content or source") }
             var mode = 0o644
             if let value = entry["mode"] {
-                guard case .int(let bits) = value, (0...0o7777).contains(bits) else { throw ProfileError("action \(index): mode must be permission bits") }
+                guard case .int(let bits) = value, (0...0o7777).contains(bits) else {
+                    throw ProfileError("action \(index): mode must be permission bits")
+                }
                 mode = bits
             }
             return .file(path: path, content: content, source: source, mode: UInt32(mode))
         case "command":
             guard let command = try argv("argv") else { throw ProfileError("action \(index): a command needs argv") }
-            return .command(Command(argv: command, check: try argv("check"), checkContains: string("check_contains"),
-                                    onlyIf: try argv("only_if"), afterChangeOf: entry["after_change_of"].flatMap { try? [String](json: $0) },
-                                    summary: string("summary")))
+            return .command(
+                Command(
+                    argv: command, check: try argv("check"), checkContains: string("check_contains"),
+                    onlyIf: try argv("only_if"), afterChangeOf: entry["after_change_of"].flatMap { try? [String](json: $0) },
+                    summary: string("summary")))
         case let other:
             throw ProfileError("action \(index): unknown type \(other ?? "(none)")")
         }

@@ -32,8 +32,10 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                 changes.append(change)
                 needed.append(index)
             }
-            let plan: JSON = ["changes": .strings(changes), "needed": .array(needed.map(JSON.int)),
-                              "profile": .string(String(decoding: described.output, as: UTF8.self))]
+            let plan: JSON = [
+                "changes": .strings(changes), "needed": .array(needed.map(JSON.int)),
+                "profile": .string(String(decoding: described.output, as: UTF8.self)),
+            ]
             return PluginCallResult(status: PP_OK, output: Data(plan.serialized()), error: "", outputOverflowed: false)
         } catch {
             return Self.failure("\(error)")
@@ -44,7 +46,8 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
         guard let target = services.target else { return Self.failure("a profile needs a target") }
         var journal: [JSON] = []
         func result(_ status: Int32, _ error: String = "") -> PluginCallResult {
-            PluginCallResult(status: status, output: Data(JSON.object([("files", .array(journal))]).serialized()), error: error, outputOverflowed: false)
+            PluginCallResult(
+                status: status, output: Data(JSON.object([("files", .array(journal))]).serialized()), error: error, outputOverflowed: false)
         }
         do {
             guard let plan = try? JSONParser.parse(input), case .string(let profile)? = plan["profile"],
@@ -58,7 +61,9 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                 case .file(let path, let content, let source, let mode):
                     let previous = try target.readFile(path)
                     var entry: [(String, JSON)] = [("path", .string(path)), ("existed", .bool(previous != nil))]
-                    if let previous, previous.count <= Self.journalledFileLimit { entry.append(("previous", .string(previous.base64EncodedString()))) }
+                    if let previous, previous.count <= Self.journalledFileLimit {
+                        entry.append(("previous", .string(previous.base64EncodedString())))
+                    }
                     if previous != nil, let owner = try target.ownership(of: path) {
                         entry += [("mode", .int(Int(owner.mode))), ("user", .int(Int(owner.user))), ("group", .int(Int(owner.group)))]
                     }
@@ -139,7 +144,8 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
             if let paths = command.afterChangeOf { return changedFiles.isDisjoint(with: paths) ? nil : "run \(summary)" }
             guard let check = command.check else { return "run \(summary)" }
             let outcome = try probe(target, check)
-            let satisfied = outcome.exitStatus == 0
+            let satisfied =
+                outcome.exitStatus == 0
                 && (command.checkContains.map { String(decoding: outcome.standardOutput, as: UTF8.self).contains($0) } ?? true)
             return satisfied ? nil : "run \(summary)"
         }

@@ -13,9 +13,10 @@ public struct HTTPRequest: Sendable {
     /// Response bodies larger than this are refused.
     public var responseLimit: Int
 
-    public init(socketPath: String, method: String, path: String, contentType: String? = nil, body: Data = Data(),
-                timeout: Duration = .seconds(60), responseLimit: Int = 64 << 20)
-    {
+    public init(
+        socketPath: String, method: String, path: String, contentType: String? = nil, body: Data = Data(),
+        timeout: Duration = .seconds(60), responseLimit: Int = 64 << 20
+    ) {
         self.socketPath = socketPath
         self.method = method
         self.path = path

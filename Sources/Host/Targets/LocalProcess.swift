@@ -17,8 +17,10 @@ struct LocalProcess {
     func run(isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult {
         let (pid, input, outputs) = try start()
         var feeder = InputFeeder(fd: input, bytes: command.standardInput)
-        var collectors = [outputs.0: OutputCollector(stream: .standardOutput, limit: command.outputLimit),
-                          outputs.1: OutputCollector(stream: .standardError, limit: command.outputLimit)]
+        var collectors = [
+            outputs.0: OutputCollector(stream: .standardOutput, limit: command.outputLimit),
+            outputs.1: OutputCollector(stream: .standardError, limit: command.outputLimit),
+        ]
         var finished: [OutputCollector] = []
 
         let deadline = ContinuousClock.now + command.timeout
@@ -29,8 +31,14 @@ struct LocalProcess {
             if ended == nil, let status = Spawn.wait(pid, blocking: false) { ended = (status, .now) }
             if let ended, collectors.isEmpty || ContinuousClock.now - ended.at > Self.outputGrace { break }
             if ended == nil {
-                if stop == nil, isCancelled() { stop = (.cancelled, .now, false); kill(pid, SIGTERM) }
-                if stop == nil, ContinuousClock.now >= deadline { stop = (.timedOut(command.argv.joined(separator: " ")), .now, false); kill(pid, SIGTERM) }
+                if stop == nil, isCancelled() {
+                    stop = (.cancelled, .now, false)
+                    kill(pid, SIGTERM)
+                }
+                if stop == nil, ContinuousClock.now >= deadline {
+                    stop = (.timedOut(command.argv.joined(separator: " ")), .now, false)
+                    kill(pid, SIGTERM)
+                }
                 // SIGKILL when the program has not ended within the grace period.
                 if let current = stop, !current.killed, ContinuousClock.now - current.at > Self.terminationGrace {
                     kill(pid, SIGKILL)
@@ -62,8 +70,9 @@ struct LocalProcess {
         for index in finished.indices { finished[index].finish(onLine: onLine) }
         if let stop { throw stop.reason }
         let output = finished.first { $0.stream == .standardOutput }!, errors = finished.first { $0.stream == .standardError }!
-        return CommandResult(exitStatus: ended!.status, standardOutput: Data(output.kept), standardError: Data(errors.kept),
-                             truncated: output.truncated || errors.truncated)
+        return CommandResult(
+            exitStatus: ended!.status, standardOutput: Data(output.kept), standardError: Data(errors.kept),
+            truncated: output.truncated || errors.truncated)
     }
 
     /// Starts the command with three pipes: its pid, the write end of its standard input, and the
@@ -73,8 +82,9 @@ struct LocalProcess {
         do {
             let input = try Spawn.pipe(), output = try Spawn.pipe(), errors = try Spawn.pipe()
             opened = [input.read, input.write, output.read, output.write, errors.read, errors.write]
-            let pid = try Spawn.start([executable] + command.argv.dropFirst(), standardInput: input.read,
-                                      standardOutput: output.write, standardError: errors.write)
+            let pid = try Spawn.start(
+                [executable] + command.argv.dropFirst(), standardInput: input.read,
+                standardOutput: output.write, standardError: errors.write)
             for fd in [input.read, output.write, errors.write] { close(fd) }
             for fd in [input.write, output.read, errors.read] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
             return (pid, input.write, (output.read, errors.read))

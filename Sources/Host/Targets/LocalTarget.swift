@@ -9,20 +9,23 @@ public struct LocalTarget: Target {
     /// Search path for commands.
     public var searchPath: [String]
 
-    public init(root: String = "/",
-                searchPath: [String] = (ProcessInfo.processInfo.environment["PATH"]
-                    ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-                    .split(separator: ":").map(String.init))
-    {
+    public init(
+        root: String = "/",
+        searchPath: [String] =
+            (ProcessInfo.processInfo.environment["PATH"]
+            ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .split(separator: ":").map(String.init)
+    ) {
         self.root = root
         self.searchPath = searchPath
     }
 
     public var name: String { root == "/" ? "local" : "local:\(root)" }
 
-    public func run(_ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
-                    isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult
-    {
+    public func run(
+        _ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
+        isCancelled: @escaping @Sendable () -> Bool
+    ) throws(TargetError) -> CommandResult {
         guard let program = command.argv.first, !program.isEmpty else { throw .invalid("empty argv") }
         guard !command.argv.contains(where: { $0.utf8.contains(0) }) else {
             throw .invalid("an argument contains a NUL byte")
@@ -76,7 +79,10 @@ public struct LocalTarget: Target {
             var offset = 0
             while offset < buffer.count {
                 let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
                 offset += n
             }
             return true

@@ -10,8 +10,10 @@ public protocol Target: Sendable {
 
     /// Runs an argument vector (never a shell string) and waits for it. Each line of output is
     /// passed to `onLine` as it arrives; `isCancelled` is polled while the command runs.
-    func run(_ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
-             isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult
+    func run(
+        _ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
+        isCancelled: @escaping @Sendable () -> Bool
+    ) throws(TargetError) -> CommandResult
 
     /// The whole file, or nil when it does not exist.
     func readFile(_ path: String) throws(TargetError) -> Data?
@@ -48,7 +50,8 @@ public struct FileOwnership: Sendable, Equatable {
 extension Target {
     /// Through commands (GNU `stat`), for targets reached by a transport.
     public func ownership(of path: String) throws(TargetError) -> FileOwnership? {
-        let result = try run(TargetCommand(argv: ["stat", "-c", "%a %u %g", "--", path], timeout: .seconds(60)), onLine: { _ in }, isCancelled: { false })
+        let result = try run(
+            TargetCommand(argv: ["stat", "-c", "%a %u %g", "--", path], timeout: .seconds(60)), onLine: { _ in }, isCancelled: { false })
         guard result.exitStatus == 0 else { return nil }
         let parts = String(decoding: result.standardOutput, as: UTF8.self).split(whereSeparator: \.isWhitespace)
         guard parts.count == 3, let mode = UInt32(parts[0], radix: 8), let user = UInt32(parts[1]), let group = UInt32(parts[2]) else {
@@ -59,9 +62,13 @@ extension Target {
 
     /// Through `chown` then `chmod` (in that order: chown clears set-id bits).
     public func setOwnership(_ ownership: FileOwnership, of path: String) throws(TargetError) {
-        for argv in [["chown", "\(ownership.user):\(ownership.group)", "--", path], ["chmod", String(ownership.mode & 0o7777, radix: 8), "--", path]] {
+        for argv in [
+            ["chown", "\(ownership.user):\(ownership.group)", "--", path], ["chmod", String(ownership.mode & 0o7777, radix: 8), "--", path],
+        ] {
             let result = try run(TargetCommand(argv: argv, timeout: .seconds(60)), onLine: { _ in }, isCancelled: { false })
-            guard result.exitStatus == 0 else { throw .failed("`\(argv.joined(separator: " "))` failed: \(String(decoding: result.standardError, as: UTF8.self))") }
+            guard result.exitStatus == 0 else {
+                throw .failed("`\(argv.joined(separator: " "))` failed: \(String(decoding: result.standardError, as: UTF8.self))")
+            }
         }
     }
 }
@@ -76,9 +83,10 @@ public struct TargetCommand: Sendable {
     /// Bytes kept per output stream; the rest is dropped and ``CommandResult/truncated`` set.
     public var outputLimit: Int
 
-    public init(argv: [String], standardInput: Data = Data(), timeout: Duration = .seconds(600),
-                outputLimit: Int = 16 << 20)
-    {
+    public init(
+        argv: [String], standardInput: Data = Data(), timeout: Duration = .seconds(600),
+        outputLimit: Int = 16 << 20
+    ) {
         self.argv = argv
         self.standardInput = standardInput
         self.timeout = timeout

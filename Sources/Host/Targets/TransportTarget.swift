@@ -25,9 +25,10 @@ public final class TransportTarget: Target, @unchecked Sendable {
 
     /// Opens a session with `plugin`'s transport. `request` is the transport's open JSON
     /// (for SSH: host, port, user, password or private_key, known_host_key).
-    public static func open(plugin: LoadedPlugin, name: String, request: Data, isCancelled: @escaping @Sendable () -> Bool = { false },
-                            onLog: @escaping @Sendable (PluginLogRecord) -> Void = { _ in }) throws(TargetError) -> TransportTarget
-    {
+    public static func open(
+        plugin: LoadedPlugin, name: String, request: Data, isCancelled: @escaping @Sendable () -> Bool = { false },
+        onLog: @escaping @Sendable (PluginLogRecord) -> Void = { _ in }
+    ) throws(TargetError) -> TransportTarget {
         guard let table = plugin.interface(PP_INTERFACE_TRANSPORT, as: pp_transport_v1.self)?.pointee, let open = table.open else {
             throw .invalid("\(plugin.id) is not a transport")
         }
@@ -39,8 +40,9 @@ public final class TransportTarget: Target, @unchecked Sendable {
             output.withCSink { outputSink in
                 error.withCSink { errorSink in
                     services.withCHost { host in
-                        var call = pp_call(struct_size: UInt32(MemoryLayout<pp_call>.size), host: host, config: pp_bytes(data: nil, size: 0),
-                                           input: pp_bytes(input), output: outputSink, error: errorSink)
+                        var call = pp_call(
+                            struct_size: UInt32(MemoryLayout<pp_call>.size), host: host, config: pp_bytes(data: nil, size: 0),
+                            input: pp_bytes(input), output: outputSink, error: errorSink)
                         return open(&call, &session)
                     }
                 }
@@ -54,8 +56,10 @@ public final class TransportTarget: Target, @unchecked Sendable {
         return TransportTarget(name: name, table: table, session: session, answer: answer, onLog: onLog)
     }
 
-    private init(name: String, table: pp_transport_v1, session: UnsafeMutableRawPointer, answer: JSON,
-                 onLog: @escaping @Sendable (PluginLogRecord) -> Void) {
+    private init(
+        name: String, table: pp_transport_v1, session: UnsafeMutableRawPointer, answer: JSON,
+        onLog: @escaping @Sendable (PluginLogRecord) -> Void
+    ) {
         self.name = name
         self.table = table
         self.session = Mutex(Session(pointer: session))
@@ -73,9 +77,10 @@ public final class TransportTarget: Target, @unchecked Sendable {
         }
     }
 
-    public func run(_ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
-                    isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult
-    {
+    public func run(
+        _ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
+        isCancelled: @escaping @Sendable () -> Bool
+    ) throws(TargetError) -> CommandResult {
         guard !command.argv.isEmpty else { throw .invalid("empty argv") }
         guard let run = table.run else { throw .invalid("the transport cannot run commands") }
         let output = LineSink(limit: command.outputLimit, stream: .standardOutput, onLine: onLine)
@@ -86,9 +91,10 @@ public final class TransportTarget: Target, @unchecked Sendable {
                 command.standardInput.withUnsafeBytes { input in
                     output.withCSink { outputSink in
                         errors.withCSink { errorSink in
-                            var request = pp_command(struct_size: UInt32(MemoryLayout<pp_command>.size), argc: UInt32(command.argv.count), argv: argv,
-                                                     standard_input: pp_bytes(input), flags: 0,
-                                                     timeout_ms: UInt32(min(Double(UInt32.max), max(1, command.timeout / .milliseconds(1)))))
+                            var request = pp_command(
+                                struct_size: UInt32(MemoryLayout<pp_command>.size), argc: UInt32(command.argv.count), argv: argv,
+                                standard_input: pp_bytes(input), flags: 0,
+                                timeout_ms: UInt32(min(Double(UInt32.max), max(1, command.timeout / .milliseconds(1)))))
                             return run(session, host, &request, outputSink, errorSink, &exitStatus)
                         }
                     }
@@ -98,8 +104,9 @@ public final class TransportTarget: Target, @unchecked Sendable {
         output.finish()
         errors.finish()
         guard status == PP_OK else { throw Self.error(status, "\(command.argv[0]) on \(name)") }
-        return CommandResult(exitStatus: exitStatus, standardOutput: output.bytes, standardError: errors.bytes,
-                             truncated: output.overflowed || errors.overflowed)
+        return CommandResult(
+            exitStatus: exitStatus, standardOutput: output.bytes, standardError: errors.bytes,
+            truncated: output.overflowed || errors.overflowed)
     }
 
     public func readFile(_ path: String) throws(TargetError) -> Data? {
@@ -139,8 +146,10 @@ public final class TransportTarget: Target, @unchecked Sendable {
 
     /// Runs `body` with the session held (one call at a time) and a `pp_host` for its logs and
     /// cancellation checks.
-    private func withSession(isCancelled: @escaping @Sendable () -> Bool,
-                             _ body: (UnsafeMutableRawPointer, UnsafePointer<pp_host>) -> Int32) throws(TargetError) -> Int32 {
+    private func withSession(
+        isCancelled: @escaping @Sendable () -> Bool,
+        _ body: (UnsafeMutableRawPointer, UnsafePointer<pp_host>) -> Int32
+    ) throws(TargetError) -> Int32 {
         let services = HostServices(grants: [], target: nil, isCancelled: isCancelled, onLog: onLog, onProgress: { _ in })
         return try session.withLock { session throws(TargetError) -> Int32 in
             guard let pointer = session.pointer else { throw .failed("the session to \(name) is closed") }

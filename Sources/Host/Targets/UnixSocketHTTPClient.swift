@@ -28,8 +28,10 @@ enum UnixSocketHTTPClient {
     }
 
     private static func head(_ request: HTTPRequest) -> Data {
-        var lines = ["\(request.method) \(request.path) HTTP/1.1", "Host: localhost", "Connection: close",
-                     "Content-Length: \(request.body.count)"]
+        var lines = [
+            "\(request.method) \(request.path) HTTP/1.1", "Host: localhost", "Connection: close",
+            "Content-Length: \(request.body.count)",
+        ]
         if let type = request.contentType { lines.append("Content-Type: \(type)") }
         return Data((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
     }
@@ -64,7 +66,10 @@ enum UnixSocketHTTPClient {
             var offset = 0
             while offset < buffer.count {
                 let n = Glibc.send(fd, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
-                if n < 0 { if errno == EINTR { continue }; return errno }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
                 offset += n
             }
             return nil

@@ -20,8 +20,12 @@ import TestSupport
                 let id = try await client.post("/api/servers", ["name": name, "hostname": "192.0.2.1"]).id!
                 ids[name] = id
                 tokens[name] = try await client.post("/api/servers/\(id)/token").object["token"] as? String
-                _ = try await client.post("/api/proxy-hosts", ["domain_names": ["only-\(name).test"], "forward_host": "127.0.0.1",
-                                                                "forward_port": 8001, "server_id": id])
+                _ = try await client.post(
+                    "/api/proxy-hosts",
+                    [
+                        "domain_names": ["only-\(name).test"], "forward_host": "127.0.0.1",
+                        "forward_port": 8001, "server_id": id,
+                    ])
             }
         }
 
@@ -31,13 +35,16 @@ import TestSupport
         }
 
         static func probe(port: Int, _ token: String, _ scenario: String, _ argument: String? = nil) throws -> [String] {
-            let argv = ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(port), token, scenario] + (argument.map { [$0] } ?? [])
+            let argv =
+                ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(port), token, scenario] + (argument.map { [$0] } ?? [])
             let result = try LocalTarget().run(TargetCommand(argv: argv, timeout: .seconds(120)), onLine: { _ in }, isCancelled: { false })
             return String(decoding: result.standardOutput, as: UTF8.self).split(separator: "\n").map(String.init)
         }
 
         func messages(_ lines: [String]) -> [[String: Any]] {
-            lines.filter { $0.hasPrefix("MESSAGE ") }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.dropFirst(8).utf8)) as? [String: Any] }
+            lines.filter { $0.hasPrefix("MESSAGE ") }.compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.dropFirst(8).utf8)) as? [String: Any]
+            }
         }
 
         func closeCode(_ lines: [String]) -> Int? {
@@ -51,7 +58,9 @@ import TestSupport
         let setup = try await Setup()
         defer { setup.controller.remove() }
         let a = setup.ids["a"]!
-        for token in ["ppg_\(a)_wrong", "ppg_999_\(setup.tokens["a"]!.split(separator: "_").last!)", "ppa_something", "", String(repeating: "x", count: 300)] {
+        for token in [
+            "ppg_\(a)_wrong", "ppg_999_\(setup.tokens["a"]!.split(separator: "_").last!)", "ppa_something", "", String(repeating: "x", count: 300),
+        ] {
             let lines = try setup.probe(token, "listen", "1")
             #expect(lines.first != "STATUS 101", "token \(token.prefix(20)) was let in")
             #expect(setup.messages(lines).isEmpty)
@@ -143,13 +152,17 @@ import TestSupport
         // The same storm, each connection forwarded for another address by a trusted proxy: no
         // address reaches its limit. From an untrusted peer the header changes nothing.
         for (trusted, expectAllIn) in [("127.0.0.1", true), ("10.9.9.9", false)] {
-            let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_AGENT_CONNECT_LIMIT": "30", "POSTERNPROXY_TRUSTED_PROXIES": trusted])
+            let controller = try ControllerProcess(extraEnvironment: [
+                "POSTERNPROXY_AGENT_CONNECT_LIMIT": "30", "POSTERNPROXY_TRUSTED_PROXIES": trusted,
+            ])
             defer { controller.remove() }
             let admin = try await APIClient.loggedIn(port: controller.port)
             let id = try #require(try await admin.post("/api/servers", ["name": "edge", "hostname": "192.0.2.50"]).id)
             let token = try #require(try await admin.post("/api/servers/\(id)/token").object["token"] as? String)
-            let argv = ["env", "PROBE_FORWARDED_FOR=198.51.100.", "python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(controller.port),
-                        token, "reconnect", "60"]
+            let argv = [
+                "env", "PROBE_FORWARDED_FOR=198.51.100.", "python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(controller.port),
+                token, "reconnect", "60",
+            ]
             let result = try LocalTarget().run(TargetCommand(argv: argv, timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
             let line = try #require(String(decoding: result.standardOutput, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("UPGRADED") })
             let upgraded = Int(line.split(separator: " ")[1])!

@@ -27,15 +27,19 @@ import TestSupport
                                                    "routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:\#(setup.controller.port)"}]}]}]}}},
                       "tls": {"certificates": {"load_files": [{"certificate": "\#(certificate)", "key": "\#(key)"}]}}}}
             """#
-        let proxy = try ChildProcess(["env", "HOME=\(folder.path)", "XDG_DATA_HOME=\(folder.path)", "XDG_CONFIG_HOME=\(folder.path)",
-                                      "caddy", "run", "--config", try folder.write("tls-proxy.json", config)],
-                                     in: folder.path, logName: "tls-proxy")
+        let proxy = try ChildProcess(
+            [
+                "env", "HOME=\(folder.path)", "XDG_DATA_HOME=\(folder.path)", "XDG_CONFIG_HOME=\(folder.path)",
+                "caddy", "run", "--config", try folder.write("tls-proxy.json", config),
+            ],
+            in: folder.path, logName: "tls-proxy")
         defer { proxy.stop() }
         try proxy.wait(until: { FileManager.default.fileExists(atPath: folder.file("tls-admin.sock")) }, what: "the TLS proxy")
 
         try trusting.startAgent(controllerURL: "https://\(address):\(tlsPort)", token: trustingToken, extra: ["POSTERNPROXY_CA_FILE=\(certificate)"])
-        try doubting.startAgent(controllerURL: "https://\(doubting.hostAddress):\(tlsPort)", token: doubtingToken,
-                                extra: ["POSTERNPROXY_CA_FILE=\(otherCertificate)"])
+        try doubting.startAgent(
+            controllerURL: "https://\(doubting.hostAddress):\(tlsPort)", token: doubtingToken,
+            extra: ["POSTERNPROXY_CA_FILE=\(otherCertificate)"])
         let host = try await setup.addHost("over-tls.test", serverID: trustingID)
         try await setup.converged(trustingID)
         #expect(trusting.get("over-tls.test").upstream == "tls")

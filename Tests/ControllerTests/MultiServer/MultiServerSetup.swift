@@ -14,15 +14,18 @@ final class MultiServerSetup {
     init(environment: [String: String] = [:]) async throws {
         let folder = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
         localHTTPPort = try FreePort.next()
         let port = try FreePort.next()
-        controller = try ControllerProcess(folder: folder, extraEnvironment: [
-            "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)",
-            "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
-            "POSTERNPROXY_HTTP_PORT": String(localHTTPPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
-            "POSTERNPROXY_AGENT_HEARTBEAT": "1", "POSTERNPROXY_AGENT_OFFLINE_AFTER": "4",
-        ].merging(environment) { $1 }, port: port)
+        controller = try ControllerProcess(
+            folder: folder,
+            extraEnvironment: [
+                "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)",
+                "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
+                "POSTERNPROXY_HTTP_PORT": String(localHTTPPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
+                "POSTERNPROXY_AGENT_HEARTBEAT": "1", "POSTERNPROXY_AGENT_OFFLINE_AFTER": "4",
+            ].merging(environment) { $1 }, port: port)
         client = try await APIClient.loggedIn(port: controller.port)
         localUpstream = try TestUpstream("local", in: folder.path)
     }
@@ -49,8 +52,12 @@ final class MultiServerSetup {
     /// A proxy host for `domain` on `serverID`, forwarding to the namespace's upstream port (or
     /// the local upstream when on the local server).
     func addHost(_ domain: String, serverID: Int64, port: Int? = nil) async throws -> Int64 {
-        let answer = try await client.post("/api/proxy-hosts", ["domain_names": [domain], "forward_host": "127.0.0.1",
-                                                                 "forward_port": port ?? 8001, "server_id": serverID])
+        let answer = try await client.post(
+            "/api/proxy-hosts",
+            [
+                "domain_names": [domain], "forward_host": "127.0.0.1",
+                "forward_port": port ?? 8001, "server_id": serverID,
+            ])
         guard answer.status == 201, let id = answer.id else { throw TestSetupError("host not created: \(answer.object)") }
         return id
     }
@@ -65,7 +72,9 @@ final class MultiServerSetup {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw TestSetupError("never happened within \(seconds) s: \(what)\n\(remotes.values.map { "--- \($0.server.name)\n\($0.server.agentLog.suffix(3000))" }.joined())\n--- controller\n\(controller.output.suffix(3000))")
+        throw TestSetupError(
+            "never happened within \(seconds) s: \(what)\n\(remotes.values.map { "--- \($0.server.name)\n\($0.server.agentLog.suffix(3000))" }.joined())\n--- controller\n\(controller.output.suffix(3000))"
+        )
     }
 
     /// Waits until server `id` is online and runs its current desired revision.

@@ -28,8 +28,9 @@ final class RemoteServer {
         for plugin in ["PosternProxyCaddyL4", "PosternProxyIptables"] {
             try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin(plugin), toPath: folder.file("plugins/lib\(plugin).so"))
         }
-        upstream = try ChildProcess(inNamespace(["python3", TestEnvironment.fixture("upstream.py"), name, String(upstreamPort)]), in: folder.path,
-                                    logName: "upstream")
+        upstream = try ChildProcess(
+            inNamespace(["python3", TestEnvironment.fixture("upstream.py"), name, String(upstreamPort)]), in: folder.path,
+            logName: "upstream")
         try startCaddy()
     }
 
@@ -39,9 +40,12 @@ final class RemoteServer {
         try? FileManager.default.removeItem(atPath: caddySocket)
         _ = try folder.write("caddy/initial.json", #"{"admin": {"listen": "unix/\#(caddySocket)"}}"#)
         let home = folder.file("caddy")
-        caddy = try ChildProcess(inNamespace(["env", "HOME=\(home)", "XDG_DATA_HOME=\(home)", "XDG_CONFIG_HOME=\(home)",
-                                              "caddy", "run", "--config", folder.file("caddy/initial.json")]),
-                                 in: folder.path, logName: "caddy")
+        caddy = try ChildProcess(
+            inNamespace([
+                "env", "HOME=\(home)", "XDG_DATA_HOME=\(home)", "XDG_CONFIG_HOME=\(home)",
+                "caddy", "run", "--config", folder.file("caddy/initial.json"),
+            ]),
+            in: folder.path, logName: "caddy")
         let socket = caddySocket
         try caddy!.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "Caddy in \(namespace)")
     }
@@ -56,7 +60,9 @@ final class RemoteServer {
     /// Writes the agent's config.env for the controller at `controllerURL`, with `extra` lines,
     /// and starts the agent.
     func startAgent(controllerURL: String, token: String, extra: [String] = []) throws {
-        _ = try folder.write("agent.env", """
+        _ = try folder.write(
+            "agent.env",
+            """
             # written by the test
             POSTERNPROXY_CONTROLLER_URL=\(controllerURL)
             POSTERNPROXY_AGENT_TOKEN="\(token)"
@@ -73,8 +79,9 @@ final class RemoteServer {
     }
 
     func restartAgent() throws {
-        agent = try ChildProcess(inNamespace(["\(TestEnvironment.buildFolder)/posternproxy-agent", "--config", folder.file("agent.env")]),
-                                 in: folder.path, logName: "agent-\(UUID().uuidString.prefix(4))")
+        agent = try ChildProcess(
+            inNamespace(["\(TestEnvironment.buildFolder)/posternproxy-agent", "--config", folder.file("agent.env")]),
+            in: folder.path, logName: "agent-\(UUID().uuidString.prefix(4))")
     }
 
     /// Kills the agent with SIGKILL, as a crash would.
@@ -84,9 +91,13 @@ final class RemoteServer {
 
     /// A request from inside the namespace to its own Caddy on port 80, for `host`.
     func get(_ host: String, path: String = "/") -> (status: Int, upstream: String?) {
-        let result = try? LocalTarget().run(TargetCommand(argv: inNamespace(["curl", "-s", "--max-time", "5", "-H", "Host: \(host)", "-w", "\n%{http_code}",
-                                                                             "http://127.0.0.1:80\(path)"]), timeout: .seconds(10)),
-                                            onLine: { _ in }, isCancelled: { false })
+        let result = try? LocalTarget().run(
+            TargetCommand(
+                argv: inNamespace([
+                    "curl", "-s", "--max-time", "5", "-H", "Host: \(host)", "-w", "\n%{http_code}",
+                    "http://127.0.0.1:80\(path)",
+                ]), timeout: .seconds(10)),
+            onLine: { _ in }, isCancelled: { false })
         let text = String(decoding: result?.standardOutput ?? Data(), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let status = Int(lines.last ?? "") ?? 0

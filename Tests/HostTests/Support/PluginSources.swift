@@ -3,11 +3,12 @@ import TestSupport
 enum PluginSources {
     /// A plugin whose descriptor has the given fields; `entrySymbol` and `entryBody` can be changed
     /// to make it export the wrong thing or decline.
-    static func plugin(id: String = "com.example.fixture", abiMajor: String = "PP_ABI_MAJOR",
-                       abiMinor: String = "PP_ABI_MINOR", kinds: String = "PP_KIND_RENDERER",
-                       entrySymbol: String = "posternproxy_plugin_entry_v1",
-                       entryBody: String = "return &descriptor;") -> String
-    {
+    static func plugin(
+        id: String = "com.example.fixture", abiMajor: String = "PP_ABI_MAJOR",
+        abiMinor: String = "PP_ABI_MINOR", kinds: String = "PP_KIND_RENDERER",
+        entrySymbol: String = "posternproxy_plugin_entry_v1",
+        entryBody: String = "return &descriptor;"
+    ) -> String {
         """
         #include <stddef.h>
         #include "posternproxy_plugin.h"

@@ -27,8 +27,9 @@ struct RecorderPipeline {
     }
 
     func start(_ steps: [PipelineDefinition.Step], dryRun: Bool = false) throws -> PipelineRun {
-        try runner.start(PipelineDefinition(name: "test", steps: steps), input: Data("{}".utf8),
-                         target: LocalTarget(root: sandbox), dryRun: dryRun)
+        try runner.start(
+            PipelineDefinition(name: "test", steps: steps), input: Data("{}".utf8),
+            target: LocalTarget(root: sandbox), dryRun: dryRun)
     }
 
     /// Runs to the end and returns the report and every progress line, in order.

@@ -26,8 +26,10 @@ enum AccessControl {
             earlier.append(client.address)
         }
         let notAllowed: JSON = allowedSets.isEmpty ? [:] : ["not": .array(allowedSets)]
-        let forbidden: JSON = ["handler": "static_response", "status_code": 403, "body": "403 Forbidden",
-                               "headers": ["Content-Type": ["text/plain; charset=utf-8"]]]
+        let forbidden: JSON = [
+            "handler": "static_response", "status_code": 403, "body": "403 Forbidden",
+            "headers": ["Content-Type": ["text/plain; charset=utf-8"]],
+        ]
         let hasRules = !list.clients.isEmpty
         let hasUsers = !list.items.isEmpty
 
@@ -51,9 +53,15 @@ enum AccessControl {
         let accounts = list.items.map { user -> JSON in
             ["username": .string(user.username), "password": .string(user.passwordHash)]
         }
-        return ["handler": "authentication",
-                "providers": ["http_basic": ["accounts": .array(accounts), "hash": ["algorithm": "bcrypt"],
-                                             "realm": "restricted"]]]
+        return [
+            "handler": "authentication",
+            "providers": [
+                "http_basic": [
+                    "accounts": .array(accounts), "hash": ["algorithm": "bcrypt"],
+                    "realm": "restricted",
+                ]
+            ],
+        ]
     }
 }
 
@@ -71,9 +79,10 @@ enum CIDR {
 
     private static func isIPv4(_ text: Substring) -> Bool {
         let octets = text.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets.allSatisfy { octet in
-            !octet.isEmpty && octet.count <= 3 && octet.allSatisfy(\.isNumber) && Int(octet)! <= 255
-        }
+        return octets.count == 4
+            && octets.allSatisfy { octet in
+                !octet.isEmpty && octet.count <= 3 && octet.allSatisfy(\.isNumber) && Int(octet)! <= 255
+            }
     }
 
     private static func isIPv6(_ text: Substring) -> Bool {

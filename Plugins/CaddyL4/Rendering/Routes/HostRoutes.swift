@@ -17,18 +17,26 @@ enum HostRoutes {
         default: throw RenderingError(resource: key, field: "forward_scheme", message: "must be http, https or auto")
         }
         let location = "\(scheme)://\(host.forwardDomainName)" + (host.preservePath ? "{http.request.uri}" : "/")
-        return ["@id": .string(key.tag), "match": [["host": .strings(host.domainNames)]],
-                "handle": [["handler": "static_response", "status_code": .int(host.forwardHttpCode),
-                            "headers": ["Location": .strings([location])]]],
-                "terminal": true]
+        return [
+            "@id": .string(key.tag), "match": [["host": .strings(host.domainNames)]],
+            "handle": [
+                [
+                    "handler": "static_response", "status_code": .int(host.forwardHttpCode),
+                    "headers": ["Location": .strings([location])],
+                ]
+            ],
+            "terminal": true,
+        ]
     }
 
     /// A dead host: its access list, then 404 for everything.
     static func dead(_ host: DeadHost, key: ResourceKey, accessList: AccessList?) throws(RenderingError) -> JSON {
         var routes = try accessList.map { list throws(RenderingError) in try AccessControl.routes(list, resource: key) } ?? []
         routes.append(["handle": [notFound]])
-        return ["@id": .string(key.tag), "match": [["host": .strings(host.domainNames)]],
-                "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true]
+        return [
+            "@id": .string(key.tag), "match": [["host": .strings(host.domainNames)]],
+            "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true,
+        ]
     }
 
     /// On the HTTP server, for hosts with Force HTTPS: 301 to the same URL over HTTPS.
@@ -37,17 +45,25 @@ enum HostRoutes {
     static func adminSite(_ site: DesiredState.AdminSite, key: ResourceKey) throws(RenderingError) -> JSON {
         try UserText.requireHostName(site.upstreamHost, field: "upstream_host", resource: key)
         try UserText.requirePort(site.upstreamPort, field: "upstream_port", resource: key)
-        return ["@id": .string(key.tag), "match": [["host": .strings(site.domainNames)]],
-                "handle": [["handler": "reverse_proxy", "upstreams": [["dial": .string(UserText.dial(site.upstreamHost, site.upstreamPort))]]]],
-                "terminal": true]
+        return [
+            "@id": .string(key.tag), "match": [["host": .strings(site.domainNames)]],
+            "handle": [["handler": "reverse_proxy", "upstreams": [["dial": .string(UserText.dial(site.upstreamHost, site.upstreamPort))]]]],
+            "terminal": true,
+        ]
     }
 
     static func httpsRedirect(domains: [String], key: ResourceKey, httpsPort: Int) -> JSON {
         let port = httpsPort == 443 ? "" : ":\(httpsPort)"
-        return ["@id": .string(key.tag + "/https-redirect"), "match": [["host": .strings(domains)]],
-                "handle": [["handler": "static_response", "status_code": 301,
-                            "headers": ["Location": .strings(["https://{http.request.host}\(port){http.request.uri}"])]]],
-                "terminal": true]
+        return [
+            "@id": .string(key.tag + "/https-redirect"), "match": [["host": .strings(domains)]],
+            "handle": [
+                [
+                    "handler": "static_response", "status_code": 301,
+                    "headers": ["Location": .strings(["https://{http.request.host}\(port){http.request.uri}"])],
+                ]
+            ],
+            "terminal": true,
+        ]
     }
 
     /// What requests for unknown hosts get (the `default_site` setting).
@@ -57,22 +73,29 @@ enum HostRoutes {
         case "444":
             handler = ["handler": "static_response", "abort": true]
         case "redirect" where settings.defaultSiteRedirect.map(isHTTPURL) == true:
-            handler = ["handler": "static_response", "status_code": 302,
-                       "headers": ["Location": .strings([UserText.literal(settings.defaultSiteRedirect!)])]]
+            handler = [
+                "handler": "static_response", "status_code": 302,
+                "headers": ["Location": .strings([UserText.literal(settings.defaultSiteRedirect!)])],
+            ]
         case "congratulations":
-            handler = ["handler": "static_response", "status_code": 200, "body": .string(congratulations),
-                       "headers": ["Content-Type": ["text/html; charset=utf-8"]]]
+            handler = [
+                "handler": "static_response", "status_code": 200, "body": .string(congratulations),
+                "headers": ["Content-Type": ["text/html; charset=utf-8"]],
+            ]
         default:
             handler = notFound
         }
         return ["@id": "catch_all", "handle": [handler], "terminal": true]
     }
 
-    static let notFound: JSON = ["handler": "static_response", "status_code": 404, "body": "404 Not Found",
-                                 "headers": ["Content-Type": ["text/plain; charset=utf-8"]]]
+    static let notFound: JSON = [
+        "handler": "static_response", "status_code": 404, "body": "404 Not Found",
+        "headers": ["Content-Type": ["text/plain; charset=utf-8"]],
+    ]
 
     private static func isHTTPURL(_ text: String) -> Bool {
-        (text.hasPrefix("https://") || text.hasPrefix("http://")) && !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } ?? false })
+        (text.hasPrefix("https://") || text.hasPrefix("http://"))
+            && !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } ?? false })
     }
 
     private static let congratulations = """

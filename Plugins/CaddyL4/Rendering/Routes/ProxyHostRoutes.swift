@@ -16,19 +16,25 @@ struct ProxyHostRoutes {
         if let limit = host.rateLimit { routes.append(try rateLimit(limit)) }
         if host.blockExploits { routes.append(ExploitBlocking.route) }
         if !host.allowWebsocketUpgrade {
-            routes.append(["match": [["header_regexp": ["Upgrade": ["pattern": "(?i)websocket"]]]],
-                           "handle": [["handler": "static_response", "status_code": 400, "body": "WebSocket is not enabled for this host"]]])
+            routes.append([
+                "match": [["header_regexp": ["Upgrade": ["pattern": "(?i)websocket"]]]],
+                "handle": [["handler": "static_response", "status_code": 400, "body": "WebSocket is not enabled for this host"]],
+            ])
         }
         routes += try headerRules()
         routes += try advancedRoutes()
         if host.cachingEnabled {
-            routes.append(["match": [["path_regexp": ["pattern": #"(?i)\.(css|js|mjs|jpe?g|gif|png|webp|avif|woff2?|eot|ttf|otf|svg|ico|map)$"#]]],
-                           "handle": [["handler": "headers", "response": ["set": ["Cache-Control": ["public, max-age=2592000"]], "deferred": true]]]])
+            routes.append([
+                "match": [["path_regexp": ["pattern": #"(?i)\.(css|js|mjs|jpe?g|gif|png|webp|avif|woff2?|eot|ttf|otf|svg|ico|map)$"#]]],
+                "handle": [["handler": "headers", "response": ["set": ["Cache-Control": ["public, max-age=2592000"]], "deferred": true]]],
+            ])
         }
         if servedOverTLS && host.hstsEnabled {
             let value = "max-age=31536000" + (host.hstsSubdomains ? "; includeSubDomains" : "")
-            routes.append(["match": [["protocol": "https"]],
-                           "handle": [["handler": "headers", "response": ["set": ["Strict-Transport-Security": .strings([value])], "deferred": true]]]])
+            routes.append([
+                "match": [["protocol": "https"]],
+                "handle": [["handler": "headers", "response": ["set": ["Strict-Transport-Security": .strings([value])], "deferred": true]]],
+            ])
         }
         // Locations: the most specific (longest) prefix first; unmatched paths fall through.
         for (index, location) in host.locations.enumerated().sorted(by: { $0.element.path.count > $1.element.path.count }) {
@@ -36,13 +42,17 @@ struct ProxyHostRoutes {
             try UserText.requireHostName(location.forwardHost, field: "locations[\(index)].forward_host", resource: key)
             try UserText.requirePort(location.forwardPort, field: "locations[\(index)].forward_port", resource: key)
             let upstream = [UserText.dial(location.forwardHost, location.forwardPort)]
-            routes.append(["match": [["path": .strings([location.path + "*"])]],
-                           "handle": [try reverseProxy(upstream, scheme: location.forwardScheme, field: "locations[\(index)].forward_scheme")],
-                           "terminal": true])
+            routes.append([
+                "match": [["path": .strings([location.path + "*"])]],
+                "handle": [try reverseProxy(upstream, scheme: location.forwardScheme, field: "locations[\(index)].forward_scheme")],
+                "terminal": true,
+            ])
         }
         routes.append(["handle": [try reverseProxy(try upstreams(), scheme: host.forwardScheme, field: "forward_scheme")]])
-        return ["@id": .string(key.tag), "match": [["host": .strings(host.domainNames)]],
-                "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true]
+        return [
+            "@id": .string(key.tag), "match": [["host": .strings(host.domainNames)]],
+            "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true,
+        ]
     }
 
     /// The host's error pages for errors Caddy itself raises (502 when no upstream answers, 503
@@ -51,11 +61,15 @@ struct ProxyHostRoutes {
         let pages = ["502", "503"].compactMap { code in host.errorPages[code].map { (code, $0) } }
         guard !pages.isEmpty else { return nil }
         let routes = pages.map { code, html -> JSON in
-            ["match": [["expression": .string("{http.error.status_code} == \(code)")]],
-             "handle": [ErrorPages.response(html, status: "{http.error.status_code}")]]
+            [
+                "match": [["expression": .string("{http.error.status_code} == \(code)")]],
+                "handle": [ErrorPages.response(html, status: "{http.error.status_code}")],
+            ]
         }
-        return ["@id": .string(key.tag + "/errors"), "match": [["host": .strings(host.domainNames)]],
-                "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true]
+        return [
+            "@id": .string(key.tag + "/errors"), "match": [["host": .strings(host.domainNames)]],
+            "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true,
+        ]
     }
 
     private func advancedRoutes() throws(RenderingError) -> [JSON] {
@@ -88,7 +102,8 @@ struct ProxyHostRoutes {
         }
         if dials.count >= 2 {
             guard Self.policies.contains(host.loadBalancing) else {
-                throw RenderingError(resource: key, field: "load_balancing", message: "must be one of \(Self.policies.sorted().joined(separator: ", "))")
+                throw RenderingError(
+                    resource: key, field: "load_balancing", message: "must be one of \(Self.policies.sorted().joined(separator: ", "))")
             }
             handler.append(("load_balancing", ["selection_policy": ["policy": .string(host.loadBalancing)], "retries": .int(dials.count - 1)]))
         }
@@ -103,10 +118,17 @@ struct ProxyHostRoutes {
         handler.append(("stream_close_delay", "5m"))
         let upstreamPages = ["404", "502", "503"].compactMap { code in host.errorPages[code].map { (code, $0) } }
         if !upstreamPages.isEmpty {
-            handler.append(("handle_response", .array(upstreamPages.map { code, html -> JSON in
-                ["match": ["status_code": [.int(Int(code)!)]],
-                 "routes": [["handle": [ErrorPages.response(html, status: "{http.reverse_proxy.status_code}")]]]]
-            })))
+            handler.append(
+                (
+                    "handle_response",
+                    .array(
+                        upstreamPages.map { code, html -> JSON in
+                            [
+                                "match": ["status_code": [.int(Int(code)!)]],
+                                "routes": [["handle": [ErrorPages.response(html, status: "{http.reverse_proxy.status_code}")]]],
+                            ]
+                        })
+                ))
         }
         return .object(handler)
     }
@@ -122,8 +144,14 @@ struct ProxyHostRoutes {
             guard check.intervalSeconds > 0, check.timeoutSeconds > 0, (100...599).contains(check.expectStatus) else {
                 throw RenderingError(resource: key, field: "health_check", message: "interval and timeout must be positive and expect_status 100-599")
             }
-            checks.append(("active", ["uri": .string(check.path), "interval": .string("\(check.intervalSeconds)s"),
-                                      "timeout": .string("\(check.timeoutSeconds)s"), "expect_status": .int(check.expectStatus)]))
+            checks.append(
+                (
+                    "active",
+                    [
+                        "uri": .string(check.path), "interval": .string("\(check.intervalSeconds)s"),
+                        "timeout": .string("\(check.timeoutSeconds)s"), "expect_status": .int(check.expectStatus),
+                    ]
+                ))
         }
         if check.passiveEnabled {
             guard check.failDurationSeconds > 0, check.maxFails > 0, check.unhealthyLatencyMs >= 0 else {

@@ -17,6 +17,8 @@ struct AdminRedirectMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let port = adminDomain.httpsPort == 443 ? "" : ":\(adminDomain.httpsPort)"
-        return Response(status: .permanentRedirect, headers: [.location: "https://\(domain)\(port)\(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "")"])
+        return Response(
+            status: .permanentRedirect, headers: [.location: "https://\(domain)\(port)\(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "")"]
+        )
     }
 }

@@ -25,8 +25,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         let identity = context.identity!
         if identity.mustEnrolTwoFactor, !Self.openBeforeEnrolment(request) {
-            throw APIError(.forbidden, code: "two_factor_enrolment_required",
-                           message: "an admin requires two-factor login: set it up on your account page (/api/users/me/two-factor) first")
+            throw APIError(
+                .forbidden, code: "two_factor_enrolment_required",
+                message: "an admin requires two-factor login: set it up on your account page (/api/users/me/two-factor) first")
         }
         if case .sessionCookie = identity.credential, ![.get, .head].contains(request.method) {
             let cookie = request.cookies[SessionCookies.csrf]?.value
@@ -48,7 +49,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let authorization = request.headers[.authorization] {
             guard authorization.hasPrefix("Bearer ") else { throw APIError.unauthorized("Authorization must be `Bearer <token>`") }
             let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-            let identity = token.hasPrefix("ppt_")
+            let identity =
+                token.hasPrefix("ppt_")
                 ? try await sessions.identity(apiToken: token)
                 : try await sessions.identity(accessToken: token, viaCookie: false)
             guard let identity else { throw APIError.unauthorized("the token is invalid, expired or revoked") }

@@ -15,7 +15,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as HTTPResponseError where error.status == .notFound {
             if let methods = routes.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {
-                var refusal = APIError(.methodNotAllowed, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed here; use \(methods.joined(separator: ", "))")
+                var refusal = APIError(
+                    .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method.rawValue) is not allowed here; use \(methods.joined(separator: ", "))")
                 refusal.headers[.allow] = methods.joined(separator: ", ")
                 return try refusal.response(from: request, context: context)
             }

@@ -7,7 +7,10 @@ import Synchronization
 final class RateLimiter: Sendable {
     let limit: Int
     let window: TimeInterval
-    private struct Bucket { var tokens: Double; var updated: Date }
+    private struct Bucket {
+        var tokens: Double
+        var updated: Date
+    }
     private let buckets = Mutex<[String: Bucket]>([:])
     /// Keys kept before full buckets (keys idle long enough to have refilled) are dropped.
     private static let maximumKeys = 100_000

@@ -3,8 +3,10 @@ import Foundation
 /// Small builders for JSON Schema fragments of the OpenAPI document. (Its constants are
 /// immutable dictionaries, written once: `nonisolated(unsafe)` only because `Any` is not Sendable.)
 enum Schema {
-    static func string(_ description: String? = nil, maxLength: Int? = nil, format: String? = nil, values: [String]? = nil,
-                       pattern: String? = nil, minLength: Int? = nil) -> [String: Any] {
+    static func string(
+        _ description: String? = nil, maxLength: Int? = nil, format: String? = nil, values: [String]? = nil,
+        pattern: String? = nil, minLength: Int? = nil
+    ) -> [String: Any] {
         var schema: [String: Any] = ["type": "string"]
         if let pattern { schema["pattern"] = pattern }
         if let minLength { schema["minLength"] = minLength }
@@ -40,9 +42,14 @@ enum Schema {
         // Domain names may be internationalized (stored as punycode, at most 63 bytes a label);
         // host names are ASCII.
         let character = singleLabel ? "a-zA-Z0-9" : #"a-zA-Z0-9\u00a1-\uffff"#
-        let label = singleLabel ? "[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?" : "[\(character)]([\(character)-]{0,14}[\(character)])?|[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+        let label =
+            singleLabel
+            ? "[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+            : "[\(character)]([\(character)-]{0,14}[\(character)])?|[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
         let prefix = wildcard ? #"(\*\.)?"# : ""
-        return string("A domain name", maxLength: 253, pattern: "^" + prefix + "(" + label + ")" + #"(\.("# + label + "))" + (singleLabel ? "*$" : "+$"), minLength: 1)
+        return string(
+            "A domain name", maxLength: 253, pattern: "^" + prefix + "(" + label + ")" + #"(\.("# + label + "))" + (singleLabel ? "*$" : "+$"),
+            minLength: 1)
     }
 
     /// A host name or an IP address.

@@ -16,25 +16,31 @@ struct AdminAccessRoutes: Sendable {
             var answer: [String: Any] = [
                 "connection": ["secure": context.isSecure, "client_ip": context.clientIP],
                 "trusted_proxies": adminDomain.current.trusted.entries,
-                "domain": adminDomain.current.domain.map { ["name": $0, "url": "https://\($0)\(configuration.httpsPort == 443 ? "" : ":\(configuration.httpsPort)")/",
-                                                              "http_redirect": adminDomain.current.redirect] as [String: Any] } ?? NSNull(),
+                "domain": adminDomain.current.domain.map {
+                    [
+                        "name": $0, "url": "https://\($0)\(configuration.httpsPort == 443 ? "" : ":\(configuration.httpsPort)")/",
+                        "http_redirect": adminDomain.current.redirect,
+                    ] as [String: Any]
+                } ?? NSNull(),
                 "requests_per_minute": configuration.requestsPerMinute,
                 "https": NSNull(),
             ]
             if let tls, let listen = configuration.tlsListen {
                 let state = tls.current
-                let source: String = switch tls.source {
-                case .selfSigned: "self-signed"
-                case .files: "files"
-                }
-                answer["https"] = [
-                    "port": listen.port, "source": source,
-                    "sha256_fingerprint": state.certificate.fingerprintSHA256,
-                    "public_key_pin": "sha256//\(state.certificate.publicKeyPin)",
-                    "not_after": state.certificate.notAfter.formatted(.iso8601),
-                    "names": state.certificate.subjectAlternativeNames,
-                    "reload_error": state.reloadError.map { ["field": $0.field, "message": $0.message] } ?? NSNull(),
-                ] as [String: Any]
+                let source: String =
+                    switch tls.source {
+                    case .selfSigned: "self-signed"
+                    case .files: "files"
+                    }
+                answer["https"] =
+                    [
+                        "port": listen.port, "source": source,
+                        "sha256_fingerprint": state.certificate.fingerprintSHA256,
+                        "public_key_pin": "sha256//\(state.certificate.publicKeyPin)",
+                        "not_after": state.certificate.notAfter.formatted(.iso8601),
+                        "names": state.certificate.subjectAlternativeNames,
+                        "reload_error": state.reloadError.map { ["field": $0.field, "message": $0.message] } ?? NSNull(),
+                    ] as [String: Any]
             }
             return JSONBody.response(answer)
         }

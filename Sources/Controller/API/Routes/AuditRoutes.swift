@@ -29,7 +29,9 @@ struct AuditRoutes: Sendable {
             }
             for (name, comparison) in [("from", ">="), ("to", "<=")] {
                 if let text = request.uri.queryParameters[name[...]].map(String.init) {
-                    guard let date = ISO8601DateFormatter().date(from: text) else { throw APIError.invalid(field: name, "must be an ISO 8601 date-time (2026-01-31T00:00:00Z)") }
+                    guard let date = ISO8601DateFormatter().date(from: text) else {
+                        throw APIError.invalid(field: name, "must be an ISO 8601 date-time (2026-01-31T00:00:00Z)")
+                    }
                     conditions.append("created_on \(comparison) ?")
                     arguments += [date]
                 }
@@ -37,9 +39,13 @@ struct AuditRoutes: Sendable {
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let filterArguments = arguments
             let (rows, total) = try await store.database.read { db in
-                (try Row.fetchAll(db, sql: "SELECT * FROM audit_log \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
-                                  arguments: filterArguments + [Self.pageSize, (page - 1) * Self.pageSize]).map(AuditEntry.init),
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log \(filter)", arguments: filterArguments) ?? 0)
+                (
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM audit_log \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
+                        arguments: filterArguments + [Self.pageSize, (page - 1) * Self.pageSize]
+                    ).map(AuditEntry.init),
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log \(filter)", arguments: filterArguments) ?? 0
+                )
             }
             return JSONBody.response(["items": rows.map(\.json), "total": total, "page": page, "limit": Self.pageSize])
         }
@@ -52,14 +58,24 @@ struct AuditEntry: Sendable {
     var resourceID: Int64?, details: String, clientIP: String?, serverID: Int64?
 
     init(row: Row) {
-        id = row["id"]; createdOn = row["created_on"]; userID = row["user_id"]; userEmail = row["user_email"]
-        action = row["action"]; resourceType = row["resource_type"]; resourceID = row["resource_id"]
-        details = row["details"]; clientIP = row["client_ip"]; serverID = row["server_id"]
+        id = row["id"]
+        createdOn = row["created_on"]
+        userID = row["user_id"]
+        userEmail = row["user_email"]
+        action = row["action"]
+        resourceType = row["resource_type"]
+        resourceID = row["resource_id"]
+        details = row["details"]
+        clientIP = row["client_ip"]
+        serverID = row["server_id"]
     }
 
     var json: [String: Any] {
-        ["id": id, "created_on": createdOn.formatted(.iso8601), "user_id": userID ?? NSNull(), "user_email": userEmail ?? NSNull(),
-         "action": action, "resource_type": resourceType, "resource_id": resourceID ?? NSNull(),
-         "details": (try? JSONSerialization.jsonObject(with: Data(details.utf8))) ?? [:], "client_ip": clientIP ?? NSNull(), "server_id": serverID ?? NSNull()]
+        [
+            "id": id, "created_on": createdOn.formatted(.iso8601), "user_id": userID ?? NSNull(), "user_email": userEmail ?? NSNull(),
+            "action": action, "resource_type": resourceType, "resource_id": resourceID ?? NSNull(),
+            "details": (try? JSONSerialization.jsonObject(with: Data(details.utf8))) ?? [:], "client_ip": clientIP ?? NSNull(),
+            "server_id": serverID ?? NSNull(),
+        ]
     }
 }

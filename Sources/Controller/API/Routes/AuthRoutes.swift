@@ -28,7 +28,8 @@ struct AuthRoutes: Sendable {
         api.post("auth/login") { request, context in
             if let retryAfter = addressLimiter.wait(context.clientIP) { throw APIError.rateLimited(retryAfter: retryAfter) }
             guard try await singleSignOn.passwordLoginAllowed() else {
-                throw APIError(.forbidden, code: "password_login_disabled", message: "an admin turned password login off: sign in through single sign-on")
+                throw APIError(
+                    .forbidden, code: "password_login_disabled", message: "an admin turned password login off: sign in through single sign-on")
             }
             let body = try await JSONBody.object(request, context: context)
             let credentials = try JSONBody.decode(Credentials.self, from: body, allowed: ["email", "password", "totp_code", "backup_code"])
@@ -92,8 +93,9 @@ struct AuthRoutes: Sendable {
             _ = addressLimiter.acquire(client.ip)
             if !valid { throttle.failed(email) }
             try await store.database.write { db in
-                try AuditLog.record(db, AuditLog.Actor(userID: user?.id, email: FieldRules.printable(email), clientIP: client.ip),
-                                    action: "login_failed", resourceType: "session")
+                try AuditLog.record(
+                    db, AuditLog.Actor(userID: user?.id, email: FieldRules.printable(email), clientIP: client.ip),
+                    action: "login_failed", resourceType: "session")
             }
             throw APIError.unauthorized("wrong email or password, or the account is deactivated")
         }
@@ -107,16 +109,18 @@ struct AuthRoutes: Sendable {
                 throttle.failed(email)
             }
             try await store.database.write { db in
-                try AuditLog.record(db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip), action: "login_failed", resourceType: "session",
-                                    details: ["reason": refusal == .codeRequired ? "two_factor_code_missing" : "two_factor_code_wrong"])
+                try AuditLog.record(
+                    db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip), action: "login_failed", resourceType: "session",
+                    details: ["reason": refusal == .codeRequired ? "two_factor_code_missing" : "two_factor_code_wrong"])
             }
             throw APIError.twoFactor(refusal)
         }
         throttle.succeeded(email)
         let issued = try await store.database.write { db -> Sessions.Issued in
             let issued = try sessions.create(userID: user.id, client: client, in: db)
-            try AuditLog.record(db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip), action: "login", resourceType: "session",
-                                details: ["secure": secure, "second_factor": secondFactor.rawValue])
+            try AuditLog.record(
+                db, AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip), action: "login", resourceType: "session",
+                details: ["secure": secure, "second_factor": secondFactor.rawValue])
             return issued
         }
         return try sessionResponse(issued, user: user, secure: secure)

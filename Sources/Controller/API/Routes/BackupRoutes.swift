@@ -14,12 +14,14 @@ struct BackupRoutes: Sendable {
             let identity = try context.requireAdmin()
             let archive = try await backup.create()
             try await backup.store.database.write { db in
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "backup", resourceType: "backup",
-                                    details: ["bytes": archive.count])
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "backup", resourceType: "backup",
+                    details: ["bytes": archive.count])
             }
             let name = "posternproxy-backup-\(Date().formatted(.iso8601).replacingOccurrences(of: ":", with: "")).tar"
-            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(name)\""],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(name)\""],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive)))
         }
         api.post("restore") { request, context in
             let identity = try context.requireAdmin()
@@ -31,8 +33,10 @@ struct BackupRoutes: Sendable {
             }
             let restored = try await backup.restore(Data(body.readableBytesView), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
             onChange()
-            return JSONBody.response(["restored": true, "resources": restored.resources, "users": restored.users,
-                                      "note": "every session has ended: log in again"])
+            return JSONBody.response([
+                "restored": true, "resources": restored.resources, "users": restored.users,
+                "note": "every session has ended: log in again",
+            ])
         }
     }
 }

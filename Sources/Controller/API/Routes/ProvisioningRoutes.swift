@@ -34,8 +34,9 @@ struct ProvisioningRoutes: Sendable {
                 let credentials = try Self.credentials(input)
                 let run = try await provisioner.start(serverID: id, kind: kind, credentials: credentials, keep: input.keep_credentials ?? false)
                 try await store.database.write { db in
-                    try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: kind.rawValue, resourceType: "server",
-                                        resourceID: id, details: ["run": run.id, "kept_credentials": input.keep_credentials ?? false], serverID: id)
+                    try AuditLog.record(
+                        db, AuditLog.Actor(identity, clientIP: context.clientIP), action: kind.rawValue, resourceType: "server",
+                        resourceID: id, details: ["run": run.id, "kept_credentials": input.keep_credentials ?? false], serverID: id)
                 }
                 return JSONBody.response(["run_id": run.id, "server_id": id, "events": "/api/provisioning/\(run.id)/events"], status: .accepted)
             }
@@ -44,12 +45,16 @@ struct ProvisioningRoutes: Sendable {
             _ = try context.requireAdmin()
             let id = try context.pathID()
             let runs = try store.database.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, kind, status, started_on, finished_on FROM provisioning_runs WHERE server_id = ? ORDER BY id DESC LIMIT 50",
-                                 arguments: [id])
+                try Row.fetchAll(
+                    db, sql: "SELECT id, kind, status, started_on, finished_on FROM provisioning_runs WHERE server_id = ? ORDER BY id DESC LIMIT 50",
+                    arguments: [id])
             }
             let items = runs.map { row -> [String: Any] in
-                ["id": row["id"] as Int64, "kind": row["kind"] as String, "status": row["status"] as String,
-                 "started_on": (row["started_on"] as Date).formatted(.iso8601), "finished_on": (row["finished_on"] as Date?)?.formatted(.iso8601) ?? NSNull()]
+                [
+                    "id": row["id"] as Int64, "kind": row["kind"] as String, "status": row["status"] as String,
+                    "started_on": (row["started_on"] as Date).formatted(.iso8601),
+                    "finished_on": (row["finished_on"] as Date?)?.formatted(.iso8601) ?? NSNull(),
+                ]
             }
             return JSONBody.response(["items": items, "total": items.count])
         }
@@ -90,8 +95,9 @@ struct ProvisioningRoutes: Sendable {
             }
             run.cancel()
             try await store.database.write { db in
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "cancel_provisioning", resourceType: "server",
-                                    resourceID: run.serverID, details: ["run": id], serverID: run.serverID)
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "cancel_provisioning", resourceType: "server",
+                    resourceID: run.serverID, details: ["run": id], serverID: run.serverID)
             }
             return Response(status: .accepted)
         }
@@ -100,8 +106,9 @@ struct ProvisioningRoutes: Sendable {
             let id = try context.pathID()
             let key = try await provisioner.scanHostKey(serverID: id)
             try await store.database.write { db in
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "scan_host_key", resourceType: "server",
-                                    resourceID: id, details: ["host_key": key], serverID: id)
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "scan_host_key", resourceType: "server",
+                    resourceID: id, details: ["host_key": key], serverID: id)
             }
             return JSONBody.response(["server_id": id, "host_key": key])
         }
@@ -121,8 +128,9 @@ struct ProvisioningRoutes: Sendable {
                     throw APIError.notFound("server")
                 }
                 try db.execute(sql: "UPDATE servers SET ssh_host_key = NULL WHERE id = ?", arguments: [id])
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "forget_host_key", resourceType: "server",
-                                    resourceID: id, serverID: id)
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "forget_host_key", resourceType: "server",
+                    resourceID: id, serverID: id)
             }
             return Response(status: .noContent)
         }
@@ -134,7 +142,8 @@ struct ProvisioningRoutes: Sendable {
             let snapshot = run.snapshot
             return (snapshot.lines, snapshot.finished ?? "running", run.serverID)
         }
-        guard let row = try store.database.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM provisioning_runs WHERE id = ?", arguments: [id]) }) else {
+        guard let row = try store.database.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM provisioning_runs WHERE id = ?", arguments: [id]) })
+        else {
             throw APIError.notFound("provisioning run")
         }
         let text: String = row["log"]

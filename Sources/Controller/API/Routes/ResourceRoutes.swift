@@ -13,12 +13,14 @@ struct ResourceRoutes<Kind: ResourceKind>: Sendable {
             let query = QueryParameters(request: request)
             let (page, limit) = try query.paging(defaultLimit: 100)
             let result = try await service.list(serverID: try query.id("server_id"), query: try query.string("q"), page: page, limit: limit)
-            return JSONBody.response(text: #"{"items":[\#(result.items.joined(separator: ","))],"total":\#(result.total),"page":\#(page),"limit":\#(limit)}"#)
+            return JSONBody.response(
+                text: #"{"items":[\#(result.items.joined(separator: ","))],"total":\#(result.total),"page":\#(page),"limit":\#(limit)}"#)
         }
         group.post { request, context in
             let identity = try context.requireAdmin()
             let body = try await JSONBody.object(request, context: context)
-            let created = try await service.create(body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+            let created = try await service.create(
+                body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
             return JSONBody.response(text: created, status: .created)
         }
         group.get(":id") { _, context in
@@ -29,7 +31,9 @@ struct ResourceRoutes<Kind: ResourceKind>: Sendable {
             let identity = try context.requireAdmin()
             let id = try context.pathID()
             let body = try await JSONBody.object(request, context: context)
-            return JSONBody.response(text: try await service.update(id, body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP)))
+            return JSONBody.response(
+                text: try await service.update(
+                    id, body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP)))
         }
         group.delete(":id") { _, context in
             let identity = try context.requireAdmin()
@@ -39,7 +43,8 @@ struct ResourceRoutes<Kind: ResourceKind>: Sendable {
         for (action, enabled) in [("enable", true), ("disable", false)] {
             group.post(RouterPath(":id/\(action)")) { _, context in
                 let identity = try context.requireAdmin()
-                return JSONBody.response(text: try await service.setEnabled(try context.pathID(), enabled, actor: AuditLog.Actor(identity, clientIP: context.clientIP)))
+                return JSONBody.response(
+                    text: try await service.setEnabled(try context.pathID(), enabled, actor: AuditLog.Actor(identity, clientIP: context.clientIP)))
             }
         }
     }

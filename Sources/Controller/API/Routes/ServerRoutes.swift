@@ -52,7 +52,9 @@ struct ServerRoutes: Sendable {
         api.get("servers/:id") { _, context in
             _ = try context.requireIdentity()
             let id = try context.pathID()
-            guard let server = try await store.database.read({ db in try ServerRecord.fetchAll(db).first { $0.id == id } }) else { throw APIError.notFound("server") }
+            guard let server = try await store.database.read({ db in try ServerRecord.fetchAll(db).first { $0.id == id } }) else {
+                throw APIError.notFound("server")
+            }
             return JSONBody.response(server.json)
         }
         api.post("servers") { request, context in
@@ -72,12 +74,14 @@ struct ServerRoutes: Sendable {
                     throw APIError.conflict(field: "name", "a server with this name exists")
                 }
                 let now = Date()
-                try db.execute(sql: """
-                    INSERT INTO servers (name, hostname, ssh_port, ssh_user, is_local, status, created_on, modified_on) VALUES (?, ?, ?, ?, 0, 'offline', ?, ?)
-                    """, arguments: [name, hostname, port, user, now, now])
+                try db.execute(
+                    sql: """
+                        INSERT INTO servers (name, hostname, ssh_port, ssh_user, is_local, status, created_on, modified_on) VALUES (?, ?, ?, ?, 0, 'offline', ?, ?)
+                        """, arguments: [name, hostname, port, user, now, now])
                 let id = db.lastInsertedRowID
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "create", resourceType: "server", resourceID: id,
-                                    details: ["name": name, "hostname": hostname], serverID: id)
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "create", resourceType: "server", resourceID: id,
+                    details: ["name": name, "hostname": hostname], serverID: id)
                 return try ServerRecord.fetchAll(db).first { $0.id == id }!
             }
             return JSONBody.response(server.json, status: .created)
@@ -101,12 +105,14 @@ struct ServerRoutes: Sendable {
                 if let name, try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE name = ? AND id != ?", arguments: [name, id]) == true {
                     throw APIError.conflict(field: "name", "a server with this name exists")
                 }
-                try db.execute(sql: """
-                    UPDATE servers SET name = COALESCE(?, name), hostname = COALESCE(?, hostname), ssh_port = COALESCE(?, ssh_port),
-                    ssh_user = COALESCE(?, ssh_user), modified_on = ? WHERE id = ?
-                    """, arguments: [name, hostname, port, user, Date(), id])
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "update", resourceType: "server", resourceID: id,
-                                    details: ["fields": Array(Self.fields.filter { input.has($0) }).sorted()], serverID: id)
+                try db.execute(
+                    sql: """
+                        UPDATE servers SET name = COALESCE(?, name), hostname = COALESCE(?, hostname), ssh_port = COALESCE(?, ssh_port),
+                        ssh_user = COALESCE(?, ssh_user), modified_on = ? WHERE id = ?
+                        """, arguments: [name, hostname, port, user, Date(), id])
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "update", resourceType: "server", resourceID: id,
+                    details: ["fields": Array(Self.fields.filter { input.has($0) }).sorted()], serverID: id)
                 return try ServerRecord.fetchAll(db).first { $0.id == id }!
             }
             return JSONBody.response(server.json)
@@ -123,28 +129,37 @@ struct ServerRoutes: Sendable {
                     let resourceID: Int64 = row["id"]
                     let claims = try String.fetchAll(db, sql: "SELECT claim FROM resource_claims WHERE resource_id = ?", arguments: [resourceID])
                     let clash = try claims.contains { claim in
-                        try Bool.fetchOne(db, sql: "SELECT 1 FROM resource_claims WHERE server_id = ? AND claim = ?", arguments: [local, claim]) == true
+                        try Bool.fetchOne(db, sql: "SELECT 1 FROM resource_claims WHERE server_id = ? AND claim = ?", arguments: [local, claim])
+                            == true
                     }
                     if clash {
                         // The local server already serves that domain or port: keep the resource, disabled.
                         try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [resourceID])
-                        try db.execute(sql: "UPDATE resources SET enabled = 0, apply_message = ? WHERE id = ?",
-                                       arguments: ["disabled when server \(server.name) was deleted: the local server already uses its domain or port", resourceID])
+                        try db.execute(
+                            sql: "UPDATE resources SET enabled = 0, apply_message = ? WHERE id = ?",
+                            arguments: [
+                                "disabled when server \(server.name) was deleted: the local server already uses its domain or port", resourceID,
+                            ])
                         disabled.append(resourceID)
                     } else {
                         try db.execute(sql: "UPDATE resource_claims SET server_id = ? WHERE resource_id = ?", arguments: [local, resourceID])
                     }
                 }
-                try db.execute(sql: "UPDATE resources SET server_id = ?, apply_status = 'pending', modified_on = ? WHERE server_id = ?", arguments: [local, Date(), id])
+                try db.execute(
+                    sql: "UPDATE resources SET server_id = ?, apply_status = 'pending', modified_on = ? WHERE server_id = ?",
+                    arguments: [local, Date(), id])
                 try db.execute(sql: "DELETE FROM servers WHERE id = ?", arguments: [id])
                 try Revisions.bump(db, serverID: local)
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "delete", resourceType: "server", resourceID: id,
-                                    details: ["name": server.name, "disabled_resources": disabled])
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "delete", resourceType: "server", resourceID: id,
+                    details: ["name": server.name, "disabled_resources": disabled])
                 return (local, disabled)
             }
             onChange()
-            return JSONBody.response(["deleted": true, "resources_moved_to_server_id": local, "disabled_resource_ids": disabled,
-                                      "uninstall_commands": Self.uninstallCommands])
+            return JSONBody.response([
+                "deleted": true, "resources_moved_to_server_id": local, "disabled_resource_ids": disabled,
+                "uninstall_commands": Self.uninstallCommands,
+            ])
         }
         api.post("servers/:id/token") { _, context in
             let identity = try context.requireAdmin()
@@ -155,7 +170,9 @@ struct ServerRoutes: Sendable {
                 guard let server = try ServerRecord.fetchAll(db).first(where: { $0.id == id }) else { throw APIError.notFound("server") }
                 guard !server.isLocal else { throw APIError.conflict(field: nil, "the local server is driven by the controller and has no agent") }
                 try db.execute(sql: "UPDATE servers SET agent_token_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), id])
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "issue_token", resourceType: "server", resourceID: id, serverID: id)
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "issue_token", resourceType: "server", resourceID: id,
+                    serverID: id)
             }
             // The agent hub closes any session still holding the replaced token.
             onChange()

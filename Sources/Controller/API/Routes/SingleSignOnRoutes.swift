@@ -21,8 +21,10 @@ struct SingleSignOnRoutes: Sendable {
             do throws(SingleSignOnError) {
                 let start = try await service.begin(origin: origin)
                 var response = Response(status: .found, headers: [.location: start.authorizationURL, .cacheControl: "no-store"])
-                response.setCookie(Cookie(name: SingleSignOnService.bindingCookie, value: start.binding, maxAge: Int(PendingLogins.lifetime),
-                                          path: "/api/auth/oidc", secure: context.isSecure, httpOnly: true, sameSite: .lax))
+                response.setCookie(
+                    Cookie(
+                        name: SingleSignOnService.bindingCookie, value: start.binding, maxAge: Int(PendingLogins.lifetime),
+                        path: "/api/auth/oidc", secure: context.isSecure, httpOnly: true, sameSite: .lax))
                 return response
             } catch {
                 context.logger.warning("single sign-on could not start: \(error.message)")
@@ -45,8 +47,10 @@ struct SingleSignOnRoutes: Sendable {
                 context.logger.warning("single sign-on refused: \(error.code): \(error.message)")
                 response = Self.toLoginPage(error: error.code)
             }
-            response.setCookie(Cookie(name: SingleSignOnService.bindingCookie, value: "", maxAge: 0, path: "/api/auth/oidc",
-                                      secure: context.isSecure, httpOnly: true, sameSite: .lax))
+            response.setCookie(
+                Cookie(
+                    name: SingleSignOnService.bindingCookie, value: "", maxAge: 0, path: "/api/auth/oidc",
+                    secure: context.isSecure, httpOnly: true, sameSite: .lax))
             return response
         }
     }

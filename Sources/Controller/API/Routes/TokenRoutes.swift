@@ -13,12 +13,17 @@ struct TokenRoutes: Sendable {
         api.get("tokens") { _, context in
             let identity = try context.requireIdentity()
             let rows = try await store.database.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, name, created_on, last_used_on FROM api_tokens WHERE user_id = ? ORDER BY id", arguments: [identity.userID])
-                    .map { row -> [String: String] in
-                        var item = ["id": String(row["id"] as Int64), "name": row["name"] as String, "created_on": (row["created_on"] as Date).formatted(.iso8601)]
-                        if let used = row["last_used_on"] as Date? { item["last_used_on"] = used.formatted(.iso8601) }
-                        return item
-                    }
+                try Row.fetchAll(
+                    db, sql: "SELECT id, name, created_on, last_used_on FROM api_tokens WHERE user_id = ? ORDER BY id", arguments: [identity.userID]
+                )
+                .map { row -> [String: String] in
+                    var item = [
+                        "id": String(row["id"] as Int64), "name": row["name"] as String,
+                        "created_on": (row["created_on"] as Date).formatted(.iso8601),
+                    ]
+                    if let used = row["last_used_on"] as Date? { item["last_used_on"] = used.formatted(.iso8601) }
+                    return item
+                }
             }
             let items: [[String: Any]] = rows.map { row in
                 var item: [String: Any] = row
@@ -35,10 +40,13 @@ struct TokenRoutes: Sendable {
             do { name = try FieldRules.text(input.name, field: "name", maxLength: 100) } catch { throw APIError.invalid(error) }
             let token = Secrets.token(prefix: "ppt_")
             let id = try await store.database.write { db -> Int64 in
-                try db.execute(sql: "INSERT INTO api_tokens (user_id, name, token_hash, created_on) VALUES (?, ?, ?, ?)",
-                               arguments: [identity.userID, name, Secrets.tokenHash(token), Date()])
+                try db.execute(
+                    sql: "INSERT INTO api_tokens (user_id, name, token_hash, created_on) VALUES (?, ?, ?, ?)",
+                    arguments: [identity.userID, name, Secrets.tokenHash(token), Date()])
                 let id = db.lastInsertedRowID
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "create", resourceType: "token", resourceID: id, details: ["name": name])
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "create", resourceType: "token", resourceID: id,
+                    details: ["name": name])
                 return id
             }
             return JSONBody.response(["id": id, "name": name, "token": token], status: .created)
@@ -47,7 +55,9 @@ struct TokenRoutes: Sendable {
             let identity = try context.requireAdmin()
             let id = try context.pathID()
             try await store.database.write { db in
-                guard let owner = try Int64.fetchOne(db, sql: "SELECT user_id FROM api_tokens WHERE id = ?", arguments: [id]) else { throw APIError.notFound("token") }
+                guard let owner = try Int64.fetchOne(db, sql: "SELECT user_id FROM api_tokens WHERE id = ?", arguments: [id]) else {
+                    throw APIError.notFound("token")
+                }
                 guard owner == identity.userID || identity.isAdmin else { throw APIError.notFound("token") }
                 try db.execute(sql: "DELETE FROM api_tokens WHERE id = ?", arguments: [id])
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "delete", resourceType: "token", resourceID: id)

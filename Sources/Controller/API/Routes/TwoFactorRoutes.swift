@@ -22,21 +22,27 @@ struct TwoFactorRoutes: Sendable {
             let identity = try context.requireIdentity()
             let status = try await service.status(userID: identity.userID)
             let required = try await store.database.read { db in try SettingsRoutes.all(db)["require_two_factor"] == "true" }
-            return JSONBody.response(["enabled": status.enabled, "pending": status.pending, "backup_codes_left": status.backupCodesLeft, "required": required])
+            return JSONBody.response([
+                "enabled": status.enabled, "pending": status.pending, "backup_codes_left": status.backupCodesLeft, "required": required,
+            ])
         }
         api.post("users/me/two-factor") { request, context in
             let identity = try context.requireIdentity()
             let input = try JSONBody.decode(Password.self, from: try await JSONBody.object(request, context: context), allowed: ["password"])
             let user = try await passwords.confirm(userID: identity.userID, password: input.password, field: "password")
             let enrolment = try await refusing { try await service.begin(userID: user.id, account: user.email) }
-            return JSONBody.response(["secret": enrolment.secret, "otpauth_uri": enrolment.uri, "qr_code": "/api/users/me/two-factor/qr.svg",
-                                      "qr_modules": enrolment.qrCode.rows], status: .created)
+            return JSONBody.response(
+                [
+                    "secret": enrolment.secret, "otpauth_uri": enrolment.uri, "qr_code": "/api/users/me/two-factor/qr.svg",
+                    "qr_modules": enrolment.qrCode.rows,
+                ], status: .created)
         }
         api.get("users/me/two-factor/qr.svg") { _, context in
             let identity = try context.requireIdentity()
             let code = try await refusing { try await service.pendingQRCode(userID: identity.userID, account: identity.email) }
-            return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-store"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: code.svg())))
+            return Response(
+                status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: code.svg())))
         }
         api.post("users/me/two-factor/confirm") { request, context in
             let identity = try context.requireIdentity()
@@ -65,20 +71,25 @@ struct TwoFactorRoutes: Sendable {
                     throw APIError.conflict(field: nil, "an admin requires two-factor login for everyone; it cannot be turned off")
                 }
                 try service.disable(userID: identity.userID, in: db)
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "disable_two_factor", resourceType: "user", resourceID: identity.userID)
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "disable_two_factor", resourceType: "user",
+                    resourceID: identity.userID)
             }
             return JSONBody.response(["enabled": false])
         }
         api.delete("users/:id/two-factor") { _, context in
             let identity = try context.requireAdmin()
             let id = try context.pathID()
-            guard id != identity.userID else { throw APIError.forbidden("turn off your own two-factor login on your account page, with your password") }
+            guard id != identity.userID else {
+                throw APIError.forbidden("turn off your own two-factor login on your account page, with your password")
+            }
             try await store.database.write { db in
                 guard try UserRecord.fetch(db, id: id) != nil else { throw APIError.notFound("user") }
                 try service.disable(userID: id, in: db)
                 let ended = try sessions.endAll(userID: id, in: db)
-                try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "reset_two_factor", resourceType: "user", resourceID: id,
-                                    details: ["sessions_ended": ended])
+                try AuditLog.record(
+                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "reset_two_factor", resourceType: "user", resourceID: id,
+                    details: ["sessions_ended": ended])
             }
             return Response(status: .noContent)
         }

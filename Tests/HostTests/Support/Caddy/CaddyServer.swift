@@ -33,8 +33,10 @@ final class CaddyServer {
 
     /// The caddy step's config for this Caddy, with `extra` members added.
     func stepConfig(_ extra: [String: Any] = [:]) throws -> Data {
-        let base: [String: Any] = ["admin_socket": adminSocket, "http_port": httpPort, "https_port": httpsPort,
-                                   "storage_root": folder.file("storage"), "grace_period_seconds": 1]
+        let base: [String: Any] = [
+            "admin_socket": adminSocket, "http_port": httpPort, "https_port": httpsPort,
+            "storage_root": folder.file("storage"), "grace_period_seconds": 1,
+        ]
         return try JSONSerialization.data(withJSONObject: base.merging(extra) { $1 })
     }
 

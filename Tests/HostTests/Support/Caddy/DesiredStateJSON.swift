@@ -12,7 +12,9 @@ enum DesiredStateJSON {
 
     /// A proxy host to `upstream`, with `extra` fields.
     static func proxyHost(_ id: Int, _ domains: [String], to upstream: TestUpstream, _ extra: [String: Any] = [:]) -> [String: Any] {
-        ["id": id, "domain_names": domains, "forward_scheme": "http", "forward_host": "127.0.0.1",
-         "forward_port": upstream.port, "enabled": true].merging(extra) { $1 }
+        [
+            "id": id, "domain_names": domains, "forward_scheme": "http", "forward_host": "127.0.0.1",
+            "forward_port": upstream.port, "enabled": true,
+        ].merging(extra) { $1 }
     }
 }

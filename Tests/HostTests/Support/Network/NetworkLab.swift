@@ -74,9 +74,10 @@ struct NamespaceTarget: Target {
 
     var name: String { "netns:\(namespace)" }
 
-    func run(_ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
-             isCancelled: @escaping @Sendable () -> Bool) throws(TargetError) -> CommandResult
-    {
+    func run(
+        _ command: TargetCommand, onLine: @escaping @Sendable (OutputLine) -> Void,
+        isCancelled: @escaping @Sendable () -> Bool
+    ) throws(TargetError) -> CommandResult {
         var wrapped = command
         wrapped.argv = ["ip", "netns", "exec", namespace] + command.argv
         return try local.run(wrapped, onLine: onLine, isCancelled: isCancelled)

@@ -145,13 +145,15 @@ import TestSupport
             "screenshots": screenshots, "browser_address": desk.address,
         ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try LocalTarget().run(
-            TargetCommand(
-                argv: [
-                    "ip", "netns", "exec", desk.name, "python3",
-                    TestEnvironment.packageRoot + "/Tests/Browser/admin_domain.py", argument,
-                ],
-                timeout: .seconds(120)), onLine: { _ in }, isCancelled: { false })
+        let result = try await offThePool {
+            try LocalTarget().run(
+                TargetCommand(
+                    argv: [
+                        "ip", "netns", "exec", desk.name, "python3",
+                        TestEnvironment.packageRoot + "/Tests/Browser/admin_domain.py", argument,
+                    ],
+                    timeout: .seconds(120)), onLine: { _ in }, isCancelled: { false })
+        }
         let output = String(decoding: result.standardOutput, as: UTF8.self)
         #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
         for check in [

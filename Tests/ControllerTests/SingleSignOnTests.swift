@@ -207,13 +207,15 @@ import TestSupport
             "provider_certificate": "\(folder.path)/server.pem", "screenshots": screenshots,
         ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try LocalTarget().run(
-            TargetCommand(
-                argv: [
-                    "ip", "netns", "exec", desk.name, "python3",
-                    TestEnvironment.packageRoot + "/Tests/Browser/single_sign_on.py", argument,
-                ],
-                timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
+        let result = try await offThePool {
+            try LocalTarget().run(
+                TargetCommand(
+                    argv: [
+                        "ip", "netns", "exec", desk.name, "python3",
+                        TestEnvironment.packageRoot + "/Tests/Browser/single_sign_on.py", argument,
+                    ],
+                    timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
+        }
         let output = String(decoding: result.standardOutput, as: UTF8.self)
         #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
         for check in [

@@ -42,10 +42,12 @@ import TestSupport
             "ssh": ["host": ssh.address, "port": ssh.port, "user": "pp-key", "key": ssh.clientKey, "fingerprint": ssh.hostKeyFingerprint],
         ]
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try LocalTarget().run(
-            TargetCommand(
-                argv: ["python3", TestEnvironment.packageRoot + "/Tests/Browser/ui_walkthrough.py", argument],
-                timeout: .seconds(300)), onLine: { _ in }, isCancelled: { false })
+        let result = try await offThePool {
+            try LocalTarget().run(
+                TargetCommand(
+                    argv: ["python3", TestEnvironment.packageRoot + "/Tests/Browser/ui_walkthrough.py", argument],
+                    timeout: .seconds(300)), onLine: { _ in }, isCancelled: { false })
+        }
         let output = String(decoding: result.standardOutput, as: UTF8.self)
         #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
         for check in [

@@ -175,10 +175,12 @@ import TestSupport
         defer { setup.controller.remove() }
         let token = setup.tokens["a"]!
         let port = setup.controller.port
-        async let firstLines = Task.detached { try Setup.probe(port: port, token, "listen", "10") }.value
-        // Long enough for the first to be in (its token check waits its turn on a loaded machine).
-        try await Task.sleep(for: .seconds(3))
-        let second = try setup.probe(token, "listen", "1")
+        // The first listens far longer than needed; it ends when the second replaces it.
+        async let firstLines = Task.detached { try Setup.probe(port: port, token, "listen", "110") }.value
+        try await eventually("the first connection is in", seconds: 60) {
+            try await setup.client.get("/api/servers/\(setup.ids["a"]!)").object["status"] as? String == "online"
+        }
+        let second = try await offThePool { try Setup.probe(port: port, token, "listen", "1") }
         let first = try await firstLines
         #expect(setup.messages(second).contains { $0["type"] as? String == "desired_state" })
         #expect(setup.closeCode(first) == Int(AgentProtocol.CloseCode.replaced))

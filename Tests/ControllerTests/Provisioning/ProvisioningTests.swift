@@ -48,13 +48,16 @@ import TestSupport
         func provision(_ id: Int64, _ body: [String: Any], path: String = "provision") async throws -> (status: Int, lines: [String]) {
             let started = try await client.post("/api/servers/\(id)/\(path)", body)
             guard started.status == 202, let run = (started.object["run_id"] as? NSNumber)?.int64Value else { return (started.status, []) }
-            let events = try LocalTarget().run(
-                TargetCommand(
-                    argv: [
-                        "curl", "-s", "-N", "--max-time", "600", "-H", "Authorization: Bearer \(client.bearer ?? "")",
-                        "http://127.0.0.1:\(controller.port)/api/provisioning/\(run)/events",
-                    ],
-                    timeout: .seconds(620)), onLine: { _ in }, isCancelled: { false })
+            let bearer = client.bearer ?? "", controllerPort = controller.port
+            let events = try await offThePool {
+                try LocalTarget().run(
+                    TargetCommand(
+                        argv: [
+                            "curl", "-s", "-N", "--max-time", "600", "-H", "Authorization: Bearer \(bearer)",
+                            "http://127.0.0.1:\(controllerPort)/api/provisioning/\(run)/events",
+                        ],
+                        timeout: .seconds(620)), onLine: { _ in }, isCancelled: { false })
+            }
             let lines = String(decoding: events.standardOutput, as: UTF8.self).split(separator: "\n")
                 .filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
             return (202, lines)

@@ -33,8 +33,14 @@ import TestSupport
                 "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
                 "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
             ])
-        let client = try await APIClient.loggedIn(port: controller.port)
-        return Setup(controller: controller, client: client, httpPort: httpPort, upstream: try TestUpstream("app", in: folder.path))
+        do {
+            let client = try await APIClient.loggedIn(port: controller.port)
+            return Setup(controller: controller, client: client, httpPort: httpPort, upstream: try TestUpstream("app", in: folder.path))
+        } catch {
+            // No Setup to remove yet: the controller and its Caddy go now.
+            controller.remove()
+            throw error
+        }
     }
 
     /// Polls `condition` for up to 40 seconds (a loaded CI machine is slow; a quick one returns early).

@@ -235,7 +235,14 @@ import TestSupport
         } catch {
             let agentLog = String(
                 decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
-            Issue.record("\(error)\n--- repair\n\(repaired.lines.suffix(30).joined(separator: "\n"))\n--- agent\n\(agentLog)")
+            let caddyLog = String(
+                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "20", "/var/log/caddy-posternproxy.log"]).standardOutput) ?? Data(), as: UTF8.self)
+            let run = String(
+                decoding: (try? setup.ssh.inSandbox([
+                    "sh", "-c", "ls -la /run/caddy; cat /run/caddy.pid; ps -eo pid,user,args | grep -v grep | grep -E 'caddy|agent'",
+                ]).standardOutput) ?? Data(), as: UTF8.self)
+            Issue.record(
+                "\(error)\n--- repair\n\(repaired.lines.joined(separator: "\n"))\n--- agent\n\(agentLog)\n--- caddy\n\(caddyLog)\n--- run\n\(run)")
         }
 
         // Without credentials, nothing starts.

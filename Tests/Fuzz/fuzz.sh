@@ -17,12 +17,14 @@ mkdir -p "$out/modules" "$out/new" "$out/crashes"
 flags=(-sanitize=fuzzer,address -parse-as-library -g -Onone)
 
 # The sources each target is built from, besides its own file, Tests/Fuzz/Targets/FuzzTARGET.swift.
+validation="Sources/Controller/Validation/FieldRules.swift Sources/Controller/Validation/IPAddress.swift Sources/Controller/Validation/Punycode.swift
+    Sources/Controller/Validation/ValidationFailure.swift Sources/Controller/Validation/AddressPolicy.swift Sources/Controller/AdminAccess/HostAddresses.swift"
 declare -A sources=(
     [JSON]="Sources/JSONCore/*.swift"
     [AgentMessages]="Sources/Host/AgentProtocol/*.swift"
     [Tar]="Sources/Controller/Backup/TarArchive.swift"
-    [DomainNames]="Sources/Controller/Validation/*.swift Sources/Controller/AdminAccess/HostAddresses.swift"
-    [Addresses]="Sources/Controller/Validation/*.swift Sources/Controller/AdminAccess/HostAddresses.swift"
+    [DomainNames]="$validation"
+    [Addresses]="$validation"
     [HTTPResponse]="Sources/Host/Targets/UnixSocketHTTPClient.swift Sources/Host/Targets/HTTPRequest.swift Sources/Host/Targets/Target.swift"
     [ConfigEnv]="Sources/posternproxy-agent/ConfigEnvFile.swift"
 )

@@ -144,18 +144,9 @@ import TestSupport
             "email": ControllerProcess.adminEmail, "password": ControllerProcess.adminPassword,
             "screenshots": screenshots, "browser_address": desk.address,
         ]
-        let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try await offThePool {
-            try LocalTarget().run(
-                TargetCommand(
-                    argv: [
-                        "ip", "netns", "exec", desk.name, "python3",
-                        TestEnvironment.packageRoot + "/Tests/Browser/admin_domain.py", argument,
-                    ],
-                    timeout: .seconds(120)), onLine: { _ in }, isCancelled: { false })
-        }
-        let output = String(decoding: result.standardOutput, as: UTF8.self)
-        #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
+        let browser = try await BrowserScript.run("admin_domain.py", in: desk, settings: settings, timeout: .seconds(120))
+        let output = browser.output
+        #expect(browser.exitStatus == 0, "\(output)\n\(browser.errors)")
         for check in [
             "logged in at the admin domain with Secure cookies", "Settings shows the domain, an encrypted connection and the browser's own address",
             "no script errors",

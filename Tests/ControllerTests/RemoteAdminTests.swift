@@ -30,18 +30,9 @@ import TestSupport
             "new_password": "a new password 2", "screenshots": screenshots,
             "https": ["url": "https://\(desk.hostAddress):\(tlsPort)", "fingerprint": fingerprint, "pin": pin],
         ]
-        let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try await offThePool {
-            try LocalTarget().run(
-                TargetCommand(
-                    argv: [
-                        "ip", "netns", "exec", desk.name, "python3",
-                        TestEnvironment.packageRoot + "/Tests/Browser/remote_admin.py", argument,
-                    ],
-                    timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
-        }
-        let output = String(decoding: result.standardOutput, as: UTF8.self)
-        #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
+        let browser = try await BrowserScript.run("remote_admin.py", in: desk, settings: settings)
+        let output = browser.output
+        #expect(browser.exitStatus == 0, "\(output)\n\(browser.errors)")
         for check in [
             "the login page warns that the connection is not encrypted", "logged in over plain HTTP from another machine",
             "the session survives a reload", "the banner can be dismissed and stays dismissed",

@@ -206,18 +206,9 @@ import TestSupport
             "client_id": OIDCProvider.clientID, "client_secret": OIDCProvider.clientSecret, "provider_password": OIDCProvider.password,
             "provider_certificate": "\(folder.path)/server.pem", "screenshots": screenshots,
         ]
-        let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try await offThePool {
-            try LocalTarget().run(
-                TargetCommand(
-                    argv: [
-                        "ip", "netns", "exec", desk.name, "python3",
-                        TestEnvironment.packageRoot + "/Tests/Browser/single_sign_on.py", argument,
-                    ],
-                    timeout: .seconds(180)), onLine: { _ in }, isCancelled: { false })
-        }
-        let output = String(decoding: result.standardOutput, as: UTF8.self)
-        #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
+        let browser = try await BrowserScript.run("single_sign_on.py", in: desk, settings: settings)
+        let output = browser.output
+        #expect(browser.exitStatus == 0, "\(output)\n\(browser.errors)")
         for check in [
             "an http:// issuer is refused next to its field", "single sign-on set up in Settings; the provider answered",
             "the login page offers the provider's button", "signed in through the provider as an admin", "the session survives a reload",

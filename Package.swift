@@ -137,9 +137,13 @@ let package = Package(
 
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "Host", "TestSupport",
-                           // Signing test ID tokens the way a provider does.
-                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            dependencies: [
+                "Controller", "Host", "TestSupport",
+                // Reading the store a stopped controller left, and the store layer's own tests.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // Signing test ID tokens the way a provider does.
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             path: "Tests/ControllerTests"
         ),
 

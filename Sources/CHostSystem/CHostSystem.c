@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <unistd.h>
 
 int posternproxy_pipe_cloexec(int fds[2]) {
@@ -22,4 +23,8 @@ void posternproxy_release_free_memory(void) {
 
 void posternproxy_limit_malloc_arenas(int count) {
     mallopt(M_ARENA_MAX, count);
+}
+
+int posternproxy_spawn_close_from(void *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowest);
 }

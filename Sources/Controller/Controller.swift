@@ -69,25 +69,32 @@ public struct Controller: Sendable {
             : try Provisioner(
                 store: store, configuration: configuration, vault: vault,
                 runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
+        // A restore may have brought other admin-domain settings.
+        let adminDomainRefresh = ChangeFollower { [store] in try? await adminDomain.refresh(store) }
         let api = APIRouter(
             store: store, configuration: configuration, vault: vault, adminDomain: adminDomain,
-            onChange: { [store] in
+            onChange: {
                 applier?.schedule()
                 hub.changed()
-                // A restore may have brought other admin-domain settings.
-                Task { try? await adminDomain.refresh(store) }
+                adminDomainRefresh.changed()
             },
             provisioner: provisioner, adminTLS: tls)
         let webSockets = HTTPServerBuilder.http1WebSocketUpgrade(
             webSocketRouter: agents.router(),
             configuration: .init(
                 ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)))))
-        var services: [any Service] = [
+        // Graceful shutdown goes from the last service to the first: agents are told first (their
+        // connections would keep the listeners open), then the listeners finish their requests,
+        // then provisioning runs roll back and the apply in progress finishes.
+        var services: [any Service] = []
+        if let applier { services.append(applier) }
+        if let provisioner { services.append(provisioner) }
+        services.append(adminDomainRefresh)
+        services.append(
             Application(
                 router: api.build(), server: webSockets,
                 configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil),
-                logger: logger)
-        ]
+                logger: logger))
         if let tls, let listen = configuration.tlsListen {
             services.append(
                 Application(
@@ -96,9 +103,10 @@ public struct Controller: Sendable {
                     logger: logger))
             services.append(AdminTLSWatch(tls: tls, interval: .seconds(configuration.tlsReloadSeconds), logger: logger))
         }
-        let heartbeats = Task { await hub.watchHeartbeats() }
-        defer { heartbeats.cancel() }
-        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+        services.append(hub)
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(60)
+        try await ServiceGroup(configuration: group).run()
     }
 
     /// The local server's applier, with its plugins and (unless one was given) its own Caddy;
@@ -119,11 +127,12 @@ public struct Controller: Sendable {
     private func startLocalApplier(catalog: PluginCatalog, adminUpstream: (host: String, port: Int)?, logger: Logger) throws -> LocalApplier? {
         guard !configuration.applyPipeline.isEmpty else { return nil }
         var adminSocket = configuration.caddyAdminSocket
+        var caddyProcess: ProcessSupervisor?
         if adminSocket == nil {
-            let caddy = CaddySupervisor(
+            let caddy = LocalCaddy(
                 binary: configuration.caddyBinary, dataDirectory: configuration.dataDirectory, user: configuration.caddyUser,
                 stateDirectory: configuration.caddyStateDirectory, logger: logger)
-            try caddy.start()
+            caddyProcess = try caddy.start()
             adminSocket = caddy.adminSocket
         }
         var caddy = ApplyPipeline.Caddy(
@@ -133,7 +142,7 @@ public struct Controller: Sendable {
         let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy)
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
         return LocalApplier(
-            store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, logger: logger,
-            adminUpstream: adminUpstream)
+            store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, caddy: caddyProcess,
+            logger: logger, adminUpstream: adminUpstream)
     }
 }

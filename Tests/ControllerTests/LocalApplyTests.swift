@@ -114,11 +114,10 @@ import TestSupport
                 ]
             ).status == 201)
         try await eventually("the host answers") { try setup.get("survivor.test").upstream == "app" }
-        let pidFile = setup.controller.folder.file("data/caddy/caddy.pid")
-        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(setup.controller.caddyPID)
         kill(pid, SIGKILL)
         try await eventually("a new Caddy serves the host again") {
-            let current = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+            let current = setup.controller.caddyPID
             return current != nil && current != pid && (try? setup.get("survivor.test").upstream) == "app"
         }
     }

@@ -223,8 +223,8 @@ import TestSupport
                 "POSTERNPROXY_SECRET_PROBE": "must-not-reach-caddy", "POSTERNPROXY_CADDY_USER": "nobody",
             ])
         defer { controller.remove() }
-        try await eventually("Caddy started") { FileManager.default.fileExists(atPath: folder.file("data/caddy/caddy.pid")) }
-        let pid = try String(contentsOfFile: folder.file("data/caddy/caddy.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await eventually("Caddy started") { controller.caddyPID != nil }
+        let pid = try #require(controller.caddyPID)
         let environ = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), as: UTF8.self).split(separator: "\0")
         #expect(!environ.contains { $0.hasPrefix("POSTERNPROXY_") }, "\(environ)")
         #expect(environ.contains { $0.hasPrefix("HOME=") })

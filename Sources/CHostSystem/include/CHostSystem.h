@@ -21,4 +21,9 @@ void posternproxy_release_free_memory(void);
  * threads does not need one arena per thread. Call before starting threads. */
 void posternproxy_limit_malloc_arenas(int count);
 
+/* Adds to `actions` (a posix_spawn_file_actions_t *) the closing of every descriptor from
+ * `lowest` up in the child (posix_spawn_file_actions_addclosefrom_np), so a child gets none the
+ * host inherited without close-on-exec. Returns 0 or an errno value. */
+int posternproxy_spawn_close_from(void *actions, int lowest);
+
 #endif

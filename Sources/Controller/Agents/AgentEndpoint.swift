@@ -47,14 +47,7 @@ struct AgentEndpoint: Sendable {
     private func serve(_ admitted: AgentAdmission.Admitted, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let session = AgentSession(serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, outbound: outbound, logger: logger)
         var messages = inbound.messages(maxSize: AgentProtocol.maxAgentMessageBytes).makeAsyncIterator()
-        let timeout = helloTimeout
-        let helloTimer = Task {
-            try await Task.sleep(for: timeout)
-            await session.close(code: .policyViolation, reason: "no hello within \(timeout)")
-        }
-        defer { helloTimer.cancel() }
-        guard let first = try await messages.next() else { return }
-        helloTimer.cancel()
+        guard let first = try await firstMessage(&messages, session: session) else { return }
         guard case .hello(let hello) = try await decode(first, session: session) else {
             await session.close(code: .policyViolation, reason: "the first message must be hello")
             return
@@ -62,15 +55,35 @@ struct AgentEndpoint: Sendable {
         await hub.attach(session)
         await session.start(with: hello, heartbeatSeconds: hub.heartbeatSeconds)
         do {
-            while let message = try await messages.next() {
-                guard let decoded = try await decode(message, session: session) else { break }
-                await session.receive(decoded)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await session.followSyncRequests() }
+                while let message = try await messages.next() {
+                    guard let decoded = try await decode(message, session: session) else { break }
+                    await session.receive(decoded)
+                }
+                await session.close(code: .normalClosure, reason: "closed")
             }
         } catch {
             await hub.detach(session)
             throw error
         }
         await hub.detach(session)
+    }
+
+    /// The first message, or nil when the connection closes or says nothing within
+    /// ``helloTimeout`` (then it is closed with that reason).
+    private func firstMessage(
+        _ messages: inout WebSocketInboundMessageStream.AsyncIterator, session: AgentSession
+    ) async throws -> WebSocketMessage? {
+        let timeout = helloTimeout
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                await session.close(code: .policyViolation, reason: "no hello within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            return try await messages.next()
+        }
     }
 
     /// The message, or nil after closing the connection with the violation's reason.

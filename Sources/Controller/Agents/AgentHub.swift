@@ -4,6 +4,7 @@ import Host
 import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
+import ServiceLifecycle
 
 /// The controller's side of every agent connection: one live session per server,
 /// changes pushed to the sessions whose server's desired revision moved, and servers whose agent
@@ -12,13 +13,19 @@ import NIOWebSocket
 /// A second connection for a server **replaces** the first, which is closed with code 4000: an
 /// agent that restarts, or whose old connection died without a close, must get back in at once
 /// rather than wait for the old one to time out. Only a holder of the server's token can do this.
-actor AgentHub {
+///
+/// A service of the controller: on graceful shutdown every agent is told the controller is going
+/// away (close code 1001, after which agents reconnect with backoff) and later connections are
+/// closed at once.
+actor AgentHub: Service {
     let store: Store
     let heartbeatSeconds: Int
     /// A session heard from less recently than this is closed and its server marked Offline.
     let offlineAfter: Duration
     let logger: Logger
     private var sessions: [Int64: AgentSession] = [:]
+    private nonisolated let changes = ChangeSignal()
+    private var stopped = false
 
     init(store: Store, heartbeatSeconds: Int, offlineAfter: Duration, logger: Logger) {
         self.store = store
@@ -31,6 +38,10 @@ actor AgentHub {
 
     /// Makes `session` its server's live session, closing the one it replaces.
     func attach(_ session: AgentSession) async {
+        guard !stopped else {
+            await session.close(code: .goingAway, reason: "the controller is shutting down")
+            return
+        }
         if let previous = sessions[session.serverID] {
             await previous.close(code: .unknown(AgentProtocol.CloseCode.replaced), reason: "replaced by a newer connection of this server")
         }
@@ -50,8 +61,22 @@ actor AgentHub {
 
     /// Called after every change: pushes new desired states; closes sessions whose server was
     /// deleted or whose token was reissued. Returns at once.
-    nonisolated func changed() {
-        Task { await self.propagate() }
+    nonisolated func changed() { changes.signal() }
+
+    /// Marks every remote server Offline (at start no agent is connected), then follows changes
+    /// and heartbeats until graceful shutdown, when it closes every session.
+    func run() async {
+        await markRemoteServersOffline()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.changes.follow { await self.propagate() } }
+            group.addTask { await self.closeSilentSessions() }
+            // The change loop ends at graceful shutdown; the heartbeat watch then goes too.
+            await group.next()
+            group.cancelAll()
+        }
+        stopped = true
+        for session in sessions.values { await session.close(code: .goingAway, reason: "the controller is shutting down") }
+        sessions.removeAll()
     }
 
     private func propagate() async {
@@ -73,16 +98,18 @@ actor AgentHub {
                 await session.close(code: .unknown(AgentProtocol.CloseCode.revoked), reason: "this server was deleted or its agent token replaced")
                 continue
             }
-            if await session.sentRevision != row.revision { Task { await session.sync() } }
+            if await session.sentRevision != row.revision { session.requestSync() }
         }
     }
 
-    /// Marks every remote server Offline (at start: no agent is connected yet), then closes
-    /// sessions that stay silent longer than ``offlineAfter``; runs until cancelled.
-    func watchHeartbeats() async {
+    private func markRemoteServersOffline() async {
         try? await store.database.write { db in
             try db.execute(sql: "UPDATE servers SET status = 'offline' WHERE is_local = 0 AND status IN ('online', 'error')")
         }
+    }
+
+    /// Closes sessions that stay silent longer than ``offlineAfter``; runs until cancelled.
+    private func closeSilentSessions() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(heartbeatSeconds))
             for session in sessions.values where ContinuousClock.now - (await session.lastHeard) > offlineAfter {

@@ -7,7 +7,8 @@ import NIOWebSocket
 
 /// One connected agent: keeps it at its server's current desired state and records what it
 /// reports. A full sync is sent when the revision or hash the agent runs differs from the desired
-/// one; later changes send the whole state again (bursts coalesce into one message).
+/// one; later changes send the whole state again (bursts coalesce into one message: requests
+/// made while a sync runs become one more sync, run by ``followSyncRequests()``).
 actor AgentSession {
     let serverID: Int64
     /// The stored token hash the agent was admitted with; a different one revokes the session.
@@ -23,8 +24,7 @@ actor AgentSession {
     private(set) var sentRevision: Int64 = -1
     private var sentHash: String?
     private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: Date)])] = [:]
-    private var syncing = false
-    private var syncAgain = false
+    private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
     private var lastSeenWritten = ContinuousClock.now - .seconds(3600)
     private var closed = false
@@ -81,45 +81,48 @@ actor AgentSession {
             logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
         }
         await send(.welcome(serverID: serverID, heartbeatSeconds: heartbeatSeconds))
-        await sync()
+        requestSync()
+    }
+
+    /// Asks for a sync; returns at once.
+    nonisolated func requestSync() { syncRequests.signal() }
+
+    /// Runs the requested syncs, one at a time, until the session closes; runs beside the reading
+    /// of the agent's messages, in the connection's own task.
+    func followSyncRequests() async {
+        for await _ in syncRequests.wakeUps {
+            guard !closed else { return }
+            await sync()
+        }
     }
 
     /// Sends the server's desired state if it differs from what was last sent or what the agent
-    /// runs. Calls made while a sync runs are folded into one more pass.
-    func sync() async {
-        guard !closed else { return }
-        if syncing {
-            syncAgain = true
+    /// runs.
+    private func sync() async {
+        let built: DesiredStateBuilder.Built
+        do {
+            built = try await store.database.read { [serverID] db in try DesiredStateBuilder.build(db, serverID: serverID) }
+        } catch {
+            logger.error("could not build a desired state", metadata: ["server": "\(serverID)", "error": "\(error)"])
             return
         }
-        syncing = true
-        defer { syncing = false }
-        repeat {
-            syncAgain = false
-            let built: DesiredStateBuilder.Built
-            do {
-                built = try await store.database.read { [serverID] db in try DesiredStateBuilder.build(db, serverID: serverID) }
-            } catch {
-                logger.error("could not build a desired state", metadata: ["server": "\(serverID)", "error": "\(error)"])
-                return
-            }
-            if built.revision == sentRevision && built.hash == sentHash { continue }
-            if built.revision == agentRevision && built.hash == agentHash {
-                sentRevision = built.revision
-                sentHash = built.hash
-                continue
-            }
+        if built.revision == sentRevision && built.hash == sentHash { return }
+        if built.revision == agentRevision && built.hash == agentHash {
             sentRevision = built.revision
             sentHash = built.hash
-            sentStates[built.revision] = (built.hash, built.resources)
-            if sentStates.count > 8, let oldest = sentStates.keys.min() { sentStates[oldest] = nil }
-            await send(.desiredState(.init(revision: built.revision, hash: built.hash, state: built.document)))
-        } while syncAgain && !closed
+            return
+        }
+        sentRevision = built.revision
+        sentHash = built.hash
+        sentStates[built.revision] = (built.hash, built.resources)
+        if sentStates.count > 8, let oldest = sentStates.keys.min() { sentStates[oldest] = nil }
+        await send(.desiredState(.init(revision: built.revision, hash: built.hash, state: built.document)))
     }
 
     func close(code: WebSocketErrorCode, reason: String) async {
         guard !closed else { return }
         closed = true
+        syncRequests.finish()
         try? await outbound.close(code, reason: String(reason.utf8.prefix(120)) ?? "closed")
     }
 
@@ -129,6 +132,7 @@ actor AgentSession {
             try await outbound.writeTextMessage(String(decoding: message.encoded(), as: UTF8.self))
         } catch {
             closed = true
+            syncRequests.finish()
         }
     }
 

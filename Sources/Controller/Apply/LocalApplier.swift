@@ -2,54 +2,48 @@ import Foundation
 import GRDB
 import Host
 import Logging
+import ServiceLifecycle
 
 /// Applies the local server's desired state through the apply pipeline (`[caddy,
-/// iptables]` by default) after every change: bursts are coalesced, one run at a time, and a
-/// change made during a run starts another. Each resource's apply status is recorded from the
-/// steps' `resource_results`; the server's applied revision and status follow the run.
-actor LocalApplier {
+/// iptables]` by default) after every change: the first change applies at once, changes made
+/// during a run are applied together by the next one, and one run happens at a time. Each
+/// resource's apply status is recorded from the steps' `resource_results`; the server's applied
+/// revision and status follow the run.
+///
+/// A service of the controller: on graceful shutdown the run in progress finishes and is
+/// recorded, and no new one starts (the next start applies whatever is left).
+final class LocalApplier: Service {
     let store: Store
     let runner: PipelineRunner
     let pipeline: PipelineDefinition
     let logger: Logger
     /// Keeps the processes the steps ask for (socat port forwards) running.
     let processes: ProcessSupervisor
-    /// How long to wait for more changes before applying.
-    let debounce: Duration
+    /// Keeps the Caddy this controller started running; nil when it was given a running one.
+    let caddy: ProcessSupervisor?
     /// Where this server's Caddy reaches the controller, for the `admin_domain` site.
     let adminUpstream: (host: String, port: Int)?
 
-    private var running = false
-    private var pending = false
+    private let changes = ChangeSignal()
 
     init(
-        store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, logger: Logger,
-        debounce: Duration = .milliseconds(150), adminUpstream: (host: String, port: Int)? = nil
+        store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, caddy: ProcessSupervisor? = nil,
+        logger: Logger, adminUpstream: (host: String, port: Int)? = nil
     ) {
+        self.caddy = caddy
         self.adminUpstream = adminUpstream
         self.store = store
         self.processes = processes
         self.runner = runner
         self.pipeline = pipeline
         self.logger = logger
-        self.debounce = debounce
     }
 
-    /// Asks for an apply soon; returns at once.
-    nonisolated func schedule() {
-        Task { await self.request() }
-    }
+    /// Asks for an apply: at once when none runs, else right after the one running.
+    func schedule() { changes.signal() }
 
-    private func request() async {
-        pending = true
-        guard !running else { return }
-        running = true
-        while pending {
-            pending = false
-            try? await Task.sleep(for: debounce)
-            await applyOnce()
-        }
-        running = false
+    func run() async {
+        await changes.follow { await applyOnce() }
     }
 
     private func applyOnce() async {

@@ -3,6 +3,7 @@ import GRDB
 import Host
 import JSONCore
 import Logging
+import ServiceLifecycle
 
 /// Runs provisioning for one server at a time each: connects over the SSH transport
 /// (the host key pinned on first use; a changed one fails closed), makes sure the server has an
@@ -11,7 +12,11 @@ import Logging
 /// Credentials are dropped afterwards unless the admin asked to keep them (sealed, see
 /// ``CredentialVault``). Status: Provisioning during the run, then Online when the agent
 /// connects, or Error naming the failed step.
-actor Provisioner {
+///
+/// A service of the controller: runs execute as its child tasks. On graceful shutdown each run in
+/// progress is cancelled (its steps roll back what they did, in reverse order) and recorded as
+/// failed before the service returns.
+actor Provisioner: Service {
     struct Credentials: Codable, Sendable {
         var password: String?
         var private_key: String?
@@ -30,6 +35,18 @@ actor Provisioner {
     let agentConnected: @Sendable (Int64) async -> Bool
     private var runs: [Int64: ProvisioningRun] = [:]
     private var busyServers: Set<Int64> = []
+    /// Runs started by ``start(serverID:kind:credentials:keep:)``, executed by ``run()``.
+    private nonisolated let jobs: AsyncStream<Job>.Continuation
+    private let startedJobs: AsyncStream<Job>
+    private var stopped = false
+
+    private struct Job: Sendable {
+        var run: ProvisioningRun
+        var kind: Kind
+        var destination: Destination
+        var credentials: Credentials
+        var publicURL: String
+    }
 
     init(
         store: Store, configuration: ControllerConfiguration, vault: CredentialVault, runner: PipelineRunner, logger: Logger,
@@ -42,6 +59,27 @@ actor Provisioner {
         self.runner = runner
         pipelines = try ProvisioningPipelines.load(file: configuration.provisionPipelinesFile)
         self.logger = logger
+        (startedJobs, jobs) = AsyncStream.makeStream()
+    }
+
+    /// Executes the runs that are started, each in a child task, until graceful shutdown; then
+    /// cancels those still going and waits for them to be recorded.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            await withGracefulShutdownHandler {
+                for await job in startedJobs {
+                    group.addTask {
+                        let outcome = await self.execute(
+                            job.run, kind: job.kind, target: job.destination, credentials: job.credentials, publicURL: job.publicURL)
+                        await self.finish(job.run, outcome: outcome, kind: job.kind)
+                    }
+                }
+            } onGracefulShutdown: { [jobs] in
+                jobs.finish()
+            }
+            stopped = true
+            for run in runs.values where run.snapshot.finished == nil { run.cancel() }
+        }
     }
 
     /// Starts a run and returns at once; `credentials` nil uses the kept ones.
@@ -49,6 +87,7 @@ actor Provisioner {
         guard let publicURL = configuration.publicURL else {
             throw APIError.conflict(field: nil, "set POSTERNPROXY_PUBLIC_URL (where agents reach this controller) before provisioning")
         }
+        guard !stopped else { throw APIError(.serviceUnavailable, code: "shutting_down", message: "the controller is shutting down") }
         guard !busyServers.contains(serverID) else { throw APIError.conflict(field: nil, "this server is already being provisioned") }
         let server = try store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ?", arguments: [serverID]) }
         guard let server else { throw APIError.notFound("server") }
@@ -90,10 +129,7 @@ actor Provisioner {
         let target = Destination(
             host: server["hostname"], port: server["ssh_port"], user: server["ssh_user"], pinnedKey: server["ssh_host_key"],
             requirePinnedKey: mustConfirm)
-        Task.detached { [self] in
-            let outcome = await self.execute(run, kind: kind, target: target, credentials: secrets, publicURL: publicURL)
-            await self.finish(run, outcome: outcome, kind: kind)
-        }
+        jobs.yield(Job(run: run, kind: kind, destination: target, credentials: secrets, publicURL: publicURL))
         return run
     }
 
@@ -201,18 +237,18 @@ actor Provisioner {
                 return "no \(kind.rawValue) pipeline is configured"
             }
             let started = try runner.start(pipeline, input: input, target: target)
-            let watcher = Task {
-                while !Task.isCancelled {
-                    if run.cancellation.isCancelled {
-                        started.cancel()
-                        return
+            await withTaskGroup(of: Void.self) { group in
+                // Passes a cancellation asked for the run on to the pipeline.
+                group.addTask {
+                    while !Task.isCancelled {
+                        if run.cancellation.isCancelled { return started.cancel() }
+                        try? await Task.sleep(for: .milliseconds(100))
                     }
-                    try? await Task.sleep(for: .milliseconds(100))
                 }
-            }
-            defer { watcher.cancel() }
-            for await event in started.events {
-                if let line = PipelineEventText.line(for: event) { run.append(line) }
+                for await event in started.events {
+                    if let line = PipelineEventText.line(for: event) { run.append(line) }
+                }
+                group.cancelAll()
             }
             return await started.report().failureMessage
         } catch {

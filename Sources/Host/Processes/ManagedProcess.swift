@@ -7,9 +7,16 @@ public struct ManagedProcess: Sendable, Hashable {
     public var id: String
     /// The program and its arguments, never a shell line.
     public var argv: [String]
+    /// The process's whole environment; nil inherits the host's.
+    public var environment: [String: String]?
+    /// Programs that set something up and then replace themselves with `argv` (`setpriv` dropping
+    /// to another user); the running process is still known by `argv`.
+    public var launcher: [String]
 
-    public init(id: String, argv: [String]) {
+    public init(id: String, argv: [String], environment: [String: String]? = nil, launcher: [String] = []) {
         self.id = id
         self.argv = argv
+        self.environment = environment
+        self.launcher = launcher
     }
 }

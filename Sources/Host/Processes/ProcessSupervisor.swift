@@ -6,7 +6,11 @@ import Synchronization
 /// Keeps the ``ManagedProcess``es of the last successful apply running: starts what is missing,
 /// stops what is no longer wanted, and restarts what exits (after a second). Each process's pid is
 /// kept in `folder`, so a restarted host stops the ones its predecessor left before starting its
-/// own (they would hold the ports).
+/// own (they would hold the ports). Processes outlive the host on purpose: a stopped host leaves
+/// its data plane serving.
+///
+/// One mechanism for every long-running child: the apply steps' processes, and the local Caddy
+/// (with a supervisor of its own, so reconciling the steps' processes never touches it).
 public final class ProcessSupervisor: Sendable {
     /// Where pid files and each process's log go.
     public let folder: String
@@ -22,10 +26,14 @@ public final class ProcessSupervisor: Sendable {
     }
 
     private let generations = Atomic<Int>(0)
+    /// Told when a process exits by itself (it is then restarted): its id and exit status
+    /// (128 + the signal when one ended it).
+    private let onExit: @Sendable (_ id: String, _ status: Int32) -> Void
 
-    public init(folder: String, argvPrefix: [String] = []) {
+    public init(folder: String, argvPrefix: [String] = [], onExit: @escaping @Sendable (_ id: String, _ status: Int32) -> Void = { _, _ in }) {
         self.folder = folder
         self.argvPrefix = argvPrefix
+        self.onExit = onExit
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         stopLeftovers()
     }
@@ -59,7 +67,10 @@ public final class ProcessSupervisor: Sendable {
         }
         let pid: pid_t
         do {
-            pid = try Spawn.start(["/usr/bin/env"] + argvPrefix + spec.argv, standardInput: input, standardOutput: output, standardError: output)
+            let environment = spec.environment.map { ["-i"] + $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } } ?? []
+            pid = try Spawn.start(
+                ["/usr/bin/env"] + environment + argvPrefix + spec.launcher + spec.argv, standardInput: input, standardOutput: output,
+                standardError: output)
         } catch {
             _ = "could not start \(spec.argv.first ?? ""): \(error)\n".withCString { write(output, $0, strlen($0)) }
             return
@@ -69,9 +80,10 @@ public final class ProcessSupervisor: Sendable {
         let record = JSON.object([("pid", .int(Int(pid))), ("argv", .strings(spec.argv))])
         try? Data(record.serialized()).write(to: URL(fileURLWithPath: path(spec.id, ".pid")))
         DetachedThread.start(name: "pp-supervise") { [weak self] in
-            _ = Spawn.wait(pid, blocking: true)
+            let status = Spawn.wait(pid, blocking: true) ?? -1
             // Restart only if this very process is still the wanted one.
             guard let self, self.table.withLock({ $0[spec.id]?.generation == generation }) else { return }
+            self.onExit(spec.id, status)
             self.table.withLock { _ = $0.removeValue(forKey: spec.id) }
             sleep(1)
             if self.table.withLock({ $0[spec.id] == nil }) { self.launch(spec) }
@@ -96,7 +108,8 @@ public final class ProcessSupervisor: Sendable {
     }
 
     /// Stops processes a previous host left, found by their pid files — only a pid that still
-    /// runs exactly the recorded command line (a reused pid is left alone).
+    /// runs exactly the recorded command line (a reused pid is left alone) — and waits (up to
+    /// two seconds, then SIGKILL) until they have let go of their ports and sockets.
     private func stopLeftovers() {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for file in files where file.hasSuffix(".pid") {
@@ -108,7 +121,9 @@ public final class ProcessSupervisor: Sendable {
                 let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
                 commandLine == Data((argv.joined(separator: "\0") + "\0").utf8)
             else { continue }
-            kill(pid_t(pid), SIGTERM)
+            guard kill(pid_t(pid), SIGTERM) == 0 else { continue }
+            for _ in 0..<100 where kill(pid_t(pid), 0) == 0 { usleep(20_000) }
+            if kill(pid_t(pid), 0) == 0 { kill(pid_t(pid), SIGKILL) }
         }
     }
 

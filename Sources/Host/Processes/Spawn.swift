@@ -4,7 +4,9 @@ import Glibc
 /// Starting and reaping child processes with `posix_spawn`, so the host needs no Foundation
 /// `Process` (and the agent no Foundation at all). Children inherit the environment, start with
 /// default signal handling and an empty signal mask, and get no descriptor but their three
-/// standard streams (the host opens everything else close-on-exec).
+/// standard streams: the host opens everything else close-on-exec, and descriptors it inherited
+/// without that flag (a parent's monitoring socket) are closed in the child, so a long-lived child
+/// such as Caddy never holds the host's parent waiting.
 enum Spawn {
     /// Starts `argv` (`argv[0]` a path) with the given descriptors as its standard streams.
     static func start(_ argv: [String], standardInput: Int32, standardOutput: Int32, standardError: Int32) throws(SpawnError) -> pid_t {
@@ -14,6 +16,8 @@ enum Spawn {
         for (from, to) in [(standardInput, 0), (standardOutput, 1), (standardError, 2)] {
             posix_spawn_file_actions_adddup2(&actions, from, Int32(to))
         }
+        let closing = posternproxy_spawn_close_from(&actions, 3)
+        guard closing == 0 else { throw SpawnError(program: argv[0], errno: closing) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -3,7 +3,8 @@ import TestSupport
 
 /// The real `posternproxy` controller, started by the test on a loopback port with a data folder
 /// of its own.
-final class ControllerProcess {
+/// One test drives it at a time; it crosses to a thread of its own only to wait (``offThePool``).
+final class ControllerProcess: @unchecked Sendable {
     static let adminEmail = "admin@example.test"
     static let adminPassword = "correct horse battery"
 
@@ -41,11 +42,18 @@ final class ControllerProcess {
     /// Stops the controller and the Caddy it started (which a killed controller leaves behind).
     func stop() {
         child?.stop()
-        let pidFile = folder.file("data/caddy/caddy.pid")
-        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        if let pid = caddyPID {
             kill(pid, SIGKILL)
-            try? FileManager.default.removeItem(atPath: pidFile)
+            try? FileManager.default.removeItem(atPath: folder.file("data/caddy/caddy.pid"))
         }
+    }
+
+    /// The pid of the Caddy the controller started, from its supervisor's pid file (`{"pid", "argv"}`).
+    var caddyPID: Int32? {
+        guard let data = FileManager.default.contents(atPath: folder.file("data/caddy/caddy.pid")),
+            let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let pid = record["pid"] as? Int
+        else { return nil }
+        return Int32(pid)
     }
 
     /// Asks the controller to stop as systemd does (SIGTERM); true when it exited within
@@ -56,6 +64,12 @@ final class ControllerProcess {
         let deadline = Date() + seconds
         while process.isRunning, Date() < deadline { usleep(50_000) }
         return !process.isRunning
+    }
+
+    /// The exit status of a controller that has exited; nil while it runs.
+    var exitStatus: Int32? {
+        guard let process = child?.process, !process.isRunning else { return nil }
+        return process.terminationStatus
     }
 
     func restart() throws {

@@ -1,15 +1,17 @@
 import Foundation
+import Host
 import Logging
 
-/// Runs Caddy for the local server when no running Caddy was given: `caddy run
-/// --resume`, its admin API on a unix socket, restarted when it exits. It outlives a stopped
-/// controller on purpose (it keeps serving its last config); the next start replaces it.
+/// The local server's Caddy when no running Caddy was given: `caddy run --resume`, its admin API
+/// on a unix socket, kept running (restarted when it exits) by a ``ProcessSupervisor`` of its
+/// own. It outlives a stopped controller on purpose (it keeps serving its last config); the next
+/// start stops it and starts a fresh one.
 ///
 /// When a user is given (``ControllerConfiguration/caddyUser``) and the controller runs as root,
 /// Caddy runs as that user with only the right to bind low ports (`setpriv`), and keeps its state
 /// and admin socket in a folder of its own outside the data folder, which it cannot read. Its pid
 /// file and log stay in the data folder, where only the controller writes.
-final class CaddySupervisor: Sendable {
+final class LocalCaddy: Sendable {
     let binary: String
     let adminSocket: String
     /// The controller's own folder for this Caddy: pid file and log.
@@ -34,14 +36,12 @@ final class CaddySupervisor: Sendable {
         self.logger = logger
     }
 
-    /// The pid file of the Caddy this supervisor started.
-    var pidFile: String { (folder as NSString).appendingPathComponent("caddy.pid") }
-
-    /// Starts Caddy and waits (up to 10 s) for its admin socket. A Caddy left running by an
-    /// earlier controller on this data folder is stopped first.
-    func start() throws {
+    /// Starts Caddy (a Caddy left running by an earlier controller on this data folder is
+    /// stopped first) and waits up to 10 s for its admin socket. Returns its supervisor, which
+    /// keeps it running.
+    func start() throws -> ProcessSupervisor {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        Self.stopLeftover(pidFile: pidFile)
+        let supervisor = ProcessSupervisor(folder: folder, onExit: reportExit)
         if let account {
             try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try Self.giveTree(stateFolder, to: account.uid, account.gid)
@@ -52,45 +52,35 @@ final class CaddySupervisor: Sendable {
         let initial = (stateFolder as NSString).appendingPathComponent("initial.json")
         try Data(#"{"admin": {"listen": "unix/\#(adminSocket)"}}"#.utf8).write(to: URL(fileURLWithPath: initial))
         if let account { chown(initial, account.uid, account.gid) }
-        try launch(initial: initial)
+        try? FileManager.default.removeItem(atPath: adminSocket)
+        supervisor.reconcile([process(initial: initial)])
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: adminSocket) { usleep(20_000) }
+        return supervisor
     }
 
-    private func launch(initial: String) throws {
-        try? FileManager.default.removeItem(atPath: adminSocket)
-        let caddy = Process()
-        caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let run = [binary, "run", "--resume", "--config", initial]
-        if let account {
-            caddy.arguments =
+    /// Caddy as the supervisor runs it: `caddy run --resume`, with only the environment it
+    /// needs, as its own user when it has one.
+    func process(initial: String) -> ManagedProcess {
+        let launcher =
+            account.map { account in
                 [
                     "setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--clear-groups",
                     "--inh-caps=-all,+net_bind_service", "--ambient-caps=-all,+net_bind_service", "--bounding-set=-all,+net_bind_service",
-                ] + run
+                ]
+            } ?? []
+        return ManagedProcess(
+            id: "caddy", argv: [binary, "run", "--resume", "--config", initial], environment: Self.environment(folder: stateFolder),
+            launcher: launcher)
+    }
+
+    private func reportExit(_ id: String, _ status: Int32) {
+        if let account, [126, 127].contains(status) {
+            logger.error(
+                "caddy cannot be started as \(account.name): that user cannot run \(binary) (a binary under a private folder such as /root?); restarting",
+                metadata: ["status": "\(status)"])
         } else {
-            caddy.arguments = run
+            logger.warning("caddy exited; restarting", metadata: ["status": "\(status)"])
         }
-        caddy.environment = Self.environment(folder: stateFolder)
-        let logPath = (folder as NSString).appendingPathComponent("caddy.log")
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        guard let log = FileHandle(forWritingAtPath: logPath) else { throw CocoaError(.fileWriteNoPermission) }
-        log.seekToEndOfFile()
-        caddy.standardOutput = log
-        caddy.standardError = log
-        // The handler keeps the supervisor alive as long as the Caddy it watches.
-        caddy.terminationHandler = { ended in
-            if let account = self.account, [126, 127].contains(ended.terminationStatus) {
-                self.logger.error(
-                    "caddy cannot be started as \(account.name): that user cannot run \(self.binary) (a binary under a private folder such as /root?); restarting",
-                    metadata: ["status": "\(ended.terminationStatus)"])
-            } else {
-                self.logger.warning("caddy exited; restarting", metadata: ["status": "\(ended.terminationStatus)"])
-            }
-            sleep(1)
-            try? self.launch(initial: initial)
-        }
-        try caddy.run()
-        try? Data("\(caddy.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: pidFile))
     }
 
     /// Gives `path` and everything in it (no symbolic link followed) to uid:gid.
@@ -110,15 +100,5 @@ final class CaddySupervisor: Sendable {
         ]
         for name in ["SSL_CERT_FILE", "SSL_CERT_DIR", "TZ", "LANG"] { environment[name] = parent[name] }
         return environment
-    }
-
-    /// Stops the Caddy recorded in `pidFile`, if that process is still a Caddy.
-    static func stopLeftover(pidFile: String) {
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-            let commandLine = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), commandLine.contains("caddy")
-        else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
-        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
     }
 }

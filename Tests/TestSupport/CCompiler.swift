@@ -1,10 +1,9 @@
 import Foundation
-import TestSupport
 
 /// Builds real shared objects and programs with the system C compiler, against the real header.
-enum CCompiler {
+public enum CCompiler {
     /// Compiles `source` (C text) into a shared object `name` in `folder`; returns its path.
-    static func sharedObject(
+    public static func sharedObject(
         _ source: String, named name: String, in folder: TemporaryFolder,
         extraArguments: [String] = []
     ) throws -> String {
@@ -15,14 +14,14 @@ enum CCompiler {
     }
 
     /// Compiles a fixture of Tests/Fixtures into a shared object.
-    static func fixture(_ fixture: String, named name: String, in folder: TemporaryFolder) throws -> String {
+    public static func fixture(_ fixture: String, named name: String, in folder: TemporaryFolder) throws -> String {
         let output = folder.file(name)
         try compile(["-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", output, TestEnvironment.fixture(fixture)])
         return output
     }
 
     /// Runs `cc` and throws its diagnostics when it fails.
-    static func compile(_ arguments: [String]) throws {
+    public static func compile(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["cc", "-Wall", "-Werror"] + arguments

@@ -141,6 +141,8 @@ let package = Package(
                 "Controller", "Host", "TestSupport",
                 // Reading the store a stopped controller left, and the store layer's own tests.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // Route tests through the router in process, without a socket.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // Signing test ID tokens the way a provider does.
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -13,12 +13,12 @@ enum HardeningProfile {
     static let withSystemd = ["test", "-d", "/run/systemd/system"]
 
     static func actions(_ call: PluginCall) throws -> Int32 {
-        let part = (try? JSONSerialization.jsonObject(with: Data(call.config)) as? [String: Any])?["part"] as? String
-        let input = try JSONSerialization.jsonObject(with: Data(call.input)) as? [String: Any] ?? [:]
-        guard let sshPort = (input["ssh_port"] as? NSNumber)?.intValue, (1...65535).contains(sshPort) else {
+        let part = ProfileActions.part(of: call.config)
+        struct Input: Decodable { var ssh_port: Int? }
+        guard let sshPort = (try? JSONDecoder().decode(Input.self, from: Data(call.input)))?.ssh_port, (1...65535).contains(sshPort) else {
             throw PluginFailure("input.ssh_port must be 1-65535")
         }
-        let actions: [[String: Any]]
+        let actions: [ProfileAction]
         switch part {
         case "ufw": actions = ufw(sshPort: sshPort)
         case "fail2ban": actions = fail2ban(sshPort: sshPort)
@@ -26,10 +26,10 @@ enum HardeningProfile {
         case "sysctl": actions = sysctl()
         default: throw PluginFailure("config.part must be ufw, fail2ban, unattended-upgrades or sysctl")
         }
-        return call.write(try JSONSerialization.data(withJSONObject: ["actions": actions]))
+        return call.write(try ProfileActions.encoded(actions))
     }
 
-    static func ufw(sshPort: Int) -> [[String: Any]] {
+    static func ufw(sshPort: Int) -> [ProfileAction] {
         var actions = [install("ufw")]
         // The SSH port first, so enabling can never lock the provisioning session out.
         for port in [sshPort, 80, 443] {
@@ -46,7 +46,7 @@ enum HardeningProfile {
         return actions
     }
 
-    static func fail2ban(sshPort: Int) -> [[String: Any]] {
+    static func fail2ban(sshPort: Int) -> [ProfileAction] {
         let jail = "/etc/fail2ban/jail.d/posternproxy.local"
         return [
             install("fail2ban"),
@@ -68,7 +68,7 @@ enum HardeningProfile {
         ]
     }
 
-    static func unattendedUpgrades() -> [[String: Any]] {
+    static func unattendedUpgrades() -> [ProfileAction] {
         [
             install("unattended-upgrades"),
             file(
@@ -81,7 +81,7 @@ enum HardeningProfile {
         ]
     }
 
-    static func sysctl() -> [[String: Any]] {
+    static func sysctl() -> [ProfileAction] {
         let path = "/etc/sysctl.d/90-posternproxy.conf"
         return [
             file(
@@ -112,11 +112,11 @@ enum HardeningProfile {
 
     // MARK: - Vocabulary
 
-    static func install(_ package: String) -> [String: Any] {
+    static func install(_ package: String) -> ProfileAction {
         ProfileActions.command(
             ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", package],
             check: ["dpkg-query", "-W", "-f", "${Status}", package], checkContains: "install ok installed", summary: "install \(package)")
     }
 
-    static func file(_ path: String, content: String) -> [String: Any] { ProfileActions.file(path, content: content) }
+    static func file(_ path: String, content: String) -> ProfileAction { ProfileActions.file(path, content: content) }
 }

@@ -151,7 +151,7 @@ public struct ControllerConfiguration: Sendable {
             configuration.adminEmail = try FieldRules.email(email, field: "POSTERNPROXY_ADMIN_EMAIL")
         }
         if let password = environment["POSTERNPROXY_ADMIN_PASSWORD"], !password.isEmpty {
-            configuration.adminPassword = try UserRoutes.password(password, field: "POSTERNPROXY_ADMIN_PASSWORD")
+            configuration.adminPassword = try FieldRules.password(password, field: "POSTERNPROXY_ADMIN_PASSWORD")
         }
         configuration.pluginsDirectory = PluginFolder.configured(environment)
         if let socket = environment["POSTERNPROXY_CADDY_ADMIN"], !socket.isEmpty { configuration.caddyAdminSocket = socket }

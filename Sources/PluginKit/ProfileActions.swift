@@ -1,12 +1,34 @@
-/// Builders for the actions a profile plugin returns (`posternproxy.profile/1`; the vocabulary
-/// is in PLUGINS.md), so every profile spells them the same way.
+import FoundationEssentials
+
+/// One action a profile plugin returns (`posternproxy.profile/1`; the vocabulary is in
+/// PLUGINS.md): a file that must hold some content, or a command with the conditions under which
+/// it runs. Encoded as the host reads it (snake_case members, absent ones left out).
+public struct ProfileAction: Encodable, Sendable, Equatable {
+    public enum Kind: String, Encodable, Sendable { case file, command }
+
+    public var type: Kind
+    public var path: String?
+    public var content: String?
+    public var source: String?
+    public var mode: UInt32?
+    public var argv: [String]?
+    public var check: [String]?
+    public var checkContains: String?
+    public var afterChangeOf: [String]?
+    public var onlyIf: [String]?
+    public var summary: String?
+
+    enum CodingKeys: String, CodingKey {
+        case type, path, content, source, mode, argv, check, summary
+        case checkContains = "check_contains", afterChangeOf = "after_change_of", onlyIf = "only_if"
+    }
+}
+
+/// Builders for ``ProfileAction``s, so every profile spells them the same way.
 public enum ProfileActions {
     /// A file that must hold `content` (or the host's file `source`) with `mode`.
-    public static func file(_ path: String, content: String? = nil, source: String? = nil, mode: UInt32 = 0o644) -> [String: Any] {
-        var action: [String: Any] = ["type": "file", "path": path, "mode": mode]
-        if let content { action["content"] = content }
-        if let source { action["source"] = source }
-        return action
+    public static func file(_ path: String, content: String? = nil, source: String? = nil, mode: UInt32 = 0o644) -> ProfileAction {
+        ProfileAction(type: .file, path: path, content: content, source: source, mode: mode)
     }
 
     /// A command, run when `check` fails (or its output lacks `checkContains`), when one of
@@ -14,13 +36,22 @@ public enum ProfileActions {
     public static func command(
         _ argv: [String], check: [String]? = nil, checkContains: String? = nil, afterChangeOf: [String]? = nil,
         onlyIf: [String]? = nil, summary: String? = nil
-    ) -> [String: Any] {
-        var action: [String: Any] = ["type": "command", "argv": argv]
-        if let check { action["check"] = check }
-        if let checkContains { action["check_contains"] = checkContains }
-        if let afterChangeOf { action["after_change_of"] = afterChangeOf }
-        if let onlyIf { action["only_if"] = onlyIf }
-        if let summary { action["summary"] = summary }
-        return action
+    ) -> ProfileAction {
+        ProfileAction(
+            type: .command, argv: argv, check: check, checkContains: checkContains, afterChangeOf: afterChangeOf, onlyIf: onlyIf, summary: summary)
+    }
+
+    /// The answer of a profile's `actions` call: `{"actions": [...]}`.
+    public static func encoded(_ actions: [ProfileAction]) throws -> Data {
+        struct Answer: Encodable { var actions: [ProfileAction] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(Answer(actions: actions))
+    }
+
+    /// The `part` a profile step's config chooses (`{"part": "caddy"}`); nil when absent.
+    public static func part(of config: [UInt8]) -> String? {
+        struct Config: Decodable { var part: String? }
+        return (try? JSONDecoder().decode(Config.self, from: Data(config)))?.part
     }
 }

@@ -30,6 +30,8 @@ import TestSupport
         defer { controller.remove() }
         let client = try await APIClient.loggedIn(port: controller.port)
         // The apply every start makes goes first.
+        try await waitFor("the apply at start begins") { Self.count(marks, "started") == 1 }
+        try Self.release(marks, apply: 1)
         try await waitFor("the apply at start finishes") { Self.count(marks, "finished") == 1 }
 
         let host = try await client.post(
@@ -38,7 +40,13 @@ import TestSupport
         try await waitFor("the apply of the new host is under way") { Self.count(marks, "started") == 2 }
         #expect(Self.count(marks, "finished") == 1)
 
-        let exited = try await offThePool { controller.terminate(within: 60) }
+        // SIGTERM while the step holds the apply; the controller must wait for it.
+        let pid = try #require(controller.pid)
+        kill(pid, SIGTERM)
+        try await Task.sleep(for: .seconds(1))
+        #expect(controller.exitStatus == nil, "the controller exited with an apply under way")
+        try Self.release(marks, apply: 2)
+        let exited = try await offThePool { controller.waitForExit(within: 60) }
         #expect(exited, "the controller did not exit within 60 seconds of SIGTERM")
         #expect(controller.exitStatus == 0, "exit status \(String(describing: controller.exitStatus)): \(controller.output.suffix(2000))")
         #expect(Self.count(marks, "finished") == 2, "the apply in progress did not finish")
@@ -56,6 +64,11 @@ import TestSupport
         #expect(hostStatus == "applied")
         #expect(server["status"] as String == "online")
         #expect(server["applied_revision"] as Int64 == server["desired_revision"] as Int64)
+    }
+
+    /// Lets the slow step's apply number `apply` finish.
+    private static func release(_ folder: String, apply: Int) throws {
+        _ = FileManager.default.createFile(atPath: "\(folder)/release-\(apply)", contents: nil)
     }
 
     /// The count a mark file holds, 0 while it does not exist.

@@ -1,8 +1,8 @@
 /*
- * slow_step.c — an apply step that takes its time, for the controller's graceful-shutdown test.
- * Its apply writes "$SLOW_STEP_DIR/started", sleeps three seconds, then writes
- * "$SLOW_STEP_DIR/finished" (each file holds the count of applies so far). Without
- * SLOW_STEP_DIR it only sleeps.
+ * slow_step.c — an apply step that finishes only when the test lets it, for the controller's
+ * graceful-shutdown test. Apply number N writes "$SLOW_STEP_DIR/started" (holding N), waits until
+ * the test creates "$SLOW_STEP_DIR/release-N" (at most 60 seconds), then writes
+ * "$SLOW_STEP_DIR/finished" (holding N). Without SLOW_STEP_DIR it returns at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +34,13 @@ static int32_t plan(const pp_call *call) {
 
 static int32_t apply(const pp_call *call) {
     (void)call;
+    const char *folder = getenv("SLOW_STEP_DIR");
+    if (!folder) return PP_OK;
     applies += 1;
     mark("started");
-    sleep(3);
+    char release[512];
+    snprintf(release, sizeof release, "%s/release-%d", folder, applies);
+    for (int i = 0; i < 600 && access(release, F_OK) != 0; i++) usleep(100000);
     mark("finished");
     return PP_OK;
 }

@@ -21,18 +21,18 @@ enum ProvisioningProfile {
     static let withoutSystemd = ["sh", "-c", "! test -d /run/systemd/system"]
 
     static func actions(_ call: PluginCall) throws -> Int32 {
-        let part = (try? JSONSerialization.jsonObject(with: Data(call.config)) as? [String: Any])?["part"] as? String
+        let part = ProfileActions.part(of: call.config)
         let input = try ProvisioningInput.decode(call.input)
-        let actions: [[String: Any]]
+        let actions: [ProfileAction]
         switch part {
         case "caddy": actions = caddy(input)
         case "agent": actions = agent(input)
         default: throw PluginFailure("config.part must be \"caddy\" or \"agent\"")
         }
-        return call.write(try JSONSerialization.data(withJSONObject: ["actions": actions]))
+        return call.write(try ProfileActions.encoded(actions))
     }
 
-    static func caddy(_ input: ProvisioningInput) -> [[String: Any]] {
+    static func caddy(_ input: ProvisioningInput) -> [ProfileAction] {
         var actions = [systemUser("caddy", home: "/var/lib/caddy")]
         if let binary = input.caddy_binary {
             actions.append(file("/usr/local/bin/caddy", source: binary, mode: 0o755))
@@ -83,7 +83,7 @@ enum ProvisioningProfile {
         return actions
     }
 
-    static func agent(_ input: ProvisioningInput) -> [[String: Any]] {
+    static func agent(_ input: ProvisioningInput) -> [ProfileAction] {
         let config = """
             # Written by PosternProxy provisioning.
             POSTERNPROXY_CONTROLLER_URL=\(input.controller_url)
@@ -138,13 +138,13 @@ enum ProvisioningProfile {
 
     // MARK: - Vocabulary
 
-    static func systemUser(_ name: String, home: String) -> [String: Any] {
+    static func systemUser(_ name: String, home: String) -> ProfileAction {
         ProfileActions.command(
             ["useradd", "--system", "--home-dir", home, "--no-create-home", "--shell", "/usr/sbin/nologin", name],
             check: ["id", "-u", name], summary: "create the system user \(name)")
     }
 
-    static func file(_ path: String, content: String? = nil, source: String? = nil, mode: UInt32) -> [String: Any] {
+    static func file(_ path: String, content: String? = nil, source: String? = nil, mode: UInt32) -> ProfileAction {
         ProfileActions.file(path, content: content, source: source, mode: mode)
     }
 

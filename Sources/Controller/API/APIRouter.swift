@@ -62,7 +62,7 @@ struct APIRouter: Sendable {
         let validation: @Sendable (Identity) async throws -> ValidationContext = { identity in
             var context = ValidationContext(isAdmin: identity.isAdmin, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
             context.unrestrictedAdvancedConfig = try await store.database.read { db in
-                try SettingsRoutes.all(db)["unrestricted_advanced_config"] == "true"
+                try SettingsRepository.all(db)["unrestricted_advanced_config"] == "true"
             }
             return context
         }
@@ -92,7 +92,7 @@ struct APIRouter: Sendable {
         TwoFactorRoutes(store: store, service: twoFactor, passwords: passwords, sessions: sessions).register(on: authenticated)
         singleSignOnRoutes.register(on: authenticated)
         TokenRoutes(store: store).register(on: authenticated)
-        ServerRoutes(store: store, onChange: onChange, addresses: addresses).register(on: authenticated)
+        ServerRoutes(servers: ServerService(store: store, addresses: addresses), onChange: onChange).register(on: authenticated)
         SettingsRoutes(store: store, onChange: onChange, adminDomain: adminDomain, addresses: addresses).register(on: authenticated)
         AdminAccessRoutes(configuration: configuration, tls: adminTLS, adminDomain: adminDomain).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)

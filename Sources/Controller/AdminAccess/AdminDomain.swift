@@ -46,7 +46,7 @@ final class AdminDomain: Sendable {
 
     /// Reads the settings again (at start, and after every settings change or restore).
     func refresh(_ store: Store) async throws {
-        let values = try await store.database.read { db in try SettingsRoutes.all(db) }
+        let values = try await store.database.read { db in try SettingsRepository.all(db) }
         let domain = values["admin_domain"].flatMap { $0.isEmpty ? nil : $0 }
         var trusted = configuredProxies
         if domain != nil, let upstream {

@@ -52,7 +52,7 @@ final class AgentAdmission: Sendable {
         let token = String(authorization.dropFirst("Bearer ".count))
         guard token.utf8.count <= 200, let serverID = AgentProtocol.serverID(inToken: token) else { throw .wrongToken }
         let stored = try? await store.database.read { db in
-            try String.fetchOne(db, sql: "SELECT agent_token_hash FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID])
+            try ServerRepository.agentTokenHash(db, remoteID: serverID)
         }
         guard let storedHash = stored ?? nil else { throw .unknownServer }
         let digest = SHA256.hash(data: Data(token.utf8))

@@ -55,7 +55,7 @@ actor AgentHub: Service {
         sessions[session.serverID] = nil
         logger.info("agent disconnected", metadata: ["server": "\(session.serverID)"])
         try? await store.database.write { db in
-            try db.execute(sql: "UPDATE servers SET status = 'offline' WHERE id = ? AND status IN ('online', 'error')", arguments: [session.serverID])
+            try ServerRepository.markOffline(db, id: session.serverID)
         }
     }
 
@@ -83,11 +83,7 @@ actor AgentHub: Service {
         guard !sessions.isEmpty else { return }
         let rows: [Int64: (revision: Int64, tokenHash: String?)]
         do {
-            rows = try await store.database.read { db in
-                Dictionary(
-                    uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0")
-                        .map { ($0["id"] as Int64, ($0["desired_revision"] as Int64, $0["agent_token_hash"] as String?)) })
-            }
+            rows = try await store.database.read { db in try ServerRepository.remoteRevisions(db) }
         } catch {
             logger.error("could not read desired revisions", metadata: ["error": "\(error)"])
             return
@@ -104,7 +100,7 @@ actor AgentHub: Service {
 
     private func markRemoteServersOffline() async {
         try? await store.database.write { db in
-            try db.execute(sql: "UPDATE servers SET status = 'offline' WHERE is_local = 0 AND status IN ('online', 'error')")
+            try ServerRepository.markRemotesOffline(db)
         }
     }
 

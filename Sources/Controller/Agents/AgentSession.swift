@@ -53,9 +53,7 @@ actor AgentSession {
             let json = String(
                 decoding: (try? JSONSerialization.data(withJSONObject: ["caddy_running": report.caddyRunning, "upstreams": upstreams])) ?? Data(),
                 as: UTF8.self)
-            try? await store.database.write { [serverID] db in
-                try db.execute(sql: "UPDATE servers SET upstream_health = ?, last_seen = ? WHERE id = ?", arguments: [json, Date(), serverID])
-            }
+            try? await store.database.write { [serverID] db in try ServerRepository.recordHealth(db, id: serverID, json: json) }
         }
     }
 
@@ -63,19 +61,11 @@ actor AgentSession {
     func start(with hello: AgentMessage.Hello, heartbeatSeconds: Int) async {
         agentRevision = hello.appliedRevision
         agentHash = hello.appliedHash
-        let modules = String(decoding: (try? JSONEncoder().encode(hello.caddyModules)) ?? Data("[]".utf8), as: UTF8.self)
         do {
             try await store.database.write { [serverID] db in
-                try db.execute(
-                    sql: """
-                        UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,
-                        caddy_version = ?, caddy_modules = ?, last_seen = ? WHERE id = ?
-                        """, arguments: [hello.agentVersion, hello.caddyVersion, hello.caddyVersion == nil ? nil : modules, Date(), serverID])
-                // An agent ahead of the database (one restored from an older backup) must not be
-                // sent back: the desired revision moves past what it runs.
-                try db.execute(
-                    sql: "UPDATE servers SET desired_revision = ? WHERE id = ? AND desired_revision <= ?",
-                    arguments: [hello.appliedRevision + 1, serverID, hello.appliedRevision])
+                try ServerRepository.recordHello(
+                    db, id: serverID, agentVersion: hello.agentVersion, caddyVersion: hello.caddyVersion, caddyModules: hello.caddyModules,
+                    appliedRevision: hello.appliedRevision)
             }
         } catch {
             logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
@@ -140,11 +130,7 @@ actor AgentSession {
     private func touch() async {
         guard ContinuousClock.now - lastSeenWritten >= .seconds(10) else { return }
         lastSeenWritten = .now
-        try? await store.database.write { [serverID] db in
-            try db.execute(
-                sql: "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id = ?",
-                arguments: [Date(), serverID])
-        }
+        try? await store.database.write { [serverID] db in try ServerRepository.recordHeard(db, id: serverID) }
     }
 
     private func record(_ result: AgentMessage.ApplyResult) async {

@@ -16,26 +16,16 @@ enum ApplyRecorder {
         outcomes: [String: ResourceOutcome], failure: String?
     ) throws {
         for (id, modifiedOn) in resources {
-            guard let type = try String.fetchOne(db, sql: "SELECT type FROM resources WHERE id = ?", arguments: [id]) else { continue }
+            guard let type = try ResourceRepository.type(db, id: id) else { continue }
             let outcome = outcomes["\(type)_\(id)"]
             let status = failure == nil ? (outcome?.status ?? "applied") : "failed"
             let message = failure.map { "the server could not apply: \($0)" } ?? outcome?.message
-            try db.execute(
-                sql: "UPDATE resources SET apply_status = ?, apply_message = ? WHERE id = ? AND modified_on <= ?",
-                arguments: [status, message, id, modifiedOn])
+            try ResourceRepository.recordApplyStatus(db, id: id, status: status, message: message, ifNotModifiedAfter: modifiedOn)
         }
         if let failure {
-            // A failure of a revision older than what the server runs is stale news.
-            try db.execute(
-                sql: "UPDATE servers SET status = 'error', last_error = ?, last_seen = ? WHERE id = ? AND applied_revision <= ?",
-                arguments: [failure, Date(), serverID, revision])
+            try ServerRepository.recordApplyFailure(db, id: serverID, revision: revision, message: failure)
         } else {
-            try db.execute(
-                sql: """
-                    UPDATE servers SET applied_revision = MAX(applied_revision, ?),
-                    applied_hash = CASE WHEN ? >= applied_revision THEN COALESCE(?, applied_hash) ELSE applied_hash END,
-                    status = 'online', last_error = NULL, last_seen = ? WHERE id = ?
-                    """, arguments: [revision, revision, hash, Date(), serverID])
+            try ServerRepository.recordApplied(db, id: serverID, revision: revision, hash: hash)
         }
     }
 }

@@ -7,9 +7,6 @@ import Host
 enum CaddyFacts {
     static func record(binary: String, store: Store) async throws {
         guard let probe = CaddyProbe.run(binary: binary) else { return }
-        let json = String(decoding: try JSONEncoder().encode(probe.modules), as: UTF8.self)
-        try await store.database.write { db in
-            try db.execute(sql: "UPDATE servers SET caddy_version = ?, caddy_modules = ? WHERE is_local = 1", arguments: [probe.version, json])
-        }
+        try await store.database.write { db in try ServerRepository.recordLocalCaddy(db, version: probe.version, modules: probe.modules) }
     }
 }

@@ -9,12 +9,6 @@ import JSONCore
 /// has an equal hash whatever the revision.
 enum DesiredStateBuilder {
     /// The kinds a server serves, by desired-state member.
-    static let servedTypes: [(type: String, key: String)] = [
-        (ProxyHostKind.type, ProxyHostKind.stateKey), (RedirectionHostKind.type, RedirectionHostKind.stateKey),
-        (DeadHostKind.type, DeadHostKind.stateKey), (StreamHostKind.type, StreamHostKind.stateKey),
-        (PortForwardKind.type, PortForwardKind.stateKey),
-    ]
-
     struct Built: Sendable {
         var document: Data
         var revision: Int64
@@ -27,9 +21,9 @@ enum DesiredStateBuilder {
     /// `adminUpstream`: where the local server's Caddy reaches the controller, given only when
     /// building the local server's state; with the `admin_domain` setting it adds `admin_site`.
     static func build(_ db: Database, serverID: Int64, adminUpstream: (host: String, port: Int)? = nil) throws -> Built {
-        let revision = try Int64.fetchOne(db, sql: "SELECT desired_revision FROM servers WHERE id = ?", arguments: [serverID]) ?? 0
-        let allSettings = try SettingsRoutes.all(db)
-        let settings = allSettings.filter { !SettingsRoutes.controllerOnly.contains($0.key) }.map { ($0.key, JSON.string($0.value)) }
+        let revision = try ServerRepository.desiredRevision(db, id: serverID)
+        let allSettings = try SettingsRepository.all(db)
+        let settings = allSettings.filter { !Settings.controllerOnly.contains($0.key) }.map { ($0.key, JSON.string($0.value)) }
         var document: [(String, JSON)] = [("server_id", .int(Int(serverID))), ("settings", .object(settings))]
         if let adminUpstream, let domain = allSettings["admin_domain"], !domain.isEmpty {
             document.append(
@@ -43,10 +37,8 @@ enum DesiredStateBuilder {
         }
         var included: [(Int64, Date)] = []
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
-        for (type, key) in servedTypes {
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id",
-                arguments: [serverID, type])
+        for (type, key) in ResourceKinds.served {
+            let rows = try ResourceRepository.enabled(db, type: type, serverID: serverID)
             document.append(
                 (
                     key,
@@ -61,15 +53,7 @@ enum DesiredStateBuilder {
                 ))
         }
         for (type, key) in [(AccessListKind.type, AccessListKind.stateKey), (CertificateKind.type, CertificateKind.stateKey)] {
-            let ids = referenced[type]!.sorted()
-            let rows =
-                ids.isEmpty
-                ? []
-                : try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT id, data, modified_on FROM resources WHERE type = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
-                    arguments: StatementArguments([type] + ids.map { $0 as (any DatabaseValueConvertible) }))
+            let rows = try ResourceRepository.some(db, type: type, ids: referenced[type]!.sorted())
             document.append(
                 (
                     key,

@@ -56,9 +56,7 @@ final class LocalApplier: Service {
             try await record(report, built: built, serverID: localID)
         } catch {
             logger.error("local apply could not run", metadata: ["error": "\(error)"])
-            try? await store.database.write { db in
-                try db.execute(sql: "UPDATE servers SET status = 'error', last_error = ? WHERE is_local = 1", arguments: ["\(error)"])
-            }
+            try? await store.database.write { db in try ServerRepository.recordLocalFailure(db, message: "\(error)") }
         }
     }
 

@@ -57,7 +57,8 @@ struct Backup: Sendable {
         let path = folder + "/" + Self.databaseName
         try database.write(to: URL(fileURLWithPath: path))
         var rules = validation
-        rules.unrestrictedAdvancedConfig = try await store.database.read { db in try SettingsRoutes.all(db)["unrestricted_advanced_config"] == "true"
+        rules.unrestrictedAdvancedConfig = try await store.database.read { db in
+            try SettingsRepository.all(db)["unrestricted_advanced_config"] == "true"
         }
         try validate(path, rules: rules)
 
@@ -69,8 +70,8 @@ struct Backup: Sendable {
                 try db.execute(sql: "DELETE FROM sessions")
                 for table in Self.tables.reversed() { try db.execute(sql: "DELETE FROM main.\(table)") }
                 for table in Self.tables { try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM restored.\(table)") }
-                try db.execute(sql: "UPDATE resources SET apply_status = 'pending', apply_message = NULL")
-                try Revisions.bumpAll(db)
+                try ResourceRepository.markAllPending(db)
+                try ServerRepository.bumpAllRevisions(db)
                 try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": backupDate])
                 counts = Restored(
                     resources: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources") ?? 0,
@@ -154,13 +155,13 @@ extension Backup {
                 }
                 try addresses.check(host: hostname, port: nil, field: "hostname")
                 _ = try FieldRules.port(port, field: "ssh_port")
-                _ = try ServerRoutes.validSSHUser(user)
+                _ = try ServerService.validSSHUser(user)
             }
         }
         for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
             let key: String = row["key"], value: String = row["value"]
             try check("setting", FieldRules.printable(key)) { () throws(ValidationFailure) in
-                _ = try SettingsRoutes.validate(key, value, addresses: addresses)
+                _ = try Settings.validate(key, value, addresses: addresses)
             }
         }
         let hex = Set("0123456789abcdef".utf8)

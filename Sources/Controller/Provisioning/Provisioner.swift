@@ -85,41 +85,35 @@ actor Provisioner: Service {
     /// Starts a run and returns at once; `credentials` nil uses the kept ones.
     func start(serverID: Int64, kind: Kind, credentials: Credentials?, keep: Bool) async throws -> ProvisioningRun {
         guard let publicURL = configuration.publicURL else {
-            throw APIError.conflict(field: nil, "set POSTERNPROXY_PUBLIC_URL (where agents reach this controller) before provisioning")
+            throw DomainError.conflict(field: nil, "set POSTERNPROXY_PUBLIC_URL (where agents reach this controller) before provisioning")
         }
-        guard !stopped else { throw APIError(.serviceUnavailable, code: "shutting_down", message: "the controller is shutting down") }
-        guard !busyServers.contains(serverID) else { throw APIError.conflict(field: nil, "this server is already being provisioned") }
-        let server = try store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ?", arguments: [serverID]) }
-        guard let server else { throw APIError.notFound("server") }
-        guard !(server["is_local"] as Bool) else { throw APIError.conflict(field: nil, "the local server is not provisioned over SSH") }
+        guard !stopped else { throw DomainError.unavailable(code: "shutting_down", "the controller is shutting down") }
+        guard !busyServers.contains(serverID) else { throw DomainError.conflict(field: nil, "this server is already being provisioned") }
+        let server = try await store.database.read { db in try ServerRepository.find(db, id: serverID) }
+        guard let server else { throw DomainError.notFound("server") }
+        guard !server.isLocal else { throw DomainError.conflict(field: nil, "the local server is not provisioned over SSH") }
         let mustConfirm = try await Self.hostKeysNeedConfirmation(store)
-        if mustConfirm, (server["ssh_host_key"] as String?) == nil {
-            throw APIError.conflict(
+        if mustConfirm, server.sshHostKey == nil {
+            throw DomainError.conflict(
                 field: "host_key",
                 "an admin must confirm this server's SSH host key before credentials are sent: scan it, compare the fingerprint with the server's own, then confirm it"
             )
         }
         var secrets = credentials
-        if secrets == nil, let sealed = server["ssh_credentials"] as String? {
+        if secrets == nil, let sealed = server.sshCredentials {
             secrets = try? JSONDecoder().decode(Credentials.self, from: vault.open(sealed))
         }
         guard let secrets, secrets.password?.isEmpty == false || secrets.private_key?.isEmpty == false else {
-            throw APIError.invalid(field: "password", "give a password or a private_key (no credentials are kept for this server)")
+            throw DomainError.invalid(ValidationFailure("password", "give a password or a private_key (no credentials are kept for this server)"))
         }
         let runID = try await store.database.write { db -> Int64 in
-            try db.execute(
-                sql: "INSERT INTO provisioning_runs (server_id, kind, status, started_on, log) VALUES (?, ?, 'running', ?, '')",
-                arguments: [serverID, kind.rawValue, Date()])
-            let id = db.lastInsertedRowID
-            if kind == .provision {
-                try db.execute(sql: "UPDATE servers SET status = 'provisioning', last_error = NULL WHERE id = ?", arguments: [serverID])
-            }
+            let id = try ProvisioningRunRepository.start(db, serverID: serverID, kind: kind.rawValue)
+            if kind == .provision { try ServerRepository.markProvisioning(db, id: serverID) }
             // New credentials replace the kept ones (or drop them); a run on kept ones keeps them.
             if keep {
-                try db.execute(
-                    sql: "UPDATE servers SET ssh_credentials = ? WHERE id = ?", arguments: [try vault.seal(JSONEncoder().encode(secrets)), serverID])
+                try ServerRepository.setSealedCredentials(db, id: serverID, try vault.seal(JSONEncoder().encode(secrets)))
             } else if credentials != nil {
-                try db.execute(sql: "UPDATE servers SET ssh_credentials = NULL WHERE id = ?", arguments: [serverID])
+                try ServerRepository.setSealedCredentials(db, id: serverID, nil)
             }
             return id
         }
@@ -127,7 +121,7 @@ actor Provisioner: Service {
         runs[runID] = run
         busyServers.insert(serverID)
         let target = Destination(
-            host: server["hostname"], port: server["ssh_port"], user: server["ssh_user"], pinnedKey: server["ssh_host_key"],
+            host: server.hostname, port: server.sshPort, user: server.sshUser, pinnedKey: server.sshHostKey,
             requirePinnedKey: mustConfirm)
         jobs.yield(Job(run: run, kind: kind, destination: target, credentials: secrets, publicURL: publicURL))
         return run
@@ -145,7 +139,7 @@ actor Provisioner: Service {
 
     /// The setting `confirm_host_keys`: no credential goes to a server whose host key an admin has not confirmed.
     static func hostKeysNeedConfirmation(_ store: Store) async throws -> Bool {
-        try await store.database.read { db in try SettingsRoutes.all(db)["confirm_host_keys"] == "true" }
+        try await store.database.read { db in try SettingsRepository.all(db)["confirm_host_keys"] == "true" }
     }
 
     /// Connects to the server without credentials and returns its host key (`SHA256:…`), for an
@@ -153,27 +147,24 @@ actor Provisioner: Service {
     /// before confirming it. Pins nothing.
     func scanHostKey(serverID: Int64) async throws -> String {
         guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else {
-            throw APIError.conflict(field: nil, "the posternproxy.ssh plugin is not loaded")
+            throw DomainError.unavailable(code: "conflict", "the posternproxy.ssh plugin is not loaded")
         }
-        let server = try await store.database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID])
-        }
-        guard let server else { throw APIError.notFound("server") }
+        let server = try await store.database.read { db in try ServerRepository.findRemote(db, id: serverID) }
+        guard let server else { throw DomainError.notFound("server") }
         let request: [String: Any] = [
-            "host": server["hostname"] as String, "port": server["ssh_port"] as Int, "user": server["ssh_user"] as String,
-            "scan_only": true, "timeout_ms": 15_000,
+            "host": server.hostname, "port": server.sshPort, "user": server.sshUser, "scan_only": true, "timeout_ms": 15_000,
         ]
         let target: TransportTarget
         do {
             target = try TransportTarget.open(
-                plugin: plugin, name: server["hostname"], request: try JSONSerialization.data(withJSONObject: request),
+                plugin: plugin, name: server.hostname, request: try JSONSerialization.data(withJSONObject: request),
                 isCancelled: { false }, onLog: { _ in })
         } catch {
-            throw APIError(.badGateway, code: "unreachable", message: "cannot reach the server's SSH port: \(error)")
+            throw DomainError.upstream(code: "unreachable", "cannot reach the server's SSH port: \(error)")
         }
         defer { target.close() }
         guard case .string(let key)? = target.openAnswer["host_key"], !key.isEmpty else {
-            throw APIError(.badGateway, code: "unreachable", message: "the server offered no host key")
+            throw DomainError.upstream(code: "unreachable", "the server offered no host key")
         }
         return key
     }
@@ -181,13 +172,12 @@ actor Provisioner: Service {
     /// Pins `key` as the server's host key: provisioning then talks only to a server that proves it.
     func confirmHostKey(serverID: Int64, key: String, actor: AuditLog.Actor) async throws {
         guard Self.isFingerprint(key) else {
-            throw APIError.invalid(field: "host_key", "must be an SSH host key fingerprint as OpenSSH prints it: SHA256: and 43 base64 characters")
+            throw DomainError.invalid(
+                ValidationFailure("host_key", "must be an SSH host key fingerprint as OpenSSH prints it: SHA256: and 43 base64 characters"))
         }
         try await store.database.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE id = ? AND is_local = 0", arguments: [serverID]) == true else {
-                throw APIError.notFound("server")
-            }
-            try db.execute(sql: "UPDATE servers SET ssh_host_key = ? WHERE id = ?", arguments: [key, serverID])
+            guard try ServerRepository.findRemote(db, id: serverID) != nil else { throw DomainError.notFound("server") }
+            try ServerRepository.setHostKey(db, id: serverID, key)
             try AuditLog.record(
                 db, actor, action: "confirm_host_key", resourceType: "server", resourceID: serverID, details: ["host_key": key], serverID: serverID)
         }
@@ -225,7 +215,7 @@ actor Provisioner: Service {
         if destination.pinnedKey == nil {
             run.append("host key \(hostKey) pinned (first connection)")
             try? await store.database.write { db in
-                try db.execute(sql: "UPDATE servers SET ssh_host_key = ? WHERE id = ?", arguments: [hostKey, run.serverID])
+                try ServerRepository.setHostKey(db, id: run.serverID, hostKey)
             }
         } else {
             run.append("host key \(hostKey) matches the pinned one")
@@ -260,7 +250,7 @@ actor Provisioner: Service {
     /// fresh one, whose hash replaces the stored one.
     private func agentToken(on target: TransportTarget, serverID: Int64, run: ProvisioningRun) async throws -> String {
         let stored = try await store.database.read { db in
-            try String.fetchOne(db, sql: "SELECT agent_token_hash FROM servers WHERE id = ?", arguments: [serverID])
+            try ServerRepository.agentTokenHash(db, remoteID: serverID)
         }
         if let stored, let file = try? target.readFile(ProvisioningPaths.agentConfig) {
             let existing = String(decoding: file, as: UTF8.self).split(separator: "\n")
@@ -273,7 +263,7 @@ actor Provisioner: Service {
         let token = Secrets.token(prefix: "\(AgentProtocol.tokenPrefix)\(serverID)_")
         let hash = try await Secrets.hashPassword(token)
         try await store.database.write { db in
-            try db.execute(sql: "UPDATE servers SET agent_token_hash = ? WHERE id = ?", arguments: [hash, serverID])
+            try ServerRepository.setAgentTokenHash(db, id: serverID, hash)
         }
         run.append("issued a fresh agent token")
         return token
@@ -304,19 +294,15 @@ actor Provisioner: Service {
         let status = outcome == nil ? "succeeded" : "failed"
         run.append(outcome.map { "provisioning failed: \($0)" } ?? "\(kind.rawValue) finished; waiting for the agent to connect")
         run.finish(status)
-        let log = run.snapshot.lines.joined(separator: "\n")
+        let lines = run.snapshot.lines
         let connected = await agentConnected(run.serverID)
         do {
             try await store.database.write { db in
-                try db.execute(
-                    sql: "UPDATE provisioning_runs SET status = ?, finished_on = ?, log = ? WHERE id = ?",
-                    arguments: [status, Date(), log, run.id])
+                try ProvisioningRunRepository.finish(db, id: run.id, status: status, lines: lines)
                 if let outcome {
-                    try db.execute(
-                        sql: "UPDATE servers SET status = 'error', last_error = ? WHERE id = ?",
-                        arguments: ["\(kind.rawValue) failed: \(outcome)", run.serverID])
+                    try ServerRepository.markFailed(db, id: run.serverID, message: "\(kind.rawValue) failed: \(outcome)")
                 } else if connected {
-                    try db.execute(sql: "UPDATE servers SET status = 'online' WHERE id = ? AND status = 'provisioning'", arguments: [run.serverID])
+                    try ServerRepository.markProvisioned(db, id: run.serverID)
                 }
             }
         } catch {

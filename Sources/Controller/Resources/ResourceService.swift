@@ -14,39 +14,22 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     // MARK: - Reading
 
     func list(serverID: Int64?, query: String?, page: Int, limit: Int) async throws -> (items: [String], total: Int) {
-        let (rows, total) = try await store.database.read { db -> ([ResourceRow], Int) in
-            var conditions = ["type = ?"]
-            var arguments: StatementArguments = [Kind.type]
-            if let serverID {
-                conditions.append("server_id = ?")
-                arguments += [serverID]
-            }
-            if let query, !query.isEmpty {
-                conditions.append(#"search LIKE ? ESCAPE '\'"#)
-                let escaped = query.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-                arguments += ["%\(escaped)%"]
-            }
-            let filter = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(filter)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM resources WHERE \(filter) ORDER BY id LIMIT ? OFFSET ?",
-                arguments: arguments + [limit, (page - 1) * limit])
-            return (rows.map(ResourceRow.init), total)
+        let (rows, total) = try await store.database.read { db in
+            try ResourceRepository.page(db, type: Kind.type, serverID: serverID, query: query, page: page, limit: limit)
         }
         return (try rows.map(view), total)
     }
 
     func get(_ id: Int64) async throws -> String {
-        let row = try await store.database.read { db in try ResourceRow.fetch(db, id: id, type: Kind.type) }
-        guard let row else { throw APIError.notFound(Kind.type) }
+        let row = try await store.database.read { db in try ResourceRepository.find(db, id: id, type: Kind.type) }
+        guard let row else { throw DomainError.notFound(Kind.type) }
         return try view(row)
     }
 
     // MARK: - Changing
 
     func create(_ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> String {
-        do { try Kind.checkInputOnly(body) } catch { throw APIError.invalid(error) }
+        do { try Kind.checkInputOnly(body) } catch { throw DomainError.invalid(error) }
         let input = try JSONBody.decode(Kind.Payload.self, from: body, allowed: Kind.fields, extra: Self.commonFields)
         let payload = try prepared(input, previous: nil, validation: validation)
         let common = try common(body)
@@ -56,36 +39,29 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             let serverID = try server(requestedServer, db)
             try checkReferences(payload, db)
             try checkModules(payload, enabled: enabled, serverID: serverID, db)
-            let now = Date()
-            try db.execute(
-                sql: """
-                    INSERT INTO resources (type, server_id, owner_user_id, enabled, data, search, apply_status, created_on, modified_on)
-                    VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                    """,
-                arguments: [
-                    Kind.type, serverID, actor.userID, enabled, try ResourceJSON.string(payload), Kind.searchText(payload).lowercased(), now, now,
-                ])
-            let id = db.lastInsertedRowID
+            let id = try ResourceRepository.insert(
+                db, type: Kind.type, serverID: serverID, ownerUserID: actor.userID, enabled: enabled, data: try ResourceJSON.string(payload),
+                search: Kind.searchText(payload).lowercased())
             if enabled { try claim(payload, resourceID: id, serverID: serverID, db) }
-            try Revisions.bump(db, serverID: serverID)
+            try ServerRepository.bumpRevision(db, id: serverID)
             try AuditLog.record(
                 db, actor, action: "create", resourceType: Kind.type, resourceID: id,
                 details: ["enabled": enabled], serverID: serverID)
-            return try ResourceRow.fetch(db, id: id, type: Kind.type)!
+            return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
         onChange()
         return try view(result)
     }
 
     func update(_ id: Int64, _ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> String {
-        guard let existing = try await store.database.read({ db in try ResourceRow.fetch(db, id: id, type: Kind.type) }) else {
-            throw APIError.notFound(Kind.type)
+        guard let existing = try await store.database.read({ db in try ResourceRepository.find(db, id: id, type: Kind.type) }) else {
+            throw DomainError.notFound(Kind.type)
         }
         let previous = try decodeStored(existing.data)
-        do { try Kind.checkInputOnly(body) } catch { throw APIError.invalid(error) }
+        do { try Kind.checkInputOnly(body) } catch { throw DomainError.invalid(error) }
         // Fields not sent keep their stored values.
         let unknown = body.keys.sorted().first { !Kind.fields.contains($0) && !Self.commonFields.contains($0) }
-        if let unknown { throw APIError.invalid(field: unknown, "is not a field of this resource") }
+        if let unknown { throw DomainError.invalid(ValidationFailure(unknown, "is not a field of this resource")) }
         var merged = (try JSONSerialization.jsonObject(with: Data(existing.data.utf8)) as? [String: Any]) ?? [:]
         for (key, value) in body where Kind.fields.contains(key) { merged[key] = value }
         let input = try JSONBody.decode(Kind.Payload.self, from: merged, allowed: Set(merged.keys))
@@ -95,23 +71,21 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         let requestedServer = common.server_id
         let sentFields = body.keys.sorted()
         let result = try await store.database.write { db -> ResourceRow in
-            guard try ResourceRow.fetch(db, id: id, type: Kind.type) != nil else { throw APIError.notFound(Kind.type) }
+            guard try ResourceRepository.find(db, id: id, type: Kind.type) != nil else { throw DomainError.notFound(Kind.type) }
             let serverID = try requestedServer.map { try server($0, db) } ?? existing.serverID
             try checkReferences(payload, db)
             try checkModules(payload, enabled: enabled, serverID: serverID, db)
-            try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [id])
+            try ResourceRepository.releaseClaims(db, resourceID: id)
             if enabled { try claim(payload, resourceID: id, serverID: serverID, db) }
-            try db.execute(
-                sql: """
-                    UPDATE resources SET server_id = ?, enabled = ?, data = ?, search = ?, apply_status = 'pending', apply_message = NULL, modified_on = ?
-                    WHERE id = ?
-                    """, arguments: [serverID, enabled, try ResourceJSON.string(payload), Kind.searchText(payload).lowercased(), Date(), id])
-            try Revisions.bump(db, serverID: serverID)
-            if serverID != existing.serverID { try Revisions.bump(db, serverID: existing.serverID) }
+            try ResourceRepository.update(
+                db, id: id, serverID: serverID, enabled: enabled, data: try ResourceJSON.string(payload),
+                search: Kind.searchText(payload).lowercased())
+            try ServerRepository.bumpRevision(db, id: serverID)
+            if serverID != existing.serverID { try ServerRepository.bumpRevision(db, id: existing.serverID) }
             var details: [String: Any] = ["fields": sentFields]
             if serverID != existing.serverID { details["moved_from_server"] = existing.serverID }
             try AuditLog.record(db, actor, action: "update", resourceType: Kind.type, resourceID: id, details: details, serverID: serverID)
-            return try ResourceRow.fetch(db, id: id, type: Kind.type)!
+            return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
         onChange()
         return try view(result)
@@ -119,12 +93,12 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     func delete(_ id: Int64, actor: AuditLog.Actor) async throws {
         try await store.database.write { db in
-            guard let row = try ResourceRow.fetch(db, id: id, type: Kind.type) else { throw APIError.notFound(Kind.type) }
+            guard let row = try ResourceRepository.find(db, id: id, type: Kind.type) else { throw DomainError.notFound(Kind.type) }
             if let user = try firstReferrer(to: id, db) {
-                throw APIError.conflict(field: nil, "\(Kind.type) \(id) is used by \(user); change that first")
+                throw DomainError.conflict(field: nil, "\(Kind.type) \(id) is used by \(user); change that first")
             }
-            try db.execute(sql: "DELETE FROM resources WHERE id = ?", arguments: [id])
-            try Revisions.bump(db, serverID: row.serverID)
+            try ResourceRepository.delete(db, id: id)
+            try ServerRepository.bumpRevision(db, id: row.serverID)
             try AuditLog.record(db, actor, action: "delete", resourceType: Kind.type, resourceID: id, serverID: row.serverID)
         }
         onChange()
@@ -132,17 +106,15 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     func setEnabled(_ id: Int64, _ enabled: Bool, actor: AuditLog.Actor) async throws -> String {
         let result = try await store.database.write { db -> ResourceRow in
-            guard let row = try ResourceRow.fetch(db, id: id, type: Kind.type) else { throw APIError.notFound(Kind.type) }
-            try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [id])
+            guard let row = try ResourceRepository.find(db, id: id, type: Kind.type) else { throw DomainError.notFound(Kind.type) }
+            try ResourceRepository.releaseClaims(db, resourceID: id)
             let payload = try decodeStored(row.data)
             try checkModules(payload, enabled: enabled, serverID: row.serverID, db)
             if enabled { try claim(payload, resourceID: id, serverID: row.serverID, db) }
-            try db.execute(
-                sql: "UPDATE resources SET enabled = ?, apply_status = 'pending', apply_message = NULL, modified_on = ? WHERE id = ?",
-                arguments: [enabled, Date(), id])
-            try Revisions.bump(db, serverID: row.serverID)
+            try ResourceRepository.setEnabled(db, id: id, enabled)
+            try ServerRepository.bumpRevision(db, id: row.serverID)
             try AuditLog.record(db, actor, action: enabled ? "enable" : "disable", resourceType: Kind.type, resourceID: id, serverID: row.serverID)
-            return try ResourceRow.fetch(db, id: id, type: Kind.type)!
+            return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
         onChange()
         return try view(result)
@@ -165,38 +137,36 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         do {
             return try Kind.prepare(input, previous: previous, context: validation)
         } catch let failure as ValidationFailure {
-            throw APIError.invalid(failure)
+            throw DomainError.invalid(failure)
         }
     }
 
     /// The server to assign to: `requested` if it exists, else the local server.
     private func server(_ requested: Int64?, _ db: Database) throws -> Int64 {
         if let requested {
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE id = ?", arguments: [requested]) == true else {
-                throw APIError(.notFound, code: "not_found", message: "no server has id \(requested)", field: "server_id")
+            guard try ServerRepository.exists(db, id: requested) else {
+                throw DomainError.missingReference(field: "server_id", "no server has id \(requested)")
             }
             return requested
         }
-        return try Int64.fetchOne(db, sql: "SELECT id FROM servers WHERE is_local = 1")!
+        return try ServerRepository.localID(db)
     }
 
     /// Refuses, at save time, what the server's Caddy could not run (its modules are known once
     /// its Caddy or agent has reported them).
     private func checkModules(_ payload: Kind.Payload, enabled: Bool, serverID: Int64, _ db: Database) throws {
-        guard enabled, let row = try Row.fetchOne(db, sql: "SELECT name, caddy_modules FROM servers WHERE id = ?", arguments: [serverID]),
-            let text = row["caddy_modules"] as String?, let modules = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
-        else { return }
+        guard enabled, let server = try ServerRepository.find(db, id: serverID), let modules = server.reportedModules else { return }
         for need in Kind.requiredModules(payload) where !modules.contains(need.module) {
-            throw APIError.invalid(
-                field: need.field, "needs the Caddy module `\(need.module)`, which the Caddy of server \(row["name"] as String) does not have")
+            throw DomainError.invalid(
+                ValidationFailure(
+                    need.field, "needs the Caddy module `\(need.module)`, which the Caddy of server \(server.name) does not have"))
         }
     }
 
     private func checkReferences(_ payload: Kind.Payload, _ db: Database) throws {
         for reference in Kind.references(payload) {
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE id = ? AND type = ?", arguments: [reference.id, reference.type]) == true
-            else {
-                throw APIError(.notFound, code: "not_found", message: "no \(reference.type) has id \(reference.id)", field: reference.field)
+            guard try ResourceRepository.exists(db, id: reference.id, type: reference.type) else {
+                throw DomainError.missingReference(field: reference.field, "no \(reference.type) has id \(reference.id)")
             }
         }
     }
@@ -205,41 +175,25 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     /// local server's `admin_domain`, where the admin itself is served, included).
     private func claim(_ payload: Kind.Payload, resourceID: Int64, serverID: Int64, _ db: Database) throws {
         for claim in Kind.claims(payload) {
-            if claim.hasPrefix("domain:"),
-                try Bool.fetchOne(
-                    db,
-                    sql: """
-                        SELECT 1 FROM settings st JOIN servers s ON s.id = ? AND s.is_local = 1
-                        WHERE st.key = 'admin_domain' AND st.value != '' AND 'domain:' || st.value = ?
-                        """, arguments: [serverID, claim]) == true
+            if claim.hasPrefix("domain:"), let adminDomain = try SettingsRepository.value(db, "admin_domain"), !adminDomain.isEmpty,
+                claim == "domain:\(adminDomain)", try ServerRepository.localID(db) == serverID
             {
-                throw APIError.conflict(
+                throw DomainError.conflict(
                     field: "domain_names", "\(claim.dropFirst("domain:".count)) is where this admin is served (the admin_domain setting)")
             }
-            if let holder = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT r.id, r.type FROM resource_claims c JOIN resources r ON r.id = c.resource_id
-                    WHERE c.server_id = ? AND c.claim = ? AND c.resource_id != ?
-                    """, arguments: [serverID, claim, resourceID])
-            {
+            if let holder = try ResourceRepository.claimHolder(db, serverID: serverID, claim: claim, except: resourceID) {
                 let parts = claim.split(separator: ":", maxSplits: 1)
                 let field = parts.first == "domain" ? "domain_names" : "incoming_port"
-                throw APIError.conflict(
-                    field: field, "\(parts.last ?? "") is already used by enabled \(holder["type"] as String) \(holder["id"] as Int64) on this server"
-                )
+                throw DomainError.conflict(field: field, "\(parts.last ?? "") is already used by enabled \(holder.type) \(holder.id) on this server")
             }
-            try db.execute(
-                sql: "INSERT INTO resource_claims (resource_id, server_id, claim) VALUES (?, ?, ?)", arguments: [resourceID, serverID, claim])
+            try ResourceRepository.addClaim(db, resourceID: resourceID, serverID: serverID, claim: claim)
         }
     }
 
     /// A resource that refers to `id` (for deleting access lists and certificates).
     private func firstReferrer(to id: Int64, _ db: Database) throws -> String? {
         guard Kind.type == "access_list" || Kind.type == "certificate" else { return nil }
-        let key = Kind.type == "access_list" ? "access_list_id" : "certificate_id"
-        let row = try Row.fetchOne(db, sql: "SELECT id, type FROM resources WHERE json_extract(data, ?) = ? LIMIT 1", arguments: ["$.\(key)", id])
-        return row.map { "\($0["type"] as String) \($0["id"] as Int64)" }
+        return try ResourceRepository.firstReferrer(db, member: Kind.type == "access_list" ? "access_list_id" : "certificate_id", id: id)
     }
 
     /// `enabled` and `server_id`, type-checked by the JSON decoder.

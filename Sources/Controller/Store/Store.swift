@@ -18,8 +18,6 @@ public final class Store: Sendable {
 
     /// The local server's id.
     public func localServerID() async throws -> Int64 {
-        try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM servers WHERE is_local = 1")!
-        }
+        try await database.read { db in try ServerRepository.localID(db) }
     }
 }

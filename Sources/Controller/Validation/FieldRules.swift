@@ -177,4 +177,12 @@ enum FieldRules {
     static func printable(_ value: String) -> String {
         String(value.unicodeScalars.prefix(80).map { $0.value < 0x20 || $0.value == 0x7F ? "\u{FFFD}" : Character($0) })
     }
+
+    /// A password: at least 8 characters (code points, as JSON Schema counts them, so the OpenAPI
+    /// minLength holds) and at most 72 bytes (bcrypt's limit).
+    static func password(_ value: String, field: String) throws(ValidationFailure) -> String {
+        guard value.unicodeScalars.count >= 8 else { throw ValidationFailure(field, "must be at least 8 characters") }
+        guard value.utf8.count <= 72 else { throw ValidationFailure(field, "must be at most 72 bytes (bcrypt's limit)") }
+        return value
+    }
 }

@@ -26,10 +26,6 @@ final class ByteSink {
         return PP_OK
     }
 
-    func append(_ data: Data) -> Int32 {
-        data.withUnsafeBytes { append($0) }
-    }
-
     /// Calls `body` with a `pp_sink` that writes into this buffer. The pointer is valid only
     /// inside `body`.
     func withCSink<Result>(_ body: (UnsafePointer<pp_sink>) throws -> Result) rethrows -> Result {

@@ -61,9 +61,21 @@ final class ControllerProcess: @unchecked Sendable {
     func terminate(within seconds: Double) -> Bool {
         guard let process = child?.process, process.isRunning else { return true }
         kill(process.processIdentifier, SIGTERM)
+        return waitForExit(within: seconds)
+    }
+
+    /// True when the controller exited within `seconds` (it is sent nothing).
+    func waitForExit(within seconds: Double) -> Bool {
+        guard let process = child?.process else { return true }
         let deadline = Date() + seconds
         while process.isRunning, Date() < deadline { usleep(50_000) }
         return !process.isRunning
+    }
+
+    /// The controller's process id while it runs.
+    var pid: Int32? {
+        guard let process = child?.process, process.isRunning else { return nil }
+        return process.processIdentifier
     }
 
     /// The exit status of a controller that has exited; nil while it runs.

@@ -3,7 +3,6 @@ import JSONCore
 /// One server's desired state, as the controller sends it (JSON, snake_case keys): the resources
 /// assigned to the server and what they refer to. The renderer reads it; it never changes it.
 public struct DesiredState: JSONReadable, Sendable {
-    public var revision: Int
     public var settings: Settings
     public var proxyHosts: [ProxyHost]
     public var redirectionHosts: [RedirectionHost]
@@ -22,7 +21,6 @@ public struct DesiredState: JSONReadable, Sendable {
 
     public init(json: JSON) throws(JSONReadError) {
         let object = try JSONObject(json)
-        revision = try object.value("revision", default: 0)
         settings = try object.value("settings", default: Settings())
         proxyHosts = try object.value("proxy_hosts", default: [])
         redirectionHosts = try object.value("redirection_hosts", default: [])

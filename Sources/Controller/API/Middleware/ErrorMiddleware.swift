@@ -1,7 +1,8 @@
 import Hummingbird
 import Logging
 
-/// Turns every error into the API's JSON error shape: ``APIError`` as it is, Hummingbird's own
+/// Turns every error into the API's JSON error shape: ``APIError`` as it is, a ``DomainError``
+/// by its one mapping to HTTP, Hummingbird's own
 /// HTTP errors (unknown route, oversized body) with their status, anything else as a 500 that
 /// reveals nothing.
 struct ErrorMiddleware: RouterMiddleware {
@@ -13,6 +14,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let error as DomainError {
+            return try error.apiError.response(from: request, context: context)
         } catch let error as HTTPResponseError where error.status == .notFound {
             if let methods = routes.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {
                 var refusal = APIError(

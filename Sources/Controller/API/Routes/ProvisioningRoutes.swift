@@ -8,9 +8,9 @@ import NIOCore
 /// `keep_credentials` is true); `GET /api/provisioning/{run}` is its log; `/events` streams the
 /// log as server-sent events, from the first line, live; `POST /api/provisioning/{run}/cancel`
 /// stops a run at its next safe point; `POST /api/servers/{id}/host-key/scan` reads the server's
-/// host key without sending credentials, `PUT /api/servers/{id}/host-key` confirms (pins) one, and
-/// `DELETE` forgets it after a server was reinstalled. With the setting `confirm_host_keys` on, no
-/// run starts until a key is confirmed.
+/// host key without sending credentials, and `PUT /api/servers/{id}/host-key` confirms (pins) one
+/// (``ServerRoutes`` forgets it). With the setting `confirm_host_keys` on, no run starts until a
+/// key is confirmed.
 struct ProvisioningRoutes: Sendable {
     let store: Store
     let provisioner: Provisioner
@@ -120,20 +120,6 @@ struct ProvisioningRoutes: Sendable {
             try await provisioner.confirmHostKey(serverID: id, key: input.host_key, actor: AuditLog.Actor(identity, clientIP: context.clientIP))
             return JSONBody.response(["server_id": id, "host_key": input.host_key])
         }
-        api.delete("servers/:id/host-key") { _, context -> Response in
-            let identity = try context.requireAdmin()
-            let id = try context.pathID()
-            try await store.database.write { db in
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM servers WHERE id = ? AND is_local = 0", arguments: [id]) == true else {
-                    throw APIError.notFound("server")
-                }
-                try db.execute(sql: "UPDATE servers SET ssh_host_key = NULL WHERE id = ?", arguments: [id])
-                try AuditLog.record(
-                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "forget_host_key", resourceType: "server",
-                    resourceID: id, serverID: id)
-            }
-            return Response(status: .noContent)
-        }
     }
 
     /// A run's lines, status and server: live when it runs in this controller, else from the database.
@@ -142,12 +128,10 @@ struct ProvisioningRoutes: Sendable {
             let snapshot = run.snapshot
             return (snapshot.lines, snapshot.finished ?? "running", run.serverID)
         }
-        guard let row = try store.database.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM provisioning_runs WHERE id = ?", arguments: [id]) })
-        else {
-            throw APIError.notFound("provisioning run")
+        guard let stored = try await store.database.read({ db in try ProvisioningRunRepository.find(db, id: id) }) else {
+            throw DomainError.notFound("provisioning run")
         }
-        let text: String = row["log"]
-        return (text.isEmpty ? [] : text.components(separatedBy: "\n"), row["status"], row["server_id"])
+        return (stored.lines, stored.status, stored.serverID)
     }
 
     /// Credentials from the body: nil when none were sent (the kept ones are used); each

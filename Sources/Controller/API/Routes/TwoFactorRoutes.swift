@@ -21,7 +21,7 @@ struct TwoFactorRoutes: Sendable {
         api.get("users/me/two-factor") { _, context in
             let identity = try context.requireIdentity()
             let status = try await service.status(userID: identity.userID)
-            let required = try await store.database.read { db in try SettingsRoutes.all(db)["require_two_factor"] == "true" }
+            let required = try await store.database.read { db in try SettingsRepository.all(db)["require_two_factor"] == "true" }
             return JSONBody.response([
                 "enabled": status.enabled, "pending": status.pending, "backup_codes_left": status.backupCodesLeft, "required": required,
             ])
@@ -67,7 +67,7 @@ struct TwoFactorRoutes: Sendable {
             let input = try JSONBody.decode(Password.self, from: try await JSONBody.object(request, context: context), allowed: ["password"])
             _ = try await passwords.confirm(userID: identity.userID, password: input.password, field: "password")
             try await store.database.write { db in
-                guard try SettingsRoutes.all(db)["require_two_factor"] != "true" else {
+                guard try SettingsRepository.all(db)["require_two_factor"] != "true" else {
                     throw APIError.conflict(field: nil, "an admin requires two-factor login for everyone; it cannot be turned off")
                 }
                 try service.disable(userID: identity.userID, in: db)

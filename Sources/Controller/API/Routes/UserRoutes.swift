@@ -34,13 +34,6 @@ struct UserRoutes: Sendable {
         var new_password: String
     }
 
-    static func password(_ value: String, field: String) throws(ValidationFailure) -> String {
-        // Characters as JSON Schema counts them (code points), so the OpenAPI minLength holds.
-        guard value.unicodeScalars.count >= 8 else { throw ValidationFailure(field, "must be at least 8 characters") }
-        guard value.utf8.count <= 72 else { throw ValidationFailure(field, "must be at most 72 bytes (bcrypt's limit)") }
-        return value
-    }
-
     func register(on api: RouterGroup<AppContext>) {
         api.get("users") { request, context in
             _ = try context.requireAdmin()
@@ -63,7 +56,7 @@ struct UserRoutes: Sendable {
             do {
                 email = try FieldRules.email(input.email, field: "email")
                 name = try FieldRules.text(input.name, field: "name")
-                _ = try Self.password(input.password, field: "password")
+                _ = try FieldRules.password(input.password, field: "password")
                 guard let parsed = Identity.Role(rawValue: input.role) else { throw ValidationFailure("role", "must be admin or viewer") }
                 role = parsed
             } catch { throw APIError.invalid(error) }
@@ -99,7 +92,7 @@ struct UserRoutes: Sendable {
             do {
                 email = try input.email.map { try FieldRules.email($0, field: "email") }
                 name = try input.name.map { try FieldRules.text($0, field: "name") }
-                _ = try input.password.map { try Self.password($0, field: "password") }
+                _ = try input.password.map { try FieldRules.password($0, field: "password") }
                 role = try input.role.map { value throws(ValidationFailure) in
                     guard let role = Identity.Role(rawValue: value) else { throw ValidationFailure("role", "must be admin or viewer") }
                     return role
@@ -160,7 +153,7 @@ struct UserRoutes: Sendable {
             let input = try JSONBody.decode(
                 PasswordChange.self, from: try await JSONBody.object(request, context: context),
                 allowed: ["current_password", "new_password"])
-            do { _ = try Self.password(input.new_password, field: "new_password") } catch { throw APIError.invalid(error) }
+            do { _ = try FieldRules.password(input.new_password, field: "new_password") } catch { throw APIError.invalid(error) }
             _ = try await passwords.confirm(userID: identity.userID, password: input.current_password, field: "current_password")
             let hash = try await Secrets.hashPassword(input.new_password)
             try await store.database.write { db in

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// A stored resource: the common columns and the kind's payload as JSON.
+/// A stored resource: the common columns and the kind's payload as JSON. Read and written by
+/// ``ResourceRepository``.
 struct ResourceRow: Sendable {
     var id: Int64
     var type: String
@@ -25,10 +26,6 @@ struct ResourceRow: Sendable {
         applyMessage = row["apply_message"]
         createdOn = row["created_on"]
         modifiedOn = row["modified_on"]
-    }
-
-    static func fetch(_ db: Database, id: Int64, type: String) throws -> ResourceRow? {
-        try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE id = ? AND type = ?", arguments: [id, type]).map(ResourceRow.init)
     }
 
     /// The API's view as JSON text: the common members spliced into the payload's JSON object

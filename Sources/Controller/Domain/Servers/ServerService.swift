@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import Host
+
+/// Servers as an admin manages them: the local server (always present, never deleted, no SSH
+/// settings) and remote servers. Every change is audited in the same transaction.
+struct ServerService: Sendable {
+    let store: Store
+    /// A remote server is another machine: its host may not lead back to this one or to cloud metadata.
+    let addresses: AddressPolicy
+
+    /// What an admin sets; nil leaves a field as it is (or, at creation, takes its default).
+    struct Changes: Sendable {
+        var name: String?
+        var hostname: String?
+        var sshPort: Int?
+        var sshUser: String?
+
+        /// The API names of the fields given.
+        var fieldNames: [String] {
+            [("hostname", hostname != nil), ("name", name != nil), ("ssh_port", sshPort != nil), ("ssh_user", sshUser != nil)]
+                .filter(\.1).map(\.0)
+        }
+    }
+
+    /// A deleted server's resources went to the local server; these were disabled instead,
+    /// because the local server already serves their domain or port.
+    struct Deletion: Sendable, Equatable {
+        var localServerID: Int64
+        var disabledResourceIDs: [Int64]
+    }
+
+    func list() async throws -> [ServerView] {
+        try await store.database.read { db in
+            let counts = try ResourceRepository.activeRouteCounts(db)
+            return try ServerRepository.all(db).map { ServerView(server: $0, activeRoutes: counts[$0.id!] ?? 0) }
+        }
+    }
+
+    func get(_ id: Int64) async throws -> ServerView {
+        try await store.database.read { db in try Self.view(db, id: id) }
+    }
+
+    func create(_ changes: Changes, by actor: AuditLog.Actor) async throws -> ServerView {
+        guard let name = changes.name else { throw DomainError.invalid(ValidationFailure("name", "is required")) }
+        guard let hostname = changes.hostname else { throw DomainError.invalid(ValidationFailure("hostname", "is required")) }
+        let server = try validated(Changes(name: name, hostname: hostname, sshPort: changes.sshPort ?? 22, sshUser: changes.sshUser ?? "root"))
+        return try await store.database.write { db in
+            guard try !ServerRepository.nameIsTaken(db, server.name!) else {
+                throw DomainError.conflict(field: "name", "a server with this name exists")
+            }
+            let id = try ServerRepository.insert(
+                db, .remote(name: server.name!, hostname: server.hostname!, sshPort: server.sshPort!, sshUser: server.sshUser!))
+            try AuditLog.record(
+                db, actor, action: "create", resourceType: "server", resourceID: id, details: ["name": server.name!, "hostname": server.hostname!],
+                serverID: id)
+            return try Self.view(db, id: id)
+        }
+    }
+
+    func update(_ id: Int64, _ changes: Changes, by actor: AuditLog.Actor) async throws -> ServerView {
+        let valid = try validated(changes)
+        return try await store.database.write { db in
+            guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
+            if server.isLocal, valid.hostname != nil || valid.sshPort != nil || valid.sshUser != nil {
+                throw DomainError.conflict(field: "hostname", "the local server has no SSH settings")
+            }
+            if let name = valid.name, try ServerRepository.nameIsTaken(db, name, except: id) {
+                throw DomainError.conflict(field: "name", "a server with this name exists")
+            }
+            try ServerRepository.update(db, id: id, name: valid.name, hostname: valid.hostname, sshPort: valid.sshPort, sshUser: valid.sshUser)
+            try AuditLog.record(
+                db, actor, action: "update", resourceType: "server", resourceID: id, details: ["fields": changes.fieldNames], serverID: id)
+            return try Self.view(db, id: id)
+        }
+    }
+
+    /// Deletes a remote server; the remote host is left untouched. Its resources move to the
+    /// local server (which applies them) unless that one already uses their domain or port.
+    func delete(_ id: Int64, by actor: AuditLog.Actor) async throws -> Deletion {
+        try await store.database.write { db in
+            guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
+            guard !server.isLocal else { throw DomainError.forbidden("the local server cannot be deleted") }
+            let local = try ServerRepository.localID(db)
+            let disabled = try ResourceRepository.moveAll(
+                db, from: id, to: local,
+                disabledMessage: "disabled when server \(server.name) was deleted: the local server already uses its domain or port")
+            try ServerRepository.delete(db, id: id)
+            try ServerRepository.bumpRevision(db, id: local)
+            try AuditLog.record(
+                db, actor, action: "delete", resourceType: "server", resourceID: id, details: ["name": server.name, "disabled_resources": disabled])
+            return Deletion(localServerID: local, disabledResourceIDs: disabled)
+        }
+    }
+
+    /// Issues a new agent token for a remote server (shown once); the old one stops working.
+    func issueAgentToken(_ id: Int64, by actor: AuditLog.Actor) async throws -> String {
+        let token = Secrets.token(prefix: "\(AgentProtocol.tokenPrefix)\(id)_")
+        let hash = try await Secrets.hashPassword(token)
+        try await store.database.write { db in
+            guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
+            guard !server.isLocal else { throw DomainError.conflict(field: nil, "the local server is driven by the controller and has no agent") }
+            try ServerRepository.setAgentTokenHash(db, id: id, hash)
+            try AuditLog.record(db, actor, action: "issue_token", resourceType: "server", resourceID: id, serverID: id)
+        }
+        return token
+    }
+
+    /// Forgets a remote server's pinned SSH host key (the next provisioning pins a new one).
+    func forgetHostKey(_ id: Int64, by actor: AuditLog.Actor) async throws {
+        try await store.database.write { db in
+            guard try ServerRepository.findRemote(db, id: id) != nil else { throw DomainError.notFound("server") }
+            try ServerRepository.setHostKey(db, id: id, nil)
+            try AuditLog.record(db, actor, action: "forget_host_key", resourceType: "server", resourceID: id, serverID: id)
+        }
+    }
+
+    // MARK: - Rules
+
+    /// `changes` with every given field checked and in canonical form.
+    private func validated(_ changes: Changes) throws -> Changes {
+        do {
+            return Changes(
+                name: try changes.name.map { try FieldRules.text($0, field: "name", maxLength: 100) },
+                hostname: try changes.hostname.map { try serverHost($0) },
+                sshPort: try changes.sshPort.map { try FieldRules.port($0, field: "ssh_port") },
+                sshUser: try changes.sshUser.map { try Self.validSSHUser($0) })
+        } catch let failure as ValidationFailure {
+            throw DomainError.invalid(failure)
+        }
+    }
+
+    /// A remote server's host name or address, as provisioning will dial it.
+    private func serverHost(_ value: String) throws(ValidationFailure) -> String {
+        let host = try FieldRules.host(value, field: "hostname")
+        try addresses.check(host: host, port: nil, field: "hostname")
+        return host
+    }
+
+    /// A POSIX user name: lower-case letters, digits, '_' and '-', starting with a letter or '_'.
+    static func validSSHUser(_ value: String) throws(ValidationFailure) -> String {
+        let bytes = Array(value.utf8)
+        guard (1...32).contains(bytes.count), let first = bytes.first, (first >= 0x61 && first <= 0x7A) || first == 0x5F,
+            bytes.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
+        else { throw ValidationFailure("ssh_user", "must be a POSIX user name (lower-case letters, digits, '_', '-')") }
+        return value
+    }
+
+    private static func view(_ db: Database, id: Int64) throws -> ServerView {
+        guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
+        return ServerView(server: server, activeRoutes: try ResourceRepository.activeRouteCounts(db)[id] ?? 0)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import GRDB
+
+/// Every read and write of `provisioning_runs`: a run's kind, status and whole log, kept after
+/// the controller that ran it has stopped.
+enum ProvisioningRunRepository {
+    /// A finished (or interrupted) run as stored.
+    struct StoredRun: Sendable, Equatable {
+        var serverID: Int64
+        var status: String
+        var lines: [String]
+    }
+
+    /// Records a new run of `kind` on server `serverID`, running; returns its id.
+    static func start(_ db: Database, serverID: Int64, kind: String) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO provisioning_runs (server_id, kind, status, started_on, log) VALUES (?, ?, 'running', ?, '')",
+            arguments: [serverID, kind, Date()])
+        return db.lastInsertedRowID
+    }
+
+    /// Records how run `id` ended, with its whole log.
+    static func finish(_ db: Database, id: Int64, status: String, lines: [String]) throws {
+        try db.execute(
+            sql: "UPDATE provisioning_runs SET status = ?, finished_on = ?, log = ? WHERE id = ?",
+            arguments: [status, Date(), lines.joined(separator: "\n"), id])
+    }
+
+    static func find(_ db: Database, id: Int64) throws -> StoredRun? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT server_id, status, log FROM provisioning_runs WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        let text: String = row["log"]
+        return StoredRun(serverID: row["server_id"], status: row["status"], lines: text.isEmpty ? [] : text.components(separatedBy: "\n"))
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+
+/// Every read and write of `resources` and `resource_claims`. Functions take the open
+/// `Database`, so a service composes them with other repositories' in one transaction.
+enum ResourceRepository {
+    // MARK: - Reading
+
+    static func find(_ db: Database, id: Int64, type: String) throws -> ResourceRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE id = ? AND type = ?", arguments: [id, type]).map(ResourceRow.init)
+    }
+
+    static func exists(_ db: Database, id: Int64, type: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE id = ? AND type = ?", arguments: [id, type]) == true
+    }
+
+    /// One page of the resources of `type` (on `serverID`, whose search text contains `query`
+    /// when given), by id, and how many match in all.
+    static func page(
+        _ db: Database, type: String, serverID: Int64?, query: String?, page: Int, limit: Int
+    ) throws -> (rows: [ResourceRow], total: Int) {
+        var conditions = ["type = ?"]
+        var arguments: StatementArguments = [type]
+        if let serverID {
+            conditions.append("server_id = ?")
+            arguments += [serverID]
+        }
+        if let query, !query.isEmpty {
+            conditions.append(#"search LIKE ? ESCAPE '\'"#)
+            let escaped = query.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            arguments += ["%\(escaped)%"]
+        }
+        let filter = conditions.joined(separator: " AND ")
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(filter)", arguments: arguments) ?? 0
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT * FROM resources WHERE \(filter) ORDER BY id LIMIT ? OFFSET ?", arguments: arguments + [limit, (page - 1) * limit])
+        return (rows.map(ResourceRow.init), total)
+    }
+
+    /// The enabled resources of `type` on `serverID`, by id: `(id, data, modified_on)`.
+    static func enabled(_ db: Database, type: String, serverID: Int64) throws -> [Row] {
+        try Row.fetchAll(
+            db, sql: "SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id",
+            arguments: [serverID, type])
+    }
+
+    /// The resources of `type` among `ids`, by id: `(id, data, modified_on)`.
+    static func some(_ db: Database, type: String, ids: [Int64]) throws -> [Row] {
+        guard !ids.isEmpty else { return [] }
+        return try Row.fetchAll(
+            db,
+            sql: "SELECT id, data, modified_on FROM resources WHERE type = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+            arguments: StatementArguments([type] + ids.map { $0 as (any DatabaseValueConvertible) }))
+    }
+
+    static func type(_ db: Database, id: Int64) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT type FROM resources WHERE id = ?", arguments: [id])
+    }
+
+    /// The first resource whose payload member `key` is `id` ("proxy_host 7"): what refers to an
+    /// access list or a certificate.
+    static func firstReferrer(_ db: Database, member key: String, id: Int64) throws -> String? {
+        let row = try Row.fetchOne(db, sql: "SELECT id, type FROM resources WHERE json_extract(data, ?) = ? LIMIT 1", arguments: ["$.\(key)", id])
+        return row.map { "\($0["type"] as String) \($0["id"] as Int64)" }
+    }
+
+    /// How many enabled resources that Caddy or iptables serve each server has, by server id.
+    static func activeRouteCounts(_ db: Database) throws -> [Int64: Int] {
+        let types = ResourceKinds.served.map(\.type)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT server_id, COUNT(*) AS n FROM resources WHERE enabled = 1 AND type IN (\(types.map { _ in "?" }.joined(separator: ",")))
+                GROUP BY server_id
+                """, arguments: StatementArguments(types))
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0["server_id"], $0["n"]) })
+    }
+
+    // MARK: - Writing
+
+    /// Inserts a resource, pending; returns its id.
+    static func insert(
+        _ db: Database, type: String, serverID: Int64, ownerUserID: Int64?, enabled: Bool, data: String, search: String
+    ) throws -> Int64 {
+        let now = Date()
+        try db.execute(
+            sql: """
+                INSERT INTO resources (type, server_id, owner_user_id, enabled, data, search, apply_status, created_on, modified_on)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                """, arguments: [type, serverID, ownerUserID, enabled, data, search, now, now])
+        return db.lastInsertedRowID
+    }
+
+    /// Replaces a resource's server, state and payload; it is pending again.
+    static func update(_ db: Database, id: Int64, serverID: Int64, enabled: Bool, data: String, search: String) throws {
+        try db.execute(
+            sql: """
+                UPDATE resources SET server_id = ?, enabled = ?, data = ?, search = ?, apply_status = 'pending', apply_message = NULL, modified_on = ?
+                WHERE id = ?
+                """, arguments: [serverID, enabled, data, search, Date(), id])
+    }
+
+    static func setEnabled(_ db: Database, id: Int64, _ enabled: Bool) throws {
+        try db.execute(
+            sql: "UPDATE resources SET enabled = ?, apply_status = 'pending', apply_message = NULL, modified_on = ? WHERE id = ?",
+            arguments: [enabled, Date(), id])
+    }
+
+    /// Deletes a resource and (by cascade) its claims.
+    static func delete(_ db: Database, id: Int64) throws {
+        try db.execute(sql: "DELETE FROM resources WHERE id = ?", arguments: [id])
+    }
+
+    /// What the server did with a resource, unless the resource changed after the state that was
+    /// applied (`modifiedOn` is its modification time in that state).
+    static func recordApplyStatus(_ db: Database, id: Int64, status: String, message: String?, ifNotModifiedAfter modifiedOn: Date) throws {
+        try db.execute(
+            sql: "UPDATE resources SET apply_status = ?, apply_message = ? WHERE id = ? AND modified_on <= ?",
+            arguments: [status, message, id, modifiedOn])
+    }
+
+    /// Every resource is pending (after a restore: no server has applied the restored data yet).
+    static func markAllPending(_ db: Database) throws {
+        try db.execute(sql: "UPDATE resources SET apply_status = 'pending', apply_message = NULL")
+    }
+
+    // MARK: - Claims: what an enabled resource holds exclusively on its server (a domain, a port)
+
+    /// The resource other than `resourceID` holding `claim` on `serverID`: `(id, type)`.
+    static func claimHolder(_ db: Database, serverID: Int64, claim: String, except resourceID: Int64) throws -> (id: Int64, type: String)? {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT r.id, r.type FROM resource_claims c JOIN resources r ON r.id = c.resource_id
+                WHERE c.server_id = ? AND c.claim = ? AND c.resource_id != ?
+                """, arguments: [serverID, claim, resourceID])
+        return row.map { ($0["id"], $0["type"]) }
+    }
+
+    static func addClaim(_ db: Database, resourceID: Int64, serverID: Int64, claim: String) throws {
+        try db.execute(sql: "INSERT INTO resource_claims (resource_id, server_id, claim) VALUES (?, ?, ?)", arguments: [resourceID, serverID, claim])
+    }
+
+    static func releaseClaims(_ db: Database, resourceID: Int64) throws {
+        try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [resourceID])
+    }
+
+    /// Whether some enabled resource holds `claim` on `serverID`.
+    static func isClaimed(_ db: Database, serverID: Int64, claim: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM resource_claims WHERE server_id = ? AND claim = ?", arguments: [serverID, claim]) == true
+    }
+
+    /// Moves every resource of server `from` to server `to`, marked pending. A resource whose
+    /// domain or port `to` already uses is kept, disabled, with `disabledMessage`; returns those ids.
+    static func moveAll(_ db: Database, from: Int64, to: Int64, disabledMessage: String) throws -> [Int64] {
+        var disabled: [Int64] = []
+        for resourceID in try Int64.fetchAll(db, sql: "SELECT id FROM resources WHERE server_id = ?", arguments: [from]) {
+            let claims = try String.fetchAll(db, sql: "SELECT claim FROM resource_claims WHERE resource_id = ?", arguments: [resourceID])
+            if try claims.contains(where: { try isClaimed(db, serverID: to, claim: $0) }) {
+                try releaseClaims(db, resourceID: resourceID)
+                try db.execute(sql: "UPDATE resources SET enabled = 0, apply_message = ? WHERE id = ?", arguments: [disabledMessage, resourceID])
+                disabled.append(resourceID)
+            } else {
+                try db.execute(sql: "UPDATE resource_claims SET server_id = ? WHERE resource_id = ?", arguments: [to, resourceID])
+            }
+        }
+        try db.execute(
+            sql: "UPDATE resources SET server_id = ?, apply_status = 'pending', modified_on = ? WHERE server_id = ?", arguments: [to, Date(), from])
+        return disabled
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+
+/// One row of `servers`: the local server (exactly one, `is_local`) or a remote one driven by its
+/// agent. Written only by ``ServerRepository``.
+struct Server: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    static let databaseTableName = "servers"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    /// Online, Offline, Provisioning or Error.
+    enum Status: String, Codable, Sendable {
+        case online, offline, provisioning, error
+    }
+
+    var id: Int64?
+    var name: String
+    var hostname: String
+    var sshPort: Int
+    var sshUser: String
+    var isLocal: Bool
+    var status: Status
+    /// Moves on every change of what the server must serve; the agent applies up to it.
+    var desiredRevision: Int64
+    var appliedRevision: Int64
+    /// The hash of the desired state the server last applied.
+    var appliedHash: String?
+    var caddyVersion: String?
+    /// The Caddy modules the server reported, as a JSON array of names.
+    var caddyModules: String?
+    var agentVersion: String?
+    var lastSeen: Date?
+    var lastError: String?
+    /// bcrypt hash of the agent's token; nil until one is issued.
+    var agentTokenHash: String?
+    /// What the agent last reported: `{"caddy_running", "upstreams": [{address, requests, fails}]}`.
+    var upstreamHealth: String?
+    /// The pinned SSH host key (`SHA256:…`), confirmed by an admin or pinned at the first provisioning.
+    var sshHostKey: String?
+    /// SSH credentials an admin asked to keep, sealed by the credential vault.
+    var sshCredentials: String?
+    var createdOn: Date
+    var modifiedOn: Date
+
+    /// A new remote server, Offline until its agent connects.
+    static func remote(name: String, hostname: String, sshPort: Int, sshUser: String, now: Date = Date()) -> Server {
+        Server(
+            id: nil, name: name, hostname: hostname, sshPort: sshPort, sshUser: sshUser, isLocal: false, status: .offline, desiredRevision: 1,
+            appliedRevision: 0, createdOn: now, modifiedOn: now)
+    }
+
+    /// The Caddy modules the server reported; nil until it has.
+    var reportedModules: [String]? {
+        caddyModules.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+    }
+}

@@ -9,12 +9,7 @@ struct AppliedState: Codable, Sendable, Equatable {
     var revision: Int64 = 0
     var hash: String?
     var document: Data?
-    var outcomes: [String: Outcome] = [:]
-
-    struct Outcome: Codable, Sendable, Equatable {
-        var status: String
-        var message: String?
-    }
+    var outcomes: [String: ResourceOutcome] = [:]
 
     /// Whether a desired state of `revision` may replace this one: never an older revision.
     func accepts(revision newRevision: Int64) -> Bool { newRevision >= revision }

@@ -70,18 +70,18 @@ actor DataPlane {
                 revision: message.revision, hash: message.hash, succeeded: false, message: "the apply pipeline cannot run: \(error)", resources: [:])
         }
         if let wanted = report.managedProcesses { processes.reconcile(wanted) }
-        let outcomes = report.resourceOutcomes.mapValues { AppliedState.Outcome(status: $0.status, message: $0.message) }
+        let outcomes = report.resourceOutcomes
         if let failure = report.failureMessage {
             logger.error("apply failed", metadata: ["revision": "\(message.revision)", "error": "\(failure)"])
             failed = message
             return .init(
                 revision: message.revision, hash: message.hash, succeeded: false, message: failure,
-                resources: outcomes.mapValues { .init(status: $0.status, message: $0.message) })
+                resources: outcomes)
         }
         applied = AppliedState(revision: message.revision, hash: message.hash, document: message.state, outcomes: outcomes)
         persist()
         logger.info(
-            "applied", metadata: ["revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == "failed" }.count)"])
+            "applied", metadata: ["revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == .failed }.count)"])
         return result(succeeded: true, message: nil)
     }
 
@@ -150,7 +150,7 @@ actor DataPlane {
     private func result(succeeded: Bool, message: String?) -> AgentMessage.ApplyResult {
         .init(
             revision: applied.revision, hash: applied.hash ?? "", succeeded: succeeded, message: message,
-            resources: applied.outcomes.mapValues { .init(status: $0.status, message: $0.message) })
+            resources: applied.outcomes)
     }
 
     private func persist() {

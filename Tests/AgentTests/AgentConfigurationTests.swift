@@ -50,7 +50,7 @@ struct AgentConfigurationTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(AppliedState.load(folder: folder) == AppliedState())
         let state = AppliedState(
-            revision: 5, hash: "ab", document: Data("{}".utf8), outcomes: ["proxy_host_1": .init(status: "failed", message: "x")])
+            revision: 5, hash: "ab", document: Data("{}".utf8), outcomes: ["proxy_host_1": .init(status: .failed, message: "x")])
         try state.save(folder: folder)
         let loaded = AppliedState.load(folder: folder)
         #expect(loaded == state)

@@ -13,7 +13,7 @@ struct AgentProtocolTests {
             .applyResult(
                 .init(
                     revision: 4, hash: "ff", succeeded: false, message: "caddy down",
-                    resources: ["proxy_host_1": .init(status: "failed", message: "bad"), "proxy_host_2": .init(status: "applied", message: nil)])),
+                    resources: ["proxy_host_1": .init(status: .failed, message: "bad"), "proxy_host_2": .init(status: .applied, message: nil)])),
             .status(.init(caddyRunning: true, upstreams: [.init(address: "127.0.0.1:8001", requests: 2, fails: 1)])),
         ]
         for message in messages { #expect(try AgentMessage.decode(message.encoded()) == message) }

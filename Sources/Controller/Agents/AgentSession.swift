@@ -142,7 +142,7 @@ actor AgentSession {
             agentRevision = max(agentRevision, result.revision)
             if result.revision == agentRevision { agentHash = result.hash }
         }
-        let outcomes = result.resources.mapValues { ($0.status, $0.message) }
+        let outcomes = result.resources
         let failure = result.succeeded ? nil : (result.message ?? "the agent could not apply the desired state")
         do {
             try await store.database.write { [serverID] db in

@@ -1,12 +1,10 @@
 import Foundation
 import GRDB
+import Host
 
 /// Writes what one apply did, for the local pipeline and for agents alike: each resource's apply
 /// status (applied / failed with the message), and the server's applied revision and status.
 enum ApplyRecorder {
-    /// One resource's outcome, keyed `<type>_<id>` as the plugins report it.
-    typealias ResourceOutcome = (status: String, message: String?)
-
     /// - Parameters:
     ///   - resources: what the applied state held, with when each was last changed; a resource
     ///     changed since then stays pending for the next apply.
@@ -18,7 +16,7 @@ enum ApplyRecorder {
         for (id, modifiedOn) in resources {
             guard let type = try ResourceRepository.type(db, id: id) else { continue }
             let outcome = outcomes["\(type)_\(id)"]
-            let status = failure == nil ? (outcome?.status ?? "applied") : "failed"
+            let status = failure == nil ? (outcome?.status ?? .applied) : .failed
             let message = failure.map { "the server could not apply: \($0)" } ?? outcome?.message
             try ResourceRepository.recordApplyStatus(db, id: id, status: status, message: message, ifNotModifiedAfter: modifiedOn)
         }

@@ -68,7 +68,7 @@ final class LocalApplier: Service {
         try await store.database.write { db in
             try ApplyRecorder.record(
                 db, serverID: serverID, revision: built.revision, hash: built.hash, resources: built.resources,
-                outcomes: outcomes.mapValues { ($0.status, $0.message) }, failure: failure)
+                outcomes: outcomes, failure: failure)
         }
     }
 }

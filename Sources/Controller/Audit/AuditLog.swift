@@ -27,10 +27,7 @@ enum AuditLog {
         details: [String: Any] = [:], serverID: Int64? = nil
     ) throws {
         let json = (try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        try db.execute(
-            sql: """
-                INSERT INTO audit_log (created_on, user_id, user_email, action, resource_type, resource_id, details, client_ip, server_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [Date(), actor.userID, actor.email, action, resourceType, resourceID, json, actor.clientIP, serverID])
+        try AuditRepository.insert(
+            db, actor: actor, action: action, resourceType: resourceType, resourceID: resourceID, details: json, serverID: serverID)
     }
 }

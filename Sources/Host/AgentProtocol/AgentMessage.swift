@@ -37,25 +37,14 @@ public enum AgentMessage: Sendable, Equatable {
         public var succeeded: Bool
         public var message: String?
         /// Per resource, keyed `<type>_<id>` (as the plugins report them).
-        public var resources: [String: ResourceResult]
+        public var resources: [String: ResourceOutcome]
 
-        public init(revision: Int64, hash: String, succeeded: Bool, message: String?, resources: [String: ResourceResult]) {
+        public init(revision: Int64, hash: String, succeeded: Bool, message: String?, resources: [String: ResourceOutcome]) {
             self.revision = revision
             self.hash = hash
             self.succeeded = succeeded
             self.message = message
             self.resources = resources
-        }
-    }
-
-    public struct ResourceResult: Sendable, Equatable {
-        /// `applied` or `failed`.
-        public var status: String
-        public var message: String?
-
-        public init(status: String, message: String?) {
-            self.status = status
-            self.message = message
         }
     }
 
@@ -99,7 +88,7 @@ extension AgentMessage {
             members = [("type", "heartbeat"), ("applied_revision", .int(Int(revision)))]
         case .applyResult(let result):
             let resources = result.resources.sorted { $0.key < $1.key }.map { key, entry -> (String, JSON) in
-                (key, ["status": .string(entry.status), "message": optional(entry.message)])
+                (key, ["status": .string(entry.status.rawValue), "message": optional(entry.message)])
             }
             members = [
                 ("type", "apply_result"), ("revision", .int(Int(result.revision))), ("hash", .string(result.hash)),
@@ -129,15 +118,15 @@ extension AgentMessage {
         case "heartbeat":
             return .heartbeat(appliedRevision: try fields.integer("applied_revision"))
         case "apply_result":
-            var resources: [String: ResourceResult] = [:]
+            var resources: [String: ResourceOutcome] = [:]
             for (key, value) in try fields.object("resources") {
-                guard key.utf8.count <= 64, let entry = try? JSONObject(value), let status = try? entry.required("status") as String,
-                    ["applied", "failed"].contains(status)
+                guard key.utf8.count <= 64, let entry = try? JSONObject(value), let text = try? entry.required("status") as String,
+                    let status = ResourceOutcome.Status(rawValue: text)
                 else {
                     throw ProtocolViolation("apply_result.resources.\(key.prefix(64)) must be {\"status\": \"applied\"|\"failed\", \"message\"}")
                 }
                 let message = try? entry.optional("message") as String?
-                resources[key] = ResourceResult(status: status, message: message.map { String($0.prefix(4096)) })
+                resources[key] = ResourceOutcome(status: status, message: message.map { String($0.prefix(4096)) })
             }
             return .applyResult(
                 ApplyResult(

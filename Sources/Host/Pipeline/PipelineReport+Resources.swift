@@ -3,19 +3,12 @@ import Glibc
 import JSONCore
 
 extension PipelineReport {
-    /// One resource's outcome as the steps reported it in their journals' `resource_results`.
-    public struct ResourceOutcome: Sendable, Equatable {
-        /// `applied` or `failed`.
-        public var status: String
-        public var message: String?
-    }
-
     /// Per resource (`<type>_<id>`), what the steps reported; a failure in any step wins.
     public var resourceOutcomes: [String: ResourceOutcome] {
         var collected: [String: ResourceOutcome] = [:]
         for step in steps {
             guard let data = step.result, let results: [String: JSON] = try? JSONObject.member("resource_results", of: data) else { continue }
-            for (key, entry) in results where collected[key]?.status != "failed" {
+            for (key, entry) in results where collected[key]?.status != .failed {
                 guard let outcome = try? ResourceOutcome(json: entry) else { continue }
                 collected[key] = outcome
             }
@@ -50,11 +43,11 @@ extension PipelineReport {
     }
 }
 
-extension PipelineReport.ResourceOutcome: JSONReadable {
-    /// A `resource_results` entry: any status but `failed` counts as applied.
+extension ResourceOutcome: JSONReadable {
+    /// A step's `resource_results` entry: any status but `failed` counts as applied.
     public init(json: JSON) throws(JSONReadError) {
         let object = try JSONObject(json)
         let status: String = try object.required("status")
-        self.init(status: status == "failed" ? "failed" : "applied", message: try object.optional("message"))
+        self.init(status: status == "failed" ? .failed : .applied, message: try object.optional("message"))
     }
 }

@@ -144,7 +144,7 @@ private struct OutputCollector {
     let limit: Int
     private(set) var kept: [UInt8] = []
     private(set) var truncated = false
-    private var pending: [UInt8] = []
+    private var lines = LineSplitter()
 
     init(stream: OutputLine.Stream, limit: Int) {
         self.stream = stream
@@ -155,21 +155,12 @@ private struct OutputCollector {
         let room = max(0, limit - kept.count)
         kept += chunk.prefix(room)
         if chunk.count > room { truncated = true }
-        pending += chunk
-        var start = pending.startIndex
-        while let newline = pending[start...].firstIndex(of: 0x0A) {
-            onLine(OutputLine(stream: stream, text: String(decoding: pending[start..<newline], as: UTF8.self)))
-            start = newline + 1
-        }
-        pending.removeSubrange(..<start)
-        if pending.count > 64 << 10 {  // a very long line is still reported, in parts
-            onLine(OutputLine(stream: stream, text: String(decoding: pending, as: UTF8.self)))
-            pending.removeAll()
-        }
+        let stream = stream
+        chunk.withUnsafeBytes { lines.feed($0) { onLine(OutputLine(stream: stream, text: $0)) } }
     }
 
     mutating func finish(onLine: (OutputLine) -> Void) {
-        if !pending.isEmpty { onLine(OutputLine(stream: stream, text: String(decoding: pending, as: UTF8.self))) }
-        pending.removeAll()
+        let stream = stream
+        lines.finish { onLine(OutputLine(stream: stream, text: $0)) }
     }
 }

@@ -178,7 +178,7 @@ public final class TransportTarget: Target, @unchecked Sendable {
 private final class LineSink {
     private(set) var bytes = Data()
     private(set) var overflowed = false
-    private var pending = Data()
+    private var lines = LineSplitter()
     let limit: Int
     let stream: OutputLine.Stream
     let onLine: @Sendable (OutputLine) -> Void
@@ -189,9 +189,6 @@ private final class LineSink {
         self.onLine = onLine
     }
 
-    /// A line longer than this is passed on in pieces.
-    static let longestLine = 64 << 10
-
     /// Keeps the bytes and passes on complete lines; refuses (`PP_TOO_LARGE`) past the limit, so
     /// the transport stops the command instead of sending more.
     func append(_ data: UnsafeRawBufferPointer) -> Int32 {
@@ -200,21 +197,12 @@ private final class LineSink {
             return PP_TOO_LARGE
         }
         bytes.append(contentsOf: data)
-        var start = 0
-        for (offset, byte) in data.enumerated() where byte == 0x0A {
-            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[start..<offset]))
-            onLine(OutputLine(stream: stream, text: String(decoding: pending, as: UTF8.self)))
-            pending.removeAll(keepingCapacity: true)
-            start = offset + 1
-        }
-        pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[start...]))
-        if pending.count > Self.longestLine { finish() }
+        lines.feed(data) { onLine(OutputLine(stream: stream, text: $0)) }
         return PP_OK
     }
 
     func finish() {
-        if !pending.isEmpty { onLine(OutputLine(stream: stream, text: String(decoding: pending, as: UTF8.self))) }
-        pending.removeAll()
+        lines.finish { onLine(OutputLine(stream: stream, text: $0)) }
     }
 
     func withCSink<Result>(_ body: (UnsafePointer<pp_sink>) -> Result) -> Result {

@@ -44,16 +44,11 @@ struct ProvisioningRoutes: Sendable {
         api.get("servers/:id/provisioning") { _, context in
             _ = try context.requireAdmin()
             let id = try context.pathID()
-            let runs = try store.database.read { db in
-                try Row.fetchAll(
-                    db, sql: "SELECT id, kind, status, started_on, finished_on FROM provisioning_runs WHERE server_id = ? ORDER BY id DESC LIMIT 50",
-                    arguments: [id])
-            }
-            let items = runs.map { row -> [String: Any] in
+            let runs = try await store.database.read { db in try ProvisioningRunRepository.latest(db, serverID: id) }
+            let items = runs.map { run -> [String: Any] in
                 [
-                    "id": row["id"] as Int64, "kind": row["kind"] as String, "status": row["status"] as String,
-                    "started_on": (row["started_on"] as Date).formatted(.iso8601),
-                    "finished_on": (row["finished_on"] as Date?)?.formatted(.iso8601) ?? NSNull(),
+                    "id": run.id, "kind": run.kind, "status": run.status, "started_on": run.startedOn.formatted(.iso8601),
+                    "finished_on": run.finishedOn?.formatted(.iso8601) ?? NSNull(),
                 ]
             }
             return JSONBody.response(["items": items, "total": items.count])

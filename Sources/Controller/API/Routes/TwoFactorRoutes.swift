@@ -86,7 +86,7 @@ struct TwoFactorRoutes: Sendable {
             try await store.database.write { db in
                 guard try UserRecord.fetch(db, id: id) != nil else { throw APIError.notFound("user") }
                 try service.disable(userID: id, in: db)
-                let ended = try sessions.endAll(userID: id, in: db)
+                let ended = try UserRepository.endSessions(db, userID: id)
                 try AuditLog.record(
                     db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "reset_two_factor", resourceType: "user", resourceID: id,
                     details: ["sessions_ended": ended])

@@ -11,6 +11,23 @@ enum ProvisioningRunRepository {
         var lines: [String]
     }
 
+    /// One line of a server's run history.
+    struct Summary: Sendable, Equatable {
+        var id: Int64
+        var kind: String
+        var status: String
+        var startedOn: Date
+        var finishedOn: Date?
+    }
+
+    /// The server's 50 latest runs, newest first.
+    static func latest(_ db: Database, serverID: Int64) throws -> [Summary] {
+        try Row.fetchAll(
+            db, sql: "SELECT id, kind, status, started_on, finished_on FROM provisioning_runs WHERE server_id = ? ORDER BY id DESC LIMIT 50",
+            arguments: [serverID]
+        ).map { Summary(id: $0["id"], kind: $0["kind"], status: $0["status"], startedOn: $0["started_on"], finishedOn: $0["finished_on"]) }
+    }
+
     /// Records a new run of `kind` on server `serverID`, running; returns its id.
     static func start(_ db: Database, serverID: Int64, kind: String) throws -> Int64 {
         try db.execute(

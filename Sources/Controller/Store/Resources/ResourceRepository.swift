@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Host
 
 /// Every read and write of `resources` and `resource_claims`. Functions take the open
 /// `Database`, so a service composes them with other repositories' in one transaction.
@@ -114,10 +115,12 @@ enum ResourceRepository {
 
     /// What the server did with a resource, unless the resource changed after the state that was
     /// applied (`modifiedOn` is its modification time in that state).
-    static func recordApplyStatus(_ db: Database, id: Int64, status: String, message: String?, ifNotModifiedAfter modifiedOn: Date) throws {
+    static func recordApplyStatus(
+        _ db: Database, id: Int64, status: ResourceOutcome.Status, message: String?, ifNotModifiedAfter modifiedOn: Date
+    ) throws {
         try db.execute(
             sql: "UPDATE resources SET apply_status = ?, apply_message = ? WHERE id = ? AND modified_on <= ?",
-            arguments: [status, message, id, modifiedOn])
+            arguments: [status.rawValue, message, id, modifiedOn])
     }
 
     /// Every resource is pending (after a restore: no server has applied the restored data yet).

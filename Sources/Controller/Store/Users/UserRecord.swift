@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// A user account.
+/// A user account as stored (read and written by ``UserRepository``).
 struct UserRecord: Sendable {
     var id: Int64
     var email: String
@@ -31,13 +31,9 @@ struct UserRecord: Sendable {
         modifiedOn = row["modified_on"]
     }
 
-    static func fetch(_ db: Database, id: Int64) throws -> UserRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(UserRecord.init)
-    }
+    static func fetch(_ db: Database, id: Int64) throws -> UserRecord? { try UserRepository.find(db, id: id) }
 
-    static func fetch(_ db: Database, email: String) throws -> UserRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(UserRecord.init)
-    }
+    static func fetch(_ db: Database, email: String) throws -> UserRecord? { try UserRepository.find(db, email: email) }
 
     /// The API's view: never the password hash.
     var json: [String: Any] {

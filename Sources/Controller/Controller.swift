@@ -139,6 +139,7 @@ public struct Controller: Sendable {
             adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort,
             modules: CaddyProbe.run(binary: configuration.caddyBinary)?.modules, acmeTrustedRoots: configuration.acmeTrustedRoots)
         caddy.protectedPorts = [AddressPolicy.caddyAdminPort, configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
+        caddy.reservedPorts = [configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
         let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy)
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
         return LocalApplier(

@@ -7,10 +7,11 @@ import Testing
 /// The pure renderer: shapes, refusals and capability checks (the behaviour is tested against a
 /// real Caddy in the Caddy*Tests suites).
 @Suite struct CaddyRendererTests {
-    private func render(_ state: [String: Any], modules: Set<String>? = nil) throws -> RenderResult {
+    private func render(_ state: [String: Any], modules: Set<String>? = nil, reservedPorts: [Int] = []) throws -> RenderResult {
         let desired = try DesiredState.reading(JSONSerialization.data(withJSONObject: state))
         var settings = RenderSettings()
         settings.modules = modules
+        settings.reservedPorts = reservedPorts
         return CaddyRenderer.render(desired, settings: settings)
     }
 
@@ -101,6 +102,23 @@ import Testing
         let subroutes = ((routes?.first?["handle"] as? [[String: Any]])?.first?["routes"]) as? [[String: Any]]
         let handler = (subroutes?.first?["handle"] as? [Any])?.first
         #expect(try same(try #require(handler), golden("rate-limit-handler.json")))
+    }
+
+    @Test func streamsMayNotListenOnHTTPOrTheReservedPortsOfThisMachine() throws {
+        let state: [String: Any] = [
+            "stream_hosts": [
+                ["id": 1, "incoming_port": 81, "forwarding_host": "h", "forwarding_port": 22],
+                ["id": 2, "incoming_port": 80, "forwarding_host": "h", "forwarding_port": 22],
+            ]
+        ]
+        // On a remote server 81 is an ordinary port; on the controller's server it is the controller's.
+        #expect(try render(state).rendered == [ResourceKey(kind: "stream_host", id: 1)])
+        let onController = try render(state, reservedPorts: [81])
+        #expect(onController.rendered.isEmpty)
+        #expect(onController.rejected[ResourceKey(kind: "stream_host", id: 1)]?.hasPrefix("incoming_port is reserved") == true)
+        #expect(RenderSettings().reservedPorts.isEmpty)
+        let read = try RenderSettings(json: JSONParser.parse(Array(#"{"reserved_ports": [81, 8443]}"#.utf8)))
+        #expect(read.reservedPorts == [81, 8443])
     }
 
     @Test func resourcesNeedingMissingModulesAreLeftOutWithAClearError() throws {

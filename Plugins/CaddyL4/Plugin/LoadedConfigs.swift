@@ -2,7 +2,8 @@ import Synchronization
 
 /// The config this process last loaded into each Caddy, by admin socket. Apply takes the config
 /// to roll back to from here when Caddy still runs that tag, instead of asking Caddy to
-/// serialize its whole running config on every change.
+/// serialize its whole running config on every change. A cache in the ABI's sense: when it is
+/// empty (a fresh process, another host) apply asks Caddy, and does the same thing, only slower.
 ///
 /// The tag is a hash of the config's bytes, so a Caddy that runs the tag runs these bytes, unless
 /// someone changed part of it through the admin API in between; PosternProxy owns Caddy's config

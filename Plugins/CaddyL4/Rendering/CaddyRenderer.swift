@@ -161,7 +161,7 @@ private struct ConfigBuilder {
         guard stream.tcpForwarding || stream.udpForwarding else {
             throw RenderingError(resource: key, field: "tcp_forwarding", message: "at least one of tcp_forwarding and udp_forwarding must be on")
         }
-        let reserved = [settings.httpPort, 81] + (stream.sniNames.isEmpty ? [settings.httpsPort] : [])
+        let reserved = [settings.httpPort] + settings.reservedPorts + (stream.sniNames.isEmpty ? [settings.httpsPort] : [])
         guard !reserved.contains(stream.incomingPort) else {
             throw RenderingError(resource: key, field: "incoming_port", message: "is reserved (HTTP, the controller, or HTTPS without an SNI match)")
         }

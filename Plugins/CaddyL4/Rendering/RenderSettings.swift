@@ -16,6 +16,9 @@ public struct RenderSettings: JSONReadable, Sendable {
     /// Caddy modules present on the server; resources that need others are left out and
     /// reported. Nil: not checked.
     public var modules: Set<String>?
+    /// Ports of this machine that stream hosts may not listen on besides HTTP (and HTTPS without
+    /// an SNI match): the controller's own listeners on the controller's server [none].
+    public var reservedPorts: [Int] = []
     /// How long a config change lets running requests finish [10s].
     public var gracePeriodSeconds = 10
 
@@ -30,5 +33,6 @@ public struct RenderSettings: JSONReadable, Sendable {
         acmeTrustedRoots = try object.value("acme_trusted_roots", default: [])
         modules = try object.optional("modules").map { (names: [String]) in Set(names) }
         gracePeriodSeconds = try object.value("grace_period_seconds", default: gracePeriodSeconds)
+        reservedPorts = try object.value("reserved_ports", default: [])
     }
 }

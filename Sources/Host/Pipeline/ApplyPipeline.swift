@@ -22,6 +22,9 @@ public enum ApplyPipeline {
         /// Ports of this machine no upstream may lead to (the step resolves every upstream
         /// before it loads a config): Caddy's default admin port, and the controller's own.
         public var protectedPorts: [Int] = [2019]
+        /// Ports of this machine no stream host may listen on: the controller's listeners, on
+        /// the controller's own server.
+        public var reservedPorts: [Int] = []
 
         public init(adminSocket: String, binary: String, httpPort: Int, httpsPort: Int, modules: [String]? = nil, acmeTrustedRoots: [String] = []) {
             self.adminSocket = adminSocket
@@ -42,6 +45,7 @@ public enum ApplyPipeline {
         if let modules = caddy.modules { settings.append(("modules", .strings(modules))) }
         if !caddy.acmeTrustedRoots.isEmpty { settings.append(("acme_trusted_roots", .strings(caddy.acmeTrustedRoots))) }
         settings.append(("protected_ports", .array(caddy.protectedPorts.map(JSON.int))))
+        if !caddy.reservedPorts.isEmpty { settings.append(("reserved_ports", .array(caddy.reservedPorts.map(JSON.int)))) }
         let caddyConfig = Data(JSON.object(settings).serialized())
         return PipelineDefinition(
             name: "apply",

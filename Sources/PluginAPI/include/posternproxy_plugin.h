@@ -298,8 +298,11 @@ typedef struct pp_renderer_v1 {
 
 /**
  * "posternproxy.step/1": one step of a pipeline. Threading: [any-thread]; the host never calls
- * two functions of one step of one pipeline run at once, and keeps no state in the plugin: all
- * state travels as JSON through the host.
+ * two functions of one step of one pipeline run at once. A step keeps no state between calls: all
+ * state travels as JSON through the host (plan, journal, result). The one exception is a cache
+ * whose loss changes nothing but speed: a step must behave the same in a fresh process, on
+ * another host or after a restart, when the cache is empty (the Caddy step remembers the config
+ * it last loaded so a rollback need not ask Caddy for it, and asks Caddy when it has none).
  *
  * For each step, in pipeline order, the host calls:
  *   plan     — no effects granted (probes and reads only). input: the pipeline's input JSON

@@ -53,8 +53,8 @@ public struct Controller: Sendable {
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
         let adminDomain = AdminDomain(configuration: configuration)
         try await adminDomain.refresh(store)
-        let applier = try startLocalApplier(catalog: catalog, adminUpstream: adminDomain.upstream, logger: logger)
-        if applier != nil { try await CaddyFacts.record(binary: configuration.caddyBinary, store: store) }
+        let (applier, facts) = try startLocalApplier(catalog: catalog, adminUpstream: adminDomain.upstream, logger: logger)
+        if let facts { try await CaddyFacts.record(facts, store: store) }
         applier?.schedule()  // re-apply what the database holds, at every start
         let hub = AgentHub(
             store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
@@ -124,8 +124,13 @@ public struct Controller: Sendable {
         return PluginCatalog()
     }
 
-    private func startLocalApplier(catalog: PluginCatalog, adminUpstream: (host: String, port: Int)?, logger: Logger) throws -> LocalApplier? {
-        guard !configuration.applyPipeline.isEmpty else { return nil }
+    /// The local server's applier, and what its data plane says it is (its Caddy's version and
+    /// modules, through the step plugins' `posternproxy.describe/1`); nil when the apply
+    /// pipeline is empty.
+    private func startLocalApplier(
+        catalog: PluginCatalog, adminUpstream: (host: String, port: Int)?, logger: Logger
+    ) throws -> (LocalApplier?, DataPlaneFacts?) {
+        guard !configuration.applyPipeline.isEmpty else { return (nil, nil) }
         var adminSocket = configuration.caddyAdminSocket
         var caddyProcess: ProcessSupervisor?
         if adminSocket == nil {
@@ -137,13 +142,18 @@ public struct Controller: Sendable {
         }
         var caddy = ApplyPipeline.Caddy(
             adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort,
-            modules: CaddyProbe.run(binary: configuration.caddyBinary)?.modules, acmeTrustedRoots: configuration.acmeTrustedRoots)
+            acmeTrustedRoots: configuration.acmeTrustedRoots)
         caddy.protectedPorts = [AddressPolicy.caddyAdminPort, configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
         caddy.reservedPorts = [configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
+        // Known modules travel in the step's config, so the step need not list them at every apply.
+        let facts = DataPlaneFacts.probe(
+            ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy), catalog: catalog, target: LocalTarget())
+        caddy.modules = facts?.modules
         let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy)
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
-        return LocalApplier(
+        let applier = LocalApplier(
             store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, caddy: caddyProcess,
             logger: logger, adminUpstream: adminUpstream)
+        return (applier, facts)
     }
 }

@@ -13,9 +13,9 @@ actor DataPlane {
     /// Keeps the processes the steps ask for (socat port forwards) running.
     private let processes: ProcessSupervisor
     private(set) var applied: AppliedState
-    /// The Caddy this agent drives, as probed at start: its modules shape the pipeline, and hello
-    /// reports them.
-    let caddy: CaddyProbe?
+    /// What the data plane this agent drives said it is at start (`posternproxy.describe/1`):
+    /// its modules shape the pipeline, and hello reports them.
+    let caddy: DataPlaneFacts?
     /// A desired state whose apply failed, retried by ``reconcile()`` until it applies or a newer
     /// one arrives: the controller sends a state once, so the agent must not drop it.
     private var failed: ControllerMessage.DesiredStateMessage?
@@ -35,10 +35,11 @@ actor DataPlane {
         }
         self.configuration = configuration
         runner = PipelineRunner(catalog: catalog)
-        let probe = CaddyProbe.run(binary: configuration.caddy.binary)
         var settings = configuration.caddy
-        settings.modules = probe?.modules
-        caddy = probe
+        let facts = DataPlaneFacts.probe(
+            ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings), catalog: catalog, target: LocalTarget())
+        settings.modules = facts?.modules
+        caddy = facts
         pipeline = ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings)
         self.logger = logger
         processes = ProcessSupervisor(folder: configuration.stateDirectory + "/processes")

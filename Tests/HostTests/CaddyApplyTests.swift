@@ -103,6 +103,32 @@ import Testing
         #expect(Set(rejected.keys.map(\.id)) == [1, 3])
     }
 
+    /// `posternproxy.describe/1`: the Caddy step says what this Caddy is (hosts no longer run
+    /// `caddy list-modules` themselves); steps that cannot say are passed over.
+    @Test func theCaddyStepDescribesThisCaddyAndStepsThatCannotArePassedOver() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let recorder = try CCompiler.fixture("recorder_step.c", named: "librecorder.so", in: folder)
+        let caddy = try CaddyServer(extraPlugins: [recorder])
+        defer { caddy.stop() }
+        #expect(caddy.catalog.plugin(id: "com.example.recorder")?.describes == false)
+        let pipeline = PipelineDefinition(
+            name: "apply",
+            steps: [
+                .init(plugin: "com.example.recorder", config: Data("{}".utf8)), .init(plugin: "posternproxy.caddy", config: try caddy.stepConfig()),
+            ])
+        let facts = try #require(DataPlaneFacts.probe(pipeline, catalog: caddy.catalog, target: LocalTarget()))
+        #expect(facts.version.hasPrefix("v2."))
+        #expect(facts.modules.contains("http.handlers.reverse_proxy"))
+        #expect(!facts.modules.contains { $0.isEmpty || $0.hasSuffix(":") })
+
+        // A Caddy binary that is not there: nothing is said, and the call says why.
+        let missing = try caddy.stepConfig(["caddy_binary": folder.file("no-such-caddy")])
+        let broken = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: missing)])
+        #expect(DataPlaneFacts.probe(broken, catalog: caddy.catalog, target: LocalTarget()) == nil)
+        #expect(throws: PluginCallError.self) { try caddy.catalog.plugin(id: "posternproxy.caddy")!.describe(config: missing, target: LocalTarget()) }
+    }
+
     @Test func resourcesNeedingModulesThisCaddyLacksAreRefusedBeforeAnyReload() async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }

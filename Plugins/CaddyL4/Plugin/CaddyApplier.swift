@@ -17,7 +17,7 @@ enum CaddyApplier {
     static func plan(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
-        if settings.modules == nil { settings.modules = try modules(call.host, binary: config.caddyBinary) }
+        if settings.modules == nil { settings.modules = try CaddyDescription.modules(call.host, binary: config.caddyBinary) }
         var state = try DesiredState.reading(call.input)
         let refused = UpstreamCheck.rejections(state, protectedPorts: config.protectedPorts, resolve: SystemResolver.resolve)
         if !refused.isEmpty {
@@ -114,21 +114,6 @@ enum CaddyApplier {
         guard config.first == UInt8(ascii: "{") else { return config }
         let member = Array("\"@id\":\"\(tag)\"".utf8) + (config.count > 2 ? [UInt8(ascii: ",")] : [])
         return [UInt8(ascii: "{")] + member + config.dropFirst()
-    }
-
-    /// The modules of this server's Caddy, from `caddy list-modules` (a probe).
-    private static func modules(_ host: HostProxy, binary: String) throws -> Set<String> {
-        let output = host.run([binary, "list-modules"], probe: true, quiet: true)
-        guard output.status == PP_OK, output.exitStatus == 0 else {
-            throw PluginFailure(
-                "cannot list Caddy's modules with `\(binary) list-modules` (exit \(output.exitStatus)): \(String(decoding: output.standardError.prefix(500), as: UTF8.self))"
-            )
-        }
-        return Set(
-            String(decoding: output.standardOutput, as: UTF8.self).split(separator: "\n").compactMap { line in
-                let name = line.split(separator: " ").first.map(String.init) ?? ""
-                return name.isEmpty || name.hasSuffix(":") ? nil : name
-            })
     }
 
     /// A 64-bit hash of a rendering, as hex: tells one config from another (not a security

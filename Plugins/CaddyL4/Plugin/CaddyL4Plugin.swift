@@ -6,7 +6,8 @@ import PluginKit
 
 // The CaddyL4 plugin, `posternproxy.caddy`: renders a server's desired state into Caddy JSON
 // (`posternproxy.renderer/1`) and loads it into Caddy through its admin API
-// (`posternproxy.step/1`, see CaddyApplier).
+// (`posternproxy.step/1`, see CaddyApplier), and says what this server's Caddy is
+// (`posternproxy.describe/1`, see CaddyDescription).
 
 nonisolated(unsafe) private let renderer = StaticPluginData.table(
     pp_renderer_v1(
@@ -26,6 +27,11 @@ nonisolated(unsafe) private let step = StaticPluginData.table(
         verify: { raw in PluginCall.handle(raw, CaddyApplier.verify) },
         rollback: { raw in PluginCall.handle(raw, CaddyApplier.rollback) }))
 
+nonisolated(unsafe) private let description = StaticPluginData.table(
+    pp_describe_v1(
+        struct_size: UInt32(MemoryLayout<pp_describe_v1>.size),
+        describe: { raw in PluginCall.handle(raw, CaddyDescription.describe) }))
+
 nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
     id: "posternproxy.caddy", version: "0.2.0", name: "Caddy (HTTP and layer4)",
     summary: "Renders desired state into Caddy JSON and loads it through Caddy's admin API.",
@@ -33,6 +39,7 @@ nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
     getInterface: { id in
         if StaticPluginData.matches(id, PP_INTERFACE_RENDERER) { return renderer }
         if StaticPluginData.matches(id, PP_INTERFACE_STEP) { return step }
+        if StaticPluginData.matches(id, PP_INTERFACE_DESCRIBE) { return description }
         return nil
     })
 

@@ -14,6 +14,7 @@ public enum ABILayout {
         ObjectIdentifier(pp_profile_v1.self): MemoryLayout<pp_profile_v1>.size,
         ObjectIdentifier(pp_transport_v1.self): MemoryLayout<pp_transport_v1>.size,
         ObjectIdentifier(pp_renderer_v1.self): MemoryLayout<pp_renderer_v1>.size,
+        ObjectIdentifier(pp_describe_v1.self): MemoryLayout<pp_describe_v1>.size,
     ]
 
     /// The least `struct_size` a plugin may declare for `Table`.

@@ -2,8 +2,8 @@ import FoundationEssentials
 import Glibc
 import PluginAPI
 
-/// A renderer call that did not produce an artifact.
-public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
+/// A call into a plugin (a render, a describe) that did not produce its output.
+public struct PluginCallError: Error, Sendable, Equatable, CustomStringConvertible {
     public var plugin: String
     public var message: String
 
@@ -21,21 +21,21 @@ extension LoadedPlugin {
     public func render(
         _ input: Data, config: Data = Data("{}".utf8),
         onLog: @escaping (PluginLogRecord) -> Void = { _ in }
-    ) throws(RenderError) -> Data {
+    ) throws(PluginCallError) -> Data {
         guard let renderer = interface(PP_INTERFACE_RENDERER, as: pp_renderer_v1.self),
             let render = renderer.pointee.render
         else {
-            throw RenderError(plugin: id, message: "does not provide \(PP_INTERFACE_RENDERER)")
+            throw PluginCallError(plugin: id, message: "does not provide \(PP_INTERFACE_RENDERER)")
         }
         let services = HostServices(
             grants: [], target: nil, cancellation: CancellationFlag(),
             onLog: onLog, onProgress: { _ in })
         let result = PluginInvocation.call(render, config: config, input: input, services: services)
         guard result.status == PP_OK else {
-            throw RenderError(plugin: id, message: result.error.isEmpty ? "render returned status \(result.status)" : result.error)
+            throw PluginCallError(plugin: id, message: result.error.isEmpty ? "render returned status \(result.status)" : result.error)
         }
         guard !result.outputOverflowed else {
-            throw RenderError(plugin: id, message: "artifact exceeds \(PluginInvocation.outputLimit) bytes")
+            throw PluginCallError(plugin: id, message: "artifact exceeds \(PluginInvocation.outputLimit) bytes")
         }
         return result.output
     }

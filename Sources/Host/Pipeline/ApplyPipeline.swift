@@ -13,8 +13,8 @@ public enum ApplyPipeline {
         public var binary: String
         public var httpPort: Int
         public var httpsPort: Int
-        /// Caddy's modules when already known (``CaddyProbe``), so the step need not run
-        /// `caddy list-modules` at every apply.
+        /// Caddy's modules when already known (``DataPlaneFacts``, from the step's
+        /// `posternproxy.describe/1`), so the step need not list them at every apply.
         public var modules: [String]?
         /// PEM files of roots Caddy trusts when it talks to the ACME CA (a private CA such as
         /// step-ca, or a test CA); empty trusts the system's.

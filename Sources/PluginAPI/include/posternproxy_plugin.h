@@ -97,6 +97,7 @@ extern "C" {
 #define PP_INTERFACE_STEP "posternproxy.step/1"
 #define PP_INTERFACE_PROFILE "posternproxy.profile/1"
 #define PP_INTERFACE_TRANSPORT "posternproxy.transport/1"
+#define PP_INTERFACE_DESCRIBE "posternproxy.describe/1"
 
 /* Log levels for pp_host.log. */
 #define PP_LOG_DEBUG 0
@@ -326,6 +327,22 @@ typedef struct pp_step_v1 {
     int32_t (*verify)(const pp_call *call);
     int32_t (*rollback)(const pp_call *call);
 } pp_step_v1;
+
+/**
+ * "posternproxy.describe/1": what a step plugin finds on the target it drives, so hosts need not
+ * know how to ask (the controller records it for the local server, an agent reports it in hello,
+ * and both pass it back in the step's config so the step need not ask again at every apply).
+ * Optional: a plugin without it describes nothing. Threading: [any-thread]. Probes and reads only,
+ * as for plan. config: the step's config from the pipeline. input: {} (reserved). output: a JSON
+ * object; hosts read the members they know and ignore the rest:
+ *   "version": what runs, as its own tool prints it ("v2.11.1");
+ *   "modules": the names of the modules it has (["http", "layer4", ...]).
+ * Returns PP_FAILED with an error when the target cannot be inspected (the binary is missing).
+ */
+typedef struct pp_describe_v1 {
+    uint32_t struct_size;
+    int32_t (*describe)(const pp_call *call);
+} pp_describe_v1;
 
 /**
  * "posternproxy.profile/1": a hardening profile as data. Threading: [any-thread]. No effects are

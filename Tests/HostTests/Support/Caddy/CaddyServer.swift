@@ -11,6 +11,8 @@ final class CaddyServer {
     let httpsPort: Int
     private let child: ChildProcess
     private let runner: PipelineRunner
+    /// The real `posternproxy.caddy` plugin and the `extraPlugins`.
+    var catalog: PluginCatalog { runner.catalog }
 
     init(extraPlugins: [String] = []) throws {
         folder = try TemporaryFolder()

@@ -1,0 +1,37 @@
+import JSONCore
+import PluginAPI
+import PluginKit
+
+/// `posternproxy.describe/1` for this server's Caddy: `{"version", "modules"}` from `caddy
+/// version` and `caddy list-modules` (probes), with the binary the step's config names.
+enum CaddyDescription {
+    static func describe(_ call: PluginCall) throws -> Int32 {
+        let config = try? JSONObject(JSONParser.parse(call.config))
+        let binary: String = (try? config?.value("caddy_binary", default: "caddy")) ?? "caddy"
+        let version = call.host.run([binary, "version"], probe: true, quiet: true)
+        guard version.status == PP_OK, version.exitStatus == 0 else {
+            throw PluginFailure(
+                "cannot run `\(binary) version` (exit \(version.exitStatus)): \(String(decoding: version.standardError.prefix(500), as: UTF8.self))")
+        }
+        let firstWord = String(decoding: version.standardOutput, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }).first
+        let modules = try modules(call.host, binary: binary)
+        return call.write(
+            JSON.object([("version", .string(firstWord.map(String.init) ?? "")), ("modules", .strings(modules.sorted()))]).serialized())
+    }
+
+    /// The modules of this server's Caddy, from `caddy list-modules` (a probe): one name per
+    /// line, the summary lines (ending in `:`) left out.
+    static func modules(_ host: HostProxy, binary: String) throws -> Set<String> {
+        let output = host.run([binary, "list-modules"], probe: true, quiet: true)
+        guard output.status == PP_OK, output.exitStatus == 0 else {
+            throw PluginFailure(
+                "cannot list Caddy's modules with `\(binary) list-modules` (exit \(output.exitStatus)): \(String(decoding: output.standardError.prefix(500), as: UTF8.self))"
+            )
+        }
+        return Set(
+            String(decoding: output.standardOutput, as: UTF8.self).split(separator: "\n").compactMap { line in
+                let name = line.split(separator: " ").first.map(String.init) ?? ""
+                return name.isEmpty || name.hasSuffix(":") ? nil : name
+            })
+    }
+}

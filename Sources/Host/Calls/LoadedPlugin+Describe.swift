@@ -1,0 +1,51 @@
+import FoundationEssentials
+import JSONCore
+import PluginAPI
+
+/// What a data-plane step plugin reported about its target (`posternproxy.describe/1`).
+public struct DataPlaneFacts: Sendable, Equatable {
+    /// What runs, as its own tool prints it ("v2.11.1").
+    public var version: String
+    /// The modules it has.
+    public var modules: [String]
+
+    public init(version: String, modules: [String]) {
+        self.version = version
+        self.modules = modules
+    }
+
+    /// The facts the first step of `pipeline` that describes its target reports, asked on
+    /// `target` with that step's config; nil when no step describes or the one that does fails.
+    public static func probe(_ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target) -> DataPlaneFacts? {
+        for step in pipeline.steps {
+            guard let plugin = catalog.plugin(id: step.plugin), plugin.describes else { continue }
+            guard let answer = try? plugin.describe(config: step.config, target: target),
+                let object = try? JSONObject(JSONParser.parse(answer)),
+                let version: String = try? object.required("version"), let modules: [String] = try? object.required("modules")
+            else { return nil }
+            return DataPlaneFacts(version: version, modules: modules)
+        }
+        return nil
+    }
+}
+
+extension LoadedPlugin {
+    /// Whether the plugin provides `posternproxy.describe/1`.
+    public var describes: Bool {
+        interface(PP_INTERFACE_DESCRIBE, as: pp_describe_v1.self)?.pointee.describe != nil
+    }
+
+    /// Calls the plugin's `posternproxy.describe/1` with the step's `config` on `target` (probes
+    /// and reads only) and returns what it wrote: a JSON object.
+    public func describe(config: Data, target: some Target, onLog: @escaping (PluginLogRecord) -> Void = { _ in }) throws(PluginCallError) -> Data {
+        guard let table = interface(PP_INTERFACE_DESCRIBE, as: pp_describe_v1.self), let describe = table.pointee.describe else {
+            throw PluginCallError(plugin: id, message: "does not provide \(PP_INTERFACE_DESCRIBE)")
+        }
+        let services = HostServices(grants: .observe, target: target, cancellation: CancellationFlag(), onLog: onLog, onProgress: { _ in })
+        let result = PluginInvocation.call(describe, config: config, input: Data("{}".utf8), services: services)
+        guard result.status == PP_OK else {
+            throw PluginCallError(plugin: id, message: result.error.isEmpty ? "describe returned status \(result.status)" : result.error)
+        }
+        return result.output
+    }
+}

@@ -124,28 +124,13 @@ actor DataPlane {
         return unreported
     }
 
-    /// Whether Caddy answers on its admin socket, and its upstreams' counters.
+    /// Whether the data plane answers, and its upstreams' counters, as the pipeline's step says
+    /// (`posternproxy.describe/1`); not running when no step can say.
     func status() -> AgentMessage.StatusReport {
-        let target = LocalTarget()
-        guard
-            let response = try? target.http(
-                HTTPRequest(
-                    socketPath: configuration.caddy.adminSocket, method: "GET", path: "/reverse_proxy/upstreams",
-                    timeout: .seconds(5), responseLimit: 8 << 20)),
-            response.status == 200
-        else {
-            let running =
-                (try? target.http(HTTPRequest(socketPath: configuration.caddy.adminSocket, method: "GET", path: "/config/", timeout: .seconds(5))))?
-                .status == 200
-            return .init(caddyRunning: running, upstreams: [])
+        guard let health = DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget()) else {
+            return .init(caddyRunning: false, upstreams: [])
         }
-        guard case .array(let list)? = try? JSONParser.parse(response.body) else { return .init(caddyRunning: true, upstreams: []) }
-        let upstreams = list.prefix(10_000).compactMap { entry -> AgentMessage.UpstreamHealth? in
-            guard case .string(let address)? = entry["address"] else { return nil }
-            func count(_ key: String) -> Int64 { if case .int(let value)? = entry[key] { Int64(value) } else { 0 } }
-            return .init(address: String(address.prefix(300)), requests: count("num_requests"), fails: count("fails"))
-        }
-        return .init(caddyRunning: true, upstreams: upstreams)
+        return .init(caddyRunning: health.running, upstreams: health.upstreams)
     }
 
     private func result(succeeded: Bool, message: String?) -> AgentMessage.ApplyResult {

@@ -105,7 +105,7 @@ import Testing
 
     /// `posternproxy.describe/1`: the Caddy step says what this Caddy is (hosts no longer run
     /// `caddy list-modules` themselves); steps that cannot say are passed over.
-    @Test func theCaddyStepDescribesThisCaddyAndStepsThatCannotArePassedOver() throws {
+    @Test func theCaddyStepDescribesThisCaddyAndStepsThatCannotArePassedOver() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let recorder = try CCompiler.fixture("recorder_step.c", named: "librecorder.so", in: folder)
@@ -127,6 +127,17 @@ import Testing
         let broken = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: missing)])
         #expect(DataPlaneFacts.probe(broken, catalog: caddy.catalog, target: LocalTarget()) == nil)
         #expect(throws: PluginCallError.self) { try caddy.catalog.plugin(id: "posternproxy.caddy")!.describe(config: missing, target: LocalTarget()) }
+
+        // Its health, for the agent's status report: whether Caddy answers, and its upstreams.
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["health.test"], to: a)]]))
+        let health = try #require(DataPlaneHealth.probe(pipeline, catalog: caddy.catalog, target: LocalTarget()))
+        #expect(health.running)
+        #expect(health.upstreams.contains { $0.address.hasSuffix(":\(a.port)") }, "\(health.upstreams)")
+        let gone = PipelineDefinition(
+            name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: try caddy.stepConfig(["admin_socket": folder.file("none.sock")]))])
+        #expect(DataPlaneHealth.probe(gone, catalog: caddy.catalog, target: LocalTarget()) == DataPlaneHealth(running: false, upstreams: []))
     }
 
     @Test func resourcesNeedingModulesThisCaddyLacksAreRefusedBeforeAnyReload() async throws {

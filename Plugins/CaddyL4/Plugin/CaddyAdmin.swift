@@ -32,6 +32,23 @@ struct CaddyAdmin {
         return "Caddy answered \(answer.httpStatus): \(String(decoding: answer.body.prefix(2000), as: UTF8.self))"
     }
 
+    /// Each upstream's address and counters from `/reverse_proxy/upstreams` (at most 10,000);
+    /// nil when Caddy does not answer it.
+    func upstreams() -> [JSON]? {
+        let answer = host.http(socket: socket, method: "GET", path: "/reverse_proxy/upstreams")
+        guard answer.status == PP_OK, answer.httpStatus == 200, case .array(let list)? = try? JSONParser.parse(answer.body) else { return nil }
+        return list.prefix(10_000).compactMap { entry in
+            guard case .string(let address)? = entry["address"] else { return nil }
+            func count(_ key: String) -> JSON { if case .int(let value)? = entry[key] { .int(value) } else { .int(0) } }
+            return .object([("address", .string(String(address.prefix(300)))), ("requests", count("num_requests")), ("fails", count("fails"))])
+        }
+    }
+
+    /// Whether Caddy answers on its admin socket.
+    func answers() -> Bool {
+        host.http(socket: socket, method: "GET", path: "/config/").httpStatus == 200
+    }
+
     /// One request. An observing request that cannot connect is tried again for up to a second:
     /// Caddy swaps its admin listener while a new config takes over.
     private func request(_ method: String, _ path: String, contentType: String? = nil, body: [UInt8] = []) throws -> HostProxy.HTTPAnswer {

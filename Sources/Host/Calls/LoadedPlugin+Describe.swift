@@ -29,20 +29,54 @@ public struct DataPlaneFacts: Sendable, Equatable {
     }
 }
 
+/// How a data plane is doing now, as the first step of a pipeline that can say reports it
+/// (`posternproxy.describe/1` with `{"health": true}`): the agent's status report.
+public struct DataPlaneHealth: Sendable, Equatable {
+    public var running: Bool
+    public var upstreams: [AgentMessage.UpstreamHealth]
+
+    public init(running: Bool, upstreams: [AgentMessage.UpstreamHealth]) {
+        self.running = running
+        self.upstreams = upstreams
+    }
+
+    /// Nil when no step of `pipeline` describes, or the one that does fails.
+    public static func probe(_ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target) -> DataPlaneHealth? {
+        for step in pipeline.steps {
+            guard let plugin = catalog.plugin(id: step.plugin), plugin.describes else { continue }
+            guard let answer = try? plugin.describe(config: step.config, input: Data(#"{"health":true}"#.utf8), target: target),
+                let object = try? JSONObject(JSONParser.parse(answer)), let running: Bool = try? object.required("running")
+            else { return nil }
+            let list: [JSON] = (try? object.value("upstreams", default: [])) ?? []
+            let upstreams = list.prefix(10_000).compactMap { entry -> AgentMessage.UpstreamHealth? in
+                guard let fields = try? JSONObject(entry), let address: String = try? fields.required("address") else { return nil }
+                let requests: Int = (try? fields.value("requests", default: 0)) ?? 0
+                let fails: Int = (try? fields.value("fails", default: 0)) ?? 0
+                return AgentMessage.UpstreamHealth(address: String(address.prefix(300)), requests: Int64(requests), fails: Int64(fails))
+            }
+            return DataPlaneHealth(running: running, upstreams: upstreams)
+        }
+        return nil
+    }
+}
+
 extension LoadedPlugin {
     /// Whether the plugin provides `posternproxy.describe/1`.
     public var describes: Bool {
         interface(PP_INTERFACE_DESCRIBE, as: pp_describe_v1.self)?.pointee.describe != nil
     }
 
-    /// Calls the plugin's `posternproxy.describe/1` with the step's `config` on `target` (probes
-    /// and reads only) and returns what it wrote: a JSON object.
-    public func describe(config: Data, target: some Target, onLog: @escaping (PluginLogRecord) -> Void = { _ in }) throws(PluginCallError) -> Data {
+    /// Calls the plugin's `posternproxy.describe/1` with the step's `config` and `input` (`{}`:
+    /// what runs; `{"health": true}`: how it is doing) on `target` (probes and reads only) and
+    /// returns what it wrote: a JSON object.
+    public func describe(
+        config: Data, input: Data = Data("{}".utf8), target: some Target, onLog: @escaping (PluginLogRecord) -> Void = { _ in }
+    ) throws(PluginCallError) -> Data {
         guard let table = interface(PP_INTERFACE_DESCRIBE, as: pp_describe_v1.self), let describe = table.pointee.describe else {
             throw PluginCallError(plugin: id, message: "does not provide \(PP_INTERFACE_DESCRIBE)")
         }
         let services = HostServices(grants: .observe, target: target, cancellation: CancellationFlag(), onLog: onLog, onProgress: { _ in })
-        let result = PluginInvocation.call(describe, config: config, input: Data("{}".utf8), services: services)
+        let result = PluginInvocation.call(describe, config: config, input: input, services: services)
         guard result.status == PP_OK else {
             throw PluginCallError(plugin: id, message: result.error.isEmpty ? "describe returned status \(result.status)" : result.error)
         }

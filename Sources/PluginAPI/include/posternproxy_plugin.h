@@ -333,10 +333,12 @@ typedef struct pp_step_v1 {
  * know how to ask (the controller records it for the local server, an agent reports it in hello,
  * and both pass it back in the step's config so the step need not ask again at every apply).
  * Optional: a plugin without it describes nothing. Threading: [any-thread]. Probes and reads only,
- * as for plan. config: the step's config from the pipeline. input: {} (reserved). output: a JSON
+ * as for plan. config: the step's config from the pipeline. input: {} for what runs, or
+ * {"health": true} for how it is doing now (asked every 30 s: no costly probe). output: a JSON
  * object; hosts read the members they know and ignore the rest:
- *   "version": what runs, as its own tool prints it ("v2.11.1");
- *   "modules": the names of the modules it has (["http", "layer4", ...]).
+ *   for {}:      "version": what runs, as its own tool prints it ("v2.11.1");
+ *                "modules": the names of the modules it has (["http", "layer4", ...]);
+ *   for health:  "running": whether it answers; "upstreams": [{"address", "requests", "fails"}].
  * Returns PP_FAILED with an error when the target cannot be inspected (the binary is missing).
  */
 typedef struct pp_describe_v1 {

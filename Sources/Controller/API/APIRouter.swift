@@ -93,7 +93,8 @@ struct APIRouter: Sendable {
         singleSignOnRoutes.register(on: authenticated)
         TokenRoutes(tokens: TokenService(store: store)).register(on: authenticated)
         ServerRoutes(servers: ServerService(store: store, addresses: addresses), onChange: onChange).register(on: authenticated)
-        SettingsRoutes(store: store, onChange: onChange, adminDomain: adminDomain, addresses: addresses).register(on: authenticated)
+        SettingsRoutes(settings: SettingsService(store: store, adminDomain: adminDomain, addresses: addresses), onChange: onChange).register(
+            on: authenticated)
         AdminAccessRoutes(configuration: configuration, tls: adminTLS, adminDomain: adminDomain).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(store: store, provisioner: provisioner).register(on: authenticated) }

@@ -21,6 +21,22 @@ actor Provisioner: Service {
         var password: String?
         var private_key: String?
         var passphrase: String?
+
+        /// The credentials an admin sent: nil when none were (the kept ones are used); each
+        /// checked for size and, for a key, its PEM shape.
+        static func given(password: String?, privateKey: String?, passphrase: String?) throws(DomainError) -> Credentials? {
+            guard password != nil || privateKey != nil else { return nil }
+            if let password, password.isEmpty || password.utf8.count > 1024 || password.contains("\0") {
+                throw .invalid(ValidationFailure("password", "must be 1-1024 bytes"))
+            }
+            if let privateKey {
+                guard privateKey.utf8.count <= 16384, privateKey.hasPrefix("-----BEGIN "), privateKey.contains("PRIVATE KEY-----") else {
+                    throw .invalid(ValidationFailure("private_key", "must be a PEM or OpenSSH private key"))
+                }
+            }
+            if let passphrase, passphrase.utf8.count > 1024 { throw .invalid(ValidationFailure("passphrase", "is too long")) }
+            return Credentials(password: password, private_key: privateKey, passphrase: passphrase)
+        }
     }
 
     enum Kind: String, Sendable { case provision, updateAgent = "update-agent" }
@@ -82,8 +98,8 @@ actor Provisioner: Service {
         }
     }
 
-    /// Starts a run and returns at once; `credentials` nil uses the kept ones.
-    func start(serverID: Int64, kind: Kind, credentials: Credentials?, keep: Bool) async throws -> ProvisioningRun {
+    /// Starts a run (audited) and returns at once; `credentials` nil uses the kept ones.
+    func start(serverID: Int64, kind: Kind, credentials: Credentials?, keep: Bool, by actor: AuditLog.Actor) async throws -> ProvisioningRun {
         guard let publicURL = configuration.publicURL else {
             throw DomainError.conflict(field: nil, "set POSTERNPROXY_PUBLIC_URL (where agents reach this controller) before provisioning")
         }
@@ -115,6 +131,9 @@ actor Provisioner: Service {
             } else if credentials != nil {
                 try ServerRepository.setSealedCredentials(db, id: serverID, nil)
             }
+            try AuditLog.record(
+                db, actor, action: kind.rawValue, resourceType: "server", resourceID: serverID, details: ["run": id, "kept_credentials": keep],
+                serverID: serverID)
             return id
         }
         let run = ProvisioningRun(id: runID, serverID: serverID)
@@ -129,6 +148,19 @@ actor Provisioner: Service {
 
     /// A run of this controller's lifetime, or nil (older runs are read from the database).
     func run(_ id: Int64) -> ProvisioningRun? { runs[id] }
+
+    /// Asks a run under way to stop at its next safe point (audited).
+    func cancel(_ id: Int64, by actor: AuditLog.Actor) async throws {
+        guard let run = runs[id], run.snapshot.finished == nil else {
+            throw DomainError.conflict(field: nil, "this provisioning run is not running")
+        }
+        run.cancel()
+        try await store.database.write { db in
+            try AuditLog.record(
+                db, actor, action: "cancel_provisioning", resourceType: "server", resourceID: run.serverID, details: ["run": id],
+                serverID: run.serverID)
+        }
+    }
 
     // MARK: - The run
 
@@ -145,9 +177,9 @@ actor Provisioner: Service {
     /// Connects to the server without credentials and returns its host key (`SHA256:…`), for an
     /// admin to compare with the server's own (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)
     /// before confirming it. Pins nothing.
-    func scanHostKey(serverID: Int64) async throws -> String {
+    func scanHostKey(serverID: Int64, by actor: AuditLog.Actor) async throws -> String {
         guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else {
-            throw DomainError.unavailable(code: "conflict", "the posternproxy.ssh plugin is not loaded")
+            throw DomainError.conflict(field: nil, "the posternproxy.ssh plugin is not loaded")
         }
         let server = try await store.database.read { db in try ServerRepository.findRemote(db, id: serverID) }
         guard let server else { throw DomainError.notFound("server") }
@@ -165,6 +197,10 @@ actor Provisioner: Service {
         defer { target.close() }
         guard case .string(let key)? = target.openAnswer["host_key"], !key.isEmpty else {
             throw DomainError.upstream(code: "unreachable", "the server offered no host key")
+        }
+        try await store.database.write { db in
+            try AuditLog.record(
+                db, actor, action: "scan_host_key", resourceType: "server", resourceID: serverID, details: ["host_key": key], serverID: serverID)
         }
         return key
     }

@@ -31,13 +31,11 @@ struct ProvisioningRoutes: Sendable {
                 let id = try context.pathID()
                 let body = try await JSONBody.object(request, context: context)
                 let input = try JSONBody.decode(Input.self, from: body, allowed: Self.fields)
-                let credentials = try Self.credentials(input)
-                let run = try await provisioner.start(serverID: id, kind: kind, credentials: credentials, keep: input.keep_credentials ?? false)
-                try await store.database.write { db in
-                    try AuditLog.record(
-                        db, AuditLog.Actor(identity, clientIP: context.clientIP), action: kind.rawValue, resourceType: "server",
-                        resourceID: id, details: ["run": run.id, "kept_credentials": input.keep_credentials ?? false], serverID: id)
-                }
+                let credentials = try Provisioner.Credentials.given(
+                    password: input.password, privateKey: input.private_key, passphrase: input.passphrase)
+                let run = try await provisioner.start(
+                    serverID: id, kind: kind, credentials: credentials, keep: input.keep_credentials ?? false,
+                    by: AuditLog.Actor(identity, clientIP: context.clientIP))
                 return JSONBody.response(["run_id": run.id, "server_id": id, "events": "/api/provisioning/\(run.id)/events"], status: .accepted)
             }
         }
@@ -85,26 +83,13 @@ struct ProvisioningRoutes: Sendable {
         api.post("provisioning/:id/cancel") { _, context -> Response in
             let identity = try context.requireAdmin()
             let id = try context.pathID()
-            guard let run = await provisioner.run(id), run.snapshot.finished == nil else {
-                throw APIError.conflict(field: nil, "this provisioning run is not running")
-            }
-            run.cancel()
-            try await store.database.write { db in
-                try AuditLog.record(
-                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "cancel_provisioning", resourceType: "server",
-                    resourceID: run.serverID, details: ["run": id], serverID: run.serverID)
-            }
+            try await provisioner.cancel(id, by: AuditLog.Actor(identity, clientIP: context.clientIP))
             return Response(status: .accepted)
         }
         api.post("servers/:id/host-key/scan") { _, context in
             let identity = try context.requireAdmin()
             let id = try context.pathID()
-            let key = try await provisioner.scanHostKey(serverID: id)
-            try await store.database.write { db in
-                try AuditLog.record(
-                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "scan_host_key", resourceType: "server",
-                    resourceID: id, details: ["host_key": key], serverID: id)
-            }
+            let key = try await provisioner.scanHostKey(serverID: id, by: AuditLog.Actor(identity, clientIP: context.clientIP))
             return JSONBody.response(["server_id": id, "host_key": key])
         }
         api.put("servers/:id/host-key") { request, context in
@@ -127,21 +112,5 @@ struct ProvisioningRoutes: Sendable {
             throw DomainError.notFound("provisioning run")
         }
         return (stored.lines, stored.status, stored.serverID)
-    }
-
-    /// Credentials from the body: nil when none were sent (the kept ones are used); each
-    /// checked for size and, for a key, its PEM shape.
-    static func credentials(_ input: Input) throws -> Provisioner.Credentials? {
-        guard input.password != nil || input.private_key != nil else { return nil }
-        if let password = input.password, password.isEmpty || password.utf8.count > 1024 || password.contains("\0") {
-            throw APIError.invalid(field: "password", "must be 1-1024 bytes")
-        }
-        if let key = input.private_key {
-            guard key.utf8.count <= 16384, key.hasPrefix("-----BEGIN "), key.contains("PRIVATE KEY-----") else {
-                throw APIError.invalid(field: "private_key", "must be a PEM or OpenSSH private key")
-            }
-        }
-        if let passphrase = input.passphrase, passphrase.utf8.count > 1024 { throw APIError.invalid(field: "passphrase", "is too long") }
-        return Provisioner.Credentials(password: input.password, private_key: input.private_key, passphrase: input.passphrase)
     }
 }

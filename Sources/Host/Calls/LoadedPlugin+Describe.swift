@@ -17,15 +17,10 @@ public struct DataPlaneFacts: Sendable, Equatable {
     /// The facts the first step of `pipeline` that describes its target reports, asked on
     /// `target` with that step's config; nil when no step describes or the one that does fails.
     public static func probe(_ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target) -> DataPlaneFacts? {
-        for step in pipeline.steps {
-            guard let plugin = catalog.plugin(id: step.plugin), plugin.describes else { continue }
-            guard let answer = try? plugin.describe(config: step.config, target: target),
-                let object = try? JSONObject(JSONParser.parse(answer)),
-                let version: String = try? object.required("version"), let modules: [String] = try? object.required("modules")
-            else { return nil }
-            return DataPlaneFacts(version: version, modules: modules)
-        }
-        return nil
+        guard let object = pipeline.description(input: "{}", catalog: catalog, target: target),
+            let version: String = try? object.required("version"), let modules: [String] = try? object.required("modules")
+        else { return nil }
+        return DataPlaneFacts(version: version, modules: modules)
     }
 }
 
@@ -42,21 +37,29 @@ public struct DataPlaneHealth: Sendable, Equatable {
 
     /// Nil when no step of `pipeline` describes, or the one that does fails.
     public static func probe(_ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target) -> DataPlaneHealth? {
-        for step in pipeline.steps {
-            guard let plugin = catalog.plugin(id: step.plugin), plugin.describes else { continue }
-            guard let answer = try? plugin.describe(config: step.config, input: Data(#"{"health":true}"#.utf8), target: target),
-                let object = try? JSONObject(JSONParser.parse(answer)), let running: Bool = try? object.required("running")
-            else { return nil }
-            let list: [JSON] = (try? object.value("upstreams", default: [])) ?? []
-            let upstreams = list.prefix(10_000).compactMap { entry -> AgentMessage.UpstreamHealth? in
-                guard let fields = try? JSONObject(entry), let address: String = try? fields.required("address") else { return nil }
-                let requests: Int = (try? fields.value("requests", default: 0)) ?? 0
-                let fails: Int = (try? fields.value("fails", default: 0)) ?? 0
-                return AgentMessage.UpstreamHealth(address: String(address.prefix(300)), requests: Int64(requests), fails: Int64(fails))
-            }
-            return DataPlaneHealth(running: running, upstreams: upstreams)
+        guard let object = pipeline.description(input: #"{"health":true}"#, catalog: catalog, target: target),
+            let running: Bool = try? object.required("running")
+        else { return nil }
+        let list: [JSON] = (try? object.value("upstreams", default: [])) ?? []
+        let upstreams = list.prefix(10_000).compactMap { entry -> AgentMessage.UpstreamHealth? in
+            guard let fields = try? JSONObject(entry), let address: String = try? fields.required("address") else { return nil }
+            let requests: Int = (try? fields.value("requests", default: 0)) ?? 0
+            let fails: Int = (try? fields.value("fails", default: 0)) ?? 0
+            return AgentMessage.UpstreamHealth(address: String(address.prefix(300)), requests: Int64(requests), fails: Int64(fails))
         }
-        return nil
+        return DataPlaneHealth(running: running, upstreams: upstreams)
+    }
+}
+
+extension PipelineDefinition {
+    /// What the first step that describes its target answers to `input`, asked on `target` with
+    /// that step's config; nil when no step describes, or the one that does fails or answers
+    /// something other than a JSON object.
+    func description(input: String, catalog: PluginCatalog, target: some Target) -> JSONObject? {
+        guard let step = steps.first(where: { catalog.plugin(id: $0.plugin)?.describes == true }),
+            let answer = try? catalog.plugin(id: step.plugin)?.describe(config: step.config, input: Data(input.utf8), target: target)
+        else { return nil }
+        return try? JSONObject(JSONParser.parse(answer))
     }
 }
 

@@ -148,6 +148,6 @@ struct ServerService: Sendable {
 
     private static func view(_ db: Database, id: Int64) throws -> ServerView {
         guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
-        return ServerView(server: server, activeRoutes: try ResourceRepository.activeRouteCounts(db)[id] ?? 0)
+        return ServerView(server: server, activeRoutes: try ResourceRepository.activeRouteCounts(db, serverID: id)[id] ?? 0)
     }
 }

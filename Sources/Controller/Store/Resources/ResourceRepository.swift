@@ -66,15 +66,16 @@ enum ResourceRepository {
         return row.map { "\($0["type"] as String) \($0["id"] as Int64)" }
     }
 
-    /// How many enabled resources that Caddy or iptables serve each server has, by server id.
-    static func activeRouteCounts(_ db: Database) throws -> [Int64: Int] {
+    /// How many enabled resources that Caddy or iptables serve each server has (only `serverID`,
+    /// when given), by server id.
+    static func activeRouteCounts(_ db: Database, serverID: Int64? = nil) throws -> [Int64: Int] {
         let types = ResourceKinds.served.map(\.type)
         let rows = try Row.fetchAll(
             db,
             sql: """
                 SELECT server_id, COUNT(*) AS n FROM resources WHERE enabled = 1 AND type IN (\(types.map { _ in "?" }.joined(separator: ",")))
-                GROUP BY server_id
-                """, arguments: StatementArguments(types))
+                AND (? IS NULL OR server_id = ?) GROUP BY server_id
+                """, arguments: StatementArguments(types) + [serverID, serverID])
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["server_id"], $0["n"]) })
     }
 

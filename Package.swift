@@ -59,6 +59,7 @@ let package = Package(
             name: "Controller",
             dependencies: [
                 "Host",
+                "JSONCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -23,10 +23,56 @@ public enum JSON: Equatable, Sendable {
         }
     }
 
-    /// The member `key` of an object.
+    /// The member `key` of an object. Setting a member replaces it in place or appends it;
+    /// setting nil removes it; setting a member of a value that is not an object makes it one.
     public subscript(key: String) -> JSON? {
+        get {
+            guard case .object(let members) = self else { return nil }
+            return members.first { $0.0 == key }?.1
+        }
+        set {
+            var members: [(String, JSON)] = []
+            if case .object(let existing) = self { members = existing }
+            if let index = members.firstIndex(where: { $0.0 == key }) {
+                if let newValue { members[index].1 = newValue } else { members.remove(at: index) }
+            } else if let newValue {
+                members.append((key, newValue))
+            }
+            self = .object(members)
+        }
+    }
+
+    /// The text of a string.
+    public var stringValue: String? {
+        guard case .string(let text) = self else { return nil }
+        return text
+    }
+
+    /// The value of a boolean.
+    public var boolValue: Bool? {
+        guard case .bool(let value) = self else { return nil }
+        return value
+    }
+
+    /// The value of a number, whole or not.
+    public var numberValue: Double? {
+        switch self {
+        case .int(let value): Double(value)
+        case .double(let value): value
+        default: nil
+        }
+    }
+
+    /// The items of an array.
+    public var arrayValue: [JSON]? {
+        guard case .array(let items) = self else { return nil }
+        return items
+    }
+
+    /// The members of an object.
+    public var objectMembers: [(String, JSON)]? {
         guard case .object(let members) = self else { return nil }
-        return members.first { $0.0 == key }?.1
+        return members
     }
 
     /// Serializes without insignificant whitespace.

@@ -99,6 +99,15 @@ import Testing
         ),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "error_pages": {"500": "<p>x</p>"}}"#, "error_pages.500"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "load_balancing": "sticky"}"#, "load_balancing"),
+        // A misspelled member inside a list or an object is refused by its path, not ignored.
+        (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "locations": [{"path": "/a", "forward_scheme": "http", "forward_host": "h", "forward_port": 1, "wieght": 2}]}"#,
+            "locations[0].wieght"
+        ),
+        (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "rate_limit": {"requests": 5, "window_seconds": 60, "burst": 3}}"#,
+            "rate_limit.burst"
+        ),
     ])
     func wrongTypesAndMissingFieldsNameTheField(json: String, field: String) async throws {
         let controller = try ControllerProcess()

@@ -323,7 +323,7 @@ import TestSupport
                 "certificate": try String(contentsOfFile: second.certificate, encoding: .utf8),
                 "certificate_key": try String(contentsOfFile: second.key, encoding: .utf8),
             ])
-        #expect(renewed.status == 200)
+        #expect(renewed.status == 200, "\(renewed.object)")
         #expect(
             renewed.object["expires_on"] as? String != created.object["expires_on"] as? String
                 || renewed.object["issuer"] as? String != created.object["issuer"] as? String,

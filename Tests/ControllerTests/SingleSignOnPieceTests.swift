@@ -1,3 +1,4 @@
+import JSONCore
 import Crypto
 import Foundation
 import Testing
@@ -216,7 +217,7 @@ import _CryptoExtras
         settings.issuer = Self.issuer
         settings.adminValues = ["admins"]
         settings.viewerValues = ["staff"]
-        func claims(_ values: [String: Any]) -> IDTokenVerifier.Claims { IDTokenVerifier.Claims(subject: "s", values: values) }
+        func claims(_ values: JSON) -> IDTokenVerifier.Claims { IDTokenVerifier.Claims(subject: "s", values: values) }
         #expect(
             try SingleSignOnService.account(claims(["groups": ["staff", "admins"], "email": "A@Example.test"]), settings: settings).role == .admin)
         let viewer = try SingleSignOnService.account(

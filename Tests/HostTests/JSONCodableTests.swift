@@ -92,3 +92,25 @@ import Testing
         #expect(try JSONDecoder().decode(JSON.self, from: data).canonical() == value.canonical())
     }
 }
+
+extension JSONCodableTests {
+    /// A type that reads one object through two containers (stored names and input names).
+    struct TwoNames: Decodable {
+        var stored: String?
+        var input: String?
+
+        enum StoredKeys: String, CodingKey { case stored }
+        enum InputKeys: String, CodingKey { case input }
+
+        init(from decoder: any Decoder) throws {
+            stored = try decoder.container(keyedBy: StoredKeys.self).decodeIfPresent(String.self, forKey: .stored)
+            input = try decoder.container(keyedBy: InputKeys.self).decodeIfPresent(String.self, forKey: .input)
+        }
+    }
+
+    @Test func membersReadThroughAnyContainerOfTheirObjectAreKnown() throws {
+        let both = try decode(TwoNames.self, #"{"stored": "a", "input": "b"}"#)
+        #expect(both.stored == "a" && both.input == "b")
+        #expect(throws: DecodingError.self) { try decode(TwoNames.self, #"{"stored": "a", "other": "b"}"#) }
+    }
+}

@@ -7,6 +7,11 @@ import PluginKit
 /// renamed over the target) and removed by fixed remote scripts that take the path as an
 /// argument, never as text inside the script.
 enum SSHTransport {
+    /// What `open` answers: the host key the server proved, as OpenSSH prints it (`SHA256:…`).
+    struct OpenAnswer: Encodable {
+        var host_key: String
+    }
+
     /// What `open` reads.
     struct OpenRequest: Decodable {
         var host: String
@@ -46,7 +51,7 @@ enum SSHTransport {
                     connectTimeout: .milliseconds(request.timeout_ms ?? 15_000)),
                 isCancelled: { host.isCancelled })
             sessionOut.pointee = Unmanaged.passRetained(session).toOpaque()
-            return call.write(try JSONSerialization.data(withJSONObject: ["host_key": session.hostKey]))
+            return call.write(try JSONEncoder().encode(OpenAnswer(host_key: session.hostKey)))
         }
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import Hummingbird
+import JSONCore
 
 /// An error answered as `{"error": {"code", "message", "field"?}}` with its HTTP status.
 public struct APIError: Error, HTTPResponseError, Sendable {
@@ -70,9 +70,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var error: [String: Any] = ["code": code, "message": message]
-        if let field { error["field"] = field }
-        var response = JSONBody.response(["error": error], status: status)
+        var error: JSON = ["code": .string(code), "message": .string(message)]
+        if let field { error["field"] = .string(field) }
+        var response = JSONBody.response(.with(["error": error]), status: status)
         response.headers.append(contentsOf: headers)
         return response
     }

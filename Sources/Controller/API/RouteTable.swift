@@ -1,12 +1,13 @@
+import JSONCore
+
 /// The API's paths and their methods (read from the OpenAPI document), so a request with a
 /// method a path does not have gets 405 and `Allow` rather than 404.
 struct RouteTable: Sendable {
     private let routes: [(segments: [Substring], methods: [String])]
 
-    init(document: [String: Any]) {
-        let paths = document["paths"] as? [String: [String: Any]] ?? [:]
-        routes = paths.map { path, operations in
-            (path.split(separator: "/"), operations.keys.map { $0.uppercased() }.sorted())
+    init(document: JSON) {
+        routes = (document["paths"]?.objectMembers ?? []).map { path, operations in
+            (path.split(separator: "/"), (operations.objectMembers ?? []).map { $0.0.uppercased() }.sorted())
         }
     }
 

@@ -4,6 +4,7 @@ import Host
 import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
+import JSONCore
 
 /// One connected agent: keeps it at its server's current desired state and records what it
 /// reports. A full sync is sent when the revision or hash the agent runs differs from the desired
@@ -49,10 +50,8 @@ actor AgentSession {
         case .applyResult(let result):
             await record(result)
         case .status(let report):
-            let upstreams = report.upstreams.map { ["address": $0.address, "requests": $0.requests, "fails": $0.fails] as [String: Any] }
-            let json = String(
-                decoding: (try? JSONSerialization.data(withJSONObject: ["caddy_running": report.caddyRunning, "upstreams": upstreams])) ?? Data(),
-                as: UTF8.self)
+            let upstreams = report.upstreams.map { JSON.with(["address": $0.address, "requests": $0.requests, "fails": $0.fails]) }
+            let json = String(decoding: JSON.with(["caddy_running": report.caddyRunning, "upstreams": upstreams]).serialized(), as: UTF8.self)
             try? await store.database.write { [serverID] db in try ServerRepository.recordHealth(db, id: serverID, json: json) }
         }
     }

@@ -1,5 +1,5 @@
-import Foundation
 import GRDB
+import JSONCore
 
 /// Writes audit entries, always inside the transaction of the change they describe.
 enum AuditLog {
@@ -24,9 +24,16 @@ enum AuditLog {
 
     static func record(
         _ db: Database, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil,
-        details: [String: Any] = [:], serverID: Int64? = nil
+        details: KeyValuePairs<String, any JSONRepresentable> = [:], serverID: Int64? = nil
     ) throws {
-        let json = (try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        try record(db, actor, action: action, resourceType: resourceType, resourceID: resourceID, details: JSON.with(details), serverID: serverID)
+    }
+
+    /// Records an entry whose details are built step by step; they are stored with members by name.
+    static func record(
+        _ db: Database, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil, details: JSON, serverID: Int64? = nil
+    ) throws {
+        let json = String(decoding: details.canonical().serialized(), as: UTF8.self)
         try AuditRepository.insert(
             db, actor: actor, action: action, resourceType: resourceType, resourceID: resourceID, details: json, serverID: serverID)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// Backup and restore. A backup is a tar archive of a manifest and a consistent
 /// snapshot of the database, which holds every resource, user and uploaded certificate. A restore
@@ -22,15 +23,15 @@ struct Backup: Sendable {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let snapshot = folder + "/" + Self.databaseName
         try await store.database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [snapshot]) }
-        let manifest = try JSONSerialization.data(
-            withJSONObject: [
-                "format": Self.format, "created_on": Date().formatted(.iso8601), "contents": [Self.databaseName],
-            ], options: [.sortedKeys])
+        let manifest = Data(JSON.with(["contents": [Self.databaseName], "created_on": Date(), "format": Self.format]).serialized())
         return TarArchive.write([
             TarArchive.Entry(name: Self.manifestName, data: manifest),
             TarArchive.Entry(name: Self.databaseName, data: try Data(contentsOf: URL(fileURLWithPath: snapshot))),
         ])
     }
+
+    /// A refused archive: the `archive` field and why.
+    static func invalidArchive(_ message: String) -> DomainError { .invalid(ValidationFailure("archive", message)) }
 
     /// What a restore brought back.
     struct Restored: Sendable {
@@ -42,15 +43,15 @@ struct Backup: Sendable {
         let entries: [TarArchive.Entry]
         do {
             entries = try TarArchive.read(archive, allowedNames: [Self.manifestName, Self.databaseName], maxEntrySize: 512 << 20)
-        } catch { throw APIError.invalid(field: "archive", error.description) }
+        } catch { throw Self.invalidArchive(error.description) }
         guard let manifestData = entries.first(where: { $0.name == Self.manifestName })?.data,
-            let manifest = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any], manifest["format"] as? Int == Self.format
-        else { throw APIError.invalid(field: "archive", "no PosternProxy backup manifest (format \(Self.format))") }
+            let manifest = try? JSONParser.parse(manifestData), manifest["format"] == .int(Self.format)
+        else { throw Self.invalidArchive("no PosternProxy backup manifest (format \(Self.format))") }
         guard let database = entries.first(where: { $0.name == Self.databaseName })?.data, database.starts(with: Data("SQLite format 3\0".utf8))
         else {
-            throw APIError.invalid(field: "archive", "the backup holds no SQLite database")
+            throw Self.invalidArchive("the backup holds no SQLite database")
         }
-        let backupDate = manifest["created_on"] as? String ?? ""
+        let backupDate = manifest["created_on"]?.stringValue ?? ""
         let folder = NSTemporaryDirectory() + "posternproxy-restore-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -91,32 +92,31 @@ struct Backup: Sendable {
             var configuration = Configuration()
             configuration.readonly = true
             candidate = try DatabaseQueue(path: path, configuration: configuration)
-        } catch { throw APIError.invalid(field: "archive", "the database does not open: \(error)") }
+        } catch { throw Self.invalidArchive("the database does not open: \(error)") }
         try candidate.read { db in
-            guard try db.tableExists("grdb_migrations") else { throw APIError.invalid(field: "archive", "the database has no migrations table") }
+            guard try db.tableExists("grdb_migrations") else { throw Self.invalidArchive("the database has no migrations table") }
             let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
             let known = Set(Migrations.migrator.migrations)
             guard applied == known else {
-                throw APIError.invalid(
-                    field: "archive",
+                throw Self.invalidArchive(
                     "the backup's schema (\(applied.sorted().joined(separator: ", "))) is not this controller's (\(known.sorted().joined(separator: ", ")))"
                 )
             }
             try Self.validateAccountsAndSettings(db, addresses: validation.addresses)
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM servers WHERE is_local = 1") == 1 else {
-                throw APIError.invalid(field: "archive", "the backup has no local server")
+                throw Self.invalidArchive("the backup has no local server")
             }
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1") ?? 0 >= 1 else {
-                throw APIError.invalid(field: "archive", "the backup has no active admin")
+                throw Self.invalidArchive("the backup has no active admin")
             }
             for row in try Row.fetchAll(db, sql: "SELECT id, type, data FROM resources") {
                 let id: Int64 = row["id"], type: String = row["type"], data: String = row["data"]
                 do {
                     try ResourceValidation.revalidate(type: type, data: data, context: validation)
                 } catch let failure as ValidationFailure {
-                    throw APIError.invalid(field: "archive", "\(type) \(id): \(failure.field) \(failure.message)")
+                    throw Self.invalidArchive("\(type) \(id): \(failure.field) \(failure.message)")
                 } catch {
-                    throw APIError.invalid(field: "archive", "\(type) \(id) cannot be read: \(error)")
+                    throw Self.invalidArchive("\(type) \(id) cannot be read: \(error)")
                 }
             }
         }
@@ -129,11 +129,11 @@ extension Backup {
     /// the whole archive, naming the table, the row and the field.
     static func validateAccountsAndSettings(_ db: Database, addresses: AddressPolicy) throws {
         /// Runs `rules` on one row; a failure refuses the archive naming the row.
-        func check(_ table: String, _ id: String, _ rules: () throws(ValidationFailure) -> Void) throws(APIError) {
+        func check(_ table: String, _ id: String, _ rules: () throws(ValidationFailure) -> Void) throws(DomainError) {
             do throws(ValidationFailure) {
                 try rules()
             } catch {
-                throw APIError.invalid(field: "archive", "\(table) \(id): \(error.field) \(error.message)")
+                throw Self.invalidArchive("\(table) \(id): \(error.field) \(error.message)")
             }
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM users") {
@@ -198,7 +198,7 @@ enum ResourceValidation {
     }
 
     private static func check<Kind: ResourceKind>(_ kind: Kind.Type, _ data: String, _ context: ValidationContext) throws {
-        let payload = try JSONDecoder().decode(Kind.Payload.self, from: Data(data.utf8))
+        let payload = try JSONValueDecoder(unknownMembers: .ignore).decode(Kind.Payload.self, from: try JSONParser.parse(Array(data.utf8)))
         _ = try Kind.prepare(payload, previous: payload, context: context)
     }
 }

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// Access lists: ordered client rules and basic-auth users (bcrypt).
 enum AccessListKind: ResourceKind {
     static let type = "access_list"
@@ -66,8 +68,8 @@ enum AccessListKind: ResourceKind {
         return p
     }
 
-    static func checkInputOnly(_ body: [String: Any]) throws(ValidationFailure) {
-        for (index, item) in (body["items"] as? [Any] ?? []).enumerated() where (item as? [String: Any])?["password_hash"] != nil {
+    static func checkInputOnly(_ body: JSON) throws(ValidationFailure) {
+        for (index, item) in (body["items"]?.arrayValue ?? []).enumerated() where item["password_hash"] != nil {
             throw ValidationFailure("items[\(index)].password_hash", "is not a field here: send the password, it is hashed for you")
         }
     }
@@ -77,9 +79,9 @@ enum AccessListKind: ResourceKind {
 
     static var storesSecrets: Bool { true }
 
-    static func publicJSON(_ payload: Payload) -> [String: Any] {
-        var object = ResourceJSON.object(payload)
-        object["items"] = payload.items.map { ["username": $0.username] }
+    static func publicJSON(_ payload: Payload) throws -> JSON {
+        var object = try JSONValueEncoder().encode(payload)
+        object["items"] = .array(payload.items.map { ["username": .string($0.username)] })
         return object
     }
 }

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// What an admin's raw Caddy routes (`advanced_config`) may do while the setting
 /// `unrestricted_advanced_config` is off (the default): nothing that reads the host Caddy runs
 /// on. Caddy runs as the controller's user; a route that serves files, renders templates, runs
@@ -10,11 +12,11 @@ enum AdvancedConfigRules {
     /// Placeholder families that read the host's environment or files.
     static let hostReadingPlaceholders = ["{env.", "{file.", "{system."]
 
-    static func check(_ routes: [JSONValue], field: String) throws(ValidationFailure) {
+    static func check(_ routes: [JSON], field: String) throws(ValidationFailure) {
         for (index, route) in routes.enumerated() { try check(route, path: "\(field)[\(index)]") }
     }
 
-    private static func check(_ value: JSONValue, path: String) throws(ValidationFailure) {
+    private static func check(_ value: JSON, path: String) throws(ValidationFailure) {
         switch value {
         case .string(let text):
             if let family = hostReadingPlaceholders.first(where: { text.contains($0) }) {
@@ -24,19 +26,19 @@ enum AdvancedConfigRules {
         case .array(let items):
             for (index, item) in items.enumerated() { try check(item, path: "\(path)[\(index)]") }
         case .object(let members):
-            if case .string(let handler)? = members["handler"], hostReadingHandlers.contains(handler) {
+            if case .string(let handler)? = value["handler"], hostReadingHandlers.contains(handler) {
                 throw ValidationFailure(path, "uses the \(handler) handler, which reads the host; turn unrestricted_advanced_config on to allow it")
             }
-            if case .object(let transport)? = members["transport"], case .string("fastcgi")? = transport["protocol"] {
+            if case .string("fastcgi")? = value["transport"]?["protocol"] {
                 throw ValidationFailure("\(path).transport", "runs FastCGI programs on the host; turn unrestricted_advanced_config on to allow it")
             }
-            for key in members.keys.sorted() {
+            for (key, member) in members {
                 if hostReadingPlaceholders.contains(where: { key.contains($0) }) {
                     throw ValidationFailure(path, "has a key with a placeholder that reads the host")
                 }
-                try check(members[key]!, path: "\(path).\(key)")
+                try check(member, path: "\(path).\(key)")
             }
-        case .number, .bool, .null:
+        case .int, .double, .bool, .null:
             return
         }
     }

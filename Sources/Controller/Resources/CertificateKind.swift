@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// Certificates: automatic (Caddy obtains it over ACME) or custom (uploaded PEM
 /// chain and key, checked; the key is never shown).
@@ -25,13 +26,14 @@ enum CertificateKind: ResourceKind {
             // Stored rows use CodingKeys; API input uses InputKeys (certificate, certificate_key).
             let stored = try decoder.container(keyedBy: CodingKeys.self)
             let input = try decoder.container(keyedBy: InputKeys.self)
-            provider = try stored.value(.provider, default: "other")
-            nice_name = try stored.value(.nice_name, default: "")
-            domain_names = try stored.value(.domain_names, default: [])
+            provider = try stored.decodeIfPresent(String.self, forKey: .provider) ?? "other"
+            nice_name = try stored.decodeIfPresent(String.self, forKey: .nice_name) ?? ""
+            domain_names = try stored.decodeIfPresent([String].self, forKey: .domain_names) ?? []
             // A PEM pair sent now replaces the stored one (an update merges the sent fields into the stored row).
-            certificate_pem =
-                try input.decodeIfPresent(String.self, forKey: .certificate) ?? stored.decodeIfPresent(String.self, forKey: .certificate_pem)
-            key_pem = try input.decodeIfPresent(String.self, forKey: .certificate_key) ?? stored.decodeIfPresent(String.self, forKey: .key_pem)
+            let storedCertificate = try stored.decodeIfPresent(String.self, forKey: .certificate_pem)
+            let storedKey = try stored.decodeIfPresent(String.self, forKey: .key_pem)
+            certificate_pem = try input.decodeIfPresent(String.self, forKey: .certificate) ?? storedCertificate
+            key_pem = try input.decodeIfPresent(String.self, forKey: .certificate_key) ?? storedKey
             expires_on = try stored.decodeIfPresent(Date.self, forKey: .expires_on)
             issuer = try stored.decodeIfPresent(String.self, forKey: .issuer)
         }
@@ -72,19 +74,21 @@ enum CertificateKind: ResourceKind {
 
     static var storesSecrets: Bool { true }
 
-    static func publicJSON(_ payload: Payload) -> [String: Any] {
-        var object: [String: Any] = ["provider": payload.provider, "nice_name": payload.nice_name, "domain_names": payload.domain_names]
+    static func publicJSON(_ payload: Payload) -> JSON {
+        var object: JSON = [
+            "provider": .string(payload.provider), "nice_name": .string(payload.nice_name), "domain_names": .strings(payload.domain_names),
+        ]
         if let expires = payload.expires_on {
             let daysLeft = Int(expires.timeIntervalSinceNow / 86400)
-            object["expires_on"] = expires.formatted(.iso8601)
-            object["days_left"] = daysLeft
+            object["expires_on"] = .string(expires.formatted(.iso8601))
+            object["days_left"] = .int(daysLeft)
             // The list highlights certificates that expire within 30 days.
             object["status"] = expires < Date() ? "expired" : daysLeft <= 30 ? "expiring" : "valid"
         } else {
             object["status"] = "automatic"
         }
-        if let issuer = payload.issuer { object["issuer"] = issuer }
-        if let pem = payload.certificate_pem { object["certificate"] = pem }
+        if let issuer = payload.issuer { object["issuer"] = .string(issuer) }
+        if let pem = payload.certificate_pem { object["certificate"] = .string(pem) }
         return object
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// Proxy hosts.
 enum ProxyHostKind: ResourceKind {
@@ -88,7 +89,7 @@ enum ProxyHostKind: ResourceKind {
         var rate_limit: RateLimit?
         var error_pages: [String: String] = [:]
         var headers: [HeaderRule] = []
-        var advanced_config: [JSONValue]?
+        var advanced_config: [JSON]?
         var allow_reserved_upstream: Bool = false
 
         enum CodingKeys: String, CodingKey, CaseIterable {
@@ -119,7 +120,7 @@ enum ProxyHostKind: ResourceKind {
             rate_limit = try c.decodeIfPresent(RateLimit.self, forKey: .rate_limit)
             error_pages = (try c.decodeIfPresent([String: String?].self, forKey: .error_pages) ?? [:]).compactMapValues { $0 }
             headers = try c.decodeIfPresent([HeaderRule].self, forKey: .headers) ?? []
-            advanced_config = try c.decodeIfPresent([JSONValue].self, forKey: .advanced_config)
+            advanced_config = try c.decodeIfPresent([JSON].self, forKey: .advanced_config)
             allow_reserved_upstream = try c.decodeIfPresent(Bool.self, forKey: .allow_reserved_upstream) ?? false
         }
     }

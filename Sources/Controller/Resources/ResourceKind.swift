@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// One kind of resource (proxy host, redirection, dead and stream host, port forward, access list, certificate): how its API input is
 /// validated and stored, what it holds exclusively on its server, and how it is shown.
@@ -23,7 +24,7 @@ protocol ResourceKind: Sendable {
     /// Resources it refers to, which must exist: (type, id, field).
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)]
     /// Refuses members of the request body that only the stored form may have (hashes).
-    static func checkInputOnly(_ body: [String: Any]) throws(ValidationFailure)
+    static func checkInputOnly(_ body: JSON) throws(ValidationFailure)
     /// Caddy modules an enabled resource needs on its server, with the field that needs each.
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)]
     /// Lower-cased text that `q` searches.
@@ -32,15 +33,15 @@ protocol ResourceKind: Sendable {
     /// the stored JSON is shown as it is, without decoding it.
     static var storesSecrets: Bool { get }
     /// The payload as the API shows it: secrets removed.
-    static func publicJSON(_ payload: Payload) -> [String: Any]
+    static func publicJSON(_ payload: Payload) throws -> JSON
 }
 
 extension ResourceKind {
     static var storesSecrets: Bool { false }
-    static func checkInputOnly(_ body: [String: Any]) throws(ValidationFailure) {}
+    static func checkInputOnly(_ body: JSON) throws(ValidationFailure) {}
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] { [] }
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] { [] }
-    static func publicJSON(_ payload: Payload) -> [String: Any] { ResourceJSON.object(payload) }
+    static func publicJSON(_ payload: Payload) throws -> JSON { try JSONValueEncoder().encode(payload) }
 }
 
 /// What validation may depend on besides the input itself.
@@ -64,18 +65,9 @@ struct ValidationContext: Sendable {
     }
 }
 
-/// JSON helpers for payloads.
+/// A payload as the text stored in the `data` column.
 enum ResourceJSON {
-    static func object<T: Encodable>(_ value: T) -> [String: Any] {
-        guard let data = try? JSONEncoder().encode(value),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return [:] }
-        return object
-    }
-
     static func string<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONValueEncoder().encode(value).serialized(), as: UTF8.self)
     }
 }

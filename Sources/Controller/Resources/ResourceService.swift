@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// Create, read, list, update, delete, enable and disable for one kind of resource. Every change
 /// commits the row, its claims, the server's revision bump and the audit entry in one
@@ -13,14 +14,14 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     // MARK: - Reading
 
-    func list(serverID: Int64?, query: String?, page: Int, limit: Int) async throws -> (items: [String], total: Int) {
+    func list(serverID: Int64?, query: String?, page: Int, limit: Int) async throws -> (items: [JSON], total: Int) {
         let (rows, total) = try await store.database.read { db in
             try ResourceRepository.page(db, type: Kind.type, serverID: serverID, query: query, page: page, limit: limit)
         }
         return (try rows.map(view), total)
     }
 
-    func get(_ id: Int64) async throws -> String {
+    func get(_ id: Int64) async throws -> JSON {
         let row = try await store.database.read { db in try ResourceRepository.find(db, id: id, type: Kind.type) }
         guard let row else { throw DomainError.notFound(Kind.type) }
         return try view(row)
@@ -28,9 +29,10 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     // MARK: - Changing
 
-    func create(_ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> String {
-        do { try Kind.checkInputOnly(body) } catch { throw DomainError.invalid(error) }
-        let input = try JSONBody.decode(Kind.Payload.self, from: body, allowed: Kind.fields, extra: Self.commonFields)
+    /// Creates a resource from a request body: the kind's fields and the common ones.
+    func create(_ body: JSON, validation: ValidationContext, actor: AuditLog.Actor) async throws -> JSON {
+        try checkSent(body)
+        let input = try JSONInput.decode(Kind.Payload.self, from: JSONInput.members(of: body, in: Kind.fields))
         let payload = try prepared(input, previous: nil, validation: validation)
         let common = try common(body)
         let enabled = common.enabled ?? true
@@ -53,23 +55,21 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         return try view(result)
     }
 
-    func update(_ id: Int64, _ body: [String: Any], validation: ValidationContext, actor: AuditLog.Actor) async throws -> String {
+    /// Changes the fields `body` sends; the others keep their stored values.
+    func update(_ id: Int64, _ body: JSON, validation: ValidationContext, actor: AuditLog.Actor) async throws -> JSON {
         guard let existing = try await store.database.read({ db in try ResourceRepository.find(db, id: id, type: Kind.type) }) else {
             throw DomainError.notFound(Kind.type)
         }
         let previous = try decodeStored(existing.data)
-        do { try Kind.checkInputOnly(body) } catch { throw DomainError.invalid(error) }
-        // Fields not sent keep their stored values.
-        let unknown = body.keys.sorted().first { !Kind.fields.contains($0) && !Self.commonFields.contains($0) }
-        if let unknown { throw DomainError.invalid(ValidationFailure(unknown, "is not a field of this resource")) }
-        var merged = (try JSONSerialization.jsonObject(with: Data(existing.data.utf8)) as? [String: Any]) ?? [:]
-        for (key, value) in body where Kind.fields.contains(key) { merged[key] = value }
-        let input = try JSONBody.decode(Kind.Payload.self, from: merged, allowed: Set(merged.keys))
+        try checkSent(body)
+        var merged = try JSONParser.parse(Array(existing.data.utf8))
+        for (key, value) in body.objectMembers ?? [] where Kind.fields.contains(key) { merged[key] = value }
+        let input = try JSONInput.decode(Kind.Payload.self, from: merged)
         let payload = try prepared(input, previous: previous, validation: validation)
         let common = try common(body)
         let enabled = common.enabled ?? existing.enabled
         let requestedServer = common.server_id
-        let sentFields = body.keys.sorted()
+        let sentFields = (body.objectMembers ?? []).map(\.0).sorted()
         let result = try await store.database.write { db -> ResourceRow in
             guard try ResourceRepository.find(db, id: id, type: Kind.type) != nil else { throw DomainError.notFound(Kind.type) }
             let serverID = try requestedServer.map { try server($0, db) } ?? existing.serverID
@@ -82,8 +82,8 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
                 search: Kind.searchText(payload).lowercased())
             try ServerRepository.bumpRevision(db, id: serverID)
             if serverID != existing.serverID { try ServerRepository.bumpRevision(db, id: existing.serverID) }
-            var details: [String: Any] = ["fields": sentFields]
-            if serverID != existing.serverID { details["moved_from_server"] = existing.serverID }
+            var details: JSON = ["fields": .strings(sentFields)]
+            if serverID != existing.serverID { details["moved_from_server"] = existing.serverID.jsonValue }
             try AuditLog.record(db, actor, action: "update", resourceType: Kind.type, resourceID: id, details: details, serverID: serverID)
             return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
@@ -104,7 +104,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         onChange()
     }
 
-    func setEnabled(_ id: Int64, _ enabled: Bool, actor: AuditLog.Actor) async throws -> String {
+    func setEnabled(_ id: Int64, _ enabled: Bool, actor: AuditLog.Actor) async throws -> JSON {
         let result = try await store.database.write { db -> ResourceRow in
             guard let row = try ResourceRepository.find(db, id: id, type: Kind.type) else { throw DomainError.notFound(Kind.type) }
             try ResourceRepository.releaseClaims(db, resourceID: id)
@@ -123,14 +123,23 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     // MARK: - Helpers
 
     func decodeStored(_ data: String) throws -> Kind.Payload {
-        try JSONDecoder().decode(Kind.Payload.self, from: Data(data.utf8))
+        try JSONValueDecoder(unknownMembers: .ignore).decode(Kind.Payload.self, from: try JSONParser.parse(Array(data.utf8)))
     }
 
-    /// The API's view of a row, as JSON text.
-    private func view(_ row: ResourceRow) throws -> String {
-        guard Kind.storesSecrets else { return row.jsonText(payload: row.data) }
-        let redacted = try JSONSerialization.data(withJSONObject: Kind.publicJSON(try decodeStored(row.data)), options: [.withoutEscapingSlashes])
-        return row.jsonText(payload: String(decoding: redacted, as: UTF8.self))
+    /// The API's view of a row.
+    private func view(_ row: ResourceRow) throws -> JSON {
+        guard Kind.storesSecrets else { return row.view(payload: try JSONParser.parse(Array(row.data.utf8))) }
+        return row.view(payload: try Kind.publicJSON(try decodeStored(row.data)))
+    }
+
+    /// Refuses members that are not the kind's fields nor common ones, and members only the
+    /// stored form may have.
+    private func checkSent(_ body: JSON) throws(DomainError) {
+        let names = (body.objectMembers ?? []).map(\.0).sorted()
+        if let unknown = names.first(where: { !Kind.fields.contains($0) && !Self.commonFields.contains($0) }) {
+            throw .invalid(ValidationFailure(unknown, "is not a field of this resource"))
+        }
+        do { try Kind.checkInputOnly(body) } catch { throw .invalid(error) }
     }
 
     private func prepared(_ input: Kind.Payload, previous: Kind.Payload?, validation: ValidationContext) throws -> Kind.Payload {
@@ -202,7 +211,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         var server_id: Int64?
     }
 
-    private func common(_ body: [String: Any]) throws -> Common {
-        try JSONBody.decode(Common.self, from: body.filter { Self.commonFields.contains($0.key) }, allowed: Self.commonFields)
+    private func common(_ body: JSON) throws -> Common {
+        try JSONInput.decode(Common.self, from: JSONInput.members(of: body, in: Self.commonFields))
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import _CryptoExtras
+import JSONCore
 
 /// The provider's signing keys (RFC 7517), read from its `jwks_uri`: RSA keys (2048 bits or
 /// more) verify RS256, P-256 keys verify ES256. Keys meant for encryption (`use` other than
@@ -30,7 +31,7 @@ struct JSONWebKeySet: Sendable {
     init(entries: [Entry]) { self.entries = entries }
 
     init(json: Data) throws(SingleSignOnError) {
-        guard let document = try? JSONSerialization.jsonObject(with: json) as? [String: Any], let keys = document["keys"] as? [[String: Any]] else {
+        guard let document = try? JSONParser.parse(json), let keys = document["keys"]?.arrayValue else {
             throw .provider("the provider's key set (jwks_uri) is not a JSON object with a keys array")
         }
         entries = keys.compactMap(Self.entry)
@@ -45,20 +46,20 @@ struct JSONWebKeySet: Sendable {
         entries.filter { $0.key.algorithm == algorithm && (keyID == nil || $0.keyID == keyID) }.map(\.key)
     }
 
-    private static func entry(_ jwk: [String: Any]) -> Entry? {
-        if let use = jwk["use"] as? String, use != "sig" { return nil }
-        let keyID = jwk["kid"] as? String
-        switch jwk["kty"] as? String {
+    private static func entry(_ jwk: JSON) -> Entry? {
+        if let use = jwk["use"]?.stringValue, use != "sig" { return nil }
+        let keyID = jwk["kid"]?.stringValue
+        switch jwk["kty"]?.stringValue {
         case "RSA":
-            if let alg = jwk["alg"] as? String, alg != "RS256" { return nil }
-            guard let n = (jwk["n"] as? String).flatMap(Base64URL.decode), let e = (jwk["e"] as? String).flatMap(Base64URL.decode),
+            if let alg = jwk["alg"]?.stringValue, alg != "RS256" { return nil }
+            guard let n = jwk["n"]?.stringValue.flatMap(Base64URL.decode), let e = jwk["e"]?.stringValue.flatMap(Base64URL.decode),
                 let key = try? _RSA.Signing.PublicKey(n: n, e: e)
             else { return nil }
             return Entry(keyID: keyID, key: .rsa(key))
         case "EC":
-            if let alg = jwk["alg"] as? String, alg != "ES256" { return nil }
-            guard jwk["crv"] as? String == "P-256", let x = (jwk["x"] as? String).flatMap(Base64URL.decode),
-                let y = (jwk["y"] as? String).flatMap(Base64URL.decode), x.count == 32, y.count == 32,
+            if let alg = jwk["alg"]?.stringValue, alg != "ES256" { return nil }
+            guard jwk["crv"]?.stringValue == "P-256", let x = jwk["x"]?.stringValue.flatMap(Base64URL.decode),
+                let y = jwk["y"]?.stringValue.flatMap(Base64URL.decode), x.count == 32, y.count == 32,
                 let key = try? P256.Signing.PublicKey(rawRepresentation: x + y)
             else { return nil }
             return Entry(keyID: keyID, key: .p256(key))

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import JSONCore
 
 /// The controller's HTTPS requests to the identity provider: discovery, key set and token
 /// exchange. TLS always, verified against the system's roots plus the files of
@@ -55,8 +56,8 @@ struct ProviderClient: Sendable {
             let body = try await response.body.collect(upTo: Self.maximumBody)
             let data = Data(buffer: body)
             guard response.status == .ok else {
-                let reason = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap { object in
-                    (object["error_description"] as? String) ?? (object["error"] as? String)
+                let reason = (try? JSONParser.parse(data)).flatMap { object in
+                    object["error_description"]?.stringValue ?? object["error"]?.stringValue
                 }
                 throw SingleSignOnError.provider(
                     "the \(what) answered \(response.status.code)\(reason.map { ": \(FieldRules.printable($0))" } ?? "")")

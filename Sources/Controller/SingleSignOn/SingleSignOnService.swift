@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import Synchronization
+import JSONCore
 
 /// Signs people in through the configured OpenID Connect provider: the authorization code flow
 /// with PKCE (S256), `state` bound to the starting browser, a `nonce` the ID token must carry,
@@ -61,10 +62,10 @@ final class SingleSignOnService: Sendable {
     }
 
     /// What the login page offers: password login, the provider's button, or both.
-    func methods() async throws -> [String: Any] {
+    func methods() async throws -> JSON {
         let settings = try await settings()
-        var methods: [String: Any] = ["password": passwordLoginForced || settings.passwordLogin || !settings.enabled]
-        if settings.enabled { methods["single_sign_on"] = ["label": settings.buttonLabel, "start": Self.startPath] }
+        var methods = JSON.with(["password": passwordLoginForced || settings.passwordLogin || !settings.enabled])
+        if settings.enabled { methods["single_sign_on"] = .with(["label": settings.buttonLabel, "start": Self.startPath]) }
         return methods
     }
 
@@ -76,19 +77,19 @@ final class SingleSignOnService: Sendable {
         let next: SingleSignOnSettings
         do {
             next = try current.applying(input) { secret in try vault.seal(Data(secret.utf8)) }
-        } catch let failure as ValidationFailure { throw APIError.invalid(failure) }
+        } catch let failure as ValidationFailure { throw DomainError.invalid(failure) }
         if next.enabled {
             do throws(SingleSignOnError) {
                 let fetched = try await discover(issuer: next.issuer)
                 provider.withLock { $0 = fetched }
             } catch {
-                throw APIError.invalid(field: "issuer", "the provider's discovery failed: \(error.message)")
+                throw DomainError.invalid(ValidationFailure("issuer", "the provider's discovery failed: \(error.message)"))
             }
         }
         try await store.database.write { db in
             try SingleSignOnStore.save(db, next)
             var details = next.json
-            details["client_secret_changed"] = input.client_secret != nil
+            details["client_secret_changed"] = .bool(input.client_secret != nil)
             try AuditLog.record(db, actor, action: "update", resourceType: "single_sign_on", details: details)
         }
         return next
@@ -251,7 +252,7 @@ final class SingleSignOnService: Sendable {
             form.append(("client_id", settings.clientID))
         }
         let data = try await client.post(provider.tokenEndpoint, form: form, basic: basic, what: "token endpoint")
-        guard let answer = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let idToken = answer["id_token"] as? String else {
+        guard let answer = try? JSONParser.parse(data), let idToken = answer["id_token"]?.stringValue else {
             throw .provider("the token endpoint's answer has no id_token (is the openid scope granted?)")
         }
         return idToken

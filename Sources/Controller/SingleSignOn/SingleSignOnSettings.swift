@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// How this controller signs people in through an OpenID Connect provider, as the admin set it.
 /// One provider at a time. The client secret is kept sealed by the credential vault and never
@@ -44,11 +45,6 @@ struct SingleSignOnSettings: Sendable, Equatable {
         var button_label: String?
         var password_login: Bool?
         var redirect_uri: String?
-
-        static let fields: Set<String> = [
-            "enabled", "issuer", "client_id", "client_secret", "scopes", "role_claim", "admin_values",
-            "viewer_values", "default_role", "button_label", "password_login", "redirect_uri",
-        ]
     }
 
     /// These settings with `input` applied and every rule checked; the secret is sealed by `seal`.
@@ -140,11 +136,11 @@ struct SingleSignOnSettings: Sendable, Equatable {
     }
 
     /// The admin's view: never the secret, only whether there is one.
-    var json: [String: Any] {
-        [
+    var json: JSON {
+        .with([
             "enabled": enabled, "issuer": issuer, "client_id": clientID, "has_client_secret": sealedClientSecret != nil, "scopes": scopes,
             "role_claim": roleClaim, "admin_values": adminValues, "viewer_values": viewerValues, "default_role": defaultRole?.rawValue ?? "none",
             "button_label": buttonLabel, "password_login": passwordLogin, "redirect_uri": redirectURI,
-        ]
+        ])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// The `single_sign_on` table (one row: the provider settings, lists as JSON) and the users
 /// table's `sso_subject` column, which ties an account to one provider's subject
@@ -8,7 +9,7 @@ enum SingleSignOnStore {
     static func load(_ db: Database) throws -> SingleSignOnSettings {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM single_sign_on WHERE id = 1") else { return SingleSignOnSettings() }
         func list(_ column: String) -> [String] {
-            (try? JSONSerialization.jsonObject(with: Data((row[column] as String? ?? "[]").utf8)) as? [String]) ?? []
+            (try? JSONParser.parse(Array((row[column] as String? ?? "[]").utf8)))?.arrayValue?.compactMap(\.stringValue) ?? []
         }
         var settings = SingleSignOnSettings()
         settings.enabled = row["enabled"]
@@ -28,7 +29,7 @@ enum SingleSignOnStore {
 
     static func save(_ db: Database, _ settings: SingleSignOnSettings) throws {
         func json(_ list: [String]) -> String {
-            String(decoding: (try? JSONSerialization.data(withJSONObject: list)) ?? Data("[]".utf8), as: UTF8.self)
+            String(decoding: JSON.strings(list).serialized(), as: UTF8.self)
         }
         try db.execute(
             sql: """

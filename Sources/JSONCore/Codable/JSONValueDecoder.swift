@@ -4,7 +4,9 @@
 /// Strict where Foundation's decoder is lenient: a member of an object that the type never asks
 /// for is refused (``UnknownMembers/refuse``) with its path, so a misspelled or misplaced field is
 /// an error instead of a silent no-op; a fractional number where a whole one belongs is refused
-/// naming its member; null members count as absent.
+/// naming its member; null members count as absent. A member counts as read when the type asks
+/// for it (`decode`, `decodeIfPresent`, `contains`, `allKeys`), so a type that reads a member only
+/// on some paths (`a ?? b`) must still ask for both.
 public struct JSONValueDecoder {
     /// What decoding does with members a type does not read.
     public enum UnknownMembers: Sendable {
@@ -46,10 +48,15 @@ final class MemberReads {
     }
 
     private var objects: [Object] = []
+    /// The objects by path: a type may read one object through several containers.
+    private var byPath: [String: Object] = [:]
 
     func track(path: [any CodingKey], members: [(String, JSON)]) -> Object {
+        let key = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        if let known = byPath[key] { return known }
         let object = Object(path: path, names: members.filter { $0.1 != .null }.map(\.0))
         objects.append(object)
+        byPath[key] = object
         return object
     }
 

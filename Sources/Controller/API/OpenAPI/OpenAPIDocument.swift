@@ -1,10 +1,12 @@
+import JSONCore
+
 /// `GET /api/openapi.json`: an OpenAPI 3.1 document of every route and schema of the API.
 enum OpenAPIDocument {
     static let errorCodes = [400, 401, 403, 404, 409, 413, 429]
 
-    static func build(version: String) -> [String: Any] {
-        var paths: [String: [String: Any]] = [:]
-        func add(_ path: String, _ method: String, _ operation: [String: Any]) {
+    static func build(version: String) -> JSON {
+        var paths: [String: JSON] = [:]
+        func add(_ path: String, _ method: String, _ operation: JSON) {
             paths[path, default: [:]][method] = operation
         }
 
@@ -131,9 +133,7 @@ enum OpenAPIDocument {
                         required: ["secret", "otpauth_uri", "qr_code"])
                 ), errors: errorCodes + [409]))
         var qr = operation("The waiting enrolment's QR code (SVG)", tag: "Two-factor login", success: (200, nil), errors: [401, 403, 409, 429])
-        qr["responses"] = (qr["responses"] as? [String: Any] ?? [:]).merging([
-            "200": ["description": "SVG", "content": ["image/svg+xml": ["schema": ["type": "string"]]]]
-        ]) { $1 }
+        qr["responses"]?["200"] = ["description": "SVG", "content": ["image/svg+xml": ["schema": ["type": "string"]]]]
         add("/api/users/me/two-factor/qr.svg", "get", qr)
         add(
             "/api/users/me/two-factor/confirm", "post",
@@ -167,12 +167,10 @@ enum OpenAPIDocument {
 
         // Servers, settings, audit log.
         add("/api/servers", "get", operation("List servers with status, revisions and active routes", tag: "Servers", success: (200, list("Server"))))
-        var newServer = schemas["ServerInput"] as! [String: Any]
+        var newServer = schemas["ServerInput"]!
         newServer["required"] = ["name", "hostname"]
-        var properties = newServer["properties"] as! [String: Any]
-        properties["name"] = Schema.text(maxLength: 100)
-        properties["hostname"] = Schema.host
-        newServer["properties"] = properties
+        newServer["properties"]?["name"] = Schema.text(maxLength: 100)
+        newServer["properties"]?["hostname"] = Schema.host
         add(
             "/api/servers", "post",
             operation("Add a remote server (admin)", tag: "Servers", body: newServer, success: (201, Schema.reference("Server"))))
@@ -253,9 +251,7 @@ enum OpenAPIDocument {
         var events = operation(
             "The run's log as server-sent events: every line from the first, live, then `event: end` (admin)", tag: "Provisioning", pathID: true,
             success: (200, nil))
-        events["responses"] = (events["responses"] as? [String: Any] ?? [:]).merging([
-            "200": ["description": "Server-sent events", "content": ["text/event-stream": ["schema": ["type": "string"]]]]
-        ]) { $1 }
+        events["responses"]?["200"] = ["description": "Server-sent events", "content": ["text/event-stream": ["schema": ["type": "string"]]]]
         add("/api/provisioning/{id}/events", "get", events)
         add(
             "/api/provisioning/{id}/cancel", "post",
@@ -292,7 +288,7 @@ enum OpenAPIDocument {
                 )))
         add("/api/settings", "get", operation("All settings", tag: "Settings", success: (200, list("Setting"))))
         let url = Schema.string(format: "uri", pattern: "^https?://[^\\s{}]+$")
-        let settingValues: [String: [String: Any]] = [
+        let settingValues: [String: JSON] = [
             "acme_directory": url, "acme_email": ["anyOf": [Schema.string(values: [""]), Schema.reference("Email")]],
             "default_site": Schema.string(values: ["404", "444", "redirect", "congratulations"]),
             "default_site_redirect": ["anyOf": [Schema.string(values: [""]), url]],
@@ -318,15 +314,13 @@ enum OpenAPIDocument {
                 ], success: (200, list("AuditEntry"))))
 
         // Backup and restore.
-        var archive: [String: Any] = [
+        var archive: JSON = [
             "description": "A tar archive of the database",
             "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]],
         ]
         var backup = operation(
             "Download a backup: the database (resources, users, certificates) as a tar archive (admin)", tag: "Backup", success: (200, nil))
-        var backupResponses = backup["responses"] as! [String: Any]
-        backupResponses["200"] = archive
-        backup["responses"] = backupResponses
+        backup["responses"]?["200"] = archive
         add("/api/backup", "get", backup)
         archive["required"] = true
         var restore = operation(
@@ -364,18 +358,18 @@ enum OpenAPIDocument {
         return [
             "openapi": "3.1.0",
             "info": [
-                "title": "PosternProxy API", "version": version,
+                "title": "PosternProxy API", "version": .string(version),
                 "description":
                     "Manage proxy hosts, streams, port forwards, access lists, certificates and servers. Send `Authorization: Bearer <token>` (an API token or a session's access token), or the session cookies with `X-CSRF-Token` on changes.",
             ],
-            "paths": paths,
+            "paths": .object(paths.keys.sorted().map { ($0, paths[$0]!) }),
             "components": [
                 "securitySchemes": [
                     "bearer": ["type": "http", "scheme": "bearer"], "session": ["type": "apiKey", "in": "cookie", "name": "pp_access"],
                 ],
                 "schemas": schemas,
             ],
-            "security": [["bearer": [String]()], ["session": [String]()]],
+            "security": [["bearer": []], ["session": []]],
         ]
     }
 
@@ -384,15 +378,15 @@ enum OpenAPIDocument {
     /// The ISO 8601 form the audit log's date filters take.
     private static let dateTime = #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"#
 
-    nonisolated(unsafe) private static let paging = [
+    private static let paging = [
         parameter("page", Schema.integer(minimum: 1, maximum: 1_000_000)), parameter("limit", Schema.integer(minimum: 1, maximum: 1000)),
     ]
 
-    private static func parameter(_ name: String, _ schema: [String: Any]) -> [String: Any] {
-        ["name": name, "in": "query", "required": false, "schema": schema]
+    private static func parameter(_ name: String, _ schema: JSON) -> JSON {
+        ["name": .string(name), "in": "query", "required": false, "schema": schema]
     }
 
-    private static func list(_ item: String) -> [String: Any] {
+    private static func list(_ item: String) -> JSON {
         Schema.object(
             [
                 "items": Schema.array(Schema.reference(item)), "total": Schema.integer(minimum: 0), "page": Schema.integer(),
@@ -402,27 +396,27 @@ enum OpenAPIDocument {
     }
 
     /// An operation a browser navigates to, answered with a redirect.
-    private static func redirect(_ summary: String, codes: [Int], errors: [Int], query: [[String: Any]] = []) -> [String: Any] {
+    private static func redirect(_ summary: String, codes: [Int], errors: [Int], query: [JSON] = []) -> JSON {
         var operation = operation(summary, tag: "Authentication", public: true, query: query, success: (codes[0], nil), errors: errors)
-        var responses = operation["responses"] as? [String: Any] ?? [:]
-        for code in codes { responses[String(code)] = ["description": "Redirect", "headers": ["Location": ["schema": Schema.string()]]] }
-        operation["responses"] = responses
+        for code in codes {
+            operation["responses"]?[String(code)] = ["description": "Redirect", "headers": ["Location": ["schema": Schema.string()]]]
+        }
         return operation
     }
 
     private static func operation(
         _ summary: String, tag: String, public isPublic: Bool = false, pathID: Bool = false,
-        parameters extra: [[String: Any]] = [], query: [[String: Any]] = [],
-        body: [String: Any]? = nil, bodyRequired: Bool = true,
-        success: (Int, [String: Any]?), errors: [Int] = errorCodes
-    ) -> [String: Any] {
-        var operation: [String: Any] = ["summary": summary, "tags": [tag]]
+        parameters extra: [JSON] = [], query: [JSON] = [],
+        body: JSON? = nil, bodyRequired: Bool = true,
+        success: (Int, JSON?), errors: [Int] = errorCodes
+    ) -> JSON {
+        var operation: JSON = ["summary": .string(summary), "tags": [.string(tag)]]
         var parameters = extra + query
         if pathID { parameters.append(["name": "id", "in": "path", "required": true, "schema": Schema.id]) }
-        if !parameters.isEmpty { operation["parameters"] = parameters }
-        if let body { operation["requestBody"] = ["required": bodyRequired, "content": ["application/json": ["schema": body]]] }
-        if isPublic { operation["security"] = [[String: Any]]() }
-        var responses: [String: Any] = [:]
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if let body { operation["requestBody"] = ["required": .bool(bodyRequired), "content": ["application/json": ["schema": body]]] }
+        if isPublic { operation["security"] = [] }
+        var responses: JSON = [:]
         let (code, schema) = success
         responses[String(code)] =
             schema.map { ["description": "Success", "content": ["application/json": ["schema": $0]]] } ?? ["description": "Success, no content"]
@@ -433,7 +427,7 @@ enum OpenAPIDocument {
         return operation
     }
 
-    nonisolated(unsafe) private static let schemas: [String: Any] = [
+    private static let schemas: JSON = [
         "Error": Schema.object(
             [
                 "error": Schema.object(

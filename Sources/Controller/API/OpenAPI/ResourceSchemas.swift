@@ -1,20 +1,20 @@
-import Foundation
+import JSONCore
 
 /// The input schemas of the resources (what a client sends on create; update takes any subset).
 enum ResourceSchemas {
-    nonisolated(unsafe) static let domains: [String: Any] = [
+    static let domains: JSON = [
         "type": "array", "items": Schema.domain(wildcard: true), "minItems": 1, "maxItems": 100, "uniqueItems": true,
     ]
-    nonisolated(unsafe) static let host = Schema.host
+    static let host = Schema.host
     /// A URL path prefix.
-    nonisolated(unsafe) static let pathPrefix = Schema.string(
+    static let pathPrefix = Schema.string(
         "A path prefix such as /api", maxLength: 1024, pattern: #"^/[A-Za-z0-9\-._~!$&'()+,;=:@%/]*$"#)
-    nonisolated(unsafe) static let common: [String: [String: Any]] = [
+    static let common: [String: JSON] = [
         "enabled": Schema.boolean,
         "server_id": Schema.integer("The server the resource is assigned to (the local server when omitted)", minimum: 1),
     ]
 
-    nonisolated(unsafe) static let proxyHost = Schema.object(
+    static let proxyHost = Schema.object(
         common.merging([
             "domain_names": domains, "forward_scheme": Schema.string(values: ["http", "https"]), "forward_host": host, "forward_port": Schema.port,
             "upstreams": Schema.array(Schema.object(["host": host, "port": Schema.port], required: ["host", "port"]), maxItems: 100),
@@ -71,7 +71,7 @@ enum ResourceSchemas {
         ]
     ]) { $1 }
 
-    nonisolated(unsafe) static let redirectionHost = Schema.object(
+    static let redirectionHost = Schema.object(
         common.merging([
             "domain_names": domains, "forward_scheme": Schema.string(values: ["auto", "http", "https"]),
             "forward_domain_name": Schema.domain(wildcard: false),
@@ -79,13 +79,13 @@ enum ResourceSchemas {
             "certificate_id": Schema.nullableInteger("A certificate's id"), "ssl_forced": Schema.boolean,
         ]) { $1 }, required: ["domain_names", "forward_domain_name"])
 
-    nonisolated(unsafe) static let deadHost = Schema.object(
+    static let deadHost = Schema.object(
         common.merging([
             "domain_names": domains, "certificate_id": Schema.nullableInteger("A certificate's id"), "ssl_forced": Schema.boolean,
             "access_list_id": Schema.nullableInteger("An access list's id"),
         ]) { $1 }, required: ["domain_names"])
 
-    nonisolated(unsafe) static let streamHost = Schema.object(
+    static let streamHost = Schema.object(
         common.merging([
             "incoming_port": Schema.port, "forwarding_host": host, "forwarding_port": Schema.port, "tcp_forwarding": Schema.boolean,
             "udp_forwarding": Schema.boolean,
@@ -93,10 +93,10 @@ enum ResourceSchemas {
         ]) { $1 }, required: ["incoming_port", "forwarding_host", "forwarding_port"]
     ).merging([
         // TCP, UDP or both: never neither.
-        "not": ["properties": ["tcp_forwarding": ["const": false], "udp_forwarding": ["enum": [false, NSNull()]]], "required": ["tcp_forwarding"]]
+        "not": ["properties": ["tcp_forwarding": ["const": false], "udp_forwarding": ["enum": [false, .null]]], "required": ["tcp_forwarding"]]
     ]) { $1 }
 
-    nonisolated(unsafe) static let portForward = Schema.object(
+    static let portForward = Schema.object(
         common.merging([
             "protocol": Schema.string(values: ["tcp", "udp", "tcp+udp"]), "incoming_port": Schema.port,
             "forward_host": Schema.string("An IPv4 address", format: "ipv4"),
@@ -104,7 +104,7 @@ enum ResourceSchemas {
             "method": Schema.string(values: ["iptables", "socat"]),
         ]) { $1 }, required: ["incoming_port", "forward_host", "forward_port"])
 
-    nonisolated(unsafe) static let accessList = Schema.object(
+    static let accessList = Schema.object(
         common.merging([
             "name": Schema.text(), "satisfy_any": Schema.boolean, "pass_auth": Schema.boolean,
             "clients": Schema.array(
@@ -118,16 +118,14 @@ enum ResourceSchemas {
         ]) { $1 }, required: ["name"])
 
     /// On update, a user's password may be left out to keep it.
-    nonisolated(unsafe) static let accessListUpdate: [String: Any] = {
+    static let accessListUpdate: JSON = {
         var schema = accessList
-        var properties = schema["properties"] as! [String: Any]
-        properties["items"] = Schema.nullable(users(passwordRequired: false))
-        schema["properties"] = properties
+        schema["properties"]?["items"] = Schema.nullable(users(passwordRequired: false))
         schema["required"] = nil
         return schema
     }()
 
-    static func users(passwordRequired: Bool) -> [String: Any] {
+    static func users(passwordRequired: Bool) -> JSON {
         Schema.array(
             Schema.object(
                 [
@@ -138,7 +136,7 @@ enum ResourceSchemas {
                 required: passwordRequired ? ["username", "password"] : ["username"]), maxItems: 1000)
     }
 
-    nonisolated(unsafe) static let certificate = Schema.object(
+    static let certificate = Schema.object(
         common.merging([
             "provider": Schema.string(values: ["letsencrypt", "other"]), "nice_name": Schema.text(), "domain_names": domains,
             "certificate": Schema.string("PEM certificate and chain (custom)"),
@@ -146,7 +144,7 @@ enum ResourceSchemas {
         ]) { $1 })
 
     /// (path, tag, input schema) for every resource kind.
-    nonisolated(unsafe) static let all: [(path: String, tag: String, input: [String: Any])] = [
+    static let all: [(path: String, tag: String, input: JSON)] = [
         (ProxyHostKind.path, "Proxy hosts", proxyHost), (RedirectionHostKind.path, "Redirection hosts", redirectionHost),
         (DeadHostKind.path, "Dead hosts", deadHost), (StreamHostKind.path, "Stream hosts", streamHost),
         (PortForwardKind.path, "Port forwards", portForward), (AccessListKind.path, "Access lists", accessList),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONCore
 
 /// `GET /api/admin-access`: how this admin is reached: the caller's own connection (encrypted or
 /// not, the address the controller sees), the HTTPS listener's certificate with the fingerprints
@@ -13,18 +14,18 @@ struct AdminAccessRoutes: Sendable {
     func register(on api: RouterGroup<AppContext>) {
         api.get("admin-access") { _, context in
             _ = try context.requireIdentity()
-            var answer: [String: Any] = [
-                "connection": ["secure": context.isSecure, "client_ip": context.clientIP],
+            var answer = JSON.with([
+                "connection": JSON.with(["secure": context.isSecure, "client_ip": context.clientIP]),
                 "trusted_proxies": adminDomain.current.trusted.entries,
                 "domain": adminDomain.current.domain.map {
-                    [
+                    JSON.with([
                         "name": $0, "url": "https://\($0)\(configuration.httpsPort == 443 ? "" : ":\(configuration.httpsPort)")/",
                         "http_redirect": adminDomain.current.redirect,
-                    ] as [String: Any]
-                } ?? NSNull(),
+                    ])
+                },
                 "requests_per_minute": configuration.requestsPerMinute,
-                "https": NSNull(),
-            ]
+                "https": JSON.null,
+            ])
             if let tls, let listen = configuration.tlsListen {
                 let state = tls.current
                 let source: String =
@@ -32,15 +33,12 @@ struct AdminAccessRoutes: Sendable {
                     case .selfSigned: "self-signed"
                     case .files: "files"
                     }
-                answer["https"] =
-                    [
-                        "port": listen.port, "source": source,
-                        "sha256_fingerprint": state.certificate.fingerprintSHA256,
-                        "public_key_pin": "sha256//\(state.certificate.publicKeyPin)",
-                        "not_after": state.certificate.notAfter.formatted(.iso8601),
-                        "names": state.certificate.subjectAlternativeNames,
-                        "reload_error": state.reloadError.map { ["field": $0.field, "message": $0.message] } ?? NSNull(),
-                    ] as [String: Any]
+                answer["https"] = .with([
+                    "port": listen.port, "source": source, "sha256_fingerprint": state.certificate.fingerprintSHA256,
+                    "public_key_pin": "sha256//\(state.certificate.publicKeyPin)", "not_after": state.certificate.notAfter,
+                    "names": state.certificate.subjectAlternativeNames,
+                    "reload_error": state.reloadError.map { JSON.with(["field": $0.field, "message": $0.message]) },
+                ])
             }
             return JSONBody.response(answer)
         }

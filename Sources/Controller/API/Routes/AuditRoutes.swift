@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Hummingbird
+import JSONCore
 
 /// `GET /api/audit-log`: filters by resource type, action, user, date range and
 /// server; 50 per page, newest first.
@@ -27,7 +28,7 @@ struct AuditRoutes: Sendable {
             let (rows, total) = try await store.database.read { db in
                 try AuditRepository.page(db, filter: chosen, page: page, limit: Self.pageSize)
             }
-            return JSONBody.response(["items": rows.map(\.json), "total": total, "page": page, "limit": Self.pageSize])
+            return JSONBody.response(.with(["items": rows.map(\.json), "total": total, "page": page, "limit": Self.pageSize]))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Hummingbird
+import JSONCore
 
 /// `/api/auth`: login, refresh, logout, me. Sessions live in cookies
 /// (``SessionCookies``) with a CSRF double-submit cookie; the access token also works as a
@@ -31,14 +32,13 @@ struct AuthRoutes: Sendable {
                 throw APIError(
                     .forbidden, code: "password_login_disabled", message: "an admin turned password login off: sign in through single sign-on")
             }
-            let body = try await JSONBody.object(request, context: context)
-            let credentials = try JSONBody.decode(Credentials.self, from: body, allowed: ["email", "password", "totp_code", "backup_code"])
+            let credentials = try await JSONBody.decode(Credentials.self, request, context: context)
             return try await login(credentials, client: client(request, context), secure: context.isSecure)
         }
         api.post("auth/refresh") { request, context in
             let body = try? await JSONBody.object(request, context: context)
             let fromCookie = request.cookies[SessionCookies.refresh]?.value
-            let fromBody = body?["refresh_token"] as? String
+            let fromBody = body?["refresh_token"]?.stringValue
             guard let token = fromBody ?? fromCookie else { throw APIError.unauthorized("no refresh token") }
             if fromBody == nil {
                 // A cookie-borne refresh changes state: it needs the CSRF header like any other.
@@ -62,7 +62,7 @@ struct AuthRoutes: Sendable {
                 throw APIError.unauthorized()
             }
             var json = user.json
-            json["connection"] = ["secure": context.isSecure, "client_ip": context.clientIP]
+            json["connection"] = .with(["secure": context.isSecure, "client_ip": context.clientIP])
             return JSONBody.response(json)
         }
         api.post("auth/logout") { _, context in
@@ -71,7 +71,7 @@ struct AuthRoutes: Sendable {
             try await store.database.write { db in
                 try AuditLog.record(db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "logout", resourceType: "session")
             }
-            var response = JSONBody.response(["logged_out": true])
+            var response = JSONBody.response(.with(["logged_out": true]))
             SessionCookies.clear(secure: context.isSecure, on: &response)
             return response
         }
@@ -127,11 +127,12 @@ struct AuthRoutes: Sendable {
     }
 
     private func sessionResponse(_ issued: Sessions.Issued, user: UserRecord, secure: Bool) throws -> Response {
-        var response = JSONBody.response([
-            "access_token": issued.accessToken, "refresh_token": issued.refreshToken,
-            "expires_in": Int(Sessions.accessLifetime), "user": user.json,
-            "secure_cookies": secure,
-        ])
+        var response = JSONBody.response(
+            .with([
+                "access_token": issued.accessToken, "refresh_token": issued.refreshToken,
+                "expires_in": Int(Sessions.accessLifetime), "user": user.json,
+                "secure_cookies": secure,
+            ]))
         SessionCookies.set(issued, secure: secure, on: &response)
         return response
     }

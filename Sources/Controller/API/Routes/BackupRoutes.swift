@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import JSONCore
 
 /// `GET /api/backup` (a tar archive) and `POST /api/restore` (admin).
 struct BackupRoutes: Sendable {
@@ -33,10 +34,11 @@ struct BackupRoutes: Sendable {
             }
             let restored = try await backup.restore(Data(body.readableBytesView), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
             onChange()
-            return JSONBody.response([
-                "restored": true, "resources": restored.resources, "users": restored.users,
-                "note": "every session has ended: log in again",
-            ])
+            return JSONBody.response(
+                .with([
+                    "restored": true, "resources": restored.resources, "users": restored.users,
+                    "note": "every session has ended: log in again",
+                ]))
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import NIOCore
+import JSONCore
 
 /// Provisioning over SSH, admin only: `POST /api/servers/{id}/provision` and
 /// `/update-agent` start a run (202) with a password or a private key (kept, sealed, only when
@@ -22,40 +23,38 @@ struct ProvisioningRoutes: Sendable {
         var keep_credentials: Bool?
     }
 
-    static let fields: Set<String> = ["password", "private_key", "passphrase", "keep_credentials"]
-
     func register(on api: RouterGroup<AppContext>) {
         for (path, kind) in [("servers/:id/provision", Provisioner.Kind.provision), ("servers/:id/update-agent", .updateAgent)] {
             api.post(RouterPath(stringLiteral: path)) { request, context in
                 let identity = try context.requireAdmin()
                 let id = try context.pathID()
-                let body = try await JSONBody.object(request, context: context)
-                let input = try JSONBody.decode(Input.self, from: body, allowed: Self.fields)
+                let input = try await JSONBody.decode(Input.self, request, context: context)
                 let credentials = try Provisioner.Credentials.given(
                     password: input.password, privateKey: input.private_key, passphrase: input.passphrase)
                 let run = try await provisioner.start(
                     serverID: id, kind: kind, credentials: credentials, keep: input.keep_credentials ?? false,
                     by: AuditLog.Actor(identity, clientIP: context.clientIP))
-                return JSONBody.response(["run_id": run.id, "server_id": id, "events": "/api/provisioning/\(run.id)/events"], status: .accepted)
+                return JSONBody.response(
+                    .with(["run_id": run.id, "server_id": id, "events": "/api/provisioning/\(run.id)/events"]), status: .accepted)
             }
         }
         api.get("servers/:id/provisioning") { _, context in
             _ = try context.requireAdmin()
             let id = try context.pathID()
             let runs = try await store.database.read { db in try ProvisioningRunRepository.latest(db, serverID: id) }
-            let items = runs.map { run -> [String: Any] in
-                [
+            let items = runs.map { run -> JSON in
+                .with([
                     "id": run.id, "kind": run.kind, "status": run.status, "started_on": run.startedOn.formatted(.iso8601),
-                    "finished_on": run.finishedOn?.formatted(.iso8601) ?? NSNull(),
-                ]
+                    "finished_on": run.finishedOn,
+                ])
             }
-            return JSONBody.response(["items": items, "total": items.count])
+            return JSONBody.response(.with(["items": items, "total": items.count]))
         }
         api.get("provisioning/:id") { _, context in
             _ = try context.requireAdmin()
             let id = try context.pathID()
             let (lines, status, serverID) = try await log(id)
-            return JSONBody.response(["id": id, "server_id": serverID, "status": status, "lines": lines])
+            return JSONBody.response(.with(["id": id, "server_id": serverID, "status": status, "lines": lines]))
         }
         api.get("provisioning/:id/events") { _, context -> Response in
             _ = try context.requireAdmin()
@@ -90,15 +89,15 @@ struct ProvisioningRoutes: Sendable {
             let identity = try context.requireAdmin()
             let id = try context.pathID()
             let key = try await provisioner.scanHostKey(serverID: id, by: AuditLog.Actor(identity, clientIP: context.clientIP))
-            return JSONBody.response(["server_id": id, "host_key": key])
+            return JSONBody.response(.with(["server_id": id, "host_key": key]))
         }
         api.put("servers/:id/host-key") { request, context in
             let identity = try context.requireAdmin()
             let id = try context.pathID()
             struct Confirmation: Decodable { var host_key: String }
-            let input = try JSONBody.decode(Confirmation.self, from: try await JSONBody.object(request, context: context), allowed: ["host_key"])
+            let input = try await JSONBody.decode(Confirmation.self, request, context: context)
             try await provisioner.confirmHostKey(serverID: id, key: input.host_key, actor: AuditLog.Actor(identity, clientIP: context.clientIP))
-            return JSONBody.response(["server_id": id, "host_key": input.host_key])
+            return JSONBody.response(.with(["server_id": id, "host_key": input.host_key]))
         }
     }
 

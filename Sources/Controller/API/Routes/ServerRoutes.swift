@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONCore
 
 /// `/api/servers`: the local server (always present, never deleted) and remote servers.
 /// Deleting a server leaves the remote host untouched, moves its resources to the local server
@@ -29,7 +30,7 @@ struct ServerRoutes: Sendable {
         api.get("servers") { _, context in
             _ = try context.requireIdentity()
             let list = try await servers.list()
-            return JSONBody.response(["items": list.map(\.json), "total": list.count])
+            return JSONBody.response(.with(["items": list.map(\.json), "total": list.count]))
         }
         api.get("servers/:id") { _, context in
             _ = try context.requireIdentity()
@@ -37,23 +38,24 @@ struct ServerRoutes: Sendable {
         }
         api.post("servers") { request, context in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)
-            let input = try JSONBody.decode(ServerInput.self, from: try await JSONBody.object(request, context: context), allowed: Self.fields)
+            let input = try await JSONBody.decode(ServerInput.self, request, context: context)
             return JSONBody.response(try await servers.create(input.changes, by: actor).json, status: .created)
         }
         api.put("servers/:id") { request, context in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)
             let id = try context.pathID()
-            let input = try JSONBody.decode(ServerInput.self, from: try await JSONBody.object(request, context: context), allowed: Self.fields)
+            let input = try await JSONBody.decode(ServerInput.self, request, context: context)
             return JSONBody.response(try await servers.update(id, input.changes, by: actor).json)
         }
         api.delete("servers/:id") { _, context in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)
             let deletion = try await servers.delete(try context.pathID(), by: actor)
             onChange()
-            return JSONBody.response([
-                "deleted": true, "resources_moved_to_server_id": deletion.localServerID, "disabled_resource_ids": deletion.disabledResourceIDs,
-                "uninstall_commands": Self.uninstallCommands,
-            ])
+            return JSONBody.response(
+                .with([
+                    "deleted": true, "resources_moved_to_server_id": deletion.localServerID, "disabled_resource_ids": deletion.disabledResourceIDs,
+                    "uninstall_commands": Self.uninstallCommands,
+                ]))
         }
         api.post("servers/:id/token") { _, context in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)
@@ -61,7 +63,7 @@ struct ServerRoutes: Sendable {
             let token = try await servers.issueAgentToken(id, by: actor)
             // The agent hub closes any session still holding the replaced token.
             onChange()
-            return JSONBody.response(["server_id": id, "token": token], status: .created)
+            return JSONBody.response(.with(["server_id": id, "token": token]), status: .created)
         }
         api.delete("servers/:id/host-key") { _, context -> Response in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)

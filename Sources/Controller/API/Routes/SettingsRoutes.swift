@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONCore
 
 /// `/api/settings`: every setting with its value; admins change one at a time
 /// (``SettingsService`` holds the rules).
@@ -13,16 +14,17 @@ struct SettingsRoutes: Sendable {
         api.get("settings") { _, context in
             _ = try context.requireIdentity()
             let values = try await settings.all()
-            return JSONBody.response(["items": values.keys.sorted().map { ["key": $0, "value": values[$0]!] }, "total": values.count])
+            return JSONBody.response(
+                .with(["items": values.keys.sorted().map { JSON.with(["key": $0, "value": values[$0]!]) }, "total": values.count]))
         }
         api.put("settings/:key") { request, context in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)
             let key = context.parameters.get("key") ?? ""
             guard Settings.known[key] != nil else { throw DomainError.notFound("setting") }
-            let input = try JSONBody.decode(Change.self, from: try await JSONBody.object(request, context: context), allowed: ["value"])
+            let input = try await JSONBody.decode(Change.self, request, context: context)
             let (value, serversChanged) = try await settings.set(key, to: input.value, by: actor)
             if serversChanged { onChange() }
-            return JSONBody.response(["key": key, "value": value])
+            return JSONBody.response(.with(["key": key, "value": value]))
         }
     }
 }

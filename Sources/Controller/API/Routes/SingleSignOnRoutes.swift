@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONCore
 
 /// Single sign-on through an OpenID Connect provider. Public: `GET /api/auth/methods` (what the
 /// login page offers), `GET /api/auth/oidc/start` and `GET /api/auth/oidc/callback` (browser
@@ -59,17 +60,16 @@ struct SingleSignOnRoutes: Sendable {
         api.get("single-sign-on") { request, context in
             _ = try context.requireAdmin()
             var answer = try await service.settings().json
-            answer["callback_path"] = SingleSignOnService.callbackPath
-            answer["password_login_forced"] = service.passwordLoginForced
+            answer["callback_path"] = .string(SingleSignOnService.callbackPath)
+            answer["password_login_forced"] = .bool(service.passwordLoginForced)
             return JSONBody.response(answer)
         }
         api.put("single-sign-on") { request, context in
             let identity = try context.requireAdmin()
-            let body = try await JSONBody.object(request, context: context)
-            let input = try JSONBody.decode(SingleSignOnSettings.Input.self, from: body, allowed: SingleSignOnSettings.Input.fields)
+            let input = try await JSONBody.decode(SingleSignOnSettings.Input.self, request, context: context)
             var answer = try await service.update(input, actor: AuditLog.Actor(identity, clientIP: context.clientIP)).json
-            answer["callback_path"] = SingleSignOnService.callbackPath
-            answer["password_login_forced"] = service.passwordLoginForced
+            answer["callback_path"] = .string(SingleSignOnService.callbackPath)
+            answer["password_login_forced"] = .bool(service.passwordLoginForced)
             return JSONBody.response(answer)
         }
     }

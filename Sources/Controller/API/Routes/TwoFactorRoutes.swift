@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import JSONCore
 
 /// Two-factor login (TOTP) for one's own account under `/api/users/me/two-factor`: status,
 /// enrolment (password first; a QR code — as SVG, and as rows of modules for a page to draw —
@@ -22,20 +23,21 @@ struct TwoFactorRoutes: Sendable {
             let identity = try context.requireIdentity()
             let status = try await service.status(userID: identity.userID)
             let required = try await store.database.read { db in try SettingsRepository.all(db)["require_two_factor"] == "true" }
-            return JSONBody.response([
-                "enabled": status.enabled, "pending": status.pending, "backup_codes_left": status.backupCodesLeft, "required": required,
-            ])
+            return JSONBody.response(
+                .with([
+                    "enabled": status.enabled, "pending": status.pending, "backup_codes_left": status.backupCodesLeft, "required": required,
+                ]))
         }
         api.post("users/me/two-factor") { request, context in
             let identity = try context.requireIdentity()
-            let input = try JSONBody.decode(Password.self, from: try await JSONBody.object(request, context: context), allowed: ["password"])
+            let input = try await JSONBody.decode(Password.self, request, context: context)
             let user = try await passwords.confirm(userID: identity.userID, password: input.password, field: "password")
             let enrolment = try await refusing { try await service.begin(userID: user.id, account: user.email) }
             return JSONBody.response(
-                [
+                .with([
                     "secret": enrolment.secret, "otpauth_uri": enrolment.uri, "qr_code": "/api/users/me/two-factor/qr.svg",
                     "qr_modules": enrolment.qrCode.rows,
-                ], status: .created)
+                ]), status: .created)
         }
         api.get("users/me/two-factor/qr.svg") { _, context in
             let identity = try context.requireIdentity()
@@ -46,25 +48,25 @@ struct TwoFactorRoutes: Sendable {
         }
         api.post("users/me/two-factor/confirm") { request, context in
             let identity = try context.requireIdentity()
-            let input = try JSONBody.decode(Code.self, from: try await JSONBody.object(request, context: context), allowed: ["code"])
+            let input = try await JSONBody.decode(Code.self, request, context: context)
             let codes: [String]
             do { codes = try await service.confirm(userID: identity.userID, code: input.code) } catch TwoFactorService.Refusal.invalidCode {
                 throw APIError.invalid(field: "code", "is not the authenticator's current code (check the phone's clock)")
             } catch let refusal as TwoFactorService.Refusal { throw APIError.twoFactor(refusal) }
             try await audit(identity, context, action: "enable_two_factor", userID: identity.userID)
-            return JSONBody.response(["enabled": true, "backup_codes": codes])
+            return JSONBody.response(.with(["enabled": true, "backup_codes": codes]))
         }
         api.post("users/me/two-factor/backup-codes") { request, context in
             let identity = try context.requireIdentity()
-            let input = try JSONBody.decode(Password.self, from: try await JSONBody.object(request, context: context), allowed: ["password"])
+            let input = try await JSONBody.decode(Password.self, request, context: context)
             _ = try await passwords.confirm(userID: identity.userID, password: input.password, field: "password")
             let codes = try await refusing { try await service.newBackupCodes(userID: identity.userID) }
             try await audit(identity, context, action: "new_backup_codes", userID: identity.userID)
-            return JSONBody.response(["backup_codes": codes])
+            return JSONBody.response(.with(["backup_codes": codes]))
         }
         api.post("users/me/two-factor/disable") { request, context in
             let identity = try context.requireIdentity()
-            let input = try JSONBody.decode(Password.self, from: try await JSONBody.object(request, context: context), allowed: ["password"])
+            let input = try await JSONBody.decode(Password.self, request, context: context)
             _ = try await passwords.confirm(userID: identity.userID, password: input.password, field: "password")
             try await store.database.write { db in
                 guard try SettingsRepository.all(db)["require_two_factor"] != "true" else {
@@ -75,7 +77,7 @@ struct TwoFactorRoutes: Sendable {
                     db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "disable_two_factor", resourceType: "user",
                     resourceID: identity.userID)
             }
-            return JSONBody.response(["enabled": false])
+            return JSONBody.response(.with(["enabled": false]))
         }
         api.delete("users/:id/two-factor") { _, context in
             let identity = try context.requireAdmin()

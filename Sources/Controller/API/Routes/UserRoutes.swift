@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONCore
 
 /// `/api/users`: admins manage accounts; everyone changes their own password and lists or ends
 /// their own sessions (``UserService`` holds the rules).
@@ -19,12 +20,11 @@ struct UserRoutes: Sendable {
             _ = try context.requireAdmin()
             let (page, limit) = try QueryParameters(request: request).paging(defaultLimit: 100)
             let (list, total) = try await users.page(page, limit: limit)
-            return JSONBody.response(["items": list.map(\.json), "total": total, "page": page, "limit": limit])
+            return JSONBody.response(.with(["items": list.map(\.json), "total": total, "page": page, "limit": limit]))
         }
         api.post("users") { request, context in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)
-            let changes = try JSONBody.decode(
-                UserService.Changes.self, from: try await JSONBody.object(request, context: context), allowed: Self.fields)
+            let changes = try await JSONBody.decode(UserService.Changes.self, request, context: context)
             return JSONBody.response(try await users.create(changes, by: actor).json, status: .created)
         }
         api.get("users/:id") { _, context in
@@ -34,8 +34,7 @@ struct UserRoutes: Sendable {
         api.put("users/:id") { request, context in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)
             let id = try context.pathID()
-            let changes = try JSONBody.decode(
-                UserService.Changes.self, from: try await JSONBody.object(request, context: context), allowed: Self.fields)
+            let changes = try await JSONBody.decode(UserService.Changes.self, request, context: context)
             return JSONBody.response(try await users.update(id, changes, by: actor).json)
         }
         api.delete("users/:id") { _, context in
@@ -45,29 +44,28 @@ struct UserRoutes: Sendable {
         }
         api.put("users/me/password") { request, context in
             let identity = try context.requireIdentity()
-            let input = try JSONBody.decode(
-                PasswordChange.self, from: try await JSONBody.object(request, context: context), allowed: ["current_password", "new_password"])
+            let input = try await JSONBody.decode(PasswordChange.self, request, context: context)
             try await users.changeOwnPassword(
                 userID: identity.userID, sessionID: identity.sessionID, current: input.current_password, to: input.new_password,
                 by: AuditLog.Actor(identity, clientIP: context.clientIP))
-            return JSONBody.response(["changed": true])
+            return JSONBody.response(.with(["changed": true]))
         }
         api.get("users/:id/sessions") { _, context in
             let identity = try context.requireIdentity()
             let list = try await users.sessions(of: try context.pathID(), as: identity, sessions: sessions)
-            let items = list.map { session -> [String: Any] in
-                [
+            let items = list.map { session -> JSON in
+                .with([
                     "id": session.id, "created_on": session.createdOn.formatted(.iso8601), "refreshed_on": session.refreshedOn.formatted(.iso8601),
                     "client_ip": session.client.ip, "user_agent": session.client.userAgent, "current": session.id == identity.sessionID,
-                ]
+                ])
             }
-            return JSONBody.response(["items": items, "total": items.count])
+            return JSONBody.response(.with(["items": items, "total": items.count]))
         }
         api.delete("users/:id/sessions") { _, context in
             let identity = try context.requireIdentity()
             let id = try context.pathID()
             let ended = try await users.endSessions(of: id, as: identity, by: AuditLog.Actor(identity, clientIP: context.clientIP))
-            var response = JSONBody.response(["ended": ended])
+            var response = JSONBody.response(.with(["ended": ended]))
             // Signing oneself out everywhere includes this browser.
             if id == identity.userID, case .sessionCookie = identity.credential { SessionCookies.clear(secure: context.isSecure, on: &response) }
             return response

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// User accounts as admins manage them, and everyone's own password. Deactivating a user or
 /// resetting their password ends their sessions at once (their API tokens stop working too,
@@ -73,8 +74,8 @@ struct UserService: Sendable {
             try UserRepository.update(db, user, passwordHash: hash)
             // Deactivation, or a password reset, ends every session of the user at once.
             if !user.active || hash != nil { try UserRepository.endSessions(db, userID: id) }
-            var details: [String: Any] = ["fields": changes.fieldNames]
-            if let active = changes.active { details["active"] = active }
+            var details = JSON.with(["fields": changes.fieldNames])
+            if let active = changes.active { details["active"] = .bool(active) }
             try AuditLog.record(db, actor, action: "update", resourceType: "user", resourceID: id, details: details)
             return try UserRepository.find(db, id: id)!
         }

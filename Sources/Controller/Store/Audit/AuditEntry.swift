@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// One audit log row.
 struct AuditEntry: Sendable {
@@ -19,12 +20,12 @@ struct AuditEntry: Sendable {
         serverID = row["server_id"]
     }
 
-    var json: [String: Any] {
-        [
-            "id": id, "created_on": createdOn.formatted(.iso8601), "user_id": userID ?? NSNull(), "user_email": userEmail ?? NSNull(),
-            "action": action, "resource_type": resourceType, "resource_id": resourceID ?? NSNull(),
-            "details": (try? JSONSerialization.jsonObject(with: Data(details.utf8))) ?? [:], "client_ip": clientIP ?? NSNull(),
-            "server_id": serverID ?? NSNull(),
-        ]
+    /// The API's view; `details` as the JSON object it was stored as.
+    var json: JSON {
+        .with([
+            "id": id, "created_on": createdOn, "user_id": userID, "user_email": userEmail, "action": action, "resource_type": resourceType,
+            "resource_id": resourceID, "details": (try? JSONParser.parse(Array(details.utf8))) ?? [:], "client_ip": clientIP,
+            "server_id": serverID,
+        ])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// A stored resource: the common columns and the kind's payload as JSON. Read and written by
 /// ``ResourceRepository``.
@@ -28,23 +29,15 @@ struct ResourceRow: Sendable {
         modifiedOn = row["modified_on"]
     }
 
-    /// The API's view as JSON text: the common members spliced into the payload's JSON object
-    /// text, which is never parsed (listing thousands of resources stays cheap).
-    func jsonText(payload: String) -> String {
-        var status = #"{"status":\#(Self.quoted(applyStatus))"#
-        if let applyMessage { status += #","message":\#(Self.quoted(applyMessage))"# }
-        status += "}"
-        let common =
-            #""id":\#(id),"server_id":\#(serverID),"owner_user_id":\#(ownerUserID.map(String.init) ?? "null"),"enabled":\#(enabled),"#
-            + #""created_on":"\#(createdOn.formatted(.iso8601))","modified_on":"\#(modifiedOn.formatted(.iso8601))","apply_status":\#(status)"#
-        let body = payload.trimmingCharacters(in: .whitespaces)
-        guard body.hasPrefix("{") else { return "{\(common)}" }
-        let rest = body.dropFirst().trimmingCharacters(in: .whitespaces)
-        return rest == "}" ? "{\(common)}" : "{\(common),\(rest)"
-    }
-
-    /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data(#""""#.utf8), as: UTF8.self)
+    /// The API's view: the common members, then the members of `payload` (the stored payload, or
+    /// its public form when it holds secrets).
+    func view(payload: JSON) -> JSON {
+        var status: JSON = ["status": .string(applyStatus)]
+        if let applyMessage { status["message"] = .string(applyMessage) }
+        let common = JSON.with([
+            "id": id, "server_id": serverID, "owner_user_id": ownerUserID, "enabled": enabled, "created_on": createdOn, "modified_on": modifiedOn,
+            "apply_status": status,
+        ])
+        return .object((common.objectMembers ?? []) + (payload.objectMembers ?? []))
     }
 }

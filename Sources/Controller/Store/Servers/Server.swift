@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// One row of `servers`: the local server (exactly one, `is_local`) or a remote one driven by its
 /// agent. Written only by ``ServerRepository``.
@@ -51,6 +52,6 @@ struct Server: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable 
 
     /// The Caddy modules the server reported; nil until it has.
     var reportedModules: [String]? {
-        caddyModules.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        caddyModules.flatMap { try? JSONParser.parse(Array($0.utf8)) }?.arrayValue?.compactMap(\.stringValue)
     }
 }

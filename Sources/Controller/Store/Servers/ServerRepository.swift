@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// Every read and write of `servers`. Functions take the open `Database`, so a service composes
 /// them with other repositories' in one transaction (`store.database.write { db in … }`).
@@ -126,7 +127,7 @@ enum ServerRepository {
 
     /// The local Caddy's version and modules.
     static func recordLocalCaddy(_ db: Database, version: String, modules: [String]) throws {
-        let json = String(decoding: try JSONEncoder().encode(modules), as: UTF8.self)
+        let json = String(decoding: JSON.strings(modules).serialized(), as: UTF8.self)
         try db.execute(sql: "UPDATE servers SET caddy_version = ?, caddy_modules = ? WHERE is_local = 1", arguments: [version, json])
     }
 
@@ -136,7 +137,7 @@ enum ServerRepository {
     static func recordHello(
         _ db: Database, id: Int64, agentVersion: String, caddyVersion: String?, caddyModules: [String], appliedRevision: Int64
     ) throws {
-        let modules = caddyVersion == nil ? nil : String(decoding: try JSONEncoder().encode(caddyModules), as: UTF8.self)
+        let modules = caddyVersion == nil ? nil : String(decoding: JSON.strings(caddyModules).serialized(), as: UTF8.self)
         try db.execute(
             sql: """
                 UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONCore
 
 /// A user account as stored (read and written by ``UserRepository``).
 struct UserRecord: Sendable {
@@ -36,11 +37,10 @@ struct UserRecord: Sendable {
     static func fetch(_ db: Database, email: String) throws -> UserRecord? { try UserRepository.find(db, email: email) }
 
     /// The API's view: never the password hash.
-    var json: [String: Any] {
-        return [
+    var json: JSON {
+        .with([
             "id": id, "email": email, "name": name, "role": role.rawValue, "active": active, "two_factor_enabled": twoFactorEnabled,
-            "single_sign_on": singleSignOn,
-            "created_on": createdOn.formatted(.iso8601), "modified_on": modifiedOn.formatted(.iso8601),
-        ]
+            "single_sign_on": singleSignOn, "created_on": createdOn, "modified_on": modifiedOn,
+        ])
     }
 }

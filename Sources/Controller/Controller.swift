@@ -51,9 +51,9 @@ public struct Controller: Sendable {
         }
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
-        let adminDomain = AdminDomain(configuration: configuration)
+        let (applier, facts) = try startLocalApplier(catalog: catalog, logger: logger)
+        let adminDomain = AdminDomain(configuration: configuration, servesSites: facts != nil)
         try await adminDomain.refresh(store)
-        let (applier, facts) = try startLocalApplier(catalog: catalog, adminUpstream: adminDomain.upstream, logger: logger)
         if let facts { try await CaddyFacts.record(facts, store: store) }
         applier?.schedule()  // re-apply what the database holds, at every start
         let hub = AgentHub(
@@ -64,7 +64,7 @@ public struct Controller: Sendable {
             hub: hub, logger: logger, trustedProxies: { adminDomain.current.trusted })
         let vault = try CredentialVault(dataDirectory: configuration.dataDirectory)
         let provisioner =
-            catalog.plugin(id: "posternproxy.ssh") == nil
+            catalog.plugin(id: configuration.provisioningTransport) == nil
             ? nil
             : try Provisioner(
                 store: store, configuration: configuration, vault: vault,
@@ -127,9 +127,7 @@ public struct Controller: Sendable {
     /// The local server's applier, and what its data plane says it is (its Caddy's version and
     /// modules, through the step plugins' `posternproxy.describe/1`); nil when the apply
     /// pipeline is empty.
-    private func startLocalApplier(
-        catalog: PluginCatalog, adminUpstream: (host: String, port: Int)?, logger: Logger
-    ) throws -> (LocalApplier?, DataPlaneFacts?) {
+    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> (LocalApplier?, DataPlaneFacts?) {
         guard !configuration.applyPipeline.isEmpty else { return (nil, nil) }
         var adminSocket = configuration.caddyAdminSocket
         var caddyProcess: ProcessSupervisor?
@@ -153,7 +151,7 @@ public struct Controller: Sendable {
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
         let applier = LocalApplier(
             store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, caddy: caddyProcess,
-            logger: logger, adminUpstream: adminUpstream)
+            logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration))
         return (applier, facts)
     }
 }

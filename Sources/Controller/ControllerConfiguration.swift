@@ -74,6 +74,25 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_PROVISION_PIPELINES`: a JSON file of pipelines replacing or adding
     /// provisioning pipelines (`provision`, `update-agent`).
     public var provisionPipelinesFile: String?
+    /// `POSTERNPROXY_PROVISION_TRANSPORT`: the transport plugin provisioning reaches servers
+    /// through (`posternproxy.transport/1`); without it loaded, provisioning is off.
+    public var provisioningTransport = "posternproxy.ssh"
+    /// The provisioning pipelines by name: `provision` installs and hardens a server,
+    /// `update-agent` copies the agent bundle and restarts the agent. Each step is a plugin with
+    /// its config (`{"part": ...}` picks a profile of a plugin that has several).
+    public var provisionPipelines: [String: PipelineDefinition] = {
+        func step(_ plugin: String, part: String) -> PipelineDefinition.Step {
+            PipelineDefinition.Step(plugin: plugin, config: Data(#"{"part":"\#(part)"}"#.utf8))
+        }
+        let provision = PipelineDefinition(
+            name: "provision",
+            steps: [
+                step("posternproxy.ssh", part: "caddy"), step("posternproxy.hardening", part: "ufw"),
+                step("posternproxy.hardening", part: "fail2ban"), step("posternproxy.hardening", part: "unattended-upgrades"),
+                step("posternproxy.hardening", part: "sysctl"), step("posternproxy.ssh", part: "agent"),
+            ])
+        return ["provision": provision, "update-agent": PipelineDefinition(name: "update-agent", steps: [step("posternproxy.ssh", part: "agent")])]
+    }()
 
     /// `POSTERNPROXY_WEB_DIR` [the web UI shipped with the controller]: where the UI's files are.
     public var webDirectory = Bundle.module.url(forResource: "WebUI", withExtension: nil)?.path ?? "WebUI"
@@ -211,6 +230,7 @@ public struct ControllerConfiguration: Sendable {
         if let folder = environment["POSTERNPROXY_AGENT_BUNDLE"], !folder.isEmpty { configuration.agentBundleDirectory = folder }
         if let caddy = environment["POSTERNPROXY_PROVISION_CADDY"], !caddy.isEmpty { configuration.provisionCaddyBinary = caddy }
         if let file = environment["POSTERNPROXY_PROVISION_PIPELINES"], !file.isEmpty { configuration.provisionPipelinesFile = file }
+        if let transport = environment["POSTERNPROXY_PROVISION_TRANSPORT"], !transport.isEmpty { configuration.provisioningTransport = transport }
         if let pipeline = environment["POSTERNPROXY_APPLY_PIPELINE"] {
             configuration.applyPipeline = pipeline.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

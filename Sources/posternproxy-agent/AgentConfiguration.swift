@@ -17,7 +17,7 @@ struct AgentConfiguration: Sendable {
     /// `POSTERNPROXY_CADDY_ADMIN` [/run/caddy/admin.sock] and `POSTERNPROXY_CADDY` [caddy].
     var caddy = ApplyPipeline.Caddy(adminSocket: "/run/caddy/admin.sock", binary: "caddy", httpPort: 80, httpsPort: 443)
     /// `POSTERNPROXY_APPLY_PIPELINE` [posternproxy.caddy,posternproxy.iptables].
-    var applySteps = ApplyPipeline.defaultSteps
+    var applySteps = ["posternproxy.caddy", "posternproxy.iptables"]
     /// `POSTERNPROXY_RECONCILE_SECONDS` [60]: how often the last state is re-applied, so a Caddy
     /// restarted empty or a flushed ruleset comes back without the controller.
     var reconcileSeconds = 60

@@ -14,6 +14,8 @@ import PluginKit
 /// Where systemd is not running (a container), services are started with start-stop-daemon.
 enum ProvisioningProfile {
     static let agentConfig = "/etc/posternproxy-agent/config.env"
+    /// The line of `agentConfig` that holds the agent's token.
+    static let tokenVariable = "POSTERNPROXY_AGENT_TOKEN"
     static let caddyConfig = "/etc/caddy/posternproxy.json"
     static let agentUnit = "/etc/systemd/system/posternproxy-agent.service"
     static let caddyUnit = "/etc/systemd/system/caddy.service"
@@ -87,7 +89,7 @@ enum ProvisioningProfile {
         let config = """
             # Written by PosternProxy provisioning.
             POSTERNPROXY_CONTROLLER_URL=\(input.controller_url)
-            POSTERNPROXY_AGENT_TOKEN=\(input.agent_token)
+            \(tokenVariable)=\(input.agent_token)
             POSTERNPROXY_CADDY_ADMIN=/run/caddy/admin.sock
             POSTERNPROXY_CADDY=/usr/local/bin/caddy
             POSTERNPROXY_PLUGINS_DIR=/usr/local/lib/posternproxy-agent/plugins

@@ -9,8 +9,8 @@ import Synchronization
 /// from) is a trusted proxy, so the sessions, limits and audit log see the browser's address and
 /// the cookies are `Secure`. Kept in memory, read again whenever settings change.
 final class AdminDomain: Sendable {
-    /// Where the local Caddy reaches the controller; nil when the controller runs no local data
-    /// plane (then no domain can be served).
+    /// Where the local Caddy reaches the controller; nil when the local apply pipeline has no step
+    /// that describes a data plane (then no domain can be served).
     let upstream: (host: String, port: Int)?
     /// The ranges `POSTERNPROXY_TRUSTED_PROXIES` names.
     let configuredProxies: TrustedProxies
@@ -25,21 +25,24 @@ final class AdminDomain: Sendable {
 
     private let state: Mutex<State>
 
-    init(configuration: ControllerConfiguration) {
+    /// `servesSites`: the local server has a data plane that serves sites (a step of its apply
+    /// pipeline answered `posternproxy.describe/1`).
+    init(configuration: ControllerConfiguration, servesSites: Bool) {
         configuredProxies = configuration.trustedProxies
         httpsPort = configuration.httpsPort
-        if configuration.applyPipeline.contains("posternproxy.caddy") {
-            let host =
-                switch configuration.listenHost {
-                case "0.0.0.0", "": "127.0.0.1"
-                case "::": "::1"
-                default: configuration.listenHost
-                }
-            upstream = (host, configuration.listenPort)
-        } else {
-            upstream = nil
-        }
+        upstream = servesSites ? Self.controllerAddress(configuration) : nil
         state = Mutex(State(trusted: configuration.trustedProxies))
+    }
+
+    /// Where a data plane on this machine reaches the controller's HTTP listener.
+    static func controllerAddress(_ configuration: ControllerConfiguration) -> (host: String, port: Int) {
+        let host =
+            switch configuration.listenHost {
+            case "0.0.0.0", "": "127.0.0.1"
+            case "::": "::1"
+            default: configuration.listenHost
+            }
+        return (host, configuration.listenPort)
     }
 
     var current: State { state.withLock { $0 } }

@@ -73,7 +73,7 @@ actor Provisioner: Service {
         self.configuration = configuration
         self.vault = vault
         self.runner = runner
-        pipelines = try ProvisioningPipelines.load(file: configuration.provisionPipelinesFile)
+        pipelines = try ProvisioningPipelines.load(defaults: configuration.provisionPipelines, file: configuration.provisionPipelinesFile)
         self.logger = logger
         (startedJobs, jobs) = AsyncStream.makeStream()
     }
@@ -117,7 +117,7 @@ actor Provisioner: Service {
         }
         var secrets = credentials
         if secrets == nil, let sealed = server.sshCredentials {
-            secrets = try? JSONDecoder().decode(Credentials.self, from: vault.open(sealed))
+            secrets = try? JSONValueDecoder().decode(Credentials.self, from: JSONParser.parse(vault.open(sealed)))
         }
         guard let secrets, secrets.password?.isEmpty == false || secrets.private_key?.isEmpty == false else {
             throw DomainError.invalid(ValidationFailure("password", "give a password or a private_key (no credentials are kept for this server)"))
@@ -127,7 +127,7 @@ actor Provisioner: Service {
             if kind == .provision { try ServerRepository.markProvisioning(db, id: serverID) }
             // New credentials replace the kept ones (or drop them); a run on kept ones keeps them.
             if keep {
-                try ServerRepository.setSealedCredentials(db, id: serverID, try vault.seal(JSONEncoder().encode(secrets)))
+                try ServerRepository.setSealedCredentials(db, id: serverID, try vault.seal(Data(JSONValueEncoder().encode(secrets).serialized())))
             } else if credentials != nil {
                 try ServerRepository.setSealedCredentials(db, id: serverID, nil)
             }
@@ -178,19 +178,17 @@ actor Provisioner: Service {
     /// admin to compare with the server's own (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)
     /// before confirming it. Pins nothing.
     func scanHostKey(serverID: Int64, by actor: AuditLog.Actor) async throws -> String {
-        guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else {
-            throw DomainError.conflict(field: nil, "the posternproxy.ssh plugin is not loaded")
+        guard let plugin = runner.catalog.plugin(id: configuration.provisioningTransport) else {
+            throw DomainError.conflict(field: nil, "the \(configuration.provisioningTransport) plugin is not loaded")
         }
         let server = try await store.database.read { db in try ServerRepository.findRemote(db, id: serverID) }
         guard let server else { throw DomainError.notFound("server") }
-        let request: [String: Any] = [
-            "host": server.hostname, "port": server.sshPort, "user": server.sshUser, "scan_only": true, "timeout_ms": 15_000,
-        ]
+        var request = SSHOpenRequest(host: server.hostname, port: server.sshPort, user: server.sshUser)
+        request.scan_only = true
         let target: TransportTarget
         do {
             target = try TransportTarget.open(
-                plugin: plugin, name: server.hostname, request: try JSONSerialization.data(withJSONObject: request),
-                isCancelled: { false }, onLog: { _ in })
+                plugin: plugin, name: server.hostname, request: try request.encoded(), isCancelled: { false }, onLog: { _ in })
         } catch {
             throw DomainError.upstream(code: "unreachable", "cannot reach the server's SSH port: \(error)")
         }
@@ -228,19 +226,20 @@ actor Provisioner: Service {
     private func execute(_ run: ProvisioningRun, kind: Kind, target destination: Destination, credentials: Credentials, publicURL: String) async
         -> String?
     {
-        guard let plugin = runner.catalog.plugin(id: "posternproxy.ssh") else { return "the posternproxy.ssh plugin is not loaded" }
+        let transport = configuration.provisioningTransport
+        guard let plugin = runner.catalog.plugin(id: transport) else { return "the \(transport) plugin is not loaded" }
         run.append("connecting to \(destination.user)@\(destination.host) port \(destination.port)")
-        var request: [String: Any] = ["host": destination.host, "port": destination.port, "user": destination.user, "timeout_ms": 15_000]
-        if let password = credentials.password, !password.isEmpty { request["password"] = password }
-        if let key = credentials.private_key, !key.isEmpty { request["private_key"] = key }
-        if let passphrase = credentials.passphrase { request["passphrase"] = passphrase }
-        if let pinned = destination.pinnedKey { request["known_host_key"] = pinned }
-        if destination.requirePinnedKey { request["require_known_host_key"] = true }
+        var request = SSHOpenRequest(host: destination.host, port: destination.port, user: destination.user)
+        request.password = credentials.password.flatMap { $0.isEmpty ? nil : $0 }
+        request.private_key = credentials.private_key.flatMap { $0.isEmpty ? nil : $0 }
+        request.passphrase = credentials.passphrase
+        request.known_host_key = destination.pinnedKey
+        request.require_known_host_key = destination.requirePinnedKey ? true : nil
         let target: TransportTarget
         do {
             let cancellation = run.cancellation
             target = try TransportTarget.open(
-                plugin: plugin, name: destination.host, request: try JSONSerialization.data(withJSONObject: request),
+                plugin: plugin, name: destination.host, request: try request.encoded(),
                 isCancelled: { cancellation.isCancelled },
                 onLog: { record in run.append("    [\(record.level)] \(record.message)") })
         } catch {
@@ -257,11 +256,12 @@ actor Provisioner: Service {
             run.append("host key \(hostKey) matches the pinned one")
         }
         do {
-            let token = try await agentToken(on: target, serverID: run.serverID, run: run)
-            let input = try provisioningInput(token: token, port: destination.port, publicURL: publicURL)
             guard let pipeline = pipelines[kind == .provision ? ProvisioningPipelines.provision : ProvisioningPipelines.updateAgent] else {
                 return "no \(kind.rawValue) pipeline is configured"
             }
+            let location = AgentConfigLocation.described(by: pipeline, catalog: runner.catalog, target: target)
+            let token = try await agentToken(on: target, at: location, serverID: run.serverID, run: run)
+            let input = try provisioningInput(token: token, port: destination.port, publicURL: publicURL)
             let started = try runner.start(pipeline, input: input, target: target)
             await withTaskGroup(of: Void.self) { group in
                 // Passes a cancellation asked for the run on to the pipeline.
@@ -282,16 +282,18 @@ actor Provisioner: Service {
         }
     }
 
-    /// The token in the server's config.env when it still matches the stored hash; otherwise a
-    /// fresh one, whose hash replaces the stored one.
-    private func agentToken(on target: TransportTarget, serverID: Int64, run: ProvisioningRun) async throws -> String {
+    /// The token in the server's agent settings (where `location` says) when it still matches
+    /// the stored hash; otherwise a fresh one, whose hash replaces the stored one.
+    private func agentToken(on target: TransportTarget, at location: AgentConfigLocation?, serverID: Int64, run: ProvisioningRun) async throws
+        -> String
+    {
         let stored = try await store.database.read { db in
             try ServerRepository.agentTokenHash(db, remoteID: serverID)
         }
-        if let stored, let file = try? target.readFile(ProvisioningPaths.agentConfig) {
-            let existing = String(decoding: file, as: UTF8.self).split(separator: "\n")
-                .first { $0.hasPrefix("POSTERNPROXY_AGENT_TOKEN=") }.map { String($0.dropFirst("POSTERNPROXY_AGENT_TOKEN=".count)) }
-            if let existing, AgentProtocol.serverID(inToken: existing) == serverID, try await Secrets.verifyPassword(existing, hash: stored) {
+        if let stored, let location, let file = try? target.readFile(location.path) {
+            if let existing = location.token(in: file), AgentProtocol.serverID(inToken: existing) == serverID,
+                try await Secrets.verifyPassword(existing, hash: stored)
+            {
                 run.append("the server's agent token is still valid; keeping it")
                 return existing
             }
@@ -310,19 +312,19 @@ actor Provisioner: Service {
         guard let enumerator = FileManager.default.enumerator(atPath: bundle) else {
             throw ValidationFailure("POSTERNPROXY_AGENT_BUNDLE", "no agent bundle at \(bundle) (scripts/bundle-agent.sh makes one)")
         }
-        var files: [[String: Any]] = []
+        var files: [ProvisioningInput.File] = []
         while let relative = enumerator.nextObject() as? String {
             let source = (bundle as NSString).appendingPathComponent(relative)
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), !isFolder.boolValue else { continue }
-            files.append(["source": source, "path": "/usr/local/" + relative, "mode": 0o755])
+            files.append(ProvisioningInput.File(source: source, path: "/usr/local/" + relative, mode: 0o755))
         }
-        guard files.contains(where: { ($0["path"] as? String) == "/usr/local/bin/posternproxy-agent" }) else {
+        guard files.contains(where: { $0.path == "/usr/local/bin/posternproxy-agent" }) else {
             throw ValidationFailure("POSTERNPROXY_AGENT_BUNDLE", "\(bundle) has no bin/posternproxy-agent")
         }
-        var input: [String: Any] = ["controller_url": publicURL, "agent_token": token, "ssh_port": port, "agent_files": files]
-        if let caddy = configuration.provisionCaddyBinary { input["caddy_binary"] = caddy }
-        return try JSONSerialization.data(withJSONObject: input)
+        let input = ProvisioningInput(
+            controller_url: publicURL, agent_token: token, ssh_port: port, agent_files: files, caddy_binary: configuration.provisionCaddyBinary)
+        return Data(try JSONValueEncoder().encode(input).serialized())
     }
 
     private func finish(_ run: ProvisioningRun, outcome: String?, kind: Kind) async {
@@ -345,9 +347,4 @@ actor Provisioner: Service {
             logger.error("could not record a provisioning run", metadata: ["run": "\(run.id)", "error": "\(error)"])
         }
     }
-}
-
-/// Paths on a provisioned server that the controller reads.
-enum ProvisioningPaths {
-    static let agentConfig = "/etc/posternproxy-agent/config.env"
 }

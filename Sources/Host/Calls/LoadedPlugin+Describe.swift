@@ -55,7 +55,7 @@ extension PipelineDefinition {
     /// What the first step that describes its target answers to `input`, asked on `target` with
     /// that step's config; nil when no step describes, or the one that does fails or answers
     /// something other than a JSON object.
-    func description(input: String, catalog: PluginCatalog, target: some Target) -> JSONObject? {
+    public func description(input: String, catalog: PluginCatalog, target: some Target) -> JSONObject? {
         guard let step = steps.first(where: { catalog.plugin(id: $0.plugin)?.describes == true }),
             let answer = try? catalog.plugin(id: step.plugin)?.describe(config: step.config, input: Data(input.utf8), target: target)
         else { return nil }

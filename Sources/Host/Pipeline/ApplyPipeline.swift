@@ -4,9 +4,12 @@ import JSONCore
 
 /// The pipeline that applies a server's desired state, the same for the controller's
 /// local server and for every agent: `[caddy, iptables]` unless configured otherwise.
+///
+/// Every step gets the same configuration: the settings of the data plane the host runs
+/// (``Caddy``), as one JSON object. A step reads the members it needs and ignores the others, so
+/// the host configures no step by its plugin id, and a step added to the list sees what the
+/// first-party ones see.
 public enum ApplyPipeline {
-    public static let defaultSteps = ["posternproxy.caddy", "posternproxy.iptables"]
-
     /// Where the data plane's Caddy is and which ports it serves.
     public struct Caddy: Sendable {
         public var adminSocket: String
@@ -36,7 +39,9 @@ public enum ApplyPipeline {
         }
     }
 
-    /// The pipeline of `steps`, the Caddy step configured for `caddy`.
+    /// The pipeline of `steps`, each configured with `caddy`'s settings:
+    /// `admin_socket`, `caddy_binary`, `http_port`, `https_port`, `modules` (when known),
+    /// `acme_trusted_roots` (when any), `protected_ports`, `reserved_ports` (when any).
     public static func definition(steps: [String], caddy: Caddy) -> PipelineDefinition {
         var settings: [(String, JSON)] = [
             ("admin_socket", .string(caddy.adminSocket)), ("caddy_binary", .string(caddy.binary)), ("http_port", .int(caddy.httpPort)),
@@ -46,11 +51,7 @@ public enum ApplyPipeline {
         if !caddy.acmeTrustedRoots.isEmpty { settings.append(("acme_trusted_roots", .strings(caddy.acmeTrustedRoots))) }
         settings.append(("protected_ports", .array(caddy.protectedPorts.map(JSON.int))))
         if !caddy.reservedPorts.isEmpty { settings.append(("reserved_ports", .array(caddy.reservedPorts.map(JSON.int)))) }
-        let caddyConfig = Data(JSON.object(settings).serialized())
-        return PipelineDefinition(
-            name: "apply",
-            steps: steps.map { id in
-                PipelineDefinition.Step(plugin: id, config: id == "posternproxy.caddy" ? caddyConfig : Data("{}".utf8))
-            })
+        let config = Data(JSON.object(settings).serialized())
+        return PipelineDefinition(name: "apply", steps: steps.map { PipelineDefinition.Step(plugin: $0, config: config) })
     }
 }

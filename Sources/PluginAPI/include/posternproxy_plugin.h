@@ -339,6 +339,10 @@ typedef struct pp_step_v1 {
  *   for {}:      "version": what runs, as its own tool prints it ("v2.11.1");
  *                "modules": the names of the modules it has (["http", "layer4", ...]);
  *   for health:  "running": whether it answers; "upstreams": [{"address", "requests", "fails"}].
+ * A provisioning profile answers {} with where it keeps what the controller must read back:
+ *   "agent_config": {"path", "token_variable"}: the file it writes the agent's settings to and
+ *                the NAME of the NAME=value line that holds the agent's token (the controller
+ *                keeps a still-valid token when it provisions the server again).
  * Returns PP_FAILED with an error when the target cannot be inspected (the binary is missing).
  */
 typedef struct pp_describe_v1 {

@@ -18,7 +18,7 @@ import TestSupport
         _ = try await FirstStart.ensureAdmin(store, email: configuration.adminEmail, password: configuration.adminPassword)
         let api = APIRouter(
             store: store, configuration: configuration, vault: try CredentialVault(dataDirectory: folder.path),
-            adminDomain: AdminDomain(configuration: configuration))
+            adminDomain: AdminDomain(configuration: configuration, servesSites: true))
         try await Application(router: api.build()).test(.router) { client in
             let login = try await client.execute(
                 uri: "/api/auth/login", method: .post, headers: [.contentType: "application/json"],

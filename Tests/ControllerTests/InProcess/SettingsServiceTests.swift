@@ -18,9 +18,10 @@ import TestSupport
     }
 
     private func service(localCaddy: Bool) -> SettingsService {
-        var configuration = ControllerConfiguration(dataDirectory: folder.path)
-        configuration.applyPipeline = localCaddy ? ["posternproxy.caddy"] : []
-        return SettingsService(store: store, adminDomain: AdminDomain(configuration: configuration), addresses: AddressPolicy(protectedPorts: [81]))
+        let configuration = ControllerConfiguration(dataDirectory: folder.path)
+        return SettingsService(
+            store: store, adminDomain: AdminDomain(configuration: configuration, servesSites: localCaddy),
+            addresses: AddressPolicy(protectedPorts: [81]))
     }
 
     private func revisions() async throws -> [Int64] {

@@ -25,7 +25,7 @@ struct SettingsService: Sendable {
         if key == "admin_domain", !valid.isEmpty, adminDomain.upstream == nil {
             throw DomainError.conflict(
                 field: "value",
-                "this controller runs no local Caddy (POSTERNPROXY_APPLY_PIPELINE has no posternproxy.caddy) to serve the admin at a domain")
+                "the local server has no data plane to serve the admin at a domain: no step of POSTERNPROXY_APPLY_PIPELINE describes one")
         }
         try await store.database.write { db in
             if key == "admin_domain", !valid.isEmpty,

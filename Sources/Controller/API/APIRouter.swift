@@ -58,12 +58,10 @@ struct APIRouter: Sendable {
         let controllerPort = configuration.listenPort
         let addresses = AddressPolicy(
             protectedPorts: Set([controllerPort, AddressPolicy.caddyAdminPort] + (configuration.tlsListen.map { [$0.port] } ?? [])))
-        let store = store
+        let settings = SettingsService(store: store, adminDomain: adminDomain, addresses: addresses)
         let validation: @Sendable (Identity) async throws -> ValidationContext = { identity in
             var context = ValidationContext(isAdmin: identity.isAdmin, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
-            context.unrestrictedAdvancedConfig = try await store.database.read { db in
-                try SettingsRepository.all(db)["unrestricted_advanced_config"] == "true"
-            }
+            context.unrestrictedAdvancedConfig = try await settings.advancedConfigUnrestricted()
             return context
         }
 
@@ -71,8 +69,9 @@ struct APIRouter: Sendable {
         let twoFactor = TwoFactorService(store: store, vault: vault)
         let passwords = PasswordConfirmation(store: store, throttle: loginThrottle)
         let auth = AuthRoutes(
-            store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle, twoFactor: twoFactor,
-            singleSignOn: singleSignOn)
+            login: LoginService(
+                store: store, sessions: sessions, addressLimiter: loginLimiter, throttle: loginThrottle, twoFactor: twoFactor,
+                singleSignOn: singleSignOn))
         auth.registerPublic(on: api)
         let singleSignOnRoutes = SingleSignOnRoutes(service: singleSignOn, starts: singleSignOnStarts)
         singleSignOnRoutes.registerPublic(on: api)
@@ -89,15 +88,15 @@ struct APIRouter: Sendable {
             .add(middleware: RateLimitMiddleware(limiter: credentialLimiter))
         auth.register(on: authenticated)
         UserRoutes(users: UserService(store: store, passwords: passwords), sessions: sessions).register(on: authenticated)
-        TwoFactorRoutes(store: store, service: twoFactor, passwords: passwords, sessions: sessions).register(on: authenticated)
+        TwoFactorRoutes(accounts: TwoFactorAccounts(store: store, twoFactor: twoFactor, passwords: passwords)).register(on: authenticated)
         singleSignOnRoutes.register(on: authenticated)
         TokenRoutes(tokens: TokenService(store: store)).register(on: authenticated)
         ServerRoutes(servers: ServerService(store: store, addresses: addresses), onChange: onChange).register(on: authenticated)
-        SettingsRoutes(settings: SettingsService(store: store, adminDomain: adminDomain, addresses: addresses), onChange: onChange).register(
+        SettingsRoutes(settings: settings, onChange: onChange).register(
             on: authenticated)
         AdminAccessRoutes(configuration: configuration, tls: adminTLS, adminDomain: adminDomain).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
-        if let provisioner { ProvisioningRoutes(store: store, provisioner: provisioner).register(on: authenticated) }
+        if let provisioner { ProvisioningRoutes(provisioner: provisioner).register(on: authenticated) }
         let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
         BackupRoutes(backup: Backup(store: store, validation: restoreValidation), onChange: onChange).register(on: authenticated)
         ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)

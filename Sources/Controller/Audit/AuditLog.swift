@@ -22,6 +22,11 @@ enum AuditLog {
         }
     }
 
+    /// One page of entries matching `filter`, newest first, and how many match in all.
+    static func page(_ store: Store, filter: AuditRepository.Filter, page: Int, limit: Int) async throws -> (entries: [AuditEntry], total: Int) {
+        try await store.database.read { db in try AuditRepository.page(db, filter: filter, page: page, limit: limit) }
+    }
+
     static func record(
         _ db: Database, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil,
         details: KeyValuePairs<String, any JSONRepresentable> = [:], serverID: Int64? = nil

@@ -14,20 +14,23 @@ struct Backup: Sendable {
     static let manifestName = "manifest.json"
     static let databaseName = "posternproxy.sqlite"
     static let format = 1
-    /// Tables a backup carries, in an order that satisfies foreign keys.
-    static let tables = ["servers", "users", "backup_codes", "api_tokens", "resources", "resource_claims", "settings", "audit_log"]
 
-    func create() async throws -> Data {
+    /// A tar archive of the manifest and a consistent copy of the database; audited.
+    func create(by actor: AuditLog.Actor) async throws -> Data {
         let folder = NSTemporaryDirectory() + "posternproxy-backup-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let snapshot = folder + "/" + Self.databaseName
-        try await store.database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [snapshot]) }
+        try await store.database.writeWithoutTransaction { db in try BackupRepository.snapshot(db, to: snapshot) }
         let manifest = Data(JSON.with(["contents": [Self.databaseName], "created_on": Date(), "format": Self.format]).serialized())
-        return TarArchive.write([
+        let archive = TarArchive.write([
             TarArchive.Entry(name: Self.manifestName, data: manifest),
             TarArchive.Entry(name: Self.databaseName, data: try Data(contentsOf: URL(fileURLWithPath: snapshot))),
         ])
+        try await store.database.write { db in
+            try AuditLog.record(db, actor, action: "backup", resourceType: "backup", details: ["bytes": archive.count])
+        }
+        return archive
     }
 
     /// A refused archive: the `archive` field and why.
@@ -63,25 +66,14 @@ struct Backup: Sendable {
         }
         try validate(path, rules: rules)
 
-        let restored = try await store.database.writeWithoutTransaction { db -> Restored in
-            try db.execute(sql: "ATTACH DATABASE ? AS restored", arguments: [path])
-            defer { try? db.execute(sql: "DETACH DATABASE restored") }
-            var counts = Restored(resources: 0, users: 0)
-            try db.inTransaction {
-                try db.execute(sql: "DELETE FROM sessions")
-                for table in Self.tables.reversed() { try db.execute(sql: "DELETE FROM main.\(table)") }
-                for table in Self.tables { try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM restored.\(table)") }
+        return try await store.database.writeWithoutTransaction { db -> Restored in
+            try BackupRepository.replaceAll(db, withTablesOf: path) { db in
                 try ResourceRepository.markAllPending(db)
                 try ServerRepository.bumpAllRevisions(db)
                 try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": backupDate])
-                counts = Restored(
-                    resources: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources") ?? 0,
-                    users: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0)
-                return .commit
+                return Restored(resources: try BackupRepository.resourceCount(db), users: try BackupRepository.userCount(db))
             }
-            return counts
         }
-        return restored
     }
 
     /// The restored database must have this controller's schema, a local server, an admin, and
@@ -94,8 +86,7 @@ struct Backup: Sendable {
             candidate = try DatabaseQueue(path: path, configuration: configuration)
         } catch { throw Self.invalidArchive("the database does not open: \(error)") }
         try candidate.read { db in
-            guard try db.tableExists("grdb_migrations") else { throw Self.invalidArchive("the database has no migrations table") }
-            let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+            guard let applied = try BackupRepository.appliedMigrations(db) else { throw Self.invalidArchive("the database has no migrations table") }
             let known = Set(Migrations.migrator.migrations)
             guard applied == known else {
                 throw Self.invalidArchive(
@@ -103,14 +94,13 @@ struct Backup: Sendable {
                 )
             }
             try Self.validateAccountsAndSettings(db, addresses: validation.addresses)
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM servers WHERE is_local = 1") == 1 else {
+            guard try BackupRepository.localServerCount(db) == 1 else {
                 throw Self.invalidArchive("the backup has no local server")
             }
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1") ?? 0 >= 1 else {
+            guard try UserRepository.activeAdminCount(db) >= 1 else {
                 throw Self.invalidArchive("the backup has no active admin")
             }
-            for row in try Row.fetchAll(db, sql: "SELECT id, type, data FROM resources") {
-                let id: Int64 = row["id"], type: String = row["type"], data: String = row["data"]
+            for (id, type, data) in try BackupRepository.resources(db) {
                 do {
                     try ResourceValidation.revalidate(type: type, data: data, context: validation)
                 } catch let failure as ValidationFailure {
@@ -136,19 +126,16 @@ extension Backup {
                 throw Self.invalidArchive("\(table) \(id): \(error.field) \(error.message)")
             }
         }
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM users") {
-            let email: String = row["email"], name: String = row["name"], role: String = row["role"], hash: String = row["password_hash"]
-            try check("user", "\(row["id"] as Int64)") { () throws(ValidationFailure) in
+        for (id, email, name, role, hash) in try BackupRepository.users(db) {
+            try check("user", "\(id)") { () throws(ValidationFailure) in
                 guard try FieldRules.email(email, field: "email") == email else { throw ValidationFailure("email", "is not in lower case") }
                 _ = try FieldRules.text(name, field: "name", maxLength: 255)
                 _ = try FieldRules.oneOf(role, ["admin", "viewer"], field: "role")
                 guard Secrets.isPasswordHash(hash) else { throw ValidationFailure("password_hash", "is not a bcrypt hash") }
             }
         }
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM servers WHERE is_local = 0") {
-            let name: String = row["name"], hostname: String = row["hostname"], port: Int = row["ssh_port"] ?? 22,
-                user: String = row["ssh_user"] ?? "root"
-            try check("server", "\(row["id"] as Int64)") { () throws(ValidationFailure) in
+        for (id, name, hostname, port, user) in try BackupRepository.remoteServers(db) {
+            try check("server", "\(id)") { () throws(ValidationFailure) in
                 _ = try FieldRules.text(name, field: "name", maxLength: 100)
                 guard try FieldRules.host(hostname, field: "hostname") == hostname else {
                     throw ValidationFailure("hostname", "is not in its canonical form")
@@ -158,24 +145,19 @@ extension Backup {
                 _ = try ServerService.validSSHUser(user)
             }
         }
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
-            let key: String = row["key"], value: String = row["value"]
+        for (key, value) in try BackupRepository.storedSettings(db) {
             try check("setting", FieldRules.printable(key)) { () throws(ValidationFailure) in
                 _ = try Settings.validate(key, value, addresses: addresses)
             }
         }
         let hex = Set("0123456789abcdef".utf8)
-        for (table, column) in [("api_tokens", "token_hash"), ("backup_codes", "code_hash")] {
-            for row in try Row.fetchAll(db, sql: "SELECT id, \(column) AS hash FROM \(table)") {
-                let hash: String = row["hash"] ?? ""
-                try check(table, "\(row["id"] as Int64)") { () throws(ValidationFailure) in
-                    guard hash.utf8.count == 64, hash.utf8.allSatisfy(hex.contains) else { throw ValidationFailure(column, "is not a SHA-256 hash") }
-                }
+        for (table, column, id, hash) in try BackupRepository.secretHashes(db) {
+            try check(table, "\(id)") { () throws(ValidationFailure) in
+                guard hash.utf8.count == 64, hash.utf8.allSatisfy(hex.contains) else { throw ValidationFailure(column, "is not a SHA-256 hash") }
             }
         }
-        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM api_tokens") {
-            let name: String = row["name"]
-            try check("api_token", "\(row["id"] as Int64)") { () throws(ValidationFailure) in
+        for (id, name) in try BackupRepository.tokenNames(db) {
+            try check("api_token", "\(id)") { () throws(ValidationFailure) in
                 _ = try FieldRules.text(name, field: "name", maxLength: 100)
             }
         }

@@ -149,6 +149,23 @@ actor Provisioner: Service {
     /// A run of this controller's lifetime, or nil (older runs are read from the database).
     func run(_ id: Int64) -> ProvisioningRun? { runs[id] }
 
+    /// A run's lines, status and server: live when it runs in this controller, else as recorded.
+    func log(_ id: Int64) async throws -> ProvisioningRunRepository.StoredRun {
+        if let run = runs[id] {
+            let snapshot = run.snapshot
+            return .init(serverID: run.serverID, status: snapshot.finished ?? "running", lines: snapshot.lines)
+        }
+        guard let stored = try await store.database.read({ db in try ProvisioningRunRepository.find(db, id: id) }) else {
+            throw DomainError.notFound("provisioning run")
+        }
+        return stored
+    }
+
+    /// The server's 50 latest runs, newest first.
+    func history(serverID: Int64) async throws -> [ProvisioningRunRepository.Summary] {
+        try await store.database.read { db in try ProvisioningRunRepository.latest(db, serverID: serverID) }
+    }
+
     /// Asks a run under way to stop at its next safe point (audited).
     func cancel(_ id: Int64, by actor: AuditLog.Actor) async throws {
         guard let run = runs[id], run.snapshot.finished == nil else {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSONCore
+import NIOPosix
 
 /// Create, read, list, update, delete, enable and disable for one kind of resource. Every change
 /// commits the row, its claims, the server's revision bump and the audit entry in one
@@ -33,7 +34,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     func create(_ body: JSON, validation: ValidationContext, actor: AuditLog.Actor) async throws -> JSON {
         try checkSent(body)
         let input = try JSONInput.decode(Kind.Payload.self, from: JSONInput.members(of: body, in: Kind.fields))
-        let payload = try prepared(input, previous: nil, validation: validation)
+        let payload = try await prepared(input, previous: nil, validation: validation)
         let common = try common(body)
         let enabled = common.enabled ?? true
         let requestedServer = common.server_id
@@ -65,7 +66,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         var merged = try JSONParser.parse(Array(existing.data.utf8))
         for (key, value) in body.objectMembers ?? [] where Kind.fields.contains(key) { merged[key] = value }
         let input = try JSONInput.decode(Kind.Payload.self, from: merged)
-        let payload = try prepared(input, previous: previous, validation: validation)
+        let payload = try await prepared(input, previous: previous, validation: validation)
         let common = try common(body)
         let enabled = common.enabled ?? existing.enabled
         let requestedServer = common.server_id
@@ -142,9 +143,10 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         do { try Kind.checkInputOnly(body) } catch { throw .invalid(error) }
     }
 
-    private func prepared(_ input: Kind.Payload, previous: Kind.Payload?, validation: ValidationContext) throws -> Kind.Payload {
+    /// The kind's validation, on the thread pool: it may hash passwords (bcrypt) or read certificates.
+    private func prepared(_ input: Kind.Payload, previous: Kind.Payload?, validation: ValidationContext) async throws -> Kind.Payload {
         do {
-            return try Kind.prepare(input, previous: previous, context: validation)
+            return try await NIOThreadPool.singleton.runIfActive { try Kind.prepare(input, previous: previous, context: validation) }
         } catch let failure as ValidationFailure {
             throw DomainError.invalid(failure)
         }

@@ -76,7 +76,7 @@ import TestSupport
 
         let current = try await signIn(identity.userID)
         _ = try await signIn(identity.userID)
-        await #expect(throws: APIError.self) {
+        await #expect(throws: DomainError.invalid(ValidationFailure("current_password", "is wrong"))) {
             try await users.changeOwnPassword(userID: identity.userID, sessionID: current, current: "wrong password", to: "new password 3", by: actor)
         }
         try await users.changeOwnPassword(

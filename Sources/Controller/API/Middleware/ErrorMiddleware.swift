@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 
 /// Turns every error into the API's JSON error shape: ``APIError`` as it is, a ``DomainError``
-/// by its one mapping to HTTP, Hummingbird's own
+/// by its one mapping to HTTP, a refused two-factor step with the code the UI acts on, Hummingbird's own
 /// HTTP errors (unknown route, oversized body) with their status, anything else as a 500 that
 /// reveals nothing.
 struct ErrorMiddleware: RouterMiddleware {
@@ -16,6 +16,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as DomainError {
             return try error.apiError.response(from: request, context: context)
+        } catch let refusal as TwoFactorService.Refusal {
+            return try APIError.twoFactor(refusal).response(from: request, context: context)
         } catch let error as HTTPResponseError where error.status == .notFound {
             if let methods = routes.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {
                 var refusal = APIError(

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import JSONCore
 
@@ -24,10 +23,7 @@ struct AuditRoutes: Sendable {
                 }
                 if name == "from" { filter.from = date } else { filter.to = date }
             }
-            let chosen = filter
-            let (rows, total) = try await store.database.read { db in
-                try AuditRepository.page(db, filter: chosen, page: page, limit: Self.pageSize)
-            }
+            let (rows, total) = try await AuditLog.page(store, filter: filter, page: page, limit: Self.pageSize)
             return JSONBody.response(.with(["items": rows.map(\.json), "total": total, "page": page, "limit": Self.pageSize]))
         }
     }

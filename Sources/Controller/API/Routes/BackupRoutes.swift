@@ -13,12 +13,7 @@ struct BackupRoutes: Sendable {
     func register(on api: RouterGroup<AppContext>) {
         api.get("backup") { _, context in
             let identity = try context.requireAdmin()
-            let archive = try await backup.create()
-            try await backup.store.database.write { db in
-                try AuditLog.record(
-                    db, AuditLog.Actor(identity, clientIP: context.clientIP), action: "backup", resourceType: "backup",
-                    details: ["bytes": archive.count])
-            }
+            let archive = try await backup.create(by: AuditLog.Actor(identity, clientIP: context.clientIP))
             let name = "posternproxy-backup-\(Date().formatted(.iso8601).replacingOccurrences(of: ":", with: "")).tar"
             return Response(
                 status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(name)\""],

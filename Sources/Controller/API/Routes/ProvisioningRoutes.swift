@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import NIOCore
 import JSONCore
@@ -13,7 +12,6 @@ import JSONCore
 /// (``ServerRoutes`` forgets it). With the setting `confirm_host_keys` on, no run starts until a
 /// key is confirmed.
 struct ProvisioningRoutes: Sendable {
-    let store: Store
     let provisioner: Provisioner
 
     struct Input: Decodable {
@@ -41,10 +39,9 @@ struct ProvisioningRoutes: Sendable {
         api.get("servers/:id/provisioning") { _, context in
             _ = try context.requireAdmin()
             let id = try context.pathID()
-            let runs = try await store.database.read { db in try ProvisioningRunRepository.latest(db, serverID: id) }
-            let items = runs.map { run -> JSON in
+            let items = try await provisioner.history(serverID: id).map { run -> JSON in
                 .with([
-                    "id": run.id, "kind": run.kind, "status": run.status, "started_on": run.startedOn.formatted(.iso8601),
+                    "id": run.id, "kind": run.kind, "status": run.status, "started_on": run.startedOn,
                     "finished_on": run.finishedOn,
                 ])
             }
@@ -53,8 +50,8 @@ struct ProvisioningRoutes: Sendable {
         api.get("provisioning/:id") { _, context in
             _ = try context.requireAdmin()
             let id = try context.pathID()
-            let (lines, status, serverID) = try await log(id)
-            return JSONBody.response(.with(["id": id, "server_id": serverID, "status": status, "lines": lines]))
+            let run = try await provisioner.log(id)
+            return JSONBody.response(.with(["id": id, "server_id": run.serverID, "status": run.status, "lines": run.lines]))
         }
         api.get("provisioning/:id/events") { _, context -> Response in
             _ = try context.requireAdmin()
@@ -63,7 +60,7 @@ struct ProvisioningRoutes: Sendable {
             if let run = await provisioner.run(id) {
                 stream = run.watch()
             } else {
-                let (lines, _, _) = try await log(id)
+                let lines = try await provisioner.log(id).lines
                 stream = AsyncStream { continuation in
                     for line in lines { continuation.yield(line) }
                     continuation.finish()
@@ -99,17 +96,5 @@ struct ProvisioningRoutes: Sendable {
             try await provisioner.confirmHostKey(serverID: id, key: input.host_key, actor: AuditLog.Actor(identity, clientIP: context.clientIP))
             return JSONBody.response(.with(["server_id": id, "host_key": input.host_key]))
         }
-    }
-
-    /// A run's lines, status and server: live when it runs in this controller, else from the database.
-    private func log(_ id: Int64) async throws -> ([String], String, Int64) {
-        if let run = await provisioner.run(id) {
-            let snapshot = run.snapshot
-            return (snapshot.lines, snapshot.finished ?? "running", run.serverID)
-        }
-        guard let stored = try await store.database.read({ db in try ProvisioningRunRepository.find(db, id: id) }) else {
-            throw DomainError.notFound("provisioning run")
-        }
-        return (stored.lines, stored.status, stored.serverID)
     }
 }

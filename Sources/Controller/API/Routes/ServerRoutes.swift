@@ -18,7 +18,6 @@ struct ServerRoutes: Sendable {
         var changes: ServerService.Changes { .init(name: name, hostname: hostname, sshPort: ssh_port, sshUser: ssh_user) }
     }
 
-    static let fields: Set<String> = ["name", "hostname", "ssh_port", "ssh_user"]
     static let uninstallCommands = [
         "systemctl disable --now posternproxy-agent",
         "rm -f /etc/systemd/system/posternproxy-agent.service /usr/local/bin/posternproxy-agent",

@@ -13,8 +13,6 @@ struct UserRoutes: Sendable {
         var new_password: String
     }
 
-    static let fields: Set<String> = ["email", "name", "password", "role", "active"]
-
     func register(on api: RouterGroup<AppContext>) {
         api.get("users") { request, context in
             _ = try context.requireAdmin()

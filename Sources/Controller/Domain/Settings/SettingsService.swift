@@ -18,6 +18,11 @@ struct SettingsService: Sendable {
 
     /// Sets `key` to `value` (in canonical form, which it returns); true in `serversChanged`
     /// when some server must apply again.
+    /// The `unrestricted_advanced_config` setting: whether admins' raw Caddy routes may read the host.
+    func advancedConfigUnrestricted() async throws -> Bool {
+        try await store.database.read { db in try SettingsRepository.value(db, "unrestricted_advanced_config") == "true" }
+    }
+
     func set(_ key: String, to value: String, by actor: AuditLog.Actor) async throws -> (value: String, serversChanged: Bool) {
         guard Settings.known[key] != nil else { throw DomainError.notFound("setting") }
         let valid: String

@@ -8,14 +8,17 @@ struct PasswordConfirmation: Sendable {
     let store: Store
     let throttle: LoginThrottle
 
-    /// The user, when `password` is theirs; 400 naming `field` otherwise, 429 while held back.
+    /// The user, when `password` is theirs; refused as invalid naming `field` otherwise, and as
+    /// too many attempts while the account is held back.
     func confirm(userID: Int64, password: String, field: String) async throws -> UserRecord {
-        guard let user = try await store.database.read({ db in try UserRecord.fetch(db, id: userID) }) else { throw APIError.unauthorized() }
+        guard let user = try await store.database.read({ db in try UserRepository.find(db, id: userID) }) else {
+            throw DomainError.unauthenticated("the account no longer exists")
+        }
         let account = user.email.lowercased()
-        if let retryAfter = throttle.wait(for: account) { throw APIError.accountLocked(retryAfter: retryAfter) }
+        if let retryAfter = throttle.wait(for: account) { throw LoginService.accountLocked(retryAfter: retryAfter) }
         guard try await Secrets.verifyPassword(password, hash: user.passwordHash) else {
             throttle.failed(account)
-            throw APIError.invalid(field: field, "is wrong")
+            throw DomainError.invalid(ValidationFailure(field, "is wrong"))
         }
         return user
     }

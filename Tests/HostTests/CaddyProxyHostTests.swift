@@ -32,6 +32,36 @@ import Testing
         #expect(try caddy.get("/", host: "unknown.test").status == 404)
     }
 
+    @Test func hostsWithoutBehaviourOfTheirOwnShareARouteAndStillReachTheirOwnUpstreams() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["a.test", "www.a.test"], to: a), State.proxyHost(2, ["b.test"], to: b),
+                    State.proxyHost(
+                        3, ["own.test"], to: b, ["headers": [["direction": "request", "action": "set", "name": "X-Own", "value": "yes"]]]),
+                ]
+            ]), settings: ["shared_routes_from": 2])
+        #expect(report.status == .succeeded)
+        #expect(CaddyServer.resourceResults(report).keys.sorted() == ["proxy_host_1", "proxy_host_2", "proxy_host_3"])
+        #expect(try caddy.get("/", host: "a.test").upstream == "a")
+        #expect(try caddy.get("/x", host: "www.a.test").upstream == "a")
+        #expect(try caddy.get("/", host: "b.test").upstream == "b")
+        // Names are case-insensitive: the shared route finds the host whatever the request's case.
+        #expect(try caddy.get("/", host: "WWW.A.Test").upstream == "a")
+        #expect(try caddy.get("/", host: "B.TEST").upstream == "b")
+        // A client cannot pass an authenticated user on, as with a host of its own.
+        #expect(try caddy.get("/", host: "a.test", headers: ["X-Authenticated-User": "admin"]).upstreamHeader("X-Authenticated-User") == nil)
+        #expect(try caddy.get("/", host: "own.test").upstreamHeader("X-Own") == "yes")
+        #expect(try caddy.get("/", host: "unknown.test").status == 404)
+    }
+
     @Test func skipsTheReloadWhenTheRenderingIsUnchanged() async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }

@@ -7,11 +7,14 @@ import Testing
 /// The pure renderer: shapes, refusals and capability checks (the behaviour is tested against a
 /// real Caddy in the Caddy*Tests suites).
 @Suite struct CaddyRendererTests {
-    private func render(_ state: [String: Any], modules: Set<String>? = nil, reservedPorts: [Int] = []) throws -> RenderResult {
+    private func render(
+        _ state: [String: Any], modules: Set<String>? = nil, reservedPorts: [Int] = [], sharedRoutesFrom: Int = RenderSettings().sharedRoutesFrom
+    ) throws -> RenderResult {
         let desired = try DesiredState.reading(JSONSerialization.data(withJSONObject: state))
         var settings = RenderSettings()
         settings.modules = modules
         settings.reservedPorts = reservedPorts
+        settings.sharedRoutesFrom = sharedRoutesFrom
         return CaddyRenderer.render(desired, settings: settings)
     }
 
@@ -34,6 +37,33 @@ import Testing
         #expect(try render(state).serialized() == render(state).serialized())
     }
 
+    @Test func plainHostsShareOneRoutePerUpstreamSchemeOnceThereAreEnough() throws {
+        let state: [String: Any] = [
+            "proxy_hosts": [
+                ["id": 1, "domain_names": ["a.test", "www.a.test"], "forward_host": "10.0.0.1", "forward_port": 8080],
+                ["id": 2, "domain_names": ["b.test"], "forward_scheme": "https", "forward_host": "b.internal", "forward_port": 443],
+                ["id": 3, "domain_names": ["c.test"], "forward_host": "c.internal", "forward_port": 80, "block_exploits": true],
+                ["id": 4, "domain_names": ["*.w.test"], "forward_host": "w.internal", "forward_port": 80],
+                ["id": 5, "domain_names": ["bad.test"], "forward_host": "{env.HOME}", "forward_port": 80],
+                ["id": 6, "domain_names": ["d.test"], "forward_host": "fd00::6", "forward_port": 80],
+            ]
+        ]
+        func routeIDs(_ result: RenderResult) -> [String] {
+            result.config["apps"]?["http"]?["servers"]?["http"]?["routes"]?.arrayValue?.compactMap { $0["@id"]?.stringValue } ?? []
+        }
+        let shared = try render(state, sharedRoutesFrom: 3)
+        // Own routes (behaviour of their own, or wildcard names) keep theirs; exact names come before wildcards.
+        #expect(routeIDs(shared) == ["proxy_host_3", "proxy_hosts/shared-http", "proxy_hosts/shared-https", "proxy_host_4", "catch_all"])
+        let route = shared.config["apps"]?["http"]?["servers"]?["http"]?["routes"]?.arrayValue?[1]
+        #expect(try same(object(route), golden("shared-proxy-route.json")))
+        // A bad upstream is refused for its host alone and never reaches the map.
+        #expect(shared.rejected[ResourceKey(kind: "proxy_host", id: 5)]?.hasPrefix("forward_host") == true)
+        #expect(!String(decoding: shared.serialized(), as: UTF8.self).contains("env.HOME"))
+        #expect(Set(shared.rendered) == Set([1, 2, 3, 4, 6].map { ResourceKey(kind: "proxy_host", id: $0) }))
+        // Below the threshold every host keeps its own route.
+        #expect(routeIDs(try render(state)) == ["proxy_host_1", "proxy_host_2", "proxy_host_3", "proxy_host_6", "proxy_host_4", "catch_all"])
+    }
+
     @Test func theAdminSiteProxiesToTheControllerAheadOfHostsAndRefusesHostileValues() throws {
         let site: [String: Any] = ["domain_names": ["admin.test"], "upstream_host": "127.0.0.1", "upstream_port": 81]
         let result = try render([
@@ -42,7 +72,8 @@ import Testing
         ])
         #expect(result.rendered.first == ResourceKey(kind: "admin_site", id: 0))
         let text = String(decoding: result.serialized(), as: UTF8.self)
-        let admin = try #require(text.range(of: #""dial":"127.0.0.1:81""#)), host = try #require(text.range(of: #""dial":"h:1""#))
+        let admin = try #require(text.range(of: #""dial":"127.0.0.1:81""#)),
+            host = try #require(text.range(of: #""dial":"h:1""#) ?? text.range(of: #""h:1""#))
         #expect(admin.lowerBound < host.lowerBound)
         #expect(text.contains(#""subjects":["admin.test"#))
         for (field, value) in [

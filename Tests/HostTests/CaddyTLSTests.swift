@@ -41,6 +41,32 @@ import Testing
         #expect(secure.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains")
     }
 
+    /// Without HSTS the host has no behaviour of its own: from the threshold on it is served by
+    /// the shared routes, with the same redirect and certificate.
+    @Test(arguments: [1, 100]) func forceHTTPSWorksAlikeInTheSharedRoutes(sharedRoutesFrom: Int) async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        let pair = try TestCertificates.selfSigned("shared", for: ["shared.test"], in: caddy.folder.path)
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [State.proxyHost(1, ["shared.test"], to: a, ["certificate_id": 7, "ssl_forced": true])],
+                "certificates": [
+                    [
+                        "id": 7, "provider": "other", "certificate_pem": try String(contentsOfFile: pair.certificate, encoding: .utf8),
+                        "key_pem": try String(contentsOfFile: pair.key, encoding: .utf8),
+                    ]
+                ],
+            ]), settings: ["shared_routes_from": sharedRoutesFrom])
+        #expect(report.status == .succeeded)
+        let redirect = try caddy.get("/path?q=1", host: "Shared.Test")
+        #expect(redirect.status == 301)
+        #expect(redirect.headers["location"]?.lowercased() == "https://shared.test:\(caddy.httpsPort)/path?q=1")
+        let secure = try HTTPProbe.request("/", host: "shared.test", port: caddy.httpsPort, https: true, caCertificate: pair.certificate)
+        #expect(secure.status == 200 && secure.upstream == "a")
+    }
+
     @Test func withoutACertificateAHostIsPlainHTTPAndNothingIsRequested() async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }

@@ -28,6 +28,11 @@ private struct ConfigBuilder {
 
     private var httpRoutes: [(route: JSON, wildcard: Bool)] = []
     private var httpsRoutes: [(route: JSON, wildcard: Bool)] = []
+    /// Hosts served by the shared routes (``SharedProxyRoute``), by upstream scheme, on each server.
+    private var sharedHTTP: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
+    private var sharedHTTPS: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
+    /// Shared hosts whose plain-HTTP requests are redirected to HTTPS.
+    private var sharedRedirects: [SharedProxyRoute.Entry] = []
     private var errorRoutes: [JSON] = []
     private var passthroughRoutes: [JSON] = []
     private var layer4Servers: [(String, JSON)] = []
@@ -38,10 +43,19 @@ private struct ConfigBuilder {
     private var certificatesInOrder: [Int] = []
     private var rejected: [ResourceKey: String] = [:]
     private var rendered: [ResourceKey] = []
+    /// Whether enough hosts qualify for the shared routes to use them (``RenderSettings/sharedRoutesFrom``).
+    private let sharesRoutes: Bool
 
     init(state: DesiredState, settings: RenderSettings) {
         self.state = state
         self.settings = settings
+        var candidates = 0
+        for host in state.proxyHosts where host.enabled && !host.tlsPassthrough && host.accessListId == nil {
+            let servedOverTLS = host.certificateId != nil || host.sslForced
+            if SharedProxyRoute.qualifies(host, accessList: nil, servedOverTLS: servedOverTLS) { candidates += 1 }
+            if candidates >= settings.sharedRoutesFrom { break }
+        }
+        sharesRoutes = candidates >= settings.sharedRoutesFrom
     }
 
     mutating func addResources() {
@@ -80,7 +94,7 @@ private struct ConfigBuilder {
     private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) {
         let mark = (
             httpRoutes.count, httpsRoutes.count, errorRoutes.count, passthroughRoutes.count, layer4Servers.count,
-            automaticDomains.count, customDomains.count, certificatesInOrder.count
+            automaticDomains.count, customDomains.count, certificatesInOrder.count, (sharedHTTP.count, sharedHTTPS.count, sharedRedirects.count)
         )
         do {
             try body(&self, key)
@@ -95,6 +109,9 @@ private struct ConfigBuilder {
             customDomains.removeSubrange(mark.6...)
             for id in certificatesInOrder[mark.7...] { loadedCertificates[id] = nil }
             certificatesInOrder.removeSubrange(mark.7...)
+            sharedHTTP.removeSubrange(mark.8.0...)
+            sharedHTTPS.removeSubrange(mark.8.1...)
+            sharedRedirects.removeSubrange(mark.8.2...)
             rejected[key] = "\(error.field) \(error.message)"
         }
     }
@@ -118,20 +135,44 @@ private struct ConfigBuilder {
         if host.rateLimit != nil { try requireModule(CaddyModules.rateLimit, for: "rate_limit", key: key) }
         let list = try accessList(host.accessListId, key: key)
         let usesTLS = try tlsMode(certificateID: host.certificateId, forced: host.sslForced, key: key) != nil
+        if sharesRoutes, SharedProxyRoute.qualifies(host, accessList: list, servedOverTLS: usesTLS) {
+            try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
+            try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
+            let entry = SharedProxyRoute.Entry(domains: host.domainNames, dial: UserText.dial(host.forwardHost, host.forwardPort), key: key)
+            try addHTTPResource(
+                domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
+                placement: .shared(scheme: host.forwardScheme, entry: entry))
+            return
+        }
         let routes = ProxyHostRoutes(host: host, key: key, accessList: list, servedOverTLS: usesTLS)
         try addHTTPResource(domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key, route: try routes.route())
         if let errors = routes.errorRoute() { errorRoutes.append(errors) }
     }
 
-    /// Places a host's route on the HTTP server, the HTTPS server, or both, and arranges its
-    /// certificate.
+    /// Where a host's requests are handled: a route of its own, or the shared route of its
+    /// upstream scheme.
+    private enum Placement {
+        case own(JSON)
+        case shared(scheme: String, entry: SharedProxyRoute.Entry)
+    }
+
     private mutating func addHTTPResource(domains: [String], certificateID: Int?, forced: Bool, key: ResourceKey, route: JSON) throws(RenderingError)
     {
+        try addHTTPResource(domains: domains, certificateID: certificateID, forced: forced, key: key, placement: .own(route))
+    }
+
+    /// Places a host on the HTTP server, the HTTPS server, or both, and arranges its certificate.
+    private mutating func addHTTPResource(
+        domains: [String], certificateID: Int?, forced: Bool, key: ResourceKey, placement: Placement
+    ) throws(RenderingError) {
         try requireDomains(domains, key: key)
         let wildcard = isWildcard(domains)
         switch try tlsMode(certificateID: certificateID, forced: forced, key: key) {
         case nil:
-            httpRoutes.append((route, wildcard))
+            switch placement {
+            case .own(let route): httpRoutes.append((route, wildcard))
+            case .shared(let scheme, let entry): sharedHTTP.append((scheme, entry))
+            }
             return
         case .automatic:
             guard !wildcard else {
@@ -149,8 +190,14 @@ private struct ConfigBuilder {
                 "tags": .strings(["certificate_\(certificate.id)"]),
             ]
         }
-        httpsRoutes.append((route, wildcard))
-        httpRoutes.append((forced ? HostRoutes.httpsRedirect(domains: domains, key: key, httpsPort: settings.httpsPort) : route, wildcard))
+        switch placement {
+        case .own(let route):
+            httpsRoutes.append((route, wildcard))
+            httpRoutes.append((forced ? HostRoutes.httpsRedirect(domains: domains, key: key, httpsPort: settings.httpsPort) : route, wildcard))
+        case .shared(let scheme, let entry):
+            sharedHTTPS.append((scheme, entry))
+            if forced { sharedRedirects.append(entry) } else { sharedHTTP.append((scheme, entry)) }
+        }
     }
 
     private mutating func addStream(_ stream: StreamHost, key: ResourceKey) throws(RenderingError) {
@@ -249,27 +296,36 @@ private struct ConfigBuilder {
     // MARK: - Assembly
 
     func result() -> RenderResult {
-        // Exact names before wildcards, so `a.example.com` wins over `*.example.com`.
-        func ordered(_ routes: [(route: JSON, wildcard: Bool)]) -> [JSON] {
-            routes.filter { !$0.wildcard }.map(\.route) + routes.filter(\.wildcard).map(\.route)
+        // Exact names before wildcards, so `a.example.com` wins over `*.example.com`; the shared
+        // routes hold exact names only.
+        func ordered(_ routes: [(route: JSON, wildcard: Bool)], shared: [(scheme: String, entry: SharedProxyRoute.Entry)], redirects: [JSON] = [])
+            -> [JSON]
+        {
+            let sharedRoutes = ["http", "https"].compactMap { scheme -> JSON? in
+                let entries = shared.filter { $0.scheme == scheme }.map(\.entry)
+                return entries.isEmpty ? nil : SharedProxyRoute(scheme: scheme, entries: entries).route()
+            }
+            return routes.filter { !$0.wildcard }.map(\.route) + sharedRoutes + redirects + routes.filter(\.wildcard).map(\.route)
         }
+        let sharedRedirect = sharedRedirects.isEmpty ? [] : [SharedProxyRoute.httpsRedirect(sharedRedirects, httpsPort: settings.httpsPort)]
         let catchAll = HostRoutes.catchAll(state.settings)
         var servers: [(String, JSON)] = [
             (
                 "http",
                 [
-                    "listen": .strings([":\(settings.httpPort)"]), "routes": .array(ordered(httpRoutes) + [catchAll]),
+                    "listen": .strings([":\(settings.httpPort)"]),
+                    "routes": .array(ordered(httpRoutes, shared: sharedHTTP, redirects: sharedRedirect) + [catchAll]),
                     "errors": ["routes": .array(errorRoutes)], "automatic_https": ["disable": true],
                 ]
             )
         ]
-        if !httpsRoutes.isEmpty || !passthroughRoutes.isEmpty {
+        if !httpsRoutes.isEmpty || !sharedHTTPS.isEmpty || !passthroughRoutes.isEmpty {
             var https: [(String, JSON)] = [("listen", .strings([":\(settings.httpsPort)"]))]
             if !passthroughRoutes.isEmpty {
                 https.append(("listener_wrappers", [["wrapper": "layer4", "routes": .array(passthroughRoutes)], ["wrapper": "tls"]]))
             }
             // `@id`s are unique across a config: the HTTPS server's copies get a suffix.
-            let routes = (ordered(httpsRoutes) + [catchAll]).map { $0.suffixingID("/https") }
+            let routes = (ordered(httpsRoutes, shared: sharedHTTPS) + [catchAll]).map { $0.suffixingID("/https") }
             https += [
                 ("routes", .array(routes)), ("errors", ["routes": .array(errorRoutes.map { $0.suffixingID("/https") })]),
                 ("automatic_https", ["disable_redirects": true, "skip_certificates": .strings(customDomains)]),

@@ -21,6 +21,11 @@ public struct RenderSettings: JSONReadable, Sendable {
     public var reservedPorts: [Int] = []
     /// How long a config change lets running requests finish [10s].
     public var gracePeriodSeconds = 10
+    /// From how many proxy hosts without behaviour of their own a server serves them through
+    /// shared routes (``SharedProxyRoute``) [100]. Below it, each keeps its own route and Caddy
+    /// counts requests and failures per upstream; from it on, Caddy loads a change many times
+    /// faster and counts the shared hosts' upstreams together.
+    public var sharedRoutesFrom = 100
 
     public init() {}
 
@@ -34,5 +39,6 @@ public struct RenderSettings: JSONReadable, Sendable {
         modules = try object.optional("modules").map { (names: [String]) in Set(names) }
         gracePeriodSeconds = try object.value("grace_period_seconds", default: gracePeriodSeconds)
         reservedPorts = try object.value("reserved_ports", default: [])
+        sharedRoutesFrom = try object.value("shared_routes_from", default: sharedRoutesFrom)
     }
 }

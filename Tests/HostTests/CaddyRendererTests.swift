@@ -60,6 +60,13 @@ import Testing
         #expect(shared.rejected[ResourceKey(kind: "proxy_host", id: 5)]?.hasPrefix("forward_host") == true)
         #expect(!String(decoding: shared.serialized(), as: UTF8.self).contains("env.HOME"))
         #expect(Set(shared.rendered) == Set([1, 2, 3, 4, 6].map { ResourceKey(kind: "proxy_host", id: $0) }))
+        // A name twice would make Caddy refuse the whole map: the second host is left out, named.
+        var twice = state
+        twice["proxy_hosts"] =
+            (state["proxy_hosts"] as! [[String: Any]]) + [["id": 7, "domain_names": ["B.test"], "forward_host": "h", "forward_port": 1]]
+        let refused = try render(twice, sharedRoutesFrom: 3)
+        #expect(refused.rejected[ResourceKey(kind: "proxy_host", id: 7)] == "domain_names B.test is already served by proxy_host 2")
+        #expect(refused.rendered.contains(ResourceKey(kind: "proxy_host", id: 2)))
         // Below the threshold every host keeps its own route.
         #expect(routeIDs(try render(state)) == ["proxy_host_1", "proxy_host_2", "proxy_host_3", "proxy_host_6", "proxy_host_4", "catch_all"])
     }

@@ -33,6 +33,9 @@ private struct ConfigBuilder {
     private var sharedHTTPS: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
     /// Shared hosts whose plain-HTTP requests are redirected to HTTPS.
     private var sharedRedirects: [SharedProxyRoute.Entry] = []
+    /// Which shared host serves each name: a name twice in a map would make Caddy refuse the
+    /// whole config, so the second host is left out instead, named.
+    private var sharedNames: [String: ResourceKey] = [:]
     private var errorRoutes: [JSON] = []
     private var passthroughRoutes: [JSON] = []
     private var layer4Servers: [(String, JSON)] = []
@@ -109,6 +112,9 @@ private struct ConfigBuilder {
             customDomains.removeSubrange(mark.6...)
             for id in certificatesInOrder[mark.7...] { loadedCertificates[id] = nil }
             certificatesInOrder.removeSubrange(mark.7...)
+            for (_, entry) in sharedHTTP[mark.8.0...] + sharedHTTPS[mark.8.1...] {
+                for domain in entry.domains where sharedNames[domain.lowercased()] == key { sharedNames[domain.lowercased()] = nil }
+            }
             sharedHTTP.removeSubrange(mark.8.0...)
             sharedHTTPS.removeSubrange(mark.8.1...)
             sharedRedirects.removeSubrange(mark.8.2...)
@@ -138,6 +144,12 @@ private struct ConfigBuilder {
         if sharesRoutes, SharedProxyRoute.qualifies(host, accessList: list, servedOverTLS: usesTLS) {
             try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
             try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
+            for domain in host.domainNames {
+                if let holder = sharedNames[domain.lowercased()], holder != key {
+                    throw RenderingError(resource: key, field: "domain_names", message: "\(domain) is already served by \(holder)")
+                }
+                sharedNames[domain.lowercased()] = key
+            }
             let entry = SharedProxyRoute.Entry(domains: host.domainNames, dial: UserText.dial(host.forwardHost, host.forwardPort), key: key)
             try addHTTPResource(
                 domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,

@@ -240,7 +240,7 @@ try:
         host = f"e2e{index}.bench.test"
         server_name, template = next((name, route) for name, body in routes.items() for route in body.get("routes", [])
                                      if host in json.dumps(route))
-        extra = json.loads(json.dumps(template).replace(host, f"own{index}.bench.test").replace('"proxy_host_', f'"benchmark_{index}_'))
+        extra = json.loads(json.dumps(template).replace(host, f"own{index}.bench.test").replace('"proxy_host_', f'"benchmark_{index}_').replace('"proxy_hosts/', f'"benchmark_{index}/'))
         routes[server_name]["routes"].insert(0, extra)
         body = json.dumps(config)
         began = time.perf_counter()

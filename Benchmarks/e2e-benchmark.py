@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""What a user waits for after a change, in one run: with N proxy hosts stored through the API,
+the time from an API write of one new host until that host answers through the local server's
+Caddy, interleaved with
+
+ (a) Caddy's own way: `POST /load` of the same rendered config, plus the new host, into a second
+     Caddy, until the host answers there;
+ (b) Nginx Proxy Manager's way: one more server block file, `nginx -t`, `nginx -s reload`, on an
+     nginx serving the same N hosts, until the host answers there.
+
+Prints medians, p90, the ratios, and the resident memory of the controller's Caddy at N.
+
+Usage: e2e-benchmark.py BIN_FOLDER [HOSTS] [SAMPLES]
+BIN_FOLDER holds a release `posternproxy` and its plugins (`swift build -c release`); `caddy` and
+`nginx` (Debian's; `POSTERNPROXY_SETUP=bench scripts/setup.sh` installs it) must be on PATH.
+Everything runs on loopback under a temporary folder and is stopped at the end.
+"""
+import http.client, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+
+bin_folder = os.path.abspath(sys.argv[1])
+hosts = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+samples = int(sys.argv[3]) if len(sys.argv) > 3 else 15
+work = tempfile.mkdtemp(prefix="pp-e2e-")
+children = []
+nginx_binary = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(argv, env=None, log="log"):
+    child = subprocess.Popen(argv, env=dict(os.environ, **(env or {})), stdout=open(f"{work}/{log}.log", "w"), stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    children.append(child)
+    return child
+
+
+def wait_for(check, what, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if check():
+            return
+        time.sleep(0.02)
+    raise SystemExit(f"{what} did not happen; see {work}")
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=120)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def admin(socket_path, method, path, body=None):
+    connection = UnixHTTP(socket_path)
+    connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def answers(port, host):
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        connection.request("GET", "/", headers={"Host": host})
+        response = connection.getresponse()
+        body = response.read()
+        return response.status == 200 and b"upstream" in body
+    except OSError:
+        return False
+
+
+def poll_until_answers(port, host):
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline:
+        if answers(port, host):
+            return
+    raise SystemExit(f"{host} never answered on {port}; see {work}")
+
+
+class API:
+    def __init__(self, port):
+        self.port, self.token = port, None
+
+    def call(self, method, path, body=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        response = connection.getresponse()
+        payload = response.read()
+        assert response.status < 300, (method, path, response.status, payload[:300])
+        return json.loads(payload) if payload else None
+
+
+def rss_mib(pid):
+    return int(next(line.split()[1] for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:"))) / 1024
+
+
+def summary(values):
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+
+
+def host(index):
+    return f"host{index}.bench.test"
+
+
+try:
+    # An upstream that names itself, for every host.
+    upstream_port = free_port()
+    open(f"{work}/upstream.py", "w").write(
+        "import http.server\nclass H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n        body=b'upstream'\n        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
+        "    def log_message(self, *a): pass\n"
+        f"http.server.ThreadingHTTPServer(('127.0.0.1', {upstream_port}), H).serve_forever()\n")
+    start(["python3", f"{work}/upstream.py"], log="upstream")
+
+    # The controller, first without a data plane while the hosts are stored, then with its own Caddy.
+    controller_port, http_port, https_port = free_port(), free_port(), free_port()
+    environment = {
+        "POSTERNPROXY_LISTEN": f"127.0.0.1:{controller_port}", "POSTERNPROXY_DATA_DIR": f"{work}/data", "POSTERNPROXY_CADDY_DIR": f"{work}/caddy",
+        "POSTERNPROXY_CADDY_USER": "", "POSTERNPROXY_HTTP_PORT": str(http_port), "POSTERNPROXY_HTTPS_PORT": str(https_port),
+        "POSTERNPROXY_PLUGINS_DIR": bin_folder, "POSTERNPROXY_ADMIN_EMAIL": "admin@example.test", "POSTERNPROXY_ADMIN_PASSWORD": "benchmark!",
+        "POSTERNPROXY_RATE_LIMIT": "100000000",
+    }
+    seeding = start([f"{bin_folder}/posternproxy", "serve"], dict(environment, POSTERNPROXY_APPLY_PIPELINE=""), "seeding")
+    api = API(controller_port)
+    wait_for(lambda: answers(controller_port, "x") is not None and os.path.exists(f"{work}/data/posternproxy.sqlite"), "controller start")
+    time.sleep(1)
+    api.token = api.call("POST", "/api/auth/login", {"email": "admin@example.test", "password": "benchmark!"})["access_token"]
+    began = time.time()
+    for index in range(hosts):
+        api.call("POST", "/api/proxy-hosts", {"domain_names": [host(index)], "forward_host": "127.0.0.1", "forward_port": upstream_port})
+    print(f"stored {hosts} proxy hosts through the API in {time.time() - began:.1f} s")
+    seeding.send_signal(signal.SIGTERM)
+    seeding.wait()
+
+    controller = start([f"{bin_folder}/posternproxy", "serve"], dict(environment, POSTERNPROXY_APPLY_PIPELINE="posternproxy.caddy"), "controller")
+    wait_for(lambda: answers(http_port, host(hosts - 1)), "the stored hosts answering", 600)
+    api.token = api.call("POST", "/api/auth/login", {"email": "admin@example.test", "password": "benchmark!"})["access_token"]
+    controller_caddy = json.load(open(f"{work}/data/caddy/caddy.pid"))["pid"]
+    # Its admin socket: beside its state, in the data folder when it runs as the controller's user.
+    controller_socket = next(path for path in [f"{work}/data/caddy/admin.sock", f"{work}/caddy/admin.sock"] if os.path.exists(path))
+
+    # (a) A second Caddy, loaded with what the controller's runs, on its own port and socket.
+    second_port, second_socket = free_port(), f"{work}/second/admin.sock"
+    os.makedirs(f"{work}/second")
+    json.dump({"admin": {"listen": f"unix/{second_socket}"}}, open(f"{work}/second/initial.json", "w"))
+    second = start(["caddy", "run", "--config", f"{work}/second/initial.json"],
+                   {"HOME": f"{work}/second", "XDG_DATA_HOME": f"{work}/second", "XDG_CONFIG_HOME": f"{work}/second"}, "second-caddy")
+    wait_for(lambda: os.path.exists(second_socket), "second Caddy start")
+
+    def for_second_caddy(config):
+        """The controller's rendered config, moved to the second Caddy's socket and ports."""
+        text = json.dumps(config).replace(f":{http_port}", f":{second_port}").replace(f":{https_port}", f":{free_port()}")
+        config = json.loads(text)
+        config["admin"] = {"listen": f"unix/{second_socket}"}
+        config["apps"]["http"]["http_port"] = second_port
+        config.pop("storage", None)
+        return json.dumps(config)
+
+    status, running = admin(controller_socket, "GET", "/config/")
+    assert admin(second_socket, "POST", "/load", for_second_caddy(json.loads(running)))[0] == 200
+
+    # (b) nginx with the same hosts: one server block file each, as Nginx Proxy Manager writes them.
+    nginx_port = free_port()
+    for folder in ["conf.d", "logs", "temp"]:
+        os.makedirs(f"{work}/nginx/{folder}")
+
+    def server_block(name):
+        return (f"server {{\n  listen 127.0.0.1:{nginx_port};\n  server_name {name};\n  location / {{\n"
+                f"    proxy_set_header Host $host;\n    proxy_pass http://127.0.0.1:{upstream_port};\n  }}\n}}\n")
+
+    for index in range(hosts):
+        open(f"{work}/nginx/conf.d/{index}.conf", "w").write(server_block(host(index)))
+    open(f"{work}/nginx/nginx.conf", "w").write(
+        f"worker_processes 1;\npid {work}/nginx/nginx.pid;\nerror_log {work}/nginx/logs/error.log;\nevents {{ worker_connections 1024; }}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {work}/nginx/temp/body;\n  proxy_temp_path {work}/nginx/temp/proxy;\n"
+        f"  fastcgi_temp_path {work}/nginx/temp/fastcgi;\n  uwsgi_temp_path {work}/nginx/temp/uwsgi;\n  scgi_temp_path {work}/nginx/temp/scgi;\n"
+        f"  server_names_hash_max_size 131072;\n  server_names_hash_bucket_size 128;\n  include {work}/nginx/conf.d/*.conf;\n}}\n")
+    nginx = [nginx_binary, "-p", f"{work}/nginx", "-c", f"{work}/nginx/nginx.conf", "-e", f"{work}/nginx/logs/error.log"]
+    subprocess.run(nginx, check=True)
+    wait_for(lambda: answers(nginx_port, host(0)), "nginx start")
+
+    ours, caddy_own, nginx_way = [], [], []
+    for index in range(samples):
+        name = f"new{index}.bench.test"
+        began = time.perf_counter()
+        api.call("POST", "/api/proxy-hosts", {"domain_names": [name], "forward_host": "127.0.0.1", "forward_port": upstream_port})
+        poll_until_answers(http_port, name)
+        ours.append((time.perf_counter() - began) * 1000)
+
+        status, running = admin(controller_socket, "GET", "/config/")
+        body = for_second_caddy(json.loads(running))
+        began = time.perf_counter()
+        assert admin(second_socket, "POST", "/load", body)[0] == 200
+        poll_until_answers(second_port, name)
+        caddy_own.append((time.perf_counter() - began) * 1000)
+
+        began = time.perf_counter()
+        open(f"{work}/nginx/conf.d/new{index}.conf", "w").write(server_block(name))
+        subprocess.run(nginx + ["-t", "-q"], check=True)
+        subprocess.run(nginx + ["-s", "reload"], check=True)
+        poll_until_answers(nginx_port, name)
+        nginx_way.append((time.perf_counter() - began) * 1000)
+
+    (ours50, ours90), (caddy50, caddy90), (nginx50, nginx90) = summary(ours), summary(caddy_own), summary(nginx_way)
+    print(f"{hosts} hosts, {samples} samples each, interleaved; milliseconds from the change to the new host answering")
+    print(f"{'':<44}{'median':>9}{'p90':>9}")
+    print(f"{'PosternProxy: API write, local server':<44}{ours50:>9.1f}{ours90:>9.1f}")
+    print(f"{'Caddy: POST /load of the same config':<44}{caddy50:>9.1f}{caddy90:>9.1f}")
+    print(f"{'nginx: file, nginx -t, nginx -s reload':<44}{nginx50:>9.1f}{nginx90:>9.1f}")
+    print(f"ratios of medians: PosternProxy / Caddy {ours50 / caddy50:.2f}, PosternProxy / nginx {ours50 / nginx50:.2f}")
+    print(f"the controller's Caddy: {rss_mib(controller_caddy):.1f} MiB resident")
+finally:
+    subprocess.run([nginx_binary, "-p", f"{work}/nginx", "-c", f"{work}/nginx/nginx.conf", "-e", f"{work}/nginx/logs/error.log", "-s", "stop"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for child in reversed(children):
+        try:
+            os.killpg(child.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        child.wait()
+    # The controller leaves its Caddy running by design; this benchmark stops it.
+    try:
+        os.kill(json.load(open(f"{work}/data/caddy/caddy.pid"))["pid"], signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
+    time.sleep(0.5)
+    shutil.rmtree(work, ignore_errors=True)

@@ -4,6 +4,8 @@ import Host
 
 /// Writes what one apply did, for the local pipeline and for agents alike: each resource's apply
 /// status (applied / failed with the message), and the server's applied revision and status.
+/// A resource whose status is already the one recorded is not written again, so an apply that
+/// changed one host of 10,000 writes one row.
 enum ApplyRecorder {
     /// - Parameters:
     ///   - resources: what the applied state held, with when each was last changed; a resource
@@ -13,11 +15,13 @@ enum ApplyRecorder {
         _ db: Database, serverID: Int64, revision: Int64, hash: String?, resources: [(id: Int64, modifiedOn: Date)],
         outcomes: [String: ResourceOutcome], failure: String?
     ) throws {
+        let recorded = try ResourceRepository.applyStates(db, ids: resources.map(\.id))
         for (id, modifiedOn) in resources {
-            guard let type = try ResourceRepository.type(db, id: id) else { continue }
-            let outcome = outcomes["\(type)_\(id)"]
+            guard let current = recorded[id] else { continue }
+            let outcome = outcomes["\(current.type)_\(id)"]
             let status = failure == nil ? (outcome?.status ?? .applied) : .failed
             let message = failure.map { "the server could not apply: \($0)" } ?? outcome?.message
+            guard current.status != status.rawValue || current.message != message else { continue }
             try ResourceRepository.recordApplyStatus(db, id: id, status: status, message: message, ifNotModifiedAfter: modifiedOn)
         }
         if let failure {

@@ -55,9 +55,6 @@ enum ResourceRepository {
             arguments: StatementArguments([type] + ids.map { $0 as (any DatabaseValueConvertible) }))
     }
 
-    static func type(_ db: Database, id: Int64) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT type FROM resources WHERE id = ?", arguments: [id])
-    }
 
     /// The first resource whose payload member `key` is `id` ("proxy_host 7"): what refers to an
     /// access list or a certificate.
@@ -116,6 +113,28 @@ enum ResourceRepository {
 
     /// What the server did with a resource, unless the resource changed after the state that was
     /// applied (`modifiedOn` is its modification time in that state).
+    /// A resource's type and recorded apply status.
+    struct ApplyState: Sendable, Equatable {
+        var type: String
+        var status: String
+        var message: String?
+    }
+
+    /// The type and apply status of each of `ids` that exists, read in a few statements.
+    static func applyStates(_ db: Database, ids: [Int64]) throws -> [Int64: ApplyState] {
+        var states: [Int64: ApplyState] = [:]
+        var start = 0
+        while start < ids.count {
+            let chunk = ids[start..<min(start + 5000, ids.count)]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, type, apply_status, apply_message FROM resources WHERE id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(Array(chunk)))
+            for row in rows { states[row["id"]] = ApplyState(type: row["type"], status: row["apply_status"], message: row["apply_message"]) }
+            start += chunk.count
+        }
+        return states
+    }
+
     static func recordApplyStatus(
         _ db: Database, id: Int64, status: ResourceOutcome.Status, message: String?, ifNotModifiedAfter modifiedOn: Date
     ) throws {

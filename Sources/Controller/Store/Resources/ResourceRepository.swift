@@ -55,7 +55,6 @@ enum ResourceRepository {
             arguments: StatementArguments([type] + ids.map { $0 as (any DatabaseValueConvertible) }))
     }
 
-
     /// The first resource whose payload member `key` is `id` ("proxy_host 7"): what refers to an
     /// access list or a certificate.
     static func firstReferrer(_ db: Database, member key: String, id: Int64) throws -> String? {

@@ -234,4 +234,7 @@ finally:
     except (OSError, ValueError):
         pass
     time.sleep(0.5)
+    # E2E_LOG=FILE keeps the controller's log (each local apply logs where its time went).
+    if os.environ.get("E2E_LOG") and os.path.exists(f"{work}/controller.log"):
+        shutil.copy(f"{work}/controller.log", os.environ["E2E_LOG"])
     shutil.rmtree(work, ignore_errors=True)

@@ -48,16 +48,32 @@ final class LocalApplier: Service {
 
     private func applyOnce() async {
         do {
+            let clock = ContinuousClock()
+            let began = clock.now
             let localID = try await store.localServerID()
             let adminUpstream = adminUpstream
             let built = try await store.database.read { db in try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream) }
+            let builtAt = clock.now
             let report = try await runner.start(pipeline, input: built.document, target: LocalTarget()).report()
+            let ranAt = clock.now
             if let wanted = report.managedProcesses { processes.reconcile(wanted) }
             try await record(report, built: built, serverID: localID)
+            logger.info(
+                "local apply",
+                metadata: [
+                    "revision": "\(built.revision)", "resources": "\(built.resources.count)",
+                    "build_ms": "\(Self.milliseconds(builtAt - began))", "pipeline_ms": "\(Self.milliseconds(ranAt - builtAt))",
+                    "record_ms": "\(Self.milliseconds(clock.now - ranAt))",
+                ])
         } catch {
             logger.error("local apply could not run", metadata: ["error": "\(error)"])
             try? await store.database.write { db in try ServerRepository.recordLocalFailure(db, message: "\(error)") }
         }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.1f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 
     /// Writes what the run did: per resource, and for the server.

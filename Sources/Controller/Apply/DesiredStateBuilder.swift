@@ -20,7 +20,11 @@ enum DesiredStateBuilder {
 
     /// `adminUpstream`: where the local server's Caddy reaches the controller, given only when
     /// building the local server's state; with the `admin_domain` setting it adds `admin_site`.
-    static func build(_ db: Database, serverID: Int64, adminUpstream: (host: String, port: Int)? = nil) throws -> Built {
+    ///
+    /// `parts` keeps each resource's serialized part between builds (``DesiredStateParts``).
+    static func build(
+        _ db: Database, serverID: Int64, adminUpstream: (host: String, port: Int)? = nil, parts: DesiredStateParts = .shared
+    ) throws -> Built {
         let revision = try ServerRepository.desiredRevision(db, id: serverID)
         let allSettings = try SettingsRepository.all(db)
         let settings = allSettings.filter { !Settings.controllerOnly.contains($0.key) }.map { ($0.key, JSON.string($0.value)) }
@@ -36,48 +40,72 @@ enum DesiredStateBuilder {
                 ))
         }
         var included: [(Int64, Date)] = []
+        let previous = parts.parts(of: serverID)
+        var used: [DesiredStateParts.Key: DesiredStateParts.Part] = [:]
+        /// The part of `row`, from the previous build when its stored text is unchanged.
+        func part(_ row: Row, served: Bool) throws -> DesiredStateParts.Part {
+            let id: Int64 = row["id"]
+            let data: String = row["data"]
+            let key = DesiredStateParts.Key(resourceID: id, served: served)
+            included.append((id, row["modified_on"]))
+            if let known = previous[key], known.data == data {
+                used[key] = known
+                return known
+            }
+            let made = try Self.part(id: id, data: data, served: served)
+            used[key] = made
+            return made
+        }
+        var members: [(String, [UInt8])] = document.map { ($0.0, $0.1.canonical().serialized()) }
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
         for (type, key) in ResourceKinds.served {
-            let rows = try ResourceRepository.enabled(db, type: type, serverID: serverID)
-            document.append(
-                (
-                    key,
-                    .array(
-                        try rows.map { row in
-                            let object = try resource(row, setting: [("enabled", true)])
-                            if case .int(let list)? = object["access_list_id"] { referenced["access_list"]!.insert(Int64(list)) }
-                            if case .int(let certificate)? = object["certificate_id"] { referenced["certificate"]!.insert(Int64(certificate)) }
-                            included.append((row["id"], row["modified_on"]))
-                            return object
-                        })
-                ))
+            let made = try ResourceRepository.enabled(db, type: type, serverID: serverID).map { try part($0, served: true) }
+            for item in made {
+                if let list = item.accessListID { referenced["access_list"]!.insert(list) }
+                if let certificate = item.certificateID { referenced["certificate"]!.insert(certificate) }
+            }
+            members.append((key, Self.array(made.map(\.bytes))))
         }
         for (type, key) in [(AccessListKind.type, AccessListKind.stateKey), (CertificateKind.type, CertificateKind.stateKey)] {
             let rows = try ResourceRepository.some(db, type: type, ids: referenced[type]!.sorted())
-            document.append(
-                (
-                    key,
-                    .array(
-                        try rows.map { row in
-                            included.append((row["id"], row["modified_on"]))
-                            return try resource(row)
-                        })
-                ))
+            members.append((key, Self.array(try rows.map { try part($0, served: false).bytes })))
         }
+        parts.keep(used, for: serverID)
         // Members sorted by name at every level, so equal content serializes (and hashes) alike.
-        let data = Data(JSON.object(document).canonical().serialized())
+        let data = Data(Self.object(members.sorted { $0.0 < $1.0 }))
         let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         return Built(document: data, revision: revision, hash: hash, resources: included)
     }
 
-    /// A stored resource's JSON with its id, and `members` set over what it holds.
-    private static func resource(_ row: Row, setting members: [(String, JSON)] = []) throws -> JSON {
-        guard case .object(var object) = try JSONParser.parse(Array((row["data"] as String).utf8)) else {
-            throw JSONReadError(problem: "stored resource \(row["id"] as Int64) is not a JSON object")
+    /// A stored resource's part: its JSON with its id (and `"enabled": true` when served), in
+    /// canonical form.
+    private static func part(id: Int64, data: String, served: Bool) throws -> DesiredStateParts.Part {
+        guard case .object(var object) = try JSONParser.parse(Array(data.utf8)) else {
+            throw JSONReadError(problem: "stored resource \(id) is not a JSON object")
         }
         // canonical() keeps a repeated name's last value: these override what the data holds.
-        object.append(("id", .int(Int(row["id"] as Int64))))
-        object += members
-        return .object(object)
+        object.append(("id", .int(Int(id))))
+        if served { object.append(("enabled", true)) }
+        let json = JSON.object(object)
+        func reference(_ name: String) -> Int64? { if case .int(let value)? = json[name] { Int64(value) } else { nil } }
+        return DesiredStateParts.Part(
+            data: data, bytes: json.canonical().serialized(), accessListID: reference("access_list_id"), certificateID: reference("certificate_id"))
+    }
+
+    /// `[a,b,...]` of serialized values.
+    private static func array(_ items: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        bytes.reserveCapacity(items.reduce(2) { $0 + $1.count + 1 })
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += item
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
+    }
+
+    /// `{"name":value,...}` of serialized values, in the order given.
+    private static func object(_ members: [(String, [UInt8])]) -> [UInt8] {
+        JSON.serializedObject([], raw: members)
     }
 }

@@ -6,7 +6,7 @@
 //     the start, as a user waiting for it would; the time to the pipeline's verified report is
 //     printed beside it.
 //
-// Usage: DataPlaneBenchmark CADDY_PLUGIN_SO [ITERATIONS]   (needs `caddy` on PATH)
+// Usage: DataPlaneBenchmark CADDY_PLUGIN_SO [ITERATIONS] [HOSTS]   (needs `caddy` on PATH)
 
 import CaddyL4Rendering
 import Foundation
@@ -119,7 +119,8 @@ try staticUpstream.run()
 defer { staticUpstream.terminate() }
 usleep(500_000)
 
-let hosts = 100
+/// Hosts in the desired state of the apply-to-answer part [100].
+let hosts = arguments.count > 3 ? Int(arguments[3]) ?? 100 : 100
 var renderSettings = RenderSettings()
 renderSettings.adminSocket = socket
 renderSettings.httpPort = httpPort

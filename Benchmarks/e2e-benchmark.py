@@ -189,9 +189,15 @@ try:
     subprocess.run(nginx, check=True)
     wait_for(lambda: answers(nginx_port, host(0)), "nginx start")
 
+    def settle():
+        """Each measurement starts on a quiet machine: the previous one's aftermath (Caddy's
+        garbage collection, nginx's old workers leaving) would otherwise be charged to the next."""
+        time.sleep(0.5)
+
     ours, caddy_own, nginx_way = [], [], []
     for index in range(samples):
         name = f"new{index}.bench.test"
+        settle()
         began = time.perf_counter()
         api.call("POST", "/api/proxy-hosts", {"domain_names": [name], "forward_host": "127.0.0.1", "forward_port": upstream_port})
         poll_until_answers(http_port, name)
@@ -199,11 +205,13 @@ try:
 
         status, running = admin(controller_socket, "GET", "/config/")
         body = for_second_caddy(json.loads(running))
+        settle()
         began = time.perf_counter()
         assert admin(second_socket, "POST", "/load", body)[0] == 200
         poll_until_answers(second_port, name)
         caddy_own.append((time.perf_counter() - began) * 1000)
 
+        settle()
         began = time.perf_counter()
         open(f"{work}/nginx/conf.d/new{index}.conf", "w").write(server_block(name))
         subprocess.run(nginx + ["-t", "-q"], check=True)
@@ -212,7 +220,7 @@ try:
         nginx_way.append((time.perf_counter() - began) * 1000)
 
     (ours50, ours90), (caddy50, caddy90), (nginx50, nginx90) = summary(ours), summary(caddy_own), summary(nginx_way)
-    print(f"{hosts} hosts, {samples} samples each, interleaved; milliseconds from the change to the new host answering")
+    print(f"{hosts} hosts, {samples} samples each, interleaved, each from a quiet machine; milliseconds from the change to the new host answering")
     print(f"{'':<44}{'median':>9}{'p90':>9}")
     print(f"{'PosternProxy: API write, local server':<44}{ours50:>9.1f}{ours90:>9.1f}")
     print(f"{'Caddy: POST /load of the same config':<44}{caddy50:>9.1f}{caddy90:>9.1f}")

@@ -24,7 +24,7 @@ actor AgentSession {
     /// The last state sent, and what each recent one held (for recording its apply result).
     private(set) var sentRevision: Int64 = -1
     private var sentHash: String?
-    private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: Date)])] = [:]
+    private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: DatabaseValue)])] = [:]
     private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
     private var lastSeenWritten = ContinuousClock.now - .seconds(3600)

@@ -12,7 +12,7 @@ enum ApplyRecorder {
     ///     changed since then stays pending for the next apply.
     ///   - failure: why the server could not apply at all, or nil.
     static func record(
-        _ db: Database, serverID: Int64, revision: Int64, hash: String?, resources: [(id: Int64, modifiedOn: Date)],
+        _ db: Database, serverID: Int64, revision: Int64, hash: String?, resources: [(id: Int64, modifiedOn: DatabaseValue)],
         outcomes: [String: ResourceOutcome], failure: String?
     ) throws {
         let recorded = try ResourceRepository.applyStates(db, ids: resources.map(\.id))

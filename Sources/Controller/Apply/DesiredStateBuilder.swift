@@ -14,8 +14,9 @@ enum DesiredStateBuilder {
         var revision: Int64
         /// SHA-256 (hex) of `document`.
         var hash: String
-        /// The resources in it (served and referenced), with when each was last changed.
-        var resources: [(id: Int64, modifiedOn: Date)]
+        /// The resources in it (served and referenced), with when each was last changed (as
+        /// stored: reading 10,000 dates would cost more than the rest of a build).
+        var resources: [(id: Int64, modifiedOn: DatabaseValue)]
     }
 
     /// `adminUpstream`: where the local server's Caddy reaches the controller, given only when
@@ -39,7 +40,7 @@ enum DesiredStateBuilder {
                     ]
                 ))
         }
-        var included: [(Int64, Date)] = []
+        var included: [(Int64, DatabaseValue)] = []
         let previous = parts.parts(of: serverID)
         var used: [DesiredStateParts.Key: DesiredStateParts.Part] = [:]
         /// The part of `row`, from the previous build when its stored text is unchanged.

@@ -51,9 +51,9 @@ import TestSupport
             // Changed after the state that was applied: the result of that state is stale.
             try ResourceRepository.update(db, id: id, serverID: local, enabled: true, data: #"{"x":1}"#, search: "")
             try db.execute(sql: "UPDATE resources SET modified_on = ? WHERE id = ?", arguments: [applied + 5, id])
-            try ResourceRepository.recordApplyStatus(db, id: id, status: .applied, message: nil, ifNotModifiedAfter: applied)
+            try ResourceRepository.recordApplyStatus(db, id: id, status: .applied, message: nil, ifNotModifiedAfter: applied.databaseValue)
             #expect(try ResourceRepository.find(db, id: id, type: "proxy_host")?.applyStatus == "pending")
-            try ResourceRepository.recordApplyStatus(db, id: id, status: .failed, message: "boom", ifNotModifiedAfter: applied + 5)
+            try ResourceRepository.recordApplyStatus(db, id: id, status: .failed, message: "boom", ifNotModifiedAfter: (applied + 5).databaseValue)
             let row = try #require(try ResourceRepository.find(db, id: id, type: "proxy_host"))
             #expect(row.applyStatus == "failed")
             #expect(row.applyMessage == "boom")

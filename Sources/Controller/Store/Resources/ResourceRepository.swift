@@ -135,7 +135,7 @@ enum ResourceRepository {
     }
 
     static func recordApplyStatus(
-        _ db: Database, id: Int64, status: ResourceOutcome.Status, message: String?, ifNotModifiedAfter modifiedOn: Date
+        _ db: Database, id: Int64, status: ResourceOutcome.Status, message: String?, ifNotModifiedAfter modifiedOn: DatabaseValue
     ) throws {
         try db.execute(
             sql: "UPDATE resources SET apply_status = ?, apply_message = ? WHERE id = ? AND modified_on <= ?",

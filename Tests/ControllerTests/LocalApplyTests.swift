@@ -138,6 +138,37 @@ import TestSupport
         #expect(try await setup.client.get("/api/proxy-hosts").object["total"] as? Int == 0)
     }
 
+    /// A hundred changes within about a second are applied together, not one by one: the
+    /// server reaches the final state in a few applies, each taking every change made while the
+    /// one before ran.
+    @Test func aHundredChangesAtOnceAreAppliedTogether() async throws {
+        let setup = try await setUp()
+        defer { setup.remove() }
+        func applies() -> Int {
+            setup.controller.output.components(separatedBy: "\n").filter { $0.contains("local apply") && $0.contains("pipeline_ms=") }.count
+        }
+        try await eventually("the first apply at start") { applies() >= 1 }
+        let before = applies()
+        let client = setup.client, port = setup.upstream.port
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    try await client.post(
+                        "/api/proxy-hosts", ["domain_names": ["many\(index).test"], "forward_host": "127.0.0.1", "forward_port": port]
+                    ).status
+                }
+            }
+            for try await status in group { #expect(status == 201) }
+        }
+        try await eventually("every host answers") { try (0..<100).allSatisfy { try setup.get("many\($0).test").upstream == "app" } }
+        try await eventually("the server applied the last revision") {
+            let server = try await client.get("/api/servers/1").object
+            return server["applied_revision"] as? Int == server["desired_revision"] as? Int
+        }
+        let used = applies() - before
+        #expect(used >= 1 && used <= 20, "\(used) applies for 100 changes")
+    }
+
     @Test func aBurstOfChangesConvergesAndARestartReappliesEverything() async throws {
         let setup = try await setUp()
         defer { setup.remove() }

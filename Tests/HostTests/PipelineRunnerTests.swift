@@ -91,6 +91,40 @@ import Testing
         #expect((attributes[.ownerAccountID] as? NSNumber)?.intValue == 65534 && (attributes[.groupOwnerAccountID] as? NSNumber)?.intValue == 65534)
     }
 
+    /// A service a changed file made the profile stop is started again: the start command's
+    /// check passed at plan time, and is checked again after the stop ran.
+    @Test func aCommandWhoseCheckPassedIsCheckedAgainAfterAnEarlierActionRan() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let plugins = folder.file("plugins"), settings = folder.file("app.conf"), running = folder.file("running")
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(
+            atPath: try CCompiler.fixture("profile_echo.c", named: "libecho.so", in: folder), toPath: "\(plugins)/libecho.so")
+        FileManager.default.createFile(atPath: running, contents: Data())
+        let profile: [String: Any] = [
+            "actions": [
+                ["type": "file", "path": settings, "content": "version 2\n", "mode": 0o644],
+                ["type": "command", "argv": ["rm", "-f", running], "after_change_of": [settings], "summary": "stop the service"],
+                ["type": "command", "argv": ["touch", running], "check": ["test", "-e", running], "summary": "start the service"],
+            ]
+        ]
+        let runner = PipelineRunner(
+            catalog: try PluginCatalog.load(folder: plugins, loader: PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0"))))
+        func run() async throws -> PipelineReport {
+            let started = try runner.start(
+                PipelineDefinition(name: "test", steps: [PipelineDefinition.Step(plugin: "com.example.echo-profile", config: Data("{}".utf8))]),
+                input: try JSONSerialization.data(withJSONObject: profile), target: LocalTarget(), dryRun: false)
+            for await _ in started.events {}
+            return await started.report()
+        }
+        let first = try await run()
+        #expect(first.status == .succeeded, "\(first)")
+        #expect(FileManager.default.fileExists(atPath: running), "stopped for the new file, then started again")
+        let second = try await run()
+        #expect(second.steps.first?.outcome == .unchanged, "a second run finds nothing to do: \(second)")
+        #expect(FileManager.default.fileExists(atPath: running))
+    }
+
     @Test func aStepThatFailsToPlanIsNotRolledBack() async throws {
         let pipeline = try RecorderPipeline()
         defer { pipeline.remove() }

@@ -8,7 +8,12 @@ import PluginAPI
 /// already right (apply), and puts files back as they were (rollback). A second run finds
 /// nothing to do.
 ///
-/// plan → `{"changes", "profile", "needed"}` (the profile's output and the indices to apply);
+/// A command whose check passed at plan time is checked again at apply time when an action
+/// before it ran (`recheck`): a service that a changed file made the profile stop is then
+/// started again, as its check now fails.
+///
+/// plan → `{"changes", "profile", "needed", "recheck"}` (the profile's output, the indices to
+/// apply, and the indices to check again);
 /// apply → the journal `{"files": [{"path", "existed", "previous", "mode", "user", "group"}]}`.
 struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-unloaded library
     let actions: PluginFunction
@@ -24,16 +29,22 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
             let actions = try ProfileAction.parse(described.output)
             var changes: [String] = []
             var needed: [Int] = []
+            var recheck: [Int] = []
             var changedFiles: Set<String> = []
             for (index, action) in actions.enumerated() {
                 if services.isCancelled() { return PluginCallResult(status: PP_CANCELLED, output: Data(), error: "", outputOverflowed: false) }
-                guard let change = try Self.change(action, on: target, changedFiles: changedFiles) else { continue }
+                guard let change = try Self.change(action, on: target, changedFiles: changedFiles) else {
+                    if !needed.isEmpty, case .command(let command) = action, command.check != nil, command.afterChangeOf == nil {
+                        recheck.append(index)
+                    }
+                    continue
+                }
                 if case .file(let path, _, _, _) = action { changedFiles.insert(path) }
                 changes.append(change)
                 needed.append(index)
             }
             let plan: JSON = [
-                "changes": .strings(changes), "needed": .array(needed.map(JSON.int)),
+                "changes": .strings(changes), "needed": .array(needed.map(JSON.int)), "recheck": .array(recheck.map(JSON.int)),
                 "profile": .string(String(decoding: described.output, as: UTF8.self)),
             ]
             return PluginCallResult(status: PP_OK, output: Data(plan.serialized()), error: "", outputOverflowed: false)
@@ -54,9 +65,12 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                 let needed = plan["needed"].flatMap({ try? [Int](json: $0) })
             else { return Self.failure("the plan is not one the host wrote") }
             let actions = try ProfileAction.parse(Data(profile.utf8))
+            let recheck = Set(plan["recheck"].flatMap { try? [Int](json: $0) } ?? [])
             var written: Set<String> = []
-            for index in needed where actions.indices.contains(index) {
+            for index in (needed + recheck).sorted() where actions.indices.contains(index) {
                 if services.isCancelled() { return result(PP_CANCELLED) }
+                // Checked again now: what ran before it may have undone what its check saw.
+                if recheck.contains(index), try Self.change(actions[index], on: target, changedFiles: written) == nil { continue }
                 switch actions[index] {
                 case .file(let path, let content, let source, let mode):
                     let previous = try target.readFile(path)

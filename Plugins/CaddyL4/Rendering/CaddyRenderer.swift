@@ -135,7 +135,10 @@ private struct ConfigBuilder {
                 "handle": [["handler": "proxy", "upstreams": [["dial": .strings([UserText.dial(host.forwardHost, host.forwardPort)])]]]],
             ])
             httpRoutes.append(
-                (HostRoutes.httpsRedirect(domains: host.domainNames, key: key, httpsPort: settings.httpsPort), isWildcard(host.domainNames)))
+                (
+                    HostRoutes.httpsRedirect(domains: host.domainNames, id: key.tag + "/https-redirect", httpsPort: settings.httpsPort),
+                    isWildcard(host.domainNames)
+                ))
             return
         }
         if host.rateLimit != nil { try requireModule(CaddyModules.rateLimit, for: "rate_limit", key: key) }
@@ -205,7 +208,11 @@ private struct ConfigBuilder {
         switch placement {
         case .own(let route):
             httpsRoutes.append((route, wildcard))
-            httpRoutes.append((forced ? HostRoutes.httpsRedirect(domains: domains, key: key, httpsPort: settings.httpsPort) : route, wildcard))
+            httpRoutes.append(
+                (
+                    forced ? HostRoutes.httpsRedirect(domains: domains, id: key.tag + "/https-redirect", httpsPort: settings.httpsPort) : route,
+                    wildcard
+                ))
         case .shared(let scheme, let entry):
             sharedHTTPS.append((scheme, entry))
             if forced { sharedRedirects.append(entry) } else { sharedHTTP.append((scheme, entry)) }

@@ -19,10 +19,6 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     static func invalid(_ failure: ValidationFailure) -> APIError {
         APIError(.badRequest, code: "invalid", message: failure.message, field: failure.field)
     }
-    /// A ``ValidationFailure`` as a 400; any other error unchanged.
-    static func invalid(_ error: any Error) -> any Error {
-        (error as? ValidationFailure).map(invalid) ?? error
-    }
     static func invalid(field: String?, _ message: String) -> APIError {
         APIError(.badRequest, code: "invalid", message: message, field: field)
     }
@@ -37,13 +33,6 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     static func rateLimited(retryAfter: Int) -> APIError {
         var error = APIError(.tooManyRequests, code: "rate_limited", message: "too many requests; retry in \(retryAfter) s")
         error.headers[.retryAfter] = String(retryAfter)
-        return error
-    }
-
-    /// 429 for an account that ``LoginThrottle`` holds back after wrong passwords.
-    static func accountLocked(retryAfter: Int) -> APIError {
-        var error = rateLimited(retryAfter: retryAfter)
-        error.message = "too many wrong passwords for this account; retry in \(retryAfter) s"
         return error
     }
 

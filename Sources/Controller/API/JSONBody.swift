@@ -3,17 +3,12 @@ import JSONCore
 import NIOCore
 
 /// JSON request bodies and responses, in one model: bodies are parsed once into ``JSON`` and
-/// decoded strictly (``JSONInput``); responses are ``JSON`` or `Encodable` values serialized by
-/// JSONCore.
+/// decoded strictly (``JSONInput``); responses are ``JSON`` values serialized by JSONCore.
 enum JSONBody {
     static func response(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
-    }
-
-    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        response(try JSONValueEncoder().encode(value), status: status)
     }
 
     /// The request body as a JSON object (413 above the context's cap, 400 when not an object).

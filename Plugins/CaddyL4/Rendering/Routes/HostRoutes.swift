@@ -52,10 +52,10 @@ enum HostRoutes {
         ]
     }
 
-    static func httpsRedirect(domains: [String], key: ResourceKey, httpsPort: Int) -> JSON {
+    static func httpsRedirect(domains: [String], id: String, httpsPort: Int) -> JSON {
         let port = httpsPort == 443 ? "" : ":\(httpsPort)"
         return [
-            "@id": .string(key.tag + "/https-redirect"), "match": [["host": .strings(domains)]],
+            "@id": .string(id), "match": [["host": .strings(domains)]],
             "handle": [
                 [
                     "handler": "static_response", "status_code": 301,

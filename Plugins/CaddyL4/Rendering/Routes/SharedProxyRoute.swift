@@ -40,9 +40,7 @@ struct SharedProxyRoute {
 
     /// The redirect to HTTPS of the hosts among them that force it, `@id` `proxy_hosts/shared-https-redirect`.
     static func httpsRedirect(_ entries: [Entry], httpsPort: Int) -> JSON {
-        var route = HostRoutes.httpsRedirect(domains: entries.flatMap(\.domains), key: ResourceKey(kind: "proxy_hosts", id: 0), httpsPort: httpsPort)
-        route["@id"] = "proxy_hosts/shared-https-redirect"
-        return route
+        HostRoutes.httpsRedirect(domains: entries.flatMap(\.domains), id: "proxy_hosts/shared-https-redirect", httpsPort: httpsPort)
     }
 
     /// The route, `@id` `proxy_hosts/shared-<scheme>` (a suffix tells its copy on another server).

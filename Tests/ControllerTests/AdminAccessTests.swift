@@ -48,7 +48,7 @@ import Testing
         #expect(login.status == 200)
         #expect(login.object["secure_cookies"] as? Bool == true)
         for line in cookieLines(login) { #expect(line.contains("Secure"), "\(line)") }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let audit = try await admin.get("/api/audit-log?action=login")
         #expect(audit.items.contains { $0["client_ip"] as? String == "203.0.113.7" })
         #expect(!audit.items.contains { $0["client_ip"] as? String == "198.51.100.66" })
@@ -71,7 +71,7 @@ import Testing
     @Test func aThousandCreatesWithAnAPITokenMeetNoLimit() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let token = try #require(try await admin.post("/api/tokens", ["name": "terraform"]).object["token"] as? String)
         let automation = APIClient(port: controller.port, bearer: token)
         let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
@@ -95,7 +95,7 @@ import Testing
     @Test func aLimitedCredentialDoesNotSlowAnother() async throws {
         let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_RATE_LIMIT": "5"])
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let token = try #require(try await admin.post("/api/tokens", ["name": "script"]).object["token"] as? String)
         let script = APIClient(port: controller.port, bearer: token)
         var statuses: [Int] = []
@@ -149,13 +149,13 @@ import Testing
     @Test func aUserIsSignedOutEverywhereButKeepsTheirAPITokens() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let created = try await admin.post("/api/users", ["email": "ops@example.test", "name": "Ops", "password": "ops password 1", "role": "admin"])
         let userID = try #require(created.id)
         var laptop = APIClient(port: controller.port)
         laptop.headers["User-Agent"] = "Laptop Browser/1.0"
         let first = try await laptop.post("/api/auth/login", ["email": "ops@example.test", "password": "ops password 1"])
-        let second = try await APIClient.loggedIn(port: controller.port, email: "ops@example.test", password: "ops password 1")
+        let second = try await controller.loggedIn(email: "ops@example.test", password: "ops password 1")
         let ops = APIClient(port: controller.port, bearer: first.object["access_token"] as? String)
         let token = try #require(try await ops.post("/api/tokens", ["name": "ops script"]).object["token"] as? String)
 
@@ -166,7 +166,7 @@ import Testing
 
         // A viewer sees only their own sessions and signs out nobody else.
         _ = try await admin.post("/api/users", ["email": "viewer@example.test", "name": "V", "password": "viewer password", "role": "viewer"])
-        let viewer = try await APIClient.loggedIn(port: controller.port, email: "viewer@example.test", password: "viewer password")
+        let viewer = try await controller.loggedIn(email: "viewer@example.test", password: "viewer password")
         #expect(try await viewer.get("/api/users/\(userID)/sessions").status == 403)
         #expect(try await viewer.delete("/api/users/\(userID)/sessions").status == 403)
         #expect(try await admin.delete("/api/users/999999/sessions").status == 404)
@@ -187,7 +187,7 @@ import Testing
     @Test func changingOnesPasswordIsThrottledLikeALogin() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         var statuses: [Int] = []
         for _ in 0..<6 {
             statuses.append(

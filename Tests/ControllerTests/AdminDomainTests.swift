@@ -183,7 +183,7 @@ import TestSupport
     @Test func aControllerWithoutALocalCaddyRefusesADomain() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let refused = try await admin.put("/api/settings/admin_domain", ["value": "admin.test"])
         #expect(refused.status == 409 && refused.errorField == "value")
     }

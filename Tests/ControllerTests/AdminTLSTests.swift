@@ -53,7 +53,7 @@ import Testing
         #expect(wrongPin.exitStatus != 0)
 
         // The fingerprints are in the API too, for the Settings page.
-        let admin = try await APIClient.loggedIn(port: controller.port, password: password)
+        let admin = try await controller.loggedIn(password: password)
         let access = try await admin.get("/api/admin-access").object
         let https = try #require(access["https"] as? [String: Any])
         #expect(https["sha256_fingerprint"] as? String == printed)
@@ -82,7 +82,7 @@ import Testing
         defer { controller.remove() }
         try await eventually("the HTTPS listener accepts connections") { HTTPProbe.canConnect(port: tlsPort) }
         let pin =
-            try #require(try await APIClient.loggedIn(port: controller.port).get("/api/admin-access").object["https"] as? [String: Any])[
+            try #require(try await controller.loggedIn().get("/api/admin-access").object["https"] as? [String: Any])[
                 "public_key_pin"] as? String
         let login = try Self.pinnedLogin(port: tlsPort, pin: try #require(pin))
         #expect(login.exitStatus == 0)
@@ -112,7 +112,7 @@ import Testing
         defer { controller.remove() }
         try await eventually("the HTTPS listener accepts connections") { HTTPProbe.canConnect(port: tlsPort) }
         #expect(!controller.output.contains("INITIAL SETUP"))
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         func https() async throws -> [String: Any] { try await admin.get("/api/admin-access").object["https"] as? [String: Any] ?? [:] }
         let original = try Self.servedFingerprint(port: tlsPort)
         #expect(try await https()["sha256_fingerprint"] as? String == original)

@@ -15,7 +15,7 @@ import Testing
         #expect(lines.contains { $0.contains("INITIAL SETUP") })
         let password = try #require(lines.first { $0.contains("password:") }?.split(separator: " ").last.map(String.init))
         #expect(password.count == 20)
-        let client = try await APIClient.loggedIn(port: controller.port, password: password)
+        let client = try await controller.loggedIn(password: password)
         #expect(try await client.get("/api/auth/me").object["email"] as? String == ControllerProcess.adminEmail)
         try controller.restart()
         #expect(!controller.output.split(separator: "\n").dropFirst(lines.count).contains { $0.contains("INITIAL SETUP") })
@@ -59,7 +59,7 @@ import Testing
         // The limit is 120 a minute by default; a small one shows the mechanism quickly.
         let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_RATE_LIMIT": "5"])
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         var statuses: [Int] = []
         for _ in 0..<7 { statuses.append(try await client.get("/api/proxy-hosts").status) }
         #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
@@ -101,7 +101,7 @@ import Testing
         #expect(try await session.get("/api/auth/me").status == 200)
         #expect(try await session.post("/api/auth/logout").status == 200)
         #expect(try await session.get("/api/auth/me").status == 401)
-        let audit = try await APIClient.loggedIn(port: controller.port).get("/api/audit-log?resource_type=session")
+        let audit = try await controller.loggedIn().get("/api/audit-log?resource_type=session")
         #expect(Set(audit.items.compactMap { $0["action"] as? String }).isSuperset(of: ["login", "logout"]))
     }
 

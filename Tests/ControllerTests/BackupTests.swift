@@ -25,7 +25,7 @@ import TestSupport
     @Test func aBackupRestoredIntoAFreshControllerGivesTheSameResources() async throws {
         let source = try ControllerProcess()
         defer { source.remove() }
-        let client = try await APIClient.loggedIn(port: source.port)
+        let client = try await source.loggedIn()
         for sample in ResourceSample.all {
             #expect(try await client.post("/api/\(sample.path)", ResourceSample.json(sample.create)).status == 201)
         }
@@ -41,11 +41,11 @@ import TestSupport
 
         let target = try ControllerProcess(adminPassword: "another admin password")
         defer { target.remove() }
-        let fresh = try await APIClient.loggedIn(port: target.port, password: "another admin password")
+        let fresh = try await target.loggedIn(password: "another admin password")
         #expect(try await fresh.send("POST", "/api/restore", raw: backup.body).status == 200)
         // The restored users replace the fresh ones: the source's admin logs in.
         #expect(try await fresh.get("/api/auth/me").status == 401)
-        let restored = try await APIClient.loggedIn(port: target.port)
+        let restored = try await target.loggedIn()
         let after = try await listings(restored)
         for key in expected.keys.sorted() where after[key] != expected[key] {
             Issue.record("\(key) differs: \(after[key] ?? []) vs \(expected[key] ?? [])")
@@ -58,7 +58,7 @@ import TestSupport
     @Test func hostileAndDamagedArchivesAreRefusedAndChangeNothing() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         #expect(try await client.post("/api/dead-hosts", ["domain_names": ["keep.test"]]).status == 201)
         let backup = try await client.get("/api/backup").body
         let before = try await listings(client)

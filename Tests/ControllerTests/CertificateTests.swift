@@ -21,7 +21,7 @@ import TestSupport
     @Test func anUploadedPairIsCheckedReadAndItsKeyNeverShown() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let site = try pem(["shop.example.test", "www.shop.example.test"], in: controller.folder, name: "site")
         let other = try pem(["other.example.test"], in: controller.folder, name: "other")
 
@@ -59,7 +59,7 @@ import TestSupport
     @Test func aProxyHostUsesAnUploadedCertificateAndDeletingItInUseIsRefused() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let site = try pem(["secure.example.test"], in: controller.folder, name: "secure")
         let certificate = try await client.post("/api/certificates", ["certificate": site.certificate, "certificate_key": site.key])
         let host = try await client.post(

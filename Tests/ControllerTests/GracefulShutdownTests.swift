@@ -28,7 +28,7 @@ import TestSupport
                 "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()), "SLOW_STEP_DIR": marks,
             ])
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         // The apply every start makes goes first.
         try await waitFor("the apply at start begins") { Self.count(marks, "started") == 1 }
         try Self.release(marks, apply: 1)

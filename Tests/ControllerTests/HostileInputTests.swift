@@ -49,7 +49,7 @@ import Testing
     @Test func hostileValuesAreRefusedNamingTheFieldOnCreateAndUpdate() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         var existing: [String: Int64] = [:]
         for (path, base) in Self.bases {
             existing[path] = try await client.post("/api/\(path)", ResourceSample.json(base)).id
@@ -112,7 +112,7 @@ import Testing
     func wrongTypesAndMissingFieldsNameTheField(json: String, field: String) async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let answer = try await client.send("POST", "/api/proxy-hosts", raw: Data(json.utf8))
         #expect(answer.status == 400, "\(String(decoding: answer.body, as: UTF8.self))")
         #expect(answer.errorField == field, "\(String(decoding: answer.body, as: UTF8.self))")
@@ -122,7 +122,7 @@ import Testing
     @Test func referencesToMissingResourcesAre404NamingTheField() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let base: [String: Any] = ["domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80]
         for (field, value) in [("server_id", 999), ("certificate_id", 5), ("access_list_id", 7)] {
             let answer = try await client.post("/api/proxy-hosts", base.merging([field: value]) { $1 })
@@ -134,7 +134,7 @@ import Testing
     @Test func badCIDRsAndOversizedOrMalformedBodiesAreRefused() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         for address in ["10.0.0.0/33", "300.1.1.1", "10.0.0.0/", "fe80::/129", "10.0.0.1/8; drop table users", "any"] {
             let answer = try await client.post("/api/access-lists", ["name": "x", "clients": [["address": address, "directive": "allow"]]])
             #expect(answer.status == 400 && answer.errorField == "clients[0].address", "\(address)")
@@ -151,7 +151,7 @@ import Testing
     @Test func reservedUpstreamsNeedAnAdminsExplicitPermission() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let toController = ["domain_names": ["loop.test"], "forward_host": "127.0.0.1", "forward_port": controller.port] as [String: Any]
         #expect(try await client.post("/api/proxy-hosts", toController).errorField == "forward_host")
         #expect(

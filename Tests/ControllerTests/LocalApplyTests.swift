@@ -34,7 +34,7 @@ import TestSupport
                 "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
             ])
         do {
-            let client = try await APIClient.loggedIn(port: controller.port)
+            let client = try await controller.loggedIn()
             return Setup(controller: controller, client: client, httpPort: httpPort, upstream: try TestUpstream("app", in: folder.path))
         } catch {
             // No Setup to remove yet: the controller and its Caddy go now.
@@ -193,7 +193,7 @@ import TestSupport
             }
         }
         try setup.controller.restart()
-        let client = try await APIClient.loggedIn(port: setup.controller.port)
+        let client = try await setup.controller.loggedIn()
         try await eventually("the restarted controller serves the hosts again") { try setup.get("burst7.test").upstream == "app" }
         #expect(try await client.get("/api/servers/1").object["status"] as? String == "online")
     }

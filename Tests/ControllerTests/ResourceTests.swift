@@ -17,7 +17,7 @@ import Testing
     func theWholeLifecycleIsAuditedAndBumpsTheRevision(sample: ResourceSample) async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let base = "/api/\(sample.path)"
 
         var revision = try await desiredRevision(client)
@@ -71,7 +71,7 @@ import Testing
     @Test func searchFindsByDomainAndEscapesWildcards() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         for (index, domain) in ["shop.example.test", "blog.example.test", "bücher.example.test"].enumerated() {
             #expect(
                 try await client.post("/api/proxy-hosts", ["domain_names": [domain], "forward_host": "10.0.0.\(index + 1)", "forward_port": 80])
@@ -86,7 +86,7 @@ import Testing
     @Test func aDomainBelongsToOneEnabledResourcePerServer() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let first = try await client.post(
             "/api/proxy-hosts", ["domain_names": ["Same.Example.TEST"], "forward_host": "10.0.0.1", "forward_port": 80])
         #expect(first.status == 201)
@@ -106,7 +106,7 @@ import Testing
     @Test func accessListsNeverShowPasswordHashesAndKeepThemOnUpdate() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let list = try await client.post("/api/access-lists", ["name": "team", "items": [["username": "bob", "password": "builder123"]]])
         #expect(list.status == 201)
         let text = String(decoding: try await client.get("/api/access-lists").body, as: UTF8.self)

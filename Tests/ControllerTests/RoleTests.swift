@@ -5,11 +5,11 @@ import Testing
 @Suite(.serialized) struct RoleTests {
     /// An admin client and a viewer's session and API token.
     private func setUp(_ controller: ControllerProcess) async throws -> (admin: APIClient, viewer: APIClient, viewerID: Int64) {
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let created = try await admin.post(
             "/api/users", ["email": "viewer@example.test", "name": "Vera", "password": "viewing only", "role": "viewer"])
         #expect(created.status == 201)
-        let viewer = try await APIClient.loggedIn(port: controller.port, email: "viewer@example.test", password: "viewing only")
+        let viewer = try await controller.loggedIn(email: "viewer@example.test", password: "viewing only")
         return (admin, viewer, created.id!)
     }
 
@@ -53,7 +53,7 @@ import Testing
         defer { controller.remove() }
         let (admin, viewer, viewerID) = try await setUp(controller)
         #expect(try await admin.put("/api/users/\(viewerID)", ["role": "admin"]).status == 200)
-        let promoted = try await APIClient.loggedIn(port: controller.port, email: "viewer@example.test", password: "viewing only")
+        let promoted = try await controller.loggedIn(email: "viewer@example.test", password: "viewing only")
         let token = try await promoted.post("/api/tokens", ["name": "automation"])
         let tokenClient = APIClient(port: controller.port, bearer: token.object["token"] as? String)
         #expect(try await tokenClient.get("/api/auth/me").status == 200)
@@ -70,7 +70,7 @@ import Testing
     @Test func aRevokedTokenIsRefusedAndTheListShowsNoSecret() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let created = try await admin.post("/api/tokens", ["name": "deploy"])
         #expect(created.status == 201)
         let secret = try #require(created.object["token"] as? String)
@@ -118,6 +118,6 @@ import Testing
                 == "current_password")
         #expect(try await viewer.put("/api/users/me/password", ["current_password": "viewing only", "new_password": "a new secret"]).status == 200)
         #expect(try await viewer.get("/api/auth/me").status == 200)
-        _ = try await APIClient.loggedIn(port: controller.port, email: "viewer@example.test", password: "a new secret")
+        _ = try await controller.loggedIn(email: "viewer@example.test", password: "a new secret")
     }
 }

@@ -13,7 +13,7 @@ import TestSupport
     @Test func reservedAddressesInEverySpellingAreRefusedWhereverAnAddressIsNamed() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let port = controller.port
         let thisHost = [
             "127.0.0.1", "::ffff:127.0.0.1", "[::ffff:127.0.0.1]", "::ffff:7f00:1", "0:0:0:0:0:ffff:7f00:1", "[::1]", "::1",
@@ -96,7 +96,7 @@ import TestSupport
     @Test func aRestoreRefusesAnyRowTheAPIWouldRefuse() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         #expect(try await client.post("/api/access-lists", ["name": "team", "items": [["username": "a", "password": "secret-1"]]]).status == 201)
         #expect(try await client.post("/api/servers", ["name": "edge", "hostname": "10.1.1.1"]).status == 201)
         _ = try await client.post("/api/tokens", ["name": "t"])
@@ -151,7 +151,7 @@ import TestSupport
     @Test func rawCaddyRoutesThatReadTheHostNeedTheExplicitSetting() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let readers: [([String: Any], String)] = [
             (["handle": [["handler": "static_response", "body": "{env.POSTERNPROXY_ADMIN_PASSWORD}"]]], "advanced_config[0].handle[0].body"),
             (
@@ -237,7 +237,7 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: folder.file("data-caddy/admin.sock")))
         #expect((try FileManager.default.attributesOfItem(atPath: folder.file("data-caddy"))[.ownerAccountID] as? NSNumber)?.intValue == 65534)
         // And it still applies what the controller sends.
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         #expect(try await client.post("/api/dead-hosts", ["domain_names": ["gone.test"]]).status == 201)
         try await eventually("the local server applied the change") {
             let server = try await client.get("/api/servers/1").object
@@ -280,7 +280,7 @@ import TestSupport
     @Test func smallHolesStayClosed() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
 
         // A tar header whose size is -1 is refused; the controller keeps answering.
         var header = [UInt8](repeating: 0, count: 512)

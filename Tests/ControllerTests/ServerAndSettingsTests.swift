@@ -6,7 +6,7 @@ import Testing
     @Test func theLocalServerAlwaysExistsAndCannotBeDeleted() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let servers = try await client.get("/api/servers").items
         #expect(servers.count == 1)
         #expect(servers.first?["is_local"] as? Bool == true)
@@ -17,7 +17,7 @@ import Testing
     @Test func deletingAServerMovesItsResourcesToTheLocalServer() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let edge = try await client.post("/api/servers", ["name": "edge", "hostname": "edge.example.test", "ssh_port": 2222, "ssh_user": "deploy"])
         #expect(edge.status == 201)
         #expect(edge.object["status"] as? String == "offline")
@@ -46,7 +46,7 @@ import Testing
     @Test func settingsAreValidatedAuditedAndBumpEveryRevision() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         let defaults = try await client.get("/api/settings").items
         #expect(defaults.contains { $0["key"] as? String == "acme_directory" && ($0["value"] as? String)?.contains("letsencrypt") == true })
         #expect(try await client.put("/api/settings/acme_directory", ["value": "https://acme.test/dir"]).status == 200)
@@ -61,7 +61,7 @@ import Testing
     @Test func theAuditLogFiltersAndPagesNewestFirst() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         for index in 0..<55 {
             #expect(try await client.post("/api/dead-hosts", ["domain_names": ["d\(index).test"]]).status == 201)
         }

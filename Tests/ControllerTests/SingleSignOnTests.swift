@@ -71,7 +71,7 @@ import TestSupport
         // A viewer may not read or change them.
         _ = try await setup.admin.post(
             "/api/users", ["email": "viewer@example.test", "name": "V", "password": "viewer-password-1", "role": "viewer"])
-        let viewer = try await APIClient.loggedIn(port: setup.controller.port, email: "viewer@example.test", password: "viewer-password-1")
+        let viewer = try await setup.controller.loggedIn(email: "viewer@example.test", password: "viewer-password-1")
         #expect(try await viewer.get("/api/single-sign-on").status == 403)
         #expect(try await viewer.put("/api/single-sign-on", base).status == 403)
     }
@@ -120,7 +120,7 @@ import TestSupport
         let held = try setup.provider.signIn(controller: setup.url, username: "alice")
         #expect((held["me"] as? [String: Any])?["role"] as? String == "admin")
         #expect(
-            try await APIClient.loggedIn(port: setup.controller.port, email: "bob@example.test", password: "bobs-password-1").get("/api/servers")
+            try await setup.controller.loggedIn(email: "bob@example.test", password: "bobs-password-1").get("/api/servers")
                 .status == 403)
         #expect(try await automation.put("/api/settings/require_two_factor", ["value": "false"]).status == 200)
 
@@ -139,7 +139,7 @@ import TestSupport
         let setup = try await Setup(extraEnvironment: ["POSTERNPROXY_PASSWORD_LOGIN": "on"])
         defer { setup.remove() }
         #expect(try await setup.configure(["password_login": false]).status == 200)
-        #expect(try await APIClient.loggedIn(port: setup.controller.port).get("/api/auth/me").status == 200)
+        #expect(try await setup.controller.loggedIn().get("/api/auth/me").status == 200)
         #expect(try await setup.admin.get("/api/single-sign-on").object["password_login_forced"] as? Bool == true)
     }
 

@@ -126,7 +126,7 @@ enum QRDecoder {
     @Test func enrolmentShowsAQRCodeAndTheFirstCodeTurnsItOn() async throws {
         let controller = try ControllerProcess(extraEnvironment: Self.environment)
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         #expect(try await admin.get("/api/users/me/two-factor").object["enabled"] as? Bool == false)
         let wrongPassword = try await admin.post("/api/users/me/two-factor", ["password": "not my password"])
         #expect(wrongPassword.status == 400 && wrongPassword.errorField == "password")
@@ -170,7 +170,7 @@ enum QRDecoder {
     @Test func loginNeedsAFreshCodeOrAnUnusedBackupCode() async throws {
         let controller = try ControllerProcess(extraEnvironment: Self.environment)
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let token = try #require(try await admin.post("/api/tokens", ["name": "automation"]).object["token"] as? String)
         let (secret, backupCodes) = try await Self.enrol(admin)
 
@@ -211,7 +211,7 @@ enum QRDecoder {
     @Test func wrongCodesCountAgainstTheAccount() async throws {
         let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_TRUSTED_PROXIES": "127.0.0.1"])
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let (secret, _) = try await Self.enrol(admin)
         var statuses: [Int] = []
         for index in 0..<6 {
@@ -242,15 +242,15 @@ enum QRDecoder {
     @Test func anAdminRecoversAnotherUsersAccount() async throws {
         let controller = try ControllerProcess(extraEnvironment: Self.environment)
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         let userID = try #require(
             try await admin.post("/api/users", ["email": "ops@example.test", "name": "Ops", "password": "ops password 1", "role": "admin"]).id)
         _ = try await admin.post("/api/users", ["email": "viewer@example.test", "name": "V", "password": "viewer password", "role": "viewer"])
-        let ops = try await APIClient.loggedIn(port: controller.port, email: "ops@example.test", password: "ops password 1")
+        let ops = try await controller.loggedIn(email: "ops@example.test", password: "ops password 1")
         _ = try await Self.enrol(ops, password: "ops password 1")
         #expect(try await Self.login(controller.port, email: "ops@example.test", password: "ops password 1").errorCode == "two_factor_required")
 
-        let viewer = try await APIClient.loggedIn(port: controller.port, email: "viewer@example.test", password: "viewer password")
+        let viewer = try await controller.loggedIn(email: "viewer@example.test", password: "viewer password")
         #expect(try await viewer.delete("/api/users/\(userID)/two-factor").status == 403)
         #expect(try await admin.delete("/api/users/1/two-factor").status == 403)  // not oneself: use the password route
         #expect(try await admin.delete("/api/users/999999/two-factor").status == 404)
@@ -271,9 +271,9 @@ enum QRDecoder {
     @Test func anAdminCanRequireItForEveryoneButNotForAPITokens() async throws {
         let controller = try ControllerProcess(extraEnvironment: Self.environment)
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         _ = try await admin.post("/api/users", ["email": "ops@example.test", "name": "Ops", "password": "ops password 1", "role": "admin"])
-        let ops = try await APIClient.loggedIn(port: controller.port, email: "ops@example.test", password: "ops password 1")
+        let ops = try await controller.loggedIn(email: "ops@example.test", password: "ops password 1")
         let token = try #require(try await ops.post("/api/tokens", ["name": "ops script"]).object["token"] as? String)
         #expect(try await admin.put("/api/settings/require_two_factor", ["value": "yes"]).errorField == "value")
         #expect(try await admin.put("/api/settings/require_two_factor", ["value": "true"]).status == 200)
@@ -295,7 +295,7 @@ enum QRDecoder {
     @Test func aMethodALiteralPathLacksGets405WithThatPathsMethods() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let admin = try await APIClient.loggedIn(port: controller.port)
+        let admin = try await controller.loggedIn()
         // `/api/users/me/two-factor` is not `/api/users/{id}/two-factor`, which has DELETE.
         let answer = try await admin.delete("/api/users/me/two-factor")
         #expect(answer.status == 405)

@@ -15,7 +15,7 @@ import TestSupport
 
         init() async throws {
             controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_AGENT_CONNECT_LIMIT": "30"])
-            client = try await APIClient.loggedIn(port: controller.port)
+            client = try await controller.loggedIn()
             for name in ["a", "b"] {
                 let id = try await client.post("/api/servers", ["name": name, "hostname": "192.0.2.1"]).id!
                 ids[name] = id
@@ -156,7 +156,7 @@ import TestSupport
                 "POSTERNPROXY_AGENT_CONNECT_LIMIT": "30", "POSTERNPROXY_TRUSTED_PROXIES": trusted,
             ])
             defer { controller.remove() }
-            let admin = try await APIClient.loggedIn(port: controller.port)
+            let admin = try await controller.loggedIn()
             let id = try #require(try await admin.post("/api/servers", ["name": "edge", "hostname": "192.0.2.50"]).id)
             let token = try #require(try await admin.post("/api/servers/\(id)/token").object["token"] as? String)
             let argv = [

@@ -26,7 +26,7 @@ final class MultiServerSetup {
                 "POSTERNPROXY_HTTP_PORT": String(localHTTPPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
                 "POSTERNPROXY_AGENT_HEARTBEAT": "1", "POSTERNPROXY_AGENT_OFFLINE_AFTER": "4",
             ].merging(environment) { $1 }, port: port)
-        client = try await APIClient.loggedIn(port: controller.port)
+        client = try await controller.loggedIn()
         localUpstream = try TestUpstream("local", in: folder.path)
     }
 

@@ -30,7 +30,7 @@ import TestSupport
                         in: .whitespacesAndNewlines),
                     "POSTERNPROXY_AGENT_HEARTBEAT": "1",
                 ], port: port)
-            client = try await APIClient.loggedIn(port: controller.port)
+            client = try await controller.loggedIn()
         }
 
         func addServer(user: String = "pp-sudo", port: Int? = nil) async throws -> Int64 {
@@ -303,7 +303,7 @@ import TestSupport
     func hostileServerFieldsAreRefused(fields: [String: String], named: String) async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }
-        let client = try await APIClient.loggedIn(port: controller.port)
+        let client = try await controller.loggedIn()
         var body: [String: Any] = ["name": "hostile"]
         for (key, value) in fields { body[key] = value }
         let answer = try await client.post("/api/servers", body)

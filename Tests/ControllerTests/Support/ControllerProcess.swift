@@ -9,7 +9,7 @@ final class ControllerProcess: @unchecked Sendable {
     static let adminPassword = "correct horse battery"
 
     let folder: TemporaryFolder
-    let port: Int
+    private(set) var port: Int
     private var child: ChildProcess?
     private let environment: [String: String]
 
@@ -23,19 +23,43 @@ final class ControllerProcess: @unchecked Sendable {
         self.folder = try folder ?? TemporaryFolder()
         self.port = try port ?? FreePort.next()
         var environment = [
-            "POSTERNPROXY_LISTEN": "127.0.0.1:\(self.port)", "POSTERNPROXY_DATA_DIR": self.folder.file("data"),
-            "POSTERNPROXY_ADMIN_EMAIL": Self.adminEmail, "POSTERNPROXY_APPLY_PIPELINE": "",
+            "POSTERNPROXY_DATA_DIR": self.folder.file("data"), "POSTERNPROXY_ADMIN_EMAIL": Self.adminEmail,
+            "POSTERNPROXY_APPLY_PIPELINE": "",
         ]
         environment.merge(extraEnvironment) { $1 }
         if let adminPassword { environment["POSTERNPROXY_ADMIN_PASSWORD"] = adminPassword }
         self.environment = environment
-        try start()
+        // A port the kernel handed out as free can be taken by another process before the
+        // controller binds it; a port the test did not choose is then tried again.
+        var attempts = 1
+        while true {
+            do {
+                try start()
+                return
+            } catch is PortTaken where port == nil && attempts < 3 {
+                attempts += 1
+                self.port = try FreePort.next()
+            }
+        }
     }
 
+    /// The controller could not bind its port: another process holds it.
+    struct PortTaken: Error {}
+
+    /// Starts the controller and waits for it to say that it listens on its port: a connection
+    /// alone could reach another process that holds the port.
     func start() throws {
+        var environment = environment
+        let listen = environment["POSTERNPROXY_LISTEN"] ?? "127.0.0.1:\(port)"
+        environment["POSTERNPROXY_LISTEN"] = listen
         let child = try ChildProcess([TestEnvironment.commandPath, "serve"], in: folder.path, environment: environment, logName: "controller")
-        let port = port
-        try child.wait(until: { HTTPProbe.canConnect(port: port) }, what: "the controller")
+        let listening = "listening on \(listen)"
+        do {
+            try child.wait(until: { output.contains(listening) }, what: "the controller")
+        } catch {
+            if output.contains("Address already in use") { throw PortTaken() }
+            throw error
+        }
         self.child = child
     }
 
@@ -87,6 +111,16 @@ final class ControllerProcess: @unchecked Sendable {
     func restart() throws {
         stop()
         try start()
+    }
+
+    /// A client signed in as `email`; a failure names what the controller printed.
+    func loggedIn(email: String = ControllerProcess.adminEmail, password: String = ControllerProcess.adminPassword) async throws -> APIClient {
+        do {
+            return try await APIClient.loggedIn(port: port, email: email, password: password)
+        } catch {
+            let state = pid == nil ? "exited with status \(exitStatus ?? -1)" : "still runs"
+            throw TestSetupError("signing in to the controller failed (\(error)); the controller \(state) and printed:\n\(output.suffix(3000))")
+        }
     }
 
     /// What the controller printed.

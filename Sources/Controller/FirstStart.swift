@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Creates the first admin when there is no user yet.
 enum FirstStart {

@@ -1,6 +1,5 @@
-import Controller
+@testable import Controller
 import Foundation
-import GRDB
 import Testing
 import TestSupport
 
@@ -57,8 +56,8 @@ import TestSupport
         let store = try Store(path: folder.file("data/posternproxy.sqlite"))
         let (hostStatus, server) = try await store.database.read { db in
             (
-                try String.fetchOne(db, sql: "SELECT apply_status FROM resources WHERE id = ?", arguments: [host.id!]),
-                try Row.fetchOne(db, sql: "SELECT status, desired_revision, applied_revision FROM servers WHERE is_local = 1")!
+                try db.value(String.self, "SELECT apply_status FROM resources WHERE id = ?", [host.id!]),
+                try db.row("SELECT status, desired_revision, applied_revision FROM servers WHERE is_local = 1")!
             )
         }
         #expect(hostStatus == "applied")

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// "Serve this admin at https://DOMAIN": the `admin_domain` setting makes the controller's own

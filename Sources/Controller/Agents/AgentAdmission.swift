@@ -2,7 +2,6 @@ import Crypto
 import Dispatch
 import Foundation
 import NIOPosix
-import GRDB
 import Host
 import Synchronization
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Host
 import HummingbirdWebSocket
 import Logging
@@ -24,7 +23,7 @@ actor AgentSession {
     /// The last state sent, and what each recent one held (for recording its apply result).
     private(set) var sentRevision: Int64 = -1
     private var sentHash: String?
-    private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: DatabaseValue)])] = [:]
+    private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: SQLValue)])] = [:]
     private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
     private var lastSeenWritten = ContinuousClock.now - .seconds(3600)

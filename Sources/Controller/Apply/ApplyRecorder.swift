@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Host
 
 /// Writes what one apply did, for the local pipeline and for agents alike: each resource's apply
@@ -12,7 +11,7 @@ enum ApplyRecorder {
     ///     changed since then stays pending for the next apply.
     ///   - failure: why the server could not apply at all, or nil.
     static func record(
-        _ db: Database, serverID: Int64, revision: Int64, hash: String?, resources: [(id: Int64, modifiedOn: DatabaseValue)],
+        _ db: any SQLConnection, serverID: Int64, revision: Int64, hash: String?, resources: [(id: Int64, modifiedOn: SQLValue)],
         outcomes: [String: ResourceOutcome], failure: String?
     ) throws {
         let recorded = try ResourceRepository.applyStates(db, ids: resources.map(\.id))

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Host
 
 /// Records what the local data plane said it is (its Caddy's version and modules) on the local

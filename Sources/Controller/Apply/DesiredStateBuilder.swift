@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import JSONCore
 
 /// Builds one server's desired state, the JSON document its apply pipeline receives: the enabled
@@ -16,7 +15,7 @@ enum DesiredStateBuilder {
         var hash: String
         /// The resources in it (served and referenced), with when each was last changed (as
         /// stored: reading 10,000 dates would cost more than the rest of a build).
-        var resources: [(id: Int64, modifiedOn: DatabaseValue)]
+        var resources: [(id: Int64, modifiedOn: SQLValue)]
     }
 
     /// `adminUpstream`: where the local server's Caddy reaches the controller, given only when
@@ -24,7 +23,7 @@ enum DesiredStateBuilder {
     ///
     /// `parts` keeps each resource's serialized part between builds (``DesiredStateParts``).
     static func build(
-        _ db: Database, serverID: Int64, adminUpstream: (host: String, port: Int)? = nil, parts: DesiredStateParts = .shared
+        _ db: any SQLConnection, serverID: Int64, adminUpstream: (host: String, port: Int)? = nil, parts: DesiredStateParts = .shared
     ) throws -> Built {
         let revision = try ServerRepository.desiredRevision(db, id: serverID)
         let allSettings = try SettingsRepository.all(db)
@@ -40,11 +39,11 @@ enum DesiredStateBuilder {
                     ]
                 ))
         }
-        var included: [(Int64, DatabaseValue)] = []
+        var included: [(Int64, SQLValue)] = []
         let previous = parts.parts(of: serverID)
         var used: [DesiredStateParts.Key: DesiredStateParts.Part] = [:]
         /// The part of `row`, from the previous build when its stored text is unchanged.
-        func part(_ row: Row, served: Bool) throws -> DesiredStateParts.Part {
+        func part(_ row: SQLRow, served: Bool) throws -> DesiredStateParts.Part {
             let id: Int64 = row["id"]
             let data: String = row["data"]
             let key = DesiredStateParts.Key(resourceID: id, served: served)

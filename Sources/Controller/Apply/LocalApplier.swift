@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Host
 import Logging
 import ServiceLifecycle

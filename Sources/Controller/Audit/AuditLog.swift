@@ -1,4 +1,3 @@
-import GRDB
 import JSONCore
 
 /// Writes audit entries, always inside the transaction of the change they describe.
@@ -28,7 +27,7 @@ enum AuditLog {
     }
 
     static func record(
-        _ db: Database, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil,
+        _ db: any SQLConnection, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil,
         details: KeyValuePairs<String, any JSONRepresentable> = [:], serverID: Int64? = nil
     ) throws {
         try record(db, actor, action: action, resourceType: resourceType, resourceID: resourceID, details: JSON.with(details), serverID: serverID)
@@ -36,7 +35,7 @@ enum AuditLog {
 
     /// Records an entry whose details are built step by step; they are stored with members by name.
     static func record(
-        _ db: Database, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil, details: JSON, serverID: Int64? = nil
+        _ db: any SQLConnection, _ actor: Actor, action: String, resourceType: String, resourceID: Int64? = nil, details: JSON, serverID: Int64? = nil
     ) throws {
         let json = String(decoding: details.canonical().serialized(), as: UTF8.self)
         try AuditRepository.insert(

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Sessions (a short-lived access token and a long-lived refresh token per login) and API tokens,
 /// stored as SHA-256 hashes. Every check reads the user's `active` flag, so deactivating a user
@@ -42,7 +41,7 @@ struct Sessions: Sendable {
         case singleSignOn = "single_sign_on"
     }
 
-    func create(userID: Int64, client: Client, method: Method = .password, in db: Database, startedOn: Date? = nil) throws -> Issued {
+    func create(userID: Int64, client: Client, method: Method = .password, in db: any SQLConnection, startedOn: Date? = nil) throws -> Issued {
         let access = Secrets.token(prefix: "ppa_"), refresh = Secrets.token(prefix: "ppr_")
         let now = Date()
         let id = try SessionRepository.insert(

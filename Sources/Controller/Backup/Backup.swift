@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import JSONCore
 
 /// Backup and restore. A backup is a tar archive of a manifest and a consistent
@@ -21,7 +20,7 @@ struct Backup: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let snapshot = folder + "/" + Self.databaseName
-        try await store.database.writeWithoutTransaction { db in try BackupRepository.snapshot(db, to: snapshot) }
+        try await store.database.copy(to: snapshot)
         let manifest = Data(JSON.with(["contents": [Self.databaseName], "created_on": Date(), "format": Self.format]).serialized())
         let archive = TarArchive.write([
             TarArchive.Entry(name: Self.manifestName, data: manifest),
@@ -66,33 +65,29 @@ struct Backup: Sendable {
         }
         try validate(path, rules: rules)
 
-        return try await store.database.writeWithoutTransaction { db -> Restored in
-            try BackupRepository.replaceAll(db, withTablesOf: path) { db in
-                try ResourceRepository.markAllPending(db)
-                try ServerRepository.bumpAllRevisions(db)
-                try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": backupDate])
-                return Restored(resources: try BackupRepository.resourceCount(db), users: try BackupRepository.userCount(db))
-            }
+        return try await BackupRepository.replaceAll(store.database, withTablesOf: path) { db in
+            try ResourceRepository.markAllPending(db)
+            try ServerRepository.bumpAllRevisions(db)
+            try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": backupDate])
+            return Restored(resources: try BackupRepository.resourceCount(db), users: try BackupRepository.userCount(db))
         }
     }
 
     /// The restored database must have this controller's schema, a local server, an admin, and
     /// resources that pass the API's validation; otherwise nothing is changed.
     private func validate(_ path: String, rules validation: ValidationContext) throws {
-        let candidate: DatabaseQueue
+        let candidate: SQLiteBackupFile
         do {
-            var configuration = Configuration()
-            configuration.readonly = true
-            candidate = try DatabaseQueue(path: path, configuration: configuration)
+            candidate = try SQLiteBackupFile(path: path)
         } catch { throw Self.invalidArchive("the database does not open: \(error)") }
+        guard let applied = try candidate.appliedMigrations() else { throw Self.invalidArchive("the database has no migrations table") }
+        let known = SQLiteBackupFile.knownMigrations
+        guard applied == known else {
+            throw Self.invalidArchive(
+                "the backup's schema (\(applied.sorted().joined(separator: ", "))) is not this controller's (\(known.sorted().joined(separator: ", ")))"
+            )
+        }
         try candidate.read { db in
-            guard let applied = try BackupRepository.appliedMigrations(db) else { throw Self.invalidArchive("the database has no migrations table") }
-            let known = Set(Migrations.migrator.migrations)
-            guard applied == known else {
-                throw Self.invalidArchive(
-                    "the backup's schema (\(applied.sorted().joined(separator: ", "))) is not this controller's (\(known.sorted().joined(separator: ", ")))"
-                )
-            }
             try Self.validateAccountsAndSettings(db, addresses: validation.addresses)
             guard try BackupRepository.localServerCount(db) == 1 else {
                 throw Self.invalidArchive("the backup has no local server")
@@ -117,7 +112,7 @@ extension Backup {
     /// Every row a restore brings back that the API would have checked, checked by the same
     /// rules: users, servers, settings, API tokens and backup codes. The first that fails refuses
     /// the whole archive, naming the table, the row and the field.
-    static func validateAccountsAndSettings(_ db: Database, addresses: AddressPolicy) throws {
+    static func validateAccountsAndSettings(_ db: any SQLConnection, addresses: AddressPolicy) throws {
         /// Runs `rules` on one row; a failure refuses the archive naming the row.
         func check(_ table: String, _ id: String, _ rules: () throws(ValidationFailure) -> Void) throws(DomainError) {
             do throws(ValidationFailure) {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import JSONCore
 import NIOPosix
 
@@ -153,7 +152,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     }
 
     /// The server to assign to: `requested` if it exists, else the local server.
-    private func server(_ requested: Int64?, _ db: Database) throws -> Int64 {
+    private func server(_ requested: Int64?, _ db: any SQLConnection) throws -> Int64 {
         if let requested {
             guard try ServerRepository.exists(db, id: requested) else {
                 throw DomainError.missingReference(field: "server_id", "no server has id \(requested)")
@@ -165,7 +164,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     /// Refuses, at save time, what the server's Caddy could not run (its modules are known once
     /// its Caddy or agent has reported them).
-    private func checkModules(_ payload: Kind.Payload, enabled: Bool, serverID: Int64, _ db: Database) throws {
+    private func checkModules(_ payload: Kind.Payload, enabled: Bool, serverID: Int64, _ db: any SQLConnection) throws {
         guard enabled, let server = try ServerRepository.find(db, id: serverID), let modules = server.reportedModules else { return }
         for need in Kind.requiredModules(payload) where !modules.contains(need.module) {
             throw DomainError.invalid(
@@ -174,7 +173,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         }
     }
 
-    private func checkReferences(_ payload: Kind.Payload, _ db: Database) throws {
+    private func checkReferences(_ payload: Kind.Payload, _ db: any SQLConnection) throws {
         for reference in Kind.references(payload) {
             guard try ResourceRepository.exists(db, id: reference.id, type: reference.type) else {
                 throw DomainError.missingReference(field: reference.field, "no \(reference.type) has id \(reference.id)")
@@ -184,7 +183,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     /// Records what an enabled resource holds exclusively; 409 naming the holder on a clash (the
     /// local server's `admin_domain`, where the admin itself is served, included).
-    private func claim(_ payload: Kind.Payload, resourceID: Int64, serverID: Int64, _ db: Database) throws {
+    private func claim(_ payload: Kind.Payload, resourceID: Int64, serverID: Int64, _ db: any SQLConnection) throws {
         for claim in Kind.claims(payload) {
             if claim.hasPrefix("domain:"), let adminDomain = try SettingsRepository.value(db, "admin_domain"), !adminDomain.isEmpty,
                 claim == "domain:\(adminDomain)", try ServerRepository.localID(db) == serverID
@@ -202,7 +201,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     }
 
     /// A resource that refers to `id` (for deleting access lists and certificates).
-    private func firstReferrer(to id: Int64, _ db: Database) throws -> String? {
+    private func firstReferrer(to id: Int64, _ db: any SQLConnection) throws -> String? {
         guard Kind.type == "access_list" || Kind.type == "certificate" else { return nil }
         return try ResourceRepository.firstReferrer(db, member: Kind.type == "access_list" ? "access_list_id" : "certificate_id", id: id)
     }

@@ -1,19 +1,18 @@
 import Foundation
-import GRDB
 
-/// The controller's database: the single source of truth (SQLite through GRDB, WAL mode).
+/// The controller's database: the single source of truth. Services reach it only through
+/// ``SQLDatabase`` and the repositories, never through an engine's own types.
 public final class Store: Sendable {
-    /// Reads run concurrently; writes are serialized, each in one transaction.
-    public let database: DatabasePool
+    let database: any SQLDatabase
 
-    /// Opens (or creates) the database at `path` and runs the migrations. Throws when a
+    /// Opens (or creates) the SQLite database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.
-    public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
-        database = try DatabasePool(path: path, configuration: configuration)
-        try Migrations.migrator.migrate(database)
+    public convenience init(path: String) throws {
+        self.init(database: try SQLiteDatabase(path: path))
+    }
+
+    init(database: any SQLDatabase) {
+        self.database = database
     }
 
     /// The local server's id.

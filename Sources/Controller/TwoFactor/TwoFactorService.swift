@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 
 /// Two-factor login (TOTP) for one account: enrolment (a secret shown as a QR code and a key,
 /// switched on by the first right code), the check at login (an authenticator code, or one of
@@ -117,7 +116,7 @@ struct TwoFactorService: Sendable {
 
     /// Switches two-factor login off (the user, or an admin recovering their account), inside
     /// the caller's transaction.
-    func disable(userID: Int64, in db: Database) throws {
+    func disable(userID: Int64, in db: any SQLConnection) throws {
         try TwoFactorStore.clear(db, userID: userID)
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import TestSupport
 
@@ -36,7 +35,7 @@ import TestSupport
             let first = found.rows[0].id
             #expect(try ResourceRepository.claimHolder(db, serverID: local, claim: "domain:a%b.test", except: 999)?.id == first)
             #expect(try ResourceRepository.claimHolder(db, serverID: local, claim: "domain:a%b.test", except: first) == nil)
-            #expect(throws: DatabaseError.self) { try ResourceRepository.addClaim(db, resourceID: 999, serverID: local, claim: "domain:a%b.test") }
+            #expect(throws: StoreError.self) { try ResourceRepository.addClaim(db, resourceID: 999, serverID: local, claim: "domain:a%b.test") }
             try ResourceRepository.releaseClaims(db, resourceID: first)
             #expect(try !ResourceRepository.isClaimed(db, serverID: local, claim: "domain:a%b.test"))
         }
@@ -50,10 +49,10 @@ import TestSupport
             let applied = try #require(try ResourceRepository.find(db, id: id, type: "proxy_host")).modifiedOn
             // Changed after the state that was applied: the result of that state is stale.
             try ResourceRepository.update(db, id: id, serverID: local, enabled: true, data: #"{"x":1}"#, search: "")
-            try db.execute(sql: "UPDATE resources SET modified_on = ? WHERE id = ?", arguments: [applied + 5, id])
-            try ResourceRepository.recordApplyStatus(db, id: id, status: .applied, message: nil, ifNotModifiedAfter: applied.databaseValue)
+            try db.execute("UPDATE resources SET modified_on = ? WHERE id = ?", [applied + 5, id])
+            try ResourceRepository.recordApplyStatus(db, id: id, status: .applied, message: nil, ifNotModifiedAfter: applied.sqlValue)
             #expect(try ResourceRepository.find(db, id: id, type: "proxy_host")?.applyStatus == "pending")
-            try ResourceRepository.recordApplyStatus(db, id: id, status: .failed, message: "boom", ifNotModifiedAfter: (applied + 5).databaseValue)
+            try ResourceRepository.recordApplyStatus(db, id: id, status: .failed, message: "boom", ifNotModifiedAfter: (applied + 5).sqlValue)
             let row = try #require(try ResourceRepository.find(db, id: id, type: "proxy_host"))
             #expect(row.applyStatus == "failed")
             #expect(row.applyMessage == "boom")
@@ -80,7 +79,7 @@ import TestSupport
             #expect(try SettingsRepository.value(db, "no_such_setting") == nil)
             try SettingsRepository.set(db, "default_site", "444")
             try SettingsRepository.set(db, "default_site", "redirect")
-            try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('left_by_an_old_version', 'x')")
+            try db.execute("INSERT INTO settings (key, value) VALUES ('left_by_an_old_version', 'x')")
             let all = try SettingsRepository.all(db)
             #expect(all["default_site"] == "redirect")
             #expect(all["left_by_an_old_version"] == nil)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import TestSupport
 
@@ -20,7 +19,7 @@ import TestSupport
     }
 
     private func count(_ table: String) async throws -> Int {
-        try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+        try await store.database.read { db in try db.value(Int.self, "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
 
     @Test func theLocalServerComesFirstAndHasNoSSHSettingsToChange() async throws {
@@ -80,12 +79,12 @@ import TestSupport
         let (moving, clashing) = try await store.database.write { db -> (Int64, Int64) in
             func resource(_ server: Int64, _ claim: String) throws -> Int64 {
                 try db.execute(
-                    sql: """
-                        INSERT INTO resources (type, server_id, enabled, data, search, created_on, modified_on)
-                        VALUES ('proxy_host', ?, 1, '{}', '', ?, ?)
-                        """, arguments: [server, Date(), Date()])
-                let id = db.lastInsertedRowID
-                try db.execute(sql: "INSERT INTO resource_claims (resource_id, server_id, claim) VALUES (?, ?, ?)", arguments: [id, server, claim])
+                    """
+                    INSERT INTO resources (type, server_id, enabled, data, search, created_on, modified_on)
+                    VALUES ('proxy_host', ?, 1, '{}', '', ?, ?)
+                    """, [server, Date(), Date()])
+                let id = db.lastInsertedID
+                try db.execute("INSERT INTO resource_claims (resource_id, server_id, claim) VALUES (?, ?, ?)", [id, server, claim])
                 return id
             }
             _ = try resource(local, "domain:shared.test")
@@ -95,8 +94,7 @@ import TestSupport
         let deletion = try await servers.delete(remote, by: admin)
         #expect(deletion == .init(localServerID: local, disabledResourceIDs: [clashing]))
         let rows = try await store.database.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT id, server_id, enabled, apply_status FROM resources WHERE id IN (?, ?) ORDER BY id", arguments: [moving, clashing])
+            try db.rows("SELECT id, server_id, enabled, apply_status FROM resources WHERE id IN (?, ?) ORDER BY id", [moving, clashing])
         }
         #expect(rows.map { $0["server_id"] as Int64 } == [local, local])
         #expect(rows.map { $0["enabled"] as Bool } == [true, false])

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import TestSupport
 
@@ -63,7 +62,7 @@ import TestSupport
         } catch DomainError.conflict(let field, _) {
             #expect(field == "value")
         }
-        let stored = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM settings") }
+        let stored = try await store.database.read { db in try db.value(Int.self, "SELECT COUNT(*) FROM settings") }
         #expect(stored == 0)
     }
 }

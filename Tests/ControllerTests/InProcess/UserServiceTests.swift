@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import TestSupport
 
@@ -90,7 +89,7 @@ import TestSupport
         let created = try await tokens.create(name: "ci", for: identity, by: actor)
         #expect(created.token.hasPrefix("ppt_"))
         let stored = try await store.database.read { db in
-            try String.fetchOne(db, sql: "SELECT token_hash FROM api_tokens WHERE id = ?", arguments: [created.id])
+            try db.value(String.self, "SELECT token_hash FROM api_tokens WHERE id = ?", [created.id])
         }
         #expect(stored == Secrets.tokenHash(created.token))
         #expect(try await sessions.identity(apiToken: created.token)?.userID == identity.userID)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Host
 
 /// Servers as an admin manages them: the local server (always present, never deleted, no SSH
@@ -146,7 +145,7 @@ struct ServerService: Sendable {
         return value
     }
 
-    private static func view(_ db: Database, id: Int64) throws -> ServerView {
+    private static func view(_ db: any SQLConnection, id: Int64) throws -> ServerView {
         guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
         return ServerView(server: server, activeRoutes: try ResourceRepository.activeRouteCounts(db, serverID: id)[id] ?? 0)
     }

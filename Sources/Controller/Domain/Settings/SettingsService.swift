@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The controller's settings as admins change them: known keys only, each checked by its rule;
 /// a change is audited, and one the data plane reads makes every server apply again (the admin

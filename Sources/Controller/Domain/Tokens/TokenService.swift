@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// API tokens: shown once, stored as SHA-256, with the rights of their user. Admins create and
 /// revoke their own, and may revoke anyone's; a token not one's own is "not found" to others.

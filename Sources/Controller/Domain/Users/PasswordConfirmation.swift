@@ -1,5 +1,3 @@
-import GRDB
-
 /// Asks for the signed-in user's current password before a change to the account's security
 /// (a new password, two-factor enrolment or removal, new backup codes). Wrong answers count
 /// against the account like wrong logins (``LoginThrottle``), and a held-back account is

@@ -1,5 +1,3 @@
-import GRDB
-
 /// Two-factor login as the account sees it: each change to one's own second factor first asks
 /// for one's password (``PasswordConfirmation``); it cannot be turned off while an admin
 /// requires it for everyone (`require_two_factor`); an admin resets another user's, which ends

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import JSONCore
 
 /// User accounts as admins manage them, and everyone's own password. Deactivating a user or

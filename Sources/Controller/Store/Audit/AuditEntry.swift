@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import JSONCore
 
 /// One audit log row.
@@ -7,7 +6,7 @@ struct AuditEntry: Sendable {
     var id: Int64, createdOn: Date, userID: Int64?, userEmail: String?, action: String, resourceType: String
     var resourceID: Int64?, details: String, clientIP: String?, serverID: Int64?
 
-    init(row: Row) {
+    init(row: SQLRow) {
         id = row["id"]
         createdOn = row["created_on"]
         userID = row["user_id"]

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Every read and write of `provisioning_runs`: a run's kind, status and whole log, kept after
 /// the controller that ran it has stopped.
@@ -21,30 +20,27 @@ enum ProvisioningRunRepository {
     }
 
     /// The server's 50 latest runs, newest first.
-    static func latest(_ db: Database, serverID: Int64) throws -> [Summary] {
-        try Row.fetchAll(
-            db, sql: "SELECT id, kind, status, started_on, finished_on FROM provisioning_runs WHERE server_id = ? ORDER BY id DESC LIMIT 50",
-            arguments: [serverID]
+    static func latest(_ db: any SQLConnection, serverID: Int64) throws -> [Summary] {
+        try db.rows(
+            "SELECT id, kind, status, started_on, finished_on FROM provisioning_runs WHERE server_id = ? ORDER BY id DESC LIMIT 50", [serverID]
         ).map { Summary(id: $0["id"], kind: $0["kind"], status: $0["status"], startedOn: $0["started_on"], finishedOn: $0["finished_on"]) }
     }
 
     /// Records a new run of `kind` on server `serverID`, running; returns its id.
-    static func start(_ db: Database, serverID: Int64, kind: String) throws -> Int64 {
+    static func start(_ db: any SQLConnection, serverID: Int64, kind: String) throws -> Int64 {
         try db.execute(
-            sql: "INSERT INTO provisioning_runs (server_id, kind, status, started_on, log) VALUES (?, ?, 'running', ?, '')",
-            arguments: [serverID, kind, Date()])
-        return db.lastInsertedRowID
+            "INSERT INTO provisioning_runs (server_id, kind, status, started_on, log) VALUES (?, ?, 'running', ?, '')", [serverID, kind, Date()])
+        return db.lastInsertedID
     }
 
     /// Records how run `id` ended, with its whole log.
-    static func finish(_ db: Database, id: Int64, status: String, lines: [String]) throws {
+    static func finish(_ db: any SQLConnection, id: Int64, status: String, lines: [String]) throws {
         try db.execute(
-            sql: "UPDATE provisioning_runs SET status = ?, finished_on = ?, log = ? WHERE id = ?",
-            arguments: [status, Date(), lines.joined(separator: "\n"), id])
+            "UPDATE provisioning_runs SET status = ?, finished_on = ?, log = ? WHERE id = ?", [status, Date(), lines.joined(separator: "\n"), id])
     }
 
-    static func find(_ db: Database, id: Int64) throws -> StoredRun? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT server_id, status, log FROM provisioning_runs WHERE id = ?", arguments: [id]) else {
+    static func find(_ db: any SQLConnection, id: Int64) throws -> StoredRun? {
+        guard let row = try db.row("SELECT server_id, status, log FROM provisioning_runs WHERE id = ?", [id]) else {
             return nil
         }
         let text: String = row["log"]

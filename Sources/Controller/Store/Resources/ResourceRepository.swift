@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Host
 
 /// Every read and write of `resources` and `resource_claims`. Functions take the open
@@ -7,21 +6,21 @@ import Host
 enum ResourceRepository {
     // MARK: - Reading
 
-    static func find(_ db: Database, id: Int64, type: String) throws -> ResourceRow? {
-        try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE id = ? AND type = ?", arguments: [id, type]).map(ResourceRow.init)
+    static func find(_ db: any SQLConnection, id: Int64, type: String) throws -> ResourceRow? {
+        try db.row("SELECT * FROM resources WHERE id = ? AND type = ?", [id, type]).map(ResourceRow.init)
     }
 
-    static func exists(_ db: Database, id: Int64, type: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE id = ? AND type = ?", arguments: [id, type]) == true
+    static func exists(_ db: any SQLConnection, id: Int64, type: String) throws -> Bool {
+        try db.value(Bool.self, "SELECT 1 FROM resources WHERE id = ? AND type = ?", [id, type]) == true
     }
 
     /// One page of the resources of `type` (on `serverID`, whose search text contains `query`
     /// when given), by id, and how many match in all.
     static func page(
-        _ db: Database, type: String, serverID: Int64?, query: String?, page: Int, limit: Int
+        _ db: any SQLConnection, type: String, serverID: Int64?, query: String?, page: Int, limit: Int
     ) throws -> (rows: [ResourceRow], total: Int) {
         var conditions = ["type = ?"]
-        var arguments: StatementArguments = [type]
+        var arguments: SQLArguments = [type]
         if let serverID {
             conditions.append("server_id = ?")
             arguments += [serverID]
@@ -33,45 +32,40 @@ enum ResourceRepository {
             arguments += ["%\(escaped)%"]
         }
         let filter = conditions.joined(separator: " AND ")
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(filter)", arguments: arguments) ?? 0
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT * FROM resources WHERE \(filter) ORDER BY id LIMIT ? OFFSET ?", arguments: arguments + [limit, (page - 1) * limit])
+        let total = try db.value(Int.self, "SELECT COUNT(*) FROM resources WHERE \(filter)", arguments) ?? 0
+        let rows = try db.rows("SELECT * FROM resources WHERE \(filter) ORDER BY id LIMIT ? OFFSET ?", arguments + [limit, (page - 1) * limit])
         return (rows.map(ResourceRow.init), total)
     }
 
     /// The enabled resources of `type` on `serverID`, by id: `(id, data, modified_on)`.
-    static func enabled(_ db: Database, type: String, serverID: Int64) throws -> [Row] {
-        try Row.fetchAll(
-            db, sql: "SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id",
-            arguments: [serverID, type])
+    static func enabled(_ db: any SQLConnection, type: String, serverID: Int64) throws -> [SQLRow] {
+        try db.rows("SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id", [serverID, type])
     }
 
     /// The resources of `type` among `ids`, by id: `(id, data, modified_on)`.
-    static func some(_ db: Database, type: String, ids: [Int64]) throws -> [Row] {
+    static func some(_ db: any SQLConnection, type: String, ids: [Int64]) throws -> [SQLRow] {
         guard !ids.isEmpty else { return [] }
-        return try Row.fetchAll(
-            db,
-            sql: "SELECT id, data, modified_on FROM resources WHERE type = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
-            arguments: StatementArguments([type] + ids.map { $0 as (any DatabaseValueConvertible) }))
+        return try db.rows(
+            "SELECT id, data, modified_on FROM resources WHERE type = ? AND id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+            [type] + ids.map { $0 })
     }
 
     /// The first resource whose payload member `key` is `id` ("proxy_host 7"): what refers to an
     /// access list or a certificate.
-    static func firstReferrer(_ db: Database, member key: String, id: Int64) throws -> String? {
-        let row = try Row.fetchOne(db, sql: "SELECT id, type FROM resources WHERE json_extract(data, ?) = ? LIMIT 1", arguments: ["$.\(key)", id])
+    static func firstReferrer(_ db: any SQLConnection, member key: String, id: Int64) throws -> String? {
+        let row = try db.row("SELECT id, type FROM resources WHERE json_extract(data, ?) = ? LIMIT 1", ["$.\(key)", id])
         return row.map { "\($0["type"] as String) \($0["id"] as Int64)" }
     }
 
     /// How many enabled resources that Caddy or iptables serve each server has (only `serverID`,
     /// when given), by server id.
-    static func activeRouteCounts(_ db: Database, serverID: Int64? = nil) throws -> [Int64: Int] {
+    static func activeRouteCounts(_ db: any SQLConnection, serverID: Int64? = nil) throws -> [Int64: Int] {
         let types = ResourceKinds.served.map(\.type)
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT server_id, COUNT(*) AS n FROM resources WHERE enabled = 1 AND type IN (\(types.map { _ in "?" }.joined(separator: ",")))
-                AND (? IS NULL OR server_id = ?) GROUP BY server_id
-                """, arguments: StatementArguments(types) + [serverID, serverID])
+        let rows = try db.rows(
+            """
+            SELECT server_id, COUNT(*) AS n FROM resources WHERE enabled = 1 AND type IN (\(types.map { _ in "?" }.joined(separator: ",")))
+            AND (? IS NULL OR server_id = ?) GROUP BY server_id
+            """, types.map { $0 } + [serverID, serverID])
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["server_id"], $0["n"]) })
     }
 
@@ -79,35 +73,34 @@ enum ResourceRepository {
 
     /// Inserts a resource, pending; returns its id.
     static func insert(
-        _ db: Database, type: String, serverID: Int64, ownerUserID: Int64?, enabled: Bool, data: String, search: String
+        _ db: any SQLConnection, type: String, serverID: Int64, ownerUserID: Int64?, enabled: Bool, data: String, search: String
     ) throws -> Int64 {
         let now = Date()
         try db.execute(
-            sql: """
-                INSERT INTO resources (type, server_id, owner_user_id, enabled, data, search, apply_status, created_on, modified_on)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                """, arguments: [type, serverID, ownerUserID, enabled, data, search, now, now])
-        return db.lastInsertedRowID
+            """
+            INSERT INTO resources (type, server_id, owner_user_id, enabled, data, search, apply_status, created_on, modified_on)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+            """, [type, serverID, ownerUserID, enabled, data, search, now, now])
+        return db.lastInsertedID
     }
 
     /// Replaces a resource's server, state and payload; it is pending again.
-    static func update(_ db: Database, id: Int64, serverID: Int64, enabled: Bool, data: String, search: String) throws {
+    static func update(_ db: any SQLConnection, id: Int64, serverID: Int64, enabled: Bool, data: String, search: String) throws {
         try db.execute(
-            sql: """
-                UPDATE resources SET server_id = ?, enabled = ?, data = ?, search = ?, apply_status = 'pending', apply_message = NULL, modified_on = ?
-                WHERE id = ?
-                """, arguments: [serverID, enabled, data, search, Date(), id])
+            """
+            UPDATE resources SET server_id = ?, enabled = ?, data = ?, search = ?, apply_status = 'pending', apply_message = NULL, modified_on = ?
+            WHERE id = ?
+            """, [serverID, enabled, data, search, Date(), id])
     }
 
-    static func setEnabled(_ db: Database, id: Int64, _ enabled: Bool) throws {
+    static func setEnabled(_ db: any SQLConnection, id: Int64, _ enabled: Bool) throws {
         try db.execute(
-            sql: "UPDATE resources SET enabled = ?, apply_status = 'pending', apply_message = NULL, modified_on = ? WHERE id = ?",
-            arguments: [enabled, Date(), id])
+            "UPDATE resources SET enabled = ?, apply_status = 'pending', apply_message = NULL, modified_on = ? WHERE id = ?", [enabled, Date(), id])
     }
 
     /// Deletes a resource and (by cascade) its claims.
-    static func delete(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "DELETE FROM resources WHERE id = ?", arguments: [id])
+    static func delete(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute("DELETE FROM resources WHERE id = ?", [id])
     }
 
     /// What the server did with a resource, unless the resource changed after the state that was
@@ -120,14 +113,14 @@ enum ResourceRepository {
     }
 
     /// The type and apply status of each of `ids` that exists, read in a few statements.
-    static func applyStates(_ db: Database, ids: [Int64]) throws -> [Int64: ApplyState] {
+    static func applyStates(_ db: any SQLConnection, ids: [Int64]) throws -> [Int64: ApplyState] {
         var states: [Int64: ApplyState] = [:]
         var start = 0
         while start < ids.count {
             let chunk = ids[start..<min(start + 5000, ids.count)]
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT id, type, apply_status, apply_message FROM resources WHERE id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))",
-                arguments: StatementArguments(Array(chunk)))
+            let rows = try db.rows(
+                "SELECT id, type, apply_status, apply_message FROM resources WHERE id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))",
+                chunk.map { $0 })
             for row in rows { states[row["id"]] = ApplyState(type: row["type"], status: row["apply_status"], message: row["apply_message"]) }
             start += chunk.count
         }
@@ -135,60 +128,58 @@ enum ResourceRepository {
     }
 
     static func recordApplyStatus(
-        _ db: Database, id: Int64, status: ResourceOutcome.Status, message: String?, ifNotModifiedAfter modifiedOn: DatabaseValue
+        _ db: any SQLConnection, id: Int64, status: ResourceOutcome.Status, message: String?, ifNotModifiedAfter modifiedOn: SQLValue
     ) throws {
         try db.execute(
-            sql: "UPDATE resources SET apply_status = ?, apply_message = ? WHERE id = ? AND modified_on <= ?",
-            arguments: [status.rawValue, message, id, modifiedOn])
+            "UPDATE resources SET apply_status = ?, apply_message = ? WHERE id = ? AND modified_on <= ?", [status.rawValue, message, id, modifiedOn])
     }
 
     /// Every resource is pending (after a restore: no server has applied the restored data yet).
-    static func markAllPending(_ db: Database) throws {
-        try db.execute(sql: "UPDATE resources SET apply_status = 'pending', apply_message = NULL")
+    static func markAllPending(_ db: any SQLConnection) throws {
+        try db.execute("UPDATE resources SET apply_status = 'pending', apply_message = NULL")
     }
 
     // MARK: - Claims: what an enabled resource holds exclusively on its server (a domain, a port)
 
     /// The resource other than `resourceID` holding `claim` on `serverID`: `(id, type)`.
-    static func claimHolder(_ db: Database, serverID: Int64, claim: String, except resourceID: Int64) throws -> (id: Int64, type: String)? {
-        let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT r.id, r.type FROM resource_claims c JOIN resources r ON r.id = c.resource_id
-                WHERE c.server_id = ? AND c.claim = ? AND c.resource_id != ?
-                """, arguments: [serverID, claim, resourceID])
+    static func claimHolder(_ db: any SQLConnection, serverID: Int64, claim: String, except resourceID: Int64) throws -> (id: Int64, type: String)? {
+        let row = try db.row(
+            """
+            SELECT r.id, r.type FROM resource_claims c JOIN resources r ON r.id = c.resource_id
+            WHERE c.server_id = ? AND c.claim = ? AND c.resource_id != ?
+            """, [serverID, claim, resourceID])
         return row.map { ($0["id"], $0["type"]) }
     }
 
-    static func addClaim(_ db: Database, resourceID: Int64, serverID: Int64, claim: String) throws {
-        try db.execute(sql: "INSERT INTO resource_claims (resource_id, server_id, claim) VALUES (?, ?, ?)", arguments: [resourceID, serverID, claim])
+    static func addClaim(_ db: any SQLConnection, resourceID: Int64, serverID: Int64, claim: String) throws {
+        try db.execute("INSERT INTO resource_claims (resource_id, server_id, claim) VALUES (?, ?, ?)", [resourceID, serverID, claim])
     }
 
-    static func releaseClaims(_ db: Database, resourceID: Int64) throws {
-        try db.execute(sql: "DELETE FROM resource_claims WHERE resource_id = ?", arguments: [resourceID])
+    static func releaseClaims(_ db: any SQLConnection, resourceID: Int64) throws {
+        try db.execute("DELETE FROM resource_claims WHERE resource_id = ?", [resourceID])
     }
 
     /// Whether some enabled resource holds `claim` on `serverID`.
-    static func isClaimed(_ db: Database, serverID: Int64, claim: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM resource_claims WHERE server_id = ? AND claim = ?", arguments: [serverID, claim]) == true
+    static func isClaimed(_ db: any SQLConnection, serverID: Int64, claim: String) throws -> Bool {
+        try db.value(Bool.self, "SELECT 1 FROM resource_claims WHERE server_id = ? AND claim = ?", [serverID, claim]) == true
     }
 
     /// Moves every resource of server `from` to server `to`, marked pending. A resource whose
     /// domain or port `to` already uses is kept, disabled, with `disabledMessage`; returns those ids.
-    static func moveAll(_ db: Database, from: Int64, to: Int64, disabledMessage: String) throws -> [Int64] {
+    static func moveAll(_ db: any SQLConnection, from: Int64, to: Int64, disabledMessage: String) throws -> [Int64] {
         var disabled: [Int64] = []
-        for resourceID in try Int64.fetchAll(db, sql: "SELECT id FROM resources WHERE server_id = ?", arguments: [from]) {
-            let claims = try String.fetchAll(db, sql: "SELECT claim FROM resource_claims WHERE resource_id = ?", arguments: [resourceID])
+        for resourceID in try db.values(Int64.self, "SELECT id FROM resources WHERE server_id = ?", [from]) {
+            let claims = try db.values(String.self, "SELECT claim FROM resource_claims WHERE resource_id = ?", [resourceID])
             if try claims.contains(where: { try isClaimed(db, serverID: to, claim: $0) }) {
                 try releaseClaims(db, resourceID: resourceID)
-                try db.execute(sql: "UPDATE resources SET enabled = 0, apply_message = ? WHERE id = ?", arguments: [disabledMessage, resourceID])
+                try db.execute("UPDATE resources SET enabled = 0, apply_message = ? WHERE id = ?", [disabledMessage, resourceID])
                 disabled.append(resourceID)
             } else {
-                try db.execute(sql: "UPDATE resource_claims SET server_id = ? WHERE resource_id = ?", arguments: [to, resourceID])
+                try db.execute("UPDATE resource_claims SET server_id = ? WHERE resource_id = ?", [to, resourceID])
             }
         }
         try db.execute(
-            sql: "UPDATE resources SET server_id = ?, apply_status = 'pending', modified_on = ? WHERE server_id = ?", arguments: [to, Date(), from])
+            "UPDATE resources SET server_id = ?, apply_status = 'pending', modified_on = ? WHERE server_id = ?", [to, Date(), from])
         return disabled
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import JSONCore
 
 /// A stored resource: the common columns and the kind's payload as JSON. Read and written by
@@ -16,7 +15,7 @@ struct ResourceRow: Sendable {
     var createdOn: Date
     var modifiedOn: Date
 
-    init(row: Row) {
+    init(row: SQLRow) {
         id = row["id"]
         type = row["type"]
         serverID = row["server_id"]

@@ -1,16 +1,12 @@
 import Foundation
-import GRDB
 import JSONCore
 
 /// One row of `servers`: the local server (exactly one, `is_local`) or a remote one driven by its
 /// agent. Written only by ``ServerRepository``.
-struct Server: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
-    static let databaseTableName = "servers"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+struct Server: Sendable, Equatable {
 
     /// Online, Offline, Provisioning or Error.
-    enum Status: String, Codable, Sendable {
+    enum Status: String, Sendable {
         case online, offline, provisioning, error
     }
 
@@ -42,6 +38,39 @@ struct Server: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable 
     var sshCredentials: String?
     var createdOn: Date
     var modifiedOn: Date
+
+    init(
+        id: Int64?, name: String, hostname: String, sshPort: Int, sshUser: String, isLocal: Bool, status: Status, desiredRevision: Int64,
+        appliedRevision: Int64, createdOn: Date, modifiedOn: Date
+    ) {
+        (self.id, self.name, self.hostname, self.sshPort, self.sshUser, self.isLocal) = (id, name, hostname, sshPort, sshUser, isLocal)
+        (self.status, self.desiredRevision, self.appliedRevision) = (status, desiredRevision, appliedRevision)
+        (self.createdOn, self.modifiedOn) = (createdOn, modifiedOn)
+    }
+
+    init(row: SQLRow) {
+        id = row["id"]
+        name = row["name"]
+        hostname = row["hostname"]
+        sshPort = row["ssh_port"]
+        sshUser = row["ssh_user"]
+        isLocal = row["is_local"]
+        status = Status(rawValue: row["status"]) ?? .error
+        desiredRevision = row["desired_revision"]
+        appliedRevision = row["applied_revision"]
+        appliedHash = row["applied_hash"]
+        caddyVersion = row["caddy_version"]
+        caddyModules = row["caddy_modules"]
+        agentVersion = row["agent_version"]
+        lastSeen = row["last_seen"]
+        lastError = row["last_error"]
+        agentTokenHash = row["agent_token_hash"]
+        upstreamHealth = row["upstream_health"]
+        sshHostKey = row["ssh_host_key"]
+        sshCredentials = row["ssh_credentials"]
+        createdOn = row["created_on"]
+        modifiedOn = row["modified_on"]
+    }
 
     /// A new remote server, Offline until its agent connects.
     static func remote(name: String, hostname: String, sshPort: Int, sshUser: String, now: Date = Date()) -> Server {

@@ -1,187 +1,192 @@
 import Foundation
-import GRDB
 import JSONCore
 
-/// Every read and write of `servers`. Functions take the open `Database`, so a service composes
+/// Every read and write of `servers`. Functions take the open connection, so a service composes
 /// them with other repositories' in one transaction (`store.database.write { db in … }`).
 enum ServerRepository {
     // MARK: - Reading
 
     /// Every server, the local one first.
-    static func all(_ db: Database) throws -> [Server] {
-        try Server.order(Column("is_local").desc, Column("id")).fetchAll(db)
+    static func all(_ db: any SQLConnection) throws -> [Server] {
+        try db.rows("SELECT * FROM servers ORDER BY is_local DESC, id").map(Server.init)
     }
 
-    static func find(_ db: Database, id: Int64) throws -> Server? {
-        try Server.fetchOne(db, key: id)
+    static func find(_ db: any SQLConnection, id: Int64) throws -> Server? {
+        try db.row("SELECT * FROM servers WHERE id = ?", [id]).map(Server.init)
     }
 
     /// The server `id` when it is a remote one.
-    static func findRemote(_ db: Database, id: Int64) throws -> Server? {
-        try Server.filter(key: id).filter(Column("is_local") == false).fetchOne(db)
+    static func findRemote(_ db: any SQLConnection, id: Int64) throws -> Server? {
+        try db.row("SELECT * FROM servers WHERE id = ? AND is_local = 0", [id]).map(Server.init)
     }
 
-    static func exists(_ db: Database, id: Int64) throws -> Bool {
-        try Server.exists(db, key: id)
+    static func exists(_ db: any SQLConnection, id: Int64) throws -> Bool {
+        try db.exists("SELECT 1 FROM servers WHERE id = ?", [id])
     }
 
     /// The local server's id (the first migration creates it; it is never deleted).
-    static func localID(_ db: Database) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM servers WHERE is_local = 1") else {
-            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "the database has no local server")
+    static func localID(_ db: any SQLConnection) throws -> Int64 {
+        guard let id = try db.value(Int64.self, "SELECT id FROM servers WHERE is_local = 1") else {
+            throw StoreError.damaged("the database has no local server")
         }
         return id
     }
 
-    static func nameIsTaken(_ db: Database, _ name: String, except id: Int64? = nil) throws -> Bool {
-        try Server.filter(Column("name") == name).filter(Column("id") != id ?? -1).fetchCount(db) > 0
+    static func nameIsTaken(_ db: any SQLConnection, _ name: String, except id: Int64? = nil) throws -> Bool {
+        try db.exists("SELECT 1 FROM servers WHERE name = ? AND id != ?", [name, id ?? -1])
     }
 
     /// Desired revision and agent token hash of every remote server, by id.
-    static func remoteRevisions(_ db: Database) throws -> [Int64: (revision: Int64, tokenHash: String?)] {
+    static func remoteRevisions(_ db: any SQLConnection) throws -> [Int64: (revision: Int64, tokenHash: String?)] {
         var revisions: [Int64: (Int64, String?)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0") {
+        for row in try db.rows("SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0") {
             revisions[row["id"]] = (row["desired_revision"], row["agent_token_hash"])
         }
         return revisions
     }
 
-    static func desiredRevision(_ db: Database, id: Int64) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT desired_revision FROM servers WHERE id = ?", arguments: [id]) ?? 0
+    static func desiredRevision(_ db: any SQLConnection, id: Int64) throws -> Int64 {
+        try db.value(Int64.self, "SELECT desired_revision FROM servers WHERE id = ?", [id]) ?? 0
     }
 
-    static func agentTokenHash(_ db: Database, remoteID id: Int64) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT agent_token_hash FROM servers WHERE id = ? AND is_local = 0", arguments: [id])
+    static func agentTokenHash(_ db: any SQLConnection, remoteID id: Int64) throws -> String? {
+        try db.value(String.self, "SELECT agent_token_hash FROM servers WHERE id = ? AND is_local = 0", [id])
     }
 
     // MARK: - Servers an admin edits
 
     /// Inserts `server` and returns its id.
-    static func insert(_ db: Database, _ server: Server) throws -> Int64 {
-        try server.insert(db)
-        return db.lastInsertedRowID
+    static func insert(_ db: any SQLConnection, _ server: Server) throws -> Int64 {
+        try db.execute(
+            """
+            INSERT INTO servers (name, hostname, ssh_port, ssh_user, is_local, status, desired_revision, applied_revision, created_on, modified_on)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                server.name, server.hostname, server.sshPort, server.sshUser, server.isLocal, server.status.rawValue, server.desiredRevision,
+                server.appliedRevision, server.createdOn, server.modifiedOn,
+            ])
+        return db.lastInsertedID
     }
 
     /// Changes the fields given (nil: unchanged).
-    static func update(_ db: Database, id: Int64, name: String?, hostname: String?, sshPort: Int?, sshUser: String?) throws {
+    static func update(_ db: any SQLConnection, id: Int64, name: String?, hostname: String?, sshPort: Int?, sshUser: String?) throws {
         try db.execute(
-            sql: """
-                UPDATE servers SET name = COALESCE(?, name), hostname = COALESCE(?, hostname), ssh_port = COALESCE(?, ssh_port),
-                ssh_user = COALESCE(?, ssh_user), modified_on = ? WHERE id = ?
-                """, arguments: [name, hostname, sshPort, sshUser, Date(), id])
+            """
+            UPDATE servers SET name = COALESCE(?, name), hostname = COALESCE(?, hostname), ssh_port = COALESCE(?, ssh_port),
+            ssh_user = COALESCE(?, ssh_user), modified_on = ? WHERE id = ?
+            """, [name, hostname, sshPort, sshUser, Date(), id])
     }
 
-    static func delete(_ db: Database, id: Int64) throws {
-        _ = try Server.deleteOne(db, key: id)
+    static func delete(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute("DELETE FROM servers WHERE id = ?", [id])
     }
 
-    static func setAgentTokenHash(_ db: Database, id: Int64, _ hash: String) throws {
-        try db.execute(sql: "UPDATE servers SET agent_token_hash = ?, modified_on = ? WHERE id = ?", arguments: [hash, Date(), id])
+    static func setAgentTokenHash(_ db: any SQLConnection, id: Int64, _ hash: String) throws {
+        try db.execute("UPDATE servers SET agent_token_hash = ?, modified_on = ? WHERE id = ?", [hash, Date(), id])
     }
 
     /// Pins (or, with nil, forgets) the server's SSH host key.
-    static func setHostKey(_ db: Database, id: Int64, _ key: String?) throws {
-        try db.execute(sql: "UPDATE servers SET ssh_host_key = ? WHERE id = ?", arguments: [key, id])
+    static func setHostKey(_ db: any SQLConnection, id: Int64, _ key: String?) throws {
+        try db.execute("UPDATE servers SET ssh_host_key = ? WHERE id = ?", [key, id])
     }
 
     /// Keeps sealed SSH credentials, or drops them (nil).
-    static func setSealedCredentials(_ db: Database, id: Int64, _ sealed: String?) throws {
-        try db.execute(sql: "UPDATE servers SET ssh_credentials = ? WHERE id = ?", arguments: [sealed, id])
+    static func setSealedCredentials(_ db: any SQLConnection, id: Int64, _ sealed: String?) throws {
+        try db.execute("UPDATE servers SET ssh_credentials = ? WHERE id = ?", [sealed, id])
     }
 
     // MARK: - Revisions
 
     /// The server must serve something new: its agent (or the local applier) applies again.
-    static func bumpRevision(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "UPDATE servers SET desired_revision = desired_revision + 1, modified_on = ? WHERE id = ?", arguments: [Date(), id])
+    static func bumpRevision(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute("UPDATE servers SET desired_revision = desired_revision + 1, modified_on = ? WHERE id = ?", [Date(), id])
     }
 
     /// Every server must apply again (a setting they all serve changed, a restore).
-    static func bumpAllRevisions(_ db: Database) throws {
-        try db.execute(sql: "UPDATE servers SET desired_revision = desired_revision + 1, modified_on = ?", arguments: [Date()])
+    static func bumpAllRevisions(_ db: any SQLConnection) throws {
+        try db.execute("UPDATE servers SET desired_revision = desired_revision + 1, modified_on = ?", [Date()])
     }
 
     // MARK: - What servers report
 
     /// An apply of `revision` failed; a failure older than what the server runs is stale news.
-    static func recordApplyFailure(_ db: Database, id: Int64, revision: Int64, message: String) throws {
+    static func recordApplyFailure(_ db: any SQLConnection, id: Int64, revision: Int64, message: String) throws {
         try db.execute(
-            sql: "UPDATE servers SET status = 'error', last_error = ?, last_seen = ? WHERE id = ? AND applied_revision <= ?",
-            arguments: [message, Date(), id, revision])
+            "UPDATE servers SET status = 'error', last_error = ?, last_seen = ? WHERE id = ? AND applied_revision <= ?",
+            [message, Date(), id, revision])
     }
 
     /// `revision` (with `hash`, when known) was applied: the server is Online.
-    static func recordApplied(_ db: Database, id: Int64, revision: Int64, hash: String?) throws {
+    static func recordApplied(_ db: any SQLConnection, id: Int64, revision: Int64, hash: String?) throws {
         try db.execute(
-            sql: """
-                UPDATE servers SET applied_revision = MAX(applied_revision, ?),
-                applied_hash = CASE WHEN ? >= applied_revision THEN COALESCE(?, applied_hash) ELSE applied_hash END,
-                status = 'online', last_error = NULL, last_seen = ? WHERE id = ?
-                """, arguments: [revision, revision, hash, Date(), id])
+            """
+            UPDATE servers SET applied_revision = MAX(applied_revision, ?),
+            applied_hash = CASE WHEN ? >= applied_revision THEN COALESCE(?, applied_hash) ELSE applied_hash END,
+            status = 'online', last_error = NULL, last_seen = ? WHERE id = ?
+            """, [revision, revision, hash, Date(), id])
     }
 
     /// The local apply could not run at all.
-    static func recordLocalFailure(_ db: Database, message: String) throws {
-        try db.execute(sql: "UPDATE servers SET status = 'error', last_error = ? WHERE is_local = 1", arguments: [message])
+    static func recordLocalFailure(_ db: any SQLConnection, message: String) throws {
+        try db.execute("UPDATE servers SET status = 'error', last_error = ? WHERE is_local = 1", [message])
     }
 
     /// The local Caddy's version and modules.
-    static func recordLocalCaddy(_ db: Database, version: String, modules: [String]) throws {
+    static func recordLocalCaddy(_ db: any SQLConnection, version: String, modules: [String]) throws {
         let json = String(decoding: JSON.strings(modules).serialized(), as: UTF8.self)
-        try db.execute(sql: "UPDATE servers SET caddy_version = ?, caddy_modules = ? WHERE is_local = 1", arguments: [version, json])
+        try db.execute("UPDATE servers SET caddy_version = ?, caddy_modules = ? WHERE is_local = 1", [version, json])
     }
 
     /// An agent said hello: it is Online (unless in Error), with its versions and modules. An
     /// agent ahead of the database (one restored from an older backup) must not be sent back: the
     /// desired revision moves past what it runs.
     static func recordHello(
-        _ db: Database, id: Int64, agentVersion: String, caddyVersion: String?, caddyModules: [String], appliedRevision: Int64
+        _ db: any SQLConnection, id: Int64, agentVersion: String, caddyVersion: String?, caddyModules: [String], appliedRevision: Int64
     ) throws {
         let modules = caddyVersion == nil ? nil : String(decoding: JSON.strings(caddyModules).serialized(), as: UTF8.self)
         try db.execute(
-            sql: """
-                UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,
-                caddy_version = ?, caddy_modules = ?, last_seen = ? WHERE id = ?
-                """, arguments: [agentVersion, caddyVersion, modules, Date(), id])
+            """
+            UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,
+            caddy_version = ?, caddy_modules = ?, last_seen = ? WHERE id = ?
+            """, [agentVersion, caddyVersion, modules, Date(), id])
         try db.execute(
-            sql: "UPDATE servers SET desired_revision = ? WHERE id = ? AND desired_revision <= ?",
-            arguments: [appliedRevision + 1, id, appliedRevision])
+            "UPDATE servers SET desired_revision = ? WHERE id = ? AND desired_revision <= ?", [appliedRevision + 1, id, appliedRevision])
     }
 
     /// The agent's latest health report (JSON text).
-    static func recordHealth(_ db: Database, id: Int64, json: String) throws {
-        try db.execute(sql: "UPDATE servers SET upstream_health = ?, last_seen = ? WHERE id = ?", arguments: [json, Date(), id])
+    static func recordHealth(_ db: any SQLConnection, id: Int64, json: String) throws {
+        try db.execute("UPDATE servers SET upstream_health = ?, last_seen = ? WHERE id = ?", [json, Date(), id])
     }
 
     /// The agent was heard from: an Offline server is Online again.
-    static func recordHeard(_ db: Database, id: Int64) throws {
+    static func recordHeard(_ db: any SQLConnection, id: Int64) throws {
         try db.execute(
-            sql: "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id = ?",
-            arguments: [Date(), id])
+            "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id = ?", [Date(), id])
     }
 
     /// The agent's connection ended: an Online (or Error) server is Offline.
-    static func markOffline(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "UPDATE servers SET status = 'offline' WHERE id = ? AND status IN ('online', 'error')", arguments: [id])
+    static func markOffline(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute("UPDATE servers SET status = 'offline' WHERE id = ? AND status IN ('online', 'error')", [id])
     }
 
     /// At start no agent is connected: every Online (or Error) remote server is Offline.
-    static func markRemotesOffline(_ db: Database) throws {
-        try db.execute(sql: "UPDATE servers SET status = 'offline' WHERE is_local = 0 AND status IN ('online', 'error')")
+    static func markRemotesOffline(_ db: any SQLConnection) throws {
+        try db.execute("UPDATE servers SET status = 'offline' WHERE is_local = 0 AND status IN ('online', 'error')")
     }
 
     // MARK: - Provisioning
 
-    static func markProvisioning(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "UPDATE servers SET status = 'provisioning', last_error = NULL WHERE id = ?", arguments: [id])
+    static func markProvisioning(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute("UPDATE servers SET status = 'provisioning', last_error = NULL WHERE id = ?", [id])
     }
 
-    static func markFailed(_ db: Database, id: Int64, message: String) throws {
-        try db.execute(sql: "UPDATE servers SET status = 'error', last_error = ? WHERE id = ?", arguments: [message, id])
+    static func markFailed(_ db: any SQLConnection, id: Int64, message: String) throws {
+        try db.execute("UPDATE servers SET status = 'error', last_error = ? WHERE id = ?", [message, id])
     }
 
     /// Provisioning finished and the agent is connected already.
-    static func markProvisioned(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "UPDATE servers SET status = 'online' WHERE id = ? AND status = 'provisioning'", arguments: [id])
+    static func markProvisioned(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute("UPDATE servers SET status = 'online' WHERE id = ? AND status = 'provisioning'", [id])
     }
 }

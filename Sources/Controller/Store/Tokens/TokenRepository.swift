@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Every read and write of `api_tokens` made through the API (the check of a presented token,
 /// which also stamps `last_used_on`, is ``Sessions``'s).
@@ -12,23 +11,23 @@ enum TokenRepository {
         var lastUsedOn: Date?
     }
 
-    static func list(_ db: Database, userID: Int64) throws -> [Listing] {
-        try Row.fetchAll(db, sql: "SELECT id, name, created_on, last_used_on FROM api_tokens WHERE user_id = ? ORDER BY id", arguments: [userID])
+    static func list(_ db: any SQLConnection, userID: Int64) throws -> [Listing] {
+        try db.rows("SELECT id, name, created_on, last_used_on FROM api_tokens WHERE user_id = ? ORDER BY id", [userID])
             .map { Listing(id: $0["id"], name: $0["name"], createdOn: $0["created_on"], lastUsedOn: $0["last_used_on"]) }
     }
 
     /// Stores a token's hash for `userID`; returns its id.
-    static func insert(_ db: Database, userID: Int64, name: String, tokenHash: String) throws -> Int64 {
+    static func insert(_ db: any SQLConnection, userID: Int64, name: String, tokenHash: String) throws -> Int64 {
         try db.execute(
-            sql: "INSERT INTO api_tokens (user_id, name, token_hash, created_on) VALUES (?, ?, ?, ?)", arguments: [userID, name, tokenHash, Date()])
-        return db.lastInsertedRowID
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_on) VALUES (?, ?, ?, ?)", [userID, name, tokenHash, Date()])
+        return db.lastInsertedID
     }
 
-    static func owner(_ db: Database, id: Int64) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT user_id FROM api_tokens WHERE id = ?", arguments: [id])
+    static func owner(_ db: any SQLConnection, id: Int64) throws -> Int64? {
+        try db.value(Int64.self, "SELECT user_id FROM api_tokens WHERE id = ?", [id])
     }
 
-    static func delete(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "DELETE FROM api_tokens WHERE id = ?", arguments: [id])
+    static func delete(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute("DELETE FROM api_tokens WHERE id = ?", [id])
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Every read and write of `sessions`, and the token lookups that join `users` (and `settings`
 /// for `require_two_factor`) to say who is behind a presented token. Tokens are stored as SHA-256
@@ -28,49 +27,45 @@ enum SessionRepository {
 
     /// Stores a session; returns its id.
     static func insert(
-        _ db: Database, userID: Int64, accessHash: String, accessExpires: Date, refreshHash: String, refreshExpires: Date, createdOn: Date,
+        _ db: any SQLConnection, userID: Int64, accessHash: String, accessExpires: Date, refreshHash: String, refreshExpires: Date, createdOn: Date,
         clientIP: String, userAgent: String, method: String
     ) throws -> Int64 {
         try db.execute(
-            sql: """
-                INSERT INTO sessions (user_id, access_hash, access_expires, refresh_hash, refresh_expires, created_on, refreshed_on, client_ip, user_agent, method)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [userID, accessHash, accessExpires, refreshHash, refreshExpires, createdOn, Date(), clientIP, userAgent, method])
-        return db.lastInsertedRowID
+            """
+            INSERT INTO sessions (user_id, access_hash, access_expires, refresh_hash, refresh_expires, created_on, refreshed_on, client_ip, user_agent, method)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [userID, accessHash, accessExpires, refreshHash, refreshExpires, createdOn, Date(), clientIP, userAgent, method])
+        return db.lastInsertedID
     }
 
     /// The session whose refresh token hashes to `hash`, while it can be refreshed.
-    static func refreshable(_ db: Database, refreshHash hash: String) throws -> Refreshable? {
-        let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT s.id, s.user_id, s.created_on, s.method FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.refresh_hash = ? AND s.refresh_expires > ? AND u.active = 1
-                """, arguments: [hash, Date()])
+    static func refreshable(_ db: any SQLConnection, refreshHash hash: String) throws -> Refreshable? {
+        let row = try db.row(
+            """
+            SELECT s.id, s.user_id, s.created_on, s.method FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.refresh_hash = ? AND s.refresh_expires > ? AND u.active = 1
+            """, [hash, Date()])
         return row.map { Refreshable(id: $0["id"], userID: $0["user_id"], createdOn: $0["created_on"], method: $0["method"] ?? "password") }
     }
 
     /// A user's sessions that can still be refreshed, newest first: `(id, created_on, refreshed_on, client_ip, user_agent)`.
-    static func live(_ db: Database, userID: Int64) throws -> [Row] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT id, created_on, refreshed_on, client_ip, user_agent FROM sessions
-                WHERE user_id = ? AND refresh_expires > ? ORDER BY refreshed_on DESC, id DESC
-                """, arguments: [userID, Date()])
+    static func live(_ db: any SQLConnection, userID: Int64) throws -> [SQLRow] {
+        try db.rows(
+            """
+            SELECT id, created_on, refreshed_on, client_ip, user_agent FROM sessions
+            WHERE user_id = ? AND refresh_expires > ? ORDER BY refreshed_on DESC, id DESC
+            """, [userID, Date()])
     }
 
     /// Who holds the access token hashing to `hash`, while it is valid.
-    static func holder(_ db: Database, accessHash hash: String) throws -> Holder? {
-        let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT s.id AS session_id, s.method, u.id, u.email, u.role, u.totp_enabled,
-                       (SELECT value FROM settings WHERE key = 'require_two_factor') AS require_two_factor
-                FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.access_hash = ? AND s.access_expires > ? AND u.active = 1
-                """, arguments: [hash, Date()])
+    static func holder(_ db: any SQLConnection, accessHash hash: String) throws -> Holder? {
+        let row = try db.row(
+            """
+            SELECT s.id AS session_id, s.method, u.id, u.email, u.role, u.totp_enabled,
+                   (SELECT value FROM settings WHERE key = 'require_two_factor') AS require_two_factor
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.access_hash = ? AND s.access_expires > ? AND u.active = 1
+            """, [hash, Date()])
         return row.map { row in
             Holder(
                 userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer, credentialID: row["session_id"],
@@ -80,13 +75,12 @@ enum SessionRepository {
     }
 
     /// Who holds the API token hashing to `hash`.
-    static func holder(_ db: Database, apiTokenHash hash: String) throws -> Holder? {
-        let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT t.id AS token_id, t.last_used_on, u.id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-                WHERE t.token_hash = ? AND u.active = 1
-                """, arguments: [hash])
+    static func holder(_ db: any SQLConnection, apiTokenHash hash: String) throws -> Holder? {
+        let row = try db.row(
+            """
+            SELECT t.id AS token_id, t.last_used_on, u.id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = ? AND u.active = 1
+            """, [hash])
         return row.map { row in
             Holder(
                 userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer, credentialID: row["token_id"],
@@ -94,11 +88,11 @@ enum SessionRepository {
         }
     }
 
-    static func stampTokenUse(_ db: Database, tokenID: Int64) throws {
-        try db.execute(sql: "UPDATE api_tokens SET last_used_on = ? WHERE id = ?", arguments: [Date(), tokenID])
+    static func stampTokenUse(_ db: any SQLConnection, tokenID: Int64) throws {
+        try db.execute("UPDATE api_tokens SET last_used_on = ? WHERE id = ?", [Date(), tokenID])
     }
 
-    static func delete(_ db: Database, id: Int64) throws {
-        try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [id])
+    static func delete(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute("DELETE FROM sessions WHERE id = ?", [id])
     }
 }

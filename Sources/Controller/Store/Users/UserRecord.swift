@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import JSONCore
 
 /// A user account as stored (read and written by ``UserRepository``).
@@ -19,7 +18,7 @@ struct UserRecord: Sendable {
     /// A valid bcrypt hash of nothing anyone types, verified when the email is unknown.
     static let placeholderHash = Secrets.hashPasswordBlocking(Secrets.token(prefix: ""))
 
-    init(row: Row) {
+    init(row: SQLRow) {
         id = row["id"]
         email = row["email"]
         name = row["name"]
@@ -32,9 +31,9 @@ struct UserRecord: Sendable {
         modifiedOn = row["modified_on"]
     }
 
-    static func fetch(_ db: Database, id: Int64) throws -> UserRecord? { try UserRepository.find(db, id: id) }
+    static func fetch(_ db: any SQLConnection, id: Int64) throws -> UserRecord? { try UserRepository.find(db, id: id) }
 
-    static func fetch(_ db: Database, email: String) throws -> UserRecord? { try UserRepository.find(db, email: email) }
+    static func fetch(_ db: any SQLConnection, email: String) throws -> UserRecord? { try UserRepository.find(db, email: email) }
 
     /// The API's view: never the password hash.
     var json: JSON {

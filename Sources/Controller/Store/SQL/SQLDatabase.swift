@@ -1,0 +1,26 @@
+/// A SQL engine holding the controller's database. Everything above the store reaches the
+/// database through this protocol and ``SQLConnection``; the SQLite engine is
+/// ``SQLiteDatabase``, and another engine implements the same few calls (its own migrations
+/// create the same tables). The repositories write standard SQL except in three places where
+/// SQLite's words are used (`json_extract`, a two-argument `MAX`, `ON CONFLICT … DO UPDATE`,
+/// which PostgreSQL spells `->>`, `GREATEST` and the same).
+protocol SQLDatabase: Sendable {
+    /// Runs `body` on a consistent snapshot of the database. Reads run concurrently with each
+    /// other and with a write; `body` cannot write.
+    func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
+
+    /// Runs `body` in one transaction: it commits when `body` returns and rolls back when it
+    /// throws. Writes run one at a time.
+    func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
+
+    /// Writes a consistent copy of the whole database to the file `path`, in the backup format
+    /// (a SQLite database file), while others keep reading and writing.
+    func copy(to path: String) async throws
+
+    /// In one transaction: replaces every row of `tables` (listed in an order that satisfies
+    /// foreign keys) with those of the backup file at `path`, then runs `body`; nothing changes
+    /// when either fails.
+    func replaceTables<T: Sendable>(
+        _ tables: [String], withThoseOf path: String, then body: @Sendable (any SQLConnection) throws -> T
+    ) async throws -> T
+}

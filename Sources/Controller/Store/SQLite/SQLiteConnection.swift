@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+
+/// A GRDB `Database` as a ``SQLConnection``. Statements are prepared once per connection and
+/// reused; a broken constraint is reported as ``StoreError/constraintViolated(_:)``.
+struct SQLiteConnection: SQLConnection {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    func execute(_ sql: String, _ arguments: SQLArguments) throws {
+        try Self.reportingConstraints { try db.execute(sql: sql, arguments: Self.bind(arguments)) }
+    }
+
+    func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
+        try Self.reportingConstraints { try fetch(sql, arguments) }
+    }
+
+    private func fetch(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
+        let statement = try db.cachedStatement(sql: sql)
+        try statement.setArguments(Self.bind(arguments))
+        let columns = SQLColumns(statement.columnNames)
+        var rows: [SQLRow] = []
+        let cursor = try Row.fetchCursor(statement)
+        while let row = try cursor.next() {
+            rows.append(SQLRow(columns: columns, values: row.databaseValues.map(Self.value)))
+        }
+        return rows
+    }
+
+    var lastInsertedID: Int64 { db.lastInsertedRowID }
+
+    var changedRowCount: Int { db.changesCount }
+
+    private static func reportingConstraints<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.constraintViolated(error.message ?? "\(error)")
+        }
+    }
+
+    private static func bind(_ arguments: SQLArguments) -> StatementArguments {
+        StatementArguments(
+            arguments.map { argument -> DatabaseValue in
+                switch argument?.sqlValue ?? .null {
+                case .null: .null
+                case .integer(let value): value.databaseValue
+                case .real(let value): value.databaseValue
+                case .text(let value): value.databaseValue
+                case .blob(let bytes): Data(bytes).databaseValue
+                }
+            })
+    }
+
+    private static func value(_ stored: DatabaseValue) -> SQLValue {
+        switch stored.storage {
+        case .null: .null
+        case .int64(let value): .integer(value)
+        case .double(let value): .real(value)
+        case .string(let value): .text(value)
+        case .blob(let data): .blob(Array(data))
+        }
+    }
+}

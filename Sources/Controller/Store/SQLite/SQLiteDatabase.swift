@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+
+/// The controller's database in one SQLite file, through GRDB: WAL mode, so reads run beside
+/// the one writer; foreign keys enforced; a writer waits up to 10 seconds for a lock.
+final class SQLiteDatabase: SQLDatabase {
+    private let pool: DatabasePool
+
+    /// Opens (or creates) the database at `path` and runs the migrations. Throws when a
+    /// migration fails: the controller then logs it and exits non-zero.
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Migrations.migrator.migrate(pool)
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteConnection(db)) }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await pool.write { db in try body(SQLiteConnection(db)) }
+    }
+
+    func copy(to path: String) async throws {
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+    }
+
+    /// Attaches the backup file (which SQLite allows only outside a transaction), then copies
+    /// its tables in one transaction.
+    func replaceTables<T: Sendable>(
+        _ tables: [String], withThoseOf path: String, then body: @Sendable (any SQLConnection) throws -> T
+    ) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS restored", arguments: [path])
+            defer { try? db.execute(sql: "DETACH DATABASE restored") }
+            var result: T?
+            try db.inTransaction {
+                for table in tables.reversed() { try db.execute(sql: "DELETE FROM main.\(table)") }
+                for table in tables { try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM restored.\(table)") }
+                result = try body(SQLiteConnection(db))
+                return .commit
+            }
+            return result!
+        }
+    }
+}
+
+/// A backup's database file, opened read-only to check it before a restore.
+struct SQLiteBackupFile {
+    private let queue: DatabaseQueue
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// The migrations the file's database has run; nil when it has no migrations table.
+    func appliedMigrations() throws -> Set<String>? {
+        try queue.read { db in
+            guard try db.tableExists("grdb_migrations") else { return nil }
+            return Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+        }
+    }
+
+    /// The migrations this controller runs: a backup must have run exactly these.
+    static var knownMigrations: Set<String> { Set(Migrations.migrator.migrations) }
+
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try queue.read { db in try body(SQLiteConnection(db)) }
+    }
+}

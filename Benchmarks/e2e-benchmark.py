@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""What a user waits for after a change, in one run: with N proxy hosts stored through the API,
-the time from an API write of one new host until that host answers through the local server's
-Caddy, interleaved with
+"""What a user waits for after a change, in one run: with N proxy hosts stored through the API
+on the local server and N more on a remote server, the time from an API write of one new host
+until that host answers through the local server's Caddy, and the same for the remote server
+(a real agent and its Caddy in a network namespace the benchmark makes, answering on its own
+address), interleaved with
 
  (a) Caddy's own way: `POST /load` of the same rendered config, plus the new host, into a second
      Caddy, until the host answers there;
@@ -11,11 +13,12 @@ Caddy, interleaved with
 Prints medians, p90, the ratios, and the resident memory of the controller's Caddy at N.
 
 Usage: e2e-benchmark.py BIN_FOLDER [HOSTS] [SAMPLES]
-BIN_FOLDER holds a release `posternproxy` and its plugins (`swift build -c release`); `caddy` and
-`nginx` (Debian's; `POSTERNPROXY_SETUP=bench scripts/setup.sh` installs it) must be on PATH.
-Everything runs on loopback under a temporary folder and is stopped at the end.
+BIN_FOLDER holds a release `posternproxy`, `posternproxy-agent` and the plugins (`swift build -c
+release`); `caddy` and `nginx` (Debian's; `POSTERNPROXY_SETUP=bench scripts/setup.sh` installs
+it) must be on PATH. Needs root for the network namespace. Everything runs on loopback or in that
+namespace, under a temporary folder, and is stopped and removed at the end.
 """
-import http.client, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import http.client, json, os, random, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
 bin_folder = os.path.abspath(sys.argv[1])
 hosts = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
@@ -23,12 +26,31 @@ samples = int(sys.argv[3]) if len(sys.argv) > 3 else 15
 work = tempfile.mkdtemp(prefix="pp-e2e-")
 children = []
 nginx_binary = shutil.which("nginx") or "/usr/sbin/nginx"
+# The remote server's network: a namespace joined to this one by a veth pair on a /30.
+namespace = f"ppe2e{os.getpid()}"
+host_link = f"ppe{os.getpid() % 100000}h"
+subnet = random.randint(0, 255)
+controller_address, remote_address = f"10.252.{subnet}.1", f"10.252.{subnet}.2"
+
+
+handed_out = set()
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range: a port from that range could be taken as
+    the local end of one of the many API connections before a listener binds it."""
+    lowest = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    while True:
+        port = random.randint(10000, lowest - 1)
+        if port in handed_out:
+            continue
+        try:
+            with socket.socket() as s:
+                s.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        handed_out.add(port)
+        return port
 
 
 def start(argv, env=None, log="log"):
@@ -64,9 +86,9 @@ def admin(socket_path, method, path, body=None):
     return response.status, response.read()
 
 
-def answers(port, host):
+def answers(port, host, address="127.0.0.1"):
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        connection = http.client.HTTPConnection(address, port, timeout=2)
         connection.request("GET", "/", headers={"Host": host})
         response = connection.getresponse()
         body = response.read()
@@ -75,26 +97,41 @@ def answers(port, host):
         return False
 
 
-def poll_until_answers(port, host):
+def poll_until_answers(port, host, address="127.0.0.1"):
     deadline = time.perf_counter() + 60
     while time.perf_counter() < deadline:
-        if answers(port, host):
+        if answers(port, host, address):
             return
-    raise SystemExit(f"{host} never answered on {port}; see {work}")
+    raise SystemExit(f"{host} never answered on {address}:{port}; see {work}")
+
+
+def run(argv):
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
 
 
 class API:
-    def __init__(self, port):
-        self.port, self.token = port, None
+    """A client as a tool would write it: one kept-alive connection, opened again when closed."""
+
+    def __init__(self, address, port):
+        self.address, self.port, self.token, self.connection = address, port, None, None
 
     def call(self, method, path, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        response = connection.getresponse()
-        payload = response.read()
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.address, self.port, timeout=120)
+            try:
+                self.connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+                response = self.connection.getresponse()
+                payload = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError):
+                self.connection.close()
+                self.connection = None
+                if attempt == 1:
+                    raise
         assert response.status < 300, (method, path, response.status, payload[:300])
         return json.loads(payload) if payload else None
 
@@ -113,7 +150,16 @@ def host(index):
 
 
 try:
-    # An upstream that names itself, for every host.
+    run(["ip", "netns", "add", namespace])
+    run(["ip", "-n", namespace, "link", "set", "lo", "up"])
+    run(["ip", "link", "add", host_link, "type", "veth", "peer", "name", "eth0", "netns", namespace])
+    run(["ip", "addr", "add", f"{controller_address}/30", "dev", host_link])
+    run(["ip", "link", "set", host_link, "up"])
+    run(["ip", "-n", namespace, "addr", "add", f"{remote_address}/30", "dev", "eth0"])
+    run(["ip", "-n", namespace, "link", "set", "eth0", "up"])
+    in_namespace = ["ip", "netns", "exec", namespace]
+
+    # An upstream that names itself, for every host, here and on the remote server.
     upstream_port = free_port()
     open(f"{work}/upstream.py", "w").write(
         "import http.server\nclass H(http.server.BaseHTTPRequestHandler):\n"
@@ -121,24 +167,30 @@ try:
         "    def log_message(self, *a): pass\n"
         f"http.server.ThreadingHTTPServer(('127.0.0.1', {upstream_port}), H).serve_forever()\n")
     start(["python3", f"{work}/upstream.py"], log="upstream")
+    start(in_namespace + ["python3", f"{work}/upstream.py"], log="remote-upstream")
 
     # The controller, first without a data plane while the hosts are stored, then with its own Caddy.
     controller_port, http_port, https_port = free_port(), free_port(), free_port()
     environment = {
-        "POSTERNPROXY_LISTEN": f"127.0.0.1:{controller_port}", "POSTERNPROXY_DATA_DIR": f"{work}/data", "POSTERNPROXY_CADDY_DIR": f"{work}/caddy",
+        "POSTERNPROXY_LISTEN": f"{controller_address}:{controller_port}", "POSTERNPROXY_DATA_DIR": f"{work}/data", "POSTERNPROXY_CADDY_DIR": f"{work}/caddy",
         "POSTERNPROXY_CADDY_USER": "", "POSTERNPROXY_HTTP_PORT": str(http_port), "POSTERNPROXY_HTTPS_PORT": str(https_port),
         "POSTERNPROXY_PLUGINS_DIR": bin_folder, "POSTERNPROXY_ADMIN_EMAIL": "admin@example.test", "POSTERNPROXY_ADMIN_PASSWORD": "benchmark!",
         "POSTERNPROXY_RATE_LIMIT": "100000000",
     }
     seeding = start([f"{bin_folder}/posternproxy", "serve"], dict(environment, POSTERNPROXY_APPLY_PIPELINE=""), "seeding")
-    api = API(controller_port)
-    wait_for(lambda: answers(controller_port, "x") is not None and os.path.exists(f"{work}/data/posternproxy.sqlite"), "controller start")
+    api = API(controller_address, controller_port)
+    wait_for(lambda: answers(controller_port, "x", controller_address) is not None and os.path.exists(f"{work}/data/posternproxy.sqlite"),
+             "controller start")
     time.sleep(1)
     api.token = api.call("POST", "/api/auth/login", {"email": "admin@example.test", "password": "benchmark!"})["access_token"]
+    remote = api.call("POST", "/api/servers", {"name": "remote", "hostname": remote_address})
+    agent_token = api.call("POST", f"/api/servers/{remote['id']}/token")["token"]
     began = time.time()
     for index in range(hosts):
         api.call("POST", "/api/proxy-hosts", {"domain_names": [host(index)], "forward_host": "127.0.0.1", "forward_port": upstream_port})
-    print(f"stored {hosts} proxy hosts through the API in {time.time() - began:.1f} s")
+        api.call("POST", "/api/proxy-hosts", {"domain_names": [f"remote-{host(index)}"], "forward_host": "127.0.0.1",
+                                              "forward_port": upstream_port, "server_id": remote["id"]})
+    print(f"stored {hosts} proxy hosts on each server through the API in {time.time() - began:.1f} s")
     seeding.send_signal(signal.SIGTERM)
     seeding.wait()
 
@@ -148,6 +200,20 @@ try:
     controller_caddy = json.load(open(f"{work}/data/caddy/caddy.pid"))["pid"]
     # Its admin socket: beside its state, in the data folder when it runs as the controller's user.
     controller_socket = next(path for path in [f"{work}/data/caddy/admin.sock", f"{work}/caddy/admin.sock"] if os.path.exists(path))
+
+    # The remote server: its Caddy and the agent, as provisioning leaves them, in the namespace.
+    remote_http_port, remote_socket = free_port(), f"{work}/remote/caddy-admin.sock"
+    os.makedirs(f"{work}/remote")
+    json.dump({"admin": {"listen": f"unix/{remote_socket}"}}, open(f"{work}/remote/initial.json", "w"))
+    remote_caddy = start(in_namespace + ["caddy", "run", "--config", f"{work}/remote/initial.json"],
+                         {"HOME": f"{work}/remote", "XDG_DATA_HOME": f"{work}/remote", "XDG_CONFIG_HOME": f"{work}/remote"}, "remote-caddy")
+    wait_for(lambda: os.path.exists(remote_socket), "the remote Caddy start")
+    open(f"{work}/agent.env", "w").write(
+        f"POSTERNPROXY_CONTROLLER_URL=http://{controller_address}:{controller_port}\nPOSTERNPROXY_AGENT_TOKEN={agent_token}\n"
+        f"POSTERNPROXY_PLUGINS_DIR={bin_folder}\nPOSTERNPROXY_STATE_DIR={work}/remote/state\nPOSTERNPROXY_CADDY_ADMIN={remote_socket}\n"
+        f"POSTERNPROXY_HTTP_PORT={remote_http_port}\nPOSTERNPROXY_HTTPS_PORT={free_port()}\nPOSTERNPROXY_APPLY_PIPELINE=posternproxy.caddy\n")
+    start(in_namespace + [f"{bin_folder}/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent")
+    wait_for(lambda: answers(remote_http_port, f"remote-{host(hosts - 1)}", remote_address), "the remote hosts answering", 600)
 
     # (a) A second Caddy, loaded with what the controller's runs, on its own port and socket.
     second_port, second_socket = free_port(), f"{work}/second/admin.sock"
@@ -167,7 +233,8 @@ try:
         return json.dumps(config)
 
     status, running = admin(controller_socket, "GET", "/config/")
-    assert admin(second_socket, "POST", "/load", for_second_caddy(json.loads(running)))[0] == 200
+    status, answer = admin(second_socket, "POST", "/load", for_second_caddy(json.loads(running)))
+    assert status == 200, f"the second Caddy refused the config: {answer[:500]}"
 
     # (b) nginx with the same hosts: one server block file each, as Nginx Proxy Manager writes them.
     nginx_port = free_port()
@@ -194,7 +261,7 @@ try:
         garbage collection, nginx's old workers leaving) would otherwise be charged to the next."""
         time.sleep(0.5)
 
-    ours, caddy_own, nginx_way = [], [], []
+    ours, remote_way, caddy_own, nginx_way = [], [], [], []
     for index in range(samples):
         name = f"new{index}.bench.test"
         settle()
@@ -202,6 +269,13 @@ try:
         api.call("POST", "/api/proxy-hosts", {"domain_names": [name], "forward_host": "127.0.0.1", "forward_port": upstream_port})
         poll_until_answers(http_port, name)
         ours.append((time.perf_counter() - began) * 1000)
+
+        settle()
+        began = time.perf_counter()
+        api.call("POST", "/api/proxy-hosts", {"domain_names": [f"remote-{name}"], "forward_host": "127.0.0.1", "forward_port": upstream_port,
+                                              "server_id": remote["id"]})
+        poll_until_answers(remote_http_port, f"remote-{name}", remote_address)
+        remote_way.append((time.perf_counter() - began) * 1000)
 
         status, running = admin(controller_socket, "GET", "/config/")
         body = for_second_caddy(json.loads(running))
@@ -219,14 +293,17 @@ try:
         poll_until_answers(nginx_port, name)
         nginx_way.append((time.perf_counter() - began) * 1000)
 
-    (ours50, ours90), (caddy50, caddy90), (nginx50, nginx90) = summary(ours), summary(caddy_own), summary(nginx_way)
+    (ours50, ours90), (remote50, remote90) = summary(ours), summary(remote_way)
+    (caddy50, caddy90), (nginx50, nginx90) = summary(caddy_own), summary(nginx_way)
     print(f"{hosts} hosts, {samples} samples each, interleaved, each from a quiet machine; milliseconds from the change to the new host answering")
     print(f"{'':<44}{'median':>9}{'p90':>9}")
     print(f"{'PosternProxy: API write, local server':<44}{ours50:>9.1f}{ours90:>9.1f}")
+    print(f"{'PosternProxy: API write, remote agent':<44}{remote50:>9.1f}{remote90:>9.1f}")
     print(f"{'Caddy: POST /load of the same config':<44}{caddy50:>9.1f}{caddy90:>9.1f}")
     print(f"{'nginx: file, nginx -t, nginx -s reload':<44}{nginx50:>9.1f}{nginx90:>9.1f}")
     print(f"ratios of medians: PosternProxy / Caddy {ours50 / caddy50:.2f}, PosternProxy / nginx {ours50 / nginx50:.2f}")
-    print(f"the controller's Caddy: {rss_mib(controller_caddy):.1f} MiB resident")
+    print(f"remote minus local: {remote50 - ours50:+.1f} ms at the median (target: at most +20 ms)")
+    print(f"the controller's Caddy: {rss_mib(controller_caddy):.1f} MiB resident; the remote Caddy: {rss_mib(remote_caddy.pid):.1f} MiB")
 finally:
     subprocess.run([nginx_binary, "-p", f"{work}/nginx", "-c", f"{work}/nginx/nginx.conf", "-e", f"{work}/nginx/logs/error.log", "-s", "stop"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -242,6 +319,14 @@ finally:
     except (OSError, ValueError):
         pass
     time.sleep(0.5)
+    pids = subprocess.run(["ip", "netns", "pids", namespace], capture_output=True, text=True).stdout.split()
+    for pid in pids:
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+    subprocess.run(["ip", "link", "del", host_link], stderr=subprocess.DEVNULL)
+    subprocess.run(["ip", "netns", "del", namespace], stderr=subprocess.DEVNULL)
     # E2E_LOG=FILE keeps the controller's log (each local apply logs where its time went).
     if os.environ.get("E2E_LOG") and os.path.exists(f"{work}/controller.log"):
         shutil.copy(f"{work}/controller.log", os.environ["E2E_LOG"])

@@ -2,12 +2,14 @@ import Foundation
 import Host
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Applies the local server's desired state through the apply pipeline (`[caddy,
 /// iptables]` by default) after every change: the first change applies at once, changes made
 /// during a run are applied together by the next one, and one run happens at a time. Each
 /// resource's apply status is recorded from the steps' `resource_results`; the server's applied
-/// revision and status follow the run.
+/// revision and status follow the run. A change that leaves the local server's desired revision
+/// where the last successful run left it (a remote server's change) runs nothing.
 ///
 /// A service of the controller: on graceful shutdown the run in progress finishes and is
 /// recorded, and no new one starts (the next start applies whatever is left).
@@ -24,6 +26,8 @@ final class LocalApplier: Service {
     let adminUpstream: (host: String, port: Int)?
 
     private let changes = ChangeSignal()
+    /// The desired revision the last run applied without failing; nil before the first.
+    private let appliedRevision = Mutex<Int64?>(nil)
 
     init(
         store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, caddy: ProcessSupervisor? = nil,
@@ -50,6 +54,8 @@ final class LocalApplier: Service {
             let clock = ContinuousClock()
             let began = clock.now
             let localID = try await store.localServerID()
+            let wanted = try await store.database.read { db in try ServerRepository.desiredRevision(db, id: localID) }
+            if appliedRevision.withLock({ $0 == wanted }) { return }
             let adminUpstream = adminUpstream
             let built = try await store.database.read { db in try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream) }
             let builtAt = clock.now
@@ -57,6 +63,7 @@ final class LocalApplier: Service {
             let ranAt = clock.now
             if let wanted = report.managedProcesses { processes.reconcile(wanted) }
             try await record(report, built: built, serverID: localID)
+            appliedRevision.withLock { $0 = report.failureMessage == nil ? built.revision : nil }
             logger.info(
                 "local apply",
                 metadata: [

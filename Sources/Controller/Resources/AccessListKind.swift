@@ -5,6 +5,7 @@ enum AccessListKind: ResourceKind {
     static let type = "access_list"
     static let path = "access-lists"
     static let stateKey = "access_lists"
+    static let referenceField: String? = "access_list_id"
     static let fields: Set<String> = Set(Payload.CodingKeys.allCases.map(\.rawValue))
 
     struct Client: Codable, Sendable {

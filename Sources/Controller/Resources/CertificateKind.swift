@@ -7,6 +7,7 @@ enum CertificateKind: ResourceKind {
     static let type = "certificate"
     static let path = "certificates"
     static let stateKey = "certificates"
+    static let referenceField: String? = "certificate_id"
     static let fields: Set<String> = ["provider", "nice_name", "domain_names", "certificate", "certificate_key"]
 
     struct Payload: Codable, Sendable {

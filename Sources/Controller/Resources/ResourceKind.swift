@@ -15,6 +15,10 @@ protocol ResourceKind: Sendable {
     static var stateKey: String { get }
     /// The JSON members a client may send.
     static var fields: Set<String> { get }
+    /// The member by which other resources refer to one of this kind (`access_list_id`); nil
+    /// when nothing refers to it. A referenced resource goes into the desired state of every
+    /// server whose resources refer to it.
+    static var referenceField: String? { get }
 
     /// Normalizes and validates new input. `previous` is the stored payload on update (to keep
     /// secrets the client did not resend).
@@ -37,6 +41,7 @@ protocol ResourceKind: Sendable {
 }
 
 extension ResourceKind {
+    static var referenceField: String? { nil }
     static var storesSecrets: Bool { false }
     static func checkInputOnly(_ body: JSON) throws(ValidationFailure) {}
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] { [] }

@@ -80,8 +80,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             try ResourceRepository.update(
                 db, id: id, serverID: serverID, enabled: enabled, data: try ResourceJSON.string(payload),
                 search: Kind.searchText(payload).lowercased())
-            try ServerRepository.bumpRevision(db, id: serverID)
-            if serverID != existing.serverID { try ServerRepository.bumpRevision(db, id: existing.serverID) }
+            try bumpRevisions(db, of: [serverID, existing.serverID], referringTo: id)
             var details: JSON = ["fields": .strings(sentFields)]
             if serverID != existing.serverID { details["moved_from_server"] = existing.serverID.jsonValue }
             try AuditLog.record(db, actor, action: "update", resourceType: Kind.type, resourceID: id, details: details, serverID: serverID)
@@ -112,7 +111,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             try checkModules(payload, enabled: enabled, serverID: row.serverID, db)
             if enabled { try claim(payload, resourceID: id, serverID: row.serverID, db) }
             try ResourceRepository.setEnabled(db, id: id, enabled)
-            try ServerRepository.bumpRevision(db, id: row.serverID)
+            try bumpRevisions(db, of: [row.serverID], referringTo: id)
             try AuditLog.record(db, actor, action: enabled ? "enable" : "disable", resourceType: Kind.type, resourceID: id, serverID: row.serverID)
             return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
@@ -202,8 +201,17 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     /// A resource that refers to `id` (for deleting access lists and certificates).
     private func firstReferrer(to id: Int64, _ db: any SQLConnection) throws -> String? {
-        guard Kind.type == "access_list" || Kind.type == "certificate" else { return nil }
-        return try ResourceRepository.firstReferrer(db, member: Kind.type == "access_list" ? "access_list_id" : "certificate_id", id: id)
+        guard let field = Kind.referenceField else { return nil }
+        return try ResourceRepository.firstReferrer(db, member: field, id: id)
+    }
+
+    /// The changed resource `id` is in the desired state of `servers` and of every server whose
+    /// resources refer to it: each must apply again (their revisions are how the local applier
+    /// and the agents learn that their state changed).
+    private func bumpRevisions(_ db: any SQLConnection, of servers: Set<Int64>, referringTo id: Int64) throws {
+        var servers = servers
+        if let field = Kind.referenceField { servers.formUnion(try ResourceRepository.serversReferring(db, member: field, id: id)) }
+        for server in servers.sorted() { try ServerRepository.bumpRevision(db, id: server) }
     }
 
     /// `enabled` and `server_id`, type-checked by the JSON decoder.

@@ -57,6 +57,11 @@ enum ResourceRepository {
         return row.map { "\($0["type"] as String) \($0["id"] as Int64)" }
     }
 
+    /// The servers holding a resource whose `member` is `id`.
+    static func serversReferring(_ db: any SQLConnection, member key: String, id: Int64) throws -> [Int64] {
+        try db.values(Int64.self, "SELECT DISTINCT server_id FROM resources WHERE json_extract(data, ?) = ?", ["$.\(key)", id])
+    }
+
     /// How many enabled resources that Caddy or iptables serve each server has (only `serverID`,
     /// when given), by server id.
     static func activeRouteCounts(_ db: any SQLConnection, serverID: Int64? = nil) throws -> [Int64: Int] {

@@ -68,6 +68,10 @@ import TestSupport
 
         #expect(try await setup.client.post("/api/proxy-hosts/\(host.id!)/disable").status == 200)
         try await eventually("the disabled host answers 404") { try setup.get("app.test").status == 404 }
+        // Its removal was applied: its status settles like any other change's.
+        try await eventually("the disabled host's removal is marked applied") {
+            (try await setup.client.get("/api/proxy-hosts/\(host.id!)").object["apply_status"] as? [String: Any])?["status"] as? String == "applied"
+        }
 
         #expect(try await setup.client.post("/api/proxy-hosts/\(host.id!)/enable").status == 200)
         let list = try await setup.client.post(

@@ -13,8 +13,9 @@ enum DesiredStateBuilder {
         var revision: Int64
         /// SHA-256 (hex) of `document`.
         var hash: String
-        /// The resources in it (served and referenced), with when each was last changed (as
-        /// stored: reading 10,000 dates would cost more than the rest of a build).
+        /// The resources in it (served and referenced) and the disabled ones whose removal it
+        /// applies, with when each was last changed (as stored: reading 10,000 dates would cost
+        /// more than the rest of a build). An apply records a status for each.
         var resources: [(id: Int64, modifiedOn: SQLValue)]
     }
 
@@ -71,6 +72,11 @@ enum DesiredStateBuilder {
             members.append((key, Self.array(try rows.map { try part($0, served: false).bytes })))
         }
         parts.keep(used, for: serverID)
+        // Disabled resources whose removal this state applies: their status settles with it.
+        let listed = Set(included.map(\.0))
+        for (id, modifiedOn) in try ResourceRepository.pendingRemovals(db, serverID: serverID) where !listed.contains(id) {
+            included.append((id, modifiedOn))
+        }
         // Members sorted by name at every level, so equal content serializes (and hashes) alike.
         let data = Data(Self.object(members.sorted { $0.0 < $1.0 }))
         let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()

@@ -28,6 +28,15 @@ import TestSupport
         let resource = try await setup.client.get("/api/proxy-hosts/\(onA)").object
         #expect((resource["apply_status"] as? [String: Any])?["status"] as? String == "applied")
 
+        // Disabled, the host goes from A, and its status settles when A has applied the removal.
+        #expect(try await setup.client.post("/api/proxy-hosts/\(onA)/disable").status == 200)
+        try await setup.eventually("A stops serving the disabled host") { a.get("on-a.test").status == 404 }
+        try await setup.eventually("the removal is marked applied") {
+            (try await setup.client.get("/api/proxy-hosts/\(onA)").object["apply_status"] as? [String: Any])?["status"] as? String == "applied"
+        }
+        #expect(try await setup.client.post("/api/proxy-hosts/\(onA)/enable").status == 200)
+        try await setup.eventually("A serves the host again") { a.get("on-a.test").upstream == "a" }
+
         // The list filters by server, as the header selector does.
         let listedOnB = try await setup.client.get("/api/proxy-hosts?server_id=\(bID)").items.compactMap { ($0["id"] as? NSNumber)?.int64Value }
         #expect(listedOnB == [onB])

@@ -57,6 +57,14 @@ enum ResourceRepository {
         return row.map { "\($0["type"] as String) \($0["id"] as Int64)" }
     }
 
+    /// Disabled resources of `serverID` whose removal is not applied yet, with when each was
+    /// last changed.
+    static func pendingRemovals(_ db: any SQLConnection, serverID: Int64) throws -> [(id: Int64, modifiedOn: SQLValue)] {
+        try db.rows("SELECT id, modified_on FROM resources WHERE server_id = ? AND enabled = 0 AND apply_status = 'pending'", [serverID]).map {
+            ($0["id"], $0["modified_on"])
+        }
+    }
+
     /// The servers holding a resource whose `member` is `id`.
     static func serversReferring(_ db: any SQLConnection, member key: String, id: Int64) throws -> [Int64] {
         try db.values(Int64.self, "SELECT DISTINCT server_id FROM resources WHERE json_extract(data, ?) = ?", ["$.\(key)", id])

@@ -10,7 +10,9 @@ export async function dashboard(container, app) {
     const counts = await Promise.all(kinds.map(([path]) => api.get(`/api/${path}?limit=1${suffix}`).then((r) => r.total)));
     const servers = (await api.get("/api/servers")).items;
     const certificates = (await api.get("/api/certificates?limit=500")).items.filter((c) => c.days_left !== undefined && c.days_left <= 30);
-    const upstreams = servers.flatMap((server) => (server.upstream_health?.upstreams ?? []).map((u) => ({ ...u, server: server.name })));
+    // A report from a server that is not online is old news: its upstreams' health is unknown.
+    const upstreams = servers.flatMap((server) => (server.upstream_health?.upstreams ?? []).map((u) => ({ ...u, server: server.name, current: server.status === "online" })));
+    const health = (u) => !u.current ? badge("unknown", "offline") : u.fails > 0 ? badge("failing", "failed") : badge("healthy", "ok");
     mount(container,
       h("div", { class: "toolbar" }, h("h2", {}, "Dashboard")),
       h("div", { class: "cards" }, kinds.map(([path, title], index) => h("a", { class: "card", href: `#/${path}` }, h("div", { class: "count" }, counts[index]), title))),
@@ -19,7 +21,7 @@ export async function dashboard(container, app) {
         h("tbody", {}, servers.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status)), h("td", {}, s.caddy_version ?? "—"), h("td", {}, s.active_routes))))),
       h("h3", {}, "Upstream health"),
       upstreams.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Server", "Upstream", "Status", "Requests", "Failures"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, upstreams.map((u) => h("tr", {}, h("td", {}, u.server), h("td", {}, u.address), h("td", {}, u.fails > 0 ? badge("failing", "failed") : badge("healthy", "ok")),
+        h("tbody", {}, upstreams.map((u) => h("tr", {}, h("td", {}, u.server), h("td", {}, u.address), h("td", {}, health(u)),
           h("td", {}, u.requests), h("td", {}, u.fails)))))
         : h("p", { class: "muted" }, "No upstream reports yet."),
       h("h3", {}, "Certificates expiring within 30 days"),

@@ -56,6 +56,7 @@ import TestSupport
             "nothing was saved by the refused forms", "a disabled host answers 404", "an attached access list answers 403",
             "provisioning lines arrive in the terminal panel", "a host key scan shows the server's fingerprint beside the pinned one",
             "the server selector filters the lists", "a screenshot of every page",
+            "a viewer is shown no link to a page only admins may use, and its address leads to the dashboard",
             "a viewer finds no enabled control that changes anything", "no script errors",
         ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")

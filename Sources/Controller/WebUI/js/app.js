@@ -10,7 +10,8 @@ import { auditLog, settings, tokens, users } from "./views/admin.js";
 import { account } from "./views/account.js";
 import { insecureBanner } from "./banner.js";
 
-// [route, title, render(container, route, app)]
+// [route, title, render(container, route, app), who may open it ("admin": only admins; the
+// API refuses the others, so a viewer is not shown the link)]
 const resource = (container, path, state) => resourceList(container, path, state);
 const view = (render) => (container, _path, state) => render(container, state);
 const pages = [
@@ -22,7 +23,7 @@ const pages = [
   ["port-forwards", "Port Forwarding", resource],
   ["access-lists", "Access Lists", resource],
   ["certificates", "Certificates", resource],
-  ["users", "Users", view(users)],
+  ["users", "Users", view(users), "admin"],
   ["tokens", "Access Tokens", view(tokens)],
   ["audit-log", "Audit Log", view(auditLog)],
   ["servers", "Servers", view(servers)],
@@ -172,7 +173,8 @@ async function route() {
   }
   if (!app.servers.some((server) => server.id === app.serverFilter)) app.serverFilter = null;
   const name = location.hash.replace(/^#\/?/, "") || "dashboard";
-  const page = pages.find(([path]) => path === name) ?? headerPages.find(([path]) => path === name) ?? pages[0];
+  const allowed = pages.filter(([, , , who]) => who !== "admin" || app.isAdmin);
+  const page = allowed.find(([path]) => path === name) ?? headerPages.find(([path]) => path === name) ?? allowed[0];
   const main = h("main", { id: "main", tabindex: "-1" });
   const selector = h("select", { id: "server-selector", onchange: (event) => {
     app.serverFilter = event.target.value ? Number(event.target.value) : null;
@@ -181,7 +183,7 @@ async function route() {
   } }, h("option", { value: "" }, "All servers"), app.servers.map((server) => h("option", { value: String(server.id), selected: server.id === app.serverFilter }, server.name)));
   mount(root, insecureBanner(), h("div", { class: "layout" },
     h("nav", { class: "sidebar", "aria-label": "Sections" }, h("h1", {}, "PosternProxy"),
-      pages.map(([path, title]) => h("a", { href: `#/${path}`, "aria-current": path === page[0] ? "page" : null }, title))),
+      allowed.map(([path, title]) => h("a", { href: `#/${path}`, "aria-current": path === page[0] ? "page" : null }, title))),
     h("div", {},
       h("header", { class: "top" },
         h("label", { for: "server-selector" }, "Server"), selector,

@@ -77,5 +77,30 @@ import Testing
         for field in ["created_on", "user_email", "action", "resource_type", "resource_id", "details", "client_ip", "server_id"] {
             #expect(entry[field] != nil, "\(field)")
         }
+
+        // `q` finds words in the action, the resource type or the user, whatever their case;
+        // `%` and `_` are characters to find, not wildcards.
+        #expect(try await client.get("/api/audit-log?q=DEAD").object["total"] as? Int == 55)
+        #expect(try await client.get("/api/audit-log?q=Logi").items.allSatisfy { ($0["action"] as? String)?.contains("login") == true })
+        #expect(try await client.get("/api/audit-log?q=ADMIN%40EXAMPLE").object["total"] as? Int ?? 0 >= 56)
+        #expect(try await client.get("/api/audit-log?q=dead%25host").items.isEmpty)
+        #expect(try await client.get("/api/audit-log?q=d_ad").items.isEmpty)
+        #expect(try await client.get("/api/audit-log?q=" + String(repeating: "x", count: 101)).errorField == "q")
+
+        // An update lists the fields whose value changed, not every field a form sent.
+        let host = try await client.post("/api/proxy-hosts", ["domain_names": ["audited.test"], "forward_host": "10.0.0.9", "forward_port": 80])
+        #expect(
+            try await client.put(
+                "/api/proxy-hosts/\(host.id!)",
+                ["domain_names": ["audited.test"], "forward_host": "10.0.0.9", "forward_port": 8080, "enabled": true, "block_exploits": false]
+            ).status == 200)
+        let server = try await client.post("/api/servers", ["name": "edge", "hostname": "192.0.2.40"])
+        #expect(try await client.put("/api/servers/\(server.id!)", ["name": "edge", "hostname": "192.0.2.41", "ssh_port": 22]).status == 200)
+        let updates = try await client.get("/api/audit-log?action=update").items
+        func fields(_ type: String) -> [String]? {
+            (updates.first { $0["resource_type"] as? String == type }?["details"] as? [String: Any])?["fields"] as? [String]
+        }
+        #expect(fields("proxy_host") == ["forward_port"])
+        #expect(fields("server") == ["hostname"])
     }
 }

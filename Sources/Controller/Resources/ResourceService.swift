@@ -69,7 +69,10 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         let common = try common(body)
         let enabled = common.enabled ?? existing.enabled
         let requestedServer = common.server_id
-        let sentFields = (body.objectMembers ?? []).map(\.0).sorted()
+        let data = try ResourceJSON.string(payload)
+        let stored = try JSONParser.parse(Array(data.utf8)).canonical()
+        let before = try JSONParser.parse(Array(existing.data.utf8)).canonical()
+        let changedFields = Kind.fields.filter { stored[$0] != before[$0] }
         let result = try await store.database.write { db -> ResourceRow in
             guard try ResourceRepository.find(db, id: id, type: Kind.type) != nil else { throw DomainError.notFound(Kind.type) }
             let serverID = try requestedServer.map { try server($0, db) } ?? existing.serverID
@@ -77,11 +80,13 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             try checkModules(payload, enabled: enabled, serverID: serverID, db)
             try ResourceRepository.releaseClaims(db, resourceID: id)
             if enabled { try claim(payload, resourceID: id, serverID: serverID, db) }
-            try ResourceRepository.update(
-                db, id: id, serverID: serverID, enabled: enabled, data: try ResourceJSON.string(payload),
-                search: Kind.searchText(payload).lowercased())
+            try ResourceRepository.update(db, id: id, serverID: serverID, enabled: enabled, data: data, search: Kind.searchText(payload).lowercased())
             try bumpRevisions(db, of: [serverID, existing.serverID], referringTo: id)
-            var details: JSON = ["fields": .strings(sentFields)]
+            // The fields whose stored value changed (a form sends every field).
+            var changed = changedFields
+            if enabled != existing.enabled { changed.insert("enabled") }
+            if serverID != existing.serverID { changed.insert("server_id") }
+            var details: JSON = ["fields": .strings(changed.sorted())]
             if serverID != existing.serverID { details["moved_from_server"] = existing.serverID.jsonValue }
             try AuditLog.record(db, actor, action: "update", resourceType: Kind.type, resourceID: id, details: details, serverID: serverID)
             return try ResourceRepository.find(db, id: id, type: Kind.type)!

@@ -305,10 +305,12 @@ enum OpenAPIDocument {
         add(
             "/api/audit-log", "get",
             operation(
-                "The audit log, newest first, 50 per page", tag: "Audit log",
+                "The audit log, newest first, 50 per page; q finds words in the action, resource type or user's email, ignoring case",
+                tag: "Audit log",
                 query: [
                     parameter("page", Schema.integer(minimum: 1, maximum: 1_000_000)), parameter("resource_type", Schema.string(maxLength: 64)),
-                    parameter("action", Schema.string(maxLength: 64)), parameter("user_id", Schema.id), parameter("server_id", Schema.id),
+                    parameter("action", Schema.string(maxLength: 64)), parameter("q", Schema.string(maxLength: 100)),
+                    parameter("user_id", Schema.id), parameter("server_id", Schema.id),
                     parameter("from", Schema.string(format: "date-time", pattern: dateTime)),
                     parameter("to", Schema.string(format: "date-time", pattern: dateTime)),
                 ], success: (200, list("AuditEntry"))))

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import JSONCore
 
-/// `GET /api/audit-log`: filters by resource type, action, user, date range and
-/// server; 50 per page, newest first.
+/// `GET /api/audit-log`: filters by resource type, action, user, date range and server (exact),
+/// and `q`, words found in the action, resource type or user's email whatever their case; 50 per
+/// page, newest first.
 struct AuditRoutes: Sendable {
     let store: Store
     static let pageSize = 50
@@ -15,7 +16,7 @@ struct AuditRoutes: Sendable {
             let page = try query.int("page", default: 1, range: 1...1_000_000)
             var filter = AuditRepository.Filter(
                 resourceType: try query.string("resource_type", maxLength: 64), action: try query.string("action", maxLength: 64),
-                userID: try query.id("user_id"), serverID: try query.id("server_id"))
+                text: try query.string("q", maxLength: 100), userID: try query.id("user_id"), serverID: try query.id("server_id"))
             for name in ["from", "to"] {
                 guard let text = request.uri.queryParameters[name[...]].map(String.init) else { continue }
                 guard let date = ISO8601DateFormatter().date(from: text) else {

@@ -14,12 +14,6 @@ struct ServerService: Sendable {
         var hostname: String?
         var sshPort: Int?
         var sshUser: String?
-
-        /// The API names of the fields given.
-        var fieldNames: [String] {
-            [("hostname", hostname != nil), ("name", name != nil), ("ssh_port", sshPort != nil), ("ssh_user", sshUser != nil)]
-                .filter(\.1).map(\.0)
-        }
     }
 
     /// A deleted server's resources went to the local server; these were disabled instead,
@@ -68,8 +62,14 @@ struct ServerService: Sendable {
                 throw DomainError.conflict(field: "name", "a server with this name exists")
             }
             try ServerRepository.update(db, id: id, name: valid.name, hostname: valid.hostname, sshPort: valid.sshPort, sshUser: valid.sshUser)
+            // The fields that changed (a form sends every field).
+            var changed: [String] = []
+            if let hostname = valid.hostname, hostname != server.hostname { changed.append("hostname") }
+            if let name = valid.name, name != server.name { changed.append("name") }
+            if let port = valid.sshPort, port != server.sshPort { changed.append("ssh_port") }
+            if let user = valid.sshUser, user != server.sshUser { changed.append("ssh_user") }
             try AuditLog.record(
-                db, actor, action: "update", resourceType: "server", resourceID: id, details: ["fields": changes.fieldNames], serverID: id)
+                db, actor, action: "update", resourceType: "server", resourceID: id, details: ["fields": .strings(changed)], serverID: id)
             return try Self.view(db, id: id)
         }
     }

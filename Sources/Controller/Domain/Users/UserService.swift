@@ -18,12 +18,6 @@ struct UserService: Sendable {
         var password: String?
         var role: String?
         var active: Bool?
-
-        /// The API names of the fields given.
-        var fieldNames: [String] {
-            [("email", email != nil), ("name", name != nil), ("role", role != nil), ("active", active != nil), ("password", password != nil)]
-                .filter(\.1).map(\.0)
-        }
     }
 
     func page(_ page: Int, limit: Int) async throws -> (users: [UserRecord], total: Int) {
@@ -61,6 +55,7 @@ struct UserService: Sendable {
         let hash: String? = if let password = valid.password { try await Secrets.hashPassword(password) } else { nil }
         return try await store.database.write { db in
             guard var user = try UserRepository.find(db, id: id) else { throw DomainError.notFound("user") }
+            let before = user
             if let email = valid.email, email != user.email {
                 guard try UserRepository.find(db, email: email) == nil else {
                     throw DomainError.conflict(field: "email", "a user with this email exists")
@@ -73,7 +68,12 @@ struct UserService: Sendable {
             try UserRepository.update(db, user, passwordHash: hash)
             // Deactivation, or a password reset, ends every session of the user at once.
             if !user.active || hash != nil { try UserRepository.endSessions(db, userID: id) }
-            var details = JSON.with(["fields": changes.fieldNames])
+            // The fields that changed (a form sends every field); a password given is a change.
+            let changed = [
+                ("email", user.email != before.email), ("name", user.name != before.name), ("role", user.role != before.role),
+                ("active", user.active != before.active), ("password", hash != nil),
+            ].filter(\.1).map(\.0)
+            var details = JSON.with(["fields": changed])
             if let active = changes.active { details["active"] = .bool(active) }
             try AuditLog.record(db, actor, action: "update", resourceType: "user", resourceID: id, details: details)
             return try UserRepository.find(db, id: id)!

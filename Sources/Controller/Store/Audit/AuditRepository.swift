@@ -7,6 +7,8 @@ enum AuditRepository {
     struct Filter: Sendable {
         var resourceType: String?
         var action: String?
+        /// Words found in the action, the resource type or the user's email, whatever their case.
+        var text: String?
         var userID: Int64?
         var serverID: Int64?
         var from: Date?
@@ -27,6 +29,12 @@ enum AuditRepository {
     static func page(_ db: any SQLConnection, filter: Filter, page: Int, limit: Int) throws -> (entries: [AuditEntry], total: Int) {
         var conditions: [String] = []
         var arguments: SQLArguments = []
+        if let text = filter.text, !text.isEmpty {
+            conditions.append(
+                #"(LOWER(action) LIKE ? ESCAPE '\' OR LOWER(resource_type) LIKE ? ESCAPE '\' OR LOWER(COALESCE(user_email, '')) LIKE ? ESCAPE '\')"#)
+            let pattern = SQLPattern.containing(text.lowercased())
+            arguments += [pattern, pattern, pattern]
+        }
         let equalities: [(String, (any SQLValueConvertible)?)] = [
             ("resource_type", filter.resourceType), ("action", filter.action), ("user_id", filter.userID), ("server_id", filter.serverID),
         ]

@@ -27,9 +27,7 @@ enum ResourceRepository {
         }
         if let query, !query.isEmpty {
             conditions.append(#"search LIKE ? ESCAPE '\'"#)
-            let escaped = query.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            arguments += ["%\(escaped)%"]
+            arguments += [SQLPattern.containing(query.lowercased())]
         }
         let filter = conditions.joined(separator: " AND ")
         let total = try db.value(Int.self, "SELECT COUNT(*) FROM resources WHERE \(filter)", arguments) ?? 0

@@ -88,17 +88,16 @@ export async function tokens(container, app) {
 }
 
 export async function auditLog(container) {
-  const state = { page: 1, action: "", resource_type: "" };
+  const state = { page: 1, q: "" };
   async function render() {
     const params = new URLSearchParams({ page: state.page, limit: 50 });
-    if (state.action) params.set("action", state.action);
-    if (state.resource_type) params.set("resource_type", state.resource_type);
+    if (state.q) params.set("q", state.q);
     const result = await api.get(`/api/audit-log?${params}`);
     const pages = Math.max(1, Math.ceil(result.total / 50));
     const filter = (name, label) => [h("label", { for: `filter-${name}`, class: "visually-hidden" }, label),
       h("input", { id: `filter-${name}`, type: "search", placeholder: label, value: state[name], onchange: (event) => { state[name] = event.target.value; state.page = 1; render(); } })];
     mount(container,
-      h("div", { class: "toolbar" }, h("h2", {}, "Audit Log"), filter("action", "Action"), filter("resource_type", "Resource type")),
+      h("div", { class: "toolbar" }, h("h2", {}, "Audit Log"), filter("q", "Search action, resource or user")),
       h("table", {}, h("thead", {}, h("tr", {}, ["When", "User", "Action", "Resource", "Details", "From"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, result.items.map((entry) => h("tr", {}, h("td", {}, formatDate(entry.created_on)), h("td", {}, entry.user_email ?? "—"), h("td", {}, entry.action),
           h("td", {}, `${entry.resource_type}${entry.resource_id ? " #" + entry.resource_id : ""}`), h("td", {}, h("code", {}, JSON.stringify(entry.details ?? {}))),

@@ -77,6 +77,7 @@ public struct Controller: Sendable {
                 applier?.schedule()
                 hub.changed()
                 adminDomainRefresh.changed()
+                store.statusFeed.announce()
             },
             provisioner: provisioner, adminTLS: tls)
         let webSockets = HTTPServerBuilder.http1WebSocketUpgrade(
@@ -103,6 +104,8 @@ public struct Controller: Sendable {
                     logger: logger))
             services.append(AdminTLSWatch(tls: tls, interval: .seconds(configuration.tlsReloadSeconds), logger: logger))
         }
+        // Before the hub and after the listeners: its end closes the browsers' event streams.
+        services.append(store.statusFeed)
         services.append(hub)
         var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(60)

@@ -31,6 +31,18 @@ def through_caddy(host):
         return 0, ""
 
 
+def api(method, path, body=None, token=None):
+    """The controller's API as a tool calls it: JSON, a bearer token."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url + path, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
 def eventually(check, what, seconds=20):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -73,6 +85,23 @@ with sync_playwright() as playwright:
     expect(dialog).to_have_count(0)
     expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
     eventually(lambda: through_caddy("ui.test")[0] == 200, "a host saved in the UI answers through Caddy from its upstream")
+
+    # Another admin's change, made through the API while this page stays open, shows in it
+    # without a reload, down to the apply status of its removal.
+    row = page.get_by_role("row").filter(has=page.get_by_role("cell", name="ui.test", exact=True))
+    expect(row.get_by_text("applied", exact=True)).to_be_visible(timeout=10000)
+    token = api("POST", "/api/auth/login", {"email": settings["email"], "password": settings["password"]})["access_token"]
+    host_id = api("GET", "/api/proxy-hosts?q=ui.test", token=token)["items"][0]["id"]
+    page.evaluate("window.notReloaded = true")
+    api("POST", f"/api/proxy-hosts/{host_id}/disable", {}, token=token)
+    expect(row.get_by_text("disabled", exact=True)).to_be_visible(timeout=10000)
+    expect(row.get_by_text("applied", exact=True)).to_be_visible(timeout=10000)
+    api("POST", f"/api/proxy-hosts/{host_id}/enable", {}, token=token)
+    expect(row.get_by_text("enabled", exact=True)).to_be_visible(timeout=10000)
+    expect(row.get_by_text("applied", exact=True)).to_be_visible(timeout=10000)
+    if not page.evaluate("window.notReloaded === true"):
+        raise SystemExit("FAILED the page was reloaded")
+    ok("a change made elsewhere shows in the open list without a reload, with its apply status")
 
     # Field errors next to the field; nothing saved.
     for field, value, label in [("Domain names", "not a domain!", "bad domain"), ("Forward port", "70000", "bad port")]:

@@ -56,6 +56,7 @@ actor AgentHub: Service {
         try? await store.database.write { db in
             try ServerRepository.markOffline(db, id: session.serverID)
         }
+        store.statusFeed.announce()
     }
 
     /// Called after every change: pushes new desired states; closes sessions whose server was

@@ -68,6 +68,7 @@ actor AgentSession {
         } catch {
             logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
         }
+        store.statusFeed.announce()
         await send(.welcome(serverID: serverID, heartbeatSeconds: heartbeatSeconds))
         requestSync()
     }
@@ -151,5 +152,6 @@ actor AgentSession {
         } catch {
             logger.error("could not record an apply result", metadata: ["server": "\(serverID)", "error": "\(error)"])
         }
+        store.statusFeed.announce()
     }
 }

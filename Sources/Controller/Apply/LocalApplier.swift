@@ -64,6 +64,7 @@ final class LocalApplier: Service {
             if let wanted = report.managedProcesses { processes.reconcile(wanted) }
             try await record(report, built: built, serverID: localID)
             appliedRevision.withLock { $0 = report.failureMessage == nil ? built.revision : nil }
+            store.statusFeed.announce()
             logger.info(
                 "local apply",
                 metadata: [
@@ -74,6 +75,7 @@ final class LocalApplier: Service {
         } catch {
             logger.error("local apply could not run", metadata: ["error": "\(error)"])
             try? await store.database.write { db in try ServerRepository.recordLocalFailure(db, message: "\(error)") }
+            store.statusFeed.announce()
         }
     }
 

@@ -135,6 +135,7 @@ actor Provisioner: Service {
                 serverID: serverID)
             return id
         }
+        store.statusFeed.announce()
         let run = ProvisioningRun(id: runID, serverID: serverID)
         runs[runID] = run
         busyServers.insert(serverID)
@@ -362,5 +363,6 @@ actor Provisioner: Service {
         } catch {
             logger.error("could not record a provisioning run", metadata: ["run": "\(run.id)", "error": "\(error)"])
         }
+        store.statusFeed.announce()
     }
 }

@@ -4,6 +4,9 @@ import Foundation
 /// ``SQLDatabase`` and the repositories, never through an engine's own types.
 public final class Store: Sendable {
     let database: any SQLDatabase
+    /// Where writers that change what browsers show (apply results, server statuses,
+    /// provisioning runs, saved resources and settings) announce it after committing.
+    let statusFeed = StatusFeed()
 
     /// Opens (or creates) the SQLite database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.

@@ -253,6 +253,11 @@ enum OpenAPIDocument {
             success: (200, nil))
         events["responses"]?["200"] = ["description": "Server-sent events", "content": ["text/event-stream": ["schema": ["type": "string"]]]]
         add("/api/provisioning/{id}/events", "get", events)
+        var status = operation(
+            "Server-sent events while signed in: `event: status` whenever apply results, server statuses, provisioning runs, resources or settings change (read them again through the API); `Last-Event-ID` resumes",
+            tag: "Events", success: (200, nil))
+        status["responses"]?["200"] = ["description": "Server-sent events", "content": ["text/event-stream": ["schema": ["type": "string"]]]]
+        add("/api/events", "get", status)
         add(
             "/api/provisioning/{id}/cancel", "post",
             operation(

@@ -35,9 +35,35 @@ const headerPages = [
 ];
 
 const root = document.getElementById("app");
-const app = { me: null, isAdmin: false, servers: [], serverFilter: null };
+// `refresh`: the page shown reads what it shows again (set by the views that show live state).
+const app = { me: null, isAdmin: false, servers: [], serverFilter: null, refresh: null };
+
+// One stream of status events per signed-in browser: when the controller says something
+// changed (an apply result, a server's status, a saved resource), the page shown reads again.
+// Not while someone types in the page (their text would be lost) or while it is hidden (it
+// reads again when shown).
+let events = null;
+let stale = false;
+function listen() {
+  if (events) return;
+  events = new EventSource("/api/events");
+  events.addEventListener("status", () => { stale = true; refreshShown(); });
+}
+function refreshShown() {
+  const typing = document.activeElement?.matches?.("main input, main textarea, main select");
+  if (!stale || document.hidden || typing || !app.refresh) return;
+  stale = false;
+  app.refresh().catch(() => {});
+}
+document.addEventListener("visibilitychange", refreshShown);
+document.addEventListener("focusout", () => setTimeout(refreshShown, 0));
+function stopListening() {
+  events?.close();
+  events = null;
+}
 
 function login(message = "") {
+  stopListening();
   const error = h("div", { class: "form-error", role: "alert" }, message);
   const email = h("input", { id: "login-email", type: "email", autocomplete: "username", required: true });
   const password = h("input", { id: "login-password", type: "password", autocomplete: "current-password", required: true });
@@ -154,6 +180,7 @@ async function start() {
   const stored = Number(localStorage.getItem("pp-server-filter"));
   app.serverFilter = stored || null;
   window.onhashchange = route;
+  listen();
   await route();
   return true;
 }
@@ -190,6 +217,7 @@ async function route() {
         h("a", { href: "#/account", "aria-current": page[0] === "account" ? "page" : null }, `${app.me.email} (${app.me.role})`),
         h("button", { type: "button", onclick: async () => { await api.post("/api/auth/logout").catch(() => {}); login(); } }, "Log out")),
       main)));
+  app.refresh = null;
   try {
     await page[2](main, page[0], app);
   } catch (failure) {

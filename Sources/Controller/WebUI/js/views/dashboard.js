@@ -1,5 +1,5 @@
 // Dashboard: counts per host type, upstream health per server, certificates expiring
-// within 30 days, servers online or not. Refreshes every 30 seconds while shown.
+// within 30 days, servers online or not. Read again whenever the controller says something changed.
 import { api } from "../api.js";
 import { badge, h, mount } from "../dom.js";
 
@@ -30,5 +30,5 @@ export async function dashboard(container, app) {
         : h("p", { class: "muted" }, "None."));
   }
   await render();
-  const timer = setInterval(() => { if (container.isConnected) render(); else clearInterval(timer); }, 30000);
+  app.refresh = render;
 }

@@ -97,4 +97,5 @@ export async function resourceList(container, path, app) {
   }
 
   await render();
+  app.refresh = render;
 }

@@ -144,4 +144,5 @@ export async function servers(container, app) {
   }
 
   await render();
+  app.refresh = render;
 }

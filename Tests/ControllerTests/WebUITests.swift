@@ -53,6 +53,7 @@ import TestSupport
         for check in [
             "logged in with the first-start password", "a host saved in the UI answers through Caddy from its upstream",
             "a change made elsewhere shows in the open list without a reload, with its apply status",
+            "counts are written with their noun in the right number", "a search without a match says so",
             "the bad domain error is shown next to its field", "the bad port error is shown next to its field",
             "nothing was saved by the refused forms", "a disabled host answers 404", "an attached access list answers 403",
             "provisioning lines arrive in the terminal panel", "a host key scan shows the server's fingerprint beside the pinned one",

@@ -18,6 +18,11 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** `1 user`, `2 users`: a count with its noun in the right number (`plural` when not noun + "s"). */
+export function count(n, noun, plural = `${noun}s`) {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 export function badge(text, kind = text) {
   return h("span", { class: `badge ${kind}` }, text);
 }

@@ -2,6 +2,8 @@
 // Field types: text, number, checkbox, select, list (one per line), textarea, json, and the
 // references server, certificate and accessList. `name` may be nested ("error_pages.404").
 
+import { count } from "./dom.js";
+
 const policies = ["round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"];
 const serverField = { name: "server_id", label: "Server", type: "server" };
 
@@ -114,7 +116,7 @@ export const resources = {
   },
   "access-lists": {
     title: "Access Lists", singular: "access list",
-    columns: [["Name", (r) => r.name], ["Rules", (r) => `${(r.clients ?? []).length} address rules, ${(r.items ?? []).length} users`]],
+    columns: [["Name", (r) => r.name], ["Rules", (r) => `${count((r.clients ?? []).length, "address rule")}, ${count((r.items ?? []).length, "user")}`]],
     tabs: { Details: [
       { name: "name", label: "Name", type: "text", required: true },
       { name: "satisfy_any", label: "Satisfy any (address or login)", type: "checkbox" },

@@ -35,7 +35,9 @@ export async function servers(container, app) {
       h("form", { onsubmit: async (event) => {
         event.preventDefault();
         formError.textContent = "";
+        // Errors of the last attempt go; this attempt's are shown again where they belong.
         for (const element of dialog.querySelectorAll(".field")) element.classList.remove("invalid");
+        for (const element of dialog.querySelectorAll(".field .error")) element.textContent = "";
         try {
           let target = server;
           if (!target) {
@@ -44,12 +46,14 @@ export async function servers(container, app) {
             server = target;
           }
           const credentials = { keep_credentials: fields.keep.checked };
-          if (fields.secret_kind.value === "key") { credentials.private_key = fields.secret.value; if (fields.passphrase.value) credentials.passphrase = fields.passphrase.value; }
-          else if (fields.secret.value) credentials.password = fields.secret.value;
+          if (fields.secret_kind.value === "key") {
+            if (fields.private_key.value) credentials.private_key = fields.private_key.value;
+            if (fields.passphrase.value) credentials.passphrase = fields.passphrase.value;
+          } else if (fields.password.value) credentials.password = fields.password.value;
           const run = await api.post(`/api/servers/${target.id}/${action}`, credentials);
           watch(run.events);
         } catch (error) {
-          const input = fields[error.field === "private_key" ? "secret" : error.field];
+          const input = fields[error.field];
           if (input) {
             input.closest(".field").classList.add("invalid");
             document.getElementById(`${input.id}-error`).textContent = `${error.field} ${error.message}`;
@@ -64,15 +68,29 @@ export async function servers(container, app) {
           field("ssh_port", "SSH port", h("input", { type: "number", value: "22" })),
           field("ssh_user", "SSH user (root or passwordless sudo)", h("input", { type: "text", value: "root" })),
         ],
-        field("secret_kind", "Authentication", h("select", {}, h("option", { value: "password" }, "Password"), h("option", { value: "key" }, "Private key"))),
-        field("secret", "Password or private key (empty: use kept credentials)", h("textarea", { rows: 3 })),
-        field("passphrase", "Key passphrase", h("input", { type: "password" })),
+        field("secret_kind", "Authentication", h("select", { onchange: showCredentials },
+          h("option", { value: "password" }, "Password"), h("option", { value: "key" }, "Private key"))),
+        field("password", "SSH password (empty: use kept credentials)", h("input", { type: "password", autocomplete: "off" })),
+        field("private_key", "Private key, PEM (empty: use kept credentials)", h("textarea", { rows: 3, spellcheck: false, autocomplete: "off" })),
+        field("key_file", "Or read the key from a file", h("input", { type: "file", onchange: async (event) => {
+          const file = event.target.files[0];
+          if (file) fields.private_key.value = await file.text();
+        } })),
+        field("passphrase", "Key passphrase", h("input", { type: "password", autocomplete: "off" })),
         field("keep", "Keep the credentials (encrypted) for later runs", h("input", { type: "checkbox" })),
         formError,
         h("h4", {}, "Output"), terminal,
         h("div", { class: "actions" },
           h("button", { type: "button", onclick: () => dialog.close() }, "Close"),
           h("button", { type: "submit", class: "primary" }, server ? "Run" : "Provision"))));
+
+    /** Only the fields of the chosen way to log in. */
+    function showCredentials() {
+      const key = fields.secret_kind.value === "key";
+      for (const name of ["private_key", "key_file", "passphrase"]) fields[name].closest(".field").hidden = !key;
+      fields.password.closest(".field").hidden = key;
+    }
+    showCredentials();
 
     function watch(path) {
       terminal.textContent = "";

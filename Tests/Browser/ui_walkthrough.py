@@ -197,6 +197,20 @@ with sync_playwright() as playwright:
     expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
     ok("the server selector filters the lists")
 
+    # Settings on one form: a refusal next to its field, a confirmation once fixed.
+    open_page(page, "Settings")
+    settings_form = page.get_by_role("form", name="Settings")
+    expect(settings_form.get_by_role("button", name="Save settings")).to_have_count(1)
+    settings_form.get_by_label("ACME email").fill("not an email")
+    settings_form.get_by_role("button", name="Save settings").click()
+    expect(settings_form.locator("#setting-acme_email-error")).to_contain_text("acme_email")
+    expect(settings_form.get_by_role("status")).to_contain_text("1 setting refused")
+    settings_form.get_by_label("ACME email").fill("ops@example.test")
+    settings_form.get_by_role("button", name="Save settings").click()
+    expect(settings_form.get_by_role("status")).to_have_text("Saved 1 setting.")
+    expect(settings_form.locator("#setting-acme_email-error")).to_be_empty()
+    ok("settings are saved from one form, a refusal shown next to its field")
+
     # A viewer, and a screenshot of every page as the admin.
     open_page(page, "Users")
     page.get_by_role("button", name="Add user").click()

@@ -58,7 +58,8 @@ import TestSupport
             "nothing was saved by the refused forms", "a disabled host answers 404", "an attached access list answers 403",
             "the server dialog masks the password and shows the key's fields only for a key", "a fixed error leaves the server dialog",
             "provisioning lines arrive in the terminal panel", "a host key scan shows the server's fingerprint beside the pinned one",
-            "the server selector filters the lists", "a screenshot of every page",
+            "the server selector filters the lists", "settings are saved from one form, a refusal shown next to its field",
+            "a screenshot of every page",
             "a viewer is shown no link to a page only admins may use, and its address leads to the dashboard",
             "a viewer finds no enabled control that changes anything", "no script errors",
         ] {

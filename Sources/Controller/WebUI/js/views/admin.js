@@ -1,6 +1,6 @@
 // Users, Access Tokens, Audit Log and Settings.
 import { api } from "../api.js";
-import { badge, formatDate, h, mount } from "../dom.js";
+import { badge, count, formatDate, h, mount } from "../dom.js";
 import { singleSignOnCard } from "./singleSignOn.js";
 
 function dialogForm(title, fields, submit) {
@@ -143,15 +143,56 @@ export async function settings(container, app) {
   mount(container, h("div", { class: "toolbar" }, h("h2", {}, "Settings")),
     adminAccessCard(access),
     app.isAdmin ? await singleSignOnCard() : null,
-    h("div", { class: "card" }, items.map((item) => {
-      const input = h("input", { id: `setting-${item.key}`, type: "text", value: item.value, disabled: !app.isAdmin });
-      const error = h("div", { class: "error", id: `setting-${item.key}-error` });
-      return h("form", { class: "field", onsubmit: async (event) => {
-        event.preventDefault();
-        error.textContent = "";
-        try { await api.put(`/api/settings/${item.key}`, { value: input.value }); error.textContent = "Saved"; }
-        catch (failure) { error.textContent = `${item.key} ${failure.message}`; input.setAttribute("aria-invalid", "true"); }
-      } }, h("label", { for: input.id }, labels[item.key] ?? item.key), input, error,
-        app.isAdmin ? h("button", { type: "submit" }, "Save") : null);
-    })));
+    settingsForm(items, labels, app));
+}
+
+/** Every data-plane and controller setting on one form: one Save, each refusal next to its
+ * field, and a confirmation that says what was saved. */
+function settingsForm(items, labels, app) {
+  const choices = { default_site: ["404", "444", "redirect", "congratulations"] };
+  const flags = new Set(["require_two_factor", "admin_http_redirect"]);
+  const inputs = {};
+  const errors = {};
+  const status = h("div", { class: "form-status", role: "status" });
+  const fields = items.map((item) => {
+    const id = `setting-${item.key}`;
+    let input;
+    if (flags.has(item.key)) input = h("input", { id, type: "checkbox", checked: item.value === "true", disabled: !app.isAdmin });
+    else if (choices[item.key]) input = h("select", { id, disabled: !app.isAdmin },
+      choices[item.key].map((choice) => h("option", { value: choice, selected: choice === item.value }, choice)));
+    else input = h("input", { id, type: "text", value: item.value, disabled: !app.isAdmin });
+    inputs[item.key] = input;
+    errors[item.key] = h("div", { class: "error", id: `${id}-error` });
+    const label = h("label", { for: id }, labels[item.key] ?? item.key);
+    return h("div", { class: input.type === "checkbox" ? "field check" : "field" },
+      input.type === "checkbox" ? [input, label] : [label, input], errors[item.key]);
+  });
+  const saved = Object.fromEntries(items.map((item) => [item.key, item.value]));
+  const value = (key) => inputs[key].type === "checkbox" ? String(inputs[key].checked) : inputs[key].value;
+  return h("form", { class: "card", "aria-label": "Settings", onsubmit: async (event) => {
+    event.preventDefault();
+    status.textContent = "";
+    const changed = Object.keys(inputs).filter((key) => value(key) !== saved[key]);
+    const done = [];
+    for (const key of Object.keys(inputs)) {
+      errors[key].textContent = "";
+      inputs[key].removeAttribute("aria-invalid");
+      inputs[key].closest(".field").classList.remove("invalid");
+    }
+    for (const key of changed) {
+      try {
+        await api.put(`/api/settings/${key}`, { value: value(key) });
+        saved[key] = value(key);
+        done.push(key);
+      } catch (failure) {
+        errors[key].textContent = `${key} ${failure.message}`;
+        inputs[key].setAttribute("aria-invalid", "true");
+        inputs[key].closest(".field").classList.add("invalid");
+      }
+    }
+    const refused = changed.length - done.length;
+    status.textContent = changed.length === 0 ? "Nothing changed."
+      : `Saved ${count(done.length, "setting")}${refused ? `; ${count(refused, "setting")} refused, see above` : ""}.`;
+    status.classList.toggle("partial", refused > 0);
+  } }, fields, app.isAdmin ? h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save settings"), status) : null);
 }

@@ -133,6 +133,8 @@ with sync_playwright() as playwright:
     expect(page.get_by_role("cell", name="nobody", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="1 address rule, 0 users", exact=True)).to_be_visible()
     ok("counts are written with their noun in the right number")
+    expect(page.get_by_role("columnheader", name="Server", exact=True)).to_have_count(0)
+    ok("access lists, used by hosts on any server, show no server of their own")
     page.get_by_label("Search").fill("no-such-list")
     page.get_by_label("Search").press("Enter")
     expect(page.get_by_text("No access lists match “no-such-list”.")).to_be_visible()
@@ -156,6 +158,13 @@ with sync_playwright() as playwright:
     dialog.get_by_label("Hostname or IP").fill(ssh["host"])
     dialog.get_by_label("SSH port").fill(str(ssh["port"]))
     dialog.get_by_label("SSH user (root or passwordless sudo)").fill(ssh["user"])
+    # A server whose provisioning is refused (no credentials) is not kept.
+    dialog.get_by_role("button", name="Provision", exact=True).click()
+    expect(dialog.locator("#server-password-error")).to_contain_text("password")
+    token = api("POST", "/api/auth/login", {"email": settings["email"], "password": settings["password"]})["access_token"]
+    if any(server["name"] == "sandbox" for server in api("GET", "/api/servers", token=token)["items"]):
+        raise SystemExit("FAILED a server whose provisioning was refused was kept")
+    ok("a server whose provisioning is refused is not kept")
     # The password is masked; the key's fields show only for a key.
     expect(dialog.get_by_label("SSH password (empty: use kept credentials)")).to_have_attribute("type", "password")
     expect(dialog.get_by_label("Key passphrase")).to_be_hidden()
@@ -166,10 +175,10 @@ with sync_playwright() as playwright:
     # A refused port is shown next to its field, and goes once fixed.
     dialog.get_by_label("SSH port").fill("70000")
     dialog.get_by_label("Private key, PEM (empty: use kept credentials)").fill(ssh["key"])
-    dialog.get_by_role("button", name="Provision").click()
+    dialog.get_by_role("button", name="Provision", exact=True).click()
     expect(dialog.locator("#server-ssh_port-error")).not_to_be_empty()
     dialog.get_by_label("SSH port").fill(str(ssh["port"]))
-    dialog.get_by_role("button", name="Provision").click()
+    dialog.get_by_role("button", name="Provision", exact=True).click()
     expect(dialog.locator("#server-ssh_port-error")).to_be_empty()
     ok("a fixed error leaves the server dialog")
     terminal = dialog.get_by_role("log", name="Provisioning output")

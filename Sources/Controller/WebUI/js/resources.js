@@ -116,6 +116,8 @@ export const resources = {
   },
   "access-lists": {
     title: "Access Lists", singular: "access list",
+    // Used by hosts on any server: no server of their own to show or filter by.
+    shared: true,
     columns: [["Name", (r) => r.name], ["Rules", (r) => `${count((r.clients ?? []).length, "address rule")}, ${count((r.items ?? []).length, "user")}`]],
     tabs: { Details: [
       { name: "name", label: "Name", type: "text", required: true },
@@ -127,6 +129,7 @@ export const resources = {
   },
   certificates: {
     title: "Certificates", singular: "certificate",
+    shared: true,
     columns: [["Name", (r) => r.nice_name ?? ""], ["Domains", (r) => (r.domain_names ?? []).join(", ")], ["Provider", (r) => r.provider],
               ["Expires", (r) => r.expires_on ? new Date(r.expires_on).toLocaleDateString() : "automatic"]],
     tls: true,

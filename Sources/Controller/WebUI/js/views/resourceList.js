@@ -23,12 +23,12 @@ export async function resourceList(container, path, app) {
   async function render() {
     const params = new URLSearchParams({ page: state.page, limit: 25 });
     if (state.query) params.set("q", state.query);
-    if (app.serverFilter) params.set("server_id", app.serverFilter);
+    if (app.serverFilter && !definition.shared) params.set("server_id", app.serverFilter);
     const result = await api.get(`/api/${path}?${params}`);
-    const header = [...definition.columns.map(([title]) => title), "Server", "Status", "Apply", definition.tls || definition.tabs.SSL || definition.tabs.Details.some((f) => f.type === "certificate") ? "TLS" : null, ""].filter((x) => x !== null);
+    const header = [...definition.columns.map(([title]) => title), definition.shared ? null : "Server", "Status", "Apply", definition.tls || definition.tabs.SSL || definition.tabs.Details.some((f) => f.type === "certificate") ? "TLS" : null, ""].filter((x) => x !== null);
     const rows = result.items.map((record) => h("tr", {},
       definition.columns.map(([, value]) => h("td", {}, value(record))),
-      h("td", {}, serverName(record.server_id)),
+      definition.shared ? null : h("td", {}, serverName(record.server_id)),
       h("td", {}, record.enabled ? badge("enabled", "ok") : badge("disabled")),
       h("td", {}, badge(record.apply_status.status), record.apply_status.message ? h("div", { class: "muted" }, record.apply_status.message) : null),
       header.includes("TLS") ? h("td", {}, certificateStatus(record)) : null,

@@ -31,6 +31,7 @@ export async function servers(container, app) {
       input.type === "checkbox" ? [input, h("label", { for: input.id }, label)] : [h("label", { for: input.id }, label), input], h("div", { class: "error", id: `${input.id}-error` })); };
     const terminal = h("div", { class: "terminal", role: "log", "aria-label": "Provisioning output", tabindex: "0" });
     const formError = h("div", { class: "form-error", role: "alert" });
+    let addOnly = null;
     const dialog = h("dialog", { "aria-label": server ? `${action} ${server.name}` : "Add server" },
       h("form", { onsubmit: async (event) => {
         event.preventDefault();
@@ -38,21 +39,23 @@ export async function servers(container, app) {
         // Errors of the last attempt go; this attempt's are shown again where they belong.
         for (const element of dialog.querySelectorAll(".field")) element.classList.remove("invalid");
         for (const element of dialog.querySelectorAll(".field .error")) element.textContent = "";
+        // A new server is kept only when its provisioning starts (or the admin adds it without):
+        // one whose first request is refused is removed again.
+        let created = null;
         try {
           let target = server;
-          if (!target) {
-            target = await api.post("/api/servers", { name: fields.name.value, hostname: fields.hostname.value,
-              ssh_port: Number(fields.ssh_port.value || 22), ssh_user: fields.ssh_user.value || "root" });
-            server = target;
-          }
+          if (!target) target = created = await createServer();
           const credentials = { keep_credentials: fields.keep.checked };
           if (fields.secret_kind.value === "key") {
             if (fields.private_key.value) credentials.private_key = fields.private_key.value;
             if (fields.passphrase.value) credentials.passphrase = fields.passphrase.value;
           } else if (fields.password.value) credentials.password = fields.password.value;
           const run = await api.post(`/api/servers/${target.id}/${action}`, credentials);
+          server = target;
+          if (addOnly) addOnly.hidden = true;
           watch(run.events);
         } catch (error) {
+          if (created) await api.delete(`/api/servers/${created.id}`).catch(() => {});
           const input = fields[error.field];
           if (input) {
             input.closest(".field").classList.add("invalid");
@@ -82,7 +85,19 @@ export async function servers(container, app) {
         h("h4", {}, "Output"), terminal,
         h("div", { class: "actions" },
           h("button", { type: "button", onclick: () => dialog.close() }, "Close"),
+          addOnly = server ? null : h("button", { type: "button", onclick: async () => {
+            formError.textContent = "";
+            try {
+              server = await createServer();
+              dialog.close();
+            } catch (error) { formError.textContent = error.field ? `${error.field} ${error.message}` : error.message; }
+          } }, "Add without provisioning"),
           h("button", { type: "submit", class: "primary" }, server ? "Run" : "Provision"))));
+
+    function createServer() {
+      return api.post("/api/servers", { name: fields.name.value, hostname: fields.hostname.value,
+        ssh_port: Number(fields.ssh_port.value || 22), ssh_user: fields.ssh_user.value || "root" });
+    }
 
     /** Only the fields of the chosen way to log in. */
     function showCredentials() {

@@ -229,6 +229,16 @@ with sync_playwright() as playwright:
     dialog.get_by_label("Password").fill("viewer password 1")
     dialog.get_by_role("button", name="Save").click()
     expect(page.get_by_role("cell", name="viewer@example.test", exact=True)).to_be_visible()
+    # An admin edits the account and resets its password; the viewer logs in with the new one below.
+    page.get_by_role("button", name="Edit viewer@example.test").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Name")).to_have_value("Vera Viewer")
+    dialog.get_by_label("Name").fill("Vera V.")
+    dialog.get_by_label("New password (empty: unchanged)").fill("viewer password 2")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("cell", name="Vera V.", exact=True)).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("password was reset")
+    ok("an admin edits a user and resets their password")
     titles = ["Dashboard", "Proxy Hosts", "Redirection Hosts", "Stream Hosts", "Dead Hosts", "Port Forwarding", "Access Lists",
               "Certificates", "Users", "Access Tokens", "Audit Log", "Servers", "Settings"]
     for title in titles:
@@ -243,7 +253,7 @@ with sync_playwright() as playwright:
     ok("a screenshot of every page")
 
     page.get_by_role("button", name="Log out").click()
-    login(page, "viewer@example.test", "viewer password 1")
+    login(page, "viewer@example.test", "viewer password 2")
     mutating = ["Add", "Edit", "Delete", "Disable", "Enable", "Save", "Create", "Revoke", "Provision", "Re-Provision", "Update Agent", "Deactivate",
                 "Sign out", "Reset two-factor"]
     expect(page.get_by_role("navigation").get_by_role("link", name="Users", exact=True)).to_have_count(0)

@@ -41,7 +41,8 @@ export async function users(container, app) {
         h("tbody", {}, list.map((user) => h("tr", {}, h("td", {}, user.name), h("td", {}, user.email, user.single_sign_on ? [" ", badge("single sign-on", "ok")] : null), h("td", {}, user.role),
           h("td", {}, user.active ? badge("active", "ok") : badge("inactive", "disabled")),
           h("td", {}, user.two_factor_enabled ? badge("on", "ok") : badge("off", "disabled")),
-          h("td", {}, app.isAdmin && user.id !== app.me.id ? [
+          h("td", {}, app.isAdmin ? h("button", { type: "button", "aria-label": `Edit ${user.email}`, onclick: () => edit(user) }, "Edit") : null, " ",
+            app.isAdmin && user.id !== app.me.id ? [
             h("button", { type: "button", onclick: async () => { await api.put(`/api/users/${user.id}`, { active: !user.active }); render(); } }, user.active ? "Deactivate" : "Activate"), " ",
             h("button", { type: "button", "aria-label": `Sign out ${user.email} everywhere`, onclick: async () => {
               const { ended } = await api.delete(`/api/users/${user.id}/sessions`);
@@ -56,6 +57,28 @@ export async function users(container, app) {
             h("button", { type: "button", class: "danger", onclick: async () => { if (confirm(`Delete ${user.email}?`)) { await api.delete(`/api/users/${user.id}`); render(); } } }, "Delete"),
           ] : null))))));
   }
+  /** Name, email, role and active; a new password resets theirs (and ends their sessions).
+   * Nobody demotes or deactivates their own account. */
+  function edit(user) {
+    const self = user.id === app.me.id;
+    const role = h("select", { disabled: self }, ["viewer", "admin"].map((r) => h("option", { value: r, selected: r === user.role }, r)));
+    dialogForm(`Edit ${user.email}`, [
+      ["name", "Name", h("input", { type: "text", required: true, value: user.name })],
+      ["email", "Email", h("input", { type: "email", required: true, value: user.email })],
+      ["role", "Role", role],
+      ["active", "Active", h("input", { type: "checkbox", checked: user.active, disabled: self })],
+      ["password", self ? "New password (empty: unchanged; change yours under Account)" : "New password (empty: unchanged)",
+        h("input", { type: "password", autocomplete: "new-password", disabled: self })],
+    ], async (values) => {
+      const body = { name: values.name, email: values.email };
+      if (!self) Object.assign(body, { role: values.role, active: values.active });
+      if (values.password) body.password = values.password;
+      await api.put(`/api/users/${user.id}`, body);
+      status.textContent = `${values.email}: saved${values.password ? "; their password was reset and their sessions ended" : ""}.`;
+      render();
+    });
+  }
+
   function add() {
     dialogForm("Add user", [
       ["name", "Name", h("input", { type: "text", required: true })],

@@ -220,6 +220,20 @@ with sync_playwright() as playwright:
     expect(settings_form.locator("#setting-acme_email-error")).to_be_empty()
     ok("settings are saved from one form, a refusal shown next to its field")
 
+    # A backup downloaded from Settings, and a restore that shows what it holds before anything is replaced.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download backup").click()
+    archive = f"{shots}/../ui-backup.tar"
+    download.value.save_as(archive)
+    page.get_by_label("Restore from a backup file").set_input_files(archive)
+    dialog = page.get_by_role("dialog", name="Restore this backup?")
+    expect(dialog).to_contain_text("1 proxy host")
+    expect(dialog).to_contain_text("ends every session, yours too")
+    page.screenshot(path=f"{shots}/settings-restore-preview.png")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+    ok("a backup downloads, and a restore shows what the backup holds before replacing anything")
+
     # A viewer, and a screenshot of every page as the admin.
     open_page(page, "Users")
     page.get_by_role("button", name="Add user").click()

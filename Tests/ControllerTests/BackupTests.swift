@@ -42,6 +42,15 @@ import TestSupport
         let target = try ControllerProcess(adminPassword: "another admin password")
         defer { target.remove() }
         let fresh = try await target.loggedIn(password: "another admin password")
+        // A dry run says what the archive holds and replaces nothing.
+        let preview = try await fresh.send("POST", "/api/restore?dry_run=true", raw: backup.body)
+        #expect(preview.status == 200)
+        #expect(preview.object["restored"] as? Bool == false)
+        #expect(preview.object["users"] as? Int == 2)
+        #expect(preview.object["remote_servers"] as? Int == 1)
+        #expect((preview.object["resources"] as? [String: Any])?["proxy_host"] as? Int == 1, "\(preview.object)")
+        #expect(try await fresh.get("/api/auth/me").status == 200, "a dry run ends no session")
+        #expect(try await fresh.send("POST", "/api/restore?dry_run=maybe", raw: backup.body).errorField == "dry_run")
         #expect(try await fresh.send("POST", "/api/restore", raw: backup.body).status == 200)
         // The restored users replace the fresh ones: the source's admin logs in.
         #expect(try await fresh.get("/api/auth/me").status == 401)
@@ -104,6 +113,7 @@ import TestSupport
             #expect(text.contains(message), "\(name): \(text)")
         }
         #expect(try await client.send("POST", "/api/restore", raw: Data("not a tar archive at all".utf8)).status == 400)
+        #expect(try await client.send("POST", "/api/restore?dry_run=true", raw: Data("not a tar archive at all".utf8)).errorField == "archive")
         #expect(try await client.send("POST", "/api/restore", raw: backup.prefix(1000)).status == 400)
         #expect(try await listings(client) == before)
         #expect(!FileManager.default.fileExists(atPath: "/etc/cron.d/evil"))

@@ -26,6 +26,16 @@ struct QueryParameters {
         return String(text)
     }
 
+    /// `true` or `false`; nil when absent.
+    func bool(_ name: String) throws -> Bool? {
+        guard let text = request.uri.queryParameters[name[...]] else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.invalid(field: name, "must be true or false")
+        }
+    }
+
     /// `page` (from 1) and `limit` (1-1000, default `defaultLimit`).
     func paging(defaultLimit: Int) throws -> (page: Int, limit: Int) {
         (try int("page", default: 1, range: 1...1_000_000), try int("limit", default: defaultLimit, range: 1...1000))

@@ -41,7 +41,44 @@ struct Backup: Sendable {
         var users: Int
     }
 
+    /// What a restore of an archive would bring back, told before anything is replaced.
+    struct Preview: Sendable {
+        /// When the backup was made, as its manifest says.
+        var createdOn: String
+        /// Resources by type, users and remote servers in the backup.
+        var resources: [String: Int]
+        var users: Int
+        var remoteServers: Int
+    }
+
+    /// Checks `archive` as a restore would and says what it holds; changes nothing.
+    func preview(_ archive: Data) async throws -> Preview {
+        try await withCheckedArchive(archive) { path, createdOn in
+            try SQLiteBackupFile(path: path).read { db in
+                var resources: [String: Int] = [:]
+                for (_, type, _) in try BackupRepository.resources(db) { resources[type, default: 0] += 1 }
+                return Preview(
+                    createdOn: createdOn, resources: resources, users: try BackupRepository.users(db).count,
+                    remoteServers: try BackupRepository.remoteServers(db).count)
+            }
+        }
+    }
+
     func restore(_ archive: Data, actor: AuditLog.Actor) async throws -> Restored {
+        try await withCheckedArchive(archive) { path, createdOn in
+            try await BackupRepository.replaceAll(store.database, withTablesOf: path) { db in
+                try ResourceRepository.markAllPending(db)
+                try ServerRepository.bumpAllRevisions(db)
+                try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": createdOn])
+                return Restored(resources: try BackupRepository.resourceCount(db), users: try BackupRepository.userCount(db))
+            }
+        }
+    }
+
+    /// Reads `archive`, writes its database to a private temporary file, checks it as the API
+    /// would its rows, and runs `body` with the file's path and the backup's date; the file is
+    /// removed afterwards. A refusal names the archive and the problem.
+    private func withCheckedArchive<T>(_ archive: Data, _ body: (String, String) async throws -> T) async throws -> T {
         let entries: [TarArchive.Entry]
         do {
             entries = try TarArchive.read(archive, allowedNames: [Self.manifestName, Self.databaseName], maxEntrySize: 512 << 20)
@@ -64,13 +101,7 @@ struct Backup: Sendable {
             try SettingsRepository.all(db)["unrestricted_advanced_config"] == "true"
         }
         try validate(path, rules: rules)
-
-        return try await BackupRepository.replaceAll(store.database, withTablesOf: path) { db in
-            try ResourceRepository.markAllPending(db)
-            try ServerRepository.bumpAllRevisions(db)
-            try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": backupDate])
-            return Restored(resources: try BackupRepository.resourceCount(db), users: try BackupRepository.userCount(db))
-        }
+        return try await body(path, backupDate)
     }
 
     /// The restored database must have this controller's schema, a local server, an admin, and

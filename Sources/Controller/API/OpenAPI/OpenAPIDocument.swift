@@ -331,8 +331,8 @@ enum OpenAPIDocument {
         add("/api/backup", "get", backup)
         archive["required"] = true
         var restore = operation(
-            "Restore a backup: validated, then every server is re-rendered and re-synced (admin)", tag: "Backup",
-            success: (200, ["type": "object"]))
+            "Restore a backup: validated, then every server is re-rendered and re-synced (admin); dry_run=true only checks it and says what it holds",
+            tag: "Backup", query: [parameter("dry_run", ["type": "string", "enum": ["true", "false"]])], success: (200, ["type": "object"]))
         restore["requestBody"] = archive
         add("/api/restore", "post", restore)
 

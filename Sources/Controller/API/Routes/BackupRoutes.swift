@@ -3,7 +3,9 @@ import Hummingbird
 import NIOCore
 import JSONCore
 
-/// `GET /api/backup` (a tar archive) and `POST /api/restore` (admin).
+/// `GET /api/backup` (a tar archive) and `POST /api/restore` (admin); `?dry_run=true` checks the
+/// archive as a restore would and says what it holds (resources by type, users, remote servers,
+/// its date) without replacing anything.
 struct BackupRoutes: Sendable {
     let backup: Backup
     let onChange: @Sendable () -> Void
@@ -27,7 +29,16 @@ struct BackupRoutes: Sendable {
             } catch {
                 throw APIError(.contentTooLarge, code: "too_large", message: "the archive is larger than \(Self.maxArchiveSize) bytes")
             }
-            let restored = try await backup.restore(Data(body.readableBytesView), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+            let archive = Data(body.readableBytesView)
+            if try QueryParameters(request: request).bool("dry_run") == true {
+                let preview = try await backup.preview(archive)
+                return JSONBody.response(
+                    .with([
+                        "restored": false, "created_on": preview.createdOn, "users": preview.users, "remote_servers": preview.remoteServers,
+                        "resources": JSON.object(preview.resources.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }),
+                    ]))
+            }
+            let restored = try await backup.restore(archive, actor: AuditLog.Actor(identity, clientIP: context.clientIP))
             onChange()
             return JSONBody.response(
                 .with([

@@ -17,9 +17,10 @@ function csrfToken() {
 
 async function send(method, path, body) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const raw = body instanceof Blob;
+  if (body !== undefined) headers["Content-Type"] = raw ? "application/octet-stream" : "application/json";
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
-  return fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(path, { method, headers, credentials: "same-origin", body: body === undefined || raw ? body : JSON.stringify(body) });
 }
 
 export async function request(method, path, body) {
@@ -39,4 +40,6 @@ export const api = {
   post: (path, body = {}) => request("POST", path, body),
   put: (path, body) => request("PUT", path, body),
   delete: (path) => request("DELETE", path),
+  /** A file's bytes as the body (a backup to restore). */
+  upload: (path, file) => request("POST", path, file),
 };

@@ -166,7 +166,52 @@ export async function settings(container, app) {
   mount(container, h("div", { class: "toolbar" }, h("h2", {}, "Settings")),
     adminAccessCard(access),
     app.isAdmin ? await singleSignOnCard() : null,
-    settingsForm(items, labels, app));
+    settingsForm(items, labels, app),
+    app.isAdmin ? backupCard() : null);
+}
+
+/** Download a backup; restore one after a preview of what it holds and a confirmation. */
+function backupCard() {
+  const error = h("div", { class: "form-error", role: "alert" });
+  const file = h("input", { id: "restore-file", type: "file", accept: ".tar,application/x-tar,application/octet-stream", onchange: async () => {
+    error.textContent = "";
+    const archive = file.files[0];
+    if (!archive) return;
+    try {
+      const preview = await api.upload("/api/restore?dry_run=true", archive);
+      confirmRestore(archive, preview);
+    } catch (failure) { error.textContent = failure.message; }
+    file.value = "";
+  } });
+  return h("section", { class: "card", "aria-labelledby": "backup-heading" },
+    h("h3", { id: "backup-heading" }, "Backup"),
+    h("p", {}, "A backup holds every host, access list, certificate, server, user, API token and setting."),
+    h("p", {}, h("a", { class: "button", href: "/api/backup", download: "" }, "Download backup")),
+    h("div", { class: "field" }, h("label", { for: file.id }, "Restore from a backup file"), file, error));
+}
+
+function confirmRestore(archive, preview) {
+  const names = { proxy_host: "proxy host", redirection_host: "redirection host", dead_host: "dead host", stream_host: "stream host",
+    port_forward: "port forward", access_list: "access list", certificate: "certificate" };
+  const held = Object.entries(preview.resources).map(([type, n]) => count(n, names[type] ?? type));
+  const error = h("div", { class: "form-error", role: "alert" });
+  const dialog = h("dialog", { "aria-label": "Restore this backup?" },
+    h("h3", {}, "Restore this backup?"),
+    h("p", {}, `Made ${formatDate(preview.created_on)}, it holds ${[...held, count(preview.users, "user"), count(preview.remote_servers, "remote server")].join(", ")}.`),
+    h("p", {}, "Restoring replaces every host, access list, certificate, server, user, token and setting here with the backup's, re-applies every server, and ends every session, yours too."),
+    error,
+    h("div", { class: "actions" },
+      h("button", { type: "button", onclick: () => dialog.close() }, "Cancel"),
+      h("button", { type: "button", class: "danger", onclick: async () => {
+        try {
+          await api.upload("/api/restore", archive);
+          dialog.close();
+          location.reload();
+        } catch (failure) { error.textContent = failure.message; }
+      } }, "Replace everything with this backup")));
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
 }
 
 /** Every data-plane and controller setting on one form: one Save, each refusal next to its

@@ -79,8 +79,10 @@ with sync_playwright() as playwright:
     ok("the password was changed in the UI")
     page.screenshot(path=f"{shots}/account.png", full_page=True)
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Sign out everywhere").click()
+    question = page.get_by_role("alertdialog", name="Sign out of every session, this one included?")
+    expect(question.get_by_role("button", name="Cancel")).to_be_focused()
+    question.get_by_role("button", name="Sign out of every session").click()
     expect(page.get_by_text("You signed out of every session.")).to_be_visible()
     page.goto(url + "/#/dashboard")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()

@@ -234,6 +234,16 @@ with sync_playwright() as playwright:
     expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
     ok("a backup downloads, and a restore shows what the backup holds before replacing anything")
 
+    # Questions are the page's own accessible dialogs: focus on Cancel, Escape cancels.
+    open_page(page, "Proxy Hosts")
+    page.get_by_role("button", name="Delete").click()
+    question = page.get_by_role("alertdialog", name="Delete this proxy host?")
+    expect(question.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(question).to_have_count(0)
+    expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
+    ok("a question is an accessible dialog that Escape cancels")
+
     # A viewer, and a screenshot of every page as the admin.
     open_page(page, "Users")
     page.get_by_role("button", name="Add user").click()

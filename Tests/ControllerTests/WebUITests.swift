@@ -62,7 +62,8 @@ import TestSupport
             "provisioning lines arrive in the terminal panel", "a host key scan shows the server's fingerprint beside the pinned one",
             "the server selector filters the lists", "settings are saved from one form, a refusal shown next to its field",
             "a backup downloads, and a restore shows what the backup holds before replacing anything",
-            "an admin edits a user and resets their password", "a screenshot of every page",
+            "a question is an accessible dialog that Escape cancels", "an admin edits a user and resets their password",
+            "a screenshot of every page",
             "a viewer is shown no link to a page only admins may use, and its address leads to the dashboard",
             "a viewer finds no enabled control that changes anything", "no script errors",
         ] {

@@ -23,6 +23,26 @@ export function count(n, noun, plural = `${noun}s`) {
   return `${n} ${n === 1 ? noun : plural}`;
 }
 
+let questions = 0;
+
+/** A yes/no question in a modal dialog (focus starts on Cancel; Escape cancels); resolves true
+ * when `action` is chosen. Used instead of the browser's `confirm()`, which screen readers and
+ * keyboard users handle worse and pages cannot style. */
+export function ask(message, action) {
+  return new Promise((resolve) => {
+    let answer = false;
+    const id = `question-${++questions}`;
+    const dialog = h("dialog", { role: "alertdialog", "aria-labelledby": id, class: "question" },
+      h("p", { id }, message),
+      h("div", { class: "actions" },
+        h("button", { type: "button", autofocus: true, onclick: () => dialog.close() }, "Cancel"),
+        h("button", { type: "button", class: "danger", onclick: () => { answer = true; dialog.close(); } }, action)));
+    dialog.addEventListener("close", () => { dialog.remove(); resolve(answer); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
 export function badge(text, kind = text) {
   return h("span", { class: `badge ${kind}` }, text);
 }

@@ -1,7 +1,7 @@
 // The signed-in user's own account: change the password, two-factor login (enrol with a QR code,
 // backup codes, turn off), and every session with "sign out everywhere".
 import { api } from "../api.js";
-import { badge, formatDate, h, mount } from "../dom.js";
+import { ask, badge, formatDate, h, mount } from "../dom.js";
 
 /** A password field and a button that runs `action(password)`; errors shown next to the field. */
 function passwordStep(id, buttonText, action) {
@@ -117,7 +117,7 @@ export async function account(container, app, { onSignedOut }) {
       await twoFactorCard((message = "") => render(message)),
       h("div", { class: "toolbar" }, h("h3", {}, "Sessions"),
         h("button", { type: "button", class: "danger", onclick: async () => {
-          if (!confirm("Sign out of every session, this one included?")) return;
+          if (!(await ask("Sign out of every session, this one included?", "Sign out of every session"))) return;
           await api.delete(`/api/users/${app.me.id}/sessions`);
           onSignedOut();
         } }, "Sign out everywhere")),

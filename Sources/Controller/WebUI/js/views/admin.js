@@ -1,6 +1,6 @@
 // Users, Access Tokens, Audit Log and Settings.
 import { api } from "../api.js";
-import { badge, count, formatDate, h, mount } from "../dom.js";
+import { ask, badge, count, formatDate, h, mount } from "../dom.js";
 import { singleSignOnCard } from "./singleSignOn.js";
 
 function dialogForm(title, fields, submit) {
@@ -49,12 +49,12 @@ export async function users(container, app) {
               status.textContent = `${user.email}: ${ended} session${ended === 1 ? "" : "s"} ended.`;
             } }, "Sign out"), " ",
             user.two_factor_enabled ? [h("button", { type: "button", "aria-label": `Reset two-factor login of ${user.email}`, onclick: async () => {
-              if (!confirm(`Turn off two-factor login for ${user.email} and end their sessions? They log in with their password alone until they set it up again.`)) return;
+              if (!(await ask(`Turn off two-factor login for ${user.email} and end their sessions? They log in with their password alone until they set it up again.`, "Turn off two-factor login"))) return;
               await api.delete(`/api/users/${user.id}/two-factor`);
               status.textContent = `${user.email}: two-factor login reset.`;
               render();
             } }, "Reset two-factor"), " "] : null,
-            h("button", { type: "button", class: "danger", onclick: async () => { if (confirm(`Delete ${user.email}?`)) { await api.delete(`/api/users/${user.id}`); render(); } } }, "Delete"),
+            h("button", { type: "button", class: "danger", onclick: async () => { if (await ask(`Delete ${user.email}?`, "Delete")) { await api.delete(`/api/users/${user.id}`); render(); } } }, "Delete"),
           ] : null))))));
   }
   /** Name, email, role and active; a new password resets theirs (and ends their sessions).

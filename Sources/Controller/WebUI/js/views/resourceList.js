@@ -1,7 +1,7 @@
 // One resource page: the list (enabled, apply status per server, TLS status, search, paging)
 // and the create/edit dialog. A viewer sees the same list without any control that changes it.
 import { api, APIError } from "../api.js";
-import { badge, h, mount } from "../dom.js";
+import { ask, badge, h, mount } from "../dom.js";
 import { buildForm } from "../form.js";
 import { resources } from "../resources.js";
 
@@ -92,7 +92,7 @@ export async function resourceList(container, path, app) {
   }
 
   async function remove(record) {
-    if (!confirm(`Delete this ${definition.singular}?`)) return;
+    if (!(await ask(`Delete this ${definition.singular}?`, "Delete"))) return;
     try { await api.delete(`/api/${path}/${record.id}`); } catch (error) { if (error instanceof APIError) alert(error.message); }
     render();
   }

@@ -2,7 +2,7 @@
 // a live provisioning terminal; Re-Provision, Update Agent, and Delete showing the uninstall
 // commands. Admins only.
 import { api } from "../api.js";
-import { badge, formatDate, h, mount } from "../dom.js";
+import { ask, badge, formatDate, h, mount } from "../dom.js";
 
 export async function servers(container, app) {
   async function render() {
@@ -143,7 +143,7 @@ export async function servers(container, app) {
       h("div", { class: "actions" },
         h("button", { type: "button", onclick: () => dialog.close() }, "Close"),
         h("button", { type: "button", class: "danger", onclick: async () => {
-          if (!confirm(`Forget the pinned key of ${server.name}? Do this only after the server was reinstalled.`)) return;
+          if (!(await ask(`Forget the pinned key of ${server.name}? Do this only after the server was reinstalled.`, "Forget the key"))) return;
           await api.delete(`/api/servers/${server.id}/host-key`);
           server.ssh_host_key = null;
           pinned.textContent = "none";
@@ -163,7 +163,7 @@ export async function servers(container, app) {
   }
 
   async function remove(server) {
-    if (!confirm(`Delete ${server.name}? Its resources move to the local server; the remote host is left as it is.`)) return;
+    if (!(await ask(`Delete ${server.name}? Its resources move to the local server; the remote host is left as it is.`, "Delete"))) return;
     const answer = await api.delete(`/api/servers/${server.id}`);
     const dialog = h("dialog", { "aria-label": "Uninstall commands" }, h("form", { method: "dialog" },
       h("h3", {}, `${server.name} was deleted`),

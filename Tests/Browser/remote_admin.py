@@ -85,6 +85,9 @@ with sync_playwright() as playwright:
     question.get_by_role("button", name="Sign out of every session").click()
     expect(page.get_by_text("You signed out of every session.")).to_be_visible()
     page.goto(url + "/#/dashboard")
+    # The page asks the API, finds no session and shows the login again; only then log in (a
+    # login typed into the form it replaces would be lost).
+    expect(page.get_by_text("Your session ended; log in again.")).to_be_visible()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     ok("signing out everywhere ends this session too")
 

@@ -55,11 +55,9 @@ struct Backup: Sendable {
     func preview(_ archive: Data) async throws -> Preview {
         try await withCheckedArchive(archive) { path, createdOn in
             try SQLiteBackupFile(path: path).read { db in
-                var resources: [String: Int] = [:]
-                for (_, type, _) in try BackupRepository.resources(db) { resources[type, default: 0] += 1 }
-                return Preview(
-                    createdOn: createdOn, resources: resources, users: try BackupRepository.users(db).count,
-                    remoteServers: try BackupRepository.remoteServers(db).count)
+                Preview(
+                    createdOn: createdOn, resources: try BackupRepository.resourceCountsByType(db), users: try BackupRepository.userCount(db),
+                    remoteServers: try BackupRepository.remoteServerCount(db))
             }
         }
     }

@@ -29,9 +29,12 @@ final class StatusFeed: Service {
     var version: Int64 { state.withLock { $0.version } }
 
     /// Something browsers show changed.
-    func announce() {
+    func announce() { broadcast(moving: true) }
+
+    /// Gives every subscriber the version, moved on first when `moving` (a keep-alive repeats it).
+    private func broadcast(moving: Bool) {
         let (version, subscribers) = state.withLock { state in
-            state.version += 1
+            if moving { state.version += 1 }
             return (state.version, Array(state.subscribers.values))
         }
         for subscriber in subscribers { subscriber.yield(version) }
@@ -58,8 +61,7 @@ final class StatusFeed: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.keepAlive)
-                let (version, subscribers) = self.state.withLock { ($0.version, Array($0.subscribers.values)) }
-                for subscriber in subscribers { subscriber.yield(version) }
+                self.broadcast(moving: false)
             }
         }
         let subscribers = state.withLock { state in

@@ -21,6 +21,17 @@ enum BackupRepository {
 
     // MARK: - Reading a restored database
 
+    /// How many resources of each type the database holds.
+    static func resourceCountsByType(_ db: any SQLConnection) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try db.rows("SELECT type, COUNT(*) AS n FROM resources GROUP BY type") { counts[row["type"]] = row["n"] }
+        return counts
+    }
+
+    static func remoteServerCount(_ db: any SQLConnection) throws -> Int {
+        try db.value(Int.self, "SELECT COUNT(*) FROM servers WHERE is_local = 0") ?? 0
+    }
+
     static func localServerCount(_ db: any SQLConnection) throws -> Int {
         try db.value(Int.self, "SELECT COUNT(*) FROM servers WHERE is_local = 1") ?? 0
     }

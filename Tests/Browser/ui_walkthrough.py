@@ -8,61 +8,25 @@ SETTINGS_JSON: {"url", "email", "password", "caddy_port", "upstream_port", "scre
 "ssh": {"host", "port", "user", "key"}}. Prints one `ok <what>` line per passed check and exits
 non-zero at the first failure, naming it.
 """
-import json, sys, time, urllib.request, urllib.error
+import json, sys
 from playwright.sync_api import sync_playwright, expect
-import chromium
+import chromium, steps
+from steps import eventually, ok, open_page
 
 settings = json.loads(sys.argv[1])
 url, shots = settings["url"], settings["screenshots"]
 
 
-def ok(what):
-    print(f"ok {what}", flush=True)
-
-
 def through_caddy(host):
-    request = urllib.request.Request(f"http://127.0.0.1:{settings['caddy_port']}/", headers={"Host": host})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, ""
-    except OSError:
-        return 0, ""
+    return steps.through_caddy(settings["caddy_port"], host)[:2]
 
 
 def api(method, path, body=None, token=None):
-    """The controller's API as a tool calls it: JSON, a bearer token."""
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url + path, data=data, headers=headers, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        text = response.read()
-        return json.loads(text) if text else None
-
-
-def eventually(check, what, seconds=20):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if check():
-            return ok(what)
-        time.sleep(0.3)
-    raise SystemExit(f"FAILED {what}")
+    return steps.api(url, method, path, body, token)
 
 
 def login(page, email, password):
-    page.goto(url + "/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-
-
-def open_page(page, title):
-    page.get_by_role("navigation").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    steps.login(page, url, email, password)
 
 
 with sync_playwright() as playwright:
@@ -77,7 +41,7 @@ with sync_playwright() as playwright:
     open_page(page, "Proxy Hosts")
     page.get_by_role("button", name="Add proxy host").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("tab")).to_have_count(9)
+    expect(dialog.get_by_role("tab")).to_have_count(10)
     dialog.get_by_label("Domain names").fill("ui.test")
     dialog.get_by_label("Forward host").fill("127.0.0.1")
     dialog.get_by_label("Forward port").fill(str(settings["upstream_port"]))
@@ -128,7 +92,10 @@ with sync_playwright() as playwright:
     page.get_by_role("button", name="Add access list").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Name", exact=True).fill("nobody")
-    dialog.get_by_label("Address rules").fill('[{"address": "0.0.0.0/0", "directive": "deny"}]')
+    dialog.get_by_role("button", name="Add address rule").click()
+    rule = dialog.get_by_role("group", name="Address rule 1")
+    rule.get_by_label("Action").select_option("deny")
+    rule.get_by_label("Address or range").fill("0.0.0.0/0")
     dialog.get_by_role("button", name="Save").click()
     expect(page.get_by_role("cell", name="nobody", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="1 address rule, 0 users", exact=True)).to_be_visible()

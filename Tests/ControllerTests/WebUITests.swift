@@ -3,53 +3,24 @@ import Host
 import Testing
 import TestSupport
 
-/// The web UI in Debian's Chromium driven by Playwright (Tests/Browser/ui_walkthrough.py),
-/// against a real controller serving its local server through a real Caddy, with a real sshd for
-/// the provisioning terminal. Screenshots of every page are kept in `.build/ui-screenshots/`.
+/// The web UI in Debian's Chromium driven by Playwright (the scripts in Tests/Browser/), against
+/// a real controller serving its local server through a real Caddy. Screenshots of every page
+/// and form state are kept in `.build/ui-screenshots/`.
 @Suite(.serialized) struct WebUITests {
     @Test func theUIWorksEndToEndInARealBrowser() async throws {
         let ssh = try SSHServer()
         defer { ssh.remove() }
-        let folder = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        for plugin in ["PosternProxyCaddyL4", "PosternProxySSHProvisioner", "PosternProxyUFWHardening"] {
-            try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin(plugin), toPath: folder.file("plugins/lib\(plugin).so"))
-        }
-        let port = try FreePort.next()
-        let httpPort = try FreePort.next()
-        let controller = try ControllerProcess(
-            adminPassword: nil, folder: folder,
-            extraEnvironment: [
-                "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_PUBLIC_URL": "http://\(ssh.hostAddress):\(port)",
-                "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes",
-                "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
-                "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
-                "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",
-            ], port: port)
-        defer { controller.remove() }
-        let upstream = try TestUpstream("browser", in: folder.path)
+        let browser = try BrowserController(publicHost: ssh.hostAddress)
+        defer { browser.remove() }
+        let upstream = try TestUpstream("browser", in: browser.controller.folder.path)
         defer { upstream.stop() }
-        let password = try #require(
-            controller.output.split(separator: "\n").first { $0.contains("password:") }?
-                .split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
 
-        let screenshots = "\(TestEnvironment.packageRoot)/.build/ui-screenshots"
-        try? FileManager.default.removeItem(atPath: screenshots)
-        try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
-        let settings: [String: Any] = [
-            "url": "http://localhost:\(port)", "email": ControllerProcess.adminEmail, "password": password,
-            "caddy_port": httpPort, "upstream_port": upstream.port, "screenshots": screenshots,
-            "ssh": ["host": ssh.address, "port": ssh.port, "user": "pp-key", "key": ssh.clientKey, "fingerprint": ssh.hostKeyFingerprint],
-        ]
-        let argument = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let result = try await offThePool {
-            try LocalTarget().run(
-                TargetCommand(
-                    argv: ["python3", TestEnvironment.packageRoot + "/Tests/Browser/ui_walkthrough.py", argument],
-                    timeout: .seconds(300)), onLine: { _ in }, isCancelled: { false })
-        }
-        let output = String(decoding: result.standardOutput, as: UTF8.self)
-        #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
+        let output = try await browser.run(
+            "ui_walkthrough.py", screenshots: "ui-screenshots/walkthrough",
+            settings: [
+                "upstream_port": upstream.port,
+                "ssh": ["host": ssh.address, "port": ssh.port, "user": "pp-key", "key": ssh.clientKey, "fingerprint": ssh.hostKeyFingerprint],
+            ])
         for check in [
             "logged in with the first-start password", "a host saved in the UI answers through Caddy from its upstream",
             "a change made elsewhere shows in the open list without a reload, with its apply status",
@@ -69,7 +40,37 @@ import TestSupport
         ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
-        let pictures = (try? FileManager.default.contentsOfDirectory(atPath: screenshots)) ?? []
-        #expect(pictures.filter { $0.hasSuffix(".png") }.count >= 14)
+        #expect(browser.screenshots("ui-screenshots/walkthrough").count >= 14)
+    }
+
+    @Test func theFormsEditorsSaveWhatCaddyServesAndRefuseBadInputInPlace() async throws {
+        let browser = try BrowserController(publicHost: "127.0.0.1")
+        defer { browser.remove() }
+        let main = try TestUpstream("main", in: browser.controller.folder.path)
+        defer { main.stop() }
+        let api = try TestUpstream("api", in: browser.controller.folder.path)
+        defer { api.stop() }
+
+        let output = try await browser.run(
+            "structured_editors.py", screenshots: "ui-screenshots/editors", settings: ["main_port": main.port, "api_port": api.port])
+        for check in [
+            "domain names are tags, each refused name shown at once with the API's reason",
+            "the JSON tab shows the record, refuses invalid JSON as it is typed and gives its values back to the tabs",
+            "the editors save the structure the API takes, in the order shown",
+            "the advanced JSON field is checked as it is typed", "the saved location sends /api to its own upstream through Caddy", "the header rules and the preset are served by Caddy",
+            "an upstream's bad host is refused next to its row and field", "an upstream's bad port is refused next to its row and field",
+            "an upstream the API refuses is refused next to its row and field", "a location's path is refused next to its row and field",
+            "a health check interval is refused next to its row and field", "a rate limit is refused next to its row and field",
+            "a rate limit this server's Caddy cannot apply is refused next to its row and field",
+            "a header name is refused next to its row and field",
+            "a header value with a placeholder that is not allowed is refused next to its row and field",
+            "nothing was saved by the refused editors",
+            "access-list rules and users are refused next to their row, and saved once fixed",
+            "the access list asks for a login and lets alice in", "a deny rule moved first decides before the allow rule",
+            "a password left untouched in the editor is kept", "no script errors",
+        ] {
+            #expect(output.contains("ok \(check)"), "missing: \(check)")
+        }
+        #expect(browser.screenshots("ui-screenshots/editors").count >= 10)
     }
 }

@@ -57,11 +57,11 @@ export async function resourceList(container, path, app) {
 
   function edit(record) {
     const form = buildForm(definition, record, {
-      readOnly: !app.isAdmin, servers: app.servers, defaultServer: app.serverFilter ?? app.servers[0]?.id, certificates, accessLists,
+      readOnly: !app.isAdmin, jsonTab: true, servers: app.servers, defaultServer: app.serverFilter ?? app.servers[0]?.id, certificates, accessLists,
     });
     const formError = h("div", { class: "form-error", role: "alert" });
     const dialog = h("dialog", { "aria-label": `${record ? "Edit" : "Add"} ${definition.singular}` },
-      h("form", { method: "dialog", onsubmit: async (event) => {
+      h("form", { method: "dialog", novalidate: true, onsubmit: async (event) => {
         event.preventDefault();
         if (!app.isAdmin) return dialog.close();
         formError.textContent = "";

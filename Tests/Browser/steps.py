@@ -1,0 +1,55 @@
+"""What the browser tests share: reporting a passed check, the controller's API called as a tool
+calls it, a request through the test's Caddy, waiting for a condition, logging in and opening a
+page from the sidebar."""
+import json, time, urllib.error, urllib.request
+from playwright.sync_api import expect
+
+
+def ok(what):
+    print(f"ok {what}", flush=True)
+
+
+def api(url, method, path, body=None, token=None):
+    """The controller's API as a tool calls it: JSON, a bearer token."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url + path, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+def through_caddy(port, host, path="/", headers=None):
+    """(status, body, response headers) of a request to Caddy on loopback for `host`."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, "", error.headers
+    except OSError:
+        return 0, "", {}
+
+
+def eventually(check, what, seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if check():
+            return ok(what)
+        time.sleep(0.3)
+    raise SystemExit(f"FAILED {what}")
+
+
+def login(page, url, email, password):
+    page.goto(url + "/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def open_page(page, title):
+    page.get_by_role("navigation").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()

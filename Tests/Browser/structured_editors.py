@@ -81,6 +81,8 @@ with sync_playwright() as playwright:
     upstream = dialog.get_by_role("group", name="Upstream 1")
     upstream.get_by_label("Host").fill("127.0.0.1")
     upstream.get_by_label("Port").fill(str(main_port))
+    expect(upstream.get_by_label("Weight")).to_have_value("1")
+    upstream.get_by_label("Weight").fill("2")
     dialog.get_by_label("Load balancing").select_option("first")
     shot(page, "proxy-host-upstreams")
 
@@ -90,6 +92,11 @@ with sync_playwright() as playwright:
     location.get_by_label("Path").fill("/api")
     location.get_by_label("Forward host").fill("127.0.0.1")
     location.get_by_label("Forward port").fill(str(api_port))
+    location.get_by_text("Header rules and advanced").click()
+    location.get_by_role("button", name="Add header rule").click()
+    own = location.get_by_role("group", name="Header rule 1")
+    own.get_by_label("Header name").fill("X-Location")
+    own.get_by_label("Value").fill("api {method}")
     shot(page, "proxy-host-locations")
 
     dialog.get_by_role("tab", name="Health").click()
@@ -119,7 +126,9 @@ with sync_playwright() as playwright:
     dialog.get_by_role("tab", name="JSON").click()
     expert = dialog.get_by_label("The whole record as the API's JSON")
     record = json.loads(expert.input_value())
-    if record["locations"] != [{"path": "/api", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": api_port}]:
+    own_rules = [{"direction": "request", "action": "set", "name": "X-Location", "value": "api {method}"}]
+    if record["locations"] != [{"path": "/api", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": api_port,
+                                "headers": own_rules, "advanced_config": None}]:
         raise SystemExit(f"FAILED the JSON tab shows {record['locations']}")
     expert.fill(expert.input_value()[:-1])
     expect(dialog.locator("#field-json-error")).to_contain_text("not valid JSON")
@@ -144,9 +153,9 @@ with sync_playwright() as playwright:
     expect(dialog).to_have_count(0)
     saved = api("GET", "/api/proxy-hosts?q=editors.test")["items"][0]
     expected = {
-        "domain_names": ["editors.test", "www.editors.test"], "upstreams": [{"host": "127.0.0.1", "port": main_port}],
+        "domain_names": ["editors.test", "www.editors.test"], "upstreams": [{"host": "127.0.0.1", "port": main_port, "weight": 2}],
         "load_balancing": "first", "caching_enabled": True,
-        "locations": [{"path": "/api", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": api_port}],
+        "locations": [{"path": "/api", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": api_port, "headers": own_rules}],
     }
     for key, value in expected.items():
         if saved[key] != value:
@@ -158,6 +167,10 @@ with sync_playwright() as playwright:
     ok("the editors save the structure the API takes, in the order shown")
     eventually(lambda: upstream_of("editors.test") == "main" and upstream_of("editors.test", "/api/users") == "api",
                "the saved location sends /api to its own upstream through Caddy")
+    _, body, _ = steps.through_caddy(caddy, "editors.test", "/api/users")
+    if json.loads(body)["headers"].get("X-Location") != "api GET":
+        raise SystemExit(f"FAILED the location's own header rule was not applied: {body}")
+    ok("the location's own header rule is applied to its requests")
     _, _, answer = steps.through_caddy(caddy, "www.editors.test")
     if answer.get("X-Served-For") != "www.editors.test" or answer.get("X-Frame-Options") != "SAMEORIGIN":
         raise SystemExit(f"FAILED the header rules were not served: {dict(answer)}")
@@ -209,6 +222,16 @@ with sync_playwright() as playwright:
         row.get_by_label("Forward host").fill("127.0.0.1")
         row.get_by_label("Forward port").fill("80")
     refused("Locations", location_path, cell("Location 1", "Path"), "Path must start with /", "a location's path")
+
+    def location_header(dialog):
+        location_path(dialog)
+        row = dialog.get_by_role("group", name="Location 1")
+        row.get_by_label("Path").fill("/api")
+        row.get_by_text("Header rules and advanced").click()
+        row.get_by_role("button", name="Add header rule").click()
+        row.get_by_role("group", name="Header rule 1").get_by_label("Header name").fill("X Bad")
+    refused("Locations", location_header, lambda dialog: dialog.get_by_role("group", name="Location 1").get_by_role("group", name="Header rule 1").locator(".cell.invalid .error"),
+            "Header name is not a valid HTTP header name", "a location's own header rule", "proxy-host-location-header-refused")
 
     refused("Health", lambda dialog: dialog.get_by_label("Every (seconds)").fill("0"),
             lambda dialog: dialog.locator(".group .field.invalid .error"), "Every (seconds) must be 1-3600", "a health check interval")

@@ -97,6 +97,19 @@ import Testing
             #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "locations": [{"path": "../etc", "forward_scheme": "http", "forward_host": "h", "forward_port": 1}]}"#,
             "locations[0].path"
         ),
+        (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "locations": [{"path": "/a", "forward_scheme": "http", "forward_host": "h", "forward_port": 1, "headers": [{"direction": "request", "action": "set", "name": "X-A", "value": "{http.request.header.Cookie}"}]}]}"#,
+            "locations[0].headers[0].value"
+        ),
+        (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "locations": [{"path": "/a", "forward_scheme": "http", "forward_host": "h", "forward_port": 1, "advanced_config": [{"handle": [{"handler": "file_server", "root": "/"}]}]}]}"#,
+            "locations[0].advanced_config[0].handle[0]"
+        ),
+        (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "upstreams": [{"host": "h", "port": 1, "weight": 0}]}"#,
+            "upstreams[0].weight"
+        ),
+        (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "forward_weight": 101}"#, "forward_weight"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "error_pages": {"500": "<p>x</p>"}}"#, "error_pages.500"),
         (#"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "load_balancing": "sticky"}"#, "load_balancing"),
         // A misspelled member inside a list or an object is refused by its path, not ignored.

@@ -101,6 +101,57 @@ import Testing
         }
     }
 
+    @Test func weightedRoundRobinGivesEachUpstreamItsShare() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["lb.test"], to: a,
+                        [
+                            "forward_weight": 3, "upstreams": [["host": "127.0.0.1", "port": b.port, "weight": 1]],
+                            "load_balancing": "weighted_round_robin",
+                        ])
+                ]
+            ]))
+        #expect(report.status == .succeeded)
+        let seen = try (0..<8).map { _ in try caddy.get("/", host: "lb.test").upstream ?? "?" }
+        #expect(seen.filter { $0 == "a" }.count == 6 && seen.filter { $0 == "b" }.count == 2, "\(seen)")
+    }
+
+    @Test func aLocationHasHeaderRulesAndRoutesOfItsOwn() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let location: [String: Any] = [
+            "path": "/api", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": b.port,
+            "headers": [["direction": "request", "action": "set", "name": "X-Location", "value": "api {method}"]],
+            "advanced_config": [
+                ["match": [["path": ["/api/teapot*"]]], "handle": [["handler": "static_response", "status_code": 418]]]
+            ],
+        ]
+        let report = try await caddy.apply(
+            State.document(["proxy_hosts": [State.proxyHost(1, ["loc.test"], to: a, ["locations": [location]])]]))
+        #expect(report.status == .succeeded)
+        let api = try caddy.get("/api/users", host: "loc.test")
+        #expect(api.upstream == "b")
+        #expect(api.upstreamHeader("X-Location") == "api GET")
+        #expect(try caddy.get("/api/teapot", host: "loc.test").status == 418)
+        let root = try caddy.get("/", host: "loc.test")
+        #expect(root.upstream == "a")
+        #expect(root.upstreamHeader("X-Location") == nil)
+    }
+
     @Test func failsOverToALiveUpstream() async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }

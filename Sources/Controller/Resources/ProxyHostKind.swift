@@ -8,16 +8,39 @@ enum ProxyHostKind: ResourceKind {
     static let stateKey = "proxy_hosts"
     static let fields: Set<String> = Set(Payload.CodingKeys.allCases.map(\.rawValue))
 
+    /// An upstream beside the forward host; `weight` (1-100) counts with `weighted_round_robin`.
     struct Upstream: Codable, Sendable, Equatable {
         var host: String
         var port: Int
+        var weight: Int = 1
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            host = try c.decode(String.self, forKey: .host)
+            port = try c.decode(Int.self, forKey: .port)
+            weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? 1
+        }
     }
 
+    /// Requests whose path starts with `path` go to their own upstream, with their own header
+    /// rules and (admins only) Caddy routes placed before the proxy, as an NPM custom location.
     struct Location: Codable, Sendable {
         var path: String
         var forward_scheme: String
         var forward_host: String
         var forward_port: Int
+        var headers: [HeaderRule] = []
+        var advanced_config: [JSON]?
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            path = try c.decode(String.self, forKey: .path)
+            forward_scheme = try c.decode(String.self, forKey: .forward_scheme)
+            forward_host = try c.decode(String.self, forKey: .forward_host)
+            forward_port = try c.decode(Int.self, forKey: .forward_port)
+            headers = try c.decodeIfPresent([HeaderRule].self, forKey: .headers) ?? []
+            advanced_config = try c.decodeIfPresent([JSON].self, forKey: .advanced_config)
+        }
     }
 
     struct HealthCheck: Codable, Sendable {
@@ -73,6 +96,8 @@ enum ProxyHostKind: ResourceKind {
         var forward_scheme: String = "http"
         var forward_host: String
         var forward_port: Int
+        /// The forward host's weight with `weighted_round_robin` (1-100).
+        var forward_weight: Int = 1
         var upstreams: [Upstream] = []
         var load_balancing: String = "round_robin"
         var allow_websocket_upgrade: Bool = true
@@ -93,7 +118,7 @@ enum ProxyHostKind: ResourceKind {
         var allow_reserved_upstream: Bool = false
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case domain_names, forward_scheme, forward_host, forward_port, upstreams, load_balancing, allow_websocket_upgrade
+            case domain_names, forward_scheme, forward_host, forward_port, forward_weight, upstreams, load_balancing, allow_websocket_upgrade
             case block_exploits, caching_enabled, tls_passthrough, certificate_id, ssl_forced, hsts_enabled, hsts_subdomains
             case locations, health_check, access_list_id, rate_limit, error_pages, headers, advanced_config, allow_reserved_upstream
         }
@@ -104,6 +129,7 @@ enum ProxyHostKind: ResourceKind {
             forward_scheme = try c.decodeIfPresent(String.self, forKey: .forward_scheme) ?? "http"
             forward_host = try c.decode(String.self, forKey: .forward_host)
             forward_port = try c.decode(Int.self, forKey: .forward_port)
+            forward_weight = try c.decodeIfPresent(Int.self, forKey: .forward_weight) ?? 1
             upstreams = try c.decodeIfPresent([Upstream].self, forKey: .upstreams) ?? []
             load_balancing = try c.decodeIfPresent(String.self, forKey: .load_balancing) ?? "round_robin"
             allow_websocket_upgrade = try c.decodeIfPresent(Bool.self, forKey: .allow_websocket_upgrade) ?? true
@@ -125,7 +151,7 @@ enum ProxyHostKind: ResourceKind {
         }
     }
 
-    static let policies = ["round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"]
+    static let policies = ["round_robin", "weighted_round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"]
 
     static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload {
         var p = input
@@ -135,10 +161,12 @@ enum ProxyHostKind: ResourceKind {
         p.forward_port = try FieldRules.port(p.forward_port, field: "forward_port")
         try UpstreamPolicy.check(
             host: p.forward_host, port: p.forward_port, field: "forward_host", allowReserved: p.allow_reserved_upstream, context: context)
+        try weight(p.forward_weight, field: "forward_weight")
         guard p.upstreams.count <= 100 else { throw ValidationFailure("upstreams", "lists more than 100 upstreams") }
         for index in p.upstreams.indices {
             p.upstreams[index].host = try FieldRules.host(p.upstreams[index].host, field: "upstreams[\(index)].host")
             p.upstreams[index].port = try FieldRules.port(p.upstreams[index].port, field: "upstreams[\(index)].port")
+            try weight(p.upstreams[index].weight, field: "upstreams[\(index)].weight")
             try UpstreamPolicy.check(
                 host: p.upstreams[index].host, port: p.upstreams[index].port, field: "upstreams[\(index)].host",
                 allowReserved: p.allow_reserved_upstream, context: context)
@@ -155,6 +183,9 @@ enum ProxyHostKind: ResourceKind {
             try UpstreamPolicy.check(
                 host: p.locations[index].forward_host, port: p.locations[index].forward_port, field: "\(field).forward_host",
                 allowReserved: p.allow_reserved_upstream, context: context)
+            p.locations[index].headers = try headerRules(p.locations[index].headers, field: "\(field).headers")
+            p.locations[index].advanced_config = try advancedConfig(
+                p.locations[index].advanced_config, field: "\(field).advanced_config", context: context)
         }
         let check = p.health_check
         p.health_check.path = try FieldRules.pathPrefix(check.path, field: "health_check.path")
@@ -181,21 +212,8 @@ enum ProxyHostKind: ResourceKind {
             guard html.utf8.count <= 256 << 10 else { throw ValidationFailure("error_pages.\(code)", "is larger than 256 KiB") }
             guard !html.unicodeScalars.contains("\0") else { throw ValidationFailure("error_pages.\(code)", "must not contain NUL") }
         }
-        guard p.headers.count <= 100 else { throw ValidationFailure("headers", "lists more than 100 rules") }
-        for index in p.headers.indices {
-            let field = "headers[\(index)]"
-            p.headers[index].direction = try FieldRules.oneOf(p.headers[index].direction, ["request", "response"], field: "\(field).direction")
-            p.headers[index].action = try FieldRules.oneOf(p.headers[index].action, ["set", "add", "delete"], field: "\(field).action")
-            p.headers[index].name = try FieldRules.headerName(p.headers[index].name, field: "\(field).name")
-            p.headers[index].value = try FieldRules.headerValue(p.headers[index].value, field: "\(field).value")
-        }
-        if let advanced = p.advanced_config, !advanced.isEmpty {
-            guard context.isAdmin else { throw ValidationFailure("advanced_config", "only admins may set advanced configuration") }
-            guard advanced.allSatisfy({ if case .object = $0 { true } else { false } }) else {
-                throw ValidationFailure("advanced_config", "must be a list of Caddy route objects")
-            }
-            if !context.unrestrictedAdvancedConfig { try AdvancedConfigRules.check(advanced, field: "advanced_config") }
-        }
+        p.headers = try headerRules(p.headers, field: "headers")
+        p.advanced_config = try advancedConfig(p.advanced_config, field: "advanced_config", context: context)
         if p.tls_passthrough && (p.certificate_id != nil || p.ssl_forced || p.access_list_id != nil || p.rate_limit != nil) {
             throw ValidationFailure(
                 "tls_passthrough", "passes TLS through untouched: certificates, Force HTTPS, access lists and rate limits do not apply")
@@ -204,6 +222,38 @@ enum ProxyHostKind: ResourceKind {
             throw ValidationFailure("domain_names", "TLS passthrough matches exact server names")
         }
         return p
+    }
+
+    /// A weight for `weighted_round_robin`: 1-100.
+    private static func weight(_ value: Int, field: String) throws(ValidationFailure) {
+        guard (1...100).contains(value) else { throw ValidationFailure(field, "must be 1-100") }
+    }
+
+    /// Header rules (at most 100): request or response; set, add or delete; a valid name; a value
+    /// with only the allowed placeholders.
+    private static func headerRules(_ input: [HeaderRule], field: String) throws(ValidationFailure) -> [HeaderRule] {
+        guard input.count <= 100 else { throw ValidationFailure(field, "lists more than 100 rules") }
+        var rules = input
+        for index in rules.indices {
+            let field = "\(field)[\(index)]"
+            rules[index].direction = try FieldRules.oneOf(rules[index].direction, ["request", "response"], field: "\(field).direction")
+            rules[index].action = try FieldRules.oneOf(rules[index].action, ["set", "add", "delete"], field: "\(field).action")
+            rules[index].name = try FieldRules.headerName(rules[index].name, field: "\(field).name")
+            rules[index].value = try FieldRules.headerValue(rules[index].value, field: "\(field).value")
+        }
+        return rules
+    }
+
+    /// Raw Caddy routes: admins only, objects only, and within the advanced-config rules unless
+    /// the controller allows any.
+    private static func advancedConfig(_ advanced: [JSON]?, field: String, context: ValidationContext) throws(ValidationFailure) -> [JSON]? {
+        guard let advanced, !advanced.isEmpty else { return advanced }
+        guard context.isAdmin else { throw ValidationFailure(field, "only admins may set advanced configuration") }
+        guard advanced.allSatisfy({ if case .object = $0 { true } else { false } }) else {
+            throw ValidationFailure(field, "must be a list of Caddy route objects")
+        }
+        if !context.unrestrictedAdvancedConfig { try AdvancedConfigRules.check(advanced, field: field) }
+        return advanced
     }
 
     static func claims(_ payload: Payload) -> [String] { payload.domain_names.map { "domain:\($0)" } }

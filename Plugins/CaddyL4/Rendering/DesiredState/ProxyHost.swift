@@ -8,9 +8,11 @@ public struct ProxyHost: JSONReadable, Sendable {
     public var forwardScheme: String
     public var forwardHost: String
     public var forwardPort: Int
+    /// The forward host's share with `weighted_round_robin`.
+    public var forwardWeight: Int
     /// Extra backends beside forward_host:forward_port.
     public var upstreams: [Upstream]
-    /// round_robin, random, least_conn, ip_hash, uri_hash, first.
+    /// round_robin, weighted_round_robin, random, least_conn, ip_hash, uri_hash, first.
     public var loadBalancing: String
     public var allowWebsocketUpgrade: Bool
     public var blockExploits: Bool
@@ -36,19 +38,26 @@ public struct ProxyHost: JSONReadable, Sendable {
     public struct Upstream: JSONReadable, Sendable {
         public var host: String
         public var port: Int
+        /// Its share with `weighted_round_robin`.
+        public var weight: Int
 
         public init(json: JSON) throws(JSONReadError) {
             let object = try JSONObject(json)
             host = try object.required("host")
             port = try object.required("port")
+            weight = try object.value("weight", default: 1)
         }
     }
 
+    /// Requests under `path` go to their own upstream, through their own header rules and raw
+    /// Caddy routes first.
     public struct Location: JSONReadable, Sendable {
         public var path: String
         public var forwardScheme: String
         public var forwardHost: String
         public var forwardPort: Int
+        public var headers: [HeaderRule]
+        public var advancedConfig: JSON?
 
         public init(json: JSON) throws(JSONReadError) {
             let object = try JSONObject(json)
@@ -56,6 +65,8 @@ public struct ProxyHost: JSONReadable, Sendable {
             forwardScheme = try object.required("forward_scheme")
             forwardHost = try object.required("forward_host")
             forwardPort = try object.required("forward_port")
+            headers = try object.value("headers", default: [])
+            advancedConfig = try object.optional("advanced_config")
         }
     }
 
@@ -123,6 +134,7 @@ public struct ProxyHost: JSONReadable, Sendable {
         forwardScheme = try object.value("forward_scheme", default: "http")
         forwardHost = try object.required("forward_host")
         forwardPort = try object.required("forward_port")
+        forwardWeight = try object.value("forward_weight", default: 1)
         upstreams = try object.value("upstreams", default: [])
         loadBalancing = try object.value("load_balancing", default: "round_robin")
         allowWebsocketUpgrade = try object.value("allow_websocket_upgrade", default: true)

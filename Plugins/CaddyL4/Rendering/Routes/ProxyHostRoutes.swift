@@ -7,7 +7,7 @@ struct ProxyHostRoutes {
     let accessList: AccessList?
     let servedOverTLS: Bool
 
-    static let policies: Set<String> = ["round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"]
+    static let policies: Set<String> = ["round_robin", "weighted_round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"]
 
     /// The host's route: a subroute of its handlers, matched by its domain names.
     func route() throws(RenderingError) -> JSON {
@@ -21,8 +21,8 @@ struct ProxyHostRoutes {
                 "handle": [["handler": "static_response", "status_code": 400, "body": "WebSocket is not enabled for this host"]],
             ])
         }
-        routes += try headerRules()
-        routes += try advancedRoutes()
+        routes += try headerRules(host.headers, field: "headers")
+        routes += try advancedRoutes(host.advancedConfig, field: "advanced_config")
         if host.cachingEnabled {
             routes.append([
                 "match": [["path_regexp": ["pattern": #"(?i)\.(css|js|mjs|jpe?g|gif|png|webp|avif|woff2?|eot|ttf|otf|svg|ico|map)$"#]]],
@@ -41,10 +41,14 @@ struct ProxyHostRoutes {
             try Self.requireLocationPath(location.path, resource: key)
             try UserText.requireHostName(location.forwardHost, field: "locations[\(index)].forward_host", resource: key)
             try UserText.requirePort(location.forwardPort, field: "locations[\(index)].forward_port", resource: key)
-            let upstream = [UserText.dial(location.forwardHost, location.forwardPort)]
+            let upstream = [Dial(address: UserText.dial(location.forwardHost, location.forwardPort), weight: 1)]
+            let proxy = try reverseProxy(upstream, scheme: location.forwardScheme, field: "locations[\(index)].forward_scheme")
+            let own =
+                try headerRules(location.headers, field: "locations[\(index)].headers")
+                + advancedRoutes(location.advancedConfig, field: "locations[\(index)].advanced_config")
             routes.append([
                 "match": [["path": .strings([location.path + "*"])]],
-                "handle": [try reverseProxy(upstream, scheme: location.forwardScheme, field: "locations[\(index)].forward_scheme")],
+                "handle": own.isEmpty ? [proxy] : [["handler": "subroute", "routes": .array(own + [["handle": [proxy]]])]],
                 "terminal": true,
             ])
         }
@@ -72,28 +76,34 @@ struct ProxyHostRoutes {
         ]
     }
 
-    private func advancedRoutes() throws(RenderingError) -> [JSON] {
-        switch host.advancedConfig {
+    private func advancedRoutes(_ config: JSON?, field: String) throws(RenderingError) -> [JSON] {
+        switch config {
         case nil, .null: return []
         case .array(let routes) where routes.allSatisfy({ if case .object = $0 { true } else { false } }): return routes
-        default: throw RenderingError(resource: key, field: "advanced_config", message: "must be a JSON array of Caddy route objects")
+        default: throw RenderingError(resource: key, field: field, message: "must be a JSON array of Caddy route objects")
         }
     }
 
-    private func upstreams() throws(RenderingError) -> [String] {
+    /// An upstream's dial address and its share with `weighted_round_robin`.
+    private struct Dial {
+        var address: String
+        var weight: Int
+    }
+
+    private func upstreams() throws(RenderingError) -> [Dial] {
         try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
         try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
-        var dials = [UserText.dial(host.forwardHost, host.forwardPort)]
+        var dials = [Dial(address: UserText.dial(host.forwardHost, host.forwardPort), weight: host.forwardWeight)]
         for (index, upstream) in host.upstreams.enumerated() {
             try UserText.requireHostName(upstream.host, field: "upstreams[\(index)].host", resource: key)
             try UserText.requirePort(upstream.port, field: "upstreams[\(index)].port", resource: key)
-            dials.append(UserText.dial(upstream.host, upstream.port))
+            dials.append(Dial(address: UserText.dial(upstream.host, upstream.port), weight: upstream.weight))
         }
         return dials
     }
 
-    private func reverseProxy(_ dials: [String], scheme: String, field: String) throws(RenderingError) -> JSON {
-        var handler: [(String, JSON)] = [("handler", "reverse_proxy"), ("upstreams", .array(dials.map { ["dial": .string($0)] }))]
+    private func reverseProxy(_ dials: [Dial], scheme: String, field: String) throws(RenderingError) -> JSON {
+        var handler: [(String, JSON)] = [("handler", "reverse_proxy"), ("upstreams", .array(dials.map { ["dial": .string($0.address)] }))]
         switch scheme {
         case "http": break
         // Like Nginx Proxy Manager, an https upstream's certificate is not verified.
@@ -105,7 +115,14 @@ struct ProxyHostRoutes {
                 throw RenderingError(
                     resource: key, field: "load_balancing", message: "must be one of \(Self.policies.sorted().joined(separator: ", "))")
             }
-            handler.append(("load_balancing", ["selection_policy": ["policy": .string(host.loadBalancing)], "retries": .int(dials.count - 1)]))
+            var policy: [(String, JSON)] = [("policy", .string(host.loadBalancing))]
+            if host.loadBalancing == "weighted_round_robin" {
+                guard dials.allSatisfy({ (1...100).contains($0.weight) }) else {
+                    throw RenderingError(resource: key, field: "upstreams.weight", message: "must be 1-100")
+                }
+                policy.append(("weights", .array(dials.map { .int($0.weight) })))
+            }
+            handler.append(("load_balancing", ["selection_policy": .object(policy), "retries": .int(dials.count - 1)]))
         }
         if let checks = try healthChecks(upstreamCount: dials.count) { handler.append(("health_checks", checks)) }
         var upstreamHeaders: [(String, JSON)] = []
@@ -174,9 +191,9 @@ struct ProxyHostRoutes {
         return ["handle": [["handler": "rate_limit", "rate_limits": .object([(key.tag, zone)])]]]
     }
 
-    private func headerRules() throws(RenderingError) -> [JSON] {
-        try host.headers.enumerated().map { (index, rule) throws(RenderingError) -> JSON in
-            let field = "headers[\(index)]"
+    private func headerRules(_ rules: [ProxyHost.HeaderRule], field list: String) throws(RenderingError) -> [JSON] {
+        try rules.enumerated().map { (index, rule) throws(RenderingError) -> JSON in
+            let field = "\(list)[\(index)]"
             guard rule.direction == "request" || rule.direction == "response" else {
                 throw RenderingError(resource: key, field: field + ".direction", message: "must be request or response")
             }

@@ -9,6 +9,22 @@ enum ResourceSchemas {
     /// A URL path prefix.
     static let pathPrefix = Schema.string(
         "A path prefix such as /api", maxLength: 1024, pattern: #"^/[A-Za-z0-9\-._~!$&'()+,;=:@%/]*$"#)
+    /// An upstream's share with `weighted_round_robin`.
+    static let weight = Schema.integer("Share of requests with weighted_round_robin", minimum: 1, maximum: 100)
+    /// Header rules, applied in order.
+    static let headerRules = Schema.array(
+        Schema.object(
+            [
+                "direction": Schema.string(values: ["request", "response"]), "action": Schema.string(values: ["set", "add", "delete"]),
+                "name": Schema.string(maxLength: 256, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"),
+                "value": Schema.string(
+                    "Placeholders allowed: {remote_host} {scheme} {host} {method} {uri}", maxLength: 4096,
+                    pattern: #"^([^\x00-\x08\x0A-\x1F\x7F{}]|\{(remote_host|scheme|host|method|uri)\})*$"#),
+            ],
+            required: ["direction", "action", "name"]), maxItems: 100)
+    static let advancedConfig: JSON = [
+        "type": ["array", "null"], "items": ["type": "object"], "description": "Raw Caddy route objects (admins only)",
+    ]
     static let common: [String: JSON] = [
         "enabled": Schema.boolean,
         "server_id": Schema.integer("The server the resource is assigned to (the local server when omitted)", minimum: 1),
@@ -17,7 +33,9 @@ enum ResourceSchemas {
     static let proxyHost = Schema.object(
         common.merging([
             "domain_names": domains, "forward_scheme": Schema.string(values: ["http", "https"]), "forward_host": host, "forward_port": Schema.port,
-            "upstreams": Schema.array(Schema.object(["host": host, "port": Schema.port], required: ["host", "port"]), maxItems: 100),
+            "forward_weight": weight,
+            "upstreams": Schema.array(
+                Schema.object(["host": host, "port": Schema.port, "weight": weight], required: ["host", "port"]), maxItems: 100),
             "load_balancing": Schema.string(values: ProxyHostKind.policies),
             "allow_websocket_upgrade": Schema.boolean, "block_exploits": Schema.boolean, "caching_enabled": Schema.boolean,
             "tls_passthrough": Schema.boolean, "certificate_id": Schema.nullableInteger("A certificate's id"), "ssl_forced": Schema.boolean,
@@ -26,7 +44,7 @@ enum ResourceSchemas {
                 Schema.object(
                     [
                         "path": pathPrefix, "forward_scheme": Schema.string(values: ["http", "https"]),
-                        "forward_host": host, "forward_port": Schema.port,
+                        "forward_host": host, "forward_port": Schema.port, "headers": headerRules, "advanced_config": advancedConfig,
                     ], required: ["path", "forward_scheme", "forward_host", "forward_port"]), maxItems: 100),
             "health_check": Schema.object([
                 "active_enabled": Schema.boolean, "path": pathPrefix, "interval_seconds": Schema.integer(minimum: 1, maximum: 3600),
@@ -43,17 +61,8 @@ enum ResourceSchemas {
                 "required": ["requests", "window_seconds"], "additionalProperties": false,
             ],
             "error_pages": Schema.object(["404": Schema.string(), "502": Schema.string(), "503": Schema.string()]),
-            "headers": Schema.array(
-                Schema.object(
-                    [
-                        "direction": Schema.string(values: ["request", "response"]), "action": Schema.string(values: ["set", "add", "delete"]),
-                        "name": Schema.string(maxLength: 256, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"),
-                        "value": Schema.string(
-                            "Placeholders allowed: {remote_host} {scheme} {host} {method} {uri}", maxLength: 4096,
-                            pattern: #"^([^\x00-\x08\x0A-\x1F\x7F{}]|\{(remote_host|scheme|host|method|uri)\})*$"#),
-                    ],
-                    required: ["direction", "action", "name"]), maxItems: 100),
-            "advanced_config": ["type": ["array", "null"], "items": ["type": "object"], "description": "Raw Caddy route objects (admins only)"],
+            "headers": headerRules,
+            "advanced_config": advancedConfig,
             "allow_reserved_upstream": Schema.boolean,
         ]) { $1 }, required: ["domain_names", "forward_host", "forward_port"]
     ).merging([

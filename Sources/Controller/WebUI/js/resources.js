@@ -8,12 +8,13 @@
 import { count } from "./dom.js";
 import * as rules from "./rules.js";
 
-const policies = ["round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"];
+const policies = ["round_robin", "weighted_round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"];
 const serverField = { name: "server_id", label: "Server", type: "server" };
 const domainsField = { name: "domain_names", label: "Domain names", type: "domains", required: true,
                        hint: "Enter, comma or space after each name; *.example.com for a wildcard" };
 const portField = (name, label) => ({ name, label, type: "number", required: true, min: 1, max: 65535, check: rules.port });
 const hostField = (name, label) => ({ name, label, type: "text", required: true, check: rules.host });
+const weightField = (name, label) => ({ name, label, type: "number", required: true, min: 1, max: 100, default: 1 });
 
 export const headerPresets = {
   "Security headers": [
@@ -57,8 +58,9 @@ export const resources = {
       Upstreams: [
         { name: "upstreams", label: "More upstreams", type: "rows", item: "upstream", max: 100,
           hint: "Served beside the forward host and port on the Details tab.",
-          columns: [hostField("host", "Host"), portField("port", "Port")] },
+          columns: [hostField("host", "Host"), portField("port", "Port"), weightField("weight", "Weight")] },
         { name: "load_balancing", label: "Load balancing", type: "select", options: policies },
+        { ...weightField("forward_weight", "Main upstream's weight (the Details tab's)"), hint: "Weights count with weighted_round_robin: an upstream of weight 3 gets three requests for every one of weight 1." },
       ],
       SSL: [
         { name: "certificate_id", label: "Certificate", type: "certificate" },
@@ -75,7 +77,11 @@ export const resources = {
           { name: "forward_scheme", label: "Scheme", type: "select", options: ["http", "https"] },
           hostField("forward_host", "Forward host"),
           portField("forward_port", "Forward port"),
+          { ...headerRules, label: "Header rules of this location", detail: true },
+          { name: "advanced_config", label: "Advanced (Caddy route JSON, admins only)", type: "json", detail: true,
+            placeholder: '[{"handle": [{"handler": "headers", "response": {"set": {"Cache-Control": ["no-store"]}}}]}]' },
         ],
+        detailsLabel: "Header rules and advanced",
       }],
       Health: [{
         name: "health_check", label: "Health checks", type: "group",

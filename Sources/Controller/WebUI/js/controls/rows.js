@@ -50,18 +50,31 @@ export function rowsControl(field, id, context) {
     const cells = new Map();
     const row = { kept, cells };
     const error = h("div", { class: "error", id: `${id}-${key}-error` });
-    const cellElements = field.columns.map((column) => {
+    const cellElement = (column) => {
       const cellId = `${id}-${key}-${column.name}`;
-      const control = simpleControl(column, cellId, context);
+      const nested = column.type === "rows";
+      const control = nested ? rowsControl(column, cellId, context) : simpleControl(column, cellId, context);
       control.write(item[column.name]);
       if (column.type === "secret" && kept) control.input.placeholder = "(kept; type to replace)";
       const cellError = h("div", { class: "error", id: `${cellId}-error` });
-      const wrapper = h("div", { class: column.type === "checkbox" ? "cell check" : "cell" },
-        column.type === "checkbox" ? [control.input, h("label", { for: cellId }, column.label)] : [h("label", { for: cellId }, column.label), control.element],
-        cellError);
+      let label = h("label", { for: cellId }, column.label);
+      if (nested) {
+        label = h("div", { class: "label", id: `${cellId}-label` }, column.label);
+        control.element.setAttribute("role", "group");
+        control.element.setAttribute("aria-labelledby", label.id);
+      }
+      const wrapper = h("div", { class: column.type === "checkbox" ? "cell check" : `cell ${column.type ?? "text"}` },
+        column.type === "checkbox" ? [control.input, label] : [label, control.element], cellError);
       cells.set(column.name, { column, control, error: cellError, wrapper });
       return wrapper;
-    });
+    };
+    const cellElements = field.columns.filter((column) => !column.detail).map(cellElement);
+    // Columns marked `detail` (a location's own header rules and routes) fold away under a
+    // summary, open when they hold something.
+    const detailColumns = field.columns.filter((column) => column.detail);
+    row.details = detailColumns.length === 0 ? null : h("details", { class: "row-details",
+      open: detailColumns.some((column) => [item[column.name]].flat().some((value) => value != null)) },
+      h("summary", {}, field.detailsLabel ?? "More"), detailColumns.map(cellElement));
     row.number = h("span", { class: "row-number", "aria-hidden": "true" });
     const actions = context.readOnly ? [] : [
       field.ordered ? (row.up = h("button", { type: "button", class: "icon", title: "Move up", onclick: () => move(row, -1) }, "↑")) : null,
@@ -75,7 +88,7 @@ export function rowsControl(field, id, context) {
     ];
     for (const button of actions.filter(Boolean)) button.setAttribute("aria-label", `${button.title} ${field.item}`);
     row.element = h("div", { class: "row-item", role: "group" }, row.number, h("div", { class: "cells" }, cellElements),
-      h("div", { class: "row-actions" }, actions), error);
+      h("div", { class: "row-actions" }, actions), row.details, error);
     row.error = error;
     row.focus = () => cells.values().next().value?.control.input.focus();
     rows.push(row);
@@ -129,10 +142,13 @@ export function rowsControl(field, id, context) {
         }
       }
       const match = /^\[(\d+)\](?:\.(\w+))?/.exec(rest ?? "");
+      for (const row of rows) for (const cell of row.cells.values()) cell.control.showError?.("", undefined);
       const row = match ? rows[Number(match[1])] : null;
       if (!row || message === undefined) return false;
       row.element.classList.add("invalid");
       const cell = row.cells.get(match[2]);
+      if (cell && row.details?.contains(cell.wrapper)) row.details.open = true;
+      if (cell?.control.showError?.(rest.slice(match[0].length), message)) return true;
       if (!cell) {
         row.error.textContent = message;
         row.focus();

@@ -75,4 +75,23 @@ import TestSupport
         }
         #expect(browser.screenshots("ui-screenshots/editors").count >= 10)
     }
+
+    @Test func everyPageIsAccessibleAndFitsAPhone() async throws {
+        let browser = try BrowserController(publicHost: "127.0.0.1")
+        defer { browser.remove() }
+        let upstream = try TestUpstream("pages", in: browser.controller.folder.path)
+        defer { upstream.stop() }
+
+        let output = try await browser.run("every_page.py", screenshots: "ui-screenshots/pages", settings: ["upstream_port": upstream.port])
+        for check in [
+            "every page and form has no serious or critical accessibility violation (desktop)",
+            "no page or form is wider than the screen (desktop)", "the keyboard skips to the content and focus is visible",
+            "on a phone the sections fold behind Menu and the header fits one line per control",
+            "every page and form has no serious or critical accessibility violation (phone)", "no page or form is wider than the screen (phone)",
+            "on a phone each list row is a card labelled by its columns", "no script errors",
+        ] {
+            #expect(output.contains("ok \(check)"), "missing: \(check)")
+        }
+        #expect(browser.screenshots("ui-screenshots/pages").count >= 40)
+    }
 }

@@ -208,13 +208,21 @@ async function route() {
     if (app.serverFilter) localStorage.setItem("pp-server-filter", app.serverFilter); else localStorage.removeItem("pp-server-filter");
     route();
   } }, h("option", { value: "" }, "All servers"), app.servers.map((server) => h("option", { value: String(server.id), selected: server.id === app.serverFilter }, server.name)));
-  mount(root, insecureBanner(), h("div", { class: "layout" },
-    h("nav", { class: "sidebar", "aria-label": "Sections" }, h("h1", {}, "PosternProxy"),
+  // On a narrow screen the sections fold behind a Menu button; choosing one closes them again.
+  const menu = h("button", { type: "button", class: "menu-toggle", "aria-expanded": "false", "aria-controls": "sections",
+    onclick: () => {
+      const open = menu.getAttribute("aria-expanded") !== "true";
+      menu.setAttribute("aria-expanded", String(open));
+      document.getElementById("sections").classList.toggle("open", open);
+    } }, "Menu");
+  mount(root, insecureBanner(), h("a", { class: "skip-link", href: "#main", onclick: (event) => { event.preventDefault(); main.focus(); } }, "Skip to content"),
+    h("div", { class: "layout" },
+    h("nav", { class: "sidebar", id: "sections", "aria-label": "Sections" }, h("h1", {}, "PosternProxy"),
       allowed.map(([path, title]) => h("a", { href: `#/${path}`, "aria-current": path === page[0] ? "page" : null }, title))),
-    h("div", {},
-      h("header", { class: "top" },
+    h("div", { class: "content" },
+      h("header", { class: "top" }, menu,
         h("label", { for: "server-selector" }, "Server"), selector,
-        h("a", { href: "#/account", "aria-current": page[0] === "account" ? "page" : null }, `${app.me.email} (${app.me.role})`),
+        h("a", { href: "#/account", class: "account", "aria-current": page[0] === "account" ? "page" : null }, `${app.me.email} (${app.me.role})`),
         h("button", { type: "button", onclick: async () => { await api.post("/api/auth/logout").catch(() => {}); login(); } }, "Log out")),
       main)));
   app.refresh = null;

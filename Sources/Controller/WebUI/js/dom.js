@@ -47,9 +47,18 @@ export function badge(text, kind = text) {
   return h("span", { class: `badge ${kind}` }, text);
 }
 
-/** Replaces the children of `element`. */
+/** Replaces the children of `element`. Every data table's cells are labelled with their
+ * column's title, which a narrow screen shows beside the value when rows become cards. */
 export function mount(element, ...children) {
   element.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
+  for (const table of element.querySelectorAll("table:not(.facts)")) labelCells(table);
+}
+
+function labelCells(table) {
+  const titles = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.children].forEach((cell, index) => { if (titles[index]) cell.dataset.label = titles[index]; });
+  }
 }
 
 export function formatDate(value) {

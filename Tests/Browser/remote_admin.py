@@ -75,7 +75,8 @@ with sync_playwright() as playwright:
     page.get_by_label("New password").fill(settings["new_password"])
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_role("status").filter(has_text="Password changed")).to_be_visible()
-    expect(page.get_by_role("cell", name="this session")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out this browser")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out the session from")).to_have_count(0)
     ok("the password was changed in the UI")
     page.screenshot(path=f"{shots}/account.png", full_page=True)
 

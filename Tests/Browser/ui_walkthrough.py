@@ -8,7 +8,7 @@ SETTINGS_JSON: {"url", "email", "password", "caddy_port", "upstream_port", "scre
 "ssh": {"host", "port", "user", "key"}}. Prints one `ok <what>` line per passed check and exits
 non-zero at the first failure, naming it.
 """
-import json, sys
+import json, sys, urllib.error
 from playwright.sync_api import sync_playwright, expect
 import chromium, steps
 from steps import eventually, ok, open_page
@@ -230,6 +230,39 @@ with sync_playwright() as playwright:
     expect(page.get_by_role("cell", name="Vera V.", exact=True)).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("password was reset")
     ok("an admin edits a user and resets their password")
+
+    # Sessions, one by one: an admin signs out the viewer's script; the admin signs out every
+    # other session of their own and keeps this browser.
+    def still_valid(token):
+        try:
+            api("GET", "/api/auth/me", token=token)
+            return True
+        except urllib.error.HTTPError as error:
+            return error.code != 401
+    viewer_token = api("POST", "/api/auth/login", {"email": "viewer@example.test", "password": "viewer password 2"})["access_token"]
+    page.get_by_role("button", name="Sessions of viewer@example.test").click()
+    dialog = page.get_by_role("dialog", name="Sessions of viewer@example.test")
+    dialog.get_by_role("button", name="Sign out the session from").click()
+    expect(dialog.get_by_text("No sessions: nobody is signed in with this account.")).to_be_visible()
+    page.screenshot(path=f"{shots}/user-sessions.png")
+    dialog.get_by_role("button", name="Close").click()
+    if still_valid(viewer_token):
+        raise SystemExit("FAILED the signed-out session still works")
+    ok("an admin signs out one session of another user")
+    admin_token = api("POST", "/api/auth/login", {"email": settings["email"], "password": settings["password"]})["access_token"]
+    page.get_by_role("link", name=f"{settings['email']} (admin)").click()
+    expect(page.get_by_role("heading", name="Account")).to_be_visible()
+    others = page.get_by_role("button", name="Sign out the session from")
+    while others.count() > 0:
+        before = others.count()
+        others.first.click()
+        expect(others).to_have_count(before - 1)
+    expect(page.get_by_role("button", name="Sign out this browser")).to_be_visible()
+    page.screenshot(path=f"{shots}/account-sessions.png", full_page=True)
+    if still_valid(admin_token):
+        raise SystemExit("FAILED a session signed out from the account page still works")
+    open_page(page, "Users")
+    ok("every other session is signed out one by one, and this browser stays signed in")
     titles = ["Dashboard", "Proxy Hosts", "Redirection Hosts", "Stream Hosts", "Dead Hosts", "Port Forwarding", "Access Lists",
               "Certificates", "Users", "Access Tokens", "Audit Log", "Servers", "Settings"]
     for title in titles:

@@ -184,6 +184,38 @@ import Testing
         #expect(audit.items.first?["resource_id"] as? Int == Int(userID))
     }
 
+    @Test func oneSessionIsEndedAndTheOthersGoOn() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let admin = try await controller.loggedIn()
+        let created = try await admin.post(
+            "/api/users", ["email": "ops@example.test", "name": "Ops", "password": "ops password 1", "role": "viewer"])
+        let userID = try #require(created.id)
+        let laptop = try await controller.loggedIn(email: "ops@example.test", password: "ops password 1")
+        let phone = try await controller.loggedIn(email: "ops@example.test", password: "ops password 1")
+        let sessions = try await laptop.get("/api/users/\(userID)/sessions").items
+        let phoneSession = try #require(sessions.first { $0["current"] as? Bool == false }?["id"] as? Int)
+        let adminSession = try #require(try await admin.get("/api/users/1/sessions").items.first?["id"] as? Int)
+
+        // Nobody ends another user's session through their own id, and a viewer ends no one else's.
+        #expect(try await laptop.delete("/api/users/1/sessions/\(adminSession)").status == 403)
+        #expect(try await laptop.delete("/api/users/\(userID)/sessions/\(adminSession)").status == 404)
+        #expect(try await laptop.delete("/api/users/\(userID)/sessions/not-a-number").status == 404)
+        #expect(try await admin.get("/api/auth/me").status == 200)
+
+        #expect(try await laptop.delete("/api/users/\(userID)/sessions/\(phoneSession)").status == 204)
+        #expect(try await phone.get("/api/auth/me").status == 401)
+        #expect(try await laptop.get("/api/auth/me").status == 200)
+        #expect(try await laptop.get("/api/users/\(userID)/sessions").items.count == 1)
+        #expect(try await laptop.delete("/api/users/\(userID)/sessions/\(phoneSession)").status == 404)
+        // An admin ends anyone's.
+        let laptopSession = try #require(try await laptop.get("/api/users/\(userID)/sessions").items.first?["id"] as? Int)
+        #expect(try await admin.delete("/api/users/\(userID)/sessions/\(laptopSession)").status == 204)
+        #expect(try await laptop.get("/api/auth/me").status == 401)
+        let audit = try await admin.get("/api/audit-log?action=end_session")
+        #expect(audit.items.count == 2)
+    }
+
     @Test func changingOnesPasswordIsThrottledLikeALogin() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }

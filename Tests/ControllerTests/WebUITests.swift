@@ -34,6 +34,7 @@ import TestSupport
             "the server selector filters the lists", "settings are saved from one form, a refusal shown next to its field",
             "a backup downloads, and a restore shows what the backup holds before replacing anything",
             "a question is an accessible dialog that Escape cancels", "an admin edits a user and resets their password",
+            "an admin signs out one session of another user", "every other session is signed out one by one, and this browser stays signed in",
             "a screenshot of every page",
             "a viewer is shown no link to a page only admins may use, and its address leads to the dashboard",
             "a viewer finds no enabled control that changes anything", "no script errors",

@@ -43,9 +43,9 @@ struct QueryParameters {
 }
 
 extension RequestContext {
-    /// The `id` path parameter, or 404.
-    func pathID() throws -> Int64 {
-        guard let text = parameters.get("id"), let id = Int64(text), id > 0 else { throw APIError.notFound("resource") }
+    /// The `id` path parameter (or the one named `name`), or 404.
+    func pathID(_ name: String = "id") throws -> Int64 {
+        guard let text = parameters.get(name), let id = Int64(text), id > 0 else { throw APIError.notFound("resource") }
         return id
     }
 }

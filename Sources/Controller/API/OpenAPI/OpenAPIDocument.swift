@@ -104,6 +104,11 @@ enum OpenAPIDocument {
             operation(
                 "Sign a user out everywhere: end every session (admin, or yourself); API tokens stay", tag: "Users", pathID: true,
                 success: (200, Schema.object(["ended": Schema.integer(minimum: 0)], required: ["ended"]))))
+        add(
+            "/api/users/{id}/sessions/{session_id}", "delete",
+            operation(
+                "End one of a user's sessions (admin, or yourself): that browser is signed out", tag: "Users", pathID: true,
+                parameters: [["name": "session_id", "in": "path", "required": true, "schema": Schema.id]], success: (204, nil)))
         let password = Schema.object(["password": Schema.string(maxLength: 1024)], required: ["password"])
         let backupCodes = Schema.array(Schema.string())
         add(

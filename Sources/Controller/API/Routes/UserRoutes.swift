@@ -68,5 +68,16 @@ struct UserRoutes: Sendable {
             if id == identity.userID, case .sessionCookie = identity.credential { SessionCookies.clear(secure: context.isSecure, on: &response) }
             return response
         }
+        api.delete("users/:id/sessions/:session_id") { _, context in
+            let identity = try context.requireIdentity()
+            let sessionID = try context.pathID("session_id")
+            try await users.endSession(sessionID, of: try context.pathID(), as: identity, by: AuditLog.Actor(identity, clientIP: context.clientIP))
+            var response = Response(status: .noContent)
+            // Ending the session this browser is signed in with signs it out.
+            if sessionID == identity.sessionID, case .sessionCookie = identity.credential {
+                SessionCookies.clear(secure: context.isSecure, on: &response)
+            }
+            return response
+        }
     }
 }

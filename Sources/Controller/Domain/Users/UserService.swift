@@ -120,6 +120,16 @@ struct UserService: Sendable {
         }
     }
 
+    /// Ends one session of user `id` (admins: anyone's; others: their own), as when a browser
+    /// left signed in somewhere is signed out from here.
+    func endSession(_ sessionID: Int64, of id: Int64, as identity: Identity, by actor: AuditLog.Actor) async throws {
+        guard identity.isAdmin || identity.userID == id else { throw DomainError.forbidden("only an admin signs out another user") }
+        try await store.database.write { db in
+            guard try UserRepository.endSession(db, sessionID, userID: id) else { throw DomainError.notFound("session") }
+            try AuditLog.record(db, actor, action: "end_session", resourceType: "user", resourceID: id, details: ["session": sessionID])
+        }
+    }
+
     /// The fields given, checked: email, a name, a password within bcrypt's limit, a role.
     private static func validated(_ changes: Changes) throws -> (email: String?, name: String?, password: String?, role: Identity.Role?) {
         do {

@@ -59,4 +59,10 @@ enum UserRepository {
         try db.execute("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", [id, kept])
         return db.changedRowCount
     }
+
+    /// Ends session `sessionID` if it is user `id`'s; false when they have no such session.
+    static func endSession(_ db: any SQLConnection, _ sessionID: Int64, userID id: Int64) throws -> Bool {
+        try db.execute("DELETE FROM sessions WHERE id = ? AND user_id = ?", [sessionID, id])
+        return db.changedRowCount == 1
+    }
 }

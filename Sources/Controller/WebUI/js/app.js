@@ -31,7 +31,7 @@ const pages = [
 ];
 // Pages reached from the header rather than the sidebar.
 const headerPages = [
-  ["account", "Account", (container, _path, state) => account(container, state, { onSignedOut: () => login("You signed out of every session.") })],
+  ["account", "Account", (container, _path, state) => account(container, state, { onSignedOut: (message = "You signed out of every session.") => login(message) })],
 ];
 
 const root = document.getElementById("app");

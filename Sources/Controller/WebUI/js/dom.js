@@ -54,7 +54,8 @@ export function mount(element, ...children) {
   for (const table of element.querySelectorAll("table:not(.facts)")) labelCells(table);
 }
 
-function labelCells(table) {
+/** Labels each body cell of `table` with its column's title (see `mount`). */
+export function labelCells(table) {
   const titles = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
   for (const row of table.querySelectorAll("tbody tr")) {
     [...row.children].forEach((cell, index) => { if (titles[index]) cell.dataset.label = titles[index]; });

@@ -1,7 +1,8 @@
 // The signed-in user's own account: change the password, two-factor login (enrol with a QR code,
-// backup codes, turn off), and every session with "sign out everywhere".
+// backup codes, turn off), and every session, each signed out on its own or all at once.
 import { api } from "../api.js";
-import { ask, badge, formatDate, h, mount } from "../dom.js";
+import { ask, badge, h, mount } from "../dom.js";
+import { sessionsTable } from "./sessions.js";
 
 /** A password field and a button that runs `action(password)`; errors shown next to the field. */
 function passwordStep(id, buttonText, action) {
@@ -88,7 +89,6 @@ async function twoFactorCard(rerender) {
 export async function account(container, app, { onSignedOut }) {
   async function render(notice = sessionStorage.getItem("pp-notice") ?? "") {
     sessionStorage.removeItem("pp-notice");
-    const sessions = (await api.get(`/api/users/${app.me.id}/sessions`).catch(() => ({ items: [] }))).items;
     const current = h("input", { id: "current-password", type: "password", autocomplete: "current-password", required: true });
     const fresh = h("input", { id: "new-password", type: "password", autocomplete: "new-password", required: true, minlength: 8 });
     const errors = { current_password: h("div", { class: "error", id: "current-password-error" }), new_password: h("div", { class: "error", id: "new-password-error" }) };
@@ -121,10 +121,7 @@ export async function account(container, app, { onSignedOut }) {
           await api.delete(`/api/users/${app.me.id}/sessions`);
           onSignedOut();
         } }, "Sign out everywhere")),
-      h("table", {}, h("thead", {}, h("tr", {}, ["Started", "Last refreshed", "From", "Browser", ""].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, sessions.map((session) => h("tr", {},
-          h("td", {}, formatDate(session.created_on)), h("td", {}, formatDate(session.refreshed_on)), h("td", {}, session.client_ip),
-          h("td", {}, session.user_agent), h("td", {}, session.current ? "this session" : ""))))));
+      await sessionsTable(app.me.id, { onCurrentEnded: () => onSignedOut("You signed out of this browser.") }));
   }
   await render();
 }

@@ -1,6 +1,7 @@
 // Users, Access Tokens, Audit Log and Settings.
 import { api } from "../api.js";
 import { ask, badge, count, formatDate, h, mount } from "../dom.js";
+import { sessionsTable } from "./sessions.js";
 import { singleSignOnCard } from "./singleSignOn.js";
 
 function dialogForm(title, fields, submit) {
@@ -44,10 +45,7 @@ export async function users(container, app) {
           h("td", {}, app.isAdmin ? h("button", { type: "button", "aria-label": `Edit ${user.email}`, onclick: () => edit(user) }, "Edit") : null, " ",
             app.isAdmin && user.id !== app.me.id ? [
             h("button", { type: "button", onclick: async () => { await api.put(`/api/users/${user.id}`, { active: !user.active }); render(); } }, user.active ? "Deactivate" : "Activate"), " ",
-            h("button", { type: "button", "aria-label": `Sign out ${user.email} everywhere`, onclick: async () => {
-              const { ended } = await api.delete(`/api/users/${user.id}/sessions`);
-              status.textContent = `${user.email}: ${ended} session${ended === 1 ? "" : "s"} ended.`;
-            } }, "Sign out"), " ",
+            h("button", { type: "button", "aria-label": `Sessions of ${user.email}`, onclick: () => showSessions(user) }, "Sessions"), " ",
             user.two_factor_enabled ? [h("button", { type: "button", "aria-label": `Reset two-factor login of ${user.email}`, onclick: async () => {
               if (!(await ask(`Turn off two-factor login for ${user.email} and end their sessions? They log in with their password alone until they set it up again.`, "Turn off two-factor login"))) return;
               await api.delete(`/api/users/${user.id}/two-factor`);
@@ -77,6 +75,23 @@ export async function users(container, app) {
       status.textContent = `${values.email}: saved${values.password ? "; their password was reset and their sessions ended" : ""}.`;
       render();
     });
+  }
+
+  /** The user's sessions, each signed out on its own, or all at once. */
+  async function showSessions(user) {
+    const table = await sessionsTable(user.id);
+    const dialog = h("dialog", { "aria-label": `Sessions of ${user.email}` }, h("form", { method: "dialog" },
+      h("h3", {}, `Sessions of ${user.email}`), table,
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "danger", "aria-label": `Sign out ${user.email} everywhere`, onclick: async () => {
+          const { ended } = await api.delete(`/api/users/${user.id}/sessions`);
+          status.textContent = `${user.email}: ${count(ended, "session")} ended.`;
+          dialog.close();
+        } }, "Sign out everywhere"),
+        h("button", { type: "submit" }, "Close"))));
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
   }
 
   function add() {

@@ -33,6 +33,18 @@ import Testing
         let token = try await client.post("/api/servers/\(edgeID)/token")
         #expect((token.object["token"] as? String)?.hasPrefix("ppg_") == true)
 
+        // Before deleting: what moving each resource means.
+        let preview = try await client.get("/api/servers/\(edgeID)/deletion")
+        #expect(preview.status == 200)
+        let byID = Dictionary(uniqueKeysWithValues: preview.items.map { (Int64($0["id"] as? Int ?? 0), $0) })
+        #expect(byID.count == 2)
+        #expect(byID[clashing.id!]?["conflicts"] as? Bool == true && byID[moved.id!]?["conflicts"] as? Bool == false)
+        #expect(byID[moved.id!]?["summary"] as? String == "remote.test")
+        let risks = byID[moved.id!]?["unreachable_upstreams"] as? [[String: Any]]
+        #expect(risks?.first?["field"] as? String == "forward_host" && risks?.first?["risk"] as? String == "private_network")
+        #expect(try await client.delete("/api/servers/\(edgeID)?resources=drop").errorField == "resources")
+        #expect(try await client.get("/api/servers/\(edgeID)").status == 200)
+
         let deleted = try await client.delete("/api/servers/\(edgeID)")
         #expect(deleted.status == 200)
         #expect((deleted.object["uninstall_commands"] as? [String])?.first == "systemctl disable --now posternproxy-agent")
@@ -41,6 +53,38 @@ import Testing
         #expect(kept["server_id"] as? Int == 1 && kept["enabled"] as? Bool == false)
         #expect(try await client.get("/api/proxy-hosts?server_id=1").object["total"] as? Int == 3)
         #expect(try await client.get("/api/audit-log?resource_type=server&action=delete").items.count == 1)
+    }
+
+    @Test func deletingAServerCanDeleteItsResourcesAndNamesUpstreamsTheLocalServerMayNotReach() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await controller.loggedIn()
+        let edgeID = try #require(try await client.post("/api/servers", ["name": "edge", "hostname": "edge.example.test"]).id)
+        let host = try await client.post(
+            "/api/proxy-hosts",
+            [
+                "domain_names": ["app.test"], "forward_host": "127.0.0.1", "forward_port": 8080, "server_id": edgeID,
+                "upstreams": [["host": "app.container.invalid", "port": 80], ["host": "192.0.2.10", "port": 80]],
+            ])
+        let forward = try await client.post(
+            "/api/port-forwards", ["protocol": "tcp", "incoming_port": 2222, "forward_host": "10.1.2.3", "forward_port": 22, "server_id": edgeID])
+        #expect(host.status == 201 && forward.status == 201)
+
+        let items = try await client.get("/api/servers/\(edgeID)/deletion").items
+        let hostRisks = (items.first { Int64($0["id"] as? Int ?? 0) == host.id! }?["unreachable_upstreams"] as? [[String: Any]] ?? []).map {
+            "\($0["field"]!) \($0["risk"]!)"
+        }
+        #expect(hostRisks == ["forward_host loopback", "upstreams[0].host unresolved"])
+        #expect(items.first { Int64($0["id"] as? Int ?? 0) == forward.id! }?["summary"] as? String == "tcp port 2222")
+
+        let deleted = try await client.delete("/api/servers/\(edgeID)?resources=delete")
+        #expect(deleted.status == 200)
+        #expect((deleted.object["deleted_resource_ids"] as? [Int])?.map(Int64.init).sorted() == [host.id!, forward.id!].sorted())
+        #expect(try await client.get("/api/proxy-hosts/\(host.id!)").status == 404)
+        #expect(try await client.get("/api/port-forwards/\(forward.id!)").status == 404)
+        #expect(try await client.get("/api/proxy-hosts").object["total"] as? Int == 0)
+        let audit = try await client.get("/api/audit-log?resource_type=server&action=delete").items.first
+        #expect((audit?["details"] as? [String: Any])?["resources"] as? String == "delete")
     }
 
     @Test func settingsAreValidatedAuditedAndBumpEveryRevision() async throws {

@@ -26,6 +26,15 @@ struct QueryParameters {
         return String(text)
     }
 
+    /// One of the values of `T` (by raw value); nil when absent.
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, of type: T.Type) throws -> T? where T.RawValue == String {
+        guard let text = request.uri.queryParameters[name[...]] else { return nil }
+        guard let value = T(rawValue: String(text)) else {
+            throw APIError.invalid(field: name, "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
     /// `true` or `false`; nil when absent.
     func bool(_ name: String) throws -> Bool? {
         guard let text = request.uri.queryParameters[name[...]] else { return nil }

@@ -268,6 +268,11 @@ enum ProxyHostKind: ResourceKind {
             .compactMap { $0 }
     }
 
+    static func upstreamHosts(_ payload: Payload) -> [(host: String, field: String)] {
+        [(payload.forward_host, "forward_host")] + payload.upstreams.enumerated().map { ($1.host, "upstreams[\($0)].host") }
+            + payload.locations.enumerated().map { ($1.forward_host, "locations[\($0)].forward_host") }
+    }
+
     static func searchText(_ payload: Payload) -> String {
         (payload.domain_names + [payload.forward_host]).joined(separator: " ").lowercased()
     }

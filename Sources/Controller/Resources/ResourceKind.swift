@@ -38,6 +38,8 @@ protocol ResourceKind: Sendable {
     static var storesSecrets: Bool { get }
     /// The payload as the API shows it: secrets removed.
     static func publicJSON(_ payload: Payload) throws -> JSON
+    /// The hosts the resource's server dials (its upstreams), each with the field naming it.
+    static func upstreamHosts(_ payload: Payload) -> [(host: String, field: String)]
 }
 
 extension ResourceKind {
@@ -47,6 +49,7 @@ extension ResourceKind {
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] { [] }
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] { [] }
     static func publicJSON(_ payload: Payload) throws -> JSON { try JSONValueEncoder().encode(payload) }
+    static func upstreamHosts(_ payload: Payload) -> [(host: String, field: String)] { [] }
 }
 
 /// What validation may depend on besides the input itself.

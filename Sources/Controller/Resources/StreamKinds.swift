@@ -50,6 +50,8 @@ enum StreamHostKind: ResourceKind {
         return (payload.tcp_forwarding ? ["port:tcp:\(payload.incoming_port)"] : [])
             + (payload.udp_forwarding ? ["port:udp:\(payload.incoming_port)"] : [])
     }
+    static func upstreamHosts(_ payload: Payload) -> [(host: String, field: String)] { [(payload.forwarding_host, "forwarding_host")] }
+
     static func searchText(_ payload: Payload) -> String {
         "\(payload.incoming_port) \(payload.forwarding_host) \(payload.sni_names.joined(separator: " "))"
     }
@@ -113,5 +115,6 @@ enum PortForwardKind: ResourceKind {
         let protocols = payload.protocol == "tcp+udp" ? ["tcp", "udp"] : [payload.protocol]
         return protocols.map { "port:\($0):\(payload.incoming_port)" }
     }
+    static func upstreamHosts(_ payload: Payload) -> [(host: String, field: String)] { [(payload.forward_host, "forward_host")] }
     static func searchText(_ payload: Payload) -> String { "\(payload.incoming_port) \(payload.forward_host) \(payload.interface)" }
 }

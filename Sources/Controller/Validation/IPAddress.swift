@@ -50,3 +50,15 @@ struct IPAddress: Equatable, CustomStringConvertible {
     /// The unspecified address (0.0.0.0, ::), which reaches this host.
     var isUnspecified: Bool { bytes.allSatisfy { $0 == 0 } }
 }
+
+extension IPAddress {
+    /// A private or shared range (10/8, 172.16/12, 192.168/16, 100.64/10 carrier NAT, fc00::/7
+    /// unique local): reachable only from inside the network that uses it.
+    var isPrivate: Bool {
+        if isV4 {
+            return bytes[0] == 10 || (bytes[0] == 172 && bytes[1] & 0xF0 == 16) || (bytes[0] == 192 && bytes[1] == 168)
+                || (bytes[0] == 100 && bytes[1] & 0xC0 == 64)
+        }
+        return bytes[0] & 0xFE == 0xFC
+    }
+}

@@ -31,7 +31,9 @@ import TestSupport
         await #expect(throws: DomainError.conflict(field: "hostname", "the local server has no SSH settings")) {
             try await servers.update(local, .init(hostname: "203.0.113.5"), by: admin)
         }
-        await #expect(throws: DomainError.forbidden("the local server cannot be deleted")) { try await servers.delete(local, by: admin) }
+        await #expect(throws: DomainError.forbidden("the local server cannot be deleted")) {
+            try await servers.delete(local, resources: .move, by: admin)
+        }
         #expect(try await servers.update(local, .init(name: "edge"), by: admin).server.name == "edge")
     }
 
@@ -91,8 +93,8 @@ import TestSupport
             return (try resource(remote, "domain:only.test"), try resource(remote, "domain:shared.test"))
         }
         let revisionBefore = try await servers.get(local).server.desiredRevision
-        let deletion = try await servers.delete(remote, by: admin)
-        #expect(deletion == .init(localServerID: local, disabledResourceIDs: [clashing]))
+        let deletion = try await servers.delete(remote, resources: .move, by: admin)
+        #expect(deletion == .init(localServerID: local, disabledResourceIDs: [clashing], deletedResourceIDs: []))
         let rows = try await store.database.read { db in
             try db.rows("SELECT id, server_id, enabled, apply_status FROM resources WHERE id IN (?, ?) ORDER BY id", [moving, clashing])
         }

@@ -186,9 +186,15 @@ enum OpenAPIDocument {
                 "Change a server (admin)", tag: "Servers", pathID: true, body: Schema.reference("ServerInput"),
                 success: (200, Schema.reference("Server"))))
         add(
+            "/api/servers/{id}/deletion", "get",
+            operation(
+                "What deleting a remote server would do to each of its resources: conflicts with the local server, upstreams it may not reach (admin)",
+                tag: "Servers", pathID: true, success: (200, ["type": "object"])))
+        add(
             "/api/servers/{id}", "delete",
             operation(
-                "Delete a remote server; its resources move to the local server (admin)", tag: "Servers", pathID: true,
+                "Delete a remote server; its resources move to the local server, or are deleted with resources=delete (admin)", tag: "Servers",
+                pathID: true, query: [parameter("resources", Schema.string(values: ServerDeletion.Disposal.allCases.map(\.rawValue)))],
                 success: (200, ["type": "object"])))
         add(
             "/api/agent/ws", "get",

@@ -4,7 +4,8 @@ import JSONCore
 
 /// `/api/servers`: the local server (always present, never deleted) and remote servers.
 /// Deleting a server leaves the remote host untouched, moves its resources to the local server
-/// and answers with the commands that uninstall the agent by hand.
+/// or deletes them (`?resources=move|delete`; `GET …/deletion` shows first what each would
+/// mean) and answers with the commands that uninstall the agent by hand.
 struct ServerRoutes: Sendable {
     let servers: ServerService
     let onChange: @Sendable () -> Void
@@ -46,13 +47,20 @@ struct ServerRoutes: Sendable {
             let input = try await JSONBody.decode(ServerInput.self, request, context: context)
             return JSONBody.response(try await servers.update(id, input.changes, by: actor).json)
         }
-        api.delete("servers/:id") { _, context in
+        api.get("servers/:id/deletion") { _, context in
+            _ = try context.requireAdmin()
+            let items = try await servers.deletionPreview(try context.pathID()).map(\.json)
+            return JSONBody.response(.with(["items": JSON.array(items), "total": items.count]))
+        }
+        api.delete("servers/:id") { request, context in
             let actor = AuditLog.Actor(try context.requireAdmin(), clientIP: context.clientIP)
-            let deletion = try await servers.delete(try context.pathID(), by: actor)
+            let disposal = try QueryParameters(request: request).choice("resources", of: ServerDeletion.Disposal.self) ?? .move
+            let deletion = try await servers.delete(try context.pathID(), resources: disposal, by: actor)
             onChange()
             return JSONBody.response(
                 .with([
-                    "deleted": true, "resources_moved_to_server_id": deletion.localServerID, "disabled_resource_ids": deletion.disabledResourceIDs,
+                    "deleted": true, "resources_moved_to_server_id": disposal == .move ? JSON.int(Int(deletion.localServerID)) : JSON.null,
+                    "disabled_resource_ids": deletion.disabledResourceIDs, "deleted_resource_ids": deletion.deletedResourceIDs,
                     "uninstall_commands": Self.uninstallCommands,
                 ]))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Host
+import JSONCore
 
 /// Servers as an admin manages them: the local server (always present, never deleted, no SSH
 /// settings) and remote servers. Every change is audited in the same transaction.
@@ -16,11 +17,12 @@ struct ServerService: Sendable {
         var sshUser: String?
     }
 
-    /// A deleted server's resources went to the local server; these were disabled instead,
-    /// because the local server already serves their domain or port.
+    /// What became of a deleted server's resources: moved to the local server (those it already
+    /// served a domain or port of moved disabled), or deleted.
     struct Deletion: Sendable, Equatable {
         var localServerID: Int64
         var disabledResourceIDs: [Int64]
+        var deletedResourceIDs: [Int64]
     }
 
     func list() async throws -> [ServerView] {
@@ -74,21 +76,40 @@ struct ServerService: Sendable {
         }
     }
 
+    /// What deleting remote server `id` would do to each of its resources.
+    func deletionPreview(_ id: Int64) async throws -> [ServerDeletion.Resource] {
+        try await store.database.read { db in
+            guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
+            guard !server.isLocal else { throw DomainError.forbidden("the local server cannot be deleted") }
+            return try ServerDeletion.preview(db, serverID: id, localID: try ServerRepository.localID(db), addresses: addresses)
+        }
+    }
+
     /// Deletes a remote server; the remote host is left untouched. Its resources move to the
-    /// local server (which applies them) unless that one already uses their domain or port.
-    func delete(_ id: Int64, by actor: AuditLog.Actor) async throws -> Deletion {
+    /// local server (which applies them; one whose domain or port the local server already
+    /// serves moves disabled), or are deleted with it.
+    func delete(_ id: Int64, resources disposal: ServerDeletion.Disposal, by actor: AuditLog.Actor) async throws -> Deletion {
         try await store.database.write { db in
             guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
             guard !server.isLocal else { throw DomainError.forbidden("the local server cannot be deleted") }
             let local = try ServerRepository.localID(db)
-            let disabled = try ResourceRepository.moveAll(
-                db, from: id, to: local,
-                disabledMessage: "disabled when server \(server.name) was deleted: the local server already uses its domain or port")
+            var details: [String: JSON] = ["name": .string(server.name), "resources": .string(disposal.rawValue)]
+            var deletion = Deletion(localServerID: local, disabledResourceIDs: [], deletedResourceIDs: [])
+            switch disposal {
+            case .move:
+                deletion.disabledResourceIDs = try ResourceRepository.moveAll(
+                    db, from: id, to: local,
+                    disabledMessage: "disabled when server \(server.name) was deleted: the local server already uses its domain or port")
+                details["disabled_resources"] = .array(deletion.disabledResourceIDs.map { .int(Int($0)) })
+            case .delete:
+                deletion.deletedResourceIDs = try ResourceRepository.deleteAll(db, serverID: id)
+                details["deleted_resources"] = .array(deletion.deletedResourceIDs.map { .int(Int($0)) })
+            }
             try ServerRepository.delete(db, id: id)
             try ServerRepository.bumpRevision(db, id: local)
             try AuditLog.record(
-                db, actor, action: "delete", resourceType: "server", resourceID: id, details: ["name": server.name, "disabled_resources": disabled])
-            return Deletion(localServerID: local, disabledResourceIDs: disabled)
+                db, actor, action: "delete", resourceType: "server", resourceID: id, details: .object(details.map { ($0.key, $0.value) }))
+            return deletion
         }
     }
 

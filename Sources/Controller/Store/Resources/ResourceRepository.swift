@@ -175,13 +175,37 @@ enum ResourceRepository {
         try db.value(Bool.self, "SELECT 1 FROM resource_claims WHERE server_id = ? AND claim = ?", [serverID, claim]) == true
     }
 
+    /// The resources of server `from` whose domain or port server `to` already serves.
+    static func conflicting(_ db: any SQLConnection, from: Int64, to: Int64) throws -> Set<Int64> {
+        Set(
+            try db.values(
+                Int64.self,
+                """
+                SELECT DISTINCT moving.resource_id FROM resource_claims moving
+                JOIN resource_claims held ON held.claim = moving.claim AND held.server_id = ?
+                WHERE moving.server_id = ?
+                """, [to, from]))
+    }
+
+    /// Every resource of a server, oldest first.
+    static func onServer(_ db: any SQLConnection, serverID: Int64) throws -> [ResourceRow] {
+        try db.rows("SELECT * FROM resources WHERE server_id = ? ORDER BY id", [serverID]).map(ResourceRow.init(row:))
+    }
+
+    /// Deletes every resource of a server (and, by cascade, their claims); returns their ids.
+    static func deleteAll(_ db: any SQLConnection, serverID: Int64) throws -> [Int64] {
+        let ids = try db.values(Int64.self, "SELECT id FROM resources WHERE server_id = ? ORDER BY id", [serverID])
+        try db.execute("DELETE FROM resources WHERE server_id = ?", [serverID])
+        return ids
+    }
+
     /// Moves every resource of server `from` to server `to`, marked pending. A resource whose
     /// domain or port `to` already uses is kept, disabled, with `disabledMessage`; returns those ids.
     static func moveAll(_ db: any SQLConnection, from: Int64, to: Int64, disabledMessage: String) throws -> [Int64] {
         var disabled: [Int64] = []
+        let conflicting = try conflicting(db, from: from, to: to)
         for resourceID in try db.values(Int64.self, "SELECT id FROM resources WHERE server_id = ?", [from]) {
-            let claims = try db.values(String.self, "SELECT claim FROM resource_claims WHERE resource_id = ?", [resourceID])
-            if try claims.contains(where: { try isClaimed(db, serverID: to, claim: $0) }) {
+            if conflicting.contains(resourceID) {
                 try releaseClaims(db, resourceID: resourceID)
                 try db.execute("UPDATE resources SET enabled = 0, apply_message = ? WHERE id = ?", [disabledMessage, resourceID])
                 disabled.append(resourceID)

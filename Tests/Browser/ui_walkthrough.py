@@ -263,6 +263,29 @@ with sync_playwright() as playwright:
         raise SystemExit("FAILED a session signed out from the account page still works")
     open_page(page, "Users")
     ok("every other session is signed out one by one, and this browser stays signed in")
+    # Deleting a server says what becomes of its hosts first, and deletes them when asked to.
+    token = api("POST", "/api/auth/login", {"email": settings["email"], "password": settings["password"]})["access_token"]
+    sandbox_id = next(server["id"] for server in api("GET", "/api/servers", token=token)["items"] if server["name"] == "sandbox")
+    api("POST", "/api/proxy-hosts", {"domain_names": ["on-sandbox.test"], "forward_host": "127.0.0.1", "forward_port": 8080,
+                                     "server_id": sandbox_id}, token=token)
+    open_page(page, "Servers")
+    page.get_by_role("row").filter(has_text="sandbox").get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog", name="Delete sandbox?")
+    expect(dialog).to_contain_text("proxy host on-sandbox.test")
+    expect(dialog).to_contain_text("forward_host 127.0.0.1 meant the removed server itself")
+    expect(dialog).to_contain_text("may answer 502")
+    page.screenshot(path=f"{shots}/server-delete.png")
+    dialog.get_by_label("Delete them with the server").check()
+    dialog.get_by_role("button", name="Delete sandbox").click()
+    done = page.get_by_role("dialog", name="Uninstall commands")
+    expect(done).to_contain_text("1 resource deleted with it.")
+    expect(done.locator("#uninstall-commands")).to_contain_text("posternproxy-agent")
+    page.screenshot(path=f"{shots}/server-deleted.png")
+    done.get_by_role("button", name="Done").click()
+    if api("GET", "/api/proxy-hosts?q=on-sandbox.test", token=token)["total"] != 0:
+        raise SystemExit("FAILED the host was not deleted with its server")
+    ok("deleting a server shows what becomes of its hosts and their upstreams first, and deletes them when asked")
+
     titles = ["Dashboard", "Proxy Hosts", "Redirection Hosts", "Stream Hosts", "Dead Hosts", "Port Forwarding", "Access Lists",
               "Certificates", "Users", "Access Tokens", "Audit Log", "Servers", "Settings"]
     for title in titles:

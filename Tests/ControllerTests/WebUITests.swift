@@ -35,6 +35,7 @@ import TestSupport
             "a backup downloads, and a restore shows what the backup holds before replacing anything",
             "a question is an accessible dialog that Escape cancels", "an admin edits a user and resets their password",
             "an admin signs out one session of another user", "every other session is signed out one by one, and this browser stays signed in",
+            "deleting a server shows what becomes of its hosts and their upstreams first, and deletes them when asked",
             "a screenshot of every page",
             "a viewer is shown no link to a page only admins may use, and its address leads to the dashboard",
             "a viewer finds no enabled control that changes anything", "no script errors",

@@ -293,9 +293,25 @@ actor Provisioner: Service {
                 }
                 group.cancelAll()
             }
-            return await started.report().failureMessage
+            let failure = await started.report().failureMessage
+            if failure == nil { await recordUninstallCommands(pipeline, target: target, serverID: run.serverID, run: run) }
+            return failure
         } catch {
             return "\(error)"
+        }
+    }
+
+    /// Keeps the commands that remove the agent from the server the way this run installed it,
+    /// as the pipeline's describing step tells them (`{"uninstall": true}`), for when the
+    /// server is deleted.
+    private func recordUninstallCommands(_ pipeline: PipelineDefinition, target: TransportTarget, serverID: Int64, run: ProvisioningRun) async {
+        guard let answer = pipeline.description(input: #"{"uninstall":true}"#, catalog: runner.catalog, target: target),
+            let commands: [String] = try? answer.required("uninstall_commands"), !commands.isEmpty
+        else { return }
+        do {
+            try await store.database.write { db in try ServerRepository.setUninstallCommands(db, id: serverID, commands) }
+        } catch {
+            run.append("could not keep the uninstall commands: \(error)")
         }
     }
 

@@ -94,7 +94,7 @@ import TestSupport
         }
         let revisionBefore = try await servers.get(local).server.desiredRevision
         let deletion = try await servers.delete(remote, resources: .move, by: admin)
-        #expect(deletion == .init(localServerID: local, disabledResourceIDs: [clashing], deletedResourceIDs: []))
+        #expect(deletion == .init(localServerID: local, disabledResourceIDs: [clashing], deletedResourceIDs: [], uninstallCommands: nil))
         let rows = try await store.database.read { db in
             try db.rows("SELECT id, server_id, enabled, apply_status FROM resources WHERE id IN (?, ?) ORDER BY id", [moving, clashing])
         }

@@ -178,6 +178,18 @@ import TestSupport
         #expect(try await setup.provision(id, [:], path: "update-agent").lines.contains("update-agent finished; waiting for the agent to connect"))
         _ = try await setup.provision(id, ["private_key": setup.ssh.clientKey], path: "update-agent")
         #expect(try await setup.client.post("/api/servers/\(id)/update-agent", [:]).errorField == "password")
+
+        // Deleting the server answers the commands that remove the agent the way it was
+        // installed (here without systemd), and they do remove it.
+        let deleted = try await setup.client.delete("/api/servers/\(id)")
+        #expect(deleted.object["uninstall_commands_source"] as? String == "provisioning")
+        let commands = try #require(deleted.object["uninstall_commands"] as? [String])
+        #expect(commands.first?.hasPrefix("start-stop-daemon --stop") == true, "\(commands)")
+        #expect(try setup.ssh.inSandbox(["pgrep", "-f", "posternproxy-agent --config"]).exitStatus == 0)
+        let uninstall = try setup.ssh.inSandbox(["sh", "-c", commands.joined(separator: " && ")])
+        #expect(uninstall.exitStatus == 0, "\(String(decoding: uninstall.standardError, as: UTF8.self))")
+        #expect(try setup.ssh.inSandbox(["test", "-e", "/usr/local/bin/posternproxy-agent"]).exitStatus != 0)
+        #expect(try setup.ssh.inSandbox(["pgrep", "-f", "posternproxy-agent --config"]).exitStatus != 0)
     }
 
     @Test func failuresAreClearLeaveTheServerInErrorAndAChangedHostKeyFailsClosed() async throws {

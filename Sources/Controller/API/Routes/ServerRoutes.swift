@@ -19,6 +19,7 @@ struct ServerRoutes: Sendable {
         var changes: ServerService.Changes { .init(name: name, hostname: hostname, sshPort: ssh_port, sshUser: ssh_user) }
     }
 
+    /// For a server the controller never provisioned: the agent installed as a systemd service.
     static let uninstallCommands = [
         "systemctl disable --now posternproxy-agent",
         "rm -f /etc/systemd/system/posternproxy-agent.service /usr/local/bin/posternproxy-agent",
@@ -61,7 +62,8 @@ struct ServerRoutes: Sendable {
                 .with([
                     "deleted": true, "resources_moved_to_server_id": disposal == .move ? JSON.int(Int(deletion.localServerID)) : JSON.null,
                     "disabled_resource_ids": deletion.disabledResourceIDs, "deleted_resource_ids": deletion.deletedResourceIDs,
-                    "uninstall_commands": Self.uninstallCommands,
+                    "uninstall_commands": deletion.uninstallCommands ?? Self.uninstallCommands,
+                    "uninstall_commands_source": deletion.uninstallCommands == nil ? "default" : "provisioning",
                 ]))
         }
         api.post("servers/:id/token") { _, context in

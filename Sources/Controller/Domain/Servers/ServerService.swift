@@ -23,6 +23,8 @@ struct ServerService: Sendable {
         var localServerID: Int64
         var disabledResourceIDs: [Int64]
         var deletedResourceIDs: [Int64]
+        /// How its provisioning said to remove the agent; nil when it was never provisioned here.
+        var uninstallCommands: [String]?
     }
 
     func list() async throws -> [ServerView] {
@@ -94,7 +96,9 @@ struct ServerService: Sendable {
             guard !server.isLocal else { throw DomainError.forbidden("the local server cannot be deleted") }
             let local = try ServerRepository.localID(db)
             var details: [String: JSON] = ["name": .string(server.name), "resources": .string(disposal.rawValue)]
-            var deletion = Deletion(localServerID: local, disabledResourceIDs: [], deletedResourceIDs: [])
+            var deletion = Deletion(
+                localServerID: local, disabledResourceIDs: [], deletedResourceIDs: [],
+                uninstallCommands: try ServerRepository.uninstallCommands(db, id: id))
             switch disposal {
             case .move:
                 deletion.disabledResourceIDs = try ResourceRepository.moveAll(

@@ -162,6 +162,9 @@ enum Migrations {
             try db.create(index: "users_by_sso_subject", on: "users", columns: ["sso_subject"], unique: true)
             try db.alter(table: "sessions") { t in t.add(column: "method", .text).notNull().defaults(to: "password") }
         }
+        migrator.registerMigration("v8: the commands that uninstall a provisioned server's agent") { db in
+            try db.alter(table: "servers") { t in t.add(column: "uninstall_commands", .text) }
+        }
         return migrator
     }
 }

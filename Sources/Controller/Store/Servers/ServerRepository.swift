@@ -87,6 +87,18 @@ enum ServerRepository {
     }
 
     /// Pins (or, with nil, forgets) the server's SSH host key.
+    /// The commands that uninstall the agent, as its provisioning described them (a JSON list).
+    static func setUninstallCommands(_ db: any SQLConnection, id: Int64, _ commands: [String]) throws {
+        let text = String(decoding: try JSONEncoder().encode(commands), as: UTF8.self)
+        try db.execute("UPDATE servers SET uninstall_commands = ? WHERE id = ?", [text, id])
+    }
+
+    /// The uninstall commands recorded when the server was last provisioned, or nil.
+    static func uninstallCommands(_ db: any SQLConnection, id: Int64) throws -> [String]? {
+        guard let text = try db.value(String.self, "SELECT uninstall_commands FROM servers WHERE id = ?", [id]) else { return nil }
+        return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+
     static func setHostKey(_ db: any SQLConnection, id: Int64, _ key: String?) throws {
         try db.execute("UPDATE servers SET ssh_host_key = ? WHERE id = ?", [key, id])
     }

@@ -1,8 +1,9 @@
 // Servers: status, Caddy version, last seen, routes; the Add Server wizard with
-// a live provisioning terminal; Re-Provision, Update Agent, and Delete showing the uninstall
-// commands. Admins only.
+// a live provisioning terminal; Re-Provision, Update Agent, and Delete, which first shows what
+// becomes of the server's resources (moved or deleted, with upstreams the local server may not
+// reach), then the commands that uninstall its agent. Admins only.
 import { api } from "../api.js";
-import { ask, badge, formatDate, h, mount } from "../dom.js";
+import { ask, badge, count, formatDate, h, mount } from "../dom.js";
 
 export async function servers(container, app) {
   async function render() {
@@ -162,13 +163,63 @@ export async function servers(container, app) {
     dialog.showModal();
   }
 
+  /** Shows what deleting `server` does to each resource it serves before anything is done:
+   * which move to the local server, which would move disabled (the local server serves their
+   * domain or port), and which upstreams the local server may not reach; the admin chooses to
+   * move them or delete them with the server. */
   async function remove(server) {
-    if (!(await ask(`Delete ${server.name}? Its resources move to the local server; the remote host is left as it is.`, "Delete"))) return;
-    const answer = await api.delete(`/api/servers/${server.id}`);
+    const affected = (await api.get(`/api/servers/${server.id}/deletion`)).items;
+    const resourceTitle = (item) => `${item.type.replaceAll("_", " ")} ${item.summary || "#" + item.id}`;
+    const choice = (value, label, checked) => h("div", { class: "field check" },
+      h("input", { type: "radio", name: "resources", id: `delete-${value}`, value, checked }), h("label", { for: `delete-${value}` }, label));
+    const risky = affected.filter((item) => item.unreachable_upstreams.length > 0);
+    const form = h("form", { method: "dialog", onsubmit: async (event) => {
+      event.preventDefault();
+      const disposal = form.querySelector("input[name=resources]:checked")?.value ?? "move";
+      try {
+        const answer = await api.delete(`/api/servers/${server.id}?resources=${disposal}`);
+        dialog.close();
+        showUninstall(server, answer);
+      } catch (failure) {
+        error.textContent = failure.message;
+      }
+    } });
+    const error = h("div", { class: "form-error", role: "alert" });
+    const dialog = h("dialog", { "aria-labelledby": "delete-server-title" }, form);
+    form.append(...[
+      h("h3", { id: "delete-server-title" }, `Delete ${server.name}?`),
+      h("p", {}, "The remote host is left as it is; the commands to uninstall the agent there are shown next."),
+      affected.length === 0 ? h("p", { class: "muted" }, `${server.name} serves nothing.`) : [
+        h("p", {}, `${server.name} serves ${count(affected.length, "resource")}:`),
+        h("ul", { class: "affected" }, affected.map((item) => h("li", {}, resourceTitle(item),
+          item.conflicts ? h("div", { class: "warning" }, "The local server already serves its domain or port: it would move disabled.") : null,
+          item.unreachable_upstreams.map((upstream) => h("div", { class: "warning" }, `${upstream.field} ${upstream.host} ${upstream.message}.`))))),
+        risky.length ? h("p", { class: "warning", role: "note" },
+          `${count(risky.length, "resource")} ${risky.length === 1 ? "has an upstream" : "have upstreams"} the local server may not reach: moved, ${risky.length === 1 ? "it" : "they"} may answer 502.`) : null,
+        h("fieldset", {}, h("legend", {}, "Its resources"),
+          choice("move", "Move them to the local server, which serves them from now on", true),
+          choice("delete", "Delete them with the server", false)),
+      ],
+      error,
+      h("div", { class: "actions" },
+        h("button", { type: "button", autofocus: true, onclick: () => dialog.close() }, "Cancel"),
+        h("button", { type: "submit", class: "danger" }, `Delete ${server.name}`)),
+    ].flat().filter(Boolean));
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  function showUninstall(server, answer) {
+    const moved = answer.resources_moved_to_server_id != null;
     const dialog = h("dialog", { "aria-label": "Uninstall commands" }, h("form", { method: "dialog" },
       h("h3", {}, `${server.name} was deleted`),
-      h("p", {}, "To remove the agent from the host, run there:"),
-      h("pre", { class: "secret" }, answer.uninstall_commands.join("\n")),
+      h("p", {}, moved ? `Its resources moved to the local server${answer.disabled_resource_ids.length ? ` (${count(answer.disabled_resource_ids.length, "resource")} disabled)` : ""}.`
+        : `${count(answer.deleted_resource_ids.length, "resource")} deleted with it.`),
+      h("p", {}, answer.uninstall_commands_source === "provisioning"
+        ? "To remove the agent from the host, run there (as it was installed):"
+        : "The controller never provisioned this server. If its agent runs as a systemd service, these remove it:"),
+      h("pre", { class: "secret", id: "uninstall-commands" }, answer.uninstall_commands.join("\n")),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Done"))));
     dialog.addEventListener("close", () => dialog.remove());
     document.body.append(dialog);

@@ -51,7 +51,7 @@ public struct Controller: Sendable {
         }
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
-        let (applier, facts) = try startLocalApplier(catalog: catalog, logger: logger)
+        let (applier, facts, localHealth) = try startLocalApplier(catalog: catalog, logger: logger)
         let adminDomain = AdminDomain(configuration: configuration, servesSites: facts != nil)
         try await adminDomain.refresh(store)
         if let facts { try await CaddyFacts.record(facts, store: store) }
@@ -89,6 +89,7 @@ public struct Controller: Sendable {
         // then provisioning runs roll back and the apply in progress finishes.
         var services: [any Service] = []
         if let applier { services.append(applier) }
+        if let localHealth { services.append(localHealth) }
         if let provisioner { services.append(provisioner) }
         services.append(adminDomainRefresh)
         services.append(
@@ -130,8 +131,8 @@ public struct Controller: Sendable {
     /// The local server's applier, and what its data plane says it is (its Caddy's version and
     /// modules, through the step plugins' `posternproxy.describe/1`); nil when the apply
     /// pipeline is empty.
-    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> (LocalApplier?, DataPlaneFacts?) {
-        guard !configuration.applyPipeline.isEmpty else { return (nil, nil) }
+    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> (LocalApplier?, DataPlaneFacts?, LocalHealthReport?) {
+        guard !configuration.applyPipeline.isEmpty else { return (nil, nil, nil) }
         var adminSocket = configuration.caddyAdminSocket
         var caddyProcess: ProcessSupervisor?
         if adminSocket == nil {
@@ -155,6 +156,7 @@ public struct Controller: Sendable {
         let applier = LocalApplier(
             store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, caddy: caddyProcess,
             logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration))
-        return (applier, facts)
+        let health = LocalHealthReport(store: store, pipeline: pipeline, catalog: catalog, interval: .seconds(configuration.statusSeconds))
+        return (applier, facts, health)
     }
 }

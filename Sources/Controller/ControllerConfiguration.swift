@@ -58,6 +58,8 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_AGENT_OFFLINE_AFTER` [20]: seconds without a word from an agent before its
     /// server is Offline.
     public var agentOfflineAfterSeconds = 20
+    /// How often the local server's data plane reports its upstreams' health (as agents do).
+    public var statusSeconds = 30
     /// `POSTERNPROXY_AGENT_CONNECT_LIMIT` [30]: agent connection attempts per minute per address.
     public var agentConnectionsPerMinute = 30
 
@@ -204,6 +206,7 @@ public struct ControllerConfiguration: Sendable {
             ("POSTERNPROXY_AGENT_HEARTBEAT", \ControllerConfiguration.agentHeartbeatSeconds),
             ("POSTERNPROXY_AGENT_OFFLINE_AFTER", \ControllerConfiguration.agentOfflineAfterSeconds),
             ("POSTERNPROXY_AGENT_CONNECT_LIMIT", \ControllerConfiguration.agentConnectionsPerMinute),
+            ("POSTERNPROXY_STATUS_SECONDS", \ControllerConfiguration.statusSeconds),
         ] {
             guard let text = environment[name] else { continue }
             guard let value = Int(text), (1...100_000).contains(value) else { throw ValidationFailure(name, "must be a positive whole number") }

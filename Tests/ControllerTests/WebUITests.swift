@@ -96,4 +96,27 @@ import TestSupport
         }
         #expect(browser.screenshots("ui-screenshots/pages").count >= 40)
     }
+
+    @Test func aKilledAgentTurnsItsServerOfflineAndItsUpstreamsUnknownLive() async throws {
+        let setup = try await MultiServerSetup(environment: ["POSTERNPROXY_STATUS_SECONDS": "1"])
+        defer { setup.remove() }
+        let (remote, remoteID) = try await setup.addRemote("edge")
+        _ = try await setup.addHost("edge.test", serverID: remoteID)
+        _ = try await setup.addHost("local.test", serverID: 1, port: setup.localUpstream.port)
+        try await setup.converged(remoteID)
+
+        let output = try await LocalBrowserScript.run(
+            "live_status.py", screenshots: "ui-screenshots/live",
+            settings: [
+                "url": "http://localhost:\(setup.controller.port)", "email": ControllerProcess.adminEmail,
+                "password": ControllerProcess.adminPassword, "remote": "edge",
+            ],
+            onLine: { line in if line == "kill the agent" { remote.killAgent() } })
+        for check in [
+            "the dashboard shows both servers' upstreams healthy, the local server's too",
+            "a killed agent turns its server offline and its upstreams unknown without a reload", "no script errors",
+        ] {
+            #expect(output.contains("ok \(check)"), "missing: \(check)")
+        }
+    }
 }

@@ -49,8 +49,7 @@ actor AgentSession {
         case .applyResult(let result):
             await record(result)
         case .status(let report):
-            let upstreams = report.upstreams.map { JSON.with(["address": $0.address, "requests": $0.requests, "fails": $0.fails]) }
-            let json = String(decoding: JSON.with(["caddy_running": report.caddyRunning, "upstreams": upstreams]).serialized(), as: UTF8.self)
+            let json = UpstreamHealthReport.json(running: report.caddyRunning, upstreams: report.upstreams)
             try? await store.database.write { [serverID] db in try ServerRepository.recordHealth(db, id: serverID, json: json) }
         }
     }

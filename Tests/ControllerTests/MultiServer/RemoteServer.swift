@@ -5,7 +5,8 @@ import TestSupport
 /// A remote server as the multi-server tests need one: a network namespace the test creates,
 /// joined to the machine by a veth pair, running its own Caddy, a test upstream and the real
 /// `posternproxy-agent`, which reaches the controller over the veth link.
-final class RemoteServer {
+/// One test drives it at a time (a browser test's output callback may stop its agent).
+final class RemoteServer: @unchecked Sendable {
     let name: String
     let folder: TemporaryFolder
     /// The namespace, and the link whose machine end is where the controller answers.

@@ -39,28 +39,42 @@ final class BrowserController {
     /// screenshot folder (under `.build/`) merged into `settings`; returns its output after
     /// expecting it to exit 0.
     func run(_ script: String, screenshots: String, settings: [String: Any]) async throws -> String {
-        let folder = "\(TestEnvironment.packageRoot)/.build/\(screenshots)"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let common: [String: Any] = [
-            "url": "http://localhost:\(controller.port)", "email": ControllerProcess.adminEmail, "password": password,
-            "caddy_port": httpPort, "screenshots": folder,
-        ]
-        let argument = String(
-            decoding: try JSONSerialization.data(withJSONObject: common.merging(settings) { _, new in new }), as: UTF8.self)
-        let result = try await offThePool {
-            try LocalTarget().run(
-                TargetCommand(argv: ["python3", "\(TestEnvironment.packageRoot)/Tests/Browser/\(script)", argument], timeout: .seconds(300)),
-                onLine: { _ in }, isCancelled: { false })
-        }
-        let output = String(decoding: result.standardOutput, as: UTF8.self)
-        #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
-        return output
+        try await LocalBrowserScript.run(
+            script, screenshots: screenshots,
+            settings: [
+                "url": "http://localhost:\(controller.port)", "email": ControllerProcess.adminEmail, "password": password,
+                "caddy_port": httpPort,
+            ].merging(settings) { _, new in new })
     }
 
     /// The screenshots a script saved in `folder` (under `.build/`).
     func screenshots(_ folder: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "\(TestEnvironment.packageRoot)/.build/\(folder)")) ?? [])
             .filter { $0.hasSuffix(".png") }
+    }
+}
+
+/// A Playwright script in Tests/Browser/ run on this machine (the page's origin is localhost),
+/// saving its screenshots under `.build/`.
+enum LocalBrowserScript {
+    /// Runs `script` with `settings` and a fresh screenshot folder (`screenshots`, under
+    /// `.build/`) as its JSON argument, passing each line it prints to `onLine` as it comes;
+    /// returns its output after expecting it to exit 0.
+    static func run(
+        _ script: String, screenshots: String, settings: [String: Any], onLine: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> String {
+        let folder = "\(TestEnvironment.packageRoot)/.build/\(screenshots)"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let argument = String(
+            decoding: try JSONSerialization.data(withJSONObject: settings.merging(["screenshots": folder]) { _, new in new }), as: UTF8.self)
+        let result = try await offThePool {
+            try LocalTarget().run(
+                TargetCommand(argv: ["python3", "\(TestEnvironment.packageRoot)/Tests/Browser/\(script)", argument], timeout: .seconds(300)),
+                onLine: { line in onLine(line.text) }, isCancelled: { false })
+        }
+        let output = String(decoding: result.standardOutput, as: UTF8.self)
+        #expect(result.exitStatus == 0, "\(output)\n\(String(decoding: result.standardError, as: UTF8.self).suffix(4000))")
+        return output
     }
 }

@@ -54,6 +54,14 @@ import TestSupport
         #expect(try await client.get("/api/certificates").object["total"] as? Int == 1)
         let automatic = try await client.post("/api/certificates", ["provider": "letsencrypt", "domain_names": ["auto.example.test"]])
         #expect(automatic.object["status"] as? String == "automatic")
+
+        // Issuance: nothing to obtain for an uploaded pair; a controller without a Caddy of its own says it cannot tell.
+        let uploadedIssuance = try await client.get("/api/certificates/\(uploaded.id!)/issuance").object
+        #expect((uploadedIssuance["note"] as? String)?.contains("uploaded") == true)
+        let automaticIssuance = try await client.get("/api/certificates/\(automatic.id!)/issuance").object
+        #expect((automaticIssuance["domains"] as? [[String: Any]])?.first?["state"] as? String == "unknown")
+        #expect((automaticIssuance["note"] as? String)?.contains("does not run the local Caddy") == true)
+        #expect(try await client.get("/api/certificates/999999/issuance").status == 404)
     }
 
     @Test func aProxyHostUsesAnUploadedCertificateAndDeletingItInUseIsRefused() async throws {

@@ -119,4 +119,34 @@ import TestSupport
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
     }
+
+    @Test func aHostRequestsACertificateAndFollowsItUntilPebbleIssuesItOrRefusesIt() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let httpPort = try FreePort.next(), httpsPort = try FreePort.next()
+        let pebble = try PebbleCA(in: folder.path, httpPort: httpPort, tlsPort: httpsPort, blocked: ["blocked.test"])
+        defer { pebble.stop() }
+        let browser = try BrowserController(
+            publicHost: "127.0.0.1", httpPort: httpPort, httpsPort: httpsPort, environment: ["POSTERNPROXY_ACME_CA_ROOTS": pebble.serverCertificate])
+        defer { browser.remove() }
+        let admin = try await browser.controller.loggedIn(email: ControllerProcess.adminEmail, password: browser.password)
+        #expect(try await admin.put("/api/settings/acme_directory", ["value": pebble.directory]).status == 200)
+        let upstream = try TestUpstream("certificate", in: folder.path)
+        defer { upstream.stop() }
+        let upload = try TestCertificates.selfSigned("uploaded", for: ["uploaded.test"], in: folder.path)
+
+        let output = try await browser.run(
+            "certificate_request.py", screenshots: "ui-screenshots/certificates",
+            settings: [
+                "upstream_port": upstream.port, "pebble_root": try pebble.rootCertificate(),
+                "upload": ["certificate": upload.certificate, "key": upload.key],
+            ])
+        for check in [
+            "a certificate requested from the host form is followed until it is issued",
+            "the host answers over HTTPS with the certificate Pebble issued", "a name the CA refuses shows the CA's error in the host's dialog",
+            "an uploaded certificate's PEM files are read into its form, which shows only the fields of its kind", "no script errors",
+        ] {
+            #expect(output.contains("ok \(check)"), "missing: \(check)")
+        }
+    }
 }

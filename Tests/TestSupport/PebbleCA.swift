@@ -2,7 +2,8 @@ import Foundation
 import Host
 
 /// Debian's Pebble ACME test CA with its challenge test server as DNS (every name resolves to
-/// 127.0.0.1), validating HTTP-01 and TLS-ALPN-01 on the given Caddy's ports.
+/// 127.0.0.1), validating HTTP-01 and TLS-ALPN-01 on the given Caddy's ports. It refuses to
+/// issue for `blocked` names (and their subdomains), as a CA refuses a name it will not serve.
 public final class PebbleCA {
     public let directory: String
     /// Trusted by Caddy to reach Pebble's ACME endpoint.
@@ -12,7 +13,7 @@ public final class PebbleCA {
     private let dns: ChildProcess
     private let pebble: ChildProcess
 
-    public init(in folder: String, httpPort: Int, tlsPort: Int) throws {
+    public init(in folder: String, httpPort: Int, tlsPort: Int, blocked: [String] = []) throws {
         self.folder = folder
         let acmePort = try FreePort.next(), dnsPort = try FreePort.next()
         managementPort = try FreePort.next()
@@ -30,7 +31,7 @@ public final class PebbleCA {
             "pebble": [
                 "listenAddress": "127.0.0.1:\(acmePort)", "managementListenAddress": "127.0.0.1:\(managementPort)",
                 "certificate": tls.certificate, "privateKey": tls.key, "httpPort": httpPort, "tlsPort": tlsPort,
-                "ocspResponderURL": "", "externalAccountBindingRequired": false,
+                "ocspResponderURL": "", "externalAccountBindingRequired": false, "domainBlocklist": blocked,
             ]
         ]
         let configFile = "\(folder)/pebble.json"

@@ -11,23 +11,28 @@ final class BrowserController {
     let httpPort: Int
     let password: String
 
-    init(publicHost: String) throws {
+    let httpsPort: Int
+
+    /// `httpPort`/`httpsPort`: the local Caddy's ports (free ones when nil); `environment` adds
+    /// or overrides the controller's variables.
+    init(publicHost: String, httpPort: Int? = nil, httpsPort: Int? = nil, environment: [String: String] = [:]) throws {
         let folder = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
         for plugin in ["PosternProxyCaddyL4", "PosternProxySSHProvisioner", "PosternProxyUFWHardening"] {
             try FileManager.default.copyItem(atPath: try TestEnvironment.builtPlugin(plugin), toPath: folder.file("plugins/lib\(plugin).so"))
         }
         let port = try FreePort.next()
-        httpPort = try FreePort.next()
+        self.httpPort = try httpPort ?? FreePort.next()
+        self.httpsPort = try httpsPort ?? FreePort.next()
         controller = try ControllerProcess(
             adminPassword: nil, folder: folder,
             extraEnvironment: [
                 "POSTERNPROXY_LISTEN": "0.0.0.0:\(port)", "POSTERNPROXY_PUBLIC_URL": "http://\(publicHost):\(port)",
                 "POSTERNPROXY_PUBLIC_URL_INSECURE": "yes",
                 "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
-                "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
+                "POSTERNPROXY_HTTP_PORT": String(self.httpPort), "POSTERNPROXY_HTTPS_PORT": String(self.httpsPort),
                 "POSTERNPROXY_AGENT_BUNDLE": "\(TestEnvironment.buildFolder)/agent-bundle",
-            ], port: port)
+            ].merging(environment) { $1 }, port: port)
         password = try #require(
             controller.output.split(separator: "\n").first { $0.contains("password:") }?
                 .split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
@@ -43,7 +48,7 @@ final class BrowserController {
             script, screenshots: screenshots,
             settings: [
                 "url": "http://localhost:\(controller.port)", "email": ControllerProcess.adminEmail, "password": password,
-                "caddy_port": httpPort,
+                "caddy_port": httpPort, "caddy_https_port": httpsPort,
             ].merging(settings) { _, new in new })
     }
 

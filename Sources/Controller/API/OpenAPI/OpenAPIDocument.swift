@@ -186,6 +186,24 @@ enum OpenAPIDocument {
                 "Change a server (admin)", tag: "Servers", pathID: true, body: Schema.reference("ServerInput"),
                 success: (200, Schema.reference("Server"))))
         add(
+            "/api/certificates/{id}/issuance", "get",
+            operation(
+                "Where an automatic certificate stands on the local server, per domain name: pending, issued, or failed with the CA's error",
+                tag: "Certificates", pathID: true,
+                success: (
+                    200,
+                    Schema.object(
+                        [
+                            "provider": Schema.string(), "note": ["type": ["string", "null"]],
+                            "domains": Schema.array(
+                                Schema.object(
+                                    [
+                                        "domain": Schema.string(), "state": Schema.string(values: ["pending", "issued", "failed", "unknown"]),
+                                        "message": ["type": ["string", "null"]], "at": ["type": ["string", "null"]],
+                                    ], required: ["domain", "state"])),
+                        ], required: ["provider", "domains"])
+                )))
+        add(
             "/api/servers/{id}/deletion", "get",
             operation(
                 "What deleting a remote server would do to each of its resources: conflicts with the local server, upstreams it may not reach (admin)",

@@ -64,6 +64,16 @@ export function buildForm(definition, record, context) {
     return panel;
   });
 
+  // Fields shown only while another field has a given value (`showWhen`); hidden, they are not sent.
+  for (const entry of entries.filter(({ field }) => field.showWhen)) {
+    const [name, value] = entry.field.showWhen;
+    const controlling = entries.find(({ field }) => field.name === name);
+    const update = () => { entry.wrapper.hidden = controlling.control.value() !== value; };
+    controlling.control.input.addEventListener("change", update);
+    update();
+  }
+  const shown = (entry) => !entry.wrapper.hidden;
+
   const json = context.jsonTab ? jsonPanel() : null;
   if (json) panels.push(json.panel);
 
@@ -80,7 +90,7 @@ export function buildForm(definition, record, context) {
   /** Every field's current value, unchecked, as the API's JSON. */
   function values() {
     const body = structuredClone(extras);
-    for (const { field, control } of entries) {
+    for (const { field, control } of entries.filter(shown)) {
       const value = control.value();
       if (value !== undefined) setPath(body, field.name, value);
     }
@@ -92,6 +102,7 @@ export function buildForm(definition, record, context) {
     const roots = new Set(entries.map(({ field }) => field.name.split(".")[0]));
     extras = Object.fromEntries(Object.entries(body).filter(([key]) => !roots.has(key)));
     for (const { field, control } of entries) control.write(getPath(body, field.name));
+    for (const { control } of entries) control.input.dispatchEvent(new Event("change"));
   }
 
   function jsonPanel() {
@@ -176,7 +187,7 @@ export function buildForm(definition, record, context) {
     read() {
       if (json && current === json.index) json.apply();
       const body = structuredClone(extras);
-      for (const { field, control } of entries) {
+      for (const { field, control } of entries.filter(shown)) {
         const value = control.read(field.name);
         if (value !== undefined) setPath(body, field.name, value);
       }

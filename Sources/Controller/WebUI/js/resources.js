@@ -3,7 +3,8 @@
 // domains (tags), rows (a list of objects, `columns` per row), group (an object of `fields`;
 // `optional` names the switch that sends null when off), and the references server,
 // certificate and accessList. `check` is the API's rule for the value (rules.js); `name` may be
-// nested ("error_pages.404").
+// nested ("error_pages.404"). `showWhen: [name, value]` shows a field (and sends it) only while
+// another field has that value.
 
 import { count } from "./dom.js";
 import * as rules from "./rules.js";
@@ -197,10 +198,15 @@ export const resources = {
     tls: true,
     tabs: { Details: [
       { name: "nice_name", label: "Name", type: "text" },
-      { name: "provider", label: "Provider", type: "select", options: ["letsencrypt", "other"] },
-      { ...domainsField, required: false, hint: "For an automatic (letsencrypt) certificate" },
-      { name: "certificate", label: "Certificate (PEM, custom)", type: "textarea" },
-      { name: "certificate_key", label: "Private key (PEM, custom; never shown again)", type: "textarea" },
+      { name: "provider", label: "Provider", type: "select", options: ["letsencrypt", "other"],
+        hint: "letsencrypt: obtained and renewed automatically over ACME (Settings names the CA); other: uploaded by you" },
+      { ...domainsField, required: true, hint: "The names Caddy obtains the certificate for over ACME (HTTP-01: no wildcards)",
+        showWhen: ["provider", "letsencrypt"] },
+      { name: "certificate", label: "Certificate chain (PEM)", type: "textarea", file: ".pem,.crt,.cer", required: true, showWhen: ["provider", "other"],
+        hint: "Its domain names and expiry are read from it." },
+      { name: "certificate_key", label: "Private key (PEM; never shown again)", type: "textarea", file: ".pem,.key", omitEmpty: true,
+        showWhen: ["provider", "other"],
+        hint: "Leave empty to keep the stored key." },
     ] },
   },
 };

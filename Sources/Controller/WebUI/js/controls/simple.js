@@ -7,6 +7,9 @@
 //   write(value) shows a value
 import { h } from "../dom.js";
 
+/** The value of a host's certificate field that asks for a new certificate on save. */
+export const NEW_CERTIFICATE = "new";
+
 /** A refusal of one field, as the API words it: `{field: "upstreams[1].port", message}`. */
 export class FieldError extends Error {
   constructor(field, message) {
@@ -69,8 +72,17 @@ function textControl(field, common, tag) {
     ? h("textarea", { ...common, rows: field.rows ?? 4 })
     : h("input", { ...common, type: field.type === "secret" ? "password" : "text", placeholder: field.placeholder,
         autocomplete: field.type === "secret" ? "new-password" : field.autocomplete ?? "off" });
+  // `file`: the text may also be read from a file (a PEM certificate or key).
+  const element = field.file && !common.disabled
+    ? h("div", { class: "with-file" }, input, h("input", { type: "file", accept: field.file, "aria-label": `Read ${field.label} from a file`,
+        onchange: async (event) => {
+          const file = event.target.files[0];
+          if (file) input.value = await file.text();
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+        } }))
+    : input;
   return {
-    input, element: input,
+    input, element,
     value: () => input.value,
     read(path) {
       if (input.value === "") {
@@ -103,7 +115,9 @@ export function simpleControl(field, id, context, report) {
     case "certificate":
     case "accessList": {
       const items = field.type === "certificate" ? context.certificates : context.accessLists;
-      return selectControl(field, common, [[null, "None"], ...items.map((item) => [item.id, item.nice_name || item.name || `#${item.id}`])]);
+      // A host's certificate may also be one to request now, for its domain names (`"new"`).
+      const request = field.type === "certificate" && !context.readOnly ? [[NEW_CERTIFICATE, "Request a new certificate (ACME) for these domain names"]] : [];
+      return selectControl(field, common, [[null, "None"], ...request, ...items.map((item) => [item.id, item.nice_name || item.name || `#${item.id}`])]);
     }
     case "list": {
       const input = h("textarea", { ...common, rows: 3 });

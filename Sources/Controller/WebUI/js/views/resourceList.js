@@ -2,16 +2,22 @@
 // and the create/edit dialog. A viewer sees the same list without any control that changes it.
 import { api, APIError } from "../api.js";
 import { ask, badge, h, mount } from "../dom.js";
+import { issuanceProgress, requestCertificate } from "../certificateRequest.js";
+import { NEW_CERTIFICATE } from "../controls/simple.js";
 import { buildForm } from "../form.js";
 import { resources } from "../resources.js";
 
 export async function resourceList(container, path, app) {
   const definition = resources[path];
   const state = { query: "", page: 1 };
-  const [certificates, accessLists] = await Promise.all([
-    api.get("/api/certificates?limit=500").then((r) => r.items),
-    api.get("/api/access-lists?limit=500").then((r) => r.items),
-  ]);
+  // What a form may refer to, read again with the list (a certificate requested from a form appears at once).
+  let certificates = [], accessLists = [];
+  const loadReferences = async () => {
+    [certificates, accessLists] = await Promise.all([
+      api.get("/api/certificates?limit=500").then((r) => r.items),
+      api.get("/api/access-lists?limit=500").then((r) => r.items),
+    ]);
+  };
   const serverName = (id) => app.servers.find((server) => server.id === id)?.name ?? `#${id}`;
   const certificateStatus = (record) => {
     if (definition.tls) return badge(record.status);
@@ -24,7 +30,7 @@ export async function resourceList(container, path, app) {
     const params = new URLSearchParams({ page: state.page, limit: 25 });
     if (state.query) params.set("q", state.query);
     if (app.serverFilter && !definition.shared) params.set("server_id", app.serverFilter);
-    const result = await api.get(`/api/${path}?${params}`);
+    const [result] = await Promise.all([api.get(`/api/${path}?${params}`), loadReferences()]);
     const header = [...definition.columns.map(([title]) => title), definition.shared ? null : "Server", "Status", "Apply", definition.tls || definition.tabs.SSL || definition.tabs.Details.some((f) => f.type === "certificate") ? "TLS" : null, ""].filter((x) => x !== null);
     const rows = result.items.map((record) => h("tr", {},
       definition.columns.map(([, value]) => h("td", {}, value(record))),
@@ -65,13 +71,21 @@ export async function resourceList(container, path, app) {
         event.preventDefault();
         if (!app.isAdmin) return dialog.close();
         formError.textContent = "";
+        let requested = null;
         try {
           const body = form.read();
+          if (body.certificate_id === NEW_CERTIFICATE) {
+            requested = await requestCertificate(body.domain_names ?? record?.domain_names ?? []);
+            body.certificate_id = requested.id;
+          }
           if (record) await api.put(`/api/${path}/${record.id}`, body);
           else await api.post(`/api/${path}`, body);
-          dialog.close();
           render();
+          if (requested) return followIssuance(dialog, requested);
+          dialog.close();
         } catch (error) {
+          // A certificate requested for a host that was then refused is not kept.
+          if (requested) await api.delete(`/api/certificates/${requested.id}`).catch(() => {});
           const field = error.field ?? null;
           if (!form.showError(field, error.message)) formError.textContent = error.message;
         }
@@ -84,6 +98,16 @@ export async function resourceList(container, path, app) {
     dialog.addEventListener("close", () => dialog.remove());
     document.body.append(dialog);
     dialog.showModal();
+  }
+
+  /** After a save that requested a certificate: the dialog follows its issuance. */
+  function followIssuance(dialog, certificate) {
+    const progress = issuanceProgress(certificate.id);
+    dialog.addEventListener("close", progress.stop);
+    mount(dialog.querySelector("form"),
+      h("h3", {}, `Certificate for ${certificate.domain_names.join(", ")}`),
+      progress.element,
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: () => dialog.close() }, "Close")));
   }
 
   async function toggle(record) {

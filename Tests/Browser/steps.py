@@ -51,5 +51,9 @@ def login(page, url, email, password):
 
 
 def open_page(page, title):
+    """Opens a section from the sidebar (on a phone, through the Menu button first)."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
     page.get_by_role("navigation").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()

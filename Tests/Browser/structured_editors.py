@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The resource forms' editors in a real browser (Debian's Chromium driven by Playwright), at a
-desktop's 1400×900, against a real controller whose local Caddy serves what they save. Run by
-WebUITests.swift:
+desktop's 1400×900 or a phone's 390×844, against a real controller whose local Caddy serves what
+they save. Run by WebUITests.swift, once at each size:
 
   structured_editors.py SETTINGS_JSON
 
-SETTINGS_JSON: {"url", "email", "password", "caddy_port", "main_port", "api_port", "screenshots"}
+SETTINGS_JSON: {"url", "email", "password", "caddy_port", "main_port", "api_port", "viewport": "desktop" | "phone",
+"screenshots"}
 (two test upstreams answering with their names "main" and "api"). Prints one `ok <what>` line
 per passed check and exits non-zero at the first failure, naming it.
 """
@@ -23,8 +24,16 @@ def api(method, path, body=None):
     return steps.api(url, method, path, body, token)
 
 
+viewport = settings.get("viewport", "desktop")
+
+
 def shot(page, name):
-    page.screenshot(path=f"{shots}/{name}.png")
+    page.screenshot(path=f"{shots}/{viewport}-{name}.png")
+
+
+def row_of(page, text):
+    """The list row (a card on a phone) that shows `text`."""
+    return page.locator("tbody tr", has_text=text)
 
 
 def upstream_of(host, path="/", headers=None):
@@ -41,7 +50,7 @@ def tags(dialog):
 
 
 with sync_playwright() as playwright:
-    browser, context, page, errors = chromium.launch(playwright, viewport=(1400, 900))
+    browser, context, page, errors = chromium.launch(playwright, viewport=(390, 844) if viewport == "phone" else (1400, 900))
     token = steps.api(url, "POST", "/api/auth/login", {"email": settings["email"], "password": settings["password"]})["access_token"]
     steps.login(page, url, settings["email"], settings["password"])
 
@@ -288,7 +297,7 @@ with sync_playwright() as playwright:
     ok("access-list rules and users are refused next to their row, and saved once fixed")
 
     open_page(page, "Proxy Hosts")
-    page.get_by_role("row").filter(has_text="editors.test").get_by_role("button", name="Edit").click()
+    row_of(page, "editors.test").get_by_role("button", name="Edit").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("tab", name="Security").click()
     dialog.get_by_label("Access list").select_option(label="staff")
@@ -299,7 +308,7 @@ with sync_playwright() as playwright:
 
     # Editing: the password is not shown, is kept when nothing is typed, and the rules' order decides.
     open_page(page, "Access Lists")
-    page.get_by_role("row").filter(has_text="staff").get_by_role("button", name="Edit").click()
+    row_of(page, "staff").get_by_role("button", name="Edit").click()
     dialog = page.get_by_role("dialog")
     password = dialog.get_by_role("group", name="User 1").get_by_label("Password")
     expect(password).to_have_value("")
@@ -317,7 +326,7 @@ with sync_playwright() as playwright:
                "a deny rule moved first decides before the allow rule")
     if [client["directive"] for client in api("GET", "/api/access-lists?q=staff")["items"][0]["clients"]] != ["deny", "allow"]:
         raise SystemExit("FAILED the rules were not saved in the order shown")
-    page.get_by_role("row").filter(has_text="staff").get_by_role("button", name="Edit").click()
+    row_of(page, "staff").get_by_role("button", name="Edit").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("group", name="Address rule 1").get_by_role("button", name="Remove address rule").click()
     dialog.get_by_role("button", name="Save").click()

@@ -168,10 +168,11 @@ with sync_playwright() as playwright:
     # The server selector filters the lists.
     open_page(page, "Proxy Hosts")
     page.get_by_label("Server", exact=True).select_option(label="sandbox")
-    expect(page.get_by_text("Nothing here yet")).to_be_visible()
+    expect(page.get_by_text("No proxy hosts on sandbox yet.")).to_be_visible()
+    expect(page.get_by_role("button", name="Add the first proxy host")).to_be_visible()
     page.get_by_label("Server", exact=True).select_option(label="All servers")
     expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
-    ok("the server selector filters the lists")
+    ok("the server selector filters the lists, and an empty one offers to add the first")
 
     # Settings on one form: a refusal next to its field, a confirmation once fixed.
     open_page(page, "Settings")

@@ -31,7 +31,8 @@ import TestSupport
             "a server whose provisioning is refused is not kept", "the server dialog masks the password and shows the key's fields only for a key",
             "a fixed error leaves the server dialog",
             "provisioning lines arrive in the terminal panel", "a host key scan shows the server's fingerprint beside the pinned one",
-            "the server selector filters the lists", "settings are saved from one form, a refusal shown next to its field",
+            "the server selector filters the lists, and an empty one offers to add the first",
+            "settings are saved from one form, a refusal shown next to its field",
             "a backup downloads, and a restore shows what the backup holds before replacing anything",
             "a question is an accessible dialog that Escape cancels", "an admin edits a user and resets their password",
             "an admin signs out one session of another user", "every other session is signed out one by one, and this browser stays signed in",
@@ -45,7 +46,8 @@ import TestSupport
         #expect(browser.screenshots("ui-screenshots/walkthrough").count >= 14)
     }
 
-    @Test func theFormsEditorsSaveWhatCaddyServesAndRefuseBadInputInPlace() async throws {
+    @Test(arguments: ["desktop", "phone"])
+    func theFormsEditorsSaveWhatCaddyServesAndRefuseBadInputInPlace(viewport: String) async throws {
         let browser = try BrowserController(publicHost: "127.0.0.1")
         defer { browser.remove() }
         let main = try TestUpstream("main", in: browser.controller.folder.path)
@@ -54,7 +56,8 @@ import TestSupport
         defer { api.stop() }
 
         let output = try await browser.run(
-            "structured_editors.py", screenshots: "ui-screenshots/editors", settings: ["main_port": main.port, "api_port": api.port])
+            "structured_editors.py", screenshots: "ui-screenshots/editors-\(viewport)",
+            settings: ["main_port": main.port, "api_port": api.port, "viewport": viewport])
         for check in [
             "domain names are tags, each refused name shown at once with the API's reason",
             "the JSON tab shows the record, refuses invalid JSON as it is typed and gives its values back to the tabs",
@@ -75,7 +78,7 @@ import TestSupport
         ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
-        #expect(browser.screenshots("ui-screenshots/editors").count >= 10)
+        #expect(browser.screenshots("ui-screenshots/editors-\(viewport)").count >= 10)
     }
 
     @Test func everyPageIsAccessibleAndFitsAPhone() async throws {

@@ -28,6 +28,8 @@ actor AgentSession {
     private(set) var lastHeard = ContinuousClock.now
     private var lastSeenWritten = ContinuousClock.now - .seconds(3600)
     private var closed = false
+    /// The last health report, to tell the browsers only of a change.
+    private var lastHealth: String?
 
     init(serverID: Int64, tokenHash: String, store: Store, outbound: WebSocketOutboundWriter, logger: Logger) {
         self.serverID = serverID
@@ -51,6 +53,9 @@ actor AgentSession {
         case .status(let report):
             let json = UpstreamHealthReport.json(running: report.caddyRunning, upstreams: report.upstreams)
             try? await store.database.write { [serverID] db in try ServerRepository.recordHealth(db, id: serverID, json: json) }
+            // The browsers hear of a report that differs from the last (an upstream failing, say).
+            if json != lastHealth { store.statusFeed.announce() }
+            lastHealth = json
         }
     }
 

@@ -4,7 +4,8 @@ import JSONCore
 /// Where an automatic certificate stands on the local server, per domain name: pending, issued
 /// or failed with the CA's error (from the local Caddy's log, ``CertificateIssuance``). An
 /// uploaded certificate has nothing to obtain; without a Caddy of its own the controller cannot
-/// tell, and says so. Remote servers obtain their certificates themselves and do not report this.
+/// tell, and says so; nor for a certificate only hosts on remote servers use (they obtain it
+/// themselves and do not report it).
 struct CertificateIssuanceService: Sendable {
     let store: Store
     /// nil when the controller does not run the local Caddy (it was given one, or none).
@@ -18,9 +19,13 @@ struct CertificateIssuanceService: Sendable {
     }
 
     func report(certificateID id: Int64) async throws -> Report {
-        guard let row = try await store.database.read({ db in try ResourceRepository.find(db, id: id, type: CertificateKind.type) }) else {
-            throw DomainError.notFound(CertificateKind.type)
+        let (found, servers, localID) = try await store.database.read { db in
+            (
+                try ResourceRepository.find(db, id: id, type: CertificateKind.type),
+                try ResourceRepository.serversReferring(db, member: CertificateKind.referenceField!, id: id), try ServerRepository.localID(db)
+            )
         }
+        guard let row = found else { throw DomainError.notFound(CertificateKind.type) }
         let data = try JSONParser.parse(Array(row.data.utf8))
         let provider = data["provider"]?.stringValue ?? "other"
         let names = (data["domain_names"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -31,6 +36,11 @@ struct CertificateIssuanceService: Sendable {
             return Report(provider: provider, domains: names.map { ($0, nil) }, note: "the controller does not run the local Caddy and cannot tell")
         }
         // Only what was logged since the certificate was made counts (an earlier one for the same names is another story).
+        guard servers.isEmpty || servers.contains(localID) else {
+            return Report(
+                provider: provider, domains: names.map { ($0, nil) },
+                note: "the hosts using it are on remote servers, which obtain it themselves and do not report it here")
+        }
         let statuses = issuance.status(of: names, since: row.createdOn.addingTimeInterval(-1))
         return Report(provider: provider, domains: names.map { ($0, statuses[$0]) }, note: nil)
     }

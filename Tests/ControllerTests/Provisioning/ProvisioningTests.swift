@@ -185,11 +185,14 @@ import TestSupport
         #expect(deleted.object["uninstall_commands_source"] as? String == "provisioning")
         let commands = try #require(deleted.object["uninstall_commands"] as? [String])
         #expect(commands.first?.hasPrefix("start-stop-daemon --stop") == true, "\(commands)")
-        #expect(try setup.ssh.inSandbox(["pgrep", "-f", "posternproxy-agent --config"]).exitStatus == 0)
+        // The sandbox shares this machine's process ids (not its mounts): the agent's pid file names it here.
+        let pidFile = String(decoding: try setup.ssh.inSandbox(["cat", "/run/posternproxy-agent.pid"]).standardOutput, as: UTF8.self)
+        let runningPID = try #require(pid_t(pidFile.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(runningPID, 0) == 0)
         let uninstall = try setup.ssh.inSandbox(["sh", "-c", commands.joined(separator: " && ")])
         #expect(uninstall.exitStatus == 0, "\(String(decoding: uninstall.standardError, as: UTF8.self))")
         #expect(try setup.ssh.inSandbox(["test", "-e", "/usr/local/bin/posternproxy-agent"]).exitStatus != 0)
-        #expect(try setup.ssh.inSandbox(["pgrep", "-f", "posternproxy-agent --config"]).exitStatus != 0)
+        #expect(kill(runningPID, 0) != 0, "the agent still runs")
     }
 
     @Test func failuresAreClearLeaveTheServerInErrorAndAChangedHostKeyFailsClosed() async throws {

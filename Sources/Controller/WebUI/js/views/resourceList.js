@@ -54,11 +54,18 @@ export async function resourceList(container, path, app) {
         app.isAdmin ? h("button", { type: "button", class: "primary", onclick: () => edit(null) }, `Add ${definition.singular}`) : null),
       h("table", {}, h("thead", {}, h("tr", {}, header.map((title) => h("th", { scope: "col" }, title)))),
         h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: header.length, class: "muted" },
-          state.query ? `No ${definition.title.toLowerCase()} match “${state.query}”.` : "Nothing here yet")))),
+          state.query ? `No ${definition.title.toLowerCase()} match “${state.query}”.` : emptyState())))),
       h("div", { class: "pager" },
         h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; render(); } }, "Previous"),
         h("span", {}, `Page ${state.page} of ${pages} (${result.total})`),
         h("button", { type: "button", disabled: state.page >= pages, onclick: () => { state.page += 1; render(); } }, "Next")));
+  }
+
+  /** What an empty list says, with the way to fill it for an admin. */
+  function emptyState() {
+    const where = app.serverFilter && !definition.shared ? ` on ${serverName(app.serverFilter)}` : "";
+    return [`No ${definition.title.toLowerCase()}${where} yet. `,
+      app.isAdmin ? h("button", { type: "button", class: "link", onclick: () => edit(null) }, `Add the first ${definition.singular}`) : null];
   }
 
   function edit(record) {

@@ -60,10 +60,11 @@ import Testing
         let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_RATE_LIMIT": "5"])
         defer { controller.remove() }
         let client = try await controller.loggedIn()
-        var statuses: [Int] = []
-        for _ in 0..<7 { statuses.append(try await client.get("/api/proxy-hosts").status) }
-        #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
-        let limited = try await client.get("/api/proxy-hosts")
+        var answers: [APIClient.Answer] = []
+        for _ in 0..<7 { answers.append(try await client.get("/api/proxy-hosts")) }
+        #expect(answers.map(\.status) == [200, 200, 200, 200, 200, 429, 429])
+        // Read from the refused answer itself: on a loaded machine a request made later may find a token refilled.
+        let limited = try #require(answers.last)
         #expect(limited.errorCode == "rate_limited")
         #expect(Int(limited.headers["retry-after"] ?? "") ?? 0 > 0)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Host
+import Synchronization
 import Testing
 import TestSupport
 
@@ -7,15 +8,29 @@ import TestSupport
 /// signed in, an event when something changes, a resumed stream told at once what it missed, and
 /// a controller that still stops promptly with streams open.
 @Suite(.serialized) struct EventStreamTests {
-    /// Reads the stream with curl for `seconds`, sending `headers`; returns what arrived.
-    static func listen(port: Int, bearer: String?, seconds: Int, headers: [String] = []) async throws -> String {
+    /// Reads the stream with curl for `seconds` (or until a line starting with `until` and the
+    /// line after it arrived), sending `headers`; returns what arrived.
+    static func listen(port: Int, bearer: String?, seconds: Int, headers: [String] = [], until: String? = nil) async throws -> String {
         var argv = ["curl", "-sN", "--max-time", String(seconds)]
         if let bearer { argv += ["-H", "Authorization: Bearer \(bearer)"] }
         for header in headers { argv += ["-H", header] }
         argv.append("http://127.0.0.1:\(port)/api/events")
         let command = TargetCommand(argv: argv, timeout: .seconds(seconds + 10))
-        let result = try await offThePool { try LocalTarget().run(command, onLine: { _ in }, isCancelled: { false }) }
-        return String(decoding: result.standardOutput, as: UTF8.self)
+        let heard = Mutex<[String]>([])
+        do {
+            let result = try await offThePool {
+                try LocalTarget().run(
+                    command, onLine: { line in heard.withLock { $0.append(line.text) } },
+                    isCancelled: {
+                        guard let until else { return false }
+                        return heard.withLock { lines in lines.dropLast().contains { $0.hasPrefix(until) } }
+                    })
+            }
+            return String(decoding: result.standardOutput, as: UTF8.self)
+        } catch TargetError.cancelled {
+            // Stopped once `until` arrived: what was heard, a line each (blank lines are separators).
+            return heard.withLock { $0.joined(separator: "\n") }
+        }
     }
 
     @Test func aChangeIsAnnouncedAndAResumedStreamIsToldWhatItMissed() async throws {
@@ -26,7 +41,8 @@ import TestSupport
         #expect(try await APIClient(port: port).get("/api/events").status == 401)
 
         let token = try #require(client.bearer)
-        let listening = Task { try await Self.listen(port: port, bearer: token, seconds: 4) }
+        // Until the event arrives (a loaded machine may take seconds to save the host).
+        let listening = Task { try await Self.listen(port: port, bearer: token, seconds: 30, until: "event: status") }
         try await Task.sleep(for: .seconds(1.5))
         #expect(try await client.post("/api/dead-hosts", ["domain_names": ["announced.test"]]).status == 201)
         let heard = try await listening.value

@@ -41,6 +41,41 @@ import Testing
         #expect(secure.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains")
     }
 
+    @Test func http2AndHTTP3AreOfferedPerHostAndCanBeTurnedOff() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        let pair = try TestCertificates.selfSigned("both", for: ["old.test", "new.test"], in: caddy.folder.path)
+        let report = try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(1, ["old.test"], to: a, ["certificate_id": 7, "http2_support": false, "http3_support": false]),
+                    State.proxyHost(2, ["new.test"], to: a, ["certificate_id": 7]),
+                ],
+                "certificates": [
+                    [
+                        "id": 7, "provider": "other", "certificate_pem": try String(contentsOfFile: pair.certificate, encoding: .utf8),
+                        "key_pem": try String(contentsOfFile: pair.key, encoding: .utf8),
+                    ]
+                ],
+            ]))
+        #expect(report.status == .succeeded)
+        /// The HTTP version curl spoke (offering HTTP/2) and whether the answer offered HTTP/3.
+        func answer(_ host: String) throws -> (version: String, altSvc: Bool) {
+            let result = try LocalTarget().run(
+                TargetCommand(argv: [
+                    "curl", "-sS", "--http2", "--cacert", pair.certificate, "--resolve", "\(host):\(caddy.httpsPort):127.0.0.1", "-D", "-",
+                    "-o", "/dev/null", "-w", "version=%{http_version}", "https://\(host):\(caddy.httpsPort)/",
+                ]), onLine: { _ in }, isCancelled: { false })
+            let text = String(decoding: result.standardOutput, as: UTF8.self)
+            return (String(text.split(separator: "version=").last ?? ""), text.lowercased().contains("alt-svc: h3"))
+        }
+        let modern = try answer("new.test"), old = try answer("old.test")
+        #expect(modern.version == "2" && modern.altSvc, "\(modern)")
+        #expect(old.version == "1.1" && !old.altSvc, "\(old)")
+    }
+
     /// Without HSTS the host has no behaviour of its own: from the threshold on it is served by
     /// the shared routes, with the same redirect and certificate.
     @Test(arguments: [1, 100]) func forceHTTPSWorksAlikeInTheSharedRoutes(sharedRoutesFrom: Int) async throws {

@@ -41,6 +41,8 @@ private struct ConfigBuilder {
     private var layer4Servers: [(String, JSON)] = []
     private var automaticDomains: [String] = []
     private var customDomains: [String] = []
+    /// Names whose TLS offers only HTTP/1.1 (hosts with HTTP/2 off).
+    private var http1OnlyDomains: [String] = []
     private var loadedCertificates: [Int: JSON] = [:]
     /// The keys of `loadedCertificates` in the order they were added.
     private var certificatesInOrder: [Int] = []
@@ -97,7 +99,8 @@ private struct ConfigBuilder {
     private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) {
         let mark = (
             httpRoutes.count, httpsRoutes.count, errorRoutes.count, passthroughRoutes.count, layer4Servers.count,
-            automaticDomains.count, customDomains.count, certificatesInOrder.count, (sharedHTTP.count, sharedHTTPS.count, sharedRedirects.count)
+            automaticDomains.count, customDomains.count, certificatesInOrder.count, (sharedHTTP.count, sharedHTTPS.count, sharedRedirects.count),
+            http1OnlyDomains.count
         )
         do {
             try body(&self, key)
@@ -110,6 +113,7 @@ private struct ConfigBuilder {
             layer4Servers.removeSubrange(mark.4...)
             automaticDomains.removeSubrange(mark.5...)
             customDomains.removeSubrange(mark.6...)
+            http1OnlyDomains.removeSubrange(mark.9...)
             for id in certificatesInOrder[mark.7...] { loadedCertificates[id] = nil }
             certificatesInOrder.removeSubrange(mark.7...)
             for (_, entry) in sharedHTTP[mark.8.0...] + sharedHTTPS[mark.8.1...] {
@@ -144,6 +148,7 @@ private struct ConfigBuilder {
         if host.rateLimit != nil { try requireModule(CaddyModules.rateLimit, for: "rate_limit", key: key) }
         let list = try accessList(host.accessListId, key: key)
         let usesTLS = try tlsMode(certificateID: host.certificateId, forced: host.sslForced, key: key) != nil
+        if usesTLS && !host.http2Support { http1OnlyDomains += host.domainNames }
         if sharesRoutes, SharedProxyRoute.qualifies(host, accessList: list, servedOverTLS: usesTLS) {
             try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
             try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
@@ -349,6 +354,14 @@ private struct ConfigBuilder {
                 ("routes", .array(routes)), ("errors", ["routes": .array(errorRoutes.map { $0.suffixingID("/https") })]),
                 ("automatic_https", ["disable_redirects": true, "skip_certificates": .strings(customDomains)]),
             ]
+            if !http1OnlyDomains.isEmpty {
+                // TLS offers HTTP/1.1 alone for those names; every other name keeps Caddy's defaults.
+                https.append(
+                    (
+                        "tls_connection_policies",
+                        [["match": ["sni": .strings(http1OnlyDomains)], "alpn": ["http/1.1"]], [:]]
+                    ))
+            }
             servers.append(("https", .object(https)))
         }
         var apps: [(String, JSON)] = [

@@ -108,6 +108,9 @@ enum ProxyHostKind: ResourceKind {
         var ssl_forced: Bool = false
         var hsts_enabled: Bool = false
         var hsts_subdomains: Bool = false
+        /// Over HTTPS, clients may speak HTTP/2 (off: HTTP/1.1 only) and are offered HTTP/3.
+        var http2_support: Bool = true
+        var http3_support: Bool = true
         var locations: [Location] = []
         var health_check = HealthCheck()
         var access_list_id: Int64?
@@ -119,7 +122,8 @@ enum ProxyHostKind: ResourceKind {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case domain_names, forward_scheme, forward_host, forward_port, forward_weight, upstreams, load_balancing, allow_websocket_upgrade
-            case block_exploits, caching_enabled, tls_passthrough, certificate_id, ssl_forced, hsts_enabled, hsts_subdomains
+            case block_exploits, caching_enabled, tls_passthrough, certificate_id, ssl_forced, hsts_enabled, hsts_subdomains, http2_support
+            case http3_support
             case locations, health_check, access_list_id, rate_limit, error_pages, headers, advanced_config, allow_reserved_upstream
         }
 
@@ -140,6 +144,8 @@ enum ProxyHostKind: ResourceKind {
             ssl_forced = try c.decodeIfPresent(Bool.self, forKey: .ssl_forced) ?? false
             hsts_enabled = try c.decodeIfPresent(Bool.self, forKey: .hsts_enabled) ?? false
             hsts_subdomains = try c.decodeIfPresent(Bool.self, forKey: .hsts_subdomains) ?? false
+            http2_support = try c.decodeIfPresent(Bool.self, forKey: .http2_support) ?? true
+            http3_support = try c.decodeIfPresent(Bool.self, forKey: .http3_support) ?? true
             locations = try c.decodeIfPresent([Location].self, forKey: .locations) ?? []
             health_check = try c.decodeIfPresent(HealthCheck.self, forKey: .health_check) ?? HealthCheck()
             access_list_id = try c.decodeIfPresent(Int64.self, forKey: .access_list_id)

@@ -22,6 +22,10 @@ public struct ProxyHost: JSONReadable, Sendable {
     public var sslForced: Bool
     public var hstsEnabled: Bool
     public var hstsSubdomains: Bool
+    /// Clients may speak HTTP/2 to it over HTTPS (off: TLS offers only HTTP/1.1 for its names).
+    public var http2Support: Bool
+    /// Clients are told they may switch to HTTP/3 (off: its answers carry no `Alt-Svc`).
+    public var http3Support: Bool
     public var locations: [Location]
     public var healthCheck: HealthCheck
     public var accessListId: Int?
@@ -145,6 +149,8 @@ public struct ProxyHost: JSONReadable, Sendable {
         sslForced = try object.value("ssl_forced", default: false)
         hstsEnabled = try object.value("hsts_enabled", default: false)
         hstsSubdomains = try object.value("hsts_subdomains", default: false)
+        http2Support = try object.value("http2_support", default: true)
+        http3Support = try object.value("http3_support", default: true)
         locations = try object.value("locations", default: [])
         healthCheck = try object.value("health_check", default: HealthCheck())
         accessListId = try object.optional("access_list_id")

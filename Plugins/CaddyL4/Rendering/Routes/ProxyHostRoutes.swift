@@ -29,6 +29,10 @@ struct ProxyHostRoutes {
                 "handle": [["handler": "headers", "response": ["set": ["Cache-Control": ["public, max-age=2592000"]], "deferred": true]]],
             ])
         }
+        if servedOverTLS && !host.http3Support {
+            // Caddy offers HTTP/3 on its HTTPS server through `Alt-Svc`; without it no client switches.
+            routes.append(["handle": [["handler": "headers", "response": ["delete": ["Alt-Svc"], "deferred": true]]]])
+        }
         if servedOverTLS && host.hstsEnabled {
             let value = "max-age=31536000" + (host.hstsSubdomains ? "; includeSubDomains" : "")
             routes.append([

@@ -33,7 +33,7 @@ struct SharedProxyRoute {
     static func qualifies(_ host: ProxyHost, accessList: AccessList?, servedOverTLS: Bool) -> Bool {
         accessList == nil && host.rateLimit == nil && !host.blockExploits && host.allowWebsocketUpgrade && host.headers.isEmpty
             && (host.advancedConfig == nil || host.advancedConfig == .null || host.advancedConfig == .array([])) && !host.cachingEnabled
-            && !(servedOverTLS && host.hstsEnabled) && host.locations.isEmpty && host.upstreams.isEmpty
+            && !(servedOverTLS && (host.hstsEnabled || !host.http3Support)) && host.locations.isEmpty && host.upstreams.isEmpty
             && !host.healthCheck.activeEnabled && !host.healthCheck.passiveEnabled && host.errorPages.isEmpty
             && (host.forwardScheme == "http" || host.forwardScheme == "https") && !host.domainNames.contains { $0.hasPrefix("*") }
     }

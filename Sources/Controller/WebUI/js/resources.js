@@ -68,6 +68,8 @@ export const resources = {
         { name: "ssl_forced", label: "Force HTTPS", type: "checkbox" },
         { name: "hsts_enabled", label: "HSTS", type: "checkbox" },
         { name: "hsts_subdomains", label: "HSTS for subdomains", type: "checkbox" },
+        { name: "http2_support", label: "HTTP/2 over HTTPS", type: "checkbox", default: true },
+        { name: "http3_support", label: "Offer HTTP/3 over HTTPS (needs UDP on the HTTPS port)", type: "checkbox", default: true },
         { name: "tls_passthrough", label: "TLS passthrough (layer4)", type: "checkbox" },
       ],
       Locations: [{

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Certificates from the host form, in Debian's Chromium driven by Playwright at 1400×900,
+"""Certificates from the host form, in Debian's Chromium driven by Playwright at 1400×900 or 390×844,
 against a real controller whose local Caddy obtains them from the Pebble ACME CA: a host asks
 for a new certificate on save and its dialog follows the issuance until it is issued (then the
 host answers over HTTPS with Pebble's certificate), a name the CA refuses shows the CA's error in
@@ -8,7 +8,7 @@ place, and the Certificates form uploads a PEM pair from files. Run by WebUITest
   certificate_request.py SETTINGS_JSON
 
 SETTINGS_JSON: {"url", "email", "password", "caddy_https_port", "upstream_port", "pebble_root",
-"upload": {"certificate", "key"}, "screenshots"}. Prints one `ok <what>` line per passed check
+"upload": {"certificate", "key"}, "viewport": "desktop" | "phone", "screenshots"}. Prints one `ok <what>` line per passed check
 and exits non-zero at the first failure, naming it.
 """
 import json, re, subprocess, sys
@@ -43,7 +43,8 @@ def add_host_requesting(page, domain):
 
 
 with sync_playwright() as playwright:
-    browser, context, page, errors = chromium.launch(playwright, viewport=(1400, 900))
+    phone = settings.get("viewport") == "phone"
+    browser, context, page, errors = chromium.launch(playwright, viewport=(390, 844) if phone else (1400, 900))
     steps.login(page, url, settings["email"], settings["password"])
     open_page(page, "Proxy Hosts")
 
@@ -53,7 +54,7 @@ with sync_playwright() as playwright:
     expect(dialog.get_by_role("listitem")).to_contain_text("secure.test issued")
     page.screenshot(path=f"{shots}/proxy-host-certificate-issued.png")
     dialog.get_by_role("button", name="Close").click()
-    expect(page.get_by_role("row").filter(has_text="secure.test").get_by_text("automatic")).to_be_visible()
+    expect(page.locator("tbody tr", has_text="secure.test").get_by_text("automatic")).to_be_visible()
     ok("a certificate requested from the host form is followed until it is issued")
     eventually(lambda: over_https("secure.test") == "certificate", "the host answers over HTTPS with the certificate Pebble issued")
     host = steps.api(url, "GET", "/api/proxy-hosts?q=secure.test", token=token)["items"][0]

@@ -8,7 +8,7 @@ SETTINGS_JSON: {"url", "email", "password", "caddy_port", "upstream_port", "scre
 "ssh": {"host", "port", "user", "key"}}. Prints one `ok <what>` line per passed check and exits
 non-zero at the first failure, naming it.
 """
-import json, sys, urllib.error
+import json, re, sys, urllib.error
 from playwright.sync_api import sync_playwright, expect
 import chromium, steps
 from steps import eventually, ok, open_page
@@ -29,10 +29,21 @@ def login(page, email, password):
     steps.login(page, url, email, password)
 
 
+def cell(page, text):
+    """The list cell that shows exactly `text` (on a phone, a line of a card)."""
+    return page.locator("tbody td").filter(has_text=re.compile(f"^{re.escape(text)}$"))
+
+
+def row_of(page, text):
+    """The list row (on a phone, the card) with a cell showing exactly `text`."""
+    return page.locator("tbody tr").filter(has=page.locator("td").filter(has_text=re.compile(f"^{re.escape(text)}$")))
+
+
 with sync_playwright() as playwright:
     # Script errors, and console errors other than the network log of expected refusals (the
     # 401 before logging in, 400s of the refused forms, the viewer's 403s).
-    browser, context, page, errors = chromium.launch(playwright)
+    phone = settings.get("viewport") == "phone"
+    browser, context, page, errors = chromium.launch(playwright, viewport=(390, 844) if phone else (1400, 900))
 
     login(page, settings["email"], settings["password"])
     ok("logged in with the first-start password")
@@ -47,12 +58,12 @@ with sync_playwright() as playwright:
     dialog.get_by_label("Forward port").fill(str(settings["upstream_port"]))
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_have_count(0)
-    expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
+    expect(cell(page, "ui.test")).to_be_visible()
     eventually(lambda: through_caddy("ui.test")[0] == 200, "a host saved in the UI answers through Caddy from its upstream")
 
     # Another admin's change, made through the API while this page stays open, shows in it
     # without a reload, down to the apply status of its removal.
-    row = page.get_by_role("row").filter(has=page.get_by_role("cell", name="ui.test", exact=True))
+    row = row_of(page, "ui.test")
     expect(row.get_by_text("applied", exact=True)).to_be_visible(timeout=10000)
     token = api("POST", "/api/auth/login", {"email": settings["email"], "password": settings["password"]})["access_token"]
     host_id = api("GET", "/api/proxy-hosts?q=ui.test", token=token)["items"][0]["id"]
@@ -97,10 +108,10 @@ with sync_playwright() as playwright:
     rule.get_by_label("Action").select_option("deny")
     rule.get_by_label("Address or range").fill("0.0.0.0/0")
     dialog.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("cell", name="nobody", exact=True)).to_be_visible()
-    expect(page.get_by_role("cell", name="1 address rule, 0 users", exact=True)).to_be_visible()
+    expect(cell(page, "nobody")).to_be_visible()
+    expect(cell(page, "1 address rule, 0 users")).to_be_visible()
     ok("counts are written with their noun in the right number")
-    expect(page.get_by_role("columnheader", name="Server", exact=True)).to_have_count(0)
+    expect(page.locator("thead th").filter(has_text=re.compile("^Server$"))).to_have_count(0)
     ok("access lists, used by hosts on any server, show no server of their own")
     page.get_by_label("Search").fill("no-such-list")
     page.get_by_label("Search").press("Enter")
@@ -171,7 +182,7 @@ with sync_playwright() as playwright:
     expect(page.get_by_text("No proxy hosts on sandbox yet.")).to_be_visible()
     expect(page.get_by_role("button", name="Add the first proxy host")).to_be_visible()
     page.get_by_label("Server", exact=True).select_option(label="All servers")
-    expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
+    expect(cell(page, "ui.test")).to_be_visible()
     ok("the server selector filters the lists, and an empty one offers to add the first")
 
     # Settings on one form: a refusal next to its field, a confirmation once fixed.
@@ -209,7 +220,7 @@ with sync_playwright() as playwright:
     expect(question.get_by_role("button", name="Cancel")).to_be_focused()
     page.keyboard.press("Escape")
     expect(question).to_have_count(0)
-    expect(page.get_by_role("cell", name="ui.test", exact=True)).to_be_visible()
+    expect(cell(page, "ui.test")).to_be_visible()
     ok("a question is an accessible dialog that Escape cancels")
 
     # A viewer, and a screenshot of every page as the admin.
@@ -220,7 +231,7 @@ with sync_playwright() as playwright:
     dialog.get_by_label("Email").fill("viewer@example.test")
     dialog.get_by_label("Password").fill("viewer password 1")
     dialog.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("cell", name="viewer@example.test", exact=True)).to_be_visible()
+    expect(cell(page, "viewer@example.test")).to_be_visible()
     # An admin edits the account and resets its password; the viewer logs in with the new one below.
     page.get_by_role("button", name="Edit viewer@example.test").click()
     dialog = page.get_by_role("dialog")
@@ -228,7 +239,7 @@ with sync_playwright() as playwright:
     dialog.get_by_label("Name").fill("Vera V.")
     dialog.get_by_label("New password (empty: unchanged)").fill("viewer password 2")
     dialog.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("cell", name="Vera V.", exact=True)).to_be_visible()
+    expect(cell(page, "Vera V.")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("password was reset")
     ok("an admin edits a user and resets their password")
 
@@ -270,7 +281,7 @@ with sync_playwright() as playwright:
     api("POST", "/api/proxy-hosts", {"domain_names": ["on-sandbox.test"], "forward_host": "127.0.0.1", "forward_port": 8080,
                                      "server_id": sandbox_id}, token=token)
     open_page(page, "Servers")
-    page.get_by_role("row").filter(has_text="sandbox").get_by_role("button", name="Delete").click()
+    page.locator("tbody tr", has_text="sandbox").get_by_role("button", name="Delete").click()
     dialog = page.get_by_role("dialog", name="Delete sandbox?")
     expect(dialog).to_contain_text("proxy host on-sandbox.test")
     expect(dialog).to_contain_text("forward_host 127.0.0.1 meant the removed server itself")

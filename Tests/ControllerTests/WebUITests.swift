@@ -7,7 +7,8 @@ import TestSupport
 /// a real controller serving its local server through a real Caddy. Screenshots of every page
 /// and form state are kept in `.build/ui-screenshots/`.
 @Suite(.serialized) struct WebUITests {
-    @Test func theUIWorksEndToEndInARealBrowser() async throws {
+    @Test(arguments: ["desktop", "phone"])
+    func theUIWorksEndToEndInARealBrowser(viewport: String) async throws {
         let ssh = try SSHServer()
         defer { ssh.remove() }
         let browser = try BrowserController(publicHost: ssh.hostAddress)
@@ -16,8 +17,9 @@ import TestSupport
         defer { upstream.stop() }
 
         let output = try await browser.run(
-            "ui_walkthrough.py", screenshots: "ui-screenshots/walkthrough",
+            "ui_walkthrough.py", screenshots: "ui-screenshots/walkthrough-\(viewport)",
             settings: [
+                "viewport": viewport,
                 "upstream_port": upstream.port,
                 "ssh": ["host": ssh.address, "port": ssh.port, "user": "pp-key", "key": ssh.clientKey, "fingerprint": ssh.hostKeyFingerprint],
             ])
@@ -43,7 +45,7 @@ import TestSupport
         ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
-        #expect(browser.screenshots("ui-screenshots/walkthrough").count >= 14)
+        #expect(browser.screenshots("ui-screenshots/walkthrough-\(viewport)").count >= 14)
     }
 
     @Test(arguments: ["desktop", "phone"])
@@ -100,7 +102,8 @@ import TestSupport
         #expect(browser.screenshots("ui-screenshots/pages").count >= 40)
     }
 
-    @Test func aKilledAgentTurnsItsServerOfflineAndItsUpstreamsUnknownLive() async throws {
+    @Test(arguments: ["desktop", "phone"])
+    func aKilledAgentTurnsItsServerOfflineAndItsUpstreamsUnknownLive(viewport: String) async throws {
         let setup = try await MultiServerSetup(environment: ["POSTERNPROXY_STATUS_SECONDS": "1"])
         defer { setup.remove() }
         let (remote, remoteID) = try await setup.addRemote("edge")
@@ -109,10 +112,10 @@ import TestSupport
         try await setup.converged(remoteID)
 
         let output = try await LocalBrowserScript.run(
-            "live_status.py", screenshots: "ui-screenshots/live",
+            "live_status.py", screenshots: "ui-screenshots/live-\(viewport)",
             settings: [
                 "url": "http://localhost:\(setup.controller.port)", "email": ControllerProcess.adminEmail,
-                "password": ControllerProcess.adminPassword, "remote": "edge",
+                "password": ControllerProcess.adminPassword, "remote": "edge", "viewport": viewport,
             ],
             onLine: { line in if line == "kill the agent" { remote.killAgent() } })
         for check in [
@@ -123,7 +126,8 @@ import TestSupport
         }
     }
 
-    @Test func aHostRequestsACertificateAndFollowsItUntilPebbleIssuesItOrRefusesIt() async throws {
+    @Test(arguments: ["desktop", "phone"])
+    func aHostRequestsACertificateAndFollowsItUntilPebbleIssuesItOrRefusesIt(viewport: String) async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let httpPort = try FreePort.next(), httpsPort = try FreePort.next()
@@ -139,9 +143,9 @@ import TestSupport
         let upload = try TestCertificates.selfSigned("uploaded", for: ["uploaded.test"], in: folder.path)
 
         let output = try await browser.run(
-            "certificate_request.py", screenshots: "ui-screenshots/certificates",
+            "certificate_request.py", screenshots: "ui-screenshots/certificates-\(viewport)",
             settings: [
-                "upstream_port": upstream.port, "pebble_root": try pebble.rootCertificate(),
+                "viewport": viewport, "upstream_port": upstream.port, "pebble_root": try pebble.rootCertificate(),
                 "upload": ["certificate": upload.certificate, "key": upload.key],
             ])
         for check in [

@@ -43,7 +43,10 @@ def eventually(check, what, seconds=20):
 
 
 def login(page, url, email, password):
-    page.goto(url + "/")
+    """Logs in from the start page; its first load may be slow while a CI machine runs other
+    suites beside this one (the browser starting, the page's modules, the controller's answers)."""
+    page.goto(url + "/", timeout=90_000)
+    expect(page.get_by_label("Email")).to_be_visible(timeout=90_000)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()

@@ -42,10 +42,11 @@ enum ServerDeletion {
         var unreachable: [Upstream]
     }
 
-    /// Every resource of the server, with what moving it would mean.
-    static func preview(_ db: any SQLConnection, serverID: Int64, localID: Int64, addresses: AddressPolicy) throws -> [Resource] {
-        let conflicting = try ResourceRepository.conflicting(db, from: serverID, to: localID)
-        return try ResourceRepository.onServer(db, serverID: serverID).map { row in
+    /// Every resource in `rows` (a server's), with what moving it would mean; `conflicting`: the
+    /// ids whose domain or port the local server already serves. Names are resolved here, so
+    /// call it outside a database transaction.
+    static func preview(_ rows: [ResourceRow], conflicting: Set<Int64>, addresses: AddressPolicy) -> [Resource] {
+        rows.map { row in
             let upstreams = ResourceKinds.upstreamHosts(type: row.type, data: row.data).compactMap { host, field in
                 risk(of: host, addresses).map { Upstream(field: field, host: host, risk: $0) }
             }

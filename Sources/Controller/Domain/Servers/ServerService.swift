@@ -80,11 +80,16 @@ struct ServerService: Sendable {
 
     /// What deleting remote server `id` would do to each of its resources.
     func deletionPreview(_ id: Int64) async throws -> [ServerDeletion.Resource] {
-        try await store.database.read { db in
+        let (rows, conflicting) = try await store.database.read { db in
             guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
             guard !server.isLocal else { throw DomainError.forbidden("the local server cannot be deleted") }
-            return try ServerDeletion.preview(db, serverID: id, localID: try ServerRepository.localID(db), addresses: addresses)
+            return (
+                try ResourceRepository.onServer(db, serverID: id),
+                try ResourceRepository.conflicting(db, from: id, to: try ServerRepository.localID(db))
+            )
         }
+        // Upstream names are resolved after the read: a slow resolver holds no database connection.
+        return ServerDeletion.preview(rows, conflicting: conflicting, addresses: addresses)
     }
 
     /// Deletes a remote server; the remote host is left untouched. Its resources move to the

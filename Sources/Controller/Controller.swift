@@ -135,16 +135,19 @@ public struct Controller: Sendable {
         guard !configuration.applyPipeline.isEmpty else { return (nil, nil, nil) }
         var adminSocket = configuration.caddyAdminSocket
         var caddyProcess: ProcessSupervisor?
+        var certificateLog: String?
         if adminSocket == nil {
             let caddy = LocalCaddy(
                 binary: configuration.caddyBinary, dataDirectory: configuration.dataDirectory, user: configuration.caddyUser,
                 stateDirectory: configuration.caddyStateDirectory, logger: logger)
             caddyProcess = try caddy.start()
             adminSocket = caddy.adminSocket
+            certificateLog = caddy.certificateLog
         }
         var caddy = ApplyPipeline.Caddy(
             adminSocket: adminSocket!, binary: configuration.caddyBinary, httpPort: configuration.httpPort, httpsPort: configuration.httpsPort,
             acmeTrustedRoots: configuration.acmeTrustedRoots)
+        caddy.certificateLog = certificateLog
         caddy.protectedPorts = [AddressPolicy.caddyAdminPort, configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
         caddy.reservedPorts = [configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
         // Known modules travel in the step's config, so the step need not list them at every apply.
@@ -153,10 +156,10 @@ public struct Controller: Sendable {
         caddy.modules = facts?.modules
         let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy)
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
+        let health = LocalHealthReport(store: store, pipeline: pipeline, catalog: catalog, interval: .seconds(configuration.statusSeconds))
         let applier = LocalApplier(
             store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, caddy: caddyProcess,
-            logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration))
-        let health = LocalHealthReport(store: store, pipeline: pipeline, catalog: catalog, interval: .seconds(configuration.statusSeconds))
+            logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration), statusSchedule: health.schedule)
         return (applier, facts, health)
     }
 }

@@ -71,6 +71,19 @@ extension HostProxy {
         return CommandOutput(status: status, exitStatus: exitStatus, standardOutput: output.bytes, standardError: errors.bytes)
     }
 
+    /// The whole content of a file of the target; nil when it does not exist or cannot be read.
+    public func readFile(_ path: String) -> [UInt8]? {
+        guard let raw, let readFile = raw.pointee.read_file else { return nil }
+        let content = SinkBuffer()
+        var path = path
+        let status = path.withUTF8 { path in
+            content.withSink { sink in
+                readFile(raw, UnsafeRawPointer(path.baseAddress)?.assumingMemoryBound(to: CChar.self), UInt64(path.count), sink)
+            }
+        }
+        return status == PP_OK ? content.bytes : nil
+    }
+
     /// An HTTP response from a service on a unix socket of the target.
     public struct HTTPAnswer {
         /// PP_OK, PP_DENIED, PP_FAILED, ...

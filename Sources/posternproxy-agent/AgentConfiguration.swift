@@ -16,6 +16,10 @@ struct AgentConfiguration: Sendable {
     var stateDirectory = "/var/lib/posternproxy-agent"
     /// `POSTERNPROXY_CADDY_ADMIN` [/run/caddy/admin.sock] and `POSTERNPROXY_CADDY` [caddy].
     var caddy = ApplyPipeline.Caddy(adminSocket: "/run/caddy/admin.sock", binary: "caddy", httpPort: 80, httpsPort: 443)
+    /// `POSTERNPROXY_CADDY_CERTIFICATE_LOG` [none]: a file Caddy writes its certificate
+    /// manager's log to, in a folder Caddy can write to, from which the agent reports how
+    /// automatic certificates are doing. `POSTERNPROXY_ACME_CA_ROOTS` [none]: comma-separated
+    /// PEM files of roots Caddy trusts when it talks to the ACME CA (a private CA).
     /// `POSTERNPROXY_APPLY_PIPELINE` [posternproxy.caddy,posternproxy.iptables].
     var applySteps = ["posternproxy.caddy", "posternproxy.iptables"]
     /// `POSTERNPROXY_RECONCILE_SECONDS` [60]: how often the last state is re-applied, so a Caddy
@@ -50,6 +54,16 @@ struct AgentConfiguration: Sendable {
         if let socket = values["POSTERNPROXY_CADDY_ADMIN"] { configuration.caddy.adminSocket = socket }
         if let binary = values["POSTERNPROXY_CADDY"] { configuration.caddy.binary = binary }
         if let roots = values["POSTERNPROXY_CA_FILE"] { configuration.trustedRootsFile = roots }
+        if let log = values["POSTERNPROXY_CADDY_CERTIFICATE_LOG"] {
+            guard log.hasPrefix("/") else { throw AgentConfigurationError(path, "POSTERNPROXY_CADDY_CERTIFICATE_LOG must be an absolute path") }
+            configuration.caddy.certificateLog = log
+        }
+        if let roots = values["POSTERNPROXY_ACME_CA_ROOTS"] {
+            configuration.caddy.acmeTrustedRoots = roots.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
+            for file in configuration.caddy.acmeTrustedRoots where !FileManager.default.isReadableFile(atPath: file) {
+                throw AgentConfigurationError(path, "POSTERNPROXY_ACME_CA_ROOTS names \(file), which cannot be read")
+            }
+        }
         if let steps = values["POSTERNPROXY_APPLY_PIPELINE"] {
             configuration.applySteps = steps.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
         }

@@ -4,8 +4,9 @@ import Logging
 import NIOSSL
 
 /// The agent's connection to the controller: dials the WebSocket with its token,
-/// says hello, sends heartbeats and status reports, applies every desired state it receives and
-/// answers with the result. When the connection fails or closes it dials again after a backoff;
+/// says hello, sends heartbeats and status reports (on a ``StatusSchedule``: sooner after a
+/// change and while a certificate is being obtained), applies every desired state it receives
+/// and answers with the result. When the connection fails or closes it dials again after a backoff;
 /// the data plane keeps serving meanwhile.
 struct ControllerLink: Sendable {
     let configuration: AgentConfiguration
@@ -46,6 +47,7 @@ struct ControllerLink: Sendable {
                 .init(
                     agentVersion: HostIdentity.productVersion, caddyVersion: probe?.version, caddyModules: probe?.modules ?? [],
                     appliedRevision: running.revision, appliedHash: running.hash)), on: writer)
+        let schedule = StatusSchedule(regular: .seconds(configuration.statusSeconds))
         var timers: [Task<Void, Never>] = []
         defer { timers.forEach { $0.cancel() } }
         for await text in messages {
@@ -64,10 +66,11 @@ struct ControllerLink: Sendable {
                         if let retried = await dataPlane.takeUnreported() { return .applyResult(retried) }
                         return .heartbeat(appliedRevision: await dataPlane.applied.revision)
                     },
-                    repeating(every: .seconds(configuration.statusSeconds), on: writer) { .status(await dataPlane.status()) },
+                    reportingStatus(on: schedule, writer: writer),
                 ]
             case .desiredState(let state):
                 if let result = await dataPlane.apply(state) { try await send(.applyResult(result), on: writer) }
+                await schedule.expedite()
             }
         }
     }
@@ -82,6 +85,20 @@ struct ControllerLink: Sendable {
                 do {
                     try await send(await make(), on: writer)
                     try await Task.sleep(for: interval)
+                } catch { return }
+            }
+        }
+    }
+
+    /// Sends the data plane's health whenever `schedule` says it is due, until cancelled.
+    private func reportingStatus(on schedule: StatusSchedule, writer: ControllerSocket.Writer) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                do {
+                    let health = await dataPlane.health()
+                    try await send(.status(health.report), on: writer)
+                    await schedule.reported(obtainingCertificates: health.obtainingCertificates)
+                    try await schedule.wait()
                 } catch { return }
             }
         }

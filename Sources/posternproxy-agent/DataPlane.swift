@@ -124,13 +124,11 @@ actor DataPlane {
         return unreported
     }
 
-    /// Whether the data plane answers, and its upstreams' counters, as the pipeline's step says
-    /// (`posternproxy.describe/1`); not running when no step can say.
-    func status() -> AgentMessage.StatusReport {
-        guard let health = DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget()) else {
-            return .init(caddyRunning: false, upstreams: [])
-        }
-        return .init(caddyRunning: health.running, upstreams: health.upstreams)
+    /// Whether the data plane answers, its upstreams' counters and how its automatic
+    /// certificates are doing, as the pipeline's step says (`posternproxy.describe/1`); not
+    /// running when no step can say.
+    func health() -> DataPlaneHealth {
+        DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget()) ?? DataPlaneHealth(running: false, upstreams: [])
     }
 
     private func result(succeeded: Bool, message: String?) -> AgentMessage.ApplyResult {

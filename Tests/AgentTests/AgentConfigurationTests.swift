@@ -19,6 +19,7 @@ struct AgentConfigurationTests {
 
             POSTERNPROXY_CADDY_ADMIN=/run/caddy/admin.sock
             POSTERNPROXY_HTTP_PORT=8080
+            POSTERNPROXY_CADDY_CERTIFICATE_LOG=/var/lib/caddy/posternproxy-certificates.log
             """)
         let configuration = try AgentConfiguration.load(path: path)
         #expect(configuration.endpointURL == "wss://controller.example:81/api/agent/ws")
@@ -26,6 +27,8 @@ struct AgentConfigurationTests {
         #expect(configuration.caddy.httpPort == 8080)
         #expect(configuration.caddy.httpsPort == 443)
         #expect(configuration.applySteps == ["posternproxy.caddy", "posternproxy.iptables"])
+        #expect(configuration.caddy.certificateLog == "/var/lib/caddy/posternproxy-certificates.log")
+        #expect(configuration.caddy.acmeTrustedRoots.isEmpty)
     }
 
     @Test(arguments: [
@@ -35,6 +38,14 @@ struct AgentConfigurationTests {
         ("POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=secret", "POSTERNPROXY_AGENT_TOKEN"),
         ("POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x\nPOSTERNPROXY_HTTP_PORT=80; id", "POSTERNPROXY_HTTP_PORT"),
         ("POSTERNPROXY_CONTROLLER_URL=http://x\nnot a setting", "line 2"),
+        (
+            "POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x\nPOSTERNPROXY_CADDY_CERTIFICATE_LOG=certificates.log",
+            "POSTERNPROXY_CADDY_CERTIFICATE_LOG"
+        ),
+        (
+            "POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x\nPOSTERNPROXY_ACME_CA_ROOTS=/nonexistent/root.pem",
+            "/nonexistent/root.pem"
+        ),
     ])
     func aBadConfigFileNamesWhatIsWrong(text: String, named: String) throws {
         let path = try write(text)

@@ -55,12 +55,20 @@ import TestSupport
         let automatic = try await client.post("/api/certificates", ["provider": "letsencrypt", "domain_names": ["auto.example.test"]])
         #expect(automatic.object["status"] as? String == "automatic")
 
-        // Issuance: nothing to obtain for an uploaded pair; a controller without a Caddy of its own says it cannot tell.
+        // Issuance: nothing to obtain for an uploaded pair, nor for a certificate no host uses; a
+        // server whose data plane does not report certificates (this controller runs no Caddy) is unknown.
         let uploadedIssuance = try await client.get("/api/certificates/\(uploaded.id!)/issuance").object
         #expect((uploadedIssuance["note"] as? String)?.contains("uploaded") == true)
-        let automaticIssuance = try await client.get("/api/certificates/\(automatic.id!)/issuance").object
-        #expect((automaticIssuance["domains"] as? [[String: Any]])?.first?["state"] as? String == "unknown")
-        #expect((automaticIssuance["note"] as? String)?.contains("does not run the local Caddy") == true)
+        let unused = try await client.get("/api/certificates/\(automatic.id!)/issuance").object
+        #expect((unused["note"] as? String)?.contains("no enabled host uses it") == true)
+        let host = try await client.post(
+            "/api/proxy-hosts",
+            ["domain_names": ["Auto.Example.Test"], "forward_host": "127.0.0.1", "forward_port": 8080, "certificate_id": automatic.id!])
+        #expect(host.status == 201)
+        let used = try await client.get("/api/certificates/\(automatic.id!)/issuance").object
+        let entries = used["domains"] as? [[String: Any]] ?? []
+        #expect(used["note"] is NSNull && entries.count == 1)
+        #expect(entries.first?["domain"] as? String == "auto.example.test" && entries.first?["state"] as? String == "unknown")
         #expect(try await client.get("/api/certificates/999999/issuance").status == 404)
     }
 

@@ -15,6 +15,13 @@ struct AgentProtocolTests {
                     revision: 4, hash: "ff", succeeded: false, message: "caddy down",
                     resources: ["proxy_host_1": .init(status: .failed, message: "bad"), "proxy_host_2": .init(status: .applied, message: nil)])),
             .status(.init(caddyRunning: true, upstreams: [.init(address: "127.0.0.1:8001", requests: 2, fails: 1)])),
+            .status(
+                .init(
+                    caddyRunning: true, upstreams: [],
+                    certificates: [
+                        .init(domain: "a.test", state: .issued, message: nil, at: 1_796_000_000),
+                        .init(domain: "b.test", state: .failed, message: "urn:ietf:params:acme:error:rejectedIdentifier", at: 1_796_000_001),
+                    ])),
         ]
         for message in messages { #expect(try AgentMessage.decode(message.encoded()) == message) }
     }
@@ -54,6 +61,15 @@ struct AgentProtocolTests {
         ),
         (#"{"type":"apply_result","v":1,"revision":1,"hash":"a","succeeded":1,"resources":{}}"#, "apply_result.succeeded"),
         (#"{"type":"status","v":1,"caddy_running":true,"upstreams":[{"address":"a"}]}"#, "status.upstreams.requests"),
+        (
+            #"{"type":"status","v":1,"caddy_running":true,"upstreams":[],"certificates":[{"domain":"a.test","state":"$(id)","at":1}]}"#,
+            "status.certificates.state must be"
+        ),
+        (
+            #"{"type":"status","v":1,"caddy_running":true,"upstreams":[],"certificates":[{"domain":"a.test","state":"issued"}]}"#,
+            "status.certificates.at"
+        ),
+        (#"{"type":"status","v":1,"caddy_running":true,"upstreams":[],"certificates":{"a.test":"issued"}}"#, "status.certificates must be a list"),
         (#"{"type":"run_command","v":1,"argv":["id"]}"#, "unknown message type run_command"),
     ])
     func malformedAgentMessagesAreViolations(text: String, reason: String) {

@@ -61,13 +61,13 @@ public enum HTTPProbe {
         return Answer(status: Int(code) ?? 0, headers: parsed, body: body)
     }
 
-    /// True when something accepts TCP connections on 127.0.0.1:`port`.
-    public static func canConnect(port: Int) -> Bool {
+    /// True when something accepts TCP connections on `host` (an IPv4 address):`port`.
+    public static func canConnect(host: String = "127.0.0.1", port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

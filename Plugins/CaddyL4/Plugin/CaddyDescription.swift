@@ -14,7 +14,11 @@ enum CaddyDescription {
             let admin = CaddyAdmin(host: call.host, socket: socket)
             let upstreams = admin.upstreams()
             let running = upstreams != nil || admin.answers()
-            return call.write(JSON.object([("running", .bool(running)), ("upstreams", .array(upstreams ?? []))]).serialized())
+            var health: [(String, JSON)] = [("running", .bool(running)), ("upstreams", .array(upstreams ?? []))]
+            if let log: String = try? config?.optional("certificate_log") {
+                health.append(("certificates", .array(CertificateLog.entries(in: call.host.readFile(log) ?? []).map(\.json))))
+            }
+            return call.write(JSON.object(health).serialized())
         }
         let binary: String = (try? config?.value("caddy_binary", default: "caddy")) ?? "caddy"
         let version = call.host.run([binary, "version"], probe: true, quiet: true)

@@ -381,8 +381,19 @@ private struct ConfigBuilder {
         // it (Caddy's own default, 0200, would leave only Caddy's user able to connect).
         if let socket = settings.adminSocket { config.append(("admin", ["listen": .string("unix/\(socket)|0660")])) }
         if let root = settings.storageRoot { config.append(("storage", ["module": "file_system", "root": .string(root)])) }
+        if let file = settings.certificateLog { config.append(("logging", Self.certificateLogging(to: file))) }
         config.append(("apps", .object(apps)))
         return RenderResult(config: .object(config), rejected: rejected, rendered: rendered)
+    }
+
+    /// A log of its own for the certificate manager's loggers (obtaining and renewing; the
+    /// default log still has them too): JSON lines, mode 0640 so the agent reads it as a member
+    /// of Caddy's group, one rolled file of at most 1 MB kept.
+    static func certificateLogging(to file: String) -> JSON {
+        let writer: JSON = ["output": "file", "filename": .string(file), "mode": "0640", "roll_size_mb": 1, "roll_keep": 1]
+        return [
+            "logs": ["posternproxy_certificates": ["writer": writer, "encoder": ["format": "json"], "include": ["tls.obtain", "tls.renew"]]]
+        ]
     }
 
     private func tlsApp() -> JSON? {

@@ -11,6 +11,10 @@ public struct RenderSettings: JSONReadable, Sendable {
     public var adminSocket: String?
     /// Where Caddy keeps certificates and state.
     public var storageRoot: String?
+    /// A file Caddy writes its certificate manager's log to (JSON lines, readable by Caddy's
+    /// group, rolled at 1 MB), where ``CertificateLog`` reads how each automatic certificate is
+    /// doing; nil: not written. Caddy must be able to write to its folder, or a load fails.
+    public var certificateLog: String?
     /// Extra CA roots the ACME client trusts (a test CA such as Pebble).
     public var acmeTrustedRoots: [String] = []
     /// Caddy modules present on the server; resources that need others are left out and
@@ -35,6 +39,7 @@ public struct RenderSettings: JSONReadable, Sendable {
         httpsPort = try object.value("https_port", default: httpsPort)
         adminSocket = try object.optional("admin_socket")
         storageRoot = try object.optional("storage_root")
+        certificateLog = try object.optional("certificate_log")
         acmeTrustedRoots = try object.value("acme_trusted_roots", default: [])
         modules = try object.optional("modules").map { (names: [String]) in Set(names) }
         gracePeriodSeconds = try object.value("grace_period_seconds", default: gracePeriodSeconds)

@@ -17,6 +17,10 @@ enum ProvisioningProfile {
     /// The line of `agentConfig` that holds the agent's token.
     static let tokenVariable = "POSTERNPROXY_AGENT_TOKEN"
     static let caddyConfig = "/etc/caddy/posternproxy.json"
+    /// Caddy's home and state; its certificate manager's log, which the agent reads as a member
+    /// of Caddy's group, is kept there.
+    static let caddyHome = "/var/lib/caddy"
+    static let certificateLog = "/var/lib/caddy/posternproxy-certificates.log"
     static let agentUnit = "/etc/systemd/system/posternproxy-agent.service"
     static let caddyUnit = "/etc/systemd/system/caddy.service"
     static let withSystemd = ["test", "-d", "/run/systemd/system"]
@@ -35,7 +39,13 @@ enum ProvisioningProfile {
     }
 
     static func caddy(_ input: ProvisioningInput) -> [ProfileAction] {
-        var actions = [systemUser("caddy", home: "/var/lib/caddy")]
+        var actions = [
+            systemUser("caddy", home: caddyHome),
+            // Caddy keeps its certificates here; without systemd's StateDirectory nothing else makes it.
+            ProfileActions.command(
+                ["install", "-d", "-o", "caddy", "-g", "caddy", "-m", "0750", caddyHome],
+                check: ["sh", "-c", "test \"$(stat -c %U:%G /var/lib/caddy)\" = caddy:caddy"]),
+        ]
         if let binary = input.caddy_binary {
             actions.append(file("/usr/local/bin/caddy", source: binary, mode: 0o755))
         } else {
@@ -92,6 +102,7 @@ enum ProvisioningProfile {
             \(tokenVariable)=\(input.agent_token)
             POSTERNPROXY_CADDY_ADMIN=/run/caddy/admin.sock
             POSTERNPROXY_CADDY=/usr/local/bin/caddy
+            POSTERNPROXY_CADDY_CERTIFICATE_LOG=\(certificateLog)
             POSTERNPROXY_PLUGINS_DIR=/usr/local/lib/posternproxy-agent/plugins
             POSTERNPROXY_STATE_DIR=/var/lib/posternproxy-agent
 

@@ -96,12 +96,7 @@ struct APIRouter: Sendable {
             on: authenticated)
         AdminAccessRoutes(configuration: configuration, tls: adminTLS, adminDomain: adminDomain).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
-        CertificateRoutes(
-            issuance: CertificateIssuanceService(
-                store: store,
-                issuance: configuration.applyPipeline.isEmpty || configuration.caddyAdminSocket != nil
-                    ? nil : CertificateIssuance(logFile: LocalCaddy.logFile(dataDirectory: configuration.dataDirectory)))
-        ).register(on: authenticated)
+        CertificateRoutes(issuance: CertificateIssuanceService(store: store)).register(on: authenticated)
         EventRoutes(feed: store.statusFeed).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(provisioner: provisioner).register(on: authenticated) }
         let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector, addresses: addresses)

@@ -28,8 +28,7 @@ actor AgentSession {
     private(set) var lastHeard = ContinuousClock.now
     private var lastSeenWritten = ContinuousClock.now - .seconds(3600)
     private var closed = false
-    /// The last health report, to tell the browsers only of a change.
-    private var lastHealth: String?
+    private let health: HealthRecorder
 
     init(serverID: Int64, tokenHash: String, store: Store, outbound: WebSocketOutboundWriter, logger: Logger) {
         self.serverID = serverID
@@ -37,6 +36,7 @@ actor AgentSession {
         self.store = store
         self.outbound = outbound
         self.logger = logger
+        health = HealthRecorder(serverID: serverID, store: store)
     }
 
     /// Handles one message from the agent after hello.
@@ -51,11 +51,9 @@ actor AgentSession {
         case .applyResult(let result):
             await record(result)
         case .status(let report):
-            let json = UpstreamHealthReport.json(running: report.caddyRunning, upstreams: report.upstreams)
-            try? await store.database.write { [serverID] db in try ServerRepository.recordHealth(db, id: serverID, json: json) }
-            // The browsers hear of a report that differs from the last (an upstream failing, say).
-            if json != lastHealth { store.statusFeed.announce() }
-            lastHealth = json
+            do { try await health.record(report) } catch {
+                logger.error("could not record an agent's status", metadata: ["server": "\(serverID)", "error": "\(error)"])
+            }
         }
     }
 

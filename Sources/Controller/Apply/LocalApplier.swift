@@ -24,6 +24,9 @@ final class LocalApplier: Service {
     let caddy: ProcessSupervisor?
     /// Where this server's Caddy reaches the controller, for the `admin_domain` site.
     let adminUpstream: (host: String, port: Int)?
+    /// Told after every apply, so the data plane's health (a new host's certificate) is
+    /// reported soon.
+    let statusSchedule: StatusSchedule?
 
     private let changes = ChangeSignal()
     /// The desired revision the last run applied without failing; nil before the first.
@@ -31,8 +34,9 @@ final class LocalApplier: Service {
 
     init(
         store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, caddy: ProcessSupervisor? = nil,
-        logger: Logger, adminUpstream: (host: String, port: Int)? = nil
+        logger: Logger, adminUpstream: (host: String, port: Int)? = nil, statusSchedule: StatusSchedule? = nil
     ) {
+        self.statusSchedule = statusSchedule
         self.caddy = caddy
         self.adminUpstream = adminUpstream
         self.store = store
@@ -65,6 +69,7 @@ final class LocalApplier: Service {
             try await record(report, built: built, serverID: localID)
             appliedRevision.withLock { $0 = report.failureMessage == nil ? built.revision : nil }
             store.statusFeed.announce()
+            await statusSchedule?.expedite()
             logger.info(
                 "local apply",
                 metadata: [

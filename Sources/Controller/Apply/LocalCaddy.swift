@@ -22,11 +22,9 @@ final class LocalCaddy: Sendable {
     let account: (name: String, uid: uid_t, gid: gid_t)?
     private let logger: Logger
 
-    /// The log of the Caddy a controller with data folder `dataDirectory` runs (its supervisor
-    /// writes each process's output to `<id>.log` in its folder).
-    static func logFile(dataDirectory: String) -> String {
-        ((dataDirectory as NSString).appendingPathComponent("caddy") as NSString).appendingPathComponent("caddy.log")
-    }
+    /// Where Caddy writes its certificate manager's log (in its state folder, which it can
+    /// write to), read to report how automatic certificates are doing.
+    var certificateLog: String { (stateFolder as NSString).appendingPathComponent("certificates.log") }
 
     init(binary: String, dataDirectory: String, user: String? = nil, stateDirectory: String? = nil, logger: Logger) {
         self.binary = binary

@@ -2,21 +2,22 @@ import Foundation
 import Host
 import ServiceLifecycle
 
-/// The local server reports how its data plane is doing as an agent does: every `interval`,
-/// whether Caddy answers and each upstream's request and failure counters, as the apply
-/// pipeline's describing step says. The report is recorded on the local server, and the
-/// browsers are told when it changed.
+/// The local server reports how its data plane is doing as an agent does: whether Caddy
+/// answers, each upstream's request and failure counters and how its automatic certificates are
+/// doing, as the apply pipeline's describing step says, when ``schedule`` says a report is due
+/// (every `interval`, sooner after a local apply and while a certificate is being obtained).
 final class LocalHealthReport: Service {
     let store: Store
     let pipeline: PipelineDefinition
     let catalog: PluginCatalog
-    let interval: Duration
+    /// The local applier expedites it after every apply.
+    let schedule: StatusSchedule
 
     init(store: Store, pipeline: PipelineDefinition, catalog: PluginCatalog, interval: Duration) {
         self.store = store
         self.pipeline = pipeline
         self.catalog = catalog
-        self.interval = interval
+        schedule = StatusSchedule(regular: interval)
     }
 
     func run() async throws {
@@ -25,25 +26,24 @@ final class LocalHealthReport: Service {
     }
 
     private func report() async {
-        var last: String?
+        guard let localID = try? await store.localServerID() else { return }
+        let recorder = HealthRecorder(serverID: localID, store: store)
         while !Task.isCancelled {
-            let json = await probe()
-            if json != last, let localID = try? await store.localServerID() {
-                try? await store.database.write { db in try ServerRepository.recordHealth(db, id: localID, json: json) }
-                store.statusFeed.announce()
-                last = json
-            }
-            guard (try? await Task.sleep(for: interval)) != nil else { return }
+            let health = await probe()
+            try? await recorder.record(health.report)
+            await schedule.reported(obtainingCertificates: health.obtainingCertificates)
+            guard (try? await schedule.wait()) != nil else { return }
         }
     }
 
     /// The report, asked of the plugin on a thread of its own (the call blocks on Caddy's admin API).
-    private func probe() async -> String {
+    private func probe() async -> DataPlaneHealth {
         let (pipeline, catalog) = (pipeline, catalog)
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                let health = DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())
-                continuation.resume(returning: UpstreamHealthReport.json(running: health?.running ?? false, upstreams: health?.upstreams ?? []))
+                continuation.resume(
+                    returning: DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())
+                        ?? DataPlaneHealth(running: false, upstreams: []))
             }
         }
     }

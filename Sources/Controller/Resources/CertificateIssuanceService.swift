@@ -1,48 +1,92 @@
 import Foundation
+import Host
 import JSONCore
 
-/// Where an automatic certificate stands on the local server, per domain name: pending, issued
-/// or failed with the CA's error (from the local Caddy's log, ``CertificateIssuance``). An
-/// uploaded certificate has nothing to obtain; without a Caddy of its own the controller cannot
-/// tell, and says so; nor for a certificate only hosts on remote servers use (they obtain it
-/// themselves and do not report it).
+/// Where an automatic certificate stands, per server that obtains it and per domain name:
+/// pending, issued, failed with the CA's error, or unknown. A server obtains it for the domain
+/// names of its enabled hosts that use it, and its data plane reports what its Caddy logged
+/// (``HealthRecorder``): the last state reported for a name is its state, except that a failure
+/// from before the certificate was made belongs to an earlier request (Caddy tries again with
+/// the new config: pending). A server that does not report certificates (an older agent, a
+/// Caddy the controller was given) is unknown. An uploaded certificate has nothing to obtain.
 struct CertificateIssuanceService: Sendable {
     let store: Store
-    /// nil when the controller does not run the local Caddy (it was given one, or none).
-    let issuance: CertificateIssuance?
+
+    enum State: String, Sendable {
+        case pending, issued, failed, unknown
+    }
+
+    struct Entry: Sendable {
+        var domain: String
+        var serverID: Int64
+        var server: String
+        var state: State
+        var message: String?
+        var at: Date?
+    }
 
     struct Report: Sendable {
         var provider: String
-        var domains: [(name: String, status: CertificateIssuance.Status?)]
-        /// Why there is no status, when there is none.
+        var domains: [Entry]
+        /// Why there is nothing to follow, when there is not.
         var note: String?
     }
 
     func report(certificateID id: Int64) async throws -> Report {
-        let (found, servers, localID) = try await store.database.read { db in
-            (
-                try ResourceRepository.find(db, id: id, type: CertificateKind.type),
-                try ResourceRepository.serversReferring(db, member: CertificateKind.referenceField!, id: id), try ServerRepository.localID(db)
+        let (found, users, servers, states) = try await store.database.read { db in
+            guard let row = try ResourceRepository.find(db, id: id, type: CertificateKind.type) else {
+                throw DomainError.notFound(CertificateKind.type)
+            }
+            let users = try ResourceRepository.enabledReferrers(db, member: CertificateKind.referenceField!, id: id)
+            let serverIDs = Array(Set(users.map(\.serverID))).sorted()
+            let names = Array(Set(users.flatMap(Self.domainNames)))
+            return (
+                row, users, try ServerRepository.namesAndCertificateReporting(db, ids: serverIDs),
+                try CertificateStateRepository.states(db, serverIDs: serverIDs, domains: names)
             )
         }
-        guard let row = found else { throw DomainError.notFound(CertificateKind.type) }
-        let data = try JSONParser.parse(Array(row.data.utf8))
+        let data = try JSONParser.parse(Array(found.data.utf8))
         let provider = data["provider"]?.stringValue ?? "other"
-        let names = (data["domain_names"]?.arrayValue ?? []).compactMap(\.stringValue)
-        guard provider == "letsencrypt" else {
-            return Report(provider: provider, domains: names.map { ($0, nil) }, note: "an uploaded certificate: nothing to obtain")
+        guard provider == "letsencrypt" else { return Report(provider: provider, domains: [], note: "an uploaded certificate: nothing to obtain") }
+        guard !users.isEmpty else {
+            return Report(provider: provider, domains: [], note: "no enabled host uses it yet; a server obtains it when a host on it does")
         }
-        guard let issuance else {
-            return Report(provider: provider, domains: names.map { ($0, nil) }, note: "the controller does not run the local Caddy and cannot tell")
+        var entries: [Entry] = []
+        var seen = Set<String>()
+        for user in users {
+            for name in Self.domainNames(of: user) where seen.insert("\(user.serverID) \(name)").inserted {
+                let server = servers[user.serverID] ?? (name: "server \(user.serverID)", reports: false)
+                entries.append(
+                    Self.entry(
+                        name, serverID: user.serverID, server: server, reported: states[user.serverID]?[name],
+                        requestedAt: found.createdOn.addingTimeInterval(-1)))
+            }
         }
-        // Only what was logged since the certificate was made counts (an earlier one for the same names is another story).
-        guard servers.isEmpty || servers.contains(localID) else {
-            return Report(
-                provider: provider, domains: names.map { ($0, nil) },
-                note: "the hosts using it are on remote servers, which obtain it themselves and do not report it here")
+        return Report(provider: provider, domains: entries, note: nil)
+    }
+
+    private static func entry(
+        _ name: String, serverID: Int64, server: (name: String, reports: Bool), reported: AgentMessage.CertificateState?, requestedAt: Date
+    ) -> Entry {
+        var entry = Entry(domain: name, serverID: serverID, server: server.name, state: .pending)
+        guard server.reports else {
+            entry.state = .unknown
+            entry.message = "this server does not report how its certificates are doing"
+            return entry
         }
-        let statuses = issuance.status(of: names, since: row.createdOn.addingTimeInterval(-1))
-        return Report(provider: provider, domains: names.map { ($0, statuses[$0]) }, note: nil)
+        guard let reported else { return entry }
+        let at = Date(timeIntervalSince1970: TimeInterval(reported.at))
+        switch reported.state {
+        case .issued: (entry.state, entry.at) = (.issued, at)
+        case .failed where at >= requestedAt: (entry.state, entry.message, entry.at) = (.failed, reported.message, at)
+        case .failed, .obtaining: entry.at = at
+        }
+        return entry
+    }
+
+    private static func domainNames(of host: ResourceRow) -> [String] {
+        guard let data = try? JSONParser.parse(Array(host.data.utf8)) else { return [] }
+        return (data["domain_names"]?.arrayValue ?? []).compactMap { $0.stringValue?.lowercased() }
     }
 }
 
@@ -51,10 +95,11 @@ extension CertificateIssuanceService.Report {
         .with([
             "provider": provider, "note": note.map(JSON.string) ?? .null,
             "domains": JSON.array(
-                domains.map { name, status in
+                domains.map { entry in
                     .with([
-                        "domain": name, "state": status?.state.rawValue ?? "unknown", "message": status?.message.map(JSON.string) ?? .null,
-                        "at": status?.at.map { JSON.string(Date(timeIntervalSince1970: $0).formatted(.iso8601)) } ?? .null,
+                        "domain": entry.domain, "server_id": entry.serverID, "server": entry.server, "state": entry.state.rawValue,
+                        "message": entry.message.map(JSON.string) ?? .null,
+                        "at": entry.at.map { JSON.string($0.formatted(.iso8601)) } ?? .null,
                     ])
                 }),
         ])

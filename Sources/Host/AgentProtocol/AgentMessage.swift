@@ -51,11 +51,43 @@ public enum AgentMessage: Sendable, Equatable {
     public struct StatusReport: Sendable, Equatable {
         public var caddyRunning: Bool
         public var upstreams: [UpstreamHealth]
+        /// How the automatic certificates are doing; nil when the data plane does not say
+        /// (no certificate log, or an agent from before it was reported).
+        public var certificates: [CertificateState]?
 
-        public init(caddyRunning: Bool, upstreams: [UpstreamHealth]) {
+        public init(caddyRunning: Bool, upstreams: [UpstreamHealth], certificates: [CertificateState]? = nil) {
             self.caddyRunning = caddyRunning
             self.upstreams = upstreams
+            self.certificates = certificates
         }
+    }
+
+    /// Where Caddy stands with one domain name's automatic certificate: the last attempt it
+    /// logged.
+    public struct CertificateState: Sendable, Equatable {
+        public enum State: String, Sendable {
+            /// An attempt is under way.
+            case obtaining
+            case issued
+            /// The last attempt failed (`message` has the CA's error); Caddy tries again later.
+            case failed
+        }
+
+        public var domain: String
+        public var state: State
+        public var message: String?
+        /// When Caddy logged it, in seconds since 1970.
+        public var at: Int64
+
+        public init(domain: String, state: State, message: String?, at: Int64) {
+            self.domain = domain
+            self.state = state
+            self.message = message
+            self.at = at
+        }
+
+        /// At most this many are reported at once.
+        public static let maximumCount = 1000
     }
 
     /// One upstream as Caddy's `/reverse_proxy/upstreams` reports it.
@@ -99,6 +131,9 @@ extension AgentMessage {
                 ["address": .string(upstream.address), "requests": .int(Int(upstream.requests)), "fails": .int(Int(upstream.fails))]
             }
             members = [("type", "status"), ("caddy_running", .bool(report.caddyRunning)), ("upstreams", .array(upstreams))]
+            if let certificates = report.certificates {
+                members.append(("certificates", .array(certificates.map(\.json))))
+            }
         }
         return Data(JSON.object([("v", .int(AgentProtocol.version))] + members).serialized())
     }
@@ -143,9 +178,37 @@ extension AgentMessage {
                     address: try upstream.string("address", maxLength: 300), requests: try upstream.integer("requests"),
                     fails: try upstream.integer("fails"))
             }
-            return .status(StatusReport(caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams))
+            let certificates = try fields.optionalList("certificates").map { list throws(ProtocolViolation) in
+                guard list.count <= CertificateState.maximumCount else {
+                    throw ProtocolViolation("status.certificates must be a list of at most \(CertificateState.maximumCount) objects")
+                }
+                return try list.map { entry throws(ProtocolViolation) in try CertificateState(entry) }
+            }
+            return .status(StatusReport(caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams, certificates: certificates))
         default:
             throw ProtocolViolation("unknown message type \(fields.type.prefix(64))")
         }
+    }
+}
+
+extension AgentMessage.CertificateState {
+    var json: JSON {
+        .object([
+            ("domain", .string(domain)), ("state", .string(state.rawValue)), ("message", message.map(JSON.string) ?? .null),
+            ("at", .int(Int(at))),
+        ])
+    }
+
+    /// One member of a status report's `certificates`.
+    init(_ entry: JSON) throws(ProtocolViolation) {
+        guard let object = try? JSONObject(entry) else { throw ProtocolViolation("status.certificates must be a list of objects") }
+        let fields = MessageFields(object: object, type: "status.certificates")
+        let text = try fields.string("state", maxLength: 16)
+        guard let state = State(rawValue: text) else {
+            throw ProtocolViolation("status.certificates.state must be \"obtaining\", \"issued\" or \"failed\"")
+        }
+        self.init(
+            domain: try fields.string("domain", maxLength: 253), state: state, message: try fields.optionalString("message", maxLength: 1000),
+            at: try fields.integer("at"))
     }
 }

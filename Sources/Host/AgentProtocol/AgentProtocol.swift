@@ -5,8 +5,9 @@ public enum AgentProtocol {
     public static let version = 1
     /// Where the controller accepts agents.
     public static let path = "/api/agent/ws"
-    /// The largest message an agent may send; a larger one closes the connection (1009).
-    public static let maxAgentMessageBytes = 1 << 20
+    /// The largest message an agent may send; a larger one closes the connection (1009). A
+    /// status report of 10,000 upstreams and 1,000 certificates fits.
+    public static let maxAgentMessageBytes = 2 << 20
     /// The largest message the controller sends (a full desired state); agents refuse more.
     public static let maxControllerMessageBytes = 64 << 20
     /// Prefix of an agent token: `ppg_<server id>_<secret>`.

@@ -77,6 +77,12 @@ struct MessageFields {
         return items
     }
 
+    /// A list that may be missing (or null): nil then.
+    func optionalList(_ key: String) throws(ProtocolViolation) -> [JSON]? {
+        guard let value = value(key), value != .null else { return nil }
+        return try list(key)
+    }
+
     private func value(_ key: String) -> JSON? {
         try? members.optional(key) as JSON?
     }

@@ -29,10 +29,21 @@ public struct DataPlaneFacts: Sendable, Equatable {
 public struct DataPlaneHealth: Sendable, Equatable {
     public var running: Bool
     public var upstreams: [AgentMessage.UpstreamHealth]
+    /// Nil when the step does not say how automatic certificates are doing.
+    public var certificates: [AgentMessage.CertificateState]?
 
-    public init(running: Bool, upstreams: [AgentMessage.UpstreamHealth]) {
+    public init(running: Bool, upstreams: [AgentMessage.UpstreamHealth], certificates: [AgentMessage.CertificateState]? = nil) {
         self.running = running
         self.upstreams = upstreams
+        self.certificates = certificates
+    }
+
+    /// Whether a certificate is being obtained: its outcome is worth reporting soon.
+    public var obtainingCertificates: Bool { certificates?.contains { $0.state == .obtaining } ?? false }
+
+    /// As the agent reports it.
+    public var report: AgentMessage.StatusReport {
+        AgentMessage.StatusReport(caddyRunning: running, upstreams: upstreams, certificates: certificates)
     }
 
     /// Nil when no step of `pipeline` describes, or the one that does fails.
@@ -47,7 +58,10 @@ public struct DataPlaneHealth: Sendable, Equatable {
             let fails: Int = (try? fields.value("fails", default: 0)) ?? 0
             return AgentMessage.UpstreamHealth(address: String(address.prefix(300)), requests: Int64(requests), fails: Int64(fails))
         }
-        return DataPlaneHealth(running: running, upstreams: upstreams)
+        let certificates = (try? object.optional("certificates") as [JSON]?)?.map { list in
+            list.prefix(AgentMessage.CertificateState.maximumCount).compactMap { try? AgentMessage.CertificateState($0) }
+        }
+        return DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates)
     }
 }
 

@@ -22,6 +22,10 @@ public enum ApplyPipeline {
         /// PEM files of roots Caddy trusts when it talks to the ACME CA (a private CA such as
         /// step-ca, or a test CA); empty trusts the system's.
         public var acmeTrustedRoots: [String]
+        /// A file of the machine Caddy writes its certificate manager's log to, where the step reads
+        /// how its automatic certificates are doing (its folder must exist and Caddy must be
+        /// able to write there); nil: no such log, and no certificate progress reported.
+        public var certificateLog: String?
         /// Ports of this machine no upstream may lead to (the step resolves every upstream
         /// before it loads a config): Caddy's default admin port, and the controller's own.
         public var protectedPorts: [Int] = [2019]
@@ -41,7 +45,8 @@ public enum ApplyPipeline {
 
     /// The pipeline of `steps`, each configured with `caddy`'s settings:
     /// `admin_socket`, `caddy_binary`, `http_port`, `https_port`, `modules` (when known),
-    /// `acme_trusted_roots` (when any), `protected_ports`, `reserved_ports` (when any).
+    /// `acme_trusted_roots` (when any), `certificate_log` (when set), `protected_ports`,
+    /// `reserved_ports` (when any).
     public static func definition(steps: [String], caddy: Caddy) -> PipelineDefinition {
         var settings: [(String, JSON)] = [
             ("admin_socket", .string(caddy.adminSocket)), ("caddy_binary", .string(caddy.binary)), ("http_port", .int(caddy.httpPort)),
@@ -49,6 +54,7 @@ public enum ApplyPipeline {
         ]
         if let modules = caddy.modules { settings.append(("modules", .strings(modules))) }
         if !caddy.acmeTrustedRoots.isEmpty { settings.append(("acme_trusted_roots", .strings(caddy.acmeTrustedRoots))) }
+        if let log = caddy.certificateLog { settings.append(("certificate_log", .string(log))) }
         settings.append(("protected_ports", .array(caddy.protectedPorts.map(JSON.int))))
         if !caddy.reservedPorts.isEmpty { settings.append(("reserved_ports", .array(caddy.reservedPorts.map(JSON.int)))) }
         let config = Data(JSON.object(settings).serialized())

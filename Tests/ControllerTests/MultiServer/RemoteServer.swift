@@ -107,6 +107,19 @@ final class RemoteServer: @unchecked Sendable {
         return (status, upstream)
     }
 
+    /// The upstream's name when `host` answers on the namespace's port 443 with a certificate
+    /// `caFile` verifies, else nil.
+    func getOverHTTPS(_ host: String, caFile: String) -> String? {
+        let result = try? LocalTarget().run(
+            TargetCommand(
+                argv: inNamespace([
+                    "curl", "-sS", "--max-time", "5", "--resolve", "\(host):443:127.0.0.1", "--cacert", caFile, "https://\(host)/",
+                ]), timeout: .seconds(10)),
+            onLine: { _ in }, isCancelled: { false })
+        guard result?.exitStatus == 0, let output = result?.standardOutput else { return nil }
+        return (try? JSONSerialization.jsonObject(with: output) as? [String: Any])?["upstream"] as? String
+    }
+
     /// What the agent printed so far.
     var agentLog: String {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

@@ -188,7 +188,7 @@ enum OpenAPIDocument {
         add(
             "/api/certificates/{id}/issuance", "get",
             operation(
-                "Where an automatic certificate stands on the local server, per domain name: pending, issued, or failed with the CA's error",
+                "Where an automatic certificate stands on each server that obtains it (for its hosts using it), per domain name: pending, issued, failed with the CA's error, or unknown",
                 tag: "Certificates", pathID: true,
                 success: (
                     200,
@@ -198,9 +198,10 @@ enum OpenAPIDocument {
                             "domains": Schema.array(
                                 Schema.object(
                                     [
-                                        "domain": Schema.string(), "state": Schema.string(values: ["pending", "issued", "failed", "unknown"]),
+                                        "domain": Schema.string(), "server_id": Schema.integer(), "server": Schema.string(),
+                                        "state": Schema.string(values: ["pending", "issued", "failed", "unknown"]),
                                         "message": ["type": ["string", "null"]], "at": ["type": ["string", "null"]],
-                                    ], required: ["domain", "state"])),
+                                    ], required: ["domain", "server_id", "server", "state"])),
                         ], required: ["provider", "domains"])
                 )))
         add(

@@ -63,6 +63,12 @@ enum ResourceRepository {
         }
     }
 
+    /// The enabled resources whose payload member `key` is `id` (the hosts using a certificate).
+    static func enabledReferrers(_ db: any SQLConnection, member key: String, id: Int64) throws -> [ResourceRow] {
+        try db.rows("SELECT * FROM resources WHERE enabled = 1 AND json_extract(data, ?) = ? ORDER BY id", ["$.\(key)", id])
+            .map(ResourceRow.init(row:))
+    }
+
     /// The servers holding a resource whose `member` is `id`.
     static func serversReferring(_ db: any SQLConnection, member key: String, id: Int64) throws -> [Int64] {
         try db.values(Int64.self, "SELECT DISTINCT server_id FROM resources WHERE json_extract(data, ?) = ?", ["$.\(key)", id])

@@ -165,6 +165,17 @@ enum Migrations {
         migrator.registerMigration("v8: the commands that uninstall a provisioned server's agent") { db in
             try db.alter(table: "servers") { t in t.add(column: "uninstall_commands", .text) }
         }
+        migrator.registerMigration("v9: how each server's Caddy is doing with its automatic certificates") { db in
+            try db.create(table: "certificate_states") { t in
+                t.column("server_id", .integer).notNull().references("servers", onDelete: .cascade)
+                t.column("domain", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("message", .text)
+                t.column("at", .datetime).notNull()
+                t.primaryKey(["server_id", "domain"])
+            }
+            try db.alter(table: "servers") { t in t.add(column: "reports_certificates", .boolean).notNull().defaults(to: false) }
+        }
         return migrator
     }
 }

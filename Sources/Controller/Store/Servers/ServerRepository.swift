@@ -32,6 +32,16 @@ enum ServerRepository {
         return id
     }
 
+    /// The name of each of `serverIDs`, and whether it has reported its certificates.
+    static func namesAndCertificateReporting(_ db: any SQLConnection, ids: [Int64]) throws -> [Int64: (name: String, reports: Bool)] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try db.rows(
+            "SELECT id, name, reports_certificates FROM servers WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", ids.map { $0 })
+        var found: [Int64: (name: String, reports: Bool)] = [:]
+        for row in rows { found[row["id"]] = (name: row["name"], reports: row["reports_certificates"]) }
+        return found
+    }
+
     static func nameIsTaken(_ db: any SQLConnection, _ name: String, except id: Int64? = nil) throws -> Bool {
         try db.exists("SELECT 1 FROM servers WHERE name = ? AND id != ?", [name, id ?? -1])
     }

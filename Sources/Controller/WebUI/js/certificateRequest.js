@@ -26,18 +26,25 @@ export function issuanceProgress(id) {
     while (!stopped) {
       const report = await api.get(`/api/certificates/${id}/issuance`).catch(() => null);
       if (report) {
-        mount(list, report.domains.map((item) => h("li", {}, `${item.domain} `, badge(item.state, item.state === "issued" ? "ok" : item.state),
-          item.message ? h("div", { class: "error" }, item.message) : null)));
+        const servers = new Set(report.domains.map((item) => item.server_id));
+        const name = (item) => (servers.size > 1 ? `${item.domain} on ${item.server}` : item.domain);
+        mount(list, report.domains.map((item) => h("li", {}, `${name(item)} `, badge(item.state, item.state === "issued" ? "ok" : item.state),
+          item.message ? h("div", { class: item.state === "failed" ? "error" : "muted" }, item.message) : null)));
         if (report.note) { summary.textContent = `Requested; ${report.note}.`; return null; }
+        const refused = report.domains.find((item) => item.state === "failed");
+        if (refused) {
+          summary.textContent = `The certificate authority refused ${name(refused)}. Caddy tries again later; fix the cause or choose another certificate.`;
+          return false;
+        }
         if (report.domains.every((item) => item.state === "issued")) {
           summary.textContent = "Certificate issued: the host is served over HTTPS.";
           return true;
         }
-        const refused = report.domains.find((item) => item.state === "failed");
-        if (refused) {
-          summary.textContent = `The certificate authority refused ${refused.domain}. Caddy tries again later; fix the cause or choose another certificate.`;
-          return false;
+        if (report.domains.every((item) => item.state !== "pending")) {
+          summary.textContent = "Requested; the server cannot say how it is doing: check that the host answers over HTTPS.";
+          return null;
         }
+        summary.textContent = "Caddy is obtaining the certificate from the certificate authority…";
       }
       if (Date.now() > deadline) {
         summary.textContent = "Still waiting for the certificate authority; Caddy keeps trying, and the Certificates page shows the outcome.";

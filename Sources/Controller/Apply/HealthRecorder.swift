@@ -1,0 +1,29 @@
+import Host
+
+/// Records one server's status reports (an agent's, or the local data plane's): the health on
+/// every report (which also says when the server was last heard from), the certificate states
+/// only when they changed. The browsers are told when either changed.
+actor HealthRecorder {
+    let serverID: Int64
+    private let store: Store
+    private var lastHealth: String?
+    private var lastCertificates: [AgentMessage.CertificateState]?
+
+    init(serverID: Int64, store: Store) {
+        self.serverID = serverID
+        self.store = store
+    }
+
+    func record(_ report: AgentMessage.StatusReport) async throws {
+        let health = UpstreamHealthReport.json(running: report.caddyRunning, upstreams: report.upstreams)
+        // A data plane that does not report certificates leaves what is known of them as it was.
+        let certificates = report.certificates.flatMap { $0 == lastCertificates ? nil : $0 }
+        try await store.database.write { [serverID] db in
+            try ServerRepository.recordHealth(db, id: serverID, json: health)
+            if let certificates { try CertificateStateRepository.replace(db, serverID: serverID, with: certificates) }
+        }
+        if health != lastHealth || certificates != nil { store.statusFeed.announce() }
+        lastHealth = health
+        if let certificates { lastCertificates = certificates }
+    }
+}

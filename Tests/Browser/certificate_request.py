@@ -3,7 +3,8 @@
 against a real controller whose local Caddy obtains them from the Pebble ACME CA: a host asks
 for a new certificate on save and its dialog follows the issuance until it is issued (then the
 host answers over HTTPS with Pebble's certificate), a name the CA refuses shows the CA's error in
-place, and the Certificates form uploads a PEM pair from files. Run by WebUITests.swift:
+place, the Certificates page follows each automatic certificate the same way, and the
+Certificates form uploads a PEM pair from files. Run by WebUITests.swift:
 
   certificate_request.py SETTINGS_JSON
 
@@ -69,8 +70,19 @@ with sync_playwright() as playwright:
     dialog.get_by_role("button", name="Close").click()
     ok("a name the CA refuses shows the CA's error in the host's dialog")
 
-    # The Certificates form: PEM fields only for an uploaded certificate, filled from files.
+    # The Certificates page follows an automatic certificate's issuance too.
     open_page(page, "Certificates")
+    page.locator("tbody tr", has_text="blocked.test").get_by_role("button", name="Issuance").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#issuance-summary")).to_contain_text("The certificate authority refused blocked.test", timeout=30_000)
+    page.screenshot(path=f"{shots}/certificates-issuance.png")
+    dialog.get_by_role("button", name="Close").click()
+    page.locator("tbody tr", has_text="secure.test").get_by_role("button", name="Issuance").click()
+    expect(page.get_by_role("dialog").locator("#issuance-summary")).to_have_text("Certificate issued: the host is served over HTTPS.", timeout=30_000)
+    page.get_by_role("dialog").get_by_role("button", name="Close").click()
+    ok("the Certificates page shows where each automatic certificate stands")
+
+    # The Certificates form: PEM fields only for an uploaded certificate, filled from files.
     page.get_by_role("button", name="Add certificate").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("Certificate chain (PEM)", exact=True)).to_be_hidden()

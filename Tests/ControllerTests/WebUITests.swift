@@ -151,6 +151,7 @@ import TestSupport
         for check in [
             "a certificate requested from the host form is followed until it is issued",
             "the host answers over HTTPS with the certificate Pebble issued", "a name the CA refuses shows the CA's error in the host's dialog",
+            "the Certificates page shows where each automatic certificate stands",
             "an uploaded certificate's PEM files are read into its form, which shows only the fields of its kind", "no script errors",
         ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")

@@ -23,6 +23,15 @@ export function count(n, noun, plural = `${noun}s`) {
   return `${n} ${n === 1 ? noun : plural}`;
 }
 
+/** Opens `dialog` as a modal (focus moves into it, Escape closes it): appended to the page, and
+ * removed from it when closed, after which `onClose` runs. */
+export function showDialog(dialog, onClose) {
+  dialog.addEventListener("close", () => { dialog.remove(); onClose?.(); });
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}
+
 let questions = 0;
 
 /** A yes/no question in a modal dialog (focus starts on Cancel; Escape cancels); resolves true
@@ -37,9 +46,7 @@ export function ask(message, action) {
       h("div", { class: "actions" },
         h("button", { type: "button", autofocus: true, onclick: () => dialog.close() }, "Cancel"),
         h("button", { type: "button", class: "danger", onclick: () => { answer = true; dialog.close(); } }, action)));
-    dialog.addEventListener("close", () => { dialog.remove(); resolve(answer); });
-    document.body.append(dialog);
-    dialog.showModal();
+    showDialog(dialog, () => resolve(answer));
   });
 }
 

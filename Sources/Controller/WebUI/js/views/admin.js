@@ -1,6 +1,6 @@
 // Users, Access Tokens, Audit Log and Settings.
 import { api } from "../api.js";
-import { ask, badge, count, formatDate, h, mount } from "../dom.js";
+import { ask, badge, count, formatDate, h, mount, showDialog } from "../dom.js";
 import { sessionsTable } from "./sessions.js";
 import { singleSignOnCard } from "./singleSignOn.js";
 
@@ -24,9 +24,7 @@ function dialogForm(title, fields, submit) {
       return h("div", { class: "field" }, h("label", { for: input.id }, label), input, h("div", { class: "error", id: `${input.id}-error` })); }),
     formError,
     h("div", { class: "actions" }, h("button", { type: "button", onclick: () => dialog.close() }, "Cancel"), h("button", { type: "submit", class: "primary" }, "Save"))));
-  dialog.addEventListener("close", () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
+  showDialog(dialog);
   return dialog;
 }
 
@@ -89,9 +87,7 @@ export async function users(container, app) {
           dialog.close();
         } }, "Sign out everywhere"),
         h("button", { type: "submit" }, "Close"))));
-    dialog.addEventListener("close", () => dialog.remove());
-    document.body.append(dialog);
-    dialog.showModal();
+    showDialog(dialog);
   }
 
   function add() {
@@ -224,9 +220,7 @@ function confirmRestore(archive, preview) {
           location.reload();
         } catch (failure) { error.textContent = failure.message; }
       } }, "Replace everything with this backup")));
-  dialog.addEventListener("close", () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
+  showDialog(dialog);
 }
 
 /** Every data-plane and controller setting on one form: one Save, each refusal next to its

@@ -1,7 +1,7 @@
 // One resource page: the list (enabled, apply status per server, TLS status, search, paging)
 // and the create/edit dialog. A viewer sees the same list without any control that changes it.
 import { api, APIError } from "../api.js";
-import { ask, badge, h, mount } from "../dom.js";
+import { ask, badge, h, mount, showDialog } from "../dom.js";
 import { issuanceProgress, requestCertificate } from "../certificateRequest.js";
 import { NEW_CERTIFICATE } from "../controls/simple.js";
 import { buildForm } from "../form.js";
@@ -38,7 +38,8 @@ export async function resourceList(container, path, app) {
       h("td", {}, record.enabled ? badge("enabled", "ok") : badge("disabled")),
       h("td", {}, badge(record.apply_status.status), record.apply_status.message ? h("div", { class: "muted" }, record.apply_status.message) : null),
       header.includes("TLS") ? h("td", {}, certificateStatus(record)) : null,
-      h("td", {}, app.isAdmin ? [
+      h("td", {}, definition.tls && record.provider === "letsencrypt"
+        ? [h("button", { type: "button", onclick: () => showIssuance(record) }, "Issuance"), " "] : null, app.isAdmin ? [
         h("button", { type: "button", onclick: () => edit(record) }, "Edit"), " ",
         h("button", { type: "button", onclick: () => toggle(record) }, record.enabled ? "Disable" : "Enable"), " ",
         h("button", { type: "button", class: "danger", onclick: () => remove(record) }, "Delete"),
@@ -102,9 +103,14 @@ export async function resourceList(container, path, app) {
         h("div", { class: "actions" },
           h("button", { type: "button", onclick: () => dialog.close() }, app.isAdmin ? "Cancel" : "Close"),
           app.isAdmin ? h("button", { type: "submit", class: "primary" }, "Save") : null)));
-    dialog.addEventListener("close", () => dialog.remove());
-    document.body.append(dialog);
-    dialog.showModal();
+    showDialog(dialog);
+  }
+
+  /** An automatic certificate's progress on each server that obtains it, followed live. */
+  function showIssuance(certificate) {
+    const dialog = h("dialog", { "aria-label": `Issuance of ${certificate.domain_names.join(", ")}` }, h("form", { method: "dialog" }));
+    followIssuance(dialog, certificate);
+    showDialog(dialog);
   }
 
   /** After a save that requested a certificate: the dialog follows its issuance. */

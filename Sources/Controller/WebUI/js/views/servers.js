@@ -3,7 +3,7 @@
 // becomes of the server's resources (moved or deleted, with upstreams the local server may not
 // reach), then the commands that uninstall its agent. Admins only.
 import { api } from "../api.js";
-import { ask, badge, count, formatDate, h, mount } from "../dom.js";
+import { ask, badge, count, formatDate, h, mount, showDialog } from "../dom.js";
 
 export async function servers(container, app) {
   async function render() {
@@ -116,9 +116,7 @@ export async function servers(container, app) {
       source.onerror = () => source.close();
       dialog.addEventListener("close", () => source.close());
     }
-    dialog.addEventListener("close", () => { dialog.remove(); render(); });
-    document.body.append(dialog);
-    dialog.showModal();
+    showDialog(dialog, render);
   }
 
   /** The server's SSH host key: what is pinned, a scan that sends no credentials, trust or forget. */
@@ -158,9 +156,7 @@ export async function servers(container, app) {
           } catch (error) { status.textContent = error.message; }
         } }, "Scan"),
         trust));
-    dialog.addEventListener("close", () => { dialog.remove(); render(); });
-    document.body.append(dialog);
-    dialog.showModal();
+    showDialog(dialog, render);
   }
 
   /** Shows what deleting `server` does to each resource it serves before anything is done:
@@ -205,9 +201,7 @@ export async function servers(container, app) {
         h("button", { type: "button", autofocus: true, onclick: () => dialog.close() }, "Cancel"),
         h("button", { type: "submit", class: "danger" }, `Delete ${server.name}`)),
     ].flat().filter(Boolean));
-    dialog.addEventListener("close", () => dialog.remove());
-    document.body.append(dialog);
-    dialog.showModal();
+    showDialog(dialog);
   }
 
   function showUninstall(server, answer) {
@@ -221,9 +215,7 @@ export async function servers(container, app) {
         : "The controller never provisioned this server. If its agent runs as a systemd service, these remove it:"),
       h("pre", { class: "secret", id: "uninstall-commands" }, answer.uninstall_commands.join("\n")),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Done"))));
-    dialog.addEventListener("close", () => dialog.remove());
-    document.body.append(dialog);
-    dialog.showModal();
+    showDialog(dialog);
     render();
   }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Host
 import Hummingbird
+import NIOCore
 import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
@@ -51,7 +52,7 @@ public struct Controller: Sendable {
         }
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
-        let (applier, facts, localHealth) = try startLocalApplier(catalog: catalog, logger: logger)
+        let (applier, facts, localServices) = try startLocalApplier(catalog: catalog, logger: logger)
         let adminDomain = AdminDomain(configuration: configuration, servesSites: facts != nil)
         try await adminDomain.refresh(store)
         if let facts { try await CaddyFacts.record(facts, store: store) }
@@ -79,29 +80,48 @@ public struct Controller: Sendable {
                 adminDomainRefresh.changed()
                 store.statusFeed.announce()
             },
-            provisioner: provisioner, adminTLS: tls)
-        let webSockets = HTTPServerBuilder.http1WebSocketUpgrade(
-            webSocketRouter: agents.router(),
-            configuration: .init(
-                ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)))))
+            provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers })
+        let descriptors = ConnectionLimits.raiseDescriptorLimit()
+        let limits = ConnectionLimits.forDescriptors(descriptors.after, configuredMaximum: configuration.maxConnections)
+        logger.info(
+            "connection limits",
+            metadata: [
+                "descriptors": "\(descriptors.after)", "descriptors_at_start": "\(descriptors.before)", "max_connections": "\(limits.maximum)",
+                "idle_timeout_s": "\(configuration.idleTimeoutSeconds)",
+            ])
+        let cap = ConnectionCap(maximum: limits.maximum, logger: logger)
+        let idleTimeout = TimeAmount.seconds(Int64(configuration.idleTimeoutSeconds))
+        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(idleTimeout: idleTimeout),
+            ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+        let agentResponder = agents.router().buildResponder()
+        let webSockets = HTTPServerBuilder { responder in
+            RequestHeadDeadline(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: agentResponder, configuration: channelConfiguration),
+                timeout: idleTimeout)
+        }
         // Graceful shutdown goes from the last service to the first: agents are told first (their
         // connections would keep the listeners open), then the listeners finish their requests,
         // then provisioning runs roll back and the apply in progress finishes.
         var services: [any Service] = []
-        if let applier { services.append(applier) }
-        if let localHealth { services.append(localHealth) }
+        services += localServices
         if let provisioner { services.append(provisioner) }
         services.append(adminDomainRefresh)
+        services.append(StorageMonitor(store: store, logger: logger))
         services.append(
             Application(
                 router: api.build(), server: webSockets,
-                configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil),
+                configuration: .init(
+                    address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: nil, backlog: 1024,
+                    availableConnectionsDelegate: cap),
                 logger: logger))
         if let tls, let listen = configuration.tlsListen {
             services.append(
                 Application(
                     router: api.build(tls: true), server: try .tls(webSockets, tlsConfiguration: tls.serverConfiguration()),
-                    configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+                    configuration: .init(
+                        address: .hostname(listen.host, port: listen.port), serverName: nil, backlog: 1024,
+                        availableConnectionsDelegate: ConnectionCap(sharing: cap)),
                     logger: logger))
             services.append(AdminTLSWatch(tls: tls, interval: .seconds(configuration.tlsReloadSeconds), logger: logger))
         }
@@ -128,11 +148,12 @@ public struct Controller: Sendable {
         return PluginCatalog()
     }
 
-    /// The local server's applier, and what its data plane says it is (its Caddy's version and
-    /// modules, through the step plugins' `posternproxy.describe/1`); nil when the apply
-    /// pipeline is empty.
-    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> (LocalApplier?, DataPlaneFacts?, LocalHealthReport?) {
-        guard !configuration.applyPipeline.isEmpty else { return (nil, nil, nil) }
+    /// The local server's applier, what its data plane says it is (its Caddy's version and
+    /// modules, through the step plugins' `posternproxy.describe/1`), and the services that keep
+    /// it: the applier, its health report and its watch; nil and none when the apply pipeline is
+    /// empty.
+    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> (LocalApplier?, DataPlaneFacts?, [any Service]) {
+        guard !configuration.applyPipeline.isEmpty else { return (nil, nil, []) }
         var adminSocket = configuration.caddyAdminSocket
         var caddyProcess: ProcessSupervisor?
         var certificateLog: String?
@@ -160,6 +181,8 @@ public struct Controller: Sendable {
         let applier = LocalApplier(
             store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, caddy: caddyProcess,
             logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration), statusSchedule: health.schedule)
-        return (applier, facts, health)
+        let watch = LocalDataPlaneWatch(
+            pipeline: pipeline, catalog: catalog, applier: applier, health: health, interval: .seconds(configuration.watchSeconds), logger: logger)
+        return (applier, facts, [applier, health, watch])
     }
 }

@@ -60,6 +60,15 @@ public struct ControllerConfiguration: Sendable {
     public var agentOfflineAfterSeconds = 20
     /// How often the local server's data plane reports its upstreams' health (as agents do).
     public var statusSeconds = 30
+    /// `POSTERNPROXY_MAX_CONNECTIONS` [the descriptor limit less 256]: connections the
+    /// listeners hold at once (``ConnectionLimits``).
+    public var maxConnections: Int?
+    /// `POSTERNPROXY_IDLE_TIMEOUT_SECONDS` [30]: a connection with no request in progress for
+    /// this long (idle, or still sending its request head) is closed.
+    public var idleTimeoutSeconds = 30
+    /// `POSTERNPROXY_WATCH_SECONDS` [2]: how often the local Caddy is checked to serve the applied
+    /// state (one admin request), to give it back at once to a Caddy that restarted empty.
+    public var watchSeconds = 2
     /// `POSTERNPROXY_AGENT_CONNECT_LIMIT` [30]: agent connection attempts per minute per address.
     public var agentConnectionsPerMinute = 30
 
@@ -207,10 +216,18 @@ public struct ControllerConfiguration: Sendable {
             ("POSTERNPROXY_AGENT_OFFLINE_AFTER", \ControllerConfiguration.agentOfflineAfterSeconds),
             ("POSTERNPROXY_AGENT_CONNECT_LIMIT", \ControllerConfiguration.agentConnectionsPerMinute),
             ("POSTERNPROXY_STATUS_SECONDS", \ControllerConfiguration.statusSeconds),
+            ("POSTERNPROXY_WATCH_SECONDS", \ControllerConfiguration.watchSeconds),
+            ("POSTERNPROXY_IDLE_TIMEOUT_SECONDS", \ControllerConfiguration.idleTimeoutSeconds),
         ] {
             guard let text = environment[name] else { continue }
             guard let value = Int(text), (1...100_000).contains(value) else { throw ValidationFailure(name, "must be a positive whole number") }
             configuration[keyPath: keyPath] = value
+        }
+        if let text = environment["POSTERNPROXY_MAX_CONNECTIONS"] {
+            guard let value = Int(text), (16...10_000_000).contains(value) else {
+                throw ValidationFailure("POSTERNPROXY_MAX_CONNECTIONS", "must be a whole number from 16")
+            }
+            configuration.maxConnections = value
         }
         if let url = environment["POSTERNPROXY_PUBLIC_URL"], !url.isEmpty {
             guard ["http://", "https://"].contains(where: url.hasPrefix),

@@ -48,8 +48,15 @@ struct AgentCommand {
                     await dataPlane.reconcile()
                 }
             }
-            defer { reconciler.cancel() }
-            await ControllerLink(configuration: configuration, dataPlane: dataPlane, logger: logger).run()
+            let schedule = StatusSchedule(regular: .seconds(configuration.statusSeconds))
+            let watch = Task {
+                await DataPlaneWatch(dataPlane: dataPlane, schedule: schedule, interval: .seconds(configuration.watchSeconds), logger: logger).run()
+            }
+            defer {
+                reconciler.cancel()
+                watch.cancel()
+            }
+            await ControllerLink(configuration: configuration, dataPlane: dataPlane, schedule: schedule, logger: logger).run()
         } catch {
             fail("posternproxy-agent: \(error)")
         }

@@ -27,6 +27,9 @@ struct AgentConfiguration: Sendable {
     var reconcileSeconds = 60
     /// `POSTERNPROXY_STATUS_SECONDS` [30]: how often Caddy's health is reported.
     var statusSeconds = 30
+    /// `POSTERNPROXY_WATCH_SECONDS` [2]: how often the agent checks that Caddy serves the applied
+    /// state (one admin request), to give it back at once to a Caddy that restarted empty.
+    var watchSeconds = 2
     /// `POSTERNPROXY_BACKOFF_MAX_SECONDS` [30]: the longest wait between reconnection attempts.
     var backoffMaximumSeconds = 30
     /// `POSTERNPROXY_CA_FILE`: PEM roots to trust for a `wss://` controller (a private CA).
@@ -70,6 +73,7 @@ struct AgentConfiguration: Sendable {
         let numbers: [(String, WritableKeyPath<AgentConfiguration, Int>, ClosedRange<Int>)] = [
             ("POSTERNPROXY_HTTP_PORT", \.caddy.httpPort, 1...65535), ("POSTERNPROXY_HTTPS_PORT", \.caddy.httpsPort, 1...65535),
             ("POSTERNPROXY_RECONCILE_SECONDS", \.reconcileSeconds, 1...86400), ("POSTERNPROXY_STATUS_SECONDS", \.statusSeconds, 1...86400),
+            ("POSTERNPROXY_WATCH_SECONDS", \.watchSeconds, 1...3600),
             ("POSTERNPROXY_BACKOFF_MAX_SECONDS", \.backoffMaximumSeconds, 1...3600),
         ]
         for (name, keyPath, range) in numbers {

@@ -11,6 +11,8 @@ import NIOSSL
 struct ControllerLink: Sendable {
     let configuration: AgentConfiguration
     let dataPlane: DataPlane
+    /// When the next status report is due (a ``DataPlaneWatch`` that finds a problem asks for one at once).
+    let schedule: StatusSchedule
     let logger: Logger
 
     /// Connects, and reconnects, until the task is cancelled.
@@ -47,7 +49,6 @@ struct ControllerLink: Sendable {
                 .init(
                     agentVersion: HostIdentity.productVersion, caddyVersion: probe?.version, caddyModules: probe?.modules ?? [],
                     appliedRevision: running.revision, appliedHash: running.hash)), on: writer)
-        let schedule = StatusSchedule(regular: .seconds(configuration.statusSeconds))
         var timers: [Task<Void, Never>] = []
         defer { timers.forEach { $0.cancel() } }
         for await text in messages {

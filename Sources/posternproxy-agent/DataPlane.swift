@@ -124,11 +124,22 @@ actor DataPlane {
         return unreported
     }
 
+    /// Whether the data plane serves what was applied (one cheap question to the pipeline's
+    /// describing step); nil while an apply runs (a config being loaded is not a problem) or
+    /// when no step can say.
+    func check() -> DataPlaneCheck? {
+        guard !running, applied.document != nil else { return nil }
+        return DataPlaneCheck.probe(pipeline, catalog: runner.catalog, target: LocalTarget())
+    }
+
     /// Whether the data plane answers, its upstreams' counters and how its automatic
     /// certificates are doing, as the pipeline's step says (`posternproxy.describe/1`); not
     /// running when no step can say.
     func health() -> DataPlaneHealth {
-        DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget()) ?? DataPlaneHealth(running: false, upstreams: [])
+        var health = DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget()) ?? DataPlaneHealth(running: false, upstreams: [])
+        // While an apply runs, Caddy may already run the config being loaded: not a problem.
+        if running { health.problem = nil }
+        return health
     }
 
     private func result(succeeded: Bool, message: String?) -> AgentMessage.ApplyResult {

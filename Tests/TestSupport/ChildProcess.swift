@@ -29,6 +29,9 @@ public final class ChildProcess {
         throw TestSetupError("\(what) did not become ready: \(output.suffix(2000))")
     }
 
+    /// What the program printed so far.
+    public var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
     public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)

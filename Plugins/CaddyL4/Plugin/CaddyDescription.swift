@@ -3,18 +3,32 @@ import PluginAPI
 import PluginKit
 
 /// `posternproxy.describe/1` for this server's Caddy: `{"version", "modules"}` from `caddy
-/// version` and `caddy list-modules` (probes), with the binary the step's config names; asked
-/// for its health (input `{"health": true}`), `{"running", "upstreams": [{"address", "requests",
-/// "fails"}]}` from the admin API instead, which is cheap enough for a report every 30 seconds.
+/// version` and `caddy list-modules` (probes), with the binary the step's config names. Asked
+/// for its health (input `{"health": true}`): `{"running", "upstreams": [{"address", "requests",
+/// "fails"}], "problem"}` from the admin API instead, and, when the config names a
+/// `certificate_log`, `"certificates": [{"domain", "state", "message", "at"}]` from that log
+/// (``CertificateLog``): cheap enough for a report every few seconds. Asked to check (input
+/// `{"check": true}`): `{"running", "problem"}` from one admin request, whether Caddy runs the
+/// config this process last loaded into it (``problem(admin:)``): cheap enough for every two
+/// seconds.
 enum CaddyDescription {
     static func describe(_ call: PluginCall) throws -> Int32 {
         let config = try? JSONObject(JSONParser.parse(call.config))
-        if case .bool(true)? = (try? JSONParser.parse(call.input))?["health"] {
+        let input = try? JSONParser.parse(call.input)
+        if case .bool(true)? = input?["check"] {
+            let admin = CaddyAdmin(host: call.host, socket: try CaddyStepConfig.adminSocket(in: call.config))
+            let problem = problem(admin: admin)
+            return call.write(
+                JSON.object([("running", .bool(problem?.running ?? true)), ("problem", problem.map { .string($0.message) } ?? .null)])
+                    .serialized())
+        }
+        if case .bool(true)? = input?["health"] {
             let socket: String = try CaddyStepConfig.adminSocket(in: call.config)
             let admin = CaddyAdmin(host: call.host, socket: socket)
             let upstreams = admin.upstreams()
             let running = upstreams != nil || admin.answers()
             var health: [(String, JSON)] = [("running", .bool(running)), ("upstreams", .array(upstreams ?? []))]
+            if let problem = problem(admin: admin) { health.append(("problem", .string(problem.message))) }
             if let log: String = try? config?.optional("certificate_log") {
                 health.append(("certificates", .array(CertificateLog.entries(in: call.host.readFile(log) ?? []).map(\.json))))
             }
@@ -30,6 +44,23 @@ enum CaddyDescription {
         let modules = try modules(call.host, binary: binary)
         return call.write(
             JSON.object([("version", .string(firstWord.map(String.init) ?? "")), ("modules", .strings(modules.sorted()))]).serialized())
+    }
+
+    /// What is wrong with what Caddy serves, when something is: it does not answer on its admin
+    /// socket; it runs no config, or one PosternProxy did not load (it restarted empty, or was
+    /// given another); or it runs another config than the one this process last loaded into it.
+    /// Nil when it runs what was applied (or, before this process loaded anything, a config
+    /// PosternProxy loaded).
+    static func problem(admin: CaddyAdmin) -> (running: Bool, message: String)? {
+        let answer: String?
+        do { answer = try admin.runningTag() } catch { return (false, "Caddy does not answer on its admin socket \(admin.socket)") }
+        guard let running = answer, running.hasPrefix(CaddyApplier.tagPrefix) else {
+            return (true, "Caddy runs no configuration from PosternProxy (it restarted empty, or another was loaded)")
+        }
+        if let loaded = LoadedConfigs.tag(socket: admin.socket), loaded != running {
+            return (true, "Caddy runs another configuration (\(running)) than the one applied (\(loaded))")
+        }
+        return nil
     }
 
     /// The modules of this server's Caddy, from `caddy list-modules` (a probe): one name per

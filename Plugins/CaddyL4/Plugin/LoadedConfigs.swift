@@ -15,6 +15,11 @@ enum LoadedConfigs {
         configs.withLock { $0[socket] = (tag, config) }
     }
 
+    /// The tag of the config this process last loaded into `socket`; nil when it loaded none.
+    static func tag(socket: String) -> String? {
+        configs.withLock { $0[socket]?.tag }
+    }
+
     /// The config loaded into `socket` under `tag`, if this process loaded it.
     static func config(socket: String, tag: String) -> [UInt8]? {
         configs.withLock { entry in entry[socket].flatMap { $0.tag == tag ? $0.config : nil } }

@@ -1,7 +1,7 @@
 import Host
 import Hummingbird
 
-/// Assembles the REST API: public routes (login, refresh, the OpenAPI document) and the
+/// Assembles the REST API: public routes (login, refresh, the OpenAPI document, health) and the
 /// authenticated, rate-limited rest, behind the client-address, error and security-header
 /// middleware; and the web UI's static files (which hold no data: every page asks the API as
 /// the logged-in user).
@@ -17,6 +17,8 @@ struct APIRouter: Sendable {
     let vault: CredentialVault
     /// The admin's own domain through the local Caddy, which decides who else is trusted.
     let adminDomain: AdminDomain
+    /// Answers `GET /api/health`.
+    let health: HealthService
     /// Limits shared by every listener the router serves.
     private let loginLimiter = RateLimiter(limit: 5)
     private let loginThrottle = LoginThrottle()
@@ -28,8 +30,10 @@ struct APIRouter: Sendable {
 
     init(
         store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
-        onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil
+        onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil,
+        connectedAgents: @escaping @Sendable () async -> [Int64] = { [] }
     ) {
+        health = HealthService(store: store, connectedAgents: connectedAgents, runsLocalDataPlane: !configuration.applyPipeline.isEmpty)
         self.adminTLS = adminTLS
         self.adminDomain = adminDomain
         self.vault = vault
@@ -77,6 +81,7 @@ struct APIRouter: Sendable {
         singleSignOnRoutes.registerPublic(on: api)
         let document = JSONBody.response(openAPI)
         api.get("openapi.json") { _, _ in document }
+        HealthRoutes(health: health).register(on: api)
         // Reached only when the WebSocket upgrade was refused (see AgentEndpoint).
         api.get("agent/ws") { _, _ -> Response in
             throw APIError.unauthorized(

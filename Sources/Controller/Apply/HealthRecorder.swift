@@ -2,12 +2,14 @@ import Host
 
 /// Records one server's status reports (an agent's, or the local data plane's): the health on
 /// every report (which also says when the server was last heard from), the certificate states
-/// only when they changed. The browsers are told when either changed.
+/// only when they changed, and a data-plane problem (Caddy restarted empty, or does not answer)
+/// as the server's error until a report without it. The browsers are told when any changed.
 actor HealthRecorder {
     let serverID: Int64
     private let store: Store
     private var lastHealth: String?
     private var lastCertificates: [AgentMessage.CertificateState]?
+    private var lastProblem: String?
 
     init(serverID: Int64, store: Store) {
         self.serverID = serverID
@@ -18,12 +20,16 @@ actor HealthRecorder {
         let health = UpstreamHealthReport.json(running: report.caddyRunning, upstreams: report.upstreams)
         // A data plane that does not report certificates leaves what is known of them as it was.
         let certificates = report.certificates.flatMap { $0 == lastCertificates ? nil : $0 }
+        let (problem, solved) = (report.problem, report.problem == nil ? lastProblem : nil)
         try await store.database.write { [serverID] db in
             try ServerRepository.recordHealth(db, id: serverID, json: health)
             if let certificates { try CertificateStateRepository.replace(db, serverID: serverID, with: certificates) }
+            if let problem { try ServerRepository.recordDataPlaneProblem(db, id: serverID, message: problem) }
+            if let solved { try ServerRepository.clearDataPlaneProblem(db, id: serverID, message: solved) }
         }
-        if health != lastHealth || certificates != nil { store.statusFeed.announce() }
+        if health != lastHealth || certificates != nil || problem != lastProblem { store.statusFeed.announce() }
         lastHealth = health
+        lastProblem = problem
         if let certificates { lastCertificates = certificates }
     }
 }

@@ -31,6 +31,7 @@ final class LocalApplier: Service {
     private let changes = ChangeSignal()
     /// The desired revision the last run applied without failing; nil before the first.
     private let appliedRevision = Mutex<Int64?>(nil)
+    private let applying = Mutex(false)
 
     init(
         store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, caddy: ProcessSupervisor? = nil,
@@ -49,11 +50,22 @@ final class LocalApplier: Service {
     /// Asks for an apply: at once when none runs, else right after the one running.
     func schedule() { changes.signal() }
 
+    /// Asks for the desired state to be applied again even though it was (the data plane lost it).
+    func reapply() {
+        appliedRevision.withLock { $0 = nil }
+        changes.signal()
+    }
+
+    /// Whether an apply is running (a data plane caught mid-load is not a problem).
+    var isApplying: Bool { applying.withLock { $0 } }
+
     func run() async {
         await changes.follow { await applyOnce() }
     }
 
     private func applyOnce() async {
+        applying.withLock { $0 = true }
+        defer { applying.withLock { $0 = false } }
         do {
             let clock = ContinuousClock()
             let began = clock.now

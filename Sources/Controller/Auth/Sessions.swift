@@ -54,7 +54,7 @@ struct Sessions: Sendable {
     /// Exchanges a valid refresh token for new tokens (the old ones stop working); the session
     /// keeps the time it started.
     func refresh(_ refreshToken: String, client: Client) async throws -> (Issued, Int64)? {
-        try await store.database.write { db in
+        try await store.database.write(essential: true) { db in
             guard let session = try SessionRepository.refreshable(db, refreshHash: Secrets.tokenHash(refreshToken)) else { return nil }
             try SessionRepository.delete(db, id: session.id)
             let method = Method(rawValue: session.method) ?? .password
@@ -98,12 +98,13 @@ struct Sessions: Sendable {
         }
         guard let (identity, lastUsed) = found else { return nil }
         if lastUsed.map({ Date().timeIntervalSince($0) > 60 }) ?? true, case .apiToken(let tokenID) = identity.credential {
-            try await store.database.write { db in try SessionRepository.stampTokenUse(db, tokenID: tokenID) }
+            // Best effort: a token keeps working while the disk is full.
+            try? await store.database.write { db in try SessionRepository.stampTokenUse(db, tokenID: tokenID) }
         }
         return identity
     }
 
     func end(sessionID: Int64) async throws {
-        try await store.database.write { db in try SessionRepository.delete(db, id: sessionID) }
+        try await store.database.write(essential: true) { db in try SessionRepository.delete(db, id: sessionID) }
     }
 }

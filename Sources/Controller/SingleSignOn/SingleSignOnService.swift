@@ -194,7 +194,7 @@ final class SingleSignOnService: Sendable {
         let claims = try await verify(idToken, nonce: login.nonce, settings: settings, provider: provider)
         let account = try Self.account(claims, settings: settings)
         do {
-            return try await store.database.write { db -> SignedIn in
+            return try await store.database.write(essential: true) { db -> SignedIn in
                 let (user, match) = try SingleSignOnStore.signIn(db, account)
                 let issued = try sessions.create(userID: user.id, client: sessionClient, method: .singleSignOn, in: db)
                 try AuditLog.record(

@@ -88,7 +88,8 @@ struct TwoFactorService: Sendable {
     /// The second factor of a login. Passes when two-factor login is off; otherwise needs a code
     /// newer than the last one accepted, or an unused backup code (then used up).
     func verify(userID: Int64, code: String?, backupCode: String?, now: Date = Date()) async throws -> SecondFactor {
-        try await store.database.write { db in
+        // Part of a login: essential (it still goes through on a full disk).
+        try await store.database.write(essential: true) { db in
             guard let row = try TwoFactorStore.fetch(db, userID: userID), row.enabled, let sealed = row.sealedSecret else { return .none }
             if let backupCode {
                 guard try TwoFactorStore.useBackupCode(db, userID: userID, hash: Self.hash(backupCode, userID: userID)) else {

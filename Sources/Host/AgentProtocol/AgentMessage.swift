@@ -54,11 +54,15 @@ public enum AgentMessage: Sendable, Equatable {
         /// How the automatic certificates are doing; nil when the data plane does not say
         /// (no certificate log, or an agent from before it was reported).
         public var certificates: [CertificateState]?
+        /// What is wrong with what the data plane serves (Caddy restarted empty and is being
+        /// given its state again, or does not answer); nil when nothing is.
+        public var problem: String?
 
-        public init(caddyRunning: Bool, upstreams: [UpstreamHealth], certificates: [CertificateState]? = nil) {
+        public init(caddyRunning: Bool, upstreams: [UpstreamHealth], certificates: [CertificateState]? = nil, problem: String? = nil) {
             self.caddyRunning = caddyRunning
             self.upstreams = upstreams
             self.certificates = certificates
+            self.problem = problem
         }
     }
 
@@ -134,6 +138,7 @@ extension AgentMessage {
             if let certificates = report.certificates {
                 members.append(("certificates", .array(certificates.map(\.json))))
             }
+            if let problem = report.problem { members.append(("problem", .string(problem))) }
         }
         return Data(JSON.object([("v", .int(AgentProtocol.version))] + members).serialized())
     }
@@ -184,7 +189,10 @@ extension AgentMessage {
                 }
                 return try list.map { entry throws(ProtocolViolation) in try CertificateState(entry) }
             }
-            return .status(StatusReport(caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams, certificates: certificates))
+            return .status(
+                StatusReport(
+                    caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams, certificates: certificates,
+                    problem: try fields.optionalString("problem", maxLength: 1000)))
         default:
             throw ProtocolViolation("unknown message type \(fields.type.prefix(64))")
         }

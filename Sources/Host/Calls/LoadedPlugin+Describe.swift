@@ -31,11 +31,16 @@ public struct DataPlaneHealth: Sendable, Equatable {
     public var upstreams: [AgentMessage.UpstreamHealth]
     /// Nil when the step does not say how automatic certificates are doing.
     public var certificates: [AgentMessage.CertificateState]?
+    /// What is wrong with what the data plane serves (Caddy restarted empty), nil when nothing is.
+    public var problem: String?
 
-    public init(running: Bool, upstreams: [AgentMessage.UpstreamHealth], certificates: [AgentMessage.CertificateState]? = nil) {
+    public init(
+        running: Bool, upstreams: [AgentMessage.UpstreamHealth], certificates: [AgentMessage.CertificateState]? = nil, problem: String? = nil
+    ) {
         self.running = running
         self.upstreams = upstreams
         self.certificates = certificates
+        self.problem = problem
     }
 
     /// Whether a certificate is being obtained: its outcome is worth reporting soon.
@@ -43,7 +48,7 @@ public struct DataPlaneHealth: Sendable, Equatable {
 
     /// As the agent reports it.
     public var report: AgentMessage.StatusReport {
-        AgentMessage.StatusReport(caddyRunning: running, upstreams: upstreams, certificates: certificates)
+        AgentMessage.StatusReport(caddyRunning: running, upstreams: upstreams, certificates: certificates, problem: problem)
     }
 
     /// Nil when no step of `pipeline` describes, or the one that does fails.
@@ -61,7 +66,31 @@ public struct DataPlaneHealth: Sendable, Equatable {
         let certificates = (try? object.optional("certificates") as [JSON]?)?.map { list in
             list.prefix(AgentMessage.CertificateState.maximumCount).compactMap { try? AgentMessage.CertificateState($0) }
         }
-        return DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates)
+        let problem = (try? object.optional("problem") as String?).flatMap { $0 }.map { String($0.prefix(1000)) }
+        return DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates, problem: problem)
+    }
+}
+
+/// Whether a data plane serves what was applied, as the first step of a pipeline that can say
+/// reports it (`posternproxy.describe/1` with `{"check": true}`): one cheap question, asked every
+/// few seconds so that a Caddy restarted empty is noticed and given its state again at once.
+public struct DataPlaneCheck: Sendable, Equatable {
+    public var running: Bool
+    /// Nil when it serves what was applied.
+    public var problem: String?
+
+    public init(running: Bool, problem: String?) {
+        self.running = running
+        self.problem = problem
+    }
+
+    /// Nil when no step of `pipeline` describes, or the one that does fails.
+    public static func probe(_ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target) -> DataPlaneCheck? {
+        guard let object = pipeline.description(input: #"{"check":true}"#, catalog: catalog, target: target),
+            let running: Bool = try? object.required("running")
+        else { return nil }
+        let problem = (try? object.optional("problem") as String?).flatMap { $0 }.map { String($0.prefix(1000)) }
+        return DataPlaneCheck(running: running, problem: problem)
     }
 }
 

@@ -12,9 +12,9 @@ public actor StatusSchedule {
         due = .now
     }
 
-    /// A change was applied: report within `eager`.
-    public func expedite() {
-        due = min(due, .now + eager)
+    /// A change was applied: report within `eager` (or `within`, when sooner).
+    public func expedite(within: Duration? = nil) {
+        due = min(due, .now + min(within ?? eager, eager))
     }
 
     /// A report was made: the next is due after `eager` while certificates are being obtained,

@@ -12,14 +12,17 @@ final class ControllerProcess: @unchecked Sendable {
     private(set) var port: Int
     private var child: ChildProcess?
     private let environment: [String: String]
+    /// Words put before the controller's command (a namespace of its own, say).
+    private let launcher: [String]
 
     /// Starts a controller; `adminPassword` nil lets it generate one (printed under INITIAL SETUP).
     /// `extraEnvironment` adds or overrides variables; by default the controller runs no local
     /// apply pipeline (the API tests need no Caddy).
     init(
         adminPassword: String? = ControllerProcess.adminPassword, folder: TemporaryFolder? = nil, extraEnvironment: [String: String] = [:],
-        port: Int? = nil
+        port: Int? = nil, launcher: [String] = []
     ) throws {
+        self.launcher = launcher
         self.folder = try folder ?? TemporaryFolder()
         self.port = try port ?? FreePort.next()
         var environment = [
@@ -52,7 +55,8 @@ final class ControllerProcess: @unchecked Sendable {
         var environment = environment
         let listen = environment["POSTERNPROXY_LISTEN"] ?? "127.0.0.1:\(port)"
         environment["POSTERNPROXY_LISTEN"] = listen
-        let child = try ChildProcess([TestEnvironment.commandPath, "serve"], in: folder.path, environment: environment, logName: "controller")
+        let child = try ChildProcess(
+            launcher + [TestEnvironment.commandPath, "serve"], in: folder.path, environment: environment, logName: "controller")
         let listening = "listening on \(listen)"
         do {
             try child.wait(until: { output.contains(listening) }, what: "the controller")

@@ -3,8 +3,9 @@ import Logging
 
 /// Turns every error into the API's JSON error shape: ``APIError`` as it is, a ``DomainError``
 /// by its one mapping to HTTP, a refused two-factor step with the code the UI acts on, Hummingbird's own
-/// HTTP errors (unknown route, oversized body) with their status, anything else as a 500 that
-/// reveals nothing.
+/// HTTP errors (unknown route, oversized body) with their status, a ``StorageFault`` as 507 (a
+/// full disk) or 503 (a database that cannot be written) saying what to do, anything else as a
+/// 500 that reveals nothing.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let routes: RouteTable
@@ -16,6 +17,16 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as DomainError {
             return try error.apiError.response(from: request, context: context)
+        } catch let fault as StorageFault {
+            context.logger.error("a write was refused", metadata: ["fault": "\(fault)", "path": "\(request.uri.path)"])
+            switch fault {
+            case .full:
+                return try APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: fault.description)
+                    .response(from: request, context: context)
+            case .notWritable:
+                return try APIError(.serviceUnavailable, code: "storage_not_writable", message: fault.description).response(
+                    from: request, context: context)
+            }
         } catch let refusal as TwoFactorService.Refusal {
             return try APIError.twoFactor(refusal).response(from: request, context: context)
         } catch let error as HTTPResponseError where error.status == .notFound {

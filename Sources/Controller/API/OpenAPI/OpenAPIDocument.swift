@@ -63,6 +63,19 @@ enum OpenAPIDocument {
         add(
             "/api/openapi.json", "get", operation("This document", tag: "Documentation", public: true, success: (200, ["type": "object"]), errors: [])
         )
+        add(
+            "/api/health", "get",
+            operation(
+                "Up, degraded or down, and why in general terms (database writable, disk space, local data plane, agents connected); 503 when down",
+                tag: "Documentation", public: true,
+                success: (
+                    200,
+                    Schema.object(
+                        [
+                            "status": Schema.string(values: ["up", "degraded", "down"]), "reasons": Schema.array(Schema.string()),
+                            "checks": ["type": "object"],
+                        ], required: ["status", "reasons", "checks"])
+                ), errors: [503]))
 
         // Users and tokens.
         add("/api/users", "get", operation("List users (admin)", tag: "Users", query: paging, success: (200, list("User"))))

@@ -66,7 +66,7 @@ struct LoginService: Sendable {
             throw refusal
         }
         throttle.succeeded(email)
-        let issued = try await store.database.write { db -> Sessions.Issued in
+        let issued = try await store.database.write(essential: true) { db -> Sessions.Issued in
             let issued = try sessions.create(userID: user.id, client: client, in: db)
             try AuditLog.record(
                 db, actor, action: "login", resourceType: "session", details: ["secure": secure, "second_factor": secondFactor.rawValue])

@@ -10,8 +10,20 @@ protocol SQLDatabase: Sendable {
     func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
 
     /// Runs `body` in one transaction: it commits when `body` returns and rolls back when it
-    /// throws. Writes run one at a time.
-    func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
+    /// throws. Writes run one at a time. When storage fails, throws a ``StorageFault``; an
+    /// `essential` write (a login, a refresh, a logout) still goes through on a full disk, into
+    /// the space kept in reserve for it.
+    func write<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
+
+    /// The storage fault in force (a full disk, a database that cannot be written), if any.
+    var storageFault: StorageFault? { get }
+
+    /// Free bytes where the database is kept.
+    var freeBytes: Int64 { get }
+
+    /// Looks at the storage without a write (free space, writability, a checkpoint of the
+    /// write-ahead log), so a fault shows and clears by itself.
+    func checkStorage() async
 
     /// Writes a consistent copy of the whole database to the file `path`, in the backup format
     /// (a SQLite database file), while others keep reading and writing.
@@ -23,4 +35,11 @@ protocol SQLDatabase: Sendable {
     func replaceTables<T: Sendable>(
         _ tables: [String], withThoseOf path: String, then body: @Sendable (any SQLConnection) throws -> T
     ) async throws -> T
+}
+
+extension SQLDatabase {
+    /// A write that is not essential: refused at once while the disk is full.
+    func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await write(essential: false, body)
+    }
 }

@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 
 /// The controller's database in one SQLite file, through GRDB: WAL mode, so reads run beside
-/// the one writer; foreign keys enforced; a writer waits up to 10 seconds for a lock.
+/// the one writer; foreign keys enforced; a writer waits up to 10 seconds for a lock; the
+/// write-ahead log truncated back to 64 MiB after a checkpoint. Writes pass a ``StorageGuard``.
 final class SQLiteDatabase: SQLDatabase {
     private let pool: DatabasePool
+    private let storage: StorageGuard
 
     /// Opens (or creates) the database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.
@@ -12,7 +14,9 @@ final class SQLiteDatabase: SQLDatabase {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = 67108864") }
         pool = try DatabasePool(path: path, configuration: configuration)
+        storage = StorageGuard(databasePath: path)
         try Migrations.migrator.migrate(pool)
     }
 
@@ -20,8 +24,41 @@ final class SQLiteDatabase: SQLDatabase {
         try await pool.read { db in try body(SQLiteConnection(db)) }
     }
 
-    func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await pool.write { db in try body(SQLiteConnection(db)) }
+    func write<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try storage.admit(essential: essential)
+        do {
+            return try await guarded { try await pool.write { db in try body(SQLiteConnection(db)) } }
+        } catch StorageFault.full where essential {
+            // The reserve was just given back to the disk: an essential write tries once more.
+            return try await guarded { try await pool.write { db in try body(SQLiteConnection(db)) } }
+        }
+    }
+
+    /// Runs `write`, turning an engine error about storage into the ``StorageFault`` it reveals.
+    private func guarded<T>(_ write: () async throws -> T) async throws -> T {
+        do {
+            return try await write()
+        } catch let error as DatabaseError {
+            guard let fault = storage.fault(fromResultCode: error.resultCode.primaryResultCode.rawValue, message: error.message ?? "\(error)")
+            else { throw error }
+            throw fault
+        }
+    }
+
+    var storageFault: StorageFault? { storage.current }
+
+    var freeBytes: Int64 { storage.freeBytes() }
+
+    func checkStorage() async {
+        var checkpointError: String?
+        do {
+            try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        } catch let error as DatabaseError {
+            checkpointError = error.message ?? "\(error)"
+        } catch {
+            checkpointError = "\(error)"
+        }
+        storage.check(checkpointError: checkpointError)
     }
 
     func copy(to path: String) async throws {

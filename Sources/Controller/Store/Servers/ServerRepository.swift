@@ -42,6 +42,14 @@ enum ServerRepository {
         return found
     }
 
+    /// The local server's status, and the remote servers that were given an agent token (whose
+    /// agent should be connected).
+    static func healthFacts(_ db: any SQLConnection) throws -> (localStatus: String?, remotes: [Int64]) {
+        let local = try db.value(String.self, "SELECT status FROM servers WHERE is_local = 1")
+        let remotes = try db.values(Int64.self, "SELECT id FROM servers WHERE is_local = 0 AND agent_token_hash IS NOT NULL")
+        return (local, remotes)
+    }
+
     static func nameIsTaken(_ db: any SQLConnection, _ name: String, except id: Int64? = nil) throws -> Bool {
         try db.exists("SELECT 1 FROM servers WHERE name = ? AND id != ?", [name, id ?? -1])
     }
@@ -137,6 +145,17 @@ enum ServerRepository {
         try db.execute(
             "UPDATE servers SET status = 'error', last_error = ?, last_seen = ? WHERE id = ? AND applied_revision <= ?",
             [message, Date(), id, revision])
+    }
+
+    /// The server's data plane does not serve what was applied (`message` says why): Error.
+    static func recordDataPlaneProblem(_ db: any SQLConnection, id: Int64, message: String) throws {
+        try db.execute("UPDATE servers SET status = 'error', last_error = ? WHERE id = ? AND status != 'offline'", [message, id])
+    }
+
+    /// The data-plane problem `message` is over: the server is Online again, unless another
+    /// error (a failed apply) has replaced it since.
+    static func clearDataPlaneProblem(_ db: any SQLConnection, id: Int64, message: String) throws {
+        try db.execute("UPDATE servers SET status = 'online', last_error = NULL WHERE id = ? AND status = 'error' AND last_error = ?", [id, message])
     }
 
     /// `revision` (with `hash`, when known) was applied: the server is Online.

@@ -8,7 +8,7 @@ import { dashboard } from "./views/dashboard.js";
 import { servers } from "./views/servers.js";
 import { auditLog, settings, tokens, users } from "./views/admin.js";
 import { account } from "./views/account.js";
-import { insecureBanner } from "./banner.js";
+import { insecureBanner, refreshStorageBanner, storageBanner } from "./banner.js";
 
 // [route, title, render(container, route, app), who may open it ("admin": only admins; the
 // API refuses the others, so a viewer is not shown the link)]
@@ -47,7 +47,7 @@ let stale = false;
 function listen() {
   if (events) return;
   events = new EventSource("/api/events");
-  events.addEventListener("status", () => { stale = true; refreshShown(); });
+  events.addEventListener("status", () => { stale = true; refreshShown(); refreshStorageBanner(); });
 }
 function refreshShown() {
   const typing = document.activeElement?.matches?.("main input, main textarea, main select");
@@ -215,7 +215,8 @@ async function route() {
       menu.setAttribute("aria-expanded", String(open));
       document.getElementById("sections").classList.toggle("open", open);
     } }, "Menu");
-  mount(root, insecureBanner(), h("a", { class: "skip-link", href: "#main", onclick: (event) => { event.preventDefault(); main.focus(); } }, "Skip to content"),
+  refreshStorageBanner();
+  mount(root, insecureBanner(), storageBanner(), h("a", { class: "skip-link", href: "#main", onclick: (event) => { event.preventDefault(); main.focus(); } }, "Skip to content"),
     h("div", { class: "layout" },
     h("nav", { class: "sidebar", id: "sections", "aria-label": "Sections" }, h("h1", {}, "PosternProxy"),
       allowed.map(([path, title]) => h("a", { href: `#/${path}`, "aria-current": path === page[0] ? "page" : null }, title))),

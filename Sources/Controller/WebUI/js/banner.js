@@ -17,3 +17,25 @@ export function insecureBanner() {
     h("button", { type: "button", onclick: () => { localStorage.setItem(dismissedKey(), "1"); banner.remove(); } }, "Dismiss"));
   return banner;
 }
+
+// The warning that changes cannot be saved: the controller's storage failed (a full disk, a
+// database that cannot be written). Read from the public health report when a page is shown and
+// whenever the controller announces a change; it disappears by itself when storage works again.
+const storage = h("div", { class: "storage-banner", role: "alert", id: "storage-banner", hidden: true });
+const storageMessages = {
+  disk_full: "Changes cannot be saved: the disk holding the controller's data is full. Free space there; reads and logins still work.",
+  not_writable: "Changes cannot be saved: the controller's database cannot be written (read-only or failing). Reads still work.",
+};
+
+/** The storage banner element (one per page, shown only while storage fails). */
+export function storageBanner() {
+  return storage;
+}
+
+/** Reads the health report again and shows or hides the storage banner. */
+export async function refreshStorageBanner() {
+  const report = await fetch("/api/health", { cache: "no-store" }).then((response) => response.json()).catch(() => null);
+  const message = storageMessages[report?.checks?.database];
+  storage.hidden = !message;
+  storage.textContent = message ?? "";
+}

@@ -3,13 +3,15 @@ import Host
 /// Records one server's status reports (an agent's, or the local data plane's): the health on
 /// every report (which also says when the server was last heard from), the certificate states
 /// only when they changed, and a data-plane problem (Caddy restarted empty, or does not answer)
-/// as the server's error until a report without it. The browsers are told when any changed.
+/// as the server's error, and as the failure of each resource it served, until a report
+/// without it. The browsers are told when any changed.
 actor HealthRecorder {
     let serverID: Int64
     private let store: Store
     private var lastHealth: String?
     private var lastCertificates: [AgentMessage.CertificateState]?
     private var lastProblem: String?
+    private var lookedAtStoredProblem = false
 
     init(serverID: Int64, store: Store) {
         self.serverID = serverID
@@ -20,16 +22,33 @@ actor HealthRecorder {
         let health = UpstreamHealthReport.json(running: report.caddyRunning, upstreams: report.upstreams)
         // A data plane that does not report certificates leaves what is known of them as it was.
         let certificates = report.certificates.flatMap { $0 == lastCertificates ? nil : $0 }
-        let (problem, solved) = (report.problem, report.problem == nil ? lastProblem : nil)
+        let problem = report.problem
+        // The stored problem is looked at on the first report (it may be left from before a
+        // restart or a reconnection) and whenever the problem changes.
+        let look = !lookedAtStoredProblem || problem != lastProblem
         try await store.database.write { [serverID] db in
             try ServerRepository.recordHealth(db, id: serverID, json: health)
             if let certificates { try CertificateStateRepository.replace(db, serverID: serverID, with: certificates) }
-            if let problem { try ServerRepository.recordDataPlaneProblem(db, id: serverID, message: problem) }
-            if let solved { try ServerRepository.clearDataPlaneProblem(db, id: serverID, message: solved) }
+            guard look else { return }
+            let stored = try ServerRepository.dataPlaneProblem(db, id: serverID)
+            guard stored != problem else { return }
+            if let stored {
+                try ServerRepository.clearDataPlaneProblem(db, id: serverID)
+                try ResourceRepository.clearDataPlaneProblem(db, serverID: serverID, message: Self.resourceMessage(stored))
+            }
+            if let problem {
+                try ServerRepository.recordDataPlaneProblem(db, id: serverID, message: problem)
+                try ResourceRepository.markDataPlaneProblem(
+                    db, serverID: serverID, types: ResourceKinds.served.map(\.type), message: Self.resourceMessage(problem))
+            }
         }
         if health != lastHealth || certificates != nil || problem != lastProblem { store.statusFeed.announce() }
         lastHealth = health
         lastProblem = problem
+        lookedAtStoredProblem = true
         if let certificates { lastCertificates = certificates }
     }
+
+    /// What a served resource of a server whose data plane has `problem` says.
+    static func resourceMessage(_ problem: String) -> String { "not served: \(problem)" }
 }

@@ -14,7 +14,8 @@ import TestSupport
         // The periodic reconcile is out of the way: only the watch can put Caddy right.
         try server.startAgent(
             controllerURL: "http://\(server.hostAddress):\(setup.controller.port)", token: token, extra: ["POSTERNPROXY_RECONCILE_SECONDS=3600"])
-        _ = try await setup.addHost("watched.test", serverID: serverID)
+        let host = try await setup.addHost("watched.test", serverID: serverID)
+        let applyStatus = { try await setup.client.get("/api/proxy-hosts/\(host)").object["apply_status"] as? [String: Any] ?? [:] }
         try await setup.converged(serverID)
         #expect(server.get("watched.test").upstream == "edge")
 
@@ -23,6 +24,8 @@ import TestSupport
             let record = try await setup.server(serverID)
             return record["status"] as? String == "error" && (record["last_error"] as? String)?.contains("does not answer") == true
         }
+        let failed = try await applyStatus()
+        #expect(failed["status"] as? String == "failed" && (failed["message"] as? String)?.hasPrefix("not served: Caddy does not answer") == true)
         try server.startCaddy()  // empty, as a Caddy restarted without --resume
         try await setup.eventually("the restarted Caddy serves the applied state again", seconds: 5) {
             server.get("watched.test").upstream == "edge"
@@ -31,6 +34,7 @@ import TestSupport
             let record = try await setup.server(serverID)
             return record["status"] as? String == "online" && record["last_error"] is NSNull
         }
+        try await setup.eventually("the host is applied again") { try await applyStatus()["status"] as? String == "applied" }
         #expect(server.agentLog.contains("the data plane does not serve the applied state"))
     }
 

@@ -137,4 +137,32 @@ import TestSupport
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }
     }
+
+    @Test func aControllerStartedOnADatabaseThatCannotBeWrittenServesReadsAndSaysWhy() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let admin = try await controller.loggedIn()
+        #expect(try await addHost(admin, "kept.test").status == 201)
+        let token = try #require(try await admin.post("/api/tokens", ["name": "monitor"]).object["token"] as? String)
+        controller.stop()
+
+        let database = controller.folder.file("data/posternproxy.sqlite")
+        let files = [database, database + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }
+        try chattr("+i", files)
+        defer { try? chattr("-i", files) }
+        try controller.start()
+        let reader = APIClient(port: controller.port, bearer: token)
+        #expect(try await reader.get("/api/proxy-hosts").items.count == 1)
+        let refused = try await addHost(reader, "refused.test")
+        #expect(refused.status == 503 && refused.errorCode == "storage_not_writable")
+        #expect(((refused.object["error"] as? [String: Any])?["message"] as? String)?.contains("restart the controller") == true)
+        let health = try await APIClient(port: controller.port).get("/api/health").object
+        #expect((health["checks"] as? [String: Any])?["database"] as? String == "not_writable")
+        #expect(controller.output.contains("storage fault"))
+    }
+
+    private func chattr(_ flag: String, _ files: [String]) throws {
+        let result = try LocalTarget().run(TargetCommand(argv: ["chattr", flag] + files), onLine: { _ in }, isCancelled: { false })
+        guard result.exitStatus == 0 else { throw TestSetupError("chattr \(flag) failed: \(String(decoding: result.standardError, as: UTF8.self))") }
+    }
 }

@@ -22,10 +22,14 @@ final class StorageGuard: Sendable {
 
     let databasePath: String
     let folder: String
+    /// The database could not be written at start and was opened read-only: only a restart
+    /// makes it writable again.
+    let openedReadOnly: Bool
     private let fault = Mutex<StorageFault?>(nil)
 
-    init(databasePath: String) {
+    init(databasePath: String, openedReadOnly: Bool = false) {
         self.databasePath = databasePath
+        self.openedReadOnly = openedReadOnly
         folder = (databasePath as NSString).deletingLastPathComponent
         makeReserve()
     }
@@ -93,6 +97,9 @@ final class StorageGuard: Sendable {
 
     /// Why the database's files cannot be written, or nil when they can.
     private func unwritable() -> String? {
+        if openedReadOnly {
+            return "\(databasePath) could not be written when the controller started; once it can, restart the controller"
+        }
         for path in [databasePath, databasePath + "-wal"] where FileManager.default.fileExists(atPath: path) {
             if access(path, W_OK) != 0 { return "\(path): \(String(cString: strerror(errno)))" }
         }

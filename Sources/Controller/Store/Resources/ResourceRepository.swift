@@ -151,6 +151,23 @@ enum ResourceRepository {
             "UPDATE resources SET apply_status = ?, apply_message = ? WHERE id = ? AND modified_on <= ?", [status.rawValue, message, id, modifiedOn])
     }
 
+    /// The server's data plane stopped serving what was applied (`message` says why): its
+    /// applied resources of `types` are failed with that message until ``clearDataPlaneProblem``.
+    static func markDataPlaneProblem(_ db: any SQLConnection, serverID: Int64, types: [String], message: String) throws {
+        try db.execute(
+            """
+            UPDATE resources SET apply_status = 'failed', apply_message = ? WHERE server_id = ? AND enabled = 1 AND apply_status = 'applied'
+            AND type IN (\(types.map { _ in "?" }.joined(separator: ",")))
+            """, [message, serverID] + types.map { $0 })
+    }
+
+    /// The data-plane problem `message` is over: what it failed is applied again.
+    static func clearDataPlaneProblem(_ db: any SQLConnection, serverID: Int64, message: String) throws {
+        try db.execute(
+            "UPDATE resources SET apply_status = 'applied', apply_message = NULL WHERE server_id = ? AND apply_status = 'failed' AND apply_message = ?",
+            [serverID, message])
+    }
+
     /// Every resource is pending (after a restore: no server has applied the restored data yet).
     static func markAllPending(_ db: any SQLConnection) throws {
         try db.execute("UPDATE resources SET apply_status = 'pending', apply_message = NULL")

@@ -176,6 +176,9 @@ enum Migrations {
             }
             try db.alter(table: "servers") { t in t.add(column: "reports_certificates", .boolean).notNull().defaults(to: false) }
         }
+        migrator.registerMigration("v10: what is wrong with a server's data plane, while it is") { db in
+            try db.alter(table: "servers") { t in t.add(column: "data_plane_problem", .text) }
+        }
         return migrator
     }
 }

@@ -4,6 +4,7 @@ import GRDB
 /// The controller's database in one SQLite file, through GRDB: WAL mode, so reads run beside
 /// the one writer; foreign keys enforced; a writer waits up to 10 seconds for a lock; the
 /// write-ahead log truncated back to 64 MiB after a checkpoint. Writes pass a ``StorageGuard``.
+/// Opened read-only when the file cannot be written at start.
 final class SQLiteDatabase: SQLDatabase {
     private let pool: DatabasePool
     private let storage: StorageGuard
@@ -14,10 +15,22 @@ final class SQLiteDatabase: SQLDatabase {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = 67108864") }
+        // A database that cannot be written at start is opened read-only: reads, health and the
+        // UI's banner work, every write is refused with the reason; it can be written again only
+        // after a restart. Unless it needs a migration, which cannot run.
+        let writable = !FileManager.default.fileExists(atPath: path) || access(path, W_OK) == 0
+        storage = StorageGuard(databasePath: path, openedReadOnly: !writable)
+        configuration.readonly = !writable
+        if writable { configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = 67108864") } }
         pool = try DatabasePool(path: path, configuration: configuration)
-        storage = StorageGuard(databasePath: path)
-        try Migrations.migrator.migrate(pool)
+        if writable {
+            try Migrations.migrator.migrate(pool)
+        } else {
+            guard try pool.read({ db in try Migrations.migrator.hasCompletedMigrations(db) }) else {
+                throw StorageFault.notWritable(reason: "\(path) cannot be written and needs migrating: make it writable and start again")
+            }
+            try? storage.admit(essential: true)  // records the fault for health and the banner
+        }
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {

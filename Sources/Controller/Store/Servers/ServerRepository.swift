@@ -147,15 +147,28 @@ enum ServerRepository {
             [message, Date(), id, revision])
     }
 
-    /// The server's data plane does not serve what was applied (`message` says why): Error.
+    /// The server's data plane does not serve what was applied (`message` says why): Error,
+    /// with the problem kept until ``clearDataPlaneProblem(_:id:)``.
     static func recordDataPlaneProblem(_ db: any SQLConnection, id: Int64, message: String) throws {
-        try db.execute("UPDATE servers SET status = 'error', last_error = ? WHERE id = ? AND status != 'offline'", [message, id])
+        try db.execute(
+            "UPDATE servers SET data_plane_problem = ?, status = CASE WHEN status = 'offline' THEN status ELSE 'error' END, last_error = ? WHERE id = ?",
+            [message, message, id])
     }
 
-    /// The data-plane problem `message` is over: the server is Online again, unless another
-    /// error (a failed apply) has replaced it since.
-    static func clearDataPlaneProblem(_ db: any SQLConnection, id: Int64, message: String) throws {
-        try db.execute("UPDATE servers SET status = 'online', last_error = NULL WHERE id = ? AND status = 'error' AND last_error = ?", [id, message])
+    /// The server's data-plane problem, if one is recorded.
+    static func dataPlaneProblem(_ db: any SQLConnection, id: Int64) throws -> String? {
+        try db.value(String.self, "SELECT data_plane_problem FROM servers WHERE id = ?", [id])
+    }
+
+    /// The data-plane problem is over: the server is Online again, unless another error (a
+    /// failed apply) has replaced it since.
+    static func clearDataPlaneProblem(_ db: any SQLConnection, id: Int64) throws {
+        try db.execute(
+            """
+            UPDATE servers SET status = CASE WHEN status = 'error' AND last_error = data_plane_problem THEN 'online' ELSE status END,
+            last_error = CASE WHEN last_error = data_plane_problem THEN NULL ELSE last_error END, data_plane_problem = NULL
+            WHERE id = ? AND data_plane_problem IS NOT NULL
+            """, [id])
     }
 
     /// `revision` (with `hash`, when known) was applied: the server is Online.

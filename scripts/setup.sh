@@ -16,10 +16,10 @@ fi
 # plane runs (iptables, socat).
 packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3 iptables iproute2 socat libcap2-bin)
 # The tests also run an ACME CA, an SSH server to provision (with what its hardening installs, so
-# the sandboxed server needs no download), a browser, and a QR code reader (zbarimg reads the
+# the sandboxed server needs no download), a browser, Prometheus (it scrapes /metrics), and a QR code reader (zbarimg reads the
 # two-factor enrolment code back as a phone would).
 if [ "${POSTERNPROXY_SETUP:-}" = test ] || [ "${POSTERNPROXY_SETUP:-}" = bench ]; then
-    packages+=(pebble openssh-server openssh-client sudo ufw fail2ban unattended-upgrades chromium zbar-tools)
+    packages+=(pebble openssh-server openssh-client sudo ufw fail2ban unattended-upgrades chromium zbar-tools prometheus)
 fi
 # The benchmarks also compare with Nginx Proxy Manager's way of applying a change (nginx -t, reload).
 if [ "${POSTERNPROXY_SETUP:-}" = bench ]; then

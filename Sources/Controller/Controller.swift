@@ -50,6 +50,8 @@ public struct Controller: Sendable {
                     "not_after": "\(certificate.notAfter.formatted(.iso8601))", "made_now": "\(tls.madeCertificate)",
                 ])
         }
+        // Before anything is measured: swift-metrics reports to the registry `/metrics` serves.
+        let metrics = ControllerMetrics.bootstrap()
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
         let (applier, facts, localServices) = try startLocalApplier(catalog: catalog, logger: logger)
@@ -80,7 +82,7 @@ public struct Controller: Sendable {
                 adminDomainRefresh.changed()
                 store.statusFeed.announce()
             },
-            provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers })
+            provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers }, metrics: metrics)
         let descriptors = ConnectionLimits.raiseDescriptorLimit()
         let limits = ConnectionLimits.forDescriptors(descriptors.after, configuredMaximum: configuration.maxConnections)
         logger.info(

@@ -19,6 +19,9 @@ struct APIRouter: Sendable {
     let adminDomain: AdminDomain
     /// Answers `GET /api/health`.
     let health: HealthService
+    /// Serves `GET /metrics`; nil in a process that did not bootstrap swift-metrics.
+    let metrics: ControllerMetrics?
+    private let connectedAgents: @Sendable () async -> [Int64]
     /// Limits shared by every listener the router serves.
     private let loginLimiter = RateLimiter(limit: 5)
     private let loginThrottle = LoginThrottle()
@@ -31,8 +34,10 @@ struct APIRouter: Sendable {
     init(
         store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
         onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil,
-        connectedAgents: @escaping @Sendable () async -> [Int64] = { [] }
+        connectedAgents: @escaping @Sendable () async -> [Int64] = { [] }, metrics: ControllerMetrics? = nil
     ) {
+        self.metrics = metrics
+        self.connectedAgents = connectedAgents
         health = HealthService(store: store, connectedAgents: connectedAgents, runsLocalDataPlane: !configuration.applyPipeline.isEmpty)
         self.adminTLS = adminTLS
         self.adminDomain = adminDomain
@@ -55,6 +60,7 @@ struct APIRouter: Sendable {
         router.add(middleware: ClientAddressMiddleware(trustedProxies: { adminDomain.current.trusted }, listenerIsTLS: tls))
         router.add(middleware: SecurityHeadersMiddleware())
         if !tls { router.add(middleware: AdminRedirectMiddleware(adminDomain: adminDomain)) }
+        if metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ErrorMiddleware(routes: RouteTable(document: openAPI)))
         router.add(middleware: FileMiddleware(configuration.webDirectory, searchForIndexHtml: true))
         let sessions = Sessions(store: store)
@@ -86,6 +92,14 @@ struct APIRouter: Sendable {
         api.get("agent/ws") { _, _ -> Response in
             throw APIError.unauthorized(
                 "agent connections need a WebSocket upgrade with a valid agent token; the controller's log says why one was refused")
+        }
+
+        if let metrics {
+            let connectedAgents = connectedAgents
+            MetricsRoutes(metrics: metrics, store: store, agentsConnected: { await connectedAgents().count }).register(
+                on: router.group("metrics")
+                    .add(middleware: AuthenticationMiddleware(sessions: sessions, failures: failedAuthentication))
+                    .add(middleware: RateLimitMiddleware(limiter: credentialLimiter)))
         }
 
         let authenticated = api.group()

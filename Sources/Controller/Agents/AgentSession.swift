@@ -23,7 +23,7 @@ actor AgentSession {
     /// The last state sent, and what each recent one held (for recording its apply result).
     private(set) var sentRevision: Int64 = -1
     private var sentHash: String?
-    private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: SQLValue)])] = [:]
+    private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: SQLValue)], at: ContinuousClock.Instant)] = [:]
     private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
     private var lastSeenWritten = ContinuousClock.now - .seconds(3600)
@@ -105,7 +105,7 @@ actor AgentSession {
         }
         sentRevision = built.revision
         sentHash = built.hash
-        sentStates[built.revision] = (built.hash, built.resources)
+        sentStates[built.revision] = (built.hash, built.resources, .now)
         if sentStates.count > 8, let oldest = sentStates.keys.min() { sentStates[oldest] = nil }
         await send(.desiredState(.init(revision: built.revision, hash: built.hash, state: built.document)))
     }
@@ -146,10 +146,15 @@ actor AgentSession {
         let outcomes = result.resources
         let failure = result.succeeded ? nil : (result.message ?? "the agent could not apply the desired state")
         do {
-            try await store.database.write { [serverID] db in
+            let name = try await store.database.write { [serverID] db in
                 try ApplyRecorder.record(
                     db, serverID: serverID, revision: result.revision, hash: result.succeeded ? result.hash : nil,
                     resources: resources, outcomes: outcomes, failure: failure)
+                return try ServerRepository.name(db, id: serverID)
+            }
+            if let sent, let name {
+                ApplyMetrics.record(
+                    server: name, duration: .now - sent.at, failed: !result.succeeded || outcomes.values.contains { $0.status == .failed })
             }
         } catch {
             logger.error("could not record an apply result", metadata: ["server": "\(serverID)", "error": "\(error)"])

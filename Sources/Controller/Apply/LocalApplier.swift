@@ -70,7 +70,9 @@ final class LocalApplier: Service {
             let clock = ContinuousClock()
             let began = clock.now
             let localID = try await store.localServerID()
-            let wanted = try await store.database.read { db in try ServerRepository.desiredRevision(db, id: localID) }
+            let (wanted, name) = try await store.database.read { db in
+                (try ServerRepository.desiredRevision(db, id: localID), try ServerRepository.name(db, id: localID) ?? "local")
+            }
             if appliedRevision.withLock({ $0 == wanted }) { return }
             let adminUpstream = adminUpstream
             let built = try await store.database.read { db in try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream) }
@@ -80,6 +82,9 @@ final class LocalApplier: Service {
             if let wanted = report.managedProcesses { processes.reconcile(wanted) }
             try await record(report, built: built, serverID: localID)
             appliedRevision.withLock { $0 = report.failureMessage == nil ? built.revision : nil }
+            ApplyMetrics.record(
+                server: name, duration: ranAt - builtAt,
+                failed: report.failureMessage != nil || report.resourceOutcomes.values.contains { $0.status == .failed })
             store.statusFeed.announce()
             await statusSchedule?.expedite()
             logger.info(

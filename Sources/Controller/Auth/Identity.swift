@@ -20,6 +20,8 @@ public struct Identity: Sendable {
     /// only enrolment (and the routes to log out or see oneself) is open to it. API tokens are
     /// never held back.
     public var mustEnrolTwoFactor = false
+    /// An API token whose scope is `metrics`: it may read `/metrics` and nothing else.
+    public var metricsOnly = false
 
     public var isAdmin: Bool { role == .admin }
 

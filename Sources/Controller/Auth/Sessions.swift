@@ -92,8 +92,9 @@ struct Sessions: Sendable {
         let hash = Secrets.tokenHash(apiToken)
         let found = try await store.database.read { db -> (Identity, Date?)? in
             guard let holder = try SessionRepository.holder(db, apiTokenHash: hash) else { return nil }
-            let identity = Identity(
+            var identity = Identity(
                 userID: holder.userID, email: holder.email, role: holder.role, credential: .apiToken(tokenID: holder.credentialID))
+            identity.metricsOnly = holder.tokenScope == TokenScope.metrics.rawValue
             return (identity, holder.tokenLastUsed)
         }
         guard let (identity, lastUsed) = found else { return nil }

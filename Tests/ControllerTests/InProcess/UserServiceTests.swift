@@ -86,7 +86,7 @@ import TestSupport
     @Test func aTokenIsShownOnceStoredHashedAndOnlyItsOwnerOrAnAdminRevokesIt() async throws {
         defer { folder.remove() }
         let (identity, actor) = try await admin()
-        let created = try await tokens.create(name: "ci", for: identity, by: actor)
+        let created = try await tokens.create(name: "ci", scope: nil, for: identity, by: actor)
         #expect(created.token.hasPrefix("ppt_"))
         let stored = try await store.database.read { db in
             try db.value(String.self, "SELECT token_hash FROM api_tokens WHERE id = ?", [created.id])
@@ -99,7 +99,7 @@ import TestSupport
         #expect(try await tokens.list(for: identity).isEmpty)
         #expect(try await sessions.identity(apiToken: created.token) == nil)
         do {
-            _ = try await tokens.create(name: "bad\u{0}name", for: identity, by: actor)
+            _ = try await tokens.create(name: "bad\u{0}name", scope: nil, for: identity, by: actor)
             Issue.record("a name with a control character was stored")
         } catch DomainError.invalid(let failure) {
             #expect(failure.field == "name")

@@ -29,6 +29,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 .forbidden, code: "two_factor_enrolment_required",
                 message: "an admin requires two-factor login: set it up on your account page (/api/users/me/two-factor) first")
         }
+        if identity.metricsOnly, !(request.uri.path == "/metrics" && [.get, .head].contains(request.method)) {
+            throw APIError(.forbidden, code: "metrics_only", message: "this API token's scope is metrics: it may only read GET /metrics")
+        }
         if case .sessionCookie = identity.credential, ![.get, .head].contains(request.method) {
             let cookie = request.cookies[SessionCookies.csrf]?.value
             guard let cookie, !cookie.isEmpty, let header = request.headers[Self.csrfHeader],

@@ -180,7 +180,9 @@ enum OpenAPIDocument {
             "/api/tokens", "post",
             operation(
                 "Create an API token; the secret is shown once (admin)", tag: "Tokens",
-                body: Schema.object(["name": Schema.text(maxLength: 100)], required: ["name"]), success: (201, Schema.reference("NewToken"))))
+                body: Schema.object(
+                    ["name": Schema.text(maxLength: 100), "scope": Schema.string(values: ["api", "metrics"])], required: ["name"]),
+                success: (201, Schema.reference("NewToken"))))
         add("/api/tokens/{id}", "delete", operation("Revoke an API token (admin)", tag: "Tokens", pathID: true, success: (204, nil)))
 
         // Servers, settings, audit log.
@@ -547,11 +549,14 @@ enum OpenAPIDocument {
         ]),
         "Token": Schema.object(
             [
-                "id": Schema.id, "name": Schema.string(), "created_on": Schema.string(format: "date-time"),
-                "last_used_on": ["type": ["string", "null"], "format": "date-time"],
+                "id": Schema.id, "name": Schema.string(), "scope": Schema.string(values: ["api", "metrics"]),
+                "created_on": Schema.string(format: "date-time"), "last_used_on": ["type": ["string", "null"], "format": "date-time"],
             ], required: ["id", "name"]),
         "NewToken": Schema.object(
-            ["id": Schema.id, "name": Schema.string(), "token": Schema.string("Shown only in this answer")], required: ["id", "name", "token"]),
+            [
+                "id": Schema.id, "name": Schema.string(), "scope": Schema.string(values: ["api", "metrics"]),
+                "token": Schema.string("Shown only in this answer"),
+            ], required: ["id", "name", "scope", "token"]),
         "ServerInput": Schema.object([
             "name": Schema.text(maxLength: 100), "hostname": Schema.host, "ssh_port": Schema.port,
             "ssh_user": Schema.string(maxLength: 32, pattern: "^[a-z_][a-z0-9_-]{0,31}$"),

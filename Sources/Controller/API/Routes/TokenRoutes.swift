@@ -6,14 +6,17 @@ import JSONCore
 struct TokenRoutes: Sendable {
     let tokens: TokenService
 
-    struct NewToken: Decodable { var name: String }
+    struct NewToken: Decodable {
+        var name: String
+        var scope: String?
+    }
 
     func register(on api: RouterGroup<AppContext>) {
         api.get("tokens") { _, context in
             let identity = try context.requireIdentity()
             let items = try await tokens.list(for: identity).map { token -> JSON in
                 .with([
-                    "id": token.id, "name": token.name, "created_on": token.createdOn.formatted(.iso8601),
+                    "id": token.id, "name": token.name, "scope": token.scope, "created_on": token.createdOn.formatted(.iso8601),
                     "last_used_on": token.lastUsedOn,
                 ])
             }
@@ -22,8 +25,10 @@ struct TokenRoutes: Sendable {
         api.post("tokens") { request, context in
             let identity = try context.requireAdmin()
             let input = try await JSONBody.decode(NewToken.self, request, context: context)
-            let created = try await tokens.create(name: input.name, for: identity, by: AuditLog.Actor(identity, clientIP: context.clientIP))
-            return JSONBody.response(.with(["id": created.id, "name": created.name, "token": created.token]), status: .created)
+            let created = try await tokens.create(
+                name: input.name, scope: input.scope, for: identity, by: AuditLog.Actor(identity, clientIP: context.clientIP))
+            return JSONBody.response(
+                .with(["id": created.id, "name": created.name, "scope": created.scope.rawValue, "token": created.token]), status: .created)
         }
         api.delete("tokens/:id") { _, context in
             let identity = try context.requireAdmin()

@@ -1,7 +1,8 @@
 import Foundation
 
-/// API tokens: shown once, stored as SHA-256, with the rights of their user. Admins create and
-/// revoke their own, and may revoke anyone's; a token not one's own is "not found" to others.
+/// API tokens: shown once, stored as SHA-256, with the rights of their user, or, scoped to
+/// `metrics`, only the right to read `/metrics`. Admins create and revoke their own, and may
+/// revoke anyone's; a token not one's own is "not found" to others.
 struct TokenService: Sendable {
     let store: Store
 
@@ -10,16 +11,21 @@ struct TokenService: Sendable {
     }
 
     /// A new token of the admin's; returns its id and the token itself (never shown again).
-    func create(name requested: String, for identity: Identity, by actor: AuditLog.Actor) async throws -> (id: Int64, name: String, token: String) {
+    func create(
+        name requested: String, scope requestedScope: String?, for identity: Identity, by actor: AuditLog.Actor
+    ) async throws -> (id: Int64, name: String, scope: TokenScope, token: String) {
         let name: String
         do { name = try FieldRules.text(requested, field: "name", maxLength: 100) } catch { throw DomainError.invalid(error) }
+        guard let scope = TokenScope(rawValue: requestedScope ?? TokenScope.api.rawValue) else {
+            throw DomainError.invalid(ValidationFailure("scope", "must be \"api\" (the whole API) or \"metrics\" (only GET /metrics)"))
+        }
         let token = Secrets.token(prefix: "ppt_")
         let id = try await store.database.write { db -> Int64 in
-            let id = try TokenRepository.insert(db, userID: identity.userID, name: name, tokenHash: Secrets.tokenHash(token))
-            try AuditLog.record(db, actor, action: "create", resourceType: "token", resourceID: id, details: ["name": name])
+            let id = try TokenRepository.insert(db, userID: identity.userID, name: name, scope: scope.rawValue, tokenHash: Secrets.tokenHash(token))
+            try AuditLog.record(db, actor, action: "create", resourceType: "token", resourceID: id, details: ["name": name, "scope": scope.rawValue])
             return id
         }
-        return (id, name, token)
+        return (id, name, scope, token)
     }
 
     func revoke(_ id: Int64, as identity: Identity, by actor: AuditLog.Actor) async throws {

@@ -179,6 +179,9 @@ enum Migrations {
         migrator.registerMigration("v10: what is wrong with a server's data plane, while it is") { db in
             try db.alter(table: "servers") { t in t.add(column: "data_plane_problem", .text) }
         }
+        migrator.registerMigration("v11: API tokens have a scope (the whole API, or only /metrics)") { db in
+            try db.alter(table: "api_tokens") { t in t.add(column: "scope", .text).notNull().defaults(to: "api") }
+        }
         return migrator
     }
 }

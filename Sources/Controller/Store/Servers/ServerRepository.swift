@@ -50,6 +50,11 @@ enum ServerRepository {
         return (local, remotes)
     }
 
+    /// The server's name, or nil when it is gone.
+    static func name(_ db: any SQLConnection, id: Int64) throws -> String? {
+        try db.value(String.self, "SELECT name FROM servers WHERE id = ?", [id])
+    }
+
     static func nameIsTaken(_ db: any SQLConnection, _ name: String, except id: Int64? = nil) throws -> Bool {
         try db.exists("SELECT 1 FROM servers WHERE name = ? AND id != ?", [name, id ?? -1])
     }

@@ -15,6 +15,8 @@ enum SessionRepository {
         var twoFactorEnabled: Bool
         var twoFactorRequired: Bool
         var tokenLastUsed: Date?
+        /// An API token's scope (`api` or `metrics`).
+        var tokenScope: String?
     }
 
     /// A refresh token's session: its id, user, start and method.
@@ -78,13 +80,13 @@ enum SessionRepository {
     static func holder(_ db: any SQLConnection, apiTokenHash hash: String) throws -> Holder? {
         let row = try db.row(
             """
-            SELECT t.id AS token_id, t.last_used_on, u.id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+            SELECT t.id AS token_id, t.last_used_on, t.scope, u.id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = ? AND u.active = 1
             """, [hash])
         return row.map { row in
             Holder(
                 userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer, credentialID: row["token_id"],
-                twoFactorEnabled: false, twoFactorRequired: false, tokenLastUsed: row["last_used_on"])
+                twoFactorEnabled: false, twoFactorRequired: false, tokenLastUsed: row["last_used_on"], tokenScope: row["scope"])
         }
     }
 

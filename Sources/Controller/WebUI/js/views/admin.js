@@ -101,6 +101,9 @@ export async function users(container, app) {
   await render();
 }
 
+/** What an API token may reach. */
+const scopes = { api: "Whole API (as you)", metrics: "Only GET /metrics (for Prometheus)" };
+
 export async function tokens(container, app) {
   async function render(created) {
     const list = (await api.get("/api/tokens")).items;
@@ -110,12 +113,14 @@ export async function tokens(container, app) {
       created ? h("div", { class: "card", role: "status" }, h("p", {}, "Copy this token now; it is not shown again:"),
         h("div", { class: "secret", id: "new-token" }, created.token), " ",
         h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(created.token) }, "Copy")) : null,
-      h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Created", "Last used", ""].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, list.map((token) => h("tr", {}, h("td", {}, token.name), h("td", {}, formatDate(token.created_on)), h("td", {}, formatDate(token.last_used_on)),
+      h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Scope", "Created", "Last used", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, list.map((token) => h("tr", {}, h("td", {}, token.name), h("td", {}, scopes[token.scope] ?? token.scope),
+          h("td", {}, formatDate(token.created_on)), h("td", {}, formatDate(token.last_used_on)),
           h("td", {}, app.isAdmin ? h("button", { type: "button", class: "danger", onclick: async () => { await api.delete(`/api/tokens/${token.id}`); render(); } }, "Revoke") : null))))));
   }
   function add() {
-    dialogForm("Create token", [["name", "Name", h("input", { type: "text", required: true })]],
+    dialogForm("Create token", [["name", "Name", h("input", { type: "text", required: true })],
+      ["scope", "Scope", h("select", {}, Object.entries(scopes).map(([value, label]) => h("option", { value }, label)))]],
       async (values) => { const created = await api.post("/api/tokens", values); render(created); });
   }
   await render();

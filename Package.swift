@@ -28,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
@@ -51,7 +51,9 @@ let package = Package(
         // glibc calls Swift's Glibc module does not declare (pipe2, thread names, malloc_trim).
         .target(name: "CHostSystem", path: "Sources/CHostSystem"),
 
-        .target(name: "Host", dependencies: ["PluginAPI", "JSONCore", "CHostSystem"], path: "Sources/Host"),
+        .target(
+            name: "Host", dependencies: ["PluginAPI", "JSONCore", "CHostSystem", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Host"),
 
         // Swift-side helpers for writing a plugin against the C ABI.
         .target(name: "PluginKit", dependencies: ["PluginAPI"], path: "Sources/PluginKit"),

@@ -34,7 +34,11 @@ struct AgentCommand {
         } else if !arguments.isEmpty {
             fail("usage: posternproxy-agent [--config PATH] | --version")
         }
-        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        do throws(LogFormatError) {
+            try LogFormat.from(ProcessInfo.processInfo.environment).bootstrap()
+        } catch {
+            fail("posternproxy-agent: \(error)")
+        }
         var logger = Logger(label: "posternproxy-agent")
         logger.logLevel = .info
         do {

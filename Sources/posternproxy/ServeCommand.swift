@@ -1,6 +1,7 @@
 import ArgumentParser
 import Controller
 import Foundation
+import Host
 
 /// `posternproxy serve` (the default): runs the controller with the `POSTERNPROXY_*` environment.
 struct ServeCommand: AsyncParsableCommand {
@@ -12,6 +13,12 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     func run() async throws {
+        do {
+            try LogFormat.from(ProcessInfo.processInfo.environment).bootstrap()
+        } catch {
+            FileHandle.standardError.write(Data("posternproxy: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         let controller: Controller
         do {
             controller = try Controller(configuration: try ControllerConfiguration.fromEnvironment())

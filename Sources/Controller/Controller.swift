@@ -179,10 +179,13 @@ public struct Controller: Sendable {
         caddy.modules = facts?.modules
         let pipeline = ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy)
         let processes = ProcessSupervisor(folder: (configuration.dataDirectory as NSString).appendingPathComponent("processes"))
-        let health = LocalHealthReport(store: store, pipeline: pipeline, catalog: catalog, interval: .seconds(configuration.statusSeconds))
+        let state = LocalDataPlaneState()
+        let health = LocalHealthReport(
+            store: store, pipeline: pipeline, catalog: catalog, interval: .seconds(configuration.statusSeconds), state: state)
         let applier = LocalApplier(
             store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, caddy: caddyProcess,
-            logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration), statusSchedule: health.schedule)
+            logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration), statusSchedule: health.schedule,
+            state: state)
         let watch = LocalDataPlaneWatch(
             pipeline: pipeline, catalog: catalog, applier: applier, health: health, interval: .seconds(configuration.watchSeconds), logger: logger)
         return (applier, facts, [applier, health, watch])

@@ -23,6 +23,9 @@ actor DataPlane {
     private var unreported: AgentMessage.ApplyResult?
     /// Pipeline runs suspend the actor; these keep them one at a time, in arrival order.
     private var running = false
+    /// What the watch last found wrong with the data plane (nil: nothing): what a status report
+    /// says while an apply runs, when a probe cannot tell a config being loaded from a problem.
+    private var knownProblem: String?
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(configuration: AgentConfiguration, logger: Logger) throws {
@@ -124,6 +127,11 @@ actor DataPlane {
         return unreported
     }
 
+    /// Records what the watch found wrong (nil: nothing).
+    func note(problem: String?) {
+        knownProblem = problem
+    }
+
     /// Whether the data plane serves what was applied (one cheap question to the pipeline's
     /// describing step); nil while an apply runs (a config being loaded is not a problem) or
     /// when no step can say.
@@ -137,8 +145,8 @@ actor DataPlane {
     /// running when no step can say.
     func health() -> DataPlaneHealth {
         var health = DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget()) ?? DataPlaneHealth(running: false, upstreams: [])
-        // While an apply runs, Caddy may already run the config being loaded: not a problem.
-        if running { health.problem = nil }
+        // While an apply runs, Caddy may already run the config being loaded: the watch's view stands.
+        if running { health.problem = knownProblem }
         return health
     }
 

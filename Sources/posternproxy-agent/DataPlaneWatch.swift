@@ -16,6 +16,7 @@ struct DataPlaneWatch: Sendable {
         while !Task.isCancelled {
             guard (try? await Task.sleep(for: interval)) != nil else { return }
             guard let check = await dataPlane.check() else { continue }
+            await dataPlane.note(problem: check.problem)
             guard let problem = check.problem else {
                 if reported != nil {
                     logger.info("the data plane serves the applied state again")

@@ -137,7 +137,13 @@ import Testing
         #expect(health.upstreams.contains { $0.address.hasSuffix(":\(a.port)") }, "\(health.upstreams)")
         let gone = PipelineDefinition(
             name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: try caddy.stepConfig(["admin_socket": folder.file("none.sock")]))])
-        #expect(DataPlaneHealth.probe(gone, catalog: caddy.catalog, target: LocalTarget()) == DataPlaneHealth(running: false, upstreams: []))
+        #expect(health.problem == nil)
+        #expect(DataPlaneCheck.probe(pipeline, catalog: caddy.catalog, target: LocalTarget()) == DataPlaneCheck(running: true, problem: nil))
+        let down = DataPlaneHealth.probe(gone, catalog: caddy.catalog, target: LocalTarget())
+        #expect(
+            down?.running == false && down?.upstreams.isEmpty == true && down?.problem?.contains("does not answer") == true,
+            "\(String(describing: down))")
+        #expect(DataPlaneCheck.probe(gone, catalog: caddy.catalog, target: LocalTarget())?.running == false)
     }
 
     @Test func resourcesNeedingModulesThisCaddyLacksAreRefusedBeforeAnyReload() async throws {

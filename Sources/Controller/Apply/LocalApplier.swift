@@ -27,16 +27,19 @@ final class LocalApplier: Service {
     /// Told after every apply, so the data plane's health (a new host's certificate) is
     /// reported soon.
     let statusSchedule: StatusSchedule?
+    /// Whether an apply runs, for the health report and the watch.
+    let state: LocalDataPlaneState
 
     private let changes = ChangeSignal()
     /// The desired revision the last run applied without failing; nil before the first.
     private let appliedRevision = Mutex<Int64?>(nil)
-    private let applying = Mutex(false)
 
     init(
         store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, caddy: ProcessSupervisor? = nil,
-        logger: Logger, adminUpstream: (host: String, port: Int)? = nil, statusSchedule: StatusSchedule? = nil
+        logger: Logger, adminUpstream: (host: String, port: Int)? = nil, statusSchedule: StatusSchedule? = nil,
+        state: LocalDataPlaneState = LocalDataPlaneState()
     ) {
+        self.state = state
         self.statusSchedule = statusSchedule
         self.caddy = caddy
         self.adminUpstream = adminUpstream
@@ -56,16 +59,13 @@ final class LocalApplier: Service {
         changes.signal()
     }
 
-    /// Whether an apply is running (a data plane caught mid-load is not a problem).
-    var isApplying: Bool { applying.withLock { $0 } }
-
     func run() async {
         await changes.follow { await applyOnce() }
     }
 
     private func applyOnce() async {
-        applying.withLock { $0 = true }
-        defer { applying.withLock { $0 = false } }
+        state.setApplying(true)
+        defer { state.setApplying(false) }
         do {
             let clock = ContinuousClock()
             let began = clock.now

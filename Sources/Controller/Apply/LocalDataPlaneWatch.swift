@@ -33,8 +33,9 @@ final class LocalDataPlaneWatch: Service {
         var reported: String?
         while !Task.isCancelled {
             guard (try? await Task.sleep(for: interval)) != nil else { return }
-            guard !applier.isApplying, let check = await probe() else { continue }
-            guard let problem = check.problem, !applier.isApplying else {
+            guard !applier.state.isApplying, let check = await probe(), !applier.state.isApplying else { continue }
+            applier.state.note(problem: check.problem)
+            guard let problem = check.problem else {
                 if reported != nil {
                     logger.info("the local data plane serves the applied state again")
                     await health.schedule.expedite(within: .zero)

@@ -12,8 +12,10 @@ final class LocalHealthReport: Service {
     let catalog: PluginCatalog
     /// The local applier expedites it after every apply.
     let schedule: StatusSchedule
+    let state: LocalDataPlaneState
 
-    init(store: Store, pipeline: PipelineDefinition, catalog: PluginCatalog, interval: Duration) {
+    init(store: Store, pipeline: PipelineDefinition, catalog: PluginCatalog, interval: Duration, state: LocalDataPlaneState) {
+        self.state = state
         self.store = store
         self.pipeline = pipeline
         self.catalog = catalog
@@ -29,7 +31,9 @@ final class LocalHealthReport: Service {
         guard let localID = try? await store.localServerID() else { return }
         let recorder = HealthRecorder(serverID: localID, store: store)
         while !Task.isCancelled {
-            let health = await probe()
+            var health = await probe()
+            // While an apply runs, Caddy may already run the config being loaded: the watch's view stands.
+            if state.isApplying { health.problem = state.knownProblem }
             try? await recorder.record(health.report)
             await schedule.reported(obtainingCertificates: health.obtainingCertificates)
             guard (try? await schedule.wait()) != nil else { return }

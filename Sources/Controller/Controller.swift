@@ -74,6 +74,7 @@ public struct Controller: Sendable {
                 runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
         // A restore may have brought other admin-domain settings.
         let adminDomainRefresh = ChangeFollower { [store] in try? await adminDomain.refresh(store) }
+        let notifier = Notifier(store: store, target: WebhookTarget(addresses: Self.webhookAddresses(configuration)), logger: logger)
         let api = APIRouter(
             store: store, configuration: configuration, vault: vault, adminDomain: adminDomain,
             onChange: {
@@ -82,7 +83,7 @@ public struct Controller: Sendable {
                 adminDomainRefresh.changed()
                 store.statusFeed.announce()
             },
-            provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers }, metrics: metrics)
+            provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers }, metrics: metrics, notifier: notifier)
         let descriptors = ConnectionLimits.raiseDescriptorLimit()
         let limits = ConnectionLimits.forDescriptors(descriptors.after, configuredMaximum: configuration.maxConnections)
         logger.info(
@@ -110,6 +111,8 @@ public struct Controller: Sendable {
         if let provisioner { services.append(provisioner) }
         services.append(adminDomainRefresh)
         services.append(StorageMonitor(store: store, logger: logger))
+        services.append(notifier)
+        services.append(CertificateExpiryWatch(store: store, interval: .seconds(configuration.expiryCheckSeconds), logger: logger))
         services.append(
             Application(
                 router: api.build(), server: webSockets,
@@ -189,5 +192,11 @@ public struct Controller: Sendable {
         let watch = LocalDataPlaneWatch(
             pipeline: pipeline, catalog: catalog, applier: applier, health: health, interval: .seconds(configuration.watchSeconds), logger: logger)
         return (applier, facts, [applier, health, watch])
+    }
+
+    /// Where webhooks may not lead: the controller's own listeners on this machine.
+    static func webhookAddresses(_ configuration: ControllerConfiguration) -> AddressPolicy {
+        AddressPolicy(
+            protectedPorts: Set([configuration.listenPort, AddressPolicy.caddyAdminPort] + (configuration.tlsListen.map { [$0.port] } ?? [])))
     }
 }

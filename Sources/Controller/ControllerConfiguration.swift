@@ -66,6 +66,9 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_IDLE_TIMEOUT_SECONDS` [30]: a connection with no request in progress for
     /// this long (idle, or still sending its request head) is closed.
     public var idleTimeoutSeconds = 30
+    /// `POSTERNPROXY_EXPIRY_CHECK_SECONDS` [3600]: how often certificates are checked for an
+    /// expiry within the `certificate_expiry_days` setting, to notify the webhooks.
+    public var expiryCheckSeconds = 3600
     /// `POSTERNPROXY_WATCH_SECONDS` [2]: how often the local Caddy is checked to serve the applied
     /// state (one admin request), to give it back at once to a Caddy that restarted empty.
     public var watchSeconds = 2
@@ -218,6 +221,7 @@ public struct ControllerConfiguration: Sendable {
             ("POSTERNPROXY_STATUS_SECONDS", \ControllerConfiguration.statusSeconds),
             ("POSTERNPROXY_WATCH_SECONDS", \ControllerConfiguration.watchSeconds),
             ("POSTERNPROXY_IDLE_TIMEOUT_SECONDS", \ControllerConfiguration.idleTimeoutSeconds),
+            ("POSTERNPROXY_EXPIRY_CHECK_SECONDS", \ControllerConfiguration.expiryCheckSeconds),
         ] {
             guard let text = environment[name] else { continue }
             guard let value = Int(text), (1...100_000).contains(value) else { throw ValidationFailure(name, "must be a positive whole number") }

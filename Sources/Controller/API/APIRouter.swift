@@ -21,6 +21,8 @@ struct APIRouter: Sendable {
     let health: HealthService
     /// Serves `GET /metrics`; nil in a process that did not bootstrap swift-metrics.
     let metrics: ControllerMetrics?
+    /// Delivers notifications (and "send test"); nil in a process that runs none.
+    let notifier: Notifier?
     private let connectedAgents: @Sendable () async -> [Int64]
     /// Limits shared by every listener the router serves.
     private let loginLimiter = RateLimiter(limit: 5)
@@ -34,9 +36,10 @@ struct APIRouter: Sendable {
     init(
         store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
         onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil,
-        connectedAgents: @escaping @Sendable () async -> [Int64] = { [] }, metrics: ControllerMetrics? = nil
+        connectedAgents: @escaping @Sendable () async -> [Int64] = { [] }, metrics: ControllerMetrics? = nil, notifier: Notifier? = nil
     ) {
         self.metrics = metrics
+        self.notifier = notifier
         self.connectedAgents = connectedAgents
         health = HealthService(store: store, connectedAgents: connectedAgents, runsLocalDataPlane: !configuration.applyPipeline.isEmpty)
         self.adminTLS = adminTLS
@@ -110,6 +113,9 @@ struct APIRouter: Sendable {
         TwoFactorRoutes(accounts: TwoFactorAccounts(store: store, twoFactor: twoFactor, passwords: passwords)).register(on: authenticated)
         singleSignOnRoutes.register(on: authenticated)
         TokenRoutes(tokens: TokenService(store: store)).register(on: authenticated)
+        if let notifier {
+            WebhookRoutes(webhooks: WebhookService(store: store, target: notifier.target, notifier: notifier)).register(on: authenticated)
+        }
         ServerRoutes(servers: ServerService(store: store, addresses: addresses), onChange: onChange).register(on: authenticated)
         SettingsRoutes(settings: settings, onChange: onChange).register(
             on: authenticated)

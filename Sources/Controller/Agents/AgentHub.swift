@@ -53,8 +53,12 @@ actor AgentHub: Service {
         guard sessions[session.serverID] === session else { return }
         sessions[session.serverID] = nil
         logger.info("agent disconnected", metadata: ["server": "\(session.serverID)"])
-        try? await store.database.write { db in
+        let name = try? await store.database.write { db in
             try ServerRepository.markOffline(db, id: session.serverID)
+            return try ServerRepository.name(db, id: session.serverID)
+        }
+        if let name = name ?? nil {
+            store.notifications.post(.init(kind: .serverOffline, text: "Server \(name) went offline: its agent stopped answering.", server: name))
         }
         store.statusFeed.announce()
     }

@@ -62,10 +62,15 @@ actor AgentSession {
         agentRevision = hello.appliedRevision
         agentHash = hello.appliedHash
         do {
-            try await store.database.write { [serverID] db in
+            let (wasOffline, name) = try await store.database.write { [serverID] db in
+                let before = try ServerRepository.find(db, id: serverID)
                 try ServerRepository.recordHello(
                     db, id: serverID, agentVersion: hello.agentVersion, caddyVersion: hello.caddyVersion, caddyModules: hello.caddyModules,
                     appliedRevision: hello.appliedRevision)
+                return (before?.status == .offline, before?.name ?? "server \(serverID)")
+            }
+            if wasOffline {
+                store.notifications.post(.init(kind: .serverOnline, text: "Server \(name) is online: its agent connected.", server: name))
             }
         } catch {
             logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
@@ -151,6 +156,10 @@ actor AgentSession {
                     db, serverID: serverID, revision: result.revision, hash: result.succeeded ? result.hash : nil,
                     resources: resources, outcomes: outcomes, failure: failure)
                 return try ServerRepository.name(db, id: serverID)
+            }
+            if let failure, let name {
+                store.notifications.post(
+                    .init(kind: .applyFailed, text: "Applying revision \(result.revision) on \(name) failed: \(failure)", server: name))
             }
             if let sent, let name {
                 ApplyMetrics.record(

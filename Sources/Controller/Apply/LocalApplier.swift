@@ -82,6 +82,10 @@ final class LocalApplier: Service {
             if let wanted = report.managedProcesses { processes.reconcile(wanted) }
             try await record(report, built: built, serverID: localID)
             appliedRevision.withLock { $0 = report.failureMessage == nil ? built.revision : nil }
+            if let failure = report.failureMessage {
+                store.notifications.post(
+                    .init(kind: .applyFailed, text: "Applying revision \(built.revision) on \(name) failed: \(failure)", server: name))
+            }
             ApplyMetrics.record(
                 server: name, duration: ranAt - builtAt,
                 failed: report.failureMessage != nil || report.resourceOutcomes.values.contains { $0.status == .failed })

@@ -368,14 +368,18 @@ actor Provisioner: Service {
         let lines = run.snapshot.lines
         let connected = await agentConnected(run.serverID)
         do {
-            try await store.database.write { db in
+            let name = try await store.database.write { db in
                 try ProvisioningRunRepository.finish(db, id: run.id, status: status, lines: lines)
                 if let outcome {
                     try ServerRepository.markFailed(db, id: run.serverID, message: "\(kind.rawValue) failed: \(outcome)")
                 } else if connected {
                     try ServerRepository.markProvisioned(db, id: run.serverID)
                 }
+                return try ServerRepository.name(db, id: run.serverID) ?? "server \(run.serverID)"
             }
+            store.notifications.post(
+                outcome.map { .init(kind: .provisioningFailed, text: "\(kind.rawValue.capitalized) of \(name) failed: \($0)", server: name) }
+                    ?? .init(kind: .provisioningFinished, text: "\(kind.rawValue.capitalized) of \(name) finished.", server: name))
         } catch {
             logger.error("could not record a provisioning run", metadata: ["run": "\(run.id)", "error": "\(error)"])
         }

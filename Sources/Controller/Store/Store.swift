@@ -7,6 +7,9 @@ public final class Store: Sendable {
     /// Where writers that change what browsers show (apply results, server statuses,
     /// provisioning runs, saved resources and settings) announce it after committing.
     let statusFeed = StatusFeed()
+    /// Where what admins want to be told of (a server offline, a failed apply) is posted for the
+    /// ``Notifier``.
+    let notifications = NotificationQueue()
 
     /// Opens (or creates) the SQLite database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.

@@ -185,6 +185,40 @@ enum OpenAPIDocument {
                 success: (201, Schema.reference("NewToken"))))
         add("/api/tokens/{id}", "delete", operation("Revoke an API token (admin)", tag: "Tokens", pathID: true, success: (204, nil)))
 
+        // Notifications.
+        let webhook = Schema.object(
+            [
+                "id": Schema.id, "name": Schema.string(), "url": Schema.string(),
+                "format": Schema.string(values: WebhookFormat.allCases.map(\.rawValue)),
+                "events": Schema.array(Schema.string(values: WebhookService.subscribable)), "allow_private_target": ["type": "boolean"],
+                "enabled": ["type": "boolean"], "last_status": ["type": ["string", "null"]], "last_error": ["type": ["string", "null"]],
+                "last_attempt_on": ["type": ["string", "null"]], "created_on": Schema.string(format: "date-time"),
+            ], required: ["id", "name", "url", "format", "events"])
+        add(
+            "/api/webhooks", "get",
+            operation(
+                "The webhooks notifications go to, with how their last delivery went (admin)", tag: "Notifications",
+                success: (200, Schema.object(["items": Schema.array(webhook), "total": Schema.integer(), "events": Schema.array(Schema.string())])))
+        )
+        add(
+            "/api/webhooks", "post",
+            operation(
+                "Add a webhook: an http(s) URL (not this machine or a private network unless allow_private_target, never link-local or the controller itself), a format and the events it wants (admin)",
+                tag: "Notifications",
+                body: Schema.object(
+                    [
+                        "name": Schema.text(maxLength: 100), "url": Schema.string(maxLength: 2000),
+                        "format": Schema.string(values: WebhookFormat.allCases.map(\.rawValue)),
+                        "events": Schema.array(Schema.string(values: WebhookService.subscribable)), "allow_private_target": ["type": "boolean"],
+                    ], required: ["name", "url"]),
+                success: (201, webhook)))
+        add(
+            "/api/webhooks/{id}/test", "post",
+            operation(
+                "Send a test notification to a webhook at once (admin)", tag: "Notifications", pathID: true, bodyRequired: false,
+                success: (200, Schema.object(["delivered": ["type": "boolean"], "error": ["type": ["string", "null"]]], required: ["delivered"]))))
+        add("/api/webhooks/{id}", "delete", operation("Delete a webhook (admin)", tag: "Notifications", pathID: true, success: (204, nil)))
+
         // Servers, settings, audit log.
         add("/api/servers", "get", operation("List servers with status, revisions and active routes", tag: "Servers", success: (200, list("Server"))))
         var newServer = schemas["ServerInput"]!
@@ -344,6 +378,7 @@ enum OpenAPIDocument {
             "default_site_redirect": ["anyOf": [Schema.string(values: [""]), url]],
             "require_two_factor": Schema.string(values: ["true", "false"]), "admin_http_redirect": Schema.string(values: ["true", "false"]),
             "admin_domain": ["anyOf": [Schema.string(values: [""]), Schema.string(maxLength: 253, pattern: "^[A-Za-z0-9.-]+$")]],
+            "certificate_expiry_days": Schema.string(pattern: "^[1-9][0-9]{0,2}$"),
         ]
         for (key, value) in settingValues {
             add(

@@ -26,12 +26,22 @@ enum Settings {
             "404", { value throws(ValidationFailure) in try FieldRules.oneOf(value, ["404", "444", "redirect", "congratulations"], field: "value") }
         ),
         "default_site_redirect": ("", { value throws(ValidationFailure) in value.isEmpty ? "" : try FieldRules.httpURL(value, field: "value") }),
+        "certificate_expiry_days": (
+            "14",
+            { value throws(ValidationFailure) in
+                guard let days = Int(value), (1...365).contains(days), !value.hasPrefix("0") else {
+                    throw ValidationFailure("value", "must be a whole number of days from 1 to 365")
+                }
+                return value
+            }
+        ),
     ]
 
     /// Settings only the controller reads: they are not part of any server's desired state
     /// (`admin_domain` reaches only the local server's, as its `admin_site`).
     static let controllerOnly: Set<String> = [
         "confirm_host_keys", "unrestricted_advanced_config", "require_two_factor", "admin_domain", "admin_http_redirect",
+        "certificate_expiry_days",
     ]
 
     /// `value` checked by the rule of `key` (the API and a restore both use it); the ACME

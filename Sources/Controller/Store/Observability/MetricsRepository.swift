@@ -26,9 +26,14 @@ enum MetricsRepository {
         }
         var runs: [String: Int] = [:]
         for row in try db.rows("SELECT status, COUNT(*) AS n FROM provisioning_runs GROUP BY status") { runs[row["status"]] = row["n"] }
-        let certificates = try db.rows(
+        return Snapshot(servers: servers, provisioningRuns: runs, certificateExpiries: try certificateExpiries(db))
+    }
+
+    /// The certificates whose expiry is known (uploaded ones): id, name (or first domain), expiry.
+    static func certificateExpiries(_ db: any SQLConnection) throws -> [(id: Int64, name: String, expires: Date)] {
+        try db.rows(
             """
-            SELECT id, COALESCE(json_extract(data, '$.nice_name'), json_extract(data, '$.domain_names[0]'), '') AS name,
+            SELECT id, COALESCE(NULLIF(json_extract(data, '$.nice_name'), ''), json_extract(data, '$.domain_names[0]'), '') AS name,
                    json_extract(data, '$.expires_on') AS expires
             FROM resources WHERE type = 'certificate' AND json_extract(data, '$.expires_on') IS NOT NULL ORDER BY id
             """
@@ -43,6 +48,6 @@ enum MetricsRepository {
             }
             return date.map { (row["id"], row["name"], $0) }
         }
-        return Snapshot(servers: servers, provisioningRuns: runs, certificateExpiries: certificates.map { (id: $0.0, name: $0.1, expires: $0.2) })
+        .map { (id: $0.0, name: $0.1, expires: $0.2) }
     }
 }

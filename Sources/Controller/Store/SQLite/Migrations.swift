@@ -182,6 +182,21 @@ enum Migrations {
         migrator.registerMigration("v11: API tokens have a scope (the whole API, or only /metrics)") { db in
             try db.alter(table: "api_tokens") { t in t.add(column: "scope", .text).notNull().defaults(to: "api") }
         }
+        migrator.registerMigration("v12: webhooks that notifications are sent to") { db in
+            try db.create(table: "webhooks") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("url", .text).notNull()
+                t.column("format", .text).notNull()
+                t.column("events", .text).notNull()
+                t.column("allow_private_target", .boolean).notNull().defaults(to: false)
+                t.column("enabled", .boolean).notNull().defaults(to: true)
+                t.column("last_status", .text)
+                t.column("last_error", .text)
+                t.column("last_attempt_on", .datetime)
+                t.column("created_on", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -1,6 +1,7 @@
 // Users, Access Tokens, Audit Log and Settings.
 import { api } from "../api.js";
 import { ask, badge, count, formatDate, h, mount, showDialog } from "../dom.js";
+import { notificationsCard } from "./notifications.js";
 import { sessionsTable } from "./sessions.js";
 import { singleSignOnCard } from "./singleSignOn.js";
 
@@ -178,11 +179,13 @@ export async function settings(container, app) {
   const labels = { acme_directory: "ACME directory", acme_email: "ACME email", default_site: "Default site (404, 444, redirect, congratulations)", default_site_redirect: "Default site redirect URL",
     require_two_factor: "Require two-factor login for everyone (true, false)",
     admin_domain: "Serve this admin at https://DOMAIN through this server's Caddy (empty: off)",
-    admin_http_redirect: "Send plain-HTTP visitors of the admin port to that domain (true, false)" };
+    admin_http_redirect: "Send plain-HTTP visitors of the admin port to that domain (true, false)",
+    certificate_expiry_days: "Notify about certificates expiring within this many days" };
   mount(container, h("div", { class: "toolbar" }, h("h2", {}, "Settings")),
     adminAccessCard(access),
     app.isAdmin ? await singleSignOnCard() : null,
     settingsForm(items, labels, app),
+    app.isAdmin ? await notificationsCard() : null,
     app.isAdmin ? backupCard() : null);
 }
 

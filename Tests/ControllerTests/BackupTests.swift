@@ -104,8 +104,25 @@ import TestSupport
             out.close()
             """, [folder.file("good.tar"), folder.file("invalid.tar")])
 
+        // A database with a webhook that leads to cloud metadata.
+        try python(
+            """
+            import sys, tarfile, io, sqlite3, tempfile, os
+            src = tarfile.open(sys.argv[1]); d = tempfile.mkdtemp(); db = os.path.join(d, "db")
+            open(db, "wb").write(src.extractfile("posternproxy.sqlite").read())
+            c = sqlite3.connect(db)
+            c.execute("INSERT INTO webhooks (name, url, format, events, allow_private_target, enabled, created_on) VALUES ('x', 'http://169.254.169.254/latest', 'generic', 'server_offline', 1, 1, '2026-01-01T00:00:00Z')")
+            c.commit(); c.close()
+            out = tarfile.open(sys.argv[2], "w")
+            for name in ["manifest.json", "posternproxy.sqlite"]:
+                data = src.extractfile("manifest.json").read() if name == "manifest.json" else open(db, "rb").read()
+                info = tarfile.TarInfo(name); info.size = len(data); out.addfile(info, io.BytesIO(data))
+            out.close()
+            """, [folder.file("good.tar"), folder.file("webhook.tar")])
+
         for (name, message) in [
             ("traversal.tar", "unexpected entry"), ("link.tar", "not a regular file"), ("invalid.tar", "dead_host 1: domain_names[0]"),
+            ("webhook.tar", "webhook 1: url leads to a cloud metadata service"),
         ] {
             let answer = try await client.send("POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: folder.file(name))))
             #expect(answer.status == 400, "\(name)")

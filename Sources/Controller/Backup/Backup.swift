@@ -139,7 +139,7 @@ struct Backup: Sendable {
 
 extension Backup {
     /// Every row a restore brings back that the API would have checked, checked by the same
-    /// rules: users, servers, settings, API tokens and backup codes. The first that fails refuses
+    /// rules: users, servers, settings, API tokens, backup codes and webhooks. The first that fails refuses
     /// the whole archive, naming the table, the row and the field.
     static func validateAccountsAndSettings(_ db: any SQLConnection, addresses: AddressPolicy) throws {
         /// Runs `rules` on one row; a failure refuses the archive naming the row.
@@ -180,9 +180,21 @@ extension Backup {
                 guard hash.utf8.count == 64, hash.utf8.allSatisfy(hex.contains) else { throw ValidationFailure(column, "is not a SHA-256 hash") }
             }
         }
-        for (id, name) in try BackupRepository.tokenNames(db) {
+        for (id, name, scope) in try BackupRepository.tokenNames(db) {
             try check("api_token", "\(id)") { () throws(ValidationFailure) in
                 _ = try FieldRules.text(name, field: "name", maxLength: 100)
+                _ = try FieldRules.oneOf(scope, TokenScope.allCases.map(\.rawValue), field: "scope")
+            }
+        }
+        let target = WebhookTarget(addresses: addresses)
+        for webhook in try BackupRepository.webhooks(db) {
+            try check("webhook", "\(webhook.id)") { () throws(ValidationFailure) in
+                _ = try FieldRules.text(webhook.name, field: "name", maxLength: 100)
+                _ = try FieldRules.oneOf(webhook.format, WebhookFormat.allCases.map(\.rawValue), field: "format")
+                guard !webhook.events.isEmpty, Set(webhook.events).isSubset(of: WebhookService.subscribable) else {
+                    throw ValidationFailure("events", "are not all known events")
+                }
+                try target.check(webhook.url, allowPrivate: webhook.allowPrivateTarget)
             }
         }
     }

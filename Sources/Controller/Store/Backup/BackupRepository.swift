@@ -3,7 +3,7 @@
 /// before anything is replaced.
 enum BackupRepository {
     /// Tables a backup carries, in an order that satisfies foreign keys.
-    static let tables = ["servers", "users", "backup_codes", "api_tokens", "resources", "resource_claims", "settings", "audit_log"]
+    static let tables = ["servers", "users", "backup_codes", "api_tokens", "resources", "resource_claims", "settings", "webhooks", "audit_log"]
 
     /// Replaces every table a backup carries with those of the backup file at `path`, ends every
     /// session, and runs `then` in the same transaction (the revisions and the audit entry).
@@ -71,8 +71,13 @@ enum BackupRepository {
         try db.rows("SELECT key, value FROM settings ORDER BY key").map { ($0["key"], $0["value"]) }
     }
 
-    /// Every API token's id and name.
-    static func tokenNames(_ db: any SQLConnection) throws -> [(id: Int64, name: String)] {
-        try db.rows("SELECT id, name FROM api_tokens").map { ($0["id"], $0["name"]) }
+    /// Every API token's id, name and scope.
+    static func tokenNames(_ db: any SQLConnection) throws -> [(id: Int64, name: String, scope: String)] {
+        try db.rows("SELECT id, name, scope FROM api_tokens").map { ($0["id"], $0["name"], $0["scope"]) }
+    }
+
+    /// Every webhook as stored.
+    static func webhooks(_ db: any SQLConnection) throws -> [WebhookRepository.Webhook] {
+        try WebhookRepository.all(db)
     }
 }

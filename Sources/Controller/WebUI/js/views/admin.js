@@ -204,7 +204,7 @@ function backupCard() {
   } });
   return h("section", { class: "card", "aria-labelledby": "backup-heading" },
     h("h3", { id: "backup-heading" }, "Backup"),
-    h("p", {}, "A backup holds every host, access list, certificate, server, user, API token and setting."),
+    h("p", {}, "A backup holds every host, access list, certificate, server, user, API token, webhook and setting."),
     h("p", {}, h("a", { class: "button", href: "/api/backup", download: "" }, "Download backup")),
     h("div", { class: "field" }, h("label", { for: file.id }, "Restore from a backup file"), file, error));
 }

@@ -53,8 +53,10 @@ struct AgentCommand {
                 }
             }
             let schedule = StatusSchedule(regular: .seconds(configuration.statusSeconds))
+            // A Caddy restarted empty gets the running state back at once (the controller hears of it first).
             let watch = Task {
-                await DataPlaneWatch(dataPlane: dataPlane, schedule: schedule, interval: .seconds(configuration.watchSeconds), logger: logger).run()
+                await DataPlaneWatchLoop(interval: .seconds(configuration.watchSeconds), schedule: schedule, logger: logger).run(
+                    check: { await dataPlane.check() }, note: { await dataPlane.note(problem: $0) }, reapply: { await dataPlane.reconcile() })
             }
             defer {
                 reconciler.cancel()

@@ -3,11 +3,10 @@ import Host
 import Logging
 import ServiceLifecycle
 
-/// The local server's ``DataPlaneCheck`` every `interval`, as an agent's watch does: a Caddy
-/// that restarted empty (the supervisor restarts one that exits), was given another config or
-/// stopped answering is reported at once (the health report probes and records the problem as
-/// the server's error), then the desired state is applied again, at every look while it stays
-/// wrong.
+/// The local server's ``DataPlaneWatchLoop``, as every agent runs one: a Caddy that restarted
+/// empty (the supervisor restarts one that exits), was given another config or stopped answering
+/// is reported at once (the health report probes and records the problem as the server's error),
+/// then the desired state is applied again. No check while the local applier runs.
 final class LocalDataPlaneWatch: Service {
     let pipeline: PipelineDefinition
     let catalog: PluginCatalog
@@ -30,25 +29,13 @@ final class LocalDataPlaneWatch: Service {
     }
 
     private func watch() async {
-        var reported: String?
-        while !Task.isCancelled {
-            guard (try? await Task.sleep(for: interval)) != nil else { return }
-            guard !applier.state.isApplying, let check = await probe(), !applier.state.isApplying else { continue }
-            applier.state.note(problem: check.problem)
-            guard let problem = check.problem else {
-                if reported != nil {
-                    logger.info("the local data plane serves the applied state again")
-                    await health.schedule.expedite(within: .zero)
-                    reported = nil
-                }
-                continue
-            }
-            if problem != reported { logger.warning("the local data plane does not serve the applied state", metadata: ["problem": "\(problem)"]) }
-            reported = problem
-            await health.schedule.expedite(within: .zero)
-            try? await Task.sleep(for: .milliseconds(600))
-            applier.reapply()
-        }
+        let (state, applier) = (applier.state, applier)
+        await DataPlaneWatchLoop(interval: interval, schedule: health.schedule, logger: logger, subject: "the local data plane").run(
+            check: { [self] in
+                guard !state.isApplying, let found = await probe(), !state.isApplying else { return nil }
+                return found
+            },
+            note: { state.note(problem: $0) }, reapply: { applier.reapply() })
     }
 
     /// The check, asked of the plugin on a thread of its own (the call blocks on Caddy's admin API).

@@ -44,7 +44,7 @@ import TestSupport
         _ = try folder.write(
             "agent.env",
             """
-            POSTERNPROXY_CONTROLLER_URL=http://127.0.0.1:\(try FreePort.next())
+            POSTERNPROXY_CONTROLLER_URL=http://127.0.0.1:1
             POSTERNPROXY_AGENT_TOKEN=ppg_1_secret
             POSTERNPROXY_PLUGINS_DIR=\(folder.file("plugins"))
             POSTERNPROXY_STATE_DIR=\(folder.file("state"))
@@ -56,8 +56,10 @@ import TestSupport
             ["\(TestEnvironment.buildFolder)/posternproxy-agent", "--config", folder.file("agent.env")], in: folder.path,
             environment: ["POSTERNPROXY_LOG_FORMAT": "json"], logName: "agent")
         defer { agent.stop() }
+        // Port 1: nothing listens there, so every attempt is refused at once.
         try await eventually("the agent logs its failed connection") { agent.output.contains("controller connection failed") }
         let parsed = records(agent.output)
+        #expect(!parsed.isEmpty, "\(agent.output.suffix(2000))")
         let failed = parsed.first { $0["message"] as? String == "controller connection failed" }
         #expect(failed?["level"] as? String == "warning" && failed?["logger"] as? String == "posternproxy-agent")
         #expect((failed?["metadata"] as? [String: Any])?["url"] as? String != nil)

@@ -94,10 +94,15 @@ struct ControllerLink: Sendable {
     /// Sends the data plane's health whenever `schedule` says it is due, until cancelled.
     private func reportingStatus(on schedule: StatusSchedule, writer: ControllerSocket.Writer) -> Task<Void, Never> {
         Task {
+            var lastProblem: String?
             while !Task.isCancelled {
                 do {
                     let health = await dataPlane.health()
                     try await send(.status(health.report), on: writer)
+                    if health.problem != lastProblem {
+                        logger.info("status reported", metadata: ["problem": "\(health.problem ?? "none")"])
+                        lastProblem = health.problem
+                    }
                     await schedule.reported(obtainingCertificates: health.obtainingCertificates)
                     try await schedule.wait()
                 } catch { return }

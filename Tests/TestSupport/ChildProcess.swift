@@ -18,13 +18,16 @@ public final class ChildProcess {
         try process.run()
     }
 
-    /// Waits until `ready` holds (polling), or throws with the program's log.
+    /// Waits until `ready` holds (polling, for up to 30 s: a loaded CI machine starts programs
+    /// slowly), or throws with the program's log.
     public func wait(until ready: () -> Bool, what: String) throws {
-        for _ in 0..<300 {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
             if ready() { return }
             guard process.isRunning else { break }
             usleep(20_000)
         }
+        if ready() { return }
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         throw TestSetupError("\(what) did not become ready: \(output.suffix(2000))")
     }

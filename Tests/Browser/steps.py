@@ -45,8 +45,16 @@ def eventually(check, what, seconds=20):
 def login(page, url, email, password):
     """Logs in from the start page; its first load may be slow while a CI machine runs other
     suites beside this one (the browser starting, the page's modules, the controller's answers)."""
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
     page.goto(url + "/", timeout=90_000)
-    expect(page.get_by_label("Email")).to_be_visible(timeout=90_000)
+    try:
+        expect(page.get_by_label("Email")).to_be_visible(timeout=45_000)
+    except AssertionError:
+        # Still "Loading…": say which requests failed, then load the page once more, as a person would.
+        print(f"warning: the start page did not load in 45 s (failed requests: {failed}); reloading", flush=True)
+        page.reload(timeout=90_000)
+        expect(page.get_by_label("Email")).to_be_visible(timeout=45_000)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()

@@ -61,6 +61,9 @@ final class ControllerProcess: @unchecked Sendable {
         do {
             try child.wait(until: { output.contains(listening) }, what: "the controller")
         } catch {
+            // Nothing outlives a start that failed: the controller, and the Caddy it may have started.
+            child.stop()
+            if let pid = caddyPID { kill(pid, SIGKILL) }
             if output.contains("Address already in use") { throw PortTaken() }
             throw error
         }

@@ -41,8 +41,6 @@ final class LocalDataPlaneWatch: Service {
     /// The check, asked of the plugin on a thread of its own (the call blocks on Caddy's admin API).
     private func probe() async -> DataPlaneCheck? {
         let (pipeline, catalog) = (pipeline, catalog)
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: DataPlaneCheck.probe(pipeline, catalog: catalog, target: LocalTarget())) }
-        }
+        return await onOwnThread { DataPlaneCheck.probe(pipeline, catalog: catalog, target: LocalTarget()) }
     }
 }

@@ -43,12 +43,8 @@ final class LocalHealthReport: Service {
     /// The report, asked of the plugin on a thread of its own (the call blocks on Caddy's admin API).
     private func probe() async -> DataPlaneHealth {
         let (pipeline, catalog) = (pipeline, catalog)
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(
-                    returning: DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())
-                        ?? DataPlaneHealth(running: false, upstreams: []))
-            }
+        return await onOwnThread {
+            DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget()) ?? DataPlaneHealth(running: false, upstreams: [])
         }
     }
 }

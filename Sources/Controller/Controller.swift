@@ -75,6 +75,7 @@ public struct Controller: Sendable {
         // A restore may have brought other admin-domain settings.
         let adminDomainRefresh = ChangeFollower { [store] in try? await adminDomain.refresh(store) }
         let notifier = Notifier(store: store, target: WebhookTarget(addresses: Self.webhookAddresses(configuration)), logger: logger)
+        let trafficKeeper = TrafficKeeper(store: store, interval: .seconds(configuration.trafficFlushSeconds), logger: logger)
         let api = APIRouter(
             store: store, configuration: configuration, vault: vault, adminDomain: adminDomain,
             onChange: {
@@ -83,7 +84,8 @@ public struct Controller: Sendable {
                 adminDomainRefresh.changed()
                 store.statusFeed.announce()
             },
-            provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers }, metrics: metrics, notifier: notifier)
+            provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers }, metrics: metrics, notifier: notifier,
+            trafficKeeper: trafficKeeper)
         let descriptors = ConnectionLimits.raiseDescriptorLimit()
         let limits = ConnectionLimits.forDescriptors(descriptors.after, configuredMaximum: configuration.maxConnections)
         logger.info(
@@ -112,6 +114,7 @@ public struct Controller: Sendable {
         services.append(adminDomainRefresh)
         services.append(StorageMonitor(store: store, logger: logger))
         services.append(notifier)
+        services.append(trafficKeeper)
         services.append(CertificateExpiryWatch(store: store, interval: .seconds(configuration.expiryCheckSeconds), logger: logger))
         services.append(
             Application(

@@ -60,6 +60,9 @@ public struct ControllerConfiguration: Sendable {
     public var agentOfflineAfterSeconds = 20
     /// How often the local server's data plane reports its upstreams' health (as agents do).
     public var statusSeconds = 30
+    /// `POSTERNPROXY_TRAFFIC_FLUSH_SECONDS` [10]: how often the traffic in status reports is
+    /// written to the database (reads of it write what is pending first).
+    public var trafficFlushSeconds = 10
     /// `POSTERNPROXY_MAX_CONNECTIONS` [the descriptor limit less 256]: connections the
     /// listeners hold at once (``ConnectionLimits``).
     public var maxConnections: Int?
@@ -222,6 +225,7 @@ public struct ControllerConfiguration: Sendable {
             ("POSTERNPROXY_WATCH_SECONDS", \ControllerConfiguration.watchSeconds),
             ("POSTERNPROXY_IDLE_TIMEOUT_SECONDS", \ControllerConfiguration.idleTimeoutSeconds),
             ("POSTERNPROXY_EXPIRY_CHECK_SECONDS", \ControllerConfiguration.expiryCheckSeconds),
+            ("POSTERNPROXY_TRAFFIC_FLUSH_SECONDS", \ControllerConfiguration.trafficFlushSeconds),
         ] {
             guard let text = environment[name] else { continue }
             guard let value = Int(text), (1...100_000).contains(value) else { throw ValidationFailure(name, "must be a positive whole number") }

@@ -93,28 +93,43 @@ extension HostProxy {
     }
 
     /// Sends an HTTP request to a unix socket of the target (GET and HEAD work while planning).
+    /// A body over 64 MiB fails the request; read larger ones with ``stream(socket:path:onBody:)``.
     public func http(socket: String, method: String, path: String, contentType: String? = nil, body: [UInt8] = []) -> HTTPAnswer {
-        guard let raw, let http = raw.pointee.http else { return HTTPAnswer(status: PP_INVALID, httpStatus: 0, body: []) }
         let response = SinkBuffer()
+        let (status, httpStatus) = response.withSink { sink in
+            send(socket: socket, method: method, path: path, contentType: contentType, body: body, to: sink)
+        }
+        return HTTPAnswer(status: status, httpStatus: httpStatus, body: response.bytes)
+    }
+
+    /// Sends a GET to a unix socket of the target and hands the response body to `onBody` piece
+    /// by piece as it arrives, so it is never held whole; `onBody` returns false to stop.
+    /// Returns the call's status and the HTTP status.
+    public func stream(socket: String, path: String, onBody: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> (status: Int32, httpStatus: Int32) {
+        SinkReader(onBody).withSink { sink in send(socket: socket, method: "GET", path: path, contentType: nil, body: [], to: sink) }
+    }
+
+    private func send(
+        socket: String, method: String, path: String, contentType: String?, body: [UInt8], to sink: UnsafePointer<pp_sink>
+    ) -> (Int32, Int32) {
+        guard let raw, let http = raw.pointee.http else { return (PP_INVALID, 0) }
         var httpStatus: Int32 = 0
         let status = socket.withCString { socket in
             method.withCString { method in
                 path.withCString { path in
                     withOptionalCString(contentType) { contentType in
                         body.withUnsafeBufferPointer { bodyBuffer in
-                            response.withSink { sink in
-                                var request = pp_http_request(
-                                    struct_size: UInt32(MemoryLayout<pp_http_request>.size), socket_path: socket,
-                                    method: method, path: path, content_type: contentType,
-                                    body: pp_bytes(data: bodyBuffer.baseAddress, size: UInt64(bodyBuffer.count)), timeout_ms: 0)
-                                return http(raw, &request, sink, &httpStatus)
-                            }
+                            var request = pp_http_request(
+                                struct_size: UInt32(MemoryLayout<pp_http_request>.size), socket_path: socket,
+                                method: method, path: path, content_type: contentType,
+                                body: pp_bytes(data: bodyBuffer.baseAddress, size: UInt64(bodyBuffer.count)), timeout_ms: 0)
+                            return http(raw, &request, sink, &httpStatus)
                         }
                     }
                 }
             }
         }
-        return HTTPAnswer(status: status, httpStatus: httpStatus, body: response.bytes)
+        return (status, httpStatus)
     }
 }
 

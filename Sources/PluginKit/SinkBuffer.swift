@@ -1,9 +1,30 @@
 import PluginAPI
 
 /// A plugin-side `pp_sink` that collects what a host callback writes (command output, a file,
-/// an HTTP response body).
+/// an HTTP response body), up to 64 MiB; a write beyond that is refused with `PP_FAILED`.
 final class SinkBuffer {
     private(set) var bytes: [UInt8] = []
+    static let limit = 64 << 20
+
+    func withSink<Result>(_ body: (UnsafePointer<pp_sink>) -> Result) -> Result {
+        let reader = SinkReader { [self] piece in
+            guard bytes.count + piece.count <= Self.limit else { return false }
+            bytes.append(contentsOf: piece)
+            return true
+        }
+        return reader.withSink(body)
+    }
+}
+
+/// A plugin-side `pp_sink` that hands each piece the host writes to a closure as it arrives (a
+/// large HTTP response body read as a stream). The closure returns false to refuse a piece,
+/// which the host sees as `PP_FAILED` and stops.
+final class SinkReader {
+    private let onPiece: (UnsafeBufferPointer<UInt8>) -> Bool
+
+    init(_ onPiece: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) {
+        self.onPiece = onPiece
+    }
 
     func withSink<Result>(_ body: (UnsafePointer<pp_sink>) -> Result) -> Result {
         var sink = pp_sink(
@@ -11,10 +32,10 @@ final class SinkBuffer {
             context: Unmanaged.passUnretained(self).toOpaque(),
             write: { sink, data, size in
                 guard let sink, let context = sink.pointee.context else { return PP_INVALID }
-                let buffer = Unmanaged<SinkBuffer>.fromOpaque(context).takeUnretainedValue()
-                if let data, size > 0 { buffer.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(size))) }
-                return PP_OK
+                let reader = Unmanaged<SinkReader>.fromOpaque(context).takeUnretainedValue()
+                guard let data, size > 0 else { return PP_OK }
+                return reader.onPiece(UnsafeBufferPointer(start: data, count: Int(size))) ? PP_OK : PP_FAILED
             })
-        return withUnsafePointer(to: &sink) { body($0) }
+        return withExtendedLifetime(self) { withUnsafePointer(to: &sink) { body($0) } }
     }
 }

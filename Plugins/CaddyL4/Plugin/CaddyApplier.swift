@@ -55,6 +55,8 @@ enum CaddyApplier {
         // step read it as JSON, to blame a resource and cut it out.
         var bytes = tagged(plan.config, tag: plan.tag)
         var remaining = Set(plan.rendered)
+        // Caddy counts traffic from zero after a load: what it counted so far is kept first.
+        TrafficMeter.read(admin: admin)
         while let error = try admin.load(bytes) {
             let document = try JSONParser.parse(bytes)
             guard let blamed = ConfigBlame.resource(in: error, config: document), remaining.contains(blamed.tag) else {

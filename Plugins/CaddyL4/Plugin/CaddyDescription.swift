@@ -7,7 +7,9 @@ import PluginKit
 /// for its health (input `{"health": true}`): `{"running", "upstreams": [{"address", "requests",
 /// "fails"}], "problem"}` from the admin API instead, and, when the config names a
 /// `certificate_log`, `"certificates": [{"domain", "state", "message", "at"}]` from that log
-/// (``CertificateLog``): cheap enough for a report every few seconds. Asked to check (input
+/// (``CertificateLog``): cheap enough for a report every few seconds. With `"traffic": true` in
+/// the input too, `"traffic": {"hosts": [...], "unattributed"}`: what each host served since
+/// the last such question (``TrafficMeter``). Asked to check (input
 /// `{"check": true}`): `{"running", "problem"}` from one admin request, whether Caddy runs the
 /// config this process last loaded into it (``problem(admin:)``): cheap enough for every two
 /// seconds.
@@ -29,6 +31,9 @@ enum CaddyDescription {
             let running = upstreams != nil || admin.answers()
             var health: [(String, JSON)] = [("running", .bool(running)), ("upstreams", .array(upstreams ?? []))]
             if let problem = problem(admin: admin) { health.append(("problem", .string(problem.message))) }
+            if case .bool(true)? = input?["traffic"], let traffic = TrafficMeter.take(admin: admin) {
+                health.append(("traffic", traffic))
+            }
             if let log: String = try? config?.optional("certificate_log") {
                 health.append(("certificates", .array(CertificateLog.entries(in: call.host.readFile(log) ?? []).map(\.json))))
             }

@@ -370,6 +370,8 @@ private struct ConfigBuilder {
                 [
                     "http_port": .int(settings.httpPort), "https_port": .int(settings.httpsPort),
                     "grace_period": .string("\(settings.gracePeriodSeconds)s"), "servers": .object(servers),
+                    // Counted per host name (those of the host matchers), read by the traffic meter.
+                    "metrics": ["per_host": true],
                 ]
             )
         ]

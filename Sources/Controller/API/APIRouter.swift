@@ -1,5 +1,6 @@
 import Host
 import Hummingbird
+import Logging
 
 /// Assembles the REST API: public routes (login, refresh, the OpenAPI document, health) and the
 /// authenticated, rate-limited rest, behind the client-address, error and security-header
@@ -23,6 +24,8 @@ struct APIRouter: Sendable {
     let metrics: ControllerMetrics?
     /// Delivers notifications (and "send test"); nil in a process that runs none.
     let notifier: Notifier?
+    /// Writes pending traffic before the traffic routes read it.
+    let trafficKeeper: TrafficKeeper
     private let connectedAgents: @Sendable () async -> [Int64]
     /// Limits shared by every listener the router serves.
     private let loginLimiter = RateLimiter(limit: 5)
@@ -36,8 +39,10 @@ struct APIRouter: Sendable {
     init(
         store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
         onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil,
-        connectedAgents: @escaping @Sendable () async -> [Int64] = { [] }, metrics: ControllerMetrics? = nil, notifier: Notifier? = nil
+        connectedAgents: @escaping @Sendable () async -> [Int64] = { [] }, metrics: ControllerMetrics? = nil, notifier: Notifier? = nil,
+        trafficKeeper: TrafficKeeper? = nil
     ) {
+        self.trafficKeeper = trafficKeeper ?? TrafficKeeper(store: store, logger: Logger(label: "posternproxy.traffic"))
         self.metrics = metrics
         self.notifier = notifier
         self.connectedAgents = connectedAgents
@@ -122,6 +127,7 @@ struct APIRouter: Sendable {
         AdminAccessRoutes(configuration: configuration, tls: adminTLS, adminDomain: adminDomain).register(on: authenticated)
         AuditRoutes(store: store).register(on: authenticated)
         CertificateRoutes(issuance: CertificateIssuanceService(store: store)).register(on: authenticated)
+        TrafficRoutes(traffic: TrafficService(store: store, keeper: trafficKeeper)).register(on: authenticated)
         EventRoutes(feed: store.statusFeed).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(provisioner: provisioner).register(on: authenticated) }
         let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector, addresses: addresses)

@@ -19,6 +19,12 @@ actor HealthRecorder {
     }
 
     func record(_ report: AgentMessage.StatusReport) async throws {
+        if let traffic = report.traffic {
+            store.traffic.record(serverID: serverID, traffic)
+            if traffic.refused > 0 {
+                store.traffic.noteRefused(serverID: serverID, count: traffic.refused)
+            }
+        }
         let health = UpstreamHealthReport.json(running: report.caddyRunning, upstreams: report.upstreams)
         // A data plane that does not report certificates leaves what is known of them as it was.
         let certificates = report.certificates.flatMap { $0 == lastCertificates ? nil : $0 }

@@ -10,6 +10,8 @@ public final class Store: Sendable {
     /// Where what admins want to be told of (a server offline, a failed apply) is posted for the
     /// ``Notifier``.
     let notifications = NotificationQueue()
+    /// Where the traffic in status reports waits for the ``TrafficKeeper`` to store it.
+    let traffic = TrafficLedger()
 
     /// Opens (or creates) the SQLite database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.

@@ -57,12 +57,19 @@ public enum AgentMessage: Sendable, Equatable {
         /// What is wrong with what the data plane serves (Caddy restarted empty and is being
         /// given its state again, or does not answer); nil when nothing is.
         public var problem: String?
+        /// What each host served since the previous report; nil when the data plane does not
+        /// count traffic (or an agent from before it was reported).
+        public var traffic: TrafficReport?
 
-        public init(caddyRunning: Bool, upstreams: [UpstreamHealth], certificates: [CertificateState]? = nil, problem: String? = nil) {
+        public init(
+            caddyRunning: Bool, upstreams: [UpstreamHealth], certificates: [CertificateState]? = nil, problem: String? = nil,
+            traffic: TrafficReport? = nil
+        ) {
             self.caddyRunning = caddyRunning
             self.upstreams = upstreams
             self.certificates = certificates
             self.problem = problem
+            self.traffic = traffic
         }
     }
 
@@ -139,6 +146,7 @@ extension AgentMessage {
                 members.append(("certificates", .array(certificates.map(\.json))))
             }
             if let problem = report.problem { members.append(("problem", .string(problem))) }
+            if let traffic = report.traffic { members.append(("traffic", traffic.json)) }
         }
         return Data(JSON.object([("v", .int(AgentProtocol.version))] + members).serialized())
     }
@@ -192,7 +200,8 @@ extension AgentMessage {
             return .status(
                 StatusReport(
                     caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams, certificates: certificates,
-                    problem: try fields.optionalString("problem", maxLength: 1000)))
+                    problem: try fields.optionalString("problem", maxLength: 1000),
+                    traffic: try fields.optionalValue("traffic").map { value throws(ProtocolViolation) in try TrafficReport(value) }))
         default:
             throw ProtocolViolation("unknown message type \(fields.type.prefix(64))")
         }

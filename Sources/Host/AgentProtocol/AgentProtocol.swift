@@ -6,8 +6,9 @@ public enum AgentProtocol {
     /// Where the controller accepts agents.
     public static let path = "/api/agent/ws"
     /// The largest message an agent may send; a larger one closes the connection (1009). A
-    /// status report of 10,000 upstreams and 1,000 certificates fits.
-    public static let maxAgentMessageBytes = 2 << 20
+    /// status report of 10,000 upstreams, 1,000 certificates and the traffic of 20,000 hosts
+    /// fits.
+    public static let maxAgentMessageBytes = 8 << 20
     /// The largest message the controller sends (a full desired state); agents refuse more.
     public static let maxControllerMessageBytes = 64 << 20
     /// Prefix of an agent token: `ppg_<server id>_<secret>`.

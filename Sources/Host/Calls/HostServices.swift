@@ -149,9 +149,18 @@ final class HostServices {
         let description = "HTTP \(request.method) \(request.path) on \(request.socketPath)"
         guard let target, grants.contains(request.isObserving ? .target : .run) else { return deny(description) }
         do {
-            let response = try target.http(request)
-            httpStatus?.pointee = Int32(response.status)
-            return Self.write(response.body, to: body)
+            // The body goes to the plugin's sink piece by piece; a sink that refuses a piece stops
+            // the request.
+            var refusal: Int32 = PP_OK
+            let status = try target.http(request) { piece throws(TargetError) in
+                let written = Self.write(piece, to: body)
+                guard written == PP_OK else {
+                    refusal = written
+                    throw .failed("the plugin stopped reading the response (status \(written))")
+                }
+            }
+            httpStatus?.pointee = Int32(status)
+            return refusal
         } catch {
             return status(for: error, doing: description)
         }
@@ -172,6 +181,11 @@ final class HostServices {
         case .cancelled: return PP_CANCELLED
         case .failed, .timedOut: return PP_FAILED
         }
+    }
+
+    private static func write(_ bytes: ArraySlice<UInt8>, to sink: UnsafePointer<pp_sink>?) -> Int32 {
+        guard let sink, let write = sink.pointee.write, !bytes.isEmpty else { return PP_OK }
+        return bytes.withUnsafeBufferPointer { write(sink, $0.baseAddress!, UInt64($0.count)) }
     }
 
     private static func write(_ data: Data, to sink: UnsafePointer<pp_sink>?) -> Int32 {

@@ -33,14 +33,18 @@ public struct DataPlaneHealth: Sendable, Equatable {
     public var certificates: [AgentMessage.CertificateState]?
     /// What is wrong with what the data plane serves (Caddy restarted empty), nil when nothing is.
     public var problem: String?
+    /// What each host served since the previous probe; nil when the step does not count it.
+    public var traffic: AgentMessage.TrafficReport?
 
     public init(
-        running: Bool, upstreams: [AgentMessage.UpstreamHealth], certificates: [AgentMessage.CertificateState]? = nil, problem: String? = nil
+        running: Bool, upstreams: [AgentMessage.UpstreamHealth], certificates: [AgentMessage.CertificateState]? = nil, problem: String? = nil,
+        traffic: AgentMessage.TrafficReport? = nil
     ) {
         self.running = running
         self.upstreams = upstreams
         self.certificates = certificates
         self.problem = problem
+        self.traffic = traffic
     }
 
     /// Whether a certificate is being obtained: its outcome is worth reporting soon.
@@ -48,12 +52,13 @@ public struct DataPlaneHealth: Sendable, Equatable {
 
     /// As the agent reports it.
     public var report: AgentMessage.StatusReport {
-        AgentMessage.StatusReport(caddyRunning: running, upstreams: upstreams, certificates: certificates, problem: problem)
+        AgentMessage.StatusReport(caddyRunning: running, upstreams: upstreams, certificates: certificates, problem: problem, traffic: traffic)
     }
 
-    /// Nil when no step of `pipeline` describes, or the one that does fails.
+    /// Nil when no step of `pipeline` describes, or the one that does fails. Each probe takes
+    /// the traffic counted since the previous one.
     public static func probe(_ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target) -> DataPlaneHealth? {
-        guard let object = pipeline.description(input: #"{"health":true}"#, catalog: catalog, target: target),
+        guard let object = pipeline.description(input: #"{"health":true,"traffic":true}"#, catalog: catalog, target: target),
             let running: Bool = try? object.required("running")
         else { return nil }
         let list: [JSON] = (try? object.value("upstreams", default: [])) ?? []
@@ -67,7 +72,8 @@ public struct DataPlaneHealth: Sendable, Equatable {
             list.prefix(AgentMessage.CertificateState.maximumCount).compactMap { try? AgentMessage.CertificateState($0) }
         }
         let problem = (try? object.optional("problem") as String?).flatMap { $0 }.map { String($0.prefix(1000)) }
-        return DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates, problem: problem)
+        let traffic = (try? object.optional("traffic") as JSON?).flatMap { $0 }.flatMap { try? AgentMessage.TrafficReport($0) }
+        return DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates, problem: problem, traffic: traffic)
     }
 }
 

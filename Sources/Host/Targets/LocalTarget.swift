@@ -107,6 +107,10 @@ public struct LocalTarget: Target {
         try UnixSocketHTTPClient.send(request, socketPath: try hostPath(request.socketPath))
     }
 
+    public func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int {
+        try UnixSocketHTTPClient.stream(request, socketPath: try hostPath(request.socketPath), onBody: onBody)
+    }
+
     /// `path` on the target, mapped under `root`.
     private func hostPath(_ path: String) throws(TargetError) -> String {
         let valid = try TargetPath.validate(path)

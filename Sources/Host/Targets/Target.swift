@@ -27,6 +27,10 @@ public protocol Target: Sendable {
     /// Sends an HTTP request to a service listening on a unix socket of the target.
     func http(_ request: HTTPRequest) throws(TargetError) -> HTTPResponse
 
+    /// Sends an HTTP request and hands the response body to `onBody` piece by piece as it
+    /// arrives, so a large body (Caddy's metrics) is never held whole. Returns the status code.
+    func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int
+
     /// A file's permission bits and owner, or nil when it does not exist.
     func ownership(of path: String) throws(TargetError) -> FileOwnership?
 
@@ -48,6 +52,13 @@ public struct FileOwnership: Sendable, Equatable {
 }
 
 extension Target {
+    /// The whole response at once, for targets that cannot stream.
+    public func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int {
+        let response = try http(request)
+        try onBody(Array(response.body)[...])
+        return response.status
+    }
+
     /// Through commands (GNU `stat`), for targets reached by a transport.
     public func ownership(of path: String) throws(TargetError) -> FileOwnership? {
         let result = try run(

@@ -5,6 +5,20 @@ import Glibc
 /// (`Connection: close`), bodies by Content-Length, chunked encoding or end of stream.
 enum UnixSocketHTTPClient {
     static func send(_ request: HTTPRequest, socketPath: String) throws(TargetError) -> HTTPResponse {
+        var body: [UInt8] = []
+        let status = try stream(request, socketPath: socketPath) { piece throws(TargetError) in
+            body += piece
+            guard body.count <= request.responseLimit else { throw .failed("HTTP response larger than \(request.responseLimit) bytes") }
+        }
+        return HTTPResponse(status: status, body: Data(body))
+    }
+
+    /// Sends the request and hands the response body to `onBody` piece by piece as it arrives
+    /// (no limit on its size: `onBody` throws to stop). Returns the status code, known before
+    /// the first piece.
+    static func stream(
+        _ request: HTTPRequest, socketPath: String, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
+    ) throws(TargetError) -> Int {
         try validate(request)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .failed("socket: \(String(cString: strerror(errno)))") }
@@ -12,8 +26,36 @@ enum UnixSocketHTTPClient {
         setTimeout(fd, request.timeout)
         try connect(fd, to: socketPath)
         try writeAll(fd, head(request) + request.body)
-        let raw = try readAll(fd, limit: request.responseLimit + 64 << 10)
-        return try parse(raw, limit: request.responseLimit)
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var received: [UInt8] = []
+        var head: (status: Int, framing: HTTPBodyDecoder.Framing, bodyStart: Int)?
+        while head == nil {
+            let count = try receive(fd, into: &buffer)
+            guard count > 0, received.count + count <= 64 << 10 else { throw .failed("the service did not answer HTTP") }
+            received += buffer[0..<count]
+            head = try parseHead(received[...])
+        }
+        guard let head else { throw .failed("the service did not answer HTTP") }
+        var decoder = HTTPBodyDecoder(head.framing)
+        try decoder.feed(received[head.bodyStart...], emit: onBody)
+        while !decoder.isComplete {
+            let count = try receive(fd, into: &buffer)
+            if count == 0 { break }
+            try decoder.feed(buffer[0..<count], emit: onBody)
+        }
+        try decoder.finish()
+        return head.status
+    }
+
+    /// Reads what arrives next (0 at the end of the stream).
+    private static func receive(_ fd: Int32, into buffer: inout [UInt8]) throws(TargetError) -> Int {
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut("waiting for the HTTP response") }
+            throw .failed("reading the response: \(String(cString: strerror(errno)))")
+        }
     }
 
     private static func validate(_ request: HTTPRequest) throws(TargetError) {
@@ -77,52 +119,39 @@ enum UnixSocketHTTPClient {
         if let failure { throw .failed("sending the request: \(String(cString: strerror(failure)))") }
     }
 
-    private static func readAll(_ fd: Int32, limit: Int) throws(TargetError) -> [UInt8] {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n == 0 { return data }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut("waiting for the HTTP response") }
-                throw .failed("reading the response: \(String(cString: strerror(errno)))")
-            }
-            data.append(contentsOf: buffer[0..<n])
-            guard data.count <= limit else { throw .failed("HTTP response larger than \(limit) bytes") }
-        }
+    /// The status and body of a whole HTTP/1.x response.
+    static func parse(_ raw: [UInt8], limit: Int) throws(TargetError) -> HTTPResponse {
+        guard let head = try parseHead(raw[...]) else { throw .failed("the service did not answer HTTP") }
+        var body: [UInt8] = []
+        var decoder = HTTPBodyDecoder(head.framing)
+        try decoder.feed(raw[head.bodyStart...]) { piece throws(TargetError) in body += piece }
+        try decoder.finish()
+        guard body.count <= limit else { throw .failed("HTTP response larger than \(limit) bytes") }
+        return HTTPResponse(status: head.status, body: Data(body))
     }
 
-    /// The status and body of a whole HTTP/1.x response, read byte by byte: the head is ASCII,
-    /// and only `Content-Length` and `Transfer-Encoding` matter to a client that reads to the
-    /// end of the stream.
-    static func parse(_ raw: [UInt8], limit: Int) throws(TargetError) -> HTTPResponse {
-        guard let headEnd = range(of: [0x0D, 0x0A, 0x0D, 0x0A], in: raw[...]) else { throw .failed("the service did not answer HTTP") }
+    /// The status and body framing of a response head, read byte by byte (the head is ASCII, and
+    /// only `Content-Length` and `Transfer-Encoding` matter to a client that reads to the end of
+    /// the stream), and where the body starts; nil while the head is incomplete.
+    static func parseHead(_ raw: ArraySlice<UInt8>) throws(TargetError) -> (status: Int, framing: HTTPBodyDecoder.Framing, bodyStart: Int)? {
+        guard let headEnd = range(of: [0x0D, 0x0A, 0x0D, 0x0A], in: raw) else { return nil }
         var lines = raw[..<headEnd.lowerBound].split(separator: 0x0A, omittingEmptySubsequences: false).map {
             $0.last == 0x0D ? $0.dropLast() : $0
         }[...]
         guard let statusLine = lines.popFirst(), let status = statusCode(statusLine) else { throw .failed("the service did not answer HTTP") }
-        var contentLength: Int?
-        var chunked = false
+        var framing = HTTPBodyDecoder.Framing.untilClose
         for line in lines {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let name = line[..<colon]
             let value = trimmingSpaces(line[(colon + 1)...])
-            if equalsIgnoringCase(name, "content-length") {
+            if equalsIgnoringCase(name, "content-length"), framing != .chunked {
                 guard let length = Int(String(decoding: value, as: UTF8.self)), length >= 0 else { throw .failed("malformed Content-Length") }
-                contentLength = length
-            } else if equalsIgnoringCase(name, "transfer-encoding") {
-                chunked = String(decoding: value, as: UTF8.self).lowercased().contains("chunked")
+                framing = .length(length)
+            } else if equalsIgnoringCase(name, "transfer-encoding"), String(decoding: value, as: UTF8.self).lowercased().contains("chunked") {
+                framing = .chunked
             }
         }
-        var body = raw[headEnd.upperBound...]
-        if chunked {
-            body = try dechunk(body)[...]
-        } else if let contentLength, contentLength <= body.count {
-            body = body.prefix(contentLength)
-        }
-        guard body.count <= limit else { throw .failed("HTTP response larger than \(limit) bytes") }
-        return HTTPResponse(status: status, body: Data(body))
+        return (status, framing, headEnd.upperBound)
     }
 
     /// The code of a status line such as `HTTP/1.1 200 OK`: exactly three digits, 100-999.
@@ -157,23 +186,6 @@ enum UnixSocketHTTPClient {
         guard name.count == lowercase.utf8CodeUnitCount else { return false }
         return zip(name, UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)).allSatisfy { byte, expected in
             (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
-        }
-    }
-
-    private static func dechunk(_ data: ArraySlice<UInt8>) throws(TargetError) -> [UInt8] {
-        var output: [UInt8] = []
-        var index = data.startIndex
-        while true {
-            guard let lineEnd = range(of: [0x0D, 0x0A], in: data[index...]) else { throw .failed("truncated chunked body") }
-            let sizeText = data[index..<lineEnd.lowerBound].split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).first ?? []
-            guard let size = Int(String(decoding: trimmingSpaces(sizeText), as: UTF8.self), radix: 16), size >= 0 else {
-                throw .failed("malformed chunk size")
-            }
-            index = lineEnd.upperBound
-            if size == 0 { return output }
-            guard data.endIndex - index - 2 >= size else { throw .failed("truncated chunked body") }
-            output.append(contentsOf: data[index..<index + size])
-            index += size + 2
         }
     }
 }

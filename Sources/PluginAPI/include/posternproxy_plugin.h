@@ -254,7 +254,9 @@ typedef struct pp_host {
     int32_t (*remove_file)(const struct pp_host *host, const char *path, uint64_t path_size);
 
     /** Sends an HTTP request over a unix socket of the target and waits for the answer. The
-     *  response body is appended to `response_body` (may be NULL) and its status code stored in
+     *  response body is appended to `response_body` (may be NULL) in pieces as it arrives (a
+     *  write the sink refuses stops the request, and http() returns that status), and its
+     *  status code stored in
      *  *http_status. GET and HEAD only observe and work while planning; other methods need
      *  PP_GRANT_RUN. Returns PP_OK whatever the HTTP status, PP_FAILED when the service cannot be
      *  reached or answers something that is not HTTP (the reason is logged). */

@@ -10,6 +10,22 @@ enum ResourceRepository {
         try db.row("SELECT * FROM resources WHERE id = ? AND type = ?", [id, type]).map(ResourceRow.init)
     }
 
+    /// The resource `id`, whatever its type.
+    static func find(_ db: any SQLConnection, id: Int64) throws -> ResourceRow? {
+        try db.row("SELECT * FROM resources WHERE id = ?", [id]).map(ResourceRow.init)
+    }
+
+    /// The type of each of `ids` that exists.
+    static func types(_ db: any SQLConnection, ids: [Int64]) throws -> [Int64: String] {
+        guard !ids.isEmpty else { return [:] }
+        var types: [Int64: String] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ ids[$0..<min($0 + 500, ids.count)] }) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            for row in try db.rows("SELECT id, type FROM resources WHERE id IN (\(marks))", chunk.map { $0 }) { types[row["id"]] = row["type"] }
+        }
+        return types
+    }
+
     static func exists(_ db: any SQLConnection, id: Int64, type: String) throws -> Bool {
         try db.value(Bool.self, "SELECT 1 FROM resources WHERE id = ? AND type = ?", [id, type]) == true
     }

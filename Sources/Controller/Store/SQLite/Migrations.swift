@@ -197,6 +197,19 @@ enum Migrations {
                 t.column("created_on", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v13: traffic per host and server, by minute and by hour") { db in
+            for (table, period) in [("traffic_minutes", "minute"), ("traffic_hours", "hour")] {
+                try db.create(table: table, options: .withoutRowID) { t in
+                    // 0: requests whose host was none of the server's names.
+                    t.column("resource_id", .integer).notNull()
+                    t.column("server_id", .integer).notNull()
+                    t.column(period, .integer).notNull()
+                    for column in TrafficRepository.counterColumns { t.column(column, .integer).notNull().defaults(to: 0) }
+                    t.primaryKey(["resource_id", "server_id", period])
+                }
+                try db.create(index: "\(table)_by_\(period)", on: table, columns: [period])
+            }
+        }
         return migrator
     }
 }

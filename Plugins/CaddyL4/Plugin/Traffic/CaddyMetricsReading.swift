@@ -1,0 +1,171 @@
+/// Caddy's per-host HTTP totals, read from its Prometheus text (`GET /metrics` on the admin
+/// socket) one line at a time as the text arrives, so 10,000 hosts' worth (tens of megabytes)
+/// is never held whole.
+///
+/// Caddy labels its HTTP metrics with the request's host when it is one of the names in the
+/// config's host matchers (exactly as the client sent it, so with a port when the client added
+/// one), and `_other` otherwise; each request is counted once, by the outermost handler. Read
+/// from each series: `caddy_http_request_duration_seconds_count` (requests, by the `code`
+/// label's class), `..._bucket` (latency, from the cumulative `le` buckets),
+/// `caddy_http_request_size_bytes_sum` and `caddy_http_response_size_bytes_sum` (bytes in and
+/// out), summed over the other labels; and `caddy_config_last_reload_success_timestamp_seconds`
+/// (Caddy starts counting from zero on every config load). Lines that are not one of these, or
+/// that do not parse, are skipped and counted.
+struct CaddyMetricsReading {
+    private(set) var hosts: [String: HostTraffic] = [:]
+    /// Requests Caddy could not put to one of the config's names (`_other`).
+    private(set) var unattributed: Int64 = 0
+    private(set) var reloadedAt: Double?
+    private(set) var malformedLines = 0
+
+    /// Hosts beyond this many are left out (a Caddy that labels arbitrary names would otherwise
+    /// grow this without bound).
+    static let maximumHosts = 100_000
+
+    private var line: [UInt8] = []
+    /// Cumulative latency buckets per host, turned into per-bucket counts by ``finish()``.
+    private var cumulative: [String: [Int64]] = [:]
+
+    /// Reads the next piece of the text.
+    mutating func feed(_ piece: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        for index in 0..<piece.count where piece[index] == 0x0A {
+            if line.isEmpty {
+                read(Array(piece[start..<index])[...])
+            } else {
+                line += piece[start..<index]
+                read(line[...])
+                line.removeAll(keepingCapacity: true)
+            }
+            start = index + 1
+        }
+        if start < piece.count {
+            line += piece[start..<piece.count]
+            if line.count > 64 << 10 {
+                malformedLines += 1
+                line.removeAll()
+            }
+        }
+    }
+
+    /// Ends the text: the last line, and the latency buckets made per-bucket.
+    mutating func finish() {
+        if !line.isEmpty { read(line[...]) }
+        line.removeAll()
+        for (host, buckets) in cumulative {
+            var traffic = hosts[host] ?? HostTraffic()
+            for index in buckets.indices {
+                traffic.latency[index] = max(0, buckets[index] - (index == 0 ? 0 : buckets[index - 1]))
+            }
+            hosts[host] = traffic
+        }
+        cumulative = [:]
+    }
+
+    private mutating func read(_ line: ArraySlice<UInt8>) {
+        guard let first = line.first, first != UInt8(ascii: "#") else { return }
+        guard line.starts(with: "caddy_".utf8) else { return }
+        guard let sample = Sample(line) else {
+            malformedLines += 1
+            return
+        }
+        switch sample.name {
+        case "caddy_config_last_reload_success_timestamp_seconds":
+            reloadedAt = sample.value
+        case "caddy_http_request_duration_seconds_count":
+            guard let code = sample.labels["code"].flatMap({ Int($0) }), let host = sample.labels["host"] else { return malformed() }
+            guard (100...599).contains(code), let count = Self.count(sample.value) else { return malformed() }
+            if host == "_other" {
+                unattributed += count
+            } else {
+                update(host) { $0.requests[code / 100 - 1] += count }
+            }
+        case "caddy_http_request_duration_seconds_bucket":
+            guard let host = sample.labels["host"], host != "_other", let bound = sample.labels["le"], let count = Self.count(sample.value)
+            else { return malformed() }
+            let index = bound == "+Inf" ? HostTraffic.latencyBounds.count : HostTraffic.latencyBounds.firstIndex(of: Double(bound) ?? -1)
+            guard let index, hosts[host] != nil || hosts.count < Self.maximumHosts else { return }
+            cumulative[host, default: [Int64](repeating: 0, count: HostTraffic.latencyBounds.count + 1)][index] += count
+        case "caddy_http_request_size_bytes_sum", "caddy_http_response_size_bytes_sum":
+            guard let host = sample.labels["host"], let bytes = Self.count(sample.value) else { return malformed() }
+            guard host != "_other" else { return }
+            let incoming = sample.name == "caddy_http_request_size_bytes_sum"
+            update(host) { traffic in if incoming { traffic.bytesIn += bytes } else { traffic.bytesOut += bytes } }
+        default:
+            return
+        }
+    }
+
+    private mutating func malformed() { malformedLines += 1 }
+
+    private mutating func update(_ host: String, _ change: (inout HostTraffic) -> Void) {
+        guard hosts[host] != nil || hosts.count < Self.maximumHosts else { return }
+        change(&hosts[host, default: HostTraffic()])
+    }
+
+    /// A counter's value as a whole number: finite, not negative, below 2^53.
+    private static func count(_ value: Double) -> Int64? {
+        guard value.isFinite, value >= 0, value < 9_007_199_254_740_992 else { return nil }
+        return Int64(value.rounded())
+    }
+}
+
+/// One sample line of the Prometheus text format: `name{label="value",...} value [timestamp]`.
+/// Label values are unescaped (`\\`, `\"`, `\n`).
+struct Sample {
+    var name: String
+    var labels: [String: String]
+    var value: Double
+
+    init?(_ line: ArraySlice<UInt8>) {
+        var index = line.startIndex
+        while index < line.endIndex, line[index] != UInt8(ascii: "{"), line[index] != UInt8(ascii: " ") { index += 1 }
+        guard index > line.startIndex, index < line.endIndex else { return nil }
+        name = String(decoding: line[line.startIndex..<index], as: UTF8.self)
+        labels = [:]
+        if line[index] == UInt8(ascii: "{") {
+            index += 1
+            while index < line.endIndex, line[index] != UInt8(ascii: "}") {
+                guard let equals = line[index...].firstIndex(of: UInt8(ascii: "=")), equals + 1 < line.endIndex,
+                    line[equals + 1] == UInt8(ascii: "\"")
+                else { return nil }
+                let key = String(decoding: line[index..<equals], as: UTF8.self)
+                var value: [UInt8] = []
+                var cursor = equals + 2
+                var closed = false
+                while cursor < line.endIndex {
+                    let byte = line[cursor]
+                    if byte == UInt8(ascii: "\\"), cursor + 1 < line.endIndex {
+                        let next = line[cursor + 1]
+                        value.append(next == UInt8(ascii: "n") ? 0x0A : next)
+                        cursor += 2
+                    } else if byte == UInt8(ascii: "\"") {
+                        closed = true
+                        cursor += 1
+                        break
+                    } else {
+                        value.append(byte)
+                        cursor += 1
+                    }
+                }
+                guard closed, value.count <= 1024 else { return nil }
+                labels[key] = String(decoding: value, as: UTF8.self)
+                index = cursor
+                if index < line.endIndex, line[index] == UInt8(ascii: ",") { index += 1 }
+            }
+            guard index < line.endIndex else { return nil }
+            index += 1
+        }
+        let rest = line[index...].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        guard let first = rest.first, rest.count <= 2 else { return nil }
+        let text = String(decoding: first, as: UTF8.self)
+        switch text {
+        case "+Inf": value = .infinity
+        case "-Inf": value = -.infinity
+        case "NaN": value = .nan
+        default:
+            guard let number = Double(text) else { return nil }
+            value = number
+        }
+    }
+}

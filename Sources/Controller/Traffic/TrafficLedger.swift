@@ -1,0 +1,64 @@
+import Foundation
+import Host
+import Synchronization
+
+/// The traffic of the servers' status reports not yet written to the database, summed per
+/// server, host name and minute. Taking a report in is a few dictionary additions (10,000
+/// hosts in a few milliseconds), so the agent link never waits on SQLite; ``TrafficKeeper``
+/// drains it every few seconds, ties each name to its host and writes the minutes and hours.
+final class TrafficLedger: Sendable {
+    struct Key: Hashable, Sendable {
+        var serverID: Int64
+        var host: String
+        /// Minutes since 1970.
+        var minute: Int64
+    }
+
+    private let pending = Mutex<[Key: TrafficCounters]>([:])
+    /// Per server, the malformed entries its reports held (left out as they were read).
+    private let refused = Mutex<[Int64: Int]>([:])
+
+    /// Adds what `report` says each host of server `serverID` served, to the minute of `date`.
+    func record(serverID: Int64, _ report: AgentMessage.TrafficReport, at date: Date = Date()) {
+        let minute = Int64(date.timeIntervalSince1970) / 60
+        pending.withLock { pending in
+            for host in report.hosts {
+                // Names are case-insensitive, stored in lower case.
+                let key = Key(serverID: serverID, host: host.host.lowercased(), minute: minute)
+                if pending[key] == nil {
+                    pending[key] = TrafficCounters(host)
+                } else {
+                    pending[key]!.add(TrafficCounters(host))
+                }
+            }
+        }
+    }
+
+    /// Counts entries of a server's report that were malformed and left out, to be logged.
+    func noteRefused(serverID: Int64, count: Int) {
+        refused.withLock { $0[serverID, default: 0] += count }
+    }
+
+    /// The malformed entries noted since the last call, per server.
+    func drainRefused() -> [Int64: Int] {
+        refused.withLock { refused in
+            defer { refused = [:] }
+            return refused
+        }
+    }
+
+    /// Puts back what ``drain()`` took and could not be written.
+    func restore(_ entries: [Key: TrafficCounters]) {
+        pending.withLock { pending in
+            for (key, counters) in entries { pending[key, default: TrafficCounters()].add(counters) }
+        }
+    }
+
+    /// Everything recorded since the last call.
+    func drain() -> [Key: TrafficCounters] {
+        pending.withLock { pending in
+            defer { pending = [:] }
+            return pending
+        }
+    }
+}

@@ -16,6 +16,9 @@ Scenarios:
   replay REVISION      hello, wait for the desired state, report it applied, then report
                        REVISION (older) applied with another hash
   reconnect COUNT      COUNT connections in a row, each closed at once; prints `UPGRADED n REFUSED m`
+  traffic HOST         hello, then a status report whose traffic has 3 requests for HOST and
+                       entries that must not be stored: a name the server does not serve, a
+                       negative counter, lists of the wrong length, a name that is not a host name
 
 With PROBE_FORWARDED_FOR set (a prefix such as `198.51.100.`), every connection says it was
 forwarded for an address of its own (the prefix and its number), as a proxy in front of many
@@ -136,6 +139,19 @@ def main():
     elif scenario == "unknown":
         send_frame(sock, json.dumps({"type": "run_command", "v": 1, "argv": ["id"]}))
         pump(sock, 10)
+    elif scenario == "traffic":
+        pump(sock, 10, until=lambda m: m["type"] == "desired_state")
+
+        def entry(host, requests=(0, 2, 0, 1, 0), latency=(1, 2) + (0,) * 10, bytes_in=100, bytes_out=900):
+            return {"host": host, "requests": list(requests), "bytes_in": bytes_in, "bytes_out": bytes_out, "latency": list(latency)}
+
+        hosts = [entry(argument), entry("unknown-name.test"), entry(argument, requests=(0, -5, 0, 0, 0)),
+                 entry(argument, requests=(1, 2, 3)), entry("a b{http.request.uri}"), entry(argument, bytes_out=-1),
+                 entry(argument, latency=(1,) * 11)]
+        send_frame(sock, json.dumps({"type": "status", "v": 1, "caddy_running": True, "upstreams": [],
+                                     "traffic": {"hosts": hosts, "unattributed": 4}}))
+        print("SENT traffic", flush=True)
+        pump(sock, 2)
     elif scenario == "replay":
         state = pump(sock, 10, until=lambda m: m["type"] == "desired_state")
         send_frame(sock, json.dumps({"type": "apply_result", "v": 1, "revision": state["revision"], "hash": state["hash"],

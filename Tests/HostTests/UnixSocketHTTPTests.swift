@@ -43,8 +43,29 @@ import Testing
         }
     }
 
+    @Test func streamsALargeChunkedBodyPieceByPieceWithoutTheWholeBodyLimit() throws {
+        let chunk = String(repeating: "m", count: 40_000)
+        let body = String(repeating: "9c40\r\n\(chunk)\r\n", count: 75) + "0\r\n\r\n"
+        var pieces = 0
+        var received = 0
+        let status = try serve("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body) { path in
+            try LocalTarget().http(HTTPRequest(socketPath: path, method: "GET", path: "/metrics", timeout: .seconds(5), responseLimit: 1 << 20)) {
+                pieces += 1
+                received += $0.count
+            }
+        }
+        #expect(status == 200 && received == 3_000_000 && pieces > 10)
+    }
+
     /// Sends a GET to a socket that writes `text` back, then closes.
     private func answer(_ text: String, limit: Int = 1 << 20) throws -> HTTPResponse {
+        try serve(text) { path in
+            try LocalTarget().http(HTTPRequest(socketPath: path, method: "GET", path: "/config/", timeout: .seconds(5), responseLimit: limit))
+        }
+    }
+
+    /// Runs `request` against a socket that writes `text` back to one connection, then closes.
+    private func serve<Result>(_ text: String, _ request: (String) throws -> Result) throws -> Result {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pp-http-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -59,7 +80,7 @@ import Testing
             close(listener)
         }
         server.start()
-        return try LocalTarget().http(HTTPRequest(socketPath: path, method: "GET", path: "/config/", timeout: .seconds(5), responseLimit: limit))
+        return try request(path)
     }
 
     private func listen(at path: String) throws -> Int32 {

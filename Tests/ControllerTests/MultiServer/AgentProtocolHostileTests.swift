@@ -186,4 +186,25 @@ import TestSupport
         #expect(setup.closeCode(first) == Int(AgentProtocol.CloseCode.replaced))
         #expect(first.contains { $0.contains("replaced by a newer connection") })
     }
+
+    @Test func trafficForNamesTheServerDoesNotServeAndMalformedCountersIsNeverStored() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let hosts = try await setup.client.get("/api/proxy-hosts").items
+        let ownHost = try #require(hosts.first { ($0["domain_names"] as? [String]) == ["only-a.test"] }?["id"] as? Int)
+        let otherHost = try #require(hosts.first { ($0["domain_names"] as? [String]) == ["only-b.test"] }?["id"] as? Int)
+        // Server a reports its own host, server b's host, an unknown name and malformed entries.
+        let lines = try setup.probe(setup.tokens["a"]!, "traffic", "only-a.test")
+        #expect(lines.contains("SENT traffic") && setup.closeCode(lines) == nil, "\(lines)")
+        let own = try await setup.client.get("/api/traffic/hosts/\(ownHost)?range=1h").object["totals"] as? [String: Any]
+        #expect(own?["requests"] as? Int == 3 && own?["status_4xx"] as? Int == 1 && own?["bytes_out"] as? Int == 900)
+        let other = try await setup.client.get("/api/traffic/hosts/\(otherHost)?range=1h").object["totals"] as? [String: Any]
+        #expect(other?["requests"] as? Int == 0)
+        let summary = try await setup.client.get("/api/traffic/summary").object
+        #expect((summary["hosts"] as? [[String: Any]])?.map { $0["id"] as? Int } == [ownHost])
+        let log = setup.controller.output
+        #expect(log.contains("traffic reported for a name the server does not serve") && log.contains("unknown-name.test"))
+        #expect(log.contains("malformed traffic entries in a status report were refused"))
+        #expect(try await setup.stillServes())
+    }
 }

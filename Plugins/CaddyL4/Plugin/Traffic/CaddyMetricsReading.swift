@@ -52,10 +52,13 @@ struct CaddyMetricsReading {
     mutating func finish() {
         if !line.isEmpty { read(line[...]) }
         line.removeAll()
-        for (host, buckets) in cumulative {
+        for (host, counted) in cumulative {
             var traffic = hosts[host] ?? HostTraffic()
+            // A bucket missing from the text holds what the one below it holds.
+            var buckets = counted
+            for index in buckets.indices.dropFirst() { buckets[index] = max(buckets[index], buckets[index - 1]) }
             for index in buckets.indices {
-                traffic.latency[index] = max(0, buckets[index] - (index == 0 ? 0 : buckets[index - 1]))
+                traffic.latency[index] = buckets[index] - (index == 0 ? 0 : buckets[index - 1])
             }
             hosts[host] = traffic
         }

@@ -1,0 +1,112 @@
+import Foundation
+import Host
+import Testing
+import TestSupport
+
+/// The Caddy step's traffic meter: what each host served, read from Caddy's own per-host
+/// metrics and handed out once, kept across config loads; hostile or broken metrics text is
+/// skipped with a log line and never becomes a count.
+@Suite struct CaddyTrafficTests {
+    typealias State = DesiredStateJSON
+
+    @Test func eachHostsRequestsAreHandedOutOnceAndSurviveAConfigLoad() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let upstream = try TestUpstream("a", in: caddy.folder.path)
+        defer { upstream.stop() }
+        let plain = State.proxyHost(1, ["plain.test"], to: upstream)
+        // With an access list the host has a route of its own, outside the shared one.
+        let own = State.proxyHost(2, ["own.test"], to: upstream, ["block_exploits": true])
+        try await caddy.apply(State.document(["proxy_hosts": [plain, own]]))
+        let pipeline = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: try caddy.stepConfig())])
+        _ = DataPlaneHealth.probe(pipeline, catalog: caddy.catalog, target: LocalTarget())  // starts from Caddy's totals now
+
+        for path in ["/", "/", "/status/404"] { #expect(try caddy.get(path, host: "plain.test").status > 0) }
+        for path in ["/status/503", "/"] { #expect(try caddy.get(path, host: "own.test").status > 0) }
+        // With a port the name is not one Caddy counts by: unattributed.
+        _ = try HTTPProbe.request("/", host: "plain.test:\(caddy.httpPort)", port: caddy.httpPort)
+        let first = try #require(DataPlaneHealth.probe(pipeline, catalog: caddy.catalog, target: LocalTarget())?.traffic)
+        let byName = Dictionary(uniqueKeysWithValues: first.hosts.map { ($0.host, $0) })
+        #expect(byName["plain.test"]?.requests == [0, 2, 0, 1, 0])
+        #expect(byName["own.test"]?.requests == [0, 1, 0, 0, 1])
+        #expect(byName["plain.test"]?.latency.reduce(0, +) == 3 && (byName["plain.test"]?.bytesOut ?? 0) > 0)
+        #expect(first.unattributed == 1 && first.refused == 0)
+
+        // Handed out once: nothing new, nothing reported.
+        let second = try #require(DataPlaneHealth.probe(pipeline, catalog: caddy.catalog, target: LocalTarget())?.traffic)
+        #expect(second.hosts.isEmpty && second.unattributed == 0)
+
+        // Caddy counts from zero after each load: what it counted before is read first.
+        _ = try caddy.get("/", host: "plain.test")
+        try await caddy.apply(State.document(["revision": 2, "proxy_hosts": [plain, own, State.proxyHost(3, ["new.test"], to: upstream)]]))
+        _ = try caddy.get("/", host: "plain.test")
+        _ = try caddy.get("/", host: "new.test")
+        let third = try #require(DataPlaneHealth.probe(pipeline, catalog: caddy.catalog, target: LocalTarget())?.traffic)
+        let after = Dictionary(uniqueKeysWithValues: third.hosts.map { ($0.host, $0.total) })
+        #expect(after == ["plain.test": 2, "new.test": 1])
+    }
+
+    @Test func malformedAndHostileMetricsLinesAreSkippedWithALogLine() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let labels = #"handler="reverse_proxy",method="GET",server="http""#
+        let text = """
+            # HELP caddy_http_request_duration_seconds How long it took.
+            caddy_config_last_reload_success_timestamp_seconds 1.7e+09
+            caddy_http_request_duration_seconds_count{code="200",\(labels),host="ok.test"} 4
+            caddy_http_request_duration_seconds_bucket{code="200",\(labels),host="ok.test",le="0.005"} 3
+            caddy_http_request_duration_seconds_bucket{code="200",\(labels),host="ok.test",le="+Inf"} 4
+            caddy_http_response_size_bytes_sum{code="200",\(labels),host="ok.test"} 1200
+            caddy_http_request_duration_seconds_count{code="500",\(labels),host="_other"} 2
+            caddy_http_request_duration_seconds_count{code="200",\(labels),host="negative.test"} -7
+            caddy_http_request_duration_seconds_count{code="200",\(labels),host="nan.test"} NaN
+            caddy_http_request_duration_seconds_count{code="999",\(labels),host="code.test"} 1
+            caddy_http_request_duration_seconds_count{code="200",\(labels),host="unclosed.test} 1
+            caddy_http_request_duration_seconds_count{code="200",\(labels),host="escaped\\"quote{http.request.uri}"} 1
+            caddy_http_request_duration_seconds_count{code="200",\(labels),host="huge.test"} 1e300
+            caddy_http_request_duration_seconds_count garbage here and more
+            caddy_http_request_duration_seconds_count{code="200",\(labels)} 5
+            """
+        let metrics = try folder.write("metrics.txt", text)
+        let socket = folder.file("admin.sock")
+        let server = try ChildProcess(
+            ["python3", TestEnvironment.fixture("metrics_socket.py"), socket, metrics], in: folder.path, logName: "metrics")
+        defer { server.stop() }
+        try server.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "the metrics socket")
+        var catalog = PluginCatalog()
+        catalog.add(
+            file: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
+        let plugin = try #require(catalog.plugin(id: "posternproxy.caddy"))
+        let config = try JSONSerialization.data(withJSONObject: ["admin_socket": socket, "http_port": 80, "https_port": 443])
+        let logs = LogLines()
+        let answer = try plugin.describe(
+            config: config, input: Data(#"{"health":true,"traffic":true}"#.utf8), target: LocalTarget(), onLog: { logs.append($0.message) })
+        let object = try #require(try JSONSerialization.jsonObject(with: answer) as? [String: Any])
+        let traffic = try #require(object["traffic"] as? [String: Any])
+        let hosts = try #require(traffic["hosts"] as? [[String: Any]])
+        // The host names that reached the report are those of well-formed lines; a label's
+        // braces are text, never a placeholder.
+        #expect(Set(hosts.compactMap { $0["host"] as? String }) == ["ok.test", #"escaped"quote{http.request.uri}"#])
+        let ok = try #require(hosts.first { $0["host"] as? String == "ok.test" })
+        #expect(ok["requests"] as? [Int] == [0, 4, 0, 0, 0] && ok["bytes_out"] as? Int == 1200)
+        #expect((ok["latency"] as? [Int])?.first == 3 && (ok["latency"] as? [Int])?.last == 1)
+        #expect(traffic["unattributed"] as? Int == 2)
+        #expect(logs.lines.contains { $0.contains("7 lines of Caddy's metrics did not parse") }, "\(logs.lines)")
+
+        // Caddy counts on: the change is handed out, and the agent protocol refuses the name
+        // that is not a host name (counted, never stored).
+        try text.replacingOccurrences(of: "host=\"ok.test\"} 4", with: "host=\"ok.test\"} 6")
+            .replacingOccurrences(of: "uri}\"} 1", with: "uri}\"} 3").write(toFile: metrics, atomically: true, encoding: .utf8)
+        let pipeline = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: config)])
+        let report = try #require(DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())?.traffic)
+        #expect(report.hosts.map(\.host) == ["ok.test"] && report.hosts.first?.total == 2 && report.refused == 1, "\(report)")
+    }
+}
+
+/// Log lines a plugin call wrote, from its thread.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var lines: [String] { lock.withLock { stored } }
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+}

@@ -5,10 +5,10 @@ a login's bcrypt check alone can take seconds while other suites run beside it."
 from playwright.sync_api import expect
 
 
-def launch(playwright, extra_args=(), viewport=(1280, 900)):
+def launch(playwright, extra_args=(), viewport=(1280, 900), color_scheme="light"):
     """Returns (browser, context, page, errors); `errors` fills while the page runs."""
     browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", *extra_args])
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, color_scheme=color_scheme)
     page = context.new_page()
     page.set_default_timeout(30_000)
     expect.set_options(timeout=20_000)

@@ -64,7 +64,7 @@ struct TrafficService: Sendable {
         ])
     }
 
-    /// `{"range", "hosts": [{"id", "type", figures…, "requests_spark": [24], "errors_spark": [24]}],
+    /// `{"range", "hosts": [{"id", "type", "name", figures…, "requests_spark": [24], "errors_spark": [24]}],
     /// "servers": [{"server_id", "name", figures…}]}` over the last 24 hours, by hour: each host
     /// with traffic, and each server's totals. Hosts come most requested first.
     func summary(now: Date = Date()) async throws -> JSON {
@@ -73,13 +73,13 @@ struct TrafficService: Sendable {
         let (entries, types, names) = try await store.database.read { db in
             let entries = try TrafficRepository.series(db, resourceIDs: nil, from: first, to: first + 24, step: 1, resolution: .hour)
             let ids = Array(Set(entries.map(\.resourceID)))
-            let types = try ResourceRepository.types(db, ids: ids)
+            let types = try ResourceRepository.labels(db, ids: ids)
             let names = try ServerRepository.namesAndCertificateReporting(db, ids: Array(Set(entries.map(\.serverID)))).mapValues(\.name)
             return (entries, types, names)
         }
         var hosts: [Int64: (figures: Figures, requests: [Int64], errors: [Int64])] = [:]
         var servers: [Int64: Figures] = [:]
-        for entry in entries where types[entry.resourceID].map(Self.hostTypes.contains) == true {
+        for entry in entries where types[entry.resourceID].map({ Self.hostTypes.contains($0.type) }) == true {
             let slot = Int(entry.period - first)
             guard (0..<24).contains(slot) else { continue }
             var host = hosts[entry.resourceID] ?? (Figures(), Array(repeating: 0, count: 24), Array(repeating: 0, count: 24))
@@ -98,7 +98,8 @@ struct TrafficService: Sendable {
                     ordered.map { id, host in
                         Self.merged(
                             [
-                                "id": .int(Int(id)), "type": .string(types[id] ?? ""), "requests_spark": .array(host.requests.map { .int(Int($0)) }),
+                                "id": .int(Int(id)), "type": .string(types[id]?.type ?? ""), "name": .string(types[id]?.name ?? ""),
+                                "requests_spark": .array(host.requests.map { .int(Int($0)) }),
                                 "errors_spark": .array(host.errors.map { .int(Int($0)) }),
                             ], host.figures.json)
                     })

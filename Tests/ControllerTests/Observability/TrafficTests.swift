@@ -70,6 +70,40 @@ import TestSupport
         #expect((try prometheus.value(of: #"posternproxy_host_sent_bytes_total{server="edge",host="counted-remote.test"}"#) ?? 0) > 0)
     }
 
+    @Test(arguments: [("desktop", "light"), ("phone", "dark")])
+    func aBrowserOnAnotherMachineSeesAHostsTrafficInItsListDialogAndTheDashboard(viewport: String, theme: String) async throws {
+        let setup = try await MultiServerSetup(environment: ["POSTERNPROXY_STATUS_SECONDS": "2", "POSTERNPROXY_TRAFFIC_FLUSH_SECONDS": "2"])
+        defer { setup.remove() }
+        let desk = try LinkedNamespace(prefix: "ppdesk", network: "10.62")
+        defer { desk.remove() }
+        let local = try #require(try await setup.client.get("/api/servers").items.first { $0["is_local"] as? Bool == true })
+        let localID = try #require(local["id"] as? Int)
+        let host = try await setup.addHost("charted.test", serverID: Int64(localID), port: setup.localUpstream.port)
+        _ = try await setup.addHost("quiet.test", serverID: Int64(localID), port: setup.localUpstream.port)
+        try await setup.converged(Int64(localID))
+        for (path, count) in [("/", 9), ("/status/404", 2), ("/status/502", 1)] {
+            for _ in 0..<count { _ = try HTTPProbe.request(path, host: "charted.test", port: setup.localHTTPPort) }
+        }
+        try await setup.eventually("the 12 requests are counted", seconds: 30) { try await totals(setup, host)["requests"] as? Int == 12 }
+
+        let screenshots = "\(TestEnvironment.packageRoot)/.build/ui-screenshots"
+        try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
+        let settings: [String: Any] = [
+            "url": "http://\(desk.hostAddress):\(setup.controller.port)", "email": ControllerProcess.adminEmail,
+            "password": ControllerProcess.adminPassword, "host": "charted.test", "server": local["name"] as? String ?? "",
+            "requests": 12, "status_4xx": 2, "status_5xx": 1, "viewport": viewport, "theme": theme, "screenshots": screenshots,
+        ]
+        let browser = try await BrowserScript.run("traffic.py", in: desk, settings: settings)
+        #expect(browser.exitStatus == 0, "\(browser.output)\n\(browser.errors)")
+        for check in [
+            "the host list shows the host's requests and errors with a sparkline",
+            "the traffic dialog's totals, chart tables and per-server table hold the requests sent", "the other ranges hold the same requests",
+            "the dashboard lists the host among the top hosts by requests and by errors", "no script errors",
+        ] {
+            #expect(browser.output.contains("ok \(check)"), "missing: \(check)")
+        }
+    }
+
     private func totals(_ setup: MultiServerSetup, _ host: Int64) async throws -> [String: Any] {
         try await setup.client.get("/api/traffic/hosts/\(host)?range=1h").object["totals"] as? [String: Any] ?? [:]
     }

@@ -15,15 +15,20 @@ enum ResourceRepository {
         try db.row("SELECT * FROM resources WHERE id = ?", [id]).map(ResourceRow.init)
     }
 
-    /// The type of each of `ids` that exists.
-    static func types(_ db: any SQLConnection, ids: [Int64]) throws -> [Int64: String] {
-        guard !ids.isEmpty else { return [:] }
-        var types: [Int64: String] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ ids[$0..<min($0 + 500, ids.count)] }) {
+    /// The type and first domain name (empty for resources without) of each of `ids` that exists.
+    static func labels(_ db: any SQLConnection, ids: [Int64]) throws -> [Int64: (type: String, name: String)] {
+        var labels: [Int64: (type: String, name: String)] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)]
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            for row in try db.rows("SELECT id, type FROM resources WHERE id IN (\(marks))", chunk.map { $0 }) { types[row["id"]] = row["type"] }
+            for row in try db.rows(
+                "SELECT id, type, COALESCE(json_extract(data, '$.domain_names[0]'), '') AS name FROM resources WHERE id IN (\(marks))",
+                chunk.map { $0 })
+            {
+                labels[row["id"]] = (row["type"], row["name"])
+            }
         }
-        return types
+        return labels
     }
 
     static func exists(_ db: any SQLConnection, id: Int64, type: String) throws -> Bool {

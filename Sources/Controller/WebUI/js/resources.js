@@ -43,6 +43,7 @@ const headerRules = {
 
 export const resources = {
   "proxy-hosts": {
+    traffic: true,
     title: "Proxy Hosts", singular: "proxy host",
     columns: [["Domains", (r) => r.domain_names.join(", ")], ["Forward to", (r) => `${r.forward_scheme ?? "http"}://${r.forward_host}:${r.forward_port}`]],
     tabs: {
@@ -118,6 +119,7 @@ export const resources = {
     },
   },
   "redirection-hosts": {
+    traffic: true,
     title: "Redirection Hosts", singular: "redirection host",
     columns: [["Domains", (r) => r.domain_names.join(", ")], ["Redirect to", (r) => `${r.forward_http_code} → ${r.forward_domain_name}`]],
     tabs: { Details: [
@@ -145,6 +147,7 @@ export const resources = {
     ] },
   },
   "dead-hosts": {
+    traffic: true,
     title: "Dead Hosts", singular: "dead host",
     columns: [["Domains", (r) => r.domain_names.join(", ")]],
     tabs: { Details: [

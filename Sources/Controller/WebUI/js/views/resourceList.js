@@ -6,6 +6,8 @@ import { issuanceProgress, requestCertificate } from "../certificateRequest.js";
 import { NEW_CERTIFICATE } from "../controls/simple.js";
 import { buildForm } from "../form.js";
 import { resources } from "../resources.js";
+import { sparkline } from "../charts.js";
+import { showTraffic } from "./traffic.js";
 
 export async function resourceList(container, path, app) {
   const definition = resources[path];
@@ -30,10 +32,13 @@ export async function resourceList(container, path, app) {
     const params = new URLSearchParams({ page: state.page, limit: 25 });
     if (state.query) params.set("q", state.query);
     if (app.serverFilter && !definition.shared) params.set("server_id", app.serverFilter);
-    const [result] = await Promise.all([api.get(`/api/${path}?${params}`), loadReferences()]);
-    const header = [...definition.columns.map(([title]) => title), definition.shared ? null : "Server", "Status", "Apply", definition.tls || definition.tabs.SSL || definition.tabs.Details.some((f) => f.type === "certificate") ? "TLS" : null, ""].filter((x) => x !== null);
+    const [result, traffic] = await Promise.all([api.get(`/api/${path}?${params}`),
+      definition.traffic ? api.get("/api/traffic/summary").catch(() => null) : null, loadReferences()]);
+    const trafficOf = new Map((traffic?.hosts ?? []).map((host) => [host.id, host]));
+    const header = [...definition.columns.map(([title]) => title), definition.traffic ? "Traffic (24 h)" : null, definition.shared ? null : "Server", "Status", "Apply", definition.tls || definition.tabs.SSL || definition.tabs.Details.some((f) => f.type === "certificate") ? "TLS" : null, ""].filter((x) => x !== null);
     const rows = result.items.map((record) => h("tr", {},
       definition.columns.map(([, value]) => h("td", {}, value(record))),
+      definition.traffic ? h("td", {}, trafficCell(record, trafficOf.get(record.id))) : null,
       definition.shared ? null : h("td", {}, serverName(record.server_id)),
       h("td", {}, record.enabled ? badge("enabled", "ok") : badge("disabled")),
       h("td", {}, badge(record.apply_status.status), record.apply_status.message ? h("div", { class: "muted" }, record.apply_status.message) : null),
@@ -60,6 +65,17 @@ export async function resourceList(container, path, app) {
         h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; render(); } }, "Previous"),
         h("span", {}, `Page ${state.page} of ${pages} (${result.total})`),
         h("button", { type: "button", disabled: state.page >= pages, onclick: () => { state.page += 1; render(); } }, "Next")));
+  }
+
+  /** A host's last 24 hours in its row: requests and errors as a sparkline and in numbers,
+   * opening its traffic charts. */
+  function trafficCell(record, host) {
+    const name = record.domain_names?.[0] ?? `#${record.id}`;
+    const requests = host?.requests ?? 0, errors = (host?.status_4xx ?? 0) + (host?.status_5xx ?? 0);
+    const label = `${requests} requests, ${errors} errors in 24 hours`;
+    return h("button", { type: "button", class: "traffic-cell", "aria-label": `Traffic of ${name}: ${label}`, onclick: () => showTraffic(record.id, name) },
+      sparkline(host?.requests_spark ?? new Array(24).fill(0), host?.errors_spark, label),
+      h("span", { "aria-hidden": "true" }, `${requests}`, errors ? h("span", { class: "muted" }, ` · ${errors} err`) : null));
   }
 
   /** What an empty list says, with the way to fill it for an admin. */

@@ -140,6 +140,12 @@ let package = Package(
             path: "Benchmarks/DataPlaneBenchmark"
         ),
 
+        .executableTarget(
+            name: "TrafficBenchmark",
+            dependencies: ["Controller", "Host", "JSONCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/TrafficBenchmark"
+        ),
+
         // What both test targets use: paths of the build, temporary folders, child processes.
         .target(name: "TestSupport", dependencies: ["Host"], path: "Tests/TestSupport"),
 

@@ -16,3 +16,7 @@ swift build -c release --product posternproxy
 echo
 echo "== controller API with 10,000 proxy hosts: list and create against a trivial route"
 python3 Benchmarks/api-benchmark.py "$bin/posternproxy" "${3:-10000}" "${4:-300}"
+swift build -c release --product TrafficBenchmark
+echo
+echo "== traffic: ingestion of a status report of 10,000 active hosts, its write, stored bytes per host per day"
+"$bin/TrafficBenchmark" "${5:-10000}" "${6:-200}"

@@ -11,7 +11,7 @@ public final class Store: Sendable {
     /// ``Notifier``.
     let notifications = NotificationQueue()
     /// Where the traffic in status reports waits for the ``TrafficKeeper`` to store it.
-    let traffic = TrafficLedger()
+    @_spi(Benchmarks) public let traffic = TrafficLedger()
 
     /// Opens (or creates) the SQLite database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.

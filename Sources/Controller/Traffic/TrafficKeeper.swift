@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// minutes. The same counts go to `/metrics` as `posternproxy_host_requests_total{server,
 /// host, status}` (status `1xx`…`5xx`) and `posternproxy_host_received_bytes_total` /
 /// `posternproxy_host_sent_bytes_total{server, host}`.
-actor TrafficKeeper: Service {
+@_spi(Benchmarks) public actor TrafficKeeper: Service {
     static let minuteRetention: Int64 = 48 * 60
     static let hourRetention: Int64 = 90 * 24
 
@@ -31,13 +31,13 @@ actor TrafficKeeper: Service {
         var sent: Counter
     }
 
-    init(store: Store, interval: Duration = .seconds(10), logger: Logger) {
+    public init(store: Store, interval: Duration = .seconds(10), logger: Logger) {
         self.store = store
         self.interval = interval
         self.logger = logger
     }
 
-    func run() async throws {
+    public func run() async throws {
         try? await cancelWhenGracefulShutdown { await self.keep() }
         try? await flush()
     }
@@ -58,7 +58,7 @@ actor TrafficKeeper: Service {
     }
 
     /// Writes what the ledger holds. On failure it goes back to the ledger for the next try.
-    func flush() async throws {
+    public func flush() async throws {
         for (server, count) in store.traffic.drainRefused() {
             logger.warning("malformed traffic entries in a status report were refused", metadata: ["server_id": "\(server)", "entries": "\(count)"])
         }

@@ -6,8 +6,8 @@ import Synchronization
 /// server, host name and minute. Taking a report in is a few dictionary additions (10,000
 /// hosts in a few milliseconds), so the agent link never waits on SQLite; ``TrafficKeeper``
 /// drains it every few seconds, ties each name to its host and writes the minutes and hours.
-final class TrafficLedger: Sendable {
-    struct Key: Hashable, Sendable {
+@_spi(Benchmarks) public final class TrafficLedger: Sendable {
+    public struct Key: Hashable, Sendable {
         var serverID: Int64
         var host: String
         /// Minutes since 1970.
@@ -19,7 +19,7 @@ final class TrafficLedger: Sendable {
     private let refused = Mutex<[Int64: Int]>([:])
 
     /// Adds what `report` says each host of server `serverID` served, to the minute of `date`.
-    func record(serverID: Int64, _ report: AgentMessage.TrafficReport, at date: Date = Date()) {
+    public func record(serverID: Int64, _ report: AgentMessage.TrafficReport, at date: Date = Date()) {
         let minute = Int64(date.timeIntervalSince1970) / 60
         pending.withLock { pending in
             for host in report.hosts {

@@ -9,7 +9,10 @@ struct SQLiteConnection: SQLConnection {
     init(_ db: Database) { self.db = db }
 
     func execute(_ sql: String, _ arguments: SQLArguments) throws {
-        try Self.reportingConstraints { try db.execute(sql: sql, arguments: Self.bind(arguments)) }
+        try Self.reportingConstraints {
+            let statement = try db.cachedStatement(sql: sql)
+            try statement.execute(arguments: Self.bind(arguments))
+        }
     }
 
     func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {

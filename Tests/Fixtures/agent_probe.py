@@ -143,11 +143,11 @@ def main():
         pump(sock, 10, until=lambda m: m["type"] == "desired_state")
 
         def entry(host, requests=(0, 2, 0, 1, 0), latency=(1, 2) + (0,) * 10, bytes_in=100, bytes_out=900):
-            return {"host": host, "requests": list(requests), "bytes_in": bytes_in, "bytes_out": bytes_out, "latency": list(latency)}
+            return [host, *requests, bytes_in, bytes_out, *latency]
 
         hosts = [entry(argument), entry("unknown-name.test"), entry(argument, requests=(0, -5, 0, 0, 0)),
                  entry(argument, requests=(1, 2, 3)), entry("a b{http.request.uri}"), entry(argument, bytes_out=-1),
-                 entry(argument, latency=(1,) * 11)]
+                 entry(argument, latency=(1,) * 11), entry(argument, bytes_in=1.5), entry(argument, bytes_in=2 ** 60)]
         send_frame(sock, json.dumps({"type": "status", "v": 1, "caddy_running": True, "upstreams": [],
                                      "traffic": {"hosts": hosts, "unattributed": 4}}))
         print("SENT traffic", flush=True)

@@ -22,6 +22,16 @@ struct AgentProtocolTests {
                         .init(domain: "a.test", state: .issued, message: nil, at: 1_796_000_000),
                         .init(domain: "b.test", state: .failed, message: "urn:ietf:params:acme:error:rejectedIdentifier", at: 1_796_000_001),
                     ])),
+            .status(
+                .init(
+                    caddyRunning: true, upstreams: [],
+                    traffic: .init(
+                        hosts: [
+                            .init(
+                                host: "a.test", requests: [0, 5, 1, 2, 3], bytesIn: 100, bytesOut: 1 << 40,
+                                latency: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0]),
+                            .init(host: "b.test:8080", requests: [1, 0, 0, 0, 0], bytesIn: 0, bytesOut: 0, latency: Array(repeating: 0, count: 12)),
+                        ], unattributed: 9))),
         ]
         for message in messages { #expect(try AgentMessage.decode(message.encoded()) == message) }
     }
@@ -98,5 +108,28 @@ struct AgentProtocolTests {
         #expect(AgentProtocol.serverID(inToken: "ppg_x_abc") == nil)
         #expect(AgentProtocol.serverID(inToken: "ppa_12_abc") == nil)
         #expect(AgentProtocol.serverID(inToken: "ppg_12") == nil)
+    }
+
+    @Test func trafficEntriesWithBadCountersOrNamesAreRefusedOneByOne() throws {
+        let good = #"["a.test",0,1,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0]"#
+        let bad = [
+            #"["a.test",0,-1,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0]"#, #"["a.test",0,1.5,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0]"#,
+            #"["a.test",0,1,0,0,0,10,20]"#, #"["a b{http.request.uri}",0,1,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0]"#,
+            #"["a.test",0,1,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0,7]"#, #"["a.test",0,1e3,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0]"#,
+            #"["a.test",0,99999999999999999999,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0]"#,
+        ]
+        let text =
+            #"{"v":1,"type":"status","caddy_running":true,"upstreams":[],"traffic":{"unattributed":0,"hosts":[\#((bad + [good]).joined(separator: ","))]}}"#
+        guard case .status(let report) = try AgentMessage.decode(Data(text.utf8)) else { throw ProtocolViolation("not a status") }
+        #expect(report.traffic?.hosts.map(\.host) == ["a.test"] && report.traffic?.refused == bad.count)
+        // What is not the shape at all is a violation of the protocol.
+        for traffic in [
+            #"{"hosts":[{"host":"a.test"}],"unattributed":0}"#, #"{"hosts":[],"unattributed":-1}"#, #"{"hosts":[]}"#,
+            #"{"hosts":[["a"b",1]],"unattributed":0}"#, #"{"hosts":[[1,2]],"unattributed":0}"#, #"{"hosts":[],"unattributed":0,"x":1}"#,
+            #"[]"#, #"{"hosts":[["a.test",true]],"unattributed":0}"#,
+        ] {
+            let message = #"{"v":1,"type":"status","caddy_running":true,"upstreams":[],"traffic":\#(traffic)}"#
+            #expect(throws: ProtocolViolation.self, "\(traffic)") { try AgentMessage.decode(Data(message.utf8)) }
+        }
     }
 }

@@ -22,9 +22,11 @@ import Synchronization
     public func record(serverID: Int64, _ report: AgentMessage.TrafficReport, at date: Date = Date()) {
         let minute = Int64(date.timeIntervalSince1970) / 60
         pending.withLock { pending in
+            pending.reserveCapacity(pending.count + report.hosts.count)
             for host in report.hosts {
                 // Names are case-insensitive, stored in lower case.
-                let key = Key(serverID: serverID, host: host.host.lowercased(), minute: minute)
+                let name = host.host.utf8.contains { (0x41...0x5A).contains($0) } ? host.host.lowercased() : host.host
+                let key = Key(serverID: serverID, host: name, minute: minute)
                 if pending[key] == nil {
                     pending[key] = TrafficCounters(host)
                 } else {

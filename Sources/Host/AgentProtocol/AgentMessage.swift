@@ -153,7 +153,8 @@ extension AgentMessage {
 
     /// Reads one message from an agent; anything malformed, unknown or too large is a violation.
     public static func decode(_ data: some Collection<UInt8>) throws(ProtocolViolation) -> AgentMessage {
-        let fields = try MessageFields(data, limit: AgentProtocol.maxAgentMessageBytes)
+        // A status report's traffic is read by its own scanner, not as a JSON tree.
+        let fields = try MessageFields(data, limit: AgentProtocol.maxAgentMessageBytes, keepingRaw: ["traffic"])
         switch fields.type {
         case "hello":
             return .hello(
@@ -201,7 +202,7 @@ extension AgentMessage {
                 StatusReport(
                     caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams, certificates: certificates,
                     problem: try fields.optionalString("problem", maxLength: 1000),
-                    traffic: try fields.optionalValue("traffic").map { value throws(ProtocolViolation) in try TrafficReport(value) }))
+                    traffic: try fields.raw["traffic"].map { text throws(ProtocolViolation) in try TrafficReport(json: text) }))
         default:
             throw ProtocolViolation("unknown message type \(fields.type.prefix(64))")
         }

@@ -83,12 +83,6 @@ struct MessageFields {
         return try list(key)
     }
 
-    /// A member of any kind that may be missing (or null): nil then.
-    func optionalValue(_ key: String) -> JSON? {
-        guard let value = value(key), value != .null else { return nil }
-        return value
-    }
-
     private func value(_ key: String) -> JSON? {
         try? members.optional(key) as JSON?
     }

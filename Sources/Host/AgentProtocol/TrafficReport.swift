@@ -50,50 +50,23 @@ extension AgentMessage {
 }
 
 extension AgentMessage.TrafficReport {
+    /// `{"hosts": [[name, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12], …],
+    /// "unattributed"}`: one compact list per host (``TrafficReportScanner`` reads it back).
     var json: JSON {
         .object([("hosts", .array(hosts.map(\.json))), ("unattributed", .int(Int(unattributed)))])
     }
 
-    /// A status report's `traffic`. Malformed host entries are counted in ``refused`` and left
-    /// out, so one bad counter does not cost the rest of the report.
-    init(_ value: JSON) throws(ProtocolViolation) {
-        guard let object = try? JSONObject(value) else { throw ProtocolViolation("status.traffic must be an object") }
-        let fields = MessageFields(object: object, type: "status.traffic")
-        let entries = try fields.list("hosts")
-        var hosts: [AgentMessage.HostTraffic] = []
-        hosts.reserveCapacity(min(entries.count, Self.maximumHosts))
-        var refused = max(0, entries.count - Self.maximumHosts)
-        for entry in entries.prefix(Self.maximumHosts) {
-            if let host = AgentMessage.HostTraffic(entry) { hosts.append(host) } else { refused += 1 }
-        }
-        self.init(hosts: hosts, unattributed: try fields.integer("unattributed"), refused: refused)
+    /// A report's `traffic` from its JSON text. Malformed host entries are counted in
+    /// ``refused`` and left out, so one bad counter does not cost the rest of the report.
+    public init(json text: [UInt8]) throws(ProtocolViolation) {
+        var scanner = TrafficReportScanner(text)
+        self = try scanner.report()
     }
 }
 
 extension AgentMessage.HostTraffic {
     var json: JSON {
-        .object([
-            ("host", .string(host)), ("requests", .array(requests.map { .int(Int($0)) })), ("bytes_in", .int(Int(bytesIn))),
-            ("bytes_out", .int(Int(bytesOut))), ("latency", .array(latency.map { .int(Int($0)) })),
-        ])
-    }
-
-    /// One entry, or nil when any part of it is malformed.
-    init?(_ entry: JSON) {
-        func counters(_ value: JSON?, count: Int) -> [Int64]? {
-            guard case .array(let items)? = value, items.count == count else { return nil }
-            let numbers = items.compactMap { item -> Int64? in
-                guard case .int(let number) = item, number >= 0, number < 1 << 53 else { return nil }
-                return Int64(number)
-            }
-            return numbers.count == count ? numbers : nil
-        }
-        guard case .string(let host)? = entry["host"], HostName.isValid(host),
-            let requests = counters(entry["requests"], count: Self.statusClasses),
-            let latency = counters(entry["latency"], count: Self.latencyBounds.count + 1),
-            let bytes = counters(.array([entry["bytes_in"] ?? .null, entry["bytes_out"] ?? .null]), count: 2)
-        else { return nil }
-        self.init(host: host, requests: requests, bytesIn: bytes[0], bytesOut: bytes[1], latency: latency)
+        .array([.string(host)] + (requests + [bytesIn, bytesOut] + latency).map { .int(Int($0)) })
     }
 }
 
@@ -101,15 +74,20 @@ extension AgentMessage.HostTraffic {
 /// optional `:port`.
 enum HostName {
     static func isValid(_ text: String) -> Bool {
-        guard !text.isEmpty, text.utf8.count <= 260 else { return false }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let name = parts.first, !name.isEmpty, name.utf8.count <= 253,
-            name.utf8.allSatisfy({ byte in
-                (0x61...0x7A).contains(byte) || (0x41...0x5A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2D || byte == 0x2E
-                    || byte == 0x5F
-            })
-        else { return false }
-        if parts.count == 2 { return UInt16(parts[1]) != nil }
-        return true
+        var name = 0
+        var port: Int?
+        for byte in text.utf8 {
+            if let digits = port {
+                guard (0x30...0x39).contains(byte), digits < 5 else { return false }
+                port = digits + 1
+                continue
+            }
+            switch byte {
+            case 0x61...0x7A, 0x41...0x5A, 0x30...0x39, 0x2D, 0x2E, 0x5F: name += 1
+            case 0x3A: port = 0
+            default: return false
+            }
+        }
+        return name > 0 && name <= 253 && port != 0
     }
 }

@@ -58,7 +58,9 @@ public struct DataPlaneHealth: Sendable, Equatable {
     /// Nil when no step of `pipeline` describes, or the one that does fails. Each probe takes
     /// the traffic counted since the previous one.
     public static func probe(_ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target) -> DataPlaneHealth? {
-        guard let object = pipeline.description(input: #"{"health":true,"traffic":true}"#, catalog: catalog, target: target),
+        guard
+            let (object, raw) = pipeline.description(
+                input: #"{"health":true,"traffic":true}"#, catalog: catalog, target: target, keepingRaw: ["traffic"]),
             let running: Bool = try? object.required("running")
         else { return nil }
         let list: [JSON] = (try? object.value("upstreams", default: [])) ?? []
@@ -72,7 +74,7 @@ public struct DataPlaneHealth: Sendable, Equatable {
             list.prefix(AgentMessage.CertificateState.maximumCount).compactMap { try? AgentMessage.CertificateState($0) }
         }
         let problem = (try? object.optional("problem") as String?).flatMap { $0 }.map { String($0.prefix(1000)) }
-        let traffic = (try? object.optional("traffic") as JSON?).flatMap { $0 }.flatMap { try? AgentMessage.TrafficReport($0) }
+        let traffic = raw["traffic"].flatMap { try? AgentMessage.TrafficReport(json: $0) }
         return DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates, problem: problem, traffic: traffic)
     }
 }
@@ -105,10 +107,18 @@ extension PipelineDefinition {
     /// that step's config; nil when no step describes, or the one that does fails or answers
     /// something other than a JSON object.
     public func description(input: String, catalog: PluginCatalog, target: some Target) -> JSONObject? {
+        description(input: input, catalog: catalog, target: target, keepingRaw: [])?.object
+    }
+
+    /// The same, with the members named in `keepingRaw` kept as their JSON text, not parsed.
+    func description(input: String, catalog: PluginCatalog, target: some Target, keepingRaw: Set<String>) -> (
+        object: JSONObject, raw: [String: [UInt8]]
+    )? {
         guard let step = steps.first(where: { catalog.plugin(id: $0.plugin)?.describes == true }),
-            let answer = try? catalog.plugin(id: step.plugin)?.describe(config: step.config, input: Data(input.utf8), target: target)
+            let answer = try? catalog.plugin(id: step.plugin)?.describe(config: step.config, input: Data(input.utf8), target: target),
+            let (value, raw) = try? JSONParser.parseObject(answer, keepingRaw: keepingRaw), let object = try? JSONObject(value)
         else { return nil }
-        return try? JSONObject(JSONParser.parse(answer))
+        return (object, raw)
     }
 }
 

@@ -84,7 +84,8 @@ struct CaddyMetricsReading {
                 update(host) { $0.requests[code / 100 - 1] += count }
             }
         case "caddy_http_request_duration_seconds_bucket":
-            guard let host = sample.labels["host"], host != "_other", let bound = sample.labels["le"], let count = Self.count(sample.value)
+            guard let host = sample.labels["host"], host != "_other", Self.isHostName(host), let bound = sample.labels["le"],
+                let count = Self.count(sample.value)
             else { return malformed() }
             let index = bound == "+Inf" ? HostTraffic.latencyBounds.count : HostTraffic.latencyBounds.firstIndex(of: Double(bound) ?? -1)
             guard let index, hosts[host] != nil || hosts.count < Self.maximumHosts else { return }
@@ -103,7 +104,18 @@ struct CaddyMetricsReading {
 
     private mutating func update(_ host: String, _ change: (inout HostTraffic) -> Void) {
         guard hosts[host] != nil || hosts.count < Self.maximumHosts else { return }
+        guard Self.isHostName(host) else { return malformed() }
         change(&hosts[host, default: HostTraffic()])
+    }
+
+    /// Whether a `host` label is a name a host can have (letters, digits, `-`, `.`, `_`, and a
+    /// `:port`), so that no other text travels on as a name.
+    static func isHostName(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 260
+            && text.utf8.allSatisfy { byte in
+                (0x61...0x7A).contains(byte) || (0x41...0x5A).contains(byte) || (0x30...0x3A).contains(byte) || byte == 0x2D || byte == 0x2E
+                    || byte == 0x5F
+            }
     }
 
     /// A counter's value as a whole number: finite, not negative, below 2^53.

@@ -37,11 +37,9 @@ struct HostTraffic: Equatable {
         bytesOut += other.bytesOut
     }
 
-    /// `{"host", "requests": [5], "bytes_in", "bytes_out", "latency": [12]}`.
+    /// `[host, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12]`: one compact list,
+    /// as status reports carry it.
     func json(host: String) -> JSON {
-        .object([
-            ("host", .string(host)), ("requests", .array(requests.map { .int(Int($0)) })), ("bytes_in", .int(Int(bytesIn))),
-            ("bytes_out", .int(Int(bytesOut))), ("latency", .array(latency.map { .int(Int($0)) })),
-        ])
+        .array([.string(host)] + (requests + [bytesIn, bytesOut] + latency).map { .int(Int($0)) })
     }
 }

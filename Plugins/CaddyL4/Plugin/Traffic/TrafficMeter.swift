@@ -53,8 +53,8 @@ enum TrafficMeter {
     }
 
     /// Reads Caddy's totals and hands out everything served since the last call: `{"hosts":
-    /// [{"host", "requests", "bytes_in", "bytes_out", "latency"}], "unattributed"}`, hosts with
-    /// traffic only. Nil when Caddy could not be read (what was served stays for the next call).
+    /// [[host, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12]], "unattributed"}`,
+    /// hosts with traffic only. Nil when Caddy could not be read (what was served stays for the next call).
     static func take(admin: CaddyAdmin) -> JSON? {
         let malformed = read(admin: admin)
         guard let malformed else { return nil }

@@ -210,6 +210,19 @@ enum Migrations {
                 try db.create(index: "\(table)_by_\(period)", on: table, columns: [period])
             }
         }
+        migrator.registerMigration("v14: a row of traffic_minutes holds an hour of minutes, packed") { db in
+            try db.drop(table: "traffic_minutes")
+            // A table with rowids: its rows (up to some 2 KB) then fit in a page, where a table
+            // without them would spill each into an overflow page of its own.
+            try db.create(table: "traffic_minutes") { t in
+                t.column("resource_id", .integer).notNull()
+                t.column("server_id", .integer).notNull()
+                t.column("hour", .integer).notNull()
+                t.column("minutes", .blob).notNull()
+                t.uniqueKey(["resource_id", "server_id", "hour"])
+            }
+            try db.create(index: "traffic_minutes_by_hour", on: "traffic_minutes", columns: ["hour"])
+        }
         return migrator
     }
 }

@@ -13,7 +13,9 @@ import ServiceLifecycle
 /// Minute rows older than 48 hours and hour rows older than 90 days are deleted every ten
 /// minutes. The same counts go to `/metrics` as `posternproxy_host_requests_total{server,
 /// host, status}` (status `1xx`…`5xx`) and `posternproxy_host_received_bytes_total` /
-/// `posternproxy_host_sent_bytes_total{server, host}`.
+/// `posternproxy_host_sent_bytes_total{server, host}`; requests whose host was none of the
+/// server's names (sent with a port, or to a wildcard's name) only as
+/// `posternproxy_server_unattributed_requests_total{server}`.
 @_spi(Benchmarks) public actor TrafficKeeper: Service {
     static let minuteRetention: Int64 = 48 * 60
     static let hourRetention: Int64 = 90 * 24
@@ -62,9 +64,10 @@ import ServiceLifecycle
         for (server, count) in store.traffic.drainRefused() {
             logger.warning("malformed traffic entries in a status report were refused", metadata: ["server_id": "\(server)", "entries": "\(count)"])
         }
+        let unattributed = store.traffic.drainUnattributed()
         let drained = store.traffic.drain()
-        guard !drained.isEmpty else { return }
-        let serverIDs = Set(drained.keys.map(\.serverID))
+        guard !drained.isEmpty || !unattributed.isEmpty else { return }
+        let serverIDs = Set(drained.keys.map(\.serverID)).union(unattributed.keys)
         let resolved: (entries: [(TrafficLedger.Key, Int64)], unknown: [TrafficLedger.Key], servers: [Int64: String])
         do {
             resolved = try await store.database.write { db in
@@ -100,6 +103,10 @@ import ServiceLifecycle
         for (key, _) in resolved.entries {
             guard let serverName = resolved.servers[key.serverID], let counted = drained[key] else { continue }
             count(counted, server: serverName, host: key.host)
+        }
+        for (serverID, count) in unattributed {
+            guard let serverName = resolved.servers[serverID] else { continue }
+            Counter(label: "posternproxy_server_unattributed_requests_total", dimensions: [("server", serverName)]).increment(by: count)
         }
         logUnknown(resolved.unknown, servers: resolved.servers)
     }

@@ -15,12 +15,15 @@ import Synchronization
     }
 
     private let pending = Mutex<[Key: TrafficCounters]>([:])
-    /// Per server, the malformed entries its reports held (left out as they were read).
+    /// Per server, the malformed entries its reports held (left out as they were read), and
+    /// the requests whose host was none of its names.
     private let refused = Mutex<[Int64: Int]>([:])
+    private let unattributed = Mutex<[Int64: Int64]>([:])
 
     /// Adds what `report` says each host of server `serverID` served, to the minute of `date`.
     public func record(serverID: Int64, _ report: AgentMessage.TrafficReport, at date: Date = Date()) {
         let minute = Int64(date.timeIntervalSince1970) / 60
+        if report.unattributed > 0 { unattributed.withLock { $0[serverID, default: 0] += report.unattributed } }
         pending.withLock { pending in
             pending.reserveCapacity(pending.count + report.hosts.count)
             for host in report.hosts {
@@ -39,6 +42,14 @@ import Synchronization
     /// Counts entries of a server's report that were malformed and left out, to be logged.
     func noteRefused(serverID: Int64, count: Int) {
         refused.withLock { $0[serverID, default: 0] += count }
+    }
+
+    /// The requests of no served name recorded since the last call, per server.
+    func drainUnattributed() -> [Int64: Int64] {
+        unattributed.withLock { counts in
+            defer { counts = [:] }
+            return counts
+        }
     }
 
     /// The malformed entries noted since the last call, per server.

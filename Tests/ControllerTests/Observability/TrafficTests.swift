@@ -22,6 +22,8 @@ import TestSupport
                 _ = try HTTPProbe.request(path, host: "counted-local.test", port: setup.localHTTPPort)
             }
         }
+        // With a port, the name is none Caddy counts by: the server's unattributed requests.
+        _ = try HTTPProbe.request("/", host: "counted-local.test:\(setup.localHTTPPort)", port: setup.localHTTPPort)
         for (path, count) in [("/", 4), ("/status/500", 1)] {
             for _ in 0..<count { #expect(remote.get("counted-remote.test", path: path).status > 0) }
         }
@@ -68,6 +70,8 @@ import TestSupport
         #expect(try prometheus.value(of: #"\#(requests){server="edge",host="counted-remote.test",status="2xx"}"#) == 4)
         #expect(try prometheus.value(of: #"\#(requests){server="edge",host="counted-remote.test",status="5xx"}"#) == 1)
         #expect((try prometheus.value(of: #"posternproxy_host_sent_bytes_total{server="edge",host="counted-remote.test"}"#) ?? 0) > 0)
+        let localName = try #require(try await setup.client.get("/api/servers/\(localID)").object["name"] as? String)
+        #expect(try prometheus.value(of: #"posternproxy_server_unattributed_requests_total{server="\#(localName)"}"#) == 1)
     }
 
     @Test(arguments: [("desktop", "light"), ("phone", "dark")])

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The real agent's resident memory with traffic counted (issue 18), in one run:
+
+ 1. idle, serving HOSTS proxy hosts (their desired state applied), before any traffic;
+ 2. while it reports the traffic of all HOSTS hosts every 2 seconds: its Caddy's metrics text
+    (some 6.7 KB per host, as Caddy 2.11 writes one status code and method of one host: about
+    65 MB for 10,000 hosts) is read as a stream, and each report carries all of them.
+
+The agent's Caddy is Tests/Fixtures/metrics_socket.py, a stand-in admin API that takes the
+config and serves two metrics texts in turn (so every reading has changed); the controller is the
+release build and counts the reports it stores.
+
+Usage: traffic-agent-benchmark.py BIN_FOLDER [HOSTS]
+BIN_FOLDER holds `posternproxy` and the release agent bundle `agent-bundle/`
+(`scripts/bundle-agent.sh release` makes both and prints the bundle's folder).
+"""
+import os, sys, time
+from benchsupport import API, Work, free_port, status_kib
+
+bin_folder = sys.argv[1]
+host_count = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+run = Work("pp-traffic-bench-")
+work, start, wait_for = run.folder, run.start, run.wait_for
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def metrics_text(count, scale):
+    """Caddy 2.11's lines for one status code and method of each host, counts times `scale`."""
+    buckets = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"]
+    sizes = ["256", "1024", "4096", "16384", "65536", "262144", "1.048576e+06", "4.194304e+06", "+Inf"]
+    lines = [f"caddy_config_last_reload_success_timestamp_seconds 1.7e+09"]
+    for index in range(count):
+        labels = f'code="200",handler="reverse_proxy",host="host-{index}.bench.test",method="GET",server="srv0"'
+        requests = 40 * scale
+        for name, bounds in [("caddy_http_request_duration_seconds", buckets), ("caddy_http_response_duration_seconds", buckets),
+                             ("caddy_http_request_size_bytes", sizes), ("caddy_http_response_size_bytes", sizes)]:
+            for position, bound in enumerate(bounds):
+                lines.append(f'{name}_bucket{{{labels},le="{bound}"}} {min(requests, (position + 1) * 10 * scale)}')
+            lines.append(f"{name}_sum{{{labels}}} {requests * 1234.5}")
+            lines.append(f"{name}_count{{{labels}}} {requests}")
+    return "\n".join(lines) + "\n"
+
+
+try:
+    for scale, name in [(1, "a"), (2, "b")]:
+        open(f"{work}/metrics-{name}.txt", "w").write(metrics_text(host_count, scale))
+    text_bytes = os.path.getsize(f"{work}/metrics-a.txt")
+    admin_socket = f"{work}/admin.sock"
+    start(["python3", f"{here}/../Tests/Fixtures/metrics_socket.py", admin_socket, f"{work}/metrics-a.txt", f"{work}/metrics-b.txt"], log="caddy")
+    wait_for(lambda: os.path.exists(admin_socket), "the stand-in Caddy")
+
+    controller_port = free_port()
+    start([f"{bin_folder}/posternproxy", "serve"], {
+        "POSTERNPROXY_LISTEN": f"127.0.0.1:{controller_port}", "POSTERNPROXY_DATA_DIR": f"{work}/data", "POSTERNPROXY_APPLY_PIPELINE": "",
+        "POSTERNPROXY_ADMIN_EMAIL": "admin@example.test", "POSTERNPROXY_ADMIN_PASSWORD": "benchmark!", "POSTERNPROXY_RATE_LIMIT": "100000000",
+        "POSTERNPROXY_TRAFFIC_FLUSH_SECONDS": "2"}, "controller")
+    api = API(controller_port)
+    wait_for(lambda: os.path.exists(f"{work}/data/posternproxy.sqlite"), "controller start")
+    time.sleep(1)
+    api.token = api.call("POST", "/api/auth/login", {"email": "admin@example.test", "password": "benchmark!"})["access_token"]
+    server = api.call("POST", "/api/servers", {"name": "remote", "hostname": "192.0.2.1"})
+    for index in range(host_count):
+        api.call("POST", "/api/proxy-hosts", {"domain_names": [f"host-{index}.bench.test"], "forward_host": "127.0.0.1",
+                                              "forward_port": 8001, "server_id": server["id"]})
+    token = api.call("POST", f"/api/servers/{server['id']}/token")["token"]
+    open(f"{work}/agent.env", "w").write(
+        f"POSTERNPROXY_CONTROLLER_URL=http://127.0.0.1:{controller_port}\nPOSTERNPROXY_AGENT_TOKEN={token}\n"
+        f"POSTERNPROXY_PLUGINS_DIR={bin_folder}/agent-bundle/lib/posternproxy-agent/plugins\nPOSTERNPROXY_STATE_DIR={work}/agent\n"
+        f"POSTERNPROXY_CADDY_ADMIN={admin_socket}\nPOSTERNPROXY_APPLY_PIPELINE=posternproxy.caddy\nPOSTERNPROXY_STATUS_SECONDS=3600\n")
+    agent = start([f"{bin_folder}/agent-bundle/bin/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent")
+    wait_for(lambda: api.call("GET", f"/api/servers/{server['id']}")["applied_revision"] >= 1
+             and api.call("GET", f"/api/servers/{server['id']}")["status"] == "online", "agent online and applied", 300)
+    time.sleep(10)
+    idle_rss, idle_peak = status_kib(agent.pid, "VmRSS"), status_kib(agent.pid, "VmHWM")
+
+    # Reporting: the status interval down to 2 s (restart with the same state folder).
+    agent.terminate()
+    agent.wait()
+    text = open(f"{work}/agent.env").read().replace("POSTERNPROXY_STATUS_SECONDS=3600", "POSTERNPROXY_STATUS_SECONDS=2")
+    open(f"{work}/agent.env", "w").write(text)
+    agent = start([f"{bin_folder}/agent-bundle/bin/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent-reporting")
+    first = f"/api/traffic/hosts/{api.call('GET', '/api/proxy-hosts?limit=1')['items'][0]['id']}?range=1h"
+    wait_for(lambda: api.call("GET", first)["totals"]["requests"] > 0, "the first report stored", 300)
+    samples = []
+    for _ in range(10):
+        time.sleep(2)
+        samples.append(status_kib(agent.pid, "VmRSS"))
+    reporting_peak = status_kib(agent.pid, "VmHWM")
+    print(f"agent with {host_count} hosts, Caddy's metrics text {text_bytes / 1e6:.1f} MB")
+    print(f"1. idle: {idle_rss / 1024:.1f} MiB resident (peak {idle_peak / 1024:.1f} MiB while applying)  [target < 20 MB]")
+    print(f"2. reporting all {host_count} hosts every 2 s: {max(samples) / 1024:.1f} MiB resident at most over 20 s "
+          f"(peak {reporting_peak / 1024:.1f} MiB)  [target < 25 MB]")
+finally:
+    run.stop()

@@ -54,7 +54,7 @@ public struct Controller: Sendable {
         let metrics = ControllerMetrics.bootstrap()
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
-        let (applier, facts, localServices) = try startLocalApplier(catalog: catalog, logger: logger)
+        let (applier, facts, localServices, localPipeline) = try startLocalApplier(catalog: catalog, logger: logger)
         let adminDomain = AdminDomain(configuration: configuration, servesSites: facts != nil)
         try await adminDomain.refresh(store)
         if let facts { try await CaddyFacts.record(facts, store: store) }
@@ -85,7 +85,10 @@ public struct Controller: Sendable {
                 store.statusFeed.announce()
             },
             provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers }, metrics: metrics, notifier: notifier,
-            trafficKeeper: trafficKeeper)
+            trafficKeeper: trafficKeeper,
+            accessLogs: AccessLogReaders(
+                local: localPipeline.map { AccessLogReaders.local(pipeline: $0, catalog: catalog) },
+                remote: { try await hub.accessLog(serverID: $0, query: $1) }))
         let descriptors = ConnectionLimits.raiseDescriptorLimit()
         let limits = ConnectionLimits.forDescriptors(descriptors.after, configuredMaximum: configuration.maxConnections)
         logger.info(
@@ -157,11 +160,13 @@ public struct Controller: Sendable {
     }
 
     /// The local server's applier, what its data plane says it is (its Caddy's version and
-    /// modules, through the step plugins' `posternproxy.describe/1`), and the services that keep
-    /// it: the applier, its health report and its watch; nil and none when the apply pipeline is
-    /// empty.
-    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> (LocalApplier?, DataPlaneFacts?, [any Service]) {
-        guard !configuration.applyPipeline.isEmpty else { return (nil, nil, []) }
+    /// modules, through the step plugins' `posternproxy.describe/1`), the services that keep it
+    /// (the applier, its health report and its watch) and its pipeline; nil and none when the
+    /// apply pipeline is empty.
+    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> (
+        LocalApplier?, DataPlaneFacts?, [any Service], PipelineDefinition?
+    ) {
+        guard !configuration.applyPipeline.isEmpty else { return (nil, nil, [], nil) }
         var adminSocket = configuration.caddyAdminSocket
         var caddyProcess: ProcessSupervisor?
         var certificateLog: String?
@@ -194,7 +199,7 @@ public struct Controller: Sendable {
             state: state)
         let watch = LocalDataPlaneWatch(
             pipeline: pipeline, catalog: catalog, applier: applier, health: health, interval: .seconds(configuration.watchSeconds), logger: logger)
-        return (applier, facts, [applier, health, watch])
+        return (applier, facts, [applier, health, watch], pipeline)
     }
 
     /// Where webhooks may not lead: the controller's own listeners on this machine.

@@ -72,6 +72,9 @@ struct ControllerLink: Sendable {
             case .desiredState(let state):
                 if let result = await dataPlane.apply(state) { try await send(.applyResult(result), on: writer) }
                 await schedule.expedite()
+            case .accessLogRequest(let requestID, let query):
+                // Answered beside whatever else runs; a lost connection drops the answer.
+                Task { try? await send(.accessLog(await dataPlane.accessLog(query, requestID: requestID)), on: writer) }
             }
         }
     }

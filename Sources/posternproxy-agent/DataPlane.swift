@@ -150,6 +150,17 @@ actor DataPlane {
         return health
     }
 
+    /// The answer to the controller's access-log request `requestID`: read by the pipeline's
+    /// describing step on a thread of its own, beside applies and reports.
+    nonisolated func accessLog(_ query: AccessLogQuery, requestID: Int64) async -> AccessLogAnswer {
+        let (pipeline, catalog) = (pipeline, runner.catalog)
+        let read = await onOwnThread { DataPlaneAccessLog.read(query, pipeline: pipeline, catalog: catalog, target: LocalTarget()) }
+        switch read {
+        case .success(let log): return AccessLogAnswer(requestID: requestID, lines: log.lines, found: log.found)
+        case .failure(let failure): return AccessLogAnswer(requestID: requestID, lines: [], found: false, error: failure.message)
+        }
+    }
+
     private func result(succeeded: Bool, message: String?) -> AgentMessage.ApplyResult {
         .init(
             revision: applied.revision, hash: applied.hash ?? "", succeeded: succeeded, message: message,

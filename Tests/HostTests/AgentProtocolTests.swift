@@ -32,6 +32,8 @@ struct AgentProtocolTests {
                                 latency: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0]),
                             .init(host: "b.test:8080", requests: [1, 0, 0, 0, 0], bytesIn: 0, bytesOut: 0, latency: Array(repeating: 0, count: 12)),
                         ], unattributed: 9))),
+            .accessLog(.init(requestID: 4, lines: [["uri": "/a", "status": 200]], found: true)),
+            .accessLog(.init(requestID: 5, lines: [], found: false, error: "no log")),
         ]
         for message in messages { #expect(try AgentMessage.decode(message.encoded()) == message) }
     }
@@ -40,6 +42,14 @@ struct AgentProtocolTests {
         let state = Data(#"{"proxy_hosts":[{"id":1,"domain_names":["a.test"]}],"server_id":2}"#.utf8)
         let welcome = ControllerMessage.welcome(serverID: 2, heartbeatSeconds: 5)
         #expect(try ControllerMessage.decode(welcome.encoded()) == welcome)
+        for query in [AccessLogQuery(hostID: 3), AccessLogQuery(hostID: 3, limit: 1000, status: "4xx", method: "GET", path: "/{a}\"", client: "::1")]
+        {
+            let request = ControllerMessage.accessLogRequest(requestID: 7, query: query)
+            #expect(try ControllerMessage.decode(request.encoded()) == request)
+        }
+        #expect(throws: ProtocolViolation.self) {
+            try ControllerMessage.decode(Data(#"{"type":"access_log_request","v":1,"request_id":1,"query":{"host_id":1,"limit":5000}}"#.utf8))
+        }
         guard
             case .desiredState(let decoded) = try ControllerMessage.decode(
                 ControllerMessage.desiredState(.init(revision: 9, hash: "0a", state: state)).encoded())

@@ -1,3 +1,4 @@
+import CaddyL4Rendering
 import JSONCore
 import PluginAPI
 import PluginKit
@@ -12,7 +13,8 @@ import PluginKit
 /// the last such question (``TrafficMeter``). Asked to check (input
 /// `{"check": true}`): `{"running", "problem"}` from one admin request, whether Caddy runs the
 /// config this process last loaded into it (``problem(admin:)``): cheap enough for every two
-/// seconds.
+/// seconds. Asked for a host's access log (input `{"access_log": {...}}`): its recent lines
+/// (``AccessLogReader``).
 enum CaddyDescription {
     static func describe(_ call: PluginCall) throws -> Int32 {
         let config = try? JSONObject(JSONParser.parse(call.config))
@@ -23,6 +25,13 @@ enum CaddyDescription {
             return call.write(
                 JSON.object([("running", .bool(problem?.running ?? true)), ("problem", problem.map { .string($0.message) } ?? .null)])
                     .serialized())
+        }
+        if let query = input?["access_log"] {
+            let reader = try AccessLogReader(query)
+            guard let log: String = try? config?.optional("certificate_log") else {
+                throw PluginFailure("access logs need the step's certificate_log setting: they are written beside it")
+            }
+            return call.write(reader.answer(call.host.readFile(AccessLogs.file(hostID: reader.hostID, certificateLog: log))).serialized())
         }
         if case .bool(true)? = input?["health"] {
             let socket: String = try CaddyStepConfig.adminSocket(in: call.config)

@@ -1,7 +1,7 @@
 import JSONCore
 
 /// How Caddy is doing at obtaining its automatic certificates, read from the log the rendered
-/// config has it write (``CaddyRenderer/certificateLogging(to:)``). Per name, the certificate
+/// config has it write (``CaddyRenderer/logging(certificateLog:accessLogged:)``). Per name, the certificate
 /// manager logs `obtaining certificate` when it starts, `certificate obtained successfully` (or
 /// `certificate renewed successfully`) when the CA issued one, and `could not get certificate
 /// from issuer` with the CA's error when an attempt failed (it then retries with a growing

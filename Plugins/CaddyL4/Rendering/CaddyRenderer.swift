@@ -332,15 +332,21 @@ private struct ConfigBuilder {
             return routes.filter { !$0.wildcard }.map(\.route) + sharedRoutes + redirects + routes.filter(\.wildcard).map(\.route)
         }
         let sharedRedirect = sharedRedirects.isEmpty ? [] : [SharedProxyRoute.httpsRedirect(sharedRedirects, httpsPort: settings.httpsPort)]
+        // Access logs need a folder: the certificate log's.
+        let served = Set(rendered)
+        let accessLogged =
+            settings.certificateLog == nil
+            ? [] : state.proxyHosts.filter { $0.accessLog && served.contains(ResourceKey(kind: "proxy_host", id: $0.id)) }
+        let serverLogs: [(String, JSON)] = accessLogged.isEmpty ? [] : [("logs", AccessLogs.serverLogs(accessLogged))]
         let catchAll = HostRoutes.catchAll(state.settings)
         var servers: [(String, JSON)] = [
             (
                 "http",
-                [
+                ([
                     "listen": .strings([":\(settings.httpPort)"]),
                     "routes": .array(ordered(httpRoutes, shared: sharedHTTP, redirects: sharedRedirect) + [catchAll]),
                     "errors": ["routes": .array(errorRoutes)], "automatic_https": ["disable": true],
-                ]
+                ] as JSON).adding(serverLogs)
             )
         ]
         if !httpsRoutes.isEmpty || !sharedHTTPS.isEmpty || !passthroughRoutes.isEmpty {
@@ -362,7 +368,7 @@ private struct ConfigBuilder {
                         [["match": ["sni": .strings(http1OnlyDomains)], "alpn": ["http/1.1"]], [:]]
                     ))
             }
-            servers.append(("https", .object(https)))
+            servers.append(("https", .object(https + serverLogs)))
         }
         var apps: [(String, JSON)] = [
             (
@@ -383,19 +389,26 @@ private struct ConfigBuilder {
         // it (Caddy's own default, 0200, would leave only Caddy's user able to connect).
         if let socket = settings.adminSocket { config.append(("admin", ["listen": .string("unix/\(socket)|0660")])) }
         if let root = settings.storageRoot { config.append(("storage", ["module": "file_system", "root": .string(root)])) }
-        if let file = settings.certificateLog { config.append(("logging", Self.certificateLogging(to: file))) }
+        if let file = settings.certificateLog { config.append(("logging", Self.logging(certificateLog: file, accessLogged: accessLogged))) }
         config.append(("apps", .object(apps)))
         return RenderResult(config: .object(config), rejected: rejected, rendered: rendered)
     }
 
     /// A log of its own for the certificate manager's loggers (obtaining and renewing; the
     /// default log still has them too): JSON lines, mode 0640 so the agent reads it as a member
-    /// of Caddy's group, one rolled file of at most 1 MB kept.
-    static func certificateLogging(to file: String) -> JSON {
+    /// of Caddy's group, one rolled file of at most 1 MB kept; and the access logs of the hosts
+    /// that turn theirs on (``AccessLogs``).
+    static func logging(certificateLog file: String, accessLogged: [ProxyHost]) -> JSON {
         let writer: JSON = ["output": "file", "filename": .string(file), "mode": "0640", "roll_size_mb": 1, "roll_keep": 1]
-        return [
-            "logs": ["posternproxy_certificates": ["writer": writer, "encoder": ["format": "json"], "include": ["tls.obtain", "tls.renew"]]]
+        var logs: [(String, JSON)] = [
+            ("posternproxy_certificates", ["writer": writer, "encoder": ["format": "json"], "include": ["tls.obtain", "tls.renew"]])
         ]
+        if !accessLogged.isEmpty {
+            // Access lines go to the hosts' own files only, not to Caddy's default log too.
+            logs.append(("default", ["exclude": ["http.log.access"]]))
+            logs += AccessLogs.logs(accessLogged, certificateLog: file)
+        }
+        return ["logs": .object(logs)]
     }
 
     private func tlsApp() -> JSON? {

@@ -10,4 +10,10 @@ extension JSON {
                 return (key, value)
             })
     }
+
+    /// This object with `members` added at its end.
+    func adding(_ members: [(String, JSON)]) -> JSON {
+        guard case .object(let existing) = self, !members.isEmpty else { return self }
+        return .object(existing + members)
+    }
 }

@@ -26,6 +26,8 @@ struct APIRouter: Sendable {
     let notifier: Notifier?
     /// Writes pending traffic before the traffic routes read it.
     let trafficKeeper: TrafficKeeper
+    /// Reads hosts' access logs on their servers.
+    let accessLogs: AccessLogReaders
     private let connectedAgents: @Sendable () async -> [Int64]
     /// Limits shared by every listener the router serves.
     private let loginLimiter = RateLimiter(limit: 5)
@@ -40,8 +42,9 @@ struct APIRouter: Sendable {
         store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
         onChange: @escaping @Sendable () -> Void = {}, provisioner: Provisioner? = nil, adminTLS: AdminTLS? = nil,
         connectedAgents: @escaping @Sendable () async -> [Int64] = { [] }, metrics: ControllerMetrics? = nil, notifier: Notifier? = nil,
-        trafficKeeper: TrafficKeeper? = nil
+        trafficKeeper: TrafficKeeper? = nil, accessLogs: AccessLogReaders = AccessLogReaders()
     ) {
+        self.accessLogs = accessLogs
         self.trafficKeeper = trafficKeeper ?? TrafficKeeper(store: store, logger: Logger(label: "posternproxy.traffic"))
         self.metrics = metrics
         self.notifier = notifier
@@ -128,6 +131,7 @@ struct APIRouter: Sendable {
         AuditRoutes(store: store).register(on: authenticated)
         CertificateRoutes(issuance: CertificateIssuanceService(store: store)).register(on: authenticated)
         TrafficRoutes(traffic: TrafficService(store: store, keeper: trafficKeeper)).register(on: authenticated)
+        AccessLogRoutes(logs: AccessLogService(store: store, local: accessLogs.local, remote: accessLogs.remote)).register(on: authenticated)
         EventRoutes(feed: store.statusFeed).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(provisioner: provisioner).register(on: authenticated) }
         let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector, addresses: addresses)

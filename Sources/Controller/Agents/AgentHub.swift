@@ -35,6 +35,14 @@ actor AgentHub: Service {
 
     var connectedServers: [Int64] { Array(sessions.keys) }
 
+    /// Asks server `serverID`'s agent for a host's access log; refused when it is not connected.
+    func accessLog(serverID: Int64, query: AccessLogQuery) async throws -> AccessLogAnswer {
+        guard let session = sessions[serverID] else {
+            throw DomainError.unavailable(code: "agent_offline", "the server's agent is not connected: its access log cannot be read now")
+        }
+        return try await session.accessLog(query)
+    }
+
     /// Makes `session` its server's live session, closing the one it replaces.
     func attach(_ session: AgentSession) async {
         guard !stopped else {

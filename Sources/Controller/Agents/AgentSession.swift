@@ -29,6 +29,9 @@ actor AgentSession {
     private var lastSeenWritten = ContinuousClock.now - .seconds(3600)
     private var closed = false
     private let health: HealthRecorder
+    /// Access-log requests sent and not yet answered, by request id.
+    private var accessLogWaiters: [Int64: CheckedContinuation<AccessLogAnswer, Error>] = [:]
+    private var lastRequestID: Int64 = 0
 
     init(serverID: Int64, tokenHash: String, store: Store, outbound: WebSocketOutboundWriter, logger: Logger) {
         self.serverID = serverID
@@ -54,7 +57,30 @@ actor AgentSession {
             do { try await health.record(report) } catch {
                 logger.error("could not record an agent's status", metadata: ["server": "\(serverID)", "error": "\(error)"])
             }
+        case .accessLog(let answer):
+            // An answer to nothing asked (or asked too long ago) is dropped.
+            accessLogWaiters.removeValue(forKey: answer.requestID)?.resume(returning: answer)
         }
+    }
+
+    /// Asks the agent for a host's access log and waits up to 10 seconds for its answer.
+    func accessLog(_ query: AccessLogQuery) async throws -> AccessLogAnswer {
+        guard !closed else { throw DomainError.unavailable(code: "agent_offline", "the server's agent is not connected") }
+        lastRequestID += 1
+        let id = lastRequestID
+        let timeout = Task { [weak self] in
+            try await Task.sleep(for: .seconds(10))
+            await self?.answerNone(id, DomainError.upstream(code: "agent_timeout", "the server's agent did not answer within 10 seconds"))
+        }
+        defer { timeout.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            accessLogWaiters[id] = continuation
+            Task { await self.send(.accessLogRequest(requestID: id, query: query)) }
+        }
+    }
+
+    private func answerNone(_ id: Int64, _ error: Error) {
+        accessLogWaiters.removeValue(forKey: id)?.resume(throwing: error)
     }
 
     /// Records hello, welcomes the agent and sends a full sync if it runs something else.
@@ -119,6 +145,7 @@ actor AgentSession {
         guard !closed else { return }
         closed = true
         syncRequests.finish()
+        failWaiters()
         try? await outbound.close(code, reason: String(reason.utf8.prefix(120)) ?? "closed")
     }
 
@@ -129,7 +156,15 @@ actor AgentSession {
         } catch {
             closed = true
             syncRequests.finish()
+            failWaiters()
         }
+    }
+
+    private func failWaiters() {
+        for waiter in accessLogWaiters.values {
+            waiter.resume(throwing: DomainError.unavailable(code: "agent_offline", "the server's agent disconnected"))
+        }
+        accessLogWaiters = [:]
     }
 
     /// Heartbeats refresh `last_seen` at most every 10 seconds per server.

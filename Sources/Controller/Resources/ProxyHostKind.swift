@@ -103,6 +103,8 @@ enum ProxyHostKind: ResourceKind {
         var allow_websocket_upgrade: Bool = true
         var block_exploits: Bool = false
         var caching_enabled: Bool = false
+        /// Caddy keeps a JSON access log of the host's requests on its server.
+        var access_log: Bool = false
         var tls_passthrough: Bool = false
         var certificate_id: Int64?
         var ssl_forced: Bool = false
@@ -122,7 +124,8 @@ enum ProxyHostKind: ResourceKind {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case domain_names, forward_scheme, forward_host, forward_port, forward_weight, upstreams, load_balancing, allow_websocket_upgrade
-            case block_exploits, caching_enabled, tls_passthrough, certificate_id, ssl_forced, hsts_enabled, hsts_subdomains, http2_support
+            case block_exploits, caching_enabled, access_log, tls_passthrough, certificate_id, ssl_forced, hsts_enabled, hsts_subdomains,
+                http2_support
             case http3_support
             case locations, health_check, access_list_id, rate_limit, error_pages, headers, advanced_config, allow_reserved_upstream
         }
@@ -139,6 +142,7 @@ enum ProxyHostKind: ResourceKind {
             allow_websocket_upgrade = try c.decodeIfPresent(Bool.self, forKey: .allow_websocket_upgrade) ?? true
             block_exploits = try c.decodeIfPresent(Bool.self, forKey: .block_exploits) ?? false
             caching_enabled = try c.decodeIfPresent(Bool.self, forKey: .caching_enabled) ?? false
+            access_log = try c.decodeIfPresent(Bool.self, forKey: .access_log) ?? false
             tls_passthrough = try c.decodeIfPresent(Bool.self, forKey: .tls_passthrough) ?? false
             certificate_id = try c.decodeIfPresent(Int64.self, forKey: .certificate_id)
             ssl_forced = try c.decodeIfPresent(Bool.self, forKey: .ssl_forced) ?? false

@@ -11,6 +11,8 @@ public enum AgentMessage: Sendable, Equatable {
     case applyResult(ApplyResult)
     /// What the data plane reports about itself (Caddy up, upstream health).
     case status(StatusReport)
+    /// The answer to an access-log request.
+    case accessLog(AccessLogAnswer)
 
     public struct Hello: Sendable, Equatable {
         public var agentVersion: String
@@ -147,6 +149,11 @@ extension AgentMessage {
             }
             if let problem = report.problem { members.append(("problem", .string(problem))) }
             if let traffic = report.traffic { members.append(("traffic", traffic.json)) }
+        case .accessLog(let answer):
+            members = [
+                ("type", "access_log"), ("request_id", .int(Int(answer.requestID))), ("lines", .array(answer.lines)), ("found", .bool(answer.found)),
+                ("error", optional(answer.error)),
+            ]
         }
         return Data(JSON.object([("v", .int(AgentProtocol.version))] + members).serialized())
     }
@@ -203,6 +210,15 @@ extension AgentMessage {
                     caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams, certificates: certificates,
                     problem: try fields.optionalString("problem", maxLength: 1000),
                     traffic: try fields.raw["traffic"].map { text throws(ProtocolViolation) in try TrafficReport(json: text) }))
+        case "access_log":
+            let lines = try fields.list("lines")
+            guard lines.count <= 1000, lines.allSatisfy({ if case .object = $0 { true } else { false } }) else {
+                throw ProtocolViolation("access_log.lines must be a list of at most 1000 objects")
+            }
+            return .accessLog(
+                AccessLogAnswer(
+                    requestID: try fields.integer("request_id"), lines: lines, found: try fields.bool("found"),
+                    error: try fields.optionalString("error", maxLength: 2000)))
         default:
             throw ProtocolViolation("unknown message type \(fields.type.prefix(64))")
         }

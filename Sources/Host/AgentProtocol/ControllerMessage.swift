@@ -1,4 +1,5 @@
 import FoundationEssentials
+import JSONCore
 
 /// What the controller sends to an agent. No message runs a command on the agent's host: the
 /// agent only ever applies a desired state through its own plugin pipeline.
@@ -7,6 +8,9 @@ public enum ControllerMessage: Sendable, Equatable {
     case welcome(serverID: Int64, heartbeatSeconds: Int)
     /// The server's whole desired state (a full sync every time).
     case desiredState(DesiredStateMessage)
+    /// A read-only question about a host's access log; the agent answers with
+    /// ``AgentMessage/accessLog(_:)`` carrying the same `requestID`.
+    case accessLogRequest(requestID: Int64, query: AccessLogQuery)
 
     public struct DesiredStateMessage: Sendable, Equatable {
         public var revision: Int64
@@ -35,6 +39,11 @@ extension ControllerMessage {
             data.append(message.state)
             data.append(UInt8(ascii: "}"))
             return data
+        case .accessLogRequest(let requestID, let query):
+            return Data(
+                JSON.object([
+                    ("type", "access_log_request"), ("v", .int(AgentProtocol.version)), ("request_id", .int(Int(requestID))), ("query", query.json),
+                ]).serialized())
         }
     }
 
@@ -55,6 +64,13 @@ extension ControllerMessage {
             }
             // Passed on as it came: the renderer reads it strictly.
             return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: Data(state)))
+        case "access_log_request":
+            guard let query = try? JSONObject(JSON.object(fields.object("query"))) else {
+                throw ProtocolViolation("access_log_request.query must be an object")
+            }
+            return .accessLogRequest(
+                requestID: try fields.integer("request_id"),
+                query: try AccessLogQuery(fields: MessageFields(object: query, type: "access_log_request.query")))
         default:
             throw ProtocolViolation("unknown message type \(fields.type.prefix(64))")
         }

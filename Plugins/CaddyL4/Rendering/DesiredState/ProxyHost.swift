@@ -16,6 +16,8 @@ public struct ProxyHost: JSONReadable, Sendable {
     public var loadBalancing: String
     public var allowWebsocketUpgrade: Bool
     public var blockExploits: Bool
+    /// Caddy writes a JSON access log of its requests (``AccessLogs``).
+    public var accessLog = false
     public var cachingEnabled: Bool
     public var tlsPassthrough: Bool
     public var certificateId: Int?
@@ -143,6 +145,7 @@ public struct ProxyHost: JSONReadable, Sendable {
         loadBalancing = try object.value("load_balancing", default: "round_robin")
         allowWebsocketUpgrade = try object.value("allow_websocket_upgrade", default: true)
         blockExploits = try object.value("block_exploits", default: false)
+        accessLog = try object.value("access_log", default: false)
         cachingEnabled = try object.value("caching_enabled", default: false)
         tlsPassthrough = try object.value("tls_passthrough", default: false)
         certificateId = try object.optional("certificate_id")

@@ -38,6 +38,7 @@ enum ResourceSchemas {
                 Schema.object(["host": host, "port": Schema.port, "weight": weight], required: ["host", "port"]), maxItems: 100),
             "load_balancing": Schema.string(values: ProxyHostKind.policies),
             "allow_websocket_upgrade": Schema.boolean, "block_exploits": Schema.boolean, "caching_enabled": Schema.boolean,
+            "access_log": Schema.boolean,
             "tls_passthrough": Schema.boolean, "certificate_id": Schema.nullableInteger("A certificate's id"), "ssl_forced": Schema.boolean,
             "hsts_enabled": Schema.boolean, "hsts_subdomains": Schema.boolean, "http2_support": Schema.boolean, "http3_support": Schema.boolean,
             "locations": Schema.array(

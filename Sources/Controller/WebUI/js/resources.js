@@ -56,6 +56,7 @@ export const resources = {
         { name: "allow_websocket_upgrade", label: "WebSocket support", type: "checkbox", default: true },
         { name: "block_exploits", label: "Block common exploits", type: "checkbox" },
         { name: "caching_enabled", label: "Cache assets", type: "checkbox" },
+        { name: "access_log", label: "Access log", type: "checkbox" },
       ],
       Upstreams: [
         { name: "upstreams", label: "More upstreams", type: "rows", item: "upstream", max: 100,

@@ -8,6 +8,7 @@ import { buildForm } from "../form.js";
 import { resources } from "../resources.js";
 import { sparkline } from "../charts.js";
 import { showTraffic } from "./traffic.js";
+import { showAccessLog } from "./accessLog.js";
 
 export async function resourceList(container, path, app) {
   const definition = resources[path];
@@ -44,7 +45,8 @@ export async function resourceList(container, path, app) {
       h("td", {}, badge(record.apply_status.status), record.apply_status.message ? h("div", { class: "muted" }, record.apply_status.message) : null),
       header.includes("TLS") ? h("td", {}, certificateStatus(record)) : null,
       h("td", {}, definition.tls && record.provider === "letsencrypt"
-        ? [h("button", { type: "button", onclick: () => showIssuance(record) }, "Issuance"), " "] : null, app.isAdmin ? [
+        ? [h("button", { type: "button", onclick: () => showIssuance(record) }, "Issuance"), " "] : null,
+      app.isAdmin && record.access_log ? [h("button", { type: "button", onclick: () => showAccessLog(record) }, "Access log"), " "] : null, app.isAdmin ? [
         h("button", { type: "button", onclick: () => edit(record) }, "Edit"), " ",
         h("button", { type: "button", onclick: () => toggle(record) }, record.enabled ? "Disable" : "Enable"), " ",
         h("button", { type: "button", class: "danger", onclick: () => remove(record) }, "Delete"),

@@ -234,6 +234,60 @@ enum OpenAPIDocument {
             operation(
                 "Change a server (admin)", tag: "Servers", pathID: true, body: Schema.reference("ServerInput"),
                 success: (200, Schema.reference("Server"))))
+        let figures: [String: JSON] = [
+            "requests": Schema.integer(), "status_2xx": Schema.integer(), "status_3xx": Schema.integer(), "status_4xx": Schema.integer(),
+            "status_5xx": Schema.integer(), "bytes_in": Schema.integer(), "bytes_out": Schema.integer(),
+            "p50_ms": ["type": ["number", "null"]], "p95_ms": ["type": ["number", "null"]],
+        ]
+        add(
+            "/api/traffic/hosts/{id}", "get",
+            operation(
+                "A host's requests, errors, latency and bytes over a range, point by point and per server", tag: "Traffic", pathID: true,
+                query: [parameter("range", Schema.string(values: TrafficRange.allCases.map(\.rawValue)))],
+                success: (
+                    200,
+                    Schema.object(
+                        [
+                            "range": Schema.string(), "step_seconds": Schema.integer(),
+                            "points": Schema.array(Schema.object(figures.merging(["at": Schema.integer()]) { $1 })),
+                            "totals": Schema.object(figures),
+                            "servers": Schema.array(Schema.object(figures.merging(["server_id": Schema.integer(), "name": Schema.string()]) { $1 })),
+                        ], required: ["range", "step_seconds", "points", "totals", "servers"])
+                )))
+        add(
+            "/api/traffic/summary", "get",
+            operation(
+                "Every host's and server's traffic over the last 24 hours, with hourly sparklines", tag: "Traffic",
+                success: (
+                    200,
+                    Schema.object(
+                        [
+                            "range": Schema.string(),
+                            "hosts": Schema.array(
+                                Schema.object(
+                                    figures.merging([
+                                        "id": Schema.integer(), "type": Schema.string(), "name": Schema.string(),
+                                        "requests_spark": Schema.array(Schema.integer()), "errors_spark": Schema.array(Schema.integer()),
+                                    ]) { $1 })),
+                            "servers": Schema.array(Schema.object(figures.merging(["server_id": Schema.integer(), "name": Schema.string()]) { $1 })),
+                        ], required: ["range", "hosts", "servers"])
+                )))
+        add(
+            "/api/proxy-hosts/{id}/access-log", "get",
+            operation(
+                "A proxy host's newest access-log lines from the server that serves it, filtered there, credentials redacted (admin; the host's access_log must be on)",
+                tag: "Proxy Hosts", pathID: true,
+                query: [
+                    parameter("status", Schema.string()), parameter("method", Schema.string()), parameter("path", Schema.string()),
+                    parameter("client", Schema.string()), parameter("limit", Schema.integer(minimum: 1, maximum: 1000)),
+                ],
+                success: (
+                    200,
+                    Schema.object(
+                        ["lines": Schema.array(Schema.object([:], closed: false)), "found": Schema.boolean, "server_id": Schema.integer()],
+                        required: ["lines", "found", "server_id"])
+                ),
+                errors: errorCodes + [502, 503]))
         add(
             "/api/certificates/{id}/issuance", "get",
             operation(

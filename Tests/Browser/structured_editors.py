@@ -297,7 +297,7 @@ with sync_playwright() as playwright:
     ok("access-list rules and users are refused next to their row, and saved once fixed")
 
     open_page(page, "Proxy Hosts")
-    row_of(page, "editors.test").get_by_role("button", name="Edit").click()
+    row_of(page, "editors.test").get_by_role("button", name="Edit", exact=True).click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("tab", name="Security").click()
     dialog.get_by_label("Access list").select_option(label="staff")
@@ -308,7 +308,7 @@ with sync_playwright() as playwright:
 
     # Editing: the password is not shown, is kept when nothing is typed, and the rules' order decides.
     open_page(page, "Access Lists")
-    row_of(page, "staff").get_by_role("button", name="Edit").click()
+    row_of(page, "staff").get_by_role("button", name="Edit", exact=True).click()
     dialog = page.get_by_role("dialog")
     password = dialog.get_by_role("group", name="User 1").get_by_label("Password")
     expect(password).to_have_value("")
@@ -326,7 +326,7 @@ with sync_playwright() as playwright:
                "a deny rule moved first decides before the allow rule")
     if [client["directive"] for client in api("GET", "/api/access-lists?q=staff")["items"][0]["clients"]] != ["deny", "allow"]:
         raise SystemExit("FAILED the rules were not saved in the order shown")
-    row_of(page, "staff").get_by_role("button", name="Edit").click()
+    row_of(page, "staff").get_by_role("button", name="Edit", exact=True).click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("group", name="Address rule 1").get_by_role("button", name="Remove address rule").click()
     dialog.get_by_role("button", name="Save").click()

@@ -97,7 +97,7 @@ with sync_playwright() as playwright:
     ok("nothing was saved by the refused forms")
 
     # Disable → 404; enable and attach a deny-all access list → 403.
-    page.get_by_role("button", name="Disable").click()
+    page.get_by_role("button", name="Disable", exact=True).click()
     eventually(lambda: through_caddy("ui.test")[0] == 404, "a disabled host answers 404")
     open_page(page, "Access Lists")
     page.get_by_role("button", name="Add access list").click()
@@ -118,8 +118,8 @@ with sync_playwright() as playwright:
     expect(page.get_by_text("No access lists match “no-such-list”.")).to_be_visible()
     ok("a search without a match says so")
     open_page(page, "Proxy Hosts")
-    page.get_by_role("button", name="Enable").click()
-    page.get_by_role("button", name="Edit").click()
+    page.get_by_role("button", name="Enable", exact=True).click()
+    page.get_by_role("button", name="Edit", exact=True).click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("tab", name="Security").click()
     dialog.get_by_label("Access list").select_option(label="nobody")
@@ -215,7 +215,7 @@ with sync_playwright() as playwright:
 
     # Questions are the page's own accessible dialogs: focus on Cancel, Escape cancels.
     open_page(page, "Proxy Hosts")
-    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
     question = page.get_by_role("alertdialog", name="Delete this proxy host?")
     expect(question.get_by_role("button", name="Cancel")).to_be_focused()
     page.keyboard.press("Escape")
@@ -281,7 +281,7 @@ with sync_playwright() as playwright:
     api("POST", "/api/proxy-hosts", {"domain_names": ["on-sandbox.test"], "forward_host": "127.0.0.1", "forward_port": 8080,
                                      "server_id": sandbox_id}, token=token)
     open_page(page, "Servers")
-    page.locator("tbody tr", has_text="sandbox").get_by_role("button", name="Delete").click()
+    page.locator("tbody tr", has_text="sandbox").get_by_role("button", name="Delete", exact=True).click()
     dialog = page.get_by_role("dialog", name="Delete sandbox?")
     expect(dialog).to_contain_text("proxy host on-sandbox.test")
     expect(dialog).to_contain_text("forward_host 127.0.0.1 meant the removed server itself")
@@ -304,7 +304,7 @@ with sync_playwright() as playwright:
         open_page(page, title)
         page.screenshot(path=f"{shots}/{title.lower().replace(' ', '-')}.png", full_page=True)
     open_page(page, "Proxy Hosts")
-    page.get_by_role("button", name="Edit").click()
+    page.get_by_role("button", name="Edit", exact=True).click()
     page.screenshot(path=f"{shots}/proxy-host-form.png")
     expect(page.get_by_role("dialog")).not_to_contain_text("null")
     expect(page.get_by_role("dialog")).not_to_contain_text("undefined")

@@ -67,11 +67,12 @@ struct TrafficService: Sendable {
     /// `{"range", "hosts": [{"id", "type", "name", figures…, "requests_spark": [24], "errors_spark": [24]}],
     /// "servers": [{"server_id", "name", figures…}]}` over the last 24 hours, by hour: each host
     /// with traffic, and each server's totals. Hosts come most requested first.
-    func summary(now: Date = Date()) async throws -> JSON {
+    /// With `hostIDs`, only those hosts (a page of a list); their servers' totals are then theirs only.
+    func summary(hostIDs: [Int64]? = nil, now: Date = Date()) async throws -> JSON {
         try await keeper.flush()
         let first = Int64(now.timeIntervalSince1970) / 3600 - 23
         let (entries, types, names) = try await store.database.read { db in
-            let entries = try TrafficRepository.series(db, resourceIDs: nil, from: first, to: first + 24, step: 1, resolution: .hour)
+            let entries = try TrafficRepository.series(db, resourceIDs: hostIDs, from: first, to: first + 24, step: 1, resolution: .hour)
             let ids = Array(Set(entries.map(\.resourceID)))
             let types = try ResourceRepository.labels(db, ids: ids)
             let names = try ServerRepository.namesAndCertificateReporting(db, ids: Array(Set(entries.map(\.serverID)))).mapValues(\.name)

@@ -52,6 +52,9 @@ import TestSupport
         let hosts = try #require(summary["hosts"] as? [[String: Any]])
         #expect(hosts.map { $0["id"] as? Int } == [Int(localHost), Int(remoteHost)])
         #expect((hosts.first?["requests_spark"] as? [Int])?.reduce(0, +) == 11 && (hosts.first?["errors_spark"] as? [Int])?.reduce(0, +) == 5)
+        let page = try await setup.client.get("/api/traffic/summary?ids=\(remoteHost)").object["hosts"] as? [[String: Any]]
+        #expect(page?.map { $0["id"] as? Int } == [Int(remoteHost)])
+        #expect(try await setup.client.get("/api/traffic/summary?ids=1,x").errorField == "ids")
         let servers = try #require(summary["servers"] as? [[String: Any]])
         #expect(servers.first { $0["name"] as? String == "edge" }?["requests"] as? Int == 5)
 

@@ -257,7 +257,8 @@ enum OpenAPIDocument {
         add(
             "/api/traffic/summary", "get",
             operation(
-                "Every host's and server's traffic over the last 24 hours, with hourly sparklines", tag: "Traffic",
+                "Every host's and server's traffic over the last 24 hours, with hourly sparklines (ids: only those hosts, up to 200)",
+                tag: "Traffic", query: [parameter("ids", Schema.string(maxLength: 2000))],
                 success: (
                     200,
                     Schema.object(

@@ -33,8 +33,9 @@ export async function resourceList(container, path, app) {
     const params = new URLSearchParams({ page: state.page, limit: 25 });
     if (state.query) params.set("q", state.query);
     if (app.serverFilter && !definition.shared) params.set("server_id", app.serverFilter);
-    const [result, traffic] = await Promise.all([api.get(`/api/${path}?${params}`),
-      definition.traffic ? api.get("/api/traffic/summary").catch(() => null) : null, loadReferences()]);
+    const [result] = await Promise.all([api.get(`/api/${path}?${params}`), loadReferences()]);
+    const traffic = definition.traffic && result.items.length
+      ? await api.get(`/api/traffic/summary?ids=${result.items.map((r) => r.id).join(",")}`).catch(() => null) : null;
     const trafficOf = new Map((traffic?.hosts ?? []).map((host) => [host.id, host]));
     const header = [...definition.columns.map(([title]) => title), definition.traffic ? "Traffic (24 h)" : null, definition.shared ? null : "Server", "Status", "Apply", definition.tls || definition.tabs.SSL || definition.tabs.Details.some((f) => f.type === "certificate") ? "TLS" : null, ""].filter((x) => x !== null);
     const rows = result.items.map((record) => h("tr", {},

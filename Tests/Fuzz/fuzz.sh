@@ -25,7 +25,7 @@ declare -A sources=(
     [Tar]="Sources/Controller/Backup/TarArchive.swift"
     [DomainNames]="$validation"
     [Addresses]="$validation"
-    [HTTPResponse]="Sources/Host/Targets/UnixSocketHTTPClient.swift Sources/Host/Targets/HTTPRequest.swift Sources/Host/Targets/Target.swift"
+    [HTTPResponse]="Sources/Host/Targets/UnixSocketHTTPClient.swift Sources/Host/Targets/HTTPBodyDecoder.swift Sources/Host/Targets/HTTPRequest.swift Sources/Host/Targets/Target.swift"
     [ConfigEnv]="Sources/posternproxy-agent/ConfigEnvFile.swift"
 )
 targets=("$@")

@@ -12,20 +12,13 @@ of the Caddy serving the host, as this namespace reaches it). Prints one `ok <wh
 passed check; exits non-zero at the first failure, naming it.
 """
 import json, sys, urllib.request
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright, expect
 import chromium, steps
-from steps import ok, open_page
+from steps import no_serious_violations, ok, open_page
 
 settings = json.loads(sys.argv[1])
 url, shots, host = settings["url"], settings["screenshots"], settings["host"]
 
-
-def no_serious_violations(page, what):
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    if serious:
-        raise SystemExit(f"FAILED {what}: {[(v['id'], v['help'], [n['target'] for n in v['nodes']][:3]) for v in serious]}")
 
 
 with sync_playwright() as playwright:

@@ -10,20 +10,13 @@ SETTINGS_JSON: {"url", "email", "password", "receiver", "viewport", "screenshots
 `ok <what>` line per passed check; exits non-zero at the first failure, naming it.
 """
 import json, sys
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright, expect
 import chromium, steps
-from steps import ok, open_page
+from steps import no_serious_violations, ok, open_page
 
 settings = json.loads(sys.argv[1])
 url, shots = settings["url"], settings["screenshots"]
 
-
-def no_serious_violations(page, what):
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    if serious:
-        raise SystemExit(f"FAILED {what}: {[(v['id'], v['help']) for v in serious]}")
 
 
 with sync_playwright() as playwright:

@@ -68,3 +68,12 @@ def open_page(page, title):
         menu.click()
     page.get_by_role("navigation").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+
+
+def no_serious_violations(page, what):
+    """Exits naming `what` when axe-core finds a serious or critical violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    if serious:
+        raise SystemExit(f"FAILED {what}: {[(v['id'], v['help'], [n['target'] for n in v['nodes']][:3]) for v in serious]}")

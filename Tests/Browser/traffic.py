@@ -13,22 +13,15 @@ SETTINGS_JSON: {"url", "email", "password", "host", "server", "requests", "statu
 check; exits non-zero at the first failure, naming it.
 """
 import json, sys
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright, expect
 import chromium, steps
-from steps import ok, open_page
+from steps import no_serious_violations, ok, open_page
 
 settings = json.loads(sys.argv[1])
 url, shots, host = settings["url"], settings["screenshots"], settings["host"]
 requests, errors4, errors5 = settings["requests"], settings["status_4xx"], settings["status_5xx"]
 name = f"{settings['viewport']}-{settings['theme']}"
 
-
-def no_serious_violations(page, what):
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    if serious:
-        raise SystemExit(f"FAILED {what}: {[(v['id'], v['help'], [n['target'] for n in v['nodes']][:3]) for v in serious]}")
 
 
 def column_sum(table, column):

@@ -8,9 +8,9 @@ public enum DataPlaneAccessLog {
     public static func read(
         _ query: AccessLogQuery, pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target
     ) -> Result<(lines: [JSON], found: Bool), AccessLogFailure> {
-        guard let step = pipeline.steps.first(where: { catalog.plugin(id: $0.plugin)?.describes == true }),
-            let plugin = catalog.plugin(id: step.plugin)
-        else { return .failure(AccessLogFailure(message: "no step of the apply pipeline reads access logs")) }
+        guard let (step, plugin) = pipeline.describingStep(in: catalog) else {
+            return .failure(AccessLogFailure(message: "no step of the apply pipeline reads access logs"))
+        }
         let input = Data(JSON.object([("access_log", query.json)]).serialized())
         do {
             let answer = try JSONParser.parse(try plugin.describe(config: step.config, input: input, target: target))

@@ -110,12 +110,20 @@ extension PipelineDefinition {
         description(input: input, catalog: catalog, target: target, keepingRaw: [])?.object
     }
 
+    /// The first step whose plugin provides `posternproxy.describe/1`, with that plugin.
+    func describingStep(in catalog: PluginCatalog) -> (step: Step, plugin: LoadedPlugin)? {
+        for step in steps {
+            if let plugin = catalog.plugin(id: step.plugin), plugin.describes { return (step, plugin) }
+        }
+        return nil
+    }
+
     /// The same, with the members named in `keepingRaw` kept as their JSON text, not parsed.
     func description(input: String, catalog: PluginCatalog, target: some Target, keepingRaw: Set<String>) -> (
         object: JSONObject, raw: [String: [UInt8]]
     )? {
-        guard let step = steps.first(where: { catalog.plugin(id: $0.plugin)?.describes == true }),
-            let answer = try? catalog.plugin(id: step.plugin)?.describe(config: step.config, input: Data(input.utf8), target: target),
+        guard let (step, plugin) = describingStep(in: catalog),
+            let answer = try? plugin.describe(config: step.config, input: Data(input.utf8), target: target),
             let (value, raw) = try? JSONParser.parseObject(answer, keepingRaw: keepingRaw), let object = try? JSONObject(value)
         else { return nil }
         return (object, raw)

@@ -85,18 +85,10 @@ struct HTTPBodyDecoder {
         var text = line[...]
         if text.last == 0x0D { text = text.dropLast() }
         let digits = text.split(separator: UInt8(ascii: ";"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
-        let trimmed = String(decoding: digits, as: UTF8.self).trimmingCharacters(in: " \t")
+        let trimmed = String(decoding: UnixSocketHTTPClient.trimmingSpaces(digits), as: UTF8.self)
         guard !trimmed.isEmpty, trimmed.count <= 15, let size = Int(trimmed, radix: 16), size >= 0 else {
             throw .failed("malformed chunk size")
         }
         return size
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in characters: String) -> String {
-        let set = Set(characters)
-        guard let first = firstIndex(where: { !set.contains($0) }), let last = lastIndex(where: { !set.contains($0) }) else { return "" }
-        return String(self[first...last])
     }
 }

@@ -163,7 +163,8 @@ enum UnixSocketHTTPClient {
         return Int(String(decoding: parts[1], as: UTF8.self))
     }
 
-    private static func trimmingSpaces(_ text: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    /// `text` without the spaces and tabs at either end.
+    static func trimmingSpaces(_ text: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return [] }
         return text[first...last]

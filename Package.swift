@@ -165,7 +165,7 @@ let package = Package(
 
         .testTarget(
             name: "AgentTests",
-            dependencies: ["PosternProxyAgent"],
+            dependencies: ["PosternProxyAgent", "TestSupport"],
             path: "Tests/AgentTests"
         ),
 

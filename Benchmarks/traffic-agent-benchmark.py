@@ -73,22 +73,26 @@ try:
     time.sleep(10)
     idle_rss, idle_peak = status_kib(agent.pid, "VmRSS"), status_kib(agent.pid, "VmHWM")
 
-    # Reporting: the status interval down to 2 s (restart with the same state folder).
+    # Reporting: the status interval down to 2 s (restart with the same state folder), and the
+    # periodic re-apply of the whole state out of the window (its peak is the apply's, above).
     agent.terminate()
     agent.wait()
     text = open(f"{work}/agent.env").read().replace("POSTERNPROXY_STATUS_SECONDS=3600", "POSTERNPROXY_STATUS_SECONDS=2")
+    text += "POSTERNPROXY_RECONCILE_SECONDS=3600\n"
     open(f"{work}/agent.env", "w").write(text)
     agent = start([f"{bin_folder}/agent-bundle/bin/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent-reporting")
     first = f"/api/traffic/hosts/{api.call('GET', '/api/proxy-hosts?limit=1')['items'][0]['id']}?range=1h"
     wait_for(lambda: api.call("GET", first)["totals"]["requests"] > 0, "the first report stored", 300)
     samples = []
-    for _ in range(10):
-        time.sleep(2)
+    for _ in range(80):
+        time.sleep(0.25)
         samples.append(status_kib(agent.pid, "VmRSS"))
     reporting_peak = status_kib(agent.pid, "VmHWM")
+    samples.sort()
     print(f"agent with {host_count} hosts, Caddy's metrics text {text_bytes / 1e6:.1f} MB")
     print(f"1. idle: {idle_rss / 1024:.1f} MiB resident (peak {idle_peak / 1024:.1f} MiB while applying)  [target < 20 MB]")
-    print(f"2. reporting all {host_count} hosts every 2 s: {max(samples) / 1024:.1f} MiB resident at most over 20 s "
-          f"(peak {reporting_peak / 1024:.1f} MiB)  [target < 25 MB]")
+    print(f"2. reporting all {host_count} hosts every 2 s, resident over 20 s (sampled every 0.25 s): median "
+          f"{samples[len(samples) // 2] / 1024:.1f} MiB, at most {samples[-1] / 1024:.1f} MiB "
+          f"(peak {reporting_peak / 1024:.1f} MiB, with the re-apply at start)  [target < 25 MB]")
 finally:
     run.stop()

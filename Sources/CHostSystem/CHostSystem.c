@@ -25,6 +25,10 @@ void posternproxy_limit_malloc_arenas(int count) {
     mallopt(M_ARENA_MAX, count);
 }
 
+void posternproxy_map_blocks_from(int bytes) {
+    mallopt(M_MMAP_THRESHOLD, bytes);
+}
+
 int posternproxy_spawn_close_from(void *actions, int lowest) {
     return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowest);
 }

@@ -12,7 +12,7 @@ struct AgentCommand {
     /// concurrency's threads. (An `async` main ends the main thread with `pthread_exit`, whose
     /// forced unwind maps the unwind tables of every frame: half a MiB of resident memory.)
     static func main() {
-        ProcessMemory.useOneArena()
+        ProcessMemory.configureForIdling()
         let finished = DispatchSemaphore(value: 0)
         // Detached: `main` runs on the main actor, whose queue the parked main thread never drains.
         Task.detached {
@@ -58,9 +58,19 @@ struct AgentCommand {
                 await DataPlaneWatchLoop(interval: .seconds(configuration.watchSeconds), schedule: schedule, logger: logger).run(
                     check: { await dataPlane.check() }, note: { await dataPlane.note(problem: $0) }, reapply: { await dataPlane.reconcile() })
             }
+            // What a burst (an apply, a report of 10,000 hosts) freed goes back to the system within
+            // two seconds: its last blocks are freed on other threads after it is done, so a release
+            // at its end would leave megabytes resident.
+            let memory = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(2))
+                    ProcessMemory.releaseUnused()
+                }
+            }
             defer {
                 reconciler.cancel()
                 watch.cancel()
+                memory.cancel()
             }
             await ControllerLink(configuration: configuration, dataPlane: dataPlane, schedule: schedule, logger: logger).run()
         } catch {

@@ -1,36 +1,28 @@
 import FoundationEssentials
-import Glibc
 import Host
 
-/// What the data plane runs: the last desired state applied, its revision and hash, and each
-/// resource's outcome. Kept in the state folder so a restarted agent tells the controller the
-/// truth in hello and re-applies it at start (an iptables ruleset does not survive a reboot).
+/// What the data plane runs: the revision and hash of the last desired state applied, and the
+/// resources whose outcome was not a plain success. The desired state itself is not held here:
+/// with 10,000 hosts it is megabytes that only a re-apply reads, so it stays in the state folder
+/// (``AppliedStateFolder``).
 struct AppliedState: Codable, Sendable, Equatable {
     var revision: Int64 = 0
     var hash: String?
-    var document: Data?
+    /// The resources that failed or carry a message; the controller takes every resource missing
+    /// here as applied, so an apply of 10,000 hosts that all applied keeps (and reports) nothing.
     var outcomes: [String: ResourceOutcome] = [:]
+
+    init(revision: Int64 = 0, hash: String? = nil, outcomes: [String: ResourceOutcome] = [:]) {
+        self.revision = revision
+        self.hash = hash
+        self.outcomes = Self.notable(outcomes)
+    }
 
     /// Whether a desired state of `revision` may replace this one: never an older revision.
     func accepts(revision newRevision: Int64) -> Bool { newRevision >= revision }
 
-    static func load(folder: String) -> AppliedState {
-        guard let data = FileManager.default.contents(atPath: path(folder)),
-            let state = try? JSONDecoder().decode(AppliedState.self, from: data)
-        else { return AppliedState() }
-        return state
+    /// The outcomes worth keeping and reporting: those that are not a plain "applied".
+    static func notable(_ outcomes: [String: ResourceOutcome]) -> [String: ResourceOutcome] {
+        outcomes.filter { $0.value != ResourceOutcome(status: .applied) }
     }
-
-    /// Writes atomically (a temporary file renamed over the old one), readable by the agent only.
-    func save(folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let data = try JSONEncoder().encode(self)
-        let temporary = Self.path(folder) + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-        guard rename(temporary, Self.path(folder)) == 0 else { throw CocoaError(.fileWriteUnknown) }
-    }
-
-    private static func path(_ folder: String) -> String { folder + "/applied.json" }
 }

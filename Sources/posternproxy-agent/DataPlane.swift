@@ -4,7 +4,9 @@ import Host
 import Logging
 
 /// The agent's side of applying: runs each desired state through the apply pipeline, remembers
-/// what runs (``AppliedState``), and reports on Caddy. One apply at a time (an actor).
+/// what runs (``AppliedState``, and the document in the ``AppliedStateFolder``), and reports on
+/// Caddy. One apply at a time (an actor). Between applies it holds no desired state: what an
+/// apply allocated goes back to the system, so an agent of 10,000 hosts idles small.
 actor DataPlane {
     private let configuration: AgentConfiguration
     private let runner: PipelineRunner
@@ -13,6 +15,7 @@ actor DataPlane {
     /// Keeps the processes the steps ask for (socat port forwards) running.
     private let processes: ProcessSupervisor
     private(set) var applied: AppliedState
+    private let folder: AppliedStateFolder
     /// What the data plane this agent drives said it is at start (`posternproxy.describe/1`):
     /// its modules shape the pipeline, and hello reports them.
     let caddy: DataPlaneFacts?
@@ -46,7 +49,8 @@ actor DataPlane {
         pipeline = ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings)
         self.logger = logger
         processes = ProcessSupervisor(folder: configuration.stateDirectory + "/processes")
-        applied = AppliedState.load(folder: configuration.stateDirectory)
+        folder = AppliedStateFolder(path: configuration.stateDirectory)
+        applied = folder.load()
     }
 
     /// Applies a desired state from the controller. Returns nil for an older revision than the one
@@ -65,7 +69,7 @@ actor DataPlane {
         failed = nil
         if message.hash == applied.hash {
             applied.revision = message.revision
-            persist()
+            persist(document: nil)
             return result(succeeded: true, message: nil)
         }
         let report: PipelineReport
@@ -80,10 +84,10 @@ actor DataPlane {
             failed = message
             return .init(
                 revision: message.revision, hash: message.hash, succeeded: false, message: failure,
-                resources: outcomes)
+                resources: AppliedState.notable(outcomes))
         }
-        applied = AppliedState(revision: message.revision, hash: message.hash, document: message.state, outcomes: outcomes)
-        persist()
+        applied = AppliedState(revision: message.revision, hash: message.hash, outcomes: outcomes)
+        persist(document: message.state)
         logger.info(
             "applied", metadata: ["revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == .failed }.count)"])
         return result(succeeded: true, message: nil)
@@ -100,7 +104,7 @@ actor DataPlane {
             unreported = await applyNow(retry)
             return
         }
-        guard let document = applied.document else { return }
+        guard applied.hash != nil, let document = folder.document() else { return }
         guard let report = try? await runner.start(pipeline, input: document, target: LocalTarget()).report() else { return }
         if let wanted = report.managedProcesses { processes.reconcile(wanted) }
         if let failure = report.failureMessage { logger.warning("re-applying the running state failed", metadata: ["error": "\(failure)"]) }
@@ -117,8 +121,6 @@ actor DataPlane {
     private func release() {
         guard waiting.isEmpty else { return waiting.removeFirst().resume() }
         running = false
-        // Idle again: what the apply allocated goes back to the system, not just to malloc.
-        ProcessMemory.releaseUnused()
     }
 
     /// The result of a retried apply not yet sent to the controller, once.
@@ -136,7 +138,7 @@ actor DataPlane {
     /// describing step); nil while an apply runs (a config being loaded is not a problem) or
     /// when no step can say.
     func check() -> DataPlaneCheck? {
-        guard !running, applied.document != nil else { return nil }
+        guard !running, applied.hash != nil else { return nil }
         return DataPlaneCheck.probe(pipeline, catalog: runner.catalog, target: LocalTarget())
     }
 
@@ -167,8 +169,8 @@ actor DataPlane {
             resources: applied.outcomes)
     }
 
-    private func persist() {
-        do { try applied.save(folder: configuration.stateDirectory) } catch {
+    private func persist(document: Data?) {
+        do { try folder.save(applied, document: document) } catch {
             logger.error("could not save the applied state", metadata: ["folder": "\(configuration.stateDirectory)", "error": "\(error)"])
         }
     }

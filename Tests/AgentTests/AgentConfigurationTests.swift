@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import PosternProxyAgent
 
-/// The agent's configuration file, its memory of what runs, and its reconnection backoff.
+/// The agent's configuration file and its reconnection backoff.
 struct AgentConfigurationTests {
     private func write(_ text: String) throws -> String {
         let path = NSTemporaryDirectory() + "agent-\(UUID().uuidString).env"
@@ -54,22 +54,6 @@ struct AgentConfigurationTests {
         } throws: { error in
             "\(error)".contains(named) && "\(error)".contains(path)
         }
-    }
-
-    @Test func theAgentNeverGoesBackToAnOlderRevision() throws {
-        let folder = NSTemporaryDirectory() + "agent-state-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(AppliedState.load(folder: folder) == AppliedState())
-        let state = AppliedState(
-            revision: 5, hash: "ab", document: Data("{}".utf8), outcomes: ["proxy_host_1": .init(status: .failed, message: "x")])
-        try state.save(folder: folder)
-        let loaded = AppliedState.load(folder: folder)
-        #expect(loaded == state)
-        #expect(!loaded.accepts(revision: 4))
-        #expect(loaded.accepts(revision: 5))
-        #expect(loaded.accepts(revision: 6))
-        let mode = try FileManager.default.attributesOfItem(atPath: folder + "/applied.json")[.posixPermissions] as? Int
-        #expect(mode == 0o600)
     }
 
     @Test func backoffGrowsWithJitterUpToItsMaximumAndResets() {

@@ -40,13 +40,12 @@ enum CaddyDescription {
             let running = upstreams != nil || admin.answers()
             var health: [(String, JSON)] = [("running", .bool(running)), ("upstreams", .array(upstreams ?? []))]
             if let problem = problem(admin: admin) { health.append(("problem", .string(problem.message))) }
-            if case .bool(true)? = input?["traffic"], let traffic = TrafficMeter.take(admin: admin) {
-                health.append(("traffic", traffic))
-            }
             if let log: String = try? config?.optional("certificate_log") {
                 health.append(("certificates", .array(CertificateLog.entries(in: call.host.readFile(log) ?? []).map(\.json))))
             }
-            return call.write(JSON.object(health).serialized())
+            var traffic: [(String, [UInt8])] = []
+            if case .bool(true)? = input?["traffic"], let report = TrafficMeter.take(admin: admin) { traffic = [("traffic", report)] }
+            return call.write(JSON.serializedObject(health, raw: traffic))
         }
         let binary: String = (try? config?.value("caddy_binary", default: "caddy")) ?? "caddy"
         let version = call.host.run([binary, "version"], probe: true, quiet: true)

@@ -21,6 +21,12 @@ void posternproxy_release_free_memory(void);
  * threads does not need one arena per thread. Call before starting threads. */
 void posternproxy_limit_malloc_arenas(int count);
 
+/* Gives every block of `bytes` or more a mapping of its own (mallopt M_MMAP_THRESHOLD), returned
+ * to the system the moment it is freed. Setting it also stops glibc from raising the threshold
+ * each time such a block is freed, which would put later megabyte buffers in the heap, where one
+ * small block allocated beside them keeps their pages resident. Call before starting threads. */
+void posternproxy_map_blocks_from(int bytes);
+
 /* Adds to `actions` (a posix_spawn_file_actions_t *) the closing of every descriptor from
  * `lowest` up in the child (posix_spawn_file_actions_addclosefrom_np), so a child gets none the
  * host inherited without close-on-exec. Returns 0 or an errno value. */

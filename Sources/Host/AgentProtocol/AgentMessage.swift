@@ -38,7 +38,8 @@ public enum AgentMessage: Sendable, Equatable {
         /// False when the server could not apply at all (`message` says why).
         public var succeeded: Bool
         public var message: String?
-        /// Per resource, keyed `<type>_<id>` (as the plugins report them).
+        /// Per resource, keyed `<type>_<id>` (as the plugins report them); a resource of the
+        /// applied state that is missing here applied without a message.
         public var resources: [String: ResourceOutcome]
 
         public init(revision: Int64, hash: String, succeeded: Bool, message: String?, resources: [String: ResourceOutcome]) {
@@ -122,6 +123,9 @@ extension AgentMessage {
     public func encoded() -> Data {
         func optional(_ text: String?) -> JSON { text.map(JSON.string) ?? .null }
         var members: [(String, JSON)]
+        /// Members written as JSON text already (a status report's traffic: 10,000 hosts are
+        /// written straight from their counters, not through a tree of 200,000 values).
+        var raw: [(String, [UInt8])] = []
         switch self {
         case .hello(let hello):
             members = [
@@ -148,14 +152,14 @@ extension AgentMessage {
                 members.append(("certificates", .array(certificates.map(\.json))))
             }
             if let problem = report.problem { members.append(("problem", .string(problem))) }
-            if let traffic = report.traffic { members.append(("traffic", traffic.json)) }
+            if let traffic = report.traffic { raw = [("traffic", traffic.jsonText)] }
         case .accessLog(let answer):
             members = [
                 ("type", "access_log"), ("request_id", .int(Int(answer.requestID))), ("lines", .array(answer.lines)), ("found", .bool(answer.found)),
                 ("error", optional(answer.error)),
             ]
         }
-        return Data(JSON.object([("v", .int(AgentProtocol.version))] + members).serialized())
+        return Data(JSON.serializedObject([("v", .int(AgentProtocol.version))] + members, raw: raw))
     }
 
     /// Reads one message from an agent; anything malformed, unknown or too large is a violation.

@@ -51,9 +51,22 @@ extension AgentMessage {
 
 extension AgentMessage.TrafficReport {
     /// `{"hosts": [[name, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12], …],
-    /// "unattributed"}`: one compact list per host (``TrafficReportScanner`` reads it back).
-    var json: JSON {
-        .object([("hosts", .array(hosts.map(\.json))), ("unattributed", .int(Int(unattributed)))])
+    /// "unattributed"}`: one compact list per host (``TrafficReportScanner`` reads it back),
+    /// written straight from the counters.
+    var jsonText: [UInt8] {
+        var text = Array(#"{"hosts":["#.utf8)
+        for (index, host) in hosts.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            text.append(UInt8(ascii: "["))
+            text += JSON.string(host.host).serialized()
+            for counter in host.requests + [host.bytesIn, host.bytesOut] + host.latency {
+                text.append(UInt8(ascii: ","))
+                text += String(counter).utf8
+            }
+            text.append(UInt8(ascii: "]"))
+        }
+        text += #"],"unattributed":\#(unattributed)}"#.utf8
+        return text
     }
 
     /// A report's `traffic` from its JSON text. Malformed host entries are counted in
@@ -61,12 +74,6 @@ extension AgentMessage.TrafficReport {
     public init(json text: [UInt8]) throws(ProtocolViolation) {
         var scanner = TrafficReportScanner(text)
         self = try scanner.report()
-    }
-}
-
-extension AgentMessage.HostTraffic {
-    var json: JSON {
-        .array([.string(host)] + (requests + [bytesIn, bytesOut] + latency).map { .int(Int($0)) })
     }
 }
 

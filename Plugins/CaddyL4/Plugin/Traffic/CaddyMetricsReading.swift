@@ -24,7 +24,7 @@ struct CaddyMetricsReading {
 
     private var line: [UInt8] = []
     /// Cumulative latency buckets per host, turned into per-bucket counts by ``finish()``.
-    private var cumulative: [String: [Int64]] = [:]
+    private var cumulative: [String: HostTraffic.Buckets] = [:]
 
     /// Reads the next piece of the text.
     mutating func feed(_ piece: UnsafeBufferPointer<UInt8>) {
@@ -89,7 +89,7 @@ struct CaddyMetricsReading {
             else { return malformed() }
             let index = bound == "+Inf" ? HostTraffic.latencyBounds.count : HostTraffic.latencyBounds.firstIndex(of: Double(bound) ?? -1)
             guard let index, hosts[host] != nil || hosts.count < Self.maximumHosts else { return }
-            cumulative[host, default: [Int64](repeating: 0, count: HostTraffic.latencyBounds.count + 1)][index] += count
+            cumulative[host, default: HostTraffic.Buckets(repeating: 0)][index] += count
         case "caddy_http_request_size_bytes_sum", "caddy_http_response_size_bytes_sum":
             guard let host = sample.labels["host"], let bytes = Self.count(sample.value) else { return malformed() }
             guard host != "_other" else { return }

@@ -2,32 +2,76 @@ import JSONCore
 
 /// What one host served: requests by status class, bytes received and sent, and how long the
 /// requests took, as counts per latency bucket. Either Caddy's running totals or the change
-/// between two readings of them.
-struct HostTraffic: Equatable {
+/// between two readings of them. The counters are stored inline (no array of their own), so a
+/// meter of 10,000 hosts is a few contiguous blocks, not 20,000 small ones.
+struct HostTraffic {
     /// Requests answered 1xx, 2xx, 3xx, 4xx, 5xx.
-    var requests = [Int64](repeating: 0, count: 5)
+    var requests = InlineArray<5, Int64>(repeating: 0)
     var bytesIn: Int64 = 0
     var bytesOut: Int64 = 0
     /// Requests per latency bucket (not cumulative): bucket `i` holds those that took at most
     /// ``latencyBounds``[i] seconds and more than the bound before it; the last, longer ones.
-    var latency = [Int64](repeating: 0, count: HostTraffic.latencyBounds.count + 1)
+    var latency = Buckets(repeating: 0)
+
+    typealias Buckets = InlineArray<12, Int64>
 
     /// The upper bounds of Caddy's request-duration histogram buckets, in seconds (the
     /// Prometheus client's defaults); the last bucket, `+Inf`, has none.
     static let latencyBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    var total: Int64 { requests.reduce(0, +) }
+    var total: Int64 {
+        var sum: Int64 = 0
+        for index in requests.indices { sum += requests[index] }
+        return sum
+    }
+
+    /// Whether it counts anything at all.
+    var isEmpty: Bool { total == 0 && bytesIn == 0 && bytesOut == 0 }
 
     /// `self` minus an earlier reading; nil when a counter went down (Caddy started counting
     /// again), so the whole reading is new.
     func subtracting(_ earlier: HostTraffic) -> HostTraffic? {
-        var delta = HostTraffic()
-        for index in requests.indices { delta.requests[index] = requests[index] - earlier.requests[index] }
-        for index in latency.indices { delta.latency[index] = latency[index] - earlier.latency[index] }
-        delta.bytesIn = bytesIn - earlier.bytesIn
-        delta.bytesOut = bytesOut - earlier.bytesOut
-        let counters = delta.requests + delta.latency + [delta.bytesIn, delta.bytesOut]
-        return counters.allSatisfy { $0 >= 0 } ? delta : nil
+        var delta = self
+        delta.bytesIn -= earlier.bytesIn
+        delta.bytesOut -= earlier.bytesOut
+        var decreased = delta.bytesIn < 0 || delta.bytesOut < 0
+        for index in requests.indices {
+            delta.requests[index] -= earlier.requests[index]
+            decreased = decreased || delta.requests[index] < 0
+        }
+        for index in latency.indices {
+            delta.latency[index] -= earlier.latency[index]
+            decreased = decreased || delta.latency[index] < 0
+        }
+        return decreased ? nil : delta
+    }
+
+    /// How many counters one host has, in their order on the wire and in ``TrafficTotals``:
+    /// 1xx…5xx, bytes in, bytes out, latency × 12.
+    static let counterCount = 19
+
+    init() {}
+
+    /// The counters in wire order, read back from ``appendCounters(to:)``'s output.
+    init(counters: ArraySlice<Int64>) {
+        precondition(counters.count == Self.counterCount)
+        var index = counters.startIndex
+        func next() -> Int64 {
+            defer { index += 1 }
+            return counters[index]
+        }
+        for position in requests.indices { requests[position] = next() }
+        bytesIn = next()
+        bytesOut = next()
+        for position in latency.indices { latency[position] = next() }
+    }
+
+    /// Appends the counters in wire order.
+    func appendCounters(to counters: inout [Int64]) {
+        for index in requests.indices { counters.append(requests[index]) }
+        counters.append(bytesIn)
+        counters.append(bytesOut)
+        for index in latency.indices { counters.append(latency[index]) }
     }
 
     mutating func add(_ other: HostTraffic) {
@@ -37,9 +81,18 @@ struct HostTraffic: Equatable {
         bytesOut += other.bytesOut
     }
 
-    /// `[host, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12]`: one compact list,
-    /// as status reports carry it.
-    func json(host: String) -> JSON {
-        .array([.string(host)] + (requests + [bytesIn, bytesOut] + latency).map { .int(Int($0)) })
+    /// Appends `["host", 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12]`: one
+    /// compact list, as status reports carry it.
+    func write(host: String, to text: inout [UInt8]) {
+        var counters: [Int64] = []
+        counters.reserveCapacity(Self.counterCount)
+        appendCounters(to: &counters)
+        text.append(UInt8(ascii: "["))
+        text += JSON.string(host).serialized()
+        for counter in counters {
+            text.append(UInt8(ascii: ","))
+            text += String(counter).utf8
+        }
+        text.append(UInt8(ascii: "]"))
     }
 }

@@ -13,9 +13,10 @@ import Synchronization
 /// Kept in this process's memory: a restarted agent starts from Caddy's totals at that moment.
 enum TrafficMeter {
     private struct Meter {
-        var previous: [String: HostTraffic] = [:]
+        var previous = TrafficTotals()
         var reloadedAt: Double?
-        var pending: [String: HostTraffic] = [:]
+        /// What changed since the last report, hosts with traffic only.
+        var pending = TrafficTotals()
         var unattributed: Int64 = 0
         var previousUnattributed: Int64 = 0
     }
@@ -36,15 +37,17 @@ enum TrafficMeter {
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
             let restarted = meter.reloadedAt != reading.reloadedAt
+            var pending = meter.pending.hosts()
             for (host, totals) in reading.hosts {
-                let earlier = restarted ? nil : meter.previous[host]
+                let earlier = restarted ? nil : meter.previous.traffic(of: host)
                 let delta = earlier.flatMap { totals.subtracting($0) } ?? totals
-                guard delta.total > 0 || delta.bytesIn > 0 || delta.bytesOut > 0 else { continue }
-                meter.pending[host, default: HostTraffic()].add(delta)
+                guard !delta.isEmpty else { continue }
+                pending[host, default: HostTraffic()].add(delta)
             }
+            meter.pending = TrafficTotals(pending)
             let unattributedEarlier = restarted || reading.unattributed < meter.previousUnattributed ? 0 : meter.previousUnattributed
             meter.unattributed += reading.unattributed - unattributedEarlier
-            meter.previous = reading.hosts
+            meter.previous = TrafficTotals(reading.hosts)
             meter.previousUnattributed = reading.unattributed
             meter.reloadedAt = reading.reloadedAt
             meters[admin.socket] = meter
@@ -52,18 +55,25 @@ enum TrafficMeter {
         return reading.malformedLines
     }
 
-    /// Reads Caddy's totals and hands out everything served since the last call: `{"hosts":
-    /// [[host, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12]], "unattributed"}`,
-    /// hosts with traffic only. Nil when Caddy could not be read (what was served stays for the next call).
-    static func take(admin: CaddyAdmin) -> JSON? {
+    /// Reads Caddy's totals and hands out everything served since the last call, as JSON text
+    /// written straight from the counters: `{"hosts": [[host, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in,
+    /// bytes_out, latency × 12]], "unattributed"}`, hosts with traffic only, in name order.
+    /// Nil when Caddy could not be read (what was served stays for the next call).
+    static func take(admin: CaddyAdmin) -> [UInt8]? {
         let malformed = read(admin: admin)
         guard let malformed else { return nil }
         if malformed > 0 { admin.host.log(PP_LOG_WARNING, "\(malformed) lines of Caddy's metrics did not parse and were skipped") }
-        return meters.withLock { meters -> JSON in
+        return meters.withLock { meters -> [UInt8] in
             var meter = meters[admin.socket] ?? Meter()
-            let hosts = meter.pending.sorted { $0.key < $1.key }.map { $0.value.json(host: $0.key) }
-            let report = JSON.object([("hosts", .array(hosts)), ("unattributed", .int(Int(meter.unattributed)))])
-            meter.pending = [:]
+            var report = Array(#"{"hosts":["#.utf8)
+            var first = true
+            meter.pending.forEach { host, traffic in
+                if !first { report.append(UInt8(ascii: ",")) }
+                first = false
+                traffic.write(host: String(decoding: host, as: UTF8.self), to: &report)
+            }
+            report += #"],"unattributed":\#(meter.unattributed)}"#.utf8
+            meter.pending = TrafficTotals()
             meter.unattributed = 0
             meters[admin.socket] = meter
             return report

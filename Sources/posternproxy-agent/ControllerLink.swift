@@ -114,7 +114,7 @@ struct ControllerLink: Sendable {
     }
 
     private func send(_ message: AgentMessage, on writer: ControllerSocket.Writer) async throws {
-        try await writer.send(text: String(decoding: message.encoded(), as: UTF8.self))
+        try await writer.send(utf8: message.encoded())
     }
 
     /// TLS for a `wss://` controller: the system's roots, or those of `POSTERNPROXY_CA_FILE`.

@@ -146,7 +146,9 @@ actor DataPlane {
     /// certificates are doing, as the pipeline's step says (`posternproxy.describe/1`); not
     /// running when no step can say.
     func health() -> DataPlaneHealth {
-        var health = DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget()) ?? DataPlaneHealth(running: false, upstreams: [])
+        var health =
+            DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget(), forwardingTraffic: true)
+            ?? DataPlaneHealth(running: false, upstreams: [])
         // While an apply runs, Caddy may already run the config being loaded: the watch's view stands.
         if running { health.problem = knownProblem }
         return health

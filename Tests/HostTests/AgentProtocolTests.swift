@@ -140,6 +140,34 @@ struct AgentProtocolTests {
         ] {
             let message = #"{"v":1,"type":"status","caddy_running":true,"upstreams":[],"traffic":\#(traffic)}"#
             #expect(throws: ProtocolViolation.self, "\(traffic)") { try AgentMessage.decode(Data(message.utf8)) }
+            // An agent never forwards such text: it would cost the whole status report.
+            #expect(AgentMessage.TrafficReport.forwardable(Array(traffic.utf8)) == nil, "\(traffic)")
         }
+    }
+
+    /// An agent forwards its step's traffic text as it is when it is well-formed, and the
+    /// controller reads from it what it reads from a report written from decoded hosts.
+    @Test func forwardedTrafficTextReadsLikeAWrittenReport() throws {
+        let good = #"["a.test",0,1,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0]"#
+        let other = #"["b.test:8443",2,0,0,3,4,5,6,0,0,0,0,0,0,0,0,0,0,0,9]"#
+        let clean = Array(#"{"hosts":[\#(good),\#(other)],"unattributed":7}"#.utf8)
+        #expect(AgentMessage.TrafficReport.forwardable(clean) == clean)
+        let decoded = try AgentMessage.TrafficReport(json: clean)
+        for sent in [
+            AgentMessage.StatusReport(caddyRunning: true, upstreams: [], trafficText: clean),
+            AgentMessage.StatusReport(caddyRunning: true, upstreams: [], traffic: decoded),
+        ] {
+            guard case .status(let read) = try AgentMessage.decode(AgentMessage.status(sent).encoded()) else {
+                throw ProtocolViolation("not a status")
+            }
+            #expect(read.traffic == decoded)
+            #expect(read.trafficText == nil)
+        }
+        // Malformed entries are left out of what is forwarded, the rest kept.
+        let bad = #"["a.test",0,-1,0,0,0,10,20,1,0,0,0,0,0,0,0,0,0,0,0]"#
+        let mixed = Array(#"{"hosts":[\#(bad),\#(other)],"unattributed":7}"#.utf8)
+        let forwarded = try #require(AgentMessage.TrafficReport.forwardable(mixed))
+        let read = try AgentMessage.TrafficReport(json: forwarded)
+        #expect(read.hosts.map(\.host) == ["b.test:8443"] && read.refused == 0 && read.unattributed == 7)
     }
 }

@@ -93,12 +93,27 @@ import TestSupport
         #expect(traffic["unattributed"] as? Int == 2)
         #expect(logs.lines.contains { $0.contains("8 lines of Caddy's metrics did not parse") }, "\(logs.lines)")
 
-        // Caddy counts on: the change is handed out, read back as the agent reads it.
-        try text.replacingOccurrences(of: "host=\"ok.test\"} 4", with: "host=\"ok.test\"} 6")
-            .replacingOccurrences(of: "uri}\"} 1", with: "uri}\"} 3").write(toFile: metrics, atomically: true, encoding: .utf8)
+        // Caddy counts on, and serves hosts it did not before (one sorting before the known
+        // one, one after): the change is handed out, read back as the controller reads it.
+        let added = ["a-first.test": 5, "z-last.test": 1].map { host, count in
+            #"caddy_http_request_duration_seconds_count{code="200",\#(labels),host="\#(host)"} \#(count)"#
+        }
+        try
+            (text.replacingOccurrences(of: "host=\"ok.test\"} 4", with: "host=\"ok.test\"} 6")
+            .replacingOccurrences(of: "uri}\"} 1", with: "uri}\"} 3") + "\n" + added.joined(separator: "\n"))
+            .write(toFile: metrics, atomically: true, encoding: .utf8)
         let pipeline = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: config)])
         let report = try #require(DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())?.traffic)
-        #expect(report.hosts.map(\.host) == ["ok.test"] && report.hosts.first?.total == 2 && report.refused == 0, "\(report)")
+        #expect(report.hosts.map(\.host) == ["a-first.test", "ok.test", "z-last.test"] && report.refused == 0, "\(report)")
+        #expect(report.hosts.map(\.total) == [5, 2, 1])
+
+        // Once more, as an agent forwards it: only what changed since (ok.test's 6 → 9).
+        try text.replacingOccurrences(of: "host=\"ok.test\"} 4", with: "host=\"ok.test\"} 9")
+            .write(toFile: metrics, atomically: true, encoding: .utf8)
+        let forwarded = try #require(DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget(), forwardingTraffic: true))
+        #expect(forwarded.traffic == nil)
+        let read = try AgentMessage.TrafficReport(json: try #require(forwarded.trafficText))
+        #expect(read.hosts.map(\.host) == ["ok.test"] && read.hosts.first?.total == 3 && read.refused == 0, "\(read)")
     }
 }
 

@@ -61,18 +61,24 @@ public enum AgentMessage: Sendable, Equatable {
         /// given its state again, or does not answer); nil when nothing is.
         public var problem: String?
         /// What each host served since the previous report; nil when the data plane does not
-        /// count traffic (or an agent from before it was reported).
+        /// count traffic (or an agent from before it was reported). Read from a message, it is
+        /// always this; an agent sends ``trafficText`` instead.
         public var traffic: TrafficReport?
+        /// The traffic as its data plane's step wrote it (``TrafficReport/forwardable(_:)``),
+        /// sent as it is in place of ``traffic``: an agent forwards a report of 10,000 hosts
+        /// without decoding it; the controller reads it into ``traffic`` like any other.
+        public var trafficText: [UInt8]?
 
         public init(
             caddyRunning: Bool, upstreams: [UpstreamHealth], certificates: [CertificateState]? = nil, problem: String? = nil,
-            traffic: TrafficReport? = nil
+            traffic: TrafficReport? = nil, trafficText: [UInt8]? = nil
         ) {
             self.caddyRunning = caddyRunning
             self.upstreams = upstreams
             self.certificates = certificates
             self.problem = problem
             self.traffic = traffic
+            self.trafficText = trafficText
         }
     }
 
@@ -152,7 +158,7 @@ extension AgentMessage {
                 members.append(("certificates", .array(certificates.map(\.json))))
             }
             if let problem = report.problem { members.append(("problem", .string(problem))) }
-            if let traffic = report.traffic { raw = [("traffic", traffic.jsonText)] }
+            if let text = report.trafficText ?? report.traffic?.jsonText { raw = [("traffic", text)] }
         case .accessLog(let answer):
             members = [
                 ("type", "access_log"), ("request_id", .int(Int(answer.requestID))), ("lines", .array(answer.lines)), ("found", .bool(answer.found)),

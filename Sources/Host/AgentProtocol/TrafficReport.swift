@@ -75,6 +75,18 @@ extension AgentMessage.TrafficReport {
         var scanner = TrafficReportScanner(text)
         self = try scanner.report()
     }
+
+    /// A data plane step's report text as a status report may carry it on (``AgentMessage/
+    /// StatusReport/trafficText``): the text itself when every host entry in it is well-formed,
+    /// checked without decoding its hosts (a report of 10,000 hosts is sent on without 30,000
+    /// small blocks in between); written again without the malformed entries when some are;
+    /// nil when it is not a traffic report at all, which would cost the whole status report.
+    public static func forwardable(_ text: [UInt8]) -> [UInt8]? {
+        var scanner = TrafficReportScanner(text)
+        guard let checked = try? scanner.report(keepingHosts: false) else { return nil }
+        guard checked.refused > 0 else { return text }
+        return (try? AgentMessage.TrafficReport(json: text))?.jsonText
+    }
 }
 
 /// Host names as Caddy counts them: letters, digits, `-`, `.`, `_`, at most 253 bytes, with an

@@ -16,8 +16,11 @@ struct TrafficReportScanner {
         self.bytes = bytes
     }
 
-    mutating func report() throws(ProtocolViolation) -> AgentMessage.TrafficReport {
+    /// The report; with `keepingHosts` false, only checked: its well-formed hosts are not kept
+    /// (the result's ``AgentMessage/TrafficReport/refused`` counts the others all the same).
+    mutating func report(keepingHosts: Bool = true) throws(ProtocolViolation) -> AgentMessage.TrafficReport {
         var hosts: [AgentMessage.HostTraffic] = []
+        var checked = 0
         var refused = 0
         var unattributed: Int64?
         try expect(UInt8(ascii: "{"))
@@ -31,7 +34,7 @@ struct TrafficReportScanner {
             try expect(UInt8(ascii: ":"))
             switch key {
             case "hosts":
-                try readHosts(into: &hosts, refused: &refused)
+                try readHosts(into: &hosts, keeping: keepingHosts, checked: &checked, refused: &refused)
             case "unattributed":
                 guard let value = try number() else { throw malformed("unattributed must be a non-negative integer") }
                 unattributed = value
@@ -45,7 +48,9 @@ struct TrafficReportScanner {
         return AgentMessage.TrafficReport(hosts: hosts, unattributed: unattributed, refused: refused)
     }
 
-    private mutating func readHosts(into hosts: inout [AgentMessage.HostTraffic], refused: inout Int) throws(ProtocolViolation) {
+    private mutating func readHosts(
+        into hosts: inout [AgentMessage.HostTraffic], keeping: Bool, checked: inout Int, refused: inout Int
+    ) throws(ProtocolViolation) {
         try expect(UInt8(ascii: "["))
         var first = true
         var counters: [Int64] = []
@@ -65,10 +70,12 @@ struct TrafficReportScanner {
                 try expect(UInt8(ascii: ","))
                 if let value = try number() { counters.append(value) } else { valid = false }
             }
-            guard valid, counters.count == Self.countersPerHost, hosts.count < AgentMessage.TrafficReport.maximumHosts else {
+            guard valid, counters.count == Self.countersPerHost, checked < AgentMessage.TrafficReport.maximumHosts else {
                 refused += 1
                 continue
             }
+            checked += 1
+            guard keeping else { continue }
             let classes = AgentMessage.HostTraffic.statusClasses
             hosts.append(
                 AgentMessage.HostTraffic(

@@ -33,8 +33,11 @@ public struct DataPlaneHealth: Sendable, Equatable {
     public var certificates: [AgentMessage.CertificateState]?
     /// What is wrong with what the data plane serves (Caddy restarted empty), nil when nothing is.
     public var problem: String?
-    /// What each host served since the previous probe; nil when the step does not count it.
+    /// What each host served since the previous probe; nil when the step does not count it
+    /// (or when it was kept as text).
     public var traffic: AgentMessage.TrafficReport?
+    /// The same as the step wrote it, checked, when the probe was asked to forward it.
+    public var trafficText: [UInt8]?
 
     public init(
         running: Bool, upstreams: [AgentMessage.UpstreamHealth], certificates: [AgentMessage.CertificateState]? = nil, problem: String? = nil,
@@ -52,12 +55,17 @@ public struct DataPlaneHealth: Sendable, Equatable {
 
     /// As the agent reports it.
     public var report: AgentMessage.StatusReport {
-        AgentMessage.StatusReport(caddyRunning: running, upstreams: upstreams, certificates: certificates, problem: problem, traffic: traffic)
+        AgentMessage.StatusReport(
+            caddyRunning: running, upstreams: upstreams, certificates: certificates, problem: problem, traffic: traffic,
+            trafficText: trafficText)
     }
 
     /// Nil when no step of `pipeline` describes, or the one that does fails. Each probe takes
-    /// the traffic counted since the previous one.
-    public static func probe(_ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target) -> DataPlaneHealth? {
+    /// the traffic counted since the previous one: decoded into ``traffic``, or, with
+    /// `forwardingTraffic` (an agent, which only sends it on), checked into ``trafficText``.
+    public static func probe(
+        _ pipeline: PipelineDefinition, catalog: PluginCatalog, target: some Target, forwardingTraffic: Bool = false
+    ) -> DataPlaneHealth? {
         guard
             let (object, raw) = pipeline.description(
                 input: #"{"health":true,"traffic":true}"#, catalog: catalog, target: target, keepingRaw: ["traffic"]),
@@ -74,8 +82,15 @@ public struct DataPlaneHealth: Sendable, Equatable {
             list.prefix(AgentMessage.CertificateState.maximumCount).compactMap { try? AgentMessage.CertificateState($0) }
         }
         let problem = (try? object.optional("problem") as String?).flatMap { $0 }.map { String($0.prefix(1000)) }
-        let traffic = raw["traffic"].flatMap { try? AgentMessage.TrafficReport(json: $0) }
-        return DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates, problem: problem, traffic: traffic)
+        var health = DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates, problem: problem)
+        if let text = raw["traffic"] {
+            if forwardingTraffic {
+                health.trafficText = AgentMessage.TrafficReport.forwardable(text)
+            } else {
+                health.traffic = try? AgentMessage.TrafficReport(json: text)
+            }
+        }
+        return health
     }
 }
 

@@ -11,8 +11,11 @@
 /// out), summed over the other labels; and `caddy_config_last_reload_success_timestamp_seconds`
 /// (Caddy starts counting from zero on every config load). Lines that are not one of these, or
 /// that do not parse, are skipped and counted.
+///
+/// The hosts of the previous reading (``known``) are counted in place, in one array in their
+/// order, and only hosts new since then in a dictionary: a reading of 10,000 hosts makes no
+/// string or small block per host.
 struct CaddyMetricsReading {
-    private(set) var hosts: [String: HostTraffic] = [:]
     /// Requests Caddy could not put to one of the config's names (`_other`).
     private(set) var unattributed: Int64 = 0
     private(set) var reloadedAt: Double?
@@ -22,9 +25,21 @@ struct CaddyMetricsReading {
     /// grow this without bound).
     static let maximumHosts = 100_000
 
+    private let known: TrafficTotals
+    /// The totals of ``known``'s hosts, by slot; their latency cumulative until ``finish()``.
+    private var knownTotals: [HostTraffic]
+    private var knownSeen: [Bool]
+    /// The totals of hosts ``known`` does not hold.
+    private var newTotals: [String: HostTraffic] = [:]
+    private var hostCount = 0
     private var line: [UInt8] = []
-    /// Cumulative latency buckets per host, turned into per-bucket counts by ``finish()``.
-    private var cumulative: [String: HostTraffic.Buckets] = [:]
+
+    /// A reading whose hosts are mostly `known`'s (the previous reading's).
+    init(known: TrafficTotals = TrafficTotals()) {
+        self.known = known
+        knownTotals = Array(repeating: HostTraffic(), count: known.count)
+        knownSeen = Array(repeating: false, count: known.count)
+    }
 
     /// Reads the next piece of the text.
     mutating func feed(_ piece: UnsafeBufferPointer<UInt8>) {
@@ -52,17 +67,32 @@ struct CaddyMetricsReading {
     mutating func finish() {
         if !line.isEmpty { read(line[...]) }
         line.removeAll()
-        for (host, counted) in cumulative {
-            var traffic = hosts[host] ?? HostTraffic()
-            // A bucket missing from the text holds what the one below it holds.
-            var buckets = counted
-            for index in buckets.indices.dropFirst() { buckets[index] = max(buckets[index], buckets[index - 1]) }
-            for index in buckets.indices {
-                traffic.latency[index] = buckets[index] - (index == 0 ? 0 : buckets[index - 1])
+        for slot in knownTotals.indices where knownSeen[slot] { Self.separateBuckets(&knownTotals[slot]) }
+        for host in newTotals.keys { Self.separateBuckets(&newTotals[host]!) }
+    }
+
+    /// Calls `body` with each host's name, totals and slot in ``known`` (nil for a new host), in
+    /// name order.
+    func forEachHost(_ body: (ArraySlice<UInt8>, HostTraffic, Int?) -> Void) {
+        let added = newTotals.map { (name: Array($0.key.utf8)[...], traffic: $0.value) }.sorted { $0.name.lexicographicallyPrecedes($1.name) }
+        var next = 0
+        for slot in knownTotals.indices where knownSeen[slot] {
+            let name = known.name(at: slot)
+            while next < added.count, added[next].name.lexicographicallyPrecedes(name) {
+                body(added[next].name, added[next].traffic, nil)
+                next += 1
             }
-            hosts[host] = traffic
+            body(name, knownTotals[slot], slot)
         }
-        cumulative = [:]
+        for host in added[next...] { body(host.name, host.traffic, nil) }
+    }
+
+    /// Caddy's buckets count every request at most their bound (cumulative); the report counts
+    /// each request in one bucket. A bucket missing from the text holds what the one below it holds.
+    private static func separateBuckets(_ traffic: inout HostTraffic) {
+        var buckets = traffic.latency
+        for index in buckets.indices.dropFirst() { buckets[index] = max(buckets[index], buckets[index - 1]) }
+        for index in buckets.indices { traffic.latency[index] = buckets[index] - (index == 0 ? 0 : buckets[index - 1]) }
     }
 
     private mutating func read(_ line: ArraySlice<UInt8>) {
@@ -88,8 +118,8 @@ struct CaddyMetricsReading {
                 let count = Self.count(sample.value)
             else { return malformed() }
             let index = bound == "+Inf" ? HostTraffic.latencyBounds.count : HostTraffic.latencyBounds.firstIndex(of: Double(bound) ?? -1)
-            guard let index, hosts[host] != nil || hosts.count < Self.maximumHosts else { return }
-            cumulative[host, default: HostTraffic.Buckets(repeating: 0)][index] += count
+            guard let index else { return }
+            update(host) { $0.latency[index] += count }
         case "caddy_http_request_size_bytes_sum", "caddy_http_response_size_bytes_sum":
             guard let host = sample.labels["host"], let bytes = Self.count(sample.value) else { return malformed() }
             guard host != "_other" else { return }
@@ -103,9 +133,20 @@ struct CaddyMetricsReading {
     private mutating func malformed() { malformedLines += 1 }
 
     private mutating func update(_ host: String, _ change: (inout HostTraffic) -> Void) {
-        guard hosts[host] != nil || hosts.count < Self.maximumHosts else { return }
-        guard Self.isHostName(host) else { return malformed() }
-        change(&hosts[host, default: HostTraffic()])
+        if let slot = known.slot(of: host) {
+            if !knownSeen[slot] {
+                guard hostCount < Self.maximumHosts else { return }
+                knownSeen[slot] = true
+                hostCount += 1
+            }
+            return change(&knownTotals[slot])
+        }
+        if newTotals[host] == nil {
+            guard hostCount < Self.maximumHosts else { return }
+            guard Self.isHostName(host) else { return malformed() }
+            hostCount += 1
+        }
+        change(&newTotals[host, default: HostTraffic()])
     }
 
     /// Whether a `host` label is a name a host can have (letters, digits, `-`, `.`, `_`, and a

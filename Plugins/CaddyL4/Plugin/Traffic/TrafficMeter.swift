@@ -14,6 +14,9 @@ import Synchronization
 enum TrafficMeter {
     private struct Meter {
         var previous = TrafficTotals()
+        /// How many readings made ``previous``: a reading counted against one previous total
+        /// finds it changed when another reading ended in between.
+        var readings = 0
         var reloadedAt: Double?
         /// What changed since the last report, hosts with traffic only.
         var pending = TrafficTotals()
@@ -27,7 +30,8 @@ enum TrafficMeter {
     /// number of lines of Caddy's text that did not parse, or nil when Caddy could not be read.
     @discardableResult
     static func read(admin: CaddyAdmin) -> Int? {
-        var reading = CaddyMetricsReading()
+        let (known, readings) = meters.withLock { meters in (meters[admin.socket]?.previous ?? TrafficTotals(), meters[admin.socket]?.readings ?? 0) }
+        var reading = CaddyMetricsReading(known: known)
         let answer = admin.host.stream(socket: admin.socket, path: "/metrics") { piece in
             reading.feed(piece)
             return true
@@ -37,17 +41,23 @@ enum TrafficMeter {
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
             let restarted = meter.reloadedAt != reading.reloadedAt
-            var pending = meter.pending.hosts()
-            for (host, totals) in reading.hosts {
-                let earlier = restarted ? nil : meter.previous.traffic(of: host)
-                let delta = earlier.flatMap { totals.subtracting($0) } ?? totals
-                guard !delta.isEmpty else { continue }
-                pending[host, default: HostTraffic()].add(delta)
+            let sameKnown = meter.readings == readings
+            var totals = TrafficTotals()
+            var changes = TrafficTotals()
+            reading.forEachHost { host, traffic, slot in
+                totals.append(host, traffic)
+                guard !restarted else { return changes.append(host, traffic) }
+                let earlier =
+                    sameKnown
+                    ? slot.map(known.traffic(at:)) : meter.previous.slot(of: String(decoding: host, as: UTF8.self)).map(meter.previous.traffic(at:))
+                let delta = earlier.flatMap { traffic.subtracting($0) } ?? traffic
+                if !delta.isEmpty { changes.append(host, delta) }
             }
-            meter.pending = TrafficTotals(pending)
+            meter.pending = meter.pending.count == 0 ? changes : meter.pending.adding(changes)
             let unattributedEarlier = restarted || reading.unattributed < meter.previousUnattributed ? 0 : meter.previousUnattributed
             meter.unattributed += reading.unattributed - unattributedEarlier
-            meter.previous = TrafficTotals(reading.hosts)
+            meter.previous = totals
+            meter.readings += 1
             meter.previousUnattributed = reading.unattributed
             meter.reloadedAt = reading.reloadedAt
             meters[admin.socket] = meter
@@ -66,11 +76,9 @@ enum TrafficMeter {
         return meters.withLock { meters -> [UInt8] in
             var meter = meters[admin.socket] ?? Meter()
             var report = Array(#"{"hosts":["#.utf8)
-            var first = true
-            meter.pending.forEach { host, traffic in
-                if !first { report.append(UInt8(ascii: ",")) }
-                first = false
-                traffic.write(host: String(decoding: host, as: UTF8.self), to: &report)
+            for slot in 0..<meter.pending.count {
+                if slot > 0 { report.append(UInt8(ascii: ",")) }
+                meter.pending.traffic(at: slot).write(host: String(decoding: meter.pending.name(at: slot), as: UTF8.self), to: &report)
             }
             report += #"],"unattributed":\#(meter.unattributed)}"#.utf8
             meter.pending = TrafficTotals()

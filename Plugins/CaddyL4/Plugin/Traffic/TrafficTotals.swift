@@ -1,8 +1,9 @@
 /// Traffic of many hosts kept between readings of Caddy's metrics: the running totals of the
-/// last reading (to tell what changed), and what changed since the last report. Stored in three contiguous buffers sorted by name (the names' bytes, where each
-/// name ends, the counters), so the totals of 10,000 hosts are three blocks of 1.7 MB in all,
-/// where a dictionary of strings would be 10,000 small blocks strewn over the heap, each keeping
-/// a page resident once the burst of a reading is freed.
+/// last reading (to tell what changed), and what changed since the last report. Stored in three
+/// contiguous buffers sorted by name (the names' bytes, where each name ends, the counters), so
+/// the totals of 10,000 hosts are three blocks of 1.7 MB in all, where a dictionary of strings
+/// would be 10,000 small blocks strewn over the heap, each keeping a page resident once the
+/// burst of a reading is freed. Built in name order with ``append(_:_:)``.
 struct TrafficTotals {
     private var names: [UInt8] = []
     /// Where each name ends in ``names``.
@@ -10,53 +11,59 @@ struct TrafficTotals {
     /// ``HostTraffic/counterCount`` counters per host, in the names' order.
     private var counters: [Int64] = []
 
-    init() {}
-
-    init(_ hosts: [String: HostTraffic]) {
-        let sorted = hosts.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        names.reserveCapacity(sorted.reduce(0) { $0 + $1.key.utf8.count })
-        ends.reserveCapacity(sorted.count)
-        counters.reserveCapacity(sorted.count * HostTraffic.counterCount)
-        for (name, traffic) in sorted {
-            names += name.utf8
-            ends.append(names.count)
-            traffic.appendCounters(to: &counters)
-        }
-    }
-
     var count: Int { ends.count }
 
-    /// Every host's traffic, by name.
-    func hosts() -> [String: HostTraffic] {
-        var hosts: [String: HostTraffic] = [:]
-        hosts.reserveCapacity(count)
-        forEach { name, traffic in hosts[String(decoding: name, as: UTF8.self)] = traffic }
-        return hosts
+    /// Adds `host` after every host here: names must come in ascending byte order.
+    mutating func append(_ host: ArraySlice<UInt8>, _ traffic: HostTraffic) {
+        precondition(ends.isEmpty || name(at: ends.count - 1).lexicographicallyPrecedes(host), "hosts out of order")
+        names += host
+        ends.append(names.count)
+        traffic.appendCounters(to: &counters)
     }
 
-    /// Calls `body` with each host's name (its UTF-8 bytes) and traffic, in name order.
-    func forEach(_ body: (ArraySlice<UInt8>, HostTraffic) -> Void) {
-        for index in ends.indices {
-            let start = index * HostTraffic.counterCount
-            body(
-                names[(index == 0 ? 0 : ends[index - 1])..<ends[index]],
-                HostTraffic(counters: counters[start..<start + HostTraffic.counterCount]))
-        }
-    }
-
-    /// The totals of `host` at this reading; nil when it had none.
-    func traffic(of host: String) -> HostTraffic? {
+    /// Where `host` is here, when it is.
+    func slot(of host: String) -> Int? {
         var low = 0
         var high = ends.count
         while low < high {
             let middle = (low + high) / 2
-            let name = names[(middle == 0 ? 0 : ends[middle - 1])..<ends[middle]]
-            if name.elementsEqual(host.utf8) {
-                let start = middle * HostTraffic.counterCount
-                return HostTraffic(counters: counters[start..<start + HostTraffic.counterCount])
-            }
+            let name = name(at: middle)
+            if name.elementsEqual(host.utf8) { return middle }
             if name.lexicographicallyPrecedes(host.utf8) { low = middle + 1 } else { high = middle }
         }
         return nil
+    }
+
+    func name(at slot: Int) -> ArraySlice<UInt8> {
+        names[(slot == 0 ? 0 : ends[slot - 1])..<ends[slot]]
+    }
+
+    func traffic(at slot: Int) -> HostTraffic {
+        let start = slot * HostTraffic.counterCount
+        return HostTraffic(counters: counters[start..<start + HostTraffic.counterCount])
+    }
+
+    /// `self` with `changes` added, host by host: both in name order, as is the result.
+    func adding(_ changes: TrafficTotals) -> TrafficTotals {
+        var sum = TrafficTotals()
+        var mine = 0
+        for theirs in 0..<changes.count {
+            let host = changes.name(at: theirs)
+            while mine < count, name(at: mine).lexicographicallyPrecedes(host) {
+                sum.append(name(at: mine), traffic(at: mine))
+                mine += 1
+            }
+            var traffic = changes.traffic(at: theirs)
+            if mine < count, name(at: mine).elementsEqual(host) {
+                traffic.add(self.traffic(at: mine))
+                mine += 1
+            }
+            sum.append(host, traffic)
+        }
+        while mine < count {
+            sum.append(name(at: mine), traffic(at: mine))
+            mine += 1
+        }
+        return sum
     }
 }

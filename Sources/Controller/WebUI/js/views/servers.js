@@ -119,8 +119,12 @@ export async function servers(container, app) {
     showDialog(dialog, render);
   }
 
-  /** The server's SSH host key: what is pinned, a scan that sends no credentials, trust or forget. */
-  function hostKey(server) {
+  /** The server's SSH host key: what is pinned, a scan that sends no credentials, trust or forget.
+   * Read afresh: the list may predate the pin (a provisioning still running when it was drawn
+   * pins the key the server offers). */
+  async function hostKey(listed) {
+    let server = listed;
+    try { server = await api.get(`/api/servers/${listed.id}`); } catch { /* the list's copy is all there is */ }
     const pinned = h("code", { id: "host-key-pinned" }, server.ssh_host_key ?? "none: the first provisioning pins what the server offers, unless confirm_host_keys requires a confirmed key");
     const scanned = h("code", { id: "host-key-scanned" });
     const status = h("div", { class: "form-error", role: "alert" });

@@ -66,12 +66,17 @@ struct HostTraffic {
         for position in latency.indices { latency[position] = next() }
     }
 
+    /// Calls `body` with each counter, in wire order.
+    func forEachCounter(_ body: (Int64) -> Void) {
+        for index in requests.indices { body(requests[index]) }
+        body(bytesIn)
+        body(bytesOut)
+        for index in latency.indices { body(latency[index]) }
+    }
+
     /// Appends the counters in wire order.
     func appendCounters(to counters: inout [Int64]) {
-        for index in requests.indices { counters.append(requests[index]) }
-        counters.append(bytesIn)
-        counters.append(bytesOut)
-        for index in latency.indices { counters.append(latency[index]) }
+        forEachCounter { counters.append($0) }
     }
 
     mutating func add(_ other: HostTraffic) {
@@ -84,12 +89,9 @@ struct HostTraffic {
     /// Appends `["host", 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12]`: one
     /// compact list, as status reports carry it.
     func write(host: String, to text: inout [UInt8]) {
-        var counters: [Int64] = []
-        counters.reserveCapacity(Self.counterCount)
-        appendCounters(to: &counters)
         text.append(UInt8(ascii: "["))
         text += JSON.string(host).serialized()
-        for counter in counters {
+        forEachCounter { counter in
             text.append(UInt8(ascii: ","))
             text += String(counter).utf8
         }

@@ -46,5 +46,5 @@ if ! command -v caddy >/dev/null 2>&1; then
 fi
 # The API fuzzer and the browser driver the test command runs.
 if [ "${POSTERNPROXY_SETUP:-}" = test ] || [ "${POSTERNPROXY_SETUP:-}" = bench ]; then
-    python3 -m pip install -q -r "$(dirname "$0")/test-requirements.txt"
+    python3 -m pip install -q -r "$(dirname "${BASH_SOURCE[0]}")/test-requirements.txt"
 fi

@@ -12,7 +12,10 @@ import { showAccessLog } from "./accessLog.js";
 
 export async function resourceList(container, path, app) {
   const definition = resources[path];
-  const state = { query: "", page: 1 };
+  // `typed`: the search box's text, kept across redraws (a list read again while someone types
+  // keeps their text and focus); `query`: the search the list shows.
+  const state = { query: "", typed: "", page: 1 };
+  let drawn = 0;
   // What a form may refer to, read again with the list (a certificate requested from a form appears at once).
   let certificates = [], accessLists = [];
   const loadReferences = async () => {
@@ -30,6 +33,7 @@ export async function resourceList(container, path, app) {
   };
 
   async function render() {
+    const generation = ++drawn;
     const params = new URLSearchParams({ page: state.page, limit: 25 });
     if (state.query) params.set("q", state.query);
     if (app.serverFilter && !definition.shared) params.set("server_id", app.serverFilter);
@@ -53,13 +57,17 @@ export async function resourceList(container, path, app) {
         h("button", { type: "button", class: "danger", onclick: () => remove(record) }, "Delete"),
       ] : h("button", { type: "button", onclick: () => edit(record) }, "View")),
     ));
+    // A read overtaken by a later one is not drawn over it.
+    if (generation !== drawn) return;
     const pages = Math.max(1, Math.ceil(result.total / result.limit));
+    const searching = document.activeElement?.id === "search" && container.contains(document.activeElement);
     mount(container,
       h("div", { class: "toolbar" },
         h("h2", {}, definition.title),
         h("label", { class: "visually-hidden", for: "search" }, "Search"),
-        h("input", { id: "search", type: "search", placeholder: "Search", value: state.query, class: "search",
-          onchange: (event) => { state.query = event.target.value; state.page = 1; render(); } }),
+        h("input", { id: "search", type: "search", placeholder: "Search", value: state.typed, class: "search",
+          oninput: (event) => { state.typed = event.target.value; },
+          onchange: (event) => { state.query = state.typed = event.target.value; state.page = 1; render(); } }),
         app.isAdmin ? h("button", { type: "button", class: "primary", onclick: () => edit(null) }, `Add ${definition.singular}`) : null),
       h("table", {}, h("thead", {}, h("tr", {}, header.map((title) => h("th", { scope: "col" }, title)))),
         h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: header.length, class: "muted" },
@@ -68,6 +76,11 @@ export async function resourceList(container, path, app) {
         h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; render(); } }, "Previous"),
         h("span", {}, `Page ${state.page} of ${pages} (${result.total})`),
         h("button", { type: "button", disabled: state.page >= pages, onclick: () => { state.page += 1; render(); } }, "Next")));
+    if (searching) {
+      const search = container.querySelector("#search");
+      search.focus();
+      search.setSelectionRange(search.value.length, search.value.length);
+    }
   }
 
   /** A host's last 24 hours in its row: requests and errors as a sparkline and in numbers,

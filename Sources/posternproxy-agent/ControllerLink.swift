@@ -100,8 +100,9 @@ struct ControllerLink: Sendable {
             var lastProblem: String?
             while !Task.isCancelled {
                 do {
-                    let health = await dataPlane.health()
-                    try await send(.status(health.report), on: writer)
+                    let health = try await DataPlaneHealth.report(probe: { await dataPlane.health() }) { part in
+                        try await send(.status(part.report), on: writer)
+                    }
                     if health.problem != lastProblem {
                         logger.info("status reported", metadata: ["problem": "\(health.problem ?? "none")"])
                         lastProblem = health.problem

@@ -107,13 +107,58 @@ import TestSupport
         #expect(report.hosts.map(\.host) == ["a-first.test", "ok.test", "z-last.test"] && report.refused == 0, "\(report)")
         #expect(report.hosts.map(\.total) == [5, 2, 1])
 
-        // Once more, as an agent forwards it: only what changed since (ok.test's 6 → 9).
+        // Once more, as an agent forwards it: only what changed since (ok.test's 6 → 9, and
+        // bytes out past 2^32, kept between readings as a number of five bytes).
         try text.replacingOccurrences(of: "host=\"ok.test\"} 4", with: "host=\"ok.test\"} 9")
+            .replacingOccurrences(of: "host=\"ok.test\"} 1200", with: "host=\"ok.test\"} 5000001200")
             .write(toFile: metrics, atomically: true, encoding: .utf8)
         let forwarded = try #require(DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget(), forwardingTraffic: true))
         #expect(forwarded.traffic == nil)
         let read = try AgentMessage.TrafficReport(json: try #require(forwarded.trafficText))
         #expect(read.hosts.map(\.host) == ["ok.test"] && read.hosts.first?.total == 3 && read.refused == 0, "\(read)")
+        #expect(read.hosts.first?.bytesOut == 5_000_000_000)
+    }
+}
+
+extension CaddyTrafficTests {
+    /// A reading of more hosts than one report carries is handed out in parts, each host once,
+    /// without reading Caddy again until all of it went out.
+    @Test func aLargeReadingIsReportedInPartsEachHostOnce() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        func text(scale: Int) -> String {
+            let lines = (0..<2_500).map { index in
+                #"caddy_http_request_duration_seconds_count{code="200",handler="reverse_proxy",host="h\#(index).test",server="srv0"} \#(scale * (index + 1))"#
+            }
+            return "caddy_config_last_reload_success_timestamp_seconds 1.7e+09\n" + lines.joined(separator: "\n") + "\n"
+        }
+        let first = try folder.write("first.txt", text(scale: 1))
+        let second = try folder.write("second.txt", text(scale: 3))
+        let socket = folder.file("admin.sock")
+        let server = try ChildProcess(
+            ["python3", TestEnvironment.fixture("metrics_socket.py"), socket, first, second], in: folder.path, logName: "metrics")
+        defer { server.stop() }
+        try server.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "the metrics socket")
+        var catalog = PluginCatalog()
+        catalog.add(
+            file: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
+        let config = try JSONSerialization.data(withJSONObject: ["admin_socket": socket, "http_port": 80, "https_port": 443])
+        let pipeline = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: config)])
+
+        var parts: [DataPlaneHealth] = []
+        _ = await DataPlaneHealth.report(probe: { DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())! }) { parts.append($0) }
+        #expect(parts.map { $0.traffic?.hosts.count ?? -1 } == [1_000, 1_000, 500])
+        #expect(parts.map(\.moreTraffic) == [true, true, false])
+        let hosts: [AgentMessage.HostTraffic] = parts.flatMap { $0.traffic?.hosts ?? [] }
+        #expect(Set(hosts.map(\.host)).count == 2_500 && hosts.map(\.host) == hosts.map(\.host).sorted())
+        #expect(hosts.first { $0.host == "h41.test" }?.total == 42)
+
+        // The next report reads Caddy again (its second text): twice as much again, in parts.
+        parts = []
+        _ = await DataPlaneHealth.report(probe: { DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())! }) { parts.append($0) }
+        #expect(parts.map { $0.traffic?.hosts.count ?? -1 } == [1_000, 1_000, 500])
+        let again: [AgentMessage.HostTraffic] = parts.flatMap { $0.traffic?.hosts ?? [] }
+        #expect(again.first { $0.host == "h41.test" }?.total == 84)
     }
 }
 

@@ -10,7 +10,8 @@ import PluginKit
 /// `certificate_log`, `"certificates": [{"domain", "state", "message", "at"}]` from that log
 /// (``CertificateLog``): cheap enough for a report every few seconds. With `"traffic": true` in
 /// the input too, `"traffic": {"hosts": [...], "unattributed"}`: what each host served since
-/// the last such question (``TrafficMeter``). Asked to check (input
+/// the last such question (``TrafficMeter``), at most 1,000 hosts, and `"traffic_more": true`
+/// when the next question hands out more of the same reading. Asked to check (input
 /// `{"check": true}`): `{"running", "problem"}` from one admin request, whether Caddy runs the
 /// config this process last loaded into it (``problem(admin:)``): cheap enough for every two
 /// seconds. Asked for a host's access log (input `{"access_log": {...}}`): its recent lines
@@ -44,7 +45,10 @@ enum CaddyDescription {
                 health.append(("certificates", .array(CertificateLog.entries(in: call.host.readFile(log) ?? []).map(\.json))))
             }
             var traffic: [(String, [UInt8])] = []
-            if case .bool(true)? = input?["traffic"], let report = TrafficMeter.take(admin: admin) { traffic = [("traffic", report)] }
+            if case .bool(true)? = input?["traffic"], let taken = TrafficMeter.take(admin: admin) {
+                traffic = [("traffic", taken.report)]
+                if taken.more { health.append(("traffic_more", .bool(true))) }
+            }
             return call.write(JSON.serializedObject(health, raw: traffic))
         }
         let binary: String = (try? config?.value("caddy_binary", default: "caddy")) ?? "caddy"

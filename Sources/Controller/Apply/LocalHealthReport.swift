@@ -31,10 +31,12 @@ final class LocalHealthReport: Service {
         guard let localID = try? await store.localServerID() else { return }
         let recorder = HealthRecorder(serverID: localID, store: store)
         while !Task.isCancelled {
-            var health = await probe()
-            // While an apply runs, Caddy may already run the config being loaded: the watch's view stands.
-            if state.isApplying { health.problem = state.knownProblem }
-            try? await recorder.record(health.report)
+            let health = await DataPlaneHealth.report(probe: probe) { part in
+                var part = part
+                // While an apply runs, Caddy may already run the config being loaded: the watch's view stands.
+                if state.isApplying { part.problem = state.knownProblem }
+                try? await recorder.record(part.report)
+            }
             await schedule.reported(obtainingCertificates: health.obtainingCertificates)
             guard (try? await schedule.wait()) != nil else { return }
         }

@@ -38,6 +38,9 @@ public struct DataPlaneHealth: Sendable, Equatable {
     public var traffic: AgentMessage.TrafficReport?
     /// The same as the step wrote it, checked, when the probe was asked to forward it.
     public var trafficText: [UInt8]?
+    /// Whether the step has more of the same traffic to hand out: a step hands out a large
+    /// count in parts (some 1,000 hosts each), and the next probe, made at once, takes the next.
+    public var moreTraffic = false
 
     public init(
         running: Bool, upstreams: [AgentMessage.UpstreamHealth], certificates: [AgentMessage.CertificateState]? = nil, problem: String? = nil,
@@ -58,6 +61,28 @@ public struct DataPlaneHealth: Sendable, Equatable {
         AgentMessage.StatusReport(
             caddyRunning: running, upstreams: upstreams, certificates: certificates, problem: problem, traffic: traffic,
             trafficText: trafficText)
+    }
+
+    /// The most parts one report's traffic is sent in; the rest waits for the next report.
+    public static let maximumTrafficParts = 100
+
+    /// One status report: `probe`'s health handed to `send`, then, while the step has more of
+    /// the same traffic, probed and sent again at once, each part as soon as it is taken (up to
+    /// ``maximumTrafficParts``). Returns the first part.
+    public static func report(
+        probe: () async -> DataPlaneHealth, send: (DataPlaneHealth) async throws -> Void
+    ) async rethrows -> DataPlaneHealth {
+        let first = await probe()
+        try await send(first)
+        var more = first.moreTraffic
+        var parts = 1
+        while more, parts < maximumTrafficParts {
+            let next = await probe()
+            try await send(next)
+            more = next.moreTraffic
+            parts += 1
+        }
+        return first
     }
 
     /// Nil when no step of `pipeline` describes, or the one that does fails. Each probe takes
@@ -83,6 +108,7 @@ public struct DataPlaneHealth: Sendable, Equatable {
         }
         let problem = (try? object.optional("problem") as String?).flatMap { $0 }.map { String($0.prefix(1000)) }
         var health = DataPlaneHealth(running: running, upstreams: upstreams, certificates: certificates, problem: problem)
+        health.moreTraffic = (try? object.value("traffic_more", default: false)) ?? false
         if let text = raw["traffic"] {
             if forwardingTraffic {
                 health.trafficText = AgentMessage.TrafficReport.forwardable(text)

@@ -46,37 +46,24 @@ struct HostTraffic {
         return decreased ? nil : delta
     }
 
-    /// How many counters one host has, in their order on the wire and in ``TrafficTotals``:
-    /// 1xx…5xx, bytes in, bytes out, latency × 12.
-    static let counterCount = 19
-
     init() {}
 
-    /// The counters in wire order, read back from ``appendCounters(to:)``'s output.
-    init(counters: ArraySlice<Int64>) {
-        precondition(counters.count == Self.counterCount)
-        var index = counters.startIndex
-        func next() -> Int64 {
-            defer { index += 1 }
-            return counters[index]
-        }
+    /// The counters in wire order, each the next value `next` gives (as ``forEachCounter(_:)``
+    /// visits them).
+    init(reading next: () -> Int64) {
         for position in requests.indices { requests[position] = next() }
         bytesIn = next()
         bytesOut = next()
         for position in latency.indices { latency[position] = next() }
     }
 
-    /// Calls `body` with each counter, in wire order.
+    /// Calls `body` with each counter in wire order (as reports carry them and
+    /// ``TrafficTotals`` stores them): 1xx…5xx, bytes in, bytes out, latency × 12.
     func forEachCounter(_ body: (Int64) -> Void) {
         for index in requests.indices { body(requests[index]) }
         body(bytesIn)
         body(bytesOut)
         for index in latency.indices { body(latency[index]) }
-    }
-
-    /// Appends the counters in wire order.
-    func appendCounters(to counters: inout [Int64]) {
-        forEachCounter { counters.append($0) }
     }
 
     mutating func add(_ other: HostTraffic) {

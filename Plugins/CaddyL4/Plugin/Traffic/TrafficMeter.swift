@@ -5,7 +5,10 @@ import Synchronization
 
 /// The traffic each Caddy served since it was last asked, by admin socket: each reading of
 /// Caddy's running totals (``CaddyMetricsReading``) is compared with the one before, and the
-/// change is kept until ``take(admin:)`` hands it out.
+/// change is kept until ``take(admin:)`` hands it out, at most ``hostsPerReport`` hosts at a
+/// time (so no report of 10,000 hosts is one block of megabytes in every buffer it passes
+/// through); while hosts of a reading are left to hand out, the next take hands them out
+/// without reading Caddy again.
 ///
 /// Caddy starts counting from zero whenever it loads a config, so apply reads the totals just
 /// before every `/load` (``read(admin:)``) and what was served until then is kept; a reading
@@ -22,7 +25,12 @@ enum TrafficMeter {
         var pending = TrafficTotals()
         var unattributed: Int64 = 0
         var previousUnattributed: Int64 = 0
+        /// Whether ``pending`` holds the rest of a reading partly handed out.
+        var handingOut = false
     }
+
+    /// The most hosts one report carries: some 120 KB of text.
+    static let hostsPerReport = 1_000
 
     private static let meters = Mutex<[String: Meter]>([:])
 
@@ -65,26 +73,30 @@ enum TrafficMeter {
         return reading.malformedLines
     }
 
-    /// Reads Caddy's totals and hands out everything served since the last call, as JSON text
-    /// written straight from the counters: `{"hosts": [[host, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in,
-    /// bytes_out, latency × 12]], "unattributed"}`, hosts with traffic only, in name order.
-    /// Nil when Caddy could not be read (what was served stays for the next call).
-    static func take(admin: CaddyAdmin) -> [UInt8]? {
-        let malformed = read(admin: admin)
-        guard let malformed else { return nil }
-        if malformed > 0 { admin.host.log(PP_LOG_WARNING, "\(malformed) lines of Caddy's metrics did not parse and were skipped") }
-        return meters.withLock { meters -> [UInt8] in
+    /// Hands out what was served since the last call, as JSON text written straight from the
+    /// counters: `{"hosts": [[host, 1xx, 2xx, 3xx, 4xx, 5xx, bytes_in, bytes_out, latency × 12]],
+    /// "unattributed"}`, hosts with traffic only, in name order, at most ``hostsPerReport`` of
+    /// them; `more` when others are left, which the next call hands out before Caddy is read
+    /// again. Nil when Caddy could not be read (what was served stays for the next call).
+    static func take(admin: CaddyAdmin) -> (report: [UInt8], more: Bool)? {
+        if !(meters.withLock { $0[admin.socket]?.handingOut ?? false }) {
+            guard let malformed = read(admin: admin) else { return nil }
+            if malformed > 0 { admin.host.log(PP_LOG_WARNING, "\(malformed) lines of Caddy's metrics did not parse and were skipped") }
+        }
+        return meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
+            let handed = min(meter.pending.count, hostsPerReport)
             var report = Array(#"{"hosts":["#.utf8)
-            for slot in 0..<meter.pending.count {
+            for slot in 0..<handed {
                 if slot > 0 { report.append(UInt8(ascii: ",")) }
                 meter.pending.traffic(at: slot).write(host: String(decoding: meter.pending.name(at: slot), as: UTF8.self), to: &report)
             }
             report += #"],"unattributed":\#(meter.unattributed)}"#.utf8
-            meter.pending = TrafficTotals()
+            meter.pending = meter.pending.droppingFirst(handed)
             meter.unattributed = 0
+            meter.handingOut = meter.pending.count > 0
             meters[admin.socket] = meter
-            return report
+            return (report, meter.handingOut)
         }
     }
 }

@@ -1,30 +1,43 @@
 /// Traffic of many hosts kept between readings of Caddy's metrics: the running totals of the
-/// last reading (to tell what changed), and what changed since the last report. Stored in three
-/// contiguous buffers sorted by name (the names' bytes, where each name ends, the counters), so
-/// the totals of 10,000 hosts are three blocks of 1.7 MB in all, where a dictionary of strings
-/// would be 10,000 small blocks strewn over the heap, each keeping a page resident once the
-/// burst of a reading is freed. Built in name order with ``append(_:_:)``.
+/// last reading (to tell what changed), and what changed since the last report. Stored in four
+/// contiguous buffers sorted by name: the names' bytes, where each name ends, each host's
+/// counters as variable-length numbers (seven bits a byte, low bits first: a count below 128 is
+/// one byte), and where each host's counters start. The totals of 10,000 hosts are some 0.5 MB
+/// in four blocks, where fixed 64-bit counters took 1.7 MB and a dictionary of strings 10,000
+/// small blocks strewn over the heap, each keeping a page resident once the burst of a reading
+/// is freed. Built in name order with ``append(_:_:)``; counters are never negative.
 struct TrafficTotals {
     private var names: [UInt8] = []
     /// Where each name ends in ``names``.
-    private var ends: [Int] = []
-    /// ``HostTraffic/counterCount`` counters per host, in the names' order.
-    private var counters: [Int64] = []
+    private var nameEnds: [UInt32] = []
+    /// Each host's counters (as ``HostTraffic/forEachCounter(_:)`` visits them), in the names' order.
+    private var counters: [UInt8] = []
+    /// Where each host's counters start in ``counters``.
+    private var counterStarts: [UInt32] = []
 
-    var count: Int { ends.count }
+    var count: Int { nameEnds.count }
 
     /// Adds `host` after every host here: names must come in ascending byte order.
     mutating func append(_ host: ArraySlice<UInt8>, _ traffic: HostTraffic) {
-        precondition(ends.isEmpty || name(at: ends.count - 1).lexicographicallyPrecedes(host), "hosts out of order")
+        precondition(nameEnds.isEmpty || name(at: nameEnds.count - 1).lexicographicallyPrecedes(host), "hosts out of order")
         names += host
-        ends.append(names.count)
-        traffic.appendCounters(to: &counters)
+        nameEnds.append(UInt32(names.count))
+        counterStarts.append(UInt32(counters.count))
+        traffic.forEachCounter { counter in
+            precondition(counter >= 0, "a negative counter")
+            var rest = UInt64(counter)
+            while rest >= 0x80 {
+                counters.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+                rest >>= 7
+            }
+            counters.append(UInt8(rest))
+        }
     }
 
     /// Where `host` is here, when it is.
     func slot(of host: String) -> Int? {
         var low = 0
-        var high = ends.count
+        var high = nameEnds.count
         while low < high {
             let middle = (low + high) / 2
             let name = name(at: middle)
@@ -35,12 +48,29 @@ struct TrafficTotals {
     }
 
     func name(at slot: Int) -> ArraySlice<UInt8> {
-        names[(slot == 0 ? 0 : ends[slot - 1])..<ends[slot]]
+        names[(slot == 0 ? 0 : Int(nameEnds[slot - 1]))..<Int(nameEnds[slot])]
     }
 
     func traffic(at slot: Int) -> HostTraffic {
-        let start = slot * HostTraffic.counterCount
-        return HostTraffic(counters: counters[start..<start + HostTraffic.counterCount])
+        var index = Int(counterStarts[slot])
+        return HostTraffic(reading: {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let byte = counters[index]
+                index += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return Int64(bitPattern: value) }
+                shift += 7
+            }
+        })
+    }
+
+    /// The hosts after the first `count`.
+    func droppingFirst(_ count: Int) -> TrafficTotals {
+        var rest = TrafficTotals()
+        for slot in count..<self.count { rest.append(name(at: slot), traffic(at: slot)) }
+        return rest
     }
 
     /// `self` with `changes` added, host by host: both in name order, as is the result.

@@ -36,8 +36,9 @@ final class ControllerMetrics: Sendable {
         return metrics
     }
 
-    /// The text of a scrape: the events counted so far, and `snapshot` with `agentsConnected`.
-    func render(_ snapshot: MetricsRepository.Snapshot, agentsConnected: Int, now: Date = Date()) -> [UInt8] {
+    /// The text of a scrape: the events counted so far, `snapshot` with `agentsConnected`, and
+    /// each host's traffic (`traffic`).
+    func render(_ snapshot: MetricsRepository.Snapshot, agentsConnected: Int, traffic: TrafficSeries? = nil, now: Date = Date()) -> [UInt8] {
         var gauges: [String: [([(String, String)], Double)]] = [:]
         for server in snapshot.servers {
             gauges["posternproxy_server_online", default: []].append(([("server", server.name)], server.status == "online" ? 1 : 0))
@@ -54,7 +55,9 @@ final class ControllerMetrics: Sendable {
                 ([("certificate", String(certificate.id)), ("name", certificate.name)], certificate.expires.timeIntervalSince1970))
         }
         setGauges(gauges)
-        return registry.emitToBuffer()
+        var text = registry.emitToBuffer()
+        traffic?.write(to: &text)
+        return text
     }
 
     private func setGauges(_ gauges: [String: [([(String, String)], Double)]]) {

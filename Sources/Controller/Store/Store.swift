@@ -12,6 +12,9 @@ public final class Store: Sendable {
     let notifications = NotificationQueue()
     /// Where the traffic in status reports waits for the ``TrafficKeeper`` to store it.
     @_spi(Benchmarks) public let traffic = TrafficLedger()
+    /// Each host's traffic since the controller started, for `/metrics`; the ``TrafficKeeper``
+    /// adds to it what it stores.
+    let trafficSeries = TrafficSeries()
 
     /// Opens (or creates) the SQLite database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.

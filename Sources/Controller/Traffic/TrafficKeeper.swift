@@ -11,10 +11,8 @@ import ServiceLifecycle
 /// the server does not serve is dropped with a log line, never stored. Each minute is added to
 /// its minute row and to its hour's row, so the hours are downsampled as they are written.
 /// Minute rows older than 48 hours and hour rows older than 90 days are deleted every ten
-/// minutes. The same counts go to `/metrics` as `posternproxy_host_requests_total{server,
-/// host, status}` (status `1xx`…`5xx`) and `posternproxy_host_received_bytes_total` /
-/// `posternproxy_host_sent_bytes_total{server, host}`; requests whose host was none of the
-/// server's names (sent with a port, or to a wildcard's name) only as
+/// minutes. The same counts go to `/metrics` (``TrafficSeries``); requests whose host was none
+/// of the server's names (sent with a port, or to a wildcard's name) only as
 /// `posternproxy_server_unattributed_requests_total{server}`.
 @_spi(Benchmarks) public actor TrafficKeeper: Service {
     static let minuteRetention: Int64 = 48 * 60
@@ -25,13 +23,6 @@ import ServiceLifecycle
     private let logger: Logger
     private var lastPrune: ContinuousClock.Instant?
     private var loggedUnknown: [String: ContinuousClock.Instant] = [:]
-    private var counters: [String: HostCounters] = [:]
-
-    private struct HostCounters {
-        var requests: [Counter]
-        var received: Counter
-        var sent: Counter
-    }
 
     public init(store: Store, interval: Duration = .seconds(10), logger: Logger) {
         self.store = store
@@ -102,7 +93,7 @@ import ServiceLifecycle
         }
         for (key, _) in resolved.entries {
             guard let serverName = resolved.servers[key.serverID], let counted = drained[key] else { continue }
-            count(counted, server: serverName, host: key.host)
+            store.trafficSeries.add(counted, server: serverName, host: key.host)
         }
         for (serverID, count) in unattributed {
             guard let serverName = resolved.servers[serverID] else { continue }
@@ -125,21 +116,6 @@ import ServiceLifecycle
         var resource: Int64
         var server: Int64
         var hour: Int64
-    }
-
-    private func count(_ traffic: TrafficCounters, server: String, host: String) {
-        let key = "\(server)\u{0}\(host)"
-        if counters[key] == nil {
-            let labels = [("server", server), ("host", host)]
-            counters[key] = HostCounters(
-                requests: (1...5).map { Counter(label: "posternproxy_host_requests_total", dimensions: labels + [("status", "\($0)xx")]) },
-                received: Counter(label: "posternproxy_host_received_bytes_total", dimensions: labels),
-                sent: Counter(label: "posternproxy_host_sent_bytes_total", dimensions: labels))
-        }
-        guard let host = counters[key] else { return }
-        for (index, value) in traffic.requests.enumerated() where value > 0 { host.requests[index].increment(by: value) }
-        if traffic.bytesIn > 0 { host.received.increment(by: traffic.bytesIn) }
-        if traffic.bytesOut > 0 { host.sent.increment(by: traffic.bytesOut) }
     }
 
     /// One line per server and name at most every ten minutes.

@@ -14,7 +14,7 @@ struct MetricsRoutes: Sendable {
                 throw APIError.forbidden("only an admin or an API token scoped to metrics reads /metrics")
             }
             let snapshot = try await store.database.read { db in try MetricsRepository.snapshot(db) }
-            let text = metrics.render(snapshot, agentsConnected: await agentsConnected())
+            let text = metrics.render(snapshot, agentsConnected: await agentsConnected(), traffic: store.trafficSeries)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: text)))

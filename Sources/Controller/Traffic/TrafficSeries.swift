@@ -1,0 +1,76 @@
+import Synchronization
+
+/// Each host's traffic since the controller started, as `/metrics` serves it:
+/// `posternproxy_host_requests_total{server, host, status}` (status `1xx`…`5xx`),
+/// `posternproxy_host_received_bytes_total{server, host}` and
+/// `posternproxy_host_sent_bytes_total{server, host}`, counters in the Prometheus text format.
+///
+/// Kept here, one entry per server and host, and written at each scrape, rather than as
+/// swift-metrics counters: the Prometheus registry copies a metric's whole family to add one
+/// label set, so the first report of 10,000 hosts (70,000 series) kept the controller busy for
+/// minutes.
+final class TrafficSeries: Sendable {
+    private struct Key: Hashable, Comparable {
+        var server: String
+        var host: String
+
+        static func < (left: Key, right: Key) -> Bool { (left.server, left.host) < (right.server, right.host) }
+    }
+
+    private struct Totals {
+        var requests = [Int64](repeating: 0, count: 5)
+        var received: Int64 = 0
+        var sent: Int64 = 0
+    }
+
+    private let totals = Mutex<[Key: Totals]>([:])
+
+    /// Adds what `host` served on `server` to its counters.
+    func add(_ traffic: TrafficCounters, server: String, host: String) {
+        totals.withLock { totals in
+            var entry = totals[Key(server: server, host: host)] ?? Totals()
+            for (index, value) in traffic.requests.prefix(entry.requests.count).enumerated() { entry.requests[index] += value }
+            entry.received += traffic.bytesIn
+            entry.sent += traffic.bytesOut
+            totals[Key(server: server, host: host)] = entry
+        }
+    }
+
+    /// Appends the three families, series in server and host order.
+    func write(to text: inout [UInt8]) {
+        let entries = totals.withLock { $0.sorted { $0.key < $1.key } }
+        guard !entries.isEmpty else { return }
+        text += "# TYPE posternproxy_host_requests_total counter\n".utf8
+        for (key, entry) in entries {
+            for (index, count) in entry.requests.enumerated() {
+                Self.line(&text, "posternproxy_host_requests_total", key, status: "\(index + 1)xx", count)
+            }
+        }
+        text += "# TYPE posternproxy_host_received_bytes_total counter\n".utf8
+        for (key, entry) in entries { Self.line(&text, "posternproxy_host_received_bytes_total", key, entry.received) }
+        text += "# TYPE posternproxy_host_sent_bytes_total counter\n".utf8
+        for (key, entry) in entries { Self.line(&text, "posternproxy_host_sent_bytes_total", key, entry.sent) }
+    }
+
+    private static func line(_ text: inout [UInt8], _ name: String, _ key: Key, status: String? = nil, _ value: Int64) {
+        text += name.utf8
+        text += #"{server=""#.utf8
+        escape(key.server, into: &text)
+        text += #"",host=""#.utf8
+        escape(key.host, into: &text)
+        if let status { text += "\",status=\"\(status)".utf8 }
+        text += "\"} \(value)\n".utf8
+    }
+
+    /// A label value as the text format writes it: `\`, `"` and line feeds escaped.
+    private static func escape(_ value: String, into text: inout [UInt8]) {
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): text += #"\\"#.utf8
+            case UInt8(ascii: "\""): text += #"\""#.utf8
+            case 0x0A: text += #"\n"#.utf8
+            default: text.append(byte)
+            }
+        }
+    }
+}

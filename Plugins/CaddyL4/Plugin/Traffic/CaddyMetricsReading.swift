@@ -41,16 +41,16 @@ struct CaddyMetricsReading {
         knownSeen = Array(repeating: false, count: known.count)
     }
 
-    /// Reads the next piece of the text.
+    /// Reads the next piece of the text. A line within the piece is read where it lies; only
+    /// a line split between pieces is gathered first.
     mutating func feed(_ piece: UnsafeBufferPointer<UInt8>) {
         var start = 0
         for index in 0..<piece.count where piece[index] == 0x0A {
             if line.isEmpty {
-                read(Array(piece[start..<index])[...])
+                read(UnsafeBufferPointer(rebasing: piece[start..<index]))
             } else {
                 line += piece[start..<index]
-                read(line[...])
-                line.removeAll(keepingCapacity: true)
+                readGathered()
             }
             start = index + 1
         }
@@ -65,7 +65,7 @@ struct CaddyMetricsReading {
 
     /// Ends the text: the last line, and the latency buckets made per-bucket.
     mutating func finish() {
-        if !line.isEmpty { read(line[...]) }
+        if !line.isEmpty { readGathered() }
         line.removeAll()
         for slot in knownTotals.indices where knownSeen[slot] { Self.separateBuckets(&knownTotals[slot]) }
         for host in newTotals.keys { Self.separateBuckets(&newTotals[host]!) }
@@ -95,44 +95,64 @@ struct CaddyMetricsReading {
         for index in buckets.indices { traffic.latency[index] = buckets[index] - (index == 0 ? 0 : buckets[index - 1]) }
     }
 
-    private mutating func read(_ line: ArraySlice<UInt8>) {
+    /// Reads the line gathered in ``line``, and empties it.
+    private mutating func readGathered() {
+        var gathered: [UInt8] = []
+        swap(&gathered, &line)
+        gathered.withUnsafeBufferPointer { read($0) }
+        gathered.removeAll(keepingCapacity: true)
+        swap(&gathered, &line)
+    }
+
+    private mutating func read(_ line: UnsafeBufferPointer<UInt8>) {
         guard let first = line.first, first != UInt8(ascii: "#") else { return }
         guard line.starts(with: "caddy_".utf8) else { return }
         guard let sample = Sample(line) else {
             malformedLines += 1
             return
         }
-        switch sample.name {
-        case "caddy_config_last_reload_success_timestamp_seconds":
+        let name = sample.name
+        if name.elementsEqual("caddy_config_last_reload_success_timestamp_seconds".utf8) {
             reloadedAt = sample.value
-        case "caddy_http_request_duration_seconds_count":
-            guard let code = sample.labels["code"].flatMap({ Int($0) }), let host = sample.labels["host"] else { return malformed() }
-            guard (100...599).contains(code), let count = Self.count(sample.value) else { return malformed() }
-            if host == "_other" {
+        } else if name.elementsEqual("caddy_http_request_duration_seconds_count".utf8) {
+            guard let code = sample.label("code").flatMap(Self.statusCode), let host = sample.label("host") else { return malformed() }
+            guard let count = Self.count(sample.value) else { return malformed() }
+            if host.elementsEqual("_other".utf8) {
                 unattributed += count
             } else {
                 update(host) { $0.requests[code / 100 - 1] += count }
             }
-        case "caddy_http_request_duration_seconds_bucket":
-            guard let host = sample.labels["host"], host != "_other", Self.isHostName(host), let bound = sample.labels["le"],
+        } else if name.elementsEqual("caddy_http_request_duration_seconds_bucket".utf8) {
+            guard let host = sample.label("host"), !host.elementsEqual("_other".utf8), Self.isHostName(host), let bound = sample.label("le"),
                 let count = Self.count(sample.value)
             else { return malformed() }
-            let index = bound == "+Inf" ? HostTraffic.latencyBounds.count : HostTraffic.latencyBounds.firstIndex(of: Double(bound) ?? -1)
+            let index =
+                bound.elementsEqual("+Inf".utf8)
+                ? HostTraffic.latencyBounds.count : HostTraffic.latencyBounds.firstIndex(of: Sample.number(bound) ?? -1)
             guard let index else { return }
             update(host) { $0.latency[index] += count }
-        case "caddy_http_request_size_bytes_sum", "caddy_http_response_size_bytes_sum":
-            guard let host = sample.labels["host"], let bytes = Self.count(sample.value) else { return malformed() }
-            guard host != "_other" else { return }
-            let incoming = sample.name == "caddy_http_request_size_bytes_sum"
+        } else if name.elementsEqual("caddy_http_request_size_bytes_sum".utf8) || name.elementsEqual("caddy_http_response_size_bytes_sum".utf8) {
+            guard let host = sample.label("host"), let bytes = Self.count(sample.value) else { return malformed() }
+            guard !host.elementsEqual("_other".utf8) else { return }
+            let incoming = name.elementsEqual("caddy_http_request_size_bytes_sum".utf8)
             update(host) { traffic in if incoming { traffic.bytesIn += bytes } else { traffic.bytesOut += bytes } }
-        default:
-            return
         }
+    }
+
+    /// A `code` label's value: an HTTP status, 100…599.
+    private static func statusCode(_ text: Sample.Text) -> Int? {
+        guard text.count == 3 else { return nil }
+        var code = 0
+        for byte in text {
+            guard (0x30...0x39).contains(byte) else { return nil }
+            code = code * 10 + Int(byte - 0x30)
+        }
+        return (100...599).contains(code) ? code : nil
     }
 
     private mutating func malformed() { malformedLines += 1 }
 
-    private mutating func update(_ host: String, _ change: (inout HostTraffic) -> Void) {
+    private mutating func update(_ host: Sample.Text, _ change: (inout HostTraffic) -> Void) {
         if let slot = known.slot(of: host) {
             if !knownSeen[slot] {
                 guard hostCount < Self.maximumHosts else { return }
@@ -141,19 +161,20 @@ struct CaddyMetricsReading {
             }
             return change(&knownTotals[slot])
         }
-        if newTotals[host] == nil {
+        let name = String(decoding: host, as: UTF8.self)
+        if newTotals[name] == nil {
             guard hostCount < Self.maximumHosts else { return }
             guard Self.isHostName(host) else { return malformed() }
             hostCount += 1
         }
-        change(&newTotals[host, default: HostTraffic()])
+        change(&newTotals[name, default: HostTraffic()])
     }
 
     /// Whether a `host` label is a name a host can have (letters, digits, `-`, `.`, `_`, and a
     /// `:port`), so that no other text travels on as a name.
-    static func isHostName(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= 260
-            && text.utf8.allSatisfy { byte in
+    static func isHostName(_ text: some Collection<UInt8>) -> Bool {
+        !text.isEmpty && text.count <= 260
+            && text.allSatisfy { byte in
                 (0x61...0x7A).contains(byte) || (0x41...0x5A).contains(byte) || (0x30...0x3A).contains(byte) || byte == 0x2D || byte == 0x2E
                     || byte == 0x5F
             }
@@ -166,62 +187,93 @@ struct CaddyMetricsReading {
     }
 }
 
-/// One sample line of the Prometheus text format: `name{label="value",...} value [timestamp]`.
-/// Label values are unescaped (`\\`, `\"`, `\n`).
+/// One sample line of the Prometheus text format, `name{label="value",...} value [timestamp]`,
+/// read where it lies: the name and the labels are views of the line (valid while it is), so a
+/// reading of a million lines makes no string or dictionary per line. A label's value is kept
+/// as written: an escape (`\\`, `\"`, `\n`) is never part of a host name, a status code or a
+/// bucket bound, so a line whose value has one is refused or skipped, never counted.
 struct Sample {
-    var name: String
-    var labels: [String: String]
-    var value: Double
+    typealias Text = Slice<UnsafeBufferPointer<UInt8>>
 
-    init?(_ line: ArraySlice<UInt8>) {
-        var index = line.startIndex
-        while index < line.endIndex, line[index] != UInt8(ascii: "{"), line[index] != UInt8(ascii: " ") { index += 1 }
-        guard index > line.startIndex, index < line.endIndex else { return nil }
-        name = String(decoding: line[line.startIndex..<index], as: UTF8.self)
-        labels = [:]
+    let name: Text
+    /// What is between the braces (empty without them), checked well-formed.
+    private let labels: Text
+    let value: Double
+
+    init?(_ line: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        while index < line.count, line[index] != UInt8(ascii: "{"), line[index] != UInt8(ascii: " ") { index += 1 }
+        guard index > 0, index < line.count else { return nil }
+        name = line[0..<index]
         if line[index] == UInt8(ascii: "{") {
             index += 1
-            while index < line.endIndex, line[index] != UInt8(ascii: "}") {
-                guard let equals = line[index...].firstIndex(of: UInt8(ascii: "=")), equals + 1 < line.endIndex,
-                    line[equals + 1] == UInt8(ascii: "\"")
-                else { return nil }
-                let key = String(decoding: line[index..<equals], as: UTF8.self)
-                var value: [UInt8] = []
-                var cursor = equals + 2
-                var closed = false
-                while cursor < line.endIndex {
-                    let byte = line[cursor]
-                    if byte == UInt8(ascii: "\\"), cursor + 1 < line.endIndex {
-                        let next = line[cursor + 1]
-                        value.append(next == UInt8(ascii: "n") ? 0x0A : next)
-                        cursor += 2
-                    } else if byte == UInt8(ascii: "\"") {
-                        closed = true
-                        cursor += 1
-                        break
-                    } else {
-                        value.append(byte)
-                        cursor += 1
-                    }
-                }
-                guard closed, value.count <= 1024 else { return nil }
-                labels[key] = String(decoding: value, as: UTF8.self)
-                index = cursor
-                if index < line.endIndex, line[index] == UInt8(ascii: ",") { index += 1 }
+            let labelsStart = index
+            while index < line.count, line[index] != UInt8(ascii: "}") {
+                guard let (_, _, next) = Self.label(in: line, at: index) else { return nil }
+                index = next
+                if index < line.count, line[index] == UInt8(ascii: ",") { index += 1 }
             }
-            guard index < line.endIndex else { return nil }
+            guard index < line.count else { return nil }
+            labels = line[labelsStart..<index]
             index += 1
+        } else {
+            labels = line[index..<index]
         }
-        let rest = line[index...].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
-        guard let first = rest.first, rest.count <= 2 else { return nil }
-        let text = String(decoding: first, as: UTF8.self)
-        switch text {
-        case "+Inf": value = .infinity
-        case "-Inf": value = -.infinity
-        case "NaN": value = .nan
-        default:
-            guard let number = Double(text) else { return nil }
+        // The value, then at most a timestamp, separated by spaces.
+        var fields: (Text?, Int) = (nil, 0)
+        while index < line.count {
+            while index < line.count, line[index] == UInt8(ascii: " ") { index += 1 }
+            guard index < line.count else { break }
+            let start = index
+            while index < line.count, line[index] != UInt8(ascii: " ") { index += 1 }
+            if fields.0 == nil { fields.0 = line[start..<index] }
+            fields.1 += 1
+        }
+        guard let text = fields.0, fields.1 <= 2 else { return nil }
+        if text.elementsEqual("+Inf".utf8) {
+            value = .infinity
+        } else if text.elementsEqual("-Inf".utf8) {
+            value = -.infinity
+        } else if text.elementsEqual("NaN".utf8) {
+            value = .nan
+        } else {
+            guard let number = Self.number(text) else { return nil }
             value = number
         }
+    }
+
+    /// The value of the label `key`, nil when the line has none.
+    func label(_ key: StaticString) -> Text? {
+        let wanted = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        let line = labels.base
+        var index = labels.startIndex
+        while index < labels.endIndex {
+            guard let (labelKey, value, next) = Self.label(in: line, at: index) else { return nil }
+            if labelKey.elementsEqual(wanted) { return value }
+            index = next
+            if index < labels.endIndex, line[index] == UInt8(ascii: ",") { index += 1 }
+        }
+        return nil
+    }
+
+    /// A decimal number as Prometheus writes one.
+    static func number(_ text: Text) -> Double? {
+        guard text.count <= 64 else { return nil }
+        return Double(String(decoding: text, as: UTF8.self))
+    }
+
+    /// The label `key="value"` starting at `start`: its key, its value as written, and where it
+    /// ends. Nil when it is not well-formed or its value is over 1,024 bytes.
+    private static func label(in line: UnsafeBufferPointer<UInt8>, at start: Int) -> (key: Text, value: Text, end: Int)? {
+        var equals = start
+        while equals < line.count, line[equals] != UInt8(ascii: "=") { equals += 1 }
+        guard equals + 1 < line.count, line[equals + 1] == UInt8(ascii: "\"") else { return nil }
+        let valueStart = equals + 2
+        var cursor = valueStart
+        while cursor < line.count, line[cursor] != UInt8(ascii: "\"") {
+            cursor += line[cursor] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        guard cursor < line.count, cursor - valueStart <= 1024 else { return nil }
+        return (line[start..<equals], line[valueStart..<cursor], cursor + 1)
     }
 }

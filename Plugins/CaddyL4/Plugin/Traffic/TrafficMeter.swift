@@ -57,7 +57,7 @@ enum TrafficMeter {
                 guard !restarted else { return changes.append(host, traffic) }
                 let earlier =
                     sameKnown
-                    ? slot.map(known.traffic(at:)) : meter.previous.slot(of: String(decoding: host, as: UTF8.self)).map(meter.previous.traffic(at:))
+                    ? slot.map(known.traffic(at:)) : meter.previous.slot(of: host).map(meter.previous.traffic(at:))
                 let delta = earlier.flatMap { traffic.subtracting($0) } ?? traffic
                 if !delta.isEmpty { changes.append(host, delta) }
             }

@@ -35,14 +35,14 @@ struct TrafficTotals {
     }
 
     /// Where `host` is here, when it is.
-    func slot(of host: String) -> Int? {
+    func slot(of host: some Collection<UInt8>) -> Int? {
         var low = 0
         var high = nameEnds.count
         while low < high {
             let middle = (low + high) / 2
             let name = name(at: middle)
-            if name.elementsEqual(host.utf8) { return middle }
-            if name.lexicographicallyPrecedes(host.utf8) { low = middle + 1 } else { high = middle }
+            if name.elementsEqual(host) { return middle }
+            if name.lexicographicallyPrecedes(host) { low = middle + 1 } else { high = middle }
         }
         return nil
     }

@@ -84,6 +84,9 @@ try:
     agent = start([f"{bin_folder}/agent-bundle/bin/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent-reporting")
     first = f"/api/traffic/hosts/{api.call('GET', '/api/proxy-hosts?limit=1')['items'][0]['id']}?range=1h"
     wait_for(lambda: api.call("GET", first)["totals"]["requests"] > 0, "the first report stored", 300)
+    # The restarted agent re-applied its state before it reported: memory that apply freed goes
+    # back to the system within two of the agent's 2-second trims.
+    time.sleep(5)
     def cpu_seconds(pid):
         fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -100,7 +103,7 @@ try:
           f"the agent and its libraries) and {idle_own / 1024:.1f} MiB its own (peak {idle_peak / 1024:.1f} MiB while applying)  [target < 20 MB]")
     print(f"2. reporting all {host_count} hosts every 2 s, resident over 20 s (sampled every 0.25 s): median "
           f"{samples[len(samples) // 2] / 1024:.1f} MiB, at most {samples[-1] / 1024:.1f} MiB "
-          f"(peak {reporting_peak / 1024:.1f} MiB, with the re-apply at start)  [target < 25 MB]; "
+          f"(peak {reporting_peak / 1024:.1f} MiB, with the re-apply at its start)  [target < 25 MB]; "
           f"{cpu_share * 100:.0f}% of a core (reading Caddy's metrics text every 2 s)")
 finally:
     run.stop()

@@ -1,20 +1,19 @@
 import CoreMetrics
 import Foundation
 import Prometheus
-import Synchronization
 
 /// The controller's own measurements, served at `GET /metrics` in the Prometheus text format.
 ///
 /// Events are counted as they happen, through swift-metrics (bootstrapped once per process onto
 /// this registry): the API's requests by route, method and status and their durations (Hummingbird's
 /// `MetricsMiddleware`, renamed `posternproxy_http_*`), and each server's applies — their
-/// duration and failures. What the database holds is read at each scrape: each server's status
-/// and revision lag, the agents connected, provisioning runs by outcome, and the expiry of every
-/// certificate whose expiry is known. A server or certificate that is gone leaves the output.
+/// duration and failures. What the database holds is read at each scrape and written as text
+/// (``PrometheusText``), not registered: each server's status and revision lag, the agents
+/// connected, provisioning runs by outcome, and the expiry of every certificate whose expiry is
+/// known. (The registry copies a metric's whole family to add one label set: 10,000 servers'
+/// gauges registered there would cost minutes.)
 final class ControllerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    /// The labels of each scrape-time gauge set at the last scrape, to remove those that vanished.
-    private let scraped = Mutex<[String: Set<[String]>]>([:])
 
     /// swift-metrics' names for Hummingbird's HTTP measurements, and ours.
     private static let renamed: [String: String] = [
@@ -36,46 +35,34 @@ final class ControllerMetrics: Sendable {
         return metrics
     }
 
-    /// The text of a scrape: the events counted so far, `snapshot` with `agentsConnected`, and
-    /// each host's traffic (`traffic`).
-    func render(_ snapshot: MetricsRepository.Snapshot, agentsConnected: Int, traffic: TrafficSeries? = nil, now: Date = Date()) -> [UInt8] {
-        var gauges: [String: [([(String, String)], Double)]] = [:]
+    /// The text of a scrape: the events counted so far, then what `snapshot` says with
+    /// `agentsConnected`, and each host's traffic (`traffic`), written at each scrape (a server or
+    /// certificate that is gone is simply not written).
+    func render(_ snapshot: MetricsRepository.Snapshot, agentsConnected: Int, traffic: TrafficSeries? = nil) -> [UInt8] {
+        var text = PrometheusText(after: registry.emitToBuffer())
+        text.family("posternproxy_server_online", .gauge)
         for server in snapshot.servers {
-            gauges["posternproxy_server_online", default: []].append(([("server", server.name)], server.status == "online" ? 1 : 0))
-            gauges["posternproxy_server_status", default: []].append(([("server", server.name), ("status", server.status)], 1))
-            gauges["posternproxy_server_revision_lag", default: []].append(
-                ([("server", server.name)], Double(max(0, server.desiredRevision - server.appliedRevision))))
+            text.sample("posternproxy_server_online", ["server": server.name], server.status == "online" ? Int64(1) : 0)
         }
-        gauges["posternproxy_agents_connected"] = [([], Double(agentsConnected))]
-        for (status, count) in snapshot.provisioningRuns {
-            gauges["posternproxy_provisioning_runs", default: []].append(([("status", status)], Double(count)))
+        text.family("posternproxy_server_status", .gauge)
+        for server in snapshot.servers { text.sample("posternproxy_server_status", ["server": server.name, "status": server.status], Int64(1)) }
+        text.family("posternproxy_server_revision_lag", .gauge)
+        for server in snapshot.servers {
+            text.sample("posternproxy_server_revision_lag", ["server": server.name], max(0, server.desiredRevision - server.appliedRevision))
         }
+        text.family("posternproxy_agents_connected", .gauge)
+        text.sample("posternproxy_agents_connected", [:], Int64(agentsConnected))
+        text.family("posternproxy_provisioning_runs", .gauge)
+        for (status, count) in snapshot.provisioningRuns.sorted(by: { $0.key < $1.key }) {
+            text.sample("posternproxy_provisioning_runs", ["status": status], Int64(count))
+        }
+        text.family("posternproxy_certificate_expiry_timestamp_seconds", .gauge)
         for certificate in snapshot.certificateExpiries {
-            gauges["posternproxy_certificate_expiry_timestamp_seconds", default: []].append(
-                ([("certificate", String(certificate.id)), ("name", certificate.name)], certificate.expires.timeIntervalSince1970))
+            text.sample(
+                "posternproxy_certificate_expiry_timestamp_seconds", ["certificate": String(certificate.id), "name": certificate.name],
+                certificate.expires.timeIntervalSince1970)
         }
-        setGauges(gauges)
-        var text = registry.emitToBuffer()
         traffic?.write(to: &text)
-        return text
-    }
-
-    private func setGauges(_ gauges: [String: [([(String, String)], Double)]]) {
-        scraped.withLock { previous in
-            var now: [String: Set<[String]>] = [:]
-            for (name, series) in gauges {
-                for (labels, value) in series {
-                    registry.makeGauge(name: name, labels: labels).set(value)
-                    now[name, default: []].insert(labels.flatMap { [$0.0, $0.1] })
-                }
-            }
-            for (name, labelSets) in previous {
-                for flat in labelSets.subtracting(now[name] ?? []) {
-                    let labels = stride(from: 0, to: flat.count, by: 2).map { (flat[$0], flat[$0 + 1]) }
-                    registry.unregisterGauge(registry.makeGauge(name: name, labels: labels))
-                }
-            }
-            previous = now
-        }
+        return text.bytes
     }
 }

@@ -37,40 +37,20 @@ final class TrafficSeries: Sendable {
     }
 
     /// Appends the three families, series in server and host order.
-    func write(to text: inout [UInt8]) {
+    func write(to text: inout PrometheusText) {
         let entries = totals.withLock { $0.sorted { $0.key < $1.key } }
         guard !entries.isEmpty else { return }
-        text += "# TYPE posternproxy_host_requests_total counter\n".utf8
+        text.family("posternproxy_host_requests_total", .counter)
         for (key, entry) in entries {
             for (index, count) in entry.requests.enumerated() {
-                Self.line(&text, "posternproxy_host_requests_total", key, status: "\(index + 1)xx", count)
+                text.sample("posternproxy_host_requests_total", ["server": key.server, "host": key.host, "status": "\(index + 1)xx"], count)
             }
         }
-        text += "# TYPE posternproxy_host_received_bytes_total counter\n".utf8
-        for (key, entry) in entries { Self.line(&text, "posternproxy_host_received_bytes_total", key, entry.received) }
-        text += "# TYPE posternproxy_host_sent_bytes_total counter\n".utf8
-        for (key, entry) in entries { Self.line(&text, "posternproxy_host_sent_bytes_total", key, entry.sent) }
-    }
-
-    private static func line(_ text: inout [UInt8], _ name: String, _ key: Key, status: String? = nil, _ value: Int64) {
-        text += name.utf8
-        text += #"{server=""#.utf8
-        escape(key.server, into: &text)
-        text += #"",host=""#.utf8
-        escape(key.host, into: &text)
-        if let status { text += "\",status=\"\(status)".utf8 }
-        text += "\"} \(value)\n".utf8
-    }
-
-    /// A label value as the text format writes it: `\`, `"` and line feeds escaped.
-    private static func escape(_ value: String, into text: inout [UInt8]) {
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): text += #"\\"#.utf8
-            case UInt8(ascii: "\""): text += #"\""#.utf8
-            case 0x0A: text += #"\n"#.utf8
-            default: text.append(byte)
-            }
+        text.family("posternproxy_host_received_bytes_total", .counter)
+        for (key, entry) in entries {
+            text.sample("posternproxy_host_received_bytes_total", ["server": key.server, "host": key.host], entry.received)
         }
+        text.family("posternproxy_host_sent_bytes_total", .counter)
+        for (key, entry) in entries { text.sample("posternproxy_host_sent_bytes_total", ["server": key.server, "host": key.host], entry.sent) }
     }
 }

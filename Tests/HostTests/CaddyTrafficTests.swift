@@ -152,6 +152,8 @@ extension CaddyTrafficTests {
         let hosts: [AgentMessage.HostTraffic] = parts.flatMap { $0.traffic?.hosts ?? [] }
         #expect(Set(hosts.map(\.host)).count == 2_500 && hosts.map(\.host) == hosts.map(\.host).sorted())
         #expect(hosts.first { $0.host == "h41.test" }?.total == 42)
+        // Every host's own count, in the later parts too.
+        #expect(hosts.allSatisfy { $0.total == Int64($0.host.dropFirst().prefix { $0.isNumber })! + 1 })
 
         // The next report reads Caddy again (its second text): twice as much again, in parts.
         parts = []
@@ -159,6 +161,7 @@ extension CaddyTrafficTests {
         #expect(parts.map { $0.traffic?.hosts.count ?? -1 } == [1_000, 1_000, 500])
         let again: [AgentMessage.HostTraffic] = parts.flatMap { $0.traffic?.hosts ?? [] }
         #expect(again.first { $0.host == "h41.test" }?.total == 84)
+        #expect(again.allSatisfy { $0.total == 2 * (Int64($0.host.dropFirst().prefix { $0.isNumber })! + 1) })
     }
 }
 

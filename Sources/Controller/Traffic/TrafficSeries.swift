@@ -17,22 +17,12 @@ final class TrafficSeries: Sendable {
         static func < (left: Key, right: Key) -> Bool { (left.server, left.host) < (right.server, right.host) }
     }
 
-    private struct Totals {
-        var requests = [Int64](repeating: 0, count: 5)
-        var received: Int64 = 0
-        var sent: Int64 = 0
-    }
-
-    private let totals = Mutex<[Key: Totals]>([:])
+    private let totals = Mutex<[Key: TrafficCounters]>([:])
 
     /// Adds what `host` served on `server` to its counters.
     func add(_ traffic: TrafficCounters, server: String, host: String) {
         totals.withLock { totals in
-            var entry = totals[Key(server: server, host: host)] ?? Totals()
-            for (index, value) in traffic.requests.prefix(entry.requests.count).enumerated() { entry.requests[index] += value }
-            entry.received += traffic.bytesIn
-            entry.sent += traffic.bytesOut
-            totals[Key(server: server, host: host)] = entry
+            totals[Key(server: server, host: host), default: TrafficCounters()].add(traffic)
         }
     }
 
@@ -48,9 +38,9 @@ final class TrafficSeries: Sendable {
         }
         text.family("posternproxy_host_received_bytes_total", .counter)
         for (key, entry) in entries {
-            text.sample("posternproxy_host_received_bytes_total", ["server": key.server, "host": key.host], entry.received)
+            text.sample("posternproxy_host_received_bytes_total", ["server": key.server, "host": key.host], entry.bytesIn)
         }
         text.family("posternproxy_host_sent_bytes_total", .counter)
-        for (key, entry) in entries { text.sample("posternproxy_host_sent_bytes_total", ["server": key.server, "host": key.host], entry.sent) }
+        for (key, entry) in entries { text.sample("posternproxy_host_sent_bytes_total", ["server": key.server, "host": key.host], entry.bytesOut) }
     }
 }

@@ -67,9 +67,18 @@ struct TrafficTotals {
     }
 
     /// The hosts after the first `count`.
+    /// The four buffers are cut where the host after them starts, and their offsets rebased:
+    /// nothing is decoded or encoded again.
     func droppingFirst(_ count: Int) -> TrafficTotals {
+        guard count > 0 else { return self }
         var rest = TrafficTotals()
-        for slot in count..<self.count { rest.append(name(at: slot), traffic(at: slot)) }
+        guard count < self.count else { return rest }
+        let nameBase = nameEnds[count - 1]
+        let counterBase = counterStarts[count]
+        rest.names = Array(names[Int(nameBase)...])
+        rest.nameEnds = nameEnds[count...].map { $0 - nameBase }
+        rest.counters = Array(counters[Int(counterBase)...])
+        rest.counterStarts = counterStarts[count...].map { $0 - counterBase }
         return rest
     }
 

@@ -56,7 +56,7 @@ let package = Package(
             path: "Sources/Host"),
 
         // Swift-side helpers for writing a plugin against the C ABI.
-        .target(name: "PluginKit", dependencies: ["PluginAPI"], path: "Sources/PluginKit"),
+        .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONCore"], path: "Sources/PluginKit"),
 
         // The controller: REST API, store, authentication, audit log (no plugin code of its own).
         .target(

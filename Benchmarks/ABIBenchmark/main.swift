@@ -9,11 +9,11 @@ import Foundation
 import Host
 
 /// A desired state of `hosts` proxy hosts, about 200 bytes each.
-func desiredState(hosts: Int) -> Data {
+func desiredState(hosts: Int) -> [UInt8] {
     let items = (1...hosts).map { id in
         #"{"id": \#(id), "domain_names": ["app\#(id).example.test", "www.app\#(id).example.test"], "forward_scheme": "http", "forward_host": "10.0.\#(id / 250).\#(id % 250)", "forward_port": \#(8000 + id % 1000), "enabled": true}"#
     }
-    return Data(#"{"revision": 1, "proxy_hosts": [\#(items.joined(separator: ","))]}"#.utf8)
+    return [UInt8](#"{"revision": 1, "proxy_hosts": [\#(items.joined(separator: ","))]}"#.utf8)
 }
 
 func median(_ samples: [Duration]) -> Duration {
@@ -31,7 +31,7 @@ guard arguments.count >= 2 else {
 }
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 200 : 200
 let plugin = try PluginLoader(host: HostIdentity(name: "posternproxy-benchmark", version: HostIdentity.productVersion)).load(arguments[1])
-let settings = Data("{}".utf8)
+let settings = [UInt8]("{}".utf8)
 let input = desiredState(hosts: 6_000)  // just over 1 MB
 
 // Same bytes both ways, or the comparison means nothing.

@@ -20,7 +20,7 @@ guard arguments.count >= 2 else {
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 20 : 20
 let clock = ContinuousClock()
 
-func state(hosts: Int, upstreamPort: Int, extra: Int? = nil) -> Data {
+func state(hosts: Int, upstreamPort: Int, extra: Int? = nil) -> [UInt8] {
     var items = (1...max(hosts, 1)).map { id in
         #"{"id": \#(id), "domain_names": ["app\#(id).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#
     }
@@ -29,7 +29,7 @@ func state(hosts: Int, upstreamPort: Int, extra: Int? = nil) -> Data {
             #"{"id": \#(1_000_000 + extra), "domain_names": ["new\#(extra).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#
         )
     }
-    return Data(#"{"revision": 1, "proxy_hosts": [\#(items.joined(separator: ","))]}"#.utf8)
+    return [UInt8](#"{"revision": 1, "proxy_hosts": [\#(items.joined(separator: ","))]}"#.utf8)
 }
 
 func median(_ samples: [Duration]) -> Duration { samples.sorted()[samples.count / 2] }
@@ -41,7 +41,7 @@ for hosts in [1, 1_000, 10_000] {
     let input = state(hosts: hosts, upstreamPort: 8080)
     let rounds = max(3, iterations / (hosts >= 10_000 ? 4 : 1))
     let total = try (0..<rounds).map { _ in
-        try clock.measure { _ = try CaddyRenderer.render(input: input, settings: Data("{}".utf8)) }
+        try clock.measure { _ = try CaddyRenderer.render(input: input, settings: Array("{}".utf8)) }
     }
     var decoded: DesiredState?
     let decode = try (0..<rounds).map { _ in try clock.measure { decoded = try DesiredState.reading(input) } }
@@ -97,10 +97,11 @@ func waitUntilAnswers(_ host: String) {
     while status(host: host) != 200 { usleep(200) }
 }
 
-let settings = try JSONSerialization.data(withJSONObject: [
-    "admin_socket": socket, "http_port": httpPort, "grace_period_seconds": 1,
-    "modules": ["http"],
-])
+let settings = try [UInt8](
+    JSONSerialization.data(withJSONObject: [
+        "admin_socket": socket, "http_port": httpPort, "grace_period_seconds": 1,
+        "modules": ["http"],
+    ]))
 var catalog = PluginCatalog()
 catalog.add(file: arguments[1], loader: PluginLoader(host: HostIdentity(name: "posternproxy-benchmark", version: HostIdentity.productVersion)))
 let runner = PipelineRunner(catalog: catalog)
@@ -181,7 +182,7 @@ final class Posting: @unchecked Sendable {
 @MainActor func loadDirectly() throws -> Timing {
     change += 1
     let host = "new\(change).bench.test"
-    let config = Data(
+    let config = [UInt8](
         CaddyRenderer.render(
             try DesiredState.reading(state(hosts: hosts, upstreamPort: upstreamPort, extra: change)),
             settings: renderSettings

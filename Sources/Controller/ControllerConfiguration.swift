@@ -99,7 +99,7 @@ public struct ControllerConfiguration: Sendable {
     /// its config (`{"part": ...}` picks a profile of a plugin that has several).
     public var provisionPipelines: [String: PipelineDefinition] = {
         func step(_ plugin: String, part: String) -> PipelineDefinition.Step {
-            PipelineDefinition.Step(plugin: plugin, config: Data(#"{"part":"\#(part)"}"#.utf8))
+            PipelineDefinition.Step(plugin: plugin, config: Array(#"{"part":"\#(part)"}"#.utf8))
         }
         let provision = PipelineDefinition(
             name: "provision",

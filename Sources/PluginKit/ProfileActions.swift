@@ -1,5 +1,4 @@
-import FoundationEssentials
-
+import JSONCore
 /// One action a profile plugin returns (`posternproxy.profile/1`; the vocabulary is in
 /// PLUGINS.md): a file that must hold some content, or a command with the conditions under which
 /// it runs. Encoded as the host reads it (snake_case members, absent ones left out).
@@ -42,16 +41,14 @@ public enum ProfileActions {
     }
 
     /// The answer of a profile's `actions` call: `{"actions": [...]}`.
-    public static func encoded(_ actions: [ProfileAction]) throws -> Data {
+    public static func encoded(_ actions: [ProfileAction]) throws -> [UInt8] {
         struct Answer: Encodable { var actions: [ProfileAction] }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(Answer(actions: actions))
+        return try JSONValueEncoder().encode(Answer(actions: actions)).canonical().serialized()
     }
 
     /// The `part` a profile step's config chooses (`{"part": "caddy"}`); nil when absent.
     public static func part(of config: [UInt8]) -> String? {
-        struct Config: Decodable { var part: String? }
-        return (try? JSONDecoder().decode(Config.self, from: Data(config)))?.part
+        guard case .string(let part)? = (try? JSONParser.parse(config))?["part"] else { return nil }
+        return part
     }
 }

@@ -1,5 +1,4 @@
 import Dispatch
-import FoundationEssentials
 import Glibc
 import Host
 import Logging
@@ -28,14 +27,14 @@ struct AgentCommand {
             print("posternproxy-agent \(HostIdentity.productVersion) (protocol \(AgentProtocol.version))")
             return
         }
-        var path = ProcessInfo.processInfo.environment["POSTERNPROXY_AGENT_CONFIG"] ?? AgentConfiguration.defaultPath
+        var path = ProcessEnvironment.value("POSTERNPROXY_AGENT_CONFIG") ?? AgentConfiguration.defaultPath
         if arguments.count == 2, arguments[0] == "--config" {
             path = arguments[1]
         } else if !arguments.isEmpty {
             fail("usage: posternproxy-agent [--config PATH] | --version")
         }
         do throws(LogFormatError) {
-            try LogFormat.from(ProcessInfo.processInfo.environment).bootstrap()
+            try LogFormat.from(ProcessEnvironment.all).bootstrap()
         } catch {
             fail("posternproxy-agent: \(error)")
         }

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Glibc
 import Host
 
 /// The agent's settings, from `/etc/posternproxy-agent/config.env`: `KEY=VALUE`
@@ -44,7 +44,7 @@ struct AgentConfiguration: Sendable {
     }
 
     static func load(path: String) throws(AgentConfigurationError) -> AgentConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else { throw AgentConfigurationError(path, "cannot be read") }
+        guard let data = try? LocalFiles.read(path) else { throw AgentConfigurationError(path, "cannot be read") }
         let values = try ConfigEnvFile.parse(String(decoding: data, as: UTF8.self), path: path)
         guard let url = values["POSTERNPROXY_CONTROLLER_URL"], ["http://", "https://", "ws://", "wss://"].contains(where: url.hasPrefix) else {
             throw AgentConfigurationError(path, "POSTERNPROXY_CONTROLLER_URL must be an http(s):// or ws(s):// URL")
@@ -63,7 +63,7 @@ struct AgentConfiguration: Sendable {
         }
         if let roots = values["POSTERNPROXY_ACME_CA_ROOTS"] {
             configuration.caddy.acmeTrustedRoots = roots.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
-            for file in configuration.caddy.acmeTrustedRoots where !FileManager.default.isReadableFile(atPath: file) {
+            for file in configuration.caddy.acmeTrustedRoots where access(file, R_OK) != 0 {
                 throw AgentConfigurationError(path, "POSTERNPROXY_ACME_CA_ROOTS names \(file), which cannot be read")
             }
         }

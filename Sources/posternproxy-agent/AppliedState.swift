@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Host
 
 /// What the data plane runs: the revision and hash of the last desired state applied, and the

@@ -1,5 +1,6 @@
-import FoundationEssentials
 import Glibc
+import Host
+import JSONCore
 
 /// The agent's state folder, where what runs survives a restart: `applied.json` holds the
 /// ``AppliedState`` and `applied-document.json` the desired state it names, byte for byte as
@@ -16,37 +17,25 @@ struct AppliedStateFolder: Sendable {
     /// The state recorded here; an empty one when there is none or it does not read. A record of
     /// an earlier agent, which held the document inside it, is split into the two files.
     func load() -> AppliedState {
-        guard let data = FileManager.default.contents(atPath: recordPath),
-            let state = try? JSONDecoder().decode(AppliedState.self, from: data)
+        guard let bytes = try? LocalFiles.read(recordPath), let record = try? JSONParser.parse(bytes),
+            let state = try? JSONValueDecoder(unknownMembers: .ignore).decode(AppliedState.self, from: record)
         else { return AppliedState() }
-        if let earlier = try? JSONDecoder().decode(EarlierRecord.self, from: data), let document = earlier.document {
+        // Earlier agents kept the document inside the record, base64-encoded.
+        if case .string(let encoded)? = record["document"], let document = Base64.decode(encoded) {
             try? save(state, document: document)
         }
         return state
     }
 
     /// The desired state that runs, as the controller sent it; nil when none was applied.
-    func document() -> Data? {
-        FileManager.default.contents(atPath: documentPath)
+    func document() -> [UInt8]? {
+        try? LocalFiles.read(documentPath)
     }
 
     /// Records `state`, and `document` as what runs when it changed (nil keeps the one there).
-    func save(_ state: AppliedState, document: Data?) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        if let document { try write(document, to: documentPath) }
-        try write(try JSONEncoder().encode(state), to: recordPath)
-    }
-
-    private func write(_ data: Data, to file: String) throws {
-        let temporary = file + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-        guard rename(temporary, file) == 0 else { throw CocoaError(.fileWriteUnknown) }
-    }
-
-    /// The record as earlier agents wrote it: the document inside, base64-encoded.
-    private struct EarlierRecord: Decodable {
-        var document: Data?
+    func save(_ state: AppliedState, document: [UInt8]?) throws {
+        try LocalFiles.createFolder(path, mode: 0o700)
+        if let document { try LocalFiles.replace(documentPath, with: document, mode: 0o600) }
+        try LocalFiles.replace(recordPath, with: try JSONValueEncoder().encode(state).serialized(), mode: 0o600)
     }
 }

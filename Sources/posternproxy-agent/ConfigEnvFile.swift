@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// The agent's `config.env`: `KEY=VALUE` lines, blank lines and `#` comments; a value may be
 /// wrapped in double quotes (removed, nothing else is unquoted or expanded). Anything else is
 /// refused naming the line. Written by provisioning, read at every start.

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Host
 import NIOCore
 import NIOHTTP1
@@ -30,12 +29,11 @@ struct ControllerSocket {
     /// Dials `url` (`ws://` or `wss://`) and upgrades to a WebSocket, sending `token` as a bearer
     /// credential.
     static func connect(to url: String, token: String, tls: TLSConfiguration?) async throws -> ControllerSocket {
-        guard let endpoint = URL(string: url), let host = endpoint.host(), !host.isEmpty else {
-            throw ControllerSocketError("\(url) is not a WebSocket URL")
-        }
+        guard let endpoint = WebSocketEndpoint(url) else { throw ControllerSocketError("\(url) is not a WebSocket URL") }
+        let host = endpoint.host
         let port = endpoint.port ?? (tls == nil ? 80 : 443)
         let sslContext = try tls.map(NIOSSLContext.init)
-        let path = endpoint.path.isEmpty ? "/" : endpoint.path
+        let path = endpoint.path
         let headers = HTTPHeaders([
             ("Host", endpoint.port == nil ? host : "\(host):\(port)"), ("Authorization", "Bearer \(token)"),
             ("Content-Length", "0"),
@@ -133,7 +131,7 @@ struct ControllerSocket {
 
         /// Sends `utf8`, UTF-8 text such as an encoded message, as one text frame, without
         /// making a `String` of it first (a status report of 10,000 hosts is over a megabyte).
-        func send(utf8: Data) async throws {
+        func send(utf8: [UInt8]) async throws {
             try await send(.text, ByteBuffer(bytes: utf8))
         }
 

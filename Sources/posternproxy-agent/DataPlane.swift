@@ -1,4 +1,3 @@
-import FoundationEssentials
 import JSONCore
 import Host
 import Logging
@@ -171,7 +170,7 @@ actor DataPlane {
             resources: applied.outcomes)
     }
 
-    private func persist(document: Data?) {
+    private func persist(document: [UInt8]?) {
         do { try folder.save(applied, document: document) } catch {
             logger.error("could not save the applied state", metadata: ["folder": "\(configuration.stateDirectory)", "error": "\(error)"])
         }

@@ -45,7 +45,7 @@ struct PipelineCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("refused: \(refusal)\n".utf8))
             }
             let run = try PipelineRunner(catalog: catalog).start(
-                pipeline, input: try input.map { try readFile($0, what: "input") } ?? Data("{}".utf8),
+                pipeline, input: try input.map { try readFile($0, what: "input") } ?? Array("{}".utf8),
                 target: LocalTarget(root: root), dryRun: dryRun)
             for await event in run.events {
                 if let line = PipelineEventText.line(for: event) { print(line) }
@@ -54,8 +54,8 @@ struct PipelineCommand: ParsableCommand {
             if case .cancelled = await run.report().status { throw ExitCode(1) }
         }
 
-        private func readFile(_ path: String, what: String) throws -> Data {
-            guard let data = FileManager.default.contents(atPath: path) else {
+        private func readFile(_ path: String, what: String) throws -> [UInt8] {
+            guard let data = try? LocalFiles.read(path) else {
                 throw ValidationError("cannot read the \(what) file \(path)")
             }
             return data

@@ -12,10 +12,10 @@ struct AppliedStateFolderTests {
         #expect(folder.load() == AppliedState())
         #expect(folder.document() == nil)
         let state = AppliedState(revision: 5, hash: "ab", outcomes: ["proxy_host_1": .init(status: .failed, message: "x")])
-        try folder.save(state, document: Data(#"{"proxy_hosts":[]}"#.utf8))
+        try folder.save(state, document: Array(#"{"proxy_hosts":[]}"#.utf8))
         let loaded = folder.load()
         #expect(loaded == state)
-        #expect(folder.document() == Data(#"{"proxy_hosts":[]}"#.utf8))
+        #expect(folder.document() == Array(#"{"proxy_hosts":[]}"#.utf8))
         #expect(!loaded.accepts(revision: 4))
         #expect(loaded.accepts(revision: 5))
         #expect(loaded.accepts(revision: 6))
@@ -29,10 +29,10 @@ struct AppliedStateFolderTests {
 
     @Test func aNewRevisionOfTheSameContentKeepsTheDocument() throws {
         defer { try? FileManager.default.removeItem(atPath: folder.path) }
-        try folder.save(AppliedState(revision: 1, hash: "ab"), document: Data("{}".utf8))
+        try folder.save(AppliedState(revision: 1, hash: "ab"), document: Array("{}".utf8))
         try folder.save(AppliedState(revision: 2, hash: "ab"), document: nil)
         #expect(folder.load().revision == 2)
-        #expect(folder.document() == Data("{}".utf8))
+        #expect(folder.document() == Array("{}".utf8))
     }
 
     @Test func onlyOutcomesThatAreNotAPlainSuccessAreKept() {
@@ -54,7 +54,7 @@ struct AppliedStateFolderTests {
         let earlier = #"{"revision":7,"hash":"cd","document":"\#(document.base64EncodedString())","outcomes":{}}"#
         try Data(earlier.utf8).write(to: URL(fileURLWithPath: folder.path + "/applied.json"))
         #expect(folder.load() == AppliedState(revision: 7, hash: "cd"))
-        #expect(folder.document() == document)
+        #expect(folder.document() == Array(document))
         let record = try String(contentsOfFile: folder.path + "/applied.json", encoding: .utf8)
         #expect(!record.contains("document"))
         #expect(folder.load() == AppliedState(revision: 7, hash: "cd"))

@@ -39,7 +39,7 @@ struct AgentProtocolTests {
     }
 
     @Test func controllerMessagesReadBackTheSame() throws {
-        let state = Data(#"{"proxy_hosts":[{"id":1,"domain_names":["a.test"]}],"server_id":2}"#.utf8)
+        let state = Array(#"{"proxy_hosts":[{"id":1,"domain_names":["a.test"]}],"server_id":2}"#.utf8)
         let welcome = ControllerMessage.welcome(serverID: 2, heartbeatSeconds: 5)
         #expect(try ControllerMessage.decode(welcome.encoded()) == welcome)
         for query in [AccessLogQuery(hostID: 3), AccessLogQuery(hostID: 3, limit: 1000, status: "4xx", method: "GET", path: "/{a}\"", client: "::1")]
@@ -48,7 +48,7 @@ struct AgentProtocolTests {
             #expect(try ControllerMessage.decode(request.encoded()) == request)
         }
         #expect(throws: ProtocolViolation.self) {
-            try ControllerMessage.decode(Data(#"{"type":"access_log_request","v":1,"request_id":1,"query":{"host_id":1,"limit":5000}}"#.utf8))
+            try ControllerMessage.decode(Array(#"{"type":"access_log_request","v":1,"request_id":1,"query":{"host_id":1,"limit":5000}}"#.utf8))
         }
         guard
             case .desiredState(let decoded) = try ControllerMessage.decode(
@@ -59,7 +59,9 @@ struct AgentProtocolTests {
         }
         #expect(decoded.revision == 9)
         #expect(decoded.hash == "0a")
-        #expect(try JSONSerialization.jsonObject(with: decoded.state) as? NSDictionary == JSONSerialization.jsonObject(with: state) as? NSDictionary)
+        #expect(
+            try JSONSerialization.jsonObject(with: Data(decoded.state)) as? NSDictionary == JSONSerialization.jsonObject(with: Data(state))
+                as? NSDictionary)
     }
 
     @Test(arguments: [
@@ -130,7 +132,7 @@ struct AgentProtocolTests {
         ]
         let text =
             #"{"v":1,"type":"status","caddy_running":true,"upstreams":[],"traffic":{"unattributed":0,"hosts":[\#((bad + [good]).joined(separator: ","))]}}"#
-        guard case .status(let report) = try AgentMessage.decode(Data(text.utf8)) else { throw ProtocolViolation("not a status") }
+        guard case .status(let report) = try AgentMessage.decode(Array(text.utf8)) else { throw ProtocolViolation("not a status") }
         #expect(report.traffic?.hosts.map(\.host) == ["a.test"] && report.traffic?.refused == bad.count)
         // What is not the shape at all is a violation of the protocol.
         for traffic in [
@@ -139,7 +141,7 @@ struct AgentProtocolTests {
             #"[]"#, #"{"hosts":[["a.test",true]],"unattributed":0}"#,
         ] {
             let message = #"{"v":1,"type":"status","caddy_running":true,"upstreams":[],"traffic":\#(traffic)}"#
-            #expect(throws: ProtocolViolation.self, "\(traffic)") { try AgentMessage.decode(Data(message.utf8)) }
+            #expect(throws: ProtocolViolation.self, "\(traffic)") { try AgentMessage.decode(Array(message.utf8)) }
             // An agent never forwards such text: it would cost the whole status report.
             #expect(AgentMessage.TrafficReport.forwardable(Array(traffic.utf8)) == nil, "\(traffic)")
         }

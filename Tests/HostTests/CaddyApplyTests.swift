@@ -115,7 +115,7 @@ import Testing
         let pipeline = PipelineDefinition(
             name: "apply",
             steps: [
-                .init(plugin: "com.example.recorder", config: Data("{}".utf8)), .init(plugin: "posternproxy.caddy", config: try caddy.stepConfig()),
+                .init(plugin: "com.example.recorder", config: Array("{}".utf8)), .init(plugin: "posternproxy.caddy", config: try caddy.stepConfig()),
             ])
         let facts = try #require(DataPlaneFacts.probe(pipeline, catalog: caddy.catalog, target: LocalTarget()))
         #expect(facts.version.hasPrefix("v2."))
@@ -187,7 +187,7 @@ import Testing
             b.stop()
         }
         try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]))
-        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
+        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Array(#"{"fail":"apply","name":"later"}"#.utf8))
         let report = try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: b)]]), after: [failing])
         #expect(report.rollbackOrder == ["com.example.recorder", "posternproxy.caddy"])
         #expect(report.steps.first?.rollback == .rolledBack)
@@ -211,10 +211,10 @@ import Testing
         let loaded = try LocalTarget().http(
             HTTPRequest(
                 socketPath: caddy.adminSocket, method: "POST", path: "/load",
-                contentType: "application/json", body: Data(foreign.utf8)))
+                contentType: "application/json", body: Array(foreign.utf8)))
         #expect(loaded.status == 200)
         #expect(try caddy.get("/", host: "site.test").body == "foreign")
-        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
+        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Array(#"{"fail":"apply","name":"later"}"#.utf8))
         let report = try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]), after: [failing])
         #expect(report.steps.first?.rollback == .rolledBack)
         #expect(try caddy.get("/", host: "site.test").body == "foreign")

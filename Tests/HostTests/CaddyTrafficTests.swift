@@ -77,11 +77,11 @@ import TestSupport
         catalog.add(
             file: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
         let plugin = try #require(catalog.plugin(id: "posternproxy.caddy"))
-        let config = try JSONSerialization.data(withJSONObject: ["admin_socket": socket, "http_port": 80, "https_port": 443])
+        let config = try [UInt8](JSONSerialization.data(withJSONObject: ["admin_socket": socket, "http_port": 80, "https_port": 443]))
         let logs = LogLines()
         let answer = try plugin.describe(
-            config: config, input: Data(#"{"health":true,"traffic":true}"#.utf8), target: LocalTarget(), onLog: { logs.append($0.message) })
-        let object = try #require(try JSONSerialization.jsonObject(with: answer) as? [String: Any])
+            config: config, input: Array(#"{"health":true,"traffic":true}"#.utf8), target: LocalTarget(), onLog: { logs.append($0.message) })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])
         let traffic = try #require(object["traffic"] as? [String: Any])
         let hosts = try #require(traffic["hosts"] as? [[Any]])
         // Only well-formed lines with host names reach the report (a label with quotes and
@@ -142,7 +142,7 @@ extension CaddyTrafficTests {
         var catalog = PluginCatalog()
         catalog.add(
             file: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
-        let config = try JSONSerialization.data(withJSONObject: ["admin_socket": socket, "http_port": 80, "https_port": 443])
+        let config = try [UInt8](JSONSerialization.data(withJSONObject: ["admin_socket": socket, "http_port": 80, "https_port": 443]))
         let pipeline = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: config)])
 
         var parts: [DataPlaneHealth] = []

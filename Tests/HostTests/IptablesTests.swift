@@ -18,13 +18,15 @@ import Testing
         _ forwards: [[String: Any]], on lab: NetworkLab, runner: PipelineRunner,
         after: [PipelineDefinition.Step] = []
     ) async throws -> PipelineReport {
-        let state = try JSONSerialization.data(withJSONObject: ["revision": 1, "port_forwards": forwards])
+        let state = try [UInt8](JSONSerialization.data(withJSONObject: ["revision": 1, "port_forwards": forwards]))
         let steps = [PipelineDefinition.Step(plugin: "posternproxy.iptables")] + after
         return try await runner.start(PipelineDefinition(name: "apply", steps: steps), input: state, target: lab.target(lab.forwarder)).report()
     }
 
     private func results(_ report: PipelineReport) -> [String: [String: String]] {
-        guard let data = report.steps.first?.result, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        guard let data = report.steps.first?.result, let object = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] else {
+            return [:]
+        }
         return object["resource_results"] as? [String: [String: String]] ?? [:]
     }
 
@@ -43,7 +45,7 @@ import Testing
         #expect(results(report) == ["port_forward_1": ["status": "applied"], "port_forward_2": ["status": "applied"]])
 
         let tcp = try lab.run(in: lab.client, ["curl", "-s", "--max-time", "10", "http://\(lab.forwarderAddress):9090/hello"])
-        let answer = try JSONSerialization.jsonObject(with: tcp.standardOutput) as? [String: Any]
+        let answer = try JSONSerialization.jsonObject(with: Data(tcp.standardOutput)) as? [String: Any]
         #expect(answer?["upstream"] as? String == "backend")
         #expect(answer?["path"] as? String == "/hello")
         let datagram = try lab.run(in: lab.client, ["python3", TestEnvironment.fixture("udp_echo.py"), "send", lab.forwarderAddress, "9053", "ping"])
@@ -82,7 +84,7 @@ import Testing
         func fetch() -> String? {
             guard let result = try? lab.run(in: lab.client, ["curl", "-s", "--max-time", "3", "http://\(lab.forwarderAddress):9191/through-socat"])
             else { return nil }
-            return (try? JSONSerialization.jsonObject(with: result.standardOutput) as? [String: Any])?["path"] as? String
+            return (try? JSONSerialization.jsonObject(with: Data(result.standardOutput)) as? [String: Any])?["path"] as? String
         }
         func eventually(_ condition: () -> Bool) async throws -> Bool {
             for _ in 0..<50 {
@@ -152,7 +154,7 @@ import Testing
         let runner = try runner(extra: [recorder])
         _ = try await apply([["id": 1, "incoming_port": 9090, "forward_host": lab.backendAddress, "forward_port": 8080]], on: lab, runner: runner)
         let before = try lab.savedRules(in: lab.forwarder)
-        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
+        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Array(#"{"fail":"apply","name":"later"}"#.utf8))
         let report = try await apply(
             [
                 ["id": 1, "incoming_port": 9191, "forward_host": lab.backendAddress, "forward_port": 8181],

@@ -24,8 +24,8 @@ import Testing
     }
 
     @Test func feedsStandardInputAndCapsOutput() throws {
-        let echoed = try LocalTarget().run(TargetCommand(argv: ["cat"], standardInput: Data("hello".utf8)), onLine: { _ in }, isCancelled: { false })
-        #expect(echoed.standardOutput == Data("hello".utf8))
+        let echoed = try LocalTarget().run(TargetCommand(argv: ["cat"], standardInput: Array("hello".utf8)), onLine: { _ in }, isCancelled: { false })
+        #expect(echoed.standardOutput == Array("hello".utf8))
         let capped = try LocalTarget().run(
             TargetCommand(argv: ["head", "-c", "100000", "/dev/zero"], outputLimit: 1000), onLine: { _ in }, isCancelled: { false })
         #expect(capped.standardOutput.count == 1000)
@@ -36,12 +36,12 @@ import Testing
     /// one that leaves a daemon holding its output still returns once it has ended.
     @Test func survivesAnUnreadInputAndADaemonHoldingTheOutput() throws {
         let unread = try LocalTarget().run(
-            TargetCommand(argv: ["true"], standardInput: Data(count: 4 << 20)), onLine: { _ in }, isCancelled: { false })
+            TargetCommand(argv: ["true"], standardInput: [UInt8](repeating: 0, count: 4 << 20)), onLine: { _ in }, isCancelled: { false })
         #expect(unread.exitStatus == 0)
         let started = ContinuousClock.now
         let daemon = try LocalTarget().run(TargetCommand(argv: ["sh", "-c", "sleep 5 & echo started"]), onLine: { _ in }, isCancelled: { false })
         #expect(daemon.exitStatus == 0)
-        #expect(daemon.standardOutput == Data("started\n".utf8))
+        #expect(daemon.standardOutput == Array("started\n".utf8))
         #expect(ContinuousClock.now - started < .seconds(4))
     }
 
@@ -64,7 +64,7 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let target = LocalTarget(root: folder.path)
-        #expect(throws: TargetError.self) { try target.writeFile(path, contents: Data(), mode: 0o644) }
+        #expect(throws: TargetError.self) { try target.writeFile(path, contents: [], mode: 0o644) }
         #expect(throws: TargetError.self) { try target.readFile(path) }
     }
 
@@ -72,9 +72,9 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let target = LocalTarget(root: folder.path)
-        try target.writeFile("/etc/posternproxy-agent/config.env", contents: Data("TOKEN=x\n".utf8), mode: 0o600)
+        try target.writeFile("/etc/posternproxy-agent/config.env", contents: Array("TOKEN=x\n".utf8), mode: 0o600)
         let path = folder.file("etc/posternproxy-agent/config.env")
-        #expect(try target.readFile("/etc/posternproxy-agent/config.env") == Data("TOKEN=x\n".utf8))
+        #expect(try target.readFile("/etc/posternproxy-agent/config.env") == Array("TOKEN=x\n".utf8))
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("etc/posternproxy-agent")) == ["config.env"])
         #expect(try target.removeFile("/etc/posternproxy-agent/config.env"))

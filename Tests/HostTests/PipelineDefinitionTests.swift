@@ -6,14 +6,14 @@ import Testing
 @Suite struct PipelineDefinitionTests {
     @Test func readsIdsAndStepsWithConfig() throws {
         let pipelines = try PipelineDefinition.parseAll(
-            Data(
+            Array(
                 """
                 {"apply": ["posternproxy.caddy", "posternproxy.iptables"],
                  "provision": [{"plugin": "com.example.motd", "config": {"text": "hi", "path": "/etc/motd"}}]}
                 """.utf8))
         #expect(pipelines["apply"]?.steps.map(\.plugin) == ["posternproxy.caddy", "posternproxy.iptables"])
-        #expect(pipelines["apply"]?.steps.first?.config == Data("{}".utf8))
-        #expect(pipelines["provision"]?.steps.first?.config == Data(#"{"path":"/etc/motd","text":"hi"}"#.utf8))
+        #expect(pipelines["apply"]?.steps.first?.config == Array("{}".utf8))
+        #expect(pipelines["provision"]?.steps.first?.config == Array(#"{"path":"/etc/motd","text":"hi"}"#.utf8))
     }
 
     @Test(arguments: [
@@ -24,9 +24,9 @@ import Testing
         (#"{"apply": [{"plugin": "a.b", "shell": "rm -rf /"}]}"#, "pipeline configuration: apply[0].shell is not a step field (plugin, config)"),
     ])
     func refusesMalformedDocumentsNamingThePath(document: String, message: String) {
-        #expect(throws: Error.self) { try PipelineDefinition.parseAll(Data(document.utf8)) }
+        #expect(throws: Error.self) { try PipelineDefinition.parseAll(Array(document.utf8)) }
         do {
-            _ = try PipelineDefinition.parseAll(Data(document.utf8))
+            _ = try PipelineDefinition.parseAll(Array(document.utf8))
         } catch {
             #expect(error.description == message)
         }

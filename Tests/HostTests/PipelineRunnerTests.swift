@@ -80,8 +80,8 @@ import Testing
             PipelineDefinition(
                 name: "test",
                 steps: [
-                    PipelineDefinition.Step(plugin: "com.example.profile", config: Data("{}".utf8)), Step.step(#"{"name":"s2","fail":"apply"}"#),
-                ]), input: Data("{}".utf8), target: LocalTarget(root: sandbox), dryRun: false)
+                    PipelineDefinition.Step(plugin: "com.example.profile", config: Array("{}".utf8)), Step.step(#"{"name":"s2","fail":"apply"}"#),
+                ]), input: Array("{}".utf8), target: LocalTarget(root: sandbox), dryRun: false)
         for await _ in run.events {}
         let report = await run.report()
         #expect(report.steps.first?.rollback == .rolledBack, "\(report)")
@@ -112,8 +112,8 @@ import Testing
             catalog: try PluginCatalog.load(folder: plugins, loader: PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0"))))
         func run() async throws -> PipelineReport {
             let started = try runner.start(
-                PipelineDefinition(name: "test", steps: [PipelineDefinition.Step(plugin: "com.example.echo-profile", config: Data("{}".utf8))]),
-                input: try JSONSerialization.data(withJSONObject: profile), target: LocalTarget(), dryRun: false)
+                PipelineDefinition(name: "test", steps: [PipelineDefinition.Step(plugin: "com.example.echo-profile", config: Array("{}".utf8))]),
+                input: try [UInt8](JSONSerialization.data(withJSONObject: profile)), target: LocalTarget(), dryRun: false)
             for await _ in started.events {}
             return await started.report()
         }

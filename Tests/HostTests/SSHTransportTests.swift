@@ -17,7 +17,7 @@ import TestSupport
         return catalog.plugin(id: "posternproxy.ssh")!
     }()
 
-    private func open(_ server: SSHServer, _ request: Data) throws(TargetError) -> TransportTarget {
+    private func open(_ server: SSHServer, _ request: [UInt8]) throws(TargetError) -> TransportTarget {
         try TransportTarget.open(plugin: plugin, name: "sandbox", request: request)
     }
 
@@ -26,7 +26,7 @@ import TestSupport
         limit: Int = 16 << 20
     ) throws -> (status: Int32, output: String, errors: String) {
         let result = try target.run(
-            TargetCommand(argv: argv, standardInput: Data(input.utf8), timeout: timeout, outputLimit: limit),
+            TargetCommand(argv: argv, standardInput: Array(input.utf8), timeout: timeout, outputLimit: limit),
             onLine: { _ in }, isCancelled: { false })
         return (result.exitStatus, String(decoding: result.standardOutput, as: UTF8.self), String(decoding: result.standardError, as: UTF8.self))
     }
@@ -40,8 +40,8 @@ import TestSupport
         #expect(try run(byPassword, ["sh", "-c", "echo $SUDO_USER"]).output == "pp-pass\n")
         #expect(try run(byPassword, ["cat"], input: "through standard input").output == "through standard input")
         #expect(try run(byPassword, ["sh", "-c", "echo out; echo err >&2; exit 7"]) == (7, "out\n", "err\n"))
-        try byPassword.writeFile("/home/pp-pass/sub/dir/file.txt", contents: Data("hello\n".utf8), mode: 0o640)
-        #expect(try byPassword.readFile("/home/pp-pass/sub/dir/file.txt") == Data("hello\n".utf8))
+        try byPassword.writeFile("/home/pp-pass/sub/dir/file.txt", contents: Array("hello\n".utf8), mode: 0o640)
+        #expect(try byPassword.readFile("/home/pp-pass/sub/dir/file.txt") == Array("hello\n".utf8))
         #expect(try run(byPassword, ["stat", "-c", "%a", "/home/pp-pass/sub/dir/file.txt"]).output == "640\n")
         #expect(try byPassword.removeFile("/home/pp-pass/sub/dir/file.txt"))
         #expect(try byPassword.removeFile("/home/pp-pass/sub/dir/file.txt") == false)
@@ -49,7 +49,7 @@ import TestSupport
 
         let bySudo = try open(server, server.openRequest(user: "pp-sudo", key: true))
         #expect(try run(bySudo, ["id", "-u"]).output == "0\n")
-        try bySudo.writeFile("/etc/posternproxy-test/secret.env", contents: Data("TOKEN=x\n".utf8), mode: 0o600)
+        try bySudo.writeFile("/etc/posternproxy-test/secret.env", contents: Array("TOKEN=x\n".utf8), mode: 0o600)
         #expect(try run(bySudo, ["stat", "-c", "%a %U", "/etc/posternproxy-test/secret.env"]).output == "600 root\n")
         #expect(!FileManager.default.fileExists(atPath: "/etc/posternproxy-test"), "the sandbox keeps this machine's /etc untouched")
 
@@ -96,7 +96,7 @@ import TestSupport
     @Test func everyWayToFailIsAClearError() throws {
         let server = try SSHServer()
         defer { server.remove() }
-        func failure(_ request: Data) -> String {
+        func failure(_ request: [UInt8]) -> String {
             do {
                 _ = try open(server, request)
                 return "opened"

@@ -30,7 +30,7 @@ import Testing
 
     @Test func theSwiftRendererGivesTheSameBytesThroughTheABIAsCalledDirectly() throws {
         let caddy = try #require(try catalog().plugin(id: "posternproxy.caddy"))
-        let state = Data(
+        let state = Array(
             """
             {"revision": 4, "proxy_hosts": [
               {"id": 7, "domain_names": ["app.example.test", "www.example.test"], "forward_scheme": "http",
@@ -38,10 +38,10 @@ import Testing
               {"id": 8, "domain_names": ["off.example.test"], "forward_scheme": "https",
                "forward_host": "10.0.0.2", "forward_port": 443, "enabled": false}]}
             """.utf8)
-        let settings = Data(#"{"http_port": 8081}"#.utf8)  // renderer settings, snake_case
+        let settings = Array(#"{"http_port": 8081}"#.utf8)  // renderer settings, snake_case
         let throughABI = try caddy.render(state, config: settings)
         #expect(throughABI == (try CaddyRenderer.render(input: state, settings: settings)))
-        let config = try #require(try JSONSerialization.jsonObject(with: throughABI) as? [String: Any])
+        let config = try #require(try JSONSerialization.jsonObject(with: Data(throughABI)) as? [String: Any])
         let server = try #require(((config["apps"] as? [String: Any])?["http"] as? [String: Any])?["servers"] as? [String: Any])
         let http = try #require(server["http"] as? [String: Any])
         #expect(http["listen"] as? [String] == [":8081"])
@@ -51,7 +51,7 @@ import Testing
     @Test func aRendererErrorCrossesTheABIAsAMessage() throws {
         let caddy = try #require(try catalog().plugin(id: "posternproxy.caddy"))
         do {
-            _ = try caddy.render(Data(#"{"proxy_hosts": "not a list"}"#.utf8))
+            _ = try caddy.render(Array(#"{"proxy_hosts": "not a list"}"#.utf8))
             Issue.record("rendered malformed desired state")
         } catch {
             #expect(error.plugin == "posternproxy.caddy")
@@ -66,15 +66,15 @@ import Testing
         _ = try folder.write("target/etc/motd", "old text\n")
         let recorder = try CCompiler.fixture("recorder_step.c", named: "librecorder.so", in: folder)
         let runner = PipelineRunner(catalog: try catalog(extra: [recorder]))
-        let motd = PipelineDefinition.Step(plugin: "com.example.motd", config: Data(#"{"text": "Managed by PosternProxy\n"}"#.utf8))
+        let motd = PipelineDefinition.Step(plugin: "com.example.motd", config: Array(#"{"text": "Managed by PosternProxy\n"}"#.utf8))
         let target = LocalTarget(root: sandbox)
 
         func run(_ steps: [PipelineDefinition.Step]) async throws -> PipelineReport {
-            try await runner.start(PipelineDefinition(name: "motd", steps: steps), input: Data("{}".utf8), target: target).report()
+            try await runner.start(PipelineDefinition(name: "motd", steps: steps), input: Array("{}".utf8), target: target).report()
         }
 
         // A later step fails: the C step's rollback restores the previous content.
-        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(#"{"fail":"apply","name":"later"}"#.utf8))
+        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Array(#"{"fail":"apply","name":"later"}"#.utf8))
         let failed = try await run([motd, failing])
         #expect(failed.rollbackOrder == ["com.example.recorder", "com.example.motd"])
         #expect(try String(contentsOfFile: "\(sandbox)/etc/motd", encoding: .utf8) == "old text\n")

@@ -22,7 +22,7 @@ public final class SSHServer {
     public var hostKeyFingerprint: String {
         let result = try? LocalTarget().run(
             TargetCommand(argv: ["ssh-keygen", "-l", "-f", folder.file("host_key.pub")]), onLine: { _ in }, isCancelled: { false })
-        return String(decoding: result?.standardOutput ?? Data(), as: UTF8.self).split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        return String(decoding: result?.standardOutput ?? [], as: UTF8.self).split(separator: " ").dropFirst().first.map(String.init) ?? ""
     }
 
     public init() throws {
@@ -72,12 +72,12 @@ public final class SSHServer {
     }
 
     /// The transport's open request for `user`.
-    public func openRequest(user: String, password: String? = nil, key: Bool = false, pinned: String? = nil, port: Int? = nil) -> Data {
+    public func openRequest(user: String, password: String? = nil, key: Bool = false, pinned: String? = nil, port: Int? = nil) -> [UInt8] {
         var request: [String: Any] = ["host": address, "port": port ?? self.port, "user": user, "timeout_ms": 5000]
         if let password { request["password"] = password }
         if key { request["private_key"] = clientKey }
         if let pinned { request["known_host_key"] = pinned }
-        return try! JSONSerialization.data(withJSONObject: request)
+        return try! [UInt8](JSONSerialization.data(withJSONObject: request))
     }
 
     public func remove() {

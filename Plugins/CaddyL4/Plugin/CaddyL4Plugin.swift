@@ -1,5 +1,4 @@
 import CaddyL4Rendering
-import FoundationEssentials
 import JSONCore
 import PluginAPI
 import PluginKit
@@ -15,7 +14,7 @@ nonisolated(unsafe) private let renderer = StaticPluginData.table(
         media_type: StaticPluginData.permanent("application/json"),
         render: { raw in
             PluginCall.handle(raw) { call in
-                call.write(try CaddyRenderer.render(input: Data(call.input), settings: Data(call.config)))
+                call.write(try CaddyRenderer.render(input: [UInt8](call.input), settings: [UInt8](call.config)))
             }
         }))
 

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import JSONCore
 
 /// Renders one server's desired state into one Caddy JSON configuration: proxy,
@@ -8,10 +7,10 @@ import JSONCore
 /// reported; the others still render.
 public enum CaddyRenderer {
     /// The renderer interface: desired state JSON and renderer settings JSON in, Caddy JSON out.
-    public static func render(input: Data, settings: Data) throws -> Data {
+    public static func render(input: [UInt8], settings: [UInt8]) throws -> [UInt8] {
         let state = try DesiredState.reading(input)
         let options = settings.isEmpty ? RenderSettings() : try DecodingFailure.reading("renderer settings", as: RenderSettings.self, from: settings)
-        return Data(render(state, settings: options).serialized())
+        return [UInt8](render(state, settings: options).serialized())
     }
 
     public static func render(_ state: DesiredState, settings: RenderSettings) -> RenderResult {

@@ -9,7 +9,7 @@ import JSONCore
 enum DesiredStateBuilder {
     /// The kinds a server serves, by desired-state member.
     struct Built: Sendable {
-        var document: Data
+        var document: [UInt8]
         var revision: Int64
         /// SHA-256 (hex) of `document`.
         var hash: String
@@ -78,7 +78,7 @@ enum DesiredStateBuilder {
             included.append((id, modifiedOn))
         }
         // Members sorted by name at every level, so equal content serializes (and hashes) alike.
-        let data = Data(Self.object(members.sorted { $0.0 < $1.0 }))
+        let data = Self.object(members.sorted { $0.0 < $1.0 })
         let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         return Built(document: data, revision: revision, hash: hash, resources: included)
     }

@@ -19,7 +19,7 @@ struct AgentConfigLocation: Sendable, Equatable {
     }
 
     /// The token in `file` (the settings file's text), if a line sets it.
-    func token(in file: Data) -> String? {
+    func token(in file: [UInt8]) -> String? {
         let prefix = tokenVariable + "="
         return String(decoding: file, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
     }

@@ -340,7 +340,7 @@ actor Provisioner: Service {
         return token
     }
 
-    private func provisioningInput(token: String, port: Int, publicURL: String) throws -> Data {
+    private func provisioningInput(token: String, port: Int, publicURL: String) throws -> [UInt8] {
         let bundle = configuration.agentBundleDirectory
         guard let enumerator = FileManager.default.enumerator(atPath: bundle) else {
             throw ValidationFailure("POSTERNPROXY_AGENT_BUNDLE", "no agent bundle at \(bundle) (scripts/bundle-agent.sh makes one)")
@@ -357,7 +357,7 @@ actor Provisioner: Service {
         }
         let input = ProvisioningInput(
             controller_url: publicURL, agent_token: token, ssh_port: port, agent_files: files, caddy_binary: configuration.provisionCaddyBinary)
-        return Data(try JSONValueEncoder().encode(input).serialized())
+        return try JSONValueEncoder().encode(input).serialized()
     }
 
     private func finish(_ run: ProvisioningRun, outcome: String?, kind: Kind) async {

@@ -39,5 +39,5 @@ struct SSHOpenRequest: Encodable {
         self.user = user
     }
 
-    func encoded() throws -> Data { Data(try JSONValueEncoder().encode(self).serialized()) }
+    func encoded() throws -> [UInt8] { try JSONValueEncoder().encode(self).serialized() }
 }

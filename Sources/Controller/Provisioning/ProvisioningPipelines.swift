@@ -16,7 +16,7 @@ enum ProvisioningPipelines {
             throw ValidationFailure("POSTERNPROXY_PROVISION_PIPELINES", "cannot read \(file)")
         }
         do {
-            return defaults.merging(try PipelineDefinition.parseAll(data)) { $1 }
+            return defaults.merging(try PipelineDefinition.parseAll(Array(data))) { $1 }
         } catch {
             throw ValidationFailure("POSTERNPROXY_PROVISION_PIPELINES", "\(error)")
         }

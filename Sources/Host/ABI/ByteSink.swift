@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import PluginAPI
 
@@ -6,7 +5,7 @@ import PluginAPI
 /// copies, and the host reads the bytes after the call. Writes beyond `limit` are refused with
 /// `PP_TOO_LARGE` and remembered in `overflowed`.
 final class ByteSink {
-    private(set) var bytes = Data()
+    private(set) var bytes: [UInt8] = []
     private(set) var overflowed = false
     let limit: Int
 

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import JSONCore
 
 /// What the controller may ask an agent of a host's access log: a typed, read-only question

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import JSONCore
 
 /// What an agent sends to the controller.
@@ -126,7 +125,7 @@ public enum AgentMessage: Sendable, Equatable {
 
 extension AgentMessage {
     /// The message as one JSON text frame.
-    public func encoded() -> Data {
+    public func encoded() -> [UInt8] {
         func optional(_ text: String?) -> JSON { text.map(JSON.string) ?? .null }
         var members: [(String, JSON)]
         /// Members written as JSON text already (a status report's traffic: 10,000 hosts are
@@ -165,7 +164,7 @@ extension AgentMessage {
                 ("error", optional(answer.error)),
             ]
         }
-        return Data(JSON.serializedObject([("v", .int(AgentProtocol.version))] + members, raw: raw))
+        return [UInt8](JSON.serializedObject([("v", .int(AgentProtocol.version))] + members, raw: raw))
     }
 
     /// Reads one message from an agent; anything malformed, unknown or too large is a violation.

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import JSONCore
 
 /// What the controller sends to an agent. No message runs a command on the agent's host: the
@@ -17,9 +16,9 @@ public enum ControllerMessage: Sendable, Equatable {
         /// SHA-256 (hex) of `state`: equal hashes mean equal content, whatever the revision.
         public var hash: String
         /// The desired-state document, a JSON object (see ARCHITECTURE.md).
-        public var state: Data
+        public var state: [UInt8]
 
-        public init(revision: Int64, hash: String, state: Data) {
+        public init(revision: Int64, hash: String, state: [UInt8]) {
             self.revision = revision
             self.hash = hash
             self.state = state
@@ -29,18 +28,19 @@ public enum ControllerMessage: Sendable, Equatable {
 
 extension ControllerMessage {
     /// The message as one JSON text frame. The state document is spliced in as it is.
-    public func encoded() -> Data {
+    public func encoded() -> [UInt8] {
         switch self {
         case .welcome(let serverID, let heartbeatSeconds):
-            return Data(#"{"type":"welcome","v":\#(AgentProtocol.version),"server_id":\#(serverID),"heartbeat_seconds":\#(heartbeatSeconds)}"#.utf8)
+            return [UInt8](
+                #"{"type":"welcome","v":\#(AgentProtocol.version),"server_id":\#(serverID),"heartbeat_seconds":\#(heartbeatSeconds)}"#.utf8)
         case .desiredState(let message):
-            var data = Data(
+            var data = [UInt8](
                 #"{"type":"desired_state","v":\#(AgentProtocol.version),"revision":\#(message.revision),"hash":"\#(message.hash)","state":"#.utf8)
-            data.append(message.state)
+            data.append(contentsOf: message.state)
             data.append(UInt8(ascii: "}"))
             return data
         case .accessLogRequest(let requestID, let query):
-            return Data(
+            return [UInt8](
                 JSON.object([
                     ("type", "access_log_request"), ("v", .int(AgentProtocol.version)), ("request_id", .int(Int(requestID))), ("query", query.json),
                 ]).serialized())
@@ -63,7 +63,7 @@ extension ControllerMessage {
                 throw ProtocolViolation("desired_state.hash must be lower-case hex")
             }
             // Passed on as it came: the renderer reads it strictly.
-            return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: Data(state)))
+            return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: [UInt8](state)))
         case "access_log_request":
             guard let query = try? JSONObject(JSON.object(fields.object("query"))) else {
                 throw ProtocolViolation("access_log_request.query must be an object")

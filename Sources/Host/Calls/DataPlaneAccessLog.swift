@@ -1,4 +1,3 @@
-import FoundationEssentials
 import JSONCore
 
 /// A host's access log as the first step of a pipeline that can say reads it
@@ -11,7 +10,7 @@ public enum DataPlaneAccessLog {
         guard let (step, plugin) = pipeline.describingStep(in: catalog) else {
             return .failure(AccessLogFailure(message: "no step of the apply pipeline reads access logs"))
         }
-        let input = Data(JSON.object([("access_log", query.json)]).serialized())
+        let input = [UInt8](JSON.object([("access_log", query.json)]).serialized())
         do {
             let answer = try JSONParser.parse(try plugin.describe(config: step.config, input: input, target: target))
             guard case .array(let lines)? = answer["lines"] else { return .failure(AccessLogFailure(message: "the step answered no lines")) }

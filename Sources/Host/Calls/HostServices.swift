@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import PluginAPI
 
@@ -59,7 +58,7 @@ final class HostServices {
             },
             write_file: { host, path, size, content, mode in
                 guard let services = HostServices.from(host) else { return PP_INVALID }
-                let data = content.data.map { Data(bytes: $0, count: Int(content.size)) } ?? Data()
+                let data = content.data.map { Array(UnsafeBufferPointer(start: $0, count: Int(content.size))) } ?? []
                 return services.writeFile(HostServices.text(path, size), contents: data, mode: mode)
             },
             remove_file: { host, path, size in
@@ -93,7 +92,7 @@ final class HostServices {
         let quiet = command.flags & UInt32(PP_RUN_QUIET) != 0
         var request = TargetCommand(argv: argv)
         if let data = command.standard_input.data {
-            request.standardInput = Data(bytes: data, count: Int(command.standard_input.size))
+            request.standardInput = Array(UnsafeBufferPointer(start: data, count: Int(command.standard_input.size)))
         }
         if command.timeout_ms > 0 { request.timeout = .milliseconds(command.timeout_ms) }
         let progress = onProgress
@@ -121,7 +120,7 @@ final class HostServices {
         }
     }
 
-    private func writeFile(_ path: String, contents: Data, mode: UInt32) -> Int32 {
+    private func writeFile(_ path: String, contents: [UInt8], mode: UInt32) -> Int32 {
         guard let target, grants.contains(.write) else { return deny("write \(path)") }
         do {
             try target.writeFile(path, contents: contents, mode: mode)
@@ -144,7 +143,7 @@ final class HostServices {
         guard let socket = raw.socket_path, let method = raw.method, let path = raw.path else { return PP_INVALID }
         var request = HTTPRequest(socketPath: String(cString: socket), method: String(cString: method), path: String(cString: path))
         request.contentType = raw.content_type.map { String(cString: $0) }
-        if let data = raw.body.data { request.body = Data(bytes: data, count: Int(raw.body.size)) }
+        if let data = raw.body.data { request.body = Array(UnsafeBufferPointer(start: data, count: Int(raw.body.size))) }
         if raw.timeout_ms > 0 { request.timeout = .milliseconds(raw.timeout_ms) }
         let description = "HTTP \(request.method) \(request.path) on \(request.socketPath)"
         guard let target, grants.contains(request.isObserving ? .target : .run) else { return deny(description) }
@@ -188,7 +187,7 @@ final class HostServices {
         return bytes.withUnsafeBufferPointer { write(sink, $0.baseAddress!, UInt64($0.count)) }
     }
 
-    private static func write(_ data: Data, to sink: UnsafePointer<pp_sink>?) -> Int32 {
+    private static func write(_ data: [UInt8], to sink: UnsafePointer<pp_sink>?) -> Int32 {
         guard let sink, let write = sink.pointee.write, !data.isEmpty else { return PP_OK }
         return data.withUnsafeBytes { buffer in
             write(sink, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(buffer.count))

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import JSONCore
 import PluginAPI
 
@@ -164,7 +163,7 @@ extension PipelineDefinition {
         object: JSONObject, raw: [String: [UInt8]]
     )? {
         guard let (step, plugin) = describingStep(in: catalog),
-            let answer = try? plugin.describe(config: step.config, input: Data(input.utf8), target: target),
+            let answer = try? plugin.describe(config: step.config, input: [UInt8](input.utf8), target: target),
             let (value, raw) = try? JSONParser.parseObject(answer, keepingRaw: keepingRaw), let object = try? JSONObject(value)
         else { return nil }
         return (object, raw)
@@ -181,8 +180,8 @@ extension LoadedPlugin {
     /// what runs; `{"health": true}`: how it is doing) on `target` (probes and reads only) and
     /// returns what it wrote: a JSON object.
     public func describe(
-        config: Data, input: Data = Data("{}".utf8), target: some Target, onLog: @escaping (PluginLogRecord) -> Void = { _ in }
-    ) throws(PluginCallError) -> Data {
+        config: [UInt8], input: [UInt8] = [UInt8]("{}".utf8), target: some Target, onLog: @escaping (PluginLogRecord) -> Void = { _ in }
+    ) throws(PluginCallError) -> [UInt8] {
         guard let table = interface(PP_INTERFACE_DESCRIBE, as: pp_describe_v1.self), let describe = table.pointee.describe else {
             throw PluginCallError(plugin: id, message: "does not provide \(PP_INTERFACE_DESCRIBE)")
         }

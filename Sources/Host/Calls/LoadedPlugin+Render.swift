@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import PluginAPI
 
@@ -19,9 +18,9 @@ extension LoadedPlugin {
     /// Calls the plugin's `posternproxy.renderer/1` with `input` (desired state JSON) and returns
     /// the artifact. Renderers are granted no effects. Log records go to `onLog`.
     public func render(
-        _ input: Data, config: Data = Data("{}".utf8),
+        _ input: [UInt8], config: [UInt8] = [UInt8]("{}".utf8),
         onLog: @escaping (PluginLogRecord) -> Void = { _ in }
-    ) throws(PluginCallError) -> Data {
+    ) throws(PluginCallError) -> [UInt8] {
         guard let renderer = interface(PP_INTERFACE_RENDERER, as: pp_renderer_v1.self),
             let render = renderer.pointee.render
         else {

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import PluginAPI
 
@@ -9,7 +8,7 @@ typealias PluginFunction = @convention(c) (UnsafePointer<pp_call>?) -> Int32
 struct PluginCallResult {
     /// `PP_OK`, `PP_SKIPPED`, `PP_FAILED`, ...
     var status: Int32
-    var output: Data
+    var output: [UInt8]
     /// The plugin's own one-line reason, when it wrote one.
     var error: String
     /// True when the plugin wrote more than the output cap allows.
@@ -23,7 +22,7 @@ enum PluginInvocation {
     /// Error text cap per call.
     static let errorLimit = 64 << 10
 
-    static func call(_ function: PluginFunction, config: Data, input: Data, services: HostServices) -> PluginCallResult {
+    static func call(_ function: PluginFunction, config: [UInt8], input: [UInt8], services: HostServices) -> PluginCallResult {
         let output = ByteSink(limit: outputLimit)
         let error = ByteSink(limit: errorLimit)
         let status = config.withUnsafeBytes { configBytes in

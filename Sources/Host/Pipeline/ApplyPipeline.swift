@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import JSONCore
 
@@ -57,7 +56,7 @@ public enum ApplyPipeline {
         if let log = caddy.certificateLog { settings.append(("certificate_log", .string(log))) }
         settings.append(("protected_ports", .array(caddy.protectedPorts.map(JSON.int))))
         if !caddy.reservedPorts.isEmpty { settings.append(("reserved_ports", .array(caddy.reservedPorts.map(JSON.int)))) }
-        let config = Data(JSON.object(settings).serialized())
+        let config = [UInt8](JSON.object(settings).serialized())
         return PipelineDefinition(name: "apply", steps: steps.map { PipelineDefinition.Step(plugin: $0, config: config) })
     }
 }

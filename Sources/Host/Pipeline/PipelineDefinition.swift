@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import JSONCore
 
@@ -14,9 +13,9 @@ public struct PipelineDefinition: Sendable, Equatable {
         /// The plugin's id.
         public var plugin: String
         /// JSON given to the plugin in `pp_call.config`.
-        public var config: Data
+        public var config: [UInt8]
 
-        public init(plugin: String, config: Data = Data("{}".utf8)) {
+        public init(plugin: String, config: [UInt8] = [UInt8]("{}".utf8)) {
             self.plugin = plugin
             self.config = config
         }
@@ -31,7 +30,7 @@ public struct PipelineDefinition: Sendable, Equatable {
     }
 
     /// Reads every pipeline of a configuration document: a JSON object of name → step list.
-    public static func parseAll(_ document: Data) throws(PipelineConfigurationError) -> [String: PipelineDefinition] {
+    public static func parseAll(_ document: [UInt8]) throws(PipelineConfigurationError) -> [String: PipelineDefinition] {
         guard case .object(let pipelines)? = try? JSONParser.parse(document) else {
             throw PipelineConfigurationError(path: "", message: "must be a JSON object of pipeline name → list of steps")
         }
@@ -62,7 +61,7 @@ public struct PipelineDefinition: Sendable, Equatable {
             if let unknown = members.first(where: { $0.0 != "plugin" && $0.0 != "config" }) {
                 throw PipelineConfigurationError(path: "\(path).\(unknown.0)", message: "is not a step field (plugin, config)")
             }
-            steps.append(Step(plugin: id, config: Data((item["config"] ?? .object([])).canonical().serialized())))
+            steps.append(Step(plugin: id, config: [UInt8]((item["config"] ?? .object([])).canonical().serialized())))
         }
         return PipelineDefinition(name: name, steps: steps)
     }

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// Pipeline events as terminal lines: what `posternproxy pipeline run` prints and what the

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import JSONCore
 import PluginAPI
@@ -7,7 +6,7 @@ import PluginAPI
 struct PipelineExecution {
     let pipeline: String
     let steps: [ResolvedStep]
-    let input: Data
+    let input: [UInt8]
     let target: any Target
     let dryRun: Bool
     let cancellation: CancellationFlag
@@ -21,7 +20,7 @@ struct PipelineExecution {
 
     func run() -> PipelineReport {
         var reports = steps.map { StepReport(step: $0.reference, outcome: .notRun) }
-        var journals: [(index: Int, journal: Data)] = []
+        var journals: [(index: Int, journal: [UInt8])] = []
         var status = PipelineReport.Status.succeeded
 
         for (index, step) in steps.enumerated() {
@@ -59,7 +58,7 @@ struct PipelineExecution {
 
     /// Plan → apply → verify for one step. `applied` receives the journal as soon as apply has
     /// been called, whatever it returned, so a half-done apply is rolled back too.
-    private func execute(_ step: ResolvedStep, applied: (Data) -> Void) throws(Stop) -> (StepOutcome, Data?) {
+    private func execute(_ step: ResolvedStep, applied: ([UInt8]) -> Void) throws(Stop) -> (StepOutcome, [UInt8]?) {
         try checkCancelled(before: .plan)
         let plan = call(step, .plan, step.plan, input: input, grants: .observe)
         if plan.result.status == PP_SKIPPED {
@@ -85,7 +84,7 @@ struct PipelineExecution {
         return (.applied(changes: changes), plan.result.output)
     }
 
-    private func rollBack(_ step: ResolvedStep, journal: Data) -> RollbackOutcome {
+    private func rollBack(_ step: ResolvedStep, journal: [UInt8]) -> RollbackOutcome {
         guard let rollback = step.rollback else { return .unsupported }
         // A rollback runs to its end even when the run was cancelled: it gets a flag of its own.
         let undo = call(step, .rollback, rollback, input: journal, grants: .effects, cancellation: CancellationFlag())
@@ -103,7 +102,7 @@ struct PipelineExecution {
     }
 
     private func call(
-        _ step: ResolvedStep, _ phase: StepPhase, _ function: StepFunction, input: Data,
+        _ step: ResolvedStep, _ phase: StepPhase, _ function: StepFunction, input: [UInt8],
         grants: Grants, cancellation: CancellationFlag? = nil
     ) -> PhaseCall {
         emit(.phaseStarted(step.reference, phase))
@@ -146,7 +145,7 @@ struct PipelineExecution {
     }
 
     /// The number of entries of the plan's `changes` list, or nil when the plan is malformed.
-    static func changeCount(_ plan: Data) -> Int? {
+    static func changeCount(_ plan: [UInt8]) -> Int? {
         guard let changes: [JSON] = try? JSONObject.member("changes", of: plan) else { return nil }
         return changes.count
     }

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// Identifies a step within a run: its position and plugin id.
@@ -20,9 +19,9 @@ public struct StepReport: Sendable, Equatable {
     public var step: StepReference
     public var outcome: StepOutcome
     /// The plan JSON, when plan ran and succeeded.
-    public var plan: Data?
+    public var plan: [UInt8]?
     /// What apply wrote (its journal, which may carry per-resource results), when apply ran.
-    public var result: Data?
+    public var result: [UInt8]?
     /// Set when this step was applied and later rolled back (or the rollback failed).
     public var rollback: RollbackOutcome?
 }

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import PluginAPI
 
@@ -16,7 +15,7 @@ public struct PipelineRunner: Sendable {
 
     /// Resolves every step, then starts the run on a thread of its own (plugin calls block).
     /// Throws before anything runs when a step names an unknown plugin or one that is not a step.
-    public func start(_ pipeline: PipelineDefinition, input: Data, target: any Target, dryRun: Bool = false)
+    public func start(_ pipeline: PipelineDefinition, input: [UInt8], target: any Target, dryRun: Bool = false)
         throws(PipelineError) -> PipelineRun
     {
         let steps = try resolve(pipeline)
@@ -61,7 +60,7 @@ public struct PipelineRunner: Sendable {
 /// A step with its functions looked up.
 struct ResolvedStep: @unchecked Sendable {  // function pointers into a never-unloaded library
     var reference: StepReference
-    var config: Data
+    var config: [UInt8]
     var plan: StepFunction
     var apply: StepFunction
     var verify: StepFunction?
@@ -71,5 +70,5 @@ struct ResolvedStep: @unchecked Sendable {  // function pointers into a never-un
 /// One phase of a step: a plugin's C function, or the host's own code (profiles).
 enum StepFunction {
     case plugin(PluginFunction)
-    case native((_ config: Data, _ input: Data, _ services: HostServices) -> PluginCallResult)
+    case native((_ config: [UInt8], _ input: [UInt8], _ services: HostServices) -> PluginCallResult)
 }

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// The plugins one host has loaded, by id, and the files it refused with their reasons.
@@ -13,7 +12,7 @@ public struct PluginCatalog: Sendable {
     /// Loads every `*.so` file of `folder` (sorted by name, so the first of two files with the
     /// same plugin id wins and the second is refused, on every run alike).
     public static func load(folder: String, loader: PluginLoader) throws -> PluginCatalog {
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        let names = try LocalFiles.names(in: folder)
             .filter { $0.hasSuffix(".so") }
             .sorted()
         var catalog = PluginCatalog()

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// Where hosts look for plugins by default.
@@ -8,16 +7,15 @@ public enum PluginFolder {
 
     /// `$POSTERNPROXY_PLUGINS_DIR`; else a `plugins` folder beside the running executable (where
     /// scripts/build.sh gathers them); else ``installed``.
-    public static func configured(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func configured(_ environment: [String: String] = ProcessEnvironment.all) -> String {
         if let configured = environment["POSTERNPROXY_PLUGINS_DIR"], !configured.isEmpty { return configured }
         let beside = besideExecutable("plugins")
-        var isFolder = false
-        return FileManager.default.fileExists(atPath: beside, isDirectory: &isFolder) && isFolder ? beside : installed
+        return LocalFiles.isFolder(beside) ? beside : installed
     }
 
     /// `name` in the folder of the running executable.
     public static func besideExecutable(_ name: String) -> String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = LocalFiles.linkTarget("/proc/self/exe") ?? CommandLine.arguments[0]
         return Path.join(Path.folder(of: executable), name)
     }
 }

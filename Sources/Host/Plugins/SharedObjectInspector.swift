@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// Checks, before `dlopen` runs any of its code, that a file is a shared object this process

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import JSONCore
 import Synchronization
@@ -34,7 +33,7 @@ public final class ProcessSupervisor: Sendable {
         self.folder = folder
         self.argvPrefix = argvPrefix
         self.onExit = onExit
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try? LocalFiles.createFolder(folder, mode: 0o700)
         stopLeftovers()
     }
 
@@ -78,7 +77,7 @@ public final class ProcessSupervisor: Sendable {
         let generation = generations.add(1, ordering: .relaxed).newValue
         table.withLock { $0[spec.id] = Running(spec: spec, pid: pid, generation: generation) }
         let record = JSON.object([("pid", .int(Int(pid))), ("argv", .strings(spec.argv))])
-        try? Data(record.serialized()).write(to: URL(fileURLWithPath: path(spec.id, ".pid")))
+        try? LocalFiles.replace(path(spec.id, ".pid"), with: record.serialized(), mode: 0o600)
         DetachedThread.start(name: "pp-supervise") { [weak self] in
             let status = Spawn.wait(pid, blocking: true) ?? -1
             // Restart only if this very process is still the wanted one.
@@ -96,12 +95,12 @@ public final class ProcessSupervisor: Sendable {
             for _ in 0..<50 where isAlive(entry.pid) { usleep(20_000) }
             if isAlive(entry.pid) { kill(entry.pid, SIGKILL) }
         }
-        try? FileManager.default.removeItem(atPath: path(entry.spec.id, ".pid"))
+        try? LocalFiles.remove(path(entry.spec.id, ".pid"))
     }
 
     /// True while `pid` runs (a zombie waiting to be reaped counts as ended).
     private func isAlive(_ pid: pid_t) -> Bool {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard let status = try? LocalFiles.readText("/proc/\(pid)/stat"),
             let close = status.lastIndex(of: ")")
         else { return false }
         return status[status.index(after: close)...].dropFirst().first != "Z"
@@ -111,15 +110,15 @@ public final class ProcessSupervisor: Sendable {
     /// runs exactly the recorded command line (a reused pid is left alone) — and waits (up to
     /// two seconds, then SIGKILL) until they have let go of their ports and sockets.
     private func stopLeftovers() {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let files = (try? LocalFiles.names(in: folder)) ?? []
         for file in files where file.hasSuffix(".pid") {
             let path = Path.join(folder, file)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            guard let data = FileManager.default.contents(atPath: path),
+            defer { try? LocalFiles.remove(path) }
+            guard let data = try? LocalFiles.read(path),
                 let record = try? JSONObject(JSONParser.parse(data)),
                 let pid = try? record.required("pid") as Int, pid > 1, let argv = try? record.required("argv") as [String],
-                let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                commandLine == Data((argv.joined(separator: "\0") + "\0").utf8)
+                let commandLine = try? LocalFiles.read("/proc/\(pid)/cmdline"),
+                commandLine == [UInt8]((argv.joined(separator: "\0") + "\0").utf8)
             else { continue }
             guard kill(pid_t(pid), SIGTERM) == 0 else { continue }
             for _ in 0..<100 where kill(pid_t(pid), 0) == 0 { usleep(20_000) }

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import JSONCore
 
@@ -15,7 +14,7 @@ import JSONCore
 /// runs only when one of those files changes in the same run; with `only_if`, only where that
 /// probe succeeds. `source` files come from the host's own disk (a Caddy binary, the agent).
 enum ProfileAction: Sendable {
-    case file(path: String, content: Data?, source: String?, mode: UInt32)
+    case file(path: String, content: [UInt8]?, source: String?, mode: UInt32)
     case command(Command)
 
     struct Command: Sendable {
@@ -28,7 +27,7 @@ enum ProfileAction: Sendable {
     }
 
     /// Reads the profile's `{"actions": [...]}`; an unknown type or a malformed action is refused.
-    static func parse(_ output: Data) throws(ProfileError) -> [ProfileAction] {
+    static func parse(_ output: [UInt8]) throws(ProfileError) -> [ProfileAction] {
         guard let document = try? JSONParser.parse(output), case .array(let list)? = document["actions"] else {
             throw ProfileError("the profile's output is not {\"actions\": [...]}")
         }
@@ -51,7 +50,7 @@ enum ProfileAction: Sendable {
             guard let path = string("path"), path.hasPrefix("/"), !path.contains("/../"), !path.hasSuffix("/..") else {
                 throw ProfileError("action \(index): a file needs an absolute path")
             }
-            let content = string("content").map { Data($0.utf8) }
+            let content = string("content").map { [UInt8]($0.utf8) }
             let source = string("source")
             guard (content == nil) != (source == nil) else { throw ProfileError("action \(index): a file needs either content or source") }
             var mode = 0o644

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import JSONCore
 import PluginAPI
@@ -21,7 +20,7 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
     /// Files up to this size are kept in the journal, so rollback can restore them.
     static let journalledFileLimit = 1 << 20
 
-    func plan(config: Data, input: Data, services: HostServices) -> PluginCallResult {
+    func plan(config: [UInt8], input: [UInt8], services: HostServices) -> PluginCallResult {
         let described = PluginInvocation.call(actions, config: config, input: input, services: services)
         guard described.status == PP_OK else { return described }
         guard let target = services.target else { return Self.failure("a profile needs a target") }
@@ -32,7 +31,7 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
             var recheck: [Int] = []
             var changedFiles: Set<String> = []
             for (index, action) in actions.enumerated() {
-                if services.isCancelled() { return PluginCallResult(status: PP_CANCELLED, output: Data(), error: "", outputOverflowed: false) }
+                if services.isCancelled() { return PluginCallResult(status: PP_CANCELLED, output: [], error: "", outputOverflowed: false) }
                 guard let change = try Self.change(action, on: target, changedFiles: changedFiles) else {
                     if !needed.isEmpty, case .command(let command) = action, command.check != nil, command.afterChangeOf == nil {
                         recheck.append(index)
@@ -47,24 +46,24 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                 "changes": .strings(changes), "needed": .array(needed.map(JSON.int)), "recheck": .array(recheck.map(JSON.int)),
                 "profile": .string(String(decoding: described.output, as: UTF8.self)),
             ]
-            return PluginCallResult(status: PP_OK, output: Data(plan.serialized()), error: "", outputOverflowed: false)
+            return PluginCallResult(status: PP_OK, output: [UInt8](plan.serialized()), error: "", outputOverflowed: false)
         } catch {
             return Self.failure("\(error)")
         }
     }
 
-    func apply(config: Data, input: Data, services: HostServices) -> PluginCallResult {
+    func apply(config: [UInt8], input: [UInt8], services: HostServices) -> PluginCallResult {
         guard let target = services.target else { return Self.failure("a profile needs a target") }
         var journal: [JSON] = []
         func result(_ status: Int32, _ error: String = "") -> PluginCallResult {
             PluginCallResult(
-                status: status, output: Data(JSON.object([("files", .array(journal))]).serialized()), error: error, outputOverflowed: false)
+                status: status, output: [UInt8](JSON.object([("files", .array(journal))]).serialized()), error: error, outputOverflowed: false)
         }
         do {
             guard let plan = try? JSONParser.parse(input), case .string(let profile)? = plan["profile"],
                 let needed = plan["needed"].flatMap({ try? [Int](json: $0) })
             else { return Self.failure("the plan is not one the host wrote") }
-            let actions = try ProfileAction.parse(Data(profile.utf8))
+            let actions = try ProfileAction.parse([UInt8](profile.utf8))
             let recheck = Set(plan["recheck"].flatMap { try? [Int](json: $0) } ?? [])
             var written: Set<String> = []
             for index in (needed + recheck).sorted() where actions.indices.contains(index) {
@@ -76,7 +75,7 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                     let previous = try target.readFile(path)
                     var entry: [(String, JSON)] = [("path", .string(path)), ("existed", .bool(previous != nil))]
                     if let previous, previous.count <= Self.journalledFileLimit {
-                        entry.append(("previous", .string(previous.base64EncodedString())))
+                        entry.append(("previous", .string(Base64.encode(previous))))
                     }
                     if previous != nil, let owner = try target.ownership(of: path) {
                         entry += [("mode", .int(Int(owner.mode))), ("user", .int(Int(owner.user))), ("group", .int(Int(owner.group)))]
@@ -107,16 +106,16 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
     /// Puts back every file apply wrote: its previous bytes with its previous mode and owner, or
     /// no file when there was none.
     /// (Commands are not undone; a profile's commands are written to be safe to repeat.)
-    func rollback(config: Data, input: Data, services: HostServices) -> PluginCallResult {
+    func rollback(config: [UInt8], input: [UInt8], services: HostServices) -> PluginCallResult {
         guard let target = services.target else { return Self.failure("a profile needs a target") }
         guard let journal = try? JSONParser.parse(input), case .array(let files)? = journal["files"] else {
-            return PluginCallResult(status: PP_OK, output: Data(), error: "", outputOverflowed: false)
+            return PluginCallResult(status: PP_OK, output: [], error: "", outputOverflowed: false)
         }
         do {
             for entry in files.reversed() {
                 guard case .string(let path)? = entry["path"] else { continue }
                 if entry["existed"] == .bool(true) {
-                    guard case .string(let encoded)? = entry["previous"], let previous = Data(base64Encoded: encoded) else { continue }
+                    guard case .string(let encoded)? = entry["previous"], let previous = Base64.decode(encoded) else { continue }
                     guard case .int(let mode)? = entry["mode"], case .int(let user)? = entry["user"], case .int(let group)? = entry["group"],
                         let owner = UInt32(exactly: user), let ownerGroup = UInt32(exactly: group), (0...0o7777).contains(mode)
                     else {
@@ -131,7 +130,7 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
                     _ = try target.removeFile(path)
                 }
             }
-            return PluginCallResult(status: PP_OK, output: Data(), error: "", outputOverflowed: false)
+            return PluginCallResult(status: PP_OK, output: [], error: "", outputOverflowed: false)
         } catch {
             return Self.failure("\(error)")
         }
@@ -169,21 +168,21 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
         try target.run(TargetCommand(argv: argv, timeout: .seconds(60)), onLine: { _ in }, isCancelled: { false })
     }
 
-    private static func bytes(content: Data?, source: String?) throws -> Data {
+    private static func bytes(content: [UInt8]?, source: String?) throws -> [UInt8] {
         if let content { return content }
-        guard let source, let data = FileManager.default.contents(atPath: source) else {
+        guard let source, let data = try? LocalFiles.read(source) else {
             throw ProfileError("the host has no file \(source ?? "")")
         }
         return data
     }
 
     /// SHA-256 hex of `data`, computed with `sha256sum` on this machine.
-    private static func digest(of data: Data) throws -> String {
+    private static func digest(of data: [UInt8]) throws -> String {
         let result = try LocalTarget().run(TargetCommand(argv: ["sha256sum"], standardInput: data), onLine: { _ in }, isCancelled: { false })
         return String(String(decoding: result.standardOutput, as: UTF8.self).prefix(64))
     }
 
     private static func failure(_ message: String) -> PluginCallResult {
-        PluginCallResult(status: PP_FAILED, output: Data(), error: message, outputOverflowed: false)
+        PluginCallResult(status: PP_FAILED, output: [], error: message, outputOverflowed: false)
     }
 }

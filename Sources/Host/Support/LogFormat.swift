@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import JSONCore
 import Logging
@@ -52,14 +51,14 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let own = event.metadata { merged.merge(own) { $1 } }
-        let line = Self.line(date: Date(), level: event.level, label: label, message: event.message.description, metadata: merged)
+        let line = Self.line(timestamp: UTCTimestamp.now(), level: event.level, label: label, message: event.message.description, metadata: merged)
         line.withUnsafeBufferPointer { buffer in _ = write(STDERR_FILENO, buffer.baseAddress, buffer.count) }
     }
 
     /// The bytes of one record, newline included.
-    static func line(date: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> [UInt8] {
+    static func line(timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> [UInt8] {
         var members: [(String, JSON)] = [
-            ("ts", .string(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))),
+            ("ts", .string(timestamp)),
             ("level", .string(level.rawValue)), ("logger", .string(label)), ("message", .string(message)),
         ]
         if !metadata.isEmpty {

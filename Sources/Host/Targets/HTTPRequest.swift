@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// An HTTP/1.1 request to a service on a unix socket of a target (Caddy's admin API).
@@ -8,13 +7,13 @@ public struct HTTPRequest: Sendable {
     /// The request target, `/load`.
     public var path: String
     public var contentType: String?
-    public var body: Data
+    public var body: [UInt8]
     public var timeout: Duration
     /// Response bodies larger than this are refused.
     public var responseLimit: Int
 
     public init(
-        socketPath: String, method: String, path: String, contentType: String? = nil, body: Data = Data(),
+        socketPath: String, method: String, path: String, contentType: String? = nil, body: [UInt8] = [],
         timeout: Duration = .seconds(60), responseLimit: Int = 64 << 20
     ) {
         self.socketPath = socketPath
@@ -33,5 +32,5 @@ public struct HTTPRequest: Sendable {
 /// The answer to an ``HTTPRequest``.
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
-    public var body: Data
+    public var body: [UInt8]
 }

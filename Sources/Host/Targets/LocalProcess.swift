@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// One child process of ``LocalTarget``: feeds standard input, streams both outputs line by line,
@@ -71,7 +70,7 @@ struct LocalProcess {
         if let stop { throw stop.reason }
         let output = finished.first { $0.stream == .standardOutput }!, errors = finished.first { $0.stream == .standardError }!
         return CommandResult(
-            exitStatus: ended!.status, standardOutput: Data(output.kept), standardError: Data(errors.kept),
+            exitStatus: ended!.status, standardOutput: [UInt8](output.kept), standardError: [UInt8](errors.kept),
             truncated: output.truncated || errors.truncated)
     }
 
@@ -101,7 +100,7 @@ private struct InputFeeder {
     private let bytes: [UInt8]
     private var offset = 0
 
-    init(fd: Int32, bytes: Data) {
+    init(fd: Int32, bytes: [UInt8]) {
         self.fd = fd
         self.bytes = Array(bytes)
         if bytes.isEmpty { close() }

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// The machine the host runs on. Files are resolved under `root` (`/` in production; a sandbox
@@ -12,7 +11,7 @@ public struct LocalTarget: Target {
     public init(
         root: String = "/",
         searchPath: [String] =
-            (ProcessInfo.processInfo.environment["PATH"]
+            (ProcessEnvironment.value("PATH")
             ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
             .split(separator: ":").map(String.init)
     ) {
@@ -33,18 +32,17 @@ public struct LocalTarget: Target {
         guard let executable = resolve(program) else {
             let message = "\(program): command not found"
             onLine(OutputLine(stream: .standardError, text: message))
-            return CommandResult(exitStatus: 127, standardOutput: Data(), standardError: Data(message.utf8), truncated: false)
+            return CommandResult(exitStatus: 127, standardOutput: [], standardError: [UInt8](message.utf8), truncated: false)
         }
         return try LocalProcess(executable: executable, command: command, onLine: onLine).run(isCancelled: isCancelled)
     }
 
-    public func readFile(_ path: String) throws(TargetError) -> Data? {
+    public func readFile(_ path: String) throws(TargetError) -> [UInt8]? {
         let full = try hostPath(path)
-        guard FileManager.default.fileExists(atPath: full) else { return nil }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: full))
+            return try LocalFiles.read(full)
         } catch {
-            throw .failed("cannot read \(path): \(error)")
+            throw .failed("cannot read \(path): \(error.reason)")
         }
     }
 
@@ -64,35 +62,18 @@ public struct LocalTarget: Target {
         }
     }
 
-    public func writeFile(_ path: String, contents: Data, mode: UInt32) throws(TargetError) {
+    public func writeFile(_ path: String, contents: [UInt8], mode: UInt32) throws(TargetError) {
         let full = try hostPath(path)
         let folder = Path.folder(of: full)
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try LocalFiles.createFolder(folder)
         } catch {
-            throw .failed("cannot create \(folder): \(error)")
+            throw .failed("cannot create \(folder): \(error.reason)")
         }
-        let temporary = "\(folder)/.\(Path.name(of: full)).posternproxy-\(UUID().uuidString)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode & 0o7777))
-        guard fd >= 0 else { throw .failed("cannot write \(path): \(String(cString: strerror(errno)))") }
-        let written = contents.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
-        let synced = written && fchmod(fd, mode_t(mode & 0o7777)) == 0 && fsync(fd) == 0
-        close(fd)
-        guard synced, rename(temporary, full) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .failed("cannot write \(path): \(reason)")
+        do {
+            try LocalFiles.replace(full, with: contents, mode: mode)
+        } catch {
+            throw .failed("cannot write \(path): \(error.reason)")
         }
     }
 
@@ -119,6 +100,6 @@ public struct LocalTarget: Target {
 
     private func resolve(_ program: String) -> String? {
         if program.contains("/") { return program }
-        return searchPath.lazy.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return searchPath.lazy.map { "\($0)/\(program)" }.first(where: LocalFiles.isExecutable)
     }
 }

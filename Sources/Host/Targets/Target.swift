@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// A machine that pipeline steps act on: the local host, or a remote one reached by a transport
@@ -16,10 +15,10 @@ public protocol Target: Sendable {
     ) throws(TargetError) -> CommandResult
 
     /// The whole file, or nil when it does not exist.
-    func readFile(_ path: String) throws(TargetError) -> Data?
+    func readFile(_ path: String) throws(TargetError) -> [UInt8]?
 
     /// Replaces the file atomically with `contents` and permission bits `mode`.
-    func writeFile(_ path: String, contents: Data, mode: UInt32) throws(TargetError)
+    func writeFile(_ path: String, contents: [UInt8], mode: UInt32) throws(TargetError)
 
     /// Removes the file; false when it did not exist.
     func removeFile(_ path: String) throws(TargetError) -> Bool
@@ -88,14 +87,14 @@ extension Target {
 public struct TargetCommand: Sendable {
     /// Program and arguments; `argv[0]` is looked up on the target's PATH unless it has a `/`.
     public var argv: [String]
-    public var standardInput: Data
+    public var standardInput: [UInt8]
     /// The command is killed after this long.
     public var timeout: Duration
     /// Bytes kept per output stream; the rest is dropped and ``CommandResult/truncated`` set.
     public var outputLimit: Int
 
     public init(
-        argv: [String], standardInput: Data = Data(), timeout: Duration = .seconds(600),
+        argv: [String], standardInput: [UInt8] = [], timeout: Duration = .seconds(600),
         outputLimit: Int = 16 << 20
     ) {
         self.argv = argv
@@ -116,8 +115,8 @@ public struct OutputLine: Sendable, Equatable {
 public struct CommandResult: Sendable {
     /// The exit code, or 128 + signal number when a signal ended it.
     public var exitStatus: Int32
-    public var standardOutput: Data
-    public var standardError: Data
+    public var standardOutput: [UInt8]
+    public var standardError: [UInt8]
     /// Output beyond ``TargetCommand/outputLimit`` was dropped.
     public var truncated: Bool
 }

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import JSONCore
 import PluginAPI
@@ -26,7 +25,7 @@ public final class TransportTarget: Target, @unchecked Sendable {
     /// Opens a session with `plugin`'s transport. `request` is the transport's open JSON
     /// (for SSH: host, port, user, password or private_key, known_host_key).
     public static func open(
-        plugin: LoadedPlugin, name: String, request: Data, isCancelled: @escaping @Sendable () -> Bool = { false },
+        plugin: LoadedPlugin, name: String, request: [UInt8], isCancelled: @escaping @Sendable () -> Bool = { false },
         onLog: @escaping @Sendable (PluginLogRecord) -> Void = { _ in }
     ) throws(TargetError) -> TransportTarget {
         guard let table = plugin.interface(PP_INTERFACE_TRANSPORT, as: pp_transport_v1.self)?.pointee, let open = table.open else {
@@ -109,7 +108,7 @@ public final class TransportTarget: Target, @unchecked Sendable {
             truncated: output.overflowed || errors.overflowed)
     }
 
-    public func readFile(_ path: String) throws(TargetError) -> Data? {
+    public func readFile(_ path: String) throws(TargetError) -> [UInt8]? {
         guard let read = table.read_file else { throw .invalid("the transport cannot read files") }
         let content = ByteSink(limit: 256 << 20)
         let status = try withSession(isCancelled: { false }) { session, host in
@@ -120,7 +119,7 @@ public final class TransportTarget: Target, @unchecked Sendable {
         return content.bytes
     }
 
-    public func writeFile(_ path: String, contents: Data, mode: UInt32) throws(TargetError) {
+    public func writeFile(_ path: String, contents: [UInt8], mode: UInt32) throws(TargetError) {
         guard let write = table.write_file else { throw .invalid("the transport cannot write files") }
         let status = try withSession(isCancelled: { false }) { session, host in
             contents.withUnsafeBytes { bytes in path.withCString { write(session, host, $0, UInt64(path.utf8.count), pp_bytes(bytes), mode) } }
@@ -176,7 +175,7 @@ public final class TransportTarget: Target, @unchecked Sendable {
 /// A sink that keeps what a command prints (up to `limit`) and hands over each complete line as
 /// it arrives, so a remote command's output streams live.
 private final class LineSink {
-    private(set) var bytes = Data()
+    private(set) var bytes: [UInt8] = []
     private(set) var overflowed = false
     private var lines = LineSplitter()
     let limit: Int

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// A minimal HTTP/1.1 client for services on unix sockets: one request per connection
@@ -10,7 +9,7 @@ enum UnixSocketHTTPClient {
             body += piece
             guard body.count <= request.responseLimit else { throw .failed("HTTP response larger than \(request.responseLimit) bytes") }
         }
-        return HTTPResponse(status: status, body: Data(body))
+        return HTTPResponse(status: status, body: [UInt8](body))
     }
 
     /// Sends the request and hands the response body to `onBody` piece by piece as it arrives
@@ -69,13 +68,13 @@ enum UnixSocketHTTPClient {
         }
     }
 
-    private static func head(_ request: HTTPRequest) -> Data {
+    private static func head(_ request: HTTPRequest) -> [UInt8] {
         var lines = [
             "\(request.method) \(request.path) HTTP/1.1", "Host: localhost", "Connection: close",
             "Content-Length: \(request.body.count)",
         ]
         if let type = request.contentType { lines.append("Content-Type: \(type)") }
-        return Data((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
+        return [UInt8]((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
     }
 
     private static func setTimeout(_ fd: Int32, _ timeout: Duration) {
@@ -103,7 +102,7 @@ enum UnixSocketHTTPClient {
         guard result == 0 else { throw .failed("cannot connect to \(path): \(String(cString: strerror(errno)))") }
     }
 
-    private static func writeAll(_ fd: Int32, _ data: Data) throws(TargetError) {
+    private static func writeAll(_ fd: Int32, _ data: [UInt8]) throws(TargetError) {
         let failure: Int32? = data.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -127,7 +126,7 @@ enum UnixSocketHTTPClient {
         try decoder.feed(raw[head.bodyStart...]) { piece throws(TargetError) in body += piece }
         try decoder.finish()
         guard body.count <= limit else { throw .failed("HTTP response larger than \(limit) bytes") }
-        return HTTPResponse(status: head.status, body: Data(body))
+        return HTTPResponse(status: head.status, body: [UInt8](body))
     }
 
     /// The status and body framing of a response head, read byte by byte (the head is ASCII, and

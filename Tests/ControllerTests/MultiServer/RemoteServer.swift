@@ -99,7 +99,7 @@ final class RemoteServer: @unchecked Sendable {
                     "http://127.0.0.1:80\(path)",
                 ]), timeout: .seconds(10)),
             onLine: { _ in }, isCancelled: { false })
-        let text = String(decoding: result?.standardOutput ?? Data(), as: UTF8.self)
+        let text = String(decoding: result?.standardOutput ?? [], as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let status = Int(lines.last ?? "") ?? 0
         let body = lines.dropLast().joined(separator: "\n")
@@ -117,7 +117,7 @@ final class RemoteServer: @unchecked Sendable {
                 ]), timeout: .seconds(10)),
             onLine: { _ in }, isCancelled: { false })
         guard result?.exitStatus == 0, let output = result?.standardOutput else { return nil }
-        return (try? JSONSerialization.jsonObject(with: output) as? [String: Any])?["upstream"] as? String
+        return (try? JSONSerialization.jsonObject(with: Data(output)) as? [String: Any])?["upstream"] as? String
     }
 
     /// What the agent printed so far.

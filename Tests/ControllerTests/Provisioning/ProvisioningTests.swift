@@ -92,7 +92,7 @@ import TestSupport
             try await setup.eventually("the server comes online", seconds: 90) { try await setup.server(id)["status"] as? String == "online" }
         } catch {
             let agentLog = String(
-                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? [], as: UTF8.self)
             Issue.record("\(error)\n--- provisioning\n\(first.lines.suffix(40).joined(separator: "\n"))\n--- agent\n\(agentLog)")
             return
         }
@@ -106,7 +106,7 @@ import TestSupport
             }
         } catch {
             let agentLog = String(
-                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? [], as: UTF8.self)
             Issue.record("\(error)\n--- agent\n\(agentLog)")
             return
         }
@@ -158,7 +158,7 @@ import TestSupport
         defer { units.remove() }
         for unit in ["caddy.service", "posternproxy-agent.service"] {
             let text = try setup.ssh.inSandbox(["cat", "/etc/systemd/system/\(unit)"]).standardOutput
-            try text.write(to: URL(fileURLWithPath: units.file(unit)))
+            try Data(text).write(to: URL(fileURLWithPath: units.file(unit)))
             let security = try LocalTarget().run(
                 TargetCommand(argv: ["systemd-analyze", "security", "--offline=true", units.file(unit)]),
                 onLine: { _ in }, isCancelled: { false })
@@ -249,13 +249,13 @@ import TestSupport
             }
         } catch {
             let agentLog = String(
-                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? Data(), as: UTF8.self)
+                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "30", "/var/log/posternproxy-agent.log"]).standardOutput) ?? [], as: UTF8.self)
             let caddyLog = String(
-                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "20", "/var/log/caddy-posternproxy.log"]).standardOutput) ?? Data(), as: UTF8.self)
+                decoding: (try? setup.ssh.inSandbox(["tail", "-n", "20", "/var/log/caddy-posternproxy.log"]).standardOutput) ?? [], as: UTF8.self)
             let run = String(
                 decoding: (try? setup.ssh.inSandbox([
                     "sh", "-c", "ls -la /run/caddy; cat /run/caddy.pid; ps -eo pid,user,args | grep -v grep | grep -E 'caddy|agent'",
-                ]).standardOutput) ?? Data(), as: UTF8.self)
+                ]).standardOutput) ?? [], as: UTF8.self)
             Issue.record(
                 "\(error)\n--- repair\n\(repaired.lines.joined(separator: "\n"))\n--- agent\n\(agentLog)\n--- caddy\n\(caddyLog)\n--- run\n\(run)")
         }

@@ -23,12 +23,12 @@ struct RecorderPipeline {
 
     /// A step of the recorder with the given config JSON object.
     static func step(_ config: String) -> PipelineDefinition.Step {
-        PipelineDefinition.Step(plugin: "com.example.recorder", config: Data(config.utf8))
+        PipelineDefinition.Step(plugin: "com.example.recorder", config: Array(config.utf8))
     }
 
     func start(_ steps: [PipelineDefinition.Step], dryRun: Bool = false) throws -> PipelineRun {
         try runner.start(
-            PipelineDefinition(name: "test", steps: steps), input: Data("{}".utf8),
+            PipelineDefinition(name: "test", steps: steps), input: Array("{}".utf8),
             target: LocalTarget(root: sandbox), dryRun: dryRun)
     }
 

@@ -89,7 +89,7 @@ enum CIDR {
         guard text.contains(":"), text.count <= 45 else { return false }
         let groups = text.split(separator: ":", omittingEmptySubsequences: false)
         guard groups.count >= 3, groups.count <= 8 || text.contains("::") else { return false }
-        guard text.components(separatedBy: "::").count <= 2 else { return false }
+        guard text.ranges(of: "::").count <= 1 else { return false }
         return groups.allSatisfy { group in group.count <= 4 && group.allSatisfy(\.isHexDigit) }
     }
 }

@@ -34,12 +34,12 @@ final class CaddyServer {
     }
 
     /// The caddy step's config for this Caddy, with `extra` members added.
-    func stepConfig(_ extra: [String: Any] = [:]) throws -> Data {
+    func stepConfig(_ extra: [String: Any] = [:]) throws -> [UInt8] {
         let base: [String: Any] = [
             "admin_socket": adminSocket, "http_port": httpPort, "https_port": httpsPort,
             "storage_root": folder.file("storage"), "grace_period_seconds": 1,
         ]
-        return try JSONSerialization.data(withJSONObject: base.merging(extra) { $1 })
+        return try [UInt8](JSONSerialization.data(withJSONObject: base.merging(extra) { $1 }))
     }
 
     /// Runs the apply pipeline `[posternproxy.caddy]` (and `after`, steps of `extraPlugins`)
@@ -47,13 +47,13 @@ final class CaddyServer {
     @discardableResult
     func apply(_ state: String, settings extra: [String: Any] = [:], after: [PipelineDefinition.Step] = []) async throws -> PipelineReport {
         let steps = [PipelineDefinition.Step(plugin: "posternproxy.caddy", config: try stepConfig(extra))] + after
-        return try await runner.start(PipelineDefinition(name: "apply", steps: steps), input: Data(state.utf8), target: LocalTarget()).report()
+        return try await runner.start(PipelineDefinition(name: "apply", steps: steps), input: Array(state.utf8), target: LocalTarget()).report()
     }
 
     /// The per-resource results the caddy step reported in its last apply.
     static func resourceResults(_ report: PipelineReport) -> [String: [String: String]] {
         guard let journal = report.steps.first?.result,
-            let object = try? JSONSerialization.jsonObject(with: journal) as? [String: Any]
+            let object = try? JSONSerialization.jsonObject(with: Data(journal)) as? [String: Any]
         else { return [:] }
         return object["resource_results"] as? [String: [String: String]] ?? [:]
     }

@@ -83,8 +83,8 @@ struct NamespaceTarget: Target {
         return try local.run(wrapped, onLine: onLine, isCancelled: isCancelled)
     }
 
-    func readFile(_ path: String) throws(TargetError) -> Data? { try local.readFile(path) }
-    func writeFile(_ path: String, contents: Data, mode: UInt32) throws(TargetError) { try local.writeFile(path, contents: contents, mode: mode) }
+    func readFile(_ path: String) throws(TargetError) -> [UInt8]? { try local.readFile(path) }
+    func writeFile(_ path: String, contents: [UInt8], mode: UInt32) throws(TargetError) { try local.writeFile(path, contents: contents, mode: mode) }
     func removeFile(_ path: String) throws(TargetError) -> Bool { try local.removeFile(path) }
     func http(_ request: HTTPRequest) throws(TargetError) -> HTTPResponse { try local.http(request) }
 }

@@ -62,8 +62,9 @@ public struct Controller: Sendable {
         let hub = AgentHub(
             store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
             offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), logger: logger)
+        let agentRefusals = AgentRefusals()
         let agents = AgentEndpoint(
-            admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute),
+            admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute), refusals: agentRefusals,
             hub: hub, logger: logger, trustedProxies: { adminDomain.current.trusted })
         let vault = try CredentialVault(dataDirectory: configuration.dataDirectory)
         let provisioner =
@@ -100,7 +101,7 @@ public struct Controller: Sendable {
         let cap = ConnectionCap(maximum: limits.maximum, logger: logger)
         let idleTimeout = TimeAmount.seconds(Int64(configuration.idleTimeoutSeconds))
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
-            http1: .init(idleTimeout: idleTimeout),
+            http1: .init(additionalChannelHandlers: [AgentRefusalAnswer(refusals: agentRefusals)], idleTimeout: idleTimeout),
             ws: .init(maxFrameSize: AgentProtocol.maxAgentMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
         let agentResponder = agents.router().buildResponder()
         let webSockets = HTTPServerBuilder { responder in

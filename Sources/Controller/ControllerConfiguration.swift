@@ -75,7 +75,8 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_WATCH_SECONDS` [2]: how often the local Caddy is checked to serve the applied
     /// state (one admin request), to give it back at once to a Caddy that restarted empty.
     public var watchSeconds = 2
-    /// `POSTERNPROXY_AGENT_CONNECT_LIMIT` [30]: agent connection attempts per minute per address.
+    /// `POSTERNPROXY_AGENT_CONNECT_LIMIT` [30]: per address and minute, failed agent connection attempts, and
+    /// separately admissions (a right token is never kept out by others' failures at its address).
     public var agentConnectionsPerMinute = 30
 
     /// `POSTERNPROXY_PUBLIC_URL`: where agents reach this controller (`https://proxy.example:8443`);

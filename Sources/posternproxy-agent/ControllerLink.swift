@@ -1,6 +1,7 @@
 import Host
 import Logging
 import NIOSSL
+import Synchronization
 
 /// The agent's connection to the controller: dials the WebSocket with its token,
 /// says hello, sends heartbeats and status reports (on a ``StatusSchedule``: sooner after a
@@ -13,12 +14,22 @@ struct ControllerLink: Sendable {
     /// When the next status report is due (a ``DataPlaneWatch`` that finds a problem asks for one at once).
     let schedule: StatusSchedule
     let logger: Logger
+    /// The session ticket of the last welcome, presented at the next connection.
+    private let ticket = SessionTicket()
+
+    init(configuration: AgentConfiguration, dataPlane: DataPlane, schedule: StatusSchedule, logger: Logger) {
+        self.configuration = configuration
+        self.dataPlane = dataPlane
+        self.schedule = schedule
+        self.logger = logger
+    }
 
     /// Connects, and reconnects, until the task is cancelled.
     func run() async {
         var backoff = Backoff(maximum: .seconds(configuration.backoffMaximumSeconds))
         while !Task.isCancelled {
             let started = ContinuousClock.now
+            var retryAfter: Duration = .zero
             do {
                 let close = try await connectOnce()
                 logger.info(
@@ -27,16 +38,22 @@ struct ControllerLink: Sendable {
                         "code": "\(close?.code.map { "\($0)" } ?? "none")",
                         "reason": "\(close?.reason ?? "")",
                     ])
+            } catch let refusal as ControllerRefusal {
+                logger.warning("controller refused the connection", metadata: ["url": "\(configuration.endpointURL)", "reason": "\(refusal)"])
+                // A refused ticket is not presented again; the token alone decides next time.
+                if refusal.status == 401 { ticket.set(nil) }
+                retryAfter = .seconds(refusal.retryAfter ?? 0)
             } catch {
                 logger.warning("controller connection failed", metadata: ["url": "\(configuration.endpointURL)", "error": "\(error)"])
             }
             if ContinuousClock.now - started > .seconds(30) { backoff.reset() }
-            try? await Task.sleep(for: backoff.nextDelay())
+            try? await Task.sleep(for: max(backoff.nextDelay(), retryAfter))
         }
     }
 
     private func connectOnce() async throws -> ControllerSocket.Closed? {
-        let socket = try await ControllerSocket.connect(to: configuration.endpointURL, token: configuration.token, tls: try tlsConfiguration())
+        let socket = try await ControllerSocket.connect(
+            to: configuration.endpointURL, token: configuration.token, ticket: ticket.value, tls: try tlsConfiguration())
         return try await socket.converse { messages, writer in try await converse(messages: messages, writer: writer) }
     }
 
@@ -58,8 +75,9 @@ struct ControllerLink: Sendable {
                 return
             }
             switch decoded {
-            case .welcome(let serverID, let heartbeatSeconds):
+            case .welcome(let serverID, let heartbeatSeconds, let ticket):
                 logger.info("connected to the controller", metadata: ["server": "\(serverID)"])
+                if let ticket { self.ticket.set(ticket) }
                 timers.forEach { $0.cancel() }
                 timers = [
                     repeating(every: .seconds(heartbeatSeconds), on: writer) {
@@ -124,4 +142,12 @@ struct ControllerLink: Sendable {
         if let file = configuration.trustedRootsFile { tls.trustRoots = .file(file) }
         return tls
     }
+}
+
+/// The session ticket the controller gave at the last welcome (nil until one, or after it was refused).
+private final class SessionTicket: Sendable {
+    private let stored = Mutex<String?>(nil)
+
+    var value: String? { stored.withLock { $0 } }
+    func set(_ ticket: String?) { stored.withLock { $0 = ticket } }
 }

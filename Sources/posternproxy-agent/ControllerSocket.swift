@@ -1,4 +1,5 @@
 import Host
+import JSONCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -27,17 +28,19 @@ struct ControllerSocket {
     let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
 
     /// Dials `url` (`ws://` or `wss://`) and upgrades to a WebSocket, sending `token` as a bearer
-    /// credential.
-    static func connect(to url: String, token: String, tls: TLSConfiguration?) async throws -> ControllerSocket {
+    /// credential and `ticket` (when the controller gave one) in `X-PosternProxy-Ticket`. A
+    /// refused upgrade throws a ``ControllerRefusal`` with the controller's status and reason.
+    static func connect(to url: String, token: String, ticket: String?, tls: TLSConfiguration?) async throws -> ControllerSocket {
         guard let endpoint = WebSocketEndpoint(url) else { throw ControllerSocketError("\(url) is not a WebSocket URL") }
         let host = endpoint.host
         let port = endpoint.port ?? (tls == nil ? 80 : 443)
         let sslContext = try tls.map(NIOSSLContext.init)
         let path = endpoint.path
-        let headers = HTTPHeaders([
+        var headers = HTTPHeaders([
             ("Host", endpoint.port == nil ? host : "\(host):\(port)"), ("Authorization", "Bearer \(token)"),
             ("Content-Length", "0"),
         ])
+        if let ticket { headers.add(name: "X-PosternProxy-Ticket", value: ticket) }
         let maxSize = AgentProtocol.maxControllerMessageBytes
 
         let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: eventLoop)
@@ -60,20 +63,28 @@ struct ControllerSocket {
                     let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
                         upgradeRequestHead: HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers),
                         upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeCompletedFuture { .refused } })
+                        notUpgradingCompletionHandler: { channel in
+                            // The answer's head and body follow once this returns: a reader waits for them.
+                            channel.eventLoop.makeCompletedFuture {
+                                let reader = RefusalReader(promise: channel.eventLoop.makePromise())
+                                try channel.pipeline.syncOperations.addHandler(reader)
+                                return .refused(reader.promise.futureResult)
+                            }
+                        })
                     return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
                         configuration: .init(upgradeConfiguration: configuration))
                 }
             }
         switch try await upgrade.get() {
         case .upgraded(let channel): return ControllerSocket(channel: channel)
-        case .refused: throw ControllerSocketError("the controller refused the WebSocket upgrade (wrong token, or not a PosternProxy controller)")
+        case .refused(let answer):
+            throw (try? await answer.get()) ?? ControllerRefusal(status: 0, retryAfter: nil, reason: "no answer to the upgrade")
         }
     }
 
     private enum Upgrade: Sendable {
         case upgraded(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
-        case refused
+        case refused(EventLoopFuture<ControllerRefusal>)
     }
 
     /// Runs `body` with the text messages the controller sends and a writer for the agent's;
@@ -161,4 +172,65 @@ private final class LastHeard: Sendable {
 struct ControllerSocketError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The controller answered the upgrade with something other than a WebSocket: its status (401
+/// for a refused token, 429 for too many attempts), the `Retry-After` it asked for, and the
+/// reason its answer gave (`error.message`).
+struct ControllerRefusal: Error, CustomStringConvertible {
+    var status: Int
+    var retryAfter: Int?
+    var reason: String
+
+    var description: String {
+        let after = retryAfter.map { "; retry after \($0) s" } ?? ""
+        return status == 0 ? reason : "the controller refused the connection (HTTP \(status)): \(reason)\(after)"
+    }
+}
+
+/// Reads the answer to a refused upgrade (head and up to 4 KiB of body) and completes with the
+/// refusal; closes the connection after it.
+private final class RefusalReader: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    let promise: EventLoopPromise<ControllerRefusal>
+    private var head: HTTPResponseHead?
+    private var body: [UInt8] = []
+
+    init(promise: EventLoopPromise<ControllerRefusal>) {
+        self.promise = promise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): self.head = head
+        case .body(let buffer): body += buffer.readableBytesView.prefix(4096 - body.count)
+        case .end:
+            promise.succeed(Self.refusal(head, body))
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.succeed(Self.refusal(head, body))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.close(promise: nil)
+    }
+
+    /// The refusal an answer says: its status, `Retry-After`, and `error.message` of a JSON body
+    /// (or the status's reason phrase).
+    private static func refusal(_ head: HTTPResponseHead?, _ body: [UInt8]) -> ControllerRefusal {
+        guard let head else { return ControllerRefusal(status: 0, retryAfter: nil, reason: "the connection closed before an answer") }
+        let retryAfter = head.headers.first(name: "Retry-After").flatMap { Int($0) }.map { min(max($0, 1), 3600) }
+        var reason = head.status.reasonPhrase
+        if case .object(let members)? = try? JSONParser.parse(body), case .object(let error)? = members.first(where: { $0.0 == "error" })?.1,
+            case .string(let message)? = error.first(where: { $0.0 == "message" })?.1
+        {
+            reason = String(message.prefix(300))
+        }
+        return ControllerRefusal(status: Int(head.status.code), retryAfter: retryAfter, reason: reason)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Host
+import JSONCore
 import Testing
 
 /// The agent protocol's messages: what each side sends reads back the same, and anything
@@ -40,8 +41,20 @@ struct AgentProtocolTests {
 
     @Test func controllerMessagesReadBackTheSame() throws {
         let state = Array(#"{"proxy_hosts":[{"id":1,"domain_names":["a.test"]}],"server_id":2}"#.utf8)
-        let welcome = ControllerMessage.welcome(serverID: 2, heartbeatSeconds: 5)
-        #expect(try ControllerMessage.decode(welcome.encoded()) == welcome)
+        for welcome in [
+            ControllerMessage.welcome(serverID: 2, heartbeatSeconds: 5, ticket: nil),
+            ControllerMessage.welcome(
+                serverID: 2, heartbeatSeconds: 5, ticket: "ppt_2_0123456789abcdef_1796096935_" + String(repeating: "a", count: 32)),
+        ] {
+            #expect(try ControllerMessage.decode(welcome.encoded()) == welcome)
+        }
+        for ticket in ["with space", "line\nbreak", String(repeating: "x", count: 129)] {
+            #expect(throws: ProtocolViolation.self, "\(ticket)") {
+                try ControllerMessage.decode(
+                    JSON.object([("type", "welcome"), ("v", 1), ("server_id", 2), ("heartbeat_seconds", 5), ("ticket", .string(ticket))]).serialized()
+                )
+            }
+        }
         for query in [AccessLogQuery(hostID: 3), AccessLogQuery(hostID: 3, limit: 1000, status: "4xx", method: "GET", path: "/{a}\"", client: "::1")]
         {
             let request = ControllerMessage.accessLogRequest(requestID: 7, query: query)

@@ -1,20 +1,28 @@
 import Crypto
-import Dispatch
 import Foundation
-import NIOPosix
 import Host
+import NIOCore
+import NIOPosix
 import Synchronization
 
-/// Decides whether an agent may connect: at most ``limiter``'s attempts a minute per
-/// address, then the token `ppg_<server id>_<secret>` checked against that server's bcrypt hash.
+/// Decides whether an agent may connect, cheapest checks first, so that a flood of wrong
+/// credentials from any number of addresses never delays a right one:
 ///
-/// bcrypt is slow on purpose (about 0.25 s at cost 12), so it runs off the server's threads, one
-/// check at a time (a crowd of agents arriving together must not starve the API and the
-/// connected agents' heartbeats), and a token that verified is remembered by its SHA-256 —
-/// compared in constant time — for as long as the server's stored hash stays the same. A
-/// reissued token or a deleted server forgets it.
+/// 1. The token `ppg_<server id>_<secret>` must name a remote server with a token and pass its
+///    cheap check (``AgentCredential/check``: a SHA-256 prefix, no bcrypt). A request that fails
+///    here counts against its address's failures (``failures``); once they are used up, the
+///    address is answered "retry later" instead of the reason.
+/// 2. A request that passed counts against its address's admissions (``admissions``: a storm
+///    of reconnects from one address is limited, whatever others at that address get wrong).
+/// 3. A valid session ticket (``AgentTickets``) for the same server and token admits at once;
+///    so does a token that verified before in this process.
+/// 4. Otherwise bcrypt decides, on a pool of one thread per core. A token stored before cheap
+///    checks existed is bcrypt-checked only while its server's failures (``serverFailures``)
+///    are not used up, and gets its check stored once it verifies.
+///
+/// Every admission hands out a fresh ticket.
 final class AgentAdmission: Sendable {
-    enum Refusal: Error, CustomStringConvertible {
+    enum Refusal: Error, Equatable, CustomStringConvertible {
         case rateLimited(retryAfter: Int)
         case missingToken
         case unknownServer
@@ -22,55 +30,103 @@ final class AgentAdmission: Sendable {
 
         var description: String {
             switch self {
-            case .rateLimited(let seconds): "too many connection attempts from this address; retry in \(seconds) s"
+            case .rateLimited(let seconds): "too many connection attempts from this address or for this server; retry in \(seconds) s"
             case .missingToken: "no agent token in the Authorization header"
             case .unknownServer: "the token names no remote server with an agent token"
-            case .wrongToken: "the agent token is wrong"
+            case .wrongToken: "the agent token is wrong (it was reissued, or the server was deleted)"
             }
         }
     }
 
-    /// Who was let in, and the stored hash they were checked against (a later change revokes).
+    /// Who was let in, the stored hash they were checked against (a later change revokes), and
+    /// the ticket that readmits them.
     struct Admitted: Sendable {
         var serverID: Int64
         var tokenHash: String
+        var ticket: String
     }
 
     let store: Store
-    let limiter: RateLimiter
+    /// Failed attempts per address.
+    let failures: RateLimiter
+    /// Admissions per address.
+    let admissions: RateLimiter
+    /// Failed bcrypt checks per server, for tokens without a cheap check.
+    let serverFailures: RateLimiter
+    /// The slow check of a token against its stored hash (bcrypt).
+    let slowCheck: @Sendable (_ token: String, _ hash: String) async -> Bool
     private let verified = Mutex<[Int64: (storedHash: String, digest: SHA256.Digest)]>([:])
+    private let tickets = Mutex<AgentTickets?>(nil)
 
-    init(store: Store, attemptsPerMinute: Int) {
+    init(
+        store: Store, attemptsPerMinute: Int,
+        slowCheck: @escaping @Sendable (_ token: String, _ hash: String) async -> Bool = AgentAdmission.bcryptVerify
+    ) {
         self.store = store
-        limiter = RateLimiter(limit: attemptsPerMinute)
+        self.slowCheck = slowCheck
+        failures = RateLimiter(limit: attemptsPerMinute)
+        admissions = RateLimiter(limit: attemptsPerMinute)
+        serverFailures = RateLimiter(limit: attemptsPerMinute)
     }
 
-    func admit(authorization: String?, clientIP: String) async throws(Refusal) -> Admitted {
-        if let retryAfter = limiter.acquire(clientIP) { throw .rateLimited(retryAfter: retryAfter) }
-        guard let authorization, authorization.hasPrefix("Bearer ") else { throw .missingToken }
+    func admit(authorization: String?, ticket: String?, clientIP: String) async throws(Refusal) -> Admitted {
+        guard let authorization, authorization.hasPrefix("Bearer ") else { throw refuse(.missingToken, clientIP) }
         let token = String(authorization.dropFirst("Bearer ".count))
-        guard token.utf8.count <= 200, let serverID = AgentProtocol.serverID(inToken: token) else { throw .wrongToken }
-        let stored = try? await store.database.read { db in
-            try ServerRepository.agentTokenHash(db, remoteID: serverID)
+        guard token.utf8.count <= 200, let serverID = AgentProtocol.serverID(inToken: token) else { throw refuse(.wrongToken, clientIP) }
+        let stored = try? await store.database.read { db in try ServerRepository.agentCredential(db, remoteID: serverID) }
+        guard let credential = stored ?? nil else { throw refuse(.unknownServer, clientIP) }
+        if let check = credential.check, !AgentCredential.passes(token, check: check) { throw refuse(.wrongToken, clientIP) }
+
+        if let retryAfter = admissions.acquire(clientIP) { throw .rateLimited(retryAfter: retryAfter) }
+        let tickets = try? await self.tickets()
+        let generation = AgentCredential.generation(of: credential.hash)
+        func admitted() -> Admitted {
+            Admitted(serverID: serverID, tokenHash: credential.hash, ticket: tickets?.issue(serverID: serverID, generation: generation) ?? "")
         }
-        guard let storedHash = stored ?? nil else { throw .unknownServer }
+        if let ticket, let admits = tickets?.verify(ticket), admits.serverID == serverID, admits.generation == generation {
+            return admitted()
+        }
         let digest = SHA256.hash(data: Data(token.utf8))
-        let remembered = verified.withLock { table in table[serverID].map { $0.storedHash == storedHash && $0.digest == digest } }
-        if remembered == true { return Admitted(serverID: serverID, tokenHash: storedHash) }
-        guard await Self.bcryptVerify(token, hash: storedHash) else { throw .wrongToken }
-        verified.withLock { $0[serverID] = (storedHash, digest) }
-        return Admitted(serverID: serverID, tokenHash: storedHash)
+        let remembered = verified.withLock { table in table[serverID].map { $0.storedHash == credential.hash && $0.digest == digest } }
+        if remembered == true { return admitted() }
+
+        if credential.check == nil, let retryAfter = serverFailures.wait(String(serverID)) { throw .rateLimited(retryAfter: retryAfter) }
+        guard await slowCheck(token, credential.hash) else {
+            _ = serverFailures.acquire(String(serverID))
+            throw refuse(.wrongToken, clientIP)
+        }
+        verified.withLock { $0[serverID] = (credential.hash, digest) }
+        if credential.check == nil {
+            try? await store.database.write { db in
+                try ServerRepository.setAgentTokenCheck(db, id: serverID, hash: credential.hash, check: AgentCredential.check(of: token))
+            }
+        }
+        return admitted()
     }
 
-    /// One check at a time, on a thread of its own: a storm of reconnecting agents costs one
-    /// core at most, and logins keep NIO's shared pool.
+    /// Counts a failure against `clientIP`: the reason while its failures last, then "retry later".
+    private func refuse(_ refusal: Refusal, _ clientIP: String) -> Refusal {
+        failures.acquire(clientIP).map { .rateLimited(retryAfter: $0) } ?? refusal
+    }
+
+    /// The ticket issuer, its key read (or made) once.
+    private func tickets() async throws -> AgentTickets {
+        if let loaded = tickets.withLock({ $0 }) { return loaded }
+        let secret = try await store.database.write { db in try ControllerSecretRepository.secret(db, name: AgentTickets.secretName) }
+        let loaded = AgentTickets(secret: secret)
+        tickets.withLock { $0 = loaded }
+        return loaded
+    }
+
+    /// bcrypt checks run one per core at most: a crowd of reconnecting agents cannot take more
+    /// than the processor, and logins keep NIO's shared pool.
     private static let admissionPool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: System.coreCount)
         pool.start()
         return pool
     }()
 
-    private static func bcryptVerify(_ token: String, hash: String) async -> Bool {
+    static func bcryptVerify(_ token: String, hash: String) async -> Bool {
         (try? await Secrets.verifyPassword(token, hash: hash, on: admissionPool)) ?? false
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Host
+import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -7,13 +8,18 @@ import NIOWebSocket
 import NIOCore
 import Synchronization
 
-/// `GET /api/agent/ws`: where agents connect. The upgrade is refused — and the
-/// request falls through to the REST router, which answers 401 — unless ``AgentAdmission`` lets
-/// the token in; the first message must then be hello, and every message is checked against the
+/// `GET /api/agent/ws`: where agents connect. The upgrade is refused — answered 401, or 429
+/// with `Retry-After`, with the reason (``AgentRefusals``) — unless ``AgentAdmission`` lets the
+/// agent in; the first message must then be hello, and every message is checked against the
 /// protocol. A violation closes the connection with its reason; nothing an agent sends can stop
 /// the controller.
 struct AgentEndpoint: Sendable {
+    /// The header an agent presents its session ticket in.
+    static let ticketHeader = HTTPField.Name("X-PosternProxy-Ticket")!
+
     let admission: AgentAdmission
+    /// Where refusals are kept for the plain answer that follows them.
+    let refusals: AgentRefusals
     let hub: AgentHub
     let logger: Logger
     /// The trusted proxies now: agents that connect through one (the admin domain's Caddy, a
@@ -29,12 +35,14 @@ struct AgentEndpoint: Sendable {
         let trustedProxies = trustedProxies
         router.ws(RouterPath(stringLiteral: AgentProtocol.path)) { request, context in
             let client = ClientAddressMiddleware.client(of: request, peer: context.clientIP, trusted: trustedProxies())
-            do {
-                let admitted = try await admission.admit(authorization: request.headers[.authorization], clientIP: client)
+            do throws(AgentAdmission.Refusal) {
+                let admitted = try await admission.admit(
+                    authorization: request.headers[.authorization], ticket: request.headers[Self.ticketHeader], clientIP: client)
                 context.admitted.set(admitted)
                 return .upgrade([:])
             } catch {
                 logger.warning("agent connection refused", metadata: ["client": "\(client)", "reason": "\(error)"])
+                refusals.record(error, connection: context.connection)
                 return .dontUpgrade
             }
         } onUpgrade: { inbound, outbound, context in
@@ -53,7 +61,7 @@ struct AgentEndpoint: Sendable {
             return
         }
         await hub.attach(session)
-        await session.start(with: hello, heartbeatSeconds: hub.heartbeatSeconds)
+        await session.start(with: hello, heartbeatSeconds: hub.heartbeatSeconds, ticket: admitted.ticket)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await session.followSyncRequests() }
@@ -107,6 +115,8 @@ struct AgentSocketContext: RequestContext, WebSocketRequestContext {
     var coreContext: CoreRequestContextStorage
     let webSocket: WebSocketHandlerReference<AgentSocketContext>
     let clientIP: String
+    /// The connection, to answer a refused upgrade on it (``AgentRefusals``).
+    let connection: ObjectIdentifier
     /// Set by the upgrade decision, read by the connection handler.
     let admitted: AdmittedBox
 
@@ -114,6 +124,7 @@ struct AgentSocketContext: RequestContext, WebSocketRequestContext {
         coreContext = .init(source: source)
         webSocket = .init()
         clientIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        connection = ObjectIdentifier(source.channel)
         admitted = AdmittedBox()
     }
 }

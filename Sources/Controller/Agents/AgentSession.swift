@@ -84,7 +84,7 @@ actor AgentSession {
     }
 
     /// Records hello, welcomes the agent and sends a full sync if it runs something else.
-    func start(with hello: AgentMessage.Hello, heartbeatSeconds: Int) async {
+    func start(with hello: AgentMessage.Hello, heartbeatSeconds: Int, ticket: String) async {
         agentRevision = hello.appliedRevision
         agentHash = hello.appliedHash
         do {
@@ -102,7 +102,7 @@ actor AgentSession {
             logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
         }
         store.statusFeed.announce()
-        await send(.welcome(serverID: serverID, heartbeatSeconds: heartbeatSeconds))
+        await send(.welcome(serverID: serverID, heartbeatSeconds: heartbeatSeconds, ticket: ticket.isEmpty ? nil : ticket))
         requestSync()
     }
 

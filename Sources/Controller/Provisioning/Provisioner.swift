@@ -331,10 +331,9 @@ actor Provisioner: Service {
                 return existing
             }
         }
-        let token = Secrets.token(prefix: "\(AgentProtocol.tokenPrefix)\(serverID)_")
-        let hash = try await Secrets.hashPassword(token)
+        let (token, credential) = try await AgentCredential.issue(serverID: serverID)
         try await store.database.write { db in
-            try ServerRepository.setAgentTokenHash(db, id: serverID, hash)
+            try ServerRepository.setAgentToken(db, id: serverID, credential)
         }
         run.append("issued a fresh agent token")
         return token

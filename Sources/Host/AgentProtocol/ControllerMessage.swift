@@ -3,8 +3,10 @@ import JSONCore
 /// What the controller sends to an agent. No message runs a command on the agent's host: the
 /// agent only ever applies a desired state through its own plugin pipeline.
 public enum ControllerMessage: Sendable, Equatable {
-    /// The answer to hello: the connection is accepted for this server.
-    case welcome(serverID: Int64, heartbeatSeconds: Int)
+    /// The answer to hello: the connection is accepted for this server. `ticket`, when given,
+    /// readmits this agent without its token's slow check: the agent presents it (header
+    /// `X-PosternProxy-Ticket`) when it reconnects, until it is refused or replaced.
+    case welcome(serverID: Int64, heartbeatSeconds: Int, ticket: String?)
     /// The server's whole desired state (a full sync every time).
     case desiredState(DesiredStateMessage)
     /// A read-only question about a host's access log; the agent answers with
@@ -30,9 +32,13 @@ extension ControllerMessage {
     /// The message as one JSON text frame. The state document is spliced in as it is.
     public func encoded() -> [UInt8] {
         switch self {
-        case .welcome(let serverID, let heartbeatSeconds):
-            return [UInt8](
-                #"{"type":"welcome","v":\#(AgentProtocol.version),"server_id":\#(serverID),"heartbeat_seconds":\#(heartbeatSeconds)}"#.utf8)
+        case .welcome(let serverID, let heartbeatSeconds, let ticket):
+            var members: [(String, JSON)] = [
+                ("type", "welcome"), ("v", .int(AgentProtocol.version)), ("server_id", .int(Int(serverID))),
+                ("heartbeat_seconds", .int(heartbeatSeconds)),
+            ]
+            if let ticket { members.append(("ticket", .string(ticket))) }
+            return JSON.object(members).serialized()
         case .desiredState(let message):
             var data = [UInt8](
                 #"{"type":"desired_state","v":\#(AgentProtocol.version),"revision":\#(message.revision),"hash":"\#(message.hash)","state":"#.utf8)
@@ -53,7 +59,11 @@ extension ControllerMessage {
         case "welcome":
             let seconds = try fields.integer("heartbeat_seconds")
             guard (1...3600).contains(seconds) else { throw ProtocolViolation("welcome.heartbeat_seconds must be 1...3600") }
-            return .welcome(serverID: try fields.integer("server_id"), heartbeatSeconds: Int(seconds))
+            let ticket = try fields.optionalString("ticket", maxLength: 128)
+            guard ticket?.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) ?? true else {
+                throw ProtocolViolation("welcome.ticket must be printable ASCII without spaces")
+            }
+            return .welcome(serverID: try fields.integer("server_id"), heartbeatSeconds: Int(seconds), ticket: ticket)
         case "desired_state":
             guard let state = fields.raw["state"], state.first == UInt8(ascii: "{") else {
                 throw ProtocolViolation("desired_state.state must be an object")

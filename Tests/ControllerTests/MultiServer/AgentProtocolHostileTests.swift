@@ -91,13 +91,18 @@ import TestSupport
         defer { setup.controller.remove() }
         let port = setup.controller.port, old = setup.tokens["a"]!
         // The probe listens far longer than a loaded machine needs to get here; it ends when closed.
-        let listening = Task.detached { try Setup.probe(port: port, old, "listen", "110") }
+        // It runs as a child process watched from here, so no thread of this test waits on it.
+        let listening = try ChildProcess(
+            ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(port), old, "listen", "110"],
+            in: setup.controller.folder.path, logName: "probe")
+        defer { listening.stop() }
         try await eventually("the old agent is connected") {
             try await setup.client.get("/api/servers/\(setup.ids["a"]!)").object["status"] as? String == "online"
         }
         let started = Date()
         #expect(try await setup.client.post("/api/servers/\(setup.ids["a"]!)/token").status == 201)
-        let lines = try await listening.value
+        try await eventually("the old agent's connection is closed", seconds: 100) { listening.output.contains("CLOSED ") }
+        let lines = listening.output.split(separator: "\n").map(String.init)
         #expect(setup.closeCode(lines) == Int(AgentProtocol.CloseCode.revoked), "\(lines.suffix(3))")
         #expect(Date().timeIntervalSince(started) < 60, "closed when the token was replaced, not when the probe gave up")
         #expect(try setup.probe(old, "listen", "1").first != "STATUS 101")
@@ -146,6 +151,55 @@ import TestSupport
         #expect(upgraded <= 30)
         #expect(refused >= 70)
         #expect(try await setup.stillServes())
+    }
+
+    /// The attack of a crowd: wrong tokens for a real server from 300 loopback addresses, 16 at a
+    /// time, for the whole test. They are refused by a cheap check (no bcrypt), so the real agent
+    /// connecting meanwhile is admitted on its first attempt, within 2 s of its start.
+    @Test func aFloodOfWrongTokensFromManyAddressesDoesNotDelayARealAgent() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let a = try #require(setup.ids["a"])
+        let flood = try ChildProcess(
+            ["python3", TestEnvironment.fixture("admission_flood.py"), String(setup.controller.port), String(a), "300", "8"],
+            in: setup.controller.folder.path, logName: "flood")
+        defer { flood.stop() }
+        try flood.wait(until: { flood.output.contains("flooding") }, what: "the flood's first answers")
+        let agent = try RealAgent(controllerPort: setup.controller.port, token: try #require(setup.tokens["a"]))
+        defer { agent.stop() }
+        let started = ContinuousClock.now
+        try await eventually("the real agent is admitted", seconds: 30) { agent.process.output.contains("connected to the controller") }
+        let waited = ContinuousClock.now - started
+        #expect(waited < .seconds(2), "admitted after \(waited) while the flood ran")
+        #expect(!agent.process.output.contains("refused") && !agent.process.output.contains("connection failed"), "\(agent.process.output)")
+        try await eventually("the flood reports", seconds: 30) { flood.output.contains("sent ") }
+        let report = try #require(flood.output.split(separator: "\n").first { $0.hasPrefix("sent ") })
+        let counts = Dictionary(
+            uniqueKeysWithValues: report.split(separator: " ").dropFirst(2).map { part in
+                let pair = part.split(separator: "=")
+                return (String(pair[0]), Int(pair[1]) ?? -1)
+            })
+        #expect(counts["101"] == 0 && counts["other"] == 0, "\(report)")
+        #expect((counts["401"] ?? 0) + (counts["429"] ?? 0) >= 300, "\(report)")
+        #expect(try await setup.stillServes())
+    }
+
+    /// A refused agent logs what the controller said: a wrong token as such (401), and too many
+    /// attempts as a retry-after (429) that its next attempt waits for.
+    @Test func aRefusedAgentLogsTheControllersReason() async throws {
+        let setup = try await Setup()
+        defer { setup.controller.remove() }
+        let a = try #require(setup.ids["a"])
+        let wrong = try RealAgent(controllerPort: setup.controller.port, token: "ppg_\(a)_" + String(repeating: "x", count: 43))
+        defer { wrong.stop() }
+        try await eventually("the agent logs the refusal", seconds: 30) { wrong.process.output.contains("controller refused the connection") }
+        #expect(wrong.process.output.contains("HTTP 401") && wrong.process.output.contains("the agent token is wrong"), "\(wrong.process.output)")
+        // The controller's limit of 30 a minute per address, used up by a storm of reconnects.
+        _ = try setup.probe(try #require(setup.tokens["b"]), "reconnect", "40")
+        let limited = try RealAgent(controllerPort: setup.controller.port, token: try #require(setup.tokens["b"]))
+        defer { limited.stop() }
+        try await eventually("the agent logs the limit", seconds: 30) { limited.process.output.contains("HTTP 429") }
+        #expect(limited.process.output.contains("retry after"), "\(limited.process.output)")
     }
 
     @Test func agentsBehindATrustedProxyAreLimitedByTheirOwnAddresses() async throws {
@@ -206,5 +260,34 @@ import TestSupport
         #expect(log.contains("traffic reported for a name the server does not serve") && log.contains("unknown-name.test"))
         #expect(log.contains("malformed traffic entries in a status report were refused"))
         #expect(try await setup.stillServes())
+    }
+}
+
+/// The real agent, with no apply pipeline (no Caddy needed), dialing a controller on 127.0.0.1.
+struct RealAgent {
+    let folder: TemporaryFolder
+    let process: ChildProcess
+
+    init(controllerPort: Int, token: String) throws {
+        folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
+        _ = try folder.write(
+            "agent.env",
+            """
+            POSTERNPROXY_CONTROLLER_URL=http://127.0.0.1:\(controllerPort)
+            POSTERNPROXY_AGENT_TOKEN=\(token)
+            POSTERNPROXY_PLUGINS_DIR=\(folder.file("plugins"))
+            POSTERNPROXY_STATE_DIR=\(folder.file("state"))
+            POSTERNPROXY_APPLY_PIPELINE=
+            POSTERNPROXY_BACKOFF_MAX_SECONDS=1
+
+            """)
+        process = try ChildProcess(
+            ["\(TestEnvironment.buildFolder)/posternproxy-agent", "--config", folder.file("agent.env")], in: folder.path, logName: "agent")
+    }
+
+    func stop() {
+        process.stop()
+        folder.remove()
     }
 }

@@ -124,12 +124,11 @@ struct ServerService: Sendable {
 
     /// Issues a new agent token for a remote server (shown once); the old one stops working.
     func issueAgentToken(_ id: Int64, by actor: AuditLog.Actor) async throws -> String {
-        let token = Secrets.token(prefix: "\(AgentProtocol.tokenPrefix)\(id)_")
-        let hash = try await Secrets.hashPassword(token)
+        let (token, credential) = try await AgentCredential.issue(serverID: id)
         try await store.database.write { db in
             guard let server = try ServerRepository.find(db, id: id) else { throw DomainError.notFound("server") }
             guard !server.isLocal else { throw DomainError.conflict(field: nil, "the local server is driven by the controller and has no agent") }
-            try ServerRepository.setAgentTokenHash(db, id: id, hash)
+            try ServerRepository.setAgentToken(db, id: id, credential)
             try AuditLog.record(db, actor, action: "issue_token", resourceType: "server", resourceID: id, serverID: id)
         }
         return token

@@ -223,6 +223,16 @@ enum Migrations {
             }
             try db.create(index: "traffic_minutes_by_hour", on: "traffic_minutes", columns: ["hour"])
         }
+        migrator.registerMigration("v15: agents are checked cheaply before bcrypt, and readmitted by signed tickets") { db in
+            // The first 16 hex digits of the token's SHA-256: a wrong token is refused without bcrypt.
+            try db.alter(table: "servers") { t in t.add(column: "agent_token_check", .text) }
+            // Secrets of this controller that never leave it (not in backups): the ticket key.
+            try db.create(table: "controller_secrets") { t in
+                t.column("name", .text).primaryKey()
+                t.column("secret", .blob).notNull()
+                t.column("created_on", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

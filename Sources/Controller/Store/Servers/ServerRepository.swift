@@ -76,6 +76,20 @@ enum ServerRepository {
         try db.value(String.self, "SELECT agent_token_hash FROM servers WHERE id = ? AND is_local = 0", [id])
     }
 
+    /// The agent token's bcrypt hash and its cheap check (nil for a token issued before checks
+    /// were stored); nil when the server is not a remote one with a token.
+    static func agentCredential(_ db: any SQLConnection, remoteID id: Int64) throws -> (hash: String, check: String?)? {
+        guard let row = try db.rows("SELECT agent_token_hash, agent_token_check FROM servers WHERE id = ? AND is_local = 0", [id]).first
+        else { return nil }
+        let hash: String? = row["agent_token_hash"]
+        return hash.map { ($0, row["agent_token_check"]) }
+    }
+
+    /// Stores the cheap check of the token that `hash` verifies, when the hash is still that one.
+    static func setAgentTokenCheck(_ db: any SQLConnection, id: Int64, hash: String, check: String) throws {
+        try db.execute("UPDATE servers SET agent_token_check = ? WHERE id = ? AND agent_token_hash = ?", [check, id, hash])
+    }
+
     // MARK: - Servers an admin edits
 
     /// Inserts `server` and returns its id.
@@ -105,8 +119,11 @@ enum ServerRepository {
         try db.execute("DELETE FROM servers WHERE id = ?", [id])
     }
 
-    static func setAgentTokenHash(_ db: any SQLConnection, id: Int64, _ hash: String) throws {
-        try db.execute("UPDATE servers SET agent_token_hash = ?, modified_on = ? WHERE id = ?", [hash, Date(), id])
+    /// Replaces the server's agent token: its bcrypt hash and its cheap check.
+    static func setAgentToken(_ db: any SQLConnection, id: Int64, _ credential: AgentCredential) throws {
+        try db.execute(
+            "UPDATE servers SET agent_token_hash = ?, agent_token_check = ?, modified_on = ? WHERE id = ?",
+            [credential.hash, credential.check, Date(), id])
     }
 
     /// Pins (or, with nil, forgets) the server's SSH host key.

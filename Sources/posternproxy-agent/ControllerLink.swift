@@ -14,8 +14,9 @@ struct ControllerLink: Sendable {
     /// When the next status report is due (a ``DataPlaneWatch`` that finds a problem asks for one at once).
     let schedule: StatusSchedule
     let logger: Logger
-    /// The session ticket of the last welcome, presented at the next connection.
-    private let ticket = SessionTicket()
+    /// What the last welcome said: the ticket presented at the next connection, and the window
+    /// reconnections are spread over.
+    private let session = SessionFacts()
 
     init(configuration: AgentConfiguration, dataPlane: DataPlane, schedule: StatusSchedule, logger: Logger) {
         self.configuration = configuration
@@ -30,6 +31,8 @@ struct ControllerLink: Sendable {
         while !Task.isCancelled {
             let started = ContinuousClock.now
             var retryAfter: Duration = .zero
+            var controllerWentAway = false
+            session.connecting()
             do {
                 let close = try await connectOnce()
                 logger.info(
@@ -38,22 +41,31 @@ struct ControllerLink: Sendable {
                         "code": "\(close?.code.map { "\($0)" } ?? "none")",
                         "reason": "\(close?.reason ?? "")",
                     ])
+                controllerWentAway = close?.code == nil || close?.code == .goingAway
             } catch let refusal as ControllerRefusal {
                 logger.warning("controller refused the connection", metadata: ["url": "\(configuration.endpointURL)", "reason": "\(refusal)"])
                 // A refused ticket is not presented again; the token alone decides next time.
-                if refusal.status == 401 { ticket.set(nil) }
+                if refusal.status == 401 { session.forgetTicket() }
                 retryAfter = .seconds(refusal.retryAfter ?? 0)
             } catch {
                 logger.warning("controller connection failed", metadata: ["url": "\(configuration.endpointURL)", "error": "\(error)"])
+                controllerWentAway = true
             }
             if ContinuousClock.now - started > .seconds(30) { backoff.reset() }
+            // A controller that went away (restarting, or gone) after welcoming this agent is
+            // met again at a random moment of the window it gave, not with every agent at once.
+            if controllerWentAway, let window = session.reconnectWindowAfterWelcome() {
+                backoff.reset()
+                try? await Task.sleep(for: .milliseconds(Int.random(in: 0...max(0, window) * 1000)))
+                continue
+            }
             try? await Task.sleep(for: max(backoff.nextDelay(), retryAfter))
         }
     }
 
     private func connectOnce() async throws -> ControllerSocket.Closed? {
         let socket = try await ControllerSocket.connect(
-            to: configuration.endpointURL, token: configuration.token, ticket: ticket.value, tls: try tlsConfiguration())
+            to: configuration.endpointURL, token: configuration.token, ticket: session.ticket, tls: try tlsConfiguration())
         return try await socket.converse { messages, writer in try await converse(messages: messages, writer: writer) }
     }
 
@@ -75,9 +87,10 @@ struct ControllerLink: Sendable {
                 return
             }
             switch decoded {
-            case .welcome(let serverID, let heartbeatSeconds, let ticket):
-                logger.info("connected to the controller", metadata: ["server": "\(serverID)"])
-                if let ticket { self.ticket.set(ticket) }
+            case .welcome(let welcome):
+                let heartbeatSeconds = welcome.heartbeatSeconds
+                logger.info("connected to the controller", metadata: ["server": "\(welcome.serverID)"])
+                session.welcomed(welcome)
                 timers.forEach { $0.cancel() }
                 timers = [
                     repeating(every: .seconds(heartbeatSeconds), on: writer) {
@@ -144,10 +157,33 @@ struct ControllerLink: Sendable {
     }
 }
 
-/// The session ticket the controller gave at the last welcome (nil until one, or after it was refused).
-private final class SessionTicket: Sendable {
-    private let stored = Mutex<String?>(nil)
+/// What the controller's last welcome said, kept across connections: its session ticket (nil
+/// until one, or after it was refused), its reconnect window, and whether the connection in
+/// progress was welcomed.
+private final class SessionFacts: Sendable {
+    private struct Facts {
+        var ticket: String?
+        var reconnectWindowSeconds = 2
+        var welcomedThisConnection = false
+    }
+    private let facts = Mutex(Facts())
 
-    var value: String? { stored.withLock { $0 } }
-    func set(_ ticket: String?) { stored.withLock { $0 = ticket } }
+    var ticket: String? { facts.withLock { $0.ticket } }
+
+    func connecting() { facts.withLock { $0.welcomedThisConnection = false } }
+
+    func welcomed(_ welcome: ControllerMessage.Welcome) {
+        facts.withLock { facts in
+            if let ticket = welcome.ticket { facts.ticket = ticket }
+            if let window = welcome.reconnectWindowSeconds { facts.reconnectWindowSeconds = window }
+            facts.welcomedThisConnection = true
+        }
+    }
+
+    func forgetTicket() { facts.withLock { $0.ticket = nil } }
+
+    /// The window to spread the next connection over, when this connection had been welcomed.
+    func reconnectWindowAfterWelcome() -> Int? {
+        facts.withLock { $0.welcomedThisConnection ? $0.reconnectWindowSeconds : nil }
+    }
 }

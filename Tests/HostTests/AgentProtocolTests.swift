@@ -42,11 +42,22 @@ struct AgentProtocolTests {
     @Test func controllerMessagesReadBackTheSame() throws {
         let state = Array(#"{"proxy_hosts":[{"id":1,"domain_names":["a.test"]}],"server_id":2}"#.utf8)
         for welcome in [
-            ControllerMessage.welcome(serverID: 2, heartbeatSeconds: 5, ticket: nil),
+            ControllerMessage.welcome(.init(serverID: 2, heartbeatSeconds: 5)),
             ControllerMessage.welcome(
-                serverID: 2, heartbeatSeconds: 5, ticket: "ppt_2_0123456789abcdef_1796096935_" + String(repeating: "a", count: 32)),
+                .init(
+                    serverID: 2, heartbeatSeconds: 5, ticket: "ppt_2_0123456789abcdef_1796096935_" + String(repeating: "a", count: 32),
+                    reconnectWindowSeconds: 42)),
         ] {
             #expect(try ControllerMessage.decode(welcome.encoded()) == welcome)
+        }
+        for window in [-1, 3601] {
+            #expect(throws: ProtocolViolation.self, "\(window)") {
+                try ControllerMessage.decode(
+                    JSON.object([
+                        ("type", "welcome"), ("v", 1), ("server_id", 2), ("heartbeat_seconds", 5), ("reconnect_window_seconds", .int(window)),
+                    ])
+                    .serialized())
+            }
         }
         for ticket in ["with space", "line\nbreak", String(repeating: "x", count: 129)] {
             #expect(throws: ProtocolViolation.self, "\(ticket)") {

@@ -20,10 +20,14 @@ import Synchronization
 ///    checks existed is bcrypt-checked only while its server's failures (``serverFailures``)
 ///    are not used up, and gets its check stored once it verifies.
 ///
-/// Every admission hands out a fresh ticket.
+/// Every admission hands out a fresh ticket. When more slow checks wait than
+/// ``maximumPendingSlowChecks``, a request that would need one is told to come back within a few
+/// seconds (`busy`, answered 503 with `Retry-After`) rather than left to time out in the queue.
 final class AgentAdmission: Sendable {
     enum Refusal: Error, Equatable, CustomStringConvertible {
         case rateLimited(retryAfter: Int)
+        /// More slow checks are waiting than ``maximumPendingSlowChecks``: come back later.
+        case busy(retryAfter: Int)
         case missingToken
         case unknownServer
         case wrongToken
@@ -31,6 +35,7 @@ final class AgentAdmission: Sendable {
         var description: String {
             switch self {
             case .rateLimited(let seconds): "too many connection attempts from this address or for this server; retry in \(seconds) s"
+            case .busy(let seconds): "the controller is busy admitting other agents; retry in \(seconds) s"
             case .missingToken: "no agent token in the Authorization header"
             case .unknownServer: "the token names no remote server with an agent token"
             case .wrongToken: "the agent token is wrong (it was reissued, or the server was deleted)"
@@ -57,6 +62,9 @@ final class AgentAdmission: Sendable {
     let slowCheck: @Sendable (_ token: String, _ hash: String) async -> Bool
     private let verified = Mutex<[Int64: (storedHash: String, digest: SHA256.Digest)]>([:])
     private let tickets = Mutex<AgentTickets?>(nil)
+    private let pendingSlowChecks = Atomic<Int>(0)
+    /// Slow checks that may wait or run at once: some 100 ms of bcrypt per core.
+    static let maximumPendingSlowChecks = 32 * System.coreCount
 
     init(
         store: Store, attemptsPerMinute: Int,
@@ -91,7 +99,13 @@ final class AgentAdmission: Sendable {
         if remembered == true { return admitted() }
 
         if credential.check == nil, let retryAfter = serverFailures.wait(String(serverID)) { throw .rateLimited(retryAfter: retryAfter) }
-        guard await slowCheck(token, credential.hash) else {
+        guard pendingSlowChecks.add(1, ordering: .relaxed).newValue <= Self.maximumPendingSlowChecks else {
+            pendingSlowChecks.subtract(1, ordering: .relaxed)
+            throw .busy(retryAfter: Int.random(in: 1...5))
+        }
+        let verifies = await slowCheck(token, credential.hash)
+        pendingSlowChecks.subtract(1, ordering: .relaxed)
+        guard verifies else {
             _ = serverFailures.acquire(String(serverID))
             throw refuse(.wrongToken, clientIP)
         }

@@ -53,7 +53,8 @@ struct AgentEndpoint: Sendable {
     }
 
     private func serve(_ admitted: AgentAdmission.Admitted, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let session = AgentSession(serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, outbound: outbound, logger: logger)
+        let session = AgentSession(
+            serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, heard: hub.heard, outbound: outbound, logger: logger)
         var messages = inbound.messages(maxSize: AgentProtocol.maxAgentMessageBytes).makeAsyncIterator()
         guard let first = try await firstMessage(&messages, session: session) else { return }
         guard case .hello(let hello) = try await decode(first, session: session) else {
@@ -61,7 +62,11 @@ struct AgentEndpoint: Sendable {
             return
         }
         await hub.attach(session)
-        await session.start(with: hello, heartbeatSeconds: hub.heartbeatSeconds, ticket: admitted.ticket)
+        await session.start(
+            with: hello,
+            welcome: .init(
+                serverID: admitted.serverID, heartbeatSeconds: hub.heartbeatSeconds, ticket: admitted.ticket.isEmpty ? nil : admitted.ticket,
+                reconnectWindowSeconds: await hub.reconnectWindowSeconds))
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await session.followSyncRequests() }

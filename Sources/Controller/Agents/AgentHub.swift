@@ -23,6 +23,8 @@ actor AgentHub: Service {
     let offlineAfter: Duration
     let logger: Logger
     private var sessions: [Int64: AgentSession] = [:]
+    /// Heartbeats noted by the sessions, written every ``heartbeatSeconds``.
+    nonisolated let heard = HeardFrom()
     private nonisolated let changes = ChangeSignal()
     private var stopped = false
 
@@ -34,6 +36,11 @@ actor AgentHub: Service {
     }
 
     var connectedServers: [Int64] { Array(sessions.keys) }
+
+    /// Over how many seconds agents spread their reconnections when this controller goes away:
+    /// 2 s, and one more for every 250 connected agents (10,000 agents: 42 s), so that a restart
+    /// meets a steady stream instead of every agent at once.
+    var reconnectWindowSeconds: Int { 2 + sessions.count / 250 }
 
     /// Asks server `serverID`'s agent for a host's access log; refused when it is not connected.
     func accessLog(serverID: Int64, query: AccessLogQuery) async throws -> AccessLogAnswer {
@@ -82,6 +89,7 @@ actor AgentHub: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.changes.follow { await self.propagate() } }
             group.addTask { await self.closeSilentSessions() }
+            group.addTask { await self.writeHeardFrom() }
             // The change loop ends at graceful shutdown; the heartbeat watch then goes too.
             await group.next()
             group.cancelAll()
@@ -113,6 +121,18 @@ actor AgentHub: Service {
     private func markRemoteServersOffline() async {
         try? await store.database.write { db in
             try ServerRepository.markRemotesOffline(db)
+        }
+    }
+
+    /// Writes the heartbeats noted since the last pass, every ``heartbeatSeconds``; runs until cancelled.
+    private func writeHeardFrom() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(heartbeatSeconds))
+            do {
+                if try await heard.flush(to: store) { store.statusFeed.announce() }
+            } catch {
+                logger.error("could not record agents' heartbeats", metadata: ["error": "\(error)"])
+            }
         }
     }
 

@@ -40,7 +40,7 @@ final class AgentRefusals: Sendable {
 }
 
 /// Sits in every HTTP connection's pipeline; on a connection whose agent upgrade was refused, it
-/// turns the channel's bare `400 Bad Request` into `401` (or `429` with `Retry-After`) with the
+/// turns the channel's bare `400 Bad Request` into `401` (or `429` or `503` with `Retry-After`) with the
 /// API's error body, `{"error": {"code", "message"}}`. Any other response passes untouched.
 final class AgentRefusalAnswer: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
@@ -65,13 +65,18 @@ final class AgentRefusalAnswer: ChannelOutboundHandler, RemovableChannelHandler 
         }
         self.refusal = nil
         let (status, code): (HTTPResponse.Status, String) =
-            if case .rateLimited = refusal { (.tooManyRequests, "rate_limited") } else { (.unauthorized, "unauthorized") }
+            switch refusal {
+            case .rateLimited: (.tooManyRequests, "rate_limited")
+            case .busy: (.serviceUnavailable, "busy")
+            case .missingToken, .unknownServer, .wrongToken: (.unauthorized, "unauthorized")
+            }
         let body = JSON.object([("error", .object([("code", .string(code)), ("message", .string(refusal.description))]))]).serialized()
         var response = HTTPResponse(status: status)
         response.headerFields[.contentType] = "application/json"
         response.headerFields[.contentLength] = String(body.count)
         response.headerFields[.connection] = "close"
         if case .rateLimited(let seconds) = refusal { response.headerFields[.retryAfter] = String(seconds) }
+        if case .busy(let seconds) = refusal { response.headerFields[.retryAfter] = String(seconds) }
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: promise)
     }

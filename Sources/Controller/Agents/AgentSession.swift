@@ -26,15 +26,17 @@ actor AgentSession {
     private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: SQLValue)], at: ContinuousClock.Instant)] = [:]
     private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
-    private var lastSeenWritten = ContinuousClock.now - .seconds(3600)
+    /// Where heartbeats are noted, for the hub to write in batches.
+    private let heard: HeardFrom
     private var closed = false
     private let health: HealthRecorder
     /// Access-log requests sent and not yet answered, by request id.
     private var accessLogWaiters: [Int64: CheckedContinuation<AccessLogAnswer, Error>] = [:]
     private var lastRequestID: Int64 = 0
 
-    init(serverID: Int64, tokenHash: String, store: Store, outbound: WebSocketOutboundWriter, logger: Logger) {
+    init(serverID: Int64, tokenHash: String, store: Store, heard: HeardFrom, outbound: WebSocketOutboundWriter, logger: Logger) {
         self.serverID = serverID
+        self.heard = heard
         self.tokenHash = tokenHash
         self.store = store
         self.outbound = outbound
@@ -50,7 +52,7 @@ actor AgentSession {
             await close(code: .policyViolation, reason: "hello may only be the first message")
         case .heartbeat(let revision):
             agentRevision = max(agentRevision, revision)
-            await touch()
+            heard.note(serverID)
         case .applyResult(let result):
             await record(result)
         case .status(let report):
@@ -84,7 +86,7 @@ actor AgentSession {
     }
 
     /// Records hello, welcomes the agent and sends a full sync if it runs something else.
-    func start(with hello: AgentMessage.Hello, heartbeatSeconds: Int, ticket: String) async {
+    func start(with hello: AgentMessage.Hello, welcome: ControllerMessage.Welcome) async {
         agentRevision = hello.appliedRevision
         agentHash = hello.appliedHash
         do {
@@ -102,7 +104,7 @@ actor AgentSession {
             logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
         }
         store.statusFeed.announce()
-        await send(.welcome(serverID: serverID, heartbeatSeconds: heartbeatSeconds, ticket: ticket.isEmpty ? nil : ticket))
+        await send(.welcome(welcome))
         requestSync()
     }
 
@@ -165,13 +167,6 @@ actor AgentSession {
             waiter.resume(throwing: DomainError.unavailable(code: "agent_offline", "the server's agent disconnected"))
         }
         accessLogWaiters = [:]
-    }
-
-    /// Heartbeats refresh `last_seen` at most every 10 seconds per server.
-    private func touch() async {
-        guard ContinuousClock.now - lastSeenWritten >= .seconds(10) else { return }
-        lastSeenWritten = .now
-        try? await store.database.write { [serverID] db in try ServerRepository.recordHeard(db, id: serverID) }
     }
 
     private func record(_ result: AgentMessage.ApplyResult) async {

@@ -3,15 +3,32 @@ import JSONCore
 /// What the controller sends to an agent. No message runs a command on the agent's host: the
 /// agent only ever applies a desired state through its own plugin pipeline.
 public enum ControllerMessage: Sendable, Equatable {
-    /// The answer to hello: the connection is accepted for this server. `ticket`, when given,
-    /// readmits this agent without its token's slow check: the agent presents it (header
-    /// `X-PosternProxy-Ticket`) when it reconnects, until it is refused or replaced.
-    case welcome(serverID: Int64, heartbeatSeconds: Int, ticket: String?)
+    /// The answer to hello: the connection is accepted for this server.
+    case welcome(Welcome)
     /// The server's whole desired state (a full sync every time).
     case desiredState(DesiredStateMessage)
     /// A read-only question about a host's access log; the agent answers with
     /// ``AgentMessage/accessLog(_:)`` carrying the same `requestID`.
     case accessLogRequest(requestID: Int64, query: AccessLogQuery)
+
+    public struct Welcome: Sendable, Equatable {
+        public var serverID: Int64
+        /// How often the agent sends a heartbeat.
+        public var heartbeatSeconds: Int
+        /// When given, readmits this agent without its token's slow check: presented (header
+        /// `X-PosternProxy-Ticket`) at the next connections, until refused or replaced.
+        public var ticket: String?
+        /// Over how many seconds the controller's agents should spread their reconnections when
+        /// it goes away (each waits a random part of it): the more agents, the longer.
+        public var reconnectWindowSeconds: Int?
+
+        public init(serverID: Int64, heartbeatSeconds: Int, ticket: String? = nil, reconnectWindowSeconds: Int? = nil) {
+            self.serverID = serverID
+            self.heartbeatSeconds = heartbeatSeconds
+            self.ticket = ticket
+            self.reconnectWindowSeconds = reconnectWindowSeconds
+        }
+    }
 
     public struct DesiredStateMessage: Sendable, Equatable {
         public var revision: Int64
@@ -32,12 +49,13 @@ extension ControllerMessage {
     /// The message as one JSON text frame. The state document is spliced in as it is.
     public func encoded() -> [UInt8] {
         switch self {
-        case .welcome(let serverID, let heartbeatSeconds, let ticket):
+        case .welcome(let welcome):
             var members: [(String, JSON)] = [
-                ("type", "welcome"), ("v", .int(AgentProtocol.version)), ("server_id", .int(Int(serverID))),
-                ("heartbeat_seconds", .int(heartbeatSeconds)),
+                ("type", "welcome"), ("v", .int(AgentProtocol.version)), ("server_id", .int(Int(welcome.serverID))),
+                ("heartbeat_seconds", .int(welcome.heartbeatSeconds)),
             ]
-            if let ticket { members.append(("ticket", .string(ticket))) }
+            if let ticket = welcome.ticket { members.append(("ticket", .string(ticket))) }
+            if let window = welcome.reconnectWindowSeconds { members.append(("reconnect_window_seconds", .int(window))) }
             return JSON.object(members).serialized()
         case .desiredState(let message):
             var data = [UInt8](
@@ -63,7 +81,14 @@ extension ControllerMessage {
             guard ticket?.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) ?? true else {
                 throw ProtocolViolation("welcome.ticket must be printable ASCII without spaces")
             }
-            return .welcome(serverID: try fields.integer("server_id"), heartbeatSeconds: Int(seconds), ticket: ticket)
+            let window = try fields.optionalInteger("reconnect_window_seconds")
+            guard window.map({ (0...3600).contains($0) }) ?? true else {
+                throw ProtocolViolation("welcome.reconnect_window_seconds must be 0...3600")
+            }
+            return .welcome(
+                Welcome(
+                    serverID: try fields.integer("server_id"), heartbeatSeconds: Int(seconds), ticket: ticket,
+                    reconnectWindowSeconds: window.map { Int($0) }))
         case "desired_state":
             guard let state = fields.raw["state"], state.first == UInt8(ascii: "{") else {
                 throw ProtocolViolation("desired_state.state must be an object")

@@ -54,6 +54,12 @@ struct MessageFields {
         return Int64(number)
     }
 
+    /// The member as an integer, or nil when it is absent or null.
+    func optionalInteger(_ key: String) throws(ProtocolViolation) -> Int64? {
+        guard let value = value(key), value != .null else { return nil }
+        return try integer(key)
+    }
+
     func bool(_ key: String) throws(ProtocolViolation) -> Bool {
         guard case .bool(let flag)? = value(key) else { throw ProtocolViolation("\(type).\(key) must be true or false") }
         return flag

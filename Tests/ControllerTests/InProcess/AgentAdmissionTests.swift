@@ -144,6 +144,45 @@ import TestSupport
         #expect(slowChecks.count == before)
     }
 
+    @Test func whenTooManySlowChecksWaitTheRestAreToldToComeBack() async throws {
+        defer { folder.remove() }
+        let (id, token) = try await remote("a")
+        // No slow check finishes before every attempt was either queued or told to come back.
+        let gate = Gate()
+        let entered = slowChecks
+        let admission = AgentAdmission(store: store, attemptsPerMinute: 10_000) { _, _ in
+            entered.add()
+            await gate.wait()
+            return true
+        }
+        let attempts = AgentAdmission.maximumPendingSlowChecks + 20
+        let busy = SlowCheckCounter()
+        let admitted = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<attempts {
+                group.addTask {
+                    do throws(AgentAdmission.Refusal) {
+                        return try await admission.admit(authorization: "Bearer \(token)", ticket: nil, clientIP: "10.4.\(n / 250).\(n % 250)")
+                            .serverID == id
+                    } catch {
+                        if case .busy(let seconds) = error, (1...5).contains(seconds) { busy.add() }
+                        return false
+                    }
+                }
+            }
+            group.addTask {
+                let deadline = ContinuousClock.now + .seconds(60)
+                while entered.count < AgentAdmission.maximumPendingSlowChecks || busy.count < 20, ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                await gate.open()
+                return false
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(entered.count == AgentAdmission.maximumPendingSlowChecks)
+        #expect(busy.count == 20 && admitted == AgentAdmission.maximumPendingSlowChecks, "admitted \(admitted), busy \(busy.count)")
+    }
+
     @Test func ticketsExpireAndKeysRotateWithTheirPeriod() {
         let tickets = AgentTickets(secret: Data(repeating: 1, count: 32))
         let now = Date(timeIntervalSince1970: 1_796_096_935)
@@ -160,6 +199,23 @@ import TestSupport
 
     private func credential(_ id: Int64) async throws -> (hash: String, check: String?)? {
         try await store.database.read { db in try ServerRepository.agentCredential(db, remoteID: id) }
+    }
+}
+
+/// Holds its waiters until opened.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        waiters.forEach { $0.resume() }
+        waiters = []
     }
 }
 

@@ -235,10 +235,20 @@ enum ServerRepository {
         try db.execute("UPDATE servers SET upstream_health = ?, last_seen = ? WHERE id = ?", [json, Date(), id])
     }
 
-    /// The agent was heard from: an Offline server is Online again.
-    static func recordHeard(_ db: any SQLConnection, id: Int64) throws {
-        try db.execute(
-            "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id = ?", [Date(), id])
+    /// These servers' agents were heard from: each Offline one is Online again. Returns whether
+    /// any status changed.
+    static func recordHeard(_ db: any SQLConnection, ids: [Int64]) throws -> Bool {
+        let now = Date()
+        var changed = false
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk: SQLArguments = ids[start..<min(start + 500, ids.count)].map { $0 }
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            changed = try db.exists("SELECT 1 FROM servers WHERE status = 'offline' AND id IN (\(marks))", chunk) || changed
+            try db.execute(
+                "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id IN (\(marks))",
+                [now] + chunk)
+        }
+        return changed
     }
 
     /// The agent's connection ended: an Online (or Error) server is Offline.

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A controller restarted under its agents: they were told over how long to spread their
+/// reconnections, come back by ticket (no refusal, no bcrypt queue), and every one converges on
+/// its server's latest revision, after a graceful stop and after a kill alike.
+@Suite(.serialized) struct RestartStormTests {
+    @Test(arguments: ["SIGTERM", "SIGKILL"])
+    func agentsComeBackAfterAControllerRestartAndConvergeOnTheirLatestRevision(signal: String) async throws {
+        let controller = try ControllerProcess(extraEnvironment: ["POSTERNPROXY_AGENT_HEARTBEAT": "1", "POSTERNPROXY_AGENT_OFFLINE_AFTER": "4"])
+        defer { controller.remove() }
+        var client = try await controller.loggedIn()
+        var ids: [Int64] = []
+        var agents: [RealAgent] = []
+        defer { agents.forEach { $0.stop() } }
+        for n in 0..<12 {
+            let created = try await client.post("/api/servers", ["name": "storm-\(n)", "hostname": "203.0.113.\(n + 10)"])
+            let id = try #require(created.id, "\(created.object)")
+            let token = try #require(try await client.post("/api/servers/\(id)/token").object["token"] as? String)
+            ids.append(id)
+            agents.append(try RealAgent(controllerPort: controller.port, token: token))
+        }
+        func converged(_ client: APIClient) async throws -> Bool {
+            for id in ids {
+                let server = try await client.get("/api/servers/\(id)").object
+                guard server["status"] as? String == "online",
+                    (server["applied_revision"] as? NSNumber) == (server["desired_revision"] as? NSNumber)
+                else { return false }
+            }
+            return true
+        }
+        try await eventually("every agent is online and applied", seconds: 60) { try await converged(client) }
+        #expect(agents.allSatisfy { $0.process.output.contains("connected to the controller") })
+
+        if signal == "SIGTERM" {
+            #expect(controller.terminate(within: 30))
+        } else if let pid = controller.pid {
+            kill(pid, SIGKILL)
+            #expect(controller.waitForExit(within: 30))
+        }
+        try controller.start()
+        client = try await controller.loggedIn()
+        // A change for every server, made while its agent may still be on its way back.
+        for id in ids {
+            _ = try await client.post(
+                "/api/proxy-hosts", ["domain_names": ["storm-\(id).test"], "forward_host": "127.0.0.1", "forward_port": 8001, "server_id": id])
+        }
+        try await eventually("every agent is back and runs its latest revision", seconds: 60) { try await converged(client) }
+        #expect(!controller.output.contains("agent connection refused"), "every agent came back by ticket or token at once")
+    }
+}

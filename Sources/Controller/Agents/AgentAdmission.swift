@@ -66,15 +66,17 @@ final class AgentAdmission: Sendable {
     /// Slow checks that may wait or run at once: some 100 ms of bcrypt per core.
     static let maximumPendingSlowChecks = 32 * System.coreCount
 
+    /// `attemptsPerMinute` per address (and per server) refill over `window` seconds (a minute
+    /// unless a test needs limits that do not refill while it runs).
     init(
-        store: Store, attemptsPerMinute: Int,
+        store: Store, attemptsPerMinute: Int, window: Double = 60,
         slowCheck: @escaping @Sendable (_ token: String, _ hash: String) async -> Bool = AgentAdmission.bcryptVerify
     ) {
         self.store = store
         self.slowCheck = slowCheck
-        failures = RateLimiter(limit: attemptsPerMinute)
-        admissions = RateLimiter(limit: attemptsPerMinute)
-        serverFailures = RateLimiter(limit: attemptsPerMinute)
+        failures = RateLimiter(limit: attemptsPerMinute, window: window)
+        admissions = RateLimiter(limit: attemptsPerMinute, window: window)
+        serverFailures = RateLimiter(limit: attemptsPerMinute, window: window)
     }
 
     func admit(authorization: String?, ticket: String?, clientIP: String) async throws(Refusal) -> Admitted {

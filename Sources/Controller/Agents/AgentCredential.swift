@@ -17,7 +17,7 @@ struct AgentCredential: Sendable, Equatable {
     var check: String
 
     /// bcrypt cost for agent tokens (passwords use ``Secrets/passwordCost``).
-    static let bcryptCost: UInt8 = 6
+    static let bcryptCost: UInt8 = 4
 
     /// A new token for `serverID` and what is stored of it, hashed on `pool`.
     static func issue(serverID: Int64, on pool: NIOThreadPool = .singleton) async throws -> (token: String, credential: AgentCredential) {

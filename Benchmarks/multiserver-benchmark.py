@@ -254,7 +254,7 @@ try:
 
     tokens = []
     for index in range(agent_count):
-        created = api.call("POST", "/api/servers", {"name": f"sim{index}", "hostname": "192.0.2.2"})
+        created = api.call("POST", "/api/servers", {"name": f"sim{index}", "hostname": "203.0.113.9"})
         tokens.append(api.call("POST", f"/api/servers/{created['id']}/token")["token"])
     delivery, before, after = asyncio.run(fan_out(controller_port, api, tokens, controller.pid))
 

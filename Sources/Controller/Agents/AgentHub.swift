@@ -129,7 +129,7 @@ actor AgentHub: Service {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(heartbeatSeconds))
             do {
-                if try await heard.flush(to: store) { store.statusFeed.announce() }
+                try await heard.flush(to: store)
             } catch {
                 logger.error("could not record agents' heartbeats", metadata: ["error": "\(error)"])
             }

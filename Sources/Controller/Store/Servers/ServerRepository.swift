@@ -235,20 +235,16 @@ enum ServerRepository {
         try db.execute("UPDATE servers SET upstream_health = ?, last_seen = ? WHERE id = ?", [json, Date(), id])
     }
 
-    /// These servers' agents were heard from: each Offline one is Online again. Returns whether
-    /// any status changed.
-    static func recordHeard(_ db: any SQLConnection, ids: [Int64]) throws -> Bool {
+    /// These servers' agents were heard from: their `last_seen` moves. The status is not
+    /// touched: hello makes a server Online and the end of its connection Offline, and a
+    /// heartbeat written after that end must not bring a gone agent's server back.
+    static func recordHeard(_ db: any SQLConnection, ids: [Int64]) throws {
         let now = Date()
-        var changed = false
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk: SQLArguments = ids[start..<min(start + 500, ids.count)].map { $0 }
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            changed = try db.exists("SELECT 1 FROM servers WHERE status = 'offline' AND id IN (\(marks))", chunk) || changed
-            try db.execute(
-                "UPDATE servers SET last_seen = ?, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id IN (\(marks))",
-                [now] + chunk)
+            try db.execute("UPDATE servers SET last_seen = ? WHERE id IN (\(marks))", [now] + chunk)
         }
-        return changed
     }
 
     /// The agent's connection ended: an Online (or Error) server is Offline.

@@ -155,7 +155,8 @@ import TestSupport
 
     /// The attack of a crowd: wrong tokens for a real server from 300 loopback addresses, 16 at a
     /// time, for the whole test. They are refused by a cheap check (no bcrypt), so the real agent
-    /// connecting meanwhile is admitted on its first attempt, within 2 s of its start.
+    /// connecting meanwhile is admitted on its first attempt (within 2 s of its start on a quiet
+    /// machine).
     @Test func aFloodOfWrongTokensFromManyAddressesDoesNotDelayARealAgent() async throws {
         let setup = try await Setup()
         defer { setup.controller.remove() }
@@ -170,8 +171,11 @@ import TestSupport
         let started = ContinuousClock.now
         try await eventually("the real agent is admitted", seconds: 30) { agent.process.output.contains("connected to the controller") }
         let waited = ContinuousClock.now - started
-        #expect(waited < .seconds(2), "admitted after \(waited) while the flood ran")
+        // Its first attempt is its admission: nothing refused, nothing queued behind the flood
+        // (behind 300 bcrypt checks at cost 12 it took 68 s). The bound only catches such a queue;
+        // how fast a loaded machine starts the agent is not what is measured.
         #expect(!agent.process.output.contains("refused") && !agent.process.output.contains("connection failed"), "\(agent.process.output)")
+        #expect(waited < .seconds(20), "admitted after \(waited) while the flood ran")
         try await eventually("the flood reports", seconds: 30) { flood.output.contains("sent ") }
         let report = try #require(flood.output.split(separator: "\n").first { $0.hasPrefix("sent ") })
         let counts = Dictionary(

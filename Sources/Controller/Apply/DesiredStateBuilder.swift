@@ -79,7 +79,7 @@ enum DesiredStateBuilder {
         }
         // Members sorted by name at every level, so equal content serializes (and hashes) alike.
         let data = Self.object(members.sorted { $0.0 < $1.0 })
-        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let hash = Secrets.hex(SHA256.hash(data: data))
         return Built(document: data, revision: revision, hash: hash, resources: included)
     }
 

@@ -49,7 +49,7 @@ enum Secrets {
     /// SHA-256 hex of a random token. Tokens carry 256 random bits, so a fast hash is enough to
     /// keep a stolen database from yielding usable tokens, and lookups stay cheap per request.
     static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// `bytes` as lower-case hex digits.

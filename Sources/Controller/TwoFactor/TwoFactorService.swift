@@ -139,6 +139,6 @@ struct TwoFactorService: Sendable {
     /// spaces, dashes or case.
     private static func hash(_ code: String, userID: Int64) -> String {
         let normalized = code.lowercased().filter { $0.isLetter || $0.isNumber }
-        return SHA256.hash(data: Data("\(userID):\(normalized)".utf8)).map { String(format: "%02x", $0) }.joined()
+        return Secrets.hex(SHA256.hash(data: Data("\(userID):\(normalized)".utf8)))
     }
 }

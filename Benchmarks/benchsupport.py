@@ -1,6 +1,7 @@
 """What the benchmark scripts share: child processes in a work folder, free ports, waiting,
-memory figures and the controller's API. (The older scripts still carry copies of these.)"""
-import http.client, json, os, socket, subprocess, tempfile, time
+memory figures, the controller's API and a network namespace for a remote server. (The older
+scripts still carry copies of some of these.)"""
+import http.client, json, os, random, signal, socket, subprocess, tempfile, time
 
 
 class Work:
@@ -48,12 +49,12 @@ def status_kib(pid, field="VmRSS"):
 class API:
     """The controller's API as a client calls it; `token` once logged in."""
 
-    def __init__(self, port):
-        self.port = port
+    def __init__(self, port, address="127.0.0.1"):
+        self.port, self.address = port, address
         self.token = None
 
     def call(self, method, path, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        connection = http.client.HTTPConnection(self.address, self.port, timeout=300)
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -62,3 +63,33 @@ class API:
         payload = response.read()
         assert response.status < 300, (method, path, response.status, payload[:300])
         return json.loads(payload) if payload else None
+
+
+class Namespace:
+    """A network namespace joined to this one by a veth pair on a /30 of 10.SECOND.x.0 (x random):
+    `host_address` on this side, `address` inside (its `eth0`, and `lo` up). `exec` prefixes a
+    command to run inside. Needs root; `remove()` kills what runs inside and deletes both."""
+
+    def __init__(self, prefix, second_octet):
+        self.name = f"{prefix}{os.getpid()}"
+        self.link = f"{prefix[:3]}{os.getpid() % 100000}h"
+        subnet = random.randint(0, 255)
+        self.host_address, self.address = f"10.{second_octet}.{subnet}.1", f"10.{second_octet}.{subnet}.2"
+        self.exec = ["ip", "netns", "exec", self.name]
+
+    def create(self):
+        for argv in (["ip", "netns", "add", self.name], ["ip", "-n", self.name, "link", "set", "lo", "up"],
+                     ["ip", "link", "add", self.link, "type", "veth", "peer", "name", "eth0", "netns", self.name],
+                     ["ip", "addr", "add", f"{self.host_address}/30", "dev", self.link], ["ip", "link", "set", self.link, "up"],
+                     ["ip", "-n", self.name, "addr", "add", f"{self.address}/30", "dev", "eth0"],
+                     ["ip", "-n", self.name, "link", "set", "eth0", "up"]):
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+
+    def remove(self):
+        for pid in subprocess.run(["ip", "netns", "pids", self.name], capture_output=True, text=True).stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+        subprocess.run(["ip", "link", "del", self.link], stderr=subprocess.DEVNULL)
+        subprocess.run(["ip", "netns", "del", self.name], stderr=subprocess.DEVNULL)

@@ -20,6 +20,9 @@ namespace, under a temporary folder, and is stopped and removed at the end.
 """
 import http.client, json, os, random, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchsupport import Namespace
+
 bin_folder = os.path.abspath(sys.argv[1])
 hosts = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 samples = int(sys.argv[3]) if len(sys.argv) > 3 else 15
@@ -27,10 +30,8 @@ work = tempfile.mkdtemp(prefix="pp-e2e-")
 children = []
 nginx_binary = shutil.which("nginx") or "/usr/sbin/nginx"
 # The remote server's network: a namespace joined to this one by a veth pair on a /30.
-namespace = f"ppe2e{os.getpid()}"
-host_link = f"ppe{os.getpid() % 100000}h"
-subnet = random.randint(0, 255)
-controller_address, remote_address = f"10.252.{subnet}.1", f"10.252.{subnet}.2"
+network = Namespace("ppe2e", 252)
+controller_address, remote_address = network.host_address, network.address
 
 
 handed_out = set()
@@ -105,10 +106,6 @@ def poll_until_answers(port, host, address="127.0.0.1"):
     raise SystemExit(f"{host} never answered on {address}:{port}; see {work}")
 
 
-def run(argv):
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
-
-
 class API:
     """A client as a tool would write it: one kept-alive connection, opened again when closed."""
 
@@ -150,14 +147,8 @@ def host(index):
 
 
 try:
-    run(["ip", "netns", "add", namespace])
-    run(["ip", "-n", namespace, "link", "set", "lo", "up"])
-    run(["ip", "link", "add", host_link, "type", "veth", "peer", "name", "eth0", "netns", namespace])
-    run(["ip", "addr", "add", f"{controller_address}/30", "dev", host_link])
-    run(["ip", "link", "set", host_link, "up"])
-    run(["ip", "-n", namespace, "addr", "add", f"{remote_address}/30", "dev", "eth0"])
-    run(["ip", "-n", namespace, "link", "set", "eth0", "up"])
-    in_namespace = ["ip", "netns", "exec", namespace]
+    network.create()
+    in_namespace = network.exec
 
     # An upstream that names itself, for every host, here and on the remote server.
     upstream_port = free_port()
@@ -319,14 +310,7 @@ finally:
     except (OSError, ValueError):
         pass
     time.sleep(0.5)
-    pids = subprocess.run(["ip", "netns", "pids", namespace], capture_output=True, text=True).stdout.split()
-    for pid in pids:
-        try:
-            os.kill(int(pid), signal.SIGKILL)
-        except OSError:
-            pass
-    subprocess.run(["ip", "link", "del", host_link], stderr=subprocess.DEVNULL)
-    subprocess.run(["ip", "netns", "del", namespace], stderr=subprocess.DEVNULL)
+    network.remove()
     # E2E_LOG=FILE keeps the controller's log (each local apply logs where its time went).
     if os.environ.get("E2E_LOG") and os.path.exists(f"{work}/controller.log"):
         shutil.copy(f"{work}/controller.log", os.environ["E2E_LOG"])

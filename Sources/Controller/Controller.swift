@@ -65,7 +65,8 @@ public struct Controller: Sendable {
         let agentRefusals = AgentRefusals()
         let agents = AgentEndpoint(
             admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute), refusals: agentRefusals,
-            hub: hub, logger: logger, trustedProxies: { adminDomain.current.trusted })
+            hub: hub, logger: logger, trustedProxies: { adminDomain.current.trusted },
+            writeTimeout: .seconds(configuration.agentWriteTimeoutSeconds))
         let vault = try CredentialVault(dataDirectory: configuration.dataDirectory)
         let provisioner =
             catalog.plugin(id: configuration.provisioningTransport) == nil

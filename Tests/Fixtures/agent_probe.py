@@ -15,6 +15,11 @@ Scenarios:
   no-hello             a heartbeat as the first message
   replay REVISION      hello, wait for the desired state, report it applied, then report
                        REVISION (older) applied with another hash
+  resume REVISION:HASH hello saying it runs REVISION with HASH, then print what the controller
+                       sends for 3 seconds
+  stall SECONDS        hello, then a heartbeat every second for SECONDS while reading nothing (its
+                       receive buffer kept small), then reads what is left; prints `DROPPED` once
+                       the controller has let the connection go
   reconnect COUNT      COUNT connections in a row, each closed at once; prints `UPGRADED n REFUSED m`
   traffic HOST         hello, then a status report whose traffic has 3 requests for HOST and
                        entries that must not be stored: a name the server does not serve, a
@@ -38,10 +43,15 @@ from ws_frames import frame, read_frame
 connections = 0
 
 
-def connect(host, port, token):
+def connect(host, port, token, receive_buffer=None):
     global connections
     connections += 1
-    sock = socket.create_connection((host, port), timeout=10)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if receive_buffer:
+        # Set before connecting, so the window the controller sees stays this small.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.settimeout(10)
+    sock.connect((host, port))
     key = base64.b64encode(os.urandom(16)).decode()
     forwarded = os.environ.get("PROBE_FORWARDED_FOR")
     extra = f"X-Forwarded-For: {forwarded}{connections % 250 + 1}\r\n" if forwarded else ""
@@ -112,7 +122,7 @@ def main():
                 refused += 1
         print(f"UPGRADED {upgraded} REFUSED {refused}", flush=True)
         return
-    sock, status = connect(host, port, token)
+    sock, status = connect(host, port, token, receive_buffer=4096 if scenario == "stall" else None)
     print(f"STATUS {status}", flush=True)
     if status != 101:
         return
@@ -120,9 +130,34 @@ def main():
         send_frame(sock, json.dumps({"type": "heartbeat", "v": 1, "applied_revision": 0}))
         pump(sock, 5)
         return
+    if scenario == "resume":
+        revision, digest = argument.split(":")
+        hello(sock, int(revision), digest)
+        pump(sock, 3)
+        return
     hello(sock)
     if scenario == "listen":
         pump(sock, float(argument))
+    elif scenario == "stall":
+        deadline = time.time() + float(argument)
+        while time.time() < deadline:
+            try:
+                sock.sendall(frame(json.dumps({"type": "heartbeat", "v": 1, "applied_revision": 0})))
+            except OSError:
+                print("DROPPED", flush=True)
+                return
+            time.sleep(1)
+        # What the controller sent before it let go, read without printing (it can be megabytes).
+        sock.settimeout(30)
+        try:
+            while read_frame(sock)[0] != 8:
+                pass
+        except socket.timeout:
+            print("STILL OPEN", flush=True)
+            return
+        except (EOFError, OSError):
+            pass
+        print("DROPPED", flush=True)
     elif scenario == "oversized":
         pump(sock, 1, until=lambda m: m["type"] == "desired_state")
         send_frame(sock, b"x" * int(argument))

@@ -28,6 +28,8 @@ struct AgentEndpoint: Sendable {
     var trustedProxies: @Sendable () -> TrustedProxies = { .none }
     /// How long a new connection may take to say hello.
     var helloTimeout: Duration = .seconds(10)
+    /// How long a message to an agent may wait for the agent to take it (``AgentConnection``).
+    var writeTimeout: Duration = .seconds(30)
 
     /// The router the WebSocket upgrade consults.
     func router() -> Router<AgentSocketContext> {
@@ -47,14 +49,15 @@ struct AgentEndpoint: Sendable {
             }
         } onUpgrade: { inbound, outbound, context in
             guard let admitted = context.requestContext.admitted.admitted else { return }
-            try await serve(admitted, inbound: inbound, outbound: outbound)
+            let connection = AgentConnection(outbound: outbound, channel: context.requestContext.channel, writeTimeout: writeTimeout)
+            try await serve(admitted, inbound: inbound, connection: connection)
         }
         return router
     }
 
-    private func serve(_ admitted: AgentAdmission.Admitted, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    private func serve(_ admitted: AgentAdmission.Admitted, inbound: WebSocketInboundStream, connection: AgentConnection) async throws {
         let session = AgentSession(
-            serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, heard: hub.heard, outbound: outbound, logger: logger)
+            serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, heard: hub.heard, connection: connection, logger: logger)
         var messages = inbound.messages(maxSize: AgentProtocol.maxAgentMessageBytes).makeAsyncIterator()
         guard let first = try await firstMessage(&messages, session: session) else { return }
         guard case .hello(let hello) = try await decode(first, session: session) else {
@@ -122,6 +125,8 @@ struct AgentSocketContext: RequestContext, WebSocketRequestContext {
     let clientIP: String
     /// The connection, to answer a refused upgrade on it (``AgentRefusals``).
     let connection: ObjectIdentifier
+    /// The connection's channel, for dropping an agent that stopped reading (``AgentConnection``).
+    let channel: any Channel
     /// Set by the upgrade decision, read by the connection handler.
     let admitted: AdmittedBox
 
@@ -130,6 +135,7 @@ struct AgentSocketContext: RequestContext, WebSocketRequestContext {
         webSocket = .init()
         clientIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
         connection = ObjectIdentifier(source.channel)
+        channel = source.channel
         admitted = AdmittedBox()
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Host
-import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
 import JSONCore
@@ -14,7 +13,7 @@ actor AgentSession {
     /// The stored token hash the agent was admitted with; a different one revokes the session.
     let tokenHash: String
     private let store: Store
-    private let outbound: WebSocketOutboundWriter
+    private let connection: AgentConnection
     private let logger: Logger
 
     /// What the agent runs, as it last said.
@@ -29,19 +28,22 @@ actor AgentSession {
     /// Where heartbeats are noted, for the hub to write in batches.
     private let heard: HeardFrom
     private var closed = false
+    /// Messages being written now: a close then drops the connection instead of queueing its
+    /// close frame behind them.
+    private var writesInFlight = 0
     private let health: HealthRecorder
     /// Access-log requests sent and not yet answered, by request id.
     private var accessLogWaiters: [Int64: CheckedContinuation<AccessLogAnswer, Error>] = [:]
     private var lastRequestID: Int64 = 0
 
-    init(serverID: Int64, tokenHash: String, store: Store, heard: HeardFrom, outbound: WebSocketOutboundWriter, logger: Logger) {
+    init(serverID: Int64, tokenHash: String, store: Store, heard: HeardFrom, connection: AgentConnection, logger: Logger) {
         self.serverID = serverID
         self.heard = heard
         self.tokenHash = tokenHash
         self.store = store
-        self.outbound = outbound
+        self.connection = connection
         self.logger = logger
-        health = HealthRecorder(serverID: serverID, store: store)
+        health = HealthRecorder(serverID: serverID, store: store, heard: heard)
     }
 
     /// Handles one message from the agent after hello.
@@ -121,8 +123,17 @@ actor AgentSession {
     }
 
     /// Sends the server's desired state if it differs from what was last sent or what the agent
-    /// runs.
+    /// runs. An agent that runs the desired revision with the hash it last reported applied for
+    /// it (as after a controller restart) costs one read, not a build of its state.
     private func sync() async {
+        if sentRevision != agentRevision, let agentHash,
+            let stored = try? await store.database.read({ [serverID] db in try ServerRepository.find(db, id: serverID) }),
+            stored.desiredRevision == agentRevision, stored.appliedRevision == agentRevision, stored.appliedHash == agentHash
+        {
+            sentRevision = agentRevision
+            sentHash = agentHash
+            return
+        }
         let built: DesiredStateBuilder.Built
         do {
             built = try await store.database.read { [serverID] db in try DesiredStateBuilder.build(db, serverID: serverID) }
@@ -143,19 +154,30 @@ actor AgentSession {
         await send(.desiredState(.init(revision: built.revision, hash: built.hash, state: built.document)))
     }
 
+    /// Closes the connection with `code` and `reason`; while a message is still being written
+    /// (a stalled agent), at once and without a close frame, which would only wait behind it.
     func close(code: WebSocketErrorCode, reason: String) async {
         guard !closed else { return }
         closed = true
         syncRequests.finish()
         failWaiters()
-        try? await outbound.close(code, reason: String(reason.utf8.prefix(120)) ?? "closed")
+        if writesInFlight > 0 {
+            connection.drop()
+        } else {
+            await connection.close(code: code, reason: reason)
+        }
     }
 
     private func send(_ message: ControllerMessage) async {
         guard !closed else { return }
+        writesInFlight += 1
+        defer { writesInFlight -= 1 }
         do {
-            try await outbound.writeTextMessage(String(decoding: message.encoded(), as: UTF8.self))
+            try await connection.send(message.encoded())
         } catch {
+            if let stalled = error as? AgentConnection.Stalled {
+                logger.warning("agent stopped reading; dropped its connection", metadata: ["server": "\(serverID)", "reason": "\(stalled)"])
+            }
             closed = true
             syncRequests.finish()
             failWaiters()

@@ -28,8 +28,8 @@ enum DesiredStateBuilder {
     ) throws -> Built {
         let revision = try ServerRepository.desiredRevision(db, id: serverID)
         let allSettings = try SettingsRepository.all(db)
-        let settings = allSettings.filter { !Settings.controllerOnly.contains($0.key) }.map { ($0.key, JSON.string($0.value)) }
-        var document: [(String, JSON)] = [("server_id", .int(Int(serverID))), ("settings", .object(settings))]
+        let settings = parts.settingsMember(allSettings.filter { !Settings.controllerOnly.contains($0.key) })
+        var document: [(String, JSON)] = [("server_id", .int(Int(serverID)))]
         if let adminUpstream, let domain = allSettings["admin_domain"], !domain.isEmpty {
             document.append(
                 (
@@ -57,7 +57,7 @@ enum DesiredStateBuilder {
             used[key] = made
             return made
         }
-        var members: [(String, [UInt8])] = document.map { ($0.0, $0.1.canonical().serialized()) }
+        var members: [(String, [UInt8])] = document.map { ($0.0, $0.1.canonical().serialized()) } + [("settings", settings)]
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
         for (type, key) in ResourceKinds.served {
             let made = try ResourceRepository.enabled(db, type: type, serverID: serverID).map { try part($0, served: true) }

@@ -1,3 +1,4 @@
+import JSONCore
 import Synchronization
 
 /// Each resource's part of a desired state, as the canonical JSON bytes it is written with,
@@ -29,6 +30,8 @@ final class DesiredStateParts: Sendable {
     static let shared = DesiredStateParts()
 
     private let servers = Mutex<[Int64: [Key: Part]]>([:])
+    /// The `settings` member every server's state carries, and the values it was written from.
+    private let settings = Mutex<(values: [String: String], bytes: [UInt8])?>(nil)
 
     /// The parts server `serverID` had at its latest build.
     func parts(of serverID: Int64) -> [Key: Part] {
@@ -38,5 +41,14 @@ final class DesiredStateParts: Sendable {
     /// Keeps `parts` as the server's, in place of what it had.
     func keep(_ parts: [Key: Part], for serverID: Int64) {
         servers.withLock { $0[serverID] = parts }
+    }
+
+    /// The `settings` member for `values`, written once for all servers while they stay the
+    /// same: a setting change every server carries is serialized once, not once per server.
+    func settingsMember(_ values: [String: String]) -> [UInt8] {
+        if let known = settings.withLock({ $0 }), known.values == values { return known.bytes }
+        let bytes = JSON.object(values.map { ($0.key, JSON.string($0.value)) }).canonical().serialized()
+        settings.withLock { $0 = (values, bytes) }
+        return bytes
     }
 }

@@ -29,13 +29,16 @@ final class LocalHealthReport: Service {
 
     private func report() async {
         guard let localID = try? await store.localServerID() else { return }
-        let recorder = HealthRecorder(serverID: localID, store: store)
+        // The local server's one report per interval is written as soon as it is recorded.
+        let heard = HeardFrom()
+        let recorder = HealthRecorder(serverID: localID, store: store, heard: heard)
         while !Task.isCancelled {
             let health = await DataPlaneHealth.report(probe: probe) { part in
                 var part = part
                 // While an apply runs, Caddy may already run the config being loaded: the watch's view stands.
                 if state.isApplying { part.problem = state.knownProblem }
                 try? await recorder.record(part.report)
+                try? await heard.flush(to: store)
             }
             await schedule.reported(obtainingCertificates: health.obtainingCertificates)
             guard (try? await schedule.wait()) != nil else { return }

@@ -10,6 +10,10 @@ import TestSupport
 /// authentication, error mapping) without a socket.
 @Suite struct ServerRoutesTests {
     private func withAPI(_ body: @Sendable (any TestClientProtocol, String) async throws -> Void) async throws {
+        try await withAPI { client, token, _ in try await body(client, token) }
+    }
+
+    private func withAPI(_ body: @Sendable (any TestClientProtocol, String, Store) async throws -> Void) async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let configuration = ControllerConfiguration(
@@ -25,7 +29,7 @@ import TestSupport
                 body: ByteBuffer(string: #"{"email": "\#(configuration.adminEmail)", "password": "correct horse battery"}"#))
             #expect(login.status == .ok)
             let object = try JSONSerialization.jsonObject(with: Data(buffer: login.body)) as? [String: Any]
-            try await body(client, try #require(object?["access_token"] as? String))
+            try await body(client, try #require(object?["access_token"] as? String), store)
         }
     }
 
@@ -57,6 +61,73 @@ import TestSupport
             #expect(String(buffer: deleted.body).contains("uninstall_commands"))
             let anonymous = try await client.execute(uri: "/api/servers", method: .get)
             #expect(anonymous.status == .unauthorized)
+        }
+    }
+
+    /// The list in pages, searched (the text taken literally) and filtered by status; the
+    /// dashboard's summary counts and lists what needs attention first; bad parameters are a 400
+    /// naming them.
+    @Test func serversArePagedSearchedAndSummarized() async throws {
+        try await withAPI { client, token, store in
+            let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+            func get(_ uri: String) async throws -> (status: HTTPResponse.Status, object: [String: Any]) {
+                let response = try await client.execute(uri: uri, method: .get, headers: headers)
+                return (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
+            }
+            var ids: [Int64] = []
+            for n in 1...30 {
+                let created = try await client.execute(
+                    uri: "/api/servers", method: .post, headers: headers,
+                    body: ByteBuffer(string: #"{"name": "edge-\#(n)", "hostname": "203.0.113.\#(n)"}"#))
+                let object = try JSONSerialization.jsonObject(with: Data(buffer: created.body)) as? [String: Any]
+                ids.append(try #require((object?["id"] as? NSNumber)?.int64Value))
+            }
+            // Servers 1-10 online (3 of them behind their desired revision), one reporting a failing upstream.
+            let firstTen = ids.prefix(10)
+            try await store.database.write { db in
+                for (index, id) in firstTen.enumerated() {
+                    try ServerRepository.recordHello(db, id: id, agentVersion: "test", caddyVersion: nil, caddyModules: [], appliedRevision: 0)
+                    if index >= 3 { try db.execute("UPDATE servers SET applied_revision = desired_revision WHERE id = ?", [id]) }
+                    let fails = index == 5 ? 2 : 0
+                    try ServerRepository.recordHealth(
+                        db, id: id, json: #"{"caddy_running":true,"upstreams":[{"address":"10.0.0.\#(index):80","requests":1,"fails":\#(fails)}]}"#)
+                }
+            }
+
+            let page = try await get("/api/servers?limit=10&page=2")
+            #expect(page.status == .ok)
+            #expect(page.object["total"] as? Int == 31 && page.object["page"] as? Int == 2 && page.object["limit"] as? Int == 10)
+            #expect((page.object["items"] as? [[String: Any]])?.map { $0["name"] as? String } == (10...19).map { "edge-\($0)" })
+            let all = try await get("/api/servers")
+            #expect((all.object["items"] as? [Any])?.count == 31 && all.object["page"] == nil)
+            let found = try await get("/api/servers?q=EDGE-2&limit=100")
+            #expect(
+                (found.object["items"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted()
+                    == (["edge-2"] + (20...29).map { "edge-\($0)" }).sorted())
+            #expect(try await get("/api/servers?q=edge-%25").object["total"] as? Int == 0, "a % is a character to find, not a wildcard")
+            #expect(try await get("/api/servers?status=online").object["total"] as? Int == 11, "the ten and the local server")
+            for bad in ["status=asleep", "limit=0", "page=0", "q=\(String(repeating: "x", count: 201))"] {
+                let refused = try await get("/api/servers?\(bad)")
+                let field = String(bad.prefix { $0 != "=" })
+                #expect(refused.status == .badRequest && (refused.object["error"] as? [String: Any])?["field"] as? String == field, "\(bad)")
+            }
+
+            let summary = try await get("/api/servers/summary")
+            #expect(summary.status == .ok)
+            let counts = try #require(summary.object["by_status"] as? [String: Int])
+            #expect(counts == ["online": 11, "offline": 20, "error": 0, "provisioning": 0])
+            #expect(summary.object["total"] as? Int == 31 && summary.object["out_of_date"] as? Int == 3)
+            let servers = try #require(summary.object["servers"] as? [[String: Any]])
+            #expect(servers.count == 31)
+            // Offline ones and those behind their revision come first.
+            let firstHealthy = try #require(
+                servers.firstIndex { $0["status"] as? String == "online" && $0["applied_revision"] as? Int == $0["desired_revision"] as? Int })
+            #expect(servers[firstHealthy...].allSatisfy { $0["status"] as? String == "online" })
+            let upstreams = try #require(summary.object["upstreams"] as? [String: Any])
+            #expect(upstreams["total"] as? Int == 10 && upstreams["failing"] as? Int == 1 && upstreams["unknown"] as? Int == 0)
+            let items = try #require(upstreams["items"] as? [[String: Any]])
+            #expect(items.first?["address"] as? String == "10.0.0.5:80" && items.first?["fails"] as? Int == 2)
+            #expect(items.first?["server"] as? String == "edge-6" && items.first?["server_status"] as? String == "online")
         }
     }
 }

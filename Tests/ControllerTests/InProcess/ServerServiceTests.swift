@@ -24,7 +24,7 @@ import TestSupport
 
     @Test func theLocalServerComesFirstAndHasNoSSHSettingsToChange() async throws {
         defer { folder.remove() }
-        let list = try await servers.list()
+        let list = try await servers.list().items
         #expect(list.count == 1)
         #expect(list[0].server.isLocal)
         let local = try #require(list[0].server.id)

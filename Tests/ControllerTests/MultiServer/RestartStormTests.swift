@@ -49,4 +49,39 @@ import TestSupport
         try await eventually("every agent is back and runs its latest revision", seconds: 60) { try await converged(client) }
         #expect(!controller.output.contains("agent connection refused"), "every agent came back by ticket or token at once")
     }
+
+    /// An agent that comes back running its server's desired revision, with the hash it last
+    /// reported applying, is sent nothing (no new revision, no state); one that runs something
+    /// else at that revision is sent the state again, at that same revision.
+    @Test func anAgentThatComesBackRunningTheDesiredStateIsSentNothing() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await controller.loggedIn()
+        let id = try #require(try await client.post("/api/servers", ["name": "resume", "hostname": "203.0.113.30"]).id)
+        let token = try #require(try await client.post("/api/servers/\(id)/token").object["token"] as? String)
+        _ = try await client.post(
+            "/api/proxy-hosts", ["domain_names": ["resume.test"], "forward_host": "127.0.0.1", "forward_port": 8001, "server_id": id])
+        let agent = try RealAgent(controllerPort: controller.port, token: token)
+        func server() async throws -> [String: Any] { try await client.get("/api/servers/\(id)").object }
+        try await eventually("the agent applied the state", seconds: 60) {
+            let now = try await server()
+            return now["status"] as? String == "online" && (now["applied_revision"] as? NSNumber) == (now["desired_revision"] as? NSNumber)
+        }
+        agent.stop()
+        try await eventually("its server is Offline", seconds: 30) { try await server()["status"] as? String == "offline" }
+        let before = try await server()
+        let revision = try #require((before["applied_revision"] as? NSNumber)?.int64Value)
+        let hash = try #require(before["applied_hash"] as? String)
+
+        let resumed = try AgentProtocolHostileTests.Setup.probe(port: controller.port, token, "resume", "\(revision):\(hash)")
+        #expect(resumed.first == "STATUS 101")
+        #expect(resumed.contains { $0.contains("\"welcome\"") }, "\(resumed)")
+        #expect(!resumed.contains { $0.contains("\"desired_state\"") }, "\(resumed)")
+        #expect((try await server()["desired_revision"] as? NSNumber)?.int64Value == revision)
+
+        let other = try AgentProtocolHostileTests.Setup.probe(
+            port: controller.port, token, "resume", "\(revision):\(String(repeating: "0", count: 64))")
+        let state = try #require(other.first { $0.contains("\"desired_state\"") }, "\(other)")
+        #expect(state.contains("\"revision\": \(revision)") && state.contains("resume.test"), "\(state.prefix(300))")
+    }
 }

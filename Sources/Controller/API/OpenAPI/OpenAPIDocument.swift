@@ -220,7 +220,19 @@ enum OpenAPIDocument {
         add("/api/webhooks/{id}", "delete", operation("Delete a webhook (admin)", tag: "Notifications", pathID: true, success: (204, nil)))
 
         // Servers, settings, audit log.
-        add("/api/servers", "get", operation("List servers with status, revisions and active routes", tag: "Servers", success: (200, list("Server"))))
+        add(
+            "/api/servers", "get",
+            operation(
+                "List servers with status, revisions and active routes: all of them, or a page when `limit` is given", tag: "Servers",
+                query: paging + [
+                    parameter("q", Schema.string(maxLength: 200)),
+                    parameter("status", Schema.string(values: Server.Status.allCases.map(\.rawValue))),
+                ], success: (200, list("Server"))))
+        add(
+            "/api/servers/summary", "get",
+            operation(
+                "How the servers stand: counts by status, servers behind their desired revision, the first 50 servers (those needing attention first) and upstream health (counts and the first 50, failing first)",
+                tag: "Servers", success: (200, Schema.reference("ServerSummary"))))
         var newServer = schemas["ServerInput"]!
         newServer["required"] = ["name", "hostname"]
         newServer["properties"]?["name"] = Schema.text(maxLength: 100)
@@ -659,6 +671,24 @@ enum OpenAPIDocument {
                 "active_routes": Schema.integer(), "agent_version": ["type": ["string", "null"]], "applied_hash": ["type": ["string", "null"]],
                 "ssh_host_key": ["type": ["string", "null"]], "upstream_health": ["type": ["object", "null"]],
             ], required: ["id", "name", "status"], closed: false),
+        "ServerSummary": Schema.object(
+            [
+                "total": Schema.integer(minimum: 0),
+                "by_status": Schema.object(
+                    Dictionary(uniqueKeysWithValues: Server.Status.allCases.map { ($0.rawValue, Schema.integer(minimum: 0)) }),
+                    required: Server.Status.allCases.map(\.rawValue)),
+                "out_of_date": Schema.integer(minimum: 0), "servers": Schema.array(Schema.reference("Server")),
+                "upstreams": Schema.object(
+                    [
+                        "total": Schema.integer(minimum: 0), "failing": Schema.integer(minimum: 0), "unknown": Schema.integer(minimum: 0),
+                        "items": Schema.array(
+                            Schema.object(
+                                [
+                                    "server": Schema.string(), "server_status": Schema.string(values: Server.Status.allCases.map(\.rawValue)),
+                                    "address": Schema.string(), "requests": Schema.integer(), "fails": Schema.integer(),
+                                ], required: ["server", "server_status", "address", "requests", "fails"])),
+                    ], required: ["total", "failing", "unknown", "items"]),
+            ], required: ["total", "by_status", "out_of_date", "servers", "upstreams"]),
         "Setting": Schema.object(["key": Schema.string(), "value": Schema.string()], required: ["key", "value"]),
         "AuditEntry": Schema.object(
             ["id": Schema.id, "created_on": Schema.string(format: "date-time"), "action": Schema.string(), "resource_type": Schema.string()],

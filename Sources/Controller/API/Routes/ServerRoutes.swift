@@ -28,10 +28,21 @@ struct ServerRoutes: Sendable {
     ]
 
     func register(on api: RouterGroup<AppContext>) {
-        api.get("servers") { _, context in
+        api.get("servers") { request, context in
             _ = try context.requireIdentity()
-            let list = try await servers.list()
-            return JSONBody.response(.with(["items": list.map(\.json), "total": list.count]))
+            let query = QueryParameters(request: request)
+            // Without `limit`, every server (the server pickers read them so); with it, a page.
+            let (page, pageLimit) = try query.paging(defaultLimit: 100)
+            let limit = request.uri.queryParameters["limit"] == nil ? nil : pageLimit
+            let list = try await servers.list(
+                query: try query.string("q"), status: try query.choice("status", of: Server.Status.self), page: page, limit: limit)
+            let items = list.items.map(\.json)
+            guard let limit else { return JSONBody.response(.with(["items": items, "total": list.total])) }
+            return JSONBody.response(.with(["items": items, "total": list.total, "page": page, "limit": limit]))
+        }
+        api.get("servers/summary") { _, context in
+            _ = try context.requireIdentity()
+            return JSONBody.response(ServerSummaryView.json(try await servers.summary()))
         }
         api.get("servers/:id") { _, context in
             _ = try context.requireIdentity()

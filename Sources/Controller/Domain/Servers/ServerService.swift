@@ -27,11 +27,31 @@ struct ServerService: Sendable {
         var uninstallCommands: [String]?
     }
 
-    func list() async throws -> [ServerView] {
+    /// Every server, or one page of those matching `query` (name or hostname) and `status`.
+    func list(query: String? = nil, status: Server.Status? = nil, page: Int = 1, limit: Int? = nil) async throws -> (
+        items: [ServerView], total: Int
+    ) {
         try await store.database.read { db in
-            let counts = try ResourceRepository.activeRouteCounts(db)
-            return try ServerRepository.all(db).map { ServerView(server: $0, activeRoutes: counts[$0.id!] ?? 0) }
+            let (servers, total) = try ServerListing.page(db, query: query, status: status, page: limit == nil ? 1 : page, limit: limit ?? Int.max)
+            return (try Self.views(db, servers), total)
         }
+    }
+
+    /// How the servers stand, for the dashboard: counts, the first `limit` servers (those
+    /// needing attention first) and the first `limit` upstreams (failing ones first).
+    func summary(limit: Int = 50) async throws -> (summary: ServerListing.Summary, servers: [ServerView], upstreams: [ServerListing.Upstream]) {
+        try await store.database.read { db in
+            (
+                try ServerListing.summary(db), try Self.views(db, try ServerListing.needingAttentionFirst(db, limit: limit)),
+                try ServerListing.upstreams(db, limit: limit)
+            )
+        }
+    }
+
+    /// `servers` with their active route counts.
+    private static func views(_ db: any SQLConnection, _ servers: [Server]) throws -> [ServerView] {
+        let counts = try ResourceRepository.activeRouteCounts(db)
+        return servers.map { ServerView(server: $0, activeRoutes: counts[$0.id!] ?? 0) }
     }
 
     func get(_ id: Int64) async throws -> ServerView {

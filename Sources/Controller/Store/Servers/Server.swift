@@ -6,7 +6,7 @@ import JSONCore
 struct Server: Sendable, Equatable {
 
     /// Online, Offline, Provisioning or Error.
-    enum Status: String, Sendable {
+    enum Status: String, Sendable, CaseIterable {
         case online, offline, provisioning, error
     }
 

@@ -226,8 +226,10 @@ enum ServerRepository {
             UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,
             caddy_version = ?, caddy_modules = ?, last_seen = ? WHERE id = ?
             """, [agentVersion, caddyVersion, modules, Date(), id])
+        // An agent ahead of the database (restored from an older backup) is not sent back: the
+        // desired revision moves past what it runs. One at the desired revision is left as it is.
         try db.execute(
-            "UPDATE servers SET desired_revision = ? WHERE id = ? AND desired_revision <= ?", [appliedRevision + 1, id, appliedRevision])
+            "UPDATE servers SET desired_revision = ? WHERE id = ? AND desired_revision < ?", [appliedRevision + 1, id, appliedRevision])
     }
 
     /// The agent's latest health report (JSON text).

@@ -50,6 +50,16 @@ export function ask(message, action) {
   });
 }
 
+/** Previous / "Page n of m" / Next under a paged list; `state.page` moves and `render` draws it
+ * again. `total`, when given, is shown beside the page count. */
+export function pager(state, pages, render, total) {
+  const go = (step) => () => { state.page += step; render(); };
+  return h("div", { class: "pager" },
+    h("button", { type: "button", disabled: state.page <= 1, onclick: go(-1) }, "Previous"),
+    h("span", {}, `Page ${state.page} of ${pages}${total === undefined ? "" : ` (${total})`}`),
+    h("button", { type: "button", disabled: state.page >= pages, onclick: go(1) }, "Next"));
+}
+
 export function badge(text, kind = text) {
   return h("span", { class: `badge ${kind}` }, text);
 }

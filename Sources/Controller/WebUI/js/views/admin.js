@@ -1,6 +1,6 @@
 // Users, Access Tokens, Audit Log and Settings.
 import { api } from "../api.js";
-import { ask, badge, count, formatDate, h, mount, showDialog } from "../dom.js";
+import { ask, badge, count, formatDate, h, mount, pager, showDialog } from "../dom.js";
 import { notificationsCard } from "./notifications.js";
 import { sessionsTable } from "./sessions.js";
 import { singleSignOnCard } from "./singleSignOn.js";
@@ -142,10 +142,7 @@ export async function auditLog(container) {
         h("tbody", {}, result.items.map((entry) => h("tr", {}, h("td", {}, formatDate(entry.created_on)), h("td", {}, entry.user_email ?? "—"), h("td", {}, entry.action),
           h("td", {}, `${entry.resource_type}${entry.resource_id ? " #" + entry.resource_id : ""}`), h("td", {}, h("code", {}, JSON.stringify(entry.details ?? {}))),
           h("td", {}, entry.client_ip ?? ""))))),
-      h("div", { class: "pager" },
-        h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; render(); } }, "Previous"),
-        h("span", {}, `Page ${state.page} of ${pages}`),
-        h("button", { type: "button", disabled: state.page >= pages, onclick: () => { state.page += 1; render(); } }, "Next")));
+      pager(state, pages, render));
   }
   await render();
 }

@@ -1,9 +1,11 @@
-// Dashboard: counts per host type, traffic of the last 24 hours (per server, top hosts by
-// requests and by errors), upstream health per server, certificates expiring within 30 days,
-// servers online or not. Read again whenever the controller says something changed.
+// Dashboard: counts per host type, servers counted by status (and those needing attention
+// first), traffic of the last 24 hours (per server, top hosts by requests and by errors),
+// upstream health (counted, failing ones first), certificates expiring within 30 days. It reads
+// the controller's aggregates, so it stays as light with ten thousand servers as with one. Read
+// again whenever the controller says something changed.
 import { api } from "../api.js";
 import { bytes, sparkline } from "../charts.js";
-import { badge, h, mount } from "../dom.js";
+import { badge, count, h, mount } from "../dom.js";
 import { showTraffic } from "./traffic.js";
 
 /** Per server, then the hosts with the most requests and with the most errors. */
@@ -33,21 +35,29 @@ export async function dashboard(container, app) {
     const suffix = app.serverFilter ? `&server_id=${app.serverFilter}` : "";
     const kinds = [["proxy-hosts", "Proxy Hosts"], ["redirection-hosts", "Redirection Hosts"], ["stream-hosts", "Stream Hosts"], ["dead-hosts", "Dead Hosts"], ["port-forwards", "Port Forwards"]];
     const counts = await Promise.all(kinds.map(([path]) => api.get(`/api/${path}?limit=1${suffix}`).then((r) => r.total)));
-    const servers = (await api.get("/api/servers")).items;
+    const summary = await api.get("/api/servers/summary");
+    const servers = summary.servers;
     const traffic = await api.get("/api/traffic/summary").catch(() => null);
     const certificates = (await api.get("/api/certificates?limit=500")).items.filter((c) => c.days_left !== undefined && c.days_left <= 30);
     // A report from a server that is not online is old news: its upstreams' health is unknown.
-    const upstreams = servers.flatMap((server) => (server.upstream_health?.upstreams ?? []).map((u) => ({ ...u, server: server.name, current: server.status === "online" })));
-    const health = (u) => !u.current ? badge("unknown", "offline") : u.fails > 0 ? badge("failing", "failed") : badge("healthy", "ok");
+    const upstreams = summary.upstreams.items;
+    const health = (u) => u.server_status !== "online" ? badge("unknown", "offline") : u.fails > 0 ? badge("failing", "failed") : badge("healthy", "ok");
+    const statusCounts = Object.entries(summary.by_status).filter(([, n]) => n > 0).map(([status, n]) => [badge(status), ` ${n}`]);
+    const more = (shown, total, what) => total > shown ? h("p", { class: "muted" }, `${shown} of ${total} ${what} shown, those needing attention first.`) : null;
     mount(container,
       h("div", { class: "toolbar" }, h("h2", {}, "Dashboard")),
       h("div", { class: "cards" }, kinds.map(([path, title], index) => h("a", { class: "card", href: `#/${path}` }, h("div", { class: "count" }, counts[index]), title))),
       h("h3", {}, "Servers"),
+      h("p", { class: "server-counts" }, `${count(summary.total, "server")}: `, statusCounts.flatMap((part, i) => i ? [", ", ...part] : part),
+        summary.out_of_date ? `; ${summary.out_of_date} not yet at their latest revision` : null),
+      more(servers.length, summary.total, "servers"),
       h("table", {}, h("thead", {}, h("tr", {}, ["Server", "Status", "Caddy", "Routes"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, servers.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status)), h("td", {}, s.caddy_version ?? "—"), h("td", {}, s.active_routes))))),
       h("h3", {}, "Traffic (last 24 hours)"),
       traffic ? trafficSection(traffic) : h("p", { class: "muted" }, "Traffic cannot be read now."),
       h("h3", {}, "Upstream health"),
+      summary.upstreams.total ? h("p", {}, `${count(summary.upstreams.total, "upstream")}: ${summary.upstreams.failing} failing, ${summary.upstreams.unknown} unknown (their server is not online).`) : null,
+      more(upstreams.length, summary.upstreams.total, "upstreams"),
       upstreams.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Server", "Upstream", "Status", "Requests", "Failures"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, upstreams.map((u) => h("tr", {}, h("td", {}, u.server), h("td", {}, u.address), h("td", {}, health(u)),
           h("td", {}, u.requests), h("td", {}, u.fails)))))

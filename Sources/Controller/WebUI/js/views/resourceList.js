@@ -1,7 +1,7 @@
 // One resource page: the list (enabled, apply status per server, TLS status, search, paging)
 // and the create/edit dialog. A viewer sees the same list without any control that changes it.
 import { api, APIError } from "../api.js";
-import { ask, badge, h, mount, showDialog } from "../dom.js";
+import { ask, badge, h, mount, pager, showDialog } from "../dom.js";
 import { issuanceProgress, requestCertificate } from "../certificateRequest.js";
 import { NEW_CERTIFICATE } from "../controls/simple.js";
 import { buildForm } from "../form.js";
@@ -72,10 +72,7 @@ export async function resourceList(container, path, app) {
       h("table", {}, h("thead", {}, h("tr", {}, header.map((title) => h("th", { scope: "col" }, title)))),
         h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: header.length, class: "muted" },
           state.query ? `No ${definition.title.toLowerCase()} match “${state.query}”.` : emptyState())))),
-      h("div", { class: "pager" },
-        h("button", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; render(); } }, "Previous"),
-        h("span", {}, `Page ${state.page} of ${pages} (${result.total})`),
-        h("button", { type: "button", disabled: state.page >= pages, onclick: () => { state.page += 1; render(); } }, "Next")));
+      pager(state, pages, render, result.total));
     if (searching) {
       const search = container.querySelector("#search");
       search.focus();

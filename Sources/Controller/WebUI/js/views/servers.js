@@ -3,17 +3,35 @@
 // becomes of the server's resources (moved or deleted, with upstreams the local server may not
 // reach), then the commands that uninstall its agent. Admins only.
 import { api } from "../api.js";
-import { ask, badge, count, formatDate, h, mount, showDialog } from "../dom.js";
+import { ask, badge, count, formatDate, h, mount, pager, showDialog } from "../dom.js";
 
 export async function servers(container, app) {
+  // One page at a time, searched by name or hostname and filtered by status by the controller.
+  const state = { page: 1, query: "", typed: "", status: "" };
+  let drawn = 0;
   async function render() {
-    const list = (await api.get("/api/servers")).items;
-    app.servers = list;
+    const generation = ++drawn;
+    const params = new URLSearchParams({ page: state.page, limit: 50 });
+    if (state.query) params.set("q", state.query);
+    if (state.status) params.set("status", state.status);
+    const result = await api.get(`/api/servers?${params}`);
+    const list = result.items;
+    // A read overtaken by a later one is not drawn over it.
+    if (generation !== drawn) return;
+    const pages = Math.max(1, Math.ceil(result.total / result.limit));
+    const searching = document.activeElement?.id === "server-search" && container.contains(document.activeElement);
     mount(container,
       h("div", { class: "toolbar" }, h("h2", {}, "Servers"),
+        h("label", { class: "visually-hidden", for: "server-search" }, "Search servers"),
+        h("input", { id: "server-search", type: "search", placeholder: "Search", value: state.typed, class: "search",
+          oninput: (event) => { state.typed = event.target.value; },
+          onchange: (event) => { state.query = state.typed = event.target.value; state.page = 1; render(); } }),
+        h("label", { class: "visually-hidden", for: "server-status" }, "Status"),
+        h("select", { id: "server-status", onchange: (event) => { state.status = event.target.value; state.page = 1; render(); } },
+          ["", "online", "offline", "error", "provisioning"].map((status) => h("option", { value: status, selected: status === state.status }, status || "Any status"))),
         app.isAdmin ? h("button", { type: "button", class: "primary", onclick: () => wizard(null) }, "Add server") : null),
       h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Hostname", "Status", "Caddy", "Last seen", "Routes", ""].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, list.map((server) => h("tr", {},
+        h("tbody", {}, list.length ? list.map((server) => h("tr", {},
           h("td", {}, server.name), h("td", {}, server.hostname),
           h("td", {}, badge(server.status), server.last_error ? h("div", { class: "muted" }, server.last_error) : null),
           h("td", {}, server.caddy_version ?? "—"), h("td", {}, formatDate(server.last_seen)), h("td", {}, server.active_routes),
@@ -22,7 +40,14 @@ export async function servers(container, app) {
             h("button", { type: "button", onclick: () => wizard(server, "update-agent") }, "Update Agent"), " ",
             h("button", { type: "button", "aria-label": `Host key of ${server.name}`, onclick: () => hostKey(server) }, "Host key"), " ",
             h("button", { type: "button", class: "danger", onclick: () => remove(server) }, "Delete"),
-          ] : null))))));
+          ] : null)))
+          : h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No server matches.")))),
+      pager(state, pages, render, result.total));
+    if (searching) {
+      const search = container.querySelector("#server-search");
+      search.focus();
+      search.setSelectionRange(search.value.length, search.value.length);
+    }
   }
 
   /** Add Server (server null), or credentials for a run on an existing server. */

@@ -1,0 +1,64 @@
+import HummingbirdWebSocket
+import NIOCore
+import NIOWebSocket
+
+/// The controller's end of one agent's WebSocket, where every write has a deadline.
+///
+/// A write waits while the connection cannot take more (the agent stopped reading, or its network
+/// did). One that is still waiting after ``writeTimeout`` drops the connection: the agent, if it is
+/// alive, reconnects and catches up with a full sync, and until then a stalled agent holds at most
+/// the one message being written, never a queue of them, and never the sessions of others.
+struct AgentConnection: Sendable {
+    /// A write was still waiting after the timeout; the connection was dropped.
+    struct Stalled: Error, CustomStringConvertible {
+        let after: Duration
+        var description: String { "the agent took no data for \(after): it stopped reading; the connection was dropped" }
+    }
+
+    let outbound: WebSocketOutboundWriter
+    let channel: any Channel
+    let writeTimeout: Duration
+
+    /// Sends one text message; throws ``Stalled`` when the agent did not take it in time.
+    func send(_ bytes: [UInt8]) async throws {
+        try await withDeadline { try await outbound.writeTextMessage(String(decoding: bytes, as: UTF8.self)) }
+    }
+
+    /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame holds, on
+    /// a character boundary); a close frame that cannot be written in time drops the connection.
+    func close(code: WebSocketErrorCode, reason: String) async {
+        try? await withDeadline { try await outbound.close(code, reason: Self.closeReason(reason)) }
+    }
+
+    /// Closes the connection at once, without a close frame: for when one would only wait behind
+    /// a write that is not going through.
+    func drop() {
+        channel.close(mode: .all, promise: nil)
+    }
+
+    private func withDeadline(_ write: () async throws -> Void) async throws {
+        let watchdog = Task { [channel, writeTimeout] in
+            do { try await Task.sleep(for: writeTimeout) } catch { return false }
+            channel.close(mode: .all, promise: nil)
+            return true
+        }
+        do {
+            try await write()
+        } catch {
+            watchdog.cancel()
+            if await watchdog.value { throw Stalled(after: writeTimeout) }
+            throw error
+        }
+        watchdog.cancel()
+    }
+
+    /// At most 120 bytes of `reason`, ending on a whole character.
+    static func closeReason(_ reason: String) -> String {
+        var bytes = 0
+        return String(
+            reason.prefix { character in
+                bytes += character.utf8.count
+                return bytes <= 120
+            })
+    }
+}

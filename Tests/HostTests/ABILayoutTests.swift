@@ -21,7 +21,10 @@ import TestSupport
             const char *description; uint32_t kinds; const void *(*get_interface)(const char *id);
             const char *homepage; /* appended by the later minor */
         } descriptor_1_1;
-        static const void *get_interface(const char *id) { (void)id; return NULL; }
+        #include <string.h>
+        static int32_t render(const pp_call *call) { (void)call; return PP_OK; }
+        static const pp_renderer_v1 renderer = { sizeof(pp_renderer_v1), "application/json", render };
+        static const void *get_interface(const char *id) { return strcmp(id, PP_INTERFACE_RENDERER) == 0 ? &renderer : NULL; }
         static const descriptor_1_1 descriptor = {
             sizeof(descriptor_1_1), PP_ABI_MAJOR, \(minor), "com.example.later", "1.1.0", "Later", "Built against a later minor.",
             PP_KIND_RENDERER, get_interface, "https://example.test",

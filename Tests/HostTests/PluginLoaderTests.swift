@@ -219,5 +219,36 @@ import Testing
         #expect(try refusal(noKinds).description.contains("kinds is 0"))
         let unknownKind = try CCompiler.sharedObject(PluginSources.plugin(kinds: "(1u << 20)"), named: "unknown.so", in: folder)
         #expect(try refusal(unknownKind).description.contains("kinds has bits this host does not know (0x100000)"))
+        for version in ["v1", "1.0", "01.0.0", "1.0.0-", "latest"] {
+            let file = try CCompiler.sharedObject(PluginSources.plugin(version: version), named: "refused-\(version).so", in: folder)
+            #expect(try refusal(file).description.contains("version `\(version)` is not MAJOR.MINOR.PATCH"), "\(version)")
+        }
+        for version in ["0.2.0", "2.1.0-beta.1", "0.3.0+git.5a1f"] {
+            let file = try CCompiler.sharedObject(PluginSources.plugin(version: version), named: "version-\(version).so", in: folder)
+            #expect(try loader.load(file).version == version)
+        }
     }
+
+    /// Each declared interface is checked at load, and the refusal says which and what to do,
+    /// instead of a later pipeline run failing with one message for all of them.
+    @Test func refusesADeclaredInterfaceThatIsMissingShortOrHasNoFunction() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let cases: [(table: String?, message: String)] = [
+            (nil, #"it declares the step kind, but get_interface("posternproxy.step/1") returns NULL"#),
+            ("{ 4, plan, apply, verify, rollback }", "the posternproxy.step/1 table's struct_size is 4, ABI 1.0 needs at least"),
+            ("{ sizeof(pp_step_v1), NULL, apply, verify, rollback }", "the posternproxy.step/1 table leaves plan NULL"),
+            ("{ sizeof(pp_step_v1), NULL, NULL, verify, rollback }", "the posternproxy.step/1 table leaves plan, apply NULL"),
+        ]
+        for (index, example) in cases.enumerated() {
+            let file = try CCompiler.sharedObject(PluginSources.step(table: example.table), named: "step\(index).so", in: folder)
+            let refused = try refusal(file)
+            #expect(refused.description.contains(example.message), "\(refused)")
+        }
+        // verify and rollback may be left out.
+        let minimal = try CCompiler.sharedObject(
+            PluginSources.step(table: "{ sizeof(pp_step_v1), plan, apply, NULL, NULL }"), named: "minimal.so", in: folder)
+        #expect(try loader.load(minimal).kinds == .step)
+    }
+
 }

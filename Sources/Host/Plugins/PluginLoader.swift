@@ -98,6 +98,9 @@ public struct PluginLoader: Sendable {
         guard let version = d.version.map({ String(cString: $0) }), !version.isEmpty else {
             throw malformed("version is empty")
         }
+        guard PluginVersion.isValid(version) else {
+            throw malformed("version `\(version)` is not MAJOR.MINOR.PATCH (as `1.0.0`, optionally with -prerelease and +build)")
+        }
         guard let name = d.name.map({ String(cString: $0) }), !name.isEmpty else {
             throw malformed("name is empty")
         }
@@ -107,7 +110,8 @@ public struct PluginLoader: Sendable {
         guard kinds.unknownBits == 0 else {
             throw malformed("kinds has bits this host does not know (0x\(String(kinds.unknownBits, radix: 16)))")
         }
-        guard d.get_interface != nil else { throw malformed("get_interface is NULL") }
+        guard let lookup = d.get_interface else { throw malformed("get_interface is NULL") }
+        if let problem = DeclaredInterfaces.problem(kinds: kinds, lookup: lookup) { throw malformed(problem) }
         return LoadedPlugin(file: file, descriptor: descriptor, id: id, version: version, name: name, summary: summary)
     }
 

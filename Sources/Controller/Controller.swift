@@ -66,7 +66,7 @@ public struct Controller: Sendable {
         let agents = AgentEndpoint(
             admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute), refusals: agentRefusals,
             hub: hub, logger: logger, trustedProxies: { adminDomain.current.trusted },
-            writeTimeout: .seconds(configuration.agentWriteTimeoutSeconds))
+            writeTimeout: .seconds(configuration.agentWriteTimeoutSeconds), ticketRenewal: .seconds(configuration.agentTicketRenewalSeconds))
         let vault = try CredentialVault(dataDirectory: configuration.dataDirectory)
         let provisioner =
             catalog.plugin(id: configuration.provisioningTransport) == nil

@@ -61,6 +61,9 @@ public struct ControllerConfiguration: Sendable {
     /// `POSTERNPROXY_AGENT_WRITE_TIMEOUT` [30]: seconds a message to an agent may wait for the
     /// agent to take it; an agent that stopped reading is then dropped and resyncs when it comes back.
     public var agentWriteTimeoutSeconds = 30
+    /// `POSTERNPROXY_AGENT_TICKET_RENEWAL_SECONDS` [21600]: how often a connected agent is sent a
+    /// fresh session ticket (half of a ticket's 12-hour life).
+    public var agentTicketRenewalSeconds = Int(AgentTickets.lifetime / 2)
     /// How often the local server's data plane reports its upstreams' health (as agents do).
     public var statusSeconds = 30
     /// `POSTERNPROXY_TRAFFIC_FLUSH_SECONDS` [10]: how often the traffic in status reports is
@@ -225,6 +228,7 @@ public struct ControllerConfiguration: Sendable {
             ("POSTERNPROXY_AGENT_HEARTBEAT", \ControllerConfiguration.agentHeartbeatSeconds),
             ("POSTERNPROXY_AGENT_OFFLINE_AFTER", \ControllerConfiguration.agentOfflineAfterSeconds),
             ("POSTERNPROXY_AGENT_WRITE_TIMEOUT", \ControllerConfiguration.agentWriteTimeoutSeconds),
+            ("POSTERNPROXY_AGENT_TICKET_RENEWAL_SECONDS", \ControllerConfiguration.agentTicketRenewalSeconds),
             ("POSTERNPROXY_AGENT_CONNECT_LIMIT", \ControllerConfiguration.agentConnectionsPerMinute),
             ("POSTERNPROXY_STATUS_SECONDS", \ControllerConfiguration.statusSeconds),
             ("POSTERNPROXY_WATCH_SECONDS", \ControllerConfiguration.watchSeconds),

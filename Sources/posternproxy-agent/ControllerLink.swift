@@ -78,6 +78,7 @@ struct ControllerLink: Sendable {
                     agentVersion: HostIdentity.productVersion, caddyVersion: probe?.version, caddyModules: probe?.modules ?? [],
                     appliedRevision: running.revision, appliedHash: running.hash)), on: writer)
         var timers: [Task<Void, Never>] = []
+        var lastHeartbeatSeconds: Int?
         defer { timers.forEach { $0.cancel() } }
         for await text in messages {
             let decoded: ControllerMessage
@@ -89,8 +90,13 @@ struct ControllerLink: Sendable {
             switch decoded {
             case .welcome(let welcome):
                 let heartbeatSeconds = welcome.heartbeatSeconds
+                // A connection that lasts is welcomed again now and then, with a fresh ticket.
+                if session.welcomed(welcome) == .renewed, heartbeatSeconds == lastHeartbeatSeconds {
+                    logger.debug("session ticket renewed")
+                    continue
+                }
+                lastHeartbeatSeconds = heartbeatSeconds
                 logger.info("connected to the controller", metadata: ["server": "\(welcome.serverID)"])
-                session.welcomed(welcome)
                 timers.forEach { $0.cancel() }
                 timers = [
                     repeating(every: .seconds(heartbeatSeconds), on: writer) {
@@ -172,11 +178,15 @@ private final class SessionFacts: Sendable {
 
     func connecting() { facts.withLock { $0.welcomedThisConnection = false } }
 
-    func welcomed(_ welcome: ControllerMessage.Welcome) {
+    enum Welcome { case first, renewed }
+
+    /// Keeps what `welcome` says; `.renewed` when this connection had been welcomed already.
+    func welcomed(_ welcome: ControllerMessage.Welcome) -> Welcome {
         facts.withLock { facts in
             if let ticket = welcome.ticket { facts.ticket = ticket }
             if let window = welcome.reconnectWindowSeconds { facts.reconnectWindowSeconds = window }
-            facts.welcomedThisConnection = true
+            defer { facts.welcomedThisConnection = true }
+            return facts.welcomedThisConnection ? .renewed : .first
         }
     }
 

@@ -15,6 +15,8 @@ Scenarios:
   no-hello             a heartbeat as the first message
   replay REVISION      hello, wait for the desired state, report it applied, then report
                        REVISION (older) applied with another hash
+  beat SECONDS         hello, then a heartbeat every second for SECONDS, printing what the
+                       controller sends
   resume REVISION:HASH hello saying it runs REVISION with HASH, then print what the controller
                        sends for 3 seconds
   stall SECONDS        hello, then a heartbeat every second for SECONDS while reading nothing (its
@@ -136,6 +138,13 @@ def main():
         pump(sock, 3)
         return
     hello(sock)
+    if scenario == "beat":
+        deadline = time.time() + float(argument)
+        while time.time() < deadline:
+            send_frame(sock, json.dumps({"type": "heartbeat", "v": 1, "applied_revision": 0}))
+            if pump(sock, 1) == "closed":
+                return
+        return
     if scenario == "listen":
         pump(sock, float(argument))
     elif scenario == "stall":

@@ -125,6 +125,12 @@ final class AgentAdmission: Sendable {
         failures.acquire(clientIP).map { .rateLimited(retryAfter: $0) } ?? refusal
     }
 
+    /// A fresh ticket for an agent admitted with `tokenHash`, for a connection that outlives half
+    /// a ticket's life; nil when no ticket can be issued now.
+    func renewedTicket(serverID: Int64, tokenHash: String) async -> String? {
+        try? await tickets().issue(serverID: serverID, generation: AgentCredential.generation(of: tokenHash))
+    }
+
     /// The ticket issuer, its key read (or made) once.
     private func tickets() async throws -> AgentTickets {
         if let loaded = tickets.withLock({ $0 }) { return loaded }

@@ -30,6 +30,9 @@ struct AgentEndpoint: Sendable {
     var helloTimeout: Duration = .seconds(10)
     /// How long a message to an agent may wait for the agent to take it (``AgentConnection``).
     var writeTimeout: Duration = .seconds(30)
+    /// How often a connected agent is sent a fresh session ticket: half a ticket's life, so the
+    /// ticket it holds always readmits it.
+    var ticketRenewal: Duration = .seconds(AgentTickets.lifetime / 2)
 
     /// The router the WebSocket upgrade consults.
     func router() -> Router<AgentSocketContext> {
@@ -56,8 +59,12 @@ struct AgentEndpoint: Sendable {
     }
 
     private func serve(_ admitted: AgentAdmission.Admitted, inbound: WebSocketInboundStream, connection: AgentConnection) async throws {
+        let renewal = AgentSession.TicketRenewal(every: ticketRenewal) { [admission] in
+            await admission.renewedTicket(serverID: admitted.serverID, tokenHash: admitted.tokenHash)
+        }
         let session = AgentSession(
-            serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, heard: hub.heard, connection: connection, logger: logger)
+            serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, heard: hub.heard, connection: connection,
+            ticketRenewal: renewal, logger: logger)
         var messages = inbound.messages(maxSize: AgentProtocol.maxAgentMessageBytes).makeAsyncIterator()
         guard let first = try await firstMessage(&messages, session: session) else { return }
         guard case .hello(let hello) = try await decode(first, session: session) else {

@@ -32,11 +32,27 @@ actor AgentSession {
     /// close frame behind them.
     private var writesInFlight = 0
     private let health: HealthRecorder
+    /// The welcome the agent was sent, and when its ticket was issued: a ticket lives 12 hours,
+    /// so a connection that lasts longer is sent the welcome again with a fresh one every
+    /// ``ticketRenewal`` (the agent keeps it for its next connection).
+    private var welcome: ControllerMessage.Welcome?
+    private var ticketIssued = ContinuousClock.now
+    private let ticketRenewal: TicketRenewal?
     /// Access-log requests sent and not yet answered, by request id.
     private var accessLogWaiters: [Int64: CheckedContinuation<AccessLogAnswer, Error>] = [:]
     private var lastRequestID: Int64 = 0
 
-    init(serverID: Int64, tokenHash: String, store: Store, heard: HeardFrom, connection: AgentConnection, logger: Logger) {
+    /// How often a connected agent's ticket is renewed, and where a fresh one comes from.
+    struct TicketRenewal: Sendable {
+        var every: Duration
+        var issue: @Sendable () async -> String?
+    }
+
+    init(
+        serverID: Int64, tokenHash: String, store: Store, heard: HeardFrom, connection: AgentConnection, ticketRenewal: TicketRenewal? = nil,
+        logger: Logger
+    ) {
+        self.ticketRenewal = ticketRenewal
         self.serverID = serverID
         self.heard = heard
         self.tokenHash = tokenHash
@@ -55,6 +71,7 @@ actor AgentSession {
         case .heartbeat(let revision):
             agentRevision = max(agentRevision, revision)
             heard.note(serverID)
+            await renewTicketWhenDue()
         case .applyResult(let result):
             await record(result)
         case .status(let report):
@@ -106,8 +123,20 @@ actor AgentSession {
             logger.error("could not record an agent's hello", metadata: ["server": "\(serverID)", "error": "\(error)"])
         }
         store.statusFeed.announce()
+        self.welcome = welcome
+        ticketIssued = .now
         await send(.welcome(welcome))
         requestSync()
+    }
+
+    /// Sends the welcome again with a fresh ticket once the last one is ``TicketRenewal/every`` old.
+    private func renewTicketWhenDue() async {
+        guard let ticketRenewal, var welcome, welcome.ticket != nil, ContinuousClock.now - ticketIssued >= ticketRenewal.every else { return }
+        ticketIssued = .now
+        guard let ticket = await ticketRenewal.issue() else { return }
+        welcome.ticket = ticket
+        self.welcome = welcome
+        await send(.welcome(welcome))
     }
 
     /// Asks for a sync; returns at once.

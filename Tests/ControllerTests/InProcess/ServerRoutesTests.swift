@@ -112,6 +112,12 @@ import TestSupport
                 #expect(refused.status == .badRequest && (refused.object["error"] as? [String: Any])?["field"] as? String == field, "\(bad)")
             }
 
+            let names = try await get("/api/servers/names")
+            let named = try #require(names.object["items"] as? [[String: Any]])
+            #expect(names.object["total"] as? Int == 31 && named.first?["name"] as? String == "local" && named.first?["is_local"] as? Bool == true)
+            #expect(named.dropFirst().map { $0["name"] as? String } == (1...30).map { "edge-\($0)" })
+            #expect(named.allSatisfy { Set($0.keys) == ["id", "name", "is_local"] }, "names only, no status or health")
+
             let summary = try await get("/api/servers/summary")
             #expect(summary.status == .ok)
             let counts = try #require(summary.object["by_status"] as? [String: Int])

@@ -84,4 +84,33 @@ import TestSupport
         let state = try #require(other.first { $0.contains("\"desired_state\"") }, "\(other)")
         #expect(state.contains("\"revision\": \(revision)") && state.contains("resume.test"), "\(state.prefix(300))")
     }
+
+    /// A connection that outlives half a ticket's life is welcomed again with a fresh ticket (here
+    /// every second), so the ticket an agent holds always readmits it; the real agent keeps it
+    /// without reconnecting or restarting its timers.
+    @Test func aLongConnectionIsGivenFreshTicketsAndTheAgentKeepsItsConnection() async throws {
+        let controller = try ControllerProcess(extraEnvironment: [
+            "POSTERNPROXY_AGENT_TICKET_RENEWAL_SECONDS": "1", "POSTERNPROXY_AGENT_HEARTBEAT": "1",
+        ])
+        defer { controller.remove() }
+        let client = try await controller.loggedIn()
+        let id = try #require(try await client.post("/api/servers", ["name": "renewal", "hostname": "203.0.113.31"]).id)
+        let token = try #require(try await client.post("/api/servers/\(id)/token").object["token"] as? String)
+
+        let lines = try AgentProtocolHostileTests.Setup.probe(port: controller.port, token, "beat", "5")
+        let welcomes = lines.filter { $0.hasPrefix("MESSAGE ") && $0.contains("\"welcome\"") }
+        let tickets = Set(
+            welcomes.compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.dropFirst(8).utf8)) as? [String: Any])?["ticket"] as? String
+            })
+        #expect(welcomes.count >= 3 && tickets.count == welcomes.count, "\(welcomes)")
+
+        let agent = try RealAgent(controllerPort: controller.port, token: token)
+        defer { agent.stop() }
+        try await eventually("the agent is connected", seconds: 30) { agent.process.output.contains("connected to the controller") }
+        try await Task.sleep(for: .seconds(4))
+        let connected = agent.process.output.components(separatedBy: "connected to the controller").count - 1
+        #expect(connected == 1, "\(agent.process.output.suffix(2000))")
+        #expect(try await client.get("/api/servers/\(id)").object["status"] as? String == "online")
+    }
 }

@@ -229,6 +229,20 @@ enum OpenAPIDocument {
                     parameter("status", Schema.string(values: Server.Status.allCases.map(\.rawValue))),
                 ], success: (200, list("Server"))))
         add(
+            "/api/servers/names", "get",
+            operation(
+                "Every server's id and name, the local one first: what server pickers need", tag: "Servers",
+                success: (
+                    200,
+                    Schema.object(
+                        [
+                            "items": Schema.array(
+                                Schema.object(
+                                    ["id": Schema.id, "name": Schema.string(), "is_local": Schema.boolean], required: ["id", "name", "is_local"])),
+                            "total": Schema.integer(minimum: 0),
+                        ], required: ["items", "total"])
+                )))
+        add(
             "/api/servers/summary", "get",
             operation(
                 "How the servers stand: counts by status, servers behind their desired revision, the first 50 servers (those needing attention first) and upstream health (counts and the first 50, failing first)",

@@ -40,6 +40,12 @@ struct ServerRoutes: Sendable {
             guard let limit else { return JSONBody.response(.with(["items": items, "total": list.total])) }
             return JSONBody.response(.with(["items": items, "total": list.total, "page": page, "limit": limit]))
         }
+        api.get("servers/names") { _, context in
+            _ = try context.requireIdentity()
+            let names = try await servers.names()
+            let items = names.map { JSON.with(["id": $0.id, "name": $0.name, "is_local": $0.isLocal]) }
+            return JSONBody.response(.with(["items": items, "total": names.count]))
+        }
         api.get("servers/summary") { _, context in
             _ = try context.requireIdentity()
             return JSONBody.response(ServerSummaryView.json(try await servers.summary()))

@@ -37,6 +37,11 @@ struct ServerService: Sendable {
         }
     }
 
+    /// Every server's id and name, for the server pickers.
+    func names() async throws -> [(id: Int64, name: String, isLocal: Bool)] {
+        try await store.database.read { db in try ServerListing.names(db) }
+    }
+
     /// How the servers stand, for the dashboard: counts, the first `limit` servers (those
     /// needing attention first) and the first `limit` upstreams (failing ones first).
     func summary(limit: Int = 50) async throws -> (summary: ServerListing.Summary, servers: [ServerView], upstreams: [ServerListing.Upstream]) {

@@ -49,6 +49,12 @@ enum ServerListing {
         return (rows.map(Server.init), total)
     }
 
+    /// Every server's id and name (the local one first, then by id): what the server pickers
+    /// need, without the rest of each row.
+    static func names(_ db: any SQLConnection) throws -> [(id: Int64, name: String, isLocal: Bool)] {
+        try db.rows("SELECT id, name, is_local FROM servers ORDER BY is_local DESC, id").map { ($0["id"], $0["name"], $0["is_local"]) }
+    }
+
     static func summary(_ db: any SQLConnection) throws -> Summary {
         var byStatus: [Server.Status: Int] = [:]
         for row in try db.rows("SELECT status, COUNT(*) AS n FROM servers GROUP BY status") {

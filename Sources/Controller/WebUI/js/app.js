@@ -188,7 +188,7 @@ async function start() {
 async function route() {
   // The selector lists the servers as they are now (one may have been added or deleted since).
   try {
-    app.servers = (await api.get("/api/servers")).items;
+    app.servers = (await api.get("/api/servers/names")).items;
   } catch (failure) {
     if (failure.status === 401) return login("Your session ended; log in again.");
     if (failure.code === "two_factor_enrolment_required" && location.hash !== "#/account") {

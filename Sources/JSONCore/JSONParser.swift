@@ -346,6 +346,6 @@ public struct JSONParser {
     }
 
     private func failure(_ problem: String) -> JSONReadError {
-        JSONReadError(problem: "\(problem) at byte \(index)")
+        JSONReadError(problem: "\(problem) at byte \(index)", offset: index)
     }
 }

@@ -18,6 +18,7 @@ import Testing
 
     @Test(arguments: [
         (#"[]"#, "pipeline configuration must be a JSON object of pipeline name → list of steps"),
+        ("{\"apply\": [\n  \"posternproxy.caddy\",\n]}", "pipeline configuration is not JSON: unexpected character at byte 36 (line 3, column 1)"),
         (#"{"apply": "posternproxy.caddy"}"#, "pipeline configuration: apply must be a list of steps"),
         (#"{"apply": [42]}"#, "pipeline configuration: apply[0] must be a plugin id or {\"plugin\", \"config\"}"),
         (#"{"apply": [{"config": {}}]}"#, "pipeline configuration: apply[0].plugin must be a plugin id"),

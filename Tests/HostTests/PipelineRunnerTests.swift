@@ -198,7 +198,11 @@ import Testing
         do {
             _ = try pipeline.start([PipelineDefinition.Step(plugin: "com.example.absent")])
         } catch let error as PipelineError {
-            #expect(error.description == "pipeline test, step 1 (com.example.absent): no loaded plugin has this id")
+            // It says where it looked and what it found there.
+            #expect(
+                error.description
+                    == "pipeline test, step 1 (com.example.absent): no plugin loaded from \(pipeline.folder.file("plugins")) has the id com.example.absent (loaded: com.example.recorder)"
+            )
         }
     }
 }

@@ -31,7 +31,14 @@ public struct PipelineDefinition: Sendable, Equatable {
 
     /// Reads every pipeline of a configuration document: a JSON object of name → step list.
     public static func parseAll(_ document: [UInt8]) throws(PipelineConfigurationError) -> [String: PipelineDefinition] {
-        guard case .object(let pipelines)? = try? JSONParser.parse(document) else {
+        let parsed: JSON
+        do {
+            parsed = try JSONParser.parse(document)
+        } catch {
+            let position = error.lineAndColumn(in: document).map { " (line \($0.line), column \($0.column))" } ?? ""
+            throw PipelineConfigurationError(path: "", message: "is not JSON: \(error.problem)\(position)")
+        }
+        guard case .object(let pipelines) = parsed else {
             throw PipelineConfigurationError(path: "", message: "must be a JSON object of pipeline name → list of steps")
         }
         var result: [String: PipelineDefinition] = [:]

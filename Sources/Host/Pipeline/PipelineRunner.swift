@@ -35,7 +35,7 @@ public struct PipelineRunner: Sendable {
                 PipelineError(pipeline: pipeline.name, step: reference, message: message)
             }
             guard let plugin = catalog.plugin(id: step.plugin) else {
-                throw refuse("no loaded plugin has this id")
+                throw refuse(catalog.absence(of: step.plugin))
             }
             if let table = plugin.interface(PP_INTERFACE_STEP, as: pp_step_v1.self), let plan = table.pointee.plan, let apply = table.pointee.apply {
                 resolved.append(

@@ -6,6 +6,8 @@ public struct PluginCatalog: Sendable {
     public private(set) var plugins: [LoadedPlugin] = []
     /// Refused files, with the reason for each.
     public private(set) var refusals: [PluginLoadError] = []
+    /// The folders its plugins were loaded from, to say where a missing id was looked for.
+    public private(set) var folders: [String] = []
 
     public init() {}
 
@@ -16,6 +18,7 @@ public struct PluginCatalog: Sendable {
             .filter { $0.hasSuffix(".so") }
             .sorted()
         var catalog = PluginCatalog()
+        catalog.folders = [folder]
         for name in names {
             catalog.add(file: Path.join(folder, name), loader: loader)
         }
@@ -39,5 +42,14 @@ public struct PluginCatalog: Sendable {
     /// The plugin with this id, if one was accepted.
     public func plugin(id: String) -> LoadedPlugin? {
         plugins.first { $0.id == id }
+    }
+
+    /// Why no plugin of `id` is here: where it looked, what it loaded, and what it refused.
+    public func absence(of id: String) -> String {
+        let place = folders.isEmpty ? "no plugin loaded here" : "no plugin loaded from \(folders.joined(separator: ", "))"
+        let loaded = plugins.isEmpty ? "none loaded" : "loaded: \(plugins.map(\.id).sorted().joined(separator: ", "))"
+        let refused =
+            refusals.isEmpty ? "" : "; \(refusals.count) file\(refusals.count == 1 ? "" : "s") refused (`posternproxy plugins list` says why)"
+        return "\(place) has the id \(id) (\(loaded))\(refused)"
     }
 }

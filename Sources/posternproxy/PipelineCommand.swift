@@ -14,7 +14,9 @@ struct PipelineCommand: ParsableCommand {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run one pipeline of a configuration file against this machine.",
-            discussion: "Exits 0 when every step succeeded or was skipped, 1 otherwise. --dry-run prints every plan and changes nothing.")
+            discussion:
+                "Exits 0 when every step succeeded or was skipped, 1 otherwise, 130 when interrupted (Ctrl-C cancels the run and rolls back what it applied; a second Ctrl-C stops at once). --dry-run prints every plan and changes nothing."
+        )
 
         @Argument(help: "The pipeline's name in the configuration file.")
         var name: String
@@ -47,11 +49,18 @@ struct PipelineCommand: ParsableCommand {
             let run = try PipelineRunner(catalog: catalog).start(
                 pipeline, input: try input.map { try readFile($0, what: "input") } ?? Array("{}".utf8),
                 target: LocalTarget(root: root), dryRun: dryRun)
+            let interrupts = Interrupts { run.cancel() }
+            defer { interrupts.stop() }
             for await event in run.events {
-                if let line = PipelineEventText.line(for: event) { print(line) }
+                // Written unbuffered: each line shows when it happens, to a terminal, a pipe or a file.
+                if let line = PipelineEventText.line(for: event) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
             }
-            if case .failed = await run.report().status { throw ExitCode(1) }
-            if case .cancelled = await run.report().status { throw ExitCode(1) }
+            switch await run.report().status {
+            case .failed: throw ExitCode(1)
+            // As a shell reports a command stopped by Ctrl-C; what was applied is rolled back.
+            case .cancelled: throw ExitCode(130)
+            default: break
+            }
         }
 
         private func readFile(_ path: String, what: String) throws -> [UInt8] {

@@ -56,4 +56,37 @@ import Testing
         #expect(result.output.contains("<== step 1 (posternproxy.hardening): would change 2"))
         #expect(!FileManager.default.fileExists(atPath: "/etc/sysctl.d/90-posternproxy.conf"), "a dry run changes nothing")
     }
+
+    /// Ctrl-C during an apply cancels the run: the step under way finishes, what was applied is
+    /// rolled back, and the command exits 130; every line was written as it happened, though the
+    /// output is a file and not a terminal.
+    @Test func anInterruptRollsBackWhatWasAppliedAndExits130() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder.file("slow"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyExampleMotd"), toPath: folder.file("plugins/libmotd.so"))
+        _ = try CCompiler.fixture("slow_step.c", named: "plugins/libslow.so", in: folder)
+        let config = try folder.write(
+            "pipelines.json", #"{"provision": [{"plugin": "com.example.motd", "config": {"text": "hello\n"}}, "test.slow"]}"#)
+        let motd = try folder.write("root/etc/motd", "before\n")
+        let command = try ChildProcess(
+            [
+                TestEnvironment.commandPath, "pipeline", "run", "provision", "--config", config, "--dir", folder.file("plugins"), "--root",
+                folder.file("root"),
+            ], in: folder.path, environment: ["SLOW_STEP_DIR": folder.file("slow")], logName: "run")
+        defer { command.stop() }
+        try command.wait(until: { FileManager.default.fileExists(atPath: folder.file("slow/started")) }, what: "the slow step's apply")
+        #expect(try String(contentsOfFile: motd, encoding: .utf8) == "hello\n")
+        #expect(command.output.contains("<== step 1 (com.example.motd): applied"), "written live: \(command.output)")
+
+        kill(command.process.processIdentifier, SIGINT)
+        try command.wait(until: { command.output.contains("interrupted: cancelling") }, what: "the interrupt noticed")
+        _ = try folder.write("slow/release-1", "")
+        command.process.waitUntilExit()
+        #expect(command.process.terminationStatus == 130, "\(command.output)")
+        #expect(command.output.contains("rolled back"), "\(command.output)")
+        #expect(try String(contentsOfFile: motd, encoding: .utf8) == "before\n", "the motd step's change is undone")
+    }
 }

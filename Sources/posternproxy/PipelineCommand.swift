@@ -25,8 +25,11 @@ struct PipelineCommand: ParsableCommand {
         var config: String
 
         @Option(
-            name: .long, help: "Plugins folder [$POSTERNPROXY_PLUGINS_DIR, else ./plugins beside the executable, else \(PluginFolder.installed)].")
-        var dir: String?
+            name: .long,
+            help:
+                "A plugins folder; repeat it to search several in order, the first holding an id winning [$POSTERNPROXY_PLUGINS_DIR, else ./plugins beside the executable, else \(PluginFolder.installed)]."
+        )
+        var dir: [String] = []
 
         @Option(name: .long, help: "Resolve every file path under this folder (a sandbox) instead of /.")
         var root: String = "/"
@@ -42,7 +45,7 @@ struct PipelineCommand: ParsableCommand {
             guard let pipeline = try PipelineDefinition.parseAll(document)[name] else {
                 throw ValidationError("\(config) has no pipeline named `\(name)`")
             }
-            let catalog = try PluginCatalog.load(folder: dir ?? PluginLoading.folder, loader: PluginLoading.loader)
+            let catalog = try PluginCatalog.load(folders: dir.isEmpty ? [PluginLoading.folder] : dir, loader: PluginLoading.loader)
             for refusal in catalog.refusals {
                 FileHandle.standardError.write(Data("refused: \(refusal)\n".utf8))
             }

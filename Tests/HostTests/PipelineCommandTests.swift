@@ -57,6 +57,34 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/etc/sysctl.d/90-posternproxy.conf"), "a dry run changes nothing")
     }
 
+    /// An author's plugins can stay in a folder of their own: `--dir` is repeated, searched in
+    /// order, and an unknown id says where it was looked for.
+    @Test func pluginsComeFromSeveralFolders() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        for name in ["builtin", "mine"] {
+            try FileManager.default.createDirectory(atPath: folder.file(name), withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyExampleMotd"), toPath: folder.file("builtin/libmotd.so"))
+        _ = try CCompiler.fixture("slow_step.c", named: "mine/libslow.so", in: folder)
+        let config = try folder.write(
+            "pipelines.json",
+            #"{"provision": [{"plugin": "com.example.motd", "config": {"text": "hi\n"}}, "test.slow"], "broken": ["com.example.absent"]}"#)
+        _ = try folder.write("root/etc/motd", "before\n")
+        let folders = ["--dir", folder.file("builtin"), "--dir", folder.file("mine"), "--root", folder.file("root")]
+        let applied = try Posternproxy.run(["pipeline", "run", "provision", "--config", config] + folders)
+        #expect(applied.status == 0, "\(applied.errors)")
+        #expect(applied.output.contains("<== step 2 (test.slow)"), "\(applied.output)")
+        let absent = try Posternproxy.run(["pipeline", "run", "broken", "--config", config] + folders)
+        #expect(absent.status != 0)
+        #expect(
+            absent.errors.contains(
+                "no plugin loaded from \(folder.file("builtin")), \(folder.file("mine")) has the id com.example.absent (loaded: com.example.motd, test.slow)"
+            ),
+            "\(absent.errors)")
+    }
+
     /// Ctrl-C during an apply cancels the run: the step under way finishes, what was applied is
     /// rolled back, and the command exits 130; every line was written as it happened, though the
     /// output is a file and not a terminal.

@@ -14,13 +14,19 @@ public struct PluginCatalog: Sendable {
     /// Loads every `*.so` file of `folder` (sorted by name, so the first of two files with the
     /// same plugin id wins and the second is refused, on every run alike).
     public static func load(folder: String, loader: PluginLoader) throws -> PluginCatalog {
-        let names = try LocalFiles.names(in: folder)
-            .filter { $0.hasSuffix(".so") }
-            .sorted()
+        try load(folders: [folder], loader: loader)
+    }
+
+    /// Loads the `*.so` files of each folder in turn, each sorted by name: with the same plugin id
+    /// in two places, the earlier folder's (or file's) wins and the other is refused.
+    public static func load(folders: [String], loader: PluginLoader) throws -> PluginCatalog {
         var catalog = PluginCatalog()
-        catalog.folders = [folder]
-        for name in names {
-            catalog.add(file: Path.join(folder, name), loader: loader)
+        catalog.folders = folders
+        for folder in folders {
+            let names = try LocalFiles.names(in: folder).filter { $0.hasSuffix(".so") }.sorted()
+            for name in names {
+                catalog.add(file: Path.join(folder, name), loader: loader)
+            }
         }
         return catalog
     }

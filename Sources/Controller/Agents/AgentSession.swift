@@ -152,10 +152,11 @@ actor AgentSession {
     }
 
     /// Sends the server's desired state if it differs from what was last sent or what the agent
-    /// runs. An agent that runs the desired revision with the hash it last reported applied for
-    /// it (as after a controller restart) costs one read, not a build of its state.
+    /// runs. On the first sync of a session, an agent that runs the desired revision with the hash
+    /// it last reported applied for it (as after a controller restart) costs one read, not a
+    /// build of its state.
     private func sync() async {
-        if sentRevision != agentRevision, let agentHash,
+        if sentRevision < 0, let agentHash,
             let stored = try? await store.database.read({ [serverID] db in try ServerRepository.find(db, id: serverID) }),
             stored.desiredRevision == agentRevision, stored.appliedRevision == agentRevision, stored.appliedHash == agentHash
         {
@@ -187,9 +188,7 @@ actor AgentSession {
     /// (a stalled agent), at once and without a close frame, which would only wait behind it.
     func close(code: WebSocketErrorCode, reason: String) async {
         guard !closed else { return }
-        closed = true
-        syncRequests.finish()
-        failWaiters()
+        markClosed()
         if writesInFlight > 0 {
             connection.drop()
         } else {
@@ -207,10 +206,15 @@ actor AgentSession {
             if let stalled = error as? AgentConnection.Stalled {
                 logger.warning("agent stopped reading; dropped its connection", metadata: ["server": "\(serverID)", "reason": "\(stalled)"])
             }
-            closed = true
-            syncRequests.finish()
-            failWaiters()
+            markClosed()
         }
+    }
+
+    /// Sends nothing more: ends the sync loop and answers every waiting request with an error.
+    private func markClosed() {
+        closed = true
+        syncRequests.finish()
+        failWaiters()
     }
 
     private func failWaiters() {

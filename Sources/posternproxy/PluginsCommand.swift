@@ -6,8 +6,8 @@ import Host
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
-        abstract: "List and check plugins.",
-        subcommands: [List.self, Check.self, Inspect.self]
+        abstract: "List, check and test plugins.",
+        subcommands: [List.self, Check.self, Test.self, Inspect.self, TestRule.self]
     )
 
     /// Loads each file in a child process, so a plugin that crashes takes only the child down.

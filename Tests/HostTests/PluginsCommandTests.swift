@@ -65,8 +65,31 @@ import Testing
     }
 }
 
-/// PLUGINS.md's build command produces a plugin the host accepts.
+/// PLUGINS.md's build command produces a plugin the host accepts, and the C kit keeps a step short.
 @Suite struct PluginsGuideTests {
+    /// The example step, written with `posternproxy_plugin_sdk.h`, is under 60 lines of code
+    /// (lines that are neither blank nor inside a comment).
+    @Test func theCExampleIsUnderSixtyLinesOfCode() throws {
+        let source = try String(contentsOfFile: "\(TestEnvironment.packageRoot)/Examples/MotdPlugin/motd_plugin.c", encoding: .utf8)
+        let code = source.replacing(#/(?s)/\*.*?\*/|//[^\n]*/#, with: "")
+        let lines = code.split(separator: "\n").filter { !$0.allSatisfy(\.isWhitespace) }
+        #expect(lines.count < 60, "\(lines.count) lines of code")
+        #expect(source.contains("#include \"posternproxy_plugin_sdk.h\""))
+    }
+
+    /// The kit's JSON reader follows the JSON grammar (hostile strings, escapes, surrogates,
+    /// nesting, trailing commas), its writer escapes what JSON needs, and its buffers keep
+    /// their limit: a C program checks each and reports what failed.
+    @Test func theCKitReadsAndWritesJSONAsTheGrammarSays() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let program = folder.file("sdk_check")
+        try CCompiler.compile(["-std=c11", "-Wextra", "-I", TestEnvironment.headerFolder, "-o", program, TestEnvironment.fixture("sdk_check.c")])
+        let result = try Posternproxy.run(program: program)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.hasPrefix("checked "))
+    }
+
     @Test func theCExampleBuildsWithTheDocumentedCommand() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -78,5 +101,86 @@ import Testing
         let plugin = try PluginLoader(host: HostIdentity(name: "posternproxy-tests", version: "0")).load(output)
         #expect(plugin.id == "com.example.motd")
         #expect(plugin.providedInterfaces == ["posternproxy.step/1"])
+    }
+}
+
+/// `posternproxy plugins test`: a conformance run that passes a correct step and catches a step
+/// broken against each rule it checks.
+@Suite struct PluginConformanceTests {
+    static let rules = [
+        "plan-has-no-effects", "plan-is-repeatable", "apply-then-verify", "converges", "rollback-restores", "cancelled-apply-rolls-back",
+        "malformed-config-refused", "oversized-config-handled",
+    ]
+
+    private func fixture(_ macro: String?, in folder: TemporaryFolder) throws -> String {
+        let output = folder.file("conformance-\(macro ?? "correct").so")
+        try CCompiler.compile(
+            ["-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", output, TestEnvironment.fixture("conformance_step.c")]
+                + (macro.map { ["-D\($0)"] } ?? []))
+        return output
+    }
+
+    @Test func theExampleStepAndACorrectStepKeepEveryRule() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let motd = folder.file("libmotd.so")
+        try CCompiler.compile([
+            "-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", motd, "\(TestEnvironment.packageRoot)/Examples/MotdPlugin/motd_plugin.c",
+        ])
+        for (file, config) in [(motd, #"{"text": "hello\n"}"#), (try fixture(nil, in: folder), #"{"text": "kept"}"#)] {
+            let result = try Posternproxy.run(["plugins", "test", file, "--config", config])
+            #expect(result.status == 0, "\(result.output)\(result.errors)")
+            for rule in Self.rules { #expect(result.output.contains("  ok       \(rule):"), "\(rule) in \(result.output)") }
+            #expect(result.output.contains("8 of 8 rules kept, 0 broken, 0 not exercised"))
+        }
+    }
+
+    @Test(arguments: [
+        ("BREAK_EFFECT_IN_PLAN", "plan-has-no-effects"), ("BREAK_CHANGING_PLAN", "plan-is-repeatable"), ("BREAK_JOURNAL", "apply-then-verify"),
+        ("BREAK_CONVERGENCE", "converges"), ("BREAK_ROLLBACK", "rollback-restores"), ("BREAK_CUT_JOURNAL", "cancelled-apply-rolls-back"),
+        ("BREAK_MALFORMED_CONFIG", "malformed-config-refused"), ("BREAK_OVERSIZED_CONFIG", "oversized-config-handled"),
+    ])
+    func aBrokenStepIsCaughtByTheRuleItBreaks(macro: String, rule: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let result = try Posternproxy.run(["plugins", "test", try fixture(macro, in: folder), "--config", #"{"text": "kept"}"#])
+        #expect(result.status == 1)
+        #expect(result.output.contains("  BROKEN   \(rule) ("), "\(result.output)")
+    }
+
+    /// With a seed, each rule's root starts as a copy of it: the step finds a file to replace,
+    /// and rollback must bring back its exact old bytes.
+    @Test func aSeedFolderIsWhereEachRuleStarts() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try folder.write("seed/etc/conformance.txt", "old bytes\u{0}\n")
+        let result = try Posternproxy.run([
+            "plugins", "test", try fixture(nil, in: folder), "--config", #"{"text": "kept"}"#, "--seed", folder.file("seed"),
+        ])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(
+            try String(contentsOfFile: folder.file("seed/etc/conformance.txt"), encoding: .utf8) == "old bytes\u{0}\n",
+            "the seed is copied, never changed")
+    }
+
+    @Test func aConfigThatIsNotAJSONObjectIsRefusedBeforeAnyRuleRuns() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let plugin = try fixture(nil, in: folder)
+        let cut = try Posternproxy.run(["plugins", "test", plugin, "--config", "{\"text\":\n  "])
+        #expect(cut.status != 0)
+        #expect(cut.errors.contains("the config is not JSON (line 2, column 3)"), "\(cut.errors)")
+        #expect(cut.output.isEmpty)
+        let list = try Posternproxy.run(["plugins", "test", plugin, "--config", "[1]"])
+        #expect(list.errors.contains("the config must be a JSON object"), "\(list.errors)")
+    }
+
+    @Test func aPluginThatIsNotAStepIsRefusedWithTheReason() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let result = try Posternproxy.run(["plugins", "test", try TestEnvironment.builtPlugin("PosternProxyUFWHardening"), "--config", "{}"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("is not a step plugin (it provides posternproxy.profile/1)"), "\(result.errors)")
+        #expect(result.output.isEmpty)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 
-/// Runs the built `posternproxy` command.
+/// Runs the built `posternproxy` command (or another program).
 enum Posternproxy {
     struct Result {
         var status: Int32
@@ -9,9 +9,12 @@ enum Posternproxy {
         var errors: String
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String]) throws -> Result { try run(program: TestEnvironment.commandPath, arguments) }
+
+    /// Runs any program the same way, waiting for it and keeping both outputs.
+    static func run(program: String, _ arguments: [String] = []) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.commandPath)
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output

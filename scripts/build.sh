@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every product and gathers the plugins into a `plugins` folder beside the executables,
-# where `posternproxy` looks for them by default.
+# where `posternproxy` looks for them by default, and the plugin headers into `include` (where
+# `posternproxy plugins new` finds them).
 # Usage: scripts/build.sh [debug|release]   (prints the folder of the built executables)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +13,6 @@ chmod 0755 "$bin/plugins"
 for product in PosternProxyCaddyL4 PosternProxyIptables PosternProxySSHProvisioner PosternProxyUFWHardening PosternProxyExampleMotd; do
     install -m 0755 "$bin/lib$product.so" "$bin/plugins/lib$product.so"
 done
+mkdir -p "$bin/include"
+install -m 0644 Sources/PluginAPI/include/posternproxy_plugin.h Sources/PluginAPI/include/posternproxy_plugin_sdk.h "$bin/include/"
 echo "$bin"

@@ -6,8 +6,8 @@ import Host
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
-        abstract: "List, check and test plugins.",
-        subcommands: [List.self, Check.self, Test.self, Inspect.self, TestRule.self]
+        abstract: "List, check, test and start plugins.",
+        subcommands: [List.self, Check.self, Test.self, New.self, Inspect.self, TestRule.self]
     )
 
     /// Loads each file in a child process, so a plugin that crashes takes only the child down.

@@ -184,3 +184,54 @@ import Testing
         #expect(result.output.isEmpty)
     }
 }
+
+/// `posternproxy plugins new`: the project it writes builds with its own script and passes its
+/// own test, for each kind it writes.
+@Suite struct PluginNewCommandTests {
+    @Test(arguments: ["step", "profile"])
+    func aNewProjectBuildsAndPassesItsTest(kind: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let project = folder.file("my-\(kind)")
+        let made = try Posternproxy.run([
+            "plugins", "new", "my-\(kind)", "--kind", kind, "--into", project, "--include", TestEnvironment.headerFolder,
+        ])
+        #expect(made.status == 0, "\(made.errors)")
+        let source = try String(contentsOfFile: "\(project)/my-\(kind).c", encoding: .utf8)
+        #expect(source.contains("#include \"posternproxy_plugin_sdk.h\""))
+        let test = try Posternproxy.run(program: "\(project)/test.sh", environment: ["POSTERNPROXY": TestEnvironment.commandPath])
+        #expect(test.status == 0, "\(test.output)\(test.errors)")
+        let check = try Posternproxy.run(["plugins", "check", "\(project)/libmy-\(kind).so"])
+        #expect(check.output.contains("id:          com.example.my-\(kind)"), "\(check.output)")
+    }
+
+    @Test(arguments: ["../escape", "a;rm -rf ~", "Upper", "-dash", "x y", String(repeating: "a", count: 41), "näme", "9lives"])
+    func aNameThatIsNotPlainIsRefusedAndNothingIsWritten(name: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let result = try Posternproxy.run(["plugins", "new", "--into", folder.file("project"), "--include", TestEnvironment.headerFolder, "--", name])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("must be lower-case letters, digits and '-'"), "\(result.errors)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("project")))
+    }
+
+    @Test func whatItDoesNotWriteIsRefusedWithTheWayToGo() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let swift = try Posternproxy.run([
+            "plugins", "new", "x", "--lang", "swift", "--into", folder.file("a"), "--include", TestEnvironment.headerFolder,
+        ])
+        #expect(swift.errors.contains("a Swift plugin is a SwiftPM .dynamic library on PluginKit"), "\(swift.errors)")
+        let renderer = try Posternproxy.run([
+            "plugins", "new", "x", "--kind", "renderer", "--into", folder.file("b"), "--include", TestEnvironment.headerFolder,
+        ])
+        #expect(renderer.errors.contains("--kind renderer: one of step, profile"), "\(renderer.errors)")
+        let badID = try Posternproxy.run([
+            "plugins", "new", "x", "--id", "Com.Evil\"id", "--into", folder.file("c"), "--include", TestEnvironment.headerFolder,
+        ])
+        #expect(badID.errors.contains("a reverse-DNS id"), "\(badID.errors)")
+        let noHeaders = try Posternproxy.run(["plugins", "new", "x", "--into", folder.file("d"), "--include", folder.path])
+        #expect(noHeaders.errors.contains("no posternproxy_plugin_sdk.h in"), "\(noHeaders.errors)")
+        for name in ["a", "b", "c", "d"] { #expect(!FileManager.default.fileExists(atPath: folder.file(name))) }
+    }
+}

@@ -34,6 +34,10 @@ struct CancelAfterFirstEffect: Target {
 
     func ownership(of path: String) throws(TargetError) -> FileOwnership? { try base.ownership(of: path) }
 
+    func fileState(_ path: String, comparedWith contents: [UInt8]) throws(TargetError) -> FileState? {
+        try base.fileState(path, comparedWith: contents)
+    }
+
     func setOwnership(_ ownership: FileOwnership, of path: String) throws(TargetError) {
         defer { cancellation.cancel() }
         try base.setOwnership(ownership, of: path)

@@ -1,7 +1,7 @@
 /// Plugin ids are reverse-DNS names: `posternproxy.caddy`, `com.example.motd`.
-enum PluginIdentifier {
+public enum PluginIdentifier {
     /// Lower-case letters, digits, `-` inside labels, at least two labels, at most 128 bytes.
-    static func isValid(_ id: String) -> Bool {
+    public static func isValid(_ id: String) -> Bool {
         guard id.utf8.count <= 128 else { return false }
         let labels = id.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2 else { return false }

@@ -142,15 +142,9 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
     private static func change(_ action: ProfileAction, on target: any Target, changedFiles: Set<String>) throws -> String? {
         switch action {
         case .file(let path, let content, let source, let mode):
-            // One probe for both facts: the mode on the first line, the SHA-256 on the second
-            // (find runs sha256sum itself; no shell). A missing file makes find fail.
-            let probed = try probe(target, ["find", path, "-maxdepth", "0", "-printf", "%m\\n", "-exec", "sha256sum", "--", "{}", ";"])
-            let lines = String(decoding: probed.standardOutput, as: UTF8.self).split(separator: "\n")
-            guard probed.exitStatus == 0, lines.count == 2 else { return "create \(path)" }
-            let modeDiffers = Int(lines[0].trimmed, radix: 8) != Int(mode)
-            let desired = try digest(of: bytes(content: content, source: source))
-            if lines[1].prefix(64) != desired { return "update \(path)" }
-            return modeDiffers ? "set the mode of \(path) to \(String(mode, radix: 8))" : nil
+            guard let state = try target.fileState(path, comparedWith: try bytes(content: content, source: source)) else { return "create \(path)" }
+            if !state.sameContents { return "update \(path)" }
+            return state.mode != mode & 0o7777 ? "set the mode of \(path) to \(String(mode, radix: 8))" : nil
         case .command(let command):
             if let onlyIf = command.onlyIf, try probe(target, onlyIf).exitStatus != 0 { return nil }
             let summary = command.summary ?? command.argv.joined(separator: " ")
@@ -174,12 +168,6 @@ struct ProfileStep: @unchecked Sendable {  // a function pointer into a never-un
             throw ProfileError("the host has no file \(source ?? "")")
         }
         return data
-    }
-
-    /// SHA-256 hex of `data`, computed with `sha256sum` on this machine.
-    private static func digest(of data: [UInt8]) throws -> String {
-        let result = try LocalTarget().run(TargetCommand(argv: ["sha256sum"], standardInput: data), onLine: { _ in }, isCancelled: { false })
-        return String(String(decoding: result.standardOutput, as: UTF8.self).prefix(64))
     }
 
     private static func failure(_ message: String) -> PluginCallResult {

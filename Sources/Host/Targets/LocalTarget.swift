@@ -55,6 +55,12 @@ public struct LocalTarget: Target {
         return FileOwnership(mode: UInt32(info.st_mode & 0o7777), user: info.st_uid, group: info.st_gid)
     }
 
+    /// Read and compared here, under ``root`` (where commands would not look).
+    public func fileState(_ path: String, comparedWith contents: [UInt8]) throws(TargetError) -> FileState? {
+        guard let current = try readFile(path), let ownership = try ownership(of: path) else { return nil }
+        return FileState(sameContents: current == contents, mode: ownership.mode)
+    }
+
     public func setOwnership(_ ownership: FileOwnership, of path: String) throws(TargetError) {
         let full = try hostPath(path)
         guard lchown(full, ownership.user, ownership.group) == 0, chmod(full, mode_t(ownership.mode & 0o7777)) == 0 else {

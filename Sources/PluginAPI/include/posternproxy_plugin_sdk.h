@@ -25,7 +25,8 @@
  *                             the host's file services with NUL-terminated paths.
  *   pp_status_text            a status code as words, for messages.
  *   PP_STEP_PLUGIN(...)       the step table, interface lookup, descriptor and entry function of
- *                             a step plugin, so a plugin file holds only its four phases.
+ *                             a step plugin, so a plugin file holds only its four phases;
+ *   PP_PROFILE_PLUGIN(...)    the same for a profile plugin and its actions function.
  *
  * Ownership: a pp_buffer and its bytes belong to the plugin; pp_buffer_free releases them.
  * Threading: every function is [call-thread], like the host callbacks it uses. The kit keeps no
@@ -531,29 +532,44 @@ static inline int32_t pp_remove_file(const pp_call *call, const char *path) {
 }
 
 /* ---------------------------------------------------------------------------------------------
- * The skeleton of a step plugin
+ * The skeleton of a plugin
  * ------------------------------------------------------------------------------------------- */
+
+/* The interface lookup, descriptor and exported entry function of a plugin of one kind whose
+ * table is the static `pp__table`; the entry declines a host of another ABI major or an older
+ * minor. */
+#define PP__PLUGIN(ID, VERSION, NAME, DESCRIPTION, KIND, INTERFACE_ID)                                   \
+    static const void *pp__get_interface(const char *interface_id) {                                     \
+        return strcmp(interface_id, (INTERFACE_ID)) == 0 ? (const void *)&pp__table : NULL;               \
+    }                                                                                                      \
+    static const pp_plugin_descriptor pp__descriptor = {                                                  \
+        sizeof(pp_plugin_descriptor), PP_ABI_MAJOR, PP_ABI_MINOR, (ID), (VERSION), (NAME), (DESCRIPTION), \
+        (KIND), pp__get_interface};                                                                        \
+    PP_EXPORT const pp_plugin_descriptor *posternproxy_plugin_entry_v1(const pp_host_info *host) {         \
+        int compatible = host && host->abi_major == PP_ABI_MAJOR && (int64_t)host->abi_minor >= (int64_t)PP_ABI_MINOR; \
+        return compatible ? &pp__descriptor : NULL;                                                        \
+    }
 
 /**
  * Defines everything of a step plugin but its phases: the pp_step_v1 table, the interface
- * lookup, the descriptor and the exported entry function, which declines a host of another ABI
- * major or an older minor. VERIFY and ROLLBACK may be NULL. Use once per plugin, at file scope:
+ * lookup, the descriptor and the exported entry function. VERIFY and ROLLBACK may be NULL. Use
+ * once per plugin, at file scope:
  *
  *     PP_STEP_PLUGIN("com.example.motd", "1.0.0", "Message of the day",
  *                    "Keeps a file holding a text.", plan, apply, verify, rollback)
  */
 #define PP_STEP_PLUGIN(ID, VERSION, NAME, DESCRIPTION, PLAN, APPLY, VERIFY, ROLLBACK)                     \
-    static const pp_step_v1 pp__step = {sizeof(pp_step_v1), (PLAN), (APPLY), (VERIFY), (ROLLBACK)};      \
-    static const void *pp__get_interface(const char *interface_id) {                                     \
-        return strcmp(interface_id, PP_INTERFACE_STEP) == 0 ? (const void *)&pp__step : NULL;             \
-    }                                                                                                      \
-    static const pp_plugin_descriptor pp__descriptor = {                                                  \
-        sizeof(pp_plugin_descriptor), PP_ABI_MAJOR, PP_ABI_MINOR, (ID), (VERSION), (NAME), (DESCRIPTION), \
-        PP_KIND_STEP, pp__get_interface};                                                                  \
-    PP_EXPORT const pp_plugin_descriptor *posternproxy_plugin_entry_v1(const pp_host_info *host) {         \
-        int compatible = host && host->abi_major == PP_ABI_MAJOR && (int64_t)host->abi_minor >= (int64_t)PP_ABI_MINOR; \
-        return compatible ? &pp__descriptor : NULL;                                                        \
-    }
+    static const pp_step_v1 pp__table = {sizeof(pp_step_v1), (PLAN), (APPLY), (VERIFY), (ROLLBACK)};     \
+    PP__PLUGIN(ID, VERSION, NAME, DESCRIPTION, PP_KIND_STEP, PP_INTERFACE_STEP)
+
+/**
+ * The same for a profile plugin: ACTIONS writes {"actions": [...]} for the host to execute.
+ *
+ *     PP_PROFILE_PLUGIN("com.example.banner", "1.0.0", "Banner", "Keeps a banner file.", actions)
+ */
+#define PP_PROFILE_PLUGIN(ID, VERSION, NAME, DESCRIPTION, ACTIONS)                                         \
+    static const pp_profile_v1 pp__table = {sizeof(pp_profile_v1), (ACTIONS)};                            \
+    PP__PLUGIN(ID, VERSION, NAME, DESCRIPTION, PP_KIND_PROFILE, PP_INTERFACE_PROFILE)
 
 #ifdef __cplusplus
 }

@@ -12,9 +12,10 @@ enum Posternproxy {
     static func run(_ arguments: [String]) throws -> Result { try run(program: TestEnvironment.commandPath, arguments) }
 
     /// Runs any program the same way, waiting for it and keeping both outputs.
-    static func run(program: String, _ arguments: [String] = []) throws -> Result {
+    static func run(program: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.arguments = arguments
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output

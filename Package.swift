@@ -174,7 +174,7 @@ let package = Package(
 
         .testTarget(
             name: "HostTests",
-            dependencies: ["Host", "CaddyL4Rendering", "JSONCore", "TestSupport"],
+            dependencies: ["Host", "PluginKit", "CaddyL4Rendering", "JSONCore", "TestSupport"],
             path: "Tests/HostTests"
         ),
     ]

@@ -19,5 +19,5 @@ nonisolated(unsafe) private let descriptor = StaticPluginData.descriptor(
 /// The plugin's entry point (see posternproxy_plugin.h).
 @_cdecl("posternproxy_plugin_entry_v1")
 public func posternproxyPluginEntry(_ host: UnsafePointer<pp_host_info>?) -> UnsafePointer<pp_plugin_descriptor>? {
-    descriptor
+    StaticPluginData.entry(descriptor, for: host)
 }

@@ -84,6 +84,31 @@ extension HostProxy {
         return status == PP_OK ? content.bytes : nil
     }
 
+    /// Replaces a file of the target atomically with `contents` and permission bits `mode`
+    /// (e.g. `0o644`), creating missing parent folders. Needs `PP_GRANT_WRITE` (apply and
+    /// rollback). Returns `PP_OK`, `PP_DENIED`, `PP_INVALID` or `PP_FAILED`.
+    public func writeFile(_ path: String, _ contents: [UInt8], mode: UInt32) -> Int32 {
+        guard let raw, let writeFile = raw.pointee.write_file else { return PP_FAILED }
+        var path = path
+        return path.withUTF8 { path in
+            contents.withUnsafeBufferPointer { contents in
+                writeFile(
+                    raw, UnsafeRawPointer(path.baseAddress)?.assumingMemoryBound(to: CChar.self), UInt64(path.count),
+                    pp_bytes(data: contents.baseAddress, size: UInt64(contents.count)), mode)
+            }
+        }
+    }
+
+    /// Removes a file of the target. Needs `PP_GRANT_WRITE`. Returns `PP_OK`, `PP_NOT_FOUND`
+    /// when it was absent, `PP_DENIED` or `PP_FAILED`.
+    public func removeFile(_ path: String) -> Int32 {
+        guard let raw, let removeFile = raw.pointee.remove_file else { return PP_FAILED }
+        var path = path
+        return path.withUTF8 { path in
+            removeFile(raw, UnsafeRawPointer(path.baseAddress)?.assumingMemoryBound(to: CChar.self), UInt64(path.count))
+        }
+    }
+
     /// An HTTP response from a service on a unix socket of the target.
     public struct HTTPAnswer {
         /// PP_OK, PP_DENIED, PP_FAILED, ...

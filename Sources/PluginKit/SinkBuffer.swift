@@ -2,11 +2,16 @@ import PluginAPI
 
 /// A plugin-side `pp_sink` that collects what a host callback writes (command output, a file,
 /// an HTTP response body), up to 64 MiB; a write beyond that is refused with `PP_FAILED`.
-final class SinkBuffer {
-    private(set) var bytes: [UInt8] = []
-    static let limit = 64 << 20
+/// For calling a `pp_host` service that ``HostProxy`` does not wrap: pass the sink `withSink`
+/// gives, then read ``bytes``.
+public final class SinkBuffer {
+    public private(set) var bytes: [UInt8] = []
+    public static let limit = 64 << 20
 
-    func withSink<Result>(_ body: (UnsafePointer<pp_sink>) -> Result) -> Result {
+    public init() {}
+
+    /// Calls `body` with a sink that appends to ``bytes``; valid only inside `body`.
+    public func withSink<Result>(_ body: (UnsafePointer<pp_sink>) -> Result) -> Result {
         let reader = SinkReader { [self] piece in
             guard bytes.count + piece.count <= Self.limit else { return false }
             bytes.append(contentsOf: piece)
@@ -19,14 +24,15 @@ final class SinkBuffer {
 /// A plugin-side `pp_sink` that hands each piece the host writes to a closure as it arrives (a
 /// large HTTP response body read as a stream). The closure returns false to refuse a piece,
 /// which the host sees as `PP_FAILED` and stops.
-final class SinkReader {
+public final class SinkReader {
     private let onPiece: (UnsafeBufferPointer<UInt8>) -> Bool
 
-    init(_ onPiece: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) {
+    public init(_ onPiece: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) {
         self.onPiece = onPiece
     }
 
-    func withSink<Result>(_ body: (UnsafePointer<pp_sink>) -> Result) -> Result {
+    /// Calls `body` with a sink that hands each piece to the closure; valid only inside `body`.
+    public func withSink<Result>(_ body: (UnsafePointer<pp_sink>) -> Result) -> Result {
         var sink = pp_sink(
             struct_size: UInt32(MemoryLayout<pp_sink>.size),
             context: Unmanaged.passUnretained(self).toOpaque(),

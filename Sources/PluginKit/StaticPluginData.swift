@@ -19,6 +19,21 @@ public enum StaticPluginData {
         return UnsafePointer(descriptor)
     }
 
+    /// What the entry function returns: `descriptor` for a host that speaks this module's ABI
+    /// major at this minor or a newer one; nil, which declines the host, for any other (the host
+    /// then refuses the plugin with a message that says so).
+    ///
+    ///     @_cdecl("posternproxy_plugin_entry_v1")
+    ///     public func entry(_ host: UnsafePointer<pp_host_info>?) -> UnsafePointer<pp_plugin_descriptor>? {
+    ///         StaticPluginData.entry(descriptor, for: host)
+    ///     }
+    public static func entry(
+        _ descriptor: UnsafePointer<pp_plugin_descriptor>, for host: UnsafePointer<pp_host_info>?
+    ) -> UnsafePointer<pp_plugin_descriptor>? {
+        guard let host, host.pointee.abi_major == UInt32(PP_ABI_MAJOR), host.pointee.abi_minor >= UInt32(PP_ABI_MINOR) else { return nil }
+        return descriptor
+    }
+
     /// An interface table (`pp_step_v1`, `pp_renderer_v1`, ...) at a permanent address.
     public static func table<Table>(_ value: Table) -> UnsafeRawPointer {
         let table = UnsafeMutablePointer<Table>.allocate(capacity: 1)

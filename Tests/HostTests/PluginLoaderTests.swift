@@ -252,3 +252,20 @@ import Testing
     }
 
 }
+
+/// Every built plugin, Swift (through PluginKit) or C (through the kit's `PP_STEP_PLUGIN`),
+/// checks the host's ABI in its entry function and declines a host of another major.
+@Suite struct EntryABICheckTests {
+    @Test(arguments: [
+        "PosternProxyCaddyL4", "PosternProxyIptables", "PosternProxySSHProvisioner", "PosternProxyUFWHardening", "PosternProxyExampleMotd",
+    ])
+    func aBuiltPluginDeclinesAHostOfAnotherMajor(product: String) throws {
+        let otherMajor = PluginLoader(
+            host: HostIdentity(name: "posternproxy-tests", version: "0"), hostABI: ABIVersion(major: ABIVersion.host.major + 1, minor: 0))
+        #expect {
+            try otherMajor.load(try TestEnvironment.builtPlugin(product))
+        } throws: { error in
+            "\(error)".contains("the plugin declined this host")
+        }
+    }
+}

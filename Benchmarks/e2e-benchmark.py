@@ -29,6 +29,8 @@ samples = int(sys.argv[3]) if len(sys.argv) > 3 else 15
 work = tempfile.mkdtemp(prefix="pp-e2e-")
 children = []
 nginx_binary = shutil.which("nginx") or "/usr/sbin/nginx"
+if not os.path.exists(nginx_binary):
+    sys.exit("nginx is missing: POSTERNPROXY_SETUP=bench scripts/setup.sh installs Debian's")
 # The remote server's network: a namespace joined to this one by a veth pair on a /30.
 network = Namespace("ppe2e", 252)
 controller_address, remote_address = network.host_address, network.address
@@ -296,8 +298,10 @@ try:
     print(f"remote minus local: {remote50 - ours50:+.1f} ms at the median (target: at most +20 ms)")
     print(f"the controller's Caddy: {rss_mib(controller_caddy):.1f} MiB resident; the remote Caddy: {rss_mib(remote_caddy.pid):.1f} MiB")
 finally:
-    subprocess.run([nginx_binary, "-p", f"{work}/nginx", "-c", f"{work}/nginx/nginx.conf", "-e", f"{work}/nginx/logs/error.log", "-s", "stop"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Whatever failed, everything this benchmark started is stopped below.
+    if os.path.exists(f"{work}/nginx/nginx.pid"):
+        subprocess.run([nginx_binary, "-p", f"{work}/nginx", "-c", f"{work}/nginx/nginx.conf", "-e", f"{work}/nginx/logs/error.log", "-s", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for child in reversed(children):
         try:
             os.killpg(child.pid, signal.SIGTERM)

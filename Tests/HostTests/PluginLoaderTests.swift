@@ -57,7 +57,7 @@ import Testing
         let file = try CCompiler.sharedObject(
             PluginSources.plugin(abiMajor: "2", entrySymbol: "posternproxy_plugin_entry_v2"), named: "v2.so", in: folder)
         let error = try refusal(file)
-        #expect(error.description.contains("built for plugin ABI 2.0; this host speaks ABI 1.0 and majors must match"))
+        #expect(error.description.contains("built for plugin ABI 2.0; this host speaks ABI 1.1 and majors must match"))
     }
 
     @Test func refusesADescriptorOfAnotherMajor() throws {
@@ -65,7 +65,7 @@ import Testing
         defer { folder.remove() }
         let file = try CCompiler.sharedObject(PluginSources.plugin(abiMajor: "2"), named: "major.so", in: folder)
         let error = try refusal(file)
-        #expect(error.reason == .abiMajorMismatch(plugin: ABIVersion(major: 2, minor: 0), host: .host))
+        #expect(error.reason == .abiMajorMismatch(plugin: ABIVersion(major: 2, minor: ABIVersion.host.minor), host: .host))
         #expect(error.description.contains("Rebuild the plugin against this host's posternproxy_plugin.h"))
     }
 
@@ -85,6 +85,14 @@ import Testing
         let file = try CCompiler.sharedObject(PluginSources.plugin(), named: "old.so", in: folder)
         let newerHost = PluginLoader(host: loader.host, hostABI: ABIVersion(major: ABIVersion.host.major, minor: ABIVersion.host.minor + 1))
         #expect(try newerHost.load(file).abi == .host)
+    }
+
+    /// Plugins built before 1.1 added the file-owner services keep loading.
+    @Test func aPluginBuiltAgainstABI1Point0LoadsOnThisHost() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try CCompiler.sharedObject(PluginSources.plugin(abiMinor: "0"), named: "abi10.so", in: folder)
+        #expect(try loader.load(file).abi == ABIVersion(major: 1, minor: 0))
     }
 
     @Test func refusesADuplicatePluginID() throws {

@@ -18,11 +18,11 @@ import Testing
         let lines = result.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(lines.first == ["ID", "VERSION", "KINDS", "ABI", "INTERFACES", "FILE"])
         let rows = Dictionary(uniqueKeysWithValues: lines.dropFirst().map { ($0[0], $0) })
-        #expect(rows["posternproxy.caddy"]?[1...4] == ["0.2.0", "renderer,step", "1.0", "posternproxy.renderer/1,posternproxy.step/1"])
-        #expect(rows["posternproxy.iptables"]?[1...4] == ["0.2.0", "step", "1.0", "posternproxy.step/1"])
-        #expect(rows["posternproxy.ssh"]?[1...4] == ["0.2.0", "profile,transport", "1.0", "posternproxy.profile/1,posternproxy.transport/1"])
-        #expect(rows["posternproxy.hardening"]?[1...4] == ["0.2.0", "profile", "1.0", "posternproxy.profile/1"])
-        #expect(rows["com.example.motd"]?[1...4] == ["1.0.0", "step", "1.0", "posternproxy.step/1"])
+        #expect(rows["posternproxy.caddy"]?[1...4] == ["0.2.0", "renderer,step", "1.1", "posternproxy.renderer/1,posternproxy.step/1"])
+        #expect(rows["posternproxy.iptables"]?[1...4] == ["0.2.0", "step", "1.1", "posternproxy.step/1"])
+        #expect(rows["posternproxy.ssh"]?[1...4] == ["0.2.0", "profile,transport", "1.1", "posternproxy.profile/1,posternproxy.transport/1"])
+        #expect(rows["posternproxy.hardening"]?[1...4] == ["0.2.0", "profile", "1.1", "posternproxy.profile/1"])
+        #expect(rows["com.example.motd"]?[1...4] == ["1.0.0", "step", "1.1", "posternproxy.step/1"])
         #expect(rows["com.example.motd"]?[5] == folder.file("libPosternProxyExampleMotd.so"))
     }
 
@@ -61,7 +61,7 @@ import Testing
         let file = try CCompiler.sharedObject(PluginSources.plugin(abiMajor: "7"), named: "v7.so", in: folder)
         let result = try Posternproxy.run(["plugins", "check", file])
         #expect(result.status == 1)
-        #expect(result.errors.contains("built for plugin ABI 7.0; this host speaks ABI 1.0"))
+        #expect(result.errors.contains("built for plugin ABI 7.\(ABIVersion.host.minor); this host speaks ABI \(ABIVersion.host)"))
     }
 }
 
@@ -161,6 +161,30 @@ import Testing
         #expect(
             try String(contentsOfFile: folder.file("seed/etc/conformance.txt"), encoding: .utf8) == "old bytes\u{0}\n",
             "the seed is copied, never changed")
+    }
+
+    /// A file with a mode and owner of its own must come back with them: the example journals
+    /// them (ABI 1.1's `file_info`) and restores them (`set_file_owner`); the fixture, which
+    /// writes every file back 0644, is caught.
+    @Test func rollbackMustPutBackTheModeAFileHad() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        for path in ["seed/etc/motd", "seed/etc/conformance.txt"] {
+            _ = try folder.write(path, "old text\n")
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder.file(path))
+        }
+        let motd = try Posternproxy.run([
+            "plugins", "test", try TestEnvironment.builtPlugin("PosternProxyExampleMotd"), "--config", #"{"text": "new\n"}"#, "--seed",
+            folder.file("seed"),
+        ])
+        #expect(motd.status == 0, "\(motd.output)")
+        #expect(motd.output.contains("8 of 8 rules kept"), "\(motd.output)")
+        let careless = try Posternproxy.run([
+            "plugins", "test", try fixture(nil, in: folder), "--config", #"{"text": "kept"}"#, "--seed", folder.file("seed"),
+        ])
+        #expect(careless.status == 1)
+        #expect(careless.output.contains("BROKEN   rollback-restores"), "\(careless.output)")
+        #expect(careless.output.contains("/etc/conformance.txt's mode went from 600 to 644"), "\(careless.output)")
     }
 
     @Test func aConfigThatIsNotAJSONObjectIsRefusedBeforeAnyRuleRuns() throws {

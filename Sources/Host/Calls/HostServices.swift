@@ -68,6 +68,14 @@ final class HostServices {
             http: { host, request, body, status in
                 guard let services = HostServices.from(host), let request else { return PP_INVALID }
                 return services.http(request.pointee, body: body, status: status)
+            },
+            file_info: { host, path, size, info in
+                guard let services = HostServices.from(host), let info else { return PP_INVALID }
+                return services.fileInfo(HostServices.text(path, size), into: info)
+            },
+            set_file_owner: { host, path, size, mode, user, group in
+                guard let services = HostServices.from(host) else { return PP_INVALID }
+                return services.setOwner(HostServices.text(path, size), FileOwnership(mode: mode, user: user, group: group))
             }
         )
         return withUnsafePointer(to: &host) { body($0) }
@@ -136,6 +144,39 @@ final class HostServices {
             return try target.removeFile(path) ? PP_OK : PP_NOT_FOUND
         } catch {
             return status(for: error, doing: "remove \(path)")
+        }
+    }
+
+    /// Fills the fields of `info` that its `struct_size` covers.
+    private func fileInfo(_ path: String, into info: UnsafeMutablePointer<pp_file_info>) -> Int32 {
+        guard let target, grants.contains(.target) else { return deny("read the owner of \(path)") }
+        let declared = Int(info.pointee.struct_size)
+        guard declared >= MemoryLayout<UInt32>.size else { return PP_INVALID }
+        do {
+            guard let ownership = try target.ownership(of: path) else { return PP_NOT_FOUND }
+            let raw = UnsafeMutableRawPointer(info)
+            func store<Value>(_ value: Value, at field: PartialKeyPath<pp_file_info>) {
+                guard let offset = MemoryLayout<pp_file_info>.offset(of: field), offset + MemoryLayout<Value>.size <= declared else { return }
+                raw.storeBytes(of: value, toByteOffset: offset, as: Value.self)
+            }
+            store(ownership.mode, at: \pp_file_info.mode)
+            store(ownership.user, at: \pp_file_info.user)
+            store(ownership.group, at: \pp_file_info.group)
+            return PP_OK
+        } catch {
+            return status(for: error, doing: "read the owner of \(path)")
+        }
+    }
+
+    private func setOwner(_ path: String, _ ownership: FileOwnership) -> Int32 {
+        guard let target, grants.contains(.write) else { return deny("set the owner of \(path)") }
+        guard ownership.mode <= 0o7777 else { return PP_INVALID }
+        do {
+            guard try target.ownership(of: path) != nil else { return PP_NOT_FOUND }
+            try target.setOwnership(ownership, of: path)
+            return PP_OK
+        } catch {
+            return status(for: error, doing: "set the owner of \(path)")
         }
     }
 

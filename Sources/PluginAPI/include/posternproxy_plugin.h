@@ -1,5 +1,5 @@
 /*
- * posternproxy_plugin.h — the PosternProxy plugin ABI, version 1.0.
+ * posternproxy_plugin.h — the PosternProxy plugin ABI, version 1.1.
  *
  * This header is the whole contract between a PosternProxy host (the controller, the agent and
  * the `posternproxy` command) and a plugin (a shared object loaded with dlopen). A plugin author
@@ -57,8 +57,9 @@ extern "C" {
 
 /** ABI major: a change here breaks every plugin; the entry symbol's name changes with it. */
 #define PP_ABI_MAJOR 1
-/** ABI minor: appends only. A plugin built against minor N needs a host with minor >= N. */
-#define PP_ABI_MINOR 0
+/** ABI minor: appends only. A plugin built against minor N needs a host with minor >= N.
+ *  1.1 appended pp_host.file_info and pp_host.set_file_owner. */
+#define PP_ABI_MINOR 1
 
 /** The one symbol a plugin exports. */
 #define PP_ENTRY_SYMBOL "posternproxy_plugin_entry_v1"
@@ -199,6 +200,19 @@ typedef struct pp_http_request {
     uint32_t timeout_ms;
 } pp_http_request;
 
+/**
+ * What pp_host.file_info reports about a file (ABI 1.1). Ownership: the plugin's; the host
+ * writes only the fields that `struct_size` (set by the plugin) covers.
+ */
+typedef struct pp_file_info {
+    uint32_t struct_size;
+    /** Permission bits, set-id and sticky bits included (e.g. 0644). */
+    uint32_t mode;
+    /** Owner and group, as numbers. */
+    uint32_t user;
+    uint32_t group;
+} pp_file_info;
+
 /** Bits of pp_host.granted: the effects this call may perform. */
 #define PP_GRANT_RUN (1u << 0)   /**< run() without PP_RUN_PROBE. */
 #define PP_GRANT_WRITE (1u << 1) /**< write_file() and remove_file(). */
@@ -262,6 +276,20 @@ typedef struct pp_host {
      *  reached or answers something that is not HTTP (the reason is logged). */
     int32_t (*http)(const struct pp_host *host, const pp_http_request *request,
                     const pp_sink *response_body, int32_t *http_status);
+
+    /* ABI 1.1. A plugin built against 1.1 is loaded only by hosts of 1.1 or newer, which set
+     * both; one built against 1.0 does not know them. */
+
+    /** A file's permission bits, owner and group, without its content, into `info`.
+     *  Returns PP_NOT_FOUND when it does not exist. Works while planning: with read_file, what
+     *  a step keeps in its journal to put a file back exactly. */
+    int32_t (*file_info)(const struct pp_host *host, const char *path, uint64_t path_size,
+                         pp_file_info *info);
+
+    /** Gives a file permission bits `mode` and owner `user`:`group` (numbers), as rollback
+     *  does to restore a file write_file put back. Needs PP_GRANT_WRITE. */
+    int32_t (*set_file_owner)(const struct pp_host *host, const char *path, uint64_t path_size,
+                              uint32_t mode, uint32_t user, uint32_t group);
 } pp_host;
 
 /* ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@
  *                             journal): the whole JSON grammar is checked, nested values are
  *                             skipped, strings are decoded with every escape (\uXXXX and
  *                             surrogate pairs to UTF-8).
- *   pp_read_file / pp_write_file / pp_remove_file
+ *   pp_read_file / pp_write_file / pp_remove_file / pp_file_info_of / pp_set_file_owner
  *                             the host's file services with NUL-terminated paths.
  *   pp_status_text            a status code as words, for messages.
  *   PP_STEP_PLUGIN(...)       the step table, interface lookup, descriptor and entry function of
@@ -37,6 +37,7 @@
 #define POSTERNPROXY_PLUGIN_SDK_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,6 +530,27 @@ static inline int32_t pp_write_file(const pp_call *call, const char *path, const
 static inline int32_t pp_remove_file(const pp_call *call, const char *path) {
     int32_t status = call->host->remove_file(call->host, path, strlen(path));
     return status == PP_NOT_FOUND ? PP_OK : status;
+}
+
+/** Whether the host has the services of ABI 1.1 (file_info, set_file_owner). */
+static inline int pp__host_has_1_1(const pp_call *call) {
+    return call->host->struct_size >= offsetof(pp_host, set_file_owner) + sizeof call->host->set_file_owner;
+}
+
+/** The file's permission bits, owner and group into `info` (ABI 1.1): PP_OK, PP_NOT_FOUND, or
+ *  the host's error status. */
+static inline int32_t pp_file_info_of(const pp_call *call, const char *path, pp_file_info *info) {
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    if (!pp__host_has_1_1(call)) return PP_INVALID;
+    return call->host->file_info(call->host, path, strlen(path), info);
+}
+
+/** Gives the file permission bits `mode` and owner `user`:`group` (ABI 1.1; needs
+ *  PP_GRANT_WRITE): with pp_file_info_of, a file put back exactly. */
+static inline int32_t pp_set_file_owner(const pp_call *call, const char *path, uint32_t mode, uint32_t user, uint32_t group) {
+    if (!pp__host_has_1_1(call)) return PP_INVALID;
+    return call->host->set_file_owner(call->host, path, strlen(path), mode, user, group);
 }
 
 /* ---------------------------------------------------------------------------------------------

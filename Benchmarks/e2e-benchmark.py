@@ -10,7 +10,8 @@ address), interleaved with
  (b) Nginx Proxy Manager's way: one more server block file, `nginx -t`, `nginx -s reload`, on an
      nginx serving the same N hosts, until the host answers there.
 
-Prints medians, p90, the ratios, and the resident memory of the controller's Caddy at N.
+Prints medians, p90, the ratios, the resident memory of the controller's Caddy at N, and how long
+after the last of a burst of 100 changes (one every 10 ms) all of them answer.
 
 Usage: e2e-benchmark.py BIN_FOLDER [HOSTS] [SAMPLES]
 BIN_FOLDER holds a release `posternproxy`, `posternproxy-agent` and the plugins (`swift build -c
@@ -286,6 +287,24 @@ try:
         poll_until_answers(nginx_port, name)
         nginx_way.append((time.perf_counter() - began) * 1000)
 
+    # A burst: 100 changes within about a second (one every 10 ms), then the time from the last
+    # write until all of them answer, against one apply's time (the median above). Coalescing
+    # keeps it within about one apply: changes made during an apply go into the next one.
+    settle()
+    applies_before = open(f"{work}/controller.log").read().count("local apply")
+    burst_began = time.perf_counter()
+    for index in range(100):
+        api.call("POST", "/api/proxy-hosts", {"domain_names": [f"burst{index}.bench.test"], "forward_host": "127.0.0.1",
+                                              "forward_port": upstream_port})
+        time.sleep(max(0, burst_began + (index + 1) * 0.01 - time.perf_counter()))
+    last_write = time.perf_counter()
+    poll_until_answers(http_port, "burst99.bench.test")
+    for index in range(99):
+        assert answers(http_port, f"burst{index}.bench.test"), f"burst{index} does not answer after the last one does"
+    burst_tail = (time.perf_counter() - last_write) * 1000
+    time.sleep(1)
+    burst_applies = open(f"{work}/controller.log").read().count("local apply") - applies_before
+
     (ours50, ours90), (remote50, remote90) = summary(ours), summary(remote_way)
     (caddy50, caddy90), (nginx50, nginx90) = summary(caddy_own), summary(nginx_way)
     print(f"{hosts} hosts, {samples} samples each, interleaved, each from a quiet machine; milliseconds from the change to the new host answering")
@@ -296,6 +315,8 @@ try:
     print(f"{'nginx: file, nginx -t, nginx -s reload':<44}{nginx50:>9.1f}{nginx90:>9.1f}")
     print(f"ratios of medians: PosternProxy / Caddy {ours50 / caddy50:.2f}, PosternProxy / nginx {ours50 / nginx50:.2f}")
     print(f"remote minus local: {remote50 - ours50:+.1f} ms at the median (target: at most +20 ms)")
+    print(f"a burst of 100 changes in {(last_write - burst_began):.2f} s: all answer {burst_tail:.1f} ms after the last write, "
+          f"{burst_tail / ours50:.2f} × one change's time (target: within one apply), in {burst_applies} applies")
     print(f"the controller's Caddy: {rss_mib(controller_caddy):.1f} MiB resident; the remote Caddy: {rss_mib(remote_caddy.pid):.1f} MiB")
 finally:
     # Whatever failed, everything this benchmark started is stopped below.

@@ -20,15 +20,20 @@ guard arguments.count >= 2 else {
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 20 : 20
 let clock = ContinuousClock()
 
+/// A proxy host as the controller sends it after an API create with only a name and an upstream:
+/// every member the API stores, with its default, in canonical order.
+func proxyHost(id: Int, name: String, upstreamPort: Int) -> String {
+    #"{"access_log":false,"allow_reserved_upstream":false,"allow_websocket_upgrade":true,"block_exploits":false,"caching_enabled":false,"#
+        + #""domain_names":["\#(name)"],"enabled":true,"error_pages":{},"forward_host":"127.0.0.1","forward_port":\#(upstreamPort),"#
+        + #""forward_scheme":"http","forward_weight":1,"headers":[],"health_check":{"active_enabled":false,"expect_status":200,"#
+        + #""fail_duration_seconds":30,"interval_seconds":30,"max_fails":3,"passive_enabled":false,"path":"/","timeout_seconds":5,"#
+        + #""unhealthy_latency_ms":0},"hsts_enabled":false,"hsts_subdomains":false,"http2_support":true,"http3_support":true,"id":\#(id),"#
+        + #""load_balancing":"round_robin","locations":[],"ssl_forced":false,"tls_passthrough":false,"upstreams":[]}"#
+}
+
 func state(hosts: Int, upstreamPort: Int, extra: Int? = nil) -> [UInt8] {
-    var items = (1...max(hosts, 1)).map { id in
-        #"{"id": \#(id), "domain_names": ["app\#(id).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#
-    }
-    if let extra {
-        items.append(
-            #"{"id": \#(1_000_000 + extra), "domain_names": ["new\#(extra).bench.test"], "forward_host": "127.0.0.1", "forward_port": \#(upstreamPort)}"#
-        )
-    }
+    var items = (1...max(hosts, 1)).map { id in proxyHost(id: id, name: "app\(id).bench.test", upstreamPort: upstreamPort) }
+    if let extra { items.append(proxyHost(id: 1_000_000 + extra, name: "new\(extra).bench.test", upstreamPort: upstreamPort)) }
     return [UInt8](#"{"revision": 1, "proxy_hosts": [\#(items.joined(separator: ","))]}"#.utf8)
 }
 
@@ -48,10 +53,15 @@ for hosts in [1, 1_000, 10_000] {
     var result: RenderResult?
     let render = (0..<rounds).map { _ in clock.measure { result = CaddyRenderer.render(decoded!, settings: RenderSettings()) } }
     let serialize = (0..<rounds).map { _ in clock.measure { _ = result!.serialized() } }
+    // The controller's own server keeps the last state read: a plan after one change decodes one host.
+    let reader = DesiredStateReader()
+    _ = try reader.read(input)
+    let changed = state(hosts: hosts, upstreamPort: 8080, extra: 1)
+    let keptDecode = try (0..<rounds).map { round in try clock.measure { _ = try reader.read(round % 2 == 0 ? changed : input) } }
     print(
         String(
-            format: "%6d hosts: median %8.2f ms (decode %.2f, render %.2f, serialize %.2f)", hosts, ms(median(total)),
-            ms(median(decode)), ms(median(render)), ms(median(serialize))))
+            format: "%6d hosts: median %8.2f ms (decode %.2f, render %.2f, serialize %.2f; decode after one change, state kept: %.2f)", hosts,
+            ms(median(total)), ms(median(decode)), ms(median(render)), ms(median(serialize)), ms(median(keptDecode))))
 }
 
 // 2. Apply-to-answer against Caddy's own /load.
@@ -100,7 +110,7 @@ func waitUntilAnswers(_ host: String) {
 let settings = try [UInt8](
     JSONSerialization.data(withJSONObject: [
         "admin_socket": socket, "http_port": httpPort, "grace_period_seconds": 1,
-        "modules": ["http"],
+        "modules": ["http"], "keep_state_up_to_kib": 1 << 20,
     ]))
 var catalog = PluginCatalog()
 catalog.add(file: arguments[1], loader: PluginLoader(host: HostIdentity(name: "posternproxy-benchmark", version: HostIdentity.productVersion)))

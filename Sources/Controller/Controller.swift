@@ -186,6 +186,7 @@ public struct Controller: Sendable {
         caddy.certificateLog = certificateLog
         caddy.protectedPorts = [AddressPolicy.caddyAdminPort, configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
         caddy.reservedPorts = [configuration.listenPort] + (configuration.tlsListen.map { [$0.port] } ?? [])
+        caddy.keepStateUpToKiB = 1 << 20  // 1 GiB: the controller's memory is there to keep its own server's state.
         // Known modules travel in the step's config, so the step need not list them at every apply.
         let facts = DataPlaneFacts.probe(
             ApplyPipeline.definition(steps: configuration.applyPipeline, caddy: caddy), catalog: catalog, target: LocalTarget())

@@ -36,6 +36,34 @@ public struct JSONParser {
         return try (parsed ?? Array(text).withUnsafeBytes { parseObject($0, parsing: parsing, raw: raw) }).get()
     }
 
+    /// Where each element of the array `text` holds lies in `text`, without parsing the
+    /// elements: for a reader that parses only the elements it has not read before. The array's
+    /// brackets and commas are checked here; an element's content only when it is parsed.
+    public static func elementRanges(ofArray text: [UInt8]) throws(JSONReadError) -> [Range<Int>] {
+        try text.withUnsafeBytes { buffer in Result { () throws(JSONReadError) in try elementRanges(buffer) } }.get()
+    }
+
+    private static func elementRanges(_ buffer: UnsafeRawBufferPointer) throws(JSONReadError) -> [Range<Int>] {
+        var parser = JSONParser(buffer)
+        parser.skipWhitespace()
+        guard parser.consume(UInt8(ascii: "[")) else { throw parser.failure("expected a list") }
+        var ranges: [Range<Int>] = []
+        parser.skipWhitespace()
+        if !parser.consume(UInt8(ascii: "]")) {
+            repeat {
+                parser.skipWhitespace()
+                let start = parser.index
+                try parser.skipValue()
+                ranges.append(start..<parser.index)
+                parser.skipWhitespace()
+            } while parser.consume(UInt8(ascii: ","))
+            guard parser.consume(UInt8(ascii: "]")) else { throw parser.failure("expected `,` or `]` in a list") }
+        }
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+        return ranges
+    }
+
     private static func parseObject(_ buffer: UnsafeRawBufferPointer, parsing: Set<String>?, raw: Set<String>) -> Result<
         (JSON, raw: [String: [UInt8]]), JSONReadError
     > {

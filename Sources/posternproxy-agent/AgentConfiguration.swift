@@ -30,6 +30,9 @@ struct AgentConfiguration: Sendable {
     /// `POSTERNPROXY_WATCH_SECONDS` [2]: how often the agent checks that Caddy serves the applied
     /// state (one admin request), to give it back at once to a Caddy that restarted empty.
     var watchSeconds = 2
+    /// `POSTERNPROXY_KEEP_STATE_KIB` [2048]: up to what size (KiB of JSON) the Caddy step keeps
+    /// the last desired state between applies, so a change decodes only what changed; a kept
+    /// state takes about twice its size in memory. 0 keeps none.
     /// `POSTERNPROXY_BACKOFF_MAX_SECONDS` [30]: the longest wait between reconnection attempts.
     var backoffMaximumSeconds = 30
     /// `POSTERNPROXY_CA_FILE`: PEM roots to trust for a `wss://` controller (a private CA).
@@ -75,6 +78,7 @@ struct AgentConfiguration: Sendable {
             ("POSTERNPROXY_RECONCILE_SECONDS", \.reconcileSeconds, 1...86400), ("POSTERNPROXY_STATUS_SECONDS", \.statusSeconds, 1...86400),
             ("POSTERNPROXY_WATCH_SECONDS", \.watchSeconds, 1...3600),
             ("POSTERNPROXY_BACKOFF_MAX_SECONDS", \.backoffMaximumSeconds, 1...3600),
+            ("POSTERNPROXY_KEEP_STATE_KIB", \.caddy.keepStateUpToKiB, 0...(1 << 20)),
         ]
         for (name, keyPath, range) in numbers {
             guard let text = values[name] else { continue }

@@ -20,6 +20,7 @@ struct AgentConfigurationTests {
             POSTERNPROXY_CADDY_ADMIN=/run/caddy/admin.sock
             POSTERNPROXY_HTTP_PORT=8080
             POSTERNPROXY_CADDY_CERTIFICATE_LOG=/var/lib/caddy/posternproxy-certificates.log
+            POSTERNPROXY_KEEP_STATE_KIB=0
             """)
         let configuration = try AgentConfiguration.load(path: path)
         #expect(configuration.endpointURL == "wss://controller.example:81/api/agent/ws")
@@ -29,6 +30,9 @@ struct AgentConfigurationTests {
         #expect(configuration.applySteps == ["posternproxy.caddy", "posternproxy.iptables"])
         #expect(configuration.caddy.certificateLog == "/var/lib/caddy/posternproxy-certificates.log")
         #expect(configuration.caddy.acmeTrustedRoots.isEmpty)
+        #expect(configuration.caddy.keepStateUpToKiB == 0)
+        let defaults = try AgentConfiguration.load(path: try write("POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x"))
+        #expect(defaults.caddy.keepStateUpToKiB == 2048)
     }
 
     @Test(arguments: [
@@ -38,6 +42,7 @@ struct AgentConfigurationTests {
         ("POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=secret", "POSTERNPROXY_AGENT_TOKEN"),
         ("POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x\nPOSTERNPROXY_HTTP_PORT=80; id", "POSTERNPROXY_HTTP_PORT"),
         ("POSTERNPROXY_CONTROLLER_URL=http://x\nnot a setting", "line 2"),
+        ("POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x\nPOSTERNPROXY_KEEP_STATE_KIB=-1", "POSTERNPROXY_KEEP_STATE_KIB"),
         (
             "POSTERNPROXY_CONTROLLER_URL=http://x\nPOSTERNPROXY_AGENT_TOKEN=ppg_1_x\nPOSTERNPROXY_CADDY_CERTIFICATE_LOG=certificates.log",
             "POSTERNPROXY_CADDY_CERTIFICATE_LOG"

@@ -121,6 +121,16 @@ import Testing
         }
     }
 
+    @Test func elementRangesLocateEachElementOfAListWithoutParsingIt() throws {
+        let text = Array(#" [ {"a": [1, "]"]} , "x,]\"" ,[1,[2]],3, null ] "#.utf8)
+        let elements = try JSONParser.elementRanges(ofArray: text).map { String(decoding: text[$0], as: UTF8.self) }
+        #expect(elements == [#"{"a": [1, "]"]}"#, #""x,]\"""#, "[1,[2]]", "3", "null"])
+        #expect(try JSONParser.elementRanges(ofArray: Array(" [ ] ".utf8)).isEmpty)
+        for broken in ["[1 2]", "[1,]", "[1", "{}", "[1] x", "", "[\"open]"] {
+            #expect(throws: JSONReadError.self, "\(broken)") { try JSONParser.elementRanges(ofArray: Array(broken.utf8)) }
+        }
+    }
+
     private struct Site: JSONReadable {
         var ports: [Int]
         init(json: JSON) throws(JSONReadError) { ports = try JSONObject(json).required("ports") }

@@ -18,7 +18,8 @@ enum CaddyApplier {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try CaddyDescription.modules(call.host, binary: config.caddyBinary) }
-        var state = try DesiredState.reading(call.input)
+        let keptUpTo = min(max(config.keepStateUpToKiB, 0), Int.max / 1024) * 1024
+        var state = try DesiredStateReader.shared.read(call.input, keepingUpTo: keptUpTo)
         let refused = UpstreamCheck.rejections(state, protectedPorts: config.protectedPorts, resolve: SystemResolver.resolve)
         if !refused.isEmpty {
             for index in state.proxyHosts.indices where refused[ResourceKey(kind: "proxy_host", id: state.proxyHosts[index].id)] != nil {

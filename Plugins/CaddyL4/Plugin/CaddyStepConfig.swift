@@ -11,6 +11,9 @@ struct CaddyStepConfig {
     var caddyBinary: String
     /// Ports of this machine no upstream may lead to [Caddy's default admin port, 2019].
     var protectedPorts: Set<Int> = [2019]
+    /// Up to what size (KiB of JSON) plans keep the desired state they read, to decode only what
+    /// changed next time (``DesiredStateReader``) [0: none].
+    var keepStateUpToKiB = 0
     var render: RenderSettings
 
     static func decode(_ bytes: [UInt8]) throws -> CaddyStepConfig {
@@ -22,7 +25,8 @@ struct CaddyStepConfig {
             render.adminSocket = socket
             let ports: [Int] = try object.value("protected_ports", default: [2019])
             return CaddyStepConfig(
-                adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), protectedPorts: Set(ports), render: render)
+                adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), protectedPorts: Set(ports),
+                keepStateUpToKiB: try object.value("keep_state_up_to_kib", default: 0), render: render)
         } catch {
             throw failure(error)
         }

@@ -43,24 +43,27 @@ enum DesiredStateBuilder {
         var included: [(Int64, SQLValue)] = []
         let previous = parts.parts(of: serverID)
         var used: [DesiredStateParts.Key: DesiredStateParts.Part] = [:]
-        /// The part of `row`, from the previous build when its stored text is unchanged.
-        func part(_ row: SQLRow, served: Bool) throws -> DesiredStateParts.Part {
-            let id: Int64 = row["id"]
-            let data: String = row["data"]
+        /// The part of resource `id`, from the previous build when its stored text is unchanged.
+        func part(id: Int64, stored: UnsafeRawBufferPointer, modifiedOn: SQLValue, served: Bool) throws -> DesiredStateParts.Part {
             let key = DesiredStateParts.Key(resourceID: id, served: served)
-            included.append((id, row["modified_on"]))
-            if let known = previous[key], known.data == data {
+            included.append((id, modifiedOn))
+            if let known = previous[key], known.madeFrom(stored) {
                 used[key] = known
                 return known
             }
-            let made = try Self.part(id: id, data: data, served: served)
+            let made = try Self.part(id: id, stored: Array(stored), served: served)
             used[key] = made
             return made
         }
         var members: [(String, [UInt8])] = document.map { ($0.0, $0.1.canonical().serialized()) } + [("settings", settings)]
         var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
         for (type, key) in ResourceKinds.served {
-            let made = try ResourceRepository.enabled(db, type: type, serverID: serverID).map { try part($0, served: true) }
+            // Read as lent rows: an unchanged resource costs a comparison of its stored bytes.
+            var made: [DesiredStateParts.Part] = []
+            try ResourceRepository.forEachEnabled(db, type: type, serverID: serverID) { row in
+                guard let id = row.integer(0) else { throw JSONReadError(problem: "a stored \(type) has no integer id") }
+                made.append(try row.withBytes(1) { try part(id: id, stored: $0, modifiedOn: row.value(2), served: true) })
+            }
             for item in made {
                 if let list = item.accessListID { referenced["access_list"]!.insert(list) }
                 if let certificate = item.certificateID { referenced["certificate"]!.insert(certificate) }
@@ -69,7 +72,12 @@ enum DesiredStateBuilder {
         }
         for (type, key) in [(AccessListKind.type, AccessListKind.stateKey), (CertificateKind.type, CertificateKind.stateKey)] {
             let rows = try ResourceRepository.some(db, type: type, ids: referenced[type]!.sorted())
-            members.append((key, Self.array(try rows.map { try part($0, served: false).bytes })))
+            let made = try rows.map { row in
+                try Array((row["data"] as String).utf8).withUnsafeBytes {
+                    try part(id: row["id"], stored: $0, modifiedOn: row["modified_on"], served: false)
+                }
+            }
+            members.append((key, Self.array(made.map(\.bytes))))
         }
         parts.keep(used, for: serverID)
         // Disabled resources whose removal this state applies: their status settles with it.
@@ -85,8 +93,8 @@ enum DesiredStateBuilder {
 
     /// A stored resource's part: its JSON with its id (and `"enabled": true` when served), in
     /// canonical form.
-    private static func part(id: Int64, data: String, served: Bool) throws -> DesiredStateParts.Part {
-        guard case .object(var object) = try JSONParser.parse(Array(data.utf8)) else {
+    private static func part(id: Int64, stored: [UInt8], served: Bool) throws -> DesiredStateParts.Part {
+        guard case .object(var object) = try JSONParser.parse(stored) else {
             throw JSONReadError(problem: "stored resource \(id) is not a JSON object")
         }
         // canonical() keeps a repeated name's last value: these override what the data holds.
@@ -95,7 +103,8 @@ enum DesiredStateBuilder {
         let json = JSON.object(object)
         func reference(_ name: String) -> Int64? { if case .int(let value)? = json[name] { Int64(value) } else { nil } }
         return DesiredStateParts.Part(
-            data: data, bytes: json.canonical().serialized(), accessListID: reference("access_list_id"), certificateID: reference("certificate_id"))
+            stored: stored, bytes: json.canonical().serialized(), accessListID: reference("access_list_id"),
+            certificateID: reference("certificate_id"))
     }
 
     /// `[a,b,...]` of serialized values.

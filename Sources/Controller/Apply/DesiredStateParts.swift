@@ -1,3 +1,4 @@
+import Glibc
 import JSONCore
 import Synchronization
 
@@ -12,13 +13,18 @@ import Synchronization
 final class DesiredStateParts: Sendable {
     /// One resource's part.
     struct Part: Sendable {
-        /// The stored text it was made from.
-        var data: String
+        /// The stored text it was made from, as UTF-8.
+        var stored: [UInt8]
         /// The canonical JSON object, members sorted at every level.
         var bytes: [UInt8]
         /// The access list and certificate a served resource uses.
         var accessListID: Int64?
         var certificateID: Int64?
+
+        /// Whether `text` is byte for byte the stored text this part was made from.
+        func madeFrom(_ text: UnsafeRawBufferPointer) -> Bool {
+            stored.count == text.count && (text.isEmpty || stored.withUnsafeBytes { memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 })
+        }
     }
 
     struct Key: Hashable, Sendable {

@@ -56,9 +56,11 @@ enum ResourceRepository {
         return (rows.map(ResourceRow.init), total)
     }
 
-    /// The enabled resources of `type` on `serverID`, by id: `(id, data, modified_on)`.
-    static func enabled(_ db: any SQLConnection, type: String, serverID: Int64) throws -> [SQLRow] {
-        try db.rows("SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id", [serverID, type])
+    /// Calls `body` with each enabled resource of `type` on `serverID`, by id, as it is read:
+    /// columns 0 `id`, 1 `data` and 2 `modified_on`, lent (``SQLLentRow``).
+    static func forEachEnabled(_ db: any SQLConnection, type: String, serverID: Int64, _ body: (any SQLLentRow) throws -> Void) throws {
+        try db.forEachRow(
+            "SELECT id, data, modified_on FROM resources WHERE server_id = ? AND type = ? AND enabled = 1 ORDER BY id", [serverID, type], body)
     }
 
     /// The resources of `type` among `ids`, by id: `(id, data, modified_on)`.

@@ -13,6 +13,10 @@ protocol SQLConnection {
     /// Runs a query and returns every row.
     func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow]
 
+    /// Runs a query and calls `body` with each row as it is read, its values lent, not copied
+    /// (``SQLLentRow``): for scans of many rows that keep little of each.
+    func forEachRow(_ sql: String, _ arguments: SQLArguments, _ body: (any SQLLentRow) throws -> Void) throws
+
     /// The id the last successful INSERT on this connection gave its row.
     var lastInsertedID: Int64 { get }
 

@@ -31,6 +31,37 @@ struct SQLiteConnection: SQLConnection {
         return rows
     }
 
+    func forEachRow(_ sql: String, _ arguments: SQLArguments, _ body: (any SQLLentRow) throws -> Void) throws {
+        try Self.reportingConstraints {
+            let statement = try db.cachedStatement(sql: sql)
+            try statement.setArguments(Self.bind(arguments))
+            let cursor = try Row.fetchCursor(statement)
+            while let row = try cursor.next() { try body(LentRow(row: row)) }
+        }
+    }
+
+    /// A row of a cursor: GRDB lends a cursor row's text and blobs without copying them.
+    private struct LentRow: SQLLentRow {
+        let row: Row
+
+        func integer(_ column: Int) -> Int64? {
+            let stored: DatabaseValue = row[column]
+            return if case .int64(let value) = stored.storage { value } else { nil }
+        }
+
+        func withBytes<T>(_ column: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+            try row.withUnsafeData(atIndex: column) { data in
+                guard let data else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+                return try data.withUnsafeBytes(body)
+            }
+        }
+
+        func value(_ column: Int) -> SQLValue {
+            let stored: DatabaseValue = row[column]
+            return SQLiteConnection.value(stored)
+        }
+    }
+
     var lastInsertedID: Int64 { db.lastInsertedRowID }
 
     var changedRowCount: Int { db.changesCount }
@@ -56,7 +87,7 @@ struct SQLiteConnection: SQLConnection {
             })
     }
 
-    private static func value(_ stored: DatabaseValue) -> SQLValue {
+    fileprivate static func value(_ stored: DatabaseValue) -> SQLValue {
         switch stored.storage {
         case .null: .null
         case .int64(let value): .integer(value)

@@ -1,0 +1,96 @@
+import CaddyL4Rendering
+import Foundation
+import JSONCore
+import Testing
+
+/// The reader that keeps the last desired state it read: whatever the change between two states
+/// (a host added, removed, changed, moved, a list emptied or null), what it returns renders
+/// exactly as a fresh decoding of the same text does, and a bad value is still named.
+@Suite struct DesiredStateReaderTests {
+    private func proxyHost(_ id: Int, port: Int = 8080, name: String? = nil) -> [String: Any] {
+        ["id": id, "domain_names": [name ?? "app\(id).example.test"], "forward_host": "127.0.0.1", "forward_port": port, "enabled": true]
+    }
+
+    private func state(_ proxyHosts: [[String: Any]], redirections: Any = [] as [Any], certificates: Any = [] as [Any]) throws -> [UInt8] {
+        let document: [String: Any] = [
+            "server_id": 1, "settings": ["default_site": "404"], "proxy_hosts": proxyHosts, "redirection_hosts": redirections,
+            "certificates": certificates, "dead_hosts": [["id": 900, "domain_names": ["gone.example.test"], "enabled": true]],
+            "stream_hosts": [] as [Any],
+        ]
+        return try [UInt8](JSONSerialization.data(withJSONObject: document, options: .sortedKeys))
+    }
+
+    /// The rendering of `text` read by `reader`, and of a fresh decoding of it.
+    private func renderings(_ text: [UInt8], reader: DesiredStateReader) throws -> (kept: [UInt8], fresh: [UInt8]) {
+        let settings = RenderSettings()
+        return (
+            CaddyRenderer.render(try reader.read(text), settings: settings).serialized(),
+            CaddyRenderer.render(try DesiredState.reading(text), settings: settings).serialized()
+        )
+    }
+
+    @Test func everyKindOfChangeReadsAsAFreshDecodingDoes() throws {
+        let reader = DesiredStateReader()
+        let hosts = (1...6).map { proxyHost($0) }
+        let redirection: [String: Any] = [
+            "id": 50, "domain_names": ["old.example.test"], "forward_domain_name": "new.example.test", "enabled": true,
+        ]
+        var steps: [[UInt8]] = [
+            try state(hosts),
+            try state(hosts + [proxyHost(7)]),  // added at the end
+            try state(Array(hosts[..<3]) + [proxyHost(10)] + Array(hosts[3...])),  // added in the middle
+            try state(Array(hosts[..<2]) + Array(hosts[3...])),  // removed
+            try state(Array(hosts[..<1]) + Array(hosts[4...])),  // several removed together
+            try state(hosts.enumerated().map { $0.offset == 2 ? proxyHost(3, port: 9090) : $0.element }),  // changed
+            try state(hosts.reversed()),  // every one moved
+            try state([]),  // emptied
+            try state(hosts, redirections: [redirection]),
+            try state(hosts, redirections: NSNull()),  // null
+        ]
+        steps.append(steps[0])
+        for (index, step) in steps.enumerated() {
+            let (kept, fresh) = try renderings(step, reader: reader)
+            #expect(kept == fresh, "step \(index)")
+        }
+        let changed = try reader.read(steps[5])
+        #expect(changed.proxyHosts.map(\.forwardPort) == [8080, 8080, 9090, 8080, 8080, 8080])
+        #expect(changed.deadHosts.map(\.id) == [900])
+    }
+
+    @Test func aRemovalBesideAChangeReadsRight() throws {
+        let reader = DesiredStateReader()
+        _ = try reader.read(try state([proxyHost(1), proxyHost(2), proxyHost(3)]))
+        // Host 2 removed and host 3 changed: the walk must not pair the new host 3 with the old one.
+        let read = try reader.read(try state([proxyHost(1), proxyHost(3, port: 7000)]))
+        #expect(read.proxyHosts.map(\.id) == [1, 3])
+        #expect(read.proxyHosts.map(\.forwardPort) == [8080, 7000])
+    }
+
+    @Test func aBadValueIsNamedAndTheStateReadBeforeStillHelps() throws {
+        let reader = DesiredStateReader()
+        let good = try state([proxyHost(1), proxyHost(2)])
+        _ = try reader.read(good)
+        var broken = proxyHost(2)
+        broken["forward_port"] = "eighty"
+        #expect {
+            try reader.read(try state([proxyHost(1), broken]))
+        } throws: { error in
+            "\(error)" == "desired state: proxy_hosts[1].forward_port: expected a number"
+        }
+        #expect(throws: DecodingFailure.self) { try reader.read(Array(#"{"proxy_hosts": [{"id": 1}"#.utf8)) }
+        #expect(throws: DecodingFailure.self) { try reader.read(Array(#"{"proxy_hosts": {"id": 1}}"#.utf8)) }
+        let (kept, fresh) = try renderings(good, reader: reader)
+        #expect(kept == fresh)
+    }
+
+    @Test func aStateLargerThanTheLimitIsReadWholeAndNothingIsKept() throws {
+        let reader = DesiredStateReader()
+        let small = try state([proxyHost(1)])
+        let large = try state((1...50).map { proxyHost($0) })
+        #expect(try reader.read(small, keepingUpTo: small.count).proxyHosts.count == 1)
+        #expect(try reader.read(large, keepingUpTo: small.count).proxyHosts.count == 50)
+        #expect(try reader.read(large, keepingUpTo: 0).proxyHosts.map(\.id) == Array(1...50))
+        let (kept, fresh) = try renderings(small, reader: reader)
+        #expect(kept == fresh)
+    }
+}

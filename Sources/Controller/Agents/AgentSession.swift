@@ -165,23 +165,27 @@ actor AgentSession {
             return
         }
         let built: DesiredStateBuilder.Built
+        let hash: String
         do {
-            built = try await store.database.read { [serverID] db in try DesiredStateBuilder.build(db, serverID: serverID) }
+            (built, hash) = try await store.database.read { [serverID] db in
+                let built = try DesiredStateBuilder.build(db, serverID: serverID)
+                return (built, built.hash())
+            }
         } catch {
             logger.error("could not build a desired state", metadata: ["server": "\(serverID)", "error": "\(error)"])
             return
         }
-        if built.revision == sentRevision && built.hash == sentHash { return }
-        if built.revision == agentRevision && built.hash == agentHash {
+        if built.revision == sentRevision && hash == sentHash { return }
+        if built.revision == agentRevision && hash == agentHash {
             sentRevision = built.revision
-            sentHash = built.hash
+            sentHash = hash
             return
         }
         sentRevision = built.revision
-        sentHash = built.hash
-        sentStates[built.revision] = (built.hash, built.resources, .now)
+        sentHash = hash
+        sentStates[built.revision] = (hash, built.resources, .now)
         if sentStates.count > 8, let oldest = sentStates.keys.min() { sentStates[oldest] = nil }
-        await send(.desiredState(.init(revision: built.revision, hash: built.hash, state: built.document)))
+        await send(.desiredState(.init(revision: built.revision, hash: hash, state: built.document)))
     }
 
     /// Closes the connection with `code` and `reason`; while a message is still being written

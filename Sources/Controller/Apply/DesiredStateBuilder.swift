@@ -11,12 +11,15 @@ enum DesiredStateBuilder {
     struct Built: Sendable {
         var document: [UInt8]
         var revision: Int64
-        /// SHA-256 (hex) of `document`.
-        var hash: String
         /// The resources in it (served and referenced) and the disabled ones whose removal it
         /// applies, with when each was last changed (as stored: reading 10,000 dates would cost
         /// more than the rest of a build). An apply records a status for each.
         var resources: [(id: Int64, modifiedOn: SQLValue)]
+
+        /// SHA-256 (hex) of `document`, computed when asked (a few milliseconds for 10,000
+        /// hosts): an agent's state is sent with it, while the local server's is recorded with
+        /// it only after its data plane has it.
+        func hash() -> String { Secrets.hex(SHA256.hash(data: document)) }
     }
 
     /// `adminUpstream`: where the local server's Caddy reaches the controller, given only when
@@ -43,6 +46,8 @@ enum DesiredStateBuilder {
         var included: [(Int64, SQLValue)] = []
         let previous = parts.parts(of: serverID)
         var used: [DesiredStateParts.Key: DesiredStateParts.Part] = [:]
+        used.reserveCapacity(previous.count)
+        included.reserveCapacity(previous.count)
         /// The part of resource `id`, from the previous build when its stored text is unchanged.
         func part(id: Int64, stored: UnsafeRawBufferPointer, modifiedOn: SQLValue, served: Bool) throws -> DesiredStateParts.Part {
             let key = DesiredStateParts.Key(resourceID: id, served: served)
@@ -87,8 +92,7 @@ enum DesiredStateBuilder {
         }
         // Members sorted by name at every level, so equal content serializes (and hashes) alike.
         let data = Self.object(members.sorted { $0.0 < $1.0 })
-        let hash = Secrets.hex(SHA256.hash(data: data))
-        return Built(document: data, revision: revision, hash: hash, resources: included)
+        return Built(document: data, revision: revision, resources: included)
     }
 
     /// A stored resource's part: its JSON with its id (and `"enabled": true` when served), in

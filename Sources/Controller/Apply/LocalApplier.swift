@@ -115,9 +115,11 @@ final class LocalApplier: Service {
         let outcomes = report.resourceOutcomes
         let failure = report.failureMessage
         if let failure { logger.error("local apply failed", metadata: ["error": "\(failure)"]) }
+        // Hashed once the data plane has the state, and outside the write transaction.
+        let hash = built.hash()
         try await store.database.write { db in
             try ApplyRecorder.record(
-                db, serverID: serverID, revision: built.revision, hash: built.hash, resources: built.resources,
+                db, serverID: serverID, revision: built.revision, hash: hash, resources: built.resources,
                 outcomes: outcomes, failure: failure)
         }
     }

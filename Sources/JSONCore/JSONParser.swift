@@ -12,9 +12,11 @@ public struct JSONParser {
     private var index = 0
     private var depth = 0
     /// Which members of the root object to parse (all when nil) and which to keep as text.
-    private var selection: (parsing: Set<String>?, raw: Set<String>) = (nil, [])
+    private var selection: (parsing: Set<String>?, raw: Set<String>, lists: Set<String>) = (nil, [], [])
     /// Where the members kept as text are.
     private var rawRanges: [String: Range<Int>] = [:]
+    /// Where the elements of the members located as lists are.
+    private var listElements: [String: [Range<Int>]] = [:]
 
     private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -40,28 +42,38 @@ public struct JSONParser {
     /// elements: for a reader that parses only the elements it has not read before. The array's
     /// brackets and commas are checked here; an element's content only when it is parsed.
     public static func elementRanges(ofArray text: [UInt8]) throws(JSONReadError) -> [Range<Int>] {
-        try text.withUnsafeBytes { buffer in Result { () throws(JSONReadError) in try elementRanges(buffer) } }.get()
+        try text.withUnsafeBytes { buffer in
+            Result { () throws(JSONReadError) in
+                var parser = JSONParser(buffer)
+                parser.skipWhitespace()
+                let ranges = try parser.elementRanges()
+                parser.skipWhitespace()
+                guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+                return ranges
+            }
+        }.get()
     }
 
-    private static func elementRanges(_ buffer: UnsafeRawBufferPointer) throws(JSONReadError) -> [Range<Int>] {
-        var parser = JSONParser(buffer)
-        parser.skipWhitespace()
-        guard parser.consume(UInt8(ascii: "[")) else { throw parser.failure("expected a list") }
-        var ranges: [Range<Int>] = []
-        parser.skipWhitespace()
-        if !parser.consume(UInt8(ascii: "]")) {
-            repeat {
+    /// The object `text` holds, with its members named in `lists` located rather than parsed:
+    /// for each, where each element of its list lies in `text` (a null member: no elements), in
+    /// the same single pass over the text. For a reader that parses only the elements it has
+    /// not read before; a member of `lists` that is neither a list nor null is refused.
+    public static func parseObject(_ text: [UInt8], locatingElementsOf lists: Set<String>) throws(JSONReadError) -> (
+        JSON, elements: [String: [Range<Int>]]
+    ) {
+        try text.withUnsafeBytes { buffer in
+            Result { () throws(JSONReadError) in
+                var parser = JSONParser(buffer)
+                parser.selection = (nil, [], lists)
                 parser.skipWhitespace()
-                let start = parser.index
-                try parser.skipValue()
-                ranges.append(start..<parser.index)
+                guard parser.index < buffer.count else { throw parser.failure("unexpected end of the document") }
+                guard buffer[parser.index] == UInt8(ascii: "{") else { throw parser.failure("expected an object") }
+                let value = try parser.object()
                 parser.skipWhitespace()
-            } while parser.consume(UInt8(ascii: ","))
-            guard parser.consume(UInt8(ascii: "]")) else { throw parser.failure("expected `,` or `]` in a list") }
-        }
-        parser.skipWhitespace()
-        guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
-        return ranges
+                guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+                return (value, parser.listElements)
+            }
+        }.get()
     }
 
     private static func parseObject(_ buffer: UnsafeRawBufferPointer, parsing: Set<String>?, raw: Set<String>) -> Result<
@@ -69,7 +81,7 @@ public struct JSONParser {
     > {
         Result { () throws(JSONReadError) in
             var parser = JSONParser(buffer)
-            parser.selection = (parsing, raw)
+            parser.selection = (parsing, raw, [])
             parser.skipWhitespace()
             guard parser.index < buffer.count else { throw parser.failure("unexpected end of the document") }
             guard buffer[parser.index] == UInt8(ascii: "{") else { throw parser.failure("expected an object") }
@@ -130,6 +142,20 @@ public struct JSONParser {
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { throw failure("expected `:` after a member name") }
             skipWhitespace()
+            if depth == 1, selection.lists.contains(key) {
+                if index < bytes.count, bytes[index] == UInt8(ascii: "n") {
+                    try literal("null")
+                    listElements[key] = []
+                } else {
+                    do {
+                        listElements[key] = try elementRanges()
+                    } catch {
+                        throw error.within(.key(key))
+                    }
+                }
+                skipWhitespace()
+                continue
+            }
             if depth == 1, selection.raw.contains(key) || selection.parsing?.contains(key) == false {
                 let start = index
                 try skipValue()
@@ -356,6 +382,24 @@ public struct JSONParser {
     }
 
     // MARK: - Helpers
+
+    /// Steps over the list that starts here, returning where each of its elements lies: only
+    /// its brackets and commas are checked, each element just stepped over.
+    private mutating func elementRanges() throws(JSONReadError) -> [Range<Int>] {
+        guard consume(UInt8(ascii: "[")) else { throw failure("expected a list") }
+        var ranges: [Range<Int>] = []
+        skipWhitespace()
+        if consume(UInt8(ascii: "]")) { return ranges }
+        repeat {
+            skipWhitespace()
+            let start = index
+            try skipValue()
+            ranges.append(start..<index)
+            skipWhitespace()
+        } while consume(UInt8(ascii: ","))
+        guard consume(UInt8(ascii: "]")) else { throw failure("expected `,` or `]` in a list") }
+        return ranges
+    }
 
     private mutating func skipWhitespace() {
         while index < bytes.count {

@@ -131,6 +131,17 @@ import Testing
         }
     }
 
+    @Test func listsAreLocatedInTheSamePassThatReadsTheRest() throws {
+        let text = Array(#"{"a": [{"x": "]"}, 2], "b": {"c": 1}, "d": null, "e": []}"#.utf8)
+        let (object, lists) = try JSONParser.parseObject(text, locatingElementsOf: ["a", "d", "e", "absent"])
+        #expect(object == .object([("b", ["c": 1])]))
+        #expect(lists["a"]?.map { String(decoding: text[$0], as: UTF8.self) } == [#"{"x": "]"}"#, "2"])
+        #expect(lists["d"] == [] && lists["e"] == [] && lists["absent"] == nil)
+        for broken in [#"{"a": {"x": 1}}"#, #"{"a": [1 2]}"#, #"{"a": nul}"#, #"{"a": [1]"#] {
+            #expect(throws: JSONReadError.self, "\(broken)") { try JSONParser.parseObject(Array(broken.utf8), locatingElementsOf: ["a"]) }
+        }
+    }
+
     private struct Site: JSONReadable {
         var ports: [Int]
         init(json: JSON) throws(JSONReadError) { ports = try JSONObject(json).required("ports") }

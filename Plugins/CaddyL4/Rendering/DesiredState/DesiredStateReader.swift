@@ -27,16 +27,21 @@ public final class DesiredStateReader: Sendable {
                 return try DesiredState.reading(text)
             }
             do throws(JSONReadError) {
-                let (rest, raw) = try JSONParser.parseObject(text, keepingRaw: Kept.members)
+                // One pass over the text: the lists are located, not parsed.
+                let (rest, lists) = try JSONParser.parseObject(text, locatingElementsOf: Kept.members)
                 var state = try DesiredState(json: rest)
                 var next = Kept()
-                state.proxyHosts = try kept.proxyHosts.reading(raw["proxy_hosts"], member: "proxy_hosts", into: &next.proxyHosts)
-                state.redirectionHosts = try kept.redirectionHosts.reading(
-                    raw["redirection_hosts"], member: "redirection_hosts", into: &next.redirectionHosts)
-                state.deadHosts = try kept.deadHosts.reading(raw["dead_hosts"], member: "dead_hosts", into: &next.deadHosts)
-                state.streamHosts = try kept.streamHosts.reading(raw["stream_hosts"], member: "stream_hosts", into: &next.streamHosts)
-                state.accessLists = try kept.accessLists.reading(raw["access_lists"], member: "access_lists", into: &next.accessLists)
-                state.certificates = try kept.certificates.reading(raw["certificates"], member: "certificates", into: &next.certificates)
+                func list<Element>(_ member: String, _ previous: DecodedElements<Element>, into kept: inout DecodedElements<Element>)
+                    throws(JSONReadError) -> [Element]
+                {
+                    try previous.reading(text, lists[member] ?? [], member: member, into: &kept)
+                }
+                state.proxyHosts = try list("proxy_hosts", kept.proxyHosts, into: &next.proxyHosts)
+                state.redirectionHosts = try list("redirection_hosts", kept.redirectionHosts, into: &next.redirectionHosts)
+                state.deadHosts = try list("dead_hosts", kept.deadHosts, into: &next.deadHosts)
+                state.streamHosts = try list("stream_hosts", kept.streamHosts, into: &next.streamHosts)
+                state.accessLists = try list("access_lists", kept.accessLists, into: &next.accessLists)
+                state.certificates = try list("certificates", kept.certificates, into: &next.certificates)
                 kept = next
                 return state
             } catch {
@@ -58,28 +63,23 @@ public final class DesiredStateReader: Sendable {
     }
 }
 
-/// One list of a desired state as last read: its text, where each element lies in it, and
-/// each element decoded.
+/// One list of a desired state as last read: the state's text (shared by its lists, not
+/// copied), where each element of this list lies in it, and each element decoded.
 private struct DecodedElements<Element: JSONReadable & Sendable>: Sendable {
     private var text: [UInt8] = []
     private var ranges: [Range<Int>] = []
     private var elements: [Element] = []
 
-    /// The elements of the list `text` (absent or null: none), each taken from the previous
+    /// The elements of a list, at `ranges` of the state `text`, each taken from the previous
     /// list when its text is exactly that of an element there, else parsed and decoded. Both
     /// lists are in the controller's order (by id), so they are walked side by side: an element
     /// is compared with the previous one facing it and the one after (one was removed). Only
     /// when two elements in a row are not found so does the walk look the text up among all the
     /// previous elements (several removed together), so a change costs a comparison per
     /// element, not a hash of the whole list. What was read is kept in `next`.
-    func reading(_ text: [UInt8]?, member: String, into next: inout DecodedElements) throws(JSONReadError) -> [Element] {
-        guard let text, !text.elementsEqual("null".utf8) else { return [] }
-        let ranges: [Range<Int>]
-        do {
-            ranges = try JSONParser.elementRanges(ofArray: text)
-        } catch {
-            throw error.within(.key(member))
-        }
+    func reading(_ text: [UInt8], _ ranges: [Range<Int>], member: String, into next: inout DecodedElements) throws(JSONReadError)
+        -> [Element]
+    {
         var read: [Element] = []
         read.reserveCapacity(ranges.count)
         var facing = 0

@@ -11,8 +11,11 @@ public struct JSONParser {
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
     private var depth = 0
-    /// Which members of the root object to parse (all when nil) and which to keep as text.
-    private var selection: (parsing: Set<String>?, raw: Set<String>, lists: Set<String>) = (nil, [], [])
+    /// Which members of the root object to parse (all when nil), which to keep as text and
+    /// which to locate the elements of.
+    private typealias Selection = (parsing: Set<String>?, raw: Set<String>, lists: Set<String>)
+
+    private var selection: Selection = (nil, [], [])
     /// Where the members kept as text are.
     private var rawRanges: [String: Range<Int>] = [:]
     /// Where the elements of the members located as lists are.
@@ -47,8 +50,7 @@ public struct JSONParser {
                 var parser = JSONParser(buffer)
                 parser.skipWhitespace()
                 let ranges = try parser.elementRanges()
-                parser.skipWhitespace()
-                guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+                try parser.requireEnd()
                 return ranges
             }
         }.get()
@@ -63,14 +65,7 @@ public struct JSONParser {
     ) {
         try text.withUnsafeBytes { buffer in
             Result { () throws(JSONReadError) in
-                var parser = JSONParser(buffer)
-                parser.selection = (nil, [], lists)
-                parser.skipWhitespace()
-                guard parser.index < buffer.count else { throw parser.failure("unexpected end of the document") }
-                guard buffer[parser.index] == UInt8(ascii: "{") else { throw parser.failure("expected an object") }
-                let value = try parser.object()
-                parser.skipWhitespace()
-                guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+                let (value, parser) = try rootObject(buffer, selection: (nil, [], lists))
                 return (value, parser.listElements)
             }
         }.get()
@@ -80,16 +75,22 @@ public struct JSONParser {
         (JSON, raw: [String: [UInt8]]), JSONReadError
     > {
         Result { () throws(JSONReadError) in
-            var parser = JSONParser(buffer)
-            parser.selection = (parsing, raw, [])
-            parser.skipWhitespace()
-            guard parser.index < buffer.count else { throw parser.failure("unexpected end of the document") }
-            guard buffer[parser.index] == UInt8(ascii: "{") else { throw parser.failure("expected an object") }
-            let value = try parser.object()
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+            let (value, parser) = try rootObject(buffer, selection: (parsing, raw, []))
             return (value, parser.rawRanges.mapValues { Array(UnsafeRawBufferPointer(rebasing: buffer[$0])) })
         }
+    }
+
+    /// The object `buffer` holds, read with `selection`, with nothing after it; the parser is
+    /// returned for what the selection kept or located.
+    private static func rootObject(_ buffer: UnsafeRawBufferPointer, selection: Selection) throws(JSONReadError) -> (JSON, JSONParser) {
+        var parser = JSONParser(buffer)
+        parser.selection = selection
+        parser.skipWhitespace()
+        guard parser.index < buffer.count else { throw parser.failure("unexpected end of the document") }
+        guard buffer[parser.index] == UInt8(ascii: "{") else { throw parser.failure("expected an object") }
+        let value = try parser.object()
+        try parser.requireEnd()
+        return (value, parser)
     }
 
     private static func parse(_ buffer: UnsafeRawBufferPointer) -> Result<JSON, JSONReadError> {
@@ -100,8 +101,7 @@ public struct JSONParser {
         var parser = JSONParser(buffer)
         parser.skipWhitespace()
         let value = try parser.value()
-        parser.skipWhitespace()
-        guard parser.index == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+        try parser.requireEnd()
         return value
     }
 
@@ -382,6 +382,12 @@ public struct JSONParser {
     }
 
     // MARK: - Helpers
+
+    /// Only whitespace may follow the value read.
+    private mutating func requireEnd() throws(JSONReadError) {
+        skipWhitespace()
+        guard index == bytes.count else { throw failure("unexpected text after the JSON value") }
+    }
 
     /// Steps over the list that starts here, returning where each of its elements lies: only
     /// its brackets and commas are checked, each element just stepped over.

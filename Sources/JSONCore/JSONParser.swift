@@ -41,21 +41,6 @@ public struct JSONParser {
         return try (parsed ?? Array(text).withUnsafeBytes { parseObject($0, parsing: parsing, raw: raw) }).get()
     }
 
-    /// Where each element of the array `text` holds lies in `text`, without parsing the
-    /// elements: for a reader that parses only the elements it has not read before. The array's
-    /// brackets and commas are checked here; an element's content only when it is parsed.
-    public static func elementRanges(ofArray text: [UInt8]) throws(JSONReadError) -> [Range<Int>] {
-        try text.withUnsafeBytes { buffer in
-            Result { () throws(JSONReadError) in
-                var parser = JSONParser(buffer)
-                parser.skipWhitespace()
-                let ranges = try parser.elementRanges()
-                try parser.requireEnd()
-                return ranges
-            }
-        }.get()
-    }
-
     /// The object `text` holds, with its members named in `lists` located rather than parsed:
     /// for each, where each element of its list lies in `text` (a null member: no elements), in
     /// the same single pass over the text. For a reader that parses only the elements it has

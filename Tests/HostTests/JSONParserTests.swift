@@ -121,13 +121,15 @@ import Testing
         }
     }
 
-    @Test func elementRangesLocateEachElementOfAListWithoutParsingIt() throws {
-        let text = Array(#" [ {"a": [1, "]"]} , "x,]\"" ,[1,[2]],3, null ] "#.utf8)
-        let elements = try JSONParser.elementRanges(ofArray: text).map { String(decoding: text[$0], as: UTF8.self) }
+    @Test func aListsElementsAreLocatedWithoutBeingParsed() throws {
+        let text = Array(#"{"l": [ {"a": [1, "]"]} , "x,]\"" ,[1,[2]],3, null ] }"#.utf8)
+        let elements = try JSONParser.parseObject(text, locatingElementsOf: ["l"]).elements["l"]?.map { String(decoding: text[$0], as: UTF8.self) }
         #expect(elements == [#"{"a": [1, "]"]}"#, #""x,]\"""#, "[1,[2]]", "3", "null"])
-        #expect(try JSONParser.elementRanges(ofArray: Array(" [ ] ".utf8)).isEmpty)
+        #expect(try JSONParser.parseObject(Array(#"{"l": [ ] }"#.utf8), locatingElementsOf: ["l"]).elements["l"] == [])
         for broken in ["[1 2]", "[1,]", "[1", "{}", "[1] x", "", "[\"open]"] {
-            #expect(throws: JSONReadError.self, "\(broken)") { try JSONParser.elementRanges(ofArray: Array(broken.utf8)) }
+            #expect(throws: JSONReadError.self, "\(broken)") {
+                try JSONParser.parseObject(Array(#"{"l": \#(broken)}"#.utf8), locatingElementsOf: ["l"])
+            }
         }
     }
 

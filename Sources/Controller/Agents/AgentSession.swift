@@ -22,7 +22,7 @@ actor AgentSession {
     /// The last state sent, and what each recent one held (for recording its apply result).
     private(set) var sentRevision: Int64 = -1
     private var sentHash: String?
-    private var sentStates: [Int64: (hash: String, resources: [(id: Int64, modifiedOn: SQLValue)], at: ContinuousClock.Instant)] = [:]
+    private var sentStates: [Int64: (hash: String, resources: [ApplyRecorder.Resource], at: ContinuousClock.Instant)] = [:]
     private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
     /// Where heartbeats are noted, for the hub to write in batches.
@@ -167,8 +167,8 @@ actor AgentSession {
         let built: DesiredStateBuilder.Built
         let hash: String
         do {
-            (built, hash) = try await store.database.read { [serverID] db in
-                let built = try DesiredStateBuilder.build(db, serverID: serverID)
+            (built, hash) = try await store.database.read { [serverID, parts = store.desiredStateParts] db in
+                let built = try DesiredStateBuilder.build(db, serverID: serverID, parts: parts)
                 return (built, built.hash())
             }
         } catch {

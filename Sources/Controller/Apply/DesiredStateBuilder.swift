@@ -6,15 +6,20 @@ import JSONCore
 /// resources assigned to it, the access lists and certificates they use (with the secrets the
 /// data plane needs) and the settings. The revision travels beside the document, so equal content
 /// has an equal hash whatever the revision.
+///
+/// A build starts from the parts the server's previous build kept (``DesiredStateParts``) and
+/// reads only the resources the change journal names since then; when it lacks them, or the
+/// journal lists more than ``changesReadApart`` changes or no longer reaches back, it reads the
+/// server's resources whole, still reusing each part whose stored text is unchanged. Either way
+/// the document is byte for byte what a build from nothing gives.
 enum DesiredStateBuilder {
-    /// The kinds a server serves, by desired-state member.
     struct Built: Sendable {
         var document: [UInt8]
         var revision: Int64
         /// The resources in it (served and referenced) and the disabled ones whose removal it
         /// applies, with when each was last changed (as stored: reading 10,000 dates would cost
         /// more than the rest of a build). An apply records a status for each.
-        var resources: [(id: Int64, modifiedOn: SQLValue)]
+        var resources: [ApplyRecorder.Resource]
 
         /// SHA-256 (hex) of `document`, computed when asked (a few milliseconds for 10,000
         /// hosts): an agent's state is sent with it, while the local server's is recorded with
@@ -22,82 +27,148 @@ enum DesiredStateBuilder {
         func hash() -> String { Secrets.hex(SHA256.hash(data: document)) }
     }
 
+    /// Beyond this many journal entries since the kept parts, a build reads the server whole:
+    /// one scan then costs less than looking up each change.
+    static let changesReadApart: Int64 = 1000
+
+    /// The kinds a served resource refers to, by desired-state member.
+    private static let referencedKinds = [(AccessListKind.type, AccessListKind.stateKey), (CertificateKind.type, CertificateKind.stateKey)]
+
     /// `adminUpstream`: where the local server's Caddy reaches the controller, given only when
     /// building the local server's state; with the `admin_domain` setting it adds `admin_site`.
     ///
-    /// `parts` keeps each resource's serialized part between builds (``DesiredStateParts``).
+    /// `parts` keeps each server's parts between builds: one per database.
     static func build(
-        _ db: any SQLConnection, serverID: Int64, adminUpstream: (host: String, port: Int)? = nil, parts: DesiredStateParts = .shared
+        _ db: any SQLConnection, serverID: Int64, adminUpstream: (host: String, port: Int)? = nil, parts: DesiredStateParts
     ) throws -> Built {
         let revision = try ServerRepository.desiredRevision(db, id: serverID)
         let allSettings = try SettingsRepository.all(db)
-        let settings = parts.settingsMember(allSettings.filter { !Settings.controllerOnly.contains($0.key) })
-        var document: [(String, JSON)] = [("server_id", .int(Int(serverID)))]
+        var members: [(String, [UInt8])] = [
+            ("server_id", JSON.int(Int(serverID)).serialized()),
+            ("settings", parts.settingsMember(allSettings.filter { !Settings.controllerOnly.contains($0.key) })),
+        ]
         if let adminUpstream, let domain = allSettings["admin_domain"], !domain.isEmpty {
-            document.append(
-                (
-                    "admin_site",
-                    [
-                        "domain_names": .strings([domain]), "upstream_host": .string(adminUpstream.host),
-                        "upstream_port": .int(adminUpstream.port),
-                    ]
-                ))
+            let site: JSON = [
+                "domain_names": .strings([domain]), "upstream_host": .string(adminUpstream.host), "upstream_port": .int(adminUpstream.port),
+            ]
+            members.append(("admin_site", site.canonical().serialized()))
         }
-        var included: [(Int64, SQLValue)] = []
-        let previous = parts.parts(of: serverID)
-        var used: [DesiredStateParts.Key: DesiredStateParts.Part] = [:]
-        used.reserveCapacity(previous.count)
-        included.reserveCapacity(previous.count)
-        /// The part of resource `id`, from the previous build when its stored text is unchanged.
-        func part(id: Int64, stored: UnsafeRawBufferPointer, modifiedOn: SQLValue, served: Bool) throws -> DesiredStateParts.Part {
-            let key = DesiredStateParts.Key(resourceID: id, served: served)
-            included.append((id, modifiedOn))
-            if let known = previous[key], known.madeFrom(stored) {
-                used[key] = known
-                return known
-            }
-            let made = try Self.part(id: id, stored: Array(stored), served: served)
-            used[key] = made
-            return made
-        }
-        var members: [(String, [UInt8])] = document.map { ($0.0, $0.1.canonical().serialized()) } + [("settings", settings)]
-        var referenced: [String: Set<Int64>] = ["access_list": [], "certificate": []]
+
+        var (server, current) = try servedParts(db, serverID: serverID, parts: parts)
+        var resources: [ApplyRecorder.Resource] = []
+        var used: [String: Set<Int64>] = [AccessListKind.type: [], CertificateKind.type: []]
         for (type, key) in ResourceKinds.served {
-            // Read as lent rows: an unchanged resource costs a comparison of its stored bytes.
-            var made: [DesiredStateParts.Part] = []
-            try ResourceRepository.forEachEnabled(db, type: type, serverID: serverID) { row in
-                guard let id = row.integer(0) else { throw JSONReadError(problem: "a stored \(type) has no integer id") }
-                made.append(try row.withBytes(1) { try part(id: id, stored: $0, modifiedOn: row.value(2), served: true) })
+            guard var list = server.served.removeValue(forKey: type) else {
+                members.append((key, Array("[]".utf8)))
+                continue
             }
-            for item in made {
-                if let list = item.accessListID { referenced["access_list"]!.insert(list) }
-                if let certificate = item.certificateID { referenced["certificate"]!.insert(certificate) }
+            for (id, part) in zip(list.listedIDs, list.parts) {
+                resources.append(.init(id: id, type: type, modifiedOn: part.modifiedOn, isReference: false))
+                if let id = part.accessListID { used[AccessListKind.type]!.insert(id) }
+                if let id = part.certificateID { used[CertificateKind.type]!.insert(id) }
             }
-            members.append((key, Self.array(made.map(\.bytes))))
+            members.append((key, list.serialized()))
+            server.served[type] = list
         }
-        for (type, key) in [(AccessListKind.type, AccessListKind.stateKey), (CertificateKind.type, CertificateKind.stateKey)] {
-            let rows = try ResourceRepository.some(db, type: type, ids: referenced[type]!.sorted())
-            let made = try rows.map { row in
-                try Array((row["data"] as String).utf8).withUnsafeBytes {
-                    try part(id: row["id"], stored: $0, modifiedOn: row["modified_on"], served: false)
+
+        var referenced: [Int64: DesiredStateParts.Part] = [:]
+        for (type, key) in referencedKinds {
+            let ids = used[type]!.sorted()
+            // Read: those not known to be current. A read one is reparsed only if its text changed.
+            var read: [Int64: DesiredStateParts.Part] = [:]
+            for row in try ResourceRepository.some(db, type: type, ids: current ? ids.filter { server.referenced[$0] == nil } : ids) {
+                let id: Int64 = row["id"]
+                let stored = Array((row["data"] as String).utf8)
+                let modifiedOn: SQLValue = row["modified_on"]
+                if var kept = server.referenced[id], stored.withUnsafeBytes({ kept.madeFrom($0) }) {
+                    kept.modifiedOn = modifiedOn
+                    read[id] = kept
+                } else {
+                    read[id] = try part(id: id, stored: stored, modifiedOn: modifiedOn, served: false)
                 }
             }
-            members.append((key, Self.array(made.map(\.bytes))))
+            var made: [[UInt8]] = []
+            for id in ids {
+                // A reference to a resource that no longer exists lists nothing.
+                guard let part = read[id] ?? (current ? server.referenced[id] : nil) else { continue }
+                made.append(part.bytes)
+                referenced[id] = part
+                resources.append(.init(id: id, type: type, modifiedOn: part.modifiedOn, isReference: true))
+            }
+            members.append((key, Self.array(made)))
         }
-        parts.keep(used, for: serverID)
+        server.referenced = referenced
+        parts.keep(server, for: serverID)
+
         // Disabled resources whose removal this state applies: their status settles with it.
-        let listed = Set(included.map(\.0))
-        for (id, modifiedOn) in try ResourceRepository.pendingRemovals(db, serverID: serverID) where !listed.contains(id) {
-            included.append((id, modifiedOn))
+        for removal in try ResourceRepository.pendingRemovals(db, serverID: serverID) where referenced[removal.id] == nil {
+            resources.append(.init(id: removal.id, type: removal.type, modifiedOn: removal.modifiedOn, isReference: false))
         }
-        // Members sorted by name at every level, so equal content serializes (and hashes) alike.
-        let data = Self.object(members.sorted { $0.0 < $1.0 })
-        return Built(document: data, revision: revision, resources: included)
+        // Members sorted by name, as every level of a part is, so equal content serializes
+        // (and hashes) alike.
+        let document = JSON.serializedObject([], raw: members.sorted { $0.0 < $1.0 })
+        return Built(document: document, revision: revision, resources: resources)
+    }
+
+    /// Server `serverID`'s served parts, true to the database as read by `db`, and whether its
+    /// referenced parts are too (they are when only the journal's changes were applied, which
+    /// drop every changed one; after a whole read each is checked against its stored text).
+    private static func servedParts(
+        _ db: any SQLConnection, serverID: Int64, parts: DesiredStateParts
+    ) throws -> (DesiredStateParts.Server, current: Bool) {
+        let position = try ResourceRepository.changePosition(db)
+        var kept = parts.take(serverID)
+        if var server = kept, server.position <= position, position - server.position <= changesReadApart,
+            let changes = try ResourceRepository.changed(db, since: server.position)
+        {
+            try patch(&server, with: changes, serverID: serverID)
+            server.position = position
+            return (server, true)
+        }
+        var server = DesiredStateParts.Server(position: position, served: [:], referenced: kept?.referenced ?? [:])
+        for (type, _) in ResourceKinds.served {
+            var list = DesiredStateParts.ServedList()
+            let previous = kept?.served.removeValue(forKey: type)
+            // Read as lent rows: an unchanged resource costs a comparison of its stored bytes.
+            try ResourceRepository.forEachEnabled(db, type: type, serverID: serverID) { row in
+                guard let id = row.integer(0) else { throw JSONReadError(problem: "a stored \(type) has no integer id") }
+                let modifiedOn = row.value(2)
+                let made = try row.withBytes(1) { stored -> DesiredStateParts.Part in
+                    if var known = previous?.part(id: id), known.madeFrom(stored) {
+                        known.modifiedOn = modifiedOn
+                        return known
+                    }
+                    return try part(id: id, stored: Array(stored), modifiedOn: modifiedOn, served: true)
+                }
+                list.append(made, id: id)
+            }
+            server.served[type] = list
+        }
+        return (server, false)
+    }
+
+    /// Brings `server`'s served parts up to date with `changes`: each changed resource leaves
+    /// the lists and, if it is now an enabled resource this server serves, comes back with a
+    /// new part; a changed access list or certificate is dropped, to be read again.
+    private static func patch(_ server: inout DesiredStateParts.Server, with changes: [ResourceRepository.Changed], serverID: Int64) throws {
+        for change in changes {
+            server.referenced[change.id] = nil
+            for (type, _) in ResourceKinds.served where change.type != type {
+                server.served[type]?.remove(id: change.id)
+            }
+            guard let type = change.type, ResourceKinds.served.contains(where: { $0.type == type }) else { continue }
+            guard change.serverID == serverID, change.enabled else {
+                server.served[type]?.remove(id: change.id)
+                continue
+            }
+            let made = try part(id: change.id, stored: change.data, modifiedOn: change.modifiedOn, served: true)
+            server.served[type, default: DesiredStateParts.ServedList()].put(made, id: change.id)
+        }
     }
 
     /// A stored resource's part: its JSON with its id (and `"enabled": true` when served), in
     /// canonical form.
-    private static func part(id: Int64, stored: [UInt8], served: Bool) throws -> DesiredStateParts.Part {
+    private static func part(id: Int64, stored: [UInt8], modifiedOn: SQLValue, served: Bool) throws -> DesiredStateParts.Part {
         guard case .object(var object) = try JSONParser.parse(stored) else {
             throw JSONReadError(problem: "stored resource \(id) is not a JSON object")
         }
@@ -107,7 +178,7 @@ enum DesiredStateBuilder {
         let json = JSON.object(object)
         func reference(_ name: String) -> Int64? { if case .int(let value)? = json[name] { Int64(value) } else { nil } }
         return DesiredStateParts.Part(
-            stored: stored, bytes: json.canonical().serialized(), accessListID: reference("access_list_id"),
+            stored: stored, bytes: json.canonical().serialized(), modifiedOn: modifiedOn, accessListID: reference("access_list_id"),
             certificateID: reference("certificate_id"))
     }
 
@@ -121,10 +192,5 @@ enum DesiredStateBuilder {
         }
         bytes.append(UInt8(ascii: "]"))
         return bytes
-    }
-
-    /// `{"name":value,...}` of serialized values, in the order given.
-    private static func object(_ members: [(String, [UInt8])]) -> [UInt8] {
-        JSON.serializedObject([], raw: members)
     }
 }

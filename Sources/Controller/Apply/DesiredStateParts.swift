@@ -2,14 +2,15 @@ import Glibc
 import JSONCore
 import Synchronization
 
-/// Each resource's part of a desired state, as the canonical JSON bytes it is written with,
-/// kept while the resource's stored text stays the same: after one change, building a server's
-/// state of 10,000 resources parses and writes one of them, and copies the others' bytes.
+/// Each server's parts of its desired state between builds: every resource's canonical JSON
+/// bytes, as of a position in the change journal (`resource_changes`). The next build reads
+/// only the resources changed since that position and copies the others' bytes, so a change to
+/// one host of 10,000 parses and writes one of them.
 ///
-/// Keyed by server, resource and whether the part is served (served parts carry
-/// `"enabled": true`); a server's parts are replaced by those its latest build used, so deleted
-/// resources do not linger. An entry is used only when the stored text is byte for byte the one
-/// it was made from, so a stale part is never possible.
+/// One per database (resource ids and journal positions mean nothing across databases). A
+/// server's entry is taken out while a build updates it and put back after, so the build
+/// mutates it in place; a build that finds none (another one holds it, or the first build)
+/// reads everything.
 final class DesiredStateParts: Sendable {
     /// One resource's part.
     struct Part: Sendable {
@@ -17,6 +18,8 @@ final class DesiredStateParts: Sendable {
         var stored: [UInt8]
         /// The canonical JSON object, members sorted at every level.
         var bytes: [UInt8]
+        /// When the resource was last changed, as stored.
+        var modifiedOn: SQLValue
         /// The access list and certificate a served resource uses.
         var accessListID: Int64?
         var certificateID: Int64?
@@ -27,26 +30,34 @@ final class DesiredStateParts: Sendable {
         }
     }
 
-    struct Key: Hashable, Sendable {
-        var resourceID: Int64
-        var served: Bool
+    /// One server's parts, true to the database as of journal position `position`.
+    struct Server: Sendable {
+        var position: Int64
+        /// The enabled resources it serves, by type.
+        var served: [String: ServedList]
+        /// The access lists and certificates its served resources used, by id.
+        var referenced: [Int64: Part]
     }
 
-    /// Shared by the local applier and the agent hub: resource ids are unique per database.
-    static let shared = DesiredStateParts()
-
-    private let servers = Mutex<[Int64: [Key: Part]]>([:])
+    private let servers = Mutex<[Int64: Server]>([:])
     /// The `settings` member every server's state carries, and the values it was written from.
     private let settings = Mutex<(values: [String: String], bytes: [UInt8])?>(nil)
 
-    /// The parts server `serverID` had at its latest build.
-    func parts(of serverID: Int64) -> [Key: Part] {
-        servers.withLock { $0[serverID] ?? [:] }
+    init() {}
+
+    /// Takes server `serverID`'s parts out, for a build to update and ``keep(_:for:)``.
+    func take(_ serverID: Int64) -> Server? {
+        servers.withLock { $0.removeValue(forKey: serverID) }
     }
 
-    /// Keeps `parts` as the server's, in place of what it had.
-    func keep(_ parts: [Key: Part], for serverID: Int64) {
-        servers.withLock { $0[serverID] = parts }
+    /// Keeps `server` as server `serverID`'s parts.
+    func keep(_ server: Server, for serverID: Int64) {
+        servers.withLock { $0[serverID] = server }
+    }
+
+    /// How many served parts server `serverID` has kept.
+    func servedCount(of serverID: Int64) -> Int {
+        servers.withLock { $0[serverID]?.served.values.reduce(0) { $0 + $1.count } ?? 0 }
     }
 
     /// The `settings` member for `values`, written once for all servers while they stay the

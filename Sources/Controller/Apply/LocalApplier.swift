@@ -75,7 +75,10 @@ final class LocalApplier: Service {
             }
             if appliedRevision.withLock({ $0 == wanted }) { return }
             let adminUpstream = adminUpstream
-            let built = try await store.database.read { db in try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream) }
+            let parts = store.desiredStateParts
+            let built = try await store.database.read { db in
+                try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream, parts: parts)
+            }
             let builtAt = clock.now
             let report = try await runner.start(pipeline, input: built.document, target: LocalTarget()).report()
             let ranAt = clock.now

@@ -15,6 +15,8 @@ public final class Store: Sendable {
     /// Each host's traffic since the controller started, for `/metrics`; the ``TrafficKeeper``
     /// adds to it what it stores.
     let trafficSeries = TrafficSeries()
+    /// Each server's desired-state parts between builds, true to this database only.
+    let desiredStateParts = DesiredStateParts()
 
     /// Opens (or creates) the SQLite database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.

@@ -60,6 +60,143 @@ import TestSupport
         let text = String(decoding: kept.document, as: UTF8.self)
         #expect(text.contains("changed.test") && !text.contains("h4.test") && !text.contains("h9.test") && !text.contains("h19.test"))
         #expect(!text.contains(#""access_lists":[{"#), "no host uses the list any more")
-        #expect(parts.parts(of: try await store.localServerID()).count == 48)
+        #expect(parts.servedCount(of: try await store.localServerID()) == 48)
+    }
+
+    /// Builds server `serverID`'s state with `parts` and from nothing, expects them equal, and
+    /// returns the one built with `parts`.
+    @discardableResult
+    private func expectSameAsFromNothing(
+        _ parts: DesiredStateParts, serverID: Int64? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> DesiredStateBuilder.Built {
+        try await store.database.read { db in
+            let server = try serverID ?? ServerRepository.localID(db)
+            let kept = try DesiredStateBuilder.build(db, serverID: server, parts: parts)
+            let fresh = try DesiredStateBuilder.build(db, serverID: server, parts: DesiredStateParts())
+            #expect(
+                String(decoding: kept.document, as: UTF8.self) == String(decoding: fresh.document, as: UTF8.self), sourceLocation: sourceLocation)
+            #expect(kept.resources.map(\.id).sorted() == fresh.resources.map(\.id).sorted(), sourceLocation: sourceLocation)
+            return kept
+        }
+    }
+
+    @Test func aBuildAfterChangesReadsOnlyTheJournalsChangesAndStillMatchesABuildFromNothing() async throws {
+        defer { folder.remove() }
+        let parts = DesiredStateParts()
+        let (local, remote, list, hosts) = try await store.database.write { db in
+            let local = try ServerRepository.localID(db)
+            try db.execute(
+                "INSERT INTO servers (name, hostname, status, created_on, modified_on) VALUES ('edge', 'edge.test', 'offline', ?, ?)",
+                [Date(), Date()])
+            let remote = db.lastInsertedID
+            let list = try ResourceRepository.insert(
+                db, type: "access_list", serverID: remote, ownerUserID: nil, enabled: true, data: #"{"name":"team","items":[],"clients":[]}"#,
+                search: "team")
+            let hosts = try (0..<20).map { index in
+                try ResourceRepository.insert(
+                    db, type: "proxy_host", serverID: local, ownerUserID: nil, enabled: true,
+                    data: Self.host("h\(index).test", list: index == 2 ? list : nil), search: "h\(index)")
+            }
+            return (local, remote, list, hosts)
+        }
+        try await expectSameAsFromNothing(parts)
+
+        // Each step changes something, then the kept build must equal one from nothing.
+        let steps: [(String, @Sendable (any SQLConnection) throws -> Void)] = [
+            (
+                "a new host",
+                { db in
+                    _ = try ResourceRepository.insert(
+                        db, type: "proxy_host", serverID: local, ownerUserID: nil, enabled: true, data: Self.host("new.test"), search: "new")
+                }
+            ),
+            (
+                "a changed host",
+                { db in
+                    try ResourceRepository.update(db, id: hosts[5], serverID: local, enabled: true, data: Self.host("changed.test"), search: "c")
+                }
+            ),
+            ("a disabled host", { db in try ResourceRepository.setEnabled(db, id: hosts[6], false) }),
+            ("a host enabled again", { db in try ResourceRepository.setEnabled(db, id: hosts[6], true) }),
+            ("a deleted host", { db in try ResourceRepository.delete(db, id: hosts[7]) }),
+            (
+                "a host moved away",
+                { db in
+                    try ResourceRepository.update(db, id: hosts[8], serverID: remote, enabled: true, data: Self.host("h8.test"), search: "h8")
+                }
+            ),
+            (
+                "the used access list changed (on another server)",
+                { db in
+                    try ResourceRepository.update(
+                        db, id: list, serverID: remote, enabled: true, data: #"{"name":"renamed","items":[],"clients":[]}"#, search: "renamed")
+                }
+            ),
+            (
+                "a host that starts using the list",
+                { db in
+                    try ResourceRepository.update(
+                        db, id: hosts[9], serverID: local, enabled: true, data: Self.host("h9.test", list: list), search: "h9")
+                }
+            ),
+            (
+                "a host that stops using it",
+                { db in
+                    try ResourceRepository.update(db, id: hosts[2], serverID: local, enabled: true, data: Self.host("h2.test"), search: "h2")
+                }
+            ),
+            ("a setting", { db in try SettingsRepository.set(db, "default_site", "404") }),
+            (
+                "a host moved here",
+                { db in
+                    try ResourceRepository.update(db, id: hosts[8], serverID: local, enabled: true, data: Self.host("h8.test"), search: "h8")
+                }
+            ),
+        ]
+        for (step, change) in steps {
+            try await store.database.write { db in try change(db) }
+            let built = try await expectSameAsFromNothing(parts)
+            #expect(!built.document.isEmpty, "after \(step)")
+        }
+        try await expectSameAsFromNothing(parts, serverID: remote)
+        let text = String(decoding: try await expectSameAsFromNothing(parts).document, as: UTF8.self)
+        #expect(text.contains("changed.test") && text.contains("renamed") && !text.contains("h7.test"))
+
+        // A change the journal does not list is not seen by a kept build: it reads only what
+        // the journal names (while a build from nothing reads the change).
+        try await store.database.write { db in
+            try db.execute("UPDATE resources SET data = ? WHERE id = ?", [Self.host("unjournaled.test"), hosts[11]])
+            try db.execute("DELETE FROM resource_changes WHERE seq = (SELECT MAX(seq) FROM resource_changes)")
+        }
+        let unseen = try await store.database.read { db in try DesiredStateBuilder.build(db, serverID: local, parts: parts) }
+        #expect(String(decoding: unseen.document, as: UTF8.self).contains("h11.test"))
+        #expect(!String(decoding: unseen.document, as: UTF8.self).contains("unjournaled.test"))
+    }
+
+    @Test func theJournalKeepsItsNewestEntriesAndSaysWhenItNoLongerReachesBack() async throws {
+        defer { folder.remove() }
+        let parts = DesiredStateParts()
+        let host = try await store.database.write { db in
+            try ResourceRepository.insert(
+                db, type: "proxy_host", serverID: try ServerRepository.localID(db), ownerUserID: nil, enabled: true, data: Self.host("a.test"),
+                search: "a")
+        }
+        try await expectSameAsFromNothing(parts)
+        let start = try await store.database.read { db in try ResourceRepository.changePosition(db) }
+        try await store.database.write { db in
+            for index in 0..<10_050 { try db.execute("UPDATE resources SET data = ? WHERE id = ?", [Self.host("a\(index).test"), host]) }
+        }
+        try await store.database.read { db in
+            let position = try ResourceRepository.changePosition(db)
+            #expect(position == start + 10_050)
+            #expect(try db.value(Int.self, "SELECT COUNT(*) FROM resource_changes") == 10_000)
+            #expect(try ResourceRepository.changed(db, since: start) == nil, "the journal no longer reaches back")
+            let recent = try #require(try ResourceRepository.changed(db, since: position - 5))
+            #expect(recent.map(\.id) == [host], "a resource changed five times is listed once")
+            #expect(try ResourceRepository.changed(db, since: position)?.isEmpty == true)
+        }
+        // Too far behind, the build reads everything, and still matches.
+        let built = try await expectSameAsFromNothing(parts)
+        #expect(String(decoding: built.document, as: UTF8.self).contains("a10049.test"))
     }
 }

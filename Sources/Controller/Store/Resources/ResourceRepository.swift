@@ -80,10 +80,51 @@ enum ResourceRepository {
 
     /// Disabled resources of `serverID` whose removal is not applied yet, with when each was
     /// last changed.
-    static func pendingRemovals(_ db: any SQLConnection, serverID: Int64) throws -> [(id: Int64, modifiedOn: SQLValue)] {
-        try db.rows("SELECT id, modified_on FROM resources WHERE server_id = ? AND enabled = 0 AND apply_status = 'pending'", [serverID]).map {
-            ($0["id"], $0["modified_on"])
+    static func pendingRemovals(_ db: any SQLConnection, serverID: Int64) throws -> [(id: Int64, type: String, modifiedOn: SQLValue)] {
+        try db.rows("SELECT id, type, modified_on FROM resources WHERE server_id = ? AND enabled = 0 AND apply_status = 'pending'", [serverID])
+            .map { ($0["id"], $0["type"], $0["modified_on"]) }
+    }
+
+    // MARK: - The change journal (`resource_changes`, written by triggers)
+
+    /// The position of the newest change: a later ``changed(_:since:)`` with it returns what
+    /// changed after this read. 0 when nothing ever changed.
+    static func changePosition(_ db: any SQLConnection) throws -> Int64 {
+        try db.value(Int64.self, "SELECT MAX(seq) FROM resource_changes") ?? 0
+    }
+
+    /// A resource changed after some position, as it is now; `type` is nil when it was deleted.
+    struct Changed {
+        var id: Int64
+        var type: String?
+        var serverID: Int64?
+        var enabled: Bool
+        var data: [UInt8]
+        var modifiedOn: SQLValue
+    }
+
+    /// Each resource changed after `position` (once, however often it changed), by id; nil when
+    /// the journal no longer reaches back to `position` (it keeps the newest changes only), so
+    /// the caller must read everything.
+    static func changed(_ db: any SQLConnection, since position: Int64) throws -> [Changed]? {
+        let oldest = try db.value(Int64.self, "SELECT MIN(seq) FROM resource_changes")
+        if let oldest, oldest > position + 1 { return nil }
+        var changes: [Changed] = []
+        try db.forEachRow(
+            """
+            SELECT c.resource_id, r.type, r.server_id, r.enabled, r.data, r.modified_on
+            FROM (SELECT DISTINCT resource_id FROM resource_changes WHERE seq > ?) c LEFT JOIN resources r ON r.id = c.resource_id
+            ORDER BY c.resource_id
+            """, [position]
+        ) { row in
+            guard let id = row.integer(0) else { return }
+            let type: String? = try row.withBytes(1) { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) }
+            changes.append(
+                Changed(
+                    id: id, type: type, serverID: row.integer(2), enabled: row.integer(3) == 1, data: try row.withBytes(4) { Array($0) },
+                    modifiedOn: row.value(5)))
         }
+        return changes
     }
 
     /// The enabled resources whose payload member `key` is `id` (the hosts using a certificate).
@@ -163,6 +204,19 @@ enum ResourceRepository {
                 chunk.map { $0 })
             for row in rows { states[row["id"]] = ApplyState(type: row["type"], status: row["apply_status"], message: row["apply_message"]) }
             start += chunk.count
+        }
+        return states
+    }
+
+    /// The type and apply status of each resource of `serverID` that is not plainly applied
+    /// (pending, failed, or applied with a message): what an apply may have to settle.
+    static func unsettled(_ db: any SQLConnection, serverID: Int64) throws -> [Int64: ApplyState] {
+        var states: [Int64: ApplyState] = [:]
+        for row in try db.rows(
+            "SELECT id, type, apply_status, apply_message FROM resources WHERE server_id = ? AND (apply_status != 'applied' OR apply_message IS NOT NULL)",
+            [serverID])
+        {
+            states[row["id"]] = ApplyState(type: row["type"], status: row["apply_status"], message: row["apply_message"])
         }
         return states
     }

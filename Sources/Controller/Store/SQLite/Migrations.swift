@@ -233,6 +233,38 @@ enum Migrations {
                 t.column("created_on", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v16: a journal of resource changes, so a build reads only what changed") { db in
+            // One row per change of what a desired state is made from (insert, delete, or an
+            // update of the type, server, enabled flag, payload or modification time; not of the
+            // apply status). Triggers write it, so no write path can forget to.
+            try db.create(table: "resource_changes") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("resource_id", .integer).notNull()
+            }
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER resource_inserted AFTER INSERT ON resources BEGIN
+                        INSERT INTO resource_changes (resource_id) VALUES (NEW.id);
+                    END;
+                    CREATE TRIGGER resource_changed AFTER UPDATE OF type, server_id, enabled, data, modified_on ON resources BEGIN
+                        INSERT INTO resource_changes (resource_id) VALUES (NEW.id);
+                    END;
+                    CREATE TRIGGER resource_deleted AFTER DELETE ON resources BEGIN
+                        INSERT INTO resource_changes (resource_id) VALUES (OLD.id);
+                    END;
+                    -- The newest 10,000 changes are kept: a reader further behind reads everything.
+                    CREATE TRIGGER resource_changes_bounded AFTER INSERT ON resource_changes BEGIN
+                        DELETE FROM resource_changes WHERE seq <= NEW.seq - 10000;
+                    END;
+                    """)
+            // What each apply reads: a server's removals to apply, and its resources whose
+            // status is anything but plainly applied (a few, among thousands).
+            try db.execute(
+                sql: """
+                    CREATE INDEX resources_pending_removal ON resources(server_id) WHERE enabled = 0 AND apply_status = 'pending';
+                    CREATE INDEX resources_unsettled ON resources(server_id) WHERE apply_status != 'applied' OR apply_message IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -22,6 +22,22 @@ import TestSupport
         #expect(result.exitStatus == 0, "\(String(decoding: result.standardError, as: UTF8.self))")
     }
 
+    /// Writes to `destination` the backup archive `source` with `sql` run on its database.
+    private func rewriteDatabase(_ source: String, _ destination: String, sql: String) throws {
+        try python(
+            """
+            import sys, tarfile, io, sqlite3, tempfile, os
+            src = tarfile.open(sys.argv[1]); d = tempfile.mkdtemp(); db = os.path.join(d, "db")
+            open(db, "wb").write(src.extractfile("posternproxy.sqlite").read())
+            c = sqlite3.connect(db); c.executescript(sys.argv[3]); c.commit(); c.close()
+            out = tarfile.open(sys.argv[2], "w")
+            for name in ["manifest.json", "posternproxy.sqlite"]:
+                data = src.extractfile("manifest.json").read() if name == "manifest.json" else open(db, "rb").read()
+                info = tarfile.TarInfo(name); info.size = len(data); out.addfile(info, io.BytesIO(data))
+            out.close()
+            """, [source, destination, sql])
+    }
+
     @Test func aBackupRestoredIntoAFreshControllerGivesTheSameResources() async throws {
         let source = try ControllerProcess()
         defer { source.remove() }
@@ -91,34 +107,15 @@ import TestSupport
             link.linkname = "/etc/shadow"; out.addfile(link); out.close()
             """, [folder.file("link.tar")])
         // A database whose resource breaks the validation rules.
-        try python(
-            """
-            import sys, tarfile, io, sqlite3, tempfile, os
-            src = tarfile.open(sys.argv[1]); d = tempfile.mkdtemp(); db = os.path.join(d, "db")
-            open(db, "wb").write(src.extractfile("posternproxy.sqlite").read())
-            c = sqlite3.connect(db); c.execute("UPDATE resources SET data = '{\\"domain_names\\": [\\"{env.HOME}.test\\"]}'"); c.commit(); c.close()
-            out = tarfile.open(sys.argv[2], "w")
-            for name in ["manifest.json", "posternproxy.sqlite"]:
-                data = src.extractfile("manifest.json").read() if name == "manifest.json" else open(db, "rb").read()
-                info = tarfile.TarInfo(name); info.size = len(data); out.addfile(info, io.BytesIO(data))
-            out.close()
-            """, [folder.file("good.tar"), folder.file("invalid.tar")])
-
+        try rewriteDatabase(
+            folder.file("good.tar"), folder.file("invalid.tar"), sql: #"UPDATE resources SET data = '{"domain_names": ["{env.HOME}.test"]}'"#)
         // A database with a webhook that leads to cloud metadata.
-        try python(
-            """
-            import sys, tarfile, io, sqlite3, tempfile, os
-            src = tarfile.open(sys.argv[1]); d = tempfile.mkdtemp(); db = os.path.join(d, "db")
-            open(db, "wb").write(src.extractfile("posternproxy.sqlite").read())
-            c = sqlite3.connect(db)
-            c.execute("INSERT INTO webhooks (name, url, format, events, allow_private_target, enabled, created_on) VALUES ('x', 'http://169.254.169.254/latest', 'generic', 'server_offline', 1, 1, '2026-01-01T00:00:00Z')")
-            c.commit(); c.close()
-            out = tarfile.open(sys.argv[2], "w")
-            for name in ["manifest.json", "posternproxy.sqlite"]:
-                data = src.extractfile("manifest.json").read() if name == "manifest.json" else open(db, "rb").read()
-                info = tarfile.TarInfo(name); info.size = len(data); out.addfile(info, io.BytesIO(data))
-            out.close()
-            """, [folder.file("good.tar"), folder.file("webhook.tar")])
+        try rewriteDatabase(
+            folder.file("good.tar"), folder.file("webhook.tar"),
+            sql: """
+                INSERT INTO webhooks (name, url, format, events, allow_private_target, enabled, created_on)
+                VALUES ('x', 'http://169.254.169.254/latest', 'generic', 'server_offline', 1, 1, '2026-01-01T00:00:00Z')
+                """)
 
         for (name, message) in [
             ("traversal.tar", "unexpected entry"), ("link.tar", "not a regular file"), ("invalid.tar", "dead_host 1: domain_names[0]"),
@@ -134,5 +131,42 @@ import TestSupport
         #expect(try await client.send("POST", "/api/restore", raw: backup.prefix(1000)).status == 400)
         #expect(try await listings(client) == before)
         #expect(!FileManager.default.fileExists(atPath: "/etc/cron.d/evil"))
+    }
+
+    @Test func aBackupFromAnOlderControllerIsMigratedForwardAndOneFromANewerIsRefused() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        var client = try await controller.loggedIn()
+        #expect(try await client.post("/api/dead-hosts", ["domain_names": ["kept.test"]]).status == 201)
+        let folder = controller.folder
+        try await client.get("/api/backup").body.write(to: URL(fileURLWithPath: folder.file("good.tar")))
+
+        // As a controller of two migrations ago wrote it: without the change journal and
+        // without the agents' token check column and the controller's own secrets.
+        try rewriteDatabase(
+            folder.file("good.tar"), folder.file("older.tar"),
+            sql: """
+                DROP TRIGGER resource_inserted; DROP TRIGGER resource_changed; DROP TRIGGER resource_deleted;
+                DROP TABLE resource_changes; DROP INDEX resources_pending_removal; DROP INDEX resources_unsettled;
+                DROP TABLE controller_secrets; ALTER TABLE servers DROP COLUMN agent_token_check;
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v15:%' OR identifier LIKE 'v16:%';
+                """)
+        try rewriteDatabase(
+            folder.file("good.tar"), folder.file("newer.tar"), sql: "INSERT INTO grdb_migrations VALUES ('v99: something from the future');")
+
+        let newer = try await client.send("POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: folder.file("newer.tar"))))
+        #expect(newer.status == 400)
+        let refusal = String(decoding: newer.body, as: UTF8.self)
+        #expect(refusal.contains("comes from a newer controller") && refusal.contains("v99: something from the future"), "\(refusal)")
+
+        #expect(try await client.post("/api/dead-hosts", ["domain_names": ["after-backup.test"]]).status == 201)
+        let older = try await client.send("POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: folder.file("older.tar"))))
+        #expect(older.status == 200, "\(String(decoding: older.body, as: UTF8.self))")
+        client = try await controller.loggedIn()
+        let names = try await client.get("/api/dead-hosts").items.map { describeValue($0["domain_names"]) }
+        #expect(names.count == 1 && names[0].contains("kept.test"), "\(names)")
+        // The restored data takes changes as any other.
+        #expect(try await client.post("/api/dead-hosts", ["domain_names": ["after-restore.test"]]).status == 201)
+        #expect(try await client.get("/api/dead-hosts").items.count == 2)
     }
 }

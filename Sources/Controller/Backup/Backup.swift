@@ -102,20 +102,15 @@ struct Backup: Sendable {
         return try await body(path, backupDate)
     }
 
-    /// The restored database must have this controller's schema, a local server, an admin, and
+    /// The restored database must have this controller's schema (an older controller's backup
+    /// is migrated forward first; a newer one's is refused), a local server, an admin, and
     /// resources that pass the API's validation; otherwise nothing is changed.
     private func validate(_ path: String, rules validation: ValidationContext) throws {
+        try Self.bringSchemaUpToDate(path)
         let candidate: SQLiteBackupFile
         do {
             candidate = try SQLiteBackupFile(path: path)
         } catch { throw Self.invalidArchive("the database does not open: \(error)") }
-        guard let applied = try candidate.appliedMigrations() else { throw Self.invalidArchive("the database has no migrations table") }
-        let known = SQLiteBackupFile.knownMigrations
-        guard applied == known else {
-            throw Self.invalidArchive(
-                "the backup's schema (\(applied.sorted().joined(separator: ", "))) is not this controller's (\(known.sorted().joined(separator: ", ")))"
-            )
-        }
         try candidate.read { db in
             try Self.validateAccountsAndSettings(db, addresses: validation.addresses)
             guard try BackupRepository.localServerCount(db) == 1 else {
@@ -138,6 +133,26 @@ struct Backup: Sendable {
 }
 
 extension Backup {
+    /// Runs on the backup's database file at `path` the migrations this controller has and it
+    /// lacks, so a backup from an older controller restores; refuses one whose schema has
+    /// migrations this controller does not know (it comes from a newer controller).
+    static func bringSchemaUpToDate(_ path: String) throws {
+        let applied: Set<String>?
+        do {
+            applied = try SQLiteBackupFile(path: path).appliedMigrations()
+        } catch { throw invalidArchive("the database does not open: \(error)") }
+        guard let applied else { throw invalidArchive("the database has no migrations table") }
+        let unknown = applied.subtracting(SQLiteBackupFile.knownMigrations)
+        guard unknown.isEmpty else {
+            throw invalidArchive(
+                "the backup comes from a newer controller: its schema has \(unknown.sorted().joined(separator: ", ")), which this one does not know; restore it on that version or a later one"
+            )
+        }
+        do {
+            try SQLiteBackupFile.migrate(path)
+        } catch { throw invalidArchive("the backup's schema could not be brought up to date: \(error)") }
+    }
+
     /// Every row a restore brings back that the API would have checked, checked by the same
     /// rules: users, servers, settings, API tokens, backup codes and webhooks. The first that fails refuses
     /// the whole archive, naming the table, the row and the field.

@@ -116,8 +116,13 @@ struct SQLiteBackupFile {
         }
     }
 
-    /// The migrations this controller runs: a backup must have run exactly these.
+    /// The migrations this controller runs: a restored backup must have run exactly these.
     static var knownMigrations: Set<String> { Set(Migrations.migrator.migrations) }
+
+    /// Runs on the database file at `path` the migrations it has not run yet.
+    static func migrate(_ path: String) throws {
+        try Migrations.migrator.migrate(try DatabaseQueue(path: path))
+    }
 
     func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try queue.read { db in try body(SQLiteConnection(db)) }

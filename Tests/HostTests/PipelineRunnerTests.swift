@@ -19,6 +19,16 @@ import Testing
         #expect(report.rollbackOrder.isEmpty)
     }
 
+    @Test func theRunTimesEachPhaseItBegan() async throws {
+        let pipeline = try RecorderPipeline()
+        defer { pipeline.remove() }
+        let run = try pipeline.start([Step.step(#"{"name":"s1"}"#), Step.step(#"{"name":"s2","unchanged":true}"#)])
+        _ = await run.report()
+        let phases = run.phaseDurations()
+        #expect(phases.map { "\($0.step.index) \($0.phase)" } == ["0 plan", "0 apply", "0 verify", "1 plan"])
+        #expect(phases.allSatisfy { $0.duration >= .zero })
+    }
+
     @Test func planCannotWriteFilesOrRunCommands() async throws {
         let pipeline = try RecorderPipeline()
         defer { pipeline.remove() }

@@ -9,6 +9,10 @@ public final class PipelineRun: Sendable {
 
     private let cancellation = CancellationFlag()
     private let outcome = Mutex(Outcome.running(waiting: []))
+    /// When each phase of each step began, and when the run ended, taken on the run's thread as
+    /// they happen (a consumer of ``events`` sees them later).
+    private let timeline = Mutex<(phases: [(step: StepReference, phase: StepPhase, at: ContinuousClock.Instant)], end: ContinuousClock.Instant?)>(
+        ([], nil))
 
     private enum Outcome {
         case running(waiting: [CheckedContinuation<PipelineReport, Never>])
@@ -21,10 +25,26 @@ public final class PipelineRun: Sendable {
         let (events, continuation) = AsyncStream.makeStream(of: PipelineEvent.self, bufferingPolicy: .unbounded)
         self.events = events
         DetachedThread.start(name: "pp-pipeline") { [self] in
-            let report = body(cancellation) { continuation.yield($0) }
+            let report = body(cancellation) { event in
+                if case .phaseStarted(let step, let phase) = event { self.timeline.withLock { $0.phases.append((step, phase, .now)) } }
+                continuation.yield(event)
+            }
+            timeline.withLock { $0.end = .now }
             continuation.yield(.finished(report))
             continuation.finish()
             finish(with: report)
+        }
+    }
+
+    /// How long each phase the run began took, in order: until the next phase began, or the run
+    /// ended (so a phase's time includes the host's work between phases). Empty while running.
+    public func phaseDurations() -> [(step: StepReference, phase: StepPhase, duration: Duration)] {
+        timeline.withLock { timeline in
+            guard let end = timeline.end else { return [] }
+            return timeline.phases.enumerated().map { index, began in
+                let next = index + 1 < timeline.phases.count ? timeline.phases[index + 1].at : end
+                return (began.step, began.phase, next - began.at)
+            }
         }
     }
 

@@ -1,10 +1,8 @@
 extension DesiredStateParts {
-    /// The served parts of one kind, in id order (the order a desired state lists them in),
-    /// with their serialized JSON array kept until one of them changes.
+    /// The served parts of one kind, in id order (the order a desired state lists them in).
     struct ServedList: Sendable {
         private var ids: [Int64] = []
         private(set) var parts: [Part] = []
-        private var array: [UInt8]?
 
         var count: Int { ids.count }
 
@@ -13,7 +11,6 @@ extension DesiredStateParts {
             precondition(ids.last.map { $0 < id } ?? true, "served parts are appended in id order")
             ids.append(id)
             parts.append(part)
-            array = nil
         }
 
         /// Puts `part` in as resource `id`'s, in place of any it had.
@@ -25,7 +22,6 @@ extension DesiredStateParts {
                 ids.insert(id, at: index)
                 parts.insert(part, at: index)
             }
-            array = nil
         }
 
         /// Resource `id`'s part, if listed.
@@ -40,25 +36,10 @@ extension DesiredStateParts {
             guard index < ids.count && ids[index] == id else { return }
             ids.remove(at: index)
             parts.remove(at: index)
-            array = nil
         }
 
         /// The ids listed, in order.
         var listedIDs: [Int64] { ids }
-
-        /// `[part,part,...]`, serialized once while the list stays the same.
-        mutating func serialized() -> [UInt8] {
-            if let array { return array }
-            var bytes: [UInt8] = [UInt8(ascii: "[")]
-            bytes.reserveCapacity(parts.reduce(2) { $0 + $1.bytes.count + 1 })
-            for (index, part) in parts.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                bytes += part.bytes
-            }
-            bytes.append(UInt8(ascii: "]"))
-            array = bytes
-            return bytes
-        }
 
         /// The index of the first id not less than `id`.
         private func position(of id: Int64) -> Int {

@@ -22,7 +22,8 @@ Scenarios:
   stall SECONDS        hello, then a heartbeat every second for SECONDS while reading nothing (its
                        receive buffer kept small), then reads what is left; prints `DROPPED` once
                        the controller has let the connection go
-  reconnect COUNT      COUNT connections in a row, each closed at once; prints `UPGRADED n REFUSED m`
+  reconnect COUNT      COUNT connections in a row, each closed at once; prints
+                       `UPGRADED n REFUSED m SECONDS s` (s: how long the storm took)
   traffic HOST         hello, then a status report whose traffic has 3 requests for HOST and
                        entries that must not be stored: a name the server does not serve, a
                        negative counter, lists of the wrong length, a name that is not a host name
@@ -114,6 +115,7 @@ def main():
     argument = sys.argv[5] if len(sys.argv) > 5 else None
     if scenario == "reconnect":
         upgraded = refused = 0
+        started = time.monotonic()
         for _ in range(int(argument)):
             try:
                 sock, status = connect(host, port, token)
@@ -122,7 +124,7 @@ def main():
                 sock.close()
             except OSError:
                 refused += 1
-        print(f"UPGRADED {upgraded} REFUSED {refused}", flush=True)
+        print(f"UPGRADED {upgraded} REFUSED {refused} SECONDS {time.monotonic() - started:.3f}", flush=True)
         return
     sock, status = connect(host, port, token, receive_buffer=4096 if scenario == "stall" else None)
     print(f"STATUS {status}", flush=True)

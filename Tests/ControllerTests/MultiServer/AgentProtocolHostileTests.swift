@@ -141,15 +141,18 @@ import TestSupport
         #expect(server["last_error"] is NSNull)
     }
 
+    /// The controller admits 30 connections per address at once and refills 30 a minute, so the
+    /// storm gets its 30 plus one for every 2 s it lasted (a loaded machine makes it last longer).
     @Test func aStormOfReconnectsIsLimitedAndTheControllerKeepsServing() async throws {
         let setup = try await Setup()
         defer { setup.controller.remove() }
         let lines = try setup.probe(setup.tokens["a"]!, "reconnect", "100")
         let words = try #require(lines.first { $0.hasPrefix("UPGRADED") }).split(separator: " ")
-        let upgraded = Int(words[1])!, refused = Int(words[3])!
+        let upgraded = Int(words[1])!, refused = Int(words[3])!, seconds = Double(words[5])!
+        let refilled = Int((seconds * 30 / 60).rounded(.down))
         #expect(upgraded + refused == 100)
-        #expect(upgraded <= 30)
-        #expect(refused >= 70)
+        #expect(upgraded <= 30 + refilled, "the storm lasted \(seconds) s")
+        #expect(upgraded < 100)
         #expect(try await setup.stillServes())
     }
 

@@ -23,11 +23,25 @@ async function send(method, path, body) {
   return fetch(path, { method, headers, credentials: "same-origin", body: body === undefined || raw ? body : JSON.stringify(body) });
 }
 
+/** A request that never reached an answer (the connection failed or was closed): a GET is sent
+ * once more, since reading twice changes nothing; anything else is reported as an APIError with
+ * status 0, so callers show it like any refusal. */
+async function sendOnce(method, path, body) {
+  try {
+    return await send(method, path, body);
+  } catch (failure) {
+    if (method === "GET") {
+      try { return await send(method, path, body); } catch { /* reported below */ }
+    }
+    throw new APIError(0, { error: { message: `The controller could not be reached (${failure.message}); try again.` } });
+  }
+}
+
 export async function request(method, path, body) {
-  let response = await send(method, path, body);
+  let response = await sendOnce(method, path, body);
   if (response.status === 401 && !path.startsWith("/api/auth/")) {
-    const refreshed = await send("POST", "/api/auth/refresh", {});
-    if (refreshed.ok) response = await send(method, path, body);
+    const refreshed = await sendOnce("POST", "/api/auth/refresh", {});
+    if (refreshed.ok) response = await sendOnce(method, path, body);
   }
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;

@@ -106,6 +106,10 @@ import Testing
             "locations[0].advanced_config[0].handle[0]"
         ),
         (
+            #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "locations": [{"path": "/a", "forward_scheme": "http", "forward_host": "h", "forward_port": 1, "forward_path": "/{env.HOME}"}]}"#,
+            "locations[0].forward_path"
+        ),
+        (
             #"{"domain_names": ["a.test"], "forward_host": "h.test", "forward_port": 80, "upstreams": [{"host": "h", "port": 1, "weight": 0}]}"#,
             "upstreams[0].weight"
         ),

@@ -80,7 +80,7 @@ import Testing
         #expect(answer.upstreamHeader("X-Authenticated-User") == nil)
     }
 
-    @Test(arguments: [301, 302, 307, 308])
+    @Test(arguments: [300, 301, 302, 303, 307, 308])
     func redirectionHostsUseTheirCodeWithAndWithoutThePath(code: Int) async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }
@@ -95,6 +95,14 @@ import Testing
                         "id": 2, "domain_names": ["flat.test"], "forward_scheme": "http", "forward_domain_name": "home.test",
                         "forward_http_code": code, "preserve_path": false,
                     ],
+                    [
+                        "id": 3, "domain_names": ["moved.test"], "forward_scheme": "https", "forward_domain_name": "new.test/archive",
+                        "forward_http_code": code, "preserve_path": true,
+                    ],
+                    [
+                        "id": 4, "domain_names": ["page.test"], "forward_scheme": "https", "forward_domain_name": "new.test/landing/",
+                        "forward_http_code": code, "preserve_path": false,
+                    ],
                 ]
             ]))
         let kept = try caddy.get("/a/b?c=d", host: "old.test")
@@ -102,6 +110,9 @@ import Testing
         #expect(kept.headers["location"] == "https://new.test/a/b?c=d")
         let flat = try caddy.get("/a/b", host: "flat.test")
         #expect(flat.headers["location"] == "http://home.test/")
+        // A target with a path: the request's path follows it, or the path alone.
+        #expect(try caddy.get("/a/b?c=d", host: "moved.test").headers["location"] == "https://new.test/archive/a/b?c=d")
+        #expect(try caddy.get("/a/b", host: "page.test").headers["location"] == "https://new.test/landing/")
     }
 
     @Test func deadHostsAnswer404AndDisabledOnesHaveNoRoute() async throws {

@@ -228,6 +228,35 @@ import Testing
         #expect(try caddy.get("/apiary", host: "loc.test").upstream == "api")
     }
 
+    /// A location's `forward_path` replaces its prefix on the way to the upstream, as nginx's
+    /// `proxy_pass` with a path does; the query string follows.
+    @Test func aLocationsForwardPathReplacesItsPrefix() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let main = try TestUpstream("main", in: caddy.folder.path), api = try TestUpstream("api", in: caddy.folder.path)
+        defer {
+            main.stop()
+            api.stop()
+        }
+        func location(_ path: String, _ forwardPath: String) -> [String: Any] {
+            ["path": path, "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": api.port, "forward_path": forwardPath]
+        }
+        try await caddy.apply(
+            State.document([
+                "proxy_hosts": [
+                    State.proxyHost(
+                        1, ["loc.test"], to: main,
+                        ["locations": [location("/old", "/new"), location("/slashed/", "/v2/"), location("/strip", "/")]])
+                ]
+            ]))
+        func seen(_ path: String) throws -> String? { try caddy.get(path, host: "loc.test").json?["path"] as? String }
+        #expect(try seen("/old/a/b?c=d") == "/new/a/b?c=d")
+        #expect(try seen("/slashed/page") == "/v2/page")
+        #expect(try seen("/strip/x") == "/x")
+        #expect(try seen("/elsewhere") == "/elsewhere")
+        #expect(try caddy.get("/old/a", host: "loc.test").upstream == "api")
+    }
+
     @Test func headerRulesApplyInOrderWithOnlyTheAllowedPlaceholders() async throws {
         let caddy = try CaddyServer()
         defer { caddy.stop() }

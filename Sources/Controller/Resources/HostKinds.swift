@@ -1,3 +1,16 @@
+/// What the simpler host kinds share.
+enum HostKinds {
+    /// The status codes a redirection host may answer with (Nginx Proxy Manager's choice).
+    static let redirectCodes = [300, 301, 302, 303, 307, 308]
+
+    /// A redirect target's domain name and the path after it, if any (`example.com/new` →
+    /// `example.com`, `/new`).
+    static func splitTarget(_ target: String) -> (domain: String, path: String?) {
+        guard let slash = target.firstIndex(of: "/") else { return (target, nil) }
+        return (String(target[..<slash]), String(target[slash...]))
+    }
+}
+
 /// Redirection hosts.
 enum RedirectionHostKind: ResourceKind {
     static let type = "redirection_host"
@@ -34,10 +47,13 @@ enum RedirectionHostKind: ResourceKind {
         var p = input
         p.domain_names = try FieldRules.domainNames(p.domain_names, field: "domain_names")
         p.forward_scheme = try FieldRules.oneOf(p.forward_scheme, ["auto", "http", "https"], field: "forward_scheme")
-        p.forward_domain_name = try FieldRules.domainName(p.forward_domain_name, field: "forward_domain_name")
-        guard !p.forward_domain_name.hasPrefix("*") else { throw ValidationFailure("forward_domain_name", "must not be a wildcard") }
-        guard [301, 302, 307, 308].contains(p.forward_http_code) else {
-            throw ValidationFailure("forward_http_code", "must be 301, 302, 307 or 308")
+        // A domain name, optionally followed by a path the redirect leads to (`example.com/new`).
+        let (domain, path) = HostKinds.splitTarget(p.forward_domain_name)
+        let name = try FieldRules.domainName(domain, field: "forward_domain_name")
+        guard !name.hasPrefix("*") else { throw ValidationFailure("forward_domain_name", "must not be a wildcard") }
+        p.forward_domain_name = name + (try path.map { try FieldRules.pathPrefix($0, field: "forward_domain_name") } ?? "")
+        guard HostKinds.redirectCodes.contains(p.forward_http_code) else {
+            throw ValidationFailure("forward_http_code", "must be 300, 301, 302, 303, 307 or 308")
         }
         return p
     }

@@ -29,6 +29,9 @@ enum ProxyHostKind: ResourceKind {
         var forward_scheme: String
         var forward_host: String
         var forward_port: Int
+        /// The path on the upstream that replaces the location's own (`/app/x` → `/new/x`, as
+        /// nginx's `proxy_pass` with a path); none keeps the request's path.
+        var forward_path: String?
         var headers: [HeaderRule] = []
         var advanced_config: [JSON]?
 
@@ -38,6 +41,7 @@ enum ProxyHostKind: ResourceKind {
             forward_scheme = try c.decode(String.self, forKey: .forward_scheme)
             forward_host = try c.decode(String.self, forKey: .forward_host)
             forward_port = try c.decode(Int.self, forKey: .forward_port)
+            forward_path = try c.decodeIfPresent(String.self, forKey: .forward_path)
             headers = try c.decodeIfPresent([HeaderRule].self, forKey: .headers) ?? []
             advanced_config = try c.decodeIfPresent([JSON].self, forKey: .advanced_config)
         }
@@ -190,6 +194,9 @@ enum ProxyHostKind: ResourceKind {
                 p.locations[index].forward_scheme, ["http", "https"], field: "\(field).forward_scheme")
             p.locations[index].forward_host = try FieldRules.host(p.locations[index].forward_host, field: "\(field).forward_host")
             p.locations[index].forward_port = try FieldRules.port(p.locations[index].forward_port, field: "\(field).forward_port")
+            p.locations[index].forward_path = try p.locations[index].forward_path.flatMap { path throws(ValidationFailure) in
+                path.isEmpty ? nil : try FieldRules.pathPrefix(path, field: "\(field).forward_path")
+            }
             try UpstreamPolicy.check(
                 host: p.locations[index].forward_host, port: p.locations[index].forward_port, field: "\(field).forward_host",
                 allowReserved: p.allow_reserved_upstream, context: context)

@@ -62,6 +62,8 @@ public struct ProxyHost: JSONReadable, Sendable {
         public var forwardScheme: String
         public var forwardHost: String
         public var forwardPort: Int
+        /// The path on the upstream that replaces the location's own (`/app/x` → `/new/x`).
+        public var forwardPath: String?
         public var headers: [HeaderRule]
         public var advancedConfig: JSON?
 
@@ -71,6 +73,7 @@ public struct ProxyHost: JSONReadable, Sendable {
             forwardScheme = try object.required("forward_scheme")
             forwardHost = try object.required("forward_host")
             forwardPort = try object.required("forward_port")
+            forwardPath = try object.optional("forward_path")
             headers = try object.value("headers", default: [])
             advancedConfig = try object.optional("advanced_config")
         }

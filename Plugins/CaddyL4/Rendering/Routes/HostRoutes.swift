@@ -2,13 +2,17 @@ import JSONCore
 
 /// Routes of the simpler resources, and of the HTTP → HTTPS redirect.
 enum HostRoutes {
-    static let redirectCodes: Set<Int> = [301, 302, 307, 308]
+    static let redirectCodes: Set<Int> = [300, 301, 302, 303, 307, 308]
 
     /// A redirection host.
     static func redirection(_ host: RedirectionHost, key: ResourceKey) throws(RenderingError) -> JSON {
-        try UserText.requireHostName(host.forwardDomainName, field: "forward_domain_name", resource: key)
+        // A domain name, optionally followed by the path the redirect leads to.
+        let slash = host.forwardDomainName.firstIndex(of: "/") ?? host.forwardDomainName.endIndex
+        let domain = String(host.forwardDomainName[..<slash]), path = String(host.forwardDomainName[slash...])
+        try UserText.requireHostName(domain, field: "forward_domain_name", resource: key)
+        if !path.isEmpty { try ProxyHostRoutes.requireLocationPath(path, resource: key, field: "forward_domain_name") }
         guard redirectCodes.contains(host.forwardHttpCode) else {
-            throw RenderingError(resource: key, field: "forward_http_code", message: "must be 301, 302, 307 or 308")
+            throw RenderingError(resource: key, field: "forward_http_code", message: "must be 300, 301, 302, 303, 307 or 308")
         }
         let scheme: String
         switch host.forwardScheme {
@@ -16,7 +20,7 @@ enum HostRoutes {
         case "auto": scheme = "{http.request.scheme}"
         default: throw RenderingError(resource: key, field: "forward_scheme", message: "must be http, https or auto")
         }
-        let location = "\(scheme)://\(host.forwardDomainName)" + (host.preservePath ? "{http.request.uri}" : "/")
+        let location = "\(scheme)://\(domain)\(path)" + (host.preservePath ? "{http.request.uri}" : path.isEmpty ? "/" : "")
         return [
             "@id": .string(key.tag), "match": [["host": .strings(host.domainNames)]],
             "handle": [

@@ -47,12 +47,15 @@ struct ProxyHostRoutes {
             try UserText.requirePort(location.forwardPort, field: "locations[\(index)].forward_port", resource: key)
             let upstream = [Dial(address: UserText.dial(location.forwardHost, location.forwardPort), weight: 1)]
             let proxy = try reverseProxy(upstream, scheme: location.forwardScheme, field: "locations[\(index)].forward_scheme")
+            let handlers =
+                try Self.pathRewrite(from: location.path, to: location.forwardPath, resource: key, field: "locations[\(index)].forward_path")
+                + [proxy]
             let own =
                 try headerRules(location.headers, field: "locations[\(index)].headers")
                 + advancedRoutes(location.advancedConfig, field: "locations[\(index)].advanced_config")
             routes.append([
                 "match": [["path": .strings([location.path + "*"])]],
-                "handle": own.isEmpty ? [proxy] : [["handler": "subroute", "routes": .array(own + [["handle": [proxy]]])]],
+                "handle": own.isEmpty ? .array(handlers) : [["handler": "subroute", "routes": .array(own + [["handle": .array(handlers)]])]],
                 "terminal": true,
             ])
         }
@@ -224,6 +227,22 @@ struct ProxyHostRoutes {
     }
 
     private static let pathCharacters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()+,;=:@%/".utf8)
+
+    /// The rewrites that send a location's requests to `forwardPath` on its upstream in place of
+    /// the location's own prefix, as nginx's `proxy_pass` with a path does: `/app/x?q` → `/new/x?q`
+    /// for the location `/app` (or `/app/`) and the path `/new` (or `/new/`); `/` strips the
+    /// prefix. None without a forward path. Both paths are checked path characters, so neither
+    /// can form a placeholder in the rewrite.
+    static func pathRewrite(from prefix: String, to forwardPath: String?, resource: ResourceKey, field: String) throws(RenderingError) -> [JSON] {
+        guard let forwardPath, !forwardPath.isEmpty else { return [] }
+        try requireLocationPath(forwardPath, resource: resource, field: field)
+        let strip = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        let target = forwardPath.hasSuffix("/") ? String(forwardPath.dropLast()) : forwardPath
+        var rewrites: [JSON] = []
+        if !strip.isEmpty { rewrites.append(["handler": "rewrite", "strip_path_prefix": .string(strip)]) }
+        if !target.isEmpty { rewrites.append(["handler": "rewrite", "uri": .string(target + "{http.request.uri}")]) }
+        return rewrites
+    }
 
     /// A path prefix: starts with `/`; RFC 3986 path characters only (no `*`, braces or spaces).
     static func requireLocationPath(_ path: String, resource: ResourceKey, field: String = "locations.path") throws(RenderingError) {

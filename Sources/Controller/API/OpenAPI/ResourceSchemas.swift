@@ -45,7 +45,8 @@ enum ResourceSchemas {
                 Schema.object(
                     [
                         "path": pathPrefix, "forward_scheme": Schema.string(values: ["http", "https"]),
-                        "forward_host": host, "forward_port": Schema.port, "headers": headerRules, "advanced_config": advancedConfig,
+                        "forward_host": host, "forward_port": Schema.port, "forward_path": pathPrefix, "headers": headerRules,
+                        "advanced_config": advancedConfig,
                     ], required: ["path", "forward_scheme", "forward_host", "forward_port"]), maxItems: 100),
             "health_check": Schema.object([
                 "active_enabled": Schema.boolean, "path": pathPrefix, "interval_seconds": Schema.integer(minimum: 1, maximum: 3600),
@@ -85,7 +86,7 @@ enum ResourceSchemas {
         common.merging([
             "domain_names": domains, "forward_scheme": Schema.string(values: ["auto", "http", "https"]),
             "forward_domain_name": Schema.domain(wildcard: false),
-            "forward_http_code": ["type": "integer", "enum": [301, 302, 307, 308]], "preserve_path": Schema.boolean,
+            "forward_http_code": ["type": "integer", "enum": .array(HostKinds.redirectCodes.map(JSON.int))], "preserve_path": Schema.boolean,
             "certificate_id": Schema.nullableInteger("A certificate's id"), "ssl_forced": Schema.boolean,
         ]) { $1 }, required: ["domain_names", "forward_domain_name"])
 

@@ -22,20 +22,12 @@ import TestSupport
     }
 
     private func setUp() async throws -> Setup {
-        let folder = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: folder.file("plugins"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: folder.file("plugins/libPosternProxyCaddyL4.so"))
-        let httpPort = try FreePort.next()
-        let controller = try ControllerProcess(
-            folder: folder,
-            extraEnvironment: [
-                "POSTERNPROXY_APPLY_PIPELINE": "posternproxy.caddy", "POSTERNPROXY_PLUGINS_DIR": folder.file("plugins"),
-                "POSTERNPROXY_HTTP_PORT": String(httpPort), "POSTERNPROXY_HTTPS_PORT": String(try FreePort.next()),
-            ])
+        let dataPlane = try LocalDataPlane()
+        let controller = dataPlane.controller
         do {
             let client = try await controller.loggedIn()
-            return Setup(controller: controller, client: client, httpPort: httpPort, upstream: try TestUpstream("app", in: folder.path))
+            return Setup(
+                controller: controller, client: client, httpPort: dataPlane.httpPort, upstream: try TestUpstream("app", in: controller.folder.path))
         } catch {
             // No Setup to remove yet: the controller and its Caddy go now.
             controller.remove()

@@ -146,6 +146,16 @@ struct APIRouter: Sendable {
         ResourceRoutes(service: ResourceService<AccessListKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
         ResourceRoutes(service: ResourceService<CertificateKind>(store: store, onChange: onChange), validation: validation).register(
             on: authenticated)
+
+        let npm = router.group("npm/api").add(middleware: NPMErrorMiddleware())
+        let npmRoutes = NPMRoutes(
+            tokens: NPMTokens(login: auth.login, sessions: sessions), users: UserService(store: store, passwords: passwords), store: store,
+            onChange: onChange, validation: validation)
+        npmRoutes.registerPublic(on: npm)
+        npmRoutes.register(
+            on: npm.group()
+                .add(middleware: AuthenticationMiddleware(sessions: sessions, failures: failedAuthentication))
+                .add(middleware: RateLimitMiddleware(limiter: credentialLimiter)))
         return router
     }
 }

@@ -41,11 +41,16 @@ struct Sessions: Sendable {
         case singleSignOn = "single_sign_on"
     }
 
-    func create(userID: Int64, client: Client, method: Method = .password, in db: any SQLConnection, startedOn: Date? = nil) throws -> Issued {
+    /// Starts a session whose access token lasts `accessLifetime` (a client that cannot refresh
+    /// with the refresh token, as Nginx Proxy Manager's, gets a longer one).
+    func create(
+        userID: Int64, client: Client, method: Method = .password, in db: any SQLConnection, startedOn: Date? = nil,
+        accessLifetime: TimeInterval = Self.accessLifetime
+    ) throws -> Issued {
         let access = Secrets.token(prefix: "ppa_"), refresh = Secrets.token(prefix: "ppr_")
         let now = Date()
         let id = try SessionRepository.insert(
-            db, userID: userID, accessHash: Secrets.tokenHash(access), accessExpires: now + Self.accessLifetime,
+            db, userID: userID, accessHash: Secrets.tokenHash(access), accessExpires: now + accessLifetime,
             refreshHash: Secrets.tokenHash(refresh), refreshExpires: now + Self.refreshLifetime, createdOn: startedOn ?? now, clientIP: client.ip,
             userAgent: client.userAgent, method: method.rawValue)
         return Issued(sessionID: id, accessToken: access, refreshToken: refresh)
@@ -60,6 +65,17 @@ struct Sessions: Sendable {
             let method = Method(rawValue: session.method) ?? .password
             return (try create(userID: session.userID, client: client, method: method, in: db, startedOn: session.createdOn), session.userID)
         }
+    }
+
+    /// A new access token for the session `sessionID`, lasting `lifetime`; the one presented
+    /// stops working. Nil when the session has ended.
+    func renewAccess(sessionID: Int64, lifetime: TimeInterval) async throws -> (token: String, expires: Date)? {
+        let access = Secrets.token(prefix: "ppa_")
+        let expires = Date() + lifetime
+        let renewed = try await store.database.write(essential: true) { db in
+            try SessionRepository.replaceAccess(db, id: sessionID, accessHash: Secrets.tokenHash(access), accessExpires: expires)
+        }
+        return renewed ? (access, expires) : nil
     }
 
     /// A user's sessions that can still be refreshed, newest first.

@@ -27,6 +27,12 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         return try view(row)
     }
 
+    /// How many resources of `type` refer to the resource `id` (0 for a kind nothing refers to).
+    func referrerCount(_ id: Int64, type: String) async throws -> Int {
+        guard let field = Kind.referenceField else { return 0 }
+        return try await store.database.read { db in try ResourceRepository.referrerCount(db, type: type, member: field, id: id) }
+    }
+
     // MARK: - Changing
 
     /// Creates a resource from a request body: the kind's fields and the common ones.

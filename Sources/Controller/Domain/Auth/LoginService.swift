@@ -1,3 +1,4 @@
+import Foundation
 import JSONCore
 
 /// Password login, refresh and logout. Failed logins are limited per client address
@@ -33,8 +34,11 @@ struct LoginService: Sendable {
     }
 
     /// Signs in with an email, a password and, when the account has two-factor login, a code.
-    /// `secure`: the request was encrypted (recorded in the audit log).
-    func login(_ credentials: Credentials, client: Sessions.Client, secure: Bool) async throws -> SignedIn {
+    /// `secure`: the request was encrypted (recorded in the audit log); `accessLifetime`: how long
+    /// the session's access token lasts.
+    func login(
+        _ credentials: Credentials, client: Sessions.Client, secure: Bool, accessLifetime: TimeInterval = Sessions.accessLifetime
+    ) async throws -> SignedIn {
         if let retryAfter = addressLimiter.wait(client.ip) {
             throw DomainError.tooManyAttempts(retryAfter: retryAfter, "too many requests; retry in \(retryAfter) s")
         }
@@ -67,7 +71,7 @@ struct LoginService: Sendable {
         }
         throttle.succeeded(email)
         let issued = try await store.database.write(essential: true) { db -> Sessions.Issued in
-            let issued = try sessions.create(userID: user.id, client: client, in: db)
+            let issued = try sessions.create(userID: user.id, client: client, in: db, accessLifetime: accessLifetime)
             try AuditLog.record(
                 db, actor, action: "login", resourceType: "session", details: ["secure": secure, "second_factor": secondFactor.rawValue])
             return issued

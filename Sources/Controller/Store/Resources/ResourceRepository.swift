@@ -78,6 +78,11 @@ enum ResourceRepository {
         return row.map { "\($0["type"] as String) \($0["id"] as Int64)" }
     }
 
+    /// How many resources of `type` have `id` as their member `key`.
+    static func referrerCount(_ db: any SQLConnection, type: String, member key: String, id: Int64) throws -> Int {
+        try db.value(Int.self, "SELECT COUNT(*) FROM resources WHERE type = ? AND json_extract(data, ?) = ?", [type, "$.\(key)", id]) ?? 0
+    }
+
     /// Disabled resources of `serverID` whose removal is not applied yet, with when each was
     /// last changed.
     static func pendingRemovals(_ db: any SQLConnection, serverID: Int64) throws -> [(id: Int64, type: String, modifiedOn: SQLValue)] {

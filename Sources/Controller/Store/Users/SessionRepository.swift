@@ -90,6 +90,15 @@ enum SessionRepository {
         }
     }
 
+    /// Gives the live session `id` a new access token (the old one stops working); false when
+    /// no such session can be refreshed any more.
+    static func replaceAccess(_ db: any SQLConnection, id: Int64, accessHash: String, accessExpires: Date) throws -> Bool {
+        try db.execute(
+            "UPDATE sessions SET access_hash = ?, access_expires = ?, refreshed_on = ? WHERE id = ? AND refresh_expires > ?",
+            [accessHash, accessExpires, Date(), id, Date()])
+        return db.changedRowCount > 0
+    }
+
     static func stampTokenUse(_ db: any SQLConnection, tokenID: Int64) throws {
         try db.execute("UPDATE api_tokens SET last_used_on = ? WHERE id = ?", [Date(), tokenID])
     }

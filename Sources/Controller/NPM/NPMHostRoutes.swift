@@ -1,0 +1,81 @@
+import Hummingbird
+import JSONCore
+
+/// `/npm/api/nginx/<shape>`: NPM's list (a bare array, `query` searching, `expand=owner`), get,
+/// create, update, delete, enable and disable, each translated to and from the PosternProxy
+/// resource and done by its ``ResourceService`` (same validation, transaction and audit entry).
+struct NPMHostRoutes<Shape: NPMShape>: Sendable {
+    let service: ResourceService<Shape.Kind>
+    let users: UserService
+    let validation: @Sendable (Identity) async throws -> ValidationContext
+
+    func register(on nginx: RouterGroup<AppContext>) {
+        let group = nginx.group(RouterPath(Shape.path))
+        group.get { request, context in
+            let identity = try context.requireIdentity()
+            let query = QueryParameters(request: request)
+            var items: [JSON] = []
+            var page = 1
+            while true {
+                let result = try await service.list(serverID: try query.id("server_id"), query: try query.string("query"), page: page, limit: 1000)
+                items += result.items
+                guard items.count < result.total, !result.items.isEmpty else { break }
+                page += 1
+            }
+            let expand = Self.expansions(request)
+            var shown: [JSON] = []
+            for item in items { shown.append(try await self.shown(item, expand: expand, identity: identity)) }
+            return JSONBody.response(.array(shown))
+        }
+        group.post { request, context in
+            let identity = try context.requireAdmin()
+            let body = try NPMShapes.body(Shape.self, from: try await JSONBody.object(request, context: context))
+            let created = try await service.create(
+                body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+            return JSONBody.response(try await shown(created, expand: ["owner"], identity: identity), status: .created)
+        }
+        group.get(":id") { request, context in
+            let identity = try context.requireIdentity()
+            return JSONBody.response(
+                try await shown(try await service.get(try context.pathID()), expand: Self.expansions(request), identity: identity))
+        }
+        group.put(":id") { request, context in
+            let identity = try context.requireAdmin()
+            let id = try context.pathID()
+            let body = try NPMShapes.body(Shape.self, from: try await JSONBody.object(request, context: context))
+            let updated = try await service.update(
+                id, body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+            return JSONBody.response(try await shown(updated, expand: ["owner"], identity: identity))
+        }
+        group.delete(":id") { _, context in
+            let identity = try context.requireAdmin()
+            try await service.delete(try context.pathID(), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+            return JSONBody.response(true)
+        }
+        for (action, enabled) in [("enable", true), ("disable", false)] where Shape.togglable {
+            group.post(RouterPath(":id/\(action)")) { _, context in
+                let identity = try context.requireAdmin()
+                _ = try await service.setEnabled(try context.pathID(), enabled, actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+                return JSONBody.response(true)
+            }
+        }
+    }
+
+    /// NPM's `expand`, a comma-separated list (`owner,certificate`).
+    static func expansions(_ request: Request) -> Set<String> {
+        Set((request.uri.queryParameters.get("expand") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    /// The resource as NPM shows it, with the owner when asked (`certificate` and `access_list`
+    /// are not expanded yet) and the count of proxy hosts referring to it where NPM shows one.
+    private func shown(_ resource: JSON, expand: Set<String>, identity: Identity) async throws -> JSON {
+        var shown = Shape.shown(resource, expand: expand)
+        if let member = Shape.referrerCountMember, case .int(let id)? = resource["id"] {
+            shown[member] = .int(try await service.referrerCount(Int64(id), type: ProxyHostKind.type))
+        }
+        if expand.contains("owner"), case .int(let ownerID)? = shown["owner_user_id"] {
+            shown["owner"] = (try? await users.get(Int64(ownerID), as: identity)).map { NPMUser.shown($0) } ?? .null
+        }
+        return shown
+    }
+}

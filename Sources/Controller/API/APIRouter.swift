@@ -147,6 +147,8 @@ struct APIRouter: Sendable {
         ResourceRoutes(service: ResourceService<CertificateKind>(store: store, onChange: onChange), validation: validation).register(
             on: authenticated)
 
+        NPMImportRoutes(importer: NPMImporter(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+
         let npm = router.group("npm/api").add(middleware: NPMErrorMiddleware())
         let npmRoutes = NPMRoutes(
             tokens: NPMTokens(login: auth.login, sessions: sessions), users: UserService(store: store, passwords: passwords), store: store,

@@ -54,7 +54,7 @@ struct Backup: Sendable {
     /// Checks `archive` as a restore would and says what it holds; changes nothing.
     func preview(_ archive: Data) async throws -> Preview {
         try await withCheckedArchive(archive) { path, createdOn in
-            try SQLiteBackupFile(path: path).read { db in
+            try SQLiteFile(path: path).read { db in
                 Preview(
                     createdOn: createdOn, resources: try BackupRepository.resourceCountsByType(db), users: try BackupRepository.userCount(db),
                     remoteServers: try BackupRepository.remoteServerCount(db))
@@ -107,9 +107,9 @@ struct Backup: Sendable {
     /// resources that pass the API's validation; otherwise nothing is changed.
     private func validate(_ path: String, rules validation: ValidationContext) throws {
         try Self.bringSchemaUpToDate(path)
-        let candidate: SQLiteBackupFile
+        let candidate: SQLiteFile
         do {
-            candidate = try SQLiteBackupFile(path: path)
+            candidate = try SQLiteFile(path: path)
         } catch { throw Self.invalidArchive("the database does not open: \(error)") }
         try candidate.read { db in
             try Self.validateAccountsAndSettings(db, addresses: validation.addresses)
@@ -139,17 +139,17 @@ extension Backup {
     static func bringSchemaUpToDate(_ path: String) throws {
         let applied: Set<String>?
         do {
-            applied = try SQLiteBackupFile(path: path).appliedMigrations()
+            applied = try SQLiteFile(path: path).appliedMigrations()
         } catch { throw invalidArchive("the database does not open: \(error)") }
         guard let applied else { throw invalidArchive("the database has no migrations table") }
-        let unknown = applied.subtracting(SQLiteBackupFile.knownMigrations)
+        let unknown = applied.subtracting(SQLiteFile.knownMigrations)
         guard unknown.isEmpty else {
             throw invalidArchive(
                 "the backup comes from a newer controller: its schema has \(unknown.sorted().joined(separator: ", ")), which this one does not know; restore it on that version or a later one"
             )
         }
         do {
-            try SQLiteBackupFile.migrate(path)
+            try SQLiteFile.migrate(path)
         } catch { throw invalidArchive("the backup's schema could not be brought up to date: \(error)") }
     }
 

@@ -37,28 +37,69 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     /// Creates a resource from a request body: the kind's fields and the common ones.
     func create(_ body: JSON, validation: ValidationContext, actor: AuditLog.Actor) async throws -> JSON {
-        try checkSent(body)
-        let input = try JSONInput.decode(Kind.Payload.self, from: JSONInput.members(of: body, in: Kind.fields))
-        let payload = try await prepared(input, previous: nil, validation: validation)
-        let common = try common(body)
-        let enabled = common.enabled ?? true
-        let requestedServer = common.server_id
+        let prepared = try await prepare(body, validation: validation)
         let result = try await store.database.write { db -> ResourceRow in
-            let serverID = try server(requestedServer, db)
-            try checkReferences(payload, db)
-            try checkModules(payload, enabled: enabled, serverID: serverID, db)
-            let id = try ResourceRepository.insert(
-                db, type: Kind.type, serverID: serverID, ownerUserID: actor.userID, enabled: enabled, data: try ResourceJSON.string(payload),
-                search: Kind.searchText(payload).lowercased())
-            if enabled { try claim(payload, resourceID: id, serverID: serverID, db) }
+            let serverID = try server(prepared.serverID, db)
+            let id = try insert(prepared, serverID: serverID, actor: actor, action: "create", in: db)
             try ServerRepository.bumpRevision(db, id: serverID)
-            try AuditLog.record(
-                db, actor, action: "create", resourceType: Kind.type, resourceID: id,
-                details: ["enabled": enabled], serverID: serverID)
             return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
         onChange()
         return try view(result)
+    }
+
+    /// A new resource's body, validated by the kind's rules (which may take a while: bcrypt,
+    /// certificate checks) and not stored yet: ``insert(_:serverID:references:actor:action:in:)``
+    /// stores it, so many can be prepared before one transaction stores them all.
+    struct Prepared: Sendable {
+        var payload: Kind.Payload
+        var enabled: Bool
+        /// The server the body names; nil for the local one.
+        var serverID: Int64?
+    }
+
+    func prepare(_ body: JSON, validation: ValidationContext) async throws -> Prepared {
+        try checkSent(body)
+        let input = try JSONInput.decode(Kind.Payload.self, from: JSONInput.members(of: body, in: Kind.fields))
+        let payload = try await prepared(input, previous: nil, validation: validation)
+        let common = try common(body)
+        return Prepared(payload: payload, enabled: common.enabled ?? true, serverID: common.server_id)
+    }
+
+    /// Stores a prepared resource on `serverID` within the caller's transaction: references
+    /// checked (after setting the members `references` names, for resources created in the same
+    /// transaction), modules, the row, its claims and the audit entry (`action`). The caller
+    /// bumps the server's revision once it has stored all it stores.
+    func insert(
+        _ prepared: Prepared, serverID: Int64, references: [String: Int64] = [:], actor: AuditLog.Actor, action: String,
+        in db: any SQLConnection
+    ) throws -> Int64 {
+        var payload = prepared.payload
+        if !references.isEmpty {
+            var json = try JSONValueEncoder().encode(payload)
+            for (member, id) in references { json[member] = .int(Int(id)) }
+            payload = try JSONValueDecoder(unknownMembers: .ignore).decode(Kind.Payload.self, from: json)
+        }
+        try checkReferences(payload, db)
+        try checkModules(payload, enabled: prepared.enabled, serverID: serverID, db)
+        let id = try ResourceRepository.insert(
+            db, type: Kind.type, serverID: serverID, ownerUserID: actor.userID, enabled: prepared.enabled,
+            data: try ResourceJSON.string(payload), search: Kind.searchText(payload).lowercased())
+        if prepared.enabled { try claim(payload, resourceID: id, serverID: serverID, db) }
+        try AuditLog.record(
+            db, actor, action: action, resourceType: Kind.type, resourceID: id, details: ["enabled": prepared.enabled], serverID: serverID)
+        return id
+    }
+
+    /// The server to assign to: `requested` if it exists, else the local server.
+    func server(_ requested: Int64?, _ db: any SQLConnection) throws -> Int64 {
+        if let requested {
+            guard try ServerRepository.exists(db, id: requested) else {
+                throw DomainError.missingReference(field: "server_id", "no server has id \(requested)")
+            }
+            return requested
+        }
+        return try ServerRepository.localID(db)
     }
 
     /// Changes the fields `body` sends; the others keep their stored values.
@@ -159,17 +200,6 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         } catch let failure as ValidationFailure {
             throw DomainError.invalid(failure)
         }
-    }
-
-    /// The server to assign to: `requested` if it exists, else the local server.
-    private func server(_ requested: Int64?, _ db: any SQLConnection) throws -> Int64 {
-        if let requested {
-            guard try ServerRepository.exists(db, id: requested) else {
-                throw DomainError.missingReference(field: "server_id", "no server has id \(requested)")
-            }
-            return requested
-        }
-        return try ServerRepository.localID(db)
     }
 
     /// Refuses, at save time, what the server's Caddy could not run (its modules are known once

@@ -497,6 +497,18 @@ enum OpenAPIDocument {
         restore["requestBody"] = archive
         add("/api/restore", "post", restore)
 
+        // Importing Nginx Proxy Manager.
+        add(
+            "/api/import/npm", "post",
+            operation(
+                "Import an Nginx Proxy Manager installation from its data folder on the controller's machine (admin): a dry run's report unless confirm is true",
+                tag: "Import",
+                body: Schema.object(
+                    [
+                        "data_folder": Schema.string(maxLength: 4096), "server_id": Schema.id, "confirm": Schema.boolean,
+                    ], required: ["data_folder"]),
+                success: (200, ["type": "object"])))
+
         // Resources.
         for resource in ResourceSchemas.all {
             let base = "/api/\(resource.path)"

@@ -78,6 +78,16 @@ enum ResourceRepository {
         return row.map { "\($0["type"] as String) \($0["id"] as Int64)" }
     }
 
+    /// The stored payloads of every resource of `type` on `serverID`, enabled or not: `(id, data)`.
+    static func payloads(_ db: any SQLConnection, type: String, serverID: Int64) throws -> [(id: Int64, data: String)] {
+        try db.rows("SELECT id, data FROM resources WHERE type = ? AND server_id = ? ORDER BY id", [type, serverID]).map { ($0["id"], $0["data"]) }
+    }
+
+    /// The stored payloads of every resource of `type`, on any server: `(id, data)`.
+    static func payloads(_ db: any SQLConnection, type: String) throws -> [(id: Int64, data: String)] {
+        try db.rows("SELECT id, data FROM resources WHERE type = ? ORDER BY id", [type]).map { ($0["id"], $0["data"]) }
+    }
+
     /// How many resources of `type` have `id` as their member `key`.
     static func referrerCount(_ db: any SQLConnection, type: String, member key: String, id: Int64) throws -> Int {
         try db.value(Int.self, "SELECT COUNT(*) FROM resources WHERE type = ? AND json_extract(data, ?) = ?", [type, "$.\(key)", id]) ?? 0

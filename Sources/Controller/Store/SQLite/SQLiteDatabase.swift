@@ -98,8 +98,9 @@ final class SQLiteDatabase: SQLDatabase {
     }
 }
 
-/// A backup's database file, opened read-only to check it before a restore.
-struct SQLiteBackupFile {
+/// Another installation's database file (a backup to restore, an NPM installation to import),
+/// opened read-only.
+struct SQLiteFile {
     private let queue: DatabaseQueue
 
     init(path: String) throws {

@@ -1,0 +1,281 @@
+import Foundation
+import JSONCore
+import NIOPosix
+
+/// Imports an Nginx Proxy Manager installation onto one server: users (NPM's bcrypt hashes kept,
+/// so their passwords keep working; NPM's `admin` role is admin, any other user a viewer),
+/// certificates with their keys, access lists (users and rules), proxy, redirection and dead
+/// hosts and streams, each translated as NPM's API layer translates it (``NPMShapes``) and
+/// validated by its kind's own rules.
+///
+/// Everything is validated first, then stored in one transaction, each item in a savepoint of
+/// its own: an item that cannot be stored is refused with the reason and nothing else is
+/// affected, and an import cut short (the process killed) leaves nothing of itself. A dry run is
+/// the same run rolled back at the end, so its report is exactly what the import would do. What
+/// is already here (the same domains, port, list name, email or certificate) is found and not
+/// created again, so importing twice creates nothing the second time. The import and every
+/// resource it creates are in the audit log.
+struct NPMImporter: Sendable {
+    let store: Store
+    let onChange: @Sendable () -> Void
+
+    /// Reads the data folder at `path` on the controller's machine and imports it (a dry run
+    /// unless `confirm`) onto `serverID` (the local server when nil).
+    func importDataFolder(
+        _ path: String, serverID: Int64?, confirm: Bool, validation: ValidationContext, actor: AuditLog.Actor
+    ) async throws -> NPMImportReport {
+        let installation = try await NIOThreadPool.singleton.runIfActive { try NPMInstallation.read(dataFolder: path) }
+        return try await importing(installation, serverID: serverID, confirm: confirm, validation: validation, actor: actor)
+    }
+
+    func importing(
+        _ installation: NPMInstallation, serverID requested: Int64?, confirm: Bool, validation: ValidationContext, actor: AuditLog.Actor
+    ) async throws -> NPMImportReport {
+        let proxyHosts = ResourceService<ProxyHostKind>(store: store, onChange: onChange)
+        let serverID = try await store.database.read { db in try proxyHosts.server(requested, db) }
+        var steps = installation.users.map(userStep)
+        for certificate in installation.certificates { steps.append(await certificateStep(certificate, validation)) }
+        for list in installation.accessLists { steps.append(await accessListStep(list, validation)) }
+        for row in installation.proxyHosts { steps.append(await hostStep(NPMProxyHost.self, row, validation)) }
+        for row in installation.redirectionHosts { steps.append(await hostStep(NPMRedirectionHost.self, row, validation)) }
+        for row in installation.deadHosts { steps.append(await hostStep(NPMDeadHost.self, row, validation)) }
+        for row in installation.streams { steps.append(await hostStep(NPMStream.self, row, validation)) }
+
+        let steps_ = steps
+        do {
+            let report = try await store.database.write { db -> NPMImportReport in
+                var report = NPMImportReport(dryRun: !confirm, serverID: serverID)
+                let ids = ImportedIDs()
+                for step in steps_ { report.items.append(try step.run(db, ids, serverID, actor)) }
+                if report.count(.create) + report.count(.createDisabled) > 0 { try ServerRepository.bumpRevision(db, id: serverID) }
+                try AuditLog.record(
+                    db, actor, action: confirm ? "npm_import" : "npm_import_dry_run", resourceType: "npm_installation",
+                    details: [
+                        "created": report.count(.create), "created_disabled": report.count(.createDisabled), "existing": report.count(.exists),
+                        "refused": report.count(.refused),
+                    ], serverID: serverID)
+                guard confirm else { throw DryRunEnded(report: report) }
+                return report
+            }
+            onChange()
+            return report
+        } catch let ended as DryRunEnded {
+            return ended.report
+        }
+    }
+
+    // MARK: - One step per item
+
+    /// One item: its report line as planned, and how to store it within the import's transaction
+    /// (nil when it is refused already).
+    private struct Step: Sendable {
+        var item: NPMImportReport.Item
+        var store: (@Sendable (any SQLConnection, ImportedIDs, Int64, AuditLog.Actor) throws -> NPMImportReport.Item)?
+
+        func run(_ db: any SQLConnection, _ ids: ImportedIDs, _ serverID: Int64, _ actor: AuditLog.Actor) throws -> NPMImportReport.Item {
+            guard let store else { return item }
+            return try store(db, ids, serverID, actor)
+        }
+    }
+
+    /// The resources this import's NPM ids became, by kind (`access_list`, `certificate`), for the
+    /// references of what is stored after them. Used only inside the import's transaction.
+    private final class ImportedIDs: @unchecked Sendable {
+        var byKind: [String: [Int: Int64]] = [:]
+    }
+
+    /// Thrown to roll back a dry run's transaction, carrying its report out.
+    private struct DryRunEnded: Error {
+        var report: NPMImportReport
+    }
+
+    private func userStep(_ user: NPMInstallation.User) -> Step {
+        let npmID = user.row["id"].flatMap { if case .int(let id) = $0 { id } else { nil } } ?? 0
+        var item = NPMImportReport.Item(
+            kind: "user", npmID: npmID, name: FieldRules.printable(user.row["email"]?.stringValue ?? ""), action: .refused)
+        let email: String, name: String
+        do {
+            email = try FieldRules.email(user.row["email"]?.stringValue ?? "", field: "email")
+            name = try FieldRules.text(user.row["name"]?.stringValue ?? "", field: "name")
+        } catch {
+            item.reason = "\(error.field): \(error.message)"
+            return Step(item: item)
+        }
+        guard let hash = user.passwordHash, Secrets.isPasswordHash(hash) else {
+            item.reason = "it has no bcrypt password hash NPM would accept"
+            return Step(item: item)
+        }
+        let admin = user.row["roles"]?.arrayValue?.contains(.string("admin")) ?? false
+        let active = user.row["is_disabled"] != .int(1)
+        item.name = email
+        let planned = item
+        return Step(item: planned) { db, _, _, actor in
+            var item = planned
+            if let existing = try UserRepository.find(db, email: email.lowercased()) {
+                item.action = .exists
+                item.resourceID = existing.id
+                return item
+            }
+            let id = try UserRepository.insert(db, email: email, name: name, passwordHash: hash, role: admin ? .admin : .viewer, active: active)
+            try AuditLog.record(db, actor, action: "import", resourceType: "user", resourceID: id, details: ["role": admin ? "admin" : "viewer"])
+            item.action = .create
+            item.resourceID = id
+            return item
+        }
+    }
+
+    private func certificateStep(_ certificate: NPMInstallation.Certificate, _ validation: ValidationContext) async -> Step {
+        let row = certificate.row
+        var item = NPMImportReport.Item(kind: "certificate", npmID: Self.id(row), name: Self.text(row["nice_name"]), action: .refused)
+        if item.name.isEmpty { item.name = Self.domains(row["domain_names"]) }
+        let files: (certificate: String, key: String)
+        switch certificate.files {
+        case .success(let pair): files = pair
+        case .failure(let refusal):
+            item.reason = refusal.reason
+            return Step(item: item)
+        }
+        let body: JSON = [
+            "provider": "other", "nice_name": .string(item.name), "certificate": .string(files.certificate), "certificate_key": .string(files.key),
+        ]
+        if row["provider"] == "letsencrypt" {
+            item.note =
+                "certbot obtained it for NPM: it is imported with its key and served as it is until it expires; PosternProxy does not renew it, so give its hosts an automatic certificate before then"
+        }
+        return await resourceStep(CertificateKind.self, item: item, body: body, registers: true, validation: validation) { payload in
+            payload["certificate_pem"]?.stringValue
+        }
+    }
+
+    private func accessListStep(_ list: NPMInstallation.AccessList, _ validation: ValidationContext) async -> Step {
+        let item = NPMImportReport.Item(kind: "access_list", npmID: Self.id(list.row), name: Self.text(list.row["name"]), action: .refused)
+        let npm: JSON = .object(
+            NPMDatabaseRow.members(of: list.row, ["name", "satisfy_any", "pass_auth"])
+                + [
+                    ("items", .array(list.users.map { .object(NPMDatabaseRow.members(of: $0, ["username", "password"])) })),
+                    ("clients", .array(list.clients.map { .object(NPMDatabaseRow.members(of: $0, ["address", "directive"])) })),
+                ])
+        let body: JSON
+        do {
+            body = try NPMShapes.body(NPMAccessList.self, from: npm)
+        } catch {
+            return Self.refused(item, "\(error.field): \(error.message)")
+        }
+        return await resourceStep(AccessListKind.self, item: item, body: body, registers: true, validation: validation) { payload in
+            payload["name"]?.stringValue
+        }
+    }
+
+    private func hostStep<Shape: NPMShape>(_ shape: Shape.Type, _ row: JSON, _ validation: ValidationContext) async -> Step {
+        let isStream = Shape.Kind.type == StreamHostKind.type
+        let name = isStream ? "port \(Self.text(row["incoming_port"]))" : Self.domains(row["domain_names"])
+        var item = NPMImportReport.Item(kind: Shape.Kind.type, npmID: Self.id(row), name: name, action: .refused)
+        let translated: (body: JSON, changes: [(field: String, detail: String)])
+        do {
+            translated = try NPMDatabaseRow.translated(shape, row)
+        } catch {
+            return Self.refused(item, error.reason)
+        }
+        item.changes = translated.changes
+        return await resourceStep(Shape.Kind.self, item: item, body: translated.body, registers: false, validation: validation) { payload in
+            isStream
+                ? "\(Self.text(payload["incoming_port"]))/\(payload["tcp_forwarding"] == true)/\(payload["udp_forwarding"] == true)"
+                : payload["domain_names"]?.arrayValue.map { names in names.compactMap(\.stringValue).sorted().joined(separator: ",") }
+        }
+    }
+
+    /// An item of a resource kind: validated now; stored later unless one like it (the same
+    /// `identity`) is here already, with its references to access lists and certificates set to
+    /// what those became. `registers`: other items refer to it by its NPM id.
+    private func resourceStep<Kind: ResourceKind>(
+        _ kind: Kind.Type, item: NPMImportReport.Item, body: JSON, registers: Bool, validation: ValidationContext,
+        identity: @escaping @Sendable (JSON) -> String?
+    ) async -> Step {
+        let service = ResourceService<Kind>(store: store, onChange: onChange)
+        let prepared: ResourceService<Kind>.Prepared
+        let payload: JSON
+        do {
+            prepared = try await service.prepare(body, validation: validation)
+            payload = try JSONValueEncoder().encode(prepared.payload)
+        } catch {
+            return Self.refused(item, Self.reason(error))
+        }
+        let references: [(member: String, kind: String, npmID: Int)] = Kind.references(prepared.payload).map { reference in
+            (reference.field, reference.type, Int(reference.id))
+        }
+        let key = identity(payload)
+        // What holds nothing on a server (certificates, access lists) is found on any server.
+        let onAnyServer = Kind.claims(prepared.payload).isEmpty
+        return Step(item: item) { db, ids, serverID, actor in
+            var item = item
+            let existing =
+                onAnyServer
+                ? try ResourceRepository.payloads(db, type: Kind.type) : try ResourceRepository.payloads(db, type: Kind.type, serverID: serverID)
+            if let key, let found = try existing.first(where: { identity(try JSONParser.parse(Array($0.data.utf8))) == key }) {
+                if registers { ids.byKind[Kind.type, default: [:]][item.npmID] = found.id }
+                item.action = .exists
+                item.resourceID = found.id
+                item.changes = []
+                return item
+            }
+            var mapped: [String: Int64] = [:]
+            for reference in references {
+                guard let id = ids.byKind[reference.kind]?[reference.npmID] else {
+                    item.reason = "its \(reference.kind.replacingOccurrences(of: "_", with: " ")) \(reference.npmID) is not imported"
+                    return item
+                }
+                mapped[reference.member] = id
+            }
+            try db.execute("SAVEPOINT npm_import_item")
+            do {
+                var ready = prepared
+                if !item.changes.isEmpty { ready.enabled = false }
+                let id = try service.insert(ready, serverID: serverID, references: mapped, actor: actor, action: "import", in: db)
+                try db.execute("RELEASE npm_import_item")
+                if registers { ids.byKind[Kind.type, default: [:]][item.npmID] = id }
+                item.action = item.changes.isEmpty ? .create : .createDisabled
+                item.resourceID = id
+            } catch let fault as StorageFault {
+                throw fault
+            } catch {
+                try db.execute("ROLLBACK TO npm_import_item")
+                try db.execute("RELEASE npm_import_item")
+                item.reason = Self.reason(error)
+            }
+            return item
+        }
+    }
+
+    // MARK: - Helpers
+
+    private static func refused(_ item: NPMImportReport.Item, _ reason: String) -> Step {
+        var item = item
+        item.reason = reason
+        return Step(item: item)
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case let failure as ValidationFailure: "\(failure.field): \(failure.message)"
+        case let error as DomainError: error.apiError.field.map { "\($0): \(error.apiError.message)" } ?? error.apiError.message
+        case let error as APIError: error.field.map { "\($0): \(error.message)" } ?? error.message
+        default: "\(error)"
+        }
+    }
+
+    private static func id(_ row: JSON) -> Int {
+        if case .int(let id)? = row["id"] { id } else { 0 }
+    }
+
+    private static func text(_ value: JSON?) -> String {
+        switch value {
+        case .string(let text)?: String(FieldRules.printable(text).prefix(200))
+        case .int(let number)?: String(number)
+        default: ""
+        }
+    }
+
+    private static func domains(_ value: JSON?) -> String {
+        String((value?.arrayValue ?? []).compactMap(\.stringValue).map { FieldRules.printable($0) }.joined(separator: ", ").prefix(300))
+    }
+}

@@ -96,7 +96,10 @@ let package = Package(
         // The `posternproxy` command: the controller, and the plugin tools.
         .executableTarget(
             name: "PosternProxyCLI",
-            dependencies: ["Host", "Controller", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Host", "Controller", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Sources/posternproxy"
         ),
 
@@ -145,7 +148,9 @@ let package = Package(
 
         .executableTarget(
             name: "TrafficBenchmark",
-            dependencies: ["Controller", "Host", "JSONCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Controller", "Host", "JSONCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/TrafficBenchmark"
         ),
 

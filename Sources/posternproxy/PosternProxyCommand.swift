@@ -8,7 +8,7 @@ struct PosternProxyCommand: AsyncParsableCommand {
         commandName: "posternproxy",
         abstract: "PosternProxy: reverse-proxy manager for many servers.",
         version: HostIdentity.productVersion,
-        subcommands: [ServeCommand.self, PluginsCommand.self, PipelineCommand.self],
+        subcommands: [ServeCommand.self, PluginsCommand.self, PipelineCommand.self, NPMImportCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

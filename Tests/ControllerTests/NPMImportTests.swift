@@ -160,6 +160,46 @@ import TestSupport
         #expect(try await asViewer.post("/api/import/npm", ["data_folder": setup.data]).status == 403)
     }
 
+    /// `posternproxy npm-import` with an admin's API token: the dry run's report line by line,
+    /// then the import.
+    @Test func theCommandReportsThenImports() async throws {
+        let setup = try await Setup()
+        defer { setup.remove() }
+        let token = try #require(try await setup.client.post("/api/tokens", ["name": "npm import"]).object["token"] as? String)
+        func command(_ arguments: [String], token: String?) async throws -> (status: Int32, output: String, error: String) {
+            let argv =
+                ["/usr/bin/env", "-u", "POSTERNPROXY_TOKEN"] + (token.map { ["POSTERNPROXY_TOKEN=\($0)"] } ?? [])
+                + [TestEnvironment.commandPath, "npm-import", setup.data, "--controller", "http://127.0.0.1:\(setup.controller.port)"] + arguments
+            let result = try await offThePool {
+                try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false })
+            }
+            return (result.exitStatus, String(decoding: result.standardOutput, as: UTF8.self), String(decoding: result.standardError, as: UTF8.self))
+        }
+        let dryRun = try await command([], token: token)
+        #expect(dryRun.status == 0, "\(dryRun.error)")
+        #expect(dryRun.output.contains("create           proxy_host 1  app.npm.test, www.app.npm.test"), "\(dryRun.output)")
+        #expect(dryRun.output.contains("create_disabled  proxy_host 5  custom.npm.test"))
+        #expect(dryRun.output.contains("      return 418;"), "the nginx text is shown as it was")
+        #expect(dryRun.output.contains("refused          stream_host 1  port 24001"))
+        #expect(dryRun.output.contains("dry run (nothing stored"))
+        #expect(try await total(setup.client, "/api/proxy-hosts") == 0)
+        let imported = try await command(["--confirm"], token: token)
+        #expect(
+            imported.status == 0 && imported.output.contains("imported: 12 created, 1 created disabled, 0 already here, 7 refused"),
+            "\(imported.output)")
+        #expect(try await total(setup.client, "/api/proxy-hosts") == 6)
+        let withoutToken = try await command([], token: nil)
+        #expect(withoutToken.status != 0 && withoutToken.error.contains("POSTERNPROXY_TOKEN"))
+        let wrongFolderArguments = [
+            "/usr/bin/env", "POSTERNPROXY_TOKEN=\(token)", TestEnvironment.commandPath, "npm-import", "/nonexistent", "--controller",
+            "http://127.0.0.1:\(setup.controller.port)",
+        ]
+        let wrongFolder = try await offThePool {
+            try LocalTarget().run(TargetCommand(argv: wrongFolderArguments), onLine: { _ in }, isCancelled: { false })
+        }
+        #expect(wrongFolder.exitStatus != 0 && String(decoding: wrongFolder.standardError, as: UTF8.self).contains("data_folder"))
+    }
+
     /// The controller killed (SIGKILL) while it imports an installation with 150 hosts and an access
     /// list of 150 users to hash: after a restart, either everything is there or nothing is.
     @Test func anImportKilledHalfWayLeavesNothingOfItself() async throws {

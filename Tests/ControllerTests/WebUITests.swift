@@ -83,6 +83,28 @@ import TestSupport
         #expect(browser.screenshots("ui-screenshots/editors-\(viewport)").count >= 10)
     }
 
+    /// Settings → Import from Nginx Proxy Manager, on an installation built as NPM's migrations
+    /// lay it out (Tests/NPM/npm_installation.py).
+    @Test func nginxProxyManagerIsPreviewedThenImportedFromSettings() async throws {
+        let browser = try BrowserController(publicHost: "127.0.0.1")
+        defer { browser.remove() }
+        let app = try TestUpstream("app", in: browser.controller.folder.path)
+        defer { app.stop() }
+        let data = browser.controller.folder.file("npm-data")
+        let argv = ["python3", "\(TestEnvironment.packageRoot)/Tests/NPM/npm_installation.py", data, String(app.port), String(app.port)]
+        let built = try await offThePool { try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false }) }
+        #expect(built.exitStatus == 0, "\(String(decoding: built.standardError, as: UTF8.self))")
+
+        let output = try await browser.run("npm_import.py", screenshots: "ui-screenshots/npm-import", settings: ["data_folder": data])
+        for check in [
+            "a folder that is not NPM's is refused in the card, and nothing can be imported",
+            "Preview shows what each item becomes and why, the nginx configuration verbatim, and stores nothing",
+            "the imported host answers through Caddy", "no script errors",
+        ] {
+            #expect(output.contains("ok \(check)"), "missing: \(check)")
+        }
+    }
+
     @Test func everyPageIsAccessibleAndFitsAPhone() async throws {
         let browser = try BrowserController(publicHost: "127.0.0.1")
         defer { browser.remove() }

@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { ask, badge, count, formatDate, h, mount, pager, showDialog } from "../dom.js";
 import { notificationsCard } from "./notifications.js";
+import { npmImportCard } from "./npmImport.js";
 import { sessionsTable } from "./sessions.js";
 import { singleSignOnCard } from "./singleSignOn.js";
 
@@ -183,7 +184,8 @@ export async function settings(container, app) {
     app.isAdmin ? await singleSignOnCard() : null,
     settingsForm(items, labels, app),
     app.isAdmin ? await notificationsCard() : null,
-    app.isAdmin ? backupCard() : null);
+    app.isAdmin ? backupCard() : null,
+    app.isAdmin ? npmImportCard(app) : null);
 }
 
 /** Download a backup; restore one after a preview of what it holds and a confirmation. */

@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // The ABI: one C header, nothing else.
@@ -75,6 +76,8 @@ let package = Package(
                 // bcrypt runs on its thread pool, off the cooperative pool.
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // Nginx Proxy Manager's certificate uploads are multipart forms.
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // The admin's own TLS certificate: made at first start, or read from the admin's files.
                 .product(name: "X509", package: "swift-certificates"),

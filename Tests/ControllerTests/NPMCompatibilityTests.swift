@@ -21,6 +21,7 @@ import TestSupport
         let argv = [
             "python3", "\(TestEnvironment.packageRoot)/Tests/NPM/npm_client.py", "http://127.0.0.1:\(controller.port)/npm",
             ControllerProcess.adminEmail, ControllerProcess.adminPassword, String(httpPort), String(app.port), String(second.port),
+            String(dataPlane.httpsPort),
         ]
         let result = try await offThePool {
             try LocalTarget().run(
@@ -36,6 +37,7 @@ import TestSupport
             "the edit form's body, sent whole with custom locations and a path on the upstream, is served",
             "what Caddy cannot honour or NPM would refuse is refused in NPM's error shape, naming the field, and nothing is stored",
             "disable and enable take the host off Caddy and back", "delete answers true and the host is gone",
+            "a custom certificate validated, created and uploaded as NPM's dialog does serves a host over HTTPS; automatic ones are requested",
             "an access list with users and rules (`all` included) guards a proxy host through Caddy and keeps passwords on edit",
             "a redirection host with NPM's 303, 0/1 flags and a target path redirects through Caddy",
             "a dead host is created in NPM's shape and answers 404", "streams Caddy cannot carry here are refused saying why",

@@ -5,11 +5,15 @@ create and update, `expand`, toggles, deletes), pointed at PosternProxy's `/npm`
 answer is checked against NPM's published schema; each host it saves is then requested through
 the controller's Caddy. Prints `ok <check>` per check and exits non-zero at the first failure.
 
-Usage: npm_client.py BASE_URL EMAIL PASSWORD CADDY_HTTP_PORT UPSTREAM_PORT SECOND_UPSTREAM_PORT
+Usage: npm_client.py BASE_URL EMAIL PASSWORD CADDY_HTTP_PORT UPSTREAM_PORT SECOND_UPSTREAM_PORT CADDY_HTTPS_PORT
 """
 import http.client
 import json
+import socket
+import ssl
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +21,7 @@ import urllib.request
 import npm_schema as schema
 
 BASE, EMAIL, PASSWORD = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
-CADDY_PORT, UPSTREAM, SECOND = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+CADDY_PORT, UPSTREAM, SECOND, CADDY_TLS_PORT = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
 token = None
 
 
@@ -25,13 +29,21 @@ def ok(check):
     print(f"ok {check}", flush=True)
 
 
-def call(method, path, body=None, bearer=True, query=""):
-    """(status, decoded JSON) of `method` `/api{path}`, as NPM's frontend sends it."""
+def call(method, path, body=None, bearer=True, query="", form=None):
+    """(status, decoded JSON) of `method` `/api{path}`, as NPM's frontend sends it: a JSON body,
+    or `form` as a multipart form of files (as the browser sends a FormData)."""
     headers = {"Accept": "application/json"}
     data = None
     if body is not None:
         headers["Content-Type"] = "application/json"
         data = json.dumps(body).encode()
+    if form is not None:
+        boundary = "----NPMFormBoundary7MA4YWxkTrZu0gW"
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        data = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{name}.pem"\r\n'
+            f"Content-Type: application/x-x509-ca-cert\r\n\r\n{text}\r\n".encode() for name, text in form.items()
+        ) + f"--{boundary}--\r\n".encode()
     if bearer and token:
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(f"{BASE}/api{path}{query}", data=data, headers=headers, method=method)
@@ -123,6 +135,7 @@ def main():
     ok("GET /tokens refreshes the token and the old one stops working")
 
     proxy_hosts()
+    certificates()
     access_lists()
     redirection_hosts()
     dead_hosts()
@@ -227,6 +240,85 @@ def proxy_hosts():
     status, answer = call("GET", f"/nginx/proxy-hosts/{spare['id']}")
     refused(status, answer, 404, [], "a deleted host")
     ok("delete answers true and the host is gone")
+
+
+def self_signed(name):
+    """(certificate PEM, key PEM) of a new self-signed certificate for `name`."""
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-keyout", f"{folder}/key.pem", "-out", f"{folder}/cert.pem", "-days", "30", "-subj", f"/CN={name}",
+                        "-addext", f"subjectAltName=DNS:{name}"], check=True, capture_output=True)
+        return open(f"{folder}/cert.pem").read(), open(f"{folder}/key.pem").read()
+
+
+def certificates():
+    """NPM's custom certificate dialog (validate, create, upload), an automatic one, and a host
+    served over HTTPS with the uploaded one."""
+    certificate, key = self_signed("npm-tls.test")
+    status, checked = call("POST", "/nginx/certificates/validate", form={"certificate": certificate, "certificate_key": key})
+    expect(status == 200, f"validate: {status} {checked}")
+    schema.check(checked, schema.response_schema("nginx/certificates/validate", "post", 200), "the validation")
+    expect(checked["certificate"]["cn"] == "npm-tls.test" and checked["certificate_key"] is True, f"validation: {checked}")
+    _, other_key = self_signed("npm-other.test")
+    status, answer = call("POST", "/nginx/certificates/validate", form={"certificate": certificate, "certificate_key": other_key})
+    refused(status, answer, 400, ["certificate_key"], "a key that is not the certificate's")
+    status, answer = call("POST", "/nginx/certificates/validate", form={"certificate": certificate})
+    refused(status, answer, 400, ["certificate_key"], "a form without the key")
+
+    status, created = call("POST", "/nginx/certificates", {"provider": "other", "nice_name": "NPM TLS"})
+    expect(status == 201, f"create a custom certificate: {status} {created}")
+    schema.check(created, schema.component("certificate-object"), "the created certificate")
+    status, uploaded = call("POST", f"/nginx/certificates/{created['id']}/upload", form={"certificate": certificate, "certificate_key": key})
+    expect(status == 200 and uploaded["certificate"] == certificate, f"upload: {status} {uploaded}")
+    schema.check(uploaded, schema.response_schema("nginx/certificates/certID/upload", "post", 200), "the upload's answer")
+    expect("BEGIN" not in uploaded["certificate_key"], "the key is not shown back")
+    status, read = call("GET", f"/nginx/certificates/{created['id']}", query="?expand=owner")
+    schema.check(read, schema.component("certificate-object"), "the uploaded certificate")
+    expect(read["domain_names"] == ["npm-tls.test"] and read["expires_on"], f"its names and expiry: {read}")
+
+    status, host = call("POST", "/nginx/proxy-hosts", proxy_host_form("npm-tls.test", certificate_id=created["id"], ssl_forced=True,
+                                                                     http2_support=True))
+    expect(status == 201, f"a host with the certificate: {status} {host}")
+    with tempfile.NamedTemporaryFile("w", suffix=".pem") as trusted:
+        trusted.write(certificate)
+        trusted.flush()
+        context = ssl.create_default_context(cafile=trusted.name)
+
+        def presented():
+            """Whether the host answers over TLS with SNI npm-tls.test, trusting only the uploaded certificate."""
+            try:
+                with socket.create_connection(("127.0.0.1", CADDY_TLS_PORT), 10) as raw, \
+                        context.wrap_socket(raw, server_hostname="npm-tls.test") as tls:
+                    tls.sendall(b"GET / HTTP/1.1\r\nHost: npm-tls.test\r\nConnection: close\r\n\r\n")
+                    return b'"upstream": "app"' in b"".join(iter(lambda: tls.recv(65536), b""))
+            except (OSError, ssl.SSLError):
+                return False
+
+        eventually(presented, "the host is served over HTTPS with the uploaded certificate")
+    status, hosts = call("GET", "/nginx/proxy-hosts", query="?expand=owner,access_list,certificate")
+    schema.check(hosts, schema.response_schema("nginx/proxy-hosts", "get", 200), "the list with certificates expanded")
+    expect([h["certificate"]["id"] if h["certificate"] else None for h in hosts if h["id"] == host["id"]] == [created["id"]],
+           "the certificate is expanded")
+
+    status, automatic = call("POST", "/nginx/certificates", {"provider": "letsencrypt", "domain_names": ["npm-auto.test"],
+                                                              "meta": {"letsencrypt_agree": True, "dns_challenge": False}})
+    expect(status == 201 and automatic["provider"] == "letsencrypt", f"an automatic certificate: {status} {automatic}")
+    schema.check(automatic, schema.component("certificate-object"), "the automatic certificate")
+    status, answer = call("POST", "/nginx/certificates", {"provider": "letsencrypt", "domain_names": ["npm-dns.test"],
+                                                           "meta": {"dns_challenge": True, "dns_provider": "cloudflare"}})
+    refused(status, answer, 400, ["dns_challenge"], "a DNS challenge")
+    status, answer = call("POST", f"/nginx/certificates/{automatic['id']}/renew")
+    refused(status, answer, 400, ["renews"], "a renewal Caddy does by itself")
+    status, answer = call("POST", f"/nginx/certificates/{automatic['id']}/upload", form={"certificate": certificate, "certificate_key": key})
+    refused(status, answer, 400, ["provider"], "files uploaded to an automatic certificate")
+    status, providers = call("GET", "/nginx/certificates/dns-providers")
+    expect(status == 200 and providers == [], f"no DNS providers: {providers}")
+    status, listed = call("GET", "/nginx/certificates", query="?expand=owner")
+    schema.check(listed, schema.response_schema("nginx/certificates", "get", 200), "the certificate list")
+    expect(call("DELETE", f"/nginx/certificates/{automatic['id']}")[1] is True, "delete the automatic certificate")
+    expect(call("DELETE", f"/nginx/proxy-hosts/{host['id']}")[1] is True, "delete the HTTPS host")
+    expect(call("DELETE", f"/nginx/certificates/{created['id']}")[1] is True, "delete the custom certificate")
+    ok("a custom certificate validated, created and uploaded as NPM's dialog does serves a host over HTTPS; automatic ones are requested")
 
 
 def access_lists():

@@ -1,12 +1,12 @@
 import Hummingbird
 import JSONCore
 
-/// `/npm/api/nginx/<shape>`: NPM's list (a bare array, `query` searching, `expand=owner`), get,
+/// `/npm/api/nginx/<shape>`: NPM's list (a bare array, `query` searching, `expand`), get,
 /// create, update, delete, enable and disable, each translated to and from the PosternProxy
 /// resource and done by its ``ResourceService`` (same validation, transaction and audit entry).
 struct NPMHostRoutes<Shape: NPMShape>: Sendable {
     let service: ResourceService<Shape.Kind>
-    let users: UserService
+    let expansions: NPMExpansions
     let validation: @Sendable (Identity) async throws -> ValidationContext
 
     func register(on nginx: RouterGroup<AppContext>) {
@@ -22,7 +22,7 @@ struct NPMHostRoutes<Shape: NPMShape>: Sendable {
                 guard items.count < result.total, !result.items.isEmpty else { break }
                 page += 1
             }
-            let expand = Self.expansions(request)
+            let expand = NPMExpansions.asked(request)
             var shown: [JSON] = []
             for item in items { shown.append(try await self.shown(item, expand: expand, identity: identity)) }
             return JSONBody.response(.array(shown))
@@ -37,15 +37,17 @@ struct NPMHostRoutes<Shape: NPMShape>: Sendable {
         group.get(":id") { request, context in
             let identity = try context.requireIdentity()
             return JSONBody.response(
-                try await shown(try await service.get(try context.pathID()), expand: Self.expansions(request), identity: identity))
+                try await shown(try await service.get(try context.pathID()), expand: NPMExpansions.asked(request), identity: identity))
         }
-        group.put(":id") { request, context in
-            let identity = try context.requireAdmin()
-            let id = try context.pathID()
-            let body = try NPMShapes.body(Shape.self, from: try await JSONBody.object(request, context: context))
-            let updated = try await service.update(
-                id, body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
-            return JSONBody.response(try await shown(updated, expand: ["owner"], identity: identity))
+        if Shape.editable {
+            group.put(":id") { request, context in
+                let identity = try context.requireAdmin()
+                let id = try context.pathID()
+                let body = try NPMShapes.body(Shape.self, from: try await JSONBody.object(request, context: context))
+                let updated = try await service.update(
+                    id, body, validation: try await validation(identity), actor: AuditLog.Actor(identity, clientIP: context.clientIP))
+                return JSONBody.response(try await shown(updated, expand: ["owner"], identity: identity))
+            }
         }
         group.delete(":id") { _, context in
             let identity = try context.requireAdmin()
@@ -61,21 +63,13 @@ struct NPMHostRoutes<Shape: NPMShape>: Sendable {
         }
     }
 
-    /// NPM's `expand`, a comma-separated list (`owner,certificate`).
-    static func expansions(_ request: Request) -> Set<String> {
-        Set((request.uri.queryParameters.get("expand") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-    }
-
-    /// The resource as NPM shows it, with the owner when asked (`certificate` and `access_list`
-    /// are not expanded yet) and the count of proxy hosts referring to it where NPM shows one.
-    private func shown(_ resource: JSON, expand: Set<String>, identity: Identity) async throws -> JSON {
+    /// The resource as NPM shows it, with the count of proxy hosts referring to it where NPM
+    /// shows one, and the expansions asked for.
+    func shown(_ resource: JSON, expand: Set<String>, identity: Identity) async throws -> JSON {
         var shown = Shape.shown(resource, expand: expand)
         if let member = Shape.referrerCountMember, case .int(let id)? = resource["id"] {
             shown[member] = .int(try await service.referrerCount(Int64(id), type: ProxyHostKind.type))
         }
-        if expand.contains("owner"), case .int(let ownerID)? = shown["owner_user_id"] {
-            shown["owner"] = (try? await users.get(Int64(ownerID), as: identity)).map { NPMUser.shown($0) } ?? .null
-        }
-        return shown
+        return try await expansions.expand(shown, resource: resource, asked: expand, identity: identity)
     }
 }

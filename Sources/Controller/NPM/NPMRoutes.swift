@@ -48,11 +48,11 @@ struct NPMRoutes: Sendable {
         npm.get("users/me") { request, context in
             let identity = try context.requireIdentity()
             let user = try await users.get(identity.userID, as: identity)
-            return JSONBody.response(NPMUser.shown(user, permissions: NPMHostRoutes<NPMProxyHost>.expansions(request).contains("permissions")))
+            return JSONBody.response(NPMUser.shown(user, permissions: NPMExpansions.asked(request).contains("permissions")))
         }
         npm.get("users") { request, context in
             _ = try context.requireAdmin()
-            let permissions = NPMHostRoutes<NPMProxyHost>.expansions(request).contains("permissions")
+            let permissions = NPMExpansions.asked(request).contains("permissions")
             var shown: [JSON] = []
             var page = 1
             while true {
@@ -75,14 +75,21 @@ struct NPMRoutes: Sendable {
                 ]))
         }
         let nginx = npm.group("nginx")
+        NPMCertificateRoutes(service: ResourceService(store: store, onChange: onChange), inspector: CertificateInspector(), validation: validation)
+            .register(on: nginx)
         hosts(NPMProxyHost.self, on: nginx)
         hosts(NPMRedirectionHost.self, on: nginx)
         hosts(NPMDeadHost.self, on: nginx)
         hosts(NPMStream.self, on: nginx)
         hosts(NPMAccessList.self, on: nginx)
+        hosts(NPMCertificate.self, on: nginx)
     }
 
     private func hosts<Shape: NPMShape>(_ shape: Shape.Type, on nginx: RouterGroup<AppContext>) {
-        NPMHostRoutes<Shape>(service: ResourceService(store: store, onChange: onChange), users: users, validation: validation).register(on: nginx)
+        let expansions = NPMExpansions(
+            users: users, certificates: ResourceService(store: store, onChange: onChange),
+            accessLists: ResourceService(store: store, onChange: onChange))
+        NPMHostRoutes<Shape>(service: ResourceService(store: store, onChange: onChange), expansions: expansions, validation: validation)
+            .register(on: nginx)
     }
 }

@@ -23,12 +23,15 @@ protocol NPMShape: Sendable {
     /// Whether NPM enables and disables it (`/enable`, `/disable`): hosts and streams do, access
     /// lists do not.
     static var togglable: Bool { get }
+    /// Whether NPM updates it with `PUT` (certificates are replaced by an upload instead).
+    static var editable: Bool { get }
 }
 
 extension NPMShape {
     static func check(_ npm: JSON) throws(ValidationFailure) {}
     static var referrerCountMember: String? { nil }
     static var togglable: Bool { true }
+    static var editable: Bool { true }
 }
 
 /// What one member of an NPM request becomes in PosternProxy's.

@@ -6,12 +6,15 @@ import X509
 struct CertificateInspector: Sendable {
     struct Facts: Sendable {
         var domainNames: [String]
+        var validFrom: Date
         var expiresOn: Date
         var issuer: String
     }
 
     func inspect(certificate: String, key: String) throws(ValidationFailure) -> Facts {
         let pair = try PEMCertificatePair(certificatePEM: certificate, keyPEM: key, certificateField: "certificate", keyField: "certificate_key")
-        return Facts(domainNames: pair.domainNames, expiresOn: pair.leaf.notValidAfter, issuer: pair.leaf.issuer.description)
+        return Facts(
+            domainNames: pair.domainNames, validFrom: pair.leaf.notValidBefore, expiresOn: pair.leaf.notValidAfter,
+            issuer: pair.leaf.issuer.description)
     }
 }

@@ -2,13 +2,15 @@ import Foundation
 import JSONCore
 
 /// Certificates: automatic (Caddy obtains it over ACME) or custom (uploaded PEM
-/// chain and key, checked; the key is never shown).
+/// chain and key, checked; the key is never shown). A custom certificate may be created
+/// `awaiting_upload` (its name first, its files later, as Nginx Proxy Manager's clients do); a
+/// host using it fails to apply, saying so, until its files are uploaded.
 enum CertificateKind: ResourceKind {
     static let type = "certificate"
     static let path = "certificates"
     static let stateKey = "certificates"
     static let referenceField: String? = "certificate_id"
-    static let fields: Set<String> = ["provider", "nice_name", "domain_names", "certificate", "certificate_key"]
+    static let fields: Set<String> = ["provider", "nice_name", "domain_names", "certificate", "certificate_key", "awaiting_upload"]
 
     struct Payload: Codable, Sendable {
         /// `letsencrypt` (automatic) or `other` (custom).
@@ -19,9 +21,13 @@ enum CertificateKind: ResourceKind {
         var key_pem: String?
         var expires_on: Date?
         var issuer: String?
+        /// A custom certificate whose files are not uploaded yet.
+        var awaiting_upload: Bool?
 
         enum InputKeys: String, CodingKey { case provider, nice_name, domain_names, certificate, certificate_key }
-        enum CodingKeys: String, CodingKey { case provider, nice_name, domain_names, certificate_pem, key_pem, expires_on, issuer }
+        enum CodingKeys: String, CodingKey {
+            case provider, nice_name, domain_names, certificate_pem, key_pem, expires_on, issuer, awaiting_upload
+        }
 
         init(from decoder: any Decoder) throws {
             // Stored rows use CodingKeys; API input uses InputKeys (certificate, certificate_key).
@@ -37,6 +43,7 @@ enum CertificateKind: ResourceKind {
             key_pem = try input.decodeIfPresent(String.self, forKey: .certificate_key) ?? storedKey
             expires_on = try stored.decodeIfPresent(Date.self, forKey: .expires_on)
             issuer = try stored.decodeIfPresent(String.self, forKey: .issuer)
+            awaiting_upload = try stored.decodeIfPresent(Bool.self, forKey: .awaiting_upload)
         }
     }
 
@@ -52,9 +59,20 @@ enum CertificateKind: ResourceKind {
             p.certificate_pem = nil
             p.key_pem = nil
             p.expires_on = nil
+            p.awaiting_upload = nil
         default:
             let certificate = p.certificate_pem ?? previous?.certificate_pem
             let key = p.key_pem ?? previous?.key_pem
+            if p.awaiting_upload == true, certificate?.isEmpty ?? true, key?.isEmpty ?? true {
+                p.certificate_pem = nil
+                p.key_pem = nil
+                p.expires_on = nil
+                p.issuer = nil
+                p.domain_names = try p.domain_names.isEmpty ? [] : FieldRules.domainNames(p.domain_names, field: "domain_names")
+                p.nice_name = try FieldRules.text(p.nice_name.isEmpty ? "certificate" : p.nice_name, field: "nice_name")
+                return p
+            }
+            p.awaiting_upload = nil
             guard let certificate, !certificate.isEmpty else { throw ValidationFailure("certificate", "is required for a custom certificate") }
             guard let key, !key.isEmpty else { throw ValidationFailure("certificate_key", "is required for a custom certificate") }
             guard certificate.utf8.count <= 64 << 10 else { throw ValidationFailure("certificate", "is larger than 64 KiB") }
@@ -86,7 +104,7 @@ enum CertificateKind: ResourceKind {
             // The list highlights certificates that expire within 30 days.
             object["status"] = expires < Date() ? "expired" : daysLeft <= 30 ? "expiring" : "valid"
         } else {
-            object["status"] = "automatic"
+            object["status"] = payload.awaiting_upload == true ? "awaiting_upload" : "automatic"
         }
         if let issuer = payload.issuer { object["issuer"] = .string(issuer) }
         if let pem = payload.certificate_pem { object["certificate"] = .string(pem) }

@@ -152,6 +152,7 @@ enum ResourceSchemas {
             "provider": Schema.string(values: ["letsencrypt", "other"]), "nice_name": Schema.text(), "domain_names": domains,
             "certificate": Schema.string("PEM certificate and chain (custom)"),
             "certificate_key": Schema.string("PEM private key (custom; never returned)"),
+            "awaiting_upload": Schema.boolean,
         ]) { $1 })
 
     /// (path, tag, input schema) for every resource kind.

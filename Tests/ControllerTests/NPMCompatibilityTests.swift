@@ -50,4 +50,31 @@ import TestSupport
         let actions = (audit["items"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
         #expect(actions.contains("create") && actions.contains("disable") && actions.contains("delete"), "\(actions)")
     }
+
+    /// An account with two-factor login gets NPM's challenge from `POST /tokens` and finishes
+    /// with `POST /tokens/2fa`; a wrong code is refused and a used challenge is gone.
+    @Test func anAccountWithTwoFactorLoginAnswersNPMsChallenge() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let (_, backupCodes) = try await TwoFactorTests.enrol(try await controller.loggedIn())
+        let npm = APIClient(port: controller.port)
+        let asked = try await npm.post("/npm/api/tokens", ["identity": ControllerProcess.adminEmail, "secret": ControllerProcess.adminPassword])
+        #expect(asked.status == 200 && asked.object["requires_2fa"] as? Bool == true, "\(String(decoding: asked.body, as: UTF8.self))")
+        let challenge = try #require(asked.object["challenge_token"] as? String)
+        #expect(asked.object["token"] == nil)
+
+        let wrong = try await npm.post("/npm/api/tokens/2fa", ["challenge_token": challenge, "code": "00000x"])
+        #expect(wrong.status == 401 && (wrong.object["error"] as? [String: Any])?["code"] as? Int == 401)
+        let answered = try await npm.post("/npm/api/tokens/2fa", ["challenge_token": challenge, "code": backupCodes[0]])
+        #expect(answered.status == 200, "\(String(decoding: answered.body, as: UTF8.self))")
+        let token = try #require(answered.object["token"] as? String)
+        #expect(answered.object["expires"] is String)
+        #expect(try await APIClient(port: controller.port, bearer: token).get("/npm/api/users/me").status == 200)
+        let again = try await npm.post("/npm/api/tokens/2fa", ["challenge_token": challenge, "code": backupCodes[1]])
+        #expect(again.status == 401, "a challenge is answered once")
+        let forged = try await npm.post("/npm/api/tokens/2fa", ["challenge_token": "npmc_forged", "code": backupCodes[1]])
+        #expect(forged.status == 401)
+        let wrongPassword = try await npm.post("/npm/api/tokens", ["identity": ControllerProcess.adminEmail, "secret": "not the password"])
+        #expect(wrongPassword.status == 401 && wrongPassword.object["challenge_token"] == nil)
+    }
 }

@@ -37,6 +37,8 @@ struct APIRouter: Sendable {
     private let singleSignOnStarts = RateLimiter(limit: 30)
     /// Shared by every listener: a sign-in may start on one and come back on the other.
     private let singleSignOn: SingleSignOnService
+    /// Nginx Proxy Manager's two-factor challenges, shared by every listener likewise.
+    private let npmChallenges = NPMTokens.Challenges()
 
     init(
         store: Store, configuration: ControllerConfiguration, vault: CredentialVault, adminDomain: AdminDomain,
@@ -151,7 +153,8 @@ struct APIRouter: Sendable {
 
         let npm = router.group("npm/api").add(middleware: NPMErrorMiddleware())
         let npmRoutes = NPMRoutes(
-            tokens: NPMTokens(login: auth.login, sessions: sessions), users: UserService(store: store, passwords: passwords), store: store,
+            tokens: NPMTokens(login: auth.login, sessions: sessions, challenges: npmChallenges),
+            users: UserService(store: store, passwords: passwords), store: store,
             onChange: onChange, validation: validation)
         npmRoutes.registerPublic(on: npm)
         npmRoutes.register(

@@ -38,6 +38,20 @@ struct NPMRoutes: Sendable {
             let client = Sessions.Client(ip: context.clientIP, userAgent: request.headers[.userAgent])
             return JSONBody.response(try await tokens.issue(identity: identity, secret: secret, client: client, secure: context.isSecure).json)
         }
+        npm.post("tokens/2fa") { request, context in
+            let body = try await JSONBody.object(request, context: context)
+            if let unknown = try NPMValues.members(body).map(\.0).first(where: { !["challenge_token", "code"].contains($0) }) {
+                throw ValidationFailure(unknown, "is not a field of a two-factor answer")
+            }
+            guard let challenge = body["challenge_token"]?.stringValue, !challenge.isEmpty else {
+                throw ValidationFailure("challenge_token", "must be the challenge POST /tokens gave")
+            }
+            guard let code = body["code"]?.stringValue, (6...32).contains(code.count) else {
+                throw ValidationFailure("code", "must be the authenticator's code or a backup code")
+            }
+            let client = Sessions.Client(ip: context.clientIP, userAgent: request.headers[.userAgent])
+            return JSONBody.response(try await tokens.completeChallenge(challenge, code: code, client: client, secure: context.isSecure).json)
+        }
     }
 
     /// The routes that need a token (or a session).

@@ -55,10 +55,36 @@ struct LoginService: Sendable {
             try await audit(AuditLog.Actor(userID: user?.id, email: FieldRules.printable(email), clientIP: client.ip), "login_failed")
             throw DomainError.unauthenticated("wrong email or password, or the account is deactivated")
         }
+        return try await signIn(
+            user, totpCode: credentials.totp_code, backupCode: credentials.backup_code, client: client, secure: secure,
+            accessLifetime: accessLifetime)
+    }
+
+    /// The second step of a login whose password was right but that had no second factor yet,
+    /// for clients that ask for it in a second request (Nginx Proxy Manager's API): `userID` is
+    /// the account whose password was checked. Limited like a login.
+    func completeSecondFactor(
+        userID: Int64, totpCode: String?, backupCode: String?, client: Sessions.Client, secure: Bool, accessLifetime: TimeInterval
+    ) async throws -> SignedIn {
+        if let retryAfter = addressLimiter.wait(client.ip) {
+            throw DomainError.tooManyAttempts(retryAfter: retryAfter, "too many requests; retry in \(retryAfter) s")
+        }
+        guard let user = try await store.database.read({ db in try UserRepository.find(db, id: userID) }), user.active else {
+            throw DomainError.unauthenticated("the account no longer exists or is deactivated")
+        }
+        if let retryAfter = throttle.wait(for: user.email) { throw Self.accountLocked(retryAfter: retryAfter) }
+        return try await signIn(user, totpCode: totpCode, backupCode: backupCode, client: client, secure: secure, accessLifetime: accessLifetime)
+    }
+
+    /// After the password: the second factor when the account has one, then the session.
+    private func signIn(
+        _ user: UserRecord, totpCode: String?, backupCode: String?, client: Sessions.Client, secure: Bool, accessLifetime: TimeInterval
+    ) async throws -> SignedIn {
+        let email = user.email
         let actor = AuditLog.Actor(userID: user.id, email: user.email, clientIP: client.ip)
         let secondFactor: TwoFactorService.SecondFactor
         do {
-            secondFactor = try await twoFactor.verify(userID: user.id, code: credentials.totp_code, backupCode: credentials.backup_code)
+            secondFactor = try await twoFactor.verify(userID: user.id, code: totpCode, backupCode: backupCode)
         } catch let refusal as TwoFactorService.Refusal {
             // The password was right; a wrong second factor still counts against the account.
             if refusal != .codeRequired {

@@ -147,7 +147,33 @@ def main():
     expect(report == {"proxy": 1, "redirection": 1, "stream": 0, "dead": 1}, f"the hosts report counts: {report}")
     ok("the hosts report counts each kind")
 
+    settings_and_audit_log()
     replay_examples()
+
+
+def settings_and_audit_log():
+    status, listed = call("GET", "/settings")
+    expect(status == 200, f"GET /api/settings: {status}")
+    schema.check(listed, schema.component("setting-list"), "the settings")
+    status, changed = call("PUT", "/settings/default-site", {"value": "redirect", "meta": {"redirect": "https://example.test/"}})
+    expect(status == 200 and changed["value"] == "redirect", f"set the default site: {status} {changed}")
+    schema.check(changed, schema.component("setting-object"), "the changed setting")
+    eventually(lambda: served("nobody-serves-this.test")[2].get("Location") == "https://example.test/",
+               "a name no host serves is redirected as the default site says")
+    status, answer = call("PUT", "/settings/default-site", {"value": "html", "meta": {"html": "<p>hi</p>"}})
+    refused(status, answer, 400, ["value"], "a default page of one's own HTML")
+    status, answer = call("PUT", "/settings/default-site", {"value": "redirect", "meta": {"redirect": "javascript:alert(1)"}})
+    refused(status, answer, 400, [], "a redirect that is not an http(s) URL")
+    status, changed = call("PUT", "/settings/default-site", {"value": "404", "meta": {}})
+    expect(status == 200 and changed["value"] == "404", f"set it back: {status} {changed}")
+    eventually(lambda: served("nobody-serves-this.test")[0] == 404, "and names no host serves get 404 again")
+
+    status, entries = call("GET", "/audit-log", query="?expand=user")
+    expect(status == 200 and isinstance(entries, list), f"GET /api/audit-log: {status}")
+    schema.check(entries, schema.component("audit-log-list"), "the audit log")
+    expect(any(e["object_type"] == "proxy-host" and e["action"] == "created" and e["user"]["email"] == EMAIL for e in entries),
+           f"the audit log names what the client did: {entries[:3]}")
+    ok("the default-site setting and the audit log in NPM's shapes")
 
 
 def proxy_host_form(domain, **changes):

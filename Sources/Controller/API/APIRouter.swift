@@ -154,7 +154,7 @@ struct APIRouter: Sendable {
         let npm = router.group("npm/api").add(middleware: NPMErrorMiddleware())
         let npmRoutes = NPMRoutes(
             tokens: NPMTokens(login: auth.login, sessions: sessions, challenges: npmChallenges),
-            users: UserService(store: store, passwords: passwords), store: store,
+            users: UserService(store: store, passwords: passwords), settings: settings, store: store,
             onChange: onChange, validation: validation)
         npmRoutes.registerPublic(on: npm)
         npmRoutes.register(

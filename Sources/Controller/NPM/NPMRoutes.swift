@@ -13,6 +13,7 @@ struct NPMRoutes: Sendable {
 
     let tokens: NPMTokens
     let users: UserService
+    let settings: SettingsService
     let store: Store
     let onChange: @Sendable () -> Void
     let validation: @Sendable (Identity) async throws -> ValidationContext
@@ -88,6 +89,7 @@ struct NPMRoutes: Sendable {
                     "stream": try await count(StreamHostKind.self), "dead": try await count(DeadHostKind.self),
                 ]))
         }
+        NPMSettingsAndAudit(settings: settings, store: store, users: users, onChange: onChange).register(on: npm)
         let nginx = npm.group("nginx")
         NPMCertificateRoutes(service: ResourceService(store: store, onChange: onChange), inspector: CertificateInspector(), validation: validation)
             .register(on: nginx)

@@ -98,7 +98,7 @@ with sync_playwright() as playwright:
     dialog.get_by_role("tab", name="Locations").click()
     dialog.get_by_role("button", name="Add location").click()
     location = dialog.get_by_role("group", name="Location 1")
-    location.get_by_label("Path").fill("/api")
+    location.get_by_label("Path", exact=True).fill("/api")
     location.get_by_label("Forward host").fill("127.0.0.1")
     location.get_by_label("Forward port").fill(str(api_port))
     location.get_by_text("Header rules and advanced").click()
@@ -137,7 +137,7 @@ with sync_playwright() as playwright:
     record = json.loads(expert.input_value())
     own_rules = [{"direction": "request", "action": "set", "name": "X-Location", "value": "api {method}"}]
     if record["locations"] != [{"path": "/api", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": api_port,
-                                "headers": own_rules, "advanced_config": None}]:
+                                "forward_path": "", "headers": own_rules, "advanced_config": None}]:
         raise SystemExit(f"FAILED the JSON tab shows {record['locations']}")
     expert.fill(expert.input_value()[:-1])
     expect(dialog.locator("#field-json-error")).to_contain_text("not valid JSON")
@@ -227,7 +227,7 @@ with sync_playwright() as playwright:
     def location_path(dialog):
         dialog.get_by_role("button", name="Add location").click()
         row = dialog.get_by_role("group", name="Location 1")
-        row.get_by_label("Path").fill("api")
+        row.get_by_label("Path", exact=True).fill("api")
         row.get_by_label("Forward host").fill("127.0.0.1")
         row.get_by_label("Forward port").fill("80")
     refused("Locations", location_path, cell("Location 1", "Path"), "Path must start with /", "a location's path")
@@ -235,7 +235,7 @@ with sync_playwright() as playwright:
     def location_header(dialog):
         location_path(dialog)
         row = dialog.get_by_role("group", name="Location 1")
-        row.get_by_label("Path").fill("/api")
+        row.get_by_label("Path", exact=True).fill("/api")
         row.get_by_text("Header rules and advanced").click()
         row.get_by_role("button", name="Add header rule").click()
         row.get_by_role("group", name="Header rule 1").get_by_label("Header name").fill("X Bad")

@@ -42,6 +42,7 @@ import TestSupport
             "a redirection host with NPM's 303, 0/1 flags and a target path redirects through Caddy",
             "a dead host is created in NPM's shape and answers 404", "streams Caddy cannot carry here are refused saying why",
             "the hosts report counts each kind", "the default-site setting and the audit log in NPM's shapes",
+            "users are created, edited, promoted, given passwords and deleted as NPM's dialogs do",
             "NPM's documented request examples are taken and answered in NPM's documented shapes",
         ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")

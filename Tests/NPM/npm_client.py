@@ -148,7 +148,51 @@ def main():
     ok("the hosts report counts each kind")
 
     settings_and_audit_log()
+    users()
     replay_examples()
+
+
+def users():
+    """NPM's user dialogs: create with a password, edit, permissions, a password reset, delete."""
+    global token
+    status, created = call("POST", "/users", {"name": "Bob Builder", "nickname": "Bob", "email": "bob@npm.test", "roles": [],
+                                             "is_disabled": False, "auth": {"type": "password", "secret": "bob's first password"}})
+    expect(status == 201, f"create a user: {status} {created}")
+    schema.check(created, schema.component("user-object"), "the created user")
+    expect(created["roles"] == [] and created["permissions"]["proxy_hosts"] == "view", f"a user without admin views: {created}")
+    status, answer = call("POST", "/users", {"name": "Eve", "nickname": "Eve", "email": "eve@npm.test", "roles": ["root"],
+                                            "auth": {"type": "password", "secret": "eve's password 1"}})
+    refused(status, answer, 400, ["roles"], "a role NPM does not have")
+    status, answer = call("POST", "/users", {"name": "Eve", "nickname": "Eve", "email": "eve@npm.test"})
+    refused(status, answer, 400, ["auth.secret"], "a user without a password")
+    status, updated = call("PUT", f"/users/{created['id']}", {"name": "Bob", "nickname": "Bob", "email": "bob@npm.test",
+                                                             "roles": [], "is_disabled": False})
+    expect(status == 200 and updated["name"] == "Bob", f"edit the user: {status} {updated}")
+    status, answer = call("PUT", f"/users/{created['id']}/permissions", {"visibility": "all", "proxy_hosts": "manage",
+                                                                         "redirection_hosts": "manage", "dead_hosts": "manage",
+                                                                         "streams": "manage", "access_lists": "manage",
+                                                                         "certificates": "manage"})
+    expect(status == 200 and answer is True, f"permissions to manage everything: {status} {answer}")
+    expect(call("GET", f"/users/{created['id']}", query="?expand=permissions")[1]["roles"] == ["admin"], "make the user an admin")
+    status, answer = call("PUT", f"/users/{created['id']}/permissions", {"visibility": "user", "proxy_hosts": "manage",
+                                                                         "redirection_hosts": "hidden"})
+    refused(status, answer, 400, ["permissions"], "permissions finer than PosternProxy's roles")
+    status, answer = call("PUT", f"/users/{created['id']}/auth", {"type": "password", "secret": "bob's second password"})
+    expect(status == 200 and answer is True, f"reset the password: {status} {answer}")
+    mine = token
+    status, bob = call("POST", "/tokens", {"identity": "bob@npm.test", "secret": "bob's second password"}, bearer=False)
+    expect(status == 200, f"bob signs in with the new password: {status} {bob}")
+    token = bob["token"]
+    status, answer = call("PUT", "/users/me/auth", {"type": "password", "current": "wrong", "secret": "bob's third password"})
+    refused(status, answer, 401 if status == 401 else 400, [], "one's own password changed without the current one")
+    status, answer = call("PUT", "/users/me/auth", {"type": "password", "current": "bob's second password",
+                                                   "secret": "bob's third password"})
+    expect(status == 200 and answer is True, f"bob changes his own password: {status} {answer}")
+    token = mine
+    status, answer = call("DELETE", f"/users/{created['id']}")
+    expect(status == 200 and answer is True, f"delete the user: {status} {answer}")
+    refused(*call("GET", f"/users/{created['id']}"), 404, [], "a deleted user")
+    ok("users are created, edited, promoted, given passwords and deleted as NPM's dialogs do")
 
 
 def settings_and_audit_log():

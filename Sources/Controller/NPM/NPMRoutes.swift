@@ -60,11 +60,6 @@ struct NPMRoutes: Sendable {
         npm.get("tokens") { _, context in
             JSONBody.response(try await tokens.renew(try context.requireIdentity()).json)
         }
-        npm.get("users/me") { request, context in
-            let identity = try context.requireIdentity()
-            let user = try await users.get(identity.userID, as: identity)
-            return JSONBody.response(NPMUser.shown(user, permissions: NPMExpansions.asked(request).contains("permissions")))
-        }
         npm.get("users") { request, context in
             _ = try context.requireAdmin()
             let permissions = NPMExpansions.asked(request).contains("permissions")
@@ -90,6 +85,7 @@ struct NPMRoutes: Sendable {
                 ]))
         }
         NPMSettingsAndAudit(settings: settings, store: store, users: users, onChange: onChange).register(on: npm)
+        NPMUserRoutes(users: users).register(on: npm)
         let nginx = npm.group("nginx")
         NPMCertificateRoutes(service: ResourceService(store: store, onChange: onChange), inspector: CertificateInspector(), validation: validation)
             .register(on: nginx)

@@ -41,15 +41,16 @@ struct NPMImporter: Sendable {
         for row in installation.deadHosts { steps.append(await hostStep(NPMDeadHost.self, row, validation)) }
         for row in installation.streams { steps.append(await hostStep(NPMStream.self, row, validation)) }
 
-        let steps_ = steps
+        let planned = steps
         do {
             let report = try await store.database.write { db -> NPMImportReport in
                 var report = NPMImportReport(dryRun: !confirm, serverID: serverID)
                 let ids = ImportedIDs()
-                for step in steps_ { report.items.append(try step.run(db, ids, serverID, actor)) }
+                for step in planned { report.items.append(try step.run(db, ids, serverID, actor)) }
                 if report.count(.create) + report.count(.createDisabled) > 0 { try ServerRepository.bumpRevision(db, id: serverID) }
+                // A dry run rolls all of this back, its audit entry too: it changed nothing.
                 try AuditLog.record(
-                    db, actor, action: confirm ? "npm_import" : "npm_import_dry_run", resourceType: "npm_installation",
+                    db, actor, action: "npm_import", resourceType: "npm_installation",
                     details: [
                         "created": report.count(.create), "created_disabled": report.count(.createDisabled), "existing": report.count(.exists),
                         "refused": report.count(.refused),

@@ -3,6 +3,10 @@ import Synchronization
 
 /// Runs this executable again with `arguments`, so plugin code that crashes, hangs or exits can
 /// take only the child down; reads what it printed.
+///
+/// The child runs without Swift's crash backtracer: the signal that ended it is the report, and
+/// a backtracer would inherit the child's standard output and, when it stalls (seen on a loaded
+/// machine), keep the pipe open long after the child died, so reading it never ended.
 struct IsolatedChild {
     enum Ending {
         /// It exited; `output` is what it printed on standard output.
@@ -15,10 +19,16 @@ struct IsolatedChild {
         case notStarted(String)
     }
 
+    /// How long the output is read for once the child has ended.
+    static let outputGrace: DispatchTimeInterval = .seconds(5)
+
     static func run(_ arguments: [String], timeout: TimeInterval) -> Ending {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -39,10 +49,11 @@ struct IsolatedChild {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            done.wait()
+            _ = done.wait(timeout: .now() + Self.outputGrace)
             return .timedOut
         }
-        done.wait()
+        // What the child printed, unless something it started still holds its output open.
+        _ = done.wait(timeout: .now() + Self.outputGrace)
         if process.terminationReason == .uncaughtSignal {
             let signal = process.terminationStatus
             return .crashed(signal: signal, name: strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)")

@@ -33,7 +33,7 @@ with sync_playwright() as playwright:
     card.get_by_label("Data folder").fill(settings["data_folder"])
     card.get_by_role("button", name="Preview").click()
     summary = card.locator("#npm-import-summary")
-    expect(summary).to_contain_text("Preview: Would create 12 items, 1 disabled; 0 already here, 7 refused")
+    expect(summary).to_contain_text("Preview: Would create 13 items, 1 disabled; 0 already here, 8 refused")
     rows = card.locator("#npm-import-items tbody tr")
     custom = rows.filter(has_text="custom.npm.test")
     expect(custom).to_contain_text("create disabled")
@@ -47,7 +47,7 @@ with sync_playwright() as playwright:
     ok("Preview shows what each item becomes and why, the nginx configuration verbatim, and stores nothing")
 
     card.get_by_role("button", name="Import").click()
-    expect(summary).to_contain_text("Imported: Created 12 items, 1 disabled; 0 already here, 7 refused")
+    expect(summary).to_contain_text("Imported: Created 13 items, 1 disabled; 0 already here, 8 refused")
     expect(card.get_by_role("button", name="Import")).to_be_disabled()
     steps.eventually(lambda: '"upstream": "app"' in steps.through_caddy(caddy, "app.npm.test")[1], "the imported host answers through Caddy")
     page.screenshot(path=f"{shots}/npm-import-done.png", full_page=True)

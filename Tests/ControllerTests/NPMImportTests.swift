@@ -64,7 +64,8 @@ import TestSupport
         let planned = dryRun.object
         #expect(planned["dry_run"] as? Bool == true)
         let expected: [(String, Int, String)] = [
-            ("user", 1, "create"), ("user", 2, "create"), ("user", 4, "refused"), ("certificate", 1, "create"), ("certificate", 2, "create"),
+            ("user", 1, "create"), ("user", 2, "create"), ("user", 4, "refused"), ("user", 5, "create"), ("user", 6, "refused"),
+            ("certificate", 1, "create"), ("certificate", 2, "create"),
             ("certificate", 3, "refused"), ("access_list", 1, "create"), ("proxy_host", 1, "create"), ("proxy_host", 2, "create"),
             ("proxy_host", 3, "create"), ("proxy_host", 4, "create"), ("proxy_host", 5, "create_disabled"), ("proxy_host", 6, "refused"),
             ("proxy_host", 7, "refused"), ("proxy_host", 9, "refused"), ("proxy_host", 10, "refused"), ("proxy_host", 11, "create"),
@@ -86,6 +87,8 @@ import TestSupport
         #expect((item(planned, "certificate", 3)["reason"] as? String)?.contains("link leading out") == true)
         #expect((item(planned, "stream_host", 1)["reason"] as? String)?.contains("layer4") == true)
         #expect((item(planned, "user", 4)["reason"] as? String)?.contains("email") == true)
+        #expect((item(planned, "user", 6)["reason"] as? String)?.contains("two-factor") == true, "no account loses its second factor")
+        #expect((item(planned, "user", 5)["note"] as? String)?.contains("two-factor login carries over") == true)
         #expect(item(planned, "certificate", 2)["note"] is String, "certbot's certificate says who renews it")
         // A dry run stores nothing.
         #expect(try await total(client, "/api/proxy-hosts") == 0)
@@ -132,6 +135,14 @@ import TestSupport
         let editor = try await APIClient(port: setup.controller.port).post(
             "/npm/api/tokens", ["identity": "editor@npm.test", "secret": "editor@npm.test npm password"])
         #expect(editor.status == 200)
+        // Two-factor login carried over: the password alone is not enough, the authenticator's code is.
+        let passwordOnly = try await APIClient(port: setup.controller.port).post(
+            "/api/auth/login", ["email": "twofactor@npm.test", "password": "twofactor@npm.test npm password"])
+        #expect(passwordOnly.status == 401 && passwordOnly.errorCode == "two_factor_required")
+        let withCode = try await APIClient(port: setup.controller.port).post(
+            "/api/auth/login",
+            ["email": "twofactor@npm.test", "password": "twofactor@npm.test npm password", "totp_code": try TwoFactorTests.code("JBSWY3DPEHPK3PXP")])
+        #expect(withCode.status == 200, "\(String(decoding: withCode.body, as: UTF8.self))")
 
         // Importing again creates nothing.
         let again = try await client.post("/api/import/npm", ["data_folder": setup.data, "confirm": true]).object
@@ -185,7 +196,7 @@ import TestSupport
         #expect(try await total(setup.client, "/api/proxy-hosts") == 0)
         let imported = try await command(["--confirm"], token: token)
         #expect(
-            imported.status == 0 && imported.output.contains("imported: 12 created, 1 created disabled, 0 already here, 7 refused"),
+            imported.status == 0 && imported.output.contains("imported: 13 created, 1 created disabled, 0 already here, 8 refused"),
             "\(imported.output)")
         #expect(try await total(setup.client, "/api/proxy-hosts") == 6)
         let withoutToken = try await command([], token: nil)

@@ -21,6 +21,7 @@ import bcrypt
 FOLDER, UPSTREAM, SECOND = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 MORE = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 NOW = "2025-10-28 04:17:54"
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 # Each migration's statements, in NPM's order (the file names are NPM's).
 MIGRATIONS = [
@@ -93,11 +94,18 @@ def main():
         db.execute(f"insert into `{table}` ({columns}) values ({', '.join('?' * len(values))})",
                    [json.dumps(v) if isinstance(v, (list, dict)) else v for v in values.values()])
 
-    # Users: NPM's admin (bcrypt, cost 13 as NPM hashes), a user without the admin role, one deleted, one hostile.
-    for uid, email, roles, extra in [(1, "admin@npm.test", ["admin"], {}), (2, "editor@npm.test", [], {}),
-                                     (3, "gone@npm.test", ["admin"], {"is_deleted": 1}), (4, "x@y.test; rm -rf /", [], {})]:
+    # Users: NPM's admin (bcrypt, cost 13 as NPM hashes), a user without the admin role, one deleted, one hostile,
+    # one with two-factor login (NPM keeps its secret in base32 and its backup codes as bcrypt hashes in the
+    # auth row's meta) and one whose two-factor secret is damaged.
+    backup_codes = [bcrypt.hashpw(b"A1B2C3D4", bcrypt.gensalt(10)).decode()]
+    for uid, email, roles, extra, meta in [
+            (1, "admin@npm.test", ["admin"], {}, {}), (2, "editor@npm.test", [], {}, {}),
+            (3, "gone@npm.test", ["admin"], {"is_deleted": 1}, {}), (4, "x@y.test; rm -rf /", [], {}, {}),
+            (5, "twofactor@npm.test", [], {}, {"totp_enabled": True, "totp_secret": TOTP_SECRET, "backup_codes": backup_codes}),
+            (6, "broken@npm.test", [], {}, {"totp_enabled": True, "totp_secret": "not base32 at all!"})]:
         insert("user", id=uid, email=email, name=email.split("@")[0], nickname="n", avatar="", roles=roles, **extra)
-        insert("auth", user_id=uid, type="password", secret=bcrypt.hashpw(f"{email} npm password".encode(), bcrypt.gensalt(13)).decode(), meta={})
+        insert("auth", user_id=uid, type="password", secret=bcrypt.hashpw(f"{email} npm password".encode(), bcrypt.gensalt(13)).decode(),
+               meta=meta)
 
     # Certificates: one uploaded, one certbot's (live/ links into archive/), one whose file is a link out of its folder.
     custom = certificate("secure.npm.test", os.path.join(FOLDER, "custom_ssl", "npm-1"), ["fullchain.pem", "privkey.pem"])
@@ -150,7 +158,8 @@ def main():
     insert("stream", id=1, owner_user_id=1, incoming_port=24001, forwarding_host="127.0.0.1", forwarding_port=UPSTREAM, tcp_forwarding=1)
     db.commit()
     db.close()
-    print(json.dumps({"admin": ["admin@npm.test", "admin@npm.test npm password"], "custom_certificate": custom}))
+    print(json.dumps({"admin": ["admin@npm.test", "admin@npm.test npm password"], "totp_secret": TOTP_SECRET,
+                      "custom_certificate": custom}))
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ struct APIRouter: Sendable {
         ResourceRoutes(service: ResourceService<CertificateKind>(store: store, onChange: onChange), validation: validation).register(
             on: authenticated)
 
-        NPMImportRoutes(importer: NPMImporter(store: store, onChange: onChange), validation: validation).register(on: authenticated)
+        NPMImportRoutes(importer: NPMImporter(store: store, onChange: onChange, vault: vault), validation: validation).register(on: authenticated)
 
         let npm = router.group("npm/api").add(middleware: NPMErrorMiddleware())
         let npmRoutes = NPMRoutes(

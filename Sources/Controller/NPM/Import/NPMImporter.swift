@@ -3,7 +3,8 @@ import JSONCore
 import NIOPosix
 
 /// Imports an Nginx Proxy Manager installation onto one server: users (NPM's bcrypt hashes kept,
-/// so their passwords keep working; NPM's `admin` role is admin, any other user a viewer),
+/// so their passwords keep working, and their two-factor login with the same authenticator;
+/// NPM's `admin` role is admin, any other user a viewer),
 /// certificates with their keys, access lists (users and rules), proxy, redirection and dead
 /// hosts and streams, each translated as NPM's API layer translates it (``NPMShapes``) and
 /// validated by its kind's own rules.
@@ -18,6 +19,8 @@ import NIOPosix
 struct NPMImporter: Sendable {
     let store: Store
     let onChange: @Sendable () -> Void
+    /// Seals the two-factor secrets of imported users.
+    let vault: CredentialVault
 
     /// Reads the data folder at `path` on the controller's machine and imports it (a dry run
     /// unless `confirm`) onto `serverID` (the local server when nil).
@@ -108,8 +111,19 @@ struct NPMImporter: Sendable {
         }
         let admin = user.row["roles"]?.arrayValue?.contains(.string("admin")) ?? false
         let active = user.row["is_disabled"] != .int(1)
+        // Two-factor login carries over with its secret, or the user is not imported: an account
+        // must not lose its second factor on the way.
+        var sealedSecret: String?
+        if let secret = user.twoFactorSecret {
+            guard let secret, !secret.isEmpty, let sealed = try? vault.seal(Data(secret)) else {
+                item.reason = "NPM has two-factor login on for it, but its secret cannot be read"
+                return Step(item: item)
+            }
+            sealedSecret = sealed
+            item.note = "two-factor login carries over (the same authenticator); NPM's backup codes do not: create new ones on the account page"
+        }
         item.name = email
-        let planned = item
+        let planned = item, secret = sealedSecret
         return Step(item: planned) { db, _, _, actor in
             var item = planned
             if let existing = try UserRepository.find(db, email: email.lowercased()) {
@@ -118,7 +132,13 @@ struct NPMImporter: Sendable {
                 return item
             }
             let id = try UserRepository.insert(db, email: email, name: name, passwordHash: hash, role: admin ? .admin : .viewer, active: active)
-            try AuditLog.record(db, actor, action: "import", resourceType: "user", resourceID: id, details: ["role": admin ? "admin" : "viewer"])
+            if let secret {
+                try TwoFactorStore.setPending(db, userID: id, sealedSecret: secret)
+                try TwoFactorStore.enable(db, userID: id, step: 0)
+            }
+            try AuditLog.record(
+                db, actor, action: "import", resourceType: "user", resourceID: id,
+                details: ["role": admin ? "admin" : "viewer", "two_factor": secret != nil])
             item.action = .create
             item.resourceID = id
             return item

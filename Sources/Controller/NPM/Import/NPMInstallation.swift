@@ -25,6 +25,16 @@ struct NPMInstallation: Sendable {
         var row: JSON
         /// The bcrypt hash of the `auth` row of type `password`; nil when there is none.
         var passwordHash: String?
+        /// The `auth` row's `meta`: NPM keeps two-factor login there (`totp_enabled`,
+        /// `totp_secret` in base32, `backup_codes` as bcrypt hashes).
+        var authMeta: JSON?
+
+        /// The TOTP secret when NPM has two-factor login on for the user (`.some(nil)` when it is
+        /// on but the secret is unreadable); nil when it is off.
+        var twoFactorSecret: [UInt8]?? {
+            guard authMeta?["totp_enabled"] == true else { return nil }
+            return .some(authMeta?["totp_secret"]?.stringValue.flatMap(Base32.decode))
+        }
     }
 
     struct Certificate: Sendable {
@@ -70,7 +80,8 @@ struct NPMInstallation: Sendable {
         }
         let secrets = try NPMDatabase.rows(db, table: "auth").filter { $0["type"] == "password" }
         installation.users = try NPMDatabase.rows(db, table: "user").map { user in
-            User(row: user, passwordHash: secrets.first { $0["user_id"] == user["id"] }?["secret"]?.stringValue)
+            let auth = secrets.first { $0["user_id"] == user["id"] }
+            return User(row: user, passwordHash: auth?["secret"]?.stringValue, authMeta: auth?["meta"])
         }
         installation.certificates = try NPMDatabase.rows(db, table: "certificate").map {
             Certificate(row: $0, files: .failure(NPMImportRefusal("its files were not read")))

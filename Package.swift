@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The ABI: one C header, nothing else.
@@ -78,6 +79,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // Nginx Proxy Manager's certificate uploads are multipart forms.
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                // A running NPM gives out certbot's certificates as ZIP archives.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // The admin's own TLS certificate: made at first start, or read from the admin's files.
                 .product(name: "X509", package: "swift-certificates"),

@@ -12,9 +12,9 @@ if ! command -v swift >/dev/null 2>&1; then
     fi
 fi
 
-# Debian packages: the C compiler (plugins in C), SQLite and libssh2 headers, and what the data
-# plane runs (iptables, socat).
-packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev curl openssl python3 iptables iproute2 socat libcap2-bin)
+# Debian packages: the C compiler (plugins in C), SQLite, libssh2 and zlib headers (zlib reads the
+# certificate archives a running NPM gives out), and what the data plane runs (iptables, socat).
+packages=(gcc libc6-dev libsqlite3-dev libssh2-1-dev zlib1g-dev pkg-config curl openssl python3 iptables iproute2 socat libcap2-bin)
 # The tests also run an ACME CA, an SSH server to provision (with what its hardening installs, so
 # the sandboxed server needs no download), a browser, Prometheus (it scrapes /metrics), and a QR code reader (zbarimg reads the
 # two-factor enrolment code back as a phone would).

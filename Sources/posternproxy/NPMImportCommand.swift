@@ -4,23 +4,37 @@ import Foundation
 import JSONCore
 import NIOCore
 
-/// `posternproxy npm-import FOLDER`: asks a controller to import the Nginx Proxy Manager
-/// installation in FOLDER (on the controller's machine) and prints its report, one line per
-/// thing found. A dry run unless `--confirm`.
+/// `posternproxy npm-import FOLDER` or `posternproxy npm-import --url URL --email EMAIL`: asks a
+/// controller to import an Nginx Proxy Manager installation, from its data folder on the
+/// controller's machine or from a running NPM through NPM's API, and prints its report, one line
+/// per thing found. A dry run unless `--confirm`.
 struct NPMImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "npm-import",
-        abstract: "Import an Nginx Proxy Manager installation from its data folder (a dry run unless --confirm).",
+        abstract: "Import an Nginx Proxy Manager installation (a dry run unless --confirm).",
         discussion: """
-            FOLDER is NPM's data folder on the controller's machine: database.sqlite, custom_ssl/ and \
-            letsencrypt/ as NPM's Docker volumes hold them. The controller is reached at --controller \
-            with the admin API token in the environment variable POSTERNPROXY_TOKEN. Each line of the \
-            report says what becomes of one thing: create, create_disabled (with what does not carry \
-            over), exists (already here) or refused (with the reason).
+            From NPM's data folder: FOLDER on the controller's machine, with database.sqlite, custom_ssl/ \
+            and letsencrypt/ as NPM's Docker volumes hold them. From a running NPM, whatever database \
+            it uses: --url with an NPM admin's --email, the password in the environment variable \
+            NPM_PASSWORD and --totp-code when NPM has two-factor login on for that admin; NPM's API \
+            does not give out passwords or uploaded certificates' keys, so those come over locked \
+            (the report says what to set). The controller is reached at --controller with the admin \
+            API token in the environment variable POSTERNPROXY_TOKEN. Each line of the report says \
+            what becomes of one thing: create, create_disabled (with what does not carry over), \
+            exists (already here) or refused (with the reason).
             """)
 
-    @Argument(help: "NPM's data folder, on the controller's machine.")
-    var folder: String
+    @Argument(help: "NPM's data folder, on the controller's machine (or --url).")
+    var folder: String?
+
+    @Option(help: "A running NPM's address, such as http://npm.example:81 (instead of FOLDER).")
+    var url: String?
+
+    @Option(help: "With --url: the email of an NPM admin (the password is read from NPM_PASSWORD).")
+    var email: String?
+
+    @Option(help: "With --url: the code of the NPM admin's authenticator, when NPM asks for one.")
+    var totpCode: String?
 
     @Option(help: "The controller's URL.")
     var controller = "http://127.0.0.1:81"
@@ -31,6 +45,19 @@ struct NPMImportCommand: AsyncParsableCommand {
     @Flag(help: "Import for real; without it the controller only reports what it would do.")
     var confirm = false
 
+    func validate() throws {
+        switch (folder, url) {
+        case (nil, nil): throw ValidationError("give NPM's data folder, or --url with --email for a running NPM")
+        case (_?, _?): throw ValidationError("give either NPM's data folder or --url, not both")
+        case (nil, _?):
+            guard email != nil else { throw ValidationError("--url needs --email: an NPM admin's email") }
+            guard !(ProcessInfo.processInfo.environment["NPM_PASSWORD"] ?? "").isEmpty else {
+                throw ValidationError("--url needs that NPM admin's password in the environment variable NPM_PASSWORD")
+            }
+        case (_?, nil): break
+        }
+    }
+
     func run() async throws {
         guard let token = ProcessInfo.processInfo.environment["POSTERNPROXY_TOKEN"], !token.isEmpty else {
             throw ValidationError("set POSTERNPROXY_TOKEN to an admin's API token (Account → API tokens in the web UI)")
@@ -38,8 +65,16 @@ struct NPMImportCommand: AsyncParsableCommand {
         guard let base = URL(string: controller), ["http", "https"].contains(base.scheme ?? "") else {
             throw ValidationError("--controller must be an http:// or https:// URL, such as http://127.0.0.1:81")
         }
-        let absolute = folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder
-        var body: JSON = ["data_folder": .string(absolute), "confirm": .bool(confirm)]
+        var body: JSON = ["confirm": .bool(confirm)]
+        if let folder {
+            body["data_folder"] = .string(folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder)
+        }
+        if let url, let email {
+            body["url"] = .string(url)
+            body["email"] = .string(email)
+            body["password"] = .string(ProcessInfo.processInfo.environment["NPM_PASSWORD"] ?? "")
+            if let totpCode { body["totp_code"] = .string(totpCode) }
+        }
         if let serverID { body["server_id"] = .int(Int(serverID)) }
 
         var request = HTTPClientRequest(url: base.appendingPathComponent("api/import/npm").absoluteString)

@@ -95,11 +95,17 @@ import TestSupport
         let built = try await offThePool { try LocalTarget().run(TargetCommand(argv: argv), onLine: { _ in }, isCancelled: { false }) }
         #expect(built.exitStatus == 0, "\(String(decoding: built.standardError, as: UTF8.self))")
 
-        let output = try await browser.run("npm_import.py", screenshots: "ui-screenshots/npm-import", settings: ["data_folder": data])
+        let npm = try RunningNPM(data: data, in: browser.controller.folder.path)
+        defer { npm.stop() }
+
+        let output = try await browser.run(
+            "npm_import.py", screenshots: "ui-screenshots/npm-import", settings: ["data_folder": data, "npm_url": npm.url])
         for check in [
             "a folder that is not NPM's is refused in the card, and nothing can be imported",
             "Preview shows what each item becomes and why, the nginx configuration verbatim, and stores nothing",
-            "the imported host answers through Caddy", "no script errors",
+            "the imported host answers through Caddy",
+            "a running NPM that refuses the sign-in is named in the card",
+            "a running NPM's preview finds what the folder brought already here", "no script errors",
         ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
         }

@@ -101,7 +101,7 @@ def main():
     for uid, email, roles, extra, meta in [
             (1, "admin@npm.test", ["admin"], {}, {}), (2, "editor@npm.test", [], {}, {}),
             (3, "gone@npm.test", ["admin"], {"is_deleted": 1}, {}), (4, "x@y.test; rm -rf /", [], {}, {}),
-            (5, "twofactor@npm.test", [], {}, {"totp_enabled": True, "totp_secret": TOTP_SECRET, "backup_codes": backup_codes}),
+            (5, "twofactor@npm.test", ["admin"], {}, {"totp_enabled": True, "totp_secret": TOTP_SECRET, "backup_codes": backup_codes}),
             (6, "broken@npm.test", [], {}, {"totp_enabled": True, "totp_secret": "not base32 at all!"})]:
         insert("user", id=uid, email=email, name=email.split("@")[0], nickname="n", avatar="", roles=roles, **extra)
         insert("auth", user_id=uid, type="password", secret=bcrypt.hashpw(f"{email} npm password".encode(), bcrypt.gensalt(13)).decode(),
@@ -121,7 +121,7 @@ def main():
     for cid, provider, name, domain in [(1, "other", "Secure", "secure.npm.test"), (2, "letsencrypt", "", "le.npm.test"),
                                         (3, "other", "Stolen", "stolen.npm.test")]:
         insert("certificate", id=cid, owner_user_id=1, provider=provider, nice_name=name, domain_names=[domain],
-               expires_on="2026-01-26 04:17:54", meta={"letsencrypt_email": "admin@npm.test"} if provider == "letsencrypt" else {})
+               expires_on="2026-01-26 04:17:54", meta={"dns_challenge": False, "key_type": "ecdsa"} if provider == "letsencrypt" else {})
 
     # An access list: a user (NPM keeps the password as typed) and rules, `all` among them.
     insert("access_list", id=1, owner_user_id=1, name="Staff", satisfy_any=0, pass_auth=0)

@@ -501,12 +501,14 @@ enum OpenAPIDocument {
         add(
             "/api/import/npm", "post",
             operation(
-                "Import an Nginx Proxy Manager installation from its data folder on the controller's machine (admin): a dry run's report unless confirm is true",
+                "Import an Nginx Proxy Manager installation (admin), from its data folder on the controller's machine or from a running NPM through its API (url, email, password, totp_code when NPM asks for one): a dry run's report unless confirm is true",
                 tag: "Import",
                 body: Schema.object(
                     [
-                        "data_folder": Schema.string(maxLength: 4096), "server_id": Schema.id, "confirm": Schema.boolean,
-                    ], required: ["data_folder"]),
+                        "data_folder": Schema.string(maxLength: 4096), "url": Schema.string(maxLength: 2048),
+                        "email": Schema.string(maxLength: 320), "password": Schema.string(maxLength: 1024),
+                        "totp_code": Schema.string(maxLength: 16), "server_id": Schema.id, "confirm": Schema.boolean,
+                    ], required: []),
                 success: (200, ["type": "object"])))
 
         // Resources.

@@ -31,12 +31,29 @@ struct NPMImporter: Sendable {
         return try await importing(installation, serverID: serverID, confirm: confirm, validation: validation, actor: actor)
     }
 
+    /// Signs in to the NPM running at `url` as an admin, reads it through its API and imports it
+    /// (a dry run unless `confirm`) onto `serverID` (the local server when nil).
+    func importRunning(
+        url: String, email: String, password: String, totpCode: String?, serverID: Int64?, confirm: Bool, validation: ValidationContext,
+        actor: AuditLog.Actor
+    ) async throws -> NPMImportReport {
+        let installation: NPMInstallation
+        do {
+            let npm = try await NPMAPIClient.signIn(url: url, email: email, password: password, totpCode: totpCode)
+            installation = try await NPMInstallation.read(running: npm, signedInWith: password)
+        } catch let failure as ValidationFailure {
+            throw DomainError.invalid(failure)
+        }
+        return try await importing(installation, serverID: serverID, confirm: confirm, validation: validation, actor: actor)
+    }
+
     func importing(
         _ installation: NPMInstallation, serverID requested: Int64?, confirm: Bool, validation: ValidationContext, actor: AuditLog.Actor
     ) async throws -> NPMImportReport {
         let proxyHosts = ResourceService<ProxyHostKind>(store: store, onChange: onChange)
         let serverID = try await store.database.read { db in try proxyHosts.server(requested, db) }
-        var steps = installation.users.map(userStep)
+        var steps: [Step] = []
+        for user in installation.users { steps.append(await userStep(user)) }
         for certificate in installation.certificates { steps.append(await certificateStep(certificate, validation)) }
         for list in installation.accessLists { steps.append(await accessListStep(list, validation)) }
         for row in installation.proxyHosts { steps.append(await hostStep(NPMProxyHost.self, row, validation)) }
@@ -86,6 +103,8 @@ struct NPMImporter: Sendable {
     /// references of what is stored after them. Used only inside the import's transaction.
     private final class ImportedIDs: @unchecked Sendable {
         var byKind: [String: [Int: Int64]] = [:]
+        /// Certificates stored awaiting the upload of their files: a host using one is disabled.
+        var awaitingUpload: Set<Int64> = []
     }
 
     /// Thrown to roll back a dry run's transaction, carrying its report out.
@@ -93,7 +112,7 @@ struct NPMImporter: Sendable {
         var report: NPMImportReport
     }
 
-    private func userStep(_ user: NPMInstallation.User) -> Step {
+    private func userStep(_ user: NPMInstallation.User) async -> Step {
         let npmID = user.row["id"].flatMap { if case .int(let id) = $0 { id } else { nil } } ?? 0
         var item = NPMImportReport.Item(
             kind: "user", npmID: npmID, name: FieldRules.printable(user.row["email"]?.stringValue ?? ""), action: .refused)
@@ -105,9 +124,24 @@ struct NPMImporter: Sendable {
             item.reason = "\(error.field): \(error.message)"
             return Step(item: item)
         }
-        guard let hash = user.passwordHash, Secrets.isPasswordHash(hash) else {
-            item.reason = "it has no bcrypt password hash NPM would accept"
-            return Step(item: item)
+        let hash: String
+        switch user.password {
+        case .bcrypt(let stored):
+            guard let stored, Secrets.isPasswordHash(stored) else {
+                item.reason = "it has no bcrypt password hash NPM would accept"
+                return Step(item: item)
+            }
+            hash = stored
+        case .unreadable:
+            // A password nobody knows: the account is there, and signs in once an admin sets one.
+            guard let locked = try? await Secrets.hashPassword(Secrets.password(length: 32)) else {
+                item.reason = "the controller is shutting down"
+                return Step(item: item)
+            }
+            hash = locked
+            item.note =
+                "NPM's API does not give out passwords: set this user's password (Users → Edit) before it signs in"
+                + (user.twoFactorWithheld ? "; NPM had two-factor login on for it, which it sets up again after signing in" : "")
         }
         let admin = user.row["roles"]?.arrayValue?.contains(.string("admin")) ?? false
         let active = user.row["is_disabled"] != .int(1)
@@ -129,6 +163,7 @@ struct NPMImporter: Sendable {
             if let existing = try UserRepository.find(db, email: email.lowercased()) {
                 item.action = .exists
                 item.resourceID = existing.id
+                item.note = nil
                 return item
             }
             let id = try UserRepository.insert(db, email: email, name: name, passwordHash: hash, role: admin ? .admin : .viewer, active: active)
@@ -149,6 +184,16 @@ struct NPMImporter: Sendable {
         let row = certificate.row
         var item = NPMImportReport.Item(kind: "certificate", npmID: Self.id(row), name: Self.text(row["nice_name"]), action: .refused)
         if item.name.isEmpty { item.name = Self.domains(row["domain_names"]) }
+        if certificate.awaitingUpload {
+            item.note =
+                "NPM's API does not give out an uploaded certificate's key: upload its files here (Certificates → Upload); hosts using it are imported disabled until then"
+            let body: JSON = [
+                "provider": "other", "nice_name": .string(item.name), "awaiting_upload": true, "domain_names": row["domain_names"] ?? [],
+            ]
+            return await resourceStep(CertificateKind.self, item: item, body: body, registers: true, validation: validation) { payload in
+                "named \(Self.text(payload["nice_name"]))"
+            }
+        }
         let files: (certificate: String, key: String)
         switch certificate.files {
         case .success(let pair): files = pair
@@ -169,11 +214,18 @@ struct NPMImporter: Sendable {
     }
 
     private func accessListStep(_ list: NPMInstallation.AccessList, _ validation: ValidationContext) async -> Step {
-        let item = NPMImportReport.Item(kind: "access_list", npmID: Self.id(list.row), name: Self.text(list.row["name"]), action: .refused)
+        var item = NPMImportReport.Item(kind: "access_list", npmID: Self.id(list.row), name: Self.text(list.row["name"]), action: .refused)
+        var users = list.users.map { JSON.object(NPMDatabaseRow.members(of: $0, ["username", "password"])) }
+        if list.passwordsUnreadable, !users.isEmpty {
+            // Closed, not open: nobody passes the prompt until an admin sets the passwords.
+            for index in users.indices { users[index]["password"] = .string(Secrets.password(length: 32)) }
+            item.note =
+                "NPM's API does not give out basic-auth passwords: set each user's password here (Access lists → Edit); until then nobody passes its prompt"
+        }
         let npm: JSON = .object(
             NPMDatabaseRow.members(of: list.row, ["name", "satisfy_any", "pass_auth"])
                 + [
-                    ("items", .array(list.users.map { .object(NPMDatabaseRow.members(of: $0, ["username", "password"])) })),
+                    ("items", .array(users)),
                     ("clients", .array(list.clients.map { .object(NPMDatabaseRow.members(of: $0, ["address", "directive"])) })),
                 ])
         let body: JSON
@@ -234,9 +286,11 @@ struct NPMImporter: Sendable {
                 ? try ResourceRepository.payloads(db, type: Kind.type) : try ResourceRepository.payloads(db, type: Kind.type, serverID: serverID)
             if let key, let found = try existing.first(where: { identity(try JSONParser.parse(Array($0.data.utf8))) == key }) {
                 if registers { ids.byKind[Kind.type, default: [:]][item.npmID] = found.id }
+                if try JSONParser.parse(Array(found.data.utf8))["awaiting_upload"] == true { ids.awaitingUpload.insert(found.id) }
                 item.action = .exists
                 item.resourceID = found.id
                 item.changes = []
+                item.note = nil
                 return item
             }
             var mapped: [String: Int64] = [:]
@@ -246,6 +300,13 @@ struct NPMImporter: Sendable {
                     return item
                 }
                 mapped[reference.member] = id
+                if ids.awaitingUpload.contains(id) {
+                    item.changes.append(
+                        (
+                            reference.member,
+                            "its certificate awaits the upload of its files (NPM's API does not give out its key): upload them, then enable this host"
+                        ))
+                }
             }
             try db.execute("SAVEPOINT npm_import_item")
             do {
@@ -254,6 +315,7 @@ struct NPMImporter: Sendable {
                 let id = try service.insert(ready, serverID: serverID, references: mapped, actor: actor, action: "import", in: db)
                 try db.execute("RELEASE npm_import_item")
                 if registers { ids.byKind[Kind.type, default: [:]][item.npmID] = id }
+                if payload["awaiting_upload"] == true { ids.awaitingUpload.insert(id) }
                 item.action = item.changes.isEmpty ? .create : .createDisabled
                 item.resourceID = id
             } catch let fault as StorageFault {

@@ -19,15 +19,26 @@ struct NPMInstallation: Sendable {
         var users: [JSON]
         /// `access_list_client` rows: `address` and `directive`, in NPM's order.
         var clients: [JSON]
+        /// Read through NPM's API, which blanks every password: the users come over with
+        /// passwords nobody knows until an admin sets them.
+        var passwordsUnreadable = false
     }
 
     struct User: Sendable {
         var row: JSON
-        /// The bcrypt hash of the `auth` row of type `password`; nil when there is none.
-        var passwordHash: String?
+        var password: Password
+        /// The bcrypt hash of the `auth` row of type `password` (nil when there is none), or
+        /// `.unreadable` through NPM's API.
+        enum Password: Sendable {
+            case bcrypt(String?)
+            case unreadable
+        }
         /// The `auth` row's `meta`: NPM keeps two-factor login there (`totp_enabled`,
         /// `totp_secret` in base32, `backup_codes` as bcrypt hashes).
         var authMeta: JSON?
+
+        /// NPM has two-factor login on for the user, and its API does not give out the secret.
+        var twoFactorWithheld = false
 
         /// The TOTP secret when NPM has two-factor login on for the user (`.some(nil)` when it is
         /// on but the secret is unreadable); nil when it is off.
@@ -39,8 +50,11 @@ struct NPMInstallation: Sendable {
 
     struct Certificate: Sendable {
         var row: JSON
-        /// The chain and key read from its folder, or why they could not be.
+        /// The chain and key read from its folder or NPM's download, or why they could not be.
         var files: Result<(certificate: String, key: String), NPMImportRefusal>
+        /// An uploaded certificate read through NPM's API, which never gives out its key: it
+        /// comes over awaiting the upload of its files.
+        var awaitingUpload = false
     }
 
     /// Reads the data folder `path`: `database.sqlite`, `custom_ssl/npm-<id>/` and
@@ -81,7 +95,7 @@ struct NPMInstallation: Sendable {
         let secrets = try NPMDatabase.rows(db, table: "auth").filter { $0["type"] == "password" }
         installation.users = try NPMDatabase.rows(db, table: "user").map { user in
             let auth = secrets.first { $0["user_id"] == user["id"] }
-            return User(row: user, passwordHash: auth?["secret"]?.stringValue, authMeta: auth?["meta"])
+            return User(row: user, password: .bcrypt(auth?["secret"]?.stringValue), authMeta: auth?["meta"])
         }
         installation.certificates = try NPMDatabase.rows(db, table: "certificate").map {
             Certificate(row: $0, files: .failure(NPMImportRefusal("its files were not read")))

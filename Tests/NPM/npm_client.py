@@ -425,6 +425,10 @@ def access_lists():
     # NPM's schema documents this list as a single object; NPM's backend answers an array of them.
     expect(status == 200 and isinstance(lists, list) and len(lists) == 1, f"the access list list: {status} {lists}")
     schema.check(lists[0], schema.component("access-list-object"), "an access list in the list")
+    expect(lists[0]["proxy_host_count"] == 1, f"the list counts the host using it too: {lists[0]['proxy_host_count']}")
+    status, hosts = call("GET", "/nginx/proxy-hosts", query="?expand=access_list")
+    used = [h["access_list"] for h in hosts if h["access_list_id"] == created["id"]]
+    expect(status == 200 and len(used) == 1 and used[0]["proxy_host_count"] == 1, f"an expanded access list counts its hosts: {used}")
     status, answer = call("POST", "/nginx/access-lists", dict(form, clients=[{"address": "everyone", "directive": "allow"}]))
     refused(status, answer, 400, ["clients[0].address"], "an address that is none")
     status, answer = call("DELETE", f"/nginx/access-lists/{created['id']}")

@@ -13,6 +13,21 @@ struct NPMExpansions: Sendable {
         Set((request.uri.queryParameters.get("expand") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
+    /// The proxy hosts referring to each resource of `Shape`'s kind, when NPM shows that count
+    /// (an access list's `proxy_host_count`); nil when it shows none. One query for a whole list.
+    static func referrerCounts<Shape: NPMShape>(_ shape: Shape.Type, _ service: ResourceService<Shape.Kind>) async throws -> [Int64: Int]? {
+        guard Shape.referrerCountMember != nil else { return nil }
+        return try await service.referrerCounts(type: ProxyHostKind.type)
+    }
+
+    /// `shown` with its count of referring proxy hosts, out of `counts`.
+    static func counted<Shape: NPMShape>(_ shown: JSON, _ shape: Shape.Type, id: JSON?, counts: [Int64: Int]?) -> JSON {
+        guard let member = Shape.referrerCountMember, let counts, case .int(let id)? = id else { return shown }
+        var shown = shown
+        shown[member] = .int(counts[Int64(id)] ?? 0)
+        return shown
+    }
+
     func expand(_ shown: JSON, resource: JSON, asked: Set<String>, identity: Identity) async throws -> JSON {
         var shown = shown
         if asked.contains("owner"), case .int(let ownerID)? = shown["owner_user_id"] {
@@ -32,8 +47,7 @@ struct NPMExpansions: Sendable {
         _ id: JSON?, _ service: ResourceService<Shape.Kind>, _ shape: Shape.Type
     ) async throws -> JSON {
         guard case .int(let id)? = id else { return .null }
-        var shown = Shape.shown(try await service.get(Int64(id)), expand: [])
-        if let member = Shape.referrerCountMember { shown[member] = .int(try await service.referrerCount(Int64(id), type: ProxyHostKind.type)) }
-        return shown
+        let shown = Shape.shown(try await service.get(Int64(id)), expand: [])
+        return Self.counted(shown, Shape.self, id: .int(id), counts: try await Self.referrerCounts(Shape.self, service))
     }
 }

@@ -23,8 +23,9 @@ struct NPMHostRoutes<Shape: NPMShape>: Sendable {
                 page += 1
             }
             let expand = NPMExpansions.asked(request)
+            let counts = try await NPMExpansions.referrerCounts(Shape.self, service)
             var shown: [JSON] = []
-            for item in items { shown.append(try await self.shown(item, expand: expand, identity: identity)) }
+            for item in items { shown.append(try await self.shown(item, expand: expand, identity: identity, counts: counts)) }
             return JSONBody.response(.array(shown))
         }
         group.post { request, context in
@@ -66,10 +67,12 @@ struct NPMHostRoutes<Shape: NPMShape>: Sendable {
     /// The resource as NPM shows it, with the count of proxy hosts referring to it where NPM
     /// shows one, and the expansions asked for.
     func shown(_ resource: JSON, expand: Set<String>, identity: Identity) async throws -> JSON {
-        var shown = Shape.shown(resource, expand: expand)
-        if let member = Shape.referrerCountMember, case .int(let id)? = resource["id"] {
-            shown[member] = .int(try await service.referrerCount(Int64(id), type: ProxyHostKind.type))
-        }
+        try await shown(resource, expand: expand, identity: identity, counts: try await NPMExpansions.referrerCounts(Shape.self, service))
+    }
+
+    /// The same with the counts of referring proxy hosts read already (``NPMExpansions/referrerCounts(_:_:)``).
+    func shown(_ resource: JSON, expand: Set<String>, identity: Identity, counts: [Int64: Int]?) async throws -> JSON {
+        let shown = NPMExpansions.counted(Shape.shown(resource, expand: expand), Shape.self, id: resource["id"], counts: counts)
         return try await expansions.expand(shown, resource: resource, asked: expand, identity: identity)
     }
 }

@@ -27,10 +27,11 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         return try view(row)
     }
 
-    /// How many resources of `type` refer to the resource `id` (0 for a kind nothing refers to).
-    func referrerCount(_ id: Int64, type: String) async throws -> Int {
-        guard let field = Kind.referenceField else { return 0 }
-        return try await store.database.read { db in try ResourceRepository.referrerCount(db, type: type, member: field, id: id) }
+    /// How many resources of `type` refer to each resource of this kind, by id (empty for a kind
+    /// nothing refers to; a resource nothing refers to is absent).
+    func referrerCounts(type: String) async throws -> [Int64: Int] {
+        guard let field = Kind.referenceField else { return [:] }
+        return try await store.database.read { db in try ResourceRepository.referrerCounts(db, type: type, member: field) }
     }
 
     // MARK: - Changing

@@ -105,6 +105,9 @@ struct NPMImporter: Sendable {
         var byKind: [String: [Int: Int64]] = [:]
         /// Certificates stored awaiting the upload of their files: a host using one is disabled.
         var awaitingUpload: Set<Int64> = []
+        /// The resources here, by `<kind> by <identity name>` and then identity: read once, then
+        /// kept current as items are stored.
+        var existing: [String: [String: (id: Int64, awaitingUpload: Bool)]] = [:]
     }
 
     /// Thrown to roll back a dry run's transaction, carrying its report out.
@@ -190,7 +193,9 @@ struct NPMImporter: Sendable {
             let body: JSON = [
                 "provider": "other", "nice_name": .string(item.name), "awaiting_upload": true, "domain_names": row["domain_names"] ?? [],
             ]
-            return await resourceStep(CertificateKind.self, item: item, body: body, registers: true, validation: validation) { payload in
+            return await resourceStep(
+                CertificateKind.self, item: item, body: body, registers: true, validation: validation, identifiedBy: "name"
+            ) { payload in
                 "named \(Self.text(payload["nice_name"]))"
             }
         }
@@ -208,7 +213,9 @@ struct NPMImporter: Sendable {
             item.note =
                 "certbot obtained it for NPM: it is imported with its key and served as it is until it expires; PosternProxy does not renew it, so give its hosts an automatic certificate before then"
         }
-        return await resourceStep(CertificateKind.self, item: item, body: body, registers: true, validation: validation) { payload in
+        return await resourceStep(
+            CertificateKind.self, item: item, body: body, registers: true, validation: validation, identifiedBy: "chain"
+        ) { payload in
             payload["certificate_pem"]?.stringValue
         }
     }
@@ -234,7 +241,8 @@ struct NPMImporter: Sendable {
         } catch {
             return Self.refused(item, "\(error.field): \(error.message)")
         }
-        return await resourceStep(AccessListKind.self, item: item, body: body, registers: true, validation: validation) { payload in
+        return await resourceStep(AccessListKind.self, item: item, body: body, registers: true, validation: validation, identifiedBy: "name") {
+            payload in
             payload["name"]?.stringValue
         }
     }
@@ -250,7 +258,10 @@ struct NPMImporter: Sendable {
             return Self.refused(item, error.reason)
         }
         item.changes = translated.changes
-        return await resourceStep(Shape.Kind.self, item: item, body: translated.body, registers: false, validation: validation) { payload in
+        return await resourceStep(
+            Shape.Kind.self, item: item, body: translated.body, registers: false, validation: validation,
+            identifiedBy: isStream ? "port" : "domains"
+        ) { payload in
             isStream
                 ? "\(Self.text(payload["incoming_port"]))/\(payload["tcp_forwarding"] == true)/\(payload["udp_forwarding"] == true)"
                 : payload["domain_names"]?.arrayValue.map { names in names.compactMap(\.stringValue).sorted().joined(separator: ",") }
@@ -258,10 +269,10 @@ struct NPMImporter: Sendable {
     }
 
     /// An item of a resource kind: validated now; stored later unless one like it (the same
-    /// `identity`) is here already, with its references to access lists and certificates set to
-    /// what those became. `registers`: other items refer to it by its NPM id.
+    /// `identity`, named `identityName`) is here already, with its references to access lists and
+    /// certificates set to what those became. `registers`: other items refer to it by its NPM id.
     private func resourceStep<Kind: ResourceKind>(
-        _ kind: Kind.Type, item: NPMImportReport.Item, body: JSON, registers: Bool, validation: ValidationContext,
+        _ kind: Kind.Type, item: NPMImportReport.Item, body: JSON, registers: Bool, validation: ValidationContext, identifiedBy identityName: String,
         identity: @escaping @Sendable (JSON) -> String?
     ) async -> Step {
         let service = ResourceService<Kind>(store: store, onChange: onChange)
@@ -281,12 +292,24 @@ struct NPMImporter: Sendable {
         let onAnyServer = Kind.claims(prepared.payload).isEmpty
         return Step(item: item) { db, ids, serverID, actor in
             var item = item
-            let existing =
-                onAnyServer
-                ? try ResourceRepository.payloads(db, type: Kind.type) : try ResourceRepository.payloads(db, type: Kind.type, serverID: serverID)
-            if let key, let found = try existing.first(where: { identity(try JSONParser.parse(Array($0.data.utf8))) == key }) {
+            // What is here already, read once per import and kind of identity.
+            let known = "\(Kind.type) by \(identityName)"
+            if ids.existing[known] == nil {
+                let stored =
+                    onAnyServer
+                    ? try ResourceRepository.payloads(db, type: Kind.type) : try ResourceRepository.payloads(db, type: Kind.type, serverID: serverID)
+                var byIdentity: [String: (id: Int64, awaitingUpload: Bool)] = [:]
+                for (id, data) in stored {
+                    let payload = try JSONParser.parse(Array(data.utf8))
+                    if let identity = identity(payload), byIdentity[identity] == nil {
+                        byIdentity[identity] = (id, payload["awaiting_upload"] == true)
+                    }
+                }
+                ids.existing[known] = byIdentity
+            }
+            if let key, let found = ids.existing[known]?[key] {
                 if registers { ids.byKind[Kind.type, default: [:]][item.npmID] = found.id }
-                if try JSONParser.parse(Array(found.data.utf8))["awaiting_upload"] == true { ids.awaitingUpload.insert(found.id) }
+                if found.awaitingUpload { ids.awaitingUpload.insert(found.id) }
                 item.action = .exists
                 item.resourceID = found.id
                 item.changes = []
@@ -316,6 +339,7 @@ struct NPMImporter: Sendable {
                 try db.execute("RELEASE npm_import_item")
                 if registers { ids.byKind[Kind.type, default: [:]][item.npmID] = id }
                 if payload["awaiting_upload"] == true { ids.awaitingUpload.insert(id) }
+                if let key { ids.existing[known]?[key] = (id, payload["awaiting_upload"] == true) }
                 item.action = item.changes.isEmpty ? .create : .createDisabled
                 item.resourceID = id
             } catch let fault as StorageFault {

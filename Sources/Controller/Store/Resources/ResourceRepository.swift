@@ -88,9 +88,13 @@ enum ResourceRepository {
         try db.rows("SELECT id, data FROM resources WHERE type = ? ORDER BY id", [type]).map { ($0["id"], $0["data"]) }
     }
 
-    /// How many resources of `type` have `id` as their member `key`.
-    static func referrerCount(_ db: any SQLConnection, type: String, member key: String, id: Int64) throws -> Int {
-        try db.value(Int.self, "SELECT COUNT(*) FROM resources WHERE type = ? AND json_extract(data, ?) = ?", [type, "$.\(key)", id]) ?? 0
+    /// How many resources of `type` have each id as their member `key`, in one grouped query;
+    /// an id nothing refers to is absent.
+    static func referrerCounts(_ db: any SQLConnection, type: String, member key: String) throws -> [Int64: Int] {
+        let rows = try db.rows(
+            "SELECT json_extract(data, ?1) AS referred, COUNT(*) AS count FROM resources WHERE type = ?2 AND json_extract(data, ?1) IS NOT NULL GROUP BY referred",
+            ["$.\(key)", type])
+        return Dictionary(rows.map { row in (row["referred"] as Int64, row["count"] as Int) }, uniquingKeysWith: +)
     }
 
     /// Disabled resources of `serverID` whose removal is not applied yet, with when each was

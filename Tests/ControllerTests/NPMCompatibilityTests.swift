@@ -41,6 +41,7 @@ import TestSupport
             "an access list with users and rules (`all` included) guards a proxy host through Caddy and keeps passwords on edit",
             "a redirection host with NPM's 303, 0/1 flags and a target path redirects through Caddy",
             "a dead host is created in NPM's shape and answers 404", "streams Caddy cannot carry here are refused saying why",
+            "a plain stream is accepted where Caddy lacks layer4",
             "the hosts report counts each kind", "the default-site setting and the audit log in NPM's shapes",
             "users are created, edited, promoted, given passwords and deleted as NPM's dialogs do",
             "NPM's documented request examples are taken and answered in NPM's documented shapes",

@@ -40,7 +40,7 @@ import TestSupport
             ("proxy_host", 1, "create"), ("proxy_host", 2, "create"), ("proxy_host", 3, "create_disabled"), ("proxy_host", 4, "create"),
             ("proxy_host", 5, "create_disabled"), ("proxy_host", 6, "refused"), ("proxy_host", 7, "refused"), ("proxy_host", 9, "refused"),
             ("proxy_host", 10, "create_disabled"), ("proxy_host", 11, "create"), ("redirection_host", 1, "create"), ("dead_host", 1, "create"),
-            ("stream_host", 1, "refused"),
+            ("stream_host", 1, "create"), ("stream_host", 2, "refused"),
         ]
         for (kind, id, action) in expected {
             #expect(item(planned, kind, id)["action"] as? String == action, "\(kind) \(id): \(item(planned, kind, id))")

@@ -16,9 +16,10 @@ import Testing
 
     private func apply(
         _ forwards: [[String: Any]], on lab: NetworkLab, runner: PipelineRunner,
-        after: [PipelineDefinition.Step] = []
+        after: [PipelineDefinition.Step] = [], also: [String: Any] = [:]
     ) async throws -> PipelineReport {
-        let state = try [UInt8](JSONSerialization.data(withJSONObject: ["revision": 1, "port_forwards": forwards]))
+        let document = ["revision": 1, "port_forwards": forwards].merging(also) { $1 }
+        let state = try [UInt8](JSONSerialization.data(withJSONObject: document))
         let steps = [PipelineDefinition.Step(plugin: "posternproxy.iptables")] + after
         return try await runner.start(PipelineDefinition(name: "apply", steps: steps), input: state, target: lab.target(lab.forwarder)).report()
     }
@@ -123,6 +124,34 @@ import Testing
         #expect(report.status == .succeeded)
         #expect(results(report).values.allSatisfy { $0["status"] == "failed" })
         #expect(report.managedProcesses == [])
+    }
+
+    /// Stream hosts the controller gives the step (`stream_carriers`) are carried like port
+    /// forwards; hostile values and carriers are refused one by one and start nothing, a host
+    /// name goes to socat only, and a stream the carriers do not name is Caddy's, not the step's.
+    @Test func streamsGivenToTheStepAreCarriedAndHostileOnesRefused() async throws {
+        let lab = try NetworkLab()
+        defer { lab.remove() }
+        func stream(_ id: Int, _ port: Int, _ host: String) -> [String: Any] {
+            ["id": id, "incoming_port": port, "forwarding_host": host, "forwarding_port": 5432, "tcp_forwarding": true, "udp_forwarding": false]
+        }
+        let report = try await apply(
+            [], on: lab, runner: try runner(),
+            also: [
+                "stream_hosts": [
+                    stream(8, 9301, "10.0.0.1,fork"), stream(9, 9302, "-bad.example"), stream(10, 9303, "10.0.0.1"),
+                    stream(11, 9304, "db.internal"), stream(12, 9305, "db.internal"), stream(13, 9306, "10.0.0.1"),
+                ],
+                "stream_carriers": ["8": "socat", "9": "socat", "10": "exec", "11": "iptables", "12": "socat"],
+            ])
+        #expect(report.status == .succeeded)
+        let outcome = results(report)
+        for id in [8, 9, 10, 11] { #expect(outcome["stream_host_\(id)"]?["status"] == "failed", "stream \(id): \(outcome)") }
+        #expect(outcome["stream_host_12"]?["status"] == "applied")
+        #expect(outcome["stream_host_13"] == nil, "a stream the carriers do not name is left to Caddy")
+        let processes = try #require(report.managedProcesses)
+        #expect(processes.map(\.argv) == [["socat", "TCP4-LISTEN:9305,fork,reuseaddr", "TCP4:db.internal:5432"]])
+        #expect(!(try lab.savedRules(in: lab.forwarder)).contains("-A POSTERNPROXY-PREROUTING"), "no DNAT rule for any of them")
     }
 
     @Test func applyingTwiceLeavesTheRulesetByteIdentical() async throws {

@@ -144,7 +144,7 @@ def main():
     status, report = call("GET", "/reports/hosts")
     expect(status == 200, f"GET /api/reports/hosts: {status}")
     schema.check(report, schema.response_schema("reports/hosts", "get", 200), "the hosts report")
-    expect(report == {"proxy": 1, "redirection": 1, "stream": 0, "dead": 1}, f"the hosts report counts: {report}")
+    expect(report == {"proxy": 1, "redirection": 1, "stream": 1, "dead": 1}, f"the hosts report counts: {report}")
     ok("the hosts report counts each kind")
 
     settings_and_audit_log()
@@ -482,12 +482,19 @@ def streams():
             "udp_forwarding": 0, "certificate_id": 0, "meta": {}}
     status, answer = call("POST", "/nginx/streams", dict(form, certificate_id=3))
     refused(status, answer, 400, ["certificate_id", "TLS"], "a stream that terminates TLS")
-    status, answer = call("POST", "/nginx/streams", form)
-    # This controller's Caddy is the stock one, without the layer4 module streams need.
-    refused(status, answer, 400, ["layer4"], "a stream on a Caddy without layer4")
+    # This controller's Caddy is the stock one, without layer4: only layer4 reaches an IPv6 target.
+    status, answer = call("POST", "/nginx/streams", dict(form, forwarding_host="2001:db8::5"))
+    refused(status, answer, 400, ["layer4", "IPv6"], "a stream to an IPv6 target on a Caddy without layer4")
     status, listed = call("GET", "/nginx/streams")
     expect(status == 200 and listed == [], f"no stream was stored: {listed}")
     ok("streams Caddy cannot carry here are refused saying why")
+    # A plain TCP stream needs no layer4: the server's iptables step carries it.
+    status, created = call("POST", "/nginx/streams", form)
+    expect(status == 201, f"a plain stream without layer4: {status} {created}")
+    schema.check(created, schema.component("stream-object"), "the stream created")
+    status, listed = call("GET", "/nginx/streams")
+    expect(status == 200 and [s["incoming_port"] for s in listed] == [24000], f"the stream is listed: {listed}")
+    ok("a plain stream is accepted where Caddy lacks layer4")
 
 
 def replay_examples():

@@ -156,6 +156,8 @@ def main():
            forward_scheme="https", forward_http_code=301, preserve_path=1)
     insert("dead_host", id=1, owner_user_id=1, domain_names=["gone.npm.test"])
     insert("stream", id=1, owner_user_id=1, incoming_port=24001, forwarding_host="127.0.0.1", forwarding_port=UPSTREAM, tcp_forwarding=1)
+    # Only Caddy's layer4 reaches an IPv6 target: refused where Caddy lacks it.
+    insert("stream", id=2, owner_user_id=1, incoming_port=24002, forwarding_host="2001:db8::5", forwarding_port=80, tcp_forwarding=1)
     db.commit()
     db.close()
     print(json.dumps({"admin": ["admin@npm.test", "admin@npm.test npm password"], "totp_secret": TOTP_SECRET,

@@ -88,7 +88,7 @@ private struct ConfigBuilder {
                     route: try HostRoutes.dead(host, key: key, accessList: list))
             }
         }
-        for stream in state.streamHosts where stream.enabled {
+        for stream in state.streamHosts where stream.enabled && state.caddyCarries(stream) {
             add(ResourceKey(kind: "stream_host", id: stream.id)) { builder, key throws(RenderingError) in try builder.addStream(stream, key: key) }
         }
     }

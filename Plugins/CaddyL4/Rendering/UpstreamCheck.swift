@@ -32,7 +32,7 @@ public enum UpstreamCheck {
                 rejected[ResourceKey(kind: "proxy_host", id: host.id)] = message + ": left out"
             }
         }
-        for stream in state.streamHosts where stream.enabled {
+        for stream in state.streamHosts where stream.enabled && state.caddyCarries(stream) {
             if let message = problem(stream.forwardingHost, stream.forwardingPort, field: "forwarding_host") {
                 rejected[ResourceKey(kind: "stream_host", id: stream.id)] = message + ": left out"
             }

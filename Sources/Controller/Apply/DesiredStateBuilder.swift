@@ -68,6 +68,9 @@ enum DesiredStateBuilder {
             }
             members.append((key, .parts(listed)))
         }
+        if let carriers = try streamCarriers(db, serverID: serverID, streams: server.served[StreamHostKind.type]) {
+            members.append(("stream_carriers", .serialized(carriers.serialized())))
+        }
 
         var referenced: [Int64: DesiredStateParts.Part] = [:]
         for (type, key) in referencedKinds {
@@ -103,6 +106,22 @@ enum DesiredStateBuilder {
             resources.append(.init(id: removal.id, type: removal.type, modifiedOn: removal.modifiedOn, isReference: false))
         }
         return Built(document: document(members), revision: revision, resources: resources)
+    }
+
+    /// `stream_carriers`: `{"<id>": "iptables" | "socat"}` for each stream this server's data
+    /// plane carries outside Caddy because its Caddy lacks layer4 (``StreamHostKind/carrier(_:caddyModules:)``);
+    /// nil when there is none, so a state without such streams is as it always was.
+    private static func streamCarriers(_ db: any SQLConnection, serverID: Int64, streams: DesiredStateParts.ServedList?) throws -> JSON? {
+        guard let streams, !streams.parts.isEmpty, let modules = try ServerRepository.find(db, id: serverID)?.reportedModules,
+            !modules.contains("layer4")
+        else { return nil }
+        var carriers: [(String, JSON)] = []
+        for (id, part) in zip(streams.listedIDs, streams.parts) {
+            let payload = try JSONValueDecoder(unknownMembers: .ignore).decode(StreamHostKind.Payload.self, from: try JSONParser.parse(part.stored))
+            let carrier = StreamHostKind.carrier(payload, caddyModules: modules)
+            if carrier != .layer4 { carriers.append((String(id), .string(carrier.rawValue))) }
+        }
+        return carriers.isEmpty ? nil : JSON.object(carriers)
     }
 
     /// Server `serverID`'s served parts, true to the database as read by `db`, and whether its

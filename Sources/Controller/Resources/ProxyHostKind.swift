@@ -275,9 +275,9 @@ enum ProxyHostKind: ResourceKind {
 
     static func claims(_ payload: Payload) -> [String] { payload.domain_names.map { "domain:\($0)" } }
 
-    static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] {
-        (payload.rate_limit == nil ? [] : [("http.handlers.rate_limit", "rate_limit")])
-            + (payload.tls_passthrough ? [("caddy.listeners.layer4", "tls_passthrough")] : [])
+    static func requiredModules(_ payload: Payload) -> [(module: String, field: String, why: String)] {
+        (payload.rate_limit == nil ? [] : [("http.handlers.rate_limit", "rate_limit", "to limit the request rate")])
+            + (payload.tls_passthrough ? [("caddy.listeners.layer4", "tls_passthrough", "to pass TLS through by SNI on port 443")] : [])
     }
 
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] {

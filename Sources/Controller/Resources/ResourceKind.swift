@@ -29,8 +29,14 @@ protocol ResourceKind: Sendable {
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)]
     /// Refuses members of the request body that only the stored form may have (hashes).
     static func checkInputOnly(_ body: JSON) throws(ValidationFailure)
-    /// Caddy modules an enabled resource needs on its server, with the field that needs each.
-    static func requiredModules(_ payload: Payload) -> [(module: String, field: String)]
+    /// Caddy modules an enabled resource needs on its server, with the field that needs each and
+    /// why.
+    static func requiredModules(_ payload: Payload) -> [(module: String, field: String, why: String)]
+    /// Whether the API shows members derived from the resource's server (``serverDerived(_:caddyModules:)``).
+    static var derivesFromServer: Bool { get }
+    /// Members the API shows beside the payload that depend on the resource's server: what its
+    /// Caddy's modules (nil until reported) make of it.
+    static func serverDerived(_ payload: Payload, caddyModules: [String]?) -> [(String, JSON)]
     /// Lower-cased text that `q` searches.
     static func searchText(_ payload: Payload) -> String
     /// True when the stored payload holds secrets that ``publicJSON(_:)`` removes; otherwise
@@ -46,7 +52,9 @@ extension ResourceKind {
     static var referenceField: String? { nil }
     static var storesSecrets: Bool { false }
     static func checkInputOnly(_ body: JSON) throws(ValidationFailure) {}
-    static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] { [] }
+    static func requiredModules(_ payload: Payload) -> [(module: String, field: String, why: String)] { [] }
+    static var derivesFromServer: Bool { false }
+    static func serverDerived(_ payload: Payload, caddyModules: [String]?) -> [(String, JSON)] { [] }
     static func references(_ payload: Payload) -> [(type: String, id: Int64, field: String)] { [] }
     static func publicJSON(_ payload: Payload) throws -> JSON { try JSONValueEncoder().encode(payload) }
     static func upstreamHosts(_ payload: Payload) -> [(host: String, field: String)] { [] }

@@ -18,13 +18,13 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         let (rows, total) = try await store.database.read { db in
             try ResourceRepository.page(db, type: Kind.type, serverID: serverID, query: query, page: page, limit: limit)
         }
-        return (try rows.map(view), total)
+        return (try await shown(rows), total)
     }
 
     func get(_ id: Int64) async throws -> JSON {
         let row = try await store.database.read { db in try ResourceRepository.find(db, id: id, type: Kind.type) }
         guard let row else { throw DomainError.notFound(Kind.type) }
-        return try view(row)
+        return try await shown([row])[0]
     }
 
     /// How many resources of `type` refer to each resource of this kind, by id (empty for a kind
@@ -46,7 +46,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
         onChange()
-        return try view(result)
+        return try await shown([result])[0]
     }
 
     /// A new resource's body, validated by the kind's rules (which may take a while: bcrypt,
@@ -140,7 +140,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
         onChange()
-        return try view(result)
+        return try await shown([result])[0]
     }
 
     func delete(_ id: Int64, actor: AuditLog.Actor) async throws {
@@ -169,13 +169,23 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             return try ResourceRepository.find(db, id: id, type: Kind.type)!
         }
         onChange()
-        return try view(result)
+        return try await shown([result])[0]
     }
 
     // MARK: - Helpers
 
     func decodeStored(_ data: String) throws -> Kind.Payload {
         try JSONValueDecoder(unknownMembers: .ignore).decode(Kind.Payload.self, from: try JSONParser.parse(Array(data.utf8)))
+    }
+
+    /// The API's view of rows, with what the kind derives from each one's server.
+    private func shown(_ rows: [ResourceRow]) async throws -> [JSON] {
+        guard Kind.derivesFromServer else { return try rows.map(view) }
+        let modules = try await store.database.read { db in try ServerRepository.reportedModules(db) }
+        return try rows.map { row in
+            let derived = Kind.serverDerived(try decodeStored(row.data), caddyModules: modules[row.serverID])
+            return .object((try view(row).objectMembers ?? []) + derived)
+        }
     }
 
     /// The API's view of a row.
@@ -210,7 +220,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         for need in Kind.requiredModules(payload) where !modules.contains(need.module) {
             throw DomainError.invalid(
                 ValidationFailure(
-                    need.field, "needs the Caddy module `\(need.module)`, which the Caddy of server \(server.name) does not have"))
+                    need.field, "needs the Caddy module `\(need.module)` (\(need.why)), which the Caddy of server \(server.name) does not have"))
         }
     }
 

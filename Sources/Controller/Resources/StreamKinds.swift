@@ -1,4 +1,8 @@
-/// Stream hosts: Caddy's layer4 app.
+import JSONCore
+
+/// Stream hosts: carried by Caddy's layer4 app where the server's Caddy has it, and otherwise,
+/// when the stream needs nothing only layer4 does (SNI matching, a target by name), by the
+/// iptables step: DNAT to the target, or a supervised socat for a target on the server itself.
 enum StreamHostKind: ResourceKind {
     static let type = "stream_host"
     static let path = "stream-hosts"
@@ -56,8 +60,44 @@ enum StreamHostKind: ResourceKind {
         "\(payload.incoming_port) \(payload.forwarding_host) \(payload.sni_names.joined(separator: " "))"
     }
 
-    static func requiredModules(_ payload: Payload) -> [(module: String, field: String)] {
-        [(payload.incoming_port == 443 ? "caddy.listeners.layer4" : "layer4", "incoming_port")]
+    static func requiredModules(_ payload: Payload) -> [(module: String, field: String, why: String)] {
+        guard let need = layer4Need(payload) else { return [] }
+        return [(payload.incoming_port == 443 ? "caddy.listeners.layer4" : "layer4", need.field, need.why)]
+    }
+
+    /// What carries a stream on a server.
+    enum Carrier: String, Sendable {
+        /// Caddy's layer4 app.
+        case layer4
+        /// An iptables DNAT rule (with masquerading) to the target.
+        case iptables
+        /// A socat process the host supervises: for a target on the server itself, which DNAT
+        /// cannot reach from outside.
+        case socat
+    }
+
+    /// Why only Caddy's layer4 app can carry the stream, with the field that makes it so; nil
+    /// when the iptables path can.
+    static func layer4Need(_ payload: Payload) -> (field: String, why: String)? {
+        if !payload.sni_names.isEmpty { return ("sni_names", "to match connections by SNI") }
+        if let address = IPAddress(payload.forwarding_host), !address.isV4 { return ("forwarding_host", "to forward to an IPv6 address") }
+        return nil
+    }
+
+    /// What carries the stream on a server whose Caddy has `caddyModules` (nil until reported,
+    /// when layer4 is assumed, as the save-time check does): layer4 when it can; otherwise
+    /// DNAT to an IPv4 target, and socat to one on the server itself or named by host name
+    /// (socat resolves the name for each connection).
+    static func carrier(_ payload: Payload, caddyModules: [String]?) -> Carrier {
+        if layer4Need(payload) != nil || caddyModules?.contains("layer4") ?? true { return .layer4 }
+        guard let address = IPAddress(payload.forwarding_host) else { return .socat }
+        return address.isLoopback ? .socat : .iptables
+    }
+
+    static var derivesFromServer: Bool { true }
+
+    static func serverDerived(_ payload: Payload, caddyModules: [String]?) -> [(String, JSON)] {
+        [("carrier", .string(carrier(payload, caddyModules: caddyModules).rawValue))]
     }
 }
 

@@ -199,4 +199,31 @@ import TestSupport
         let built = try await expectSameAsFromNothing(parts)
         #expect(String(decoding: built.document, as: UTF8.self).contains("a10049.test"))
     }
+
+    /// A server whose Caddy lacks layer4 gets `stream_carriers`: socat for a target on itself or
+    /// by host name, iptables for an IPv4 one; SNI streams stay Caddy's. One with layer4, or not
+    /// yet reported, gets none, so its document is as it always was.
+    @Test func streamsAServerCarriesOutsideCaddyAreNamedWhenItsCaddyLacksLayer4() async throws {
+        defer { folder.remove() }
+        @Sendable func stream(_ port: Int, _ host: String, sni: String? = nil) -> String {
+            #"{"incoming_port":\#(port),"forwarding_host":"\#(host)","forwarding_port":5432\#(sni.map { #","sni_names":["\#($0)"]"# } ?? "")}"#
+        }
+        let ids = try await store.database.write { db -> [Int64] in
+            let local = try ServerRepository.localID(db)
+            return try [stream(7001, "127.0.0.1"), stream(7002, "10.0.0.9"), stream(7003, "db.internal"), stream(443, "10.0.0.9", sni: "a.test")]
+                .map { data in
+                    try ResourceRepository.insert(db, type: "stream_host", serverID: local, ownerUserID: nil, enabled: true, data: data, search: "")
+                }
+        }
+        func carriers(modules: [String]?) async throws -> [String: String]? {
+            let document = try await store.database.write { db in
+                if let modules { try ServerRepository.recordLocalCaddy(db, version: "v2.11", modules: modules) }
+                return try DesiredStateBuilder.build(db, serverID: try ServerRepository.localID(db), parts: DesiredStateParts()).document
+            }
+            return (try JSONSerialization.jsonObject(with: Data(document)) as? [String: Any])?["stream_carriers"] as? [String: String]
+        }
+        #expect(try await carriers(modules: nil) == nil, "modules not reported yet: layer4 is assumed")
+        #expect(try await carriers(modules: ["http", "tls"]) == ["\(ids[0])": "socat", "\(ids[1])": "iptables", "\(ids[2])": "socat"])
+        #expect(try await carriers(modules: ["http", "layer4", "caddy.listeners.layer4"]) == nil)
+    }
 }

@@ -131,6 +131,12 @@ final class RemoteServer: @unchecked Sendable {
         agent?.stop()
         caddy?.stop()
         upstream?.stop()
+        // What the agent started and supervises (socat for port forwards and streams) ends with
+        // the server: nothing outlives the test.
+        let left = try? LocalTarget().run(TargetCommand(argv: ["ip", "netns", "pids", namespace]), onLine: { _ in }, isCancelled: { false })
+        for pid in String(decoding: left?.standardOutput ?? [], as: UTF8.self).split(separator: "\n").compactMap({ Int32($0) }) {
+            kill(pid, SIGKILL)
+        }
         network.remove()
         folder.remove()
     }

@@ -26,6 +26,7 @@ struct APIClient: Sendable {
         var items: [[String: Any]] { object["items"] as? [[String: Any]] ?? [] }
         var errorField: String? { (object["error"] as? [String: Any])?["field"] as? String }
         var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
+        var errorMessage: String? { (object["error"] as? [String: Any])?["message"] as? String }
         var id: Int64? { (object["id"] as? NSNumber)?.int64Value }
     }
 

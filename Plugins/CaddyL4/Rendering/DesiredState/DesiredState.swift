@@ -13,6 +13,9 @@ public struct DesiredState: JSONReadable, Sendable {
     /// The controller's own admin, served at a domain of its own with an automatic certificate
     /// (only in the controller's local server's state).
     public var adminSite: AdminSite?
+    /// Streams the server carries outside Caddy (its Caddy lacks layer4), by id: what carries
+    /// each (`iptables`, `socat`). Caddy renders none of them.
+    public var streamCarriers: [String: String]
 
     /// The desired state in `text`, a JSON document; a failure names the bad value's path.
     public static func reading(_ text: some Collection<UInt8>) throws(DecodingFailure) -> DesiredState {
@@ -29,7 +32,11 @@ public struct DesiredState: JSONReadable, Sendable {
         accessLists = try object.value("access_lists", default: [])
         certificates = try object.value("certificates", default: [])
         adminSite = try object.optional("admin_site")
+        streamCarriers = try object.value("stream_carriers", default: [:])
     }
+
+    /// Whether Caddy carries `stream` (its layer4 app), not the server's iptables step.
+    public func caddyCarries(_ stream: StreamHost) -> Bool { streamCarriers[String(stream.id)] == nil }
 
     /// Where the controller's admin is served: the names (HTTPS with an ACME certificate, HTTP
     /// redirected) and the controller's own listener to proxy to.

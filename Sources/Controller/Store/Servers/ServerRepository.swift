@@ -209,6 +209,17 @@ enum ServerRepository {
     }
 
     /// The local Caddy's version and modules.
+    /// The Caddy modules each server reported, by server id (a server that has not reported is
+    /// absent).
+    static func reportedModules(_ db: any SQLConnection) throws -> [Int64: [String]] {
+        var modules: [Int64: [String]] = [:]
+        for row in try db.rows("SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL") {
+            let text: String = row["caddy_modules"]
+            modules[row["id"]] = (try? JSONParser.parse(Array(text.utf8)))?.arrayValue?.compactMap(\.stringValue)
+        }
+        return modules
+    }
+
     static func recordLocalCaddy(_ db: any SQLConnection, version: String, modules: [String]) throws {
         let json = String(decoding: JSON.strings(modules).serialized(), as: UTF8.self)
         try db.execute("UPDATE servers SET caddy_version = ?, caddy_modules = ? WHERE is_local = 1", [version, json])

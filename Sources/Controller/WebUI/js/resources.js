@@ -9,6 +9,7 @@
 import { count } from "./dom.js";
 import * as rules from "./rules.js";
 
+const carriers = { layer4: "Caddy layer4", iptables: "iptables (DNAT)", socat: "socat" };
 const policies = ["round_robin", "weighted_round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"];
 const serverField = { name: "server_id", label: "Server", type: "server" };
 const domainsField = { name: "domain_names", label: "Domain names", type: "domains", required: true,
@@ -138,14 +139,18 @@ export const resources = {
   },
   "stream-hosts": {
     title: "Stream Hosts", singular: "stream host",
-    columns: [["Incoming port", (r) => r.incoming_port], ["Forward to", (r) => `${r.forwarding_host}:${r.forwarding_port}`]],
+    // What carries each stream on its server: Caddy's layer4 app where its Caddy has it, else
+    // the iptables step (DNAT, or socat for a target on the server itself or by host name).
+    columns: [["Incoming port", (r) => r.incoming_port], ["Forward to", (r) => `${r.forwarding_host}:${r.forwarding_port}`],
+              ["Carried by", (r) => carriers[r.carrier] ?? r.carrier ?? ""]],
     tabs: { Details: [
       portField("incoming_port", "Incoming port"),
       hostField("forwarding_host", "Forward host"),
       portField("forwarding_port", "Forward port"),
       { name: "tcp_forwarding", label: "TCP", type: "checkbox", default: true },
       { name: "udp_forwarding", label: "UDP", type: "checkbox" },
-      { name: "sni_names", label: "SNI names (TLS)", type: "domains", hint: "Empty: every connection on the port" },
+      { name: "sni_names", label: "SNI names (TLS)", type: "domains",
+        hint: "Empty: every connection on the port. Matching by SNI needs Caddy's layer4 module on the server" },
       serverField,
     ] },
   },

@@ -78,14 +78,15 @@ public struct Controller: Sendable {
         let adminDomainRefresh = ChangeFollower { [store] in try? await adminDomain.refresh(store) }
         let notifier = Notifier(store: store, target: WebhookTarget(addresses: Self.webhookAddresses(configuration)), logger: logger)
         let trafficKeeper = TrafficKeeper(store: store, interval: .seconds(configuration.trafficFlushSeconds), logger: logger)
+        let onChange: @Sendable () -> Void = {
+            applier?.schedule()
+            hub.changed()
+            adminDomainRefresh.changed()
+            store.statusFeed.announce()
+        }
         let api = APIRouter(
             store: store, configuration: configuration, vault: vault, adminDomain: adminDomain,
-            onChange: {
-                applier?.schedule()
-                hub.changed()
-                adminDomainRefresh.changed()
-                store.statusFeed.announce()
-            },
+            onChange: onChange,
             provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers }, metrics: metrics, notifier: notifier,
             trafficKeeper: trafficKeeper,
             accessLogs: AccessLogReaders(
@@ -121,6 +122,10 @@ public struct Controller: Sendable {
         services.append(notifier)
         services.append(trafficKeeper)
         services.append(CertificateExpiryWatch(store: store, interval: .seconds(configuration.expiryCheckSeconds), logger: logger))
+        services.append(
+            CertificateRenewalHandoff(
+                store: store, onChange: onChange, validation: api.systemValidation, interval: .seconds(configuration.expiryCheckSeconds),
+                logger: logger))
         services.append(
             Application(
                 router: api.build(), server: webSockets,

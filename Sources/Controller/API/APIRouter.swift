@@ -65,6 +65,19 @@ struct APIRouter: Sendable {
             sessions: Sessions(store: store), passwordLoginForced: configuration.passwordLoginForced)
     }
 
+    /// What no address field may target: the controller's own listeners and Caddy's admin port.
+    private var addresses: AddressPolicy {
+        AddressPolicy(
+            protectedPorts: Set(
+                [configuration.listenPort, AddressPolicy.caddyAdminPort] + (configuration.tlsListen.map { [$0.port] } ?? [])))
+    }
+
+    /// Validation of the controller's own changes (a restore, a certificate handed over to
+    /// Caddy's renewal): an admin's rules.
+    var systemValidation: ValidationContext {
+        ValidationContext(isAdmin: true, controllerPort: configuration.listenPort, certificates: CertificateInspector(), addresses: addresses)
+    }
+
     /// The router of one listener; `tls` says whether that listener speaks TLS.
     func build(tls: Bool = false) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
@@ -79,8 +92,7 @@ struct APIRouter: Sendable {
         let sessions = Sessions(store: store)
         let inspector = CertificateInspector()
         let controllerPort = configuration.listenPort
-        let addresses = AddressPolicy(
-            protectedPorts: Set([controllerPort, AddressPolicy.caddyAdminPort] + (configuration.tlsListen.map { [$0.port] } ?? [])))
+        let addresses = addresses
         let settings = SettingsService(store: store, adminDomain: adminDomain, addresses: addresses)
         let validation: @Sendable (Identity) async throws -> ValidationContext = { identity in
             var context = ValidationContext(isAdmin: identity.isAdmin, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
@@ -136,8 +148,7 @@ struct APIRouter: Sendable {
         AccessLogRoutes(logs: AccessLogService(store: store, local: accessLogs.local, remote: accessLogs.remote)).register(on: authenticated)
         EventRoutes(feed: store.statusFeed).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(provisioner: provisioner).register(on: authenticated) }
-        let restoreValidation = ValidationContext(isAdmin: true, controllerPort: controllerPort, certificates: inspector, addresses: addresses)
-        BackupRoutes(backup: Backup(store: store, validation: restoreValidation), onChange: onChange).register(on: authenticated)
+        BackupRoutes(backup: Backup(store: store, validation: systemValidation), onChange: onChange).register(on: authenticated)
         ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
         ResourceRoutes(service: ResourceService<RedirectionHostKind>(store: store, onChange: onChange), validation: validation).register(
             on: authenticated)

@@ -4,13 +4,17 @@ import JSONCore
 /// Certificates: automatic (Caddy obtains it over ACME) or custom (uploaded PEM
 /// chain and key, checked; the key is never shown). A custom certificate may be created
 /// `awaiting_upload` (its name first, its files later, as Nginx Proxy Manager's clients do); a
-/// host using it fails to apply, saying so, until its files are uploaded.
+/// host using it fails to apply, saying so, until its files are uploaded. A custom one an ACME CA
+/// issued may be `renew_with_acme`: served as uploaded until ``CertificateRenewalHandoff`` turns
+/// it automatic before it expires, so Caddy renews it from then on.
 enum CertificateKind: ResourceKind {
     static let type = "certificate"
     static let path = "certificates"
     static let stateKey = "certificates"
     static let referenceField: String? = "certificate_id"
-    static let fields: Set<String> = ["provider", "nice_name", "domain_names", "certificate", "certificate_key", "awaiting_upload"]
+    static let fields: Set<String> = [
+        "provider", "nice_name", "domain_names", "certificate", "certificate_key", "awaiting_upload", "renew_with_acme",
+    ]
 
     struct Payload: Codable, Sendable {
         /// `letsencrypt` (automatic) or `other` (custom).
@@ -23,10 +27,13 @@ enum CertificateKind: ResourceKind {
         var issuer: String?
         /// A custom certificate whose files are not uploaded yet.
         var awaiting_upload: Bool?
+        /// A custom certificate an ACME CA issued (certbot's, say) whose renewal Caddy takes over
+        /// before it expires: it then becomes automatic.
+        var renew_with_acme: Bool?
 
         enum InputKeys: String, CodingKey { case provider, nice_name, domain_names, certificate, certificate_key }
         enum CodingKeys: String, CodingKey {
-            case provider, nice_name, domain_names, certificate_pem, key_pem, expires_on, issuer, awaiting_upload
+            case provider, nice_name, domain_names, certificate_pem, key_pem, expires_on, issuer, awaiting_upload, renew_with_acme
         }
 
         init(from decoder: any Decoder) throws {
@@ -44,6 +51,7 @@ enum CertificateKind: ResourceKind {
             expires_on = try stored.decodeIfPresent(Date.self, forKey: .expires_on)
             issuer = try stored.decodeIfPresent(String.self, forKey: .issuer)
             awaiting_upload = try stored.decodeIfPresent(Bool.self, forKey: .awaiting_upload)
+            renew_with_acme = try stored.decodeIfPresent(Bool.self, forKey: .renew_with_acme)
         }
     }
 
@@ -60,6 +68,7 @@ enum CertificateKind: ResourceKind {
             p.key_pem = nil
             p.expires_on = nil
             p.awaiting_upload = nil
+            p.renew_with_acme = nil
         default:
             let certificate = p.certificate_pem ?? previous?.certificate_pem
             let key = p.key_pem ?? previous?.key_pem
@@ -68,6 +77,7 @@ enum CertificateKind: ResourceKind {
                 p.key_pem = nil
                 p.expires_on = nil
                 p.issuer = nil
+                p.renew_with_acme = nil
                 p.domain_names = try p.domain_names.isEmpty ? [] : FieldRules.domainNames(p.domain_names, field: "domain_names")
                 p.nice_name = try FieldRules.text(p.nice_name.isEmpty ? "certificate" : p.nice_name, field: "nice_name")
                 return p
@@ -83,6 +93,10 @@ enum CertificateKind: ResourceKind {
             p.domain_names = facts.domainNames
             p.expires_on = facts.expiresOn
             p.issuer = facts.issuer
+            if p.renew_with_acme == true, p.domain_names.contains(where: { $0.hasPrefix("*") }) {
+                throw ValidationFailure("renew_with_acme", "Caddy renews over HTTP-01, which cannot issue a wildcard certificate")
+            }
+            if p.renew_with_acme != true { p.renew_with_acme = nil }
         }
         p.nice_name = try FieldRules.text(p.nice_name.isEmpty ? (p.domain_names.first ?? "certificate") : p.nice_name, field: "nice_name")
         return p
@@ -107,6 +121,10 @@ enum CertificateKind: ResourceKind {
             object["status"] = payload.awaiting_upload == true ? "awaiting_upload" : "automatic"
         }
         if let issuer = payload.issuer { object["issuer"] = .string(issuer) }
+        if payload.renew_with_acme == true, let expires = payload.expires_on {
+            object["renew_with_acme"] = true
+            object["acme_renewal_from"] = .string(CertificateRenewalHandoff.handoffDate(expiresOn: expires).formatted(.iso8601))
+        }
         if let pem = payload.certificate_pem { object["certificate"] = .string(pem) }
         return object
     }

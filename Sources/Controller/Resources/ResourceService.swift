@@ -27,6 +27,12 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         return try await shown([row])[0]
     }
 
+    /// Every resource of this kind as stored, on any server: `(id, payload)`.
+    func storedPayloads() async throws -> [(id: Int64, payload: Kind.Payload)] {
+        let rows = try await store.database.read { db in try ResourceRepository.payloads(db, type: Kind.type) }
+        return try rows.map { ($0.id, try decodeStored($0.data)) }
+    }
+
     /// How many resources of `type` refer to each resource of this kind, by id (empty for a kind
     /// nothing refers to; a resource nothing refers to is absent).
     func referrerCounts(type: String) async throws -> [Int64: Int] {

@@ -153,6 +153,7 @@ enum ResourceSchemas {
             "certificate": Schema.string("PEM certificate and chain (custom)"),
             "certificate_key": Schema.string("PEM private key (custom; never returned)"),
             "awaiting_upload": Schema.boolean,
+            "renew_with_acme": Schema.boolean,
         ]) { $1 })
 
     /// (path, tag, input schema) for every resource kind.

@@ -206,12 +206,18 @@ struct NPMImporter: Sendable {
             item.reason = refusal.reason
             return Step(item: item)
         }
-        let body: JSON = [
+        var body: JSON = [
             "provider": "other", "nice_name": .string(item.name), "certificate": .string(files.certificate), "certificate_key": .string(files.key),
         ]
         if row["provider"] == "letsencrypt" {
-            item.note =
-                "certbot obtained it for NPM: it is imported with its key and served as it is until it expires; PosternProxy does not renew it, so give its hosts an automatic certificate before then"
+            if (row["domain_names"]?.arrayValue ?? []).contains(where: { $0.stringValue?.hasPrefix("*") ?? false }) {
+                item.note =
+                    "certbot obtained it for NPM: it is imported with its key and served as it is until it expires; a wildcard needs a DNS challenge, which Caddy does not do here, so upload a renewed one before then"
+            } else {
+                body["renew_with_acme"] = true
+                item.note =
+                    "certbot obtained it for NPM: it is imported with its key and served as it is, and \(CertificateRenewalHandoff.handoffDays) days before it expires Caddy takes over its renewal over ACME"
+            }
         }
         return await resourceStep(
             CertificateKind.self, item: item, body: body, registers: true, validation: validation, identifiedBy: "chain"

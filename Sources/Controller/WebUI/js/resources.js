@@ -207,7 +207,9 @@ export const resources = {
     title: "Certificates", singular: "certificate",
     shared: true,
     columns: [["Name", (r) => r.nice_name ?? ""], ["Domains", (r) => (r.domain_names ?? []).join(", ")], ["Provider", (r) => r.provider],
-              ["Expires", (r) => r.expires_on ? new Date(r.expires_on).toLocaleDateString() : "automatic"]],
+              ["Expires", (r) => r.expires_on ? new Date(r.expires_on).toLocaleDateString() : "automatic"],
+              ["Renewal", (r) => r.provider === "letsencrypt" ? "Caddy (ACME)"
+                : r.renew_with_acme ? `Caddy (ACME) from ${new Date(r.acme_renewal_from).toLocaleDateString()}` : "upload a renewed one"]],
     tls: true,
     tabs: { Details: [
       { name: "nice_name", label: "Name", type: "text" },
@@ -220,6 +222,8 @@ export const resources = {
       { name: "certificate_key", label: "Private key (PEM; never shown again)", type: "textarea", file: ".pem,.key", omitEmpty: true,
         showWhen: ["provider", "other"],
         hint: "Leave empty to keep the stored key." },
+      { name: "renew_with_acme", label: "Caddy takes over its renewal (ACME)", type: "checkbox", showWhen: ["provider", "other"],
+        hint: "For one an ACME CA issued (certbot's, say): served as uploaded, then 30 days before it expires it becomes automatic" },
     ] },
   },
 };

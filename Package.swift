@@ -95,8 +95,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Controller",
-            // The web UI: plain HTML, CSS and JavaScript modules, served as they are.
-            resources: [.copy("WebUI")]
+            // The web UI: plain HTML, CSS and JavaScript modules, served as they are; NPM's API
+            // schema, which `GET /npm/api/schema` answers (scripts/npm-schema-bundle.py writes it).
+            resources: [.copy("WebUI"), .copy("NPM/Schema")]
         ),
 
         // The `posternproxy` command: the controller, and the plugin tools.

@@ -43,7 +43,8 @@ import TestSupport
             "a dead host is created in NPM's shape and answers 404", "streams Caddy cannot carry here are refused saying why",
             "a plain stream is accepted where Caddy lacks layer4",
             "the hosts report counts each kind", "the default-site setting and the audit log in NPM's shapes",
-            "users are created, edited, promoted, given passwords and deleted as NPM's dialogs do",
+            "users are created, edited, promoted, given passwords, signed in as and deleted as NPM's dialogs do",
+            "GET /api/schema answers NPM's published schema",
             "NPM's documented request examples are taken and answered in NPM's documented shapes",
         ] {
             #expect(output.contains("ok \(check)"), "missing: \(check)")
@@ -52,6 +53,7 @@ import TestSupport
         let audit = try await controller.loggedIn().get("/api/audit-log").object
         let actions = (audit["items"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
         #expect(actions.contains("create") && actions.contains("disable") && actions.contains("delete"), "\(actions)")
+        #expect(actions.contains("login_as"), "an admin's sign-in as another user is audited: \(actions)")
     }
 
     /// An account with two-factor login gets NPM's challenge from `POST /tokens` and finishes

@@ -134,6 +134,12 @@ def main():
     expect(call("GET", "/users/me")[0] == 200, "the refreshed token works")
     ok("GET /tokens refreshes the token and the old one stops working")
 
+    status, document = call("GET", "/schema", bearer=False)
+    expect(status == 200 and document["openapi"].startswith("3.") and document["servers"] == [{"url": "/npm/api"}],
+           f"GET /api/schema: {status} {str(document)[:200]}")
+    expect("/nginx/proxy-hosts" in document["paths"] and "$ref" not in json.dumps(document), "NPM's schema, every $ref resolved")
+    ok("GET /api/schema answers NPM's published schema")
+
     proxy_hosts()
     certificates()
     access_lists()
@@ -180,6 +186,14 @@ def users():
     status, answer = call("PUT", f"/users/{created['id']}/auth", {"type": "password", "secret": "bob's second password"})
     expect(status == 200 and answer is True, f"reset the password: {status} {answer}")
     mine = token
+    # An admin signs in as the user (NPM's "sign in as"): a token of the user's own, audited.
+    status, signed_in = call("POST", f"/users/{created['id']}/login")
+    expect(status == 200, f"sign in as the user: {status} {signed_in}")
+    schema.check(signed_in, schema.response_schema("users/userID/login", "post", 200), "the sign-in as the user")
+    token = signed_in["token"]
+    expect(call("GET", "/users/me")[1]["email"] == "bob@npm.test", "the token is the user's")
+    token = mine
+    refused(*call("POST", "/users/999999/login"), 404, [], "a sign-in as a user that does not exist")
     status, bob = call("POST", "/tokens", {"identity": "bob@npm.test", "secret": "bob's second password"}, bearer=False)
     expect(status == 200, f"bob signs in with the new password: {status} {bob}")
     token = bob["token"]
@@ -192,7 +206,7 @@ def users():
     status, answer = call("DELETE", f"/users/{created['id']}")
     expect(status == 200 and answer is True, f"delete the user: {status} {answer}")
     refused(*call("GET", f"/users/{created['id']}"), 404, [], "a deleted user")
-    ok("users are created, edited, promoted, given passwords and deleted as NPM's dialogs do")
+    ok("users are created, edited, promoted, given passwords, signed in as and deleted as NPM's dialogs do")
 
 
 def settings_and_audit_log():
@@ -383,6 +397,10 @@ def certificates():
     refused(status, answer, 400, ["provider"], "files uploaded to an automatic certificate")
     status, providers = call("GET", "/nginx/certificates/dns-providers")
     expect(status == 200 and providers == [], f"no DNS providers: {providers}")
+    refused(*call("GET", f"/nginx/certificates/{automatic['id']}/download"), 400, ["keeps its key"], "downloading an automatic certificate")
+    refused(*call("GET", f"/nginx/certificates/{created['id']}/download"), 400, ["Let's Encrypt"], "downloading an uploaded certificate")
+    refused(*call("GET", "/nginx/certificates/test-http", query='?domains=["npm-tls.test"]'), 400, ["HTTP-01"],
+            "testing HTTP reachability, which Caddy does when it obtains a certificate")
     status, listed = call("GET", "/nginx/certificates", query="?expand=owner")
     schema.check(listed, schema.response_schema("nginx/certificates", "get", 200), "the certificate list")
     expect(call("DELETE", f"/nginx/certificates/{automatic['id']}")[1] is True, "delete the automatic certificate")

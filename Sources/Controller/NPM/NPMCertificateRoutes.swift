@@ -6,8 +6,10 @@ import NIOPosix
 
 /// NPM's certificate routes beyond the common ones: `validate` and `{id}/upload` (multipart
 /// forms with `certificate`, `certificate_key` and optional `intermediate_certificate`, as NPM's
-/// clients send files), `dns-providers` (none: this controller's Caddy has no DNS module) and
-/// `{id}/renew` (refused: Caddy renews automatic certificates itself).
+/// clients send files), `dns-providers` (none: this controller's Caddy has no DNS module),
+/// `{id}/renew` (refused: Caddy renews automatic certificates itself), `{id}/download` (refused:
+/// the controller keeps no key of an automatic certificate, and NPM gives out only certbot's) and
+/// `test-http` (refused: Caddy checks each name over HTTP-01 when it obtains the certificate).
 struct NPMCertificateRoutes: Sendable {
     let service: ResourceService<CertificateKind>
     let inspector: CertificateInspector
@@ -62,6 +64,22 @@ struct NPMCertificateRoutes: Sendable {
             var answer: JSON = ["certificate": .string(files.certificate), "certificate_key": "stored; a key is never shown again"]
             if let intermediate = files.intermediate_certificate, !intermediate.isEmpty { answer["intermediate_certificate"] = .string(intermediate) }
             return JSONBody.response(answer)
+        }
+        group.get(":id/download") { _, context -> Response in
+            _ = try context.requireAdmin()
+            let certificate = try await service.get(try context.pathID())
+            throw ValidationFailure(
+                "id",
+                certificate["provider"] == "letsencrypt"
+                    ? "Caddy obtained this certificate on the server that serves it and keeps its key there: the controller has nothing to download"
+                    : "Only Let's Encrypt certificates can be downloaded, as in NPM: this one was uploaded, and you hold its files")
+        }
+        group.get("test-http") { request, context -> Response in
+            _ = try context.requireAdmin()
+            guard request.uri.queryParameters.get("domains") != nil else { throw ValidationFailure("domains", "is required: a JSON list of names") }
+            throw ValidationFailure(
+                "domains",
+                "not offered: Caddy checks each name over HTTP-01 when it obtains the certificate, and the certificate's status says what failed")
         }
         group.post(":id/renew") { _, context -> Response in
             _ = try context.requireAdmin()

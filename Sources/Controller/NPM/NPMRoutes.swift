@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import JSONCore
 
@@ -27,6 +28,13 @@ struct NPMRoutes: Sendable {
             ]))
         // Also answers `/npm/api/`: the router ignores a trailing slash.
         npm.get { _, _ in health }
+        // NPM's published API schema, every `$ref` resolved, as NPM's own `/api/schema` answers it.
+        let schema = Self.schema
+        npm.get("schema") { _, _ in
+            guard let schema else { throw DomainError.notFound("schema") }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: schema)))
+        }
         npm.post("tokens") { request, context in
             let body = try await JSONBody.object(request, context: context)
             let members = try NPMValues.members(body)
@@ -55,10 +63,20 @@ struct NPMRoutes: Sendable {
         }
     }
 
+    /// `NPM/Schema/npm-schema.json`, read once; nil when the resource is missing.
+    private static let schema: [UInt8]? = Bundle.module.url(forResource: "npm-schema", withExtension: "json", subdirectory: "Schema")
+        .flatMap { try? Data(contentsOf: $0) }.map { Array($0) }
+
     /// The routes that need a token (or a session).
     func register(on npm: RouterGroup<AppContext>) {
         npm.get("tokens") { _, context in
             JSONBody.response(try await tokens.renew(try context.requireIdentity()).json)
+        }
+        npm.post("users/:id/login") { request, context in
+            let admin = try context.requireAdmin()
+            let client = Sessions.Client(ip: context.clientIP, userAgent: request.headers[.userAgent])
+            let signedIn = try await tokens.signIn(asUser: try context.pathID(), by: admin, client: client)
+            return JSONBody.response(.with(["token": signedIn.token, "expires": signedIn.expires, "user": NPMUser.shown(signedIn.user)]))
         }
         npm.get("users") { request, context in
             _ = try context.requireAdmin()

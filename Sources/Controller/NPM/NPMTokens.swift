@@ -57,6 +57,22 @@ struct NPMTokens: Sendable {
         return .token(signedIn.issued.accessToken, expires: Date() + Self.lifetime)
     }
 
+    /// NPM's "sign in as this user" (`POST /users/{id}/login`), for an admin: a session of the
+    /// user's own whose token lasts a day, recorded in the audit log as the admin's
+    /// `login_as`. A deactivated account is refused; the user's second factor is the admin's to
+    /// vouch for, as in NPM.
+    func signIn(asUser userID: Int64, by admin: Identity, client: Sessions.Client) async throws -> (token: String, expires: Date, user: UserRecord) {
+        try await login.store.database.write { db in
+            guard let user = try UserRepository.find(db, id: userID) else { throw DomainError.notFound("user") }
+            guard user.active else { throw DomainError.invalid(ValidationFailure("id", "the account is deactivated: activate it first")) }
+            let issued = try sessions.create(userID: userID, client: client, in: db, accessLifetime: Self.lifetime)
+            try AuditLog.record(
+                db, AuditLog.Actor(admin, clientIP: client.ip), action: "login_as", resourceType: "user", resourceID: userID,
+                details: ["session": .int(Int(issued.sessionID))])
+            return (issued.accessToken, Date() + Self.lifetime, user)
+        }
+    }
+
     func renew(_ caller: Identity) async throws -> Issued {
         let sessionID: Int64
         switch caller.credential {

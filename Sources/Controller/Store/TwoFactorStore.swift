@@ -55,6 +55,13 @@ enum TwoFactorStore {
         return db.changedRowCount > 0
     }
 
+    /// The unused backup codes kept as bcrypt hashes (Nginx Proxy Manager's, carried over by an
+    /// import), which are checked one by one rather than looked up.
+    static func unusedBcryptBackupCodes(_ db: any SQLConnection, userID: Int64) throws -> [String] {
+        try db.rows("SELECT code_hash FROM backup_codes WHERE user_id = ? AND used_on IS NULL AND code_hash LIKE '$2%'", [userID])
+            .map { $0["code_hash"] }
+    }
+
     static func unusedBackupCodes(_ db: any SQLConnection, userID: Int64) throws -> Int {
         try db.value(Int.self, "SELECT COUNT(*) FROM backup_codes WHERE user_id = ? AND used_on IS NULL", [userID]) ?? 0
     }

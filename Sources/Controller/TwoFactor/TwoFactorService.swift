@@ -88,8 +88,14 @@ struct TwoFactorService: Sendable {
     /// The second factor of a login. Passes when two-factor login is off; otherwise needs a code
     /// newer than the last one accepted, or an unused backup code (then used up).
     func verify(userID: Int64, code: String?, backupCode: String?, now: Date = Date()) async throws -> SecondFactor {
+        if let backupCode, let carried = try await carriedBackupCode(userID: userID, matching: backupCode) {
+            let used = try await store.database.write(essential: true) { db in
+                try TwoFactorStore.fetch(db, userID: userID)?.enabled == true && TwoFactorStore.useBackupCode(db, userID: userID, hash: carried)
+            }
+            if used { return .backupCode }
+        }
         // Part of a login: essential (it still goes through on a full disk).
-        try await store.database.write(essential: true) { db in
+        return try await store.database.write(essential: true) { db in
             guard let row = try TwoFactorStore.fetch(db, userID: userID), row.enabled, let sealed = row.sealedSecret else { return .none }
             if let backupCode {
                 guard try TwoFactorStore.useBackupCode(db, userID: userID, hash: Self.hash(backupCode, userID: userID)) else {
@@ -103,6 +109,15 @@ struct TwoFactorService: Sendable {
             else { throw Refusal.invalidCode }
             return .totp
         }
+    }
+
+    /// The stored bcrypt hash (a backup code carried over from Nginx Proxy Manager, which
+    /// compares codes upper-cased) that `code` matches, checked off the cooperative pool; nil
+    /// when none does.
+    private func carriedBackupCode(userID: Int64, matching code: String) async throws -> String? {
+        let hashes = try await store.database.read { db in try TwoFactorStore.unusedBcryptBackupCodes(db, userID: userID) }
+        for hash in hashes where try await Secrets.verifyPassword(code.uppercased(), hash: hash) { return hash }
+        return nil
     }
 
     /// Replaces every backup code; returns the new ones, shown once.

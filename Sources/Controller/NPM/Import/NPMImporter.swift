@@ -157,10 +157,11 @@ struct NPMImporter: Sendable {
                 return Step(item: item)
             }
             sealedSecret = sealed
-            item.note = "two-factor login carries over (the same authenticator); NPM's backup codes do not: create new ones on the account page"
+            item.note = "two-factor login carries over: the same authenticator, and NPM's unused backup codes"
         }
+        let backupCodes = (user.authMeta?["backup_codes"]?.arrayValue ?? []).compactMap(\.stringValue).filter(Secrets.isPasswordHash)
         item.name = email
-        let planned = item, secret = sealedSecret
+        let planned = item, secret = sealedSecret, codes = sealedSecret == nil ? [] : backupCodes
         return Step(item: planned) { db, _, _, actor in
             var item = planned
             if let existing = try UserRepository.find(db, email: email.lowercased()) {
@@ -173,6 +174,7 @@ struct NPMImporter: Sendable {
             if let secret {
                 try TwoFactorStore.setPending(db, userID: id, sealedSecret: secret)
                 try TwoFactorStore.enable(db, userID: id, step: 0)
+                try TwoFactorStore.replaceBackupCodes(db, userID: id, hashes: codes)
             }
             try AuditLog.record(
                 db, actor, action: "import", resourceType: "user", resourceID: id,

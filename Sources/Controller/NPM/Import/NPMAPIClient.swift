@@ -52,8 +52,8 @@ struct NPMAPIClient: Sendable {
         return try Self.json(answer, path, refusedField: "email", refusal: "NPM refused the account access to \(path)")
     }
 
-    /// The answer to `GET <base><path>` when NPM has it: its bytes, or nil when NPM answers 4xx
-    /// (an older NPM without the path, or an item it cannot give).
+    /// The status and bytes of NPM's answer to `GET <base><path>`, a 4xx included (an older NPM
+    /// without the path, or an item it cannot give); a 5xx is a failure naming `url`.
     func getIfPresent(_ path: String) async throws -> (status: Int, bytes: [UInt8]) {
         let answer = try await Self.send(base, "GET", path, body: nil, token: token)
         guard answer.status < 500 else { throw Self.answered(base, path, answer) }

@@ -80,7 +80,10 @@ struct Server: Sendable, Equatable {
     }
 
     /// The Caddy modules the server reported; nil until it has.
-    var reportedModules: [String]? {
-        caddyModules.flatMap { try? JSONParser.parse(Array($0.utf8)) }?.arrayValue?.compactMap(\.stringValue)
+    var reportedModules: [String]? { caddyModules.flatMap(Self.modules(stored:)) }
+
+    /// The module list as the `caddy_modules` column stores it (a JSON array of names).
+    static func modules(stored text: String) -> [String]? {
+        (try? JSONParser.parse(Array(text.utf8)))?.arrayValue?.compactMap(\.stringValue)
     }
 }

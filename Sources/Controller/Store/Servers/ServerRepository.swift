@@ -214,8 +214,7 @@ enum ServerRepository {
     static func reportedModules(_ db: any SQLConnection) throws -> [Int64: [String]] {
         var modules: [Int64: [String]] = [:]
         for row in try db.rows("SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL") {
-            let text: String = row["caddy_modules"]
-            modules[row["id"]] = (try? JSONParser.parse(Array(text.utf8)))?.arrayValue?.compactMap(\.stringValue)
+            modules[row["id"]] = Server.modules(stored: row["caddy_modules"])
         }
         return modules
     }

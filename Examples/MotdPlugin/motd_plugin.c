@@ -15,6 +15,9 @@
  * Check: posternproxy plugins check ./libmotd.so
  */
 
+/* Shown to an admin before enabling; the host checks a step's config against the schema and fills in the default. */
+#define PP_PLUGIN_DECLARATION PP_JSON({"needs": {"writes": ["/etc/motd"]}, "config_schema": {"type": "object", "required": ["text"], \
+    "properties": {"text": {"type": "string", "title": "Text"}, "path": {"type": "string", "pattern": "^/", "default": "/etc/motd"}}}})
 #include "posternproxy_plugin_sdk.h"
 
 typedef struct settings {
@@ -32,9 +35,7 @@ static int32_t done(settings *s, int32_t status) {
 static int load(const pp_call *call, settings *s) {
     pp_buffer_init(&s->text), pp_buffer_init(&s->path), pp_buffer_init(&s->file);
     if (pp_json_string(call->config, "text", &s->text) != 1) return pp_fail(call, "config needs \"text\", a string"), 0;
-    int has_path = pp_json_string(call->config, "path", &s->path);
-    if (has_path == 0) pp_write(&s->path.sink, "/etc/motd");
-    if (has_path < 0 || pp_buffer_text(&s->path)[0] != '/') return pp_fail(call, "config \"path\" must be an absolute path"), 0;
+    if (pp_json_string(call->config, "path", &s->path) != 1 || pp_buffer_text(&s->path)[0] != '/') return pp_fail(call, "config \"path\" must be an absolute path"), 0;
     s->found = pp_read_file(call, pp_buffer_text(&s->path), &s->file);
     if (s->found == PP_OK) s->found = pp_file_info_of(call, pp_buffer_text(&s->path), &s->info);
     if (s->found == PP_OK || s->found == PP_NOT_FOUND) return 1;

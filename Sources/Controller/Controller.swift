@@ -54,14 +54,18 @@ public struct Controller: Sendable {
         let metrics = ControllerMetrics.bootstrap()
         let catalog = try loadPlugins(logger: logger)
         for refusal in catalog.refusals { logger.error("plugin refused", metadata: ["reason": "\(refusal)"]) }
-        let (applier, facts, localServices, localPipeline) = try startLocalApplier(catalog: catalog, logger: logger)
+        // The plugin catalog's files, which pipelines kept as data may name (PluginCatalogService).
+        let shelf = try PluginShelf(
+            folder: Self.pluginFolder(configuration),
+            loader: PluginLoader(host: HostIdentity(name: "posternproxy", version: HostIdentity.productVersion)))
+        let (applier, facts, localServices, localPipeline) = try startLocalApplier(catalog: catalog, shelf: shelf, logger: logger)
         let adminDomain = AdminDomain(configuration: configuration, servesSites: facts != nil)
         try await adminDomain.refresh(store)
         if let facts { try await CaddyFacts.record(facts, store: store) }
         applier?.schedule()  // re-apply what the database holds, at every start
         let hub = AgentHub(
             store: store, heartbeatSeconds: configuration.agentHeartbeatSeconds,
-            offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), logger: logger)
+            offlineAfter: .seconds(configuration.agentOfflineAfterSeconds), pluginFolder: Self.pluginFolder(configuration), logger: logger)
         let agentRefusals = AgentRefusals()
         let agents = AgentEndpoint(
             admission: AgentAdmission(store: store, attemptsPerMinute: configuration.agentConnectionsPerMinute), refusals: agentRefusals,
@@ -73,7 +77,8 @@ public struct Controller: Sendable {
             ? nil
             : try Provisioner(
                 store: store, configuration: configuration, vault: vault,
-                runner: PipelineRunner(catalog: catalog), logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
+                runner: PipelineRunner(catalog: catalog),
+                shelf: shelf, logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
         // A restore may have brought other admin-domain settings.
         let adminDomainRefresh = ChangeFollower { [store] in try? await adminDomain.refresh(store) }
         let notifier = Notifier(store: store, target: WebhookTarget(addresses: Self.webhookAddresses(configuration)), logger: logger)
@@ -84,7 +89,7 @@ public struct Controller: Sendable {
             adminDomainRefresh.changed()
             store.statusFeed.announce()
         }
-        let api = APIRouter(
+        var api = APIRouter(
             store: store, configuration: configuration, vault: vault, adminDomain: adminDomain,
             onChange: onChange,
             provisioner: provisioner, adminTLS: tls, connectedAgents: { await hub.connectedServers }, metrics: metrics, notifier: notifier,
@@ -92,6 +97,7 @@ public struct Controller: Sendable {
             accessLogs: AccessLogReaders(
                 local: localPipeline.map { AccessLogReaders.local(pipeline: $0, catalog: catalog) },
                 remote: { try await hub.accessLog(serverID: $0, query: $1) }))
+        api.bundledPlugins = Dictionary(catalog.plugins.map { ($0.id, $0.declaration) }, uniquingKeysWith: { first, _ in first })
         let descriptors = ConnectionLimits.raiseDescriptorLimit()
         let limits = ConnectionLimits.forDescriptors(descriptors.after, configuredMaximum: configuration.maxConnections)
         logger.info(
@@ -170,7 +176,7 @@ public struct Controller: Sendable {
     /// modules, through the step plugins' `posternproxy.describe/1`), the services that keep it
     /// (the applier, its health report and its watch) and its pipeline; nil and none when the
     /// apply pipeline is empty.
-    private func startLocalApplier(catalog: PluginCatalog, logger: Logger) throws -> (
+    private func startLocalApplier(catalog: PluginCatalog, shelf: PluginShelf, logger: Logger) throws -> (
         LocalApplier?, DataPlaneFacts?, [any Service], PipelineDefinition?
     ) {
         guard !configuration.applyPipeline.isEmpty else { return (nil, nil, [], nil) }
@@ -204,11 +210,18 @@ public struct Controller: Sendable {
         let applier = LocalApplier(
             store: store, runner: PipelineRunner(catalog: catalog), pipeline: pipeline, processes: processes, caddy: caddyProcess,
             logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration), statusSchedule: health.schedule,
-            state: state)
+            state: state,
+            catalogPipelines: LocalApplier.CatalogPipelines(
+                shelf: shelf, caddy: caddy, journalsPath: (configuration.dataDirectory as NSString).appendingPathComponent("step-journals.json")))
         let watch = LocalDataPlaneWatch(
             pipeline: pipeline, catalog: catalog, applier: applier, health: health, interval: .seconds(configuration.watchSeconds), logger: logger)
         return (applier, facts, [applier, health, watch], pipeline)
     }
+
+    /// Where the plugin catalog keeps its files (``PluginCatalogService``).
+    static func pluginFolder(_ configuration: ControllerConfiguration) -> String { pluginFolder(configuration.dataDirectory) }
+
+    static func pluginFolder(_ dataDirectory: String) -> String { (dataDirectory as NSString).appendingPathComponent("plugins") }
 
     /// Where webhooks may not lead: the controller's own listeners on this machine.
     static func webhookAddresses(_ configuration: ControllerConfiguration) -> AddressPolicy {

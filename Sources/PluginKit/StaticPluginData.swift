@@ -4,9 +4,11 @@ import PluginAPI
 /// allocated once and never freed, as the ABI requires (hosts keep pointers until they exit).
 /// Call these from global `let` initializers, which Swift runs once, thread-safely.
 public enum StaticPluginData {
-    /// A descriptor for the ABI this module was built against.
+    /// A descriptor for the ABI this module was built against. `declaration` is the JSON object
+    /// a host shows an admin before enabling the plugin and checks each step's config against:
+    /// `{"config_schema": {…}, "needs": {"services": […], "writes": […], "runs": […]}}`.
     public static func descriptor(
-        id: String, version: String, name: String, summary: String, kinds: UInt32,
+        id: String, version: String, name: String, summary: String, kinds: UInt32, declaration: String? = nil,
         getInterface: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer?
     ) -> UnsafePointer<pp_plugin_descriptor> {
         let descriptor = UnsafeMutablePointer<pp_plugin_descriptor>.allocate(capacity: 1)
@@ -15,7 +17,8 @@ public enum StaticPluginData {
                 struct_size: UInt32(MemoryLayout<pp_plugin_descriptor>.size),
                 abi_major: UInt32(PP_ABI_MAJOR), abi_minor: UInt32(PP_ABI_MINOR),
                 id: permanent(id), version: permanent(version), name: permanent(name),
-                description: permanent(summary), kinds: kinds, get_interface: getInterface))
+                description: permanent(summary), kinds: kinds, get_interface: getInterface,
+                declaration: declaration.map(permanent)))
         return UnsafePointer(descriptor)
     }
 

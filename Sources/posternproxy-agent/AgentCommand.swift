@@ -27,6 +27,17 @@ struct AgentCommand {
             print("posternproxy-agent \(HostIdentity.productVersion) (protocol \(AgentProtocol.version))")
             return
         }
+        // The child the agent runs to load a fetched plugin once before it loads it itself
+        // (IsolatedLoadCheck): a plugin that crashes while loading takes only this process down.
+        if arguments.count == 2, arguments[0] == "--check-plugin" {
+            do {
+                _ = try PluginLoader(host: HostIdentity(name: "posternproxy-agent", version: HostIdentity.productVersion)).load(arguments[1])
+                exit(0)
+            } catch {
+                print(error.description)
+                exit(1)
+            }
+        }
         var path = ProcessEnvironment.value("POSTERNPROXY_AGENT_CONFIG") ?? AgentConfiguration.defaultPath
         if arguments.count == 2, arguments[0] == "--config" {
             path = arguments[1]

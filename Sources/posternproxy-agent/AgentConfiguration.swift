@@ -37,6 +37,13 @@ struct AgentConfiguration: Sendable {
     var backoffMaximumSeconds = 30
     /// `POSTERNPROXY_CA_FILE`: PEM roots to trust for a `wss://` controller (a private CA).
     var trustedRootsFile: String?
+    /// `POSTERNPROXY_PLUGIN_SIGNING_KEY` [none]: base64 of the Ed25519 public key whose signature
+    /// every plugin fetched from the controller must carry (the controller's `plugin_signing_key`
+    /// setting holds the same key); without it, plugins are checked by SHA-256 alone.
+    var pluginSigningKey: [UInt8]?
+    /// `POSTERNPROXY_PLUGIN_GRACE_SECONDS` [86400]: how long a fetched plugin no pipeline names
+    /// any more is kept before it is removed.
+    var pluginGraceSeconds = 86400
 
     /// The WebSocket URL of the controller's agent endpoint.
     var endpointURL: String {
@@ -70,6 +77,12 @@ struct AgentConfiguration: Sendable {
                 throw AgentConfigurationError(path, "POSTERNPROXY_ACME_CA_ROOTS names \(file), which cannot be read")
             }
         }
+        if let key = values["POSTERNPROXY_PLUGIN_SIGNING_KEY"] {
+            guard let bytes = Base64.decode(key), bytes.count == 32 else {
+                throw AgentConfigurationError(path, "POSTERNPROXY_PLUGIN_SIGNING_KEY must be the base64 of a 32-byte Ed25519 public key")
+            }
+            configuration.pluginSigningKey = bytes
+        }
         if let steps = values["POSTERNPROXY_APPLY_PIPELINE"] {
             configuration.applySteps = steps.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
         }
@@ -78,6 +91,7 @@ struct AgentConfiguration: Sendable {
             ("POSTERNPROXY_RECONCILE_SECONDS", \.reconcileSeconds, 1...86400), ("POSTERNPROXY_STATUS_SECONDS", \.statusSeconds, 1...86400),
             ("POSTERNPROXY_WATCH_SECONDS", \.watchSeconds, 1...3600),
             ("POSTERNPROXY_BACKOFF_MAX_SECONDS", \.backoffMaximumSeconds, 1...3600),
+            ("POSTERNPROXY_PLUGIN_GRACE_SECONDS", \.pluginGraceSeconds, 0...31_536_000),
             ("POSTERNPROXY_KEEP_STATE_KIB", \.caddy.keepStateUpToKiB, 0...(1 << 20)),
         ]
         for (name, keyPath, range) in numbers {

@@ -79,7 +79,25 @@ struct ControllerLink: Sendable {
                     appliedRevision: running.revision, appliedHash: running.hash)), on: writer)
         var timers: [Task<Void, Never>] = []
         var lastHeartbeatSeconds: Int?
-        defer { timers.forEach { $0.cancel() } }
+        // Desired states are applied one after another beside the read loop, which goes on
+        // reading: an apply may wait for the plugin files it asked for.
+        let requests = PluginRequests()
+        let (states, arriving) = AsyncStream.makeStream(of: ControllerMessage.DesiredStateMessage.self)
+        let applying = Task {
+            for await state in states {
+                let fetch: DataPlane.Fetch = { sha256 in
+                    await requests.fetch(sha256) { try await send(.pluginRequest(sha256: sha256), on: writer) }
+                }
+                if let result = await dataPlane.apply(state, fetch: fetch) { try? await send(.applyResult(result), on: writer) }
+                await schedule.expedite()
+            }
+        }
+        defer {
+            timers.forEach { $0.cancel() }
+            arriving.finish()
+            requests.abandonAll()
+            applying.cancel()
+        }
         for await text in messages {
             let decoded: ControllerMessage
             do { decoded = try ControllerMessage.decode(Array(text.utf8)) } catch {
@@ -106,8 +124,9 @@ struct ControllerLink: Sendable {
                     reportingStatus(on: schedule, writer: writer),
                 ]
             case .desiredState(let state):
-                if let result = await dataPlane.apply(state) { try await send(.applyResult(result), on: writer) }
-                await schedule.expedite()
+                arriving.yield(state)
+            case .plugin(let file):
+                requests.deliver(file)
             case .accessLogRequest(let requestID, let query):
                 // Answered beside whatever else runs; a lost connection drops the answer.
                 Task { try? await send(.accessLog(await dataPlane.accessLog(query, requestID: requestID)), on: writer) }

@@ -7,9 +7,21 @@ import Logging
 /// Caddy. One apply at a time (an actor). Between applies it holds no desired state: what an
 /// apply allocated goes back to the system, so an agent of 10,000 hosts idles small.
 actor DataPlane {
+    /// Asks the controller for a catalog plugin's bytes by SHA-256 (nil: no answer).
+    typealias Fetch = @Sendable (String) async -> ControllerMessage.PluginFile?
+
     private let configuration: AgentConfiguration
-    private let runner: PipelineRunner
-    private let pipeline: PipelineDefinition
+    /// The plugins the agent ships with (its plugins folder).
+    private let bundled: PluginCatalog
+    /// Catalog plugins fetched from the controller, by SHA-256.
+    private let shelf: PluginShelf
+    /// The data plane's settings every apply step gets.
+    private let settings: ApplyPipeline.Caddy
+    /// The pipeline that runs: the configured one, or the one the applied state names.
+    private var runner: PipelineRunner
+    private var pipeline: PipelineDefinition
+    /// What undoes the catalog steps the applied pipeline runs, once they are removed from it.
+    private var journals: CatalogStepJournals
     private let logger: Logger
     /// Keeps the processes the steps ask for (socat port forwards) running.
     private let processes: ProcessSupervisor
@@ -39,28 +51,83 @@ actor DataPlane {
             throw AgentConfigurationError(configuration.pluginsDirectory, "no plugin \(step) for the apply pipeline")
         }
         self.configuration = configuration
+        bundled = catalog
+        shelf = try PluginShelf(
+            folder: configuration.stateDirectory + "/plugins",
+            loader: PluginLoader(host: HostIdentity(name: "posternproxy-agent", version: HostIdentity.productVersion)))
+        journals = CatalogStepJournals.load(configuration.stateDirectory + "/step-journals.json")
         runner = PipelineRunner(catalog: catalog)
         var settings = configuration.caddy
         let facts = DataPlaneFacts.probe(
             ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings), catalog: catalog, target: LocalTarget())
         settings.modules = facts?.modules
+        self.settings = settings
         caddy = facts
         pipeline = ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings)
         self.logger = logger
         processes = ProcessSupervisor(folder: configuration.stateDirectory + "/processes")
         folder = AppliedStateFolder(path: configuration.stateDirectory)
         applied = folder.load()
+        if let document = folder.document(),
+            let chosen = try? Self.choose(for: document, configuration: configuration, settings: settings, bundled: catalog, shelf: shelf)
+        {
+            (pipeline, runner) = (chosen.pipeline, chosen.runner)
+        }
     }
 
     /// Applies a desired state from the controller. Returns nil for an older revision than the one
     /// running (never go back); skips the pipeline when the content hash is what runs.
-    func apply(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
+    /// Plugins the state's pipeline names that this agent lacks are fetched with `fetch` first.
+    func apply(_ message: ControllerMessage.DesiredStateMessage, fetch: Fetch? = nil) async -> AgentMessage.ApplyResult? {
         await acquire()
         defer { release() }
-        return await applyNow(message)
+        return await applyNow(message, fetch: fetch)
     }
 
-    private func applyNow(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
+    /// The pipeline a desired state asks for, with the plugins it runs: the one it names (its
+    /// catalog plugins fetched, verified and checked in a child process first), or the
+    /// configured one. Throws why it cannot run; what ran before keeps running.
+    private static func choose(
+        for state: [UInt8], configuration: AgentConfiguration, settings: ApplyPipeline.Caddy, bundled: PluginCatalog, shelf: PluginShelf
+    ) throws(PipelineChoiceProblem) -> (pipeline: PipelineDefinition, runner: PipelineRunner, desired: DesiredPipeline?) {
+        let desired: DesiredPipeline?
+        do { desired = try DesiredPipeline.read(fromState: state) } catch { throw PipelineChoiceProblem("the desired state's pipeline: \(error)") }
+        guard let desired else {
+            return (ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings), PipelineRunner(catalog: bundled), nil)
+        }
+        do {
+            let catalog = try shelf.catalog(for: desired, over: bundled)
+            return (ApplyPipeline.definition(desired, caddy: settings), PipelineRunner(catalog: catalog), desired)
+        } catch { throw PipelineChoiceProblem(error.description) }
+    }
+
+    /// Fetches, verifies and stores each catalog plugin of the state's pipeline the shelf lacks,
+    /// and loads each in a child process once before this process loads it.
+    private func prepare(_ state: [UInt8], fetch: Fetch?) async -> String? {
+        guard let desired = try? DesiredPipeline.read(fromState: state) else { return nil }
+        for (id, version, sha256) in desired.catalogPlugins where !shelf.holds(sha256) {
+            guard let fetch else { return "plugin \(id) \(version ?? "") (\(sha256)) is not on this agent and the controller cannot be asked" }
+            logger.info("fetching a plugin", metadata: ["plugin": "\(id)", "version": "\(version ?? "")", "sha256": "\(sha256)"])
+            guard let file = await fetch(sha256) else { return "plugin \(id) (\(sha256)) was not received from the controller" }
+            if let problem = PluginIntegrity.problem(with: file, expected: sha256, signingKey: configuration.pluginSigningKey) {
+                return "plugin \(id): \(problem)"
+            }
+            let staging = shelf.folder + "/.checking-\(sha256).so"
+            do {
+                try LocalFiles.replace(staging, with: file.bytes, mode: 0o600)
+                defer { _ = try? LocalFiles.remove(staging) }
+                if let problem = IsolatedLoadCheck.problem(loading: staging, with: ["/proc/self/exe", "--check-plugin"]) {
+                    return "plugin \(id) \(version ?? "") refused: \(problem)"
+                }
+                try shelf.store(file.bytes, sha256: sha256)
+            } catch {
+                return "plugin \(id) cannot be stored: \(error)"
+            }
+        }
+        return nil
+    }
+
+    private func applyNow(_ message: ControllerMessage.DesiredStateMessage, fetch: Fetch? = nil) async -> AgentMessage.ApplyResult? {
         guard applied.accepts(revision: message.revision) else {
             logger.warning("refused an older desired state", metadata: ["revision": "\(message.revision)", "running": "\(applied.revision)"])
             return nil
@@ -71,10 +138,19 @@ actor DataPlane {
             persist(document: nil)
             return result(succeeded: true, message: nil)
         }
+        func refused(_ problem: String) -> AgentMessage.ApplyResult {
+            logger.error("apply refused", metadata: ["revision": "\(message.revision)", "error": "\(problem)"])
+            failed = message
+            return .init(revision: message.revision, hash: message.hash, succeeded: false, message: problem, resources: [:])
+        }
+        if let problem = await prepare(message.state, fetch: fetch) { return refused(problem) }
+        let chosen: (pipeline: PipelineDefinition, runner: PipelineRunner, desired: DesiredPipeline?)
+        do {
+            chosen = try Self.choose(for: message.state, configuration: configuration, settings: settings, bundled: bundled, shelf: shelf)
+        } catch { return refused(error.description) }
         let report: PipelineReport
-        do { report = try await runner.start(pipeline, input: message.state, target: LocalTarget()).report() } catch {
-            return .init(
-                revision: message.revision, hash: message.hash, succeeded: false, message: "the apply pipeline cannot run: \(error)", resources: [:])
+        do { report = try await chosen.runner.start(chosen.pipeline, input: message.state, target: LocalTarget()).report() } catch {
+            return refused("the apply pipeline cannot run: \(error)")
         }
         if let wanted = report.managedProcesses { processes.reconcile(wanted) }
         let outcomes = report.resourceOutcomes
@@ -83,13 +159,17 @@ actor DataPlane {
             failed = message
             return .init(
                 revision: message.revision, hash: message.hash, succeeded: false, message: failure,
-                resources: AppliedState.notable(outcomes))
+                resources: AppliedState.notable(outcomes), steps: PipelineEventText.stepLines(report))
         }
+        (pipeline, runner) = (chosen.pipeline, chosen.runner)
         applied = AppliedState(revision: message.revision, hash: message.hash, outcomes: outcomes)
         persist(document: message.state)
+        let undoProblems = await settlePlugins(after: report, of: chosen.desired)
+        var answer = result(succeeded: undoProblems.isEmpty, message: undoProblems.isEmpty ? nil : undoProblems.joined(separator: "; "))
+        answer.steps = PipelineEventText.stepLines(report) + undoProblems
         logger.info(
             "applied", metadata: ["revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == .failed }.count)"])
-        return result(succeeded: true, message: nil)
+        return answer
     }
 
     /// Re-applies what should run (at start, and periodically): a state that failed is tried
@@ -155,7 +235,7 @@ actor DataPlane {
 
     /// The answer to the controller's access-log request `requestID`: read by the pipeline's
     /// describing step on a thread of its own, beside applies and reports.
-    nonisolated func accessLog(_ query: AccessLogQuery, requestID: Int64) async -> AccessLogAnswer {
+    func accessLog(_ query: AccessLogQuery, requestID: Int64) async -> AccessLogAnswer {
         let (pipeline, catalog) = (pipeline, runner.catalog)
         let read = await onOwnThread { DataPlaneAccessLog.read(query, pipeline: pipeline, catalog: catalog, target: LocalTarget()) }
         switch read {
@@ -170,9 +250,33 @@ actor DataPlane {
             resources: applied.outcomes)
     }
 
+    /// After a successful apply: keeps the journals that undo its catalog steps, rolls back the
+    /// steps it no longer names, and removes plugin files no pipeline has named for the grace period.
+    private func settlePlugins(after report: PipelineReport, of desired: DesiredPipeline?) async -> [String] {
+        var journals = self.journals
+        if let desired { journals.record(report, of: desired) }
+        let problems = await journals.undoRemoved(from: desired, shelf: shelf, bundled: bundled, caddy: settings, target: LocalTarget())
+        self.journals = journals
+        do { try journals.save(configuration.stateDirectory + "/step-journals.json") } catch {
+            logger.error("could not save the step journals", metadata: ["error": "\(error)"])
+        }
+        let inUse = Set(desired?.catalogPlugins.map(\.sha256) ?? []).union(journals.files)
+        shelf.touch(inUse)
+        for removed in shelf.removeUnreferenced(keeping: inUse, grace: configuration.pluginGraceSeconds) {
+            logger.info("removed a plugin no pipeline names", metadata: ["sha256": "\(removed)"])
+        }
+        return problems
+    }
+
     private func persist(document: [UInt8]?) {
         do { try folder.save(applied, document: document) } catch {
             logger.error("could not save the applied state", metadata: ["folder": "\(configuration.stateDirectory)", "error": "\(error)"])
         }
     }
+}
+
+/// Why a desired state's pipeline cannot run on this agent.
+struct PipelineChoiceProblem: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

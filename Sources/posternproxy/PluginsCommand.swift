@@ -1,4 +1,5 @@
 import ArgumentParser
+import Controller
 import Foundation
 import Host
 
@@ -33,7 +34,7 @@ struct PluginsCommand: ParsableCommand {
             } catch {
                 throw ValidationError("cannot read plugins folder \(folder): \(error.localizedDescription)")
             }
-            let listing = PluginListing(inspections: files.map(IsolatedInspection.inspect))
+            let listing = PluginListing(inspections: files.map { IsolatedInspection.inspect($0) })
             if json {
                 print(try listing.json())
             } else {

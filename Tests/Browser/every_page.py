@@ -23,7 +23,7 @@ token = steps.api(url, "POST", "/api/auth/login", {"email": settings["email"], "
 axe = Axe()
 
 PAGES = ["Dashboard", "Proxy Hosts", "Redirection Hosts", "Stream Hosts", "Dead Hosts", "Port Forwarding", "Access Lists",
-         "Certificates", "Users", "Access Tokens", "Audit Log", "Servers", "Settings"]
+         "Certificates", "Users", "Access Tokens", "Audit Log", "Servers", "Plugins", "Settings"]
 FORMS = {"Proxy Hosts": "Add proxy host", "Redirection Hosts": "Add redirection host", "Stream Hosts": "Add stream host",
          "Dead Hosts": "Add dead host", "Port Forwarding": "Add port forward", "Access Lists": "Add access list",
          "Certificates": "Add certificate", "Users": "Add user", "Servers": "Add server"}

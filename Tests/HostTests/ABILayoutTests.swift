@@ -19,15 +19,15 @@ import TestSupport
         typedef struct {
             uint32_t struct_size; uint32_t abi_major; uint32_t abi_minor; const char *id; const char *version; const char *name;
             const char *description; uint32_t kinds; const void *(*get_interface)(const char *id);
-            const char *homepage; /* appended by the later minor */
-        } descriptor_1_1;
+            const char *declaration; const char *homepage; /* homepage: appended by the later minor */
+        } descriptor_later;
         #include <string.h>
         static int32_t render(const pp_call *call) { (void)call; return PP_OK; }
         static const pp_renderer_v1 renderer = { sizeof(pp_renderer_v1), "application/json", render };
         static const void *get_interface(const char *id) { return strcmp(id, PP_INTERFACE_RENDERER) == 0 ? &renderer : NULL; }
-        static const descriptor_1_1 descriptor = {
-            sizeof(descriptor_1_1), PP_ABI_MAJOR, \(minor), "com.example.later", "1.1.0", "Later", "Built against a later minor.",
-            PP_KIND_RENDERER, get_interface, "https://example.test",
+        static const descriptor_later descriptor = {
+            sizeof(descriptor_later), PP_ABI_MAJOR, \(minor), "com.example.later", "1.1.0", "Later", "Built against a later minor.",
+            PP_KIND_RENDERER, get_interface, NULL, "https://example.test",
         };
         PP_EXPORT const pp_plugin_descriptor *posternproxy_plugin_entry_v1(const pp_host_info *host) {
             (void)host;
@@ -61,7 +61,7 @@ import TestSupport
         #expect {
             _ = try loader.load(file)
         } throws: { error in
-            (error as? PluginLoadError)?.description.contains("needs at least \(MemoryLayout<pp_plugin_descriptor>.size)") == true
+            (error as? PluginLoadError)?.description.contains("needs at least \(ABILayout.minimumSize(of: pp_plugin_descriptor.self))") == true
         }
     }
 

@@ -57,7 +57,7 @@ import Testing
         let file = try CCompiler.sharedObject(
             PluginSources.plugin(abiMajor: "2", entrySymbol: "posternproxy_plugin_entry_v2"), named: "v2.so", in: folder)
         let error = try refusal(file)
-        #expect(error.description.contains("built for plugin ABI 2.0; this host speaks ABI 1.1 and majors must match"))
+        #expect(error.description.contains("built for plugin ABI 2.0; this host speaks ABI \(ABIVersion.host) and majors must match"))
     }
 
     @Test func refusesADescriptorOfAnotherMajor() throws {

@@ -18,11 +18,15 @@ import Testing
         let lines = result.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(lines.first == ["ID", "VERSION", "KINDS", "ABI", "INTERFACES", "FILE"])
         let rows = Dictionary(uniqueKeysWithValues: lines.dropFirst().map { ($0[0], $0) })
-        #expect(rows["posternproxy.caddy"]?[1...4] == ["0.2.0", "renderer,step", "1.1", "posternproxy.renderer/1,posternproxy.step/1"])
-        #expect(rows["posternproxy.iptables"]?[1...4] == ["0.2.0", "step", "1.1", "posternproxy.step/1"])
-        #expect(rows["posternproxy.ssh"]?[1...4] == ["0.2.0", "profile,transport", "1.1", "posternproxy.profile/1,posternproxy.transport/1"])
-        #expect(rows["posternproxy.hardening"]?[1...4] == ["0.2.0", "profile", "1.1", "posternproxy.profile/1"])
-        #expect(rows["com.example.motd"]?[1...4] == ["1.0.0", "step", "1.1", "posternproxy.step/1"])
+        #expect(
+            rows["posternproxy.caddy"]?[1...4] == ["0.2.0", "renderer,step", "\(ABIVersion.host)", "posternproxy.renderer/1,posternproxy.step/1"])
+        #expect(rows["posternproxy.iptables"]?[1...4] == ["0.2.0", "step", "\(ABIVersion.host)", "posternproxy.step/1"])
+        #expect(
+            rows["posternproxy.ssh"]?[1...4] == [
+                "0.2.0", "profile,transport", "\(ABIVersion.host)", "posternproxy.profile/1,posternproxy.transport/1",
+            ])
+        #expect(rows["posternproxy.hardening"]?[1...4] == ["0.2.0", "profile", "\(ABIVersion.host)", "posternproxy.profile/1"])
+        #expect(rows["com.example.motd"]?[1...4] == ["1.0.0", "step", "\(ABIVersion.host)", "posternproxy.step/1"])
         #expect(rows["com.example.motd"]?[5] == folder.file("libPosternProxyExampleMotd.so"))
     }
 

@@ -13,10 +13,11 @@ public enum CCompiler {
         return output
     }
 
-    /// Compiles a fixture of Tests/Fixtures into a shared object.
-    public static func fixture(_ fixture: String, named name: String, in folder: TemporaryFolder) throws -> String {
+    /// Compiles a fixture of Tests/Fixtures into a shared object, with `defines` (`-D` values).
+    public static func fixture(_ fixture: String, named name: String, in folder: TemporaryFolder, defines: [String] = []) throws -> String {
         let output = folder.file(name)
-        try compile(["-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", output, TestEnvironment.fixture(fixture)])
+        try compile(
+            ["-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", output, TestEnvironment.fixture(fixture)] + defines.map { "-D\($0)" })
         return output
     }
 

@@ -12,6 +12,8 @@ struct APIRouter: Sendable {
     var onChange: @Sendable () -> Void = {}
     /// Provisioning over SSH; nil when the SSH plugin is not loaded.
     var provisioner: Provisioner?
+    /// The plugins the controller ships with (its plugins folder), by id, with their declarations.
+    var bundledPlugins: [String: PluginDeclaration?] = [:]
     /// The admin's HTTPS certificate; nil when there is no HTTPS listener.
     var adminTLS: AdminTLS?
     /// Seals two-factor secrets.
@@ -135,6 +137,10 @@ struct APIRouter: Sendable {
         TwoFactorRoutes(accounts: TwoFactorAccounts(store: store, twoFactor: twoFactor, passwords: passwords)).register(on: authenticated)
         singleSignOnRoutes.register(on: authenticated)
         TokenRoutes(tokens: TokenService(store: store)).register(on: authenticated)
+        PluginRoutes(
+            catalog: PluginCatalogService(store: store, dataDirectory: configuration.dataDirectory),
+            pipelines: PipelineService(store: store, bundled: bundledPlugins, onChange: onChange)
+        ).register(on: authenticated)
         if let notifier {
             WebhookRoutes(webhooks: WebhookService(store: store, target: notifier.target, notifier: notifier)).register(on: authenticated)
         }

@@ -64,7 +64,7 @@ struct AgentEndpoint: Sendable {
         }
         let session = AgentSession(
             serverID: admitted.serverID, tokenHash: admitted.tokenHash, store: hub.store, heard: hub.heard, connection: connection,
-            ticketRenewal: renewal, logger: logger)
+            ticketRenewal: renewal, pluginFolder: hub.pluginFolder, logger: logger)
         var messages = inbound.messages(maxSize: AgentProtocol.maxAgentMessageBytes).makeAsyncIterator()
         guard let first = try await firstMessage(&messages, session: session) else { return }
         guard case .hello(let hello) = try await decode(first, session: session) else {

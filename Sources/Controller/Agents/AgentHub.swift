@@ -28,8 +28,12 @@ actor AgentHub: Service {
     private nonisolated let changes = ChangeSignal()
     private var stopped = false
 
-    init(store: Store, heartbeatSeconds: Int, offlineAfter: Duration, logger: Logger) {
+    /// Where the plugin catalog's files are, for the agents that ask for one.
+    let pluginFolder: String
+
+    init(store: Store, heartbeatSeconds: Int, offlineAfter: Duration, pluginFolder: String = "", logger: Logger) {
         self.store = store
+        self.pluginFolder = pluginFolder
         self.heartbeatSeconds = heartbeatSeconds
         self.offlineAfter = offlineAfter
         self.logger = logger

@@ -41,6 +41,8 @@ actor AgentSession {
     /// Access-log requests sent and not yet answered, by request id.
     private var accessLogWaiters: [Int64: CheckedContinuation<AccessLogAnswer, Error>] = [:]
     private var lastRequestID: Int64 = 0
+    /// Where the plugin catalog's files are.
+    private let pluginFolder: String
 
     /// How often a connected agent's ticket is renewed, and where a fresh one comes from.
     struct TicketRenewal: Sendable {
@@ -50,8 +52,9 @@ actor AgentSession {
 
     init(
         serverID: Int64, tokenHash: String, store: Store, heard: HeardFrom, connection: AgentConnection, ticketRenewal: TicketRenewal? = nil,
-        logger: Logger
+        pluginFolder: String = "", logger: Logger
     ) {
+        self.pluginFolder = pluginFolder
         self.ticketRenewal = ticketRenewal
         self.serverID = serverID
         self.heard = heard
@@ -81,7 +84,25 @@ actor AgentSession {
         case .accessLog(let answer):
             // An answer to nothing asked (or asked too long ago) is dropped.
             accessLogWaiters.removeValue(forKey: answer.requestID)?.resume(returning: answer)
+        case .pluginRequest(let sha256):
+            Task { await self.send(.plugin(await self.pluginFile(sha256))) }
         }
+    }
+
+    /// A catalog plugin's file for this agent: only one its server's apply pipeline names.
+    private func pluginFile(_ sha256: String) async -> ControllerMessage.PluginFile {
+        let serverID = serverID
+        let named = try? await store.database.read { db in
+            try PipelineRepository.effective(db, serverID: serverID, name: "apply")?.catalogPlugins.contains { $0.sha256 == sha256 } ?? false
+        }
+        guard named == true else {
+            return .init(sha256: sha256, bytes: [], error: "this server's pipeline names no plugin with that SHA-256")
+        }
+        guard let file = try? await PluginCatalogService.file(sha256: sha256, folder: pluginFolder, store: store) else {
+            return .init(sha256: sha256, bytes: [], error: "the controller's catalog holds no file with that SHA-256")
+        }
+        logger.info("plugin sent", metadata: ["server": "\(serverID)", "sha256": "\(sha256)", "bytes": "\(file.bytes.count)"])
+        return .init(sha256: sha256, bytes: file.bytes, signature: file.signature)
     }
 
     /// Asks the agent for a host's access log and waits up to 10 seconds for its answer.
@@ -243,7 +264,7 @@ actor AgentSession {
             let name = try await store.database.write { [serverID] db in
                 try ApplyRecorder.record(
                     db, serverID: serverID, revision: result.revision, hash: result.succeeded ? result.hash : nil,
-                    resources: resources, outcomes: outcomes, failure: failure)
+                    resources: resources, outcomes: outcomes, failure: failure, steps: result.steps)
                 return try ServerRepository.name(db, id: serverID)
             }
             if let failure, let name {

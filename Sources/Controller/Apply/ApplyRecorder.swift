@@ -25,8 +25,9 @@ enum ApplyRecorder {
     ///   - failure: why the server could not apply at all, or nil.
     static func record(
         _ db: any SQLConnection, serverID: Int64, revision: Int64, hash: String?, resources: [Resource],
-        outcomes: [String: ResourceOutcome], failure: String?
+        outcomes: [String: ResourceOutcome], failure: String?, steps: [String] = []
     ) throws {
+        try ServerRepository.recordApplySteps(db, id: serverID, revision: revision, steps: steps)
         var recorded = try ResourceRepository.unsettled(db, serverID: serverID)
         let references = resources.filter(\.isReference).map(\.id)
         recorded.merge(try ResourceRepository.applyStates(db, ids: references)) { current, _ in current }

@@ -53,6 +53,11 @@ enum DesiredStateBuilder {
             ]
             members.append(("admin_site", .serialized(site.canonical().serialized())))
         }
+        // The apply pipeline kept as data for this server (its own, else the default); without
+        // one the server runs the pipeline its host is configured with.
+        if let pipeline = try PipelineRepository.effective(db, serverID: serverID, name: "apply") {
+            members.append(("pipeline", .serialized(pipeline.json.canonical().serialized())))
+        }
 
         var (server, current) = try servedParts(db, serverID: serverID, parts: parts)
         var resources: [ApplyRecorder.Resource] = []

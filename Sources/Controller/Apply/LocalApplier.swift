@@ -30,6 +30,18 @@ final class LocalApplier: Service {
     /// Whether an apply runs, for the health report and the watch.
     let state: LocalDataPlaneState
 
+    /// What lets the local server run a pipeline its desired state names: the catalog's files
+    /// (the controller checked each out of process when it was uploaded), the settings every
+    /// apply step gets, and where the journals that undo removed steps are kept. Nil: the
+    /// configured pipeline always runs.
+    struct CatalogPipelines: Sendable {
+        var shelf: PluginShelf
+        var caddy: ApplyPipeline.Caddy
+        var journalsPath: String
+    }
+    let catalogPipelines: CatalogPipelines?
+    private let journals = Mutex<CatalogStepJournals?>(nil)
+
     private let changes = ChangeSignal()
     /// The desired revision the last run applied without failing; nil before the first.
     private let appliedRevision = Mutex<Int64?>(nil)
@@ -37,8 +49,9 @@ final class LocalApplier: Service {
     init(
         store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, caddy: ProcessSupervisor? = nil,
         logger: Logger, adminUpstream: (host: String, port: Int)? = nil, statusSchedule: StatusSchedule? = nil,
-        state: LocalDataPlaneState = LocalDataPlaneState()
+        state: LocalDataPlaneState = LocalDataPlaneState(), catalogPipelines: CatalogPipelines? = nil
     ) {
+        self.catalogPipelines = catalogPipelines
         self.state = state
         self.statusSchedule = statusSchedule
         self.caddy = caddy
@@ -80,12 +93,16 @@ final class LocalApplier: Service {
                 try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream, parts: parts)
             }
             let builtAt = clock.now
+            let (pipeline, runner, desired) = try choosePipeline(for: built.document)
             let run = try runner.start(pipeline, input: built.document, target: LocalTarget())
             let report = await run.report()
             let ranAt = clock.now
             if let wanted = report.managedProcesses { processes.reconcile(wanted) }
             // Read once: for 10,000 resources it is a dictionary of 10,000 outcomes.
             let outcomes = report.resourceOutcomes
+            if report.failureMessage == nil, let problems = await settleCatalogSteps(after: report, of: desired), !problems.isEmpty {
+                logger.error("removed pipeline steps were not all rolled back", metadata: ["problems": "\(problems.joined(separator: "; "))"])
+            }
             try await record(report, outcomes: outcomes, built: built, serverID: localID)
             appliedRevision.withLock { $0 = report.failureMessage == nil ? built.revision : nil }
             if let failure = report.failureMessage {
@@ -113,6 +130,28 @@ final class LocalApplier: Service {
         }
     }
 
+    /// The pipeline the desired state names (its catalog plugins from the shelf), or the configured one.
+    private func choosePipeline(for document: [UInt8]) throws -> (PipelineDefinition, PipelineRunner, DesiredPipeline?) {
+        guard let catalogPipelines, let desired = try DesiredPipeline.read(fromState: document) else { return (pipeline, runner, nil) }
+        let catalog = try catalogPipelines.shelf.catalog(for: desired, over: runner.catalog)
+        return (ApplyPipeline.definition(desired, caddy: catalogPipelines.caddy), PipelineRunner(catalog: catalog), desired)
+    }
+
+    /// After a successful apply: keeps the journals that undo its catalog steps and rolls back
+    /// the steps it no longer names; returns what could not be undone (nil: nothing to do).
+    private func settleCatalogSteps(after report: PipelineReport, of desired: DesiredPipeline?) async -> [String]? {
+        guard let catalogPipelines else { return nil }
+        var journals = self.journals.withLock { $0 } ?? CatalogStepJournals.load(catalogPipelines.journalsPath)
+        if let desired { journals.record(report, of: desired) }
+        let problems = await journals.undoRemoved(
+            from: desired, shelf: catalogPipelines.shelf, bundled: runner.catalog, caddy: catalogPipelines.caddy, target: LocalTarget())
+        self.journals.withLock { [journals] in $0 = journals }
+        do { try journals.save(catalogPipelines.journalsPath) } catch {
+            logger.error("could not save the step journals", metadata: ["error": "\(error)"])
+        }
+        return problems
+    }
+
     private static func milliseconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         return String(format: "%.1f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
@@ -129,7 +168,7 @@ final class LocalApplier: Service {
         try await store.database.write { db in
             try ApplyRecorder.record(
                 db, serverID: serverID, revision: built.revision, hash: hash, resources: built.resources,
-                outcomes: outcomes, failure: failure)
+                outcomes: outcomes, failure: failure, steps: PipelineEventText.stepLines(report))
         }
     }
 }

@@ -45,6 +45,8 @@ actor Provisioner: Service {
     let vault: CredentialVault
     let runner: PipelineRunner
     let pipelines: [String: PipelineDefinition]
+    /// The plugin catalog's files, for a provisioning pipeline kept as data that names one.
+    let shelf: PluginShelf?
     let logger: Logger
     /// Whether the server's agent is connected now (a re-run that changed nothing leaves it so).
     let agentConnected: @Sendable (Int64) async -> Bool
@@ -64,9 +66,10 @@ actor Provisioner: Service {
     }
 
     init(
-        store: Store, configuration: ControllerConfiguration, vault: CredentialVault, runner: PipelineRunner, logger: Logger,
-        agentConnected: @escaping @Sendable (Int64) async -> Bool
+        store: Store, configuration: ControllerConfiguration, vault: CredentialVault, runner: PipelineRunner, shelf: PluginShelf? = nil,
+        logger: Logger, agentConnected: @escaping @Sendable (Int64) async -> Bool
     ) throws {
+        self.shelf = shelf
         self.agentConnected = agentConnected
         self.store = store
         self.configuration = configuration
@@ -273,9 +276,10 @@ actor Provisioner: Service {
             run.append("host key \(hostKey) matches the pinned one")
         }
         do {
-            guard let pipeline = pipelines[kind == .provision ? ProvisioningPipelines.provision : ProvisioningPipelines.updateAgent] else {
+            guard let chosen = try await chosenPipeline(kind, serverID: run.serverID, run: run) else {
                 return "no \(kind.rawValue) pipeline is configured"
             }
+            let (pipeline, runner) = chosen
             let location = AgentConfigLocation.described(by: pipeline, catalog: runner.catalog, target: target)
             let token = try await agentToken(on: target, at: location, serverID: run.serverID, run: run)
             let input = try provisioningInput(token: token, port: destination.port, publicURL: publicURL)
@@ -302,6 +306,20 @@ actor Provisioner: Service {
     }
 
     /// Keeps the commands that remove the agent from the server the way this run installed it,
+    /// The pipeline a run of `kind` runs for the server: the one kept as data for it (its own,
+    /// else the default; its catalog plugins from the shelf), else the configured one.
+    private func chosenPipeline(_ kind: Kind, serverID: Int64, run: ProvisioningRun) async throws -> (PipelineDefinition, PipelineRunner)? {
+        let kept = try await store.database.read { db in try PipelineRepository.effective(db, serverID: serverID, name: kind.rawValue) }
+        guard let kept else { return pipelines[kind.rawValue].map { ($0, runner) } }
+        guard let shelf else { throw ValidationFailure("pipeline", "the \(kind.rawValue) pipeline kept as data needs the plugin catalog") }
+        run.append(
+            "\(kind.rawValue) pipeline kept on the controller: \(kept.steps.map { "\($0.plugin)\($0.version.map { " " + $0 } ?? "")" }.joined(separator: ", "))"
+        )
+        let definition = PipelineDefinition(
+            name: kind.rawValue, steps: kept.steps.map { PipelineDefinition.Step(plugin: $0.plugin, config: $0.config.serialized()) })
+        return (definition, PipelineRunner(catalog: try shelf.catalog(for: kept, over: runner.catalog)))
+    }
+
     /// as the pipeline's describing step tells them (`{"uninstall": true}`), for when the
     /// server is deleted.
     private func recordUninstallCommands(_ pipeline: PipelineDefinition, target: TransportTarget, serverID: Int64, run: ProvisioningRun) async {

@@ -9,7 +9,8 @@ import PluginAPI
 public enum ABILayout {
     /// Sizes as of ABI 1.0 (this header's minor 0).
     static let minimumSizes: [ObjectIdentifier: Int] = [
-        ObjectIdentifier(pp_plugin_descriptor.self): MemoryLayout<pp_plugin_descriptor>.size,
+        // 1.2 appended `declaration`.
+        ObjectIdentifier(pp_plugin_descriptor.self): MemoryLayout<pp_plugin_descriptor>.offset(of: \.declaration)!,
         ObjectIdentifier(pp_step_v1.self): MemoryLayout<pp_step_v1>.size,
         ObjectIdentifier(pp_profile_v1.self): MemoryLayout<pp_profile_v1>.size,
         ObjectIdentifier(pp_transport_v1.self): MemoryLayout<pp_transport_v1>.size,

@@ -12,6 +12,9 @@ public enum AgentMessage: Sendable, Equatable {
     case status(StatusReport)
     /// The answer to an access-log request.
     case accessLog(AccessLogAnswer)
+    /// Asks for the bytes of a catalog plugin its desired state's pipeline names (by SHA-256);
+    /// the controller answers with ``ControllerMessage/plugin(_:)``.
+    case pluginRequest(sha256: String)
 
     public struct Hello: Sendable, Equatable {
         public var agentVersion: String
@@ -40,8 +43,14 @@ public enum AgentMessage: Sendable, Equatable {
         /// Per resource, keyed `<type>_<id>` (as the plugins report them); a resource of the
         /// applied state that is missing here applied without a message.
         public var resources: [String: ResourceOutcome]
+        /// How each step of the apply pipeline ended, one line each (`com.example.motd: applied 1
+        /// change(s)`); empty when the pipeline did not run.
+        public var steps: [String]
 
-        public init(revision: Int64, hash: String, succeeded: Bool, message: String?, resources: [String: ResourceOutcome]) {
+        public init(
+            revision: Int64, hash: String, succeeded: Bool, message: String?, resources: [String: ResourceOutcome], steps: [String] = []
+        ) {
+            self.steps = steps
             self.revision = revision
             self.hash = hash
             self.succeeded = succeeded
@@ -148,6 +157,7 @@ extension AgentMessage {
                 ("type", "apply_result"), ("revision", .int(Int(result.revision))), ("hash", .string(result.hash)),
                 ("succeeded", .bool(result.succeeded)), ("message", optional(result.message)), ("resources", .object(resources)),
             ]
+            if !result.steps.isEmpty { members.append(("steps", .strings(result.steps))) }
         case .status(let report):
             let upstreams = report.upstreams.map { upstream -> JSON in
                 ["address": .string(upstream.address), "requests": .int(Int(upstream.requests)), "fails": .int(Int(upstream.fails))]
@@ -158,6 +168,8 @@ extension AgentMessage {
             }
             if let problem = report.problem { members.append(("problem", .string(problem))) }
             if let text = report.trafficText ?? report.traffic?.jsonText { raw = [("traffic", text)] }
+        case .pluginRequest(let sha256):
+            members = [("type", "plugin_request"), ("sha256", .string(sha256))]
         case .accessLog(let answer):
             members = [
                 ("type", "access_log"), ("request_id", .int(Int(answer.requestID))), ("lines", .array(answer.lines)), ("found", .bool(answer.found)),
@@ -197,7 +209,7 @@ extension AgentMessage {
                 ApplyResult(
                     revision: try fields.integer("revision"), hash: try fields.string("hash", maxLength: 128),
                     succeeded: try fields.bool("succeeded"), message: try fields.optionalString("message", maxLength: 65536),
-                    resources: resources))
+                    resources: resources, steps: try fields.optionalStrings("steps", maxCount: 64, maxLength: 2000)))
         case "status":
             let list = try fields.list("upstreams")
             guard list.count <= 10_000 else { throw ProtocolViolation("status.upstreams must be a list of at most 10000 objects") }
@@ -219,6 +231,10 @@ extension AgentMessage {
                     caddyRunning: try fields.bool("caddy_running"), upstreams: upstreams, certificates: certificates,
                     problem: try fields.optionalString("problem", maxLength: 1000),
                     traffic: try fields.raw["traffic"].map { text throws(ProtocolViolation) in try TrafficReport(json: text) }))
+        case "plugin_request":
+            let sha256 = try fields.string("sha256", maxLength: 64)
+            guard DesiredPipeline.isSHA256(sha256) else { throw ProtocolViolation("plugin_request.sha256 must be 64 lower-case hex digits") }
+            return .pluginRequest(sha256: sha256)
         case "access_log":
             let lines = try fields.list("lines")
             guard lines.count <= 1000, lines.allSatisfy({ if case .object = $0 { true } else { false } }) else {

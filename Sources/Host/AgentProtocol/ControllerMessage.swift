@@ -10,6 +10,24 @@ public enum ControllerMessage: Sendable, Equatable {
     /// A read-only question about a host's access log; the agent answers with
     /// ``AgentMessage/accessLog(_:)`` carrying the same `requestID`.
     case accessLogRequest(requestID: Int64, query: AccessLogQuery)
+    /// A catalog plugin's bytes, answering ``AgentMessage/pluginRequest(sha256:)``. `bytes` is
+    /// empty with `error` set when the controller does not hold it (or will not give it).
+    case plugin(PluginFile)
+
+    public struct PluginFile: Sendable, Equatable {
+        public var sha256: String
+        public var bytes: [UInt8]
+        /// Base64 Ed25519 signature over the bytes, when the controller keeps one for it.
+        public var signature: String?
+        public var error: String?
+
+        public init(sha256: String, bytes: [UInt8], signature: String? = nil, error: String? = nil) {
+            self.sha256 = sha256
+            self.bytes = bytes
+            self.signature = signature
+            self.error = error
+        }
+    }
 
     public struct Welcome: Sendable, Equatable {
         public var serverID: Int64
@@ -63,6 +81,14 @@ extension ControllerMessage {
             data.append(contentsOf: message.state)
             data.append(UInt8(ascii: "}"))
             return data
+        case .plugin(let file):
+            var members: [(String, JSON)] = [
+                ("type", "plugin"), ("v", .int(AgentProtocol.version)), ("sha256", .string(file.sha256)),
+                ("bytes", .string(Base64.encode(file.bytes))),
+            ]
+            if let signature = file.signature { members.append(("signature", .string(signature))) }
+            if let error = file.error { members.append(("error", .string(error))) }
+            return JSON.object(members).serialized()
         case .accessLogRequest(let requestID, let query):
             return [UInt8](
                 JSON.object([
@@ -99,6 +125,16 @@ extension ControllerMessage {
             }
             // Passed on as it came: the renderer reads it strictly.
             return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: [UInt8](state)))
+        case "plugin":
+            let sha256 = try fields.string("sha256", maxLength: 64)
+            guard DesiredPipeline.isSHA256(sha256) else { throw ProtocolViolation("plugin.sha256 must be 64 lower-case hex digits") }
+            guard let bytes = Base64.decode(try fields.string("bytes", maxLength: AgentProtocol.maxControllerMessageBytes)) else {
+                throw ProtocolViolation("plugin.bytes must be base64")
+            }
+            return .plugin(
+                PluginFile(
+                    sha256: sha256, bytes: bytes, signature: try fields.optionalString("signature", maxLength: 200),
+                    error: try fields.optionalString("error", maxLength: 2000)))
         case "access_log_request":
             guard let query = try? JSONObject(JSON.object(fields.object("query"))) else {
                 throw ProtocolViolation("access_log_request.query must be an object")

@@ -66,9 +66,14 @@ struct MessageFields {
     }
 
     func strings(_ key: String, maxCount: Int = 2048) throws(ProtocolViolation) -> [String] {
+        try optionalStrings(key, maxCount: maxCount, maxLength: 256)
+    }
+
+    /// A list of strings, empty when missing; each at most `maxLength` bytes.
+    func optionalStrings(_ key: String, maxCount: Int, maxLength: Int) throws(ProtocolViolation) -> [String] {
         guard let value = value(key) else { return [] }
-        guard let values = try? [String](json: value), values.count <= maxCount, values.allSatisfy({ $0.utf8.count <= 256 }) else {
-            throw ProtocolViolation("\(type).\(key) must be a list of at most \(maxCount) short strings")
+        guard let values = try? [String](json: value), values.count <= maxCount, values.allSatisfy({ $0.utf8.count <= maxLength }) else {
+            throw ProtocolViolation("\(type).\(key) must be a list of at most \(maxCount) strings of at most \(maxLength) bytes")
         }
         return values
     }

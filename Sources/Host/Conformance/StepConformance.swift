@@ -77,7 +77,8 @@ public struct StepConformance {
         self.apply = apply
         verify = table.pointee.verify
         rollback = table.pointee.rollback
-        self.config = config
+        // The config as a pipeline would pass it: checked against the declared schema, defaults filled.
+        do { self.config = try plugin.checkedConfig(config) } catch { throw Refusal(description: "the config given is refused: \(error)") }
         self.input = input
         self.root = root
     }

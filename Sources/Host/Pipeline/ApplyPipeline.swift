@@ -54,6 +54,29 @@ public enum ApplyPipeline {
     /// `acme_trusted_roots` (when any), `certificate_log` (when set), `protected_ports`,
     /// `reserved_ports` (when any), `keep_state_up_to_kib`.
     public static func definition(steps: [String], caddy: Caddy) -> PipelineDefinition {
+        let config = [UInt8](JSON.object(settings(caddy)).serialized())
+        return PipelineDefinition(name: "apply", steps: steps.map { PipelineDefinition.Step(plugin: $0, config: config) })
+    }
+
+    /// The pipeline a desired state names: each step's own config with `caddy`'s settings added
+    /// (a step's config cannot use their names: ``hostSettingNames``).
+    public static func definition(_ desired: DesiredPipeline, caddy: Caddy) -> PipelineDefinition {
+        let settings = settings(caddy)
+        return PipelineDefinition(
+            name: "apply",
+            steps: desired.steps.map { step in
+                let own = (step.config.objectMembers ?? []).filter { !hostSettingNames.contains($0.0) }
+                return PipelineDefinition.Step(plugin: step.plugin, config: JSON.object(own + settings).serialized())
+            })
+    }
+
+    /// The config members every apply step gets from the host it runs on.
+    public static let hostSettingNames: Set<String> = [
+        "admin_socket", "caddy_binary", "http_port", "https_port", "modules", "acme_trusted_roots", "certificate_log",
+        "protected_ports", "reserved_ports", "keep_state_up_to_kib",
+    ]
+
+    private static func settings(_ caddy: Caddy) -> [(String, JSON)] {
         var settings: [(String, JSON)] = [
             ("admin_socket", .string(caddy.adminSocket)), ("caddy_binary", .string(caddy.binary)), ("http_port", .int(caddy.httpPort)),
             ("https_port", .int(caddy.httpsPort)),
@@ -64,7 +87,6 @@ public enum ApplyPipeline {
         settings.append(("protected_ports", .array(caddy.protectedPorts.map(JSON.int))))
         if !caddy.reservedPorts.isEmpty { settings.append(("reserved_ports", .array(caddy.reservedPorts.map(JSON.int)))) }
         settings.append(("keep_state_up_to_kib", .int(caddy.keepStateUpToKiB)))
-        let config = [UInt8](JSON.object(settings).serialized())
-        return PipelineDefinition(name: "apply", steps: steps.map { PipelineDefinition.Step(plugin: $0, config: config) })
+        return settings
     }
 }

@@ -22,6 +22,13 @@ public enum PipelineEventText {
         }
     }
 
+    /// One line per step of `report`: `com.example.motd: applied 1 change(s)`, with its rollback when it had one.
+    public static func stepLines(_ report: PipelineReport) -> [String] {
+        report.steps.map { step in
+            "\(step.step.plugin): \(describe(step.outcome))" + (step.rollback.map { ", rolled back: \($0)" } ?? "")
+        }
+    }
+
     private static func describe(_ outcome: StepOutcome) -> String {
         switch outcome {
         case .notRun: "not run"

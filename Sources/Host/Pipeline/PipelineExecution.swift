@@ -84,10 +84,16 @@ struct PipelineExecution {
         return (.applied(changes: changes), plan.result.output)
     }
 
+    /// Rolls the run's one step back with `journal`: a step removed from its pipeline.
+    func rollBackRemoved(journal: [UInt8]) -> RollbackOutcome {
+        guard let step = steps.first else { return .unsupported }
+        return rollBack(step, journal: journal)
+    }
+
     private func rollBack(_ step: ResolvedStep, journal: [UInt8]) -> RollbackOutcome {
         guard let rollback = step.rollback else { return .unsupported }
         // A rollback runs to its end even when the run was cancelled: it gets a flag of its own.
-        let undo = call(step, .rollback, rollback, input: journal, grants: .effects, cancellation: CancellationFlag())
+        let undo = call(step, .rollback, rollback, input: JournalRecords.readable(journal), grants: .effects, cancellation: CancellationFlag())
         guard undo.result.status == PP_OK else {
             return .failed(Self.message(undo.result, phase: .rollback))
         }

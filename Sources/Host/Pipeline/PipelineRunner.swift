@@ -27,6 +27,18 @@ public struct PipelineRunner: Sendable {
         }
     }
 
+    /// Undoes a step its pipeline no longer names: calls its rollback with the journal its apply
+    /// wrote (cut back to whole records), on a thread of its own. `pipeline` names the pipeline
+    /// the step belonged to (its config is checked as that pipeline's was).
+    public func rollBack(_ step: PipelineDefinition.Step, pipeline: String, journal: [UInt8], target: any Target) async throws(PipelineError)
+        -> RollbackOutcome
+    {
+        let resolved = try resolve(PipelineDefinition(name: pipeline, steps: [step]))
+        let execution = PipelineExecution(
+            pipeline: pipeline, steps: resolved, input: [], target: target, dryRun: false, cancellation: CancellationFlag(), emit: { _ in })
+        return await onOwnThread { execution.rollBackRemoved(journal: journal) }
+    }
+
     private func resolve(_ pipeline: PipelineDefinition) throws(PipelineError) -> [ResolvedStep] {
         var resolved: [ResolvedStep] = []
         for (index, step) in pipeline.steps.enumerated() {
@@ -37,17 +49,20 @@ public struct PipelineRunner: Sendable {
             guard let plugin = catalog.plugin(id: step.plugin) else {
                 throw refuse(catalog.absence(of: step.plugin))
             }
+            let config: [UInt8]
+            let hostSettings = pipeline.name == "apply" ? ApplyPipeline.hostSettingNames : []
+            do { config = try plugin.checkedConfig(step.config, hostSettings: hostSettings) } catch { throw refuse(error.description) }
             if let table = plugin.interface(PP_INTERFACE_STEP, as: pp_step_v1.self), let plan = table.pointee.plan, let apply = table.pointee.apply {
                 resolved.append(
                     ResolvedStep(
-                        reference: reference, config: step.config, plan: .plugin(plan), apply: .plugin(apply),
+                        reference: reference, config: config, plan: .plugin(plan), apply: .plugin(apply),
                         verify: table.pointee.verify.map(StepFunction.plugin), rollback: table.pointee.rollback.map(StepFunction.plugin)))
             } else if let table = plugin.interface(PP_INTERFACE_PROFILE, as: pp_profile_v1.self), let actions = table.pointee.actions {
                 // A profile runs as a step the host executes: see ProfileStep.
                 let profile = ProfileStep(actions: actions)
                 resolved.append(
                     ResolvedStep(
-                        reference: reference, config: step.config, plan: .native(profile.plan), apply: .native(profile.apply),
+                        reference: reference, config: config, plan: .native(profile.plan), apply: .native(profile.apply),
                         verify: nil, rollback: .native(profile.rollback)))
             } else {
                 throw refuse("\(plugin.file) provides neither \(PP_INTERFACE_STEP) with plan and apply nor \(PP_INTERFACE_PROFILE)")

@@ -18,6 +18,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let kinds: PluginKinds
     /// The ABI it was built against.
     public let abi: ABIVersion
+    /// Its config schema and what it needs on the target, when it declares them (ABI 1.2).
+    public let declaration: PluginDeclaration?
 
     // Immutable after init and pointing at static plugin data: safe to share across threads.
     private let descriptor: UnsafePointer<pp_plugin_descriptor>
@@ -26,8 +28,9 @@ public final class LoadedPlugin: @unchecked Sendable {
 
     init(
         file: String, descriptor: UnsafePointer<pp_plugin_descriptor>, id: String, version: String,
-        name: String, summary: String
+        name: String, summary: String, declaration: PluginDeclaration? = nil
     ) {
+        self.declaration = declaration
         self.file = file
         self.descriptor = descriptor
         self.id = id

@@ -45,6 +45,15 @@ public struct PluginCatalog: Sendable {
         }
     }
 
+    /// This catalog with `chosen` in place of the plugins of the same ids (a pipeline's catalog
+    /// plugins over the ones the host ships with).
+    public func choosing(_ chosen: [LoadedPlugin]) -> PluginCatalog {
+        var catalog = self
+        let ids = Set(chosen.map(\.id))
+        catalog.plugins = chosen + plugins.filter { !ids.contains($0.id) }
+        return catalog
+    }
+
     /// The plugin with this id, if one was accepted.
     public func plugin(id: String) -> LoadedPlugin? {
         plugins.first { $0.id == id }

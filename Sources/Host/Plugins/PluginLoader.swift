@@ -112,7 +112,14 @@ public struct PluginLoader: Sendable {
         }
         guard let lookup = d.get_interface else { throw malformed("get_interface is NULL") }
         if let problem = DeclaredInterfaces.problem(kinds: kinds, lookup: lookup) { throw malformed(problem) }
-        return LoadedPlugin(file: file, descriptor: descriptor, id: id, version: version, name: name, summary: summary)
+        var declaration: PluginDeclaration?
+        if let text = d.declaration {
+            do { declaration = try PluginDeclaration(text: String(cString: text)) } catch {
+                throw malformed("declaration \(error); write a JSON object with config_schema and needs (PP_PLUGIN_DECLARATION)")
+            }
+        }
+        return LoadedPlugin(
+            file: file, descriptor: descriptor, id: id, version: version, name: name, summary: summary, declaration: declaration)
     }
 
     /// Where the opened file really is: symbolic links resolved by the kernel.

@@ -2,8 +2,8 @@
 /// zeros, optionally followed by `-prerelease` and `+build` of letters, digits, `-` and `.`
 /// (`1.0.0`, `2.1.0-beta.1`, `0.3.0+git.5a1f`), at most 64 bytes. The catalog orders and shows
 /// them, so `v1` or `latest` is refused at load.
-enum PluginVersion {
-    static func isValid(_ version: String) -> Bool {
+public enum PluginVersion {
+    public static func isValid(_ version: String) -> Bool {
         guard version.utf8.count <= 64 else { return false }
         var rest = Substring(version)
         var build: Substring?

@@ -58,8 +58,8 @@ extern "C" {
 /** ABI major: a change here breaks every plugin; the entry symbol's name changes with it. */
 #define PP_ABI_MAJOR 1
 /** ABI minor: appends only. A plugin built against minor N needs a host with minor >= N.
- *  1.1 appended pp_host.file_info and pp_host.set_file_owner. */
-#define PP_ABI_MINOR 1
+ *  1.1 appended pp_host.file_info and pp_host.set_file_owner; 1.2 pp_plugin_descriptor.declaration. */
+#define PP_ABI_MINOR 2
 
 /** The one symbol a plugin exports. */
 #define PP_ENTRY_SYMBOL "posternproxy_plugin_entry_v1"
@@ -341,11 +341,14 @@ typedef struct pp_renderer_v1 {
  *              {"changes": [ ... ]}; an empty list means the step has nothing to do, and the host
  *              then calls neither apply nor verify. Return PP_SKIPPED when the step does not apply
  *              to this target at all (the host reports it as skipped, never as succeeded).
- *   apply    — effects granted. input: the plan. output: a journal JSON, whatever rollback needs
- *              to undo what apply did (write it as you go: it is kept even if apply fails).
+ *   apply    — effects granted. input: the plan. output: a journal, whatever rollback needs to
+ *              undo what apply did: one JSON value, or JSON Lines (one whole JSON value per line,
+ *              each ending in '\n'). Write each record before the effect it undoes: the journal is
+ *              kept even if apply fails, is cancelled or crashes.
  *   verify   — probes and reads only. input: the plan. Returns PP_FAILED when the change did not
  *              take effect. May be NULL when there is nothing to check.
- *   rollback — effects granted. input: the journal apply wrote. Called in reverse pipeline order
+ *   rollback — effects granted. input: the journal apply wrote, cut back to its whole records when
+ *              it is not one whole JSON value (empty when none was whole). Called in reverse pipeline order
  *              for every step whose apply was called, when a later phase fails or the run is
  *              cancelled. May be NULL for a step that changes nothing worth undoing.
  * Applying twice converges: after a successful apply, plan reports no changes.
@@ -446,6 +449,18 @@ typedef struct pp_plugin_descriptor {
     /** Returns the static table for an interface id (PP_INTERFACE_*), or NULL when the plugin
      *  does not provide it. */
     const void *(*get_interface)(const char *interface_id);
+    /** ABI 1.2. What the plugin is configured with and what it needs from the target, shown to an
+     *  admin before the plugin is enabled: static, NUL-terminated UTF-8 JSON, or NULL for none.
+     *      {"config_schema": { JSON Schema of the step's config },
+     *       "needs": {"services": ["fail2ban"], "writes": ["/etc/fail2ban/jail.d/"],
+     *                 "runs": ["fail2ban-client"]}}
+     *  Every member is optional. The host checks each pipeline step's config against
+     *  config_schema (types, properties, required, additionalProperties, enum, minimum, maximum,
+     *  minLength, maxLength, pattern as a POSIX extended regular expression, items) and fills in
+     *  the defaults it names before the plugin sees the config; the controller's web UI builds the
+     *  step's form from it (title, description). A declaration that is not such an object is
+     *  refused at load. */
+    const char *declaration;
 } pp_plugin_descriptor;
 
 /**

@@ -557,6 +557,24 @@ static inline int32_t pp_set_file_owner(const pp_call *call, const char *path, u
  * The skeleton of a plugin
  * ------------------------------------------------------------------------------------------- */
 
+/**
+ * JSON written as C tokens, made a string literal: PP_JSON({"type": "string"}) is
+ * "{\"type\": \"string\"}". For a declaration, which the host checks whole at load.
+ */
+#define PP_JSON(...) #__VA_ARGS__
+
+/**
+ * The plugin's declaration (pp_plugin_descriptor.declaration): its config's JSON Schema and what
+ * it needs on the target. Define it before including this header; NULL when not defined:
+ *
+ *     #define PP_PLUGIN_DECLARATION PP_JSON({"config_schema": {"type": "object", "required": ["text"], \
+ *         "properties": {"text": {"type": "string"}}}, "needs": {"writes": ["/etc/motd"]}})
+ *     #include "posternproxy_plugin_sdk.h"
+ */
+#ifndef PP_PLUGIN_DECLARATION
+#define PP_PLUGIN_DECLARATION NULL
+#endif
+
 /* The interface lookup, descriptor and exported entry function of a plugin of one kind whose
  * table is the static `pp__table`; the entry declines a host of another ABI major or an older
  * minor. */
@@ -566,7 +584,7 @@ static inline int32_t pp_set_file_owner(const pp_call *call, const char *path, u
     }                                                                                                      \
     static const pp_plugin_descriptor pp__descriptor = {                                                  \
         sizeof(pp_plugin_descriptor), PP_ABI_MAJOR, PP_ABI_MINOR, (ID), (VERSION), (NAME), (DESCRIPTION), \
-        (KIND), pp__get_interface};                                                                        \
+        (KIND), pp__get_interface, PP_PLUGIN_DECLARATION};                                                \
     PP_EXPORT const pp_plugin_descriptor *posternproxy_plugin_entry_v1(const pp_host_info *host) {         \
         int compatible = host && host->abi_major == PP_ABI_MAJOR && (int64_t)host->abi_minor >= (int64_t)PP_ABI_MINOR; \
         return compatible ? &pp__descriptor : NULL;                                                        \

@@ -85,6 +85,15 @@ final class RemoteServer: @unchecked Sendable {
             in: folder.path, logName: "agent-\(UUID().uuidString.prefix(4))")
     }
 
+    /// The agent's resident memory (VmRSS) in KiB, read from /proc; nil when it does not run.
+    var agentResidentKiB: Int? {
+        guard let pid = agent?.process.processIdentifier,
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
+    }
+
     /// Kills the agent with SIGKILL, as a crash would.
     func killAgent() { agent?.stop() }
 

@@ -265,6 +265,31 @@ import TestSupport
         #expect(try await setup.client.post("/api/servers/\(unknownUser)/provision", ["private_key": "not a key"]).errorField == "private_key")
     }
 
+    /// A provision pipeline kept on the controller runs a plugin uploaded to its catalog, over
+    /// the SSH transport, on the server being provisioned.
+    @Test func aProvisionPipelineKeptOnTheControllerRunsAnUploadedPlugin() async throws {
+        let setup = try await Setup()
+        defer { setup.remove() }
+        let build = try TemporaryFolder()
+        defer { build.remove() }
+        let plugin = build.file("libmotd.so")
+        try CCompiler.compile([
+            "-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", plugin, "\(TestEnvironment.packageRoot)/Examples/MotdPlugin/motd_plugin.c",
+        ])
+        let uploaded = try await setup.client.send("POST", "/api/plugins", raw: try Data(contentsOf: URL(fileURLWithPath: plugin)))
+        #expect(uploaded.status == 201, "\(uploaded.object)")
+        let id = try await setup.addServer()
+        let kept = try await setup.client.put(
+            "/api/servers/\(id)/pipelines/provision",
+            ["steps": [["plugin": "com.example.motd", "config": ["text": "Provisioned from the catalog\n", "path": "/etc/motd-posternproxy"]]]])
+        #expect(kept.status == 200, "\(kept.object)")
+        let run = try await setup.provision(id, ["private_key": setup.ssh.clientKey])
+        #expect(run.lines.contains("provision pipeline kept on the controller: com.example.motd 1.0.0"), "\(run.lines.suffix(20))")
+        #expect(run.lines.contains { $0.contains("com.example.motd") && $0.contains("applied 1 change(s)") }, "\(run.lines.suffix(20))")
+        let written = try setup.ssh.inSandbox(["cat", "/etc/motd-posternproxy"])
+        #expect(String(decoding: written.standardOutput, as: UTF8.self) == "Provisioned from the catalog\n")
+    }
+
     @Test func anAdminConfirmsTheHostKeyBeforeAnyCredentialIsSent() async throws {
         let setup = try await Setup()
         defer { setup.remove() }

@@ -185,6 +185,66 @@ enum OpenAPIDocument {
                 success: (201, Schema.reference("NewToken"))))
         add("/api/tokens/{id}", "delete", operation("Revoke an API token (admin)", tag: "Tokens", pathID: true, success: (204, nil)))
 
+        // Plugins and pipelines kept as data.
+        let sha256Parameter: JSON = ["name": "sha256", "in": "path", "required": true, "schema": Schema.string(pattern: "^[0-9a-f]{64}$")]
+        let pipelineName: JSON = [
+            "name": "name", "in": "path", "required": true, "schema": Schema.string(values: ["apply", "provision", "update-agent"]),
+        ]
+        let catalogPlugin = Schema.object(
+            [
+                "sha256": Schema.string(), "plugin_id": Schema.string(), "version": Schema.string(), "name": Schema.string(),
+                "summary": Schema.string(), "kinds": Schema.string(), "abi": Schema.string(), "interfaces": Schema.array(Schema.string()),
+                "declaration": ["type": ["object", "null"]], "signed": Schema.boolean, "size": Schema.integer(minimum: 1),
+                "uploaded_on": Schema.string(),
+            ], required: ["sha256", "plugin_id", "version"], closed: false)
+        add(
+            "/api/plugins", "get",
+            operation(
+                "The plugin catalog: uploaded plugin files by SHA-256, and the plugins shipped with the controller (admin)", tag: "Plugins",
+                success: (200, Schema.object(["items": Schema.array(catalogPlugin), "total": Schema.integer(minimum: 0)], closed: false))))
+        var upload = operation(
+            "Upload a plugin shared object (the body): checked out of process and kept by its SHA-256 (admin)", tag: "Plugins",
+            parameters: [
+                [
+                    "name": "X-Plugin-Signature", "in": "header", "required": false,
+                    "schema": Schema.string("Base64 Ed25519 signature over the file; required when plugin_signing_key is set", maxLength: 200),
+                ]
+            ], success: (201, catalogPlugin), errors: errorCodes + [503])
+        upload["requestBody"] = ["required": true, "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
+        add("/api/plugins", "post", upload)
+        add(
+            "/api/plugins/{sha256}", "delete",
+            operation("Delete a plugin file no pipeline names (admin)", tag: "Plugins", parameters: [sha256Parameter], success: (204, nil)))
+        let pipeline = Schema.object(
+            [
+                "steps": Schema.array(
+                    Schema.object(
+                        [
+                            "plugin": Schema.string(maxLength: 128, pattern: "^[a-z0-9-]+(\\.[a-z0-9-]+)+$"),
+                            "version": Schema.string(maxLength: 64), "config": ["type": "object"],
+                        ], required: ["plugin"]), maxItems: 64)
+            ], required: ["steps"])
+        let storedPipeline: JSON = ["anyOf": [["type": "null"], Schema.object(["steps": Schema.array(["type": "object"])], closed: false)]]
+        for (path, server) in [("/api/pipelines/default/{name}", false), ("/api/servers/{id}/pipelines/{name}", true)] {
+            let whose = server ? "a server's" : "the default"
+            add(
+                path, "get",
+                operation(
+                    "\(whose) pipeline kept as data, and the one the server runs (admin)", tag: "Plugins", pathID: server,
+                    parameters: [pipelineName], success: (200, Schema.object(["own": storedPipeline, "effective": storedPipeline]))))
+            add(
+                path, "put",
+                operation(
+                    "Replace \(whose) pipeline: plugins with their config, checked against each plugin's schema (admin)", tag: "Plugins",
+                    pathID: server, parameters: [pipelineName], body: pipeline,
+                    success: (200, Schema.object(["steps": Schema.array(["type": "object"])], closed: false))))
+            add(
+                path, "delete",
+                operation(
+                    "Forget \(whose) pipeline; removed steps are rolled back (admin)", tag: "Plugins", pathID: server,
+                    parameters: [pipelineName], success: (204, nil)))
+        }
+
         // Notifications.
         let webhook = Schema.object(
             [
@@ -460,6 +520,7 @@ enum OpenAPIDocument {
             "require_two_factor": Schema.string(values: ["true", "false"]), "admin_http_redirect": Schema.string(values: ["true", "false"]),
             "admin_domain": ["anyOf": [Schema.string(values: [""]), Schema.string(maxLength: 253, pattern: "^[A-Za-z0-9.-]+$")]],
             "certificate_expiry_days": Schema.string(pattern: "^[1-9][0-9]{0,2}$"),
+            "plugin_signing_key": Schema.string(maxLength: 64, pattern: "^([A-Za-z0-9+/]{43}=)?$"),
         ]
         for (key, value) in settingValues {
             add(

@@ -15,6 +15,7 @@ struct ServerView: Sendable, Equatable {
             "last_error": server.lastError, "active_routes": activeRoutes, "agent_version": server.agentVersion,
             "applied_hash": server.appliedHash, "ssh_host_key": server.sshHostKey,
             "upstream_health": server.upstreamHealth.flatMap { try? JSONParser.parse(Array($0.utf8)) },
+            "apply_steps": server.applySteps.flatMap { try? JSONParser.parse(Array($0.utf8)) },
         ])
     }
 }

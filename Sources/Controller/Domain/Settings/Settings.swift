@@ -35,13 +35,26 @@ enum Settings {
                 return value
             }
         ),
+        // Base64 of the Ed25519 public key every uploaded plugin's signature must verify with
+        // (empty: uploads are checked by their loading alone); agents given the same key in
+        // POSTERNPROXY_PLUGIN_SIGNING_KEY refuse a plugin the controller sends without it.
+        "plugin_signing_key": (
+            "",
+            { value throws(ValidationFailure) in
+                guard !value.isEmpty else { return "" }
+                guard let key = Data(base64Encoded: value), key.count == 32 else {
+                    throw ValidationFailure("value", "must be the base64 of a 32-byte Ed25519 public key, or empty")
+                }
+                return value
+            }
+        ),
     ]
 
     /// Settings only the controller reads: they are not part of any server's desired state
     /// (`admin_domain` reaches only the local server's, as its `admin_site`).
     static let controllerOnly: Set<String> = [
         "confirm_host_keys", "unrestricted_advanced_config", "require_two_factor", "admin_domain", "admin_http_redirect",
-        "certificate_expiry_days",
+        "certificate_expiry_days", "plugin_signing_key",
     ]
 
     /// `value` checked by the rule of `key` (the API and a restore both use it); the ACME

@@ -265,6 +265,36 @@ enum Migrations {
                     CREATE INDEX resources_unsettled ON resources(server_id) WHERE apply_status != 'applied' OR apply_message IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v17: a catalog of plugins by SHA-256, and pipelines kept as data") { db in
+            // One row per plugin file, as its out-of-process check read it; the file itself is
+            // DATA_DIR/plugins/<sha256>.so.
+            try db.create(table: "catalog_plugins") { t in
+                t.column("sha256", .text).primaryKey()
+                t.column("plugin_id", .text).notNull().indexed()
+                t.column("version", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("summary", .text).notNull()
+                t.column("kinds", .text).notNull()
+                t.column("abi", .text).notNull()
+                t.column("interfaces", .text).notNull()
+                t.column("declaration", .text)
+                t.column("signature", .text)
+                t.column("size", .integer).notNull()
+                t.column("uploaded_on", .datetime).notNull()
+            }
+            // A pipeline of a server (server_id NULL: the default of every server) by name, as
+            // JSON: {"steps": [{"plugin", "version", "sha256", "config"}]}.
+            try db.create(table: "pipelines") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("server_id", .integer).references("servers", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("steps", .text).notNull()
+                t.column("modified_on", .datetime).notNull()
+            }
+            try db.execute(sql: "CREATE UNIQUE INDEX pipelines_by_server ON pipelines(IFNULL(server_id, 0), name)")
+            // How each step of the server's last apply ended, a JSON list of lines.
+            try db.alter(table: "servers") { t in t.add(column: "apply_steps", .text) }
+        }
         return migrator
     }
 }

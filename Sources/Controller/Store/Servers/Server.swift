@@ -28,6 +28,8 @@ struct Server: Sendable, Equatable {
     var agentVersion: String?
     var lastSeen: Date?
     var lastError: String?
+    /// How each step of the last apply ended: a JSON list of lines.
+    var applySteps: String?
     /// bcrypt hash of the agent's token; nil until one is issued.
     var agentTokenHash: String?
     /// What the agent last reported: `{"caddy_running", "upstreams": [{address, requests, fails}]}`.
@@ -64,6 +66,7 @@ struct Server: Sendable, Equatable {
         agentVersion = row["agent_version"]
         lastSeen = row["last_seen"]
         lastError = row["last_error"]
+        applySteps = row["apply_steps"]
         agentTokenHash = row["agent_token_hash"]
         upstreamHealth = row["upstream_health"]
         sshHostKey = row["ssh_host_key"]

@@ -163,6 +163,13 @@ enum ServerRepository {
     // MARK: - What servers report
 
     /// An apply of `revision` failed; a failure older than what the server runs is stale news.
+    /// How each step of an apply of `revision` ended; an older revision's report is not kept.
+    static func recordApplySteps(_ db: any SQLConnection, id: Int64, revision: Int64, steps: [String]) throws {
+        guard !steps.isEmpty else { return }
+        let text = String(decoding: JSON.strings(steps).serialized(), as: UTF8.self)
+        try db.execute("UPDATE servers SET apply_steps = ? WHERE id = ? AND applied_revision <= ?", [text, id, revision])
+    }
+
     static func recordApplyFailure(_ db: any SQLConnection, id: Int64, revision: Int64, message: String) throws {
         try db.execute(
             "UPDATE servers SET status = 'error', last_error = ?, last_seen = ? WHERE id = ? AND applied_revision <= ?",

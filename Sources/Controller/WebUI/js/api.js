@@ -15,8 +15,8 @@ function csrfToken() {
   return match ? decodeURIComponent(match.slice("pp_csrf=".length)) : "";
 }
 
-async function send(method, path, body) {
-  const headers = { Accept: "application/json" };
+async function send(method, path, body, extraHeaders = {}) {
+  const headers = { Accept: "application/json", ...extraHeaders };
   const raw = body instanceof Blob;
   if (body !== undefined) headers["Content-Type"] = raw ? "application/octet-stream" : "application/json";
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
@@ -26,22 +26,22 @@ async function send(method, path, body) {
 /** A request that never reached an answer (the connection failed or was closed): a GET is sent
  * once more, since reading twice changes nothing; anything else is reported as an APIError with
  * status 0, so callers show it like any refusal. */
-async function sendOnce(method, path, body) {
+async function sendOnce(method, path, body, headers) {
   try {
-    return await send(method, path, body);
+    return await send(method, path, body, headers);
   } catch (failure) {
     if (method === "GET") {
-      try { return await send(method, path, body); } catch { /* reported below */ }
+      try { return await send(method, path, body, headers); } catch { /* reported below */ }
     }
     throw new APIError(0, { error: { message: `The controller could not be reached (${failure.message}); try again.` } });
   }
 }
 
-export async function request(method, path, body) {
-  let response = await sendOnce(method, path, body);
+export async function request(method, path, body, headers = {}) {
+  let response = await sendOnce(method, path, body, headers);
   if (response.status === 401 && !path.startsWith("/api/auth/")) {
     const refreshed = await sendOnce("POST", "/api/auth/refresh", {});
-    if (refreshed.ok) response = await sendOnce(method, path, body);
+    if (refreshed.ok) response = await sendOnce(method, path, body, headers);
   }
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
@@ -54,6 +54,6 @@ export const api = {
   post: (path, body = {}) => request("POST", path, body),
   put: (path, body) => request("PUT", path, body),
   delete: (path) => request("DELETE", path),
-  /** A file's bytes as the body (a backup to restore). */
-  upload: (path, file) => request("POST", path, file),
+  /** A file's bytes as the body (a backup to restore, a plugin), with extra request headers. */
+  upload: (path, file, headers = {}) => request("POST", path, file, headers),
 };

@@ -8,6 +8,7 @@ import { dashboard } from "./views/dashboard.js";
 import { servers } from "./views/servers.js";
 import { auditLog, settings, tokens, users } from "./views/admin.js";
 import { account } from "./views/account.js";
+import { plugins } from "./views/plugins.js";
 import { insecureBanner, refreshStorageBanner, storageBanner } from "./banner.js";
 
 // [route, title, render(container, route, app), who may open it ("admin": only admins; the
@@ -27,6 +28,7 @@ const pages = [
   ["tokens", "Access Tokens", view(tokens)],
   ["audit-log", "Audit Log", view(auditLog)],
   ["servers", "Servers", view(servers)],
+  ["plugins", "Plugins", view(plugins), "admin"],
   ["settings", "Settings", view(settings)],
 ];
 // Pages reached from the header rather than the sidebar.

@@ -2,12 +2,13 @@ import Foundation
 
 /// Runs `posternproxy plugins inspect FILE` in a child process and reads its verdict, so a plugin
 /// whose code crashes, hangs or exits while loading cannot take the calling command down.
-enum IsolatedInspection {
+public enum IsolatedInspection {
     /// How long a plugin may take to load.
-    static let timeout: TimeInterval = 10
+    public static let timeout: TimeInterval = 10
 
-    static func inspect(_ file: String) -> PluginInspection {
-        switch IsolatedChild.run(["plugins", "inspect", file], timeout: timeout) {
+    /// `executable`: the `posternproxy` command that inspects (by default this process's own).
+    public static func inspect(_ file: String, executable: String = "/proc/self/exe") -> PluginInspection {
+        switch IsolatedChild.run(["plugins", "inspect", file], timeout: timeout, executable: executable) {
         case .notStarted(let reason):
             return .refused("\(file): cannot start the checking process (\(reason))")
         case .timedOut:

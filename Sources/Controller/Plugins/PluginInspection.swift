@@ -2,11 +2,11 @@ import Foundation
 import Host
 
 /// What loading one plugin file showed: passed from the `inspect` child to its parent as JSON.
-enum PluginInspection: Codable {
+public enum PluginInspection: Codable, Sendable {
     case accepted(PluginSummary)
     case refused(String)
 
-    func encoded() throws -> String {
+    public func encoded() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
@@ -14,17 +14,19 @@ enum PluginInspection: Codable {
 }
 
 /// A loaded plugin's descriptor, as the host saw it.
-struct PluginSummary: Codable, Equatable {
-    var id: String
-    var version: String
-    var name: String
-    var summary: String
-    var kinds: String
-    var abi: String
-    var interfaces: [String]
-    var file: String
+public struct PluginSummary: Codable, Equatable, Sendable {
+    public var id: String
+    public var version: String
+    public var name: String
+    public var summary: String
+    public var kinds: String
+    public var abi: String
+    public var interfaces: [String]
+    /// The plugin's declaration (config schema and needs) as JSON text, when it declares one.
+    public var declaration: String?
+    public var file: String
 
-    init(_ plugin: LoadedPlugin) {
+    public init(_ plugin: LoadedPlugin) {
         id = plugin.id
         version = plugin.version
         name = plugin.name
@@ -33,10 +35,11 @@ struct PluginSummary: Codable, Equatable {
         abi = plugin.abi.description
         interfaces = plugin.providedInterfaces
         file = plugin.file
+        declaration = plugin.declaration.map { String(decoding: $0.json.serialized(), as: UTF8.self) }
     }
 
     /// The multi-line report of `plugins check`.
-    func details() -> String {
+    public func details() -> String {
         """
         id:          \(id)
         version:     \(version)
@@ -46,6 +49,6 @@ struct PluginSummary: Codable, Equatable {
         abi:         \(abi)
         interfaces:  \(interfaces.isEmpty ? "(none yet)" : interfaces.joined(separator: ", "))
         file:        \(file)
-        """
+        """ + (declaration.map { "\ndeclares:    \($0)" } ?? "")
     }
 }

@@ -1,14 +1,14 @@
 import Foundation
 import Synchronization
 
-/// Runs this executable again with `arguments`, so plugin code that crashes, hangs or exits can
+/// Runs `posternproxy` (by default this executable, again) with `arguments`, so plugin code that crashes, hangs or exits can
 /// take only the child down; reads what it printed.
 ///
 /// The child runs without Swift's crash backtracer: the signal that ended it is the report, and
 /// a backtracer would inherit the child's standard output and, when it stalls (seen on a loaded
 /// machine), keep the pipe open long after the child died, so reading it never ended.
-struct IsolatedChild {
-    enum Ending {
+public struct IsolatedChild {
+    public enum Ending {
         /// It exited; `output` is what it printed on standard output.
         case exited(status: Int32, output: Data)
         /// A signal ended it (`name`: "Segmentation fault").
@@ -22,9 +22,9 @@ struct IsolatedChild {
     /// How long the output is read for once the child has ended.
     static let outputGrace: DispatchTimeInterval = .seconds(5)
 
-    static func run(_ arguments: [String], timeout: TimeInterval) -> Ending {
+    public static func run(_ arguments: [String], timeout: TimeInterval, executable: String = "/proc/self/exe") -> Ending {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"

@@ -6,17 +6,19 @@ extension PluginsCommand {
     /// `posternproxy plugins new`: writes a buildable plugin project with a test.
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a new plugin project: the C source on the SDK header, build.sh, config.json and test.sh.",
+            abstract: "Write a new plugin project: its source, build.sh, an example config or input, and test.sh.",
             discussion: """
-                A step keeps a line in a file (its test.sh runs `plugins test`); a profile describes a file for the host to \
-                keep (its test.sh runs it twice as a pipeline in a throwaway root). Plugins in Swift are written against \
-                PluginKit (PLUGINS.md); this command writes C projects.
+                In C, on the SDK header: a step keeps a line in a file (its test.sh runs `plugins test`); a profile \
+                describes a file for the host to keep (its test.sh runs it twice as a pipeline in a throwaway root); a \
+                renderer turns the desired state into a text (its test.sh renders a sample state and compares). In Swift, \
+                a step on PluginKit: a SwiftPM package that depends on the PosternProxy package (--package), built with the \
+                hosts' toolchain; its test.sh runs `plugins test`.
                 """)
 
         @Argument(help: "The plugin's name: lower-case letters, digits and '-', starting with a letter (at most 40).")
         var name: String
 
-        @Option(name: .long, help: "The language: c.")
+        @Option(name: .long, help: "The language: c or swift (a step on PluginKit).")
         var lang: String = "c"
 
         @Option(name: .long, help: "What it is: \(PluginTemplates.Kind.allCases.map(\.rawValue).joined(separator: " or ")).")
@@ -30,6 +32,12 @@ extension PluginsCommand {
 
         @Option(
             name: .long,
+            help:
+                "For --lang swift: the PosternProxy package the plugin builds against [$POSTERNPROXY_PACKAGE, else the checkout the headers are in].")
+        var package: String?
+
+        @Option(
+            name: .long,
             help: "Where the plugin headers are [$POSTERNPROXY_INCLUDE_DIR, else include/ beside this executable, else \(PluginHeaders.installed)].")
         var include: String?
 
@@ -38,15 +46,14 @@ extension PluginsCommand {
             else {
                 throw ValidationError("the name `\(name)` must be lower-case letters, digits and '-', starting with a letter, at most 40 characters")
             }
-            guard lang == "c" else {
-                throw ValidationError(
-                    "--lang \(lang): this command writes C projects; a Swift plugin is a SwiftPM .dynamic library on PluginKit (PLUGINS.md, \"Build\")"
-                )
+            guard lang == "c" || lang == "swift" else {
+                throw ValidationError("--lang \(lang): c or swift")
             }
             guard PluginTemplates.Kind(rawValue: kind) != nil else {
-                throw ValidationError(
-                    "--kind \(kind): one of \(PluginTemplates.Kind.allCases.map(\.rawValue).joined(separator: ", ")) (a renderer is a pure function the hosts call themselves; start from a step)"
-                )
+                throw ValidationError("--kind \(kind): one of \(PluginTemplates.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard lang == "c" || kind == "step" else {
+                throw ValidationError("--lang swift writes a step; a profile or a renderer in Swift starts from it (PLUGINS.md, \"Build\")")
             }
             if let id, !PluginIdentifier.isValid(id) {
                 throw ValidationError("--id \(id): a reverse-DNS id of lower-case letters, digits, '-' and at least one '.'")
@@ -62,21 +69,52 @@ extension PluginsCommand {
                 )
             }
             guard !FileManager.default.fileExists(atPath: folder) else { throw ValidationError("\(folder) exists already; choose another --into") }
-            let project = PluginTemplates.project(
-                name: name, id: id ?? "com.example.\(name)", kind: PluginTemplates.Kind(rawValue: kind)!,
-                includeFolder: URL(fileURLWithPath: headers).standardizedFileURL.path, command: PluginFolder.besideExecutable("posternproxy"))
+            let includeFolder = URL(fileURLWithPath: headers).standardizedFileURL.path
+            let command = PluginFolder.besideExecutable("posternproxy")
+            let files: [(name: String, text: String, executable: Bool)]
+            if lang == "swift" {
+                files = PluginSwiftTemplate.files(
+                    name: name, id: id ?? "com.example.\(name)", packagePath: try packagePath(headers: includeFolder), command: command)
+            } else {
+                files =
+                    PluginTemplates.project(
+                        name: name, id: id ?? "com.example.\(name)", kind: PluginTemplates.Kind(rawValue: kind)!, includeFolder: includeFolder,
+                        command: command
+                    ).files
+            }
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                for file in project.files {
+                for file in files {
                     let path = (folder as NSString).appendingPathComponent(file.name)
+                    try FileManager.default.createDirectory(
+                        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                     try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
                     try FileManager.default.setAttributes([.posixPermissions: file.executable ? 0o755 : 0o644], ofItemAtPath: path)
                 }
             } catch {
                 throw ValidationError("cannot write the project into \(folder): \(error.localizedDescription)")
             }
-            print("wrote \(folder)/: \(project.files.map(\.name).joined(separator: ", "))")
+            print("wrote \(folder)/: \(files.map(\.name).joined(separator: ", "))")
             print("build with \(folder)/build.sh, test with \(folder)/test.sh")
+        }
+
+        /// The PosternProxy package a Swift plugin builds against: --package, else
+        /// $POSTERNPROXY_PACKAGE, else the checkout whose Sources/PluginAPI/include the headers are.
+        private func packagePath(headers: String) throws -> String {
+            let given = package ?? ProcessInfo.processInfo.environment["POSTERNPROXY_PACKAGE"].flatMap { $0.isEmpty ? nil : $0 }
+            let suffix = "/Sources/PluginAPI/include"
+            let path = given ?? (headers.hasSuffix(suffix) ? String(headers.dropLast(suffix.count)) : nil)
+            guard let path, FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("Package.swift")) else {
+                throw ValidationError(
+                    "--lang swift: no PosternProxy package \(given.map { "at \($0)" } ?? "found"); pass --package with the path of a checkout of the hosts' version"
+                )
+            }
+            let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+            guard !standardized.contains(where: { $0 == "\"" || $0 == "\\" || $0.isNewline }) else {
+                throw ValidationError(
+                    "--package \(standardized): a path without quotes, backslashes or line breaks (it is written into Package.swift)")
+            }
+            return standardized
         }
     }
 }

@@ -1,8 +1,9 @@
-/// The projects `posternproxy plugins new` writes: a plugin in C on the SDK header, the one
-/// command that builds it, an example config and a test script.
+/// The projects `posternproxy plugins new` writes: a plugin in C on the SDK header (a step, a
+/// profile or a renderer) or a step in Swift on PluginKit, the one command that builds it, an
+/// example config or input, and a test script.
 enum PluginTemplates {
     enum Kind: String, CaseIterable {
-        case step, profile
+        case step, profile, renderer
     }
 
     struct Project {
@@ -33,8 +34,17 @@ enum PluginTemplates {
                 ("config.json", #"{"path": "/etc/\#(name).conf", "text": "managed by \#(name)\n"}"# + "\n", false),
                 ("test.sh", profileTest(name: name, id: id, command: command), true),
             ])
+        case .renderer:
+            return Project(files: [
+                ("\(name).c", renderer(name: name, id: id), false), ("build.sh", build, true),
+                ("state.json", PluginRendererTemplate.sampleState, false), ("expected.txt", PluginRendererTemplate.expected, false),
+                ("render_test.c", PluginRendererTemplate.driver(name: name), false),
+                ("test.sh", PluginRendererTemplate.test(name: name, library: library, includeFolder: includeFolder, command: command), true),
+            ])
         }
     }
+
+    private static func renderer(name: String, id: String) -> String { PluginRendererTemplate.source(name: name, id: id) }
 
     private static func step(name: String, id: String) -> String {
         """

@@ -89,6 +89,22 @@ int main(void) {
     expect(strstr(pp_buffer_text(&written), "\\u0007") != NULL && strstr(pp_buffer_text(&written), "\\u0000") != NULL,
            "control characters are written as \\u escapes");
 
+    /* Lists are walked element by element, and a located string is decoded. */
+    uint64_t start = 0, end = 0;
+    pp_bytes list = bytes(" [\"a\", {\"b\": [1, 2]}, \"c\\u00e9\"] ");
+    expect(pp_json_element(list, 1, &start, &end) == 1 && end - start == 13, "an element is located whole");
+    expect(pp_json_element(list, 3, &start, &end) == 0, "past the end of a list");
+    expect(pp_json_element(bytes("[]"), 0, &start, &end) == 0, "an empty list");
+    expect(pp_json_element(bytes("[1,]"), 0, &start, &end) == -1, "a trailing comma is not a list");
+    expect(pp_json_element(bytes("{\"a\": 1}"), 0, &start, &end) == -1, "an object is not a list");
+    pp_buffer text;
+    pp_buffer_init(&text);
+    expect(pp_json_element(list, 2, &start, &end) == 1, "the third element");
+    pp_bytes third = {list.data + start, end - start};
+    expect(pp_json_text(third, &text) == 1 && pp_buffer_equals(&text, "c\xc3\xa9"), "a located string decoded");
+    expect(pp_json_text(bytes("\"a\" 1"), &text) == -1 && pp_json_text(bytes("12"), &text) == -1, "only one whole string decodes");
+    pp_buffer_free(&text);
+
     /* Buffers grow, and refuse a write past their limit whole. */
     pp_buffer limited;
     pp_buffer_init(&limited);

@@ -216,7 +216,7 @@ import Testing
 /// `posternproxy plugins new`: the project it writes builds with its own script and passes its
 /// own test, for each kind it writes.
 @Suite struct PluginNewCommandTests {
-    @Test(arguments: ["step", "profile"])
+    @Test(arguments: ["step", "profile", "renderer"])
     func aNewProjectBuildsAndPassesItsTest(kind: String) throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -233,6 +233,24 @@ import Testing
         #expect(check.output.contains("id:          com.example.my-\(kind)"), "\(check.output)")
     }
 
+    /// A step in Swift: a SwiftPM package on PluginKit, built against this checkout, that keeps
+    /// every conformance rule as written.
+    @Test func aNewSwiftStepBuildsAndPassesItsTest() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let project = folder.file("swift-step")
+        let made = try Posternproxy.run([
+            "plugins", "new", "swift-step", "--lang", "swift", "--into", project, "--include", TestEnvironment.headerFolder,
+        ])
+        #expect(made.status == 0, "\(made.errors)")
+        let manifest = try String(contentsOfFile: "\(project)/Package.swift", encoding: .utf8)
+        #expect(manifest.contains(".product(name: \"PluginKit\"") && manifest.contains("type: .dynamic"))
+        let test = try Posternproxy.run(program: "\(project)/test.sh", environment: ["POSTERNPROXY": TestEnvironment.commandPath])
+        #expect(test.status == 0 && test.output.contains("8 of 8 rules kept"), "\(test.output)\(test.errors.suffix(3000))")
+        let check = try Posternproxy.run(["plugins", "check", "\(project)/libswift-step.so"])
+        #expect(check.output.contains("id:          com.example.swift-step") && check.output.contains("declares:"), "\(check.output)")
+    }
+
     @Test(arguments: ["../escape", "a;rm -rf ~", "Upper", "-dash", "x y", String(repeating: "a", count: 41), "näme", "9lives"])
     func aNameThatIsNotPlainIsRefusedAndNothingIsWritten(name: String) throws {
         let folder = try TemporaryFolder()
@@ -247,19 +265,23 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let swift = try Posternproxy.run([
-            "plugins", "new", "x", "--lang", "swift", "--into", folder.file("a"), "--include", TestEnvironment.headerFolder,
+            "plugins", "new", "x", "--lang", "swift", "--kind", "profile", "--into", folder.file("a"), "--include", TestEnvironment.headerFolder,
         ])
-        #expect(swift.errors.contains("a Swift plugin is a SwiftPM .dynamic library on PluginKit"), "\(swift.errors)")
+        #expect(swift.errors.contains("--lang swift writes a step"), "\(swift.errors)")
         let renderer = try Posternproxy.run([
-            "plugins", "new", "x", "--kind", "renderer", "--into", folder.file("b"), "--include", TestEnvironment.headerFolder,
+            "plugins", "new", "x", "--kind", "filter", "--into", folder.file("b"), "--include", TestEnvironment.headerFolder,
         ])
-        #expect(renderer.errors.contains("--kind renderer: one of step, profile"), "\(renderer.errors)")
+        #expect(renderer.errors.contains("--kind filter: one of step, profile, renderer"), "\(renderer.errors)")
         let badID = try Posternproxy.run([
             "plugins", "new", "x", "--id", "Com.Evil\"id", "--into", folder.file("c"), "--include", TestEnvironment.headerFolder,
         ])
         #expect(badID.errors.contains("a reverse-DNS id"), "\(badID.errors)")
         let noHeaders = try Posternproxy.run(["plugins", "new", "x", "--into", folder.file("d"), "--include", folder.path])
         #expect(noHeaders.errors.contains("no posternproxy_plugin_sdk.h in"), "\(noHeaders.errors)")
-        for name in ["a", "b", "c", "d"] { #expect(!FileManager.default.fileExists(atPath: folder.file(name))) }
+        let noPackage = try Posternproxy.run([
+            "plugins", "new", "x", "--lang", "swift", "--package", folder.path, "--into", folder.file("e"), "--include", TestEnvironment.headerFolder,
+        ])
+        #expect(noPackage.errors.contains("no PosternProxy package at"), "\(noPackage.errors)")
+        for name in ["a", "b", "c", "d", "e"] { #expect(!FileManager.default.fileExists(atPath: folder.file(name))) }
     }
 }

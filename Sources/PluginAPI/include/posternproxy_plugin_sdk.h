@@ -21,12 +21,16 @@
  *                             journal): the whole JSON grammar is checked, nested values are
  *                             skipped, strings are decoded with every escape (\uXXXX and
  *                             surrogate pairs to UTF-8).
+ *   pp_json_member / pp_json_element / pp_json_text
+ *                             locate a member of an object or an element of an array, and decode
+ *                             a located string: how a renderer walks the desired state's lists.
  *   pp_read_file / pp_write_file / pp_remove_file / pp_file_info_of / pp_set_file_owner
  *                             the host's file services with NUL-terminated paths.
  *   pp_status_text            a status code as words, for messages.
  *   PP_STEP_PLUGIN(...)       the step table, interface lookup, descriptor and entry function of
  *                             a step plugin, so a plugin file holds only its four phases;
- *   PP_PROFILE_PLUGIN(...)    the same for a profile plugin and its actions function.
+ *   PP_PROFILE_PLUGIN(...)    the same for a profile plugin and its actions function;
+ *   PP_RENDERER_PLUGIN(...)   and for a renderer and its render function.
  *
  * Ownership: a pp_buffer and its bytes belong to the plugin; pp_buffer_free releases them.
  * Threading: every function is [call-thread], like the host callbacks it uses. The kit keeps no
@@ -457,6 +461,59 @@ static inline int pp_json_member(pp_bytes json, const char *key, uint64_t *start
     return result >= 0 && j.at == j.size ? result : -1;
 }
 
+/**
+ * Finds element `index` (from 0) of the JSON array `json` (the whole of it must be one valid JSON
+ * array). On 1, [*start, *end) is the element's value. Returns 1 when found, 0 when the array is
+ * shorter, -1 when `json` is not a valid JSON array.
+ */
+static inline int pp_json_element(pp_bytes json, uint64_t index, uint64_t *start, uint64_t *end) {
+    pp__json j = {(const char *)json.data, json.data ? json.size : 0, 0};
+    pp__json_space(&j);
+    if (j.at >= j.size || j.text[j.at] != '[') return -1;
+    j.at++;
+    pp__json_space(&j);
+    int result = -1;
+    if (j.at < j.size && j.text[j.at] == ']') {
+        j.at++;
+        result = 0;
+    } else {
+        int found = 0;
+        for (uint64_t position = 0;; position++) {
+            pp__json_space(&j);
+            uint64_t value_start = j.at;
+            if (!pp__json_value(&j, 1)) break;
+            if (position == index) {
+                found = 1;
+                *start = value_start;
+                *end = j.at;
+            }
+            pp__json_space(&j);
+            if (j.at >= j.size) break;
+            char next = j.text[j.at++];
+            if (next == ']') {
+                result = found;
+                break;
+            }
+            if (next != ',') break;
+        }
+    }
+    pp__json_space(&j);
+    return result >= 0 && j.at == j.size ? result : -1;
+}
+
+/**
+ * Decodes the JSON string `json` (one string value, as pp_json_member or pp_json_element locate
+ * it) into `out` (cleared first). Returns 1, or -1 when `json` is not exactly one JSON string.
+ */
+static inline int pp_json_text(pp_bytes json, pp_buffer *out) {
+    pp__json j = {(const char *)json.data, json.data ? json.size : 0, 0};
+    pp_buffer_clear(out);
+    pp__json_space(&j);
+    if (j.at >= j.size || j.text[j.at] != '"' || !pp__json_string(&j, out)) return -1;
+    pp__json_space(&j);
+    return j.at == j.size ? 1 : -1;
+}
+
 /** Whether `json` is a valid JSON object with member `key`: 1, 0, or -1 when not an object. */
 static inline int pp_json_has(pp_bytes json, const char *key) {
     uint64_t start, end;
@@ -610,6 +667,16 @@ static inline int32_t pp_set_file_owner(const pp_call *call, const char *path, u
 #define PP_PROFILE_PLUGIN(ID, VERSION, NAME, DESCRIPTION, ACTIONS)                                         \
     static const pp_profile_v1 pp__table = {sizeof(pp_profile_v1), (ACTIONS)};                            \
     PP__PLUGIN(ID, VERSION, NAME, DESCRIPTION, PP_KIND_PROFILE, PP_INTERFACE_PROFILE)
+
+/**
+ * The same for a renderer: RENDER turns the desired state (input) into the artifact (output) of
+ * media type MEDIA_TYPE.
+ *
+ *     PP_RENDERER_PLUGIN("com.example.hosts", "1.0.0", "Hosts", "Lists the proxy hosts.", "text/plain", render)
+ */
+#define PP_RENDERER_PLUGIN(ID, VERSION, NAME, DESCRIPTION, MEDIA_TYPE, RENDER)                              \
+    static const pp_renderer_v1 pp__table = {sizeof(pp_renderer_v1), (MEDIA_TYPE), (RENDER)};             \
+    PP__PLUGIN(ID, VERSION, NAME, DESCRIPTION, PP_KIND_RENDERER, PP_INTERFACE_RENDERER)
 
 #ifdef __cplusplus
 }

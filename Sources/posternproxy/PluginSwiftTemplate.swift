@@ -36,20 +36,10 @@ enum PluginSwiftTemplate {
             cp "$(swift build --show-bin-path)/lib\(module).so" \(library)
 
             """
-        let test = """
-            #!/bin/sh
-            # Builds the step and runs the conformance test: plan has no effects and repeats, apply and
-            # verify, convergence, exact rollback, cancellation, malformed and oversized configs.
-            set -eu
-            cd "$(dirname "$0")"
-            ./build.sh
-            exec "${POSTERNPROXY:-\(command)}" plugins test ./\(library) --config config.json
-
-            """
         return [
             ("Package.swift", manifest, false), ("Sources/\(module)/\(module).swift", source(name: name, id: id), false),
             ("build.sh", build, true), ("config.json", #"{"path": "/etc/\#(name).conf", "line": "managed by \#(name)"}"# + "\n", false),
-            ("test.sh", test, true),
+            ("test.sh", PluginTemplates.stepTest(library: library, command: command), true),
         ]
     }
 

@@ -165,7 +165,8 @@ enum PluginTemplates {
         """
     }
 
-    private static func stepTest(library: String, command: String) -> String {
+    /// The test of a step project, in either language: build, then the conformance rules.
+    static func stepTest(library: String, command: String) -> String {
         """
         #!/bin/sh
         # Builds the step and runs the conformance test: plan has no effects and repeats, apply and

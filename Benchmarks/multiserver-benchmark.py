@@ -7,7 +7,8 @@
  2. 200 simulated agents speaking the real protocol from this one process: the time to deliver one
     change (a setting, which every server's state carries) to all of them, and the controller's
     memory per connected agent.
- 3. the real agent's resident memory when idle.
+ 3. the real agent's resident memory when idle, and again once its apply pipeline runs a plugin
+    from the controller's catalog (the C example, uploaded, fetched and loaded by the agent).
 
 Usage: multiserver-benchmark.py BIN_FOLDER [SAMPLES] [AGENTS]
 BIN_FOLDER holds `posternproxy` and the release agent bundle `agent-bundle/`
@@ -15,6 +16,7 @@ BIN_FOLDER holds `posternproxy` and the release agent bundle `agent-bundle/`
 """
 import asyncio, base64, http.client, json, os, socket, statistics, struct, subprocess, sys, tempfile, time
 
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bin_folder = sys.argv[1]
 samples = int(sys.argv[2]) if len(sys.argv) > 2 else 30
 agent_count = int(sys.argv[3]) if len(sys.argv) > 3 else 200
@@ -61,6 +63,13 @@ class API:
         payload = response.read()
         assert response.status < 300, (method, path, response.status, payload[:300])
         return json.loads(payload) if payload else None
+
+    def upload(self, path, data):
+        self.connection.request("POST", path, body=data, headers={"Content-Type": "application/octet-stream", "Authorization": f"Bearer {self.token}"})
+        response = self.connection.getresponse()
+        payload = response.read()
+        assert response.status < 300, ("POST", path, response.status, payload[:300])
+        return json.loads(payload)
 
 
 class UnixHTTP(http.client.HTTPConnection):
@@ -201,7 +210,8 @@ try:
     controller = start([f"{bin_folder}/posternproxy", "serve"], {
         "POSTERNPROXY_LISTEN": f"127.0.0.1:{controller_port}", "POSTERNPROXY_DATA_DIR": f"{work}/data", "POSTERNPROXY_APPLY_PIPELINE": "",
         "POSTERNPROXY_ADMIN_EMAIL": "admin@example.test", "POSTERNPROXY_ADMIN_PASSWORD": "benchmark!", "POSTERNPROXY_RATE_LIMIT": "100000000",
-        "POSTERNPROXY_AGENT_CONNECT_LIMIT": "100000"}, "controller")
+        "POSTERNPROXY_AGENT_CONNECT_LIMIT": "100000",
+        "POSTERNPROXY_PLUGINS_DIR": f"{bin_folder}/agent-bundle/lib/posternproxy-agent/plugins"}, "controller")
     wait_for(lambda: answers(controller_port, "x") or os.path.exists(f"{work}/data/posternproxy.sqlite"), "controller start")
     time.sleep(1)
     api = API(controller_port)
@@ -251,6 +261,16 @@ try:
         caddy_load.append((time.perf_counter() - began) * 1000)
     time.sleep(5)
     agent_rss, agent_private = rss_kib(agent.pid), rss_kib(agent.pid, "RssAnon")
+    # The same agent once its pipeline runs a plugin from the controller's catalog.
+    plugin = f"{work}/libmotd.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-I", f"{root}/Sources/PluginAPI/include", "-o", plugin,
+                    f"{root}/Examples/MotdPlugin/motd_plugin.c"], check=True)
+    api.upload("/api/plugins", open(plugin, "rb").read())
+    api.call("PUT", f"/api/servers/{server['id']}/pipelines/apply", {"steps": [
+        {"plugin": "posternproxy.caddy"}, {"plugin": "com.example.motd", "config": {"text": "benchmark\n", "path": f"{work}/motd"}}]})
+    wait_for(lambda: os.path.exists(f"{work}/motd"), "the catalog plugin ran on the agent")
+    time.sleep(5)
+    plugin_rss, plugin_private = rss_kib(agent.pid), rss_kib(agent.pid, "RssAnon")
 
     tokens = []
     for index in range(agent_count):
@@ -271,6 +291,8 @@ try:
     print(f"   controller memory per connected agent: {(after - before) / agent_count:.1f} KiB (target under 100 KB)")
     print(f"3. real agent resident memory when idle: {agent_rss / 1024:.1f} MiB, of which {agent_private / 1024:.1f} MiB its own"
           f" (the rest is shared library code mapped from disk) (target under 20 MB)")
+    print(f"   with one plugin from the catalog loaded: {plugin_rss / 1024:.1f} MiB, of which {plugin_private / 1024:.1f} MiB its own"
+          f" (target under 20 MB)")
 finally:
     for child in reversed(children):
         child.terminate()

@@ -82,13 +82,11 @@ struct ControllerLink: Sendable {
         // Desired states are applied one after another beside the read loop, which goes on
         // reading: an apply may wait for the plugin files it asked for.
         let requests = PluginRequests()
+        await dataPlane.link { sha256 in await requests.fetch(sha256) { try await send(.pluginRequest(sha256: sha256), on: writer) } }
         let (states, arriving) = AsyncStream.makeStream(of: ControllerMessage.DesiredStateMessage.self)
         let applying = Task {
             for await state in states {
-                let fetch: DataPlane.Fetch = { sha256 in
-                    await requests.fetch(sha256) { try await send(.pluginRequest(sha256: sha256), on: writer) }
-                }
-                if let result = await dataPlane.apply(state, fetch: fetch) { try? await send(.applyResult(result), on: writer) }
+                if let result = await dataPlane.apply(state) { try? await send(.applyResult(result), on: writer) }
                 await schedule.expedite()
             }
         }

@@ -22,6 +22,11 @@ actor DataPlane {
     private var pipeline: PipelineDefinition
     /// What undoes the catalog steps the applied pipeline runs, once they are removed from it.
     private var journals: CatalogStepJournals
+    /// How to ask the controller for a plugin file: the connection's, while there is one.
+    private var fetch: Fetch?
+    /// Plugin files refused for what they are (their bytes, signature or loading), by SHA-256,
+    /// with the reason: said again at every retry instead of being fetched again.
+    private var refusedPlugins: [String: String] = [:]
     private let logger: Logger
     /// Keeps the processes the steps ask for (socat port forwards) running.
     private let processes: ProcessSupervisor
@@ -77,12 +82,16 @@ actor DataPlane {
 
     /// Applies a desired state from the controller. Returns nil for an older revision than the one
     /// running (never go back); skips the pipeline when the content hash is what runs.
-    /// Plugins the state's pipeline names that this agent lacks are fetched with `fetch` first.
-    func apply(_ message: ControllerMessage.DesiredStateMessage, fetch: Fetch? = nil) async -> AgentMessage.ApplyResult? {
+    /// Plugins the state's pipeline names that this agent lacks are fetched first, through the
+    /// connection ``link(_:)`` gave.
+    func apply(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
         await acquire()
         defer { release() }
-        return await applyNow(message, fetch: fetch)
+        return await applyNow(message)
     }
+
+    /// How to ask the controller for plugin files from now on (nil: it cannot be asked).
+    func link(_ fetch: Fetch?) { self.fetch = fetch }
 
     /// The pipeline a desired state asks for, with the plugins it runs: the one it names (its
     /// catalog plugins fetched, verified and checked in a child process first), or the
@@ -103,21 +112,25 @@ actor DataPlane {
 
     /// Fetches, verifies and stores each catalog plugin of the state's pipeline the shelf lacks,
     /// and loads each in a child process once before this process loads it.
-    private func prepare(_ state: [UInt8], fetch: Fetch?) async -> String? {
+    private func prepare(_ state: [UInt8]) async -> String? {
         guard let desired = try? DesiredPipeline.read(fromState: state) else { return nil }
         for (id, version, sha256) in desired.catalogPlugins where !shelf.holds(sha256) {
+            if let reason = refusedPlugins[sha256] { return reason }
             guard let fetch else { return "plugin \(id) \(version ?? "") (\(sha256)) is not on this agent and the controller cannot be asked" }
             logger.info("fetching a plugin", metadata: ["plugin": "\(id)", "version": "\(version ?? "")", "sha256": "\(sha256)"])
             guard let file = await fetch(sha256) else { return "plugin \(id) (\(sha256)) was not received from the controller" }
-            if let problem = PluginIntegrity.problem(with: file, expected: sha256, signingKey: configuration.pluginSigningKey) {
-                return "plugin \(id): \(problem)"
+            if file.error == nil, let problem = PluginIntegrity.problem(with: file, expected: sha256, signingKey: configuration.pluginSigningKey) {
+                refusedPlugins[sha256] = "plugin \(id): \(problem)"
+                return refusedPlugins[sha256]
             }
+            if let error = file.error { return "plugin \(id): the controller did not send it: \(error)" }
             let staging = shelf.folder + "/.checking-\(sha256).so"
             do {
                 try LocalFiles.replace(staging, with: file.bytes, mode: 0o600)
                 defer { _ = try? LocalFiles.remove(staging) }
                 if let problem = IsolatedLoadCheck.problem(loading: staging, with: ["/proc/self/exe", "--check-plugin"]) {
-                    return "plugin \(id) \(version ?? "") refused: \(problem)"
+                    refusedPlugins[sha256] = "plugin \(id) \(version ?? "") refused: \(problem)"
+                    return refusedPlugins[sha256]
                 }
                 try shelf.store(file.bytes, sha256: sha256)
             } catch {
@@ -127,7 +140,7 @@ actor DataPlane {
         return nil
     }
 
-    private func applyNow(_ message: ControllerMessage.DesiredStateMessage, fetch: Fetch? = nil) async -> AgentMessage.ApplyResult? {
+    private func applyNow(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
         guard applied.accepts(revision: message.revision) else {
             logger.warning("refused an older desired state", metadata: ["revision": "\(message.revision)", "running": "\(applied.revision)"])
             return nil
@@ -143,7 +156,7 @@ actor DataPlane {
             failed = message
             return .init(revision: message.revision, hash: message.hash, succeeded: false, message: problem, resources: [:])
         }
-        if let problem = await prepare(message.state, fetch: fetch) { return refused(problem) }
+        if let problem = await prepare(message.state) { return refused(problem) }
         let chosen: (pipeline: PipelineDefinition, runner: PipelineRunner, desired: DesiredPipeline?)
         do {
             chosen = try Self.choose(for: message.state, configuration: configuration, settings: settings, bundled: bundled, shelf: shelf)

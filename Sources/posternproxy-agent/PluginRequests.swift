@@ -3,15 +3,17 @@ import Synchronization
 
 /// Plugin files asked of the controller and not yet answered: an apply waits here for the
 /// `plugin` message the connection's read loop delivers. A connection that ends answers every
-/// waiting request with nil.
+/// waiting request with nil, and every later one at once.
 final class PluginRequests: Sendable {
     private let waiting = Mutex<[String: [CheckedContinuation<ControllerMessage.PluginFile?, Never>]]>([:])
+    private let ended = Atomic<Bool>(false)
 
     /// Sends the request with `send` and waits for its answer, or nil when the connection ends
     /// or `timeout` passes first.
     func fetch(_ sha256: String, timeout: Duration = .seconds(120), send: @Sendable @escaping () async throws -> Void) async
         -> ControllerMessage.PluginFile?
     {
+        if ended.load(ordering: .acquiring) { return nil }
         let expiry = Task {
             try? await Task.sleep(for: timeout)
             if !Task.isCancelled { self.answer(sha256, with: nil) }
@@ -29,6 +31,7 @@ final class PluginRequests: Sendable {
 
     /// Ends every wait: the connection that would have answered is gone.
     func abandonAll() {
+        ended.store(true, ordering: .releasing)
         let all = waiting.withLock { waiting in
             defer { waiting = [:] }
             return waiting.values.flatMap { $0 }

@@ -71,7 +71,7 @@ import TestSupport
             "/api/servers/\(id)/pipelines/apply",
             ["steps": [["plugin": "posternproxy.caddy"], ["plugin": "com.example.motd", "config": ["text": "first\n", "path": motdFile]]]])
         #expect(put.status == 200, "\(put.object)")
-        try await setup.eventually("the agent ran the uploaded step") {
+        try await setup.eventually("the agent ran the uploaded step", seconds: 60) {
             (try? String(contentsOfFile: motdFile, encoding: .utf8)) == "first\n"
         }
         try await setup.converged(id)
@@ -99,14 +99,14 @@ import TestSupport
                 ]
             ])
         #expect(((replaced.object["steps"] as? [[String: Any]])?.last?["sha256"] as? String) == sha2)
-        try await setup.eventually("the new version ran") { (try? String(contentsOfFile: motdFile, encoding: .utf8)) == "second\n" }
+        try await setup.eventually("the new version ran", seconds: 60) { (try? String(contentsOfFile: motdFile, encoding: .utf8)) == "second\n" }
         try await setup.converged(id)
         // A file a pipeline names cannot be deleted; one no pipeline names can.
         #expect(try await setup.client.delete("/api/plugins/\(sha2)").status == 409)
 
         // Leaving the pipeline rolls its change back: the file it created is gone.
         #expect(try await setup.client.put("/api/servers/\(id)/pipelines/apply", ["steps": [["plugin": "posternproxy.caddy"]]]).status == 200)
-        try await setup.eventually("the removed step was rolled back") { !FileManager.default.fileExists(atPath: motdFile) }
+        try await setup.eventually("the removed step was rolled back", seconds: 60) { !FileManager.default.fileExists(atPath: motdFile) }
         try await setup.converged(id)
         #expect(remote.get("site.plugins.test").status == 200)
         #expect(try await setup.client.delete("/api/plugins/\(sha1)").status == 204)
@@ -147,9 +147,13 @@ import TestSupport
         _ = try await setup.client.put(
             "/api/servers/\(id)/pipelines/apply",
             ["steps": [["plugin": "posternproxy.caddy"], ["plugin": "com.example.motd", "config": ["text": "x\n", "path": motdFile]]]])
-        try await setup.eventually("the server reports the refusal") {
+        try await setup.eventually("the server reports the refusal", seconds: 60) {
             ((try await setup.server(id))["last_error"] as? String ?? "").contains("signature does not verify")
         }
+        // The agent retries the state (every 2 s here) and says the same, without fetching again.
+        try await Task.sleep(for: .seconds(5))
+        #expect(((try await setup.server(id))["last_error"] as? String ?? "").contains("signature does not verify"))
+        #expect(remote.agentLog.components(separatedBy: "fetching a plugin").count == 2, "fetched once")
         #expect(!FileManager.default.fileExists(atPath: motdFile))
         #expect(remote.get("site.verify.test").status == 200)
 

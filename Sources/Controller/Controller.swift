@@ -97,7 +97,13 @@ public struct Controller: Sendable {
             accessLogs: AccessLogReaders(
                 local: localPipeline.map { AccessLogReaders.local(pipeline: $0, catalog: catalog) },
                 remote: { try await hub.accessLog(serverID: $0, query: $1) }))
-        api.bundledPlugins = Dictionary(catalog.plugins.map { ($0.id, $0.declaration) }, uniquingKeysWith: { first, _ in first })
+        // Plugins dropped into the plugins folder join the catalog; PosternProxy's own stay shipped.
+        for entry in try await PluginCatalogService(store: store, dataDirectory: configuration.dataDirectory).registerDropped(catalog.plugins) {
+            logger.info(
+                "plugin from the plugins folder put in the catalog", metadata: ["plugin": "\(entry.pluginID)", "version": "\(entry.version)"])
+        }
+        api.bundledPlugins = Dictionary(
+            catalog.plugins.filter { PluginIdentifier.isFirstParty($0.id) }.map { ($0.id, $0.declaration) }, uniquingKeysWith: { first, _ in first })
         let descriptors = ConnectionLimits.raiseDescriptorLimit()
         let limits = ConnectionLimits.forDescriptors(descriptors.after, configuredMaximum: configuration.maxConnections)
         logger.info(

@@ -73,6 +73,43 @@ struct PluginCatalogService: Sendable {
         }
     }
 
+    /// Puts the plugins an admin dropped into the controller's plugins folder into the catalog,
+    /// so pipelines reach servers with them as with uploads; PosternProxy's own (`posternproxy.*`)
+    /// stay shipped plugins, which every host has. The controller loaded them already, with
+    /// the loader's checks; a file already in the catalog is left as it is.
+    func registerDropped(_ plugins: [LoadedPlugin]) async throws -> [CatalogPluginRepository.Entry] {
+        var registered: [CatalogPluginRepository.Entry] = []
+        for plugin in plugins where !PluginIdentifier.isFirstParty(plugin.id) {
+            guard let data = FileManager.default.contents(atPath: plugin.file) else { continue }
+            let bytes = [UInt8](data)
+            let sha256 = Secrets.hex(SHA256.hash(data: bytes))
+            let summary = PluginSummary(plugin)
+            let entry = CatalogPluginRepository.Entry(
+                sha256: sha256, pluginID: plugin.id, version: plugin.version, name: plugin.name, summary: plugin.summary, kinds: summary.kinds,
+                abi: summary.abi, interfaces: summary.interfaces, declaration: summary.declaration, signature: nil, size: Int64(bytes.count),
+                uploadedOn: Date())
+            let kept = (folder as NSString).appendingPathComponent("\(sha256).so")
+            let added = try await store.database.write { db -> Bool in
+                guard try CatalogPluginRepository.find(db, sha256: sha256) == nil else { return false }
+                guard try !CatalogPluginRepository.versions(db, pluginID: entry.pluginID).contains(where: { $0.version == entry.version }) else {
+                    return false
+                }
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                if FileManager.default.fileExists(atPath: kept) { try FileManager.default.removeItem(atPath: kept) }
+                guard FileManager.default.createFile(atPath: kept, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                    throw DomainError.unavailable(code: "storage", "the plugin file cannot be written to \(folder)")
+                }
+                try CatalogPluginRepository.insert(db, entry)
+                try AuditLog.record(
+                    db, AuditLog.Actor(userID: nil, email: nil, clientIP: "plugins folder"), action: "uploaded", resourceType: "plugin",
+                    details: ["plugin": entry.pluginID, "version": entry.version, "sha256": sha256, "file": plugin.file])
+                return true
+            }
+            if added { registered.append(entry) }
+        }
+        return registered
+    }
+
     /// Deletes a file no pipeline names.
     func delete(sha256: String, by actor: AuditLog.Actor) async throws {
         try await store.database.write { db in

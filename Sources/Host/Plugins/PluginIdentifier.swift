@@ -1,5 +1,9 @@
 /// Plugin ids are reverse-DNS names: `posternproxy.caddy`, `com.example.motd`.
 public enum PluginIdentifier {
+    /// Whether `id` is one of PosternProxy's own plugins (`posternproxy.*`), which every host
+    /// ships with: pipelines name them without fetching them.
+    public static func isFirstParty(_ id: String) -> Bool { id.hasPrefix("posternproxy.") }
+
     /// Lower-case letters, digits, `-` inside labels, at least two labels, at most 128 bytes.
     public static func isValid(_ id: String) -> Bool {
         guard id.utf8.count <= 128 else { return false }

@@ -169,6 +169,30 @@ import TestSupport
         #expect(try await setup.client.get("/api/plugins").items.count == 1)
     }
 
+    /// A plugin an admin drops into the controller's plugins folder joins the catalog at start,
+    /// by its SHA-256, and reaches a remote server like an upload; PosternProxy's own stay shipped.
+    @Test func aPluginDroppedIntoThePluginsFolderJoinsTheCatalogAndReachesARemoteServer() async throws {
+        let plugins = try TemporaryFolder()
+        defer { plugins.remove() }
+        try FileManager.default.copyItem(
+            atPath: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), toPath: plugins.file("libPosternProxyCaddyL4.so"))
+        _ = try Self.motdPlugin(version: "1.2.0", in: plugins)
+        let setup = try await MultiServerSetup(environment: ["POSTERNPROXY_PLUGINS_DIR": plugins.path])
+        defer { setup.remove() }
+        let catalog = try await setup.client.get("/api/plugins")
+        #expect(catalog.items.map { $0["plugin_id"] as? String } == ["com.example.motd"], "\(catalog.object)")
+        #expect((catalog.object["bundled"] as? [[String: Any]])?.map { $0["plugin_id"] as? String } == ["posternproxy.caddy"])
+        let (remote, id) = try await setup.addRemote("dropped")
+        let motdFile = remote.folder.file("motd")
+        let put = try await setup.client.put(
+            "/api/servers/\(id)/pipelines/apply",
+            ["steps": [["plugin": "posternproxy.caddy"], ["plugin": "com.example.motd", "config": ["text": "dropped\n", "path": motdFile]]]])
+        #expect((put.object["steps"] as? [[String: Any]])?.last?["version"] as? String == "1.2.0", "\(put.object)")
+        try await setup.eventually("the dropped plugin ran on the remote server", seconds: 60) {
+            (try? String(contentsOfFile: motdFile, encoding: .utf8)) == "dropped\n"
+        }
+    }
+
     /// The Plugins page from a browser in another network namespace (Tests/Browser/plugins.py).
     @Test func anAdminOnAnotherMachineUploadsAPluginAndBuildsAServersPipelineOnThePluginsPage() async throws {
         let setup = try await MultiServerSetup()

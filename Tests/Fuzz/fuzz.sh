@@ -21,7 +21,7 @@ validation="Sources/Controller/Validation/FieldRules.swift Sources/Controller/Va
     Sources/Controller/Validation/ValidationFailure.swift Sources/Controller/Validation/AddressPolicy.swift Sources/Controller/AdminAccess/HostAddresses.swift"
 declare -A sources=(
     [JSON]="Sources/JSONCore/*.swift"
-    [AgentMessages]="Sources/Host/AgentProtocol/*.swift Sources/Host/Pipeline/ResourceOutcome.swift"
+    [AgentMessages]="Sources/Host/AgentProtocol/*.swift Sources/Host/Pipeline/ResourceOutcome.swift Sources/Host/Support/Base64.swift"
     [Tar]="Sources/Controller/Backup/TarArchive.swift"
     [DomainNames]="$validation"
     [Addresses]="$validation"

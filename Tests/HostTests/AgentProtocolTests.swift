@@ -35,8 +35,36 @@ struct AgentProtocolTests {
                         ], unattributed: 9))),
             .accessLog(.init(requestID: 4, lines: [["uri": "/a", "status": 200]], found: true)),
             .accessLog(.init(requestID: 5, lines: [], found: false, error: "no log")),
+            .pluginRequest(sha256: String(repeating: "ab", count: 32)),
+            .applyResult(
+                .init(
+                    revision: 5, hash: "ee", succeeded: true, message: nil, resources: [:],
+                    steps: ["posternproxy.caddy: applied 1 change(s)", "com.example.motd: already right"])),
         ]
         for message in messages { #expect(try AgentMessage.decode(message.encoded()) == message) }
+    }
+
+    /// Plugin files travel by their SHA-256: a request or answer naming anything else is refused.
+    @Test func pluginFilesAreAskedForAndSentByTheirDigest() throws {
+        let digest = String(repeating: "0f", count: 32)
+        for file in [
+            ControllerMessage.PluginFile(sha256: digest, bytes: [0x7f, 0x45, 0x4c, 0x46, 0, 255], signature: "c2ln"),
+            ControllerMessage.PluginFile(sha256: digest, bytes: [], error: "this server's pipeline names no plugin with that SHA-256"),
+        ] {
+            #expect(try ControllerMessage.decode(ControllerMessage.plugin(file).encoded()) == .plugin(file))
+        }
+        for bad in ["../../etc/passwd", String(repeating: "A", count: 64), String(repeating: "a", count: 63)] {
+            #expect(throws: ProtocolViolation.self, "\(bad)") {
+                try AgentMessage.decode(JSON.object([("type", "plugin_request"), ("v", 1), ("sha256", .string(bad))]).serialized())
+            }
+            #expect(throws: ProtocolViolation.self, "\(bad)") {
+                try ControllerMessage.decode(JSON.object([("type", "plugin"), ("v", 1), ("sha256", .string(bad)), ("bytes", "")]).serialized())
+            }
+        }
+        #expect(throws: ProtocolViolation.self) {
+            try ControllerMessage.decode(
+                JSON.object([("type", "plugin"), ("v", 1), ("sha256", .string(digest)), ("bytes", "not base64!")]).serialized())
+        }
     }
 
     @Test func controllerMessagesReadBackTheSame() throws {

@@ -233,7 +233,7 @@ extension AgentMessage {
                     traffic: try fields.raw["traffic"].map { text throws(ProtocolViolation) in try TrafficReport(json: text) }))
         case "plugin_request":
             let sha256 = try fields.string("sha256", maxLength: 64)
-            guard DesiredPipeline.isSHA256(sha256) else { throw ProtocolViolation("plugin_request.sha256 must be 64 lower-case hex digits") }
+            guard PluginDigest.isValid(sha256) else { throw ProtocolViolation("plugin_request.sha256 must be 64 lower-case hex digits") }
             return .pluginRequest(sha256: sha256)
         case "access_log":
             let lines = try fields.list("lines")

@@ -127,7 +127,7 @@ extension ControllerMessage {
             return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: [UInt8](state)))
         case "plugin":
             let sha256 = try fields.string("sha256", maxLength: 64)
-            guard DesiredPipeline.isSHA256(sha256) else { throw ProtocolViolation("plugin.sha256 must be 64 lower-case hex digits") }
+            guard PluginDigest.isValid(sha256) else { throw ProtocolViolation("plugin.sha256 must be 64 lower-case hex digits") }
             guard let bytes = Base64.decode(try fields.string("bytes", maxLength: AgentProtocol.maxControllerMessageBytes)) else {
                 throw ProtocolViolation("plugin.bytes must be base64")
             }

@@ -47,7 +47,7 @@ public struct DesiredPipeline: Sendable, Equatable {
                 throw PipelineConfigurationError(path: "\(path).plugin", message: "must be a plugin id")
             }
             let sha256 = item["sha256"]?.stringValue
-            if let sha256, !Self.isSHA256(sha256) {
+            if let sha256, !PluginDigest.isValid(sha256) {
                 throw PipelineConfigurationError(path: "\(path).sha256", message: "must be 64 lower-case hex digits")
             }
             let config = item["config"] ?? .object([])
@@ -80,9 +80,5 @@ public struct DesiredPipeline: Sendable, Equatable {
                     })
             )
         ])
-    }
-
-    public static func isSHA256(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }

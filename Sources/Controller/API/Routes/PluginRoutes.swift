@@ -33,7 +33,7 @@ struct PluginRoutes: Sendable {
         }
         api.delete("plugins/:sha256") { _, context in
             let identity = try context.requireAdmin()
-            guard let sha256 = context.parameters.get("sha256"), DesiredPipeline.isSHA256(sha256) else {
+            guard let sha256 = context.parameters.get("sha256"), PluginDigest.isValid(sha256) else {
                 throw APIError.notFound("plugin")
             }
             try await catalog.delete(sha256: sha256, by: AuditLog.Actor(identity, clientIP: context.clientIP))

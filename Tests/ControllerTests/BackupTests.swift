@@ -80,6 +80,51 @@ import TestSupport
         #expect(try await restored.get("/api/audit-log?action=restore").items.count == 1)
     }
 
+    /// The plugin catalog and the pipelines kept as data travel in a backup, plugin files with
+    /// them; a file whose bytes are not its name's SHA-256 refuses the archive.
+    @Test func theCatalogAndItsPipelinesComeBackWithTheirFiles() async throws {
+        let source = try ControllerProcess()
+        defer { source.remove() }
+        let client = try await source.loggedIn()
+        let build = try TemporaryFolder()
+        defer { build.remove() }
+        let plugin = build.file("libmotd.so")
+        try CCompiler.compile([
+            "-shared", "-fPIC", "-I", TestEnvironment.headerFolder, "-o", plugin, "\(TestEnvironment.packageRoot)/Examples/MotdPlugin/motd_plugin.c",
+        ])
+        let uploaded = try await client.send("POST", "/api/plugins", raw: try Data(contentsOf: URL(fileURLWithPath: plugin)))
+        let sha256 = try #require(uploaded.object["sha256"] as? String, "\(uploaded.object)")
+        let steps: [[String: Any]] = [["plugin": "com.example.motd", "config": ["text": "kept\n"]]]
+        #expect(try await client.put("/api/pipelines/default/apply", ["steps": steps]).status == 200)
+        let backup = try await client.get("/api/backup")
+        #expect(backup.status == 200)
+
+        let target = try ControllerProcess(adminPassword: "another admin password")
+        defer { target.remove() }
+        let fresh = try await target.loggedIn(password: "another admin password")
+        #expect(try await fresh.send("POST", "/api/restore", raw: backup.body).status == 200)
+        let restored = try await target.loggedIn()
+        #expect(try await restored.get("/api/plugins").items.map { $0["sha256"] as? String } == [sha256])
+        let pipeline = try await restored.get("/api/pipelines/default/apply").object["own"] as? [String: Any]
+        #expect(((pipeline?["steps"] as? [[String: Any]])?.first?["sha256"] as? String) == sha256)
+        #expect(FileManager.default.fileExists(atPath: target.folder.file("data/plugins/\(sha256).so")))
+
+        // A plugin file whose bytes are not the SHA-256 it is named by is refused.
+        try backup.body.write(to: URL(fileURLWithPath: build.file("good.tar")))
+        try python(
+            """
+            import sys, tarfile, io
+            src = tarfile.open(sys.argv[1]); out = tarfile.open(sys.argv[2], "w")
+            for member in src.getmembers():
+                data = src.extractfile(member).read()
+                if member.name.startswith("plugins/"): data = data + b"tampered"
+                info = tarfile.TarInfo(member.name); info.size = len(data); out.addfile(info, io.BytesIO(data))
+            out.close()
+            """, [build.file("good.tar"), build.file("tampered.tar")])
+        let tampered = try await restored.send("POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: build.file("tampered.tar"))))
+        #expect(tampered.status == 400 && (tampered.errorMessage ?? "").contains("does not have that SHA-256"), "\(tampered.object)")
+    }
+
     @Test func hostileAndDamagedArchivesAreRefusedAndChangeNothing() async throws {
         let controller = try ControllerProcess()
         defer { controller.remove() }

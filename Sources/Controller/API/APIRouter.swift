@@ -154,7 +154,10 @@ struct APIRouter: Sendable {
         AccessLogRoutes(logs: AccessLogService(store: store, local: accessLogs.local, remote: accessLogs.remote)).register(on: authenticated)
         EventRoutes(feed: store.statusFeed).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(provisioner: provisioner).register(on: authenticated) }
-        BackupRoutes(backup: Backup(store: store, validation: systemValidation), onChange: onChange).register(on: authenticated)
+        BackupRoutes(
+            backup: Backup(store: store, validation: systemValidation, pluginFolder: Controller.pluginFolder(configuration.dataDirectory)),
+            onChange: onChange
+        ).register(on: authenticated)
         ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)
         ResourceRoutes(service: ResourceService<RedirectionHostKind>(store: store, onChange: onChange), validation: validation).register(
             on: authenticated)

@@ -1,14 +1,19 @@
+import Crypto
 import Foundation
+import Host
 import JSONCore
 
-/// Backup and restore. A backup is a tar archive of a manifest and a consistent
-/// snapshot of the database, which holds every resource, user and uploaded certificate. A restore
-/// checks the archive, validates every resource as the API would, then replaces the data in one
-/// transaction, ends every session, and bumps every server's revision so all are re-rendered and
-/// re-synced.
+/// Backup and restore. A backup is a tar archive of a manifest, a consistent snapshot of the
+/// database, which holds every resource, user, uploaded certificate, catalog entry and pipeline,
+/// and the plugin files of the catalog (`plugins/<sha256>.so`). A restore checks the archive
+/// (each plugin file by its SHA-256), validates every resource as the API would, puts the plugin
+/// files in place, then replaces the data in one transaction, ends every session, and bumps every
+/// server's revision so all are re-rendered and re-synced.
 struct Backup: Sendable {
     let store: Store
     let validation: ValidationContext
+    /// Where the plugin catalog keeps its files.
+    var pluginFolder: String? = nil
 
     static let manifestName = "manifest.json"
     static let databaseName = "posternproxy.sqlite"
@@ -21,15 +26,35 @@ struct Backup: Sendable {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let snapshot = folder + "/" + Self.databaseName
         try await store.database.copy(to: snapshot)
-        let manifest = Data(JSON.with(["contents": [Self.databaseName], "created_on": Date(), "format": Self.format]).serialized())
-        let archive = TarArchive.write([
-            TarArchive.Entry(name: Self.manifestName, data: manifest),
-            TarArchive.Entry(name: Self.databaseName, data: try Data(contentsOf: URL(fileURLWithPath: snapshot))),
-        ])
+        let plugins = try pluginEntries(inCatalogOf: snapshot)
+        let manifest = Data(
+            JSON.with(["contents": [Self.databaseName] + plugins.map(\.name), "created_on": Date(), "format": Self.format]).serialized())
+        let archive = TarArchive.write(
+            [
+                TarArchive.Entry(name: Self.manifestName, data: manifest),
+                TarArchive.Entry(name: Self.databaseName, data: try Data(contentsOf: URL(fileURLWithPath: snapshot))),
+            ] + plugins)
         try await store.database.write { db in
             try AuditLog.record(db, actor, action: "backup", resourceType: "backup", details: ["bytes": archive.count])
         }
         return archive
+    }
+
+    /// The catalog's plugin files, as archive entries named `plugins/<sha256>.so`.
+    private func pluginEntries(inCatalogOf snapshot: String) throws -> [TarArchive.Entry] {
+        guard let pluginFolder else { return [] }
+        return try SQLiteFile(path: snapshot).read { db in try BackupRepository.catalogFiles(db) }.compactMap { sha256 in
+            FileManager.default.contents(atPath: (pluginFolder as NSString).appendingPathComponent("\(sha256).so")).map {
+                TarArchive.Entry(name: "plugins/\(sha256).so", data: $0)
+            }
+        }
+    }
+
+    /// Whether `name` is a plugin file's entry: `plugins/<sha256>.so`.
+    private static func pluginDigest(ofEntry name: String) -> String? {
+        guard name.hasPrefix("plugins/"), name.hasSuffix(".so") else { return nil }
+        let digest = String(name.dropFirst("plugins/".count).dropLast(3))
+        return PluginDigest.isValid(digest) ? digest : nil
     }
 
     /// A refused archive: the `archive` field and why.
@@ -53,7 +78,7 @@ struct Backup: Sendable {
 
     /// Checks `archive` as a restore would and says what it holds; changes nothing.
     func preview(_ archive: Data) async throws -> Preview {
-        try await withCheckedArchive(archive) { path, createdOn in
+        try await withCheckedArchive(archive) { path, createdOn, _ in
             try SQLiteFile(path: path).read { db in
                 Preview(
                     createdOn: createdOn, resources: try BackupRepository.resourceCountsByType(db), users: try BackupRepository.userCount(db),
@@ -63,8 +88,9 @@ struct Backup: Sendable {
     }
 
     func restore(_ archive: Data, actor: AuditLog.Actor) async throws -> Restored {
-        try await withCheckedArchive(archive) { path, createdOn in
-            try await BackupRepository.replaceAll(store.database, withTablesOf: path) { db in
+        try await withCheckedArchive(archive) { path, createdOn, files in
+            try putInPlace(files)
+            return try await BackupRepository.replaceAll(store.database, withTablesOf: path) { db in
                 try ResourceRepository.markAllPending(db)
                 try ServerRepository.bumpAllRevisions(db)
                 try AuditLog.record(db, actor, action: "restore", resourceType: "backup", details: ["restored_from": createdOn])
@@ -73,13 +99,29 @@ struct Backup: Sendable {
         }
     }
 
+    /// Writes the backup's plugin files the catalog folder lacks (a file there is named by the
+    /// SHA-256 of its bytes, so one already there is the same).
+    private func putInPlace(_ files: [String: Data]) throws {
+        guard let pluginFolder, !files.isEmpty else { return }
+        try FileManager.default.createDirectory(atPath: pluginFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for (digest, data) in files {
+            let path = (pluginFolder as NSString).appendingPathComponent("\(digest).so")
+            guard !FileManager.default.fileExists(atPath: path) else { continue }
+            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw DomainError.unavailable(code: "storage", "the plugin file \(digest) cannot be written to \(pluginFolder)")
+            }
+        }
+    }
+
     /// Reads `archive`, writes its database to a private temporary file, checks it as the API
     /// would its rows, and runs `body` with the file's path and the backup's date; the file is
     /// removed afterwards. A refusal names the archive and the problem.
-    private func withCheckedArchive<T>(_ archive: Data, _ body: (String, String) async throws -> T) async throws -> T {
+    private func withCheckedArchive<T>(_ archive: Data, _ body: (String, String, [String: Data]) async throws -> T) async throws -> T {
         let entries: [TarArchive.Entry]
         do {
-            entries = try TarArchive.read(archive, allowedNames: [Self.manifestName, Self.databaseName], maxEntrySize: 512 << 20)
+            entries = try TarArchive.read(
+                archive, allowedNames: [Self.manifestName, Self.databaseName], alsoAllowing: { Self.pluginDigest(ofEntry: $0) != nil },
+                maxEntrySize: 512 << 20)
         } catch { throw Self.invalidArchive(error.description) }
         guard let manifestData = entries.first(where: { $0.name == Self.manifestName })?.data,
             let manifest = try? JSONParser.parse(manifestData), manifest["format"] == .int(Self.format)
@@ -99,7 +141,20 @@ struct Backup: Sendable {
             try SettingsRepository.all(db)["unrestricted_advanced_config"] == "true"
         }
         try validate(path, rules: rules)
-        return try await body(path, backupDate)
+        // Every catalog entry's file, from the archive (checked by its SHA-256) or already here.
+        var files: [String: Data] = [:]
+        for entry in entries {
+            guard let digest = Self.pluginDigest(ofEntry: entry.name) else { continue }
+            guard Secrets.hex(SHA256.hash(data: entry.data)) == digest else { throw Self.invalidArchive("\(entry.name) does not have that SHA-256") }
+            files[digest] = entry.data
+        }
+        for digest in try SQLiteFile(path: path).read({ db in try BackupRepository.catalogFiles(db) }) where files[digest] == nil {
+            let here = pluginFolder.map { ($0 as NSString).appendingPathComponent("\(digest).so") }
+            guard let here, FileManager.default.fileExists(atPath: here) else {
+                throw Self.invalidArchive("the catalog's plugin file \(digest) is neither in the backup nor on this controller")
+            }
+        }
+        return try await body(path, backupDate, files)
     }
 
     /// The restored database must have this controller's schema (an older controller's backup

@@ -42,7 +42,9 @@ enum TarArchive {
         var description: String
     }
 
-    static func read(_ archive: Data, allowedNames: Set<String>, maxEntrySize: Int) throws(Refusal) -> [Entry] {
+    static func read(_ archive: Data, allowedNames: Set<String>, alsoAllowing: (String) -> Bool = { _ in false }, maxEntrySize: Int)
+        throws(Refusal) -> [Entry]
+    {
         let bytes = [UInt8](archive)
         var entries: [Entry] = []
         var offset = 0
@@ -54,7 +56,7 @@ enum TarArchive {
             guard stored == computed else { throw Refusal(description: "the archive is damaged (bad header checksum)") }
             let name = String(decoding: header[0..<100].prefix { $0 != 0 }, as: UTF8.self)
             guard header[156] == UInt8(ascii: "0") || header[156] == 0 else { throw Refusal(description: "`\(name)` is not a regular file") }
-            guard !name.hasPrefix("/"), !name.split(separator: "/").contains(".."), allowedNames.contains(name) else {
+            guard !name.hasPrefix("/"), !name.split(separator: "/").contains(".."), allowedNames.contains(name) || alsoAllowing(name) else {
                 throw Refusal(description: "unexpected entry `\(name)` (a backup holds only \(allowedNames.sorted().joined(separator: ", ")))")
             }
             guard let size = octalValue(header[124..<136]), size <= maxEntrySize else { throw Refusal(description: "`\(name)` is too large") }

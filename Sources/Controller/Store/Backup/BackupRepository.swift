@@ -3,7 +3,10 @@
 /// before anything is replaced.
 enum BackupRepository {
     /// Tables a backup carries, in an order that satisfies foreign keys.
-    static let tables = ["servers", "users", "backup_codes", "api_tokens", "resources", "resource_claims", "settings", "webhooks", "audit_log"]
+    static let tables = [
+        "servers", "users", "backup_codes", "api_tokens", "resources", "resource_claims", "settings", "webhooks", "audit_log", "catalog_plugins",
+        "pipelines",
+    ]
 
     /// Replaces every table a backup carries with those of the backup file at `path`, ends every
     /// session, and runs `then` in the same transaction (the revisions and the audit entry).
@@ -26,6 +29,11 @@ enum BackupRepository {
         var counts: [String: Int] = [:]
         for row in try db.rows("SELECT type, COUNT(*) AS n FROM resources GROUP BY type") { counts[row["type"]] = row["n"] }
         return counts
+    }
+
+    /// The SHA-256 of every plugin file the catalog holds.
+    static func catalogFiles(_ db: any SQLConnection) throws -> [String] {
+        try db.values(String.self, "SELECT sha256 FROM catalog_plugins ORDER BY sha256")
     }
 
     static func remoteServerCount(_ db: any SQLConnection) throws -> Int {

@@ -98,9 +98,14 @@ public struct Controller: Sendable {
                 local: localPipeline.map { AccessLogReaders.local(pipeline: $0, catalog: catalog) },
                 remote: { try await hub.accessLog(serverID: $0, query: $1) }))
         // Plugins dropped into the plugins folder join the catalog; PosternProxy's own stay shipped.
-        for entry in try await PluginCatalogService(store: store, dataDirectory: configuration.dataDirectory).registerDropped(catalog.plugins) {
-            logger.info(
-                "plugin from the plugins folder put in the catalog", metadata: ["plugin": "\(entry.pluginID)", "version": "\(entry.version)"])
+        // A controller that cannot write (a read-only database, a full disk) starts without them.
+        do {
+            for entry in try await PluginCatalogService(store: store, dataDirectory: configuration.dataDirectory).registerDropped(catalog.plugins) {
+                logger.info(
+                    "plugin from the plugins folder put in the catalog", metadata: ["plugin": "\(entry.pluginID)", "version": "\(entry.version)"])
+            }
+        } catch {
+            logger.warning("the plugins folder's plugins could not be put in the catalog", metadata: ["error": "\(error)"])
         }
         api.bundledPlugins = Dictionary(
             catalog.plugins.filter { PluginIdentifier.isFirstParty($0.id) }.map { ($0.id, $0.declaration) }, uniquingKeysWith: { first, _ in first })

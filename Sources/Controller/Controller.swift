@@ -223,7 +223,8 @@ public struct Controller: Sendable {
             logger: logger, adminUpstream: facts == nil ? nil : AdminDomain.controllerAddress(configuration), statusSchedule: health.schedule,
             state: state,
             catalogPipelines: LocalApplier.CatalogPipelines(
-                shelf: shelf, caddy: caddy, journalsPath: (configuration.dataDirectory as NSString).appendingPathComponent("step-journals.json")))
+                choice: ApplyPipelineChoice(bundled: catalog, shelf: shelf, caddy: caddy, configured: pipeline),
+                journalsPath: (configuration.dataDirectory as NSString).appendingPathComponent("step-journals.json")))
         let watch = LocalDataPlaneWatch(
             pipeline: pipeline, catalog: catalog, applier: applier, health: health, interval: .seconds(configuration.watchSeconds), logger: logger)
         return (applier, facts, [applier, health, watch], pipeline)

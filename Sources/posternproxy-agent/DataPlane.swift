@@ -11,12 +11,10 @@ actor DataPlane {
     typealias Fetch = @Sendable (String) async -> ControllerMessage.PluginFile?
 
     private let configuration: AgentConfiguration
-    /// The plugins the agent ships with (its plugins folder).
-    private let bundled: PluginCatalog
-    /// Catalog plugins fetched from the controller, by SHA-256.
-    private let shelf: PluginShelf
-    /// The data plane's settings every apply step gets.
-    private let settings: ApplyPipeline.Caddy
+    /// The pipeline a desired state asks for: the configured one, or the one it names with its
+    /// plugins from the catalog, fetched from the controller onto the shelf (by SHA-256).
+    private let choice: ApplyPipelineChoice
+    private var shelf: PluginShelf { choice.shelf }
     /// The pipeline that runs: the configured one, or the one the applied state names.
     private var runner: PipelineRunner
     private var pipeline: PipelineDefinition
@@ -56,8 +54,7 @@ actor DataPlane {
             throw AgentConfigurationError(configuration.pluginsDirectory, "no plugin \(step) for the apply pipeline")
         }
         self.configuration = configuration
-        bundled = catalog
-        shelf = try PluginShelf(
+        let shelf = try PluginShelf(
             folder: configuration.stateDirectory + "/plugins",
             loader: PluginLoader(host: HostIdentity(name: "posternproxy-agent", version: HostIdentity.productVersion)))
         journals = CatalogStepJournals.load(configuration.stateDirectory + "/step-journals.json")
@@ -66,18 +63,14 @@ actor DataPlane {
         let facts = DataPlaneFacts.probe(
             ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings), catalog: catalog, target: LocalTarget())
         settings.modules = facts?.modules
-        self.settings = settings
         caddy = facts
         pipeline = ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings)
+        choice = ApplyPipelineChoice(bundled: catalog, shelf: shelf, caddy: settings, configured: pipeline)
         self.logger = logger
         processes = ProcessSupervisor(folder: configuration.stateDirectory + "/processes")
         folder = AppliedStateFolder(path: configuration.stateDirectory)
         applied = folder.load()
-        if let document = folder.document(),
-            let chosen = try? Self.choose(for: document, configuration: configuration, settings: settings, bundled: catalog, shelf: shelf)
-        {
-            (pipeline, runner) = (chosen.pipeline, chosen.runner)
-        }
+        if let document = folder.document(), let chosen = try? choice.choose(for: document) { (pipeline, runner) = (chosen.pipeline, chosen.runner) }
     }
 
     /// Applies a desired state from the controller. Returns nil for an older revision than the one
@@ -92,23 +85,6 @@ actor DataPlane {
 
     /// How to ask the controller for plugin files from now on (nil: it cannot be asked).
     func link(_ fetch: Fetch?) { self.fetch = fetch }
-
-    /// The pipeline a desired state asks for, with the plugins it runs: the one it names (its
-    /// catalog plugins fetched, verified and checked in a child process first), or the
-    /// configured one. Throws why it cannot run; what ran before keeps running.
-    private static func choose(
-        for state: [UInt8], configuration: AgentConfiguration, settings: ApplyPipeline.Caddy, bundled: PluginCatalog, shelf: PluginShelf
-    ) throws(PipelineChoiceProblem) -> (pipeline: PipelineDefinition, runner: PipelineRunner, desired: DesiredPipeline?) {
-        let desired: DesiredPipeline?
-        do { desired = try DesiredPipeline.read(fromState: state) } catch { throw PipelineChoiceProblem("the desired state's pipeline: \(error)") }
-        guard let desired else {
-            return (ApplyPipeline.definition(steps: configuration.applySteps, caddy: settings), PipelineRunner(catalog: bundled), nil)
-        }
-        do {
-            let catalog = try shelf.catalog(for: desired, over: bundled)
-            return (ApplyPipeline.definition(desired, caddy: settings), PipelineRunner(catalog: catalog), desired)
-        } catch { throw PipelineChoiceProblem(error.description) }
-    }
 
     /// Fetches, verifies and stores each catalog plugin of the state's pipeline the shelf lacks,
     /// and loads each in a child process once before this process loads it.
@@ -157,10 +133,8 @@ actor DataPlane {
             return .init(revision: message.revision, hash: message.hash, succeeded: false, message: problem, resources: [:])
         }
         if let problem = await prepare(message.state) { return refused(problem) }
-        let chosen: (pipeline: PipelineDefinition, runner: PipelineRunner, desired: DesiredPipeline?)
-        do {
-            chosen = try Self.choose(for: message.state, configuration: configuration, settings: settings, bundled: bundled, shelf: shelf)
-        } catch { return refused(error.description) }
+        let chosen: ApplyPipelineChoice.Chosen
+        do { chosen = try choice.choose(for: message.state) } catch { return refused(error.description) }
         let report: PipelineReport
         do { report = try await chosen.runner.start(chosen.pipeline, input: message.state, target: LocalTarget()).report() } catch {
             return refused("the apply pipeline cannot run: \(error)")
@@ -267,8 +241,7 @@ actor DataPlane {
     /// steps it no longer names, and removes plugin files no pipeline has named for the grace period.
     private func settlePlugins(after report: PipelineReport, of desired: DesiredPipeline?) async -> [String] {
         var journals = self.journals
-        if let desired { journals.record(report, of: desired) }
-        let problems = await journals.undoRemoved(from: desired, shelf: shelf, bundled: bundled, caddy: settings, target: LocalTarget())
+        let problems = await choice.settle(&journals, after: report, of: desired, target: LocalTarget())
         self.journals = journals
         do { try journals.save(configuration.stateDirectory + "/step-journals.json") } catch {
             logger.error("could not save the step journals", metadata: ["error": "\(error)"])
@@ -286,10 +259,4 @@ actor DataPlane {
             logger.error("could not save the applied state", metadata: ["folder": "\(configuration.stateDirectory)", "error": "\(error)"])
         }
     }
-}
-
-/// Why a desired state's pipeline cannot run on this agent.
-struct PipelineChoiceProblem: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -30,13 +30,11 @@ final class LocalApplier: Service {
     /// Whether an apply runs, for the health report and the watch.
     let state: LocalDataPlaneState
 
-    /// What lets the local server run a pipeline its desired state names: the catalog's files
-    /// (the controller checked each out of process when it was uploaded), the settings every
-    /// apply step gets, and where the journals that undo removed steps are kept. Nil: the
-    /// configured pipeline always runs.
+    /// What lets the local server run a pipeline its desired state names: its plugins from the
+    /// catalog's files (the controller checked each out of process when it was uploaded), and
+    /// where the journals that undo removed steps are kept. Nil: the configured pipeline always runs.
     struct CatalogPipelines: Sendable {
-        var shelf: PluginShelf
-        var caddy: ApplyPipeline.Caddy
+        var choice: ApplyPipelineChoice
         var journalsPath: String
     }
     let catalogPipelines: CatalogPipelines?
@@ -132,9 +130,9 @@ final class LocalApplier: Service {
 
     /// The pipeline the desired state names (its catalog plugins from the shelf), or the configured one.
     private func choosePipeline(for document: [UInt8]) throws -> (PipelineDefinition, PipelineRunner, DesiredPipeline?) {
-        guard let catalogPipelines, let desired = try DesiredPipeline.read(fromState: document) else { return (pipeline, runner, nil) }
-        let catalog = try catalogPipelines.shelf.catalog(for: desired, over: runner.catalog)
-        return (ApplyPipeline.definition(desired, caddy: catalogPipelines.caddy), PipelineRunner(catalog: catalog), desired)
+        guard let catalogPipelines else { return (pipeline, runner, nil) }
+        let chosen = try catalogPipelines.choice.choose(for: document)
+        return (chosen.pipeline, chosen.runner, chosen.desired)
     }
 
     /// After a successful apply: keeps the journals that undo its catalog steps and rolls back
@@ -142,9 +140,7 @@ final class LocalApplier: Service {
     private func settleCatalogSteps(after report: PipelineReport, of desired: DesiredPipeline?) async -> [String]? {
         guard let catalogPipelines else { return nil }
         var journals = self.journals.withLock { $0 } ?? CatalogStepJournals.load(catalogPipelines.journalsPath)
-        if let desired { journals.record(report, of: desired) }
-        let problems = await journals.undoRemoved(
-            from: desired, shelf: catalogPipelines.shelf, bundled: runner.catalog, caddy: catalogPipelines.caddy, target: LocalTarget())
+        let problems = await catalogPipelines.choice.settle(&journals, after: report, of: desired, target: LocalTarget())
         self.journals.withLock { [journals] in $0 = journals }
         do { try journals.save(catalogPipelines.journalsPath) } catch {
             logger.error("could not save the step journals", metadata: ["error": "\(error)"])

@@ -103,14 +103,14 @@ struct Backup: Sendable {
     /// SHA-256 of its bytes, so one already there is the same).
     private func putInPlace(_ files: [String: Data]) throws {
         guard let pluginFolder, !files.isEmpty else { return }
-        try FileManager.default.createDirectory(atPath: pluginFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        for (digest, data) in files {
-            let path = (pluginFolder as NSString).appendingPathComponent("\(digest).so")
-            guard !FileManager.default.fileExists(atPath: path) else { continue }
-            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw DomainError.unavailable(code: "storage", "the plugin file \(digest) cannot be written to \(pluginFolder)")
+        do {
+            try LocalFiles.createFolder(pluginFolder, mode: 0o700)
+            for (digest, data) in files {
+                let path = (pluginFolder as NSString).appendingPathComponent("\(digest).so")
+                guard !LocalFiles.exists(path) else { continue }
+                try LocalFiles.replace(path, with: data, mode: 0o600)
             }
-        }
+        } catch { throw DomainError.unavailable(code: "storage", "a plugin file cannot be written to \(pluginFolder): \(error)") }
     }
 
     /// Reads `archive`, writes its database to a private temporary file, checks it as the API

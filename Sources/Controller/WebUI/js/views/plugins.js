@@ -58,7 +58,7 @@ function schemaForm(schema, value, idPrefix) {
 }
 
 export async function plugins(container, app) {
-  const state = { scope: "default", name: "apply", pipeline: null, steps: [], message: null };
+  const state = { scope: "default", name: "apply", pipeline: null, steps: [], message: null, loading: false };
   // The shown steps' forms: what is typed is kept in `state.steps` before the list is drawn again.
   let forms = [];
   function capture() {
@@ -82,7 +82,17 @@ export async function plugins(container, app) {
     state.pipeline = await api.get(pipelinePath());
     const shown = state.pipeline.own ?? state.pipeline.effective;
     state.steps = (shown?.steps ?? []).map((step) => ({ plugin: step.plugin, version: step.version, config: step.config ?? {} }));
+    state.loading = false;
     render();
+  }
+
+  /** Shows another pipeline: the editor holds no steps, and takes no edit, until it is read. */
+  async function switchTo(change) {
+    change();
+    state.loading = true;
+    state.steps = [];
+    render();
+    await load();
   }
 
   async function upload(event) {
@@ -173,16 +183,16 @@ export async function plugins(container, app) {
   function pipelineEditor() {
     forms = [];
     const saveError = h("div", { class: "form-error", role: "alert", id: "pipeline-error" });
-    const scope = h("select", { id: "pipeline-scope", onchange: async (event) => { state.scope = event.target.value; await load(); } },
+    const scope = h("select", { id: "pipeline-scope", onchange: (event) => switchTo(() => { state.scope = event.target.value; }) },
       h("option", { value: "default", selected: state.scope === "default" }, "Every server without its own (default)"),
       app.servers.map((server) => h("option", { value: String(server.id), selected: String(server.id) === state.scope }, server.name)));
-    const name = h("select", { id: "pipeline-name", onchange: async (event) => { state.name = event.target.value; await load(); } },
+    const name = h("select", { id: "pipeline-name", onchange: (event) => switchTo(() => { state.name = event.target.value; }) },
       [["apply", "Apply (every change)"], ["provision", "Provision"], ["update-agent", "Update agent"]]
         .map(([value, label]) => h("option", { value, selected: value === state.name }, label)));
     const own = state.pipeline?.own;
     const effective = state.pipeline?.effective;
     const configured = state.name === "apply" ? "the apply pipeline its host is configured with (Caddy, iptables)" : `the controller's configured ${state.name} pipeline`;
-    const status = own ? "This pipeline is kept for it." : effective ? "It runs the default pipeline shown below until you save its own." : `It runs ${configured} until you save one.`;
+    const status = state.loading ? "Loading…" : own ? "This pipeline is kept for it." : effective ? "It runs the default pipeline shown below until you save its own." : `It runs ${configured} until you save one.`;
     async function save() {
       saveError.replaceChildren();
       let steps;
@@ -210,9 +220,9 @@ export async function plugins(container, app) {
       h("p", {}, status),
       list,
       h("div", { class: "toolbar" },
-        h("button", { type: "button", id: "add-step", onclick: () => { capture(); state.steps.push({ plugin: pluginIDs()[0], config: {} }); render(); } }, "Add step"),
-        h("button", { type: "button", class: "primary", id: "save-pipeline", onclick: save }, "Save pipeline"),
-        own ? h("button", { type: "button", class: "danger", id: "forget-pipeline", onclick: async () => {
+        h("button", { type: "button", id: "add-step", disabled: state.loading, onclick: () => { capture(); state.steps.push({ plugin: pluginIDs()[0], config: {} }); render(); } }, "Add step"),
+        h("button", { type: "button", class: "primary", id: "save-pipeline", disabled: state.loading, onclick: save }, "Save pipeline"),
+        own && !state.loading ? h("button", { type: "button", class: "danger", id: "forget-pipeline", onclick: async () => {
           try { await api.delete(pipelinePath()); state.message = "Forgotten: its steps are rolled back where they ran."; await load(); } catch (failure) { saveError.replaceChildren(failure.message); }
         } }, "Forget this pipeline") : null),
       saveError);

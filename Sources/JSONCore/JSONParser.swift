@@ -1,3 +1,5 @@
+import Glibc
+
 /// Parses JSON text (RFC 8259) into ``JSON``, fast enough for a desired state of 10,000 hosts.
 ///
 /// Strict: one value with nothing after it, UTF-8 only, no comments or trailing commas, nesting
@@ -20,6 +22,8 @@ public struct JSONParser {
     private var rawRanges: [String: Range<Int>] = [:]
     /// Where the elements of the members located as lists are.
     private var listElements: [String: [Range<Int>]] = [:]
+    /// Where the text between the brackets of each list located is.
+    private var listInteriors: [String: Range<Int>] = [:]
 
     private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -45,15 +49,80 @@ public struct JSONParser {
     /// for each, where each element of its list lies in `text` (a null member: no elements), in
     /// the same single pass over the text. For a reader that parses only the elements it has
     /// not read before; a member of `lists` that is neither a list nor null is refused.
+    /// `interiors`: where each located list's text between its brackets lies.
     public static func parseObject(_ text: [UInt8], locatingElementsOf lists: Set<String>) throws(JSONReadError) -> (
-        JSON, elements: [String: [Range<Int>]]
+        JSON, elements: [String: [Range<Int>]], interiors: [String: Range<Int>]
     ) {
         try text.withUnsafeBytes { buffer in
             Result { () throws(JSONReadError) in
                 let (value, parser) = try rootObject(buffer, selection: (nil, [], lists))
-                return (value, parser.listElements)
+                return (value, parser.listElements, parser.listInteriors)
             }
         }.get()
+    }
+
+    /// Where the elements lie in `range` of `text`, a stretch of a list's interior between two
+    /// of its elements (or its start or end), each stepped over as
+    /// ``parseObject(_:locatingElementsOf:)`` steps over them. `afterElement`: an element of the
+    /// list ends where the stretch starts, so a comma must come before any other; `beforeElement`:
+    /// one starts where it ends, so the stretch must end with a comma. Nil when the stretch is not
+    /// whitespace, commas and whole elements in that order.
+    public static func elementRanges(in text: [UInt8], _ range: Range<Int>, afterElement: Bool, beforeElement: Bool) -> [Range<Int>]? {
+        text.withUnsafeBytes { buffer -> [Range<Int>]? in
+            var parser = JSONParser(UnsafeRawBufferPointer(rebasing: buffer[range]))
+            var found: [Range<Int>] = []
+            // What came last: nothing yet, an element, or a comma after one.
+            var afterValue = afterElement
+            var afterComma = false
+            while true {
+                parser.skipWhitespace()
+                if parser.index == parser.bytes.count { return (afterValue ? !beforeElement : afterComma ? beforeElement : true) ? found : nil }
+                if afterValue {
+                    guard parser.consume(UInt8(ascii: ",")) else { return nil }
+                    (afterValue, afterComma) = (false, true)
+                    continue
+                }
+                guard parser.bytes[parser.index] != UInt8(ascii: ",") else { return nil }
+                let start = parser.index
+                do { try parser.skipValue() } catch { return nil }
+                found.append((start + range.lowerBound)..<(parser.index + range.lowerBound))
+                (afterValue, afterComma) = (true, false)
+            }
+        }
+    }
+
+    /// The member `key` of the object `text` holds, reading the members in their order and
+    /// stopping at it: the members before it are stepped over (their brackets and strings
+    /// checked), and nothing after it is read or checked. Nil when the object has no such member.
+    /// For a reader that needs one member placed early in a large document (a plan's `changes`,
+    /// ahead of the config it carries), where reading the rest would cost a pass over all of it.
+    public static func leadingMember(_ key: String, of text: some Collection<UInt8>) throws(JSONReadError) -> JSON? {
+        let found = text.withContiguousStorageIfAvailable { leadingMember(key, UnsafeRawBufferPointer($0)) }
+        return try (found ?? Array(text).withUnsafeBytes { leadingMember(key, $0) }).get()
+    }
+
+    private static func leadingMember(_ key: String, _ buffer: UnsafeRawBufferPointer) -> Result<JSON?, JSONReadError> {
+        Result { () throws(JSONReadError) in
+            var parser = JSONParser(buffer)
+            parser.skipWhitespace()
+            guard parser.consume(UInt8(ascii: "{")) else { throw parser.failure("expected an object") }
+            parser.depth = 1
+            parser.skipWhitespace()
+            if parser.consume(UInt8(ascii: "}")) { return nil }
+            repeat {
+                parser.skipWhitespace()
+                guard parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "\"") else { throw parser.failure("expected a member name") }
+                let name = try parser.string()
+                parser.skipWhitespace()
+                guard parser.consume(UInt8(ascii: ":")) else { throw parser.failure("expected `:` after a member name") }
+                parser.skipWhitespace()
+                if name == key { return try parser.value() }
+                try parser.skipValue()
+                parser.skipWhitespace()
+            } while parser.consume(UInt8(ascii: ","))
+            guard parser.consume(UInt8(ascii: "}")) else { throw parser.failure("expected `,` or `}` in an object") }
+            return nil
+        }
     }
 
     private static func parseObject(_ buffer: UnsafeRawBufferPointer, parsing: Set<String>?, raw: Set<String>) -> Result<
@@ -133,7 +202,9 @@ public struct JSONParser {
                     listElements[key] = []
                 } else {
                     do {
+                        let start = index + 1
                         listElements[key] = try elementRanges()
+                        listInteriors[key] = start..<(index - 1)
                     } catch {
                         throw error.within(.key(key))
                     }
@@ -181,11 +252,7 @@ public struct JSONParser {
             guard index < bytes.count else { throw failure("unexpected end of the document") }
             switch bytes[index] {
             case UInt8(ascii: "\""):
-                index += 1
-                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                guard index < bytes.count else { throw failure("unterminated string") }
+                index = try closingQuote(after: index)
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 open += 1
                 guard open <= Self.maximumDepth else { throw failure("nested deeper than \(Self.maximumDepth) levels") }
@@ -199,6 +266,22 @@ public struct JSONParser {
             }
             index += 1
         } while open > 0 || (index < bytes.count && !isDelimiter(bytes[index]))
+    }
+
+    /// Where the string opened at `quote` closes: `memchr` finds each next quote (most of a
+    /// config's bytes are in strings, and it looks at many bytes a step), and a quote after an
+    /// odd run of backslashes is escaped, so the search goes on past it.
+    private func closingQuote(after quote: Int) throws(JSONReadError) -> Int {
+        var from = quote + 1
+        while from < bytes.count {
+            guard let found = memchr(bytes.baseAddress! + from, Int32(UInt8(ascii: "\"")), bytes.count - from) else { break }
+            let position = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+            var backslashes = 0
+            while position - backslashes - 1 > quote, bytes[position - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 { return position }
+            from = position + 1
+        }
+        throw failure("unterminated string")
     }
 
     private func isDelimiter(_ byte: UInt8) -> Bool {

@@ -45,6 +45,17 @@ public struct JSONObject {
         try JSONObject(try JSONParser.parseObject(text, parsing: [key]).0).required(key)
     }
 
+    /// The member `key` of the object `text` holds, read as `T`, or nil when it is absent or
+    /// null; read with ``JSONParser/leadingMember(_:of:)``, so nothing after it is read.
+    public static func leadingMember<T: JSONReadable>(_ key: String, of text: some Collection<UInt8>) throws(JSONReadError) -> T? {
+        guard let value = try JSONParser.leadingMember(key, of: text), value != .null else { return nil }
+        do {
+            return try T(json: value)
+        } catch {
+            throw error.within(.key(key))
+        }
+    }
+
     private func member(_ key: String) -> JSON? {
         // Comparing lengths first keeps most misses out of String's full comparison.
         let length = key.utf8.count

@@ -16,6 +16,14 @@ public struct PluginCall {
     /// The phase's input (JSON), copied out of the host's buffer.
     public var input: [UInt8] { Self.bytes(raw.pointee.input) }
 
+    /// Runs `body` with the phase's input where the host holds it, without a copy (some
+    /// megabytes for a desired state of 10,000 hosts). Valid only during `body`.
+    public func withInput<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let input = raw.pointee.input
+        guard let data = input.data, input.size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: data, count: Int(input.size)))
+    }
+
     /// The host's services for this call.
     public var host: HostProxy { HostProxy(raw.pointee.host) }
 

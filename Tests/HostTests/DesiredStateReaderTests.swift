@@ -57,6 +57,33 @@ import Testing
         #expect(changed.deadHosts.map(\.id) == [900])
     }
 
+    @Test func randomChangesInOneListOrSeveralReadAsAFreshDecodingDoes() throws {
+        var random = SystemRandomNumberGenerator()
+        let reader = DesiredStateReader()
+        var hosts = (1...30).map { proxyHost($0) }
+        var nextID = 31
+        for step in 0..<200 {
+            let index = Int.random(in: 0..<hosts.count, using: &random)
+            switch Int.random(in: 0..<5, using: &random) {
+            case 0:
+                hosts.insert(proxyHost(nextID), at: index)
+                nextID += 1
+            case 1: if hosts.count > 2 { hosts.remove(at: index) }
+            case 2: hosts[index] = proxyHost(hosts[index]["id"] as! Int, port: Int.random(in: 1000...9999, using: &random))
+            case 3:
+                // Two changes apart in the list: still one stretch, longer.
+                hosts[0] = proxyHost(hosts[0]["id"] as! Int, port: Int.random(in: 1000...9999, using: &random))
+                hosts[hosts.count - 1] = proxyHost(hosts[hosts.count - 1]["id"] as! Int, name: "last\(step).example.test")
+            default: hosts.swapAt(index, hosts.count - 1 - index)
+            }
+            let redirections: [Any] = step % 7 == 0 ? [["id": 50, "domain_names": ["r.example.test"], "forward_domain_name": "x.test"]] : []
+            let text = try state(hosts, redirections: redirections)
+            let (kept, fresh) = try renderings(text, reader: reader)
+            #expect(kept == fresh, "step \(step)")
+            #expect(try reader.read(text).proxyHosts.map(\.id) == hosts.map { $0["id"] as! Int }, "step \(step)")
+        }
+    }
+
     @Test func aRemovalBesideAChangeReadsRight() throws {
         let reader = DesiredStateReader()
         _ = try reader.read(try state([proxyHost(1), proxyHost(2), proxyHost(3)]))

@@ -135,7 +135,7 @@ import Testing
 
     @Test func listsAreLocatedInTheSamePassThatReadsTheRest() throws {
         let text = Array(#"{"a": [{"x": "]"}, 2], "b": {"c": 1}, "d": null, "e": []}"#.utf8)
-        let (object, lists) = try JSONParser.parseObject(text, locatingElementsOf: ["a", "d", "e", "absent"])
+        let (object, lists, _) = try JSONParser.parseObject(text, locatingElementsOf: ["a", "d", "e", "absent"])
         #expect(object == .object([("b", ["c": 1])]))
         #expect(lists["a"]?.map { String(decoding: text[$0], as: UTF8.self) } == [#"{"x": "]"}"#, "2"])
         #expect(lists["d"] == [] && lists["e"] == [] && lists["absent"] == nil)
@@ -165,5 +165,66 @@ import Testing
         #expect(sitesProblem(#"[{"ports": null}]"#) == "[0].ports: expected a list, found null")
         #expect(sitesProblem(#"{"ports": []}"#) == "document: expected a list")
         #expect(sitesProblem(#"[{"ports": [1], "ports": [2]}]"#) == nil)
+    }
+}
+
+/// Reading one member placed early in a large document, and stepping over strings quickly.
+@Suite struct JSONLeadingMemberTests {
+    @Test func theMemberIsReadAndWhatFollowsIsNot() throws {
+        let plan = Array(#"{"changes": ["load"], "tag": "t1", "config": {"unterminated"#.utf8)
+        #expect(try JSONParser.leadingMember("changes", of: plan) == ["load"])
+        let tag: String? = try JSONObject.leadingMember("tag", of: plan)
+        #expect(tag == "t1")
+        #expect(throws: JSONReadError.self) { try JSONParser.leadingMember("absent", of: plan) }
+        #expect(try JSONParser.leadingMember("absent", of: Array(#"{"a": 1, "b": [2, {"c": "}"}]}"#.utf8)) == nil)
+        #expect(try JSONParser.leadingMember("a", of: Array("{}".utf8)) == nil)
+        #expect(throws: JSONReadError.self) { try JSONParser.leadingMember("a", of: Array("[1]".utf8)) }
+        let null: Int? = try JSONObject.leadingMember("a", of: Array(#"{"a": null}"#.utf8))
+        #expect(null == nil)
+        #expect(throws: JSONReadError.self) { let _: Int? = try JSONObject.leadingMember("a", of: Array(#"{"a": "x"}"#.utf8)) }
+    }
+
+    @Test func escapedQuotesAndBackslashesAreSteppedOverRight() throws {
+        // Each value before `b` ends with backslashes and quotes in every arrangement.
+        let text = #"{"a": ["\\", "\"", "x\\\"y", "\\\\", "\\\"\\"], "z": "\"}", "b": 7}"#
+        #expect(try JSONParser.leadingMember("b", of: Array(text.utf8)) == 7)
+        let (object, raw) = try JSONParser.parseObject(Array(text.utf8), parsing: ["b"], keepingRaw: ["a"])
+        #expect(object["b"] == 7)
+        #expect(raw["a"].map { String(decoding: $0, as: UTF8.self) } == #"["\\", "\"", "x\\\"y", "\\\\", "\\\"\\"]"#)
+        #expect(throws: JSONReadError.self) { try JSONParser.parseObject(Array(#"{"a": "\\\", "b": 1}"#.utf8), parsing: ["b"]) }
+    }
+}
+
+/// Locating the elements of a stretch of a list, as a reader that patches a kept state does.
+@Suite struct JSONStretchTests {
+    private func located(_ text: String, _ range: Range<Int>, after: Bool, before: Bool) -> [String]? {
+        let bytes = Array(text.utf8)
+        return JSONParser.elementRanges(in: bytes, range, afterElement: after, beforeElement: before)?.map {
+            String(decoding: bytes[$0], as: UTF8.self)
+        }
+    }
+
+    @Test func aStretchIsCommasAndWholeElements() {
+        let text = #"[1, {"a": "],"}, [2] ,3]"#
+        // Between `1` and `3`, both kept: a comma first and last.
+        #expect(located(text, 2..<22, after: true, before: true) == [#"{"a": "],"}"#, "[2]"])
+        // The whole interior.
+        #expect(located(text, 1..<23, after: false, before: false) == ["1", #"{"a": "],"}"#, "[2]", "3"])
+        // From the start up to `3`, kept: must end with its comma.
+        #expect(located(text, 1..<22, after: false, before: true) == ["1", #"{"a": "],"}"#, "[2]"])
+        // After `1`, to the end.
+        #expect(located(text, 2..<23, after: true, before: false) == [#"{"a": "],"}"#, "[2]", "3"])
+        // Nothing between two kept elements but their comma; nothing in an empty list.
+        #expect(located("[1, 2]", 2..<4, after: true, before: true) == [])
+        #expect(located("[ ]", 1..<2, after: false, before: false) == [])
+    }
+
+    @Test func anythingElseIsNotAStretch() {
+        let text = #"[1, {"a": "],"}, [2] ,3]"#
+        #expect(located(text, 2..<21, after: true, before: true) == nil)  // no comma before `3`
+        #expect(located(text, 3..<22, after: true, before: true) == nil)  // no comma after `1`
+        #expect(located(text, 1..<12, after: false, before: false) == nil)  // an element cut short
+        #expect(located("[1,,2]", 2..<4, after: true, before: true) == nil)
+        #expect(located("[1, 2]", 2..<4, after: true, before: false) == nil)  // a trailing comma
     }
 }

@@ -14,12 +14,16 @@ enum CaddyApplier {
     /// Prefix of the `@id` that marks a loaded config with the hash of its rendering.
     static let tagPrefix = "posternproxy_config_"
 
+    /// What the last plan rendered of each resource, for the next plan of this process.
+    private static let renderMemo = RenderMemo()
+
     static func plan(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try CaddyDescription.modules(call.host, binary: config.caddyBinary) }
         let keptUpTo = min(max(config.keepStateUpToKiB, 0), Int.max / 1024) * 1024
-        var state = try DesiredStateReader.shared.read(call.input, keepingUpTo: keptUpTo)
+        let input = call.input
+        var state = try DesiredStateReader.shared.read(input, keepingUpTo: keptUpTo)
         let refused = UpstreamCheck.rejections(state, protectedPorts: config.protectedPorts, resolve: SystemResolver.resolve)
         if !refused.isEmpty {
             for index in state.proxyHosts.indices where refused[ResourceKey(kind: "proxy_host", id: state.proxyHosts[index].id)] != nil {
@@ -29,7 +33,8 @@ enum CaddyApplier {
                 state.streamHosts[index].enabled = false
             }
         }
-        var result = CaddyRenderer.render(state, settings: settings)
+        // What was rendered is kept with the state it was rendered from, and within the same bound.
+        var result = CaddyRenderer.render(state, settings: settings, memo: input.count <= keptUpTo ? renderMemo : nil)
         result.rejected.merge(refused) { first, _ in first }
         let bytes = result.serialized()
         let tag = tagPrefix + configHash(bytes)
@@ -41,12 +46,14 @@ enum CaddyApplier {
             changes: runningTag == tag ? [] : ["load config \(tag): \(result.rendered.count) resources, \(result.rejected.count) left out"],
             tag: tag, runningTag: runningTag, rendered: result.rendered.map(\.tag),
             rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: bytes)
-        return call.write(plan.serialized())
+        let serialized = plan.serialized()
+        if !plan.changes.isEmpty { PendingPlans.keep(plan, as: serialized) }
+        return call.write(serialized)
     }
 
     static func apply(_ call: PluginCall) throws -> Int32 {
         let admin = CaddyAdmin(host: call.host, socket: try CaddyStepConfig.adminSocket(in: call.config))
-        let plan = try read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
+        let plan = try call.withInput(PendingPlans.take) ?? read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
         var journal = CaddyJournal(previous: try previousConfig(plan, admin: admin), tag: plan.tag)
         journal.results.reserveCapacity(plan.rendered.count + plan.rejected.count)
         for (tag, message) in plan.rejected { journal.results[tag] = .failed(message) }

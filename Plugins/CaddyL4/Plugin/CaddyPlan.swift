@@ -36,9 +36,12 @@ struct CaddyPlan {
         self.config = config
     }
 
-    /// Only the plan's tag, read without copying its config.
+    /// Only the plan's tag, read without reading its config (which comes after it).
     static func tag(in bytes: [UInt8]) throws(JSONReadError) -> String {
-        try JSONObject.requiredMember("tag", of: bytes)
+        guard let tag: String = try JSONObject.leadingMember("tag", of: bytes) else {
+            throw JSONReadError(problem: "missing").within(.key("tag"))
+        }
+        return tag
     }
 
     init(reading bytes: [UInt8]) throws(JSONReadError) {

@@ -13,9 +13,13 @@ public enum CaddyRenderer {
         return [UInt8](render(state, settings: options).serialized())
     }
 
-    public static func render(_ state: DesiredState, settings: RenderSettings) -> RenderResult {
+    /// `memo`: what the previous render of the same server made of each resource, reused for
+    /// the resources that did not change (``RenderMemo``); the result is the same without it.
+    public static func render(_ state: DesiredState, settings: RenderSettings, memo: RenderMemo? = nil) -> RenderResult {
         var builder = ConfigBuilder(state: state, settings: settings)
+        if let memo { builder.remember(from: memo.take()) }
         builder.addResources()
+        if let pieces = builder.next { memo?.keep(pieces) }
         return builder.result()
     }
 }
@@ -49,6 +53,14 @@ private struct ConfigBuilder {
     private var rendered: [ResourceKey] = []
     /// Whether enough hosts qualify for the shared routes to use them (``RenderSettings/sharedRoutesFrom``).
     private let sharesRoutes: Bool
+    /// The names each shared host took in `sharedNames`, in the order taken.
+    private var sharedNameClaims: [String] = []
+    /// The uploaded certificates each resource loads, in the order loaded.
+    private var certificateUses: [(Int, JSON)] = []
+    /// The previous render's pieces, when made in the same surroundings.
+    private var previous: RenderMemo.Pieces?
+    /// This render's pieces, kept when a memo was given.
+    private(set) var next: RenderMemo.Pieces?
 
     init(state: DesiredState, settings: RenderSettings) {
         self.state = state
@@ -60,6 +72,24 @@ private struct ConfigBuilder {
             if candidates >= settings.sharedRoutesFrom { break }
         }
         sharesRoutes = candidates >= settings.sharedRoutesFrom
+        // Most hosts are plain: room for all of them at once, not grown 14 times over.
+        rendered.reserveCapacity(state.proxyHosts.count)
+        if sharesRoutes {
+            sharedNames.reserveCapacity(state.proxyHosts.count)
+            sharedNameClaims.reserveCapacity(state.proxyHosts.count)
+            sharedHTTP.reserveCapacity(state.proxyHosts.count)
+        }
+    }
+
+    /// Takes `pieces` from a previous render when they were made in these surroundings, and
+    /// starts keeping this render's.
+    mutating func remember(from pieces: RenderMemo.Pieces?) {
+        let surroundings = RenderMemo.Surroundings(
+            settings: settings, stateSettings: state.settings, accessLists: state.accessLists, certificates: state.certificates,
+            streamCarriers: state.streamCarriers, sharesRoutes: sharesRoutes)
+        previous = pieces?.surroundings == surroundings ? pieces : nil
+        next = RenderMemo.Pieces(surroundings: surroundings)
+        next!.proxyHosts.reserveCapacity(state.proxyHosts.count)
     }
 
     mutating func addResources() {
@@ -70,59 +100,150 @@ private struct ConfigBuilder {
                     domains: site.domainNames, certificateID: nil, forced: true, key: key, route: try HostRoutes.adminSite(site, key: key))
             }
         }
+        // Each kind's previous pieces, taken once: not through `previous` for each resource.
+        let keptProxyHosts = previous?.proxyHosts ?? [:]
         for host in state.proxyHosts where host.enabled {
-            add(ResourceKey(kind: "proxy_host", id: host.id)) { builder, key throws(RenderingError) in try builder.addProxyHost(host, key: key) }
+            let made = add(ResourceKey(kind: "proxy_host", id: host.id), host, kept: keptProxyHosts[host.id]) {
+                builder, key, host throws(RenderingError) in
+                try builder.addProxyHost(host, key: key)
+            }
+            if let made { next?.proxyHosts[host.id] = made }
         }
+        let keptRedirectionHosts = previous?.redirectionHosts ?? [:]
         for host in state.redirectionHosts where host.enabled {
-            add(ResourceKey(kind: "redirection_host", id: host.id)) { builder, key throws(RenderingError) in
+            let made = add(ResourceKey(kind: "redirection_host", id: host.id), host, kept: keptRedirectionHosts[host.id]) {
+                builder, key, host throws(RenderingError) in
                 try builder.addHTTPResource(
                     domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
                     route: try HostRoutes.redirection(host, key: key))
             }
+            if let made { next?.redirectionHosts[host.id] = made }
         }
+        let keptDeadHosts = previous?.deadHosts ?? [:]
         for host in state.deadHosts where host.enabled {
-            add(ResourceKey(kind: "dead_host", id: host.id)) { builder, key throws(RenderingError) in
+            let made = add(ResourceKey(kind: "dead_host", id: host.id), host, kept: keptDeadHosts[host.id]) {
+                builder, key, host throws(RenderingError) in
                 let list = try builder.accessList(host.accessListId, key: key)
                 try builder.addHTTPResource(
                     domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
                     route: try HostRoutes.dead(host, key: key, accessList: list))
             }
+            if let made { next?.deadHosts[host.id] = made }
         }
+        let keptStreamHosts = previous?.streamHosts ?? [:]
         for stream in state.streamHosts where stream.enabled && state.caddyCarries(stream) {
-            add(ResourceKey(kind: "stream_host", id: stream.id)) { builder, key throws(RenderingError) in try builder.addStream(stream, key: key) }
+            let made = add(ResourceKey(kind: "stream_host", id: stream.id), stream, kept: keptStreamHosts[stream.id]) {
+                builder, key, stream throws(RenderingError) in
+                try builder.addStream(stream, key: key)
+            }
+            if let made { next?.streamHosts[stream.id] = made }
         }
     }
 
+    /// Adds one resource: `kept`, the piece the previous render made of it, when the resource
+    /// is equal to what it was made from and the piece still fits (none of its shared names
+    /// taken by another host since); else the resource rendered afresh by `body`, which is
+    /// given the resource rather than capturing it (a capture would copy every host). Returns
+    /// what the next render may reuse (nil: it was left out, or no memo is kept).
+    private mutating func add<Resource: Equatable>(
+        _ key: ResourceKey, _ resource: Resource, kept: RenderMemo.Made<Resource>?,
+        _ body: (inout ConfigBuilder, ResourceKey, Resource) throws(RenderingError) -> Void
+    ) -> RenderMemo.Made<Resource>? {
+        if let kept, kept.resource == resource, replay(kept.piece, key: key) {
+            rendered.append(key)
+            return kept
+        }
+        return add(key) { builder, key throws(RenderingError) in try body(&builder, key, resource) }.map { RenderMemo.Made(resource, $0) }
+    }
+
     /// Adds one resource, or records why it was left out; a failure leaves nothing of it behind
-    /// (what it added is cut off again, which costs nothing when it added nothing).
-    private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) {
-        let mark = (
-            httpRoutes.count, httpsRoutes.count, errorRoutes.count, passthroughRoutes.count, layer4Servers.count,
-            automaticDomains.count, customDomains.count, certificatesInOrder.count, (sharedHTTP.count, sharedHTTPS.count, sharedRedirects.count),
-            http1OnlyDomains.count
-        )
+    /// (what it added is cut off again, which costs nothing when it added nothing). Returns what
+    /// it added, when it was added and a memo keeps it.
+    @discardableResult
+    private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) -> RenderMemo.Piece? {
+        let mark = Marks(self)
         do {
             try body(&self, key)
             rendered.append(key)
+            return next == nil ? nil : piece(since: mark)
         } catch {
-            httpRoutes.removeSubrange(mark.0...)
-            httpsRoutes.removeSubrange(mark.1...)
-            errorRoutes.removeSubrange(mark.2...)
-            passthroughRoutes.removeSubrange(mark.3...)
-            layer4Servers.removeSubrange(mark.4...)
-            automaticDomains.removeSubrange(mark.5...)
-            customDomains.removeSubrange(mark.6...)
-            http1OnlyDomains.removeSubrange(mark.9...)
-            for id in certificatesInOrder[mark.7...] { loadedCertificates[id] = nil }
-            certificatesInOrder.removeSubrange(mark.7...)
-            for (_, entry) in sharedHTTP[mark.8.0...] + sharedHTTPS[mark.8.1...] {
-                for domain in entry.domains where sharedNames[domain.lowercased()] == key { sharedNames[domain.lowercased()] = nil }
-            }
-            sharedHTTP.removeSubrange(mark.8.0...)
-            sharedHTTPS.removeSubrange(mark.8.1...)
-            sharedRedirects.removeSubrange(mark.8.2...)
+            httpRoutes.removeSubrange(mark.httpRoutes...)
+            httpsRoutes.removeSubrange(mark.httpsRoutes...)
+            errorRoutes.removeSubrange(mark.errorRoutes...)
+            passthroughRoutes.removeSubrange(mark.passthroughRoutes...)
+            layer4Servers.removeSubrange(mark.layer4Servers...)
+            automaticDomains.removeSubrange(mark.automaticDomains...)
+            customDomains.removeSubrange(mark.customDomains...)
+            http1OnlyDomains.removeSubrange(mark.http1OnlyDomains...)
+            for id in certificatesInOrder[mark.certificatesInOrder...] { loadedCertificates[id] = nil }
+            certificatesInOrder.removeSubrange(mark.certificatesInOrder...)
+            certificateUses.removeSubrange(mark.certificateUses...)
+            for name in sharedNameClaims[mark.sharedNameClaims...] where sharedNames[name] == key { sharedNames[name] = nil }
+            sharedNameClaims.removeSubrange(mark.sharedNameClaims...)
+            sharedHTTP.removeSubrange(mark.sharedHTTP...)
+            sharedHTTPS.removeSubrange(mark.sharedHTTPS...)
+            sharedRedirects.removeSubrange(mark.sharedRedirects...)
             rejected[key] = "\(error.field) \(error.message)"
+            return nil
         }
+    }
+
+    /// How far each part of the config reached before a resource was added.
+    private struct Marks {
+        let httpRoutes, httpsRoutes, errorRoutes, passthroughRoutes, layer4Servers: Int
+        let automaticDomains, customDomains, http1OnlyDomains, certificatesInOrder, certificateUses: Int
+        let sharedHTTP, sharedHTTPS, sharedRedirects, sharedNameClaims: Int
+
+        init(_ builder: ConfigBuilder) {
+            (httpRoutes, httpsRoutes, errorRoutes) = (builder.httpRoutes.count, builder.httpsRoutes.count, builder.errorRoutes.count)
+            (passthroughRoutes, layer4Servers) = (builder.passthroughRoutes.count, builder.layer4Servers.count)
+            (automaticDomains, customDomains) = (builder.automaticDomains.count, builder.customDomains.count)
+            (http1OnlyDomains, certificatesInOrder) = (builder.http1OnlyDomains.count, builder.certificatesInOrder.count)
+            (certificateUses, sharedNameClaims) = (builder.certificateUses.count, builder.sharedNameClaims.count)
+            (sharedHTTP, sharedHTTPS, sharedRedirects) = (builder.sharedHTTP.count, builder.sharedHTTPS.count, builder.sharedRedirects.count)
+        }
+    }
+
+    /// What was added since `mark`: one resource's piece.
+    private func piece(since mark: Marks) -> RenderMemo.Piece {
+        RenderMemo.Piece(
+            httpRoutes: Array(httpRoutes[mark.httpRoutes...]), httpsRoutes: Array(httpsRoutes[mark.httpsRoutes...]),
+            sharedHTTP: Array(sharedHTTP[mark.sharedHTTP...]), sharedHTTPS: Array(sharedHTTPS[mark.sharedHTTPS...]),
+            sharedRedirects: Array(sharedRedirects[mark.sharedRedirects...]), sharedNames: Array(sharedNameClaims[mark.sharedNameClaims...]),
+            errorRoutes: Array(errorRoutes[mark.errorRoutes...]), passthroughRoutes: Array(passthroughRoutes[mark.passthroughRoutes...]),
+            layer4Servers: Array(layer4Servers[mark.layer4Servers...]), automaticDomains: Array(automaticDomains[mark.automaticDomains...]),
+            customDomains: Array(customDomains[mark.customDomains...]), http1OnlyDomains: Array(http1OnlyDomains[mark.http1OnlyDomains...]),
+            certificates: Array(certificateUses[mark.certificateUses...]))
+    }
+
+    /// Adds a piece the previous render made of this resource; false, adding nothing, when one
+    /// of its shared names is another host's by now.
+    private mutating func replay(_ piece: RenderMemo.Piece, key: ResourceKey) -> Bool {
+        for name in piece.sharedNames {
+            if let holder = sharedNames[name], holder != key { return false }
+        }
+        for name in piece.sharedNames {
+            sharedNames[name] = key
+            sharedNameClaims.append(name)
+        }
+        // Most pieces add to two or three parts: the others are not touched.
+        if !piece.httpRoutes.isEmpty { httpRoutes += piece.httpRoutes }
+        if !piece.httpsRoutes.isEmpty { httpsRoutes += piece.httpsRoutes }
+        for shared in piece.sharedHTTP { sharedHTTP.append(shared) }
+        for shared in piece.sharedHTTPS { sharedHTTPS.append(shared) }
+        for entry in piece.sharedRedirects { sharedRedirects.append(entry) }
+        if !piece.errorRoutes.isEmpty { errorRoutes += piece.errorRoutes }
+        if !piece.passthroughRoutes.isEmpty { passthroughRoutes += piece.passthroughRoutes }
+        if !piece.layer4Servers.isEmpty { layer4Servers += piece.layer4Servers }
+        if !piece.automaticDomains.isEmpty { automaticDomains += piece.automaticDomains }
+        if !piece.customDomains.isEmpty { customDomains += piece.customDomains }
+        if !piece.http1OnlyDomains.isEmpty { http1OnlyDomains += piece.http1OnlyDomains }
+        for (id, certificate) in piece.certificates {
+            if loadedCertificates[id] == nil { certificatesInOrder.append(id) }
+            loadedCertificates[id] = certificate
+        }
+        certificateUses += piece.certificates
+        return true
     }
 
     // MARK: - Resources
@@ -152,10 +273,12 @@ private struct ConfigBuilder {
             try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
             try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
             for domain in host.domainNames {
-                if let holder = sharedNames[domain.lowercased()], holder != key {
+                let name = domain.lowercased()
+                if let holder = sharedNames[name], holder != key {
                     throw RenderingError(resource: key, field: "domain_names", message: "\(domain) is already served by \(holder)")
                 }
-                sharedNames[domain.lowercased()] = key
+                if sharedNames[name] == nil { sharedNameClaims.append(name) }
+                sharedNames[name] = key
             }
             let entry = SharedProxyRoute.Entry(domains: host.domainNames, dial: UserText.dial(host.forwardHost, host.forwardPort), key: key)
             try addHTTPResource(
@@ -202,12 +325,14 @@ private struct ConfigBuilder {
         case .custom(let certificate):
             customDomains += domains
             if loadedCertificates[certificate.id] == nil { certificatesInOrder.append(certificate.id) }
-            loadedCertificates[certificate.id] = [
+            let loaded: JSON = [
                 "@id": .string("certificate_\(certificate.id)"),
                 "certificate": .string(certificate.certificatePem ?? ""),
                 "key": .string(certificate.keyPem ?? ""),
                 "tags": .strings(["certificate_\(certificate.id)"]),
             ]
+            loadedCertificates[certificate.id] = loaded
+            certificateUses.append((certificate.id, loaded))
         }
         switch placement {
         case .own(let route):
@@ -332,10 +457,13 @@ private struct ConfigBuilder {
         }
         let sharedRedirect = sharedRedirects.isEmpty ? [] : [SharedProxyRoute.httpsRedirect(sharedRedirects, httpsPort: settings.httpsPort)]
         // Access logs need a folder: the certificate log's.
-        let served = Set(rendered)
-        let accessLogged =
-            settings.certificateLog == nil
-            ? [] : state.proxyHosts.filter { $0.accessLog && served.contains(ResourceKey(kind: "proxy_host", id: $0.id)) }
+        let accessLogged: [ProxyHost]
+        if settings.certificateLog != nil, state.proxyHosts.contains(where: \.accessLog) {
+            let served = Set(rendered)
+            accessLogged = state.proxyHosts.filter { $0.accessLog && served.contains(ResourceKey(kind: "proxy_host", id: $0.id)) }
+        } else {
+            accessLogged = []
+        }
         let serverLogs: [(String, JSON)] = accessLogged.isEmpty ? [] : [("logs", AccessLogs.serverLogs(accessLogged))]
         let catchAll = HostRoutes.catchAll(state.settings)
         var servers: [(String, JSON)] = [

@@ -2,7 +2,7 @@ import JSONCore
 
 /// The renderer's own settings: facts about the Caddy it renders for, from the pipeline config of
 /// the host that runs it (not from users).
-public struct RenderSettings: JSONReadable, Sendable {
+public struct RenderSettings: JSONReadable, Sendable, Equatable {
     /// Port of the plain-HTTP listener [80].
     public var httpPort = 80
     /// Port of the HTTPS listener [443].

@@ -11,26 +11,34 @@ public enum UpstreamCheck {
     /// The resources to leave out, and why; `resolve` gives the addresses (4 or 16 bytes) a host
     /// stands for here.
     public static func rejections(_ state: DesiredState, protectedPorts: Set<Int>, resolve: (String) -> [[UInt8]]) -> [ResourceKey: String] {
+        // Each name is resolved once per check, and each name and port judged once: 10,000
+        // hosts on a few upstreams cost a few lookups.
         var cache: [String: [[UInt8]]] = [:]
+        var judged: [Target: Verdict] = [:]
         func problem(_ host: String, _ port: Int, field: String) -> String? {
-            let addresses = cache[host] ?? resolve(host)
-            cache[host] = addresses
-            for bytes in addresses.map(embeddedIPv4) {
-                if isCloudMetadata(bytes) { return "\(field) \(host) resolves on this server to a cloud metadata address" }
-                if isThisMachine(bytes), protectedPorts.contains(port) {
-                    return "\(field) \(host) resolves on this server to this machine, port \(port), which is protected"
-                }
+            let verdict: Verdict
+            if let known = judged[Target(host: host, port: port)] {
+                verdict = known
+            } else {
+                let addresses = cache[host] ?? resolve(host)
+                cache[host] = addresses
+                verdict = judge(addresses, port: port, protectedPorts: protectedPorts)
+                judged[Target(host: host, port: port)] = verdict
             }
-            return nil
+            switch verdict {
+            case .fine: return nil
+            case .cloudMetadata: return "\(field) \(host) resolves on this server to a cloud metadata address"
+            case .protectedPort: return "\(field) \(host) resolves on this server to this machine, port \(port), which is protected"
+            }
         }
         var rejected: [ResourceKey: String] = [:]
         for host in state.proxyHosts where host.enabled && !host.allowReservedUpstream {
-            let targets =
-                [(host.forwardHost, host.forwardPort, "forward_host")] + host.upstreams.map { ($0.host, $0.port, "upstream") }
-                + host.locations.map { ($0.forwardHost, $0.forwardPort, "location \($0.path)") }
-            if let message = targets.compactMap({ problem($0.0, $0.1, field: $0.2) }).first {
-                rejected[ResourceKey(kind: "proxy_host", id: host.id)] = message + ": left out"
+            var message = problem(host.forwardHost, host.forwardPort, field: "forward_host")
+            for upstream in host.upstreams where message == nil { message = problem(upstream.host, upstream.port, field: "upstream") }
+            for location in host.locations where message == nil {
+                message = problem(location.forwardHost, location.forwardPort, field: "location \(location.path)")
             }
+            if let message { rejected[ResourceKey(kind: "proxy_host", id: host.id)] = message + ": left out" }
         }
         for stream in state.streamHosts where stream.enabled && state.caddyCarries(stream) {
             if let message = problem(stream.forwardingHost, stream.forwardingPort, field: "forwarding_host") {
@@ -38,6 +46,24 @@ public enum UpstreamCheck {
             }
         }
         return rejected
+    }
+
+    private struct Target: Hashable {
+        var host: String
+        var port: Int
+    }
+
+    private enum Verdict {
+        case fine, cloudMetadata, protectedPort
+    }
+
+    /// What `addresses` at `port` are: the first address that leads somewhere refused decides.
+    private static func judge(_ addresses: [[UInt8]], port: Int, protectedPorts: Set<Int>) -> Verdict {
+        for bytes in addresses.map(embeddedIPv4) {
+            if isCloudMetadata(bytes) { return .cloudMetadata }
+            if isThisMachine(bytes), protectedPorts.contains(port) { return .protectedPort }
+        }
+        return .fine
     }
 
     /// The IPv4 address an IPv6 one carries (mapped, compatible, NAT64, 6to4); others as they are.

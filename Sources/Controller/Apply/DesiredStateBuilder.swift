@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Host
 import JSONCore
 
 /// Builds one server's desired state, the JSON document its apply pipeline receives: the enabled
@@ -16,6 +17,8 @@ enum DesiredStateBuilder {
     struct Built: Sendable {
         var document: [UInt8]
         var revision: Int64
+        /// Its `pipeline` member as the host reads it back; nil when it names none.
+        var pipeline: DesiredPipeline?
         /// The resources in it (served and referenced) and the disabled ones whose removal it
         /// applies, with when each was last changed (as stored: reading 10,000 dates would cost
         /// more than the rest of a build). An apply records a status for each.
@@ -55,8 +58,11 @@ enum DesiredStateBuilder {
         }
         // The apply pipeline kept as data for this server (its own, else the default); without
         // one the server runs the pipeline its host is configured with.
-        if let pipeline = try PipelineRepository.effective(db, serverID: serverID, name: "apply") {
-            members.append(("pipeline", .serialized(pipeline.json.canonical().serialized())))
+        var pipeline: DesiredPipeline?
+        if let kept = try PipelineRepository.effective(db, serverID: serverID, name: "apply") {
+            let canonical = kept.json.canonical()
+            members.append(("pipeline", .serialized(canonical.serialized())))
+            pipeline = try DesiredPipeline(json: canonical)
         }
 
         var (server, current) = try servedParts(db, serverID: serverID, parts: parts)
@@ -110,7 +116,7 @@ enum DesiredStateBuilder {
         for removal in try ResourceRepository.pendingRemovals(db, serverID: serverID) where referenced[removal.id] == nil {
             resources.append(.init(id: removal.id, type: removal.type, modifiedOn: removal.modifiedOn, isReference: false))
         }
-        return Built(document: document(members), revision: revision, resources: resources)
+        return Built(document: document(members), revision: revision, pipeline: pipeline, resources: resources)
     }
 
     /// `stream_carriers`: `{"<id>": "iptables" | "socat"}` for each stream this server's data

@@ -91,7 +91,7 @@ final class LocalApplier: Service {
                 try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream, parts: parts)
             }
             let builtAt = clock.now
-            let (pipeline, runner, desired) = try choosePipeline(for: built.document)
+            let (pipeline, runner, desired) = try choosePipeline(built.pipeline)
             let run = try runner.start(pipeline, input: built.document, target: LocalTarget())
             let report = await run.report()
             let ranAt = clock.now
@@ -129,9 +129,9 @@ final class LocalApplier: Service {
     }
 
     /// The pipeline the desired state names (its catalog plugins from the shelf), or the configured one.
-    private func choosePipeline(for document: [UInt8]) throws -> (PipelineDefinition, PipelineRunner, DesiredPipeline?) {
+    private func choosePipeline(_ desired: DesiredPipeline?) throws -> (PipelineDefinition, PipelineRunner, DesiredPipeline?) {
         guard let catalogPipelines else { return (pipeline, runner, nil) }
-        let chosen = try catalogPipelines.choice.choose(for: document)
+        let chosen = try catalogPipelines.choice.choose(desired)
         return (chosen.pipeline, chosen.runner, chosen.desired)
     }
 

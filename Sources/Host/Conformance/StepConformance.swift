@@ -114,7 +114,8 @@ public struct StepConformance {
                 throw RuleFailure("the second plan differs from the first: \(Self.text(first.output)) then \(Self.text(second.output))")
             }
             if first.status == PP_SKIPPED { return passed("plan skips this target, twice") }
-            guard let count = PipelineExecution.changeCount(first.output) else {
+            // Checked whole here: a run reads only up to the plan's `changes`.
+            guard (try? JSONParser.parse(first.output)) != nil, let count = PipelineExecution.changeCount(first.output) else {
                 throw RuleFailure("the plan is not a JSON object with a `changes` list: \(Self.text(first.output))")
             }
             return passed("the plan lists \(count) change(s), the same twice")

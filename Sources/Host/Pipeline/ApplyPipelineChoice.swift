@@ -37,6 +37,12 @@ public struct ApplyPipelineChoice: Sendable {
         do { desired = try DesiredPipeline.read(fromState: state) } catch {
             throw Problem(description: "the desired state's pipeline: \(error)")
         }
+        return try choose(desired)
+    }
+
+    /// The pipeline `desired` names (nil: the configured one), with the plugins it runs: for a
+    /// host that has the state's pipeline without reading the state (the controller, which built it).
+    public func choose(_ desired: DesiredPipeline?) throws(Problem) -> Chosen {
         guard let desired else { return Chosen(pipeline: configured, runner: PipelineRunner(catalog: bundled), desired: nil) }
         do {
             let catalog = try shelf.catalog(for: desired, over: bundled)

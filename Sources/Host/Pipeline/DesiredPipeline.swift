@@ -59,10 +59,11 @@ public struct DesiredPipeline: Sendable, Equatable {
         self.steps = steps
     }
 
-    /// The pipeline a desired state names, or nil when it names none; reads only that member.
+    /// The pipeline a desired state names, or nil when it names none; reads the state only up
+    /// to that member (the controller sorts a state's members by name, so it comes before the
+    /// hosts), leaving the rest to the steps that read it.
     public static func read(fromState state: [UInt8]) throws -> DesiredPipeline? {
-        let (object, _) = try JSONParser.parseObject(state, parsing: ["pipeline"])
-        guard let member = object["pipeline"], member != .null else { return nil }
+        guard let member = try JSONParser.leadingMember("pipeline", of: state), member != .null else { return nil }
         return try DesiredPipeline(json: member)
     }
 

@@ -150,9 +150,12 @@ struct PipelineExecution {
         return "\(phase.rawValue) returned status \(result.status) without a message"
     }
 
-    /// The number of entries of the plan's `changes` list, or nil when the plan is malformed.
+    /// The number of entries of the plan's `changes` list, or nil when the plan is not an object
+    /// with one. Read up to that member only: what follows it (the Caddy step's plan carries the
+    /// whole rendered config) is the plugin's own, read by its apply, and a plan that lists its
+    /// changes first costs the host no pass over the rest.
     static func changeCount(_ plan: [UInt8]) -> Int? {
-        guard let changes: [JSON] = try? JSONObject.member("changes", of: plan) else { return nil }
+        guard let changes: [JSON] = try? JSONObject.leadingMember("changes", of: plan) else { return nil }
         return changes.count
     }
 }

@@ -6,7 +6,7 @@ extension PipelineReport {
     public var resourceOutcomes: [String: ResourceOutcome] {
         var collected: [String: ResourceOutcome] = [:]
         for step in steps {
-            guard let data = step.result, let results: [String: JSON] = try? JSONObject.member("resource_results", of: data) else { continue }
+            guard let data = step.result, let results: [String: JSON] = try? JSONObject.leadingMember("resource_results", of: data) else { continue }
             for (key, entry) in results where collected[key]?.status != .failed {
                 guard let outcome = try? ResourceOutcome(json: entry) else { continue }
                 collected[key] = outcome

@@ -2,7 +2,7 @@ import JSONCore
 
 /// One server's desired state, as the controller sends it (JSON, snake_case keys): the resources
 /// assigned to the server and what they refer to. The renderer reads it; it never changes it.
-public struct DesiredState: JSONReadable, Sendable {
+public struct DesiredState: JSONReadable, Sendable, Equatable {
     public var settings: Settings
     public var proxyHosts: [ProxyHost]
     public var redirectionHosts: [RedirectionHost]
@@ -40,7 +40,7 @@ public struct DesiredState: JSONReadable, Sendable {
 
     /// Where the controller's admin is served: the names (HTTPS with an ACME certificate, HTTP
     /// redirected) and the controller's own listener to proxy to.
-    public struct AdminSite: JSONReadable, Sendable {
+    public struct AdminSite: JSONReadable, Sendable, Equatable {
         public var domainNames: [String]
         /// The controller's HTTP listener, as Caddy dials it.
         public var upstreamHost: String
@@ -55,7 +55,7 @@ public struct DesiredState: JSONReadable, Sendable {
     }
 
     /// Settings of the controller that shape the rendered config.
-    public struct Settings: JSONReadable, Sendable {
+    public struct Settings: JSONReadable, Sendable, Equatable {
         /// ACME directory URL [Let's Encrypt production].
         public var acmeDirectory = "https://acme-v02.api.letsencrypt.org/directory"
         public var acmeEmail: String?

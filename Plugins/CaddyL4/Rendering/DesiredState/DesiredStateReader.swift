@@ -27,10 +27,12 @@ public final class DesiredStateReader: Sendable {
                 return try DesiredState.reading(text)
             }
             do throws(JSONReadError) {
+                if let state = try kept.patch(with: text) { return state }
                 // One pass over the text: the lists are located, not parsed.
-                let (rest, lists) = try JSONParser.parseObject(text, locatingElementsOf: Kept.members)
+                let (rest, lists, interiors) = try JSONParser.parseObject(text, locatingElementsOf: Kept.members)
                 var state = try DesiredState(json: rest)
                 var next = Kept()
+                next.rest = state
                 func list<Element>(_ member: String, _ previous: DecodedElements<Element>, into kept: inout DecodedElements<Element>)
                     throws(JSONReadError) -> [Element]
                 {
@@ -42,6 +44,8 @@ public final class DesiredStateReader: Sendable {
                 state.streamHosts = try list("stream_hosts", kept.streamHosts, into: &next.streamHosts)
                 state.accessLists = try list("access_lists", kept.accessLists, into: &next.accessLists)
                 state.certificates = try list("certificates", kept.certificates, into: &next.certificates)
+                next.text = text
+                next.interiors = interiors
                 kept = next
                 return state
             } catch {
@@ -50,25 +54,126 @@ public final class DesiredStateReader: Sendable {
         }
     }
 
-    /// The latest state's resources, by kind.
+    /// The latest state: its text, where its lists lie, and it decoded, list by list.
     private struct Kept: Sendable {
         static let members: Set<String> = ["proxy_hosts", "redirection_hosts", "dead_hosts", "stream_hosts", "access_lists", "certificates"]
 
+        var text: [UInt8] = []
+        /// Where the text between each list's brackets is.
+        var interiors: [String: Range<Int>] = [:]
+        /// The state without its lists (they are kept below, once).
+        var rest: DesiredState?
         var proxyHosts = DecodedElements<ProxyHost>()
         var redirectionHosts = DecodedElements<RedirectionHost>()
         var deadHosts = DecodedElements<DeadHost>()
         var streamHosts = DecodedElements<StreamHost>()
         var accessLists = DecodedElements<AccessList>()
         var certificates = DecodedElements<Certificate>()
+
+        /// The state in `text`, made from this one when `text` differs from its text only in one
+        /// stretch inside one of its lists (a host added, removed or changed): the bytes before
+        /// and after that stretch are this text's (two `memcmp` passes find it), so only the
+        /// elements in the stretch are located and decoded, and the others keep their decoding
+        /// and their place, shifted by the change in length. Nil, changing nothing, when the
+        /// change lies elsewhere or the stretch is not whole elements: the caller reads `text`
+        /// whole.
+        mutating func patch(with text: [UInt8]) throws(JSONReadError) -> DesiredState? {
+            guard let rest, !self.text.isEmpty else { return nil }
+            let old = self.text
+            let prefix = Self.commonPrefix(old, text)
+            let suffix = Self.commonSuffix(old, text, longest: min(old.count, text.count) - prefix)
+            let stretch = Stretch(start: prefix, oldEnd: old.count - suffix, delta: text.count - old.count)
+            if prefix == old.count, prefix == text.count { return state(rest) }
+            guard let (member, interior) = interiors.first(where: { $0.value.lowerBound <= stretch.start && stretch.oldEnd <= $0.value.upperBound })
+            else { return nil }
+            // What can fail is done before anything kept changes: the lists change in place,
+            // so a change to one host of 10,000 copies no other.
+            let patched: Bool
+            switch member {
+            case "proxy_hosts": patched = try proxyHosts.patch(text, stretch, interior: interior, member: member)
+            case "redirection_hosts": patched = try redirectionHosts.patch(text, stretch, interior: interior, member: member)
+            case "dead_hosts": patched = try deadHosts.patch(text, stretch, interior: interior, member: member)
+            case "stream_hosts": patched = try streamHosts.patch(text, stretch, interior: interior, member: member)
+            case "access_lists": patched = try accessLists.patch(text, stretch, interior: interior, member: member)
+            case "certificates": patched = try certificates.patch(text, stretch, interior: interior, member: member)
+            default: patched = false
+            }
+            guard patched else { return nil }
+            // The other lists lie wholly before or after the stretch.
+            if member != "proxy_hosts" { proxyHosts.move(to: text, stretch) }
+            if member != "redirection_hosts" { redirectionHosts.move(to: text, stretch) }
+            if member != "dead_hosts" { deadHosts.move(to: text, stretch) }
+            if member != "stream_hosts" { streamHosts.move(to: text, stretch) }
+            if member != "access_lists" { accessLists.move(to: text, stretch) }
+            if member != "certificates" { certificates.move(to: text, stretch) }
+            interiors = interiors.mapValues { stretch.moved($0) }
+            interiors[member] = interior.lowerBound..<(interior.upperBound + stretch.delta)
+            self.text = text
+            return state(rest)
+        }
+
+        /// `rest` with the kept lists.
+        func state(_ rest: DesiredState) -> DesiredState {
+            var state = rest
+            state.proxyHosts = proxyHosts.elements
+            state.redirectionHosts = redirectionHosts.elements
+            state.deadHosts = deadHosts.elements
+            state.streamHosts = streamHosts.elements
+            state.accessLists = accessLists.elements
+            state.certificates = certificates.elements
+            return state
+        }
+
+        private static func commonPrefix(_ a: [UInt8], _ b: [UInt8]) -> Int {
+            a.withUnsafeBytes { a in
+                b.withUnsafeBytes { b in
+                    // A block at a time while they agree, then byte by byte in the block that differs.
+                    let count = min(a.count, b.count)
+                    var offset = 0
+                    while offset + 4096 <= count, memcmp(a.baseAddress! + offset, b.baseAddress! + offset, 4096) == 0 { offset += 4096 }
+                    while offset < count, a[offset] == b[offset] { offset += 1 }
+                    return offset
+                }
+            }
+        }
+
+        /// How many bytes `a` and `b` end alike, at most `longest`.
+        private static func commonSuffix(_ a: [UInt8], _ b: [UInt8], longest: Int) -> Int {
+            a.withUnsafeBytes { a in
+                b.withUnsafeBytes { b in
+                    var length = 0
+                    while length + 4096 <= longest,
+                        memcmp(a.baseAddress! + a.count - length - 4096, b.baseAddress! + b.count - length - 4096, 4096) == 0
+                    {
+                        length += 4096
+                    }
+                    while length < longest, a[a.count - length - 1] == b[b.count - length - 1] { length += 1 }
+                    return length
+                }
+            }
+        }
+    }
+}
+
+/// The part of a new state's text that differs from the kept one: from `start` to `oldEnd` in
+/// the kept text, to `oldEnd + delta` in the new one; before and after it, the texts agree.
+private struct Stretch {
+    var start: Int
+    var oldEnd: Int
+    var delta: Int
+
+    /// Where `range` of the kept text, wholly before or after the stretch, lies in the new one.
+    func moved(_ range: Range<Int>) -> Range<Int> {
+        range.lowerBound >= oldEnd && range.upperBound > start ? (range.lowerBound + delta)..<(range.upperBound + delta) : range
     }
 }
 
 /// One list of a desired state as last read: the state's text (shared by its lists, not
 /// copied), where each element of this list lies in it, and each element decoded.
 private struct DecodedElements<Element: JSONReadable & Sendable>: Sendable {
-    private var text: [UInt8] = []
-    private var ranges: [Range<Int>] = []
-    private var elements: [Element] = []
+    private(set) var text: [UInt8] = []
+    private(set) var ranges: [Range<Int>] = []
+    private(set) var elements: [Element] = []
 
     /// The elements of a list, at `ranges` of the state `text`, each taken from the previous
     /// list when its text is exactly that of an element there, else parsed and decoded. Both
@@ -110,6 +215,40 @@ private struct DecodedElements<Element: JSONReadable & Sendable>: Sendable {
         next.ranges = ranges
         next.elements = read
         return read
+    }
+
+    /// This list read from `text`, which differs from the kept text in `stretch`, inside this
+    /// list's `interior`: the elements wholly before or after the stretch are kept, those in it
+    /// located and decoded. False, changing nothing, when the stretch is not whole elements; a
+    /// bad element throws, changing nothing.
+    mutating func patch(_ text: [UInt8], _ stretch: Stretch, interior: Range<Int>, member: String) throws(JSONReadError) -> Bool {
+        let before = ranges.prefix { $0.upperBound <= stretch.start }.count
+        let after = ranges[before...].firstIndex { $0.lowerBound >= stretch.oldEnd } ?? ranges.count
+        let from = before > 0 ? ranges[before - 1].upperBound : interior.lowerBound
+        let to = after < ranges.count ? ranges[after].lowerBound + stretch.delta : interior.upperBound + stretch.delta
+        guard from <= to,
+            let found = JSONParser.elementRanges(in: text, from..<to, afterElement: before > 0, beforeElement: after < ranges.count)
+        else { return false }
+        var decoded: [Element] = []
+        decoded.reserveCapacity(found.count)
+        for (offset, range) in found.enumerated() {
+            do {
+                decoded.append(try Element(json: try JSONParser.parse(text[range])))
+            } catch {
+                throw error.within(.index(before + offset)).within(.key(member))
+            }
+        }
+        elements.replaceSubrange(before..<after, with: decoded)
+        ranges.replaceSubrange(before..<after, with: found)
+        for index in (before + found.count)..<ranges.count { ranges[index] = stretch.moved(ranges[index]) }
+        self.text = text
+        return true
+    }
+
+    /// This list, wholly before or after `stretch`, in the new `text`.
+    mutating func move(to text: [UInt8], _ stretch: Stretch) {
+        self.text = text
+        if stretch.delta != 0 { ranges = ranges.map(stretch.moved) }
     }
 
     /// Where each previous element is, by the hash of its text.

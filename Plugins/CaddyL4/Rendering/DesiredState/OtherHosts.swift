@@ -1,7 +1,7 @@
 import JSONCore
 
 /// A redirection host.
-public struct RedirectionHost: JSONReadable, Sendable {
+public struct RedirectionHost: JSONReadable, Sendable, Equatable {
     public var id: Int
     public var enabled: Bool
     public var domainNames: [String]
@@ -28,7 +28,7 @@ public struct RedirectionHost: JSONReadable, Sendable {
 }
 
 /// A dead host: answers 404 for everything.
-public struct DeadHost: JSONReadable, Sendable {
+public struct DeadHost: JSONReadable, Sendable, Equatable {
     public var id: Int
     public var enabled: Bool
     public var domainNames: [String]
@@ -48,7 +48,7 @@ public struct DeadHost: JSONReadable, Sendable {
 }
 
 /// A stream host: a TCP/UDP port forwarded by Caddy's layer4 app.
-public struct StreamHost: JSONReadable, Sendable {
+public struct StreamHost: JSONReadable, Sendable, Equatable {
     public var id: Int
     public var enabled: Bool
     public var incomingPort: Int
@@ -73,7 +73,7 @@ public struct StreamHost: JSONReadable, Sendable {
 }
 
 /// An access list.
-public struct AccessList: JSONReadable, Sendable {
+public struct AccessList: JSONReadable, Sendable, Equatable {
     public var id: Int
     public var satisfyAny: Bool
     public var passAuth: Bool
@@ -82,7 +82,7 @@ public struct AccessList: JSONReadable, Sendable {
     /// Basic-auth users with bcrypt password hashes.
     public var items: [User]
 
-    public struct Client: JSONReadable, Sendable {
+    public struct Client: JSONReadable, Sendable, Equatable {
         /// An address or CIDR.
         public var address: String
         /// allow | deny
@@ -95,7 +95,7 @@ public struct AccessList: JSONReadable, Sendable {
         }
     }
 
-    public struct User: JSONReadable, Sendable {
+    public struct User: JSONReadable, Sendable, Equatable {
         public var username: String
         public var passwordHash: String
 
@@ -117,7 +117,7 @@ public struct AccessList: JSONReadable, Sendable {
 }
 
 /// A certificate a host can use.
-public struct Certificate: JSONReadable, Sendable {
+public struct Certificate: JSONReadable, Sendable, Equatable {
     public var id: Int
     /// letsencrypt (automatic, ACME) or other (custom upload).
     public var provider: String

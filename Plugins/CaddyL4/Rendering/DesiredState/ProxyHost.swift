@@ -1,7 +1,7 @@
 import JSONCore
 
 /// A proxy host: domain names forwarded to one or more upstreams.
-public struct ProxyHost: JSONReadable, Sendable {
+public struct ProxyHost: JSONReadable, Sendable, Equatable {
     public var id: Int
     public var enabled: Bool
     public var domainNames: [String]
@@ -41,7 +41,7 @@ public struct ProxyHost: JSONReadable, Sendable {
     /// An admin allowed upstreams on this machine's protected ports or cloud metadata.
     public var allowReservedUpstream = false
 
-    public struct Upstream: JSONReadable, Sendable {
+    public struct Upstream: JSONReadable, Sendable, Equatable {
         public var host: String
         public var port: Int
         /// Its share with `weighted_round_robin`.
@@ -57,7 +57,7 @@ public struct ProxyHost: JSONReadable, Sendable {
 
     /// Requests under `path` go to their own upstream, through their own header rules and raw
     /// Caddy routes first.
-    public struct Location: JSONReadable, Sendable {
+    public struct Location: JSONReadable, Sendable, Equatable {
         public var path: String
         public var forwardScheme: String
         public var forwardHost: String
@@ -79,7 +79,7 @@ public struct ProxyHost: JSONReadable, Sendable {
         }
     }
 
-    public struct HealthCheck: JSONReadable, Sendable {
+    public struct HealthCheck: JSONReadable, Sendable, Equatable {
         public var activeEnabled = false
         public var path = "/"
         public var intervalSeconds = 30
@@ -107,7 +107,7 @@ public struct ProxyHost: JSONReadable, Sendable {
         }
     }
 
-    public struct RateLimit: JSONReadable, Sendable {
+    public struct RateLimit: JSONReadable, Sendable, Equatable {
         public var requests: Int
         public var windowSeconds: Int
 
@@ -118,7 +118,7 @@ public struct ProxyHost: JSONReadable, Sendable {
         }
     }
 
-    public struct HeaderRule: JSONReadable, Sendable {
+    public struct HeaderRule: JSONReadable, Sendable, Equatable {
         /// request | response
         public var direction: String
         /// set | add | delete

@@ -16,10 +16,24 @@ import JSONCore
 /// map does not know gets a fixed 404, never an address.
 struct SharedProxyRoute {
     /// One host in the shared route.
-    struct Entry {
-        var domains: [String]
-        var dial: String
-        var key: ResourceKey
+    /// A class: a render that reuses it (``RenderMemo``) copies a reference, not its lists.
+    final class Entry: Sendable {
+        let domains: [String]
+        let dial: String
+        let key: ResourceKey
+        /// Its entries in the map, one per name: made once, with the entry, so a render that
+        /// reuses the entry (``RenderMemo``) does not make them again.
+        let mappings: [JSON]
+        /// Its names, as the host matcher lists them.
+        let names: [JSON]
+
+        init(domains: [String], dial: String, key: ResourceKey) {
+            self.domains = domains
+            self.dial = dial
+            self.key = key
+            mappings = domains.map { domain in ["input": .string(domain.lowercased()), "outputs": .strings([dial])] }
+            names = domains.map(JSON.string)
+        }
     }
 
     /// The upstream scheme of the hosts: `http`, or `https` (whose certificate, as for every proxy
@@ -45,9 +59,7 @@ struct SharedProxyRoute {
 
     /// The route, `@id` `proxy_hosts/shared-<scheme>` (a suffix tells its copy on another server).
     func route() -> JSON {
-        let mappings = entries.flatMap { entry in
-            entry.domains.map { domain -> JSON in ["input": .string(domain.lowercased()), "outputs": .strings([entry.dial])] }
-        }
+        let mappings = entries.flatMap(\.mappings)
         var proxy: [(String, JSON)] = [
             ("handler", "reverse_proxy"), ("upstreams", [["dial": .string(Self.upstreamPlaceholder)]]),
         ]
@@ -74,7 +86,7 @@ struct SharedProxyRoute {
             ["handle": [.object(proxy)]],
         ]
         return [
-            "@id": .string("proxy_hosts/shared-\(scheme)"), "match": [["host": .strings(entries.flatMap(\.domains))]],
+            "@id": .string("proxy_hosts/shared-\(scheme)"), "match": [["host": .array(entries.flatMap(\.names))]],
             "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true,
         ]
     }

@@ -1,0 +1,32 @@
+import Glibc
+import Synchronization
+
+/// The plan this process made last, kept from the plan that listed changes to the apply that
+/// takes it. The host hands a plan's output to apply as it is, so an apply given exactly those
+/// bytes takes the plan as it was made instead of reading it again: a pass over the whole config
+/// it carries, some megabytes for 10,000 hosts, on the way from a change to Caddy's load.
+///
+/// A cache in the ABI's sense: any other input (another process's plan, a plan edited or read
+/// back from a file) is read from its bytes, with the same result. One plan is kept at a time,
+/// and an apply lets it go.
+enum PendingPlans {
+    private static let pending = Mutex<(bytes: [UInt8], plan: CaddyPlan)?>(nil)
+
+    /// Keeps `plan`, whose output is `bytes`, for the apply that follows.
+    static func keep(_ plan: CaddyPlan, as bytes: [UInt8]) {
+        pending.withLock { $0 = (bytes, plan) }
+    }
+
+    /// The kept plan when `input` is byte for byte its output, let go either way.
+    static func take(for input: UnsafeRawBufferPointer) -> CaddyPlan? {
+        guard
+            let kept = pending.withLock({ kept in
+                defer { kept = nil }
+                return kept
+            })
+        else { return nil }
+        guard kept.bytes.count == input.count else { return nil }
+        let same = kept.bytes.withUnsafeBytes { bytes in input.isEmpty || memcmp(bytes.baseAddress!, input.baseAddress!, input.count) == 0 }
+        return same ? kept.plan : nil
+    }
+}

@@ -161,7 +161,7 @@ private struct ConfigBuilder {
     /// it added, when it was added and a memo keeps it.
     @discardableResult
     private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) -> RenderMemo.Piece? {
-        let mark = Marks(self)
+        let mark = marks
         do {
             try body(&self, key)
             rendered.append(key)
@@ -194,14 +194,17 @@ private struct ConfigBuilder {
         let automaticDomains, customDomains, http1OnlyDomains, certificatesInOrder, certificateUses: Int
         let sharedHTTP, sharedHTTPS, sharedRedirects, sharedNameClaims: Int
 
-        init(_ builder: ConfigBuilder) {
-            (httpRoutes, httpsRoutes, errorRoutes) = (builder.httpRoutes.count, builder.httpsRoutes.count, builder.errorRoutes.count)
-            (passthroughRoutes, layer4Servers) = (builder.passthroughRoutes.count, builder.layer4Servers.count)
-            (automaticDomains, customDomains) = (builder.automaticDomains.count, builder.customDomains.count)
-            (http1OnlyDomains, certificatesInOrder) = (builder.http1OnlyDomains.count, builder.certificatesInOrder.count)
-            (certificateUses, sharedNameClaims) = (builder.certificateUses.count, builder.sharedNameClaims.count)
-            (sharedHTTP, sharedHTTPS, sharedRedirects) = (builder.sharedHTTP.count, builder.sharedHTTPS.count, builder.sharedRedirects.count)
-        }
+    }
+
+    /// How far each part of the config reaches now. Read field by field from `self`, which is
+    /// not copied (a copy of the builder for each resource would retain its every list).
+    private var marks: Marks {
+        Marks(
+            httpRoutes: httpRoutes.count, httpsRoutes: httpsRoutes.count, errorRoutes: errorRoutes.count,
+            passthroughRoutes: passthroughRoutes.count, layer4Servers: layer4Servers.count, automaticDomains: automaticDomains.count,
+            customDomains: customDomains.count, http1OnlyDomains: http1OnlyDomains.count, certificatesInOrder: certificatesInOrder.count,
+            certificateUses: certificateUses.count, sharedHTTP: sharedHTTP.count, sharedHTTPS: sharedHTTPS.count,
+            sharedRedirects: sharedRedirects.count, sharedNameClaims: sharedNameClaims.count)
     }
 
     /// What was added since `mark`: one resource's piece.

@@ -348,7 +348,10 @@ finally:
         pass
     time.sleep(0.5)
     network.remove()
-    # E2E_LOG=FILE keeps the controller's log (each local apply logs where its time went).
+    # E2E_LOG=FILE keeps the controller's log (each local apply logs where its time went), and
+    # FILE.agent the remote agent's (so does each of its applies).
     if os.environ.get("E2E_LOG") and os.path.exists(f"{work}/controller.log"):
         shutil.copy(f"{work}/controller.log", os.environ["E2E_LOG"])
+        if os.path.exists(f"{work}/agent.log"):
+            shutil.copy(f"{work}/agent.log", os.environ["E2E_LOG"] + ".agent")
     shutil.rmtree(work, ignore_errors=True)

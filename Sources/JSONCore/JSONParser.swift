@@ -10,9 +10,9 @@ public struct JSONParser {
     /// How deep arrays and objects may nest.
     public static let maximumDepth = 256
 
-    private let bytes: UnsafeRawBufferPointer
-    private var index = 0
-    private var depth = 0
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+    var depth = 0
     /// Which members of the root object to parse (all when nil), which to keep as text and
     /// which to locate the elements of.
     private typealias Selection = (parsing: Set<String>?, raw: Set<String>, lists: Set<String>)
@@ -25,7 +25,7 @@ public struct JSONParser {
     /// Where the text between the brackets of each list located is.
     private var listInteriors: [String: Range<Int>] = [:]
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     /// The value `text` holds.
     public static func parse(_ text: some Collection<UInt8>) throws(JSONReadError) -> JSON {
@@ -161,7 +161,7 @@ public struct JSONParser {
 
     // MARK: - Values
 
-    private mutating func value() throws(JSONReadError) -> JSON {
+    mutating func value() throws(JSONReadError) -> JSON {
         guard index < bytes.count else { throw failure("unexpected end of the document") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try object()
@@ -271,7 +271,7 @@ public struct JSONParser {
     /// Where the string opened at `quote` closes: `memchr` finds each next quote (most of a
     /// config's bytes are in strings, and it looks at many bytes a step), and a quote after an
     /// odd run of backslashes is escaped, so the search goes on past it.
-    private func closingQuote(after quote: Int) throws(JSONReadError) -> Int {
+    func closingQuote(after quote: Int) throws(JSONReadError) -> Int {
         var from = quote + 1
         while from < bytes.count {
             guard let found = memchr(bytes.baseAddress! + from, Int32(UInt8(ascii: "\"")), bytes.count - from) else { break }
@@ -292,24 +292,23 @@ public struct JSONParser {
         }
     }
 
-    private mutating func enterContainer() throws(JSONReadError) {
+    mutating func enterContainer() throws(JSONReadError) {
         depth += 1
         guard depth <= Self.maximumDepth else { throw failure("nested deeper than \(Self.maximumDepth) levels") }
         index += 1
     }
 
-    private mutating func literal(_ word: StaticString) throws(JSONReadError) {
+    mutating func literal(_ word: StaticString) throws(JSONReadError) {
         let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count,
-            UnsafeRawBufferPointer(rebasing: bytes[index..<(index + count)]).elementsEqual(
-                UnsafeRawBufferPointer(start: word.utf8Start, count: count))
-        else { throw failure("unexpected character") }
+        guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, word.utf8Start, count) == 0 else {
+            throw failure("unexpected character")
+        }
         index += count
     }
 
     // MARK: - Numbers
 
-    private mutating func number() throws(JSONReadError) -> JSON {
+    mutating func number() throws(JSONReadError) -> JSON {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
@@ -358,7 +357,7 @@ public struct JSONParser {
 
     // MARK: - Strings
 
-    private mutating func string() throws(JSONReadError) -> String {
+    mutating func string() throws(JSONReadError) -> String {
         index += 1
         let start = index
         // Most strings are ASCII without escapes: copy those in one go.
@@ -452,7 +451,7 @@ public struct JSONParser {
     // MARK: - Helpers
 
     /// Only whitespace may follow the value read.
-    private mutating func requireEnd() throws(JSONReadError) {
+    mutating func requireEnd() throws(JSONReadError) {
         skipWhitespace()
         guard index == bytes.count else { throw failure("unexpected text after the JSON value") }
     }
@@ -475,7 +474,7 @@ public struct JSONParser {
         return ranges
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): index += 1
@@ -485,13 +484,13 @@ public struct JSONParser {
     }
 
     /// Steps over `byte` when it comes next.
-    private mutating func consume(_ byte: UInt8) -> Bool {
+    mutating func consume(_ byte: UInt8) -> Bool {
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
         return true
     }
 
-    private func failure(_ problem: String) -> JSONReadError {
+    func failure(_ problem: String) -> JSONReadError {
         JSONReadError(problem: "\(problem) at byte \(index)", offset: index)
     }
 }

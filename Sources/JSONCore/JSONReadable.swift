@@ -1,7 +1,7 @@
 /// A value read from a parsed ``JSON`` document: the desired state's types are, so the renderer
 /// reads its input without going through `Decodable` (which costs a dictionary and dynamic
 /// dispatch per field, too slow for 10,000 hosts).
-public protocol JSONReadable {
+public protocol JSONReadable: JSONStreamReadable {
     init(json: JSON) throws(JSONReadError)
 }
 

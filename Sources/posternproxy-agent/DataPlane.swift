@@ -135,10 +135,17 @@ actor DataPlane {
         if let problem = await prepare(message.state) { return refused(problem) }
         let chosen: ApplyPipelineChoice.Chosen
         do { chosen = try choice.choose(for: message.state) } catch { return refused(error.description) }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let run: PipelineRun
         let report: PipelineReport
-        do { report = try await chosen.runner.start(chosen.pipeline, input: message.state, target: LocalTarget()).report() } catch {
+        do {
+            run = try chosen.runner.start(chosen.pipeline, input: message.state, target: LocalTarget())
+            report = await run.report()
+        } catch {
             return refused("the apply pipeline cannot run: \(error)")
         }
+        let ran = clock.now - began
         if let wanted = report.managedProcesses { processes.reconcile(wanted) }
         let outcomes = report.resourceOutcomes
         if let failure = report.failureMessage {
@@ -155,7 +162,13 @@ actor DataPlane {
         var answer = result(succeeded: undoProblems.isEmpty, message: undoProblems.isEmpty ? nil : undoProblems.joined(separator: "; "))
         answer.steps = PipelineEventText.stepLines(report) + undoProblems
         logger.info(
-            "applied", metadata: ["revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == .failed }.count)"])
+            "applied",
+            metadata: [
+                "revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == .failed }.count)",
+                "pipeline_ms": "\(ran.millisecondsText)",
+                "phases_ms":
+                    "\(run.phaseDurations().map { "\($0.step.plugin) \($0.phase) \($0.duration.millisecondsText)" }.joined(separator: ", "))",
+            ])
         return answer
     }
 

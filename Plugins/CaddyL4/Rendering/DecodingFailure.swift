@@ -10,12 +10,12 @@ public struct DecodingFailure: Error, CustomStringConvertible {
         description = "\(document): \(error)"
     }
 
-    /// Parses `text` and reads it as a `T`, or fails naming `document`.
-    public static func reading<T: JSONReadable>(_ document: String, as type: T.Type = T.self, from text: some Collection<UInt8>)
+    /// Reads `text` as a `T`, or fails naming `document`.
+    public static func reading<T: JSONStreamReadable>(_ document: String, as type: T.Type = T.self, from text: some Collection<UInt8>)
         throws(DecodingFailure) -> T
     {
         do {
-            return try T(json: try JSONParser.parse(text))
+            return try JSONReader.read(T.self, from: text)
         } catch {
             throw DecodingFailure(document, error)
         }

@@ -116,10 +116,10 @@ final class LocalApplier: Service {
                 "local apply",
                 metadata: [
                     "revision": "\(built.revision)", "resources": "\(built.resources.count)",
-                    "build_ms": "\(Self.milliseconds(builtAt - began))", "pipeline_ms": "\(Self.milliseconds(ranAt - builtAt))",
-                    "record_ms": "\(Self.milliseconds(clock.now - ranAt))",
+                    "build_ms": "\((builtAt - began).millisecondsText)", "pipeline_ms": "\((ranAt - builtAt).millisecondsText)",
+                    "record_ms": "\((clock.now - ranAt).millisecondsText)",
                     "phases_ms":
-                        "\(run.phaseDurations().map { "\($0.step.plugin) \($0.phase) \(Self.milliseconds($0.duration))" }.joined(separator: ", "))",
+                        "\(run.phaseDurations().map { "\($0.step.plugin) \($0.phase) \($0.duration.millisecondsText)" }.joined(separator: ", "))",
                 ])
         } catch {
             logger.error("local apply could not run", metadata: ["error": "\(error)"])
@@ -146,11 +146,6 @@ final class LocalApplier: Service {
             logger.error("could not save the step journals", metadata: ["error": "\(error)"])
         }
         return problems
-    }
-
-    private static func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        return String(format: "%.1f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 
     /// Writes what the run did: per resource, and for the server.

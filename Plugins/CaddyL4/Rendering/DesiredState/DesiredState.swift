@@ -2,37 +2,43 @@ import JSONCore
 
 /// One server's desired state, as the controller sends it (JSON, snake_case keys): the resources
 /// assigned to the server and what they refer to. The renderer reads it; it never changes it.
-public struct DesiredState: JSONReadable, Sendable, Equatable {
-    public var settings: Settings
-    public var proxyHosts: [ProxyHost]
-    public var redirectionHosts: [RedirectionHost]
-    public var deadHosts: [DeadHost]
-    public var streamHosts: [StreamHost]
-    public var accessLists: [AccessList]
-    public var certificates: [Certificate]
+/// Read straight from its text (``JSONStreamReadable``); an absent or null member is empty.
+public struct DesiredState: JSONStreamReadable, Sendable, Equatable {
+    public var settings = Settings()
+    public var proxyHosts: [ProxyHost] = []
+    public var redirectionHosts: [RedirectionHost] = []
+    public var deadHosts: [DeadHost] = []
+    public var streamHosts: [StreamHost] = []
+    public var accessLists: [AccessList] = []
+    public var certificates: [Certificate] = []
     /// The controller's own admin, served at a domain of its own with an automatic certificate
     /// (only in the controller's local server's state).
     public var adminSite: AdminSite?
     /// Streams the server carries outside Caddy (its Caddy lacks layer4), by id: what carries
     /// each (`iptables`, `socat`). Caddy renders none of them.
-    public var streamCarriers: [String: String]
+    public var streamCarriers: [String: String] = [:]
 
     /// The desired state in `text`, a JSON document; a failure names the bad value's path.
     public static func reading(_ text: some Collection<UInt8>) throws(DecodingFailure) -> DesiredState {
         try DecodingFailure.reading("desired state", from: text)
     }
 
-    public init(json: JSON) throws(JSONReadError) {
-        let object = try JSONObject(json)
-        settings = try object.value("settings", default: Settings())
-        proxyHosts = try object.value("proxy_hosts", default: [])
-        redirectionHosts = try object.value("redirection_hosts", default: [])
-        deadHosts = try object.value("dead_hosts", default: [])
-        streamHosts = try object.value("stream_hosts", default: [])
-        accessLists = try object.value("access_lists", default: [])
-        certificates = try object.value("certificates", default: [])
-        adminSite = try object.optional("admin_site")
-        streamCarriers = try object.value("stream_carriers", default: [:])
+    public init(from reader: inout JSONReader) throws(JSONReadError) {
+        try reader.enterObject()
+        while let name = try reader.nextMember() {
+            switch name {
+            case "settings": settings = try reader.optional(name) ?? Settings()
+            case "proxy_hosts": proxyHosts = try reader.optional(name) ?? []
+            case "redirection_hosts": redirectionHosts = try reader.optional(name) ?? []
+            case "dead_hosts": deadHosts = try reader.optional(name) ?? []
+            case "stream_hosts": streamHosts = try reader.optional(name) ?? []
+            case "access_lists": accessLists = try reader.optional(name) ?? []
+            case "certificates": certificates = try reader.optional(name) ?? []
+            case "admin_site": adminSite = try reader.optional(name)
+            case "stream_carriers": streamCarriers = try reader.optional(name) ?? [:]
+            default: try reader.skip()
+            }
+        }
     }
 
     /// Whether Caddy carries `stream` (its layer4 app), not the server's iptables step.

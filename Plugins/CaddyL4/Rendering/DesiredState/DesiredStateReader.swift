@@ -30,7 +30,7 @@ public final class DesiredStateReader: Sendable {
                 if let state = try kept.patch(with: text) { return state }
                 // One pass over the text: the lists are located, not parsed.
                 let (rest, lists, interiors) = try JSONParser.parseObject(text, locatingElementsOf: Kept.members)
-                var state = try DesiredState(json: rest)
+                var state = try JSONReader.read(DesiredState.self, from: rest.serialized())
                 var next = Kept()
                 next.rest = state
                 func list<Element>(_ member: String, _ previous: DecodedElements<Element>, into kept: inout DecodedElements<Element>)
@@ -170,7 +170,7 @@ private struct Stretch {
 
 /// One list of a desired state as last read: the state's text (shared by its lists, not
 /// copied), where each element of this list lies in it, and each element decoded.
-private struct DecodedElements<Element: JSONReadable & Sendable>: Sendable {
+private struct DecodedElements<Element: JSONStreamReadable & Sendable>: Sendable {
     private(set) var text: [UInt8] = []
     private(set) var ranges: [Range<Int>] = []
     private(set) var elements: [Element] = []
@@ -204,7 +204,7 @@ private struct DecodedElements<Element: JSONReadable & Sendable>: Sendable {
             }
             missedBefore = true
             do {
-                read.append(try Element(json: try JSONParser.parse(text[range])))
+                read.append(try JSONReader.read(Element.self, from: text[range]))
             } catch {
                 throw error.within(.index(index)).within(.key(member))
             }
@@ -233,7 +233,7 @@ private struct DecodedElements<Element: JSONReadable & Sendable>: Sendable {
         decoded.reserveCapacity(found.count)
         for (offset, range) in found.enumerated() {
             do {
-                decoded.append(try Element(json: try JSONParser.parse(text[range])))
+                decoded.append(try JSONReader.read(Element.self, from: text[range]))
             } catch {
                 throw error.within(.index(before + offset)).within(.key(member))
             }

@@ -1,5 +1,6 @@
 import Host
 import Logging
+import NIOCore
 import NIOSSL
 import Synchronization
 
@@ -69,7 +70,7 @@ struct ControllerLink: Sendable {
         return try await socket.converse { messages, writer in try await converse(messages: messages, writer: writer) }
     }
 
-    private func converse(messages: AsyncStream<String>, writer: ControllerSocket.Writer) async throws {
+    private func converse(messages: AsyncStream<ByteBuffer>, writer: ControllerSocket.Writer) async throws {
         let running = await dataPlane.applied
         let probe = dataPlane.caddy
         try await send(
@@ -96,9 +97,9 @@ struct ControllerLink: Sendable {
             requests.abandonAll()
             applying.cancel()
         }
-        for await text in messages {
+        for await frame in messages {
             let decoded: ControllerMessage
-            do { decoded = try ControllerMessage.decode(Array(text.utf8)) } catch {
+            do { decoded = try ControllerMessage.decode(frame.readableBytesView) } catch {
                 logger.error("controller broke the protocol", metadata: ["reason": "\(error.reason)"])
                 try await writer.close(.policyViolation, reason: error.reason)
                 return

@@ -89,10 +89,10 @@ struct ControllerSocket {
 
     /// Runs `body` with the text messages the controller sends and a writer for the agent's;
     /// returns how the controller closed the connection (nil when it just ended).
-    func converse(_ body: (AsyncStream<String>, Writer) async throws -> Void) async throws -> Closed? {
+    func converse(_ body: (AsyncStream<ByteBuffer>, Writer) async throws -> Void) async throws -> Closed? {
         try await channel.executeThenClose { inbound, outbound in
             let writer = Writer(outbound: outbound)
-            let (messages, deliver) = AsyncStream.makeStream(of: String.self)
+            let (messages, deliver) = AsyncStream.makeStream(of: ByteBuffer.self)
             let lastHeard = LastHeard()
             let keepalive = Task { await keepAlive(writer, lastHeard) }
             defer { keepalive.cancel() }
@@ -102,7 +102,8 @@ struct ControllerSocket {
                 for try await frame in inbound {
                     lastHeard.now()
                     switch frame.opcode {
-                    case .text: deliver.yield(String(buffer: frame.unmaskedData))
+                    // Passed on as bytes: the message's JSON is checked as it is read.
+                    case .text: deliver.yield(frame.unmaskedData)
                     case .ping: try await writer.send(.pong, frame.unmaskedData)
                     case .connectionClose:
                         var data = frame.unmaskedData

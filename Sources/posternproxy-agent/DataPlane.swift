@@ -88,8 +88,8 @@ actor DataPlane {
 
     /// Fetches, verifies and stores each catalog plugin of the state's pipeline the shelf lacks,
     /// and loads each in a child process once before this process loads it.
-    private func prepare(_ state: [UInt8]) async -> String? {
-        guard let desired = try? DesiredPipeline.read(fromState: state) else { return nil }
+    private func prepare(_ desired: DesiredPipeline?) async -> String? {
+        guard let desired else { return nil }
         for (id, version, sha256) in desired.catalogPlugins where !shelf.holds(sha256) {
             if let reason = refusedPlugins[sha256] { return reason }
             guard let fetch else { return "plugin \(id) \(version ?? "") (\(sha256)) is not on this agent and the controller cannot be asked" }
@@ -132,9 +132,14 @@ actor DataPlane {
             failed = message
             return .init(revision: message.revision, hash: message.hash, succeeded: false, message: problem, resources: [:])
         }
-        if let problem = await prepare(message.state) { return refused(problem) }
+        // Read once: without a pipeline member, finding that out takes a pass over the whole state.
+        let desired: DesiredPipeline?
+        do { desired = try DesiredPipeline.read(fromState: message.state) } catch {
+            return refused("the desired state's pipeline: \(error)")
+        }
+        if let problem = await prepare(desired) { return refused(problem) }
         let chosen: ApplyPipelineChoice.Chosen
-        do { chosen = try choice.choose(for: message.state) } catch { return refused(error.description) }
+        do { chosen = try choice.choose(desired) } catch { return refused(error.description) }
         let clock = ContinuousClock()
         let began = clock.now
         let run: PipelineRun

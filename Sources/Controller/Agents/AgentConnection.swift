@@ -19,9 +19,13 @@ struct AgentConnection: Sendable {
     let channel: any Channel
     let writeTimeout: Duration
 
-    /// Sends one text message; throws ``Stalled`` when the agent did not take it in time.
+    /// Sends one text message, UTF-8 as the agent protocol's encoders write it, as one frame (an
+    /// agent takes frames of up to its largest message): its bytes are copied once, into the
+    /// frame, with no `String` made of a desired state of several megabytes. Throws ``Stalled``
+    /// when the agent did not take it in time.
     func send(_ bytes: [UInt8]) async throws {
-        try await withDeadline { try await outbound.writeTextMessage(String(decoding: bytes, as: UTF8.self)) }
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))
+        try await withDeadline { try await outbound.write(.custom(frame)) }
     }
 
     /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame holds, on

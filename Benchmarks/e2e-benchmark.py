@@ -6,7 +6,8 @@ until that host answers through the local server's Caddy, and the same for the r
 address), interleaved with
 
  (a) Caddy's own way: `POST /load` of the same rendered config, plus the new host, into a second
-     Caddy, until the host answers there;
+     Caddy, until the host answers there (probed from the moment the load is sent, as the new
+     host is after the API write: a Caddy answering probes while it loads loads slower);
  (b) Nginx Proxy Manager's way: one more server block file, `nginx -t`, `nginx -s reload`, on an
      nginx serving the same N hosts, until the host answers there.
 
@@ -20,7 +21,7 @@ release`); `caddy` and `nginx` (Debian's; `POSTERNPROXY_SETUP=bench scripts/setu
 it) must be on PATH. Needs root for the network namespace. Everything runs on loopback or in that
 namespace, under a temporary folder, and is stopped and removed at the end.
 """
-import http.client, json, os, random, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import http.client, json, os, random, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchsupport import Namespace
@@ -279,9 +280,13 @@ try:
         body = for_second_caddy(json.loads(running))
         settle()
         began = time.perf_counter()
-        assert admin(second_socket, "POST", "/load", body)[0] == 200
+        loaded = {}
+        loader = threading.Thread(target=lambda: loaded.update(status=admin(second_socket, "POST", "/load", body)[0]))
+        loader.start()
         poll_until_answers(second_port, name)
         caddy_own.append((time.perf_counter() - began) * 1000)
+        loader.join()
+        assert loaded.get("status") == 200, f"the second Caddy refused the config: {loaded}"
 
         settle()
         began = time.perf_counter()

@@ -120,7 +120,7 @@ public struct JSONReader {
 
     /// Steps over a null that comes next; false when something else comes.
     public mutating func readNull() throws(JSONReadError) -> Bool {
-        guard peek == UInt8(ascii: "n") else { return false }
+        guard nextByte == UInt8(ascii: "n") else { return false }
         try parser.literal("null")
         parser.skipWhitespace()
         return true
@@ -138,7 +138,7 @@ public struct JSONReader {
 
     /// The number that comes next, which must be whole.
     public mutating func integer() throws(JSONReadError) -> Int {
-        guard let byte = peek, byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
+        guard let byte = nextByte, byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
             throw try mismatch("expected a number")
         }
         guard case .int(let number) = try parser.number() else { throw JSONReadError(problem: "expected a number") }
@@ -148,7 +148,7 @@ public struct JSONReader {
 
     /// The string that comes next.
     public mutating func string() throws(JSONReadError) -> String {
-        guard peek == UInt8(ascii: "\"") else { throw try mismatch("expected a string") }
+        guard nextByte == UInt8(ascii: "\"") else { throw try mismatch("expected a string") }
         let string = try parser.string()
         parser.skipWhitespace()
         return string
@@ -156,7 +156,7 @@ public struct JSONReader {
 
     /// The `true` or `false` that comes next.
     public mutating func bool() throws(JSONReadError) -> Bool {
-        switch peek {
+        switch nextByte {
         case UInt8(ascii: "t"):
             try parser.literal("true")
         case UInt8(ascii: "f"):
@@ -172,9 +172,7 @@ public struct JSONReader {
     /// The first byte of the value that comes next (`{`, `[`, `"`, `t`, `f`, `n`, `-` or a
     /// digit when it is JSON), nil at the end of the text: for a member that may be of more
     /// than one kind.
-    public var nextByte: UInt8? { peek }
-
-    private var peek: UInt8? { parser.index < parser.bytes.count ? parser.bytes[parser.index] : nil }
+    public var nextByte: UInt8? { parser.index < parser.bytes.count ? parser.bytes[parser.index] : nil }
 
     /// What is said when the value that comes next is not what was expected: `problem`, or
     /// that with "found null" for a null; text that is not JSON at all is said to be that.

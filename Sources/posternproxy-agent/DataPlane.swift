@@ -132,11 +132,8 @@ actor DataPlane {
             failed = message
             return .init(revision: message.revision, hash: message.hash, succeeded: false, message: problem, resources: [:])
         }
-        // Read once: without a pipeline member, finding that out takes a pass over the whole state.
         let desired: DesiredPipeline?
-        do { desired = try DesiredPipeline.read(fromState: message.state) } catch {
-            return refused("the desired state's pipeline: \(error)")
-        }
+        do { desired = try ApplyPipelineChoice.desired(inState: message.state) } catch { return refused(error.description) }
         if let problem = await prepare(desired) { return refused(problem) }
         let chosen: ApplyPipelineChoice.Chosen
         do { chosen = try choice.choose(desired) } catch { return refused(error.description) }
@@ -172,7 +169,7 @@ actor DataPlane {
                 "revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == .failed }.count)",
                 "pipeline_ms": "\(ran.millisecondsText)",
                 "phases_ms":
-                    "\(run.phaseDurations().map { "\($0.step.plugin) \($0.phase) \($0.duration.millisecondsText)" }.joined(separator: ", "))",
+                    "\(run.phaseDurationsText)",
             ])
         return answer
     }

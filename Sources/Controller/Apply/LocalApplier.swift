@@ -119,7 +119,7 @@ final class LocalApplier: Service {
                     "build_ms": "\((builtAt - began).millisecondsText)", "pipeline_ms": "\((ranAt - builtAt).millisecondsText)",
                     "record_ms": "\((clock.now - ranAt).millisecondsText)",
                     "phases_ms":
-                        "\(run.phaseDurations().map { "\($0.step.plugin) \($0.phase) \($0.duration.millisecondsText)" }.joined(separator: ", "))",
+                        "\(run.phaseDurationsText)",
                 ])
         } catch {
             logger.error("local apply could not run", metadata: ["error": "\(error)"])

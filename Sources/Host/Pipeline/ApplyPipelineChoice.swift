@@ -33,11 +33,15 @@ public struct ApplyPipelineChoice: Sendable {
     /// The pipeline `state` asks for, with the plugins it runs. Its catalog plugins must be on
     /// the shelf already.
     public func choose(for state: [UInt8]) throws(Problem) -> Chosen {
-        let desired: DesiredPipeline?
-        do { desired = try DesiredPipeline.read(fromState: state) } catch {
+        try choose(try Self.desired(inState: state))
+    }
+
+    /// The pipeline `state` names (nil: none), read once for both preparing its plugins and
+    /// choosing it (without a `pipeline` member, finding that out is a pass over the whole state).
+    public static func desired(inState state: [UInt8]) throws(Problem) -> DesiredPipeline? {
+        do { return try DesiredPipeline.read(fromState: state) } catch {
             throw Problem(description: "the desired state's pipeline: \(error)")
         }
-        return try choose(desired)
     }
 
     /// The pipeline `desired` names (nil: the configured one), with the plugins it runs: for a

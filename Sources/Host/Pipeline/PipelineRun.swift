@@ -48,6 +48,11 @@ public final class PipelineRun: Sendable {
         }
     }
 
+    /// ``phaseDurations()`` for a log line: `posternproxy.caddy plan 12.3, posternproxy.caddy apply 210.0`.
+    public var phaseDurationsText: String {
+        phaseDurations().map { "\($0.step.plugin) \($0.phase) \($0.duration.millisecondsText)" }.joined(separator: ", ")
+    }
+
     /// Asks the run to stop at its next safe point; completed steps are then rolled back.
     public func cancel() {
         cancellation.cancel()

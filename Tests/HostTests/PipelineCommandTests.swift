@@ -107,7 +107,11 @@ import Testing
         defer { command.stop() }
         try command.wait(until: { FileManager.default.fileExists(atPath: folder.file("slow/started")) }, what: "the slow step's apply")
         #expect(try String(contentsOfFile: motd, encoding: .utf8) == "hello\n")
-        #expect(command.output.contains("<== step 1 (com.example.motd): applied"), "written live: \(command.output)")
+        // The events are printed by another task than the one running the steps, so the line may
+        // follow the slow step's start by a moment; it must come while that step is still held.
+        try command.wait(
+            until: { command.output.contains("<== step 1 (com.example.motd): applied") }, what: "step 1's outcome written live")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("slow/finished")))
 
         kill(command.process.processIdentifier, SIGINT)
         try command.wait(until: { command.output.contains("interrupted: cancelling") }, what: "the interrupt noticed")

@@ -95,8 +95,9 @@ static int32_t apply(const pp_call *call) {
     }
     if (has(call->config, "\"wait_for_cancel\":true")) {
         say(call, "waiting");
-        /* Two minutes: a test process whose threads are all busy may see the progress line late. */
-        for (int i = 0; i < 12000 && !call->host->is_cancelled(call->host); i++) usleep(10000);
+        /* Ten minutes: a test process whose threads are all busy (426 tests at once on two cores,
+         * many of them waiting on child processes) has seen the progress line over two minutes late. */
+        for (int i = 0; i < 60000 && !call->host->is_cancelled(call->host); i++) usleep(10000);
         return call->host->is_cancelled(call->host) ? PP_CANCELLED : PP_FAILED;
     }
     return maybe_fail(call, "apply");

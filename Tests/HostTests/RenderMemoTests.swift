@@ -24,10 +24,11 @@ import Testing
     }
 
     /// One resource of each kind with a random shape: names from a small pool, so hosts collide.
-    private func proxyHost(_ id: Int, using random: inout Generator) -> [String: Any] {
+    /// With `sharingNames`, names from a pool of 14, so hosts collide; else each host's own.
+    private func proxyHost(_ id: Int, sharingNames: Bool = true, using random: inout Generator) -> [String: Any] {
         var host: [String: Any] = [
             "id": id, "enabled": Int.random(in: 0..<8, using: &random) > 0,
-            "domain_names": ["h\(Int.random(in: 0..<14, using: &random)).example.test"],
+            "domain_names": [sharingNames ? "h\(Int.random(in: 0..<14, using: &random)).example.test" : "s\(id).example.test"],
             "forward_host": "127.0.0.1", "forward_port": 8000 + Int.random(in: 0..<3, using: &random),
             "forward_scheme": Bool.random(using: &random) ? "http" : "https",
             "allow_websocket_upgrade": Int.random(in: 0..<4, using: &random) > 0,
@@ -55,12 +56,18 @@ import Testing
         return try [UInt8](JSONSerialization.data(withJSONObject: document, options: .sortedKeys))
     }
 
+    /// Settings that share routes from `hosts` plain hosts and give hosts access logs.
+    private static func settings(sharingRoutesFrom hosts: Int) -> RenderSettings {
+        var settings = RenderSettings()
+        settings.sharedRoutesFrom = hosts
+        settings.certificateLog = "/var/log/caddy/certificates.log"
+        return settings
+    }
+
     @Test(arguments: [1, 2, 3, 4])
     func aRenderWithTheMemoIsARenderFromNothing(seed: Int) throws {
         var random = Generator(state: UInt64(seed))
-        var settings = RenderSettings()
-        settings.sharedRoutesFrom = 3
-        settings.certificateLog = "/var/log/caddy/certificates.log"
+        let settings = Self.settings(sharingRoutesFrom: 3)
         let reader = DesiredStateReader()
         let memo = RenderMemo()
         var hosts = (1...20).map { proxyHost($0, using: &random) }
@@ -90,6 +97,75 @@ import Testing
             #expect(reused.rejected == fresh.rejected, "seed \(seed), step \(step)")
             #expect(reused.rendered == fresh.rendered, "seed \(seed), step \(step)")
         }
+    }
+
+    /// When only proxy hosts changed and no two claim a name, what the hosts around the changed
+    /// ones added is kept as it lies and only the changed ones are rendered: after one host
+    /// changed, added or removed among fifty, at most one is.
+    @Test(arguments: [5, 6, 7])
+    func aChangeToSomeProxyHostsRendersThoseAlone(seed: Int) throws {
+        var random = Generator(state: UInt64(seed))
+        let settings = Self.settings(sharingRoutesFrom: 1)
+        let reader = DesiredStateReader()
+        let memo = RenderMemo()
+        // Host 1 stays plain, so the shared routes stay in use whatever the others become.
+        let first: [String: Any] = [
+            "id": 1, "domain_names": ["first.example.test"], "forward_host": "127.0.0.1", "forward_port": 8000, "enabled": true,
+        ]
+        var hosts = [first] + (2...50).map { proxyHost($0, sharingNames: false, using: &random) }
+        var nextID = 51
+        func render() throws -> RenderResult {
+            let text = try state(hosts, listDenies: "10.0.0.0/8", defaultSite: "404", withCertificate: true)
+            let reused = CaddyRenderer.render(try reader.read(text), settings: settings, memo: memo)
+            let fresh = CaddyRenderer.render(try DesiredState.reading(text), settings: settings)
+            #expect(reused.serialized() == fresh.serialized())
+            #expect(reused.rejected == fresh.rejected)
+            #expect(reused.rendered == fresh.rendered)
+            return reused
+        }
+        _ = try render()
+        #expect(memo.latestReuse == .none)
+        var splices = 0
+        for step in 0..<60 {
+            // How many hosts the change touched, in one stretch.
+            var touched = 1
+            switch Int.random(in: 0..<5, using: &random) {
+            case 0, 1:
+                let index = Int.random(in: 1..<hosts.count, using: &random)
+                hosts[index] = proxyHost(hosts[index]["id"] as! Int, sharingNames: false, using: &random)
+            case 2:
+                hosts.append(proxyHost(nextID, sharingNames: false, using: &random))
+                nextID += 1
+            case 3:
+                if hosts.count > 3 { hosts.remove(at: Int.random(in: 1..<hosts.count, using: &random)) }
+                touched = 0
+            default:
+                let index = Int.random(in: 1..<(hosts.count - 1), using: &random)
+                hosts[index] = proxyHost(hosts[index]["id"] as! Int, sharingNames: false, using: &random)
+                hosts[index + 1] = proxyHost(hosts[index + 1]["id"] as! Int, sharingNames: false, using: &random)
+                touched = 2
+            }
+            _ = try render()
+            guard case .splice(let rendered) = memo.latestReuse else {
+                Issue.record("seed \(seed), step \(step): \(memo.latestReuse)")
+                continue
+            }
+            #expect(rendered <= touched, "seed \(seed), step \(step)")
+            splices += 1
+        }
+        #expect(splices == 60)
+        // Anything else changed: each resource gets its piece again, or is rendered.
+        let text = try state(hosts, listDenies: "10.0.0.0/8", defaultSite: "congratulations", withCertificate: true)
+        _ = CaddyRenderer.render(try reader.read(text), settings: settings, memo: memo)
+        #expect(memo.latestReuse == .none)
+        for index in [1, 2] {
+            hosts[index] = first
+            hosts[index]["id"] = 100 + index
+            hosts[index]["domain_names"] = ["twice.example.test"]
+        }
+        _ = try render()
+        _ = try render()
+        #expect(memo.latestReuse == .pieces, "a render with a name claimed twice is not spliced")
     }
 
     @Test func aNameTakenByAnEarlierHostLeavesTheLaterOneOutThoughItsPieceWasKept() throws {

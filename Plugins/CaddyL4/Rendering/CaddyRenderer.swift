@@ -13,13 +13,25 @@ public enum CaddyRenderer {
         return [UInt8](render(state, settings: options).serialized())
     }
 
-    /// `memo`: what the previous render of the same server made of each resource, reused for
-    /// the resources that did not change (``RenderMemo``); the result is the same without it.
+    /// `memo`: what the previous render of the same server made (``RenderMemo``). When only
+    /// proxy hosts changed, what the hosts before and after them added is kept as it lies and
+    /// only the hosts between are rendered; else each resource that did not change gets the piece
+    /// made of it again. The result is the same without it.
     public static func render(_ state: DesiredState, settings: RenderSettings, memo: RenderMemo? = nil) -> RenderResult {
-        var builder = ConfigBuilder(state: state, settings: settings)
-        if let memo { builder.remember(from: memo.take()) }
-        builder.addResources()
-        if let pieces = builder.next { memo?.keep(pieces) }
+        var builder = ConfigBuilder(state: state, settings: settings, keeping: memo != nil)
+        guard let memo else {
+            builder.addResources(reusing: nil)
+            return builder.result()
+        }
+        var kept = memo.take().flatMap { $0.surroundings == builder.surroundings ? $0 : nil }
+        if kept != nil, let spliced = ConfigBuilder.splicing(state, settings: settings, onto: &kept!) {
+            builder = spliced.builder
+            memo.noteReuse(.splice(rendered: spliced.rendered))
+        } else {
+            builder.addResources(reusing: kept)
+            memo.noteReuse(kept == nil ? .none : .pieces)
+        }
+        if let pieces = builder.next() { memo.keep(pieces) }
         return builder.result()
     }
 }
@@ -28,43 +40,27 @@ public enum CaddyRenderer {
 private struct ConfigBuilder {
     let state: DesiredState
     let settings: RenderSettings
-
-    private var httpRoutes: [(route: JSON, wildcard: Bool)] = []
-    private var httpsRoutes: [(route: JSON, wildcard: Bool)] = []
-    /// Hosts served by the shared routes (``SharedProxyRoute``), by upstream scheme, on each server.
-    private var sharedHTTP: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
-    private var sharedHTTPS: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
-    /// Shared hosts whose plain-HTTP requests are redirected to HTTPS.
-    private var sharedRedirects: [SharedProxyRoute.Entry] = []
-    /// Which shared host serves each name: a name twice in a map would make Caddy refuse the
-    /// whole config, so the second host is left out instead, named.
-    private var sharedNames: [String: ResourceKey] = [:]
-    private var errorRoutes: [JSON] = []
-    private var passthroughRoutes: [JSON] = []
-    private var layer4Servers: [(String, JSON)] = []
-    private var automaticDomains: [String] = []
-    private var customDomains: [String] = []
-    /// Names whose TLS offers only HTTP/1.1 (hosts with HTTP/2 off).
-    private var http1OnlyDomains: [String] = []
-    private var loadedCertificates: [Int: JSON] = [:]
-    /// The keys of `loadedCertificates` in the order they were added.
-    private var certificatesInOrder: [Int] = []
-    private var rejected: [ResourceKey: String] = [:]
-    private var rendered: [ResourceKey] = []
+    /// Whether this render's pieces are kept for the next (a memo was given).
+    let keeping: Bool
+    /// What the resources added so far.
+    private(set) var parts = RenderedParts()
     /// Whether enough hosts qualify for the shared routes to use them (``RenderSettings/sharedRoutesFrom``).
     private let sharesRoutes: Bool
-    /// The names each shared host took in `sharedNames`, in the order taken.
-    private var sharedNameClaims: [String] = []
-    /// The uploaded certificates each resource loads, in the order loaded.
-    private var certificateUses: [(Int, JSON)] = []
-    /// The previous render's pieces, when made in the same surroundings.
-    private var previous: RenderMemo.Pieces?
-    /// This render's pieces, kept when a memo was given.
-    private(set) var next: RenderMemo.Pieces?
+    /// How far each part reached before the first proxy host, and after the last.
+    private var proxyHostsStart = RenderedParts.Marks()
+    private var proxyHostsEnd = RenderedParts.Marks()
+    /// This render's pieces, kept when `keeping`.
+    private var madeProxyHosts: [RenderMemo.Made<ProxyHost>] = []
+    private var madeRedirectionHosts: [Int: RenderMemo.Made<RedirectionHost>] = [:]
+    private var madeDeadHosts: [Int: RenderMemo.Made<DeadHost>] = [:]
+    private var madeStreamHosts: [Int: RenderMemo.Made<StreamHost>] = [:]
+    /// The proxy hosts rendered, kept in a list of the memo's own (nil: not made yet).
+    private var keptProxyHosts: [ProxyHost]?
 
-    init(state: DesiredState, settings: RenderSettings) {
+    init(state: DesiredState, settings: RenderSettings, keeping: Bool) {
         self.state = state
         self.settings = settings
+        self.keeping = keeping
         var candidates = 0
         for host in state.proxyHosts where host.enabled && !host.tlsPassthrough && host.accessListId == nil {
             let servedOverTLS = host.certificateId != nil || host.sslForced
@@ -72,27 +68,34 @@ private struct ConfigBuilder {
             if candidates >= settings.sharedRoutesFrom { break }
         }
         sharesRoutes = candidates >= settings.sharedRoutesFrom
-        // Most hosts are plain: room for all of them at once, not grown 14 times over.
-        rendered.reserveCapacity(state.proxyHosts.count)
-        if sharesRoutes {
-            sharedNames.reserveCapacity(state.proxyHosts.count)
-            sharedNameClaims.reserveCapacity(state.proxyHosts.count)
-            sharedHTTP.reserveCapacity(state.proxyHosts.count)
-        }
     }
 
-    /// Takes `pieces` from a previous render when they were made in these surroundings, and
-    /// starts keeping this render's.
-    mutating func remember(from pieces: RenderMemo.Pieces?) {
-        let surroundings = RenderMemo.Surroundings(
+    /// Everything a resource's piece depends on besides the resource itself.
+    var surroundings: RenderMemo.Surroundings {
+        RenderMemo.Surroundings(
             settings: settings, stateSettings: state.settings, accessLists: state.accessLists, certificates: state.certificates,
             streamCarriers: state.streamCarriers, sharesRoutes: sharesRoutes)
-        previous = pieces?.surroundings == surroundings ? pieces : nil
-        next = RenderMemo.Pieces(surroundings: surroundings)
-        next!.proxyHosts.reserveCapacity(state.proxyHosts.count)
     }
 
-    mutating func addResources() {
+    /// What the next render may reuse, when kept.
+    func next() -> RenderMemo.Pieces? {
+        guard keeping else { return nil }
+        return RenderMemo.Pieces(
+            surroundings: surroundings, proxyHosts: madeProxyHosts, redirectionHosts: madeRedirectionHosts, deadHosts: madeDeadHosts,
+            streamHosts: madeStreamHosts, resources: RenderMemo.Resources(state, proxyHosts: keptProxyHosts), proxyHostsStart: proxyHostsStart,
+            proxyHostsEnd: proxyHostsEnd, parts: parts)
+    }
+
+    /// Adds every resource of the state; one equal to what a piece in `kept` was made from gets
+    /// that piece again.
+    mutating func addResources(reusing kept: RenderMemo.Pieces?) {
+        // Most hosts are plain: room for all of them at once, not grown 14 times over.
+        parts.rendered.reserveCapacity(state.proxyHosts.count)
+        if sharesRoutes {
+            parts.sharedNames.reserveCapacity(state.proxyHosts.count)
+            parts.sharedNameClaims.reserveCapacity(state.proxyHosts.count)
+            parts.sharedHTTP.reserveCapacity(state.proxyHosts.count)
+        }
         // First, so its route wins over any host that names the same domain.
         if let site = state.adminSite {
             add(ResourceKey(kind: "admin_site", id: 0)) { builder, key throws(RenderingError) in
@@ -100,16 +103,19 @@ private struct ConfigBuilder {
                     domains: site.domainNames, certificateID: nil, forced: true, key: key, route: try HostRoutes.adminSite(site, key: key))
             }
         }
-        // Each kind's previous pieces, taken once: not through `previous` for each resource.
-        let keptProxyHosts = previous?.proxyHosts ?? [:]
-        for host in state.proxyHosts where host.enabled {
-            let made = add(ResourceKey(kind: "proxy_host", id: host.id), host, kept: keptProxyHosts[host.id]) {
-                builder, key, host throws(RenderingError) in
-                try builder.addProxyHost(host, key: key)
-            }
-            if let made { next?.proxyHosts[host.id] = made }
+        proxyHostsStart = parts.marks
+        var keptProxyHosts: [Int: RenderMemo.Made<ProxyHost>] = [:]
+        if let kept {
+            keptProxyHosts.reserveCapacity(kept.proxyHosts.count)
+            for made in kept.proxyHosts where made.piece != nil { keptProxyHosts[made.resource.id] = made }
         }
-        let keptRedirectionHosts = previous?.redirectionHosts ?? [:]
+        if keeping { madeProxyHosts.reserveCapacity(state.proxyHosts.count) }
+        for host in state.proxyHosts {
+            let made = addProxyHost(host, kept: keptProxyHosts[host.id])
+            if keeping { madeProxyHosts.append(made) }
+        }
+        proxyHostsEnd = parts.marks
+        let keptRedirectionHosts = kept?.redirectionHosts ?? [:]
         for host in state.redirectionHosts where host.enabled {
             let made = add(ResourceKey(kind: "redirection_host", id: host.id), host, kept: keptRedirectionHosts[host.id]) {
                 builder, key, host throws(RenderingError) in
@@ -117,9 +123,9 @@ private struct ConfigBuilder {
                     domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
                     route: try HostRoutes.redirection(host, key: key))
             }
-            if let made { next?.redirectionHosts[host.id] = made }
+            if let made { madeRedirectionHosts[host.id] = made }
         }
-        let keptDeadHosts = previous?.deadHosts ?? [:]
+        let keptDeadHosts = kept?.deadHosts ?? [:]
         for host in state.deadHosts where host.enabled {
             let made = add(ResourceKey(kind: "dead_host", id: host.id), host, kept: keptDeadHosts[host.id]) {
                 builder, key, host throws(RenderingError) in
@@ -128,125 +134,127 @@ private struct ConfigBuilder {
                     domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key,
                     route: try HostRoutes.dead(host, key: key, accessList: list))
             }
-            if let made { next?.deadHosts[host.id] = made }
+            if let made { madeDeadHosts[host.id] = made }
         }
-        let keptStreamHosts = previous?.streamHosts ?? [:]
+        let keptStreamHosts = kept?.streamHosts ?? [:]
         for stream in state.streamHosts where stream.enabled && state.caddyCarries(stream) {
             let made = add(ResourceKey(kind: "stream_host", id: stream.id), stream, kept: keptStreamHosts[stream.id]) {
                 builder, key, stream throws(RenderingError) in
                 try builder.addStream(stream, key: key)
             }
-            if let made { next?.streamHosts[stream.id] = made }
+            if let made { madeStreamHosts[stream.id] = made }
         }
+    }
+
+    /// Renders `state` onto what `kept` rendered, when the two states differ in their proxy hosts
+    /// alone: the hosts before and after the first and last that differ keep what they added, as
+    /// it lies in each part, and only the hosts between are added (with their kept pieces when
+    /// equal). Nil when the states differ in anything else, or when a shared name is claimed twice
+    /// (then which host is left out depends on the order of all of them); `kept` keeps its pieces
+    /// either way, but its parts are taken to be changed in place (a copy of each would cost as
+    /// much as replaying every piece).
+    static func splicing(_ state: DesiredState, settings: RenderSettings, onto kept: inout RenderMemo.Pieces) -> (
+        builder: ConfigBuilder, rendered: Int
+    )? {
+        guard !kept.parts.nameConflicts, kept.resources.sameBesidesProxyHosts(as: state) else { return nil }
+        let new = state.proxyHosts
+        let (oldCount, newCount) = (kept.proxyHosts.count, new.count)
+        // Compared with the memo's own list of the hosts rendered, through its buffer: reading
+        // each host out of its kept piece would copy it first.
+        let (prefix, suffix) = new.withUnsafeBufferPointer { new in
+            kept.resources.proxyHosts.withUnsafeBufferPointer { old in
+                var prefix = 0
+                guard oldCount > 0, newCount > 0 else { return (0, 0) }
+                let (old, new) = (old.baseAddress!, new.baseAddress!)
+                while prefix < min(oldCount, newCount), old[prefix] == new[prefix] { prefix += 1 }
+                var suffix = 0
+                while suffix < min(oldCount, newCount) - prefix, old[oldCount - 1 - suffix] == new[newCount - 1 - suffix] {
+                    suffix += 1
+                }
+                return (prefix, suffix)
+            }
+        }
+        let oldChanged = prefix..<(oldCount - suffix)
+        // Where the changed hosts' stretches lie, counted from the nearer end.
+        var start: RenderedParts.Marks
+        var end: RenderedParts.Marks
+        if prefix <= suffix {
+            start = kept.proxyHostsStart
+            for made in kept.proxyHosts[..<prefix] { if let piece = made.piece { start = start.advanced(by: piece) } }
+            end = start
+            for made in kept.proxyHosts[oldChanged] { if let piece = made.piece { end = end.advanced(by: piece) } }
+        } else {
+            end = kept.proxyHostsEnd
+            for made in kept.proxyHosts[oldChanged.upperBound...] { if let piece = made.piece { end = end.retreated(by: piece) } }
+            start = end
+            for made in kept.proxyHosts[oldChanged] { if let piece = made.piece { start = start.retreated(by: piece) } }
+        }
+        let others = kept.parts.marks - kept.proxyHostsEnd
+        var builder = ConfigBuilder(state: state, settings: settings, keeping: true)
+        swap(&builder.parts, &kept.parts)
+        var keptChanged: [Int: RenderMemo.Made<ProxyHost>] = [:]
+        for made in kept.proxyHosts[oldChanged] {
+            builder.parts.rejected[ResourceKey(kind: "proxy_host", id: made.resource.id)] = nil
+            if made.piece != nil { keptChanged[made.resource.id] = made }
+        }
+        let after = builder.parts.cut(from: start, to: end)
+        var madeChanged: [RenderMemo.Made<ProxyHost>] = []
+        for host in new[prefix..<(new.count - suffix)] {
+            madeChanged.append(builder.addProxyHost(host, kept: keptChanged[host.id]))
+        }
+        guard !builder.parts.nameConflicts else { return nil }
+        builder.parts.append(after)
+        builder.proxyHostsStart = kept.proxyHostsStart
+        builder.proxyHostsEnd = builder.parts.marks - others
+        // Taken, not copied: changed in place.
+        swap(&builder.madeProxyHosts, &kept.proxyHosts)
+        builder.madeProxyHosts.replaceSubrange(oldChanged, with: madeChanged)
+        builder.madeRedirectionHosts = kept.redirectionHosts
+        builder.madeDeadHosts = kept.deadHosts
+        builder.madeStreamHosts = kept.streamHosts
+        builder.keptProxyHosts = []
+        swap(&builder.keptProxyHosts!, &kept.resources.proxyHosts)
+        builder.keptProxyHosts!.replaceSubrange(oldChanged, with: new[prefix..<(new.count - suffix)])
+        return (builder, madeChanged.count)
+    }
+
+    /// Adds one proxy host: what is kept of it says what it added (nothing when disabled or left out).
+    private mutating func addProxyHost(_ host: ProxyHost, kept: RenderMemo.Made<ProxyHost>?) -> RenderMemo.Made<ProxyHost> {
+        guard host.enabled else { return RenderMemo.Made(host, nil) }
+        let made = add(ResourceKey(kind: "proxy_host", id: host.id), host, kept: kept) { builder, key, host throws(RenderingError) in
+            try builder.addProxyHost(host, key: key)
+        }
+        return made ?? RenderMemo.Made(host, nil)
     }
 
     /// Adds one resource: `kept`, the piece the previous render made of it, when the resource
     /// is equal to what it was made from and the piece still fits (none of its shared names
     /// taken by another host since); else the resource rendered afresh by `body`, which is
     /// given the resource rather than capturing it (a capture would copy every host). Returns
-    /// what the next render may reuse (nil: it was left out, or no memo is kept).
+    /// what the next render may reuse (nil: it was left out, or nothing is kept).
     private mutating func add<Resource: Equatable>(
         _ key: ResourceKey, _ resource: Resource, kept: RenderMemo.Made<Resource>?,
         _ body: (inout ConfigBuilder, ResourceKey, Resource) throws(RenderingError) -> Void
     ) -> RenderMemo.Made<Resource>? {
-        if let kept, kept.resource == resource, replay(kept.piece, key: key) {
-            rendered.append(key)
-            return kept
-        }
+        if let kept, let piece = kept.piece, kept.resource == resource, parts.replay(piece, key: key) { return kept }
         return add(key) { builder, key throws(RenderingError) in try body(&builder, key, resource) }.map { RenderMemo.Made(resource, $0) }
     }
 
     /// Adds one resource, or records why it was left out; a failure leaves nothing of it behind
     /// (what it added is cut off again, which costs nothing when it added nothing). Returns what
-    /// it added, when it was added and a memo keeps it.
+    /// it added, when it was added and its pieces are kept.
     @discardableResult
     private mutating func add(_ key: ResourceKey, _ body: (inout ConfigBuilder, ResourceKey) throws(RenderingError) -> Void) -> RenderMemo.Piece? {
-        let mark = marks
+        let mark = parts.marks
         do {
             try body(&self, key)
-            rendered.append(key)
-            return next == nil ? nil : piece(since: mark)
+            parts.rendered.append(key)
+            return keeping ? parts.piece(since: mark) : nil
         } catch {
-            httpRoutes.removeSubrange(mark.httpRoutes...)
-            httpsRoutes.removeSubrange(mark.httpsRoutes...)
-            errorRoutes.removeSubrange(mark.errorRoutes...)
-            passthroughRoutes.removeSubrange(mark.passthroughRoutes...)
-            layer4Servers.removeSubrange(mark.layer4Servers...)
-            automaticDomains.removeSubrange(mark.automaticDomains...)
-            customDomains.removeSubrange(mark.customDomains...)
-            http1OnlyDomains.removeSubrange(mark.http1OnlyDomains...)
-            for id in certificatesInOrder[mark.certificatesInOrder...] { loadedCertificates[id] = nil }
-            certificatesInOrder.removeSubrange(mark.certificatesInOrder...)
-            certificateUses.removeSubrange(mark.certificateUses...)
-            for name in sharedNameClaims[mark.sharedNameClaims...] where sharedNames[name] == key { sharedNames[name] = nil }
-            sharedNameClaims.removeSubrange(mark.sharedNameClaims...)
-            sharedHTTP.removeSubrange(mark.sharedHTTP...)
-            sharedHTTPS.removeSubrange(mark.sharedHTTPS...)
-            sharedRedirects.removeSubrange(mark.sharedRedirects...)
-            rejected[key] = "\(error.field) \(error.message)"
+            parts.cutBack(to: mark, key: key)
+            parts.rejected[key] = "\(error.field) \(error.message)"
             return nil
         }
-    }
-
-    /// How far each part of the config reached before a resource was added.
-    private struct Marks {
-        let httpRoutes, httpsRoutes, errorRoutes, passthroughRoutes, layer4Servers: Int
-        let automaticDomains, customDomains, http1OnlyDomains, certificatesInOrder, certificateUses: Int
-        let sharedHTTP, sharedHTTPS, sharedRedirects, sharedNameClaims: Int
-
-    }
-
-    /// How far each part of the config reaches now. Read field by field from `self`, which is
-    /// not copied (a copy of the builder for each resource would retain its every list).
-    private var marks: Marks {
-        Marks(
-            httpRoutes: httpRoutes.count, httpsRoutes: httpsRoutes.count, errorRoutes: errorRoutes.count,
-            passthroughRoutes: passthroughRoutes.count, layer4Servers: layer4Servers.count, automaticDomains: automaticDomains.count,
-            customDomains: customDomains.count, http1OnlyDomains: http1OnlyDomains.count, certificatesInOrder: certificatesInOrder.count,
-            certificateUses: certificateUses.count, sharedHTTP: sharedHTTP.count, sharedHTTPS: sharedHTTPS.count,
-            sharedRedirects: sharedRedirects.count, sharedNameClaims: sharedNameClaims.count)
-    }
-
-    /// What was added since `mark`: one resource's piece.
-    private func piece(since mark: Marks) -> RenderMemo.Piece {
-        RenderMemo.Piece(
-            httpRoutes: Array(httpRoutes[mark.httpRoutes...]), httpsRoutes: Array(httpsRoutes[mark.httpsRoutes...]),
-            sharedHTTP: Array(sharedHTTP[mark.sharedHTTP...]), sharedHTTPS: Array(sharedHTTPS[mark.sharedHTTPS...]),
-            sharedRedirects: Array(sharedRedirects[mark.sharedRedirects...]), sharedNames: Array(sharedNameClaims[mark.sharedNameClaims...]),
-            errorRoutes: Array(errorRoutes[mark.errorRoutes...]), passthroughRoutes: Array(passthroughRoutes[mark.passthroughRoutes...]),
-            layer4Servers: Array(layer4Servers[mark.layer4Servers...]), automaticDomains: Array(automaticDomains[mark.automaticDomains...]),
-            customDomains: Array(customDomains[mark.customDomains...]), http1OnlyDomains: Array(http1OnlyDomains[mark.http1OnlyDomains...]),
-            certificates: Array(certificateUses[mark.certificateUses...]))
-    }
-
-    /// Adds a piece the previous render made of this resource; false, adding nothing, when one
-    /// of its shared names is another host's by now.
-    private mutating func replay(_ piece: RenderMemo.Piece, key: ResourceKey) -> Bool {
-        for name in piece.sharedNames {
-            if let holder = sharedNames[name], holder != key { return false }
-        }
-        for name in piece.sharedNames {
-            sharedNames[name] = key
-            sharedNameClaims.append(name)
-        }
-        // Most pieces add to two or three parts: the others are not touched.
-        if !piece.httpRoutes.isEmpty { httpRoutes += piece.httpRoutes }
-        if !piece.httpsRoutes.isEmpty { httpsRoutes += piece.httpsRoutes }
-        for shared in piece.sharedHTTP { sharedHTTP.append(shared) }
-        for shared in piece.sharedHTTPS { sharedHTTPS.append(shared) }
-        for entry in piece.sharedRedirects { sharedRedirects.append(entry) }
-        if !piece.errorRoutes.isEmpty { errorRoutes += piece.errorRoutes }
-        if !piece.passthroughRoutes.isEmpty { passthroughRoutes += piece.passthroughRoutes }
-        if !piece.layer4Servers.isEmpty { layer4Servers += piece.layer4Servers }
-        if !piece.automaticDomains.isEmpty { automaticDomains += piece.automaticDomains }
-        if !piece.customDomains.isEmpty { customDomains += piece.customDomains }
-        if !piece.http1OnlyDomains.isEmpty { http1OnlyDomains += piece.http1OnlyDomains }
-        for (id, certificate) in piece.certificates {
-            if loadedCertificates[id] == nil { certificatesInOrder.append(id) }
-            loadedCertificates[id] = certificate
-        }
-        certificateUses += piece.certificates
-        return true
     }
 
     // MARK: - Resources
@@ -257,11 +265,11 @@ private struct ConfigBuilder {
             try requireModule(CaddyModules.layer4Listener, for: "tls_passthrough", key: key)
             try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
             try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
-            passthroughRoutes.append([
+            parts.passthroughRoutes.append([
                 "@id": .string(key.tag + "/passthrough"), "match": [["tls": ["sni": .strings(host.domainNames)]]],
                 "handle": [["handler": "proxy", "upstreams": [["dial": .strings([UserText.dial(host.forwardHost, host.forwardPort)])]]]],
             ])
-            httpRoutes.append(
+            parts.httpRoutes.append(
                 (
                     HostRoutes.httpsRedirect(domains: host.domainNames, id: key.tag + "/https-redirect", httpsPort: settings.httpsPort),
                     isWildcard(host.domainNames)
@@ -271,17 +279,18 @@ private struct ConfigBuilder {
         if host.rateLimit != nil { try requireModule(CaddyModules.rateLimit, for: "rate_limit", key: key) }
         let list = try accessList(host.accessListId, key: key)
         let usesTLS = try tlsMode(certificateID: host.certificateId, forced: host.sslForced, key: key) != nil
-        if usesTLS && !host.http2Support { http1OnlyDomains += host.domainNames }
+        if usesTLS && !host.http2Support { parts.http1OnlyDomains += host.domainNames }
         if sharesRoutes, SharedProxyRoute.qualifies(host, accessList: list, servedOverTLS: usesTLS) {
             try UserText.requireHostName(host.forwardHost, field: "forward_host", resource: key)
             try UserText.requirePort(host.forwardPort, field: "forward_port", resource: key)
             for domain in host.domainNames {
                 let name = domain.lowercased()
-                if let holder = sharedNames[name], holder != key {
+                if let holder = parts.sharedNames[name], holder != key {
+                    parts.nameConflicts = true
                     throw RenderingError(resource: key, field: "domain_names", message: "\(domain) is already served by \(holder)")
                 }
-                if sharedNames[name] == nil { sharedNameClaims.append(name) }
-                sharedNames[name] = key
+                if parts.sharedNames[name] == nil { parts.sharedNameClaims.append(name) }
+                parts.sharedNames[name] = key
             }
             let entry = SharedProxyRoute.Entry(domains: host.domainNames, dial: UserText.dial(host.forwardHost, host.forwardPort), key: key)
             try addHTTPResource(
@@ -291,7 +300,7 @@ private struct ConfigBuilder {
         }
         let routes = ProxyHostRoutes(host: host, key: key, accessList: list, servedOverTLS: usesTLS)
         try addHTTPResource(domains: host.domainNames, certificateID: host.certificateId, forced: host.sslForced, key: key, route: try routes.route())
-        if let errors = routes.errorRoute() { errorRoutes.append(errors) }
+        if let errors = routes.errorRoute() { parts.errorRoutes.append(errors) }
     }
 
     /// Where a host's requests are handled: a route of its own, or the shared route of its
@@ -315,8 +324,8 @@ private struct ConfigBuilder {
         switch try tlsMode(certificateID: certificateID, forced: forced, key: key) {
         case nil:
             switch placement {
-            case .own(let route): httpRoutes.append((route, wildcard))
-            case .shared(let scheme, let entry): sharedHTTP.append((scheme, entry))
+            case .own(let route): parts.httpRoutes.append((route, wildcard))
+            case .shared(let scheme, let entry): parts.sharedHTTP.append((scheme, entry))
             }
             return
         case .automatic:
@@ -324,30 +333,28 @@ private struct ConfigBuilder {
                 throw RenderingError(
                     resource: key, field: "domain_names", message: "wildcard domains cannot get an automatic (HTTP-01) certificate; upload one")
             }
-            automaticDomains += domains
+            parts.automaticDomains += domains
         case .custom(let certificate):
-            customDomains += domains
-            if loadedCertificates[certificate.id] == nil { certificatesInOrder.append(certificate.id) }
+            parts.customDomains += domains
             let loaded: JSON = [
                 "@id": .string("certificate_\(certificate.id)"),
                 "certificate": .string(certificate.certificatePem ?? ""),
                 "key": .string(certificate.keyPem ?? ""),
                 "tags": .strings(["certificate_\(certificate.id)"]),
             ]
-            loadedCertificates[certificate.id] = loaded
-            certificateUses.append((certificate.id, loaded))
+            parts.certificateUses.append((certificate.id, loaded))
         }
         switch placement {
         case .own(let route):
-            httpsRoutes.append((route, wildcard))
-            httpRoutes.append(
+            parts.httpsRoutes.append((route, wildcard))
+            parts.httpRoutes.append(
                 (
                     forced ? HostRoutes.httpsRedirect(domains: domains, id: key.tag + "/https-redirect", httpsPort: settings.httpsPort) : route,
                     wildcard
                 ))
         case .shared(let scheme, let entry):
-            sharedHTTPS.append((scheme, entry))
-            if forced { sharedRedirects.append(entry) } else { sharedHTTP.append((scheme, entry)) }
+            parts.sharedHTTPS.append((scheme, entry))
+            if forced { parts.sharedRedirects.append(entry) } else { parts.sharedHTTP.append((scheme, entry)) }
         }
     }
 
@@ -387,13 +394,13 @@ private struct ConfigBuilder {
             }
             if case .object(var members) = route("tcp") {
                 members.insert(("@id", .string(key.tag + "/passthrough")), at: 0)
-                passthroughRoutes.append(.object(members))
+                parts.passthroughRoutes.append(.object(members))
             }
             return
         }
         try requireModule(CaddyModules.layer4App, for: "incoming_port", key: key)
         for network in ["tcp", "udp"] where network == "tcp" ? stream.tcpForwarding : stream.udpForwarding {
-            layer4Servers.append(
+            parts.layer4Servers.append(
                 (
                     "\(key.tag)_\(network)",
                     [
@@ -452,17 +459,15 @@ private struct ConfigBuilder {
         func ordered(_ routes: [(route: JSON, wildcard: Bool)], shared: [(scheme: String, entry: SharedProxyRoute.Entry)], redirects: [JSON] = [])
             -> [JSON]
         {
-            let sharedRoutes = ["http", "https"].compactMap { scheme -> JSON? in
-                let entries = shared.filter { $0.scheme == scheme }.map(\.entry)
-                return entries.isEmpty ? nil : SharedProxyRoute(scheme: scheme, entries: entries).route()
-            }
+            let sharedRoutes = SharedProxyRoute.routes(of: shared).map { $0.route() }
             return routes.filter { !$0.wildcard }.map(\.route) + sharedRoutes + redirects + routes.filter(\.wildcard).map(\.route)
         }
-        let sharedRedirect = sharedRedirects.isEmpty ? [] : [SharedProxyRoute.httpsRedirect(sharedRedirects, httpsPort: settings.httpsPort)]
+        let sharedRedirect =
+            parts.sharedRedirects.isEmpty ? [] : [SharedProxyRoute.httpsRedirect(parts.sharedRedirects, httpsPort: settings.httpsPort)]
         // Access logs need a folder: the certificate log's.
         let accessLogged: [ProxyHost]
         if settings.certificateLog != nil, state.proxyHosts.contains(where: \.accessLog) {
-            let served = Set(rendered)
+            let served = Set(parts.rendered)
             accessLogged = state.proxyHosts.filter { $0.accessLog && served.contains(ResourceKey(kind: "proxy_host", id: $0.id)) }
         } else {
             accessLogged = []
@@ -474,28 +479,28 @@ private struct ConfigBuilder {
                 "http",
                 ([
                     "listen": .strings([":\(settings.httpPort)"]),
-                    "routes": .array(ordered(httpRoutes, shared: sharedHTTP, redirects: sharedRedirect) + [catchAll]),
-                    "errors": ["routes": .array(errorRoutes)], "automatic_https": ["disable": true],
+                    "routes": .array(ordered(parts.httpRoutes, shared: parts.sharedHTTP, redirects: sharedRedirect) + [catchAll]),
+                    "errors": ["routes": .array(parts.errorRoutes)], "automatic_https": ["disable": true],
                 ] as JSON).adding(serverLogs)
             )
         ]
-        if !httpsRoutes.isEmpty || !sharedHTTPS.isEmpty || !passthroughRoutes.isEmpty {
+        if !parts.httpsRoutes.isEmpty || !parts.sharedHTTPS.isEmpty || !parts.passthroughRoutes.isEmpty {
             var https: [(String, JSON)] = [("listen", .strings([":\(settings.httpsPort)"]))]
-            if !passthroughRoutes.isEmpty {
-                https.append(("listener_wrappers", [["wrapper": "layer4", "routes": .array(passthroughRoutes)], ["wrapper": "tls"]]))
+            if !parts.passthroughRoutes.isEmpty {
+                https.append(("listener_wrappers", [["wrapper": "layer4", "routes": .array(parts.passthroughRoutes)], ["wrapper": "tls"]]))
             }
             // `@id`s are unique across a config: the HTTPS server's copies get a suffix.
-            let routes = (ordered(httpsRoutes, shared: sharedHTTPS) + [catchAll]).map { $0.suffixingID("/https") }
+            let routes = (ordered(parts.httpsRoutes, shared: parts.sharedHTTPS) + [catchAll]).map { $0.suffixingID("/https") }
             https += [
-                ("routes", .array(routes)), ("errors", ["routes": .array(errorRoutes.map { $0.suffixingID("/https") })]),
-                ("automatic_https", ["disable_redirects": true, "skip_certificates": .strings(customDomains)]),
+                ("routes", .array(routes)), ("errors", ["routes": .array(parts.errorRoutes.map { $0.suffixingID("/https") })]),
+                ("automatic_https", ["disable_redirects": true, "skip_certificates": .strings(parts.customDomains)]),
             ]
-            if !http1OnlyDomains.isEmpty {
+            if !parts.http1OnlyDomains.isEmpty {
                 // TLS offers HTTP/1.1 alone for those names; every other name keeps Caddy's defaults.
                 https.append(
                     (
                         "tls_connection_policies",
-                        [["match": ["sni": .strings(http1OnlyDomains)], "alpn": ["http/1.1"]], [:]]
+                        [["match": ["sni": .strings(parts.http1OnlyDomains)], "alpn": ["http/1.1"]], [:]]
                     ))
             }
             servers.append(("https", .object(https + serverLogs)))
@@ -512,7 +517,7 @@ private struct ConfigBuilder {
             )
         ]
         if let tls = tlsApp() { apps.append(("tls", tls)) }
-        if !layer4Servers.isEmpty { apps.append(("layer4", ["servers": .object(layer4Servers)])) }
+        if !parts.layer4Servers.isEmpty { apps.append(("layer4", ["servers": .object(parts.layer4Servers)])) }
 
         var config: [(String, JSON)] = []
         // Readable and writable by Caddy's group too: the agent reaches the socket as a member of
@@ -521,7 +526,7 @@ private struct ConfigBuilder {
         if let root = settings.storageRoot { config.append(("storage", ["module": "file_system", "root": .string(root)])) }
         if let file = settings.certificateLog { config.append(("logging", Self.logging(certificateLog: file, accessLogged: accessLogged))) }
         config.append(("apps", .object(apps)))
-        return RenderResult(config: .object(config), rejected: rejected, rendered: rendered)
+        return RenderResult(config: .object(config), rejected: parts.rejected, rendered: parts.rendered)
     }
 
     /// A log of its own for the certificate manager's loggers (obtaining and renewing; the
@@ -543,14 +548,15 @@ private struct ConfigBuilder {
 
     private func tlsApp() -> JSON? {
         var tls: [(String, JSON)] = []
+        let loadedCertificates = parts.loadedCertificates
         if !loadedCertificates.isEmpty {
             tls.append(("certificates", ["load_pem": .array(loadedCertificates.keys.sorted().map { loadedCertificates[$0]! })]))
         }
-        if !automaticDomains.isEmpty {
+        if !parts.automaticDomains.isEmpty {
             var issuer: [(String, JSON)] = [("module", "acme"), ("ca", .string(state.settings.acmeDirectory))]
             if let email = state.settings.acmeEmail, !email.isEmpty { issuer.append(("email", .string(email))) }
             if !settings.acmeTrustedRoots.isEmpty { issuer.append(("trusted_roots_pem_files", .strings(settings.acmeTrustedRoots))) }
-            tls.append(("automation", ["policies": [["subjects": .strings(automaticDomains), "issuers": [.object(issuer)]]]]))
+            tls.append(("automation", ["policies": [["subjects": .strings(parts.automaticDomains), "issuers": [.object(issuer)]]]]))
         }
         return tls.isEmpty ? nil : .object(tls)
     }

@@ -39,7 +39,31 @@ struct SharedProxyRoute {
     /// The upstream scheme of the hosts: `http`, or `https` (whose certificate, as for every proxy
     /// host, is not verified).
     let scheme: String
-    let entries: [Entry]
+    /// The hosts' entries in the map, and their names, in order.
+    private(set) var mappings: [JSON] = []
+    private(set) var names: [JSON] = []
+
+    private init(scheme: String) { self.scheme = scheme }
+
+    /// The routes of `shared`, one per upstream scheme that has hosts: `http` first, then `https`.
+    /// One pass over the hosts, whose entries and names are added to lists made room for at once.
+    static func routes(of shared: [(scheme: String, entry: Entry)]) -> [SharedProxyRoute] {
+        var http = SharedProxyRoute(scheme: "http")
+        var https = SharedProxyRoute(scheme: "https")
+        let httpCount = shared.reduce(0) { $0 + ($1.scheme == "http" ? $1.entry.mappings.count : 0) }
+        http.mappings.reserveCapacity(httpCount)
+        http.names.reserveCapacity(httpCount)
+        for (scheme, entry) in shared {
+            if scheme == "http" {
+                http.mappings += entry.mappings
+                http.names += entry.names
+            } else {
+                https.mappings += entry.mappings
+                https.names += entry.names
+            }
+        }
+        return [http, https].filter { !$0.names.isEmpty }
+    }
 
     /// The placeholder the map writes and the proxy dials.
     static let upstreamPlaceholder = "{posternproxy.upstream}"
@@ -59,7 +83,6 @@ struct SharedProxyRoute {
 
     /// The route, `@id` `proxy_hosts/shared-<scheme>` (a suffix tells its copy on another server).
     func route() -> JSON {
-        let mappings = entries.flatMap(\.mappings)
         var proxy: [(String, JSON)] = [
             ("handler", "reverse_proxy"), ("upstreams", [["dial": .string(Self.upstreamPlaceholder)]]),
         ]
@@ -86,7 +109,7 @@ struct SharedProxyRoute {
             ["handle": [.object(proxy)]],
         ]
         return [
-            "@id": .string("proxy_hosts/shared-\(scheme)"), "match": [["host": .array(entries.flatMap(\.names))]],
+            "@id": .string("proxy_hosts/shared-\(scheme)"), "match": [["host": .array(names)]],
             "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true,
         ]
     }

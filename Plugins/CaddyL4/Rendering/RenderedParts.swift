@@ -1,0 +1,200 @@
+import JSONCore
+
+/// What a render has added to each part of a configuration so far, resource by resource.
+///
+/// A resource only ever appends to the parts, so what the first resources added is a prefix of
+/// every part, and what one resource added is one stretch of each: ``RenderMemo/Piece`` keeps a
+/// resource's stretches, and a render after a change to some proxy hosts keeps what the hosts
+/// before and after them added, as it lies, and renders only the hosts between (``cut(from:to:)``
+/// and ``append(_:)``).
+struct RenderedParts: Sendable {
+    var httpRoutes: [(route: JSON, wildcard: Bool)] = []
+    var httpsRoutes: [(route: JSON, wildcard: Bool)] = []
+    /// Hosts served by the shared routes (``SharedProxyRoute``), by upstream scheme, on each server.
+    var sharedHTTP: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
+    var sharedHTTPS: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
+    /// Shared hosts whose plain-HTTP requests are redirected to HTTPS.
+    var sharedRedirects: [SharedProxyRoute.Entry] = []
+    /// Which shared host serves each name, in lower case: a name twice in a map would make Caddy
+    /// refuse the whole config, so the second host is left out instead, named.
+    var sharedNames: [String: ResourceKey] = [:]
+    /// The names each shared host took in `sharedNames`, in the order taken.
+    var sharedNameClaims: [String] = []
+    var errorRoutes: [JSON] = []
+    var passthroughRoutes: [JSON] = []
+    var layer4Servers: [(String, JSON)] = []
+    var automaticDomains: [String] = []
+    var customDomains: [String] = []
+    /// Names whose TLS offers only HTTP/1.1 (hosts with HTTP/2 off).
+    var http1OnlyDomains: [String] = []
+    /// The uploaded certificates each resource loads, by id, in the order loaded.
+    var certificateUses: [(Int, JSON)] = []
+    /// The resources rendered, in order.
+    var rendered: [ResourceKey] = []
+    /// The resources left out, and why.
+    var rejected: [ResourceKey: String] = [:]
+    /// Whether a host was left out because another host serves one of its shared names: which
+    /// of the two is left out depends on their order, so such a render is not spliced.
+    var nameConflicts = false
+
+    /// How far each part reached at one moment.
+    struct Marks: Sendable {
+        var httpRoutes = 0, httpsRoutes = 0, sharedHTTP = 0, sharedHTTPS = 0, sharedRedirects = 0, sharedNameClaims = 0
+        var errorRoutes = 0, passthroughRoutes = 0, layer4Servers = 0, automaticDomains = 0, customDomains = 0
+        var http1OnlyDomains = 0, certificateUses = 0, rendered = 0
+
+        /// These marks moved on by what `piece` added.
+        func advanced(by piece: RenderMemo.Piece) -> Marks { combined(with: Marks(piece), by: +) }
+
+        /// These marks moved back by what `piece` added.
+        func retreated(by piece: RenderMemo.Piece) -> Marks { combined(with: Marks(piece), by: -) }
+
+        /// How far from `other` these marks lie, part by part.
+        static func - (marks: Marks, other: Marks) -> Marks { marks.combined(with: other, by: -) }
+
+        private func combined(with other: Marks, by operation: (Int, Int) -> Int) -> Marks {
+            Marks(
+                httpRoutes: operation(httpRoutes, other.httpRoutes), httpsRoutes: operation(httpsRoutes, other.httpsRoutes),
+                sharedHTTP: operation(sharedHTTP, other.sharedHTTP), sharedHTTPS: operation(sharedHTTPS, other.sharedHTTPS),
+                sharedRedirects: operation(sharedRedirects, other.sharedRedirects),
+                sharedNameClaims: operation(sharedNameClaims, other.sharedNameClaims), errorRoutes: operation(errorRoutes, other.errorRoutes),
+                passthroughRoutes: operation(passthroughRoutes, other.passthroughRoutes),
+                layer4Servers: operation(layer4Servers, other.layer4Servers),
+                automaticDomains: operation(automaticDomains, other.automaticDomains),
+                customDomains: operation(customDomains, other.customDomains),
+                http1OnlyDomains: operation(http1OnlyDomains, other.http1OnlyDomains),
+                certificateUses: operation(certificateUses, other.certificateUses), rendered: operation(rendered, other.rendered))
+        }
+    }
+
+    /// How far each part reaches now.
+    var marks: Marks {
+        Marks(
+            httpRoutes: httpRoutes.count, httpsRoutes: httpsRoutes.count, sharedHTTP: sharedHTTP.count, sharedHTTPS: sharedHTTPS.count,
+            sharedRedirects: sharedRedirects.count, sharedNameClaims: sharedNameClaims.count, errorRoutes: errorRoutes.count,
+            passthroughRoutes: passthroughRoutes.count, layer4Servers: layer4Servers.count, automaticDomains: automaticDomains.count,
+            customDomains: customDomains.count, http1OnlyDomains: http1OnlyDomains.count, certificateUses: certificateUses.count,
+            rendered: rendered.count)
+    }
+
+    /// What one resource added since `mark`.
+    func piece(since mark: Marks) -> RenderMemo.Piece {
+        RenderMemo.Piece(
+            httpRoutes: Array(httpRoutes[mark.httpRoutes...]), httpsRoutes: Array(httpsRoutes[mark.httpsRoutes...]),
+            sharedHTTP: Array(sharedHTTP[mark.sharedHTTP...]), sharedHTTPS: Array(sharedHTTPS[mark.sharedHTTPS...]),
+            sharedRedirects: Array(sharedRedirects[mark.sharedRedirects...]), sharedNames: Array(sharedNameClaims[mark.sharedNameClaims...]),
+            errorRoutes: Array(errorRoutes[mark.errorRoutes...]), passthroughRoutes: Array(passthroughRoutes[mark.passthroughRoutes...]),
+            layer4Servers: Array(layer4Servers[mark.layer4Servers...]), automaticDomains: Array(automaticDomains[mark.automaticDomains...]),
+            customDomains: Array(customDomains[mark.customDomains...]), http1OnlyDomains: Array(http1OnlyDomains[mark.http1OnlyDomains...]),
+            certificates: Array(certificateUses[mark.certificateUses...]))
+    }
+
+    /// Takes away everything added from `start` on, names claimed included, and gives back what
+    /// was added from `end` on (`end` at or after `start`), to be put back with ``append(_:)``
+    /// once what lies between is rendered again. The resources left out are the caller's to forget.
+    mutating func cut(from start: Marks, to end: Marks) -> RenderedParts {
+        for name in sharedNameClaims[start.sharedNameClaims..<end.sharedNameClaims] { sharedNames[name] = nil }
+        var tail = RenderedParts()
+        func take<Element>(_ part: inout [Element], _ from: Int, _ to: Int) -> [Element] {
+            defer { part.removeSubrange(from...) }
+            return Array(part[to...])
+        }
+        tail.httpRoutes = take(&httpRoutes, start.httpRoutes, end.httpRoutes)
+        tail.httpsRoutes = take(&httpsRoutes, start.httpsRoutes, end.httpsRoutes)
+        tail.sharedHTTP = take(&sharedHTTP, start.sharedHTTP, end.sharedHTTP)
+        tail.sharedHTTPS = take(&sharedHTTPS, start.sharedHTTPS, end.sharedHTTPS)
+        tail.sharedRedirects = take(&sharedRedirects, start.sharedRedirects, end.sharedRedirects)
+        tail.sharedNameClaims = take(&sharedNameClaims, start.sharedNameClaims, end.sharedNameClaims)
+        tail.errorRoutes = take(&errorRoutes, start.errorRoutes, end.errorRoutes)
+        tail.passthroughRoutes = take(&passthroughRoutes, start.passthroughRoutes, end.passthroughRoutes)
+        tail.layer4Servers = take(&layer4Servers, start.layer4Servers, end.layer4Servers)
+        tail.automaticDomains = take(&automaticDomains, start.automaticDomains, end.automaticDomains)
+        tail.customDomains = take(&customDomains, start.customDomains, end.customDomains)
+        tail.http1OnlyDomains = take(&http1OnlyDomains, start.http1OnlyDomains, end.http1OnlyDomains)
+        tail.certificateUses = take(&certificateUses, start.certificateUses, end.certificateUses)
+        tail.rendered = take(&rendered, start.rendered, end.rendered)
+        return tail
+    }
+
+    /// Puts back what ``cut(from:to:)`` gave: its names are claimed again as they were.
+    mutating func append(_ tail: RenderedParts) {
+        httpRoutes += tail.httpRoutes
+        httpsRoutes += tail.httpsRoutes
+        sharedHTTP += tail.sharedHTTP
+        sharedHTTPS += tail.sharedHTTPS
+        sharedRedirects += tail.sharedRedirects
+        sharedNameClaims += tail.sharedNameClaims
+        errorRoutes += tail.errorRoutes
+        passthroughRoutes += tail.passthroughRoutes
+        layer4Servers += tail.layer4Servers
+        automaticDomains += tail.automaticDomains
+        customDomains += tail.customDomains
+        http1OnlyDomains += tail.http1OnlyDomains
+        certificateUses += tail.certificateUses
+        rendered += tail.rendered
+    }
+
+    /// Undoes what a resource that failed added since `mark`.
+    mutating func cutBack(to mark: Marks, key: ResourceKey) {
+        for name in sharedNameClaims[mark.sharedNameClaims...] where sharedNames[name] == key { sharedNames[name] = nil }
+        sharedNameClaims.removeSubrange(mark.sharedNameClaims...)
+        httpRoutes.removeSubrange(mark.httpRoutes...)
+        httpsRoutes.removeSubrange(mark.httpsRoutes...)
+        sharedHTTP.removeSubrange(mark.sharedHTTP...)
+        sharedHTTPS.removeSubrange(mark.sharedHTTPS...)
+        sharedRedirects.removeSubrange(mark.sharedRedirects...)
+        errorRoutes.removeSubrange(mark.errorRoutes...)
+        passthroughRoutes.removeSubrange(mark.passthroughRoutes...)
+        layer4Servers.removeSubrange(mark.layer4Servers...)
+        automaticDomains.removeSubrange(mark.automaticDomains...)
+        customDomains.removeSubrange(mark.customDomains...)
+        http1OnlyDomains.removeSubrange(mark.http1OnlyDomains...)
+        certificateUses.removeSubrange(mark.certificateUses...)
+        rendered.removeSubrange(mark.rendered...)
+    }
+
+    /// Adds a piece a previous render made of resource `key`; false, adding nothing, when one of
+    /// its shared names is another host's by now.
+    mutating func replay(_ piece: RenderMemo.Piece, key: ResourceKey) -> Bool {
+        for name in piece.sharedNames {
+            if let holder = sharedNames[name], holder != key { return false }
+        }
+        for name in piece.sharedNames {
+            sharedNames[name] = key
+            sharedNameClaims.append(name)
+        }
+        // Most pieces add to two or three parts: the others are not touched.
+        if !piece.httpRoutes.isEmpty { httpRoutes += piece.httpRoutes }
+        if !piece.httpsRoutes.isEmpty { httpsRoutes += piece.httpsRoutes }
+        for shared in piece.sharedHTTP { sharedHTTP.append(shared) }
+        for shared in piece.sharedHTTPS { sharedHTTPS.append(shared) }
+        for entry in piece.sharedRedirects { sharedRedirects.append(entry) }
+        if !piece.errorRoutes.isEmpty { errorRoutes += piece.errorRoutes }
+        if !piece.passthroughRoutes.isEmpty { passthroughRoutes += piece.passthroughRoutes }
+        if !piece.layer4Servers.isEmpty { layer4Servers += piece.layer4Servers }
+        if !piece.automaticDomains.isEmpty { automaticDomains += piece.automaticDomains }
+        if !piece.customDomains.isEmpty { customDomains += piece.customDomains }
+        if !piece.http1OnlyDomains.isEmpty { http1OnlyDomains += piece.http1OnlyDomains }
+        if !piece.certificates.isEmpty { certificateUses += piece.certificates }
+        rendered.append(key)
+        return true
+    }
+
+    /// The uploaded certificates loaded, by id.
+    var loadedCertificates: [Int: JSON] {
+        Dictionary(certificateUses, uniquingKeysWith: { _, last in last })
+    }
+}
+
+extension RenderedParts.Marks {
+    /// The counts of what `piece` added (one resource rendered).
+    init(_ piece: RenderMemo.Piece) {
+        self.init(
+            httpRoutes: piece.httpRoutes.count, httpsRoutes: piece.httpsRoutes.count, sharedHTTP: piece.sharedHTTP.count,
+            sharedHTTPS: piece.sharedHTTPS.count, sharedRedirects: piece.sharedRedirects.count,
+            sharedNameClaims: piece.sharedNames.count, errorRoutes: piece.errorRoutes.count,
+            passthroughRoutes: piece.passthroughRoutes.count, layer4Servers: piece.layer4Servers.count,
+            automaticDomains: piece.automaticDomains.count, customDomains: piece.customDomains.count,
+            http1OnlyDomains: piece.http1OnlyDomains.count, certificateUses: piece.certificates.count, rendered: 1)
+    }
+}

@@ -142,6 +142,17 @@ def rss_mib(pid):
     return int(next(line.split()[1] for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:"))) / 1024
 
 
+def idle_fraction(seconds):
+    """The share of the machine's CPU time left idle over the next `seconds` (all cores)."""
+    def read():
+        fields = [int(value) for value in open("/proc/stat").readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)
+    idle_before, total_before = read()
+    time.sleep(seconds)
+    idle_after, total_after = read()
+    return (idle_after - idle_before) / max(1, total_after - total_before)
+
+
 def summary(values):
     ordered = sorted(values)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
@@ -254,8 +265,14 @@ try:
 
     def settle():
         """Each measurement starts on a quiet machine: the previous one's aftermath (Caddy's
-        garbage collection, nginx's old workers leaving) would otherwise be charged to the next."""
+        garbage collection, nginx's old workers leaving, and at 10,000 hosts nginx's master
+        still busy for a second after its new workers answer) would otherwise be charged to the
+        next. At least half a second, then until the machine is at least 90% idle over 200 ms
+        (at most 15 s)."""
         time.sleep(0.5)
+        deadline = time.time() + 15
+        while idle_fraction(0.2) < 0.9 and time.time() < deadline:
+            pass
 
     ours, remote_way, caddy_own, nginx_way = [], [], [], []
     # How long the API write itself took to answer, within the local figure.

@@ -115,45 +115,12 @@ public final class RenderMemo: Sendable {
         }
     }
 
-    /// What rendering one resource added to each part of the config. A class: replaying one
-    /// copies a reference, not its thirteen lists.
+    /// What rendering one resource added to each part of the config: the stretch it appended to
+    /// each list part, its own key the one resource rendered. A class: replaying one copies a
+    /// reference, not its lists.
     final class Piece: Sendable {
-        let httpRoutes: [(route: JSON, wildcard: Bool)]
-        let httpsRoutes: [(route: JSON, wildcard: Bool)]
-        let sharedHTTP: [(scheme: String, entry: SharedProxyRoute.Entry)]
-        let sharedHTTPS: [(scheme: String, entry: SharedProxyRoute.Entry)]
-        let sharedRedirects: [SharedProxyRoute.Entry]
-        /// The names it holds in the shared routes, in lower case.
-        let sharedNames: [String]
-        let errorRoutes: [JSON]
-        let passthroughRoutes: [JSON]
-        let layer4Servers: [(String, JSON)]
-        let automaticDomains: [String]
-        let customDomains: [String]
-        let http1OnlyDomains: [String]
-        /// The uploaded certificates it loads, by id.
-        let certificates: [(Int, JSON)]
+        let added: RenderedParts
 
-        init(
-            httpRoutes: [(route: JSON, wildcard: Bool)], httpsRoutes: [(route: JSON, wildcard: Bool)],
-            sharedHTTP: [(scheme: String, entry: SharedProxyRoute.Entry)], sharedHTTPS: [(scheme: String, entry: SharedProxyRoute.Entry)],
-            sharedRedirects: [SharedProxyRoute.Entry], sharedNames: [String], errorRoutes: [JSON], passthroughRoutes: [JSON],
-            layer4Servers: [(String, JSON)], automaticDomains: [String], customDomains: [String], http1OnlyDomains: [String],
-            certificates: [(Int, JSON)]
-        ) {
-            self.httpRoutes = httpRoutes
-            self.httpsRoutes = httpsRoutes
-            self.sharedHTTP = sharedHTTP
-            self.sharedHTTPS = sharedHTTPS
-            self.sharedRedirects = sharedRedirects
-            self.sharedNames = sharedNames
-            self.errorRoutes = errorRoutes
-            self.passthroughRoutes = passthroughRoutes
-            self.layer4Servers = layer4Servers
-            self.automaticDomains = automaticDomains
-            self.customDomains = customDomains
-            self.http1OnlyDomains = http1OnlyDomains
-            self.certificates = certificates
-        }
+        init(_ added: RenderedParts) { self.added = added }
     }
 }

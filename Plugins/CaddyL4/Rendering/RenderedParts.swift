@@ -44,10 +44,10 @@ struct RenderedParts: Sendable {
         var http1OnlyDomains = 0, certificateUses = 0, rendered = 0
 
         /// These marks moved on by what `piece` added.
-        func advanced(by piece: RenderMemo.Piece) -> Marks { combined(with: Marks(piece), by: +) }
+        func advanced(by piece: RenderMemo.Piece) -> Marks { combined(with: piece.added.marks, by: +) }
 
         /// These marks moved back by what `piece` added.
-        func retreated(by piece: RenderMemo.Piece) -> Marks { combined(with: Marks(piece), by: -) }
+        func retreated(by piece: RenderMemo.Piece) -> Marks { combined(with: piece.added.marks, by: -) }
 
         /// How far from `other` these marks lie, part by part.
         static func - (marks: Marks, other: Marks) -> Marks { marks.combined(with: other, by: -) }
@@ -78,15 +78,27 @@ struct RenderedParts: Sendable {
     }
 
     /// What one resource added since `mark`.
-    func piece(since mark: Marks) -> RenderMemo.Piece {
-        RenderMemo.Piece(
-            httpRoutes: Array(httpRoutes[mark.httpRoutes...]), httpsRoutes: Array(httpsRoutes[mark.httpsRoutes...]),
-            sharedHTTP: Array(sharedHTTP[mark.sharedHTTP...]), sharedHTTPS: Array(sharedHTTPS[mark.sharedHTTPS...]),
-            sharedRedirects: Array(sharedRedirects[mark.sharedRedirects...]), sharedNames: Array(sharedNameClaims[mark.sharedNameClaims...]),
-            errorRoutes: Array(errorRoutes[mark.errorRoutes...]), passthroughRoutes: Array(passthroughRoutes[mark.passthroughRoutes...]),
-            layer4Servers: Array(layer4Servers[mark.layer4Servers...]), automaticDomains: Array(automaticDomains[mark.automaticDomains...]),
-            customDomains: Array(customDomains[mark.customDomains...]), http1OnlyDomains: Array(http1OnlyDomains[mark.http1OnlyDomains...]),
-            certificates: Array(certificateUses[mark.certificateUses...]))
+    func piece(since mark: Marks) -> RenderMemo.Piece { RenderMemo.Piece(stretch(from: mark)) }
+
+    /// What each list part holds from `mark` on (the names' map and the resources left out stay
+    /// behind: they are not stretches).
+    private func stretch(from mark: Marks) -> RenderedParts {
+        var stretch = RenderedParts()
+        stretch.httpRoutes = Array(httpRoutes[mark.httpRoutes...])
+        stretch.httpsRoutes = Array(httpsRoutes[mark.httpsRoutes...])
+        stretch.sharedHTTP = Array(sharedHTTP[mark.sharedHTTP...])
+        stretch.sharedHTTPS = Array(sharedHTTPS[mark.sharedHTTPS...])
+        stretch.sharedRedirects = Array(sharedRedirects[mark.sharedRedirects...])
+        stretch.sharedNameClaims = Array(sharedNameClaims[mark.sharedNameClaims...])
+        stretch.errorRoutes = Array(errorRoutes[mark.errorRoutes...])
+        stretch.passthroughRoutes = Array(passthroughRoutes[mark.passthroughRoutes...])
+        stretch.layer4Servers = Array(layer4Servers[mark.layer4Servers...])
+        stretch.automaticDomains = Array(automaticDomains[mark.automaticDomains...])
+        stretch.customDomains = Array(customDomains[mark.customDomains...])
+        stretch.http1OnlyDomains = Array(http1OnlyDomains[mark.http1OnlyDomains...])
+        stretch.certificateUses = Array(certificateUses[mark.certificateUses...])
+        stretch.rendered = Array(rendered[mark.rendered...])
+        return stretch
     }
 
     /// Takes away everything added from `start` on, names claimed included, and gives back what
@@ -94,55 +106,43 @@ struct RenderedParts: Sendable {
     /// once what lies between is rendered again. The resources left out are the caller's to forget.
     mutating func cut(from start: Marks, to end: Marks) -> RenderedParts {
         for name in sharedNameClaims[start.sharedNameClaims..<end.sharedNameClaims] { sharedNames[name] = nil }
-        var tail = RenderedParts()
-        func take<Element>(_ part: inout [Element], _ from: Int, _ to: Int) -> [Element] {
-            defer { part.removeSubrange(from...) }
-            return Array(part[to...])
-        }
-        tail.httpRoutes = take(&httpRoutes, start.httpRoutes, end.httpRoutes)
-        tail.httpsRoutes = take(&httpsRoutes, start.httpsRoutes, end.httpsRoutes)
-        tail.sharedHTTP = take(&sharedHTTP, start.sharedHTTP, end.sharedHTTP)
-        tail.sharedHTTPS = take(&sharedHTTPS, start.sharedHTTPS, end.sharedHTTPS)
-        tail.sharedRedirects = take(&sharedRedirects, start.sharedRedirects, end.sharedRedirects)
-        tail.sharedNameClaims = take(&sharedNameClaims, start.sharedNameClaims, end.sharedNameClaims)
-        tail.errorRoutes = take(&errorRoutes, start.errorRoutes, end.errorRoutes)
-        tail.passthroughRoutes = take(&passthroughRoutes, start.passthroughRoutes, end.passthroughRoutes)
-        tail.layer4Servers = take(&layer4Servers, start.layer4Servers, end.layer4Servers)
-        tail.automaticDomains = take(&automaticDomains, start.automaticDomains, end.automaticDomains)
-        tail.customDomains = take(&customDomains, start.customDomains, end.customDomains)
-        tail.http1OnlyDomains = take(&http1OnlyDomains, start.http1OnlyDomains, end.http1OnlyDomains)
-        tail.certificateUses = take(&certificateUses, start.certificateUses, end.certificateUses)
-        tail.rendered = take(&rendered, start.rendered, end.rendered)
-        return tail
+        defer { truncate(to: start) }
+        return stretch(from: end)
     }
 
     /// Puts back what ``cut(from:to:)`` gave: its names are claimed again as they were.
     mutating func append(_ tail: RenderedParts) {
-        httpRoutes += tail.httpRoutes
-        httpsRoutes += tail.httpsRoutes
-        sharedHTTP += tail.sharedHTTP
-        sharedHTTPS += tail.sharedHTTPS
-        sharedRedirects += tail.sharedRedirects
-        sharedNameClaims += tail.sharedNameClaims
-        errorRoutes += tail.errorRoutes
-        passthroughRoutes += tail.passthroughRoutes
-        layer4Servers += tail.layer4Servers
-        automaticDomains += tail.automaticDomains
-        customDomains += tail.customDomains
-        http1OnlyDomains += tail.http1OnlyDomains
-        certificateUses += tail.certificateUses
-        rendered += tail.rendered
+        // Most resources add to two or three parts: the others are not touched.
+        if !tail.httpRoutes.isEmpty { httpRoutes += tail.httpRoutes }
+        if !tail.httpsRoutes.isEmpty { httpsRoutes += tail.httpsRoutes }
+        if !tail.sharedHTTP.isEmpty { sharedHTTP += tail.sharedHTTP }
+        if !tail.sharedHTTPS.isEmpty { sharedHTTPS += tail.sharedHTTPS }
+        if !tail.sharedRedirects.isEmpty { sharedRedirects += tail.sharedRedirects }
+        if !tail.sharedNameClaims.isEmpty { sharedNameClaims += tail.sharedNameClaims }
+        if !tail.errorRoutes.isEmpty { errorRoutes += tail.errorRoutes }
+        if !tail.passthroughRoutes.isEmpty { passthroughRoutes += tail.passthroughRoutes }
+        if !tail.layer4Servers.isEmpty { layer4Servers += tail.layer4Servers }
+        if !tail.automaticDomains.isEmpty { automaticDomains += tail.automaticDomains }
+        if !tail.customDomains.isEmpty { customDomains += tail.customDomains }
+        if !tail.http1OnlyDomains.isEmpty { http1OnlyDomains += tail.http1OnlyDomains }
+        if !tail.certificateUses.isEmpty { certificateUses += tail.certificateUses }
+        if !tail.rendered.isEmpty { rendered += tail.rendered }
     }
 
     /// Undoes what a resource that failed added since `mark`.
     mutating func cutBack(to mark: Marks, key: ResourceKey) {
         for name in sharedNameClaims[mark.sharedNameClaims...] where sharedNames[name] == key { sharedNames[name] = nil }
-        sharedNameClaims.removeSubrange(mark.sharedNameClaims...)
+        truncate(to: mark)
+    }
+
+    /// Drops what each list part holds from `mark` on.
+    private mutating func truncate(to mark: Marks) {
         httpRoutes.removeSubrange(mark.httpRoutes...)
         httpsRoutes.removeSubrange(mark.httpsRoutes...)
         sharedHTTP.removeSubrange(mark.sharedHTTP...)
         sharedHTTPS.removeSubrange(mark.sharedHTTPS...)
         sharedRedirects.removeSubrange(mark.sharedRedirects...)
+        sharedNameClaims.removeSubrange(mark.sharedNameClaims...)
         errorRoutes.removeSubrange(mark.errorRoutes...)
         passthroughRoutes.removeSubrange(mark.passthroughRoutes...)
         layer4Servers.removeSubrange(mark.layer4Servers...)
@@ -156,45 +156,17 @@ struct RenderedParts: Sendable {
     /// Adds a piece a previous render made of resource `key`; false, adding nothing, when one of
     /// its shared names is another host's by now.
     mutating func replay(_ piece: RenderMemo.Piece, key: ResourceKey) -> Bool {
-        for name in piece.sharedNames {
+        let names = piece.added.sharedNameClaims
+        for name in names {
             if let holder = sharedNames[name], holder != key { return false }
         }
-        for name in piece.sharedNames {
-            sharedNames[name] = key
-            sharedNameClaims.append(name)
-        }
-        // Most pieces add to two or three parts: the others are not touched.
-        if !piece.httpRoutes.isEmpty { httpRoutes += piece.httpRoutes }
-        if !piece.httpsRoutes.isEmpty { httpsRoutes += piece.httpsRoutes }
-        for shared in piece.sharedHTTP { sharedHTTP.append(shared) }
-        for shared in piece.sharedHTTPS { sharedHTTPS.append(shared) }
-        for entry in piece.sharedRedirects { sharedRedirects.append(entry) }
-        if !piece.errorRoutes.isEmpty { errorRoutes += piece.errorRoutes }
-        if !piece.passthroughRoutes.isEmpty { passthroughRoutes += piece.passthroughRoutes }
-        if !piece.layer4Servers.isEmpty { layer4Servers += piece.layer4Servers }
-        if !piece.automaticDomains.isEmpty { automaticDomains += piece.automaticDomains }
-        if !piece.customDomains.isEmpty { customDomains += piece.customDomains }
-        if !piece.http1OnlyDomains.isEmpty { http1OnlyDomains += piece.http1OnlyDomains }
-        if !piece.certificates.isEmpty { certificateUses += piece.certificates }
-        rendered.append(key)
+        for name in names { sharedNames[name] = key }
+        append(piece.added)
         return true
     }
 
     /// The uploaded certificates loaded, by id.
     var loadedCertificates: [Int: JSON] {
         Dictionary(certificateUses, uniquingKeysWith: { _, last in last })
-    }
-}
-
-extension RenderedParts.Marks {
-    /// The counts of what `piece` added (one resource rendered).
-    init(_ piece: RenderMemo.Piece) {
-        self.init(
-            httpRoutes: piece.httpRoutes.count, httpsRoutes: piece.httpsRoutes.count, sharedHTTP: piece.sharedHTTP.count,
-            sharedHTTPS: piece.sharedHTTPS.count, sharedRedirects: piece.sharedRedirects.count,
-            sharedNameClaims: piece.sharedNames.count, errorRoutes: piece.errorRoutes.count,
-            passthroughRoutes: piece.passthroughRoutes.count, layer4Servers: piece.layer4Servers.count,
-            automaticDomains: piece.automaticDomains.count, customDomains: piece.customDomains.count,
-            http1OnlyDomains: piece.http1OnlyDomains.count, certificateUses: piece.certificates.count, rendered: 1)
     }
 }

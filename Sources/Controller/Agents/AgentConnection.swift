@@ -25,24 +25,20 @@ struct AgentConnection: Sendable {
     /// when the agent did not take it in time.
     func send(_ bytes: [UInt8]) async throws {
         let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))
-        try await withDeadline { try await outbound.write(.custom(frame)) }
+        try await withDeadline(writeTimeout) { try await outbound.write(.custom(frame)) }
     }
 
     /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame holds, on
-    /// a character boundary); a close frame that cannot be written in time drops the connection.
-    func close(code: WebSocketErrorCode, reason: String) async {
-        try? await withDeadline { try await outbound.close(code, reason: Self.closeReason(reason)) }
+    /// a character boundary). The frame follows any message still being written; when it is not
+    /// written within `deadline` (the write timeout when none is given) the connection is dropped
+    /// without it.
+    func close(code: WebSocketErrorCode, reason: String, within deadline: Duration? = nil) async {
+        try? await withDeadline(deadline ?? writeTimeout) { try await outbound.close(code, reason: Self.closeReason(reason)) }
     }
 
-    /// Closes the connection at once, without a close frame: for when one would only wait behind
-    /// a write that is not going through.
-    func drop() {
-        channel.close(mode: .all, promise: nil)
-    }
-
-    private func withDeadline(_ write: () async throws -> Void) async throws {
-        let watchdog = Task { [channel, writeTimeout] in
-            do { try await Task.sleep(for: writeTimeout) } catch { return false }
+    private func withDeadline(_ timeout: Duration, _ write: () async throws -> Void) async throws {
+        let watchdog = Task { [channel] in
+            do { try await Task.sleep(for: timeout) } catch { return false }
             channel.close(mode: .all, promise: nil)
             return true
         }
@@ -50,7 +46,7 @@ struct AgentConnection: Sendable {
             try await write()
         } catch {
             watchdog.cancel()
-            if await watchdog.value { throw Stalled(after: writeTimeout) }
+            if await watchdog.value { throw Stalled(after: timeout) }
             throw error
         }
         watchdog.cancel()

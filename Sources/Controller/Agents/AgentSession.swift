@@ -28,9 +28,13 @@ actor AgentSession {
     /// Where heartbeats are noted, for the hub to write in batches.
     private let heard: HeardFrom
     private var closed = false
-    /// Messages being written now: a close then drops the connection instead of queueing its
-    /// close frame behind them.
+    /// Messages being written now: a close frame then waits behind them for at most
+    /// ``closeBehindWrites``, not the whole write timeout, so an agent that stopped reading is
+    /// let go soon.
     private var writesInFlight = 0
+    /// How long a close frame may wait behind a message being written (an agent that reads takes
+    /// a state of several megabytes well within it) before the connection is dropped without it.
+    static let closeBehindWrites: Duration = .seconds(5)
     private let health: HealthRecorder
     /// The welcome the agent was sent, and when its ticket was issued: a ticket lives 12 hours,
     /// so a connection that lasts longer is sent the welcome again with a fresh one every
@@ -214,11 +218,7 @@ actor AgentSession {
     func close(code: WebSocketErrorCode, reason: String) async {
         guard !closed else { return }
         markClosed()
-        if writesInFlight > 0 {
-            connection.drop()
-        } else {
-            await connection.close(code: code, reason: reason)
-        }
+        await connection.close(code: code, reason: reason, within: writesInFlight > 0 ? Self.closeBehindWrites : nil)
     }
 
     private func send(_ message: ControllerMessage) async {

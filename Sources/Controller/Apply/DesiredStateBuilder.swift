@@ -57,12 +57,16 @@ enum DesiredStateBuilder {
             members.append(("admin_site", .serialized(site.canonical().serialized())))
         }
         // The apply pipeline kept as data for this server (its own, else the default); without
-        // one the server runs the pipeline its host is configured with.
+        // one (null) the server runs the pipeline its host is configured with. Written either
+        // way: members are sorted by name, so a host finds it before the proxy hosts and
+        // redirections and stops reading there.
         var pipeline: DesiredPipeline?
         if let kept = try PipelineRepository.effective(db, serverID: serverID, name: "apply") {
             let canonical = kept.json.canonical()
             members.append(("pipeline", .serialized(canonical.serialized())))
             pipeline = try DesiredPipeline(json: canonical)
+        } else {
+            members.append(("pipeline", .serialized(JSON.null.serialized())))
         }
 
         var (server, current) = try servedParts(db, serverID: serverID, parts: parts)

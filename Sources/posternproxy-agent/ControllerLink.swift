@@ -77,17 +77,24 @@ struct ControllerLink: Sendable {
             .hello(
                 .init(
                     agentVersion: HostIdentity.productVersion, caddyVersion: probe?.version, caddyModules: probe?.modules ?? [],
-                    appliedRevision: running.revision, appliedHash: running.hash)), on: writer)
+                    appliedRevision: running.revision, appliedHash: running.hash, takesPatches: true)), on: writer)
         var timers: [Task<Void, Never>] = []
         var lastHeartbeatSeconds: Int?
         // Desired states are applied one after another beside the read loop, which goes on
         // reading: an apply may wait for the plugin files it asked for.
         let requests = PluginRequests()
         await dataPlane.link { sha256 in await requests.fetch(sha256) { try await send(.pluginRequest(sha256: sha256), on: writer) } }
-        let (states, arriving) = AsyncStream.makeStream(of: ControllerMessage.DesiredStateMessage.self)
+        let (states, arriving) = AsyncStream.makeStream(of: ControllerMessage.self)
         let applying = Task {
-            for await state in states {
-                if let result = await dataPlane.apply(state) { try? await send(.applyResult(result), on: writer) }
+            for await message in states {
+                switch message {
+                case .desiredState(let state):
+                    if let result = await dataPlane.apply(state) { try? await send(.applyResult(result), on: writer) }
+                case .desiredStatePatch(let patch):
+                    if let answer = await dataPlane.apply(patch) { try? await send(answer, on: writer) }
+                default:
+                    continue
+                }
                 await schedule.expedite()
             }
         }
@@ -122,8 +129,9 @@ struct ControllerLink: Sendable {
                     },
                     reportingStatus(on: schedule, writer: writer),
                 ]
-            case .desiredState(let state):
-                arriving.yield(state)
+            case .desiredState, .desiredStatePatch:
+                // In the order they came: a patch applies to the state before it.
+                arriving.yield(decoded)
             case .plugin(let file):
                 requests.deliver(file)
             case .accessLogRequest(let requestID, let query):

@@ -80,7 +80,28 @@ actor DataPlane {
     func apply(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
         await acquire()
         defer { release() }
-        return await applyNow(message)
+        return await applyNow(message, received: "the whole state, \(message.state.count) bytes")
+    }
+
+    /// Applies a patch to the state that runs here (as kept in the state folder): what it makes
+    /// is applied as the whole state would be, and the apply's result returned. When this agent
+    /// does not run the patch's base, or the patch does not make the state it names (its length
+    /// and SHA-256), nothing is applied and the answer asks the controller for the whole state.
+    func apply(_ patch: DesiredStatePatch) async -> AgentMessage? {
+        await acquire()
+        defer { release() }
+        guard applied.hash == patch.baseHash, let base = folder.document(), let state = patch.applied(to: base),
+            SHA256Hex.of(state) == patch.hash
+        else {
+            logger.warning(
+                "a patch did not apply: asking for the whole state",
+                metadata: [
+                    "revision": "\(patch.revision)", "base": "\(patch.baseHash.prefix(12))", "running": "\(applied.hash?.prefix(12) ?? "none")",
+                ])
+            return .stateRequest(revision: patch.revision)
+        }
+        return await applyNow(.init(revision: patch.revision, hash: patch.hash, state: state), received: "a patch of \(patch.text.count) bytes")
+            .map(AgentMessage.applyResult)
     }
 
     /// How to ask the controller for plugin files from now on (nil: it cannot be asked).
@@ -116,7 +137,8 @@ actor DataPlane {
         return nil
     }
 
-    private func applyNow(_ message: ControllerMessage.DesiredStateMessage) async -> AgentMessage.ApplyResult? {
+    /// Applies `message`; `received` says how it came, for the log.
+    private func applyNow(_ message: ControllerMessage.DesiredStateMessage, received: String) async -> AgentMessage.ApplyResult? {
         guard applied.accepts(revision: message.revision) else {
             logger.warning("refused an older desired state", metadata: ["revision": "\(message.revision)", "running": "\(applied.revision)"])
             return nil
@@ -166,7 +188,8 @@ actor DataPlane {
         logger.info(
             "applied",
             metadata: [
-                "revision": "\(message.revision)", "failed_resources": "\(outcomes.values.filter { $0.status == .failed }.count)",
+                "revision": "\(message.revision)", "received": "\(received)",
+                "failed_resources": "\(outcomes.values.filter { $0.status == .failed }.count)",
                 "pipeline_ms": "\(ran.millisecondsText)",
                 "phases_ms":
                     "\(run.phaseDurationsText)",
@@ -182,7 +205,7 @@ actor DataPlane {
         await acquire()
         defer { release() }
         if let retry = failed {
-            unreported = await applyNow(retry)
+            unreported = await applyNow(retry, received: "a retry of a failed state")
             return
         }
         guard applied.hash != nil, let document = folder.document() else { return }

@@ -6,18 +6,10 @@ import Host
 /// a base64 Ed25519 public key), the controller's signature over them must verify. Uses the
 /// BoringSSL the agent already links for TLS, so the agent takes in no Foundation.
 enum PluginIntegrity {
-    /// Lower-case hex SHA-256 of `bytes`.
-    static func sha256(_ bytes: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        bytes.withUnsafeBufferPointer { _ = SHA256($0.baseAddress, $0.count, &digest) }
-        let hex = Array("0123456789abcdef".utf8)
-        return String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0f)]] }, as: UTF8.self)
-    }
-
     /// Nil when `file` may be stored; otherwise why not.
     static func problem(with file: ControllerMessage.PluginFile, expected sha256: String, signingKey: [UInt8]?) -> String? {
         if let error = file.error { return "the controller did not send plugin \(sha256): \(error)" }
-        let actual = Self.sha256(file.bytes)
+        let actual = SHA256Hex.of(file.bytes)
         guard actual == sha256 else { return "the bytes received for plugin \(sha256) have SHA-256 \(actual); refused" }
         guard let signingKey else { return nil }
         guard let text = file.signature, let signature = Base64.decode(text), signature.count == 64 else {

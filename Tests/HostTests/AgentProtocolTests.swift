@@ -10,6 +10,8 @@ struct AgentProtocolTests {
         let messages: [AgentMessage] = [
             .hello(.init(agentVersion: "0.1.0", caddyVersion: "v2.11.1", caddyModules: ["http", "layer4"], appliedRevision: 7, appliedHash: "ab12")),
             .hello(.init(agentVersion: "0.1.0", caddyVersion: nil, caddyModules: [], appliedRevision: 0, appliedHash: nil)),
+            .hello(.init(agentVersion: "0.2.0", caddyVersion: nil, caddyModules: [], appliedRevision: 3, appliedHash: "0f", takesPatches: true)),
+            .stateRequest(revision: 12),
             .heartbeat(appliedRevision: 3),
             .applyResult(
                 .init(
@@ -164,6 +166,66 @@ struct AgentProtocolTests {
     @Test func aDesiredStateWithAHashThatIsNotHexIsRefused() {
         let text = #"{"type":"desired_state","v":1,"revision":1,"hash":"\"},\"x\":1","state":{}}"#
         #expect(throws: ProtocolViolation.self) { try ControllerMessage.decode(Array(text.utf8)) }
+    }
+
+    @Test func aHelloWithoutTakesPatchesIsAnAgentThatTakesNone() throws {
+        let text = #"{"type":"hello","v":1,"agent_version":"0.1.0","caddy_modules":[],"applied_revision":0}"#
+        let hello = try AgentMessage.decode(Array(text.utf8))
+        #expect(hello == .hello(.init(agentVersion: "0.1.0", caddyVersion: nil, caddyModules: [], appliedRevision: 0, appliedHash: nil)))
+        #expect(throws: ProtocolViolation.self) {
+            try AgentMessage.decode(Array(#"{"type":"hello","v":1,"agent_version":"x","applied_revision":0,"takes_patches":"yes"}"#.utf8))
+        }
+    }
+
+    /// A patch's text travels as a JSON string, quotes, backslashes and any character included.
+    @Test func aPatchReadsBackTheSame() throws {
+        let patch = DesiredStatePatch(
+            revision: 8, hash: "ab", baseHash: "cd", from: 10, to: 12, text: Array(#"{"a":"\"é\\ 🙂\n"}"#.utf8), length: 40)
+        #expect(try ControllerMessage.decode(ControllerMessage.desiredStatePatch(patch).encoded()) == .desiredStatePatch(patch))
+    }
+
+    @Test(arguments: [
+        (#"{"type":"desired_state_patch","v":1,"revision":2,"hash":"ab","base_hash":"cd","from":5,"to":4,"length":9,"text":""}"#, "from"),
+        (#"{"type":"desired_state_patch","v":1,"revision":2,"hash":"ab","base_hash":"cd","from":-1,"to":4,"length":9,"text":""}"#, "from"),
+        (#"{"type":"desired_state_patch","v":1,"revision":2,"hash":"ab","base_hash":"$(id)","from":1,"to":4,"length":9,"text":""}"#, "base_hash"),
+        (#"{"type":"desired_state_patch","v":1,"revision":2,"hash":"AB","base_hash":"cd","from":1,"to":4,"length":9,"text":""}"#, "hash"),
+        (#"{"type":"desired_state_patch","v":1,"revision":2,"hash":"ab","base_hash":"cd","from":1,"to":4,"length":9,"text":7}"#, "text"),
+        (#"{"type":"desired_state_patch","v":1,"revision":2,"hash":"ab","base_hash":"cd","from":1,"to":4,"text":""}"#, "length"),
+    ])
+    func malformedPatchesAreViolations(text: String, field: String) {
+        #expect {
+            try ControllerMessage.decode(Array(text.utf8))
+        } throws: { error in
+            (error as? ProtocolViolation)?.reason.contains("desired_state_patch.\(field)") == true
+        }
+    }
+
+    /// A patch made between two states makes the second from the first, byte for byte, whatever
+    /// changed (characters of several bytes cut at either end of the change included); applied
+    /// to another base, or one whose length it does not expect, it makes nothing.
+    @Test(arguments: 0..<8)
+    func aPatchMakesTheStateItWasMadeFor(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        let alphabet = ["a", "b", "\"", "é", "ü", "🙂", "漢", ",", "{", "}"]
+        func text(_ count: Int) -> String { (0..<count).map { _ in alphabet.randomElement(using: &random)! }.joined() }
+        for _ in 0..<200 {
+            let base = Array(text(Int.random(in: 0...400, using: &random)).utf8)
+            var characters = Array(String(decoding: base, as: UTF8.self))
+            let start = Int.random(in: 0...characters.count, using: &random)
+            let end = Int.random(in: start...min(characters.count, start + 20), using: &random)
+            characters.replaceSubrange(start..<end, with: Array(text(Int.random(in: 0...20, using: &random))))
+            let state = Array(String(characters).utf8)
+            guard let patch = DesiredStatePatch.between(base: base, baseHash: "0b", state: state, revision: 2, hash: "5e") else {
+                #expect(state.count < 2 * (state.count - CommonBytes.prefix(base, state)) || state.count < 4)
+                continue
+            }
+            #expect(patch.text.count <= state.count / 2)
+            #expect(String(validating: patch.text, as: UTF8.self) != nil, "the patch's text is whole characters")
+            #expect(patch.applied(to: base) == state)
+            #expect(try ControllerMessage.decode(ControllerMessage.desiredStatePatch(patch).encoded()) == .desiredStatePatch(patch))
+            #expect(patch.applied(to: base + [UInt8(ascii: " ")]) == nil)
+            if patch.to > 0 { #expect(patch.applied(to: Array(base.prefix(patch.to - 1))) == nil) }
+        }
     }
 
     @Test func tokensNameTheirServer() {

@@ -7,15 +7,6 @@ import Testing
 /// render from nothing gives, whatever changed in between, hosts, the names they share, the
 /// certificates and access lists they use, or the settings.
 @Suite struct RenderMemoTests {
-    /// A small, seeded generator, so a failing sequence can be replayed.
-    private struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state
-        }
-    }
-
     private static var certificate: [String: Any] {
         [
             "id": 3, "provider": "other", "certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
@@ -25,7 +16,7 @@ import Testing
 
     /// One resource of each kind with a random shape: names from a small pool, so hosts collide.
     /// With `sharingNames`, names from a pool of 14, so hosts collide; else each host's own.
-    private func proxyHost(_ id: Int, sharingNames: Bool = true, using random: inout Generator) -> [String: Any] {
+    private func proxyHost(_ id: Int, sharingNames: Bool = true, using random: inout SeededGenerator) -> [String: Any] {
         var host: [String: Any] = [
             "id": id, "enabled": Int.random(in: 0..<8, using: &random) > 0,
             "domain_names": [sharingNames ? "h\(Int.random(in: 0..<14, using: &random)).example.test" : "s\(id).example.test"],
@@ -66,7 +57,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 4])
     func aRenderWithTheMemoIsARenderFromNothing(seed: Int) throws {
-        var random = Generator(state: UInt64(seed))
+        var random = SeededGenerator(seed: UInt64(seed))
         let settings = Self.settings(sharingRoutesFrom: 3)
         let reader = DesiredStateReader()
         let memo = RenderMemo()
@@ -104,7 +95,7 @@ import Testing
     /// changed, added or removed among fifty, at most one is.
     @Test(arguments: [5, 6, 7])
     func aChangeToSomeProxyHostsRendersThoseAlone(seed: Int) throws {
-        var random = Generator(state: UInt64(seed))
+        var random = SeededGenerator(seed: UInt64(seed))
         let settings = Self.settings(sharingRoutesFrom: 1)
         let reader = DesiredStateReader()
         let memo = RenderMemo()

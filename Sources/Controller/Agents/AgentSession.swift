@@ -6,7 +6,8 @@ import JSONCore
 
 /// One connected agent: keeps it at its server's current desired state and records what it
 /// reports. A full sync is sent when the revision or hash the agent runs differs from the desired
-/// one; later changes send the whole state again (bursts coalesce into one message: requests
+/// one; later changes send the state again, as a patch from the one sent before when the agent
+/// takes patches and the state is large, else whole (bursts coalesce into one message: requests
 /// made while a sync runs become one more sync, run by ``followSyncRequests()``).
 actor AgentSession {
     let serverID: Int64
@@ -23,6 +24,13 @@ actor AgentSession {
     private(set) var sentRevision: Int64 = -1
     private var sentHash: String?
     private var sentStates: [Int64: (hash: String, resources: [ApplyRecorder.Resource], at: ContinuousClock.Instant)] = [:]
+    /// Whether the agent takes ``DesiredStatePatch``es (it said so in hello).
+    private var takesPatches = false
+    /// The state the agent runs or will run once it has taken the messages sent (the last one
+    /// sent, or found running), kept when it is at least ``AgentProtocol/patchableStateBytes``: the next change is
+    /// sent as a patch from it. Let go when the agent failed to apply it or asked for a whole
+    /// state, so the next sync sends one.
+    private var patchBase: (hash: String, document: [UInt8])?
     private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
     /// Where heartbeats are noted, for the hub to write in batches.
@@ -90,6 +98,11 @@ actor AgentSession {
             accessLogWaiters.removeValue(forKey: answer.requestID)?.resume(returning: answer)
         case .pluginRequest(let sha256):
             Task { await self.send(.plugin(await self.pluginFile(sha256))) }
+        case .stateRequest(let revision):
+            logger.warning("agent asked for the whole state: a patch did not apply", metadata: ["server": "\(serverID)", "revision": "\(revision)"])
+            patchBase = nil
+            sentHash = nil
+            requestSync()
         }
     }
 
@@ -133,6 +146,7 @@ actor AgentSession {
     func start(with hello: AgentMessage.Hello, welcome: ControllerMessage.Welcome) async {
         agentRevision = hello.appliedRevision
         agentHash = hello.appliedHash
+        takesPatches = hello.takesPatches
         do {
             let (wasOffline, name) = try await store.database.write { [serverID] db in
                 let before = try ServerRepository.find(db, id: serverID)
@@ -201,6 +215,8 @@ actor AgentSession {
             return
         }
         if built.revision == sentRevision && hash == sentHash { return }
+        let base = patchBase
+        patchBase = takesPatches && built.document.count >= AgentProtocol.patchableStateBytes ? (hash, built.document) : nil
         if built.revision == agentRevision && hash == agentHash {
             sentRevision = built.revision
             sentHash = hash
@@ -210,7 +226,14 @@ actor AgentSession {
         sentHash = hash
         sentStates[built.revision] = (hash, built.resources, .now)
         if sentStates.count > 8, let oldest = sentStates.keys.min() { sentStates[oldest] = nil }
-        await send(.desiredState(.init(revision: built.revision, hash: hash, state: built.document)))
+        if let base, patchBase != nil,
+            let patch = DesiredStatePatch.between(
+                base: base.document, baseHash: base.hash, state: built.document, revision: built.revision, hash: hash)
+        {
+            await send(.desiredStatePatch(patch))
+        } else {
+            await send(.desiredState(.init(revision: built.revision, hash: hash, state: built.document)))
+        }
     }
 
     /// Closes the connection with `code` and `reason`; while a message is still being written
@@ -257,6 +280,9 @@ actor AgentSession {
         if result.succeeded {
             agentRevision = max(agentRevision, result.revision)
             if result.revision == agentRevision { agentHash = result.hash }
+        } else if result.revision == sentRevision {
+            // The agent still runs what it ran before: the next change goes whole.
+            patchBase = nil
         }
         let outcomes = result.resources
         let failure = result.succeeded ? nil : (result.message ?? "the agent could not apply the desired state")

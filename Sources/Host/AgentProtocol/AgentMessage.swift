@@ -15,6 +15,9 @@ public enum AgentMessage: Sendable, Equatable {
     /// Asks for the bytes of a catalog plugin its desired state's pipeline names (by SHA-256);
     /// the controller answers with ``ControllerMessage/plugin(_:)``.
     case pluginRequest(sha256: String)
+    /// Asks for the whole desired state: the patch to `revision` did not apply here (the agent
+    /// does not run its base, or the result was not the state it named).
+    case stateRequest(revision: Int64)
 
     public struct Hello: Sendable, Equatable {
         public var agentVersion: String
@@ -24,8 +27,15 @@ public enum AgentMessage: Sendable, Equatable {
         /// The revision and hash of the desired state the data plane runs (0 and nil: none yet).
         public var appliedRevision: Int64
         public var appliedHash: String?
+        /// Whether it takes ``ControllerMessage/desiredStatePatch(_:)``; agents from before
+        /// patches leave it out (false), and are sent whole states only.
+        public var takesPatches: Bool
 
-        public init(agentVersion: String, caddyVersion: String?, caddyModules: [String], appliedRevision: Int64, appliedHash: String?) {
+        public init(
+            agentVersion: String, caddyVersion: String?, caddyModules: [String], appliedRevision: Int64, appliedHash: String?,
+            takesPatches: Bool = false
+        ) {
+            self.takesPatches = takesPatches
             self.agentVersion = agentVersion
             self.caddyVersion = caddyVersion
             self.caddyModules = caddyModules
@@ -147,6 +157,7 @@ extension AgentMessage {
                 ("caddy_modules", .strings(hello.caddyModules)), ("applied_revision", .int(Int(hello.appliedRevision))),
                 ("applied_hash", optional(hello.appliedHash)),
             ]
+            if hello.takesPatches { members.append(("takes_patches", true)) }
         case .heartbeat(let revision):
             members = [("type", "heartbeat"), ("applied_revision", .int(Int(revision)))]
         case .applyResult(let result):
@@ -170,6 +181,8 @@ extension AgentMessage {
             if let text = report.trafficText ?? report.traffic?.jsonText { raw = [("traffic", text)] }
         case .pluginRequest(let sha256):
             members = [("type", "plugin_request"), ("sha256", .string(sha256))]
+        case .stateRequest(let revision):
+            members = [("type", "state_request"), ("revision", .int(Int(revision)))]
         case .accessLog(let answer):
             members = [
                 ("type", "access_log"), ("request_id", .int(Int(answer.requestID))), ("lines", .array(answer.lines)), ("found", .bool(answer.found)),
@@ -191,7 +204,8 @@ extension AgentMessage {
                     caddyVersion: try fields.optionalString("caddy_version", maxLength: 64),
                     caddyModules: try fields.strings("caddy_modules"),
                     appliedRevision: try fields.integer("applied_revision"),
-                    appliedHash: try fields.optionalString("applied_hash", maxLength: 128)))
+                    appliedHash: try fields.optionalString("applied_hash", maxLength: 128),
+                    takesPatches: try fields.optionalBool("takes_patches", absent: false)))
         case "heartbeat":
             return .heartbeat(appliedRevision: try fields.integer("applied_revision"))
         case "apply_result":
@@ -235,6 +249,8 @@ extension AgentMessage {
             let sha256 = try fields.string("sha256", maxLength: 64)
             guard PluginDigest.isValid(sha256) else { throw ProtocolViolation("plugin_request.sha256 must be 64 lower-case hex digits") }
             return .pluginRequest(sha256: sha256)
+        case "state_request":
+            return .stateRequest(revision: try fields.integer("revision"))
         case "access_log":
             let lines = try fields.list("lines")
             guard lines.count <= 1000, lines.allSatisfy({ if case .object = $0 { true } else { false } }) else {

@@ -11,6 +11,9 @@ public enum AgentProtocol {
     public static let maxAgentMessageBytes = 8 << 20
     /// The largest message the controller sends (a full desired state); agents refuse more.
     public static let maxControllerMessageBytes = 64 << 20
+    /// Desired states smaller than this go to agents whole at every change: a patch
+    /// (``DesiredStatePatch``) would save little.
+    public static let patchableStateBytes = 64 << 10
     /// Prefix of an agent token: `ppg_<server id>_<secret>`.
     public static let tokenPrefix = "ppg_"
 

@@ -5,8 +5,11 @@ import JSONCore
 public enum ControllerMessage: Sendable, Equatable {
     /// The answer to hello: the connection is accepted for this server.
     case welcome(Welcome)
-    /// The server's whole desired state (a full sync every time).
+    /// The server's whole desired state: at connection, and whenever no patch will do.
     case desiredState(DesiredStateMessage)
+    /// The server's desired state as a change from the one sent before it, to an agent that
+    /// said in hello it takes patches.
+    case desiredStatePatch(DesiredStatePatch)
     /// A read-only question about a host's access log; the agent answers with
     /// ``AgentMessage/accessLog(_:)`` carrying the same `requestID`.
     case accessLogRequest(requestID: Int64, query: AccessLogQuery)
@@ -81,6 +84,12 @@ extension ControllerMessage {
             data.append(contentsOf: message.state)
             data.append(UInt8(ascii: "}"))
             return data
+        case .desiredStatePatch(let patch):
+            return JSON.object([
+                ("type", "desired_state_patch"), ("v", .int(AgentProtocol.version)), ("revision", .int(Int(patch.revision))),
+                ("hash", .string(patch.hash)), ("base_hash", .string(patch.baseHash)), ("from", .int(patch.from)), ("to", .int(patch.to)),
+                ("length", .int(patch.length)), ("text", .string(String(decoding: patch.text, as: UTF8.self))),
+            ]).serialized()
         case .plugin(let file):
             var members: [(String, JSON)] = [
                 ("type", "plugin"), ("v", .int(AgentProtocol.version)), ("sha256", .string(file.sha256)),
@@ -119,12 +128,17 @@ extension ControllerMessage {
             guard let state = fields.raw["state"], state.first == UInt8(ascii: "{") else {
                 throw ProtocolViolation("desired_state.state must be an object")
             }
-            let hash = try fields.string("hash", maxLength: 128)
-            guard hash.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
-                throw ProtocolViolation("desired_state.hash must be lower-case hex")
-            }
             // Passed on as it came: the renderer reads it strictly.
-            return .desiredState(DesiredStateMessage(revision: try fields.integer("revision"), hash: hash, state: [UInt8](state)))
+            return .desiredState(
+                DesiredStateMessage(revision: try fields.integer("revision"), hash: try fields.hexString("hash"), state: [UInt8](state)))
+        case "desired_state_patch":
+            let (from, to) = (try fields.integer("from"), try fields.integer("to"))
+            guard from <= to else { throw ProtocolViolation("desired_state_patch.from must not be after its to") }
+            let text = try fields.string("text", maxLength: AgentProtocol.maxControllerMessageBytes)
+            return .desiredStatePatch(
+                DesiredStatePatch(
+                    revision: try fields.integer("revision"), hash: try fields.hexString("hash"), baseHash: try fields.hexString("base_hash"),
+                    from: Int(from), to: Int(to), text: Array(text.utf8), length: Int(try fields.integer("length"))))
         case "plugin":
             let sha256 = try fields.string("sha256", maxLength: 64)
             guard PluginDigest.isValid(sha256) else { throw ProtocolViolation("plugin.sha256 must be 64 lower-case hex digits") }

@@ -60,6 +60,15 @@ struct MessageFields {
         return try integer(key)
     }
 
+    /// A hash as lower-case hex, at most 128 digits.
+    func hexString(_ key: String) throws(ProtocolViolation) -> String {
+        let text = try string(key, maxLength: 128)
+        guard text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+            throw ProtocolViolation("\(type).\(key) must be lower-case hex")
+        }
+        return text
+    }
+
     func bool(_ key: String) throws(ProtocolViolation) -> Bool {
         guard case .bool(let flag)? = value(key) else { throw ProtocolViolation("\(type).\(key) must be true or false") }
         return flag
@@ -67,6 +76,12 @@ struct MessageFields {
 
     func strings(_ key: String, maxCount: Int = 2048) throws(ProtocolViolation) -> [String] {
         try optionalStrings(key, maxCount: maxCount, maxLength: 256)
+    }
+
+    /// The member as true or false; `absent` when it is missing or null.
+    func optionalBool(_ key: String, absent: Bool) throws(ProtocolViolation) -> Bool {
+        guard let value = value(key), value != .null else { return absent }
+        return try bool(key)
     }
 
     /// A list of strings, empty when missing; each at most `maxLength` bytes.

@@ -80,8 +80,8 @@ public final class DesiredStateReader: Sendable {
         mutating func patch(with text: [UInt8]) throws(JSONReadError) -> DesiredState? {
             guard let rest, !self.text.isEmpty else { return nil }
             let old = self.text
-            let prefix = Self.commonPrefix(old, text)
-            let suffix = Self.commonSuffix(old, text, longest: min(old.count, text.count) - prefix)
+            let prefix = CommonBytes.prefix(old, text)
+            let suffix = CommonBytes.suffix(old, text, longest: min(old.count, text.count) - prefix)
             let stretch = Stretch(start: prefix, oldEnd: old.count - suffix, delta: text.count - old.count)
             if prefix == old.count, prefix == text.count { return state(rest) }
             guard let (member, interior) = interiors.first(where: { $0.value.lowerBound <= stretch.start && stretch.oldEnd <= $0.value.upperBound })
@@ -122,35 +122,6 @@ public final class DesiredStateReader: Sendable {
             state.accessLists = accessLists.elements
             state.certificates = certificates.elements
             return state
-        }
-
-        private static func commonPrefix(_ a: [UInt8], _ b: [UInt8]) -> Int {
-            a.withUnsafeBytes { a in
-                b.withUnsafeBytes { b in
-                    // A block at a time while they agree, then byte by byte in the block that differs.
-                    let count = min(a.count, b.count)
-                    var offset = 0
-                    while offset + 4096 <= count, memcmp(a.baseAddress! + offset, b.baseAddress! + offset, 4096) == 0 { offset += 4096 }
-                    while offset < count, a[offset] == b[offset] { offset += 1 }
-                    return offset
-                }
-            }
-        }
-
-        /// How many bytes `a` and `b` end alike, at most `longest`.
-        private static func commonSuffix(_ a: [UInt8], _ b: [UInt8], longest: Int) -> Int {
-            a.withUnsafeBytes { a in
-                b.withUnsafeBytes { b in
-                    var length = 0
-                    while length + 4096 <= longest,
-                        memcmp(a.baseAddress! + a.count - length - 4096, b.baseAddress! + b.count - length - 4096, 4096) == 0
-                    {
-                        length += 4096
-                    }
-                    while length < longest, a[a.count - length - 1] == b[b.count - length - 1] { length += 1 }
-                    return length
-                }
-            }
         }
     }
 }

@@ -15,6 +15,12 @@ struct AgentConfiguration: Sendable {
     /// `POSTERNPROXY_STATE_DIR` [/var/lib/posternproxy-agent]: what the data plane runs.
     var stateDirectory = "/var/lib/posternproxy-agent"
     /// `POSTERNPROXY_CADDY_ADMIN` [/run/caddy/admin.sock] and `POSTERNPROXY_CADDY` [caddy].
+    /// `POSTERNPROXY_KEEP_STATE_KIB` [2048]: up to what size (KiB of JSON) the Caddy step keeps
+    /// the last desired state between applies, so a change decodes and renders only what
+    /// changed; a kept state takes about twice its size in memory. 0 keeps none.
+    /// `POSTERNPROXY_KEEP_CHANGING_STATE_KIB` [65536] and
+    /// `POSTERNPROXY_KEEP_CHANGING_STATE_SECONDS` [900]: a larger state, up to that size, is
+    /// kept as well until it has not changed for that long (``ApplyPipeline/Caddy``).
     var caddy = ApplyPipeline.Caddy(adminSocket: "/run/caddy/admin.sock", binary: "caddy", httpPort: 80, httpsPort: 443)
     /// `POSTERNPROXY_CADDY_CERTIFICATE_LOG` [none]: a file Caddy writes its certificate
     /// manager's log to, in a folder Caddy can write to, from which the agent reports how
@@ -30,9 +36,6 @@ struct AgentConfiguration: Sendable {
     /// `POSTERNPROXY_WATCH_SECONDS` [2]: how often the agent checks that Caddy serves the applied
     /// state (one admin request), to give it back at once to a Caddy that restarted empty.
     var watchSeconds = 2
-    /// `POSTERNPROXY_KEEP_STATE_KIB` [2048]: up to what size (KiB of JSON) the Caddy step keeps
-    /// the last desired state between applies, so a change decodes only what changed; a kept
-    /// state takes about twice its size in memory. 0 keeps none.
     /// `POSTERNPROXY_BACKOFF_MAX_SECONDS` [30]: the longest wait between reconnection attempts.
     var backoffMaximumSeconds = 30
     /// `POSTERNPROXY_CA_FILE`: PEM roots to trust for a `wss://` controller (a private CA).
@@ -93,6 +96,8 @@ struct AgentConfiguration: Sendable {
             ("POSTERNPROXY_BACKOFF_MAX_SECONDS", \.backoffMaximumSeconds, 1...3600),
             ("POSTERNPROXY_PLUGIN_GRACE_SECONDS", \.pluginGraceSeconds, 0...31_536_000),
             ("POSTERNPROXY_KEEP_STATE_KIB", \.caddy.keepStateUpToKiB, 0...(1 << 20)),
+            ("POSTERNPROXY_KEEP_CHANGING_STATE_KIB", \.caddy.keepChangingStateUpToKiB, 0...(1 << 20)),
+            ("POSTERNPROXY_KEEP_CHANGING_STATE_SECONDS", \.caddy.keepChangingStateSeconds, 0...86400),
         ]
         for (name, keyPath, range) in numbers {
             guard let text = values[name] else { continue }

@@ -21,8 +21,10 @@ enum CaddyApplier {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try CaddyDescription.modules(call.host, binary: config.caddyBinary) }
-        let keptUpTo = min(max(config.keepStateUpToKiB, 0), Int.max / 1024) * 1024
         let input = call.input
+        let keptUpTo = StateKeeping.shared.limit(
+            for: input, alwaysKiB: config.keepStateUpToKiB, whileChangingKiB: config.keepChangingStateUpToKiB,
+            seconds: config.keepChangingStateSeconds)
         var state = try DesiredStateReader.shared.read(input, keepingUpTo: keptUpTo)
         let refused = UpstreamCheck.rejections(state, protectedPorts: config.protectedPorts, resolve: SystemResolver.resolve)
         if !refused.isEmpty {
@@ -34,7 +36,9 @@ enum CaddyApplier {
             }
         }
         // What was rendered is kept with the state it was rendered from, and within the same bound.
-        var result = CaddyRenderer.render(state, settings: settings, memo: input.count <= keptUpTo ? renderMemo : nil)
+        let keeps = input.count <= keptUpTo
+        if !keeps { renderMemo.forget() }
+        var result = CaddyRenderer.render(state, settings: settings, memo: keeps ? renderMemo : nil)
         result.rejected.merge(refused) { first, _ in first }
         let bytes = result.serialized()
         let tag = tagPrefix + configHash(bytes)
@@ -126,21 +130,6 @@ enum CaddyApplier {
         return [UInt8(ascii: "{")] + member + config.dropFirst()
     }
 
-    /// A 64-bit hash of a rendering, as hex: tells one config from another (not a security
-    /// hash). FNV-1a's step taken eight bytes at a time, folded after each multiply so every
-    /// byte reaches the low bits: a tenth of a byte-wise FNV's time on a large config.
-    static func configHash(_ bytes: [UInt8]) -> String {
-        let prime: UInt64 = 0x0000_0100_0000_01B3
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset + 8 <= raw.count {
-                hash = (hash ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* prime
-                hash ^= hash >> 32
-                offset += 8
-            }
-            for byte in raw[offset...] { hash = (hash ^ UInt64(byte)) &* prime }
-        }
-        return String(hash, radix: 16)
-    }
+    /// A 64-bit hash of a rendering, as hex: tells one config from another.
+    static func configHash(_ bytes: [UInt8]) -> String { String(Fingerprint.of(bytes), radix: 16) }
 }

@@ -14,6 +14,10 @@ struct CaddyStepConfig {
     /// Up to what size (KiB of JSON) plans keep the desired state they read, to decode only what
     /// changed next time (``DesiredStateReader``) [0: none].
     var keepStateUpToKiB = 0
+    /// Up to what size (KiB) a larger state is kept while it changes, and for how long after
+    /// its last change (``StateKeeping``) [0, 0: none].
+    var keepChangingStateUpToKiB = 0
+    var keepChangingStateSeconds = 0
     var render: RenderSettings
 
     static func decode(_ bytes: [UInt8]) throws -> CaddyStepConfig {
@@ -26,7 +30,9 @@ struct CaddyStepConfig {
             let ports: [Int] = try object.value("protected_ports", default: [2019])
             return CaddyStepConfig(
                 adminSocket: socket, caddyBinary: try object.value("caddy_binary", default: "caddy"), protectedPorts: Set(ports),
-                keepStateUpToKiB: try object.value("keep_state_up_to_kib", default: 0), render: render)
+                keepStateUpToKiB: try object.value("keep_state_up_to_kib", default: 0),
+                keepChangingStateUpToKiB: try object.value("keep_changing_state_up_to_kib", default: 0),
+                keepChangingStateSeconds: try object.value("keep_changing_state_seconds", default: 0), render: render)
         } catch {
             throw failure(error)
         }

@@ -31,6 +31,9 @@ public final class RenderMemo: Sendable {
 
     func keep(_ pieces: Pieces) { kept.withLock { $0 = pieces } }
 
+    /// Lets go of what is kept: for a caller that stops keeping the state it rendered.
+    public func forget() { kept.withLock { $0 = nil } }
+
     /// How the latest render used the memo: tells a test, or a log line, which way it went.
     public enum Reuse: Equatable, Sendable {
         /// Nothing kept fitted: every resource was rendered.

@@ -38,6 +38,15 @@ public enum ApplyPipeline {
         /// 2 MiB by default, some 2,800 hosts, so an agent's memory grows by at most about 4 MiB;
         /// the controller keeps its own server's state whatever its size; 0 keeps none.
         public var keepStateUpToKiB = 2048
+        /// Up to what size (KiB of JSON) a larger state is kept too while it changes: from a
+        /// plan that found it changed until ``keepChangingStateSeconds`` have passed without
+        /// another change, when the next plan (the agent's periodic re-apply makes one) lets it
+        /// go. So the changes made while someone works on a server of 10,000 hosts each decode
+        /// and render what changed, and an agent left alone holds no more than one without it.
+        /// 64 MiB by default; 0 keeps none beyond ``keepStateUpToKiB``.
+        public var keepChangingStateUpToKiB = 65536
+        /// How long after its last change a state above ``keepStateUpToKiB`` is kept [900].
+        public var keepChangingStateSeconds = 900
 
         public init(adminSocket: String, binary: String, httpPort: Int, httpsPort: Int, modules: [String]? = nil, acmeTrustedRoots: [String] = []) {
             self.adminSocket = adminSocket
@@ -52,7 +61,8 @@ public enum ApplyPipeline {
     /// The pipeline of `steps`, each configured with `caddy`'s settings:
     /// `admin_socket`, `caddy_binary`, `http_port`, `https_port`, `modules` (when known),
     /// `acme_trusted_roots` (when any), `certificate_log` (when set), `protected_ports`,
-    /// `reserved_ports` (when any), `keep_state_up_to_kib`.
+    /// `reserved_ports` (when any), `keep_state_up_to_kib`, `keep_changing_state_up_to_kib`,
+    /// `keep_changing_state_seconds`.
     public static func definition(steps: [String], caddy: Caddy) -> PipelineDefinition {
         let config = [UInt8](JSON.object(settings(caddy)).serialized())
         return PipelineDefinition(name: "apply", steps: steps.map { PipelineDefinition.Step(plugin: $0, config: config) })
@@ -73,7 +83,7 @@ public enum ApplyPipeline {
     /// The config members every apply step gets from the host it runs on.
     public static let hostSettingNames: Set<String> = [
         "admin_socket", "caddy_binary", "http_port", "https_port", "modules", "acme_trusted_roots", "certificate_log",
-        "protected_ports", "reserved_ports", "keep_state_up_to_kib",
+        "protected_ports", "reserved_ports", "keep_state_up_to_kib", "keep_changing_state_up_to_kib", "keep_changing_state_seconds",
     ]
 
     private static func settings(_ caddy: Caddy) -> [(String, JSON)] {
@@ -87,6 +97,8 @@ public enum ApplyPipeline {
         settings.append(("protected_ports", .array(caddy.protectedPorts.map(JSON.int))))
         if !caddy.reservedPorts.isEmpty { settings.append(("reserved_ports", .array(caddy.reservedPorts.map(JSON.int)))) }
         settings.append(("keep_state_up_to_kib", .int(caddy.keepStateUpToKiB)))
+        settings.append(("keep_changing_state_up_to_kib", .int(caddy.keepChangingStateUpToKiB)))
+        settings.append(("keep_changing_state_seconds", .int(caddy.keepChangingStateSeconds)))
         return settings
     }
 }

@@ -4,8 +4,9 @@ import Logging
 
 /// The agent's side of applying: runs each desired state through the apply pipeline, remembers
 /// what runs (``AppliedState``, and the document in the ``AppliedStateFolder``), and reports on
-/// Caddy. One apply at a time (an actor). Between applies it holds no desired state: what an
-/// apply allocated goes back to the system, so an agent of 10,000 hosts idles small.
+/// Caddy. One apply at a time (an actor). Between applies it holds no desired state but one
+/// that changed lately (``changingDocument``): what an apply allocated goes back to the system,
+/// so an agent of 10,000 hosts idles small.
 actor DataPlane {
     /// Asks the controller for a catalog plugin's bytes by SHA-256 (nil: no answer).
     typealias Fetch = @Sendable (String) async -> ControllerMessage.PluginFile?
@@ -44,6 +45,13 @@ actor DataPlane {
     /// says while an apply runs, when a probe cannot tell a config being loaded from a problem.
     private var knownProblem: String?
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// The state that runs, kept in memory while it changes, as the Caddy step keeps its
+    /// decoding (up to `POSTERNPROXY_KEEP_CHANGING_STATE_KIB`, until
+    /// `POSTERNPROXY_KEEP_CHANGING_STATE_SECONDS` pass without a change), with room for a
+    /// patch to change it in place; without it a patch reads the state from the state folder.
+    private var changingDocument: (document: [UInt8], changedAt: ContinuousClock.Instant)?
+    /// The room kept after a changing state, for patches that make it longer.
+    private static let patchRoom = 256 << 10
 
     init(configuration: AgentConfiguration, logger: Logger) throws {
         let catalog = try PluginCatalog.load(
@@ -90,7 +98,7 @@ actor DataPlane {
     func apply(_ patch: DesiredStatePatch) async -> AgentMessage? {
         await acquire()
         defer { release() }
-        guard applied.hash == patch.baseHash, let base = folder.document(), let state = patch.applied(to: base),
+        guard applied.hash == patch.baseHash, var state = takeRunningDocument() ?? folder.document(), patch.apply(to: &state),
             SHA256Hex.of(state) == patch.hash
         else {
             logger.warning(
@@ -182,6 +190,7 @@ actor DataPlane {
         (pipeline, runner) = (chosen.pipeline, chosen.runner)
         applied = AppliedState(revision: message.revision, hash: message.hash, outcomes: outcomes)
         persist(document: message.state)
+        keepChanging(message.state)
         let undoProblems = await settlePlugins(after: report, of: chosen.desired)
         var answer = result(succeeded: undoProblems.isEmpty, message: undoProblems.isEmpty ? nil : undoProblems.joined(separator: "; "))
         answer.steps = PipelineEventText.stepLines(report) + undoProblems
@@ -197,6 +206,27 @@ actor DataPlane {
         return answer
     }
 
+    /// The changing state, given up for a patch to change it in place (its apply keeps the
+    /// result again); nil when none is kept.
+    private func takeRunningDocument() -> [UInt8]? {
+        defer { changingDocument = nil }
+        return changingDocument?.document
+    }
+
+    /// Keeps `document`, the state that now runs, as ``changingDocument`` when it is large
+    /// enough to be sent patches and no larger than the Caddy step keeps a changing state.
+    private func keepChanging(_ document: [UInt8]) {
+        guard configuration.caddy.keepChangingStateSeconds > 0, document.count >= AgentProtocol.patchableStateBytes,
+            document.count <= configuration.caddy.keepChangingStateUpToKiB * 1024
+        else {
+            changingDocument = nil
+            return
+        }
+        var kept = document
+        kept.reserveCapacity(document.count + Self.patchRoom)
+        changingDocument = (kept, .now)
+    }
+
     /// Re-applies what should run (at start, and periodically): a state that failed is tried
     /// again (its result kept for ``takeUnreported()``); otherwise the running state is applied
     /// once more, so a Caddy restarted without its config or a flushed ruleset comes back. The
@@ -204,6 +234,9 @@ actor DataPlane {
     func reconcile() async {
         await acquire()
         defer { release() }
+        if let changing = changingDocument, ContinuousClock.now - changing.changedAt >= .seconds(configuration.caddy.keepChangingStateSeconds) {
+            changingDocument = nil
+        }
         if let retry = failed {
             unreported = await applyNow(retry, received: "a retry of a failed state")
             return

@@ -221,10 +221,13 @@ struct AgentProtocolTests {
             }
             #expect(patch.text.count <= state.count / 2)
             #expect(String(validating: patch.text, as: UTF8.self) != nil, "the patch's text is whole characters")
-            #expect(patch.applied(to: base) == state)
+            var patched = base
+            #expect(patch.apply(to: &patched) && patched == state)
             #expect(try ControllerMessage.decode(ControllerMessage.desiredStatePatch(patch).encoded()) == .desiredStatePatch(patch))
-            #expect(patch.applied(to: base + [UInt8(ascii: " ")]) == nil)
-            if patch.to > 0 { #expect(patch.applied(to: Array(base.prefix(patch.to - 1))) == nil) }
+            var longer = base + [UInt8(ascii: " ")]
+            #expect(!patch.apply(to: &longer) && longer == base + [UInt8(ascii: " ")])
+            var shorter = Array(base.prefix(max(0, patch.to - 1)))
+            #expect(patch.to == 0 || !patch.apply(to: &shorter))
         }
     }
 

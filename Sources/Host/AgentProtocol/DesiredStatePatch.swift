@@ -50,16 +50,14 @@ public struct DesiredStatePatch: Sendable, Equatable {
             revision: revision, hash: hash, baseHash: baseHash, from: start, to: base.count - end, text: text, length: state.count)
     }
 
-    /// The state this patch makes from `base`; nil when its stretch is not inside `base` or the
-    /// result would not be ``length`` bytes (a patch for another base).
-    public func applied(to base: [UInt8]) -> [UInt8]? {
-        guard from >= 0, from <= to, to <= base.count, base.count - (to - from) + text.count == length else { return nil }
-        var state = [UInt8]()
-        state.reserveCapacity(length)
-        state.append(contentsOf: base[..<from])
-        state.append(contentsOf: text)
-        state.append(contentsOf: base[to...])
-        return state
+    /// Makes, in `state`, the state this patch makes from it: in its own storage when `state`
+    /// is its only holder and has the room. False, leaving `state` as it is, when the patch's
+    /// stretch is not inside it or the result would not be ``length`` bytes (a patch for
+    /// another base).
+    public func apply(to state: inout [UInt8]) -> Bool {
+        guard from >= 0, from <= to, to <= state.count, state.count - (to - from) + text.count == length else { return false }
+        state.replaceSubrange(from..<to, with: text)
+        return true
     }
 
     private static func isContinuation(_ byte: UInt8) -> Bool { byte & 0xC0 == 0x80 }

@@ -15,8 +15,22 @@ public enum LocalFiles {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw LocalFileError("cannot read", path) }
         guard info.st_mode & S_IFMT != S_IFDIR else { throw LocalFileError("cannot read", path, reason: "it is a folder") }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(0, Int(info.st_size)))
+        // Read straight into the array, sized for the file as it was (plus one byte, to see its
+        // end); one that grew meanwhile goes on in chunks.
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: max(0, Int(info.st_size)) + 1) { buffer, initialized in
+            while initialized < buffer.count {
+                let count = Glibc.read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 {
+                    failed = count < 0
+                    return
+                }
+                initialized += count
+            }
+        }
+        if failed { throw LocalFileError("cannot read", path) }
+        guard bytes.count > Int(info.st_size) else { return bytes }
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }

@@ -33,7 +33,22 @@ import TestSupport
         #expect(patchBytes < 2000, "\(patched)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: documentPath)).range(of: Data("patched.test".utf8)) != nil)
 
-        // The state the agent keeps no longer is the one the controller patches (a byte changed
+        // An agent that keeps no changing state in memory patches the one in its state folder.
+        server.killAgent()
+        try server.startAgent(
+            controllerURL: "http://\(server.hostAddress):\(setup.controller.port)", token: token,
+            extra: ["POSTERNPROXY_KEEP_CHANGING_STATE_KIB=0"])
+        try await setup.eventually("the restarted agent is connected") { server.currentAgentLog.contains("connected to the controller") }
+        _ = try await setup.addHost("after-restart.test", serverID: id)
+        try await setup.eventually("the agent serves the host sent after its restart") { server.get("after-restart.test").upstream == "a" }
+        _ = try await setup.addHost("from-the-folder.test", serverID: id)
+        try await setup.eventually("the agent serves a host patched into its state folder's state") {
+            server.get("from-the-folder.test").upstream == "a"
+        }
+        let fromFolder = try #require(lastApplied(server))
+        #expect(fromFolder.contains("received=a patch of "), "\(fromFolder)")
+
+        // The state in the folder no longer is the one the controller patches (a byte changed
         // on disk): the patch's result is not the state it names, so the agent asks for the
         // whole state, and the change arrives that way.
         var tampered = try Data(contentsOf: URL(fileURLWithPath: documentPath))
@@ -45,10 +60,10 @@ import TestSupport
             server.get("after-tampering.test").upstream == "a"
         }
         try await setup.converged(id)
-        #expect(server.agentLog.contains("a patch did not apply: asking for the whole state"))
+        #expect(server.currentAgentLog.contains("a patch did not apply: asking for the whole state"))
         #expect(setup.controller.output.contains("agent asked for the whole state"))
-        let last = try #require(server.agentLog.split(separator: "\n").last { $0.contains("[PosternProxyAgent] applied") })
-        #expect(last.contains("received=the whole state"), "\(last)")
+        let whole = try #require(lastApplied(server))
+        #expect(whole.contains("received=the whole state"), "\(whole)")
         let kept = try Data(contentsOf: URL(fileURLWithPath: documentPath))
         #expect(kept.range(of: Data("Bulk-7.patch.test".utf8)) == nil, "the whole state replaced the damaged one")
         #expect(try await setup.server(id)["last_error"] is NSNull)
@@ -57,8 +72,13 @@ import TestSupport
         _ = try await setup.addHost("patched-again.test", serverID: id)
         try await setup.eventually("the agent serves the next host") { server.get("patched-again.test").upstream == "a" }
         try await setup.converged(id)
-        let again = try #require(server.agentLog.split(separator: "\n").last { $0.contains("[PosternProxyAgent] applied") })
+        let again = try #require(lastApplied(server))
         #expect(again.contains("received=a patch of "), "\(again)")
+    }
+
+    /// The agent's log line of its latest apply.
+    private func lastApplied(_ server: RemoteServer) -> Substring? {
+        server.currentAgentLog.split(separator: "\n").last { $0.contains("[PosternProxyAgent] applied") }
     }
 
     /// An agent from before patches says nothing of them in hello (the probe): every change

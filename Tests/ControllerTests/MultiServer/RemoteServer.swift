@@ -130,6 +130,9 @@ final class RemoteServer: @unchecked Sendable {
     }
 
     /// What the agent printed so far.
+    /// What the agent running now has written (``agentLog`` has every agent's, in no order).
+    var currentAgentLog: String { agent?.output ?? "" }
+
     var agentLog: String {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return files.filter { $0.hasPrefix("agent-") && $0.hasSuffix(".log") }.sorted()

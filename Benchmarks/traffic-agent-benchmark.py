@@ -81,10 +81,9 @@ try:
     time.sleep(15)
     idle_samples = []
     for _ in range(8):
-        idle_samples.append(status_kib(agent.pid, "VmRSS"))
+        idle_samples.append((status_kib(agent.pid, "VmRSS"), status_kib(agent.pid, "RssFile"), status_kib(agent.pid, "RssAnon")))
         time.sleep(0.25)
-    idle_rss, idle_peak = sorted(idle_samples)[len(idle_samples) // 2], status_kib(agent.pid, "VmHWM")
-    idle_files, idle_own = status_kib(agent.pid, "RssFile"), status_kib(agent.pid, "RssAnon")
+    (idle_rss, idle_files, idle_own), idle_peak = sorted(idle_samples)[len(idle_samples) // 2], status_kib(agent.pid, "VmHWM")
 
     # Reporting: the status interval down to 2 s (restart with the same state folder), and the
     # periodic re-apply of the whole state out of the window (its peak is the apply's, above).

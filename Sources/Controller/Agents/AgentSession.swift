@@ -27,9 +27,9 @@ actor AgentSession {
     /// Whether the agent takes ``DesiredStatePatch``es (it said so in hello).
     private var takesPatches = false
     /// The state the agent runs or will run once it has taken the messages sent (the last one
-    /// sent, or found running), kept when it is at least ``AgentProtocol/patchableStateBytes``: the next change is
-    /// sent as a patch from it. Let go when the agent failed to apply it or asked for a whole
-    /// state, so the next sync sends one.
+    /// sent, or found running), kept when the agent takes patches and the state is at least
+    /// ``AgentProtocol/patchableStateBytes``: the next change is sent as a patch from it. Let go
+    /// when the agent failed to apply it or asked for a whole state, so the next sync sends one.
     private var patchBase: (hash: String, document: [UInt8])?
     private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
@@ -215,8 +215,9 @@ actor AgentSession {
             return
         }
         if built.revision == sentRevision && hash == sentHash { return }
+        let patchable = takesPatches && built.document.count >= AgentProtocol.patchableStateBytes
         let base = patchBase
-        patchBase = takesPatches && built.document.count >= AgentProtocol.patchableStateBytes ? (hash, built.document) : nil
+        patchBase = patchable ? (hash, built.document) : nil
         if built.revision == agentRevision && hash == agentHash {
             sentRevision = built.revision
             sentHash = hash
@@ -226,7 +227,7 @@ actor AgentSession {
         sentHash = hash
         sentStates[built.revision] = (hash, built.resources, .now)
         if sentStates.count > 8, let oldest = sentStates.keys.min() { sentStates[oldest] = nil }
-        if let base, patchBase != nil,
+        if patchable, let base,
             let patch = DesiredStatePatch.between(
                 base: base.document, baseHash: base.hash, state: built.document, revision: built.revision, hash: hash)
         {

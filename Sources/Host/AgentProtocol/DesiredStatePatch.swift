@@ -33,9 +33,8 @@ public struct DesiredStatePatch: Sendable, Equatable {
     }
 
     /// The patch that makes `state` from `base`: the one stretch between the bytes both begin
-    /// and end with, widened to whole UTF-8
-    /// characters. Nil when the stretch is more than half of `state`: the whole state is then
-    /// about as small and needs no base.
+    /// and end with, widened to whole UTF-8 characters. Nil when the stretch is more than half
+    /// of `state`: the whole state is then about as small and needs no base.
     public static func between(
         base: [UInt8], baseHash: String, state: [UInt8], revision: Int64, hash: String
     ) -> DesiredStatePatch? {

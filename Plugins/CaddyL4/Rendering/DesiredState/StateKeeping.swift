@@ -1,8 +1,8 @@
 import Synchronization
 
-/// How large a desired state the Caddy step's plan keeps between applies (``DesiredStateReader`` and the
-/// render memo: some twice the state's text in memory), so that the next plan decodes and renders
-/// only what changed.
+/// How large a desired state the Caddy step's plan keeps between applies (``DesiredStateReader``
+/// and the render memo: some twice the state's text in memory), so that the next plan decodes and
+/// renders only what changed.
 ///
 /// A state up to `keep_state_up_to_kib` is always kept. A larger one, up to
 /// `keep_changing_state_up_to_kib`, is kept while it changes: from a plan that finds it differs

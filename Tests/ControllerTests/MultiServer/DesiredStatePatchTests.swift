@@ -41,10 +41,14 @@ import TestSupport
         try await setup.eventually("the restarted agent is connected") { server.currentAgentLog.contains("connected to the controller") }
         _ = try await setup.addHost("after-restart.test", serverID: id)
         try await setup.eventually("the agent serves the host sent after its restart") { server.get("after-restart.test").upstream == "a" }
+        // Caddy serves a host before the agent has kept the state and logged the apply; its
+        // result reaches the controller after both.
+        try await setup.converged(id)
         _ = try await setup.addHost("from-the-folder.test", serverID: id)
         try await setup.eventually("the agent serves a host patched into its state folder's state") {
             server.get("from-the-folder.test").upstream == "a"
         }
+        try await setup.converged(id)
         let fromFolder = try #require(lastApplied(server))
         #expect(fromFolder.contains("received=a patch of "), "\(fromFolder)")
 

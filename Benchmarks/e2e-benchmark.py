@@ -103,6 +103,15 @@ def answers(port, host, address="127.0.0.1"):
         return False
 
 
+def listens(address, port):
+    """Whether something accepts connections on the address and port."""
+    try:
+        socket.create_connection((address, port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
 def poll_until_answers(port, host, address="127.0.0.1"):
     deadline = time.perf_counter() + 60
     while time.perf_counter() < deadline:
@@ -186,9 +195,7 @@ try:
     }
     seeding = start([f"{bin_folder}/posternproxy", "serve"], dict(environment, POSTERNPROXY_APPLY_PIPELINE=""), "seeding")
     api = API(controller_address, controller_port)
-    wait_for(lambda: answers(controller_port, "x", controller_address) is not None and os.path.exists(f"{work}/data/posternproxy.sqlite"),
-             "controller start")
-    time.sleep(1)
+    wait_for(lambda: listens(controller_address, controller_port) and os.path.exists(f"{work}/data/posternproxy.sqlite"), "controller start")
     api.token = api.call("POST", "/api/auth/login", {"email": "admin@example.test", "password": "benchmark!"})["access_token"]
     remote = api.call("POST", "/api/servers", {"name": "remote", "hostname": remote_address})
     agent_token = api.call("POST", f"/api/servers/{remote['id']}/token")["token"]

@@ -49,7 +49,8 @@ actor DataPlane {
     /// decoding (up to `POSTERNPROXY_KEEP_CHANGING_STATE_KIB`, until
     /// `POSTERNPROXY_KEEP_CHANGING_STATE_SECONDS` pass without a change), with room for a
     /// patch to change it in place; without it a patch reads the state from the state folder.
-    private var changingDocument: (document: [UInt8], changedAt: ContinuousClock.Instant)?
+    /// Its SHA-256 is kept resumable, so a patch's result is hashed from the patch on.
+    private var changingDocument: (document: [UInt8], digest: ResumableDigest<SHA256Digest>, changedAt: ContinuousClock.Instant)?
     /// The room kept after a changing state, for patches that make it longer.
     private static let patchRoom = 256 << 10
 
@@ -98,18 +99,22 @@ actor DataPlane {
     func apply(_ patch: DesiredStatePatch) async -> AgentMessage? {
         await acquire()
         defer { release() }
-        guard applied.hash == patch.baseHash, var state = takeRunningDocument() ?? folder.document(), patch.apply(to: &state),
-            SHA256Hex.of(state) == patch.hash
-        else {
-            logger.warning(
-                "a patch did not apply: asking for the whole state",
-                metadata: [
-                    "revision": "\(patch.revision)", "base": "\(patch.baseHash.prefix(12))", "running": "\(applied.hash?.prefix(12) ?? "none")",
-                ])
-            return .stateRequest(revision: patch.revision)
+        let kept = takeRunningDocument()
+        if applied.hash == patch.baseHash, var state = kept?.document ?? folder.document(), patch.apply(to: &state) {
+            // The bytes before the patch's stretch are the base's: its kept digest goes on from there.
+            let base = kept.map(\.digest).flatMap { $0.hex == patch.baseHash ? $0 : nil }
+            let digest = base?.updated(to: state, unchangedUpTo: patch.from) ?? ResumableDigest(of: state)
+            if digest.hex == patch.hash {
+                let whole = ControllerMessage.DesiredStateMessage(revision: patch.revision, hash: patch.hash, state: state)
+                return await applyNow(whole, received: "a patch of \(patch.text.count) bytes", digest: digest).map(AgentMessage.applyResult)
+            }
         }
-        return await applyNow(.init(revision: patch.revision, hash: patch.hash, state: state), received: "a patch of \(patch.text.count) bytes")
-            .map(AgentMessage.applyResult)
+        logger.warning(
+            "a patch did not apply: asking for the whole state",
+            metadata: [
+                "revision": "\(patch.revision)", "base": "\(patch.baseHash.prefix(12))", "running": "\(applied.hash?.prefix(12) ?? "none")",
+            ])
+        return .stateRequest(revision: patch.revision)
     }
 
     /// How to ask the controller for plugin files from now on (nil: it cannot be asked).
@@ -145,8 +150,11 @@ actor DataPlane {
         return nil
     }
 
-    /// Applies `message`; `received` says how it came, for the log.
-    private func applyNow(_ message: ControllerMessage.DesiredStateMessage, received: String) async -> AgentMessage.ApplyResult? {
+    /// Applies `message`; `received` says how it came, for the log; `digest`, when known, is
+    /// its state's.
+    private func applyNow(
+        _ message: ControllerMessage.DesiredStateMessage, received: String, digest: ResumableDigest<SHA256Digest>? = nil
+    ) async -> AgentMessage.ApplyResult? {
         guard applied.accepts(revision: message.revision) else {
             logger.warning("refused an older desired state", metadata: ["revision": "\(message.revision)", "running": "\(applied.revision)"])
             return nil
@@ -190,7 +198,7 @@ actor DataPlane {
         (pipeline, runner) = (chosen.pipeline, chosen.runner)
         applied = AppliedState(revision: message.revision, hash: message.hash, outcomes: outcomes)
         persist(document: message.state)
-        keepChanging(message.state)
+        keepChanging(message.state, digest: digest)
         let undoProblems = await settlePlugins(after: report, of: chosen.desired)
         var answer = result(succeeded: undoProblems.isEmpty, message: undoProblems.isEmpty ? nil : undoProblems.joined(separator: "; "))
         answer.steps = PipelineEventText.stepLines(report) + undoProblems
@@ -208,14 +216,15 @@ actor DataPlane {
 
     /// The changing state, given up for a patch to change it in place (its apply keeps the
     /// result again); nil when none is kept.
-    private func takeRunningDocument() -> [UInt8]? {
+    private func takeRunningDocument() -> (document: [UInt8], digest: ResumableDigest<SHA256Digest>)? {
         defer { changingDocument = nil }
-        return changingDocument?.document
+        return changingDocument.map { ($0.document, $0.digest) }
     }
 
     /// Keeps `document`, the state that now runs, as ``changingDocument`` when it is large
-    /// enough to be sent patches and no larger than the Caddy step keeps a changing state.
-    private func keepChanging(_ document: [UInt8]) {
+    /// enough to be sent patches and no larger than the Caddy step keeps a changing state, with
+    /// its digest (taken here, after the apply, when the state came whole).
+    private func keepChanging(_ document: [UInt8], digest: ResumableDigest<SHA256Digest>?) {
         guard configuration.caddy.keepChangingStateSeconds > 0, document.count >= AgentProtocol.patchableStateBytes,
             document.count <= configuration.caddy.keepChangingStateUpToKiB * 1024
         else {
@@ -224,7 +233,7 @@ actor DataPlane {
         }
         var kept = document
         kept.reserveCapacity(document.count + Self.patchRoom)
-        changingDocument = (kept, .now)
+        changingDocument = (kept, digest ?? ResumableDigest(of: document), .now)
     }
 
     /// Re-applies what should run (at start, and periodically): a state that failed is tried

@@ -9,7 +9,7 @@ enum PluginIntegrity {
     /// Nil when `file` may be stored; otherwise why not.
     static func problem(with file: ControllerMessage.PluginFile, expected sha256: String, signingKey: [UInt8]?) -> String? {
         if let error = file.error { return "the controller did not send plugin \(sha256): \(error)" }
-        let actual = SHA256Hex.of(file.bytes)
+        let actual = SHA256Digest.of(file.bytes)
         guard actual == sha256 else { return "the bytes received for plugin \(sha256) have SHA-256 \(actual); refused" }
         guard let signingKey else { return nil }
         guard let text = file.signature, let signature = Base64.decode(text), signature.count == 64 else {

@@ -36,7 +36,7 @@ import TestSupport
 
     @Test func bytesAreCheckedByTheirSHA256AndSignature() throws {
         let bytes = Array("a plugin".utf8)
-        let sha256 = SHA256Hex.of(bytes)
+        let sha256 = SHA256Digest.of(bytes)
         // The same digest the coreutils give.
         #expect(sha256 == "bc1de45bfa4006cb1695e194d9bdf6532af14e323de66a5bd13b146184b15d30")
         #expect(PluginIntegrity.problem(with: .init(sha256: sha256, bytes: bytes), expected: sha256, signingKey: nil) == nil)

@@ -1,6 +1,7 @@
 import Foundation
 import Host
 import JSONCore
+import TestSupport
 import Testing
 
 /// The agent protocol's messages: what each side sends reads back the same, and anything

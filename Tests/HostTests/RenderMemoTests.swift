@@ -1,6 +1,7 @@
 import CaddyL4Rendering
 import Foundation
 import JSONCore
+import TestSupport
 import Testing
 
 /// The render memo: a render that reuses the previous render's pieces gives exactly what a

@@ -30,7 +30,8 @@ actor AgentSession {
     /// sent, or found running), kept when the agent takes patches and the state is at least
     /// ``AgentProtocol/patchableStateBytes``: the next change is sent as a patch from it. Let go
     /// when the agent failed to apply it or asked for a whole state, so the next sync sends one.
-    private var patchBase: (hash: String, document: [UInt8])?
+    /// Its digest is kept resumable: the next state is hashed from where it differs.
+    private var patchBase: (digest: ResumableDigest<StateSHA256>, document: [UInt8])?
     private nonisolated let syncRequests = ChangeSignal()
     private(set) var lastHeard = ContinuousClock.now
     /// Where heartbeats are noted, for the hub to write in batches.
@@ -204,20 +205,29 @@ actor AgentSession {
             return
         }
         let built: DesiredStateBuilder.Built
-        let hash: String
         do {
-            (built, hash) = try await store.database.read { [serverID, parts = store.desiredStateParts] db in
-                let built = try DesiredStateBuilder.build(db, serverID: serverID, parts: parts)
-                return (built, built.hash())
+            built = try await store.database.read { [serverID, parts = store.desiredStateParts] db in
+                try DesiredStateBuilder.build(db, serverID: serverID, parts: parts)
             }
         } catch {
             logger.error("could not build a desired state", metadata: ["server": "\(serverID)", "error": "\(error)"])
             return
         }
-        if built.revision == sentRevision && hash == sentHash { return }
         let patchable = takesPatches && built.document.count >= AgentProtocol.patchableStateBytes
         let base = patchBase
-        patchBase = patchable ? (hash, built.document) : nil
+        // Where the state first differs from the one sent before: hashed from there on, and
+        // the patch's stretch starts there.
+        let alike = base.map { CommonBytes.prefix($0.document, built.document) }
+        let hash: String
+        if patchable {
+            let digest = base.map { $0.digest.updated(to: built.document, unchangedUpTo: alike ?? 0) } ?? ResumableDigest(of: built.document)
+            hash = digest.hex
+            patchBase = (digest, built.document)
+        } else {
+            hash = built.hash()
+            patchBase = nil
+        }
+        if built.revision == sentRevision && hash == sentHash { return }
         if built.revision == agentRevision && hash == agentHash {
             sentRevision = built.revision
             sentHash = hash
@@ -227,9 +237,9 @@ actor AgentSession {
         sentHash = hash
         sentStates[built.revision] = (hash, built.resources, .now)
         if sentStates.count > 8, let oldest = sentStates.keys.min() { sentStates[oldest] = nil }
-        if patchable, let base,
+        if patchable, let base, let alike,
             let patch = DesiredStatePatch.between(
-                base: base.document, baseHash: base.hash, state: built.document, revision: built.revision, hash: hash)
+                base: base.document, baseHash: base.digest.hex, state: built.document, alikeUpTo: alike, revision: built.revision, hash: hash)
         {
             await send(.desiredStatePatch(patch))
         } else {

@@ -34,11 +34,12 @@ public struct DesiredStatePatch: Sendable, Equatable {
 
     /// The patch that makes `state` from `base`: the one stretch between the bytes both begin
     /// and end with, widened to whole UTF-8 characters. Nil when the stretch is more than half
-    /// of `state`: the whole state is then about as small and needs no base.
+    /// of `state`: the whole state is then about as small and needs no base. `alike`: how many
+    /// bytes both begin with, when the caller already compared them.
     public static func between(
-        base: [UInt8], baseHash: String, state: [UInt8], revision: Int64, hash: String
+        base: [UInt8], baseHash: String, state: [UInt8], alikeUpTo alike: Int? = nil, revision: Int64, hash: String
     ) -> DesiredStatePatch? {
-        var start = CommonBytes.prefix(base, state)
+        var start = alike ?? CommonBytes.prefix(base, state)
         var end = CommonBytes.suffix(base, state, longest: min(base.count, state.count) - start)
         // A character cut in two would not travel as a JSON string: take all of it.
         while start > 0, start < state.count, isContinuation(state[start]) { start -= 1 }

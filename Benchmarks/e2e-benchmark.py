@@ -19,7 +19,9 @@ Usage: e2e-benchmark.py BIN_FOLDER [HOSTS] [SAMPLES]
 BIN_FOLDER holds a release `posternproxy`, `posternproxy-agent` and the plugins (`swift build -c
 release`); `caddy` and `nginx` (Debian's; `POSTERNPROXY_SETUP=bench scripts/setup.sh` installs
 it) must be on PATH. Needs root for the network namespace. Everything runs on loopback or in that
-namespace, under a temporary folder, and is stopped and removed at the end.
+namespace, under a temporary folder, and is stopped and removed at the end. With E2E_TRAFFIC=1,
+every stored host of a server serves one request before each of PosternProxy's samples on it, as
+on a server in use.
 """
 import http.client, json, os, random, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
@@ -229,6 +231,19 @@ try:
     start(in_namespace + [f"{bin_folder}/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent")
     wait_for(lambda: answers(remote_http_port, f"remote-{host(hosts - 1)}", remote_address), "the remote hosts answering", 600)
 
+    # E2E_TRAFFIC=1: before each of PosternProxy's samples, every stored host of that server
+    # serves a request, as on a server in use: Caddy counts from zero at each load, so without
+    # this its metrics (which an apply reads at its load) would list only the hosts probed since.
+    with_traffic = bool(os.environ.get("E2E_TRAFFIC"))
+
+    def serve_every_host(port, prefix="", address="127.0.0.1"):
+        connection = http.client.HTTPConnection(address, port, timeout=10)
+        for index in range(hosts):
+            connection.request("GET", "/", headers={"Host": f"{prefix}{host(index)}"})
+            response = connection.getresponse()
+            assert response.status == 200 and response.read() == b"upstream", f"{prefix}{host(index)} answered {response.status}"
+        connection.close()
+
     # (a) A second Caddy, loaded with what the controller's runs, on its own port and socket.
     second_port, second_socket = free_port(), f"{work}/second/admin.sock"
     os.makedirs(f"{work}/second")
@@ -286,6 +301,8 @@ try:
     written = []
     for index in range(samples):
         name = f"new{index}.bench.test"
+        if with_traffic:
+            serve_every_host(http_port)
         settle()
         began = time.perf_counter()
         api.call("POST", "/api/proxy-hosts", {"domain_names": [name], "forward_host": "127.0.0.1", "forward_port": upstream_port})
@@ -293,6 +310,8 @@ try:
         poll_until_answers(http_port, name)
         ours.append((time.perf_counter() - began) * 1000)
 
+        if with_traffic:
+            serve_every_host(remote_http_port, "remote-", remote_address)
         settle()
         began = time.perf_counter()
         api.call("POST", "/api/proxy-hosts", {"domain_names": [f"remote-{name}"], "forward_host": "127.0.0.1", "forward_port": upstream_port,
@@ -350,7 +369,8 @@ try:
 
     (ours50, ours90), (remote50, remote90) = summary(ours), summary(remote_way)
     (caddy50, caddy90), (nginx50, nginx90) = summary(caddy_own), summary(nginx_way)
-    print(f"{hosts} hosts, {samples} samples each, interleaved, each from a quiet machine; milliseconds from the change to the new host answering")
+    print(f"{hosts} hosts, {samples} samples each, interleaved, each from a quiet machine; milliseconds from the change to the new host answering"
+          + ("; every host served a request before each of PosternProxy's samples" if with_traffic else ""))
     print(f"{'':<44}{'median':>9}{'p90':>9}")
     print(f"{'PosternProxy: API write, local server':<44}{ours50:>9.1f}{ours90:>9.1f}")
     print(f"{'  of which the write answered':<44}{summary(written)[0]:>9.1f}{summary(written)[1]:>9.1f}")

@@ -7,7 +7,13 @@ GET /metrics answers FILE's content (read at each request), or FILE and FILE2 in
 are given; POST /load keeps the config it is given and answers 200; GET /config/@id answers that
 config's `@id` (null before a load), GET /config/ the config; GET /reverse_proxy/upstreams an
 empty list; anything else 404.
+
+With METRICS_HOLD=1 in the environment, the first metrics answer sends its first half, then waits
+(at most 10 s) for a POST /load before the rest, as a Caddy whose text for many hosts is still
+being written; GET /loads answers `{"loads", "during_metrics"}`: how many loads arrived, and how
+many of them while a metrics answer was held.
 """
+import os
 import http.server
 import json
 import socketserver
@@ -15,8 +21,10 @@ import sys
 import threading
 
 SOCKET, FILES = sys.argv[1], sys.argv[2:]
-state = {"config": None, "reads": 0}
+state = {"config": None, "reads": 0, "loads": 0, "during_metrics": 0, "holding": 0}
 lock = threading.Lock()
+HOLD = os.environ.get("METRICS_HOLD") == "1"
+loaded = threading.Condition(lock)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -36,12 +44,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        if self.path == "/metrics":
+        if self.path.split("?")[0] == "/metrics":
             with lock:
                 name = FILES[state["reads"] % len(FILES)]
                 state["reads"] += 1
+                hold = HOLD and state["reads"] == 1
             with open(name, "rb") as source:
-                self.answer(200, source.read())
+                body = source.read()
+            if not hold:
+                return self.answer(200, body)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            with loaded:
+                loads, state["holding"] = state["loads"], state["holding"] + 1
+                loaded.wait_for(lambda: state["loads"] > loads, timeout=10)
+                state["holding"] -= 1
+            self.wfile.write(body[len(body) // 2 :])
+        elif self.path == "/loads":
+            self.answer(200, json.dumps({"loads": state["loads"], "during_metrics": state["during_metrics"]}).encode())
         elif self.path == "/config/@id":
             config = state["config"]
             self.answer(200, json.dumps(config.get("@id") if isinstance(config, dict) else None).encode())
@@ -55,7 +79,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/load":
-            state["config"] = json.loads(body)
+            with loaded:
+                state["config"] = json.loads(body)
+                state["loads"] += 1
+                state["during_metrics"] += 1 if state["holding"] else 0
+                loaded.notify_all()
             self.answer(200, b"")
         else:
             self.answer(404, b"{}")

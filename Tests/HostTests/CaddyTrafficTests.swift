@@ -172,3 +172,50 @@ final class LogLines: @unchecked Sendable {
     var lines: [String] { lock.withLock { stored } }
     func append(_ line: String) { lock.withLock { stored.append(line) } }
 }
+
+extension CaddyTrafficTests {
+    /// Apply sends the load once Caddy has taken its counters' values (its answer has begun),
+    /// not after the whole text: with 10,000 hosts that served traffic that text is tens of
+    /// megabytes, a second or more to write and read. The stand-in Caddy holds the second half
+    /// of its metrics until a load arrives; the counts it had still reach the next report.
+    @Test func theLoadGoesOutWhileCaddysMetricsAreStillBeingRead() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let counted = (0..<900).map { index in
+            #"caddy_http_request_duration_seconds_count{code="200",handler="reverse_proxy",host="h\#(index).test",server="srv0"} 2"#
+        }
+        let metrics = try folder.write(
+            "metrics.txt", "caddy_config_last_reload_success_timestamp_seconds 1.7e+09\n" + counted.joined(separator: "\n") + "\n")
+        let socket = folder.file("admin.sock")
+        let server = try ChildProcess(
+            ["python3", TestEnvironment.fixture("metrics_socket.py"), socket, metrics], in: folder.path,
+            environment: ["METRICS_HOLD": "1"], logName: "metrics")
+        defer { server.stop() }
+        try server.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "the metrics socket")
+        var catalog = PluginCatalog()
+        catalog.add(
+            file: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
+        let config = try [UInt8](
+            JSONSerialization.data(withJSONObject: [
+                "admin_socket": socket, "http_port": 80, "https_port": 443, "storage_root": folder.file("storage"),
+            ]))
+        let pipeline = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: config)])
+        let host: [String: Any] = [
+            "id": 1, "domain_names": ["h1.test"], "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": 9, "enabled": true,
+        ]
+
+        let report = try await PipelineRunner(catalog: catalog).start(
+            pipeline, input: Array(State.document(["proxy_hosts": [host]]).utf8), target: LocalTarget()
+        ).report()
+        #expect(report.status == .succeeded, "\(report)")
+        let loads =
+            try JSONSerialization.jsonObject(
+                with: Data(try LocalTarget().http(HTTPRequest(socketPath: socket, method: "GET", path: "/loads")).body)) as? [String: Int]
+        // A load sent after the whole text would have come once the stand-in's hold ran out.
+        #expect(loads == ["loads": 1, "during_metrics": 1])
+
+        // What Caddy counted before the load is handed out once.
+        let traffic = try #require(DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())?.traffic)
+        #expect(traffic.hosts.count == 900 && traffic.hosts.allSatisfy { $0.total == 2 }, "\(traffic.hosts.prefix(3))")
+    }
+}

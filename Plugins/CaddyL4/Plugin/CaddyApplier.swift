@@ -67,18 +67,28 @@ enum CaddyApplier {
         // step read it as JSON, to blame a resource and cut it out.
         var bytes = tagged(plan.config, tag: plan.tag)
         var remaining = Set(plan.rendered)
-        // Caddy counts traffic from zero after a load: what it counted so far is kept first.
-        TrafficMeter.read(admin: admin)
-        while let error = try admin.load(bytes) {
-            let document = try JSONParser.parse(bytes)
-            guard let blamed = ConfigBlame.resource(in: error, config: document), remaining.contains(blamed.tag) else {
-                throw PluginFailure("Caddy rejected the configuration: \(error)")
+        var loading: Result<Void, any Error>?
+        func load() {
+            guard loading == nil else { return }
+            loading = Result {
+                while let error = try admin.load(bytes) {
+                    let document = try JSONParser.parse(bytes)
+                    guard let blamed = ConfigBlame.resource(in: error, config: document), remaining.contains(blamed.tag) else {
+                        throw PluginFailure("Caddy rejected the configuration: \(error)")
+                    }
+                    call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
+                    journal.results[blamed.tag] = .failed(error)
+                    remaining.remove(blamed.tag)
+                    bytes = ConfigBlame.removing(blamed, from: document).serialized()
+                }
             }
-            call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
-            journal.results[blamed.tag] = .failed(error)
-            remaining.remove(blamed.tag)
-            bytes = ConfigBlame.removing(blamed, from: document).serialized()
         }
+        // Caddy counts traffic from zero after a load: what it counted so far is read, and the
+        // load sent as soon as Caddy has taken the counters' values (or at once, when it cannot
+        // be read).
+        TrafficMeter.read(admin: admin, whenGathered: load)
+        load()
+        try loading?.get()
         LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)
         for tag in remaining { journal.results[tag] = .applied }
         call.host.progress("Caddy loaded \(plan.tag): \(remaining.count) applied, \(journal.results.count - remaining.count) failed")

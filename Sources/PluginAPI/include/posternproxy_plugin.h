@@ -273,7 +273,9 @@ typedef struct pp_host {
      *  status code stored in
      *  *http_status. GET and HEAD only observe and work while planning; other methods need
      *  PP_GRANT_RUN. Returns PP_OK whatever the HTTP status, PP_FAILED when the service cannot be
-     *  reached or answers something that is not HTTP (the reason is logged). */
+     *  reached or answers something that is not HTTP (the reason is logged). Each request has
+     *  its own connection, so a plugin's `response_body` sink may itself call the host's
+     *  services, another http() included, while the rest of the answer waits to be read. */
     int32_t (*http)(const struct pp_host *host, const pp_http_request *request,
                     const pp_sink *response_body, int32_t *http_status);
 

@@ -8,10 +8,10 @@ are given; POST /load keeps the config it is given and answers 200; GET /config/
 config's `@id` (null before a load), GET /config/ the config; GET /reverse_proxy/upstreams an
 empty list; anything else 404.
 
-With METRICS_HOLD=1 in the environment, the first metrics answer sends its first half, then waits
-(at most 10 s) for a POST /load before the rest, as a Caddy whose text for many hosts is still
-being written; GET /loads answers `{"loads", "during_metrics"}`: how many loads arrived, and how
-many of them while a metrics answer was held.
+With METRICS_HOLD=1 in the environment, the first metrics answer waits (at most 10 s) until a
+config has been loaded before it writes anything, as a Caddy still gathering the counters of many
+hosts; GET /loads answers `{"loads", "before_metrics"}`: how many loads arrived, and how many of
+them before that first metrics answer was written.
 """
 import os
 import http.server
@@ -21,7 +21,7 @@ import sys
 import threading
 
 SOCKET, FILES = sys.argv[1], sys.argv[2:]
-state = {"config": None, "reads": 0, "loads": 0, "during_metrics": 0, "holding": 0}
+state = {"config": None, "reads": 0, "loads": 0, "before_metrics": 0}
 lock = threading.Lock()
 HOLD = os.environ.get("METRICS_HOLD") == "1"
 loaded = threading.Condition(lock)
@@ -51,21 +51,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 hold = HOLD and state["reads"] == 1
             with open(name, "rb") as source:
                 body = source.read()
-            if not hold:
-                return self.answer(200, body)
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            with loaded:
-                loads, state["holding"] = state["loads"], state["holding"] + 1
-                loaded.wait_for(lambda: state["loads"] > loads, timeout=10)
-                state["holding"] -= 1
-            self.wfile.write(body[len(body) // 2 :])
+            if hold:
+                with loaded:
+                    loaded.wait_for(lambda: state["loads"] > 0, timeout=10)
+                    state["before_metrics"] = state["loads"]
+            self.answer(200, body)
         elif self.path == "/loads":
-            self.answer(200, json.dumps({"loads": state["loads"], "during_metrics": state["during_metrics"]}).encode())
+            self.answer(200, json.dumps({"loads": state["loads"], "before_metrics": state["before_metrics"]}).encode())
         elif self.path == "/config/@id":
             config = state["config"]
             self.answer(200, json.dumps(config.get("@id") if isinstance(config, dict) else None).encode())
@@ -82,7 +74,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with loaded:
                 state["config"] = json.loads(body)
                 state["loads"] += 1
-                state["during_metrics"] += 1 if state["holding"] else 0
                 loaded.notify_all()
             self.answer(200, b"")
         else:

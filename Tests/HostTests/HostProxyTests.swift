@@ -87,3 +87,41 @@ import TestSupport
         #expect(buffer.bytes == Array("bytes".utf8))
     }
 }
+
+extension HostProxyTests {
+    /// `PP_HTTP_ANNOUNCE_SENT` (ABI 1.3) is honoured only when the plugin's `struct_size` covers
+    /// `flags`: a plugin built against 1.2 ends its request before it.
+    @Test func theSentAnnouncementIsReadOnlyFromARequestThatHasFlags() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let metrics = try folder.write("metrics.txt", "caddy_config_last_reload_success_timestamp_seconds 1\n")
+        let socket = folder.file("admin.sock")
+        let server = try ChildProcess(
+            ["python3", TestEnvironment.fixture("metrics_socket.py"), socket, metrics], in: folder.path, logName: "metrics")
+        defer { server.stop() }
+        try server.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "the metrics socket")
+        let services = HostServices(grants: .observe, target: LocalTarget(), isCancelled: { false }, onLog: { _ in }, onProgress: { _ in })
+
+        func pieces(structSize: Int) -> [Int] {
+            var sizes: [Int] = []
+            let reader = SinkReader { piece in
+                sizes.append(piece.count)
+                return true
+            }
+            services.withCHost { host in
+                socket.withCString { path in
+                    reader.withSink { sink in
+                        var request = pp_http_request(
+                            struct_size: UInt32(structSize), socket_path: path, method: "GET", path: "/metrics", content_type: nil,
+                            body: pp_bytes(data: nil, size: 0), timeout_ms: 0, flags: UInt64(PP_HTTP_ANNOUNCE_SENT))
+                        var status: Int32 = 0
+                        #expect(host.pointee.http(host, &request, sink, &status) == PP_OK && status == 200)
+                    }
+                }
+            }
+            return sizes
+        }
+        #expect(pieces(structSize: MemoryLayout<pp_http_request>.size) == [0, 53])
+        #expect(pieces(structSize: MemoryLayout<pp_http_request>.offset(of: \.flags)!) == [53])
+    }
+}

@@ -83,10 +83,9 @@ enum CaddyApplier {
                 }
             }
         }
-        // Caddy counts traffic from zero after a load: what it counted so far is read, and the
-        // load sent as soon as Caddy has taken the counters' values (or at once, when it cannot
-        // be read).
-        TrafficMeter.read(admin: admin, whenGathered: load)
+        // Caddy counts traffic from zero after a load: what it counted so far is asked for
+        // first, and the load sent while Caddy answers (at once, when it cannot be asked).
+        TrafficMeter.read(admin: admin, whenAsked: load)
         load()
         try loading?.get()
         LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)

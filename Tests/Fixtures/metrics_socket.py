@@ -8,11 +8,14 @@ are given; POST /load keeps the config it is given and answers 200; GET /config/
 config's `@id` (null before a load), GET /config/ the config; GET /reverse_proxy/upstreams an
 empty list; anything else 404.
 
-With METRICS_HOLD=1 in the environment, the first metrics answer waits (at most 10 s) until a
-config has been loaded before it writes anything, as a Caddy still gathering the counters of many
-hosts; GET /loads answers `{"loads", "before_metrics"}`: how many loads arrived, and how many of
-them before that first metrics answer was written.
+RELOADED in a metrics file is answered as the time of the last load (a minute before the start
+until the first), as Caddy's `caddy_config_last_reload_success_timestamp_seconds`, which is one for
+all configs. With METRICS_HOLD=N in the environment, the N-th metrics answer waits (at most 10 s)
+until a config has been loaded since the metrics answer before it before it writes anything, as a Caddy still
+gathering the counters of many hosts; GET /loads answers `{"loads", "before_metrics"}`: how many
+loads arrived, and how many of them before that held answer was written.
 """
+import time
 import os
 import http.server
 import json
@@ -21,9 +24,9 @@ import sys
 import threading
 
 SOCKET, FILES = sys.argv[1], sys.argv[2:]
-state = {"config": None, "reads": 0, "loads": 0, "before_metrics": 0}
+state = {"config": None, "reads": 0, "loads": 0, "before_metrics": 0, "reloaded_at": time.time() - 60, "answered_loads": 0}
 lock = threading.Lock()
-HOLD = os.environ.get("METRICS_HOLD") == "1"
+HOLD = int(os.environ.get("METRICS_HOLD", "0"))
 loaded = threading.Condition(lock)
 
 
@@ -48,13 +51,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with lock:
                 name = FILES[state["reads"] % len(FILES)]
                 state["reads"] += 1
-                hold = HOLD and state["reads"] == 1
+                hold = state["reads"] == HOLD
             with open(name, "rb") as source:
                 body = source.read()
             if hold:
                 with loaded:
-                    loaded.wait_for(lambda: state["loads"] > 0, timeout=10)
+                    loaded.wait_for(lambda: state["loads"] > state["answered_loads"], timeout=10)
                     state["before_metrics"] = state["loads"]
+            with lock:
+                state["answered_loads"] = state["loads"]
+                body = body.replace(b"RELOADED", repr(state["reloaded_at"]).encode())
             self.answer(200, body)
         elif self.path == "/loads":
             self.answer(200, json.dumps({"loads": state["loads"], "before_metrics": state["before_metrics"]}).encode())
@@ -74,6 +80,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with loaded:
                 state["config"] = json.loads(body)
                 state["loads"] += 1
+                state["reloaded_at"] = time.time()
                 loaded.notify_all()
             self.answer(200, b"")
         else:

@@ -84,9 +84,11 @@ enum CaddyApplier {
             }
         }
         // Caddy counts traffic from zero after a load: what it counted so far is asked for
-        // first, and the load sent while Caddy answers (at once, when it cannot be asked).
-        TrafficMeter.read(admin: admin, whenAsked: load)
-        load()
+        // first, and the load sent while Caddy answers.
+        TrafficMeter.read(admin: admin) {
+            load()
+            return (try? loading?.get()) != nil
+        }
         try loading?.get()
         LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)
         for tag in remaining { journal.results[tag] = .applied }

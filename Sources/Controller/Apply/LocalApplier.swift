@@ -80,16 +80,18 @@ final class LocalApplier: Service {
         do {
             let clock = ContinuousClock()
             let began = clock.now
-            let localID = try await store.localServerID()
-            let (wanted, name) = try await store.database.read { db in
-                (try ServerRepository.desiredRevision(db, id: localID), try ServerRepository.name(db, id: localID) ?? "local")
-            }
-            if appliedRevision.withLock({ $0 == wanted }) { return }
+            let applied = appliedRevision.withLock { $0 }
             let adminUpstream = adminUpstream
             let parts = store.desiredStateParts
-            let built = try await store.database.read { db in
-                try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream, parts: parts)
+            // One read: the server, whether its desired revision is applied already, and if not its state.
+            let read = try await store.database.read { db -> (localID: Int64, name: String, built: DesiredStateBuilder.Built)? in
+                let localID = try ServerRepository.localID(db)
+                if try ServerRepository.desiredRevision(db, id: localID) == applied { return nil }
+                let built = try DesiredStateBuilder.build(db, serverID: localID, adminUpstream: adminUpstream, parts: parts)
+                return (localID, try ServerRepository.name(db, id: localID) ?? "local", built)
             }
+            guard let read else { return }
+            let (localID, name, built) = (read.localID, read.name, read.built)
             let builtAt = clock.now
             let (pipeline, runner, desired) = try choosePipeline(built.pipeline)
             let run = try runner.start(pipeline, input: built.document, target: LocalTarget())

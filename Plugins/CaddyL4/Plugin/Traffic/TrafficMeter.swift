@@ -1,3 +1,4 @@
+import Glibc
 import JSONCore
 import PluginAPI
 import PluginKit
@@ -11,9 +12,9 @@ import Synchronization
 /// without reading Caddy again.
 ///
 /// Caddy starts counting from zero whenever it loads a config, so apply reads the totals at
-/// every `/load` (``read(admin:whenAsked:)``) and what was served until then is kept; a
-/// reading whose reload time changed, or one in which a host's counter went down, counts from
-/// zero.
+/// every `/load` (``read(admin:loading:)``) and what was served until then is kept; a reading
+/// after a load, one whose reload time changed, or one in which a host's counter went down,
+/// counts from zero.
 /// Kept in this process's memory: a restarted agent starts from Caddy's totals at that moment.
 enum TrafficMeter {
     private struct Meter {
@@ -28,6 +29,20 @@ enum TrafficMeter {
         var previousUnattributed: Int64 = 0
         /// Whether ``pending`` holds the rest of a reading partly handed out.
         var handingOut = false
+        /// A config was loaded since the last reading: the next one reads counters that
+        /// started from zero.
+        var countsFromZero = false
+        /// Moves on when a reading at a load starts and when it ends: a reading that sees it
+        /// move straddled a load, may hold either config's counters, and is let go (the reading
+        /// at the load counted up to it, and the next reading counts what followed).
+        var loads = 0
+    }
+
+    /// What a reading starts from.
+    private struct Start {
+        var known: TrafficTotals
+        var readings: Int
+        var loads: Int
     }
 
     /// The most hosts one report carries: some 120 KB of text.
@@ -47,48 +62,101 @@ enum TrafficMeter {
 
     /// Reads Caddy's totals and adds what changed to what will be handed out. Returns the
     /// number of lines of Caddy's text that did not parse, or nil when Caddy could not be read.
-    ///
-    /// `whenAsked` runs once, on this thread, as soon as the request for the metrics has been
-    /// sent (not when it could not be). Caddy answers a request it accepted before a config load
-    /// from the counters of the config that load replaces, so a config loaded in `whenAsked`
-    /// loses nothing of the reading, and the load does not wait while Caddy gathers its counters
-    /// and writes them out: with 1,000 hosts that have all served traffic that is 4.7 MB and
-    /// some 80 ms, with 10,000 some 45 MB and a second or more.
     @discardableResult
-    static func read(admin: CaddyAdmin, whenAsked: (() -> Void)? = nil) -> Int? {
-        let (known, readings) = meters.withLock { meters in (meters[admin.socket]?.previous ?? TrafficTotals(), meters[admin.socket]?.readings ?? 0) }
+    static func read(admin: CaddyAdmin) -> Int? {
+        let start = meters.withLock { meters in Self.start(meters[admin.socket] ?? Meter()) }
+        guard let reading = gather(admin: admin, known: start.known, whenSent: nil) else { return nil }
+        meters.withLock { meters in
+            var meter = meters[admin.socket] ?? Meter()
+            guard meter.loads == start.loads else { return }
+            count(reading, from: start, restarted: meter.countsFromZero || meter.reloadedAt != reading.reloadedAt, into: &meter)
+            meter.countsFromZero = false
+            meters[admin.socket] = meter
+        }
+        return reading.malformedLines
+    }
+
+    /// Reads Caddy's totals at a config load, and runs `load` (which loads the config and says
+    /// whether it did) once: as soon as the request for the totals has been sent, or after it
+    /// when it could not be. Returns what ``read(admin:)`` returns.
+    ///
+    /// Caddy answers a request it accepted before a load from the counters of the config that
+    /// load replaces, so the reading loses nothing, and the load does not wait while Caddy
+    /// gathers its counters and writes them out: with 1,000 hosts that have all served traffic
+    /// that is 4.7 MB and some 80 ms, with 10,000 some 45 MB and a second or more. Caddy's
+    /// reload time is one for all configs, though: counters gathered after the load come with
+    /// the new load's time, which is later than the request, while a config loaded before the
+    /// request (Caddy restarted) has an earlier one.
+    @discardableResult
+    static func read(admin: CaddyAdmin, loading load: () -> Bool) -> Int? {
+        let start = meters.withLock { meters in
+            meters[admin.socket, default: Meter()].loads += 1
+            return Self.start(meters[admin.socket]!)
+        }
+        let askedAt = wallClockSeconds()
+        var loaded: Bool?
+        let reading = withoutActuallyEscaping(load) { load in
+            gather(admin: admin, known: start.known) { loaded = load() }
+        }
+        let didLoad = loaded ?? load()
+        meters.withLock { meters in
+            var meter = meters[admin.socket] ?? Meter()
+            if let reading {
+                let reloadedBefore = reading.reloadedAt != meter.reloadedAt && (reading.reloadedAt ?? 0) < askedAt
+                count(reading, from: start, restarted: meter.countsFromZero || reloadedBefore, into: &meter)
+                meter.countsFromZero = false
+            }
+            if didLoad { meter.countsFromZero = true }
+            meter.loads += 1
+            meters[admin.socket] = meter
+        }
+        return reading?.malformedLines
+    }
+
+    private static func start(_ meter: Meter) -> Start {
+        Start(known: meter.previous, readings: meter.readings, loads: meter.loads)
+    }
+
+    /// Caddy's totals, read as they arrive; nil when Caddy could not be read.
+    private static func gather(admin: CaddyAdmin, known: TrafficTotals, whenSent: (() -> Void)?) -> CaddyMetricsReading? {
         var reading = CaddyMetricsReading(known: known)
-        let answer = admin.host.stream(socket: admin.socket, path: metricsPath, whenSent: whenAsked) { piece in
+        let answer = admin.host.stream(socket: admin.socket, path: metricsPath, whenSent: whenSent) { piece in
             reading.feed(piece)
             return true
         }
         guard answer.status == PP_OK, answer.httpStatus == 200 else { return nil }
         reading.finish()
-        meters.withLock { meters in
-            var meter = meters[admin.socket] ?? Meter()
-            let restarted = meter.reloadedAt != reading.reloadedAt
-            let sameKnown = meter.readings == readings
-            var totals = TrafficTotals()
-            var changes = TrafficTotals()
-            reading.forEachHost { host, traffic, slot in
-                totals.append(host, traffic)
-                guard !restarted else { return changes.append(host, traffic) }
-                let earlier =
-                    sameKnown
-                    ? slot.map(known.traffic(at:)) : meter.previous.slot(of: host).map(meter.previous.traffic(at:))
-                let delta = earlier.flatMap { traffic.subtracting($0) } ?? traffic
-                if !delta.isEmpty { changes.append(host, delta) }
-            }
-            meter.pending = meter.pending.count == 0 ? changes : meter.pending.adding(changes)
-            let unattributedEarlier = restarted || reading.unattributed < meter.previousUnattributed ? 0 : meter.previousUnattributed
-            meter.unattributed += reading.unattributed - unattributedEarlier
-            meter.previous = totals
-            meter.readings += 1
-            meter.previousUnattributed = reading.unattributed
-            meter.reloadedAt = reading.reloadedAt
-            meters[admin.socket] = meter
+        return reading
+    }
+
+    /// Adds what `reading` counted since the reading before it to what will be handed out, and
+    /// keeps its totals; all of it when `restarted` (the counters started from zero since).
+    private static func count(_ reading: CaddyMetricsReading, from start: Start, restarted: Bool, into meter: inout Meter) {
+        let sameKnown = meter.readings == start.readings
+        var totals = TrafficTotals()
+        var changes = TrafficTotals()
+        reading.forEachHost { host, traffic, slot in
+            totals.append(host, traffic)
+            guard !restarted else { return changes.append(host, traffic) }
+            let earlier =
+                sameKnown
+                ? slot.map(start.known.traffic(at:)) : meter.previous.slot(of: host).map(meter.previous.traffic(at:))
+            let delta = earlier.flatMap { traffic.subtracting($0) } ?? traffic
+            if !delta.isEmpty { changes.append(host, delta) }
         }
-        return reading.malformedLines
+        meter.pending = meter.pending.count == 0 ? changes : meter.pending.adding(changes)
+        let unattributedEarlier = restarted || reading.unattributed < meter.previousUnattributed ? 0 : meter.previousUnattributed
+        meter.unattributed += reading.unattributed - unattributedEarlier
+        meter.previous = totals
+        meter.readings += 1
+        meter.previousUnattributed = reading.unattributed
+        meter.reloadedAt = reading.reloadedAt
+    }
+
+    private static func wallClockSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// Hands out what was served since the last call, as JSON text written straight from the

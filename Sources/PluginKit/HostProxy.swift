@@ -130,27 +130,12 @@ extension HostProxy {
     /// Sends a GET to a unix socket of the target and hands the response body to `onBody` piece
     /// by piece as it arrives, so it is never held whole; `onBody` returns false to stop.
     /// Returns the call's status and the HTTP status.
-    ///
-    /// `whenSent` runs once, on this thread, as soon as the request has been sent, before any of
-    /// the answer is read (with a host older than ABI 1.3, once its first piece has arrived); it
-    /// may make other requests meanwhile. It does not run when the request could not be sent.
-    public func stream(
-        socket: String, path: String, whenSent: (() -> Void)? = nil, onBody: @escaping (UnsafeBufferPointer<UInt8>) -> Bool
-    ) -> (status: Int32, httpStatus: Int32) {
-        var pending = whenSent
-        let reader = SinkReader { piece in
-            if let sent = pending {
-                pending = nil
-                sent()
-            }
-            return piece.isEmpty || onBody(piece)
-        }
-        let flags = whenSent == nil ? 0 : UInt64(PP_HTTP_ANNOUNCE_SENT)
-        return reader.withSink { sink in send(socket: socket, method: "GET", path: path, contentType: nil, body: [], flags: flags, to: sink) }
+    public func stream(socket: String, path: String, onBody: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> (status: Int32, httpStatus: Int32) {
+        SinkReader(onBody).withSink { sink in send(socket: socket, method: "GET", path: path, contentType: nil, body: [], to: sink) }
     }
 
     private func send(
-        socket: String, method: String, path: String, contentType: String?, body: [UInt8], flags: UInt64 = 0, to sink: UnsafePointer<pp_sink>
+        socket: String, method: String, path: String, contentType: String?, body: [UInt8], to sink: UnsafePointer<pp_sink>
     ) -> (Int32, Int32) {
         guard let raw, let http = raw.pointee.http else { return (PP_INVALID, 0) }
         var httpStatus: Int32 = 0
@@ -162,7 +147,7 @@ extension HostProxy {
                             var request = pp_http_request(
                                 struct_size: UInt32(MemoryLayout<pp_http_request>.size), socket_path: socket,
                                 method: method, path: path, content_type: contentType,
-                                body: pp_bytes(data: bodyBuffer.baseAddress, size: UInt64(bodyBuffer.count)), timeout_ms: 0, flags: flags)
+                                body: pp_bytes(data: bodyBuffer.baseAddress, size: UInt64(bodyBuffer.count)), timeout_ms: 0)
                             return http(raw, &request, sink, &httpStatus)
                         }
                     }

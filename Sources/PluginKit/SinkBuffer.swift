@@ -22,8 +22,8 @@ public final class SinkBuffer {
 }
 
 /// A plugin-side `pp_sink` that hands each piece the host writes to a closure as it arrives (a
-/// large HTTP response body read as a stream), empty ones included (`PP_HTTP_ANNOUNCE_SENT`).
-/// The closure returns false to refuse a piece, which the host sees as `PP_FAILED` and stops.
+/// large HTTP response body read as a stream). The closure returns false to refuse a piece,
+/// which the host sees as `PP_FAILED` and stops.
 public final class SinkReader {
     private let onPiece: (UnsafeBufferPointer<UInt8>) -> Bool
 
@@ -39,8 +39,8 @@ public final class SinkReader {
             write: { sink, data, size in
                 guard let sink, let context = sink.pointee.context else { return PP_INVALID }
                 let reader = Unmanaged<SinkReader>.fromOpaque(context).takeUnretainedValue()
-                let piece = UnsafeBufferPointer(start: size > 0 ? data : nil, count: data == nil ? 0 : Int(size))
-                return reader.onPiece(piece) ? PP_OK : PP_FAILED
+                guard let data, size > 0 else { return PP_OK }
+                return reader.onPiece(UnsafeBufferPointer(start: data, count: Int(size))) ? PP_OK : PP_FAILED
             })
         return withExtendedLifetime(self) { withUnsafePointer(to: &sink) { body($0) } }
     }

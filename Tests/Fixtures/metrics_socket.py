@@ -9,11 +9,11 @@ config's `@id` (null before a load), GET /config/ the config; GET /reverse_proxy
 empty list; anything else 404.
 
 RELOADED in a metrics file is answered as the time of the last load (a minute before the start
-until the first), as Caddy's `caddy_config_last_reload_success_timestamp_seconds`, which is one for
-all configs. With METRICS_HOLD=N in the environment, the N-th metrics answer waits (at most 10 s)
-until a config has been loaded since the metrics answer before it before it writes anything, as a Caddy still
-gathering the counters of many hosts; GET /loads answers `{"loads", "before_metrics"}`: how many
-loads arrived, and how many of them before that held answer was written.
+until the first), as Caddy's `caddy_config_last_reload_success_timestamp_seconds`. With
+METRICS_HOLD=N in the environment, the N-th metrics answer sends its first half, then waits (at
+most 10 s) for a config load before the rest, as a Caddy whose text for many hosts is still being
+written; GET /loads answers `{"loads", "during_metrics"}`: how many loads arrived, and how many of
+them while that answer was held.
 """
 import time
 import os
@@ -24,7 +24,7 @@ import sys
 import threading
 
 SOCKET, FILES = sys.argv[1], sys.argv[2:]
-state = {"config": None, "reads": 0, "loads": 0, "before_metrics": 0, "reloaded_at": time.time() - 60, "answered_loads": 0}
+state = {"config": None, "reads": 0, "loads": 0, "during_metrics": 0, "holding": False, "reloaded_at": time.time() - 60}
 lock = threading.Lock()
 HOLD = int(os.environ.get("METRICS_HOLD", "0"))
 loaded = threading.Condition(lock)
@@ -52,18 +52,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 name = FILES[state["reads"] % len(FILES)]
                 state["reads"] += 1
                 hold = state["reads"] == HOLD
-            with open(name, "rb") as source:
-                body = source.read()
-            if hold:
-                with loaded:
-                    loaded.wait_for(lambda: state["loads"] > state["answered_loads"], timeout=10)
-                    state["before_metrics"] = state["loads"]
-            with lock:
-                state["answered_loads"] = state["loads"]
-                body = body.replace(b"RELOADED", repr(state["reloaded_at"]).encode())
-            self.answer(200, body)
+                with open(name, "rb") as source:
+                    body = source.read().replace(b"RELOADED", repr(state["reloaded_at"]).encode())
+                loads = state["loads"]
+                state["holding"] = state["holding"] or hold
+            if not hold:
+                return self.answer(200, body)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            with loaded:
+                loaded.wait_for(lambda: state["loads"] > loads, timeout=10)
+                state["holding"] = False
+            self.wfile.write(body[len(body) // 2 :])
         elif self.path == "/loads":
-            self.answer(200, json.dumps({"loads": state["loads"], "before_metrics": state["before_metrics"]}).encode())
+            self.answer(200, json.dumps({"loads": state["loads"], "during_metrics": state["during_metrics"]}).encode())
         elif self.path == "/config/@id":
             config = state["config"]
             self.answer(200, json.dumps(config.get("@id") if isinstance(config, dict) else None).encode())
@@ -80,6 +86,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with loaded:
                 state["config"] = json.loads(body)
                 state["loads"] += 1
+                state["during_metrics"] += 1 if state["holding"] else 0
                 state["reloaded_at"] = time.time()
                 loaded.notify_all()
             self.answer(200, b"")

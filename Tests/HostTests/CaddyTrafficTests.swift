@@ -174,103 +174,41 @@ final class LogLines: @unchecked Sendable {
 }
 
 extension CaddyTrafficTests {
-    /// Apply asks for Caddy's metrics and sends the load while Caddy answers, not after: with
-    /// 10,000 hosts that served traffic Caddy takes some 300 ms to gather its counters and a
-    /// second more to write them out. The stand-in Caddy writes nothing until a config has been
-    /// loaded; the counts it had still reach the next report.
+    /// Apply sends the load once Caddy's answer has begun (Caddy has taken every counter's
+    /// value by then), not after the whole text: with 10,000 hosts that served traffic that text
+    /// is tens of megabytes, a second or more to write and read. The stand-in Caddy holds the
+    /// second half of its metrics until a load arrives; the counts it had still reach the next
+    /// report.
     @Test func theLoadGoesOutWhileCaddyGathersItsMetrics() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let counted = (0..<900).map { index in
-            #"caddy_http_request_duration_seconds_count{code="200",handler="reverse_proxy",host="h\#(index).test",server="srv0"} 2"#
-        }
-        let metrics = try folder.write(
-            "metrics.txt", "caddy_config_last_reload_success_timestamp_seconds RELOADED\n" + counted.joined(separator: "\n") + "\n")
-        // After the load Caddy counts from zero.
-        let afterLoad = try folder.write("after-load.txt", "caddy_config_last_reload_success_timestamp_seconds RELOADED\n")
-        let socket = folder.file("admin.sock")
-        let server = try ChildProcess(
-            ["python3", TestEnvironment.fixture("metrics_socket.py"), socket, metrics, afterLoad], in: folder.path,
-            environment: ["METRICS_HOLD": "1"], logName: "metrics")
-        defer { server.stop() }
-        try server.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "the metrics socket")
-        var catalog = PluginCatalog()
-        catalog.add(
-            file: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
-        let config = try [UInt8](
-            JSONSerialization.data(withJSONObject: [
-                "admin_socket": socket, "http_port": 80, "https_port": 443, "storage_root": folder.file("storage"),
-            ]))
-        let pipeline = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: config)])
-        let host: [String: Any] = [
-            "id": 1, "domain_names": ["h1.test"], "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": 9, "enabled": true,
-        ]
+        // Before the load 900 hosts served two requests each; after it Caddy counts from zero.
+        let caddy = try StandInCaddy(
+            answering: [StandInCaddy.metrics(Array(repeating: 2, count: 900)), StandInCaddy.metrics([])], holding: 1, in: folder)
+        defer { caddy.stop() }
 
-        let report = try await PipelineRunner(catalog: catalog).start(
-            pipeline, input: Array(State.document(["proxy_hosts": [host]]).utf8), target: LocalTarget()
-        ).report()
+        let report = try await caddy.apply(host: "h1.test")
         #expect(report.status == .succeeded, "\(report)")
-        let loads =
-            try JSONSerialization.jsonObject(
-                with: Data(try LocalTarget().http(HTTPRequest(socketPath: socket, method: "GET", path: "/loads")).body)) as? [String: Int]
-        // A load sent after any of the answer would have come once the stand-in's hold ran out.
-        #expect(loads == ["loads": 1, "before_metrics": 1])
-
-        // What Caddy counted before the load is handed out once.
-        let traffic = try #require(DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())?.traffic)
-        #expect(traffic.hosts.count == 900 && traffic.hosts.allSatisfy { $0.total == 2 }, "\(traffic.hosts.prefix(3))")
+        // A load sent after the whole text would have come once the stand-in's hold ran out.
+        #expect(try caddy.loads() == ["loads": 1, "during_metrics": 1])
+        let totals = try caddy.reportedTotals()
+        #expect(totals.count == 900 && totals.values.allSatisfy { $0 == 2 }, "\(totals.prefix(3))")
     }
-}
 
-extension CaddyTrafficTests {
-    /// Caddy's reload time is one for all configs, so counters of the outgoing config gathered
-    /// after the load come with the new load's time: they are still counted against the reading
-    /// before them, once, and the reading after the load counts from zero. (The stand-in Caddy
-    /// answers the apply's request for its metrics only after the load, with the load's time.)
-    @Test func countersGatheredAfterTheLoadAreCountedOnce() async throws {
+    /// The reading at a load counts what Caddy served since the reading before it, once, and
+    /// the reading after the load counts from zero. (The stand-in Caddy holds the rest of the
+    /// apply's reading until the load, as a Caddy with many busy hosts.)
+    @Test func aReadingAtALoadCountsOnceAndTheNextCountsFromZero() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        func text(_ counts: [Int]) -> String {
-            let lines = counts.enumerated().map { index, count in
-                #"caddy_http_request_duration_seconds_count{code="200",handler="reverse_proxy",host="h\#(index).test",server="srv0"} \#(count)"#
-            }
-            return "caddy_config_last_reload_success_timestamp_seconds RELOADED\n" + lines.joined(separator: "\n") + "\n"
-        }
-        let before = try folder.write("before.txt", text([2, 2, 2]))
-        let atLoad = try folder.write("at-load.txt", text([3, 3, 2]))
-        let after = try folder.write("after.txt", text([1]))
-        let socket = folder.file("admin.sock")
-        let server = try ChildProcess(
-            ["python3", TestEnvironment.fixture("metrics_socket.py"), socket, before, atLoad, after], in: folder.path,
-            environment: ["METRICS_HOLD": "2"], logName: "metrics")
-        defer { server.stop() }
-        try server.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "the metrics socket")
-        var catalog = PluginCatalog()
-        catalog.add(
-            file: try TestEnvironment.builtPlugin("PosternProxyCaddyL4"), loader: PluginLoader(host: HostIdentity(name: "tests", version: "0")))
-        let config = try [UInt8](
-            JSONSerialization.data(withJSONObject: [
-                "admin_socket": socket, "http_port": 80, "https_port": 443, "storage_root": folder.file("storage"),
-            ]))
-        let pipeline = PipelineDefinition(name: "apply", steps: [.init(plugin: "posternproxy.caddy", config: config)])
-        func totals() throws -> [String: Int] {
-            let traffic = try #require(DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget())?.traffic)
-            var totals: [String: Int] = [:]
-            for entry in traffic.hosts { totals[entry.host] = Int(entry.total) }
-            return totals
-        }
+        let caddy = try StandInCaddy(
+            answering: [StandInCaddy.metrics([2, 2, 2]), StandInCaddy.metrics([3, 3, 2]), StandInCaddy.metrics([1])], holding: 2, in: folder)
+        defer { caddy.stop() }
 
-        let first = try totals()
-        #expect(first == ["h0.test": 2, "h1.test": 2, "h2.test": 2])
-        let host: [String: Any] = [
-            "id": 1, "domain_names": ["h0.test"], "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": 9, "enabled": true,
-        ]
-        let report = try await PipelineRunner(catalog: catalog).start(
-            pipeline, input: Array(State.document(["proxy_hosts": [host]]).utf8), target: LocalTarget()
-        ).report()
+        #expect(try caddy.reportedTotals() == ["h0.test": 2, "h1.test": 2, "h2.test": 2])
+        let report = try await caddy.apply(host: "h0.test")
         #expect(report.status == .succeeded, "\(report)")
         // h0 and h1 served one more request each before the load, h0 one after it.
-        let afterwards = try totals()
-        #expect(afterwards == ["h0.test": 2, "h1.test": 1])
+        #expect(try caddy.reportedTotals() == ["h0.test": 2, "h1.test": 1])
     }
 }

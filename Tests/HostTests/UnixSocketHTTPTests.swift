@@ -57,19 +57,6 @@ import Testing
         #expect(status == 200 && received == 3_000_000 && pieces > 10)
     }
 
-    /// `announcesSent` (`PP_HTTP_ANNOUNCE_SENT`): one empty piece once the request is sent,
-    /// before the first piece of the body; without it, none.
-    @Test(arguments: [true, false])
-    func anEmptyPieceAnnouncesTheRequestWasSentWhenAsked(_ announces: Bool) throws {
-        var pieces: [Int] = []
-        let status = try serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello") { path in
-            var request = HTTPRequest(socketPath: path, method: "GET", path: "/metrics", timeout: .seconds(5))
-            request.announcesSent = announces
-            return try LocalTarget().http(request) { pieces.append($0.count) }
-        }
-        #expect(status == 200 && pieces == (announces ? [0, 5] : [5]))
-    }
-
     /// Sends a GET to a socket that writes `text` back, then closes.
     private func answer(_ text: String, limit: Int = 1 << 20) throws -> HTTPResponse {
         try serve(text) { path in

@@ -83,8 +83,8 @@ enum CaddyApplier {
                 }
             }
         }
-        // Caddy counts traffic from zero after a load: what it counted so far is asked for
-        // first, and the load sent while Caddy answers.
+        // Caddy counts traffic from zero after a load: what it counted so far is read, and the
+        // load sent once Caddy has taken the counters' values (its answer has begun).
         TrafficMeter.read(admin: admin) {
             load()
             return (try? loading?.get()) != nil

@@ -186,10 +186,6 @@ final class HostServices {
         request.contentType = raw.content_type.map { String(cString: $0) }
         if let data = raw.body.data { request.body = Array(UnsafeBufferPointer(start: data, count: Int(raw.body.size))) }
         if raw.timeout_ms > 0 { request.timeout = .milliseconds(raw.timeout_ms) }
-        // `flags` came with ABI 1.3: an older plugin's structure ends before it.
-        if Int(raw.struct_size) >= MemoryLayout<pp_http_request>.offset(of: \.flags)! + MemoryLayout<UInt64>.size {
-            request.announcesSent = raw.flags & UInt64(PP_HTTP_ANNOUNCE_SENT) != 0
-        }
         let description = "HTTP \(request.method) \(request.path) on \(request.socketPath)"
         guard let target, grants.contains(request.isObserving ? .target : .run) else { return deny(description) }
         do {
@@ -197,7 +193,7 @@ final class HostServices {
             // the request.
             var refusal: Int32 = PP_OK
             let status = try target.http(request) { piece throws(TargetError) in
-                let written = piece.isEmpty ? Self.announceSent(to: body) : Self.write(piece, to: body)
+                let written = Self.write(piece, to: body)
                 guard written == PP_OK else {
                     refusal = written
                     throw .failed("the plugin stopped reading the response (status \(written))")
@@ -230,12 +226,6 @@ final class HostServices {
     private static func write(_ bytes: ArraySlice<UInt8>, to sink: UnsafePointer<pp_sink>?) -> Int32 {
         guard let sink, let write = sink.pointee.write, !bytes.isEmpty else { return PP_OK }
         return bytes.withUnsafeBufferPointer { write(sink, $0.baseAddress!, UInt64($0.count)) }
-    }
-
-    /// The write of zero bytes that tells a plugin its request was sent (`PP_HTTP_ANNOUNCE_SENT`).
-    private static func announceSent(to sink: UnsafePointer<pp_sink>?) -> Int32 {
-        guard let sink, let write = sink.pointee.write else { return PP_OK }
-        return write(sink, nil, 0)
     }
 
     private static func write(_ data: [UInt8], to sink: UnsafePointer<pp_sink>?) -> Int32 {

@@ -11,9 +11,6 @@ public struct HTTPRequest: Sendable {
     public var timeout: Duration
     /// Response bodies larger than this are refused.
     public var responseLimit: Int
-    /// Whether the body's receiver is handed one empty piece once the whole request has been
-    /// sent, before any of the answer (`PP_HTTP_ANNOUNCE_SENT`).
-    public var announcesSent = false
 
     public init(
         socketPath: String, method: String, path: String, contentType: String? = nil, body: [UInt8] = [],

@@ -13,9 +13,8 @@ enum UnixSocketHTTPClient {
     }
 
     /// Sends the request and hands the response body to `onBody` piece by piece as it arrives
-    /// (no limit on its size: `onBody` throws to stop), after one empty piece once the request
-    /// is sent when it ``HTTPRequest/announcesSent``. Returns the status code, known before the
-    /// first piece of the body.
+    /// (no limit on its size: `onBody` throws to stop). Returns the status code, known before
+    /// the first piece.
     static func stream(
         _ request: HTTPRequest, socketPath: String, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
     ) throws(TargetError) -> Int {
@@ -26,7 +25,6 @@ enum UnixSocketHTTPClient {
         setTimeout(fd, request.timeout)
         try connect(fd, to: socketPath)
         try writeAll(fd, head(request) + request.body)
-        if request.announcesSent { try onBody([]) }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var received: [UInt8] = []
         var head: (status: Int, framing: HTTPBodyDecoder.Framing, bodyStart: Int)?

@@ -58,9 +58,8 @@ extern "C" {
 /** ABI major: a change here breaks every plugin; the entry symbol's name changes with it. */
 #define PP_ABI_MAJOR 1
 /** ABI minor: appends only. A plugin built against minor N needs a host with minor >= N.
- *  1.1 appended pp_host.file_info and pp_host.set_file_owner; 1.2 pp_plugin_descriptor.declaration;
- *  1.3 pp_http_request.flags. */
-#define PP_ABI_MINOR 3
+ *  1.1 appended pp_host.file_info and pp_host.set_file_owner; 1.2 pp_plugin_descriptor.declaration. */
+#define PP_ABI_MINOR 2
 
 /** The one symbol a plugin exports. */
 #define PP_ENTRY_SYMBOL "posternproxy_plugin_entry_v1"
@@ -182,12 +181,6 @@ typedef struct pp_command {
     uint32_t timeout_ms;
 } pp_command;
 
-/** pp_http_request.flags (ABI 1.3): once the whole request has been sent, before any of the
- *  answer, the host writes zero bytes to the `response_body` sink (`data` may be NULL). From that
- *  write the plugin may send another request while the service works on this one: Caddy's
- *  metrics, say, asked for just before a config load, are then gathered while the load runs. */
-#define PP_HTTP_ANNOUNCE_SENT 1u
-
 /**
  * An HTTP/1.1 request to a service of the target that listens on a unix socket, such as Caddy's
  * admin API. Ownership: the plugin; borrowed by the host for the duration of http().
@@ -205,10 +198,6 @@ typedef struct pp_http_request {
     pp_bytes body;
     /** 0 = the host's default timeout. */
     uint32_t timeout_ms;
-    /** ABI 1.3: PP_HTTP_* bits. 64 bits wide so that the structure grows and `struct_size` tells
-     *  whether a plugin set it: a 32-bit field would lie in the padding after `timeout_ms`, which
-     *  a plugin built against 1.2 leaves unset. */
-    uint64_t flags;
 } pp_http_request;
 
 /**
@@ -286,8 +275,7 @@ typedef struct pp_host {
      *  PP_GRANT_RUN. Returns PP_OK whatever the HTTP status, PP_FAILED when the service cannot be
      *  reached or answers something that is not HTTP (the reason is logged). Each request has
      *  its own connection, so a plugin's `response_body` sink may itself call the host's
-     *  services, another http() included, while the rest of the answer waits to be read
-     *  (PP_HTTP_ANNOUNCE_SENT: even before any of it arrives). */
+     *  services, another http() included, while the rest of the answer waits to be read. */
     int32_t (*http)(const struct pp_host *host, const pp_http_request *request,
                     const pp_sink *response_body, int32_t *http_status);
 

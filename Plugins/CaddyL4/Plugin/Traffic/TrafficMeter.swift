@@ -1,4 +1,3 @@
-import Glibc
 import JSONCore
 import PluginAPI
 import PluginKit
@@ -65,7 +64,7 @@ enum TrafficMeter {
     @discardableResult
     static func read(admin: CaddyAdmin) -> Int? {
         let start = meters.withLock { meters in Self.start(meters[admin.socket] ?? Meter()) }
-        guard let reading = gather(admin: admin, known: start.known, whenSent: nil) else { return nil }
+        guard let reading = gather(admin: admin, known: start.known) else { return nil }
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
             guard meter.loads == start.loads else { return }
@@ -77,23 +76,21 @@ enum TrafficMeter {
     }
 
     /// Reads Caddy's totals at a config load, and runs `load` (which loads the config and says
-    /// whether it did) once: as soon as the request for the totals has been sent, or after it
-    /// when it could not be. Returns what ``read(admin:)`` returns.
+    /// whether it did) once: as soon as the first bytes of Caddy's answer arrive, or after the
+    /// request when Caddy could not be read. Returns what ``read(admin:)`` returns.
     ///
-    /// Caddy answers a request it accepted before a load from the counters of the config that
-    /// load replaces, so the reading loses nothing, and the load does not wait while Caddy
-    /// gathers its counters and writes them out: with 1,000 hosts that have all served traffic
-    /// that is 4.7 MB and some 80 ms, with 10,000 some 45 MB and a second or more. Caddy's
-    /// reload time is one for all configs, though: counters gathered after the load come with
-    /// the new load's time, which is later than the request, while a config loaded before the
-    /// request (Caddy restarted) has an earlier one.
+    /// Caddy takes every counter's value before it writes any, so from its first byte the
+    /// reading is fixed and the load loses nothing of it; the rest of the text is read while
+    /// the new config loads. With 1,000 hosts that have all served traffic that text is 4.7 MB
+    /// and some 80 ms after the values are taken, with 10,000 some 45 MB and a second or more.
+    /// (Sent any earlier, the load can overtake the reading: Caddy may then answer it from the
+    /// new config's counters, or from the old ones with the new load's time.)
     @discardableResult
     static func read(admin: CaddyAdmin, loading load: () -> Bool) -> Int? {
         let start = meters.withLock { meters in
             meters[admin.socket, default: Meter()].loads += 1
             return Self.start(meters[admin.socket]!)
         }
-        let askedAt = wallClockSeconds()
         var loaded: Bool?
         let reading = withoutActuallyEscaping(load) { load in
             gather(admin: admin, known: start.known) { loaded = load() }
@@ -102,8 +99,7 @@ enum TrafficMeter {
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
             if let reading {
-                let reloadedBefore = reading.reloadedAt != meter.reloadedAt && (reading.reloadedAt ?? 0) < askedAt
-                count(reading, from: start, restarted: meter.countsFromZero || reloadedBefore, into: &meter)
+                count(reading, from: start, restarted: meter.countsFromZero || meter.reloadedAt != reading.reloadedAt, into: &meter)
                 meter.countsFromZero = false
             }
             if didLoad { meter.countsFromZero = true }
@@ -117,10 +113,16 @@ enum TrafficMeter {
         Start(known: meter.previous, readings: meter.readings, loads: meter.loads)
     }
 
-    /// Caddy's totals, read as they arrive; nil when Caddy could not be read.
-    private static func gather(admin: CaddyAdmin, known: TrafficTotals, whenSent: (() -> Void)?) -> CaddyMetricsReading? {
+    /// Caddy's totals, read as they arrive; nil when Caddy could not be read. `whenAnswered` runs
+    /// once, on this thread, when the first bytes of the answer arrive, before they are read.
+    private static func gather(admin: CaddyAdmin, known: TrafficTotals, whenAnswered: (() -> Void)? = nil) -> CaddyMetricsReading? {
         var reading = CaddyMetricsReading(known: known)
-        let answer = admin.host.stream(socket: admin.socket, path: metricsPath, whenSent: whenSent) { piece in
+        var answered = whenAnswered
+        let answer = admin.host.stream(socket: admin.socket, path: metricsPath) { piece in
+            if let run = answered {
+                answered = nil
+                run()
+            }
             reading.feed(piece)
             return true
         }
@@ -151,12 +153,6 @@ enum TrafficMeter {
         meter.readings += 1
         meter.previousUnattributed = reading.unattributed
         meter.reloadedAt = reading.reloadedAt
-    }
-
-    private static func wallClockSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// Hands out what was served since the last call, as JSON text written straight from the

@@ -15,13 +15,13 @@ most 10 s) for a config load before the rest, as a Caddy whose text for many hos
 written; GET /loads answers `{"loads", "during_metrics"}`: how many loads arrived, and how many of
 them while that answer was held.
 """
-import time
-import os
 import http.server
 import json
+import os
 import socketserver
 import sys
 import threading
+import time
 
 SOCKET, FILES = sys.argv[1], sys.argv[2:]
 state = {"config": None, "reads": 0, "loads": 0, "during_metrics": 0, "holding": False, "reloaded_at": time.time() - 60}

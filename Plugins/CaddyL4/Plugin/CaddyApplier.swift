@@ -68,8 +68,7 @@ enum CaddyApplier {
         var bytes = tagged(plan.config, tag: plan.tag)
         var remaining = Set(plan.rendered)
         var loading: Result<Void, any Error>?
-        func load() {
-            guard loading == nil else { return }
+        func load() -> Bool {
             loading = Result {
                 while let error = try admin.load(bytes) {
                     let document = try JSONParser.parse(bytes)
@@ -82,13 +81,12 @@ enum CaddyApplier {
                     bytes = ConfigBlame.removing(blamed, from: document).serialized()
                 }
             }
-        }
-        // Caddy counts traffic from zero after a load: what it counted so far is read, and the
-        // load sent once Caddy has taken the counters' values (its answer has begun).
-        TrafficMeter.read(admin: admin) {
-            load()
             return (try? loading?.get()) != nil
         }
+        // Caddy counts traffic from zero after a load: what it counted so far is read, and the
+        // load sent once Caddy has taken the counters' values (its answer has begun); the meter
+        // runs `load` exactly once.
+        TrafficMeter.read(admin: admin, loading: load)
         try loading?.get()
         LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)
         for tag in remaining { journal.results[tag] = .applied }

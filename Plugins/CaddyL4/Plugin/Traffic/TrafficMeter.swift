@@ -68,8 +68,7 @@ enum TrafficMeter {
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
             guard meter.loads == start.loads else { return }
-            count(reading, from: start, restarted: meter.countsFromZero || meter.reloadedAt != reading.reloadedAt, into: &meter)
-            meter.countsFromZero = false
+            count(reading, from: start, into: &meter)
             meters[admin.socket] = meter
         }
         return reading.malformedLines
@@ -99,8 +98,7 @@ enum TrafficMeter {
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
             if let reading {
-                count(reading, from: start, restarted: meter.countsFromZero || meter.reloadedAt != reading.reloadedAt, into: &meter)
-                meter.countsFromZero = false
+                count(reading, from: start, into: &meter)
             }
             if didLoad { meter.countsFromZero = true }
             meter.loads += 1
@@ -132,8 +130,11 @@ enum TrafficMeter {
     }
 
     /// Adds what `reading` counted since the reading before it to what will be handed out, and
-    /// keeps its totals; all of it when `restarted` (the counters started from zero since).
-    private static func count(_ reading: CaddyMetricsReading, from start: Start, restarted: Bool, into meter: inout Meter) {
+    /// keeps its totals; all of it when the counters started from zero since (a config was
+    /// loaded, or Caddy's reload time changed).
+    private static func count(_ reading: CaddyMetricsReading, from start: Start, into meter: inout Meter) {
+        let restarted = meter.countsFromZero || meter.reloadedAt != reading.reloadedAt
+        meter.countsFromZero = false
         let sameKnown = meter.readings == start.readings
         var totals = TrafficTotals()
         var changes = TrafficTotals()

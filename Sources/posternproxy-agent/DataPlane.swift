@@ -99,10 +99,12 @@ actor DataPlane {
     func apply(_ patch: DesiredStatePatch) async -> AgentMessage? {
         await acquire()
         defer { release() }
-        let kept = takeRunningDocument()
-        if applied.hash == patch.baseHash, var state = kept?.document ?? folder.document(), patch.apply(to: &state) {
+        var running = takeRunningDocument()
+        let runningDigest = running?.digest
+        // The kept document moves into `state` (not copied), so the patch changes it in place.
+        if applied.hash == patch.baseHash, var state = running.take()?.document ?? folder.document(), patch.apply(to: &state) {
             // The bytes before the patch's stretch are the base's: its kept digest goes on from there.
-            let base = kept.map(\.digest).flatMap { $0.hex == patch.baseHash ? $0 : nil }
+            let base = runningDigest.flatMap { $0.hex == patch.baseHash ? $0 : nil }
             let digest = base?.updated(to: state, unchangedUpTo: patch.from) ?? ResumableDigest(of: state)
             if digest.hex == patch.hash {
                 let whole = ControllerMessage.DesiredStateMessage(revision: patch.revision, hash: patch.hash, state: state)
@@ -217,8 +219,9 @@ actor DataPlane {
     /// The changing state, given up for a patch to change it in place (its apply keeps the
     /// result again); nil when none is kept.
     private func takeRunningDocument() -> (document: [UInt8], digest: ResumableDigest<SHA256Digest>)? {
-        defer { changingDocument = nil }
-        return changingDocument.map { ($0.document, $0.digest) }
+        guard let changing = changingDocument else { return nil }
+        changingDocument = nil
+        return (changing.document, changing.digest)
     }
 
     /// Keeps `document`, the state that now runs, as ``changingDocument`` when it is large

@@ -120,4 +120,38 @@ import Testing
         let (kept, fresh) = try renderings(small, reader: reader)
         #expect(kept == fresh)
     }
+
+    /// The memory of the text read before last takes the next text: after a change, a copy of a
+    /// state of several megabytes lands in pages the process already has. What is read from a
+    /// borrowed buffer is what is read from an array, and a state over the limit keeps nothing,
+    /// that memory included.
+    @Test func theTextReadBeforeLastTakesTheNextAndABufferReadsAsAnArray() throws {
+        let reader = DesiredStateReader()
+        let first = try state((1...40).map { proxyHost($0) })
+        let second = try state((1...41).map { proxyHost($0) })
+        let third = try state((1...41).map { proxyHost($0, port: $0 == 20 ? 9090 : 8080) })
+        _ = try reader.read(first)
+        #expect(reader.reusableBytes == 0, "nothing was read before the first text")
+        _ = try second.withUnsafeBytes { try reader.read($0) }
+        #expect(reader.reusableBytes >= first.count)
+        let settings = RenderSettings()
+        let fromBuffer = try third.withUnsafeBytes { try reader.read($0) }
+        #expect(
+            CaddyRenderer.render(fromBuffer, settings: settings).serialized()
+                == CaddyRenderer.render(try DesiredState.reading(third), settings: settings).serialized())
+        #expect(reader.reusableBytes >= second.count)
+        // The same text again changes nothing: the copy just made is what the next text takes.
+        let (kept, fresh) = try renderings(third, reader: reader)
+        #expect(kept == fresh)
+        #expect(reader.reusableBytes >= third.count)
+        // A read that fails lends nothing; the state read before still helps the next read.
+        var broken = proxyHost(3)
+        broken["forward_port"] = "eighty"
+        #expect(throws: DecodingFailure.self) { try reader.read(try state([proxyHost(1), proxyHost(2), broken])) }
+        #expect(reader.reusableBytes == 0)
+        let (afterFailure, freshAfterFailure) = try renderings(second, reader: reader)
+        #expect(afterFailure == freshAfterFailure)
+        _ = try reader.read(first, keepingUpTo: 10)
+        #expect(reader.reusableBytes == 0)
+    }
 }

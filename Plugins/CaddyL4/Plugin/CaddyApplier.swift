@@ -21,11 +21,14 @@ enum CaddyApplier {
         let config = try CaddyStepConfig.decode(call.config)
         var settings = config.render
         if settings.modules == nil { settings.modules = try CaddyDescription.modules(call.host, binary: config.caddyBinary) }
-        let input = call.input
-        let keptUpTo = StateKeeping.shared.limit(
-            for: input, alwaysKiB: config.keepStateUpToKiB, whileChangingKiB: config.keepChangingStateUpToKiB,
-            seconds: config.keepChangingStateSeconds)
-        var state = try DesiredStateReader.shared.read(input, keepingUpTo: keptUpTo)
+        // Read from the host's buffer: the reader copies it into memory it already has.
+        let (decoded, inputCount, keptUpTo) = try call.withInput { input in
+            let keptUpTo = StateKeeping.shared.limit(
+                for: input, alwaysKiB: config.keepStateUpToKiB, whileChangingKiB: config.keepChangingStateUpToKiB,
+                seconds: config.keepChangingStateSeconds)
+            return (try DesiredStateReader.shared.read(input, keepingUpTo: keptUpTo), input.count, keptUpTo)
+        }
+        var state = decoded
         let refused = UpstreamCheck.rejections(state, protectedPorts: config.protectedPorts, resolve: SystemResolver.resolve)
         if !refused.isEmpty {
             for index in state.proxyHosts.indices where refused[ResourceKey(kind: "proxy_host", id: state.proxyHosts[index].id)] != nil {
@@ -36,7 +39,7 @@ enum CaddyApplier {
             }
         }
         // What was rendered is kept with the state it was rendered from, and within the same bound.
-        let keeps = input.count <= keptUpTo
+        let keeps = inputCount <= keptUpTo
         if !keeps { renderMemo.forget() }
         var result = CaddyRenderer.render(state, settings: settings, memo: keeps ? renderMemo : nil)
         result.rejected.merge(refused) { first, _ in first }

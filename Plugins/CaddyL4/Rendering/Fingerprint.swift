@@ -3,17 +3,19 @@
 /// a tenth of a byte-wise FNV's time on a config or a state of several megabytes.
 public enum Fingerprint {
     public static func of(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBytes { of($0) }
+    }
+
+    public static func of(_ raw: UnsafeRawBufferPointer) -> UInt64 {
         let prime: UInt64 = 0x0000_0100_0000_01B3
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset + 8 <= raw.count {
-                hash = (hash ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* prime
-                hash ^= hash >> 32
-                offset += 8
-            }
-            for byte in raw[offset...] { hash = (hash ^ UInt64(byte)) &* prime }
+        var offset = 0
+        while offset + 8 <= raw.count {
+            hash = (hash ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* prime
+            hash ^= hash >> 32
+            offset += 8
         }
+        for byte in raw[offset...] { hash = (hash ^ UInt64(byte)) &* prime }
         return hash
     }
 }

@@ -6,9 +6,12 @@ import Synchronization
 /// JSON is byte for byte what the previous state held is neither parsed nor decoded again. After
 /// a change to one host of 10,000, a plan decodes that host and steps over the others' bytes.
 ///
-/// It keeps the resources of the latest state only (as their JSON and decoded), so its memory
-/// is one state's, whatever the number of changes, and a caller bounds that by the size of state
-/// it may keep. Safe to use from several threads: reads are serialized.
+/// It keeps the resources of the latest state only (as their JSON and decoded), and the memory of
+/// the text it read before that, which takes the next text: a state of several megabytes is then
+/// copied into pages already there, not into a fresh allocation whose every page the system must
+/// first provide (some 5 ms for 7 MB). So its memory is about one state's and a text's, whatever
+/// the number of changes, and a caller bounds that by the size of state it may keep. Safe to use
+/// from several threads: reads are serialized.
 public final class DesiredStateReader: Sendable {
     /// The reader the Caddy step's plan uses, for the process that loaded the plugin.
     public static let shared = DesiredStateReader()
@@ -21,36 +24,67 @@ public final class DesiredStateReader: Sendable {
     /// the bad value's path. A state whose text is larger than `limit` bytes is decoded whole
     /// and not kept, and what was kept before is let go.
     public func read(_ text: [UInt8], keepingUpTo limit: Int = .max) throws(DecodingFailure) -> DesiredState {
+        try read(count: text.count, keepingUpTo: limit) { $0.append(contentsOf: text) }
+    }
+
+    /// The desired state in the bytes `input` points to (a plugin call's borrowed input), as
+    /// ``read(_:keepingUpTo:)`` reads it.
+    public func read(_ input: UnsafeRawBufferPointer, keepingUpTo limit: Int = .max) throws(DecodingFailure) -> DesiredState {
+        try read(count: input.count, keepingUpTo: limit) { $0.append(contentsOf: input) }
+    }
+
+    /// How many bytes of memory the next read copies its text into without allocating: the text
+    /// read before the latest one; 0 when nothing is kept.
+    public var reusableBytes: Int { kept.withLock { $0.spare?.capacity ?? 0 } }
+
+    /// Reads the `count` bytes `copy` appends to the memory of the text read before last.
+    private func read(count: Int, keepingUpTo limit: Int, copy: (inout [UInt8]) -> Void) throws(DecodingFailure) -> DesiredState {
         try kept.withLock { kept throws(DecodingFailure) in
+            var text = kept.spare.take() ?? []
+            text.removeAll(keepingCapacity: true)
+            // Room for a few more hosts, so the next text of a growing state fits too.
+            text.reserveCapacity(count + count / 64)
+            copy(&text)
             guard text.count <= limit else {
                 kept = Kept()
                 return try DesiredState.reading(text)
             }
-            do throws(JSONReadError) {
-                if let state = try kept.patch(with: text) { return state }
-                // One pass over the text: the lists are located, not parsed.
-                let (rest, lists, interiors) = try JSONParser.parseObject(text, locatingElementsOf: Kept.members)
-                var state = try JSONReader.read(DesiredState.self, from: rest.serialized())
-                var next = Kept()
-                next.rest = state
-                func list<Element>(_ member: String, _ previous: DecodedElements<Element>, into kept: inout DecodedElements<Element>)
-                    throws(JSONReadError) -> [Element]
-                {
-                    try previous.reading(text, lists[member] ?? [], member: member, into: &kept)
-                }
-                state.proxyHosts = try list("proxy_hosts", kept.proxyHosts, into: &next.proxyHosts)
-                state.redirectionHosts = try list("redirection_hosts", kept.redirectionHosts, into: &next.redirectionHosts)
-                state.deadHosts = try list("dead_hosts", kept.deadHosts, into: &next.deadHosts)
-                state.streamHosts = try list("stream_hosts", kept.streamHosts, into: &next.streamHosts)
-                state.accessLists = try list("access_lists", kept.accessLists, into: &next.accessLists)
-                state.certificates = try list("certificates", kept.certificates, into: &next.certificates)
-                next.text = text
-                next.interiors = interiors
-                kept = next
-                return state
-            } catch {
-                throw DecodingFailure("desired state", error)
+            let previous = kept.text
+            let state = try Self.read(text, into: &kept)
+            // The text that is not kept now (the one read before, or this one when nothing
+            // changed) has no other owner left: its memory takes the next text.
+            let keptThis = kept.text.withUnsafeBufferPointer { kept in text.withUnsafeBufferPointer { $0.baseAddress == kept.baseAddress } }
+            kept.spare = keptThis ? previous : text
+            return state
+        }
+    }
+
+    /// `text` read into `kept`: patched when it differs in one stretch of one list, else read whole.
+    private static func read(_ text: [UInt8], into kept: inout Kept) throws(DecodingFailure) -> DesiredState {
+        do throws(JSONReadError) {
+            if let state = try kept.patch(with: text) { return state }
+            // One pass over the text: the lists are located, not parsed.
+            let (rest, lists, interiors) = try JSONParser.parseObject(text, locatingElementsOf: Kept.members)
+            var state = try JSONReader.read(DesiredState.self, from: rest.serialized())
+            var next = Kept()
+            next.rest = state
+            func list<Element>(_ member: String, _ previous: DecodedElements<Element>, into kept: inout DecodedElements<Element>)
+                throws(JSONReadError) -> [Element]
+            {
+                try previous.reading(text, lists[member] ?? [], member: member, into: &kept)
             }
+            state.proxyHosts = try list("proxy_hosts", kept.proxyHosts, into: &next.proxyHosts)
+            state.redirectionHosts = try list("redirection_hosts", kept.redirectionHosts, into: &next.redirectionHosts)
+            state.deadHosts = try list("dead_hosts", kept.deadHosts, into: &next.deadHosts)
+            state.streamHosts = try list("stream_hosts", kept.streamHosts, into: &next.streamHosts)
+            state.accessLists = try list("access_lists", kept.accessLists, into: &next.accessLists)
+            state.certificates = try list("certificates", kept.certificates, into: &next.certificates)
+            next.text = text
+            next.interiors = interiors
+            kept = next
+            return state
+        } catch {
+            throw DecodingFailure("desired state", error)
         }
     }
 
@@ -59,6 +93,8 @@ public final class DesiredStateReader: Sendable {
         static let members: Set<String> = ["proxy_hosts", "redirection_hosts", "dead_hosts", "stream_hosts", "access_lists", "certificates"]
 
         var text: [UInt8] = []
+        /// The text read before ``text``, whose memory the next text is copied into.
+        var spare: [UInt8]?
         /// Where the text between each list's brackets is.
         var interiors: [String: Range<Int>] = [:]
         /// The state without its lists (they are kept below, once).

@@ -24,6 +24,13 @@ public final class StateKeeping: Sendable {
     public func limit(
         for input: [UInt8], alwaysKiB: Int, whileChangingKiB: Int, seconds: Int, now: ContinuousClock.Instant = .now
     ) -> Int {
+        input.withUnsafeBytes { limit(for: $0, alwaysKiB: alwaysKiB, whileChangingKiB: whileChangingKiB, seconds: seconds, now: now) }
+    }
+
+    /// ``limit(for:alwaysKiB:whileChangingKiB:seconds:now:)`` of the bytes `input` points to.
+    public func limit(
+        for input: UnsafeRawBufferPointer, alwaysKiB: Int, whileChangingKiB: Int, seconds: Int, now: ContinuousClock.Instant = .now
+    ) -> Int {
         let always = Self.bytes(kib: alwaysKiB)
         let whileChanging = Self.bytes(kib: whileChangingKiB)
         guard input.count > always, input.count <= whileChanging else { return always }

@@ -47,12 +47,9 @@ actor DataPlane {
     private var waiting: [CheckedContinuation<Void, Never>] = []
     /// The state that runs, kept in memory while it changes, as the Caddy step keeps its
     /// decoding (up to `POSTERNPROXY_KEEP_CHANGING_STATE_KIB`, until
-    /// `POSTERNPROXY_KEEP_CHANGING_STATE_SECONDS` pass without a change), with room for a
-    /// patch to change it in place; without it a patch reads the state from the state folder.
-    /// Its SHA-256 is kept resumable, so a patch's result is hashed from the patch on.
-    private var changingDocument: (document: [UInt8], digest: ResumableDigest<SHA256Digest>, changedAt: ContinuousClock.Instant)?
-    /// The room kept after a changing state, for patches that make it longer.
-    private static let patchRoom = 256 << 10
+    /// `POSTERNPROXY_KEEP_CHANGING_STATE_SECONDS` pass without a change); without it a patch
+    /// reads the state from the state folder.
+    private var changingDocument: ChangingDocument?
 
     init(configuration: AgentConfiguration, logger: Logger) throws {
         let catalog = try PluginCatalog.load(
@@ -99,17 +96,12 @@ actor DataPlane {
     func apply(_ patch: DesiredStatePatch) async -> AgentMessage? {
         await acquire()
         defer { release() }
-        var running = takeRunningDocument()
-        let runningDigest = running?.digest
-        // The kept document moves into `state` (not copied), so the patch changes it in place.
-        if applied.hash == patch.baseHash, var state = running.take()?.document ?? folder.document(), patch.apply(to: &state) {
-            // The bytes before the patch's stretch are the base's: its kept digest goes on from there.
-            let base = runningDigest.flatMap { $0.hex == patch.baseHash ? $0 : nil }
-            let digest = base?.updated(to: state, unchangedUpTo: patch.from) ?? ResumableDigest(of: state)
-            if digest.hex == patch.hash {
-                let whole = ControllerMessage.DesiredStateMessage(revision: patch.revision, hash: patch.hash, state: state)
-                return await applyNow(whole, received: "a patch of \(patch.text.count) bytes", digest: digest).map(AgentMessage.applyResult)
-            }
+        if applied.hash == patch.baseHash,
+            let patched = ChangingDocument.patched(by: patch, taking: &changingDocument, orStored: { folder.document() }),
+            patched.digest.hex == patch.hash
+        {
+            let whole = ControllerMessage.DesiredStateMessage(revision: patch.revision, hash: patch.hash, state: patched.state)
+            return await applyNow(whole, received: "a patch of \(patch.text.count) bytes", digest: patched.digest).map(AgentMessage.applyResult)
         }
         logger.warning(
             "a patch did not apply: asking for the whole state",
@@ -216,14 +208,6 @@ actor DataPlane {
         return answer
     }
 
-    /// The changing state, given up for a patch to change it in place (its apply keeps the
-    /// result again); nil when none is kept.
-    private func takeRunningDocument() -> (document: [UInt8], digest: ResumableDigest<SHA256Digest>)? {
-        guard let changing = changingDocument else { return nil }
-        changingDocument = nil
-        return (changing.document, changing.digest)
-    }
-
     /// Keeps `document`, the state that now runs, as ``changingDocument`` when it is large
     /// enough to be sent patches and no larger than the Caddy step keeps a changing state, with
     /// its digest (taken here, after the apply, when the state came whole).
@@ -234,9 +218,7 @@ actor DataPlane {
             changingDocument = nil
             return
         }
-        var kept = document
-        kept.reserveCapacity(document.count + Self.patchRoom)
-        changingDocument = (kept, digest ?? ResumableDigest(of: document), .now)
+        changingDocument = ChangingDocument(document, digest: digest)
     }
 
     /// Re-applies what should run (at start, and periodically): a state that failed is tried

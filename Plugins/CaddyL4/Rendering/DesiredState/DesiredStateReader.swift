@@ -42,8 +42,10 @@ public final class DesiredStateReader: Sendable {
         try kept.withLock { kept throws(DecodingFailure) in
             var text = kept.spare.take() ?? []
             text.removeAll(keepingCapacity: true)
-            // Room for a few more hosts, so the next text of a growing state fits too.
-            text.reserveCapacity(count + count / 64)
+            // Only when it does not fit: then with room for a few more hosts, so the next text of
+            // a growing state fits too (reserving that room every time would reallocate at each
+            // host added, the memory kept being just short of it).
+            if text.capacity < count { text.reserveCapacity(count + count / 64) }
             copy(&text)
             guard text.count <= limit else {
                 kept = Kept()

@@ -7,6 +7,10 @@ public enum JSON: Equatable, Sendable {
     case double(Double)
     case bool(Bool)
     case array([JSON])
+    /// An array whose items were serialized before: written as they are, so a long list that
+    /// stays the same from one document to the next is serialized once. Read as the array it
+    /// stands for (``arrayValue``, equality).
+    case serializedItems([JSONText])
     case object([(String, JSON)])
     case null
 
@@ -19,6 +23,8 @@ public enum JSON: Equatable, Sendable {
         case (.array(let a), .array(let b)): a == b
         case (.object(let a), .object(let b)): a.map(\.0) == b.map(\.0) && a.map(\.1) == b.map(\.1)
         case (.null, .null): true
+        case (.serializedItems(let a), .serializedItems(let b)): a == b
+        case (.serializedItems, .array), (.array, .serializedItems): lhs.arrayValue == rhs.arrayValue
         default: false
         }
     }
@@ -65,8 +71,11 @@ public enum JSON: Equatable, Sendable {
 
     /// The items of an array.
     public var arrayValue: [JSON]? {
-        guard case .array(let items) = self else { return nil }
-        return items
+        switch self {
+        case .array(let items): items
+        case .serializedItems(let items): items.map(\.value)
+        default: nil
+        }
     }
 
     /// The members of an object.
@@ -118,6 +127,15 @@ public enum JSON: Equatable, Sendable {
                 for index in items.indices {
                     if index > 0 { output.append(UInt8(ascii: ",")) }
                     items[index].write(into: &output)
+                }
+            }
+            output.append(UInt8(ascii: "]"))
+        case .serializedItems(let items):
+            output.append(UInt8(ascii: "["))
+            items.withUnsafeBufferPointer { items in
+                for index in items.indices {
+                    if index > 0 { output.append(UInt8(ascii: ",")) }
+                    items[index].bytes.withUnsafeBufferPointer { output.append($0) }
                 }
             }
             output.append(UInt8(ascii: "]"))

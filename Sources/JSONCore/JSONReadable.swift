@@ -103,7 +103,7 @@ extension String: JSONReadable {
 
 extension Array: JSONReadable where Element: JSONReadable {
     public init(json: JSON) throws(JSONReadError) {
-        guard case .array(let items) = json else { throw JSONReadError(problem: json == .null ? "expected a list, found null" : "expected a list") }
+        guard let items = json.arrayValue else { throw JSONReadError(problem: json == .null ? "expected a list, found null" : "expected a list") }
         self = []
         reserveCapacity(items.count)
         for (index, item) in items.enumerated() {

@@ -91,6 +91,19 @@ import Testing
                             "id": 4, "domain_names": ["d.test"], "forward_scheme": "http", "forward_host": "nowhere.example", "forward_port": 81,
                             "enabled": true,
                         ],
+                        // Judged before (5), and just before (6: the same name and port in a row).
+                        [
+                            "id": 5, "domain_names": ["e.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 81,
+                            "enabled": true,
+                        ],
+                        [
+                            "id": 6, "domain_names": ["f.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 81,
+                            "enabled": true,
+                        ],
+                        [
+                            "id": 7, "domain_names": ["g.test"], "forward_scheme": "http", "forward_host": "sneaky.example", "forward_port": 3000,
+                            "enabled": true,
+                        ],
                     ]
                 ]).utf8))
         let rejected = UpstreamCheck.rejections(state, protectedPorts: [81, 2019]) { name in
@@ -100,7 +113,7 @@ import Testing
             default: []
             }
         }
-        #expect(Set(rejected.keys.map(\.id)) == [1, 3])
+        #expect(Set(rejected.keys.map(\.id)) == [1, 3, 5, 6])
     }
 
     /// `posternproxy.describe/1`: the Caddy step says what this Caddy is (hosts no longer run

@@ -33,6 +33,20 @@ import Testing
         #expect(try JSONParser.parse(value.serialized()) == value)
     }
 
+    @Test func serializedItemsWriteAsTheArrayTheyStandFor() throws {
+        let items: [JSON] = ["quote \" and {braces}", ["input": "a.example", "outputs": ["127.0.0.1:80"]], [1, .null], [:]]
+        let spliced: JSON = ["list": .serializedItems(items.map(JSONText.init)), "empty": .serializedItems([])]
+        let plain: JSON = ["list": .array(items), "empty": []]
+        #expect(spliced.serialized() == plain.serialized())
+        #expect(try JSONParser.parse(spliced.serialized()) == plain)
+        // Read as the array: equal to it, listed as its items, refused where a list is not.
+        #expect(spliced == plain && spliced["list"]?.arrayValue == items)
+        #expect(spliced != ["list": .array(Array(items.dropLast())), "empty": []])
+        #expect(JSONText("x").value == "x")
+        #expect(throws: JSONReadError.self) { try [String](json: .serializedItems([JSONText(1)])) }
+        #expect(try [Int](json: .serializedItems([JSONText(1), JSONText(2)])) == [1, 2])
+    }
+
     @Test func serializesCompactTextWithEscapesAndWholeNumbers() {
         let value: JSON = ["s": "a\"b\\c\n\r\t\u{1}\u{7f}é", "n": [0, 7, -12, .int(Int.max), .int(Int.min)], "b": [true, false, .null]]
         #expect(

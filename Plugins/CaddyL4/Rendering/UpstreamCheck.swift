@@ -12,18 +12,24 @@ public enum UpstreamCheck {
     /// stands for here.
     public static func rejections(_ state: DesiredState, protectedPorts: Set<Int>, resolve: (String) -> [[UInt8]]) -> [ResourceKey: String] {
         // Each name is resolved once per check, and each name and port judged once: 10,000
-        // hosts on a few upstreams cost a few lookups.
+        // hosts on a few upstreams cost a few lookups. Hosts in a row often share their
+        // upstream: the last verdict is tried before hashing the name.
         var cache: [String: [[UInt8]]] = [:]
         var judged: [Target: Verdict] = [:]
+        var last: (target: Target, verdict: Verdict)?
         func problem(_ host: String, _ port: Int, field: String) -> String? {
             let verdict: Verdict
-            if let known = judged[Target(host: host, port: port)] {
+            if let last, last.target.port == port, last.target.host == host {
+                verdict = last.verdict
+            } else if let known = judged[Target(host: host, port: port)] {
                 verdict = known
+                last = (Target(host: host, port: port), known)
             } else {
                 let addresses = cache[host] ?? resolve(host)
                 cache[host] = addresses
                 verdict = judge(addresses, port: port, protectedPorts: protectedPorts)
                 judged[Target(host: host, port: port)] = verdict
+                last = (Target(host: host, port: port), verdict)
             }
             switch verdict {
             case .fine: return nil
@@ -32,13 +38,16 @@ public enum UpstreamCheck {
             }
         }
         var rejected: [ResourceKey: String] = [:]
-        for host in state.proxyHosts where host.enabled && !host.allowReservedUpstream {
-            var message = problem(host.forwardHost, host.forwardPort, field: "forward_host")
-            for upstream in host.upstreams where message == nil { message = problem(upstream.host, upstream.port, field: "upstream") }
-            for location in host.locations where message == nil {
+        // Read field by field where each host lies: a copy of each host (some twenty counted
+        // references) cost more than the check.
+        let hosts = state.proxyHosts
+        for index in hosts.indices where hosts[index].enabled && !hosts[index].allowReservedUpstream {
+            var message = problem(hosts[index].forwardHost, hosts[index].forwardPort, field: "forward_host")
+            for upstream in hosts[index].upstreams where message == nil { message = problem(upstream.host, upstream.port, field: "upstream") }
+            for location in hosts[index].locations where message == nil {
                 message = problem(location.forwardHost, location.forwardPort, field: "location \(location.path)")
             }
-            if let message { rejected[ResourceKey(kind: "proxy_host", id: host.id)] = message + ": left out" }
+            if let message { rejected[ResourceKey(kind: "proxy_host", id: hosts[index].id)] = message + ": left out" }
         }
         for stream in state.streamHosts where stream.enabled && state.caddyCarries(stream) {
             if let message = problem(stream.forwardingHost, stream.forwardingPort, field: "forwarding_host") {

@@ -23,8 +23,8 @@ enum AdvancedConfigRules {
                 throw ValidationFailure(
                     path, "uses a \(family)…} placeholder, which reads the host; turn unrestricted_advanced_config on to allow it")
             }
-        case .array(let items):
-            for (index, item) in items.enumerated() { try check(item, path: "\(path)[\(index)]") }
+        case .array, .serializedItems:
+            for (index, item) in (value.arrayValue ?? []).enumerated() { try check(item, path: "\(path)[\(index)]") }
         case .object(let members):
             if case .string(let handler)? = value["handler"], hostReadingHandlers.contains(handler) {
                 throw ValidationFailure(path, "uses the \(handler) handler, which reads the host; turn unrestricted_advanced_config on to allow it")

@@ -179,7 +179,7 @@ public struct ConfigSchema: Sendable, Equatable {
         static func typeName(_ value: JSON) -> String {
             switch value {
             case .object: "an object"
-            case .array: "a list"
+            case .array, .serializedItems: "a list"
             case .string: "a string"
             case .int: "an integer"
             case .double: "a number with a fraction"

@@ -42,6 +42,9 @@ extension JSON: Codable {
         case .array(let items):
             var array = encoder.unkeyedContainer()
             for item in items { try array.encode(item) }
+        case .serializedItems(let items):
+            var array = encoder.unkeyedContainer()
+            for item in items { try array.encode(item.value) }
         case .string(let text):
             var single = encoder.singleValueContainer()
             try single.encode(text)

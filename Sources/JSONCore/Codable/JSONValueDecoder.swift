@@ -87,7 +87,7 @@ struct ValueDecoder: Decoder, JSONValueDecoding {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard case .array(let items) = value else { throw mismatch([JSON].self) }
+        guard let items = value.arrayValue else { throw mismatch([JSON].self) }
         return UnkeyedContainer(items: items, decoder: self)
     }
 
@@ -259,7 +259,7 @@ extension JSON {
         case .string: "a string"
         case .int, .double: "a number"
         case .bool: "true or false"
-        case .array: "a list"
+        case .array, .serializedItems: "a list"
         case .object: "an object"
         case .null: "null"
         }

@@ -21,18 +21,18 @@ struct SharedProxyRoute {
         let domains: [String]
         let dial: String
         let key: ResourceKey
-        /// Its entries in the map, one per name: made once, with the entry, so a render that
-        /// reuses the entry (``RenderMemo``) does not make them again.
-        let mappings: [JSON]
-        /// Its names, as the host matcher lists them.
-        let names: [JSON]
+        /// Its entries in the map, one per name, serialized once, with the entry: a render that
+        /// reuses the entry (``RenderMemo``) neither makes nor serializes them again.
+        let mappings: [JSONText]
+        /// Its names, as the host matcher lists them, serialized.
+        let names: [JSONText]
 
         init(domains: [String], dial: String, key: ResourceKey) {
             self.domains = domains
             self.dial = dial
             self.key = key
-            mappings = domains.map { domain in ["input": .string(domain.lowercased()), "outputs": .strings([dial])] }
-            names = domains.map(JSON.string)
+            mappings = domains.map { domain in JSONText(["input": .string(domain.lowercased()), "outputs": .strings([dial])]) }
+            names = domains.map { JSONText(.string($0)) }
         }
     }
 
@@ -40,8 +40,8 @@ struct SharedProxyRoute {
     /// host, is not verified).
     let scheme: String
     /// The hosts' entries in the map, and their names, in order.
-    private(set) var mappings: [JSON] = []
-    private(set) var names: [JSON] = []
+    private(set) var mappings: [JSONText] = []
+    private(set) var names: [JSONText] = []
 
     private init(scheme: String) { self.scheme = scheme }
 
@@ -98,7 +98,7 @@ struct SharedProxyRoute {
                 "handle": [
                     [
                         "handler": "map", "source": "{http.request.host}", "destinations": .strings([Self.upstreamPlaceholder]),
-                        "mappings": .array(mappings), "defaults": [""],
+                        "mappings": .serializedItems(mappings), "defaults": [""],
                     ]
                 ]
             ],
@@ -109,7 +109,7 @@ struct SharedProxyRoute {
             ["handle": [.object(proxy)]],
         ]
         return [
-            "@id": .string("proxy_hosts/shared-\(scheme)"), "match": [["host": .array(names)]],
+            "@id": .string("proxy_hosts/shared-\(scheme)"), "match": [["host": .serializedItems(names)]],
             "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true,
         ]
     }

@@ -120,7 +120,9 @@ enum DesiredStateBuilder {
         for removal in try ResourceRepository.pendingRemovals(db, serverID: serverID) where referenced[removal.id] == nil {
             resources.append(.init(id: removal.id, type: removal.type, modifiedOn: removal.modifiedOn, isReference: false))
         }
-        return Built(document: document(members), revision: revision, pipeline: pipeline, resources: resources)
+        let doc = document(members, into: parts.documentMemory())
+        parts.noteBuilt(doc)
+        return Built(document: doc, revision: revision, pipeline: pipeline, resources: resources)
     }
 
     /// `stream_carriers`: `{"<id>": "iptables" | "socat"}` for each stream this server's data
@@ -218,9 +220,9 @@ enum DesiredStateBuilder {
     }
 
     /// `{"name":value,...}` with the members sorted by name, as every level of a part is, so
-    /// equal content serializes (and hashes) alike; written once into a buffer of its size (a
-    /// state of 10,000 hosts is some 7 MB).
-    private static func document(_ members: [(String, Member)]) -> [UInt8] {
+    /// equal content serializes (and hashes) alike; written once into `memory`, emptied and made
+    /// the document's size (a state of 10,000 hosts is some 7 MB).
+    private static func document(_ members: [(String, Member)], into memory: consuming [UInt8]) -> [UInt8] {
         let sorted = members.map { (JSON.string($0.0).serialized(), $0.1) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         var size = 1 + sorted.count
         for (name, value) in sorted {
@@ -229,7 +231,7 @@ enum DesiredStateBuilder {
             case .parts(let parts): size += name.count + 3 + parts.reduce(0) { $0 + $1.bytes.count + 1 }
             }
         }
-        var bytes: [UInt8] = []
+        var bytes = consume memory
         bytes.reserveCapacity(size)
         bytes.append(UInt8(ascii: "{"))
         for (index, (name, value)) in sorted.enumerated() {

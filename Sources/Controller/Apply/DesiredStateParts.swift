@@ -40,6 +40,12 @@ final class DesiredStateParts: Sendable {
     }
 
     private let servers = Mutex<[Int64: Server]>([:])
+    /// The documents built last and before last, any server's. The next build writes into the
+    /// memory of the one before last: by then its apply or push is over and nothing else holds
+    /// it, and memory already in use costs no page faults (7 MB of fresh memory for 10,000 hosts
+    /// cost 4–5 ms of them, a third of a build). When something still holds it, the build takes
+    /// fresh memory, as it would without it.
+    private let recentDocuments = Mutex<(last: [UInt8], beforeLast: [UInt8])>(([], []))
     /// The `settings` member every server's state carries, and the values it was written from.
     private let settings = Mutex<(values: [String: String], bytes: [UInt8])?>(nil)
 
@@ -53,6 +59,25 @@ final class DesiredStateParts: Sendable {
     /// Keeps `server` as server `serverID`'s parts.
     func keep(_ server: Server, for serverID: Int64) {
         servers.withLock { $0[serverID] = server }
+    }
+
+    /// The memory for the next document: the one built before last, emptied (fresh memory when
+    /// something still holds that one).
+    func documentMemory() -> [UInt8] {
+        var memory = recentDocuments.withLock { recent in
+            defer { recent.beforeLast = [] }
+            return recent.beforeLast
+        }
+        memory.removeAll(keepingCapacity: true)
+        return memory
+    }
+
+    /// Notes `document` as the one built last.
+    func noteBuilt(_ document: [UInt8]) {
+        recentDocuments.withLock { recent in
+            recent.beforeLast = recent.last
+            recent.last = document
+        }
     }
 
     /// How many served parts server `serverID` has kept.

@@ -63,6 +63,40 @@ import TestSupport
         #expect(parts.servedCount(of: try await store.localServerID()) == 48)
     }
 
+    /// A build writes into the memory of the document built before last once nothing holds
+    /// it, and never into a document something still holds.
+    @Test func aBuildReusesTheMemoryOfTheDocumentBeforeLastOnlyWhenNothingHoldsIt() async throws {
+        defer { folder.remove() }
+        let parts = DesiredStateParts()
+        try await store.database.write { db in
+            let local = try ServerRepository.localID(db)
+            for index in 0..<20 {
+                _ = try ResourceRepository.insert(
+                    db, type: "proxy_host", serverID: local, ownerUserID: nil, enabled: true, data: Self.host("h\(index).test"), search: "h")
+            }
+        }
+        func build(_ parts: DesiredStateParts) async throws -> [UInt8] {
+            try await store.database.read { db in
+                try DesiredStateBuilder.build(db, serverID: try ServerRepository.localID(db), parts: parts).document
+            }
+        }
+        func address(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+
+        // Dropped after use: the third build lies where the first did.
+        let first = address(try await build(parts))
+        _ = try await build(parts)
+        let third = try await build(parts)
+        #expect(address(third) == first)
+        #expect(try await third == build(DesiredStateParts()))
+
+        // Held: the build after next takes other memory and the held one stays as it was.
+        let held = try await build(parts)
+        let copy = Array(held)
+        _ = try await build(parts)
+        let after = try await build(parts)
+        #expect(address(after) != address(held) && held == copy && after == copy)
+    }
+
     /// Builds server `serverID`'s state with `parts` and from nothing, expects them equal, and
     /// returns the one built with `parts`.
     @discardableResult

@@ -2,6 +2,7 @@ import CaddyL4Rendering
 import Foundation
 import TestSupport
 import Host
+import JSONCore
 import Testing
 
 /// How the caddy step applies: per-resource failures, the capability check against the real
@@ -31,6 +32,29 @@ import Testing
         #expect(try caddy.get("/", host: "one.test").upstream == "a")
         #expect(try caddy.get("/", host: "three.test").upstream == "a")
         #expect(try caddy.get("/", host: "broken.test").status == 404)
+    }
+
+    /// The plan's config carries its tag as the root's first member (written once, with the
+    /// tag's digits put in place); Caddy runs that tag, and the same state again changes nothing.
+    @Test func theConfigIsTaggedAsPlannedAndTheSameStateAgainChangesNothing() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        let state = State.document(["proxy_hosts": [State.proxyHost(1, ["one.test"], to: a)]])
+        let first = try await caddy.apply(state)
+        #expect(first.steps.first?.outcome == .applied(changes: 1))
+        let plan = try #require(first.steps.first?.plan.flatMap { try? JSONParser.parseObject($0, keepingRaw: ["config"]) })
+        let tag = try #require(plan.0["tag"]?.stringValue)
+        #expect(tag.count == "posternproxy_config_".count + 16 && tag.hasPrefix("posternproxy_config_"))
+        let digits = tag.dropFirst("posternproxy_config_".count)
+        #expect(digits.allSatisfy { $0.isHexDigit })
+        let head = Array(#"{"@id":"\#(tag)","#.utf8)
+        #expect(plan.raw["config"].map { Array($0.prefix(head.count)) } == head)
+        #expect(try caddy.get("/", host: "one.test").upstream == "a")
+
+        let again = try await caddy.apply(state)
+        #expect(again.steps.first?.outcome == .unchanged)
     }
 
     @Test func upstreamsThatLeadToMetadataOrAProtectedPortAreLeftOutWhereTheyAreResolved() async throws {

@@ -43,8 +43,7 @@ enum CaddyApplier {
         if !keeps { renderMemo.forget() }
         var result = CaddyRenderer.render(state, settings: settings, memo: keeps ? renderMemo : nil)
         result.rejected.merge(refused) { first, _ in first }
-        let bytes = result.serialized()
-        let tag = tagPrefix + configHash(bytes)
+        let (bytes, tag) = taggedSerialization(result.config)
         let runningTag = try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag()
         for (key, message) in result.rejected.sorted(by: { $0.key < $1.key }) {
             call.host.log(PP_LOG_WARNING, "\(key) left out: \(message)")
@@ -67,8 +66,9 @@ enum CaddyApplier {
         defer { call.write(journal.serialized()) }
 
         // The rendering as planned, tagged, goes to Caddy as it is; only a rejection makes the
-        // step read it as JSON, to blame a resource and cut it out.
-        var bytes = tagged(plan.config, tag: plan.tag)
+        // step read it as JSON, to blame a resource and cut it out. (A plan whose config is not
+        // tagged yet, as an earlier version wrote them, is tagged here.)
+        var bytes = plan.config.starts(with: Array(#"{"@id":"\#(plan.tag)""#.utf8)) ? plan.config : tagged(plan.config, tag: plan.tag)
         var remaining = Set(plan.rendered)
         var loading: Result<Void, any Error>?
         func load() -> Bool {
@@ -142,6 +142,18 @@ enum CaddyApplier {
         return [UInt8(ascii: "{")] + member + config.dropFirst()
     }
 
-    /// A 64-bit hash of a rendering, as hex: tells one config from another.
-    static func configHash(_ bytes: [UInt8]) -> String { String(Fingerprint.of(bytes), radix: 16) }
+    /// `config` serialized with its tag as the root's first member, and the tag: ``tagPrefix``
+    /// and a 64-bit hash, in 16 hex digits, of the serialization with the digits all zero, which
+    /// tells one config from another. The digits are written where they lie, so the config is
+    /// written once (a copy to add the tag cost 1–2 ms at 10,000 hosts).
+    static func taggedSerialization(_ config: JSON) -> (bytes: [UInt8], tag: String) {
+        let placeholder = tagPrefix + String(repeating: "0", count: 16)
+        var bytes = JSON.object([("@id", .string(placeholder))] + (config.objectMembers ?? [])).serialized()
+        let hex = String(Fingerprint.of(bytes), radix: 16)
+        let tag = tagPrefix + String(repeating: "0", count: 16 - hex.count) + hex
+        // `{"@id":"` then the tag: its digits replace the placeholder's.
+        let digits = #"{"@id":""#.utf8.count + tagPrefix.utf8.count
+        bytes.replaceSubrange(digits..<(digits + 16), with: tag.utf8.suffix(16))
+        return (bytes, tag)
+    }
 }

@@ -6,7 +6,8 @@ import JSONCore
 /// string), so passing it on costs no escaping.
 struct CaddyPlan {
     var changes: [String]
-    /// `@id` of the new config's root: ``CaddyApplier/tagPrefix`` and a hash of ``config``.
+    /// `@id` of the new config's root: ``CaddyApplier/tagPrefix`` and a hash of ``config``
+    /// (``CaddyApplier/taggedSerialization(_:)``).
     var tag: String
     /// The tag of the config Caddy ran at plan time, if it was one of ours.
     var runningTag: String?
@@ -14,7 +15,7 @@ struct CaddyPlan {
     var rendered: [String]
     /// Tags of the resources left out, with the reason.
     var rejected: [String: String]
-    /// The rendered config, untagged.
+    /// The rendered config, its tag the root's first member.
     var config: [UInt8]
 
     func serialized() -> [UInt8] {

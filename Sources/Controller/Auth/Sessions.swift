@@ -1,8 +1,9 @@
 import Foundation
 
 /// Sessions (a short-lived access token and a long-lived refresh token per login) and API tokens,
-/// stored as SHA-256 hashes. Every check reads the user's `active` flag, so deactivating a user
-/// cuts off their sessions and tokens at once.
+/// stored as SHA-256 hashes. Every check reads the user's `active` flag (or a holder the store
+/// keeps only until those tables change), so deactivating a user cuts off their sessions and
+/// tokens at once.
 struct Sessions: Sendable {
     let store: Store
     static let accessLifetime: TimeInterval = 15 * 60
@@ -91,34 +92,39 @@ struct Sessions: Sendable {
 
     /// The identity behind an access token (bearer or cookie), if it is valid now.
     func identity(accessToken: String, viaCookie: Bool) async throws -> Identity? {
-        try await store.database.read { db in
-            guard let holder = try SessionRepository.holder(db, accessHash: Secrets.tokenHash(accessToken)) else { return nil }
-            let sessionID = holder.credentialID
-            var identity = Identity(
-                userID: holder.userID, email: holder.email, role: holder.role,
-                credential: viaCookie ? .sessionCookie(sessionID: sessionID) : .accessToken(sessionID: sessionID))
-            identity.mustEnrolTwoFactor = holder.twoFactorRequired && !holder.twoFactorEnabled && holder.sessionMethod != Method.singleSignOn.rawValue
-            return identity
+        let hash = Secrets.tokenHash(accessToken)
+        let holder = try await store.tokenHolders.value(for: hash, isCurrent: Self.unexpired) {
+            try await store.database.read { db in try SessionRepository.holder(db, accessHash: hash) }
         }
+        guard let holder else { return nil }
+        let sessionID = holder.credentialID
+        var identity = Identity(
+            userID: holder.userID, email: holder.email, role: holder.role,
+            credential: viaCookie ? .sessionCookie(sessionID: sessionID) : .accessToken(sessionID: sessionID))
+        identity.mustEnrolTwoFactor = holder.twoFactorRequired && !holder.twoFactorEnabled && holder.sessionMethod != Method.singleSignOn.rawValue
+        return identity
     }
 
     /// The identity behind an API token; records when it was last used (at most once a minute,
     /// so most requests only read).
     func identity(apiToken: String) async throws -> Identity? {
         let hash = Secrets.tokenHash(apiToken)
-        let found = try await store.database.read { db -> (Identity, Date?)? in
-            guard let holder = try SessionRepository.holder(db, apiTokenHash: hash) else { return nil }
-            var identity = Identity(
-                userID: holder.userID, email: holder.email, role: holder.role, credential: .apiToken(tokenID: holder.credentialID))
-            identity.metricsOnly = holder.tokenScope == TokenScope.metrics.rawValue
-            return (identity, holder.tokenLastUsed)
+        let holder = try await store.tokenHolders.value(for: hash, isCurrent: Self.unexpired) {
+            try await store.database.read { db in try SessionRepository.holder(db, apiTokenHash: hash) }
         }
-        guard let (identity, lastUsed) = found else { return nil }
-        if lastUsed.map({ Date().timeIntervalSince($0) > 60 }) ?? true, case .apiToken(let tokenID) = identity.credential {
+        guard let holder else { return nil }
+        var identity = Identity(userID: holder.userID, email: holder.email, role: holder.role, credential: .apiToken(tokenID: holder.credentialID))
+        identity.metricsOnly = holder.tokenScope == TokenScope.metrics.rawValue
+        if holder.tokenLastUsed.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
             // Best effort: a token keeps working while the disk is full.
-            try? await store.database.write { db in try SessionRepository.stampTokenUse(db, tokenID: tokenID) }
+            try? await store.database.write { db in try SessionRepository.stampTokenUse(db, tokenID: holder.credentialID) }
         }
         return identity
+    }
+
+    /// Whether a kept holder's token still works by the clock (the database knows the rest).
+    private static func unexpired(_ holder: SessionRepository.Holder) -> Bool {
+        holder.validUntil.map { $0 > Date() } ?? true
     }
 
     func end(sessionID: Int64) async throws {

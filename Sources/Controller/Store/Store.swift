@@ -17,6 +17,12 @@ public final class Store: Sendable {
     let trafficSeries = TrafficSeries()
     /// Each server's desired-state parts between builds, true to this database only.
     let desiredStateParts = DesiredStateParts()
+    /// Who holds each recently presented token, by the token's hash: kept until the tables a
+    /// holder is read from change (a session ended, a token revoked, a user deactivated, a
+    /// role or setting changed), so a request with a known token reads nothing.
+    let tokenHolders: CommitBoundCache<String, SessionRepository.Holder>
+    /// The settings read on hot paths, by key: kept until `settings` changes.
+    let settingValues: CommitBoundCache<String, String>
 
     /// Opens (or creates) the SQLite database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.
@@ -26,6 +32,8 @@ public final class Store: Sendable {
 
     init(database: any SQLDatabase) {
         self.database = database
+        tokenHolders = CommitBoundCache(commits: database.commitCounter(watching: SessionRepository.holderTables), capacity: 4_096)
+        settingValues = CommitBoundCache(commits: database.commitCounter(watching: SettingsRepository.tables), capacity: 64)
     }
 
     /// The local server's id.

@@ -27,6 +27,18 @@ import TestSupport
         try await store.database.read { db in try ServerRepository.all(db).map(\.desiredRevision) }
     }
 
+    @Test func theAdvancedConfigSettingIsReadOnceAndAChangeAppliesToTheNextCheck() async throws {
+        defer { folder.remove() }
+        let settings = service(localCaddy: true)
+        #expect(try await settings.advancedConfigUnrestricted() == false)
+        #expect(store.settingValues.count == 1)
+        _ = try await settings.set("unrestricted_advanced_config", to: "true", by: actor)
+        #expect(try await settings.advancedConfigUnrestricted() == true)
+        // A restore, or any other commit to `settings`, is seen the same way.
+        try await store.database.write { db in try db.execute("DELETE FROM settings", []) }
+        #expect(try await settings.advancedConfigUnrestricted() == false)
+    }
+
     @Test func aDataPlaneSettingMakesEveryServerApplyAndAControllerSettingDoesNot() async throws {
         defer { folder.remove() }
         let settings = service(localCaddy: true)

@@ -19,7 +19,11 @@ struct SettingsService: Sendable {
     /// when some server must apply again.
     /// The `unrestricted_advanced_config` setting: whether admins' raw Caddy routes may read the host.
     func advancedConfigUnrestricted() async throws -> Bool {
-        try await store.database.read { db in try SettingsRepository.value(db, "unrestricted_advanced_config") == "true" }
+        let key = "unrestricted_advanced_config"
+        let value = try await store.settingValues.value(for: key) {
+            try await store.database.read { db in try SettingsRepository.value(db, key) }
+        }
+        return value == "true"
     }
 
     func set(_ key: String, to value: String, by actor: AuditLog.Actor) async throws -> (value: String, serversChanged: Bool) {

@@ -15,6 +15,11 @@ protocol SQLDatabase: Sendable {
     /// the space kept in reserve for it.
     func write<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
 
+    /// A counter that moves on after each committed transaction of this process that changed a
+    /// row of any of `tables` (a restore of a backup included), for as long as the database is
+    /// open.
+    func commitCounter(watching tables: Set<String>) -> CommitCounter
+
     /// The storage fault in force (a full disk, a database that cannot be written), if any.
     var storageFault: StorageFault? { get }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The controller's database in one SQLite file, through GRDB: WAL mode, so reads run beside
 /// the one writer; foreign keys enforced; a writer waits up to 10 seconds for a lock; the
@@ -8,6 +9,8 @@ import GRDB
 final class SQLiteDatabase: SQLDatabase {
     private let pool: DatabasePool
     private let storage: StorageGuard
+    /// The region observations behind the counters handed out, kept as long as the database.
+    private let observations = Mutex<[AnyDatabaseCancellable]>([])
 
     /// Opens (or creates) the database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.
@@ -56,6 +59,20 @@ final class SQLiteDatabase: SQLDatabase {
             else { throw error }
             throw fault
         }
+    }
+
+    /// Counted by a GRDB region observation, which sees every row a transaction changes (it
+    /// turns off SQLite's truncate optimization for a watched table) and reports at commit.
+    func commitCounter(watching tables: Set<String>) -> CommitCounter {
+        let counter = CommitCounter()
+        let observation = DatabaseRegionObservation(tracking: tables.sorted().map { Table($0) })
+        let cancellable = observation.start(in: pool, onError: { _ in counter.becomeBlind() }) { _ in counter.advance() }
+        // GRDB watches a table that does not exist without complaint, and would never count:
+        // a counter over one is blind, and caches by it keep nothing.
+        let exist = (try? pool.read { db in try tables.allSatisfy { try db.tableExists($0) } }) ?? false
+        if !exist { counter.becomeBlind() }
+        observations.withLock { $0.append(cancellable) }
+        return counter
     }
 
     var storageFault: StorageFault? { storage.current }

@@ -2,6 +2,9 @@ import Foundation
 
 /// Every read and write of `settings`: known keys only, a missing one read as its default.
 enum SettingsRepository {
+    /// The tables settings are read from.
+    static let tables: Set<String> = ["settings"]
+
     /// Every setting with its value (or default).
     static func all(_ db: any SQLConnection) throws -> [String: String] {
         var values = Settings.known.mapValues(\.default)

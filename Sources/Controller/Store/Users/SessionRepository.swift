@@ -4,6 +4,10 @@ import Foundation
 /// for `require_two_factor`) to say who is behind a presented token. Tokens are stored as SHA-256
 /// hashes; only an active user's are found.
 enum SessionRepository {
+    /// The tables a ``Holder`` is read from: a commit that changes none of them leaves every
+    /// holder read before it true.
+    static let holderTables: Set<String> = ["sessions", "api_tokens", "users", "settings"]
+
     /// What a presented access token or API token stands for.
     struct Holder: Sendable {
         var userID: Int64
@@ -17,6 +21,8 @@ enum SessionRepository {
         var tokenLastUsed: Date?
         /// An API token's scope (`api` or `metrics`).
         var tokenScope: String?
+        /// When an access token stops working; nil for an API token, which works until revoked.
+        var validUntil: Date?
     }
 
     /// A refresh token's session: its id, user, start and method.
@@ -63,7 +69,7 @@ enum SessionRepository {
     static func holder(_ db: any SQLConnection, accessHash hash: String) throws -> Holder? {
         let row = try db.row(
             """
-            SELECT s.id AS session_id, s.method, u.id, u.email, u.role, u.totp_enabled,
+            SELECT s.id AS session_id, s.method, s.access_expires, u.id, u.email, u.role, u.totp_enabled,
                    (SELECT value FROM settings WHERE key = 'require_two_factor') AS require_two_factor
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.access_hash = ? AND s.access_expires > ? AND u.active = 1
@@ -72,7 +78,7 @@ enum SessionRepository {
             Holder(
                 userID: row["id"], email: row["email"], role: Identity.Role(rawValue: row["role"]) ?? .viewer, credentialID: row["session_id"],
                 sessionMethod: row["method"], twoFactorEnabled: row["totp_enabled"] ?? false,
-                twoFactorRequired: (row["require_two_factor"] as String?) == "true")
+                twoFactorRequired: (row["require_two_factor"] as String?) == "true", validUntil: row["access_expires"])
         }
     }
 

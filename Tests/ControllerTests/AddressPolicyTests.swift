@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Controller
@@ -49,6 +50,28 @@ import Testing
         #expect(throws: ValidationFailure.self) { try policy.check(host: "cloud.example", port: 3000, field: "f") }
         #expect(throws: ValidationFailure.self) { try policy.check(host: "us.example", port: nil, field: "f") }
         try policy.check(host: "lan.example", port: nil, field: "f")
+    }
+
+    @Test func aHostIsJudgedAtOnceExactlyWhenTheResolverIsNotAsked() {
+        let asked = Mutex<[String]>([])
+        let counting = AddressPolicy(
+            protectedPorts: [81],
+            resolve: { name in
+                asked.withLock { $0.append(name) }
+                return []
+            }, ownAddresses: { [] })
+        for host in [
+            "127.0.0.1", "0x7f.1", "[::1]", "::ffff:169.254.169.254", "localhost", "LocalHost.", "app.localhost", "metadata.google.internal",
+        ] {
+            #expect(counting.judgesAtOnce(host), "\(host)")
+            _ = counting.reach(host)
+            #expect(asked.withLock { $0 }.isEmpty, "\(host) asked the resolver")
+        }
+        for host in ["app", "example.com", "1e100", "localhost.example"] {
+            #expect(!counting.judgesAtOnce(host), "\(host)")
+            _ = counting.reach(host)
+            #expect(asked.withLock { $0.popLast() } != nil, "\(host) did not ask the resolver")
+        }
     }
 
     @Test func theSystemResolverReadsTheHostsFileAndGivesUpInTime() {

@@ -43,6 +43,9 @@ enum RedirectionHostKind: ResourceKind {
         }
     }
 
+    /// Checks text only.
+    static func prepareMayWait(_ input: Payload, context: ValidationContext) -> Bool { false }
+
     static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload {
         var p = input
         p.domain_names = try FieldRules.domainNames(p.domain_names, field: "domain_names")
@@ -88,6 +91,9 @@ enum DeadHostKind: ResourceKind {
             access_list_id = try c.decodeIfPresent(Int64.self, forKey: .access_list_id)
         }
     }
+
+    /// Checks text only.
+    static func prepareMayWait(_ input: Payload, context: ValidationContext) -> Bool { false }
 
     static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload {
         var p = input

@@ -167,6 +167,11 @@ enum ProxyHostKind: ResourceKind {
 
     static let policies = ["round_robin", "weighted_round_robin", "random", "least_conn", "ip_hash", "uri_hash", "first"]
 
+    /// Waits only to resolve an upstream named by a host name.
+    static func prepareMayWait(_ input: Payload, context: ValidationContext) -> Bool {
+        !upstreamHosts(input).allSatisfy { context.addresses.judgesAtOnce($0.host) }
+    }
+
     static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload {
         var p = input
         p.domain_names = try FieldRules.domainNames(p.domain_names, field: "domain_names")

@@ -23,6 +23,10 @@ protocol ResourceKind: Sendable {
     /// Normalizes and validates new input. `previous` is the stored payload on update (to keep
     /// secrets the client did not resend).
     static func prepare(_ input: Payload, previous: Payload?, context: ValidationContext) throws -> Payload
+    /// Whether ``prepare(_:previous:context:)`` may wait for this input (resolve a name, hash
+    /// a password, read a certificate file): then it runs on the thread pool, and otherwise
+    /// where it is called, saving two thread hops. True unless the kind knows better.
+    static func prepareMayWait(_ input: Payload, context: ValidationContext) -> Bool
     /// What an enabled resource holds exclusively on its server (`domain:a.example`, `port:tcp:2222`).
     static func claims(_ payload: Payload) -> [String]
     /// Resources it refers to, which must exist: (type, id, field).
@@ -50,6 +54,7 @@ protocol ResourceKind: Sendable {
 
 extension ResourceKind {
     static var referenceField: String? { nil }
+    static func prepareMayWait(_ input: Payload, context: ValidationContext) -> Bool { true }
     static var storesSecrets: Bool { false }
     static func checkInputOnly(_ body: JSON) throws(ValidationFailure) {}
     static func requiredModules(_ payload: Payload) -> [(module: String, field: String, why: String)] { [] }

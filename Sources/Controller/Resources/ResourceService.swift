@@ -210,9 +210,11 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         do { try Kind.checkInputOnly(body) } catch { throw .invalid(error) }
     }
 
-    /// The kind's validation, on the thread pool: it may hash passwords (bcrypt) or read certificates.
+    /// The kind's validation, on the thread pool when it may wait (hash passwords with bcrypt,
+    /// read certificates, resolve names).
     private func prepared(_ input: Kind.Payload, previous: Kind.Payload?, validation: ValidationContext) async throws -> Kind.Payload {
         do {
+            guard Kind.prepareMayWait(input, context: validation) else { return try Kind.prepare(input, previous: previous, context: validation) }
             return try await NIOThreadPool.singleton.runIfActive { try Kind.prepare(input, previous: previous, context: validation) }
         } catch let failure as ValidationFailure {
             throw DomainError.invalid(failure)

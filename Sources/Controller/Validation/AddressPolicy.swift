@@ -53,6 +53,13 @@ struct AddressPolicy: Sendable {
         }
     }
 
+    /// Whether ``reach(_:)`` knows where `host` leads without asking the resolver (which may
+    /// take up to two seconds): an address literal, `localhost`, or a metadata name.
+    func judgesAtOnce(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        return Self.metadataNames.contains(name) || name == "localhost" || name.hasSuffix(".localhost") || Self.literal(host) != nil
+    }
+
     func reach(_ host: String) -> Reach {
         let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
         if Self.metadataNames.contains(name) { return .cloudMetadata }

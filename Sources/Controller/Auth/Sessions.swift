@@ -93,7 +93,7 @@ struct Sessions: Sendable {
     /// The identity behind an access token (bearer or cookie), if it is valid now.
     func identity(accessToken: String, viaCookie: Bool) async throws -> Identity? {
         let hash = Secrets.tokenHash(accessToken)
-        let holder = try await store.tokenHolders.value(for: hash, isCurrent: Self.unexpired) {
+        let holder = try await store.tokenHolders.value(for: hash, isCurrent: { Self.unexpired($0) }) {
             try await store.database.read { db in try SessionRepository.holder(db, accessHash: hash) }
         }
         guard let holder else { return nil }
@@ -109,7 +109,7 @@ struct Sessions: Sendable {
     /// so most requests only read).
     func identity(apiToken: String) async throws -> Identity? {
         let hash = Secrets.tokenHash(apiToken)
-        let holder = try await store.tokenHolders.value(for: hash, isCurrent: Self.unexpired) {
+        let holder = try await store.tokenHolders.value(for: hash, isCurrent: { Self.unexpired($0) }) {
             try await store.database.read { db in try SessionRepository.holder(db, apiTokenHash: hash) }
         }
         guard let holder else { return nil }
@@ -122,9 +122,10 @@ struct Sessions: Sendable {
         return identity
     }
 
-    /// Whether a kept holder's token still works by the clock (the database knows the rest).
-    private static func unexpired(_ holder: SessionRepository.Holder) -> Bool {
-        holder.validUntil.map { $0 > Date() } ?? true
+    /// Whether a kept holder's token still works by the clock at `now` (the database knows the
+    /// rest).
+    static func unexpired(_ holder: SessionRepository.Holder, now: Date = Date()) -> Bool {
+        holder.validUntil.map { $0 > now } ?? true
     }
 
     func end(sessionID: Int64) async throws {

@@ -15,9 +15,8 @@ struct SettingsService: Sendable {
         try await store.database.read { db in try SettingsRepository.all(db) }
     }
 
-    /// Sets `key` to `value` (in canonical form, which it returns); true in `serversChanged`
-    /// when some server must apply again.
-    /// The `unrestricted_advanced_config` setting: whether admins' raw Caddy routes may read the host.
+    /// The `unrestricted_advanced_config` setting: whether admins' raw Caddy routes may read the
+    /// host. Read once and kept until `settings` changes, as every resource write asks.
     func advancedConfigUnrestricted() async throws -> Bool {
         let key = "unrestricted_advanced_config"
         let value = try await store.settingValues.value(for: key) {
@@ -26,6 +25,8 @@ struct SettingsService: Sendable {
         return value == "true"
     }
 
+    /// Sets `key` to `value` (in canonical form, which it returns); true in `serversChanged`
+    /// when some server must apply again.
     func set(_ key: String, to value: String, by actor: AuditLog.Actor) async throws -> (value: String, serversChanged: Bool) {
         guard Settings.known[key] != nil else { throw DomainError.notFound("setting") }
         let valid: String

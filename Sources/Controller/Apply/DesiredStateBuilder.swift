@@ -220,36 +220,78 @@ enum DesiredStateBuilder {
     }
 
     /// `{"name":value,...}` with the members sorted by name, as every level of a part is, so
-    /// equal content serializes (and hashes) alike; written once into `memory`, emptied and made
-    /// the document's size (a state of 10,000 hosts is some 7 MB).
+    /// equal content serializes (and hashes) alike. Its size is counted first, then it is written
+    /// once: into `memory` when that is large enough, else into new memory with room to grow (a
+    /// state of 10,000 hosts is some 7 MB).
     private static func document(_ members: [(String, Member)], into memory: consuming [UInt8]) -> [UInt8] {
         let sorted = members.map { (JSON.string($0.0).serialized(), $0.1) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         var size = 1 + sorted.count
         for (name, value) in sorted {
             switch value {
             case .serialized(let bytes): size += name.count + 1 + bytes.count
-            case .parts(let parts): size += name.count + 3 + parts.reduce(0) { $0 + $1.bytes.count + 1 }
+            case .parts(let parts): size += name.count + 3 + parts.reduce(0) { $0 + $1.bytes.count } + max(parts.count - 1, 0)
             }
         }
+        // Each piece is copied to its place in memory the document's size: the memory given when
+        // it is large enough, else new memory with room for a few more resources, since a change
+        // that adds one makes the next document larger than this one and new memory costs page
+        // faults (at 1,000 hosts: 0.6 ms to append the pieces to memory of exactly this size,
+        // 0.2 to copy them into memory reused).
         var bytes = consume memory
-        bytes.reserveCapacity(size)
-        bytes.append(UInt8(ascii: "{"))
-        for (index, (name, value)) in sorted.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += name
-            bytes.append(UInt8(ascii: ":"))
-            switch value {
-            case .serialized(let serialized): bytes += serialized
-            case .parts(let parts):
-                bytes.append(UInt8(ascii: "["))
-                for position in parts.indices {
-                    if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                    bytes += parts[position].bytes
-                }
-                bytes.append(UInt8(ascii: "]"))
+        if bytes.capacity >= size {
+            bytes.removeAll(keepingCapacity: true)
+            zeros.withUnsafeBufferPointer { zeros in
+                while bytes.count < size { bytes.append(contentsOf: zeros.prefix(size - bytes.count)) }
+            }
+            bytes.withUnsafeMutableBytes { write(sorted, size: size, into: $0) }
+        } else {
+            bytes = [UInt8](unsafeUninitializedCapacity: size + size / 16) { memory, count in
+                write(sorted, size: size, into: UnsafeMutableRawBufferPointer(memory))
+                count = size
             }
         }
-        bytes.append(UInt8(ascii: "}"))
         return bytes
+    }
+
+    /// What a document's memory is filled with before it is written: in blocks, at the speed of
+    /// a copy (appending a repeated byte goes one byte at a time).
+    private static let zeros = [UInt8](repeating: 0, count: 64 << 10)
+
+    /// Writes `{"name":value,...}` of the sorted members, `size` bytes, at the start of `document`.
+    private static func write(_ sorted: [([UInt8], Member)], size: Int, into document: UnsafeMutableRawBufferPointer) {
+        var offset = 0
+        func put(_ byte: UInt8) {
+            precondition(offset < size, "the document's size was counted as \(size) bytes, more are written")
+            document[offset] = byte
+            offset += 1
+        }
+        func put(_ piece: [UInt8]) {
+            precondition(offset + piece.count <= size, "the document's size was counted as \(size) bytes, more are written")
+            piece.withUnsafeBytes { piece in
+                guard let source = piece.baseAddress else { return }
+                (document.baseAddress! + offset).copyMemory(from: source, byteCount: piece.count)
+            }
+            offset += piece.count
+        }
+        put(UInt8(ascii: "{"))
+        for (index, (name, value)) in sorted.enumerated() {
+            if index > 0 { put(UInt8(ascii: ",")) }
+            put(name)
+            put(UInt8(ascii: ":"))
+            switch value {
+            case .serialized(let serialized): put(serialized)
+            case .parts(let parts):
+                put(UInt8(ascii: "["))
+                parts.withUnsafeBufferPointer { parts in
+                    for position in parts.indices {
+                        if position > 0 { put(UInt8(ascii: ",")) }
+                        put(parts[position].bytes)
+                    }
+                }
+                put(UInt8(ascii: "]"))
+            }
+        }
+        put(UInt8(ascii: "}"))
+        precondition(offset == size, "the document's size was counted as \(size) bytes, \(offset) were written")
     }
 }

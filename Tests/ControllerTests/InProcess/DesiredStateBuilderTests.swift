@@ -97,6 +97,53 @@ import TestSupport
         #expect(address(after) != address(held) && held == copy && after == copy)
     }
 
+    /// A change that adds a resource makes the next document larger: the memory a build takes
+    /// has room for that, so the builds that follow still reuse it; and a smaller document
+    /// written into larger memory ends where it ends, nothing of the one before after it.
+    @Test func aDocumentGrownByAResourceStillReusesTheMemoryAndAShrunkOneKeepsNothingOfTheOld() async throws {
+        defer { folder.remove() }
+        let parts = DesiredStateParts()
+        func insert(_ names: [String]) async throws -> [Int64] {
+            try await store.database.write { db in
+                let local = try ServerRepository.localID(db)
+                return try names.map { name in
+                    let id = try ResourceRepository.insert(
+                        db, type: "proxy_host", serverID: local, ownerUserID: nil, enabled: true, data: Self.host(name), search: "h")
+                    try ServerRepository.bumpRevision(db, id: local)
+                    return id
+                }
+            }
+        }
+        func build() async throws -> [UInt8] {
+            try await store.database.read { db in
+                try DesiredStateBuilder.build(db, serverID: try ServerRepository.localID(db), parts: parts).document
+            }
+        }
+        func address(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+
+        let ids = try await insert((0..<30).map { "h\($0).test" })
+        let first = address(try await build())
+        _ = try await build()
+        _ = try await insert(["added.test"])
+        do {
+            let grown = try await build()
+            #expect(address(grown) == first, "the memory of the first build had room for one more host")
+            #expect(String(decoding: grown, as: UTF8.self).contains("added.test"))
+        }
+        try await expectSameAsFromNothing(parts)
+
+        try await store.database.write { db in
+            for id in ids.prefix(25) { try ResourceRepository.delete(db, id: id) }
+        }
+        // (The builds so far: first, second, grown, and the one compared with a build from
+        // nothing: this one writes where the grown one, and so the first, lay.)
+        let shrunk = try await build()
+        #expect(address(shrunk) == first)
+        #expect(try JSONSerialization.jsonObject(with: Data(shrunk)) is [String: Any], "a whole JSON document, nothing after it")
+        #expect(!String(decoding: shrunk, as: UTF8.self).contains("h3.test"))
+        try await expectSameAsFromNothing(parts)
+    }
+
     /// Builds server `serverID`'s state with `parts` and from nothing, expects them equal, and
     /// returns the one built with `parts`.
     @discardableResult

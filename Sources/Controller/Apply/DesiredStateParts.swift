@@ -61,15 +61,17 @@ final class DesiredStateParts: Sendable {
         servers.withLock { $0[serverID] = server }
     }
 
-    /// The memory for the next document: the one built before last, emptied (fresh memory when
-    /// something still holds that one).
+    /// The memory for the next document: the one built before last, emptied; none when
+    /// something still holds that one (emptying it would then take new memory of its size, which
+    /// the build is better off taking itself, once it knows the size it needs).
     func documentMemory() -> [UInt8] {
         var memory = recentDocuments.withLock { recent in
             defer { recent.beforeLast = [] }
             return recent.beforeLast
         }
+        let address = memory.withUnsafeBufferPointer { $0.baseAddress }
         memory.removeAll(keepingCapacity: true)
-        return memory
+        return memory.withUnsafeBufferPointer { $0.baseAddress } == address ? memory : []
     }
 
     /// Notes `document` as the one built last.

@@ -29,6 +29,10 @@ void posternproxy_map_blocks_from(int bytes) {
     mallopt(M_MMAP_THRESHOLD, bytes);
 }
 
+void posternproxy_trim_heap_above(int bytes) {
+    mallopt(M_TRIM_THRESHOLD, bytes);
+}
+
 int posternproxy_spawn_close_from(void *actions, int lowest) {
     return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowest);
 }

@@ -6,7 +6,9 @@ import Logging
 /// what runs (``AppliedState``, and the document in the ``AppliedStateFolder``), and reports on
 /// Caddy. One apply at a time (an actor). Between applies it holds no desired state but one
 /// that changed lately (``changingDocument``): what an apply allocated goes back to the system,
-/// so an agent of 10,000 hosts idles small.
+/// so an agent of 10,000 hosts idles small. While such a state changes, malloc keeps what an
+/// apply freed for the next one (``ProcessMemory/keepFreedMemory(_:)``), until it has gone
+/// unchanged for `POSTERNPROXY_KEEP_CHANGING_STATE_SECONDS`.
 actor DataPlane {
     /// Asks the controller for a catalog plugin's bytes by SHA-256 (nil: no answer).
     typealias Fetch = @Sendable (String) async -> ControllerMessage.PluginFile?
@@ -216,9 +218,11 @@ actor DataPlane {
             document.count <= configuration.caddy.keepChangingStateUpToKiB * 1024
         else {
             changingDocument = nil
+            ProcessMemory.keepFreedMemory(false)
             return
         }
         changingDocument = ChangingDocument(document, digest: digest)
+        ProcessMemory.keepFreedMemory(true)
     }
 
     /// Re-applies what should run (at start, and periodically): a state that failed is tried
@@ -230,6 +234,7 @@ actor DataPlane {
         defer { release() }
         if let changing = changingDocument, ContinuousClock.now - changing.changedAt >= .seconds(configuration.caddy.keepChangingStateSeconds) {
             changingDocument = nil
+            ProcessMemory.keepFreedMemory(false)
         }
         if let retry = failed {
             unreported = await applyNow(retry, received: "a retry of a failed state")

@@ -27,6 +27,10 @@ void posternproxy_limit_malloc_arenas(int count);
  * small block allocated beside them keeps their pages resident. Call before starting threads. */
 void posternproxy_map_blocks_from(int bytes);
 
+/* Leaves up to `bytes` of free memory at the top of the heap in place instead of giving it back
+ * to the system at each free (mallopt M_TRIM_THRESHOLD). */
+void posternproxy_trim_heap_above(int bytes);
+
 /* Adds to `actions` (a posix_spawn_file_actions_t *) the closing of every descriptor from
  * `lowest` up in the child (posix_spawn_file_actions_addclosefrom_np), so a child gets none the
  * host inherited without close-on-exec. Returns 0 or an errno value. */

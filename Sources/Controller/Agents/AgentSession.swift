@@ -215,6 +215,10 @@ actor AgentSession {
         }
         let patchable = takesPatches && built.document.count >= AgentProtocol.patchableStateBytes
         let base = patchBase
+        // Once this sync is over, the next build may write into the memory of the document it
+        // no longer needs: the base it replaces, or the state itself when it keeps none.
+        let released = patchable ? base?.document : built.document
+        defer { if let released { store.desiredStateParts.giveBack(released) } }
         // Where the state first differs from the one sent before: hashed from there on, and
         // the patch's stretch starts there.
         let alike = base.map { CommonBytes.prefix($0.document, built.document) }

@@ -120,8 +120,7 @@ enum DesiredStateBuilder {
         for removal in try ResourceRepository.pendingRemovals(db, serverID: serverID) where referenced[removal.id] == nil {
             resources.append(.init(id: removal.id, type: removal.type, modifiedOn: removal.modifiedOn, isReference: false))
         }
-        let doc = document(members, into: parts.documentMemory())
-        parts.noteBuilt(doc)
+        let doc = document(members, parts: parts)
         return Built(document: doc, revision: revision, pipeline: pipeline, resources: resources)
     }
 
@@ -221,23 +220,23 @@ enum DesiredStateBuilder {
 
     /// `{"name":value,...}` with the members sorted by name, as every level of a part is, so
     /// equal content serializes (and hashes) alike. Its size is counted first, then it is written
-    /// once: into `memory` when that is large enough, else into new memory with room to grow (a
-    /// state of 10,000 hosts is some 7 MB).
-    private static func document(_ members: [(String, Member)], into memory: consuming [UInt8]) -> [UInt8] {
+    /// once: into the spare memory `parts` has when that fits, else into new memory with room to
+    /// grow (a state of 10,000 hosts is some 7 MB).
+    private static func document(_ members: [(String, Member)], parts: DesiredStateParts) -> [UInt8] {
         let sorted = members.map { (JSON.string($0.0).serialized(), $0.1) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         var size = 1 + sorted.count
         for (name, value) in sorted {
             switch value {
             case .serialized(let bytes): size += name.count + 1 + bytes.count
-            case .parts(let parts): size += name.count + 3 + parts.reduce(0) { $0 + $1.bytes.count } + max(parts.count - 1, 0)
+            case .parts(let listed): size += name.count + 3 + listed.reduce(0) { $0 + $1.bytes.count } + max(listed.count - 1, 0)
             }
         }
-        // Each piece is copied to its place in memory the document's size: the memory given when
-        // it is large enough, else new memory with room for a few more resources, since a change
-        // that adds one makes the next document larger than this one and new memory costs page
-        // faults (at 1,000 hosts: 0.6 ms to append the pieces to memory of exactly this size,
-        // 0.2 to copy them into memory reused).
-        var bytes = consume memory
+        // Each piece is copied to its place in memory the document's size: the spare memory when
+        // it fits, else new memory with room for a few more resources, since a change that adds
+        // one makes the next document larger than this one and new memory costs page faults (at
+        // 1,000 hosts: 0.6 ms to append the pieces to memory of exactly this size, 0.2 to copy
+        // them into memory reused).
+        var bytes = parts.documentMemory(for: size)
         if bytes.capacity >= size {
             bytes.removeAll(keepingCapacity: true)
             zeros.withUnsafeBufferPointer { zeros in

@@ -40,12 +40,13 @@ final class DesiredStateParts: Sendable {
     }
 
     private let servers = Mutex<[Int64: Server]>([:])
-    /// The documents built last and before last, any server's. The next build writes into the
-    /// memory of the one before last: by then its apply or push is over and nothing else holds
-    /// it, and memory already in use costs no page faults (7 MB of fresh memory for 10,000 hosts
-    /// cost 4–5 ms of them, a third of a build). When something still holds it, the build takes
-    /// fresh memory, as it would without it.
-    private let recentDocuments = Mutex<(last: [UInt8], beforeLast: [UInt8])>(([], []))
+    /// The memory of a document built before, given back by what held it once it was done with
+    /// it (a local apply, an agent session's push): the next build that fits writes into it,
+    /// since memory already in use costs no page faults (7 MB of fresh memory for 10,000 hosts
+    /// cost 4–8 ms of them, more than half of a build).
+    /// One is enough: each build takes it and each holder gives one back. Any server's: a
+    /// local apply's document takes an agent's next state, and a push's the next local one.
+    private let spareDocument = Mutex<[UInt8]>([])
     /// The `settings` member every server's state carries, and the values it was written from.
     private let settings = Mutex<(values: [String: String], bytes: [UInt8])?>(nil)
 
@@ -61,24 +62,28 @@ final class DesiredStateParts: Sendable {
         servers.withLock { $0[serverID] = server }
     }
 
-    /// The memory for the next document: the one built before last, emptied; none when
-    /// something still holds that one (emptying it would then take new memory of its size, which
-    /// the build is better off taking itself, once it knows the size it needs).
-    func documentMemory() -> [UInt8] {
-        var memory = recentDocuments.withLock { recent in
-            defer { recent.beforeLast = [] }
-            return recent.beforeLast
+    /// Memory for a document of `size` bytes, emptied: the spare one when it is large enough and
+    /// at most twice as large (a small state does not tie up a large state's memory); none when
+    /// it does not fit or something still holds it after all (emptying it would then take new
+    /// memory of its size, which the build is better off taking itself, with room to grow).
+    func documentMemory(for size: Int) -> [UInt8] {
+        var memory = spareDocument.withLock { spare -> [UInt8] in
+            guard spare.capacity >= size, spare.capacity <= 2 * size else { return [] }
+            defer { spare = [] }
+            return spare
         }
+        guard memory.capacity > 0 else { return [] }
         let address = memory.withUnsafeBufferPointer { $0.baseAddress }
         memory.removeAll(keepingCapacity: true)
         return memory.withUnsafeBufferPointer { $0.baseAddress } == address ? memory : []
     }
 
-    /// Notes `document` as the one built last.
-    func noteBuilt(_ document: [UInt8]) {
-        recentDocuments.withLock { recent in
-            recent.beforeLast = recent.last
-            recent.last = document
+    /// Takes back the memory of `document`, built by ``DesiredStateBuilder/build(_:serverID:adminUpstream:parts:)``,
+    /// once its holder is done with it and no longer reads or changes it: the next build may
+    /// write there. Of it and the spare memory, the larger is kept (it, when they are alike).
+    func giveBack(_ document: [UInt8]) {
+        spareDocument.withLock { spare in
+            if document.capacity >= spare.capacity { spare = document }
         }
     }
 

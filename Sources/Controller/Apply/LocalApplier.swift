@@ -92,6 +92,8 @@ final class LocalApplier: Service {
             }
             guard let read else { return }
             let (localID, name, built) = (read.localID, read.name, read.built)
+            // Once this apply is over, the next build may write into the document's memory.
+            defer { parts.giveBack(built.document) }
             let builtAt = clock.now
             let (pipeline, runner, desired) = try choosePipeline(built.pipeline)
             let run = try runner.start(pipeline, input: built.document, target: LocalTarget())

@@ -63,38 +63,96 @@ import TestSupport
         #expect(parts.servedCount(of: try await store.localServerID()) == 48)
     }
 
-    /// A build writes into the memory of the document built before last once nothing holds
-    /// it, and never into a document something still holds.
-    @Test func aBuildReusesTheMemoryOfTheDocumentBeforeLastOnlyWhenNothingHoldsIt() async throws {
+    /// A build writes into the memory of a document given back once nothing else holds it, and
+    /// never into a document something still holds; a small document leaves a large one's
+    /// memory to a document its size.
+    @Test func aBuildWritesIntoMemoryGivenBackOnlyWhenNothingElseHoldsIt() async throws {
         defer { folder.remove() }
         let parts = DesiredStateParts()
-        try await store.database.write { db in
+        let remote = try await store.database.write { db in
             let local = try ServerRepository.localID(db)
             for index in 0..<20 {
                 _ = try ResourceRepository.insert(
                     db, type: "proxy_host", serverID: local, ownerUserID: nil, enabled: true, data: Self.host("h\(index).test"), search: "h")
             }
+            try db.execute(
+                "INSERT INTO servers (name, hostname, status, created_on, modified_on) VALUES ('edge', 'edge.test', 'offline', ?, ?)",
+                [Date(), Date()])
+            let remote = db.lastInsertedID
+            _ = try ResourceRepository.insert(
+                db, type: "proxy_host", serverID: remote, ownerUserID: nil, enabled: true, data: Self.host("small.test"), search: "s")
+            return remote
         }
-        func build(_ parts: DesiredStateParts) async throws -> [UInt8] {
+        func build(_ server: Int64? = nil) async throws -> [UInt8] {
             try await store.database.read { db in
-                try DesiredStateBuilder.build(db, serverID: try ServerRepository.localID(db), parts: parts).document
+                try DesiredStateBuilder.build(db, serverID: try server ?? ServerRepository.localID(db), parts: parts).document
             }
         }
         func address(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
 
-        // Dropped after use: the third build lies where the first did.
-        let first = address(try await build(parts))
-        _ = try await build(parts)
-        let third = try await build(parts)
-        #expect(address(third) == first)
-        #expect(try await third == build(DesiredStateParts()))
+        // Given back and let go: the next build lies where it did, and is what a build from nothing gives.
+        let first = try await build()
+        let firstAddress = address(first)
+        parts.giveBack(consume first)
+        let second = try await build()
+        #expect(address(second) == firstAddress)
+        try await expectSameAsFromNothing(parts)
 
-        // Held: the build after next takes other memory and the held one stays as it was.
-        let held = try await build(parts)
+        // A small state does not take it; the next large one does.
+        parts.giveBack(consume second)
+        let small = try await build(remote)
+        #expect(address(small) != firstAddress)
+        #expect(address(try await build()) == firstAddress)
+
+        // Given back while still held: the next build takes other memory and the held one stays as it was.
+        let held = try await build()
         let copy = Array(held)
-        _ = try await build(parts)
-        let after = try await build(parts)
+        parts.giveBack(held)
+        let after = try await build()
         #expect(address(after) != address(held) && held == copy && after == copy)
+    }
+
+    /// Builds for two servers, each document given back when the next one of its server is
+    /// built (as an agent session keeps the state it sent until the next) or at once (as a
+    /// local apply does once over): after the first, every build writes into memory given back.
+    @Test func alternatingBuildsOfTwoServersWriteIntoMemoryGivenBack() async throws {
+        defer { folder.remove() }
+        let parts = DesiredStateParts()
+        let remote = try await store.database.write { db in
+            let local = try ServerRepository.localID(db)
+            try db.execute(
+                "INSERT INTO servers (name, hostname, status, created_on, modified_on) VALUES ('edge', 'edge.test', 'offline', ?, ?)",
+                [Date(), Date()])
+            let remote = db.lastInsertedID
+            for index in 0..<20 {
+                for server in [local, remote] {
+                    _ = try ResourceRepository.insert(
+                        db, type: "proxy_host", serverID: server, ownerUserID: nil, enabled: true, data: Self.host("h\(index)-\(server).test"),
+                        search: "h")
+                }
+            }
+            return remote
+        }
+        func build(_ server: Int64? = nil) async throws -> [UInt8] {
+            try await store.database.read { db in
+                try DesiredStateBuilder.build(db, serverID: try server ?? ServerRepository.localID(db), parts: parts).document
+            }
+        }
+        func address(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+
+        var addresses: Set<Int> = []
+        var sent: [UInt8] = []
+        for round in 0..<4 {
+            let local = try await build()
+            addresses.insert(address(local))
+            parts.giveBack(consume local)
+            let pushed = try await build(remote)
+            if round > 0 { #expect(addresses.contains(address(pushed)), "round \(round): the push's state took memory given back") }
+            addresses.insert(address(pushed))
+            parts.giveBack(sent)
+            sent = consume pushed
+        }
+        #expect(addresses.count <= 3, "\(addresses.count) memories for 8 builds")
     }
 
     /// A change that adds a resource makes the next document larger: the memory a build takes
@@ -114,38 +172,35 @@ import TestSupport
                 }
             }
         }
-        func build() async throws -> [UInt8] {
-            try await store.database.read { db in
+        /// A build's document and where it lies, its memory given back.
+        func build() async throws -> (text: String, address: Int) {
+            let document = try await store.database.read { db in
                 try DesiredStateBuilder.build(db, serverID: try ServerRepository.localID(db), parts: parts).document
             }
+            defer { parts.giveBack(document) }
+            return (String(decoding: document, as: UTF8.self), document.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) })
         }
-        func address(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
 
         let ids = try await insert((0..<30).map { "h\($0).test" })
-        let first = address(try await build())
-        _ = try await build()
+        let first = try await build().address
         _ = try await insert(["added.test"])
-        do {
-            let grown = try await build()
-            #expect(address(grown) == first, "the memory of the first build had room for one more host")
-            #expect(String(decoding: grown, as: UTF8.self).contains("added.test"))
-        }
+        let grown = try await build()
+        #expect(grown.address == first, "the memory of the first build had room for one more host")
+        #expect(grown.text.contains("added.test"))
         try await expectSameAsFromNothing(parts)
 
         try await store.database.write { db in
-            for id in ids.prefix(25) { try ResourceRepository.delete(db, id: id) }
+            for id in ids.prefix(12) { try ResourceRepository.delete(db, id: id) }
         }
-        // (The builds so far: first, second, grown, and the one compared with a build from
-        // nothing: this one writes where the grown one, and so the first, lay.)
         let shrunk = try await build()
-        #expect(address(shrunk) == first)
-        #expect(try JSONSerialization.jsonObject(with: Data(shrunk)) is [String: Any], "a whole JSON document, nothing after it")
-        #expect(!String(decoding: shrunk, as: UTF8.self).contains("h3.test"))
+        #expect(shrunk.address == first)
+        #expect(try JSONSerialization.jsonObject(with: Data(shrunk.text.utf8)) is [String: Any], "a whole JSON document, nothing after it")
+        #expect(!shrunk.text.contains("h3.test"))
         try await expectSameAsFromNothing(parts)
     }
 
     /// Builds server `serverID`'s state with `parts` and from nothing, expects them equal, and
-    /// returns the one built with `parts`.
+    /// returns the one built with `parts` (its memory given back, as it took the spare one).
     @discardableResult
     private func expectSameAsFromNothing(
         _ parts: DesiredStateParts, serverID: Int64? = nil, sourceLocation: SourceLocation = #_sourceLocation
@@ -157,6 +212,7 @@ import TestSupport
             #expect(
                 String(decoding: kept.document, as: UTF8.self) == String(decoding: fresh.document, as: UTF8.self), sourceLocation: sourceLocation)
             #expect(kept.resources.map(\.id).sorted() == fresh.resources.map(\.id).sorted(), sourceLocation: sourceLocation)
+            parts.giveBack(kept.document)
             return kept
         }
     }

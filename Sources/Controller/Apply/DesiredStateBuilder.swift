@@ -148,8 +148,11 @@ enum DesiredStateBuilder {
     ) throws -> (DesiredStateParts.Server, current: Bool) {
         let position = try ResourceRepository.changePosition(db)
         var kept = parts.take(serverID)
-        if var server = kept, server.position <= position, position - server.position <= changesReadApart,
-            let changes = try ResourceRepository.changed(db, since: server.position)
+        if let keptPosition = kept?.position, keptPosition <= position, position - keptPosition <= changesReadApart,
+            let changes = try ResourceRepository.changed(db, since: keptPosition),
+            // Taken out, not copied: the patch then changes the lists in place instead of copying
+            // every part of a list it touches (and retaining what each part holds).
+            var server = kept.take()
         {
             try patch(&server, with: changes, serverID: serverID)
             server.position = position

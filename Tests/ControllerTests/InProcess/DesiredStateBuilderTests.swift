@@ -199,6 +199,34 @@ import TestSupport
         try await expectSameAsFromNothing(parts)
     }
 
+    /// A build after a change patches the kept list in place: the list's memory stays where it
+    /// was (a copy would cost every part of 10,000, with what each holds retained).
+    @Test func aBuildAfterAChangePatchesTheKeptListInPlace() async throws {
+        defer { folder.remove() }
+        let parts = DesiredStateParts()
+        let ids = try await store.database.write { db in
+            let local = try ServerRepository.localID(db)
+            return try (0..<20).map { index in
+                try ResourceRepository.insert(
+                    db, type: "proxy_host", serverID: local, ownerUserID: nil, enabled: true, data: Self.host("h\(index).test"), search: "h")
+            }
+        }
+        let local = try await store.localServerID()
+        func listAddress() -> Int? {
+            guard let server = parts.take(local) else { return nil }
+            defer { parts.keep(server, for: local) }
+            return server.served["proxy_host"]?.parts.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+        }
+        try await expectSameAsFromNothing(parts)
+        let before = try #require(listAddress())
+        try await store.database.write { db in
+            try ResourceRepository.update(db, id: ids[7], serverID: local, enabled: true, data: Self.host("changed.test"), search: "changed")
+        }
+        let built = try await expectSameAsFromNothing(parts)
+        #expect(String(decoding: built.document, as: UTF8.self).contains("changed.test"))
+        #expect(listAddress() == before)
+    }
+
     /// Builds server `serverID`'s state with `parts` and from nothing, expects them equal, and
     /// returns the one built with `parts` (its memory given back, as it took the spare one).
     @discardableResult

@@ -20,6 +20,23 @@ import TestSupport
         #"{"domain_names":["\#(name)"],"forward_host":"10.0.0.1","forward_port":80\#(list.map { #","access_list_id":\#($0)"# } ?? "")}"#
     }
 
+    /// Stores a remote server, `edge`, and returns its id.
+    private static func insertRemoteServer(_ db: any SQLConnection) throws -> Int64 {
+        try db.execute(
+            "INSERT INTO servers (name, hostname, status, created_on, modified_on) VALUES ('edge', 'edge.test', 'offline', ?, ?)", [Date(), Date()])
+        return db.lastInsertedID
+    }
+
+    /// The document server `serverID` (the local one when nil) builds with `parts`.
+    private func document(_ parts: DesiredStateParts, serverID: Int64? = nil) async throws -> [UInt8] {
+        try await store.database.read { db in
+            try DesiredStateBuilder.build(db, serverID: try serverID ?? ServerRepository.localID(db), parts: parts).document
+        }
+    }
+
+    /// Where `bytes`' memory lies.
+    private static func address(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+
     @Test func keptPartsGiveTheSameDocumentAsABuildFromNothing() async throws {
         defer { folder.remove() }
         let parts = DesiredStateParts()
@@ -75,41 +92,33 @@ import TestSupport
                 _ = try ResourceRepository.insert(
                     db, type: "proxy_host", serverID: local, ownerUserID: nil, enabled: true, data: Self.host("h\(index).test"), search: "h")
             }
-            try db.execute(
-                "INSERT INTO servers (name, hostname, status, created_on, modified_on) VALUES ('edge', 'edge.test', 'offline', ?, ?)",
-                [Date(), Date()])
-            let remote = db.lastInsertedID
+            let remote = try Self.insertRemoteServer(db)
             _ = try ResourceRepository.insert(
                 db, type: "proxy_host", serverID: remote, ownerUserID: nil, enabled: true, data: Self.host("small.test"), search: "s")
             return remote
         }
-        func build(_ server: Int64? = nil) async throws -> [UInt8] {
-            try await store.database.read { db in
-                try DesiredStateBuilder.build(db, serverID: try server ?? ServerRepository.localID(db), parts: parts).document
-            }
-        }
-        func address(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+        func build(_ server: Int64? = nil) async throws -> [UInt8] { try await document(parts, serverID: server) }
 
         // Given back and let go: the next build lies where it did, and is what a build from nothing gives.
         let first = try await build()
-        let firstAddress = address(first)
+        let firstAddress = Self.address(first)
         parts.giveBack(consume first)
         let second = try await build()
-        #expect(address(second) == firstAddress)
+        #expect(Self.address(second) == firstAddress)
         try await expectSameAsFromNothing(parts)
 
         // A small state does not take it; the next large one does.
         parts.giveBack(consume second)
         let small = try await build(remote)
-        #expect(address(small) != firstAddress)
-        #expect(address(try await build()) == firstAddress)
+        #expect(Self.address(small) != firstAddress)
+        #expect(Self.address(try await build()) == firstAddress)
 
         // Given back while still held: the next build takes other memory and the held one stays as it was.
         let held = try await build()
         let copy = Array(held)
         parts.giveBack(held)
         let after = try await build()
-        #expect(address(after) != address(held) && held == copy && after == copy)
+        #expect(Self.address(after) != Self.address(held) && held == copy && after == copy)
     }
 
     /// Builds for two servers, each document given back when the next one of its server is
@@ -120,10 +129,7 @@ import TestSupport
         let parts = DesiredStateParts()
         let remote = try await store.database.write { db in
             let local = try ServerRepository.localID(db)
-            try db.execute(
-                "INSERT INTO servers (name, hostname, status, created_on, modified_on) VALUES ('edge', 'edge.test', 'offline', ?, ?)",
-                [Date(), Date()])
-            let remote = db.lastInsertedID
+            let remote = try Self.insertRemoteServer(db)
             for index in 0..<20 {
                 for server in [local, remote] {
                     _ = try ResourceRepository.insert(
@@ -133,22 +139,17 @@ import TestSupport
             }
             return remote
         }
-        func build(_ server: Int64? = nil) async throws -> [UInt8] {
-            try await store.database.read { db in
-                try DesiredStateBuilder.build(db, serverID: try server ?? ServerRepository.localID(db), parts: parts).document
-            }
-        }
-        func address(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+        func build(_ server: Int64? = nil) async throws -> [UInt8] { try await document(parts, serverID: server) }
 
         var addresses: Set<Int> = []
         var sent: [UInt8] = []
         for round in 0..<4 {
             let local = try await build()
-            addresses.insert(address(local))
+            addresses.insert(Self.address(local))
             parts.giveBack(consume local)
             let pushed = try await build(remote)
-            if round > 0 { #expect(addresses.contains(address(pushed)), "round \(round): the push's state took memory given back") }
-            addresses.insert(address(pushed))
+            if round > 0 { #expect(addresses.contains(Self.address(pushed)), "round \(round): the push's state took memory given back") }
+            addresses.insert(Self.address(pushed))
             parts.giveBack(sent)
             sent = consume pushed
         }
@@ -174,11 +175,9 @@ import TestSupport
         }
         /// A build's document and where it lies, its memory given back.
         func build() async throws -> (text: String, address: Int) {
-            let document = try await store.database.read { db in
-                try DesiredStateBuilder.build(db, serverID: try ServerRepository.localID(db), parts: parts).document
-            }
-            defer { parts.giveBack(document) }
-            return (String(decoding: document, as: UTF8.self), document.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) })
+            let built = try await document(parts)
+            defer { parts.giveBack(built) }
+            return (String(decoding: built, as: UTF8.self), Self.address(built))
         }
 
         let ids = try await insert((0..<30).map { "h\($0).test" })
@@ -250,10 +249,7 @@ import TestSupport
         let parts = DesiredStateParts()
         let (local, remote, list, hosts) = try await store.database.write { db in
             let local = try ServerRepository.localID(db)
-            try db.execute(
-                "INSERT INTO servers (name, hostname, status, created_on, modified_on) VALUES ('edge', 'edge.test', 'offline', ?, ?)",
-                [Date(), Date()])
-            let remote = db.lastInsertedID
+            let remote = try Self.insertRemoteServer(db)
             let list = try ResourceRepository.insert(
                 db, type: "access_list", serverID: remote, ownerUserID: nil, enabled: true, data: #"{"name":"team","items":[],"clients":[]}"#,
                 search: "team")

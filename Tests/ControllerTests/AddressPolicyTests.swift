@@ -74,6 +74,34 @@ import Testing
         }
     }
 
+    @Test func ownAddressesAreReadOnlyWhenTheyDecide() throws {
+        let reads = Mutex(0)
+        let counting = AddressPolicy(
+            protectedPorts: [81],
+            resolve: { name in
+                name == "us.example" ? [IPAddress("192.0.2.80")!] : name == "both.example" ? [IPAddress("127.0.0.1")!, IPAddress("192.0.2.80")!] : []
+            },
+            ownAddresses: {
+                reads.withLock { $0 += 1 }
+                return [IPAddress("192.0.2.80")!]
+            })
+        // Loopback decides alone, at any port; an unprotected port needs no look at this host.
+        #expect(throws: ValidationFailure.self) { try counting.check(host: "127.0.0.1", port: 81, field: "f") }
+        try counting.check(host: "192.0.2.80", port: 3000, field: "f")
+        #expect(counting.reach("both.example") == .thisHost)
+        #expect(reads.withLock { $0 } == 0)
+        // An address that may be one of this machine's own is looked up, and judged by it.
+        #expect(throws: ValidationFailure("f", "leads to the controller or Caddy's admin API on this machine (port 81)")) {
+            try counting.check(host: "192.0.2.80", port: 81, field: "f")
+        }
+        #expect(counting.reach("us.example") == .thisHost)
+        try counting.check(host: "192.0.2.81", port: 81, field: "f")
+        #expect(reads.withLock { $0 } == 3)
+        // Metadata is refused whatever the port, this host's addresses unread.
+        #expect(throws: ValidationFailure.self) { try counting.check(host: "169.254.169.254", port: 3000, field: "f") }
+        #expect(reads.withLock { $0 } == 3)
+    }
+
     @Test func theSystemResolverReadsTheHostsFileAndGivesUpInTime() {
         let resolver = AddressPolicy.Resolver()
         #expect(resolver.addresses("localhost").contains { $0.isLoopback })

@@ -39,7 +39,7 @@ struct AddressPolicy: Sendable {
     /// host this machine will dial itself, such as a server to provision) with a message naming
     /// `field`.
     func check(host: String, port: Int?, field: String) throws(ValidationFailure) {
-        switch reach(host) {
+        switch reach(host, thisHostMatters: port.map(protectedPorts.contains) ?? true) {
         case .cloudMetadata:
             throw ValidationFailure(field, "leads to a cloud metadata service (link-local address or metadata name)")
         case .thisHost where port.map(protectedPorts.contains) ?? true:
@@ -60,16 +60,26 @@ struct AddressPolicy: Sendable {
         return Self.metadataNames.contains(name) || name == "localhost" || name.hasSuffix(".localhost") || Self.literal(host) != nil
     }
 
-    func reach(_ host: String) -> Reach {
+    /// Where `host` leads. With `thisHostMatters` false (a caller that refuses only cloud
+    /// metadata), a host that is not metadata may be answered `.elsewhere` when it is this host.
+    /// This machine's interface addresses are read (a netlink request) only when an address
+    /// that is neither loopback nor unspecified leaves the answer open.
+    func reach(_ host: String, thisHostMatters: Bool = true) -> Reach {
         let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
         if Self.metadataNames.contains(name) { return .cloudMetadata }
         if name == "localhost" || name.hasSuffix(".localhost") { return .thisHost }
         let addresses = Self.literal(host).map { [$0] } ?? resolve(name)
-        let own = addresses.isEmpty ? [] : ownAddresses().map(Self.embedded)
+        var own: [IPAddress]?
         var reach = Reach.elsewhere
         for address in addresses.map(Self.embedded) {
             if Self.isCloudMetadata(address) { return .cloudMetadata }
-            if address.isLoopback || Self.isThisNetwork(address) || own.contains(address) { reach = .thisHost }
+            guard thisHostMatters, reach != .thisHost else { continue }
+            if address.isLoopback || Self.isThisNetwork(address) {
+                reach = .thisHost
+                continue
+            }
+            if own == nil { own = ownAddresses().map(Self.embedded) }
+            if own!.contains(address) { reach = .thisHost }
         }
         return reach
     }

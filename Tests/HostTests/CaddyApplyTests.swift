@@ -1,7 +1,8 @@
 import CaddyL4Rendering
 import Foundation
 import TestSupport
-import Host
+@testable import Host
+import PluginAPI
 import JSONCore
 import Testing
 
@@ -32,6 +33,53 @@ import Testing
         #expect(try caddy.get("/", host: "one.test").upstream == "a")
         #expect(try caddy.get("/", host: "three.test").upstream == "a")
         #expect(try caddy.get("/", host: "broken.test").status == 404)
+    }
+
+    /// Apply takes the plan it made from memory only when handed exactly its bytes; any other
+    /// plan (here one planned before the latest) is read from its bytes, with the same outcome
+    /// for every resource as a plan kept.
+    @Test func aPlanReadBackFromItsBytesReportsEveryResourceAsAKeptOneDoes() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path)
+        defer { a.stop() }
+        let state = State.document([
+            "proxy_hosts": [
+                State.proxyHost(1, ["one.test"], to: a), State.proxyHost(2, ["broken.test"], to: a, ["access_list_id": 5]),
+                State.proxyHost(3, ["three.test"], to: a),
+            ],
+            "redirection_hosts": [
+                [
+                    "id": 4, "domain_names": ["old.test"], "forward_scheme": "https", "forward_domain_name": "new.test",
+                    "forward_http_code": 301, "preserve_path": true,
+                ]
+            ],
+            "access_lists": [["id": 5, "items": [["username": "u", "password_hash": "not-a-hash!"]]]],
+        ])
+        let pipeline = PipelineDefinition(
+            name: "apply", steps: [PipelineDefinition.Step(plugin: "posternproxy.caddy", config: try caddy.stepConfig())])
+        func plan(_ state: String) async throws -> [UInt8] {
+            let report = try await caddy.runner.start(pipeline, input: Array(state.utf8), target: LocalTarget(), dryRun: true).report()
+            return try #require(report.steps.first?.plan)
+        }
+        let planned = try await plan(state)
+        // A later plan is the one kept in memory.
+        _ = try await plan(State.document(["proxy_hosts": [State.proxyHost(9, ["later.test"], to: a)]]))
+
+        let step = try #require(caddy.catalog.plugin(id: "posternproxy.caddy")?.interface(PP_INTERFACE_STEP, as: pp_step_v1.self))
+        let services = HostServices(grants: .effects, target: LocalTarget(), cancellation: CancellationFlag(), onLog: { _ in }, onProgress: { _ in })
+        let applied = PluginInvocation.call(try #require(step.pointee.apply), config: try caddy.stepConfig(), input: planned, services: services)
+        #expect(applied.status == PP_OK, "\(applied.error)")
+        let journal = try JSONParser.parseObject(applied.output, keepingRaw: ["previous"]).0
+        let results = try #require(journal["resource_results"]?.objectMembers)
+        #expect(results.map(\.0).sorted() == ["proxy_host_1", "proxy_host_2", "proxy_host_3", "redirection_host_4"])
+        for (tag, outcome) in results {
+            #expect(outcome["status"]?.stringValue == (tag == "proxy_host_2" ? "failed" : "applied"), "\(tag)")
+        }
+        #expect(try caddy.get("/", host: "one.test").upstream == "a")
+        #expect(try caddy.get("/", host: "broken.test").status == 404)
+        #expect(try caddy.get("/", host: "old.test").status == 301)
+        #expect(try caddy.get("/", host: "later.test").status == 404)
     }
 
     /// The plan's config carries its tag as the root's first member (written once, with the

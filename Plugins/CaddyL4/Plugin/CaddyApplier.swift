@@ -50,7 +50,7 @@ enum CaddyApplier {
         }
         let plan = CaddyPlan(
             changes: runningTag == tag ? [] : ["load config \(tag): \(result.rendered.count) resources, \(result.rejected.count) left out"],
-            tag: tag, runningTag: runningTag, rendered: result.rendered.map(\.tag),
+            tag: tag, runningTag: runningTag, rendered: result.rendered,
             rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: bytes)
         let serialized = plan.serialized()
         if !plan.changes.isEmpty { PendingPlans.keep(plan, as: serialized) }
@@ -69,18 +69,20 @@ enum CaddyApplier {
         // step read it as JSON, to blame a resource and cut it out. (A plan whose config is not
         // tagged yet, as an earlier version wrote them, is tagged here.)
         var bytes = plan.config.starts(with: Array(#"{"@id":"\#(plan.tag)""#.utf8)) ? plan.config : tagged(plan.config, tag: plan.tag)
-        var remaining = Set(plan.rendered)
+        // Caddy refuses a resource rarely: the rendered list is not hashed until it does.
+        var leftOut: Set<ResourceKey> = []
         var loading: Result<Void, any Error>?
         func load() -> Bool {
             loading = Result {
                 while let error = try admin.load(bytes) {
                     let document = try JSONParser.parse(bytes)
-                    guard let blamed = ConfigBlame.resource(in: error, config: document), remaining.contains(blamed.tag) else {
+                    guard let blamed = ConfigBlame.resource(in: error, config: document), !leftOut.contains(blamed), plan.rendered.contains(blamed)
+                    else {
                         throw PluginFailure("Caddy rejected the configuration: \(error)")
                     }
                     call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
                     journal.results[blamed.tag] = .failed(error)
-                    remaining.remove(blamed.tag)
+                    leftOut.insert(blamed)
                     bytes = ConfigBlame.removing(blamed, from: document).serialized()
                 }
             }
@@ -92,8 +94,12 @@ enum CaddyApplier {
         TrafficMeter.read(admin: admin, loading: load)
         try loading?.get()
         LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)
-        for tag in remaining { journal.results[tag] = .applied }
-        call.host.progress("Caddy loaded \(plan.tag): \(remaining.count) applied, \(journal.results.count - remaining.count) failed")
+        var applied = 0
+        for key in plan.rendered where leftOut.isEmpty || !leftOut.contains(key) {
+            journal.results[key.tag] = .applied
+            applied += 1
+        }
+        call.host.progress("Caddy loaded \(plan.tag): \(applied) applied, \(journal.results.count - applied) failed")
         return PP_OK
     }
 

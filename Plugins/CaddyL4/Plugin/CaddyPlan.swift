@@ -11,8 +11,9 @@ struct CaddyPlan {
     var tag: String
     /// The tag of the config Caddy ran at plan time, if it was one of ours.
     var runningTag: String?
-    /// Tags of the resources rendered into ``config``.
-    var rendered: [String]
+    /// The resources rendered into ``config``. Written as their ids by kind
+    /// (`{"proxy_host": [1, 2]}`): 1,000 numbers, not 1,000 tags to make and quote.
+    var rendered: [ResourceKey]
     /// Tags of the resources left out, with the reason.
     var rejected: [String: String]
     /// The rendered config, its tag the root's first member.
@@ -22,13 +23,13 @@ struct CaddyPlan {
         var members: [(String, JSON)] = [("changes", .strings(changes)), ("tag", .string(tag))]
         if let runningTag { members.append(("running_tag", .string(runningTag))) }
         members += [
-            ("rendered", .strings(rendered)),
+            ("rendered", Self.idsByKind(rendered)),
             ("rejected", .object(rejected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
         ]
         return JSON.serializedObject(members, raw: [("config", config)])
     }
 
-    init(changes: [String], tag: String, runningTag: String?, rendered: [String], rejected: [String: String], config: [UInt8]) {
+    init(changes: [String], tag: String, runningTag: String?, rendered: [ResourceKey], rejected: [String: String], config: [UInt8]) {
         self.changes = changes
         self.tag = tag
         self.runningTag = runningTag
@@ -51,10 +52,50 @@ struct CaddyPlan {
         changes = try object.value("changes", default: [])
         tag = try object.required("tag")
         runningTag = try object.optional("running_tag")
-        rendered = try object.value("rendered", default: [])
+        rendered = try Self.rendered(object.optional("rendered"))
         rejected = try object.value("rejected", default: [:])
         guard let config = raw["config"] else { throw JSONReadError(problem: "missing").within(.key("config")) }
         self.config = Array(config)
+    }
+
+    /// `keys` as one list of ids per kind, the kinds in the order they first appear.
+    static func idsByKind(_ keys: [ResourceKey]) -> JSON {
+        var kinds: [(kind: String, ids: [JSON])] = []
+        var current = -1
+        for key in keys {
+            if current < 0 || kinds[current].kind != key.kind {
+                current = kinds.firstIndex { $0.kind == key.kind } ?? -1
+                if current < 0 {
+                    kinds.append((key.kind, []))
+                    current = kinds.count - 1
+                }
+            }
+            kinds[current].ids.append(.int(key.id))
+        }
+        return .object(kinds.map { ($0.kind, .array($0.ids)) })
+    }
+
+    /// The rendered resources as ``idsByKind(_:)`` writes them; none when absent.
+    private static func rendered(_ json: JSON?) throws(JSONReadError) -> [ResourceKey] {
+        switch json {
+        case nil: return []
+        case .object(let kinds)?:
+            var keys: [ResourceKey] = []
+            for (kind, ids) in kinds {
+                guard case .array(let list) = ids else {
+                    throw JSONReadError(problem: "not a list of ids").within(.key(kind)).within(.key("rendered"))
+                }
+                for (index, id) in list.enumerated() {
+                    guard case .int(let value) = id else {
+                        throw JSONReadError(problem: "not an id").within(.index(index)).within(.key(kind)).within(.key("rendered"))
+                    }
+                    keys.append(ResourceKey(kind: kind, id: value))
+                }
+            }
+            return keys
+        default:
+            throw JSONReadError(problem: "expected ids by kind").within(.key("rendered"))
+        }
     }
 }
 

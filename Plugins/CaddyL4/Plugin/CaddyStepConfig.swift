@@ -1,10 +1,11 @@
 import CaddyL4Rendering
 import JSONCore
 import PluginKit
+import Synchronization
 
 /// The Caddy step's configuration, from the pipeline: the renderer's settings plus how to reach
 /// and inspect this server's Caddy.
-struct CaddyStepConfig {
+struct CaddyStepConfig: Sendable, Equatable {
     /// Caddy's admin API socket (required: the rendered config keeps the admin API there).
     var adminSocket: String
     /// The caddy binary, for `caddy list-modules` [caddy on PATH].
@@ -20,7 +21,19 @@ struct CaddyStepConfig {
     var keepChangingStateSeconds = 0
     var render: RenderSettings
 
+    /// The config last decoded, with its text: a pipeline hands its step the same config at
+    /// every run, and its list of Caddy's modules is most of the decoding.
+    private static let lastDecoded = Mutex<(text: [UInt8], config: CaddyStepConfig)?>(nil)
+
+    /// The config in `bytes`: the one decoded last time when `bytes` are its text.
     static func decode(_ bytes: [UInt8]) throws -> CaddyStepConfig {
+        if let known = lastDecoded.withLock({ $0.flatMap { $0.text == bytes ? $0.config : nil } }) { return known }
+        let config = try decodeAfresh(bytes)
+        lastDecoded.withLock { $0 = (bytes, config) }
+        return config
+    }
+
+    static func decodeAfresh(_ bytes: [UInt8]) throws -> CaddyStepConfig {
         do throws(JSONReadError) {
             let json = try JSONParser.parse(bytes)
             let object = try JSONObject(json)

@@ -10,7 +10,7 @@ final class CaddyServer {
     let httpPort: Int
     let httpsPort: Int
     private let child: ChildProcess
-    private let runner: PipelineRunner
+    let runner: PipelineRunner
     /// The real `posternproxy.caddy` plugin and the `extraPlugins`.
     var catalog: PluginCatalog { runner.catalog }
 

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The Caddy step's configuration, from the pipeline: the renderer's settings plus how to reach
 /// and inspect this server's Caddy.
-struct CaddyStepConfig: Sendable, Equatable {
+struct CaddyStepConfig: Sendable {
     /// Caddy's admin API socket (required: the rendered config keeps the admin API there).
     var adminSocket: String
     /// The caddy binary, for `caddy list-modules` [caddy on PATH].
@@ -33,7 +33,7 @@ struct CaddyStepConfig: Sendable, Equatable {
         return config
     }
 
-    static func decodeAfresh(_ bytes: [UInt8]) throws -> CaddyStepConfig {
+    private static func decodeAfresh(_ bytes: [UInt8]) throws -> CaddyStepConfig {
         do throws(JSONReadError) {
             let json = try JSONParser.parse(bytes)
             let object = try JSONObject(json)

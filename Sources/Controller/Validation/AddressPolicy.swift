@@ -39,10 +39,11 @@ struct AddressPolicy: Sendable {
     /// host this machine will dial itself, such as a server to provision) with a message naming
     /// `field`.
     func check(host: String, port: Int?, field: String) throws(ValidationFailure) {
-        switch reach(host, thisHostMatters: port.map(protectedPorts.contains) ?? true) {
+        let protected = port.map(protectedPorts.contains) ?? true
+        switch reach(host, thisHostMatters: protected) {
         case .cloudMetadata:
             throw ValidationFailure(field, "leads to a cloud metadata service (link-local address or metadata name)")
-        case .thisHost where port.map(protectedPorts.contains) ?? true:
+        case .thisHost where protected:
             throw ValidationFailure(
                 field,
                 port == nil

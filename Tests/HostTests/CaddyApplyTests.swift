@@ -271,12 +271,15 @@ import Testing
             a.stop()
             b.stop()
         }
-        try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]))
+        let first = try Self.tag(of: try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]])))
         let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Array(#"{"fail":"apply","name":"later"}"#.utf8))
         let report = try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: b)]]), after: [failing])
         #expect(report.rollbackOrder == ["com.example.recorder", "posternproxy.caddy"])
         #expect(report.steps.first?.rollback == .rolledBack)
         #expect(try caddy.get("/", host: "site.test").upstream == "a")
+        // Caddy runs the config before the one loaded last: the next plan asks what it runs.
+        let next = State.document(["proxy_hosts": [State.proxyHost(2, ["next.test"], to: b)]])
+        #expect(try await Self.runningTag(inPlanOf: next, on: caddy) == first)
     }
 
     /// The step remembers the configs it loads and rolls back to those without asking Caddy;
@@ -290,18 +293,61 @@ import Testing
         let a = try TestUpstream("a", in: caddy.folder.path)
         defer { a.stop() }
         try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]))
+        try Self.loadForeignConfig(into: caddy)
+        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Array(#"{"fail":"apply","name":"later"}"#.utf8))
+        let report = try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]), after: [failing])
+        #expect(report.steps.first?.rollback == .rolledBack)
+        #expect(try caddy.get("/", host: "site.test").body == "foreign")
+    }
+
+    /// A plan whose rendering differs from the config this process last loaded takes that
+    /// config as what Caddy runs, without asking; one whose rendering is the loaded one asks,
+    /// so a Caddy given another config (or restarted empty) is loaded again.
+    @Test func aPlanAsksWhatCaddyRunsOnlyWhenItsRenderingIsTheOneLoaded() async throws {
+        let caddy = try CaddyServer()
+        defer { caddy.stop() }
+        let a = try TestUpstream("a", in: caddy.folder.path), b = try TestUpstream("b", in: caddy.folder.path)
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let first = State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]])
+        let loadedTag = try Self.tag(of: try await caddy.apply(first))
+        try Self.loadForeignConfig(into: caddy)
+
+        let same = try await caddy.apply(first)
+        #expect(same.steps.first?.outcome == .applied(changes: 1))
+        #expect(try caddy.get("/", host: "site.test").upstream == "a")
+
+        try Self.loadForeignConfig(into: caddy)
+        let other = State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: b)]])
+        #expect(try await Self.runningTag(inPlanOf: other, on: caddy) == loadedTag)
+        #expect(try await caddy.apply(other).status == .succeeded)
+        #expect(try caddy.get("/", host: "site.test").upstream == "b")
+    }
+
+    private static func tag(of report: PipelineReport) throws -> String {
+        let plan = try #require(report.steps.first?.plan.flatMap { try? JSONParser.parseObject($0, keepingRaw: ["config"]) })
+        return try #require(plan.0["tag"]?.stringValue)
+    }
+
+    /// The `running_tag` of a dry-run plan of `state`.
+    private static func runningTag(inPlanOf state: String, on caddy: CaddyServer) async throws -> String? {
+        let pipeline = PipelineDefinition(
+            name: "apply", steps: [PipelineDefinition.Step(plugin: "posternproxy.caddy", config: try caddy.stepConfig())])
+        let report = try await caddy.runner.start(pipeline, input: Array(state.utf8), target: LocalTarget(), dryRun: true).report()
+        let plan = try #require(report.steps.first?.plan.flatMap { try? JSONParser.parseObject($0, keepingRaw: ["config"]) })
+        return plan.0["running_tag"]?.stringValue
+    }
+
+    /// A config without PosternProxy's tag, loaded into Caddy by someone else.
+    private static func loadForeignConfig(into caddy: CaddyServer) throws {
         let foreign =
             #"{"admin":{"listen":"unix/\#(caddy.adminSocket)"},"apps":{"http":{"servers":{"s":{"listen":[":\#(caddy.httpPort)"],"#
             + #""automatic_https":{"disable":true},"routes":[{"match":[{"host":["site.test"]}],"handle":[{"handler":"static_response","body":"foreign"}]}]}}}}}"#
         let loaded = try LocalTarget().http(
-            HTTPRequest(
-                socketPath: caddy.adminSocket, method: "POST", path: "/load",
-                contentType: "application/json", body: Array(foreign.utf8)))
+            HTTPRequest(socketPath: caddy.adminSocket, method: "POST", path: "/load", contentType: "application/json", body: Array(foreign.utf8)))
         #expect(loaded.status == 200)
-        #expect(try caddy.get("/", host: "site.test").body == "foreign")
-        let failing = PipelineDefinition.Step(plugin: "com.example.recorder", config: Array(#"{"fail":"apply","name":"later"}"#.utf8))
-        let report = try await caddy.apply(State.document(["proxy_hosts": [State.proxyHost(1, ["site.test"], to: a)]]), after: [failing])
-        #expect(report.steps.first?.rollback == .rolledBack)
         #expect(try caddy.get("/", host: "site.test").body == "foreign")
     }
 

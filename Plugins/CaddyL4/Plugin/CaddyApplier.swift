@@ -8,8 +8,9 @@ import PluginKit
 /// and reporting — each resource Caddy rejects while the others still apply.
 ///
 /// plan → ``CaddyPlan``; apply → ``CaddyJournal``; verify checks Caddy runs the planned tag;
-/// rollback loads the journal's previous config. Each phase makes one admin request when all
-/// goes well: plan asks for the running tag, apply loads, verify asks for the tag again.
+/// rollback loads the journal's previous config. Each phase makes at most one admin request
+/// when all goes well: plan asks for the running tag (``runningTag(rendering:admin:)`` says
+/// when it need not), apply loads, verify asks for the tag again.
 enum CaddyApplier {
     /// Prefix of the `@id` that marks a loaded config with the hash of its rendering.
     static let tagPrefix = "posternproxy_config_"
@@ -44,7 +45,7 @@ enum CaddyApplier {
         var result = CaddyRenderer.render(state, settings: settings, memo: keeps ? renderMemo : nil)
         result.rejected.merge(refused) { first, _ in first }
         let (bytes, tag) = taggedSerialization(result.config)
-        let runningTag = try CaddyAdmin(host: call.host, socket: config.adminSocket).runningTag()
+        let runningTag = try runningTag(rendering: tag, admin: CaddyAdmin(host: call.host, socket: config.adminSocket))
         for (key, message) in result.rejected.sorted(by: { $0.key < $1.key }) {
             call.host.log(PP_LOG_WARNING, "\(key) left out: \(message)")
         }
@@ -92,7 +93,12 @@ enum CaddyApplier {
         // load sent once Caddy has taken the counters' values (its answer has begun); the meter
         // runs `load` exactly once.
         TrafficMeter.read(admin: admin, loading: load)
-        try loading?.get()
+        do { try loading?.get() } catch {
+            // Caddy may have taken the config even so (its answer was lost): what it runs is
+            // asked again at the next plan.
+            LoadedConfigs.forget(socket: admin.socket)
+            throw error
+        }
         LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)
         var applied = 0
         for key in plan.rendered where leftOut.isEmpty || !leftOut.contains(key) {
@@ -115,6 +121,8 @@ enum CaddyApplier {
     static func rollback(_ call: PluginCall) throws -> Int32 {
         let socket = try CaddyStepConfig.adminSocket(in: call.config)
         guard let previous = try read("journal", { () throws(JSONReadError) in try CaddyJournal(reading: call.input) }).previous else { return PP_OK }
+        // Caddy no longer runs the config this process loaded last: the next plan asks what it runs.
+        LoadedConfigs.forget(socket: socket)
         if let error = try CaddyAdmin(host: call.host, socket: socket).load(previous) {
             return call.fail("Caddy refused the previous configuration: \(error)")
         }
@@ -122,6 +130,17 @@ enum CaddyApplier {
     }
 
     // MARK: - Helpers
+
+    /// The tag of the config Caddy runs, for the plan. Caddy is asked, except when this process
+    /// loaded the last config into it and `rendering` differs from that one: the rendering is
+    /// loaded whatever Caddy says, and the config to roll back to is the one loaded (a config
+    /// loaded since by someone else is not kept: the data plane watch replaces it with the
+    /// applied one). When the rendering is the one loaded, Caddy is asked, so that a Caddy that
+    /// restarted empty or was given another config is loaded again.
+    private static func runningTag(rendering tag: String, admin: CaddyAdmin) throws -> String? {
+        if let loaded = LoadedConfigs.tag(socket: admin.socket), loaded != tag { return loaded }
+        return try admin.runningTag()
+    }
 
     /// The config to roll back to: the one this process loaded when Caddy still runs it, or else
     /// what Caddy says it runs; nil when it runs none.

@@ -2,7 +2,8 @@ import Synchronization
 
 /// The config this process last loaded into each Caddy, by admin socket. Apply takes the config
 /// to roll back to from here when Caddy still runs that tag, instead of asking Caddy to
-/// serialize its whole running config on every change. A cache in the ABI's sense: when it is
+/// serialize its whole running config on every change; a plan whose rendering differs from it
+/// takes it as what Caddy runs, without asking. A cache in the ABI's sense: when it is
 /// empty (a fresh process, another host) apply asks Caddy, and does the same thing, only slower.
 ///
 /// The tag is a hash of the config's bytes, so a Caddy that runs the tag runs these bytes, unless
@@ -13,6 +14,12 @@ enum LoadedConfigs {
 
     static func remember(socket: String, tag: String, config: [UInt8]) {
         configs.withLock { $0[socket] = (tag, config) }
+    }
+
+    /// Forgets what was loaded into `socket`: Caddy may run something else now (a rollback, a
+    /// load whose outcome is unknown).
+    static func forget(socket: String) {
+        configs.withLock { $0[socket] = nil }
     }
 
     /// The tag of the config this process last loaded into `socket`; nil when it loaded none.

@@ -57,6 +57,11 @@ final class DesiredStateParts: Sendable {
         servers.withLock { $0.removeValue(forKey: serverID) }
     }
 
+    /// Whether server `serverID`'s parts are kept: its next build patches them.
+    func holdsParts(of serverID: Int64) -> Bool {
+        servers.withLock { $0[serverID] != nil }
+    }
+
     /// Keeps `server` as server `serverID`'s parts.
     func keep(_ server: Server, for serverID: Int64) {
         servers.withLock { $0[serverID] = server }

@@ -9,6 +9,11 @@ protocol SQLDatabase: Sendable {
     /// other and with a write; `body` cannot write.
     func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
 
+    /// ``read(_:)`` on the calling thread, which waits for it: for a short read on a change's way
+    /// to the data plane, where the hop to a reader's thread and back costs a good part of the
+    /// read. Not for a read that may take long, which would hold a thread of the task pool.
+    func readOnThisThread<T>(_ body: (any SQLConnection) throws -> T) throws -> T
+
     /// Runs `body` in one transaction: it commits when `body` returns and rolls back when it
     /// throws. Writes run one at a time. When storage fails, throws a ``StorageFault``; an
     /// `essential` write (a login, a refresh, a logout) still goes through on a full disk, into

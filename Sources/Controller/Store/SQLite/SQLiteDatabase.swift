@@ -40,6 +40,10 @@ final class SQLiteDatabase: SQLDatabase {
         try await pool.read { db in try body(SQLiteConnection(db)) }
     }
 
+    func readOnThisThread<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try pool.read { db in try body(SQLiteConnection(db)) }
+    }
+
     func write<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try storage.admit(essential: essential)
         do {

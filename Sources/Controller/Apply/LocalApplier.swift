@@ -94,7 +94,7 @@ final class LocalApplier: Service {
             }
             // A build that patches the parts kept from the last one (about a millisecond for a
             // change at 1,000 hosts) is read on this thread: the hop to a reader's thread and back
-            // cost a third as much again. The first build reads everything, on a reader's thread.
+            // cost about half as much again. The first build reads everything, on a reader's thread.
             let patches = localServerID.withLock { $0 }.map(parts.holdsParts(of:)) ?? false
             let read = patches ? try store.database.readOnThisThread(readState) : try await store.database.read(readState)
             guard let read else { return }

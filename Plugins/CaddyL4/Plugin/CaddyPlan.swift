@@ -61,14 +61,12 @@ struct CaddyPlan {
     /// `keys` as one list of ids per kind, the kinds in the order they first appear.
     static func idsByKind(_ keys: [ResourceKey]) -> JSON {
         var kinds: [(kind: String, ids: [JSON])] = []
-        var current = -1
+        // The kind's list the last key went to: the kinds are looked up only when it changes.
+        var current = 0
         for key in keys {
-            if current < 0 || kinds[current].kind != key.kind {
-                current = kinds.firstIndex { $0.kind == key.kind } ?? -1
-                if current < 0 {
-                    kinds.append((key.kind, []))
-                    current = kinds.count - 1
-                }
+            if kinds.isEmpty || kinds[current].kind != key.kind {
+                current = kinds.firstIndex { $0.kind == key.kind } ?? kinds.count
+                if current == kinds.count { kinds.append((key.kind, [])) }
             }
             kinds[current].ids.append(.int(key.id))
         }

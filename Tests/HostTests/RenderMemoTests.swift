@@ -16,7 +16,8 @@ import Testing
     }
 
     /// One resource of each kind with a random shape: names from a small pool, so hosts collide.
-    /// With `sharingNames`, names from a pool of 14, so hosts collide; else each host's own.
+    /// With `sharingNames`, names from a pool of 14, so hosts collide; else each host's own, one
+    /// or two (a host with two adds two entries to its shared route's map).
     private func proxyHost(_ id: Int, sharingNames: Bool = true, using random: inout SeededGenerator) -> [String: Any] {
         var host: [String: Any] = [
             "id": id, "enabled": Int.random(in: 0..<8, using: &random) > 0,
@@ -25,6 +26,7 @@ import Testing
             "forward_scheme": Bool.random(using: &random) ? "http" : "https",
             "allow_websocket_upgrade": Int.random(in: 0..<4, using: &random) > 0,
         ]
+        if !sharingNames, Int.random(in: 0..<4, using: &random) == 0 { host["domain_names"] = ["s\(id).example.test", "t\(id).example.test"] }
         switch Int.random(in: 0..<7, using: &random) {
         case 0: host["certificate_id"] = 3
         case 1: host["access_list_id"] = 1

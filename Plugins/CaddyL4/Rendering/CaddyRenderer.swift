@@ -94,7 +94,7 @@ private struct ConfigBuilder {
         if sharesRoutes {
             parts.sharedNames.reserveCapacity(state.proxyHosts.count)
             parts.sharedNameClaims.reserveCapacity(state.proxyHosts.count)
-            parts.sharedHTTP.reserveCapacity(state.proxyHosts.count)
+            parts.sharedHTTP.reserve(state.proxyHosts.count)
         }
         // First, so its route wins over any host that names the same domain.
         if let site = state.adminSite {
@@ -325,7 +325,7 @@ private struct ConfigBuilder {
         case nil:
             switch placement {
             case .own(let route): parts.httpRoutes.append((route, wildcard))
-            case .shared(let scheme, let entry): parts.sharedHTTP.append((scheme, entry))
+            case .shared(let scheme, let entry): parts.sharedHTTP.add(entry, scheme: scheme)
             }
             return
         case .automatic:
@@ -353,8 +353,8 @@ private struct ConfigBuilder {
                     wildcard
                 ))
         case .shared(let scheme, let entry):
-            parts.sharedHTTPS.append((scheme, entry))
-            if forced { parts.sharedRedirects.append(entry) } else { parts.sharedHTTP.append((scheme, entry)) }
+            parts.sharedHTTPS.add(entry, scheme: scheme)
+            if forced { parts.sharedRedirects.append(entry) } else { parts.sharedHTTP.add(entry, scheme: scheme) }
         }
     }
 
@@ -456,7 +456,7 @@ private struct ConfigBuilder {
     func result() -> RenderResult {
         // Exact names before wildcards, so `a.example.com` wins over `*.example.com`; the shared
         // routes hold exact names only.
-        func ordered(_ routes: [(route: JSON, wildcard: Bool)], shared: [(scheme: String, entry: SharedProxyRoute.Entry)], redirects: [JSON] = [])
+        func ordered(_ routes: [(route: JSON, wildcard: Bool)], shared: SharedProxyRoute.Hosts, redirects: [JSON] = [])
             -> [JSON]
         {
             let sharedRoutes = SharedProxyRoute.routes(of: shared).map { $0.route() }

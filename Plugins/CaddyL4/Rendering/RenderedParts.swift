@@ -11,8 +11,8 @@ struct RenderedParts: Sendable {
     var httpRoutes: [(route: JSON, wildcard: Bool)] = []
     var httpsRoutes: [(route: JSON, wildcard: Bool)] = []
     /// Hosts served by the shared routes (``SharedProxyRoute``), by upstream scheme, on each server.
-    var sharedHTTP: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
-    var sharedHTTPS: [(scheme: String, entry: SharedProxyRoute.Entry)] = []
+    var sharedHTTP = SharedProxyRoute.Hosts()
+    var sharedHTTPS = SharedProxyRoute.Hosts()
     /// Shared hosts whose plain-HTTP requests are redirected to HTTPS.
     var sharedRedirects: [SharedProxyRoute.Entry] = []
     /// Which shared host serves each name, in lower case: a name twice in a map would make Caddy
@@ -39,7 +39,8 @@ struct RenderedParts: Sendable {
 
     /// How far each part reached at one moment.
     struct Marks: Sendable {
-        var httpRoutes = 0, httpsRoutes = 0, sharedHTTP = 0, sharedHTTPS = 0, sharedRedirects = 0, sharedNameClaims = 0
+        var httpRoutes = 0, httpsRoutes = 0, sharedRedirects = 0, sharedNameClaims = 0
+        var sharedHTTP = SharedProxyRoute.Hosts.Marks(), sharedHTTPS = SharedProxyRoute.Hosts.Marks()
         var errorRoutes = 0, passthroughRoutes = 0, layer4Servers = 0, automaticDomains = 0, customDomains = 0
         var http1OnlyDomains = 0, certificateUses = 0, rendered = 0
 
@@ -55,9 +56,10 @@ struct RenderedParts: Sendable {
         private func combined(with other: Marks, by operation: (Int, Int) -> Int) -> Marks {
             Marks(
                 httpRoutes: operation(httpRoutes, other.httpRoutes), httpsRoutes: operation(httpsRoutes, other.httpsRoutes),
-                sharedHTTP: operation(sharedHTTP, other.sharedHTTP), sharedHTTPS: operation(sharedHTTPS, other.sharedHTTPS),
                 sharedRedirects: operation(sharedRedirects, other.sharedRedirects),
-                sharedNameClaims: operation(sharedNameClaims, other.sharedNameClaims), errorRoutes: operation(errorRoutes, other.errorRoutes),
+                sharedNameClaims: operation(sharedNameClaims, other.sharedNameClaims),
+                sharedHTTP: sharedHTTP.combined(with: other.sharedHTTP, by: operation),
+                sharedHTTPS: sharedHTTPS.combined(with: other.sharedHTTPS, by: operation), errorRoutes: operation(errorRoutes, other.errorRoutes),
                 passthroughRoutes: operation(passthroughRoutes, other.passthroughRoutes),
                 layer4Servers: operation(layer4Servers, other.layer4Servers),
                 automaticDomains: operation(automaticDomains, other.automaticDomains),
@@ -70,8 +72,8 @@ struct RenderedParts: Sendable {
     /// How far each part reaches now.
     var marks: Marks {
         Marks(
-            httpRoutes: httpRoutes.count, httpsRoutes: httpsRoutes.count, sharedHTTP: sharedHTTP.count, sharedHTTPS: sharedHTTPS.count,
-            sharedRedirects: sharedRedirects.count, sharedNameClaims: sharedNameClaims.count, errorRoutes: errorRoutes.count,
+            httpRoutes: httpRoutes.count, httpsRoutes: httpsRoutes.count, sharedRedirects: sharedRedirects.count,
+            sharedNameClaims: sharedNameClaims.count, sharedHTTP: sharedHTTP.marks, sharedHTTPS: sharedHTTPS.marks, errorRoutes: errorRoutes.count,
             passthroughRoutes: passthroughRoutes.count, layer4Servers: layer4Servers.count, automaticDomains: automaticDomains.count,
             customDomains: customDomains.count, http1OnlyDomains: http1OnlyDomains.count, certificateUses: certificateUses.count,
             rendered: rendered.count)
@@ -86,8 +88,8 @@ struct RenderedParts: Sendable {
         var stretch = RenderedParts()
         stretch.httpRoutes = Array(httpRoutes[mark.httpRoutes...])
         stretch.httpsRoutes = Array(httpsRoutes[mark.httpsRoutes...])
-        stretch.sharedHTTP = Array(sharedHTTP[mark.sharedHTTP...])
-        stretch.sharedHTTPS = Array(sharedHTTPS[mark.sharedHTTPS...])
+        stretch.sharedHTTP = sharedHTTP.stretch(from: mark.sharedHTTP)
+        stretch.sharedHTTPS = sharedHTTPS.stretch(from: mark.sharedHTTPS)
         stretch.sharedRedirects = Array(sharedRedirects[mark.sharedRedirects...])
         stretch.sharedNameClaims = Array(sharedNameClaims[mark.sharedNameClaims...])
         stretch.errorRoutes = Array(errorRoutes[mark.errorRoutes...])
@@ -115,8 +117,8 @@ struct RenderedParts: Sendable {
         // Most resources add to two or three parts: the others are not touched.
         if !tail.httpRoutes.isEmpty { httpRoutes += tail.httpRoutes }
         if !tail.httpsRoutes.isEmpty { httpsRoutes += tail.httpsRoutes }
-        if !tail.sharedHTTP.isEmpty { sharedHTTP += tail.sharedHTTP }
-        if !tail.sharedHTTPS.isEmpty { sharedHTTPS += tail.sharedHTTPS }
+        if !tail.sharedHTTP.isEmpty { sharedHTTP.append(tail.sharedHTTP) }
+        if !tail.sharedHTTPS.isEmpty { sharedHTTPS.append(tail.sharedHTTPS) }
         if !tail.sharedRedirects.isEmpty { sharedRedirects += tail.sharedRedirects }
         if !tail.sharedNameClaims.isEmpty { sharedNameClaims += tail.sharedNameClaims }
         if !tail.errorRoutes.isEmpty { errorRoutes += tail.errorRoutes }
@@ -139,8 +141,8 @@ struct RenderedParts: Sendable {
     private mutating func truncate(to mark: Marks) {
         httpRoutes.removeSubrange(mark.httpRoutes...)
         httpsRoutes.removeSubrange(mark.httpsRoutes...)
-        sharedHTTP.removeSubrange(mark.sharedHTTP...)
-        sharedHTTPS.removeSubrange(mark.sharedHTTPS...)
+        sharedHTTP.truncate(to: mark.sharedHTTP)
+        sharedHTTPS.truncate(to: mark.sharedHTTPS)
         sharedRedirects.removeSubrange(mark.sharedRedirects...)
         sharedNameClaims.removeSubrange(mark.sharedNameClaims...)
         errorRoutes.removeSubrange(mark.errorRoutes...)

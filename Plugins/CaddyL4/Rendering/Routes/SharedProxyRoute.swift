@@ -36,33 +36,91 @@ struct SharedProxyRoute {
         }
     }
 
+    /// The hosts of one server's shared routes, gathered as they are added: each route's map
+    /// entries and names, by upstream scheme, in order. A list part of a render
+    /// (``RenderedParts``), so a render after a change keeps what the other hosts gathered, as it
+    /// lies, instead of gathering 10,000 hosts' entries again.
+    struct Hosts: Sendable {
+        private(set) var http = Lists()
+        private(set) var https = Lists()
+
+        /// One route's map entries and their names: one each per name of each host, so both
+        /// lists always have the same length.
+        struct Lists: Sendable {
+            fileprivate(set) var mappings: [JSONText] = []
+            fileprivate(set) var names: [JSONText] = []
+
+            fileprivate mutating func add(_ entry: Entry) {
+                // Most hosts have one name: one element appended, not a list of one.
+                if entry.mappings.count == 1 {
+                    mappings.append(entry.mappings[0])
+                    names.append(entry.names[0])
+                } else {
+                    mappings += entry.mappings
+                    names += entry.names
+                }
+            }
+        }
+
+        /// How long each route's lists were at one moment.
+        struct Marks: Sendable {
+            var http = 0, https = 0
+
+            func combined(with other: Marks, by operation: (Int, Int) -> Int) -> Marks {
+                Marks(http: operation(http, other.http), https: operation(https, other.https))
+            }
+        }
+
+        var isEmpty: Bool { http.names.isEmpty && https.names.isEmpty }
+
+        var marks: Marks { Marks(http: http.names.count, https: https.names.count) }
+
+        /// Adds a host whose upstream scheme is `scheme` (`http` or `https`).
+        mutating func add(_ entry: Entry, scheme: String) {
+            if scheme == "http" { http.add(entry) } else { https.add(entry) }
+        }
+
+        /// Room for `count` more names of hosts with plain-HTTP upstreams (most hosts).
+        mutating func reserve(_ count: Int) {
+            http.mappings.reserveCapacity(http.mappings.count + count)
+            http.names.reserveCapacity(http.names.count + count)
+        }
+
+        /// What the lists hold from `mark` on.
+        func stretch(from mark: Marks) -> Hosts {
+            var stretch = Hosts()
+            stretch.http = Lists(mappings: Array(http.mappings[mark.http...]), names: Array(http.names[mark.http...]))
+            stretch.https = Lists(mappings: Array(https.mappings[mark.https...]), names: Array(https.names[mark.https...]))
+            return stretch
+        }
+
+        mutating func truncate(to mark: Marks) {
+            http.mappings.removeSubrange(mark.http...)
+            http.names.removeSubrange(mark.http...)
+            https.mappings.removeSubrange(mark.https...)
+            https.names.removeSubrange(mark.https...)
+        }
+
+        mutating func append(_ tail: Hosts) {
+            http.mappings += tail.http.mappings
+            http.names += tail.http.names
+            https.mappings += tail.https.mappings
+            https.names += tail.https.names
+        }
+    }
+
     /// The upstream scheme of the hosts: `http`, or `https` (whose certificate, as for every proxy
     /// host, is not verified).
     let scheme: String
     /// The hosts' entries in the map, and their names, in order.
-    private(set) var mappings: [JSONText] = []
-    private(set) var names: [JSONText] = []
+    let lists: Hosts.Lists
 
-    private init(scheme: String) { self.scheme = scheme }
-
-    /// The routes of `shared`, one per upstream scheme that has hosts: `http` first, then `https`.
-    /// One pass over the hosts, whose entries and names are added to lists made room for at once.
-    static func routes(of shared: [(scheme: String, entry: Entry)]) -> [SharedProxyRoute] {
-        var http = SharedProxyRoute(scheme: "http")
-        var https = SharedProxyRoute(scheme: "https")
-        let httpCount = shared.reduce(0) { $0 + ($1.scheme == "http" ? $1.entry.mappings.count : 0) }
-        http.mappings.reserveCapacity(httpCount)
-        http.names.reserveCapacity(httpCount)
-        for (scheme, entry) in shared {
-            if scheme == "http" {
-                http.mappings += entry.mappings
-                http.names += entry.names
-            } else {
-                https.mappings += entry.mappings
-                https.names += entry.names
-            }
+    /// The routes of `hosts`, one per upstream scheme that has hosts: `http` first, then `https`.
+    /// The lists are the ones gathered as the hosts were added, not copied.
+    static func routes(of hosts: Hosts) -> [SharedProxyRoute] {
+        [SharedProxyRoute(scheme: "http", lists: hosts.http), SharedProxyRoute(scheme: "https", lists: hosts.https)].filter {
+            !$0.lists.names.isEmpty
         }
-        return [http, https].filter { !$0.names.isEmpty }
     }
 
     /// The placeholder the map writes and the proxy dials.
@@ -98,7 +156,7 @@ struct SharedProxyRoute {
                 "handle": [
                     [
                         "handler": "map", "source": "{http.request.host}", "destinations": .strings([Self.upstreamPlaceholder]),
-                        "mappings": .serializedItems(mappings), "defaults": [""],
+                        "mappings": .serializedItems(lists.mappings), "defaults": [""],
                     ]
                 ]
             ],
@@ -109,7 +167,7 @@ struct SharedProxyRoute {
             ["handle": [.object(proxy)]],
         ]
         return [
-            "@id": .string("proxy_hosts/shared-\(scheme)"), "match": [["host": .serializedItems(names)]],
+            "@id": .string("proxy_hosts/shared-\(scheme)"), "match": [["host": .serializedItems(lists.names)]],
             "handle": [["handler": "subroute", "routes": .array(routes)]], "terminal": true,
         ]
     }

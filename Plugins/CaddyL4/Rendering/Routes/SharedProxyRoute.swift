@@ -60,6 +60,22 @@ struct SharedProxyRoute {
                     names += entry.names
                 }
             }
+
+            fileprivate var count: Int { names.count }
+
+            fileprivate func stretch(from mark: Int) -> Lists {
+                Lists(mappings: Array(mappings[mark...]), names: Array(names[mark...]))
+            }
+
+            fileprivate mutating func truncate(to mark: Int) {
+                mappings.removeSubrange(mark...)
+                names.removeSubrange(mark...)
+            }
+
+            fileprivate mutating func append(_ tail: Lists) {
+                mappings += tail.mappings
+                names += tail.names
+            }
         }
 
         /// How long each route's lists were at one moment.
@@ -71,9 +87,9 @@ struct SharedProxyRoute {
             }
         }
 
-        var isEmpty: Bool { http.names.isEmpty && https.names.isEmpty }
+        var isEmpty: Bool { http.count == 0 && https.count == 0 }
 
-        var marks: Marks { Marks(http: http.names.count, https: https.names.count) }
+        var marks: Marks { Marks(http: http.count, https: https.count) }
 
         /// Adds a host whose upstream scheme is `scheme` (`http` or `https`).
         mutating func add(_ entry: Entry, scheme: String) {
@@ -88,24 +104,17 @@ struct SharedProxyRoute {
 
         /// What the lists hold from `mark` on.
         func stretch(from mark: Marks) -> Hosts {
-            var stretch = Hosts()
-            stretch.http = Lists(mappings: Array(http.mappings[mark.http...]), names: Array(http.names[mark.http...]))
-            stretch.https = Lists(mappings: Array(https.mappings[mark.https...]), names: Array(https.names[mark.https...]))
-            return stretch
+            Hosts(http: http.stretch(from: mark.http), https: https.stretch(from: mark.https))
         }
 
         mutating func truncate(to mark: Marks) {
-            http.mappings.removeSubrange(mark.http...)
-            http.names.removeSubrange(mark.http...)
-            https.mappings.removeSubrange(mark.https...)
-            https.names.removeSubrange(mark.https...)
+            http.truncate(to: mark.http)
+            https.truncate(to: mark.https)
         }
 
         mutating func append(_ tail: Hosts) {
-            http.mappings += tail.http.mappings
-            http.names += tail.http.names
-            https.mappings += tail.https.mappings
-            https.names += tail.https.names
+            http.append(tail.http)
+            https.append(tail.https)
         }
     }
 

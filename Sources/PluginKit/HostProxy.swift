@@ -129,29 +129,13 @@ extension HostProxy {
 
     /// Sends a GET to a unix socket of the target and hands the response body to `onBody` piece
     /// by piece as it arrives, so it is never held whole; `onBody` returns false to stop.
-    /// `whenSent`, when given, runs once the whole request has been sent, before the answer is
-    /// read (`PP_HTTP_SENT_NOTICE`); it may call the host, another request included, and that
-    /// request reaches the service after this one. Returns the call's status and the HTTP status.
-    public func stream(
-        socket: String, path: String, whenSent: (() -> Void)? = nil, onBody: @escaping (UnsafeBufferPointer<UInt8>) -> Bool
-    ) -> (status: Int32, httpStatus: Int32) {
-        var sent = whenSent
-        let reader = SinkReader(
-            onBody,
-            onEmpty: {
-                let run = sent
-                sent = nil
-                run?()
-            })
-        return reader.withSink { sink in
-            send(
-                socket: socket, method: "GET", path: path, contentType: nil, body: [], flags: whenSent == nil ? 0 : UInt32(PP_HTTP_SENT_NOTICE),
-                to: sink)
-        }
+    /// Returns the call's status and the HTTP status.
+    public func stream(socket: String, path: String, onBody: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> (status: Int32, httpStatus: Int32) {
+        SinkReader(onBody).withSink { sink in send(socket: socket, method: "GET", path: path, contentType: nil, body: [], to: sink) }
     }
 
     private func send(
-        socket: String, method: String, path: String, contentType: String?, body: [UInt8], flags: UInt32 = 0, to sink: UnsafePointer<pp_sink>
+        socket: String, method: String, path: String, contentType: String?, body: [UInt8], to sink: UnsafePointer<pp_sink>
     ) -> (Int32, Int32) {
         guard let raw, let http = raw.pointee.http else { return (PP_INVALID, 0) }
         var httpStatus: Int32 = 0
@@ -163,7 +147,7 @@ extension HostProxy {
                             var request = pp_http_request(
                                 struct_size: UInt32(MemoryLayout<pp_http_request>.size), socket_path: socket,
                                 method: method, path: path, content_type: contentType,
-                                body: pp_bytes(data: bodyBuffer.baseAddress, size: UInt64(bodyBuffer.count)), timeout_ms: 0, flags: flags)
+                                body: pp_bytes(data: bodyBuffer.baseAddress, size: UInt64(bodyBuffer.count)), timeout_ms: 0)
                             return http(raw, &request, sink, &httpStatus)
                         }
                     }

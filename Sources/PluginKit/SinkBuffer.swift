@@ -23,15 +23,12 @@ public final class SinkBuffer {
 
 /// A plugin-side `pp_sink` that hands each piece the host writes to a closure as it arrives (a
 /// large HTTP response body read as a stream). The closure returns false to refuse a piece,
-/// which the host sees as `PP_FAILED` and stops. A write of size 0 (the host's notice that an
-/// HTTP request was sent, `PP_HTTP_SENT_NOTICE`) runs `onEmpty` instead, when given.
+/// which the host sees as `PP_FAILED` and stops.
 public final class SinkReader {
     private let onPiece: (UnsafeBufferPointer<UInt8>) -> Bool
-    private let onEmpty: (() -> Void)?
 
-    public init(_ onPiece: @escaping (UnsafeBufferPointer<UInt8>) -> Bool, onEmpty: (() -> Void)? = nil) {
+    public init(_ onPiece: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) {
         self.onPiece = onPiece
-        self.onEmpty = onEmpty
     }
 
     /// Calls `body` with a sink that hands each piece to the closure; valid only inside `body`.
@@ -42,10 +39,7 @@ public final class SinkReader {
             write: { sink, data, size in
                 guard let sink, let context = sink.pointee.context else { return PP_INVALID }
                 let reader = Unmanaged<SinkReader>.fromOpaque(context).takeUnretainedValue()
-                guard let data, size > 0 else {
-                    reader.onEmpty?()
-                    return PP_OK
-                }
+                guard let data, size > 0 else { return PP_OK }
                 return reader.onPiece(UnsafeBufferPointer(start: data, count: Int(size))) ? PP_OK : PP_FAILED
             })
         return withExtendedLifetime(self) { withUnsafePointer(to: &sink) { body($0) } }

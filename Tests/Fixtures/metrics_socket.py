@@ -14,11 +14,6 @@ METRICS_HOLD=N in the environment, the N-th metrics answer sends its first half,
 most 10 s) for a config load before the rest, as a Caddy whose text for many hosts is still being
 written; GET /loads answers `{"loads", "during_metrics"}`: how many loads arrived, and how many of
 them while that answer was held.
-
-As Caddy provisions a config before it replaces the running one (and its counters), a load takes
-effect LOAD_DELAY_MS milliseconds (0 unless set) after it arrived. With METRICS_AFTER_LOAD=N, the
-N-th metrics answer is gathered only after a load arrives (at most 10 s), from what that load
-left: a Caddy that took its counters' values after all from a config loaded since.
 """
 import http.server
 import json
@@ -32,8 +27,6 @@ SOCKET, FILES = sys.argv[1], sys.argv[2:]
 state = {"config": None, "reads": 0, "loads": 0, "during_metrics": 0, "holding": False, "reloaded_at": time.time() - 60}
 lock = threading.Lock()
 HOLD = int(os.environ.get("METRICS_HOLD", "0"))
-AFTER_LOAD = int(os.environ.get("METRICS_AFTER_LOAD", "0"))
-LOAD_DELAY = int(os.environ.get("LOAD_DELAY_MS", "0")) / 1000
 loaded = threading.Condition(lock)
 
 
@@ -56,9 +49,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path.split("?")[0] == "/metrics":
             with lock:
-                if state["reads"] + 1 == AFTER_LOAD:
-                    loads = state["loads"]
-                    loaded.wait_for(lambda: state["loads"] > loads, timeout=10)
                 name = FILES[state["reads"] % len(FILES)]
                 state["reads"] += 1
                 hold = state["reads"] == HOLD
@@ -93,7 +83,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/load":
-            time.sleep(LOAD_DELAY)
             with loaded:
                 state["config"] = json.loads(body)
                 state["loads"] += 1

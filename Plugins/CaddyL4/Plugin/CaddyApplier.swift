@@ -90,8 +90,8 @@ enum CaddyApplier {
             return (try? loading?.get()) != nil
         }
         // Caddy counts traffic from zero after a load: what it counted so far is read, and the
-        // load sent as soon as that request is (Caddy takes the counters' values long before a
-        // load replaces them); the meter runs `load` exactly once.
+        // load sent once Caddy has taken the counters' values (its answer has begun); the meter
+        // runs `load` exactly once.
         TrafficMeter.read(admin: admin, loading: load)
         do { try loading?.get() } catch {
             // Caddy may have taken the config even so (its answer was lost): what it runs is

@@ -67,7 +67,7 @@ final class HostServices {
             },
             http: { host, request, body, status in
                 guard let services = HostServices.from(host), let request else { return PP_INVALID }
-                return services.http(HostServices.request(request), body: body, status: status)
+                return services.http(request.pointee, body: body, status: status)
             },
             file_info: { host, path, size, info in
                 guard let services = HostServices.from(host), let info else { return PP_INVALID }
@@ -191,19 +191,14 @@ final class HostServices {
         do {
             // The body goes to the plugin's sink piece by piece; a sink that refuses a piece stops
             // the request.
-            // With PP_HTTP_SENT_NOTICE, an empty piece first, once the request is sent.
             var refusal: Int32 = PP_OK
-            func refuse(_ written: Int32) throws(TargetError) {
+            let status = try target.http(request) { piece throws(TargetError) in
+                let written = Self.write(piece, to: body)
                 guard written == PP_OK else {
                     refusal = written
                     throw .failed("the plugin stopped reading the response (status \(written))")
                 }
             }
-            let notifiesSent = raw.flags & UInt32(PP_HTTP_SENT_NOTICE) != 0
-            let status = try target.http(
-                request,
-                onSent: { () throws(TargetError) in if notifiesSent { try refuse(Self.writeSentNotice(to: body)) } },
-                onBody: { piece throws(TargetError) in try refuse(Self.write(piece, to: body)) })
             httpStatus?.pointee = Int32(status)
             return refusal
         } catch {
@@ -226,24 +221,6 @@ final class HostServices {
         case .cancelled: return PP_CANCELLED
         case .failed, .timedOut: return PP_FAILED
         }
-    }
-
-    /// The plugin's request as this host defines it: the fields beyond the `struct_size` it
-    /// declares (those of a minor newer than the one it was built against) read as zero.
-    private static func request(_ raw: UnsafePointer<pp_http_request>) -> pp_http_request {
-        var request = pp_http_request()
-        let declared = Int(UnsafeRawPointer(raw).load(as: UInt32.self))
-        withUnsafeMutableBytes(of: &request) { request in
-            request.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(max(declared, 0), request.count)))
-        }
-        return request
-    }
-
-    /// The sink's write of size 0 that tells a plugin its request was sent (`PP_HTTP_SENT_NOTICE`).
-    private static func writeSentNotice(to sink: UnsafePointer<pp_sink>?) -> Int32 {
-        guard let sink, let write = sink.pointee.write else { return PP_OK }
-        var nothing: UInt8 = 0
-        return write(sink, &nothing, 0)
     }
 
     private static func write(_ bytes: ArraySlice<UInt8>, to sink: UnsafePointer<pp_sink>?) -> Int32 {

@@ -28,10 +28,8 @@ struct CancelAfterFirstEffect: Target {
 
     func http(_ request: HTTPRequest) throws(TargetError) -> HTTPResponse { try base.http(request) }
 
-    func http(
-        _ request: HTTPRequest, onSent: () throws(TargetError) -> Void, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
-    ) throws(TargetError) -> Int {
-        try base.http(request, onSent: onSent, onBody: onBody)
+    func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int {
+        try base.http(request, onBody: onBody)
     }
 
     func ownership(of path: String) throws(TargetError) -> FileOwnership? { try base.ownership(of: path) }

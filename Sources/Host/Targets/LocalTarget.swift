@@ -94,10 +94,8 @@ public struct LocalTarget: Target {
         try UnixSocketHTTPClient.send(request, socketPath: try hostPath(request.socketPath))
     }
 
-    public func http(
-        _ request: HTTPRequest, onSent: () throws(TargetError) -> Void, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
-    ) throws(TargetError) -> Int {
-        try UnixSocketHTTPClient.stream(request, socketPath: try hostPath(request.socketPath), onSent: onSent, onBody: onBody)
+    public func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int {
+        try UnixSocketHTTPClient.stream(request, socketPath: try hostPath(request.socketPath), onBody: onBody)
     }
 
     /// `path` on the target, mapped under `root`.

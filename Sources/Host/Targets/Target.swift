@@ -28,12 +28,7 @@ public protocol Target: Sendable {
 
     /// Sends an HTTP request and hands the response body to `onBody` piece by piece as it
     /// arrives, so a large body (Caddy's metrics) is never held whole. Returns the status code.
-    /// `onSent` runs once, after the whole request has been sent and before the answer is read
-    /// (a target that cannot tell runs it just before the answer's first piece); a request made
-    /// from it reaches the service after this one.
-    func http(
-        _ request: HTTPRequest, onSent: () throws(TargetError) -> Void, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
-    ) throws(TargetError) -> Int
+    func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int
 
     /// A file's permission bits and owner, or nil when it does not exist.
     func ownership(of path: String) throws(TargetError) -> FileOwnership?
@@ -66,20 +61,11 @@ public struct FileOwnership: Sendable, Equatable {
 }
 
 extension Target {
-    /// The whole response at once, for targets that cannot stream: `onSent` runs when it has
-    /// come, before `onBody` has it.
-    public func http(
-        _ request: HTTPRequest, onSent: () throws(TargetError) -> Void, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
-    ) throws(TargetError) -> Int {
+    /// The whole response at once, for targets that cannot stream.
+    public func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int {
         let response = try http(request)
-        try onSent()
         try onBody(Array(response.body)[...])
         return response.status
-    }
-
-    /// The response body piece by piece, with nothing to do once the request is sent.
-    public func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int {
-        try http(request, onSent: {}, onBody: onBody)
     }
 
     /// Through commands (GNU `stat`), for targets reached by a transport.

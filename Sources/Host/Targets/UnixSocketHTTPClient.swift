@@ -12,12 +12,11 @@ enum UnixSocketHTTPClient {
         return HTTPResponse(status: status, body: [UInt8](body))
     }
 
-    /// Sends the request, runs `onSent` once it is all written, and hands the response body to
-    /// `onBody` piece by piece as it arrives (no limit on its size: `onBody` throws to stop).
-    /// Returns the status code, known before the first piece.
+    /// Sends the request and hands the response body to `onBody` piece by piece as it arrives
+    /// (no limit on its size: `onBody` throws to stop). Returns the status code, known before
+    /// the first piece.
     static func stream(
-        _ request: HTTPRequest, socketPath: String, onSent: () throws(TargetError) -> Void = {},
-        onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
+        _ request: HTTPRequest, socketPath: String, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
     ) throws(TargetError) -> Int {
         try validate(request)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -26,7 +25,6 @@ enum UnixSocketHTTPClient {
         setTimeout(fd, request.timeout)
         try connect(fd, to: socketPath)
         try writeAll(fd, head(request) + request.body)
-        try onSent()
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var received: [UInt8] = []
         var head: (status: Int, framing: HTTPBodyDecoder.Framing, bodyStart: Int)?

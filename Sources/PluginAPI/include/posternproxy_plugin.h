@@ -1,5 +1,5 @@
 /*
- * posternproxy_plugin.h — the PosternProxy plugin ABI, version 1.3.
+ * posternproxy_plugin.h — the PosternProxy plugin ABI, version 1.1.
  *
  * This header is the whole contract between a PosternProxy host (the controller, the agent and
  * the `posternproxy` command) and a plugin (a shared object loaded with dlopen). A plugin author
@@ -58,9 +58,8 @@ extern "C" {
 /** ABI major: a change here breaks every plugin; the entry symbol's name changes with it. */
 #define PP_ABI_MAJOR 1
 /** ABI minor: appends only. A plugin built against minor N needs a host with minor >= N.
- *  1.1 appended pp_host.file_info and pp_host.set_file_owner; 1.2 pp_plugin_descriptor.declaration;
- *  1.3 pp_http_request.flags. */
-#define PP_ABI_MINOR 3
+ *  1.1 appended pp_host.file_info and pp_host.set_file_owner; 1.2 pp_plugin_descriptor.declaration. */
+#define PP_ABI_MINOR 2
 
 /** The one symbol a plugin exports. */
 #define PP_ENTRY_SYMBOL "posternproxy_plugin_entry_v1"
@@ -199,17 +198,7 @@ typedef struct pp_http_request {
     pp_bytes body;
     /** 0 = the host's default timeout. */
     uint32_t timeout_ms;
-    /** ABI 1.3. PP_HTTP_* bits; a host reads them only when `struct_size` covers this field. */
-    uint32_t flags;
 } pp_http_request;
-
-/** pp_http_request.flags: once the whole request has been sent, and before any byte of the
- *  answer, the host writes the response sink once with `size` 0 (`data` not NULL). The sink may
- *  send another request from that write, as from any other: so a second request can follow one
- *  that the service has received, without waiting for its answer (Caddy's metrics, then the
- *  `/load` that resets them). A target that cannot tell when the request was sent writes it
- *  just before the answer's first byte. */
-#define PP_HTTP_SENT_NOTICE (1u << 0)
 
 /**
  * What pp_host.file_info reports about a file (ABI 1.1). Ownership: the plugin's; the host

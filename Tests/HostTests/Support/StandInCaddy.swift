@@ -20,17 +20,13 @@ struct StandInCaddy {
     }
 
     /// `holding`: the metrics answer (counted from 1) that sends its first half, then waits for
-    /// a config load before the rest; 0 for none. A load takes effect 100 ms after it arrived, as
-    /// Caddy provisions a config before it replaces the running one. `gatheredAfterLoad`: the
-    /// metrics answer that is gathered only once a load has taken effect, from what it left (a
-    /// Caddy that took its counters' values after all from a config loaded since); 0 for none.
-    init(answering texts: [String], holding: Int, gatheredAfterLoad: Int = 0, in folder: TemporaryFolder) throws {
+    /// a config load before the rest; 0 for none.
+    init(answering texts: [String], holding: Int, in folder: TemporaryFolder) throws {
         let files = try texts.enumerated().map { index, text in try folder.write("metrics-\(index).txt", text) }
         socket = folder.file("admin.sock")
         server = try ChildProcess(
             ["python3", TestEnvironment.fixture("metrics_socket.py"), socket] + files, in: folder.path,
-            environment: ["METRICS_HOLD": String(holding), "METRICS_AFTER_LOAD": String(gatheredAfterLoad), "LOAD_DELAY_MS": "100"],
-            logName: "metrics")
+            environment: ["METRICS_HOLD": String(holding)], logName: "metrics")
         let socket = socket
         try server.wait(until: { FileManager.default.fileExists(atPath: socket) }, what: "the stand-in Caddy")
         var catalog = PluginCatalog()

@@ -134,12 +134,51 @@ extension HostProxy {
         SinkReader(onBody).withSink { sink in send(socket: socket, method: "GET", path: path, contentType: nil, body: [], to: sink) }
     }
 
+    /// Sends a GET to a unix socket of the target and returns once it is sent, without waiting
+    /// for the answer, which ``answer(_:onBody:)`` reads in this call or in a later call of the
+    /// same step within the same run (a plan begins what its apply reads); the host closes it
+    /// unread when the step is over. Returns the request's number, or the call's status when it
+    /// could not be sent (`PP_DENIED`, `PP_FAILED`: the target cannot begin requests).
+    public func begin(socket: String, path: String) -> Result<UInt64, HostStatus> {
+        guard let raw, let begin = raw.pointee.http_begin else { return .failure(HostStatus(PP_INVALID)) }
+        var id: UInt64 = 0
+        let status = withRequest(socket: socket, method: "GET", path: path, contentType: nil, body: []) { request in
+            begin(raw, request, &id)
+        }
+        return status == PP_OK ? .success(id) : .failure(HostStatus(status))
+    }
+
+    /// Reads the answer to request `id` (``begin(socket:path:)``), handing its body to `onBody`
+    /// piece by piece as it arrives (`onBody` returns false to stop); `PP_NOT_FOUND` when this
+    /// step holds no such request. Returns the call's status and the HTTP status.
+    public func answer(_ id: UInt64, onBody: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> (status: Int32, httpStatus: Int32) {
+        guard let raw, let answer = raw.pointee.http_answer else { return (PP_INVALID, 0) }
+        var httpStatus: Int32 = 0
+        let status = SinkReader(onBody).withSink { sink in answer(raw, id, sink, &httpStatus) }
+        return (status, httpStatus)
+    }
+
+    /// Closes request `id` (``begin(socket:path:)``) without reading its answer.
+    public func closeUnread(_ id: UInt64) {
+        guard let raw, let answer = raw.pointee.http_answer else { return }
+        _ = answer(raw, id, nil, nil)
+    }
+
     private func send(
         socket: String, method: String, path: String, contentType: String?, body: [UInt8], to sink: UnsafePointer<pp_sink>
     ) -> (Int32, Int32) {
         guard let raw, let http = raw.pointee.http else { return (PP_INVALID, 0) }
         var httpStatus: Int32 = 0
-        let status = socket.withCString { socket in
+        let status = withRequest(socket: socket, method: method, path: path, contentType: contentType, body: body) { request in
+            http(raw, request, sink, &httpStatus)
+        }
+        return (status, httpStatus)
+    }
+
+    private func withRequest(
+        socket: String, method: String, path: String, contentType: String?, body: [UInt8], _ send: (UnsafePointer<pp_http_request>) -> Int32
+    ) -> Int32 {
+        socket.withCString { socket in
             method.withCString { method in
                 path.withCString { path in
                     withOptionalCString(contentType) { contentType in
@@ -148,14 +187,19 @@ extension HostProxy {
                                 struct_size: UInt32(MemoryLayout<pp_http_request>.size), socket_path: socket,
                                 method: method, path: path, content_type: contentType,
                                 body: pp_bytes(data: bodyBuffer.baseAddress, size: UInt64(bodyBuffer.count)), timeout_ms: 0)
-                            return http(raw, &request, sink, &httpStatus)
+                            return send(&request)
                         }
                     }
                 }
             }
         }
-        return (status, httpStatus)
     }
+}
+
+/// A status the host answered instead of a result.
+public struct HostStatus: Error, Equatable {
+    public var code: Int32
+    public init(_ code: Int32) { self.code = code }
 }
 
 private func withOptionalCString<Result>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> Result) -> Result {

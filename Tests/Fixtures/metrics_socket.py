@@ -13,7 +13,8 @@ until the first), as Caddy's `caddy_config_last_reload_success_timestamp_seconds
 METRICS_HOLD=N in the environment, the N-th metrics answer sends its first half, then waits (at
 most 10 s) for a config load before the rest, as a Caddy whose text for many hosts is still being
 written; GET /loads answers `{"loads", "during_metrics"}`: how many loads arrived, and how many of
-them while that answer was held.
+them while that answer was held; GET /requests the method and path (without query) of every
+request before it, in the order they arrived.
 """
 import http.server
 import json
@@ -24,7 +25,7 @@ import threading
 import time
 
 SOCKET, FILES = sys.argv[1], sys.argv[2:]
-state = {"config": None, "reads": 0, "loads": 0, "during_metrics": 0, "holding": False, "reloaded_at": time.time() - 60}
+state = {"config": None, "reads": 0, "loads": 0, "during_metrics": 0, "holding": False, "reloaded_at": time.time() - 60, "requests": []}
 lock = threading.Lock()
 HOLD = int(os.environ.get("METRICS_HOLD", "0"))
 loaded = threading.Condition(lock)
@@ -47,6 +48,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
+        with lock:
+            if self.path != "/requests":
+                state["requests"].append("GET " + self.path.split("?")[0])
         if self.path.split("?")[0] == "/metrics":
             with lock:
                 name = FILES[state["reads"] % len(FILES)]
@@ -68,6 +72,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 loaded.wait_for(lambda: state["loads"] > loads, timeout=10)
                 state["holding"] = False
             self.wfile.write(body[len(body) // 2 :])
+        elif self.path == "/requests":
+            with lock:
+                self.answer(200, json.dumps(state["requests"]).encode())
         elif self.path == "/loads":
             self.answer(200, json.dumps({"loads": state["loads"], "during_metrics": state["during_metrics"]}).encode())
         elif self.path == "/config/@id":
@@ -82,6 +89,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with lock:
+            state["requests"].append("POST " + self.path)
         if self.path == "/load":
             with loaded:
                 state["config"] = json.loads(body)

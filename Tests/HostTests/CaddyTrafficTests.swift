@@ -195,6 +195,26 @@ extension CaddyTrafficTests {
         #expect(totals.count == 900 && totals.values.allSatisfy { $0 == 2 }, "\(totals.prefix(3))")
     }
 
+    /// The plan asks for Caddy's metrics before it asks anything else, so Caddy gathers them
+    /// while the plan renders, and the apply reads that answer: one metrics request for the
+    /// load, sent before the plan's own request and answered (its first half) before the load.
+    @Test func thePlanAsksForTheMetricsAndTheApplyReadsThemAtTheLoad() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let caddy = try StandInCaddy(
+            answering: [StandInCaddy.metrics(Array(repeating: 3, count: 20)), StandInCaddy.metrics([])], holding: 1, in: folder)
+        defer { caddy.stop() }
+
+        let report = try await caddy.apply(host: "h1.test")
+        #expect(report.status == .succeeded, "\(report)")
+        let requests = try caddy.requests()
+        #expect(requests.first == "GET /metrics", "\(requests)")
+        #expect(requests.filter { $0 == "GET /metrics" }.count == 1 && requests.contains("POST /load"), "\(requests)")
+        #expect(try caddy.loads() == ["loads": 1, "during_metrics": 1])
+        let totals = try caddy.reportedTotals()
+        #expect(totals.count == 20 && totals.values.allSatisfy { $0 == 3 }, "\(totals.prefix(3))")
+    }
+
     /// The reading at a load counts what Caddy served since the reading before it, once, and
     /// the reading after the load counts from zero. (The stand-in Caddy holds the rest of the
     /// apply's reading until the load, as a Caddy with many busy hosts.)

@@ -9,8 +9,10 @@ import PluginKit
 ///
 /// plan → ``CaddyPlan``; apply → ``CaddyJournal``; verify checks Caddy runs the planned tag;
 /// rollback loads the journal's previous config. Each phase makes at most one admin request
-/// when all goes well: plan asks for the running tag (``runningTag(rendering:admin:)`` says
-/// when it need not), apply loads, verify asks for the tag again.
+/// of its own when all goes well: plan asks for the running tag (``runningTag(rendering:admin:)``
+/// says when it need not), apply loads, verify asks for the tag again. Plan also asks for
+/// Caddy's metrics as it starts, so that Caddy gathers them while the plan renders, and apply
+/// reads the answer at the load (``TrafficMeter``).
 enum CaddyApplier {
     /// Prefix of the `@id` that marks a loaded config with the hash of its rendering.
     static let tagPrefix = "posternproxy_config_"
@@ -20,6 +22,13 @@ enum CaddyApplier {
 
     static func plan(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
+        let admin = CaddyAdmin(host: call.host, socket: config.adminSocket)
+        // Caddy counts from zero after a load, so the load that may follow reads its counters
+        // first: asked now, Caddy gathers them while this plan renders.
+        let reading = TrafficMeter.ask(admin: admin)
+        // Unless the apply takes it with the plan, what Caddy gathered is counted as any other reading.
+        var keptForApply = false
+        defer { if !keptForApply, let reading { TrafficMeter.read(reading, admin: admin) } }
         var settings = config.render
         if settings.modules == nil { settings.modules = try CaddyDescription.modules(call.host, binary: config.caddyBinary) }
         // Read from the host's buffer: the reader copies it into memory it already has.
@@ -45,7 +54,7 @@ enum CaddyApplier {
         var result = CaddyRenderer.render(state, settings: settings, memo: keeps ? renderMemo : nil)
         result.rejected.merge(refused) { first, _ in first }
         let (bytes, tag) = taggedSerialization(result.config)
-        let runningTag = try runningTag(rendering: tag, admin: CaddyAdmin(host: call.host, socket: config.adminSocket))
+        let runningTag = try runningTag(rendering: tag, admin: admin)
         for (key, message) in result.rejected.sorted(by: { $0.key < $1.key }) {
             call.host.log(PP_LOG_WARNING, "\(key) left out: \(message)")
         }
@@ -54,13 +63,17 @@ enum CaddyApplier {
             tag: tag, runningTag: runningTag, rendered: result.rendered,
             rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: bytes)
         let serialized = plan.serialized()
-        if !plan.changes.isEmpty { PendingPlans.keep(plan, as: serialized) }
+        if !plan.changes.isEmpty {
+            PendingPlans.keep(plan, as: serialized, reading: reading)
+            keptForApply = true
+        }
         return call.write(serialized)
     }
 
     static func apply(_ call: PluginCall) throws -> Int32 {
         let admin = CaddyAdmin(host: call.host, socket: try CaddyStepConfig.adminSocket(in: call.config))
-        let plan = try call.withInput(PendingPlans.take) ?? read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
+        let pending = call.withInput(PendingPlans.take)
+        let plan = try pending?.plan ?? read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
         var journal = CaddyJournal(previous: try previousConfig(plan, admin: admin), tag: plan.tag)
         journal.results.reserveCapacity(plan.rendered.count + plan.rejected.count)
         for (tag, message) in plan.rejected { journal.results[tag] = .failed(message) }
@@ -89,10 +102,10 @@ enum CaddyApplier {
             }
             return (try? loading?.get()) != nil
         }
-        // Caddy counts traffic from zero after a load: what it counted so far is read, and the
-        // load sent once Caddy has taken the counters' values (its answer has begun); the meter
-        // runs `load` exactly once.
-        TrafficMeter.read(admin: admin, loading: load)
+        // Caddy counts traffic from zero after a load: what it counted so far is read (the plan
+        // asked for it), and the load sent once Caddy has taken the counters' values (its answer
+        // has begun); the meter runs `load` exactly once.
+        TrafficMeter.read(admin: admin, asked: pending?.reading, loading: load)
         do { try loading?.get() } catch {
             // Caddy may have taken the config even so (its answer was lost): what it runs is
             // asked again at the next plan.

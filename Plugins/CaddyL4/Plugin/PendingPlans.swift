@@ -9,16 +9,24 @@ import Synchronization
 /// A cache in the ABI's sense: any other input (another process's plan, a plan edited or read
 /// back from a file) is read from its bytes, with the same result. One plan is kept at a time,
 /// and an apply lets it go.
+///
+/// With the plan goes the reading of Caddy's metrics the plan asked for (``TrafficMeter/ask(admin:)``),
+/// whose answer the apply reads at the load; a plan read from its bytes has none.
 enum PendingPlans {
-    private static let pending = Mutex<(bytes: [UInt8], plan: CaddyPlan)?>(nil)
+    struct Pending {
+        var plan: CaddyPlan
+        var reading: TrafficMeter.AskedReading?
+    }
 
-    /// Keeps `plan`, whose output is `bytes`, for the apply that follows.
-    static func keep(_ plan: CaddyPlan, as bytes: [UInt8]) {
-        pending.withLock { $0 = (bytes, plan) }
+    private static let pending = Mutex<(bytes: [UInt8], kept: Pending)?>(nil)
+
+    /// Keeps `plan`, whose output is `bytes`, and the reading it asked for, for the apply that follows.
+    static func keep(_ plan: CaddyPlan, as bytes: [UInt8], reading: TrafficMeter.AskedReading?) {
+        pending.withLock { $0 = (bytes, Pending(plan: plan, reading: reading)) }
     }
 
     /// The kept plan when `input` is byte for byte its output, let go either way.
-    static func take(for input: UnsafeRawBufferPointer) -> CaddyPlan? {
+    static func take(for input: UnsafeRawBufferPointer) -> Pending? {
         guard
             let kept = pending.withLock({ kept in
                 defer { kept = nil }
@@ -27,6 +35,6 @@ enum PendingPlans {
         else { return nil }
         guard kept.bytes.count == input.count else { return nil }
         let same = kept.bytes.withUnsafeBytes { bytes in input.isEmpty || memcmp(bytes.baseAddress!, input.baseAddress!, input.count) == 0 }
-        return same ? kept.plan : nil
+        return same ? kept.kept : nil
     }
 }

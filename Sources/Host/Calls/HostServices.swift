@@ -12,19 +12,27 @@ final class HostServices {
     let isCancelled: @Sendable () -> Bool
     let onLog: (PluginLogRecord) -> Void
     let onProgress: @Sendable (String) -> Void
+    /// The requests begun and not answered yet, shared by the calls of one pipeline step.
+    let begunRequests: BegunHTTPRequests
     private(set) var deniedRequests: [String] = []
 
     convenience init(
-        grants: Grants, target: (any Target)?, cancellation: CancellationFlag,
+        grants: Grants, target: (any Target)?, cancellation: CancellationFlag, begunRequests: BegunHTTPRequests = BegunHTTPRequests(),
         onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void
     ) {
-        self.init(grants: grants, target: target, isCancelled: { cancellation.isCancelled }, onLog: onLog, onProgress: onProgress)
+        self.init(
+            grants: grants, target: target, isCancelled: { cancellation.isCancelled }, begunRequests: begunRequests, onLog: onLog,
+            onProgress: onProgress)
     }
 
+    /// `begunRequests`: those of the step this call belongs to; by default the call's own, closed
+    /// with it.
     init(
         grants: Grants, target: (any Target)?, isCancelled: @escaping @Sendable () -> Bool,
+        begunRequests: BegunHTTPRequests = BegunHTTPRequests(),
         onLog: @escaping (PluginLogRecord) -> Void, onProgress: @escaping @Sendable (String) -> Void
     ) {
+        self.begunRequests = begunRequests
         self.grants = target == nil ? [] : grants
         self.target = target
         self.isCancelled = isCancelled
@@ -76,6 +84,14 @@ final class HostServices {
             set_file_owner: { host, path, size, mode, user, group in
                 guard let services = HostServices.from(host) else { return PP_INVALID }
                 return services.setOwner(HostServices.text(path, size), FileOwnership(mode: mode, user: user, group: group))
+            },
+            http_begin: { host, request, id in
+                guard let services = HostServices.from(host), let request, let id else { return PP_INVALID }
+                return services.beginHTTP(request.pointee, id: id)
+            },
+            http_answer: { host, id, body, status in
+                guard let services = HostServices.from(host) else { return PP_INVALID }
+                return services.answerHTTP(id, body: body, status: status)
             }
         )
         return withUnsafePointer(to: &host) { body($0) }
@@ -181,18 +197,43 @@ final class HostServices {
     }
 
     private func http(_ raw: pp_http_request, body: UnsafePointer<pp_sink>?, status httpStatus: UnsafeMutablePointer<Int32>?) -> Int32 {
-        guard let socket = raw.socket_path, let method = raw.method, let path = raw.path else { return PP_INVALID }
-        var request = HTTPRequest(socketPath: String(cString: socket), method: String(cString: method), path: String(cString: path))
-        request.contentType = raw.content_type.map { String(cString: $0) }
-        if let data = raw.body.data { request.body = Array(UnsafeBufferPointer(start: data, count: Int(raw.body.size))) }
-        if raw.timeout_ms > 0 { request.timeout = .milliseconds(raw.timeout_ms) }
-        let description = "HTTP \(request.method) \(request.path) on \(request.socketPath)"
+        guard let request = Self.request(raw) else { return PP_INVALID }
+        let description = Self.describe(request)
+        guard let target, grants.contains(request.isObserving ? .target : .run) else { return deny(description) }
+        return read(description, into: body, status: httpStatus) { onBody throws(TargetError) in try target.http(request, onBody: onBody) }
+    }
+
+    private func beginHTTP(_ raw: pp_http_request, id: UnsafeMutablePointer<UInt64>) -> Int32 {
+        guard let request = Self.request(raw) else { return PP_INVALID }
+        let description = Self.describe(request)
         guard let target, grants.contains(request.isObserving ? .target : .run) else { return deny(description) }
         do {
-            // The body goes to the plugin's sink piece by piece; a sink that refuses a piece stops
-            // the request.
+            id.pointee = begunRequests.keep(try target.begin(request))
+            return PP_OK
+        } catch {
+            return status(for: error, doing: description)
+        }
+    }
+
+    private func answerHTTP(_ id: UInt64, body: UnsafePointer<pp_sink>?, status httpStatus: UnsafeMutablePointer<Int32>?) -> Int32 {
+        guard let request = begunRequests.take(id) else { return PP_NOT_FOUND }
+        // Unread, it is closed as it goes.
+        guard body != nil else { return PP_OK }
+        return read("the answer to HTTP request \(id)", into: body, status: httpStatus) { onBody throws(TargetError) in
+            try request.answer(onBody: onBody)
+        }
+    }
+
+    /// Runs `exchange`, handing the answer's body to the plugin's sink piece by piece (a sink
+    /// that refuses a piece stops the request, and its status is returned) and its status code
+    /// to `httpStatus`.
+    private func read(
+        _ description: String, into body: UnsafePointer<pp_sink>?, status httpStatus: UnsafeMutablePointer<Int32>?,
+        _ exchange: ((ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int
+    ) -> Int32 {
+        do {
             var refusal: Int32 = PP_OK
-            let status = try target.http(request) { piece throws(TargetError) in
+            let status = try exchange { piece throws(TargetError) in
                 let written = Self.write(piece, to: body)
                 guard written == PP_OK else {
                     refusal = written
@@ -204,6 +245,20 @@ final class HostServices {
         } catch {
             return status(for: error, doing: description)
         }
+    }
+
+    /// The request a plugin describes; nil when a required field is missing.
+    private static func request(_ raw: pp_http_request) -> HTTPRequest? {
+        guard let socket = raw.socket_path, let method = raw.method, let path = raw.path else { return nil }
+        var request = HTTPRequest(socketPath: String(cString: socket), method: String(cString: method), path: String(cString: path))
+        request.contentType = raw.content_type.map { String(cString: $0) }
+        if let data = raw.body.data { request.body = Array(UnsafeBufferPointer(start: data, count: Int(raw.body.size))) }
+        if raw.timeout_ms > 0 { request.timeout = .milliseconds(raw.timeout_ms) }
+        return request
+    }
+
+    private static func describe(_ request: HTTPRequest) -> String {
+        "HTTP \(request.method) \(request.path) on \(request.socketPath)"
     }
 
     // MARK: - Helpers

@@ -32,6 +32,8 @@ struct CancelAfterFirstEffect: Target {
         try base.http(request, onBody: onBody)
     }
 
+    func begin(_ request: HTTPRequest) throws(TargetError) -> any BegunHTTPRequest { try base.begin(request) }
+
     func ownership(of path: String) throws(TargetError) -> FileOwnership? { try base.ownership(of: path) }
 
     func fileState(_ path: String, comparedWith contents: [UInt8]) throws(TargetError) -> FileState? {

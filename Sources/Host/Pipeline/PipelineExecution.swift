@@ -59,8 +59,11 @@ struct PipelineExecution {
     /// Plan → apply → verify for one step. `applied` receives the journal as soon as apply has
     /// been called, whatever it returned, so a half-done apply is rolled back too.
     private func execute(_ step: ResolvedStep, applied: ([UInt8]) -> Void) throws(Stop) -> (StepOutcome, [UInt8]?) {
+        // A request the plan begins may be answered in its apply or verify; one left is closed here.
+        let begun = BegunHTTPRequests()
+        defer { begun.closeAll() }
         try checkCancelled(before: .plan)
-        let plan = call(step, .plan, step.plan, input: input, grants: .observe)
+        let plan = call(step, .plan, step.plan, input: input, grants: .observe, begun: begun)
         if plan.result.status == PP_SKIPPED {
             return (.skipped(reason: plan.result.error.isEmpty ? "does not apply to this target" : plan.result.error), nil)
         }
@@ -72,13 +75,13 @@ struct PipelineExecution {
         if dryRun { return (.planned(changes: changes), plan.result.output) }
 
         try checkCancelled(before: .apply)
-        let apply = call(step, .apply, step.apply, input: plan.result.output, grants: .effects)
+        let apply = call(step, .apply, step.apply, input: plan.result.output, grants: .effects, begun: begun)
         applied(apply.result.output)
         try requireSuccess(apply, phase: .apply)
 
         if let verify = step.verify {
             try checkCancelled(before: .verify)
-            let check = call(step, .verify, verify, input: plan.result.output, grants: .observe)
+            let check = call(step, .verify, verify, input: plan.result.output, grants: .observe, begun: begun)
             try requireSuccess(check, phase: .verify)
         }
         return (.applied(changes: changes), plan.result.output)
@@ -109,13 +112,13 @@ struct PipelineExecution {
 
     private func call(
         _ step: ResolvedStep, _ phase: StepPhase, _ function: StepFunction, input: [UInt8],
-        grants: Grants, cancellation: CancellationFlag? = nil
+        grants: Grants, cancellation: CancellationFlag? = nil, begun: BegunHTTPRequests = BegunHTTPRequests()
     ) -> PhaseCall {
         emit(.phaseStarted(step.reference, phase))
         let reference = step.reference
         let emit = self.emit
         let services = HostServices(
-            grants: grants, target: target, cancellation: cancellation ?? self.cancellation,
+            grants: grants, target: target, cancellation: cancellation ?? self.cancellation, begunRequests: begun,
             onLog: { emit(.log(reference, $0)) },
             onProgress: { emit(.progress(reference, $0)) })
         let result =

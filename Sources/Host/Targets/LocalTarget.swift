@@ -98,6 +98,10 @@ public struct LocalTarget: Target {
         try UnixSocketHTTPClient.stream(request, socketPath: try hostPath(request.socketPath), onBody: onBody)
     }
 
+    public func begin(_ request: HTTPRequest) throws(TargetError) -> any BegunHTTPRequest {
+        try UnixSocketHTTPClient.begin(request, socketPath: try hostPath(request.socketPath))
+    }
+
     /// `path` on the target, mapped under `root`.
     private func hostPath(_ path: String) throws(TargetError) -> String {
         let valid = try TargetPath.validate(path)

@@ -30,6 +30,10 @@ public protocol Target: Sendable {
     /// arrives, so a large body (Caddy's metrics) is never held whole. Returns the status code.
     func http(_ request: HTTPRequest, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int
 
+    /// Sends an HTTP request to a service on a unix socket of the target and returns without
+    /// waiting for the answer, which the returned request reads later.
+    func begin(_ request: HTTPRequest) throws(TargetError) -> any BegunHTTPRequest
+
     /// A file's permission bits and owner, or nil when it does not exist.
     func ownership(of path: String) throws(TargetError) -> FileOwnership?
 
@@ -39,6 +43,14 @@ public protocol Target: Sendable {
     /// Whether the file holds exactly `contents`, and its permission bits; nil when it does not
     /// exist. What a profile's file action asks before it writes.
     func fileState(_ path: String, comparedWith contents: [UInt8]) throws(TargetError) -> FileState?
+}
+
+/// An HTTP request sent whose answer is still to be read (``Target/begin(_:)``); letting it go
+/// without reading closes it.
+public protocol BegunHTTPRequest: AnyObject {
+    /// Reads the answer, handing its body to `onBody` piece by piece as it arrives. Returns the
+    /// status code. An answer is read once.
+    func answer(onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int
 }
 
 /// A file compared with what it should hold.
@@ -66,6 +78,11 @@ extension Target {
         let response = try http(request)
         try onBody(Array(response.body)[...])
         return response.status
+    }
+
+    /// Not for targets that answer HTTP only whole.
+    public func begin(_ request: HTTPRequest) throws(TargetError) -> any BegunHTTPRequest {
+        throw .invalid("\(name) cannot begin an HTTP request to answer later")
     }
 
     /// Through commands (GNU `stat`), for targets reached by a transport.

@@ -18,13 +18,45 @@ enum UnixSocketHTTPClient {
     static func stream(
         _ request: HTTPRequest, socketPath: String, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void
     ) throws(TargetError) -> Int {
+        try begin(request, socketPath: socketPath).answer(onBody: onBody)
+    }
+
+    /// Sends the request on a connection of its own and returns without reading the answer,
+    /// which ``Exchange/answer(onBody:)`` reads; letting the exchange go closes the connection.
+    static func begin(_ request: HTTPRequest, socketPath: String) throws(TargetError) -> Exchange {
         try validate(request)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .failed("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        let exchange = Exchange(fd)
         setTimeout(fd, request.timeout)
         try connect(fd, to: socketPath)
         try writeAll(fd, head(request) + request.body)
+        return exchange
+    }
+
+    /// A request sent whose answer is still to be read: the connection it was sent on, closed
+    /// when the answer has been read or when the exchange is let go.
+    final class Exchange: BegunHTTPRequest {
+        private var fd: Int32
+
+        fileprivate init(_ fd: Int32) { self.fd = fd }
+
+        deinit { if fd >= 0 { close(fd) } }
+
+        /// Reads the answer, handing its body to `onBody` piece by piece as it arrives, and
+        /// closes the connection. Returns the status code.
+        func answer(onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int {
+            guard fd >= 0 else { throw .invalid("the answer was read already") }
+            defer {
+                close(fd)
+                fd = -1
+            }
+            return try UnixSocketHTTPClient.readAnswer(fd, onBody: onBody)
+        }
+    }
+
+    /// Reads an answer from `fd`: its head, then its body piece by piece. Returns the status code.
+    private static func readAnswer(_ fd: Int32, onBody: (ArraySlice<UInt8>) throws(TargetError) -> Void) throws(TargetError) -> Int {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var received: [UInt8] = []
         var head: (status: Int, framing: HTTPBodyDecoder.Framing, bodyStart: Int)?

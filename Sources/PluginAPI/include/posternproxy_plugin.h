@@ -58,8 +58,9 @@ extern "C" {
 /** ABI major: a change here breaks every plugin; the entry symbol's name changes with it. */
 #define PP_ABI_MAJOR 1
 /** ABI minor: appends only. A plugin built against minor N needs a host with minor >= N.
- *  1.1 appended pp_host.file_info and pp_host.set_file_owner; 1.2 pp_plugin_descriptor.declaration. */
-#define PP_ABI_MINOR 2
+ *  1.1 appended pp_host.file_info and pp_host.set_file_owner; 1.2 pp_plugin_descriptor.declaration;
+ *  1.3 pp_host.http_begin and pp_host.http_answer. */
+#define PP_ABI_MINOR 3
 
 /** The one symbol a plugin exports. */
 #define PP_ENTRY_SYMBOL "posternproxy_plugin_entry_v1"
@@ -292,6 +293,28 @@ typedef struct pp_host {
      *  does to restore a file write_file put back. Needs PP_GRANT_WRITE. */
     int32_t (*set_file_owner)(const struct pp_host *host, const char *path, uint64_t path_size,
                               uint32_t mode, uint32_t user, uint32_t group);
+
+    /* ABI 1.3. */
+
+    /** Sends an HTTP request as http() does, with the same grants, and returns once it is sent,
+     *  without waiting for the answer: the service works on it while the plugin goes on, and
+     *  http_answer() reads the answer later. *request_id receives a number for it.
+     *  Ownership: the host holds the request's connection, for this call and for the later
+     *  calls of the same step within the same pipeline run (the apply after a plan, the verify
+     *  after an apply), and closes it unread when that step's plan, apply and verify are over.
+     *  Returns PP_OK once the whole request is sent, PP_DENIED, PP_INVALID, or PP_FAILED when the
+     *  service cannot be reached or the target cannot begin requests (the reason is logged). */
+    int32_t (*http_begin)(const struct pp_host *host, const pp_http_request *request,
+                          uint64_t *request_id);
+
+    /** Reads the answer of a request http_begin() sent, as http() reads one (the body to
+     *  `response_body` in pieces, which may call the host's services, the status code to
+     *  *http_status), and closes it: each request is answered once. A NULL `response_body`
+     *  closes it without reading. Needs no grant: the request was checked when it was sent.
+     *  Returns what http() returns, or PP_NOT_FOUND for an id this step does not hold (never
+     *  begun, answered already, or begun by another step or run). */
+    int32_t (*http_answer)(const struct pp_host *host, uint64_t request_id,
+                           const pp_sink *response_body, int32_t *http_status);
 } pp_host;
 
 /* ---------------------------------------------------------------------------------------------

@@ -67,4 +67,10 @@ struct StandInCaddy {
         let answer = try LocalTarget().http(HTTPRequest(socketPath: socket, method: "GET", path: "/loads"))
         return try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Int] ?? [:]
     }
+
+    /// Each request it was sent, `GET /metrics`, `POST /load`, ..., in the order they arrived.
+    func requests() throws -> [String] {
+        let answer = try LocalTarget().http(HTTPRequest(socketPath: socket, method: "GET", path: "/requests"))
+        return try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String] ?? []
+    }
 }

@@ -87,4 +87,5 @@ struct NamespaceTarget: Target {
     func writeFile(_ path: String, contents: [UInt8], mode: UInt32) throws(TargetError) { try local.writeFile(path, contents: contents, mode: mode) }
     func removeFile(_ path: String) throws(TargetError) -> Bool { try local.removeFile(path) }
     func http(_ request: HTTPRequest) throws(TargetError) -> HTTPResponse { try local.http(request) }
+    func begin(_ request: HTTPRequest) throws(TargetError) -> any BegunHTTPRequest { try local.begin(request) }
 }

@@ -44,19 +44,28 @@ import TestSupport
         #expect(again == PP_NOT_FOUND)
     }
 
-    /// Another step (another holder) cannot read a request; those left unread are closed when
-    /// the step's holder closes them, and the service sees its connection end.
+    /// Another step (another holder) cannot read a request, even one holding requests of its
+    /// own, whose numbers are never the same; those left unread are closed when the step's
+    /// holder closes them, and the service sees its connection end.
     @Test func anotherStepCannotReadItAndTheStepsEndClosesIt() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let service = try HeldAnswerService(at: folder.path + "/s.sock")
+        let otherService = try HeldAnswerService(at: folder.path + "/other.sock")
         let step = BegunHTTPRequests()
         let target = LocalTarget(root: folder.path)
         let id = try Self.call(target, .observe, step) { proxy in try proxy.begin(socket: "/s.sock", path: "/config/").get() }
         #expect(service.received.wait(timeout: .now() + 5) == .success)
 
-        let elsewhere = try Self.call(target, .effects, BegunHTTPRequests()) { proxy in proxy.answer(id) { _ in true }.status }
+        let otherStep = BegunHTTPRequests()
+        let (otherID, elsewhere) = try Self.call(target, .effects, otherStep) { proxy in
+            let own = try proxy.begin(socket: "/other.sock", path: "/").get()
+            return (own, proxy.answer(id) { _ in true }.status)
+        }
+        #expect(otherID != id && otherStep.count == 1)
         #expect(elsewhere == PP_NOT_FOUND)
+        otherStep.closeAll()
+        #expect(otherService.closed.wait(timeout: .now() + 5) == .success)
         step.closeAll()
         #expect(service.closed.wait(timeout: .now() + 5) == .success)
     }

@@ -6,23 +6,24 @@ import Synchronization
 /// unread once it is over (``closeAll()``); letting this go closes them too.
 public final class BegunHTTPRequests: Sendable {
     private struct Held: @unchecked Sendable {
-        var next: UInt64 = 1
         /// Each request is read on the thread of the call that answers it, one call at a time.
         var open: [UInt64: any BegunHTTPRequest] = [:]
     }
 
     private let held = Mutex(Held())
 
+    /// The next request's number, across every step of this process: a number a plugin kept
+    /// past its step (in a plan read again by a later step's apply) never names another step's
+    /// request.
+    private static let nextNumber = Atomic<UInt64>(1)
+
     public init() {}
 
-    /// Keeps `request` and returns its number (never 0, never given twice).
+    /// Keeps `request` and returns its number (never 0, never given twice in this process).
     func keep(_ request: any BegunHTTPRequest) -> UInt64 {
-        held.withLock { held in
-            let id = held.next
-            held.next += 1
-            held.open[id] = request
-            return id
-        }
+        let id = Self.nextNumber.wrappingAdd(1, ordering: .relaxed).oldValue
+        held.withLock { $0.open[id] = request }
+        return id
     }
 
     /// Request `id`, no longer kept; nil when it is not held.

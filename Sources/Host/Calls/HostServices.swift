@@ -197,16 +197,20 @@ final class HostServices {
     }
 
     private func http(_ raw: pp_http_request, body: UnsafePointer<pp_sink>?, status httpStatus: UnsafeMutablePointer<Int32>?) -> Int32 {
-        guard let request = Self.request(raw) else { return PP_INVALID }
-        let description = Self.describe(request)
-        guard let target, grants.contains(request.isObserving ? .target : .run) else { return deny(description) }
+        let (request, target, description): (HTTPRequest, any Target, String)
+        switch admit(raw) {
+        case .success(let admitted): (request, target, description) = admitted
+        case .failure(let refusal): return refusal.status
+        }
         return read(description, into: body, status: httpStatus) { onBody throws(TargetError) in try target.http(request, onBody: onBody) }
     }
 
     private func beginHTTP(_ raw: pp_http_request, id: UnsafeMutablePointer<UInt64>) -> Int32 {
-        guard let request = Self.request(raw) else { return PP_INVALID }
-        let description = Self.describe(request)
-        guard let target, grants.contains(request.isObserving ? .target : .run) else { return deny(description) }
+        let (request, target, description): (HTTPRequest, any Target, String)
+        switch admit(raw) {
+        case .success(let admitted): (request, target, description) = admitted
+        case .failure(let refusal): return refusal.status
+        }
         do {
             id.pointee = begunRequests.keep(try target.begin(request))
             return PP_OK
@@ -247,6 +251,21 @@ final class HostServices {
         }
     }
 
+    /// Why a request is not sent: `PP_INVALID` (a required field missing) or `PP_DENIED`.
+    private struct Refusal: Error {
+        var status: Int32
+    }
+
+    /// The request a plugin describes, the target it goes to and how logs name it, when this
+    /// call may send it (GET and HEAD need a target, other methods `PP_GRANT_RUN`); a denial is
+    /// recorded.
+    private func admit(_ raw: pp_http_request) -> Result<(HTTPRequest, any Target, String), Refusal> {
+        guard let request = Self.request(raw) else { return .failure(Refusal(status: PP_INVALID)) }
+        let description = "HTTP \(request.method) \(request.path) on \(request.socketPath)"
+        guard let target, grants.contains(request.isObserving ? .target : .run) else { return .failure(Refusal(status: deny(description))) }
+        return .success((request, target, description))
+    }
+
     /// The request a plugin describes; nil when a required field is missing.
     private static func request(_ raw: pp_http_request) -> HTTPRequest? {
         guard let socket = raw.socket_path, let method = raw.method, let path = raw.path else { return nil }
@@ -255,10 +274,6 @@ final class HostServices {
         if let data = raw.body.data { request.body = Array(UnsafeBufferPointer(start: data, count: Int(raw.body.size))) }
         if raw.timeout_ms > 0 { request.timeout = .milliseconds(raw.timeout_ms) }
         return request
-    }
-
-    private static func describe(_ request: HTTPRequest) -> String {
-        "HTTP \(request.method) \(request.path) on \(request.socketPath)"
     }
 
     // MARK: - Helpers

@@ -161,10 +161,14 @@ enum TrafficMeter {
                 return Self.start(meters[admin.socket]!)
             }
         var loaded: Bool?
-        let reading = withoutActuallyEscaping(load) { load in
-            // An asked request the host no longer holds (or that Caddy refused) is asked again.
-            asked.flatMap { gather(admin: admin, known: start.known, request: $0.request) { loaded = load() } }
-                ?? (loaded == nil ? gather(admin: admin, known: start.known) { loaded = load() } : nil)
+        let reading = withoutActuallyEscaping(load) { load -> CaddyMetricsReading? in
+            if let asked, let reading = gather(admin: admin, known: start.known, request: asked.request, whenAnswered: { loaded = load() }) {
+                return reading
+            }
+            // Not asked, or the asked request is no longer held or not answered: asked now,
+            // unless the load already went out.
+            guard loaded == nil else { return nil }
+            return gather(admin: admin, known: start.known) { loaded = load() }
         }
         let didLoad = loaded ?? load()
         meters.withLock { meters in

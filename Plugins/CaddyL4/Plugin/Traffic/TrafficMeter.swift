@@ -110,34 +110,26 @@ enum TrafficMeter {
     /// A reading that straddles this one is let go, as one that straddles a load.
     static func ask(admin: CaddyAdmin) -> AskedReading? {
         let start = meters.withLock { meters -> Start? in
-            guard (meters[admin.socket]?.previous.count ?? 0) <= hostsAskedAhead else { return nil }
-            meters[admin.socket, default: Meter()].loads += 1
-            meters[admin.socket]!.askedAt = .now
-            return Self.start(meters[admin.socket]!)
+            var meter = meters[admin.socket] ?? Meter()
+            guard meter.previous.count <= hostsAskedAhead else { return nil }
+            meter.loads += 1
+            meter.askedAt = .now
+            meters[admin.socket] = meter
+            return Self.start(meter)
         }
         guard let start else { return nil }
         switch admin.host.begin(socket: admin.socket, path: metricsPath) {
         case .success(let request):
             return AskedReading(request: request, start: start)
         case .failure:
-            meters.withLock { meters in
-                meters[admin.socket]?.loads += 1
-                meters[admin.socket]?.askedAt = nil
-            }
+            end(nil, from: start, admin: admin)
             return nil
         }
     }
 
     /// Reads a reading asked for (``ask(admin:)``) when no load follows, and counts it.
     static func read(_ asked: AskedReading, admin: CaddyAdmin) {
-        let reading = gather(admin: admin, known: asked.start.known, request: asked.request)
-        meters.withLock { meters in
-            var meter = meters[admin.socket] ?? Meter()
-            if let reading { count(reading, from: asked.start, into: &meter) }
-            meter.loads += 1
-            meter.askedAt = nil
-            meters[admin.socket] = meter
-        }
+        end(gather(admin: admin, known: asked.start.known, request: asked.request), from: asked.start, admin: admin)
     }
 
     /// Reads Caddy's totals at a config load, and runs `load` (which loads the config and says
@@ -171,17 +163,22 @@ enum TrafficMeter {
             return gather(admin: admin, known: start.known) { loaded = load() }
         }
         let didLoad = loaded ?? load()
+        end(reading, from: start, loaded: didLoad, admin: admin)
+        return reading?.malformedLines
+    }
+
+    /// Ends a reading that moved ``Meter/loads`` as it began (one asked ahead, or one at a load):
+    /// counts what it read, if anything, marks the counters as starting from zero when a config
+    /// was `loaded`, moves `loads` on again and lets other readings go ahead.
+    private static func end(_ reading: CaddyMetricsReading?, from start: Start, loaded: Bool = false, admin: CaddyAdmin) {
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
-            if let reading {
-                count(reading, from: start, into: &meter)
-            }
-            if didLoad { meter.countsFromZero = true }
+            if let reading { count(reading, from: start, into: &meter) }
+            if loaded { meter.countsFromZero = true }
             meter.loads += 1
             meter.askedAt = nil
             meters[admin.socket] = meter
         }
-        return reading?.malformedLines
     }
 
     private static func start(_ meter: Meter) -> Start {

@@ -231,4 +231,24 @@ extension CaddyTrafficTests {
         // h0 and h1 served one more request each before the load, h0 one after it.
         #expect(try caddy.reportedTotals() == ["h0.test": 2, "h1.test": 1])
     }
+
+    /// A dry run's plan asks for Caddy's metrics as any plan does, but no apply reads that
+    /// answer: the next health report still reads Caddy at once, and counts against the
+    /// reading before the dry run (the dry run's own answer is let go).
+    @Test func aDryRunsAskedReadingHoldsNoReportBack() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let caddy = try StandInCaddy(
+            answering: [StandInCaddy.metrics([2, 2]), StandInCaddy.metrics([3, 2]), StandInCaddy.metrics([5, 3])], holding: 0, in: folder)
+        defer { caddy.stop() }
+
+        #expect(try caddy.reportedTotals() == ["h0.test": 2, "h1.test": 2])
+        let report = try await caddy.apply(host: "h0.test", dryRun: true)
+        #expect(report.status == .succeeded && report.dryRun, "\(report)")
+        let requests = try caddy.requests()
+        #expect(requests.filter { $0 == "GET /metrics" }.count == 2, "the dry run's plan asked: \(requests)")
+        // Waiting for the dry run's reading, this report would hand out nothing.
+        #expect(try caddy.reportedTotals() == ["h0.test": 3, "h1.test": 1])
+        #expect(try caddy.loads() == ["loads": 0, "during_metrics": 0])
+    }
 }

@@ -41,13 +41,13 @@ struct StandInCaddy {
 
     func stop() { server.stop() }
 
-    /// Applies a desired state of one proxy host named `host`.
-    func apply(host: String) async throws -> PipelineReport {
+    /// Applies a desired state of one proxy host named `host`; with `dryRun`, only plans it.
+    func apply(host: String, dryRun: Bool = false) async throws -> PipelineReport {
         let proxyHost: [String: Any] = [
             "id": 1, "domain_names": [host], "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": 9, "enabled": true,
         ]
         return try await PipelineRunner(catalog: catalog).start(
-            pipeline, input: Array(DesiredStateJSON.document(["proxy_hosts": [proxyHost]]).utf8), target: LocalTarget()
+            pipeline, input: Array(DesiredStateJSON.document(["proxy_hosts": [proxyHost]]).utf8), target: LocalTarget(), dryRun: dryRun
         ).report()
     }
 

@@ -16,12 +16,18 @@ import Synchronization
 /// down, counts from zero. The plan asks for that reading as it starts (``ask(admin:)``), so
 /// Caddy gathers while the plan renders; what is served between Caddy's gathering and the new
 /// config taking over is not counted (the longer part of that is Caddy's own load).
+///
+/// Readings may overlap (a health report's while a step asked ahead, two reports at once).
+/// Each counts only if no other reading was counted since it began: a later one holds newer
+/// totals, and counting an older reading after it would take the difference as a restart and
+/// count everything again. Nothing waits for another reading, so a reading asked by a plan
+/// whose apply never comes (a dry run) holds nothing back.
 /// Kept in this process's memory: a restarted agent starts from Caddy's totals at that moment.
 enum TrafficMeter {
     private struct Meter {
         var previous = TrafficTotals()
-        /// How many readings made ``previous``: a reading counted against one previous total
-        /// finds it changed when another reading ended in between.
+        /// How many readings were counted: a reading that finds it moved since it began is
+        /// older than ``previous`` or overlapped it, and is let go.
         var readings = 0
         var reloadedAt: Double?
         /// What changed since the last report, hosts with traffic only.
@@ -37,11 +43,6 @@ enum TrafficMeter {
         /// move straddled a load, may hold either config's counters, and is let go (the reading
         /// at the load counted up to it, and the next reading counts what followed).
         var loads = 0
-        /// When a reading was asked ahead of a load (``ask(admin:)``) that is not read yet: until
-        /// it is (or ``askedReadingLifetime`` has passed: its step ended without reading it),
-        /// other readings wait, since Caddy answers them after it and the asked one would then
-        /// count against totals newer than its own.
-        var askedAt: ContinuousClock.Instant?
     }
 
     /// What a reading starts from.
@@ -64,9 +65,6 @@ enum TrafficMeter {
     /// gathering (30–55 ms at 1,000 busy hosts) is asked for only when a load follows.
     static let hostsAskedAhead = 100
 
-    /// How long an asked reading holds other readings back at most.
-    static let askedReadingLifetime = Duration.seconds(30)
-
     /// The most hosts one report carries: some 120 KB of text.
     static let hostsPerReport = 1_000
 
@@ -86,17 +84,11 @@ enum TrafficMeter {
     /// number of lines of Caddy's text that did not parse, or nil when Caddy could not be read.
     @discardableResult
     static func read(admin: CaddyAdmin) -> Int? {
-        let start = meters.withLock { meters -> Start? in
-            let meter = meters[admin.socket] ?? Meter()
-            if let asked = meter.askedAt, asked.duration(to: .now) < askedReadingLifetime { return nil }
-            return Self.start(meter)
-        }
-        // A reading asked ahead of a load counts what was served until then, soon.
-        guard let start else { return 0 }
+        let start = meters.withLock { Self.start($0[admin.socket] ?? Meter()) }
         guard let reading = gather(admin: admin, known: start.known) else { return nil }
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
-            guard meter.loads == start.loads else { return }
+            guard meter.loads == start.loads, meter.readings == start.readings else { return }
             count(reading, from: start, into: &meter)
             meters[admin.socket] = meter
         }
@@ -113,7 +105,6 @@ enum TrafficMeter {
             var meter = meters[admin.socket] ?? Meter()
             guard meter.previous.count <= hostsAskedAhead else { return nil }
             meter.loads += 1
-            meter.askedAt = .now
             meters[admin.socket] = meter
             return Self.start(meter)
         }
@@ -168,15 +159,15 @@ enum TrafficMeter {
     }
 
     /// Ends a reading that moved ``Meter/loads`` as it began (one asked ahead, or one at a load):
-    /// counts what it read, if anything, marks the counters as starting from zero when a config
-    /// was `loaded`, moves `loads` on again and lets other readings go ahead.
+    /// counts what it read, if anything and unless another reading was counted since it began,
+    /// marks the counters as starting from zero when a config was `loaded`, and moves `loads` on
+    /// again.
     private static func end(_ reading: CaddyMetricsReading?, from start: Start, loaded: Bool = false, admin: CaddyAdmin) {
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
-            if let reading { count(reading, from: start, into: &meter) }
+            if let reading, meter.readings == start.readings { count(reading, from: start, into: &meter) }
             if loaded { meter.countsFromZero = true }
             meter.loads += 1
-            meter.askedAt = nil
             meters[admin.socket] = meter
         }
     }
@@ -212,21 +203,19 @@ enum TrafficMeter {
         return reading
     }
 
-    /// Adds what `reading` counted since the reading before it to what will be handed out, and
-    /// keeps its totals; all of it when the counters started from zero since (a config was
-    /// loaded, or Caddy's reload time changed).
+    /// Adds what `reading` counted since the reading before it (`start.known`, still the
+    /// meter's ``Meter/previous``: no other reading was counted since it began) to what will be
+    /// handed out, and keeps its totals; all of it when the counters started from zero since (a
+    /// config was loaded, or Caddy's reload time changed).
     private static func count(_ reading: CaddyMetricsReading, from start: Start, into meter: inout Meter) {
         let restarted = meter.countsFromZero || meter.reloadedAt != reading.reloadedAt
         meter.countsFromZero = false
-        let sameKnown = meter.readings == start.readings
         var totals = TrafficTotals()
         var changes = TrafficTotals()
         reading.forEachHost { host, traffic, slot in
             totals.append(host, traffic)
             guard !restarted else { return changes.append(host, traffic) }
-            let earlier =
-                sameKnown
-                ? slot.map(start.known.traffic(at:)) : meter.previous.slot(of: host).map(meter.previous.traffic(at:))
+            let earlier = slot.map(start.known.traffic(at:))
             let delta = earlier.flatMap { traffic.subtracting($0) } ?? traffic
             if !delta.isEmpty { changes.append(host, delta) }
         }

@@ -22,6 +22,7 @@ import Synchronization
 /// totals, and counting an older reading after it would take the difference as a restart and
 /// count everything again. Nothing waits for another reading, so a reading asked by a plan
 /// whose apply never comes (a dry run) holds nothing back.
+///
 /// Kept in this process's memory: a restarted agent starts from Caddy's totals at that moment.
 enum TrafficMeter {
     private struct Meter {
@@ -88,7 +89,7 @@ enum TrafficMeter {
         guard let reading = gather(admin: admin, known: start.known) else { return nil }
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
-            guard meter.loads == start.loads, meter.readings == start.readings else { return }
+            guard meter.loads == start.loads else { return }
             count(reading, from: start, into: &meter)
             meters[admin.socket] = meter
         }
@@ -159,13 +160,12 @@ enum TrafficMeter {
     }
 
     /// Ends a reading that moved ``Meter/loads`` as it began (one asked ahead, or one at a load):
-    /// counts what it read, if anything and unless another reading was counted since it began,
-    /// marks the counters as starting from zero when a config was `loaded`, and moves `loads` on
-    /// again.
+    /// counts what it read, if anything, marks the counters as starting from zero when a config
+    /// was `loaded`, and moves `loads` on again.
     private static func end(_ reading: CaddyMetricsReading?, from start: Start, loaded: Bool = false, admin: CaddyAdmin) {
         meters.withLock { meters in
             var meter = meters[admin.socket] ?? Meter()
-            if let reading, meter.readings == start.readings { count(reading, from: start, into: &meter) }
+            if let reading { count(reading, from: start, into: &meter) }
             if loaded { meter.countsFromZero = true }
             meter.loads += 1
             meters[admin.socket] = meter
@@ -203,11 +203,12 @@ enum TrafficMeter {
         return reading
     }
 
-    /// Adds what `reading` counted since the reading before it (`start.known`, still the
-    /// meter's ``Meter/previous``: no other reading was counted since it began) to what will be
+    /// Adds what `reading` counted since the reading before it (`start.known`) to what will be
     /// handed out, and keeps its totals; all of it when the counters started from zero since (a
-    /// config was loaded, or Caddy's reload time changed).
+    /// config was loaded, or Caddy's reload time changed). Lets it go when another reading was
+    /// counted since it began.
     private static func count(_ reading: CaddyMetricsReading, from start: Start, into meter: inout Meter) {
+        guard meter.readings == start.readings else { return }
         let restarted = meter.countsFromZero || meter.reloadedAt != reading.reloadedAt
         meter.countsFromZero = false
         var totals = TrafficTotals()

@@ -75,8 +75,9 @@ enum CaddyApplier {
         let pending = call.withInput(PendingPlans.take)
         let plan = try pending?.plan ?? read("plan") { () throws(JSONReadError) in try CaddyPlan(reading: call.input) }
         var journal = CaddyJournal(previous: try previousConfig(plan, admin: admin), tag: plan.tag)
-        journal.results.reserveCapacity(plan.rendered.count + plan.rejected.count)
-        for (tag, message) in plan.rejected { journal.results[tag] = .failed(message) }
+        journal.reserve(plan.rendered.count + plan.rejected.count)
+        // In tag order: the same plan gives the same journal. (Usually none.)
+        for (tag, message) in plan.rejected.sorted(by: { $0.key < $1.key }) { journal.settle(tag, .failed(message)) }
         defer { call.write(journal.serialized()) }
 
         // The rendering as planned, tagged, goes to Caddy as it is; only a rejection makes the
@@ -95,7 +96,7 @@ enum CaddyApplier {
                         throw PluginFailure("Caddy rejected the configuration: \(error)")
                     }
                     call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
-                    journal.results[blamed.tag] = .failed(error)
+                    journal.settle(blamed.tag, .failed(error))
                     leftOut.insert(blamed)
                     bytes = ConfigBlame.removing(blamed, from: document).serialized()
                 }
@@ -115,7 +116,7 @@ enum CaddyApplier {
         LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)
         var applied = 0
         for key in plan.rendered where leftOut.isEmpty || !leftOut.contains(key) {
-            journal.results[key.tag] = .applied
+            journal.settle(key.tag, .applied)
             applied += 1
         }
         call.host.progress("Caddy loaded \(plan.tag): \(applied) applied, \(journal.results.count - applied) failed")

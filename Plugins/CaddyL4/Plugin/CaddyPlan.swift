@@ -104,7 +104,11 @@ struct CaddyJournal {
     /// The config Caddy ran before, as JSON text; nil when it ran none.
     var previous: [UInt8]?
     var tag: String
-    var results: [String: Outcome] = [:]
+    /// What became of each resource, in the order the apply settled them, each once. Written in
+    /// that order (the plan's, so the same plan gives the same journal): sorting a thousand tags
+    /// and making an object for each, as a dictionary's members were, took 0.6 ms after every
+    /// load at 1,000 hosts, while Caddy starts to answer with the new config.
+    private(set) var results: [(tag: String, outcome: Outcome)] = []
 
     struct Outcome: JSONReadable {
         /// applied | failed
@@ -125,16 +129,32 @@ struct CaddyJournal {
             message = try object.optional("message")
         }
 
+        /// Made once: nearly every resource is applied, and each shares this value.
+        private static let appliedJSON: JSON = .object([("status", .string("applied"))])
+
         var json: JSON {
+            if status == "applied", message == nil { return Self.appliedJSON }
             var members: [(String, JSON)] = [("status", .string(status))]
             if let message { members.append(("message", .string(message))) }
             return .object(members)
         }
     }
 
+    /// Records what became of the resource tagged `tag`. Each is settled once: a plan's rejected
+    /// resources and its rendered ones are apart, and a rendered one Caddy's refusal blamed is
+    /// settled as failed instead of applied.
+    mutating func settle(_ tag: String, _ outcome: Outcome) {
+        results.append((tag, outcome))
+    }
+
+    /// Room for `count` results.
+    mutating func reserve(_ count: Int) {
+        results.reserveCapacity(count)
+    }
+
     func serialized() -> [UInt8] {
         JSON.serializedObject(
-            [("tag", .string(tag)), ("resource_results", .object(results.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }))],
+            [("tag", .string(tag)), ("resource_results", .object(results.map { ($0.tag, $0.outcome.json) }))],
             raw: [("previous", previous ?? Array("null".utf8))])
     }
 
@@ -147,7 +167,18 @@ struct CaddyJournal {
         let (json, raw) = try JSONParser.parseObject(bytes, keepingRaw: ["previous"])
         let object = try JSONObject(json)
         tag = try object.required("tag")
-        results = try object.value("resource_results", default: [:])
+        if let listed = try object.optional("resource_results") as JSON? {
+            guard let members = listed.objectMembers else {
+                throw JSONReadError(problem: "expected an object of outcomes by tag").within(.key("resource_results"))
+            }
+            for (tag, outcome) in members {
+                do {
+                    results.append((tag, try Outcome(json: outcome)))
+                } catch {
+                    throw error.within(.key(tag)).within(.key("resource_results"))
+                }
+            }
+        }
         previous = raw["previous"].flatMap { $0.elementsEqual("null".utf8) ? nil : Array($0) }
     }
 }

@@ -167,18 +167,8 @@ struct CaddyJournal {
         let (json, raw) = try JSONParser.parseObject(bytes, keepingRaw: ["previous"])
         let object = try JSONObject(json)
         tag = try object.required("tag")
-        if let listed = try object.optional("resource_results") as JSON? {
-            guard let members = listed.objectMembers else {
-                throw JSONReadError(problem: "expected an object of outcomes by tag").within(.key("resource_results"))
-            }
-            for (tag, outcome) in members {
-                do {
-                    results.append((tag, try Outcome(json: outcome)))
-                } catch {
-                    throw error.within(.key(tag)).within(.key("resource_results"))
-                }
-            }
-        }
+        // Read as outcomes by tag (only a rollback reads a journal, for `previous`: the order is not needed).
+        results = try object.value("resource_results", default: [String: Outcome]()).map { ($0.key, $0.value) }
         previous = raw["previous"].flatMap { $0.elementsEqual("null".utf8) ? nil : Array($0) }
     }
 }

@@ -23,7 +23,7 @@ namespace, under a temporary folder, and is stopped and removed at the end. With
 every stored host of a server serves one request before each of PosternProxy's samples on it, as
 on a server in use.
 """
-import http.client, json, os, random, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
+import http.client, json, os, random, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchsupport import Namespace
@@ -303,14 +303,24 @@ try:
         while idle_fraction(0.2) < 0.9 and time.time() < deadline:
             pass
 
+    def local_applies():
+        """The local applies the controller has logged so far, one line each."""
+        return [line for line in open(f"{work}/controller.log") if line.rstrip().endswith("local apply")]
+
     ours, remote_way, caddy_own, nginx_way = [], [], [], []
     # How long the API write itself took to answer, within the local figure.
     written = []
+    # Where each local sample's apply will be logged, and when the second Caddy answered each
+    # load: Caddy's load seen from both sides, so a run shows how much of the ratio is the two
+    # Caddies' loads differing and how much is PosternProxy's own time.
+    apply_lines, caddy_loaded = [], []
     for index in range(samples):
         name = f"new{index}.bench.test"
         if with_traffic:
             serve_every_host(http_port)
         settle()
+        # Read once the machine is quiet: no apply is running, so the next one logged is this sample's.
+        apply_lines.append(len(local_applies()))
         began = time.perf_counter()
         api.call("POST", "/api/proxy-hosts", {"domain_names": [name], "forward_host": "127.0.0.1", "forward_port": upstream_port})
         written.append((time.perf_counter() - began) * 1000)
@@ -331,12 +341,13 @@ try:
         settle()
         began = time.perf_counter()
         loaded = {}
-        loader = threading.Thread(target=lambda: loaded.update(status=admin(second_socket, "POST", "/load", body)[0]))
+        loader = threading.Thread(target=lambda: loaded.update(status=admin(second_socket, "POST", "/load", body)[0], at=time.perf_counter()))
         loader.start()
         poll_until_answers(second_port, name)
         caddy_own.append((time.perf_counter() - began) * 1000)
         loader.join()
         assert loaded.get("status") == 200, f"the second Caddy refused the config: {loaded}"
+        caddy_loaded.append((loaded["at"] - began) * 1000)
 
         settle()
         began = time.perf_counter()
@@ -347,8 +358,13 @@ try:
         nginx_way.append((time.perf_counter() - began) * 1000)
 
     def applies_logged():
-        """How many local applies the controller has logged so far (one line each)."""
-        return open(f"{work}/controller.log").read().count("local apply")
+        """How many local applies the controller has logged so far."""
+        return len(local_applies())
+
+    # Each local sample's apply: its Caddy step's apply phase (Caddy's /load, with the metrics
+    # read before it and the journal written after) as the controller logs it.
+    logged = local_applies()
+    apply_phases = [float(re.search(r"posternproxy\.caddy apply ([\d.]+)", logged[line]).group(1)) for line in apply_lines]
 
     # A burst: 100 changes within about a second (one every 10 ms), then the time from the last
     # write until its host answers, against one apply's time (the median above). Coalescing
@@ -386,6 +402,10 @@ try:
     print(f"{'nginx: file, nginx -t, nginx -s reload':<44}{nginx50:>9.1f}{nginx90:>9.1f}")
     print(f"ratios of medians: PosternProxy / Caddy {ours50 / caddy50:.2f}, PosternProxy / nginx {ours50 / nginx50:.2f}")
     print(f"remote minus local: {remote50 - ours50:+.1f} ms at the median (target: at most +20 ms)")
+    print(f"Caddy's load, medians: in PosternProxy's Caddy step (its apply phase) {statistics.median(apply_phases):.1f} ms, "
+          f"the second Caddy's POST /load answered {statistics.median(caddy_loaded):.1f} ms; PosternProxy besides that phase "
+          f"{statistics.median([total - phase for total, phase in zip(ours, apply_phases)]):.1f} ms, "
+          f"Caddy besides its load {statistics.median([total - load for total, load in zip(caddy_own, caddy_loaded)]):.1f} ms")
     print(f"a burst of 100 changes in {(last_write - burst_began):.2f} s: the last answers {burst_tail:.1f} ms after the last write (then all 100 do), "
           f"{burst_tail / ours50:.2f} × one change's time, in {burst_applies} applies, "
           f"{applies_after_last_write} of them ending after the last write (target: at most 2, the one running and the one with the last change)")

@@ -84,6 +84,26 @@ extension HostProxy {
         return status == PP_OK ? content.bytes : nil
     }
 
+    /// What was written to a file of the target since the previous call for the same path in
+    /// this process, at most `limit` bytes (the rest comes next time), following it across
+    /// rolls as `tail -F` does; the first call starts at the file's end and hands out nothing.
+    /// Nil while the file does not exist; the failure's status when it cannot be followed.
+    public func followFile(_ path: String, upTo limit: Int) -> Result<[UInt8]?, HostStatus> {
+        guard let raw, let follow = raw.pointee.follow_file else { return .failure(HostStatus(PP_INVALID)) }
+        let content = SinkBuffer()
+        var path = path
+        let status = path.withUTF8 { path in
+            content.withSink { sink in
+                follow(raw, UnsafeRawPointer(path.baseAddress)?.assumingMemoryBound(to: CChar.self), UInt64(path.count), UInt64(limit), sink)
+            }
+        }
+        switch status {
+        case PP_OK: return .success(content.bytes)
+        case PP_NOT_FOUND: return .success(nil)
+        default: return .failure(HostStatus(status))
+        }
+    }
+
     /// Replaces a file of the target atomically with `contents` and permission bits `mode`
     /// (e.g. `0o644`), creating missing parent folders. Needs `PP_GRANT_WRITE` (apply and
     /// rollback). Returns `PP_OK`, `PP_DENIED`, `PP_INVALID` or `PP_FAILED`.

@@ -92,6 +92,10 @@ final class HostServices {
             http_answer: { host, id, body, status in
                 guard let services = HostServices.from(host) else { return PP_INVALID }
                 return services.answerHTTP(id, body: body, status: status)
+            },
+            follow_file: { host, path, size, limit, content in
+                guard let services = HostServices.from(host) else { return PP_INVALID }
+                return services.followFile(HostServices.text(path, size), upTo: limit, into: content)
             }
         )
         return withUnsafePointer(to: &host) { body($0) }
@@ -141,6 +145,21 @@ final class HostServices {
             return Self.write(data, to: content)
         } catch {
             return status(for: error, doing: "read \(path)")
+        }
+    }
+
+    private func followFile(_ path: String, upTo limit: UInt64, into content: UnsafePointer<pp_sink>?) -> Int32 {
+        guard let target, grants.contains(.target) else { return deny("follow \(path)") }
+        do {
+            var written = PP_OK
+            let taken = try target.follow(path, upTo: Int(min(limit, UInt64(Int.max)))) { bytes in
+                written = Self.write(bytes, to: content)
+                return written == PP_OK
+            }
+            guard taken != nil else { return PP_NOT_FOUND }
+            return written == PP_OK ? PP_OK : PP_TOO_LARGE
+        } catch {
+            return status(for: error, doing: "follow \(path)")
         }
     }
 

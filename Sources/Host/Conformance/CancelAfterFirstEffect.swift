@@ -36,6 +36,10 @@ struct CancelAfterFirstEffect: Target {
 
     func ownership(of path: String) throws(TargetError) -> FileOwnership? { try base.ownership(of: path) }
 
+    func follow(_ path: String, upTo limit: Int, take: ([UInt8]) -> Bool) throws(TargetError) -> Bool? {
+        try base.follow(path, upTo: limit, take: take)
+    }
+
     func fileState(_ path: String, comparedWith contents: [UInt8]) throws(TargetError) -> FileState? {
         try base.fileState(path, comparedWith: contents)
     }

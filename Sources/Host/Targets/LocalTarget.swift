@@ -46,6 +46,11 @@ public struct LocalTarget: Target {
         }
     }
 
+    /// Through ``FollowedFiles``, one position per path under ``root`` for the whole process.
+    public func follow(_ path: String, upTo limit: Int, take: ([UInt8]) -> Bool) throws(TargetError) -> Bool? {
+        try FollowedFiles.shared.follow(try hostPath(path), upTo: limit, take: take)
+    }
+
     public func ownership(of path: String) throws(TargetError) -> FileOwnership? {
         var info = stat()
         guard lstat(try hostPath(path), &info) == 0 else {

@@ -37,6 +37,13 @@ public protocol Target: Sendable {
     /// A file's permission bits and owner, or nil when it does not exist.
     func ownership(of path: String) throws(TargetError) -> FileOwnership?
 
+    /// Follows a file as `tail -F` does: hands `take` what was written to it since the previous
+    /// call for `path` in this process, at most `limit` bytes, and moves past them when `take`
+    /// returns true (refused, they come again). The first call starts at the file's end; a
+    /// rolled or replaced file is read to its end before the new one. Returns nil while the path
+    /// names no file, else what `take` returned (true when there was nothing new).
+    func follow(_ path: String, upTo limit: Int, take: ([UInt8]) -> Bool) throws(TargetError) -> Bool?
+
     /// Gives a file these permission bits and this owner.
     func setOwnership(_ ownership: FileOwnership, of path: String) throws(TargetError)
 
@@ -78,6 +85,11 @@ extension Target {
         let response = try http(request)
         try onBody(Array(response.body)[...])
         return response.status
+    }
+
+    /// Only for targets that can hold a file open between calls.
+    public func follow(_ path: String, upTo limit: Int, take: ([UInt8]) -> Bool) throws(TargetError) -> Bool? {
+        throw .invalid("\(name) cannot follow a file")
     }
 
     /// Not for targets that answer HTTP only whole.

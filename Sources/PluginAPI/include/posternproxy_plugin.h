@@ -59,8 +59,8 @@ extern "C" {
 #define PP_ABI_MAJOR 1
 /** ABI minor: appends only. A plugin built against minor N needs a host with minor >= N.
  *  1.1 appended pp_host.file_info and pp_host.set_file_owner; 1.2 pp_plugin_descriptor.declaration;
- *  1.3 pp_host.http_begin and pp_host.http_answer. */
-#define PP_ABI_MINOR 3
+ *  1.3 pp_host.http_begin and pp_host.http_answer; 1.4 pp_host.follow_file. */
+#define PP_ABI_MINOR 4
 
 /** The one symbol a plugin exports. */
 #define PP_ENTRY_SYMBOL "posternproxy_plugin_entry_v1"
@@ -315,6 +315,24 @@ typedef struct pp_host {
      *  begun, answered already, or begun by another step or run). */
     int32_t (*http_answer)(const struct pp_host *host, uint64_t request_id,
                            const pp_sink *response_body, int32_t *http_status);
+
+    /* ABI 1.4. */
+
+    /** Appends to `content` what was written to a file of the target since the previous call
+     *  for the same path, at most `max_size` bytes (the rest comes at the next call), as
+     *  `tail -F` follows a log: when the file is rolled or replaced (its path names another
+     *  file), the one followed so far is read to its end first, then the new one from its
+     *  start; when it is cut short, it is read again from its start. The first call for a path
+     *  starts at the file's end and appends nothing (a file that does not exist yet is read
+     *  from its start once it does), so what was written before a process began following is
+     *  never handed out. Ownership: the host holds the followed file open between calls, one
+     *  position per path for the whole process (so one plugin follows a given path), and closes
+     *  it only when following moves to the next file. Works while planning (it only observes).
+     *  Returns PP_OK, PP_NOT_FOUND while the file does not exist, PP_TOO_LARGE when the sink
+     *  refused bytes (they are handed out again), PP_DENIED without PP_GRANT_TARGET, or
+     *  PP_FAILED (a target that cannot follow files, or a read error; the reason is logged). */
+    int32_t (*follow_file)(const struct pp_host *host, const char *path, uint64_t path_size,
+                           uint64_t max_size, const pp_sink *content);
 } pp_host;
 
 /* ---------------------------------------------------------------------------------------------

@@ -230,6 +230,7 @@ try:
     open(f"{work}/agent.env", "w").write(
         f"POSTERNPROXY_CONTROLLER_URL=http://127.0.0.1:{controller_port}\nPOSTERNPROXY_AGENT_TOKEN={token}\n"
         f"POSTERNPROXY_PLUGINS_DIR={bin_folder}/agent-bundle/lib/posternproxy-agent/plugins\nPOSTERNPROXY_STATE_DIR={work}/agent\nPOSTERNPROXY_CADDY_ADMIN={socket_path}\n"
+        f"POSTERNPROXY_CADDY_CERTIFICATE_LOG={work}/caddy-logs/posternproxy-certificates.log\n"
         f"POSTERNPROXY_HTTP_PORT={http_port}\nPOSTERNPROXY_HTTPS_PORT={free_port()}\nPOSTERNPROXY_APPLY_PIPELINE=posternproxy.caddy\n")
     # The agent as provisioning installs it: the bundle (scripts/bundle-agent.sh release).
     agent = start([f"{bin_folder}/agent-bundle/bin/posternproxy-agent", "--config", f"{work}/agent.env"], log="agent")

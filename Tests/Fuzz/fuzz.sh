@@ -27,14 +27,14 @@ declare -A sources=(
     [Addresses]="$validation"
     [HTTPResponse]="Sources/Host/Targets/UnixSocketHTTPClient.swift Sources/Host/Targets/HTTPBodyDecoder.swift Sources/Host/Targets/HTTPRequest.swift Sources/Host/Targets/Target.swift"
     [ConfigEnv]="Sources/posternproxy-agent/ConfigEnvFile.swift"
-    [CaddyMetrics]="Plugins/CaddyL4/Plugin/Traffic/CaddyMetricsReading.swift Plugins/CaddyL4/Plugin/Traffic/TrafficTotals.swift Plugins/CaddyL4/Plugin/Traffic/HostTraffic.swift"
+    [TrafficLog]="Plugins/CaddyL4/Plugin/Traffic/TrafficLogReading.swift Plugins/CaddyL4/Plugin/Traffic/HostTraffic.swift Plugins/CaddyL4/Rendering/TrafficLog.swift"
 )
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(JSON AgentMessages Tar DomainNames Addresses HTTPResponse ConfigEnv CaddyMetrics)
+[ ${#targets[@]} -gt 0 ] || targets=(JSON AgentMessages Tar DomainNames Addresses HTTPResponse ConfigEnv TrafficLog)
 
-# The agent messages and the traffic counters import JSONCore: it is built once as a module of its
+# The agent messages and the traffic log's reader import JSONCore: it is built once as a module of its
 # own, instrumented too.
-if [[ " ${targets[*]} " == *" AgentMessages "* || " ${targets[*]} " == *" CaddyMetrics "* ]]; then
+if [[ " ${targets[*]} " == *" AgentMessages "* || " ${targets[*]} " == *" TrafficLog "* ]]; then
     swiftc "${flags[@]}" -emit-library -static -emit-module -module-name JSONCore Sources/JSONCore/*.swift \
         -emit-module-path "$out/modules/JSONCore.swiftmodule" -o "$out/modules/libJSONCore.a" > "$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 2; }
 fi
@@ -43,7 +43,7 @@ failed=()
 for target in "${targets[@]}"; do
     [ -n "${sources[$target]:-}" ] || { echo "fuzz: no target $target" >&2; exit 2; }
     extra=()
-    [ "$target" = AgentMessages ] || [ "$target" = CaddyMetrics ] && extra=(-I "$out/modules" "$out/modules/libJSONCore.a")
+    [ "$target" = AgentMessages ] || [ "$target" = TrafficLog ] && extra=(-I "$out/modules" "$out/modules/libJSONCore.a")
     # shellcheck disable=SC2086
     # (The gold linker warns about every sanitizer symbol it cannot export; the log keeps that noise.)
     swiftc "${flags[@]}" -module-name "Fuzz$target" ${sources[$target]} "Tests/Fuzz/Targets/Fuzz$target.swift" "${extra[@]}" -o "$out/$target" \

@@ -10,9 +10,8 @@ import PluginKit
 /// plan → ``CaddyPlan``; apply → ``CaddyJournal``; verify checks Caddy runs the planned tag;
 /// rollback loads the journal's previous config. Each phase makes at most one admin request
 /// of its own when all goes well: plan asks for the running tag (``runningTag(rendering:admin:)``
-/// says when it need not), apply loads, verify asks for the tag again. Plan also asks for
-/// Caddy's metrics as it starts, so that Caddy gathers them while the plan renders, and apply
-/// reads the answer at the load (``TrafficMeter``).
+/// says when it need not), apply loads, verify asks for the tag again. Nothing is read before a
+/// load: what Caddy served is counted from its traffic log, which outlives loads (``TrafficMeter``).
 enum CaddyApplier {
     /// Prefix of the `@id` that marks a loaded config with the hash of its rendering.
     static let tagPrefix = "posternproxy_config_"
@@ -23,13 +22,9 @@ enum CaddyApplier {
     static func plan(_ call: PluginCall) throws -> Int32 {
         let config = try CaddyStepConfig.decode(call.config)
         let admin = CaddyAdmin(host: call.host, socket: config.adminSocket)
-        // Caddy counts from zero after a load, so the load that may follow reads its counters
-        // first: asked now, Caddy gathers them while this plan renders.
-        let reading = TrafficMeter.ask(admin: admin)
-        // Unless the apply takes it with the plan, what Caddy gathered is counted as any other reading.
-        var keptForApply = false
-        defer { if !keptForApply, let reading { TrafficMeter.read(reading, admin: admin) } }
         var settings = config.render
+        let trafficLog = settings.certificateLog.map(TrafficLog.file(certificateLog:))
+        if let trafficLog { TrafficMeter.follow(log: trafficLog, host: call.host) }
         if settings.modules == nil { settings.modules = try CaddyDescription.modules(call.host, binary: config.caddyBinary) }
         // Read from the host's buffer: the reader copies it into memory it already has.
         let (decoded, inputCount, keptUpTo) = try call.withInput { input in
@@ -63,9 +58,12 @@ enum CaddyApplier {
             tag: tag, runningTag: runningTag, rendered: result.rendered,
             rejected: Dictionary(uniqueKeysWithValues: result.rejected.map { ($0.key.tag, $0.value) }), config: bytes)
         let serialized = plan.serialized()
-        if !plan.changes.isEmpty {
-            PendingPlans.keep(plan, as: serialized, reading: reading)
-            keptForApply = true
+        let served = trafficLog.map { PendingPlans.Served(log: $0, state: state, leftOut: Set(result.rejected.keys)) }
+        if plan.changes.isEmpty {
+            // Caddy runs this rendering: its traffic counts under these names.
+            served?.remember()
+        } else {
+            PendingPlans.keep(plan, as: serialized, serving: served)
         }
         return call.write(serialized)
     }
@@ -103,10 +101,7 @@ enum CaddyApplier {
             }
             return (try? loading?.get()) != nil
         }
-        // Caddy counts traffic from zero after a load: what it counted so far is read (the plan
-        // asked for it), and the load sent once Caddy has taken the counters' values (its answer
-        // has begun); the meter runs `load` exactly once.
-        TrafficMeter.read(admin: admin, asked: pending?.reading, loading: load)
+        _ = load()
         do { try loading?.get() } catch {
             // Caddy may have taken the config even so (its answer was lost): what it runs is
             // asked again at the next plan.
@@ -114,6 +109,10 @@ enum CaddyApplier {
             throw error
         }
         LoadedConfigs.remember(socket: admin.socket, tag: plan.tag, config: bytes)
+        if var served = pending?.served {
+            served.leftOut.formUnion(leftOut)
+            served.remember()
+        }
         var applied = 0
         for key in plan.rendered where leftOut.isEmpty || !leftOut.contains(key) {
             journal.settle(key.tag, .applied)

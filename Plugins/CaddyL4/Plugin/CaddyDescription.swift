@@ -9,19 +9,22 @@ import PluginKit
 /// "fails"}], "problem"}` from the admin API instead, and, when the config names a
 /// `certificate_log`, `"certificates": [{"domain", "state", "message", "at"}]` from that log
 /// (``CertificateLog``): cheap enough for a report every few seconds. With `"traffic": true` in
-/// the input too, `"traffic": {"hosts": [...], "unattributed"}`: what each host served since
-/// the last such question (``TrafficMeter``), at most 1,000 hosts, and `"traffic_more": true`
-/// when the next question hands out more of the same reading. Asked to check (input
-/// `{"check": true}`): `{"running", "problem"}` from one admin request, whether Caddy runs the
-/// config this process last loaded into it (``problem(admin:)``): cheap enough for every two
-/// seconds. Asked for a host's access log (input `{"access_log": {...}}`): its recent lines
+/// the input too, and a `certificate_log` (the traffic log is beside it), `"traffic": {"hosts":
+/// [...], "unattributed"}`: what each host served since the last such question (``TrafficMeter``),
+/// at most 1,000 hosts, and `"traffic_more": true` when the next question hands out more of the
+/// same reading. Asked to check (input `{"check": true}`): `{"running", "problem"}` from one admin
+/// request, whether Caddy runs the config this process last loaded into it (``problem(admin:)``),
+/// and the traffic log read as far as it was written: cheap enough for every two seconds. Asked for a host's access log (input `{"access_log": {...}}`): its recent lines
 /// (``AccessLogReader``).
 enum CaddyDescription {
     static func describe(_ call: PluginCall) throws -> Int32 {
         let config = try? JSONObject(JSONParser.parse(call.config))
         let input = try? JSONParser.parse(call.input)
+        let certificateLog: String? = try? config?.optional("certificate_log")
         if case .bool(true)? = input?["check"] {
             let admin = CaddyAdmin(host: call.host, socket: try CaddyStepConfig.adminSocket(in: call.config))
+            // Every few seconds: the traffic log is read as it grows, so a roll between reports loses nothing.
+            if let certificateLog { TrafficMeter.read(log: TrafficLog.file(certificateLog: certificateLog), host: call.host) }
             let problem = problem(admin: admin)
             return call.write(
                 JSON.object([("running", .bool(problem?.running ?? true)), ("problem", problem.map { .string($0.message) } ?? .null)])
@@ -29,7 +32,7 @@ enum CaddyDescription {
         }
         if let query = input?["access_log"] {
             let reader = try AccessLogReader(query)
-            guard let log: String = try? config?.optional("certificate_log") else {
+            guard let log = certificateLog else {
                 throw PluginFailure("access logs need the step's certificate_log setting: they are written beside it")
             }
             return call.write(reader.answer(call.host.readFile(AccessLogs.file(hostID: reader.hostID, certificateLog: log))).serialized())
@@ -41,11 +44,13 @@ enum CaddyDescription {
             let running = upstreams != nil || admin.answers()
             var health: [(String, JSON)] = [("running", .bool(running)), ("upstreams", .array(upstreams ?? []))]
             if let problem = problem(admin: admin) { health.append(("problem", .string(problem.message))) }
-            if let log: String = try? config?.optional("certificate_log") {
+            if let log = certificateLog {
                 health.append(("certificates", .array(CertificateLog.entries(in: call.host.readFile(log) ?? []).map(\.json))))
             }
             var traffic: [(String, [UInt8])] = []
-            if case .bool(true)? = input?["traffic"], let taken = TrafficMeter.take(admin: admin) {
+            if case .bool(true)? = input?["traffic"], let certificateLog,
+                let taken = TrafficMeter.take(log: TrafficLog.file(certificateLog: certificateLog), host: call.host)
+            {
                 traffic = [("traffic", taken.report)]
                 if taken.more { health.append(("traffic_more", .bool(true))) }
             }

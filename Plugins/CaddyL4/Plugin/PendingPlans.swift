@@ -1,3 +1,4 @@
+import CaddyL4Rendering
 import Glibc
 import Synchronization
 
@@ -10,19 +11,28 @@ import Synchronization
 /// back from a file) is read from its bytes, with the same result. One plan is kept at a time,
 /// and an apply lets it go.
 ///
-/// With the plan goes the reading of Caddy's metrics the plan asked for (``TrafficMeter/ask(admin:)``),
-/// whose answer the apply reads at the load; a plan read from its bytes has none.
+/// With the plan goes what its config serves, for the traffic log's names once it is loaded
+/// (``ServedNames``); a plan read from its bytes has none, and the names stay as they were.
 enum PendingPlans {
     struct Pending {
         var plan: CaddyPlan
-        var reading: TrafficMeter.AskedReading?
+        var served: Served?
+    }
+
+    /// The state a config was rendered from, the resources left out of it, and its traffic log.
+    struct Served {
+        var log: String
+        var state: DesiredState
+        var leftOut: Set<ResourceKey>
+
+        func remember() { ServedNames.remember(log: log, state: state, leftOut: leftOut) }
     }
 
     private static let pending = Mutex<(bytes: [UInt8], kept: Pending)?>(nil)
 
-    /// Keeps `plan`, whose output is `bytes`, and the reading it asked for, for the apply that follows.
-    static func keep(_ plan: CaddyPlan, as bytes: [UInt8], reading: TrafficMeter.AskedReading?) {
-        pending.withLock { $0 = (bytes, Pending(plan: plan, reading: reading)) }
+    /// Keeps `plan`, whose output is `bytes`, and what its config serves, for the apply that follows.
+    static func keep(_ plan: CaddyPlan, as bytes: [UInt8], serving served: Served?) {
+        pending.withLock { $0 = (bytes, Pending(plan: plan, served: served)) }
     }
 
     /// The kept plan when `input` is byte for byte its output, let go either way.

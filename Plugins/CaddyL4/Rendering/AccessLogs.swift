@@ -5,7 +5,8 @@ import JSONCore
 /// the agent reads, as a member of Caddy's group), `posternproxy-access-<id>.log`, rolled at
 /// 5 MB with one rolled file kept. The file name holds only the host's id, never user text.
 /// Caddy redacts the `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie` values
-/// it logs, and the reader redacts them again.
+/// it logs, and the reader redacts them again. Each of the host's names names this logger beside
+/// the traffic log's (``TrafficLog/serverLogs(_:)``).
 public enum AccessLogs {
     /// The log of host `id`, in the folder of `certificateLog`.
     public static func file(hostID id: Int, certificateLog: String) -> String {
@@ -14,16 +15,6 @@ public enum AccessLogs {
     }
 
     static func loggerName(hostID id: Int) -> String { "posternproxy_access_\(id)" }
-
-    /// A server's `logs`: each name of each host to its logger; requests for other names are
-    /// not logged.
-    static func serverLogs(_ hosts: [ProxyHost]) -> JSON {
-        var names: [(String, JSON)] = []
-        for host in hosts {
-            for domain in host.domainNames { names.append((domain.lowercased(), .strings([loggerName(hostID: host.id)]))) }
-        }
-        return ["logger_names": .object(names), "skip_unmapped_hosts": true]
-    }
 
     /// The `logging.logs` entries of the hosts' files.
     static func logs(_ hosts: [ProxyHost], certificateLog: String) -> [(String, JSON)] {

@@ -89,13 +89,15 @@ extension AgentMessage.TrafficReport {
     }
 }
 
-/// Host names as Caddy counts them: letters, digits, `-`, `.`, `_`, at most 253 bytes, with an
-/// optional `:port`.
+/// The names a traffic report counts by: host names (letters, digits, `-`, `.`, `_`, at most 253
+/// bytes), or `*.` and one (a wildcard name, as a host claims it), with an optional `:port`.
 enum HostName {
     static func isValid(_ text: String) -> Bool {
         var name = 0
         var port: Int?
-        for byte in text.utf8 {
+        // A wildcard name, as a host claims it, counts the requests for every name it covers.
+        let bytes = text.utf8.starts(with: "*.".utf8) ? text.utf8.dropFirst(2) : text.utf8[...]
+        for byte in bytes {
             if let digits = port {
                 guard (0x30...0x39).contains(byte), digits < 5 else { return false }
                 port = digits + 1

@@ -70,6 +70,7 @@ final class RemoteServer: @unchecked Sendable {
             POSTERNPROXY_PLUGINS_DIR=\(folder.file("plugins"))
             POSTERNPROXY_STATE_DIR=\(folder.file("agent-state"))
             POSTERNPROXY_CADDY_ADMIN=\(caddySocket)
+            POSTERNPROXY_CADDY_CERTIFICATE_LOG=\(folder.file("caddy/posternproxy-certificates.log"))
             POSTERNPROXY_RECONCILE_SECONDS=2
             POSTERNPROXY_STATUS_SECONDS=2
             POSTERNPROXY_BACKOFF_MAX_SECONDS=2

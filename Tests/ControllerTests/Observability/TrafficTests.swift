@@ -17,13 +17,15 @@ import TestSupport
         try await setup.converged(remoteID)
 
         // Local: 6 × 200, 3 × 404, 2 × 503; remote: 4 × 200, 1 × 500.
-        for (path, count) in [("/", 6), ("/status/404", 3), ("/status/503", 2)] {
+        for (path, count) in [("/", 5), ("/status/404", 3), ("/status/503", 2)] {
             for _ in 0..<count {
                 _ = try HTTPProbe.request(path, host: "counted-local.test", port: setup.localHTTPPort)
             }
         }
-        // With a port, the name is none Caddy counts by: the server's unattributed requests.
+        // With a port, the name is still the host's (Caddy looks it up without the port).
         _ = try HTTPProbe.request("/", host: "counted-local.test:\(setup.localHTTPPort)", port: setup.localHTTPPort)
+        // A name no host has: the server's unattributed requests.
+        _ = try HTTPProbe.request("/", host: "nobody.test", port: setup.localHTTPPort)
         for (path, count) in [("/", 4), ("/status/500", 1)] {
             for _ in 0..<count { #expect(remote.get("counted-remote.test", path: path).status > 0) }
         }

@@ -1,8 +1,7 @@
 import JSONCore
 
 /// What one host served: requests by status class, bytes received and sent, and how long the
-/// requests took, as counts per latency bucket. Either Caddy's running totals or the change
-/// between two readings of them. The counters are stored inline (no array of their own), so a
+/// requests took, as counts per latency bucket. The counters are stored inline (no array of their own), so a
 /// meter of 10,000 hosts is a few contiguous blocks, not 20,000 small ones.
 struct HostTraffic {
     /// Requests answered 1xx, 2xx, 3xx, 4xx, 5xx.
@@ -15,35 +14,14 @@ struct HostTraffic {
 
     typealias Buckets = InlineArray<12, Int64>
 
-    /// The upper bounds of Caddy's request-duration histogram buckets, in seconds (the
-    /// Prometheus client's defaults); the last bucket, `+Inf`, has none.
+    /// The upper bounds of the latency buckets, in seconds (the Prometheus client's defaults,
+    /// as reports carry them); the last bucket, `+Inf`, has none.
     static let latencyBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     var total: Int64 {
         var sum: Int64 = 0
         for index in requests.indices { sum += requests[index] }
         return sum
-    }
-
-    /// Whether it counts anything at all.
-    var isEmpty: Bool { total == 0 && bytesIn == 0 && bytesOut == 0 }
-
-    /// `self` minus an earlier reading; nil when a counter went down (Caddy started counting
-    /// again), so the whole reading is new.
-    func subtracting(_ earlier: HostTraffic) -> HostTraffic? {
-        var delta = self
-        delta.bytesIn -= earlier.bytesIn
-        delta.bytesOut -= earlier.bytesOut
-        var decreased = delta.bytesIn < 0 || delta.bytesOut < 0
-        for index in requests.indices {
-            delta.requests[index] -= earlier.requests[index]
-            decreased = decreased || delta.requests[index] < 0
-        }
-        for index in latency.indices {
-            delta.latency[index] -= earlier.latency[index]
-            decreased = decreased || delta.latency[index] < 0
-        }
-        return decreased ? nil : delta
     }
 
     init() {}

@@ -1,5 +1,4 @@
-/// Traffic of many hosts kept between readings of Caddy's metrics: the running totals of the
-/// last reading (to tell what changed), and what changed since the last report. Stored in four
+/// Traffic of many hosts kept between reports: what each served since the last one. Stored in four
 /// contiguous buffers sorted by name: the names' bytes, where each name ends, each host's
 /// counters as variable-length numbers (seven bits a byte, low bits first: a count below 128 is
 /// one byte), and where each host's counters start. The totals of 10,000 hosts are some 0.5 MB
@@ -32,19 +31,6 @@ struct TrafficTotals {
             }
             counters.append(UInt8(rest))
         }
-    }
-
-    /// Where `host` is here, when it is.
-    func slot(of host: some Collection<UInt8>) -> Int? {
-        var low = 0
-        var high = nameEnds.count
-        while low < high {
-            let middle = (low + high) / 2
-            let name = name(at: middle)
-            if name.elementsEqual(host) { return middle }
-            if name.lexicographicallyPrecedes(host) { low = middle + 1 } else { high = middle }
-        }
-        return nil
     }
 
     func name(at slot: Int) -> ArraySlice<UInt8> {

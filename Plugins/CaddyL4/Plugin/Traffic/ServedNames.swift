@@ -6,8 +6,8 @@ import Synchronization
 /// cost Caddy some 11 µs per name at every load: 11 ms for 1,000 hosts), so the names are kept
 /// here, from the state of the config last loaded (or found running) by this process.
 ///
-/// Kept as given, and made into a ``Matcher`` only when a reading needs it: remembering costs a
-/// change nothing but the state's copy on write.
+/// The state is kept as given, and made into a ``Matcher`` (and let go) only when a reading needs
+/// it: remembering costs a change nothing but the state's copy on write.
 enum ServedNames {
     /// Which host name a request's host is served under.
     struct Matcher: Sendable {
@@ -29,10 +29,11 @@ enum ServedNames {
     }
 
     private struct Served {
-        var state: DesiredState
-        var leftOut: Set<ResourceKey>
+        /// The state last remembered, until a reading makes it into ``matcher``: kept no longer
+        /// than that (an agent keeps no large state while nothing changes).
+        var state: (DesiredState, leftOut: Set<ResourceKey>)?
         var generation: Int
-        var matcher: (generation: Int, Matcher)?
+        var matcher: Matcher?
     }
 
     private static let served = Mutex<[String: Served]>([:])
@@ -41,17 +42,18 @@ enum ServedNames {
     static func remember(log: String, state: DesiredState, leftOut: Set<ResourceKey>) {
         served.withLock { served in
             let generation = (served[log]?.generation ?? 0) + 1
-            served[log] = Served(state: state, leftOut: leftOut, generation: generation, matcher: nil)
+            served[log] = Served(state: (state, leftOut), generation: generation, matcher: served[log]?.matcher)
         }
     }
 
-    /// The matcher of the names last remembered for `log`; nil before any was.
+    /// The matcher of the names last remembered for `log`; nil before any were.
     static func matcher(log: String) -> Matcher? {
         guard let remembered = served.withLock({ $0[log] }) else { return nil }
-        if let made = remembered.matcher, made.generation == remembered.generation { return made.1 }
-        let matcher = Matcher(names: names(remembered.state, leftOut: remembered.leftOut))
+        guard let (state, leftOut) = remembered.state else { return remembered.matcher }
+        let matcher = Matcher(names: names(state, leftOut: leftOut))
         served.withLock { served in
-            if served[log]?.generation == remembered.generation { served[log]?.matcher = (remembered.generation, matcher) }
+            guard served[log]?.generation == remembered.generation else { return }
+            served[log] = Served(state: nil, generation: remembered.generation, matcher: matcher)
         }
         return matcher
     }

@@ -30,7 +30,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 def traffic_lines(count):
     """One request of each host, as Caddy's traffic log has it."""
     return "".join(
-        f'{{"logger":"http.log.access.posternproxy_traffic.host","request":{{"host":"host-{index}.bench.test"}},'
+        f'{{"logger":"http.log.access.posternproxy_traffic","request":{{"host":"host-{index}.bench.test"}},'
         f'"bytes_read":0,"duration":0.0{index % 97 + 1},"size":{1024 + index % 4096},"status":{200 if index % 10 else 404}}}\n'
         for index in range(count))
 

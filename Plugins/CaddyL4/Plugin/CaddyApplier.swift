@@ -84,25 +84,19 @@ enum CaddyApplier {
         var bytes = plan.config.starts(with: Array(#"{"@id":"\#(plan.tag)""#.utf8)) ? plan.config : tagged(plan.config, tag: plan.tag)
         // Caddy refuses a resource rarely: the rendered list is not hashed until it does.
         var leftOut: Set<ResourceKey> = []
-        var loading: Result<Void, any Error>?
-        func load() -> Bool {
-            loading = Result {
-                while let error = try admin.load(bytes) {
-                    let document = try JSONParser.parse(bytes)
-                    guard let blamed = ConfigBlame.resource(in: error, config: document), !leftOut.contains(blamed), plan.rendered.contains(blamed)
-                    else {
-                        throw PluginFailure("Caddy rejected the configuration: \(error)")
-                    }
-                    call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
-                    journal.settle(blamed.tag, .failed(error))
-                    leftOut.insert(blamed)
-                    bytes = ConfigBlame.removing(blamed, from: document).serialized()
+        do {
+            while let error = try admin.load(bytes) {
+                let document = try JSONParser.parse(bytes)
+                guard let blamed = ConfigBlame.resource(in: error, config: document), !leftOut.contains(blamed), plan.rendered.contains(blamed)
+                else {
+                    throw PluginFailure("Caddy rejected the configuration: \(error)")
                 }
+                call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
+                journal.settle(blamed.tag, .failed(error))
+                leftOut.insert(blamed)
+                bytes = ConfigBlame.removing(blamed, from: document).serialized()
             }
-            return (try? loading?.get()) != nil
-        }
-        _ = load()
-        do { try loading?.get() } catch {
+        } catch {
             // Caddy may have taken the config even so (its answer was lost): what it runs is
             // asked again at the next plan.
             LoadedConfigs.forget(socket: admin.socket)

@@ -7,10 +7,10 @@ import Synchronization
 /// The traffic each Caddy served since it was last asked, by traffic log (``TrafficLog``): the
 /// lines Caddy wrote since the last reading, followed through the host (`follow_file`, which
 /// starts at the log's end the first time and reads a rolled log to its end before the new one),
-/// are counted (``TrafficLogReading``) under the names the step loaded (``ServedNames``) and kept until ``take(log:host:)`` hands them out, at most
-/// ``hostsPerReport`` hosts at a time (so no report of 10,000 hosts is one block of megabytes in
-/// every buffer it passes through); while hosts are left to hand out, the next take hands them
-/// out without reading again.
+/// are counted (``TrafficLogReading``) under the names the step loaded (``ServedNames``) and
+/// kept until ``take(log:host:)`` hands them out, at most ``hostsPerReport`` hosts at a time (so
+/// no report of 10,000 hosts is one block of megabytes in every buffer it passes through); while
+/// hosts are left to hand out, the next take hands them out without reading again.
 ///
 /// The log outlives config loads, so a load needs no reading before it and loses no request;
 /// what a process counts starts when it first reads (a restarted agent starts from the log's end).

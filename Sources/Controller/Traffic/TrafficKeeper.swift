@@ -59,11 +59,12 @@ import ServiceLifecycle
         let drained = store.traffic.drain()
         guard !drained.isEmpty || !unattributed.isEmpty else { return }
         let serverIDs = Set(drained.keys.map(\.serverID)).union(unattributed.keys)
+        let counted = Dictionary(grouping: drained.keys, by: \.serverID).mapValues { Set($0.map(\.host)) }
         let resolved: (entries: [(TrafficLedger.Key, Int64)], unknown: [TrafficLedger.Key], servers: [Int64: String])
         do {
             resolved = try await store.database.write { db in
                 var names: [Int64: [String: Int64]] = [:]
-                for id in serverIDs { names[id] = try TrafficRepository.hostNames(db, serverID: id) }
+                for (id, hosts) in counted { names[id] = try TrafficRepository.hosts(db, serverID: id, serving: hosts) }
                 var entries: [(TrafficLedger.Key, Int64)] = []
                 var unknown: [TrafficLedger.Key] = []
                 var minutes: [TrafficRepository.Entry] = []

@@ -67,6 +67,59 @@ import TestSupport
         #expect(gone.isEmpty)
     }
 
+    @Test func aFlushFindsEachCountedHostAmongManyAndIgnoresNamesNotServedThere() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try Store(path: folder.file("test.sqlite"))
+        // 1,200 hosts (more names than one lookup asks for), one name served only by another
+        // server, and names nobody serves.
+        let (local, hosts, elsewhere) = try await store.database.write { db in
+            let local = try ServerRepository.localID(db)
+            var hosts: [Int64] = []
+            for index in 0..<1200 {
+                let id = try ResourceRepository.insert(
+                    db, type: "proxy_host", serverID: local, ownerUserID: nil, enabled: true, data: "{}", search: "")
+                try ResourceRepository.addClaim(db, resourceID: id, serverID: local, claim: "domain:h\(index).test")
+                hosts.append(id)
+            }
+            let other = try ServerRepository.insert(db, .remote(name: "other", hostname: "192.0.2.9", sshPort: 22, sshUser: "root"))
+            let elsewhere = try ResourceRepository.insert(
+                db, type: "proxy_host", serverID: other, ownerUserID: nil, enabled: true, data: "{}", search: "")
+            try ResourceRepository.addClaim(db, resourceID: elsewhere, serverID: other, claim: "domain:other.test")
+            return (local, hosts, elsewhere)
+        }
+        let counted = Array(0..<1200).filter { $0 % 3 != 0 }
+        let names = counted.map { "h\($0).test" } + ["other.test", "nobody.test", "domain:h1.test", "h1.test' OR 1=1 --"]
+        store.traffic.record(
+            serverID: local,
+            .init(
+                hosts: names.enumerated().map { position, name in
+                    .init(
+                        host: name, requests: [0, Int64(position + 1), 0, 0, 0], bytesIn: 0, bytesOut: 0,
+                        latency: [Int64(position + 1)] + Array(repeating: 0, count: 11))
+                },
+                unattributed: 0),
+            at: Date(timeIntervalSince1970: 1_796_000_000))
+        try await TrafficKeeper(store: store, logger: Logger(label: "test")).flush()
+
+        let minutes = try await store.database.read { db in
+            try TrafficRepository.series(db, resourceIDs: nil, from: 0, to: 1_796_000_000 / 60 + 10, step: 1, resolution: .minute)
+        }
+        #expect(minutes.map(\.counters.total).reduce(0, +) == Int64(counted.count * (counted.count + 1) / 2))
+        for (position, index) in counted.enumerated().filter({ $0.offset % 97 == 0 }) {
+            let series = try await store.database.read { db in
+                try TrafficRepository.series(db, resourceIDs: [hosts[index]], from: 0, to: 1_796_000_000 / 60 + 10, step: 1, resolution: .minute)
+            }
+            #expect(series.map(\.counters.total) == [Int64(position + 1)], "h\(index).test")
+        }
+        let notServed = try await store.database.read { db in
+            try TrafficRepository.series(
+                db, resourceIDs: [elsewhere] + hosts.enumerated().filter { $0.offset % 3 == 0 }.map(\.element), from: 0, to: 1_796_000_000 / 60 + 10,
+                step: 1, resolution: .minute)
+        }
+        #expect(notServed.isEmpty)
+    }
+
     @Test func packedMinutesReadBackAndATruncatedValueKeepsWhatDecodes() {
         var packed = PackedMinutes()
         var busy = TrafficCounters()

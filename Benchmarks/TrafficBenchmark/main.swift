@@ -13,6 +13,7 @@ import GRDB
 import Host
 import JSONCore
 import Logging
+import Synchronization
 
 let arguments = CommandLine.arguments
 let hostCount = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
@@ -89,6 +90,30 @@ for sample in 0..<21 {
         _ = try await keeper.flush()
     }
 }
+// A change made through the API while the keeper writes that report: how long its write waits
+// for the database: a transaction every millisecond through each of five flushes, the longest.
+final class Flag: Sendable {
+    private let raised = Mutex(false)
+    func raise() { raised.withLock { $0 = true } }
+    var isRaised: Bool { raised.withLock { $0 } }
+}
+var waits: [Double] = []
+for _ in 0..<5 {
+    store.traffic.record(serverID: serverID, report)
+    let done = Flag()
+    let flushing = Task {
+        defer { done.raise() }
+        try await keeper.flush()
+    }
+    while !done.isRaised {
+        waits.append(
+            milliseconds(
+                try await clock.measure { try await store.emptyWrite() }))
+        try await Task.sleep(for: .milliseconds(1))
+    }
+    try await flushing.value
+}
+
 say("== one status report of \(hostCount) active hosts (\(message.count / 1024) KiB)")
 let ingest = median(zip(decode, record).map { $0 + $1 })
 say(
@@ -97,6 +122,10 @@ say(
         median(decode), median(record)))
 say(String(format: "baseline, parsing the message as a JSON tree: %.1f ms; ratio %.2f", median(parse), ingest / median(parse)))
 say(String(format: "written to the database (keeper flush, a minute row and an hour row per host): %.1f ms (median)", median(flush)))
+say(
+    String(
+        format: "a change meanwhile (an empty transaction) waited at most %.1f ms (%d writes through 5 flushes; median %.2f)",
+        waits.max() ?? 0, waits.count, median(waits)))
 
 // A day of traffic in every minute for `dayHosts` hosts, written as the keeper does (every minute).
 let (dayStore, dayServer, dayPath) = try seededStore("day", hosts: dayHosts)

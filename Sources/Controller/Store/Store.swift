@@ -36,6 +36,12 @@ public final class Store: Sendable {
         settingValues = CommitBoundCache(commits: database.commitCounter(watching: SettingsRepository.tables), capacity: 64)
     }
 
+    /// A transaction that writes nothing, through the one writer every change goes through:
+    /// how long it takes is how long a change waits for the database.
+    @_spi(Benchmarks) public func emptyWrite() async throws {
+        try await database.write { _ in }
+    }
+
     /// The local server's id.
     public func localServerID() async throws -> Int64 {
         try await database.read { db in try ServerRepository.localID(db) }

@@ -106,9 +106,8 @@ for _ in 0..<5 {
         try await keeper.flush()
     }
     while !done.isRaised {
-        waits.append(
-            milliseconds(
-                try await clock.measure { try await store.emptyWrite() }))
+        let waited = try await clock.measure { try await store.emptyWrite() }
+        waits.append(milliseconds(waited))
         try await Task.sleep(for: .milliseconds(1))
     }
     try await flushing.value

@@ -50,10 +50,10 @@ import ServiceLifecycle
         }
     }
 
-    /// Writes what the ledger holds, ``hostsPerWrite`` entries a transaction: a flush of
-    /// 10,000 busy hosts is some 500 ms of writing, and a change made through the API meanwhile
-    /// waits for one slice (some 10 ms), not for all of them. On failure, the failed slice and those after it
-    /// go back to the ledger for the next try.
+    /// Writes what the ledger holds, ``hostsPerWrite`` entries a transaction: a flush of 10,000
+    /// busy hosts is some 500 ms of writing, and a change made through the API meanwhile waits
+    /// for one slice (some 10 ms), not for all of them. On failure, the failed slice and those
+    /// after it go back to the ledger for the next try.
     public func flush() async throws {
         for (server, count) in store.traffic.drainRefused() {
             logger.warning("malformed traffic entries in a status report were refused", metadata: ["server_id": "\(server)", "entries": "\(count)"])

@@ -14,7 +14,7 @@ Usage: multiserver-benchmark.py BIN_FOLDER [SAMPLES] [AGENTS]
 BIN_FOLDER holds `posternproxy` and the release agent bundle `agent-bundle/`
 (`scripts/bundle-agent.sh release` makes both and prints the bundle's folder).
 """
-import asyncio, base64, http.client, json, os, socket, statistics, struct, subprocess, sys, tempfile, time
+import asyncio, base64, http.client, json, os, shutil, socket, statistics, struct, subprocess, sys, tempfile, time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bin_folder = sys.argv[1]
@@ -301,3 +301,5 @@ finally:
             child.wait(timeout=5)
         except subprocess.TimeoutExpired:
             child.kill()
+    # Its folder goes with it: the controller's database, the agent's state, the Caddies' files.
+    shutil.rmtree(work, ignore_errors=True)

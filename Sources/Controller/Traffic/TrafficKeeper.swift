@@ -70,10 +70,7 @@ import ServiceLifecycle
             // rewrite the pages another wrote. Each slice looks its names up again as it writes.
             (servers, entries) = try await store.database.read { db in
                 let servers = try ServerRepository.namesAndCertificateReporting(db, ids: serverIDs).mapValues(\.name)
-                var hosts: [Int64: [String: Int64]] = [:]
-                for (id, keys) in Dictionary(grouping: drained.keys, by: \.serverID) {
-                    hosts[id] = try TrafficRepository.hosts(db, serverID: id, serving: Set(keys.map(\.host)))
-                }
+                let hosts = try Self.hosts(serving: drained.keys, db)
                 let placed = drained.map { entry in (entry, hosts[entry.key.serverID]?[entry.key.host] ?? .max) }
                 let entries = placed.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0.key.minute < $1.0.key.minute }.map(\.0)
                 return (servers, entries)
@@ -108,15 +105,21 @@ import ServiceLifecycle
     /// Entries written in one transaction: some 10 ms of writing.
     static let hostsPerWrite = 250
 
+    /// Which host serves the name of each of `keys` on its server, by server and name.
+    private static func hosts(serving keys: some Sequence<TrafficLedger.Key>, _ db: any SQLConnection) throws -> [Int64: [String: Int64]] {
+        var hosts: [Int64: [String: Int64]] = [:]
+        for (id, keys) in Dictionary(grouping: keys, by: \.serverID) {
+            hosts[id] = try TrafficRepository.hosts(db, serverID: id, serving: Set(keys.map(\.host)))
+        }
+        return hosts
+    }
+
     /// Adds each entry of `slice` to the minute and hour rows of the host that serves its name
     /// on its server; returns the keys written and those whose name the server does not serve.
     private static func write(
         _ slice: ArraySlice<(key: TrafficLedger.Key, value: TrafficCounters)>, _ db: any SQLConnection
     ) throws -> (served: [TrafficLedger.Key], unknown: [TrafficLedger.Key]) {
-        var names: [Int64: [String: Int64]] = [:]
-        for (id, keys) in Dictionary(grouping: slice.map(\.key), by: \.serverID) {
-            names[id] = try TrafficRepository.hosts(db, serverID: id, serving: Set(keys.map(\.host)))
-        }
+        let names = try hosts(serving: slice.map(\.key), db)
         var served: [TrafficLedger.Key] = []
         var unknown: [TrafficLedger.Key] = []
         var minutes: [TrafficRepository.Entry] = []

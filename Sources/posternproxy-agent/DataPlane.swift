@@ -43,6 +43,9 @@ actor DataPlane {
     private var unreported: AgentMessage.ApplyResult?
     /// Pipeline runs suspend the actor; these keep them one at a time, in arrival order.
     private var running = false
+    /// How many pipeline runs have begun: a probe that ran beside one cannot tell its config
+    /// being loaded from a problem.
+    private var runs = 0
     /// What the watch last found wrong with the data plane (nil: nothing): what a status report
     /// says while an apply runs, when a probe cannot tell a config being loaded from a problem.
     private var knownProblem: String?
@@ -247,6 +250,7 @@ actor DataPlane {
     }
 
     private func acquire() async {
+        defer { runs &+= 1 }
         guard running else {
             running = true
             return
@@ -271,22 +275,27 @@ actor DataPlane {
     }
 
     /// Whether the data plane serves what was applied (one cheap question to the pipeline's
-    /// describing step); nil while an apply runs (a config being loaded is not a problem) or
-    /// when no step can say.
-    func check() -> DataPlaneCheck? {
+    /// describing step, asked on a thread of its own: it blocks on Caddy's admin API, for up to a
+    /// second when Caddy does not answer, and must hold up neither the actor nor heartbeats); nil
+    /// when an apply ran meanwhile (a config being loaded is not a problem) or when no step can say.
+    func check() async -> DataPlaneCheck? {
         guard !running, applied.hash != nil else { return nil }
-        return DataPlaneCheck.probe(pipeline, catalog: runner.catalog, target: LocalTarget())
+        let (pipeline, catalog, runs) = (pipeline, runner.catalog, runs)
+        let found = await onOwnThread { DataPlaneCheck.probe(pipeline, catalog: catalog, target: LocalTarget()) }
+        return running || self.runs != runs ? nil : found
     }
 
     /// Whether the data plane answers, its upstreams' counters and how its automatic
-    /// certificates are doing, as the pipeline's step says (`posternproxy.describe/1`); not
-    /// running when no step can say.
-    func health() -> DataPlaneHealth {
-        var health =
-            DataPlaneHealth.probe(pipeline, catalog: runner.catalog, target: LocalTarget(), forwardingTraffic: true)
-            ?? DataPlaneHealth(running: false, upstreams: [])
-        // While an apply runs, Caddy may already run the config being loaded: the watch's view stands.
-        if running { health.problem = knownProblem }
+    /// certificates are doing, as the pipeline's step says (`posternproxy.describe/1`, asked on a
+    /// thread of its own); not running when no step can say.
+    func health() async -> DataPlaneHealth {
+        let (pipeline, catalog, runs) = (pipeline, runner.catalog, runs)
+        var health = await onOwnThread {
+            DataPlaneHealth.probe(pipeline, catalog: catalog, target: LocalTarget(), forwardingTraffic: true)
+                ?? DataPlaneHealth(running: false, upstreams: [])
+        }
+        // When an apply ran meanwhile, Caddy may have run the config being loaded: the watch's view stands.
+        if running || self.runs != runs { health.problem = knownProblem }
         return health
     }
 

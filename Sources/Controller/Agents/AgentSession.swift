@@ -33,7 +33,12 @@ actor AgentSession {
     /// Its digest is kept resumable: the next state is hashed from where it differs.
     private var patchBase: (digest: ResumableDigest<StateSHA256>, document: [UInt8])?
     private nonisolated let syncRequests = ChangeSignal()
-    private(set) var lastHeard = ContinuousClock.now
+    /// When the agent was last heard: now while one of its messages is being handled (the next
+    /// ones wait to be read meanwhile, and a write that waits for the database must not make a
+    /// live agent look silent), else when the last one was handled.
+    var lastHeard: ContinuousClock.Instant { handling > 0 ? .now : lastHandled }
+    private var lastHandled = ContinuousClock.now
+    private var handling = 0
     /// Where heartbeats are noted, for the hub to write in batches.
     private let heard: HeardFrom
     private var closed = false
@@ -80,7 +85,11 @@ actor AgentSession {
 
     /// Handles one message from the agent after hello.
     func receive(_ message: AgentMessage) async {
-        lastHeard = .now
+        handling += 1
+        defer {
+            handling -= 1
+            lastHandled = .now
+        }
         switch message {
         case .hello:
             await close(code: .policyViolation, reason: "hello may only be the first message")
@@ -145,6 +154,11 @@ actor AgentSession {
 
     /// Records hello, welcomes the agent and sends a full sync if it runs something else.
     func start(with hello: AgentMessage.Hello, welcome: ControllerMessage.Welcome) async {
+        handling += 1
+        defer {
+            handling -= 1
+            lastHandled = .now
+        }
         agentRevision = hello.appliedRevision
         agentHash = hello.appliedHash
         takesPatches = hello.takesPatches

@@ -20,10 +20,7 @@ import TestSupport
         #expect(server.get("watched.test").upstream == "edge")
 
         server.killCaddy()
-        try await setup.eventually("the server shows that its Caddy does not answer", seconds: 10) {
-            let record = try await setup.server(serverID)
-            return record["status"] as? String == "error" && (record["last_error"] as? String)?.contains("does not answer") == true
-        }
+        try await setup.eventually("the server shows that its Caddy does not answer", seconds: 10) { try await setup.showsCaddyDown(serverID) }
         let failed = try await applyStatus()
         #expect(failed["status"] as? String == "failed" && (failed["message"] as? String)?.hasPrefix("not served: Caddy does not answer") == true)
         try server.startCaddy()  // empty, as a Caddy restarted without --resume
@@ -36,6 +33,30 @@ import TestSupport
         }
         try await setup.eventually("the host is applied again") { try await applyStatus()["status"] as? String == "applied" }
         #expect(server.agentLog.contains("the data plane does not serve the applied state"))
+        // Probing a Caddy that does not answer never held up the agent's heartbeats.
+        #expect(!setup.controller.output.contains("agent silent"))
+    }
+
+    @Test func aServerWhoseCaddyIsDownShowsTheProblemAgainWhenItsAgentReconnects() async throws {
+        let setup = try await MultiServerSetup()
+        defer { setup.remove() }
+        let (server, serverID) = try await setup.addRemote("edge")
+        _ = try await setup.addHost("down.test", serverID: serverID)
+        try await setup.converged(serverID)
+        server.killCaddy()
+        try await setup.eventually("the server shows that its Caddy does not answer", seconds: 10) { try await setup.showsCaddyDown(serverID) }
+
+        // The agent goes away and comes back while Caddy is still down: the problem it reports
+        // again is the one recorded, and the server must not look online meanwhile.
+        server.killAgent()
+        try await setup.eventually("the server is offline", seconds: 10) { try await setup.server(serverID)["status"] as? String == "offline" }
+        try server.restartAgent()
+        try await setup.eventually("the agent is connected again", seconds: 20) {
+            try await setup.server(serverID)["status"] as? String != "offline"
+        }
+        #expect(try await setup.showsCaddyDown(serverID))
+        try await Task.sleep(for: .seconds(3))  // a status report or two later
+        #expect(try await setup.showsCaddyDown(serverID))
     }
 
     @Test func theLocalCaddyGivenAnotherConfigGetsTheAppliedStateBackWithinSeconds() async throws {

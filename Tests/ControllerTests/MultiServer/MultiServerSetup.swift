@@ -64,6 +64,12 @@ final class MultiServerSetup {
 
     func server(_ id: Int64) async throws -> [String: Any] { try await client.get("/api/servers/\(id)").object }
 
+    /// Whether server `id` is in Error because its Caddy does not answer.
+    func showsCaddyDown(_ id: Int64) async throws -> Bool {
+        let record = try await server(id)
+        return record["status"] as? String == "error" && (record["last_error"] as? String)?.contains("Caddy does not answer") == true
+    }
+
     /// Polls `condition` every 200 ms for up to `seconds`; records an issue naming `what` if it
     /// never holds.
     func eventually(_ what: String, seconds: Int = 20, _ condition: () async throws -> Bool) async throws {

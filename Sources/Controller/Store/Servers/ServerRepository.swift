@@ -231,16 +231,19 @@ enum ServerRepository {
         try db.execute("UPDATE servers SET caddy_version = ?, caddy_modules = ? WHERE is_local = 1", [version, json])
     }
 
-    /// An agent said hello: it is Online (unless in Error), with its versions and modules. An
-    /// agent ahead of the database (one restored from an older backup) must not be sent back: the
-    /// desired revision moves past what it runs.
+    /// An agent said hello: it is Online, with its versions and modules, unless in Error or with a
+    /// data-plane problem recorded (then in Error: the problem stands until a report says it is
+    /// over, as one that reports the same problem again does not rewrite it). An agent ahead of
+    /// the database (one restored from an older backup) must not be sent back: the desired
+    /// revision moves past what it runs.
     static func recordHello(
         _ db: any SQLConnection, id: Int64, agentVersion: String, caddyVersion: String?, caddyModules: [String], appliedRevision: Int64
     ) throws {
         let modules = caddyVersion == nil ? nil : String(decoding: JSON.strings(caddyModules).serialized(), as: UTF8.self)
         try db.execute(
             """
-            UPDATE servers SET status = CASE WHEN status = 'error' THEN status ELSE 'online' END, agent_version = ?,
+            UPDATE servers SET status = CASE WHEN status = 'error' OR data_plane_problem IS NOT NULL THEN 'error' ELSE 'online' END,
+            agent_version = ?,
             caddy_version = ?, caddy_modules = ?, last_seen = ? WHERE id = ?
             """, [agentVersion, caddyVersion, modules, Date(), id])
         // An agent ahead of the database (restored from an older backup) is not sent back: the

@@ -56,6 +56,9 @@ struct AgentCommand {
             let dataPlane = try DataPlane(configuration: configuration, logger: logger)
             // What ran before a restart runs again at once, before the controller is reached.
             await dataPlane.reconcile()
+            // What the watch would find is known before the first status report (one made while
+            // an apply runs says what the watch last found: a Caddy still down after a restart).
+            if let found = await dataPlane.check() { await dataPlane.note(problem: found.problem) }
             let reconciler = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(configuration.reconcileSeconds))

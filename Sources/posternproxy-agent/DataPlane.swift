@@ -41,13 +41,15 @@ actor DataPlane {
     private var failed: ControllerMessage.DesiredStateMessage?
     /// The outcome of a retry, waiting for the connection to report it.
     private var unreported: AgentMessage.ApplyResult?
-    /// Pipeline runs suspend the actor; these keep them one at a time, in arrival order.
+    /// Pipeline runs (and the watch's checks) suspend the actor; these keep them one at a time,
+    /// in arrival order.
     private var running = false
-    /// How many pipeline runs have begun: a probe that ran beside one cannot tell its config
-    /// being loaded from a problem.
+    /// How many pipeline runs have begun: a health probe that ran beside one cannot tell its
+    /// config being loaded from a problem.
     private var runs = 0
-    /// What the watch last found wrong with the data plane (nil: nothing): what a status report
-    /// says while an apply runs, when a probe cannot tell a config being loaded from a problem.
+    /// What the watch's last check found wrong with the data plane (nil: nothing, or no check
+    /// yet): what a status report says instead of its own probe's finding when an apply ran
+    /// beside that probe.
     private var knownProblem: String?
     private var waiting: [CheckedContinuation<Void, Never>] = []
     /// The state that runs, kept in memory while it changes, as the Caddy step keeps its
@@ -275,19 +277,21 @@ actor DataPlane {
     }
 
     /// Whether the data plane serves what was applied (one cheap question to the pipeline's
-    /// describing step, asked on a thread of its own: it blocks on Caddy's admin API, for up to a
-    /// second when Caddy does not answer, and must hold up neither the actor nor heartbeats); nil
-    /// when an apply ran meanwhile (a config being loaded is not a problem) or when no step can say.
+    /// describing step); nil while an apply runs (a config being loaded is not a problem) or
+    /// when no step can say. The question is asked on a thread of its own (it blocks on Caddy's
+    /// admin API, for up to a second when Caddy does not answer, and must hold up neither the
+    /// actor nor the heartbeats that read from it), with applies held back until it is answered.
     func check() async -> DataPlaneCheck? {
         guard !running, applied.hash != nil else { return nil }
-        let (pipeline, catalog, runs) = (pipeline, runner.catalog, runs)
-        let found = await onOwnThread { DataPlaneCheck.probe(pipeline, catalog: catalog, target: LocalTarget()) }
-        return running || self.runs != runs ? nil : found
+        running = true
+        defer { release() }
+        let (pipeline, catalog) = (pipeline, runner.catalog)
+        return await onOwnThread { DataPlaneCheck.probe(pipeline, catalog: catalog, target: LocalTarget()) }
     }
 
     /// Whether the data plane answers, its upstreams' counters and how its automatic
     /// certificates are doing, as the pipeline's step says (`posternproxy.describe/1`, asked on a
-    /// thread of its own); not running when no step can say.
+    /// thread of its own, beside applies); not running when no step can say.
     func health() async -> DataPlaneHealth {
         let (pipeline, catalog, runs) = (pipeline, runner.catalog, runs)
         var health = await onOwnThread {

@@ -57,6 +57,7 @@ import TestSupport
         #expect(try await setup.showsCaddyDown(serverID))
         try await Task.sleep(for: .seconds(3))  // a status report or two later
         #expect(try await setup.showsCaddyDown(serverID))
+        #expect(!server.currentAgentLog.contains("problem=none"), "\(server.currentAgentLog)")
     }
 
     @Test func theLocalCaddyGivenAnotherConfigGetsTheAppliedStateBackWithinSeconds() async throws {

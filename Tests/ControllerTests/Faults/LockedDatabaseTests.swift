@@ -22,9 +22,12 @@ import TestSupport
         defer { locker.stop() }
         try locker.wait(until: { FileManager.default.fileExists(atPath: locked) }, what: "the database's lock")
         // The agent reports the problem; recording it waits for the lock.
+        let logBefore = server.agentLog.count
         server.killCaddy()
         try await setup.eventually("the server shows that its Caddy does not answer", seconds: 20) { try await setup.showsCaddyDown(serverID) }
         #expect(!setup.controller.output.contains("agent silent"))
+        // Nor did a report say all was well while Caddy stayed down.
+        #expect(!server.agentLog.dropFirst(logBefore).contains("problem=none"))
         #expect(!setup.controller.output.contains("agent disconnected"))
     }
 

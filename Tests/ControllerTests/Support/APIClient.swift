@@ -34,7 +34,10 @@ struct APIClient: Sendable {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpShouldSetCookies = false
         configuration.httpCookieAcceptPolicy = .never
-        configuration.timeoutIntervalForRequest = 30
+        // A request that does seconds of work alone (an import from NPM hashes a password per
+        // user, a quarter of a second each in release builds) takes ten times as long on a CI
+        // machine running every suite at once: 30 s cut such a request off there.
+        configuration.timeoutIntervalForRequest = 90
         return URLSession(configuration: configuration)
     }()
 

@@ -8,13 +8,15 @@ import TestSupport
 @Suite(.serialized) struct SingleSignOnTests {
     /// A provider and a controller that trusts its CA and is registered at it.
     private struct Setup {
+        /// The provider's folder (its database, key and certificates).
+        let folder: TemporaryFolder
         let provider: OIDCProvider
         let controller: ControllerProcess
         let admin: APIClient
         var url: String { "http://127.0.0.1:\(controller.port)" }
 
         init(extraEnvironment: [String: String] = [:]) async throws {
-            let folder = try TemporaryFolder()
+            folder = try TemporaryFolder()
             let port = try FreePort.next()
             provider = try OIDCProvider(in: folder.path, redirectURIs: ["http://127.0.0.1:\(port)/api/auth/oidc/callback"])
             controller = try ControllerProcess(
@@ -36,6 +38,7 @@ import TestSupport
         func remove() {
             provider.stop()
             controller.remove()
+            folder.remove()
         }
     }
 

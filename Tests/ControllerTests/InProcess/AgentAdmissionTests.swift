@@ -185,6 +185,7 @@ import TestSupport
     }
 
     @Test func ticketsExpireAndKeysRotateWithTheirPeriod() {
+        defer { folder.remove() }
         let tickets = AgentTickets(secret: Data(repeating: 1, count: 32))
         let now = Date(timeIntervalSince1970: 1_796_096_935)
         let ticket = tickets.issue(serverID: 4, generation: "0123456789abcdef", now: now)

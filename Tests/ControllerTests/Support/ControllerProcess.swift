@@ -42,6 +42,10 @@ final class ControllerProcess: @unchecked Sendable {
             } catch is PortTaken where port == nil && attempts < 3 {
                 attempts += 1
                 self.port = try FreePort.next()
+            } catch {
+                // A controller that did not start leaves nothing behind (its error carries its output).
+                if folder == nil { self.folder.remove() }
+                throw error
             }
         }
     }

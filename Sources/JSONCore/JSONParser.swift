@@ -104,25 +104,26 @@ public struct JSONParser {
     private static func leadingMember(_ key: String, _ buffer: UnsafeRawBufferPointer) -> Result<JSON?, JSONReadError> {
         Result { () throws(JSONReadError) in
             var parser = JSONParser(buffer)
-            parser.skipWhitespace()
-            guard parser.consume(UInt8(ascii: "{")) else { throw parser.failure("expected an object") }
-            parser.depth = 1
-            parser.skipWhitespace()
-            if parser.consume(UInt8(ascii: "}")) { return nil }
-            repeat {
-                parser.skipWhitespace()
-                guard parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "\"") else { throw parser.failure("expected a member name") }
-                let name = try parser.string()
-                parser.skipWhitespace()
-                guard parser.consume(UInt8(ascii: ":")) else { throw parser.failure("expected `:` after a member name") }
-                parser.skipWhitespace()
-                if name == key { return try parser.value() }
-                try parser.skipValue()
-                parser.skipWhitespace()
-            } while parser.consume(UInt8(ascii: ","))
-            guard parser.consume(UInt8(ascii: "}")) else { throw parser.failure("expected `,` or `}` in an object") }
-            return nil
+            return try parser.stepToLeadingMember(key) ? try parser.value() : nil
         }
+    }
+
+    /// Steps into the root object and over its members up to member `key`, leaving the parser at
+    /// its value; false, having read the whole object, when it has no such member.
+    mutating func stepToLeadingMember(_ key: String) throws(JSONReadError) -> Bool {
+        skipWhitespace()
+        guard consume(UInt8(ascii: "{")) else { throw failure("expected an object") }
+        depth = 1
+        skipWhitespace()
+        if consume(UInt8(ascii: "}")) { return false }
+        repeat {
+            let name = try memberName()
+            if name == key { return true }
+            try skipValue()
+            skipWhitespace()
+        } while consume(UInt8(ascii: ","))
+        guard consume(UInt8(ascii: "}")) else { throw failure("expected `,` or `}` in an object") }
+        return false
     }
 
     private static func parseObject(_ buffer: UnsafeRawBufferPointer, parsing: Set<String>?, raw: Set<String>) -> Result<
@@ -181,6 +182,18 @@ public struct JSONParser {
         }
     }
 
+    /// The name of the member that comes next in an object, its `:` and the whitespace around
+    /// them stepped over, so that its value comes next.
+    private mutating func memberName() throws(JSONReadError) -> String {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+        let name = try string()
+        skipWhitespace()
+        guard consume(UInt8(ascii: ":")) else { throw failure("expected `:` after a member name") }
+        skipWhitespace()
+        return name
+    }
+
     private mutating func object() throws(JSONReadError) -> JSON {
         try enterContainer()
         var members: [(String, JSON)] = []
@@ -190,12 +203,7 @@ public struct JSONParser {
             return .object(members)
         }
         repeat {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
-            let key = try string()
-            skipWhitespace()
-            guard consume(UInt8(ascii: ":")) else { throw failure("expected `:` after a member name") }
-            skipWhitespace()
+            let key = try memberName()
             if depth == 1, selection.lists.contains(key) {
                 if index < bytes.count, bytes[index] == UInt8(ascii: "n") {
                     try literal("null")

@@ -43,6 +43,31 @@ public struct JSONReader {
         }
     }
 
+    /// Member `key` of the object `text` holds, read as `T`, reading the members in their order
+    /// and stopping after it, as ``JSONParser/leadingMember(_:of:)`` does (the members before it
+    /// stepped over, nothing after it read); nil when the object has no such member. For one
+    /// large member placed early in a document, read without a tree of ``JSON`` values.
+    public static func leadingMember<T: JSONStreamReadable>(_ key: String, of text: some Collection<UInt8>, as type: T.Type = T.self)
+        throws(JSONReadError) -> T?
+    {
+        let found = text.withContiguousStorageIfAvailable { readingLeadingMember(key, T.self, UnsafeRawBufferPointer($0)) }
+        return try (found ?? Array(text).withUnsafeBytes { readingLeadingMember(key, T.self, $0) }).get()
+    }
+
+    private static func readingLeadingMember<T: JSONStreamReadable>(_ key: String, _ type: T.Type, _ buffer: UnsafeRawBufferPointer)
+        -> Result<T?, JSONReadError>
+    {
+        Result { () throws(JSONReadError) in
+            var reader = JSONReader(JSONParser(buffer))
+            guard try reader.parser.stepToLeadingMember(key) else { return nil }
+            do throws(JSONReadError) {
+                return try T(from: &reader)
+            } catch {
+                throw error.within(.key(key))
+            }
+        }
+    }
+
     // MARK: - Objects and lists
 
     /// Steps into the object that comes next; `problem` is what is said when something else

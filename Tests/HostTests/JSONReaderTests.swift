@@ -151,4 +151,27 @@ struct StreamedJSON: JSONStreamReadable {
         #expect(throws: (any Error).self) { try DesiredState.reading(Array(text.utf8)) }
         #expect(throws: (any Error).self) { try DesiredState.reading(Array(#"{"revision":1,"x":{"a" 1}}"#.utf8)) }
     }
+
+    /// A leading member is read where it lies: the members before it are stepped over, and what
+    /// comes after it (here a value that is not JSON) is not read at all.
+    @Test func aLeadingMemberIsReadWithoutReadingWhatFollowsIt() throws {
+        let text = Array(#"{"tag":"t1","skipped":{"a":[1,2,"]"]},"wanted":{"x":"1","y":null},"after":[tru"#.utf8)
+        let wanted = try #require(try JSONReader.leadingMember("wanted", of: text, as: StreamedJSON.self))
+        #expect(wanted.value == .object([("x", .string("1")), ("y", .null)]))
+        #expect(try JSONReader.leadingMember("tag", of: text, as: String.self) == "t1")
+        #expect(try JSONReader.leadingMember("absent", of: Array(#"{"a":1,"b":[2]}"#.utf8), as: Int.self) == nil)
+        #expect(try JSONReader.leadingMember("a", of: Array("{}".utf8), as: Int.self) == nil)
+    }
+
+    /// A leading member of the wrong kind is refused at its path; text that is not an object is refused.
+    @Test func aLeadingMemberOfTheWrongKindIsRefusedAtItsPath() {
+        do {
+            _ = try JSONReader.leadingMember("n", of: Array(#"{"n":"five"}"#.utf8), as: Int.self)
+            Issue.record("a string read as a number")
+        } catch {
+            #expect(error.path == [.key("n")])
+        }
+        #expect(throws: JSONReadError.self) { try JSONReader.leadingMember("n", of: Array("[1]".utf8), as: Int.self) }
+        #expect(throws: JSONReadError.self) { try JSONReader.leadingMember("n", of: Array(#"{"a":[1,"n":2}"#.utf8), as: Int.self) }
+    }
 }

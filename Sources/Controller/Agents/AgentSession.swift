@@ -31,7 +31,7 @@ actor AgentSession {
     /// ``AgentProtocol/patchableStateBytes``: the next change is sent as a patch from it. Let go
     /// when the agent failed to apply it or asked for a whole state, so the next sync sends one.
     /// Its digest is kept resumable: the next state is hashed from where it differs.
-    private var patchBase: (digest: ResumableDigest<StateSHA256>, document: [UInt8])?
+    private var patchBase: HashedDocument?
     private nonisolated let syncRequests = ChangeSignal()
     /// When the agent was last heard: now while one of its messages is being handled (the next
     /// ones wait to be read meanwhile, and a write that waits for the database must not make a
@@ -235,12 +235,12 @@ actor AgentSession {
         defer { if let released { store.desiredStateParts.giveBack(released) } }
         // Where the state first differs from the one sent before: hashed from there on, and
         // the patch's stretch starts there.
-        let alike = base.map { CommonBytes.prefix($0.document, built.document) }
+        let alike = base?.alike(with: built.document)
         let hash: String
         if patchable {
-            let digest = base.map { $0.digest.updated(to: built.document, unchangedUpTo: alike ?? 0) } ?? ResumableDigest(of: built.document)
-            hash = digest.hex
-            patchBase = (digest, built.document)
+            let hashed = HashedDocument(built.document, base: base, alike: alike)
+            hash = hashed.digest.hex
+            patchBase = hashed
         } else {
             hash = built.hash()
             patchBase = nil

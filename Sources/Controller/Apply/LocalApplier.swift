@@ -45,6 +45,11 @@ final class LocalApplier: Service {
     private let localServerID = Mutex<Int64?>(nil)
     /// The desired revision the last run applied without failing; nil before the first.
     private let appliedRevision = Mutex<Int64?>(nil)
+    /// The document the last run applied (or tried to), with its digest: the next run's digest
+    /// reads only from where its document first differs. Kept as the base of the next digest,
+    /// it is the one document the applier holds between runs; the one it replaces goes back to
+    /// the builder, whose next document is written into that memory.
+    private let lastDocument = Mutex<HashedDocument?>(nil)
 
     init(
         store: Store, runner: PipelineRunner, pipeline: PipelineDefinition, processes: ProcessSupervisor, caddy: ProcessSupervisor? = nil,
@@ -100,8 +105,10 @@ final class LocalApplier: Service {
             guard let read else { return }
             let (localID, name, built) = (read.localID, read.name, read.built)
             localServerID.withLock { $0 = localID }
-            // Once this apply is over, the next build may write into the document's memory.
-            defer { parts.giveBack(built.document) }
+            // Once this apply is over, the next build may write into the memory of the document
+            // it no longer needs: this one, or once it is kept, the one it replaces.
+            var released: [UInt8]? = built.document
+            defer { if let released { parts.giveBack(released) } }
             let builtAt = clock.now
             let (pipeline, runner, desired) = try choosePipeline(built.pipeline)
             let run = try runner.start(pipeline, input: built.document, target: LocalTarget())
@@ -113,7 +120,12 @@ final class LocalApplier: Service {
             if report.failureMessage == nil, let problems = await settleCatalogSteps(after: report, of: desired), !problems.isEmpty {
                 logger.error("removed pipeline steps were not all rolled back", metadata: ["problems": "\(problems.joined(separator: "; "))"])
             }
-            try await record(report, outcomes: outcomes, built: built, serverID: localID)
+            // Hashed once the data plane has the state, from where it differs from the last one.
+            let base = lastDocument.withLock { $0.take() }
+            let hashed = HashedDocument(built.document, base: base, alike: base?.alike(with: built.document))
+            lastDocument.withLock { $0 = hashed }
+            released = base?.document
+            try await record(report, outcomes: outcomes, built: built, hash: hashed.digest.hex, serverID: localID)
             appliedRevision.withLock { $0 = report.failureMessage == nil ? built.revision : nil }
             if let failure = report.failureMessage {
                 store.notifications.post(
@@ -162,12 +174,10 @@ final class LocalApplier: Service {
 
     /// Writes what the run did: per resource, and for the server.
     private func record(
-        _ report: PipelineReport, outcomes: [String: ResourceOutcome], built: DesiredStateBuilder.Built, serverID: Int64
+        _ report: PipelineReport, outcomes: [String: ResourceOutcome], built: DesiredStateBuilder.Built, hash: String, serverID: Int64
     ) async throws {
         let failure = report.failureMessage
         if let failure { logger.error("local apply failed", metadata: ["error": "\(failure)"]) }
-        // Hashed once the data plane has the state, and outside the write transaction.
-        let hash = built.hash()
         try await store.database.write { db in
             try ApplyRecorder.record(
                 db, serverID: serverID, revision: built.revision, hash: hash, resources: built.resources,

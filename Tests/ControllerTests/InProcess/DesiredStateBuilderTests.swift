@@ -64,6 +64,9 @@ import TestSupport
         var (kept, fresh) = try await both()
         #expect(kept.document == fresh.document && kept.hash() == fresh.hash())
         #expect(kept.resources.count == 51, "50 hosts and the access list one of them uses")
+        // The local applier's digest, resumed from the document applied before, is the same hash.
+        var applied = HashedDocument(kept.document, base: nil, alike: nil)
+        #expect(applied.digest.hex == fresh.hash())
 
         try await store.database.write { db in
             let local = try ServerRepository.localID(db)
@@ -74,6 +77,10 @@ import TestSupport
         }
         (kept, fresh) = try await both()
         #expect(kept.document == fresh.document && kept.hash() == fresh.hash())
+        let alike = applied.alike(with: kept.document)
+        #expect(alike > 0 && alike < kept.document.count)
+        applied = HashedDocument(kept.document, base: applied, alike: alike)
+        #expect(applied.digest.hex == fresh.hash())
         let text = String(decoding: kept.document, as: UTF8.self)
         #expect(text.contains("changed.test") && !text.contains("h4.test") && !text.contains("h9.test") && !text.contains("h19.test"))
         #expect(!text.contains(#""access_lists":[{"#), "no host uses the list any more")

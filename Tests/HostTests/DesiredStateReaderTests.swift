@@ -20,6 +20,20 @@ import Testing
         return try [UInt8](JSONSerialization.data(withJSONObject: document, options: .sortedKeys))
     }
 
+    /// One host of `hosts` edited, by `edit`: 0 a host added at `index`, 1 the host there
+    /// removed (while more than two are left), 2 its port changed.
+    private func editOneHost(
+        _ edit: Int, at index: Int, of hosts: inout [[String: Any]], nextID: inout Int, using random: inout some RandomNumberGenerator
+    ) {
+        switch edit {
+        case 0:
+            hosts.insert(proxyHost(nextID), at: index)
+            nextID += 1
+        case 1: if hosts.count > 2 { hosts.remove(at: index) }
+        default: hosts[index] = proxyHost(hosts[index]["id"] as! Int, port: Int.random(in: 1000...9999, using: &random))
+        }
+    }
+
     /// The rendering of `text` read by `reader`, and of a fresh decoding of it.
     private func renderings(_ text: [UInt8], reader: DesiredStateReader) throws -> (kept: [UInt8], fresh: [UInt8]) {
         let settings = RenderSettings()
@@ -65,11 +79,7 @@ import Testing
         for step in 0..<200 {
             let index = Int.random(in: 0..<hosts.count, using: &random)
             switch Int.random(in: 0..<5, using: &random) {
-            case 0:
-                hosts.insert(proxyHost(nextID), at: index)
-                nextID += 1
-            case 1: if hosts.count > 2 { hosts.remove(at: index) }
-            case 2: hosts[index] = proxyHost(hosts[index]["id"] as! Int, port: Int.random(in: 1000...9999, using: &random))
+            case let edit where edit < 3: editOneHost(edit, at: index, of: &hosts, nextID: &nextID, using: &random)
             case 3:
                 // Two changes apart in the list: still one stretch, longer.
                 hosts[0] = proxyHost(hosts[0]["id"] as! Int, port: Int.random(in: 1000...9999, using: &random))
@@ -82,6 +92,46 @@ import Testing
             #expect(kept == fresh, "step \(step)")
             #expect(try reader.read(text).proxyHosts.map(\.id) == hosts.map { $0["id"] as! Int }, "step \(step)")
         }
+    }
+
+    /// A read's lineage: each read takes the next number, and the proxy hosts it says it kept at
+    /// each end of the list are, element for element, the previous read's; a text read whole
+    /// (nothing kept before it, or one that differs in two places) says none.
+    @Test func theProxyHostsALineageSaysWereKeptAreThoseOfTheReadBefore() throws {
+        var random = SystemRandomNumberGenerator()
+        let reader = DesiredStateReader()
+        func read(_ text: [UInt8]) throws -> (state: DesiredState, lineage: DesiredStateReader.Lineage) {
+            try text.withUnsafeBytes { bytes in try reader.readTracing(bytes) }
+        }
+        var hosts = (1...30).map { proxyHost($0) }
+        var (previous, lineage) = try read(try state(hosts))
+        #expect(lineage.keptProxyHosts == nil, "nothing was kept before the first read")
+        var nextID = 31
+        var told = 0
+        for step in 0..<150 {
+            let index = Int.random(in: 0..<hosts.count, using: &random)
+            var redirections: [Any] = []
+            switch Int.random(in: 0..<4, using: &random) {
+            case let edit where edit < 3: editOneHost(edit, at: index, of: &hosts, nextID: &nextID, using: &random)
+            default: redirections = [["id": 50 + step, "domain_names": ["r\(step).example.test"], "forward_domain_name": "x.test"]]
+            }
+            let (current, next) = try read(try state(hosts, redirections: redirections))
+            #expect(next.generation == lineage.generation + 1, "step \(step)")
+            if let kept = next.keptProxyHosts {
+                told += 1
+                let shorter = min(previous.proxyHosts.count, current.proxyHosts.count)
+                #expect(kept.leading + kept.trailing <= shorter, "step \(step)")
+                #expect(Array(current.proxyHosts.prefix(kept.leading)) == Array(previous.proxyHosts.prefix(kept.leading)), "step \(step)")
+                #expect(Array(current.proxyHosts.suffix(kept.trailing)) == Array(previous.proxyHosts.suffix(kept.trailing)), "step \(step)")
+                #expect(kept.leading + kept.trailing >= shorter - 1, "step \(step): one host changed, the others kept")
+            }
+            (previous, lineage) = (current, next)
+        }
+        #expect(told > 100, "most changes are patched")
+        // Two hosts changed far apart and a redirection beside them: read whole, nothing told.
+        hosts[0] = proxyHost(hosts[0]["id"] as! Int, port: 1)
+        let whole = try read(try state(hosts, redirections: [["id": 1, "domain_names": ["z.example.test"], "forward_domain_name": "x.test"]]))
+        #expect(whole.lineage.keptProxyHosts == nil && whole.lineage.generation == lineage.generation + 1)
     }
 
     @Test func aRemovalBesideAChangeReadsRight() throws {

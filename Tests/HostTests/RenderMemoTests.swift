@@ -95,9 +95,10 @@ import Testing
 
     /// When only proxy hosts changed and no two claim a name, what the hosts around the changed
     /// ones added is kept as it lies and only the changed ones are rendered: after one host
-    /// changed, added or removed among fifty, at most one is.
-    @Test(arguments: [5, 6, 7])
-    func aChangeToSomeProxyHostsRendersThoseAlone(seed: Int) throws {
+    /// changed, added or removed among fifty, at most one is. Given the reader's lineage, the
+    /// memo takes the hosts the reader kept as they are and compares none.
+    @Test(arguments: [5, 6, 7], [false, true])
+    func aChangeToSomeProxyHostsRendersThoseAlone(seed: Int, tracing: Bool) throws {
         var random = SeededGenerator(seed: UInt64(seed))
         let settings = Self.settings(sharingRoutesFrom: 1)
         let reader = DesiredStateReader()
@@ -110,7 +111,8 @@ import Testing
         var nextID = 51
         func render() throws -> RenderResult {
             let text = try state(hosts, listDenies: "10.0.0.0/8", defaultSite: "404", withCertificate: true)
-            let reused = CaddyRenderer.render(try reader.read(text), settings: settings, memo: memo)
+            let read = try text.withUnsafeBytes { bytes in try reader.readTracing(bytes) }
+            let reused = CaddyRenderer.render(read.state, settings: settings, memo: memo, lineage: tracing ? read.lineage : nil)
             let fresh = CaddyRenderer.render(try DesiredState.reading(text), settings: settings)
             #expect(reused.serialized() == fresh.serialized())
             #expect(reused.rejected == fresh.rejected)
@@ -140,11 +142,14 @@ import Testing
                 touched = 2
             }
             _ = try render()
-            guard case .splice(let rendered) = memo.latestReuse else {
+            guard case .splice(let rendered, let compared) = memo.latestReuse else {
                 Issue.record("seed \(seed), step \(step): \(memo.latestReuse)")
                 continue
             }
-            #expect(rendered <= touched, "seed \(seed), step \(step)")
+            // The reader keeps the hosts whose text lies wholly outside the bytes that changed; a
+            // host removed may leave its neighbour's text, which begins alike, among them.
+            #expect(rendered <= touched + (tracing ? 1 : 0), "seed \(seed), step \(step)")
+            #expect(compared == !tracing, "seed \(seed), step \(step)")
             splices += 1
         }
         #expect(splices == 60)

@@ -31,9 +31,9 @@ enum CaddyApplier {
             let keptUpTo = StateKeeping.shared.limit(
                 for: input, alwaysKiB: config.keepStateUpToKiB, whileChangingKiB: config.keepChangingStateUpToKiB,
                 seconds: config.keepChangingStateSeconds)
-            return (try DesiredStateReader.shared.read(input, keepingUpTo: keptUpTo), input.count, keptUpTo)
+            return (try DesiredStateReader.shared.readTracing(input, keepingUpTo: keptUpTo), input.count, keptUpTo)
         }
-        var state = decoded
+        var state = decoded.state
         let refused = UpstreamCheck.rejections(state, protectedPorts: config.protectedPorts, resolve: SystemResolver.resolve)
         if !refused.isEmpty {
             for index in state.proxyHosts.indices where refused[ResourceKey(kind: "proxy_host", id: state.proxyHosts[index].id)] != nil {
@@ -46,7 +46,9 @@ enum CaddyApplier {
         // What was rendered is kept with the state it was rendered from, and within the same bound.
         let keeps = inputCount <= keptUpTo
         if !keeps { renderMemo.forget() }
-        var result = CaddyRenderer.render(state, settings: settings, memo: keeps ? renderMemo : nil)
+        // The reader's lineage tells the memo which hosts it kept, for a state rendered as read.
+        var result = CaddyRenderer.render(
+            state, settings: settings, memo: keeps ? renderMemo : nil, lineage: refused.isEmpty ? decoded.lineage : nil)
         result.rejected.merge(refused) { first, _ in first }
         let (bytes, tag) = taggedSerialization(result.config)
         let runningTag = try runningTag(rendering: tag, admin: admin)

@@ -17,21 +17,32 @@ public enum CaddyRenderer {
     /// proxy hosts changed, what the hosts before and after them added is kept as it lies and
     /// only the hosts between are rendered; else each resource that did not change gets the piece
     /// made of it again. The result is the same without it.
-    public static func render(_ state: DesiredState, settings: RenderSettings, memo: RenderMemo? = nil) -> RenderResult {
+    ///
+    /// `lineage`: what the ``DesiredStateReader`` that read `state` knows of it, given only when
+    /// `state` is the reader's unchanged. When the memo's render was of the state that reader read
+    /// just before, the proxy hosts it kept at each end are taken as they are instead of being
+    /// compared with the memo's (10,000 comparisons after a change to one host of 10,000).
+    public static func render(
+        _ state: DesiredState, settings: RenderSettings, memo: RenderMemo? = nil, lineage: DesiredStateReader.Lineage? = nil
+    ) -> RenderResult {
         var builder = ConfigBuilder(state: state, settings: settings, keeping: memo != nil)
         guard let memo else {
             builder.addResources(reusing: nil)
             return builder.result()
         }
         var kept = memo.take().flatMap { $0.surroundings == builder.surroundings ? $0 : nil }
-        if kept != nil, let spliced = ConfigBuilder.splicing(state, settings: settings, onto: &kept!) {
+        let known = lineage.flatMap { lineage in kept?.generation.flatMap { $0 &+ 1 == lineage.generation ? lineage.keptProxyHosts : nil } }
+        if kept != nil, let spliced = ConfigBuilder.splicing(state, settings: settings, onto: &kept!, known: known) {
             builder = spliced.builder
-            memo.noteReuse(.splice(rendered: spliced.rendered))
+            memo.noteReuse(.splice(rendered: spliced.rendered, compared: known == nil))
         } else {
             builder.addResources(reusing: kept)
             memo.noteReuse(kept == nil ? .none : .pieces)
         }
-        if let pieces = builder.next() { memo.keep(pieces) }
+        if var pieces = builder.next() {
+            pieces.generation = lineage?.generation
+            memo.keep(pieces)
+        }
         return builder.result()
     }
 }
@@ -153,27 +164,31 @@ private struct ConfigBuilder {
     /// (then which host is left out depends on the order of all of them); `kept` keeps its pieces
     /// either way, but its parts are taken to be changed in place (a copy of each would cost as
     /// much as replaying every piece).
-    static func splicing(_ state: DesiredState, settings: RenderSettings, onto kept: inout RenderMemo.Pieces) -> (
-        builder: ConfigBuilder, rendered: Int
-    )? {
+    static func splicing(
+        _ state: DesiredState, settings: RenderSettings, onto kept: inout RenderMemo.Pieces, known: DesiredStateReader.KeptStretch?
+    ) -> (builder: ConfigBuilder, rendered: Int)? {
         guard !kept.parts.nameConflicts, kept.resources.sameBesidesProxyHosts(as: state) else { return nil }
         let new = state.proxyHosts
         let (oldCount, newCount) = (kept.proxyHosts.count, new.count)
-        // Compared with the memo's own list of the hosts rendered, through its buffer: reading
-        // each host out of its kept piece would copy it first.
-        let (prefix, suffix) = new.withUnsafeBufferPointer { new in
-            kept.resources.proxyHosts.withUnsafeBufferPointer { old in
-                var prefix = 0
-                guard oldCount > 0, newCount > 0 else { return (0, 0) }
-                let (old, new) = (old.baseAddress!, new.baseAddress!)
-                while prefix < min(oldCount, newCount), old[prefix] == new[prefix] { prefix += 1 }
-                var suffix = 0
-                while suffix < min(oldCount, newCount) - prefix, old[oldCount - 1 - suffix] == new[newCount - 1 - suffix] {
-                    suffix += 1
+        // Known from the reader, else compared with the memo's own list of the hosts rendered,
+        // through its buffer: reading each host out of its kept piece would copy it first.
+        let shorter = min(oldCount, newCount)
+        let told = known.map { known in (min(known.leading, shorter), min(known.trailing, shorter - min(known.leading, shorter))) }
+        let (prefix, suffix) =
+            told
+            ?? new.withUnsafeBufferPointer { new in
+                kept.resources.proxyHosts.withUnsafeBufferPointer { old in
+                    var prefix = 0
+                    guard oldCount > 0, newCount > 0 else { return (0, 0) }
+                    let (old, new) = (old.baseAddress!, new.baseAddress!)
+                    while prefix < min(oldCount, newCount), old[prefix] == new[prefix] { prefix += 1 }
+                    var suffix = 0
+                    while suffix < min(oldCount, newCount) - prefix, old[oldCount - 1 - suffix] == new[newCount - 1 - suffix] {
+                        suffix += 1
+                    }
+                    return (prefix, suffix)
                 }
-                return (prefix, suffix)
             }
-        }
         let oldChanged = prefix..<(oldCount - suffix)
         // Where the changed hosts' stretches lie, counted from the nearer end.
         var start: RenderedParts.Marks

@@ -42,7 +42,9 @@ public final class RenderMemo: Sendable {
         case pieces
         /// Only proxy hosts changed: what the hosts before and after the changed ones added was
         /// kept as it lay, and `rendered` hosts between them were rendered or got their pieces.
-        case splice(rendered: Int)
+        /// `compared`: the hosts were compared with the memo's to find the changed ones (else
+        /// the state's reader said which it kept).
+        case splice(rendered: Int, compared: Bool)
     }
 
     private let lastReuse = Mutex<Reuse>(.none)
@@ -64,6 +66,8 @@ public final class RenderMemo: Sendable {
 
     struct Pieces: Sendable {
         var surroundings: Surroundings
+        /// The reader's number of the state rendered, when it was rendered as read.
+        var generation: UInt64?
         /// Every proxy host of the state, in its order, with what it added (nothing when it was
         /// disabled or left out).
         var proxyHosts: [Made<ProxyHost>] = []

@@ -24,13 +24,43 @@ public final class DesiredStateReader: Sendable {
     /// the bad value's path. A state whose text is larger than `limit` bytes is decoded whole
     /// and not kept, and what was kept before is let go.
     public func read(_ text: [UInt8], keepingUpTo limit: Int = .max) throws(DecodingFailure) -> DesiredState {
-        try read(count: text.count, keepingUpTo: limit) { $0.append(contentsOf: text) }
+        try read(count: text.count, keepingUpTo: limit) { $0.append(contentsOf: text) }.state
     }
 
     /// The desired state in the bytes `input` points to (a plugin call's borrowed input), as
     /// ``read(_:keepingUpTo:)`` reads it.
     public func read(_ input: UnsafeRawBufferPointer, keepingUpTo limit: Int = .max) throws(DecodingFailure) -> DesiredState {
+        try readTracing(input, keepingUpTo: limit).state
+    }
+
+    /// The desired state in `input`, as ``read(_:keepingUpTo:)`` reads it, with what this read
+    /// knows of its proxy hosts against the state read before it.
+    public func readTracing(_ input: UnsafeRawBufferPointer, keepingUpTo limit: Int = .max) throws(DecodingFailure) -> (
+        state: DesiredState, lineage: Lineage
+    ) {
         try read(count: input.count, keepingUpTo: limit) { $0.append(contentsOf: input) }
+    }
+
+    /// Where a read stands among this reader's reads, and what it shares with the one before.
+    public struct Lineage: Sendable, Equatable {
+        /// The read's number: each read of this reader takes the next.
+        public var generation: UInt64
+        /// How many proxy hosts at the start and at the end of the state's list are, element for
+        /// element, those of the state read just before (generation − 1): known when this read
+        /// patched that state, nil when it read the text whole.
+        public var keptProxyHosts: KeptStretch?
+    }
+
+    /// Elements at the start and at the end of a list kept from the list before: together at
+    /// most the shorter list's count.
+    public struct KeptStretch: Sendable, Equatable {
+        public var leading: Int
+        public var trailing: Int
+
+        public init(leading: Int, trailing: Int) {
+            self.leading = leading
+            self.trailing = trailing
+        }
     }
 
     /// How many bytes of memory the next read copies its text into without allocating: the text
@@ -38,8 +68,12 @@ public final class DesiredStateReader: Sendable {
     public var reusableBytes: Int { kept.withLock { $0.spare?.capacity ?? 0 } }
 
     /// Reads the `count` bytes `copy` appends to the memory of the text read before last.
-    private func read(count: Int, keepingUpTo limit: Int, copy: (inout [UInt8]) -> Void) throws(DecodingFailure) -> DesiredState {
+    private func read(count: Int, keepingUpTo limit: Int, copy: (inout [UInt8]) -> Void) throws(DecodingFailure) -> (
+        state: DesiredState, lineage: Lineage
+    ) {
         try kept.withLock { kept throws(DecodingFailure) in
+            kept.generation &+= 1
+            let generation = kept.generation
             var text = kept.spare.take() ?? []
             text.removeAll(keepingCapacity: true)
             // Only when it does not fit: then with room for a few more hosts, so the next text of
@@ -48,27 +82,28 @@ public final class DesiredStateReader: Sendable {
             if text.capacity < count { text.reserveCapacity(count + count / 64) }
             copy(&text)
             guard text.count <= limit else {
-                kept = Kept()
-                return try DesiredState.reading(text)
+                kept = Kept(generation: generation)
+                return (try DesiredState.reading(text), Lineage(generation: generation, keptProxyHosts: nil))
             }
             let previous = kept.text
-            let state = try Self.read(text, into: &kept)
+            let (state, keptProxyHosts) = try Self.read(text, into: &kept)
             // The text that is not kept now (the one read before, or this one when nothing
             // changed) has no other owner left: its memory takes the next text.
             let keptThis = kept.text.withUnsafeBufferPointer { kept in text.withUnsafeBufferPointer { $0.baseAddress == kept.baseAddress } }
             kept.spare = keptThis ? previous : text
-            return state
+            return (state, Lineage(generation: generation, keptProxyHosts: keptProxyHosts))
         }
     }
 
-    /// `text` read into `kept`: patched when it differs in one stretch of one list, else read whole.
-    private static func read(_ text: [UInt8], into kept: inout Kept) throws(DecodingFailure) -> DesiredState {
+    /// `text` read into `kept`: patched when it differs in one stretch of one list, else read
+    /// whole; with the proxy hosts kept from the state before when it was patched.
+    private static func read(_ text: [UInt8], into kept: inout Kept) throws(DecodingFailure) -> (DesiredState, KeptStretch?) {
         do throws(JSONReadError) {
-            if let state = try kept.patch(with: text) { return state }
+            if let patched = try kept.patch(with: text) { return patched }
             // One pass over the text: the lists are located, not parsed.
             let (rest, lists, interiors) = try JSONParser.parseObject(text, locatingElementsOf: Kept.members)
             var state = try JSONReader.read(DesiredState.self, from: rest.serialized())
-            var next = Kept()
+            var next = Kept(generation: kept.generation)
             next.rest = state
             func list<Element>(_ member: String, _ previous: DecodedElements<Element>, into kept: inout DecodedElements<Element>)
                 throws(JSONReadError) -> [Element]
@@ -84,7 +119,7 @@ public final class DesiredStateReader: Sendable {
             next.text = text
             next.interiors = interiors
             kept = next
-            return state
+            return (state, nil)
         } catch {
             throw DecodingFailure("desired state", error)
         }
@@ -94,6 +129,8 @@ public final class DesiredStateReader: Sendable {
     private struct Kept: Sendable {
         static let members: Set<String> = ["proxy_hosts", "redirection_hosts", "dead_hosts", "stream_hosts", "access_lists", "certificates"]
 
+        /// The number of the latest read.
+        var generation: UInt64
         var text: [UInt8] = []
         /// The text read before ``text``, whose memory the next text is copied into.
         var spare: [UInt8]?
@@ -108,25 +145,28 @@ public final class DesiredStateReader: Sendable {
         var accessLists = DecodedElements<AccessList>()
         var certificates = DecodedElements<Certificate>()
 
+        init(generation: UInt64 = 0) { self.generation = generation }
+
         /// The state in `text`, made from this one when `text` differs from its text only in one
         /// stretch inside one of its lists (a host added, removed or changed): the bytes before
         /// and after that stretch are this text's (two `memcmp` passes find it), so only the
         /// elements in the stretch are located and decoded, and the others keep their decoding
         /// and their place, shifted by the change in length. Nil, changing nothing, when the
         /// change lies elsewhere or the stretch is not whole elements: the caller reads `text`
-        /// whole.
-        mutating func patch(with text: [UInt8]) throws(JSONReadError) -> DesiredState? {
+        /// whole. With the state, how many proxy hosts at each end of its list it kept.
+        mutating func patch(with text: [UInt8]) throws(JSONReadError) -> (DesiredState, KeptStretch?)? {
             guard let rest, !self.text.isEmpty else { return nil }
             let old = self.text
             let prefix = CommonBytes.prefix(old, text)
             let suffix = CommonBytes.suffix(old, text, longest: min(old.count, text.count) - prefix)
             let stretch = Stretch(start: prefix, oldEnd: old.count - suffix, delta: text.count - old.count)
-            if prefix == old.count, prefix == text.count { return state(rest) }
+            let allProxyHosts = KeptStretch(leading: proxyHosts.elements.count, trailing: 0)
+            if prefix == old.count, prefix == text.count { return (state(rest), allProxyHosts) }
             guard let (member, interior) = interiors.first(where: { $0.value.lowerBound <= stretch.start && stretch.oldEnd <= $0.value.upperBound })
             else { return nil }
             // What can fail is done before anything kept changes: the lists change in place,
             // so a change to one host of 10,000 copies no other.
-            let patched: Bool
+            let patched: KeptStretch?
             switch member {
             case "proxy_hosts": patched = try proxyHosts.patch(text, stretch, interior: interior, member: member)
             case "redirection_hosts": patched = try redirectionHosts.patch(text, stretch, interior: interior, member: member)
@@ -134,9 +174,9 @@ public final class DesiredStateReader: Sendable {
             case "stream_hosts": patched = try streamHosts.patch(text, stretch, interior: interior, member: member)
             case "access_lists": patched = try accessLists.patch(text, stretch, interior: interior, member: member)
             case "certificates": patched = try certificates.patch(text, stretch, interior: interior, member: member)
-            default: patched = false
+            default: patched = nil
             }
-            guard patched else { return nil }
+            guard let patched else { return nil }
             // The other lists lie wholly before or after the stretch.
             if member != "proxy_hosts" { proxyHosts.move(to: text, stretch) }
             if member != "redirection_hosts" { redirectionHosts.move(to: text, stretch) }
@@ -147,7 +187,7 @@ public final class DesiredStateReader: Sendable {
             interiors = interiors.mapValues { stretch.moved($0) }
             interiors[member] = interior.lowerBound..<(interior.upperBound + stretch.delta)
             self.text = text
-            return state(rest)
+            return (state(rest), member == "proxy_hosts" ? patched : allProxyHosts)
         }
 
         /// `rest` with the kept lists.
@@ -228,16 +268,18 @@ private struct DecodedElements<Element: JSONStreamReadable & Sendable>: Sendable
 
     /// This list read from `text`, which differs from the kept text in `stretch`, inside this
     /// list's `interior`: the elements wholly before or after the stretch are kept, those in it
-    /// located and decoded. False, changing nothing, when the stretch is not whole elements; a
-    /// bad element throws, changing nothing.
-    mutating func patch(_ text: [UInt8], _ stretch: Stretch, interior: Range<Int>, member: String) throws(JSONReadError) -> Bool {
+    /// located and decoded; returns how many elements it kept at each end. Nil, changing nothing,
+    /// when the stretch is not whole elements; a bad element throws, changing nothing.
+    mutating func patch(_ text: [UInt8], _ stretch: Stretch, interior: Range<Int>, member: String) throws(JSONReadError)
+        -> DesiredStateReader.KeptStretch?
+    {
         let before = ranges.prefix { $0.upperBound <= stretch.start }.count
         let after = ranges[before...].firstIndex { $0.lowerBound >= stretch.oldEnd } ?? ranges.count
         let from = before > 0 ? ranges[before - 1].upperBound : interior.lowerBound
         let to = after < ranges.count ? ranges[after].lowerBound + stretch.delta : interior.upperBound + stretch.delta
         guard from <= to,
             let found = JSONParser.elementRanges(in: text, from..<to, afterElement: before > 0, beforeElement: after < ranges.count)
-        else { return false }
+        else { return nil }
         var decoded: [Element] = []
         decoded.reserveCapacity(found.count)
         for (offset, range) in found.enumerated() {
@@ -247,11 +289,12 @@ private struct DecodedElements<Element: JSONStreamReadable & Sendable>: Sendable
                 throw error.within(.index(before + offset)).within(.key(member))
             }
         }
+        let kept = DesiredStateReader.KeptStretch(leading: before, trailing: ranges.count - after)
         elements.replaceSubrange(before..<after, with: decoded)
         ranges.replaceSubrange(before..<after, with: found)
         for index in (before + found.count)..<ranges.count { ranges[index] = stretch.moved(ranges[index]) }
         self.text = text
-        return true
+        return kept
     }
 
     /// This list, wholly before or after `stretch`, in the new `text`.

@@ -32,8 +32,9 @@ enum ApplyRecorder {
         let references = resources.filter(\.isReference).map(\.id)
         recorded.merge(try ResourceRepository.applyStates(db, ids: references)) { current, _ in current }
         let message = failure.map { "the server could not apply: \($0)" }
-        // The outcomes that say more than "applied": after most applies none, so a resource
-        // recorded as plainly applied is passed over without making its key.
+        // The outcomes that say more than "applied" (a plain one counts as none: applied, no
+        // message): after most applies none, so a resource recorded as plainly applied is
+        // passed over without making its key.
         let notPlain = outcomes.filter { $0.value.status != .applied || $0.value.message != nil }
         for resource in resources {
             // A resource of this server that is not unsettled is plainly applied; a reference
@@ -41,7 +42,7 @@ enum ApplyRecorder {
             let current = recorded[resource.id]
             if current == nil && (resource.isReference || (failure == nil && notPlain.isEmpty)) { continue }
             let currentStatus = current?.status ?? ResourceOutcome.Status.applied.rawValue
-            let outcome = outcomes.isEmpty ? nil : outcomes["\(resource.type)_\(resource.id)"]
+            let outcome = notPlain.isEmpty ? nil : notPlain["\(resource.type)_\(resource.id)"]
             let status = failure == nil ? (outcome?.status ?? .applied) : .failed
             let wanted = message ?? outcome?.message
             guard currentStatus != status.rawValue || current?.message != wanted else { continue }

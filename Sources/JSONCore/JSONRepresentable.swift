@@ -36,12 +36,15 @@ extension Double: JSONRepresentable {
     }
 }
 
+// Closures rather than key paths: called through `any JSONRepresentable`, these run
+// unspecialized, and a key path there is instantiated by the runtime at every call.
+
 extension Optional: JSONRepresentable where Wrapped: JSONRepresentable {
-    public var jsonValue: JSON { map(\.jsonValue) ?? .null }
+    public var jsonValue: JSON { map { $0.jsonValue } ?? .null }
 }
 
 extension Array: JSONRepresentable where Element: JSONRepresentable {
-    public var jsonValue: JSON { .array(map(\.jsonValue)) }
+    public var jsonValue: JSON { .array(map { $0.jsonValue }) }
 }
 
 extension JSON {

@@ -75,7 +75,7 @@ struct SQLiteConnection: SQLConnection {
     }
 
     /// GRDB's arguments as optional existentials: from a list of `DatabaseValue` itself GRDB
-    /// maps through a key path, which the runtime builds anew at every statement (some 20 µs).
+    /// maps through a key path, which the runtime instantiates anew at every statement.
     private static func bind(_ arguments: SQLArguments) -> StatementArguments {
         StatementArguments(arguments.map { argument -> (any DatabaseValueConvertible)? in databaseValue(argument) })
     }

@@ -284,11 +284,10 @@ try:
         return json.dumps(config)
 
     # What the controller's Caddy runs, read from the copy Caddy saves after each load (`caddy run
-    # --resume` keeps it in its config folder). Until the twenty-first session this benchmark asked
-    # the admin API (GET /config/) before each of Caddy's own loads, so the controller's Caddy,
-    # and only it, marshalled its whole config between two of PosternProxy's changes; its next
-    # load then took 2–5 ms longer than the second Caddy's (the same GET sent to both Caddies, or
-    # to neither: within 1 ms). Checked once here against what the admin API says.
+    # --resume` keeps it in its config folder), not asked of its admin API: a `GET /config/` makes
+    # that Caddy alone marshal its whole config between two of PosternProxy's changes, and its next
+    # load then runs 2–5 ms longer than the second Caddy's. Checked once here against what the
+    # admin API says.
     autosave = os.path.join(os.path.dirname(controller_socket), "caddy", "autosave.json")
 
     def running_config():

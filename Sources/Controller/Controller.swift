@@ -79,14 +79,11 @@ public struct Controller: Sendable {
                 store: store, configuration: configuration, vault: vault,
                 runner: PipelineRunner(catalog: catalog),
                 shelf: shelf, logger: logger, agentConnected: { await hub.connectedServers.contains($0) })
-        // A restore may have brought other admin-domain settings.
-        let adminDomainRefresh = ChangeFollower { [store] in try? await adminDomain.refresh(store) }
         let notifier = Notifier(store: store, target: WebhookTarget(addresses: Self.webhookAddresses(configuration)), logger: logger)
         let trafficKeeper = TrafficKeeper(store: store, interval: .seconds(configuration.trafficFlushSeconds), logger: logger)
         let onChange: @Sendable () -> Void = {
             applier?.schedule()
             hub.changed()
-            adminDomainRefresh.changed()
             store.statusFeed.announce()
         }
         var api = APIRouter(
@@ -134,7 +131,6 @@ public struct Controller: Sendable {
         var services: [any Service] = []
         services += localServices
         if let provisioner { services.append(provisioner) }
-        services.append(adminDomainRefresh)
         services.append(StorageMonitor(store: store, logger: logger))
         services.append(notifier)
         services.append(trafficKeeper)

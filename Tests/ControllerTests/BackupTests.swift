@@ -80,6 +80,33 @@ import TestSupport
         #expect(try await restored.get("/api/audit-log?action=restore").items.count == 1)
     }
 
+    /// A restore that brings an admin domain puts it in force before it answers: plain-HTTP
+    /// pages on the admin port are sent there at once, as after the setting is changed through
+    /// the API.
+    @Test func aRestoredAdminDomainIsInForceWhenTheRestoreAnswers() async throws {
+        let controller = try ControllerProcess()
+        defer { controller.remove() }
+        let client = try await controller.loggedIn()
+        let folder = controller.folder
+        try await client.get("/api/backup").body.write(to: URL(fileURLWithPath: folder.file("plain.tar")))
+        try rewriteDatabase(
+            folder.file("plain.tar"), folder.file("domain.tar"),
+            sql: "INSERT OR REPLACE INTO settings (key, value) VALUES ('admin_domain', 'admin.restored.test'), ('admin_http_redirect', 'true')")
+        // curl, which does not follow a redirect as URLSession would
+        func page() throws -> String {
+            let result = try LocalTarget().run(
+                TargetCommand(argv: ["curl", "-sS", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(controller.port)/"]),
+                onLine: { _ in }, isCancelled: { false })
+            return String(decoding: result.standardOutput, as: UTF8.self).lowercased()
+        }
+        #expect(try page().hasPrefix("http/1.1 200"))
+        let restore = try await client.send("POST", "/api/restore", raw: try Data(contentsOf: URL(fileURLWithPath: folder.file("domain.tar"))))
+        #expect(restore.status == 200, "\(String(decoding: restore.body, as: UTF8.self))")
+        let redirected = try page()
+        #expect(redirected.hasPrefix("http/1.1 308"), "\(redirected)")
+        #expect(redirected.contains("location: https://admin.restored.test"), "\(redirected)")
+    }
+
     /// The plugin catalog and the pipelines kept as data travel in a backup, plugin files with
     /// them; a file whose bytes are not its name's SHA-256 refuses the archive.
     @Test func theCatalogAndItsPipelinesComeBackWithTheirFiles() async throws {

@@ -155,7 +155,9 @@ struct APIRouter: Sendable {
         EventRoutes(feed: store.statusFeed).register(on: authenticated)
         if let provisioner { ProvisioningRoutes(provisioner: provisioner).register(on: authenticated) }
         BackupRoutes(
-            backup: Backup(store: store, validation: systemValidation, pluginFolder: Controller.pluginFolder(configuration.dataDirectory)),
+            backup: Backup(
+                store: store, validation: systemValidation, pluginFolder: Controller.pluginFolder(configuration.dataDirectory),
+                adminDomain: adminDomain),
             onChange: onChange
         ).register(on: authenticated)
         ResourceRoutes(service: ResourceService<ProxyHostKind>(store: store, onChange: onChange), validation: validation).register(on: authenticated)

@@ -14,6 +14,8 @@ struct Backup: Sendable {
     let validation: ValidationContext
     /// Where the plugin catalog keeps its files.
     var pluginFolder: String? = nil
+    /// Read again after a restore, which may bring other admin-domain settings.
+    var adminDomain: AdminDomain? = nil
 
     static let manifestName = "manifest.json"
     static let databaseName = "posternproxy.sqlite"
@@ -88,7 +90,7 @@ struct Backup: Sendable {
     }
 
     func restore(_ archive: Data, actor: AuditLog.Actor) async throws -> Restored {
-        try await withCheckedArchive(archive) { path, createdOn, files in
+        let restored = try await withCheckedArchive(archive) { path, createdOn, files in
             try putInPlace(files)
             return try await BackupRepository.replaceAll(store.database, withTablesOf: path) { db in
                 try ResourceRepository.markAllPending(db)
@@ -97,6 +99,10 @@ struct Backup: Sendable {
                 return Restored(resources: try BackupRepository.resourceCount(db), users: try BackupRepository.userCount(db))
             }
         }
+        // The restore stands even if this read fails: the admin domain is then read again at
+        // the next settings change or start.
+        try? await adminDomain?.refresh(store)
+        return restored
     }
 
     /// Writes the backup's plugin files the catalog folder lacks (a file there is named by the

@@ -45,14 +45,14 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     /// Creates a resource from a request body: the kind's fields and the common ones.
     func create(_ body: JSON, validation: ValidationContext, actor: AuditLog.Actor) async throws -> JSON {
         let prepared = try await prepare(body, validation: validation)
-        let result = try await store.database.write { db -> ResourceRow in
+        let result = try await store.database.writeOnThisThread { db -> ChangedRow in
             let serverID = try server(prepared.serverID, db)
             let id = try insert(prepared, serverID: serverID, actor: actor, action: "create", in: db)
             try ServerRepository.bumpRevision(db, id: serverID)
-            return try ResourceRepository.find(db, id: id, type: Kind.type)!
+            return try changedRow(id, db)
         }
         onChange()
-        return try await shown([result])[0]
+        return try shown(result)
     }
 
     /// A new resource's body, validated by the kind's rules (which may take a while: bcrypt,
@@ -111,7 +111,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
 
     /// Changes the fields `body` sends; the others keep their stored values.
     func update(_ id: Int64, _ body: JSON, validation: ValidationContext, actor: AuditLog.Actor) async throws -> JSON {
-        guard let existing = try await store.database.read({ db in try ResourceRepository.find(db, id: id, type: Kind.type) }) else {
+        guard let existing = try store.database.readOnThisThread({ db in try ResourceRepository.find(db, id: id, type: Kind.type) }) else {
             throw DomainError.notFound(Kind.type)
         }
         let previous = try decodeStored(existing.data)
@@ -127,7 +127,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         let stored = try JSONParser.parse(Array(data.utf8)).canonical()
         let before = try JSONParser.parse(Array(existing.data.utf8)).canonical()
         let changedFields = Kind.fields.filter { stored[$0] != before[$0] }
-        let result = try await store.database.write { db -> ResourceRow in
+        let result = try await store.database.writeOnThisThread { db -> ChangedRow in
             guard try ResourceRepository.find(db, id: id, type: Kind.type) != nil else { throw DomainError.notFound(Kind.type) }
             let serverID = try requestedServer.map { try server($0, db) } ?? existing.serverID
             try checkReferences(payload, db)
@@ -143,14 +143,14 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             var details: JSON = ["fields": .strings(changed.sorted())]
             if serverID != existing.serverID { details["moved_from_server"] = existing.serverID.jsonValue }
             try AuditLog.record(db, actor, action: "update", resourceType: Kind.type, resourceID: id, details: details, serverID: serverID)
-            return try ResourceRepository.find(db, id: id, type: Kind.type)!
+            return try changedRow(id, db)
         }
         onChange()
-        return try await shown([result])[0]
+        return try shown(result)
     }
 
     func delete(_ id: Int64, actor: AuditLog.Actor) async throws {
-        try await store.database.write { db in
+        try await store.database.writeOnThisThread { db in
             guard let row = try ResourceRepository.find(db, id: id, type: Kind.type) else { throw DomainError.notFound(Kind.type) }
             if let user = try firstReferrer(to: id, db) {
                 throw DomainError.conflict(field: nil, "\(Kind.type) \(id) is used by \(user); change that first")
@@ -163,7 +163,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     }
 
     func setEnabled(_ id: Int64, _ enabled: Bool, actor: AuditLog.Actor) async throws -> JSON {
-        let result = try await store.database.write { db -> ResourceRow in
+        let result = try await store.database.writeOnThisThread { db -> ChangedRow in
             guard let row = try ResourceRepository.find(db, id: id, type: Kind.type) else { throw DomainError.notFound(Kind.type) }
             try ResourceRepository.releaseClaims(db, resourceID: id)
             let payload = try decodeStored(row.data)
@@ -172,10 +172,10 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
             try ResourceRepository.setEnabled(db, id: id, enabled)
             try bumpRevisions(db, of: [row.serverID], referringTo: id)
             try AuditLog.record(db, actor, action: enabled ? "enable" : "disable", resourceType: Kind.type, resourceID: id, serverID: row.serverID)
-            return try ResourceRepository.find(db, id: id, type: Kind.type)!
+            return try changedRow(id, db)
         }
         onChange()
-        return try await shown([result])[0]
+        return try shown(result)
     }
 
     // MARK: - Helpers
@@ -187,11 +187,29 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     /// The API's view of rows, with what the kind derives from each one's server.
     private func shown(_ rows: [ResourceRow]) async throws -> [JSON] {
         guard Kind.derivesFromServer else { return try rows.map(view) }
-        let modules = try await store.database.read { db in try ServerRepository.reportedModules(db) }
-        return try rows.map { row in
-            let derived = Kind.serverDerived(try decodeStored(row.data), caddyModules: modules[row.serverID])
-            return .object((try view(row).objectMembers ?? []) + derived)
-        }
+        let servers = Set(rows.map(\.serverID))
+        let modules = try await store.database.read { db in try ServerRepository.reportedModules(db, of: servers) }
+        return try rows.map { row in try shown(ChangedRow(row: row, serverModules: modules[row.serverID])) }
+    }
+
+    /// A row as a change left it, with the Caddy modules its server reported (when the kind
+    /// derives something from them), both read in the change's transaction.
+    private struct ChangedRow: Sendable {
+        var row: ResourceRow
+        var serverModules: [String]?
+    }
+
+    private func changedRow(_ id: Int64, _ db: any SQLConnection) throws -> ChangedRow {
+        let row = try ResourceRepository.find(db, id: id, type: Kind.type)!
+        let modules = Kind.derivesFromServer ? try ServerRepository.reportedModules(db, of: [row.serverID])[row.serverID] : nil
+        return ChangedRow(row: row, serverModules: modules)
+    }
+
+    /// The API's view of a row, with what the kind derives from its server.
+    private func shown(_ changed: ChangedRow) throws -> JSON {
+        guard Kind.derivesFromServer else { return try view(changed.row) }
+        let derived = Kind.serverDerived(try decodeStored(changed.row.data), caddyModules: changed.serverModules)
+        return .object((try view(changed.row).objectMembers ?? []) + derived)
     }
 
     /// The API's view of a row.

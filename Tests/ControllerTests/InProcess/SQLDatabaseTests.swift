@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -71,6 +72,57 @@ import TestSupport
         #expect(stored["no_such_column"] as Int? == nil)
         #expect(try await database.read { db in try db.exists("SELECT 1 FROM settings WHERE key = ?", ["kept"]) })
         #expect(try await database.read { db in try db.values(String.self, "SELECT key FROM settings WHERE key LIKE 'k%'") } == ["kept"])
+    }
+
+    /// A short write runs on its caller's thread when the writer is idle, whole or not at all;
+    /// while another write is under way it waits its turn in the writer's queue instead, so the
+    /// calling thread is not held.
+    @Test func aShortWriteRunsOnTheCallingThreadOnlyWhenTheWriterIsIdle() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let database: any SQLDatabase = try SQLiteDatabase(path: folder.file("test.sqlite"))
+        let caller = pthread_self()
+        let ranHere = try await database.writeOnThisThread { db -> Bool in
+            try db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", ["here", "1"])
+            return pthread_equal(pthread_self(), caller) != 0
+        }
+        #expect(ranHere)
+        await #expect(throws: StoreError.self) {
+            try await database.writeOnThisThread { db in
+                try db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", ["rolled_back", "x"])
+                try db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", ["rolled_back", "y"])
+            }
+        }
+        /// The keys stored among `list` (SQL text of quoted keys), in order.
+        let stored = { (list: String) in
+            try await database.read { db in try db.values(String.self, "SELECT key FROM settings WHERE key IN (\(list)) ORDER BY key") }
+        }
+        #expect(try await stored("'here', 'rolled_back'") == ["here"])
+
+        // A write holds the writer until released.
+        let holding = Atomic<Bool>(false)
+        let release = DispatchSemaphore(value: 0)
+        let held = Task {
+            try await database.write { db in
+                holding.store(true, ordering: .releasing)
+                release.wait()
+                try db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", ["held", "1"])
+            }
+        }
+        while !holding.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+        let queued = Task { () -> Bool in
+            let caller = pthread_self()
+            return try await database.writeOnThisThread { db -> Bool in
+                try db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", ["queued", "1"])
+                return pthread_equal(pthread_self(), caller) != 0
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await stored("'queued'") == [])
+        release.signal()
+        try await held.value
+        #expect(try await queued.value == false, "the short write ran on its caller's thread while another write was under way")
+        #expect(try await stored("'held', 'queued'") == ["held", "queued"])
     }
 
     @Test func aReadCannotWrite() async throws {

@@ -18,8 +18,8 @@ enum CertificateStateRepository {
     /// The states reported by `serverIDs` for `domains`, keyed by server and domain.
     static func states(_ db: any SQLConnection, serverIDs: [Int64], domains: [String]) throws -> [Int64: [String: AgentMessage.CertificateState]] {
         guard !serverIDs.isEmpty, !domains.isEmpty else { return [:] }
-        let servers = Array(repeating: "?", count: serverIDs.count).joined(separator: ", ")
-        let names = Array(repeating: "?", count: domains.count).joined(separator: ", ")
+        let servers = SQLPlaceholders.list(serverIDs.count)
+        let names = SQLPlaceholders.list(domains.count)
         var found: [Int64: [String: AgentMessage.CertificateState]] = [:]
         let arguments: SQLArguments = serverIDs.map { $0 } + domains.map { $0 }
         for row in try db.rows(

@@ -100,8 +100,9 @@ final class StorageGuard: Sendable {
         if openedReadOnly {
             return "\(databasePath) could not be written when the controller started; once it can, restart the controller"
         }
-        for path in [databasePath, databasePath + "-wal"] where FileManager.default.fileExists(atPath: path) {
-            if access(path, W_OK) != 0 { return "\(path): \(String(cString: strerror(errno)))" }
+        // One system call per file, before every write: a file that does not exist yet is fine.
+        for path in [databasePath, databasePath + "-wal"] where access(path, W_OK) != 0 && errno != ENOENT {
+            return "\(path): \(String(cString: strerror(errno)))"
         }
         return nil
     }

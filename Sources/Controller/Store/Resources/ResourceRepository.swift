@@ -20,7 +20,7 @@ enum ResourceRepository {
         var labels: [Int64: (type: String, name: String)] = [:]
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = ids[start..<min(start + 500, ids.count)]
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let marks = SQLPlaceholders.list(chunk.count)
             for row in try db.rows(
                 "SELECT id, type, COALESCE(json_extract(data, '$.domain_names[0]'), '') AS name FROM resources WHERE id IN (\(marks))",
                 chunk.map { $0 })

@@ -20,6 +20,13 @@ protocol SQLDatabase: Sendable {
     /// the space kept in reserve for it.
     func write<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
 
+    /// ``write(essential:_:)`` on the calling thread, which waits for it, when no other write is
+    /// running or queued; queued like any write otherwise, so the caller never waits on this
+    /// thread for another write. For a short write on a change's way to the data plane (a
+    /// resource's create, update or delete), where the hop to the writer's thread and back costs
+    /// a good part of the write. Not for a write that may take long.
+    func writeOnThisThread<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
+
     /// A counter that moves on after each committed transaction of this process that changed a
     /// row of any of `tables` (a restore of a backup included), for as long as the database is
     /// open.
@@ -51,5 +58,10 @@ extension SQLDatabase {
     /// A write that is not essential: refused at once while the disk is full.
     func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await write(essential: false, body)
+    }
+
+    /// A short write that is not essential, on the calling thread when the writer is idle.
+    func writeOnThisThread<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await writeOnThisThread(essential: false, body)
     }
 }

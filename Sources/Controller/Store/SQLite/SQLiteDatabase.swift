@@ -11,6 +11,9 @@ final class SQLiteDatabase: SQLDatabase {
     private let storage: StorageGuard
     /// The region observations behind the counters handed out, kept as long as the database.
     private let observations = Mutex<[AnyDatabaseCancellable]>([])
+    /// Writes running or queued for GRDB's writer (transactions, checkpoints, copies, restores):
+    /// ``writeOnThisThread(essential:_:)`` writes on its caller's thread only when there are none.
+    private let writesUnderway = Atomic<Int>(0)
 
     /// Opens (or creates) the database at `path` and runs the migrations. Throws when a
     /// migration fails: the controller then logs it and exits non-zero.
@@ -46,6 +49,8 @@ final class SQLiteDatabase: SQLDatabase {
 
     func write<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try storage.admit(essential: essential)
+        writesUnderway.add(1, ordering: .acquiring)
+        defer { writesUnderway.subtract(1, ordering: .releasing) }
         do {
             return try await guarded { try await pool.write { db in try body(SQLiteConnection(db)) } }
         } catch StorageFault.full where essential {
@@ -54,15 +59,43 @@ final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    func writeOnThisThread<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        guard writesUnderway.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged else {
+            return try await write(essential: essential, body)
+        }
+        defer { writesUnderway.subtract(1, ordering: .releasing) }
+        try storage.admit(essential: essential)
+        do {
+            return try writeNow(body)
+        } catch StorageFault.full where essential {
+            return try writeNow(body)
+        }
+    }
+
+    /// One transaction of `body` through GRDB's synchronous write, which runs it on this thread
+    /// when the writer's queue is idle.
+    private func writeNow<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        do {
+            return try pool.write { db in try body(SQLiteConnection(db)) }
+        } catch {
+            throw storageFault(revealedBy: error) ?? error
+        }
+    }
+
     /// Runs `write`, turning an engine error about storage into the ``StorageFault`` it reveals.
     private func guarded<T>(_ write: () async throws -> T) async throws -> T {
         do {
             return try await write()
-        } catch let error as DatabaseError {
-            guard let fault = storage.fault(fromResultCode: error.resultCode.primaryResultCode.rawValue, message: error.message ?? "\(error)")
-            else { throw error }
-            throw fault
+        } catch {
+            throw storageFault(revealedBy: error) ?? error
         }
+    }
+
+    /// The ``StorageFault`` an engine error reveals (recorded by the guard), or nil when the
+    /// error is not about storage.
+    private func storageFault(revealedBy error: any Error) -> StorageFault? {
+        guard let error = error as? DatabaseError else { return nil }
+        return storage.fault(fromResultCode: error.resultCode.primaryResultCode.rawValue, message: error.message ?? "\(error)")
     }
 
     /// Counted by a GRDB region observation, which sees every row a transaction changes (it
@@ -85,6 +118,8 @@ final class SQLiteDatabase: SQLDatabase {
 
     func checkStorage() async {
         var checkpointError: String?
+        writesUnderway.add(1, ordering: .acquiring)
+        defer { writesUnderway.subtract(1, ordering: .releasing) }
         do {
             try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
         } catch let error as DatabaseError {
@@ -96,6 +131,8 @@ final class SQLiteDatabase: SQLDatabase {
     }
 
     func copy(to path: String) async throws {
+        writesUnderway.add(1, ordering: .acquiring)
+        defer { writesUnderway.subtract(1, ordering: .releasing) }
         try await pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
     }
 
@@ -104,7 +141,9 @@ final class SQLiteDatabase: SQLDatabase {
     func replaceTables<T: Sendable>(
         _ tables: [String], withThoseOf path: String, then body: @Sendable (any SQLConnection) throws -> T
     ) async throws -> T {
-        try await pool.writeWithoutTransaction { db in
+        writesUnderway.add(1, ordering: .acquiring)
+        defer { writesUnderway.subtract(1, ordering: .releasing) }
+        return try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS restored", arguments: [path])
             defer { try? db.execute(sql: "DETACH DATABASE restored") }
             var result: T?

@@ -36,7 +36,7 @@ enum ServerRepository {
     static func namesAndCertificateReporting(_ db: any SQLConnection, ids: [Int64]) throws -> [Int64: (name: String, reports: Bool)] {
         guard !ids.isEmpty else { return [:] }
         let rows = try db.rows(
-            "SELECT id, name, reports_certificates FROM servers WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", ids.map { $0 })
+            "SELECT id, name, reports_certificates FROM servers WHERE id IN (\(SQLPlaceholders.list(ids.count)))", ids.map { $0 })
         var found: [Int64: (name: String, reports: Bool)] = [:]
         for row in rows { found[row["id"]] = (name: row["name"], reports: row["reports_certificates"]) }
         return found
@@ -215,17 +215,25 @@ enum ServerRepository {
         try db.execute("UPDATE servers SET status = 'error', last_error = ? WHERE is_local = 1", [message])
     }
 
-    /// The local Caddy's version and modules.
-    /// The Caddy modules each server reported, by server id (a server that has not reported is
-    /// absent).
-    static func reportedModules(_ db: any SQLConnection) throws -> [Int64: [String]] {
+    /// The Caddy modules each of `servers` reported, by server id (a server that has not reported
+    /// is absent).
+    static func reportedModules(_ db: any SQLConnection, of servers: Set<Int64>) throws -> [Int64: [String]] {
+        guard !servers.isEmpty else { return [:] }
         var modules: [Int64: [String]] = [:]
-        for row in try db.rows("SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL") {
+        // By id for the few servers of a change or a page; a scan for many.
+        let rows =
+            servers.count <= 500
+            ? try db.rows(
+                "SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL AND id IN (\(SQLPlaceholders.list(servers.count)))",
+                servers.sorted().map { $0 })
+            : try db.rows("SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL")
+        for row in rows where servers.contains(row["id"]) {
             modules[row["id"]] = Server.modules(stored: row["caddy_modules"])
         }
         return modules
     }
 
+    /// The local Caddy's version and modules.
     static func recordLocalCaddy(_ db: any SQLConnection, version: String, modules: [String]) throws {
         let json = String(decoding: JSON.strings(modules).serialized(), as: UTF8.self)
         try db.execute("UPDATE servers SET caddy_version = ?, caddy_modules = ? WHERE is_local = 1", [version, json])
@@ -264,8 +272,7 @@ enum ServerRepository {
         let now = Date()
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk: SQLArguments = ids[start..<min(start + 500, ids.count)].map { $0 }
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            try db.execute("UPDATE servers SET last_seen = ? WHERE id IN (\(marks))", [now] + chunk)
+            try db.execute("UPDATE servers SET last_seen = ? WHERE id IN (\(SQLPlaceholders.list(chunk.count)))", [now] + chunk)
         }
     }
 

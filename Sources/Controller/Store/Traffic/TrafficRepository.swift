@@ -49,7 +49,7 @@ enum TrafficRepository {
 
     private static func addHours(_ db: any SQLConnection, _ entries: [Entry]) throws {
         let columns = counterColumns.joined(separator: ", ")
-        let placeholders = Array(repeating: "?", count: counterColumns.count + 3).joined(separator: ", ")
+        let placeholders = SQLPlaceholders.list(counterColumns.count + 3)
         let updates = counterColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
         let sql = """
             INSERT INTO traffic_hours (resource_id, server_id, hour, \(columns)) VALUES (\(placeholders))
@@ -117,7 +117,7 @@ enum TrafficRepository {
 
     private static func filter(_ resourceIDs: [Int64]?) -> String {
         guard let resourceIDs else { return "" }
-        return "AND resource_id IN (\(Array(repeating: "?", count: resourceIDs.count).joined(separator: ", ")))"
+        return "AND resource_id IN (\(SQLPlaceholders.list(resourceIDs.count)))"
     }
 
     private struct HourKey: Hashable {

@@ -45,7 +45,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     /// Creates a resource from a request body: the kind's fields and the common ones.
     func create(_ body: JSON, validation: ValidationContext, actor: AuditLog.Actor) async throws -> JSON {
         let prepared = try await prepare(body, validation: validation)
-        let result = try await store.database.writeOnThisThread { db -> ChangedRow in
+        let result = try await store.database.writeOnThisThread { db -> RowWithModules in
             let serverID = try server(prepared.serverID, db)
             let id = try insert(prepared, serverID: serverID, actor: actor, action: "create", in: db)
             try ServerRepository.bumpRevision(db, id: serverID)
@@ -127,7 +127,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         let stored = try JSONParser.parse(Array(data.utf8)).canonical()
         let before = try JSONParser.parse(Array(existing.data.utf8)).canonical()
         let changedFields = Kind.fields.filter { stored[$0] != before[$0] }
-        let result = try await store.database.writeOnThisThread { db -> ChangedRow in
+        let result = try await store.database.writeOnThisThread { db -> RowWithModules in
             guard try ResourceRepository.find(db, id: id, type: Kind.type) != nil else { throw DomainError.notFound(Kind.type) }
             let serverID = try requestedServer.map { try server($0, db) } ?? existing.serverID
             try checkReferences(payload, db)
@@ -163,7 +163,7 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
     }
 
     func setEnabled(_ id: Int64, _ enabled: Bool, actor: AuditLog.Actor) async throws -> JSON {
-        let result = try await store.database.writeOnThisThread { db -> ChangedRow in
+        let result = try await store.database.writeOnThisThread { db -> RowWithModules in
             guard let row = try ResourceRepository.find(db, id: id, type: Kind.type) else { throw DomainError.notFound(Kind.type) }
             try ResourceRepository.releaseClaims(db, resourceID: id)
             let payload = try decodeStored(row.data)
@@ -189,27 +189,27 @@ struct ResourceService<Kind: ResourceKind>: Sendable {
         guard Kind.derivesFromServer else { return try rows.map(view) }
         let servers = Set(rows.map(\.serverID))
         let modules = try await store.database.read { db in try ServerRepository.reportedModules(db, of: servers) }
-        return try rows.map { row in try shown(ChangedRow(row: row, serverModules: modules[row.serverID])) }
+        return try rows.map { row in try shown(RowWithModules(row: row, serverModules: modules[row.serverID])) }
     }
 
-    /// A row as a change left it, with the Caddy modules its server reported (when the kind
-    /// derives something from them), both read in the change's transaction.
-    private struct ChangedRow: Sendable {
+    /// A row with the Caddy modules its server reported (when the kind derives something from
+    /// them): for a change, both read in its transaction.
+    private struct RowWithModules: Sendable {
         var row: ResourceRow
         var serverModules: [String]?
     }
 
-    private func changedRow(_ id: Int64, _ db: any SQLConnection) throws -> ChangedRow {
+    private func changedRow(_ id: Int64, _ db: any SQLConnection) throws -> RowWithModules {
         let row = try ResourceRepository.find(db, id: id, type: Kind.type)!
         let modules = Kind.derivesFromServer ? try ServerRepository.reportedModules(db, of: [row.serverID])[row.serverID] : nil
-        return ChangedRow(row: row, serverModules: modules)
+        return RowWithModules(row: row, serverModules: modules)
     }
 
     /// The API's view of a row, with what the kind derives from its server.
-    private func shown(_ changed: ChangedRow) throws -> JSON {
-        guard Kind.derivesFromServer else { return try view(changed.row) }
-        let derived = Kind.serverDerived(try decodeStored(changed.row.data), caddyModules: changed.serverModules)
-        return .object((try view(changed.row).objectMembers ?? []) + derived)
+    private func shown(_ entry: RowWithModules) throws -> JSON {
+        guard Kind.derivesFromServer else { return try view(entry.row) }
+        let derived = Kind.serverDerived(try decodeStored(entry.row.data), caddyModules: entry.serverModules)
+        return .object((try view(entry.row).objectMembers ?? []) + derived)
     }
 
     /// The API's view of a row.

@@ -49,14 +49,21 @@ final class SQLiteDatabase: SQLDatabase {
 
     func write<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try storage.admit(essential: essential)
+        return try await countedAsWrite {
+            do {
+                return try await guarded { try await pool.write { db in try body(SQLiteConnection(db)) } }
+            } catch StorageFault.full where essential {
+                // The reserve was just given back to the disk: an essential write tries once more.
+                return try await guarded { try await pool.write { db in try body(SQLiteConnection(db)) } }
+            }
+        }
+    }
+
+    /// Runs `use` of GRDB's writer counted in ``writesUnderway`` while it waits and runs.
+    private func countedAsWrite<T>(_ use: () async throws -> T) async rethrows -> T {
         writesUnderway.add(1, ordering: .acquiring)
         defer { writesUnderway.subtract(1, ordering: .releasing) }
-        do {
-            return try await guarded { try await pool.write { db in try body(SQLiteConnection(db)) } }
-        } catch StorageFault.full where essential {
-            // The reserve was just given back to the disk: an essential write tries once more.
-            return try await guarded { try await pool.write { db in try body(SQLiteConnection(db)) } }
-        }
+        return try await use()
     }
 
     func writeOnThisThread<T: Sendable>(essential: Bool, _ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
@@ -118,10 +125,8 @@ final class SQLiteDatabase: SQLDatabase {
 
     func checkStorage() async {
         var checkpointError: String?
-        writesUnderway.add(1, ordering: .acquiring)
-        defer { writesUnderway.subtract(1, ordering: .releasing) }
         do {
-            try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            try await countedAsWrite { try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) } }
         } catch let error as DatabaseError {
             checkpointError = error.message ?? "\(error)"
         } catch {
@@ -131,9 +136,7 @@ final class SQLiteDatabase: SQLDatabase {
     }
 
     func copy(to path: String) async throws {
-        writesUnderway.add(1, ordering: .acquiring)
-        defer { writesUnderway.subtract(1, ordering: .releasing) }
-        try await pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        try await countedAsWrite { try await pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) } }
     }
 
     /// Attaches the backup file (which SQLite allows only outside a transaction), then copies
@@ -141,19 +144,19 @@ final class SQLiteDatabase: SQLDatabase {
     func replaceTables<T: Sendable>(
         _ tables: [String], withThoseOf path: String, then body: @Sendable (any SQLConnection) throws -> T
     ) async throws -> T {
-        writesUnderway.add(1, ordering: .acquiring)
-        defer { writesUnderway.subtract(1, ordering: .releasing) }
-        return try await pool.writeWithoutTransaction { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS restored", arguments: [path])
-            defer { try? db.execute(sql: "DETACH DATABASE restored") }
-            var result: T?
-            try db.inTransaction {
-                for table in tables.reversed() { try db.execute(sql: "DELETE FROM main.\(table)") }
-                for table in tables { try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM restored.\(table)") }
-                result = try body(SQLiteConnection(db))
-                return .commit
+        try await countedAsWrite {
+            try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS restored", arguments: [path])
+                defer { try? db.execute(sql: "DETACH DATABASE restored") }
+                var result: T?
+                try db.inTransaction {
+                    for table in tables.reversed() { try db.execute(sql: "DELETE FROM main.\(table)") }
+                    for table in tables { try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM restored.\(table)") }
+                    result = try body(SQLiteConnection(db))
+                    return .commit
+                }
+                return result!
             }
-            return result!
         }
     }
 }

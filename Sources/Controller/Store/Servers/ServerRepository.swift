@@ -225,7 +225,7 @@ enum ServerRepository {
             servers.count <= 500
             ? try db.rows(
                 "SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL AND id IN (\(SQLPlaceholders.list(servers.count)))",
-                servers.sorted().map { $0 })
+                servers.map { $0 })
             : try db.rows("SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL")
         for row in rows where servers.contains(row["id"]) {
             modules[row["id"]] = Server.modules(stored: row["caddy_modules"])

@@ -22,7 +22,7 @@ actor DataPlane {
     private var runner: PipelineRunner
     private var pipeline: PipelineDefinition
     /// What undoes the catalog steps the applied pipeline runs, once they are removed from it.
-    private var journals: CatalogStepJournals
+    private var journals: CatalogStepJournalFile
     /// How to ask the controller for a plugin file: the connection's, while there is one.
     private var fetch: Fetch?
     /// Plugin files refused for what they are (their bytes, signature or loading), by SHA-256,
@@ -70,7 +70,7 @@ actor DataPlane {
         let shelf = try PluginShelf(
             folder: configuration.stateDirectory + "/plugins",
             loader: PluginLoader(host: HostIdentity(name: "posternproxy-agent", version: HostIdentity.productVersion)))
-        journals = CatalogStepJournals.load(configuration.stateDirectory + "/step-journals.json")
+        journals = CatalogStepJournalFile(path: configuration.stateDirectory + "/step-journals.json")
         runner = PipelineRunner(catalog: catalog)
         var settings = configuration.caddy
         let facts = DataPlaneFacts.probe(
@@ -323,13 +323,13 @@ actor DataPlane {
     /// After a successful apply: keeps the journals that undo its catalog steps, rolls back the
     /// steps it no longer names, and removes plugin files no pipeline has named for the grace period.
     private func settlePlugins(after report: PipelineReport, of desired: DesiredPipeline?) async -> [String] {
-        var journals = self.journals
-        let problems = await choice.settle(&journals, after: report, of: desired, target: LocalTarget())
-        self.journals = journals
-        do { try journals.save(configuration.stateDirectory + "/step-journals.json") } catch {
+        var file = self.journals
+        let problems = await choice.settle(&file.journals, after: report, of: desired, target: LocalTarget())
+        do { try file.save() } catch {
             logger.error("could not save the step journals", metadata: ["error": "\(error)"])
         }
-        let inUse = Set(desired?.catalogPlugins.map(\.sha256) ?? []).union(journals.files)
+        self.journals = file
+        let inUse = Set(desired?.catalogPlugins.map(\.sha256) ?? []).union(file.journals.files)
         shelf.touch(inUse)
         for removed in shelf.removeUnreferenced(keeping: inUse, grace: configuration.pluginGraceSeconds) {
             logger.info("removed a plugin no pipeline names", metadata: ["sha256": "\(removed)"])

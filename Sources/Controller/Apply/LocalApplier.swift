@@ -38,7 +38,8 @@ final class LocalApplier: Service {
         var journalsPath: String
     }
     let catalogPipelines: CatalogPipelines?
-    private let journals = Mutex<CatalogStepJournals?>(nil)
+    /// Read from their file at the first settle.
+    private let journals = Mutex<CatalogStepJournalFile?>(nil)
 
     private let changes = ChangeSignal()
     /// The local server's id, once a run has read it.
@@ -163,12 +164,12 @@ final class LocalApplier: Service {
     /// the steps it no longer names; returns what could not be undone (nil: nothing to do).
     private func settleCatalogSteps(after report: PipelineReport, of desired: DesiredPipeline?) async -> [String]? {
         guard let catalogPipelines else { return nil }
-        var journals = self.journals.withLock { $0 } ?? CatalogStepJournals.load(catalogPipelines.journalsPath)
-        let problems = await catalogPipelines.choice.settle(&journals, after: report, of: desired, target: LocalTarget())
-        self.journals.withLock { [journals] in $0 = journals }
-        do { try journals.save(catalogPipelines.journalsPath) } catch {
+        var file = self.journals.withLock { $0 } ?? CatalogStepJournalFile(path: catalogPipelines.journalsPath)
+        let problems = await catalogPipelines.choice.settle(&file.journals, after: report, of: desired, target: LocalTarget())
+        do { try file.save() } catch {
             logger.error("could not save the step journals", metadata: ["error": "\(error)"])
         }
+        self.journals.withLock { [file] in $0 = file }
         return problems
     }
 

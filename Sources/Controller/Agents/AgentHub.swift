@@ -105,14 +105,17 @@ actor AgentHub: Service {
 
     private func propagate() async {
         guard !sessions.isEmpty else { return }
+        // The rows of the servers connected now: one connecting during the read is sent its
+        // state by its own session, and is left for the next change.
+        let connected = Set(sessions.keys)
         let rows: [Int64: (revision: Int64, tokenHash: String?)]
         do {
-            rows = try await store.database.read { db in try ServerRepository.remoteRevisions(db) }
+            rows = try await store.database.read { db in try ServerRepository.remoteRevisions(db, of: connected) }
         } catch {
             logger.error("could not read desired revisions", metadata: ["error": "\(error)"])
             return
         }
-        for (serverID, session) in sessions {
+        for (serverID, session) in sessions where connected.contains(serverID) {
             guard let row = rows[serverID], row.tokenHash == session.tokenHash else {
                 sessions[serverID] = nil
                 await session.close(code: .unknown(AgentProtocol.CloseCode.revoked), reason: "this server was deleted or its agent token replaced")

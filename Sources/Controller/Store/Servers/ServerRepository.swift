@@ -59,10 +59,19 @@ enum ServerRepository {
         try db.exists("SELECT 1 FROM servers WHERE name = ? AND id != ?", [name, id ?? -1])
     }
 
-    /// Desired revision and agent token hash of every remote server, by id.
-    static func remoteRevisions(_ db: any SQLConnection) throws -> [Int64: (revision: Int64, tokenHash: String?)] {
+    /// The desired revision and agent token hash of each of `servers` that is a remote server,
+    /// by server id (a deleted or local one is absent).
+    static func remoteRevisions(_ db: any SQLConnection, of servers: Set<Int64>) throws -> [Int64: (revision: Int64, tokenHash: String?)] {
+        guard !servers.isEmpty else { return [:] }
         var revisions: [Int64: (Int64, String?)] = [:]
-        for row in try db.rows("SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0") {
+        // By id for a few connected agents; a scan for many.
+        let rows =
+            servers.count <= 500
+            ? try db.rows(
+                "SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0 AND id IN (\(SQLPlaceholders.list(servers.count)))",
+                servers.map { $0 })
+            : try db.rows("SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0")
+        for row in rows where servers.contains(row["id"]) {
             revisions[row["id"]] = (row["desired_revision"], row["agent_token_hash"])
         }
         return revisions

@@ -21,6 +21,7 @@ import Testing
 
     @Test func journalsAreWrittenWhenTheyChangeAndOnlyThen() throws {
         let folder = try TemporaryFolder()
+        defer { folder.remove() }
         let path = folder.file("step-journals.json")
         var file = CatalogStepJournalFile(path: path)
         #expect(try file.save() == false)
@@ -50,6 +51,7 @@ import Testing
 
     @Test func aWriteThatFailedIsTriedAgain() throws {
         let folder = try TemporaryFolder()
+        defer { folder.remove() }
         let path = folder.file("missing-folder/step-journals.json")
         var file = CatalogStepJournalFile(path: path)
         let (report, desired) = ran("example.step", journal: #"{"undo":1}"#)

@@ -62,19 +62,24 @@ enum ServerRepository {
     /// The desired revision and agent token hash of each of `servers` that is a remote server,
     /// by server id (a deleted or local one is absent).
     static func remoteRevisions(_ db: any SQLConnection, of servers: Set<Int64>) throws -> [Int64: (revision: Int64, tokenHash: String?)] {
-        guard !servers.isEmpty else { return [:] }
         var revisions: [Int64: (Int64, String?)] = [:]
-        // By id for a few connected agents; a scan for many.
-        let rows =
-            servers.count <= 500
-            ? try db.rows(
-                "SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0 AND id IN (\(SQLPlaceholders.list(servers.count)))",
-                servers.map { $0 })
-            : try db.rows("SELECT id, desired_revision, agent_token_hash FROM servers WHERE is_local = 0")
-        for row in rows where servers.contains(row["id"]) {
+        for row in try rows(db, "id, desired_revision, agent_token_hash", where: "is_local = 0", of: servers) {
             revisions[row["id"]] = (row["desired_revision"], row["agent_token_hash"])
         }
         return revisions
+    }
+
+    /// The rows of `SELECT columns FROM servers WHERE condition` that are rows of `servers`
+    /// (`columns` names `id`): read by id for up to 500 servers (the few of a change, a page or
+    /// the connected agents), with one scan of the table for more.
+    private static func rows(_ db: any SQLConnection, _ columns: String, where condition: String, of servers: Set<Int64>) throws -> [SQLRow] {
+        guard !servers.isEmpty else { return [] }
+        let rows =
+            servers.count <= 500
+            ? try db.rows(
+                "SELECT \(columns) FROM servers WHERE \(condition) AND id IN (\(SQLPlaceholders.list(servers.count)))", servers.map { $0 })
+            : try db.rows("SELECT \(columns) FROM servers WHERE \(condition)")
+        return rows.filter { servers.contains($0["id"]) }
     }
 
     static func desiredRevision(_ db: any SQLConnection, id: Int64) throws -> Int64 {
@@ -227,16 +232,8 @@ enum ServerRepository {
     /// The Caddy modules each of `servers` reported, by server id (a server that has not reported
     /// is absent).
     static func reportedModules(_ db: any SQLConnection, of servers: Set<Int64>) throws -> [Int64: [String]] {
-        guard !servers.isEmpty else { return [:] }
         var modules: [Int64: [String]] = [:]
-        // By id for the few servers of a change or a page; a scan for many.
-        let rows =
-            servers.count <= 500
-            ? try db.rows(
-                "SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL AND id IN (\(SQLPlaceholders.list(servers.count)))",
-                servers.map { $0 })
-            : try db.rows("SELECT id, caddy_modules FROM servers WHERE caddy_modules IS NOT NULL")
-        for row in rows where servers.contains(row["id"]) {
+        for row in try rows(db, "id, caddy_modules", where: "caddy_modules IS NOT NULL", of: servers) {
             modules[row["id"]] = Server.modules(stored: row["caddy_modules"])
         }
         return modules

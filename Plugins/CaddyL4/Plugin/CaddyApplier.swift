@@ -77,7 +77,10 @@ enum CaddyApplier {
         var journal = CaddyJournal(previous: try previousConfig(plan, admin: admin), tag: plan.tag)
         journal.reserve(plan.rendered.count + plan.rejected.count)
         // In tag order: the same plan gives the same journal. (Usually none.)
-        for (tag, message) in plan.rejected.sorted(by: { $0.key < $1.key }) { journal.settle(tag, .failed(message)) }
+        for (tag, message) in plan.rejected.sorted(by: { $0.key < $1.key }) {
+            guard let resource = ResourceKey(tag: tag) else { throw PluginFailure("the plan's rejected \(tag) is not a resource's tag") }
+            journal.settle(resource, .failed(message))
+        }
         defer { call.write(journal.serialized()) }
 
         // The rendering as planned, tagged, goes to Caddy as it is; only a rejection makes the
@@ -94,7 +97,7 @@ enum CaddyApplier {
                     throw PluginFailure("Caddy rejected the configuration: \(error)")
                 }
                 call.host.log(PP_LOG_WARNING, "\(blamed) rejected by Caddy, left out: \(error)")
-                journal.settle(blamed.tag, .failed(error))
+                journal.settle(blamed, .failed(error))
                 leftOut.insert(blamed)
                 bytes = ConfigBlame.removing(blamed, from: document).serialized()
             }
@@ -111,7 +114,7 @@ enum CaddyApplier {
         }
         var applied = 0
         for key in plan.rendered where leftOut.isEmpty || !leftOut.contains(key) {
-            journal.settle(key.tag, .applied)
+            journal.settle(key, .applied)
             applied += 1
         }
         call.host.progress("Caddy loaded \(plan.tag): \(applied) applied, \(journal.results.count - applied) failed")

@@ -108,8 +108,7 @@ struct CaddyJournal {
     /// that order (the plan's, so the same plan gives the same journal), each resource's tag
     /// straight from its kind and id: sorting a thousand tags and making an object for each, as
     /// a dictionary's members were, took 0.6 ms after every load at 1,000 hosts, and making the
-    /// tags as strings and their members as values another 0.3 ms, while Caddy starts to answer
-    /// with the new config.
+    /// tags as strings alone 0.14 ms more, while Caddy starts to answer with the new config.
     private(set) var results: [(resource: ResourceKey, outcome: Outcome)] = []
 
     struct Outcome: JSONReadable {

@@ -163,12 +163,16 @@ struct CaddyJournal {
     private func resultsText() -> [UInt8] {
         var text: [UInt8] = [UInt8(ascii: "{")]
         text.reserveCapacity(2 + results.count * (Outcome.appliedText.count + 24))
-        // The kind of the last result and its text without the closing quote.
-        var kind: (name: String, opening: [UInt8])?
+        // The kind of the last result, and its quoted text without the closing quote.
+        var kind: String?
+        var opening: [UInt8] = []
         for (index, (resource, outcome)) in results.enumerated() {
             if index > 0 { text.append(UInt8(ascii: ",")) }
-            if kind?.name != resource.kind { kind = (resource.kind, Array(JSON.string(resource.kind).serialized().dropLast())) }
-            text += kind!.opening
+            if resource.kind != kind {
+                kind = resource.kind
+                opening = JSON.string(resource.kind).serialized().dropLast()
+            }
+            text += opening
             text.append(UInt8(ascii: "_"))
             text += String(resource.id).utf8
             text += #"":"#.utf8

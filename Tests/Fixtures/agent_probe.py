@@ -7,7 +7,8 @@ Prints one line per event: `STATUS <http status>`, `MESSAGE <json>`, `CLOSED <co
 `SENT <what>`; exits 0 unless the connection could not be made at all.
 
 Scenarios:
-  listen SECONDS       hello (revision 0), then print what the controller sends for SECONDS
+  listen SECONDS       hello (revision 0), then print what the controller sends for SECONDS; it
+                       sends no heartbeat, so the controller closes it after 20 s of silence
   oversized BYTES      hello, then one text message of BYTES bytes
   binary               hello, then binary garbage frames
   garbage              hello, then text that is not JSON
@@ -35,6 +36,7 @@ agents would.
 import base64
 import json
 import os
+import select
 import socket
 import struct
 import sys
@@ -87,11 +89,14 @@ def pump(sock, seconds, until=None):
     """Prints frames until `seconds` pass, the connection closes, or `until(message)` holds."""
     deadline = time.time() + seconds
     while time.time() < deadline:
-        sock.settimeout(max(0.05, deadline - time.time()))
+        # Only the wait for a frame's first byte is bounded by `seconds`: a frame once begun is
+        # read whole, so a large one arriving at the deadline is not cut in two.
+        readable, _, _ = select.select([sock], [], [], max(0.05, deadline - time.time()))
+        if not readable:
+            return None
+        sock.settimeout(30)
         try:
             opcode, data = read_frame(sock)
-        except socket.timeout:
-            return None
         except (EOFError, OSError):
             print("CLOSED 0 connection dropped", flush=True)
             return "closed"

@@ -90,10 +90,11 @@ import TestSupport
         let setup = try await Setup()
         defer { setup.controller.remove() }
         let port = setup.controller.port, old = setup.tokens["a"]!
-        // The probe listens far longer than a loaded machine needs to get here; it ends when closed.
-        // It runs as a child process watched from here, so no thread of this test waits on it.
+        // The probe beats like a live agent (a silent one is closed after 20 s, which a loaded
+        // machine can take to get here) far longer than needed; it ends when closed. It runs as a
+        // child process watched from here, so no thread of this test waits on it.
         let listening = try ChildProcess(
-            ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(port), old, "listen", "110"],
+            ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(port), old, "beat", "110"],
             in: setup.controller.folder.path, logName: "probe")
         defer { listening.stop() }
         try await eventually("the old agent is connected") {
@@ -237,8 +238,9 @@ import TestSupport
         defer { setup.controller.remove() }
         let token = setup.tokens["a"]!
         let port = setup.controller.port
-        // The first listens far longer than needed; it ends when the second replaces it.
-        async let firstLines = Task.detached { try Setup.probe(port: port, token, "listen", "110") }.value
+        // The first beats like a live agent far longer than needed (a silent one is closed after
+        // 20 s); it ends when the second replaces it.
+        async let firstLines = Task.detached { try Setup.probe(port: port, token, "beat", "110") }.value
         try await eventually("the first connection is in", seconds: 120) {
             try await setup.client.get("/api/servers/\(setup.ids["a"]!)").object["status"] as? String == "online"
         }

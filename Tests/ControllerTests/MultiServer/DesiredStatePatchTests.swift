@@ -93,7 +93,7 @@ import TestSupport
         let (_, id, token) = try await setup.addRemoteWithoutAgent("old")
         for index in 0..<Self.hostCount { _ = try await setup.addHost("bulk-\(index).old.test", serverID: id) }
         let listening = try ChildProcess(
-            ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(setup.controller.port), token, "listen", "110"],
+            ["python3", TestEnvironment.fixture("agent_probe.py"), "127.0.0.1", String(setup.controller.port), token, "beat", "110"],
             in: setup.controller.folder.path, logName: "probe")
         defer { listening.stop() }
         func messages() -> [String] { listening.output.split(separator: "\n").filter { $0.hasPrefix("MESSAGE ") }.map(String.init) }
